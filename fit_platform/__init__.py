@@ -1,0 +1,1 @@
+"""fit_platform: feedback-informed treatment for Norwegian mental health services."""
