@@ -1,0 +1,136 @@
+"""Consent to receive feedback invitations, derived from an append-only event list.
+
+A patient can decline one invitation, pause (until a date), resume, stop, restart,
+change channel or reduce how often they are asked. Nothing here is ever updated in
+place: the current state is a fold over the events, so the therapist can always see
+how it came about. Stopping feedback never affects treatment; it only silences us.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+class ConsentEventKind(StrEnum):
+    DECLINED_INVITATION = "declined_invitation"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    STOPPED = "stopped"
+    RESTARTED = "restarted"
+    CHANNEL_CHANGED = "channel_changed"
+    FREQUENCY_REDUCED = "frequency_reduced"
+
+
+class ConsentStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class ContactChannel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One thing the patient (or the therapist on their behalf) said about feedback.
+
+    `until` is the first local (Europe/Oslo) date on which a pause is over.
+    `weekdays` (0 = Monday) are the days the patient still wants to be asked after
+    reducing frequency. `invitation_id` names the invitation a decline was about.
+    """
+
+    kind: ConsentEventKind
+    at: datetime
+    until: date | None = None
+    channel: ContactChannel | None = None
+    weekdays: frozenset[int] | None = None
+    invitation_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("consent event time must be timezone-aware")
+        if self.kind is ConsentEventKind.PAUSED and self.until is None:
+            raise ValueError("a pause needs the date it ends")
+        if self.kind is ConsentEventKind.CHANNEL_CHANGED and self.channel is None:
+            raise ValueError("a channel change needs the new channel")
+        if self.kind is ConsentEventKind.FREQUENCY_REDUCED:
+            if not self.weekdays:
+                raise ValueError("a frequency reduction needs at least one weekday")
+            if not self.weekdays <= frozenset(range(7)):
+                raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """What the events add up to. `paused_until` is only meaningful while PAUSED;
+    use `status_at(now)` because a pause runs out by itself."""
+
+    status: ConsentStatus = ConsentStatus.ACTIVE
+    paused_until: date | None = None
+    channel: ContactChannel = ContactChannel.SMS
+    weekdays: frozenset[int] | None = None
+    declined_invitation_ids: frozenset[int] = frozenset()
+    changed_at: datetime | None = None
+
+    def status_at(self, now: datetime, tz: ZoneInfo = OSLO) -> ConsentStatus:
+        if (
+            self.status is ConsentStatus.PAUSED
+            and self.paused_until is not None
+            and now.astimezone(tz).date() >= self.paused_until
+        ):
+            return ConsentStatus.ACTIVE
+        return self.status
+
+
+def consent_state(
+    events: Iterable[ConsentEvent],
+    default_channel: ContactChannel = ContactChannel.SMS,
+) -> ConsentState:
+    """Fold the events, oldest first (stable for equal times), into the current state.
+
+    A stop is only lifted by a restart, never by a resume; a pause while stopped
+    leaves the patient stopped. Channel and frequency survive pauses and stops.
+    """
+    state = ConsentState(channel=default_channel)
+    for event in sorted(events, key=lambda e: e.at):
+        state = _apply(state, event)
+    return state
+
+
+def _apply(state: ConsentState, event: ConsentEvent) -> ConsentState:
+    kind = event.kind
+    if kind is ConsentEventKind.DECLINED_INVITATION:
+        if event.invitation_id is None:
+            return state
+        declined = state.declined_invitation_ids | {event.invitation_id}
+        return replace(state, declined_invitation_ids=declined)
+    if kind is ConsentEventKind.CHANNEL_CHANGED:
+        assert event.channel is not None
+        return replace(state, channel=event.channel, changed_at=event.at)
+    if kind is ConsentEventKind.FREQUENCY_REDUCED:
+        return replace(state, weekdays=event.weekdays, changed_at=event.at)
+    if kind is ConsentEventKind.STOPPED:
+        return replace(state, status=ConsentStatus.STOPPED, paused_until=None, changed_at=event.at)
+    if kind is ConsentEventKind.RESTARTED:
+        return replace(state, status=ConsentStatus.ACTIVE, paused_until=None, changed_at=event.at)
+    if state.status is ConsentStatus.STOPPED:
+        return state
+    if kind is ConsentEventKind.PAUSED:
+        return replace(
+            state, status=ConsentStatus.PAUSED, paused_until=event.until, changed_at=event.at
+        )
+    # RESUMED
+    return replace(state, status=ConsentStatus.ACTIVE, paused_until=None, changed_at=event.at)
+
+
+def may_send(consent: ConsentState, now: datetime, tz: ZoneInfo = OSLO) -> bool:
+    """True when a message may go out at `now`: active, or a pause that has run out."""
+    return consent.status_at(now, tz) is ConsentStatus.ACTIVE
