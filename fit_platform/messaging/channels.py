@@ -1,0 +1,58 @@
+"""The port every delivery channel implements, and the errors it may raise.
+
+A channel sends one message and either returns the provider's id for it or raises
+`TemporaryFailure` (worth retrying later) or `PermanentFailure` (retrying will not
+help: bad number, rejected address). Anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to one recipient.
+
+    `reference` is the outbox key (unique per invitation, kind and sequence); channels
+    pass it to the provider so a send can be recognised again after a crash.
+    """
+
+    reference: str
+    to: str
+    text: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+    provider_id: str
+
+
+class DeliveryError(Exception):
+    """Base for failures a channel reports on purpose."""
+
+
+class TemporaryFailure(DeliveryError):
+    """The provider could not take the message now (5xx, timeout, connection refused)."""
+
+
+class PermanentFailure(DeliveryError):
+    """The provider refused the message for good (4xx, invalid recipient)."""
+
+
+class Channel(Protocol):
+    """`can_lookup` says whether `lookup` can tell if a send went through. Channels
+    that cannot (SMTP) are re-sent on reconciliation with the same idempotency key
+    (for e-mail: the same Message-ID), so the receiving side can drop the copy."""
+
+    name: str
+    can_lookup: bool
+
+    def send(self, message: OutgoingMessage) -> SendReceipt: ...
+
+    def lookup(self, reference: str) -> SendReceipt | None:
+        """The receipt of an earlier send with this reference, None if the provider has
+        no record of it. Raises `TemporaryFailure` when the provider cannot tell now."""
+        ...

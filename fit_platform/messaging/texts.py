@@ -1,0 +1,83 @@
+"""The fixed short texts of invitations and reminders, per language.
+
+Messages carry no health information: only the clinic's name, the link and a line on
+how to pause or stop. Never an instrument name, score or diagnosis, whatever the
+invitation is for; that is why no function here takes anything but clinic and link.
+
+Translated with `babel.support.Translations` from the top-level `translations/` folder
+(compiled `.mo` files), not Flask-Babel, so the scheduler and dispatcher processes use
+the same catalogs as the web. Without a compiled catalog the English msgid is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext as _gettext
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from babel.support import Translations
+
+LANGUAGES = ("nb", "nn", "en")
+DEFAULT_LANGUAGE = "nb"
+DOMAIN = "messages"
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+DEFAULT_TRANSLATIONS_DIR = _PACKAGE.parent / "translations"
+
+
+class MessageKind(StrEnum):
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+
+
+@dataclass(frozen=True)
+class MessageText:
+    subject: str
+    body: str
+    sms: str
+
+
+@functools.lru_cache(maxsize=32)
+def translations_for(
+    language: str, directory: Path = DEFAULT_TRANSLATIONS_DIR
+) -> _gettext.NullTranslations:
+    """The catalog for `language` (nb when unknown); the English msgids when none is compiled."""
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    return Translations.load(str(directory), [language], DOMAIN)
+
+
+def message_text(
+    kind: MessageKind,
+    language: str,
+    clinic: str,
+    link: str,
+    directory: Path = DEFAULT_TRANSLATIONS_DIR,
+) -> MessageText:
+    """SMS text, e-mail subject and e-mail body for one message. Translate first,
+    then fill in the clinic name and link (never formatted into the msgid)."""
+    _ = translations_for(language, directory).gettext
+    values = {"clinic": clinic, "link": link}
+    if kind is MessageKind.INVITATION:
+        sms = _("%(clinic)s has sent you a few short questions. Answer here: %(link)s")
+        subject = _("A few short questions from %(clinic)s")
+        body = _(
+            "Hello,\n\n%(clinic)s has sent you a few short questions. "
+            "Open this link to answer:\n%(link)s\n\n"
+            "On the same page you can pause or stop these messages. "
+            "This message was sent automatically and cannot be replied to."
+        )
+    else:
+        sms = _(
+            "Reminder from %(clinic)s: your short questions are still open. Answer here: %(link)s"
+        )
+        subject = _("Reminder: a few short questions from %(clinic)s")
+        body = _(
+            "Hello,\n\nThis is a reminder from %(clinic)s: your short questions are still open. "
+            "Open this link to answer:\n%(link)s\n\n"
+            "On the same page you can pause or stop these messages. "
+            "This message was sent automatically and cannot be replied to."
+        )
+    return MessageText(subject=subject % values, body=body % values, sms=sms % values)

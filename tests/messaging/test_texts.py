@@ -1,0 +1,127 @@
+# ruff: noqa: E501
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from fit_platform.messaging import texts
+from fit_platform.messaging.texts import LANGUAGES, MessageKind, MessageText, message_text
+from tests.messaging.conftest import ROOT
+
+CLINIC = "Nordre DPS"
+LINK = "https://fit.example.no/s/AbC123"
+
+SNAPSHOTS = {
+    ("nb", MessageKind.INVITATION): MessageText(
+        subject="Noen korte spørsmål fra Nordre DPS",
+        body="Hei,\n\nNordre DPS har sendt deg noen korte spørsmål. Åpne denne lenken for å svare:\n"
+        "https://fit.example.no/s/AbC123\n\nPå samme side kan du ta pause fra eller stoppe disse "
+        "meldingene. Meldingen er sendt automatisk og kan ikke besvares.",
+        sms="Nordre DPS har sendt deg noen korte spørsmål. Svar her: https://fit.example.no/s/AbC123",
+    ),
+    ("nb", MessageKind.REMINDER): MessageText(
+        subject="Påminnelse: noen korte spørsmål fra Nordre DPS",
+        body="Hei,\n\nDette er en påminnelse fra Nordre DPS: de korte spørsmålene dine er fortsatt "
+        "åpne. Åpne denne lenken for å svare:\nhttps://fit.example.no/s/AbC123\n\nPå samme side kan "
+        "du ta pause fra eller stoppe disse meldingene. Meldingen er sendt automatisk og kan ikke "
+        "besvares.",
+        sms="Påminnelse fra Nordre DPS: de korte spørsmålene dine er fortsatt åpne. Svar her: "
+        "https://fit.example.no/s/AbC123",
+    ),
+    ("nn", MessageKind.INVITATION): MessageText(
+        subject="Nokre korte spørsmål frå Nordre DPS",
+        body="Hei,\n\nNordre DPS har sendt deg nokre korte spørsmål. Opne denne lenkja for å svare:\n"
+        "https://fit.example.no/s/AbC123\n\nPå same side kan du ta pause frå eller stoppe desse "
+        "meldingane. Meldinga er send automatisk og kan ikkje svarast på.",
+        sms="Nordre DPS har sendt deg nokre korte spørsmål. Svar her: https://fit.example.no/s/AbC123",
+    ),
+    ("nn", MessageKind.REMINDER): MessageText(
+        subject="Påminning: nokre korte spørsmål frå Nordre DPS",
+        body="Hei,\n\nDette er ei påminning frå Nordre DPS: dei korte spørsmåla dine er framleis opne. "
+        "Opne denne lenkja for å svare:\nhttps://fit.example.no/s/AbC123\n\nPå same side kan du ta "
+        "pause frå eller stoppe desse meldingane. Meldinga er send automatisk og kan ikkje svarast på.",
+        sms="Påminning frå Nordre DPS: dei korte spørsmåla dine er framleis opne. Svar her: "
+        "https://fit.example.no/s/AbC123",
+    ),
+    ("en", MessageKind.INVITATION): MessageText(
+        subject="A few short questions from Nordre DPS",
+        body="Hello,\n\nNordre DPS has sent you a few short questions. Open this link to answer:\n"
+        "https://fit.example.no/s/AbC123\n\nOn the same page you can pause or stop these messages. "
+        "This message was sent automatically and cannot be replied to.",
+        sms="Nordre DPS has sent you a few short questions. Answer here: https://fit.example.no/s/AbC123",
+    ),
+    ("en", MessageKind.REMINDER): MessageText(
+        subject="Reminder: a few short questions from Nordre DPS",
+        body="Hello,\n\nThis is a reminder from Nordre DPS: your short questions are still open. "
+        "Open this link to answer:\nhttps://fit.example.no/s/AbC123\n\nOn the same page you can "
+        "pause or stop these messages. This message was sent automatically and cannot be replied to.",
+        sms="Reminder from Nordre DPS: your short questions are still open. Answer here: "
+        "https://fit.example.no/s/AbC123",
+    ),
+}
+
+# Words that would give away what the questions are about.
+HEALTH_WORDS = [
+    "ORS", "SRS", "PHQ", "GAD", "CORE", "Outcome Rating", "Session Rating", "score", "poeng",
+    "depres", "angst", "anxiety", "diagnos", "psyk", "rus", "behandling", "treatment", "terapi",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "kind"), sorted(SNAPSHOTS))
+def test_each_message_reads_exactly_as_approved_in_each_language(
+    language: str, kind: MessageKind, compiled_translations: Path
+) -> None:
+    assert (
+        message_text(kind, language, CLINIC, LINK, compiled_translations)
+        == SNAPSHOTS[(language, kind)]
+    )
+
+
+@pytest.mark.parametrize(("language", "kind"), sorted(SNAPSHOTS))
+def test_no_message_carries_health_information(
+    language: str, kind: MessageKind, compiled_translations: Path
+) -> None:
+    text = message_text(kind, language, CLINIC, LINK, compiled_translations)
+    for part in (text.subject, text.body, text.sms):
+        for word in HEALTH_WORDS:
+            assert word.lower() not in part.lower()
+
+
+def test_an_unknown_language_gets_bokmal(compiled_translations: Path) -> None:
+    text = message_text(MessageKind.INVITATION, "de", CLINIC, LINK, compiled_translations)
+    assert text == SNAPSHOTS[("nb", MessageKind.INVITATION)]
+
+
+def test_without_compiled_catalogs_the_english_text_is_used(tmp_path: Path) -> None:
+    text = message_text(MessageKind.REMINDER, "nb", CLINIC, LINK, tmp_path)
+    assert text == SNAPSHOTS[("en", MessageKind.REMINDER)]
+
+
+def test_a_clinic_name_with_percent_signs_is_not_taken_for_a_placeholder(
+    compiled_translations: Path,
+) -> None:
+    text = message_text(
+        MessageKind.INVITATION, "en", "100%(link)s DPS", LINK, compiled_translations
+    )
+    assert text.sms.startswith("100%(link)s DPS has sent")
+
+
+def test_sms_texts_stay_within_two_sms_segments_for_a_usual_clinic_name(
+    compiled_translations: Path,
+) -> None:
+    for language in LANGUAGES:
+        for kind in MessageKind:
+            assert len(message_text(kind, language, CLINIC, LINK, compiled_translations).sms) <= 306
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_every_message_text_is_in_the_catalog_translated_and_not_fuzzy(language: str) -> None:
+    with (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f)
+    extracted = {msgid for _, msgid, _, _ in extract_from_file("python", str(texts.__file__))}
+    assert extracted and extracted <= {m.id for m in catalog}
+    for message in catalog:
+        if message.id:
+            assert message.string, message.id
+            assert not message.fuzzy, message.id
