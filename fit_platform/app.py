@@ -1,0 +1,97 @@
+"""The application factory, split into named steps so each concern is found in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from fit_platform import i18n
+from fit_platform.config import Settings, load_settings
+from fit_platform.db import (
+    Database,
+    append_only,  # noqa: F401 - installs the append-only guard
+)
+from fit_platform.extensions import babel, csrf, limiter
+from fit_platform.logging_setup import configure_logging
+from fit_platform.security import configure_security
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    settings = settings or load_settings(overrides=overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    configure_app(app, settings)
+    configure_logging(settings.log_level)
+    configure_database(app, settings)
+    configure_extensions(app, settings)
+    configure_security(app)
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_template_context(app)
+    return app
+
+
+def configure_app(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        FIT_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.environment == "test",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        MAX_FORM_MEMORY_SIZE=256 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS_DIR),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+
+
+def configure_database(app: Flask, settings: Settings) -> None:
+    app.extensions["fit_db"] = Database(settings.database_url)
+
+
+def configure_extensions(app: Flask, settings: Settings) -> None:
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from fit_platform.web.auth.blueprint import bp as auth_bp
+    from fit_platform.web.auth.session import load_staff_session
+    from fit_platform.web.public.blueprint import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.before_request(load_staff_session)
+
+
+def configure_errors(app: Flask) -> None:
+    from fit_platform.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def configure_template_context(app: Flask) -> None:
+    @app.context_processor
+    def inject_layout_values() -> dict[str, Any]:
+        return {
+            "current_locale": str(get_locale()),
+            "language_names": i18n.LANGUAGE_NAMES,
+            "current_staff": g.get("staff"),
+        }
+
+    @app.before_request
+    def remember_explicit_language() -> None:
+        # The switcher is a plain link (?lang=nn), so it works without JavaScript.
+        chosen = request.args.get("lang")
+        if chosen in i18n.SUPPORTED:
+            session["lang"] = chosen

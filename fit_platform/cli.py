@@ -1,0 +1,121 @@
+"""The `fit-platform` console script, built on Flask's CLI."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask.cli import FlaskGroup
+
+from fit_platform.config import ConfigurationError, load_settings
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    from flask.cli import NoAppException
+
+    from fit_platform.app import create_app
+
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        # Shown as one clear line instead of a traceback when a command needs the app.
+        raise NoAppException(f"{exc} (or set FIT_ENV=demo for a local trial)") from exc
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)
+def cli() -> None:
+    """Feedback-informed treatment platform."""
+
+
+@cli.group()
+def db() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+def _database_url() -> str:
+    try:
+        return load_settings().database_url
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@db.command("upgrade", with_appcontext=False)
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: the newest)."""
+    from fit_platform.db import migrate
+
+    migrate.upgrade(_database_url(), revision)
+    click.echo("Database is up to date.")
+
+
+@db.command("downgrade", with_appcontext=False)
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION (e.g. -1 or base)."""
+    from fit_platform.db import migrate
+
+    migrate.downgrade(_database_url(), revision)
+
+
+@db.command("check", with_appcontext=False)
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from fit_platform.db import migrate
+
+    migrate.check(_database_url())
+
+
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs: extract, update and compile."""
+
+
+@i18n.command("update", with_appcontext=False)
+def i18n_update() -> None:
+    """Extract strings and merge them into the nb, nn and en catalogs."""
+    from fit_platform import i18n_catalogs
+
+    i18n_catalogs.update()
+
+
+@i18n.command("compile", with_appcontext=False)
+def i18n_compile() -> None:
+    """Compile the catalogs (.po → .mo); install and CI run this."""
+    from fit_platform import i18n_catalogs
+
+    i18n_catalogs.compile_catalogs()
+
+
+@cli.command(with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Do not start the scheduler clock.")
+def demo(host: str, port: int, no_scheduler: bool) -> None:
+    """Create or migrate a SQLite demo database, seed it, and serve web and scheduler."""
+    os.environ["FIT_ENV"] = "demo"
+    os.environ.setdefault("FIT_PUBLIC_BASE_URL", f"http://{host}:{port}")
+    from fit_platform.demo import run_demo
+
+    run_demo(host=host, port=port, with_scheduler=not no_scheduler)
+
+
+def _register_optional_commands() -> None:
+    """Commands of other features register here once they exist."""
+    try:
+        from fit_platform.cli_clinical import instruments, score
+    except ImportError:
+        return
+    cli.add_command(instruments)
+    cli.add_command(score)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    cli(prog_name="fit-platform")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Configuration: every setting in one place, read from the environment and validated at start.
+
+Defaults are safe for a demo on one machine. Production must set a database URL and a secret key;
+`load_settings` refuses to start without them rather than run with a guessable key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Environment = Literal["production", "demo", "test"]
+ENVIRONMENTS: tuple[Environment, ...] = ("production", "demo", "test")
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment
+    database_url: str
+    secret_key: str
+    public_base_url: str
+    timezone: str = "Europe/Oslo"
+    instance_path: Path = field(default_factory=lambda: Path("instance"))
+    default_locale: str = "nb"
+    # Outside world: SMS gateway over HTTP and an SMTP relay.
+    sms_url: str | None = None
+    sms_token: str | None = None
+    sms_sender: str = "FIT"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "no-reply@fit.invalid"
+    # Rate limits shared across web workers in production (e.g. redis://127.0.0.1:6379/0).
+    ratelimit_storage_uri: str = "memory://"
+    require_totp_for_therapists: bool = False
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
+    log_level: str = "INFO"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
+    value = environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _flag(environ: dict[str, str], name: str, default: bool) -> bool:
+    raw = _env(environ, name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(environ: dict[str, str], name: str, default: int) -> int:
+    raw = _env(environ, name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _demo_secret_key(instance_path: Path) -> str:
+    """The demo keeps a generated key in the instance folder so sessions survive a restart."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, overrides: dict[str, object] | None = None
+) -> Settings:
+    """Read settings from environment variables (prefix FIT_), then apply explicit overrides."""
+    env = dict(os.environ if environ is None else environ)
+    overrides = dict(overrides or {})
+    environment = str(overrides.pop("environment", None) or _env(env, "FIT_ENV", "production"))
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(f"FIT_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    instance_path = Path(
+        str(overrides.pop("instance_path", None) or _env(env, "FIT_INSTANCE_PATH", "instance"))
+    ).resolve()
+
+    database_url = _env(env, "FIT_DATABASE_URL") or _env(env, "DATABASE_URL")
+    if database_url is None:
+        if environment == "production" and "database_url" not in overrides:
+            raise ConfigurationError("FIT_DATABASE_URL is required in production")
+        database_url = f"sqlite:///{instance_path / 'fit_platform.sqlite3'}"
+
+    secret_key = _env(env, "FIT_SECRET_KEY")
+    if secret_key is None and "secret_key" not in overrides:
+        if environment == "production":
+            raise ConfigurationError("FIT_SECRET_KEY is required in production")
+        secret_key = (
+            _demo_secret_key(instance_path) if environment == "demo" else secrets.token_hex(32)
+        )
+
+    values: dict[str, object] = {
+        "environment": environment,
+        "database_url": database_url,
+        "secret_key": secret_key,
+        "public_base_url": (_env(env, "FIT_PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip(
+            "/"
+        ),
+        "timezone": _env(env, "FIT_TIMEZONE", "Europe/Oslo"),
+        "instance_path": instance_path,
+        "sms_url": _env(env, "FIT_SMS_URL"),
+        "sms_token": _env(env, "FIT_SMS_TOKEN"),
+        "sms_sender": _env(env, "FIT_SMS_SENDER", "FIT"),
+        "smtp_host": _env(env, "FIT_SMTP_HOST"),
+        "smtp_port": _int(env, "FIT_SMTP_PORT", 587),
+        "smtp_starttls": _flag(env, "FIT_SMTP_STARTTLS", True),
+        "smtp_username": _env(env, "FIT_SMTP_USERNAME"),
+        "smtp_password": _env(env, "FIT_SMTP_PASSWORD"),
+        "mail_from": _env(env, "FIT_MAIL_FROM", "no-reply@fit.invalid"),
+        "ratelimit_storage_uri": _env(env, "FIT_RATELIMIT_STORAGE_URI", "memory://"),
+        "require_totp_for_therapists": _flag(env, "FIT_REQUIRE_TOTP_FOR_THERAPISTS", False),
+        "session_idle_minutes": _int(env, "FIT_SESSION_IDLE_MINUTES", 30),
+        "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
+        "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
+    }
+    values.update(overrides)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    try:
+        settings.zone  # noqa: B018 - validates the time zone name now, not at the first schedule
+    except Exception as exc:
+        raise ConfigurationError(f"FIT_TIMEZONE {settings.timezone!r} is not a known zone") from exc
+    return settings

@@ -1,0 +1,55 @@
+"""All models, importable from one place (Alembic's autogenerate sees them through this)."""
+
+from fit_platform.db.models.audit import AccessLog
+from fit_platform.db.models.organisation import Programme, Staff, StaffRole, StaffSession, Unit
+from fit_platform.db.models.patients import (
+    Appointment,
+    ConsentEvent,
+    Episode,
+    EpisodeTherapist,
+    Patient,
+    PatientGoal,
+    SessionTopic,
+)
+from fit_platform.db.models.responses import (
+    ItemAnswer,
+    OneTimeCode,
+    Response,
+    ServiceFeedback,
+    SharedDecision,
+    Signal,
+)
+from fit_platform.db.models.scheduling import (
+    Invitation,
+    InvitationToken,
+    OutboxMessage,
+    SchedulePlan,
+    ScheduleRule,
+)
+
+__all__ = [
+    "AccessLog",
+    "Appointment",
+    "ConsentEvent",
+    "Episode",
+    "EpisodeTherapist",
+    "Invitation",
+    "InvitationToken",
+    "ItemAnswer",
+    "OneTimeCode",
+    "OutboxMessage",
+    "Patient",
+    "PatientGoal",
+    "Programme",
+    "Response",
+    "SchedulePlan",
+    "ScheduleRule",
+    "ServiceFeedback",
+    "SessionTopic",
+    "SharedDecision",
+    "Signal",
+    "Staff",
+    "StaffRole",
+    "StaffSession",
+    "Unit",
+]

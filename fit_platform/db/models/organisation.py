@@ -1,0 +1,96 @@
+"""Units (clinics and day programmes), programmes and staff with their roles and sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.domain.codes import Language, Role, UnitKind
+
+
+class Unit(Base):
+    """A DPS outpatient clinic (poliklinikk) or a day programme (dagtilbud)."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    opening_hours: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    programmes: Mapped[list[Programme]] = relationship(back_populates="unit")
+
+
+class Programme(Base):
+    """A treatment programme inside a unit; exports and schedule templates are per programme."""
+
+    __tablename__ = "programme"
+    __table_args__ = (UniqueConstraint("unit_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+
+    unit: Mapped[Unit] = relationship(back_populates="programmes")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last accepted TOTP time step, so a code can never be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    preferred_language: Mapped[Language] = mapped_column(
+        enum_column(Language, "language"), default=Language.BOKMAAL
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan"
+    )
+
+
+class StaffRole(Base):
+    """A role held by a staff member, in one unit or (unit_id NULL) across the service."""
+
+    __tablename__ = "staff_role"
+    __table_args__ = (UniqueConstraint("staff_id", "role", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+
+    staff: Mapped[Staff] = relationship(back_populates="roles")
+    unit: Mapped[Unit | None] = relationship()
+
+
+class StaffSession(Base):
+    """A server-side login session; revoking it logs the user out everywhere at once."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    # Only a hash of the session id is stored, so a database dump cannot be used to log in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+    staff: Mapped[Staff] = relationship()

@@ -1,0 +1,151 @@
+"""Answers, their scores, signals and the samvalg (shared decision) record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.domain.codes import CommentVisibility, Language, ResponseStatus
+
+
+class Response(Base):
+    """A patient's answers to one instrument, scored by the rule version in force at the time."""
+
+    __tablename__ = "response"
+    __table_args__ = (Index("ix_response_episode_instrument", "episode_id", "instrument_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One response per invitation: a double submit or a second tab finds the same row.
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), unique=True
+    )
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[Language] = mapped_column(enum_column(Language, "language"))
+    status: Mapped[ResponseStatus] = mapped_column(
+        enum_column(ResponseStatus, "response_status"), default=ResponseStatus.IN_PROGRESS
+    )
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    scoring_version: Mapped[str | None] = mapped_column(String(32))
+    scorable: Mapped[bool | None] = mapped_column(Boolean)
+    total: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(32))
+    risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Subscales, the reason when not scorable, and anything else the scorer returned.
+    score_details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    comment_visibility: Mapped[CommentVisibility] = mapped_column(
+        enum_column(CommentVisibility, "comment_visibility"), default=CommentVisibility.THERAPIST
+    )
+
+    answers: Mapped[list[ItemAnswer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class ItemAnswer(Base):
+    __tablename__ = "item_answer"
+    __table_args__ = (UniqueConstraint("response_id", "link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    link_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class Signal(Base):
+    """A clinical signal for the therapist; a risk signal must be acknowledged."""
+
+    __tablename__ = "signal"
+    # The same rule firing again for the same source does not raise a second signal.
+    __table_args__ = (
+        UniqueConstraint("episode_id", "code", "source_key"),
+        Index("ix_signal_open", "episode_id", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    source_key: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    acknowledge_note: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[dt.datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    resolve_note: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[dt.datetime | None]
+
+
+class SharedDecision(Base):
+    """Samvalg: options discussed, what matters to the patient, the decision, when to look again."""
+
+    __tablename__ = "shared_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episode.id", ondelete="CASCADE"), index=True
+    )
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signal.id", ondelete="SET NULL"))
+    options_discussed: Mapped[str] = mapped_column(Text)
+    what_matters: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(Text)
+    review_on: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    visible_to_patient: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ServiceFeedback(Base):
+    """A comment the patient chose to send to the service only: no link to the patient at all."""
+
+    __tablename__ = "service_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme.id", ondelete="SET NULL")
+    )
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    # Month only: a precise time could be matched against response times to find the patient.
+    period: Mapped[str] = mapped_column(String(7))
+
+
+class OneTimeCode(Base):
+    """A short-lived code sent to the patient's phone or e-mail to open the progress view."""
+
+    __tablename__ = "one_time_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,40 @@
+"""`fit-platform demo`: one process with web and scheduler on a SQLite file, for trying it out."""
+
+from __future__ import annotations
+
+import click
+
+from fit_platform.app import create_app
+from fit_platform.config import load_settings
+from fit_platform.db import migrate
+from fit_platform.extensions import get_db
+from fit_platform.services.demo_seed import seed_demo
+
+
+def run_demo(host: str, port: int, with_scheduler: bool) -> None:
+    settings = load_settings(overrides={"environment": "demo"})
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+    app = create_app(settings)
+    with app.app_context():
+        logins = seed_demo(get_db())
+    scheduler = None
+    if with_scheduler:
+        from fit_platform.scheduler_hook import start_background_clock
+
+        scheduler = start_background_clock(settings)
+
+    base = f"http://{host}:{port}"
+    click.echo("")
+    click.echo(f"fit_platform demo is running at {base}/")
+    click.echo(f"Staff login: {base}/staff/login")
+    click.echo("Demo logins (username / password / role):")
+    for login in logins:
+        click.echo(f"  {login.username} / {login.password} / {login.role}")
+    click.echo(f"Database: {settings.database_url}")
+    click.echo("Stop with Ctrl+C.")
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)

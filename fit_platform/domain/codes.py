@@ -1,0 +1,106 @@
+"""Stable codes shared by every layer: stored in the database, never shown untranslated."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Language(StrEnum):
+    BOKMAAL = "nb"
+    NYNORSK = "nn"
+    ENGLISH = "en"
+
+
+class UnitKind(StrEnum):
+    OUTPATIENT = "outpatient"  # DPS poliklinikk
+    DAY_PROGRAMME = "day_programme"  # dagtilbud
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    THERAPIST = "therapist"
+    UNIT_LEAD = "unit_lead"
+    SERVICE_DEVELOPER = "service_developer"
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class ConsentState(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class ConsentEventKind(StrEnum):
+    DECLINED_INVITATION = "declined_invitation"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    STOPPED = "stopped"
+    RESTARTED = "restarted"
+    CHANNEL_CHANGED = "channel_changed"
+    FREQUENCY_REDUCED = "frequency_reduced"
+
+
+class EpisodeStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class AppointmentStatus(StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class ScheduleTrigger(StrEnum):
+    BEFORE_APPOINTMENT = "before_appointment"
+    AFTER_APPOINTMENT = "after_appointment"
+    WEEKLY = "weekly"
+    DAILY = "daily"
+    FIRST_SESSION = "first_session"
+    LAST_SESSION = "last_session"
+
+
+class InvitationState(StrEnum):
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    OPENED = "opened"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+
+
+class MessageKind(StrEnum):
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+    ONE_TIME_CODE = "one_time_code"
+    CONSENT_CONFIRMATION = "consent_confirmation"
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ResponseStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class CommentVisibility(StrEnum):
+    THERAPIST = "therapist"
+    SERVICE_ONLY = "service_only"
+
+
+class Actor(StrEnum):
+    PATIENT = "patient"
+    STAFF = "staff"
+    SYSTEM = "system"

@@ -1,0 +1,21 @@
+"""Flask extensions, created unbound and attached in the app factory."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf import CSRFProtect
+
+from fit_platform.db import Database
+
+babel = Babel()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def get_db() -> Database:
+    """The app's `Database`; views pass it to services."""
+    database: Database = current_app.extensions["fit_db"]
+    return database

@@ -1,0 +1,154 @@
+"""Staff login, server-side sessions, lockout and logout.
+
+Sessions live in the database so an administrator (or the user) can revoke them at once;
+the browser only holds a random session id, of which the database keeps a SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from fit_platform.db import Database
+from fit_platform.db.base import utcnow
+from fit_platform.db.models import Staff, StaffSession
+from fit_platform.domain.codes import Role
+from fit_platform.services.passwords import hash_password, needs_rehash, verify_password
+
+log = logging.getLogger(__name__)
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+# Verifying against a dummy hash keeps the response time the same for unknown usernames.
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    session_id: str | None = None
+    staff_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    staff_id: int
+    display_name: str
+    roles: frozenset[tuple[Role, int | None]]
+    session_row_id: int
+    expires_at: dt.datetime
+
+    def has_role(self, role: Role) -> bool:
+        return any(held == role for held, _unit in self.roles)
+
+
+def _hash_session_id(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def log_in(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    idle: dt.timedelta,
+    absolute: dt.timedelta,
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Check a password and open a new server-side session (a new id on every login)."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+        if staff is None or not staff.is_active:
+            verify_password(_DUMMY_HASH, password)
+            log.info("staff login refused", extra={"event": "login_invalid"})
+            return LoginResult(LoginOutcome.INVALID)
+        if staff.locked_until is not None and staff.locked_until > now:
+            log.info("staff login locked", extra={"event": "login_locked", "staff_id": staff.id})
+            return LoginResult(LoginOutcome.LOCKED)
+        if not verify_password(staff.password_hash, password):
+            staff.failed_logins += 1
+            if staff.failed_logins >= MAX_FAILED_LOGINS:
+                staff.locked_until = now + LOCKOUT
+                staff.failed_logins = 0
+            log.info("staff login refused", extra={"event": "login_invalid", "staff_id": staff.id})
+            return LoginResult(LoginOutcome.INVALID)
+        if needs_rehash(staff.password_hash):
+            staff.password_hash = hash_password(password)
+        staff.failed_logins = 0
+        staff.locked_until = None
+        session_id = secrets.token_urlsafe(32)
+        session.add(
+            StaffSession(
+                staff_id=staff.id,
+                token_hash=_hash_session_id(session_id),
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + absolute,
+            )
+        )
+        log.info("staff logged in", extra={"event": "login_ok", "staff_id": staff.id})
+        return LoginResult(LoginOutcome.OK, session_id=session_id, staff_id=staff.id)
+
+
+def resume_session(
+    db: Database, session_id: str, *, idle: dt.timedelta, now: dt.datetime | None = None
+) -> StaffIdentity | None:
+    """The identity behind a session id, or None if it is unknown, revoked, idle or expired."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        row = session.scalar(
+            select(StaffSession).where(StaffSession.token_hash == _hash_session_id(session_id))
+        )
+        if (
+            row is None
+            or row.revoked_at is not None
+            or row.expires_at <= now
+            or row.last_seen_at + idle <= now
+            or not row.staff.is_active
+        ):
+            return None
+        row.last_seen_at = now
+        return StaffIdentity(
+            staff_id=row.staff_id,
+            display_name=row.staff.display_name,
+            roles=frozenset((role.role, role.unit_id) for role in row.staff.roles),
+            session_row_id=row.id,
+            expires_at=min(row.expires_at, now + idle),
+        )
+
+
+def log_out(db: Database, session_id: str, now: dt.datetime | None = None) -> None:
+    """Revoke the session server-side; the cookie alone is worth nothing afterwards."""
+    with db.transaction() as session:
+        session.execute(
+            update(StaffSession)
+            .where(StaffSession.token_hash == _hash_session_id(session_id))
+            .values(revoked_at=now or utcnow())
+        )
+
+
+def revoke_all_sessions(db: Database, staff_id: int, now: dt.datetime | None = None) -> int:
+    """Log a staff member out everywhere (e.g. a lost phone). Returns how many were open."""
+    with db.transaction() as session:
+        result = session.execute(
+            update(StaffSession)
+            .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
+            .values(revoked_at=now or utcnow())
+        )
+        log.info(
+            "staff sessions revoked", extra={"event": "sessions_revoked", "staff_id": staff_id}
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

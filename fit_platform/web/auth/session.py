@@ -1,0 +1,62 @@
+"""Attach the logged-in staff member (if any) to `g` for the request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from fit_platform.config import Settings
+from fit_platform.domain.codes import Role
+from fit_platform.extensions import get_db
+from fit_platform.services.staff_auth import resume_session
+
+SESSION_KEY = "sid"
+
+
+def settings() -> Settings:
+    value: Settings = current_app.config["FIT_SETTINGS"]
+    return value
+
+
+def idle_timeout() -> dt.timedelta:
+    return dt.timedelta(minutes=settings().session_idle_minutes)
+
+
+def absolute_timeout() -> dt.timedelta:
+    return dt.timedelta(hours=settings().session_absolute_hours)
+
+
+def load_staff_session() -> None:
+    g.staff = None
+    if request.path.startswith("/static/"):
+        return
+    session_id = session.get(SESSION_KEY)
+    if not session_id:
+        return
+    identity = resume_session(get_db(), session_id, idle=idle_timeout())
+    if identity is None:
+        session.pop(SESSION_KEY, None)
+        g.session_expired = True
+        return
+    g.staff = identity
+
+
+def login_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a logged-in staff member, holding one of `roles` when any are given."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if g.get("staff") is None:
+                return redirect(url_for("auth.login", next=request.full_path))
+            if roles and not any(g.staff.has_role(role) for role in roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

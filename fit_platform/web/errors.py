@@ -1,0 +1,76 @@
+"""Translated error pages: every failure gets a page with a status, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (
+        _l("The request could not be understood"),
+        _l("Something in the request was not valid. Go back and try again."),
+    ),
+    403: (
+        _l("You do not have access to this page"),
+        _l(
+            "Your role does not give access to this page. "
+            "Contact your administrator if you think this is wrong."
+        ),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("We could not find the page you asked for. Check the address, or go to the start page."),
+    ),
+    405: (
+        _l("That is not possible here"),
+        _l("This page cannot be used that way. Go back and try again."),
+    ),
+    410: (_l("This page is no longer available"), _l("The page has expired or has been closed.")),
+    413: (_l("Too much data"), _l("What you sent was too large. Shorten the text and try again.")),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes before you try again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("The error has been logged. Nothing you saved earlier is lost. Please try again later."),
+    ),
+}
+
+
+def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    return (
+        render_template("error.html", status=status, title=title, message=detail or message),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error: CSRFError) -> tuple[str, int]:
+        from flask_babel import gettext
+
+        return render_error(
+            400,
+            gettext(
+                "The form had expired or was sent from somewhere else. "
+                "Nothing was saved from it. Reload the page and try again."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 500
+        if status not in MESSAGES:
+            status = 400 if 400 <= status < 500 else 500
+        return render_error(status)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        # Logged with its traceback (tokens redacted by the formatter); the user sees a page.
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return render_error(InternalServerError.code)

@@ -1,0 +1,111 @@
+"""Fixtures for every suite.
+
+Database fixtures: `database_url` / `db` / `app` / `client` are parametrised over a real SQLite
+file and a real PostgreSQL server, so every database test runs on both. PostgreSQL is a
+throwaway server started once per run (see tests/support/postgres.py) unless
+FIT_TEST_DATABASE_URL points at one. Each test starts from an empty schema.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from fit_platform.app import create_app
+from fit_platform.db import (
+    Base,
+    Database,
+    models,  # noqa: F401 - registers the tables
+)
+from fit_platform.db.session import make_engine
+from tests.support.postgres import throwaway_postgres
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """URL of the run's PostgreSQL server, with an empty database (no tables)."""
+    with throwaway_postgres() as url:
+        engine = make_engine(url)
+        Base.metadata.drop_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url: str) -> str:
+    """The PostgreSQL server with the current schema created from the models."""
+    engine = make_engine(postgres_server_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return postgres_server_url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "fit.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    _empty_postgres(url)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+def make_test_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
+    settings = {
+        "environment": "test",
+        "database_url": database_url,
+        "instance_path": instance_path,
+        "secret_key": "test-secret-key-not-for-production",
+        "public_base_url": "http://localhost",
+        "log_level": "WARNING",
+        **overrides,
+    }
+    return create_app(overrides=settings)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = make_test_app(database_url, tmp_path / "instance")
+    yield application
+    application.extensions["fit_db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
