@@ -1,0 +1,666 @@
+"""Invitations: create the due ones, queue reminders, expire windows, cancel on change.
+
+Called by the scheduler clock, the CLI and the web alike; never imports Flask.
+
+Idempotence comes from the database, not from the caller: an invitation is unique per
+(episode, instrument, slot key) and an outbox message per dedupe key
+("<invitation id>:<kind>:<sequence>"); every insert is INSERT … ON CONFLICT DO NOTHING,
+so a second scheduler (or a retried tick) creates nothing twice. The invitation and its
+outbox message are written in the same transaction.
+
+How a tick finds work without loading every episode: SQL picks the candidate episodes
+(an appointment near now with no invitation for it yet, or a day rule for a recent date
+with no invitation for that date), the domain's `due_invitations` decides for those
+(quiet hours, DST, windows, minimum interval, consent), and the result goes back as one
+multi-row insert per chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    Appointment,
+    ConsentEvent,
+    Episode,
+    Invitation,
+    OutboxMessage,
+    Patient,
+    SchedulePlan,
+    ScheduleRule,
+)
+from fit_platform.domain import scheduling as rules
+from fit_platform.domain.codes import (
+    AppointmentStatus,
+    Channel,
+    ConsentState,
+    EpisodeStatus,
+    InvitationState,
+    MessageKind,
+    OutboxState,
+    ScheduleTrigger,
+)
+from fit_platform.domain.consent import ConsentState as DomainConsent
+from fit_platform.domain.consent import ContactChannel, consent_state, may_send
+from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.services.schedule_plans import (
+    domain_consent_event,
+    domain_rule,
+    quiet_hours_of,
+)
+
+log = logging.getLogger(__name__)
+
+OPEN_STATES = (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
+APPOINTMENT_TRIGGERS = (
+    ScheduleTrigger.BEFORE_APPOINTMENT,
+    ScheduleTrigger.AFTER_APPOINTMENT,
+    ScheduleTrigger.FIRST_SESSION,
+    ScheduleTrigger.LAST_SESSION,
+)
+ONCE_PER_EPISODE = (ScheduleTrigger.FIRST_SESSION, ScheduleTrigger.LAST_SESSION)
+DAY_TRIGGERS = (ScheduleTrigger.WEEKLY, ScheduleTrigger.DAILY)
+LIVE_APPOINTMENT = (AppointmentStatus.PLANNED, AppointmentStatus.DONE)
+# Quiet hours can push a send by up to this much; candidate ranges allow for it.
+QUIET_SLACK = dt.timedelta(hours=13)
+
+
+class NonResponse:
+    """Reasons stored on an invitation that closed without an answer."""
+
+    NOT_OPENED = "not_opened"
+    NOT_COMPLETED = "opened_not_completed"
+    NOT_DELIVERED = "not_delivered"
+    NOT_SENT = "not_sent"
+    CONSENT = "consent_withdrawn"
+    APPOINTMENT_CHANGED = "appointment_changed"
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    candidates: int
+    invitations: int
+    messages: int
+
+
+def message_key(invitation_id: int, kind: MessageKind, sequence: int = 1) -> str:
+    return f"{invitation_id}:{kind.value}:{sequence}"
+
+
+def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing()
+
+
+# --- enqueue ---------------------------------------------------------------------------
+
+
+def enqueue_due(
+    db: Database,
+    now: dt.datetime,
+    *,
+    horizon: dt.timedelta = dt.timedelta(0),
+    chunk_size: int = 2000,
+) -> EnqueueResult:
+    """Create the invitations due at `now` (plus `horizon`) and their outbox messages.
+
+    Safe to run any number of times and from several processes at once. Logs one line
+    with counts only.
+    """
+    with db.session() as session:
+        bounds = session.execute(
+            select(
+                func.coalesce(func.max(ScheduleRule.offset_hours), 0),
+                func.coalesce(func.max(ScheduleRule.window_hours), 0),
+                func.coalesce(func.max(ScheduleRule.min_interval_hours), 0),
+            ).where(ScheduleRule.active.is_(True))
+        ).one()
+        max_offset, max_window, max_interval = (dt.timedelta(hours=h) for h in bounds)
+        episode_ids = sorted(
+            _appointment_candidates(session, now, horizon, max_offset, max_window)
+            | _day_candidates(session, now, horizon, max_window)
+        )
+    created = messages = 0
+    lookback = max(max_window, max_interval) + QUIET_SLACK
+    for chunk in _chunks(episode_ids, chunk_size):
+        with db.transaction() as session:
+            due = _due_for(session, chunk, now, horizon, lookback)
+            inserted = _insert_invitations(session, due)
+            messages += _insert_messages(session, inserted, MessageKind.INVITATION)
+            created += len(inserted)
+    log.info(
+        "invitations enqueued",
+        extra={"candidates": len(episode_ids), "invitations": created, "messages": messages},
+    )
+    return EnqueueResult(len(episode_ids), created, messages)
+
+
+def _active_episode_with_plan() -> Any:
+    return (
+        select(Episode.id)
+        .join(SchedulePlan, SchedulePlan.episode_id == Episode.id)
+        .join(ScheduleRule, ScheduleRule.plan_id == SchedulePlan.id)
+        .join(Patient, Patient.id == Episode.patient_id)
+        .where(
+            Episode.status == EpisodeStatus.ACTIVE,
+            ScheduleRule.active.is_(True),
+            # The cached consent state only prunes; the events decide (see _due_for).
+            Patient.consent_state != ConsentState.STOPPED,
+        )
+    )
+
+
+def _appointment_candidates(
+    session: Session,
+    now: dt.datetime,
+    horizon: dt.timedelta,
+    max_offset: dt.timedelta,
+    max_window: dt.timedelta,
+) -> set[int]:
+    already = exists().where(
+        Invitation.episode_id == Episode.id,
+        Invitation.rule_id == ScheduleRule.id,
+        Invitation.state != InvitationState.CANCELLED,
+        or_(
+            Invitation.appointment_id == Appointment.id, ScheduleRule.trigger.in_(ONCE_PER_EPISODE)
+        ),
+    )
+    query = (
+        _active_episode_with_plan()
+        .join(Appointment, Appointment.episode_id == Episode.id)
+        .where(
+            ScheduleRule.trigger.in_(APPOINTMENT_TRIGGERS),
+            Appointment.status.in_(LIVE_APPOINTMENT),
+            Appointment.starts_at >= now - max_offset - max_window - QUIET_SLACK,
+            Appointment.starts_at <= now + horizon + max_offset + QUIET_SLACK,
+            or_(
+                ScheduleRule.trigger == ScheduleTrigger.AFTER_APPOINTMENT,
+                Appointment.starts_at > now,
+            ),
+            ~already,
+        )
+        .distinct()
+    )
+    return set(session.scalars(query))
+
+
+def _day_candidates(
+    session: Session, now: dt.datetime, horizon: dt.timedelta, max_window: dt.timedelta
+) -> set[int]:
+    until_local = (now + horizon).astimezone(OSLO)
+    first_day = (now - max_window - QUIET_SLACK).astimezone(OSLO).date()
+    found: set[int] = set()
+    day = first_day
+    while day <= until_local.date():
+        iso = str(day.isoweekday())
+        slot = rules.day_slot_key(day)
+        weekday_matches = or_(
+            ScheduleRule.weekdays.like(f"%{iso}%"),
+            and_(
+                ScheduleRule.trigger == ScheduleTrigger.DAILY,
+                ScheduleRule.weekdays.is_(None),
+                literal(day.isoweekday() <= 5),
+            ),
+        )
+        query = (
+            _active_episode_with_plan()
+            .where(
+                ScheduleRule.trigger.in_(DAY_TRIGGERS),
+                weekday_matches,
+                Episode.started_on <= day,
+                or_(Episode.ended_on.is_(None), Episode.ended_on >= day),
+                ~exists().where(
+                    Invitation.episode_id == Episode.id,
+                    Invitation.instrument_id == ScheduleRule.instrument_id,
+                    Invitation.slot_key == slot,
+                ),
+            )
+            .distinct()
+        )
+        if day == until_local.date():
+            latest = until_local.strftime("%H:%M")
+            query = query.where(func.coalesce(ScheduleRule.send_time, "10:00") <= latest)
+        found.update(session.scalars(query))
+        day += dt.timedelta(days=1)
+    return found
+
+
+@dataclass(frozen=True)
+class _Due:
+    invitation: rules.DueInvitation
+    rule_id: int
+    patient_id: int
+    channel: Channel
+
+
+def _due_for(
+    session: Session,
+    episode_ids: Sequence[int],
+    now: dt.datetime,
+    horizon: dt.timedelta,
+    lookback: dt.timedelta,
+) -> list[_Due]:
+    episodes = session.execute(
+        select(
+            Episode.id,
+            Episode.patient_id,
+            Episode.started_on,
+            Episode.ended_on,
+            SchedulePlan.quiet_from,
+            SchedulePlan.quiet_until,
+            Patient.preferred_channel,
+        )
+        .join(SchedulePlan, SchedulePlan.episode_id == Episode.id)
+        .join(Patient, Patient.id == Episode.patient_id)
+        .where(Episode.id.in_(episode_ids))
+    ).all()
+    rules_by_episode: dict[int, list[tuple[int, rules.ScheduleRule]]] = defaultdict(list)
+    for rule_row, episode_id in session.execute(
+        select(ScheduleRule, SchedulePlan.episode_id)
+        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .where(SchedulePlan.episode_id.in_(episode_ids), ScheduleRule.active.is_(True))
+    ):
+        rules_by_episode[episode_id or 0].append((rule_row.id, domain_rule(rule_row)))
+    appointments = _appointment_snapshots(session, episode_ids, episodes)
+    existing: dict[int, list[rules.ExistingInvitation]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            Invitation.episode_id,
+            Invitation.slot_key,
+            Invitation.instrument_id,
+            Invitation.due_at,
+            Invitation.state,
+        ).where(Invitation.episode_id.in_(episode_ids), Invitation.due_at >= now - lookback)
+    ):
+        existing[row.episode_id].append(
+            rules.ExistingInvitation(
+                row.slot_key, row.instrument_id, row.due_at, rules.InvitationState(_open(row.state))
+            )
+        )
+    consents = consent_by_patient(session, {e.patient_id for e in episodes}, episodes)
+
+    result: list[_Due] = []
+    for e in episodes:
+        episode_rules = rules_by_episode.get(e.id, [])
+        consent = consents[e.patient_id]
+        snapshot = rules.EpisodeSnapshot(
+            id=e.id,
+            starts_on=e.started_on,
+            ends_on=e.ended_on,
+            programme_weekdays=rules.ALL_WEEKDAYS,
+        )
+        rule_ids = {r: rule_id for rule_id, r in episode_rules}
+        due = rules.due_invitations(
+            snapshot,
+            [r for _, r in episode_rules],
+            appointments.get(e.id, []),
+            consent,
+            existing.get(e.id, []),
+            now,
+            quiet=quiet_hours_of(e.quiet_from, e.quiet_until),
+            horizon=horizon,
+        )
+        channel = Channel(consent.channel.value)
+        for invitation in due:
+            rule_id = next(
+                rule_ids[r]
+                for r in rule_ids
+                if r.instrument_id == invitation.instrument_id and r.trigger is invitation.trigger
+            )
+            result.append(_Due(invitation, rule_id, e.patient_id, channel))
+    return result
+
+
+def _open(state: InvitationState) -> str:
+    # DECLINED exists only in the database; for scheduling it counts like COMPLETED.
+    return "completed" if state is InvitationState.DECLINED else state.value
+
+
+def _appointment_snapshots(
+    session: Session, episode_ids: Sequence[int], episodes: Sequence[Any]
+) -> dict[int, list[rules.AppointmentSnapshot]]:
+    ended_on = {e.id: e.ended_on for e in episodes}
+    rows = session.execute(
+        select(Appointment.id, Appointment.episode_id, Appointment.starts_at, Appointment.status)
+        .where(Appointment.episode_id.in_(episode_ids), Appointment.status.in_(LIVE_APPOINTMENT))
+        .order_by(Appointment.episode_id, Appointment.starts_at, Appointment.id)
+    ).all()
+    by_episode: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_episode[row.episode_id].append(row)
+    result: dict[int, list[rules.AppointmentSnapshot]] = {}
+    for episode_id, appts in by_episode.items():
+        # The last session is the last live appointment on or before a set end date.
+        end = ended_on.get(episode_id)
+        last_id = None
+        if end is not None:
+            before_end = [a for a in appts if a.starts_at.astimezone(OSLO).date() <= end]
+            last_id = before_end[-1].id if before_end else None
+        result[episode_id] = [
+            rules.AppointmentSnapshot(
+                a.id, a.starts_at, rules.AppointmentStatus(a.status.value), a.id == last_id
+            )
+            for a in appts
+        ]
+    return result
+
+
+def consent_by_patient(
+    session: Session, patient_ids: Iterable[int], patients: Sequence[Any] = ()
+) -> dict[int, DomainConsent]:
+    """Each patient's consent state, folded from their events (the source of truth)."""
+    ids = list(patient_ids)
+    default_channel = {p.patient_id: p.preferred_channel for p in patients}
+    if not default_channel and ids:
+        default_channel = {
+            row.id: row.preferred_channel
+            for row in session.execute(
+                select(Patient.id, Patient.preferred_channel).where(Patient.id.in_(ids))
+            )
+        }
+    events: dict[int, list[ConsentEvent]] = defaultdict(list)
+    if ids:
+        for row in session.scalars(select(ConsentEvent).where(ConsentEvent.patient_id.in_(ids))):
+            events[row.patient_id].append(row)
+    return {
+        pid: consent_state(
+            [domain_consent_event(e) for e in events.get(pid, [])],
+            ContactChannel(default_channel.get(pid, Channel.SMS).value),
+        )
+        for pid in ids
+    }
+
+
+def _insert_invitations(session: Session, due: list[_Due]) -> list[tuple[int, _Due]]:
+    if not due:
+        return []
+    by_key = {
+        (d.invitation.episode_id, d.invitation.instrument_id, d.invitation.slot_key): d for d in due
+    }
+    stmt = insert_ignoring_duplicates(session, Invitation).returning(
+        Invitation.id, Invitation.episode_id, Invitation.instrument_id, Invitation.slot_key
+    )
+    rows = [
+        {
+            "episode_id": d.invitation.episode_id,
+            "instrument_id": d.invitation.instrument_id,
+            "slot_key": d.invitation.slot_key,
+            "appointment_id": d.invitation.appointment_id,
+            "rule_id": d.rule_id,
+            "state": InvitationState.SCHEDULED,
+            "due_at": d.invitation.send_at,
+            "expires_at": d.invitation.expires_at,
+            "reminder_at": d.invitation.reminder_at,
+        }
+        for d in due
+    ]
+    inserted = session.execute(stmt, rows).all()
+    return [(r.id, by_key[(r.episode_id, r.instrument_id, r.slot_key)]) for r in inserted]
+
+
+def _insert_messages(session: Session, inserted: list[tuple[int, _Due]], kind: MessageKind) -> int:
+    if not inserted:
+        return 0
+    rows = [
+        {
+            "dedupe_key": message_key(invitation_id, kind),
+            "patient_id": d.patient_id,
+            "invitation_id": invitation_id,
+            "kind": kind,
+            "sequence": 1,
+            "channel": d.channel,
+            "state": OutboxState.QUEUED,
+            "attempts": 0,
+            "next_attempt_at": d.invitation.send_at,
+        }
+        for invitation_id, d in inserted
+    ]
+    # The invitations are new in this transaction, so no message for them can exist yet.
+    session.execute(insert_ignoring_duplicates(session, OutboxMessage), rows)
+    return len(rows)
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- reminders and expiry ------------------------------------------------------------------
+
+
+def queue_reminders(db: Database, now: dt.datetime) -> int:
+    """Queue the one reminder of every sent, unanswered invitation whose reminder time has
+    come, by the channel the invitation went by (set-based; the dedupe key makes it once
+    only). Returns how many were queued."""
+    sent = OutboxMessage.__table__.alias("sent_invitation")
+    invitation_channel = (
+        select(sent.c.channel)
+        .where(sent.c.invitation_id == Invitation.id, sent.c.kind == MessageKind.INVITATION.value)
+        .limit(1)
+        .scalar_subquery()
+    )
+    source = (
+        select(
+            cast(Invitation.id, String(20)).concat(f":{MessageKind.REMINDER.value}:1"),
+            Episode.patient_id,
+            Invitation.id,
+            literal(MessageKind.REMINDER.value),
+            literal(1),
+            func.coalesce(invitation_channel, Patient.preferred_channel),
+            literal(OutboxState.QUEUED.value),
+            literal(0),
+            Invitation.reminder_at,
+        )
+        .join(Episode, Episode.id == Invitation.episode_id)
+        .join(Patient, Patient.id == Episode.patient_id)
+        .where(
+            Invitation.state.in_((InvitationState.SENT, InvitationState.OPENED)),
+            Invitation.reminder_at <= now,
+            Invitation.expires_at > now,
+        )
+    )
+    columns = [
+        "dedupe_key",
+        "patient_id",
+        "invitation_id",
+        "kind",
+        "sequence",
+        "channel",
+        "state",
+        "attempts",
+        "next_attempt_at",
+    ]
+    with db.transaction() as session:
+        stmt = (
+            insert_ignoring_duplicates(session, OutboxMessage)
+            .from_select(columns, source)
+            .returning(OutboxMessage.id)
+        )
+        count = len(session.execute(stmt).all())
+    log.info("reminders queued", extra={"messages": count})
+    return count
+
+
+def expire_windows(db: Database, now: dt.datetime) -> int:
+    """Close unanswered invitations whose window has ended, with the reason, and cancel
+    their queued messages. Returns how many expired."""
+    with db.transaction() as session:
+        failed = exists().where(
+            OutboxMessage.invitation_id == Invitation.id, OutboxMessage.state == OutboxState.FAILED
+        )
+        reason_rules = [
+            (InvitationState.OPENED, NonResponse.NOT_COMPLETED, None),
+            (InvitationState.SENT, NonResponse.NOT_OPENED, None),
+            (InvitationState.SCHEDULED, NonResponse.NOT_DELIVERED, failed),
+            (InvitationState.SCHEDULED, NonResponse.NOT_SENT, ~failed),
+        ]
+        expired = 0
+        for state, reason, extra in reason_rules:
+            stmt = (
+                update(Invitation)
+                .where(Invitation.state == state, Invitation.expires_at <= now)
+                .values(
+                    state=InvitationState.EXPIRED,
+                    non_response_reason=reason,
+                    closed_at=now,
+                )
+            )
+            if extra is not None:
+                stmt = stmt.where(extra)
+            expired += _rowcount(session.execute(stmt))
+        _cancel_queued_messages_of_closed(session, now)
+    log.info("invitations expired", extra={"invitations": expired})
+    return int(expired)
+
+
+def _cancel_queued_messages_of_closed(session: Session, now: dt.datetime) -> int:
+    closed = select(Invitation.id).where(Invitation.state.not_in(OPEN_STATES))
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.invitation_id.in_(closed))
+        .values(state=OutboxState.CANCELLED, last_error="invitation closed")
+    )
+    return _rowcount(result)
+
+
+def clean_up(db: Database, now: dt.datetime) -> int:
+    """Cancel queued messages whose invitation has closed (answered, expired, cancelled)."""
+    with db.transaction() as session:
+        return _cancel_queued_messages_of_closed(session, now)
+
+
+# --- cancelling on change ----------------------------------------------------------------
+
+
+def cancel_invitations(
+    session: Session, invitation_ids: Iterable[int], reason: str, now: dt.datetime
+) -> int:
+    """Cancel open invitations and their queued messages (within the caller's transaction).
+    A message already being sent is left to the dispatcher, which re-checks before sending."""
+    ids = list(invitation_ids)
+    if not ids:
+        return 0
+    count = _rowcount(
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(ids), Invitation.state.in_(OPEN_STATES))
+            .values(state=InvitationState.CANCELLED, non_response_reason=reason, closed_at=now)
+        )
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.invitation_id.in_(ids), OutboxMessage.state == OutboxState.QUEUED)
+        .values(state=OutboxState.CANCELLED, last_error=reason)
+    )
+    return count
+
+
+def apply_consent_change(db: Database, patient_id: int, now: dt.datetime) -> int:
+    """After a consent event was stored: refresh the patient's cached consent state and,
+    if messages may not go now, cancel every open invitation and queued message.
+
+    Call in the same request as the event; logs ids and counts only.
+    """
+    with db.transaction() as session:
+        consent = consent_by_patient(session, [patient_id])[patient_id]
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            return 0
+        patient.consent_state = ConsentState(consent.status_at(now).value)
+        patient.paused_until = (
+            consent.paused_until if patient.consent_state is ConsentState.PAUSED else None
+        )
+        patient.preferred_channel = Channel(consent.channel.value)
+        if may_send(consent, now):
+            return 0
+        open_ids = session.scalars(
+            select(Invitation.id)
+            .join(Episode, Episode.id == Invitation.episode_id)
+            .where(Episode.patient_id == patient_id, Invitation.state.in_(OPEN_STATES))
+        ).all()
+        cancelled = cancel_invitations(session, open_ids, NonResponse.CONSENT, now)
+    log.info("consent applied", extra={"patient_id": patient_id, "cancelled": cancelled})
+    return cancelled
+
+
+def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> int:
+    """After an appointment was moved, cancelled or marked no-show: cancel the open
+    invitations tied to it that no longer fit (the next tick creates fresh ones at the new
+    time). Returns how many were cancelled."""
+    with db.transaction() as session:
+        appointment = session.get(Appointment, appointment_id)
+        if appointment is None:
+            return 0
+        pending = session.execute(
+            select(
+                Invitation.id,
+                Invitation.slot_key,
+                Invitation.instrument_id,
+                Invitation.due_at,
+                Invitation.state,
+                ScheduleRule,
+            )
+            .join(ScheduleRule, ScheduleRule.id == Invitation.rule_id)
+            .where(Invitation.appointment_id == appointment_id, Invitation.state.in_(OPEN_STATES))
+        ).all()
+        # Judged on this appointment alone: is_last so a last-session rule still matches it.
+        snapshot = rules.AppointmentSnapshot(
+            appointment.id,
+            appointment.starts_at,
+            rules.AppointmentStatus(appointment.status.value),
+            is_last=True,
+        )
+        obsolete = {
+            row.id
+            for row in pending
+            if rules.obsolete_slots(
+                [domain_rule(row.ScheduleRule)],
+                [snapshot],
+                [
+                    rules.ExistingInvitation(
+                        row.slot_key,
+                        row.instrument_id,
+                        row.due_at,
+                        rules.InvitationState(row.state.value),
+                    )
+                ],
+            )
+        }
+        cancelled = cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)
+    log.info(
+        "appointment change applied",
+        extra={"appointment_id": appointment_id, "cancelled": cancelled},
+    )
+    return cancelled
+
+
+__all__ = [
+    "EnqueueResult",
+    "NonResponse",
+    "apply_consent_change",
+    "appointment_changed",
+    "cancel_invitations",
+    "clean_up",
+    "consent_by_patient",
+    "enqueue_due",
+    "expire_windows",
+    "message_key",
+    "queue_reminders",
+]

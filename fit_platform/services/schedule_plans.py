@@ -1,0 +1,111 @@
+"""Schedule plans: copying a programme's template to an episode, and reading stored rules
+and consent events as the domain's frozen dataclasses.
+
+An episode is scheduled from its own plan only (`SchedulePlan.episode_id`), a copy of
+the template made when the episode is set up, so a therapist can edit it for one patient
+(fewer days, another instrument) without touching the template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fit_platform.db.models import ConsentEvent, SchedulePlan, ScheduleRule
+from fit_platform.domain import consent as consent_domain
+from fit_platform.domain import scheduling as rules
+from fit_platform.domain.quiet_hours import QuietHours
+
+
+def parse_iso_weekdays(raw: str | None) -> frozenset[int]:
+    """ "1,3,5" (ISO, 1 = Monday) as domain weekdays {0, 2, 4}."""
+    if not raw:
+        return frozenset()
+    return frozenset(int(part) - 1 for part in raw.split(",") if part.strip())
+
+
+def format_iso_weekdays(days: Iterable[int]) -> str:
+    return ",".join(str(day + 1) for day in sorted(days))
+
+
+def _parse_time(raw: str | None, default: dt.time) -> dt.time:
+    if not raw:
+        return default
+    hours, minutes = raw.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def quiet_hours_of(quiet_from: str | None, quiet_until: str | None) -> QuietHours:
+    return QuietHours(_parse_time(quiet_from, dt.time(21)), _parse_time(quiet_until, dt.time(8)))
+
+
+def domain_rule(row: ScheduleRule) -> rules.ScheduleRule:
+    """A stored rule as the domain sees it. A daily rule's weekdays are the programme's days
+    (none stored: Monday to Friday)."""
+    weekdays = parse_iso_weekdays(row.weekdays)
+    trigger = rules.Trigger(row.trigger.value)
+    if trigger is rules.Trigger.DAILY and not weekdays:
+        weekdays = rules.WORKDAYS
+    return rules.ScheduleRule(
+        instrument_id=row.instrument_id,
+        trigger=trigger,
+        offset_hours=row.offset_hours,
+        weekdays=weekdays,
+        window_hours=row.window_hours,
+        reminder_after_hours=row.reminder_after_hours,
+        min_interval_hours=row.min_interval_hours,
+        send_time=_parse_time(row.send_time, dt.time(10)),
+    )
+
+
+def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent:
+    kind = consent_domain.ConsentEventKind(row.kind.value)
+    weekdays = parse_iso_weekdays(row.weekdays) or None
+    if kind is consent_domain.ConsentEventKind.FREQUENCY_REDUCED and not weekdays:
+        weekdays = frozenset(range(7))
+    return consent_domain.ConsentEvent(
+        kind=kind,
+        at=row.created_at,
+        until=row.paused_until,
+        channel=consent_domain.ContactChannel(row.channel.value) if row.channel else None,
+        weekdays=weekdays,
+        invitation_id=row.invitation_id,
+    )
+
+
+def copy_template_to_episode(
+    session: Session, template: SchedulePlan, episode_id: int
+) -> SchedulePlan:
+    """Give an episode its own editable copy of a template plan (within the caller's
+    transaction). Returns the existing copy if the episode already has one."""
+    existing = session.scalar(select(SchedulePlan).where(SchedulePlan.episode_id == episode_id))
+    if existing is not None:
+        return existing
+    plan = SchedulePlan(
+        name=template.name,
+        unit_id=template.unit_id,
+        programme_id=template.programme_id,
+        episode_id=episode_id,
+        quiet_from=template.quiet_from,
+        quiet_until=template.quiet_until,
+        rules=[
+            ScheduleRule(
+                instrument_id=r.instrument_id,
+                trigger=r.trigger,
+                offset_hours=r.offset_hours,
+                weekdays=r.weekdays,
+                send_time=r.send_time,
+                window_hours=r.window_hours,
+                reminder_after_hours=r.reminder_after_hours,
+                min_interval_hours=r.min_interval_hours,
+                active=r.active,
+            )
+            for r in template.rules
+        ],
+    )
+    session.add(plan)
+    session.flush()
+    return plan

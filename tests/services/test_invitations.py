@@ -1,0 +1,234 @@
+import datetime as dt
+
+import pytest
+
+from fit_platform.db import Database
+from fit_platform.db.models import Invitation, OutboxMessage
+from fit_platform.domain.codes import (
+    AppointmentStatus,
+    ConsentEventKind,
+    InvitationState,
+    MessageKind,
+    OutboxState,
+    ScheduleTrigger,
+)
+from fit_platform.services.invitations import (
+    apply_consent_change,
+    appointment_changed,
+    enqueue_due,
+    expire_windows,
+    queue_reminders,
+)
+from tests.support.scheduling import RuleSpec, World, oslo
+
+BEFORE = RuleSpec("ors", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=24)
+AFTER = RuleSpec(
+    "srs",
+    ScheduleTrigger.AFTER_APPOINTMENT,
+    offset_hours=1,
+    window_hours=48,
+    reminder_after_hours=24,
+)
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    return World(db)
+
+
+def test_a_due_invitation_is_stored_with_its_outbox_message(world: World) -> None:
+    _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
+    result = enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    assert (result.invitations, result.messages) == (1, 1)
+    [inv] = world.invitations(episode)
+    assert inv.slot_key == "appt:1@20261124T1200Z:before_appointment"
+    assert inv.due_at == oslo(2026, 11, 23, 13)
+    assert inv.expires_at == oslo(2026, 11, 24, 13)
+    [msg] = world.outbox()
+    assert (msg.dedupe_key, msg.state, msg.next_attempt_at) == (
+        f"{inv.id}:invitation:1",
+        OutboxState.QUEUED,
+        inv.due_at,
+    )
+
+
+def test_nothing_is_due_before_its_time(world: World) -> None:
+    world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
+    assert enqueue_due(world.db, oslo(2026, 11, 23, 12, 59)).invitations == 0
+
+
+def test_running_the_tick_again_creates_nothing(world: World) -> None:
+    world.patient_with_episode([BEFORE, AFTER], [oslo(2026, 11, 24, 13)])
+    for now in (oslo(2026, 11, 23, 13), oslo(2026, 11, 24, 15)):
+        assert enqueue_due(world.db, now).invitations == 1
+        assert enqueue_due(world.db, now).invitations == 0
+    assert world.count(Invitation) == 2 and world.count(OutboxMessage) == 2
+
+
+def test_a_second_scheduler_on_the_same_database_creates_no_duplicates(world: World) -> None:
+    world.patient_with_episode([BEFORE, AFTER], [oslo(2026, 11, 24, 13)])
+    other = Database(world.db.url)
+    try:
+        for now in (oslo(2026, 11, 23, 13), oslo(2026, 11, 24, 15)):
+            enqueue_due(world.db, now)
+            enqueue_due(other, now)
+    finally:
+        other.dispose()
+    assert world.count(Invitation) == 2 and world.count(OutboxMessage) == 2
+
+
+def test_an_evening_invitation_waits_until_quiet_hours_end(world: World) -> None:
+    _, episode = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 20, 30)])
+    assert enqueue_due(world.db, oslo(2026, 11, 24, 22)).invitations == 0
+    enqueue_due(world.db, oslo(2026, 11, 25, 8))
+    [inv] = world.invitations(episode)
+    assert inv.due_at == oslo(2026, 11, 25, 8)
+
+
+def test_a_reminder_is_queued_once_and_only_for_a_sent_invitation(world: World) -> None:
+    _, episode = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
+    enqueue_due(world.db, oslo(2026, 11, 24, 11))
+    assert queue_reminders(world.db, oslo(2026, 11, 25, 12)) == 0  # never sent
+    with world.db.transaction() as s:
+        s.get(Invitation, world.invitations(episode)[0].id).state = InvitationState.SENT
+    assert queue_reminders(world.db, oslo(2026, 11, 25, 10, 59)) == 0
+    assert queue_reminders(world.db, oslo(2026, 11, 25, 11)) == 1
+    assert queue_reminders(world.db, oslo(2026, 11, 25, 12)) == 0
+    reminder = world.outbox()[-1]
+    assert reminder.kind is MessageKind.REMINDER
+    assert reminder.next_attempt_at == oslo(2026, 11, 25, 11)
+
+
+def test_an_unanswered_invitation_expires_with_a_reason(world: World) -> None:
+    _, sent_ep = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
+    _, unsent_ep = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
+    enqueue_due(world.db, oslo(2026, 11, 24, 11))
+    with world.db.transaction() as s:
+        s.get(Invitation, world.invitations(sent_ep)[0].id).state = InvitationState.SENT
+    assert expire_windows(world.db, oslo(2026, 11, 26, 10, 59)) == 0
+    assert expire_windows(world.db, oslo(2026, 11, 26, 11)) == 2
+    [sent] = world.invitations(sent_ep)
+    [unsent] = world.invitations(unsent_ep)
+    assert (sent.state, sent.non_response_reason) == (InvitationState.EXPIRED, "not_opened")
+    assert (unsent.state, unsent.non_response_reason) == (InvitationState.EXPIRED, "not_sent")
+    unsent_messages = [m for m in world.outbox() if m.invitation_id == unsent.id]
+    assert [m.state for m in unsent_messages] == [OutboxState.CANCELLED]
+
+
+def test_a_moved_appointment_cancels_the_old_invitation_and_gets_a_new_one(world: World) -> None:
+    _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
+    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    [appointment] = world.appointment_ids(episode)
+    world.move_appointment(appointment, starts_at=oslo(2026, 11, 26, 13))
+    assert appointment_changed(world.db, appointment, oslo(2026, 11, 23, 14)) == 1
+    enqueue_due(world.db, oslo(2026, 11, 25, 13))
+    old, new = world.invitations(episode)
+    assert (old.state, old.non_response_reason) == (
+        InvitationState.CANCELLED,
+        "appointment_changed",
+    )
+    assert new.state is InvitationState.SCHEDULED and new.due_at == oslo(2026, 11, 25, 13)
+    assert [m.state for m in world.outbox()] == [OutboxState.CANCELLED, OutboxState.QUEUED]
+
+
+def test_a_cancelled_appointment_cancels_its_invitation_and_nothing_new_comes(world: World) -> None:
+    _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
+    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    [appointment] = world.appointment_ids(episode)
+    world.move_appointment(appointment, status=AppointmentStatus.CANCELLED)
+    assert appointment_changed(world.db, appointment, oslo(2026, 11, 23, 14)) == 1
+    assert enqueue_due(world.db, oslo(2026, 11, 23, 15)).invitations == 0
+
+
+def test_an_unchanged_appointment_keeps_its_invitation(world: World) -> None:
+    _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
+    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    [appointment] = world.appointment_ids(episode)
+    assert appointment_changed(world.db, appointment, oslo(2026, 11, 23, 14)) == 0
+
+
+def test_stopping_feedback_cancels_every_open_invitation_and_queued_message(world: World) -> None:
+    patient, episode = world.patient_with_episode([BEFORE, AFTER], [oslo(2026, 11, 24, 13)])
+    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    world.consent_event(patient, ConsentEventKind.STOPPED, oslo(2026, 11, 23, 14))
+    assert apply_consent_change(world.db, patient, oslo(2026, 11, 23, 14)) == 1
+    assert [i.state for i in world.invitations(episode)] == [InvitationState.CANCELLED]
+    assert [m.state for m in world.outbox()] == [OutboxState.CANCELLED]
+    assert enqueue_due(world.db, oslo(2026, 11, 24, 15)).invitations == 0
+
+
+def test_a_paused_patient_gets_no_new_invitations_until_the_pause_ends(world: World) -> None:
+    daily = RuleSpec("ors", ScheduleTrigger.DAILY, send_time="10:00", window_hours=8)
+    patient, _ = world.patient_with_episode([daily])
+    world.consent_event(
+        patient, ConsentEventKind.PAUSED, oslo(2026, 11, 20), paused_until=dt.date(2026, 11, 25)
+    )
+    apply_consent_change(world.db, patient, oslo(2026, 11, 20))
+    assert enqueue_due(world.db, oslo(2026, 11, 24, 12)).invitations == 0
+    assert enqueue_due(world.db, oslo(2026, 11, 25, 12)).invitations == 1
+
+
+def _week(world: World, start: dt.datetime, hours: int = 7 * 24) -> None:
+    now = start
+    for _ in range(hours):
+        enqueue_due(world.db, now)
+        now += dt.timedelta(hours=1)
+
+
+def test_a_day_programme_asks_on_each_programme_day_in_a_week(world: World) -> None:
+    daily = RuleSpec(
+        "ors", ScheduleTrigger.DAILY, weekdays="1,2,3,4", send_time="09:00", window_hours=10
+    )
+    _, episode = world.patient_with_episode([daily])
+    _week(world, oslo(2026, 11, 23))
+    days = [i.slot_key for i in world.invitations(episode)]
+    assert days == ["day:2026-11-23", "day:2026-11-24", "day:2026-11-25", "day:2026-11-26"]
+
+
+def test_a_reduced_frequency_asks_only_on_the_agreed_days(world: World) -> None:
+    daily = RuleSpec("ors", ScheduleTrigger.DAILY, send_time="09:00", window_hours=10)
+    patient, episode = world.patient_with_episode([daily])
+    world.consent_event(
+        patient, ConsentEventKind.FREQUENCY_REDUCED, oslo(2026, 11, 1), weekdays="2,4"
+    )
+    _week(world, oslo(2026, 11, 23))
+    assert [i.slot_key for i in world.invitations(episode)] == ["day:2026-11-24", "day:2026-11-26"]
+
+
+def test_a_weekly_rule_asks_on_the_chosen_day_across_the_autumn_dst_change(world: World) -> None:
+    weekly = RuleSpec(
+        "ors", ScheduleTrigger.WEEKLY, weekdays="7", send_time="10:00", window_hours=24
+    )
+    _, episode = world.patient_with_episode([weekly], started_on=dt.date(2026, 10, 1))
+    _week(world, oslo(2026, 10, 19, 12), hours=14 * 24)
+    invs = world.invitations(episode)
+    assert [(i.slot_key, i.due_at) for i in invs] == [
+        ("day:2026-10-25", dt.datetime(2026, 10, 25, 9, 0, tzinfo=dt.UTC)),
+        ("day:2026-11-01", dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)),
+    ]
+
+
+def test_a_weekly_rule_keeps_local_time_across_the_spring_dst_change(world: World) -> None:
+    weekly = RuleSpec(
+        "ors", ScheduleTrigger.WEEKLY, weekdays="6,7", send_time="10:00", window_hours=24
+    )
+    _, episode = world.patient_with_episode([weekly], started_on=dt.date(2026, 3, 1))
+    _week(world, oslo(2026, 3, 27), hours=3 * 24)
+    assert [i.due_at for i in world.invitations(episode)] == [
+        dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 29, 8, 0, tzinfo=dt.UTC),
+    ]
+
+
+def test_the_minimum_interval_holds_across_ticks(world: World) -> None:
+    before = RuleSpec(
+        "ors", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=2, min_interval_hours=72
+    )
+    _, episode = world.patient_with_episode(
+        [before], [oslo(2026, 11, 23, 12), oslo(2026, 11, 24, 12), oslo(2026, 11, 27, 12)]
+    )
+    _week(world, oslo(2026, 11, 22))
+    assert [i.due_at for i in world.invitations(episode)] == [
+        oslo(2026, 11, 23, 10),
+        oslo(2026, 11, 27, 10),
+    ]
