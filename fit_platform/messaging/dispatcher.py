@@ -1,0 +1,420 @@
+"""The outbox dispatcher: claim, check, send, record; retry, give up, reconcile.
+
+Every message goes through three short transactions:
+
+1. claim: queued rows whose time has come become `sending` with a lease and this
+   dispatcher's id (`FOR UPDATE SKIP LOCKED` on PostgreSQL so dispatchers run side by
+   side; on SQLite one atomic `UPDATE … WHERE state = 'queued' … RETURNING`, which SQLite
+   serialises).
+2. prepare: consent and the invitation are checked again, the link token is minted and
+   its hash committed *before* the send, so a link that went out always works.
+3. record: the provider's id is stored, only if this dispatcher still holds the claim.
+
+A row left in `sending` after its lease ran out (a crash between send and record) is
+reconciled, not blindly re-sent: channels that can look a message up by reference (SMS)
+are asked; those that cannot (SMTP) are re-sent with the same Message-ID. See
+docs/messaging.md.
+
+Logs carry ids only: never the text, the address or the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, Invitation, InvitationToken, OutboxMessage, Patient
+from fit_platform.domain.codes import (
+    Channel,
+    InvitationState,
+    MessageKind,
+    OutboxState,
+)
+from fit_platform.domain.consent import ConsentState as DomainConsent
+from fit_platform.domain.consent import ConsentStatus as DomainStatus
+from fit_platform.domain.consent import may_send
+from fit_platform.messaging.channels import (
+    Channel as ChannelPort,
+)
+from fit_platform.messaging.channels import (
+    DeliveryError,
+    OutgoingMessage,
+    PermanentFailure,
+    SendReceipt,
+    TemporaryFailure,
+)
+from fit_platform.messaging.texts import DEFAULT_TRANSLATIONS_DIR, message_text
+from fit_platform.messaging.texts import MessageKind as TextKind
+from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
+
+log = logging.getLogger(__name__)
+
+SENDABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def default_link(base_url: str) -> Callable[[str], str]:
+    base = base_url.rstrip("/")
+    return lambda token: f"{base}/a/{token}"
+
+
+@dataclass(frozen=True)
+class DispatcherSettings:
+    batch_size: int = 50
+    lease: dt.timedelta = dt.timedelta(minutes=2)
+    max_attempts: int = 6
+    backoff_first: dt.timedelta = dt.timedelta(seconds=30)
+    backoff_max: dt.timedelta = dt.timedelta(hours=1)
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """30 s, 1 min, 2 min, … capped; attempts counts the one that just failed."""
+        seconds = self.backoff_first.total_seconds() * 2 ** max(attempts - 1, 0)
+        return dt.timedelta(seconds=min(seconds, self.backoff_max.total_seconds()))
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    reconciled: int = 0
+    lost_claims: int = 0
+
+    def __iadd__(self, other: DispatchResult) -> DispatchResult:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    channel: ChannelPort
+    message: OutgoingMessage
+    token_id: int
+
+
+@dataclass
+class Dispatcher:
+    """Sends queued outbox messages. Run any number side by side against one database.
+
+    `channels` maps the stored channel ("sms", "email") to an adapter; `link_for` turns a
+    fresh token into the patient's URL; `clock` is injectable for tests.
+    """
+
+    db: Database
+    channels: Mapping[Channel, ChannelPort]
+    link_for: Callable[[str], str]
+    settings: DispatcherSettings = field(default_factory=DispatcherSettings)
+    clock: Callable[[], dt.datetime] = utcnow
+    worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    translations_dir: object = DEFAULT_TRANSLATIONS_DIR
+    # Test hook: called after the provider took a message, before it is recorded.
+    after_send: Callable[[int], None] | None = None
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def run_once(self) -> DispatchResult:
+        """Reconcile expired claims, then claim and send one batch."""
+        result = self.reconcile()
+        for outbox_id in self.claim():
+            result += self._deliver(outbox_id)
+        return result
+
+    def drain(self, max_rounds: int = 1000) -> DispatchResult:
+        """Run batches until nothing is due now (for tests, benchmarks and the CLI)."""
+        total = DispatchResult()
+        for _ in range(max_rounds):
+            result = self.run_once()
+            total += result
+            if not (
+                result.sent
+                or result.retried
+                or result.failed
+                or result.cancelled
+                or result.reconciled
+            ):
+                break
+        return total
+
+    # -- claim -----------------------------------------------------------------------------
+
+    def claim(self) -> list[int]:
+        now = self.clock()
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.state == OutboxState.QUEUED,
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.kind.in_(SENDABLE_KINDS),
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(self.settings.batch_size)
+        )
+        with self.db.transaction() as session:
+            if self.db.dialect == "postgresql":
+                ids = list(session.scalars(due.with_for_update(skip_locked=True)))
+                if not ids:
+                    return []
+                condition = OutboxMessage.id.in_(ids)
+            else:
+                condition = OutboxMessage.id.in_(due.scalar_subquery())
+            claimed = session.scalars(
+                update(OutboxMessage)
+                .where(condition, OutboxMessage.state == OutboxState.QUEUED)
+                .values(
+                    state=OutboxState.SENDING,
+                    claimed_by=self.worker_id,
+                    claimed_until=now + self.settings.lease,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .returning(OutboxMessage.id)
+            ).all()
+        return sorted(claimed)
+
+    # -- one message -------------------------------------------------------------------------
+
+    def _deliver(self, outbox_id: int) -> DispatchResult:
+        prepared = self._prepare(outbox_id)
+        if isinstance(prepared, DispatchResult):
+            return prepared
+        try:
+            receipt = prepared.channel.send(prepared.message)
+        except TemporaryFailure as exc:
+            return self._record_failure(outbox_id, prepared.token_id, exc, permanent=False)
+        except PermanentFailure as exc:
+            return self._record_failure(outbox_id, prepared.token_id, exc, permanent=True)
+        if self.after_send is not None:
+            self.after_send(outbox_id)
+        return self._record_sent(outbox_id, receipt)
+
+    def _prepare(self, outbox_id: int) -> _Prepared | DispatchResult:
+        now = self.clock()
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, outbox_id)
+            if row is None or row.state != OutboxState.SENDING or row.claimed_by != self.worker_id:
+                return DispatchResult(lost_claims=1)
+            invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
+            patient = session.get(Patient, row.patient_id)
+            assert patient is not None
+            reason = self._reason_not_to_send(session, row, invitation, patient, now)
+            if reason is not None:
+                row.state = OutboxState.CANCELLED
+                row.last_error = reason
+                if reason == NonResponse.CONSENT and invitation is not None:
+                    cancel_invitations(session, [invitation.id], NonResponse.CONSENT, now)
+                log.info("outbox message cancelled", extra={"outbox_id": outbox_id})
+                return DispatchResult(cancelled=1)
+            assert invitation is not None
+            channel = self.channels.get(row.channel)
+            address = patient.phone_e164 if row.channel == Channel.SMS else patient.email
+            if channel is None or not address:
+                row.state = OutboxState.FAILED
+                row.last_error = "no channel configured" if channel is None else "no address"
+                log.warning("outbox message failed", extra={"outbox_id": outbox_id})
+                return DispatchResult(failed=1)
+            episode = session.get(Episode, invitation.episode_id)
+            assert episode is not None
+            token = secrets.token_urlsafe(24)  # 192 bits
+            token_row = InvitationToken(
+                invitation_id=invitation.id,
+                token_hash=hash_token(token),
+                expires_at=invitation.expires_at,
+            )
+            session.add(token_row)
+            session.flush()
+            text = message_text(
+                TextKind(row.kind.value),
+                patient.preferred_language.value,
+                episode.unit.name,
+                self.link_for(token),
+                self.translations_dir,  # type: ignore[arg-type]
+            )
+            body = text.sms if row.channel == Channel.SMS else text.body
+            subject = None if row.channel == Channel.SMS else text.subject
+            return _Prepared(
+                channel, OutgoingMessage(row.dedupe_key, address, body, subject), token_row.id
+            )
+
+    def _reason_not_to_send(
+        self,
+        session: Session,
+        row: OutboxMessage,
+        invitation: Invitation | None,
+        patient: Patient,
+        now: dt.datetime,
+    ) -> str | None:
+        if invitation is None:
+            return "no invitation"
+        # Both the event history and the cached state must allow it: either one saying
+        # "stop" or "pause" is enough to hold the message back.
+        from_events = consent_by_patient(session, [patient.id])[patient.id]
+        cached = DomainConsent(
+            status=DomainStatus(patient.consent_state.value), paused_until=patient.paused_until
+        )
+        if not (may_send(from_events, now) and may_send(cached, now)):
+            return NonResponse.CONSENT
+        if invitation.expires_at <= now:
+            return "window closed"
+        wanted = (
+            (InvitationState.SCHEDULED,)
+            if row.kind == MessageKind.INVITATION
+            else (InvitationState.SENT, InvitationState.OPENED)
+        )
+        if invitation.state not in wanted:
+            return "invitation closed"
+        return None
+
+    def _record_sent(self, outbox_id: int, receipt: SendReceipt) -> DispatchResult:
+        now = self.clock()
+        with self.db.transaction() as session:
+            won = _mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id)
+        if not won:
+            log.warning("outbox claim lost before recording", extra={"outbox_id": outbox_id})
+            return DispatchResult(lost_claims=1)
+        log.info("outbox message sent", extra={"outbox_id": outbox_id})
+        return DispatchResult(sent=1)
+
+    def _record_failure(
+        self, outbox_id: int, token_id: int, error: DeliveryError, *, permanent: bool
+    ) -> DispatchResult:
+        now = self.clock()
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, outbox_id)
+            if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
+                return DispatchResult(lost_claims=1)
+            # The message did not go out, so its link must not work.
+            session.execute(
+                update(InvitationToken).where(InvitationToken.id == token_id).values(revoked_at=now)
+            )
+            row.last_error = str(error)[:500]
+            row.claimed_by = None
+            row.claimed_until = None
+            if permanent or row.attempts >= self.settings.max_attempts:
+                row.state = OutboxState.FAILED
+                log.warning(
+                    "outbox message failed",
+                    extra={"outbox_id": outbox_id, "attempts": row.attempts},
+                )
+                return DispatchResult(failed=1)
+            row.state = OutboxState.QUEUED
+            row.next_attempt_at = now + self.settings.backoff(row.attempts)
+            log.info(
+                "outbox message retry", extra={"outbox_id": outbox_id, "attempts": row.attempts}
+            )
+            return DispatchResult(retried=1)
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    def reconcile(self) -> DispatchResult:
+        """Settle rows whose lease ran out while `sending`."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            stale = select(OutboxMessage.id).where(
+                OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_until < now
+            )
+            if self.db.dialect == "postgresql":
+                stale = stale.with_for_update(skip_locked=True)
+            ids = list(session.scalars(stale.limit(self.settings.batch_size)))
+            if not ids:
+                return DispatchResult()
+            rows = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.state == OutboxState.SENDING,
+                    OutboxMessage.claimed_until < now,
+                )
+                .values(claimed_by=self.worker_id, claimed_until=now + self.settings.lease)
+                .returning(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.channel)
+            ).all()
+        result = DispatchResult()
+        for row in rows:
+            result += self._reconcile_one(row.id, row.dedupe_key, row.channel)
+        return result
+
+    def _reconcile_one(
+        self, outbox_id: int, reference: str, channel_name: Channel
+    ) -> DispatchResult:
+        now = self.clock()
+        channel = self.channels.get(channel_name)
+        receipt: SendReceipt | None = None
+        if channel is not None and channel.can_lookup:
+            try:
+                receipt = channel.lookup(reference)
+            except TemporaryFailure:
+                log.info("outbox reconcile postponed", extra={"outbox_id": outbox_id})
+                return DispatchResult()
+        with self.db.transaction() as session:
+            if receipt is not None:
+                if _mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id):
+                    log.info("outbox message reconciled as sent", extra={"outbox_id": outbox_id})
+                    return DispatchResult(reconciled=1)
+                return DispatchResult(lost_claims=1)
+            # Not known to the provider (or it cannot tell): queue again; e-mail goes out
+            # with the same Message-ID, so a copy that did arrive is recognisable.
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == outbox_id,
+                    OutboxMessage.claimed_by == self.worker_id,
+                    OutboxMessage.state == OutboxState.SENDING,
+                )
+                .values(
+                    state=OutboxState.QUEUED,
+                    next_attempt_at=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error="requeued after an interrupted send",
+                )
+            )
+        log.info("outbox message requeued", extra={"outbox_id": outbox_id})
+        return DispatchResult(reconciled=1)
+
+
+def _mark_sent(
+    session: Session, outbox_id: int, receipt: SendReceipt, now: dt.datetime, *, claimed_by: str
+) -> bool:
+    won = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.claimed_by == claimed_by,
+            OutboxMessage.state == OutboxState.SENDING,
+        )
+        .values(
+            state=OutboxState.SENT,
+            provider_ref=receipt.provider_id[:128],
+            sent_at=now,
+            claimed_until=None,
+            last_error=None,
+        )
+        .returning(OutboxMessage.invitation_id, OutboxMessage.kind)
+    ).first()
+    if won is None:
+        return False
+    if won.invitation_id is not None and won.kind == MessageKind.INVITATION:
+        session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == won.invitation_id, Invitation.state == InvitationState.SCHEDULED
+            )
+            .values(state=InvitationState.SENT, sent_at=now)
+        )
+    return True

@@ -1,0 +1,320 @@
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Invitation, InvitationToken
+from fit_platform.domain.codes import (
+    Channel,
+    ConsentEventKind,
+    InvitationState,
+    OutboxState,
+    ScheduleTrigger,
+)
+from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings, hash_token
+from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.services.invitations import enqueue_due, expire_windows, queue_reminders
+from tests.messaging.conftest import SmsEndpoint, SmtpServer
+from tests.support.scheduling import Clock, RuleSpec, World, oslo
+
+AFTER = RuleSpec(
+    "srs",
+    ScheduleTrigger.AFTER_APPOINTMENT,
+    offset_hours=1,
+    window_hours=48,
+    reminder_after_hours=24,
+)
+T0 = oslo(2026, 11, 24, 11)
+
+
+class Crash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing catches it."""
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    return World(db)
+
+
+@pytest.fixture
+def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
+    channel = HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 0.5))
+    yield channel
+    channel.close()
+
+
+@pytest.fixture
+def email(smtp_server: SmtpServer) -> SmtpEmailChannel:
+    return SmtpEmailChannel(
+        SmtpConfig(
+            smtp_server.host,
+            smtp_server.port,
+            sender="post@nordre.no",
+            starttls=False,
+            timeout_seconds=2,
+        )
+    )
+
+
+def dispatcher(
+    world: World, clock: Clock, sms: object = None, email: object = None, **kw: object
+) -> Dispatcher:
+    channels = {k: v for k, v in ((Channel.SMS, sms), (Channel.EMAIL, email)) if v is not None}
+    settings = DispatcherSettings(**kw) if kw else DispatcherSettings()
+    return Dispatcher(
+        world.db, channels, lambda t: f"https://fit.example.no/a/{t}", settings, clock
+    )  # type: ignore[arg-type]
+
+
+def invited(world: World, channel: Channel = Channel.SMS, **kw: object) -> tuple[int, int]:
+    patient, episode = world.patient_with_episode(
+        [AFTER], [oslo(2026, 11, 24, 10)], channel=channel, **kw
+    )  # type: ignore[arg-type]
+    enqueue_due(world.db, T0)
+    return patient, episode
+
+
+def test_an_sms_goes_out_with_the_clinic_and_a_working_link_and_is_recorded(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _, episode = invited(world)
+    result = dispatcher(world, Clock(T0), sms).drain()
+    assert result.sent == 1
+    [accepted] = sms_endpoint.accepted
+    assert accepted["to"] == "+4791234567"
+    assert accepted["text"].startswith("Nordre DPS")
+    assert "srs" not in accepted["text"].lower()
+    token = accepted["text"].rsplit("/a/", 1)[1]
+    with world.db.session() as s:
+        stored = s.scalar(
+            select(InvitationToken).where(InvitationToken.token_hash == hash_token(token))
+        )
+        assert stored is not None and stored.revoked_at is None
+    [msg] = world.outbox()
+    assert (msg.state, msg.provider_ref, msg.attempts) == (OutboxState.SENT, "sms-1", 1)
+    [inv] = world.invitations(episode)
+    assert inv.state is InvitationState.SENT and inv.sent_at == T0
+
+
+def test_an_email_goes_out_with_a_message_id_from_the_outbox_key(
+    world: World, smtp_server: SmtpServer, email: SmtpEmailChannel
+) -> None:
+    invited(world, Channel.EMAIL)
+    assert dispatcher(world, Clock(T0), email=email).drain().sent == 1
+    [mail] = smtp_server.messages
+    assert mail["To"] == "kari@eksempel.no"
+    assert world.outbox()[0].provider_ref == mail["Message-ID"]
+
+
+def test_nothing_is_sent_before_its_time(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 20, 30)])
+    enqueue_due(world.db, oslo(2026, 11, 24, 21, 30), horizon=dt.timedelta(hours=12))
+    assert dispatcher(world, Clock(oslo(2026, 11, 24, 23)), sms).drain().sent == 0
+    assert dispatcher(world, Clock(oslo(2026, 11, 25, 8)), sms).drain().sent == 1
+
+
+def test_a_server_error_is_retried_with_backoff_until_it_goes_through(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    invited(world)
+    clock = Clock(T0)
+    sms_endpoint.mode = "500"
+    d = dispatcher(world, clock, sms)
+    assert d.drain().retried == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.next_attempt_at) == (OutboxState.QUEUED, T0 + dt.timedelta(seconds=30))
+    clock.advance(seconds=29)
+    assert d.drain().retried == 0
+    clock.advance(seconds=1)
+    assert d.drain().retried == 1
+    assert world.outbox()[0].next_attempt_at == clock.now + dt.timedelta(seconds=60)
+    sms_endpoint.mode = "ok"
+    clock.advance(minutes=1)
+    assert d.drain().sent == 1
+    assert len(sms_endpoint.accepted) == 1
+
+
+def test_a_provider_that_hangs_is_retried_and_the_message_sent_once(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    invited(world)
+    clock = Clock(T0)
+    sms_endpoint.mode, sms_endpoint.hang_seconds = "hang", 1.5
+    d = dispatcher(world, clock, sms)
+    assert d.drain().retried == 1
+    sms_endpoint.mode = "ok"
+    clock.advance(minutes=5)
+    assert d.drain().sent == 1
+    assert sms_endpoint.accepted_references() == [world.outbox()[0].dedupe_key]
+
+
+def test_delivery_gives_up_after_the_attempt_limit_and_the_therapist_sees_why(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _, episode = invited(world)
+    clock = Clock(T0)
+    sms_endpoint.mode = "500"
+    d = dispatcher(world, clock, sms, max_attempts=3)
+    for _ in range(5):
+        d.drain()
+        clock.advance(hours=1)
+    [msg] = world.outbox()
+    assert (msg.state, msg.attempts) == (OutboxState.FAILED, 3)
+    assert "500" in (msg.last_error or "")
+    expire_windows(world.db, oslo(2026, 11, 27))
+    [inv] = world.invitations(episode)
+    assert (inv.state, inv.non_response_reason) == (InvitationState.EXPIRED, "not_delivered")
+
+
+def test_a_refused_recipient_fails_at_once_and_its_link_is_revoked(
+    world: World, smtp_server: SmtpServer, email: SmtpEmailChannel
+) -> None:
+    invited(world, Channel.EMAIL)
+    smtp_server.refuse = "550 5.1.1 no such user"
+    assert dispatcher(world, Clock(T0), email=email).drain().failed == 1
+    assert world.outbox()[0].state is OutboxState.FAILED
+    with world.db.session() as s:
+        assert all(t.revoked_at is not None for t in s.scalars(select(InvitationToken)))
+
+
+def test_an_smtp_server_refusing_for_now_is_retried(
+    world: World, smtp_server: SmtpServer, email: SmtpEmailChannel
+) -> None:
+    invited(world, Channel.EMAIL)
+    clock = Clock(T0)
+    smtp_server.refuse = "451 4.3.0 try later"
+    d = dispatcher(world, clock, email=email)
+    assert d.drain().retried == 1
+    smtp_server.refuse = None
+    clock.advance(minutes=1)
+    assert d.drain().sent == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_patient_without_a_phone_number_gets_a_visible_failure(
+    world: World, sms: HttpSmsChannel
+) -> None:
+    invited(world, phone=None)
+    assert dispatcher(world, Clock(T0), sms).drain().failed == 1
+    assert world.outbox()[0].last_error == "no address"
+
+
+@pytest.mark.parametrize("kind", [ConsentEventKind.STOPPED, ConsentEventKind.PAUSED])
+def test_a_stopped_or_paused_patient_receives_nothing_whatever_was_queued(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel, kind: ConsentEventKind
+) -> None:
+    patient, episode = invited(world)
+    # The consent event is stored but nothing else is told: the dispatcher must notice.
+    world.consent_event(
+        patient, kind, T0 - dt.timedelta(minutes=1), paused_until=dt.date(2026, 12, 24)
+    )
+    result = dispatcher(world, Clock(T0), sms).drain()
+    assert (result.sent, result.cancelled) == (0, 1)
+    assert sms_endpoint.accepted == []
+    [inv] = world.invitations(episode)
+    assert (inv.state, inv.non_response_reason) == (InvitationState.CANCELLED, "consent_withdrawn")
+
+
+def test_a_reminder_goes_only_while_the_invitation_is_unanswered(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _, episode = invited(world)
+    clock = Clock(T0)
+    d = dispatcher(world, clock, sms)
+    d.drain()
+    clock.now = oslo(2026, 11, 25, 11)
+    assert queue_reminders(world.db, clock.now) == 1
+    with world.db.transaction() as s:
+        s.get(Invitation, world.invitations(episode)[0].id).state = InvitationState.COMPLETED
+    assert d.drain().cancelled == 1
+    assert len(sms_endpoint.accepted) == 1
+
+
+def test_a_reminder_goes_out_by_the_same_channel(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    invited(world)
+    clock = Clock(T0)
+    d = dispatcher(world, clock, sms)
+    d.drain()
+    clock.now = oslo(2026, 11, 25, 11)
+    queue_reminders(world.db, clock.now)
+    assert d.drain().sent == 1
+    assert sms_endpoint.accepted[1]["text"].startswith("Påminnelse fra Nordre DPS")
+
+
+# --- crashes -----------------------------------------------------------------------------
+
+
+def crash_after_send(d: Dispatcher) -> None:
+    def hook(outbox_id: int) -> None:
+        raise Crash
+
+    d.after_send = hook
+
+
+def test_an_sms_sent_just_before_a_crash_is_reconciled_by_lookup_not_sent_again(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _, episode = invited(world)
+    clock = Clock(T0)
+    first = dispatcher(world, clock, sms)
+    crash_after_send(first)
+    with pytest.raises(Crash):
+        first.drain()
+    assert world.outbox()[0].state is OutboxState.SENDING
+    second = dispatcher(world, clock, sms)
+    assert second.drain().reconciled == 0  # the lease still holds
+    clock.advance(minutes=3)
+    assert second.drain().reconciled == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.provider_ref) == (OutboxState.SENT, "sms-1")
+    assert len(sms_endpoint.accepted) == 1
+    assert world.invitations(episode)[0].state is InvitationState.SENT
+
+
+def test_an_sms_that_never_left_before_a_crash_is_sent_after_the_lease(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    invited(world)
+    clock = Clock(T0)
+    first = dispatcher(world, clock, sms)
+    first.claim()  # claimed, then the process died before sending
+    clock.advance(minutes=3)
+    result = dispatcher(world, clock, sms).drain()
+    assert (result.reconciled, result.sent) == (1, 1)
+    assert len(sms_endpoint.accepted) == 1
+
+
+def test_an_email_interrupted_after_sending_is_resent_with_the_same_message_id(
+    world: World, smtp_server: SmtpServer, email: SmtpEmailChannel
+) -> None:
+    invited(world, Channel.EMAIL)
+    clock = Clock(T0)
+    first = dispatcher(world, clock, email=email)
+    crash_after_send(first)
+    with pytest.raises(Crash):
+        first.drain()
+    clock.advance(minutes=3)
+    dispatcher(world, clock, email=email).drain()
+    ids = smtp_server.handler.message_ids()
+    assert len(ids) == 2 and len(set(ids)) == 1
+    assert world.outbox()[0].state is OutboxState.SENT
+
+
+def test_a_slow_dispatcher_whose_lease_ran_out_cannot_overwrite_the_reconciled_row(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    invited(world)
+    clock = Clock(T0)
+    slow = dispatcher(world, clock, sms)
+    [outbox_id] = slow.claim()
+    clock.advance(minutes=3)
+    assert dispatcher(world, clock, sms).drain().sent == 1
+    assert slow._deliver(outbox_id).lost_claims == 1
+    assert len(sms_endpoint.accepted) == 1
