@@ -1,0 +1,315 @@
+"""Exactly-once delivery against one PostgreSQL: concurrent schedulers and dispatchers over
+a simulated week, and the database restarting in the middle of a dispatch."""
+
+import datetime as dt
+import os
+import shlex
+import subprocess
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from fit_platform.db import Base, Database
+from fit_platform.db.models import Episode, Invitation, OutboxMessage
+from fit_platform.domain.codes import Channel, ConsentEventKind, OutboxState, ScheduleTrigger
+from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.services.invitations import (
+    apply_consent_change,
+    enqueue_due,
+    expire_windows,
+    queue_reminders,
+)
+from tests.messaging.conftest import SmsEndpoint
+from tests.support.postgres import _pg_bin
+from tests.support.scheduling import Clock, RuleSpec, World, oslo
+
+pytestmark = pytest.mark.postgres_only
+
+MONDAY = oslo(2026, 11, 23)
+RULES = {
+    "outpatient": [
+        RuleSpec(
+            "ors",
+            ScheduleTrigger.BEFORE_APPOINTMENT,
+            offset_hours=20,
+            window_hours=20,
+            min_interval_hours=48,
+        ),
+        RuleSpec(
+            "srs",
+            ScheduleTrigger.AFTER_APPOINTMENT,
+            offset_hours=1,
+            window_hours=48,
+            reminder_after_hours=20,
+        ),
+    ],
+    "day": [
+        RuleSpec(
+            "ors", ScheduleTrigger.DAILY, send_time="09:00", window_hours=8, reminder_after_hours=4
+        )
+    ],
+    "weekly": [
+        RuleSpec(
+            "core10",
+            ScheduleTrigger.WEEKLY,
+            weekdays="1,4",
+            send_time="20:30",
+            window_hours=30,
+            reminder_after_hours=14,
+        )
+    ],
+}
+
+
+@pytest.fixture
+def pg(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    yield db
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.dispose()
+
+
+def sms_channel(endpoint: SmsEndpoint) -> HttpSmsChannel:
+    return HttpSmsChannel(SmsHttpConfig(endpoint.base_url, endpoint.token, 2.0))
+
+
+def in_parallel(*jobs: Callable[[], object]) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(jobs))
+
+    def run(job: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            job()
+        except BaseException as exc:  # re-raised in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def test_two_schedulers_and_two_dispatchers_deliver_every_message_exactly_once_over_a_week(
+    pg: Database, sms_endpoint: SmsEndpoint
+) -> None:
+    world = World(pg)
+    patients: dict[int, str] = {}
+    for i in range(12):
+        kind = ("outpatient", "day", "weekly")[i % 3]
+        appointments = (
+            [MONDAY + dt.timedelta(days=d, hours=9 + i % 6) for d in (1, 3, 4)]
+            if kind == "outpatient"
+            else []
+        )
+        patient, _ = world.patient_with_episode(RULES[kind], appointments)
+        patients[patient] = kind
+    stopped, paused = 1, 2
+    stop_at, pause_at = (
+        MONDAY + dt.timedelta(days=2, hours=12),
+        MONDAY + dt.timedelta(days=1, hours=12),
+    )
+
+    clock = Clock(MONDAY)
+    databases = [Database(pg.url) for _ in range(4)]
+    channels = [sms_channel(sms_endpoint) for _ in range(2)]
+    settings = DispatcherSettings(batch_size=5)
+    dispatchers = [
+        Dispatcher(
+            databases[2 + n],
+            {Channel.SMS: channels[n]},
+            lambda t: f"https://x/a/{t}",
+            settings,
+            clock,
+        )
+        for n in range(2)
+    ]
+
+    def scheduler(db: Database) -> Callable[[], None]:
+        def tick() -> None:
+            enqueue_due(db, clock.now)
+            queue_reminders(db, clock.now)
+            expire_windows(db, clock.now)
+
+        return tick
+
+    try:
+        while clock.now < MONDAY + dt.timedelta(days=7):
+            if clock.now == stop_at:
+                world.consent_event(stopped, ConsentEventKind.STOPPED, clock.now)
+            if clock.now == pause_at:
+                world.consent_event(
+                    paused, ConsentEventKind.PAUSED, clock.now, paused_until=dt.date(2026, 11, 27)
+                )
+                apply_consent_change(pg, paused, clock.now)
+            in_parallel(scheduler(databases[0]), scheduler(databases[1]))
+            in_parallel(dispatchers[0].drain, dispatchers[1].drain)
+            clock.advance(minutes=30)
+    finally:
+        for channel in channels:
+            channel.close()
+        for db in databases:
+            db.dispose()
+
+    references = sms_endpoint.accepted_references()
+    assert references, "the week produced no messages"
+    assert [r for r, n in Counter(references).items() if n > 1] == []
+    with pg.session() as s:
+        sent = s.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.patient_id, OutboxMessage.sent_at).where(
+                OutboxMessage.state == OutboxState.SENT
+            )
+        ).all()
+        assert sorted(r.dedupe_key for r in sent) == sorted(references)
+        assert (
+            s.scalar(select(OutboxMessage.id).where(OutboxMessage.state == OutboxState.SENDING))
+            is None
+        )
+        invitations = s.execute(
+            select(Invitation.episode_id, Invitation.instrument_id, Invitation.slot_key)
+        ).all()
+        assert len(invitations) == len(set(invitations))
+        assert {p for (p,) in s.execute(select(Episode.patient_id))} == set(patients)
+    after_stop = [r for r in sent if r.patient_id == stopped and r.sent_at >= stop_at]
+    during_pause = [
+        r for r in sent if r.patient_id == paused and pause_at <= r.sent_at < oslo(2026, 11, 27)
+    ]
+    assert after_stop == [] and during_pause == []
+    kinds = Counter(r.dedupe_key.split(":")[1] for r in sent)
+    assert kinds["invitation"] > 20 and kinds["reminder"] > 5
+
+
+# --- database restart ------------------------------------------------------------------------
+
+
+def restart_postgres(db: Database, *, stop_only: bool = False) -> Callable[[], None]:
+    """Restart (or stop, returning a function that starts) the test server. A fast shutdown
+    disconnects every client at once; "immediate" would also drop commits the test server
+    has not flushed (it runs with synchronous_commit=off), which is not what is tested."""
+    with db.engine.connect() as connection:
+        data_dir = connection.execute(text("SHOW data_directory")).scalar_one()
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    pg_ctl = str(_pg_bin() / "pg_ctl")
+
+    def run(*args: str) -> None:
+        # The server's output goes to its log file: a pipe it held open would never close.
+        subprocess.run(
+            [
+                *prefix,
+                pg_ctl,
+                "-D",
+                data_dir,
+                "-l",
+                f"{data_dir}/server.log",
+                "-w",
+                "-t",
+                "60",
+                *args,
+            ],
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    if stop_only:
+        # `start`, unlike `restart`, does not reuse the options the server was started with.
+        words = shlex.split(Path(data_dir, "postmaster.opts").read_text())[1:]
+        options = shlex.join(w for i, w in enumerate(words) if "-D" not in (w, words[i - 1]))
+        run("-m", "fast", "stop")
+        return lambda: run("start", "-o", options)
+    run("-m", "fast", "restart")
+    return lambda: None
+
+
+@pytest.fixture
+def own_server() -> None:
+    if os.environ.get("FIT_TEST_DATABASE_URL"):
+        pytest.skip("restarts the server: only with the test run's own PostgreSQL")
+
+
+def five_invitations(world: World) -> None:
+    rule = RuleSpec("srs", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1, window_hours=48)
+    for _ in range(5):
+        world.patient_with_episode([rule], [oslo(2026, 11, 24, 10)])
+    enqueue_due(world.db, oslo(2026, 11, 24, 11))
+
+
+def test_a_database_restart_mid_dispatch_loses_no_message_and_doubles_none(
+    pg: Database, sms_endpoint: SmsEndpoint, own_server: None
+) -> None:
+    world = World(pg)
+    five_invitations(world)
+    clock = Clock(oslo(2026, 11, 24, 11))
+    channel = sms_channel(sms_endpoint)
+    d = Dispatcher(
+        Database(pg.url), {Channel.SMS: channel}, lambda t: f"https://x/a/{t}", clock=clock
+    )
+    restarted: list[int] = []
+
+    def restart_once(outbox_id: int) -> None:
+        if not restarted:
+            restarted.append(outbox_id)
+            restart_postgres(pg)
+
+    d.after_send = restart_once
+    try:
+        d.drain()
+    finally:
+        channel.close()
+        d.db.dispose()
+    assert restarted
+    assert sorted(sms_endpoint.accepted_references()) == sorted(
+        m.dedupe_key for m in world.outbox()
+    )
+    assert {m.state for m in world.outbox()} == {OutboxState.SENT}
+
+
+def test_a_database_down_when_recording_a_send_is_reconciled_once_it_is_back(
+    pg: Database, sms_endpoint: SmsEndpoint, own_server: None
+) -> None:
+    world = World(pg)
+    five_invitations(world)
+    clock = Clock(oslo(2026, 11, 24, 11))
+    channel = sms_channel(sms_endpoint)
+    first = Dispatcher(
+        Database(pg.url), {Channel.SMS: channel}, lambda t: f"https://x/a/{t}", clock=clock
+    )
+    start_again: list[Callable[[], None]] = []
+
+    def stop_database(outbox_id: int) -> None:
+        if not start_again:
+            start_again.append(restart_postgres(pg, stop_only=True))
+
+    first.after_send = stop_database
+    try:
+        with pytest.raises(Exception, match=r"(?i)connect|terminat|closed|server"):
+            first.drain()
+    finally:
+        start_again[0]()
+        first.db.dispose()
+    pg.engine.dispose()
+    clock.advance(minutes=3)
+    second = Dispatcher(
+        Database(pg.url), {Channel.SMS: channel}, lambda t: f"https://x/a/{t}", clock=clock
+    )
+    try:
+        result = second.drain()
+    finally:
+        channel.close()
+        second.db.dispose()
+    assert result.reconciled >= 1
+    assert sorted(sms_endpoint.accepted_references()) == sorted(
+        m.dedupe_key for m in world.outbox()
+    )
+    assert {m.state for m in world.outbox()} == {OutboxState.SENT}
