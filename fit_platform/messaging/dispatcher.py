@@ -71,7 +71,7 @@ def hash_token(token: str) -> str:
 
 def default_link(base_url: str) -> Callable[[str], str]:
     base = base_url.rstrip("/")
-    return lambda token: f"{base}/a/{token}"
+    return lambda token: f"{base}/p/{token}"
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,13 @@ class Dispatcher:
     translations_dir: object = DEFAULT_TRANSLATIONS_DIR
     # Test hook: called after the provider took a message, before it is recorded.
     after_send: Callable[[int], None] | None = None
+
+    def close(self) -> None:
+        """Close channels that hold connections (the SMS client's pool)."""
+        for channel in self.channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                close()
 
     # -- the loop ---------------------------------------------------------------------
 

@@ -1,0 +1,43 @@
+"""Build the delivery channels and the dispatcher from the platform's settings."""
+
+from __future__ import annotations
+
+from fit_platform.config import Settings
+from fit_platform.db import Database
+from fit_platform.domain.codes import Channel
+from fit_platform.messaging.channels import Channel as ChannelPort
+from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings, default_link
+from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+
+
+def channels_from_settings(settings: Settings) -> dict[Channel, ChannelPort]:
+    """The channels that are configured; a message for a missing one fails visibly."""
+    channels: dict[Channel, ChannelPort] = {}
+    if settings.sms_url and settings.sms_token:
+        channels[Channel.SMS] = HttpSmsChannel(
+            SmsHttpConfig(settings.sms_url, settings.sms_token, sender=settings.sms_sender)
+        )
+    if settings.smtp_host:
+        channels[Channel.EMAIL] = SmtpEmailChannel(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.mail_from,
+                starttls=settings.smtp_starttls,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+            )
+        )
+    return channels
+
+
+def dispatcher_from_settings(
+    db: Database, settings: Settings, dispatcher_settings: DispatcherSettings | None = None
+) -> Dispatcher:
+    return Dispatcher(
+        db,
+        channels_from_settings(settings),
+        default_link(settings.public_base_url),
+        dispatcher_settings or DispatcherSettings(),
+    )

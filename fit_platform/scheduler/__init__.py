@@ -1,0 +1,1 @@
+"""The clock: a few APScheduler interval jobs that only call services."""

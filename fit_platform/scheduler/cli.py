@@ -1,0 +1,44 @@
+"""`fit-platform scheduler`: the clock process (register `scheduler` on the console script)."""
+
+from __future__ import annotations
+
+import click
+
+from fit_platform.config import ConfigurationError, load_settings
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once and exit (cron, checks).")
+@click.option(
+    "--no-dispatch", is_flag=True, help="Only create, remind and expire; send from elsewhere."
+)
+def scheduler(once: bool, no_dispatch: bool) -> None:
+    """Run the scheduler clock: enqueue due invitations, queue reminders, expire windows,
+    clean up and dispatch the outbox. Exactly one should run; a second creates no
+    duplicates."""
+    from fit_platform.db import Database
+    from fit_platform.logging_setup import configure_logging
+    from fit_platform.messaging.setup import dispatcher_from_settings
+    from fit_platform.scheduler.clock import build_scheduler, run_once
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url)
+    dispatcher = None if no_dispatch else dispatcher_from_settings(db, settings)
+    try:
+        if once:
+            for name, result in run_once(db, dispatcher).items():
+                click.echo(f"{name}: {result}")
+            return
+        clock = build_scheduler(db, dispatcher, blocking=True)
+        try:
+            clock.start()
+        except (KeyboardInterrupt, SystemExit):
+            clock.shutdown(wait=False)
+    finally:
+        if dispatcher is not None:
+            dispatcher.close()
+        db.dispose()

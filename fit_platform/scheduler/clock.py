@@ -1,0 +1,97 @@
+"""The scheduler clock: APScheduler 3.x interval jobs that only call services.
+
+Run exactly one clock process in production (`fit-platform scheduler`). A second one by
+accident does no harm: every job is idempotent (unique keys, claims with leases), it
+only wastes work. Each job is `coalesce=True, max_instances=1`, so a slow run is never
+overlapped by the next and missed runs collapse into one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from fit_platform.db import Database
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.services import invitations
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Seconds between runs of each job."""
+
+    enqueue: float = 60
+    reminders: float = 60
+    expire: float = 300
+    clean_up: float = 3600
+    dispatch: float = 10
+
+
+def jobs(
+    db: Database, dispatcher: Dispatcher | None, clock: Callable[[], dt.datetime] = utcnow
+) -> dict[str, Callable[[], Any]]:
+    """The clock's jobs by name; each is one service call with the current time."""
+    found: dict[str, Callable[[], Any]] = {
+        "enqueue": lambda: invitations.enqueue_due(db, clock()),
+        "reminders": lambda: invitations.queue_reminders(db, clock()),
+        "expire": lambda: invitations.expire_windows(db, clock()),
+        "clean_up": lambda: invitations.clean_up(db, clock()),
+    }
+    if dispatcher is not None:
+        found["dispatch"] = dispatcher.drain
+    return found
+
+
+def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception:
+            # One failed run must not stop the clock; the next run tries again.
+            log.exception("scheduler job failed", extra={"job": name})
+
+    return run
+
+
+def build_scheduler(
+    db: Database,
+    dispatcher: Dispatcher | None,
+    *,
+    blocking: bool = False,
+    intervals: Intervals = Intervals(),
+) -> BaseScheduler:
+    """A scheduler with the interval jobs added, not yet started."""
+    scheduler: BaseScheduler = (
+        BlockingScheduler(timezone=dt.UTC) if blocking else BackgroundScheduler(timezone=dt.UTC)
+    )
+    for name, job in jobs(db, dispatcher).items():
+        scheduler.add_job(
+            _guarded(name, job),
+            "interval",
+            seconds=getattr(intervals, name),
+            id=name,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=utcnow(),
+            misfire_grace_time=None,
+        )
+    return scheduler
+
+
+def run_once(db: Database, dispatcher: Dispatcher | None) -> dict[str, Any]:
+    """Every job once, in order (for cron-style use and for checking a setup)."""
+    return {name: job() for name, job in jobs(db, dispatcher).items()}

@@ -1,0 +1,104 @@
+import datetime as dt
+import logging
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import Channel, OutboxState, ScheduleTrigger
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.cli import scheduler as scheduler_command
+from fit_platform.scheduler.clock import Intervals, build_scheduler, run_once
+from tests.messaging.conftest import SmsEndpoint
+from tests.support.scheduling import RuleSpec, World
+
+AFTER = RuleSpec("srs", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1, window_hours=48)
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "clock.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
+def an_invitation_due_now(db: Database) -> None:
+    # Quiet hours off so the test does not depend on the time of day it runs.
+    World(db).patient_with_episode(
+        [AFTER], [dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)], quiet=("00:00", "00:00")
+    )
+
+
+def test_every_job_is_an_interval_job_that_never_overlaps_itself(sqlite_db: Database) -> None:
+    clock = build_scheduler(sqlite_db, None)
+    jobs = {job.id: job for job in clock.get_jobs()}
+    assert set(jobs) == {"enqueue", "reminders", "expire", "clean_up"}
+    for job in jobs.values():
+        assert job.coalesce is True and job.max_instances == 1
+        assert job.trigger.interval.total_seconds() > 0
+
+
+def test_the_running_clock_creates_and_sends_a_due_invitation_once(
+    sqlite_db: Database, sms_endpoint: SmsEndpoint
+) -> None:
+    an_invitation_due_now(sqlite_db)
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as sms:
+        dispatcher = Dispatcher(sqlite_db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}")
+        fast = Intervals(enqueue=0.1, reminders=0.1, expire=0.1, clean_up=0.1, dispatch=0.1)
+        clock = build_scheduler(sqlite_db, dispatcher, intervals=fast)
+        clock.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not sms_endpoint.accepted and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # a few more ticks
+        finally:
+            clock.shutdown(wait=True)
+    assert len(sms_endpoint.accepted) == 1
+    assert [m.state for m in World(sqlite_db).outbox()] == [OutboxState.SENT]
+
+
+def test_running_every_job_once_twice_sends_once(
+    sqlite_db: Database, sms_endpoint: SmsEndpoint
+) -> None:
+    an_invitation_due_now(sqlite_db)
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as sms:
+        dispatcher = Dispatcher(sqlite_db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}")
+        first = run_once(sqlite_db, dispatcher)
+        run_once(sqlite_db, dispatcher)
+    assert first["enqueue"].invitations == 1 and first["dispatch"].sent == 1
+    assert len(sms_endpoint.accepted) == 1
+
+
+@pytest.fixture
+def keep_root_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
+
+
+def test_the_scheduler_command_runs_every_job_once_from_the_settings(
+    sqlite_db: Database, sms_endpoint: SmsEndpoint, tmp_path: Path, keep_root_logging: None
+) -> None:
+    an_invitation_due_now(sqlite_db)
+    env = {
+        "FIT_ENV": "test",
+        "FIT_DATABASE_URL": sqlite_db.url,
+        "FIT_INSTANCE_PATH": str(tmp_path / "instance"),
+        "FIT_SMS_URL": sms_endpoint.base_url,
+        "FIT_SMS_TOKEN": sms_endpoint.token,
+        "FIT_LOG_LEVEL": "WARNING",
+    }
+    result = CliRunner().invoke(scheduler_command, ["--once"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "dispatch:" in result.output
+    assert len(sms_endpoint.accepted) == 1
+    assert "/p/" in sms_endpoint.accepted[0]["text"]
