@@ -12,11 +12,11 @@ from fit_platform.domain.instruments import (
     Kind,
     RecommendedUse,
     TranslationStatus,
+    UnknownInstrumentError,
     get_instrument,
     load_instrument_file,
     load_instruments,
     parse_definition,
-    UnknownInstrumentError,
 )
 
 
