@@ -15,7 +15,7 @@ from fit_platform.domain.scoring import (
     answers_from_codes,
     score,
 )
-from tests.domain.conftest import answers
+from tests.domain.helpers import answers
 
 
 def _total_answers(inst, total):

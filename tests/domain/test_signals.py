@@ -12,7 +12,7 @@ from fit_platform.domain.signals import (
     evaluate_signals,
     missed_answers_signal,
 )
-from tests.domain.conftest import answers
+from tests.domain.helpers import answers
 
 E, C, X = InvitationOutcome.EXPIRED, InvitationOutcome.COMPLETED, InvitationOutcome.CANCELLED
 
