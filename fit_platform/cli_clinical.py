@@ -7,6 +7,7 @@ Errors are click usage errors with a clear message and a non-zero exit, never a 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -16,8 +17,26 @@ from fit_platform.domain.instruments import (
     InstrumentDefinitionError,
     default_instruments,
     load_instrument_file,
+    load_instruments,
 )
 from fit_platform.domain.scoring import InvalidAnswerError, score
+
+EXTRA_DIRS = click.option(
+    "--extra-dir",
+    "extra_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A service's own instruments directory (repeatable); same id replaces a shipped file.",
+)
+
+
+def _library(extra_dirs: tuple[Path, ...]) -> Mapping[str, Instrument]:
+    if not extra_dirs:
+        return default_instruments()
+    try:
+        return load_instruments(extra_dirs=extra_dirs)
+    except InstrumentDefinitionError as exc:
+        raise click.ClickException(f"invalid definition: {exc}") from None
 
 
 @click.group("instruments")
@@ -26,9 +45,10 @@ def instruments() -> None:
 
 
 @instruments.command("list")
-def list_instruments() -> None:
-    """List the shipped instruments with version, kind and language status."""
-    for inst in default_instruments().values():
+@EXTRA_DIRS
+def list_instruments(extra_dirs: tuple[Path, ...]) -> None:
+    """List the instruments with version, kind, wording status and language status."""
+    for inst in _library(extra_dirs).values():
         langs = ",".join(f"{k}:{v.status.value}" for k, v in inst.languages.items())
         demo = " DEMO" if inst.demo else ""
         click.echo(
@@ -58,9 +78,12 @@ def _answerable(inst: Instrument) -> tuple[int, int]:
 @click.argument("instrument_id", metavar="INSTRUMENT")
 @click.argument("answers", nargs=-1, metavar="ANSWER...")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def score_command(instrument_id: str, answers: tuple[str, ...], as_json: bool) -> None:
+@EXTRA_DIRS
+def score_command(
+    instrument_id: str, answers: tuple[str, ...], as_json: bool, extra_dirs: tuple[Path, ...]
+) -> None:
     """Score one response: ANSWER values in item order, '-' for a missing answer."""
-    lib = default_instruments()
+    lib = _library(extra_dirs)
     inst = lib.get(instrument_id)
     if inst is None:
         raise click.BadParameter(

@@ -1,6 +1,6 @@
 """Expected-recovery band: where a patient's score is expected to be at session n.
 
-Two models share one small interface (``band(intake, session) -> Band | None``):
+Two models share one small interface (``band(intake, session) -> ExpectedBand | None``):
 
 * :class:`DefaultCurve` — transparent and explicitly *not validated*. From the intake score the
   expected score approaches a fraction of the way to the good end of the scale::
@@ -25,7 +25,7 @@ from fit_platform.domain.instruments import Instrument
 
 
 @dataclass(frozen=True)
-class Band:
+class ExpectedBand:
     """Expected score with its band; ``source`` says which model produced it."""
 
     session: int
@@ -46,14 +46,14 @@ class Band:
 
 
 class ExpectedModel(Protocol):
-    def band(self, intake: float, session: int) -> Band | None: ...
+    def band(self, intake: float, session: int) -> ExpectedBand | None: ...
 
 
 @dataclass(frozen=True)
 class DefaultCurve:
     instrument: Instrument
 
-    def band(self, intake: float, session: int) -> Band | None:
+    def band(self, intake: float, session: int) -> ExpectedBand | None:
         params = self.instrument.expected_recovery
         if params is None or session < 1:
             return None
@@ -62,7 +62,7 @@ class DefaultCurve:
         progress = params.max_improvement_fraction * (1 - math.exp(-params.rate * (session - 1)))
         expected = intake + (good_end - intake) * progress
         w = params.band_half_width
-        return Band(
+        return ExpectedBand(
             session=session,
             expected=round(expected, 2),
             low=round(max(inst.score_min, expected - w), 2),
@@ -103,12 +103,12 @@ class PercentileModel:
                 return i
         return None
 
-    def band(self, intake: float, session: int) -> Band | None:
+    def band(self, intake: float, session: int) -> ExpectedBand | None:
         s = self.stratum_of(intake)
         cell = self.cells.get((s, session)) if s is not None else None
         if cell is None or cell.n < self.min_n:
             return None
-        return Band(session, cell.median, cell.low, cell.high, "service_percentiles", True)
+        return ExpectedBand(session, cell.median, cell.low, cell.high, "service_percentiles", True)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class WithFallback:
     primary: ExpectedModel
     fallback: ExpectedModel
 
-    def band(self, intake: float, session: int) -> Band | None:
+    def band(self, intake: float, session: int) -> ExpectedBand | None:
         return self.primary.band(intake, session) or self.fallback.band(intake, session)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import jsonschema
 
@@ -337,7 +337,7 @@ def _texts(data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, str]]]:
 
 
 def _domain_checks(data: Mapping[str, Any], path: str) -> None:
-    def fail(field_: str, problem: str) -> None:
+    def fail(field_: str, problem: str) -> NoReturn:
         raise InstrumentDefinitionError(path, field_, problem)
 
     declared = set(data["languages"])

@@ -84,3 +84,15 @@ def test_instruments_validate_names_file_and_field_of_a_broken_definition(tmp_pa
     f.write_text(json.dumps(data), encoding="utf-8")
     r = CliRunner().invoke(instruments, ["validate", str(f)])
     assert r.exit_code == 1 and "gad7_local.json: licence" in r.output
+
+
+def test_score_and_list_see_instruments_from_a_service_directory(tmp_path):
+    data = json.loads((INSTRUMENTS_DIR / "vas_demo.json").read_text(encoding="utf-8"))
+    data["id"] = "vas_local"
+    (tmp_path / "vas_local.json").write_text(json.dumps(data), encoding="utf-8")
+    r = CliRunner().invoke(
+        score_command, ["vas_local", "9.5", "8", "--json", "--extra-dir", str(tmp_path)]
+    )
+    assert r.exit_code == 0 and json.loads(r.output)["total"] == 17.5
+    r = CliRunner().invoke(instruments, ["list", "--extra-dir", str(tmp_path)])
+    assert "vas_local" in r.output

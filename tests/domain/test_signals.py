@@ -1,6 +1,6 @@
 import pytest
 
-from fit_platform.domain.expected_recovery import Band
+from fit_platform.domain.expected_recovery import ExpectedBand
 from fit_platform.domain.scoring import score
 from fit_platform.domain.signals import (
     SIGNAL_RULES,
@@ -91,7 +91,7 @@ def test_not_on_track_uses_a_given_expected_model(instruments):
 
     class Tight:
         def band(self, intake, session):
-            return Band(session, 10, 9, 11, "service_percentiles", True)
+            return ExpectedBand(session, 10, 9, 11, "service_percentiles", True)
 
     history = [_phq(inst, 20, session=1), _phq(inst, 12, session=3)]
     sig = evaluate_signals(inst, history, model=Tight())
