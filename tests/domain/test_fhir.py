@@ -2,6 +2,8 @@
 QuestionnaireResponse did not change between R4 and R4B). Those models check structure, types
 and unknown fields but not code values, so the required codes are checked here as well."""
 
+import fhir.resources.R4B.questionnaire as r4b_q
+import fhir.resources.R4B.questionnaireresponse as r4b_qr
 import pytest
 
 from fit_platform.domain.fhir import (
@@ -12,9 +14,6 @@ from fit_platform.domain.fhir import (
 )
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.scoring import score
-
-r4b_q = pytest.importorskip("fhir.resources.R4B.questionnaire")
-r4b_qr = pytest.importorskip("fhir.resources.R4B.questionnaireresponse")
 
 INSTRUMENTS = sorted(default_instruments())
 PUBLICATION_STATUS = {"draft", "active", "retired", "unknown"}
