@@ -8,6 +8,7 @@ pages that only exist as the answer to a POST (errors, crisis help) too.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,12 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def axe_source() -> str:
+    # Newest first: an explicit path, axe-core from npm (installed by ./dev when npm exists),
+    # then the copy bundled in the axe-playwright-python wheel (no npm needed).
     candidates = [
         os.environ.get("AXE_JS", ""),
         str(ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"),
+        str(Path(importlib.util.find_spec("axe_playwright_python").origin).parent / "axe.min.js"),
     ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
