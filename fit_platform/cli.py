@@ -7,6 +7,7 @@ import os
 import click
 from flask.cli import FlaskGroup
 
+from fit_platform.cli_clinical import instruments, score_command
 from fit_platform.config import ConfigurationError, load_settings
 
 
@@ -100,17 +101,8 @@ def demo(host: str, port: int, no_scheduler: bool) -> None:
     run_demo(host=host, port=port, with_scheduler=not no_scheduler)
 
 
-def _register_optional_commands() -> None:
-    """Commands of other features register here once they exist."""
-    try:
-        from fit_platform.cli_clinical import instruments, score
-    except ImportError:
-        return
-    cli.add_command(instruments)
-    cli.add_command(score)
-
-
-_register_optional_commands()
+cli.add_command(instruments)
+cli.add_command(score_command)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from werkzeug.serving import run_simple
 
 from fit_platform.app import create_app
 from fit_platform.config import load_settings
@@ -34,7 +35,8 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     click.echo(f"Database: {settings.database_url}")
     click.echo("Stop with Ctrl+C.")
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        # Werkzeug's server directly: Flask's app.run() refuses to run inside its own CLI.
+        run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

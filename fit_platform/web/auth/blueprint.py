@@ -29,6 +29,14 @@ def _safe_next(target: str | None) -> str:
     return target if not parts.scheme and not parts.netloc else url_for("auth.home")
 
 
+def _fresh_session() -> None:
+    """Empty the cookie session but keep the language the user chose."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login() -> str | Response:
@@ -45,10 +53,7 @@ def login() -> str | Response:
             absolute=absolute_timeout(),
         )
         if result.outcome is LoginOutcome.OK:
-            language = session.get("lang")
-            session.clear()  # no state carries over from before the login
-            if language:
-                session["lang"] = language
+            _fresh_session()  # no state carries over from before the login
             session[SESSION_KEY] = result.session_id
             return redirect(_safe_next(request.args.get("next")))
         if result.outcome is LoginOutcome.LOCKED:
@@ -64,7 +69,7 @@ def logout() -> Response:
     session_id = session.get(SESSION_KEY)
     if session_id:
         log_out(get_db(), session_id)
-    session.clear()
+    _fresh_session()
     flash(_("You are logged out."))
     return redirect(url_for("auth.login"))
 

@@ -1,0 +1,206 @@
+"""Appointments: typed in by the therapist or imported from the patient record system.
+
+Who may call it: a therapist responsible for (or shared on) the episode; imports only touch
+episodes in units where the caller is a therapist. Importing the same file twice changes
+nothing: rows are matched on (episode, external_ref). Moving or cancelling an appointment
+returns its id in `changed` so the caller can re-plan its invitations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
+from fit_platform.domain.appointment_import import ParsedFile, RowError
+from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
+
+log = logging.getLogger(__name__)
+
+
+class AppointmentNotFound(LookupError):
+    """Unknown appointment or episode, or one the caller may not see (same answer for both)."""
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unmatched_patients: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    changed_appointment_ids: list[int] = field(default_factory=list)
+
+
+def _episode_for(session: Session, staff_id: int, episode_id: int) -> Episode:
+    episode = session.scalar(
+        select(Episode)
+        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
+        .where(Episode.id == episode_id, EpisodeTherapist.staff_id == staff_id)
+    )
+    if episode is None:
+        raise AppointmentNotFound(episode_id)
+    return episode
+
+
+def _appointment_for(session: Session, staff_id: int, appointment_id: int) -> Appointment:
+    appointment = session.scalar(
+        select(Appointment)
+        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Appointment.episode_id)
+        .where(Appointment.id == appointment_id, EpisodeTherapist.staff_id == staff_id)
+    )
+    if appointment is None:
+        raise AppointmentNotFound(appointment_id)
+    return appointment
+
+
+def add_appointment(
+    db: Database,
+    *,
+    staff_id: int,
+    episode_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None = None,
+) -> int:
+    with db.transaction() as session:
+        _episode_for(session, staff_id, episode_id)
+        appointment = Appointment(episode_id=episode_id, starts_at=starts_at, ends_at=ends_at)
+        session.add(appointment)
+        session.flush()
+        log.info(
+            "appointment added",
+            extra={
+                "event": "appointment_added",
+                "appointment_id": appointment.id,
+                "episode_id": episode_id,
+                "staff_id": staff_id,
+            },
+        )
+        return appointment.id
+
+
+def move_appointment(
+    db: Database, *, staff_id: int, appointment_id: int, starts_at: dt.datetime
+) -> None:
+    with db.transaction() as session:
+        appointment = _appointment_for(session, staff_id, appointment_id)
+        duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else None
+        appointment.starts_at = starts_at
+        appointment.ends_at = starts_at + duration if duration else None
+        log.info(
+            "appointment moved",
+            extra={
+                "event": "appointment_moved",
+                "appointment_id": appointment_id,
+                "staff_id": staff_id,
+            },
+        )
+
+
+def set_appointment_status(
+    db: Database, *, staff_id: int, appointment_id: int, status: AppointmentStatus
+) -> None:
+    with db.transaction() as session:
+        appointment = _appointment_for(session, staff_id, appointment_id)
+        appointment.status = status
+        log.info(
+            "appointment status set",
+            extra={
+                "event": "appointment_status",
+                "appointment_id": appointment_id,
+                "status": status.value,
+                "staff_id": staff_id,
+            },
+        )
+
+
+def import_appointments(
+    db: Database, *, staff_id: int, unit_id: int, parsed: ParsedFile
+) -> ImportSummary:
+    """Create or update the file's appointments on the patients' active episodes in `unit_id`."""
+    summary = ImportSummary(errors=list(parsed.errors))
+    with db.transaction() as session:
+        if (
+            session.scalar(
+                select(StaffRole.id).where(
+                    StaffRole.staff_id == staff_id,
+                    StaffRole.role == Role.THERAPIST,
+                    StaffRole.unit_id == unit_id,
+                )
+            )
+            is None
+        ):
+            raise AppointmentNotFound(unit_id)
+        patient_refs = {record.patient_ref for record in parsed.records}
+        # One query for the episodes and one for the existing rows, whatever the file's size.
+        episodes: dict[str | None, int] = dict(
+            session.execute(
+                select(Patient.external_id, Episode.id)
+                .join(Episode, Episode.patient_id == Patient.id)
+                .where(
+                    Patient.external_id.in_(patient_refs),
+                    Episode.unit_id == unit_id,
+                    Episode.status == EpisodeStatus.ACTIVE,
+                )
+            ).all()
+        )
+        existing = {
+            (row.episode_id, row.external_ref): row
+            for row in session.scalars(
+                select(Appointment).where(
+                    Appointment.episode_id.in_(set(episodes.values())),
+                    Appointment.external_ref.is_not(None),
+                )
+            )
+        }
+        for record in parsed.records:
+            episode_id = episodes.get(record.patient_ref)
+            if episode_id is None:
+                if record.patient_ref not in summary.unmatched_patients:
+                    summary.unmatched_patients.append(record.patient_ref)
+                continue
+            row = existing.get((episode_id, record.external_ref))
+            if row is None:
+                row = Appointment(
+                    episode_id=episode_id,
+                    external_ref=record.external_ref,
+                    starts_at=record.starts_at,
+                    ends_at=record.ends_at,
+                    status=record.status,
+                )
+                session.add(row)
+                existing[(episode_id, record.external_ref)] = row
+                summary.created += 1
+            elif (row.starts_at, row.ends_at, row.status) == (
+                record.starts_at,
+                record.ends_at,
+                record.status,
+            ):
+                summary.unchanged += 1
+            else:
+                row.starts_at, row.ends_at, row.status = (
+                    record.starts_at,
+                    record.ends_at,
+                    record.status,
+                )
+                summary.updated += 1
+                summary.changed_appointment_ids.append(row.id)
+        log.info(
+            "appointments imported",
+            extra={
+                "event": "appointments_imported",
+                "unit_id": unit_id,
+                "staff_id": staff_id,
+                "created": summary.created,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+                "unmatched": len(summary.unmatched_patients),
+                "errors": len(summary.errors),
+            },
+        )
+    return summary

@@ -1,0 +1,151 @@
+"""A therapist registers a patient and opens a treatment episode in their unit.
+
+Who may call it: a staff member holding the therapist role in the unit (checked here, not
+only in the page). Writes one log line with ids only; names and contact details never.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    Episode,
+    EpisodeTherapist,
+    Patient,
+    Programme,
+    StaffRole,
+)
+from fit_platform.domain.codes import Channel, Language, Role
+from fit_platform.messaging.addresses import InvalidAddress, normalise_email, normalise_phone
+
+log = logging.getLogger(__name__)
+
+
+class RegistrationError(ValueError):
+    """Input that cannot be registered; `field` names the form field, `code` the reason."""
+
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+class NotAllowed(PermissionError):
+    pass
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    display_name: str
+    external_id: str | None
+    phone: str | None
+    email: str | None
+    language: Language
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class Registered:
+    patient_id: int
+    episode_id: int
+
+
+def clean_text(value: str | None, max_length: int) -> str:
+    """Trim, drop control characters (NUL included) and cap the length of a short text."""
+    text = "".join(
+        ch for ch in (value or "") if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t"
+    )
+    return text.strip()[:max_length]
+
+
+def validated_details(details: PatientDetails) -> PatientDetails:
+    name = clean_text(details.display_name, 200)
+    if not name:
+        raise RegistrationError("display_name", "required")
+    external_id = clean_text(details.external_id, 64) or None
+    phone = email = None
+    try:
+        phone = normalise_phone(details.phone) if (details.phone or "").strip() else None
+    except InvalidAddress as exc:
+        raise RegistrationError("phone", "invalid_phone") from exc
+    try:
+        email = normalise_email(details.email) if (details.email or "").strip() else None
+    except InvalidAddress as exc:
+        raise RegistrationError("email", "invalid_email") from exc
+    if details.channel is Channel.SMS and phone is None:
+        raise RegistrationError("phone", "required_for_sms")
+    if details.channel is Channel.EMAIL and email is None:
+        raise RegistrationError("email", "required_for_email")
+    return PatientDetails(name, external_id, phone, email, details.language, details.channel)
+
+
+def register_patient(
+    db: Database,
+    *,
+    staff_id: int,
+    unit_id: int,
+    details: PatientDetails,
+    started_on: dt.date,
+    programme_id: int | None = None,
+) -> Registered:
+    """Create the patient and an active episode with `staff_id` as responsible therapist."""
+    details = validated_details(details)
+    with db.transaction() as session:
+        allowed = session.scalar(
+            select(StaffRole.id).where(
+                StaffRole.staff_id == staff_id,
+                StaffRole.role == Role.THERAPIST,
+                StaffRole.unit_id == unit_id,
+            )
+        )
+        if allowed is None:
+            raise NotAllowed("not a therapist in this unit")
+        if (
+            programme_id is not None
+            and session.scalar(
+                select(Programme.id).where(
+                    Programme.id == programme_id, Programme.unit_id == unit_id
+                )
+            )
+            is None
+        ):
+            raise RegistrationError("programme", "unknown")
+        if details.external_id and session.scalar(
+            select(Patient.id).where(Patient.external_id == details.external_id)
+        ):
+            raise RegistrationError("external_id", "taken")
+        patient = Patient(
+            display_name=details.display_name,
+            external_id=details.external_id,
+            phone_e164=details.phone,
+            email=details.email,
+            preferred_language=details.language,
+            preferred_channel=details.channel,
+        )
+        session.add(patient)
+        session.flush()
+        episode = Episode(
+            patient_id=patient.id,
+            unit_id=unit_id,
+            programme_id=programme_id,
+            started_on=started_on,
+        )
+        episode.therapists = [EpisodeTherapist(staff_id=staff_id, responsible=True)]
+        session.add(episode)
+        session.flush()
+        log.info(
+            "patient registered",
+            extra={
+                "event": "patient_registered",
+                "patient_id": patient.id,
+                "episode_id": episode.id,
+                "staff_id": staff_id,
+            },
+        )
+        return Registered(patient.id, episode.id)

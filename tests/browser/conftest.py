@@ -1,0 +1,103 @@
+"""Browser tests: Debian's Chromium driven by Playwright, JavaScript off, axe-core checks.
+
+Browser tests run the app on a real SQLite file only; what the database does is covered on
+both SQLite and PostgreSQL by the service and web suites, and a second browser pass would
+double the slowest part of the suite for no new coverage.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page
+
+from fit_platform.db import Database
+from tests.conftest import make_test_app
+from tests.support.axe import axe_source, axe_violations, describe
+from tests.support.live_server import serve
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 320, "height": 640}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # Patient pages must work without JavaScript: test them that way.
+    return {**browser_context_args, "java_script_enabled": False, "locale": "nb-NO"}
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> str:
+    return axe_source()
+
+
+@pytest.fixture
+def browser_app(sqlite_template: Path, tmp_path: Path) -> Iterator[Flask]:
+    path = tmp_path / "browser.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    application = make_test_app(f"sqlite:///{path}", tmp_path / "instance")
+    yield application
+    application.extensions["fit_db"].dispose()
+
+
+@pytest.fixture
+def browser_db(browser_app: Flask) -> Database:
+    database: Database = browser_app.extensions["fit_db"]
+    return database
+
+
+@pytest.fixture
+def live_url(browser_app: Flask) -> Iterator[str]:
+    with serve(browser_app) as url:
+        yield url
+
+
+@pytest.fixture
+def assert_accessible(browser: Browser, axe_js: str) -> Callable[[Page], None]:
+    """Fail with the list of WCAG 2.1 A/AA violations axe finds on the page as it is now."""
+
+    def check(page: Page) -> None:
+        violations = axe_violations(browser, page, axe_js)
+        assert violations == [], f"{page.url}: {describe(violations)}"
+
+    return check
+
+
+@pytest.fixture
+def save_screenshot() -> Callable[[Page, str], Path]:
+    def save(page: Page, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

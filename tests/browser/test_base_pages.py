@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page
+
+from fit_platform.db import Database
+from fit_platform.services.demo_seed import DEMO_PASSWORD, seed_demo
+from tests.browser.conftest import DESKTOP, PHONE
+
+BASE_PAGES = ["/", "/staff/login", "/privacy", "/no-such-page"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320px", "desktop"])
+@pytest.mark.parametrize("path", BASE_PAGES)
+def test_base_pages_have_no_axe_violations(
+    page: Page,
+    live_url: str,
+    path: str,
+    viewport: dict[str, int],
+    assert_accessible: Callable[[Page], None],
+) -> None:
+    page.set_viewport_size(viewport)
+    page.goto(live_url + path)
+    assert page.locator("h1").count() == 1
+    assert_accessible(page)
+
+
+def test_pages_fit_a_320px_screen_without_sideways_scrolling(page: Page, live_url: str) -> None:
+    page.set_viewport_size(PHONE)
+    for path in BASE_PAGES:
+        page.goto(live_url + path)
+        # Element boxes are read by Playwright itself, so this works with JavaScript off.
+        for selector in ("main", "header", "footer", "h1"):
+            box = page.locator(selector).first.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"], (path, selector)
+
+
+def test_language_switcher_works_without_javascript(page: Page, live_url: str) -> None:
+    page.goto(live_url + "/")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    page.get_by_role("link", name="Nynorsk").click()
+    assert page.locator("html").get_attribute("lang") == "nn"
+    assert page.locator("h1").inner_text() == "Tilbakemelding i behandlinga"
+
+
+def test_staff_can_log_in_and_out_with_a_keyboard_only(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+) -> None:
+    seed_demo(browser_db)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.get_by_label("Username").fill("terapeut1@demo.fit")
+    page.get_by_label("Password").fill("wrong password here")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("alert").first.inner_text().strip() == "Wrong username or password."
+    assert_accessible(page)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    assert "Welcome, Tone Terapeut" in page.locator("h1").inner_text()
+    page.get_by_role("button", name="Log out").click()
+    assert page.get_by_role("status").inner_text().strip() == "You are logged out."

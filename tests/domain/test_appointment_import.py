@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fit_platform.domain.appointment_import import (
+    ImportProblem,
+    parse_csv,
+    parse_fhir_bundle,
+    parse_time,
+)
+from fit_platform.domain.codes import AppointmentStatus
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def test_csv_rows_become_records_in_utc() -> None:
+    parsed = parse_csv(
+        "appointment_id;patient_id;start;end;status\n"
+        "A1;EPR-1;2026-11-30T10:00;2026-11-30T10:45;booked\n"
+        "A2;EPR-1;2026-12-07T10:00+01:00;;cancelled\n",
+        OSLO,
+    )
+    assert parsed.errors == ()
+    first, second = parsed.records
+    assert first.starts_at == dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    assert first.ends_at == dt.datetime(2026, 11, 30, 9, 45, tzinfo=dt.UTC)
+    assert first.status is AppointmentStatus.PLANNED
+    assert second.status is AppointmentStatus.CANCELLED and second.ends_at is None
+
+
+def test_local_times_follow_summer_time() -> None:
+    assert parse_time("2026-06-15T10:00", OSLO) == dt.datetime(2026, 6, 15, 8, tzinfo=dt.UTC)
+    assert parse_time("2026-03-29T03:30", OSLO) == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
+
+
+def test_bad_rows_are_reported_with_row_and_field_and_good_rows_survive() -> None:
+    parsed = parse_csv(
+        "appointment_id,patient_id,start,end,status\n"
+        ",EPR-1,2026-11-30T10:00,,\n"
+        "A2,EPR-1,yesterday,,\n"
+        "A3,EPR-1,2026-11-30T10:00,2026-11-30T09:00,\n"
+        "A4,EPR-1,2026-11-30T10:00,,maybe\n"
+        "A5,EPR-1,2026-11-30T10:00,,fulfilled\n",
+        OSLO,
+    )
+    assert [(e.row, e.problem) for e in parsed.errors] == [
+        (1, ImportProblem.MISSING_FIELD),
+        (2, ImportProblem.BAD_TIME),
+        (3, ImportProblem.END_BEFORE_START),
+        (4, ImportProblem.BAD_STATUS),
+    ]
+    assert [r.external_ref for r in parsed.records] == ["A5"]
+    assert parsed.records[0].status is AppointmentStatus.DONE
+
+
+def test_fhir_bundle_appointments_are_read_and_other_resources_ignored() -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "EPR-9"}},
+            {
+                "resource": {
+                    "resourceType": "Appointment",
+                    "id": "dips-123",
+                    "status": "booked",
+                    "start": "2026-11-30T10:00:00+01:00",
+                    "end": "2026-11-30T10:45:00+01:00",
+                    "participant": [
+                        {"actor": {"reference": "Practitioner/7"}, "status": "accepted"},
+                        {"actor": {"reference": "Patient/EPR-9"}, "status": "accepted"},
+                    ],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Appointment",
+                    "id": "dips-124",
+                    "status": "noshow",
+                    "start": "2026-12-07T10:00:00+01:00",
+                    "participant": [
+                        {"actor": {"type": "Patient", "identifier": {"value": "EPR-9"}}}
+                    ],
+                }
+            },
+        ],
+    }
+    parsed = parse_fhir_bundle(json.dumps(bundle), OSLO)
+    assert parsed.errors == ()
+    assert [(r.external_ref, r.patient_ref, r.status) for r in parsed.records] == [
+        ("dips-123", "EPR-9", AppointmentStatus.PLANNED),
+        ("dips-124", "EPR-9", AppointmentStatus.NO_SHOW),
+    ]
+
+
+def test_something_that_is_not_a_bundle_is_one_clear_error() -> None:
+    assert parse_fhir_bundle("{not json", OSLO).errors[0].problem is ImportProblem.UNREADABLE
+    parsed = parse_fhir_bundle('{"resourceType": "Patient"}', OSLO)
+    assert parsed.errors[0].problem is ImportProblem.NOT_AN_APPOINTMENT_BUNDLE
+
+
+@given(st.text(max_size=2000))
+def test_any_text_parses_to_records_or_errors_never_an_exception(text: str) -> None:
+    parse_csv(text, OSLO)
+    parse_fhir_bundle(text, OSLO)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "resourceType",
+                    "entry",
+                    "resource",
+                    "id",
+                    "start",
+                    "end",
+                    "status",
+                    "participant",
+                    "actor",
+                    "reference",
+                    "type",
+                    "identifier",
+                    "value",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@given(_json)
+def test_any_json_shape_parses_to_records_or_errors_never_an_exception(value: object) -> None:
+    parse_fhir_bundle(json.dumps({"resourceType": "Bundle", "entry": value}), OSLO)
+    parse_fhir_bundle(json.dumps(value), OSLO)

@@ -1,0 +1,71 @@
+import math
+
+import pytest
+
+from fit_platform.domain.expected_recovery import (
+    DefaultCurve,
+    EpisodeScores,
+    WithFallback,
+    percentile,
+    percentile_bands,
+)
+
+
+def test_the_default_curve_starts_at_the_intake_score_and_says_it_is_not_validated(instruments):
+    band = DefaultCurve(instruments["phq9"]).band(20, 1)
+    assert band is not None and band.expected == 20 and band.validated is False
+    assert (band.low, band.high) == (14, 26)
+
+
+def test_the_default_curve_improves_towards_the_good_end_and_never_past_the_fraction(
+    instruments,
+):
+    curve = DefaultCurve(instruments["phq9"])
+    expected = [curve.band(20, n).expected for n in range(1, 40)]
+    assert expected == sorted(expected, reverse=True)
+    assert expected[-1] >= 10  # at most half way to 0 with maxImprovementFraction 0.5
+    b = curve.band(20, 6)
+    assert math.isclose(b.expected, 20 - 10 * (1 - math.exp(-0.2 * 5)), abs_tol=0.01)
+
+
+def test_the_default_band_is_clipped_to_the_score_range(instruments):
+    band = DefaultCurve(instruments["phq9"]).band(3, 1)
+    assert band.low == 0
+
+
+def test_alliance_instruments_have_no_expected_curve(instruments):
+    assert DefaultCurve(instruments["wai_sr"]).band(40, 3) is None
+
+
+def test_percentile_uses_linear_interpolation():
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([10], 90) == 10
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def _episodes(n, intake, session_scores):
+    return [
+        EpisodeScores(intake, {s: v + (i % 5) for s, v in session_scores.items()}) for i in range(n)
+    ]
+
+
+def test_service_percentile_bands_are_used_only_where_a_stratum_has_enough_episodes(instruments):
+    eps = _episodes(30, 18, {3: 12}) + _episodes(29, 8, {3: 6})
+    model = percentile_bands(eps, [(0, 10), (10, 28)], min_n=30)
+    band = model.band(18, 3)
+    assert band is not None and band.source == "service_percentiles"
+    assert (band.low, band.expected, band.high) == (12, 14, 16)
+    assert model.band(8, 3) is None  # 29 episodes: below the minimum N
+    assert model.band(18, 4) is None  # no data for that session
+    assert model.cells[(0, 3)].n == 29
+
+
+def test_a_percentile_model_falls_back_to_the_default_curve_where_it_has_no_band(instruments):
+    model = WithFallback(percentile_bands([], [(0, 28)]), DefaultCurve(instruments["phq9"]))
+    assert model.band(18, 3).source == "default_curve"
+
+
+def test_episodes_outside_every_stratum_are_ignored():
+    model = percentile_bands(_episodes(40, 99, {2: 1}), [(0, 28)], min_n=1)
+    assert model.cells == {}

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.logging_setup import JsonFormatter, redact
+
+
+def test_production_refuses_to_start_without_a_database_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="FIT_DATABASE_URL"):
+        load_settings({"FIT_ENV": "production", "FIT_SECRET_KEY": "x" * 40})
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    with pytest.raises(ConfigurationError, match="FIT_SECRET_KEY"):
+        load_settings({"FIT_ENV": "production", "FIT_DATABASE_URL": "sqlite://"})
+
+
+def test_demo_defaults_to_a_sqlite_file_and_keeps_its_generated_key(tmp_path: Path) -> None:
+    env = {"FIT_ENV": "demo", "FIT_INSTANCE_PATH": str(tmp_path)}
+    first, second = load_settings(env), load_settings(env)
+    assert first.database_url == f"sqlite:///{tmp_path / 'fit_platform.sqlite3'}"
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_bad_values_name_the_variable() -> None:
+    base = {"FIT_ENV": "test"}
+    with pytest.raises(ConfigurationError, match="FIT_SMTP_PORT"):
+        load_settings({**base, "FIT_SMTP_PORT": "many"})
+    with pytest.raises(ConfigurationError, match="FIT_TIMEZONE"):
+        load_settings({**base, "FIT_TIMEZONE": "Mars/Olympus"})
+    with pytest.raises(ConfigurationError, match="FIT_ENV"):
+        load_settings({"FIT_ENV": "staging"})
+
+
+def test_time_zone_defaults_to_oslo() -> None:
+    assert load_settings({"FIT_ENV": "test"}).timezone == "Europe/Oslo"
+
+
+def test_tokens_and_secrets_are_redacted_from_log_lines() -> None:
+    token = "Zx9_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abc"
+    line = redact(f"GET /p/{token}/answer?lang=nb&code=123456&password=hunter2 200")
+    assert token not in line and "123456" not in line and "hunter2" not in line
+    assert "/p/[redacted]" in line
+
+
+def test_log_records_are_json_lines_in_utc_with_extra_fields() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("fit-test-json")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("opened /p/%s", "secrettokenvalue123456", extra={"invitation_id": 7})
+    finally:
+        logger.removeHandler(handler)
+    entry = json.loads(stream.getvalue())
+    assert entry["ts"].endswith("+00:00")
+    assert entry["invitation_id"] == 7
+    assert "secrettokenvalue123456" not in entry["msg"]

@@ -1,0 +1,118 @@
+"""`fit-platform demo` as a user runs it: a real process, a real SQLite file, real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Staff, Unit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_demo(instance: Path, port: int) -> Iterator[list[str]]:
+    env = {**os.environ, "FIT_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
+    env.pop("FIT_DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fit_platform.cli", "demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    ready: queue.Queue[bool] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if "Stop with Ctrl+C" in line:
+                ready.put(True)
+        ready.put(False)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ready.get(timeout=60), "\n".join(lines)
+        yield lines
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(100):
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            threading.Event().wait(0.1)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_demo_serves_pages_in_every_language_and_prints_the_logins(tmp_path: Path) -> None:
+    port = _free_port()
+    with running_demo(tmp_path, port) as lines:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base + "/healthz")
+        for path in ("/", "/staff/login"):
+            for language in ("nb", "nn", "en"):
+                response = httpx.get(f"{base}{path}?lang={language}", timeout=10)
+                assert response.status_code == 200
+                assert f'<html lang="{language}">' in response.text
+    output = "\n".join(lines)
+    assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
+    assert "admin@demo.fit" in output and "utvikler@demo.fit" in output
+
+
+def test_running_the_demo_twice_neither_fails_nor_duplicates_data(tmp_path: Path) -> None:
+    for _ in range(2):
+        with running_demo(tmp_path, _free_port()):
+            pass
+    database = Database(f"sqlite:///{tmp_path / 'fit_platform.sqlite3'}")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Staff)) == 4
+        assert session.scalar(select(func.count()).select_from(Unit)) == 2
+    database.dispose()
+
+
+def test_score_command_prints_json_from_the_console_script() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "fit_platform.cli", "score", "phq9", *["1"] * 9, "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(completed.stdout)
+    assert result["total"] == 9 and result["band"] == "mild" and result["risk"] is True

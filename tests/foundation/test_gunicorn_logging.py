@@ -1,0 +1,61 @@
+"""Gunicorn, as production runs it, never writes a patient link token to its access log."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_access_log_redacts_link_tokens(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    access_log = tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "FIT_ENV": "test",
+        "FIT_DATABASE_URL": f"sqlite:///{tmp_path / 'g.sqlite3'}",
+        "FIT_INSTANCE_PATH": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(access_log),
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    token = "Q2hlY2tUaGF0VGhpc1Rva2VuTmV2ZXJBcHBlYXJzSW5Mb2dz"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/p/{token}?code=998877", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not start")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    text = access_log.read_text()
+    assert "/p/[redacted]" in text
+    assert token not in text and "998877" not in text

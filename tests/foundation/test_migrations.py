@@ -1,0 +1,62 @@
+"""The migrations and the models agree, and every revision upgrades and downgrades cleanly,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from fit_platform.db import Base, migrate
+from fit_platform.db.session import make_engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    # A separate database on the run's server, so the shared test schema is untouched.
+    server_url = request.getfixturevalue("postgres_server_url")
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS fit_migrations"))
+        connection.execute(text("CREATE DATABASE fit_migrations"))
+    yield server_url.rsplit("/", 1)[0] + "/fit_migrations"
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS fit_migrations WITH (FORCE)"))
+    admin.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_there_is_exactly_one_head() -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+def test_upgrade_downgrade_upgrade_leaves_no_drift(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url)
+    assert _tables(empty_database_url) == set(Base.metadata.tables)
+    migrate.check(empty_database_url)  # raises when models and migrations disagree
+    migrate.downgrade(empty_database_url, "base")
+    assert _tables(empty_database_url) == set()
+    migrate.upgrade(empty_database_url)
+    migrate.check(empty_database_url)
+
+
+def test_every_revision_has_a_downgrade() -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    for revision in script.walk_revisions():
+        source = Path(revision.path).read_text()
+        body = source.split("def downgrade() -> None:", 1)[1]
+        assert body.strip() != "pass", f"{revision.revision} has an empty downgrade"
