@@ -21,9 +21,7 @@ Logs carry ids only: never the text, the address or the token.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,8 +30,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, Invitation, InvitationToken, OutboxMessage, Patient
+from fit_platform.db.models import (
+    Appointment,
+    Episode,
+    Invitation,
+    InvitationToken,
+    OutboxMessage,
+    Patient,
+)
 from fit_platform.domain.codes import (
+    AppointmentStatus,
     Channel,
     InvitationState,
     MessageKind,
@@ -55,6 +61,7 @@ from fit_platform.messaging.channels import (
 from fit_platform.messaging.texts import DEFAULT_TRANSLATIONS_DIR, message_text
 from fit_platform.messaging.texts import MessageKind as TextKind
 from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
+from fit_platform.services.links import hash_token, link_path, mint_token
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +72,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
 def default_link(base_url: str) -> Callable[[str], str]:
     base = base_url.rstrip("/")
-    return lambda token: f"{base}/p/{token}"
+    return lambda token: f"{base}{link_path(token)}"
 
 
 @dataclass(frozen=True)
@@ -238,14 +241,11 @@ class Dispatcher:
                 return DispatchResult(failed=1)
             episode = session.get(Episode, invitation.episode_id)
             assert episode is not None
-            token = secrets.token_urlsafe(24)  # 192 bits
-            token_row = InvitationToken(
-                invitation_id=invitation.id,
-                token_hash=hash_token(token),
-                expires_at=invitation.expires_at,
+            token = mint_token(session, invitation, now)
+            token_id = session.scalar(
+                select(InvitationToken.id).where(InvitationToken.token_hash == hash_token(token))
             )
-            session.add(token_row)
-            session.flush()
+            assert token_id is not None
             text = message_text(
                 TextKind(row.kind.value),
                 patient.preferred_language.value,
@@ -256,7 +256,7 @@ class Dispatcher:
             body = text.sms if row.channel == Channel.SMS else text.body
             subject = None if row.channel == Channel.SMS else text.subject
             return _Prepared(
-                channel, OutgoingMessage(row.dedupe_key, address, body, subject), token_row.id
+                channel, OutgoingMessage(row.dedupe_key, address, body, subject), token_id
             )
 
     def _reason_not_to_send(
@@ -279,6 +279,11 @@ class Dispatcher:
             return NonResponse.CONSENT
         if invitation.expires_at <= now:
             return "window closed"
+        if invitation.appointment_id is not None:
+            appointment = session.get(Appointment, invitation.appointment_id)
+            if appointment is not None and appointment.status == AppointmentStatus.CANCELLED:
+                cancel_invitations(session, [invitation.id], NonResponse.APPOINTMENT_CHANGED, now)
+                return "appointment cancelled"
         wanted = (
             (InvitationState.SCHEDULED,)
             if row.kind == MessageKind.INVITATION

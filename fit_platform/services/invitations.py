@@ -120,6 +120,7 @@ def enqueue_due(
     Safe to run any number of times and from several processes at once. Logs one line
     with counts only.
     """
+    cancel_for_changed_appointments(db, now)
     with db.session() as session:
         bounds = session.execute(
             select(
@@ -603,47 +604,10 @@ def apply_consent_change(db: Database, patient_id: int, now: dt.datetime) -> int
 def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> int:
     """After an appointment was moved, cancelled or marked no-show: cancel the open
     invitations tied to it that no longer fit (the next tick creates fresh ones at the new
-    time). Returns how many were cancelled."""
+    time). Returns how many were cancelled. The tick also finds such changes by itself
+    (`cancel_for_changed_appointments`); calling this makes it immediate."""
     with db.transaction() as session:
-        appointment = session.get(Appointment, appointment_id)
-        if appointment is None:
-            return 0
-        pending = session.execute(
-            select(
-                Invitation.id,
-                Invitation.slot_key,
-                Invitation.instrument_id,
-                Invitation.due_at,
-                Invitation.state,
-                ScheduleRule,
-            )
-            .join(ScheduleRule, ScheduleRule.id == Invitation.rule_id)
-            .where(Invitation.appointment_id == appointment_id, Invitation.state.in_(OPEN_STATES))
-        ).all()
-        # Judged on this appointment alone: is_last so a last-session rule still matches it.
-        snapshot = rules.AppointmentSnapshot(
-            appointment.id,
-            appointment.starts_at,
-            rules.AppointmentStatus(appointment.status.value),
-            is_last=True,
-        )
-        obsolete = {
-            row.id
-            for row in pending
-            if rules.obsolete_slots(
-                [domain_rule(row.ScheduleRule)],
-                [snapshot],
-                [
-                    rules.ExistingInvitation(
-                        row.slot_key,
-                        row.instrument_id,
-                        row.due_at,
-                        rules.InvitationState(row.state.value),
-                    )
-                ],
-            )
-        }
-        cancelled = cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)
+        cancelled = _cancel_obsolete(session, Invitation.appointment_id == appointment_id, now)
     log.info(
         "appointment change applied",
         extra={"appointment_id": appointment_id, "cancelled": cancelled},
@@ -651,11 +615,54 @@ def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> 
     return cancelled
 
 
+def cancel_for_changed_appointments(db: Database, now: dt.datetime) -> int:
+    """Cancel open invitations whose appointment changed after they were created and no
+    longer fits them (moved, cancelled, missed), however the change was made (form,
+    import, database). Part of every enqueue tick."""
+    with db.transaction() as session:
+        return _cancel_obsolete(session, Appointment.updated_at > Invitation.created_at, now)
+
+
+def _cancel_obsolete(session: Session, condition: Any, now: dt.datetime) -> int:
+    rows = session.execute(
+        select(
+            Invitation.id,
+            Invitation.slot_key,
+            Invitation.instrument_id,
+            Invitation.due_at,
+            Invitation.state,
+            Appointment.id.label("appointment_id"),
+            Appointment.starts_at,
+            Appointment.status,
+            ScheduleRule,
+        )
+        .join(Appointment, Appointment.id == Invitation.appointment_id)
+        .join(ScheduleRule, ScheduleRule.id == Invitation.rule_id)
+        .where(Invitation.state.in_(OPEN_STATES), condition)
+    ).all()
+    obsolete = set()
+    for row in rows:
+        # Judged on this appointment alone: is_last so a last-session rule still matches it.
+        snapshot = rules.AppointmentSnapshot(
+            row.appointment_id,
+            row.starts_at,
+            rules.AppointmentStatus(row.status.value),
+            is_last=True,
+        )
+        existing = rules.ExistingInvitation(
+            row.slot_key, row.instrument_id, row.due_at, rules.InvitationState(row.state.value)
+        )
+        if rules.obsolete_slots([domain_rule(row.ScheduleRule)], [snapshot], [existing]):
+            obsolete.add(row.id)
+    return cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)
+
+
 __all__ = [
     "EnqueueResult",
     "NonResponse",
     "apply_consent_change",
     "appointment_changed",
+    "cancel_for_changed_appointments",
     "cancel_invitations",
     "clean_up",
     "consent_by_patient",

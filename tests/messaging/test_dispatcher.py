@@ -13,10 +13,11 @@ from fit_platform.domain.codes import (
     OutboxState,
     ScheduleTrigger,
 )
-from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings, hash_token
+from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.services.invitations import enqueue_due, expire_windows, queue_reminders
+from fit_platform.services.links import hash_token
 from tests.messaging.conftest import SmsEndpoint, SmtpServer
 from tests.support.scheduling import Clock, RuleSpec, World, oslo
 

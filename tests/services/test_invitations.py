@@ -232,3 +232,26 @@ def test_the_minimum_interval_holds_across_ticks(world: World) -> None:
         oslo(2026, 11, 23, 10),
         oslo(2026, 11, 27, 10),
     ]
+
+
+def test_an_appointment_moved_without_telling_the_scheduler_is_caught_by_the_next_tick(
+    world: World,
+) -> None:
+    _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
+    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    [appointment] = world.appointment_ids(episode)
+    world.move_appointment(appointment, starts_at=oslo(2026, 11, 26, 13))
+    enqueue_due(world.db, oslo(2026, 11, 25, 13))
+    old, new = world.invitations(episode)
+    assert old.state is InvitationState.CANCELLED
+    assert new.due_at == oslo(2026, 11, 25, 13)
+
+
+def test_a_queued_invitation_for_an_appointment_cancelled_since_is_not_sent(world: World) -> None:
+    _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
+    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    [appointment] = world.appointment_ids(episode)
+    world.move_appointment(appointment, status=AppointmentStatus.CANCELLED)
+    assert enqueue_due(world.db, oslo(2026, 11, 23, 13, 1)).invitations == 0
+    assert [i.state for i in world.invitations(episode)] == [InvitationState.CANCELLED]
+    assert [m.state for m in world.outbox()] == [OutboxState.CANCELLED]
