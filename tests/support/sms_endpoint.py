@@ -42,6 +42,10 @@ class SmsEndpoint:
 def _sms_handler(state: SmsEndpoint) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One write per response and no Nagle: otherwise keep-alive clients stall ~40 ms on
+        # delayed ACKs and the endpoint, not the code under test, sets the pace.
+        wbufsize = -1
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: object) -> None:  # quiet test output
             pass
