@@ -25,6 +25,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -127,7 +128,7 @@ class Dispatcher:
     settings: DispatcherSettings = field(default_factory=DispatcherSettings)
     clock: Callable[[], dt.datetime] = utcnow
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    translations_dir: object = DEFAULT_TRANSLATIONS_DIR
+    translations_dir: Path = DEFAULT_TRANSLATIONS_DIR
     # Test hook: called after the provider took a message, before it is recorded.
     after_send: Callable[[int], None] | None = None
 
@@ -251,7 +252,7 @@ class Dispatcher:
                 patient.preferred_language.value,
                 episode.unit.name,
                 self.link_for(token),
-                self.translations_dir,  # type: ignore[arg-type]
+                self.translations_dir,
             )
             body = text.sms if row.channel == Channel.SMS else text.body
             subject = None if row.channel == Channel.SMS else text.subject

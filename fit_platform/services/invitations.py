@@ -288,7 +288,10 @@ def _due_for(
     ):
         existing[row.episode_id].append(
             rules.ExistingInvitation(
-                row.slot_key, row.instrument_id, row.due_at, rules.InvitationState(_open(row.state))
+                row.slot_key,
+                row.instrument_id,
+                row.due_at,
+                rules.InvitationState(_domain_state(row.state)),
             )
         )
     consents = consent_by_patient(session, {e.patient_id for e in episodes}, episodes)
@@ -325,7 +328,7 @@ def _due_for(
     return result
 
 
-def _open(state: InvitationState) -> str:
+def _domain_state(state: InvitationState) -> str:
     # DECLINED exists only in the database; for scheduling it counts like COMPLETED.
     return "completed" if state is InvitationState.DECLINED else state.value
 
