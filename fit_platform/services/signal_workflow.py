@@ -52,12 +52,17 @@ class SignalState:
     resolved_at: dt.datetime | None
 
 
-def _visible_signal(session: Session, viewer: Viewer, signal_id: int) -> Signal:
-    signal = session.scalar(
+def _visible_signal(
+    session: Session, viewer: Viewer, signal_id: int, episode_id: int | None
+) -> Signal:
+    stmt = (
         select(Signal)
         .join(Episode, Episode.id == Signal.episode_id)
         .where(Signal.id == signal_id, Episode.id.in_(visible_episodes(viewer)))
     )
+    if episode_id is not None:
+        stmt = stmt.where(Signal.episode_id == episode_id)
+    signal = session.scalar(stmt)
     if signal is None:
         raise SignalActionRefused(SignalActionError.NOT_FOUND)
     return signal
@@ -73,7 +78,13 @@ def _clean_note(note: str | None, required: bool) -> str | None:
 
 
 def acknowledge_signal(
-    db: Database, viewer: Viewer, signal_id: int, note: str | None, now: dt.datetime | None = None
+    db: Database,
+    viewer: Viewer,
+    signal_id: int,
+    note: str | None,
+    now: dt.datetime | None = None,
+    *,
+    episode_id: int | None = None,
 ) -> SignalState:
     """Record who acknowledged a signal, when and what was done (required for risk signals).
 
@@ -81,7 +92,7 @@ def acknowledge_signal(
     """
     now = now or utcnow()
     with db.transaction() as session:
-        signal = _visible_signal(session, viewer, signal_id)
+        signal = _visible_signal(session, viewer, signal_id, episode_id)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
         if signal.acknowledged_at is not None:
@@ -103,13 +114,19 @@ def acknowledge_signal(
 
 
 def resolve_signal(
-    db: Database, viewer: Viewer, signal_id: int, note: str | None, now: dt.datetime | None = None
+    db: Database,
+    viewer: Viewer,
+    signal_id: int,
+    note: str | None,
+    now: dt.datetime | None = None,
+    *,
+    episode_id: int | None = None,
 ) -> SignalState:
     """Close a signal with an optional short note. A risk signal must be acknowledged first;
     any other signal is acknowledged by the same act if it was not already."""
     now = now or utcnow()
     with db.transaction() as session:
-        signal = _visible_signal(session, viewer, signal_id)
+        signal = _visible_signal(session, viewer, signal_id, episode_id)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
         if signal.acknowledged_at is None:
