@@ -28,8 +28,9 @@ class Action:
 
     PRESESSION_VIEW = "presession_view"
     CASELOAD = "caseload"
-    SIGNAL_VIEW = "signal_view"
     DECISION_FORM = "decision_form"
+    SIGNAL_ACKNOWLEDGE = "signal_acknowledge"
+    SIGNAL_RESOLVE = "signal_resolve"
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
-from fit_platform.db.models import Episode, Signal
+from fit_platform.db.models import Episode, EpisodeTherapist, Signal
+from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.caseload import overdue_risk_signals
 
 log = logging.getLogger(__name__)
@@ -53,19 +55,31 @@ class SignalState:
 
 
 def _visible_signal(
-    session: Session, viewer: Viewer, signal_id: int, episode_id: int | None
+    session: Session, viewer: Viewer, signal_id: int, episode_id: int | None, action: str
 ) -> Signal:
+    """The signal if the viewer may see its episode; the access is logged in the same
+    transaction (acting on a signal is a use of the patient's record)."""
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     stmt = (
-        select(Signal)
+        select(Signal, Episode.patient_id, Episode.unit_id, Episode.id.in_(mine))
         .join(Episode, Episode.id == Signal.episode_id)
         .where(Signal.id == signal_id, Episode.id.in_(visible_episodes(viewer)))
     )
     if episode_id is not None:
         stmt = stmt.where(Signal.episode_id == episode_id)
-    signal = session.scalar(stmt)
-    if signal is None:
+    found = session.execute(stmt).first()
+    if found is None:
         raise SignalActionRefused(SignalActionError.NOT_FOUND)
-    return signal
+    signal, patient_id, unit_id, is_mine = found
+    record_access(
+        session,
+        staff_id=viewer.staff_id,
+        role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
+        patient_id=patient_id,
+        unit_id=unit_id,
+        action=action,
+    )
+    return signal  # type: ignore[no-any-return]
 
 
 def _clean_note(note: str | None, required: bool) -> str | None:
@@ -92,7 +106,7 @@ def acknowledge_signal(
     """
     now = now or utcnow()
     with db.transaction() as session:
-        signal = _visible_signal(session, viewer, signal_id, episode_id)
+        signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_ACKNOWLEDGE)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
         if signal.acknowledged_at is not None:
@@ -126,7 +140,7 @@ def resolve_signal(
     any other signal is acknowledged by the same act if it was not already."""
     now = now or utcnow()
     with db.transaction() as session:
-        signal = _visible_signal(session, viewer, signal_id, episode_id)
+        signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_RESOLVE)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
         if signal.acknowledged_at is None:

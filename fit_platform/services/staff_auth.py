@@ -97,9 +97,8 @@ def log_in(
             log.info("staff login locked", extra={"event": "login_locked", "staff_id": staff.id})
             return LoginResult(LoginOutcome.LOCKED)
         if not verify_password(staff.password_hash, password):
-            _register_failure(staff, now)
             log.info("staff login refused", extra={"event": "login_invalid", "staff_id": staff.id})
-            return LoginResult(LoginOutcome.INVALID)
+            return _register_failure(staff, now)
         if needs_rehash(staff.password_hash):
             staff.password_hash = hash_password(password)
         if staff.totp_secret:
@@ -111,12 +110,15 @@ def log_in(
         return _open_session(session, staff, now, absolute)
 
 
-def _register_failure(staff: Staff, now: dt.datetime) -> None:
+def _register_failure(staff: Staff, now: dt.datetime) -> LoginResult:
+    """Count a wrong password or code; the attempt that reaches the limit locks the account."""
     staff.failed_logins += 1
     if staff.failed_logins >= MAX_FAILED_LOGINS:
         staff.locked_until = now + LOCKOUT
         staff.failed_logins = 0
         log.info("staff account locked", extra={"event": "login_lockout", "staff_id": staff.id})
+        return LoginResult(LoginOutcome.LOCKED)
+    return LoginResult(LoginOutcome.INVALID)
 
 
 def _open_session(
@@ -158,9 +160,8 @@ def complete_totp_login(
             log.info("staff login locked", extra={"event": "login_locked", "staff_id": staff.id})
             return LoginResult(LoginOutcome.LOCKED)
         if not totp.consume_code(session, staff, code, now):
-            _register_failure(staff, now)
             log.info("staff code refused", extra={"event": "totp_invalid", "staff_id": staff.id})
-            return LoginResult(LoginOutcome.INVALID)
+            return _register_failure(staff, now)
         return _open_session(session, staff, now, absolute)
 
 

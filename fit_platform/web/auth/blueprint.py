@@ -24,6 +24,7 @@ from fit_platform.services.staff_auth import (
 )
 from fit_platform.web.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from fit_platform.web.auth.session import (
+    SESSION_ENDED_KEY,
     SESSION_KEY,
     absolute_timeout,
     idle_timeout,
@@ -73,7 +74,7 @@ def _finish_login(result: LoginResult, next_target: str | None) -> Response:
 def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
     error = None
-    if g.get("session_expired"):
+    if session.pop(SESSION_ENDED_KEY, False) and request.method == "GET":
         error = _("Your session has ended. Please log in again.")
     if form.validate_on_submit():
         result = log_in(

@@ -15,6 +15,7 @@ from fit_platform.extensions import get_db
 from fit_platform.services.staff_auth import resume_session
 
 SESSION_KEY = "sid"
+SESSION_ENDED_KEY = "session_ended"
 # Pages a therapist who must still set up TOTP may open.
 TOTP_EXEMPT = frozenset({"auth.totp_setup", "auth.logout", "auth.extend_session"})
 
@@ -42,6 +43,8 @@ def load_staff_session() -> None:
     identity = resume_session(get_db(), session_id, idle=idle_timeout())
     if identity is None:
         session.pop(SESSION_KEY, None)
+        # Remembered until the login page has said so (the user is redirected there first).
+        session[SESSION_ENDED_KEY] = True
         g.session_expired = True
         return
     g.staff = identity
