@@ -172,7 +172,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
         step = max(1, (len(spec.points) - 1) // 5 or 1)
         shown = list(range(0, len(spec.points), step))
         if shown[-1] != len(spec.points) - 1:
-            if len(spec.points) - 1 - shown[-1] < step / 2 and len(shown) > 1:
+            if len(spec.points) - 1 - shown[-1] < step and len(shown) > 1:
                 shown.pop()
             shown.append(len(spec.points) - 1)
         for index in shown:
@@ -238,7 +238,7 @@ def _legend(spec: ChartSpec) -> list[str]:
         )
     used = {p.marker for p in spec.points if p.value is not None}
     for marker, label in spec.legend.items():
-        if marker in used:
+        if marker in used and label:
             items.append((marker_svg(marker, 9, 0), label))
     out = []
     x, y = LEFT, HEIGHT - BOTTOM + 40

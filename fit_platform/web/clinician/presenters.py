@@ -161,7 +161,7 @@ def chart(trend: InstrumentTrend, language: str) -> Markup:
             score_label=_("Score"),
             legend={
                 Marker.BASELINE: _("First score"),
-                Marker.NO_CHANGE: _("No reliable change") if not alliance else _("Score"),
+                Marker.NO_CHANGE: "" if alliance else _("No reliable change"),
                 Marker.IMPROVED: _("Reliably better than first"),
                 Marker.WORSE: _("Reliably worse than first"),
                 Marker.DROP: _("Drop from last time"),
