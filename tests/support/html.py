@@ -14,10 +14,10 @@ def csrf_token(html: str) -> str:
 
 
 def log_in(client, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    """Log a test client in through the real login form (CSRF included)."""
+    """Log a test client in through the real login form (no TOTP)."""
     page = client.get("/staff/login?lang=en").get_data(as_text=True)
     response = client.post(
         "/staff/login",
-        data={"csrf_token": csrf_token(page), "username": username, "password": password},
+        data={"username": username, "password": password, "csrf_token": csrf_token(page)},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
