@@ -54,6 +54,9 @@ def test_a_therapist_registers_a_patient_and_adds_an_appointment(client: FlaskCl
         appointment = session.scalars(select(Appointment)).one()
     # 10:00 in Oslo in winter is 09:00 UTC.
     assert appointment.starts_at.hour == 9
+    listed = client.get(appointments_url + "?lang=en").get_data(as_text=True)
+    assert "<td>Planned</td>" in listed
+    assert f'action="/clinician/appointments/{appointment.id}/move"' in listed
 
 
 def test_registration_errors_are_shown_on_the_field_and_nothing_is_saved(

@@ -12,11 +12,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AccessLog, SharedDecision, Signal
-from fit_platform.domain.codes import Role
+from fit_platform.db.models import AccessLog, Appointment, SharedDecision, Signal
+from fit_platform.domain.codes import AppointmentStatus, Role
 from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
-from tests.support.factories import PASSWORD, World, add_history, make_staff, make_unit, make_world
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    add_appointment,
+    add_history,
+    make_staff,
+    make_unit,
+    make_world,
+)
 from tests.support.html import csrf_token, log_in
 
 
@@ -32,6 +40,10 @@ ROUTES = (
     Route("POST", "/clinician/episodes/{episode}/decisions/new"),
     Route("POST", "/clinician/episodes/{episode}/signals/{signal}/acknowledge"),
     Route("POST", "/clinician/episodes/{episode}/signals/{signal}/resolve"),
+    Route("GET", "/clinician/episodes/{episode}/appointments"),
+    Route("POST", "/clinician/episodes/{episode}/appointments"),
+    Route("POST", "/clinician/appointments/{appointment}/status"),
+    Route("POST", "/clinician/appointments/{appointment}/move"),
 )
 
 # Who tries, as roles relative to the victim's unit.
@@ -50,9 +62,14 @@ def _db(app: Flask) -> Database:
     return database
 
 
-def _counts(db: Database) -> tuple[int, int, int]:
+def _counts(db: Database) -> tuple[int, ...]:
     with db.session() as session:
         return (
+            session.scalar(select(func.count()).select_from(Appointment)) or 0,
+            session.scalar(
+                select(func.count()).where(Appointment.status != AppointmentStatus.PLANNED)
+            )
+            or 0,
             session.scalar(select(func.count()).select_from(AccessLog)) or 0,
             session.scalar(select(func.count()).select_from(SharedDecision)) or 0,
             session.scalar(select(func.count()).where(Signal.acknowledged_at.is_not(None))) or 0,
@@ -67,6 +84,11 @@ def _form_data(client: FlaskClient, signal_id: int) -> dict[str, object]:
         "options_discussed": "a",
         "decision": "b",
         "signal_id": signal_id,
+        "status": "cancelled",
+        "day": "2026-12-02",
+        "time": "10:00",
+        "move-day": "2026-12-02",
+        "move-time": "10:00",
     }
 
 
@@ -79,6 +101,7 @@ def test_no_route_shows_or_changes_someone_elses_patient(
     victim = make_world(db, unit=unit)
     add_history(db, victim, [20, 15])
     victim_signal = add_signal(db, victim, SignalCode.NOT_ON_TRACK)
+    appointment = add_appointment(db, victim, dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)).id
     episode, signal = victim.episode_id, victim_signal
     if intruder == "therapist_same_unit":
         staff = make_staff(db, (Role.THERAPIST, unit.id))
@@ -99,9 +122,9 @@ def test_no_route_shows_or_changes_someone_elses_patient(
     routes = ROUTES
     if intruder == "own_episode_foreign_signal":
         # The pages of my own episode are mine to see; what must fail is the foreign signal.
-        routes = tuple(r for r in ROUTES if "/signals/" in r.path)
+        routes = tuple(r for r in ROUTES if "/signals/" in r.path or "{appointment}" in r.path)
     for route in routes:
-        path = route.path.format(episode=episode, signal=signal) + (
+        path = route.path.format(episode=episode, signal=signal, appointment=appointment) + (
             "&lang=en" if "?" in route.path else "?lang=en"
         )
         if route.method == "GET":
@@ -140,6 +163,7 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
 ) -> None:
     db, world, risk, other = _legit(app, client)
     e = world.episode_id
+    appointment = add_appointment(db, world, dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)).id
     token = csrf_token(client.get("/staff/account").get_data(as_text=True))
     review = (dt.date.today() + dt.timedelta(days=7)).isoformat()
     requests = [
@@ -158,6 +182,25 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
             "signal_acknowledge",
         ),
         ("POST", f"/clinician/episodes/{e}/signals/{other}/resolve", {}, "signal_resolve"),
+        ("GET", f"/clinician/episodes/{e}/appointments", {}, "appointments_view"),
+        (
+            "POST",
+            f"/clinician/episodes/{e}/appointments",
+            {"day": "2026-12-01", "time": "10:00"},
+            "appointment_change",
+        ),
+        (
+            "POST",
+            f"/clinician/appointments/{appointment}/status",
+            {"status": "done"},
+            "appointment_change",
+        ),
+        (
+            "POST",
+            f"/clinician/appointments/{appointment}/move",
+            {"move-day": "2026-12-03", "move-time": "11:00"},
+            "appointment_change",
+        ),
     ]
     for method, path, data, action in requests:
         before = _rows_for(db, world.patient_id)

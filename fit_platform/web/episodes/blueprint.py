@@ -14,6 +14,8 @@ from fit_platform.db.models import Appointment, Invitation, OutboxMessage, Patie
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
 from fit_platform.domain.codes import AppointmentStatus, Channel, Language, Role
 from fit_platform.extensions import get_db
+from fit_platform.services.access_control import access_role, visible_episode
+from fit_platform.services.access_log import record_access
 from fit_platform.services.appointments import (
     AppointmentNotFound,
     add_appointment,
@@ -29,6 +31,7 @@ from fit_platform.services.registration import (
 )
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.episodes.forms import (
+    STATUS_CHOICES,
     AppointmentForm,
     AppointmentStatusForm,
     ImportForm,
@@ -86,16 +89,19 @@ def register() -> str | Response:
 
 
 def _load_episode_page(episode_id: int) -> dict[str, object]:
-    with get_db().session() as session:
-        from fit_platform.db.models import Episode, EpisodeTherapist
-
-        episode = session.scalar(
-            select(Episode)
-            .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
-            .where(Episode.id == episode_id, EpisodeTherapist.staff_id == g.staff.staff_id)
-        )
+    """Appointments, invitations and deliveries of one visible episode; the read is logged."""
+    with get_db().transaction() as session:
+        episode = visible_episode(session, g.staff, episode_id)
         if episode is None:
             abort(404)
+        record_access(
+            session,
+            staff_id=g.staff.staff_id,
+            role=access_role(g.staff, episode),
+            patient_id=episode.patient_id,
+            unit_id=episode.unit_id,
+            action="appointments_view",
+        )
         patient = session.get(Patient, episode.patient_id)
         appointments = session.scalars(
             select(Appointment)
@@ -125,7 +131,7 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
 
 
 @bp.route("/episodes/<int:episode_id>/appointments", methods=["GET", "POST"])
-@login_required(Role.THERAPIST)
+@login_required(Role.THERAPIST, Role.UNIT_LEAD)
 def appointments(episode_id: int) -> str | Response:
     form = AppointmentForm()
     if form.validate_on_submit():
@@ -147,6 +153,7 @@ def appointments(episode_id: int) -> str | Response:
         form=form,
         status_form=AppointmentStatusForm(),
         move_form=AppointmentForm(prefix="move"),
+        status_labels={choice.value: choice.label for choice in STATUS_CHOICES},
         **context,
     ), (422 if form.errors else 200)
 
