@@ -65,6 +65,8 @@ ITEMS_PER_PAGE = 5
 # Rough reading and answering time per item, for "takes about N minutes" on the landing page.
 SECONDS_PER_ITEM = 12
 
+# Attempts before a unique-key race is treated as an error (each retry sees the winner's rows).
+RACE_RETRIES = 4
 OPEN_STATES = (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
 
 
@@ -229,12 +231,14 @@ def _with_retry(db: Database, work: Callable[[Session], T]) -> T:
 
     The second run finds the row the other request inserted and updates it instead.
     """
-    try:
-        with db.transaction() as session:
-            return work(session)
-    except IntegrityError:
-        with db.transaction() as session:
-            return work(session)
+    for _attempt in range(RACE_RETRIES):
+        try:
+            with db.transaction() as session:
+                return work(session)
+        except IntegrityError:
+            continue
+    with db.transaction() as session:
+        return work(session)
 
 
 def _open_invitation(session: Session, invitation_id: int, now: dt.datetime) -> Invitation:

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, Form, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from fit_platform.domain.free_text import clean_free_text
@@ -100,7 +101,7 @@ def answer_page_form(
         else:
             attrs[link_id] = _Choice(
                 item.text[language],
-                choices=[(o.code, o.display[language]) for o in item.options],
+                choices=[SelectChoice(o.code, o.display[language]) for o in item.options],
                 validators=[*required, _KnownAnswer(item)],
                 validate_choice=False,
             )
@@ -132,8 +133,10 @@ class FinishForm(FlaskForm):
     comment_to = RadioField(
         _l("Who should read your comment?"),
         choices=[
-            ("therapist", _l("My therapist")),
-            ("service", _l("Only the service, anonymously: not linked to me or my therapist")),
+            SelectChoice("therapist", _l("My therapist")),
+            SelectChoice(
+                "service", _l("Only the service, anonymously: not linked to me or my therapist")
+            ),
         ],
         default="therapist",
         validators=[Optional()],
@@ -188,7 +191,10 @@ class StopForm(FlaskForm):
 class ChannelForm(FlaskForm):
     channel = RadioField(
         _l("Send me questionnaires by"),
-        choices=[("sms", _l("Text message (SMS)")), ("email", _l("E-mail"))],
+        choices=[
+            SelectChoice("sms", _l("Text message (SMS)")),
+            SelectChoice("email", _l("E-mail")),
+        ],
         validators=[InputRequired(message=_l("Choose text message or e-mail."))],
     )
 
