@@ -15,7 +15,9 @@ def test_every_patient_page_with_its_css_is_under_30_kb(client: FlaskClient, db:
     world = make_world(db)
     add_history(db, world, [19, 18, 16, 15, 14, 12, 11, 10, 9, 9, 8, 7])
     _invitation_id, token = open_invitation(db, world)
-    css = len(client.get("/static/css/site.css").data)
+    css_response = client.get("/static/css/site.css")
+    css = len(css_response.data)
+    css_response.close()
     patient = Patient(client, token)
     pages = {"landing": client.get(f"/p/{token}").data}
     patient.start()
