@@ -67,10 +67,16 @@ def configure_extensions(app: Flask, settings: Settings) -> None:
 def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.auth.blueprint import bp as auth_bp
     from fit_platform.web.auth.session import load_staff_session
+    from fit_platform.web.clinician.blueprint import bp as clinician_bp
+    from fit_platform.web.episodes.blueprint import bp as episodes_bp
+    from fit_platform.web.patient.blueprint import bp as patient_bp
     from fit_platform.web.public.blueprint import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(episodes_bp)
+    app.register_blueprint(clinician_bp)
+    app.register_blueprint(patient_bp)
     app.before_request(load_staff_session)
 
 

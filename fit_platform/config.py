@@ -45,6 +45,8 @@ class Settings:
     require_totp_for_therapists: bool = False
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
+    # Open risk signals not acknowledged within this many hours are shown to the unit lead.
+    risk_escalation_hours: int = 24
     log_level: str = "INFO"
 
     @property
@@ -139,10 +141,17 @@ def load_settings(
         "require_totp_for_therapists": _flag(env, "FIT_REQUIRE_TOTP_FOR_THERAPISTS", False),
         "session_idle_minutes": _int(env, "FIT_SESSION_IDLE_MINUTES", 30),
         "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
+        "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),
         "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.session_idle_minutes < 1 or settings.session_absolute_hours < 1:
+        raise ConfigurationError(
+            "FIT_SESSION_IDLE_MINUTES and FIT_SESSION_ABSOLUTE_HOURS must be > 0"
+        )
+    if settings.risk_escalation_hours < 1:
+        raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     try:
         settings.zone  # noqa: B018 - validates the time zone name now, not at the first schedule
     except Exception as exc:

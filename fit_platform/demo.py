@@ -9,7 +9,7 @@ from fit_platform.app import create_app
 from fit_platform.config import load_settings
 from fit_platform.db import migrate
 from fit_platform.extensions import get_db
-from fit_platform.services.demo_seed import seed_demo
+from fit_platform.services.demo_seed import seed_demo, seed_demo_patients
 
 
 def run_demo(host: str, port: int, with_scheduler: bool) -> None:
@@ -19,6 +19,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     app = create_app(settings)
     with app.app_context():
         logins = seed_demo(get_db())
+        patient_link = seed_demo_patients(get_db())
     scheduler = None
     if with_scheduler:
         from fit_platform.scheduler_hook import start_background_clock
@@ -32,6 +33,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     click.echo("Demo logins (username / password / role):")
     for login in logins:
         click.echo(f"  {login.username} / {login.password} / {login.role}")
+    click.echo(f"Patient link: {base}{patient_link}")
     click.echo(f"Database: {settings.database_url}")
     click.echo("Stop with Ctrl+C.")
     try:

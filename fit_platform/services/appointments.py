@@ -19,6 +19,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
 from fit_platform.domain.appointment_import import ParsedFile, RowError
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
+from fit_platform.services.access_log import record_access
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class ImportSummary:
 
 
 def _episode_for(session: Session, staff_id: int, episode_id: int) -> Episode:
+    """The episode if `staff_id` is one of its therapists (unit leads read, they don't plan)."""
     episode = session.scalar(
         select(Episode)
         .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
@@ -45,6 +47,7 @@ def _episode_for(session: Session, staff_id: int, episode_id: int) -> Episode:
     )
     if episode is None:
         raise AppointmentNotFound(episode_id)
+    _log_change(session, staff_id, episode)
     return episode
 
 
@@ -56,7 +59,19 @@ def _appointment_for(session: Session, staff_id: int, appointment_id: int) -> Ap
     )
     if appointment is None:
         raise AppointmentNotFound(appointment_id)
+    _log_change(session, staff_id, appointment.episode)
     return appointment
+
+
+def _log_change(session: Session, staff_id: int, episode: Episode) -> None:
+    record_access(
+        session,
+        staff_id=staff_id,
+        role=Role.THERAPIST,
+        patient_id=episode.patient_id,
+        unit_id=episode.unit_id,
+        action="appointment_change",
+    )
 
 
 def add_appointment(

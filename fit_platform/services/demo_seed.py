@@ -5,6 +5,7 @@ Idempotent: every row is looked up by its natural key first, so seeding twice ch
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -72,3 +73,210 @@ def seed_demo(db: Database) -> list[DemoLogin]:
         DemoLogin(username, ", ".join(role.value for role, _ in roles))
         for username, _, roles in DEMO_STAFF
     ]
+
+
+# --------------------------------------------------------------------------- demo patients
+
+DEMO_PATIENTS = (
+    # external id, name, unit code, therapist, consent, PHQ-9 start → end, risk on the last
+    ("DEMO-P001", "Anna Demo", "dps-nord-pol", "terapeut1@demo.fit", "active", 19, 9, False),
+    ("DEMO-P002", "Bjørn Demo", "dps-nord-pol", "terapeut1@demo.fit", "active", 17, 18, True),
+    ("DEMO-P003", "Cecilie Demo", "dps-nord-dag", "terapeut2@demo.fit", "paused", 14, 10, False),
+    ("DEMO-P004", "David Demo", "dps-nord-dag", "terapeut2@demo.fit", "stopped", 12, 11, False),
+)
+DEMO_WEEKS = 16
+
+
+def _trajectory(start: int, end: int, weeks: int, seed: int) -> list[int]:
+    """A realistic weekly course: roughly exponential change with week-to-week noise."""
+    import math
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - demo noise, not a secret
+    out = []
+    for week in range(weeks):
+        expected = end + (start - end) * math.exp(-3 * week / weeks)
+        out.append(max(0, min(27, round(expected + rng.choice((-2, -1, 0, 0, 1, 2))))))
+    out[0], out[-1] = start, end
+    return out
+
+
+def _answers(instrument_id: str, total: int, risk: bool = False) -> dict[str, float]:
+    from fit_platform.domain.instruments import get_instrument
+
+    inst = get_instrument(instrument_id)
+    scored = list(inst.scored_link_ids)
+    top = max(o.value for o in inst.item(scored[0]).options)
+    low = min(o.value for o in inst.item(scored[0]).options)
+    risk_ids = {r.link_id for r in inst.risk_items}
+    answers = {link_id: low for link_id in scored}
+    remaining = total - low * len(scored)
+    if risk and risk_ids:
+        rid = next(iter(risk_ids))
+        answers[rid] = 2.0
+        remaining -= 2.0 - low
+    for link_id in scored:
+        if link_id in risk_ids:
+            continue
+        step = min(top - low, remaining)
+        answers[link_id] += step
+        remaining -= step
+    return answers
+
+
+def _add_response(
+    session: Session,
+    episode_id: int,
+    instrument_id: str,
+    answers: dict[str, float],
+    when: dt.datetime,
+) -> int:
+    from fit_platform.db.models import ItemAnswer, Response
+    from fit_platform.domain.codes import Language, ResponseStatus
+    from fit_platform.domain.instruments import get_instrument
+    from fit_platform.domain.scoring import score
+
+    inst = get_instrument(instrument_id)
+    result = score(inst, answers)
+    response = Response(
+        episode_id=episode_id,
+        instrument_id=inst.id,
+        instrument_version=inst.version,
+        language=Language.BOKMAAL,
+        status=ResponseStatus.SUBMITTED,
+        started_at=when,
+        submitted_at=when,
+        scoring_version=inst.version,
+        scorable=result.scorable,
+        total=result.total,
+        band=result.band,
+        risk=result.risk,
+        score_details=result.to_dict(),
+    )
+    response.answers = [
+        ItemAnswer(link_id=k, value=v, answered_at=when) for k, v in answers.items()
+    ]
+    session.add(response)
+    session.flush()
+    return response.id
+
+
+def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:
+    """Demo patients with months of answers; returns a fresh link path for an open invitation.
+
+    Idempotent: patients are looked up by external id and get their history only when created.
+    A new link token is minted on every call (the raw token is only returned, never stored).
+    """
+    from fit_platform.db.models import (
+        ConsentEvent,
+        Episode,
+        EpisodeTherapist,
+        Invitation,
+        Patient,
+    )
+    from fit_platform.domain.codes import (
+        Actor,
+        ConsentEventKind,
+        ConsentState,
+        InvitationState,
+    )
+    from fit_platform.domain.instruments import get_instrument
+    from fit_platform.domain.scoring import score
+    from fit_platform.domain.signals import HistoryEntry, evaluate_signals
+    from fit_platform.services.links import link_path, mint_token
+    from fit_platform.services.signals import store_signals
+
+    now = now or dt.datetime.now(dt.UTC)
+    start = now - dt.timedelta(weeks=DEMO_WEEKS)
+    with db.transaction() as session:
+        first_episode_id = None
+        for n, (ext, name, unit_code, therapist, state, begin, end, risk) in enumerate(
+            DEMO_PATIENTS, start=1
+        ):
+            patient = session.scalar(select(Patient).where(Patient.external_id == ext))
+            if patient is None:
+                unit = session.scalars(select(Unit).where(Unit.code == unit_code)).one()
+                staff_id = session.scalar(select(Staff.id).where(Staff.username == therapist))
+                patient = Patient(
+                    display_name=name,
+                    external_id=ext,
+                    phone_e164=f"+479900000{n}",
+                    email=f"pasient{n}@demo.invalid",
+                )
+                session.add(patient)
+                session.flush()
+                episode = Episode(patient_id=patient.id, unit_id=unit.id, started_on=start.date())
+                if staff_id is not None:
+                    episode.therapists = [EpisodeTherapist(staff_id=staff_id, responsible=True)]
+                session.add(episode)
+                session.flush()
+                phq = _trajectory(begin, end, DEMO_WEEKS, seed=n)
+                gad = [max(0, min(21, round(t * 0.75))) for t in phq]
+                history = []
+                for week in range(DEMO_WEEKS):
+                    when = start + dt.timedelta(weeks=week, hours=8)
+                    last = week == DEMO_WEEKS - 1
+                    answers = _answers("phq9", phq[week], risk=risk and last)
+                    response_id = _add_response(session, episode.id, "phq9", answers, when)
+                    history.append(HistoryEntry(score(get_instrument("phq9"), answers), week + 1))
+                    _add_response(session, episode.id, "gad7", _answers("gad7", gad[week]), when)
+                    alliance = min(30, 20 + week // 2)
+                    _add_response(
+                        session,
+                        episode.id,
+                        "sai",
+                        _answers("sai", alliance),
+                        when + dt.timedelta(days=1),
+                    )
+                    if last:
+                        raised = evaluate_signals(get_instrument("phq9"), history)
+                        store_signals(
+                            session,
+                            episode_id=episode.id,
+                            response_id=response_id,
+                            raised=raised,
+                            now=when,
+                        )
+                if state != "active":
+                    kind = (
+                        ConsentEventKind.PAUSED if state == "paused" else ConsentEventKind.STOPPED
+                    )
+                    until = (now + dt.timedelta(weeks=3)).date() if state == "paused" else None
+                    patient.consent_state = ConsentState(state)
+                    patient.paused_until = until
+                    session.add(
+                        ConsentEvent(
+                            patient_id=patient.id,
+                            kind=kind,
+                            actor=Actor.PATIENT,
+                            paused_until=until,
+                            created_at=now - dt.timedelta(days=2),
+                        )
+                    )
+            if first_episode_id is None:
+                first_episode_id = session.scalar(
+                    select(Episode.id).where(Episode.patient_id == patient.id)
+                )
+        invitation = session.scalar(
+            select(Invitation).where(
+                Invitation.episode_id == first_episode_id,
+                Invitation.instrument_id == "phq9",
+                Invitation.state.in_((InvitationState.SENT, InvitationState.OPENED)),
+                Invitation.expires_at > now + dt.timedelta(hours=1),
+            )
+        )
+        if invitation is None:
+            assert first_episode_id is not None
+            invitation = Invitation(
+                episode_id=first_episode_id,
+                instrument_id="phq9",
+                slot_key=f"demo:{now.strftime('%Y%m%dT%H%M%S')}",
+                state=InvitationState.SENT,
+                due_at=now,
+                expires_at=now + dt.timedelta(hours=48),
+                sent_at=now,
+            )
+            session.add(invitation)
+            session.flush()
+        token = mint_token(session, invitation, now)
+    return link_path(token)

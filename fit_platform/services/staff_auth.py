@@ -14,12 +14,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff, StaffSession
 from fit_platform.domain.codes import Role
-from fit_platform.services.passwords import hash_password, needs_rehash, verify_password
+from fit_platform.services import totp
+from fit_platform.services.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,16 @@ class LoginOutcome(StrEnum):
     OK = "ok"
     INVALID = "invalid"
     LOCKED = "locked"
+    # The password was right; a TOTP code must follow (see `complete_totp_login`).
+    TOTP_REQUIRED = "totp_required"
+
+
+class PasswordChangeOutcome(StrEnum):
+    OK = "ok"
+    WRONG_CURRENT = "wrong_current"
+    TOO_SHORT = "too_short"
+    TOO_COMMON = "too_common"
+    SAME_AS_USERNAME = "same_as_username"
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class StaffIdentity:
     roles: frozenset[tuple[Role, int | None]]
     session_row_id: int
     expires_at: dt.datetime
+    totp_enrolled: bool = False
 
     def has_role(self, role: Role) -> bool:
         return any(held == role for held, _unit in self.roles)
@@ -79,28 +97,109 @@ def log_in(
             log.info("staff login locked", extra={"event": "login_locked", "staff_id": staff.id})
             return LoginResult(LoginOutcome.LOCKED)
         if not verify_password(staff.password_hash, password):
-            staff.failed_logins += 1
-            if staff.failed_logins >= MAX_FAILED_LOGINS:
-                staff.locked_until = now + LOCKOUT
-                staff.failed_logins = 0
             log.info("staff login refused", extra={"event": "login_invalid", "staff_id": staff.id})
-            return LoginResult(LoginOutcome.INVALID)
+            return _register_failure(staff, now)
         if needs_rehash(staff.password_hash):
             staff.password_hash = hash_password(password)
-        staff.failed_logins = 0
-        staff.locked_until = None
-        session_id = secrets.token_urlsafe(32)
-        session.add(
-            StaffSession(
-                staff_id=staff.id,
-                token_hash=_hash_session_id(session_id),
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + absolute,
+        if staff.totp_secret:
+            log.info(
+                "staff password accepted, code required",
+                extra={"event": "login_password_ok", "staff_id": staff.id},
             )
+            return LoginResult(LoginOutcome.TOTP_REQUIRED, staff_id=staff.id)
+        return _open_session(session, staff, now, absolute)
+
+
+def _register_failure(staff: Staff, now: dt.datetime) -> LoginResult:
+    """Count a wrong password or code; the attempt that reaches the limit locks the account."""
+    staff.failed_logins += 1
+    if staff.failed_logins >= MAX_FAILED_LOGINS:
+        staff.locked_until = now + LOCKOUT
+        staff.failed_logins = 0
+        log.info("staff account locked", extra={"event": "login_lockout", "staff_id": staff.id})
+        return LoginResult(LoginOutcome.LOCKED)
+    return LoginResult(LoginOutcome.INVALID)
+
+
+def _open_session(
+    session: Session, staff: Staff, now: dt.datetime, absolute: dt.timedelta
+) -> LoginResult:
+    """A new random session id on every login (no fixation); only its hash is stored."""
+    staff.failed_logins = 0
+    staff.locked_until = None
+    session_id = secrets.token_urlsafe(32)
+    session.add(
+        StaffSession(
+            staff_id=staff.id,
+            token_hash=_hash_session_id(session_id),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + absolute,
         )
-        log.info("staff logged in", extra={"event": "login_ok", "staff_id": staff.id})
-        return LoginResult(LoginOutcome.OK, session_id=session_id, staff_id=staff.id)
+    )
+    log.info("staff logged in", extra={"event": "login_ok", "staff_id": staff.id})
+    return LoginResult(LoginOutcome.OK, session_id=session_id, staff_id=staff.id)
+
+
+def complete_totp_login(
+    db: Database,
+    staff_id: int,
+    code: str,
+    *,
+    absolute: dt.timedelta,
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Second step of a login: a fresh TOTP code opens the session. Wrong codes count
+    towards the same lockout as wrong passwords; a code is never accepted twice."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None or not staff.is_active:
+            return LoginResult(LoginOutcome.INVALID)
+        if staff.locked_until is not None and staff.locked_until > now:
+            log.info("staff login locked", extra={"event": "login_locked", "staff_id": staff.id})
+            return LoginResult(LoginOutcome.LOCKED)
+        if not totp.consume_code(session, staff, code, now):
+            log.info("staff code refused", extra={"event": "totp_invalid", "staff_id": staff.id})
+            return _register_failure(staff, now)
+        return _open_session(session, staff, now, absolute)
+
+
+def change_password(
+    db: Database,
+    staff_id: int,
+    current: str,
+    new: str,
+    *,
+    keep_session_row_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> PasswordChangeOutcome:
+    """Set a new password after checking the current one and the rules for new passwords.
+
+    Every other session of the staff member is revoked (someone else may know the old one).
+    """
+    now = now or utcnow()
+    with db.transaction() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None or not verify_password(staff.password_hash, current):
+            log.info(
+                "password change refused", extra={"event": "password_refused", "staff_id": staff_id}
+            )
+            return PasswordChangeOutcome.WRONG_CURRENT
+        problem = password_problem(new)
+        if problem is not None:
+            return PasswordChangeOutcome(problem)
+        if new.strip().lower() == staff.username.lower():
+            return PasswordChangeOutcome.SAME_AS_USERNAME
+        staff.password_hash = hash_password(new)
+        others = update(StaffSession).where(
+            StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None)
+        )
+        if keep_session_row_id is not None:
+            others = others.where(StaffSession.id != keep_session_row_id)
+        session.execute(others.values(revoked_at=now))
+        log.info("password changed", extra={"event": "password_changed", "staff_id": staff_id})
+        return PasswordChangeOutcome.OK
 
 
 def resume_session(
@@ -127,6 +226,7 @@ def resume_session(
             roles=frozenset((role.role, role.unit_id) for role in row.staff.roles),
             session_row_id=row.id,
             expires_at=min(row.expires_at, now + idle),
+            totp_enrolled=bool(row.staff.totp_secret),
         )
 
 
@@ -138,6 +238,7 @@ def log_out(db: Database, session_id: str, now: dt.datetime | None = None) -> No
             .where(StaffSession.token_hash == _hash_session_id(session_id))
             .values(revoked_at=now or utcnow())
         )
+        log.info("staff logged out", extra={"event": "logout"})
 
 
 def revoke_all_sessions(db: Database, staff_id: int, now: dt.datetime | None = None) -> int:

@@ -62,6 +62,39 @@ def test_staff_can_log_in_and_out_with_a_keyboard_only(
     assert_accessible(page)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    assert "Welcome, Tone Terapeut" in page.locator("h1").inner_text()
+    # Therapists land on their caseload.
+    assert page.locator("h1").inner_text() == "Caseload"
     page.get_by_role("button", name="Log out").click()
     assert page.get_by_role("status").inner_text().strip() == "You are logged out."
+
+
+def test_registration_and_appointment_pages_have_no_axe_violations(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+) -> None:
+    from tests.support.factories import PASSWORD, make_world
+
+    world = make_world(browser_db)
+    with browser_db.session() as session:
+        from fit_platform.db.models import Staff
+
+        username = session.get(Staff, world.therapist_id).username  # type: ignore[union-attr]
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_url + "/clinician/register")
+    page.get_by_role("button", name="Register").click()  # empty form: errors shown
+    assert page.get_by_role("alert").count() == 1
+    assert_accessible(page)
+    page.goto(live_url + f"/clinician/episodes/{world.episode_id}/appointments")
+    page.get_by_label("Date").fill("2026-12-01")
+    page.get_by_label("Time", exact=True).fill("10:00")
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert page.get_by_role("status").inner_text().strip() == "The appointment is added."
+    assert_accessible(page)
+    page.goto(live_url + "/clinician/appointments/import")
+    assert_accessible(page)

@@ -1,24 +1,44 @@
-"""Staff login and logout. URL map of the feature in one place."""
+"""Staff login (password, then a TOTP code when enrolled), logout, session extension,
+password change and TOTP enrolment. URL map of the feature in one place."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db, limiter
-from fit_platform.services.staff_auth import LoginOutcome, log_in, log_out
-from fit_platform.web.auth.forms import LoginForm
+from fit_platform.services import totp
+from fit_platform.services.staff_auth import (
+    LoginOutcome,
+    LoginResult,
+    PasswordChangeOutcome,
+    change_password,
+    complete_totp_login,
+    log_in,
+    log_out,
+)
+from fit_platform.web.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from fit_platform.web.auth.session import (
+    SESSION_ENDED_KEY,
     SESSION_KEY,
     absolute_timeout,
     idle_timeout,
     login_required,
+    settings,
 )
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="templates")
+
+PENDING_KEY = "pending_staff"
+PENDING_UNTIL_KEY = "pending_until"
+PENDING_NEXT_KEY = "pending_next"
+TOTP_SETUP_KEY = "totp_setup_secret"
+PENDING_SECONDS = 300
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,12 +57,24 @@ def _fresh_session() -> None:
         session["lang"] = language
 
 
+def _login_error(outcome: LoginOutcome) -> str:
+    if outcome is LoginOutcome.LOCKED:
+        return _("Too many failed attempts. The account is locked for 15 minutes.")
+    return _("Wrong username or password.")
+
+
+def _finish_login(result: LoginResult, next_target: str | None) -> Response:
+    _fresh_session()  # no state carries over from before the login
+    session[SESSION_KEY] = result.session_id
+    return redirect(_safe_next(next_target))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
     error = None
-    if g.get("session_expired"):
+    if session.pop(SESSION_ENDED_KEY, False) and request.method == "GET":
         error = _("Your session has ended. Please log in again.")
     if form.validate_on_submit():
         result = log_in(
@@ -53,15 +85,41 @@ def login() -> str | Response:
             absolute=absolute_timeout(),
         )
         if result.outcome is LoginOutcome.OK:
-            _fresh_session()  # no state carries over from before the login
-            session[SESSION_KEY] = result.session_id
-            return redirect(_safe_next(request.args.get("next")))
-        if result.outcome is LoginOutcome.LOCKED:
-            error = _("Too many failed attempts. The account is locked for 15 minutes.")
-        else:
-            error = _("Wrong username or password.")
+            return _finish_login(result, request.args.get("next"))
+        if result.outcome is LoginOutcome.TOTP_REQUIRED:
+            _fresh_session()
+            session[PENDING_KEY] = result.staff_id
+            session[PENDING_UNTIL_KEY] = int(time.time()) + PENDING_SECONDS
+            session[PENDING_NEXT_KEY] = _safe_next(request.args.get("next"))
+            return redirect(url_for("auth.login_code"))
+        error = _login_error(result.outcome)
     status = 200 if error is None or request.method == "GET" else 401
     return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def login_code() -> str | Response | tuple[str, int]:
+    staff_id = session.get(PENDING_KEY)
+    if not staff_id or session.get(PENDING_UNTIL_KEY, 0) < time.time():
+        _fresh_session()
+        flash(_("Log in with your password first."), "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        result = complete_totp_login(
+            get_db(), int(staff_id), form.code.data or "", absolute=absolute_timeout()
+        )
+        if result.outcome is LoginOutcome.OK:
+            return _finish_login(result, session.get(PENDING_NEXT_KEY))
+        if result.outcome is LoginOutcome.LOCKED:
+            _fresh_session()
+            flash(_login_error(result.outcome), "error")
+            return redirect(url_for("auth.login"))
+        error = _("That code is not valid. Wait for a new code and try again.")
+    status = 200 if error is None and not form.errors else 401
+    return render_template("auth/code.html", form=form, error=error), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -74,7 +132,92 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/session/extend", methods=["POST"])
+@login_required()
+def extend_session() -> Response:
+    # Loading the session for this request already moved its idle deadline on.
+    flash(_("Your session is extended."))
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.route("/")
 @login_required()
-def home() -> str:
+def home() -> str | Response:
+    if g.staff.has_role(Role.THERAPIST) or g.staff.has_role(Role.UNIT_LEAD):
+        return redirect(url_for("clinician.caseload_page"))
     return render_template("auth/home.html")
+
+
+@bp.route("/account")
+@login_required()
+def account() -> str:
+    return render_template("auth/account.html")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required()
+@limiter.limit("10 per minute", methods=["POST"])
+def password() -> str | Response | tuple[str, int]:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        outcome = change_password(
+            get_db(),
+            g.staff.staff_id,
+            form.current.data or "",
+            form.new.data or "",
+            keep_session_row_id=g.staff.session_row_id,
+        )
+        if outcome is PasswordChangeOutcome.OK:
+            flash(_("Your password is changed. You are logged out everywhere else."))
+            return redirect(url_for("auth.account"))
+        messages = {
+            PasswordChangeOutcome.WRONG_CURRENT: (
+                form.current,
+                _("The current password is not right."),
+            ),
+            PasswordChangeOutcome.TOO_SHORT: (
+                form.new,
+                _("Use at least 12 characters. A few words in a row is easy to remember."),
+            ),
+            PasswordChangeOutcome.TOO_COMMON: (
+                form.new,
+                _("That password is too common. Choose another."),
+            ),
+            PasswordChangeOutcome.SAME_AS_USERNAME: (
+                form.new,
+                _("The password must not be your username."),
+            ),
+        }
+        field, message = messages[outcome]
+        field.errors = [message]
+    status = 400 if form.errors else 200
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/totp", methods=["GET", "POST"])
+@login_required()
+@limiter.limit("5 per minute", methods=["POST"])
+def totp_setup() -> str | Response | tuple[str, int]:
+    # The new secret waits in the signed session cookie until the user proves their app has it.
+    secret = session.get(TOTP_SETUP_KEY)
+    if not secret:
+        secret = totp.new_secret()
+        session[TOTP_SETUP_KEY] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        if totp.enrol(get_db(), g.staff.staff_id, secret, form.code.data or ""):
+            session.pop(TOTP_SETUP_KEY, None)
+            flash(_("Two-step login is on. You will be asked for a code each time you log in."))
+            return redirect(url_for("auth.home"))
+        form.code.errors = [
+            _("That code is not valid. Check the time on your phone and try again.")
+        ]
+    uri = totp.provisioning_uri(secret, g.staff.display_name)
+    status = 400 if form.errors else 200
+    return render_template(
+        "auth/totp_setup.html",
+        form=form,
+        qr=totp.qr_data_uri(uri),
+        secret_groups=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        required=settings().require_totp_for_therapists and g.staff.has_role(Role.THERAPIST),
+    ), status

@@ -15,6 +15,9 @@ from fit_platform.extensions import get_db
 from fit_platform.services.staff_auth import resume_session
 
 SESSION_KEY = "sid"
+SESSION_ENDED_KEY = "session_ended"
+# Pages a therapist who must still set up TOTP may open.
+TOTP_EXEMPT = frozenset({"auth.totp_setup", "auth.logout", "auth.extend_session"})
 
 
 def settings() -> Settings:
@@ -40,6 +43,8 @@ def load_staff_session() -> None:
     identity = resume_session(get_db(), session_id, idle=idle_timeout())
     if identity is None:
         session.pop(SESSION_KEY, None)
+        # Remembered until the login page has said so (the user is redirected there first).
+        session[SESSION_ENDED_KEY] = True
         g.session_expired = True
         return
     g.staff = identity
@@ -53,6 +58,8 @@ def login_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if g.get("staff") is None:
                 return redirect(url_for("auth.login", next=request.full_path))
+            if _must_enrol_totp() and request.endpoint not in TOTP_EXEMPT:
+                return redirect(url_for("auth.totp_setup"))
             if roles and not any(g.staff.has_role(role) for role in roles):
                 abort(403)
             return view(*args, **kwargs)
@@ -60,3 +67,12 @@ def login_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
         return wrapped
 
     return decorator
+
+
+def _must_enrol_totp() -> bool:
+    staff = g.staff
+    return bool(
+        settings().require_totp_for_therapists
+        and staff.has_role(Role.THERAPIST)
+        and not staff.totp_enrolled
+    )

@@ -1,0 +1,104 @@
+"""Pre-session view latency on PostgreSQL, next to a trivial authenticated page in the same run.
+
+Run from the project root: ``python benchmarks/bench_presession.py [--requests N]``.
+Starts a throwaway PostgreSQL server (as the tests do) unless FIT_TEST_DATABASE_URL is set,
+builds one patient with two years of weekly PHQ-9, GAD-7 and SAI answers (item answers
+included), open signals, goals and decisions, logs a therapist in through the real login form,
+then times N requests of the pre-session view and N of the account page (same session loading,
+same layout, no patient data) and prints p50/p95 in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+
+from fit_platform.app import create_app
+from fit_platform.db import Base, models  # noqa: F401 - registers the tables
+from fit_platform.db.session import make_engine
+from fit_platform.domain.signals import SignalCode
+from tests.support.clinical import add_goal, add_signal, add_topic
+from tests.support.factories import PASSWORD, add_appointment, add_history, make_world
+from tests.support.html import log_in
+from tests.support.postgres import throwaway_postgres
+
+WEEKS = 104
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    with throwaway_postgres() as url:
+        engine = make_engine(url)
+        Base.metadata.drop_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        app = create_app(
+            overrides={
+                "environment": "test",
+                "database_url": url,
+                "secret_key": "bench-secret-key",
+                "public_base_url": "http://localhost",
+                "log_level": "WARNING",
+                "instance_path": Path("instance-bench"),
+            }
+        )
+        db = app.extensions["fit_db"]
+        world = make_world(db)
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=WEEKS)
+        phq = [max(0, 22 - i // 6 + (i % 5) - 2) for i in range(WEEKS)]
+        gad = [max(0, 17 - i // 8 + (i % 3) - 1) for i in range(WEEKS)]
+        sai = [min(30, 24 + (i % 7) // 2) for i in range(WEEKS)]
+        add_history(db, world, phq, "phq9", start=start)
+        add_history(db, world, gad, "gad7", start=start)
+        add_history(db, world, sai, "sai", start=start + dt.timedelta(days=2))
+        for code in (SignalCode.RISK_ANSWER, SignalCode.NOT_ON_TRACK, SignalCode.ALLIANCE_DROP):
+            add_signal(db, world, code)
+        add_goal(db, world, "Sleep through the night")
+        add_topic(db, world, "Work")
+        add_appointment(db, world, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+
+        client = app.test_client()
+        log_in(client, world.therapist_username, PASSWORD)
+        pages = {
+            "pre-session view (312 responses)": f"/clinician/episodes/{world.episode_id}",
+            "baseline: account page": "/staff/account",
+        }
+        for path in pages.values():  # warm-up: templates compiled, pool filled
+            for _ in range(5):
+                assert client.get(path).status_code == 200
+        timings: dict[str, list[float]] = {name: [] for name in pages}
+        # Interleaved so both pages see the same machine load.
+        for _ in range(args.requests):
+            for name, path in pages.items():
+                began = time.perf_counter()
+                response = client.get(path)
+                timings[name].append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200
+        print(f"PostgreSQL, {args.requests} requests each, Flask test client (no network)")
+        for name, samples in timings.items():
+            p50, p95 = _percentiles(samples)
+            print(f"  {name:<36} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        db.dispose()
+
+
+if __name__ == "__main__":
+    main()

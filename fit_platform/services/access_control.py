@@ -1,0 +1,85 @@
+"""Who may see which patient: one query filter, used by every read of patient data.
+
+A therapist sees the episodes they are responsible for or that are shared with them
+(``EpisodeTherapist``); a unit lead sees the episodes of the units they lead; nobody else sees
+a person. Admins and service developers hold no clinical role, so they see nothing unless they
+also hold one. The rule lives in :func:`visible_episodes` so the caseload, the pre-session view,
+the signal workflow and the samvalg record cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import Session
+
+from fit_platform.db.models import Episode, EpisodeTherapist
+from fit_platform.domain.codes import Role
+
+CLINICAL_ROLES = frozenset({Role.THERAPIST, Role.UNIT_LEAD})
+
+
+class Viewer(Protocol):
+    """The logged-in staff member as services need them (``StaffIdentity`` fits)."""
+
+    @property
+    def staff_id(self) -> int: ...
+
+    @property
+    def roles(self) -> frozenset[tuple[Role, int | None]]: ...
+
+
+@dataclass(frozen=True)
+class StaffViewer:
+    """A plain `Viewer` for the CLI, the scheduler and tests."""
+
+    staff_id: int
+    roles: frozenset[tuple[Role, int | None]]
+
+
+def led_unit_ids(viewer: Viewer) -> frozenset[int]:
+    return frozenset(unit for role, unit in viewer.roles if role is Role.UNIT_LEAD and unit)
+
+
+def has_clinical_role(viewer: Viewer) -> bool:
+    return any(role in CLINICAL_ROLES for role, _unit in viewer.roles)
+
+
+def visible_episodes(viewer: Viewer) -> Select[tuple[int]]:
+    """The ids of the episodes whose patient data `viewer` may read, as a sub-select.
+
+    Use as ``Episode.id.in_(visible_episodes(viewer))``. A therapist role only counts through
+    ``EpisodeTherapist``: holding the role in a unit does not open that unit's patients.
+    """
+    conditions = []
+    if any(role is Role.THERAPIST for role, _unit in viewer.roles):
+        conditions.append(
+            Episode.id.in_(
+                select(EpisodeTherapist.episode_id).where(
+                    EpisodeTherapist.staff_id == viewer.staff_id
+                )
+            )
+        )
+    units = led_unit_ids(viewer)
+    if units:
+        conditions.append(Episode.unit_id.in_(units))
+    return select(Episode.id).where(or_(*conditions) if conditions else false())
+
+
+def access_role(viewer: Viewer, episode: Episode) -> Role:
+    """The role through which `viewer` sees `episode` (logged with every read).
+
+    The episode's ``therapists`` must be loaded; being on the episode wins over leading the unit.
+    """
+    if any(link.staff_id == viewer.staff_id for link in episode.therapists):
+        return Role.THERAPIST
+    return Role.UNIT_LEAD
+
+
+def visible_episode(session: Session, viewer: Viewer, episode_id: int) -> Episode | None:
+    """The episode if `viewer` may see it, else None (the caller answers 404 either way)."""
+    return session.scalar(
+        select(Episode).where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
+    )

@@ -1,0 +1,330 @@
+"""The caseload: a therapist's patients with what matters before the next session.
+
+A fixed number of set-based queries whatever the number of patients: the episodes (with
+patient and unit), then one query each for the next appointments, the latest outcome scores,
+the open signals and the unanswered invitations, then one INSERT for the access log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Select, func, select
+
+from fit_platform.db import Database
+from fit_platform.db.base import utcnow
+from fit_platform.db.models import (
+    Appointment,
+    Episode,
+    EpisodeTherapist,
+    Invitation,
+    Patient,
+    Response,
+    Signal,
+    Unit,
+)
+from fit_platform.domain.codes import (
+    AppointmentStatus,
+    ConsentState,
+    EpisodeStatus,
+    InvitationState,
+    ResponseStatus,
+    Role,
+)
+from fit_platform.domain.instruments import Kind, default_instruments
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.access_control import Viewer, led_unit_ids, visible_episodes
+from fit_platform.services.access_log import Action, record_bulk_access
+
+
+class CaseloadStatus(StrEnum):
+    """The one-word status shown next to its colour (never the colour alone)."""
+
+    RISK = "risk"  # an open risk signal nobody has acknowledged
+    ATTENTION = "attention"  # any other open signal
+    ON_TRACK = "on_track"  # answers and no open signal
+    NO_ANSWERS = "no_answers"
+
+
+class CaseloadSort(StrEnum):
+    PRIORITY = "priority"  # unacknowledged risk, then open signals, then next appointment
+    APPOINTMENT = "appointment"
+    NAME = "name"
+
+
+class CaseloadShow(StrEnum):
+    ALL = "all"
+    SIGNALS = "signals"
+    UNANSWERED = "unanswered"
+    NOT_ACTIVE_CONSENT = "consent"
+
+
+class CaseloadScope(StrEnum):
+    MINE = "mine"  # episodes I am on (EpisodeTherapist)
+    UNIT = "unit"  # every episode of the units I lead
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    sort: CaseloadSort = CaseloadSort.PRIORITY
+    show: CaseloadShow = CaseloadShow.ALL
+    scope: CaseloadScope | None = None  # None: mine for therapists, unit for unit leads
+    include_ended: bool = False
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    episode_id: int
+    patient_id: int
+    patient_name: str
+    unit_id: int
+    unit_name: str
+    role: Role
+    episode_status: EpisodeStatus
+    next_appointment: dt.datetime | None
+    latest_instrument: str | None
+    latest_total: float | None
+    latest_band: str | None
+    latest_at: dt.datetime | None
+    open_signals: tuple[SignalCode | str, ...]
+    unacknowledged_risk: bool
+    unanswered_invitations: int
+    consent_state: ConsentState
+    paused_until: dt.date | None
+
+    @property
+    def status(self) -> CaseloadStatus:
+        if self.unacknowledged_risk:
+            return CaseloadStatus.RISK
+        if self.open_signals:
+            return CaseloadStatus.ATTENTION
+        if self.latest_at is None:
+            return CaseloadStatus.NO_ANSWERS
+        return CaseloadStatus.ON_TRACK
+
+
+@dataclass(frozen=True)
+class EscalatedSignal:
+    signal_id: int
+    episode_id: int
+    patient_name: str
+    raised_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Caseload:
+    rows: list[CaseloadRow]
+    scope: CaseloadScope
+    escalated: list[EscalatedSignal]
+
+
+def _signal_code(code: str) -> SignalCode | str:
+    try:
+        return SignalCode(code)
+    except ValueError:
+        return code
+
+
+def _sort_key(sort: CaseloadSort, row: CaseloadRow) -> tuple[object, ...]:
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    next_at = row.next_appointment or far
+    name = row.patient_name.casefold()
+    if sort is CaseloadSort.NAME:
+        return (name, row.episode_id)
+    if sort is CaseloadSort.APPOINTMENT:
+        return (next_at, name, row.episode_id)
+    return (not row.unacknowledged_risk, -len(row.open_signals), next_at, name, row.episode_id)
+
+
+def _shown(show: CaseloadShow, row: CaseloadRow) -> bool:
+    if show is CaseloadShow.SIGNALS:
+        return bool(row.open_signals)
+    if show is CaseloadShow.UNANSWERED:
+        return row.unanswered_invitations > 0
+    if show is CaseloadShow.NOT_ACTIVE_CONSENT:
+        return row.consent_state is not ConsentState.ACTIVE
+    return True
+
+
+def default_scope(viewer: Viewer) -> CaseloadScope:
+    if any(role is Role.THERAPIST for role, _unit in viewer.roles):
+        return CaseloadScope.MINE
+    return CaseloadScope.UNIT
+
+
+def caseload(
+    db: Database,
+    viewer: Viewer,
+    query: CaseloadQuery = CaseloadQuery(),
+    *,
+    escalation_after: dt.timedelta = dt.timedelta(hours=24),
+    now: dt.datetime | None = None,
+) -> Caseload:
+    """The viewer's caseload, sorted and filtered; logs one access row per patient listed."""
+    now = now or utcnow()
+    scope = query.scope or default_scope(viewer)
+    if scope is CaseloadScope.UNIT and not led_unit_ids(viewer):
+        scope = CaseloadScope.MINE
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
+    outcome_ids = [i.id for i in default_instruments().values() if i.kind is Kind.OUTCOME]
+
+    with db.transaction() as session:
+        stmt = (
+            select(
+                Episode.id,
+                Episode.status,
+                Episode.unit_id,
+                Patient,
+                Unit.name,
+                Episode.id.in_(mine),
+            )
+            .join(Patient, Patient.id == Episode.patient_id)
+            .join(Unit, Unit.id == Episode.unit_id)
+            .where(Episode.id.in_(visible_episodes(viewer)))
+        )
+        if scope is CaseloadScope.MINE:
+            stmt = stmt.where(Episode.id.in_(mine))
+        else:
+            stmt = stmt.where(Episode.unit_id.in_(led_unit_ids(viewer)))
+        if not query.include_ended:
+            stmt = stmt.where(Episode.status == EpisodeStatus.ACTIVE)
+        episodes = session.execute(stmt).all()
+        ids = [row[0] for row in episodes]
+
+        next_appointment: dict[int, dt.datetime] = {}
+        latest: dict[int, tuple[str, float | None, str | None, dt.datetime]] = {}
+        signals: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+        unanswered: dict[int, int] = {}
+        escalated: list[EscalatedSignal] = []
+        if ids:
+            next_appointment = {
+                episode_id: starts_at
+                for episode_id, starts_at in session.execute(
+                    select(Appointment.episode_id, func.min(Appointment.starts_at))
+                    .where(
+                        Appointment.episode_id.in_(ids),
+                        Appointment.status == AppointmentStatus.PLANNED,
+                        Appointment.starts_at >= now,
+                    )
+                    .group_by(Appointment.episode_id)
+                )
+            }
+            ranked = (
+                select(
+                    Response.episode_id,
+                    Response.instrument_id,
+                    Response.total,
+                    Response.band,
+                    Response.submitted_at,
+                    func.row_number()
+                    .over(
+                        partition_by=Response.episode_id,
+                        order_by=(Response.submitted_at.desc(), Response.id.desc()),
+                    )
+                    .label("rank"),
+                )
+                .where(
+                    Response.episode_id.in_(ids),
+                    Response.status == ResponseStatus.SUBMITTED,
+                    Response.instrument_id.in_(outcome_ids),
+                )
+                .subquery()
+            )
+            for episode_id, instrument_id, total, band, at in session.execute(
+                select(
+                    ranked.c.episode_id,
+                    ranked.c.instrument_id,
+                    ranked.c.total,
+                    ranked.c.band,
+                    ranked.c.submitted_at,
+                ).where(ranked.c.rank == 1)
+            ):
+                latest[episode_id] = (instrument_id, total, band, at)
+            for episode_id, code, acknowledged_at in session.execute(
+                select(Signal.episode_id, Signal.code, Signal.acknowledged_at)
+                .where(Signal.episode_id.in_(ids), Signal.resolved_at.is_(None))
+                .order_by(Signal.raised_at)
+            ):
+                signals[episode_id].append((code, acknowledged_at is None))
+            unanswered = {
+                episode_id: count
+                for episode_id, count in session.execute(
+                    select(Invitation.episode_id, func.count())
+                    .where(
+                        Invitation.episode_id.in_(ids),
+                        Invitation.state.in_([InvitationState.SENT, InvitationState.OPENED]),
+                        Invitation.expires_at > now,
+                    )
+                    .group_by(Invitation.episode_id)
+                )
+            }
+        if led_unit_ids(viewer):
+            escalated = [
+                EscalatedSignal(signal_id, episode_id, name, raised_at)
+                for signal_id, episode_id, name, raised_at in session.execute(
+                    overdue_risk_signals(now - escalation_after)
+                    .add_columns(Signal.episode_id, Patient.display_name, Signal.raised_at)
+                    .join(Episode, Episode.id == Signal.episode_id)
+                    .join(Patient, Patient.id == Episode.patient_id)
+                    .where(Episode.unit_id.in_(led_unit_ids(viewer)))
+                    .order_by(Signal.raised_at)
+                )
+            ]
+
+        rows = []
+        for episode_id, status, unit_id, patient, unit_name, is_mine in episodes:
+            open_signals = signals.get(episode_id, [])
+            # Risk first, then in the order raised.
+            codes = sorted(
+                (code for code, _ in open_signals), key=lambda c: c != SignalCode.RISK_ANSWER
+            )
+            instrument_id, total, band, at = latest.get(episode_id, (None, None, None, None))
+            rows.append(
+                CaseloadRow(
+                    episode_id=episode_id,
+                    patient_id=patient.id,
+                    patient_name=patient.display_name,
+                    unit_id=unit_id,
+                    unit_name=unit_name,
+                    role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
+                    episode_status=status,
+                    next_appointment=next_appointment.get(episode_id),
+                    latest_instrument=instrument_id,
+                    latest_total=total,
+                    latest_band=band,
+                    latest_at=at,
+                    open_signals=tuple(_signal_code(c) for c in codes),
+                    unacknowledged_risk=any(
+                        code == SignalCode.RISK_ANSWER and unacknowledged
+                        for code, unacknowledged in open_signals
+                    ),
+                    unanswered_invitations=unanswered.get(episode_id, 0),
+                    consent_state=patient.consent_state,
+                    paused_until=patient.paused_until,
+                )
+            )
+        rows = sorted(
+            (row for row in rows if _shown(query.show, row)),
+            key=lambda row: _sort_key(query.sort, row),
+        )
+        record_bulk_access(
+            session,
+            staff_id=viewer.staff_id,
+            reads=[(row.patient_id, row.unit_id, row.role) for row in rows],
+            action=Action.CASELOAD,
+            now=now,
+        )
+    return Caseload(rows, scope, escalated)
+
+
+def overdue_risk_signals(raised_before: dt.datetime) -> Select[tuple[int]]:
+    """Open risk signals raised before `raised_before` and still unacknowledged (a select)."""
+    return select(Signal.id).where(
+        Signal.code == SignalCode.RISK_ANSWER.value,
+        Signal.acknowledged_at.is_(None),
+        Signal.resolved_at.is_(None),
+        Signal.raised_at <= raised_before,
+    )

@@ -1,0 +1,391 @@
+"""Everything the pre-session view shows for one episode, read in a fixed number of queries.
+
+The queries do not grow with the history: one for the episode (and the access check), one for
+all submitted scores (columns only), one for the item answers of the latest response of each
+instrument, and one each for signals, goals, topics, consent history, failed deliveries,
+samvalg decisions and the next appointment; then one INSERT into the access log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from fit_platform.db import Database
+from fit_platform.db.base import utcnow
+from fit_platform.db.models import (
+    Appointment,
+    ConsentEvent,
+    Episode,
+    EpisodeTherapist,
+    ItemAnswer,
+    OutboxMessage,
+    Patient,
+    PatientGoal,
+    Response,
+    SessionTopic,
+    SharedDecision,
+    Signal,
+    Staff,
+    Unit,
+)
+from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
+from fit_platform.domain.change import summarise_change as summarise
+from fit_platform.domain.codes import (
+    Actor,
+    AppointmentStatus,
+    Channel,
+    ConsentEventKind,
+    ConsentState,
+    EpisodeStatus,
+    MessageKind,
+    OutboxState,
+    ResponseStatus,
+    Role,
+)
+from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
+from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_log import Action, record_access
+
+TOPICS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    response_id: int
+    at: dt.datetime
+    total: float | None
+    band: str | None
+    # 1 = the first scorable answer (intake); the expected band is read at this occasion.
+    occasion: int | None
+    expected: ExpectedBand | None
+    # Reliable change against the first scorable score (None for the first and unscorable).
+    change_from_first: ChangeCategory | None
+    # Alliance: fell from the previous score by the instrument's drop threshold or more.
+    drop: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    link_id: str
+    item_text: str
+    answer_text: str | None  # None: left unanswered
+    is_risk_item: bool
+    at_risk_threshold: bool
+
+
+@dataclass(frozen=True)
+class InstrumentTrend:
+    instrument: Instrument
+    points: tuple[ScorePoint, ...]
+    summary: ChangeSummary
+    latest_answers: tuple[AnswerLine, ...]
+
+    @property
+    def scored(self) -> tuple[ScorePoint, ...]:
+        return tuple(p for p in self.points if p.total is not None)
+
+    @property
+    def latest(self) -> ScorePoint | None:
+        return self.points[-1] if self.points else None
+
+
+@dataclass(frozen=True)
+class SignalView:
+    id: int
+    code: str
+    severity: str
+    instrument_id: str | None
+    raised_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+    acknowledge_note: str | None
+    escalated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    kind: ConsentEventKind
+    actor: Actor
+    at: dt.datetime
+    paused_until: dt.date | None
+    channel: Channel | None
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    kind: MessageKind
+    channel: Channel
+    attempts: int
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    signal_id: int | None
+    options_discussed: str
+    what_matters: str | None
+    decision: str
+    review_on: dt.date | None
+    recorded_at: dt.datetime
+    recorded_by: str
+    visible_to_patient: bool
+
+
+@dataclass(frozen=True)
+class PreSession:
+    episode_id: int
+    patient_id: int
+    patient_name: str
+    unit_name: str
+    role: Role
+    episode_status: EpisodeStatus
+    started_on: dt.date
+    next_appointment: dt.datetime | None
+    goals: tuple[str, ...]
+    topics: tuple[tuple[str, dt.datetime], ...]
+    outcome: tuple[InstrumentTrend, ...]
+    alliance: tuple[InstrumentTrend, ...]
+    open_signals: tuple[SignalView, ...]
+    consent_state: ConsentState
+    paused_until: dt.date | None
+    consent_history: tuple[ConsentEntry, ...]
+    failed_deliveries: tuple[FailedDelivery, ...]
+    decisions: tuple[DecisionView, ...]
+
+
+def _trend(
+    inst: Instrument,
+    rows: list[tuple[int, dt.datetime, float | None, str | None]],
+    answers: dict[str, float | None],
+    language: str,
+) -> InstrumentTrend:
+    curve = DefaultCurve(inst)
+    first: float | None = None
+    previous: float | None = None
+    occasion = 0
+    points = []
+    for response_id, at, total, band in rows:
+        if total is None:
+            points.append(ScorePoint(response_id, at, None, band, None, None, None))
+            continue
+        occasion += 1
+        if first is None:
+            first = total
+        drop = (
+            inst.alliance_drop is not None
+            and previous is not None
+            and previous - total >= inst.alliance_drop.threshold - 1e-9
+        )
+        points.append(
+            ScorePoint(
+                response_id,
+                at,
+                total,
+                band,
+                occasion,
+                curve.band(first, occasion) if inst.kind is Kind.OUTCOME else None,
+                classify_change(inst, first, total) if occasion > 1 else None,
+                drop,
+            )
+        )
+        previous = total
+    summary = summarise(inst, [p.total for p in points])
+    risk = {r.link_id: r.threshold for r in inst.risk_items}
+    lines = []
+    if answers:
+        for item in inst.items:
+            value = answers.get(item.link_id)
+            option_text = None
+            if value is not None:
+                option = next((o for o in item.options if o.value == value), None)
+                option_text = option.display[language] if option else f"{value:g}"
+            lines.append(
+                AnswerLine(
+                    item.link_id,
+                    item.text[language],
+                    option_text,
+                    item.link_id in risk,
+                    value is not None
+                    and item.link_id in risk
+                    and value >= risk[item.link_id] - 1e-9,
+                )
+            )
+    return InstrumentTrend(inst, tuple(points), summary, tuple(lines))
+
+
+def presession(
+    db: Database,
+    viewer: Viewer,
+    episode_id: int,
+    *,
+    language: str = "nb",
+    now: dt.datetime | None = None,
+    action: str = Action.PRESESSION_VIEW,
+) -> PreSession | None:
+    """The pre-session view of an episode the viewer may see, else None; logs the read."""
+    now = now or utcnow()
+    instruments = default_instruments()
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
+    with db.transaction() as session:
+        found = session.execute(
+            select(Episode, Patient, Unit.name, Episode.id.in_(mine))
+            .join(Patient, Patient.id == Episode.patient_id)
+            .join(Unit, Unit.id == Episode.unit_id)
+            .where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
+        ).first()
+        if found is None:
+            return None
+        episode, patient, unit_name, is_mine = found
+        role = Role.THERAPIST if is_mine else Role.UNIT_LEAD
+
+        by_instrument: dict[str, list[tuple[int, dt.datetime, float | None, str | None]]] = (
+            defaultdict(list)
+        )
+        for response_id, instrument_id, at, total, band in session.execute(
+            select(
+                Response.id,
+                Response.instrument_id,
+                Response.submitted_at,
+                Response.total,
+                Response.band,
+            )
+            .where(Response.episode_id == episode_id, Response.status == ResponseStatus.SUBMITTED)
+            .order_by(Response.submitted_at, Response.id)
+        ):
+            by_instrument[instrument_id].append((response_id, at, total, band))
+        latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
+        answers: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for response_id, link_id, value in session.execute(
+            select(ItemAnswer.response_id, ItemAnswer.link_id, ItemAnswer.value).where(
+                ItemAnswer.response_id.in_(list(latest_ids))
+            )
+        ):
+            answers[latest_ids[response_id]][link_id] = value
+
+        acknowledger = aliased(Staff)
+        signals = tuple(
+            SignalView(
+                s.id,
+                s.code,
+                s.severity,
+                (s.details or {}).get("instrument"),
+                s.raised_at,
+                s.acknowledged_at,
+                name,
+                s.acknowledge_note,
+                s.escalated_at,
+            )
+            for s, name in session.execute(
+                select(Signal, acknowledger.display_name)
+                .outerjoin(acknowledger, acknowledger.id == Signal.acknowledged_by_id)
+                .where(Signal.episode_id == episode_id, Signal.resolved_at.is_(None))
+                .order_by(Signal.raised_at.desc(), Signal.id.desc())
+            )
+        )
+        signals = tuple(sorted(signals, key=lambda s: s.severity != "high"))
+        goals = tuple(
+            session.scalars(
+                select(PatientGoal.text)
+                .where(PatientGoal.episode_id == episode_id, PatientGoal.archived_at.is_(None))
+                .order_by(PatientGoal.created_at, PatientGoal.id)
+            )
+        )
+        topics = tuple(
+            (text, at)
+            for text, at in session.execute(
+                select(SessionTopic.text, SessionTopic.created_at)
+                .where(SessionTopic.episode_id == episode_id)
+                .order_by(SessionTopic.created_at.desc(), SessionTopic.id.desc())
+                .limit(TOPICS_SHOWN)
+            )
+        )
+        consent = tuple(
+            ConsentEntry(e.kind, e.actor, e.created_at, e.paused_until, e.channel)
+            for e in session.scalars(
+                select(ConsentEvent)
+                .where(ConsentEvent.patient_id == patient.id)
+                .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
+            )
+        )
+        failed = tuple(
+            FailedDelivery(m.kind, m.channel, m.attempts, m.created_at)
+            for m in session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.patient_id == patient.id,
+                    OutboxMessage.state == OutboxState.FAILED,
+                )
+                .order_by(OutboxMessage.created_at.desc())
+                .limit(10)
+            )
+        )
+        recorder = aliased(Staff)
+        decisions = tuple(
+            DecisionView(
+                d.id,
+                d.signal_id,
+                d.options_discussed,
+                d.what_matters,
+                d.decision,
+                d.review_on,
+                d.recorded_at,
+                name,
+                d.visible_to_patient,
+            )
+            for d, name in session.execute(
+                select(SharedDecision, recorder.display_name)
+                .join(recorder, recorder.id == SharedDecision.recorded_by_id)
+                .where(SharedDecision.episode_id == episode_id)
+                .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
+            )
+        )
+        next_appointment = session.scalar(
+            select(func.min(Appointment.starts_at)).where(
+                Appointment.episode_id == episode_id,
+                Appointment.status == AppointmentStatus.PLANNED,
+                Appointment.starts_at >= now,
+            )
+        )
+        record_access(
+            session,
+            staff_id=viewer.staff_id,
+            role=role,
+            patient_id=patient.id,
+            unit_id=episode.unit_id,
+            action=action,
+            now=now,
+        )
+
+    language = language if language in ("nb", "nn", "en") else "nb"
+    trends = [
+        _trend(instruments[iid], rows, answers.get(iid, {}), language)
+        for iid, rows in sorted(by_instrument.items())
+        if iid in instruments
+    ]
+    return PreSession(
+        episode_id=episode.id,
+        patient_id=patient.id,
+        patient_name=patient.display_name,
+        unit_name=unit_name,
+        role=role,
+        episode_status=episode.status,
+        started_on=episode.started_on,
+        next_appointment=next_appointment,
+        goals=goals,
+        topics=topics,
+        outcome=tuple(t for t in trends if t.instrument.kind is Kind.OUTCOME),
+        alliance=tuple(t for t in trends if t.instrument.kind is Kind.ALLIANCE),
+        open_signals=signals,
+        consent_state=patient.consent_state,
+        paused_until=patient.paused_until,
+        consent_history=consent,
+        failed_deliveries=failed,
+        decisions=decisions,
+    )

@@ -1,0 +1,155 @@
+"""The samvalg (shared decision-making) record: options, what matters, decision, review date.
+
+Recorded by the clinician together with the patient, from a signal or at any time. The patient
+sees the records marked visible through :func:`decisions_for_patient`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.base import utcnow
+from fit_platform.db.models import Episode, SharedDecision, Signal
+from fit_platform.services.access_control import Viewer, visible_episodes
+
+log = logging.getLogger(__name__)
+
+TEXT_MAX_LENGTH = 4000
+
+
+class DecisionError(StrEnum):
+    NOT_FOUND = "not_found"
+    SIGNAL_NOT_IN_EPISODE = "signal_not_in_episode"
+    MISSING_TEXT = "missing_text"
+    TEXT_TOO_LONG = "text_too_long"
+    REVIEW_IN_PAST = "review_in_past"
+
+
+class DecisionRefused(Exception):
+    def __init__(self, reason: DecisionError) -> None:
+        self.reason = reason
+        super().__init__(reason.value)
+
+
+@dataclass(frozen=True)
+class DecisionDraft:
+    options_discussed: str
+    decision: str
+    what_matters: str | None = None
+    review_on: dt.date | None = None
+    signal_id: int | None = None
+    visible_to_patient: bool = True
+
+
+@dataclass(frozen=True)
+class PatientDecision:
+    """A decision as the patient sees it (no staff name, no signal internals)."""
+
+    id: int
+    recorded_at: dt.datetime
+    options_discussed: str
+    what_matters: str | None
+    decision: str
+    review_on: dt.date | None
+    from_signal: bool
+
+
+def _text(value: str | None, required: bool) -> str | None:
+    value = (value or "").strip()
+    if required and not value:
+        raise DecisionRefused(DecisionError.MISSING_TEXT)
+    if len(value) > TEXT_MAX_LENGTH:
+        raise DecisionRefused(DecisionError.TEXT_TOO_LONG)
+    return value or None
+
+
+def record_decision(
+    db: Database,
+    viewer: Viewer,
+    episode_id: int,
+    draft: DecisionDraft,
+    *,
+    today: dt.date,
+    now: dt.datetime | None = None,
+) -> int:
+    """Save a samvalg record for an episode the viewer can see; returns its id.
+
+    `today` is the clinic's local date (a review date before it is refused). Logs ids only.
+    """
+    options = _text(draft.options_discussed, required=True)
+    decision = _text(draft.decision, required=True)
+    what_matters = _text(draft.what_matters, required=False)
+    if draft.review_on is not None and draft.review_on < today:
+        raise DecisionRefused(DecisionError.REVIEW_IN_PAST)
+    with db.transaction() as session:
+        episode = session.scalar(
+            select(Episode.id).where(
+                Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer))
+            )
+        )
+        if episode is None:
+            raise DecisionRefused(DecisionError.NOT_FOUND)
+        if draft.signal_id is not None:
+            signal_episode = session.scalar(
+                select(Signal.episode_id).where(Signal.id == draft.signal_id)
+            )
+            if signal_episode != episode_id:
+                raise DecisionRefused(DecisionError.SIGNAL_NOT_IN_EPISODE)
+        row = SharedDecision(
+            episode_id=episode_id,
+            signal_id=draft.signal_id,
+            options_discussed=options or "",
+            what_matters=what_matters,
+            decision=decision or "",
+            review_on=draft.review_on,
+            recorded_by_id=viewer.staff_id,
+            recorded_at=now or utcnow(),
+            visible_to_patient=draft.visible_to_patient,
+        )
+        session.add(row)
+        session.flush()
+        log.info(
+            "samvalg decision recorded",
+            extra={
+                "event": "decision_recorded",
+                "decision_id": row.id,
+                "episode_id": episode_id,
+                "signal_id": draft.signal_id,
+                "staff_id": viewer.staff_id,
+            },
+        )
+        return row.id
+
+
+def decisions_for_patient(db: Database, episode_id: int) -> list[PatientDecision]:
+    """The decisions of an episode that the patient may see, newest first.
+
+    For the patient pages, which have already established that the patient owns the episode.
+    """
+    with db.session() as session:
+        rows = session.scalars(
+            select(SharedDecision)
+            .where(
+                SharedDecision.episode_id == episode_id,
+                SharedDecision.visible_to_patient.is_(True),
+            )
+            .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
+        )
+        return [
+            PatientDecision(
+                d.id,
+                d.recorded_at,
+                d.options_discussed,
+                d.what_matters,
+                d.decision,
+                d.review_on,
+                d.signal_id is not None,
+            )
+            for d in rows
+        ]

@@ -1,0 +1,216 @@
+"""Acknowledging, resolving and escalating signals.
+
+A risk signal must be acknowledged by a clinician with a note of what was done before it can
+be resolved; every other signal can be acknowledged and resolved with a short note. Open risk
+signals not acknowledged within the escalation time are marked (``escalated_at``) by
+:func:`escalate_overdue_risk_signals`, which the scheduler calls; the unit lead's caseload finds
+them by the same rule in its own query, so the list is right even between scheduler runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.base import utcnow
+from fit_platform.db.models import Episode, EpisodeTherapist, Signal
+from fit_platform.domain.codes import Role
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_log import Action, record_access
+from fit_platform.services.caseload import overdue_risk_signals
+
+log = logging.getLogger(__name__)
+
+NOTE_MAX_LENGTH = 500
+
+
+class SignalActionError(StrEnum):
+    NOT_FOUND = "not_found"  # no such signal, or not visible to this viewer
+    NOTE_REQUIRED = "note_required"
+    NOTE_TOO_LONG = "note_too_long"
+    ALREADY_ACKNOWLEDGED = "already_acknowledged"
+    ALREADY_RESOLVED = "already_resolved"
+    RISK_NOT_ACKNOWLEDGED = "risk_not_acknowledged"
+
+
+class SignalActionRefused(Exception):
+    def __init__(self, reason: SignalActionError) -> None:
+        self.reason = reason
+        super().__init__(reason.value)
+
+
+@dataclass(frozen=True)
+class SignalState:
+    signal_id: int
+    episode_id: int
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+
+
+def _visible_signal(
+    session: Session, viewer: Viewer, signal_id: int, episode_id: int | None, action: str
+) -> Signal:
+    """The signal if the viewer may see its episode; the access is logged in the same
+    transaction (acting on a signal is a use of the patient's record)."""
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
+    stmt = (
+        select(Signal, Episode.patient_id, Episode.unit_id, Episode.id.in_(mine))
+        .join(Episode, Episode.id == Signal.episode_id)
+        .where(Signal.id == signal_id, Episode.id.in_(visible_episodes(viewer)))
+    )
+    if episode_id is not None:
+        stmt = stmt.where(Signal.episode_id == episode_id)
+    found = session.execute(stmt).first()
+    if found is None:
+        raise SignalActionRefused(SignalActionError.NOT_FOUND)
+    signal, patient_id, unit_id, is_mine = found
+    record_access(
+        session,
+        staff_id=viewer.staff_id,
+        role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
+        patient_id=patient_id,
+        unit_id=unit_id,
+        action=action,
+    )
+    return signal  # type: ignore[no-any-return]
+
+
+def _clean_note(note: str | None, required: bool) -> str | None:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise SignalActionRefused(SignalActionError.NOTE_TOO_LONG)
+    if required and not note:
+        raise SignalActionRefused(SignalActionError.NOTE_REQUIRED)
+    return note or None
+
+
+def acknowledge_signal(
+    db: Database,
+    viewer: Viewer,
+    signal_id: int,
+    note: str | None,
+    now: dt.datetime | None = None,
+    *,
+    episode_id: int | None = None,
+) -> SignalState:
+    """Record who acknowledged a signal, when and what was done (required for risk signals).
+
+    Callable by any clinician who can see the episode; logs one line with ids only.
+    """
+    now = now or utcnow()
+    with db.transaction() as session:
+        signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_ACKNOWLEDGE)
+        if signal.resolved_at is not None:
+            raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
+        if signal.acknowledged_at is not None:
+            raise SignalActionRefused(SignalActionError.ALREADY_ACKNOWLEDGED)
+        signal.acknowledge_note = _clean_note(note, signal.code == SignalCode.RISK_ANSWER)
+        signal.acknowledged_at = now
+        signal.acknowledged_by_id = viewer.staff_id
+        log.info(
+            "signal acknowledged",
+            extra={
+                "event": "signal_acknowledged",
+                "signal_id": signal.id,
+                "episode_id": signal.episode_id,
+                "staff_id": viewer.staff_id,
+                "seconds_to_acknowledge": int((now - signal.raised_at).total_seconds()),
+            },
+        )
+        return SignalState(signal.id, signal.episode_id, signal.acknowledged_at, None)
+
+
+def resolve_signal(
+    db: Database,
+    viewer: Viewer,
+    signal_id: int,
+    note: str | None,
+    now: dt.datetime | None = None,
+    *,
+    episode_id: int | None = None,
+) -> SignalState:
+    """Close a signal with an optional short note. A risk signal must be acknowledged first;
+    any other signal is acknowledged by the same act if it was not already."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_RESOLVE)
+        if signal.resolved_at is not None:
+            raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
+        if signal.acknowledged_at is None:
+            if signal.code == SignalCode.RISK_ANSWER:
+                raise SignalActionRefused(SignalActionError.RISK_NOT_ACKNOWLEDGED)
+            signal.acknowledged_at = now
+            signal.acknowledged_by_id = viewer.staff_id
+        signal.resolve_note = _clean_note(note, required=False)
+        signal.resolved_at = now
+        signal.resolved_by_id = viewer.staff_id
+        log.info(
+            "signal resolved",
+            extra={
+                "event": "signal_resolved",
+                "signal_id": signal.id,
+                "episode_id": signal.episode_id,
+                "staff_id": viewer.staff_id,
+            },
+        )
+        return SignalState(signal.id, signal.episode_id, signal.acknowledged_at, now)
+
+
+def escalate_overdue_risk_signals(
+    db: Database, *, after: dt.timedelta, now: dt.datetime | None = None
+) -> int:
+    """Mark open risk signals unacknowledged for longer than `after` as escalated.
+
+    Idempotent (a signal is escalated once); for the scheduler. Returns how many were marked.
+    """
+    now = now or utcnow()
+    with db.transaction() as session:
+        ids = list(
+            session.scalars(overdue_risk_signals(now - after).where(Signal.escalated_at.is_(None)))
+        )
+        if ids:
+            session.execute(update(Signal).where(Signal.id.in_(ids)).values(escalated_at=now))
+            for signal_id in ids:
+                log.info(
+                    "risk signal escalated to unit lead",
+                    extra={"event": "signal_escalated", "signal_id": signal_id},
+                )
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class AcknowledgeTime:
+    """For the service export: how long signals waited for a clinician (no patient data)."""
+
+    signal_id: int
+    unit_id: int
+    code: str
+    raised_at: dt.datetime
+    acknowledged_at: dt.datetime
+
+    @property
+    def time_to_acknowledge(self) -> dt.timedelta:
+        return self.acknowledged_at - self.raised_at
+
+
+def acknowledge_times(
+    db: Database, *, since: dt.datetime, unit_id: int | None = None
+) -> list[AcknowledgeTime]:
+    """Time-to-acknowledge (acknowledged_at − raised_at) of signals raised since `since`."""
+    stmt = (
+        select(Signal.id, Episode.unit_id, Signal.code, Signal.raised_at, Signal.acknowledged_at)
+        .join(Episode, Episode.id == Signal.episode_id)
+        .where(Signal.raised_at >= since, Signal.acknowledged_at.is_not(None))
+        .order_by(Signal.raised_at)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Episode.unit_id == unit_id)
+    with db.session() as session:
+        return [AcknowledgeTime(*row) for row in session.execute(stmt)]

@@ -1,0 +1,254 @@
+"""Server-rendered SVG trend charts: a pure function from a series to escaped SVG markup.
+
+No JavaScript and no inline style (the CSP forbids both): every colour is an SVG presentation
+attribute. Nothing depends on colour alone: severity bands carry their name, the cut-off is a
+dashed line with a label, the expected range is hatched, and each point's marker has its own
+shape. The chart is one ``role="img"`` with a title and a description; the page puts a data
+table next to it. Used by the pre-session view and reusable by the patient's progress page.
+All text is passed in already translated, so this module needs neither Flask nor Babel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from markupsafe import Markup, escape
+
+WIDTH = 640
+HEIGHT = 300
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 80  # plot margins; the legend sits under the x axis
+INK = "#1b1b1b"
+LINE = "#0b3d66"
+
+
+class Marker(StrEnum):
+    BASELINE = "baseline"  # the first score, which change is measured from
+    NO_CHANGE = "no_change"
+    IMPROVED = "improved"  # reliably better than the first score
+    WORSE = "worse"  # reliably worse than the first score
+    DROP = "drop"  # alliance: a drop from the previous score
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float  # position in time (e.g. days since the first answer)
+    label: str  # the date as shown on the axis
+    value: float | None  # None: not scorable (a gap in the line)
+    marker: Marker = Marker.NO_CHANGE
+    expected_low: float | None = None
+    expected_high: float | None = None
+
+
+@dataclass(frozen=True)
+class ChartBand:
+    low: float
+    high: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    chart_id: str
+    title: str
+    description: str
+    y_min: float
+    y_max: float
+    points: Sequence[ChartPoint]
+    bands: Sequence[ChartBand] = ()
+    cutoff: float | None = None
+    cutoff_label: str = ""
+    expected_label: str = ""
+    legend: dict[Marker, str] = field(default_factory=dict)
+    score_label: str = ""
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _triangle(cx: float, cy: float, pointing: int) -> str:
+    """A triangle pointing up (-1) or down (1), centred on the point."""
+    tip, base = cy + 7 * pointing, cy - 5 * pointing
+    return f"M{_n(cx)} {_n(tip)} L{_n(cx + 7)} {_n(base)} L{_n(cx - 7)} {_n(base)} Z"
+
+
+def marker_svg(marker: Marker, cx: float, cy: float) -> str:
+    """One point's marker: a shape per meaning, so it reads in greyscale."""
+    x, y = _n(cx), _n(cy)
+    if marker is Marker.IMPROVED:
+        return f'<path d="{_triangle(cx, cy, -1)}" fill="#fff" stroke="{INK}" stroke-width="2"/>'
+    if marker is Marker.WORSE:
+        return (
+            f'<rect x="{_n(cx - 6)}" y="{_n(cy - 6)}" width="12" height="12" fill="{INK}"/>'
+            f'<path d="M{_n(cx - 4)} {_n(cy - 4)} L{_n(cx + 4)} {_n(cy + 4)} M{_n(cx + 4)}'
+            f' {_n(cy - 4)} L{_n(cx - 4)} {_n(cy + 4)}" stroke="#fff" stroke-width="2"/>'
+        )
+    if marker is Marker.DROP:
+        return f'<path d="{_triangle(cx, cy, 1)}" fill="{INK}"/>'
+    if marker is Marker.BASELINE:
+        return (
+            f'<circle cx="{x}" cy="{y}" r="5" fill="#fff" stroke="{INK}" stroke-width="2"/>'
+            f'<circle cx="{x}" cy="{y}" r="1.5" fill="{INK}"/>'
+        )
+    return f'<circle cx="{x}" cy="{y}" r="4" fill="{LINE}"/>'
+
+
+def trend_chart(spec: ChartSpec) -> Markup:
+    """The SVG markup of one trend chart (escaped; safe to insert in a template)."""
+    cid = escape(spec.chart_id)
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    span = (spec.y_max - spec.y_min) or 1.0
+    xs = [p.x for p in spec.points]
+    x_lo, x_hi = (min(xs), max(xs)) if xs else (0.0, 1.0)
+
+    def sx(x: float) -> float:
+        if x_hi == x_lo:
+            return LEFT + plot_w / 2
+        return LEFT + (x - x_lo) / (x_hi - x_lo) * plot_w
+
+    def sy(v: float) -> float:
+        return TOP + (spec.y_max - v) / span * plot_h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart"'
+        f' role="img" aria-labelledby="{cid}-title {cid}-desc" focusable="false">',
+        f'<title id="{cid}-title">{escape(spec.title)}</title>',
+        f'<desc id="{cid}-desc">{escape(spec.description)}</desc>',
+        "<defs>",
+        f'<pattern id="{cid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse"'
+        ' patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#6b6b6b"'
+        ' stroke-width="1.5"/></pattern>',
+        "</defs>",
+    ]
+    # Severity bands: alternate light grey and white, each named at the right edge.
+    for index, band in enumerate(spec.bands):
+        top, bottom = sy(band.high), sy(band.low)
+        fill = "#ececec" if index % 2 == 0 else "#ffffff"
+        out.append(
+            f'<rect x="{LEFT}" y="{_n(top)}" width="{plot_w}" height="{_n(bottom - top)}"'
+            f' fill="{fill}"/>'
+        )
+        out.append(
+            f'<text x="{WIDTH - RIGHT - 4}" y="{_n((top + bottom) / 2 + 4)}" text-anchor="end"'
+            f' font-size="11" fill="#444">{escape(band.label)}</text>'
+        )
+    out.append(
+        f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none"'
+        f' stroke="#8a8a8a"/>'
+    )
+    # Expected range as a hatched polygon through the points that have one.
+    expected = [
+        p for p in spec.points if p.expected_low is not None and p.expected_high is not None
+    ]
+    if len(expected) >= 2:
+        upper = " ".join(f"{_n(sx(p.x))},{_n(sy(p.expected_high or 0))}" for p in expected)
+        lower = " ".join(f"{_n(sx(p.x))},{_n(sy(p.expected_low or 0))}" for p in reversed(expected))
+        out.append(
+            f'<polygon points="{upper} {lower}" fill="url(#{cid}-hatch)" fill-opacity="0.6"'
+            f' stroke="#6b6b6b" stroke-dasharray="2 3"/>'
+        )
+    # Y axis ticks: the range ends, band edges and the cut-off.
+    ticks = {spec.y_min, spec.y_max, *(b.low for b in spec.bands)}
+    for tick in sorted(ticks):
+        out.append(
+            f'<text x="{LEFT - 6}" y="{_n(sy(tick) + 4)}" text-anchor="end" font-size="11"'
+            f' fill="{INK}">{_n(tick)}</text>'
+        )
+    if spec.cutoff is not None:
+        y = _n(sy(spec.cutoff))
+        out.append(
+            f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="{INK}"'
+            f' stroke-width="1.5" stroke-dasharray="8 4"/>'
+        )
+        out.append(
+            f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="11"'
+            f' fill="{INK}">{escape(spec.cutoff_label)}</text>'
+        )
+    # X axis: at most six date labels, always the first and the last.
+    if spec.points:
+        step = max(1, (len(spec.points) - 1) // 5 or 1)
+        shown = list(range(0, len(spec.points), step))
+        if shown[-1] != len(spec.points) - 1:
+            if len(spec.points) - 1 - shown[-1] < step and len(shown) > 1:
+                shown.pop()
+            shown.append(len(spec.points) - 1)
+        for index in shown:
+            point = spec.points[index]
+            anchor = "start" if index == 0 and len(shown) > 1 else "middle"
+            if index == len(spec.points) - 1 and len(shown) > 1:
+                anchor = "end"
+            out.append(
+                f'<text x="{_n(sx(point.x))}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}"'
+                f' font-size="11" fill="{INK}">{escape(point.label)}</text>'
+            )
+    # The score line, broken where an answer could not be scored, and its markers.
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for point in spec.points:
+        if point.value is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        segment.append(f"{_n(sx(point.x))},{_n(sy(point.value))}")
+    if segment:
+        segments.append(segment)
+    for seg in segments:
+        if len(seg) > 1:
+            out.append(
+                f'<polyline points="{" ".join(seg)}" fill="none" stroke="{LINE}"'
+                f' stroke-width="2.5"/>'
+            )
+    for point in spec.points:
+        if point.value is not None:
+            out.append(marker_svg(point.marker, sx(point.x), sy(point.value)))
+    out.extend(_legend(spec))
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 - every text above went through escape()
+
+
+def _legend(spec: ChartSpec) -> list[str]:
+    cid = escape(spec.chart_id)
+    items: list[tuple[str, str]] = []
+    if spec.score_label:
+        items.append(
+            (
+                f'<line x1="0" y1="0" x2="18" y2="0" stroke="{LINE}" stroke-width="2.5"/>',
+                spec.score_label,
+            )
+        )
+    if spec.cutoff is not None and spec.cutoff_label:
+        items.append(
+            (
+                f'<line x1="0" y1="0" x2="18" y2="0" stroke="{INK}" stroke-width="1.5"'
+                ' stroke-dasharray="6 3"/>',
+                spec.cutoff_label,
+            )
+        )
+    if spec.expected_label and any(p.expected_low is not None for p in spec.points):
+        items.append(
+            (
+                f'<rect x="0" y="-6" width="18" height="12" fill="url(#{cid}-hatch)"'
+                ' stroke="#6b6b6b" stroke-dasharray="2 3"/>',
+                spec.expected_label,
+            )
+        )
+    used = {p.marker for p in spec.points if p.value is not None}
+    for marker, label in spec.legend.items():
+        if marker in used and label:
+            items.append((marker_svg(marker, 9, 0), label))
+    out = []
+    x, y = LEFT, HEIGHT - BOTTOM + 40
+    for symbol, label in items:
+        width = 30 + 6.5 * len(label)
+        if x + width > WIDTH - RIGHT:
+            x, y = LEFT, y + 20
+        out.append(
+            f'<g transform="translate({_n(x)} {_n(y)})">{symbol}'
+            f'<text x="24" y="4" font-size="11" fill="{INK}">{escape(label)}</text></g>'
+        )
+        x += width
+    return out

@@ -1,0 +1,202 @@
+"""The therapist side: caseload, pre-session view, signal workflow and samvalg record.
+
+The whole URL map of the feature is here. Views are thin: check the role, parse, call a
+service, render. Which patients a user may see is decided in the services' queries
+(`visible_episodes`); an episode outside it answers 404, the same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from fit_platform.domain.codes import Role
+from fit_platform.domain.signals import SignalCode
+from fit_platform.extensions import get_db
+from fit_platform.services.access_log import Action
+from fit_platform.services.caseload import (
+    CaseloadQuery,
+    CaseloadScope,
+    CaseloadShow,
+    CaseloadSort,
+    caseload,
+    default_scope,
+)
+from fit_platform.services.presession import presession
+from fit_platform.services.samvalg import (
+    DecisionDraft,
+    DecisionError,
+    DecisionRefused,
+    record_decision,
+)
+from fit_platform.services.signal_workflow import (
+    SignalActionError,
+    SignalActionRefused,
+    acknowledge_signal,
+    resolve_signal,
+)
+from fit_platform.signal_texts import SIGNAL_EXPLANATIONS, SIGNAL_TITLES
+from fit_platform.web.auth.session import login_required, settings
+from fit_platform.web.clinician import labels, presenters
+from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm, SignalNoteForm
+
+bp = Blueprint("clinician", __name__, url_prefix="/clinician", template_folder="templates")
+
+clinical = login_required(Role.THERAPIST, Role.UNIT_LEAD)
+
+
+def _signal_error(reason: SignalActionError) -> str:
+    messages = {
+        SignalActionError.NOTE_REQUIRED: _(
+            "Write what was done before you acknowledge a risk signal."
+        ),
+        SignalActionError.NOTE_TOO_LONG: _("The note is too long. Keep it under 500 characters."),
+        SignalActionError.ALREADY_ACKNOWLEDGED: _("This signal was already acknowledged."),
+        SignalActionError.ALREADY_RESOLVED: _("This signal was already resolved."),
+        SignalActionError.RISK_NOT_ACKNOWLEDGED: _(
+            "Acknowledge a risk signal before you resolve it."
+        ),
+    }
+    return messages[reason]
+
+
+def _language() -> str:
+    return str(get_locale() or "nb")
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(settings().zone).date()
+
+
+@bp.route("/")
+@clinical
+def caseload_page() -> str:
+    form = CaseloadFilterForm(request.args)
+    form.scope.data = form.scope.data or default_scope(g.staff).value
+    if request.args and not form.validate():
+        abort(400)
+    result = caseload(
+        get_db(),
+        g.staff,
+        CaseloadQuery(
+            sort=CaseloadSort(form.sort.data or CaseloadSort.PRIORITY),
+            show=CaseloadShow(form.show.data or CaseloadShow.ALL),
+            scope=CaseloadScope(form.scope.data),
+        ),
+        escalation_after=dt.timedelta(hours=settings().risk_escalation_hours),
+    )
+    leads = any(role is Role.UNIT_LEAD for role, _unit in g.staff.roles)
+    return render_template(
+        "clinician/caseload.html",
+        form=form,
+        caseload=result,
+        leads=leads,
+        labels=labels,
+        signal_titles=SIGNAL_TITLES,
+        presenters=presenters,
+    )
+
+
+@bp.route("/episodes/<int:episode_id>")
+@clinical
+def presession_page(episode_id: int) -> str:
+    view = presession(get_db(), g.staff, episode_id, language=_language())
+    if view is None:
+        abort(404)
+    language = _language()
+    return render_template(
+        "clinician/presession.html",
+        view=view,
+        language=language,
+        labels=labels,
+        presenters=presenters,
+        signal_titles=SIGNAL_TITLES,
+        signal_explanations=SIGNAL_EXPLANATIONS,
+        risk_code=SignalCode.RISK_ANSWER.value,
+        note_form=SignalNoteForm(),
+    )
+
+
+def _signal_action(episode_id: int, signal_id: int, action: str) -> Response:
+    form = SignalNoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service = acknowledge_signal if action == "acknowledge" else resolve_signal
+    try:
+        service(get_db(), g.staff, signal_id, form.note.data, episode_id=episode_id)
+    except SignalActionRefused as refused:
+        if refused.reason is SignalActionError.NOT_FOUND:
+            abort(404)
+        flash(_signal_error(refused.reason), "error")
+        return redirect(url_for(".presession_page", episode_id=episode_id) + f"#signal-{signal_id}")
+    flash(_("Signal acknowledged.") if action == "acknowledge" else _("Signal resolved."))
+    return redirect(url_for(".presession_page", episode_id=episode_id) + "#signals")
+
+
+@bp.route("/episodes/<int:episode_id>/signals/<int:signal_id>/acknowledge", methods=["POST"])
+@clinical
+def acknowledge(episode_id: int, signal_id: int) -> Response:
+    return _signal_action(episode_id, signal_id, "acknowledge")
+
+
+@bp.route("/episodes/<int:episode_id>/signals/<int:signal_id>/resolve", methods=["POST"])
+@clinical
+def resolve(episode_id: int, signal_id: int) -> Response:
+    return _signal_action(episode_id, signal_id, "resolve")
+
+
+@bp.route("/episodes/<int:episode_id>/decisions/new", methods=["GET", "POST"])
+@clinical
+def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
+    form = DecisionForm()
+    if request.method == "GET":
+        form.signal_id.data = request.args.get("signal", type=int)
+    # The form shows the patient's name and the signal, so opening it is a logged read.
+    view = presession(
+        get_db(), g.staff, episode_id, language=_language(), action=Action.DECISION_FORM
+    )
+    if view is None:
+        abort(404)
+    signal_id = int(form.signal_id.data) if str(form.signal_id.data or "").isdigit() else None
+    signal = next((s for s in view.open_signals if s.id == signal_id), None)
+    error = None
+    if form.validate_on_submit():
+        try:
+            record_decision(
+                get_db(),
+                g.staff,
+                episode_id,
+                DecisionDraft(
+                    options_discussed=form.options_discussed.data or "",
+                    decision=form.decision.data or "",
+                    what_matters=form.what_matters.data,
+                    review_on=form.review_on.data,
+                    signal_id=signal.id if signal else None,
+                    visible_to_patient=bool(form.visible_to_patient.data),
+                ),
+                today=_today(),
+            )
+        except DecisionRefused as refused:
+            if refused.reason is DecisionError.NOT_FOUND:
+                abort(404)
+            if refused.reason is DecisionError.REVIEW_IN_PAST:
+                form.review_on.errors = [_("Choose today or a later date.")]
+            else:
+                error = _("The record could not be saved. Check the fields and try again.")
+        else:
+            flash(_("The samvalg record is saved."))
+            return redirect(url_for(".presession_page", episode_id=episode_id) + "#decisions")
+    status = 200 if request.method == "GET" or not (form.errors or error) else 400
+    return render_template(
+        "clinician/decision_form.html",
+        form=form,
+        view=view,
+        signal=signal,
+        error=error,
+        signal_titles=SIGNAL_TITLES,
+        signal_explanations=SIGNAL_EXPLANATIONS,
+    ), status

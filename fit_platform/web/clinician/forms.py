@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from fit_platform.services.caseload import CaseloadScope, CaseloadShow, CaseloadSort
+from fit_platform.services.samvalg import TEXT_MAX_LENGTH
+from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH
+
+
+class CaseloadFilterForm(FlaskForm):
+    """Sorting and filtering from GET parameters; no CSRF (nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice(CaseloadSort.PRIORITY.value, _l("What needs attention first")),
+            SelectChoice(CaseloadSort.APPOINTMENT.value, _l("Next appointment")),
+            SelectChoice(CaseloadSort.NAME.value, _l("Name")),
+        ],
+        default=CaseloadSort.PRIORITY.value,
+    )
+    show = SelectField(
+        _l("Show"),
+        choices=[
+            SelectChoice(CaseloadShow.ALL.value, _l("All patients")),
+            SelectChoice(CaseloadShow.SIGNALS.value, _l("With open signals")),
+            SelectChoice(CaseloadShow.UNANSWERED.value, _l("With unanswered questionnaires")),
+            SelectChoice(CaseloadShow.NOT_ACTIVE_CONSENT.value, _l("Paused or stopped feedback")),
+        ],
+        default=CaseloadShow.ALL.value,
+    )
+    scope = SelectField(
+        _l("Patients"),
+        choices=[
+            SelectChoice(CaseloadScope.MINE.value, _l("My patients")),
+            SelectChoice(CaseloadScope.UNIT.value, _l("Everyone in the units I lead")),
+        ],
+        validators=[Optional()],
+    )
+
+
+class SignalNoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Length(max=NOTE_MAX_LENGTH)])
+
+
+class DecisionForm(FlaskForm):
+    signal_id = HiddenField()
+    options_discussed = TextAreaField(
+        _l("Options we discussed"),
+        validators=[
+            DataRequired(message=_l("Write the options you discussed.")),
+            Length(max=TEXT_MAX_LENGTH),
+        ],
+    )
+    what_matters = TextAreaField(
+        _l("What matters most to the patient"), validators=[Length(max=TEXT_MAX_LENGTH)]
+    )
+    decision = TextAreaField(
+        _l("What we decided"),
+        validators=[
+            DataRequired(message=_l("Write what you decided together.")),
+            Length(max=TEXT_MAX_LENGTH),
+        ],
+    )
+    review_on = DateField(
+        _l("When we will look at this again (optional)"),
+        validators=[Optional()],
+        render_kw={"type": "date"},
+    )
+    visible_to_patient = BooleanField(_l("The patient can read this record"), default=True)

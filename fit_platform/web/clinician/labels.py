@@ -1,0 +1,78 @@
+"""Translated words for the codes the therapist pages show (the domain returns codes only)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from fit_platform.domain.change import ChangeCategory
+from fit_platform.domain.codes import (
+    Actor,
+    Channel,
+    ConsentEventKind,
+    ConsentState,
+    MessageKind,
+    Role,
+)
+from fit_platform.services.caseload import CaseloadStatus
+
+BANDS = {
+    "minimal": _l("minimal"),
+    "low": _l("low"),
+    "mild": _l("mild"),
+    "moderate": _l("moderate"),
+    "moderately_severe": _l("moderately severe"),
+    "moderate_to_severe": _l("moderate to severe"),
+    "severe": _l("severe"),
+}
+
+STATUS = {
+    CaseloadStatus.RISK: _l("Risk: acknowledge"),
+    CaseloadStatus.ATTENTION: _l("Needs attention"),
+    CaseloadStatus.ON_TRACK: _l("No open signals"),
+    CaseloadStatus.NO_ANSWERS: _l("No answers yet"),
+}
+
+CHANGE = {
+    ChangeCategory.RELIABLE_IMPROVEMENT: _l("reliably better"),
+    ChangeCategory.RELIABLE_DETERIORATION: _l("reliably worse"),
+    ChangeCategory.NO_RELIABLE_CHANGE: _l("no reliable change"),
+    ChangeCategory.NOT_ASSESSABLE: _l("change cannot be assessed"),
+}
+
+CONSENT_STATE = {
+    ConsentState.ACTIVE: _l("Gives feedback"),
+    ConsentState.PAUSED: _l("Paused"),
+    ConsentState.STOPPED: _l("Stopped feedback"),
+}
+
+CONSENT_EVENT = {
+    ConsentEventKind.DECLINED_INVITATION: _l("Declined a questionnaire"),
+    ConsentEventKind.PAUSED: _l("Paused feedback"),
+    ConsentEventKind.RESUMED: _l("Resumed feedback"),
+    ConsentEventKind.STOPPED: _l("Stopped feedback"),
+    ConsentEventKind.RESTARTED: _l("Started feedback again"),
+    ConsentEventKind.CHANNEL_CHANGED: _l("Changed channel"),
+    ConsentEventKind.FREQUENCY_REDUCED: _l("Asked for fewer questionnaires"),
+}
+
+ACTOR = {
+    Actor.PATIENT: _l("the patient"),
+    Actor.STAFF: _l("staff"),
+    Actor.SYSTEM: _l("the system"),
+}
+
+ROLE = {
+    Role.ADMIN: _l("administrator"),
+    Role.THERAPIST: _l("therapist"),
+    Role.UNIT_LEAD: _l("unit lead"),
+    Role.SERVICE_DEVELOPER: _l("service developer"),
+}
+
+CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("e-mail")}
+
+MESSAGE_KIND = {
+    MessageKind.INVITATION: _l("invitation"),
+    MessageKind.REMINDER: _l("reminder"),
+    MessageKind.ONE_TIME_CODE: _l("one-time code"),
+    MessageKind.CONSENT_CONFIRMATION: _l("consent confirmation"),
+}

@@ -1,0 +1,170 @@
+"""Turn a pre-session trend into a chart spec and a one-sentence summary, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from fit_platform.domain.change import ChangeCategory
+from fit_platform.domain.instruments import Kind
+from fit_platform.services.presession import InstrumentTrend, ScorePoint
+from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
+from fit_platform.web.clinician.labels import BANDS, CHANGE
+
+
+def instrument_title(trend: InstrumentTrend, language: str) -> str:
+    return trend.instrument.title.get(language) or trend.instrument.title["en"]
+
+
+def band_label(code: str | None) -> str:
+    return str(BANDS.get(code, code)) if code else ""
+
+
+def score_text(value: float | None) -> str:
+    return _("not scorable") if value is None else f"{value:g}"
+
+
+def _marker(point: ScorePoint, alliance: bool) -> Marker:
+    if alliance:
+        return Marker.DROP if point.drop else Marker.NO_CHANGE
+    if point.occasion == 1:
+        return Marker.BASELINE
+    return {
+        ChangeCategory.RELIABLE_IMPROVEMENT: Marker.IMPROVED,
+        ChangeCategory.RELIABLE_DETERIORATION: Marker.WORSE,
+    }.get(point.change_from_first, Marker.NO_CHANGE)  # type: ignore[arg-type]
+
+
+def expected_text(point: ScorePoint, higher_is_better: bool) -> str:
+    band = point.expected
+    if band is None or point.total is None:
+        return ""
+    if band.is_worse_than_band(point.total, higher_is_better):
+        return _("worse than expected")
+    if band.low <= point.total <= band.high:
+        return _("within the expected range")
+    return _("better than expected")
+
+
+def summary_sentence(trend: InstrumentTrend) -> str:
+    """One sentence a therapist can read aloud: latest score, change and expected range."""
+    scored = trend.scored
+    if not scored:
+        return _("No scorable answers yet.")
+    latest = scored[-1]
+    date = format_date(latest.at, "medium")
+    if trend.instrument.kind is Kind.ALLIANCE:
+        if len(scored) == 1:
+            return _(
+                "One score so far: %(score)s on %(date)s.",
+                score=score_text(latest.total),
+                date=date,
+            )
+        if latest.drop:
+            return _(
+                "Latest score %(score)s on %(date)s: a drop from %(previous)s last time.",
+                score=score_text(latest.total),
+                date=date,
+                previous=score_text(scored[-2].total),
+            )
+        return _(
+            "Latest score %(score)s on %(date)s: no drop from %(previous)s last time.",
+            score=score_text(latest.total),
+            date=date,
+            previous=score_text(scored[-2].total),
+        )
+    band = band_label(latest.band)
+    if len(scored) == 1:
+        return _(
+            "One score so far: %(score)s (%(band)s) on %(date)s.",
+            score=score_text(latest.total),
+            band=band,
+            date=date,
+        )
+    change = CHANGE[latest.change_from_first or ChangeCategory.NOT_ASSESSABLE]
+    expected = expected_text(latest, trend.instrument.higher_is_better)
+    if expected:
+        return _(
+            "Latest score %(score)s (%(band)s) on %(date)s: %(change)s since the first score "
+            "of %(first)s, and %(expected)s.",
+            score=score_text(latest.total),
+            band=band,
+            date=date,
+            change=change,
+            first=score_text(scored[0].total),
+            expected=expected,
+        )
+    return _(
+        "Latest score %(score)s (%(band)s) on %(date)s: %(change)s since the first score "
+        "of %(first)s.",
+        score=score_text(latest.total),
+        band=band,
+        date=date,
+        change=change,
+        first=score_text(scored[0].total),
+    )
+
+
+def chart(trend: InstrumentTrend, language: str) -> Markup:
+    inst = trend.instrument
+    alliance = inst.kind is Kind.ALLIANCE
+    first_at = trend.points[0].at if trend.points else None
+    points = [
+        ChartPoint(
+            x=(p.at - first_at).total_seconds() / 86400 if first_at else 0.0,
+            label=format_date(p.at, "short"),
+            value=p.total,
+            marker=_marker(p, alliance),
+            expected_low=p.expected.low if p.expected else None,
+            expected_high=p.expected.high if p.expected else None,
+        )
+        for p in trend.points
+    ]
+    levels = inst.bands
+    bands = [
+        ChartBand(
+            level.min,
+            levels[i + 1].min if i + 1 < len(levels) else inst.score_max,
+            band_label(level.code),
+        )
+        for i, level in enumerate(levels)
+    ]
+    direction = (
+        _("Higher scores are better.") if inst.higher_is_better else _("Higher scores are worse.")
+    )
+    title = _("%(instrument)s over time", instrument=instrument_title(trend, language))
+    description = " ".join(
+        [
+            summary_sentence(trend),
+            direction,
+            _("The same numbers are in the table below the chart."),
+        ]
+    )
+    cutoff = inst.clinical_cutoff
+    return trend_chart(
+        ChartSpec(
+            chart_id=f"chart-{inst.id}",
+            title=title,
+            description=description,
+            y_min=inst.score_min,
+            y_max=inst.score_max,
+            points=points,
+            bands=bands,
+            cutoff=cutoff.value if cutoff else None,
+            cutoff_label=_("Clinical cut-off %(value)s", value=f"{cutoff.value:g}")
+            if cutoff
+            else "",
+            expected_label=_("Expected range (not validated)")
+            if inst.expected_recovery and not inst.expected_recovery.validated
+            else _("Expected range"),
+            score_label=_("Score"),
+            legend={
+                Marker.BASELINE: _("First score"),
+                Marker.NO_CHANGE: "" if alliance else _("No reliable change"),
+                Marker.IMPROVED: _("Reliably better than first"),
+                Marker.WORSE: _("Reliably worse than first"),
+                Marker.DROP: _("Drop from last time"),
+            },
+        )
+    )

@@ -1,0 +1,229 @@
+"""Therapist pages to register patients and manage appointments (typed in or imported)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from fit_platform.db.models import Appointment, Invitation, OutboxMessage, Patient, Unit
+from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
+from fit_platform.domain.codes import AppointmentStatus, Channel, Language, Role
+from fit_platform.extensions import get_db
+from fit_platform.services.access_control import access_role, visible_episode
+from fit_platform.services.access_log import record_access
+from fit_platform.services.appointments import (
+    AppointmentNotFound,
+    add_appointment,
+    import_appointments,
+    move_appointment,
+    set_appointment_status,
+)
+from fit_platform.services.registration import (
+    NotAllowed,
+    PatientDetails,
+    RegistrationError,
+    register_patient,
+)
+from fit_platform.web.auth.session import login_required
+from fit_platform.web.episodes.forms import (
+    STATUS_CHOICES,
+    AppointmentForm,
+    AppointmentStatusForm,
+    ImportForm,
+    RegisterPatientForm,
+)
+from fit_platform.web.episodes.texts import IMPORT_PROBLEMS, REGISTRATION_ERRORS
+
+bp = Blueprint("episodes", __name__, url_prefix="/clinician", template_folder="templates")
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def _zone() -> dt.tzinfo:
+    return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
+
+
+def _therapist_units() -> list[SelectChoice]:
+    unit_ids = [unit for role, unit in g.staff.roles if role is Role.THERAPIST and unit]
+    with get_db().session() as session:
+        units = session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.name))
+        return [SelectChoice(str(unit.id), unit.name) for unit in units]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required(Role.THERAPIST)
+def register() -> str | Response:
+    form = RegisterPatientForm()
+    form.unit.choices = _therapist_units()
+    if form.validate_on_submit():
+        details = PatientDetails(
+            display_name=form.display_name.data or "",
+            external_id=form.external_id.data,
+            phone=form.phone.data,
+            email=form.email.data,
+            language=Language(form.language.data),
+            channel=Channel(form.channel.data),
+        )
+        try:
+            registered = register_patient(
+                get_db(),
+                staff_id=g.staff.staff_id,
+                unit_id=form.unit.data,
+                details=details,
+                started_on=form.started_on.data,
+            )
+        except RegistrationError as error:
+            getattr(form, error.field).errors = [str(REGISTRATION_ERRORS[error.code])]
+        except NotAllowed:
+            abort(403)
+        else:
+            flash(_("The patient is registered. Add the appointments next."))
+            return redirect(url_for("episodes.appointments", episode_id=registered.episode_id))
+    status = 422 if form.errors else 200
+    return render_template("episodes/register.html", form=form), status
+
+
+def _load_episode_page(episode_id: int) -> dict[str, object]:
+    """Appointments, invitations and deliveries of one visible episode; the read is logged."""
+    with get_db().transaction() as session:
+        episode = visible_episode(session, g.staff, episode_id)
+        if episode is None:
+            abort(404)
+        record_access(
+            session,
+            staff_id=g.staff.staff_id,
+            role=access_role(g.staff, episode),
+            patient_id=episode.patient_id,
+            unit_id=episode.unit_id,
+            action="appointments_view",
+        )
+        patient = session.get(Patient, episode.patient_id)
+        appointments = session.scalars(
+            select(Appointment)
+            .where(Appointment.episode_id == episode_id)
+            .order_by(Appointment.starts_at)
+        ).all()
+        invitations = session.scalars(
+            select(Invitation)
+            .where(Invitation.episode_id == episode_id)
+            .order_by(Invitation.due_at.desc())
+            .limit(50)
+        ).all()
+        messages = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.patient_id == episode.patient_id)
+            .order_by(OutboxMessage.created_at.desc())
+            .limit(50)
+        ).all()
+    return {
+        "episode": episode,
+        "patient": patient,
+        "appointments": appointments,
+        "invitations": invitations,
+        "messages": messages,
+        "zone": _zone(),
+    }
+
+
+@bp.route("/episodes/<int:episode_id>/appointments", methods=["GET", "POST"])
+@login_required(Role.THERAPIST, Role.UNIT_LEAD)
+def appointments(episode_id: int) -> str | Response:
+    form = AppointmentForm()
+    if form.validate_on_submit():
+        starts_at = dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone())
+        try:
+            add_appointment(
+                get_db(),
+                staff_id=g.staff.staff_id,
+                episode_id=episode_id,
+                starts_at=starts_at.astimezone(dt.UTC),
+            )
+        except AppointmentNotFound:
+            abort(404)
+        flash(_("The appointment is added."))
+        return redirect(url_for("episodes.appointments", episode_id=episode_id))
+    context = _load_episode_page(episode_id)
+    return render_template(
+        "episodes/appointments.html",
+        form=form,
+        status_form=AppointmentStatusForm(),
+        move_form=AppointmentForm(prefix="move"),
+        status_labels={choice.value: choice.label for choice in STATUS_CHOICES},
+        **context,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/appointments/<int:appointment_id>/status", methods=["POST"])
+@login_required(Role.THERAPIST)
+def appointment_status(appointment_id: int) -> Response:
+    form = AppointmentStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        set_appointment_status(
+            get_db(),
+            staff_id=g.staff.staff_id,
+            appointment_id=appointment_id,
+            status=AppointmentStatus(form.status.data),
+        )
+    except AppointmentNotFound:
+        abort(404)
+    return _back_to_episode(appointment_id, _("The appointment is updated."))
+
+
+@bp.route("/appointments/<int:appointment_id>/move", methods=["POST"])
+@login_required(Role.THERAPIST)
+def appointment_move(appointment_id: int) -> Response:
+    form = AppointmentForm(prefix="move")
+    if not form.validate_on_submit():
+        abort(400)
+    starts_at = dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone())
+    try:
+        move_appointment(
+            get_db(),
+            staff_id=g.staff.staff_id,
+            appointment_id=appointment_id,
+            starts_at=starts_at.astimezone(dt.UTC),
+        )
+    except AppointmentNotFound:
+        abort(404)
+    return _back_to_episode(appointment_id, _("The appointment is moved."))
+
+
+def _back_to_episode(appointment_id: int, message: str) -> Response:
+    with get_db().session() as session:
+        episode_id = session.scalar(
+            select(Appointment.episode_id).where(Appointment.id == appointment_id)
+        )
+    flash(message)
+    return redirect(url_for("episodes.appointments", episode_id=episode_id))
+
+
+@bp.route("/appointments/import", methods=["GET", "POST"])
+@login_required(Role.THERAPIST)
+def import_file() -> str | Response:
+    form = ImportForm()
+    form.unit.choices = _therapist_units()
+    summary = None
+    if form.validate_on_submit():
+        raw = form.file.data.read(MAX_IMPORT_BYTES + 1)
+        if len(raw) > MAX_IMPORT_BYTES:
+            form.file.errors = [_("The file is too large (at most 2 MB).")]
+        else:
+            text = raw.decode("utf-8", errors="replace")
+            is_json = text.lstrip("\ufeff \n\r\t").startswith("{")
+            parsed = (parse_fhir_bundle if is_json else parse_csv)(text, _zone())
+            try:
+                summary = import_appointments(
+                    get_db(), staff_id=g.staff.staff_id, unit_id=form.unit.data, parsed=parsed
+                )
+            except AppointmentNotFound:
+                abort(403)
+    return render_template(
+        "episodes/import.html", form=form, summary=summary, problems=IMPORT_PROBLEMS
+    ), (422 if form.errors else 200)

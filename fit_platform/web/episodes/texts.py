@@ -1,0 +1,27 @@
+"""Translated messages for the codes the registration and import services return."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from fit_platform.domain.appointment_import import ImportProblem
+
+REGISTRATION_ERRORS = {
+    "required": _l("This field is required."),
+    "invalid_phone": _l("Enter a Norwegian or international mobile number that can receive SMS."),
+    "required_for_sms": _l("A mobile number is needed to send links by SMS."),
+    "invalid_email": _l("Enter a valid e-mail address."),
+    "required_for_email": _l("An e-mail address is needed to send links by e-mail."),
+    "taken": _l("A patient with this record id is already registered."),
+    "unknown": _l("Choose one of the options."),
+}
+
+IMPORT_PROBLEMS = {
+    ImportProblem.MISSING_FIELD: _l("a required field is empty"),
+    ImportProblem.BAD_TIME: _l("the time is not a valid date and time"),
+    ImportProblem.BAD_STATUS: _l("the status is not recognised"),
+    ImportProblem.END_BEFORE_START: _l("the end is before the start"),
+    ImportProblem.NOT_AN_APPOINTMENT_BUNDLE: _l("the file is not a FHIR Bundle of appointments"),
+    ImportProblem.UNREADABLE: _l("the file could not be read"),
+    ImportProblem.TOO_MANY_ROWS: _l("the file has too many rows"),
+}

@@ -1,0 +1,701 @@
+"""The patient answering journey. The whole URL map of the feature is in this file.
+
+A patient has no account: the link token is the key. ``GET /p/<token>`` only shows a landing
+page (link scanners fetch links); a POST from it binds the link to this browser's signed
+session (the token row id, never the token) and every later page works from that, so the
+token appears in no other URL, redirect or log line.
+
+    GET  /p/<token>            landing page, or a page saying why the link is closed (404/410)
+    POST /p/<token>            start/continue, other choices, progress, goals, restart
+    GET  /p/                   back to where the patient was
+    GET/POST /p/answer/<n>     page n of the questionnaire (saved on every POST)
+    GET  /p/help               where to get help now (shown at once after a risk answer)
+    GET/POST /p/finish         topic for next session, comment, submit
+    GET/POST /p/done           thank you, own progress, comment on the result
+    GET/POST /p/progress       own progress; later visits need a one-time code
+    GET/POST /p/goals          goals for treatment in the patient's own words
+    GET/POST /p/choices        decline, pause, stop, channel, fewer questionnaires
+    GET  /p/choices/done       confirmation of a consent choice
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from fit_platform.domain.codes import (
+    Channel,
+    ConsentEventKind,
+    ConsentState,
+    Language,
+)
+from fit_platform.domain.instruments import Kind
+from fit_platform.domain.scoring import InvalidAnswerError
+from fit_platform.extensions import get_db, limiter
+from fit_platform.services import answering, consent, one_time_codes, progress
+from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.web.patient import forms
+from fit_platform.web.patient.chart import build_chart
+
+bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
+
+LINK_KEY = "p_link"  # id of the InvitationToken row the browser opened
+PROGRESS_KEY = "p_progress"  # (patient id, unix time until which progress may be shown)
+CODE_KEY = "p_code_patient"  # patient id waiting for a one-time code
+CONSENT_DONE_KEY = "p_consent_done"
+PROGRESS_GRANT_SECONDS = 30 * 60
+
+Page = str | WerkzeugResponse | tuple[str, int]
+F = TypeVar("F", bound=Callable[..., Page])
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _zone() -> Any:
+    return current_app.config["FIT_SETTINGS"].zone
+
+
+def _language() -> Language:
+    return Language(str(get_locale()))
+
+
+def _access() -> one_time_codes.ProgressAccess:
+    """The returning-patient check; another implementation (ID-porten) can be set on the app."""
+    access = current_app.extensions.get("fit_progress_access")
+    return access if access is not None else one_time_codes.OneTimeCodeAccess()
+
+
+@bp.after_request
+def never_cache_or_refer(response: WerkzeugResponse) -> WerkzeugResponse:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _use_patient_language(ctx: LinkContext) -> None:
+    # Before anything is translated: the patient's registered language, unless they chose.
+    if ctx.language is not None:
+        g.patient_language = ctx.language.value
+
+
+def _bound_context() -> LinkContext | None:
+    token_id = session.get(LINK_KEY)
+    if not isinstance(token_id, int):
+        return None
+    ctx = answering.load_context(get_db(), token_id, _now())
+    if ctx.status is LinkStatus.UNKNOWN:
+        return None
+    _use_patient_language(ctx)
+    return ctx
+
+
+def _no_link_page() -> tuple[str, int]:
+    return render_template("patient/no_link.html"), 403
+
+
+def _closed_page(ctx: LinkContext, token: str | None = None) -> tuple[str, int]:
+    status = 404 if ctx.status is LinkStatus.UNKNOWN else 410
+    return (
+        render_template(
+            "patient/closed.html",
+            ctx=ctx,
+            token=token,
+            form=forms.LinkActionForm(),
+        ),
+        status,
+    )
+
+
+def needs_link(open_only: bool = False) -> Callable[[F], F]:
+    """The view gets the LinkContext of the link opened in this browser as ``ctx``."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Page:
+            ctx = _bound_context()
+            if ctx is None:
+                return _no_link_page()
+            if open_only and ctx.status is not LinkStatus.OPEN:
+                if ctx.status is LinkStatus.COMPLETED and _progress_patient() == ctx.patient_id:
+                    return redirect(url_for("patient.done"))
+                return _closed_page(ctx)
+            return view(ctx, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _grant_progress(patient_id: int) -> None:
+    session[PROGRESS_KEY] = [patient_id, int(time.time()) + PROGRESS_GRANT_SECONDS]
+
+
+def _progress_patient() -> int | None:
+    grant = session.get(PROGRESS_KEY)
+    if (
+        isinstance(grant, list)
+        and len(grant) == 2
+        and all(isinstance(x, int) for x in grant)
+        and grant[1] > time.time()
+    ):
+        return int(grant[0])
+    return None
+
+
+def _bind(ctx: LinkContext) -> None:
+    """Remember the opened link in this browser; forget any other patient's link and grants."""
+    previous_patient = None
+    grant = session.get(PROGRESS_KEY)
+    if isinstance(grant, list) and grant:
+        previous_patient = grant[0]
+    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY):
+        session.pop(key, None)
+    if previous_patient != ctx.patient_id:
+        session.pop(PROGRESS_KEY, None)
+    session[LINK_KEY] = ctx.token_id
+
+
+def _invalid(template: str, **values: Any) -> tuple[str, int]:
+    return render_template(template, **values), 422
+
+
+# --------------------------------------------------------------------------- the link
+
+
+@bp.get("/<token>")
+def landing(token: str) -> Page:
+    """Landing page. Changes nothing anywhere: scanners and previews may fetch it freely."""
+    ctx = answering.inspect_link(get_db(), token, _now())
+    if ctx.status is LinkStatus.UNKNOWN:
+        return _closed_page(ctx)
+    _use_patient_language(ctx)
+    if ctx.status is not LinkStatus.OPEN:
+        return _closed_page(ctx, token)
+    inst = ctx.instrument
+    return render_template(
+        "patient/landing.html",
+        ctx=ctx,
+        token=token,
+        form=forms.LinkActionForm(),
+        item_count=len(inst.items),
+        minutes=answering.minutes_to_answer(inst),
+        expires_on=format_date(ctx.expires_at.astimezone(_zone()), "long")
+        if ctx.expires_at
+        else "",
+    )
+
+
+@bp.post("/<token>")
+@limiter.limit("30 per minute")
+def link_action(token: str) -> Page:
+    form = forms.LinkActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ctx = answering.inspect_link(get_db(), token, _now())
+    if ctx.status is LinkStatus.UNKNOWN:
+        return _closed_page(ctx)
+    _use_patient_language(ctx)
+    action = request.form.get("action", "start")
+    _bind(ctx)
+    if action == "choices":
+        return redirect(url_for("patient.choices"))
+    if action == "goals":
+        return redirect(url_for("patient.goals"))
+    if action == "progress":
+        session[CODE_KEY] = ctx.patient_id
+        return redirect(url_for("patient.progress_view"))
+    if action == "restart":
+        if ctx.consent_state is not ConsentState.ACTIVE and ctx.patient_id is not None:
+            consent.record_consent(
+                get_db(),
+                ctx.patient_id,
+                consent.ConsentChange(ConsentEventKind.RESTARTED),
+                now=_now(),
+                zone=_zone(),
+            )
+        session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
+        return redirect(url_for("patient.choices_done"))
+    if ctx.status is not LinkStatus.OPEN:
+        return _closed_page(ctx, token)
+    assert ctx.invitation_id is not None
+    try:
+        answering.start_answering(get_db(), ctx.invitation_id, _language(), _now())
+    except LinkClosedError:
+        return _closed_page(answering.inspect_link(get_db(), token, _now()), token)
+    return redirect(_next_step(ctx))
+
+
+def _next_step(ctx: LinkContext) -> str:
+    page = ctx.next_page()
+    if page > len(answering.page_plan(ctx.instrument)):
+        return url_for("patient.finish")
+    return url_for("patient.answer", page=page)
+
+
+@bp.get("/")
+def resume() -> Page:
+    ctx = _bound_context()
+    if ctx is None:
+        return _no_link_page()
+    if ctx.status is LinkStatus.OPEN:
+        return redirect(_next_step(ctx))
+    if ctx.status is LinkStatus.COMPLETED and _progress_patient() == ctx.patient_id:
+        return redirect(url_for("patient.done"))
+    return _closed_page(ctx)
+
+
+# --------------------------------------------------------------------------- answering
+
+
+@bp.route("/answer/<int:page>", methods=["GET", "POST"])
+@needs_link(open_only=True)
+def answer(ctx: LinkContext, page: int) -> Page:
+    inst = ctx.instrument
+    plan = answering.page_plan(inst)
+    if not 1 <= page <= len(plan):
+        abort(404)
+    language = _language()
+    link_ids = plan[page - 1]
+    if request.method == "POST":
+        form = forms.answer_page_form(inst, link_ids, language.value, formdata=request.form)
+        if form.validate():
+            codes = {k: (form[k].data or None) for k in link_ids}
+            assert ctx.invitation_id is not None
+            try:
+                saved = answering.save_page(
+                    get_db(), ctx.invitation_id, page, codes, language, _now()
+                )
+            except LinkClosedError:
+                return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
+            except InvalidAnswerError:
+                abort(400)
+            if saved.risk:
+                return redirect(url_for("patient.help_now", after=page))
+            if saved.next_page > saved.page_count:
+                return redirect(url_for("patient.finish"))
+            return redirect(url_for("patient.answer", page=saved.next_page))
+        status = 422
+    else:
+        saved_codes = answering.saved_codes(get_db(), ctx.response_id) if ctx.response_id else {}
+        form = forms.answer_page_form(
+            inst, link_ids, language.value, data={k: saved_codes.get(k) for k in link_ids}
+        )
+        status = 200
+    answered_before = sum(len(ids) for ids in plan[: page - 1])
+    return (
+        render_template(
+            "patient/answer.html",
+            ctx=ctx,
+            inst=inst,
+            form=form,
+            fields=list(forms.item_field_pairs(form, inst)),
+            page=page,
+            page_count=len(plan),
+            first_number=answered_before + 1,
+            last_number=answered_before + len(link_ids),
+            item_count=len(inst.items),
+            lang=language.value,
+            scored_ids=set(inst.scored_link_ids),
+        ),
+        status,
+    )
+
+
+@bp.get("/help")
+@needs_link()
+def help_now(ctx: LinkContext) -> Page:
+    after = request.args.get("after", type=int) or 0
+    next_url = None
+    if ctx.status is LinkStatus.OPEN:
+        plan = answering.page_plan(ctx.instrument)
+        next_url = (
+            url_for("patient.answer", page=after + 1)
+            if 0 < after < len(plan)
+            else url_for("patient.finish")
+        )
+    return render_template("patient/help.html", ctx=ctx, next_url=next_url)
+
+
+@bp.route("/finish", methods=["GET", "POST"])
+@needs_link(open_only=True)
+def finish(ctx: LinkContext) -> Page:
+    inst = ctx.instrument
+    plan = answering.page_plan(inst)
+    if ctx.next_page() <= len(plan):
+        return redirect(url_for("patient.answer", page=ctx.next_page()))
+    alliance = inst.kind is Kind.ALLIANCE
+    form = forms.FinishForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            assert ctx.invitation_id is not None and ctx.patient_id is not None
+            try:
+                answering.submit(
+                    get_db(),
+                    ctx.invitation_id,
+                    language=_language(),
+                    now=_now(),
+                    comment=form.comment.data,
+                    comment_to_service_only=alliance and form.comment_to.data == "service",
+                    topic=form.topic.data,
+                    zone=_zone(),
+                )
+            except LinkClosedError:
+                return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
+            except ValueError:
+                return redirect(_next_step(ctx))
+            _grant_progress(ctx.patient_id)
+            return redirect(url_for("patient.done"))
+        status = 422
+    else:
+        status = 200
+    return (
+        render_template(
+            "patient/finish.html",
+            ctx=ctx,
+            inst=inst,
+            form=form,
+            alliance=alliance,
+            page_count=len(plan),
+            lang=_language().value,
+        ),
+        status,
+    )
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _progress_values(patient_id: int) -> dict[str, Any]:
+    items = progress.patient_progress(get_db(), patient_id)
+    zone = _zone()
+    return {
+        "progress_items": [
+            {
+                "p": p,
+                "chart": build_chart(p),
+                "sentence": _progress_sentence(p),
+                "rows": [
+                    (format_date(point.submitted_at.astimezone(zone), "medium"), point)
+                    for point in p.points
+                ],
+            }
+            for p in items
+            if p.scored
+        ],
+        "goals": progress.current_goals(get_db(), patient_id),
+    }
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _progress_sentence(p: progress.InstrumentProgress) -> str:
+    scored = p.scored
+    meaning = (
+        _("Higher means fewer problems.")
+        if p.instrument.higher_is_better
+        else _("Lower means fewer problems.")
+    )
+    first, latest = scored[0].total, scored[-1].total
+    assert first is not None and latest is not None
+    if len(scored) == 1:
+        text = _("Your first score is %(score)s.", score=_fmt(latest))
+    elif latest < first:
+        text = _(
+            "Your score has gone down from %(first)s to %(latest)s since you started.",
+            first=_fmt(first),
+            latest=_fmt(latest),
+        )
+    elif latest > first:
+        text = _(
+            "Your score has gone up from %(first)s to %(latest)s since you started.",
+            first=_fmt(first),
+            latest=_fmt(latest),
+        )
+    else:
+        text = _("Your score is the same as when you started: %(score)s.", score=_fmt(latest))
+    return f"{text} {meaning}"
+
+
+@bp.route("/done", methods=["GET", "POST"])
+@needs_link()
+def done(ctx: LinkContext) -> Page:
+    patient_id = _progress_patient()
+    if ctx.status is not LinkStatus.COMPLETED or patient_id != ctx.patient_id:
+        return _closed_page(ctx)
+    form = forms.ResultCommentForm()
+    status = 200
+    inst = ctx.instrument
+    if request.method == "POST":
+        if form.validate_on_submit() and ctx.response_id is not None:
+            answering.comment_on_result(get_db(), ctx.response_id, patient_id, form.text.data or "")
+            flash(_("Thank you. Your comment is saved for your therapist."))
+            return redirect(url_for("patient.done"))
+        status = 422
+    risk = answering.response_has_risk(get_db(), ctx.response_id) if ctx.response_id else False
+    return (
+        render_template(
+            "patient/done.html",
+            ctx=ctx,
+            form=form,
+            risk=risk,
+            outcome=inst.kind is Kind.OUTCOME,
+            **_progress_values(patient_id),
+        ),
+        status,
+    )
+
+
+@bp.route("/progress", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def progress_view() -> Page:
+    ctx = _bound_context()
+    patient_id = _progress_patient()
+    if patient_id is not None and (ctx is None or ctx.patient_id == patient_id):
+        return render_template("patient/progress.html", ctx=ctx, **_progress_values(patient_id))
+    waiting = session.get(CODE_KEY)
+    if not isinstance(waiting, int) or ctx is None or ctx.patient_id != waiting:
+        return _no_link_page()
+    request_form = forms.RequestCodeForm(prefix="send")
+    verify_form = forms.VerifyCodeForm(prefix="verify")
+    message = None
+    status = 200
+    if request.method == "POST":
+        if request.form.get("action") == "send" and request_form.validate_on_submit():
+            outcome = _access().request(get_db(), waiting, _now()).outcome
+            if outcome is one_time_codes.CodeRequestOutcome.QUEUED:
+                message = _("We have sent you a code. It works for 10 minutes.")
+            elif outcome is one_time_codes.CodeRequestOutcome.RATE_LIMITED:
+                message = _("You have asked for several codes. Please wait an hour and try again.")
+                status = 429
+            else:
+                message = _(
+                    "We have no phone number or e-mail address for you. Ask your clinic to add one."
+                )
+                status = 422
+        elif request.form.get("action") == "verify" and verify_form.validate_on_submit():
+            if _access().verify(get_db(), waiting, verify_form.code.data or "", _now()):
+                session.pop(CODE_KEY, None)
+                _grant_progress(waiting)
+                return redirect(url_for("patient.progress_view"))
+            verify_form.code.errors = [
+                _("The code is wrong or too old. Check the message, or ask for a new code.")
+            ]
+            status = 422
+        else:
+            status = 422
+    return (
+        render_template(
+            "patient/code.html",
+            ctx=ctx,
+            request_form=request_form,
+            verify_form=verify_form,
+            message=message,
+        ),
+        status,
+    )
+
+
+# --------------------------------------------------------------------------- goals
+
+
+@bp.route("/goals", methods=["GET", "POST"])
+@needs_link()
+def goals(ctx: LinkContext) -> Page:
+    patient_id = ctx.patient_id
+    if ctx.status is not LinkStatus.OPEN and _progress_patient() != patient_id:
+        return _closed_page(ctx)
+    assert patient_id is not None
+    new_form = forms.GoalForm(prefix="new")
+    status = 200
+    errors: dict[int, list[str]] = {}
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        goal_id = request.form.get("goal", type=int)
+        try:
+            if action == "add" and new_form.validate_on_submit():
+                progress.save_goal(get_db(), patient_id, new_form.text.data or "", _now())
+                flash(_("Your goal is saved."))
+                return redirect(url_for("patient.goals"))
+            if action == "edit" and goal_id is not None:
+                edit = forms.GoalForm(prefix=f"goal{goal_id}")
+                if edit.validate_on_submit():
+                    progress.save_goal(
+                        get_db(), patient_id, edit.text.data or "", _now(), goal_id=goal_id
+                    )
+                    flash(_("Your goal is saved."))
+                    return redirect(url_for("patient.goals"))
+                errors[goal_id] = [str(e) for e in edit.text.errors]
+            archive = forms.ArchiveGoalForm(prefix=f"archive{goal_id}")
+            if action == "archive" and goal_id is not None and archive.validate_on_submit():
+                progress.archive_goal(get_db(), patient_id, goal_id, _now())
+                flash(_("The goal is removed from your list. Your therapist can still see it."))
+                return redirect(url_for("patient.goals"))
+        except progress.GoalError as error:
+            if error.code == "too_many":
+                new_form.text.errors = [_("You have many goals already. Change or remove one.")]
+            else:
+                abort(404)
+        status = 422
+    current = progress.current_goals(get_db(), patient_id)
+    return (
+        render_template(
+            "patient/goals.html",
+            ctx=ctx,
+            new_form=new_form,
+            goals=[
+                (
+                    goal,
+                    forms.GoalForm(
+                        prefix=f"goal{goal.id}", formdata=None, data={"text": goal.text}
+                    ),
+                    errors.get(goal.id, []),
+                )
+                for goal in current
+            ],
+            archive_form=forms.ArchiveGoalForm(),
+        ),
+        status,
+    )
+
+
+# --------------------------------------------------------------------------- consent
+
+
+CONSENT_FORMS = {
+    "decline": forms.DeclineForm,
+    "pause": forms.PauseForm,
+    "stop": forms.StopForm,
+    "channel": forms.ChannelForm,
+    "fewer": forms.FewerForm,
+}
+
+
+def _consent_error(code: str) -> str:
+    texts = {
+        "date_not_in_future": _("Choose a date after today."),
+        "date_too_far": _(
+            "Choose a date less than a year from now, or stop questionnaires instead."
+        ),
+        "no_phone": _("We have no mobile number for you. Ask your clinic to add one."),
+        "no_email": _("We have no e-mail address for you. Ask your clinic to add one."),
+        "no_channel": _("Choose text message or e-mail."),
+        "no_invitation": _("This questionnaire is already closed."),
+    }
+    return texts.get(code, _("That did not work. Please try again."))
+
+
+@bp.route("/choices", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+@needs_link()
+def choices(ctx: LinkContext) -> Page:
+    assert ctx.patient_id is not None
+    built = {name: cls(prefix=name) for name, cls in CONSENT_FORMS.items()}
+    if ctx.status is not LinkStatus.OPEN:
+        built.pop("decline")
+    restart_form = forms.RestartForm(prefix="restart")
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        if action == "restart" and restart_form.validate_on_submit():
+            if ctx.consent_state is not ConsentState.ACTIVE:
+                consent.record_consent(
+                    get_db(),
+                    ctx.patient_id,
+                    consent.ConsentChange(ConsentEventKind.RESTARTED),
+                    now=_now(),
+                    zone=_zone(),
+                )
+            session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
+            return redirect(url_for("patient.choices_done"))
+        form = built.get(action)
+        if form is None:
+            abort(400)
+        if form.validate_on_submit():
+            change = _consent_change(action, form)
+            try:
+                consent.record_consent(
+                    get_db(),
+                    ctx.patient_id,
+                    change,
+                    now=_now(),
+                    invitation_id=ctx.invitation_id,
+                    zone=_zone(),
+                )
+            except consent.ConsentError as error:
+                field = "until" if action == "pause" else "channel" if action == "channel" else None
+                if field is not None:
+                    form[field].errors = [_consent_error(error.code)]
+                else:
+                    return _closed_page(ctx)
+            else:
+                session[CONSENT_DONE_KEY] = change.kind.value
+                return redirect(url_for("patient.choices_done"))
+        status = 422
+    return (
+        render_template(
+            "patient/choices.html",
+            ctx=ctx,
+            forms=built,
+            restart_form=restart_form,
+            today=_now().astimezone(_zone()).date(),
+            channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
+        ),
+        status,
+    )
+
+
+def _consent_change(action: str, form: Any) -> consent.ConsentChange:
+    if action == "decline":
+        return consent.ConsentChange(ConsentEventKind.DECLINED_INVITATION, reason=form.reason.data)
+    if action == "pause":
+        return consent.ConsentChange(ConsentEventKind.PAUSED, paused_until=form.until.data)
+    if action == "stop":
+        return consent.ConsentChange(ConsentEventKind.STOPPED, reason=form.reason.data)
+    if action == "channel":
+        return consent.ConsentChange(
+            ConsentEventKind.CHANNEL_CHANGED, channel=Channel(form.channel.data)
+        )
+    return consent.ConsentChange(ConsentEventKind.FREQUENCY_REDUCED, reason=form.reason.data)
+
+
+@bp.get("/choices/done")
+@needs_link()
+def choices_done(ctx: LinkContext) -> Page:
+    kind = session.get(CONSENT_DONE_KEY)
+    if kind not in {k.value for k in ConsentEventKind}:
+        return redirect(url_for("patient.choices"))
+    paused_until = format_date(ctx.paused_until, "long") if ctx.paused_until is not None else None
+    return render_template(
+        "patient/choices_done.html",
+        ctx=ctx,
+        kind=ConsentEventKind(kind),
+        paused_until=paused_until,
+        channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
+        restart_form=forms.RestartForm(prefix="restart"),
+    )

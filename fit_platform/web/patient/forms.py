@@ -1,0 +1,241 @@
+"""Patient forms. The answer form is built from the instrument definition for each page.
+
+Item texts and answer labels come from the instrument file in the page's language (they are
+data, with validated translations where they exist); every other text is a lazy gettext.
+Free text is cleaned (``clean_free_text``) before it is length-checked and stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field, Form, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from fit_platform.domain.free_text import clean_free_text
+from fit_platform.domain.instruments import Instrument, Item
+from fit_platform.services.answering import COMMENT_MAX, TOPIC_MAX
+from fit_platform.services.consent import REASON_MAX
+from fit_platform.services.progress import GOAL_MAX
+
+
+def _clean(value: Any) -> Any:
+    return clean_free_text(value) if isinstance(value, str) else value
+
+
+class _LengthWithCount(Length):
+    """Length with the number typed in the message, so the patient knows how much to cut."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        length = len(field.data or "")
+        if length > self.max:
+            raise ValidationError(
+                _l("Write at most %(max)d characters (you wrote %(length)d).")
+                % {"max": self.max, "length": length}
+            )
+
+
+class _KnownAnswer:
+    """Only the item's own answers are accepted; anything else is forged or stale."""
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data in (None, ""):
+            return
+        if self.item.vas is not None:
+            try:
+                ok = self.item.is_valid_value(float(str(field.data).replace(",", ".")))
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValidationError(
+                    _l("Give a number from %(min)s to %(max)s.")
+                    % {"min": f"{self.item.vas.min:g}", "max": f"{self.item.vas.max:g}"}
+                )
+            return
+        if field.data not in {option.code for option in self.item.options}:
+            raise ValidationError(_l("That answer is not one of the choices. Choose one of them."))
+
+
+class _Choice(RadioField):
+    """A radio group that keeps whatever was posted, so our validator can name a forged value."""
+
+    def pre_validate(self, form: Form) -> None:
+        return None
+
+
+class AnswerPage(FlaskForm):
+    """Base class of the generated page forms."""
+
+    item_fields: tuple[str, ...] = ()
+
+
+def answer_page_form(
+    instrument: Instrument,
+    link_ids: Sequence[str],
+    language: str,
+    formdata: Any = None,
+    data: dict[str, str | None] | None = None,
+) -> AnswerPage:
+    """A form with one radio group (or number field for VAS items) per item of the page."""
+    attrs: dict[str, Any] = {"item_fields": tuple(link_ids)}
+    for link_id in link_ids:
+        item = instrument.item(link_id)
+        required = (
+            [InputRequired(message=_l("Choose an answer to this question."))]
+            if item.required
+            else [Optional()]
+        )
+        if item.vas is not None:
+            attrs[link_id] = StringField(
+                item.text[language],
+                validators=[*required, _KnownAnswer(item)],
+                render_kw={"inputmode": "decimal", "autocomplete": "off"},
+            )
+        else:
+            attrs[link_id] = _Choice(
+                item.text[language],
+                choices=[SelectChoice(o.code, o.display[language]) for o in item.options],
+                validators=[*required, _KnownAnswer(item)],
+                validate_choice=False,
+            )
+    form_class = type("GeneratedAnswerPage", (AnswerPage,), attrs)
+    form: AnswerPage = form_class(formdata=formdata, data=data or {})
+    return form
+
+
+def item_field_pairs(form: AnswerPage, instrument: Instrument) -> Iterable[tuple[Item, Field]]:
+    for link_id in form.item_fields:
+        yield instrument.item(link_id), form[link_id]
+
+
+class LinkActionForm(FlaskForm):
+    """The buttons on a link's landing page (start, other choices, progress, goals)."""
+
+
+class FinishForm(FlaskForm):
+    topic = TextAreaField(
+        _l("What would you like to talk about in your next session? (optional)"),
+        filters=[_clean],
+        validators=[Optional(), _LengthWithCount(max=TOPIC_MAX)],
+    )
+    comment = TextAreaField(
+        _l("Anything you want to add about these questions? (optional)"),
+        filters=[_clean],
+        validators=[Optional(), _LengthWithCount(max=COMMENT_MAX)],
+    )
+    comment_to = RadioField(
+        _l("Who should read your comment?"),
+        choices=[
+            SelectChoice("therapist", _l("My therapist")),
+            SelectChoice(
+                "service", _l("Only the service, anonymously: not linked to me or my therapist")
+            ),
+        ],
+        default="therapist",
+        validators=[Optional()],
+    )
+
+
+class ResultCommentForm(FlaskForm):
+    text = TextAreaField(
+        _l("Your comment on this result (your therapist will read it)"),
+        filters=[_clean],
+        validators=[
+            InputRequired(message=_l("Write your comment first.")),
+            _LengthWithCount(max=COMMENT_MAX),
+        ],
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Would you like to tell us why? (optional)"),
+        filters=[_clean],
+        validators=[Optional(), _LengthWithCount(max=REASON_MAX)],
+    )
+
+
+class _Date(DateField):
+    """A date field whose parse error is ours (WTForms' own message is not translated here)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a date, for example 2026-12-31."))) from None
+
+
+class PauseForm(FlaskForm):
+    until = _Date(
+        _l("Pause until and including (date)"),
+        validators=[InputRequired(message=_l("Enter a date, for example 2026-12-31."))],
+    )
+
+
+class StopForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Would you like to tell us why? (optional)"),
+        filters=[_clean],
+        validators=[Optional(), _LengthWithCount(max=REASON_MAX)],
+    )
+
+
+class ChannelForm(FlaskForm):
+    channel = RadioField(
+        _l("Send me questionnaires by"),
+        choices=[
+            SelectChoice("sms", _l("Text message (SMS)")),
+            SelectChoice("email", _l("E-mail")),
+        ],
+        validators=[InputRequired(message=_l("Choose text message or e-mail."))],
+    )
+
+
+class FewerForm(FlaskForm):
+    reason = TextAreaField(
+        _l("What would suit you better? (optional)"),
+        filters=[_clean],
+        validators=[Optional(), _LengthWithCount(max=REASON_MAX)],
+    )
+
+
+class RestartForm(FlaskForm):
+    pass
+
+
+class GoalForm(FlaskForm):
+    text = TextAreaField(
+        _l("What matters to you? A goal in your own words"),
+        filters=[_clean],
+        validators=[
+            InputRequired(message=_l("Write your goal first.")),
+            _LengthWithCount(max=GOAL_MAX),
+        ],
+    )
+
+
+class ArchiveGoalForm(FlaskForm):
+    pass
+
+
+class RequestCodeForm(FlaskForm):
+    pass
+
+
+class VerifyCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            InputRequired(message=_l("Enter the code from the message.")),
+            Length(max=20, message=_l("The code has six digits.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )

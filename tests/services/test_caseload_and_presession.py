@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import AccessLog, Invitation, Staff
+from fit_platform.domain.change import ChangeCategory
+from fit_platform.domain.codes import ConsentEventKind, InvitationState, Role
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.caseload import (
+    CaseloadQuery,
+    CaseloadScope,
+    CaseloadShow,
+    CaseloadSort,
+    CaseloadStatus,
+    caseload,
+)
+from fit_platform.services.presession import presession
+from tests.support.clinical import (
+    add_consent_event,
+    add_failed_message,
+    add_goal,
+    add_signal,
+    add_topic,
+    viewer,
+)
+from tests.support.factories import (
+    NOW,
+    World,
+    add_appointment,
+    add_history,
+    make_invitation,
+    make_staff,
+    make_unit,
+    make_world,
+)
+from tests.support.queries import count_statements
+
+
+def _therapist(db: Database, world: World):  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        staff = session.get(Staff, world.therapist_id)
+        assert staff is not None
+        staff.roles  # noqa: B018 - load before the session closes
+        return viewer(staff)
+
+
+def _worlds(db: Database, n: int) -> tuple[list[World], Staff]:
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    return [make_world(db, unit=unit, therapist=therapist) for _ in range(n)], therapist
+
+
+def test_caseload_puts_unacknowledged_risk_first_then_signals_then_next_appointment(
+    db: Database,
+) -> None:
+    (calm, soon, signal, risk), therapist = _worlds(db, 4)
+    add_appointment(db, soon, NOW + dt.timedelta(hours=2))
+    add_appointment(db, calm, NOW + dt.timedelta(days=3))
+    add_signal(db, signal, SignalCode.NOT_ON_TRACK)
+    add_signal(db, risk, SignalCode.RISK_ANSWER)
+    rows = caseload(db, viewer(therapist), now=NOW).rows
+    assert [r.episode_id for r in rows] == [
+        risk.episode_id,
+        signal.episode_id,
+        soon.episode_id,
+        calm.episode_id,
+    ]
+    assert rows[0].status is CaseloadStatus.RISK
+    assert rows[1].status is CaseloadStatus.ATTENTION
+    assert rows[2].status is CaseloadStatus.NO_ANSWERS
+    assert rows[2].next_appointment == NOW + dt.timedelta(hours=2)
+
+
+def test_caseload_shows_latest_outcome_score_unanswered_invitations_and_consent(
+    db: Database,
+) -> None:
+    (world,), therapist = _worlds(db, 1)
+    add_history(db, world, [18, 12])
+    make_invitation(db, world, due_at=NOW - dt.timedelta(hours=1))
+    make_invitation(db, world, due_at=NOW - dt.timedelta(days=9))  # expired window
+    add_consent_event(db, world, ConsentEventKind.PAUSED)
+    (row,) = caseload(db, viewer(therapist), now=NOW).rows
+    assert (row.latest_instrument, row.latest_total, row.latest_band) == ("phq9", 12, "moderate")
+    assert row.unanswered_invitations == 1
+    assert row.status is CaseloadStatus.ON_TRACK
+
+
+def test_caseload_filters_and_sorts_by_name(db: Database) -> None:
+    worlds, therapist = _worlds(db, 3)
+    add_signal(db, worlds[1], SignalCode.ALLIANCE_DROP, instrument_id="sai")
+    who = viewer(therapist)
+    shown = caseload(db, who, CaseloadQuery(show=CaseloadShow.SIGNALS), now=NOW).rows
+    assert [r.episode_id for r in shown] == [worlds[1].episode_id]
+    names = [r.patient_name for r in caseload(db, who, CaseloadQuery(sort=CaseloadSort.NAME)).rows]
+    assert names == sorted(names, key=str.casefold)
+
+
+def test_caseload_logs_one_access_row_per_patient_listed(db: Database) -> None:
+    _worlds_, therapist = _worlds(db, 3)
+    caseload(db, viewer(therapist), now=NOW)
+    with db.session() as session:
+        rows = session.execute(select(AccessLog.patient_id, AccessLog.action)).all()
+    assert sorted(p for p, _ in rows) == sorted(w.patient_id for w in _worlds_)
+    assert {a for _, a in rows} == {"caseload"}
+
+
+def test_unit_lead_sees_the_unit_and_risk_signals_overdue_for_acknowledgement(
+    db: Database,
+) -> None:
+    unit = make_unit(db)
+    world = make_world(db, unit=unit)
+    lead = make_staff(db, (Role.UNIT_LEAD, unit.id))
+    old = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(hours=30))
+    add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(hours=2))
+    result = caseload(db, viewer(lead), now=NOW, escalation_after=dt.timedelta(hours=24))
+    assert result.scope is CaseloadScope.UNIT
+    assert [r.episode_id for r in result.rows] == [world.episode_id]
+    assert [e.signal_id for e in result.escalated] == [old]
+
+
+def test_caseload_runs_the_same_number_of_queries_for_5_and_200_patients(db: Database) -> None:
+    counts = []
+    for n in (5, 200):
+        worlds, therapist = _worlds(db, n)
+        for world in worlds[::3]:
+            add_signal(db, world, SignalCode.NOT_ON_TRACK)
+            add_appointment(db, world, NOW + dt.timedelta(days=1))
+        add_history(db, worlds[0], [15, 12, 9])
+        who = viewer(therapist)
+        with count_statements(db.engine) as counter:
+            assert len(caseload(db, who, now=NOW).rows) == n
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+
+
+def test_presession_gathers_goals_topics_trends_signals_answers_consent_and_failures(
+    db: Database,
+) -> None:
+    world = make_world(db)
+    add_history(db, world, [20, 17, 12, 9])
+    add_history(db, world, [28, 27, 24], "sai")
+    add_goal(db, world, "Sove bedre")
+    add_topic(db, world, "Jobben", NOW - dt.timedelta(days=2))
+    add_topic(db, world, "Søvn", NOW)
+    add_signal(db, world, SignalCode.NOT_ON_TRACK)
+    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
+    add_consent_event(db, world, ConsentEventKind.CHANNEL_CHANGED)
+    add_failed_message(db, world)
+    view = presession(db, _therapist(db, world), world.episode_id, language="en", now=NOW)
+    assert view is not None
+    assert view.goals == ("Sove bedre",)
+    assert [t for t, _ in view.topics] == ["Søvn", "Jobben"]
+    (phq9,) = view.outcome
+    assert [p.total for p in phq9.points] == [20, 17, 12, 9]
+    assert phq9.points[-1].change_from_first is ChangeCategory.RELIABLE_IMPROVEMENT
+    assert phq9.points[0].expected is not None and phq9.points[0].expected.expected == 20
+    assert phq9.latest_answers[0].item_text.startswith("Little interest")
+    (wai,) = view.alliance
+    assert [p.drop for p in wai.points] == [False, False, True]
+    assert view.open_signals[0].id == risk
+    assert [e.kind for e in view.consent_history] == [ConsentEventKind.CHANNEL_CHANGED]
+    assert len(view.failed_deliveries) == 1
+
+
+def test_presession_marks_a_risk_answer_in_the_latest_answers(db: Database) -> None:
+    world = make_world(db)
+    add_history(db, world, [27])  # every item at the top, item 9 included
+    view = presession(db, _therapist(db, world), world.episode_id, language="nb")
+    assert view is not None
+    flagged = [line.link_id for line in view.outcome[0].latest_answers if line.at_risk_threshold]
+    assert flagged == ["phq9_9"]
+
+
+def test_presession_runs_the_same_number_of_queries_for_10_and_1000_responses(
+    db: Database,
+) -> None:
+    counts = []
+    for n in (10, 1000):
+        world = make_world(db)
+        add_history(db, world, [(i * 7) % 28 for i in range(n)], every=dt.timedelta(days=1))
+        add_signal(db, world)
+        who = _therapist(db, world)
+        with count_statements(db.engine) as counter:
+            view = presession(db, who, world.episode_id)
+        assert view is not None and len(view.outcome[0].points) == n
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+
+
+def test_invitation_states_other_than_sent_or_opened_are_not_unanswered(db: Database) -> None:
+    (world,), therapist = _worlds(db, 1)
+    make_invitation(db, world, due_at=NOW, state=InvitationState.COMPLETED)
+    (row,) = caseload(db, viewer(therapist), now=NOW).rows
+    assert row.unanswered_invitations == 0
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Invitation)) == 1

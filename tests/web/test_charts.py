@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
+
+
+def _spec(**overrides: object) -> ChartSpec:
+    values: dict[str, object] = {
+        "chart_id": "c1",
+        "title": "PHQ-9 <over> time",
+        "description": "Latest score 9 & falling",
+        "y_min": 0,
+        "y_max": 27,
+        "points": [
+            ChartPoint(0, "1.6", 20, Marker.BASELINE, 14, 26),
+            ChartPoint(7, "8.6", None),
+            ChartPoint(14, "15.6", 12, Marker.IMPROVED, 12, 24),
+            ChartPoint(21, "22.6", 25, Marker.WORSE, 11, 23),
+        ],
+        "bands": [ChartBand(0, 10, "mild"), ChartBand(10, 27, "severe")],
+        "cutoff": 10,
+        "cutoff_label": "Cut-off 10",
+        "expected_label": "Expected range",
+        "legend": {Marker.IMPROVED: "Reliably better", Marker.WORSE: "Reliably worse"},
+        "score_label": "Score",
+    }
+    values.update(overrides)
+    return ChartSpec(**values)  # type: ignore[arg-type]
+
+
+def test_chart_is_an_image_named_by_its_title_and_description() -> None:
+    svg = str(trend_chart(_spec()))
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert 'aria-labelledby="c1-title c1-desc"' in svg
+    assert '<title id="c1-title">PHQ-9 &lt;over&gt; time</title>' in svg
+    assert "Latest score 9 &amp; falling" in svg
+
+
+def test_chart_marks_meaning_with_shapes_and_dashes_not_colour_alone() -> None:
+    svg = str(trend_chart(_spec()))
+    assert 'stroke-dasharray="8 4"' in svg  # the cut-off line
+    assert 'fill="url(#c1-hatch)"' in svg  # the expected range
+    assert "<path d=" in svg and "<rect x=" in svg  # triangle and crossed square markers
+    assert ">Reliably better<" in svg and ">Reliably worse<" in svg and ">mild<" in svg
+
+
+def test_an_unscorable_answer_breaks_the_line() -> None:
+    svg = str(trend_chart(_spec()))
+    assert svg.count("<polyline") == 1  # only the last two points are joined
+
+
+def test_chart_has_no_inline_style_or_script_and_escapes_labels() -> None:
+    svg = str(trend_chart(_spec(chart_id='x" onload="alert(1)', cutoff_label="<script>")))
+    assert "style=" not in svg and "<script" not in svg and 'onload="' not in svg
+
+
+def test_a_single_point_is_drawn_in_the_middle() -> None:
+    svg = str(trend_chart(_spec(points=[ChartPoint(0, "1.6", 5, Marker.BASELINE)])))
+    assert 'cx="334"' in svg
