@@ -42,7 +42,8 @@ class ContactChannel(StrEnum):
 class ConsentEvent:
     """One thing the patient (or the therapist on their behalf) said about feedback.
 
-    `until` is the first local (Europe/Oslo) date on which a pause is over.
+    `until` is the last local (Europe/Oslo) date of a pause; sending may start again
+    the day after (as `services.consent.may_contact`).
     `weekdays` (0 = Monday) are the days the patient still wants to be asked after
     reducing frequency. `invitation_id` names the invitation a decline was about.
     """
@@ -84,7 +85,7 @@ class ConsentState:
         if (
             self.status is ConsentStatus.PAUSED
             and self.paused_until is not None
-            and now.astimezone(tz).date() >= self.paused_until
+            and now.astimezone(tz).date() > self.paused_until
         ):
             return ConsentStatus.ACTIVE
         return self.status
@@ -132,5 +133,5 @@ def _apply(state: ConsentState, event: ConsentEvent) -> ConsentState:
 
 
 def may_send(consent: ConsentState, now: datetime, tz: ZoneInfo = OSLO) -> bool:
-    """True when a message may go out at `now`: active, or a pause that has run out."""
+    """True when a message may go out at `now`: active, or a pause whose last day has passed."""
     return consent.status_at(now, tz) is ConsentStatus.ACTIVE

@@ -46,9 +46,8 @@ from fit_platform.domain.codes import (
     MessageKind,
     OutboxState,
 )
-from fit_platform.domain.consent import ConsentState as DomainConsent
-from fit_platform.domain.consent import ConsentStatus as DomainStatus
 from fit_platform.domain.consent import may_send
+from fit_platform.domain.quiet_hours import OSLO
 from fit_platform.messaging.channels import (
     Channel as ChannelPort,
 )
@@ -61,6 +60,7 @@ from fit_platform.messaging.channels import (
 )
 from fit_platform.messaging.texts import DEFAULT_TRANSLATIONS_DIR, message_text
 from fit_platform.messaging.texts import MessageKind as TextKind
+from fit_platform.services.consent import may_contact
 from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
 from fit_platform.services.links import hash_token, link_path, mint_token
 
@@ -273,10 +273,11 @@ class Dispatcher:
         # Both the event history and the cached state must allow it: either one saying
         # "stop" or "pause" is enough to hold the message back.
         from_events = consent_by_patient(session, [patient.id])[patient.id]
-        cached = DomainConsent(
-            status=DomainStatus(patient.consent_state.value), paused_until=patient.paused_until
-        )
-        if not (may_send(from_events, now) and may_send(cached, now)):
+        today = now.astimezone(OSLO).date()
+        if not (
+            may_send(from_events, now)
+            and may_contact(patient.consent_state, patient.paused_until, today)
+        ):
             return NonResponse.CONSENT
         if invitation.expires_at <= now:
             return "window closed"

@@ -20,7 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from fit_platform.db import Database
 from fit_platform.messaging.dispatcher import Dispatcher
-from fit_platform.services import invitations
+from fit_platform.services import consent, invitations
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class Intervals:
     reminders: float = 60
     expire: float = 300
     clean_up: float = 3600
+    resume_pauses: float = 900
     dispatch: float = 10
 
 
@@ -49,6 +50,7 @@ def jobs(
         "reminders": lambda: invitations.queue_reminders(db, clock()),
         "expire": lambda: invitations.expire_windows(db, clock()),
         "clean_up": lambda: invitations.clean_up(db, clock()),
+        "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
     }
     if dispatcher is not None:
         found["dispatch"] = dispatcher.drain

@@ -52,7 +52,7 @@ from fit_platform.domain.codes import (
     ScheduleTrigger,
 )
 from fit_platform.domain.consent import ConsentState as DomainConsent
-from fit_platform.domain.consent import ContactChannel, consent_state, may_send
+from fit_platform.domain.consent import ContactChannel, consent_state
 from fit_platform.domain.quiet_hours import OSLO
 from fit_platform.services.schedule_plans import (
     domain_consent_event,
@@ -381,7 +381,7 @@ def consent_by_patient(
             events[row.patient_id].append(row)
     return {
         pid: consent_state(
-            [domain_consent_event(e) for e in events.get(pid, [])],
+            [d for e in events.get(pid, []) if (d := domain_consent_event(e)) is not None],
             ContactChannel(default_channel.get(pid, Channel.SMS).value),
         )
         for pid in ids
@@ -576,34 +576,6 @@ def cancel_invitations(
     return count
 
 
-def apply_consent_change(db: Database, patient_id: int, now: dt.datetime) -> int:
-    """After a consent event was stored: refresh the patient's cached consent state and,
-    if messages may not go now, cancel every open invitation and queued message.
-
-    Call in the same request as the event; logs ids and counts only.
-    """
-    with db.transaction() as session:
-        consent = consent_by_patient(session, [patient_id])[patient_id]
-        patient = session.get(Patient, patient_id)
-        if patient is None:
-            return 0
-        patient.consent_state = ConsentState(consent.status_at(now).value)
-        patient.paused_until = (
-            consent.paused_until if patient.consent_state is ConsentState.PAUSED else None
-        )
-        patient.preferred_channel = Channel(consent.channel.value)
-        if may_send(consent, now):
-            return 0
-        open_ids = session.scalars(
-            select(Invitation.id)
-            .join(Episode, Episode.id == Invitation.episode_id)
-            .where(Episode.patient_id == patient_id, Invitation.state.in_(OPEN_STATES))
-        ).all()
-        cancelled = cancel_invitations(session, open_ids, NonResponse.CONSENT, now)
-    log.info("consent applied", extra={"patient_id": patient_id, "cancelled": cancelled})
-    return cancelled
-
-
 def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> int:
     """After an appointment was moved, cancelled or marked no-show: cancel the open
     invitations tied to it that no longer fit (the next tick creates fresh ones at the new
@@ -663,7 +635,6 @@ def _cancel_obsolete(session: Session, condition: Any, now: dt.datetime) -> int:
 __all__ = [
     "EnqueueResult",
     "NonResponse",
-    "apply_consent_change",
     "appointment_changed",
     "cancel_for_changed_appointments",
     "cancel_invitations",

@@ -61,17 +61,17 @@ def domain_rule(row: ScheduleRule) -> rules.ScheduleRule:
     )
 
 
-def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent:
+def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | None:
+    """The stored event as the domain sees it; None for a "fewer questionnaires" wish, which
+    is recorded for the therapist, who then edits the episode's plan (services.consent)."""
     kind = consent_domain.ConsentEventKind(row.kind.value)
-    weekdays = parse_iso_weekdays(row.weekdays) or None
-    if kind is consent_domain.ConsentEventKind.FREQUENCY_REDUCED and not weekdays:
-        weekdays = frozenset(range(7))
+    if kind is consent_domain.ConsentEventKind.FREQUENCY_REDUCED:
+        return None
     return consent_domain.ConsentEvent(
         kind=kind,
         at=row.created_at,
         until=row.paused_until,
         channel=consent_domain.ContactChannel(row.channel.value) if row.channel else None,
-        weekdays=weekdays,
         invitation_id=row.invitation_id,
     )
 

@@ -29,9 +29,9 @@ def test_a_patient_without_events_is_active_on_sms() -> None:
 
 def test_a_paused_patient_gets_nothing_until_the_pause_ends() -> None:
     state = consent_state([event(ConsentEventKind.PAUSED, 0, until=date(2026, 11, 10))])
-    assert not may_send(state, datetime(2026, 11, 9, 22, 59, tzinfo=UTC))
-    # 2026-11-10 00:00 in Oslo is 2026-11-09 23:00 UTC.
-    assert may_send(state, datetime(2026, 11, 9, 23, 0, tzinfo=UTC))
+    # The pause includes 10 November; 11 November 00:00 in Oslo is 10 November 23:00 UTC.
+    assert not may_send(state, datetime(2026, 11, 10, 22, 59, tzinfo=UTC))
+    assert may_send(state, datetime(2026, 11, 10, 23, 0, tzinfo=UTC))
 
 
 def test_resuming_ends_a_pause_at_once() -> None:

@@ -18,8 +18,8 @@ from fit_platform.db.models import Episode, Invitation, OutboxMessage
 from fit_platform.domain.codes import Channel, ConsentEventKind, OutboxState, ScheduleTrigger
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.services.consent import ConsentChange, record_consent
 from fit_platform.services.invitations import (
-    apply_consent_change,
     enqueue_due,
     expire_windows,
     queue_reminders,
@@ -148,10 +148,8 @@ def test_two_schedulers_and_two_dispatchers_deliver_every_message_exactly_once_o
             if clock.now == stop_at:
                 world.consent_event(stopped, ConsentEventKind.STOPPED, clock.now)
             if clock.now == pause_at:
-                world.consent_event(
-                    paused, ConsentEventKind.PAUSED, clock.now, paused_until=dt.date(2026, 11, 27)
-                )
-                apply_consent_change(pg, paused, clock.now)
+                pause = ConsentChange(ConsentEventKind.PAUSED, paused_until=dt.date(2026, 11, 27))
+                record_consent(pg, paused, pause, now=clock.now)
             in_parallel(scheduler(databases[0]), scheduler(databases[1]))
             in_parallel(dispatchers[0].drain, dispatchers[1].drain)
             clock.advance(minutes=30)
@@ -182,7 +180,7 @@ def test_two_schedulers_and_two_dispatchers_deliver_every_message_exactly_once_o
         assert {p for (p,) in s.execute(select(Episode.patient_id))} == set(patients)
     after_stop = [r for r in sent if r.patient_id == stopped and r.sent_at >= stop_at]
     during_pause = [
-        r for r in sent if r.patient_id == paused and pause_at <= r.sent_at < oslo(2026, 11, 27)
+        r for r in sent if r.patient_id == paused and pause_at <= r.sent_at < oslo(2026, 11, 28)
     ]
     assert after_stop == [] and during_pause == []
     kinds = Counter(r.dedupe_key.split(":")[1] for r in sent)

@@ -39,7 +39,7 @@ def an_invitation_due_now(db: Database) -> None:
 def test_every_job_is_an_interval_job_that_never_overlaps_itself(sqlite_db: Database) -> None:
     clock = build_scheduler(sqlite_db, None)
     jobs = {job.id: job for job in clock.get_jobs()}
-    assert set(jobs) == {"enqueue", "reminders", "expire", "clean_up"}
+    assert set(jobs) == {"enqueue", "reminders", "expire", "clean_up", "resume_pauses"}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.trigger.interval.total_seconds() > 0
@@ -51,7 +51,9 @@ def test_the_running_clock_creates_and_sends_a_due_invitation_once(
     an_invitation_due_now(sqlite_db)
     with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as sms:
         dispatcher = Dispatcher(sqlite_db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}")
-        fast = Intervals(enqueue=0.1, reminders=0.1, expire=0.1, clean_up=0.1, dispatch=0.1)
+        fast = Intervals(
+            enqueue=0.1, reminders=0.1, expire=0.1, clean_up=0.1, resume_pauses=0.1, dispatch=0.1
+        )
         clock = build_scheduler(sqlite_db, dispatcher, intervals=fast)
         clock.start()
         try:

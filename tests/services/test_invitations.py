@@ -12,8 +12,8 @@ from fit_platform.domain.codes import (
     OutboxState,
     ScheduleTrigger,
 )
+from fit_platform.services.consent import ConsentChange, record_consent
 from fit_platform.services.invitations import (
-    apply_consent_change,
     appointment_changed,
     enqueue_due,
     expire_windows,
@@ -150,8 +150,9 @@ def test_an_unchanged_appointment_keeps_its_invitation(world: World) -> None:
 def test_stopping_feedback_cancels_every_open_invitation_and_queued_message(world: World) -> None:
     patient, episode = world.patient_with_episode([BEFORE, AFTER], [oslo(2026, 11, 24, 13)])
     enqueue_due(world.db, oslo(2026, 11, 23, 13))
-    world.consent_event(patient, ConsentEventKind.STOPPED, oslo(2026, 11, 23, 14))
-    assert apply_consent_change(world.db, patient, oslo(2026, 11, 23, 14)) == 1
+    change = ConsentChange(ConsentEventKind.STOPPED)
+    result = record_consent(world.db, patient, change, now=oslo(2026, 11, 23, 14))
+    assert result.cancelled_invitations == 1
     assert [i.state for i in world.invitations(episode)] == [InvitationState.CANCELLED]
     assert [m.state for m in world.outbox()] == [OutboxState.CANCELLED]
     assert enqueue_due(world.db, oslo(2026, 11, 24, 15)).invitations == 0
@@ -160,12 +161,21 @@ def test_stopping_feedback_cancels_every_open_invitation_and_queued_message(worl
 def test_a_paused_patient_gets_no_new_invitations_until_the_pause_ends(world: World) -> None:
     daily = RuleSpec("ors", ScheduleTrigger.DAILY, send_time="10:00", window_hours=8)
     patient, _ = world.patient_with_episode([daily])
+    pause = ConsentChange(ConsentEventKind.PAUSED, paused_until=dt.date(2026, 11, 25))
+    record_consent(world.db, patient, pause, now=oslo(2026, 11, 20))
+    assert enqueue_due(world.db, oslo(2026, 11, 25, 12)).invitations == 0  # last paused day
+    assert enqueue_due(world.db, oslo(2026, 11, 26, 12)).invitations == 1
+
+
+def test_a_pause_stored_without_the_consent_service_still_holds_invitations_back(
+    world: World,
+) -> None:
+    daily = RuleSpec("ors", ScheduleTrigger.DAILY, send_time="10:00", window_hours=8)
+    patient, _ = world.patient_with_episode([daily])
     world.consent_event(
         patient, ConsentEventKind.PAUSED, oslo(2026, 11, 20), paused_until=dt.date(2026, 11, 25)
     )
-    apply_consent_change(world.db, patient, oslo(2026, 11, 20))
     assert enqueue_due(world.db, oslo(2026, 11, 24, 12)).invitations == 0
-    assert enqueue_due(world.db, oslo(2026, 11, 25, 12)).invitations == 1
 
 
 def _week(world: World, start: dt.datetime, hours: int = 7 * 24) -> None:
@@ -185,12 +195,14 @@ def test_a_day_programme_asks_on_each_programme_day_in_a_week(world: World) -> N
     assert days == ["day:2026-11-23", "day:2026-11-24", "day:2026-11-25", "day:2026-11-26"]
 
 
-def test_a_reduced_frequency_asks_only_on_the_agreed_days(world: World) -> None:
-    daily = RuleSpec("ors", ScheduleTrigger.DAILY, send_time="09:00", window_hours=10)
-    patient, episode = world.patient_with_episode([daily])
-    world.consent_event(
-        patient, ConsentEventKind.FREQUENCY_REDUCED, oslo(2026, 11, 1), weekdays="2,4"
+def test_an_individually_agreed_frequency_in_the_episode_plan_asks_on_fewer_days(
+    world: World,
+) -> None:
+    # The programme runs Monday to Thursday; this patient agreed to Tuesdays and Thursdays.
+    agreed = RuleSpec(
+        "ors", ScheduleTrigger.DAILY, weekdays="2,4", send_time="09:00", window_hours=10
     )
+    _, episode = world.patient_with_episode([agreed])
     _week(world, oslo(2026, 11, 23))
     assert [i.slot_key for i in world.invitations(episode)] == ["day:2026-11-24", "day:2026-11-26"]
 

@@ -157,8 +157,9 @@ class World:
         *,
         paused_until: dt.date | None = None,
         channel: Channel | None = None,
-        weekdays: str | None = None,
     ) -> None:
+        """Store a consent event and nothing else (services.consent also updates the
+        patient and cancels pending work): for checking that send paths notice anyway."""
         with self.db.transaction() as s:
             s.add(
                 ConsentEvent(
@@ -167,7 +168,6 @@ class World:
                     actor=Actor.PATIENT,
                     paused_until=paused_until,
                     channel=channel,
-                    weekdays=weekdays,
                     created_at=at,
                 )
             )

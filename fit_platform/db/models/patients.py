@@ -159,6 +159,4 @@ class ConsentEvent(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
     channel: Mapped[Channel | None] = mapped_column(enum_column(Channel, "channel"))
-    # Frequency reduced: the ISO weekdays (1 = Monday … 7) the patient still wants to be asked.
-    weekdays: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
