@@ -38,6 +38,7 @@ from fit_platform.db.models import (
     InvitationToken,
     OutboxMessage,
     Patient,
+    Unit,
 )
 from fit_platform.domain.codes import (
     AppointmentStatus,
@@ -58,15 +59,16 @@ from fit_platform.messaging.channels import (
     SendReceipt,
     TemporaryFailure,
 )
-from fit_platform.messaging.texts import DEFAULT_TRANSLATIONS_DIR, message_text
+from fit_platform.messaging.texts import DEFAULT_TRANSLATIONS_DIR, message_text, one_time_code_text
 from fit_platform.messaging.texts import MessageKind as TextKind
 from fit_platform.services.consent import may_contact
 from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
 from fit_platform.services.links import hash_token, link_path, mint_token
+from fit_platform.services.one_time_codes import mint_code
 
 log = logging.getLogger(__name__)
 
-SENDABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER)
+SENDABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.ONE_TIME_CODE)
 
 
 def utcnow() -> dt.datetime:
@@ -111,7 +113,7 @@ class DispatchResult:
 class _Prepared:
     channel: ChannelPort
     message: OutgoingMessage
-    token_id: int
+    token_id: int | None
 
 
 @dataclass
@@ -224,6 +226,8 @@ class Dispatcher:
             invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
             patient = session.get(Patient, row.patient_id)
             assert patient is not None
+            if row.kind == MessageKind.ONE_TIME_CODE:
+                return self._prepare_code(session, row, patient, now)
             reason = self._reason_not_to_send(session, row, invitation, patient, now)
             if reason is not None:
                 row.state = OutboxState.CANCELLED
@@ -233,13 +237,10 @@ class Dispatcher:
                 log.info("outbox message cancelled", extra={"outbox_id": outbox_id})
                 return DispatchResult(cancelled=1)
             assert invitation is not None
-            channel = self.channels.get(row.channel)
-            address = patient.phone_e164 if row.channel == Channel.SMS else patient.email
-            if channel is None or not address:
-                row.state = OutboxState.FAILED
-                row.last_error = "no channel configured" if channel is None else "no address"
-                log.warning("outbox message failed", extra={"outbox_id": outbox_id})
-                return DispatchResult(failed=1)
+            route = self._route(row, patient)
+            if isinstance(route, DispatchResult):
+                return route
+            channel, address = route
             episode = session.get(Episode, invitation.episode_id)
             assert episode is not None
             token = mint_token(session, invitation, now)
@@ -259,6 +260,43 @@ class Dispatcher:
             return _Prepared(
                 channel, OutgoingMessage(row.dedupe_key, address, body, subject), token_id
             )
+
+    def _route(
+        self, row: OutboxMessage, patient: Patient
+    ) -> tuple[ChannelPort, str] | DispatchResult:
+        """The adapter and address for the row's channel, or the row failed (visibly)."""
+        channel = self.channels.get(row.channel)
+        address = patient.phone_e164 if row.channel == Channel.SMS else patient.email
+        if channel is None or not address:
+            row.state = OutboxState.FAILED
+            row.last_error = "no channel configured" if channel is None else "no address"
+            log.warning("outbox message failed", extra={"outbox_id": row.id})
+            return DispatchResult(failed=1)
+        return channel, address
+
+    def _prepare_code(
+        self, session: Session, row: OutboxMessage, patient: Patient, now: dt.datetime
+    ) -> _Prepared | DispatchResult:
+        """A one-time code the patient asked for. It is their own request, so consent to
+        feedback does not apply; the code is minted now, as link tokens are."""
+        route = self._route(row, patient)
+        if isinstance(route, DispatchResult):
+            return route
+        channel, address = route
+        clinic = session.scalar(
+            select(Unit.name)
+            .join(Episode, Episode.unit_id == Unit.id)
+            .where(Episode.patient_id == patient.id)
+            .order_by(Episode.started_on.desc(), Episode.id.desc())
+            .limit(1)
+        )
+        code = mint_code(session, patient.id, now)
+        text = one_time_code_text(
+            patient.preferred_language.value, clinic or "", code, self.translations_dir
+        )
+        body = text.sms if row.channel == Channel.SMS else text.body
+        subject = None if row.channel == Channel.SMS else text.subject
+        return _Prepared(channel, OutgoingMessage(row.dedupe_key, address, body, subject), None)
 
     def _reason_not_to_send(
         self,
@@ -306,7 +344,7 @@ class Dispatcher:
         return DispatchResult(sent=1)
 
     def _record_failure(
-        self, outbox_id: int, token_id: int, error: DeliveryError, *, permanent: bool
+        self, outbox_id: int, token_id: int | None, error: DeliveryError, *, permanent: bool
     ) -> DispatchResult:
         now = self.clock()
         with self.db.transaction() as session:
@@ -314,9 +352,12 @@ class Dispatcher:
             if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
                 return DispatchResult(lost_claims=1)
             # The message did not go out, so its link must not work.
-            session.execute(
-                update(InvitationToken).where(InvitationToken.id == token_id).values(revoked_at=now)
-            )
+            if token_id is not None:
+                session.execute(
+                    update(InvitationToken)
+                    .where(InvitationToken.id == token_id)
+                    .values(revoked_at=now)
+                )
             row.last_error = str(error)[:500]
             row.claimed_by = None
             row.claimed_until = None

@@ -81,3 +81,19 @@ def message_text(
             "This message was sent automatically and cannot be replied to."
         )
     return MessageText(subject=subject % values, body=body % values, sms=sms % values)
+
+
+def one_time_code_text(
+    language: str, clinic: str, code: str, directory: Path = DEFAULT_TRANSLATIONS_DIR
+) -> MessageText:
+    """The message carrying a one-time code the patient asked for (to see their progress)."""
+    _ = translations_for(language, directory).gettext
+    values = {"clinic": clinic, "code": code}
+    sms = _("Your code for %(clinic)s: %(code)s. It works for 10 minutes.")
+    subject = _("Your code from %(clinic)s")
+    body = _(
+        "Hello,\n\nYour code for %(clinic)s is %(code)s. It works for 10 minutes.\n\n"
+        "If you did not ask for a code, you can ignore this message. "
+        "This message was sent automatically and cannot be replied to."
+    )
+    return MessageText(subject=subject % values, body=body % values, sms=sms % values)

@@ -1,5 +1,7 @@
 import datetime as dt
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +18,10 @@ from fit_platform.domain.codes import (
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.services.consent import ConsentChange, record_consent
 from fit_platform.services.invitations import enqueue_due, expire_windows, queue_reminders
 from fit_platform.services.links import hash_token
+from fit_platform.services.one_time_codes import CodeRequestOutcome, request_code, verify_code
 from tests.messaging.conftest import SmsEndpoint, SmtpServer
 from tests.support.scheduling import Clock, RuleSpec, World, oslo
 
@@ -60,14 +64,30 @@ def email(smtp_server: SmtpServer) -> SmtpEmailChannel:
     )
 
 
+CATALOGS: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def catalogs(compiled_translations: Path) -> Iterator[None]:
+    """Messages rendered from the catalogs as they are in the repository."""
+    CATALOGS.append(compiled_translations)
+    yield
+    CATALOGS.clear()
+
+
 def dispatcher(
     world: World, clock: Clock, sms: object = None, email: object = None, **kw: object
 ) -> Dispatcher:
     channels = {k: v for k, v in ((Channel.SMS, sms), (Channel.EMAIL, email)) if v is not None}
     settings = DispatcherSettings(**kw) if kw else DispatcherSettings()
     return Dispatcher(
-        world.db, channels, lambda t: f"https://fit.example.no/a/{t}", settings, clock
-    )  # type: ignore[arg-type]
+        world.db,
+        channels,  # type: ignore[arg-type]
+        lambda t: f"https://fit.example.no/p/{t}",
+        settings,
+        clock,
+        translations_dir=CATALOGS[-1],
+    )
 
 
 def invited(world: World, channel: Channel = Channel.SMS, **kw: object) -> tuple[int, int]:
@@ -88,7 +108,7 @@ def test_an_sms_goes_out_with_the_clinic_and_a_working_link_and_is_recorded(
     assert accepted["to"] == "+4791234567"
     assert accepted["text"].startswith("Nordre DPS")
     assert "srs" not in accepted["text"].lower()
-    token = accepted["text"].rsplit("/a/", 1)[1]
+    token = accepted["text"].rsplit("/p/", 1)[1]
     with world.db.session() as s:
         stored = s.scalar(
             select(InvitationToken).where(InvitationToken.token_hash == hash_token(token))
@@ -319,3 +339,32 @@ def test_a_slow_dispatcher_whose_lease_ran_out_cannot_overwrite_the_reconciled_r
     assert dispatcher(world, clock, sms).drain().sent == 1
     assert slow._deliver(outbox_id).lost_claims == 1
     assert len(sms_endpoint.accepted) == 1
+
+
+# --- one-time codes --------------------------------------------------------------------------
+
+
+def test_a_requested_one_time_code_is_sent_and_works_once(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    patient, _ = world.patient_with_episode([AFTER])
+    assert request_code(world.db, patient, T0).outcome is CodeRequestOutcome.QUEUED
+    assert dispatcher(world, Clock(T0), sms).drain().sent == 1
+    [accepted] = sms_endpoint.accepted
+    code = re.search(r"\b(\d{6})\b", accepted["text"]).group(1)  # type: ignore[union-attr]
+    assert accepted["text"].startswith("Koden din for Nordre DPS")
+    assert verify_code(world.db, patient, code, T0 + dt.timedelta(minutes=1))
+    assert not verify_code(world.db, patient, code, T0 + dt.timedelta(minutes=2))
+
+
+def test_a_patient_who_stopped_feedback_still_gets_the_code_they_asked_for(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    patient, _ = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
+    enqueue_due(world.db, T0)
+    record_consent(world.db, patient, ConsentChange(ConsentEventKind.STOPPED), now=T0)
+    request_code(world.db, patient, T0)
+    result = dispatcher(world, Clock(T0), sms).drain()
+    assert result.sent == 1
+    [accepted] = sms_endpoint.accepted
+    assert accepted["reference"].startswith("otc:")

@@ -6,7 +6,13 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 from fit_platform.messaging import texts
-from fit_platform.messaging.texts import LANGUAGES, MessageKind, MessageText, message_text
+from fit_platform.messaging.texts import (
+    LANGUAGES,
+    MessageKind,
+    MessageText,
+    message_text,
+    one_time_code_text,
+)
 from tests.messaging.conftest import ROOT
 
 CLINIC = "Nordre DPS"
@@ -86,6 +92,24 @@ def test_no_message_carries_health_information(
     for part in (text.subject, text.body, text.sms):
         for word in HEALTH_WORDS:
             assert word.lower() not in part.lower()
+
+
+CODE_SNAPSHOTS = {
+    "nb": "Koden din for Nordre DPS: 123456. Den virker i 10 minutter.",
+    "nn": "Koden din for Nordre DPS: 123456. Han verkar i 10 minutt.",
+    "en": "Your code for Nordre DPS: 123456. It works for 10 minutes.",
+}
+
+
+@pytest.mark.parametrize("language", sorted(CODE_SNAPSHOTS))
+def test_the_one_time_code_message_reads_as_approved_and_carries_no_health_information(
+    language: str, compiled_translations: Path
+) -> None:
+    text = one_time_code_text(language, CLINIC, "123456", compiled_translations)
+    assert text.sms == CODE_SNAPSHOTS[language]
+    assert "123456" in text.body and CLINIC in text.subject
+    for part in (text.subject, text.body, text.sms):
+        assert not any(word.lower() in part.lower() for word in HEALTH_WORDS)
 
 
 def test_an_unknown_language_gets_bokmal(compiled_translations: Path) -> None:
