@@ -59,7 +59,12 @@ from fit_platform.messaging.channels import (
     SendReceipt,
     TemporaryFailure,
 )
-from fit_platform.messaging.texts import DEFAULT_TRANSLATIONS_DIR, message_text, one_time_code_text
+from fit_platform.messaging.texts import (
+    DEFAULT_TRANSLATIONS_DIR,
+    MessageText,
+    message_text,
+    one_time_code_text,
+)
 from fit_platform.messaging.texts import MessageKind as TextKind
 from fit_platform.services.consent import may_contact
 from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
@@ -113,7 +118,7 @@ class DispatchResult:
 class _Prepared:
     channel: ChannelPort
     message: OutgoingMessage
-    token_id: int | None
+    token_hash: str | None
 
 
 @dataclass
@@ -210,9 +215,9 @@ class Dispatcher:
         try:
             receipt = prepared.channel.send(prepared.message)
         except TemporaryFailure as exc:
-            return self._record_failure(outbox_id, prepared.token_id, exc, permanent=False)
+            return self._record_failure(outbox_id, prepared.token_hash, exc, permanent=False)
         except PermanentFailure as exc:
-            return self._record_failure(outbox_id, prepared.token_id, exc, permanent=True)
+            return self._record_failure(outbox_id, prepared.token_hash, exc, permanent=True)
         if self.after_send is not None:
             self.after_send(outbox_id)
         return self._record_sent(outbox_id, receipt)
@@ -244,10 +249,6 @@ class Dispatcher:
             episode = session.get(Episode, invitation.episode_id)
             assert episode is not None
             token = mint_token(session, invitation, now)
-            token_id = session.scalar(
-                select(InvitationToken.id).where(InvitationToken.token_hash == hash_token(token))
-            )
-            assert token_id is not None
             text = message_text(
                 TextKind(row.kind.value),
                 patient.preferred_language.value,
@@ -255,11 +256,7 @@ class Dispatcher:
                 self.link_for(token),
                 self.translations_dir,
             )
-            body = text.sms if row.channel == Channel.SMS else text.body
-            subject = None if row.channel == Channel.SMS else text.subject
-            return _Prepared(
-                channel, OutgoingMessage(row.dedupe_key, address, body, subject), token_id
-            )
+            return _Prepared(channel, _outgoing(row, address, text), hash_token(token))
 
     def _route(
         self, row: OutboxMessage, patient: Patient
@@ -294,9 +291,7 @@ class Dispatcher:
         text = one_time_code_text(
             patient.preferred_language.value, clinic or "", code, self.translations_dir
         )
-        body = text.sms if row.channel == Channel.SMS else text.body
-        subject = None if row.channel == Channel.SMS else text.subject
-        return _Prepared(channel, OutgoingMessage(row.dedupe_key, address, body, subject), None)
+        return _Prepared(channel, _outgoing(row, address, text), None)
 
     def _reason_not_to_send(
         self,
@@ -310,7 +305,9 @@ class Dispatcher:
             return "no invitation"
         # Both the event history and the cached state must allow it: either one saying
         # "stop" or "pause" is enough to hold the message back.
-        from_events = consent_by_patient(session, [patient.id])[patient.id]
+        from_events = consent_by_patient(
+            session, [patient.id], {patient.id: patient.preferred_channel}
+        )[patient.id]
         today = now.astimezone(OSLO).date()
         if not (
             may_send(from_events, now)
@@ -344,7 +341,7 @@ class Dispatcher:
         return DispatchResult(sent=1)
 
     def _record_failure(
-        self, outbox_id: int, token_id: int | None, error: DeliveryError, *, permanent: bool
+        self, outbox_id: int, token_hash: str | None, error: DeliveryError, *, permanent: bool
     ) -> DispatchResult:
         now = self.clock()
         with self.db.transaction() as session:
@@ -352,10 +349,10 @@ class Dispatcher:
             if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
                 return DispatchResult(lost_claims=1)
             # The message did not go out, so its link must not work.
-            if token_id is not None:
+            if token_hash is not None:
                 session.execute(
                     update(InvitationToken)
-                    .where(InvitationToken.id == token_id)
+                    .where(InvitationToken.token_hash == token_hash)
                     .values(revoked_at=now)
                 )
             row.last_error = str(error)[:500]
@@ -441,6 +438,12 @@ class Dispatcher:
             )
         log.info("outbox message requeued", extra={"outbox_id": outbox_id})
         return DispatchResult(reconciled=1)
+
+
+def _outgoing(row: OutboxMessage, address: str, text: MessageText) -> OutgoingMessage:
+    if row.channel == Channel.SMS:
+        return OutgoingMessage(row.dedupe_key, address, text.sms)
+    return OutgoingMessage(row.dedupe_key, address, text.body, text.subject)
 
 
 def _mark_sent(

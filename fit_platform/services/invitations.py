@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -294,7 +294,11 @@ def _due_for(
                 rules.InvitationState(_domain_state(row.state)),
             )
         )
-    consents = consent_by_patient(session, {e.patient_id for e in episodes}, episodes)
+    consents = consent_by_patient(
+        session,
+        {e.patient_id for e in episodes},
+        {e.patient_id: e.preferred_channel for e in episodes},
+    )
 
     result: list[_Due] = []
     for e in episodes:
@@ -363,11 +367,14 @@ def _appointment_snapshots(
 
 
 def consent_by_patient(
-    session: Session, patient_ids: Iterable[int], patients: Sequence[Any] = ()
+    session: Session,
+    patient_ids: Iterable[int],
+    default_channels: Mapping[int, Channel] | None = None,
 ) -> dict[int, DomainConsent]:
-    """Each patient's consent state, folded from their events (the source of truth)."""
+    """Each patient's consent state, folded from their events (the source of truth).
+    `default_channels` (the patients' stored channel) saves a query when the caller has it."""
     ids = list(patient_ids)
-    default_channel = {p.patient_id: p.preferred_channel for p in patients}
+    default_channel = dict(default_channels or {})
     if not default_channel and ids:
         default_channel = {
             row.id: row.preferred_channel
