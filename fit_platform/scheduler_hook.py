@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from fit_platform.config import Settings
+from fit_platform.db import Database
+from fit_platform.messaging.setup import dispatcher_from_settings
+from fit_platform.scheduler.clock import build_scheduler
 
 
-def start_background_clock(settings: Settings) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="UTC")
+def start_background_clock(settings: Settings) -> BaseScheduler:
+    """The same jobs as `fit-platform scheduler`, in a background thread. Without an SMS
+    gateway or SMTP relay configured, messages fail visibly ("no channel configured")."""
+    db = Database(settings.database_url)
+    scheduler = build_scheduler(db, dispatcher_from_settings(db, settings))
     scheduler.start()
     return scheduler
