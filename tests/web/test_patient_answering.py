@@ -15,6 +15,7 @@ from fit_platform.db.models import (
     Response,
     ServiceFeedback,
     SessionTopic,
+    SharedDecision,
     Signal,
 )
 from fit_platform.domain.codes import InvitationState, Language, ResponseStatus
@@ -342,3 +343,43 @@ def test_the_patient_can_comment_on_the_result(client: FlaskClient, db: Database
     assert patient.post("/p/done", {"text": "Better week"}).status_code == 302
     with db.session() as session:
         assert session.scalars(select(Response.comment)).one() == "Better week"
+
+
+def test_progress_shows_the_shared_decisions_and_who_has_read_the_answers(
+    client: FlaskClient, db: Database
+) -> None:
+    import datetime as dt
+
+    from fit_platform.domain.codes import Role
+    from fit_platform.services.access_log import record_access
+
+    world = make_world(db)
+    with db.transaction() as session:
+        session.add(
+            SharedDecision(
+                episode_id=world.episode_id,
+                options_discussed="More sessions or a group",
+                what_matters="Sleeping better",
+                decision="Weekly sessions for a month",
+                review_on=dt.date(2027, 1, 15),
+                recorded_by_id=world.therapist_id,
+            )
+        )
+        record_access(
+            session,
+            staff_id=world.therapist_id,
+            role=Role.THERAPIST,
+            patient_id=world.patient_id,
+            unit_id=world.unit_id,
+            action="presession_view",
+        )
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    html = client.get("/p/done?lang=en").get_data(as_text=True)
+    assert "Weekly sessions for a month" in html and "Sleeping better" in html
+    assert "Who has looked at your answers" in html
+    assert "<td>Therapist</td>" in html
+    assert "Staff " not in html  # the reader's name is never shown

@@ -51,8 +51,9 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.instruments import Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
-from fit_platform.services import answering, consent, one_time_codes, progress
+from fit_platform.services import access_log, answering, consent, one_time_codes, progress, samvalg
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.web.labels import ROLE_LABELS
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.chart import build_chart
 
@@ -390,7 +391,10 @@ def finish(ctx: LinkContext) -> Page:
 
 
 def _progress_values(patient_id: int) -> dict[str, Any]:
+    """Scores, goals, the samvalg decisions and who has read the answers (role and unit)."""
     items = progress.patient_progress(get_db(), patient_id)
+    with get_db().session() as session:
+        episode_id = progress.latest_episode_id(session, patient_id)
     zone = _zone()
     return {
         "progress_items": [
@@ -407,6 +411,11 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
             if p.scored
         ],
         "goals": progress.current_goals(get_db(), patient_id),
+        "decisions": samvalg.decisions_for_patient(get_db(), episode_id) if episode_id else [],
+        "readers": [
+            (format_date(entry.at.astimezone(zone), "medium"), ROLE_LABELS[entry.role], entry)
+            for entry in access_log.access_history(get_db(), patient_id, limit=20)
+        ],
     }
 
 
