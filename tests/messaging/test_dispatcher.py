@@ -1,4 +1,6 @@
 import datetime as dt
+import multiprocessing
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -368,3 +370,32 @@ def test_a_patient_who_stopped_feedback_still_gets_the_code_they_asked_for(
     assert result.sent == 1
     [accepted] = sms_endpoint.accepted
     assert accepted["reference"].startswith("otc:")
+
+
+def _dispatch_then_die(url: str, sms_url: str, token: str, now: dt.datetime) -> None:
+    """Runs in a child process: send one message, then die before recording it."""
+    db = Database(url)
+    channel = HttpSmsChannel(SmsHttpConfig(sms_url, token, 2.0))
+    d = Dispatcher(db, {Channel.SMS: channel}, lambda t: f"https://x/p/{t}", clock=lambda: now)
+    d.after_send = lambda outbox_id: os._exit(137)
+    d.drain()
+
+
+def test_a_dispatcher_process_killed_between_send_and_commit_loses_nothing_and_sends_once(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    invited(world)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_dispatch_then_die,
+        args=(world.db.url, sms_endpoint.base_url, sms_endpoint.token, T0),
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == 137
+    assert len(sms_endpoint.accepted) == 1
+    assert world.outbox()[0].state is OutboxState.SENDING
+    clock = Clock(T0 + dt.timedelta(minutes=3))
+    assert dispatcher(world, clock, sms).drain().reconciled == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.provider_ref) == (OutboxState.SENT, "sms-1")
+    assert len(sms_endpoint.accepted) == 1
