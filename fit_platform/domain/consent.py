@@ -11,31 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
+
 OSLO = ZoneInfo("Europe/Oslo")
-
-
-class ConsentEventKind(StrEnum):
-    DECLINED_INVITATION = "declined_invitation"
-    PAUSED = "paused"
-    RESUMED = "resumed"
-    STOPPED = "stopped"
-    RESTARTED = "restarted"
-    CHANNEL_CHANGED = "channel_changed"
-    FREQUENCY_REDUCED = "frequency_reduced"
-
-
-class ConsentStatus(StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    STOPPED = "stopped"
-
-
-class ContactChannel(StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -51,7 +31,7 @@ class ConsentEvent:
     kind: ConsentEventKind
     at: datetime
     until: date | None = None
-    channel: ContactChannel | None = None
+    channel: Channel | None = None
     weekdays: frozenset[int] | None = None
     invitation_id: int | None = None
 
@@ -70,43 +50,43 @@ class ConsentEvent:
 
 
 @dataclass(frozen=True)
-class ConsentState:
+class Consent:
     """What the events add up to. `paused_until` is only meaningful while PAUSED;
     use `status_at(now)` because a pause runs out by itself."""
 
-    status: ConsentStatus = ConsentStatus.ACTIVE
+    status: ConsentState = ConsentState.ACTIVE
     paused_until: date | None = None
-    channel: ContactChannel = ContactChannel.SMS
+    channel: Channel = Channel.SMS
     weekdays: frozenset[int] | None = None
     declined_invitation_ids: frozenset[int] = frozenset()
     changed_at: datetime | None = None
 
-    def status_at(self, now: datetime, tz: ZoneInfo = OSLO) -> ConsentStatus:
+    def status_at(self, now: datetime, tz: ZoneInfo = OSLO) -> ConsentState:
         if (
-            self.status is ConsentStatus.PAUSED
+            self.status is ConsentState.PAUSED
             and self.paused_until is not None
             and now.astimezone(tz).date() > self.paused_until
         ):
-            return ConsentStatus.ACTIVE
+            return ConsentState.ACTIVE
         return self.status
 
 
 def consent_state(
     events: Iterable[ConsentEvent],
-    default_channel: ContactChannel = ContactChannel.SMS,
-) -> ConsentState:
+    default_channel: Channel = Channel.SMS,
+) -> Consent:
     """Fold the events, oldest first (stable for equal times), into the current state.
 
     A stop is only lifted by a restart, never by a resume; a pause while stopped
     leaves the patient stopped. Channel and frequency survive pauses and stops.
     """
-    state = ConsentState(channel=default_channel)
+    state = Consent(channel=default_channel)
     for event in sorted(events, key=lambda e: e.at):
         state = _apply(state, event)
     return state
 
 
-def _apply(state: ConsentState, event: ConsentEvent) -> ConsentState:
+def _apply(state: Consent, event: ConsentEvent) -> Consent:
     kind = event.kind
     if kind is ConsentEventKind.DECLINED_INVITATION:
         if event.invitation_id is None:
@@ -119,19 +99,19 @@ def _apply(state: ConsentState, event: ConsentEvent) -> ConsentState:
     if kind is ConsentEventKind.FREQUENCY_REDUCED:
         return replace(state, weekdays=event.weekdays, changed_at=event.at)
     if kind is ConsentEventKind.STOPPED:
-        return replace(state, status=ConsentStatus.STOPPED, paused_until=None, changed_at=event.at)
+        return replace(state, status=ConsentState.STOPPED, paused_until=None, changed_at=event.at)
     if kind is ConsentEventKind.RESTARTED:
-        return replace(state, status=ConsentStatus.ACTIVE, paused_until=None, changed_at=event.at)
-    if state.status is ConsentStatus.STOPPED:
+        return replace(state, status=ConsentState.ACTIVE, paused_until=None, changed_at=event.at)
+    if state.status is ConsentState.STOPPED:
         return state
     if kind is ConsentEventKind.PAUSED:
         return replace(
-            state, status=ConsentStatus.PAUSED, paused_until=event.until, changed_at=event.at
+            state, status=ConsentState.PAUSED, paused_until=event.until, changed_at=event.at
         )
     # RESUMED
-    return replace(state, status=ConsentStatus.ACTIVE, paused_until=None, changed_at=event.at)
+    return replace(state, status=ConsentState.ACTIVE, paused_until=None, changed_at=event.at)
 
 
-def may_send(consent: ConsentState, now: datetime, tz: ZoneInfo = OSLO) -> bool:
+def may_send(consent: Consent, now: datetime, tz: ZoneInfo = OSLO) -> bool:
     """True when a message may go out at `now`: active, or a pause whose last day has passed."""
-    return consent.status_at(now, tz) is ConsentStatus.ACTIVE
+    return consent.status_at(now, tz) is ConsentState.ACTIVE

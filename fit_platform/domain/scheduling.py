@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from fit_platform.domain.consent import ConsentState, may_send
+from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
+from fit_platform.domain.consent import Consent, may_send
 from fit_platform.domain.quiet_hours import (
     DEFAULT_QUIET_HOURS,
     OSLO,
@@ -31,13 +31,8 @@ ALL_WEEKDAYS = frozenset(range(7))
 WORKDAYS = frozenset(range(5))
 
 
-class Trigger(StrEnum):
-    BEFORE_APPOINTMENT = "before_appointment"
-    AFTER_APPOINTMENT = "after_appointment"
-    WEEKLY = "weekly"
-    DAILY = "daily"
-    FIRST_SESSION = "first_session"
-    LAST_SESSION = "last_session"
+# The shared codes, under the names the rules read best with.
+Trigger = ScheduleTrigger
 
 
 APPOINTMENT_TRIGGERS = frozenset(
@@ -48,22 +43,6 @@ APPOINTMENT_TRIGGERS = frozenset(
         Trigger.LAST_SESSION,
     }
 )
-
-
-class AppointmentStatus(StrEnum):
-    PLANNED = "planned"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    NO_SHOW = "no_show"
-
-
-class InvitationState(StrEnum):
-    SCHEDULED = "scheduled"
-    SENT = "sent"
-    OPENED = "opened"
-    COMPLETED = "completed"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
 
 
 OPEN_STATES = frozenset({InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED})
@@ -213,7 +192,7 @@ def due_invitations(
     episode: EpisodeSnapshot,
     rules: Iterable[ScheduleRule],
     appointments: Iterable[AppointmentSnapshot],
-    consent: ConsentState,
+    consent: Consent,
     existing: Collection[ExistingInvitation],
     now: datetime,
     *,
@@ -321,7 +300,7 @@ def _candidates(
     rule: ScheduleRule,
     episode: EpisodeSnapshot,
     appts: list[AppointmentSnapshot],
-    consent: ConsentState,
+    consent: Consent,
     now: datetime,
     until: datetime,
     tz: ZoneInfo,
@@ -358,7 +337,7 @@ def _candidates(
 
 
 def _rule_weekdays(
-    rule: ScheduleRule, episode: EpisodeSnapshot, consent: ConsentState
+    rule: ScheduleRule, episode: EpisodeSnapshot, consent: Consent
 ) -> frozenset[int]:
     if rule.trigger is Trigger.WEEKLY:
         days = rule.weekdays

@@ -51,8 +51,7 @@ from fit_platform.domain.codes import (
     OutboxState,
     ScheduleTrigger,
 )
-from fit_platform.domain.consent import ConsentState as DomainConsent
-from fit_platform.domain.consent import ContactChannel, consent_state
+from fit_platform.domain.consent import Consent, consent_state
 from fit_platform.domain.quiet_hours import OSLO
 from fit_platform.services.schedule_plans import (
     domain_consent_event,
@@ -291,7 +290,7 @@ def _due_for(
                 row.slot_key,
                 row.instrument_id,
                 row.due_at,
-                rules.InvitationState(_domain_state(row.state)),
+                row.state,
             )
         )
     consents = consent_by_patient(
@@ -321,7 +320,7 @@ def _due_for(
             quiet=quiet_hours_of(e.quiet_from, e.quiet_until),
             horizon=horizon,
         )
-        channel = Channel(consent.channel.value)
+        channel = consent.channel
         for invitation in due:
             rule_id = next(
                 rule_ids[r]
@@ -330,11 +329,6 @@ def _due_for(
             )
             result.append(_Due(invitation, rule_id, e.patient_id, channel))
     return result
-
-
-def _domain_state(state: InvitationState) -> str:
-    # DECLINED exists only in the database; for scheduling it counts like COMPLETED.
-    return "completed" if state is InvitationState.DECLINED else state.value
 
 
 def _appointment_snapshots(
@@ -358,10 +352,7 @@ def _appointment_snapshots(
             before_end = [a for a in appts if a.starts_at.astimezone(OSLO).date() <= end]
             last_id = before_end[-1].id if before_end else None
         result[episode_id] = [
-            rules.AppointmentSnapshot(
-                a.id, a.starts_at, rules.AppointmentStatus(a.status.value), a.id == last_id
-            )
-            for a in appts
+            rules.AppointmentSnapshot(a.id, a.starts_at, a.status, a.id == last_id) for a in appts
         ]
     return result
 
@@ -370,7 +361,7 @@ def consent_by_patient(
     session: Session,
     patient_ids: Iterable[int],
     default_channels: Mapping[int, Channel] | None = None,
-) -> dict[int, DomainConsent]:
+) -> dict[int, Consent]:
     """Each patient's consent state, folded from their events (the source of truth).
     `default_channels` (the patients' stored channel) saves a query when the caller has it."""
     ids = list(patient_ids)
@@ -389,7 +380,7 @@ def consent_by_patient(
     return {
         pid: consent_state(
             [d for e in events.get(pid, []) if (d := domain_consent_event(e)) is not None],
-            ContactChannel(default_channel.get(pid, Channel.SMS).value),
+            default_channel.get(pid, Channel.SMS),
         )
         for pid in ids
     }
@@ -628,12 +619,10 @@ def _cancel_obsolete(session: Session, condition: Any, now: dt.datetime) -> int:
         snapshot = rules.AppointmentSnapshot(
             row.appointment_id,
             row.starts_at,
-            rules.AppointmentStatus(row.status.value),
+            row.status,
             is_last=True,
         )
-        existing = rules.ExistingInvitation(
-            row.slot_key, row.instrument_id, row.due_at, rules.InvitationState(row.state.value)
-        )
+        existing = rules.ExistingInvitation(row.slot_key, row.instrument_id, row.due_at, row.state)
         if rules.obsolete_slots([domain_rule(row.ScheduleRule)], [snapshot], [existing]):
             obsolete.add(row.id)
     return cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db.models import ConsentEvent, SchedulePlan, ScheduleRule
 from fit_platform.domain import consent as consent_domain
 from fit_platform.domain import scheduling as rules
+from fit_platform.domain.codes import ConsentEventKind
 from fit_platform.domain.quiet_hours import QuietHours
 
 
@@ -46,7 +47,7 @@ def domain_rule(row: ScheduleRule) -> rules.ScheduleRule:
     """A stored rule as the domain sees it. A daily rule's weekdays are the programme's days
     (none stored: Monday to Friday)."""
     weekdays = parse_iso_weekdays(row.weekdays)
-    trigger = rules.Trigger(row.trigger.value)
+    trigger = row.trigger
     if trigger is rules.Trigger.DAILY and not weekdays:
         weekdays = rules.WORKDAYS
     return rules.ScheduleRule(
@@ -64,14 +65,14 @@ def domain_rule(row: ScheduleRule) -> rules.ScheduleRule:
 def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | None:
     """The stored event as the domain sees it; None for a "fewer questionnaires" wish, which
     is recorded for the therapist, who then edits the episode's plan (services.consent)."""
-    kind = consent_domain.ConsentEventKind(row.kind.value)
-    if kind is consent_domain.ConsentEventKind.FREQUENCY_REDUCED:
+    kind = row.kind
+    if kind is ConsentEventKind.FREQUENCY_REDUCED:
         return None
     return consent_domain.ConsentEvent(
         kind=kind,
         at=row.created_at,
         until=row.paused_until,
-        channel=consent_domain.ContactChannel(row.channel.value) if row.channel else None,
+        channel=row.channel,
         invitation_id=row.invitation_id,
     )
 

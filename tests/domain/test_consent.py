@@ -4,14 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fit_platform.domain.consent import (
-    ConsentEvent,
-    ConsentEventKind,
-    ConsentStatus,
-    ContactChannel,
-    consent_state,
-    may_send,
-)
+from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
+from fit_platform.domain.consent import ConsentEvent, consent_state, may_send
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -22,8 +16,8 @@ def event(kind: ConsentEventKind, hours: float, **kw: object) -> ConsentEvent:
 
 def test_a_patient_without_events_is_active_on_sms() -> None:
     state = consent_state([])
-    assert state.status is ConsentStatus.ACTIVE
-    assert state.channel is ContactChannel.SMS
+    assert state.status is ConsentState.ACTIVE
+    assert state.channel is Channel.SMS
     assert may_send(state, T0)
 
 
@@ -41,7 +35,7 @@ def test_resuming_ends_a_pause_at_once() -> None:
             event(ConsentEventKind.RESUMED, 1),
         ]
     )
-    assert state.status is ConsentStatus.ACTIVE
+    assert state.status is ConsentState.ACTIVE
     assert may_send(state, T0 + timedelta(hours=2))
 
 
@@ -52,7 +46,7 @@ def test_a_stopped_patient_stays_stopped_whatever_else_happens_until_restart() -
         event(ConsentEventKind.PAUSED, 2, until=date(2026, 11, 3)),
     ]
     state = consent_state(events)
-    assert state.status is ConsentStatus.STOPPED
+    assert state.status is ConsentState.STOPPED
     assert not may_send(state, T0 + timedelta(days=30))
     restarted = consent_state([*events, event(ConsentEventKind.RESTARTED, 3)])
     assert may_send(restarted, T0 + timedelta(hours=4))
@@ -62,19 +56,19 @@ def test_events_are_applied_in_time_order_not_list_order() -> None:
     state = consent_state(
         [event(ConsentEventKind.RESTARTED, 2), event(ConsentEventKind.STOPPED, 1)]
     )
-    assert state.status is ConsentStatus.ACTIVE
+    assert state.status is ConsentState.ACTIVE
 
 
 def test_channel_and_frequency_survive_a_stop_and_restart() -> None:
     state = consent_state(
         [
-            event(ConsentEventKind.CHANNEL_CHANGED, 0, channel=ContactChannel.EMAIL),
+            event(ConsentEventKind.CHANNEL_CHANGED, 0, channel=Channel.EMAIL),
             event(ConsentEventKind.FREQUENCY_REDUCED, 1, weekdays=frozenset({0, 3})),
             event(ConsentEventKind.STOPPED, 2),
             event(ConsentEventKind.RESTARTED, 3),
         ]
     )
-    assert state.channel is ContactChannel.EMAIL
+    assert state.channel is Channel.EMAIL
     assert state.weekdays == frozenset({0, 3})
 
 

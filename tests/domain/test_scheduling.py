@@ -4,12 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fit_platform.domain.consent import (
-    ConsentEvent,
-    ConsentEventKind,
-    ConsentState,
-    consent_state,
-)
+from fit_platform.domain.codes import ConsentEventKind
+from fit_platform.domain.consent import Consent, ConsentEvent, consent_state
 from fit_platform.domain.quiet_hours import (
     DEFAULT_QUIET_HOURS,
     OSLO,
@@ -31,7 +27,7 @@ from fit_platform.domain.scheduling import (
     obsolete_slots,
 )
 
-ACTIVE = ConsentState()
+ACTIVE = Consent()
 EPISODE = EpisodeSnapshot(id=1, starts_on=date(2026, 1, 1))
 
 
@@ -53,7 +49,7 @@ def due(
     appointments: list[AppointmentSnapshot] = [],  # noqa: B006
     now: datetime = MONDAY_NOON,
     *,
-    consent: ConsentState = ACTIVE,
+    consent: Consent = ACTIVE,
     existing: list[ExistingInvitation] = [],  # noqa: B006
     episode: EpisodeSnapshot = EPISODE,
     horizon: timedelta = timedelta(0),
@@ -266,7 +262,7 @@ DAY_PROGRAMME = EpisodeSnapshot(
 def week_of(
     rules: list[ScheduleRule],
     episode: EpisodeSnapshot,
-    consent: ConsentState = ACTIVE,
+    consent: Consent = ACTIVE,
     monday: date = date(2026, 11, 23),
 ) -> list[date]:
     sent: list[DueInvitation] = []
