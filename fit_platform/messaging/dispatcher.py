@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
+from fit_platform.db.base import utcnow
 from fit_platform.db.models import (
     Appointment,
     Episode,
@@ -74,10 +75,6 @@ from fit_platform.services.one_time_codes import mint_code
 log = logging.getLogger(__name__)
 
 SENDABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.ONE_TIME_CODE)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def default_link(base_url: str) -> Callable[[str], str]:

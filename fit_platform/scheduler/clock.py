@@ -19,14 +19,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from fit_platform.db import Database
+from fit_platform.db.base import utcnow
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.services import consent, invitations
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
