@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 
 from fit_platform.cli_clinical import instruments, score_command
 from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.scheduler.cli import scheduler
 
 
 def _create_app():  # type: ignore[no-untyped-def]
@@ -23,7 +24,15 @@ def _create_app():  # type: ignore[no-untyped-def]
         raise NoAppException(f"{exc} (or set FIT_ENV=demo for a local trial)") from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)
+class FitGroup(FlaskGroup):
+    """Flask's CLI group, without loading the app just to print the list of commands
+    (production settings are often absent where someone types --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(click.Group.list_commands(self, ctx))
+
+
+@click.group(cls=FitGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)
 def cli() -> None:
     """Feedback-informed treatment platform."""
 
@@ -103,6 +112,7 @@ def demo(host: str, port: int, no_scheduler: bool) -> None:
 
 cli.add_command(instruments)
 cli.add_command(score_command)
+cli.add_command(scheduler)
 
 
 def main() -> None:

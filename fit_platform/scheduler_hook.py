@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from apscheduler.schedulers.base import BaseScheduler
 
 from fit_platform.config import Settings
@@ -14,6 +16,10 @@ def start_background_clock(settings: Settings) -> BaseScheduler:
     """The same jobs as `fit-platform scheduler`, in a background thread. Without an SMS
     gateway or SMTP relay configured, messages fail visibly ("no channel configured")."""
     db = Database(settings.database_url)
-    scheduler = build_scheduler(db, dispatcher_from_settings(db, settings))
+    scheduler = build_scheduler(
+        db,
+        dispatcher_from_settings(db, settings),
+        escalate_after=dt.timedelta(hours=settings.risk_escalation_hours),
+    )
     scheduler.start()
     return scheduler

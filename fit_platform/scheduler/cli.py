@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from fit_platform.config import ConfigurationError, load_settings
@@ -28,12 +30,13 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     configure_logging(settings.log_level)
     db = Database(settings.database_url)
     dispatcher = None if no_dispatch else dispatcher_from_settings(db, settings)
+    escalate_after = dt.timedelta(hours=settings.risk_escalation_hours)
     try:
         if once:
-            for name, result in run_once(db, dispatcher).items():
+            for name, result in run_once(db, dispatcher, escalate_after).items():
                 click.echo(f"{name}: {result}")
             return
-        clock = build_scheduler(db, dispatcher, blocking=True)
+        clock = build_scheduler(db, dispatcher, blocking=True, escalate_after=escalate_after)
         try:
             clock.start()
         except (KeyboardInterrupt, SystemExit):

@@ -21,7 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.messaging.dispatcher import Dispatcher
-from fit_platform.services import consent, invitations
+from fit_platform.services import consent, invitations, signal_workflow
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,18 @@ class Intervals:
     expire: float = 300
     clean_up: float = 3600
     resume_pauses: float = 900
+    escalate: float = 300
     dispatch: float = 10
 
 
+DEFAULT_ESCALATION = dt.timedelta(hours=24)
+
+
 def jobs(
-    db: Database, dispatcher: Dispatcher | None, clock: Callable[[], dt.datetime] = utcnow
+    db: Database,
+    dispatcher: Dispatcher | None,
+    clock: Callable[[], dt.datetime] = utcnow,
+    escalate_after: dt.timedelta = DEFAULT_ESCALATION,
 ) -> dict[str, Callable[[], Any]]:
     """The clock's jobs by name; each is one service call with the current time."""
     found: dict[str, Callable[[], Any]] = {
@@ -48,6 +55,10 @@ def jobs(
         "expire": lambda: invitations.expire_windows(db, clock()),
         "clean_up": lambda: invitations.clean_up(db, clock()),
         "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
+        # Risk signals nobody acknowledged in time become visible to the unit lead.
+        "escalate": lambda: signal_workflow.escalate_overdue_risk_signals(
+            db, after=escalate_after, now=clock()
+        ),
     }
     if dispatcher is not None:
         found["dispatch"] = dispatcher.drain
@@ -71,12 +82,13 @@ def build_scheduler(
     *,
     blocking: bool = False,
     intervals: Intervals = Intervals(),
+    escalate_after: dt.timedelta = DEFAULT_ESCALATION,
 ) -> BaseScheduler:
     """A scheduler with the interval jobs added, not yet started."""
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=dt.UTC) if blocking else BackgroundScheduler(timezone=dt.UTC)
     )
-    for name, job in jobs(db, dispatcher).items():
+    for name, job in jobs(db, dispatcher, escalate_after=escalate_after).items():
         scheduler.add_job(
             _guarded(name, job),
             "interval",
@@ -91,6 +103,12 @@ def build_scheduler(
     return scheduler
 
 
-def run_once(db: Database, dispatcher: Dispatcher | None) -> dict[str, Any]:
+def run_once(
+    db: Database,
+    dispatcher: Dispatcher | None,
+    escalate_after: dt.timedelta = DEFAULT_ESCALATION,
+) -> dict[str, Any]:
     """Every job once, in order (for cron-style use and for checking a setup)."""
-    return {name: job() for name, job in jobs(db, dispatcher).items()}
+    return {
+        name: job() for name, job in jobs(db, dispatcher, escalate_after=escalate_after).items()
+    }
