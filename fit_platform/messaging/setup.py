@@ -8,6 +8,7 @@ from fit_platform.domain.codes import Channel
 from fit_platform.messaging.channels import Channel as ChannelPort
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings, default_link
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
+from fit_platform.messaging.file_drop import FileDropChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 
 
@@ -29,6 +30,11 @@ def channels_from_settings(settings: Settings) -> dict[Channel, ChannelPort]:
                 password=settings.smtp_password,
             )
         )
+    if settings.environment == "demo":
+        # The demo has no gateway: messages land as files so the whole flow can be watched.
+        outbox = settings.instance_path / "outbox"
+        for channel in (Channel.SMS, Channel.EMAIL):
+            channels.setdefault(channel, FileDropChannel(outbox, channel.value))
     return channels
 
 

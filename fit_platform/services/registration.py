@@ -11,7 +11,8 @@ import logging
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -19,10 +20,12 @@ from fit_platform.db.models import (
     EpisodeTherapist,
     Patient,
     Programme,
+    SchedulePlan,
     StaffRole,
 )
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email, normalise_phone
+from fit_platform.services.schedule_plans import copy_template_to_episode
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,22 @@ def validated_details(details: PatientDetails) -> PatientDetails:
     return PatientDetails(name, external_id, phone, email, details.language, details.channel)
 
 
+def _default_template(
+    session: Session, unit_id: int, programme_id: int | None
+) -> SchedulePlan | None:
+    """The programme's schedule template, else the unit's (templates have no episode)."""
+    return session.scalar(
+        select(SchedulePlan)
+        .where(
+            SchedulePlan.episode_id.is_(None),
+            SchedulePlan.unit_id == unit_id,
+            or_(SchedulePlan.programme_id == programme_id, SchedulePlan.programme_id.is_(None)),
+        )
+        .order_by(SchedulePlan.programme_id.is_(None), SchedulePlan.id)
+        .limit(1)
+    )
+
+
 def register_patient(
     db: Database,
     *,
@@ -139,6 +158,10 @@ def register_patient(
         episode.therapists = [EpisodeTherapist(staff_id=staff_id, responsible=True)]
         session.add(episode)
         session.flush()
+        template = _default_template(session, unit_id, programme_id)
+        if template is not None:
+            # The episode gets its own copy, so its schedule can be changed for this patient.
+            copy_template_to_episode(session, template, episode.id)
         log.info(
             "patient registered",
             extra={

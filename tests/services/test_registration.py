@@ -101,3 +101,37 @@ def test_only_a_therapist_of_the_unit_may_register(db: Database) -> None:
                 details=details(),
                 started_on=dt.date(2026, 11, 25),
             )
+
+
+def test_a_new_episode_gets_its_own_copy_of_the_units_schedule_template(db: Database) -> None:
+    from fit_platform.db.models import SchedulePlan, ScheduleRule
+    from fit_platform.domain.codes import ScheduleTrigger
+
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    with db.transaction() as session:
+        session.add(
+            SchedulePlan(
+                name="Standard",
+                unit_id=unit.id,
+                rules=[
+                    ScheduleRule(
+                        instrument_id="phq9",
+                        trigger=ScheduleTrigger.BEFORE_APPOINTMENT,
+                        offset_hours=24,
+                    )
+                ],
+            )
+        )
+    registered = register_patient(
+        db,
+        staff_id=therapist.id,
+        unit_id=unit.id,
+        details=details(),
+        started_on=dt.date(2026, 11, 25),
+    )
+    with db.session() as session:
+        plan = session.scalars(
+            select(SchedulePlan).where(SchedulePlan.episode_id == registered.episode_id)
+        ).one()
+        assert [(r.instrument_id, r.offset_hours) for r in plan.rules] == [("phq9", 24)]
