@@ -9,7 +9,7 @@ from fit_platform.app import create_app
 from fit_platform.config import load_settings
 from fit_platform.db import migrate
 from fit_platform.extensions import get_db
-from fit_platform.services.demo_seed import seed_demo, seed_demo_patients
+from fit_platform.services.demo_seed import seed_demo, seed_demo_patients, seed_demo_schedules
 
 
 def run_demo(host: str, port: int, with_scheduler: bool) -> None:
@@ -20,6 +20,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     with app.app_context():
         logins = seed_demo(get_db())
         patient_link = seed_demo_patients(get_db())
+        seed_demo_schedules(get_db())
     scheduler = None
     if with_scheduler:
         from fit_platform.scheduler_hook import start_background_clock
@@ -35,6 +36,10 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
         click.echo(f"  {login.username} / {login.password} / {login.role}")
     click.echo(f"Patient link: {base}{patient_link}")
     click.echo(f"Database: {settings.database_url}")
+    if not (settings.sms_url or settings.smtp_host):
+        click.echo(
+            f"Messages (no SMS gateway or SMTP relay set): {settings.instance_path / 'outbox'}"
+        )
     click.echo("Stop with Ctrl+C.")
     try:
         # Werkzeug's server directly: Flask's app.run() refuses to run inside its own CLI.

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Programme, Staff, StaffRole, Unit
-from fit_platform.domain.codes import Role, UnitKind
+from fit_platform.domain.codes import Role, ScheduleTrigger, UnitKind
 from fit_platform.services.passwords import hash_password
 
 DEMO_PASSWORD = "fit-demo-passord"  # noqa: S105 - printed on purpose; demo data only
@@ -280,3 +281,92 @@ def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:
             session.flush()
         token = mint_token(session, invitation, now)
     return link_path(token)
+
+
+# --------------------------------------------------------------------------- demo schedules
+
+DEMO_TEMPLATES = {
+    # Outpatient clinic: outcome the day before each session, alliance right after it.
+    "dps-nord-pol": (
+        ("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, 24, None, None, 24, None),
+        ("sai", ScheduleTrigger.AFTER_APPOINTMENT, 1, None, None, 48, 24),
+    ),
+    # Day programme: outcome on Mondays, alliance on Fridays.
+    "dps-nord-dag": (
+        ("phq9", ScheduleTrigger.WEEKLY, 0, "1", "09:00", 72, 48),
+        ("sai", ScheduleTrigger.WEEKLY, 0, "5", "13:00", 48, 24),
+    ),
+}
+
+
+def seed_demo_schedules(db: Database, now: dt.datetime | None = None) -> int:
+    """Schedule templates per demo unit, each demo episode's own copy, and weekly future
+    appointments for outpatients, so the scheduler has work. Idempotent; returns how many
+    appointments were added."""
+    from fit_platform.db.models import Appointment, Episode, SchedulePlan, ScheduleRule
+    from fit_platform.services.schedule_plans import copy_template_to_episode
+
+    now = now or dt.datetime.now(dt.UTC)
+    oslo = ZoneInfo("Europe/Oslo")
+    added = 0
+    with db.transaction() as session:
+        for unit_code, rules in DEMO_TEMPLATES.items():
+            unit = session.scalars(select(Unit).where(Unit.code == unit_code)).one()
+            template = session.scalar(
+                select(SchedulePlan).where(
+                    SchedulePlan.unit_id == unit.id, SchedulePlan.episode_id.is_(None)
+                )
+            )
+            if template is None:
+                template = SchedulePlan(
+                    name="Standard",
+                    unit_id=unit.id,
+                    rules=[
+                        ScheduleRule(
+                            instrument_id=instrument,
+                            trigger=trigger,
+                            offset_hours=offset,
+                            weekdays=weekdays,
+                            send_time=send_time,
+                            window_hours=window,
+                            reminder_after_hours=reminder,
+                        )
+                        for (
+                            instrument,
+                            trigger,
+                            offset,
+                            weekdays,
+                            send_time,
+                            window,
+                            reminder,
+                        ) in rules
+                    ],
+                )
+                session.add(template)
+                session.flush()
+            episodes = session.scalars(select(Episode).where(Episode.unit_id == unit.id)).all()
+            for episode in episodes:
+                copy_template_to_episode(session, template, episode.id)
+                if unit.kind is not UnitKind.OUTPATIENT:
+                    continue
+                # Tomorrow and then weekly, so the first invitation is due at once.
+                for week in range(4):
+                    day = (now + dt.timedelta(days=1, weeks=week)).astimezone(oslo).date()
+                    ref = f"demo-{day.isoformat()}"
+                    exists = session.scalar(
+                        select(Appointment.id).where(
+                            Appointment.episode_id == episode.id, Appointment.external_ref == ref
+                        )
+                    )
+                    if exists is None:
+                        starts = dt.datetime.combine(day, dt.time(10, 0), tzinfo=oslo)
+                        session.add(
+                            Appointment(
+                                episode_id=episode.id,
+                                external_ref=ref,
+                                starts_at=starts.astimezone(dt.UTC),
+                                ends_at=(starts + dt.timedelta(minutes=45)).astimezone(dt.UTC),
+                            )
+                        )
+                        added += 1
+    return added
