@@ -90,6 +90,18 @@ def test_demo_serves_pages_in_every_language_and_prints_the_logins(tmp_path: Pat
                 response = httpx.get(f"{base}{path}?lang={language}", timeout=10)
                 assert response.status_code == 200
                 assert f'<html lang="{language}">' in response.text
+        # The printed patient link opens the landing page.
+        link = next(line for line in lines if line.startswith("Patient link: ")).split(": ")[1]
+        assert httpx.get(link, timeout=10).status_code == 200
+        # The scheduler runs in the same process: the demo's first invitations are sent
+        # (as files, since no SMS gateway is configured) without anything else started.
+        for _ in range(300):
+            if list((tmp_path / "outbox").glob("*.txt")):
+                break
+            threading.Event().wait(0.1)
+        sent = list((tmp_path / "outbox").glob("*.txt"))
+        assert sent, "the scheduler sent nothing"
+        assert f"http://127.0.0.1:{port}/p/" in sent[0].read_text()
     output = "\n".join(lines)
     assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
     assert "admin@demo.fit" in output and "utvikler@demo.fit" in output
