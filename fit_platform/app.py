@@ -87,6 +87,10 @@ def configure_errors(app: Flask) -> None:
 
 
 def configure_template_context(app: Flask) -> None:
+    from fit_platform.web.formatting import format_date
+
+    app.jinja_env.filters["dateformat"] = format_date
+
     @app.context_processor
     def inject_layout_values() -> dict[str, Any]:
         return {

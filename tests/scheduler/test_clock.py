@@ -39,7 +39,7 @@ def an_invitation_due_now(db: Database) -> None:
 def test_every_job_is_an_interval_job_that_never_overlaps_itself(sqlite_db: Database) -> None:
     clock = build_scheduler(sqlite_db, None)
     jobs = {job.id: job for job in clock.get_jobs()}
-    assert set(jobs) == {"enqueue", "reminders", "expire", "clean_up", "resume_pauses"}
+    assert set(jobs) == {"enqueue", "reminders", "expire", "clean_up", "resume_pauses", "escalate"}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.trigger.interval.total_seconds() > 0
@@ -104,3 +104,20 @@ def test_the_scheduler_command_runs_every_job_once_from_the_settings(
     assert "dispatch:" in result.output
     assert len(sms_endpoint.accepted) == 1
     assert "/p/" in sms_endpoint.accepted[0]["text"]
+
+
+def test_the_clock_escalates_a_risk_signal_nobody_acknowledged_in_time(db: Database) -> None:
+    from fit_platform.db.models import Signal
+    from fit_platform.domain.signals import SignalCode
+    from tests.support.clinical import add_signal
+    from tests.support.factories import make_world
+
+    world = make_world(db)
+    now = dt.datetime.now(dt.UTC)
+    overdue = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=now - dt.timedelta(hours=30))
+    fresh = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=now - dt.timedelta(hours=2))
+    results = run_once(db, None, escalate_after=dt.timedelta(hours=24))
+    assert results["escalate"] == 1
+    with db.session() as session:
+        assert session.get(Signal, overdue).escalated_at is not None  # type: ignore[union-attr]
+        assert session.get(Signal, fresh).escalated_at is None  # type: ignore[union-attr]

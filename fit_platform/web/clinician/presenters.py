@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -11,6 +10,7 @@ from fit_platform.domain.instruments import Kind
 from fit_platform.services.presession import InstrumentTrend, ScorePoint
 from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
 from fit_platform.web.clinician.labels import BANDS, CHANGE
+from fit_platform.web.formatting import format_date
 
 
 def instrument_title(trend: InstrumentTrend, language: str) -> str:
