@@ -52,6 +52,7 @@ from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.domain.scoring import ScoreResult, answers_from_codes, score
 from fit_platform.services import signals as signal_service
 from fit_platform.services.links import resolve_token
+from fit_platform.services.scored_responses import apply_score
 
 log = logging.getLogger(__name__)
 
@@ -412,16 +413,10 @@ def submit(
         }
         if set(item.link_id for item in instrument.items) - set(answers):
             raise ValueError("pages missing")
-        result = score(instrument, answers)
+        result = apply_score(response, instrument, answers)
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = now
         response.language = language
-        response.scoring_version = instrument.version
-        response.scorable = result.scorable
-        response.total = result.total
-        response.band = result.band
-        response.risk = result.risk
-        response.score_details = result.to_dict()
         text = clean_free_text(comment or "")[:COMMENT_MAX]
         if text and comment_to_service_only:
             episode = session.get_one(Episode, invitation.episode_id)

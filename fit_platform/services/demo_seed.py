@@ -132,34 +132,16 @@ def _add_response(
     answers: dict[str, float],
     when: dt.datetime,
 ) -> int:
-    from fit_platform.db.models import ItemAnswer, Response
-    from fit_platform.domain.codes import Language, ResponseStatus
     from fit_platform.domain.instruments import get_instrument
-    from fit_platform.domain.scoring import score
+    from fit_platform.services.scored_responses import add_scored_response
 
-    inst = get_instrument(instrument_id)
-    result = score(inst, answers)
-    response = Response(
+    return add_scored_response(
+        session,
         episode_id=episode_id,
-        instrument_id=inst.id,
-        instrument_version=inst.version,
-        language=Language.BOKMAAL,
-        status=ResponseStatus.SUBMITTED,
-        started_at=when,
-        submitted_at=when,
-        scoring_version=inst.version,
-        scorable=result.scorable,
-        total=result.total,
-        band=result.band,
-        risk=result.risk,
-        score_details=result.to_dict(),
-    )
-    response.answers = [
-        ItemAnswer(link_id=k, value=v, answered_at=when) for k, v in answers.items()
-    ]
-    session.add(response)
-    session.flush()
-    return response.id
+        instrument=get_instrument(instrument_id),
+        answers=answers,
+        when=when,
+    ).id
 
 
 def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:

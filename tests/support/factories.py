@@ -18,9 +18,7 @@ from fit_platform.db.models import (
     Episode,
     EpisodeTherapist,
     Invitation,
-    ItemAnswer,
     Patient,
-    Response,
     Staff,
     StaffRole,
     Unit,
@@ -29,14 +27,13 @@ from fit_platform.domain.codes import (
     Channel,
     InvitationState,
     Language,
-    ResponseStatus,
     Role,
     UnitKind,
 )
 from fit_platform.domain.instruments import default_instruments
-from fit_platform.domain.scoring import score
 from fit_platform.services.links import mint_token
 from fit_platform.services.passwords import hash_password
+from fit_platform.services.scored_responses import add_scored_response
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -156,35 +153,17 @@ def add_history(
 ) -> list[int]:
     """Submitted, scored responses with the given totals, one per `every`; returns their ids."""
     instrument = default_instruments()[instrument_id]
-    ids = []
     with db.transaction() as session:
-        for index, total in enumerate(totals):
-            when = start + index * every
-            answers = answers_for_total(instrument_id, total)
-            result = score(instrument, answers)
-            response = Response(
+        return [
+            add_scored_response(
+                session,
                 episode_id=world.episode_id,
-                instrument_id=instrument_id,
-                instrument_version=instrument.version,
-                language=Language.BOKMAAL,
-                status=ResponseStatus.SUBMITTED,
-                started_at=when,
-                submitted_at=when,
-                scoring_version=instrument.version,
-                scorable=result.scorable,
-                total=result.total,
-                band=result.band,
-                risk=result.risk,
-                score_details=result.to_dict(),
-            )
-            response.answers = [
-                ItemAnswer(link_id=link_id, value=value, answered_at=when)
-                for link_id, value in answers.items()
-            ]
-            session.add(response)
-            session.flush()
-            ids.append(response.id)
-    return ids
+                instrument=instrument,
+                answers=answers_for_total(instrument_id, total),
+                when=start + index * every,
+            ).id
+            for index, total in enumerate(totals)
+        ]
 
 
 def add_appointment(db: Database, world: World, starts_at: dt.datetime) -> Appointment:
