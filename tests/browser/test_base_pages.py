@@ -98,3 +98,11 @@ def test_registration_and_appointment_pages_have_no_axe_violations(
     assert_accessible(page)
     page.goto(live_url + "/clinician/appointments/import")
     assert_accessible(page)
+    page.goto(live_url + f"/clinician/episodes/{world.episode_id}/schedule")
+    page.get_by_role("button", name="Add rule").click()  # the default rule is valid
+    assert page.get_by_role("status").inner_text().startswith("The schedule is saved.")
+    assert_accessible(page)
+    page.locator("#new-trigger").select_option("weekly")  # weekly without days: refused
+    page.get_by_role("button", name="Add rule").click()
+    assert page.get_by_role("alert").count() == 1
+    assert_accessible(page)

@@ -44,6 +44,8 @@ ROUTES = (
     Route("POST", "/clinician/episodes/{episode}/appointments"),
     Route("POST", "/clinician/appointments/{appointment}/status"),
     Route("POST", "/clinician/appointments/{appointment}/move"),
+    Route("GET", "/clinician/episodes/{episode}/schedule"),
+    Route("POST", "/clinician/episodes/{episode}/schedule"),
 )
 
 # Who tries, as roles relative to the victim's unit.
@@ -201,6 +203,7 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
             {"move-day": "2026-12-03", "move-time": "11:00"},
             "appointment_change",
         ),
+        ("GET", f"/clinician/episodes/{e}/schedule", {}, "schedule_view"),
     ]
     for method, path, data, action in requests:
         before = _rows_for(db, world.patient_id)

@@ -4,15 +4,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TelField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 LANGUAGE_CHOICES = [
     SelectChoice("nb", _l("Norwegian Bokmål")),
@@ -69,3 +73,53 @@ class ImportForm(FlaskForm):
         _l("File (CSV or FHIR Appointment Bundle as JSON)"),
         validators=[FileRequired(message=_l("Choose a file."))],
     )
+
+
+TRIGGER_CHOICES = [
+    SelectChoice("before_appointment", _l("Before each appointment")),
+    SelectChoice("after_appointment", _l("After each appointment")),
+    SelectChoice("weekly", _l("Weekly on chosen days")),
+    SelectChoice("daily", _l("Every programme day")),
+    SelectChoice("first_session", _l("Before the first appointment")),
+    SelectChoice("last_session", _l("Before the last appointment")),
+]
+WEEKDAY_CHOICES = [
+    SelectChoice("1", _l("Monday")),
+    SelectChoice("2", _l("Tuesday")),
+    SelectChoice("3", _l("Wednesday")),
+    SelectChoice("4", _l("Thursday")),
+    SelectChoice("5", _l("Friday")),
+    SelectChoice("6", _l("Saturday")),
+    SelectChoice("7", _l("Sunday")),
+]
+
+
+class RuleForm(FlaskForm):
+    instrument = SelectField(_l("Questionnaire"))
+    trigger = SelectField(_l("When"), choices=TRIGGER_CHOICES)
+    offset_hours = IntegerField(
+        _l("Hours before or after the appointment"),
+        default=0,
+        validators=[NumberRange(min=0, max=336, message=_l("Enter 0 to 336 hours."))],
+    )
+    weekdays = SelectMultipleField(
+        _l("Days (weekly and daily rules)"),
+        choices=WEEKDAY_CHOICES,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    send_time = TimeField(_l("Time of day (weekly and daily rules)"), validators=[Optional()])
+    window_hours = IntegerField(
+        _l("Hours to answer"),
+        default=48,
+        validators=[NumberRange(min=1, max=672, message=_l("Enter 1 to 672 hours."))],
+    )
+    reminder_after_hours = IntegerField(
+        _l("Reminder after (hours, optional)"), validators=[Optional(), NumberRange(min=1)]
+    )
+    min_interval_hours = IntegerField(
+        _l("Never twice within (hours)"),
+        default=0,
+        validators=[NumberRange(min=0, max=2000, message=_l("Enter 0 to 2000 hours."))],
+    )
+    active = BooleanField(_l("In use"), default=True)

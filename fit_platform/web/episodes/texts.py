@@ -25,3 +25,12 @@ IMPORT_PROBLEMS = {
     ImportProblem.UNREADABLE: _l("the file could not be read"),
     ImportProblem.TOO_MANY_ROWS: _l("the file has too many rows"),
 }
+
+RULE_ERRORS = {
+    "unknown_instrument": _l("Choose one of the questionnaires."),
+    "out_of_range": _l("A number is outside what a schedule allows."),
+    "bad_weekday": _l("Choose days from Monday to Sunday."),
+    "weekday_needed": _l("A weekly rule needs at least one day."),
+    "reminder_after_window": _l("The reminder must come before the time to answer runs out."),
+    "invalid": _l("This combination cannot be scheduled. Check the numbers."),
+}

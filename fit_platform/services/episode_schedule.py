@@ -1,0 +1,153 @@
+"""A therapist reads and edits one episode's own schedule (its copy of the unit's template).
+
+Who may call it: a therapist on the episode. Every rule is checked by the domain's own
+`ScheduleRule` before it is stored, so the page can never save a rule the scheduler would
+refuse. Changes take effect at the scheduler's next tick; open invitations are not touched.
+Each read or change writes one access-log row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, EpisodeTherapist, SchedulePlan, ScheduleRule
+from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.domain.instruments import default_instruments
+from fit_platform.services.access_log import record_access
+from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
+
+log = logging.getLogger(__name__)
+
+
+class ScheduleNotFound(LookupError):
+    """No such episode or rule, or one the caller may not edit (the same answer for both)."""
+
+
+class InvalidRule(ValueError):
+    """The rule would not make sense; `code` says why (translated by the page)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    instrument_id: str
+    trigger: ScheduleTrigger
+    offset_hours: int
+    weekdays: frozenset[int]  # ISO: 1 = Monday … 7 = Sunday
+    send_time: dt.time | None
+    window_hours: int
+    reminder_after_hours: int | None
+    min_interval_hours: int
+    active: bool
+
+
+def _episode(session: Session, staff_id: int, episode_id: int, action: str) -> Episode:
+    episode = session.scalar(
+        select(Episode)
+        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
+        .where(Episode.id == episode_id, EpisodeTherapist.staff_id == staff_id)
+    )
+    if episode is None:
+        raise ScheduleNotFound(episode_id)
+    record_access(
+        session,
+        staff_id=staff_id,
+        role=Role.THERAPIST,
+        patient_id=episode.patient_id,
+        unit_id=episode.unit_id,
+        action=action,
+    )
+    return episode
+
+
+def _plan(session: Session, episode_id: int) -> SchedulePlan:
+    plan = session.scalar(select(SchedulePlan).where(SchedulePlan.episode_id == episode_id))
+    if plan is None:
+        # An episode registered before its unit had a template starts with an empty plan.
+        plan = SchedulePlan(name="", episode_id=episode_id)
+        session.add(plan)
+        session.flush()
+    return plan
+
+
+def _checked(change: RuleChange) -> RuleChange:
+    if change.instrument_id not in default_instruments():
+        raise InvalidRule("unknown_instrument")
+    if not 0 <= change.offset_hours <= 24 * 14 or not 1 <= change.window_hours <= 24 * 28:
+        raise InvalidRule("out_of_range")
+    if not change.weekdays <= set(range(1, 8)):
+        raise InvalidRule("bad_weekday")
+    row = _apply(ScheduleRule(), change)
+    try:
+        domain_rule(row)  # the scheduler's own validation
+    except ValueError as exc:
+        message = str(exc)
+        code = "reminder_after_window" if "reminder" in message else "invalid"
+        if "weekday" in message:
+            code = "weekday_needed"
+        raise InvalidRule(code) from exc
+    return change
+
+
+def _apply(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
+    row.instrument_id = change.instrument_id
+    row.trigger = change.trigger
+    row.offset_hours = change.offset_hours
+    # Stored ISO (1 = Monday); format_iso_weekdays takes the domain's 0-based days.
+    row.weekdays = (
+        format_iso_weekdays(day - 1 for day in change.weekdays) if change.weekdays else None
+    )
+    row.send_time = change.send_time.strftime("%H:%M") if change.send_time else None
+    row.window_hours = change.window_hours
+    row.reminder_after_hours = change.reminder_after_hours
+    row.min_interval_hours = change.min_interval_hours
+    row.active = change.active
+    return row
+
+
+def episode_rules(db: Database, *, staff_id: int, episode_id: int) -> list[ScheduleRule]:
+    with db.transaction() as session:
+        _episode(session, staff_id, episode_id, "schedule_view")
+        return list(_plan(session, episode_id).rules)
+
+
+def save_rule(
+    db: Database, *, staff_id: int, episode_id: int, rule_id: int | None, change: RuleChange
+) -> int:
+    """Add a rule (`rule_id` None) or change one of this episode's rules; returns its id."""
+    change = _checked(change)
+    with db.transaction() as session:
+        _episode(session, staff_id, episode_id, "schedule_change")
+        plan = _plan(session, episode_id)
+        if rule_id is None:
+            row = _apply(ScheduleRule(plan_id=plan.id), change)
+            session.add(row)
+        else:
+            found = session.scalar(
+                select(ScheduleRule).where(
+                    ScheduleRule.id == rule_id, ScheduleRule.plan_id == plan.id
+                )
+            )
+            if found is None:
+                raise ScheduleNotFound(rule_id)
+            row = _apply(found, change)
+        session.flush()
+        log.info(
+            "schedule rule saved",
+            extra={
+                "event": "schedule_rule_saved",
+                "episode_id": episode_id,
+                "rule_id": row.id,
+                "staff_id": staff_id,
+            },
+        )
+        return row.id

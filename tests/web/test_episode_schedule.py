@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import AccessLog, SchedulePlan, ScheduleRule
+from fit_platform.domain.codes import Role, ScheduleTrigger
+from tests.support.factories import PASSWORD, make_staff, make_world
+from tests.support.html import csrf_token, log_in
+
+
+def _db(client: FlaskClient) -> Database:
+    return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
+
+
+def _rule(**changes: object) -> dict[str, object]:
+    return {
+        "instrument": "phq9",
+        "trigger": "weekly",
+        "offset_hours": "0",
+        "weekdays": ["1", "4"],
+        "send_time": "09:30",
+        "window_hours": "48",
+        "reminder_after_hours": "24",
+        "min_interval_hours": "72",
+        "active": "y",
+        **changes,
+    }
+
+
+def test_a_therapist_adds_and_changes_a_rule_in_the_episodes_own_plan(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule"
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "No rules yet" in page
+    data = {f"new-{key}": value for key, value in _rule().items()}
+    response = client.post(url, data={"new-csrf_token": csrf_token(page), **data})
+    assert response.status_code == 302
+    with db.session() as session:
+        rule = session.scalars(select(ScheduleRule)).one()
+        plan = session.get(SchedulePlan, rule.plan_id)
+    assert plan is not None and plan.episode_id == world.episode_id
+    assert (rule.trigger, rule.weekdays, rule.send_time) == (ScheduleTrigger.WEEKLY, "1,4", "09:30")
+    page = client.get(url).get_data(as_text=True)
+    prefix = f"rule-{rule.id}-"
+    changed = {prefix + key: value for key, value in _rule(weekdays=["2"]).items()}
+    changed.pop(prefix + "active")  # an unticked box: the rule is paused
+    response = client.post(
+        f"{url}/{rule.id}", data={prefix + "csrf_token": csrf_token(page), **changed}
+    )
+    assert response.status_code == 302
+    with db.session() as session:
+        rule = session.scalars(select(ScheduleRule)).one()
+        actions = session.scalars(select(AccessLog.action)).all()
+    assert (rule.weekdays, rule.active) == ("2", False)
+    assert actions.count("schedule_change") == 2
+
+
+def test_a_rule_the_scheduler_would_refuse_gets_a_message_and_is_not_saved(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    for bad, message in [
+        ({"reminder_after_hours": "60"}, "The reminder must come before the time to answer"),
+        ({"weekdays": []}, "A weekly rule needs at least one day."),
+        ({"window_hours": "-3"}, "Enter 1 to 672 hours."),
+        ({"instrument": "ors_forged"}, "Not a valid choice"),
+    ]:
+        data = {f"new-{key}": value for key, value in _rule(**bad).items()}
+        response = client.post(url, data={"new-csrf_token": csrf_token(page), **data})
+        assert response.status_code == 422, bad
+        assert message in response.get_data(as_text=True), bad
+    with db.session() as session:
+        assert session.scalars(select(ScheduleRule)).all() == []
+
+
+def test_another_therapist_cannot_read_or_change_the_schedule(client: FlaskClient) -> None:
+    db = _db(client)
+    world = make_world(db)
+    stranger = make_staff(db, (Role.THERAPIST, world.unit_id))
+    log_in(client, stranger.username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule"
+    assert client.get(url).status_code == 404
+    page = client.get("/clinician/register").get_data(as_text=True)
+    data = {f"new-{key}": value for key, value in _rule().items()}
+    assert client.post(url, data={"new-csrf_token": csrf_token(page), **data}).status_code == 404
+    with db.session() as session:
+        assert session.scalars(select(ScheduleRule)).all() == []
+        assert session.scalars(select(AccessLog)).all() == []
