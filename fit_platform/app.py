@@ -65,6 +65,7 @@ def configure_extensions(app: Flask, settings: Settings) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from fit_platform.web.admin.blueprint import bp as admin_bp
     from fit_platform.web.auth.blueprint import bp as auth_bp
     from fit_platform.web.auth.session import load_staff_session
     from fit_platform.web.clinician.blueprint import bp as clinician_bp
@@ -77,6 +78,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(episodes_bp)
     app.register_blueprint(clinician_bp)
     app.register_blueprint(patient_bp)
+    app.register_blueprint(admin_bp)
     app.before_request(load_staff_session)
 
 

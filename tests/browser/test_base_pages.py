@@ -106,3 +106,23 @@ def test_registration_and_appointment_pages_have_no_axe_violations(
     page.get_by_role("button", name="Add rule").click()
     assert page.get_by_role("alert").count() == 1
     assert_accessible(page)
+
+
+def test_the_instrument_administration_page_has_no_axe_violations(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+) -> None:
+    from fit_platform.domain.codes import Role
+    from tests.support.factories import PASSWORD, make_staff
+
+    admin = make_staff(browser_db, (Role.ADMIN, None))
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/staff/login?lang=nn")
+    page.get_by_label("Brukarnamn").fill(admin.username)
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    page.goto(live_url + "/admin/instruments")
+    assert page.locator("h2").count() >= 5
+    assert_accessible(page)
