@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -24,6 +23,7 @@ from fit_platform.db.models import (
     StaffRole,
 )
 from fit_platform.domain.codes import Channel, Language, Role
+from fit_platform.domain.free_text import clean_free_text
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email, normalise_phone
 from fit_platform.services.schedule_plans import copy_template_to_episode
 
@@ -59,19 +59,16 @@ class Registered:
     episode_id: int
 
 
-def clean_text(value: str | None, max_length: int) -> str:
-    """Trim, drop control characters (NUL included) and cap the length of a short text."""
-    text = "".join(
-        ch for ch in (value or "") if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in "\n\t"
-    )
-    return text.strip()[:max_length]
+def clean_line(value: str | None, max_length: int) -> str:
+    """A one-line field: the shared free-text cleaning, with all white space folded."""
+    return " ".join(clean_free_text(value or "").split())[:max_length]
 
 
 def validated_details(details: PatientDetails) -> PatientDetails:
-    name = clean_text(details.display_name, 200)
+    name = clean_line(details.display_name, 200)
     if not name:
         raise RegistrationError("display_name", "required")
-    external_id = clean_text(details.external_id, 64) or None
+    external_id = clean_line(details.external_id, 64) or None
     phone = email = None
     try:
         phone = normalise_phone(details.phone) if (details.phone or "").strip() else None
