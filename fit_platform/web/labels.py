@@ -1,14 +1,102 @@
-"""Translated names for stable codes that several pages show."""
+"""Translated words for the stable codes pages show (the domain returns codes only).
+
+Lower case, for use inside sentences and table cells; templates capitalise where a label
+stands alone.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from fit_platform.domain.codes import Role
+from fit_platform.domain.change import ChangeCategory
+from fit_platform.domain.codes import (
+    Actor,
+    Channel,
+    ConsentEventKind,
+    ConsentState,
+    InvitationState,
+    MessageKind,
+    OutboxState,
+    Role,
+)
+from fit_platform.services.caseload import CaseloadStatus
 
-ROLE_LABELS = {
-    Role.THERAPIST: _l("Therapist"),
-    Role.UNIT_LEAD: _l("Unit lead"),
-    Role.ADMIN: _l("Administrator"),
-    Role.SERVICE_DEVELOPER: _l("Service developer"),
+BANDS = {
+    "minimal": _l("minimal"),
+    "low": _l("low"),
+    "mild": _l("mild"),
+    "moderate": _l("moderate"),
+    "moderately_severe": _l("moderately severe"),
+    "moderate_to_severe": _l("moderate to severe"),
+    "severe": _l("severe"),
+}
+
+STATUS = {
+    CaseloadStatus.RISK: _l("Risk: acknowledge"),
+    CaseloadStatus.ATTENTION: _l("Needs attention"),
+    CaseloadStatus.ON_TRACK: _l("No open signals"),
+    CaseloadStatus.NO_ANSWERS: _l("No answers yet"),
+}
+
+CHANGE = {
+    ChangeCategory.RELIABLE_IMPROVEMENT: _l("reliably better"),
+    ChangeCategory.RELIABLE_DETERIORATION: _l("reliably worse"),
+    ChangeCategory.NO_RELIABLE_CHANGE: _l("no reliable change"),
+    ChangeCategory.NOT_ASSESSABLE: _l("change cannot be assessed"),
+}
+
+CONSENT_STATE = {
+    ConsentState.ACTIVE: _l("Gives feedback"),
+    ConsentState.PAUSED: _l("Paused"),
+    ConsentState.STOPPED: _l("Stopped feedback"),
+}
+
+CONSENT_EVENT = {
+    ConsentEventKind.DECLINED_INVITATION: _l("Declined a questionnaire"),
+    ConsentEventKind.PAUSED: _l("Paused feedback"),
+    ConsentEventKind.RESUMED: _l("Resumed feedback"),
+    ConsentEventKind.STOPPED: _l("Stopped feedback"),
+    ConsentEventKind.RESTARTED: _l("Started feedback again"),
+    ConsentEventKind.CHANNEL_CHANGED: _l("Changed channel"),
+    ConsentEventKind.FREQUENCY_REDUCED: _l("Asked for fewer questionnaires"),
+}
+
+ACTOR = {
+    Actor.PATIENT: _l("the patient"),
+    Actor.STAFF: _l("staff"),
+    Actor.SYSTEM: _l("the system"),
+}
+
+ROLE = {
+    Role.ADMIN: _l("administrator"),
+    Role.THERAPIST: _l("therapist"),
+    Role.UNIT_LEAD: _l("unit lead"),
+    Role.SERVICE_DEVELOPER: _l("service developer"),
+}
+
+CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("e-mail")}
+
+MESSAGE_KIND = {
+    MessageKind.INVITATION: _l("invitation"),
+    MessageKind.REMINDER: _l("reminder"),
+    MessageKind.ONE_TIME_CODE: _l("one-time code"),
+    MessageKind.CONSENT_CONFIRMATION: _l("consent confirmation"),
+}
+
+INVITATION_STATE = {
+    InvitationState.SCHEDULED: _l("scheduled"),
+    InvitationState.SENT: _l("sent"),
+    InvitationState.OPENED: _l("opened"),
+    InvitationState.COMPLETED: _l("answered"),
+    InvitationState.EXPIRED: _l("not answered in time"),
+    InvitationState.CANCELLED: _l("cancelled"),
+    InvitationState.DECLINED: _l("declined by the patient"),
+}
+
+OUTBOX_STATE = {
+    OutboxState.QUEUED: _l("waiting"),
+    OutboxState.SENDING: _l("being sent"),
+    OutboxState.SENT: _l("sent"),
+    OutboxState.FAILED: _l("delivery failed"),
+    OutboxState.CANCELLED: _l("cancelled"),
 }

@@ -9,8 +9,25 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Patient
 from fit_platform.domain.codes import AppointmentStatus, Role
-from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    make_invitation,
+    make_staff,
+    make_unit,
+    make_world,
+)
 from tests.support.html import csrf_token, log_in
+
+
+def _world_of(db: Database, episode_id: int) -> World:
+    from fit_platform.db.models import Episode
+
+    with db.session() as session:
+        episode = session.get(Episode, episode_id)
+        assert episode is not None
+        staff_id = episode.therapists[0].staff_id
+        return World(episode.unit_id, staff_id, "", episode.patient_id, episode.id)
 
 
 def _db(client: FlaskClient) -> Database:
@@ -54,8 +71,12 @@ def test_a_therapist_registers_a_patient_and_adds_an_appointment(client: FlaskCl
         appointment = session.scalars(select(Appointment)).one()
     # 10:00 in Oslo in winter is 09:00 UTC.
     assert appointment.starts_at.hour == 9
+    make_invitation(db, _world_of(db, appointment.episode_id))
     listed = client.get(appointments_url + "?lang=en").get_data(as_text=True)
     assert "<td>Planned</td>" in listed
+    # Codes are shown as translated words, never raw ("sent", not the enum value alone).
+    assert "<td>Patient Health Questionnaire (PHQ-9)</td>" in listed
+    assert "<td>Sent</td>" in listed
     assert f'action="/clinician/appointments/{appointment.id}/move"' in listed
 
 

@@ -40,8 +40,9 @@ from fit_platform.services.signal_workflow import (
     resolve_signal,
 )
 from fit_platform.signal_texts import SIGNAL_EXPLANATIONS, SIGNAL_TITLES
+from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
-from fit_platform.web.clinician import labels, presenters
+from fit_platform.web.clinician import presenters
 from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm, SignalNoteForm
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", template_folder="templates")

@@ -9,8 +9,8 @@ from fit_platform.domain.change import ChangeCategory
 from fit_platform.domain.instruments import Kind
 from fit_platform.services.presession import InstrumentTrend, ScorePoint
 from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
-from fit_platform.web.clinician.labels import BANDS, CHANGE
 from fit_platform.web.formatting import format_date
+from fit_platform.web.labels import BANDS, CHANGE
 
 
 def instrument_title(trend: InstrumentTrend, language: str) -> str:

@@ -55,6 +55,7 @@ from fit_platform.services.registration import (
     RegistrationError,
     register_patient,
 )
+from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.episodes.forms import (
     STATUS_CHOICES,
@@ -186,6 +187,11 @@ def appointments(episode_id: int) -> str | Response:
         status_form=AppointmentStatusForm(),
         move_form=AppointmentForm(prefix="move"),
         status_labels={choice.value: choice.label for choice in STATUS_CHOICES},
+        labels=labels,
+        instrument_titles={
+            instrument.id: instrument.title.get(get_locale_code(), instrument.title["en"])
+            for instrument in default_instruments().values()
+        },
         **context,
     ), (422 if form.errors else 200)
 

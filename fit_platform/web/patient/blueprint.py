@@ -53,7 +53,7 @@ from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import access_log, answering, consent, one_time_codes, progress, samvalg
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
-from fit_platform.web.labels import ROLE_LABELS
+from fit_platform.web.labels import ROLE
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.chart import build_chart
 
@@ -413,7 +413,7 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
         "goals": progress.current_goals(get_db(), patient_id),
         "decisions": samvalg.decisions_for_patient(get_db(), episode_id) if episode_id else [],
         "readers": [
-            (format_date(entry.at.astimezone(zone), "medium"), ROLE_LABELS[entry.role], entry)
+            (format_date(entry.at.astimezone(zone), "medium"), ROLE[entry.role], entry)
             for entry in access_log.access_history(get_db(), patient_id, limit=20)
         ],
     }
