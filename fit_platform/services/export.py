@@ -1,0 +1,517 @@
+"""De-identified aggregates for service developers, per unit, programme and period.
+
+Who may call it: the export pages (service developers and administrators) and the CLI. Nothing
+in the result identifies a person: no patient ids, names, external ids or free text, and no date
+finer than the period. Every figure is computed in a fixed number of set-based queries (five,
+whatever the size of the data) and then passed through the small-cell rule in
+:mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal, select
+from sqlalchemy.orm import aliased
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, Invitation, Programme, Response, Signal, Unit
+from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_change
+from fit_platform.domain.codes import InvitationState, ResponseStatus
+from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.signals import SignalCode
+from fit_platform.domain.small_cells import HIDDEN, Cell, cell, hidden_in_group, too_small
+
+Period = Literal["month", "quarter"]
+PERIODS: tuple[Period, ...] = ("month", "quarter")
+NO_PROGRAMME = "none"
+# A cell that does not apply (recovery on an instrument without a clinical cut-off).
+NOT_APPLICABLE = Cell(None, False)
+
+
+@dataclass(frozen=True)
+class OutcomeAggregate:
+    """Change on one outcome instrument for the episodes whose latest score fell in the period."""
+
+    instrument_id: str
+    patients_with_two_scores: Cell
+    mean_improvement: Cell
+    reliable_improvement: Cell
+    reliable_deterioration: Cell
+    recovery_eligible: Cell
+    recovery_rate: Cell
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    unit_code: str
+    unit_name: str
+    programme_code: str
+    programme_name: str
+    period: str
+    patients_invited: Cell
+    invitations_sent: Cell
+    invitations_answered: Cell
+    response_rate: Cell
+    outcomes: tuple[OutcomeAggregate, ...]
+    alliance_mean: tuple[tuple[str, Cell], ...]
+    median_hours_to_acknowledge_risk: Cell
+
+
+def period_bounds(period: Period, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The range widened to whole periods: [first day of start's period, day after end's)."""
+    months = 1 if period == "month" else 3
+    first = dt.date(start.year, (start.month - 1) // months * months + 1, 1)
+    last_month = (end.month - 1) // months * months + months  # 1..12, last month of the period
+    after = dt.date(end.year + last_month // 12, last_month % 12 + 1, 1)
+    return (
+        dt.datetime.combine(first, dt.time(), dt.UTC),
+        dt.datetime.combine(after, dt.time(), dt.UTC),
+    )
+
+
+def _period_key(dialect: str, column: Any, period: Period) -> ColumnElement[str]:
+    """'2026-03' or '2026-Q1' for a UTC timestamp column, in SQL."""
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", column)
+        pattern = "YYYY-MM" if period == "month" else 'YYYY-"Q"Q'
+        return func.to_char(utc, pattern, type_=String)
+    if period == "month":
+        return func.strftime("%Y-%m", column, type_=String)
+    month = cast(func.strftime("%m", column), Integer)
+    quarter = cast((month + 2) / 3, Integer)  # 1..4; the cast truncates
+    return func.strftime("%Y", column, type_=String) + literal("-Q") + cast(quarter, String)
+
+
+Key = tuple[int, int | None, str]  # unit id, programme id, period (never leaves this module)
+
+
+def _instruments() -> tuple[list[Instrument], list[Instrument]]:
+    library = sorted(default_instruments().values(), key=lambda instrument: instrument.id)
+    return (
+        [i for i in library if i.kind is Kind.OUTCOME],
+        [i for i in library if i.kind is Kind.ALLIANCE],
+    )
+
+
+def service_aggregates(
+    db: Database,
+    *,
+    period: Period,
+    start: dt.date,
+    end: dt.date,
+    unit_id: int | None = None,
+) -> list[AggregateRow]:
+    """Suppressed aggregates per unit, programme and period between ``start`` and ``end``.
+
+    The range is widened to whole periods (UTC calendar months or quarters). Read-only.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}")
+    if end < start:
+        raise ValueError("end before start")
+    since, until = period_bounds(period, start, end)
+    outcome_instruments, alliance_instruments = _instruments()
+    outcome_ids = [i.id for i in outcome_instruments]
+    alliance_ids = [i.id for i in alliance_instruments]
+
+    def in_unit(stmt: Any) -> Any:
+        return stmt if unit_id is None else stmt.where(Episode.unit_id == unit_id)
+
+    with db.session() as session:
+        dialect = db.dialect
+        # 1. Invitations due in each period.
+        inv_period = _period_key(dialect, Invitation.due_at, period)
+        invitations = session.execute(
+            in_unit(
+                select(
+                    Episode.unit_id,
+                    Episode.programme_id,
+                    inv_period,
+                    func.count(func.distinct(Episode.patient_id)),
+                    func.count(Invitation.sent_at),
+                    func.count(Invitation.id).filter(Invitation.state == InvitationState.COMPLETED),
+                )
+                .join(Episode, Episode.id == Invitation.episode_id)
+                .where(Invitation.due_at >= since, Invitation.due_at < until)
+                .group_by(Episode.unit_id, Episode.programme_id, inv_period)
+            )
+        ).all()
+
+        # 2. First and latest scorable outcome score per episode and instrument; an episode is
+        # counted in the period of its latest score in the range.
+        scored = (
+            select(
+                Response.episode_id,
+                Response.instrument_id,
+                Response.total,
+                Response.submitted_at,
+                func.row_number()
+                .over(
+                    partition_by=(Response.episode_id, Response.instrument_id),
+                    order_by=(Response.submitted_at, Response.id),
+                )
+                .label("from_first"),
+                func.row_number()
+                .over(
+                    partition_by=(Response.episode_id, Response.instrument_id),
+                    order_by=(Response.submitted_at.desc(), Response.id.desc()),
+                )
+                .label("from_latest"),
+                func.count()
+                .over(partition_by=(Response.episode_id, Response.instrument_id))
+                .label("scores"),
+            )
+            .where(
+                Response.status == ResponseStatus.SUBMITTED,
+                Response.scorable.is_(True),
+                Response.total.is_not(None),
+                Response.submitted_at < until,
+                Response.instrument_id.in_(outcome_ids),
+            )
+            .subquery()
+        )
+        first = aliased(scored)
+        latest = aliased(scored)
+        outcome_period = _period_key(dialect, latest.c.submitted_at, period)
+        outcomes = session.execute(
+            in_unit(
+                select(
+                    Episode.unit_id,
+                    Episode.programme_id,
+                    outcome_period,
+                    Episode.patient_id,
+                    latest.c.instrument_id,
+                    first.c.total,
+                    latest.c.total,
+                    latest.c.scores,
+                )
+                .join(Episode, Episode.id == latest.c.episode_id)
+                .join(
+                    first,
+                    and_(
+                        first.c.episode_id == latest.c.episode_id,
+                        first.c.instrument_id == latest.c.instrument_id,
+                        first.c.from_first == 1,
+                    ),
+                )
+                .where(latest.c.from_latest == 1, latest.c.submitted_at >= since)
+            )
+        ).all()
+
+        # 3. Mean alliance score per instrument, over the responses submitted in the period.
+        alliance_period = _period_key(dialect, Response.submitted_at, period)
+        alliance = session.execute(
+            in_unit(
+                select(
+                    Episode.unit_id,
+                    Episode.programme_id,
+                    alliance_period,
+                    Response.instrument_id,
+                    func.avg(Response.total),
+                    func.count(func.distinct(Episode.patient_id)),
+                )
+                .join(Episode, Episode.id == Response.episode_id)
+                .where(
+                    Response.status == ResponseStatus.SUBMITTED,
+                    Response.scorable.is_(True),
+                    Response.total.is_not(None),
+                    Response.submitted_at >= since,
+                    Response.submitted_at < until,
+                    Response.instrument_id.in_(alliance_ids),
+                )
+                .group_by(
+                    Episode.unit_id, Episode.programme_id, alliance_period, Response.instrument_id
+                )
+            )
+        ).all()
+
+        # 4. Acknowledged risk signals raised in the period (the median is taken below).
+        signal_period = _period_key(dialect, Signal.raised_at, period)
+        risk = session.execute(
+            in_unit(
+                select(
+                    Episode.unit_id,
+                    Episode.programme_id,
+                    signal_period,
+                    Episode.patient_id,
+                    Signal.raised_at,
+                    Signal.acknowledged_at,
+                )
+                .join(Episode, Episode.id == Signal.episode_id)
+                .where(
+                    Signal.code == SignalCode.RISK_ANSWER.value,
+                    Signal.acknowledged_at.is_not(None),
+                    Signal.raised_at >= since,
+                    Signal.raised_at < until,
+                )
+            )
+        ).all()
+
+        # 5. Unit and programme names.
+        units = {
+            row.id: (row.code, row.name)
+            for row in session.execute(select(Unit.id, Unit.code, Unit.name))
+        }
+        programmes = {
+            row.id: (row.code, row.name)
+            for row in session.execute(select(Programme.id, Programme.code, Programme.name))
+        }
+
+    return _assemble(
+        invitations=invitations,
+        outcomes=outcomes,
+        alliance=alliance,
+        risk=risk,
+        units=units,
+        programmes=programmes,
+        outcome_instruments=outcome_instruments,
+        alliance_ids=alliance_ids,
+    )
+
+
+@dataclass
+class _Outcome:
+    patients: set[int]
+    improvements: list[float]
+    improved: int = 0
+    deteriorated: int = 0
+    eligible: set[int] | None = None
+    recovered: int = 0
+
+
+def _assemble(
+    *,
+    invitations: Sequence[Any],
+    outcomes: Sequence[Any],
+    alliance: Sequence[Any],
+    risk: Sequence[Any],
+    units: Mapping[int, tuple[str, str]],
+    programmes: Mapping[int, tuple[str, str]],
+    outcome_instruments: Sequence[Instrument],
+    alliance_ids: Sequence[str],
+) -> list[AggregateRow]:
+    keys: set[Key] = set()
+    invited: dict[Key, tuple[int, int, int]] = {}
+    for unit, programme, period, patients, sent, answered in invitations:
+        invited[(unit, programme, period)] = (patients, sent, answered)
+    keys.update(invited)
+
+    by_id = {i.id: i for i in outcome_instruments}
+    change: dict[tuple[Key, str], _Outcome] = {}
+    for unit, programme, period, patient, instrument_id, first, latest, scores in outcomes:
+        if scores < 2:
+            continue
+        key = (unit, programme, period)
+        keys.add(key)
+        instrument = by_id[instrument_id]
+        acc = change.setdefault((key, instrument_id), _Outcome(set(), []))
+        assessed = assess_change(instrument, first, latest)
+        acc.patients.add(patient)
+        acc.improvements.append(assessed.improvement)
+        acc.improved += assessed.category is ChangeCategory.RELIABLE_IMPROVEMENT
+        acc.deteriorated += assessed.category is ChangeCategory.RELIABLE_DETERIORATION
+        if instrument.clinical_cutoff is not None:
+            acc.eligible = acc.eligible if acc.eligible is not None else set()
+            if assessed.recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START:
+                acc.eligible.add(patient)
+                acc.recovered += assessed.recovered
+
+    alliance_by: dict[tuple[Key, str], tuple[float, int]] = {}
+    for unit, programme, period, instrument_id, mean, patients in alliance:
+        key = (unit, programme, period)
+        keys.add(key)
+        alliance_by[(key, instrument_id)] = (float(mean), patients)
+
+    hours: dict[Key, list[float]] = defaultdict(list)
+    risk_patients: dict[Key, set[int]] = defaultdict(set)
+    for unit, programme, period, patient, raised_at, acknowledged_at in risk:
+        key = (unit, programme, period)
+        keys.add(key)
+        hours[key].append(_hours_between(raised_at, acknowledged_at))
+        risk_patients[key].add(patient)
+
+    rows: dict[Key, AggregateRow] = {}
+    for key in keys:
+        unit, programme, period = key
+        patients, sent, answered = invited.get(key, (0, 0, 0))
+        outcome_cells = tuple(
+            _outcome_cells(instrument, change.get((key, instrument.id)))
+            for instrument in outcome_instruments
+        )
+        alliance_cells = tuple(
+            (instrument_id, _alliance_cell(alliance_by.get((key, instrument_id))))
+            for instrument_id in alliance_ids
+        )
+        unit_code, unit_name = units[unit]
+        programme_code, programme_name = (
+            programmes[programme] if programme is not None else (NO_PROGRAMME, "")
+        )
+        rows[key] = AggregateRow(
+            unit_code=unit_code,
+            unit_name=unit_name,
+            programme_code=programme_code,
+            programme_name=programme_name,
+            period=period,
+            patients_invited=cell(patients, patients),
+            invitations_sent=cell(sent, patients),
+            invitations_answered=cell(answered, patients),
+            response_rate=cell(round(answered / sent, 3) if sent else None, patients),
+            outcomes=outcome_cells,
+            alliance_mean=alliance_cells,
+            median_hours_to_acknowledge_risk=cell(
+                round(statistics.median(hours[key]), 1) if hours[key] else None,
+                len(risk_patients[key]),
+            ),
+        )
+    _suppress_across_programmes(rows, invited, change, outcome_instruments)
+    return sorted(rows.values(), key=lambda row: (row.unit_code, row.programme_code, row.period))
+
+
+def _alliance_cell(found: tuple[float, int] | None) -> Cell:
+    if found is None:
+        return HIDDEN
+    mean, patients = found
+    return cell(round(mean, 2), patients)
+
+
+def _hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    return (end - start).total_seconds() / 3600
+
+
+def _outcome_cells(instrument: Instrument, acc: _Outcome | None) -> OutcomeAggregate:
+    n = len(acc.patients) if acc else 0
+    if acc is None or too_small(n):
+        recovery = NOT_APPLICABLE if instrument.clinical_cutoff is None else HIDDEN
+        return OutcomeAggregate(instrument.id, HIDDEN, HIDDEN, HIDDEN, HIDDEN, recovery, recovery)
+    if acc.eligible is None:
+        eligible, rate = NOT_APPLICABLE, NOT_APPLICABLE
+    else:
+        base = len(acc.eligible)
+        eligible = cell(base, base)
+        rate = cell(round(acc.recovered / base, 3) if base else None, base)
+    return OutcomeAggregate(
+        instrument_id=instrument.id,
+        patients_with_two_scores=cell(n, n),
+        mean_improvement=cell(round(statistics.fmean(acc.improvements), 2), n),
+        # A count of patients is itself a small cell when it is under the threshold.
+        reliable_improvement=cell(acc.improved, acc.improved),
+        reliable_deterioration=cell(acc.deteriorated, acc.deteriorated),
+        recovery_eligible=eligible,
+        recovery_rate=rate,
+    )
+
+
+def _suppress_across_programmes(
+    rows: dict[Key, AggregateRow],
+    invited: Mapping[Key, tuple[int, int, int]],
+    change: Mapping[tuple[Key, str], _Outcome],
+    outcome_instruments: Sequence[Instrument],
+) -> None:
+    """Secondary suppression: the programme rows of a unit and period add up to the unit's
+    figure, which may be known from elsewhere; a lone hidden programme takes another with it."""
+    groups: dict[tuple[int, str], list[Key]] = defaultdict(list)
+    for key in rows:
+        groups[(key[0], key[2])].append(key)
+    for members in groups.values():
+        members.sort(key=lambda key: (key[1] is not None, key[1] or 0))
+        invited_counts = [invited.get(key, (0, 0, 0))[0] for key in members]
+        for key, hide in zip(members, hidden_in_group(invited_counts), strict=True):
+            if hide and not rows[key].patients_invited.suppressed:
+                rows[key] = replace(
+                    rows[key],
+                    patients_invited=HIDDEN,
+                    invitations_sent=HIDDEN,
+                    invitations_answered=HIDDEN,
+                    response_rate=HIDDEN,
+                )
+        for index, instrument in enumerate(outcome_instruments):
+            counts = [
+                len(change[(key, instrument.id)].patients) if (key, instrument.id) in change else 0
+                for key in members
+            ]
+            for key, hide in zip(members, hidden_in_group(counts), strict=True):
+                current = rows[key].outcomes[index]
+                if hide and not current.patients_with_two_scores.suppressed:
+                    hidden = _outcome_cells(instrument, None)
+                    outcomes = list(rows[key].outcomes)
+                    outcomes[index] = hidden
+                    rows[key] = replace(rows[key], outcomes=tuple(outcomes))
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+SUPPRESSED = "suppressed"
+OUTCOME_FIELDS = (
+    "patients_with_two_scores",
+    "mean_improvement",
+    "reliable_improvement",
+    "reliable_deterioration",
+    "recovery_eligible",
+    "recovery_rate",
+)
+
+
+def csv_columns() -> list[str]:
+    """The CSV header: stable English snake_case names (see docs/export.md)."""
+    outcome_instruments, alliance_instruments = _instruments()
+    columns = [
+        "unit_code",
+        "unit_name",
+        "programme_code",
+        "programme_name",
+        "period",
+        "patients_invited",
+        "invitations_sent",
+        "invitations_answered",
+        "response_rate",
+    ]
+    for instrument in outcome_instruments:
+        columns += [f"{instrument.id}_{name}" for name in OUTCOME_FIELDS]
+    columns += [f"{instrument.id}_mean_score" for instrument in alliance_instruments]
+    columns.append("median_hours_to_acknowledge_risk")
+    return columns
+
+
+def _text(value: Cell) -> str:
+    if value.suppressed:
+        return SUPPRESSED
+    if value.value is None:
+        return ""
+    number = value.value
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _row_values(row: AggregateRow) -> Iterable[str]:
+    yield from (row.unit_code, row.unit_name, row.programme_code, row.programme_name, row.period)
+    for value in (
+        row.patients_invited,
+        row.invitations_sent,
+        row.invitations_answered,
+        row.response_rate,
+    ):
+        yield _text(value)
+    for outcome in row.outcomes:
+        for name in OUTCOME_FIELDS:
+            yield _text(getattr(outcome, name))
+    for _instrument_id, mean in row.alliance_mean:
+        yield _text(mean)
+    yield _text(row.median_hours_to_acknowledge_risk)
+
+
+def aggregates_csv(rows: Sequence[AggregateRow]) -> str:
+    """The rows as CSV: a header line, then one line per row; suppressed cells say 'suppressed',
+    cells that do not apply are empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(csv_columns())
+    for row in rows:
+        writer.writerow(list(_row_values(row)))
+    return out.getvalue()

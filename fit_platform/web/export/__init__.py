@@ -1,0 +1,1 @@
+"""Service-developer export: de-identified aggregates per unit, programme and period."""

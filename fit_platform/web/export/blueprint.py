@@ -1,0 +1,122 @@
+"""De-identified aggregates per unit, programme and period, for service developers.
+
+Only service developers and administrators may open these pages. Nothing on them identifies a
+patient: the service returns counts, rates and means only, with small cells suppressed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from fit_platform.db.models import Unit
+from fit_platform.domain.codes import Role
+from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.small_cells import MIN_PATIENTS_PER_CELL, Cell
+from fit_platform.extensions import get_db
+from fit_platform.services.export import (
+    NO_PROGRAMME,
+    AggregateRow,
+    Period,
+    aggregates_csv,
+    service_aggregates,
+)
+from fit_platform.web.auth.session import login_required
+from fit_platform.web.export.forms import ALL_UNITS, ExportFilterForm
+
+bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templates")
+
+service_developers = login_required(Role.SERVICE_DEVELOPER, Role.ADMIN)
+
+NO_PROGRAMME_LABEL = _l("No programme")
+
+
+def _units() -> list[tuple[int, str]]:
+    with get_db().session() as session:
+        return [(row.id, row.name) for row in session.execute(select(Unit.id, Unit.name))]
+
+
+FILTERS = ("period", "start", "end", "unit")
+
+
+def _has_filters() -> bool:
+    return any(name in request.args for name in FILTERS)
+
+
+def _form() -> ExportFilterForm:
+    today = dt.date.today()
+    form = ExportFilterForm(request.args, units=_units())
+    if not _has_filters():
+        form.start.data = dt.date(today.year, 1, 1)
+        form.end.data = today
+    return form
+
+
+def _rows(form: ExportFilterForm) -> list[AggregateRow]:
+    period: Period = "month" if form.period.data == "month" else "quarter"
+    unit = form.unit.data
+    assert form.start.data is not None and form.end.data is not None
+    return service_aggregates(
+        get_db(),
+        period=period,
+        start=form.start.data,
+        end=form.end.data,
+        unit_id=None if unit == ALL_UNITS else int(unit),
+    )
+
+
+def _page(form: ExportFilterForm, rows: list[AggregateRow] | None, status: int = 200) -> Response:
+    locale = str(get_locale())
+    instruments = default_instruments()
+
+    def title(instrument_id: str) -> str:
+        titles = instruments[instrument_id].title
+        return titles.get(locale) or titles["en"]
+
+    def number(value: Cell, digits: int = 0) -> str:
+        assert value.value is not None
+        return format_decimal(value.value, format="#,##0" + ("." + "0" * digits if digits else ""))
+
+    def percent(value: Cell) -> str:
+        assert value.value is not None
+        return format_percent(value.value, format="#,##0 %")
+
+    html = render_template(
+        "export/aggregates.html",
+        form=form,
+        rows=rows,
+        threshold=MIN_PATIENTS_PER_CELL,
+        no_programme=NO_PROGRAMME,
+        no_programme_label=NO_PROGRAMME_LABEL,
+        title=title,
+        number=number,
+        percent=percent,
+        csv_query=request.query_string.decode("ascii", "replace"),
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.route("/")
+@service_developers
+def aggregates() -> Response:
+    form = _form()
+    if _has_filters() and not form.validate():
+        return _page(form, None, status=400)
+    return _page(form, _rows(form))
+
+
+@bp.route("/aggregates.csv")
+@service_developers
+def aggregates_download() -> Response:
+    form = _form()
+    if _has_filters() and not form.validate():
+        return _page(form, None, status=400)
+    response = Response(aggregates_csv(_rows(form)), mimetype="text/csv")
+    filename = f"aggregates-{form.period.data}-{form.start.data}-{form.end.data}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

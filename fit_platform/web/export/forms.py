@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+# Long ranges are allowed, but not unbounded ones: five years of months is already 60 columns
+# of a spreadsheet per unit.
+MAX_RANGE = dt.timedelta(days=5 * 366)
+ALL_UNITS = ""
+
+
+def _unit_id(value: Any) -> int | str:
+    if value in (None, ALL_UNITS):
+        return ALL_UNITS
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class IsoDateField(DateField):
+    """A date as YYYY-MM-DD, with our own translated message when it cannot be read."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_("Enter a date like 2026-01-31.")) from error
+
+
+PERIODS = ("quarter", "month")
+
+
+class ExportFilterForm(FlaskForm):
+    """The export's choices, read from GET parameters; no CSRF (nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    period = SelectField(
+        _l("Period"),
+        choices=[
+            SelectChoice("quarter", _l("Quarter")),
+            SelectChoice("month", _l("Month")),
+        ],
+        default="quarter",
+        validate_choice=False,
+    )
+    start = IsoDateField(
+        _l("From"),
+        validators=[InputRequired(message=_l("Enter a start date."))],
+        render_kw={"autocomplete": "off"},
+    )
+    end = IsoDateField(
+        _l("To"),
+        validators=[InputRequired(message=_l("Enter an end date."))],
+        render_kw={"autocomplete": "off"},
+    )
+    unit = SelectField(_l("Unit"), coerce=_unit_id, default=ALL_UNITS, validate_choice=False)
+
+    def __init__(self, *args: Any, units: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit.choices = [SelectChoice(ALL_UNITS, _l("All units"))] + [
+            SelectChoice(unit_id, name) for unit_id, name in units
+        ]
+
+    def validate_period(self, field: SelectField) -> None:
+        if field.data not in PERIODS:
+            raise ValidationError(_l("Choose month or quarter."))
+
+    def validate_unit(self, field: SelectField) -> None:
+        known = {choice.value for choice in self.unit.choices or []}
+        if field.data == -1 or field.data not in known:
+            raise ValidationError(_l("Choose a unit from the list."))
+
+    def validate_end(self, field: DateField) -> None:
+        if self.start.data is None or field.data is None:
+            return
+        if field.data < self.start.data:
+            raise ValidationError(_l("The end date must be on or after the start date."))
+        if field.data - self.start.data > MAX_RANGE:
+            raise ValidationError(_l("Choose a range of at most five years."))

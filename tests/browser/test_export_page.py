@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import Role
+from tests.browser.conftest import PHONE
+from tests.support.export_data import make_known_dataset
+from tests.support.factories import PASSWORD, make_staff
+
+
+def test_the_export_page_works_on_a_phone_without_javascript(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+) -> None:
+    make_known_dataset(browser_db)
+    staff = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(staff.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Service figures").click()
+    page.get_by_label("Period").select_option("month")
+    page.get_by_label("From").fill("2026-06-01")
+    page.get_by_label("To", exact=True).fill("2026-06-30")
+    page.get_by_role("button", name="Show figures").click()
+    assert page.locator("caption").count() >= 3
+    assert page.get_by_text("fewer than 5").count() > 0
+    assert_accessible(page)
+    box = page.locator("main").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    page.get_by_label("From").fill("not a date")
+    page.get_by_role("button", name="Show figures").click()
+    assert page.get_by_role("alert").count() == 1
+    assert_accessible(page)

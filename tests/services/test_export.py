@@ -1,0 +1,119 @@
+"""The service-developer export: known counts, small cells hidden, a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import Role
+from fit_platform.services.export import (
+    AggregateRow,
+    aggregates_csv,
+    csv_columns,
+    period_bounds,
+    service_aggregates,
+)
+from tests.support.export_data import add_acknowledged_risk, add_patient, make_known_dataset
+from tests.support.factories import make_staff, make_unit
+from tests.support.queries import count_statements
+
+JUNE_START, JUNE_END = dt.date(2026, 6, 1), dt.date(2026, 6, 30)
+
+
+def _row(rows: list[AggregateRow], programme_code: str, unit_code: str) -> AggregateRow:
+    [row] = [r for r in rows if r.programme_code == programme_code and r.unit_code == unit_code]
+    return row
+
+
+def test_counts_are_right_on_a_small_known_dataset(db: Database) -> None:
+    data = make_known_dataset(db)
+    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    p = _row(rows, "p", data.unit.code)
+    assert p.period == "2026-06"
+    assert p.patients_invited.value == 8
+    assert p.invitations_sent.value == 16
+    assert p.invitations_answered.value == 8
+    assert p.response_rate.value == 0.5
+    phq9 = next(o for o in p.outcomes if o.instrument_id == "phq9")
+    assert phq9.patients_with_two_scores.value == 8
+    assert phq9.mean_improvement.value == 7.0  # (5 × 12 − 7 + 2 + 1) / 8
+    assert phq9.reliable_improvement.value == 5
+    assert phq9.reliable_deterioration.suppressed  # one patient
+    assert phq9.recovery_eligible.value == 7  # eight minus the one not at caseness
+    assert phq9.recovery_rate.value == round(5 / 7, 3)
+    assert p.median_hours_to_acknowledge_risk.value == 3.0
+    gad7 = next(o for o in p.outcomes if o.instrument_id == "gad7")
+    assert gad7.patients_with_two_scores.suppressed
+
+
+def test_cells_under_five_patients_are_hidden_with_a_flag(db: Database) -> None:
+    data = make_known_dataset(db)
+    rows = service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
+    small = _row(rows, "none", data.small_unit.code)
+    assert small.period == "2026-Q2"
+    for value in (small.patients_invited, small.invitations_sent, small.response_rate):
+        assert value.suppressed and value.value is None
+    assert all(o.patients_with_two_scores.suppressed for o in small.outcomes)
+
+
+def test_a_lone_small_programme_takes_the_next_smallest_with_it(db: Database) -> None:
+    data = make_known_dataset(db)
+    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    assert _row(rows, "none", data.unit.code).patients_invited.suppressed  # 3 patients
+    assert _row(rows, "q", data.unit.code).patients_invited.suppressed  # 6, secondary
+    assert _row(rows, "p", data.unit.code).patients_invited.value == 8
+    phq9_q = _row(rows, "q", data.unit.code).outcomes
+    assert all(o.patients_with_two_scores.suppressed for o in phq9_q)
+
+
+def test_the_unit_filter_keeps_only_that_unit(db: Database) -> None:
+    data = make_known_dataset(db)
+    rows = service_aggregates(
+        db, period="month", start=JUNE_START, end=JUNE_END, unit_id=data.small_unit.id
+    )
+    assert {row.unit_code for row in rows} == {data.small_unit.code}
+
+
+def test_nothing_outside_the_range_is_counted(db: Database) -> None:
+    make_known_dataset(db)
+    rows = service_aggregates(
+        db, period="month", start=dt.date(2026, 8, 1), end=dt.date(2026, 9, 30)
+    )
+    assert rows == []
+
+
+def test_periods_are_whole_months_or_quarters() -> None:
+    since, until = period_bounds("quarter", dt.date(2026, 2, 14), dt.date(2026, 11, 3))
+    assert (since.date(), until.date()) == (dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    since, until = period_bounds("month", dt.date(2026, 12, 5), dt.date(2026, 12, 5))
+    assert (since.date(), until.date()) == (dt.date(2026, 12, 1), dt.date(2027, 1, 1))
+
+
+def test_the_csv_has_the_documented_columns_and_marks_suppressed_cells(db: Database) -> None:
+    make_known_dataset(db)
+    text = aggregates_csv(service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END))
+    lines = text.splitlines()
+    assert lines[0].split(",") == csv_columns()
+    assert "phq9_recovery_rate" in csv_columns()
+    assert "wai_sr_mean_score" in csv_columns()
+    assert len(lines) == 1 + 4
+    assert "suppressed" in text
+
+
+def _population(db: Database, patients: int) -> None:
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    for _ in range(patients):
+        world = add_patient(db, unit, therapist, None, [20, 8])
+        add_acknowledged_risk(db, world, 2)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(db: Database) -> None:
+    _population(db, 5)
+    with count_statements(db.engine) as small:
+        service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    _population(db, 45)
+    with count_statements(db.engine) as large:
+        rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    assert sum(row.patients_invited.value or 0 for row in rows) == 50
+    assert large.count == small.count <= 6

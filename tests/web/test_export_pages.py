@@ -1,0 +1,182 @@
+"""The service-developer export pages: who may open them, what they show, and that nothing on
+them (HTML or CSV) identifies a patient."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    Episode,
+    Patient,
+    PatientGoal,
+    Response,
+    ServiceFeedback,
+    SessionTopic,
+    SharedDecision,
+    Signal,
+)
+from fit_platform.domain.codes import Role
+from tests.support.export_data import make_known_dataset
+from tests.support.factories import PASSWORD, make_staff, make_unit
+from tests.support.html import log_in
+
+JUNE = "period=month&start=2026-06-01&end=2026-06-30"
+
+
+def _db(client: FlaskClient) -> Database:
+    return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
+
+
+def _service_developer(client: FlaskClient) -> None:
+    staff = make_staff(_db(client), (Role.SERVICE_DEVELOPER, None))
+    log_in(client, staff.username, PASSWORD)
+
+
+def test_service_developers_see_the_figures_with_small_cells_hidden(client: FlaskClient) -> None:
+    data = make_known_dataset(_db(client))
+    _service_developer(client)
+    response = client.get(f"/export/?lang=en&{JUNE}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<caption>" in html
+    assert "fewer than 5" in html
+    assert data.unit.name in html
+    assert "Programme p" in html
+    assert "2026-06" in html
+    assert 'href="/export/"' in html  # in the staff navigation
+    assert "71 %" in html  # recovery rate 5/7 on PHQ-9
+
+
+def test_the_csv_download_has_the_figures(client: FlaskClient) -> None:
+    make_known_dataset(_db(client))
+    _service_developer(client)
+    response = client.get(f"/export/aggregates.csv?{JUNE}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("unit_code,unit_name,programme_code,programme_name,period,")
+    assert ",p,Programme p,2026-06,8,16,8,0.5," in text
+
+
+def test_administrators_may_open_the_export(client: FlaskClient) -> None:
+    admin = make_staff(_db(client), (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    assert client.get("/export/?lang=en").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.UNIT_LEAD])
+def test_clinical_staff_get_403(client: FlaskClient, role: Role) -> None:
+    db = _db(client)
+    staff = make_staff(db, (role, make_unit(db).id))
+    log_in(client, staff.username, PASSWORD)
+    for url in ("/export/", f"/export/aggregates.csv?{JUNE}"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert 'href="/export/"' not in response.get_data(as_text=True)
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client: FlaskClient) -> None:
+    assert client.get("/export/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=year&start=2026-01-01&end=2026-06-30",
+        "period=month&start=2026-13-01&end=2026-06-30",
+        "period=month&start=&end=2026-06-30",
+        "period=month&start=2026-06-30&end=2026-01-01",
+        "period=month&start=2000-01-01&end=2026-01-01",
+        "period=month&start=2026-01-01&end=2026-06-30&unit=abc",
+        "period=month&start=2026-01-01&end=2026-06-30&unit=999999",
+        "period=month&start=%00&end=\u00e6\u00f8\u00e5&unit=%ff",
+    ],
+)
+def test_malformed_parameters_show_the_form_with_errors(client: FlaskClient, query: str) -> None:
+    _service_developer(client)
+    for url in ("/export/", "/export/aggregates.csv"):
+        response = client.get(f"{url}?lang=nn&{query}")
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert 'role="alert"' in html
+        assert 'aria-invalid="true"' in html
+
+
+DISTINCTIVE = {
+    "name": "Zebulon Quixotefield",
+    "external": "EPR-XQZ-991",
+    "goal": "Goal-text-kumquat-walrus",
+    "topic": "Topic-text-marmalade-otter",
+    "comment": "Comment-text-bassoon-lemur",
+    "feedback": "Feedback-text-trombone-yak",
+    "decision": "Decision-text-clarinet-ibis",
+    "note": "Note-text-oboe-heron",
+    "email": "zebulon@example.org",
+}
+
+
+def test_nothing_on_the_pages_or_in_the_csv_identifies_a_patient(client: FlaskClient) -> None:
+    db = _db(client)
+    data = make_known_dataset(db)
+    therapist = make_staff(db, (Role.THERAPIST, data.unit.id))
+    with db.transaction() as session:
+        for index, world in enumerate(data.worlds):
+            patient = session.get(Patient, world.patient_id)
+            assert patient is not None
+            patient.display_name = f"{DISTINCTIVE['name']} {index}"
+            patient.external_id = f"{DISTINCTIVE['external']}-{index}"
+            patient.email = f"{index}{DISTINCTIVE['email']}"
+            session.add(PatientGoal(episode_id=world.episode_id, text=DISTINCTIVE["goal"]))
+            session.add(SessionTopic(episode_id=world.episode_id, text=DISTINCTIVE["topic"]))
+            session.add(
+                SharedDecision(
+                    episode_id=world.episode_id,
+                    options_discussed=DISTINCTIVE["decision"],
+                    decision=DISTINCTIVE["decision"],
+                    recorded_by_id=therapist.id,
+                )
+            )
+        for response in session.query(Response).all():
+            response.comment = DISTINCTIVE["comment"]
+        for signal in session.query(Signal).all():
+            signal.acknowledge_note = DISTINCTIVE["note"]
+        session.add(
+            ServiceFeedback(
+                unit_id=data.unit.id,
+                instrument_id="phq9",
+                text=DISTINCTIVE["feedback"],
+                period="2026-06",
+            )
+        )
+        patient_ids = [str(world.patient_id) for world in data.worlds]
+        episodes = session.query(Episode).count()
+    _service_developer(client)
+    pages = [
+        client.get(f"/export/?lang=en&{JUNE}").get_data(as_text=True),
+        client.get("/export/?lang=nb&period=quarter&start=2026-01-01&end=2026-12-31").get_data(
+            as_text=True
+        ),
+        client.get(f"/export/aggregates.csv?{JUNE}").get_data(as_text=True),
+        client.get(
+            "/export/aggregates.csv?period=quarter&start=2026-01-01&end=2026-12-31"
+        ).get_data(as_text=True),
+    ]
+    assert episodes > 0
+    for page in pages:
+        for text in DISTINCTIVE.values():
+            assert text not in page
+        assert "EPR-" not in page  # the factories' external ids
+        assert not re.search(r"Patient \d", page)  # the factories' display names
+        # No date finer than the period: nothing like 2026-06-10 or a time of day.
+        # (the filter's own dates are echoed in the form; the data's dates never are).
+        for day in ("2026-06-02", "2026-06-08", "2026-06-10", "2026-06-11", "08:00"):
+            assert day not in page
+        assert not re.search(r"\d\.0?6\.2026|June 2026|juni 2026", page)
+    header = pages[2].splitlines()[0].split(",")
+    assert not [column for column in header if "patient_id" in column or "external" in column]
+    assert patient_ids
