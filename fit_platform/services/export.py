@@ -94,7 +94,8 @@ Key = tuple[int, int | None, str]  # unit id, programme id, period (never leaves
 
 
 def _instruments() -> tuple[list[Instrument], list[Instrument]]:
-    library = sorted(default_instruments().values(), key=lambda instrument: instrument.id)
+    # Test instruments (`demo` in their file) carry no clinical meaning: never exported.
+    library = sorted((i for i in default_instruments().values() if not i.demo), key=lambda i: i.id)
     return (
         [i for i in library if i.kind is Kind.OUTCOME],
         [i for i in library if i.kind is Kind.ALLIANCE],

@@ -117,3 +117,11 @@ def test_the_number_of_queries_does_not_grow_with_the_data(db: Database) -> None
         rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
     assert sum(row.patients_invited.value or 0 for row in rows) == 50
     assert large.count == small.count <= 6
+
+
+def test_test_instruments_are_never_exported() -> None:
+    from fit_platform.services.export import aggregates_csv
+
+    header = aggregates_csv([]).splitlines()[0]
+    assert "vas_demo" not in header
+    assert "phq9" in header and "sai" in header
