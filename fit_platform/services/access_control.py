@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db.models import Episode, EpisodeTherapist
 from fit_platform.domain.codes import Role
+from fit_platform.services.access_log import record_access
 
 CLINICAL_ROLES = frozenset({Role.THERAPIST, Role.UNIT_LEAD})
 
@@ -83,3 +84,25 @@ def visible_episode(session: Session, viewer: Viewer, episode_id: int) -> Episod
     return session.scalar(
         select(Episode).where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
     )
+
+
+def treating_episode(
+    session: Session, staff_id: int, episode_id: int, *, action: str
+) -> Episode | None:
+    """The episode if `staff_id` is one of its therapists (unit leads read; they do not plan
+    appointments or schedules), with one access-log row for `action`; else None."""
+    episode = session.scalar(
+        select(Episode)
+        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
+        .where(Episode.id == episode_id, EpisodeTherapist.staff_id == staff_id)
+    )
+    if episode is not None:
+        record_access(
+            session,
+            staff_id=staff_id,
+            role=Role.THERAPIST,
+            patient_id=episode.patient_id,
+            unit_id=episode.unit_id,
+            action=action,
+        )
+    return episode

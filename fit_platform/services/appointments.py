@@ -16,12 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
+from fit_platform.db.models import Appointment, Episode, Patient, StaffRole
 from fit_platform.domain.appointment_import import ParsedFile, RowError
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
-from fit_platform.services.access_log import record_access
+from fit_platform.services.access_control import treating_episode
+from fit_platform.services.access_log import record_bulk_access
 
 log = logging.getLogger(__name__)
+
+CHANGE = "appointment_change"  # the access-log action of every change here
 
 
 class AppointmentNotFound(LookupError):
@@ -39,39 +42,18 @@ class ImportSummary:
 
 
 def _episode_for(session: Session, staff_id: int, episode_id: int) -> Episode:
-    """The episode if `staff_id` is one of its therapists (unit leads read, they don't plan)."""
-    episode = session.scalar(
-        select(Episode)
-        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
-        .where(Episode.id == episode_id, EpisodeTherapist.staff_id == staff_id)
-    )
+    episode = treating_episode(session, staff_id, episode_id, action=CHANGE)
     if episode is None:
         raise AppointmentNotFound(episode_id)
-    _log_change(session, staff_id, episode)
     return episode
 
 
 def _appointment_for(session: Session, staff_id: int, appointment_id: int) -> Appointment:
-    appointment = session.scalar(
-        select(Appointment)
-        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Appointment.episode_id)
-        .where(Appointment.id == appointment_id, EpisodeTherapist.staff_id == staff_id)
-    )
+    appointment = session.get(Appointment, appointment_id)
     if appointment is None:
         raise AppointmentNotFound(appointment_id)
-    _log_change(session, staff_id, appointment.episode)
+    _episode_for(session, staff_id, appointment.episode_id)
     return appointment
-
-
-def _log_change(session: Session, staff_id: int, episode: Episode) -> None:
-    record_access(
-        session,
-        staff_id=staff_id,
-        role=Role.THERAPIST,
-        patient_id=episode.patient_id,
-        unit_id=episode.unit_id,
-        action="appointment_change",
-    )
 
 
 def add_appointment(
@@ -205,6 +187,27 @@ def import_appointments(
                 )
                 summary.updated += 1
                 summary.changed_appointment_ids.append(row.id)
+        # One access-log row per patient whose appointments the file touched.
+        touched = sorted(
+            {
+                (patient_ref, episodes[patient_ref])
+                for patient_ref in patient_refs
+                if patient_ref in episodes
+            }
+        )
+        patient_of = dict(
+            session.execute(
+                select(Episode.id, Episode.patient_id).where(
+                    Episode.id.in_([episode_id for _ref, episode_id in touched])
+                )
+            ).all()
+        )
+        record_bulk_access(
+            session,
+            staff_id=staff_id,
+            reads=[(patient_of[episode_id], unit_id, Role.THERAPIST) for _r, episode_id in touched],
+            action="appointment_import",
+        )
         log.info(
             "appointments imported",
             extra={

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, EpisodeTherapist, SchedulePlan, ScheduleRule
-from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule
+from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instruments import default_instruments
-from fit_platform.services.access_log import record_access
+from fit_platform.services.access_control import treating_episode
 from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
 
 log = logging.getLogger(__name__)
@@ -51,21 +51,9 @@ class RuleChange:
 
 
 def _episode(session: Session, staff_id: int, episode_id: int, action: str) -> Episode:
-    episode = session.scalar(
-        select(Episode)
-        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
-        .where(Episode.id == episode_id, EpisodeTherapist.staff_id == staff_id)
-    )
+    episode = treating_episode(session, staff_id, episode_id, action=action)
     if episode is None:
         raise ScheduleNotFound(episode_id)
-    record_access(
-        session,
-        staff_id=staff_id,
-        role=Role.THERAPIST,
-        patient_id=episode.patient_id,
-        unit_id=episode.unit_id,
-        action=action,
-    )
     return episode
 
 

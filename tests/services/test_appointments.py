@@ -53,6 +53,13 @@ def test_importing_the_same_file_twice_changes_nothing(db: Database) -> None:
     assert (first.created, first.updated, first.unmatched_patients) == (2, 0, ["EPR-UNKNOWN"])
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
     with db.session() as session:
+        from fit_platform.db.models import AccessLog
+
+        logged = session.scalars(
+            select(AccessLog.patient_id).where(AccessLog.action == "appointment_import")
+        ).all()
+    assert logged == [world.patient_id, world.patient_id]  # one row per import
+    with db.session() as session:
         assert len(session.scalars(select(Appointment)).all()) == 2
 
 
