@@ -118,6 +118,20 @@ def _no_link_page() -> tuple[str, int]:
     return render_template("patient/no_link.html"), 403
 
 
+def _restart_feedback(ctx: LinkContext) -> WerkzeugResponse:
+    """Turn questionnaires back on (if they were paused or stopped) and confirm it."""
+    if ctx.consent_state is not ConsentState.ACTIVE and ctx.patient_id is not None:
+        consent.record_consent(
+            get_db(),
+            ctx.patient_id,
+            consent.ConsentChange(ConsentEventKind.RESTARTED),
+            now=_now(),
+            zone=_zone(),
+        )
+    session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
+    return redirect(url_for("patient.choices_done"))
+
+
 def _closed_page(ctx: LinkContext, token: str | None = None) -> tuple[str, int]:
     status = 404 if ctx.status is LinkStatus.UNKNOWN else 410
     return (
@@ -230,16 +244,7 @@ def link_action(token: str) -> Page:
         session[CODE_KEY] = ctx.patient_id
         return redirect(url_for("patient.progress_view"))
     if action == "restart":
-        if ctx.consent_state is not ConsentState.ACTIVE and ctx.patient_id is not None:
-            consent.record_consent(
-                get_db(),
-                ctx.patient_id,
-                consent.ConsentChange(ConsentEventKind.RESTARTED),
-                now=_now(),
-                zone=_zone(),
-            )
-        session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
-        return redirect(url_for("patient.choices_done"))
+        return _restart_feedback(ctx)
     if ctx.status is not LinkStatus.OPEN:
         return _closed_page(ctx, token)
     assert ctx.invitation_id is not None
@@ -632,16 +637,7 @@ def choices(ctx: LinkContext) -> Page:
     if request.method == "POST":
         action = request.form.get("action", "")
         if action == "restart" and restart_form.validate_on_submit():
-            if ctx.consent_state is not ConsentState.ACTIVE:
-                consent.record_consent(
-                    get_db(),
-                    ctx.patient_id,
-                    consent.ConsentChange(ConsentEventKind.RESTARTED),
-                    now=_now(),
-                    zone=_zone(),
-                )
-            session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
-            return redirect(url_for("patient.choices_done"))
+            return _restart_feedback(ctx)
         form = built.get(action)
         if form is None:
             abort(400)
