@@ -26,7 +26,6 @@ from fit_platform.db.models import (
     OutboxMessage,
     Patient,
     PatientGoal,
-    Response,
     SessionTopic,
     SharedDecision,
     Signal,
@@ -44,13 +43,13 @@ from fit_platform.domain.codes import (
     EpisodeStatus,
     MessageKind,
     OutboxState,
-    ResponseStatus,
     Role,
 )
 from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
+from fit_platform.services.scored_responses import submitted_scores
 
 TOPICS_SHOWN = 5
 
@@ -248,17 +247,7 @@ def presession(
         by_instrument: dict[str, list[tuple[int, dt.datetime, float | None, str | None]]] = (
             defaultdict(list)
         )
-        for response_id, instrument_id, at, total, band in session.execute(
-            select(
-                Response.id,
-                Response.instrument_id,
-                Response.submitted_at,
-                Response.total,
-                Response.band,
-            )
-            .where(Response.episode_id == episode_id, Response.status == ResponseStatus.SUBMITTED)
-            .order_by(Response.submitted_at, Response.id)
-        ):
+        for response_id, instrument_id, at, total, band in submitted_scores(session, episode_id):
             by_instrument[instrument_id].append((response_id, at, total, band))
         latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)

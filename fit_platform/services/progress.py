@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, PatientGoal, Response
+from fit_platform.db.models import Episode, PatientGoal
 from fit_platform.domain.change import ChangeSummary, summarise_change
-from fit_platform.domain.codes import ResponseStatus
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.services.scored_responses import submitted_scores
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +64,7 @@ def patient_progress(
         episode_id = latest_episode_id(session, patient_id)
         if episode_id is None:
             return []
-        rows = session.execute(
-            select(
-                Response.id,
-                Response.instrument_id,
-                Response.submitted_at,
-                Response.total,
-                Response.band,
-            )
-            .where(Response.episode_id == episode_id, Response.status == ResponseStatus.SUBMITTED)
-            .order_by(Response.submitted_at, Response.id)
-        ).all()
+        rows = submitted_scores(session, episode_id)
     by_instrument: dict[str, list[ScorePoint]] = {}
     for response_id, instrument_id, submitted_at, total, band in rows:
         inst = registry.get(instrument_id)

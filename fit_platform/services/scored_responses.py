@@ -7,14 +7,17 @@ a definition never silently rewrites what a therapist saw.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import ItemAnswer, Response
 from fit_platform.domain.codes import Language, ResponseStatus
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.scoring import ScoreResult, score
+
+ScoreRow = tuple[int, str, dt.datetime | None, float | None, str | None]
 
 
 def apply_score(
@@ -58,3 +61,19 @@ def add_scored_response(
     session.add(response)
     session.flush()
     return response
+
+
+def submitted_scores(session: Session, episode_id: int) -> Sequence[Row[ScoreRow]]:
+    """(id, instrument id, submitted at, total, band) of an episode's submitted responses,
+    oldest first, in one query (the therapist's and the patient's views both start here)."""
+    return session.execute(
+        select(
+            Response.id,
+            Response.instrument_id,
+            Response.submitted_at,
+            Response.total,
+            Response.band,
+        )
+        .where(Response.episode_id == episode_id, Response.status == ResponseStatus.SUBMITTED)
+        .order_by(Response.submitted_at, Response.id)
+    ).all()
