@@ -93,7 +93,7 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: object) -
         "instance_path": instance_path,
         "secret_key": "test-secret-key-not-for-production",
         "public_base_url": "http://localhost",
-        "log_level": "WARNING",
+        "log_level": "INFO",
         **overrides,
     }
     return create_app(overrides=settings)

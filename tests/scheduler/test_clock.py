@@ -97,7 +97,7 @@ def test_the_scheduler_command_runs_every_job_once_from_the_settings(
         "FIT_INSTANCE_PATH": str(tmp_path / "instance"),
         "FIT_SMS_URL": sms_endpoint.base_url,
         "FIT_SMS_TOKEN": sms_endpoint.token,
-        "FIT_LOG_LEVEL": "WARNING",
+        "FIT_LOG_LEVEL": "INFO",
     }
     result = CliRunner().invoke(scheduler_command, ["--once"], env=env)
     assert result.exit_code == 0, result.output
