@@ -8,6 +8,8 @@ from werkzeug.serving import run_simple
 from fit_platform.app import create_app
 from fit_platform.config import load_settings
 from fit_platform.db import migrate
+from fit_platform.db.base import utcnow
+from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.extensions import get_db
 from fit_platform.services.demo_seed import seed_demo, seed_demo_patients, seed_demo_schedules
 
@@ -20,7 +22,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     with app.app_context():
         logins = seed_demo(get_db())
         patient_link = seed_demo_patients(get_db())
-        seed_demo_schedules(get_db())
+        seed_demo_schedules(get_db(), timezone=settings.timezone)
     scheduler = None
     if with_scheduler:
         from fit_platform.scheduler_hook import start_background_clock
@@ -40,6 +42,13 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
         click.echo(
             f"Messages (no SMS gateway or SMTP relay set): {settings.instance_path / 'outbox'}"
         )
+    now = utcnow()
+    first_send = next_send_time(now, DEFAULT_QUIET_HOURS, settings.zone)
+    if first_send > now:
+        local = first_send.astimezone(settings.zone).strftime("%H:%M")
+        click.echo(f"Quiet hours now: the scheduler sends the first invitations at {local}.")
+    else:
+        click.echo("The scheduler sends the first invitations now.")
     click.echo("Stop with Ctrl+C.")
     try:
         # Werkzeug's server directly: Flask's app.run() refuses to run inside its own CLI.

@@ -281,7 +281,21 @@ DEMO_TEMPLATES = {
 }
 
 
-def seed_demo_schedules(db: Database, now: dt.datetime | None = None) -> int:
+def first_demo_appointment(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The demo outpatients' first session: 23 hours from now on the quarter hour, local time.
+
+    The outpatient rule invites 24 hours before a session, so this invitation is due the
+    moment the demo starts, whatever the hour (a fixed "tomorrow at 10:00" made it wait
+    until 10:00 and left the demo silent every morning). Weekly sessions follow at the same
+    time. During quiet hours the message still waits for their end, as in production.
+    """
+    local = (now + dt.timedelta(hours=23)).astimezone(zone)
+    return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+
+
+def seed_demo_schedules(
+    db: Database, now: dt.datetime | None = None, timezone: str = "Europe/Oslo"
+) -> int:
     """Schedule templates per demo unit, each demo episode's own copy, and weekly future
     appointments for outpatients, so the scheduler has work. Idempotent; returns how many
     appointments were added."""
@@ -289,7 +303,7 @@ def seed_demo_schedules(db: Database, now: dt.datetime | None = None) -> int:
     from fit_platform.services.schedule_plans import copy_template_to_episode
 
     now = now or dt.datetime.now(dt.UTC)
-    oslo = ZoneInfo("Europe/Oslo")
+    first_appointment = first_demo_appointment(now, ZoneInfo(timezone))
     added = 0
     with db.transaction() as session:
         for unit_code, rules in DEMO_TEMPLATES.items():
@@ -331,17 +345,15 @@ def seed_demo_schedules(db: Database, now: dt.datetime | None = None) -> int:
                 copy_template_to_episode(session, template, episode.id)
                 if unit.kind is not UnitKind.OUTPATIENT:
                     continue
-                # Tomorrow and then weekly, so the first invitation is due at once.
                 for week in range(4):
-                    day = (now + dt.timedelta(days=1, weeks=week)).astimezone(oslo).date()
-                    ref = f"demo-{day.isoformat()}"
+                    starts = first_appointment + dt.timedelta(weeks=week)
+                    ref = f"demo-{starts.date().isoformat()}"
                     exists = session.scalar(
                         select(Appointment.id).where(
                             Appointment.episode_id == episode.id, Appointment.external_ref == ref
                         )
                     )
                     if exists is None:
-                        starts = dt.datetime.combine(day, dt.time(10, 0), tzinfo=oslo)
                         session.add(
                             Appointment(
                                 episode_id=episode.id,

@@ -1,7 +1,14 @@
-"""`fit-platform demo` as a user runs it: a real process, a real SQLite file, real HTTP."""
+"""`fit-platform demo` as a user runs it: a real process, a real SQLite file, real HTTP.
+
+The process runs under libfaketime at a fixed Oslo wall-clock time (the Debian package
+`faketime`, installed by `./dev test`), so what the scheduler does is the same whatever
+the hour the suite runs at: the demo once waited until 10:00 for its first invitation.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import glob
 import json
 import os
 import queue
@@ -13,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, select
@@ -21,6 +29,24 @@ from fit_platform.db import Database
 from fit_platform.db.models import Staff, Unit
 
 ROOT = Path(__file__).resolve().parents[2]
+OSLO = ZoneInfo("Europe/Oslo")
+# A Thursday morning, before 10:00: the hour at which the demo used to send nothing.
+MORNING = dt.datetime(2026, 12, 3, 9, 0, tzinfo=OSLO)
+
+
+def at_wall_clock(moment: dt.datetime) -> dict[str, str]:
+    """Environment that starts a process with its wall clock at `moment` (then ticking), by
+    preloading libfaketime directly: the `faketime` wrapper forks, so Ctrl+C would reach it
+    and not the demo. The monotonic clock stays real, or the scheduler's waits would stall."""
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+    assert found, "install the Debian package `faketime` (./dev test does)"
+    utc = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "LD_PRELOAD": found[0],
+        "FAKETIME": f"@{utc}",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "TZ": "UTC",
+    }
 
 
 def _free_port() -> int:
@@ -30,8 +56,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_demo(instance: Path, port: int) -> Iterator[list[str]]:
-    env = {**os.environ, "FIT_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
+def running_demo(instance: Path, port: int, at: dt.datetime = MORNING) -> Iterator[list[str]]:
+    env = {
+        **os.environ,
+        **at_wall_clock(at),
+        "FIT_INSTANCE_PATH": str(instance),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("FIT_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen(
@@ -103,6 +134,7 @@ def test_demo_serves_pages_in_every_language_and_prints_the_logins(tmp_path: Pat
         assert sent, "the scheduler sent nothing"
         assert f"http://127.0.0.1:{port}/p/" in sent[0].read_text()
     output = "\n".join(lines)
+    assert "The scheduler sends the first invitations now." in output
     assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
     assert "admin@demo.fit" in output and "utvikler@demo.fit" in output
 
