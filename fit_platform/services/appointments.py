@@ -214,7 +214,7 @@ def import_appointments(
                 "event": "appointments_imported",
                 "unit_id": unit_id,
                 "staff_id": staff_id,
-                "created": summary.created,
+                "appointments_created": summary.created,
                 "updated": summary.updated,
                 "unchanged": summary.unchanged,
                 "unmatched": len(summary.unmatched_patients),
