@@ -76,6 +76,50 @@ def db_check() -> None:
     migrate.check(_database_url())
 
 
+CREATE_ADMIN_REFUSALS = {
+    "invalid_email": "That is not a valid e-mail address.",
+    "no_name": "A name is required (--name).",
+    "too_short": "The password is too short: use at least 12 characters.",
+    "too_common": "The password is too common: choose another.",
+    "same_as_username": "The password must not be the e-mail address.",
+    "exists": "An account with that e-mail address exists already; nothing was changed.",
+}
+
+
+@cli.command("create-admin", with_appcontext=False)
+@click.argument("email")
+@click.option("--name", required=True, help="The administrator's name as staff see it.")
+def create_admin_command(email: str, name: str) -> None:
+    """Create an administrator account (the first one of a new install).
+
+    On a terminal the password is asked for twice; otherwise it is read from the first
+    line of standard input. It is never a command-line argument and never logged.
+    """
+    import sys
+
+    from fit_platform.db import Database
+    from fit_platform.logging_setup import configure_logging
+    from fit_platform.services.staff_accounts import AccountRefused, create_admin
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    configure_logging(settings.log_level)
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    db = Database(settings.database_url)
+    try:
+        staff_id = create_admin(db, email, name, password)
+    except AccountRefused as exc:
+        raise click.ClickException(CREATE_ADMIN_REFUSALS[exc.code]) from exc
+    finally:
+        db.dispose()
+    click.echo(f"Administrator created (staff id {staff_id}). Log in at /staff/login.")
+
+
 @cli.group()
 def i18n() -> None:
     """Translation catalogs: extract, update and compile."""

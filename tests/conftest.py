@@ -4,15 +4,22 @@ Database fixtures: `database_url` / `db` / `app` / `client` are parametrised ove
 file and a real PostgreSQL server, so every database test runs on both. PostgreSQL is a
 throwaway server started once per run (see tests/support/postgres.py) unless
 FIT_TEST_DATABASE_URL points at one. Each test starts from an empty schema.
+
+The suite must pass at any hour. `FIT_TEST_WALL_CLOCK=22:30 ./dev test` runs it as if it
+started at that Oslo time today (the wall clock then ticks on; monotonic time stays real).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -27,6 +34,25 @@ from fit_platform.db.session import make_engine
 from tests.support.postgres import throwaway_postgres
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wall_clock() -> Iterator[None]:
+    """Move the whole run's wall clock to FIT_TEST_WALL_CLOCK (HH:MM, Oslo), if set.
+
+    time-machine changes what `datetime.now()` and `time.time()` return in this process
+    (not in servers the tests start), which is how a test that silently relies on the hour
+    is caught: run the suite at 06:00 and at 22:30.
+    """
+    wanted = os.environ.get("FIT_TEST_WALL_CLOCK")
+    if not wanted:
+        yield
+        return
+    oslo = ZoneInfo("Europe/Oslo")
+    hour, minute = (int(part) for part in wanted.split(":"))
+    today = dt.datetime.now(oslo).date()
+    with time_machine.travel(dt.datetime.combine(today, dt.time(hour, minute), oslo), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")
