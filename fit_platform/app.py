@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     settings = settings or load_settings(overrides=overrides)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     configure_app(app, settings)
+    configure_proxies(app, settings)
     configure_logging(settings.log_level)
     configure_database(app, settings)
     configure_extensions(app, settings)
@@ -46,12 +47,29 @@ def configure_app(app: Flask, settings: Settings) -> None:
         MAX_CONTENT_LENGTH=256 * 1024,
         MAX_FORM_MEMORY_SIZE=256 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        # Over https Flask-WTF would also demand a same-site Referer, which browsers never
+        # send: every page says `Referrer-Policy: no-referrer` (link tokens must not leak).
+        # The CSRF token and the SameSite=Lax session cookie are the protection.
+        WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
         BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS_DIR),
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
     )
+
+
+def configure_proxies(app: Flask, settings: Settings) -> None:
+    """Behind N trusted reverse proxies, take the client address, scheme and host from the
+    headers they set (Werkzeug's ProxyFix), so rate limits count per client, HSTS is sent
+    over https and logs show the client. With 0 (the default) the headers are ignored:
+    anyone could forge them when no proxy strips them."""
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
 
 def configure_database(app: Flask, settings: Settings) -> None:

@@ -42,6 +42,10 @@ class Settings:
     mail_from: str = "no-reply@fit.invalid"
     # Rate limits shared across web workers in production (e.g. redis://127.0.0.1:6379/0).
     ratelimit_storage_uri: str = "memory://"
+    # For load benchmarks only, where every request comes from one address.
+    ratelimit_enabled: bool = True
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host; 0 trusts none.
+    trusted_proxies: int = 0
     require_totp_for_therapists: bool = False
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
@@ -138,6 +142,8 @@ def load_settings(
         "smtp_password": _env(env, "FIT_SMTP_PASSWORD"),
         "mail_from": _env(env, "FIT_MAIL_FROM", "no-reply@fit.invalid"),
         "ratelimit_storage_uri": _env(env, "FIT_RATELIMIT_STORAGE_URI", "memory://"),
+        "ratelimit_enabled": _flag(env, "FIT_RATELIMIT_ENABLED", True),
+        "trusted_proxies": _int(env, "FIT_TRUSTED_PROXIES", 0),
         "require_totp_for_therapists": _flag(env, "FIT_REQUIRE_TOTP_FOR_THERAPISTS", False),
         "session_idle_minutes": _int(env, "FIT_SESSION_IDLE_MINUTES", 30),
         "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
@@ -150,6 +156,8 @@ def load_settings(
         raise ConfigurationError(
             "FIT_SESSION_IDLE_MINUTES and FIT_SESSION_ABSOLUTE_HOURS must be > 0"
         )
+    if not 0 <= settings.trusted_proxies <= 5:
+        raise ConfigurationError("FIT_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
     if settings.risk_escalation_hours < 1:
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     try:
