@@ -89,6 +89,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.clinician.blueprint import bp as clinician_bp
     from fit_platform.web.episodes.blueprint import bp as episodes_bp
     from fit_platform.web.export.blueprint import bp as export_bp
+    from fit_platform.web.ops.blueprint import bp as ops_bp
     from fit_platform.web.patient.blueprint import bp as patient_bp
     from fit_platform.web.public.blueprint import bp as public_bp
 
@@ -99,6 +100,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(patient_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(ops_bp)
     app.before_request(load_staff_session)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -29,3 +33,14 @@ def downgrade(database_url: str, revision: str) -> None:
 def check(database_url: str) -> None:
     """Raise if the models and the migrations disagree (alembic check)."""
     command.check(alembic_config(database_url))
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions the code expects the database at (read from the files once a process)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions recorded in the database (empty before the first upgrade)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
