@@ -60,3 +60,34 @@ def test_every_revision_has_a_downgrade() -> None:
         source = Path(revision.path).read_text()
         body = source.split("def downgrade() -> None:", 1)[1]
         assert body.strip() != "pass", f"{revision.revision} has an empty downgrade"
+
+
+def _triggers(url: str) -> set[str]:
+    engine = make_engine(url)
+    query = (
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        if engine.dialect.name == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    )
+    try:
+        with engine.connect() as connection:
+            return set(connection.scalars(text(query)))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_create_the_same_append_only_triggers_as_the_models(
+    empty_database_url: str,
+) -> None:
+    migrate.upgrade(empty_database_url)
+    migrated = _triggers(empty_database_url)
+    migrate.downgrade(empty_database_url, "base")
+    assert _triggers(empty_database_url) == set()
+    engine = make_engine(empty_database_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    assert migrated == _triggers(empty_database_url)
+    assert {name.split("_no_")[0].split("_append_only")[0] for name in migrated} == {
+        "access_log",
+        "consent_event",
+    }

@@ -53,3 +53,6 @@ __all__ = [
     "StaffSession",
     "Unit",
 ]
+
+# The append-only guard and its triggers belong to these tables wherever they are created.
+from fit_platform.db import append_only  # noqa: F401
