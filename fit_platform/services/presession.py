@@ -49,6 +49,7 @@ from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
+from fit_platform.services.comments import PatientWords, episode_words
 from fit_platform.services.scored_responses import submitted_scores
 
 TOPICS_SHOWN = 5
@@ -148,6 +149,8 @@ class PreSession:
     started_on: dt.date
     next_appointment: dt.datetime | None
     goals: tuple[str, ...]
+    # Comments and consent reasons, newest first ("The patient's own words").
+    own_words: tuple[PatientWords, ...]
     topics: tuple[tuple[str, dt.datetime], ...]
     outcome: tuple[InstrumentTrend, ...]
     alliance: tuple[InstrumentTrend, ...]
@@ -286,6 +289,7 @@ def presession(
                 .order_by(PatientGoal.created_at, PatientGoal.id)
             )
         )
+        own_words = episode_words(session, episode_id, patient.id)
         topics = tuple(
             (text, at)
             for text, at in session.execute(
@@ -368,6 +372,7 @@ def presession(
         started_on=episode.started_on,
         next_appointment=next_appointment,
         goals=goals,
+        own_words=own_words,
         topics=topics,
         outcome=tuple(t for t in trends if t.instrument.kind is Kind.OUTCOME),
         alliance=tuple(t for t in trends if t.instrument.kind is Kind.ALLIANCE),
