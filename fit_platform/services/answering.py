@@ -334,6 +334,7 @@ def save_page(
                 select(ItemAnswer).where(ItemAnswer.response_id == response.id)
             )
         }
+        changed: dict[str, tuple[float | None, float | None]] = {}
         for link_id, value in values.items():
             row = existing.get(link_id)
             if row is None:
@@ -342,9 +343,19 @@ def save_page(
                 session.add(row)
                 existing[link_id] = row
             elif row.value != value:
+                changed[link_id] = (row.value, value)
                 row.value = value
                 row.answered_at = now
         session.flush()
+        if changed:
+            signal_service.note_risk_answer_changes(
+                session,
+                instrument,
+                episode_id=invitation.episode_id,
+                response_id=response.id,
+                changes=changed,
+                now=now,
+            )
         all_answers = {k: v.value for k, v in existing.items()}
         risk = signal_service.raise_risk_signal(
             session,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -30,6 +32,7 @@ from fit_platform.db.models import (
     SharedDecision,
     Signal,
     Staff,
+    StaffRole,
     Unit,
 )
 from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
@@ -47,6 +50,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, episode_words
@@ -96,6 +100,15 @@ class InstrumentTrend:
 
 
 @dataclass(frozen=True)
+class AnswerChange:
+    """The patient changed a risk answer after the risk signal was raised."""
+
+    item_number: int
+    answer_text: str | None  # None: left unanswered
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class SignalView:
     id: int
     code: str
@@ -106,6 +119,9 @@ class SignalView:
     acknowledged_by: str | None
     acknowledge_note: str | None
     escalated_at: dt.datetime | None
+    # A risk signal still unacknowledged after the escalation time (marked or not yet).
+    overdue: bool = False
+    answer_changes: tuple[AnswerChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +176,34 @@ class PreSession:
     consent_history: tuple[ConsentEntry, ...]
     failed_deliveries: tuple[FailedDelivery, ...]
     decisions: tuple[DecisionView, ...]
+    # Active unit leads of the episode's unit: who an overdue risk signal is shown to.
+    unit_leads: tuple[str, ...] = ()
+
+
+def _answer_changes(
+    details: dict[str, Any] | None, instruments: Mapping[str, Instrument], language: str
+) -> tuple[AnswerChange, ...]:
+    """The risk-answer changes recorded on a signal, in the viewer's language."""
+    details = details or {}
+    instrument = instruments.get(str(details.get("instrument")))
+    if instrument is None:
+        return ()
+    numbers = {item.link_id: n for n, item in enumerate(instrument.items, start=1)}
+    changes = []
+    for change in details.get("answer_changes") or []:
+        item = next((i for i in instrument.items if i.link_id == change.get("link_id")), None)
+        if item is None:
+            continue
+        value = change.get("to")
+        text = None
+        if value is not None:
+            option = next((o for o in item.options if o.value == value), None)
+            label = option.display.get(language) or option.display["en"] if option else None
+            text = f"{label} ({value:g})" if label else f"{value:g}"
+        changes.append(
+            AnswerChange(numbers[item.link_id], text, dt.datetime.fromisoformat(change["at"]))
+        )
+    return tuple(changes)
 
 
 def _trend(
@@ -230,9 +274,11 @@ def presession(
     language: str = "nb",
     now: dt.datetime | None = None,
     action: str = Action.PRESESSION_VIEW,
+    escalation_after: dt.timedelta = dt.timedelta(hours=24),
 ) -> PreSession | None:
     """The pre-session view of an episode the viewer may see, else None; logs the read."""
     now = now or utcnow()
+    language = language if language in ("nb", "nn", "en") else "nb"
     instruments = default_instruments()
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction() as session:
@@ -273,6 +319,10 @@ def presession(
                 name,
                 s.acknowledge_note,
                 s.escalated_at,
+                s.code == SignalCode.RISK_ANSWER.value
+                and s.acknowledged_at is None
+                and (s.escalated_at is not None or s.raised_at <= now - escalation_after),
+                _answer_changes(s.details, instruments, language),
             )
             for s, name in session.execute(
                 select(Signal, acknowledger.display_name)
@@ -339,6 +389,19 @@ def presession(
                 .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
             )
         )
+        unit_leads = tuple(
+            session.scalars(
+                select(Staff.display_name)
+                .join(StaffRole, StaffRole.staff_id == Staff.id)
+                .where(
+                    StaffRole.role == Role.UNIT_LEAD,
+                    StaffRole.unit_id == episode.unit_id,
+                    Staff.is_active.is_(True),
+                )
+                .order_by(Staff.display_name)
+                .distinct()
+            )
+        )
         next_appointment = session.scalar(
             select(func.min(Appointment.starts_at)).where(
                 Appointment.episode_id == episode_id,
@@ -356,7 +419,6 @@ def presession(
             now=now,
         )
 
-    language = language if language in ("nb", "nn", "en") else "nb"
     trends = [
         _trend(instruments[iid], rows, answers.get(iid, {}), language)
         for iid, rows in sorted(by_instrument.items())
@@ -382,4 +444,5 @@ def presession(
         consent_history=consent,
         failed_deliveries=failed,
         decisions=decisions,
+        unit_leads=unit_leads,
     )
