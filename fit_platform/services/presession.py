@@ -2,8 +2,9 @@
 
 The queries do not grow with the history: one for the episode (and the access check), one for
 all submitted scores (columns only), one for the item answers of the latest response of each
-instrument, and one each for signals, goals, topics, consent history, failed deliveries,
-samvalg decisions and the next appointment; then one INSERT into the access log.
+instrument, and one each for signals, goals, the patient's own words (comments, consent
+reasons), topics, consent history, failed deliveries, samvalg decisions, the unit's leads and
+the next appointment; then one INSERT into the access log.
 """
 
 from __future__ import annotations
