@@ -2,7 +2,8 @@
 
 A fixed number of set-based queries whatever the number of patients: the episodes (with
 patient and unit), then one query each for the next appointments, the latest outcome scores,
-the open signals and the unanswered invitations, then one INSERT for the access log.
+the open signals, the unanswered invitations, the overdue risk signals in units without a lead
+and the viewer's units without a lead, then one INSERT for the access log.
 """
 
 from __future__ import annotations
@@ -135,6 +136,8 @@ class Caseload:
     escalated: list[EscalatedSignal]
     # Overdue risk signals of listed patients whose unit has no active lead.
     unled: list[UnledSignal] = field(default_factory=list)
+    # Units where the viewer is a therapist and nobody leads: escalation would reach nobody.
+    units_without_lead: list[str] = field(default_factory=list)
 
 
 def _signal_code(code: str) -> SignalCode | str:
@@ -292,6 +295,16 @@ def caseload(
                     .order_by(Unit.name, Signal.raised_at)
                 )
             ]
+        therapist_units = {unit for role, unit in viewer.roles if role is Role.THERAPIST and unit}
+        units_without_lead: list[str] = []
+        if therapist_units:
+            units_without_lead = list(
+                session.scalars(
+                    select(Unit.name)
+                    .where(Unit.id.in_(therapist_units), ~unit_has_lead(Unit.id))
+                    .order_by(Unit.name)
+                )
+            )
         if led_unit_ids(viewer):
             escalated = [
                 EscalatedSignal(signal_id, episode_id, name, raised_at)
@@ -348,7 +361,7 @@ def caseload(
             action=Action.CASELOAD,
             now=now,
         )
-    return Caseload(rows, scope, escalated, unled)
+    return Caseload(rows, scope, escalated, unled, units_without_lead)
 
 
 def unit_has_lead(unit_id: Any) -> Exists:

@@ -92,6 +92,19 @@ def test_an_overdue_risk_signal_in_a_unit_without_a_lead_says_nobody_was_notifie
     assert f"/clinician/episodes/{world.episode_id}#signal-" in caseload
 
 
+def test_a_therapists_caseload_warns_before_anything_is_overdue_when_the_unit_has_no_lead(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    world = make_world(db, unit=unit)
+    caseload = _staff_page(app, world.therapist_username, "/clinician/?lang=en")
+    assert f"No unit lead in {unit.name}: a risk signal nobody acknowledges in time" in caseload
+    make_staff(db, (Role.UNIT_LEAD, unit.id))
+    caseload = _staff_page(app, world.therapist_username, "/clinician/?lang=en")
+    assert "No unit lead" not in caseload
+
+
 def test_an_overdue_risk_signal_names_the_units_real_leads_and_reaches_their_caseload(
     app: Flask, client: FlaskClient
 ) -> None:
