@@ -66,16 +66,26 @@ def comment_on_result(
     """Add the patient's comment on a submitted result (one more row; earlier ones are kept).
 
     False when the response is not submitted or not this patient's. Called from the
-    thank-you page.
+    thank-you page. The same text as the latest comment on this response is not stored again:
+    a double click or a reloaded POST must not make the therapist read it twice.
     """
+    cleaned = clean_free_text(text or "")[:COMMENT_MAX]
     with db.transaction() as session:
-        response = session.get(Response, response_id)
+        # Locked, so two tabs posting at once add their comments one after the other.
+        response = session.get(Response, response_id, with_for_update=True)
         if response is None or response.status is not ResponseStatus.SUBMITTED:
             return False
         episode = session.get_one(Episode, response.episode_id)
         if episode.patient_id != patient_id:
             return False
-        add_comment(session, response, CommentSource.RESULT, text, now)
+        latest = session.scalar(
+            select(ResponseComment.text)
+            .where(ResponseComment.response_id == response.id)
+            .order_by(ResponseComment.created_at.desc(), ResponseComment.id.desc())
+            .limit(1)
+        )
+        if latest != cleaned:
+            add_comment(session, response, CommentSource.RESULT, cleaned, now)
     return True
 
 

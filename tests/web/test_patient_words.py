@@ -129,3 +129,21 @@ def test_the_finish_page_says_who_reads_each_text(app: Flask, client: FlaskClien
     assert "Your therapist reads this before your next session." in html
     assert "quality team reads comments sent to the service" in html
     assert "not linked to you" in html
+
+
+def test_the_same_comment_posted_twice_is_kept_once_and_a_new_one_is_added(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish(comment="Sent with the answers")
+    for _ in range(2):  # a double click
+        assert patient.post("/p/done", {"text": "Better week"}).status_code == 302
+    assert patient.post("/p/done", {"text": "Sent with the answers"}).status_code == 302
+    with db.session() as session:
+        texts = session.scalars(select(ResponseComment.text).order_by(ResponseComment.id)).all()
+    assert texts == ["Sent with the answers", "Better week", "Sent with the answers"]
