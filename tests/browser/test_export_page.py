@@ -47,6 +47,7 @@ def test_the_service_comments_page_is_reached_from_the_figures_and_is_accessible
     assert_accessible: Callable[[Page], None],
 ) -> None:
     import datetime as dt
+    from zoneinfo import ZoneInfo
 
     from fit_platform.db.models import ServiceFeedback
     from tests.support.factories import make_unit
@@ -58,7 +59,7 @@ def test_the_service_comments_page_is_reached_from_the_figures_and_is_accessible
                 unit_id=unit.id,
                 instrument_id="sai",
                 text="Venterommet er kaldt",
-                period=dt.date.today().strftime("%Y-%m"),
+                period=dt.datetime.now(ZoneInfo("Europe/Oslo")).strftime("%Y-%m"),
             )
         )
     staff = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))

@@ -30,7 +30,7 @@ from fit_platform.services.service_comments import (
     quarters_with_comments,
     service_comments,
 )
-from fit_platform.web.auth.session import login_required
+from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.export.forms import ALL_UNITS, ExportFilterForm, ServiceCommentsForm
 
 bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templates")
@@ -139,7 +139,7 @@ def comments() -> Response:
         abort(403)
     units = sorted(_units(), key=lambda unit: unit[1].casefold())
     quarters = quarters_with_comments(get_db())
-    current = quarter_of_date(dt.date.today())
+    current = quarter_of_date(dt.datetime.now(settings().zone).date())
     if current not in quarters:
         quarters = sorted([*quarters, current], reverse=True)
     form = ServiceCommentsForm(request.args, units=units, quarters=quarters)
