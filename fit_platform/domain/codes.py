@@ -100,6 +100,13 @@ class CommentVisibility(StrEnum):
     SERVICE_ONLY = "service_only"
 
 
+class CommentSource(StrEnum):
+    """Where the patient wrote a comment that their therapist reads."""
+
+    FINISH = "finish"  # the last page, sent with the answers
+    RESULT = "result"  # the thank-you page, about the result
+
+
 class Actor(StrEnum):
     PATIENT = "patient"
     STAFF = "staff"

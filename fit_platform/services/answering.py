@@ -40,7 +40,7 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.codes import (
     Channel,
-    CommentVisibility,
+    CommentSource,
     ConsentState,
     InvitationState,
     Language,
@@ -50,6 +50,7 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.domain.scoring import ScoreResult, answers_from_codes, score
+from fit_platform.services import comments
 from fit_platform.services import signals as signal_service
 from fit_platform.services.links import resolve_token
 from fit_platform.services.scored_responses import apply_score
@@ -60,7 +61,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 # Longest free text kept from a patient. Long enough for a real paragraph, short enough
 # that a therapist reads it before the session.
-COMMENT_MAX = 1000
+COMMENT_MAX = comments.COMMENT_MAX
 TOPIC_MAX = 1000
 ITEMS_PER_PAGE = 5
 # Rough reading and answering time per item, for "takes about N minutes" on the landing page.
@@ -333,6 +334,7 @@ def save_page(
                 select(ItemAnswer).where(ItemAnswer.response_id == response.id)
             )
         }
+        changed: dict[str, tuple[float | None, float | None]] = {}
         for link_id, value in values.items():
             row = existing.get(link_id)
             if row is None:
@@ -341,9 +343,19 @@ def save_page(
                 session.add(row)
                 existing[link_id] = row
             elif row.value != value:
+                changed[link_id] = (row.value, value)
                 row.value = value
                 row.answered_at = now
         session.flush()
+        if changed:
+            signal_service.note_risk_answer_changes(
+                session,
+                instrument,
+                episode_id=invitation.episode_id,
+                response_id=response.id,
+                changes=changed,
+                now=now,
+            )
         all_answers = {k: v.value for k, v in existing.items()}
         risk = signal_service.raise_risk_signal(
             session,
@@ -430,8 +442,7 @@ def submit(
                 )
             )
         elif text:
-            response.comment = text
-            response.comment_visibility = CommentVisibility.THERAPIST
+            comments.add_comment(session, response, CommentSource.FINISH, text, now)
         topic_text = clean_free_text(topic or "")[:TOPIC_MAX]
         if topic_text:
             session.add(
@@ -491,22 +502,6 @@ def saved_codes(db: Database, response_id: int) -> dict[str, str | None]:
                 match = next((o for o in item.options if o.value == answer.value), None)
                 out[answer.link_id] = match.code if match else None
         return out
-
-
-def comment_on_result(db: Database, response_id: int, patient_id: int, text: str) -> bool:
-    """Add the patient's comment on a submitted result (for the therapist). False if not theirs."""
-    cleaned = clean_free_text(text)[:COMMENT_MAX]
-    with db.transaction() as session:
-        response = session.get(Response, response_id)
-        if response is None or response.status is not ResponseStatus.SUBMITTED:
-            return False
-        episode = session.get_one(Episode, response.episode_id)
-        if episode.patient_id != patient_id:
-            return False
-        response.comment = cleaned or None
-        response.comment_visibility = CommentVisibility.THERAPIST
-    log.info("result comment saved", extra={"response_id": response_id})
-    return True
 
 
 def response_has_risk(db: Database, response_id: int) -> bool:

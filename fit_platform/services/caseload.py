@@ -2,17 +2,19 @@
 
 A fixed number of set-based queries whatever the number of patients: the episodes (with
 patient and unit), then one query each for the next appointments, the latest outcome scores,
-the open signals and the unanswered invitations, then one INSERT for the access log.
+the open signals, the unanswered invitations, the overdue risk signals in units without a lead
+and the viewer's units without a lead, then one INSERT for the access log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Exists, Select, func, or_, select
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
@@ -24,6 +26,8 @@ from fit_platform.db.models import (
     Patient,
     Response,
     Signal,
+    Staff,
+    StaffRole,
     Unit,
 )
 from fit_platform.domain.codes import (
@@ -115,10 +119,25 @@ class EscalatedSignal:
 
 
 @dataclass(frozen=True)
+class UnledSignal:
+    """An overdue risk signal in a unit without a lead: escalation reached nobody."""
+
+    signal_id: int
+    episode_id: int
+    patient_name: str
+    unit_name: str
+    raised_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Caseload:
     rows: list[CaseloadRow]
     scope: CaseloadScope
     escalated: list[EscalatedSignal]
+    # Overdue risk signals of listed patients whose unit has no active lead.
+    unled: list[UnledSignal] = field(default_factory=list)
+    # Units where the viewer is a therapist and nobody leads: escalation would reach nobody.
+    units_without_lead: list[str] = field(default_factory=list)
 
 
 def _signal_code(code: str) -> SignalCode | str:
@@ -199,6 +218,7 @@ def caseload(
         signals: dict[int, list[tuple[str, bool]]] = defaultdict(list)
         unanswered: dict[int, int] = {}
         escalated: list[EscalatedSignal] = []
+        unled: list[UnledSignal] = []
         if ids:
             next_appointment = {
                 episode_id: starts_at
@@ -261,6 +281,30 @@ def caseload(
                     .group_by(Invitation.episode_id)
                 )
             }
+            unled = [
+                UnledSignal(signal_id, episode_id, name, unit_name, raised_at)
+                for signal_id, episode_id, name, unit_name, raised_at in session.execute(
+                    overdue_risk_signals(now - escalation_after)
+                    .add_columns(
+                        Signal.episode_id, Patient.display_name, Unit.name, Signal.raised_at
+                    )
+                    .join(Episode, Episode.id == Signal.episode_id)
+                    .join(Patient, Patient.id == Episode.patient_id)
+                    .join(Unit, Unit.id == Episode.unit_id)
+                    .where(Signal.episode_id.in_(ids), ~unit_has_lead(Episode.unit_id))
+                    .order_by(Unit.name, Signal.raised_at)
+                )
+            ]
+        therapist_units = {unit for role, unit in viewer.roles if role is Role.THERAPIST and unit}
+        units_without_lead: list[str] = []
+        if therapist_units:
+            units_without_lead = list(
+                session.scalars(
+                    select(Unit.name)
+                    .where(Unit.id.in_(therapist_units), ~unit_has_lead(Unit.id))
+                    .order_by(Unit.name)
+                )
+            )
         if led_unit_ids(viewer):
             escalated = [
                 EscalatedSignal(signal_id, episode_id, name, raised_at)
@@ -317,14 +361,29 @@ def caseload(
             action=Action.CASELOAD,
             now=now,
         )
-    return Caseload(rows, scope, escalated)
+    return Caseload(rows, scope, escalated, unled, units_without_lead)
+
+
+def unit_has_lead(unit_id: Any) -> Exists:
+    """EXISTS an active staff member leading ``unit_id`` (a column or a value)."""
+    return (
+        select(StaffRole.id)
+        .join(Staff, Staff.id == StaffRole.staff_id)
+        .where(
+            StaffRole.role == Role.UNIT_LEAD,
+            StaffRole.unit_id == unit_id,
+            Staff.is_active.is_(True),
+        )
+        .exists()
+    )
 
 
 def overdue_risk_signals(raised_before: dt.datetime) -> Select[tuple[int]]:
-    """Open risk signals raised before `raised_before` and still unacknowledged (a select)."""
+    """Open risk signals still unacknowledged, raised before `raised_before` or already
+    escalated by the scheduler (a select)."""
     return select(Signal.id).where(
         Signal.code == SignalCode.RISK_ANSWER.value,
         Signal.acknowledged_at.is_(None),
         Signal.resolved_at.is_(None),
-        Signal.raised_at <= raised_before,
+        or_(Signal.raised_at <= raised_before, Signal.escalated_at.is_not(None)),
     )

@@ -2,7 +2,7 @@
 
 Who may call it: the export pages (service developers and administrators) and the CLI. Nothing
 in the result identifies a person: no patient ids, names, external ids or free text, and no date
-finer than the period. Every figure is computed in a fixed number of set-based queries (five,
+finer than the period. Every figure is computed in a fixed number of set-based queries (six,
 whatever the size of the data) and then passed through the small-cell rule in
 :mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md.
 """
@@ -28,6 +28,7 @@ from fit_platform.domain.codes import InvitationState, ResponseStatus
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell, hidden_in_group, too_small
+from fit_platform.services.service_comments import comment_counts
 
 Period = Literal["month", "quarter"]
 PERIODS: tuple[Period, ...] = ("month", "quarter")
@@ -63,6 +64,8 @@ class AggregateRow:
     outcomes: tuple[OutcomeAggregate, ...]
     alliance_mean: tuple[tuple[str, Cell], ...]
     median_hours_to_acknowledge_risk: Cell
+    # Comments sent to the service only (the texts are read on their own page, never exported).
+    service_comments: Cell = HIDDEN
 
 
 def period_bounds(period: Period, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -256,21 +259,26 @@ def service_aggregates(
             )
         ).all()
 
-        # 5. Unit and programme names.
-        units = {
-            row.id: (row.code, row.name)
-            for row in session.execute(select(Unit.id, Unit.code, Unit.name))
-        }
-        programmes = {
-            row.id: (row.code, row.name)
-            for row in session.execute(select(Programme.id, Programme.code, Programme.name))
-        }
+        # 5. Comments sent to the service only, counted (never their text).
+        comments = comment_counts(session, period=period, since=since, until=until, unit_id=unit_id)
+
+        # 6. Unit and programme names.
+        # (one query for both, so counting the comments above costs no extra round trip)
+        units: dict[int, tuple[str, str]] = {}
+        programmes: dict[int, tuple[str, str]] = {}
+        for unit_row, programme_row in session.execute(
+            select(Unit, Programme).outerjoin(Programme, Programme.unit_id == Unit.id)
+        ):
+            units[unit_row.id] = (unit_row.code, unit_row.name)
+            if programme_row is not None:
+                programmes[programme_row.id] = (programme_row.code, programme_row.name)
 
     return _assemble(
         invitations=invitations,
         outcomes=outcomes,
         alliance=alliance,
         risk=risk,
+        comments=comments,
         units=units,
         programmes=programmes,
         outcome_instruments=outcome_instruments,
@@ -294,6 +302,7 @@ def _assemble(
     outcomes: Sequence[Any],
     alliance: Sequence[Any],
     risk: Sequence[Any],
+    comments: Sequence[tuple[int, int | None, str, int]],
     units: Mapping[int, tuple[str, str]],
     programmes: Mapping[int, tuple[str, str]],
     outcome_instruments: Sequence[Instrument],
@@ -339,6 +348,11 @@ def _assemble(
         hours[key].append(_hours_between(raised_at, acknowledged_at))
         risk_patients[key].add(patient)
 
+    comment_count: dict[Key, int] = {}
+    for unit, programme, period, count in comments:
+        comment_count[(unit, programme, period)] = count
+    keys.update(comment_count)
+
     rows: dict[Key, AggregateRow] = {}
     for key in keys:
         unit, programme, period = key
@@ -371,8 +385,10 @@ def _assemble(
                 round(statistics.median(hours[key]), 1) if hours[key] else None,
                 len(risk_patients[key]),
             ),
+            # A count of comments is a small cell like a count of patients.
+            service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
-    _suppress_across_programmes(rows, invited, change, outcome_instruments)
+    _suppress_across_programmes(rows, invited, change, outcome_instruments, comment_count)
     return sorted(rows.values(), key=lambda row: (row.unit_code, row.programme_code, row.period))
 
 
@@ -415,6 +431,7 @@ def _suppress_across_programmes(
     invited: Mapping[Key, tuple[int, int, int]],
     change: Mapping[tuple[Key, str], _Outcome],
     outcome_instruments: Sequence[Instrument],
+    comment_count: Mapping[Key, int],
 ) -> None:
     """Secondary suppression: the programme rows of a unit and period add up to the unit's
     figure, which may be known from elsewhere; a lone hidden programme takes another with it."""
@@ -433,6 +450,11 @@ def _suppress_across_programmes(
                     invitations_answered=HIDDEN,
                     response_rate=HIDDEN,
                 )
+        # The unit's comments in a quarter can be counted on the reading page.
+        comment_counts_ = [comment_count.get(key, 0) for key in members]
+        for key, hide in zip(members, hidden_in_group(comment_counts_), strict=True):
+            if hide:
+                rows[key] = replace(rows[key], service_comments=HIDDEN)
         for index, instrument in enumerate(outcome_instruments):
             counts = [
                 len(change[(key, instrument.id)].patients) if (key, instrument.id) in change else 0
@@ -478,6 +500,7 @@ def csv_columns() -> list[str]:
         columns += [f"{instrument.id}_{name}" for name in OUTCOME_FIELDS]
     columns += [f"{instrument.id}_mean_score" for instrument in alliance_instruments]
     columns.append("median_hours_to_acknowledge_risk")
+    columns.append("service_comments")
     return columns
 
 
@@ -505,6 +528,7 @@ def _row_values(row: AggregateRow) -> Iterable[str]:
     for _instrument_id, mean in row.alliance_mean:
         yield _text(mean)
     yield _text(row.median_hours_to_acknowledge_risk)
+    yield _text(row.service_comments)
 
 
 def aggregates_csv(rows: Sequence[AggregateRow]) -> str:

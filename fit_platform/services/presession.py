@@ -2,15 +2,18 @@
 
 The queries do not grow with the history: one for the episode (and the access check), one for
 all submitted scores (columns only), one for the item answers of the latest response of each
-instrument, and one each for signals, goals, topics, consent history, failed deliveries,
-samvalg decisions and the next appointment; then one INSERT into the access log.
+instrument, and one each for signals, goals, the patient's own words (comments, consent
+reasons), topics, consent history, failed deliveries, samvalg decisions, the unit's leads and
+the next appointment; then one INSERT into the access log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -30,6 +33,7 @@ from fit_platform.db.models import (
     SharedDecision,
     Signal,
     Staff,
+    StaffRole,
     Unit,
 )
 from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
@@ -47,8 +51,10 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
+from fit_platform.services.comments import PatientWords, episode_words
 from fit_platform.services.scored_responses import submitted_scores
 
 TOPICS_SHOWN = 5
@@ -95,6 +101,15 @@ class InstrumentTrend:
 
 
 @dataclass(frozen=True)
+class AnswerChange:
+    """The patient changed a risk answer after the risk signal was raised."""
+
+    item_number: int
+    answer_text: str | None  # None: left unanswered
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class SignalView:
     id: int
     code: str
@@ -105,6 +120,9 @@ class SignalView:
     acknowledged_by: str | None
     acknowledge_note: str | None
     escalated_at: dt.datetime | None
+    # A risk signal still unacknowledged after the escalation time (marked or not yet).
+    overdue: bool = False
+    answer_changes: tuple[AnswerChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +166,8 @@ class PreSession:
     started_on: dt.date
     next_appointment: dt.datetime | None
     goals: tuple[str, ...]
+    # Comments and consent reasons, newest first ("The patient's own words").
+    own_words: tuple[PatientWords, ...]
     topics: tuple[tuple[str, dt.datetime], ...]
     outcome: tuple[InstrumentTrend, ...]
     alliance: tuple[InstrumentTrend, ...]
@@ -157,6 +177,34 @@ class PreSession:
     consent_history: tuple[ConsentEntry, ...]
     failed_deliveries: tuple[FailedDelivery, ...]
     decisions: tuple[DecisionView, ...]
+    # Active unit leads of the episode's unit: who an overdue risk signal is shown to.
+    unit_leads: tuple[str, ...] = ()
+
+
+def _answer_changes(
+    details: dict[str, Any] | None, instruments: Mapping[str, Instrument], language: str
+) -> tuple[AnswerChange, ...]:
+    """The risk-answer changes recorded on a signal, in the viewer's language."""
+    details = details or {}
+    instrument = instruments.get(str(details.get("instrument")))
+    if instrument is None:
+        return ()
+    numbers = {item.link_id: n for n, item in enumerate(instrument.items, start=1)}
+    changes = []
+    for change in details.get("answer_changes") or []:
+        item = next((i for i in instrument.items if i.link_id == change.get("link_id")), None)
+        if item is None:
+            continue
+        value = change.get("to")
+        text = None
+        if value is not None:
+            option = next((o for o in item.options if o.value == value), None)
+            label = option.display.get(language) or option.display["en"] if option else None
+            text = f"{label} ({value:g})" if label else f"{value:g}"
+        changes.append(
+            AnswerChange(numbers[item.link_id], text, dt.datetime.fromisoformat(change["at"]))
+        )
+    return tuple(changes)
 
 
 def _trend(
@@ -227,9 +275,11 @@ def presession(
     language: str = "nb",
     now: dt.datetime | None = None,
     action: str = Action.PRESESSION_VIEW,
+    escalation_after: dt.timedelta = dt.timedelta(hours=24),
 ) -> PreSession | None:
     """The pre-session view of an episode the viewer may see, else None; logs the read."""
     now = now or utcnow()
+    language = language if language in ("nb", "nn", "en") else "nb"
     instruments = default_instruments()
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction() as session:
@@ -270,6 +320,10 @@ def presession(
                 name,
                 s.acknowledge_note,
                 s.escalated_at,
+                s.code == SignalCode.RISK_ANSWER.value
+                and s.acknowledged_at is None
+                and (s.escalated_at is not None or s.raised_at <= now - escalation_after),
+                _answer_changes(s.details, instruments, language),
             )
             for s, name in session.execute(
                 select(Signal, acknowledger.display_name)
@@ -286,6 +340,7 @@ def presession(
                 .order_by(PatientGoal.created_at, PatientGoal.id)
             )
         )
+        own_words = episode_words(session, episode_id, patient.id)
         topics = tuple(
             (text, at)
             for text, at in session.execute(
@@ -335,6 +390,19 @@ def presession(
                 .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
             )
         )
+        unit_leads = tuple(
+            session.scalars(
+                select(Staff.display_name)
+                .join(StaffRole, StaffRole.staff_id == Staff.id)
+                .where(
+                    StaffRole.role == Role.UNIT_LEAD,
+                    StaffRole.unit_id == episode.unit_id,
+                    Staff.is_active.is_(True),
+                )
+                .order_by(Staff.display_name)
+                .distinct()
+            )
+        )
         next_appointment = session.scalar(
             select(func.min(Appointment.starts_at)).where(
                 Appointment.episode_id == episode_id,
@@ -352,7 +420,6 @@ def presession(
             now=now,
         )
 
-    language = language if language in ("nb", "nn", "en") else "nb"
     trends = [
         _trend(instruments[iid], rows, answers.get(iid, {}), language)
         for iid, rows in sorted(by_instrument.items())
@@ -368,6 +435,7 @@ def presession(
         started_on=episode.started_on,
         next_appointment=next_appointment,
         goals=goals,
+        own_words=own_words,
         topics=topics,
         outcome=tuple(t for t in trends if t.instrument.kind is Kind.OUTCOME),
         alliance=tuple(t for t in trends if t.instrument.kind is Kind.ALLIANCE),
@@ -377,4 +445,5 @@ def presession(
         consent_history=consent,
         failed_deliveries=failed,
         decisions=decisions,
+        unit_leads=unit_leads,
     )

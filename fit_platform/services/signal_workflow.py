@@ -3,8 +3,10 @@
 A risk signal must be acknowledged by a clinician with a note of what was done before it can
 be resolved; every other signal can be acknowledged and resolved with a short note. Open risk
 signals not acknowledged within the escalation time are marked (``escalated_at``) by
-:func:`escalate_overdue_risk_signals`, which the scheduler calls; the unit lead's caseload finds
-them by the same rule in its own query, so the list is right even between scheduler runs.
+:func:`escalate_overdue_risk_signals`, which the scheduler calls; the unit leads' caseload finds
+them by the same rule in its own query, so the list is right even between scheduler runs. A unit
+with no lead has nobody to escalate to: the signal and the caseloads of the unit's therapists
+say so in red, and the escalation logs a warning instead of claiming a reader.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
-from fit_platform.services.caseload import overdue_risk_signals
+from fit_platform.services.caseload import overdue_risk_signals, unit_has_lead
 
 log = logging.getLogger(__name__)
 
@@ -172,16 +174,31 @@ def escalate_overdue_risk_signals(
     """
     now = now or utcnow()
     with db.transaction() as session:
-        ids = list(
-            session.scalars(overdue_risk_signals(now - after).where(Signal.escalated_at.is_(None)))
-        )
+        found = session.execute(
+            overdue_risk_signals(now - after)
+            .add_columns(Episode.unit_id, unit_has_lead(Episode.unit_id))
+            .join(Episode, Episode.id == Signal.episode_id)
+            .where(Signal.escalated_at.is_(None))
+        ).all()
+        ids = [signal_id for signal_id, _unit_id, _has_lead in found]
         if ids:
             session.execute(update(Signal).where(Signal.id.in_(ids)).values(escalated_at=now))
-            for signal_id in ids:
-                log.info(
-                    "risk signal escalated to unit lead",
-                    extra={"event": "signal_escalated", "signal_id": signal_id},
-                )
+            for signal_id, unit_id, has_lead in found:
+                if has_lead:
+                    log.info(
+                        "risk signal escalated to the unit's leads",
+                        extra={"event": "signal_escalated", "signal_id": signal_id},
+                    )
+                else:
+                    # Nobody to show it to: the signal and the unit's caseloads say so in red.
+                    log.warning(
+                        "risk signal overdue and the unit has no lead: nobody was notified",
+                        extra={
+                            "event": "signal_escalation_no_lead",
+                            "signal_id": signal_id,
+                            "unit_id": unit_id,
+                        },
+                    )
     return len(ids)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -100,6 +100,48 @@ def raise_risk_signal(
     if signal is None:
         return False
     store_signals(session, episode_id=episode_id, response_id=response_id, raised=[signal], now=now)
+    return True
+
+
+def note_risk_answer_changes(
+    session: Session,
+    instrument: Instrument,
+    *,
+    episode_id: int,
+    response_id: int,
+    changes: Mapping[str, tuple[float | None, float | None]],
+    now: dt.datetime,
+) -> bool:
+    """Record on the response's risk signal that the patient changed a risk answer.
+
+    ``changes`` maps item link ids to (old value, new value). The signal is never resolved by
+    this: a risk answer taken back is still something the therapist must see and talk about,
+    so the change and its time are added to the signal's details (``answer_changes``) for the
+    pre-session view. Returns False when no risk item changed or no risk signal was raised.
+    """
+    risk_ids = {item.link_id for item in instrument.risk_items}
+    relevant = {link_id: change for link_id, change in changes.items() if link_id in risk_ids}
+    if not relevant:
+        return False
+    signal = session.scalar(
+        select(Signal).where(
+            Signal.episode_id == episode_id,
+            Signal.code == rules.SignalCode.RISK_ANSWER.value,
+            Signal.source_key == source_key_for(response_id),
+        )
+    )
+    if signal is None:
+        return False
+    details = dict(signal.details or {})
+    history = list(details.get("answer_changes") or [])
+    for link_id, (before, after) in sorted(relevant.items()):
+        history.append({"link_id": link_id, "from": before, "to": after, "at": now.isoformat()})
+    details["answer_changes"] = history
+    signal.details = details  # a new dict, so the JSON column is written
+    log.info(
+        "risk answer changed after the signal was raised",
+        extra={"signal_id": signal.id, "episode_id": episode_id, "response_id": response_id},
+    )
     return True
 
 

@@ -38,3 +38,39 @@ def test_the_export_page_works_on_a_phone_without_javascript(
     page.get_by_role("button", name="Show figures").click()
     assert page.get_by_role("alert").count() == 1
     assert_accessible(page)
+
+
+def test_the_service_comments_page_is_reached_from_the_figures_and_is_accessible(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from fit_platform.db.models import ServiceFeedback
+    from tests.support.factories import make_unit
+
+    unit = make_unit(browser_db)
+    with browser_db.transaction() as session:
+        session.add(
+            ServiceFeedback(
+                unit_id=unit.id,
+                instrument_id="sai",
+                text="Venterommet er kaldt",
+                period=dt.datetime.now(ZoneInfo("Europe/Oslo")).strftime("%Y-%m"),
+            )
+        )
+    staff = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(staff.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Service figures").click()
+    page.get_by_role("link", name="Read the comments patients sent to the service").click()
+    page.get_by_label("Unit").select_option(str(unit.id))
+    page.get_by_role("button", name="Show comments").click()
+    assert page.get_by_text("Venterommet er kaldt").count() == 1
+    assert_accessible(page)

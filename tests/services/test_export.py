@@ -125,3 +125,35 @@ def test_test_instruments_are_never_exported() -> None:
     header = aggregates_csv([]).splitlines()[0]
     assert "vas_demo" not in header
     assert "phq9" in header and "sai" in header
+
+
+def test_comments_to_the_service_are_counted_per_programme_and_quarter_with_small_cells_hidden(
+    db: Database,
+) -> None:
+    from fit_platform.db.models import ServiceFeedback
+    from tests.support.export_data import make_programme
+
+    unit = make_unit(db)
+    programmes = {code: make_programme(db, unit, code) for code in ("a", "b", "c")}
+    per_programme = {"a": 6, "b": 2, "c": 7}
+    with db.transaction() as session:
+        for code, count in per_programme.items():
+            for n in range(count):
+                session.add(
+                    ServiceFeedback(
+                        unit_id=unit.id,
+                        programme_id=programmes[code],
+                        instrument_id="sai",
+                        text=f"text {n}",
+                        period=("2026-04", "2026-05", "2026-06")[n % 3],
+                    )
+                )
+    rows = service_aggregates(
+        db, period="quarter", start=dt.date(2026, 4, 1), end=dt.date(2026, 6, 30)
+    )
+    by_code = {row.programme_code: row for row in rows}
+    assert {row.period for row in rows} == {"2026-Q2"}
+    assert by_code["c"].service_comments.value == 7
+    # b is under 5; a, the smallest shown, is hidden with it so b cannot be worked out.
+    assert by_code["b"].service_comments.suppressed and by_code["a"].service_comments.suppressed
+    assert "text" not in aggregates_csv(rows)

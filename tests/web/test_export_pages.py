@@ -14,12 +14,13 @@ from fit_platform.db.models import (
     Patient,
     PatientGoal,
     Response,
+    ResponseComment,
     ServiceFeedback,
     SessionTopic,
     SharedDecision,
     Signal,
 )
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import CommentSource, Role
 from tests.support.export_data import make_known_dataset
 from tests.support.factories import PASSWORD, make_staff, make_unit
 from tests.support.html import log_in
@@ -142,7 +143,14 @@ def test_nothing_on_the_pages_or_in_the_csv_identifies_a_patient(client: FlaskCl
                 )
             )
         for response in session.query(Response).all():
-            response.comment = DISTINCTIVE["comment"]
+            session.add(
+                ResponseComment(
+                    response_id=response.id,
+                    episode_id=response.episode_id,
+                    source=CommentSource.FINISH,
+                    text=DISTINCTIVE["comment"],
+                )
+            )
         for signal in session.query(Signal).all():
             signal.acknowledge_note = DISTINCTIVE["note"]
         session.add(

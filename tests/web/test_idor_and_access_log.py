@@ -224,3 +224,15 @@ def test_caseload_writes_one_row_per_listed_patient_and_none_for_others(
     client.get("/clinician/")
     assert _rows_for(db, world.patient_id) == [("caseload", Role.THERAPIST)]
     assert _rows_for(db, stranger.patient_id) == []
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.UNIT_LEAD])
+def test_the_service_comments_page_refuses_every_clinical_role(
+    app: Flask, client: FlaskClient, role: Role
+) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    staff = make_staff(db, (role, unit.id), (Role.SERVICE_DEVELOPER, None))
+    log_in(client, staff.username, PASSWORD)
+    for path in ("/export/comments", f"/export/comments?unit={unit.id}&quarter=2026-Q4"):
+        assert client.get(path).status_code == 403

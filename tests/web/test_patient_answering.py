@@ -13,6 +13,7 @@ from fit_platform.db.models import (
     Invitation,
     ItemAnswer,
     Response,
+    ResponseComment,
     ServiceFeedback,
     SessionTopic,
     SharedDecision,
@@ -273,7 +274,7 @@ def test_hostile_free_text_gets_a_clear_error_or_is_stored_safely(
     assert response.status_code == 302
     with db.session() as session:
         topic = session.scalars(select(SessionTopic.text)).one()
-        comment = session.scalars(select(Response.comment)).one()
+        comment = session.scalars(select(ResponseComment.text)).one()
     assert topic == comment
     assert "\x00" not in topic and "\x07" not in topic and "\x1b" not in topic
     assert "\r" not in topic
@@ -294,10 +295,9 @@ def test_an_alliance_comment_for_the_service_only_is_stored_without_any_link_to_
     patient.finish(comment="The waiting room is cold", comment_to="service")
     with db.session() as session:
         feedback = session.scalars(select(ServiceFeedback)).one()
-        response = session.scalars(select(Response)).one()
     assert feedback.text == "The waiting room is cold"
     assert feedback.unit_id == world.unit_id and len(feedback.period) == 7
-    assert response.comment is None
+    assert count(db, ResponseComment) == 0
     columns = {c.name for c in ServiceFeedback.__table__.columns}
     assert not columns & {"patient_id", "episode_id", "response_id", "created_at"}
 
@@ -313,7 +313,7 @@ def test_an_outcome_questionnaire_has_no_service_only_choice(
     patient.finish(comment="For my therapist", comment_to="service")
     assert count(db, ServiceFeedback) == 0
     with db.session() as session:
-        assert session.scalars(select(Response.comment)).one() == "For my therapist"
+        assert session.scalars(select(ResponseComment.text)).one() == "For my therapist"
 
 
 def test_progress_after_submitting_shows_the_trend_in_one_plain_sentence(
@@ -342,7 +342,7 @@ def test_the_patient_can_comment_on_the_result(client: FlaskClient, db: Database
     patient.finish()
     assert patient.post("/p/done", {"text": "Better week"}).status_code == 302
     with db.session() as session:
-        assert session.scalars(select(Response.comment)).one() == "Better week"
+        assert session.scalars(select(ResponseComment.text)).one() == "Better week"
 
 
 def test_progress_shows_the_shared_decisions_and_who_has_read_the_answers(

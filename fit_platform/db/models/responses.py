@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fit_platform.db.base import Base, enum_column, utcnow
-from fit_platform.domain.codes import CommentVisibility, Language, ResponseStatus
+from fit_platform.domain.codes import CommentSource, CommentVisibility, Language, ResponseStatus
 
 
 class Response(Base):
@@ -50,6 +50,9 @@ class Response(Base):
     risk: Mapped[bool] = mapped_column(Boolean, default=False)
     # Subscales, the reason when not scorable, and anything else the scorer returned.
     score_details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # No longer written: comments are `ResponseComment` rows (several per response, never
+    # overwritten). The columns stay because dropping them rebuilds `response` on SQLite,
+    # and that rebuild would cascade-delete the item answers.
     comment: Mapped[str | None] = mapped_column(Text)
     comment_visibility: Mapped[CommentVisibility] = mapped_column(
         enum_column(CommentVisibility, "comment_visibility"), default=CommentVisibility.THERAPIST
@@ -58,6 +61,24 @@ class Response(Base):
     answers: Mapped[list[ItemAnswer]] = relationship(
         back_populates="response", cascade="all, delete-orphan"
     )
+
+
+class ResponseComment(Base):
+    """A comment the patient wrote for their therapist about one response; never overwritten."""
+
+    __tablename__ = "response_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), index=True
+    )
+    # Denormalised from the response so the pre-session view reads an episode's words at once.
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episode.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[CommentSource] = mapped_column(enum_column(CommentSource, "comment_source"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ItemAnswer(Base):

@@ -105,7 +105,13 @@ def caseload_page() -> str:
 @bp.route("/episodes/<int:episode_id>")
 @clinical
 def presession_page(episode_id: int) -> str:
-    view = presession(get_db(), g.staff, episode_id, language=_language())
+    view = presession(
+        get_db(),
+        g.staff,
+        episode_id,
+        language=_language(),
+        escalation_after=dt.timedelta(hours=settings().risk_escalation_hours),
+    )
     if view is None:
         abort(404)
     language = _language()

@@ -6,15 +6,42 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from fit_platform.domain.change import ChangeCategory
-from fit_platform.domain.instruments import Kind
+from fit_platform.domain.codes import CommentSource
+from fit_platform.domain.instruments import Kind, default_instruments
+from fit_platform.services.comments import PatientWords
 from fit_platform.services.presession import InstrumentTrend, ScorePoint
 from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
 from fit_platform.web.formatting import format_date
-from fit_platform.web.labels import BANDS, CHANGE
+from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
 
 
 def instrument_title(trend: InstrumentTrend, language: str) -> str:
     return trend.instrument.title.get(language) or trend.instrument.title["en"]
+
+
+def title_of(instrument_id: str | None, language: str) -> str:
+    """The questionnaire's title in the viewer's language (its id if it is not in the library)."""
+    if instrument_id is None:
+        return ""
+    instrument = default_instruments().get(instrument_id)
+    if instrument is None:
+        return instrument_id
+    return instrument.title.get(language) or instrument.title["en"]
+
+
+def words_label(words: PatientWords, language: str) -> str:
+    """Where the patient wrote it: which questionnaire, or which consent change."""
+    title = title_of(words.instrument_id, language)
+    if words.consent_kind is not None:
+        change = str(CONSENT_EVENT[words.consent_kind])
+        if title:
+            return _(
+                "Consent change: %(change)s (%(questionnaire)s)", change=change, questionnaire=title
+            )
+        return _("Consent change: %(change)s", change=change)
+    if words.source is CommentSource.RESULT:
+        return _("Comment on the result of %(questionnaire)s", questionnaire=title)
+    return _("Comment sent with %(questionnaire)s", questionnaire=title)
 
 
 def band_label(code: str | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -25,8 +25,13 @@ from fit_platform.services.export import (
     aggregates_csv,
     service_aggregates,
 )
-from fit_platform.web.auth.session import login_required
-from fit_platform.web.export.forms import ALL_UNITS, ExportFilterForm
+from fit_platform.services.service_comments import (
+    quarter_of_date,
+    quarters_with_comments,
+    service_comments,
+)
+from fit_platform.web.auth.session import login_required, settings
+from fit_platform.web.export.forms import ALL_UNITS, ExportFilterForm, ServiceCommentsForm
 
 bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templates")
 
@@ -120,3 +125,48 @@ def aggregates_download() -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/comments")
+@service_developers
+def comments() -> Response:
+    """Comments patients sent to the service only, per unit and quarter.
+
+    Anyone who also holds a clinical role is refused: a therapist or unit lead could match a
+    text to a patient they know, and the patient was told their therapist would not see it.
+    """
+    if g.staff.has_role(Role.THERAPIST) or g.staff.has_role(Role.UNIT_LEAD):
+        abort(403)
+    units = sorted(_units(), key=lambda unit: unit[1].casefold())
+    quarters = quarters_with_comments(get_db())
+    current = quarter_of_date(dt.datetime.now(settings().zone).date())
+    if current not in quarters:
+        quarters = sorted([*quarters, current], reverse=True)
+    form = ServiceCommentsForm(request.args, units=units, quarters=quarters)
+    chosen = "unit" in request.args or "quarter" in request.args
+    if not chosen:
+        form.quarter.data = quarters[0]
+        form.unit.data = units[0][0] if units else None
+    status = 200
+    found = None
+    if chosen and not form.validate():
+        status = 400
+    elif units:
+        found = service_comments(get_db(), int(form.unit.data), str(form.quarter.data))
+    unit_name = dict(units).get(form.unit.data) if found is not None else None
+    html = render_template(
+        "export/service_comments.html",
+        form=form,
+        comments=found,
+        unit_name=unit_name,
+        quarter=form.quarter.data,
+        title=_instrument_title,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _instrument_title(instrument_id: str) -> str:
+    instrument = default_instruments().get(instrument_id)
+    if instrument is None:
+        return instrument_id
+    return instrument.title.get(str(get_locale())) or instrument.title["en"]

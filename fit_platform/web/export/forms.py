@@ -10,6 +10,8 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
+from fit_platform.services.service_comments import is_quarter
+
 # Long ranges are allowed, but not unbounded ones: five years of months is already 60 columns
 # of a spreadsheet per unit.
 MAX_RANGE = dt.timedelta(days=5 * 366)
@@ -87,3 +89,29 @@ class ExportFilterForm(FlaskForm):
             raise ValidationError(_l("The end date must be on or after the start date."))
         if field.data - self.start.data > MAX_RANGE:
             raise ValidationError(_l("Choose a range of at most five years."))
+
+
+class ServiceCommentsForm(FlaskForm):
+    """Which unit and quarter to read comments for, from GET parameters; no CSRF."""
+
+    class Meta:
+        csrf = False
+
+    unit = SelectField(_l("Unit"), coerce=_unit_id, validate_choice=False)
+    quarter = SelectField(_l("Quarter"), validate_choice=False)
+
+    def __init__(
+        self, *args: Any, units: list[tuple[int, str]], quarters: list[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit.choices = [SelectChoice(unit_id, name) for unit_id, name in units]
+        self.quarter.choices = [SelectChoice(quarter, quarter) for quarter in quarters]
+
+    def validate_unit(self, field: SelectField) -> None:
+        known = {choice.value for choice in self.unit.choices or []}
+        if field.data not in known:
+            raise ValidationError(_l("Choose a unit from the list."))
+
+    def validate_quarter(self, field: SelectField) -> None:
+        if not is_quarter(str(field.data or "")):
+            raise ValidationError(_l("Choose a quarter, for example 2026-Q2."))

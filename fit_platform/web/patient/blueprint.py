@@ -51,7 +51,15 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.instruments import Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
-from fit_platform.services import access_log, answering, consent, one_time_codes, progress, samvalg
+from fit_platform.services import (
+    access_log,
+    answering,
+    comments,
+    consent,
+    one_time_codes,
+    progress,
+    samvalg,
+)
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
 from fit_platform.web.labels import ROLE
 from fit_platform.web.patient import forms
@@ -467,7 +475,9 @@ def done(ctx: LinkContext) -> Page:
     inst = ctx.instrument
     if request.method == "POST":
         if form.validate_on_submit() and ctx.response_id is not None:
-            answering.comment_on_result(get_db(), ctx.response_id, patient_id, form.text.data or "")
+            comments.comment_on_result(
+                get_db(), ctx.response_id, patient_id, form.text.data or "", _now()
+            )
             flash(_("Thank you. Your comment is saved for your therapist."))
             return redirect(url_for("patient.done"))
         status = 422
@@ -479,6 +489,9 @@ def done(ctx: LinkContext) -> Page:
             form=form,
             risk=risk,
             outcome=inst.kind is Kind.OUTCOME,
+            own_comments=comments.own_comments(get_db(), ctx.response_id, patient_id)
+            if ctx.response_id is not None
+            else [],
             **_progress_values(patient_id),
         ),
         status,

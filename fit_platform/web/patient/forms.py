@@ -133,9 +133,12 @@ class FinishForm(FlaskForm):
     comment_to = RadioField(
         _l("Who should read your comment?"),
         choices=[
-            SelectChoice("therapist", _l("My therapist")),
+            SelectChoice("therapist", _l("My therapist, before my next session")),
             SelectChoice(
-                "service", _l("Only the service, anonymously: not linked to me or my therapist")
+                "service",
+                _l(
+                    "Only the service's quality team, anonymously: not linked to me or my therapist"
+                ),
             ),
         ],
         default="therapist",

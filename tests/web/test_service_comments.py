@@ -1,0 +1,143 @@
+"""Comments "to the service only" reach the service developers who read them, per unit and
+quarter, and nobody else: never therapists, never a patient or a date, never verbatim in an
+export (which counts them, with small cells hidden)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.db.models import Unit
+from fit_platform.domain.codes import Role
+from fit_platform.services.service_comments import quarter_of_date
+from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
+from tests.support.html import log_in
+from tests.support.patient import Patient, open_invitation
+
+
+def _oslo_today() -> dt.date:
+    # Comments are dated by the clinic's month, so the tests' "today" is Oslo's, at any hour.
+    return dt.datetime.now(ZoneInfo("Europe/Oslo")).date()
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _comment_to_service(app: Flask, unit: Unit, text: str) -> str:
+    """A patient of `unit` answers the alliance questionnaire and sends `text` to the service."""
+    db = _db(app)
+    world = make_world(db, unit=unit)
+    _invitation_id, token = open_invitation(db, world, "sai")
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_all("sai", "4")
+    assert patient.finish(comment=text, comment_to="service").status_code == 302
+    with db.session() as session:
+        from fit_platform.db.models import Patient as PatientRow
+
+        name = session.get_one(PatientRow, world.patient_id).display_name
+    return name
+
+
+def _logged_in(app: Flask, *roles: tuple[Role, int | None]) -> FlaskClient:
+    staff = make_staff(_db(app), *roles)
+    client = app.test_client()
+    log_in(client, staff.username, PASSWORD)
+    return client
+
+
+def test_a_service_developer_reads_the_units_comments_for_the_quarter_escaped_and_anonymous(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    unit, other = make_unit(db), make_unit(db)
+    name = _comment_to_service(app, unit, "The <b>waiting room</b> is cold")
+    _comment_to_service(app, other, "Another unit's comment")
+    quarter = quarter_of_date(_oslo_today())
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+
+    html = reader.get(f"/export/comments?lang=en&unit={unit.id}&quarter={quarter}").get_data(
+        as_text=True
+    )
+    assert "The &lt;b&gt;waiting room&lt;/b&gt; is cold" in html
+    assert "Another unit&#39;s comment" not in html and "Another unit's comment" not in html
+    assert name not in html
+    assert quarter in html
+    month = _oslo_today().strftime("%Y-%m")
+    assert month not in html and _oslo_today().isoformat() not in html
+    assert "Session Alliance Inventory" in html or "SAI" in html
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        ("therapist",),
+        ("unit_lead",),
+        ("therapist", "service_developer"),
+        ("unit_lead", "admin"),
+    ],
+)
+def test_therapists_and_unit_leads_are_refused_the_service_comments(
+    app: Flask, roles: tuple[str, ...]
+) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    _comment_to_service(app, unit, "Only for the service")
+    client = _logged_in(
+        app,
+        *[
+            (Role(role), None if role in ("service_developer", "admin") else unit.id)
+            for role in roles
+        ],
+    )
+    quarter = quarter_of_date(_oslo_today())
+    response = client.get(f"/export/comments?lang=en&unit={unit.id}&quarter={quarter}")
+    assert response.status_code == 403
+    assert "Only for the service" not in response.get_data(as_text=True)
+
+
+def test_an_administrator_may_read_them_and_bad_choices_get_a_clear_message(app: Flask) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    _comment_to_service(app, unit, "Kind staff")
+    admin = _logged_in(app, (Role.ADMIN, None))
+    assert "Kind staff" in admin.get("/export/comments?lang=en").get_data(as_text=True)
+    for query in ("unit=abc&quarter=2026-Q1", f"unit={unit.id}&quarter=2026-Q9", "unit=99999"):
+        response = admin.get(f"/export/comments?lang=en&{query}")
+        assert response.status_code == 400
+        assert "There is a problem" in response.get_data(as_text=True)
+
+
+def test_the_export_counts_the_comments_with_small_cells_hidden_and_never_their_text(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    unit, small = make_unit(db), make_unit(db)
+    for n in range(5):
+        _comment_to_service(app, unit, f"Verbatim comment {n}")
+    _comment_to_service(app, small, "Verbatim comment small")
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+    # A range around today, wide enough that the clinic's month is inside it at any hour.
+    today = _oslo_today()
+    start, end = today - dt.timedelta(days=40), today + dt.timedelta(days=1)
+    query = f"period=quarter&start={start.isoformat()}&end={end.isoformat()}"
+
+    page = reader.get(f"/export/?lang=en&{query}").get_data(as_text=True)
+    assert 'href="/export/comments"' in page
+    assert "Comments to the service" in page
+    text = reader.get(f"/export/aggregates.csv?{query}").get_data(as_text=True)
+    assert "Verbatim" not in text and "Verbatim" not in page
+    counts: dict[str, list[str]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        counts.setdefault(row["unit_code"], []).append(row["service_comments"])
+    assert "5" in counts[unit.code]
+    assert set(counts[small.code]) == {"suppressed"}
