@@ -1,7 +1,7 @@
 """The database itself refuses UPDATE and DELETE on the access log and the consent history.
 
 Revision ID: a1f3c5e7d9b2
-Revises: 83f009f29818
+Revises: 15e562fc1e56
 Create Date: 2026-12-02 08:00:00
 
 The statements are written out here (not imported from the application) so this revision
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "a1f3c5e7d9b2"
-down_revision: str | None = "83f009f29818"
+down_revision: str | None = "15e562fc1e56"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
