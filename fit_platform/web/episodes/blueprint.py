@@ -30,6 +30,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
+from fit_platform.domain.appointment_range import is_accepted_day
 from fit_platform.domain.codes import AppointmentStatus, Channel, Language, Role, ScheduleTrigger
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.extensions import get_db
@@ -37,7 +38,9 @@ from fit_platform.services.access_control import access_role, visible_episode
 from fit_platform.services.access_log import record_access
 from fit_platform.services.appointments import (
     AppointmentNotFound,
+    AppointmentOutOfRange,
     add_appointment,
+    appointment_episode,
     import_appointments,
     move_appointment,
     set_appointment_status,
@@ -65,7 +68,13 @@ from fit_platform.web.episodes.forms import (
     RegisterPatientForm,
     RuleForm,
 )
-from fit_platform.web.episodes.texts import IMPORT_PROBLEMS, REGISTRATION_ERRORS, RULE_ERRORS
+from fit_platform.web.episodes.texts import (
+    APPOINTMENT_OUT_OF_RANGE,
+    IMPORT_PROBLEMS,
+    REFUSAL_REASONS,
+    REGISTRATION_ERRORS,
+    RULE_ERRORS,
+)
 
 
 def get_locale_code() -> str:
@@ -79,6 +88,19 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 def _zone() -> dt.tzinfo:
     return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _starts_at(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
+    """The form's date and time in UTC, or None with the error on the date field when the date is
+    outside the accepted range (checked on the local date first: year 1 cannot become UTC)."""
+    if not is_accepted_day(form.day.data, now.astimezone(_zone()).date()):
+        form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        return None
+    return dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone()).astimezone(dt.UTC)
 
 
 def _therapist_units() -> list[SelectChoice]:
@@ -167,19 +189,24 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
 @login_required(Role.THERAPIST, Role.UNIT_LEAD)
 def appointments(episode_id: int) -> str | Response:
     form = AppointmentForm()
-    if form.validate_on_submit():
-        starts_at = dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone())
+    now = _now()
+    starts_at = _starts_at(form, now) if form.validate_on_submit() else None
+    if starts_at is not None:
         try:
             add_appointment(
                 get_db(),
                 staff_id=g.staff.staff_id,
                 episode_id=episode_id,
-                starts_at=starts_at.astimezone(dt.UTC),
+                starts_at=starts_at,
+                now=now,
             )
         except AppointmentNotFound:
             abort(404)
-        flash(_("The appointment is added."))
-        return redirect(url_for("episodes.appointments", episode_id=episode_id))
+        except AppointmentOutOfRange:
+            form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        else:
+            flash(_("The appointment is added."))
+            return redirect(url_for("episodes.appointments", episode_id=episode_id))
     context = _load_episode_page(episode_id)
     return render_template(
         "episodes/appointments.html",
@@ -220,16 +247,30 @@ def appointment_move(appointment_id: int) -> Response:
     form = AppointmentForm(prefix="move")
     if not form.validate_on_submit():
         abort(400)
-    starts_at = dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone())
+    now = _now()
+    starts_at = _starts_at(form, now)
     try:
+        if starts_at is None:
+            raise AppointmentOutOfRange(form.day.data)
         move_appointment(
             get_db(),
             staff_id=g.staff.staff_id,
             appointment_id=appointment_id,
-            starts_at=starts_at.astimezone(dt.UTC),
+            starts_at=starts_at,
+            now=now,
         )
     except AppointmentNotFound:
         abort(404)
+    except AppointmentOutOfRange:
+        # Nothing is changed; back on the episode's page the therapist sees why.
+        try:
+            episode_id = appointment_episode(
+                get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id
+            )
+        except AppointmentNotFound:
+            abort(404)
+        flash(str(APPOINTMENT_OUT_OF_RANGE), "error")
+        return redirect(url_for("episodes.appointments", episode_id=episode_id))
     return _back_to_episode(appointment_id, _("The appointment is moved."))
 
 
@@ -258,12 +299,20 @@ def import_file() -> str | Response:
             parsed = (parse_fhir_bundle if is_json else parse_csv)(text, _zone())
             try:
                 summary = import_appointments(
-                    get_db(), staff_id=g.staff.staff_id, unit_id=form.unit.data, parsed=parsed
+                    get_db(),
+                    staff_id=g.staff.staff_id,
+                    unit_id=form.unit.data,
+                    parsed=parsed,
+                    now=_now(),
                 )
             except AppointmentNotFound:
                 abort(403)
     return render_template(
-        "episodes/import.html", form=form, summary=summary, problems=IMPORT_PROBLEMS
+        "episodes/import.html",
+        form=form,
+        summary=summary,
+        problems=IMPORT_PROBLEMS,
+        refusals=REFUSAL_REASONS,
     ), (422 if form.errors else 200)
 
 
