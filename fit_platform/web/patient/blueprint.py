@@ -53,6 +53,7 @@ from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import access_log, answering, consent, one_time_codes, progress, samvalg
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import ROLE
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.chart import build_chart
@@ -334,7 +335,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
 @bp.get("/help")
 @needs_link()
 def help_now(ctx: LinkContext) -> Page:
-    after = request.args.get("after", type=int) or 0
+    after = request.args.get("after", type=small_int) or 0
     next_url = None
     if ctx.status is LinkStatus.OPEN:
         plan = answering.page_plan(ctx.instrument)
@@ -550,7 +551,7 @@ def goals(ctx: LinkContext) -> Page:
     errors: dict[int, list[str]] = {}
     if request.method == "POST":
         action = request.form.get("action", "")
-        goal_id = request.form.get("goal", type=int)
+        goal_id = request.form.get("goal", type=small_int)
         try:
             if action == "add" and new_form.validate_on_submit():
                 progress.save_goal(get_db(), patient_id, new_form.text.data or "", _now())
@@ -573,6 +574,12 @@ def goals(ctx: LinkContext) -> Page:
         except progress.GoalError as error:
             if error.code == "too_many":
                 new_form.text.errors = [_("You have many goals already. Change or remove one.")]
+            elif error.code == "empty":
+                message = _("Write your goal first.")
+                if action == "edit" and goal_id is not None:
+                    errors[goal_id] = [message]
+                else:
+                    new_form.text.errors = [message]
             else:
                 abort(404)
         status = 422
