@@ -32,7 +32,8 @@ from fit_platform.db.models import (
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
 from fit_platform.domain.appointment_range import is_accepted_day
 from fit_platform.domain.codes import AppointmentStatus, Channel, Language, Role, ScheduleTrigger
-from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.instrument_language import missing_languages, text_in
+from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.extensions import get_db
 from fit_platform.services.access_control import access_role, visible_episode
 from fit_platform.services.access_log import record_access
@@ -216,7 +217,7 @@ def appointments(episode_id: int) -> str | Response:
         status_labels={choice.value: choice.label for choice in STATUS_CHOICES},
         labels=labels,
         instrument_titles={
-            instrument.id: instrument.title.get(get_locale_code(), instrument.title["en"])
+            instrument.id: text_in(instrument.title, get_locale_code())
             for instrument in default_instruments().values()
         },
         **context,
@@ -316,10 +317,20 @@ def import_file() -> str | Response:
     ), (422 if form.errors else 200)
 
 
+def _instrument_choice_label(instrument: Instrument) -> str:
+    """The title in the page's language, marked when the patient may get it in another one."""
+    title = text_in(instrument.title, get_locale_code())
+    missing = missing_languages(instrument)
+    if not missing:
+        return title
+    names = ", ".join(str(labels.LANGUAGE_SHORT[language]) for language in missing)
+    return _("%(title)s (not in %(languages)s)", title=title, languages=names)
+
+
 def _rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
     form = RuleForm(prefix=prefix, obj=None)
     form.instrument.choices = [
-        SelectChoice(instrument.id, instrument.title.get(get_locale_code(), instrument.id))
+        SelectChoice(instrument.id, _instrument_choice_label(instrument))
         for instrument in sorted(default_instruments().values(), key=lambda i: i.id)
         if not instrument.demo
     ]

@@ -48,13 +48,14 @@ from fit_platform.domain.codes import (
     ConsentState,
     Language,
 )
-from fit_platform.domain.instruments import Kind
+from fit_platform.domain.instrument_language import questionnaire_language
+from fit_platform.domain.instruments import Instrument, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import access_log, answering, consent, one_time_codes, progress, samvalg
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
 from fit_platform.web.inputs import small_int
-from fit_platform.web.labels import ROLE
+from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.chart import build_chart
 
@@ -80,6 +81,20 @@ def _zone() -> Any:
 
 def _language() -> Language:
     return Language(str(get_locale()))
+
+
+def _questionnaire_language(inst: Instrument) -> Language:
+    """The language the questionnaire itself is shown (and its answers stored) in."""
+    return Language(questionnaire_language(inst, _language().value))
+
+
+def _language_notice(inst: Instrument) -> str | None:
+    """A plain notice when the questionnaire is not in the patient's language, else None."""
+    shown = _questionnaire_language(inst)
+    if shown is _language():
+        return None
+    texts = QUESTIONNAIRE_ONLY_IN if len(inst.languages) == 1 else QUESTIONNAIRE_SHOWN_IN
+    return str(texts[shown.value])
 
 
 def _access() -> one_time_codes.ProgressAccess:
@@ -219,6 +234,7 @@ def landing(token: str) -> Page:
         form=forms.LinkActionForm(),
         item_count=len(inst.items),
         minutes=answering.minutes_to_answer(inst),
+        language_notice=_language_notice(inst),
         expires_on=format_date(ctx.expires_at.astimezone(_zone()), "long")
         if ctx.expires_at
         else "",
@@ -250,7 +266,9 @@ def link_action(token: str) -> Page:
         return _closed_page(ctx, token)
     assert ctx.invitation_id is not None
     try:
-        answering.start_answering(get_db(), ctx.invitation_id, _language(), _now())
+        answering.start_answering(
+            get_db(), ctx.invitation_id, _questionnaire_language(ctx.instrument), _now()
+        )
     except LinkClosedError:
         return _closed_page(answering.inspect_link(get_db(), token, _now()), token)
     return redirect(_next_step(ctx))
@@ -285,7 +303,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
     plan = answering.page_plan(inst)
     if not 1 <= page <= len(plan):
         abort(404)
-    language = _language()
+    language = _questionnaire_language(inst)
     link_ids = plan[page - 1]
     if request.method == "POST":
         form = forms.answer_page_form(inst, link_ids, language.value, formdata=request.form)
@@ -326,6 +344,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
             last_number=answered_before + len(link_ids),
             item_count=len(inst.items),
             lang=language.value,
+            language_notice=_language_notice(inst),
             scored_ids=set(inst.scored_link_ids),
         ),
         status,
@@ -363,7 +382,7 @@ def finish(ctx: LinkContext) -> Page:
                 answering.submit(
                     get_db(),
                     ctx.invitation_id,
-                    language=_language(),
+                    language=_questionnaire_language(inst),
                     now=_now(),
                     comment=form.comment.data,
                     comment_to_service_only=alliance and form.comment_to.data == "service",
@@ -387,7 +406,7 @@ def finish(ctx: LinkContext) -> Page:
             form=form,
             alliance=alliance,
             page_count=len(plan),
-            lang=_language().value,
+            lang=_questionnaire_language(inst).value,
         ),
         status,
     )
