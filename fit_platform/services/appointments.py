@@ -26,6 +26,7 @@ from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_bulk_access
+from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,13 @@ def add_appointment(
     starts_at: dt.datetime,
     now: dt.datetime,
     ends_at: dt.datetime | None = None,
+    form_nonce: str | None = None,
 ) -> int:
+    """Add an appointment; returns its id. The same form posted again (`form_nonce`) returns
+    the first appointment's id and adds nothing (`services.form_once`)."""
     _check_range(starts_at, ends_at, now)
-    with db.transaction() as session:
+
+    def work(session: Session) -> int:
         _episode_for(session, staff_id, episode_id)
         appointment = Appointment(episode_id=episode_id, starts_at=starts_at, ends_at=ends_at)
         session.add(appointment)
@@ -107,6 +112,11 @@ def add_appointment(
             },
         )
         return appointment.id
+
+    key = form_key("appointment", f"staff:{staff_id}", form_nonce)
+    created = run_once(db, key, now, work).result_id
+    assert created is not None
+    return created
 
 
 def move_appointment(

@@ -181,6 +181,7 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
                     visible_to_patient=bool(form.visible_to_patient.data),
                 ),
                 today=_today(),
+                form_nonce=form.form_nonce.data,
             )
         except DecisionRefused as refused:
             if refused.reason is DecisionError.NOT_FOUND:

@@ -132,6 +132,7 @@ def register() -> str | Response:
                 unit_id=form.unit.data,
                 details=details,
                 started_on=form.started_on.data,
+                form_nonce=form.form_nonce.data,
             )
         except RegistrationError as error:
             getattr(form, error.field).errors = [str(REGISTRATION_ERRORS[error.code])]
@@ -200,6 +201,7 @@ def appointments(episode_id: int) -> str | Response:
                 episode_id=episode_id,
                 starts_at=starts_at,
                 now=now,
+                form_nonce=form.form_nonce.data,
             )
         except AppointmentNotFound:
             abort(404)

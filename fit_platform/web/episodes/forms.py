@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fit_platform.web.form_once import nonce_field
 from fit_platform.web.inputs import WholeNumberField
 
 LANGUAGE_CHOICES = [
@@ -57,11 +58,13 @@ class RegisterPatientForm(FlaskForm):
     started_on = DateField(
         _l("Start of treatment"), validators=[DataRequired(message=_l("Enter a valid date."))]
     )
+    form_nonce = nonce_field()
 
 
 class AppointmentForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
+    form_nonce = nonce_field()  # rendered in the add form only: moving changes, never creates
 
 
 class AppointmentStatusForm(FlaskForm):

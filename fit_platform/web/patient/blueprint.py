@@ -573,7 +573,13 @@ def goals(ctx: LinkContext) -> Page:
         goal_id = request.form.get("goal", type=small_int)
         try:
             if action == "add" and new_form.validate_on_submit():
-                progress.save_goal(get_db(), patient_id, new_form.text.data or "", _now())
+                progress.save_goal(
+                    get_db(),
+                    patient_id,
+                    new_form.text.data or "",
+                    _now(),
+                    form_nonce=new_form.form_nonce.data,
+                )
                 flash(_("Your goal is saved."))
                 return redirect(url_for("patient.goals"))
             if action == "edit" and goal_id is not None:

@@ -21,6 +21,7 @@ from fit_platform.domain.instruments import Instrument, Item
 from fit_platform.services.answering import COMMENT_MAX, TOPIC_MAX
 from fit_platform.services.consent import REASON_MAX
 from fit_platform.services.progress import GOAL_MAX
+from fit_platform.web.form_once import nonce_field
 
 
 def _clean(value: Any) -> Any:
@@ -221,6 +222,7 @@ class GoalForm(FlaskForm):
             _LengthWithCount(max=GOAL_MAX),
         ],
     )
+    form_nonce = nonce_field()  # rendered in the "add" form only
 
 
 class ArchiveGoalForm(FlaskForm):
