@@ -171,3 +171,22 @@ def test_appointment_times_outside_the_accepted_range_are_refused(db: Database) 
             )
     with db.session() as session:
         assert session.scalars(select(Appointment)).all() == []
+
+
+def test_a_year_9999_appointment_stored_before_the_range_check_does_not_stop_the_scheduler(
+    db: Database,
+) -> None:
+    from fit_platform.domain.codes import ScheduleTrigger
+    from fit_platform.services.invitations import enqueue_due
+    from tests.support.scheduling import RuleSpec, World, oslo
+
+    world = World(db)
+    rules = [
+        RuleSpec("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=24),
+        RuleSpec("gad7", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1, window_hours=48),
+        RuleSpec("sai", ScheduleTrigger.LAST_SESSION, offset_hours=1, window_hours=48),
+    ]
+    broken = [dt.datetime(9999, 12, 31, 20, tzinfo=UTC), dt.datetime(1, 1, 1, 5, tzinfo=UTC)]
+    world.patient_with_episode(rules, [*broken, oslo(2026, 11, 26, 10)])
+    result = enqueue_due(db, oslo(2026, 11, 25, 10))
+    assert result.invitations == 1  # the real appointment's, on every tick as before
