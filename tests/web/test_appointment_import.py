@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from fit_platform.db import Database
@@ -270,3 +272,29 @@ def test_moving_an_appointment_to_year_9999_changes_nothing_and_says_why(
     followed = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "Choose a date no more than 2 years back and no more than 5 years ahead." in followed
     assert _rows(db, world) == before
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    day=st.one_of(
+        st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)).map(str),
+        st.text(max_size=12),
+    ),
+    time=st.sampled_from(["00:00", "23:59", "10:00", "25:00", "", "-1:00"]),
+)
+def test_any_typed_date_is_saved_or_refused_with_a_message_never_a_500(
+    client: FlaskClient, day: str, time: str
+) -> None:
+    db = _db(client)
+    if not hasattr(client, "_world"):
+        client._world = make_world(db)  # type: ignore[attr-defined]
+        log_in(client, client._world.therapist_username, PASSWORD)  # type: ignore[attr-defined]
+    world = client._world  # type: ignore[attr-defined]
+    url = f"/clinician/episodes/{world.episode_id}/appointments?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": csrf_token(page), "day": day, "time": time})
+    assert response.status_code in (302, 422)
+    if response.status_code == 422:
+        assert 'class="field-error"' in response.get_data(as_text=True)
