@@ -9,7 +9,7 @@ language, while the rest of the page stays in the patient's language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from fit_platform.domain.instruments import Instrument
 
@@ -22,12 +22,19 @@ _NEAREST: Mapping[str, tuple[str, ...]] = {
 }
 
 
+def _nearest(available: Collection[str], wanted: str) -> str | None:
+    for language in (*_NEAREST.get(wanted, (wanted,)), *sorted(available)):
+        if language in available:
+            return language
+    return None
+
+
 def questionnaire_language(instrument: Instrument, wanted: str) -> str:
     """The language to show `instrument` in to a patient who reads `wanted`."""
-    for language in (*_NEAREST.get(wanted, (wanted,)), *sorted(instrument.languages)):
-        if language in instrument.languages:
-            return language
-    raise ValueError(f"{instrument.id} declares no language")  # the loader refuses such files
+    language = _nearest(instrument.languages.keys(), wanted)
+    if language is None:  # the loader refuses such files
+        raise ValueError(f"{instrument.id} declares no language")
+    return language
 
 
 def missing_languages(instrument: Instrument) -> tuple[str, ...]:
@@ -37,7 +44,5 @@ def missing_languages(instrument: Instrument) -> tuple[str, ...]:
 
 def text_in(texts: Mapping[str, str], wanted: str) -> str:
     """One of an instrument's texts (title, item, option) in `wanted`, else the nearest one."""
-    for language in (*_NEAREST.get(wanted, (wanted,)), *sorted(texts)):
-        if language in texts:
-            return texts[language]
-    return ""
+    language = _nearest(texts.keys(), wanted)
+    return texts[language] if language is not None else ""
