@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
 from fit_platform.domain.consent import Consent, may_send
 from fit_platform.domain.quiet_hours import (
@@ -212,7 +213,12 @@ def due_invitations(
     now = now.astimezone(UTC)
     if not may_send(consent, now, tz):
         return []
-    appts = sorted(appointments, key=lambda a: (a.start, a.id))
+    # A date outside the accepted range (year 1 or 9999, stored before the range was checked)
+    # is a typing error, not an appointment, and cannot be converted to local time: skip it
+    # rather than fail this episode on every tick.
+    appts = sorted(
+        (a for a in appointments if is_accepted_time(a.start, now)), key=lambda a: (a.start, a.id)
+    )
     until = now + horizon
     existing_keys = {(e.instrument_id, e.slot_key) for e in existing}
     taken: dict[str, list[datetime]] = {}

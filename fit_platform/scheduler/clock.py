@@ -21,7 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.messaging.dispatcher import Dispatcher
-from fit_platform.services import consent, invitations, signal_workflow
+from fit_platform.services import consent, form_once, invitations, signal_workflow
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,10 @@ def jobs(
         "enqueue": lambda: invitations.enqueue_due(db, clock()),
         "reminders": lambda: invitations.queue_reminders(db, clock()),
         "expire": lambda: invitations.expire_windows(db, clock()),
-        "clean_up": lambda: invitations.clean_up(db, clock()),
+        "clean_up": lambda: (
+            invitations.clean_up(db, clock()),
+            form_once.forget_old_submissions(db, clock()),
+        ),
         "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
         # Risk signals nobody acknowledged in time become visible to the unit lead.
         "escalate": lambda: signal_workflow.escalate_overdue_risk_signals(

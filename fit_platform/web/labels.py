@@ -100,3 +100,22 @@ OUTBOX_STATE = {
     OutboxState.FAILED: _l("delivery failed"),
     OutboxState.CANCELLED: _l("cancelled"),
 }
+
+# Shown to a patient whose questionnaire is not available in their language (keyed by the
+# language it is shown in); the first when the instrument has that one language only.
+QUESTIONNAIRE_ONLY_IN = {
+    "en": _l("This questionnaire is only available in English."),
+    "nb": _l("This questionnaire is only available in Norwegian Bokmål."),
+    "nn": _l("This questionnaire is only available in Norwegian Nynorsk."),
+}
+QUESTIONNAIRE_SHOWN_IN = {
+    "en": _l("This questionnaire is not available in your language, so it is shown in English."),
+    "nb": _l(
+        "This questionnaire is not available in your language, so it is shown in Norwegian Bokmål."
+    ),
+    "nn": _l(
+        "This questionnaire is not available in your language, so it is shown in Norwegian Nynorsk."
+    ),
+}
+# Languages named in the schedule picker after an instrument that lacks them.
+LANGUAGE_SHORT = {"nb": _l("bokmål"), "nn": _l("nynorsk"), "en": _l("English")}
