@@ -12,8 +12,10 @@ Every message goes through three short transactions:
 
 A row left in `sending` after its lease ran out (a crash between send and record) is
 reconciled, not blindly re-sent: channels that can look a message up by reference (SMS)
-are asked; those that cannot (SMTP) are re-sent with the same Message-ID. See
-docs/messaging.md.
+are asked; those that cannot (SMTP) are re-sent with the same Message-ID. A send whose
+outcome is unknown (the provider may have taken it, then the answer timed out) is left to
+the same reconciliation: looked up before any re-send. Quiet hours and the time left to
+answer are checked at prepare time (`send_window`). See docs/messaging.md.
 
 Logs carry ids only: never the text, the address or the token.
 """
@@ -26,6 +28,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -50,6 +53,8 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.consent import may_send
 from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
+from fit_platform.messaging import send_window
 from fit_platform.messaging.channels import (
     Channel as ChannelPort,
 )
@@ -59,6 +64,7 @@ from fit_platform.messaging.channels import (
     PermanentFailure,
     SendReceipt,
     TemporaryFailure,
+    UnknownOutcome,
 )
 from fit_platform.messaging.texts import (
     DEFAULT_TRANSLATIONS_DIR,
@@ -89,6 +95,9 @@ class DispatcherSettings:
     max_attempts: int = 6
     backoff_first: dt.timedelta = dt.timedelta(seconds=30)
     backoff_max: dt.timedelta = dt.timedelta(hours=1)
+    # Less than this left to answer: not sent (FIT_MIN_ANSWER_WINDOW_MINUTES).
+    min_answer_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW
+    zone: ZoneInfo = OSLO
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """30 s, 1 min, 2 min, … capped; attempts counts the one that just failed."""
@@ -104,6 +113,9 @@ class DispatchResult:
     cancelled: int = 0
     reconciled: int = 0
     lost_claims: int = 0
+    held: int = 0  # waiting for quiet hours to end
+    skipped: int = 0  # too little time left to answer
+    unknown: int = 0  # the provider may have it: looked up before any re-send
 
     def __iadd__(self, other: DispatchResult) -> DispatchResult:
         for name in self.__dataclass_fields__:
@@ -164,6 +176,9 @@ class Dispatcher:
                 or result.failed
                 or result.cancelled
                 or result.reconciled
+                or result.held
+                or result.skipped
+                or result.unknown
             ):
                 break
         return total
@@ -211,6 +226,8 @@ class Dispatcher:
             return prepared
         try:
             receipt = prepared.channel.send(prepared.message)
+        except UnknownOutcome as exc:
+            return self._record_unknown(outbox_id, exc)
         except TemporaryFailure as exc:
             return self._record_failure(outbox_id, prepared.token_hash, exc, permanent=False)
         except PermanentFailure as exc:
@@ -239,6 +256,15 @@ class Dispatcher:
                 log.info("outbox message cancelled", extra={"outbox_id": outbox_id})
                 return DispatchResult(cancelled=1)
             assert invitation is not None
+            decision = send_window.decide(
+                session, invitation, now, self.settings.min_answer_window, self.settings.zone
+            )
+            if decision.skip is not None:
+                send_window.skip(session, row, invitation, decision, now)
+                return DispatchResult(skipped=1)
+            if decision.waits(now):
+                send_window.hold(row, decision.send_at)
+                return DispatchResult(held=1)
             route = self._route(row, patient)
             if isinstance(route, DispatchResult):
                 return route
@@ -305,7 +331,7 @@ class Dispatcher:
         from_events = consent_by_patient(
             session, [patient.id], {patient.id: patient.preferred_channel}
         )[patient.id]
-        today = now.astimezone(OSLO).date()
+        today = now.astimezone(self.settings.zone).date()
         if not (
             may_send(from_events, now)
             and may_contact(patient.consent_state, patient.paused_until, today)
@@ -369,6 +395,23 @@ class Dispatcher:
             )
             return DispatchResult(retried=1)
 
+    def _record_unknown(self, outbox_id: int, error: UnknownOutcome) -> DispatchResult:
+        """The provider may have taken the message. It stays `sending` with a short lease
+        and its link token kept; when the lease runs out, reconciliation looks it up at the
+        provider and re-sends only if the provider has no record of it."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, outbox_id)
+            if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
+                return DispatchResult(lost_claims=1)
+            row.last_error = str(error)[:500]
+            row.claimed_until = now + self.settings.backoff(row.attempts)
+            log.info(
+                "outbox message outcome unknown",
+                extra={"outbox_id": outbox_id, "attempts": row.attempts},
+            )
+        return DispatchResult(unknown=1)
+
     # -- reconciliation ------------------------------------------------------------------------
 
     def reconcile(self) -> DispatchResult:
@@ -418,6 +461,21 @@ class Dispatcher:
                 return DispatchResult(lost_claims=1)
             # Not known to the provider (or it cannot tell): queue again; e-mail goes out
             # with the same Message-ID, so a copy that did arrive is recognisable.
+            row = session.get(OutboxMessage, outbox_id)
+            if (
+                row is not None
+                and row.claimed_by == self.worker_id
+                and row.state == OutboxState.SENDING
+                and row.attempts >= self.settings.max_attempts
+            ):
+                row.state = OutboxState.FAILED
+                row.claimed_by = None
+                row.claimed_until = None
+                log.warning(
+                    "outbox message failed",
+                    extra={"outbox_id": outbox_id, "attempts": row.attempts},
+                )
+                return DispatchResult(failed=1)
             session.execute(
                 update(OutboxMessage)
                 .where(

@@ -39,6 +39,7 @@ from fit_platform.db.models import (
     Patient,
     SchedulePlan,
     ScheduleRule,
+    Unit,
 )
 from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import (
@@ -53,6 +54,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.consent import Consent, consent_state
 from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.schedule_plans import (
     domain_consent_event,
     domain_rule,
@@ -73,6 +75,8 @@ DAY_TRIGGERS = (ScheduleTrigger.WEEKLY, ScheduleTrigger.DAILY)
 LIVE_APPOINTMENT = (AppointmentStatus.PLANNED, AppointmentStatus.DONE)
 # Quiet hours can push a send by up to this much; candidate ranges allow for it.
 QUIET_SLACK = dt.timedelta(hours=13)
+# Appointments outside these years are never scheduled around (see _appointment_snapshots).
+SANE_YEARS = (1900, 2999)
 
 
 class NonResponse:
@@ -113,11 +117,16 @@ def enqueue_due(
     *,
     horizon: dt.timedelta = dt.timedelta(0),
     chunk_size: int = 2000,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> EnqueueResult:
     """Create the invitations due at `now` (plus `horizon`) and their outbox messages.
 
-    Safe to run any number of times and from several processes at once. Logs one line
-    with counts only.
+    Quiet hours are the unit's. A slot whose window is open but leaves less than
+    `min_window` to answer once a message may leave is stored as expired with its reason
+    (the therapist sees it) and gets no message. An episode whose data the rules cannot
+    handle (an appointment at the edge of the calendar) is logged and left out; the others
+    go ahead. Safe to run any number of times and from several processes at once. Logs one
+    line with counts only.
     """
     cancel_for_changed_appointments(db, now)
     with db.session() as session:
@@ -137,9 +146,10 @@ def enqueue_due(
     lookback = max(max_window, max_interval) + QUIET_SLACK
     for chunk in _chunks(episode_ids, chunk_size):
         with db.transaction() as session:
-            due = _due_for(session, chunk, now, horizon, lookback)
-            inserted = _insert_invitations(session, due)
-            messages += _insert_messages(session, inserted, MessageKind.INVITATION)
+            due = _due_for(session, chunk, now, horizon, lookback, min_window)
+            inserted = _insert_invitations(session, due, now)
+            to_send = [(i, d) for i, d in inserted if d.invitation.skipped is None]
+            messages += _insert_messages(session, to_send, MessageKind.INVITATION)
             created += len(inserted)
     log.info(
         "invitations enqueued",
@@ -252,6 +262,7 @@ def _due_for(
     now: dt.datetime,
     horizon: dt.timedelta,
     lookback: dt.timedelta,
+    min_window: dt.timedelta,
 ) -> list[_Due]:
     episodes = session.execute(
         select(
@@ -259,11 +270,12 @@ def _due_for(
             Episode.patient_id,
             Episode.started_on,
             Episode.ended_on,
-            SchedulePlan.quiet_from,
-            SchedulePlan.quiet_until,
+            Unit.quiet_from,
+            Unit.quiet_until,
             Patient.preferred_channel,
         )
         .join(SchedulePlan, SchedulePlan.episode_id == Episode.id)
+        .join(Unit, Unit.id == Episode.unit_id)
         .join(Patient, Patient.id == Episode.patient_id)
         .where(Episode.id.in_(episode_ids))
     ).all()
@@ -310,16 +322,23 @@ def _due_for(
             programme_weekdays=rules.ALL_WEEKDAYS,
         )
         rule_ids = {r: rule_id for rule_id, r in episode_rules}
-        due = rules.due_invitations(
-            snapshot,
-            [r for _, r in episode_rules],
-            appointments.get(e.id, []),
-            consent,
-            existing.get(e.id, []),
-            now,
-            quiet=quiet_hours_of(e.quiet_from, e.quiet_until),
-            horizon=horizon,
-        )
+        try:
+            due = rules.due_invitations(
+                snapshot,
+                [r for _, r in episode_rules],
+                appointments.get(e.id, []),
+                consent,
+                existing.get(e.id, []),
+                now,
+                quiet=quiet_hours_of(e.quiet_from, e.quiet_until),
+                horizon=horizon,
+                min_window=min_window,
+            )
+        except (OverflowError, ValueError):
+            # One episode the rules cannot handle must not stop every other one, tick
+            # after tick.
+            log.warning("episode left out of scheduling", extra={"episode_id": e.id})
+            continue
         channel = consent.channel
         for invitation in due:
             rule_id = next(
@@ -342,6 +361,11 @@ def _appointment_snapshots(
     ).all()
     by_episode: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
+        if not SANE_YEARS[0] <= row.starts_at.year <= SANE_YEARS[1]:
+            # A date no form accepts (year 1, 9999) is a data error, not a session: it
+            # neither counts as the first or last session nor is scheduled around.
+            log.warning("appointment left out of scheduling", extra={"appointment_id": row.id})
+            continue
         by_episode[row.episode_id].append(row)
     result: dict[int, list[rules.AppointmentSnapshot]] = {}
     for episode_id, appts in by_episode.items():
@@ -386,7 +410,9 @@ def consent_by_patient(
     }
 
 
-def _insert_invitations(session: Session, due: list[_Due]) -> list[tuple[int, _Due]]:
+def _insert_invitations(
+    session: Session, due: list[_Due], now: dt.datetime
+) -> list[tuple[int, _Due]]:
     if not due:
         return []
     by_key = {
@@ -402,10 +428,14 @@ def _insert_invitations(session: Session, due: list[_Due]) -> list[tuple[int, _D
             "slot_key": d.invitation.slot_key,
             "appointment_id": d.invitation.appointment_id,
             "rule_id": d.rule_id,
-            "state": InvitationState.SCHEDULED,
+            "state": InvitationState.SCHEDULED
+            if d.invitation.skipped is None
+            else InvitationState.EXPIRED,
             "due_at": d.invitation.send_at,
             "expires_at": d.invitation.expires_at,
             "reminder_at": d.invitation.reminder_at,
+            "non_response_reason": d.invitation.skipped,
+            "closed_at": None if d.invitation.skipped is None else now,
         }
         for d in due
     ]

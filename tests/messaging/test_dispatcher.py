@@ -162,18 +162,55 @@ def test_a_server_error_is_retried_with_backoff_until_it_goes_through(
     assert len(sms_endpoint.accepted) == 1
 
 
-def test_a_provider_that_hangs_is_retried_and_the_message_sent_once(
+def test_a_provider_that_hangs_without_taking_the_message_is_asked_then_sent_once(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     invited(world)
     clock = Clock(T0)
     sms_endpoint.mode, sms_endpoint.hang_seconds = "hang", 1.5
     d = dispatcher(world, clock, sms)
-    assert d.drain().retried == 1
+    assert d.drain().unknown == 1
     sms_endpoint.mode = "ok"
     clock.advance(minutes=5)
-    assert d.drain().sent == 1
+    result = d.drain()
+    assert (result.reconciled, result.sent) == (1, 1)
     assert sms_endpoint.accepted_references() == [world.outbox()[0].dedupe_key]
+    lookups = [r for r in sms_endpoint.requests if r["method"] == "GET"]
+    assert len(lookups) == 1
+
+
+def test_a_provider_that_took_the_message_then_timed_out_never_gets_it_twice(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _, episode = invited(world)
+    clock = Clock(T0)
+    sms_endpoint.mode, sms_endpoint.hang_seconds = "accept_then_hang", 1.5
+    d = dispatcher(world, clock, sms)
+    assert d.drain().unknown == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.attempts) == (OutboxState.SENDING, 1)
+    clock.advance(seconds=10)
+    assert d.drain().sent == 0  # no blind retry, not even once the provider answers again
+    sms_endpoint.mode = "ok"
+    clock.advance(minutes=1)
+    assert d.drain().reconciled == 1
+    for _ in range(3):
+        clock.advance(minutes=10)
+        d.drain()
+    assert len(sms_endpoint.accepted) == 1
+    posts = [r for r in sms_endpoint.requests if r["method"] == "POST"]
+    assert len(posts) == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.provider_ref) == (OutboxState.SENT, "sms-1")
+    [inv] = world.invitations(episode)
+    assert inv.state is InvitationState.SENT
+    # The link in the message that did arrive works.
+    token = sms_endpoint.accepted[0]["text"].rsplit("/p/", 1)[1]
+    with world.db.session() as s:
+        stored = s.scalar(
+            select(InvitationToken).where(InvitationToken.token_hash == hash_token(token))
+        )
+        assert stored is not None and stored.revoked_at is None
 
 
 def test_delivery_gives_up_after_the_attempt_limit_and_the_therapist_sees_why(
