@@ -337,7 +337,7 @@ def _due_for(
         except (OverflowError, ValueError):
             # One episode the rules cannot handle must not stop every other one, tick
             # after tick.
-            log.warning("episode left out of scheduling", extra={"episode_id": e.id})
+            log.warning("episode left out of scheduling", extra={"episode_id": e.id}, exc_info=True)
             continue
         channel = consent.channel
         for invitation in due:
