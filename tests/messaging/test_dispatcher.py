@@ -518,3 +518,15 @@ def test_a_one_time_code_asked_for_at_night_is_sent_at_once(
     night = oslo(2026, 12, 3, 23, 15)
     request_code(world.db, patient, night)
     assert dispatcher(world, Clock(night), sms).drain().sent == 1
+
+
+def test_a_unit_with_unreadable_quiet_hours_is_held_by_the_default_ones(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 19, 30)], quiet=("9 pm", "8 am"))
+    enqueue_due(world.db, oslo(2026, 12, 3, 20, 30))
+    clock = Clock(oslo(2026, 12, 3, 23))
+    d = dispatcher(world, clock, sms)
+    assert d.drain().held == 1
+    clock.now = oslo(2026, 12, 4, 8)
+    assert d.drain().sent == 1
