@@ -1,7 +1,7 @@
 """Units get their own quiet hours, read by the scheduler and by the dispatcher at send time.
 
 Revision ID: 5c1a0c9e7d21
-Revises: 83f009f29818
+Revises: 3475625fff72
 Create Date: 2026-12-02 07:30:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '5c1a0c9e7d21'
-down_revision: str | None = '83f009f29818'
+down_revision: str | None = '3475625fff72'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
