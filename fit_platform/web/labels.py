@@ -19,6 +19,7 @@ from fit_platform.domain.codes import (
     OutboxState,
     Role,
 )
+from fit_platform.domain.send_window import SkipReason
 from fit_platform.services.caseload import CaseloadStatus
 
 BANDS = {
@@ -91,6 +92,12 @@ INVITATION_STATE = {
     InvitationState.EXPIRED: _l("not answered in time"),
     InvitationState.CANCELLED: _l("cancelled"),
     InvitationState.DECLINED: _l("declined by the patient"),
+}
+
+# Shown instead of the state for an invitation that was never sent (docs/messaging.md).
+SKIP_REASON = {
+    SkipReason.TOO_LITTLE_TIME: _l("Not sent: too little time left to answer"),
+    SkipReason.QUIET_HOURS: _l("Not sent: quiet hours until the window closed"),
 }
 
 OUTBOX_STATE = {

@@ -21,6 +21,7 @@ from fit_platform.services.episode_schedule import (
     ScheduleNotFound,
     episode_rules,
     save_rule,
+    unit_quiet_hours,
 )
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
@@ -99,6 +100,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
             return redirect(url_for("episodes.schedule", episode_id=episode_id))
     try:
         rows = episode_rules(get_db(), staff_id=g.staff.staff_id, episode_id=episode_id)
+        quiet = unit_quiet_hours(get_db(), episode_id=episode_id)
     except ScheduleNotFound:
         abort(404)
     forms = [
@@ -108,5 +110,9 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
     new_form = posted if submitted_prefix == "new" else _rule_form()
     status = 422 if posted.errors else 200
     return render_template(
-        "episodes/schedule.html", episode_id=episode_id, forms=forms, new_form=new_form
+        "episodes/schedule.html",
+        episode_id=episode_id,
+        forms=forms,
+        new_form=new_form,
+        quiet=quiet,
     ), status

@@ -62,6 +62,8 @@ from fit_platform.services import (
     samvalg,
 )
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.web import clock as web_clock
+from fit_platform.web.deadline import deadline_text
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
 from fit_platform.web.patient import forms
@@ -80,7 +82,7 @@ F = TypeVar("F", bound=Callable[..., Page])
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return web_clock.now()
 
 
 def _zone() -> Any:
@@ -243,9 +245,7 @@ def landing(token: str) -> Page:
         item_count=len(inst.items),
         minutes=answering.minutes_to_answer(inst),
         language_notice=_language_notice(inst),
-        expires_on=format_date(ctx.expires_at.astimezone(_zone()), "long")
-        if ctx.expires_at
-        else "",
+        deadline=_deadline(ctx),
     )
 
 
@@ -280,6 +280,10 @@ def link_action(token: str) -> Page:
     except LinkClosedError:
         return _closed_page(answering.inspect_link(get_db(), token, _now()), token)
     return redirect(_next_step(ctx))
+
+
+def _deadline(ctx: LinkContext) -> str:
+    return deadline_text(ctx.expires_at, _now(), _zone()) if ctx.expires_at else ""
 
 
 def _next_step(ctx: LinkContext) -> str:
@@ -354,6 +358,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
             lang=language.value,
             language_notice=_language_notice(inst),
             scored_ids=set(inst.scored_link_ids),
+            deadline=_deadline(ctx),
         ),
         status,
     )
