@@ -141,6 +141,8 @@ def episode_words(session: Session, episode_id: int, patient_id: int) -> tuple[P
             )
             .join(Response, Response.id == ResponseComment.response_id)
             .where(ResponseComment.episode_id == episode_id)
+            # Newest first even within one second (the sort below keeps this order on ties).
+            .order_by(ResponseComment.created_at.desc(), ResponseComment.id.desc())
         )
     ]
     reasons = [
@@ -164,6 +166,7 @@ def episode_words(session: Session, episode_id: int, patient_id: int) -> tuple[P
                 ConsentEvent.reason.is_not(None),
                 ConsentEvent.reason != "",
             )
+            .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
         )
     ]
     return tuple(sorted(comments + reasons, key=lambda words: words.at, reverse=True))

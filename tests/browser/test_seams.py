@@ -1,0 +1,146 @@
+"""The seams of the core loop in a real browser, as the people on each side see them, with
+screenshots in test-artifacts/ (issue: "close the seams").
+
+- The patient, on a 320 px phone in bokmål with JavaScript off, reads the deadline with its
+  time, answers with a risk answer, writes two comments; the therapist then finds both, newest
+  first, under "The patient's own words", next to the risk signal.
+- The therapist books a session half an hour ahead; the scheduler (fixed clock, real loopback
+  SMS endpoint) sends nothing and the appointments page says why.
+
+Pages and jobs run on fixed Oslo times: nothing here depends on the hour the suite runs at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Page
+
+from fit_platform.db import Database
+from fit_platform.db.models import SchedulePlan, ScheduleRule
+from fit_platform.domain.codes import Channel, ScheduleTrigger
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.clock import run_once
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.test_patient_journey import answer_questionnaire
+from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.factories import PASSWORD, World, make_invitation, make_world
+from tests.support.scheduling import Clock, oslo
+
+__all__ = ["sms_endpoint"]
+
+Check = Callable[[Page], None]
+Shot = Callable[[Page, str], Path]
+
+
+def _log_in(page: Page, live_url: str, world: World) -> None:
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(world.therapist_username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_time(
+    page: Page,
+    live_url: str,
+    browser_app: Flask,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    # 07:40 on a Thursday; the questionnaire before the 09:30 session closes when it starts.
+    now = oslo(2026, 12, 3, 7, 40)
+    browser_app.extensions["fit_clock"] = Clock(now)
+    world = make_world(browser_db)
+    _invitation, token = make_invitation(
+        browser_db,
+        world,
+        "phq9",
+        due_at=oslo(2026, 12, 3, 7, 30),
+        window=dt.timedelta(hours=2),
+    )
+
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nb")
+    assert "til kl. 09:30 i dag" in page.locator("main").inner_text()
+    assert_accessible(page)
+    save_screenshot(page, "seams-1-patient-landing-deadline-nb-320")
+    page.locator("button[value=start]").click()
+    answer_questionnaire(page, "phq9", "nb", assert_accessible, risk_on="phq9_9")
+    assert page.url.endswith("/p/finish")
+    page.locator("textarea").last.fill("Jeg sover dårlig igjen")
+    page.locator("main form button[type=submit]").click()
+    assert page.url.endswith("/p/done")
+    page.locator("textarea").last.fill("Og jeg vil snakke om jobben")
+    page.locator("main form button[type=submit]").click()
+    mine = page.locator(".own-comments").inner_text()
+    assert "Jeg sover dårlig igjen" in mine and "Og jeg vil snakke om jobben" in mine
+    assert "Behandleren din leser dette før neste time." in page.locator("main").inner_text()
+    assert_accessible(page)
+    save_screenshot(page, "seams-2-patient-thank-you-both-comments-nb-320")
+
+    therapist = page.context.browser.new_page(viewport=DESKTOP)  # type: ignore[union-attr]
+    _log_in(therapist, live_url, world)
+    therapist.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=en")
+    own_words = therapist.locator("#own-words").locator("xpath=..").inner_text()
+    # Newest first, each with the questionnaire it came with.
+    assert own_words.index("Og jeg vil snakke om jobben") < own_words.index(
+        "Jeg sover dårlig igjen"
+    )
+    assert "PHQ-9" in own_words
+    assert "risk" in therapist.locator("main").inner_text().lower()
+    assert_accessible(therapist)
+    save_screenshot(therapist, "seams-3-presession-own-words-1280")
+    therapist.set_viewport_size({"width": 390, "height": 844})
+    save_screenshot(therapist, "seams-3-presession-own-words-390")
+    therapist.close()
+
+
+def test_a_session_booked_too_close_gets_no_message_and_the_therapist_sees_why(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    sms_endpoint: SmsEndpoint,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    world = make_world(browser_db)
+    with browser_db.transaction() as session:
+        session.add(
+            SchedulePlan(
+                name="plan",
+                episode_id=world.episode_id,
+                rules=[
+                    ScheduleRule(
+                        instrument_id="phq9",
+                        trigger=ScheduleTrigger.BEFORE_APPOINTMENT,
+                        offset_hours=24,
+                        window_hours=48,
+                    )
+                ],
+            )
+        )
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, live_url, world)
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    page.get_by_label("Date").fill("2026-12-03")
+    page.get_by_label("Time").fill("13:00")
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert "No appointments yet." not in page.locator("main").inner_text()
+
+    # The scheduler runs at 12:30: half an hour is less than the minimum time to answer.
+    clock = Clock(oslo(2026, 12, 3, 12, 30))
+    config = SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)
+    with HttpSmsChannel(config) as sms:
+        dispatcher = Dispatcher(browser_db, {Channel.SMS: sms}, lambda t: f"x/{t}", clock=clock)
+        run_once(browser_db, dispatcher, clock=clock)
+    assert sms_endpoint.accepted == []
+
+    page.reload()
+    assert "Not sent: too little time left to answer" in page.locator("main").inner_text()
+    assert_accessible(page)
+    save_screenshot(page, "seams-4-appointments-not-sent-reason-1280")
