@@ -12,7 +12,7 @@ Times are timezone-aware UTC datetimes; local computations use Europe/Oslo.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -251,20 +251,18 @@ def due_invitations(
         expires_at = expiry_time(send_at, rule, c.appointment)
         if expires_at <= max(now, send_at):
             continue
+        slot = DueInvitation(
+            episode_id=episode.id,
+            instrument_id=rule.instrument_id,
+            slot_key=c.slot_key,
+            trigger=rule.trigger,
+            send_at=send_at,
+            expires_at=expires_at,
+            appointment_id=c.appointment.id if c.appointment else None,
+        )
         decision = judge_send(max(send_at, now), expires_at, quiet, min_window, tz)
         if decision.skip is not None:
-            result.append(
-                DueInvitation(
-                    episode_id=episode.id,
-                    instrument_id=rule.instrument_id,
-                    slot_key=c.slot_key,
-                    trigger=rule.trigger,
-                    send_at=send_at,
-                    expires_at=expires_at,
-                    appointment_id=c.appointment.id if c.appointment else None,
-                    skipped=decision.skip,
-                )
-            )
+            result.append(replace(slot, skipped=decision.skip))
             existing_keys.add((rule.instrument_id, c.slot_key))
             continue
         if decision.send_at > max(send_at, now):
@@ -278,15 +276,10 @@ def due_invitations(
         taken.setdefault(rule.instrument_id, []).append(send_at)
         existing_keys.add((rule.instrument_id, c.slot_key))
         result.append(
-            DueInvitation(
-                episode_id=episode.id,
-                instrument_id=rule.instrument_id,
-                slot_key=c.slot_key,
-                trigger=rule.trigger,
+            replace(
+                slot,
                 send_at=send_at,
-                expires_at=expires_at,
                 reminder_at=reminder_time(send_at, rule, expires_at, quiet, tz),
-                appointment_id=c.appointment.id if c.appointment else None,
             )
         )
     result.sort(key=lambda d: (d.send_at, d.instrument_id, d.slot_key))

@@ -20,8 +20,7 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from fit_platform.db import Database
-from fit_platform.db.models import SchedulePlan, ScheduleRule
-from fit_platform.domain.codes import Channel, ScheduleTrigger
+from fit_platform.domain.codes import Channel
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
@@ -29,7 +28,7 @@ from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_patient_journey import answer_questionnaire
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import PASSWORD, World, make_invitation, make_world
-from tests.support.scheduling import Clock, oslo
+from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
 
@@ -109,21 +108,7 @@ def test_a_session_booked_too_close_gets_no_message_and_the_therapist_sees_why(
     save_screenshot: Shot,
 ) -> None:
     world = make_world(browser_db)
-    with browser_db.transaction() as session:
-        session.add(
-            SchedulePlan(
-                name="plan",
-                episode_id=world.episode_id,
-                rules=[
-                    ScheduleRule(
-                        instrument_id="phq9",
-                        trigger=ScheduleTrigger.BEFORE_APPOINTMENT,
-                        offset_hours=24,
-                        window_hours=48,
-                    )
-                ],
-            )
-        )
+    give_plan(browser_db, world.episode_id, DAY_BEFORE)
     page.set_viewport_size(DESKTOP)
     _log_in(page, live_url, world)
     page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")

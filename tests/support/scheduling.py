@@ -62,6 +62,22 @@ class RuleSpec:
     min_interval_hours: int = 0
 
 
+def give_plan(db: Database, episode_id: int, *rules: RuleSpec) -> None:
+    """Give an existing episode (e.g. from tests.support.factories) its own plan."""
+    with db.transaction() as session:
+        session.add(
+            SchedulePlan(
+                name="plan",
+                episode_id=episode_id,
+                rules=[ScheduleRule(**vars(rule)) for rule in rules],
+            )
+        )
+
+
+# The outpatient rule: asked 24 hours before each session, until the session starts.
+DAY_BEFORE = RuleSpec("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24)
+
+
 @dataclass
 class World:
     db: Database

@@ -14,15 +14,15 @@ import pytest
 from flask.testing import FlaskClient
 
 from fit_platform.db import Database
-from fit_platform.db.models import Invitation, OutboxMessage, SchedulePlan, ScheduleRule
-from fit_platform.domain.codes import Channel, InvitationState, OutboxState, Role, ScheduleTrigger
+from fit_platform.db.models import Invitation, OutboxMessage
+from fit_platform.domain.codes import Channel, InvitationState, OutboxState, Role
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
-from tests.support.scheduling import Clock, oslo
+from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
 
@@ -44,21 +44,7 @@ def a_patient_asked_the_day_before(client: FlaskClient) -> tuple[World, str]:
     unit = make_unit(db)
     therapist = make_staff(db, (Role.THERAPIST, unit.id))
     world = make_world(db, unit=unit, therapist=therapist)
-    with db.transaction() as session:
-        session.add(
-            SchedulePlan(
-                name="plan",
-                episode_id=world.episode_id,
-                rules=[
-                    ScheduleRule(
-                        instrument_id="phq9",
-                        trigger=ScheduleTrigger.BEFORE_APPOINTMENT,
-                        offset_hours=24,
-                        window_hours=48,
-                    )
-                ],
-            )
-        )
+    give_plan(db, world.episode_id, DAY_BEFORE)
     log_in(client, therapist.username, PASSWORD)
     return world, f"/clinician/episodes/{world.episode_id}/appointments"
 
