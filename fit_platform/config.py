@@ -52,6 +52,12 @@ class Settings:
     # Open risk signals not acknowledged within this many hours are shown to the unit lead.
     risk_escalation_hours: int = 24
     log_level: str = "INFO"
+    # Prometheus scrape endpoint /metrics: off unless enabled; then a bearer token, or
+    # loopback only when no token is set (see docs/deploy.md).
+    metrics_enabled: bool = False
+    metrics_token: str | None = None
+    # The scheduler serves its own counters (job runs and failures) on this loopback port; 0 = off.
+    scheduler_metrics_port: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -149,6 +155,9 @@ def load_settings(
         "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
         "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),
         "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
+        "metrics_enabled": _flag(env, "FIT_METRICS_ENABLED", False),
+        "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
+        "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
