@@ -1,5 +1,30 @@
 # Read by gunicorn from the working directory: `gunicorn wsgi:app` picks this up.
-# Access log lines go through a logger that removes patient link tokens from URLs.
+# Every line gunicorn writes (error log and access log) is JSON like the app's own lines;
+# access lines carry the request id and no patient link token (fit_platform/gunicorn_logging.py).
+import os
+from pathlib import Path
+
 logger_class = "fit_platform.gunicorn_logging.RedactingLogger"
-bind = "127.0.0.1:8000"
-workers = 4
+bind = os.environ.get("FIT_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("FIT_WEB_WORKERS", "4"))
+accesslog = "-"
+errorlog = "-"
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Metrics of several workers are kept in files under PROMETHEUS_MULTIPROC_DIR; start
+    each run with an empty directory, or counters of a previous run would be added in."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob("*.db"):
+            old.unlink()
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """A worker that ended (restart, crash) keeps its counters, but its live gauges go."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

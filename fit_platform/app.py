@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     configure_app(app, settings)
     configure_proxies(app, settings)
     configure_logging(settings.log_level)
+    configure_observability(app, settings)
     configure_database(app, settings)
     configure_extensions(app, settings)
     configure_security(app)
@@ -70,6 +71,16 @@ def configure_proxies(app: Flask, settings: Settings) -> None:
 
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+
+def configure_observability(app: Flask, settings: Settings) -> None:
+    """Request ids and metrics first, so every later hook's log lines carry the id; and a
+    warning at start when no message channel is configured."""
+    from fit_platform.messaging.setup import warn_if_no_channels
+    from fit_platform.web.ops.observability import install
+
+    install(app)
+    warn_if_no_channels(settings, "web")
 
 
 def configure_database(app: Flask, settings: Settings) -> None:

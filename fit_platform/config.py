@@ -55,6 +55,12 @@ class Settings:
     # An invitation with less time than this left to answer is not sent (docs/messaging.md).
     min_answer_window_minutes: int = 60
     log_level: str = "INFO"
+    # Prometheus scrape endpoint /metrics: off unless enabled; then a bearer token, or
+    # loopback only when no token is set (see docs/deploy.md).
+    metrics_enabled: bool = False
+    metrics_token: str | None = None
+    # The scheduler serves its own counters (job runs and failures) on this loopback port; 0 = off.
+    scheduler_metrics_port: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -157,6 +163,9 @@ def load_settings(
         "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),
         "min_answer_window_minutes": _int(env, "FIT_MIN_ANSWER_WINDOW_MINUTES", 60),
         "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
+        "metrics_enabled": _flag(env, "FIT_METRICS_ENABLED", False),
+        "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
+        "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]

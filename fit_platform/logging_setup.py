@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -19,6 +22,20 @@ def redact(text: str) -> str:
     return _SECRET_PARAM.sub(r"\1[redacted]", _TOKEN_PATH.sub(r"\1[redacted]", text))
 
 
+# The id of the request being handled in this thread/task (set by the web layer), so every
+# line written while answering it carries the same `request_id` as the access log line.
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+
+
+def user_reference(username: str, key: str) -> str:
+    """A pseudonym for a username in logs: the same person gives the same reference, but the
+    log alone does not name them (keyed hash with the secret key; not reversible)."""
+    normalised = username.strip().casefold().encode()
+    return hmac.new(key.encode(), normalised, hashlib.sha256).hexdigest()[:16]
+
+
 _STANDARD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
 
 
@@ -32,6 +49,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": redact(record.getMessage()),
         }
+        request_id = request_id_var.get()
+        if request_id is not None:
+            entry["request_id"] = request_id
         for key, value in vars(record).items():
             if key not in _STANDARD_FIELDS and not key.startswith("_"):
                 entry[key] = redact(value) if isinstance(value, str) else value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fit_platform.config import Settings
 from fit_platform.db import Database
 from fit_platform.domain.codes import Channel
@@ -10,6 +12,8 @@ from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings, de
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.file_drop import FileDropChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+
+log = logging.getLogger(__name__)
 
 
 def channels_from_settings(settings: Settings) -> dict[Channel, ChannelPort]:
@@ -48,3 +52,17 @@ def dispatcher_from_settings(
         dispatcher_settings
         or DispatcherSettings(min_answer_window=settings.min_answer_window, zone=settings.zone),
     )
+
+
+def warn_if_no_channels(settings: Settings, process: str) -> bool:
+    """Log a warning at start when neither SMS nor e-mail is configured: invitations would
+    queue, fail after their retries and reach no patient. True when it warned."""
+    configured = set(channels_from_settings(settings))
+    if configured:
+        return False
+    log.warning(
+        "no SMS or e-mail channel is configured: invitations and codes cannot be sent "
+        "(set FIT_SMS_URL and FIT_SMS_TOKEN, or FIT_SMTP_HOST)",
+        extra={"event": "no_message_channel", "role": process},
+    )
+    return True

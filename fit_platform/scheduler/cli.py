@@ -20,7 +20,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     duplicates."""
     from fit_platform.db import Database
     from fit_platform.logging_setup import configure_logging
-    from fit_platform.messaging.setup import dispatcher_from_settings
+    from fit_platform.messaging.setup import dispatcher_from_settings, warn_if_no_channels
     from fit_platform.scheduler.clock import build_scheduler, run_once
 
     try:
@@ -28,6 +28,13 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     configure_logging(settings.log_level)
+    if not no_dispatch:  # a --no-dispatch clock sends nothing itself
+        warn_if_no_channels(settings, "scheduler")
+    if settings.scheduler_metrics_port and not once:
+        from prometheus_client import start_http_server
+
+        # Loopback only: Prometheus on the same host (or a sidecar) scrapes it.
+        start_http_server(settings.scheduler_metrics_port, addr="127.0.0.1")
     db = Database(settings.database_url)
     dispatcher = None if no_dispatch else dispatcher_from_settings(db, settings)
     escalate_after = dt.timedelta(hours=settings.risk_escalation_hours)

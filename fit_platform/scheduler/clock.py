@@ -25,6 +25,7 @@ from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.metrics import JOB_FAILURES, JOB_RUNS
 from fit_platform.services import consent, form_once, invitations, signal_workflow
 
 log = logging.getLogger(__name__)
@@ -75,10 +76,12 @@ def jobs(
 
 def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
     def run() -> None:
+        JOB_RUNS.labels(job=name).inc()
         try:
             job()
         except Exception:
             # One failed run must not stop the clock; the next run tries again.
+            JOB_FAILURES.labels(job=name).inc()
             log.exception("scheduler job failed", extra={"job": name})
 
     return run

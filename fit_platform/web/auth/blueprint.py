@@ -3,14 +3,26 @@ password change and TOTP enrolment. URL map of the feature in one place."""
 
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db, limiter
+from fit_platform.logging_setup import user_reference
 from fit_platform.services import totp
 from fit_platform.services.staff_auth import (
     LoginOutcome,
@@ -33,6 +45,7 @@ from fit_platform.web.auth.session import (
 from fit_platform.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="templates")
+log = logging.getLogger(__name__)
 
 PENDING_KEY = "pending_staff"
 PENDING_UNTIL_KEY = "pending_until"
@@ -66,6 +79,19 @@ def _finish_login(result: LoginResult, next_target: str | None) -> Response:
     return redirect(_safe_next(next_target))
 
 
+def _log_failed_login(username: str, outcome: str) -> None:
+    """For the security team: who (as a keyed pseudonym, not the username) failed from where."""
+    log.warning(
+        "staff login failed",
+        extra={
+            "event": "login_failed",
+            "outcome": outcome,
+            "user_ref": user_reference(username, current_app.config["SECRET_KEY"]),
+            "client": request.remote_addr,
+        },
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login() -> str | Response | tuple[str, int]:
@@ -90,6 +116,7 @@ def login() -> str | Response | tuple[str, int]:
             session[PENDING_NEXT_KEY] = _safe_next(request.args.get("next"))
             return redirect(url_for("auth.login_code"))
         error = _login_error(result.outcome)
+        _log_failed_login(form.username.data or "", result.outcome.value)
     status = 200 if error is None or request.method == "GET" else 401
     return render_template("auth/login.html", form=form, error=error), status
 

@@ -1,0 +1,47 @@
+"""The deployment guide and files stay true to the code: every setting is documented, and
+the one image's entrypoint starts the commands that exist."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from fit_platform.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_deployment_guide() -> None:
+    read = set(re.findall(r'"(FIT_[A-Z_]+)"', (ROOT / "fit_platform/config.py").read_text()))
+    read |= set(re.findall(r'"(FIT_[A-Z_]+)"', (ROOT / "gunicorn.conf.py").read_text()))
+    guide = (ROOT / "docs/deploy.md").read_text()
+    assert read - {"FIT_TEST_WALL_CLOCK"}
+    assert sorted(name for name in read if f"`{name}`" not in guide) == []
+
+
+def test_the_container_entrypoint_is_valid_shell_and_its_commands_exist() -> None:
+    script = ROOT / "deploy/container-entrypoint.sh"
+    subprocess.run(["sh", "-n", str(script)], check=True)
+    runner = CliRunner()
+    for command in (
+        ["scheduler", "--help"],
+        ["db", "upgrade", "--help"],
+        ["create-admin", "--help"],
+    ):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, (command, result.output)
+    assert "--no-dispatch" in runner.invoke(cli, ["scheduler", "--help"]).output
+
+
+def test_the_systemd_units_run_the_documented_commands() -> None:
+    units = {path.name: path.read_text() for path in (ROOT / "deploy/systemd").glob("*.service")}
+    assert "ExecStart=/opt/fit-platform/.venv/bin/gunicorn wsgi:app" in units["fit-web.service"]
+    assert "PROMETHEUS_MULTIPROC_DIR=" in units["fit-web.service"]
+    assert "bin/fit-platform scheduler" in units["fit-scheduler.service"]
+    assert "bin/fit-platform db upgrade" in units["fit-migrate.service"]
+    nginx = (ROOT / "deploy/nginx/fit-platform.conf").read_text()
+    for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Request-ID"):
+        assert f"proxy_set_header {header}" in nginx

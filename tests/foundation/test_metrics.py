@@ -1,0 +1,149 @@
+"""`/metrics`: Prometheus counters per route group and gauges read from the database.
+
+The operator's promise: after some traffic a scrape shows it, per group; a failed message,
+a due invitation and an open signal show up as numbers (never as a patient); and the
+endpoint answers only where the configuration allows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from fit_platform.db import Database
+from fit_platform.db.base import utcnow
+from fit_platform.db.models import OutboxMessage
+from fit_platform.domain.codes import Channel, InvitationState, MessageKind, OutboxState
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.ops_figures import collect
+from tests.conftest import make_test_app
+from tests.support.clinical import add_failed_message, add_signal
+from tests.support.factories import make_invitation, make_world
+
+
+def _metrics_app(database_url: str, tmp_path: Path, **overrides: object) -> Flask:
+    return make_test_app(database_url, tmp_path / "i", metrics_enabled=True, **overrides)
+
+
+def _scrape(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200, response.status_code
+    assert response.content_type.startswith("text/plain")
+    values = {}
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            values[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return values
+
+
+def _requests(values: dict, group: str, status: str) -> float:  # type: ignore[type-arg]
+    key = ("fit_http_requests_total", (("group", group), ("method", "GET"), ("status", status)))
+    return values.get(key, 0.0)
+
+
+def test_a_scrape_after_some_requests_counts_them_per_route_group(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = _metrics_app(database_url, tmp_path)
+    client = app.test_client()
+    before = _scrape(client)
+    assert client.get("/staff/login").status_code == 200
+    assert client.get("/staff/login").status_code == 200
+    assert client.get("/p/NoSuchTokenAnywhere123456").status_code in (404, 410)
+    assert client.get("/clinician/").status_code == 302  # to the login page
+    after = _scrape(client)
+    text = client.get("/metrics").get_data(as_text=True)
+    app.extensions["fit_db"].dispose()
+
+    assert _requests(after, "auth", "2xx") - _requests(before, "auth", "2xx") == 2
+    assert _requests(after, "patient", "4xx") - _requests(before, "patient", "4xx") == 1
+    assert _requests(after, "clinician", "3xx") - _requests(before, "clinician", "3xx") == 1
+    latency = ("fit_http_request_duration_seconds_count", (("group", "auth"),))
+    assert after[latency] - before.get(latency, 0.0) == 2
+    # Labels name groups, never a path: the token of the refused link is nowhere.
+    assert "NoSuchTokenAnywhere" not in text
+
+
+def test_a_failed_message_a_due_invitation_and_an_open_signal_show_in_the_scrape(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = _metrics_app(database_url, tmp_path)
+    db: Database = app.extensions["fit_db"]
+    client = app.test_client()
+    empty = _scrape(client)
+    assert empty[("fit_outbox_failed_messages", ())] == 0
+    assert empty[("fit_invitations_due_unsent", ())] == 0
+    assert empty[("fit_signals_open", (("severity", "high"),))] == 0
+
+    world = make_world(db)
+    an_hour_ago = utcnow() - dt.timedelta(hours=1)
+    add_failed_message(db, world)
+    make_invitation(db, world, due_at=an_hour_ago, state=InvitationState.SCHEDULED)
+    make_invitation(db, world, due_at=an_hour_ago, state=InvitationState.SENT)
+    add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=an_hour_ago)
+    full = _scrape(client)
+    app.extensions["fit_db"].dispose()
+
+    assert full[("fit_outbox_failed_messages", ())] == 1
+    assert full[("fit_invitations_due_unsent", ())] == 1
+    assert full[("fit_invitations_sent_last_24h", ())] == 1
+    assert full[("fit_signals_open", (("severity", "high"),))] == 1
+    assert full[("fit_signals_oldest_open_age_seconds", (("severity", "high"),))] >= 3600
+    assert full[("fit_invitations_oldest_due_unsent_age_seconds", ())] >= 3600
+
+
+def test_outbox_age_is_the_age_of_the_oldest_waiting_message_at_the_given_time(
+    db: Database,
+) -> None:
+    world = make_world(db)
+    now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    for minutes_ago, state in ((30, OutboxState.QUEUED), (90, OutboxState.SENT)):
+        with db.transaction() as session:
+            session.add(
+                OutboxMessage(
+                    dedupe_key=f"age:{minutes_ago}",
+                    patient_id=world.patient_id,
+                    kind=MessageKind.INVITATION,
+                    channel=Channel.SMS,
+                    state=state,
+                    created_at=now - dt.timedelta(minutes=minutes_ago),
+                )
+            )
+    figures = collect(db, now)
+    assert figures.outbox_queued.count == 1
+    assert figures.outbox_queued.oldest_age_seconds == 30 * 60
+    assert collect(db, now + dt.timedelta(minutes=10)).outbox_queued.oldest_age_seconds == 40 * 60
+
+
+def test_metrics_are_not_served_unless_enabled(database_url: str, tmp_path: Path) -> None:
+    app = make_test_app(database_url, tmp_path / "i")
+    assert app.test_client().get("/metrics").status_code == 404
+    app.extensions["fit_db"].dispose()
+
+
+def test_without_a_token_only_loopback_may_scrape(database_url: str, tmp_path: Path) -> None:
+    app = _metrics_app(database_url, tmp_path)
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
+    remote = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert remote.status_code == 403
+    app.extensions["fit_db"].dispose()
+
+
+def test_with_a_token_the_scraper_must_bring_it(database_url: str, tmp_path: Path) -> None:
+    app = _metrics_app(database_url, tmp_path, metrics_token="scrape-secret-123")
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 403
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+    right = client.get(
+        "/metrics",
+        headers={"Authorization": "Bearer scrape-secret-123"},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert right.status_code == 200
+    app.extensions["fit_db"].dispose()
