@@ -1,7 +1,14 @@
 """All models, importable from one place (Alembic's autogenerate sees them through this)."""
 
 from fit_platform.db.models.audit import AccessLog
-from fit_platform.db.models.organisation import Programme, Staff, StaffRole, StaffSession, Unit
+from fit_platform.db.models.organisation import (
+    LoginFailureByAddress,
+    Programme,
+    Staff,
+    StaffRole,
+    StaffSession,
+    Unit,
+)
 from fit_platform.db.models.patients import (
     Appointment,
     ConsentEvent,
@@ -37,6 +44,7 @@ __all__ = [
     "Invitation",
     "InvitationToken",
     "ItemAnswer",
+    "LoginFailureByAddress",
     "OneTimeCode",
     "OutboxMessage",
     "Patient",

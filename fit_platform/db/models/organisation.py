@@ -55,8 +55,11 @@ class Staff(Base):
         enum_column(Language, "language"), default=Language.BOKMAAL
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Failed passwords or codes in a row (within the throttling window) and the last one's time;
+    # they set the wait before the next attempt is checked (domain/login_throttle.py). The
+    # count is only ever changed by one atomic UPDATE, so parallel attempts all count.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
+    last_failed_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     roles: Mapped[list[StaffRole]] = relationship(
@@ -77,6 +80,19 @@ class StaffRole(Base):
 
     staff: Mapped[Staff] = relationship(back_populates="roles")
     unit: Mapped[Unit | None] = relationship()
+
+
+class LoginFailureByAddress(Base):
+    """Failed logins from one client address over all accounts, for throttling.
+
+    The address is kept only as a SHA-256, so the table is no list of who tried from where.
+    """
+
+    __tablename__ = "login_failure_by_address"
+
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime]
 
 
 class StaffSession(Base):

@@ -57,10 +57,13 @@ def _fresh_session() -> None:
         session["lang"] = language
 
 
-def _login_error(outcome: LoginOutcome) -> str:
-    if outcome is LoginOutcome.LOCKED:
-        return _("Too many failed attempts. The account is locked for 15 minutes.")
-    return _("Wrong username or password.")
+def _login_error() -> str:
+    # One message for every refusal (unknown user, wrong password, too many attempts), so the
+    # page never tells whether an account exists; see docs/security.md.
+    return _(
+        "Wrong username or password, or too many attempts in a short time. "
+        "Check them, wait a minute and try again."
+    )
 
 
 def _finish_login(result: LoginResult, next_target: str | None) -> Response:
@@ -81,6 +84,7 @@ def login() -> str | Response | tuple[str, int]:
             get_db(),
             form.username.data or "",
             form.password.data or "",
+            client_address=request.remote_addr,
             idle=idle_timeout(),
             absolute=absolute_timeout(),
         )
@@ -92,7 +96,7 @@ def login() -> str | Response | tuple[str, int]:
             session[PENDING_UNTIL_KEY] = int(time.time()) + PENDING_SECONDS
             session[PENDING_NEXT_KEY] = _safe_next(request.args.get("next"))
             return redirect(url_for("auth.login_code"))
-        error = _login_error(result.outcome)
+        error = _login_error()
     status = 200 if error is None or request.method == "GET" else 401
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -109,15 +113,18 @@ def login_code() -> str | Response | tuple[str, int]:
     error = None
     if form.validate_on_submit():
         result = complete_totp_login(
-            get_db(), int(staff_id), form.code.data or "", absolute=absolute_timeout()
+            get_db(),
+            int(staff_id),
+            form.code.data or "",
+            client_address=request.remote_addr,
+            absolute=absolute_timeout(),
         )
         if result.outcome is LoginOutcome.OK:
             return _finish_login(result, session.get(PENDING_NEXT_KEY))
-        if result.outcome is LoginOutcome.LOCKED:
-            _fresh_session()
-            flash(_login_error(result.outcome), "error")
-            return redirect(url_for("auth.login"))
-        error = _("That code is not valid. Wait for a new code and try again.")
+        error = _(
+            "That code is not valid, or there were too many attempts. "
+            "Wait for a new code and try again."
+        )
     status = 200 if error is None and not form.errors else 401
     return render_template("auth/code.html", form=form, error=error), status
 
