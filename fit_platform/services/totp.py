@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import secrets
+from enum import StrEnum
 
 import pyotp
 import segno
@@ -19,12 +21,16 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff
+from fit_platform.services import login_throttle
+from fit_platform.services.passwords import hash_password, verify_password
 
 log = logging.getLogger(__name__)
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
 ISSUER = "FIT"
+# A wrong password is checked against this when there is nothing to check, for even timing.
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 def new_secret() -> str:
@@ -80,19 +86,56 @@ def consume_code(session: Session, staff: Staff, code: str, now: dt.datetime) ->
     return bool(accepted)
 
 
+class EnrolOutcome(StrEnum):
+    ENROLLED = "enrolled"
+    # The code for the new secret is wrong: the new app is not set up yet.
+    WRONG_NEW_CODE = "wrong_new_code"
+    # Replacing an enrolled factor: the password or the current factor's code is wrong (or
+    # the account must wait after failures). One outcome, so neither is confirmed alone.
+    NOT_CONFIRMED = "not_confirmed"
+
+
 def enrol(
-    db: Database, staff_id: int, secret: str, code: str, now: dt.datetime | None = None
-) -> bool:
-    """Turn on TOTP for a staff member once they prove their app holds `secret`."""
+    db: Database,
+    staff_id: int,
+    secret: str,
+    code: str,
+    now: dt.datetime | None = None,
+    *,
+    password: str = "",
+    current_code: str = "",
+    client_address: str | None = None,
+) -> EnrolOutcome:
+    """Turn on TOTP for a staff member once they prove their app holds `secret`.
+
+    Replacing a factor that is already enrolled also needs the password and a code from the
+    current factor, so a session left open (or stolen) cannot move the second factor to
+    another phone. Failures there count towards login throttling like failed logins.
+    """
     now = now or utcnow()
     step = matching_step(secret, code, now)
     if step is None:
-        return False
+        return EnrolOutcome.WRONG_NEW_CODE
     with db.transaction() as session:
         staff = session.get(Staff, staff_id)
         if staff is None:
-            return False
-        staff.totp_secret = secret
-        staff.totp_last_step = step
-        log.info("totp enrolled", extra={"event": "totp_enrolled", "staff_id": staff_id})
-    return True
+            return EnrolOutcome.NOT_CONFIRMED
+        confirmed = True
+        if staff.totp_secret:
+            if login_throttle.must_wait(session, staff, client_address, now):
+                verify_password(_DUMMY_HASH, password)
+                log.info(
+                    "totp change throttled", extra={"event": "totp_throttled", "staff_id": staff_id}
+                )
+                return EnrolOutcome.NOT_CONFIRMED
+            # Both are always checked: the answer must not say which of the two was wrong.
+            password_ok = verify_password(staff.password_hash, password)
+            confirmed = consume_code(session, staff, current_code, now) and password_ok
+        if confirmed:
+            staff.totp_secret = secret
+            staff.totp_last_step = step
+            log.info("totp enrolled", extra={"event": "totp_enrolled", "staff_id": staff_id})
+            return EnrolOutcome.ENROLLED
+    login_throttle.record_failure(db, staff_id, client_address, now)
+    log.info("totp change refused", extra={"event": "totp_refused", "staff_id": staff_id})
+    return EnrolOutcome.NOT_CONFIRMED

@@ -22,7 +22,7 @@ from fit_platform.services.staff_auth import (
     log_in,
     log_out,
 )
-from fit_platform.web.auth.forms import CodeForm, LoginForm, PasswordChangeForm
+from fit_platform.web.auth.forms import CodeForm, LoginForm, PasswordChangeForm, TotpReplaceForm
 from fit_platform.web.auth.session import (
     SESSION_ENDED_KEY,
     SESSION_KEY,
@@ -210,15 +210,34 @@ def totp_setup() -> str | Response | tuple[str, int]:
     if not secret:
         secret = totp.new_secret()
         session[TOTP_SETUP_KEY] = secret
-    form = CodeForm()
+    replacing = g.staff.totp_enrolled
+    form = TotpReplaceForm() if replacing else CodeForm()
     if form.validate_on_submit():
-        if totp.enrol(get_db(), g.staff.staff_id, secret, form.code.data or ""):
+        confirm = form if isinstance(form, TotpReplaceForm) else None
+        outcome = totp.enrol(
+            get_db(),
+            g.staff.staff_id,
+            secret,
+            form.code.data or "",
+            password=(confirm.password.data or "") if confirm else "",
+            current_code=(confirm.current_code.data or "") if confirm else "",
+            client_address=request.remote_addr,
+        )
+        if outcome is totp.EnrolOutcome.ENROLLED:
             session.pop(TOTP_SETUP_KEY, None)
             flash(_("Two-step login is on. You will be asked for a code each time you log in."))
             return redirect(url_for("auth.home"))
-        form.code.errors = [
-            _("That code is not valid. Check the time on your phone and try again.")
-        ]
+        if outcome is totp.EnrolOutcome.WRONG_NEW_CODE:
+            form.code.errors = [
+                _("That code is not valid. Check the time on your phone and try again.")
+            ]
+        elif confirm is not None:
+            confirm.current_code.errors = [
+                _(
+                    "The password or the code from the app you use now is not right, or there "
+                    "were too many attempts. Wait a minute and try again."
+                )
+            ]
     uri = totp.provisioning_uri(secret, g.staff.display_name)
     status = 400 if form.errors else 200
     return render_template(
@@ -227,4 +246,5 @@ def totp_setup() -> str | Response | tuple[str, int]:
         qr=totp.qr_data_uri(uri),
         secret_groups=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         required=settings().require_totp_for_therapists and g.staff.has_role(Role.THERAPIST),
+        replacing=replacing,
     ), status

@@ -51,3 +51,25 @@ class PasswordChangeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class TotpReplaceForm(CodeForm):
+    """Moving an enrolled second factor to a new phone: the password and a current code too."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    current_code = StringField(
+        _l("Code from the app you use now"),
+        validators=[
+            DataRequired(message=_l("Enter a code from the app you use now.")),
+            Length(max=32),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
