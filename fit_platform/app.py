@@ -17,6 +17,7 @@ from fit_platform.db import (
 from fit_platform.extensions import babel, csrf, limiter
 from fit_platform.logging_setup import configure_logging
 from fit_platform.security import configure_security
+from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def configure_proxies(app: Flask, settings: Settings) -> None:
 
 def configure_database(app: Flask, settings: Settings) -> None:
     app.extensions["fit_db"] = Database(settings.database_url)
+    app.extensions["fit_totp_box"] = SecretBox(settings.totp_encryption_key)
 
 
 def configure_extensions(app: Flask, settings: Settings) -> None:

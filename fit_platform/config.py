@@ -52,6 +52,8 @@ class Settings:
     # Open risk signals not acknowledged within this many hours are shown to the unit lead.
     risk_escalation_hours: int = 24
     log_level: str = "INFO"
+    # Fernet key(s) that encrypt TOTP secrets at rest; the first encrypts, any may decrypt.
+    totp_encryption_key: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -96,6 +98,24 @@ def _demo_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _new_totp_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _demo_totp_key(instance_path: Path) -> str:
+    """Like the demo's secret key: generated once and kept in the instance folder."""
+    key_file = instance_path / "totp_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = _new_totp_key()
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
 def load_settings(
     environ: dict[str, str] | None = None, overrides: dict[str, object] | None = None
 ) -> Settings:
@@ -123,6 +143,12 @@ def load_settings(
             _demo_secret_key(instance_path) if environment == "demo" else secrets.token_hex(32)
         )
 
+    totp_key = _env(env, "FIT_TOTP_ENCRYPTION_KEY")
+    if totp_key is None and "totp_encryption_key" not in overrides:
+        if environment == "production":
+            raise ConfigurationError("FIT_TOTP_ENCRYPTION_KEY is required in production")
+        totp_key = _demo_totp_key(instance_path) if environment == "demo" else _new_totp_key()
+
     values: dict[str, object] = {
         "environment": environment,
         "database_url": database_url,
@@ -149,6 +175,7 @@ def load_settings(
         "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
         "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),
         "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
+        "totp_encryption_key": totp_key,
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -160,6 +187,16 @@ def load_settings(
         raise ConfigurationError("FIT_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
     if settings.risk_escalation_hours < 1:
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
+    if settings.totp_encryption_key:
+        from fit_platform.services.secret_box import SecretBox
+
+        try:
+            SecretBox(settings.totp_encryption_key)
+        except ValueError as exc:
+            raise ConfigurationError(
+                "FIT_TOTP_ENCRYPTION_KEY must be Fernet keys (32 bytes, url-safe base64), "
+                "separated by commas"
+            ) from exc
     try:
         settings.zone  # noqa: B018 - validates the time zone name now, not at the first schedule
     except Exception as exc:

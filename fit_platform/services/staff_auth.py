@@ -27,6 +27,7 @@ from fit_platform.services.passwords import (
     password_problem,
     verify_password,
 )
+from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ def complete_totp_login(
     staff_id: int,
     code: str,
     *,
+    box: SecretBox,
     client_address: str | None = None,
     absolute: dt.timedelta,
     now: dt.datetime | None = None,
@@ -163,7 +165,7 @@ def complete_totp_login(
                 "staff code throttled", extra={"event": "totp_throttled", "staff_id": staff_id}
             )
             return LoginResult(LoginOutcome.INVALID)
-        if totp.consume_code(session, staff, code, now):
+        if totp.consume_code(session, staff, code, now, box):
             return _open_session(session, staff, now, absolute)
     login_throttle.record_failure(db, staff_id, client_address, now)
     log.info("staff code refused", extra={"event": "totp_invalid", "staff_id": staff_id})

@@ -1,5 +1,8 @@
 """TOTP second factor (RFC 6238, via pyotp) with replay protection and a QR code (segno).
 
+Secrets are stored sealed with the configured key (`secret_box`, FIT_TOTP_ENCRYPTION_KEY), so
+a copy of the database alone cannot produce codes.
+
 A code is accepted for the current 30-second step and one step either side (clock drift), and
 only if its step is later than the last accepted one (``Staff.totp_last_step``). The check and
 the update are one conditional UPDATE, so two requests racing with the same code cannot both win.
@@ -23,6 +26,7 @@ from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff
 from fit_platform.services import login_throttle
 from fit_platform.services.passwords import hash_password, verify_password
+from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +68,13 @@ def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
     return None
 
 
-def consume_code(session: Session, staff: Staff, code: str, now: dt.datetime) -> bool:
+def consume_code(
+    session: Session, staff: Staff, code: str, now: dt.datetime, box: SecretBox
+) -> bool:
     """Accept `code` once: True and the step recorded, or False (wrong, old or replayed)."""
     if not staff.totp_secret:
         return False
-    step = matching_step(staff.totp_secret, code, now)
+    step = matching_step(box.open(staff.totp_secret), code, now)
     if step is None:
         return False
     result = session.execute(
@@ -102,6 +108,7 @@ def enrol(
     code: str,
     now: dt.datetime | None = None,
     *,
+    box: SecretBox,
     password: str = "",
     current_code: str = "",
     client_address: str | None = None,
@@ -130,9 +137,9 @@ def enrol(
                 return EnrolOutcome.NOT_CONFIRMED
             # Both are always checked: the answer must not say which of the two was wrong.
             password_ok = verify_password(staff.password_hash, password)
-            confirmed = consume_code(session, staff, current_code, now) and password_ok
+            confirmed = consume_code(session, staff, current_code, now, box) and password_ok
         if confirmed:
-            staff.totp_secret = secret
+            staff.totp_secret = box.seal(secret)  # never in clear in the database
             staff.totp_last_step = step
             log.info("totp enrolled", extra={"event": "totp_enrolled", "staff_id": staff_id})
             return EnrolOutcome.ENROLLED

@@ -50,6 +50,8 @@ def test_an_open_session_cannot_move_the_second_factor_without_password_and_curr
     log_in(client, world.therapist_username, PASSWORD)
     old_secret = _enrol_through_the_page(client)
     stored = _stored_secret(db, world.therapist_id)
+    assert stored is not None and old_secret not in stored  # kept sealed, never in clear
+    assert app.extensions["fit_totp_box"].open(stored) == old_secret
 
     # Someone at the unlocked desk tries to move the factor to their own phone.
     page = client.get("/staff/totp?lang=en").get_data(as_text=True)

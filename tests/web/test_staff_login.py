@@ -34,9 +34,10 @@ def _post_login(client: FlaskClient, username: str, password: str):  # type: ign
     )
 
 
-def _enrol(db: Database, staff_id: int) -> None:
-    with db.transaction() as session:
-        session.execute(update(Staff).where(Staff.id == staff_id).values(totp_secret=SECRET))
+def _enrol(app: Flask, staff_id: int) -> None:
+    sealed = app.extensions["fit_totp_box"].seal(SECRET)
+    with _db(app).transaction() as session:
+        session.execute(update(Staff).where(Staff.id == staff_id).values(totp_secret=sealed))
 
 
 def _post_code(client: FlaskClient, code: str):  # type: ignore[no-untyped-def]
@@ -72,7 +73,7 @@ def test_enrolled_staff_need_a_code_and_a_code_cannot_be_used_twice(
 ) -> None:
     db = _db(app)
     world = make_world(db)
-    _enrol(db, world.therapist_id)
+    _enrol(app, world.therapist_id)
     response = _post_login(client, world.therapist_username, PASSWORD)
     assert response.headers["Location"] == "/staff/login/code"
     assert client.get("/clinician/").status_code == 302  # no session yet
@@ -101,7 +102,7 @@ def test_wrong_codes_count_towards_throttling_and_never_lock(
 ) -> None:
     db = _db(app)
     world = make_world(db)
-    _enrol(db, world.therapist_id)
+    _enrol(app, world.therapist_id)
     _post_login(client, world.therapist_username, PASSWORD)
     for _ in range(5):
         assert _post_code(client, "000000").status_code == 401
@@ -121,7 +122,7 @@ def test_wrong_codes_count_towards_throttling_and_never_lock(
 def test_the_code_endpoint_is_rate_limited(app: Flask, client: FlaskClient) -> None:
     db = _db(app)
     world = make_world(db)
-    _enrol(db, world.therapist_id)
+    _enrol(app, world.therapist_id)
     _post_login(client, world.therapist_username, PASSWORD)
     token = csrf_token(client.get("/staff/login/code").get_data(as_text=True))
     statuses = [

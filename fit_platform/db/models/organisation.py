@@ -48,7 +48,8 @@ class Staff(Base):
     username: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Sealed with FIT_TOTP_ENCRYPTION_KEY (services/secret_box.py), never in clear.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     # The last accepted TOTP time step, so a code can never be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     preferred_language: Mapped[Language] = mapped_column(

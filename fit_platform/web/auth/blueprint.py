@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import Role
-from fit_platform.extensions import get_db, limiter
+from fit_platform.extensions import get_db, get_totp_box, limiter
 from fit_platform.services import totp
 from fit_platform.services.staff_auth import (
     LoginOutcome,
@@ -116,6 +116,7 @@ def login_code() -> str | Response | tuple[str, int]:
             get_db(),
             int(staff_id),
             form.code.data or "",
+            box=get_totp_box(),
             client_address=request.remote_addr,
             absolute=absolute_timeout(),
         )
@@ -219,6 +220,7 @@ def totp_setup() -> str | Response | tuple[str, int]:
             g.staff.staff_id,
             secret,
             form.code.data or "",
+            box=get_totp_box(),
             password=(confirm.password.data or "") if confirm else "",
             current_code=(confirm.current_code.data or "") if confirm else "",
             client_address=request.remote_addr,
