@@ -153,8 +153,9 @@ def complete_totp_login(
     absolute: dt.timedelta,
     now: dt.datetime | None = None,
 ) -> LoginResult:
-    """Second step of a login: a fresh TOTP code opens the session. Wrong codes count
-    towards the same throttling as wrong passwords; a code is never accepted twice."""
+    """Second step of a login: a fresh TOTP code (or an unused recovery code) opens the
+    session. Wrong codes count towards the same throttling as wrong passwords; a code is
+    never accepted twice."""
     now = now or utcnow()
     with db.transaction() as session:
         staff = session.get(Staff, staff_id)
@@ -165,7 +166,7 @@ def complete_totp_login(
                 "staff code throttled", extra={"event": "totp_throttled", "staff_id": staff_id}
             )
             return LoginResult(LoginOutcome.INVALID)
-        if totp.consume_code(session, staff, code, now, box):
+        if totp.second_factor_ok(session, staff, code, now, box):
             return _open_session(session, staff, now, absolute)
     login_throttle.record_failure(db, staff_id, client_address, now)
     log.info("staff code refused", extra={"event": "totp_invalid", "staff_id": staff_id})

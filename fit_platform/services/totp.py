@@ -14,6 +14,7 @@ import datetime as dt
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from enum import StrEnum
 
 import pyotp
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff
-from fit_platform.services import login_throttle
+from fit_platform.services import login_throttle, recovery_codes
 from fit_platform.services.passwords import hash_password, verify_password
 from fit_platform.services.secret_box import SecretBox
 
@@ -101,6 +102,24 @@ class EnrolOutcome(StrEnum):
     NOT_CONFIRMED = "not_confirmed"
 
 
+@dataclass(frozen=True)
+class EnrolResult:
+    outcome: EnrolOutcome
+    # Shown once, straight after enrolment; only their hashes are kept.
+    recovery_codes: tuple[str, ...] = ()
+
+
+def second_factor_ok(
+    session: Session, staff: Staff, code: str, now: dt.datetime, box: SecretBox
+) -> bool:
+    """A current TOTP code, or else one unused recovery code (spent by this call)."""
+    if consume_code(session, staff, code, now, box):
+        return True
+    return recovery_codes.looks_like_a_recovery_code(code) and recovery_codes.consume(
+        session, staff.id, code, now
+    )
+
+
 def enrol(
     db: Database,
     staff_id: int,
@@ -112,21 +131,22 @@ def enrol(
     password: str = "",
     current_code: str = "",
     client_address: str | None = None,
-) -> EnrolOutcome:
+) -> EnrolResult:
     """Turn on TOTP for a staff member once they prove their app holds `secret`.
 
     Replacing a factor that is already enrolled also needs the password and a code from the
-    current factor, so a session left open (or stolen) cannot move the second factor to
-    another phone. Failures there count towards login throttling like failed logins.
+    current factor (or a recovery code, for a lost phone), so a session left open (or
+    stolen) cannot move the second factor to another phone. Failures there count towards
+    login throttling like failed logins. Ten new recovery codes replace any old ones.
     """
     now = now or utcnow()
     step = matching_step(secret, code, now)
     if step is None:
-        return EnrolOutcome.WRONG_NEW_CODE
+        return EnrolResult(EnrolOutcome.WRONG_NEW_CODE)
     with db.transaction() as session:
         staff = session.get(Staff, staff_id)
         if staff is None:
-            return EnrolOutcome.NOT_CONFIRMED
+            return EnrolResult(EnrolOutcome.NOT_CONFIRMED)
         confirmed = True
         if staff.totp_secret:
             if login_throttle.must_wait(session, staff, client_address, now):
@@ -134,15 +154,15 @@ def enrol(
                 log.info(
                     "totp change throttled", extra={"event": "totp_throttled", "staff_id": staff_id}
                 )
-                return EnrolOutcome.NOT_CONFIRMED
+                return EnrolResult(EnrolOutcome.NOT_CONFIRMED)
             # Both are always checked: the answer must not say which of the two was wrong.
             password_ok = verify_password(staff.password_hash, password)
-            confirmed = consume_code(session, staff, current_code, now, box) and password_ok
+            confirmed = second_factor_ok(session, staff, current_code, now, box) and password_ok
         if confirmed:
             staff.totp_secret = box.seal(secret)  # never in clear in the database
             staff.totp_last_step = step
             log.info("totp enrolled", extra={"event": "totp_enrolled", "staff_id": staff_id})
-            return EnrolOutcome.ENROLLED
+            return EnrolResult(EnrolOutcome.ENROLLED, recovery_codes.issue(session, staff_id, now))
     login_throttle.record_failure(db, staff_id, client_address, now)
     log.info("totp change refused", extra={"event": "totp_refused", "staff_id": staff_id})
-    return EnrolOutcome.NOT_CONFIRMED
+    return EnrolResult(EnrolOutcome.NOT_CONFIRMED)

@@ -1,4 +1,4 @@
-"""Login throttling instead of a lockout; TOTP secrets encrypted at rest.
+"""Login throttling instead of a lockout; TOTP secrets encrypted at rest; recovery codes.
 
 Revision ID: c4d8e2f6a0b3
 Revises: a1f3c5e7d9b2
@@ -12,6 +12,8 @@ client address (hashed).
 base32 secret, so the column widens and existing secrets are sealed here. The key comes from
 FIT_TOTP_ENCRYPTION_KEY, or for a demo install from `instance/totp_key` (created if missing,
 as the application itself does); without a key, secrets in clear stop the upgrade.
+
+`staff_recovery_code` keeps the SHA-256 of each single-use recovery code.
 """
 
 import os
@@ -69,6 +71,26 @@ def upgrade() -> None:
         sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("address_hash", name=op.f("pk_login_failure_by_address")),
     )
+    op.create_table(
+        "staff_recovery_code",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["staff_id"],
+            ["staff.id"],
+            name=op.f("fk_staff_recovery_code_staff_id_staff"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_recovery_code")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_staff_recovery_code_code_hash")),
+    )
+    with op.batch_alter_table("staff_recovery_code", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_staff_recovery_code_staff_id"), ["staff_id"], unique=False
+        )
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("last_failed_login_at", sa.DateTime(timezone=True), nullable=True)
@@ -102,4 +124,7 @@ def downgrade() -> None:
             "totp_secret", existing_type=sa.String(length=255), type_=sa.String(length=64)
         )
         batch_op.drop_column("last_failed_login_at")
+    with op.batch_alter_table("staff_recovery_code", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_recovery_code_staff_id"))
+    op.drop_table("staff_recovery_code")
     op.drop_table("login_failure_by_address")

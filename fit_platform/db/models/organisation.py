@@ -96,6 +96,22 @@ class LoginFailureByAddress(Base):
     last_failed_at: Mapped[dt.datetime]
 
 
+class StaffRecoveryCode(Base):
+    """A single-use code that stands in for the second factor (a lost phone).
+
+    Ten are shown once at enrolment; only a SHA-256 is kept (the codes are 80 random bits, so
+    a fast hash is enough). `used_at` is set by one conditional UPDATE, so a code works once.
+    """
+
+    __tablename__ = "staff_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None]
+
+
 class StaffSession(Base):
     """A server-side login session; revoking it logs the user out everywhere at once."""
 

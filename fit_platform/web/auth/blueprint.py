@@ -22,7 +22,13 @@ from fit_platform.services.staff_auth import (
     log_in,
     log_out,
 )
-from fit_platform.web.auth.forms import CodeForm, LoginForm, PasswordChangeForm, TotpReplaceForm
+from fit_platform.web.auth.forms import (
+    CodeForm,
+    LoginCodeForm,
+    LoginForm,
+    PasswordChangeForm,
+    TotpReplaceForm,
+)
 from fit_platform.web.auth.session import (
     SESSION_ENDED_KEY,
     SESSION_KEY,
@@ -109,7 +115,7 @@ def login_code() -> str | Response | tuple[str, int]:
         _fresh_session()
         flash(_("Log in with your password first."), "error")
         return redirect(url_for("auth.login"))
-    form = CodeForm()
+    form = LoginCodeForm()
     error = None
     if form.validate_on_submit():
         result = complete_totp_login(
@@ -215,7 +221,7 @@ def totp_setup() -> str | Response | tuple[str, int]:
     form = TotpReplaceForm() if replacing else CodeForm()
     if form.validate_on_submit():
         confirm = form if isinstance(form, TotpReplaceForm) else None
-        outcome = totp.enrol(
+        result = totp.enrol(
             get_db(),
             g.staff.staff_id,
             secret,
@@ -225,11 +231,13 @@ def totp_setup() -> str | Response | tuple[str, int]:
             current_code=(confirm.current_code.data or "") if confirm else "",
             client_address=request.remote_addr,
         )
-        if outcome is totp.EnrolOutcome.ENROLLED:
+        if result.outcome is totp.EnrolOutcome.ENROLLED:
             session.pop(TOTP_SETUP_KEY, None)
-            flash(_("Two-step login is on. You will be asked for a code each time you log in."))
-            return redirect(url_for("auth.home"))
-        if outcome is totp.EnrolOutcome.WRONG_NEW_CODE:
+            # Shown in this response only (no redirect, nothing stored in clear to show later).
+            return render_template(
+                "auth/recovery_codes.html", codes=result.recovery_codes, next=url_for("auth.home")
+            )
+        if result.outcome is totp.EnrolOutcome.WRONG_NEW_CODE:
             form.code.errors = [
                 _("That code is not valid. Check the time on your phone and try again.")
             ]

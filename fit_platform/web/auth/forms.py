@@ -32,6 +32,20 @@ class CodeForm(FlaskForm):
     )
 
 
+class LoginCodeForm(FlaskForm):
+    """The code step of a login: a code from the app, or one of the recovery codes."""
+
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(message=_l("Enter the 6-digit code.")), Length(max=32)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(
         _l("Current password"),
