@@ -194,7 +194,7 @@ def change_password(
                 "password change refused", extra={"event": "password_refused", "staff_id": staff_id}
             )
             return PasswordChangeOutcome.WRONG_CURRENT
-        problem = password_problem(new)
+        problem = password_problem(new, user_inputs=(staff.username, staff.display_name))
         if problem is not None:
             return PasswordChangeOutcome(problem)
         if new.strip().lower() == staff.username.lower():

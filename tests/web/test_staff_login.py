@@ -210,6 +210,7 @@ def test_password_change_checks_the_rules_and_logs_out_other_sessions(
     ).get_data(as_text=True)
     assert "Use at least 12 characters." in change(PASSWORD, "short").get_data(as_text=True)
     assert "too common" in change(PASSWORD, "password1234").get_data(as_text=True)
+    assert "too common" in change(PASSWORD, "Passord12345").get_data(as_text=True)
     assert change(PASSWORD, "a long new passphrase").status_code == 302
     assert client.get("/clinician/").status_code == 200
     assert other_device.get("/clinician/").status_code == 302
