@@ -14,6 +14,9 @@ FIT_TOTP_ENCRYPTION_KEY, or for a demo install from `instance/totp_key` (created
 as the application itself does); without a key, secrets in clear stop the upgrade.
 
 `staff_recovery_code` keeps the SHA-256 of each single-use recovery code.
+
+`patient.external_id` is unique within a unit (checked at registration), no longer across
+all units: the unique constraint becomes a plain index.
 """
 
 import os
@@ -99,6 +102,9 @@ def upgrade() -> None:
         batch_op.alter_column(
             "totp_secret", existing_type=sa.String(length=64), type_=sa.String(length=255)
         )
+    with op.batch_alter_table("patient", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_patient_external_id"), type_="unique")
+        batch_op.create_index(batch_op.f("ix_patient_external_id"), ["external_id"], unique=False)
     # Nobody stays locked: counts start again under the new rule.
     op.execute("UPDATE staff SET failed_logins = 0")
     if op.get_bind().execute(sa.text("SELECT 1 FROM staff WHERE totp_secret IS NOT NULL")).first():
@@ -118,6 +124,10 @@ def downgrade() -> None:
             if secret.startswith(SEALED_PREFIX)
             else secret
         )
+    # Fails if a record id was since registered in two units: those must be merged first.
+    with op.batch_alter_table("patient", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_patient_external_id"))
+        batch_op.create_unique_constraint(batch_op.f("uq_patient_external_id"), ["external_id"])
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.alter_column(
