@@ -38,6 +38,10 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
 
 
 def configure_app(app: Flask, settings: Settings) -> None:
+    from fit_platform.web.cookie_session import EncryptedCookieSessionInterface
+
+    # The cookie session is encrypted, not only signed: it carries patient and link ids.
+    app.session_interface = EncryptedCookieSessionInterface()
     app.config.update(
         FIT_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
