@@ -13,9 +13,10 @@ import hashlib
 import logging
 import secrets
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from fit_platform.db import Database
 from fit_platform.db.models import StaffRecoveryCode
 
 log = logging.getLogger(__name__)
@@ -74,11 +75,14 @@ def consume(session: Session, staff_id: int, code: str, now: dt.datetime) -> boo
     return bool(used)
 
 
-def remaining(session: Session, staff_id: int) -> int:
-    return len(
-        session.scalars(
-            select(StaffRecoveryCode.id).where(
-                StaffRecoveryCode.staff_id == staff_id, StaffRecoveryCode.used_at.is_(None)
+def remaining(db: Database, staff_id: int) -> int:
+    """How many unused codes the staff member has left (shown on their account page)."""
+    with db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    StaffRecoveryCode.staff_id == staff_id, StaffRecoveryCode.used_at.is_(None)
+                )
             )
-        ).all()
-    )
+            or 0
+        )

@@ -121,6 +121,8 @@ def test_recovery_codes_are_shown_once_kept_hashed_and_each_logs_in_only_once(
     phone_lost = app.test_client()
     assert _log_in_with(phone_lost, world.therapist_username, codes[3].lower()) == 302
     assert phone_lost.get("/clinician/").status_code == 200
+    account = phone_lost.get("/staff/account?lang=en").get_data(as_text=True)
+    assert "You have 9 unused recovery codes." in account
     again = app.test_client()
     assert _log_in_with(again, world.therapist_username, codes[3]) == 401
     assert again.get("/clinician/").status_code == 302

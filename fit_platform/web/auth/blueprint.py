@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db, get_totp_box, limiter
-from fit_platform.services import totp
+from fit_platform.services import recovery_codes, totp
 from fit_platform.services.staff_auth import (
     LoginOutcome,
     LoginResult,
@@ -165,7 +165,10 @@ def home() -> str | Response:
 @bp.route("/account")
 @login_required()
 def account() -> str:
-    return render_template("auth/account.html")
+    codes_left = (
+        recovery_codes.remaining(get_db(), g.staff.staff_id) if g.staff.totp_enrolled else None
+    )
+    return render_template("auth/account.html", codes_left=codes_left)
 
 
 @bp.route("/password", methods=["GET", "POST"])
