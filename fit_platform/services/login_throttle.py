@@ -67,18 +67,18 @@ def record_failure(
                 .returning(Staff.failed_logins)
                 .execution_options(synchronize_session=False)
             )
-        table = LoginFailureByAddress.__table__
+        row = LoginFailureByAddress
         insert = postgresql_insert if db.dialect == "postgresql" else sqlite_insert
-        statement = insert(table).values(
+        statement = insert(row).values(
             address_hash=address_hash(address), failures=1, last_failed_at=now
         )
         session.execute(
             statement.on_conflict_do_update(
-                index_elements=[table.c.address_hash],
+                index_elements=[row.address_hash],
                 set_={
                     "failures": case(
-                        (table.c.last_failed_at <= now - ADDRESS.window, 1),
-                        else_=table.c.failures + 1,
+                        (row.last_failed_at <= now - ADDRESS.window, 1),
+                        else_=row.failures + 1,
                     ),
                     "last_failed_at": now,
                 },
