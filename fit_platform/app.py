@@ -95,10 +95,12 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.clinician.blueprint import bp as clinician_bp
     from fit_platform.web.episodes.blueprint import bp as episodes_bp
     from fit_platform.web.export.blueprint import bp as export_bp
+    from fit_platform.web.inputs import IdConverter
     from fit_platform.web.ops.blueprint import bp as ops_bp
     from fit_platform.web.patient.blueprint import bp as patient_bp
     from fit_platform.web.public.blueprint import bp as public_bp
 
+    app.url_map.converters["int"] = IdConverter  # before any rule uses it
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(episodes_bp)

@@ -7,7 +7,7 @@ import os
 import click
 from flask.cli import FlaskGroup
 
-from fit_platform.cli_clinical import instruments, score_command
+from fit_platform.cli_clinical import instruments, score_command, signals_command
 from fit_platform.config import ConfigurationError, load_settings
 from fit_platform.scheduler.cli import scheduler
 
@@ -156,6 +156,7 @@ def demo(host: str, port: int, no_scheduler: bool) -> None:
 
 cli.add_command(instruments)
 cli.add_command(score_command)
+cli.add_command(signals_command)
 cli.add_command(scheduler)
 
 

@@ -1,4 +1,5 @@
-"""Clinical CLI commands: list and validate instrument files, score a response.
+"""Clinical CLI commands: list and validate instrument files, score a response, run the
+signal rules over a series of totals.
 
 Plain click objects (no Flask app needed); the ``fit-platform`` console script registers them.
 Errors are click usage errors with a clear message and a non-zero exit, never a traceback.
@@ -7,6 +8,7 @@ Errors are click usage errors with a clear message and a non-zero exit, never a 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from fit_platform.domain.instruments import (
     load_instruments,
 )
 from fit_platform.domain.scoring import InvalidAnswerError, score
+from fit_platform.domain.signal_series import TotalOutOfRangeError, signals_over_series
 
 EXTRA_DIRS = click.option(
     "--extra-dir",
@@ -68,6 +71,16 @@ def validate(file: Path) -> None:
     click.echo(f"ok: {file.name} defines {inst.id} {inst.version}")
 
 
+def _instrument(lib: Mapping[str, Instrument], instrument_id: str) -> Instrument:
+    inst = lib.get(instrument_id)
+    if inst is None:
+        raise click.BadParameter(
+            f"unknown instrument {instrument_id!r}; known: {', '.join(lib)}",
+            param_hint="INSTRUMENT",
+        )
+    return inst
+
+
 def _answerable(inst: Instrument) -> tuple[int, int]:
     """How many answers the command accepts: at least up to the last scored item, at most all."""
     last_scored = max(i for i, it in enumerate(inst.items) if it.link_id in inst.scored_link_ids)
@@ -83,13 +96,7 @@ def score_command(
     instrument_id: str, answers: tuple[str, ...], as_json: bool, extra_dirs: tuple[Path, ...]
 ) -> None:
     """Score one response: ANSWER values in item order, '-' for a missing answer."""
-    lib = _library(extra_dirs)
-    inst = lib.get(instrument_id)
-    if inst is None:
-        raise click.BadParameter(
-            f"unknown instrument {instrument_id!r}; known: {', '.join(lib)}",
-            param_hint="INSTRUMENT",
-        )
+    inst = _instrument(_library(extra_dirs), instrument_id)
     lo, hi = _answerable(inst)
     if not lo <= len(answers) <= hi:
         want = str(lo) if lo == hi else f"{lo} to {hi}"
@@ -127,3 +134,40 @@ def score_command(
         click.echo(f"{inst.id}: not scorable ({data['reason']})")
     if result.risk:
         click.echo(f"RISK: {', '.join(result.risk_items)} ({result.risk_level.value})")
+
+
+@click.command("signals")
+@click.argument("instrument_id", metavar="INSTRUMENT")
+@click.argument("totals", nargs=-1, required=True, metavar="TOTAL...")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@EXTRA_DIRS
+def signals_command(
+    instrument_id: str, totals: tuple[str, ...], as_json: bool, extra_dirs: tuple[Path, ...]
+) -> None:
+    """Run the signal rules on TOTAL scores, one per session, oldest first (1 = intake).
+
+    Uses the instrument file's rules; risk rules need item answers, so they never fire here.
+    """
+    inst = _instrument(_library(extra_dirs), instrument_id)
+    values = []
+    for i, raw in enumerate(totals, start=1):
+        try:
+            value = float(raw)
+        except ValueError:
+            raise click.BadParameter(f"{raw!r} is not a number", param_hint=f"TOTAL {i}") from None
+        if not math.isfinite(value):
+            raise click.BadParameter(f"{raw!r} is not a number", param_hint=f"TOTAL {i}")
+        values.append(value)
+    try:
+        series = signals_over_series(inst, values)
+    except TotalOutOfRangeError as exc:
+        raise click.BadParameter(
+            f"{exc.total:g} is outside {inst.id}'s range {inst.score_min:g}-{inst.score_max:g}",
+            param_hint=f"TOTAL {exc.index + 1}",
+        ) from None
+    if as_json:
+        click.echo(json.dumps({"sessions": [s.to_dict() for s in series]}))
+        return
+    for s in series:
+        codes = ", ".join(c.value for c in s.codes) or "-"
+        click.echo(f"session {s.session}\ttotal {s.to_dict()['total']}\t{codes}")

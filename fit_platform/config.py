@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -51,6 +52,8 @@ class Settings:
     session_absolute_hours: int = 10
     # Open risk signals not acknowledged within this many hours are shown to the unit lead.
     risk_escalation_hours: int = 24
+    # An invitation with less time than this left to answer is not sent (docs/messaging.md).
+    min_answer_window_minutes: int = 60
     log_level: str = "INFO"
     # Fernet key(s) that encrypt TOTP secrets at rest; the first encrypts, any may decrypt.
     totp_encryption_key: str = ""
@@ -58,6 +61,10 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def min_answer_window(self) -> timedelta:
+        return timedelta(minutes=self.min_answer_window_minutes)
 
 
 def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
@@ -174,6 +181,7 @@ def load_settings(
         "session_idle_minutes": _int(env, "FIT_SESSION_IDLE_MINUTES", 30),
         "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
         "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),
+        "min_answer_window_minutes": _int(env, "FIT_MIN_ANSWER_WINDOW_MINUTES", 60),
         "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
         "totp_encryption_key": totp_key,
     }
@@ -187,6 +195,8 @@ def load_settings(
         raise ConfigurationError("FIT_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
     if settings.risk_escalation_hours < 1:
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
+    if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:
+        raise ConfigurationError("FIT_MIN_ANSWER_WINDOW_MINUTES must be from 0 to 10080 (one week)")
     if settings.totp_encryption_key:
         from fit_platform.services.secret_box import SecretBox
 

@@ -20,6 +20,7 @@ def start_background_clock(settings: Settings) -> BaseScheduler:
         db,
         dispatcher_from_settings(db, settings),
         escalate_after=dt.timedelta(hours=settings.risk_escalation_hours),
+        min_window=settings.min_answer_window,
     )
     scheduler.start()
     return scheduler

@@ -13,9 +13,11 @@ from fit_platform.domain.signals import SignalCode
 
 SIGNAL_TITLES = {
     SignalCode.RISK_ANSWER: _l("Risk answer"),
+    SignalCode.RISK_NOT_ASSESSED: _l("Risk question not answered"),
     SignalCode.RELIABLE_DETERIORATION: _l("Reliably worse"),
     SignalCode.NOT_ON_TRACK: _l("Not on track"),
     SignalCode.ALLIANCE_LOW: _l("Low alliance score"),
+    SignalCode.ALLIANCE_PERSISTENTLY_LOW: _l("Alliance score low several times"),
     SignalCode.ALLIANCE_DROP: _l("Alliance score dropped"),
     SignalCode.MISSED_ANSWERS: _l("Several missed questionnaires"),
 }
@@ -26,24 +28,36 @@ SIGNAL_EXPLANATIONS = {
         "its threshold. The patient was shown where to get help at once. Talk with the "
         "patient about safety as soon as possible, and acknowledge this signal."
     ),
+    SignalCode.RISK_NOT_ASSESSED: _l(
+        "The patient answered the questionnaire but left the question about suicidal "
+        "thoughts or self-harm blank, so this response says nothing about risk. Ask about "
+        "it directly in the next session."
+    ),
     SignalCode.RELIABLE_DETERIORATION: _l(
         "The latest score is worse than the first or the previous score by more than "
         "measurement error alone explains (reliable change). Ask the patient what has "
         "changed and review the plan together."
     ),
     SignalCode.NOT_ON_TRACK: _l(
-        "The latest score is worse than expected at this point in treatment, judged from "
-        "the score at the start. Patients who are off track early often benefit when the "
-        "treatment is discussed and adjusted."
+        "Several sessions into treatment, the score has not improved by more than "
+        "measurement error since the start and is still above the clinical cut-off (or it "
+        "is outside the range your service expects at this session). Patients who are off "
+        "track often benefit when progress is discussed and the treatment adjusted."
     ),
     SignalCode.ALLIANCE_LOW: _l(
         "The patient rated the working relationship below the questionnaire's cut-off. "
         "Invite feedback about what could work better in the sessions."
     ),
+    SignalCode.ALLIANCE_PERSISTENTLY_LOW: _l(
+        "The patient has rated the working relationship in the lower half of the scale "
+        "several sessions in a row. Talk together about goals, tasks and how the sessions "
+        "work for the patient."
+    ),
     SignalCode.ALLIANCE_DROP: _l(
-        "The patient rated the working relationship lower than last time. Ratings are "
-        "usually near the top of the scale, so even a small drop can mean a strain in the "
-        "relationship. Ask about it openly in the next session."
+        "The patient rated the working relationship lower than last time, or lower than "
+        "their usual level over the last few sessions. Ratings are usually near the top of "
+        "the scale, so even a small drop can mean a strain in the relationship. Ask about "
+        "it openly in the next session."
     ),
     SignalCode.MISSED_ANSWERS: _l(
         "The patient has not answered the last few invitations. Check whether the timing "

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus
 
 MAX_ROWS = 20_000
@@ -35,6 +36,7 @@ class ImportProblem(StrEnum):
     NOT_AN_APPOINTMENT_BUNDLE = "not_an_appointment_bundle"
     UNREADABLE = "unreadable"
     TOO_MANY_ROWS = "too_many_rows"
+    OUT_OF_RANGE = "out_of_range"  # outside domain.appointment_range (see `within_range`)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class AppointmentRecord:
     starts_at: dt.datetime  # aware, UTC
     ends_at: dt.datetime | None
     status: AppointmentStatus
+    row: int = 0  # as in RowError, so a refused record can be named on the result page
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def _record(row: int, fields: Mapping[str, str], zone: ZoneInfo) -> AppointmentR
     try:
         starts_at = parse_time(fields["start"], zone)
         ends_at = parse_time(fields["end"], zone) if fields.get("end", "").strip() else None
-    except ValueError:
+    except (ValueError, OverflowError):  # year 1 or 9999 may not convert to UTC
         return RowError(row, ImportProblem.BAD_TIME, "start/end")
     if ends_at is not None and ends_at < starts_at:
         return RowError(row, ImportProblem.END_BEFORE_START, "end")
@@ -108,6 +111,7 @@ def _record(row: int, fields: Mapping[str, str], zone: ZoneInfo) -> AppointmentR
         starts_at=starts_at,
         ends_at=ends_at,
         status=status,
+        row=row,
     )
 
 
@@ -116,6 +120,21 @@ def _collect(items: list[AppointmentRecord | RowError]) -> ParsedFile:
         records=tuple(i for i in items if isinstance(i, AppointmentRecord)),
         errors=tuple(i for i in items if isinstance(i, RowError)),
     )
+
+
+def within_range(parsed: ParsedFile, now: dt.datetime) -> ParsedFile:
+    """`parsed` with each record whose start or end is outside the accepted range turned into an
+    OUT_OF_RANGE row error (the parsers know no clock; the service calls this with its `now`)."""
+    items: list[AppointmentRecord | RowError] = []
+    for record in parsed.records:
+        times = (record.starts_at, record.ends_at or record.starts_at)
+        if all(is_accepted_time(time, now) for time in times):
+            items.append(record)
+        else:
+            items.append(RowError(record.row, ImportProblem.OUT_OF_RANGE, "start/end"))
+    kept = _collect(items)
+    errors = sorted(parsed.errors + kept.errors, key=lambda error: error.row)
+    return ParsedFile(kept.records, tuple(errors))
 
 
 def parse_csv(text: str, zone: ZoneInfo) -> ParsedFile:

@@ -2,7 +2,9 @@
 
 Two models share one small interface (``band(intake, session) -> ExpectedBand | None``):
 
-* :class:`DefaultCurve` — transparent and explicitly *not validated*. From the intake score the
+* :class:`DefaultCurve` — transparent and explicitly *not validated*; drawn on the chart as a
+  guide, it raises no signal (the not-on-track rule is ``scoring.notOnTrack``, see
+  ``domain/signals.py``). From the intake score the
   expected score approaches a fraction of the way to the good end of the scale::
 
       expected(n) = intake + (good_end - intake) · f · (1 - exp(-k · (n - 1)))
@@ -11,7 +13,8 @@ Two models share one small interface (``band(intake, session) -> ExpectedBand | 
   instrument file. Session 1 is the intake, so expected(1) = intake.
 * :class:`PercentileModel` — built by :func:`percentile_bands` from a service's own completed
   episodes, stratified by intake score; a stratum/session cell is used only once it holds at
-  least ``min_n`` episodes, and :class:`WithFallback` falls back to the default curve otherwise.
+  least ``min_n`` episodes. Passed to ``evaluate_signals(model=...)``, a band replaces the
+  not-on-track rule for its intake stratum and session (never before the minimum session).
 """
 
 from __future__ import annotations

@@ -20,6 +20,14 @@ from typing import Any, NoReturn
 
 import jsonschema
 
+from fit_platform.domain.signal_params import (
+    AllianceRules,
+    NotOnTrackRule,
+    check_signal_params,
+    parse_alliance_rules,
+    parse_not_on_track,
+)
+
 INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "instruments"
 SCHEMA_PATH = INSTRUMENTS_DIR / "schema" / "instrument.schema.json"
 LANGUAGES = ("nb", "nn", "en")
@@ -162,6 +170,8 @@ class RiskItem:
 
 @dataclass(frozen=True)
 class AllianceDrop:
+    """Points fallen from the previous total (the chart's drop marker and the first rule)."""
+
     threshold: float
     source: str
     validated: bool
@@ -225,6 +235,8 @@ class Instrument:
     risk_items: tuple[RiskItem, ...]
     alliance_drop: AllianceDrop | None
     expected_recovery: ExpectedRecoveryParams | None
+    not_on_track: NotOnTrackRule | None
+    alliance_rules: AllianceRules | None
     source_path: str
     definition: Mapping[str, Any] = field(repr=False)
 
@@ -432,6 +444,7 @@ def _domain_checks(data: Mapping[str, Any], path: str) -> None:
 
     if "expectedRecovery" in sc and data["kind"] != "outcome":
         fail("scoring.expectedRecovery", "only outcome instruments have an expected-recovery curve")
+    check_signal_params(data, fail)
 
 
 def _item_min(it: Mapping[str, Any], data: Mapping[str, Any]) -> float:
@@ -479,8 +492,13 @@ def _build(d: Mapping[str, Any], path: str) -> Instrument:
     sc = d["scoring"]
     cut = sc.get("clinicalCutoff")
     rc = sc.get("reliableChange")
-    drop = sc.get("allianceDrop")
     er = sc.get("expectedRecovery")
+    alliance = parse_alliance_rules(
+        sc.get("allianceRules"),
+        sc.get("allianceDrop"),
+        float(sc["range"]["min"]),
+        float(sc["range"]["max"]),
+    )
     return Instrument(
         id=d["id"],
         version=d["version"],
@@ -528,10 +546,8 @@ def _build(d: Mapping[str, Any], path: str) -> Instrument:
             RiskItem(r["linkId"], float(r["threshold"]), r.get("highThreshold"), r["source"])
             for r in sc["riskItems"]
         ),
-        alliance_drop=AllianceDrop(
-            float(drop["threshold"]), drop["source"], bool(drop.get("validated"))
-        )
-        if drop
+        alliance_drop=AllianceDrop(alliance.drop_from_previous, alliance.source, alliance.validated)
+        if alliance is not None and alliance.drop_from_previous is not None
         else None,
         expected_recovery=ExpectedRecoveryParams(
             float(er["maxImprovementFraction"]),
@@ -542,6 +558,8 @@ def _build(d: Mapping[str, Any], path: str) -> Instrument:
         )
         if er
         else None,
+        not_on_track=parse_not_on_track(sc.get("notOnTrack")),
+        alliance_rules=alliance,
         source_path=path,
         definition=d,
     )

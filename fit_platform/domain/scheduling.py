@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
 from fit_platform.domain.consent import Consent, may_send
 from fit_platform.domain.quiet_hours import (
@@ -26,6 +27,7 @@ from fit_platform.domain.quiet_hours import (
     local_to_utc,
     next_send_time,
 )
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW, SkipReason, judge_send
 
 ALL_WEEKDAYS = frozenset(range(7))
 WORKDAYS = frozenset(range(5))
@@ -138,6 +140,9 @@ class DueInvitation:
     expires_at: datetime
     reminder_at: datetime | None = None
     appointment_id: int | None = None
+    # Set when the slot is recorded but not sent: its window is open, but closes before a
+    # message may leave with time enough to answer (the therapist sees the reason).
+    skipped: SkipReason | None = None
 
     def as_existing(self) -> ExistingInvitation:
         return ExistingInvitation(self.slot_key, self.instrument_id, self.send_at)
@@ -199,9 +204,15 @@ def due_invitations(
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
     horizon: timedelta = timedelta(0),
     tz: ZoneInfo = OSLO,
+    min_window: timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> list[DueInvitation]:
     """The invitations to create at `now`: those whose send time is at or before
     `now + horizon` and whose answer window has not already closed.
+
+    A slot found late (its send time passed: new episode, appointment booked at short
+    notice, scheduler down) is sent at `now`, or when quiet hours end. When that leaves
+    less than `min_window` to answer, the slot is returned with `skipped` set (recorded,
+    not sent); a slot whose window closed before `now` is not returned at all.
 
     Nothing is due when consent does not allow sending; slots that already exist are
     skipped; a slot is skipped when the same instrument exists (and is not cancelled)
@@ -212,7 +223,12 @@ def due_invitations(
     now = now.astimezone(UTC)
     if not may_send(consent, now, tz):
         return []
-    appts = sorted(appointments, key=lambda a: (a.start, a.id))
+    # A date outside the accepted range (year 1 or 9999, stored before the range was checked)
+    # is a typing error, not an appointment, and cannot be converted to local time: skip it
+    # rather than fail this episode on every tick.
+    appts = sorted(
+        (a for a in appointments if is_accepted_time(a.start, now)), key=lambda a: (a.start, a.id)
+    )
     until = now + horizon
     existing_keys = {(e.instrument_id, e.slot_key) for e in existing}
     taken: dict[str, list[datetime]] = {}
@@ -235,6 +251,26 @@ def due_invitations(
         expires_at = expiry_time(send_at, rule, c.appointment)
         if expires_at <= max(now, send_at):
             continue
+        decision = judge_send(max(send_at, now), expires_at, quiet, min_window, tz)
+        if decision.skip is not None:
+            result.append(
+                DueInvitation(
+                    episode_id=episode.id,
+                    instrument_id=rule.instrument_id,
+                    slot_key=c.slot_key,
+                    trigger=rule.trigger,
+                    send_at=send_at,
+                    expires_at=expires_at,
+                    appointment_id=c.appointment.id if c.appointment else None,
+                    skipped=decision.skip,
+                )
+            )
+            existing_keys.add((rule.instrument_id, c.slot_key))
+            continue
+        if decision.send_at > max(send_at, now):
+            # Found late, in quiet hours: it waits until they end (a late slot found in
+            # the daytime keeps its planned time and goes at once).
+            send_at = decision.send_at
         interval = timedelta(hours=rule.min_interval_hours)
         previous = taken.get(rule.instrument_id, [])
         if interval and any(abs(send_at - t) < interval for t in previous):

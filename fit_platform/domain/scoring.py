@@ -62,6 +62,8 @@ class ScoreResult:
     subscales: tuple[SubscaleScore, ...]
     risk_level: RiskLevel
     risk_items: tuple[str, ...]
+    # Risk items left blank: the response says nothing about risk (the "risk not assessed" signal).
+    risk_items_missing: tuple[str, ...] = ()
 
     @property
     def risk(self) -> bool:
@@ -86,6 +88,7 @@ class ScoreResult:
             "risk": self.risk,
             "risk_level": self.risk_level.value,
             "risk_items": list(self.risk_items),
+            "risk_items_missing": list(self.risk_items_missing),
         }
 
 
@@ -191,9 +194,12 @@ def score(inst: Instrument, answers: Answers, *, validate: bool = True) -> Score
 
     risk_level = RiskLevel.NONE
     flagged: list[str] = []
+    blank: list[str] = []
     for r in inst.risk_items:
         v = answers.get(r.link_id)
-        if v is not None and v >= r.threshold:
+        if v is None:
+            blank.append(r.link_id)
+        elif v >= r.threshold:
             flagged.append(r.link_id)
             if r.high_threshold is not None and v >= r.high_threshold:
                 risk_level = RiskLevel.HIGH
@@ -213,6 +219,7 @@ def score(inst: Instrument, answers: Answers, *, validate: bool = True) -> Score
         subscales=subs,
         risk_level=risk_level,
         risk_items=tuple(flagged),
+        risk_items_missing=tuple(blank),
     )
 
 

@@ -38,6 +38,11 @@ class TemporaryFailure(DeliveryError):
     """The provider could not take the message now (5xx, timeout, connection refused)."""
 
 
+class UnknownOutcome(TemporaryFailure):
+    """The request may have reached the provider and been taken, but no answer came (a
+    read timeout, a dropped connection). Never re-send blindly: look it up first."""
+
+
 class PermanentFailure(DeliveryError):
     """The provider refused the message for good (4xx, invalid recipient)."""
 

@@ -11,9 +11,11 @@ Every message goes through three short transactions:
 3. record: the provider's id is stored, only if this dispatcher still holds the claim.
 
 A row left in `sending` after its lease ran out (a crash between send and record) is
-reconciled, not blindly re-sent: channels that can look a message up by reference (SMS)
-are asked; those that cannot (SMTP) are re-sent with the same Message-ID. See
-docs/messaging.md.
+reconciled, not blindly re-sent (`reconcile.py`): channels that can look a message up by
+reference (SMS) are asked; those that cannot (SMTP) are re-sent with the same Message-ID. A
+send whose outcome is unknown (the provider may have taken it, then the answer timed out)
+is left to the same reconciliation: looked up before any re-send. Quiet hours and the time
+left to answer are checked at prepare time (`send_window.py`). See docs/messaging.md.
 
 Logs carry ids only: never the text, the address or the token.
 """
@@ -49,7 +51,7 @@ from fit_platform.domain.codes import (
     OutboxState,
 )
 from fit_platform.domain.consent import may_send
-from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.messaging import send_window
 from fit_platform.messaging.channels import (
     Channel as ChannelPort,
 )
@@ -59,7 +61,10 @@ from fit_platform.messaging.channels import (
     PermanentFailure,
     SendReceipt,
     TemporaryFailure,
+    UnknownOutcome,
 )
+from fit_platform.messaging.outbox_records import DispatcherSettings, DispatchResult, mark_sent
+from fit_platform.messaging.reconcile import Reconciliation
 from fit_platform.messaging.texts import (
     DEFAULT_TRANSLATIONS_DIR,
     MessageText,
@@ -77,38 +82,13 @@ log = logging.getLogger(__name__)
 SENDABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.ONE_TIME_CODE)
 
 
+# The settings and the counts live in outbox_records; importing them from here still works.
+__all__ = ["DispatchResult", "Dispatcher", "DispatcherSettings", "default_link"]
+
+
 def default_link(base_url: str) -> Callable[[str], str]:
     base = base_url.rstrip("/")
     return lambda token: f"{base}{link_path(token)}"
-
-
-@dataclass(frozen=True)
-class DispatcherSettings:
-    batch_size: int = 50
-    lease: dt.timedelta = dt.timedelta(minutes=2)
-    max_attempts: int = 6
-    backoff_first: dt.timedelta = dt.timedelta(seconds=30)
-    backoff_max: dt.timedelta = dt.timedelta(hours=1)
-
-    def backoff(self, attempts: int) -> dt.timedelta:
-        """30 s, 1 min, 2 min, … capped; attempts counts the one that just failed."""
-        seconds = self.backoff_first.total_seconds() * 2 ** max(attempts - 1, 0)
-        return dt.timedelta(seconds=min(seconds, self.backoff_max.total_seconds()))
-
-
-@dataclass
-class DispatchResult:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    reconciled: int = 0
-    lost_claims: int = 0
-
-    def __iadd__(self, other: DispatchResult) -> DispatchResult:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
 
 
 @dataclass(frozen=True)
@@ -119,7 +99,7 @@ class _Prepared:
 
 
 @dataclass
-class Dispatcher:
+class Dispatcher(Reconciliation):
     """Sends queued outbox messages. Run any number side by side against one database.
 
     `channels` maps the stored channel ("sms", "email") to an adapter; `link_for` turns a
@@ -164,6 +144,9 @@ class Dispatcher:
                 or result.failed
                 or result.cancelled
                 or result.reconciled
+                or result.held
+                or result.skipped
+                or result.unknown
             ):
                 break
         return total
@@ -211,6 +194,8 @@ class Dispatcher:
             return prepared
         try:
             receipt = prepared.channel.send(prepared.message)
+        except UnknownOutcome as exc:
+            return self._record_unknown(outbox_id, exc)
         except TemporaryFailure as exc:
             return self._record_failure(outbox_id, prepared.token_hash, exc, permanent=False)
         except PermanentFailure as exc:
@@ -239,6 +224,15 @@ class Dispatcher:
                 log.info("outbox message cancelled", extra={"outbox_id": outbox_id})
                 return DispatchResult(cancelled=1)
             assert invitation is not None
+            decision = send_window.decide(
+                session, invitation, now, self.settings.min_answer_window, self.settings.zone
+            )
+            if decision.skip is not None:
+                send_window.skip(session, row, invitation, decision, now)
+                return DispatchResult(skipped=1)
+            if decision.waits(now):
+                send_window.hold(row, decision.send_at)
+                return DispatchResult(held=1)
             route = self._route(row, patient)
             if isinstance(route, DispatchResult):
                 return route
@@ -305,7 +299,7 @@ class Dispatcher:
         from_events = consent_by_patient(
             session, [patient.id], {patient.id: patient.preferred_channel}
         )[patient.id]
-        today = now.astimezone(OSLO).date()
+        today = now.astimezone(self.settings.zone).date()
         if not (
             may_send(from_events, now)
             and may_contact(patient.consent_state, patient.paused_until, today)
@@ -330,7 +324,7 @@ class Dispatcher:
     def _record_sent(self, outbox_id: int, receipt: SendReceipt) -> DispatchResult:
         now = self.clock()
         with self.db.transaction() as session:
-            won = _mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id)
+            won = mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id)
         if not won:
             log.warning("outbox claim lost before recording", extra={"outbox_id": outbox_id})
             return DispatchResult(lost_claims=1)
@@ -369,107 +363,8 @@ class Dispatcher:
             )
             return DispatchResult(retried=1)
 
-    # -- reconciliation ------------------------------------------------------------------------
-
-    def reconcile(self) -> DispatchResult:
-        """Settle rows whose lease ran out while `sending`."""
-        now = self.clock()
-        with self.db.transaction() as session:
-            stale = select(OutboxMessage.id).where(
-                OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_until < now
-            )
-            if self.db.dialect == "postgresql":
-                stale = stale.with_for_update(skip_locked=True)
-            ids = list(session.scalars(stale.limit(self.settings.batch_size)))
-            if not ids:
-                return DispatchResult()
-            rows = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id.in_(ids),
-                    OutboxMessage.state == OutboxState.SENDING,
-                    OutboxMessage.claimed_until < now,
-                )
-                .values(claimed_by=self.worker_id, claimed_until=now + self.settings.lease)
-                .returning(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.channel)
-            ).all()
-        result = DispatchResult()
-        for row in rows:
-            result += self._reconcile_one(row.id, row.dedupe_key, row.channel)
-        return result
-
-    def _reconcile_one(
-        self, outbox_id: int, reference: str, channel_name: Channel
-    ) -> DispatchResult:
-        now = self.clock()
-        channel = self.channels.get(channel_name)
-        receipt: SendReceipt | None = None
-        if channel is not None and channel.can_lookup:
-            try:
-                receipt = channel.lookup(reference)
-            except TemporaryFailure:
-                log.info("outbox reconcile postponed", extra={"outbox_id": outbox_id})
-                return DispatchResult()
-        with self.db.transaction() as session:
-            if receipt is not None:
-                if _mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id):
-                    log.info("outbox message reconciled as sent", extra={"outbox_id": outbox_id})
-                    return DispatchResult(reconciled=1)
-                return DispatchResult(lost_claims=1)
-            # Not known to the provider (or it cannot tell): queue again; e-mail goes out
-            # with the same Message-ID, so a copy that did arrive is recognisable.
-            session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == outbox_id,
-                    OutboxMessage.claimed_by == self.worker_id,
-                    OutboxMessage.state == OutboxState.SENDING,
-                )
-                .values(
-                    state=OutboxState.QUEUED,
-                    next_attempt_at=now,
-                    claimed_by=None,
-                    claimed_until=None,
-                    last_error="requeued after an interrupted send",
-                )
-            )
-        log.info("outbox message requeued", extra={"outbox_id": outbox_id})
-        return DispatchResult(reconciled=1)
-
 
 def _outgoing(row: OutboxMessage, address: str, text: MessageText) -> OutgoingMessage:
     if row.channel == Channel.SMS:
         return OutgoingMessage(row.dedupe_key, address, text.sms)
     return OutgoingMessage(row.dedupe_key, address, text.body, text.subject)
-
-
-def _mark_sent(
-    session: Session, outbox_id: int, receipt: SendReceipt, now: dt.datetime, *, claimed_by: str
-) -> bool:
-    won = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id,
-            OutboxMessage.claimed_by == claimed_by,
-            OutboxMessage.state == OutboxState.SENDING,
-        )
-        .values(
-            state=OutboxState.SENT,
-            provider_ref=receipt.provider_id[:128],
-            sent_at=now,
-            claimed_until=None,
-            last_error=None,
-        )
-        .returning(OutboxMessage.invitation_id, OutboxMessage.kind)
-    ).first()
-    if won is None:
-        return False
-    if won.invitation_id is not None and won.kind == MessageKind.INVITATION:
-        session.execute(
-            update(Invitation)
-            .where(
-                Invitation.id == won.invitation_id, Invitation.state == InvitationState.SCHEDULED
-            )
-            .values(state=InvitationState.SENT, sent_at=now)
-        )
-    return True

@@ -45,5 +45,6 @@ def dispatcher_from_settings(
         db,
         channels_from_settings(settings),
         default_link(settings.public_base_url),
-        dispatcher_settings or DispatcherSettings(),
+        dispatcher_settings
+        or DispatcherSettings(min_answer_window=settings.min_answer_window, zone=settings.zone),
     )

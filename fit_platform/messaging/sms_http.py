@@ -24,6 +24,7 @@ from fit_platform.messaging.channels import (
     PermanentFailure,
     SendReceipt,
     TemporaryFailure,
+    UnknownOutcome,
 )
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,15 @@ class HttpSmsChannel:
         }
         if self._config.sender:
             body["from"] = self._config.sender
-        response = self._request("POST", "/messages", json=body)
+        try:
+            response = self._client.post("/messages", json=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # No connection, so nothing reached the provider: safe to send again.
+            raise TemporaryFailure(f"sms provider unreachable: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            # The request may have been taken before the answer was lost (a read timeout
+            # after the provider accepted it): look it up before sending again.
+            raise UnknownOutcome(f"sms provider gave no answer: {type(exc).__name__}") from exc
         _raise_for_status(response)
         return SendReceipt(provider_id=_provider_id(response))
 

@@ -33,10 +33,19 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     escalate_after = dt.timedelta(hours=settings.risk_escalation_hours)
     try:
         if once:
-            for name, result in run_once(db, dispatcher, escalate_after).items():
+            results = run_once(
+                db, dispatcher, escalate_after, min_window=settings.min_answer_window
+            )
+            for name, result in results.items():
                 click.echo(f"{name}: {result}")
             return
-        clock = build_scheduler(db, dispatcher, blocking=True, escalate_after=escalate_after)
+        clock = build_scheduler(
+            db,
+            dispatcher,
+            blocking=True,
+            escalate_after=escalate_after,
+            min_window=settings.min_answer_window,
+        )
         try:
             clock.start()
         except (KeyboardInterrupt, SystemExit):

@@ -4,6 +4,9 @@ Run exactly one clock process in production (`fit-platform scheduler`). A second
 accident does no harm: every job is idempotent (unique keys, claims with leases), it
 only wastes work. Each job is `coalesce=True, max_instances=1`, so a slow run is never
 overlapped by the next and missed runs collapse into one.
+
+Every job reads the time from one injected `clock` (the dispatcher carries its own), so a
+test can run the whole clock at 06:20 or 22:30 Oslo time whatever the hour it runs at.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.dispatcher import Dispatcher
-from fit_platform.services import consent, invitations, signal_workflow
+from fit_platform.services import consent, form_once, invitations, signal_workflow
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +51,17 @@ def jobs(
     dispatcher: Dispatcher | None,
     clock: Callable[[], dt.datetime] = utcnow,
     escalate_after: dt.timedelta = DEFAULT_ESCALATION,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> dict[str, Callable[[], Any]]:
     """The clock's jobs by name; each is one service call with the current time."""
     found: dict[str, Callable[[], Any]] = {
-        "enqueue": lambda: invitations.enqueue_due(db, clock()),
+        "enqueue": lambda: invitations.enqueue_due(db, clock(), min_window=min_window),
         "reminders": lambda: invitations.queue_reminders(db, clock()),
         "expire": lambda: invitations.expire_windows(db, clock()),
-        "clean_up": lambda: invitations.clean_up(db, clock()),
+        "clean_up": lambda: (
+            invitations.clean_up(db, clock()),
+            form_once.forget_old_submissions(db, clock()),
+        ),
         "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
         # Risk signals nobody acknowledged in time become visible to the unit lead.
         "escalate": lambda: signal_workflow.escalate_overdue_risk_signals(
@@ -83,12 +91,16 @@ def build_scheduler(
     blocking: bool = False,
     intervals: Intervals = Intervals(),
     escalate_after: dt.timedelta = DEFAULT_ESCALATION,
+    clock: Callable[[], dt.datetime] = utcnow,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> BaseScheduler:
-    """A scheduler with the interval jobs added, not yet started."""
+    """A scheduler with the interval jobs added, not yet started. `clock` is the time the
+    jobs work with; when they run is APScheduler's own (real) timer."""
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=dt.UTC) if blocking else BackgroundScheduler(timezone=dt.UTC)
     )
-    for name, job in jobs(db, dispatcher, escalate_after=escalate_after).items():
+    found = jobs(db, dispatcher, clock, escalate_after=escalate_after, min_window=min_window)
+    for name, job in found.items():
         scheduler.add_job(
             _guarded(name, job),
             "interval",
@@ -107,8 +119,10 @@ def run_once(
     db: Database,
     dispatcher: Dispatcher | None,
     escalate_after: dt.timedelta = DEFAULT_ESCALATION,
+    *,
+    clock: Callable[[], dt.datetime] = utcnow,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> dict[str, Any]:
     """Every job once, in order (for cron-style use and for checking a setup)."""
-    return {
-        name: job() for name, job in jobs(db, dispatcher, escalate_after=escalate_after).items()
-    }
+    found = jobs(db, dispatcher, clock, escalate_after=escalate_after, min_window=min_window)
+    return {name: job() for name, job in found.items()}

@@ -50,8 +50,9 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.domain.scoring import ScoreResult, answers_from_codes, score
-from fit_platform.services import comments
+from fit_platform.services import comments, form_once
 from fit_platform.services import signals as signal_service
+from fit_platform.services.form_once import FormKey
 from fit_platform.services.links import resolve_token
 from fit_platform.services.scored_responses import apply_score
 
@@ -409,6 +410,13 @@ def submit(
     """
 
     def work(session: Session) -> Submitted:
+        # One submission per invitation, claimed as the first write: of six concurrent POSTs
+        # (double click, two tabs) one goes on, the others wait and then find it submitted, so
+        # the topic and the comment are stored once (PostgreSQL also locks the invitation row
+        # below; SQLite only serialises writes). See services.form_once.
+        once = FormKey("finish", f"invitation:{invitation_id}", "submit")
+        if form_once.earlier(session, once) is None:
+            form_once.claim(session, once, now)
         invitation = session.get_one(Invitation, invitation_id, with_for_update=True)
         instrument = get_instrument(invitation.instrument_id)
         response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))

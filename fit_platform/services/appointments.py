@@ -1,9 +1,12 @@
 """Appointments: typed in by the therapist or imported from the patient record system.
 
-Who may call it: a therapist responsible for (or shared on) the episode; imports only touch
-episodes in units where the caller is a therapist. Importing the same file twice changes
-nothing: rows are matched on (episode, external_ref). Moving or cancelling an appointment
-returns its id in `changed` so the caller can re-plan its invitations.
+Who may call it: a therapist responsible for (or shared on) the episode — the same rule as the
+episode pages (`access_control.treating_episode`). An import runs in one unit where the caller is
+a therapist and only touches the episodes the caller treats there; rows for the unit's other
+patients are refused and listed with their reason, and nothing of those patients is changed.
+Importing the same file twice changes nothing: rows are matched on (episode, external_ref).
+Moving or cancelling an appointment returns its id in `changed` so the caller can re-plan its
+invitations. Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused.
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Appointment, Episode, Patient, StaffRole
-from fit_platform.domain.appointment_import import ParsedFile, RowError
+from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
+from fit_platform.domain.appointment_import import ParsedFile, RowError, within_range
+from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_bulk_access
+from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,21 @@ class AppointmentNotFound(LookupError):
     """Unknown appointment or episode, or one the caller may not see (same answer for both)."""
 
 
+class AppointmentOutOfRange(ValueError):
+    """The time lies outside the accepted range (`domain.appointment_range`)."""
+
+
+class RefusalReason(StrEnum):
+    NOT_YOUR_PATIENT = "not_your_patient"  # an active episode in the unit the caller does not treat
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    row: int
+    patient_ref: str
+    reason: RefusalReason
+
+
 @dataclass
 class ImportSummary:
     created: int = 0
@@ -38,6 +59,7 @@ class ImportSummary:
     unchanged: int = 0
     unmatched_patients: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    refused: list[RefusedRow] = field(default_factory=list)
     changed_appointment_ids: list[int] = field(default_factory=list)
 
 
@@ -56,15 +78,26 @@ def _appointment_for(session: Session, staff_id: int, appointment_id: int) -> Ap
     return appointment
 
 
+def _check_range(starts_at: dt.datetime, ends_at: dt.datetime | None, now: dt.datetime) -> None:
+    if not all(is_accepted_time(time, now) for time in (starts_at, ends_at or starts_at)):
+        raise AppointmentOutOfRange(starts_at)
+
+
 def add_appointment(
     db: Database,
     *,
     staff_id: int,
     episode_id: int,
     starts_at: dt.datetime,
+    now: dt.datetime,
     ends_at: dt.datetime | None = None,
+    form_nonce: str | None = None,
 ) -> int:
-    with db.transaction() as session:
+    """Add an appointment; returns its id. The same form posted again (`form_nonce`) returns
+    the first appointment's id and adds nothing (`services.form_once`)."""
+    _check_range(starts_at, ends_at, now)
+
+    def work(session: Session) -> int:
         _episode_for(session, staff_id, episode_id)
         appointment = Appointment(episode_id=episode_id, starts_at=starts_at, ends_at=ends_at)
         session.add(appointment)
@@ -80,10 +113,16 @@ def add_appointment(
         )
         return appointment.id
 
+    key = form_key("appointment", f"staff:{staff_id}", form_nonce)
+    created = run_once(db, key, now, work).result_id
+    assert created is not None
+    return created
+
 
 def move_appointment(
-    db: Database, *, staff_id: int, appointment_id: int, starts_at: dt.datetime
+    db: Database, *, staff_id: int, appointment_id: int, starts_at: dt.datetime, now: dt.datetime
 ) -> None:
+    _check_range(starts_at, None, now)
     with db.transaction() as session:
         appointment = _appointment_for(session, staff_id, appointment_id)
         duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else None
@@ -97,6 +136,12 @@ def move_appointment(
                 "staff_id": staff_id,
             },
         )
+
+
+def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> int:
+    """The episode of an appointment `staff_id` treats (to send them back to it after an error)."""
+    with db.transaction() as session:
+        return _appointment_for(session, staff_id, appointment_id).episode_id
 
 
 def set_appointment_status(
@@ -117,9 +162,11 @@ def set_appointment_status(
 
 
 def import_appointments(
-    db: Database, *, staff_id: int, unit_id: int, parsed: ParsedFile
+    db: Database, *, staff_id: int, unit_id: int, parsed: ParsedFile, now: dt.datetime
 ) -> ImportSummary:
-    """Create or update the file's appointments on the patients' active episodes in `unit_id`."""
+    """Create or update the file's appointments on the active episodes in `unit_id` that
+    `staff_id` treats; rows of the unit's other patients are refused and listed."""
+    parsed = within_range(parsed, now)
     summary = ImportSummary(errors=list(parsed.errors))
     with db.transaction() as session:
         if (
@@ -135,17 +182,28 @@ def import_appointments(
             raise AppointmentNotFound(unit_id)
         patient_refs = {record.patient_ref for record in parsed.records}
         # One query for the episodes and one for the existing rows, whatever the file's size.
-        episodes: dict[str | None, int] = dict(
-            session.execute(
-                select(Patient.external_id, Episode.id)
-                .join(Episode, Episode.patient_id == Patient.id)
-                .where(
-                    Patient.external_id.in_(patient_refs),
-                    Episode.unit_id == unit_id,
-                    Episode.status == EpisodeStatus.ACTIVE,
-                )
-            ).all()
-        )
+        # The outer join tells the episodes the caller treats (the episode pages' rule) from the
+        # unit's other ones, which the import must not touch.
+        episodes: dict[str | None, int] = {}
+        not_treated: set[str | None] = set()
+        for patient_ref, episode_id, link_id in session.execute(
+            select(Patient.external_id, Episode.id, EpisodeTherapist.staff_id)
+            .join(Episode, Episode.patient_id == Patient.id)
+            .outerjoin(
+                EpisodeTherapist,
+                (EpisodeTherapist.episode_id == Episode.id)
+                & (EpisodeTherapist.staff_id == staff_id),
+            )
+            .where(
+                Patient.external_id.in_(patient_refs),
+                Episode.unit_id == unit_id,
+                Episode.status == EpisodeStatus.ACTIVE,
+            )
+        ):
+            if link_id is None:
+                not_treated.add(patient_ref)
+            else:
+                episodes[patient_ref] = episode_id
         existing = {
             (row.episode_id, row.external_ref): row
             for row in session.scalars(
@@ -157,6 +215,11 @@ def import_appointments(
         }
         for record in parsed.records:
             episode_id = episodes.get(record.patient_ref)
+            if episode_id is None and record.patient_ref in not_treated:
+                summary.refused.append(
+                    RefusedRow(record.row, record.patient_ref, RefusalReason.NOT_YOUR_PATIENT)
+                )
+                continue
             if episode_id is None:
                 if record.patient_ref not in summary.unmatched_patients:
                     summary.unmatched_patients.append(record.patient_ref)
@@ -218,6 +281,7 @@ def import_appointments(
                 "updated": summary.updated,
                 "unchanged": summary.unchanged,
                 "unmatched": len(summary.unmatched_patients),
+                "refused": len(summary.refused),
                 "errors": len(summary.errors),
             },
         )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule
+from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule, Unit
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.services.access_control import treating_episode
@@ -106,6 +106,21 @@ def episode_rules(db: Database, *, staff_id: int, episode_id: int) -> list[Sched
     with db.transaction() as session:
         _episode(session, staff_id, episode_id, "schedule_view")
         return list(_plan(session, episode_id).rules)
+
+
+def unit_quiet_hours(db: Database, *, episode_id: int) -> tuple[str, str]:
+    """The quiet hours ("HH:MM", "HH:MM") of the episode's unit, which hold every message.
+    A unit setting, not patient data: the caller has already checked access to the episode
+    (`episode_rules`), so no second access-log row is written."""
+    with db.session() as session:
+        row = session.execute(
+            select(Unit.quiet_from, Unit.quiet_until)
+            .join(Episode, Episode.unit_id == Unit.id)
+            .where(Episode.id == episode_id)
+        ).one_or_none()
+    if row is None:
+        raise ScheduleNotFound(episode_id)
+    return row.quiet_from, row.quiet_until
 
 
 def save_rule(

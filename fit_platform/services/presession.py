@@ -50,6 +50,7 @@ from fit_platform.domain.codes import (
     Role,
 )
 from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
+from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
@@ -252,11 +253,11 @@ def _trend(
             option_text = None
             if value is not None:
                 option = next((o for o in item.options if o.value == value), None)
-                option_text = option.display[language] if option else f"{value:g}"
+                option_text = text_in(option.display, language) if option else f"{value:g}"
             lines.append(
                 AnswerLine(
                     item.link_id,
-                    item.text[language],
+                    text_in(item.text, language),  # CORE-10 is English only
                     option_text,
                     item.link_id in risk,
                     value is not None

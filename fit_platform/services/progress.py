@@ -19,6 +19,7 @@ from fit_platform.db.models import Episode, PatientGoal
 from fit_platform.domain.change import ChangeSummary, summarise_change
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.services.form_once import form_key, run_once
 from fit_platform.services.scored_responses import submitted_scores
 
 log = logging.getLogger(__name__)
@@ -109,17 +110,24 @@ class GoalError(ValueError):
 
 
 def save_goal(
-    db: Database, patient_id: int, text: str, now: dt.datetime, goal_id: int | None = None
+    db: Database,
+    patient_id: int,
+    text: str,
+    now: dt.datetime,
+    goal_id: int | None = None,
+    form_nonce: str | None = None,
 ) -> int:
     """Add a goal, or change the text of one of the patient's goals; returns its id.
 
     Raises ``GoalError`` (``empty``, ``too_many``, ``not_found``). Empty text is refused rather
     than treated as deleting: removing a goal is its own, explicit action (``archive_goal``).
+    The same "add" form posted again (`form_nonce`) returns the first goal and adds nothing.
     """
     cleaned = clean_free_text(text)[:GOAL_MAX]
     if not cleaned:
         raise GoalError("empty")
-    with db.transaction() as session:
+
+    def work(session: Session) -> int:
         episode_id = latest_episode_id(session, patient_id)
         if episode_id is None:
             raise GoalError("not_found")
@@ -141,8 +149,13 @@ def save_goal(
             if goal.text != cleaned:
                 goal.text = cleaned
                 goal.updated_at = now
-    log.info("goal saved", extra={"goal_id": goal.id, "episode_id": episode_id})
-    return goal.id
+        log.info("goal saved", extra={"goal_id": goal.id, "episode_id": episode_id})
+        return goal.id
+
+    key = form_key("goal", f"patient:{patient_id}", form_nonce) if goal_id is None else None
+    saved = run_once(db, key, now, work).result_id
+    assert saved is not None
+    return saved
 
 
 def archive_goal(db: Database, patient_id: int, goal_id: int, now: dt.datetime) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
+from fit_platform.db.base import utcnow
 from fit_platform.db.models import (
     Episode,
     EpisodeTherapist,
@@ -25,6 +26,7 @@ from fit_platform.db.models import (
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email, normalise_phone
+from fit_platform.services.form_once import form_key, run_once
 from fit_platform.services.schedule_plans import copy_template_to_episode
 
 log = logging.getLogger(__name__)
@@ -109,10 +111,17 @@ def register_patient(
     details: PatientDetails,
     started_on: dt.date,
     programme_id: int | None = None,
+    form_nonce: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Registered:
-    """Create the patient and an active episode with `staff_id` as responsible therapist."""
+    """Create the patient and an active episode with `staff_id` as responsible therapist.
+
+    The same form posted again (`form_nonce`) returns the first registration and creates
+    nothing (`services.form_once`).
+    """
     details = validated_details(details)
-    with db.transaction() as session:
+
+    def work(session: Session) -> int:
         allowed = session.scalar(
             select(StaffRole.id).where(
                 StaffRole.staff_id == staff_id,
@@ -174,4 +183,10 @@ def register_patient(
                 "staff_id": staff_id,
             },
         )
-        return Registered(patient.id, episode.id)
+        return episode.id
+
+    key = form_key("registration", f"staff:{staff_id}", form_nonce)
+    episode_id = run_once(db, key, now or utcnow(), work).result_id
+    with db.session() as session:
+        episode = session.get_one(Episode, episode_id)
+        return Registered(episode.patient_id, episode.id)

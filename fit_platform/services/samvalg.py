@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Episode, SharedDecision, Signal
 from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +79,21 @@ def record_decision(
     *,
     today: dt.date,
     now: dt.datetime | None = None,
+    form_nonce: str | None = None,
 ) -> int:
     """Save a samvalg record for an episode the viewer can see; returns its id.
 
     `today` is the clinic's local date (a review date before it is refused). Logs ids only.
+    The same form posted again (`form_nonce`) returns the first record's id and saves nothing.
     """
     options = _text(draft.options_discussed, required=True)
     decision = _text(draft.decision, required=True)
     what_matters = _text(draft.what_matters, required=False)
     if draft.review_on is not None and draft.review_on < today:
         raise DecisionRefused(DecisionError.REVIEW_IN_PAST)
-    with db.transaction() as session:
+    moment = now or utcnow()
+
+    def work(session: Session) -> int:
         episode = session.scalar(
             select(Episode.id).where(
                 Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer))
@@ -109,7 +115,7 @@ def record_decision(
             decision=decision or "",
             review_on=draft.review_on,
             recorded_by_id=viewer.staff_id,
-            recorded_at=now or utcnow(),
+            recorded_at=moment,
             visible_to_patient=draft.visible_to_patient,
         )
         session.add(row)
@@ -125,6 +131,11 @@ def record_decision(
             },
         )
         return row.id
+
+    key = form_key("decision", f"staff:{viewer.staff_id}", form_nonce)
+    decision_id = run_once(db, key, moment, work).result_id
+    assert decision_id is not None
+    return decision_id
 
 
 def decisions_for_patient(db: Database, episode_id: int) -> list[PatientDecision]:

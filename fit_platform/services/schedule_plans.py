@@ -9,6 +9,7 @@ the template made when the episode is set up, so a therapist can edit it for one
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -18,7 +19,9 @@ from fit_platform.db.models import ConsentEvent, SchedulePlan, ScheduleRule
 from fit_platform.domain import consent as consent_domain
 from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import ConsentEventKind
-from fit_platform.domain.quiet_hours import QuietHours
+from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
+
+log = logging.getLogger(__name__)
 
 
 def parse_iso_weekdays(raw: str | None) -> frozenset[int]:
@@ -40,7 +43,16 @@ def _parse_time(raw: str | None, default: dt.time) -> dt.time:
 
 
 def quiet_hours_of(quiet_from: str | None, quiet_until: str | None) -> QuietHours:
-    return QuietHours(_parse_time(quiet_from, dt.time(21)), _parse_time(quiet_until, dt.time(8)))
+    """Stored "HH:MM" quiet hours. A value that cannot be read falls back to the default
+    21:00-08:00 (logged): holding messages at night is the safe side, and one unit's bad
+    setting must not stop the scheduler or the dispatcher for everyone."""
+    try:
+        return QuietHours(
+            _parse_time(quiet_from, dt.time(21)), _parse_time(quiet_until, dt.time(8))
+        )
+    except (ValueError, TypeError):
+        log.warning("unreadable quiet hours, using 21:00-08:00")
+        return DEFAULT_QUIET_HOURS
 
 
 def domain_rule(row: ScheduleRule) -> rules.ScheduleRule:

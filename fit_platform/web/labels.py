@@ -19,6 +19,7 @@ from fit_platform.domain.codes import (
     OutboxState,
     Role,
 )
+from fit_platform.domain.send_window import SkipReason
 from fit_platform.services.caseload import CaseloadStatus
 
 BANDS = {
@@ -93,6 +94,12 @@ INVITATION_STATE = {
     InvitationState.DECLINED: _l("declined by the patient"),
 }
 
+# Shown instead of the state for an invitation that was never sent (docs/messaging.md).
+SKIP_REASON = {
+    SkipReason.TOO_LITTLE_TIME: _l("Not sent: too little time left to answer"),
+    SkipReason.QUIET_HOURS: _l("Not sent: quiet hours until the window closed"),
+}
+
 OUTBOX_STATE = {
     OutboxState.QUEUED: _l("waiting"),
     OutboxState.SENDING: _l("being sent"),
@@ -100,3 +107,22 @@ OUTBOX_STATE = {
     OutboxState.FAILED: _l("delivery failed"),
     OutboxState.CANCELLED: _l("cancelled"),
 }
+
+# Shown to a patient whose questionnaire is not available in their language (keyed by the
+# language it is shown in); the first when the instrument has that one language only.
+QUESTIONNAIRE_ONLY_IN = {
+    "en": _l("This questionnaire is only available in English."),
+    "nb": _l("This questionnaire is only available in Norwegian Bokmål."),
+    "nn": _l("This questionnaire is only available in Norwegian Nynorsk."),
+}
+QUESTIONNAIRE_SHOWN_IN = {
+    "en": _l("This questionnaire is not available in your language, so it is shown in English."),
+    "nb": _l(
+        "This questionnaire is not available in your language, so it is shown in Norwegian Bokmål."
+    ),
+    "nn": _l(
+        "This questionnaire is not available in your language, so it is shown in Norwegian Nynorsk."
+    ),
+}
+# Languages named in the schedule picker after an instrument that lacks them.
+LANGUAGE_SHORT = {"nb": _l("bokmål"), "nn": _l("nynorsk"), "en": _l("English")}

@@ -1,7 +1,7 @@
 """Login throttling instead of a lockout; TOTP secrets encrypted at rest; recovery codes.
 
 Revision ID: c4d8e2f6a0b3
-Revises: a1f3c5e7d9b2
+Revises: 5c1a0c9e7d21
 Create Date: 2026-12-02 09:00:00
 
 `staff.locked_until` (the 15-minute lockout) gives way to `staff.last_failed_login_at`, which
@@ -28,7 +28,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from alembic import op
 
 revision: str = "c4d8e2f6a0b3"
-down_revision: str | None = "a1f3c5e7d9b2"
+down_revision: str | None = "5c1a0c9e7d21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page
 
 from fit_platform.db import Database
+from fit_platform.domain.codes import Language
 from fit_platform.domain.instruments import get_instrument
 from fit_platform.services.answering import page_plan
 from tests.browser.conftest import PHONE
@@ -131,3 +132,32 @@ def test_consent_pages_and_a_closed_link_are_accessible(
     assert page.url.endswith("/p/choices/done")
     assert "This does not affect your treatment." in page.locator("main").inner_text()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn"])
+def test_a_norwegian_patient_answers_the_english_only_core10_with_a_notice(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Callable[[Page, str], object],
+    lang: str,
+) -> None:
+    page.set_viewport_size(PHONE)
+    world = make_world(browser_db, language=Language(lang))
+    _invitation_id, token = open_invitation(browser_db, world, "core10")
+    page.goto(f"{live_url}/p/{token}?lang={lang}")
+    assert "engelsk" in page.locator("main").inner_text()
+    page.locator("button[value=start]").click()
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("[role=note]").count() == 1
+    assert page.locator("legend span[lang=en]").count() >= 1
+    fits_the_screen(page)
+    assert_accessible(page)
+    save_screenshot(page, f"core10-{lang}-page1")
+    for link_ids in page_plan(get_instrument("core10")):
+        assert page.locator("html").get_attribute("lang") == lang
+        for link_id in link_ids:
+            page.locator(f"label[for='{link_id}-0']").click()  # no risk answer
+        page.locator("form button[type=submit]").first.click()
+    assert page.url.endswith("/p/finish")

@@ -12,6 +12,7 @@ from fit_platform.domain.appointment_import import (
     parse_csv,
     parse_fhir_bundle,
     parse_time,
+    within_range,
 )
 from fit_platform.domain.codes import AppointmentStatus
 
@@ -144,3 +145,35 @@ _json = st.recursive(
 def test_any_json_shape_parses_to_records_or_errors_never_an_exception(value: object) -> None:
     parse_fhir_bundle(json.dumps({"resourceType": "Bundle", "entry": value}), OSLO)
     parse_fhir_bundle(json.dumps(value), OSLO)
+
+
+def test_dates_in_year_1_or_9999_are_a_row_error_not_a_crash() -> None:
+    parsed = parse_csv(
+        "appointment_id,patient_id,start,end,status\n"
+        "A1,P1,0001-01-01T00:00,,\n"
+        "A2,P1,9999-12-31T23:30-05:00,,\n",
+        OSLO,
+    )
+    assert parsed.records == ()
+    assert [error.problem for error in parsed.errors] == [ImportProblem.BAD_TIME] * 2
+
+
+def test_records_outside_the_accepted_range_become_row_errors() -> None:
+    now = dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)
+    parsed = parse_csv(
+        "appointment_id,patient_id,start,end,status\n"
+        "A1,P1,2020-01-01T10:00,,\n"
+        "A2,P1,2026-12-01T10:00,,\n"
+        "A3,P1,2026-12-01T10:00,2040-01-01T10:00,\n"
+        "A4,P1,2035-01-01T10:00,,\n"
+        "A5,P1,not a time,,\n",
+        OSLO,
+    )
+    checked = within_range(parsed, now)
+    assert [record.external_ref for record in checked.records] == ["A2"]
+    assert [(error.row, error.problem) for error in checked.errors] == [
+        (1, ImportProblem.OUT_OF_RANGE),
+        (3, ImportProblem.OUT_OF_RANGE),
+        (4, ImportProblem.OUT_OF_RANGE),
+        (5, ImportProblem.BAD_TIME),
+    ]

@@ -2,7 +2,7 @@ import json
 
 from click.testing import CliRunner
 
-from fit_platform.cli_clinical import instruments, score_command
+from fit_platform.cli_clinical import instruments, score_command, signals_command
 from fit_platform.domain.instruments import INSTRUMENTS_DIR
 
 
@@ -96,3 +96,45 @@ def test_score_and_list_see_instruments_from_a_service_directory(tmp_path):
     assert r.exit_code == 0 and json.loads(r.output)["total"] == 17.5
     r = CliRunner().invoke(instruments, ["list", "--extra-dir", str(tmp_path)])
     assert "vas_local" in r.output
+
+
+def _signals(*args):
+    r = CliRunner().invoke(signals_command, [*args, "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)["sessions"]
+
+
+def test_signals_prints_each_session_with_its_total_and_codes():
+    sessions = _signals("phq9", "12", "12", "12", "12", "12", "12")
+    assert [s["session"] for s in sessions] == [1, 2, 3, 4, 5, 6]
+    assert sessions[0] == {"session": 1, "total": 12, "signals": []}
+    assert sessions[5]["signals"] == ["not_on_track"]
+
+
+def test_signals_runs_the_alliance_rules_on_an_alliance_instrument():
+    sessions = _signals("sai", "28", "27.5", "26")
+    assert sessions[1]["total"] == 27.5 and sessions[2]["signals"] == ["alliance_drop"]
+
+
+def test_signals_refuses_a_total_outside_the_range_without_traceback():
+    r = CliRunner().invoke(signals_command, ["gad7", "8", "22"])
+    assert r.exit_code == 2 and "22 is outside gad7's range 0-21" in r.output
+    assert "TOTAL 2" in r.output and "Traceback" not in r.output
+
+
+def test_signals_refuses_text_and_nan_as_totals():
+    for bad in ("ten", "nan", "inf"):
+        r = CliRunner().invoke(signals_command, ["phq9", "10", bad])
+        assert r.exit_code == 2 and "is not a number" in r.output, bad
+
+
+def test_signals_needs_at_least_one_total_and_a_known_instrument():
+    assert CliRunner().invoke(signals_command, ["phq9"]).exit_code == 2
+    r = CliRunner().invoke(signals_command, ["phq99", "3"])
+    assert r.exit_code == 2 and "unknown instrument 'phq99'" in r.output
+
+
+def test_signals_prints_a_plain_table_without_json():
+    r = CliRunner().invoke(signals_command, ["gad7", "9", "9", "9", "9"])
+    assert r.exit_code == 0
+    assert r.output.splitlines()[-1] == "session 4\ttotal 9\tnot_on_track"

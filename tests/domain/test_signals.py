@@ -73,29 +73,108 @@ def test_a_rise_just_below_the_threshold_raises_no_deterioration(instruments):
     assert SignalCode.RELIABLE_DETERIORATION not in _codes(evaluate_signals(inst, history))
 
 
-def test_not_on_track_when_the_score_is_above_the_expected_band(instruments):
+def _not_on_track(inst, history, **kw):
+    return [s for s in evaluate_signals(inst, history, **kw) if s.code is SignalCode.NOT_ON_TRACK]
+
+
+def test_not_on_track_when_still_at_caseness_without_reliable_improvement_by_session_n(
+    instruments,
+):
     inst = instruments["phq9"]
-    # Intake 20; by session 8 the default curve expects about 12.5 +/- 6, so 19 is off track.
-    history = [_phq(inst, 20, session=1), _phq(inst, 19, session=8)]
-    sig = [s for s in evaluate_signals(inst, history) if s.code is SignalCode.NOT_ON_TRACK]
-    assert sig and sig[0].compared_with == "default_curve" and sig[0].value == 19
-    assert not [
-        s
-        for s in evaluate_signals(inst, [_phq(inst, 20, session=1), _phq(inst, 17, session=8)])
-        if s.code is SignalCode.NOT_ON_TRACK
+    assert inst.not_on_track.by_session == 6
+    history = [_phq(inst, 11, session=1), _phq(inst, 10, session=6)]
+    sig = _not_on_track(inst, history)
+    assert sig and sig[0].compared_with == "no_reliable_improvement"
+    assert (sig[0].value, sig[0].reference, sig[0].threshold) == (10, 11, 6)
+
+
+def test_not_on_track_waits_for_session_n(instruments):
+    inst = instruments["phq9"]
+    assert _not_on_track(inst, [_phq(inst, 20, session=1), _phq(inst, 20, session=5)]) == []
+
+
+def test_a_reliable_improvement_is_on_track_even_above_caseness(instruments):
+    inst = instruments["phq9"]
+    assert _not_on_track(inst, [_phq(inst, 24, session=1), _phq(inst, 18, session=6)]) == []
+
+
+def test_a_score_below_caseness_is_on_track(instruments):
+    inst = instruments["phq9"]
+    assert _not_on_track(inst, [_phq(inst, 12, session=1), _phq(inst, 9, session=6)]) == []
+
+
+def test_sessions_count_from_the_first_scorable_response(instruments):
+    inst = instruments["phq9"]
+    unscorable = HistoryEntry(score(inst, {"phq9_1": 3}), 1)
+    history = [unscorable, _phq(inst, 15, session=2), _phq(inst, 15, session=6)]
+    assert _not_on_track(inst, history) == []
+    assert _not_on_track(inst, [*history, _phq(inst, 15, session=7)])
+
+
+class _Tight:
+    def band(self, intake, session):
+        return ExpectedBand(session, 10, 9, 11, "service_percentiles", True)
+
+
+def test_not_on_track_uses_a_service_percentile_band_where_one_exists(instruments):
+    inst = instruments["phq9"]
+    history = [_phq(inst, 20, session=1), _phq(inst, 12, session=3)]
+    sig = _not_on_track(inst, history, model=_Tight())
+    assert sig and sig[0].compared_with == "service_percentiles" and sig[0].threshold == 11
+
+
+def test_a_service_band_cannot_fire_before_the_minimum_session(instruments):
+    inst = instruments["phq9"]
+    assert inst.not_on_track.min_sessions == 3
+    history = [_phq(inst, 20, session=1), _phq(inst, 19, session=2)]
+    assert _not_on_track(inst, history, model=_Tight()) == []
+
+
+def test_without_a_service_band_for_the_cell_the_rule_of_the_file_applies(instruments):
+    inst = instruments["phq9"]
+
+    class Empty:
+        def band(self, intake, session):
+            return None
+
+    history = [_phq(inst, 15, session=1), _phq(inst, 15, session=6)]
+    assert _not_on_track(inst, history, model=Empty())[0].compared_with == (
+        "no_reliable_improvement"
+    )
+
+
+def _phq_blank9(inst, others, session):
+    vals = [*others, None]
+    return HistoryEntry(score(inst, answers(inst, *vals)), session)
+
+
+def test_a_blank_phq9_item_9_on_an_answered_form_raises_risk_not_assessed(instruments):
+    inst = instruments["phq9"]
+    history = [_phq(inst, 12, session=1), _phq_blank9(inst, [2] * 8, 2)]
+    sig = evaluate_signals(inst, history)
+    assert _codes(sig) == [SignalCode.RISK_NOT_ASSESSED]
+    assert sig[0].link_ids == ("phq9_9",) and sig[0].severity is Severity.MEDIUM
+
+
+def test_a_wholly_blank_form_does_not_raise_risk_not_assessed(instruments):
+    inst = instruments["phq9"]
+    assert evaluate_signals(inst, [_phq_blank9(inst, [None] * 8, 1)]) == ()
+
+
+def test_core10_prorates_a_blank_item_6_but_still_says_risk_was_not_assessed(instruments):
+    inst = instruments["core10"]
+    vals = [2] * 10
+    vals[5] = None
+    result = score(inst, answers(inst, *vals))
+    assert result.scorable and result.prorated
+    assert _codes(evaluate_signals(inst, [HistoryEntry(result, 1)])) == [
+        SignalCode.RISK_NOT_ASSESSED
     ]
 
 
-def test_not_on_track_uses_a_given_expected_model(instruments):
+def test_a_risk_item_answered_zero_is_assessed(instruments):
     inst = instruments["phq9"]
-
-    class Tight:
-        def band(self, intake, session):
-            return ExpectedBand(session, 10, 9, 11, "service_percentiles", True)
-
-    history = [_phq(inst, 20, session=1), _phq(inst, 12, session=3)]
-    sig = evaluate_signals(inst, history, model=Tight())
-    assert SignalCode.NOT_ON_TRACK in _codes(sig)
+    assert evaluate_signals(inst, [_phq(inst, 12, session=1)]) == ()
 
 
 def _alliance(inst, *totals):
@@ -123,11 +202,55 @@ def test_a_small_dip_below_the_drop_threshold_raises_nothing(instruments):
     assert evaluate_signals(inst, _alliance(inst, 19.8, 19.4)) == ()
 
 
-def test_wai_sr_drop_of_three_points_raises_alliance_drop(instruments):
+def _wai(inst, *totals):
+    out = []
+    for t in totals:
+        # Twelve items of 1-5: spread the total as evenly as the answers allow.
+        base, extra = divmod(int(t), 12)
+        vals = [base + 1] * extra + [base] * (12 - extra)
+        out.append(HistoryEntry(score(inst, answers(inst, *vals))))
+    return out
+
+
+def test_wai_sr_drop_of_two_points_from_the_previous_total_raises_alliance_drop(instruments):
     inst = instruments["wai_sr"]
-    h = [HistoryEntry(score(inst, answers(inst, *[5] * 12)))]
-    h.append(HistoryEntry(score(inst, answers(inst, *[4] * 3, *[5] * 9))))
-    assert _codes(evaluate_signals(inst, h)) == [SignalCode.ALLIANCE_DROP]
+    sig = evaluate_signals(inst, _wai(inst, 60, 58))
+    assert _codes(sig) == [SignalCode.ALLIANCE_DROP]
+    assert sig[0].compared_with == "previous" and sig[0].threshold == 1.2
+
+
+def test_a_slow_wai_sr_slide_is_caught_against_the_patients_running_median(instruments):
+    inst = instruments["wai_sr"]
+    assert evaluate_signals(inst, _wai(inst, 60, 59, 58, 57)) == ()
+    sig = evaluate_signals(inst, _wai(inst, 60, 59, 58, 57, 56))
+    assert _codes(sig) == [SignalCode.ALLIANCE_DROP]
+    assert sig[0].compared_with == "running_median" and sig[0].reference == 58.5
+
+
+def test_alliance_thresholds_are_shares_of_the_range(instruments):
+    for inst_id in ("wai_sr", "sai", "vas_demo"):
+        inst = instruments[inst_id]
+        span = inst.score_max - inst.score_min
+        rules = inst.alliance_rules
+        assert rules.drop_from_previous == pytest.approx(0.025 * span, abs=0.01)
+        assert rules.drop_from_running == pytest.approx(0.05 * span, abs=0.01)
+        assert inst.alliance_drop.threshold == rules.drop_from_previous
+
+
+def test_two_sai_totals_in_a_row_below_mid_scale_raise_persistently_low(instruments):
+    inst = instruments["sai"]
+
+    def sai(total):
+        base, extra = divmod(total, 6)
+        vals = [base + 1] * extra + [base] * (6 - extra)
+        return HistoryEntry(score(inst, answers(inst, *vals)))
+
+    assert SignalCode.ALLIANCE_PERSISTENTLY_LOW not in _codes(
+        evaluate_signals(inst, [sai(20), sai(14)])
+    )
+    sig = evaluate_signals(inst, [sai(14), sai(14)])
+    assert _codes(sig) == [SignalCode.ALLIANCE_PERSISTENTLY_LOW]
+    assert sig[0].threshold == 15 and sig[0].compared_with == "last_2"
 
 
 @pytest.mark.parametrize(

@@ -79,3 +79,15 @@ def test_log_records_are_json_lines_in_utc_with_extra_fields() -> None:
     assert entry["ts"].endswith("+00:00")
     assert entry["invitation_id"] == 7
     assert "secrettokenvalue123456" not in entry["msg"]
+
+
+def test_the_minimum_time_to_answer_is_read_and_checked() -> None:
+    base = {"FIT_ENV": "test"}
+    assert load_settings(base).min_answer_window_minutes == 60
+    assert (
+        load_settings({**base, "FIT_MIN_ANSWER_WINDOW_MINUTES": "90"}).min_answer_window_minutes
+        == 90
+    )
+    for bad in ("-1", "20000", "an hour"):
+        with pytest.raises(ConfigurationError, match="FIT_MIN_ANSWER_WINDOW_MINUTES"):
+            load_settings({**base, "FIT_MIN_ANSWER_WINDOW_MINUTES": bad})

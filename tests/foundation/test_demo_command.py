@@ -139,6 +139,21 @@ def test_demo_serves_pages_in_every_language_and_prints_the_logins(tmp_path: Pat
     assert "admin@demo.fit" in output and "utvikler@demo.fit" in output
 
 
+def test_a_demo_started_at_night_says_so_and_sends_nothing_until_morning(tmp_path: Path) -> None:
+    late = dt.datetime(2026, 12, 3, 22, 30, tzinfo=OSLO)
+    with running_demo(tmp_path, _free_port(), at=late) as lines:
+        # The scheduler's first round has run (it starts with the demo) ...
+        for _ in range(300):
+            if any('"invitations enqueued"' in line for line in lines):
+                break
+            threading.Event().wait(0.1)
+        # ... and after a full dispatch interval (10 s) nothing has left.
+        threading.Event().wait(12)
+        assert not list((tmp_path / "outbox").glob("*.txt"))
+    output = "\n".join(lines)
+    assert "Quiet hours now: the scheduler sends the first invitations at 08:00." in output
+
+
 def test_running_the_demo_twice_neither_fails_nor_duplicates_data(tmp_path: Path) -> None:
     for _ in range(2):
         with running_demo(tmp_path, _free_port()):

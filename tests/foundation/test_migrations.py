@@ -102,7 +102,7 @@ def test_the_upgrade_seals_totp_secrets_kept_in_clear_and_the_downgrade_opens_th
 
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", key)
-    migrate.upgrade(empty_database_url, "a1f3c5e7d9b2")
+    migrate.upgrade(empty_database_url, "5c1a0c9e7d21")
     engine = make_engine(empty_database_url)
     try:
         with engine.begin() as connection:
@@ -120,7 +120,7 @@ def test_the_upgrade_seals_totp_secrets_kept_in_clear_and_the_downgrade_opens_th
             assert connection.scalar(text("SELECT failed_logins FROM staff")) == 0
         assert sealed != "JBSWY3DPEHPK3PXP"
         assert SecretBox(key).open(sealed) == "JBSWY3DPEHPK3PXP"
-        migrate.downgrade(empty_database_url, "a1f3c5e7d9b2")
+        migrate.downgrade(empty_database_url, "5c1a0c9e7d21")
         with engine.connect() as connection:
             assert connection.scalar(text("SELECT totp_secret FROM staff")) == "JBSWY3DPEHPK3PXP"
     finally:

@@ -162,18 +162,55 @@ def test_a_server_error_is_retried_with_backoff_until_it_goes_through(
     assert len(sms_endpoint.accepted) == 1
 
 
-def test_a_provider_that_hangs_is_retried_and_the_message_sent_once(
+def test_a_provider_that_hangs_without_taking_the_message_is_asked_then_sent_once(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     invited(world)
     clock = Clock(T0)
     sms_endpoint.mode, sms_endpoint.hang_seconds = "hang", 1.5
     d = dispatcher(world, clock, sms)
-    assert d.drain().retried == 1
+    assert d.drain().unknown == 1
     sms_endpoint.mode = "ok"
     clock.advance(minutes=5)
-    assert d.drain().sent == 1
+    result = d.drain()
+    assert (result.reconciled, result.sent) == (1, 1)
     assert sms_endpoint.accepted_references() == [world.outbox()[0].dedupe_key]
+    lookups = [r for r in sms_endpoint.requests if r["method"] == "GET"]
+    assert len(lookups) == 1
+
+
+def test_a_provider_that_took_the_message_then_timed_out_never_gets_it_twice(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _, episode = invited(world)
+    clock = Clock(T0)
+    sms_endpoint.mode, sms_endpoint.hang_seconds = "accept_then_hang", 1.5
+    d = dispatcher(world, clock, sms)
+    assert d.drain().unknown == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.attempts) == (OutboxState.SENDING, 1)
+    clock.advance(seconds=10)
+    assert d.drain().sent == 0  # no blind retry, not even once the provider answers again
+    sms_endpoint.mode = "ok"
+    clock.advance(minutes=1)
+    assert d.drain().reconciled == 1
+    for _ in range(3):
+        clock.advance(minutes=10)
+        d.drain()
+    assert len(sms_endpoint.accepted) == 1
+    posts = [r for r in sms_endpoint.requests if r["method"] == "POST"]
+    assert len(posts) == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.provider_ref) == (OutboxState.SENT, "sms-1")
+    [inv] = world.invitations(episode)
+    assert inv.state is InvitationState.SENT
+    # The link in the message that did arrive works.
+    token = sms_endpoint.accepted[0]["text"].rsplit("/p/", 1)[1]
+    with world.db.session() as s:
+        stored = s.scalar(
+            select(InvitationToken).where(InvitationToken.token_hash == hash_token(token))
+        )
+        assert stored is not None and stored.revoked_at is None
 
 
 def test_delivery_gives_up_after_the_attempt_limit_and_the_therapist_sees_why(
@@ -399,3 +436,97 @@ def test_a_dispatcher_process_killed_between_send_and_commit_loses_nothing_and_s
     [msg] = world.outbox()
     assert (msg.state, msg.provider_ref) == (OutboxState.SENT, "sms-1")
     assert len(sms_endpoint.accepted) == 1
+
+
+# --- the clock at the moment of sending ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("saturday", "quiet_end_utc"),
+    [
+        # Clocks go forward on 29 March 2026 and back on 25 October 2026; 08:00 stays 08:00.
+        (dt.date(2026, 3, 28), dt.datetime(2026, 3, 29, 6, 0, tzinfo=dt.UTC)),
+        (dt.date(2026, 10, 24), dt.datetime(2026, 10, 25, 7, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_on_a_dst_weekend_a_held_message_goes_at_0800_local_time(
+    world: World,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    saturday: dt.date,
+    quiet_end_utc: dt.datetime,
+) -> None:
+    y, m, d = saturday.year, saturday.month, saturday.day
+    world.patient_with_episode([AFTER], [oslo(y, m, d, 19, 30)])
+    enqueue_due(world.db, oslo(y, m, d, 20, 30))
+    clock = Clock(oslo(y, m, d, 22))  # the dispatcher was down from 20:30 to 22:00
+    send = dispatcher(world, clock, sms)
+    assert send.drain().held == 1
+    [msg] = world.outbox()
+    assert (msg.state, msg.attempts, msg.next_attempt_at) == (OutboxState.QUEUED, 0, quiet_end_utc)
+    clock.now = quiet_end_utc - dt.timedelta(minutes=1)
+    assert send.drain().sent == 0
+    clock.now = quiet_end_utc
+    assert send.drain().sent == 1
+    assert len(sms_endpoint.accepted) == 1
+
+
+def test_a_retry_that_falls_into_quiet_hours_waits_for_the_morning(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 19, 30)])
+    enqueue_due(world.db, oslo(2026, 12, 3, 20, 30))
+    clock = Clock(oslo(2026, 12, 3, 20, 59) + dt.timedelta(seconds=50))
+    sms_endpoint.mode = "500"
+    d = dispatcher(world, clock, sms)
+    assert d.drain().retried == 1
+    sms_endpoint.mode = "ok"
+    clock.advance(minutes=1)  # 21:00:50: the retry is due, but quiet hours have begun
+    assert d.drain().held == 1
+    assert world.outbox()[0].attempts == 1  # only the failed send counts
+    clock.now = oslo(2026, 12, 4, 8)
+    assert d.drain().sent == 1
+
+
+def test_a_unit_without_quiet_hours_sends_at_night(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 22)], quiet=("00:00", "00:00"))
+    enqueue_due(world.db, oslo(2026, 12, 3, 23))
+    assert dispatcher(world, Clock(oslo(2026, 12, 3, 23)), sms).drain().sent == 1
+
+
+def test_a_reminder_with_too_little_time_left_is_dropped(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _, episode = invited(world)
+    clock = Clock(T0)
+    d = dispatcher(world, clock, sms)
+    d.drain()
+    queue_reminders(world.db, oslo(2026, 11, 25, 11))
+    clock.now = oslo(2026, 11, 26, 10, 30)  # the window closes at 11:00
+    assert d.drain().skipped == 1
+    assert len(sms_endpoint.accepted) == 1
+    [inv] = world.invitations(episode)
+    assert inv.state is InvitationState.SENT  # the invitation itself went out
+
+
+def test_a_one_time_code_asked_for_at_night_is_sent_at_once(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    patient, _ = world.patient_with_episode([AFTER])
+    night = oslo(2026, 12, 3, 23, 15)
+    request_code(world.db, patient, night)
+    assert dispatcher(world, Clock(night), sms).drain().sent == 1
+
+
+def test_a_unit_with_unreadable_quiet_hours_is_held_by_the_default_ones(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 19, 30)], quiet=("9 pm", "8 am"))
+    enqueue_due(world.db, oslo(2026, 12, 3, 20, 30))
+    clock = Clock(oslo(2026, 12, 3, 23))
+    d = dispatcher(world, clock, sms)
+    assert d.drain().held == 1
+    clock.now = oslo(2026, 12, 4, 8)
+    assert d.drain().sent == 1

@@ -3,7 +3,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fit_platform.messaging.channels import OutgoingMessage, PermanentFailure, TemporaryFailure
+from fit_platform.messaging.channels import (
+    OutgoingMessage,
+    PermanentFailure,
+    TemporaryFailure,
+    UnknownOutcome,
+)
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from tests.messaging.conftest import SmsEndpoint, free_port
 
@@ -45,12 +50,23 @@ def test_a_server_error_is_a_temporary_failure(sms_endpoint: SmsEndpoint) -> Non
     assert sms_endpoint.accepted == []
 
 
-def test_a_provider_that_hangs_is_a_temporary_failure_after_the_timeout(
+def test_a_provider_that_hangs_is_an_unknown_outcome_after_the_timeout(
     sms_endpoint: SmsEndpoint,
 ) -> None:
     sms_endpoint.mode = "hang"
-    with pytest.raises(TemporaryFailure, match="timed out"):
+    with pytest.raises(UnknownOutcome, match="no answer"):
         channel(sms_endpoint, timeout=0.2).send(MESSAGE)
+
+
+def test_a_message_taken_before_the_timeout_is_found_by_lookup(
+    sms_endpoint: SmsEndpoint,
+) -> None:
+    sms_endpoint.mode = "accept_then_hang"
+    with channel(sms_endpoint, timeout=0.2) as sms:
+        with pytest.raises(UnknownOutcome):
+            sms.send(MESSAGE)
+        receipt = sms.lookup(MESSAGE.reference)
+    assert receipt is not None and receipt.provider_id == "sms-1"
 
 
 def test_a_provider_that_is_down_is_a_temporary_failure() -> None:

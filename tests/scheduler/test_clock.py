@@ -18,6 +18,9 @@ from tests.messaging.conftest import SmsEndpoint
 from tests.support.scheduling import RuleSpec, World
 
 AFTER = RuleSpec("srs", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1, window_hours=48)
+FAST = Intervals(
+    enqueue=0.1, reminders=0.1, expire=0.1, clean_up=0.1, resume_pauses=0.1, dispatch=0.1
+)
 
 
 @pytest.fixture
@@ -121,3 +124,61 @@ def test_the_clock_escalates_a_risk_signal_nobody_acknowledged_in_time(db: Datab
     with db.session() as session:
         assert session.get(Signal, overdue).escalated_at is not None  # type: ignore[union-attr]
         assert session.get(Signal, fresh).escalated_at is None  # type: ignore[union-attr]
+
+
+def test_the_jobs_work_with_the_injected_clock_not_the_wall_clock(
+    sqlite_db: Database, sms_endpoint: SmsEndpoint
+) -> None:
+    from tests.support.scheduling import Clock, oslo
+
+    # Due at 11:00 on 24 November 2026; the clock says 11:05 whatever the hour the test runs.
+    World(sqlite_db).patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
+    clock = Clock(oslo(2026, 11, 24, 11, 5))
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as sms:
+        dispatcher = Dispatcher(
+            sqlite_db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=clock
+        )
+        scheduler = build_scheduler(sqlite_db, dispatcher, clock=clock, intervals=FAST)
+        scheduler.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not sms_endpoint.accepted and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            scheduler.shutdown(wait=True)
+    assert len(sms_endpoint.accepted) == 1
+    [invitation] = World(sqlite_db).invitations()
+    assert invitation.sent_at == clock.now
+
+
+def test_an_appointment_at_the_edge_of_the_calendar_does_not_stop_the_tick(
+    db: Database, sms_endpoint: SmsEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.support.scheduling import Clock, RuleSpec, oslo
+
+    rules = [
+        AFTER,
+        RuleSpec("phq9", ScheduleTrigger.FIRST_SESSION, offset_hours=24),
+        RuleSpec("gad7", ScheduleTrigger.LAST_SESSION, offset_hours=24),
+    ]
+    world = World(db)
+    world.patient_with_episode(
+        rules,
+        [
+            dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+            oslo(2026, 12, 3, 9),
+            dt.datetime(9999, 12, 31, 23, 30, tzinfo=dt.UTC),
+        ],
+        ended_on=dt.date(2026, 12, 31),
+    )
+    world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 9)])
+    clock = Clock(oslo(2026, 12, 3, 10, 5))
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as sms:
+        dispatcher = Dispatcher(db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=clock)
+        for _ in range(2):  # every tick, not only the first
+            results = run_once(db, dispatcher, clock=clock)
+            clock.advance(minutes=1)
+    assert results["enqueue"].invitations == 0
+    # Both patients get the invitation after their 09:00 session.
+    assert len(sms_endpoint.accepted) == 2
+    assert "appointment left out of scheduling" in caplog.text

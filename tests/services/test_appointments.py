@@ -12,6 +12,7 @@ from fit_platform.domain.appointment_import import parse_csv
 from fit_platform.domain.codes import AppointmentStatus, Role
 from fit_platform.services.appointments import (
     AppointmentNotFound,
+    AppointmentOutOfRange,
     add_appointment,
     import_appointments,
     move_appointment,
@@ -21,6 +22,7 @@ from tests.support.factories import make_staff, make_world
 
 OSLO = ZoneInfo("Europe/Oslo")
 UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 
 def _csv(patient_ref: str, start: str = "2026-11-30T10:00", status: str = "booked") -> str:
@@ -45,10 +47,18 @@ def test_importing_the_same_file_twice_changes_nothing(db: Database) -> None:
     world = make_world(db)
     text = _csv(_external_id(db, world.patient_id))
     first = import_appointments(
-        db, staff_id=world.therapist_id, unit_id=world.unit_id, parsed=parse_csv(text, OSLO)
+        db,
+        staff_id=world.therapist_id,
+        unit_id=world.unit_id,
+        parsed=parse_csv(text, OSLO),
+        now=NOW,
     )
     second = import_appointments(
-        db, staff_id=world.therapist_id, unit_id=world.unit_id, parsed=parse_csv(text, OSLO)
+        db,
+        staff_id=world.therapist_id,
+        unit_id=world.unit_id,
+        parsed=parse_csv(text, OSLO),
+        now=NOW,
     )
     assert (first.created, first.updated, first.unmatched_patients) == (2, 0, ["EPR-UNKNOWN"])
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
@@ -67,13 +77,18 @@ def test_a_moved_or_cancelled_appointment_in_a_new_file_updates_the_row(db: Data
     world = make_world(db)
     ref = _external_id(db, world.patient_id)
     import_appointments(
-        db, staff_id=world.therapist_id, unit_id=world.unit_id, parsed=parse_csv(_csv(ref), OSLO)
+        db,
+        staff_id=world.therapist_id,
+        unit_id=world.unit_id,
+        parsed=parse_csv(_csv(ref), OSLO),
+        now=NOW,
     )
     summary = import_appointments(
         db,
         staff_id=world.therapist_id,
         unit_id=world.unit_id,
         parsed=parse_csv(_csv(ref, start="2026-12-01T09:00", status="cancelled"), OSLO),
+        now=NOW,
     )
     assert summary.updated == 1 and len(summary.changed_appointment_ids) == 1
     with db.session() as session:
@@ -90,6 +105,7 @@ def test_typed_appointments_can_be_moved_and_marked(db: Database) -> None:
         staff_id=world.therapist_id,
         episode_id=world.episode_id,
         starts_at=dt.datetime(2026, 12, 1, 9, tzinfo=UTC),
+        now=NOW,
         ends_at=dt.datetime(2026, 12, 1, 10, tzinfo=UTC),
     )
     move_appointment(
@@ -97,6 +113,7 @@ def test_typed_appointments_can_be_moved_and_marked(db: Database) -> None:
         staff_id=world.therapist_id,
         appointment_id=appointment_id,
         starts_at=dt.datetime(2026, 12, 2, 13, tzinfo=UTC),
+        now=NOW,
     )
     set_appointment_status(
         db,
@@ -122,12 +139,14 @@ def test_another_therapists_episode_is_not_found(db: Database) -> None:
             staff_id=stranger.id,
             episode_id=world.episode_id,
             starts_at=dt.datetime(2026, 12, 1, 9, tzinfo=UTC),
+            now=NOW,
         )
     own = add_appointment(
         db,
         staff_id=world.therapist_id,
         episode_id=world.episode_id,
         starts_at=dt.datetime(2026, 12, 1, 9, tzinfo=UTC),
+        now=NOW,
     )
     with pytest.raises(AppointmentNotFound):
         move_appointment(
@@ -135,4 +154,39 @@ def test_another_therapists_episode_is_not_found(db: Database) -> None:
             staff_id=stranger.id,
             appointment_id=own,
             starts_at=dt.datetime(2026, 12, 3, 9, tzinfo=UTC),
+            now=NOW,
         )
+
+
+def test_appointment_times_outside_the_accepted_range_are_refused(db: Database) -> None:
+    world = make_world(db)
+    for starts_at in (NOW - dt.timedelta(days=3 * 365), NOW + dt.timedelta(days=6 * 365)):
+        with pytest.raises(AppointmentOutOfRange):
+            add_appointment(
+                db,
+                staff_id=world.therapist_id,
+                episode_id=world.episode_id,
+                starts_at=starts_at,
+                now=NOW,
+            )
+    with db.session() as session:
+        assert session.scalars(select(Appointment)).all() == []
+
+
+def test_a_year_9999_appointment_stored_before_the_range_check_does_not_stop_the_scheduler(
+    db: Database,
+) -> None:
+    from fit_platform.domain.codes import ScheduleTrigger
+    from fit_platform.services.invitations import enqueue_due
+    from tests.support.scheduling import RuleSpec, World, oslo
+
+    world = World(db)
+    rules = [
+        RuleSpec("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=24),
+        RuleSpec("gad7", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1, window_hours=48),
+        RuleSpec("sai", ScheduleTrigger.LAST_SESSION, offset_hours=1, window_hours=48),
+    ]
+    broken = [dt.datetime(9999, 12, 31, 20, tzinfo=UTC), dt.datetime(1, 1, 1, 5, tzinfo=UTC)]
+    world.patient_with_episode(rules, [*broken, oslo(2026, 11, 26, 10)])
+    result = enqueue_due(db, oslo(2026, 11, 25, 10))
+    assert result.invitations == 1  # the real appointment's, on every tick as before

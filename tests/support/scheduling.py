@@ -91,10 +91,14 @@ class World:
         quiet: tuple[str, str] = ("21:00", "08:00"),
     ) -> tuple[int, int]:
         """A patient with one active episode, its own plan with `rules`, and planned
-        appointments at the given times. Returns (patient id, episode id)."""
+        appointments at the given times. Returns (patient id, episode id). `quiet` sets
+        the quiet hours of the world's unit (they are a unit setting)."""
         if not self.unit_id:
             self.unit()
         with self.db.transaction() as s:
+            unit = s.get(Unit, self.unit_id)
+            assert unit is not None
+            unit.quiet_from, unit.quiet_until = quiet
             patient = Patient(
                 display_name="Test",
                 phone_e164=phone,

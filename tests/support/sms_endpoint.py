@@ -21,8 +21,10 @@ SMS_TOKEN = "test-token"
 
 @dataclass
 class SmsEndpoint:
-    """State shared with the request handler threads. `mode` is "ok", "500", "400" or
-    "hang" (sleep `hang_seconds` before answering, to make clients time out)."""
+    """State shared with the request handler threads. `mode` is "ok", "500", "400",
+    "hang" (sleep `hang_seconds`, then answer 500, to make clients time out) or
+    "accept_then_hang" (take the message, then sleep before answering 202: the client
+    times out not knowing the message was taken)."""
 
     base_url: str = ""
     token: str = SMS_TOKEN
@@ -85,6 +87,8 @@ def _sms_handler(state: SmsEndpoint) -> type[BaseHTTPRequestHandler]:
                 provider_id = f"sms-{len(state.accepted) + 1}"
                 state.accepted.append(body)
                 state.by_reference.setdefault(body["reference"], provider_id)
+            if mode == "accept_then_hang":
+                state.released.wait(state.hang_seconds)
             self._answer(202, {"id": provider_id})
 
         def do_GET(self) -> None:

@@ -96,3 +96,20 @@ def test_another_therapist_cannot_read_or_change_the_schedule(client: FlaskClien
     with db.session() as session:
         assert session.scalars(select(ScheduleRule)).all() == []
         assert session.scalars(select(AccessLog)).all() == []
+
+
+def test_the_schedule_page_names_the_units_own_quiet_hours(client: FlaskClient) -> None:
+    from fit_platform.db.models import Unit
+
+    db = _db(client)
+    world = make_world(db)
+    with db.transaction() as session:
+        unit = session.get(Unit, world.unit_id)
+        assert unit is not None
+        unit.quiet_from, unit.quiet_until = "20:00", "09:00"
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule"
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "No message is sent between 20:00 and 09:00 (the unit's quiet hours)." in page
+    page = client.get(url + "?lang=nn").get_data(as_text=True)
+    assert "Ingen meldingar blir sende mellom kl. 20:00 og 09:00" in page

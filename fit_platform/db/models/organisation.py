@@ -22,6 +22,10 @@ class Unit(Base):
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"))
     phone: Mapped[str | None] = mapped_column(String(32))
     opening_hours: Mapped[str | None] = mapped_column(String(200))
+    # Local times ("HH:MM") between which no message to a patient leaves (docs/messaging.md).
+    # The same start and end means no quiet hours.
+    quiet_from: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
+    quiet_until: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     programmes: Mapped[list[Programme]] = relationship(back_populates="unit")

@@ -4,7 +4,6 @@ password change and TOTP enrolment. URL map of the feature in one place."""
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -37,6 +36,7 @@ from fit_platform.web.auth.session import (
     login_required,
     settings,
 )
+from fit_platform.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -49,10 +49,7 @@ PENDING_SECONDS = 300
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect after login is a phishing tool.
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return url_for("auth.home")
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else url_for("auth.home")
+    return safe_next(target, url_for("auth.home"))
 
 
 def _fresh_session() -> None:

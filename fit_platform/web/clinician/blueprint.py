@@ -44,6 +44,7 @@ from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters
 from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm, SignalNoteForm
+from fit_platform.web.inputs import small_int
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", template_folder="templates")
 
@@ -161,7 +162,7 @@ def resolve(episode_id: int, signal_id: int) -> Response:
 def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
     form = DecisionForm()
     if request.method == "GET":
-        form.signal_id.data = request.args.get("signal", type=int)
+        form.signal_id.data = request.args.get("signal", type=small_int)
     # The form shows the patient's name and the signal, so opening it is a logged read.
     view = presession(
         get_db(), g.staff, episode_id, language=_language(), action=Action.DECISION_FORM
@@ -186,6 +187,7 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
                     visible_to_patient=bool(form.visible_to_patient.data),
                 ),
                 today=_today(),
+                form_nonce=form.form_nonce.data,
             )
         except DecisionRefused as refused:
             if refused.reason is DecisionError.NOT_FOUND:

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from fit_platform.services.caseload import CaseloadScope, CaseloadShow, CaseloadSort
 from fit_platform.services.samvalg import TEXT_MAX_LENGTH
 from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH
+from fit_platform.web.form_once import nonce_field
 
 
 class CaseloadFilterForm(FlaskForm):
@@ -52,6 +53,7 @@ class SignalNoteForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     signal_id = HiddenField()
+    form_nonce = nonce_field()
     options_discussed = TextAreaField(
         _l("Options we discussed"),
         validators=[

@@ -12,7 +12,6 @@ from flask import (
     g,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import get_locale
@@ -26,28 +25,24 @@ from fit_platform.db.models import (
     Invitation,
     OutboxMessage,
     Patient,
-    ScheduleRule,
     Unit,
 )
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
-from fit_platform.domain.codes import AppointmentStatus, Channel, Language, Role, ScheduleTrigger
+from fit_platform.domain.appointment_range import is_accepted_day
+from fit_platform.domain.codes import AppointmentStatus, Channel, Language, Role
+from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.extensions import get_db
 from fit_platform.services.access_control import access_role, visible_episode
 from fit_platform.services.access_log import record_access
 from fit_platform.services.appointments import (
     AppointmentNotFound,
+    AppointmentOutOfRange,
     add_appointment,
+    appointment_episode,
     import_appointments,
     move_appointment,
     set_appointment_status,
-)
-from fit_platform.services.episode_schedule import (
-    InvalidRule,
-    RuleChange,
-    ScheduleNotFound,
-    episode_rules,
-    save_rule,
 )
 from fit_platform.services.registration import (
     NotAllowed,
@@ -63,9 +58,14 @@ from fit_platform.web.episodes.forms import (
     AppointmentStatusForm,
     ImportForm,
     RegisterPatientForm,
-    RuleForm,
 )
-from fit_platform.web.episodes.texts import IMPORT_PROBLEMS, REGISTRATION_ERRORS, RULE_ERRORS
+from fit_platform.web.episodes.schedule import schedule_page
+from fit_platform.web.episodes.texts import (
+    APPOINTMENT_OUT_OF_RANGE,
+    IMPORT_PROBLEMS,
+    REFUSAL_REASONS,
+    REGISTRATION_ERRORS,
+)
 
 
 def get_locale_code() -> str:
@@ -79,6 +79,19 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 def _zone() -> dt.tzinfo:
     return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _starts_at(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
+    """The form's date and time in UTC, or None with the error on the date field when the date is
+    outside the accepted range (checked on the local date first: year 1 cannot become UTC)."""
+    if not is_accepted_day(form.day.data, now.astimezone(_zone()).date()):
+        form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        return None
+    return dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone()).astimezone(dt.UTC)
 
 
 def _therapist_units() -> list[SelectChoice]:
@@ -109,6 +122,7 @@ def register() -> str | Response:
                 unit_id=form.unit.data,
                 details=details,
                 started_on=form.started_on.data,
+                form_nonce=form.form_nonce.data,
             )
         except RegistrationError as error:
             getattr(form, error.field).errors = [str(REGISTRATION_ERRORS[error.code])]
@@ -167,19 +181,25 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
 @login_required(Role.THERAPIST, Role.UNIT_LEAD)
 def appointments(episode_id: int) -> str | Response:
     form = AppointmentForm()
-    if form.validate_on_submit():
-        starts_at = dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone())
+    now = _now()
+    starts_at = _starts_at(form, now) if form.validate_on_submit() else None
+    if starts_at is not None:
         try:
             add_appointment(
                 get_db(),
                 staff_id=g.staff.staff_id,
                 episode_id=episode_id,
-                starts_at=starts_at.astimezone(dt.UTC),
+                starts_at=starts_at,
+                now=now,
+                form_nonce=form.form_nonce.data,
             )
         except AppointmentNotFound:
             abort(404)
-        flash(_("The appointment is added."))
-        return redirect(url_for("episodes.appointments", episode_id=episode_id))
+        except AppointmentOutOfRange:
+            form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        else:
+            flash(_("The appointment is added."))
+            return redirect(url_for("episodes.appointments", episode_id=episode_id))
     context = _load_episode_page(episode_id)
     return render_template(
         "episodes/appointments.html",
@@ -189,7 +209,7 @@ def appointments(episode_id: int) -> str | Response:
         status_labels={choice.value: choice.label for choice in STATUS_CHOICES},
         labels=labels,
         instrument_titles={
-            instrument.id: instrument.title.get(get_locale_code(), instrument.title["en"])
+            instrument.id: text_in(instrument.title, get_locale_code())
             for instrument in default_instruments().values()
         },
         **context,
@@ -220,16 +240,30 @@ def appointment_move(appointment_id: int) -> Response:
     form = AppointmentForm(prefix="move")
     if not form.validate_on_submit():
         abort(400)
-    starts_at = dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone())
+    now = _now()
+    starts_at = _starts_at(form, now)
     try:
+        if starts_at is None:
+            raise AppointmentOutOfRange(form.day.data)
         move_appointment(
             get_db(),
             staff_id=g.staff.staff_id,
             appointment_id=appointment_id,
-            starts_at=starts_at.astimezone(dt.UTC),
+            starts_at=starts_at,
+            now=now,
         )
     except AppointmentNotFound:
         abort(404)
+    except AppointmentOutOfRange:
+        # Nothing is changed; back on the episode's page the therapist sees why.
+        try:
+            episode_id = appointment_episode(
+                get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id
+            )
+        except AppointmentNotFound:
+            abort(404)
+        flash(str(APPOINTMENT_OUT_OF_RANGE), "error")
+        return redirect(url_for("episodes.appointments", episode_id=episode_id))
     return _back_to_episode(appointment_id, _("The appointment is moved."))
 
 
@@ -258,82 +292,33 @@ def import_file() -> str | Response:
             parsed = (parse_fhir_bundle if is_json else parse_csv)(text, _zone())
             try:
                 summary = import_appointments(
-                    get_db(), staff_id=g.staff.staff_id, unit_id=form.unit.data, parsed=parsed
+                    get_db(),
+                    staff_id=g.staff.staff_id,
+                    unit_id=form.unit.data,
+                    parsed=parsed,
+                    now=_now(),
                 )
             except AppointmentNotFound:
                 abort(403)
     return render_template(
-        "episodes/import.html", form=form, summary=summary, problems=IMPORT_PROBLEMS
+        "episodes/import.html",
+        form=form,
+        summary=summary,
+        problems=IMPORT_PROBLEMS,
+        refusals=REFUSAL_REASONS,
     ), (422 if form.errors else 200)
 
 
-def _rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
-    form = RuleForm(prefix=prefix, obj=None)
-    form.instrument.choices = [
-        SelectChoice(instrument.id, instrument.title.get(get_locale_code(), instrument.id))
-        for instrument in sorted(default_instruments().values(), key=lambda i: i.id)
-        if not instrument.demo
-    ]
-    if row is not None and not form.is_submitted():
-        form.instrument.data = row.instrument_id
-        form.trigger.data = row.trigger.value
-        form.offset_hours.data = row.offset_hours
-        form.weekdays.data = (row.weekdays or "").split(",") if row.weekdays else []
-        form.send_time.data = dt.time.fromisoformat(row.send_time) if row.send_time else None
-        form.window_hours.data = row.window_hours
-        form.reminder_after_hours.data = row.reminder_after_hours
-        form.min_interval_hours.data = row.min_interval_hours
-        form.active.data = row.active
-    return form
-
-
-def _change_from(form: RuleForm) -> RuleChange:
-    return RuleChange(
-        instrument_id=form.instrument.data or "",
-        trigger=ScheduleTrigger(form.trigger.data),
-        offset_hours=form.offset_hours.data or 0,
-        weekdays=frozenset(int(day) for day in form.weekdays.data or []),
-        send_time=form.send_time.data,
-        window_hours=form.window_hours.data or 0,
-        reminder_after_hours=form.reminder_after_hours.data,
-        min_interval_hours=form.min_interval_hours.data or 0,
-        active=bool(form.active.data),
-    )
-
-
-@bp.route("/episodes/<int:episode_id>/schedule", methods=["GET", "POST"])
-@bp.route("/episodes/<int:episode_id>/schedule/<int:rule_id>", methods=["POST"])
-@login_required(Role.THERAPIST)
-def schedule(episode_id: int, rule_id: int | None = None) -> str | Response:
-    """The episode's own schedule: one form per rule and one to add a rule."""
-    submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"
-    posted = _rule_form(prefix=submitted_prefix)
-    if request.method == "POST" and posted.validate_on_submit():
-        try:
-            save_rule(
-                get_db(),
-                staff_id=g.staff.staff_id,
-                episode_id=episode_id,
-                rule_id=rule_id,
-                change=_change_from(posted),
-            )
-        except ScheduleNotFound:
-            abort(404)
-        except InvalidRule as error:
-            posted.trigger.errors = [str(RULE_ERRORS[error.code])]
-        else:
-            flash(_("The schedule is saved. It applies from the next questionnaire."))
-            return redirect(url_for("episodes.schedule", episode_id=episode_id))
-    try:
-        rows = episode_rules(get_db(), staff_id=g.staff.staff_id, episode_id=episode_id)
-    except ScheduleNotFound:
-        abort(404)
-    forms = [
-        (row, posted if submitted_prefix == f"rule-{row.id}" else _rule_form(row, f"rule-{row.id}"))
-        for row in rows
-    ]
-    new_form = posted if submitted_prefix == "new" else _rule_form()
-    status = 422 if posted.errors else 200
-    return render_template(
-        "episodes/schedule.html", episode_id=episode_id, forms=forms, new_form=new_form
-    ), status
+# The episode's own schedule lives in schedule.py; its URLs are registered here.
+bp.add_url_rule(
+    "/episodes/<int:episode_id>/schedule",
+    endpoint="schedule",
+    view_func=schedule_page,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/episodes/<int:episode_id>/schedule/<int:rule_id>",
+    endpoint="schedule",
+    view_func=schedule_page,
+    methods=["POST"],
+)

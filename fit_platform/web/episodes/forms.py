@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -17,6 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from fit_platform.web.form_once import nonce_field
+from fit_platform.web.inputs import WholeNumberField
 
 LANGUAGE_CHOICES = [
     SelectChoice("nb", _l("Norwegian Bokmål")),
@@ -56,11 +58,13 @@ class RegisterPatientForm(FlaskForm):
     started_on = DateField(
         _l("Start of treatment"), validators=[DataRequired(message=_l("Enter a valid date."))]
     )
+    form_nonce = nonce_field()
 
 
 class AppointmentForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
+    form_nonce = nonce_field()  # rendered in the add form only: moving changes, never creates
 
 
 class AppointmentStatusForm(FlaskForm):
@@ -97,7 +101,7 @@ WEEKDAY_CHOICES = [
 class RuleForm(FlaskForm):
     instrument = SelectField(_l("Questionnaire"))
     trigger = SelectField(_l("When"), choices=TRIGGER_CHOICES)
-    offset_hours = IntegerField(
+    offset_hours = WholeNumberField(
         _l("Hours before or after the appointment"),
         default=0,
         validators=[NumberRange(min=0, max=336, message=_l("Enter 0 to 336 hours."))],
@@ -109,15 +113,19 @@ class RuleForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     send_time = TimeField(_l("Time of day (weekly and daily rules)"), validators=[Optional()])
-    window_hours = IntegerField(
+    window_hours = WholeNumberField(
         _l("Hours to answer"),
         default=48,
         validators=[NumberRange(min=1, max=672, message=_l("Enter 1 to 672 hours."))],
     )
-    reminder_after_hours = IntegerField(
-        _l("Reminder after (hours, optional)"), validators=[Optional(), NumberRange(min=1)]
+    reminder_after_hours = WholeNumberField(
+        _l("Reminder after (hours, optional)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=672, message=_l("Enter 1 to 672 hours.")),
+        ],
     )
-    min_interval_hours = IntegerField(
+    min_interval_hours = WholeNumberField(
         _l("Never twice within (hours)"),
         default=0,
         validators=[NumberRange(min=0, max=2000, message=_l("Enter 0 to 2000 hours."))],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from fit_platform.domain.appointment_import import ImportProblem
+from fit_platform.services.appointments import RefusalReason
 
 REGISTRATION_ERRORS = {
     "required": _l("This field is required."),
@@ -24,7 +25,20 @@ IMPORT_PROBLEMS = {
     ImportProblem.NOT_AN_APPOINTMENT_BUNDLE: _l("the file is not a FHIR Bundle of appointments"),
     ImportProblem.UNREADABLE: _l("the file could not be read"),
     ImportProblem.TOO_MANY_ROWS: _l("the file has too many rows"),
+    ImportProblem.OUT_OF_RANGE: _l(
+        "the date is more than 2 years back or more than 5 years ahead, so it cannot be right"
+    ),
 }
+
+REFUSAL_REASONS = {
+    RefusalReason.NOT_YOUR_PATIENT: _l(
+        "you are not a therapist on this patient's episode, so nothing was changed"
+    ),
+}
+
+APPOINTMENT_OUT_OF_RANGE = _l(
+    "Choose a date no more than 2 years back and no more than 5 years ahead."
+)
 
 RULE_ERRORS = {
     "unknown_instrument": _l("Choose one of the questionnaires."),

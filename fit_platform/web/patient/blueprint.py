@@ -48,7 +48,8 @@ from fit_platform.domain.codes import (
     ConsentState,
     Language,
 )
-from fit_platform.domain.instruments import Kind
+from fit_platform.domain.instrument_language import questionnaire_language
+from fit_platform.domain.instruments import Instrument, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import (
@@ -61,7 +62,10 @@ from fit_platform.services import (
     samvalg,
 )
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
-from fit_platform.web.labels import ROLE
+from fit_platform.web import clock as web_clock
+from fit_platform.web.deadline import deadline_text
+from fit_platform.web.inputs import small_int
+from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.chart import build_chart
 
@@ -78,7 +82,7 @@ F = TypeVar("F", bound=Callable[..., Page])
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return web_clock.now()
 
 
 def _zone() -> Any:
@@ -87,6 +91,20 @@ def _zone() -> Any:
 
 def _language() -> Language:
     return Language(str(get_locale()))
+
+
+def _questionnaire_language(inst: Instrument) -> Language:
+    """The language the questionnaire itself is shown (and its answers stored) in."""
+    return Language(questionnaire_language(inst, _language().value))
+
+
+def _language_notice(inst: Instrument) -> str | None:
+    """A plain notice when the questionnaire is not in the patient's language, else None."""
+    shown = _questionnaire_language(inst)
+    if shown is _language():
+        return None
+    texts = QUESTIONNAIRE_ONLY_IN if len(inst.languages) == 1 else QUESTIONNAIRE_SHOWN_IN
+    return str(texts[shown.value])
 
 
 def _access() -> one_time_codes.ProgressAccess:
@@ -226,9 +244,8 @@ def landing(token: str) -> Page:
         form=forms.LinkActionForm(),
         item_count=len(inst.items),
         minutes=answering.minutes_to_answer(inst),
-        expires_on=format_date(ctx.expires_at.astimezone(_zone()), "long")
-        if ctx.expires_at
-        else "",
+        language_notice=_language_notice(inst),
+        deadline=_deadline(ctx),
     )
 
 
@@ -257,10 +274,16 @@ def link_action(token: str) -> Page:
         return _closed_page(ctx, token)
     assert ctx.invitation_id is not None
     try:
-        answering.start_answering(get_db(), ctx.invitation_id, _language(), _now())
+        answering.start_answering(
+            get_db(), ctx.invitation_id, _questionnaire_language(ctx.instrument), _now()
+        )
     except LinkClosedError:
         return _closed_page(answering.inspect_link(get_db(), token, _now()), token)
     return redirect(_next_step(ctx))
+
+
+def _deadline(ctx: LinkContext) -> str:
+    return deadline_text(ctx.expires_at, _now(), _zone()) if ctx.expires_at else ""
 
 
 def _next_step(ctx: LinkContext) -> str:
@@ -292,7 +315,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
     plan = answering.page_plan(inst)
     if not 1 <= page <= len(plan):
         abort(404)
-    language = _language()
+    language = _questionnaire_language(inst)
     link_ids = plan[page - 1]
     if request.method == "POST":
         form = forms.answer_page_form(inst, link_ids, language.value, formdata=request.form)
@@ -333,7 +356,9 @@ def answer(ctx: LinkContext, page: int) -> Page:
             last_number=answered_before + len(link_ids),
             item_count=len(inst.items),
             lang=language.value,
+            language_notice=_language_notice(inst),
             scored_ids=set(inst.scored_link_ids),
+            deadline=_deadline(ctx),
         ),
         status,
     )
@@ -342,7 +367,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
 @bp.get("/help")
 @needs_link()
 def help_now(ctx: LinkContext) -> Page:
-    after = request.args.get("after", type=int) or 0
+    after = request.args.get("after", type=small_int) or 0
     next_url = None
     if ctx.status is LinkStatus.OPEN:
         plan = answering.page_plan(ctx.instrument)
@@ -370,7 +395,7 @@ def finish(ctx: LinkContext) -> Page:
                 answering.submit(
                     get_db(),
                     ctx.invitation_id,
-                    language=_language(),
+                    language=_questionnaire_language(inst),
                     now=_now(),
                     comment=form.comment.data,
                     comment_to_service_only=alliance and form.comment_to.data == "service",
@@ -394,7 +419,7 @@ def finish(ctx: LinkContext) -> Page:
             form=form,
             alliance=alliance,
             page_count=len(plan),
-            lang=_language().value,
+            lang=_questionnaire_language(inst).value,
         ),
         status,
     )
@@ -563,10 +588,16 @@ def goals(ctx: LinkContext) -> Page:
     errors: dict[int, list[str]] = {}
     if request.method == "POST":
         action = request.form.get("action", "")
-        goal_id = request.form.get("goal", type=int)
+        goal_id = request.form.get("goal", type=small_int)
         try:
             if action == "add" and new_form.validate_on_submit():
-                progress.save_goal(get_db(), patient_id, new_form.text.data or "", _now())
+                progress.save_goal(
+                    get_db(),
+                    patient_id,
+                    new_form.text.data or "",
+                    _now(),
+                    form_nonce=new_form.form_nonce.data,
+                )
                 flash(_("Your goal is saved."))
                 return redirect(url_for("patient.goals"))
             if action == "edit" and goal_id is not None:
@@ -586,6 +617,12 @@ def goals(ctx: LinkContext) -> Page:
         except progress.GoalError as error:
             if error.code == "too_many":
                 new_form.text.errors = [_("You have many goals already. Change or remove one.")]
+            elif error.code == "empty":
+                message = _("Write your goal first.")
+                if action == "edit" and goal_id is not None:
+                    errors[goal_id] = [message]
+                else:
+                    new_form.text.errors = [message]
             else:
                 abort(404)
         status = 422

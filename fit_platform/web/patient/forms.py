@@ -14,13 +14,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, Form, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.instruments import Instrument, Item
 from fit_platform.services.answering import COMMENT_MAX, TOPIC_MAX
 from fit_platform.services.consent import REASON_MAX
 from fit_platform.services.progress import GOAL_MAX
+from fit_platform.web.form_once import nonce_field
 
 
 def _clean(value: Any) -> Any:
@@ -219,10 +220,12 @@ class GoalForm(FlaskForm):
         _l("What matters to you? A goal in your own words"),
         filters=[_clean],
         validators=[
-            InputRequired(message=_l("Write your goal first.")),
+            # DataRequired checks the cleaned text: a goal of only spaces is empty.
+            DataRequired(message=_l("Write your goal first.")),
             _LengthWithCount(max=GOAL_MAX),
         ],
     )
+    form_nonce = nonce_field()  # rendered in the "add" form only
 
 
 class ArchiveGoalForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from werkzeug.wrappers import Response
 
 from fit_platform.i18n import SUPPORTED
+from fit_platform.web.redirects import safe_next
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -25,10 +26,7 @@ def choose_language(code: str) -> Response:
     if code not in SUPPORTED:
         abort(404)
     session["lang"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), url_for("public.index")))
 
 
 @bp.route("/healthz")

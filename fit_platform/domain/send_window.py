@@ -1,0 +1,60 @@
+"""When a message to a patient may leave: outside quiet hours, with time left to answer.
+
+The same rule is applied twice: when an invitation is planned (`scheduling.due_invitations`)
+and again by the dispatcher at the moment of sending, because between the two the clock
+moves on (a catch-up after downtime, an overdue invitation found late in the evening, a
+retry pushed into the night). All times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, OSLO, QuietHours, next_send_time
+
+# Less than this left to answer is not worth a message: the patient could hardly finish.
+DEFAULT_MIN_ANSWER_WINDOW = timedelta(minutes=60)
+
+
+class SkipReason(StrEnum):
+    """Why an invitation was not sent (stored as the invitation's non-response reason)."""
+
+    TOO_LITTLE_TIME = "not_sent_too_little_time"
+    QUIET_HOURS = "not_sent_quiet_hours"
+
+
+@dataclass(frozen=True)
+class SendDecision:
+    """`send_at` is the earliest moment the message may leave (`now` when it may leave at
+    once); `skip` is set when it should not leave at all."""
+
+    send_at: datetime
+    skip: SkipReason | None = None
+
+    def waits(self, now: datetime) -> bool:
+        return self.skip is None and self.send_at > now
+
+
+def judge_send(
+    now: datetime,
+    expires_at: datetime,
+    quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    min_window: timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+    tz: ZoneInfo = OSLO,
+) -> SendDecision:
+    """Send now, wait until quiet hours end, or skip.
+
+    Skipped because of quiet hours when waiting for them to end leaves less than
+    `min_window` but sending now would not have; otherwise for too little time.
+    """
+    if now.tzinfo is None or expires_at.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    send_at = next_send_time(now, quiet, tz)
+    if expires_at - send_at >= min_window and expires_at > send_at:
+        return SendDecision(send_at)
+    if send_at > now and expires_at - now >= min_window:
+        return SendDecision(send_at, SkipReason.QUIET_HOURS)
+    return SendDecision(send_at, SkipReason.TOO_LITTLE_TIME)

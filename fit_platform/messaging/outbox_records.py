@@ -1,0 +1,84 @@
+"""What the dispatcher's steps share: its settings, the counts a run returns, and recording a
+send as done (only by the dispatcher that holds the claim)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from fit_platform.db.models import Invitation, OutboxMessage
+from fit_platform.domain.codes import InvitationState, MessageKind, OutboxState
+from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
+from fit_platform.messaging.channels import SendReceipt
+
+
+@dataclass(frozen=True)
+class DispatcherSettings:
+    batch_size: int = 50
+    lease: dt.timedelta = dt.timedelta(minutes=2)
+    max_attempts: int = 6
+    backoff_first: dt.timedelta = dt.timedelta(seconds=30)
+    backoff_max: dt.timedelta = dt.timedelta(hours=1)
+    # Less than this left to answer: not sent (FIT_MIN_ANSWER_WINDOW_MINUTES).
+    min_answer_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW
+    zone: ZoneInfo = OSLO
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """30 s, 1 min, 2 min, … capped; attempts counts the one that just failed."""
+        seconds = self.backoff_first.total_seconds() * 2 ** max(attempts - 1, 0)
+        return dt.timedelta(seconds=min(seconds, self.backoff_max.total_seconds()))
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    reconciled: int = 0
+    lost_claims: int = 0
+    held: int = 0  # waiting for quiet hours to end
+    skipped: int = 0  # too little time left to answer
+    unknown: int = 0  # the provider may have it: looked up before any re-send
+
+    def __iadd__(self, other: DispatchResult) -> DispatchResult:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+def mark_sent(
+    session: Session, outbox_id: int, receipt: SendReceipt, now: dt.datetime, *, claimed_by: str
+) -> bool:
+    won = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.claimed_by == claimed_by,
+            OutboxMessage.state == OutboxState.SENDING,
+        )
+        .values(
+            state=OutboxState.SENT,
+            provider_ref=receipt.provider_id[:128],
+            sent_at=now,
+            claimed_until=None,
+            last_error=None,
+        )
+        .returning(OutboxMessage.invitation_id, OutboxMessage.kind)
+    ).first()
+    if won is None:
+        return False
+    if won.invitation_id is not None and won.kind == MessageKind.INVITATION:
+        session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == won.invitation_id, Invitation.state == InvitationState.SCHEDULED
+            )
+            .values(state=InvitationState.SENT, sent_at=now)
+        )
+    return True

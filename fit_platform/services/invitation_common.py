@@ -1,0 +1,98 @@
+"""What the invitation services share: the non-response reasons, outbox keys, inserts that
+ignore duplicates, and each patient's consent folded from their events.
+
+Idempotence comes from the database, not from the caller: an invitation is unique per
+(episode, instrument, slot key) and an outbox message per dedupe key
+("<invitation id>:<kind>:<sequence>"); every insert is INSERT … ON CONFLICT DO NOTHING,
+so a second scheduler (or a retried tick) creates nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fit_platform.db.models import (
+    ConsentEvent,
+    Patient,
+)
+from fit_platform.domain.codes import (
+    Channel,
+    InvitationState,
+    MessageKind,
+)
+from fit_platform.domain.consent import Consent, consent_state
+from fit_platform.services.schedule_plans import (
+    domain_consent_event,
+)
+
+OPEN_STATES = (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
+
+
+class NonResponse:
+    """Reasons stored on an invitation that closed without an answer."""
+
+    NOT_OPENED = "not_opened"
+    NOT_COMPLETED = "opened_not_completed"
+    NOT_DELIVERED = "not_delivered"
+    NOT_SENT = "not_sent"
+    CONSENT = "consent_withdrawn"
+    APPOINTMENT_CHANGED = "appointment_changed"
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    candidates: int
+    invitations: int
+    messages: int
+
+
+def message_key(invitation_id: int, kind: MessageKind, sequence: int = 1) -> str:
+    return f"{invitation_id}:{kind.value}:{sequence}"
+
+
+def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing()
+
+
+def rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
+
+
+def consent_by_patient(
+    session: Session,
+    patient_ids: Iterable[int],
+    default_channels: Mapping[int, Channel] | None = None,
+) -> dict[int, Consent]:
+    """Each patient's consent state, folded from their events (the source of truth).
+    `default_channels` (the patients' stored channel) saves a query when the caller has it."""
+    ids = list(patient_ids)
+    default_channel = dict(default_channels or {})
+    if not default_channel and ids:
+        default_channel = {
+            row.id: row.preferred_channel
+            for row in session.execute(
+                select(Patient.id, Patient.preferred_channel).where(Patient.id.in_(ids))
+            )
+        }
+    events: dict[int, list[ConsentEvent]] = defaultdict(list)
+    if ids:
+        for row in session.scalars(select(ConsentEvent).where(ConsentEvent.patient_id.in_(ids))):
+            events[row.patient_id].append(row)
+    return {
+        pid: consent_state(
+            [d for e in events.get(pid, []) if (d := domain_consent_event(e)) is not None],
+            default_channel.get(pid, Channel.SMS),
+        )
+        for pid in ids
+    }

@@ -1,0 +1,14 @@
+"""The time pages work with. Production reads the real clock; a test sets a clock on the
+app (`app.extensions["fit_clock"] = lambda: fixed_utc_datetime`) so that pages saying
+"today" or "tomorrow" can be checked at any hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+
+
+def now() -> dt.datetime:
+    clock = current_app.extensions.get("fit_clock")
+    return clock() if clock is not None else dt.datetime.now(dt.UTC)  # type: ignore[no-any-return]

@@ -1,0 +1,118 @@
+"""The episode's own questionnaire schedule: one form per rule and one to add a rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from fit_platform.db.models import ScheduleRule
+from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.domain.instrument_language import missing_languages, text_in
+from fit_platform.domain.instruments import Instrument, default_instruments
+from fit_platform.extensions import get_db
+from fit_platform.services.episode_schedule import (
+    InvalidRule,
+    RuleChange,
+    ScheduleNotFound,
+    episode_rules,
+    save_rule,
+    unit_quiet_hours,
+)
+from fit_platform.web import labels
+from fit_platform.web.auth.session import login_required
+from fit_platform.web.episodes.forms import RuleForm
+from fit_platform.web.episodes.texts import RULE_ERRORS
+
+
+def get_locale_code() -> str:
+    return str(get_locale() or "nb")
+
+
+def _instrument_choice_label(instrument: Instrument) -> str:
+    """The title in the page's language, marked when the patient may get it in another one."""
+    title = text_in(instrument.title, get_locale_code())
+    missing = missing_languages(instrument)
+    if not missing:
+        return title
+    names = ", ".join(str(labels.LANGUAGE_SHORT[language]) for language in missing)
+    return _("%(title)s (not in %(languages)s)", title=title, languages=names)
+
+
+def _rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
+    form = RuleForm(prefix=prefix, obj=None)
+    form.instrument.choices = [
+        SelectChoice(instrument.id, _instrument_choice_label(instrument))
+        for instrument in sorted(default_instruments().values(), key=lambda i: i.id)
+        if not instrument.demo
+    ]
+    if row is not None and not form.is_submitted():
+        form.instrument.data = row.instrument_id
+        form.trigger.data = row.trigger.value
+        form.offset_hours.data = row.offset_hours
+        form.weekdays.data = (row.weekdays or "").split(",") if row.weekdays else []
+        form.send_time.data = dt.time.fromisoformat(row.send_time) if row.send_time else None
+        form.window_hours.data = row.window_hours
+        form.reminder_after_hours.data = row.reminder_after_hours
+        form.min_interval_hours.data = row.min_interval_hours
+        form.active.data = row.active
+    return form
+
+
+def _change_from(form: RuleForm) -> RuleChange:
+    return RuleChange(
+        instrument_id=form.instrument.data or "",
+        trigger=ScheduleTrigger(form.trigger.data),
+        offset_hours=form.offset_hours.data or 0,
+        weekdays=frozenset(int(day) for day in form.weekdays.data or []),
+        send_time=form.send_time.data,
+        window_hours=form.window_hours.data or 0,
+        reminder_after_hours=form.reminder_after_hours.data,
+        min_interval_hours=form.min_interval_hours.data or 0,
+        active=bool(form.active.data),
+    )
+
+
+@login_required(Role.THERAPIST)
+def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response:
+    """The episode's own schedule: one form per rule and one to add a rule."""
+    submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"
+    posted = _rule_form(prefix=submitted_prefix)
+    if request.method == "POST" and posted.validate_on_submit():
+        try:
+            save_rule(
+                get_db(),
+                staff_id=g.staff.staff_id,
+                episode_id=episode_id,
+                rule_id=rule_id,
+                change=_change_from(posted),
+            )
+        except ScheduleNotFound:
+            abort(404)
+        except InvalidRule as error:
+            posted.trigger.errors = [str(RULE_ERRORS[error.code])]
+        else:
+            flash(_("The schedule is saved. It applies from the next questionnaire."))
+            return redirect(url_for("episodes.schedule", episode_id=episode_id))
+    try:
+        rows = episode_rules(get_db(), staff_id=g.staff.staff_id, episode_id=episode_id)
+        quiet = unit_quiet_hours(get_db(), episode_id=episode_id)
+    except ScheduleNotFound:
+        abort(404)
+    forms = [
+        (row, posted if submitted_prefix == f"rule-{row.id}" else _rule_form(row, f"rule-{row.id}"))
+        for row in rows
+    ]
+    new_form = posted if submitted_prefix == "new" else _rule_form()
+    status = 422 if posted.errors else 200
+    return render_template(
+        "episodes/schedule.html",
+        episode_id=episode_id,
+        forms=forms,
+        new_form=new_form,
+        quiet=quiet,
+    ), status

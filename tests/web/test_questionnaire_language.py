@@ -1,0 +1,103 @@
+"""A questionnaire that is not in the patient's language (CORE-10 is English only, by licence)
+is shown in an available language with a plain notice, never a 500; the therapist's picker
+names instruments by title and marks the ones not available in every language."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Response
+from fit_platform.domain.codes import Language, ResponseStatus
+from fit_platform.domain.instrument_language import questionnaire_language
+from fit_platform.domain.instruments import default_instruments
+from tests.support.factories import PASSWORD, make_world
+from tests.support.html import log_in
+from tests.support.patient import Patient, open_invitation
+
+NOTICE = {
+    "nb": "Dette spørreskjemaet finnes bare på engelsk.",
+    "nn": "Dette spørjeskjemaet finst berre på engelsk.",
+}
+CHROME = {"nb": "Lagre og gå videre", "nn": "Lagre og gå vidare"}
+
+
+def _db(client: FlaskClient) -> Database:
+    return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("language", [Language.BOKMAAL, Language.NYNORSK])
+def test_a_norwegian_patient_sent_core10_answers_it_in_english_with_a_notice(
+    client: FlaskClient, language: Language
+) -> None:
+    db = _db(client)
+    world = make_world(db, language=language)
+    _invitation, token = open_invitation(db, world, "core10")
+    patient = Patient(client, token, lang=language.value)
+    landing = unescape(client.get(f"/p/{token}").get_data(as_text=True))
+    assert NOTICE[language.value] in landing
+    assert patient.start().status_code == 302
+    first = client.get("/p/answer/1")
+    html = unescape(first.get_data(as_text=True))
+    assert first.status_code == 200
+    assert f'<html lang="{language.value}">' in html  # the page around it stays Norwegian
+    assert NOTICE[language.value] in html
+    assert CHROME[language.value] in html
+    assert '<span lang="en">I have felt tense, anxious or nervous</span>' in html
+    patient.answer_all("core10", code="1")
+    assert patient.finish().status_code == 302
+    with db.session() as session:
+        response = session.scalars(select(Response)).one()
+    assert response.status is ResponseStatus.SUBMITTED
+    assert response.language is Language.ENGLISH  # the language the answers were given in
+    # The therapist, reading in the patient's language, sees the answers.
+    log_in(client, world.therapist_username, PASSWORD)
+    view = client.get(f"/clinician/episodes/{world.episode_id}?lang={language.value}")
+    assert view.status_code == 200
+    assert "I have felt tense, anxious or nervous" in unescape(view.get_data(as_text=True))
+
+
+def test_an_english_reading_patient_gets_no_notice(client: FlaskClient) -> None:
+    db = _db(client)
+    world = make_world(db, language=Language.ENGLISH)
+    _invitation, token = open_invitation(db, world, "core10")
+    patient = Patient(client, token, lang="en")
+    patient.start()
+    html = client.get("/p/answer/1").get_data(as_text=True)
+    assert "only available in" not in html and "not available in your language" not in html
+
+
+def test_the_nearest_language_is_the_other_norwegian_written_standard_first() -> None:
+    phq9 = default_instruments()["phq9"]
+    core10 = default_instruments()["core10"]
+    assert questionnaire_language(phq9, "nn") == "nn"
+    assert questionnaire_language(core10, "nb") == "en"
+    assert questionnaire_language(core10, "nn") == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "marked"),
+    [
+        ("nb", "CORE-10 (ikke på bokmål, nynorsk)"),
+        ("nn", "CORE-10 (ikkje på bokmål, nynorsk)"),
+        ("en", "CORE-10 (not in bokmål, nynorsk)"),
+    ],
+)
+def test_the_schedule_picker_shows_titles_and_marks_instruments_missing_a_language(
+    client: FlaskClient, language: str, marked: str
+) -> None:
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    html = unescape(
+        client.get(f"/clinician/episodes/{world.episode_id}/schedule?lang={language}").get_data(
+            as_text=True
+        )
+    )
+    assert f'<option value="core10">{marked}</option>' in html
+    assert '<option value="phq9">' in html and '<option value="phq9">phq9<' not in html
+    assert ">core10<" not in html

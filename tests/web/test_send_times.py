@@ -1,0 +1,198 @@
+"""Messages respect the clock, through the seam: the therapist books on the appointments
+page, the scheduler's jobs run at a fixed Oslo time, the real loopback SMS endpoint shows
+what reached the patient, and the therapist's page shows why something was not sent.
+
+Every time is fixed (early December 2026, Oslo); nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.db.models import Invitation, OutboxMessage, SchedulePlan, ScheduleRule
+from fit_platform.domain.codes import Channel, InvitationState, OutboxState, Role, ScheduleTrigger
+from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.clock import run_once
+from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.scheduling import Clock, oslo
+
+__all__ = ["sms_endpoint"]
+
+
+def _db(client: FlaskClient) -> Database:
+    return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as channel:
+        yield channel
+
+
+def a_patient_asked_the_day_before(client: FlaskClient) -> tuple[World, str]:
+    """A therapist logged in, with a patient whose plan asks for a questionnaire 24 hours
+    before each appointment (answer window: until the session starts)."""
+    db = _db(client)
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    world = make_world(db, unit=unit, therapist=therapist)
+    with db.transaction() as session:
+        session.add(
+            SchedulePlan(
+                name="plan",
+                episode_id=world.episode_id,
+                rules=[
+                    ScheduleRule(
+                        instrument_id="phq9",
+                        trigger=ScheduleTrigger.BEFORE_APPOINTMENT,
+                        offset_hours=24,
+                        window_hours=48,
+                    )
+                ],
+            )
+        )
+    log_in(client, therapist.username, PASSWORD)
+    return world, f"/clinician/episodes/{world.episode_id}/appointments"
+
+
+def book(client: FlaskClient, url: str, day: str, time: str) -> None:
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": csrf_token(page), "day": day, "time": time})
+    assert response.status_code == 302
+
+
+def clock_tick(db: Database, sms: HttpSmsChannel, at: dt.datetime) -> None:
+    """Every scheduler job once at `at`, the dispatcher included."""
+    clock = Clock(at)
+    dispatcher = Dispatcher(db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=clock)
+    run_once(db, dispatcher, clock=clock)
+
+
+def invitations(db: Database) -> list[Invitation]:
+    with db.session() as session:
+        return list(session.query(Invitation).order_by(Invitation.id))
+
+
+def test_an_appointment_booked_at_0620_for_0930_is_asked_about_at_0800_not_before(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    book(client, url, "2026-12-03", "09:30")
+    clock_tick(db, sms, oslo(2026, 12, 3, 6, 25))
+    clock_tick(db, sms, oslo(2026, 12, 3, 7, 59))
+    assert sms_endpoint.accepted == []
+    [invitation] = invitations(db)
+    assert invitation.state is InvitationState.SCHEDULED
+    assert invitation.due_at == oslo(2026, 12, 3, 8)
+    clock_tick(db, sms, oslo(2026, 12, 3, 8))
+    assert len(sms_endpoint.accepted) == 1
+    assert invitations(db)[0].state is InvitationState.SENT
+
+
+def test_an_overdue_invitation_found_at_2230_waits_until_0800(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    # Due the evening before at 20:00; the clock was down and first runs at 22:30.
+    book(client, url, "2026-12-04", "20:00")
+    clock_tick(db, sms, oslo(2026, 12, 3, 22, 30))
+    clock_tick(db, sms, oslo(2026, 12, 4, 7, 55))
+    assert sms_endpoint.accepted == []
+    clock_tick(db, sms, oslo(2026, 12, 4, 8))
+    assert len(sms_endpoint.accepted) == 1
+
+
+def test_a_catch_up_after_downtime_is_held_by_the_dispatcher_without_counting_an_attempt(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    book(client, url, "2026-12-04", "18:00")
+    # Enqueued in the evening for 18:00; the dispatcher was down until 23:10.
+    run_once(db, None, clock=Clock(oslo(2026, 12, 3, 18)))
+    clock_tick(db, sms, oslo(2026, 12, 3, 23, 10))
+    assert sms_endpoint.accepted == []
+    with db.session() as session:
+        [message] = session.query(OutboxMessage).all()
+        assert (message.state, message.attempts) == (OutboxState.QUEUED, 0)
+        assert message.next_attempt_at == oslo(2026, 12, 4, 8)
+    clock_tick(db, sms, oslo(2026, 12, 4, 8))
+    assert len(sms_endpoint.accepted) == 1
+
+
+def test_a_window_closing_before_quiet_hours_end_is_skipped_and_the_therapist_sees_why(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    book(client, url, "2026-12-03", "07:45")
+    clock_tick(db, sms, oslo(2026, 12, 3, 6, 25))
+    clock_tick(db, sms, oslo(2026, 12, 3, 8))
+    assert sms_endpoint.accepted == []
+    [invitation] = invitations(db)
+    assert (invitation.state, invitation.non_response_reason) == (
+        InvitationState.EXPIRED,
+        "not_sent_quiet_hours",
+    )
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Not sent: quiet hours until the window closed" in page
+    page = client.get(url + "?lang=nb").get_data(as_text=True)
+    assert "Ikke sendt: stilletid helt til svarfristen gikk ut" in page
+
+
+def test_a_dispatcher_catching_up_at_night_skips_what_closes_before_morning(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    book(client, url, "2026-12-04", "07:30")
+    # Found by the clock at 20:59 (it could have gone at once); the dispatcher resumes at 21:10.
+    run_once(db, None, clock=Clock(oslo(2026, 12, 3, 20, 59)))
+    clock_tick(db, sms, oslo(2026, 12, 3, 21, 10))
+    assert sms_endpoint.accepted == []
+    [invitation] = invitations(db)
+    assert invitation.non_response_reason == "not_sent_quiet_hours"
+    page = client.get(url + "?lang=nn").get_data(as_text=True)
+    assert "Ikkje sendt: stilletid heilt til svarfristen gjekk ut" in page
+
+
+def test_an_appointment_booked_half_an_hour_ahead_is_not_asked_about(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    book(client, url, "2026-12-03", "13:00")
+    clock_tick(db, sms, oslo(2026, 12, 3, 12, 30))
+    assert sms_endpoint.accepted == []
+    [invitation] = invitations(db)
+    assert invitation.non_response_reason == "not_sent_too_little_time"
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Not sent: too little time left to answer" in page
+
+
+def test_the_minimum_time_to_answer_is_the_configured_one(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    book(client, url, "2026-12-03", "13:00")
+    clock, twenty_minutes = Clock(oslo(2026, 12, 3, 12, 30)), dt.timedelta(minutes=20)
+    dispatcher = Dispatcher(
+        db,
+        {Channel.SMS: sms},
+        lambda t: f"https://x/p/{t}",
+        DispatcherSettings(min_answer_window=twenty_minutes),
+        clock,
+    )
+    run_once(db, dispatcher, clock=clock, min_window=twenty_minutes)
+    assert len(sms_endpoint.accepted) == 1
