@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import zlib
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -33,7 +34,12 @@ class _SealingSerializer:
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def dumps(self, value: Any) -> str:
-        return self._fernet.encrypt(session_json_serializer.dumps(value).encode()).decode()
+        # Compressed first, as Flask's signed cookie is: repeated flash messages would
+        # otherwise push the cookie past the 4 kB browsers keep.
+        plain = session_json_serializer.dumps(value).encode()
+        packed = zlib.compress(plain)
+        payload = b"z" + packed if len(packed) < len(plain) else b"j" + plain
+        return self._fernet.encrypt(payload).decode()
 
     def loads(self, data: str | bytes, max_age: int | None = None) -> Any:
         token = data.encode() if isinstance(data, str) else data
@@ -42,7 +48,8 @@ class _SealingSerializer:
         except InvalidToken as exc:
             # Flask starts an empty session on BadSignature (altered, foreign or too old).
             raise BadSignature("session cookie cannot be opened") from exc
-        return session_json_serializer.loads(plain.decode())
+        body = zlib.decompress(plain[1:]) if plain[:1] == b"z" else plain[1:]
+        return session_json_serializer.loads(body.decode())
 
 
 @functools.lru_cache(maxsize=8)
