@@ -189,6 +189,7 @@ def main() -> None:
             "FIT_ENV": "production",
             "FIT_DATABASE_URL": database_url,
             "FIT_SECRET_KEY": "benchmark-secret-key-not-for-production",
+            "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
             "FIT_PUBLIC_BASE_URL": "http://127.0.0.1",
             "FIT_LOG_LEVEL": "WARNING",
         }

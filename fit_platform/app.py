@@ -17,6 +17,7 @@ from fit_platform.db import (
 from fit_platform.extensions import babel, csrf, limiter
 from fit_platform.logging_setup import configure_logging
 from fit_platform.security import configure_security
+from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
 
 
 def configure_app(app: Flask, settings: Settings) -> None:
+    from fit_platform.web.cookie_session import EncryptedCookieSessionInterface
+
+    # The cookie session is encrypted, not only signed: it carries patient and link ids.
+    app.session_interface = EncryptedCookieSessionInterface()
     app.config.update(
         FIT_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -85,6 +90,7 @@ def configure_observability(app: Flask, settings: Settings) -> None:
 
 def configure_database(app: Flask, settings: Settings) -> None:
     app.extensions["fit_db"] = Database(settings.database_url)
+    app.extensions["fit_totp_box"] = SecretBox(settings.totp_encryption_key)
 
 
 def configure_extensions(app: Flask, settings: Settings) -> None:

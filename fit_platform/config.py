@@ -61,6 +61,8 @@ class Settings:
     metrics_token: str | None = None
     # The scheduler serves its own counters (job runs and failures) on this loopback port; 0 = off.
     scheduler_metrics_port: int = 0
+    # Fernet key(s) that encrypt TOTP secrets at rest; the first encrypts, any may decrypt.
+    totp_encryption_key: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -109,6 +111,24 @@ def _demo_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _new_totp_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _demo_totp_key(instance_path: Path) -> str:
+    """Like the demo's secret key: generated once and kept in the instance folder."""
+    key_file = instance_path / "totp_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = _new_totp_key()
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
 def load_settings(
     environ: dict[str, str] | None = None, overrides: dict[str, object] | None = None
 ) -> Settings:
@@ -135,6 +155,12 @@ def load_settings(
         secret_key = (
             _demo_secret_key(instance_path) if environment == "demo" else secrets.token_hex(32)
         )
+
+    totp_key = _env(env, "FIT_TOTP_ENCRYPTION_KEY")
+    if totp_key is None and "totp_encryption_key" not in overrides:
+        if environment == "production":
+            raise ConfigurationError("FIT_TOTP_ENCRYPTION_KEY is required in production")
+        totp_key = _demo_totp_key(instance_path) if environment == "demo" else _new_totp_key()
 
     values: dict[str, object] = {
         "environment": environment,
@@ -166,6 +192,7 @@ def load_settings(
         "metrics_enabled": _flag(env, "FIT_METRICS_ENABLED", False),
         "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
         "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
+        "totp_encryption_key": totp_key,
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -179,6 +206,16 @@ def load_settings(
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:
         raise ConfigurationError("FIT_MIN_ANSWER_WINDOW_MINUTES must be from 0 to 10080 (one week)")
+    if settings.totp_encryption_key:
+        from fit_platform.services.secret_box import SecretBox
+
+        try:
+            SecretBox(settings.totp_encryption_key)
+        except ValueError as exc:
+            raise ConfigurationError(
+                "FIT_TOTP_ENCRYPTION_KEY must be Fernet keys (32 bytes, url-safe base64), "
+                "separated by commas"
+            ) from exc
     try:
         settings.zone  # noqa: B018 - validates the time zone name now, not at the first schedule
     except Exception as exc:

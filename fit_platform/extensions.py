@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
 from fit_platform.db import Database
+from fit_platform.services.secret_box import SecretBox
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -19,3 +20,9 @@ def get_db() -> Database:
     """The app's `Database`; views pass it to services."""
     database: Database = current_app.extensions["fit_db"]
     return database
+
+
+def get_totp_box() -> SecretBox:
+    """The app's key(s) for TOTP secrets at rest; views pass it to the login services."""
+    box: SecretBox = current_app.extensions["fit_totp_box"]
+    return box

@@ -141,8 +141,14 @@ def register_patient(
             is None
         ):
             raise RegistrationError("programme", "unknown")
+        # A record id is unique within the unit only. Telling a therapist that it is taken
+        # elsewhere would disclose another unit's patient, so there it is simply registered
+        # again: this unit's record of the person, with its own episode and consent.
         if details.external_id and session.scalar(
-            select(Patient.id).where(Patient.external_id == details.external_id)
+            select(Patient.id)
+            .join(Episode, Episode.patient_id == Patient.id)
+            .where(Patient.external_id == details.external_id, Episode.unit_id == unit_id)
+            .limit(1)
         ):
             raise RegistrationError("external_id", "taken")
         patient = Patient(

@@ -41,7 +41,7 @@ def create_admin(db: Database, email: str, display_name: str, password: str) -> 
     name = " ".join(display_name.split())
     if not name:
         raise AccountRefused("no_name")
-    problem = password_problem(password)
+    problem = password_problem(password, user_inputs=(username, name))
     if problem is not None:
         raise AccountRefused(problem)
     if password.strip().lower() == username:

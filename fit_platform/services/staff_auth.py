@@ -1,4 +1,4 @@
-"""Staff login, server-side sessions, lockout and logout.
+"""Staff login, server-side sessions, throttling of failed logins and logout.
 
 Sessions live in the database so an administrator (or the user) can revoke them at once;
 the browser only holds a random session id, of which the database keeps a SHA-256.
@@ -20,26 +20,25 @@ from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff, StaffSession
 from fit_platform.domain.codes import Role
-from fit_platform.services import totp
+from fit_platform.services import login_throttle, totp
 from fit_platform.services.passwords import (
     hash_password,
     needs_rehash,
     password_problem,
     verify_password,
 )
+from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 # Verifying against a dummy hash keeps the response time the same for unknown usernames.
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 class LoginOutcome(StrEnum):
     OK = "ok"
+    # Unknown user, wrong password or code, or still waiting after failures: one answer.
     INVALID = "invalid"
-    LOCKED = "locked"
     # The password was right; a TOTP code must follow (see `complete_totp_login`).
     TOTP_REQUIRED = "totp_required"
 
@@ -81,24 +80,39 @@ def log_in(
     username: str,
     password: str,
     *,
+    client_address: str | None = None,
     idle: dt.timedelta,
     absolute: dt.timedelta,
     now: dt.datetime | None = None,
 ) -> LoginResult:
-    """Check a password and open a new server-side session (a new id on every login)."""
+    """Check a password and open a new server-side session (a new id on every login).
+
+    Every refusal looks the same from outside: unknown username, wrong password, or an
+    account or address that must still wait (`login_throttle`) all return INVALID after one
+    Argon2 verification (against a dummy hash where there is nothing to check), so neither the
+    answer nor its timing tells whether an account exists. No account is ever locked.
+    """
     now = now or utcnow()
-    with db.transaction() as session:
+    with db.session() as session:
         staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+        if staff is not None and not staff.is_active:
+            staff = None
+        throttled = login_throttle.must_wait(session, staff, client_address, now)
+        staff_id = staff.id if staff is not None else None
+        checked_hash = staff.password_hash if staff is not None and not throttled else _DUMMY_HASH
+    # Argon2 runs outside any transaction: no connection or lock is held for it.
+    password_ok = verify_password(checked_hash, password)
+    if throttled:
+        log.info("staff login throttled", extra={"event": "login_throttled", "staff_id": staff_id})
+        return LoginResult(LoginOutcome.INVALID)
+    if staff_id is None or not password_ok:
+        login_throttle.record_failure(db, staff_id, client_address, now)
+        log.info("staff login refused", extra={"event": "login_invalid", "staff_id": staff_id})
+        return LoginResult(LoginOutcome.INVALID)
+    with db.transaction() as session:
+        staff = session.get(Staff, staff_id)
         if staff is None or not staff.is_active:
-            verify_password(_DUMMY_HASH, password)
-            log.info("staff login refused", extra={"event": "login_invalid"})
             return LoginResult(LoginOutcome.INVALID)
-        if staff.locked_until is not None and staff.locked_until > now:
-            log.info("staff login locked", extra={"event": "login_locked", "staff_id": staff.id})
-            return LoginResult(LoginOutcome.LOCKED)
-        if not verify_password(staff.password_hash, password):
-            log.info("staff login refused", extra={"event": "login_invalid", "staff_id": staff.id})
-            return _register_failure(staff, now)
         if needs_rehash(staff.password_hash):
             staff.password_hash = hash_password(password)
         if staff.totp_secret:
@@ -110,23 +124,11 @@ def log_in(
         return _open_session(session, staff, now, absolute)
 
 
-def _register_failure(staff: Staff, now: dt.datetime) -> LoginResult:
-    """Count a wrong password or code; the attempt that reaches the limit locks the account."""
-    staff.failed_logins += 1
-    if staff.failed_logins >= MAX_FAILED_LOGINS:
-        staff.locked_until = now + LOCKOUT
-        staff.failed_logins = 0
-        log.info("staff account locked", extra={"event": "login_lockout", "staff_id": staff.id})
-        return LoginResult(LoginOutcome.LOCKED)
-    return LoginResult(LoginOutcome.INVALID)
-
-
 def _open_session(
     session: Session, staff: Staff, now: dt.datetime, absolute: dt.timedelta
 ) -> LoginResult:
     """A new random session id on every login (no fixation); only its hash is stored."""
-    staff.failed_logins = 0
-    staff.locked_until = None
+    login_throttle.clear_account(session, staff)
     session_id = secrets.token_urlsafe(32)
     session.add(
         StaffSession(
@@ -146,23 +148,29 @@ def complete_totp_login(
     staff_id: int,
     code: str,
     *,
+    box: SecretBox,
+    client_address: str | None = None,
     absolute: dt.timedelta,
     now: dt.datetime | None = None,
 ) -> LoginResult:
-    """Second step of a login: a fresh TOTP code opens the session. Wrong codes count
-    towards the same lockout as wrong passwords; a code is never accepted twice."""
+    """Second step of a login: a fresh TOTP code (or an unused recovery code) opens the
+    session. Wrong codes count towards the same throttling as wrong passwords; a code is
+    never accepted twice."""
     now = now or utcnow()
     with db.transaction() as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not staff.is_active:
             return LoginResult(LoginOutcome.INVALID)
-        if staff.locked_until is not None and staff.locked_until > now:
-            log.info("staff login locked", extra={"event": "login_locked", "staff_id": staff.id})
-            return LoginResult(LoginOutcome.LOCKED)
-        if not totp.consume_code(session, staff, code, now):
-            log.info("staff code refused", extra={"event": "totp_invalid", "staff_id": staff.id})
-            return _register_failure(staff, now)
-        return _open_session(session, staff, now, absolute)
+        if login_throttle.must_wait(session, staff, client_address, now):
+            log.info(
+                "staff code throttled", extra={"event": "totp_throttled", "staff_id": staff_id}
+            )
+            return LoginResult(LoginOutcome.INVALID)
+        if totp.second_factor_ok(session, staff, code, now, box):
+            return _open_session(session, staff, now, absolute)
+    login_throttle.record_failure(db, staff_id, client_address, now)
+    log.info("staff code refused", extra={"event": "totp_invalid", "staff_id": staff_id})
+    return LoginResult(LoginOutcome.INVALID)
 
 
 def change_password(
@@ -186,7 +194,7 @@ def change_password(
                 "password change refused", extra={"event": "password_refused", "staff_id": staff_id}
             )
             return PasswordChangeOutcome.WRONG_CURRENT
-        problem = password_problem(new)
+        problem = password_problem(new, user_inputs=(staff.username, staff.display_name))
         if problem is not None:
             return PasswordChangeOutcome(problem)
         if new.strip().lower() == staff.username.lower():

@@ -1,5 +1,8 @@
 """TOTP second factor (RFC 6238, via pyotp) with replay protection and a QR code (segno).
 
+Secrets are stored sealed with the configured key (`secret_box`, FIT_TOTP_ENCRYPTION_KEY), so
+a copy of the database alone cannot produce codes.
+
 A code is accepted for the current 30-second step and one step either side (clock drift), and
 only if its step is later than the last accepted one (``Staff.totp_last_step``). The check and
 the update are one conditional UPDATE, so two requests racing with the same code cannot both win.
@@ -10,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
 
 import pyotp
 import segno
@@ -19,12 +25,17 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff
+from fit_platform.services import login_throttle, recovery_codes
+from fit_platform.services.passwords import hash_password, verify_password
+from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
 ISSUER = "FIT"
+# A wrong password is checked against this when there is nothing to check, for even timing.
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 def new_secret() -> str:
@@ -58,11 +69,13 @@ def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
     return None
 
 
-def consume_code(session: Session, staff: Staff, code: str, now: dt.datetime) -> bool:
+def consume_code(
+    session: Session, staff: Staff, code: str, now: dt.datetime, box: SecretBox
+) -> bool:
     """Accept `code` once: True and the step recorded, or False (wrong, old or replayed)."""
     if not staff.totp_secret:
         return False
-    step = matching_step(staff.totp_secret, code, now)
+    step = matching_step(box.open(staff.totp_secret), code, now)
     if step is None:
         return False
     result = session.execute(
@@ -80,19 +93,76 @@ def consume_code(session: Session, staff: Staff, code: str, now: dt.datetime) ->
     return bool(accepted)
 
 
-def enrol(
-    db: Database, staff_id: int, secret: str, code: str, now: dt.datetime | None = None
+class EnrolOutcome(StrEnum):
+    ENROLLED = "enrolled"
+    # The code for the new secret is wrong: the new app is not set up yet.
+    WRONG_NEW_CODE = "wrong_new_code"
+    # Replacing an enrolled factor: the password or the current factor's code is wrong (or
+    # the account must wait after failures). One outcome, so neither is confirmed alone.
+    NOT_CONFIRMED = "not_confirmed"
+
+
+@dataclass(frozen=True)
+class EnrolResult:
+    outcome: EnrolOutcome
+    # Shown once, straight after enrolment; only their hashes are kept.
+    recovery_codes: tuple[str, ...] = ()
+
+
+def second_factor_ok(
+    session: Session, staff: Staff, code: str, now: dt.datetime, box: SecretBox
 ) -> bool:
-    """Turn on TOTP for a staff member once they prove their app holds `secret`."""
+    """A current TOTP code, or else one unused recovery code (spent by this call)."""
+    if consume_code(session, staff, code, now, box):
+        return True
+    return recovery_codes.looks_like_a_recovery_code(code) and recovery_codes.consume(
+        session, staff.id, code, now
+    )
+
+
+def enrol(
+    db: Database,
+    staff_id: int,
+    secret: str,
+    code: str,
+    now: dt.datetime | None = None,
+    *,
+    box: SecretBox,
+    password: str = "",
+    current_code: str = "",
+    client_address: str | None = None,
+) -> EnrolResult:
+    """Turn on TOTP for a staff member once they prove their app holds `secret`.
+
+    Replacing a factor that is already enrolled also needs the password and a code from the
+    current factor (or a recovery code, for a lost phone), so a session left open (or
+    stolen) cannot move the second factor to another phone. Failures there count towards
+    login throttling like failed logins. Ten new recovery codes replace any old ones.
+    """
     now = now or utcnow()
     step = matching_step(secret, code, now)
     if step is None:
-        return False
+        return EnrolResult(EnrolOutcome.WRONG_NEW_CODE)
     with db.transaction() as session:
         staff = session.get(Staff, staff_id)
         if staff is None:
-            return False
-        staff.totp_secret = secret
-        staff.totp_last_step = step
-        log.info("totp enrolled", extra={"event": "totp_enrolled", "staff_id": staff_id})
-    return True
+            return EnrolResult(EnrolOutcome.NOT_CONFIRMED)
+        confirmed = True
+        if staff.totp_secret:
+            if login_throttle.must_wait(session, staff, client_address, now):
+                verify_password(_DUMMY_HASH, password)
+                log.info(
+                    "totp change throttled", extra={"event": "totp_throttled", "staff_id": staff_id}
+                )
+                return EnrolResult(EnrolOutcome.NOT_CONFIRMED)
+            # Both are always checked: the answer must not say which of the two was wrong.
+            password_ok = verify_password(staff.password_hash, password)
+            confirmed = second_factor_ok(session, staff, current_code, now, box) and password_ok
+        if confirmed:
+            staff.totp_secret = box.seal(secret)  # never in clear in the database
+            staff.totp_last_step = step
+            log.info("totp enrolled", extra={"event": "totp_enrolled", "staff_id": staff_id})
+            return EnrolResult(EnrolOutcome.ENROLLED, recovery_codes.issue(session, staff_id, now))
+    login_throttle.record_failure(db, staff_id, client_address, now)
+    log.info("totp change refused", extra={"event": "totp_refused", "staff_id": staff_id})
+    return EnrolResult(EnrolOutcome.NOT_CONFIRMED)

@@ -58,7 +58,12 @@ def test_staff_can_log_in_and_out_with_a_keyboard_only(
     page.get_by_label("Username").fill("terapeut1@demo.fit")
     page.get_by_label("Password").fill("wrong password here")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("alert").first.inner_text().strip() == "Wrong username or password."
+    assert (
+        page.get_by_role("alert")
+        .first.inner_text()
+        .strip()
+        .startswith("Wrong username or password, or too many attempts in a short time.")
+    )
     assert_accessible(page)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()

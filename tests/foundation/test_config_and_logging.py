@@ -21,6 +21,20 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
         load_settings({"FIT_ENV": "production", "FIT_DATABASE_URL": "sqlite://"})
 
 
+def test_production_refuses_to_start_without_a_key_for_totp_secrets() -> None:
+    env = {"FIT_ENV": "production", "FIT_DATABASE_URL": "sqlite://", "FIT_SECRET_KEY": "x" * 40}
+    with pytest.raises(ConfigurationError, match="FIT_TOTP_ENCRYPTION_KEY"):
+        load_settings(env)
+    with pytest.raises(ConfigurationError, match="FIT_TOTP_ENCRYPTION_KEY"):
+        load_settings({**env, "FIT_TOTP_ENCRYPTION_KEY": "not a fernet key"})
+
+
+def test_demo_keeps_its_generated_key_for_totp_secrets(tmp_path: Path) -> None:
+    env = {"FIT_ENV": "demo", "FIT_INSTANCE_PATH": str(tmp_path)}
+    assert load_settings(env).totp_encryption_key == load_settings(env).totp_encryption_key
+    assert (tmp_path / "totp_key").stat().st_mode & 0o077 == 0
+
+
 def test_demo_defaults_to_a_sqlite_file_and_keeps_its_generated_key(tmp_path: Path) -> None:
     env = {"FIT_ENV": "demo", "FIT_INSTANCE_PATH": str(tmp_path)}
     first, second = load_settings(env), load_settings(env)

@@ -47,6 +47,7 @@ def fit_platform(url: str, *args: str, stdin: str = "") -> subprocess.CompletedP
         "FIT_ENV": "production",
         "FIT_DATABASE_URL": url,
         "FIT_SECRET_KEY": "first-run-test-secret-key-0123456789",
+        "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
     }
     return subprocess.run(
         [sys.executable, "-m", "fit_platform.cli", *args],

@@ -91,3 +91,37 @@ def test_migrations_create_the_same_append_only_triggers_as_the_models(
         "access_log",
         "consent_event",
     }
+
+
+def test_the_upgrade_seals_totp_secrets_kept_in_clear_and_the_downgrade_opens_them(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from fit_platform.services.secret_box import SecretBox
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", key)
+    migrate.upgrade(empty_database_url, "5c1a0c9e7d21")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO staff (username, display_name, password_hash, totp_secret,"
+                    " preferred_language, is_active, failed_logins, created_at) VALUES"
+                    " ('a@test.fit', 'A', 'x', 'JBSWY3DPEHPK3PXP', 'nb', true, 7,"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate.upgrade(empty_database_url)
+        with engine.connect() as connection:
+            sealed = connection.scalar(text("SELECT totp_secret FROM staff"))
+            assert connection.scalar(text("SELECT failed_logins FROM staff")) == 0
+        assert sealed != "JBSWY3DPEHPK3PXP"
+        assert SecretBox(key).open(sealed) == "JBSWY3DPEHPK3PXP"
+        migrate.downgrade(empty_database_url, "5c1a0c9e7d21")
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT totp_secret FROM staff")) == "JBSWY3DPEHPK3PXP"
+    finally:
+        engine.dispose()

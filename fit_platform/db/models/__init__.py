@@ -2,7 +2,15 @@
 
 from fit_platform.db.models.audit import AccessLog
 from fit_platform.db.models.forms import FormSubmission
-from fit_platform.db.models.organisation import Programme, Staff, StaffRole, StaffSession, Unit
+from fit_platform.db.models.organisation import (
+    LoginFailureByAddress,
+    Programme,
+    Staff,
+    StaffRecoveryCode,
+    StaffRole,
+    StaffSession,
+    Unit,
+)
 from fit_platform.db.models.patients import (
     Appointment,
     ConsentEvent,
@@ -39,6 +47,7 @@ __all__ = [
     "Invitation",
     "InvitationToken",
     "ItemAnswer",
+    "LoginFailureByAddress",
     "OneTimeCode",
     "OutboxMessage",
     "Patient",
@@ -53,6 +62,7 @@ __all__ = [
     "SharedDecision",
     "Signal",
     "Staff",
+    "StaffRecoveryCode",
     "StaffRole",
     "StaffSession",
     "Unit",

@@ -52,15 +52,19 @@ class Staff(Base):
     username: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Sealed with FIT_TOTP_ENCRYPTION_KEY (services/secret_box.py), never in clear.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     # The last accepted TOTP time step, so a code can never be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     preferred_language: Mapped[Language] = mapped_column(
         enum_column(Language, "language"), default=Language.BOKMAAL
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Failed passwords or codes in a row (within the throttling window) and the last one's time;
+    # they set the wait before the next attempt is checked (domain/login_throttle.py). The
+    # count is only ever changed by one atomic UPDATE, so parallel attempts all count.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
+    last_failed_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     roles: Mapped[list[StaffRole]] = relationship(
@@ -81,6 +85,35 @@ class StaffRole(Base):
 
     staff: Mapped[Staff] = relationship(back_populates="roles")
     unit: Mapped[Unit | None] = relationship()
+
+
+class LoginFailureByAddress(Base):
+    """Failed logins from one client address over all accounts, for throttling.
+
+    The address is kept only as a SHA-256, so the table is no list of who tried from where.
+    """
+
+    __tablename__ = "login_failure_by_address"
+
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime]
+
+
+class StaffRecoveryCode(Base):
+    """A single-use code that stands in for the second factor (a lost phone).
+
+    Ten are shown once at enrolment; only a SHA-256 is kept (the codes are 80 random bits, so
+    a fast hash is enough). `used_at` is set by one conditional UPDATE, so a code works once.
+    """
+
+    __tablename__ = "staff_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None]
 
 
 class StaffSession(Base):

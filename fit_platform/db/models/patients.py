@@ -26,7 +26,9 @@ class Patient(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
     # Identifier from the electronic patient record (EPR); never leaves the platform in exports.
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Unique within a unit (checked at registration), not across units: a therapist must not
+    # learn that a record id is registered in a unit they cannot see.
+    external_id: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_e164: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     preferred_language: Mapped[Language] = mapped_column(

@@ -21,9 +21,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import Role
-from fit_platform.extensions import get_db, limiter
+from fit_platform.extensions import get_db, get_totp_box, limiter
 from fit_platform.logging_setup import user_reference
-from fit_platform.services import totp
+from fit_platform.services import recovery_codes, totp
 from fit_platform.services.staff_auth import (
     LoginOutcome,
     LoginResult,
@@ -33,7 +33,13 @@ from fit_platform.services.staff_auth import (
     log_in,
     log_out,
 )
-from fit_platform.web.auth.forms import CodeForm, LoginForm, PasswordChangeForm
+from fit_platform.web.auth.forms import (
+    CodeForm,
+    LoginCodeForm,
+    LoginForm,
+    PasswordChangeForm,
+    TotpReplaceForm,
+)
 from fit_platform.web.auth.session import (
     SESSION_ENDED_KEY,
     SESSION_KEY,
@@ -67,10 +73,13 @@ def _fresh_session() -> None:
         session["lang"] = language
 
 
-def _login_error(outcome: LoginOutcome) -> str:
-    if outcome is LoginOutcome.LOCKED:
-        return _("Too many failed attempts. The account is locked for 15 minutes.")
-    return _("Wrong username or password.")
+def _login_error() -> str:
+    # One message for every refusal (unknown user, wrong password, too many attempts), so the
+    # page never tells whether an account exists; see docs/security.md.
+    return _(
+        "Wrong username or password, or too many attempts in a short time. "
+        "Check them, wait a minute and try again."
+    )
 
 
 def _finish_login(result: LoginResult, next_target: str | None) -> Response:
@@ -104,6 +113,7 @@ def login() -> str | Response | tuple[str, int]:
             get_db(),
             form.username.data or "",
             form.password.data or "",
+            client_address=request.remote_addr,
             idle=idle_timeout(),
             absolute=absolute_timeout(),
         )
@@ -115,7 +125,7 @@ def login() -> str | Response | tuple[str, int]:
             session[PENDING_UNTIL_KEY] = int(time.time()) + PENDING_SECONDS
             session[PENDING_NEXT_KEY] = _safe_next(request.args.get("next"))
             return redirect(url_for("auth.login_code"))
-        error = _login_error(result.outcome)
+        error = _login_error()
         _log_failed_login(form.username.data or "", result.outcome.value)
     status = 200 if error is None or request.method == "GET" else 401
     return render_template("auth/login.html", form=form, error=error), status
@@ -129,19 +139,23 @@ def login_code() -> str | Response | tuple[str, int]:
         _fresh_session()
         flash(_("Log in with your password first."), "error")
         return redirect(url_for("auth.login"))
-    form = CodeForm()
+    form = LoginCodeForm()
     error = None
     if form.validate_on_submit():
         result = complete_totp_login(
-            get_db(), int(staff_id), form.code.data or "", absolute=absolute_timeout()
+            get_db(),
+            int(staff_id),
+            form.code.data or "",
+            box=get_totp_box(),
+            client_address=request.remote_addr,
+            absolute=absolute_timeout(),
         )
         if result.outcome is LoginOutcome.OK:
             return _finish_login(result, session.get(PENDING_NEXT_KEY))
-        if result.outcome is LoginOutcome.LOCKED:
-            _fresh_session()
-            flash(_login_error(result.outcome), "error")
-            return redirect(url_for("auth.login"))
-        error = _("That code is not valid. Wait for a new code and try again.")
+        error = _(
+            "That code is not valid, or there were too many attempts. "
+            "Wait for a new code and try again."
+        )
     status = 200 if error is None and not form.errors else 401
     return render_template("auth/code.html", form=form, error=error), status
 
@@ -175,7 +189,10 @@ def home() -> str | Response:
 @bp.route("/account")
 @login_required()
 def account() -> str:
-    return render_template("auth/account.html")
+    codes_left = (
+        recovery_codes.remaining(get_db(), g.staff.staff_id) if g.staff.totp_enrolled else None
+    )
+    return render_template("auth/account.html", codes_left=codes_left)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -227,15 +244,37 @@ def totp_setup() -> str | Response | tuple[str, int]:
     if not secret:
         secret = totp.new_secret()
         session[TOTP_SETUP_KEY] = secret
-    form = CodeForm()
+    replacing = g.staff.totp_enrolled
+    form = TotpReplaceForm() if replacing else CodeForm()
     if form.validate_on_submit():
-        if totp.enrol(get_db(), g.staff.staff_id, secret, form.code.data or ""):
+        confirm = form if isinstance(form, TotpReplaceForm) else None
+        result = totp.enrol(
+            get_db(),
+            g.staff.staff_id,
+            secret,
+            form.code.data or "",
+            box=get_totp_box(),
+            password=(confirm.password.data or "") if confirm else "",
+            current_code=(confirm.current_code.data or "") if confirm else "",
+            client_address=request.remote_addr,
+        )
+        if result.outcome is totp.EnrolOutcome.ENROLLED:
             session.pop(TOTP_SETUP_KEY, None)
-            flash(_("Two-step login is on. You will be asked for a code each time you log in."))
-            return redirect(url_for("auth.home"))
-        form.code.errors = [
-            _("That code is not valid. Check the time on your phone and try again.")
-        ]
+            # Shown in this response only (no redirect, nothing stored in clear to show later).
+            return render_template(
+                "auth/recovery_codes.html", codes=result.recovery_codes, next=url_for("auth.home")
+            )
+        if result.outcome is totp.EnrolOutcome.WRONG_NEW_CODE:
+            form.code.errors = [
+                _("That code is not valid. Check the time on your phone and try again.")
+            ]
+        elif confirm is not None:
+            confirm.current_code.errors = [
+                _(
+                    "The password or the code from the app you use now is not right, or there "
+                    "were too many attempts. Wait a minute and try again."
+                )
+            ]
     uri = totp.provisioning_uri(secret, g.staff.display_name)
     status = 400 if form.errors else 200
     return render_template(
@@ -244,4 +283,5 @@ def totp_setup() -> str | Response | tuple[str, int]:
         qr=totp.qr_data_uri(uri),
         secret_groups=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         required=settings().require_totp_for_therapists and g.staff.has_role(Role.THERAPIST),
+        replacing=replacing,
     ), status

@@ -32,6 +32,20 @@ class CodeForm(FlaskForm):
     )
 
 
+class LoginCodeForm(FlaskForm):
+    """The code step of a login: a code from the app, or one of the recovery codes."""
+
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(message=_l("Enter the 6-digit code.")), Length(max=32)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(
         _l("Current password"),
@@ -50,4 +64,26 @@ class PasswordChangeForm(FlaskForm):
             EqualTo("new", message=_l("The two new passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class TotpReplaceForm(CodeForm):
+    """Moving an enrolled second factor to a new phone: the password and a current code too."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    current_code = StringField(
+        _l("Code from the app you use now"),
+        validators=[
+            DataRequired(message=_l("Enter a code from the app you use now.")),
+            Length(max=32),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
     )

@@ -13,7 +13,7 @@ REGISTRATION_ERRORS = {
     "required_for_sms": _l("A mobile number is needed to send links by SMS."),
     "invalid_email": _l("Enter a valid e-mail address."),
     "required_for_email": _l("An e-mail address is needed to send links by e-mail."),
-    "taken": _l("A patient with this record id is already registered."),
+    "taken": _l("A patient with this record id is already registered in this unit."),
     "unknown": _l("Choose one of the options."),
 }
 
