@@ -27,12 +27,15 @@ from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_ch
 from fit_platform.domain.codes import InvitationState, ResponseStatus
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
-from fit_platform.domain.small_cells import HIDDEN, Cell, cell, hidden_in_group, too_small
+from fit_platform.domain.small_cells import HIDDEN, Cell, Equation, cell, hidden_in_table, too_small
 from fit_platform.services.service_comments import comment_counts
 
 Period = Literal["month", "quarter"]
 PERIODS: tuple[Period, ...] = ("month", "quarter")
 NO_PROGRAMME = "none"
+# The code of a total row: programme `all` is a unit's total, unit `all` the all-units total.
+ALL_CODE = "all"
+ALL = -1  # the same as an id in a row's key (ids from the database are positive)
 # A cell that does not apply (recovery on an instrument without a clinical cut-off).
 NOT_APPLICABLE = Cell(None, False)
 
@@ -93,7 +96,8 @@ def _period_key(dialect: str, column: Any, period: Period) -> ColumnElement[str]
     return func.strftime("%Y", column, type_=String) + literal("-Q") + cast(quarter, String)
 
 
-Key = tuple[int, int | None, str]  # unit id, programme id, period (never leaves this module)
+# unit id, programme id (None: no programme), period; ALL for a total. Never leaves this module.
+Key = tuple[int, int | None, str]
 
 
 def _instruments() -> tuple[list[Instrument], list[Instrument]]:
@@ -131,7 +135,8 @@ def service_aggregates(
 
     with db.session() as session:
         dialect = db.dialect
-        # 1. Invitations due in each period.
+        # 1. Invitations due in each period, per patient (so that unit and all-units totals count
+        # each patient once).
         inv_period = _period_key(dialect, Invitation.due_at, period)
         invitations = session.execute(
             in_unit(
@@ -139,13 +144,13 @@ def service_aggregates(
                     Episode.unit_id,
                     Episode.programme_id,
                     inv_period,
-                    func.count(func.distinct(Episode.patient_id)),
+                    Episode.patient_id,
                     func.count(Invitation.sent_at),
                     func.count(Invitation.id).filter(Invitation.state == InvitationState.COMPLETED),
                 )
                 .join(Episode, Episode.id == Invitation.episode_id)
                 .where(Invitation.due_at >= since, Invitation.due_at < until)
-                .group_by(Episode.unit_id, Episode.programme_id, inv_period)
+                .group_by(Episode.unit_id, Episode.programme_id, inv_period, Episode.patient_id)
             )
         ).all()
 
@@ -210,7 +215,8 @@ def service_aggregates(
             )
         ).all()
 
-        # 3. Mean alliance score per instrument, over the responses submitted in the period.
+        # 3. Alliance scores per instrument and patient (sum and count; the mean over the
+        # responses submitted in the period is taken below, for every level of total).
         alliance_period = _period_key(dialect, Response.submitted_at, period)
         alliance = session.execute(
             in_unit(
@@ -219,8 +225,9 @@ def service_aggregates(
                     Episode.programme_id,
                     alliance_period,
                     Response.instrument_id,
-                    func.avg(Response.total),
-                    func.count(func.distinct(Episode.patient_id)),
+                    Episode.patient_id,
+                    func.sum(Response.total),
+                    func.count(Response.id),
                 )
                 .join(Episode, Episode.id == Response.episode_id)
                 .where(
@@ -232,7 +239,11 @@ def service_aggregates(
                     Response.instrument_id.in_(alliance_ids),
                 )
                 .group_by(
-                    Episode.unit_id, Episode.programme_id, alliance_period, Response.instrument_id
+                    Episode.unit_id,
+                    Episode.programme_id,
+                    alliance_period,
+                    Response.instrument_id,
+                    Episode.patient_id,
                 )
             )
         ).all()
@@ -283,6 +294,7 @@ def service_aggregates(
         programmes=programmes,
         outcome_instruments=outcome_instruments,
         alliance_ids=alliance_ids,
+        all_units=unit_id is None,
     )
 
 
@@ -296,6 +308,15 @@ class _Outcome:
     recovered: int = 0
 
 
+def _levels(key: Key, all_units: bool) -> Iterable[Key]:
+    """The row a figure belongs to and the totals it is part of."""
+    unit, _programme, period = key
+    yield key
+    yield (unit, ALL, period)
+    if all_units:
+        yield (ALL, ALL, period)
+
+
 def _assemble(
     *,
     invitations: Sequence[Any],
@@ -307,56 +328,72 @@ def _assemble(
     programmes: Mapping[int, tuple[str, str]],
     outcome_instruments: Sequence[Instrument],
     alliance_ids: Sequence[str],
+    all_units: bool = True,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
-    invited: dict[Key, tuple[int, int, int]] = {}
-    for unit, programme, period, patients, sent, answered in invitations:
-        invited[(unit, programme, period)] = (patients, sent, answered)
-    keys.update(invited)
+    invited_patients: dict[Key, set[int]] = defaultdict(set)
+    sent_by: dict[Key, int] = defaultdict(int)
+    answered_by: dict[Key, int] = defaultdict(int)
+    for unit, programme, period, patient, sent, answered in invitations:
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            invited_patients[key].add(patient)
+            sent_by[key] += sent
+            answered_by[key] += answered
 
     by_id = {i.id: i for i in outcome_instruments}
     change: dict[tuple[Key, str], _Outcome] = {}
     for unit, programme, period, patient, instrument_id, first, latest, scores in outcomes:
         if scores < 2:
             continue
-        key = (unit, programme, period)
-        keys.add(key)
         instrument = by_id[instrument_id]
-        acc = change.setdefault((key, instrument_id), _Outcome(set(), []))
         assessed = assess_change(instrument, first, latest)
-        acc.patients.add(patient)
-        acc.improvements.append(assessed.improvement)
-        acc.improved += assessed.category is ChangeCategory.RELIABLE_IMPROVEMENT
-        acc.deteriorated += assessed.category is ChangeCategory.RELIABLE_DETERIORATION
-        if instrument.clinical_cutoff is not None:
-            acc.eligible = acc.eligible if acc.eligible is not None else set()
-            if assessed.recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START:
-                acc.eligible.add(patient)
-                acc.recovered += assessed.recovered
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            acc = change.setdefault((key, instrument_id), _Outcome(set(), []))
+            acc.patients.add(patient)
+            acc.improvements.append(assessed.improvement)
+            acc.improved += assessed.category is ChangeCategory.RELIABLE_IMPROVEMENT
+            acc.deteriorated += assessed.category is ChangeCategory.RELIABLE_DETERIORATION
+            if instrument.clinical_cutoff is not None:
+                acc.eligible = acc.eligible if acc.eligible is not None else set()
+                if assessed.recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START:
+                    acc.eligible.add(patient)
+                    acc.recovered += assessed.recovered
 
-    alliance_by: dict[tuple[Key, str], tuple[float, int]] = {}
-    for unit, programme, period, instrument_id, mean, patients in alliance:
-        key = (unit, programme, period)
-        keys.add(key)
-        alliance_by[(key, instrument_id)] = (float(mean), patients)
+    alliance_sums: dict[tuple[Key, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    alliance_patients: dict[tuple[Key, str], set[int]] = defaultdict(set)
+    for unit, programme, period, instrument_id, patient, total, responses in alliance:
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            sums = alliance_sums[(key, instrument_id)]
+            sums[0] += float(total)
+            sums[1] += responses
+            alliance_patients[(key, instrument_id)].add(patient)
+    alliance_by = {
+        found: (total / responses, len(alliance_patients[found]))
+        for found, (total, responses) in alliance_sums.items()
+    }
 
     hours: dict[Key, list[float]] = defaultdict(list)
     risk_patients: dict[Key, set[int]] = defaultdict(set)
     for unit, programme, period, patient, raised_at, acknowledged_at in risk:
-        key = (unit, programme, period)
-        keys.add(key)
-        hours[key].append(_hours_between(raised_at, acknowledged_at))
-        risk_patients[key].add(patient)
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            hours[key].append(_hours_between(raised_at, acknowledged_at))
+            risk_patients[key].add(patient)
 
-    comment_count: dict[Key, int] = {}
+    comment_count: dict[Key, int] = defaultdict(int)
     for unit, programme, period, count in comments:
-        comment_count[(unit, programme, period)] = count
-    keys.update(comment_count)
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            comment_count[key] += count
 
     rows: dict[Key, AggregateRow] = {}
     for key in keys:
         unit, programme, period = key
-        patients, sent, answered = invited.get(key, (0, 0, 0))
+        patients = len(invited_patients.get(key, ()))
+        sent, answered = sent_by.get(key, 0), answered_by.get(key, 0)
         outcome_cells = tuple(
             _outcome_cells(instrument, change.get((key, instrument.id)))
             for instrument in outcome_instruments
@@ -365,10 +402,13 @@ def _assemble(
             (instrument_id, _alliance_cell(alliance_by.get((key, instrument_id))))
             for instrument_id in alliance_ids
         )
-        unit_code, unit_name = units[unit]
-        programme_code, programme_name = (
-            programmes[programme] if programme is not None else (NO_PROGRAMME, "")
-        )
+        unit_code, unit_name = units[unit] if unit != ALL else (ALL_CODE, "")
+        if programme == ALL:
+            programme_code, programme_name = ALL_CODE, ""
+        elif programme is None:
+            programme_code, programme_name = NO_PROGRAMME, ""
+        else:
+            programme_code, programme_name = programmes[programme]
         rows[key] = AggregateRow(
             unit_code=unit_code,
             unit_name=unit_name,
@@ -388,8 +428,21 @@ def _assemble(
             # A count of comments is a small cell like a count of patients.
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
-    _suppress_across_programmes(rows, invited, change, outcome_instruments, comment_count)
-    return sorted(rows.values(), key=lambda row: (row.unit_code, row.programme_code, row.period))
+    _suppress_across_rows_and_totals(
+        rows, invited_patients, change, outcome_instruments, comment_count
+    )
+    return sorted(rows.values(), key=_row_order)
+
+
+def _row_order(row: AggregateRow) -> tuple[bool, str, bool, str, str]:
+    """Units in code order, each unit's programmes before its total, the all-units total last."""
+    return (
+        row.unit_code == ALL_CODE,
+        row.unit_code,
+        row.programme_code == ALL_CODE,
+        row.programme_code,
+        row.period,
+    )
 
 
 def _alliance_cell(found: tuple[float, int] | None) -> Cell:
@@ -426,47 +479,61 @@ def _outcome_cells(instrument: Instrument, acc: _Outcome | None) -> OutcomeAggre
     )
 
 
-def _suppress_across_programmes(
+def _suppress_across_rows_and_totals(
     rows: dict[Key, AggregateRow],
-    invited: Mapping[Key, tuple[int, int, int]],
+    invited: Mapping[Key, set[int]],
     change: Mapping[tuple[Key, str], _Outcome],
     outcome_instruments: Sequence[Instrument],
     comment_count: Mapping[Key, int],
 ) -> None:
-    """Secondary suppression: the programme rows of a unit and period add up to the unit's
-    figure, which may be known from elsewhere; a lone hidden programme takes another with it."""
-    groups: dict[tuple[int, str], list[Key]] = defaultdict(list)
+    """Complementary suppression: in each period a unit's programme rows add up to the unit's
+    total row and the unit rows to the all-units row, so no hidden cell may be alone in any of
+    these equations (see :func:`fit_platform.domain.small_cells.hidden_in_table`).
+
+    Counts of distinct patients do not quite add up (a patient may be in two programmes); the
+    rule treats them as if they did, which can only hide more."""
+    by_period: dict[str, list[Key]] = defaultdict(list)
     for key in rows:
-        groups[(key[0], key[2])].append(key)
-    for members in groups.values():
-        members.sort(key=lambda key: (key[1] is not None, key[1] or 0))
-        invited_counts = [invited.get(key, (0, 0, 0))[0] for key in members]
-        for key, hide in zip(members, hidden_in_group(invited_counts), strict=True):
-            if hide and not rows[key].patients_invited.suppressed:
-                rows[key] = replace(
-                    rows[key],
-                    patients_invited=HIDDEN,
-                    invitations_sent=HIDDEN,
-                    invitations_answered=HIDDEN,
-                    response_rate=HIDDEN,
-                )
+        by_period[key[2]].append(key)
+    for members in by_period.values():
+        members.sort(key=lambda key: (key[0], key[1] is None, key[1] or 0))
+        index = {key: position for position, key in enumerate(members)}
+        equations: list[Equation] = []
+        unit_totals = [key for key in members if key[0] != ALL and key[1] == ALL]
+        for total in unit_totals:
+            parts = [index[key] for key in members if key[0] == total[0] and key[1] != ALL]
+            equations.append(Equation(index[total], tuple(parts)))
+        grand = [key for key in members if key[0] == ALL]
+        if grand:
+            equations.append(Equation(index[grand[0]], tuple(index[k] for k in unit_totals)))
+
+        def hidden(
+            counts: list[int], members: list[Key] = members, equations: list[Equation] = equations
+        ) -> Iterable[Key]:
+            for key, hide in zip(members, hidden_in_table(counts, equations), strict=True):
+                if hide:
+                    yield key
+
+        for key in hidden([len(invited.get(key, ())) for key in members]):
+            rows[key] = replace(
+                rows[key],
+                patients_invited=HIDDEN,
+                invitations_sent=HIDDEN,
+                invitations_answered=HIDDEN,
+                response_rate=HIDDEN,
+            )
         # The unit's comments in a quarter can be counted on the reading page.
-        comment_counts_ = [comment_count.get(key, 0) for key in members]
-        for key, hide in zip(members, hidden_in_group(comment_counts_), strict=True):
-            if hide:
-                rows[key] = replace(rows[key], service_comments=HIDDEN)
-        for index, instrument in enumerate(outcome_instruments):
+        for key in hidden([comment_count.get(key, 0) for key in members]):
+            rows[key] = replace(rows[key], service_comments=HIDDEN)
+        for position, instrument in enumerate(outcome_instruments):
             counts = [
                 len(change[(key, instrument.id)].patients) if (key, instrument.id) in change else 0
                 for key in members
             ]
-            for key, hide in zip(members, hidden_in_group(counts), strict=True):
-                current = rows[key].outcomes[index]
-                if hide and not current.patients_with_two_scores.suppressed:
-                    hidden = _outcome_cells(instrument, None)
-                    outcomes = list(rows[key].outcomes)
-                    outcomes[index] = hidden
-                    rows[key] = replace(rows[key], outcomes=tuple(outcomes))
+            for key in hidden(counts):
+                outcomes = list(rows[key].outcomes)
+                outcomes[position] = _outcome_cells(instrument, None)
+                rows[key] = replace(rows[key], outcomes=tuple(outcomes))
 
 
 # --- CSV -------------------------------------------------------------------------------------

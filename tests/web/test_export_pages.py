@@ -52,6 +52,20 @@ def test_service_developers_see_the_figures_with_small_cells_hidden(client: Flas
     assert "71 %" in html  # recovery rate 5/7 on PHQ-9
 
 
+def test_the_page_ends_with_a_total_per_unit_and_for_all_units(client: FlaskClient) -> None:
+    make_known_dataset(_db(client))
+    _service_developer(client)
+    html = client.get(f"/export/?lang=en&{JUNE}").get_data(as_text=True)
+    first_table = html.split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", first_table, flags=re.S)
+    last = re.sub(r"<[^>]+>", " ", rows[-1])
+    # All units: 20 patients invited, 40 invitations sent, 20 answered, half of them.
+    assert re.sub(r"\s+", " ", last).split()[:9] == [
+        "All", "units", "All", "programmes", "2026-06", "20", "40", "20", "50",
+    ]  # fmt: skip
+    assert "All programmes" in first_table
+
+
 def test_the_csv_download_has_the_figures(client: FlaskClient) -> None:
     make_known_dataset(_db(client))
     _service_developer(client)

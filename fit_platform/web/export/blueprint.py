@@ -19,6 +19,7 @@ from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.small_cells import MIN_PATIENTS_PER_CELL, Cell
 from fit_platform.extensions import get_db
 from fit_platform.services.export import (
+    ALL_CODE,
     NO_PROGRAMME,
     AggregateRow,
     Period,
@@ -97,6 +98,7 @@ def _page(form: ExportFilterForm, rows: list[AggregateRow] | None, status: int =
         threshold=MIN_PATIENTS_PER_CELL,
         no_programme=NO_PROGRAMME,
         no_programme_label=NO_PROGRAMME_LABEL,
+        all_code=ALL_CODE,
         title=title,
         number=number,
         percent=percent,
