@@ -15,7 +15,7 @@ import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal, select
@@ -26,6 +26,7 @@ from fit_platform.db.models import Episode, Invitation, Programme, Response, Sig
 from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_change
 from fit_platform.domain.codes import InvitationState, ResponseStatus
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.signals import SignalCode
 from fit_platform.domain.small_cells import HIDDEN, Cell, Equation, cell, hidden_in_table, too_small
 from fit_platform.services.service_comments import comment_counts
@@ -40,6 +41,38 @@ ALL = -1  # the same as an id in a row's key (ids from the database are positive
 NOT_APPLICABLE = Cell(None, False)
 
 
+# Why an invitation went unanswered, grouped for the export (the codes stored on an invitation
+# are in services/invitations.py NonResponse and services/consent.py). Counts of invitations.
+NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
+    "not_sent": ("not_sent", "not_delivered"),
+    "not_opened": ("not_opened",),
+    "opened_not_completed": ("opened_not_completed",),
+    "declined": ("declined_by_patient",),
+    "paused_or_stopped": (
+        "consent_withdrawn",
+        "paused",
+        "paused_by_patient",
+        "stopped",
+        "stopped_by_patient",
+    ),
+    "appointment_changed": ("appointment_changed",),
+}
+PAIRED = ("phq9", "gad7")  # NHS Talking Therapies paired recovery: depression, anxiety
+
+
+@dataclass(frozen=True)
+class PairedAggregate:
+    """NHS Talking Therapies paired recovery (PHQ-9 + GAD-7) for episodes with two or more
+    scores on both, counted in the period of the later of the two latest scores."""
+
+    patients: Cell
+    at_caseness: Cell
+    recovery_rate: Cell
+    reliable_recovery_rate: Cell
+    reliable_improvement: Cell
+    reliable_deterioration: Cell
+
+
 @dataclass(frozen=True)
 class OutcomeAggregate:
     """Change on one outcome instrument for the episodes whose latest score fell in the period."""
@@ -51,6 +84,9 @@ class OutcomeAggregate:
     reliable_deterioration: Cell
     recovery_eligible: Cell
     recovery_rate: Cell
+    mean_first_score: Cell = HIDDEN
+    mean_latest_score: Cell = HIDDEN
+    reliable_recovery_rate: Cell = HIDDEN
 
 
 @dataclass(frozen=True)
@@ -69,6 +105,10 @@ class AggregateRow:
     median_hours_to_acknowledge_risk: Cell
     # Comments sent to the service only (the texts are read on their own page, never exported).
     service_comments: Cell = HIDDEN
+    invitations_expired: Cell = HIDDEN
+    invitations_declined: Cell = HIDDEN
+    non_response: tuple[tuple[str, Cell], ...] = ()
+    paired: PairedAggregate | None = None
 
 
 def period_bounds(period: Period, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -147,6 +187,15 @@ def service_aggregates(
                     Episode.patient_id,
                     func.count(Invitation.sent_at),
                     func.count(Invitation.id).filter(Invitation.state == InvitationState.COMPLETED),
+                    func.count(Invitation.id).filter(Invitation.state == InvitationState.EXPIRED),
+                    func.count(Invitation.id).filter(Invitation.state == InvitationState.DECLINED),
+                    *(
+                        func.count(Invitation.id).filter(
+                            Invitation.state != InvitationState.COMPLETED,
+                            Invitation.non_response_reason.in_(codes),
+                        )
+                        for codes in NON_RESPONSE_REASONS.values()
+                    ),
                 )
                 .join(Episode, Episode.id == Invitation.episode_id)
                 .where(Invitation.due_at >= since, Invitation.due_at < until)
@@ -197,6 +246,7 @@ def service_aggregates(
                     Episode.programme_id,
                     outcome_period,
                     Episode.patient_id,
+                    Episode.id,
                     latest.c.instrument_id,
                     first.c.total,
                     latest.c.total,
@@ -306,6 +356,36 @@ class _Outcome:
     deteriorated: int = 0
     eligible: set[int] | None = None
     recovered: int = 0
+    reliably_recovered: int = 0
+    firsts: list[float] = field(default_factory=list)
+    latests: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Paired:
+    patients: set[int] = field(default_factory=set)
+    eligible: set[int] = field(default_factory=set)
+    recovered: int = 0
+    reliably_recovered: int = 0
+    improved: int = 0
+    deteriorated: int = 0
+
+
+def _paired_cells(acc: _Paired | None) -> PairedAggregate:
+    n = len(acc.patients) if acc else 0
+    if acc is None or too_small(n):
+        return PairedAggregate(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
+    base = len(acc.eligible)
+    return PairedAggregate(
+        patients=cell(n, n),
+        at_caseness=cell(base, base),
+        recovery_rate=cell(round(acc.recovered / base, 3) if base else None, base),
+        reliable_recovery_rate=cell(
+            round(acc.reliably_recovered / base, 3) if base else None, base
+        ),
+        reliable_improvement=cell(acc.improved, acc.improved),
+        reliable_deterioration=cell(acc.deteriorated, acc.deteriorated),
+    )
 
 
 def _levels(key: Key, all_units: bool) -> Iterable[Key]:
@@ -334,24 +414,32 @@ def _assemble(
     invited_patients: dict[Key, set[int]] = defaultdict(set)
     sent_by: dict[Key, int] = defaultdict(int)
     answered_by: dict[Key, int] = defaultdict(int)
-    for unit, programme, period, patient, sent, answered in invitations:
+    # expired, declined, then one count per non-response reason
+    closed_by: dict[Key, list[int]] = defaultdict(lambda: [0] * (2 + len(NON_RESPONSE_REASONS)))
+    for unit, programme, period, patient, sent, answered, *closed in invitations:
         for key in _levels((unit, programme, period), all_units):
             keys.add(key)
             invited_patients[key].add(patient)
             sent_by[key] += sent
             answered_by[key] += answered
+            closed_by[key] = [a + b for a, b in zip(closed_by[key], closed, strict=True)]
 
     by_id = {i.id: i for i in outcome_instruments}
     change: dict[tuple[Key, str], _Outcome] = {}
-    for unit, programme, period, patient, instrument_id, first, latest, scores in outcomes:
+    pairs: dict[int, dict[str, tuple[float, float, Key, int]]] = defaultdict(dict)
+    for unit, programme, period, patient, episode, instrument_id, first, latest, scores in outcomes:
         if scores < 2:
             continue
         instrument = by_id[instrument_id]
         assessed = assess_change(instrument, first, latest)
+        if instrument_id in PAIRED:
+            pairs[episode][instrument_id] = (first, latest, (unit, programme, period), patient)
         for key in _levels((unit, programme, period), all_units):
             keys.add(key)
             acc = change.setdefault((key, instrument_id), _Outcome(set(), []))
             acc.patients.add(patient)
+            acc.firsts.append(first)
+            acc.latests.append(latest)
             acc.improvements.append(assessed.improvement)
             acc.improved += assessed.category is ChangeCategory.RELIABLE_IMPROVEMENT
             acc.deteriorated += assessed.category is ChangeCategory.RELIABLE_DETERIORATION
@@ -360,6 +448,27 @@ def _assemble(
                 if assessed.recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START:
                     acc.eligible.add(patient)
                     acc.recovered += assessed.recovered
+                    acc.reliably_recovered += assessed.reliably_recovered
+
+    paired: dict[Key, _Paired] = defaultdict(_Paired)
+    if all(instrument_id in by_id for instrument_id in PAIRED):
+        depression, anxiety = (by_id[instrument_id] for instrument_id in PAIRED)
+        for both in pairs.values():
+            if len(both) < 2:
+                continue
+            (d_first, d_latest, d_key, patient), (a_first, a_latest, a_key, _) = (
+                both[instrument_id] for instrument_id in PAIRED
+            )
+            outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
+            for key in _levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
+                acc_p = paired[key]
+                acc_p.patients.add(patient)
+                if outcome.at_caseness:
+                    acc_p.eligible.add(patient)
+                    acc_p.recovered += outcome.recovered
+                    acc_p.reliably_recovered += outcome.reliably_recovered
+                acc_p.improved += outcome.reliable_improvement
+                acc_p.deteriorated += outcome.reliable_deterioration
 
     alliance_sums: dict[tuple[Key, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     alliance_patients: dict[tuple[Key, str], set[int]] = defaultdict(set)
@@ -409,7 +518,15 @@ def _assemble(
             programme_code, programme_name = NO_PROGRAMME, ""
         else:
             programme_code, programme_name = programmes[programme]
+        expired, declined, *reasons = closed_by.get(key, [0] * (2 + len(NON_RESPONSE_REASONS)))
         rows[key] = AggregateRow(
+            invitations_expired=cell(expired, patients),
+            invitations_declined=cell(declined, patients),
+            non_response=tuple(
+                (name, cell(count, patients))
+                for name, count in zip(NON_RESPONSE_REASONS, reasons, strict=True)
+            ),
+            paired=_paired_cells(paired.get(key)),
             unit_code=unit_code,
             unit_name=unit_name,
             programme_code=programme_code,
@@ -429,7 +546,7 @@ def _assemble(
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
     _suppress_across_rows_and_totals(
-        rows, invited_patients, change, outcome_instruments, comment_count
+        rows, invited_patients, change, outcome_instruments, comment_count, paired
     )
     return sorted(rows.values(), key=_row_order)
 
@@ -460,13 +577,23 @@ def _outcome_cells(instrument: Instrument, acc: _Outcome | None) -> OutcomeAggre
     n = len(acc.patients) if acc else 0
     if acc is None or too_small(n):
         recovery = NOT_APPLICABLE if instrument.clinical_cutoff is None else HIDDEN
-        return OutcomeAggregate(instrument.id, HIDDEN, HIDDEN, HIDDEN, HIDDEN, recovery, recovery)
+        return OutcomeAggregate(
+            instrument.id,
+            HIDDEN,
+            HIDDEN,
+            HIDDEN,
+            HIDDEN,
+            recovery,
+            recovery,
+            reliable_recovery_rate=recovery,
+        )
     if acc.eligible is None:
-        eligible, rate = NOT_APPLICABLE, NOT_APPLICABLE
+        eligible, rate, reliable_rate = NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE
     else:
         base = len(acc.eligible)
         eligible = cell(base, base)
         rate = cell(round(acc.recovered / base, 3) if base else None, base)
+        reliable_rate = cell(round(acc.reliably_recovered / base, 3) if base else None, base)
     return OutcomeAggregate(
         instrument_id=instrument.id,
         patients_with_two_scores=cell(n, n),
@@ -476,6 +603,9 @@ def _outcome_cells(instrument: Instrument, acc: _Outcome | None) -> OutcomeAggre
         reliable_deterioration=cell(acc.deteriorated, acc.deteriorated),
         recovery_eligible=eligible,
         recovery_rate=rate,
+        mean_first_score=cell(round(statistics.fmean(acc.firsts), 2), n),
+        mean_latest_score=cell(round(statistics.fmean(acc.latests), 2), n),
+        reliable_recovery_rate=reliable_rate,
     )
 
 
@@ -485,6 +615,7 @@ def _suppress_across_rows_and_totals(
     change: Mapping[tuple[Key, str], _Outcome],
     outcome_instruments: Sequence[Instrument],
     comment_count: Mapping[Key, int],
+    paired: Mapping[Key, _Paired],
 ) -> None:
     """Complementary suppression: in each period a unit's programme rows add up to the unit's
     total row and the unit rows to the all-units row, so no hidden cell may be alone in any of
@@ -521,7 +652,13 @@ def _suppress_across_rows_and_totals(
                 invitations_sent=HIDDEN,
                 invitations_answered=HIDDEN,
                 response_rate=HIDDEN,
+                invitations_expired=HIDDEN,
+                invitations_declined=HIDDEN,
+                non_response=tuple((name, HIDDEN) for name, _cell in rows[key].non_response),
             )
+        paired_counts = [len(paired[key].patients) if key in paired else 0 for key in members]
+        for key in hidden(paired_counts):
+            rows[key] = replace(rows[key], paired=_paired_cells(None))
         # The unit's comments in a quarter can be counted on the reading page.
         for key in hidden([comment_count.get(key, 0) for key in members]):
             rows[key] = replace(rows[key], service_comments=HIDDEN)
@@ -546,6 +683,17 @@ OUTCOME_FIELDS = (
     "reliable_deterioration",
     "recovery_eligible",
     "recovery_rate",
+    "mean_first_score",
+    "mean_latest_score",
+    "reliable_recovery_rate",
+)
+PAIRED_FIELDS = (
+    "patients",
+    "at_caseness",
+    "recovery_rate",
+    "reliable_recovery_rate",
+    "reliable_improvement",
+    "reliable_deterioration",
 )
 
 
@@ -562,9 +710,13 @@ def csv_columns() -> list[str]:
         "invitations_sent",
         "invitations_answered",
         "response_rate",
+        "invitations_expired",
+        "invitations_declined",
     ]
+    columns += [f"non_response_{name}" for name in NON_RESPONSE_REASONS]
     for instrument in outcome_instruments:
         columns += [f"{instrument.id}_{name}" for name in OUTCOME_FIELDS]
+    columns += [f"nhstt_paired_{name}" for name in PAIRED_FIELDS]
     columns += [f"{instrument.id}_mean_score" for instrument in alliance_instruments]
     columns.append("median_hours_to_acknowledge_risk")
     columns.append("service_comments")
@@ -587,11 +739,19 @@ def _row_values(row: AggregateRow) -> Iterable[str]:
         row.invitations_sent,
         row.invitations_answered,
         row.response_rate,
+        row.invitations_expired,
+        row.invitations_declined,
     ):
         yield _text(value)
+    reasons = dict(row.non_response)
+    for name in NON_RESPONSE_REASONS:
+        yield _text(reasons.get(name, HIDDEN))
     for outcome in row.outcomes:
         for name in OUTCOME_FIELDS:
             yield _text(getattr(outcome, name))
+    paired = row.paired or _paired_cells(None)
+    for name in PAIRED_FIELDS:
+        yield _text(getattr(paired, name))
     for _instrument_id, mean in row.alliance_mean:
         yield _text(mean)
     yield _text(row.median_hours_to_acknowledge_risk)
