@@ -2,7 +2,7 @@
 
 Who may call it: the export pages (service developers and administrators) and the CLI. Nothing
 in the result identifies a person: no patient ids, names, external ids or free text, and no date
-finer than the period. Every figure is computed in a fixed number of set-based queries (six,
+finer than the period. Every figure is computed in a fixed number of set-based queries (seven,
 whatever the size of the data) and then passed through the small-cell rule in
 :mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md.
 """
@@ -22,9 +22,17 @@ from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal
 from sqlalchemy.orm import aliased
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, Invitation, Programme, Response, Signal, Unit
+from fit_platform.db.models import (
+    ConsentEvent,
+    Episode,
+    Invitation,
+    Programme,
+    Response,
+    Signal,
+    Unit,
+)
 from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_change
-from fit_platform.domain.codes import InvitationState, ResponseStatus
+from fit_platform.domain.codes import ConsentEventKind, InvitationState, ResponseStatus
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.signals import SignalCode
@@ -74,6 +82,16 @@ class PairedAggregate:
 
 
 @dataclass(frozen=True)
+class SignalAggregate:
+    """Signals of every kind raised in the period, and how soon they were acted on."""
+
+    raised: Cell
+    acknowledged_share: Cell
+    median_hours_to_acknowledge: Cell
+    median_hours_to_resolve: Cell
+
+
+@dataclass(frozen=True)
 class OutcomeAggregate:
     """Change on one outcome instrument for the episodes whose latest score fell in the period."""
 
@@ -109,6 +127,9 @@ class AggregateRow:
     invitations_declined: Cell = HIDDEN
     non_response: tuple[tuple[str, Cell], ...] = ()
     paired: PairedAggregate | None = None
+    signals: SignalAggregate | None = None
+    # Of the patients invited in the period, the share who paused or stopped feedback in it.
+    consent_paused_or_stopped_share: Cell = HIDDEN
 
 
 def period_bounds(period: Period, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -298,7 +319,8 @@ def service_aggregates(
             )
         ).all()
 
-        # 4. Acknowledged risk signals raised in the period (the median is taken below).
+        # 4. Signals raised in the period, with when they were acknowledged and resolved (the
+        # shares and medians are taken below).
         signal_period = _period_key(dialect, Signal.raised_at, period)
         risk = session.execute(
             in_unit(
@@ -307,16 +329,29 @@ def service_aggregates(
                     Episode.programme_id,
                     signal_period,
                     Episode.patient_id,
+                    Signal.code == SignalCode.RISK_ANSWER.value,
                     Signal.raised_at,
                     Signal.acknowledged_at,
+                    Signal.resolved_at,
                 )
                 .join(Episode, Episode.id == Signal.episode_id)
+                .where(Signal.raised_at >= since, Signal.raised_at < until)
+            )
+        ).all()
+
+        # 7. Patients who paused or stopped feedback in the period (matched below with the
+        # patients invited in the same row, who are the denominator).
+        consent_period = _period_key(dialect, ConsentEvent.created_at, period)
+        consent = session.execute(
+            in_unit(
+                select(Episode.unit_id, Episode.programme_id, consent_period, Episode.patient_id)
+                .join(Episode, Episode.patient_id == ConsentEvent.patient_id)
                 .where(
-                    Signal.code == SignalCode.RISK_ANSWER.value,
-                    Signal.acknowledged_at.is_not(None),
-                    Signal.raised_at >= since,
-                    Signal.raised_at < until,
+                    ConsentEvent.kind.in_((ConsentEventKind.PAUSED, ConsentEventKind.STOPPED)),
+                    ConsentEvent.created_at >= since,
+                    ConsentEvent.created_at < until,
                 )
+                .distinct()
             )
         ).all()
 
@@ -339,6 +374,7 @@ def service_aggregates(
         outcomes=outcomes,
         alliance=alliance,
         risk=risk,
+        consent=consent,
         comments=comments,
         units=units,
         programmes=programmes,
@@ -359,6 +395,31 @@ class _Outcome:
     reliably_recovered: int = 0
     firsts: list[float] = field(default_factory=list)
     latests: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Signals:
+    patients: set[int] = field(default_factory=set)
+    raised: int = 0
+    acknowledge_hours: list[float] = field(default_factory=list)
+    resolve_hours: list[float] = field(default_factory=list)
+
+
+def _signal_cells(acc: _Signals | None) -> SignalAggregate:
+    # Every figure is based on the patients with a signal raised in the period.
+    n = len(acc.patients) if acc else 0
+    if acc is None or too_small(n):
+        return SignalAggregate(HIDDEN, HIDDEN, HIDDEN, HIDDEN)
+
+    def median(hours: list[float]) -> Cell:
+        return cell(round(statistics.median(hours), 1), n) if hours else Cell(None, False)
+
+    return SignalAggregate(
+        raised=cell(acc.raised, n),
+        acknowledged_share=cell(round(len(acc.acknowledge_hours) / acc.raised, 3), n),
+        median_hours_to_acknowledge=median(acc.acknowledge_hours),
+        median_hours_to_resolve=median(acc.resolve_hours),
+    )
 
 
 @dataclass
@@ -404,6 +465,7 @@ def _assemble(
     alliance: Sequence[Any],
     risk: Sequence[Any],
     comments: Sequence[tuple[int, int | None, str, int]],
+    consent: Sequence[Any] = (),
     units: Mapping[int, tuple[str, str]],
     programmes: Mapping[int, tuple[str, str]],
     outcome_instruments: Sequence[Instrument],
@@ -486,11 +548,25 @@ def _assemble(
 
     hours: dict[Key, list[float]] = defaultdict(list)
     risk_patients: dict[Key, set[int]] = defaultdict(set)
-    for unit, programme, period, patient, raised_at, acknowledged_at in risk:
+    signals: dict[Key, _Signals] = defaultdict(_Signals)
+    for unit, programme, period, patient, is_risk, raised, acknowledged, resolved in risk:
         for key in _levels((unit, programme, period), all_units):
             keys.add(key)
-            hours[key].append(_hours_between(raised_at, acknowledged_at))
-            risk_patients[key].add(patient)
+            acc_s = signals[key]
+            acc_s.patients.add(patient)
+            acc_s.raised += 1
+            if acknowledged is not None:
+                acc_s.acknowledge_hours.append(_hours_between(raised, acknowledged))
+                if is_risk:
+                    hours[key].append(_hours_between(raised, acknowledged))
+                    risk_patients[key].add(patient)
+            if resolved is not None:
+                acc_s.resolve_hours.append(_hours_between(raised, resolved))
+
+    paused: dict[Key, set[int]] = defaultdict(set)
+    for unit, programme, period, patient in consent:
+        for key in _levels((unit, programme, period), all_units):
+            paused[key].add(patient)
 
     comment_count: dict[Key, int] = defaultdict(int)
     for unit, programme, period, count in comments:
@@ -527,6 +603,13 @@ def _assemble(
                 for name, count in zip(NON_RESPONSE_REASONS, reasons, strict=True)
             ),
             paired=_paired_cells(paired.get(key)),
+            signals=_signal_cells(signals.get(key)),
+            consent_paused_or_stopped_share=cell(
+                round(len(paused.get(key, set()) & invited_patients[key]) / patients, 3)
+                if patients
+                else None,
+                patients,
+            ),
             unit_code=unit_code,
             unit_name=unit_name,
             programme_code=programme_code,
@@ -687,6 +770,12 @@ OUTCOME_FIELDS = (
     "mean_latest_score",
     "reliable_recovery_rate",
 )
+SIGNAL_FIELDS = (
+    "raised",
+    "acknowledged_share",
+    "median_hours_to_acknowledge",
+    "median_hours_to_resolve",
+)
 PAIRED_FIELDS = (
     "patients",
     "at_caseness",
@@ -719,6 +808,8 @@ def csv_columns() -> list[str]:
     columns += [f"nhstt_paired_{name}" for name in PAIRED_FIELDS]
     columns += [f"{instrument.id}_mean_score" for instrument in alliance_instruments]
     columns.append("median_hours_to_acknowledge_risk")
+    columns += [f"signals_{name}" for name in SIGNAL_FIELDS]
+    columns.append("consent_paused_or_stopped_share")
     columns.append("service_comments")
     return columns
 
@@ -755,6 +846,10 @@ def _row_values(row: AggregateRow) -> Iterable[str]:
     for _instrument_id, mean in row.alliance_mean:
         yield _text(mean)
     yield _text(row.median_hours_to_acknowledge_risk)
+    signals = row.signals or _signal_cells(None)
+    for name in SIGNAL_FIELDS:
+        yield _text(getattr(signals, name))
+    yield _text(row.consent_paused_or_stopped_share)
     yield _text(row.service_comments)
 
 

@@ -9,8 +9,9 @@ import datetime as dt
 from sqlalchemy import update
 
 from fit_platform.db import Database
-from fit_platform.db.models import Invitation
-from fit_platform.domain.codes import InvitationState, Role
+from fit_platform.db.models import ConsentEvent, Invitation, Signal
+from fit_platform.domain.codes import Actor, ConsentEventKind, InvitationState, Role
+from fit_platform.domain.signals import SignalCode
 from fit_platform.services.export import AggregateRow, service_aggregates
 from tests.support.factories import World, add_history, make_invitation, make_staff, make_unit
 from tests.support.factories import make_world as _make_world
@@ -28,6 +29,22 @@ PATIENTS = [
     ((14, 14), (12, 12), [(CANCELLED, "paused_by_patient"), (COMPLETED, None)]),
     ((11, 5), (8, 9), [(EXPIRED, "not_sent"), (COMPLETED, None)]),
 ]
+# One signal per patient: code, hours to acknowledge, hours to resolve (None: not yet).
+SIGNALS = [
+    (SignalCode.RISK_ANSWER, 2, 24),
+    (SignalCode.RISK_ANSWER, 4, 48),
+    (SignalCode.NOT_ON_TRACK, 10, None),
+    (SignalCode.RELIABLE_DETERIORATION, None, None),
+    (SignalCode.RISK_ANSWER, 1, 6),
+    (SignalCode.ALLIANCE_DROP, None, None),
+]
+# The fifth patient paused feedback in June, the sixth stopped it.
+CONSENT = [None, None, None, None, ConsentEventKind.PAUSED, ConsentEventKind.STOPPED]
+RAISED = dt.datetime(2026, 6, 2, 8, tzinfo=dt.UTC)
+
+
+def _hours(hours: int | None) -> dt.datetime | None:
+    return None if hours is None else RAISED + dt.timedelta(hours=hours)
 
 
 def _invite(
@@ -48,12 +65,34 @@ def _invite(
 def _six_patients(db: Database) -> int:
     unit = make_unit(db)
     therapist = make_staff(db, (Role.THERAPIST, unit.id))
-    for phq9, gad7, invitations in PATIENTS:
+    for (phq9, gad7, invitations), signal, consent in zip(PATIENTS, SIGNALS, CONSENT, strict=True):
         world = _make_world(db, unit=unit, therapist=therapist)
         add_history(db, world, list(phq9), "phq9")
         add_history(db, world, list(gad7), "gad7")
         for day, (state, reason) in enumerate(invitations):
             _invite(db, world, JUNE + dt.timedelta(days=day), state, reason)
+        code, acknowledged, resolved = signal
+        with db.transaction() as session:
+            session.add(
+                Signal(
+                    episode_id=world.episode_id,
+                    code=code.value,
+                    severity="high",
+                    source_key=f"test:{world.episode_id}",
+                    raised_at=RAISED,
+                    acknowledged_at=_hours(acknowledged),
+                    resolved_at=_hours(resolved),
+                )
+            )
+            if consent is not None:
+                session.add(
+                    ConsentEvent(
+                        patient_id=world.patient_id,
+                        kind=consent,
+                        actor=Actor.PATIENT,
+                        created_at=JUNE + dt.timedelta(days=2),
+                    )
+                )
     return unit.id
 
 
@@ -123,3 +162,17 @@ def test_paired_nhs_talking_therapies_recovery_needs_both_below_their_cut_offs(
     assert paired.reliable_recovery_rate.value == 0.2  # only 20/15 → 8/5 changed reliably too
     assert paired.reliable_improvement.suppressed  # three
     assert paired.reliable_deterioration.suppressed  # one
+
+
+def test_signals_raised_the_share_acknowledged_and_the_median_hours_to_act(db: Database) -> None:
+    row = _rows(db)[0]
+    assert row.signals is not None
+    assert row.signals.raised.value == 6
+    assert row.signals.acknowledged_share.value == round(4 / 6, 3)
+    assert row.signals.median_hours_to_acknowledge.value == 3.0  # 1, 2, 4, 10
+    assert row.signals.median_hours_to_resolve.value == 24.0  # 6, 24, 48
+    assert row.median_hours_to_acknowledge_risk.suppressed  # risk only: three patients
+
+
+def test_the_share_of_invited_patients_who_paused_or_stopped_feedback(db: Database) -> None:
+    assert _rows(db)[0].consent_paused_or_stopped_share.value == round(2 / 6, 3)
