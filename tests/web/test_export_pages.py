@@ -66,6 +66,23 @@ def test_the_page_ends_with_a_total_per_unit_and_for_all_units(client: FlaskClie
     assert "All programmes" in first_table
 
 
+def test_the_page_shows_why_invitations_went_unanswered_signals_and_paired_recovery(
+    client: FlaskClient,
+) -> None:
+    make_known_dataset(_db(client))
+    _service_developer(client)
+    html = client.get(f"/export/?lang=en&{JUNE}").get_data(as_text=True)
+    for heading in (
+        "Why invitations went unanswered",
+        "Signals and time to act",
+        "Recovery on PHQ-9 and GAD-7 together (NHS Talking Therapies)",
+        "Reliable recovery rate",
+        "Mean first score",
+    ):
+        assert f"{heading}</" in html
+    assert "Opened, not finished" in html
+
+
 def test_the_csv_download_has_the_figures(client: FlaskClient) -> None:
     make_known_dataset(_db(client))
     _service_developer(client)

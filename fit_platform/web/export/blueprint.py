@@ -39,6 +39,14 @@ bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templa
 service_developers = login_required(Role.SERVICE_DEVELOPER, Role.ADMIN)
 
 NO_PROGRAMME_LABEL = _l("No programme")
+REASON_LABELS = {
+    "not_sent": _l("Not sent or not delivered"),
+    "not_opened": _l("Not opened"),
+    "opened_not_completed": _l("Opened, not finished"),
+    "declined": _l("Declined"),
+    "paused_or_stopped": _l("Feedback paused or stopped"),
+    "appointment_changed": _l("Appointment changed"),
+}
 
 
 def _units() -> list[tuple[int, str]]:
@@ -99,6 +107,7 @@ def _page(form: ExportFilterForm, rows: list[AggregateRow] | None, status: int =
         no_programme=NO_PROGRAMME,
         no_programme_label=NO_PROGRAMME_LABEL,
         all_code=ALL_CODE,
+        reason_labels=REASON_LABELS,
         title=title,
         number=number,
         percent=percent,
