@@ -4,14 +4,14 @@ Who may call it: the export pages (service developers and administrators) and th
 in the result identifies a person: no patient ids, names, external ids or free text, and no date
 finer than the period. Every figure is computed in a fixed number of set-based queries (seven,
 whatever the size of the data) and then passed through the small-cell rule in
-:mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md.
+:mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md and
+docs/export-codebook.md; the files (CSV, JSON) are written by
+:mod:`fit_platform.services.export_files`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -161,7 +161,7 @@ def _period_key(dialect: str, column: Any, period: Period) -> ColumnElement[str]
 Key = tuple[int, int | None, str]
 
 
-def _instruments() -> tuple[list[Instrument], list[Instrument]]:
+def export_instruments() -> tuple[list[Instrument], list[Instrument]]:
     # Test instruments (`demo` in their file) carry no clinical meaning: never exported.
     library = sorted((i for i in default_instruments().values() if not i.demo), key=lambda i: i.id)
     return (
@@ -187,7 +187,7 @@ def service_aggregates(
     if end < start:
         raise ValueError("end before start")
     since, until = period_bounds(period, start, end)
-    outcome_instruments, alliance_instruments = _instruments()
+    outcome_instruments, alliance_instruments = export_instruments()
     outcome_ids = [i.id for i in outcome_instruments]
     alliance_ids = [i.id for i in alliance_instruments]
 
@@ -754,111 +754,3 @@ def _suppress_across_rows_and_totals(
                 outcomes = list(rows[key].outcomes)
                 outcomes[position] = _outcome_cells(instrument, None)
                 rows[key] = replace(rows[key], outcomes=tuple(outcomes))
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-SUPPRESSED = "suppressed"
-OUTCOME_FIELDS = (
-    "patients_with_two_scores",
-    "mean_improvement",
-    "reliable_improvement",
-    "reliable_deterioration",
-    "recovery_eligible",
-    "recovery_rate",
-    "mean_first_score",
-    "mean_latest_score",
-    "reliable_recovery_rate",
-)
-SIGNAL_FIELDS = (
-    "raised",
-    "acknowledged_share",
-    "median_hours_to_acknowledge",
-    "median_hours_to_resolve",
-)
-PAIRED_FIELDS = (
-    "patients",
-    "at_caseness",
-    "recovery_rate",
-    "reliable_recovery_rate",
-    "reliable_improvement",
-    "reliable_deterioration",
-)
-
-
-def csv_columns() -> list[str]:
-    """The CSV header: stable English snake_case names (see docs/export.md)."""
-    outcome_instruments, alliance_instruments = _instruments()
-    columns = [
-        "unit_code",
-        "unit_name",
-        "programme_code",
-        "programme_name",
-        "period",
-        "patients_invited",
-        "invitations_sent",
-        "invitations_answered",
-        "response_rate",
-        "invitations_expired",
-        "invitations_declined",
-    ]
-    columns += [f"non_response_{name}" for name in NON_RESPONSE_REASONS]
-    for instrument in outcome_instruments:
-        columns += [f"{instrument.id}_{name}" for name in OUTCOME_FIELDS]
-    columns += [f"nhstt_paired_{name}" for name in PAIRED_FIELDS]
-    columns += [f"{instrument.id}_mean_score" for instrument in alliance_instruments]
-    columns.append("median_hours_to_acknowledge_risk")
-    columns += [f"signals_{name}" for name in SIGNAL_FIELDS]
-    columns.append("consent_paused_or_stopped_share")
-    columns.append("service_comments")
-    return columns
-
-
-def _text(value: Cell) -> str:
-    if value.suppressed:
-        return SUPPRESSED
-    if value.value is None:
-        return ""
-    number = value.value
-    return str(int(number)) if float(number).is_integer() else str(number)
-
-
-def _row_values(row: AggregateRow) -> Iterable[str]:
-    yield from (row.unit_code, row.unit_name, row.programme_code, row.programme_name, row.period)
-    for value in (
-        row.patients_invited,
-        row.invitations_sent,
-        row.invitations_answered,
-        row.response_rate,
-        row.invitations_expired,
-        row.invitations_declined,
-    ):
-        yield _text(value)
-    reasons = dict(row.non_response)
-    for name in NON_RESPONSE_REASONS:
-        yield _text(reasons.get(name, HIDDEN))
-    for outcome in row.outcomes:
-        for name in OUTCOME_FIELDS:
-            yield _text(getattr(outcome, name))
-    paired = row.paired or _paired_cells(None)
-    for name in PAIRED_FIELDS:
-        yield _text(getattr(paired, name))
-    for _instrument_id, mean in row.alliance_mean:
-        yield _text(mean)
-    yield _text(row.median_hours_to_acknowledge_risk)
-    signals = row.signals or _signal_cells(None)
-    for name in SIGNAL_FIELDS:
-        yield _text(getattr(signals, name))
-    yield _text(row.consent_paused_or_stopped_share)
-    yield _text(row.service_comments)
-
-
-def aggregates_csv(rows: Sequence[AggregateRow]) -> str:
-    """The rows as CSV: a header line, then one line per row; suppressed cells say 'suppressed',
-    cells that do not apply are empty."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(csv_columns())
-    for row in rows:
-        writer.writerow(list(_row_values(row)))
-    return out.getvalue()

@@ -8,11 +8,10 @@ from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from fit_platform.services.export import (
     AggregateRow,
-    aggregates_csv,
-    csv_columns,
     period_bounds,
     service_aggregates,
 )
+from fit_platform.services.export_files import aggregates_csv, csv_columns
 from tests.support.export_data import add_acknowledged_risk, add_patient, make_known_dataset
 from tests.support.factories import make_staff, make_unit
 from tests.support.queries import count_statements
@@ -134,7 +133,8 @@ def test_periods_are_whole_months_or_quarters() -> None:
 
 def test_the_csv_has_the_documented_columns_and_marks_suppressed_cells(db: Database) -> None:
     make_known_dataset(db)
-    text = aggregates_csv(service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END))
+    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    text = aggregates_csv(rows, "comma")
     lines = text.splitlines()
     assert lines[0].split(",") == csv_columns()
     assert "phq9_recovery_rate" in csv_columns()
@@ -163,7 +163,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(db: Database) -> None
 
 
 def test_test_instruments_are_never_exported() -> None:
-    from fit_platform.services.export import aggregates_csv
+    from fit_platform.services.export_files import aggregates_csv
 
     header = aggregates_csv([]).splitlines()[0]
     assert "vas_demo" not in header

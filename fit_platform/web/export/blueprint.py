@@ -7,6 +7,7 @@ patient: the service returns counts, rates and means only, with small cells supp
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import format_decimal, format_percent, get_locale
@@ -23,8 +24,13 @@ from fit_platform.services.export import (
     NO_PROGRAMME,
     AggregateRow,
     Period,
-    aggregates_csv,
     service_aggregates,
+)
+from fit_platform.services.export_files import (
+    CODEBOOK_VERSION,
+    Separator,
+    aggregates_csv,
+    aggregates_json,
 )
 from fit_platform.services.service_comments import (
     quarter_of_date,
@@ -108,6 +114,7 @@ def _page(form: ExportFilterForm, rows: list[AggregateRow] | None, status: int =
         no_programme_label=NO_PROGRAMME_LABEL,
         all_code=ALL_CODE,
         reason_labels=REASON_LABELS,
+        codebook_version=CODEBOOK_VERSION,
         title=title,
         number=number,
         percent=percent,
@@ -131,8 +138,29 @@ def aggregates_download() -> Response:
     form = _form()
     if _has_filters() and not form.validate():
         return _page(form, None, status=400)
-    response = Response(aggregates_csv(_rows(form)), mimetype="text/csv")
-    filename = f"aggregates-{form.period.data}-{form.start.data}-{form.end.data}.csv"
+    separator: Separator = "comma" if form.separator.data == "comma" else "semicolon"
+    response = Response(aggregates_csv(_rows(form), separator), mimetype="text/csv")
+    return _attachment(response, form, "csv")
+
+
+@bp.route("/aggregates.json")
+@service_developers
+def aggregates_json_download() -> Response:
+    form = _form()
+    if _has_filters() and not form.validate():
+        return _page(form, None, status=400)
+    choice = {
+        "period": str(form.period.data),
+        "start": str(form.start.data),
+        "end": str(form.end.data),
+        "unit": "all" if form.unit.data == ALL_UNITS else str(form.unit.data),
+    }
+    body = json.dumps(aggregates_json(_rows(form), choice=choice), ensure_ascii=False, indent=1)
+    return _attachment(Response(body, mimetype="application/json"), form, "json")
+
+
+def _attachment(response: Response, form: ExportFilterForm, extension: str) -> Response:
+    filename = f"aggregates-{form.period.data}-{form.start.data}-{form.end.data}.{extension}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
