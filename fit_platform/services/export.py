@@ -754,3 +754,18 @@ def _suppress_across_rows_and_totals(
                 outcomes = list(rows[key].outcomes)
                 outcomes[position] = _outcome_cells(instrument, None)
                 rows[key] = replace(rows[key], outcomes=tuple(outcomes))
+
+
+def previous_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last whole month or quarter before the one ``today`` is in (for scheduled exports)."""
+    months = 1 if period == "month" else 3
+    current_first = dt.date(today.year, (today.month - 1) // months * months + 1, 1)
+    last_day = current_first - dt.timedelta(days=1)
+    first = dt.date(last_day.year, (last_day.month - 1) // months * months + 1, 1)
+    return first, last_day
+
+
+def unit_id_for_code(db: Database, code: str) -> int | None:
+    """The id of the unit with this code, or None."""
+    with db.session() as session:
+        return session.scalar(select(Unit.id).where(Unit.code == code))

@@ -26,6 +26,7 @@ from fit_platform.services.export import (
     Period,
     service_aggregates,
 )
+from fit_platform.services.export_audit import record_export
 from fit_platform.services.export_files import (
     CODEBOOK_VERSION,
     Separator,
@@ -139,7 +140,9 @@ def aggregates_download() -> Response:
     if _has_filters() and not form.validate():
         return _page(form, None, status=400)
     separator: Separator = "comma" if form.separator.data == "comma" else "semicolon"
-    response = Response(aggregates_csv(_rows(form), separator), mimetype="text/csv")
+    rows = _rows(form)
+    _audit(form, f"csv-{separator}", len(rows))
+    response = Response(aggregates_csv(rows, separator), mimetype="text/csv")
     return _attachment(response, form, "csv")
 
 
@@ -155,8 +158,25 @@ def aggregates_json_download() -> Response:
         "end": str(form.end.data),
         "unit": "all" if form.unit.data == ALL_UNITS else str(form.unit.data),
     }
-    body = json.dumps(aggregates_json(_rows(form), choice=choice), ensure_ascii=False, indent=1)
+    rows = _rows(form)
+    _audit(form, "json", len(rows))
+    body = json.dumps(aggregates_json(rows, choice=choice), ensure_ascii=False, indent=1)
     return _attachment(Response(body, mimetype="application/json"), form, "json")
+
+
+def _audit(form: ExportFilterForm, file_format: str, rows: int) -> None:
+    assert form.start.data is not None and form.end.data is not None
+    record_export(
+        get_db(),
+        staff_id=g.staff.staff_id,
+        file_format=file_format,
+        period=str(form.period.data),
+        start=form.start.data,
+        end=form.end.data,
+        unit_id=None if form.unit.data == ALL_UNITS else int(form.unit.data),
+        rows=rows,
+        now=dt.datetime.now(dt.UTC),
+    )
 
 
 def _attachment(response: Response, form: ExportFilterForm, extension: str) -> Response:
