@@ -8,6 +8,7 @@ import click
 from flask.cli import FlaskGroup
 
 from fit_platform.cli_clinical import instruments, score_command, signals_command
+from fit_platform.cli_export import export_command
 from fit_platform.config import ConfigurationError, load_settings
 from fit_platform.scheduler.cli import scheduler
 
@@ -157,6 +158,7 @@ def demo(host: str, port: int, no_scheduler: bool) -> None:
 cli.add_command(instruments)
 cli.add_command(score_command)
 cli.add_command(signals_command)
+cli.add_command(export_command)
 cli.add_command(scheduler)
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import DDL, Table, event
 from sqlalchemy.orm import Session
 
-from fit_platform.db.models import AccessLog, ConsentEvent
+from fit_platform.db.models import AccessLog, ConsentEvent, ExportAudit
 
-APPEND_ONLY = (AccessLog, ConsentEvent)
+APPEND_ONLY = (AccessLog, ConsentEvent, ExportAudit)
 APPEND_ONLY_TABLES = tuple(model.__tablename__ for model in APPEND_ONLY)
 
 

@@ -5,7 +5,14 @@ on fewer than :data:`MIN_PATIENTS_PER_CELL` patients is hidden (primary suppress
 cell is not enough when the cells of a group are shown next to a total they add up to (or that
 can be found elsewhere): the hidden value would be the total minus the shown cells. So when
 exactly one cell of a group is hidden, the smallest shown cell is hidden too (secondary
-suppression); two or more hidden cells can only be recovered as a sum, never one by one.
+suppression); two or more hidden cells can only be recovered as a sum, never one by one. And
+when the hidden cells of a group hold no one at all, their sum (zero) would give each of them
+away, so a shown cell is hidden with them.
+
+Published tables have totals as well as parts (a unit's programmes add up to the unit, the units
+to the all-units total). :func:`hidden_in_table` applies the same rule to every such equation at
+once, totals included, until no equation has a lone hidden member (complementary suppression
+across rows and totals).
 """
 
 from __future__ import annotations
@@ -53,10 +60,65 @@ def hidden_in_group(patients: Sequence[int]) -> list[bool]:
     as well, so no single hidden cell equals the group total minus the shown cells.
     """
     hidden = [too_small(n) for n in patients]
-    if sum(hidden) == 1 and len(patients) > 1:
-        shown = [index for index, is_hidden in enumerate(hidden) if not is_hidden]
-        smallest = min(shown, key=lambda index: (patients[index], index))
-        hidden[smallest] = True
+    _protect(patients, hidden, list(range(len(patients))))
+    return hidden
+
+
+def _protect(counts: Sequence[int], hidden: list[bool], parts: Sequence[int]) -> bool:
+    """Hide the smallest shown part when the hidden parts could be worked out from the shown
+    ones and a known total: one hidden part alone, or hidden parts that add up to zero."""
+    hidden_parts = [index for index in parts if hidden[index]]
+    shown_parts = [index for index in parts if not hidden[index]]
+    if not hidden_parts or not shown_parts:
+        return False
+    alone = len(hidden_parts) == 1
+    empty = sum(counts[index] for index in hidden_parts) == 0
+    if not (alone or empty):
+        return False
+    hidden[min(shown_parts, key=lambda index: (counts[index], index))] = True
+    return True
+
+
+@dataclass(frozen=True)
+class Equation:
+    """A published total and the published parts it is the sum of (indices into one table)."""
+
+    total: int
+    parts: tuple[int, ...]
+
+
+def hidden_in_table(counts: Sequence[int], equations: Sequence[Equation]) -> list[bool]:
+    """Which cells of a table with totals to hide, given the patients each cell is based on.
+
+    ``counts`` holds every published cell, totals included; each equation says that one cell is
+    the total of some others. Primary suppression hides every cell under the threshold. Then, for
+    every equation, until nothing changes: if exactly one member (total or part) is hidden, or the
+    hidden parts hold no one while the total is shown, the smallest shown part is hidden; when all
+    parts are hidden and the total alone is shown beside one hidden part, the total is hidden. A
+    cell hidden for one equation can leave a lone hidden cell in another (a unit total is a part
+    of the all-units total), hence the repetition; it ends because cells are only ever hidden.
+    """
+    hidden = [too_small(n) for n in counts]
+    changed = True
+    while changed:
+        changed = False
+        for equation in equations:
+            members = (equation.total, *equation.parts)
+            hidden_members = sum(hidden[index] for index in members)
+            if hidden[equation.total]:
+                # The total is hidden: the equation gives a hidden total away only when every
+                # part is shown, and a lone hidden part only together with the total.
+                if hidden_members == 1 and equation.parts:
+                    shown = [index for index in equation.parts if not hidden[index]]
+                    hidden[min(shown, key=lambda index: (counts[index], index))] = True
+                    changed = True
+                continue
+            if hidden_members == 1 and all(hidden[index] for index in equation.parts):
+                # A lone part, hidden, equals the shown total: the total goes too.
+                hidden[equation.total] = True
+                changed = True
+            elif _protect(counts, hidden, equation.parts):
+                changed = True
     return hidden
 
 

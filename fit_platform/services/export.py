@@ -2,39 +2,93 @@
 
 Who may call it: the export pages (service developers and administrators) and the CLI. Nothing
 in the result identifies a person: no patient ids, names, external ids or free text, and no date
-finer than the period. Every figure is computed in a fixed number of set-based queries (six,
+finer than the period. Every figure is computed in a fixed number of set-based queries (seven,
 whatever the size of the data) and then passed through the small-cell rule in
-:mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md.
+:mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md and
+docs/export-codebook.md; the files (CSV, JSON) are written by
+:mod:`fit_platform.services.export_files`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, Invitation, Programme, Response, Signal, Unit
+from fit_platform.db.models import (
+    ConsentEvent,
+    Episode,
+    Invitation,
+    Programme,
+    Response,
+    Signal,
+    Unit,
+)
 from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_change
-from fit_platform.domain.codes import InvitationState, ResponseStatus
+from fit_platform.domain.codes import ConsentEventKind, InvitationState, ResponseStatus
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.signals import SignalCode
-from fit_platform.domain.small_cells import HIDDEN, Cell, cell, hidden_in_group, too_small
+from fit_platform.domain.small_cells import HIDDEN, Cell, Equation, cell, hidden_in_table, too_small
 from fit_platform.services.service_comments import comment_counts
 
 Period = Literal["month", "quarter"]
 PERIODS: tuple[Period, ...] = ("month", "quarter")
 NO_PROGRAMME = "none"
+# The code of a total row: programme `all` is a unit's total, unit `all` the all-units total.
+ALL_CODE = "all"
+ALL = -1  # the same as an id in a row's key (ids from the database are positive)
 # A cell that does not apply (recovery on an instrument without a clinical cut-off).
 NOT_APPLICABLE = Cell(None, False)
+
+
+# Why an invitation went unanswered, grouped for the export (the codes stored on an invitation
+# are in services/invitations.py NonResponse and services/consent.py). Counts of invitations.
+NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
+    "not_sent": ("not_sent", "not_delivered"),
+    "not_opened": ("not_opened",),
+    "opened_not_completed": ("opened_not_completed",),
+    "declined": ("declined_by_patient",),
+    "paused_or_stopped": (
+        "consent_withdrawn",
+        "paused",
+        "paused_by_patient",
+        "stopped",
+        "stopped_by_patient",
+    ),
+    "appointment_changed": ("appointment_changed",),
+}
+PAIRED = ("phq9", "gad7")  # NHS Talking Therapies paired recovery: depression, anxiety
+
+
+@dataclass(frozen=True)
+class PairedAggregate:
+    """NHS Talking Therapies paired recovery (PHQ-9 + GAD-7) for episodes with two or more
+    scores on both, counted in the period of the later of the two latest scores."""
+
+    patients: Cell
+    at_caseness: Cell
+    recovery_rate: Cell
+    reliable_recovery_rate: Cell
+    reliable_improvement: Cell
+    reliable_deterioration: Cell
+
+
+@dataclass(frozen=True)
+class SignalAggregate:
+    """Signals of every kind raised in the period, and how soon they were acted on."""
+
+    raised: Cell
+    acknowledged_share: Cell
+    median_hours_to_acknowledge: Cell
+    median_hours_to_resolve: Cell
 
 
 @dataclass(frozen=True)
@@ -48,6 +102,9 @@ class OutcomeAggregate:
     reliable_deterioration: Cell
     recovery_eligible: Cell
     recovery_rate: Cell
+    mean_first_score: Cell = HIDDEN
+    mean_latest_score: Cell = HIDDEN
+    reliable_recovery_rate: Cell = HIDDEN
 
 
 @dataclass(frozen=True)
@@ -66,6 +123,13 @@ class AggregateRow:
     median_hours_to_acknowledge_risk: Cell
     # Comments sent to the service only (the texts are read on their own page, never exported).
     service_comments: Cell = HIDDEN
+    invitations_expired: Cell = HIDDEN
+    invitations_declined: Cell = HIDDEN
+    non_response: tuple[tuple[str, Cell], ...] = ()
+    paired: PairedAggregate | None = None
+    signals: SignalAggregate | None = None
+    # Of the patients invited in the period, the share who paused or stopped feedback in it.
+    consent_paused_or_stopped_share: Cell = HIDDEN
 
 
 def period_bounds(period: Period, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -93,10 +157,11 @@ def _period_key(dialect: str, column: Any, period: Period) -> ColumnElement[str]
     return func.strftime("%Y", column, type_=String) + literal("-Q") + cast(quarter, String)
 
 
-Key = tuple[int, int | None, str]  # unit id, programme id, period (never leaves this module)
+# unit id, programme id (None: no programme), period; ALL for a total. Never leaves this module.
+Key = tuple[int, int | None, str]
 
 
-def _instruments() -> tuple[list[Instrument], list[Instrument]]:
+def export_instruments() -> tuple[list[Instrument], list[Instrument]]:
     # Test instruments (`demo` in their file) carry no clinical meaning: never exported.
     library = sorted((i for i in default_instruments().values() if not i.demo), key=lambda i: i.id)
     return (
@@ -122,7 +187,7 @@ def service_aggregates(
     if end < start:
         raise ValueError("end before start")
     since, until = period_bounds(period, start, end)
-    outcome_instruments, alliance_instruments = _instruments()
+    outcome_instruments, alliance_instruments = export_instruments()
     outcome_ids = [i.id for i in outcome_instruments]
     alliance_ids = [i.id for i in alliance_instruments]
 
@@ -131,7 +196,8 @@ def service_aggregates(
 
     with db.session() as session:
         dialect = db.dialect
-        # 1. Invitations due in each period.
+        # 1. Invitations due in each period, per patient (so that unit and all-units totals count
+        # each patient once).
         inv_period = _period_key(dialect, Invitation.due_at, period)
         invitations = session.execute(
             in_unit(
@@ -139,13 +205,22 @@ def service_aggregates(
                     Episode.unit_id,
                     Episode.programme_id,
                     inv_period,
-                    func.count(func.distinct(Episode.patient_id)),
+                    Episode.patient_id,
                     func.count(Invitation.sent_at),
                     func.count(Invitation.id).filter(Invitation.state == InvitationState.COMPLETED),
+                    func.count(Invitation.id).filter(Invitation.state == InvitationState.EXPIRED),
+                    func.count(Invitation.id).filter(Invitation.state == InvitationState.DECLINED),
+                    *(
+                        func.count(Invitation.id).filter(
+                            Invitation.state != InvitationState.COMPLETED,
+                            Invitation.non_response_reason.in_(codes),
+                        )
+                        for codes in NON_RESPONSE_REASONS.values()
+                    ),
                 )
                 .join(Episode, Episode.id == Invitation.episode_id)
                 .where(Invitation.due_at >= since, Invitation.due_at < until)
-                .group_by(Episode.unit_id, Episode.programme_id, inv_period)
+                .group_by(Episode.unit_id, Episode.programme_id, inv_period, Episode.patient_id)
             )
         ).all()
 
@@ -192,6 +267,7 @@ def service_aggregates(
                     Episode.programme_id,
                     outcome_period,
                     Episode.patient_id,
+                    Episode.id,
                     latest.c.instrument_id,
                     first.c.total,
                     latest.c.total,
@@ -210,7 +286,8 @@ def service_aggregates(
             )
         ).all()
 
-        # 3. Mean alliance score per instrument, over the responses submitted in the period.
+        # 3. Alliance scores per instrument and patient (sum and count; the mean over the
+        # responses submitted in the period is taken below, for every level of total).
         alliance_period = _period_key(dialect, Response.submitted_at, period)
         alliance = session.execute(
             in_unit(
@@ -219,8 +296,9 @@ def service_aggregates(
                     Episode.programme_id,
                     alliance_period,
                     Response.instrument_id,
-                    func.avg(Response.total),
-                    func.count(func.distinct(Episode.patient_id)),
+                    Episode.patient_id,
+                    func.sum(Response.total),
+                    func.count(Response.id),
                 )
                 .join(Episode, Episode.id == Response.episode_id)
                 .where(
@@ -232,12 +310,17 @@ def service_aggregates(
                     Response.instrument_id.in_(alliance_ids),
                 )
                 .group_by(
-                    Episode.unit_id, Episode.programme_id, alliance_period, Response.instrument_id
+                    Episode.unit_id,
+                    Episode.programme_id,
+                    alliance_period,
+                    Response.instrument_id,
+                    Episode.patient_id,
                 )
             )
         ).all()
 
-        # 4. Acknowledged risk signals raised in the period (the median is taken below).
+        # 4. Signals raised in the period, with when they were acknowledged and resolved (the
+        # shares and medians are taken below).
         signal_period = _period_key(dialect, Signal.raised_at, period)
         risk = session.execute(
             in_unit(
@@ -246,16 +329,29 @@ def service_aggregates(
                     Episode.programme_id,
                     signal_period,
                     Episode.patient_id,
+                    Signal.code == SignalCode.RISK_ANSWER.value,
                     Signal.raised_at,
                     Signal.acknowledged_at,
+                    Signal.resolved_at,
                 )
                 .join(Episode, Episode.id == Signal.episode_id)
+                .where(Signal.raised_at >= since, Signal.raised_at < until)
+            )
+        ).all()
+
+        # 7. Patients who paused or stopped feedback in the period (matched below with the
+        # patients invited in the same row, who are the denominator).
+        consent_period = _period_key(dialect, ConsentEvent.created_at, period)
+        consent = session.execute(
+            in_unit(
+                select(Episode.unit_id, Episode.programme_id, consent_period, Episode.patient_id)
+                .join(Episode, Episode.patient_id == ConsentEvent.patient_id)
                 .where(
-                    Signal.code == SignalCode.RISK_ANSWER.value,
-                    Signal.acknowledged_at.is_not(None),
-                    Signal.raised_at >= since,
-                    Signal.raised_at < until,
+                    ConsentEvent.kind.in_((ConsentEventKind.PAUSED, ConsentEventKind.STOPPED)),
+                    ConsentEvent.created_at >= since,
+                    ConsentEvent.created_at < until,
                 )
+                .distinct()
             )
         ).all()
 
@@ -278,11 +374,13 @@ def service_aggregates(
         outcomes=outcomes,
         alliance=alliance,
         risk=risk,
+        consent=consent,
         comments=comments,
         units=units,
         programmes=programmes,
         outcome_instruments=outcome_instruments,
         alliance_ids=alliance_ids,
+        all_units=unit_id is None,
     )
 
 
@@ -294,6 +392,70 @@ class _Outcome:
     deteriorated: int = 0
     eligible: set[int] | None = None
     recovered: int = 0
+    reliably_recovered: int = 0
+    firsts: list[float] = field(default_factory=list)
+    latests: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Signals:
+    patients: set[int] = field(default_factory=set)
+    raised: int = 0
+    acknowledge_hours: list[float] = field(default_factory=list)
+    resolve_hours: list[float] = field(default_factory=list)
+
+
+def _signal_cells(acc: _Signals | None) -> SignalAggregate:
+    # Every figure is based on the patients with a signal raised in the period.
+    n = len(acc.patients) if acc else 0
+    if acc is None or too_small(n):
+        return SignalAggregate(HIDDEN, HIDDEN, HIDDEN, HIDDEN)
+
+    def median(hours: list[float]) -> Cell:
+        return cell(round(statistics.median(hours), 1), n) if hours else Cell(None, False)
+
+    return SignalAggregate(
+        raised=cell(acc.raised, n),
+        acknowledged_share=cell(round(len(acc.acknowledge_hours) / acc.raised, 3), n),
+        median_hours_to_acknowledge=median(acc.acknowledge_hours),
+        median_hours_to_resolve=median(acc.resolve_hours),
+    )
+
+
+@dataclass
+class _Paired:
+    patients: set[int] = field(default_factory=set)
+    eligible: set[int] = field(default_factory=set)
+    recovered: int = 0
+    reliably_recovered: int = 0
+    improved: int = 0
+    deteriorated: int = 0
+
+
+def _paired_cells(acc: _Paired | None) -> PairedAggregate:
+    n = len(acc.patients) if acc else 0
+    if acc is None or too_small(n):
+        return PairedAggregate(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
+    base = len(acc.eligible)
+    return PairedAggregate(
+        patients=cell(n, n),
+        at_caseness=cell(base, base),
+        recovery_rate=cell(round(acc.recovered / base, 3) if base else None, base),
+        reliable_recovery_rate=cell(
+            round(acc.reliably_recovered / base, 3) if base else None, base
+        ),
+        reliable_improvement=cell(acc.improved, acc.improved),
+        reliable_deterioration=cell(acc.deteriorated, acc.deteriorated),
+    )
+
+
+def _levels(key: Key, all_units: bool) -> Iterable[Key]:
+    """The row a figure belongs to and the totals it is part of."""
+    unit, _programme, period = key
+    yield key
+    yield (unit, ALL, period)
+    if all_units:
+        yield (ALL, ALL, period)
 
 
 def _assemble(
@@ -303,60 +465,120 @@ def _assemble(
     alliance: Sequence[Any],
     risk: Sequence[Any],
     comments: Sequence[tuple[int, int | None, str, int]],
+    consent: Sequence[Any] = (),
     units: Mapping[int, tuple[str, str]],
     programmes: Mapping[int, tuple[str, str]],
     outcome_instruments: Sequence[Instrument],
     alliance_ids: Sequence[str],
+    all_units: bool = True,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
-    invited: dict[Key, tuple[int, int, int]] = {}
-    for unit, programme, period, patients, sent, answered in invitations:
-        invited[(unit, programme, period)] = (patients, sent, answered)
-    keys.update(invited)
+    invited_patients: dict[Key, set[int]] = defaultdict(set)
+    sent_by: dict[Key, int] = defaultdict(int)
+    answered_by: dict[Key, int] = defaultdict(int)
+    # expired, declined, then one count per non-response reason
+    closed_by: dict[Key, list[int]] = defaultdict(lambda: [0] * (2 + len(NON_RESPONSE_REASONS)))
+    for unit, programme, period, patient, sent, answered, *closed in invitations:
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            invited_patients[key].add(patient)
+            sent_by[key] += sent
+            answered_by[key] += answered
+            closed_by[key] = [a + b for a, b in zip(closed_by[key], closed, strict=True)]
 
     by_id = {i.id: i for i in outcome_instruments}
     change: dict[tuple[Key, str], _Outcome] = {}
-    for unit, programme, period, patient, instrument_id, first, latest, scores in outcomes:
+    pairs: dict[int, dict[str, tuple[float, float, Key, int]]] = defaultdict(dict)
+    for unit, programme, period, patient, episode, instrument_id, first, latest, scores in outcomes:
         if scores < 2:
             continue
-        key = (unit, programme, period)
-        keys.add(key)
         instrument = by_id[instrument_id]
-        acc = change.setdefault((key, instrument_id), _Outcome(set(), []))
         assessed = assess_change(instrument, first, latest)
-        acc.patients.add(patient)
-        acc.improvements.append(assessed.improvement)
-        acc.improved += assessed.category is ChangeCategory.RELIABLE_IMPROVEMENT
-        acc.deteriorated += assessed.category is ChangeCategory.RELIABLE_DETERIORATION
-        if instrument.clinical_cutoff is not None:
-            acc.eligible = acc.eligible if acc.eligible is not None else set()
-            if assessed.recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START:
-                acc.eligible.add(patient)
-                acc.recovered += assessed.recovered
+        if instrument_id in PAIRED:
+            pairs[episode][instrument_id] = (first, latest, (unit, programme, period), patient)
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            acc = change.setdefault((key, instrument_id), _Outcome(set(), []))
+            acc.patients.add(patient)
+            acc.firsts.append(first)
+            acc.latests.append(latest)
+            acc.improvements.append(assessed.improvement)
+            acc.improved += assessed.category is ChangeCategory.RELIABLE_IMPROVEMENT
+            acc.deteriorated += assessed.category is ChangeCategory.RELIABLE_DETERIORATION
+            if instrument.clinical_cutoff is not None:
+                acc.eligible = acc.eligible if acc.eligible is not None else set()
+                if assessed.recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START:
+                    acc.eligible.add(patient)
+                    acc.recovered += assessed.recovered
+                    acc.reliably_recovered += assessed.reliably_recovered
 
-    alliance_by: dict[tuple[Key, str], tuple[float, int]] = {}
-    for unit, programme, period, instrument_id, mean, patients in alliance:
-        key = (unit, programme, period)
-        keys.add(key)
-        alliance_by[(key, instrument_id)] = (float(mean), patients)
+    paired: dict[Key, _Paired] = defaultdict(_Paired)
+    if all(instrument_id in by_id for instrument_id in PAIRED):
+        depression, anxiety = (by_id[instrument_id] for instrument_id in PAIRED)
+        for both in pairs.values():
+            if len(both) < 2:
+                continue
+            (d_first, d_latest, d_key, patient), (a_first, a_latest, a_key, _) = (
+                both[instrument_id] for instrument_id in PAIRED
+            )
+            outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
+            for key in _levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
+                acc_p = paired[key]
+                acc_p.patients.add(patient)
+                if outcome.at_caseness:
+                    acc_p.eligible.add(patient)
+                    acc_p.recovered += outcome.recovered
+                    acc_p.reliably_recovered += outcome.reliably_recovered
+                acc_p.improved += outcome.reliable_improvement
+                acc_p.deteriorated += outcome.reliable_deterioration
+
+    alliance_sums: dict[tuple[Key, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    alliance_patients: dict[tuple[Key, str], set[int]] = defaultdict(set)
+    for unit, programme, period, instrument_id, patient, total, responses in alliance:
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            sums = alliance_sums[(key, instrument_id)]
+            sums[0] += float(total)
+            sums[1] += responses
+            alliance_patients[(key, instrument_id)].add(patient)
+    alliance_by = {
+        found: (total / responses, len(alliance_patients[found]))
+        for found, (total, responses) in alliance_sums.items()
+    }
 
     hours: dict[Key, list[float]] = defaultdict(list)
     risk_patients: dict[Key, set[int]] = defaultdict(set)
-    for unit, programme, period, patient, raised_at, acknowledged_at in risk:
-        key = (unit, programme, period)
-        keys.add(key)
-        hours[key].append(_hours_between(raised_at, acknowledged_at))
-        risk_patients[key].add(patient)
+    signals: dict[Key, _Signals] = defaultdict(_Signals)
+    for unit, programme, period, patient, is_risk, raised, acknowledged, resolved in risk:
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            acc_s = signals[key]
+            acc_s.patients.add(patient)
+            acc_s.raised += 1
+            if acknowledged is not None:
+                acc_s.acknowledge_hours.append(_hours_between(raised, acknowledged))
+                if is_risk:
+                    hours[key].append(_hours_between(raised, acknowledged))
+                    risk_patients[key].add(patient)
+            if resolved is not None:
+                acc_s.resolve_hours.append(_hours_between(raised, resolved))
 
-    comment_count: dict[Key, int] = {}
+    paused: dict[Key, set[int]] = defaultdict(set)
+    for unit, programme, period, patient in consent:
+        for key in _levels((unit, programme, period), all_units):
+            paused[key].add(patient)
+
+    comment_count: dict[Key, int] = defaultdict(int)
     for unit, programme, period, count in comments:
-        comment_count[(unit, programme, period)] = count
-    keys.update(comment_count)
+        for key in _levels((unit, programme, period), all_units):
+            keys.add(key)
+            comment_count[key] += count
 
     rows: dict[Key, AggregateRow] = {}
     for key in keys:
         unit, programme, period = key
-        patients, sent, answered = invited.get(key, (0, 0, 0))
+        patients = len(invited_patients.get(key, ()))
+        sent, answered = sent_by.get(key, 0), answered_by.get(key, 0)
         outcome_cells = tuple(
             _outcome_cells(instrument, change.get((key, instrument.id)))
             for instrument in outcome_instruments
@@ -365,11 +587,29 @@ def _assemble(
             (instrument_id, _alliance_cell(alliance_by.get((key, instrument_id))))
             for instrument_id in alliance_ids
         )
-        unit_code, unit_name = units[unit]
-        programme_code, programme_name = (
-            programmes[programme] if programme is not None else (NO_PROGRAMME, "")
-        )
+        unit_code, unit_name = units[unit] if unit != ALL else (ALL_CODE, "")
+        if programme == ALL:
+            programme_code, programme_name = ALL_CODE, ""
+        elif programme is None:
+            programme_code, programme_name = NO_PROGRAMME, ""
+        else:
+            programme_code, programme_name = programmes[programme]
+        expired, declined, *reasons = closed_by.get(key, [0] * (2 + len(NON_RESPONSE_REASONS)))
         rows[key] = AggregateRow(
+            invitations_expired=cell(expired, patients),
+            invitations_declined=cell(declined, patients),
+            non_response=tuple(
+                (name, cell(count, patients))
+                for name, count in zip(NON_RESPONSE_REASONS, reasons, strict=True)
+            ),
+            paired=_paired_cells(paired.get(key)),
+            signals=_signal_cells(signals.get(key)),
+            consent_paused_or_stopped_share=cell(
+                round(len(paused.get(key, set()) & invited_patients[key]) / patients, 3)
+                if patients
+                else None,
+                patients,
+            ),
             unit_code=unit_code,
             unit_name=unit_name,
             programme_code=programme_code,
@@ -388,8 +628,21 @@ def _assemble(
             # A count of comments is a small cell like a count of patients.
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
-    _suppress_across_programmes(rows, invited, change, outcome_instruments, comment_count)
-    return sorted(rows.values(), key=lambda row: (row.unit_code, row.programme_code, row.period))
+    _suppress_across_rows_and_totals(
+        rows, invited_patients, change, outcome_instruments, comment_count, paired
+    )
+    return sorted(rows.values(), key=_row_order)
+
+
+def _row_order(row: AggregateRow) -> tuple[bool, str, bool, str, str]:
+    """Units in code order, each unit's programmes before its total, the all-units total last."""
+    return (
+        row.unit_code == ALL_CODE,
+        row.unit_code,
+        row.programme_code == ALL_CODE,
+        row.programme_code,
+        row.period,
+    )
 
 
 def _alliance_cell(found: tuple[float, int] | None) -> Cell:
@@ -407,13 +660,23 @@ def _outcome_cells(instrument: Instrument, acc: _Outcome | None) -> OutcomeAggre
     n = len(acc.patients) if acc else 0
     if acc is None or too_small(n):
         recovery = NOT_APPLICABLE if instrument.clinical_cutoff is None else HIDDEN
-        return OutcomeAggregate(instrument.id, HIDDEN, HIDDEN, HIDDEN, HIDDEN, recovery, recovery)
+        return OutcomeAggregate(
+            instrument.id,
+            HIDDEN,
+            HIDDEN,
+            HIDDEN,
+            HIDDEN,
+            recovery,
+            recovery,
+            reliable_recovery_rate=recovery,
+        )
     if acc.eligible is None:
-        eligible, rate = NOT_APPLICABLE, NOT_APPLICABLE
+        eligible, rate, reliable_rate = NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE
     else:
         base = len(acc.eligible)
         eligible = cell(base, base)
         rate = cell(round(acc.recovered / base, 3) if base else None, base)
+        reliable_rate = cell(round(acc.reliably_recovered / base, 3) if base else None, base)
     return OutcomeAggregate(
         instrument_id=instrument.id,
         patients_with_two_scores=cell(n, n),
@@ -423,120 +686,86 @@ def _outcome_cells(instrument: Instrument, acc: _Outcome | None) -> OutcomeAggre
         reliable_deterioration=cell(acc.deteriorated, acc.deteriorated),
         recovery_eligible=eligible,
         recovery_rate=rate,
+        mean_first_score=cell(round(statistics.fmean(acc.firsts), 2), n),
+        mean_latest_score=cell(round(statistics.fmean(acc.latests), 2), n),
+        reliable_recovery_rate=reliable_rate,
     )
 
 
-def _suppress_across_programmes(
+def _suppress_across_rows_and_totals(
     rows: dict[Key, AggregateRow],
-    invited: Mapping[Key, tuple[int, int, int]],
+    invited: Mapping[Key, set[int]],
     change: Mapping[tuple[Key, str], _Outcome],
     outcome_instruments: Sequence[Instrument],
     comment_count: Mapping[Key, int],
+    paired: Mapping[Key, _Paired],
 ) -> None:
-    """Secondary suppression: the programme rows of a unit and period add up to the unit's
-    figure, which may be known from elsewhere; a lone hidden programme takes another with it."""
-    groups: dict[tuple[int, str], list[Key]] = defaultdict(list)
+    """Complementary suppression: in each period a unit's programme rows add up to the unit's
+    total row and the unit rows to the all-units row, so no hidden cell may be alone in any of
+    these equations (see :func:`fit_platform.domain.small_cells.hidden_in_table`).
+
+    Counts of distinct patients do not quite add up (a patient may be in two programmes); the
+    rule treats them as if they did, which can only hide more."""
+    by_period: dict[str, list[Key]] = defaultdict(list)
     for key in rows:
-        groups[(key[0], key[2])].append(key)
-    for members in groups.values():
-        members.sort(key=lambda key: (key[1] is not None, key[1] or 0))
-        invited_counts = [invited.get(key, (0, 0, 0))[0] for key in members]
-        for key, hide in zip(members, hidden_in_group(invited_counts), strict=True):
-            if hide and not rows[key].patients_invited.suppressed:
-                rows[key] = replace(
-                    rows[key],
-                    patients_invited=HIDDEN,
-                    invitations_sent=HIDDEN,
-                    invitations_answered=HIDDEN,
-                    response_rate=HIDDEN,
-                )
+        by_period[key[2]].append(key)
+    for members in by_period.values():
+        members.sort(key=lambda key: (key[0], key[1] is None, key[1] or 0))
+        index = {key: position for position, key in enumerate(members)}
+        equations: list[Equation] = []
+        unit_totals = [key for key in members if key[0] != ALL and key[1] == ALL]
+        for total in unit_totals:
+            parts = [index[key] for key in members if key[0] == total[0] and key[1] != ALL]
+            equations.append(Equation(index[total], tuple(parts)))
+        grand = [key for key in members if key[0] == ALL]
+        if grand:
+            equations.append(Equation(index[grand[0]], tuple(index[k] for k in unit_totals)))
+
+        def hidden(
+            counts: list[int], members: list[Key] = members, equations: list[Equation] = equations
+        ) -> Iterable[Key]:
+            for key, hide in zip(members, hidden_in_table(counts, equations), strict=True):
+                if hide:
+                    yield key
+
+        for key in hidden([len(invited.get(key, ())) for key in members]):
+            rows[key] = replace(
+                rows[key],
+                patients_invited=HIDDEN,
+                invitations_sent=HIDDEN,
+                invitations_answered=HIDDEN,
+                response_rate=HIDDEN,
+                invitations_expired=HIDDEN,
+                invitations_declined=HIDDEN,
+                non_response=tuple((name, HIDDEN) for name, _cell in rows[key].non_response),
+            )
+        paired_counts = [len(paired[key].patients) if key in paired else 0 for key in members]
+        for key in hidden(paired_counts):
+            rows[key] = replace(rows[key], paired=_paired_cells(None))
         # The unit's comments in a quarter can be counted on the reading page.
-        comment_counts_ = [comment_count.get(key, 0) for key in members]
-        for key, hide in zip(members, hidden_in_group(comment_counts_), strict=True):
-            if hide:
-                rows[key] = replace(rows[key], service_comments=HIDDEN)
-        for index, instrument in enumerate(outcome_instruments):
+        for key in hidden([comment_count.get(key, 0) for key in members]):
+            rows[key] = replace(rows[key], service_comments=HIDDEN)
+        for position, instrument in enumerate(outcome_instruments):
             counts = [
                 len(change[(key, instrument.id)].patients) if (key, instrument.id) in change else 0
                 for key in members
             ]
-            for key, hide in zip(members, hidden_in_group(counts), strict=True):
-                current = rows[key].outcomes[index]
-                if hide and not current.patients_with_two_scores.suppressed:
-                    hidden = _outcome_cells(instrument, None)
-                    outcomes = list(rows[key].outcomes)
-                    outcomes[index] = hidden
-                    rows[key] = replace(rows[key], outcomes=tuple(outcomes))
+            for key in hidden(counts):
+                outcomes = list(rows[key].outcomes)
+                outcomes[position] = _outcome_cells(instrument, None)
+                rows[key] = replace(rows[key], outcomes=tuple(outcomes))
 
 
-# --- CSV -------------------------------------------------------------------------------------
-
-SUPPRESSED = "suppressed"
-OUTCOME_FIELDS = (
-    "patients_with_two_scores",
-    "mean_improvement",
-    "reliable_improvement",
-    "reliable_deterioration",
-    "recovery_eligible",
-    "recovery_rate",
-)
+def previous_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last whole month or quarter before the one ``today`` is in (for scheduled exports)."""
+    months = 1 if period == "month" else 3
+    current_first = dt.date(today.year, (today.month - 1) // months * months + 1, 1)
+    last_day = current_first - dt.timedelta(days=1)
+    first = dt.date(last_day.year, (last_day.month - 1) // months * months + 1, 1)
+    return first, last_day
 
 
-def csv_columns() -> list[str]:
-    """The CSV header: stable English snake_case names (see docs/export.md)."""
-    outcome_instruments, alliance_instruments = _instruments()
-    columns = [
-        "unit_code",
-        "unit_name",
-        "programme_code",
-        "programme_name",
-        "period",
-        "patients_invited",
-        "invitations_sent",
-        "invitations_answered",
-        "response_rate",
-    ]
-    for instrument in outcome_instruments:
-        columns += [f"{instrument.id}_{name}" for name in OUTCOME_FIELDS]
-    columns += [f"{instrument.id}_mean_score" for instrument in alliance_instruments]
-    columns.append("median_hours_to_acknowledge_risk")
-    columns.append("service_comments")
-    return columns
-
-
-def _text(value: Cell) -> str:
-    if value.suppressed:
-        return SUPPRESSED
-    if value.value is None:
-        return ""
-    number = value.value
-    return str(int(number)) if float(number).is_integer() else str(number)
-
-
-def _row_values(row: AggregateRow) -> Iterable[str]:
-    yield from (row.unit_code, row.unit_name, row.programme_code, row.programme_name, row.period)
-    for value in (
-        row.patients_invited,
-        row.invitations_sent,
-        row.invitations_answered,
-        row.response_rate,
-    ):
-        yield _text(value)
-    for outcome in row.outcomes:
-        for name in OUTCOME_FIELDS:
-            yield _text(getattr(outcome, name))
-    for _instrument_id, mean in row.alliance_mean:
-        yield _text(mean)
-    yield _text(row.median_hours_to_acknowledge_risk)
-    yield _text(row.service_comments)
-
-
-def aggregates_csv(rows: Sequence[AggregateRow]) -> str:
-    """The rows as CSV: a header line, then one line per row; suppressed cells say 'suppressed',
-    cells that do not apply are empty."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(csv_columns())
-    for row in rows:
-        writer.writerow(list(_row_values(row)))
-    return out.getvalue()
+def unit_id_for_code(db: Database, code: str) -> int | None:
+    """The id of the unit with this code, or None."""
+    with db.session() as session:
+        return session.scalar(select(Unit.id).where(Unit.code == code))

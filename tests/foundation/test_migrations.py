@@ -87,10 +87,12 @@ def test_migrations_create_the_same_append_only_triggers_as_the_models(
     Base.metadata.create_all(engine)
     engine.dispose()
     assert migrated == _triggers(empty_database_url)
+    from fit_platform.db.append_only import APPEND_ONLY_TABLES
+
     assert {name.split("_no_")[0].split("_append_only")[0] for name in migrated} == {
-        "access_log",
-        "consent_event",
+        *APPEND_ONLY_TABLES
     }
+    assert {"access_log", "consent_event", "export_audit"} <= set(APPEND_ONLY_TABLES)
 
 
 def test_the_upgrade_seals_totp_secrets_kept_in_clear_and_the_downgrade_opens_them(

@@ -8,11 +8,10 @@ from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from fit_platform.services.export import (
     AggregateRow,
-    aggregates_csv,
-    csv_columns,
     period_bounds,
     service_aggregates,
 )
+from fit_platform.services.export_files import aggregates_csv, csv_columns
 from tests.support.export_data import add_acknowledged_risk, add_patient, make_known_dataset
 from tests.support.factories import make_staff, make_unit
 from tests.support.queries import count_statements
@@ -44,6 +43,49 @@ def test_counts_are_right_on_a_small_known_dataset(db: Database) -> None:
     assert p.median_hours_to_acknowledge_risk.value == 3.0
     gad7 = next(o for o in p.outcomes if o.instrument_id == "gad7")
     assert gad7.patients_with_two_scores.suppressed
+
+
+def test_the_all_units_row_adds_up_every_unit_and_programme(db: Database) -> None:
+    make_known_dataset(db)
+    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    everything = _row(rows, "all", "all")
+    assert rows[-1] is everything
+    assert everything.patients_invited.value == 20  # 8 + 6 + 3 in unit A, 3 in unit B
+    assert everything.invitations_sent.value == 40
+    assert everything.invitations_answered.value == 20
+    assert everything.response_rate.value == 0.5
+    phq9 = next(o for o in everything.outcomes if o.instrument_id == "phq9")
+    assert phq9.patients_with_two_scores.value == 20
+    assert phq9.mean_improvement.value == 2.8  # (5 × 12 − 7 + 2 + 1 + 12 × 0) / 20
+    assert phq9.reliable_improvement.value == 5
+    assert phq9.recovery_eligible.value == 19
+    assert phq9.recovery_rate.value == round(5 / 19, 3)
+
+
+def test_a_small_unit_hides_the_smallest_other_unit_total_so_it_cannot_be_subtracted(
+    db: Database,
+) -> None:
+    data = make_known_dataset(db)
+    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    # Unit B has 3 patients. All units (20) minus unit A (17) would give it away, so unit A's
+    # total is hidden as well; its programme P (8) stays, with Q (6) hidden beside the 3 of none.
+    assert _row(rows, "all", data.small_unit.code).patients_invited.suppressed
+    assert _row(rows, "all", data.unit.code).patients_invited.suppressed
+    assert _row(rows, "all", "all").patients_invited.value == 20
+    assert _row(rows, "p", data.unit.code).patients_invited.value == 8
+
+
+def test_a_unit_filter_gives_the_unit_total_and_no_all_units_row(db: Database) -> None:
+    data = make_known_dataset(db)
+    rows = service_aggregates(
+        db, period="month", start=JUNE_START, end=JUNE_END, unit_id=data.unit.id
+    )
+    assert [(row.programme_code, row.patients_invited.value) for row in rows] == [
+        ("none", None),
+        ("p", 8),
+        ("q", None),
+        ("all", 17),
+    ]
 
 
 def test_cells_under_five_patients_are_hidden_with_a_flag(db: Database) -> None:
@@ -91,12 +133,13 @@ def test_periods_are_whole_months_or_quarters() -> None:
 
 def test_the_csv_has_the_documented_columns_and_marks_suppressed_cells(db: Database) -> None:
     make_known_dataset(db)
-    text = aggregates_csv(service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END))
+    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    text = aggregates_csv(rows, "comma")
     lines = text.splitlines()
     assert lines[0].split(",") == csv_columns()
     assert "phq9_recovery_rate" in csv_columns()
     assert "wai_sr_mean_score" in csv_columns()
-    assert len(lines) == 1 + 4
+    assert len(lines) == 1 + 4 + 2 + 1  # four programme rows, two unit totals, all units
     assert "suppressed" in text
 
 
@@ -115,12 +158,12 @@ def test_the_number_of_queries_does_not_grow_with_the_data(db: Database) -> None
     _population(db, 45)
     with count_statements(db.engine) as large:
         rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
-    assert sum(row.patients_invited.value or 0 for row in rows) == 50
-    assert large.count == small.count <= 6
+    assert _row(rows, "all", "all").patients_invited.value == 50
+    assert large.count == small.count <= 7
 
 
 def test_test_instruments_are_never_exported() -> None:
-    from fit_platform.services.export import aggregates_csv
+    from fit_platform.services.export_files import aggregates_csv
 
     header = aggregates_csv([]).splitlines()[0]
     assert "vas_demo" not in header

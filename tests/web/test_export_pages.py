@@ -52,6 +52,37 @@ def test_service_developers_see_the_figures_with_small_cells_hidden(client: Flas
     assert "71 %" in html  # recovery rate 5/7 on PHQ-9
 
 
+def test_the_page_ends_with_a_total_per_unit_and_for_all_units(client: FlaskClient) -> None:
+    make_known_dataset(_db(client))
+    _service_developer(client)
+    html = client.get(f"/export/?lang=en&{JUNE}").get_data(as_text=True)
+    first_table = html.split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", first_table, flags=re.S)
+    last = re.sub(r"<[^>]+>", " ", rows[-1])
+    # All units: 20 patients invited, 40 invitations sent, 20 answered, half of them.
+    assert re.sub(r"\s+", " ", last).split()[:9] == [
+        "All", "units", "All", "programmes", "2026-06", "20", "40", "20", "50",
+    ]  # fmt: skip
+    assert "All programmes" in first_table
+
+
+def test_the_page_shows_why_invitations_went_unanswered_signals_and_paired_recovery(
+    client: FlaskClient,
+) -> None:
+    make_known_dataset(_db(client))
+    _service_developer(client)
+    html = client.get(f"/export/?lang=en&{JUNE}").get_data(as_text=True)
+    for heading in (
+        "Why invitations went unanswered",
+        "Signals and time to act",
+        "Recovery on PHQ-9 and GAD-7 together (NHS Talking Therapies)",
+        "Reliable recovery rate",
+        "Mean first score",
+    ):
+        assert f"{heading}</" in html
+    assert "Opened, not finished" in html
+
+
 def test_the_csv_download_has_the_figures(client: FlaskClient) -> None:
     make_known_dataset(_db(client))
     _service_developer(client)
@@ -59,9 +90,37 @@ def test_the_csv_download_has_the_figures(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    text = response.get_data(as_text=True)
-    assert text.startswith("unit_code,unit_name,programme_code,programme_name,period,")
-    assert ",p,Programme p,2026-06,8,16,8,0.5," in text
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbfunit_code;unit_name;programme_code;programme_name;period;")
+    assert ";p;Programme p;2026-06;8;16;8;0,5;" in body.decode("utf-8")
+    comma = client.get(f"/export/aggregates.csv?{JUNE}&separator=comma").get_data(as_text=True)
+    assert comma.startswith("unit_code,unit_name,programme_code,programme_name,period,")
+    assert ",p,Programme p,2026-06,8,16,8,0.5," in comma
+
+
+def test_the_json_download_has_the_figures_and_the_codebook_version(client: FlaskClient) -> None:
+    from fit_platform.services.export_files import CODEBOOK_VERSION
+
+    make_known_dataset(_db(client))
+    _service_developer(client)
+    html = client.get(f"/export/?lang=en&{JUNE}").get_data(as_text=True)
+    assert "/export/aggregates.json?" in html
+    response = client.get(f"/export/aggregates.json?{JUNE}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    document = response.get_json()
+    assert document["codebook_version"] == CODEBOOK_VERSION
+    assert document["choice"]["period"] == "month"
+    p = next(row for row in document["rows"] if row["programme_code"] == "p")
+    assert p["patients_invited"] == 8 and p["response_rate"] == 0.5
+
+
+def test_an_unknown_separator_shows_the_form_with_a_message(client: FlaskClient) -> None:
+    _service_developer(client)
+    response = client.get(f"/export/aggregates.csv?lang=en&{JUNE}&separator=tab")
+    assert response.status_code == 400
+    assert "Choose semicolon or comma." in response.get_data(as_text=True)
 
 
 def test_administrators_may_open_the_export(client: FlaskClient) -> None:
@@ -75,7 +134,7 @@ def test_clinical_staff_get_403(client: FlaskClient, role: Role) -> None:
     db = _db(client)
     staff = make_staff(db, (role, make_unit(db).id))
     log_in(client, staff.username, PASSWORD)
-    for url in ("/export/", f"/export/aggregates.csv?{JUNE}"):
+    for url in ("/export/", f"/export/aggregates.csv?{JUNE}", f"/export/aggregates.json?{JUNE}"):
         response = client.get(url)
         assert response.status_code == 403
         assert 'href="/export/"' not in response.get_data(as_text=True)
@@ -100,7 +159,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client: FlaskClient) -> None:
 )
 def test_malformed_parameters_show_the_form_with_errors(client: FlaskClient, query: str) -> None:
     _service_developer(client)
-    for url in ("/export/", "/export/aggregates.csv"):
+    for url in ("/export/", "/export/aggregates.csv", "/export/aggregates.json"):
         response = client.get(f"{url}?lang=nn&{query}")
         assert response.status_code == 400
         html = response.get_data(as_text=True)
@@ -173,6 +232,7 @@ def test_nothing_on_the_pages_or_in_the_csv_identifies_a_patient(client: FlaskCl
         client.get(
             "/export/aggregates.csv?period=quarter&start=2026-01-01&end=2026-12-31"
         ).get_data(as_text=True),
+        client.get(f"/export/aggregates.json?{JUNE}").get_data(as_text=True),
     ]
     assert episodes > 0
     for page in pages:

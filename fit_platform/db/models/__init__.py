@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic's autogenerate sees them through this)."""
 
-from fit_platform.db.models.audit import AccessLog
+from fit_platform.db.models.audit import AccessLog, ExportAudit
 from fit_platform.db.models.forms import FormSubmission
 from fit_platform.db.models.organisation import (
     LoginFailureByAddress,
@@ -43,6 +43,7 @@ __all__ = [
     "ConsentEvent",
     "Episode",
     "EpisodeTherapist",
+    "ExportAudit",
     "FormSubmission",
     "Invitation",
     "InvitationToken",

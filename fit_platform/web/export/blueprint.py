@@ -7,6 +7,7 @@ patient: the service returns counts, rates and means only, with small cells supp
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import format_decimal, format_percent, get_locale
@@ -19,11 +20,18 @@ from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.small_cells import MIN_PATIENTS_PER_CELL, Cell
 from fit_platform.extensions import get_db
 from fit_platform.services.export import (
+    ALL_CODE,
     NO_PROGRAMME,
     AggregateRow,
     Period,
-    aggregates_csv,
     service_aggregates,
+)
+from fit_platform.services.export_audit import record_export
+from fit_platform.services.export_files import (
+    CODEBOOK_VERSION,
+    Separator,
+    aggregates_csv,
+    aggregates_json,
 )
 from fit_platform.services.service_comments import (
     quarter_of_date,
@@ -38,6 +46,14 @@ bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templa
 service_developers = login_required(Role.SERVICE_DEVELOPER, Role.ADMIN)
 
 NO_PROGRAMME_LABEL = _l("No programme")
+REASON_LABELS = {
+    "not_sent": _l("Not sent or not delivered"),
+    "not_opened": _l("Not opened"),
+    "opened_not_completed": _l("Opened, not finished"),
+    "declined": _l("Declined"),
+    "paused_or_stopped": _l("Feedback paused or stopped"),
+    "appointment_changed": _l("Appointment changed"),
+}
 
 
 def _units() -> list[tuple[int, str]]:
@@ -97,6 +113,9 @@ def _page(form: ExportFilterForm, rows: list[AggregateRow] | None, status: int =
         threshold=MIN_PATIENTS_PER_CELL,
         no_programme=NO_PROGRAMME,
         no_programme_label=NO_PROGRAMME_LABEL,
+        all_code=ALL_CODE,
+        reason_labels=REASON_LABELS,
+        codebook_version=CODEBOOK_VERSION,
         title=title,
         number=number,
         percent=percent,
@@ -120,8 +139,48 @@ def aggregates_download() -> Response:
     form = _form()
     if _has_filters() and not form.validate():
         return _page(form, None, status=400)
-    response = Response(aggregates_csv(_rows(form)), mimetype="text/csv")
-    filename = f"aggregates-{form.period.data}-{form.start.data}-{form.end.data}.csv"
+    separator: Separator = "comma" if form.separator.data == "comma" else "semicolon"
+    rows = _rows(form)
+    _audit(form, f"csv-{separator}", len(rows))
+    response = Response(aggregates_csv(rows, separator), mimetype="text/csv")
+    return _attachment(response, form, "csv")
+
+
+@bp.route("/aggregates.json")
+@service_developers
+def aggregates_json_download() -> Response:
+    form = _form()
+    if _has_filters() and not form.validate():
+        return _page(form, None, status=400)
+    choice = {
+        "period": str(form.period.data),
+        "start": str(form.start.data),
+        "end": str(form.end.data),
+        "unit": "all" if form.unit.data == ALL_UNITS else str(form.unit.data),
+    }
+    rows = _rows(form)
+    _audit(form, "json", len(rows))
+    body = json.dumps(aggregates_json(rows, choice=choice), ensure_ascii=False, indent=1)
+    return _attachment(Response(body, mimetype="application/json"), form, "json")
+
+
+def _audit(form: ExportFilterForm, file_format: str, rows: int) -> None:
+    assert form.start.data is not None and form.end.data is not None
+    record_export(
+        get_db(),
+        staff_id=g.staff.staff_id,
+        file_format=file_format,
+        period=str(form.period.data),
+        start=form.start.data,
+        end=form.end.data,
+        unit_id=None if form.unit.data == ALL_UNITS else int(form.unit.data),
+        rows=rows,
+        now=dt.datetime.now(dt.UTC),
+    )
+
+
+def _attachment(response: Response, form: ExportFilterForm, extension: str) -> Response:
+    filename = f"aggregates-{form.period.data}-{form.start.data}-{form.end.data}.{extension}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -10,6 +10,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
+from fit_platform.services.export_files import SEPARATORS
 from fit_platform.services.service_comments import is_quarter
 
 # Long ranges are allowed, but not unbounded ones: five years of months is already 60 columns
@@ -66,6 +67,15 @@ class ExportFilterForm(FlaskForm):
         render_kw={"autocomplete": "off"},
     )
     unit = SelectField(_l("Unit"), coerce=_unit_id, default=ALL_UNITS, validate_choice=False)
+    separator = SelectField(
+        _l("CSV separator"),
+        choices=[
+            SelectChoice("semicolon", _l("Semicolon and decimal comma (Norwegian Excel)")),
+            SelectChoice("comma", _l("Comma and decimal point (other programs)")),
+        ],
+        default="semicolon",
+        validate_choice=False,
+    )
 
     def __init__(self, *args: Any, units: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,6 +86,10 @@ class ExportFilterForm(FlaskForm):
     def validate_period(self, field: SelectField) -> None:
         if field.data not in PERIODS:
             raise ValidationError(_l("Choose month or quarter."))
+
+    def validate_separator(self, field: SelectField) -> None:
+        if field.data not in SEPARATORS:
+            raise ValidationError(_l("Choose semicolon or comma."))
 
     def validate_unit(self, field: SelectField) -> None:
         known = {choice.value for choice in self.unit.choices or []}
