@@ -26,7 +26,7 @@ from fit_platform.db.base import utcnow
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.metrics import JOB_FAILURES, JOB_RUNS
-from fit_platform.services import consent, form_once, invitations, signal_workflow
+from fit_platform.services import consent, form_once, invitations, login_throttle, signal_workflow
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def jobs(
         "clean_up": lambda: (
             invitations.clean_up(db, clock()),
             form_once.forget_old_submissions(db, clock()),
+            login_throttle.forget_old_address_failures(db, clock()),
         ),
         "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
         # Risk signals nobody acknowledged in time become visible to the unit lead.

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -91,3 +91,19 @@ def clear_account(session: Session, staff: Staff) -> None:
     """A successful login starts the account's count again (the address keeps its own)."""
     staff.failed_logins = 0
     staff.last_failed_login_at = None
+
+
+def forget_old_address_failures(db: Database, now: dt.datetime) -> int:
+    """Delete address counts older than the window (they would restart at 1 anyway), so the
+    table holds only the last hour's failing addresses. For the scheduler's clean-up job."""
+    with db.transaction() as session:
+        result = session.execute(
+            delete(LoginFailureByAddress).where(
+                LoginFailureByAddress.last_failed_at <= now - ADDRESS.window
+            )
+        )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    log.info(
+        "old login failure counts deleted", extra={"event": "login_counts_forgotten", "rows": count}
+    )
+    return count

@@ -18,9 +18,11 @@ from sqlalchemy import select, update
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
-from fit_platform.db.models import Staff
+from fit_platform.db.models import LoginFailureByAddress, Staff
 from fit_platform.domain.codes import Role
 from fit_platform.domain.login_throttle import ACCOUNT, delay_after
+from fit_platform.scheduler.clock import jobs
+from fit_platform.services.login_throttle import address_hash
 from fit_platform.services.staff_auth import LoginOutcome, log_in
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.html import csrf_token
@@ -246,3 +248,21 @@ def test_failures_an_hour_old_start_the_count_again(db: Database) -> None:
         now=later,
     )
     assert _failures(db, staff.id) == 1
+
+
+def test_the_clean_up_job_forgets_address_counts_older_than_the_window(db: Database) -> None:
+    now = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
+    for address, at in (("10.10.0.1", now - dt.timedelta(hours=2)), ("10.10.0.2", now)):
+        log_in(
+            db,
+            "nobody@test.fit",
+            "guess",
+            client_address=address,
+            idle=IDLE,
+            absolute=ABSOLUTE,
+            now=at,
+        )
+    jobs(db, None, clock=lambda: now)["clean_up"]()
+    with db.session() as session:
+        kept = session.scalars(select(LoginFailureByAddress.address_hash)).all()
+    assert kept == [address_hash("10.10.0.2")]
