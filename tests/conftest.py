@@ -51,7 +51,10 @@ def wall_clock() -> Iterator[None]:
     oslo = ZoneInfo("Europe/Oslo")
     hour, minute = (int(part) for part in wanted.split(":"))
     today = dt.datetime.now(oslo).date()
-    with time_machine.travel(dt.datetime.combine(today, dt.time(hour, minute), oslo), tick=True):
+    start = dt.datetime.combine(today, dt.time(hour, minute), oslo)
+    # Given in UTC: with a ZoneInfo destination time-machine also sets the process's local
+    # time zone (TZ), which no server here runs with, and which changed what psycopg sent.
+    with time_machine.travel(start.astimezone(dt.UTC), tick=True):
         yield
 
 
