@@ -6,6 +6,7 @@ create anyone. `create_admin` is the one way in, called by `fit-platform create-
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Staff, StaffRole
 from fit_platform.domain.codes import Role
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email
+from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.passwords import hash_password, password_problem
 
 log = logging.getLogger(__name__)
@@ -28,12 +30,16 @@ class AccountRefused(Exception):
         self.code = code
 
 
-def create_admin(db: Database, email: str, display_name: str, password: str) -> int:
+def create_admin(
+    db: Database, email: str, display_name: str, password: str, *, now: dt.datetime | None = None
+) -> int:
     """Create an active administrator (service-wide role) and return the staff id.
 
     The password must pass the same rule as a password changed on the web. Refuses an
-    address that already has an account rather than touching it. Logs the new id only.
+    address that already has an account rather than touching it. Logs the new id only and
+    writes an admin audit row with actor 'command'.
     """
+    at = now or dt.datetime.now(dt.UTC)
     try:
         username = normalise_email(email).lower()
     except InvalidAddress as exc:
@@ -54,5 +60,14 @@ def create_admin(db: Database, email: str, display_name: str, password: str) -> 
         session.add(staff)
         session.flush()
         staff_id = staff.id
+        record_admin_change(
+            session,
+            staff_id=None,
+            action="staff_created",
+            target_kind="staff",
+            target_id=staff_id,
+            after={"username": username, "display_name": name, "roles": ["admin"]},
+            at=at,
+        )
     log.info("administrator created", extra={"event": "admin_created", "staff_id": staff_id})
     return staff_id

@@ -82,6 +82,10 @@ def test_an_operator_creates_the_first_admin_who_can_then_log_in(
         client = app.test_client()
         log_in(client, "ola.drift@klinikk.no", PASSWORD)
         assert client.get("/admin/instruments").status_code == 200
+        # The account's creation is the first row of the admin audit trail, by the command.
+        trail = client.get("/admin/audit?lang=en").get_data(as_text=True)
+        assert "Staff member created" in trail and "Command line" in trail
+        assert "ola.drift@klinikk.no" in trail
         with app.extensions["fit_db"].session() as session:
             staff = session.scalars(select(Staff)).one()
             assert staff.display_name == "Ola Drift"

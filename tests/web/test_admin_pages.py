@@ -25,7 +25,10 @@ def test_administrators_see_every_instruments_licence_and_translation_status(
     assert "Working translation, not validated" in html
     assert "Not available: patients get another language" in html  # CORE-10 in nb/nn
     assert "CC BY-ND 4.0" in html
-    assert 'href="/admin/instruments"' in html  # in the staff navigation
+    assert 'href="/admin/"' in html  # the staff navigation leads to the admin start page
+    start = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert 'href="/admin/instruments"' in start
+    assert 'href="/admin/audit"' in start
 
 
 @pytest.mark.parametrize("role", [Role.THERAPIST, Role.SERVICE_DEVELOPER, Role.UNIT_LEAD])
@@ -35,6 +38,7 @@ def test_other_roles_cannot_open_administration(client: FlaskClient, role: Role)
     db = _db(client)
     staff = make_staff(db, (role, make_unit(db).id))
     log_in(client, staff.username, PASSWORD)
-    response = client.get("/admin/instruments")
-    assert response.status_code == 403
-    assert 'href="/admin/instruments"' not in response.get_data(as_text=True)
+    for path in ("/admin/", "/admin/instruments", "/admin/audit"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert 'href="/admin/"' not in response.get_data(as_text=True)

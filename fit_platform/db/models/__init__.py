@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic's autogenerate sees them through this)."""
 
-from fit_platform.db.models.audit import AccessLog, ExportAudit
+from fit_platform.db.models.audit import AccessLog, AdminAudit, ExportAudit
 from fit_platform.db.models.forms import FormSubmission
 from fit_platform.db.models.organisation import (
     LoginFailureByAddress,
@@ -39,6 +39,7 @@ from fit_platform.db.models.scheduling import (
 
 __all__ = [
     "AccessLog",
+    "AdminAudit",
     "Appointment",
     "ConsentEvent",
     "Episode",

@@ -1,10 +1,11 @@
-"""The append-only access log: who read which patient's data, when and why."""
+"""Append-only audit trails: who read which patient's data (access log), which exports were
+written, and every change an administrator made."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fit_platform.db.base import Base, enum_column, utcnow
@@ -44,3 +45,25 @@ class ExportAudit(Base):
     rows: Mapped[int] = mapped_column(Integer)
     codebook_version: Mapped[str] = mapped_column(String(32))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AdminAudit(Base):
+    """One row per change made by an administrator (append-only): who, what, before/after, when.
+
+    ``staff_id`` is the administrator on the web; None when a command made the change
+    (``actor`` = 'command'). ``before`` and ``after`` are JSON objects of the changed fields
+    only, never a password, a secret or a patient's answer (services/admin_audit.py)."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (Index("ix_admin_audit_target", "target_kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    target_kind: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

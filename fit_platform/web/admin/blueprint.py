@@ -1,5 +1,9 @@
-"""Administration: what the platform runs with. First page: the instrument library and the
-status of every text (official or the project's unvalidated working translation)."""
+"""Administration: what the platform runs with.
+
+One blueprint; each section is a module of its own that adds its routes to `bp` (imported at
+the end of this file): the start page here, the instrument library, the admin audit trail.
+Every admin route requires the admin role (403 otherwise) and never shows a patient's answers.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,13 @@ TRANSLATION_STATUS = {
 KIND = {"outcome": _l("Outcome"), "alliance": _l("Alliance")}
 
 
+@bp.route("/")
+@login_required(Role.ADMIN)
+def index() -> str:
+    """The administrator's start page: every admin section, with what it is for."""
+    return render_template("admin/index.html")
+
+
 @bp.route("/instruments")
 @login_required(Role.ADMIN)
 def instruments() -> str:
@@ -41,3 +52,7 @@ def instruments() -> str:
         translation_status=TRANSLATION_STATUS,
         kinds=KIND,
     )
+
+
+# The sections register their routes on `bp` when imported.
+from fit_platform.web.admin import audit  # noqa: E402, F401

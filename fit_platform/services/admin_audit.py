@@ -1,0 +1,108 @@
+"""Every change an administrator makes leaves an append-only audit row.
+
+`record_admin_change` adds the row inside the caller's transaction, so the change and its
+audit row are saved together or not at all. `before` and `after` hold only the fields that
+changed, as JSON; callers never pass a password, a token, a TOTP secret or a patient's answer
+(the admin pages never read answers). The command line (`create-admin`) records actor
+'command'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import AdminAudit, Staff
+
+JsonFields = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AdminChange:
+    id: int
+    at: dt.datetime
+    actor: str
+    actor_name: str | None
+    action: str
+    target_kind: str
+    target_id: int | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str | None
+
+
+def _dump(fields: JsonFields | None) -> str | None:
+    if not fields:
+        return None
+    return json.dumps(dict(fields), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record_admin_change(
+    session: Session,
+    *,
+    staff_id: int | None,
+    action: str,
+    target_kind: str,
+    target_id: int | None,
+    at: dt.datetime,
+    before: JsonFields | None = None,
+    after: JsonFields | None = None,
+    reason: str | None = None,
+) -> None:
+    """Add the audit row for one change to `session` (the caller's transaction)."""
+    session.add(
+        AdminAudit(
+            staff_id=staff_id,
+            actor="staff" if staff_id is not None else "command",
+            action=action,
+            target_kind=target_kind,
+            target_id=target_id,
+            before=_dump(before),
+            after=_dump(after),
+            reason=reason,
+            at=at,
+        )
+    )
+
+
+def changed_fields(before: JsonFields, after: JsonFields) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields whose value differs, as (before, after) dicts for `record_admin_change`."""
+    keys = [key for key in after if before.get(key) != after.get(key)]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+def admin_changes(
+    db: Database, *, limit: int = 50, offset: int = 0
+) -> tuple[list[AdminChange], int]:
+    """The newest changes first, one page of them, and how many there are in all."""
+    with db.session() as session:
+        total = session.scalar(select(func.count()).select_from(AdminAudit)) or 0
+        rows = session.execute(
+            select(AdminAudit, Staff.display_name)
+            .outerjoin(Staff, Staff.id == AdminAudit.staff_id)
+            .order_by(AdminAudit.at.desc(), AdminAudit.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return [
+            AdminChange(
+                id=row.id,
+                at=row.at,
+                actor=row.actor,
+                actor_name=name,
+                action=row.action,
+                target_kind=row.target_kind,
+                target_id=row.target_id,
+                before=json.loads(row.before) if row.before else {},
+                after=json.loads(row.after) if row.after else {},
+                reason=row.reason,
+            )
+            for row, name in rows
+        ], total
