@@ -106,6 +106,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.clinician.blueprint import bp as clinician_bp
     from fit_platform.web.episodes.blueprint import bp as episodes_bp
     from fit_platform.web.export.blueprint import bp as export_bp
+    from fit_platform.web.fhir.blueprint import bp as fhir_bp
     from fit_platform.web.inputs import IdConverter
     from fit_platform.web.ops.blueprint import bp as ops_bp
     from fit_platform.web.patient.blueprint import bp as patient_bp
@@ -120,6 +121,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(fhir_bp)
     app.before_request(load_staff_session)
 
 

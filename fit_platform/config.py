@@ -63,6 +63,14 @@ class Settings:
     scheduler_metrics_port: int = 0
     # Fernet key(s) that encrypt TOTP secrets at rest; the first encrypts, any may decrypt.
     totp_encryption_key: str = ""
+    # FHIR: the base of the canonical URLs (empty = this platform's own /fhir, where the
+    # Questionnaires are served) and the identifier system of the EPR's patient record ids.
+    fhir_base: str = ""
+    fhir_patient_identifier_system: str = "urn:fit-platform:patient-record-id"
+
+    @property
+    def fhir_canonical_base(self) -> str:
+        return (self.fhir_base or f"{self.public_base_url}/fhir").rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -193,6 +201,10 @@ def load_settings(
         "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
         "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
         "totp_encryption_key": totp_key,
+        "fhir_base": _env(env, "FIT_FHIR_BASE", "") or "",
+        "fhir_patient_identifier_system": _env(
+            env, "FIT_FHIR_PATIENT_IDENTIFIER_SYSTEM", "urn:fit-platform:patient-record-id"
+        ),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
