@@ -47,6 +47,7 @@ ROUTES = (
     Route("GET", "/clinician/episodes/{episode}/schedule"),
     Route("POST", "/clinician/episodes/{episode}/schedule"),
     Route("GET", "/fhir/episodes/{episode}/Bundle"),
+    Route("GET", "/clinician/episodes/{episode}/summary"),
 )
 
 # Who tries, as roles relative to the victim's unit.
@@ -207,6 +208,7 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
         ),
         ("GET", f"/clinician/episodes/{e}/schedule", {}, "schedule_view"),
         ("GET", f"/fhir/episodes/{e}/Bundle", {}, "fhir_export"),
+        ("GET", f"/clinician/episodes/{e}/summary", {}, "journal_summary"),
     ]
     for method, path, data, action in requests:
         before = _rows_for(db, world.patient_id)
