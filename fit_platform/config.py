@@ -67,6 +67,14 @@ class Settings:
     # Questionnaires are served) and the identifier system of the EPR's patient record ids.
     fhir_base: str = ""
     fhir_patient_identifier_system: str = "urn:fit-platform:patient-record-id"
+    # Staff login through an OpenID Connect provider (docs/identity.md); off when no issuer.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_provider_name: str = "HelseID"
+    oidc_scopes: str = "openid profile"
+    # False: staff log in only through the provider (no password form).
+    local_passwords: bool = True
 
     @property
     def fhir_canonical_base(self) -> str:
@@ -202,6 +210,12 @@ def load_settings(
         "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
         "totp_encryption_key": totp_key,
         "fhir_base": _env(env, "FIT_FHIR_BASE", "") or "",
+        "oidc_issuer": _env(env, "FIT_OIDC_ISSUER"),
+        "oidc_client_id": _env(env, "FIT_OIDC_CLIENT_ID"),
+        "oidc_client_secret": _env(env, "FIT_OIDC_CLIENT_SECRET"),
+        "oidc_provider_name": _env(env, "FIT_OIDC_PROVIDER_NAME", "HelseID"),
+        "oidc_scopes": _env(env, "FIT_OIDC_SCOPES", "openid profile"),
+        "local_passwords": _flag(env, "FIT_LOCAL_PASSWORDS", True),
         "fhir_patient_identifier_system": _env(
             env, "FIT_FHIR_PATIENT_IDENTIFIER_SYSTEM", "urn:fit-platform:patient-record-id"
         ),
@@ -214,6 +228,14 @@ def load_settings(
         )
     if not 0 <= settings.trusted_proxies <= 5:
         raise ConfigurationError("FIT_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
+    if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
+        raise ConfigurationError(
+            "FIT_OIDC_ISSUER needs FIT_OIDC_CLIENT_ID and FIT_OIDC_CLIENT_SECRET"
+        )
+    if not settings.local_passwords and not settings.oidc_issuer:
+        raise ConfigurationError(
+            "FIT_LOCAL_PASSWORDS=false needs FIT_OIDC_ISSUER: nobody could log in otherwise"
+        )
     if settings.risk_escalation_hours < 1:
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:

@@ -2,6 +2,7 @@
 
 from fit_platform.db.models.audit import AccessLog, AdminAudit, ExportAudit
 from fit_platform.db.models.forms import FormSubmission
+from fit_platform.db.models.identity import StaffExternalIdentity
 from fit_platform.db.models.organisation import (
     LoginFailureByAddress,
     Programme,
@@ -64,6 +65,7 @@ __all__ = [
     "SharedDecision",
     "Signal",
     "Staff",
+    "StaffExternalIdentity",
     "StaffRecoveryCode",
     "StaffRole",
     "StaffSession",
