@@ -285,3 +285,7 @@ def totp_setup() -> str | Response | tuple[str, int]:
         required=settings().require_totp_for_therapists and g.staff.has_role(Role.THERAPIST),
         replacing=replacing,
     ), status
+
+
+# The set-password page of an invitation registers its route on `bp` when imported.
+from fit_platform.web.auth import invite  # noqa: E402, F401
