@@ -21,6 +21,8 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "appointment_import": _l("Appointments imported"),
     "schedule_view": _l("Questionnaire plan viewed"),
     "schedule_change": _l("Questionnaire plan changed"),
+    "fhir_export": _l("Answers fetched as FHIR"),
+    "journal_summary": _l("Journal summary"),
 }
 
 # For the patient's own "who has looked at your answers" list.
@@ -35,6 +37,8 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     "appointment_import": _l("added your appointments"),
     "schedule_view": _l("looked at when you get questions"),
     "schedule_change": _l("changed when you get questions"),
+    "fhir_export": _l("fetched your answers for your patient record"),
+    "journal_summary": _l("made a summary of your answers for your patient record"),
 }
 
 
