@@ -29,6 +29,7 @@ from fit_platform.db.models import OutboxMessage, Staff, StaffInvite, StaffRole
 from fit_platform.domain.codes import Channel, MessageKind, Role
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email
 from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.form_once import form_key, run_once
 from fit_platform.services.links import hash_token
 from fit_platform.services.passwords import hash_password, password_problem
 
@@ -110,6 +111,7 @@ def invite_staff(
     role: Role,
     unit_id: int | None,
     now: dt.datetime,
+    form_nonce: str | None = None,
 ) -> int:
     """Create an inactive account with one role and queue its invitation e-mail.
 
@@ -124,7 +126,8 @@ def invite_staff(
     name = " ".join(display_name.split())
     if not name:
         raise StaffChangeRefused("no_name")
-    with db.transaction() as session:
+
+    def create(session: Session) -> int:
         check_role(session, role, unit_id)
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise StaffChangeRefused("exists")
@@ -138,14 +141,13 @@ def invite_staff(
         staff.roles = [StaffRole(role=role, unit_id=unit_id)]
         session.add(staff)
         session.flush()
-        staff_id = staff.id
-        invite_id = _queue_invite(session, staff_id, admin_id, now)
+        _queue_invite(session, staff.id, admin_id, now)
         record_admin_change(
             session,
             staff_id=admin_id,
             action="staff_invited",
             target_kind="staff",
-            target_id=staff_id,
+            target_id=staff.id,
             after={
                 "username": username,
                 "display_name": name,
@@ -154,9 +156,19 @@ def invite_staff(
             },
             at=now,
         )
+        return staff.id
+
+    # A double click or a re-sent POST answers with the first invitation (services/form_once.py)
+    # instead of "that address has an account already".
+    key = form_key("staff_invite", f"staff:{admin_id}", form_nonce)
+    once = run_once(db, key, now, create)
+    staff_id = once.result_id
+    assert staff_id is not None
+    if once.repeated:
+        return staff_id
     log.info(
         "staff invited",
-        extra={"event": "staff_invited", "staff_id": staff_id, "invite_id": invite_id},
+        extra={"event": "staff_invited", "staff_id": staff_id},
     )
     return staff_id
 

@@ -472,3 +472,31 @@ def test_logged_out_visitors_are_sent_to_the_login_page(client: FlaskClient) -> 
         if _method == "GET":
             response = client.get(path.format(id=1))
             assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_a_double_submitted_invitation_creates_one_account_and_one_email(
+    client: FlaskClient,
+) -> None:
+    db = _db(client.application)
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    page = client.get("/admin/staff/invite?lang=en").get_data(as_text=True)
+    nonce = re.search(r'name="form_nonce"[^>]*value="([^"]+)"', page)
+    assert nonce is not None
+    data = {
+        "csrf_token": csrf_token(page),
+        "form_nonce": nonce.group(1),
+        "email": "dobbel@example.org",
+        "display_name": "Dobbel Klikk",
+        "role": "therapist",
+        "unit": str(unit.id),
+    }
+    first = client.post("/admin/staff/invite", data=data)
+    second = client.post("/admin/staff/invite", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(StaffInvite)) == 1
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+    assert [row.action for row in _audit(db)] == ["staff_invited"]

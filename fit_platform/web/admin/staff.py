@@ -100,6 +100,7 @@ def staff_invite() -> str | Response | tuple[str, int]:
                     role=form.role.data,
                     unit_id=form.unit.data,
                     now=now(),
+                    form_nonce=form.form_nonce.data,
                 )
             except StaffChangeRefused as refused:
                 field = {

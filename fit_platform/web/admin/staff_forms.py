@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from fit_platform.domain.codes import Role
 from fit_platform.services.staff_admin import REASON_MAX
 from fit_platform.web.export.forms import IsoDateField
+from fit_platform.web.form_once import nonce_field
 
 SERVICE_WIDE = ""
 
@@ -59,6 +60,7 @@ class _RoleFields(FlaskForm):
 
 
 class InviteForm(_RoleFields):
+    form_nonce = nonce_field()
     email = StringField(
         _l("E-mail address (also the username)"),
         validators=[DataRequired(message=_l("Enter the e-mail address.")), Length(max=254)],
