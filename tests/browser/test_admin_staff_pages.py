@@ -133,3 +133,51 @@ def test_staff_admin_and_access_review_pages_are_accessible(
     assert page.get_by_role("heading", name="This link no longer works").count() == 1
     assert_accessible(page)
     save_screenshot(page, f"staff-set-password-used-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_patients_list_of_readers_shows_one_row_per_reading_session(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+    save_screenshot: Callable[[Page, str], Path],
+    size: str,
+) -> None:
+    from tests.browser.test_patient_journey import answer_questionnaire
+    from tests.support.patient import open_invitation
+
+    viewport = SIZES[size]
+    world = make_world(browser_db)
+    now = dt.datetime.now(dt.UTC)
+    reads = [
+        (now - dt.timedelta(days=3), "appointment_change"),
+        (now - dt.timedelta(minutes=20), "caseload"),
+        (now - dt.timedelta(minutes=19), "presession_view"),
+        (now - dt.timedelta(minutes=5), "presession_view"),
+    ]
+    with browser_db.transaction() as session:
+        for at, action in reads:
+            record_access(
+                session,
+                staff_id=world.therapist_id,
+                role=Role.THERAPIST,
+                patient_id=world.patient_id,
+                unit_id=world.unit_id,
+                action=action,
+                now=at,
+            )
+    _invitation_id, token = open_invitation(browser_db, world, "phq9")
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_url}/p/{token}?lang=nn")
+    page.locator("button[value=start]").click()
+    answer_questionnaire(page, "phq9", "nn", assert_accessible)
+    page.locator("main form button[type=submit]").click()
+    assert page.url.endswith("/p/done")
+    readers = page.locator("table", has=page.locator("th", has_text="Kva dei gjorde"))
+    assert readers.locator("tbody tr").count() == 2
+    assert "Såg deg på pasientlista si, las svara dine" in readers.inner_text()
+    assert_accessible(page)
+    _fits(page, viewport["width"])
+    readers.scroll_into_view_if_needed()
+    save_screenshot(page, f"patient-readers-{size}")
