@@ -293,5 +293,6 @@ def totp_setup() -> str | Response | tuple[str, int]:
     ), status
 
 
-# Login through the OpenID Connect provider adds its routes to `bp` when imported.
-from fit_platform.web.auth import provider_login  # noqa: E402, F401
+# Login through the OpenID Connect provider and the set-password page of an invitation add
+# their routes to `bp` when imported.
+from fit_platform.web.auth import invite, provider_login  # noqa: E402, F401
