@@ -16,6 +16,8 @@ PAGE_SIZE = 50
 # What each audited action is called on the page; an action without a label shows its code.
 ACTION_LABELS = {
     "staff_created": _l("Staff member created"),
+    "patient_data_exported": _l("Patient's data downloaded (right of access)"),
+    "patient_feedback_erased": _l("Patient's feedback data erased"),
 }
 
 

@@ -55,4 +55,4 @@ def instruments() -> str:
 
 
 # The sections register their routes on `bp` when imported.
-from fit_platform.web.admin import audit  # noqa: E402, F401
+from fit_platform.web.admin import audit, patient_data  # noqa: E402, F401

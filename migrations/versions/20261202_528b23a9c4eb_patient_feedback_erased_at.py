@@ -1,0 +1,30 @@
+"""When a patient's feedback data was erased (patient.feedback_erased_at).
+
+Revision ID: 528b23a9c4eb
+Revises: d7a3e1b5c9f2
+Create Date: 2026-12-02 11:00:00+00:00
+
+The downgrade drops the column with SQLite's own ALTER TABLE … DROP COLUMN (3.35 and later)
+rather than a batch rebuild: rebuilding `patient` would drop the table, and with foreign keys
+on that cascades into the tables that refer to it.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "528b23a9c4eb"
+down_revision: str | None = "d7a3e1b5c9f2"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "patient", sa.Column("feedback_erased_at", sa.DateTime(timezone=True), nullable=True)
+    )
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE patient DROP COLUMN feedback_erased_at")
