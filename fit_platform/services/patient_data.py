@@ -49,6 +49,7 @@ from fit_platform.domain.codes import (
     OutboxState,
     Role,
 )
+from fit_platform.domain.free_text import clean_free_text
 from fit_platform.services.access_log import record_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.consent import OSLO, ConsentChange, apply_consent_change
@@ -159,7 +160,7 @@ def find_patient(
     db: Database, *, unit_id: int, external_id: str, staff_id: int, now: dt.datetime
 ) -> PatientSummary | None:
     """The patient with this record id in this unit, or None. A find is a read: access-logged."""
-    external_id = external_id.strip()
+    external_id = clean_free_text(external_id)
     if not external_id:
         return None
     with db.transaction() as session:
@@ -525,7 +526,7 @@ def erase_feedback(
     `confirmation` must be the patient's record id; `reason` is required. Raises
     ``ErasureError`` (``confirmation``, ``reason``, ``not_found``) and then changes nothing.
     """
-    reason = " ".join(reason.split())[:REASON_MAX]
+    reason = " ".join(clean_free_text(reason).split())[:REASON_MAX]
     if not reason:
         raise ErasureError("reason")
     with db.transaction() as session:
@@ -535,7 +536,7 @@ def erase_feedback(
         found = _patient_in_unit(session, unit_id, patient.external_id)
         if found is None or found[0].id != patient_id:
             raise ErasureError("not_found")
-        if confirmation.strip() != patient.external_id:
+        if clean_free_text(confirmation) != patient.external_id:
             raise ErasureError("confirmation")
         erased = _feedback_counts(session, patient_id)
         cancelled_invitations = cancelled_messages = 0

@@ -145,6 +145,8 @@ def test_after_an_erasure_the_therapist_and_the_patient_link_show_nothing_of_the
         ("unit={unit}&record_id=", 400, "Enter the patient's record id."),
         ("unit={unit}&record_id=" + "x" * 65, 400, "A record id is at most 64 characters."),
         ("unit={unit}&record_id=EPR-nobody", 404, "No patient with this record id in this unit."),
+        ("unit={unit}&record_id=EPR%00-1", 404, "No patient with this record id in this unit."),
+        ("unit=99999999999999999999&record_id=EPR-1", 400, "Choose a unit from the list."),
     ],
 )
 def test_a_bad_search_gets_a_clear_message_not_an_error_page(
@@ -166,6 +168,9 @@ def test_a_patient_is_not_found_through_another_unit_in_any_address(app: Flask) 
     token = csrf_token(page.get_data(as_text=True))
     assert admin.get(f"/admin/patients/{world.patient_id}/erase?unit={other.id}").status_code == 404
     assert admin.get(f"/admin/patients/{world.patient_id}/erase").status_code == 404
+    for unit in ("99999999999", "-1", "1e3", "٣"):
+        assert admin.get(f"/admin/patients/{world.patient_id}/erase?unit={unit}").status_code == 404
+    assert admin.get(f"/admin/patients/{2**40}/erase?unit={world.unit_id}").status_code == 404
     export = admin.post(
         f"/admin/patients/{world.patient_id}/export", data={"csrf_token": token, "unit": other.id}
     )
@@ -194,3 +199,37 @@ def test_other_roles_cannot_reach_a_patients_data_pages(app: Flask, role: Role) 
 def test_the_admin_start_page_lists_the_patient_data_section(app: Flask) -> None:
     html = _admin(app).get("/admin/?lang=en").get_data(as_text=True)
     assert 'href="/admin/patients"' in html
+
+
+def test_hostile_text_in_the_erasure_form_is_refused_or_cleaned_never_a_500(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    admin = _admin(app)
+    url = f"/admin/patients/{world.patient_id}/erase?unit={world.unit_id}&lang=en"
+    token = csrf_token(admin.get(url).get_data(as_text=True))
+    for confirmation, reason in (
+        ("EPR\x00", "Asked\x00 in writing"),
+        ("x" * 65, "Asked"),
+        (_record_id(db, world), "x" * 501),
+        (_record_id(db, world), "\x00\x01 "),
+    ):
+        response = admin.post(
+            url, data={"csrf_token": token, "confirmation": confirmation, "reason": reason}
+        )
+        assert response.status_code == 400, (confirmation, reason)
+        assert 'role="alert"' in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AdminAudit)) == 0
+        assert session.get_one(Patient, world.patient_id).feedback_erased_at is None
+    # A reason with a stray control character is cleaned and the erasure goes through.
+    done = admin.post(
+        url,
+        data={
+            "csrf_token": token,
+            "confirmation": _record_id(db, world),
+            "reason": "Asked\x00 in writing",
+        },
+    )
+    assert done.status_code == 302
+    with db.session() as session:
+        assert session.scalar(select(AdminAudit.reason)) == "Asked in writing"

@@ -41,8 +41,9 @@ def _count_labels() -> dict[str, str]:
 
 
 def _unit_arg() -> int:
+    """The unit from the address or form; anything that cannot be a unit id is a 404."""
     raw = request.values.get("unit", "")
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**31:
         abort(404)
     return int(raw)
 

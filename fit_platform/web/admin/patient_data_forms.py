@@ -9,8 +9,15 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from fit_platform.domain.free_text import clean_free_text
+
 RECORD_ID_MAX = 64
 REASON_MAX = 500
+
+
+def _clean(value: Any) -> Any:
+    """Control characters (a NUL would be refused by PostgreSQL) go before validation."""
+    return clean_free_text(value) if isinstance(value, str) else value
 
 
 def _unit_id(value: Any) -> int | None:
@@ -30,6 +37,7 @@ class FindPatientForm(FlaskForm):
     unit = SelectField(_l("Unit"), coerce=_unit_id, validate_choice=False)
     record_id = StringField(
         _l("Record id (from the patient record system)"),
+        filters=[_clean],
         validators=[
             DataRequired(_l("Enter the patient's record id.")),
             Length(max=RECORD_ID_MAX, message=_l("A record id is at most 64 characters.")),
@@ -49,6 +57,7 @@ class ExportForm(FlaskForm):
 class EraseForm(FlaskForm):
     confirmation = StringField(
         _l("Type the patient's record id to confirm"),
+        filters=[_clean],
         validators=[
             DataRequired(_l("Type the record id to confirm the erasure.")),
             Length(max=RECORD_ID_MAX, message=_l("A record id is at most 64 characters.")),
@@ -56,6 +65,7 @@ class EraseForm(FlaskForm):
     )
     reason = TextAreaField(
         _l("Reason for the erasure"),
+        filters=[_clean],
         validators=[
             DataRequired(_l("Give the reason, for example the patient's request and its date.")),
             Length(max=REASON_MAX, message=_l("The reason is at most 500 characters.")),
