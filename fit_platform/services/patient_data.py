@@ -492,7 +492,12 @@ def export_patient(
         )
     log.info(
         "patient data exported",
-        extra={"patient_id": patient_id, "staff_id": staff_id, **counts},
+        extra={
+            "patient_id": patient_id,
+            "staff_id": staff_id,
+            "episodes": counts["episodes"],
+            "responses": counts["responses"],
+        },
     )
     return data
 
@@ -601,6 +606,12 @@ def erase_feedback(
         )
     log.info(
         "patient feedback erased",
-        extra={"patient_id": patient_id, "staff_id": staff_id, **erased},
+        extra={
+            "patient_id": patient_id,
+            "staff_id": staff_id,
+            "responses": erased["responses"],
+            "comments": erased["comments"],
+            "cancelled_messages": cancelled_messages,
+        },
     )
     return ErasureResult(patient_id, erased, cancelled_invitations, cancelled_messages)

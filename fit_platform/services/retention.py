@@ -91,7 +91,15 @@ def apply_retention(db: Database, now: dt.datetime, limits: RetentionSettings) -
         one_time_codes_deleted=int(codes.rowcount or 0),  # type: ignore[attr-defined]
         access_log_rows_due=int(due or 0),
     )
-    log.info("retention applied", extra=result.__dict__)
+    log.info(
+        "retention applied",
+        extra={
+            "link_tokens_deleted": result.link_tokens_deleted,
+            "outbox_rows_blanked": result.outbox_rows_blanked,
+            "one_time_codes_deleted": result.one_time_codes_deleted,
+            "access_log_rows_due": result.access_log_rows_due,
+        },
+    )
     if result.access_log_rows_due:
         log.warning(
             "access-log rows are past their retention limit; the database owner removes them "

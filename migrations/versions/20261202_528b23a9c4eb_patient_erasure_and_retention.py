@@ -1,4 +1,5 @@
-"""When a patient's feedback data was erased (patient.feedback_erased_at).
+"""When a patient's feedback data was erased (patient.feedback_erased_at), and an index on
+the access log's time for retention.
 
 Revision ID: 528b23a9c4eb
 Revises: d7a3e1b5c9f2
@@ -24,7 +25,9 @@ def upgrade() -> None:
     op.add_column(
         "patient", sa.Column("feedback_erased_at", sa.DateTime(timezone=True), nullable=True)
     )
+    op.create_index("ix_access_log_at", "access_log", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_access_log_at", table_name="access_log")
     op.execute("ALTER TABLE patient DROP COLUMN feedback_erased_at")
