@@ -40,7 +40,7 @@ from fit_platform.domain.codes import (
     OutboxState,
     Role,
 )
-from fit_platform.services import patient_data
+from fit_platform.services import patient_data, patient_export
 from fit_platform.services.access_log import record_access
 from fit_platform.services.patient_data import ErasureError
 from tests.support.clinical import add_consent_event, add_goal, add_signal, add_topic
@@ -154,7 +154,7 @@ def test_the_export_holds_everything_about_the_patient_and_is_logged_and_audited
     db: Database,
 ) -> None:
     world, admin_id = _patient_with_history(db)
-    data = patient_data.export_patient(
+    data = patient_export.export_patient(
         db, patient_id=world.patient_id, unit_id=world.unit_id, staff_id=admin_id, now=NOW
     )
     assert data is not None

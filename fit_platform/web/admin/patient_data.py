@@ -18,6 +18,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db
 from fit_platform.services import patient_data
 from fit_platform.services.patient_data import ErasureError
+from fit_platform.services.patient_export import export_patient
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.patient_data_forms import EraseForm, ExportForm, FindPatientForm
 from fit_platform.web.auth.session import login_required
@@ -88,7 +89,7 @@ def patient_export(patient_id: int) -> Response:
     form = ExportForm()
     if not form.validate_on_submit():
         abort(400)
-    data = patient_data.export_patient(
+    data = export_patient(
         get_db(),
         patient_id=patient_id,
         unit_id=_unit_arg(),
