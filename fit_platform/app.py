@@ -80,12 +80,15 @@ def configure_proxies(app: Flask, settings: Settings) -> None:
 
 def configure_observability(app: Flask, settings: Settings) -> None:
     """Request ids and metrics first, so every later hook's log lines carry the id; and a
-    warning at start when no message channel is configured."""
+    warning at start when no message channel is configured or the privacy notice cannot name
+    the data controller and the contact."""
     from fit_platform.messaging.setup import warn_if_no_channels
     from fit_platform.web.ops.observability import install
+    from fit_platform.web.public.privacy_notice import warn_if_privacy_notice_incomplete
 
     install(app)
     warn_if_no_channels(settings, "web")
+    warn_if_privacy_notice_incomplete(settings)
 
 
 def configure_database(app: Flask, settings: Settings) -> None:

@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "staff_reactivated": _l("Account reactivated"),
     "second_factor_reset": _l("Second factor reset"),
     "access_log_exported": _l("Access log exported"),
+    "patient_data_exported": _l("Patient's data downloaded (right of access)"),
+    "patient_feedback_erased": _l("Patient's feedback data erased"),
 }
 
 

@@ -55,4 +55,10 @@ def instruments() -> str:
 
 
 # The sections register their routes on `bp` when imported.
-from fit_platform.web.admin import access_log, audit, identities, staff  # noqa: E402, F401
+from fit_platform.web.admin import (  # noqa: E402, F401
+    access_log,
+    audit,
+    identities,
+    patient_data,
+    staff,
+)
