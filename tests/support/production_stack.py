@@ -116,7 +116,8 @@ class Stack:
     database_url: str
     workdir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
-    at: dt.datetime = THURSDAY_MORNING
+    # None: the real clock (no libfaketime), e.g. for load, where its cost would be measured.
+    at: dt.datetime | None = THURSDAY_MORNING
     web_port: int = field(default_factory=free_port)
     processes: list[Process] = field(default_factory=list)
     commands: dict[str, list[str]] = field(default_factory=documented_commands)
@@ -130,20 +131,20 @@ class Stack:
         }
         self.env = {
             **inherited,
-            **faketime_env(self.at),
+            **(faketime_env(self.at) if self.at is not None else {}),
             "FIT_ENV": "production",
             "FIT_DATABASE_URL": self.database_url,
             "FIT_SECRET_KEY": secrets.token_urlsafe(48),
             "FIT_TOTP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "FIT_PUBLIC_BASE_URL": self.base_url,
             "FIT_BIND": f"127.0.0.1:{self.web_port}",
-            "FIT_WEB_WORKERS": "2",
             "FIT_LOG_LEVEL": "INFO",
             "FIT_METRICS_ENABLED": "true",
             "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
             "PYTHONUNBUFFERED": "1",
             # Works around libfaketime's `time.sleep` bug (see that module's docstring).
             "PYTHONPATH": str(Path(__file__).parent / "faketime_site"),
+            "FIT_WEB_WORKERS": "2",
             **self.extra_env,
         }
 
@@ -206,9 +207,16 @@ def wait_until_ready(base_url: str, process: Process, seconds: float = 60) -> No
 
 
 @contextmanager
-def production_stack(database_url: str, workdir: Path, **extra_env: str) -> Iterator[Stack]:
-    """A stack whose processes are all stopped on the way out (migrations not yet run)."""
-    stack = Stack(database_url, workdir, extra_env)
+def production_stack(
+    database_url: str,
+    workdir: Path,
+    *,
+    at: dt.datetime | None = THURSDAY_MORNING,
+    **extra_env: str,
+) -> Iterator[Stack]:
+    """A stack whose processes are all stopped on the way out (migrations not yet run).
+    `at`: the Oslo time all its processes run at (libfaketime), or None for the real clock."""
+    stack = Stack(database_url, workdir, extra_env, at=at)
     with ExitStack() as cleanup:
         cleanup.callback(stack.stop_all)
         yield stack
