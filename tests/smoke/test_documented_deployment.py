@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -102,6 +103,7 @@ def test_the_documented_deployment_takes_a_patient_from_invitation_to_the_therap
         # 2. gunicorn with two workers answers /readyz once migrated.
         wait_until_ready(stack.base_url, web)
         assert httpx.get(stack.base_url + "/healthz").status_code == 200
+        assert len(psutil.Process(web.popen.pid).children()) == 2
         admin_web = staff_client(stack.base_url, "ola@klinikk.no", ADMIN_PASSWORD)
         audit = admin_web.get("/admin/audit?lang=en")
         assert audit.status_code == 200 and "Ola Drift" in audit.text
@@ -133,7 +135,7 @@ def test_the_documented_deployment_takes_a_patient_from_invitation_to_the_therap
         _wait_for(
             lambda: sms.accepted and smtp_server.messages,
             "an SMS and an e-mail",
-            30,
+            60,
             stack.logs,
         )
         sms_link = link_in(sms.accepted[0]["text"], stack.base_url)

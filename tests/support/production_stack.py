@@ -137,6 +137,9 @@ class Stack:
             "FIT_SECRET_KEY": secrets.token_urlsafe(48),
             "FIT_TOTP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "FIT_PUBLIC_BASE_URL": self.base_url,
+            # Loopback has no TLS. Production is to refuse an http:// base URL unless this lab
+            # flag is set (announced for issue 14); until then the flag is simply unused.
+            "FIT_ALLOW_INSECURE_HTTP": "true",
             "FIT_BIND": f"127.0.0.1:{self.web_port}",
             "FIT_LOG_LEVEL": "INFO",
             "FIT_METRICS_ENABLED": "true",
