@@ -101,7 +101,9 @@ class Process:
 
     def stop(self) -> None:
         if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
+            # SIGINT: gunicorn's quick shutdown (SIGTERM waits for the graceful timeout);
+            # the scheduler stops on it as on Ctrl+C.
+            self.popen.send_signal(signal.SIGINT)
             try:
                 self.popen.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -74,7 +74,7 @@ def test_a_database_that_does_not_answer_gets_a_translated_503_page(
     tmp_path: Path, language: str, text: str
 ) -> None:
     """Nothing listens on the port: what a patient sees while PostgreSQL restarts (the
-    restart itself under load: tests/smoke/test_faults.py)."""
+    restart itself under load: tests/smoke/test_fault_database_restart.py)."""
     url = f"postgresql+psycopg://fit@127.0.0.1:{free_port()}/fit?connect_timeout=2"
     app = make_test_app(url, tmp_path / "instance")
     response = app.test_client().get(f"/p/{'x' * 43}?lang={language}")
