@@ -161,7 +161,7 @@ def test_running_the_demo_twice_neither_fails_nor_duplicates_data(tmp_path: Path
     database = Database(f"sqlite:///{tmp_path / 'fit_platform.sqlite3'}")
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Staff)) == 4
-        assert session.scalar(select(func.count()).select_from(Unit)) == 2
+        assert session.scalar(select(func.count()).select_from(Unit)) == 5
     database.dispose()
 
 

@@ -229,3 +229,7 @@ def _instrument_title(instrument_id: str) -> str:
     if instrument is None:
         return instrument_id
     return instrument.title.get(str(get_locale())) or instrument.title["en"]
+
+
+# The start page and the trend report add their routes to `bp`.
+from fit_platform.web.export import insight  # noqa: E402, F401
