@@ -10,7 +10,7 @@ Quick and idempotent: the whole history is generated in memory from a fixed rand
 written with one multi-row INSERT per table (SQLAlchemy Core "insertmanyvalues"; the ORM's
 bulk path issued one statement per row), in one transaction; when the first synthetic patient
 already exists nothing is done. The numbers are realistic rather than real: response rates
-around 55–80 % that rise over the two years, PHQ-9/GAD-7/CORE-10 courses that mostly improve
+around 55–80 % that rise over the two years, PHQ-9 and GAD-7 courses that mostly improve
 (about half reliably), a few risk answers that are acknowledged within hours.
 """
 
@@ -47,7 +47,7 @@ from fit_platform.domain.scoring import band_for
 from fit_platform.domain.signals import SEVERITY, SignalCode
 
 SYNTHETIC_PREFIX = "SYNT-"
-SYNTHETIC_EPISODES = 420
+SYNTHETIC_EPISODES = 600
 HISTORY_DAYS = 2 * 365
 
 
@@ -77,7 +77,7 @@ SYNTHETIC_UNITS = (
         "DPS Sør, dagtilbud",
         UnitKind.DAY_PROGRAMME,
         (("dagtilbud", "Dagtilbud"),),
-        ("core10",),
+        ("phq9", "gad7"),
         0.72,
         0.35,
     ),
@@ -92,6 +92,8 @@ SYNTHETIC_UNITS = (
     ),
 )
 ALLIANCE = "sai"
+# Every unit asks the same outcome questionnaires: a questionnaire only one unit uses is hidden
+# for that unit by the complementary suppression (the other units' zeros would give it away).
 # Typical intake scores (mean, spread) on each outcome questionnaire.
 INTAKE = {"phq9": (15.0, 4.5), "gad7": (12.0, 4.0), "core10": (20.0, 6.0)}
 
@@ -220,7 +222,7 @@ def _history(
             rate = min(0.95, spec.response_rate + willing + 0.1 * months / 24)
             for instrument_id in (*spec.outcomes, ALLIANCE):
                 instrument = instruments[instrument_id]
-                answered = number == 0 or rng.random() < rate
+                answered = rng.random() < rate
                 state = InvitationState.COMPLETED if answered else InvitationState.EXPIRED
                 invitations.append(
                     {

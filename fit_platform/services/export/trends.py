@@ -127,7 +127,19 @@ def _busiest(rows: Sequence[AggregateRow], pick: str) -> str | None:
                     totals[instrument_id] += 1
     if not totals or max(totals.values()) == 0:
         return None
-    return max(sorted(totals), key=lambda instrument_id: totals[instrument_id])
+    return max(
+        totals, key=lambda instrument_id: (totals[instrument_id], _preference(instrument_id))
+    )
+
+
+# On a tie the depression measure leads: it is the one most services report.
+PREFERENCE = ("phq9", "core10", "gad7", "sai", "wai_sr")
+
+
+def _preference(instrument_id: str) -> int:
+    if instrument_id in PREFERENCE:
+        return len(PREFERENCE) - PREFERENCE.index(instrument_id)
+    return 0
 
 
 def measure_cell(row: AggregateRow, measure: Measure, instrument_id: str | None) -> Cell | None:

@@ -42,7 +42,7 @@ from fit_platform.web.export.blueprint import _units, bp, service_developers
 from fit_platform.web.export.forms import ALL_UNITS, ExportFilterForm
 from fit_platform.web.export.trend_charts import (
     MEASURE_LABELS,
-    instrument_title,
+    instrument_short,
     shown_value,
     trend_view,
 )
@@ -85,7 +85,7 @@ def _figure(
     else:
         value, state = shown_value(measure, float(_number(cell))), "shown"
     return Figure(
-        measure, str(MEASURE_LABELS[measure]), value, state, instrument_title(instrument_id)
+        measure, str(MEASURE_LABELS[measure]), value, state, instrument_short(instrument_id)
     )
 
 

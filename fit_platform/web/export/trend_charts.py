@@ -7,9 +7,10 @@ there and draws no marker; the data table under each chart says which it was.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -62,6 +63,13 @@ def instrument_title(instrument_id: str | None) -> str:
     if instrument is None:
         return instrument_id
     return instrument.title.get(str(get_locale())) or instrument.title["en"]
+
+
+def instrument_short(instrument_id: str | None) -> str:
+    """'PHQ-9' from 'Patient Health Questionnaire (PHQ-9)': the name a short card has room for."""
+    title = instrument_title(instrument_id)
+    found = re.search(r"\(([^()]+)\)$", title)
+    return found.group(1) if found else title
 
 
 def shown_value(measure: Measure, value: float) -> str:
@@ -140,9 +148,10 @@ def trend_view(trend: Trend, unit_label: str, chart_id: str) -> TrendView:
     label = str(MEASURE_LABELS[trend.measure])
     described = sentence(trend, unit_label)
     if trend.suppressed:
-        described += " " + _(
-            "%(count)s periods with fewer than %(threshold)s patients are left out of the line.",
-            count=trend.suppressed,
+        described += " " + ngettext(
+            "%(num)s period with fewer than %(threshold)s patients is left out of the line.",
+            "%(num)s periods with fewer than %(threshold)s patients are left out of the line.",
+            trend.suppressed,
             threshold=MIN_PATIENTS_PER_CELL,
         )
     spec = ChartSpec(
@@ -160,6 +169,7 @@ def trend_view(trend: Trend, unit_label: str, chart_id: str) -> TrendView:
             for index, point in enumerate(trend.points)
         ],
         score_label=label + (" (%)" if trend.measure in SHARES else ""),
+        ticks=[low + (high - low) * step / 4 for step in (1, 2, 3)],
         legend={Marker.NO_CHANGE: ""},
     )
     explained = str(MEASURE_EXPLAINED[trend.measure])
