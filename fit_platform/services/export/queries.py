@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -91,25 +90,21 @@ def service_aggregates(
         ).all()
 
         # 2. First and latest scorable outcome score per episode and instrument; an episode is
-        # counted in the period of its latest score in the range.
+        # counted in the period of its latest score in the range. One window pass (one sort)
+        # gives each score its position, the first score and the count, so the latest row
+        # (position == count) carries all three: no self-join, no second sort.
+        in_order = {
+            "partition_by": (Response.episode_id, Response.instrument_id),
+            "order_by": (Response.submitted_at, Response.id),
+        }
         scored = (
             select(
                 Response.episode_id,
                 Response.instrument_id,
                 Response.total,
                 Response.submitted_at,
-                func.row_number()
-                .over(
-                    partition_by=(Response.episode_id, Response.instrument_id),
-                    order_by=(Response.submitted_at, Response.id),
-                )
-                .label("from_first"),
-                func.row_number()
-                .over(
-                    partition_by=(Response.episode_id, Response.instrument_id),
-                    order_by=(Response.submitted_at.desc(), Response.id.desc()),
-                )
-                .label("from_latest"),
+                func.first_value(Response.total).over(**in_order).label("first_total"),
+                func.row_number().over(**in_order).label("from_first"),
                 func.count()
                 .over(partition_by=(Response.episode_id, Response.instrument_id))
                 .label("scores"),
@@ -123,9 +118,7 @@ def service_aggregates(
             )
             .subquery()
         )
-        first = aliased(scored)
-        latest = aliased(scored)
-        outcome_period = period_key(dialect, latest.c.submitted_at, period)
+        outcome_period = period_key(dialect, scored.c.submitted_at, period)
         outcomes = session.execute(
             in_unit(
                 select(
@@ -134,21 +127,13 @@ def service_aggregates(
                     outcome_period,
                     Episode.patient_id,
                     Episode.id,
-                    latest.c.instrument_id,
-                    first.c.total,
-                    latest.c.total,
-                    latest.c.scores,
+                    scored.c.instrument_id,
+                    scored.c.first_total,
+                    scored.c.total,
+                    scored.c.scores,
                 )
-                .join(Episode, Episode.id == latest.c.episode_id)
-                .join(
-                    first,
-                    and_(
-                        first.c.episode_id == latest.c.episode_id,
-                        first.c.instrument_id == latest.c.instrument_id,
-                        first.c.from_first == 1,
-                    ),
-                )
-                .where(latest.c.from_latest == 1, latest.c.submitted_at >= since)
+                .join(Episode, Episode.id == scored.c.episode_id)
+                .where(scored.c.from_first == scored.c.scores, scored.c.submitted_at >= since)
             )
         ).all()
 

@@ -106,40 +106,32 @@ def _share(part: Cell, whole: Cell) -> Cell:
     return Cell(round(float(part.value) / float(whole.value), 3), False)
 
 
-def _busiest(rows: Sequence[AggregateRow], pick: str) -> str | None:
-    """The outcome or alliance questionnaire with the most shown patients (or answers) over
-    the rows: a unit's main questionnaire, which the start page and the charts follow."""
-    totals: dict[str, float] = {}
+# The questionnaire a unit's figures follow: the first in this order with a shown figure. A
+# fixed order (not "the one with most patients") keeps the cards of different units comparable
+# and a chart from switching questionnaire between two requests; PHQ-9 leads because it is the
+# outcome most services report.
+PREFERENCE = ("phq9", "core10", "gad7", "sai", "wai_sr")
+
+
+def _preference(instrument_id: str) -> tuple[int, str]:
+    position = PREFERENCE.index(instrument_id) if instrument_id in PREFERENCE else len(PREFERENCE)
+    return position, instrument_id
+
+
+def _main(rows: Sequence[AggregateRow], pick: str) -> str | None:
+    """The main outcome or alliance questionnaire over the rows (None: nothing shown on any)."""
+    shown: set[str] = set()
     for row in rows:
         if pick == "outcome":
             for outcome in row.outcomes:
                 cell = outcome.patients_with_two_scores
                 if not cell.suppressed and cell.value:
-                    totals[outcome.instrument_id] = totals.get(outcome.instrument_id, 0) + float(
-                        cell.value
-                    )
-                else:
-                    totals.setdefault(outcome.instrument_id, 0)
+                    shown.add(outcome.instrument_id)
         else:
             for instrument_id, cell in row.alliance_mean:
-                totals.setdefault(instrument_id, 0)
                 if not cell.suppressed and cell.value is not None:
-                    totals[instrument_id] += 1
-    if not totals or max(totals.values()) == 0:
-        return None
-    return max(
-        totals, key=lambda instrument_id: (totals[instrument_id], _preference(instrument_id))
-    )
-
-
-# On a tie the depression measure leads: it is the one most services report.
-PREFERENCE = ("phq9", "core10", "gad7", "sai", "wai_sr")
-
-
-def _preference(instrument_id: str) -> int:
-    if instrument_id in PREFERENCE:
-        return len(PREFERENCE) - PREFERENCE.index(instrument_id)
-    return 0
+                    shown.add(instrument_id)
+    return min(shown, key=_preference) if shown else None
 
 
 def measure_cell(row: AggregateRow, measure: Measure, instrument_id: str | None) -> Cell | None:
@@ -166,7 +158,7 @@ def total_rows(rows: Sequence[AggregateRow], unit_code: str | None) -> list[Aggr
 
 def main_instruments(rows: Sequence[AggregateRow]) -> tuple[str | None, str | None]:
     """(outcome, alliance) questionnaire the figures for these rows follow."""
-    return _busiest(rows, "outcome"), _busiest(rows, "alliance")
+    return _main(rows, "outcome"), _main(rows, "alliance")
 
 
 def unit_trends(
