@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from fit_platform.services.demo_history import seed_demo_service_history
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import ARTIFACTS, DESKTOP
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.scheduling import Clock, oslo
 
@@ -87,6 +87,7 @@ def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
     assert_accessible(page)
     _fits(page, width)
     save_screenshot(page, f"export-figures-{width}")
+    page.screenshot(path=str(ARTIFACTS / f"export-figures-{width}-top.png"))
     # Column headers and period keys keep whole words on a phone ("Programme", "2026-Q3"): a
     # one-word cell's text sits on one line.
     broken = page.evaluate(
