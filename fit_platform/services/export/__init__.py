@@ -10,7 +10,8 @@ docs/export-codebook.md; the files (CSV, JSON) are written by
 
 The package is split by capability: :mod:`.queries` (the seven queries), :mod:`.assemble`
 (tallying into rows and totals), :mod:`.outcomes` (change and recovery), :mod:`.signals`
-(time to act), :mod:`.suppression` (across rows and totals), :mod:`.periods` and :mod:`.rows`.
+(time to act), :mod:`.suppression` (across rows and totals), :mod:`.periods` and :mod:`.rows`;
+:mod:`.trends` turns the rows into series for the start page and the trend report.
 """
 
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds, previous_period
