@@ -11,6 +11,7 @@ from fit_platform.db import migrate
 from fit_platform.db.base import utcnow
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.extensions import get_db
+from fit_platform.services.demo_history import seed_demo_service_history
 from fit_platform.services.demo_seed import seed_demo, seed_demo_patients, seed_demo_schedules
 
 
@@ -23,6 +24,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
         logins = seed_demo(get_db())
         patient_link = seed_demo_patients(get_db())
         seed_demo_schedules(get_db(), timezone=settings.timezone)
+        seed_demo_service_history(get_db(), utcnow())
     scheduler = None
     if with_scheduler:
         from fit_platform.scheduler_hook import start_background_clock
@@ -37,6 +39,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     for login in logins:
         click.echo(f"  {login.username} / {login.password} / {login.role}")
     click.echo(f"Patient link: {base}{patient_link}")
+    click.echo(f"Service figures (log in as utvikler@demo.fit): {base}/export/start")
     click.echo(f"Database: {settings.database_url}")
     if not (settings.sms_url or settings.smtp_host):
         click.echo(

@@ -62,6 +62,7 @@ class ChartSpec:
     expected_label: str = ""
     legend: dict[Marker, str] = field(default_factory=dict)
     score_label: str = ""
+    ticks: Sequence[float] = ()  # more labelled values on the y axis (e.g. 25, 50, 75 %)
 
 
 def _n(value: float) -> str:
@@ -150,8 +151,8 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f'<polygon points="{upper} {lower}" fill="url(#{cid}-hatch)" fill-opacity="0.6"'
             f' stroke="#6b6b6b" stroke-dasharray="2 3"/>'
         )
-    # Y axis ticks: the range ends, band edges and the cut-off.
-    ticks = {spec.y_min, spec.y_max, *(b.low for b in spec.bands)}
+    # Y axis ticks: the range ends, band edges, any extra ticks asked for, and the cut-off.
+    ticks = {spec.y_min, spec.y_max, *(b.low for b in spec.bands), *spec.ticks}
     for tick in sorted(ticks):
         out.append(
             f'<text x="{LEFT - 6}" y="{_n(sy(tick) + 4)}" text-anchor="end" font-size="11"'

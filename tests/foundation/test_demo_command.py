@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Staff, Unit
+from tests.support.html import csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
 OSLO = ZoneInfo("Europe/Oslo")
@@ -133,6 +134,22 @@ def test_demo_serves_pages_in_every_language_and_prints_the_logins(tmp_path: Pat
         sent = list((tmp_path / "outbox").glob("*.txt"))
         assert sent, "the scheduler sent nothing"
         assert f"http://127.0.0.1:{port}/p/" in sent[0].read_text()
+        # The service developer's printed start page reads the synthetic history, mostly shown.
+        start = next(line for line in lines if line.startswith("Service figures ")).split(": ")[1]
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            login = browser.get("/staff/login?lang=en").text
+            answer = browser.post(
+                "/staff/login",
+                data={
+                    "username": "utvikler@demo.fit",
+                    "password": "fit-demo-passord",
+                    "csrf_token": csrf_token(login),
+                },
+            )
+            assert answer.status_code == 302
+            page = browser.get(start + "?lang=en").text
+        assert "DPS Sør, poliklinikk" in page and "DPS Vest, poliklinikk" in page
+        assert page.count(" %</dd>") >= 6
     output = "\n".join(lines)
     assert "The scheduler sends the first invitations now." in output
     assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
@@ -161,7 +178,7 @@ def test_running_the_demo_twice_neither_fails_nor_duplicates_data(tmp_path: Path
     database = Database(f"sqlite:///{tmp_path / 'fit_platform.sqlite3'}")
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Staff)) == 4
-        assert session.scalar(select(func.count()).select_from(Unit)) == 2
+        assert session.scalar(select(func.count()).select_from(Unit)) == 5
     database.dispose()
 
 

@@ -39,6 +39,7 @@ from fit_platform.services.service_comments import (
     service_comments,
 )
 from fit_platform.web.auth.session import login_required, settings
+from fit_platform.web.clock import now as clock_now
 from fit_platform.web.export.forms import ALL_UNITS, ExportFilterForm, ServiceCommentsForm
 
 bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templates")
@@ -69,7 +70,8 @@ def _has_filters() -> bool:
 
 
 def _form() -> ExportFilterForm:
-    today = dt.date.today()
+    # The reader's day in clinic time, from the app's clock (tests set it).
+    today = clock_now().astimezone(settings().zone).date()
     form = ExportFilterForm(request.args, units=_units())
     if not _has_filters():
         form.start.data = dt.date(today.year, 1, 1)
@@ -175,7 +177,7 @@ def _audit(form: ExportFilterForm, file_format: str, rows: int) -> None:
         end=form.end.data,
         unit_id=None if form.unit.data == ALL_UNITS else int(form.unit.data),
         rows=rows,
-        now=dt.datetime.now(dt.UTC),
+        now=clock_now(),
     )
 
 
@@ -198,7 +200,7 @@ def comments() -> Response:
         abort(403)
     units = sorted(_units(), key=lambda unit: unit[1].casefold())
     quarters = quarters_with_comments(get_db())
-    current = quarter_of_date(dt.datetime.now(settings().zone).date())
+    current = quarter_of_date(clock_now().astimezone(settings().zone).date())
     if current not in quarters:
         quarters = sorted([*quarters, current], reverse=True)
     form = ServiceCommentsForm(request.args, units=units, quarters=quarters)
@@ -229,3 +231,7 @@ def _instrument_title(instrument_id: str) -> str:
     if instrument is None:
         return instrument_id
     return instrument.title.get(str(get_locale())) or instrument.title["en"]
+
+
+# The start page and the trend report add their routes to `bp`.
+from fit_platform.web.export import insight  # noqa: E402, F401

@@ -1,0 +1,174 @@
+"""The service-developer aggregate export over 5 million responses on PostgreSQL.
+
+Run from the project root (one benchmark at a time on a shared machine):
+``flock /tmp/bench.lock .venv/bin/python benchmarks/bench_export_5m.py [--responses N]``
+(any lock file will do). Starts a throwaway PostgreSQL server (as the tests do) unless
+FIT_TEST_DATABASE_URL is set, creates the tables, and generates the data set inside the
+database with ``generate_series`` (no rows pass through Python):
+
+- 4 units with 2 programmes each; one patient and one episode per 78 responses (about 64 000
+  episodes for 5 million), each episode 26 weeks long, starting on a day spread over two years;
+- every week of an episode a PHQ-9, a GAD-7 and a SAI response (so 78 per episode), scorable,
+  with totals spread over each scale; one invitation per response, 85 % completed and the rest
+  expired with a non-response reason; a risk signal on 1 % of the PHQ-9 answers.
+
+Then it times, in the same run, ``SELECT count(*) FROM response`` (the baseline: one pass over
+the same table) and the export itself, ``service_aggregates`` by quarter over the two years for
+all units (best of three runs each), and prints the seconds and the peak memory of the export
+(Python heap peak from tracemalloc in a separate run, and the process's peak RSS). Goal:
+the export in under 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+
+from fit_platform.db import Base, Database, models  # noqa: F401 - registers the tables
+from fit_platform.db.session import make_engine
+from fit_platform.services.export import service_aggregates
+from tests.support.postgres import throwaway_postgres
+
+PER_EPISODE = 78  # 26 weeks x (PHQ-9, GAD-7, SAI)
+START = dt.date(2024, 10, 1)
+END = dt.date(2026, 9, 30)
+
+GENERATE = [
+    """INSERT INTO unit (id, code, name, kind, quiet_from, quiet_until, created_at)
+       SELECT u, 'bench-' || u, 'Benchmark unit ' || u, 'outpatient', '21:00', '08:00', now()
+       FROM generate_series(1, 4) AS u""",
+    """INSERT INTO programme (id, unit_id, code, name)
+       SELECT p, (p + 1) / 2, 'p' || p, 'Programme ' || p FROM generate_series(1, 8) AS p""",
+    """INSERT INTO patient (id, display_name, preferred_language, preferred_channel,
+                            consent_state, created_at)
+       SELECT e, 'Benchmark patient ' || e, 'nb', 'sms', 'active', now()
+       FROM generate_series(1, :episodes) AS e""",
+    # Episode e starts on a day spread over the first 18 months, so it ends within the range.
+    """INSERT INTO episode (id, patient_id, unit_id, programme_id, status, started_on, created_at)
+       SELECT e, e, ((e % 8) + 2) / 2, (e % 8) + 1, 'ended',
+              DATE '2024-10-01' + ((e * 7919) % 540), now()
+       FROM generate_series(1, :episodes) AS e""",
+    """INSERT INTO response (episode_id, instrument_id, instrument_version, language, status,
+                             started_at, submitted_at, scoring_version, scorable, total, risk,
+                             comment_visibility)
+       SELECT r.episode, r.instrument, '1.0.0', 'nb', 'submitted', r.at, r.at, '1.0.0', true,
+              CASE r.instrument
+                WHEN 'phq9' THEN greatest(0, 18 - r.week / 3 - (r.i * 31 % 7))
+                WHEN 'gad7' THEN greatest(0, 14 - r.week / 4 - (r.i * 17 % 5))
+                ELSE 18 + (r.i * 13 % 12) END,
+              r.instrument = 'phq9' AND r.i % 100 = 0,
+              'therapist'
+       FROM (
+         SELECT i, i / 78 + 1 AS episode, (i % 78) / 3 AS week,
+                (ARRAY['phq9', 'gad7', 'sai'])[i % 3 + 1] AS instrument,
+                (TIMESTAMPTZ '2024-10-01 08:00+00' + ((i / 78 + 1) * 7919 % 540) * INTERVAL '1 day'
+                 + ((i % 78) / 3) * INTERVAL '7 days' + (i % 3) * INTERVAL '1 hour') AS at
+         FROM generate_series(0, :responses - 1) AS i
+       ) AS r""",
+    """INSERT INTO invitation (episode_id, instrument_id, slot_key, state, due_at, expires_at,
+                               sent_at, completed_at, non_response_reason, created_at)
+       SELECT episode_id, instrument_id, 'r' || id,
+              CASE WHEN id % 100 < 85 THEN 'completed' ELSE 'expired' END,
+              submitted_at - INTERVAL '2 hours', submitted_at + INTERVAL '46 hours',
+              submitted_at - INTERVAL '2 hours',
+              CASE WHEN id % 100 < 85 THEN submitted_at END,
+              CASE WHEN id % 100 < 85 THEN NULL ELSE 'not_opened' END,
+              submitted_at - INTERVAL '2 hours'
+       FROM response""",
+    """INSERT INTO signal (episode_id, response_id, code, severity, source_key, raised_at,
+                           acknowledged_at, resolved_at)
+       SELECT episode_id, id, 'risk_answer', 'high', 'r' || id, submitted_at,
+              submitted_at + (id % 48) * INTERVAL '1 hour',
+              submitted_at + (id % 10 + 1) * INTERVAL '1 day'
+       FROM response WHERE risk""",
+    "SELECT setval(pg_get_serial_sequence('unit', 'id'), 4)",
+    "SELECT setval(pg_get_serial_sequence('programme', 'id'), 8)",
+]
+
+
+def _best_of(runs: int, action: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _existing_server() -> AbstractContextManager[str]:
+    return nullcontext(os.environ["FIT_TEST_DATABASE_URL"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--responses", type=int, default=5_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    episodes = -(-args.responses // PER_EPISODE)
+    server = _existing_server() if "FIT_TEST_DATABASE_URL" in os.environ else throwaway_postgres()
+    with server as url:
+        engine = make_engine(url)
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            for statement in GENERATE:
+                connection.execute(
+                    text(statement), {"episodes": episodes, "responses": args.responses}
+                )
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+            counts = {
+                table: connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                for table in ("response", "invitation", "episode", "signal")
+            }
+        generated = time.perf_counter() - started
+        engine.dispose()
+
+        db = Database(url)
+
+        def count_all() -> object:
+            with db.session() as session:
+                return session.scalar(text("SELECT count(*) FROM response"))
+
+        def export() -> object:
+            return service_aggregates(db, period="quarter", start=START, end=END)
+
+        count_all()  # warm the cache and the connection pool for both
+        baseline = _best_of(args.runs, count_all)
+        seconds = _best_of(args.runs, export)
+        rows = len(service_aggregates(db, period="quarter", start=START, end=END))
+        tracemalloc.start()
+        export()
+        _current, heap_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        db.dispose()
+
+    print(f"data: {counts} generated in {generated:.1f} s")
+    print(f"baseline SELECT count(*) FROM response: {baseline:.2f} s (best of {args.runs})")
+    print(
+        f"aggregate export, quarters {START}..{END}, all units: {seconds:.2f} s "
+        f"(best of {args.runs}), {rows} rows, {seconds / baseline:.1f}x the baseline"
+    )
+    print(
+        f"export peak Python heap (tracemalloc): {heap_peak / 2**20:.0f} MiB; "
+        f"process peak RSS: {rss_peak_mib:.0f} MiB"
+    )
+    print(f"goal < 10 s: {'met' if seconds < 10 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

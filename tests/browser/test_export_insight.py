@@ -1,0 +1,104 @@
+"""The service developer's pages in a real browser without JavaScript, on a desktop and a phone:
+the start page, the trend report (and its print layout) and the figures page, each with axe
+reporting no WCAG 2.1 AA violation and nothing wider than the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import Role
+from fit_platform.services.demo_history import seed_demo_service_history
+from tests.browser.conftest import ARTIFACTS, DESKTOP
+from tests.support.factories import PASSWORD, make_staff
+from tests.support.scheduling import Clock, oslo
+
+NOW = oslo(2026, 12, 2, 9, 0)
+NARROW = {"width": 390, "height": 844}
+
+
+def _fits(page: Page, width: int) -> None:
+    """Nothing but the scrollable tables is wider than the window."""
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"page is {overflow} px wide in a {width} px window"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["1280", "390"])
+def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    browser_app: object,
+    viewport: dict[str, int],
+    assert_accessible: Callable[[Page], None],
+    save_screenshot: Callable[[Page, str], Path],
+) -> None:
+    browser_app.extensions["fit_clock"] = Clock(NOW)  # type: ignore[attr-defined]
+    seed_demo_service_history(browser_db, NOW)
+    staff = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))
+    width = viewport["width"]
+    page.set_viewport_size(viewport)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(staff.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.goto(live_url + "/export/start?lang=en")
+    assert page.get_by_role("heading", name="DPS Sør, poliklinikk").is_visible()
+    assert page.locator(".unit-card").count() == 4
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"export-start-{width}")
+
+    card = page.locator(".unit-card", has_text="DPS Vest, poliklinikk")
+    card.get_by_role("link", name="Trends and printable report").click()
+    assert page.get_by_role("heading", name="Service report: DPS Vest, poliklinikk").is_visible()
+    assert page.locator("svg.chart").count() == 4
+    assert (
+        page.locator("p.summary")
+        .first.inner_text()
+        .startswith("Response rate in DPS Vest, poliklinikk")
+    )
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"export-report-{width}")
+    page.locator("section.trend-figure").nth(1).screenshot(
+        path=str(save_screenshot(page, f"export-report-{width}-figure"))
+    )
+    page.emulate_media(media="print")
+    assert not page.locator("form.filters").is_visible()
+    save_screenshot(page, f"export-report-{width}-print")
+    page.emulate_media(media="screen")
+
+    page.get_by_label("Period", exact=True).select_option("month")
+    page.get_by_role("button", name="Show report").click()
+    assert page.get_by_text("By month").count() == 1
+    assert page.get_by_text("left out of the chart").count() >= 1
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Every figure for this choice, with downloads").click()
+    assert page.locator("caption").count() >= 3
+    button = page.get_by_role("button", name="Show figures")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(11, 79, 138)"
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"export-figures-{width}")
+    page.screenshot(path=str(ARTIFACTS / f"export-figures-{width}-top.png"))
+    # Column headers and period keys keep whole words on a phone ("Programme", "2026-Q3"): a
+    # one-word cell's text sits on one line.
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll("thead th, tbody th, tbody td")]
+            .filter(c => c.innerText.trim() && !/\\s/.test(c.innerText.trim()))
+            .filter(c => {
+                const range = document.createRange();
+                range.selectNodeContents(c);
+                const tops = [...range.getClientRects()].map(b => Math.round(b.top));
+                return new Set(tops).size > 1;
+            })
+            .map(c => c.innerText.trim())"""
+    )
+    assert broken == [], f"words broken across lines: {broken[:10]}"
