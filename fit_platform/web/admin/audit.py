@@ -16,6 +16,20 @@ PAGE_SIZE = 50
 # What each audited action is called on the page; an action without a label shows its code.
 ACTION_LABELS = {
     "staff_created": _l("Staff member created"),
+    "unit_created": _l("Unit created"),
+    "unit_changed": _l("Unit changed"),
+    "unit_archived": _l("Unit archived"),
+    "unit_restored": _l("Unit brought back"),
+    "programme_created": _l("Programme created"),
+    "programme_renamed": _l("Programme renamed"),
+    "programme_archived": _l("Programme archived"),
+    "programme_restored": _l("Programme brought back"),
+    "schedule_template_created": _l("Schedule template created"),
+    "schedule_template_renamed": _l("Schedule template renamed"),
+    "schedule_rule_added": _l("Rule added to a schedule template"),
+    "schedule_rule_changed": _l("Schedule template rule changed"),
+    "episode_transferred": _l("Episode transferred to another therapist"),
+    "episode_closed": _l("Episode closed"),
 }
 
 

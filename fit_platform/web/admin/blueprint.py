@@ -1,7 +1,9 @@
 """Administration: what the platform runs with.
 
 One blueprint; each section is a module of its own that adds its routes to `bp` (imported at
-the end of this file): the start page here, the instrument library, the admin audit trail.
+the end of this file): the start page here, the instrument library, the admin audit trail,
+units and programmes (`units.py`), schedule templates (`schedule_templates.py`), a unit's open
+episodes (`episodes.py`).
 Every admin route requires the admin role (403 otherwise) and never shows a patient's answers.
 """
 
@@ -55,4 +57,9 @@ def instruments() -> str:
 
 
 # The sections register their routes on `bp` when imported.
-from fit_platform.web.admin import audit  # noqa: E402, F401
+from fit_platform.web.admin import (  # noqa: E402, F401
+    audit,
+    episodes,
+    schedule_templates,
+    units,
+)

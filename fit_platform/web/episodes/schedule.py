@@ -43,7 +43,8 @@ def _instrument_choice_label(instrument: Instrument) -> str:
     return _("%(title)s (not in %(languages)s)", title=title, languages=names)
 
 
-def _rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
+def rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
+    """The rule form (an episode's or a template's), filled from `row` unless posted."""
     form = RuleForm(prefix=prefix, obj=None)
     form.instrument.choices = [
         SelectChoice(instrument.id, _instrument_choice_label(instrument))
@@ -63,7 +64,8 @@ def _rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm
     return form
 
 
-def _change_from(form: RuleForm) -> RuleChange:
+def change_from(form: RuleForm) -> RuleChange:
+    """What a valid rule form asks for, for the services to check and save."""
     return RuleChange(
         instrument_id=form.instrument.data or "",
         trigger=ScheduleTrigger(form.trigger.data),
@@ -81,7 +83,7 @@ def _change_from(form: RuleForm) -> RuleChange:
 def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response:
     """The episode's own schedule: one form per rule and one to add a rule."""
     submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"
-    posted = _rule_form(prefix=submitted_prefix)
+    posted = rule_form(prefix=submitted_prefix)
     if request.method == "POST" and posted.validate_on_submit():
         try:
             save_rule(
@@ -89,7 +91,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
                 staff_id=g.staff.staff_id,
                 episode_id=episode_id,
                 rule_id=rule_id,
-                change=_change_from(posted),
+                change=change_from(posted),
             )
         except ScheduleNotFound:
             abort(404)
@@ -104,10 +106,10 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
     except ScheduleNotFound:
         abort(404)
     forms = [
-        (row, posted if submitted_prefix == f"rule-{row.id}" else _rule_form(row, f"rule-{row.id}"))
+        (row, posted if submitted_prefix == f"rule-{row.id}" else rule_form(row, f"rule-{row.id}"))
         for row in rows
     ]
-    new_form = posted if submitted_prefix == "new" else _rule_form()
+    new_form = posted if submitted_prefix == "new" else rule_form()
     status = 422 if posted.errors else 200
     return render_template(
         "episodes/schedule.html",
