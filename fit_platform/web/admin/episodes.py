@@ -60,6 +60,12 @@ def _render(
     ), (422 if failed else 200)
 
 
+def _gone(unit_id: int) -> Response:
+    """The episode was closed meanwhile (another admin, another tab): say so on the list."""
+    flash(str(ADMIN_ERRORS["episode_closed"]), "error")
+    return redirect(url_for("admin.unit_episodes", unit_id=unit_id))
+
+
 @bp.route("/units/<int:unit_id>/episodes")
 @admin_only
 def unit_episodes(unit_id: int) -> tuple[str, int]:
@@ -84,6 +90,8 @@ def transfer(unit_id: int, episode_id: int) -> tuple[str, int] | Response:
         except AdminNotFound:
             abort(404)
         except AdminRefusal as refusal:
+            if refusal.code == "episode_closed":
+                return _gone(unit_id)
             form.therapist.errors = [str(ADMIN_ERRORS[refusal.code])]
         else:
             flash(_("The episode is transferred. The new therapist sees it from now on."))
@@ -110,8 +118,8 @@ def close(unit_id: int, episode_id: int) -> tuple[str, int] | Response:
             )
         except AdminNotFound:
             abort(404)
-        except AdminRefusal as refusal:
-            form.reason.errors = [str(ADMIN_ERRORS[refusal.code])]
+        except AdminRefusal:
+            return _gone(unit_id)
         else:
             flash(_("The episode is closed. Questionnaires not yet answered are cancelled."))
             return redirect(url_for("admin.unit_episodes", unit_id=unit_id))
