@@ -151,9 +151,9 @@ def test_a_template_rule_whose_reminder_comes_after_its_window_is_refused_and_no
     url = response.headers["Location"]
     audits = _count(db, AdminAudit)
     for bad, message in [
-        ({"reminder_after_hours": "30"}, "Påminninga må kome før tida til å svare går ut."),
-        ({"trigger": "weekly", "weekdays": []}, "Ein vekeregel treng minst éin dag."),
-        ({"window_hours": "0"}, "Skriv 1 til 672 timar."),
+        ({"reminder_after_hours": "30"}, "Påminninga må kome før svarfristen går ut."),
+        ({"trigger": "weekly", "weekdays": []}, "Ein vekeleg regel treng minst éin dag."),
+        ({"window_hours": "0"}, "Skriv inn 1 til 672 timar."),
     ]:
         response = client.post(url + "?lang=nn", data={"new-csrf_token": token, **_rule(**bad)})
         assert response.status_code == 422, bad
