@@ -149,6 +149,8 @@ def test_a_template_rule_whose_reminder_comes_after_its_window_is_refused_and_no
         data={"csrf_token": token, "name": "Standard", "owner": f"unit:{unit.id}"},
     )
     url = response.headers["Location"]
+    good = _rule(offset_hours="36")
+    assert client.post(url, data={"new-csrf_token": token, **good}).status_code == 302
     audits = _count(db, AdminAudit)
     for bad, message in [
         ({"reminder_after_hours": "30"}, "Påminninga må kome før svarfristen går ut."),
@@ -157,8 +159,11 @@ def test_a_template_rule_whose_reminder_comes_after_its_window_is_refused_and_no
     ]:
         response = client.post(url + "?lang=nn", data={"new-csrf_token": token, **_rule(**bad)})
         assert response.status_code == 422, bad
-        assert message in response.get_data(as_text=True), bad
-    assert _count(db, ScheduleRule) == 0
+        html = response.get_data(as_text=True)
+        assert message in html, bad
+        # The stored rule's own form still shows its values next to the refused one.
+        assert 'value="36"' in html, bad
+    assert _count(db, ScheduleRule) == 1
     assert _count(db, AdminAudit) == audits
 
 

@@ -166,6 +166,8 @@ def test_programmes_are_added_renamed_and_archived_and_duplicates_refused(
     again = client.post(add, data={**data, "programme-code": "angst-2"})
     assert again.status_code == 422
     assert "This name is already in use." in again.get_data(as_text=True)
+    # The unit's own settings form on the same page still shows the stored values.
+    assert f'value="{unit.name}"' in again.get_data(as_text=True)
     assert _count(db, Programme) == 1
     with db.session() as session:
         programme = session.scalars(select(Programme)).one()

@@ -169,7 +169,9 @@ def _render_template_page(
 ) -> tuple[str, int]:
     zone = current_app.config["FIT_SETTINGS"].zone
     today = clock_now().astimezone(zone).date()
-    rename_form = rename_form or RenameForm(prefix="template", data={"name": detail.summary.name})
+    rename_form = rename_form or RenameForm(
+        prefix="template", formdata=None, data={"name": detail.summary.name}
+    )
     failed = bool(new_form.errors or rename_form.errors or any(f.errors for _r, f in forms))
     return render_template(
         "admin/schedule_template.html",

@@ -3,7 +3,7 @@ archive and bring back (docs/administration.md)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -83,18 +83,25 @@ def _unit_or_404(unit_id: int) -> UnitSummary:
         abort(404)
 
 
-def _unit_form(summary: UnitSummary) -> UnitForm:
-    form = UnitForm(prefix="unit")
-    if not form.is_submitted():
-        settings = summary.settings
-        form.name.data = settings.name
-        form.code.data = settings.code
-        form.kind.data = settings.kind.value
-        form.phone.data = settings.phone
-        form.opening_hours.data = settings.opening_hours
-        form.quiet_from.data = settings.quiet_from
-        form.quiet_until.data = settings.quiet_until
-    return form
+def _unit_form(summary: UnitSummary, *, posted: bool = False) -> UnitForm:
+    """The settings form: what was posted to it, else the stored settings (also when another
+    form on the page was posted, so its fields never come back empty)."""
+    if posted:
+        return UnitForm(prefix="unit")
+    settings = summary.settings
+    return UnitForm(
+        prefix="unit",
+        formdata=None,
+        data={
+            "name": settings.name,
+            "code": settings.code,
+            "kind": settings.kind.value,
+            "phone": settings.phone,
+            "opening_hours": settings.opening_hours,
+            "quiet_from": settings.quiet_from,
+            "quiet_until": settings.quiet_until,
+        },
+    )
 
 
 def _render_unit(
@@ -105,9 +112,11 @@ def _render_unit(
     rename_forms: dict[int, RenameForm] | None = None,
 ) -> tuple[str, int]:
     unit_form = unit_form or _unit_form(summary)
-    programme_form = programme_form or ProgrammeForm(prefix="programme")
+    programme_form = programme_form or ProgrammeForm(prefix="programme", formdata=None)
     renames = {
-        programme.id: RenameForm(prefix=f"rename-{programme.id}", data={"name": programme.name})
+        programme.id: RenameForm(
+            prefix=f"rename-{programme.id}", formdata=None, data={"name": programme.name}
+        )
         for programme in summary.programmes
     }
     renames.update(rename_forms or {})
@@ -127,7 +136,7 @@ def _render_unit(
 @admin_only
 def unit(unit_id: int) -> tuple[str, int] | Response:
     summary = _unit_or_404(unit_id)
-    form = _unit_form(summary)
+    form = _unit_form(summary, posted=request.method == "POST")
     if form.validate_on_submit():
         try:
             changed = update_unit(

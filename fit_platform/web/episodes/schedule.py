@@ -44,14 +44,19 @@ def _instrument_choice_label(instrument: Instrument) -> str:
 
 
 def rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
-    """The rule form (an episode's or a template's), filled from `row` unless posted."""
-    form = RuleForm(prefix=prefix, obj=None)
+    """The rule form (an episode's or a template's): what was posted to this form, else
+    `row` (or the defaults). A page holds one form per rule; when another of them was posted,
+    this one must show its stored values, not the other form's request."""
+    posted_here = request.method == "POST" and any(
+        key.startswith(f"{prefix}-") for key in request.form
+    )
+    form = RuleForm(prefix=prefix) if posted_here else RuleForm(prefix=prefix, formdata=None)
     form.instrument.choices = [
         SelectChoice(instrument.id, _instrument_choice_label(instrument))
         for instrument in sorted(default_instruments().values(), key=lambda i: i.id)
         if not instrument.demo
     ]
-    if row is not None and not form.is_submitted():
+    if row is not None and not posted_here:
         form.instrument.data = row.instrument_id
         form.trigger.data = row.trigger.value
         form.offset_hours.data = row.offset_hours
