@@ -93,8 +93,14 @@ class TemplateForm(FlaskForm):
 
 class TransferForm(FlaskForm):
     therapist = SelectField(_l("New responsible therapist"), coerce=int)
-    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
+    reason = StringField(
+        _l("Why it is transferred (optional, no health information)"),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 class CloseForm(FlaskForm):
-    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
+    reason = StringField(
+        _l("Why it is closed (optional, no health information)"),
+        validators=[Optional(), Length(max=200)],
+    )
