@@ -192,10 +192,6 @@ def unit_summary(db: Database, unit_id: int) -> UnitSummary:
     raise AdminNotFound(unit_id)
 
 
-def _log(event: str, staff_id: int, **ids: int) -> None:
-    log.info(event.replace("_", " "), extra={"event": event, "staff_id": staff_id, **ids})
-
-
 def create_unit(db: Database, *, staff_id: int, settings: UnitSettings, now: dt.datetime) -> int:
     """Create a unit; returns its id. Refuses a code or name already in use."""
     settings = checked_settings(settings)
@@ -217,7 +213,9 @@ def create_unit(db: Database, *, staff_id: int, settings: UnitSettings, now: dt.
             unit_id = unit.id
     except IntegrityError as exc:  # the same code saved by someone else a moment ago
         raise AdminRefusal("code", "code_taken") from exc
-    _log("unit_created", staff_id, unit_id=unit_id)
+    log.info(
+        "unit created", extra={"event": "unit_created", "unit_id": unit_id, "staff_id": staff_id}
+    )
     return unit_id
 
 
@@ -249,7 +247,9 @@ def update_unit(
             )
     except IntegrityError as exc:
         raise AdminRefusal("code", "code_taken") from exc
-    _log("unit_changed", staff_id, unit_id=unit_id)
+    log.info(
+        "unit changed", extra={"event": "unit_changed", "unit_id": unit_id, "staff_id": staff_id}
+    )
     return True
 
 
@@ -283,7 +283,15 @@ def set_unit_archived(
             else {"archived": archived},
             at=now,
         )
-    _log("unit_archived" if archived else "unit_restored", staff_id, unit_id=unit_id)
+    log.info(
+        "unit archived" if archived else "unit restored",
+        extra={
+            "event": "unit_archived",
+            "archived": archived,
+            "unit_id": unit_id,
+            "staff_id": staff_id,
+        },
+    )
     return cancelled
 
 
@@ -339,7 +347,10 @@ def create_programme(
             programme_id = programme.id
     except IntegrityError as exc:
         raise AdminRefusal("code", "code_taken") from exc
-    _log("programme_created", staff_id, unit_id=unit_id, programme_id=programme_id)
+    log.info(
+        "programme created",
+        extra={"event": "programme_created", "programme_id": programme_id, "staff_id": staff_id},
+    )
     return programme_id
 
 
@@ -365,7 +376,10 @@ def rename_programme(
             at=now,
         )
         programme.name = name
-    _log("programme_renamed", staff_id, programme_id=programme_id)
+    log.info(
+        "programme renamed",
+        extra={"event": "programme_renamed", "programme_id": programme_id, "staff_id": staff_id},
+    )
 
 
 def set_programme_archived(
@@ -389,9 +403,13 @@ def set_programme_archived(
             after={"archived": archived},
             at=now,
         )
-    _log(
-        "programme_archived" if archived else "programme_restored",
-        staff_id,
-        programme_id=programme_id,
+    log.info(
+        "programme archived" if archived else "programme restored",
+        extra={
+            "event": "programme_archived",
+            "archived": archived,
+            "programme_id": programme_id,
+            "staff_id": staff_id,
+        },
     )
     return unit_id
