@@ -80,12 +80,15 @@ def configure_proxies(app: Flask, settings: Settings) -> None:
 
 def configure_observability(app: Flask, settings: Settings) -> None:
     """Request ids and metrics first, so every later hook's log lines carry the id; and a
-    warning at start when no message channel is configured."""
+    warning at start when no message channel is configured or the privacy notice cannot name
+    the data controller and the contact."""
     from fit_platform.messaging.setup import warn_if_no_channels
     from fit_platform.web.ops.observability import install
+    from fit_platform.web.public.privacy_notice import warn_if_privacy_notice_incomplete
 
     install(app)
     warn_if_no_channels(settings, "web")
+    warn_if_privacy_notice_incomplete(settings)
 
 
 def configure_database(app: Flask, settings: Settings) -> None:
@@ -106,6 +109,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.clinician.blueprint import bp as clinician_bp
     from fit_platform.web.episodes.blueprint import bp as episodes_bp
     from fit_platform.web.export.blueprint import bp as export_bp
+    from fit_platform.web.fhir.blueprint import bp as fhir_bp
     from fit_platform.web.inputs import IdConverter
     from fit_platform.web.ops.blueprint import bp as ops_bp
     from fit_platform.web.patient.blueprint import bp as patient_bp
@@ -120,6 +124,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(fhir_bp)
     app.before_request(load_staff_session)
 
 

@@ -9,6 +9,8 @@ from flask.cli import FlaskGroup
 
 from fit_platform.cli_clinical import instruments, score_command, signals_command
 from fit_platform.cli_export import export_command
+from fit_platform.cli_fhir import fhir
+from fit_platform.cli_retention import retention
 from fit_platform.config import ConfigurationError, load_settings
 from fit_platform.scheduler.cli import scheduler
 
@@ -159,7 +161,9 @@ cli.add_command(instruments)
 cli.add_command(score_command)
 cli.add_command(signals_command)
 cli.add_command(export_command)
+cli.add_command(fhir)
 cli.add_command(scheduler)
+cli.add_command(retention)
 
 
 def main() -> None:

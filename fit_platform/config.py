@@ -63,6 +63,34 @@ class Settings:
     scheduler_metrics_port: int = 0
     # Fernet key(s) that encrypt TOTP secrets at rest; the first encrypts, any may decrypt.
     totp_encryption_key: str = ""
+    # FHIR: the base of the canonical URLs (empty = this platform's own /fhir, where the
+    # Questionnaires are served) and the identifier system of the EPR's patient record ids.
+    fhir_base: str = ""
+    fhir_patient_identifier_system: str = "urn:fit-platform:patient-record-id"
+    # Staff login through an OpenID Connect provider (docs/identity.md); off when no issuer.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_provider_name: str = "HelseID"
+    oidc_scopes: str = "openid profile"
+    # False: staff log in only through the provider (no password form).
+    local_passwords: bool = True
+    # Retention (docs/privacy.md): how long data kept only to run the service is kept. The
+    # scheduler's clean-up job applies the first three; access-log rows older than their
+    # limit are removed by the database owner (`fit-platform retention purge-access-log`).
+    retention_link_token_days: int = 30
+    retention_outbox_days: int = 90
+    retention_one_time_code_days: int = 1
+    retention_access_log_years: int = 10
+    # The privacy notice (/privacy): the data controller (behandlingsansvarlig), whom to ask
+    # (personvernombud) and, optionally, the health trust's full notice.
+    privacy_controller: str | None = None
+    privacy_contact: str | None = None
+    privacy_notice_url: str | None = None
+
+    @property
+    def fhir_canonical_base(self) -> str:
+        return (self.fhir_base or f"{self.public_base_url}/fhir").rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -71,6 +99,35 @@ class Settings:
     @property
     def min_answer_window(self) -> timedelta:
         return timedelta(minutes=self.min_answer_window_minutes)
+
+    @property
+    def retention(self) -> RetentionSettings:
+        return RetentionSettings(
+            link_tokens=timedelta(days=self.retention_link_token_days),
+            outbox_details=timedelta(days=self.retention_outbox_days),
+            one_time_codes=timedelta(days=self.retention_one_time_code_days),
+            access_log_years=self.retention_access_log_years,
+        )
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long each kind of operational record is kept after it stops being needed."""
+
+    link_tokens: timedelta = timedelta(days=30)
+    outbox_details: timedelta = timedelta(days=90)
+    one_time_codes: timedelta = timedelta(days=1)
+    access_log_years: int = 10
+
+
+# Allowed ranges, checked at start. The access log's floor: the EU health data space
+# regulation asks for access logs of at least three years; our default is ten (docs/privacy.md).
+RETENTION_LIMITS = {
+    "FIT_RETENTION_LINK_TOKEN_DAYS": ("retention_link_token_days", 1, 3650),
+    "FIT_RETENTION_OUTBOX_DAYS": ("retention_outbox_days", 1, 3650),
+    "FIT_RETENTION_ONE_TIME_CODE_DAYS": ("retention_one_time_code_days", 1, 365),
+    "FIT_RETENTION_ACCESS_LOG_YEARS": ("retention_access_log_years", 3, 30),
+}
 
 
 def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
@@ -193,6 +250,23 @@ def load_settings(
         "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
         "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
         "totp_encryption_key": totp_key,
+        "fhir_base": _env(env, "FIT_FHIR_BASE", "") or "",
+        "oidc_issuer": _env(env, "FIT_OIDC_ISSUER"),
+        "oidc_client_id": _env(env, "FIT_OIDC_CLIENT_ID"),
+        "oidc_client_secret": _env(env, "FIT_OIDC_CLIENT_SECRET"),
+        "oidc_provider_name": _env(env, "FIT_OIDC_PROVIDER_NAME", "HelseID"),
+        "oidc_scopes": _env(env, "FIT_OIDC_SCOPES", "openid profile"),
+        "local_passwords": _flag(env, "FIT_LOCAL_PASSWORDS", True),
+        "fhir_patient_identifier_system": _env(
+            env, "FIT_FHIR_PATIENT_IDENTIFIER_SYSTEM", "urn:fit-platform:patient-record-id"
+        ),
+        "retention_link_token_days": _int(env, "FIT_RETENTION_LINK_TOKEN_DAYS", 30),
+        "retention_outbox_days": _int(env, "FIT_RETENTION_OUTBOX_DAYS", 90),
+        "retention_one_time_code_days": _int(env, "FIT_RETENTION_ONE_TIME_CODE_DAYS", 1),
+        "retention_access_log_years": _int(env, "FIT_RETENTION_ACCESS_LOG_YEARS", 10),
+        "privacy_controller": _env(env, "FIT_PRIVACY_CONTROLLER"),
+        "privacy_contact": _env(env, "FIT_PRIVACY_CONTACT"),
+        "privacy_notice_url": _env(env, "FIT_PRIVACY_NOTICE_URL"),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -202,10 +276,24 @@ def load_settings(
         )
     if not 0 <= settings.trusted_proxies <= 5:
         raise ConfigurationError("FIT_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
+    if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
+        raise ConfigurationError(
+            "FIT_OIDC_ISSUER needs FIT_OIDC_CLIENT_ID and FIT_OIDC_CLIENT_SECRET"
+        )
+    if not settings.local_passwords and not settings.oidc_issuer:
+        raise ConfigurationError(
+            "FIT_LOCAL_PASSWORDS=false needs FIT_OIDC_ISSUER: nobody could log in otherwise"
+        )
     if settings.risk_escalation_hours < 1:
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:
         raise ConfigurationError("FIT_MIN_ANSWER_WINDOW_MINUTES must be from 0 to 10080 (one week)")
+    for variable, (attribute, lowest, highest) in RETENTION_LIMITS.items():
+        if not lowest <= getattr(settings, attribute) <= highest:
+            raise ConfigurationError(f"{variable} must be from {lowest} to {highest}")
+    notice_url = settings.privacy_notice_url
+    if notice_url is not None and not notice_url.startswith(("https://", "http://")):
+        raise ConfigurationError("FIT_PRIVACY_NOTICE_URL must be an http(s) address")
     if settings.totp_encryption_key:
         from fit_platform.services.secret_box import SecretBox
 

@@ -12,9 +12,10 @@ import re
 import sys
 from typing import Any
 
-# Patient link tokens live in paths like /p/<token>; anything that looks like a credential in a
+# Patient link tokens live in paths like /p/<token>, staff set-password tokens in
+# /staff/invite/<token>; anything that looks like a credential in a
 # query string is masked too. Applied to every record, whichever library wrote it.
-_TOKEN_PATH = re.compile(r"(/p/)[A-Za-z0-9_\-]{8,}")
+_TOKEN_PATH = re.compile(r"(/p/|/staff/invite/)[A-Za-z0-9_\-]{8,}")
 _SECRET_PARAM = re.compile(r"((?:token|code|password|secret|sid)=)[^&\s\"']+", re.IGNORECASE)
 
 

@@ -21,6 +21,7 @@ def start_background_clock(settings: Settings) -> BaseScheduler:
         dispatcher_from_settings(db, settings),
         escalate_after=dt.timedelta(hours=settings.risk_escalation_hours),
         min_window=settings.min_answer_window,
+        retention_limits=settings.retention,
     )
     scheduler.start()
     return scheduler

@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import urlsplit
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
+from flask import Flask, Response, g, request
+
+
+def content_security_policy(form_action_origin: str | None = None) -> str:
+    """The policy; `form_action_origin` lets one page's form go to an outside origin (the
+    staff login's button to the identity provider, which browsers check after our redirect)."""
+    form_action = "form-action 'self'" + (f" {form_action_origin}" if form_action_origin else "")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            form_action,
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+
+def allow_form_action_to(url: str) -> None:
+    """Let this response's forms lead to `url`'s origin (scheme, host and port only)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("https", "http") and parts.netloc:
+        g.csp_form_action_origin = f"{parts.scheme}://{parts.netloc}"
 
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    extra = g.get("csp_form_action_origin")
+    headers.setdefault(
+        "Content-Security-Policy",
+        content_security_policy(extra) if extra else CONTENT_SECURITY_POLICY,
+    )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")

@@ -80,6 +80,8 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     ONE_TIME_CODE = "one_time_code"
     CONSENT_CONFIRMATION = "consent_confirmation"
+    # To a new staff member: the single-use link that sets their password.
+    STAFF_INVITE = "staff_invite"
 
 
 class OutboxState(StrEnum):

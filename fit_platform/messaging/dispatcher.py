@@ -70,16 +70,23 @@ from fit_platform.messaging.texts import (
     MessageText,
     message_text,
     one_time_code_text,
+    staff_invite_text,
 )
 from fit_platform.messaging.texts import MessageKind as TextKind
 from fit_platform.services.consent import may_contact
 from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
 from fit_platform.services.links import hash_token, link_path, mint_token
 from fit_platform.services.one_time_codes import mint_code
+from fit_platform.services.staff_invites import invite_path, mint_invite_token
 
 log = logging.getLogger(__name__)
 
-SENDABLE_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.ONE_TIME_CODE)
+SENDABLE_KINDS = (
+    MessageKind.INVITATION,
+    MessageKind.REMINDER,
+    MessageKind.ONE_TIME_CODE,
+    MessageKind.STAFF_INVITE,
+)
 
 
 # The settings and the counts live in outbox_records; importing them from here still works.
@@ -89,6 +96,11 @@ __all__ = ["DispatchResult", "Dispatcher", "DispatcherSettings", "default_link"]
 def default_link(base_url: str) -> Callable[[str], str]:
     base = base_url.rstrip("/")
     return lambda token: f"{base}{link_path(token)}"
+
+
+def staff_invite_link(base_url: str) -> Callable[[str], str]:
+    base = base_url.rstrip("/")
+    return lambda token: f"{base}{invite_path(token)}"
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,9 @@ class Dispatcher(Reconciliation):
     clock: Callable[[], dt.datetime] = utcnow
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     translations_dir: Path = DEFAULT_TRANSLATIONS_DIR
+    # Turns a fresh set-password token into the new staff member's URL; without it an
+    # invitation to staff fails visibly ("no staff link").
+    staff_link_for: Callable[[str], str] | None = None
     # Test hook: called after the provider took a message, before it is recorded.
     after_send: Callable[[int], None] | None = None
 
@@ -210,6 +225,8 @@ class Dispatcher(Reconciliation):
             row = session.get(OutboxMessage, outbox_id)
             if row is None or row.state != OutboxState.SENDING or row.claimed_by != self.worker_id:
                 return DispatchResult(lost_claims=1)
+            if row.kind == MessageKind.STAFF_INVITE:
+                return self._prepare_staff_invite(session, row, now)
             invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
             patient = session.get(Patient, row.patient_id)
             assert patient is not None
@@ -283,6 +300,28 @@ class Dispatcher(Reconciliation):
             patient.preferred_language.value, clinic or "", code, self.translations_dir
         )
         return _Prepared(channel, _outgoing(row, address, text), None)
+
+    def _prepare_staff_invite(
+        self, session: Session, row: OutboxMessage, now: dt.datetime
+    ) -> _Prepared | DispatchResult:
+        """A set-password link for a new staff member: minted now (only its hash is kept),
+        or the message is cancelled when the invitation was used, withdrawn or expired."""
+        mail = mint_invite_token(session, row.staff_invite_id, now) if row.staff_invite_id else None
+        if mail is None:
+            row.state = OutboxState.CANCELLED
+            row.last_error = "invitation closed"
+            log.info("outbox message cancelled", extra={"outbox_id": row.id})
+            return DispatchResult(cancelled=1)
+        channel = self.channels.get(Channel.EMAIL)
+        if channel is None or self.staff_link_for is None:
+            row.state = OutboxState.FAILED
+            row.last_error = "no channel configured" if channel is None else "no staff link"
+            log.warning("outbox message failed", extra={"outbox_id": row.id})
+            return DispatchResult(failed=1)
+        text = staff_invite_text(
+            mail.language, self.staff_link_for(mail.token), mail.valid_hours, self.translations_dir
+        )
+        return _Prepared(channel, _outgoing(row, mail.address, text), None)
 
     def _reason_not_to_send(
         self,

@@ -8,7 +8,12 @@ from fit_platform.config import Settings
 from fit_platform.db import Database
 from fit_platform.domain.codes import Channel
 from fit_platform.messaging.channels import Channel as ChannelPort
-from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings, default_link
+from fit_platform.messaging.dispatcher import (
+    Dispatcher,
+    DispatcherSettings,
+    default_link,
+    staff_invite_link,
+)
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.file_drop import FileDropChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
@@ -51,6 +56,7 @@ def dispatcher_from_settings(
         default_link(settings.public_base_url),
         dispatcher_settings
         or DispatcherSettings(min_answer_window=settings.min_answer_window, zone=settings.zone),
+        staff_link_for=staff_invite_link(settings.public_base_url),
     )
 
 

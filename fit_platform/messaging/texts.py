@@ -97,3 +97,20 @@ def one_time_code_text(
         "This message was sent automatically and cannot be replied to."
     )
     return MessageText(subject=subject % values, body=body % values, sms=sms % values)
+
+
+def staff_invite_text(
+    language: str, link: str, hours: int, directory: Path = DEFAULT_TRANSLATIONS_DIR
+) -> MessageText:
+    """The e-mail that invites a new staff member to set their password (e-mail only)."""
+    _ = translations_for(language, directory).gettext
+    values = {"link": link, "hours": hours}
+    subject = _("Set your password for the FIT service")
+    body = _(
+        "Hello,\n\nAn administrator has made an account for you in the FIT service. "
+        "Open this link to choose your password:\n%(link)s\n\n"
+        "The link works once and for %(hours)s hours. If it has expired, ask your "
+        "administrator for a new one. If you did not expect this message, you can ignore it. "
+        "This message was sent automatically and cannot be replied to."
+    )
+    return MessageText(subject=subject % values, body=body % values, sms="")

@@ -41,7 +41,11 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     try:
         if once:
             results = run_once(
-                db, dispatcher, escalate_after, min_window=settings.min_answer_window
+                db,
+                dispatcher,
+                escalate_after,
+                min_window=settings.min_answer_window,
+                retention_limits=settings.retention,
             )
             for name, result in results.items():
                 click.echo(f"{name}: {result}")
@@ -52,6 +56,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
             blocking=True,
             escalate_after=escalate_after,
             min_window=settings.min_answer_window,
+            retention_limits=settings.retention,
         )
         try:
             clock.start()

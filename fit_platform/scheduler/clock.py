@@ -21,12 +21,20 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from fit_platform.config import RetentionSettings
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.metrics import JOB_FAILURES, JOB_RUNS
-from fit_platform.services import consent, form_once, invitations, login_throttle, signal_workflow
+from fit_platform.services import (
+    consent,
+    form_once,
+    invitations,
+    login_throttle,
+    retention,
+    signal_workflow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ class Intervals:
 
 
 DEFAULT_ESCALATION = dt.timedelta(hours=24)
+DEFAULT_RETENTION = RetentionSettings()
 
 
 def jobs(
@@ -53,6 +62,7 @@ def jobs(
     clock: Callable[[], dt.datetime] = utcnow,
     escalate_after: dt.timedelta = DEFAULT_ESCALATION,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+    retention_limits: RetentionSettings = DEFAULT_RETENTION,
 ) -> dict[str, Callable[[], Any]]:
     """The clock's jobs by name; each is one service call with the current time."""
     found: dict[str, Callable[[], Any]] = {
@@ -63,6 +73,7 @@ def jobs(
             invitations.clean_up(db, clock()),
             form_once.forget_old_submissions(db, clock()),
             login_throttle.forget_old_address_failures(db, clock()),
+            retention.apply_retention(db, clock(), retention_limits),
         ),
         "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
         # Risk signals nobody acknowledged in time become visible to the unit lead.
@@ -97,13 +108,21 @@ def build_scheduler(
     escalate_after: dt.timedelta = DEFAULT_ESCALATION,
     clock: Callable[[], dt.datetime] = utcnow,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+    retention_limits: RetentionSettings = DEFAULT_RETENTION,
 ) -> BaseScheduler:
     """A scheduler with the interval jobs added, not yet started. `clock` is the time the
     jobs work with; when they run is APScheduler's own (real) timer."""
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=dt.UTC) if blocking else BackgroundScheduler(timezone=dt.UTC)
     )
-    found = jobs(db, dispatcher, clock, escalate_after=escalate_after, min_window=min_window)
+    found = jobs(
+        db,
+        dispatcher,
+        clock,
+        escalate_after=escalate_after,
+        min_window=min_window,
+        retention_limits=retention_limits,
+    )
     for name, job in found.items():
         scheduler.add_job(
             _guarded(name, job),
@@ -126,7 +145,15 @@ def run_once(
     *,
     clock: Callable[[], dt.datetime] = utcnow,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+    retention_limits: RetentionSettings = DEFAULT_RETENTION,
 ) -> dict[str, Any]:
     """Every job once, in order (for cron-style use and for checking a setup)."""
-    found = jobs(db, dispatcher, clock, escalate_after=escalate_after, min_window=min_window)
+    found = jobs(
+        db,
+        dispatcher,
+        clock,
+        escalate_after=escalate_after,
+        min_window=min_window,
+        retention_limits=retention_limits,
+    )
     return {name: job() for name, job in found.items()}

@@ -31,6 +31,7 @@ class Action:
     DECISION_FORM = "decision_form"
     SIGNAL_ACKNOWLEDGE = "signal_acknowledge"
     SIGNAL_RESOLVE = "signal_resolve"
+    FHIR_EXPORT = "fhir_export"
 
 
 @dataclass(frozen=True)

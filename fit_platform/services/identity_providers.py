@@ -1,15 +1,16 @@
-"""Pluggable staff login through OpenID Connect (HelseID, Microsoft Entra ID).
+"""Pluggable staff login through OpenID Connect (HelseID, Microsoft Entra ID, ID-porten).
 
-This is the interface only; no identity provider is wired in yet (see docs/security.md). An
-adapter implements :class:`IdentityProvider`; the web layer sends the browser to
-``authorization_url``, receives the callback, calls ``complete`` and maps the verified identity
-to a ``Staff`` row with :func:`match_staff` before opening the same server-side session as a
-password login (``staff_auth._open_session``). Roles always come from our own ``StaffRole``
-rows, never from claims, so an IdP misconfiguration cannot hand out patient access.
+The interface; `services/oidc_login.py` implements it for any OpenID Connect provider. The web
+layer sends the browser to ``authorization_url``, receives the callback, calls ``complete`` and
+opens the same server-side session as a password login for the staff account an administrator
+linked to the verified identity (``staff_external_identity``). Roles always come from our own
+``StaffRole`` rows, never from claims, so an IdP misconfiguration cannot hand out patient
+access (docs/identity.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,18 +45,12 @@ class IdentityProvider(Protocol):
         ...
 
     def complete(
-        self, request: AuthorizationRequest, callback_params: dict[str, str]
+        self,
+        request: AuthorizationRequest,
+        callback_params: Mapping[str, str],
+        redirect_uri: str,
     ) -> ExternalIdentity:
         """Check state, exchange the code, validate the ID token (signature against the
         provider's JWKS, issuer, audience, expiry, nonce) and return the identity; raise on
         any failure."""
         ...
-
-
-def match_staff_username(identity: ExternalIdentity) -> str | None:
-    """The ``Staff.username`` an external identity logs in as (lower-cased), or None.
-
-    Kept deliberately simple: an administrator creates the staff row first; an unknown
-    identity is refused, never created on the fly.
-    """
-    return identity.username.strip().lower() if identity.username else None

@@ -121,13 +121,16 @@ def log_in(
                 extra={"event": "login_password_ok", "staff_id": staff.id},
             )
             return LoginResult(LoginOutcome.TOTP_REQUIRED, staff_id=staff.id)
-        return _open_session(session, staff, now, absolute)
+        return open_session(session, staff, now, absolute)
 
 
-def _open_session(
+def open_session(
     session: Session, staff: Staff, now: dt.datetime, absolute: dt.timedelta
 ) -> LoginResult:
-    """A new random session id on every login (no fixation); only its hash is stored."""
+    """A new random session id on every login (no fixation); only its hash is stored.
+
+    Called once the person is authenticated: by a password (and code) here, or by an outside
+    identity provider (`services/oidc_login.py`)."""
     login_throttle.clear_account(session, staff)
     session_id = secrets.token_urlsafe(32)
     session.add(
@@ -167,7 +170,7 @@ def complete_totp_login(
             )
             return LoginResult(LoginOutcome.INVALID)
         if totp.second_factor_ok(session, staff, code, now, box):
-            return _open_session(session, staff, now, absolute)
+            return open_session(session, staff, now, absolute)
     login_throttle.record_failure(db, staff_id, client_address, now)
     log.info("staff code refused", extra={"event": "totp_invalid", "staff_id": staff_id})
     return LoginResult(LoginOutcome.INVALID)

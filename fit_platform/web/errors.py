@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,16 @@ MESSAGES = {
         _l("Something went wrong on our side"),
         _l("The error has been logged. Nothing you saved earlier is lost. Please try again later."),
     ),
+    503: (
+        _l("The service is unavailable for a moment"),
+        _l(
+            "We could not reach our database. Nothing you saved earlier is lost. "
+            "Wait a minute, then try again."
+        ),
+    ),
 }
+# Seconds a client (or a patient) is asked to wait when the database is away for a moment.
+DATABASE_RETRY_AFTER = "30"
 
 
 def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
@@ -68,6 +78,25 @@ def register_error_handlers(app: Flask) -> None:
         if status not in MESSAGES:
             status = 400 if 400 <= status < 500 else 500
         return render_error(status)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+        # The database restarting, failing over or refusing connections: the request's
+        # transaction was rolled back, so nothing half-done was kept; the next request
+        # gets a fresh connection (pool_pre_ping). Logged without the message, which may
+        # quote SQL parameters.
+        log.warning(
+            "database unavailable",
+            extra={
+                "event": "database_unavailable",
+                "error": type(getattr(error, "orig", None) or error).__name__,
+                "path": request.path,
+                "method": request.method,
+            },
+        )
+        body, status = render_error(503)
+        return body, status, {"Retry-After": DATABASE_RETRY_AFTER}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:

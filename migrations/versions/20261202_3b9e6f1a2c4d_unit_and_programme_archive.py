@@ -1,7 +1,7 @@
 """Units and programmes can be archived by an administrator (history kept, nothing new sent).
 
 Revision ID: 3b9e6f1a2c4d
-Revises: d7a3e1b5c9f2
+Revises: 528b23a9c4eb
 Create Date: 2026-12-02 10:30:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '3b9e6f1a2c4d'
-down_revision: str | None = 'd7a3e1b5c9f2'
+down_revision: str | None = '528b23a9c4eb'  # chained after main's head at merge
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

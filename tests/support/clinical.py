@@ -89,3 +89,38 @@ def add_failed_message(db: Database, world: World, at: dt.datetime = NOW) -> Non
                 last_error="provider said no",
             )
         )
+
+
+def add_decision(
+    db: Database,
+    world: World,
+    decision: str,
+    *,
+    at: dt.datetime = NOW,
+    review_on: dt.date | None = None,
+) -> None:
+    from fit_platform.db.models import SharedDecision
+
+    with db.transaction() as session:
+        session.add(
+            SharedDecision(
+                episode_id=world.episode_id,
+                options_discussed="Continue as now, or add group therapy",
+                decision=decision,
+                review_on=review_on,
+                recorded_by_id=world.therapist_id,
+                recorded_at=at,
+            )
+        )
+
+
+def resolve_signal(
+    db: Database, signal_id: int, *, at: dt.datetime, acknowledge_note: str, resolve_note: str
+) -> None:
+    with db.transaction() as session:
+        signal = session.get(Signal, signal_id)
+        assert signal is not None
+        signal.acknowledged_at = at
+        signal.acknowledge_note = acknowledge_note
+        signal.resolved_at = at
+        signal.resolve_note = resolve_note

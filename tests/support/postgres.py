@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -43,13 +44,59 @@ def _pg_bin() -> Path:
     )
 
 
+@dataclass
+class PostgresCluster:
+    """A private PostgreSQL cluster started by the tests: its URL, and `restart()` /
+    `stop()` / `start()` for the fault tests (what a failover or a restart looks like to
+    the app: every connection dropped, then refused for a moment)."""
+
+    url: str
+    data_dir: Path
+    port: int
+    bin_dir: Path
+    prefix: list[str]
+
+    def pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*self.prefix, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), *args],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self.pg_ctl(
+            "-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "start", "-o", options
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self.pg_ctl("-m", mode, "-w", "stop")
+
+    def restart(self, mode: str = "fast") -> None:
+        """`pg_ctl restart`: connections are cut, new ones refused until it is back."""
+        self.stop(mode)
+        self.start()
+
+    def create_database(self, name: str) -> str:
+        """A new empty database on this server; returns its SQLAlchemy URL."""
+        subprocess.run(
+            [*self.prefix, str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p",
+             str(self.port), "-U", "postgres", name],
+            check=True,
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
 @contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a private cluster in a temporary folder; yield its SQLAlchemy URL; remove it."""
-    configured = os.environ.get("FIT_TEST_DATABASE_URL")
-    if configured:
-        yield configured
-        return
+def private_postgres() -> Iterator[PostgresCluster]:
+    """Start a private cluster in a temporary folder (always, even with
+    FIT_TEST_DATABASE_URL set: the caller needs to stop and start it); remove it after."""
     bin_dir = _pg_bin()
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
@@ -57,51 +104,20 @@ def throwaway_postgres() -> Iterator[str]:
     if as_root:
         shutil.chown(data_dir, "postgres", "postgres")
     port = _free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run([*prefix, *args], check=True, capture_output=True, text=True)
-
+    cluster = PostgresCluster(
+        f"postgresql+psycopg://postgres@127.0.0.1:{port}/fit_test", data_dir, port, bin_dir, prefix
+    )
     try:
-        run(
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data_dir),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        run(
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data_dir),
-            "-l",
-            str(data_dir / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-            "-o",
-            options,
-        )
-        run(
-            str(bin_dir / "createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-U",
-            "postgres",
-            "fit_test",
-        )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/fit_test"
+        subprocess.run(
+            [*prefix, str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "-A",
+             "trust", "-E", "UTF8", "--locale=C.UTF-8"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        cluster.start()
+        cluster.create_database("fit_test")
+        yield cluster
     except subprocess.CalledProcessError as exc:
         raise PostgresUnavailable(f"could not start PostgreSQL: {exc.stderr}") from exc
     finally:
@@ -110,3 +126,14 @@ def throwaway_postgres() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Start a private cluster in a temporary folder; yield its SQLAlchemy URL; remove it."""
+    configured = os.environ.get("FIT_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    with private_postgres() as cluster:
+        yield cluster.url

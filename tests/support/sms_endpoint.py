@@ -112,9 +112,12 @@ def _sms_handler(state: SmsEndpoint) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_sms_endpoint() -> Iterator[SmsEndpoint]:
-    state = SmsEndpoint()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _sms_handler(state))
+def serve_sms_endpoint(port: int = 0, state: SmsEndpoint | None = None) -> Iterator[SmsEndpoint]:
+    """Serve on `port` (0: any free one). Pass the `state` of an earlier run to bring the
+    same gateway back on its port after it was down (what it took before stays recorded)."""
+    state = state or SmsEndpoint()
+    state.released.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", port), _sms_handler(state))
     server.daemon_threads = True
     server.block_on_close = False
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.conftest import make_test_app
+from tests.support.production_stack import free_port
 
 
 @pytest.mark.parametrize(
@@ -55,3 +60,26 @@ def test_an_unexpected_error_is_a_friendly_500_without_a_traceback(app: Flask) -
 def test_too_large_a_request_gets_a_413_page(client: FlaskClient) -> None:
     response = client.post("/staff/login", data={"username": "x" * 300_000})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("nb", "Tjenesten er utilgjengelig en liten stund"),
+        ("nn", "Tenesta er utilgjengeleg ei lita stund"),
+        ("en", "The service is unavailable for a moment"),
+    ],
+)
+def test_a_database_that_does_not_answer_gets_a_translated_503_page(
+    tmp_path: Path, language: str, text: str
+) -> None:
+    """Nothing listens on the port: what a patient sees while PostgreSQL restarts (the
+    restart itself under load: tests/smoke/test_fault_database_restart.py)."""
+    url = f"postgresql+psycopg://fit@127.0.0.1:{free_port()}/fit?connect_timeout=2"
+    app = make_test_app(url, tmp_path / "instance")
+    response = app.test_client().get(f"/p/{'x' * 43}?lang={language}")
+    assert response.status_code == 503
+    body = response.get_data(as_text=True)
+    assert text in body and "Traceback" not in body and "127.0.0.1" not in body
+    assert response.headers["Retry-After"] == "30"
+    app.extensions["fit_db"].dispose()

@@ -46,6 +46,8 @@ ROUTES = (
     Route("POST", "/clinician/appointments/{appointment}/move"),
     Route("GET", "/clinician/episodes/{episode}/schedule"),
     Route("POST", "/clinician/episodes/{episode}/schedule"),
+    Route("GET", "/fhir/episodes/{episode}/Bundle"),
+    Route("GET", "/clinician/episodes/{episode}/summary"),
 )
 
 # Who tries, as roles relative to the victim's unit.
@@ -137,6 +139,7 @@ def test_no_route_shows_or_changes_someone_elses_patient(
         assert response.status_code in (403, 404), (route, response.status_code)
         assert "Patient " not in body, route
         assert "chart-phq9" not in body, route
+        assert "QuestionnaireResponse" not in body, route
     assert _counts(db) == before
 
 
@@ -204,6 +207,8 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
             "appointment_change",
         ),
         ("GET", f"/clinician/episodes/{e}/schedule", {}, "schedule_view"),
+        ("GET", f"/fhir/episodes/{e}/Bundle", {}, "fhir_export"),
+        ("GET", f"/clinician/episodes/{e}/summary", {}, "journal_summary"),
     ]
     for method, path, data, action in requests:
         before = _rows_for(db, world.patient_id)

@@ -2,10 +2,12 @@
 
 from fit_platform.db.models.audit import AccessLog, AdminAudit, ExportAudit
 from fit_platform.db.models.forms import FormSubmission
+from fit_platform.db.models.identity import StaffExternalIdentity
 from fit_platform.db.models.organisation import (
     LoginFailureByAddress,
     Programme,
     Staff,
+    StaffInvite,
     StaffRecoveryCode,
     StaffRole,
     StaffSession,
@@ -64,6 +66,8 @@ __all__ = [
     "SharedDecision",
     "Signal",
     "Staff",
+    "StaffExternalIdentity",
+    "StaffInvite",
     "StaffRecoveryCode",
     "StaffRole",
     "StaffSession",

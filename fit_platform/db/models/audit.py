@@ -14,7 +14,12 @@ from fit_platform.domain.codes import Role
 
 class AccessLog(Base):
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_patient_at", "patient_id", "at"),)
+    # By time alone for retention: the clean-up counts rows past the limit every hour and the
+    # owner's purge deletes them (services/retention.py).
+    __table_args__ = (
+        Index("ix_access_log_patient_at", "patient_id", "at"),
+        Index("ix_access_log_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)

@@ -121,6 +121,27 @@ class StaffRecoveryCode(Base):
     used_at: Mapped[dt.datetime | None]
 
 
+class StaffInvite(Base):
+    """A single-use, expiring set-password link for a new staff member.
+
+    The row is written by the administrator with no token; the dispatcher mints the token when
+    it sends the e-mail and stores only its SHA-256 here, so the raw token exists only in the
+    message (services/staff_admin.py). Sending again replaces the hash: only the newest link
+    works. ``used_at`` is set by one conditional UPDATE, so a link sets a password once.
+    """
+
+    __tablename__ = "staff_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
 class StaffSession(Base):
     """A server-side login session; revoking it logs the user out everywhere at once."""
 

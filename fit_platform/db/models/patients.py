@@ -44,6 +44,9 @@ class Patient(Base):
     )
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When an administrator erased the patient's feedback data (services/patient_data.py);
+    # pages say so instead of showing an empty history without a reason.
+    feedback_erased_at: Mapped[dt.datetime | None]
 
     episodes: Mapped[list[Episode]] = relationship(back_populates="patient")
 

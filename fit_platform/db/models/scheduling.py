@@ -128,7 +128,11 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # "<invitation id>:<kind>:<sequence>" for invitation messages; unique so nothing doubles.
     dedupe_key: Mapped[str] = mapped_column(String(128))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    # None only for a message to staff (an invitation to set a password, `staff_invite_id`).
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
+    staff_invite_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_invite.id", ondelete="CASCADE"), index=True
+    )
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitation.id", ondelete="CASCADE"), index=True
     )

@@ -16,6 +16,18 @@ PAGE_SIZE = 50
 # What each audited action is called on the page; an action without a label shows its code.
 ACTION_LABELS = {
     "staff_created": _l("Staff member created"),
+    "staff_invited": _l("Staff member invited"),
+    "staff_invited_again": _l("New invitation sent"),
+    "invitation_accepted": _l("Invitation accepted, password set"),
+    "invitation_withdrawn": _l("Invitation withdrawn"),
+    "role_added": _l("Role added"),
+    "role_removed": _l("Role removed"),
+    "staff_deactivated": _l("Account deactivated"),
+    "staff_reactivated": _l("Account reactivated"),
+    "second_factor_reset": _l("Second factor reset"),
+    "access_log_exported": _l("Access log exported"),
+    "patient_data_exported": _l("Patient's data downloaded (right of access)"),
+    "patient_feedback_erased": _l("Patient's feedback data erased"),
     "unit_created": _l("Unit created"),
     "unit_changed": _l("Unit changed"),
     "unit_archived": _l("Unit archived"),

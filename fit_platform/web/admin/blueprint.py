@@ -58,8 +58,12 @@ def instruments() -> str:
 
 # The sections register their routes on `bp` when imported.
 from fit_platform.web.admin import (  # noqa: E402, F401
+    access_log,
     audit,
     episodes,
+    identities,
+    patient_data,
     schedule_templates,
+    staff,
     units,
 )

@@ -8,6 +8,7 @@ import time
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
@@ -23,6 +24,7 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db, get_totp_box, limiter
 from fit_platform.logging_setup import user_reference
+from fit_platform.security import allow_form_action_to
 from fit_platform.services import recovery_codes, totp
 from fit_platform.services.staff_auth import (
     LoginOutcome,
@@ -106,6 +108,8 @@ def _log_failed_login(username: str, outcome: str) -> None:
 def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
     error = None
+    if request.method == "POST" and not settings().local_passwords:
+        abort(404)  # this deployment logs staff in through its identity provider only
     if session.pop(SESSION_ENDED_KEY, False) and request.method == "GET":
         error = _("Your session has ended. Please log in again.")
     if form.validate_on_submit():
@@ -128,6 +132,8 @@ def login() -> str | Response | tuple[str, int]:
         error = _login_error()
         _log_failed_login(form.username.data or "", result.outcome.value)
     status = 200 if error is None or request.method == "GET" else 401
+    if settings().oidc_issuer:
+        allow_form_action_to(settings().oidc_issuer or "")
     return render_template("auth/login.html", form=form, error=error), status
 
 
@@ -292,3 +298,8 @@ def totp_setup() -> str | Response | tuple[str, int]:
         required=settings().require_totp_for_therapists and g.staff.has_role(Role.THERAPIST),
         replacing=replacing,
     ), status
+
+
+# Login through the OpenID Connect provider and the set-password page of an invitation add
+# their routes to `bp` when imported.
+from fit_platform.web.auth import invite, provider_login  # noqa: E402, F401

@@ -87,3 +87,21 @@ class TotpReplaceForm(CodeForm):
             "spellcheck": "false",
         },
     )
+
+
+class SetPasswordForm(FlaskForm):
+    """The first password of an invited staff member."""
+
+    new = PasswordField(
+        _l("New password (at least 12 characters)"),
+        validators=[DataRequired(message=_l("Enter a new password.")), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(message=_l("Enter the new password again.")),
+            EqualTo("new", message=_l("The two new passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -26,6 +26,7 @@ from fit_platform.services.caseload import (
     caseload,
     default_scope,
 )
+from fit_platform.services.journal_summary import journal_summary
 from fit_platform.services.presession import presession
 from fit_platform.services.samvalg import (
     DecisionDraft,
@@ -44,6 +45,7 @@ from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters
 from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm, SignalNoteForm
+from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", template_folder="templates")
@@ -127,6 +129,33 @@ def presession_page(episode_id: int) -> str:
         risk_code=SignalCode.RISK_ANSWER.value,
         note_form=SignalNoteForm(),
     )
+
+
+@bp.route("/episodes/<int:episode_id>/summary")
+@clinical
+def journal_summary_page(episode_id: int) -> str:
+    """One A4 page for the journal, and the same as plain text to paste into the EPR."""
+    language = _language()
+    summary = journal_summary(
+        get_db(),
+        g.staff,
+        episode_id,
+        language=language,
+        now=now(),
+        escalation_after=dt.timedelta(hours=settings().risk_escalation_hours),
+    )
+    if summary is None:
+        abort(404)
+    context = {
+        "summary": summary,
+        "view": summary.view,
+        "language": language,
+        "labels": labels,
+        "presenters": presenters,
+        "signal_titles": SIGNAL_TITLES,
+    }
+    plain_text = render_template("clinician/journal_summary.txt", **context)
+    return render_template("clinician/journal_summary.html", plain_text=plain_text, **context)
 
 
 def _signal_action(episode_id: int, signal_id: int, action: str) -> Response:

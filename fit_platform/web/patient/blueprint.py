@@ -38,7 +38,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -53,7 +53,7 @@ from fit_platform.domain.instruments import Instrument, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import (
-    access_log,
+    access_review,
     answering,
     comments,
     consent,
@@ -63,6 +63,7 @@ from fit_platform.services import (
 )
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
 from fit_platform.web import clock as web_clock
+from fit_platform.web.access_labels import patient_action
 from fit_platform.web.deadline import deadline_text
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
@@ -450,9 +451,15 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
         ],
         "goals": progress.current_goals(get_db(), patient_id),
         "decisions": samvalg.decisions_for_patient(get_db(), episode_id) if episode_id else [],
+        # One row per reading session (domain/reading_sessions.py), not one per page opened.
         "readers": [
-            (format_date(entry.at.astimezone(zone), "medium"), ROLE[entry.role], entry)
-            for entry in access_log.access_history(get_db(), patient_id, limit=20)
+            (
+                format_datetime(visit.started_at.astimezone(zone), "short"),
+                ROLE[visit.role],
+                visit,
+                ", ".join(patient_action(action) for action in visit.actions),
+            )
+            for visit in access_review.patient_reading_sessions(get_db(), patient_id, limit=20)
         ],
     }
 

@@ -1,11 +1,21 @@
-"""Public pages: the start page, the language switch and how answers are used."""
+"""Public pages: the start page, the language switch and the privacy notice."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from fit_platform.i18n import SUPPORTED
+from fit_platform.web.public.privacy_notice import privacy_facts
 from fit_platform.web.redirects import safe_next
 
 bp = Blueprint("public", __name__, template_folder="templates")
@@ -18,7 +28,10 @@ def index() -> str:
 
 @bp.route("/privacy")
 def privacy() -> str:
-    return render_template("public/privacy.html")
+    """The privacy notice: controller, contact and retention come from configuration."""
+    return render_template(
+        "public/privacy.html", facts=privacy_facts(current_app.config["FIT_SETTINGS"])
+    )
 
 
 @bp.route("/language/<code>")

@@ -1,0 +1,89 @@
+"""The journal summary: one A4 page (and a plain-text block) of an episode for the EPR.
+
+It is the pre-session view cut to what a journal note needs: the record id, the latest score
+of each questionnaire with its change and cut-off, open signals and those resolved in the last
+`RECENT_DAYS` with what was done, the samvalg decisions, the patient's goals and topics. Reading
+it is one access-log row (`journal_summary`); the same rule decides who may read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from fit_platform.db import Database
+from fit_platform.db.models import Patient, Signal, Staff
+from fit_platform.services.access_control import Viewer
+from fit_platform.services.presession import PreSession, presession
+
+RECENT_DAYS = 90
+JOURNAL_SUMMARY = "journal_summary"
+
+
+@dataclass(frozen=True)
+class ResolvedSignal:
+    code: str
+    raised_at: dt.datetime
+    resolved_at: dt.datetime
+    resolved_by: str | None
+    acknowledge_note: str | None
+    resolve_note: str | None
+
+
+@dataclass(frozen=True)
+class JournalSummary:
+    view: PreSession
+    record_id: str | None
+    printed_at: dt.datetime
+    resolved_signals: tuple[ResolvedSignal, ...]
+
+
+def journal_summary(
+    db: Database,
+    viewer: Viewer,
+    episode_id: int,
+    *,
+    language: str,
+    now: dt.datetime,
+    escalation_after: dt.timedelta,
+) -> JournalSummary | None:
+    """The summary of an episode `viewer` may see (None otherwise); logs one read."""
+    view = presession(
+        db,
+        viewer,
+        episode_id,
+        language=language,
+        now=now,
+        action=JOURNAL_SUMMARY,
+        escalation_after=escalation_after,
+    )
+    if view is None:
+        return None
+    resolver = aliased(Staff)
+    with db.session() as session:
+        record_id = session.scalar(select(Patient.external_id).where(Patient.id == view.patient_id))
+        resolved = tuple(
+            ResolvedSignal(
+                signal.code,
+                signal.raised_at,
+                signal.resolved_at,
+                name,
+                signal.acknowledge_note,
+                signal.resolve_note,
+            )
+            for signal, name in session.execute(
+                select(Signal, resolver.display_name)
+                .outerjoin(resolver, resolver.id == Signal.resolved_by_id)
+                .where(
+                    Signal.episode_id == episode_id,
+                    Signal.resolved_at.is_not(None),
+                    Signal.resolved_at >= now - dt.timedelta(days=RECENT_DAYS),
+                )
+                .order_by(Signal.resolved_at.desc(), Signal.id.desc())
+            )
+            if signal.resolved_at is not None
+        )
+    return JournalSummary(view, record_id, now, resolved)

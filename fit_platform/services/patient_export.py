@@ -1,0 +1,325 @@
+"""Everything the platform holds about one patient, as one JSON-ready dict: the administrator's
+answer to a right-of-access request (GDPR art. 15; docs/privacy.md).
+
+The export is itself a read of the patient's data: it writes an access-log row (which the
+exported log contains) and an admin audit row with counts, never content, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    AccessLog,
+    Appointment,
+    ConsentEvent,
+    Episode,
+    EpisodeTherapist,
+    Invitation,
+    OutboxMessage,
+    Patient,
+    PatientGoal,
+    Programme,
+    Response,
+    ResponseComment,
+    SessionTopic,
+    SharedDecision,
+    Signal,
+    Staff,
+    Unit,
+)
+from fit_platform.domain.codes import Role
+from fit_platform.services.access_log import record_access
+from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.patient_data import AccessAction, AuditAction, patient_in_unit
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "fit-platform patient data"
+EXPORT_VERSION = 1
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _rows(session: Session, statement: Any) -> Sequence[Any]:
+    return session.scalars(statement).all()
+
+
+def _episode_export(session: Session, episode: Episode) -> dict[str, Any]:
+    unit = session.get_one(Unit, episode.unit_id)
+    programme = session.get(Programme, episode.programme_id) if episode.programme_id else None
+    therapists = session.execute(
+        select(Staff.display_name, EpisodeTherapist.responsible)
+        .join(EpisodeTherapist, EpisodeTherapist.staff_id == Staff.id)
+        .where(EpisodeTherapist.episode_id == episode.id)
+        .order_by(Staff.display_name)
+    ).all()
+    responses = _rows(
+        session,
+        select(Response).where(Response.episode_id == episode.id).order_by(Response.started_at),
+    )
+    comments = _rows(
+        session,
+        select(ResponseComment)
+        .where(ResponseComment.episode_id == episode.id)
+        .order_by(ResponseComment.created_at, ResponseComment.id),
+    )
+    by_response: dict[int, list[dict[str, Any]]] = {}
+    for comment in comments:
+        by_response.setdefault(comment.response_id, []).append(
+            {
+                "source": comment.source.value,
+                "text": comment.text,
+                "written_at": _iso(comment.created_at),
+            }
+        )
+    return {
+        "id": episode.id,
+        "unit": unit.name,
+        "programme": programme.name if programme else None,
+        "status": episode.status.value,
+        "started_on": _iso(episode.started_on),
+        "ended_on": _iso(episode.ended_on),
+        "therapists": [
+            {"name": name, "responsible": responsible} for name, responsible in therapists
+        ],
+        "appointments": [
+            {
+                "starts_at": _iso(row.starts_at),
+                "ends_at": _iso(row.ends_at),
+                "status": row.status.value,
+            }
+            for row in _rows(
+                session,
+                select(Appointment)
+                .where(Appointment.episode_id == episode.id)
+                .order_by(Appointment.starts_at),
+            )
+        ],
+        "invitations": [
+            {
+                "id": row.id,
+                "instrument": row.instrument_id,
+                "state": row.state.value,
+                "due_at": _iso(row.due_at),
+                "expires_at": _iso(row.expires_at),
+                "sent_at": _iso(row.sent_at),
+                "opened_at": _iso(row.opened_at),
+                "completed_at": _iso(row.completed_at),
+                "closed_at": _iso(row.closed_at),
+                "not_answered_because": row.non_response_reason,
+            }
+            for row in _rows(
+                session,
+                select(Invitation)
+                .where(Invitation.episode_id == episode.id)
+                .order_by(Invitation.due_at, Invitation.id),
+            )
+        ],
+        "responses": [
+            {
+                "id": response.id,
+                "invitation_id": response.invitation_id,
+                "instrument": response.instrument_id,
+                "instrument_version": response.instrument_version,
+                "language": response.language.value,
+                "status": response.status.value,
+                "started_at": _iso(response.started_at),
+                "submitted_at": _iso(response.submitted_at),
+                "scoring_version": response.scoring_version,
+                "scorable": response.scorable,
+                "total": response.total,
+                "band": response.band,
+                "risk_answer": response.risk,
+                "score_details": response.score_details,
+                "answers": [
+                    {"item": answer.link_id, "value": answer.value}
+                    for answer in sorted(response.answers, key=lambda a: a.id)
+                ],
+                # A comment written before comments had their own table.
+                "comment": response.comment,
+                "comments": by_response.get(response.id, []),
+            }
+            for response in responses
+        ],
+        "goals": [
+            {
+                "text": goal.text,
+                "written_at": _iso(goal.created_at),
+                "changed_at": _iso(goal.updated_at),
+                "archived_at": _iso(goal.archived_at),
+            }
+            for goal in _rows(
+                session,
+                select(PatientGoal)
+                .where(PatientGoal.episode_id == episode.id)
+                .order_by(PatientGoal.created_at, PatientGoal.id),
+            )
+        ],
+        "session_topics": [
+            {"text": topic.text, "written_at": _iso(topic.created_at)}
+            for topic in _rows(
+                session,
+                select(SessionTopic)
+                .where(SessionTopic.episode_id == episode.id)
+                .order_by(SessionTopic.created_at, SessionTopic.id),
+            )
+        ],
+        "signals": [
+            {
+                "code": signal.code,
+                "severity": signal.severity,
+                "raised_at": _iso(signal.raised_at),
+                "acknowledged_at": _iso(signal.acknowledged_at),
+                "acknowledge_note": signal.acknowledge_note,
+                "resolved_at": _iso(signal.resolved_at),
+                "resolve_note": signal.resolve_note,
+            }
+            for signal in _rows(
+                session,
+                select(Signal)
+                .where(Signal.episode_id == episode.id)
+                .order_by(Signal.raised_at, Signal.id),
+            )
+        ],
+        "decisions": [
+            {
+                "recorded_at": _iso(decision.recorded_at),
+                "options_discussed": decision.options_discussed,
+                "what_matters": decision.what_matters,
+                "decision": decision.decision,
+                "review_on": _iso(decision.review_on),
+            }
+            for decision in _rows(
+                session,
+                select(SharedDecision)
+                .where(SharedDecision.episode_id == episode.id)
+                .order_by(SharedDecision.recorded_at, SharedDecision.id),
+            )
+        ],
+    }
+
+
+def export_patient(
+    db: Database, *, patient_id: int, unit_id: int, staff_id: int, now: dt.datetime
+) -> dict[str, Any] | None:
+    """Everything the platform holds about the patient, as one JSON-ready dict (right of
+    access). The export is access-logged and audited in the same transaction; the audit row
+    holds the counts, not the content. None when the patient is not in the unit."""
+    with db.transaction() as session:
+        patient = session.get(Patient, patient_id)
+        if patient is None or patient.external_id is None:
+            return None
+        found = patient_in_unit(session, unit_id, patient.external_id)
+        if found is None or found[0].id != patient_id:
+            return None
+        # The export's own read is part of the access log it contains.
+        record_access(
+            session,
+            staff_id=staff_id,
+            role=Role.ADMIN,
+            patient_id=patient_id,
+            unit_id=unit_id,
+            action=AccessAction.EXPORT,
+            now=now,
+        )
+        session.flush()
+        episodes = _rows(
+            session,
+            select(Episode).where(Episode.patient_id == patient_id).order_by(Episode.started_on),
+        )
+        data: dict[str, Any] = {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "exported_at": _iso(now),
+            "patient": {
+                "id": patient.id,
+                "name": patient.display_name,
+                "record_id": patient.external_id,
+                "phone": patient.phone_e164,
+                "email": patient.email,
+                "language": patient.preferred_language.value,
+                "channel": patient.preferred_channel.value,
+                "consent_state": patient.consent_state.value,
+                "paused_until": _iso(patient.paused_until),
+                "registered_at": _iso(patient.created_at),
+                "feedback_erased_at": _iso(patient.feedback_erased_at),
+            },
+            "episodes": [_episode_export(session, episode) for episode in episodes],
+            "consent_history": [
+                {
+                    "at": _iso(event.created_at),
+                    "kind": event.kind.value,
+                    "by": event.actor.value,
+                    "reason": event.reason,
+                    "paused_until": _iso(event.paused_until),
+                    "channel": event.channel.value if event.channel else None,
+                }
+                for event in _rows(
+                    session,
+                    select(ConsentEvent)
+                    .where(ConsentEvent.patient_id == patient_id)
+                    .order_by(ConsentEvent.created_at, ConsentEvent.id),
+                )
+            ],
+            "messages": [
+                {
+                    "kind": message.kind.value,
+                    "channel": message.channel.value,
+                    "state": message.state.value,
+                    "created_at": _iso(message.created_at),
+                    "sent_at": _iso(message.sent_at),
+                }
+                for message in _rows(
+                    session,
+                    select(OutboxMessage)
+                    .where(OutboxMessage.patient_id == patient_id)
+                    .order_by(OutboxMessage.created_at, OutboxMessage.id),
+                )
+            ],
+            # Who read the data: role and unit, as on every other page the patient's access
+            # history appears (docs/privacy.md says how to ask for names).
+            "access_log": [
+                {"at": _iso(at), "role": role.value, "unit": unit_name, "action": action}
+                for at, role, unit_name, action in session.execute(
+                    select(AccessLog.at, AccessLog.role, Unit.name, AccessLog.action)
+                    .outerjoin(Unit, Unit.id == AccessLog.unit_id)
+                    .where(AccessLog.patient_id == patient_id)
+                    .order_by(AccessLog.at, AccessLog.id)
+                ).all()
+            ],
+        }
+        counts = {
+            "episodes": len(data["episodes"]),
+            "responses": sum(len(episode["responses"]) for episode in data["episodes"]),
+            "consent_events": len(data["consent_history"]),
+            "access_log_rows": len(data["access_log"]),
+        }
+        record_admin_change(
+            session,
+            staff_id=staff_id,
+            action=AuditAction.EXPORTED,
+            target_kind="patient",
+            target_id=patient_id,
+            after=counts,
+            at=now,
+        )
+    log.info(
+        "patient data exported",
+        extra={
+            "patient_id": patient_id,
+            "staff_id": staff_id,
+            "episodes": counts["episodes"],
+            "responses": counts["responses"],
+        },
+    )
+    return data

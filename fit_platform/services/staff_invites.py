@@ -1,0 +1,315 @@
+"""Inviting a staff member by e-mail: a single-use set-password link that expires.
+
+An administrator's invitation creates an inactive account and queues one outbox e-mail (no
+text, no token). The dispatcher mints the token when it sends the message
+(:func:`mint_invite_token`) and the database keeps only its SHA-256, as for patient links
+(`services/links.py`): the raw token exists only in the e-mail and in the new staff member's
+browser, never in a log, an outbox row or an audit row. Sending again replaces the hash, so
+only the newest link works. The link works until ``INVITE_VALID_FOR`` after the invitation;
+setting a password spends it (one conditional UPDATE) and activates the account.
+
+Accounts that never set a password hold an unusable password hash (``!`` and random text,
+the convention Django uses): no password verifies against it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import OutboxMessage, Staff, StaffInvite, StaffRole
+from fit_platform.domain.codes import Channel, MessageKind, Role
+from fit_platform.messaging.addresses import InvalidAddress, normalise_email
+from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.form_once import form_key, run_once
+from fit_platform.services.links import hash_token
+from fit_platform.services.passwords import hash_password, password_problem
+
+log = logging.getLogger(__name__)
+
+INVITE_VALID_FOR = dt.timedelta(hours=72)
+TOKEN_BYTES = 32
+UNUSABLE_PREFIX = "!"
+
+
+class StaffChangeRefused(Exception):
+    """Why an administrator's change was refused: a stable code the page turns into a message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def unusable_password() -> str:
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def has_usable_password(staff: Staff) -> bool:
+    return not staff.password_hash.startswith(UNUSABLE_PREFIX)
+
+
+def invite_path(token: str) -> str:
+    return f"/staff/invite/{token}"
+
+
+def _queue_invite(session: Session, staff_id: int, admin_id: int, now: dt.datetime) -> int:
+    invite = StaffInvite(
+        staff_id=staff_id, created_by=admin_id, created_at=now, expires_at=now + INVITE_VALID_FOR
+    )
+    session.add(invite)
+    session.flush()
+    session.add(
+        OutboxMessage(
+            dedupe_key=f"staff_invite:{invite.id}",
+            patient_id=None,
+            staff_invite_id=invite.id,
+            kind=MessageKind.STAFF_INVITE,
+            channel=Channel.EMAIL,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return invite.id
+
+
+def _withdraw_invites(session: Session, staff_id: int, now: dt.datetime) -> None:
+    session.execute(
+        update(StaffInvite)
+        .where(
+            StaffInvite.staff_id == staff_id,
+            StaffInvite.used_at.is_(None),
+            StaffInvite.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
+def check_role(session: Session, role: Role, unit_id: int | None) -> None:
+    """Therapists and unit leads work in a unit; the other roles may be service-wide."""
+    from fit_platform.db.models import Unit
+
+    if role in (Role.THERAPIST, Role.UNIT_LEAD) and unit_id is None:
+        raise StaffChangeRefused("unit_required")
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        raise StaffChangeRefused("no_such_unit")
+
+
+def invite_staff(
+    db: Database,
+    admin_id: int,
+    *,
+    email: str,
+    display_name: str,
+    role: Role,
+    unit_id: int | None,
+    now: dt.datetime,
+    form_nonce: str | None = None,
+) -> int:
+    """Create an inactive account with one role and queue its invitation e-mail.
+
+    For administrators (the admin pages). Refuses an address that already has an account
+    (`exists`), a bad address, an empty name, or a clinical role without a unit; nothing is
+    saved then. Writes the audit row in the same transaction; returns the new staff id.
+    """
+    try:
+        username = normalise_email(email).lower()
+    except InvalidAddress as exc:
+        raise StaffChangeRefused("invalid_email") from exc
+    name = " ".join(display_name.split())
+    if not name:
+        raise StaffChangeRefused("no_name")
+
+    def create(session: Session) -> int:
+        check_role(session, role, unit_id)
+        if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+            raise StaffChangeRefused("exists")
+        staff = Staff(
+            username=username,
+            display_name=name,
+            password_hash=unusable_password(),
+            is_active=False,
+            created_at=now,
+        )
+        staff.roles = [StaffRole(role=role, unit_id=unit_id)]
+        session.add(staff)
+        session.flush()
+        _queue_invite(session, staff.id, admin_id, now)
+        record_admin_change(
+            session,
+            staff_id=admin_id,
+            action="staff_invited",
+            target_kind="staff",
+            target_id=staff.id,
+            after={
+                "username": username,
+                "display_name": name,
+                "roles": [f"{role.value}@{unit_id if unit_id is not None else 'all'}"],
+                "invitation_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes"),
+            },
+            at=now,
+        )
+        return staff.id
+
+    # A double click or a re-sent POST answers with the first invitation (services/form_once.py)
+    # instead of "that address has an account already".
+    key = form_key("staff_invite", f"staff:{admin_id}", form_nonce)
+    once = run_once(db, key, now, create)
+    staff_id = once.result_id
+    assert staff_id is not None
+    if once.repeated:
+        return staff_id
+    log.info(
+        "staff invited",
+        extra={"event": "staff_invited", "staff_id": staff_id},
+    )
+    return staff_id
+
+
+def invite_again(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime) -> None:
+    """A new link for someone who has not set a password yet; earlier links stop working."""
+    with db.transaction() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise StaffChangeRefused("not_found")
+        if has_usable_password(staff):
+            raise StaffChangeRefused("already_activated")
+        _withdraw_invites(session, staff_id, now)
+        _queue_invite(session, staff_id, admin_id, now)
+        record_admin_change(
+            session,
+            staff_id=admin_id,
+            action="staff_invited_again",
+            target_kind="staff",
+            target_id=staff_id,
+            after={"invitation_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")},
+            at=now,
+        )
+    log.info("staff invited again", extra={"event": "staff_invited_again", "staff_id": staff_id})
+
+
+@dataclass(frozen=True)
+class InviteMail:
+    """What the dispatcher needs to send one invitation (the address and language)."""
+
+    address: str
+    language: str
+    token: str
+    valid_hours: int
+
+
+def mint_invite_token(session: Session, invite_id: int, now: dt.datetime) -> InviteMail | None:
+    """For the dispatcher, at send time only: a fresh token for a live invitation (its hash
+    replaces any earlier one), or None when the invitation was used, withdrawn or expired."""
+    invite = session.get(StaffInvite, invite_id)
+    if (
+        invite is None
+        or invite.used_at is not None
+        or invite.revoked_at is not None
+        or invite.expires_at <= now
+    ):
+        return None
+    staff = session.get(Staff, invite.staff_id)
+    if staff is None or has_usable_password(staff):
+        return None
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invite.token_hash = hash_token(token)
+    session.flush()
+    # Rounded up: "72 hours" straight after the invitation, not 71 and some minutes.
+    hours = max(1, math.ceil((invite.expires_at - now).total_seconds() / 3600))
+    return InviteMail(staff.username, staff.preferred_language.value, token, hours)
+
+
+class InviteState(StrEnum):
+    OPEN = "open"
+    UNKNOWN = "unknown"  # never issued, or replaced by a newer link
+    USED = "used"
+    EXPIRED = "expired"  # also: withdrawn by an administrator
+
+
+@dataclass(frozen=True)
+class InviteView:
+    state: InviteState
+    username: str | None = None
+    display_name: str | None = None
+
+
+def _find(session: Session, token: str) -> StaffInvite | None:
+    if not token or len(token) > 128:
+        return None
+    return session.scalar(select(StaffInvite).where(StaffInvite.token_hash == hash_token(token)))
+
+
+def _state(invite: StaffInvite | None, now: dt.datetime) -> InviteState:
+    if invite is None:
+        return InviteState.UNKNOWN
+    if invite.used_at is not None:
+        return InviteState.USED
+    if invite.revoked_at is not None or invite.expires_at <= now:
+        return InviteState.EXPIRED
+    return InviteState.OPEN
+
+
+def look_up_invite(db: Database, token: str, now: dt.datetime) -> InviteView:
+    """What a set-password link is worth now (reading never spends it)."""
+    with db.session() as session:
+        invite = _find(session, token)
+        state = _state(invite, now)
+        if state is not InviteState.OPEN or invite is None:
+            return InviteView(state)
+        staff = session.get_one(Staff, invite.staff_id)
+        return InviteView(state, staff.username, staff.display_name)
+
+
+def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> InviteState | str:
+    """Set the first password through a live link and activate the account.
+
+    Returns ``InviteState.OPEN`` on success (the link is then spent), another state when the
+    link no longer works, or a password problem code (too_short, too_common,
+    same_as_username) with nothing changed. The same rule as a password changed on the web.
+    """
+    with db.transaction() as session:
+        invite = _find(session, token)
+        state = _state(invite, now)
+        if state is not InviteState.OPEN or invite is None:
+            return state
+        staff = session.get_one(Staff, invite.staff_id)
+        problem = password_problem(password, user_inputs=(staff.username, staff.display_name))
+        if problem is None and password.strip().lower() == staff.username.lower():
+            problem = "same_as_username"
+        if problem is not None:
+            return problem
+        spent = session.execute(
+            update(StaffInvite)
+            .where(
+                StaffInvite.id == invite.id,
+                StaffInvite.used_at.is_(None),
+                StaffInvite.revoked_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+        if spent.rowcount != 1:  # type: ignore[attr-defined]
+            return InviteState.USED
+        staff.password_hash = hash_password(password)
+        staff.is_active = True
+        _withdraw_invites(session, staff.id, now)
+        record_admin_change(
+            session,
+            staff_id=staff.id,
+            action="invitation_accepted",
+            target_kind="staff",
+            target_id=staff.id,
+            before={"is_active": False},
+            after={"is_active": True},
+            at=now,
+        )
+        staff_id = staff.id
+    log.info("staff invitation accepted", extra={"event": "invite_accepted", "staff_id": staff_id})
+    return InviteState.OPEN

@@ -1,0 +1,59 @@
+"""What each access-log action code means, in words for staff and for patients.
+
+The codes are written by the services that read patient data (`services/access_log.py` and
+the callers of `record_access`); an unknown code is shown with a general wording.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+# For the administrator's access review.
+STAFF_ACTIONS: dict[str, LazyString] = {
+    "presession_view": _l("Pre-session view"),
+    "caseload": _l("Caseload list"),
+    "decision_form": _l("Shared decision form"),
+    "signal_acknowledge": _l("Signal acknowledged"),
+    "signal_resolve": _l("Signal resolved"),
+    "appointments_view": _l("Appointments viewed"),
+    "appointment_change": _l("Appointment changed"),
+    "appointment_import": _l("Appointments imported"),
+    "schedule_view": _l("Questionnaire plan viewed"),
+    "schedule_change": _l("Questionnaire plan changed"),
+    "fhir_export": _l("Answers fetched as FHIR"),
+    "journal_summary": _l("Journal summary"),
+    "admin_episode_list": _l("Administrator's list of a unit's open episodes"),
+    "admin_episode_transfer": _l("Episode transferred by an administrator"),
+    "admin_episode_close": _l("Episode closed by an administrator"),
+}
+
+# For the patient's own "who has looked at your answers" list.
+PATIENT_ACTIONS: dict[str, LazyString] = {
+    "presession_view": _l("read your answers"),
+    "caseload": _l("saw you on their list of patients"),
+    "decision_form": _l("wrote down what you decided together"),
+    "signal_acknowledge": _l("followed up on your answers"),
+    "signal_resolve": _l("followed up on your answers"),
+    "appointments_view": _l("looked at your appointments"),
+    "appointment_change": _l("changed your appointments"),
+    "appointment_import": _l("added your appointments"),
+    "schedule_view": _l("looked at when you get questions"),
+    "schedule_change": _l("changed when you get questions"),
+    "fhir_export": _l("fetched your answers for your patient record"),
+    "journal_summary": _l("made a summary of your answers for your patient record"),
+    "admin_episode_list": _l(
+        "saw your name on a list of the unit's patients, without your answers"
+    ),
+    "admin_episode_transfer": _l("moved your treatment to another therapist"),
+    "admin_episode_close": _l("closed your course of treatment"),
+}
+
+
+def staff_action(code: str) -> str:
+    return str(STAFF_ACTIONS.get(code, code))
+
+
+def patient_action(code: str) -> str:
+    label = PATIENT_ACTIONS.get(code)
+    return str(label) if label is not None else str(_l("opened your record"))

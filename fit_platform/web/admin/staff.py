@@ -1,0 +1,255 @@
+"""Staff accounts: the list, invitations by e-mail, roles per unit, deactivation and
+reactivation, and resetting a lost second factor (with a reason). Every change is in the admin
+audit trail (services/staff_admin.py, services/staff_invites.py)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from fit_platform.domain.codes import OutboxState, Role
+from fit_platform.extensions import get_db
+from fit_platform.services import staff_admin, staff_invites
+from fit_platform.services.staff_admin import AccountStatus
+from fit_platform.services.staff_invites import StaffChangeRefused
+from fit_platform.web.admin.blueprint import bp
+from fit_platform.web.admin.staff_forms import (
+    ROLE_NAMES,
+    ActionForm,
+    InviteForm,
+    ReasonForm,
+    RoleForm,
+)
+from fit_platform.web.auth.session import login_required
+from fit_platform.web.clock import now
+
+STATUS_NAMES = {
+    AccountStatus.ACTIVE: _l("Active"),
+    AccountStatus.INVITED: _l("Invited, has not set a password yet"),
+    AccountStatus.INVITATION_LAPSED: _l("Invitation expired or withdrawn"),
+    AccountStatus.DEACTIVATED: _l("Deactivated"),
+}
+MAIL_STATE = {
+    OutboxState.QUEUED: _l("waiting to be sent"),
+    OutboxState.SENDING: _l("being sent"),
+    OutboxState.SENT: _l("sent"),
+    OutboxState.FAILED: _l("could not be sent: check the e-mail settings and invite again"),
+    OutboxState.CANCELLED: _l("not sent"),
+}
+
+
+def _refusal(code: str) -> str:
+    messages = {
+        "invalid_email": _("That is not a valid e-mail address."),
+        "no_name": _("Enter the person's name."),
+        "exists": _("There is already an account with that e-mail address. Nothing was saved."),
+        "unit_required": _("Therapists and unit leads work in a unit: choose one."),
+        "no_such_unit": _("That unit does not exist. Choose one from the list."),
+        "role_exists": _("The person already has that role in that unit."),
+        "last_admin": _(
+            "This is the last active administrator. Give someone else the administrator "
+            "role first, so the service is never left without one."
+        ),
+        "self": _("You cannot do this to your own account. Ask another administrator."),
+        "already_inactive": _("The account is not active."),
+        "already_active": _("The account is already active."),
+        "never_activated": _(
+            "This person has never set a password. Send a new invitation instead."
+        ),
+        "already_activated": _("This person has set a password already."),
+        "reason_required": _("Write why the second factor is reset."),
+        "reason_too_long": _("Write at most 500 characters."),
+        "no_second_factor": _("This person has no second factor to reset."),
+        "not_found": _("That was not found. The page may be out of date."),
+    }
+    return messages.get(code, _("That change could not be made."))
+
+
+def _unit_choices() -> list[tuple[int, str]]:
+    return [(unit.id, unit.name) for unit in staff_admin.units(get_db())]
+
+
+@bp.route("/staff")
+@login_required(Role.ADMIN)
+def staff_list() -> str:
+    return render_template(
+        "admin/staff_list.html",
+        people=staff_admin.list_staff(get_db(), now()),
+        status_names=STATUS_NAMES,
+        role_names=ROLE_NAMES,
+    )
+
+
+@bp.route("/staff/invite", methods=["GET", "POST"])
+@login_required(Role.ADMIN)
+def staff_invite() -> str | Response | tuple[str, int]:
+    form = InviteForm()
+    form.set_units(_unit_choices())
+    if form.validate_on_submit():
+        if form.role.data is None:
+            form.role.errors = [_("Choose a role from the list.")]
+        else:
+            try:
+                staff_id = staff_invites.invite_staff(
+                    get_db(),
+                    g.staff.staff_id,
+                    email=form.email.data or "",
+                    display_name=form.display_name.data or "",
+                    role=form.role.data,
+                    unit_id=form.unit.data,
+                    now=now(),
+                    form_nonce=form.form_nonce.data,
+                )
+            except StaffChangeRefused as refused:
+                field = {
+                    "invalid_email": form.email,
+                    "exists": form.email,
+                    "no_name": form.display_name,
+                    "unit_required": form.unit,
+                    "no_such_unit": form.unit,
+                }.get(refused.code, form.email)
+                field.errors = [_refusal(refused.code)]
+            else:
+                flash(_("The invitation is on its way by e-mail. The link works for 72 hours."))
+                return redirect(url_for("admin.staff_detail", staff_id=staff_id))
+    status = 400 if form.errors else 200
+    return render_template("admin/staff_invite.html", form=form), status
+
+
+def _detail_page(
+    staff_id: int,
+    *,
+    role_form: RoleForm | None = None,
+    reason_form: ReasonForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    person = staff_admin.staff_detail(get_db(), staff_id, now())
+    if person is None:
+        abort(404)
+    role_form = role_form or RoleForm(formdata=None)
+    role_form.set_units(_unit_choices())
+    return render_template(
+        "admin/staff_detail.html",
+        person=person,
+        role_form=role_form,
+        reason_form=reason_form or ReasonForm(formdata=None),
+        action_form=ActionForm(),
+        status_names=STATUS_NAMES,
+        role_names=ROLE_NAMES,
+        mail_state=MAIL_STATE,
+        statuses=AccountStatus,
+        is_self=staff_id == g.staff.staff_id,
+    ), status
+
+
+@bp.route("/staff/<int:staff_id>")
+@login_required(Role.ADMIN)
+def staff_detail(staff_id: int) -> tuple[str, int]:
+    return _detail_page(staff_id)
+
+
+def _done(staff_id: int, message: str) -> Response:
+    flash(message)
+    return redirect(url_for("admin.staff_detail", staff_id=staff_id))
+
+
+def _refused(staff_id: int, refused: StaffChangeRefused) -> Response | tuple[str, int]:
+    if refused.code == "not_found" and staff_admin.staff_detail(get_db(), staff_id, now()) is None:
+        abort(404)
+    flash(_refusal(refused.code), "error")
+    return redirect(url_for("admin.staff_detail", staff_id=staff_id))
+
+
+@bp.route("/staff/<int:staff_id>/roles", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_add_role(staff_id: int) -> Response | tuple[str, int]:
+    form = RoleForm()
+    form.set_units(_unit_choices())
+    if not form.validate_on_submit() or form.role.data is None:
+        form.role.errors = form.role.errors or [_("Choose a role from the list.")]
+        return _detail_page(staff_id, role_form=form, status=400)
+    try:
+        staff_admin.add_role(
+            get_db(), g.staff.staff_id, staff_id, form.role.data, form.unit.data, now()
+        )
+    except StaffChangeRefused as refused:
+        if refused.code == "not_found":
+            abort(404)
+        field = form.unit if refused.code in ("unit_required", "no_such_unit") else form.role
+        field.errors = [_refusal(refused.code)]
+        return _detail_page(staff_id, role_form=form, status=400)
+    return _done(staff_id, _("The role is added."))
+
+
+@bp.route("/staff/<int:staff_id>/roles/<int:role_id>/remove", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_remove_role(staff_id: int, role_id: int) -> Response | tuple[str, int]:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        staff_admin.remove_role(get_db(), g.staff.staff_id, staff_id, role_id, now())
+    except StaffChangeRefused as refused:
+        return _refused(staff_id, refused)
+    return _done(staff_id, _("The role is removed."))
+
+
+@bp.route("/staff/<int:staff_id>/deactivate", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_deactivate(staff_id: int) -> Response | tuple[str, int]:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        staff_admin.deactivate(get_db(), g.staff.staff_id, staff_id, now())
+    except StaffChangeRefused as refused:
+        return _refused(staff_id, refused)
+    return _done(staff_id, _("The account is deactivated and every session of it has ended."))
+
+
+@bp.route("/staff/<int:staff_id>/reactivate", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_reactivate(staff_id: int) -> Response | tuple[str, int]:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        staff_admin.reactivate(get_db(), g.staff.staff_id, staff_id, now())
+    except StaffChangeRefused as refused:
+        return _refused(staff_id, refused)
+    return _done(staff_id, _("The account is active again."))
+
+
+@bp.route("/staff/<int:staff_id>/invite-again", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_invite_again(staff_id: int) -> Response | tuple[str, int]:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        staff_invites.invite_again(get_db(), g.staff.staff_id, staff_id, now=now())
+    except StaffChangeRefused as refused:
+        return _refused(staff_id, refused)
+    return _done(staff_id, _("A new invitation is on its way. Earlier links no longer work."))
+
+
+@bp.route("/staff/<int:staff_id>/second-factor-reset", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_reset_second_factor(staff_id: int) -> Response | tuple[str, int]:
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _detail_page(staff_id, reason_form=form, status=400)
+    try:
+        staff_admin.reset_second_factor(
+            get_db(), g.staff.staff_id, staff_id, form.reason.data or "", now()
+        )
+    except StaffChangeRefused as refused:
+        if refused.code in ("reason_required", "reason_too_long"):
+            form.reason.errors = [_refusal(refused.code)]
+            return _detail_page(staff_id, reason_form=form, status=400)
+        return _refused(staff_id, refused)
+    return _done(
+        staff_id,
+        _(
+            "The second factor and the recovery codes are removed and every session has "
+            "ended. The person logs in with their password and sets up the app again."
+        ),
+    )

@@ -1,0 +1,115 @@
+"""Forms of the staff administration and the access-log review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from fit_platform.domain.codes import Role
+from fit_platform.services.staff_admin import REASON_MAX
+from fit_platform.web.export.forms import IsoDateField
+from fit_platform.web.form_once import nonce_field
+
+SERVICE_WIDE = ""
+
+ROLE_NAMES = {
+    Role.ADMIN: _l("Administrator"),
+    Role.THERAPIST: _l("Therapist"),
+    Role.UNIT_LEAD: _l("Unit lead"),
+    Role.SERVICE_DEVELOPER: _l("Service developer"),
+}
+
+
+def _role(value: Any) -> Role | None:
+    try:
+        return Role(value)
+    except ValueError:
+        return None
+
+
+def _unit(value: Any) -> int | None:
+    if value in (None, SERVICE_WIDE):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if 0 < number < 2**31 else -1
+
+
+class _RoleFields(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_NAMES.items()],
+        coerce=_role,
+        validate_choice=False,
+        default=Role.THERAPIST.value,
+    )
+    unit = SelectField(_l("Unit"), coerce=_unit, validate_choice=False, default=SERVICE_WIDE)
+
+    def set_units(self, units: list[tuple[int, str]]) -> None:
+        self.unit.choices = [
+            SelectChoice(SERVICE_WIDE, _l("All units")),
+            *(SelectChoice(str(unit_id), name) for unit_id, name in units),
+        ]
+
+
+class InviteForm(_RoleFields):
+    form_nonce = nonce_field()
+    email = StringField(
+        _l("E-mail address (also the username)"),
+        validators=[DataRequired(message=_l("Enter the e-mail address.")), Length(max=254)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    display_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(message=_l("Enter the person's name.")), Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class RoleForm(_RoleFields):
+    pass
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (kept in the audit trail)"),
+        validators=[
+            DataRequired(message=_l("Write why the second factor is reset.")),
+            Length(max=REASON_MAX, message=_l("Write at most 500 characters.")),
+        ],
+        render_kw={"rows": 3},
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: the CSRF token only."""
+
+
+class AccessFilterForm(FlaskForm):
+    """The access-log filters, read from GET parameters; no CSRF (nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    patient = StringField(
+        _l("Patient record number"),
+        validators=[Optional(), Length(max=64)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    staff = SelectField(_l("Staff member"), coerce=_unit, validate_choice=False, default="")
+    start = IsoDateField(_l("From"), validators=[Optional()], render_kw={"autocomplete": "off"})
+    end = IsoDateField(_l("To"), validators=[Optional()], render_kw={"autocomplete": "off"})
+    flagged = BooleanField(_l("Only reads outside the reader's own patients"))
+
+    def set_staff(self, people: list[tuple[int, str]]) -> None:
+        self.staff.choices = [
+            SelectChoice("", _l("Everyone")),
+            *(SelectChoice(str(staff_id), name) for staff_id, name in people),
+        ]

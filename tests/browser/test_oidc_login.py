@@ -1,0 +1,96 @@
+"""Staff log in through a real OpenID Connect provider, end to end in the browser: the admin
+links the provider's subject to the account, the person logs in with no local password, and
+an identity nobody linked gets a clear refusal and no session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Page
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import AdminAudit, StaffExternalIdentity
+from fit_platform.domain.codes import Role
+from tests.support.factories import PASSWORD, make_staff, make_unit
+from tests.support.oidc import oidc_provider, use_provider
+
+
+def _provider_login(page: Page, subject: str) -> None:
+    """The provider's own login and consent pages (its development interactions)."""
+    page.locator("input[name=login]").fill(subject)
+    page.locator("input[name=password]").fill("any password: the provider is the judge")
+    page.locator("button[type=submit]").click()
+    consent = page.locator("button[type=submit]", has_text="Continue")
+    if consent.count():
+        consent.click()
+
+
+def test_an_admin_links_an_identity_and_the_therapist_logs_in_through_the_provider(
+    page: Page,
+    live_url: str,
+    browser_app: Flask,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+    save_screenshot: Callable[[Page, str], Path],
+) -> None:
+    unit = make_unit(browser_db)
+    admin = make_staff(browser_db, (Role.ADMIN, None), name="Ada Admin")
+    therapist = make_staff(browser_db, (Role.THERAPIST, unit.id), name="Tora Terapeut")
+    with oidc_provider(live_url + "/staff/login/provider/callback") as issuer:
+        use_provider(browser_app, issuer)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        # The admin links the therapist's subject at the provider.
+        page.goto(live_url + "/staff/login?lang=en")
+        page.get_by_label("Username").fill(admin.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        page.goto(live_url + "/admin/identities")
+        page.get_by_label("Staff member").select_option(
+            label=f"Tora Terapeut ({therapist.username})"
+        )
+        page.get_by_label("Subject (sub) at the identity provider").fill("hpr-9144900")
+        page.get_by_role("button", name="Link", exact=True).click()
+        page.get_by_text("The login identity is linked.").wait_for()
+        assert_accessible(page)
+        save_screenshot(page, "admin-identities-1280")
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert_accessible(page)
+        save_screenshot(page, "admin-identities-390")
+        page.get_by_role("button", name="Log out").click()
+
+        # The therapist logs in through the provider: no password here.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(live_url + "/staff/login?lang=en")
+        assert_accessible(page)
+        save_screenshot(page, "staff-login-with-provider")
+        page.get_by_role("button", name="Log in with Test ID").click()
+        assert page.url.startswith(issuer)
+        _provider_login(page, "hpr-9144900")
+        page.wait_for_url(live_url + "/**")
+        page.get_by_role("heading", name="Caseload").wait_for()  # the therapist's start page
+        assert page.get_by_role("button", name="Log out").is_visible()
+        page.get_by_role("button", name="Log out").click()
+
+        # An identity nobody linked: a clear answer on our login page, and no session.
+        page.context.clear_cookies()  # a new person at the provider, too
+        page.goto(live_url + "/staff/login?lang=en")
+        page.get_by_role("button", name="Log in with Test ID").click()
+        _provider_login(page, "someone-else")
+        page.wait_for_url(live_url + "/**")
+        page.get_by_text("is not linked to an active staff account here").wait_for()
+        assert "give them this identity: someone-else" in page.content()
+        assert page.get_by_role("button", name="Log out").count() == 0
+        assert_accessible(page)
+        save_screenshot(page, "staff-login-provider-unlinked")
+
+    with browser_db.session() as session:
+        link = session.scalars(select(StaffExternalIdentity)).one()
+        assert (link.staff_id, link.issuer, link.subject) == (therapist.id, issuer, "hpr-9144900")
+        assert link.last_login_at is not None
+        audit = session.scalars(
+            select(AdminAudit).where(AdminAudit.action == "identity_linked")
+        ).one()
+        assert audit.staff_id == admin.id and "hpr-9144900" in (audit.after or "")

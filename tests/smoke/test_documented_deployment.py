@@ -1,0 +1,167 @@
+"""Smoke test of docs/deploy.md: the documented commands, run as written, make a working
+service, from a patient's invitation to the therapist's pre-session view.
+
+The command lines come from the guide's table of roles (tests/support/production_stack.py),
+with production settings on loopback: a private PostgreSQL, Redis for the rate limits, the
+SMS gateway (a real HTTP endpoint) and an SMTP relay (aiosmtpd). Processes: `db upgrade`,
+`create-admin`, gunicorn with two workers and one `fit-platform scheduler` (which also
+dispatches). All run at a Thursday 09:00 in Oslo (libfaketime), so the result does not
+depend on the hour. (A separate sending process is exercised by the fault tests.)
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import OutboxMessage, Response, Staff
+from tests.messaging.conftest import SmtpServer, smtp_server
+from tests.support.postgres import private_postgres
+from tests.support.production_stack import (
+    THERAPIST_PASSWORD,
+    documented_commands,
+    production_stack,
+    seed_clinic,
+    wait_until_ready,
+)
+from tests.support.redis_server import throwaway_redis
+from tests.support.sms_endpoint import SmsEndpoint, serve_sms_endpoint
+from tests.support.web_session import (
+    add_appointment,
+    add_day_before_rule,
+    answer_link,
+    link_in,
+    register_patient,
+    staff_client,
+)
+
+__all__ = ["smtp_server"]
+ADMIN_PASSWORD = "drift og vedlikehold 2026"
+
+
+@pytest.fixture
+def sms() -> Iterator[SmsEndpoint]:
+    with serve_sms_endpoint() as endpoint:
+        yield endpoint
+
+
+def _wait_for(predicate, what: str, seconds: float, logs) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not happen within {seconds} s\n{logs()}")
+
+
+def test_the_guide_documents_every_role_the_smoke_test_starts() -> None:
+    commands = documented_commands()
+    assert commands["migrate"] == ["fit-platform", "db", "upgrade"]
+    assert commands["web"] == ["gunicorn", "wsgi:app"]
+    assert commands["scheduler"] == ["fit-platform", "scheduler"]
+    assert commands["scheduler without sending"] == ["fit-platform", "scheduler", "--no-dispatch"]
+    assert commands["first administrator"][:2] == ["fit-platform", "create-admin"]
+
+
+def test_the_documented_deployment_takes_a_patient_from_invitation_to_the_therapists_view(
+    tmp_path: Path, sms: SmsEndpoint, smtp_server: SmtpServer
+) -> None:
+    with (
+        private_postgres() as postgres,
+        throwaway_redis() as redis_url,
+        production_stack(
+            postgres.url,
+            tmp_path,
+            FIT_RATELIMIT_STORAGE_URI=redis_url,
+            FIT_SMS_URL=sms.base_url,
+            FIT_SMS_TOKEN=sms.token,
+            FIT_SMTP_HOST=smtp_server.host,
+            FIT_SMTP_PORT=str(smtp_server.port),
+            FIT_SMTP_STARTTLS="false",
+            FIT_MAIL_FROM="fit@smoke.example",
+        ) as stack,
+    ):
+        # 1. Migrate; then, while the web boots, the first administrator, as documented.
+        assert "Database is up to date." in stack.run("migrate")
+        web = stack.start("web")
+        created = stack.run("first administrator", stdin=ADMIN_PASSWORD + "\n")
+        assert "Administrator created" in created
+        db = Database(postgres.url)
+        with db.session() as session:
+            admin = session.scalars(select(Staff).where(Staff.username == "ola@klinikk.no")).one()
+            assert admin.display_name == "Ola Drift"
+        clinic = seed_clinic(postgres.url)
+
+        # 2. gunicorn with two workers answers /readyz once migrated.
+        wait_until_ready(stack.base_url, web)
+        assert httpx.get(stack.base_url + "/healthz").status_code == 200
+        assert len(psutil.Process(web.popen.pid).children()) == 2
+        admin_web = staff_client(stack.base_url, "ola@klinikk.no", ADMIN_PASSWORD)
+        audit = admin_web.get("/admin/audit?lang=en")
+        assert audit.status_code == 200 and "Ola Drift" in audit.text
+
+        # 3. The therapist registers two patients (SMS, e-mail), a plan and a session
+        #    tomorrow at 08:00: the questionnaire is due 24 hours before, i.e. now.
+        therapist = staff_client(stack.base_url, clinic.therapists[0], THERAPIST_PASSWORD)
+        by_sms = register_patient(
+            therapist,
+            unit_id=clinic.unit_id,
+            name="Kari Nordmann",
+            started_on="2026-12-01",
+            phone="+47 912 34 567",
+        )
+        by_mail = register_patient(
+            therapist,
+            unit_id=clinic.unit_id,
+            name="Per Hansen",
+            started_on="2026-12-01",
+            email="per@example.org",
+            channel="email",
+        )
+        for episode_id in (by_sms, by_mail):
+            add_day_before_rule(therapist, episode_id)
+            add_appointment(therapist, episode_id, "2026-12-04", "08:00")
+
+        # 4. The one scheduler process enqueues the invitations and sends them.
+        stack.start("scheduler")
+        _wait_for(
+            lambda: sms.accepted and smtp_server.messages,
+            "an SMS and an e-mail",
+            60,
+            stack.logs,
+        )
+        sms_link = link_in(sms.accepted[0]["text"], stack.base_url)
+        mail = smtp_server.messages[0]
+        body = mail.get_payload(decode=True) if not mail.is_multipart() else None
+        mail_text = (
+            body.decode()
+            if isinstance(body, bytes)
+            else mail.get_payload(0).get_payload(decode=True).decode()  # type: ignore[union-attr]
+        )
+        assert mail["To"] == "per@example.org"
+        link_in(mail_text, stack.base_url)
+        assert sms.accepted[0]["to"] == "+4791234567"
+
+        # 5. The patient opens the SMS link over HTTP and answers (PHQ-9, 2 on every item).
+        done = answer_link(sms_link, "phq9", "2")
+        assert done.status_code == 302 and done.headers["Location"] == "/p/done"
+
+        # 6. The therapist sees the score in the pre-session view.
+        view = therapist.get(f"/clinician/episodes/{by_sms}?lang=en")
+        assert view.status_code == 200
+        assert re.search(r">\s*18\s*<", view.text), "the PHQ-9 total 18 is not shown"
+        assert "Kari Nordmann" in view.text
+
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Response)) == 1
+            assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+        assert len(sms.accepted) == 1 and len(smtp_server.messages) == 1
+        db.dispose()

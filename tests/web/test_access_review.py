@@ -1,0 +1,242 @@
+"""Access review: the admin's search of the access log, the flag for reads outside the
+reader's own patients, the audited CSV export, the patient's own list (one row per reading
+session), and admin pages that never show a patient's answers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from fit_platform.db import Database
+from fit_platform.db.models import AdminAudit, Episode, ResponseComment
+from fit_platform.domain.codes import CommentSource, Role
+from fit_platform.services.access_log import record_access, record_bulk_access
+from tests.support.factories import PASSWORD, add_history, make_staff, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _external_id(db: Database, patient_id: int) -> str:
+    from fit_platform.db.models import Patient as PatientRow
+
+    with db.session() as session:
+        value = session.get_one(PatientRow, patient_id).external_id
+    assert value
+    return value
+
+
+def _rows(html: str) -> int:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    return body.count("<tr>")
+
+
+def test_reads_outside_the_readers_own_patients_are_flagged_and_searchable(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Lea Leder")
+    admin = make_staff(db, (Role.ADMIN, None))
+    # The patient's own therapist and the unit lead both open the pre-session view.
+    for username in (world.therapist_username, lead.username):
+        reader = app.test_client()
+        log_in(reader, username, PASSWORD)
+        assert reader.get(f"/clinician/episodes/{world.episode_id}").status_code == 200
+    other = make_world(db)
+    record = _external_id(db, world.patient_id)
+
+    client = app.test_client()
+    log_in(client, admin.username, PASSWORD)
+    html = client.get(f"/admin/access-log?lang=en&patient={record}").get_data(as_text=True)
+    assert _rows(html) == 2
+    assert "Lea Leder" in html and "Unit lead" in html
+    assert html.count('<span class="flag">Outside own patients</span>') == 1
+    flagged = client.get(f"/admin/access-log?lang=en&patient={record}&flagged=y").get_data(
+        as_text=True
+    )
+    assert _rows(flagged) == 1 and "Lea Leder" in flagged
+    by_staff = client.get(f"/admin/access-log?lang=en&staff={lead.id}").get_data(as_text=True)
+    assert _rows(by_staff) == 1
+    assert _external_id(db, other.patient_id) not in by_staff
+
+    # A therapist reading after the episode ended is flagged too.
+    with db.transaction() as session:
+        session.execute(
+            update(Episode)
+            .where(Episode.id == world.episode_id)
+            .values(ended_on=dt.date(2026, 7, 1))
+        )
+    flagged = client.get(f"/admin/access-log?lang=en&patient={record}&flagged=y").get_data(
+        as_text=True
+    )
+    assert _rows(flagged) == 2
+
+
+def test_the_date_range_and_pages_and_bad_dates(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    with db.transaction() as session:
+        for day in (
+            dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC),
+            dt.datetime(2026, 11, 15, 12, tzinfo=dt.UTC),
+        ):
+            record_access(
+                session,
+                staff_id=world.therapist_id,
+                role=Role.THERAPIST,
+                patient_id=world.patient_id,
+                unit_id=world.unit_id,
+                action="presession_view",
+                now=day,
+            )
+        record_bulk_access(
+            session,
+            staff_id=world.therapist_id,
+            reads=[(world.patient_id, world.unit_id, Role.THERAPIST)] * 58,
+            action="caseload",
+            now=dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC),
+        )
+    client = app.test_client()
+    log_in(client, admin.username, PASSWORD)
+    october = client.get("/admin/access-log?lang=en&start=2026-10-01&end=2026-10-31")
+    assert _rows(october.get_data(as_text=True)) == 1
+    first = client.get("/admin/access-log?lang=en&start=2026-11-01").get_data(as_text=True)
+    assert "59 reads match" in first and _rows(first) == 50
+    assert (
+        "Older reads" in first
+        and "start=2026-11-01" in first.split("Older reads")[0].rsplit("href=", 1)[1]
+    )
+    second = client.get("/admin/access-log?lang=en&start=2026-11-01&page=2").get_data(as_text=True)
+    assert _rows(second) == 9 and "Newer reads" in second
+    bad = client.get("/admin/access-log?lang=nb&start=2026-13-45")
+    assert bad.status_code == 400
+    assert "Skriv en dato som 2026-01-31." in bad.get_data(as_text=True)
+    backwards = client.get("/admin/access-log?lang=en&start=2026-11-02&end=2026-11-01")
+    assert backwards.status_code == 400
+    assert "The end date is before the start date." in backwards.get_data(as_text=True)
+    huge = client.get("/admin/access-log?lang=en&staff=99999999999999999999&page=9999999999")
+    assert huge.status_code == 200
+
+
+def test_the_csv_export_holds_the_filtered_reads_and_is_itself_audited(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    sneaky = make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="=HYPERLINK(1)")
+    admin = make_staff(db, (Role.ADMIN, None))
+    with db.transaction() as session:
+        for staff_id, role in ((world.therapist_id, Role.THERAPIST), (sneaky.id, Role.UNIT_LEAD)):
+            record_access(
+                session,
+                staff_id=staff_id,
+                role=role,
+                patient_id=world.patient_id,
+                unit_id=world.unit_id,
+                action="presession_view",
+            )
+    client = app.test_client()
+    log_in(client, admin.username, PASSWORD)
+    page = client.get("/admin/access-log?lang=en&flagged=y").get_data(as_text=True)
+    response = client.post(
+        "/admin/access-log/export", data={"csrf_token": csrf_token(page), "flagged": "y"}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    assert rows[0][0] == "time_local" and len(rows) == 2
+    assert rows[1][3] == "'=HYPERLINK(1)"  # no formula reaches a spreadsheet
+    assert rows[1][4] == "unit_lead" and rows[1][8] == "yes"
+    with db.session() as session:
+        (audit,) = session.scalars(select(AdminAudit)).all()
+    assert audit.action == "access_log_exported" and audit.staff_id == admin.id
+    assert json.loads(audit.after or "{}")["rows"] == 1
+    assert json.loads(audit.after or "{}")["flagged_only"] is True
+    without_token = client.post("/admin/access-log/export", data={"flagged": "y"})
+    assert without_token.status_code == 400
+
+
+def test_the_patient_sees_one_row_per_reading_session_with_time_and_action(
+    client: FlaskClient,
+) -> None:
+    db = _db(client.application)
+    world = make_world(db)
+    therapist = client.application.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    for _ in range(3):  # three looks within a few seconds: one session
+        assert therapist.get(f"/clinician/episodes/{world.episode_id}").status_code == 200
+    with db.transaction() as session:
+        record_access(
+            session,
+            staff_id=world.therapist_id,
+            role=Role.THERAPIST,
+            patient_id=world.patient_id,
+            unit_id=world.unit_id,
+            action="appointment_change",
+            now=dt.datetime.now(dt.UTC) - dt.timedelta(days=3),
+        )
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    html = client.get("/p/done?lang=en").get_data(as_text=True)
+    section = html.split("Who has looked at your answers", 1)[1]
+    assert section.count("<tr><td>") == 2
+    assert "Read your answers" in section
+    assert "Changed your appointments" in section
+    assert "Staff " not in section  # never the reader's name
+
+
+def test_admin_pages_never_show_a_patients_answers(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    (response_id, *_rest) = add_history(db, world, [21, 18, 14])
+    secret_words = "Jeg sover bare tre timer hver natt"
+    with db.transaction() as session:
+        session.add(
+            ResponseComment(
+                response_id=response_id,
+                episode_id=world.episode_id,
+                source=CommentSource.FINISH,
+                text=secret_words,
+            )
+        )
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    assert secret_words in therapist.get(f"/clinician/episodes/{world.episode_id}").get_data(
+        as_text=True
+    )
+    admin = make_staff(db, (Role.ADMIN, None))
+    client = app.test_client()
+    log_in(client, admin.username, PASSWORD)
+    record = _external_id(db, world.patient_id)
+    pages = [
+        "/admin/",
+        "/admin/staff",
+        f"/admin/staff/{world.therapist_id}",
+        f"/admin/access-log?patient={record}",
+        "/admin/audit",
+    ]
+    for path in pages:
+        html = client.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
+        assert secret_words not in html, path
+        assert "PHQ-9" not in html and ">21<" not in html, path
+    token = csrf_token(client.get("/admin/access-log").get_data(as_text=True))
+    export = client.post("/admin/access-log/export", data={"csrf_token": token}).get_data(
+        as_text=True
+    )
+    assert secret_words not in export and "phq9" not in export
+    # The pre-session view itself stays closed to an admin without a clinical role.
+    assert client.get(f"/clinician/episodes/{world.episode_id}").status_code in (403, 404)

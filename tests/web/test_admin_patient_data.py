@@ -1,0 +1,235 @@
+"""The administrator's patient-data pages, through the web from the patient's answer to what the
+therapist and the patient see after an erasure: find, download (right of access), erase."""
+
+from __future__ import annotations
+
+import json
+from html import unescape
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import AccessLog, AdminAudit, Patient, Response
+from fit_platform.domain.codes import Role
+from tests.support.clinical import add_goal
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient as PatientBrowser
+from tests.support.patient import open_invitation
+
+WORDS = "Sov dårlig hele uka"
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _record_id(db: Database, world: World) -> str:
+    with db.session() as session:
+        return session.get_one(Patient, world.patient_id).external_id or ""
+
+
+def _admin(app: Flask) -> FlaskClient:
+    admin = make_staff(_db(app), (Role.ADMIN, None), name="Ada Admin")
+    client = app.test_client()
+    log_in(client, admin.username, PASSWORD)
+    return client
+
+
+def _answered(app: Flask, client: FlaskClient) -> tuple[World, str]:
+    """A patient who answered PHQ-9 through their link and wrote a comment."""
+    db = _db(app)
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = PatientBrowser(client, token)
+    patient.start()
+    patient.answer_all("phq9", "2")
+    assert patient.finish(comment=WORDS).status_code == 302
+    add_goal(db, world, "Sove bedre")
+    return world, token
+
+
+def _therapist_view(app: Flask, world: World) -> str:
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    response = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en")
+    assert response.status_code == 200
+    caseload = therapist.get("/clinician/?lang=en")
+    assert caseload.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_after_an_erasure_the_therapist_and_the_patient_link_show_nothing_of_the_answers(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world, token = _answered(app, client)
+    assert WORDS in _therapist_view(app, world)
+    admin = _admin(app)
+    record_id = _record_id(db, world)
+
+    found = admin.get(f"/admin/patients?unit={world.unit_id}&record_id={record_id}&lang=en")
+    assert found.status_code == 200
+    page = found.get_data(as_text=True)
+    assert "Questionnaire answers: <strong>1</strong>" in page
+    assert WORDS not in page  # the page shows how much is held, never what
+
+    download = admin.post(
+        f"/admin/patients/{world.patient_id}/export",
+        data={"csrf_token": csrf_token(page), "unit": world.unit_id},
+    )
+    assert download.status_code == 200
+    assert download.headers["Cache-Control"] == "no-store"
+    disposition = download.headers["Content-Disposition"]
+    assert f"patient-{world.patient_id}-data-" in disposition and record_id not in disposition
+    exported = json.loads(download.get_data(as_text=True))
+    assert exported["episodes"][0]["responses"][0]["comments"][0]["text"] == WORDS
+
+    erase_url = f"/admin/patients/{world.patient_id}/erase?unit={world.unit_id}&lang=en"
+    form = admin.get(erase_url).get_data(as_text=True)
+    assert "What is kept, and why" in form
+    wrong = admin.post(
+        erase_url,
+        data={"csrf_token": csrf_token(form), "confirmation": "EPR-nope", "reason": "Asked"},
+    )
+    assert wrong.status_code == 400
+    assert "This is not the patient&#39;s record id. Nothing was erased." in wrong.get_data(
+        as_text=True
+    )
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Response)) == 1
+
+    done = admin.post(
+        erase_url,
+        data={
+            "csrf_token": csrf_token(form),
+            "confirmation": record_id,
+            "reason": "The patient asked in writing",
+        },
+        follow_redirects=True,
+    )
+    assert done.status_code == 200
+    after = done.get_data(as_text=True)
+    assert "The patient&#39;s feedback data is erased." in after
+    assert "Feedback data erased" in after
+    assert "The platform holds no feedback data for this patient." in after
+
+    view = _therapist_view(app, world)
+    assert WORDS not in view and "Sove bedre" not in view
+    assert "Stopped feedback" in view
+    link = client.get(f"/p/{token}?lang=en")
+    assert link.status_code == 404
+    assert "We cannot find this link" in link.get_data(as_text=True)
+    for path in ("/p/done", "/p/progress", "/p/goals", "/p/finish"):
+        assert client.get(f"{path}?lang=en").status_code < 500, path
+
+    audit = unescape(admin.get("/admin/audit?lang=en").get_data(as_text=True))
+    assert "Patient's feedback data erased" in audit
+    assert "Patient's data downloaded (right of access)" in audit
+    assert WORDS not in audit
+    with db.session() as session:
+        actions = set(session.scalars(select(AccessLog.action).where(AccessLog.role == Role.ADMIN)))
+        audits = list(session.scalars(select(AdminAudit.action).order_by(AdminAudit.id)))
+    assert {"admin_patient_lookup", "admin_patient_export", "admin_patient_erase_review"} <= actions
+    assert audits == ["patient_data_exported", "patient_feedback_erased"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("unit=abc&record_id=EPR-1", 400, "Choose a unit from the list."),
+        ("unit={unit}&record_id=", 400, "Enter the patient's record id."),
+        ("unit={unit}&record_id=" + "x" * 65, 400, "A record id is at most 64 characters."),
+        ("unit={unit}&record_id=EPR-nobody", 404, "No patient with this record id in this unit."),
+        ("unit={unit}&record_id=EPR%00-1", 404, "No patient with this record id in this unit."),
+        ("unit=99999999999999999999&record_id=EPR-1", 400, "Choose a unit from the list."),
+    ],
+)
+def test_a_bad_search_gets_a_clear_message_not_an_error_page(
+    app: Flask, query: str, status: int, message: str
+) -> None:
+    unit = make_unit(_db(app))
+    admin = _admin(app)
+    response = admin.get("/admin/patients?lang=en&" + query.format(unit=unit.id))
+    assert response.status_code == status
+    assert message in unescape(response.get_data(as_text=True))
+
+
+def test_a_patient_is_not_found_through_another_unit_in_any_address(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    other = make_unit(db)
+    admin = _admin(app)
+    page = admin.get(f"/admin/patients?unit={world.unit_id}&record_id=x&lang=en")
+    token = csrf_token(page.get_data(as_text=True))
+    assert admin.get(f"/admin/patients/{world.patient_id}/erase?unit={other.id}").status_code == 404
+    assert admin.get(f"/admin/patients/{world.patient_id}/erase").status_code == 404
+    for unit in ("99999999999", "-1", "1e3", "٣"):
+        assert admin.get(f"/admin/patients/{world.patient_id}/erase?unit={unit}").status_code == 404
+    assert admin.get(f"/admin/patients/{2**40}/erase?unit={world.unit_id}").status_code == 404
+    export = admin.post(
+        f"/admin/patients/{world.patient_id}/export", data={"csrf_token": token, "unit": other.id}
+    )
+    assert export.status_code == 404
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AdminAudit)) == 0
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.SERVICE_DEVELOPER, Role.UNIT_LEAD])
+def test_other_roles_cannot_reach_a_patients_data_pages(app: Flask, role: Role) -> None:
+    db = _db(app)
+    world = make_world(db)
+    staff = make_staff(db, (role, world.unit_id))
+    client = app.test_client()
+    log_in(client, staff.username, PASSWORD)
+    for path in (
+        f"/admin/patients?unit={world.unit_id}&record_id={_record_id(db, world)}",
+        f"/admin/patients/{world.patient_id}/erase?unit={world.unit_id}",
+    ):
+        assert client.get(path).status_code == 403
+    assert client.post(f"/admin/patients/{world.patient_id}/export").status_code in (400, 403)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AccessLog)) == 0
+
+
+def test_the_admin_start_page_lists_the_patient_data_section(app: Flask) -> None:
+    html = _admin(app).get("/admin/?lang=en").get_data(as_text=True)
+    assert 'href="/admin/patients"' in html
+
+
+def test_hostile_text_in_the_erasure_form_is_refused_or_cleaned_never_a_500(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    admin = _admin(app)
+    url = f"/admin/patients/{world.patient_id}/erase?unit={world.unit_id}&lang=en"
+    token = csrf_token(admin.get(url).get_data(as_text=True))
+    for confirmation, reason in (
+        ("EPR\x00", "Asked\x00 in writing"),
+        ("x" * 65, "Asked"),
+        (_record_id(db, world), "x" * 501),
+        (_record_id(db, world), "\x00\x01 "),
+    ):
+        response = admin.post(
+            url, data={"csrf_token": token, "confirmation": confirmation, "reason": reason}
+        )
+        assert response.status_code == 400, (confirmation, reason)
+        assert 'role="alert"' in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AdminAudit)) == 0
+        assert session.get_one(Patient, world.patient_id).feedback_erased_at is None
+    # A reason with a stray control character is cleaned and the erasure goes through.
+    done = admin.post(
+        url,
+        data={
+            "csrf_token": token,
+            "confirmation": _record_id(db, world),
+            "reason": "Asked\x00 in writing",
+        },
+    )
+    assert done.status_code == 302
+    with db.session() as session:
+        assert session.scalar(select(AdminAudit.reason)) == "Asked in writing"

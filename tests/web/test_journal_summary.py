@@ -1,0 +1,123 @@
+"""The journal summary: what a journal note needs, on one page and as text to paste."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import AccessLog
+from fit_platform.domain.signals import SignalCode
+from tests.conftest import make_test_app
+from tests.support.clinical import (
+    add_decision,
+    add_goal,
+    add_signal,
+    add_topic,
+    resolve_signal,
+)
+from tests.support.factories import PASSWORD, World, add_history, make_world
+from tests.support.html import log_in
+
+NOW = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def journal_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_test_app(database_url, tmp_path / "instance")
+    app.extensions["fit_clock"] = lambda: NOW
+    yield app
+    app.extensions["fit_db"].dispose()
+
+
+def _episode(db: Database) -> World:
+    world = make_world(db)
+    add_history(db, world, [19, 16, 12, 9], start=dt.datetime(2026, 9, 1, 8, tzinfo=dt.UTC))
+    add_history(db, world, [14, 13], "gad7", start=dt.datetime(2026, 9, 1, 8, tzinfo=dt.UTC))
+    add_signal(db, world, SignalCode.NOT_ON_TRACK, raised_at=NOW - dt.timedelta(days=2))
+    old = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=30))
+    resolve_signal(
+        db,
+        old,
+        at=NOW - dt.timedelta(days=29),
+        acknowledge_note="Safety plan made with the patient",
+        resolve_note="No current risk at follow-up",
+    )
+    ancient = add_signal(
+        db, world, SignalCode.ALLIANCE_DROP, raised_at=NOW - dt.timedelta(days=200)
+    )
+    resolve_signal(
+        db, ancient, at=NOW - dt.timedelta(days=199), acknowledge_note="x", resolve_note="Long ago"
+    )
+    add_decision(db, world, "Add a sleep course", at=NOW - dt.timedelta(days=7),
+                 review_on=dt.date(2027, 1, 15))  # fmt: skip
+    add_goal(db, world, "Sleep through the night")
+    add_topic(db, world, "The meeting with my manager", at=NOW - dt.timedelta(days=1))
+    return world
+
+
+def test_the_summary_holds_what_the_journal_note_needs(journal_app: Flask) -> None:
+    db = journal_app.extensions["fit_db"]
+    world = _episode(db)
+    client = journal_app.test_client()
+    log_in(client, world.therapist_username, PASSWORD)
+    response = client.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en")
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert "EPR-" in page  # the record id
+    assert "02/12/2026" in page or "12/2/26" in page or "2 Dec 2026" in page  # printed
+    for expected in (
+        "9 (mild)",  # the latest PHQ-9 with its band
+        "19 on",  # the first score
+        "reliably better",
+        "13",  # GAD-7 latest
+        "Not on track",
+        "Safety plan made with the patient",
+        "No current risk at follow-up",
+        "Add a sleep course",
+        "Sleep through the night",
+        "The meeting with my manager",
+    ):
+        assert expected in page, expected
+    assert "Long ago" not in page  # resolved more than 90 days ago
+    # The text block to paste: no name, the record id first.
+    start = page.index('<textarea id="plain-text"')
+    block = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+    assert block.splitlines()[1].startswith("Record id: EPR-")
+    assert re.search(r"Patient \d", block) is None  # the factory's patient name
+    assert "(PHQ-9): 9 (mild)" in block and "cut-off 10" in block
+    assert "Safety plan made with the patient" in block
+
+
+def test_reading_the_summary_is_one_access_log_row(journal_app: Flask) -> None:
+    db = journal_app.extensions["fit_db"]
+    world = _episode(db)
+    client = journal_app.test_client()
+    log_in(client, world.therapist_username, PASSWORD)
+    assert client.get(f"/clinician/episodes/{world.episode_id}/summary").status_code == 200
+    with db.session() as session:
+        actions = session.scalars(
+            select(AccessLog.action).where(AccessLog.patient_id == world.patient_id)
+        ).all()
+    assert actions == ["journal_summary"]
+
+
+def test_text_the_patient_wrote_is_escaped_in_the_page_and_the_text_block(
+    journal_app: Flask,
+) -> None:
+    db = journal_app.extensions["fit_db"]
+    world = make_world(db)
+    add_goal(db, world, "<script>alert(1)</script></textarea><b>x</b>")
+    client: FlaskClient = journal_app.test_client()
+    log_in(client, world.therapist_username, PASSWORD)
+    body = client.get(f"/clinician/episodes/{world.episode_id}/summary").get_data(as_text=True)
+    assert "<script>alert(1)" not in body and "</textarea><b>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body

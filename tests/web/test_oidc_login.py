@@ -1,0 +1,137 @@
+"""Staff login through the OpenID Connect provider, at the HTTP level: every broken callback
+ends on our login page with a calm message and no session; the admin page refuses bad input
+and other roles; a deployment without local passwords refuses the password form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.domain.codes import Role
+from fit_platform.services.staff_identities import identity_links
+from tests.conftest import make_test_app
+from tests.support.factories import PASSWORD, make_staff, make_unit
+from tests.support.html import csrf_token, log_in
+from tests.support.oidc import oidc_provider, use_provider
+
+
+@pytest.fixture
+def oidc_app(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    app = make_test_app(database_url, tmp_path / "instance", public_base_url="http://localhost")
+    with oidc_provider("http://localhost/staff/login/provider/callback") as issuer:
+        use_provider(app, issuer)
+        yield app, issuer
+    app.extensions["fit_db"].dispose()
+
+
+def _start(client: FlaskClient) -> dict[str, list[str]]:
+    token = csrf_token(client.get("/staff/login?lang=en").get_data(as_text=True))
+    response = client.post("/staff/login/provider", data={"csrf_token": token})
+    assert response.status_code == 303
+    return parse_qs(urlsplit(response.headers["Location"]).query)
+
+
+def test_the_authorization_request_uses_pkce_state_and_nonce(oidc_app: tuple[Flask, str]) -> None:
+    app, issuer = oidc_app
+    client = app.test_client()
+    page = client.get("/staff/login?lang=en")
+    assert "Log in with Test ID" in page.get_data(as_text=True)
+    # The login page may send its form to the provider, and nowhere else outside.
+    assert f"form-action 'self' {issuer}" in page.headers["Content-Security-Policy"]
+    query = _start(client)
+    assert query["response_type"] == ["code"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) >= 43
+    assert query["state"][0] and query["nonce"][0]
+    assert query["redirect_uri"] == ["http://localhost/staff/login/provider/callback"]
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "?code=abc&state=not-the-one-we-sent",
+        "?error=access_denied&state={state}",
+        "?code=not-a-real-code&state={state}",
+        "?state={state}",
+    ],
+)
+def test_a_broken_callback_ends_on_the_login_page_with_no_session(
+    oidc_app: tuple[Flask, str], callback: str
+) -> None:
+    app, _issuer = oidc_app
+    client = app.test_client()
+    state = _start(client)["state"][0]
+    response = client.get(
+        "/staff/login/provider/callback" + callback.format(state=state) + "&lang=en"
+    )
+    assert response.status_code == 401
+    body = response.get_data(as_text=True)
+    assert "The login with Test ID did not succeed" in body
+    assert "Traceback" not in body
+    assert client.get("/clinician/").status_code == 302  # still not logged in
+
+
+def test_a_callback_without_a_login_started_here_is_refused(oidc_app: tuple[Flask, str]) -> None:
+    app, _issuer = oidc_app
+    response = app.test_client().get("/staff/login/provider/callback?code=x&state=y&lang=en")
+    assert response.status_code == 400
+    assert "started in another window" in response.get_data(as_text=True)
+
+
+def test_the_admin_page_refuses_a_duplicate_and_other_roles(oidc_app: tuple[Flask, str]) -> None:
+    app, issuer = oidc_app
+    db = app.extensions["fit_db"]
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    one = make_staff(db, (Role.THERAPIST, unit.id))
+    two = make_staff(db, (Role.THERAPIST, unit.id))
+    client = app.test_client()
+    log_in(client, admin.username, PASSWORD)
+    token = csrf_token(client.get("/admin/identities?lang=en").get_data(as_text=True))
+    form = {"csrf_token": token, "staff_id": one.id, "subject": " hpr-1 "}
+    done = client.post("/admin/identities", data=form)
+    assert done.status_code == 302
+    form = {"csrf_token": token, "staff_id": two.id, "subject": "hpr-1"}
+    again = client.post("/admin/identities?lang=en", data=form)
+    assert again.status_code == 400
+    assert "already linked to a staff account" in again.get_data(as_text=True)
+    form = {"csrf_token": token, "staff_id": 99999, "subject": "hpr-2"}
+    unknown = client.post("/admin/identities?lang=en", data=form)
+    assert unknown.status_code == 400
+    assert [(link.staff_id, link.issuer, link.subject) for link in identity_links(db)] == [
+        (one.id, issuer, "hpr-1")
+    ]
+    outsider = app.test_client()
+    log_in(outsider, one.username, PASSWORD)
+    assert outsider.get("/admin/identities").status_code == 403
+
+
+def test_without_local_passwords_the_password_form_is_gone_and_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = make_test_app(database_url, tmp_path / "instance")
+    with oidc_provider("http://localhost/staff/login/provider/callback") as issuer:
+        use_provider(app, issuer, local_passwords=False)
+        client = app.test_client()
+        page = client.get("/staff/login?lang=en").get_data(as_text=True)
+        assert "Log in with Test ID" in page and 'name="password"' not in page
+        token = csrf_token(page)
+        refused = client.post(
+            "/staff/login", data={"csrf_token": token, "username": "a@b.no", "password": "x"}
+        )
+        assert refused.status_code == 404
+    app.extensions["fit_db"].dispose()
+
+
+def test_configuration_needs_the_client_and_a_way_in(tmp_path: Path) -> None:
+    base = {"FIT_ENV": "test", "FIT_INSTANCE_PATH": str(tmp_path)}
+    with pytest.raises(ConfigurationError, match="FIT_OIDC_CLIENT_ID"):
+        load_settings({**base, "FIT_OIDC_ISSUER": "https://helseid-sts.nhn.no"})
+    with pytest.raises(ConfigurationError, match="nobody could log in"):
+        load_settings({**base, "FIT_LOCAL_PASSWORDS": "false"})
