@@ -126,8 +126,11 @@ def _active_episode_with_plan() -> Any:
         .join(SchedulePlan, SchedulePlan.episode_id == Episode.id)
         .join(ScheduleRule, ScheduleRule.plan_id == SchedulePlan.id)
         .join(Patient, Patient.id == Episode.patient_id)
+        .join(Unit, Unit.id == Episode.unit_id)
         .where(
             Episode.status == EpisodeStatus.ACTIVE,
+            # An archived unit sends nothing new (docs/administration.md).
+            Unit.archived_at.is_(None),
             ScheduleRule.active.is_(True),
             # The cached consent state only prunes; the events decide (see _due_for).
             Patient.consent_state != ConsentState.STOPPED,

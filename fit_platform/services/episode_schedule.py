@@ -67,14 +67,15 @@ def _plan(session: Session, episode_id: int) -> SchedulePlan:
     return plan
 
 
-def _checked(change: RuleChange) -> RuleChange:
+def checked_rule(change: RuleChange) -> RuleChange:
+    """The change if the scheduler can run it, else `InvalidRule` (also used for templates)."""
     if change.instrument_id not in default_instruments():
         raise InvalidRule("unknown_instrument")
     if not 0 <= change.offset_hours <= 24 * 14 or not 1 <= change.window_hours <= 24 * 28:
         raise InvalidRule("out_of_range")
     if not change.weekdays <= set(range(1, 8)):
         raise InvalidRule("bad_weekday")
-    row = _apply(ScheduleRule(), change)
+    row = apply_rule(ScheduleRule(), change)
     try:
         domain_rule(row)  # the scheduler's own validation
     except ValueError as exc:
@@ -86,7 +87,8 @@ def _checked(change: RuleChange) -> RuleChange:
     return change
 
 
-def _apply(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
+def apply_rule(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
+    """Write a checked change onto a stored rule (an episode's or a template's)."""
     row.instrument_id = change.instrument_id
     row.trigger = change.trigger
     row.offset_hours = change.offset_hours
@@ -127,12 +129,12 @@ def save_rule(
     db: Database, *, staff_id: int, episode_id: int, rule_id: int | None, change: RuleChange
 ) -> int:
     """Add a rule (`rule_id` None) or change one of this episode's rules; returns its id."""
-    change = _checked(change)
+    change = checked_rule(change)
     with db.transaction() as session:
         _episode(session, staff_id, episode_id, "schedule_change")
         plan = _plan(session, episode_id)
         if rule_id is None:
-            row = _apply(ScheduleRule(plan_id=plan.id), change)
+            row = apply_rule(ScheduleRule(plan_id=plan.id), change)
             session.add(row)
         else:
             found = session.scalar(
@@ -142,7 +144,7 @@ def save_rule(
             )
             if found is None:
                 raise ScheduleNotFound(rule_id)
-            row = _apply(found, change)
+            row = apply_rule(found, change)
         session.flush()
         log.info(
             "schedule rule saved",

@@ -22,6 +22,7 @@ from fit_platform.db.models import (
     Programme,
     SchedulePlan,
     StaffRole,
+    Unit,
 )
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.domain.free_text import clean_free_text
@@ -131,11 +132,15 @@ def register_patient(
         )
         if allowed is None:
             raise NotAllowed("not a therapist in this unit")
+        if session.scalar(select(Unit.archived_at).where(Unit.id == unit_id)) is not None:
+            raise RegistrationError("unit", "unit_archived")
         if (
             programme_id is not None
             and session.scalar(
                 select(Programme.id).where(
-                    Programme.id == programme_id, Programme.unit_id == unit_id
+                    Programme.id == programme_id,
+                    Programme.unit_id == unit_id,
+                    Programme.archived_at.is_(None),
                 )
             )
             is None

@@ -23,6 +23,9 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "schedule_change": _l("Questionnaire plan changed"),
     "fhir_export": _l("Answers fetched as FHIR"),
     "journal_summary": _l("Journal summary"),
+    "admin_episode_list": _l("Administrator's list of a unit's open episodes"),
+    "admin_episode_transfer": _l("Episode transferred by an administrator"),
+    "admin_episode_close": _l("Episode closed by an administrator"),
 }
 
 # For the patient's own "who has looked at your answers" list.
@@ -39,6 +42,11 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     "schedule_change": _l("changed when you get questions"),
     "fhir_export": _l("fetched your answers for your patient record"),
     "journal_summary": _l("made a summary of your answers for your patient record"),
+    "admin_episode_list": _l(
+        "saw your name on a list of the unit's patients, without your answers"
+    ),
+    "admin_episode_transfer": _l("moved your treatment to another therapist"),
+    "admin_episode_close": _l("closed your course of treatment"),
 }
 
 

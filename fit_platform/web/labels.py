@@ -94,10 +94,14 @@ INVITATION_STATE = {
     InvitationState.DECLINED: _l("declined by the patient"),
 }
 
-# Shown instead of the state for an invitation that was never sent (docs/messaging.md).
+# Shown instead of the state for an invitation that was never sent (docs/messaging.md) or
+# was cancelled by an administrator (docs/administration.md).
 SKIP_REASON = {
     SkipReason.TOO_LITTLE_TIME: _l("Not sent: too little time left to answer"),
     SkipReason.QUIET_HOURS: _l("Not sent: quiet hours until the window closed"),
+    # Cancelled by an administrator's change (services/units_admin.py, episodes_admin.py).
+    "unit_archived": _l("Cancelled: the unit was archived"),
+    "episode_closed": _l("Cancelled: the episode was closed"),
 }
 
 OUTBOX_STATE = {

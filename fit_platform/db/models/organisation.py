@@ -27,6 +27,9 @@ class Unit(Base):
     quiet_from: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
     quiet_until: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when an administrator archives the unit: it takes no new patients and sends nothing
+    # new; its history stays (docs/administration.md).
+    archived_at: Mapped[dt.datetime | None]
 
     programmes: Mapped[list[Programme]] = relationship(back_populates="unit")
 
@@ -41,6 +44,8 @@ class Programme(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
+    # An archived programme takes no new episodes; its episodes and history stay.
+    archived_at: Mapped[dt.datetime | None]
 
     unit: Mapped[Unit] = relationship(back_populates="programmes")
 

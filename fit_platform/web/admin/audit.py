@@ -28,6 +28,20 @@ ACTION_LABELS = {
     "access_log_exported": _l("Access log exported"),
     "patient_data_exported": _l("Patient's data downloaded (right of access)"),
     "patient_feedback_erased": _l("Patient's feedback data erased"),
+    "unit_created": _l("Unit created"),
+    "unit_changed": _l("Unit changed"),
+    "unit_archived": _l("Unit archived"),
+    "unit_restored": _l("Unit brought back"),
+    "programme_created": _l("Programme created"),
+    "programme_renamed": _l("Programme renamed"),
+    "programme_archived": _l("Programme archived"),
+    "programme_restored": _l("Programme brought back"),
+    "schedule_template_created": _l("Schedule template created"),
+    "schedule_template_renamed": _l("Schedule template renamed"),
+    "schedule_rule_added": _l("Rule added to a schedule template"),
+    "schedule_rule_changed": _l("Schedule template rule changed"),
+    "episode_transferred": _l("Episode transferred to another therapist"),
+    "episode_closed": _l("Episode closed"),
 }
 
 

@@ -1,7 +1,9 @@
 """Administration: what the platform runs with.
 
 One blueprint; each section is a module of its own that adds its routes to `bp` (imported at
-the end of this file): the start page here, the instrument library, the admin audit trail.
+the end of this file): the start page here, the instrument library, the admin audit trail,
+units and programmes (`units.py`), schedule templates (`schedule_templates.py`), a unit's open
+episodes (`episodes.py`).
 Every admin route requires the admin role (403 otherwise) and never shows a patient's answers.
 """
 
@@ -58,7 +60,10 @@ def instruments() -> str:
 from fit_platform.web.admin import (  # noqa: E402, F401
     access_log,
     audit,
+    episodes,
     identities,
     patient_data,
+    schedule_templates,
     staff,
+    units,
 )

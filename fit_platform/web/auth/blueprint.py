@@ -187,8 +187,15 @@ def extend_session() -> Response:
 @bp.route("/")
 @login_required()
 def home() -> str | Response:
+    """Where a login lands: the caseload for clinical staff (their patients come first, also
+    when they administer too), the admin start page for administrators, the service
+    developer's start page (the few figures that matter, per unit) for service developers."""
     if g.staff.has_role(Role.THERAPIST) or g.staff.has_role(Role.UNIT_LEAD):
         return redirect(url_for("clinician.caseload_page"))
+    if g.staff.has_role(Role.ADMIN):
+        return redirect(url_for("admin.index"))
+    if g.staff.has_role(Role.SERVICE_DEVELOPER):
+        return redirect(url_for("export.start"))
     return render_template("auth/home.html")
 
 

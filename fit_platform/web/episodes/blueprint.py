@@ -97,7 +97,11 @@ def _starts_at(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
 def _therapist_units() -> list[SelectChoice]:
     unit_ids = [unit for role, unit in g.staff.roles if role is Role.THERAPIST and unit]
     with get_db().session() as session:
-        units = session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.name))
+        units = session.scalars(
+            select(Unit)
+            .where(Unit.id.in_(unit_ids), Unit.archived_at.is_(None))
+            .order_by(Unit.name)
+        )
         return [SelectChoice(str(unit.id), unit.name) for unit in units]
 
 

@@ -43,14 +43,20 @@ def _instrument_choice_label(instrument: Instrument) -> str:
     return _("%(title)s (not in %(languages)s)", title=title, languages=names)
 
 
-def _rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
-    form = RuleForm(prefix=prefix, obj=None)
+def rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
+    """The rule form (an episode's or a template's): what was posted to this form, else
+    `row` (or the defaults). A page holds one form per rule; when another of them was posted,
+    this one must show its stored values, not the other form's request."""
+    posted_here = request.method == "POST" and any(
+        key.startswith(f"{prefix}-") for key in request.form
+    )
+    form = RuleForm(prefix=prefix) if posted_here else RuleForm(prefix=prefix, formdata=None)
     form.instrument.choices = [
         SelectChoice(instrument.id, _instrument_choice_label(instrument))
         for instrument in sorted(default_instruments().values(), key=lambda i: i.id)
         if not instrument.demo
     ]
-    if row is not None and not form.is_submitted():
+    if row is not None and not posted_here:
         form.instrument.data = row.instrument_id
         form.trigger.data = row.trigger.value
         form.offset_hours.data = row.offset_hours
@@ -63,7 +69,8 @@ def _rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm
     return form
 
 
-def _change_from(form: RuleForm) -> RuleChange:
+def change_from(form: RuleForm) -> RuleChange:
+    """What a valid rule form asks for, for the services to check and save."""
     return RuleChange(
         instrument_id=form.instrument.data or "",
         trigger=ScheduleTrigger(form.trigger.data),
@@ -81,7 +88,7 @@ def _change_from(form: RuleForm) -> RuleChange:
 def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response:
     """The episode's own schedule: one form per rule and one to add a rule."""
     submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"
-    posted = _rule_form(prefix=submitted_prefix)
+    posted = rule_form(prefix=submitted_prefix)
     if request.method == "POST" and posted.validate_on_submit():
         try:
             save_rule(
@@ -89,7 +96,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
                 staff_id=g.staff.staff_id,
                 episode_id=episode_id,
                 rule_id=rule_id,
-                change=_change_from(posted),
+                change=change_from(posted),
             )
         except ScheduleNotFound:
             abort(404)
@@ -104,10 +111,10 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
     except ScheduleNotFound:
         abort(404)
     forms = [
-        (row, posted if submitted_prefix == f"rule-{row.id}" else _rule_form(row, f"rule-{row.id}"))
+        (row, posted if submitted_prefix == f"rule-{row.id}" else rule_form(row, f"rule-{row.id}"))
         for row in rows
     ]
-    new_form = posted if submitted_prefix == "new" else _rule_form()
+    new_form = posted if submitted_prefix == "new" else rule_form()
     status = 422 if posted.errors else 200
     return render_template(
         "episodes/schedule.html",

@@ -15,6 +15,7 @@ REGISTRATION_ERRORS = {
     "required_for_email": _l("An e-mail address is needed to send links by e-mail."),
     "taken": _l("A patient with this record id is already registered in this unit."),
     "unknown": _l("Choose one of the options."),
+    "unit_archived": _l("This unit is archived and takes no new patients."),
 }
 
 IMPORT_PROBLEMS = {

@@ -1,0 +1,267 @@
+"""Administrators move an episode to another therapist of its unit, or close it.
+
+Who may call it: an administrator. The admin pages show who a patient is (name and record id,
+to find the right episode) and never an answer or a score; every such read and every change
+writes one access-log row per patient (role admin), and every change its admin audit row in
+the same transaction.
+
+- Transfer: the chosen therapist becomes the responsible therapist and the previous
+  responsible therapist loses access (staff see only their own patients); therapists the
+  episode was shared with keep it. Invitations, signals and the plan go on unchanged.
+- Close: the episode ends today (local date); its invitations not yet answered are cancelled
+  with their queued messages (`services.cancel`), and the scheduler creates nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    Episode,
+    EpisodeTherapist,
+    Invitation,
+    Patient,
+    Programme,
+    Staff,
+    StaffRole,
+    Unit,
+)
+from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.services.access_log import record_access, record_bulk_access
+from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.cancel import cancel_invitations
+from fit_platform.services.invitation_common import OPEN_STATES
+from fit_platform.services.registration import clean_line
+from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
+
+log = logging.getLogger(__name__)
+
+EPISODE_CLOSED = "episode_closed"  # the reason stored on invitations cancelled by closing
+
+
+@dataclass(frozen=True)
+class AdminEpisode:
+    episode_id: int
+    patient_name: str
+    external_id: str | None
+    programme_name: str | None
+    started_on: dt.date
+    responsible: tuple[str, ...]
+    shared_with: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Therapist:
+    staff_id: int
+    name: str
+
+
+def unit_therapists(db: Database, unit_id: int) -> list[Therapist]:
+    """The unit's active therapists, who an episode may be transferred to."""
+    with db.session() as session:
+        return [
+            Therapist(staff_id, name)
+            for staff_id, name in session.execute(
+                select(Staff.id, Staff.display_name)
+                .join(StaffRole, StaffRole.staff_id == Staff.id)
+                .where(
+                    StaffRole.role == Role.THERAPIST,
+                    StaffRole.unit_id == unit_id,
+                    Staff.is_active.is_(True),
+                )
+                .order_by(Staff.display_name)
+            )
+        ]
+
+
+def open_episodes(
+    db: Database, *, staff_id: int, unit_id: int, now: dt.datetime
+) -> list[AdminEpisode]:
+    """The unit's open episodes with their therapists; the read is access-logged."""
+    with db.transaction() as session:
+        if session.get(Unit, unit_id) is None:
+            raise AdminNotFound(unit_id)
+        rows = session.execute(
+            select(Episode, Patient.display_name, Patient.external_id, Programme.name)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .outerjoin(Programme, Programme.id == Episode.programme_id)
+            .where(Episode.unit_id == unit_id, Episode.status == EpisodeStatus.ACTIVE)
+            .order_by(Patient.display_name, Episode.id)
+        ).all()
+        names = _therapist_names(session, [episode.id for episode, *_ in rows])
+        record_bulk_access(
+            session,
+            staff_id=staff_id,
+            reads=[(episode.patient_id, unit_id, Role.ADMIN) for episode, *_ in rows],
+            action="admin_episode_list",
+            now=now,
+        )
+        return [
+            AdminEpisode(
+                episode_id=episode.id,
+                patient_name=name,
+                external_id=external_id,
+                programme_name=programme,
+                started_on=episode.started_on,
+                responsible=tuple(n for n, responsible in names.get(episode.id, []) if responsible),
+                shared_with=tuple(
+                    n for n, responsible in names.get(episode.id, []) if not responsible
+                ),
+            )
+            for episode, name, external_id, programme in rows
+        ]
+
+
+def _therapist_names(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
+    names: dict[int, list[tuple[str, bool]]] = {}
+    for episode_id, name, responsible in session.execute(
+        select(EpisodeTherapist.episode_id, Staff.display_name, EpisodeTherapist.responsible)
+        .join(Staff, Staff.id == EpisodeTherapist.staff_id)
+        .where(EpisodeTherapist.episode_id.in_(episode_ids))
+        .order_by(Staff.display_name)
+    ):
+        names.setdefault(episode_id, []).append((name, responsible))
+    return names
+
+
+def _open_episode(session: Session, episode_id: int, unit_id: int) -> Episode:
+    episode = session.get(Episode, episode_id)
+    if episode is None or episode.unit_id != unit_id:
+        raise AdminNotFound(episode_id)
+    if episode.status is not EpisodeStatus.ACTIVE:
+        raise AdminRefusal("episode", "episode_closed")
+    return episode
+
+
+def transfer_episode(
+    db: Database,
+    *,
+    staff_id: int,
+    unit_id: int,
+    episode_id: int,
+    to_staff_id: int,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> None:
+    """Make `to_staff_id` (an active therapist of the episode's unit) the responsible
+    therapist; the previous responsible therapists lose access. `AdminNotFound` when the
+    episode is not in `unit_id`."""
+    reason = clean_line(reason, 200) or None
+    with db.transaction() as session:
+        episode = _open_episode(session, episode_id, unit_id)
+        allowed = session.scalar(
+            select(Staff.id)
+            .join(StaffRole, StaffRole.staff_id == Staff.id)
+            .where(
+                Staff.id == to_staff_id,
+                Staff.is_active.is_(True),
+                StaffRole.role == Role.THERAPIST,
+                StaffRole.unit_id == episode.unit_id,
+            )
+        )
+        if allowed is None:
+            raise AdminRefusal("therapist", "not_a_therapist_here")
+        before = sorted(link.staff_id for link in episode.therapists if link.responsible)
+        if before == [to_staff_id]:
+            raise AdminRefusal("therapist", "already_responsible")
+        # The new therapist's existing link (shared, or one of several responsible) is
+        # reused: a second row for the same person would clash with it.
+        target = next(
+            (link for link in episode.therapists if link.staff_id == to_staff_id),
+            EpisodeTherapist(staff_id=to_staff_id),
+        )
+        target.responsible = True
+        kept = [link for link in episode.therapists if not link.responsible]
+        episode.therapists = [*kept, target]
+        record_access(
+            session,
+            staff_id=staff_id,
+            role=Role.ADMIN,
+            patient_id=episode.patient_id,
+            unit_id=episode.unit_id,
+            action="admin_episode_transfer",
+            now=now,
+        )
+        record_admin_change(
+            session,
+            staff_id=staff_id,
+            action="episode_transferred",
+            target_kind="episode",
+            target_id=episode_id,
+            before={"responsible_staff_ids": before},
+            after={"responsible_staff_ids": [to_staff_id]},
+            reason=reason,
+            at=now,
+        )
+    log.info(
+        "episode transferred",
+        extra={
+            "event": "episode_transferred",
+            "episode_id": episode_id,
+            "to_staff_id": to_staff_id,
+            "staff_id": staff_id,
+        },
+    )
+
+
+def close_episode(
+    db: Database,
+    *,
+    staff_id: int,
+    unit_id: int,
+    episode_id: int,
+    today: dt.date,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> None:
+    """End the episode today and cancel its unanswered invitations."""
+    reason = clean_line(reason, 200) or None
+    with db.transaction() as session:
+        episode = _open_episode(session, episode_id, unit_id)
+        episode.status = EpisodeStatus.ENDED
+        episode.ended_on = max(today, episode.started_on)
+        open_ids = session.scalars(
+            select(Invitation.id).where(
+                Invitation.episode_id == episode_id, Invitation.state.in_(OPEN_STATES)
+            )
+        ).all()
+        cancelled = cancel_invitations(session, open_ids, EPISODE_CLOSED, now)
+        record_access(
+            session,
+            staff_id=staff_id,
+            role=Role.ADMIN,
+            patient_id=episode.patient_id,
+            unit_id=episode.unit_id,
+            action="admin_episode_close",
+            now=now,
+        )
+        record_admin_change(
+            session,
+            staff_id=staff_id,
+            action="episode_closed",
+            target_kind="episode",
+            target_id=episode_id,
+            before={"status": EpisodeStatus.ACTIVE.value},
+            after={
+                "status": EpisodeStatus.ENDED.value,
+                "ended_on": episode.ended_on.isoformat(),
+                "invitations_cancelled": cancelled,
+            },
+            reason=reason,
+            at=now,
+        )
+    log.info(
+        "episode closed",
+        extra={
+            "event": "episode_closed",
+            "episode_id": episode_id,
+            "cancelled": cancelled,
+            "staff_id": staff_id,
+        },
+    )

@@ -1,0 +1,415 @@
+"""Administrators set up units (clinics and day programmes) and their programmes.
+
+Who may call it: an administrator (the admin pages check the role). Every change writes its
+admin audit row in the same transaction (`services.admin_audit`), and one log line with ids
+only. A refused change (`AdminRefusal`, with the form field and a code the page translates)
+saves nothing.
+
+Archiving a unit keeps its history and its open episodes (their therapists still see them and
+an administrator can transfer or close them), but the unit takes no new patients, the
+scheduler creates nothing new for it, and the invitations not yet answered are cancelled in the
+same transaction (docs/administration.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, Invitation, Programme, Staff, StaffRole, Unit
+from fit_platform.domain.codes import EpisodeStatus, Role, UnitKind
+from fit_platform.services.admin_audit import changed_fields, record_admin_change
+from fit_platform.services.cancel import cancel_invitations
+from fit_platform.services.invitation_common import OPEN_STATES
+from fit_platform.services.registration import clean_line
+
+log = logging.getLogger(__name__)
+
+UNIT_ARCHIVED = "unit_archived"  # the reason stored on invitations cancelled by archiving
+
+_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_PHONE = re.compile(r"\+?[0-9][0-9 ]{2,30}")
+
+
+class AdminRefusal(ValueError):
+    """The change is refused and nothing was saved; `field` names the form field, `code` why."""
+
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+class AdminNotFound(LookupError):
+    """No such unit, programme, template or episode."""
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    """What an administrator sets on a unit; name, phone and opening hours are shown to
+    patients, quiet hours hold every message (local "HH:MM"; the same twice means none)."""
+
+    code: str
+    name: str
+    kind: UnitKind
+    phone: str | None
+    opening_hours: str | None
+    quiet_from: str
+    quiet_until: str
+
+
+@dataclass(frozen=True)
+class ProgrammeSummary:
+    id: int
+    code: str
+    name: str
+    archived: bool
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    id: int
+    settings: UnitSettings
+    archived: bool
+    unit_leads: tuple[str, ...]
+    open_episodes: int
+    programmes: tuple[ProgrammeSummary, ...]
+
+
+def checked_settings(settings: UnitSettings) -> UnitSettings:
+    """The settings cleaned, or `AdminRefusal` naming the first field that is wrong."""
+    code = clean_line(settings.code, 64).lower()
+    name = clean_line(settings.name, 200)
+    phone = clean_line(settings.phone, 32) or None
+    opening_hours = clean_line(settings.opening_hours, 200) or None
+    if not _CODE.fullmatch(code):
+        raise AdminRefusal("code", "bad_code")
+    if not name:
+        raise AdminRefusal("name", "required")
+    if phone is not None and not _PHONE.fullmatch(phone):
+        raise AdminRefusal("phone", "bad_phone")
+    quiet_from = (settings.quiet_from or "").strip()
+    quiet_until = (settings.quiet_until or "").strip()
+    if not _HH_MM.fullmatch(quiet_from):
+        raise AdminRefusal("quiet_from", "bad_time")
+    if not _HH_MM.fullmatch(quiet_until):
+        raise AdminRefusal("quiet_until", "bad_time")
+    return UnitSettings(code, name, settings.kind, phone, opening_hours, quiet_from, quiet_until)
+
+
+def _settings_of(unit: Unit) -> UnitSettings:
+    return UnitSettings(
+        code=unit.code,
+        name=unit.name,
+        kind=unit.kind,
+        phone=unit.phone,
+        opening_hours=unit.opening_hours,
+        quiet_from=unit.quiet_from,
+        quiet_until=unit.quiet_until,
+    )
+
+
+def _audit_fields(settings: UnitSettings) -> dict[str, object]:
+    fields = asdict(settings)
+    fields["kind"] = settings.kind.value
+    return fields
+
+
+def _refuse_duplicates(session: Session, settings: UnitSettings, unit_id: int | None) -> None:
+    """Codes and names are unique over all units, archived ones too (case ignored), so a
+    report or a patient's message never names two units alike."""
+    others = select(Unit.id).where(Unit.id != unit_id) if unit_id else select(Unit.id)
+    if session.scalar(others.where(func.lower(Unit.code) == settings.code.lower()).limit(1)):
+        raise AdminRefusal("code", "code_taken")
+    if session.scalar(others.where(func.lower(Unit.name) == settings.name.lower()).limit(1)):
+        raise AdminRefusal("name", "name_taken")
+
+
+def _unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise AdminNotFound(unit_id)
+    return unit
+
+
+def list_units(db: Database) -> list[UnitSummary]:
+    """Every unit with its programmes, its active unit leads and how many episodes are open."""
+    with db.session() as session:
+        units = session.scalars(select(Unit).order_by(Unit.archived_at.is_not(None), Unit.name))
+        leads: dict[int, list[str]] = {}
+        for unit_id, name in session.execute(
+            select(StaffRole.unit_id, Staff.display_name)
+            .join(Staff, Staff.id == StaffRole.staff_id)
+            .where(
+                StaffRole.role == Role.UNIT_LEAD,
+                StaffRole.unit_id.is_not(None),
+                Staff.is_active.is_(True),
+            )
+            .order_by(Staff.display_name)
+        ):
+            leads.setdefault(unit_id or 0, []).append(name)
+        open_counts = dict(
+            session.execute(
+                select(Episode.unit_id, func.count())
+                .where(Episode.status == EpisodeStatus.ACTIVE)
+                .group_by(Episode.unit_id)
+            ).all()
+        )
+        programmes: dict[int, list[ProgrammeSummary]] = {}
+        for programme in session.scalars(
+            select(Programme).order_by(Programme.archived_at.is_not(None), Programme.name)
+        ):
+            programmes.setdefault(programme.unit_id, []).append(
+                ProgrammeSummary(
+                    programme.id, programme.code, programme.name, programme.archived_at is not None
+                )
+            )
+        return [
+            UnitSummary(
+                id=unit.id,
+                settings=_settings_of(unit),
+                archived=unit.archived_at is not None,
+                unit_leads=tuple(leads.get(unit.id, [])),
+                open_episodes=open_counts.get(unit.id, 0),
+                programmes=tuple(programmes.get(unit.id, [])),
+            )
+            for unit in units
+        ]
+
+
+def unit_summary(db: Database, unit_id: int) -> UnitSummary:
+    for summary in list_units(db):
+        if summary.id == unit_id:
+            return summary
+    raise AdminNotFound(unit_id)
+
+
+def create_unit(db: Database, *, staff_id: int, settings: UnitSettings, now: dt.datetime) -> int:
+    """Create a unit; returns its id. Refuses a code or name already in use."""
+    settings = checked_settings(settings)
+    try:
+        with db.transaction() as session:
+            _refuse_duplicates(session, settings, None)
+            unit = Unit(**asdict(settings))
+            session.add(unit)
+            session.flush()
+            record_admin_change(
+                session,
+                staff_id=staff_id,
+                action="unit_created",
+                target_kind="unit",
+                target_id=unit.id,
+                after=_audit_fields(settings),
+                at=now,
+            )
+            unit_id = unit.id
+    except IntegrityError as exc:  # the same code saved by someone else a moment ago
+        raise AdminRefusal("code", "code_taken") from exc
+    log.info(
+        "unit created", extra={"event": "unit_created", "unit_id": unit_id, "staff_id": staff_id}
+    )
+    return unit_id
+
+
+def update_unit(
+    db: Database, *, staff_id: int, unit_id: int, settings: UnitSettings, now: dt.datetime
+) -> bool:
+    """Change a unit's settings; returns False when nothing differed (no audit row then)."""
+    settings = checked_settings(settings)
+    try:
+        with db.transaction() as session:
+            unit = _unit(session, unit_id)
+            _refuse_duplicates(session, settings, unit_id)
+            before, after = changed_fields(
+                _audit_fields(_settings_of(unit)), _audit_fields(settings)
+            )
+            if not after:
+                return False
+            for key, value in asdict(settings).items():
+                setattr(unit, key, value)
+            record_admin_change(
+                session,
+                staff_id=staff_id,
+                action="unit_changed",
+                target_kind="unit",
+                target_id=unit_id,
+                before=before,
+                after=after,
+                at=now,
+            )
+    except IntegrityError as exc:
+        raise AdminRefusal("code", "code_taken") from exc
+    log.info(
+        "unit changed", extra={"event": "unit_changed", "unit_id": unit_id, "staff_id": staff_id}
+    )
+    return True
+
+
+def set_unit_archived(
+    db: Database, *, staff_id: int, unit_id: int, archived: bool, now: dt.datetime
+) -> int:
+    """Archive (or bring back) a unit. Archiving cancels the unit's invitations that are not
+    answered yet and their queued messages; returns how many invitations were cancelled."""
+    cancelled = 0
+    with db.transaction() as session:
+        unit = _unit(session, unit_id)
+        if (unit.archived_at is not None) == archived:
+            return 0
+        unit.archived_at = now if archived else None
+        if archived:
+            open_ids = session.scalars(
+                select(Invitation.id)
+                .join(Episode, Episode.id == Invitation.episode_id)
+                .where(Episode.unit_id == unit_id, Invitation.state.in_(OPEN_STATES))
+            ).all()
+            cancelled = cancel_invitations(session, open_ids, UNIT_ARCHIVED, now)
+        record_admin_change(
+            session,
+            staff_id=staff_id,
+            action="unit_archived" if archived else "unit_restored",
+            target_kind="unit",
+            target_id=unit_id,
+            before={"archived": not archived},
+            after={"archived": archived, "invitations_cancelled": cancelled}
+            if archived
+            else {"archived": archived},
+            at=now,
+        )
+    log.info(
+        "unit archived" if archived else "unit restored",
+        extra={
+            "event": "unit_archived",
+            "archived": archived,
+            "unit_id": unit_id,
+            "staff_id": staff_id,
+        },
+    )
+    return cancelled
+
+
+def _programme(session: Session, programme_id: int) -> Programme:
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise AdminNotFound(programme_id)
+    return programme
+
+
+def _refuse_programme_duplicates(
+    session: Session, unit_id: int, code: str | None, name: str, programme_id: int | None
+) -> None:
+    others = select(Programme.id).where(Programme.unit_id == unit_id)
+    if programme_id is not None:
+        others = others.where(Programme.id != programme_id)
+    if code is not None and session.scalar(
+        others.where(func.lower(Programme.code) == code.lower()).limit(1)
+    ):
+        raise AdminRefusal("code", "code_taken")
+    if session.scalar(others.where(func.lower(Programme.name) == name.lower()).limit(1)):
+        raise AdminRefusal("name", "name_taken")
+
+
+def create_programme(
+    db: Database, *, staff_id: int, unit_id: int, code: str, name: str, now: dt.datetime
+) -> int:
+    """Add a programme to a unit; code and name are unique within the unit."""
+    code = clean_line(code, 64).lower()
+    name = clean_line(name, 200)
+    if not _CODE.fullmatch(code):
+        raise AdminRefusal("code", "bad_code")
+    if not name:
+        raise AdminRefusal("name", "required")
+    try:
+        with db.transaction() as session:
+            unit = _unit(session, unit_id)
+            if unit.archived_at is not None:
+                raise AdminRefusal("name", "unit_archived")
+            _refuse_programme_duplicates(session, unit_id, code, name, None)
+            programme = Programme(unit_id=unit_id, code=code, name=name)
+            session.add(programme)
+            session.flush()
+            record_admin_change(
+                session,
+                staff_id=staff_id,
+                action="programme_created",
+                target_kind="programme",
+                target_id=programme.id,
+                after={"unit_id": unit_id, "code": code, "name": name},
+                at=now,
+            )
+            programme_id = programme.id
+    except IntegrityError as exc:
+        raise AdminRefusal("code", "code_taken") from exc
+    log.info(
+        "programme created",
+        extra={"event": "programme_created", "programme_id": programme_id, "staff_id": staff_id},
+    )
+    return programme_id
+
+
+def rename_programme(
+    db: Database, *, staff_id: int, programme_id: int, name: str, now: dt.datetime
+) -> None:
+    name = clean_line(name, 200)
+    if not name:
+        raise AdminRefusal("name", "required")
+    with db.transaction() as session:
+        programme = _programme(session, programme_id)
+        if programme.name == name:
+            return
+        _refuse_programme_duplicates(session, programme.unit_id, None, name, programme_id)
+        record_admin_change(
+            session,
+            staff_id=staff_id,
+            action="programme_renamed",
+            target_kind="programme",
+            target_id=programme_id,
+            before={"name": programme.name},
+            after={"name": name},
+            at=now,
+        )
+        programme.name = name
+    log.info(
+        "programme renamed",
+        extra={"event": "programme_renamed", "programme_id": programme_id, "staff_id": staff_id},
+    )
+
+
+def set_programme_archived(
+    db: Database, *, staff_id: int, programme_id: int, archived: bool, now: dt.datetime
+) -> int:
+    """Archive (or bring back) a programme; returns its unit's id. An archived programme takes
+    no new episodes and its schedule template is no longer copied; open episodes go on."""
+    with db.transaction() as session:
+        programme = _programme(session, programme_id)
+        unit_id = programme.unit_id
+        if (programme.archived_at is not None) == archived:
+            return unit_id
+        programme.archived_at = now if archived else None
+        record_admin_change(
+            session,
+            staff_id=staff_id,
+            action="programme_archived" if archived else "programme_restored",
+            target_kind="programme",
+            target_id=programme_id,
+            before={"archived": not archived},
+            after={"archived": archived},
+            at=now,
+        )
+    log.info(
+        "programme archived" if archived else "programme restored",
+        extra={
+            "event": "programme_archived",
+            "archived": archived,
+            "programme_id": programme_id,
+            "staff_id": staff_id,
+        },
+    )
+    return unit_id

@@ -1,0 +1,195 @@
+"""Schedule templates: the plan a new episode of a unit or programme copies, with a preview of
+the dates a new episode would get. The rule form is the episode schedule's own
+(`web/episodes/schedule.py`), so both pages accept and refuse exactly the same rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from fit_platform.db.models import Programme, Unit
+from fit_platform.domain.instrument_language import text_in
+from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.schedule_preview import example_course
+from fit_platform.extensions import get_db
+from fit_platform.services.episode_schedule import InvalidRule
+from fit_platform.services.schedule_templates import (
+    TemplateDetail,
+    create_template,
+    list_templates,
+    preview,
+    rename_template,
+    save_template_rule,
+    template_detail,
+)
+from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
+from fit_platform.web.admin.blueprint import bp
+from fit_platform.web.admin.forms import RenameForm, TemplateForm
+from fit_platform.web.admin.units import admin_only, refuse
+from fit_platform.web.clock import now as clock_now
+from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
+from fit_platform.web.episodes.schedule import change_from, get_locale_code, rule_form
+from fit_platform.web.episodes.texts import RULE_ERRORS
+
+
+def _owner_choices() -> list[SelectChoice]:
+    """Units in use, each followed by its programmes in use ("unit:<id>", "programme:<id>")."""
+    choices: list[SelectChoice] = []
+    with get_db().session() as session:
+        units = session.scalars(
+            select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name)
+        ).all()
+        programmes = session.scalars(
+            select(Programme).where(Programme.archived_at.is_(None)).order_by(Programme.name)
+        ).all()
+        for unit in units:
+            choices.append(
+                SelectChoice(f"unit:{unit.id}", _("%(unit)s (whole unit)", unit=unit.name))
+            )
+            choices.extend(
+                SelectChoice(
+                    f"programme:{programme.id}",
+                    _("%(unit)s: %(programme)s", unit=unit.name, programme=programme.name),
+                )
+                for programme in programmes
+                if programme.unit_id == unit.id
+            )
+    return choices
+
+
+def _owner(value: str) -> tuple[int, int | None]:
+    """The (unit id, programme id) a chosen owner stands for."""
+    kind, _sep, raw_id = value.partition(":")
+    with get_db().session() as session:
+        if kind == "programme":
+            programme = session.get(Programme, int(raw_id))
+            if programme is None:
+                raise AdminRefusal("owner", "unknown")
+            return programme.unit_id, programme.id
+        return int(raw_id), None
+
+
+@bp.route("/schedule-templates", methods=["GET", "POST"])
+@admin_only
+def schedule_templates() -> tuple[str, int] | Response:
+    form = TemplateForm()
+    form.owner.choices = _owner_choices()
+    if form.validate_on_submit():
+        try:
+            unit_id, programme_id = _owner(form.owner.data or "")
+            template_id = create_template(
+                get_db(),
+                staff_id=g.staff.staff_id,
+                unit_id=unit_id,
+                programme_id=programme_id,
+                name=form.name.data or "",
+                now=clock_now(),
+            )
+        except AdminRefusal as refusal:
+            refuse(form, refusal)
+        else:
+            flash(_("The template is created. Add its rules next."))
+            return redirect(url_for("admin.schedule_template", template_id=template_id))
+    return render_template(
+        "admin/schedule_templates.html", templates=list_templates(get_db()), form=form
+    ), (422 if form.errors else 200)
+
+
+def _detail_or_404(template_id: int) -> TemplateDetail:
+    try:
+        return template_detail(get_db(), template_id)
+    except AdminNotFound:
+        abort(404)
+
+
+@bp.route("/schedule-templates/<int:template_id>", methods=["GET", "POST"])
+@bp.route("/schedule-templates/<int:template_id>/rules/<int:rule_id>", methods=["POST"])
+@admin_only
+def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str, int] | Response:
+    detail = _detail_or_404(template_id)
+    prefix = f"rule-{rule_id}" if rule_id is not None else "new"
+    posted = rule_form(prefix=prefix)
+    if request.method == "POST" and posted.validate_on_submit():
+        try:
+            save_template_rule(
+                get_db(),
+                staff_id=g.staff.staff_id,
+                template_id=template_id,
+                rule_id=rule_id,
+                change=change_from(posted),
+                now=clock_now(),
+            )
+        except AdminNotFound:
+            abort(404)
+        except InvalidRule as error:
+            posted.trigger.errors = [str(RULE_ERRORS[error.code])]
+        else:
+            flash(_("The template is saved. Episodes registered from now on get it."))
+            return redirect(url_for("admin.schedule_template", template_id=template_id))
+    forms: list[tuple[object, RuleForm]] = [
+        (row, posted if prefix == f"rule-{row.id}" else rule_form(row, f"rule-{row.id}"))
+        for row in detail.rules
+    ]
+    return _render_template_page(detail, forms, posted if prefix == "new" else rule_form())
+
+
+@bp.route("/schedule-templates/<int:template_id>/rename", methods=["POST"])
+@admin_only
+def rename_schedule_template(template_id: int) -> tuple[str, int] | Response:
+    detail = _detail_or_404(template_id)
+    form = RenameForm(prefix="template")
+    if form.validate_on_submit():
+        try:
+            rename_template(
+                get_db(),
+                staff_id=g.staff.staff_id,
+                template_id=template_id,
+                name=form.name.data or "",
+                now=clock_now(),
+            )
+        except AdminRefusal as refusal:
+            refuse(form, refusal)
+        else:
+            flash(_("The template is renamed."))
+            return redirect(url_for("admin.schedule_template", template_id=template_id))
+    forms = [(row, rule_form(row, f"rule-{row.id}")) for row in detail.rules]
+    return _render_template_page(detail, forms, rule_form(), rename_form=form)
+
+
+def _render_template_page(
+    detail: TemplateDetail,
+    forms: Sequence[tuple[object, RuleForm]],
+    new_form: RuleForm,
+    rename_form: RenameForm | None = None,
+) -> tuple[str, int]:
+    zone = current_app.config["FIT_SETTINGS"].zone
+    today = clock_now().astimezone(zone).date()
+    rename_form = rename_form or RenameForm(
+        prefix="template", formdata=None, data={"name": detail.summary.name}
+    )
+    failed = bool(new_form.errors or rename_form.errors or any(f.errors for _r, f in forms))
+    return render_template(
+        "admin/schedule_template.html",
+        detail=detail,
+        forms=forms,
+        new_form=new_form,
+        rename_form=rename_form,
+        course=example_course(today, zone),
+        preview=preview(
+            detail.rules,
+            today=today,
+            zone=zone,
+            quiet_from=detail.quiet_from,
+            quiet_until=detail.quiet_until,
+        ),
+        trigger_labels={choice.value: choice.label for choice in TRIGGER_CHOICES},
+        instrument_titles={
+            instrument.id: text_in(instrument.title, get_locale_code())
+            for instrument in default_instruments().values()
+        },
+    ), (422 if failed else 200)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from fit_platform.domain.codes import ScheduleTrigger
+from fit_platform.domain.quiet_hours import OSLO, QuietHours
+from fit_platform.domain.schedule_preview import (
+    ExampleCourse,
+    example_course,
+    preview_invitations,
+)
+from fit_platform.domain.scheduling import ScheduleRule
+
+
+def _local(at: dt.datetime) -> tuple[dt.date, dt.time]:
+    local = at.astimezone(OSLO)
+    return local.date(), local.time()
+
+
+def test_a_rule_before_each_appointment_gives_one_invitation_a_day_before_each_of_six() -> None:
+    course = example_course(dt.date(2026, 12, 7))  # a Monday
+    rule = ScheduleRule("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24)
+    sends = preview_invitations([rule], course)
+    assert [_local(s.send_at) for s in sends] == [
+        (dt.date(2026, 12, 13) + dt.timedelta(weeks=n), dt.time(10)) for n in range(6)
+    ]
+    # Answers before a session are useful until it starts: the window closes then.
+    assert all(s.expires_at - s.send_at == dt.timedelta(hours=24) for s in sends)
+
+
+def test_weekly_appointments_keep_their_local_time_across_the_change_to_winter_time() -> None:
+    # First appointment 19 October 2026, 10:00; clocks go back on 25 October.
+    course = example_course(dt.date(2026, 10, 12))
+    rule = ScheduleRule("phq9", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1)
+    sends = preview_invitations([rule], course)
+    assert [_local(s.send_at)[1] for s in sends] == [dt.time(11)] * 6
+    assert sends[1].send_at - sends[0].send_at == dt.timedelta(weeks=1, hours=1)
+
+
+def test_first_and_last_session_rules_send_once_and_reminders_respect_quiet_hours() -> None:
+    course = example_course(dt.date(2026, 12, 7))
+    rules = [
+        ScheduleRule("core10", ScheduleTrigger.FIRST_SESSION, offset_hours=48),
+        ScheduleRule(
+            "wai_sr",
+            ScheduleTrigger.LAST_SESSION,
+            offset_hours=48,
+            reminder_after_hours=12,
+        ),
+    ]
+    sends = preview_invitations(rules, course, quiet=QuietHours(dt.time(21), dt.time(8)))
+    assert [(s.instrument_id, _local(s.send_at)[0]) for s in sends] == [
+        ("core10", dt.date(2026, 12, 12)),
+        ("wai_sr", dt.date(2027, 1, 16)),
+    ]
+    reminder = sends[1].reminder_at
+    # 12 hours after 10:00 is 22:00, in quiet hours: the reminder waits until 08:00.
+    assert reminder is not None and _local(reminder) == (dt.date(2027, 1, 17), dt.time(8, 0))
+
+
+def test_a_weekly_rule_sends_on_its_days_until_the_day_after_the_last_appointment() -> None:
+    course = example_course(dt.date(2026, 12, 7), appointments=2)
+    rule = ScheduleRule(
+        "phq9", ScheduleTrigger.WEEKLY, weekdays=frozenset({2}), send_time=dt.time(9, 30)
+    )
+    days = [_local(s.send_at) for s in preview_invitations([rule], course)]
+    assert days == [
+        (dt.date(2026, 12, 9), dt.time(9, 30)),
+        (dt.date(2026, 12, 16), dt.time(9, 30)),
+    ]  # the last appointment is on 21 December
+
+
+def test_an_example_course_must_be_aware_and_of_sensible_length() -> None:
+    with pytest.raises(ValueError):
+        ExampleCourse(dt.date(2026, 1, 1), dt.datetime(2026, 1, 8, 10))
+    with pytest.raises(ValueError):
+        example_course(dt.date(2026, 1, 1), appointments=0)

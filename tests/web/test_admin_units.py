@@ -1,0 +1,275 @@
+"""Units and programmes through the admin pages: what is saved, what is refused, who may."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    AdminAudit,
+    Appointment,
+    Invitation,
+    OutboxMessage,
+    Programme,
+    Unit,
+)
+from fit_platform.domain.codes import (
+    Channel,
+    InvitationState,
+    MessageKind,
+    OutboxState,
+    Role,
+    ScheduleTrigger,
+)
+from fit_platform.services.enqueue import enqueue_due
+from tests.support.factories import (
+    NOW,
+    PASSWORD,
+    make_invitation,
+    make_staff,
+    make_unit,
+    make_world,
+)
+from tests.support.html import csrf_token, log_in
+from tests.support.scheduling import RuleSpec, give_plan
+
+
+def _db(client: FlaskClient) -> Database:
+    return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
+
+
+def _admin(client: FlaskClient) -> None:
+    admin = make_staff(_db(client), (Role.ADMIN, None), name="Ada Admin")
+    log_in(client, admin.username, PASSWORD)
+
+
+def _unit_form(prefix: str = "new", **changes: str) -> dict[str, str]:
+    fields = {
+        "name": "DPS Nordre Aker",
+        "code": "dps-nordre",
+        "kind": "outpatient",
+        "phone": "+47 22 02 03 04",
+        "opening_hours": "Weekdays 08:00–15:30",
+        "quiet_from": "21:00",
+        "quiet_until": "08:00",
+        **changes,
+    }
+    return {f"{prefix}-{key}": value for key, value in fields.items()}
+
+
+def _audits(db: Database, action: str) -> list[AdminAudit]:
+    with db.session() as session:
+        return list(session.scalars(select(AdminAudit).where(AdminAudit.action == action)))
+
+
+def _count(db: Database, model: type) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_an_admin_creates_a_unit_and_changes_what_patients_see(client: FlaskClient) -> None:
+    db = _db(client)
+    _admin(client)
+    page = client.get("/admin/units?lang=en").get_data(as_text=True)
+    response = client.post("/admin/units", data={"csrf_token": csrf_token(page), **_unit_form()})
+    assert response.status_code == 302
+    with db.session() as session:
+        unit = session.scalars(select(Unit)).one()
+    assert (unit.name, unit.code, unit.phone, unit.quiet_from) == (
+        "DPS Nordre Aker",
+        "dps-nordre",
+        "+47 22 02 03 04",
+        "21:00",
+    )
+    [created] = _audits(db, "unit_created")
+    assert json.loads(created.after or "{}")["code"] == "dps-nordre"
+
+    url = f"/admin/units/{unit.id}?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    assert "No unit lead in DPS Nordre Aker" in page  # risk escalation would reach nobody
+    changed = _unit_form("unit", quiet_from="22:30", opening_hours="Mon–Thu 08–16")
+    response = client.post(url, data={"csrf_token": csrf_token(page), **changed})
+    assert response.status_code == 302
+    with db.session() as session:
+        unit = session.get_one(Unit, unit.id)
+    assert (unit.quiet_from, unit.opening_hours) == ("22:30", "Mon–Thu 08–16")
+    [change] = _audits(db, "unit_changed")
+    assert json.loads(change.before or "{}") == {
+        "quiet_from": "21:00",
+        "opening_hours": "Weekdays 08:00–15:30",
+    }
+    audit_page = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    assert "Unit changed" in audit_page and "Unit created" in audit_page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"code": "DPS-NORDRE"}, "This code is already in use."),
+        ({"code": "dps-other", "name": "dps nordre aker"}, "This name is already in use."),
+        ({"code": "dps-other", "name": "Other", "quiet_from": "25:00"}, "Write the time as HH:MM"),
+        ({"code": "dps-other", "name": "Other", "quiet_until": "8"}, "Write the time as HH:MM"),
+        ({"code": "æøå dps", "name": "Other"}, "Use the letters a–z"),
+        ({"code": "dps-other", "name": "Other", "phone": "call us"}, "Write the phone number"),
+    ],
+)
+def test_a_duplicate_or_malformed_unit_gets_a_message_and_nothing_is_saved(
+    client: FlaskClient, changes: dict[str, str], message: str
+) -> None:
+    db = _db(client)
+    _admin(client)
+    page = client.get("/admin/units?lang=en").get_data(as_text=True)
+    token = csrf_token(page)
+    first = client.post("/admin/units", data={"csrf_token": token, **_unit_form()})
+    assert first.status_code == 302
+    audits_before = _count(db, AdminAudit)
+    response = client.post(
+        "/admin/units?lang=en", data={"csrf_token": token, **_unit_form(**changes)}
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _count(db, Unit) == 1
+    assert _count(db, AdminAudit) == audits_before
+
+
+def test_renaming_a_unit_to_another_units_name_is_refused_in_norwegian_too(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    _admin(client)
+    first, second = make_unit(db), make_unit(db)
+    url = f"/admin/units/{second.id}?lang=nb"
+    page = client.get(url).get_data(as_text=True)
+    data = _unit_form("unit", name=first.name, code=second.code)
+    response = client.post(url, data={"csrf_token": csrf_token(page), **data})
+    assert response.status_code == 422
+    assert "Dette navnet er allerede i bruk" in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get_one(Unit, second.id).name == second.name
+
+
+def test_programmes_are_added_renamed_and_archived_and_duplicates_refused(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    _admin(client)
+    unit = make_unit(db)
+    url = f"/admin/units/{unit.id}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    add = f"{url}/programmes?lang=en"
+    data = {"csrf_token": token, "programme-name": "Angstgruppe", "programme-code": "angst"}
+    assert client.post(add, data=data).status_code == 302
+    again = client.post(add, data={**data, "programme-code": "angst-2"})
+    assert again.status_code == 422
+    assert "This name is already in use." in again.get_data(as_text=True)
+    # The unit's own settings form on the same page still shows the stored values.
+    assert f'value="{unit.name}"' in again.get_data(as_text=True)
+    assert _count(db, Programme) == 1
+    with db.session() as session:
+        programme = session.scalars(select(Programme)).one()
+    rename = f"{url}/programmes/{programme.id}/rename"
+    key = f"rename-{programme.id}-name"
+    response = client.post(rename, data={"csrf_token": token, key: "Angst, gruppe"})
+    assert response.status_code == 302
+    archive = f"{url}/programmes/{programme.id}/archive"
+    assert client.post(archive, data={"csrf_token": token}).status_code == 302
+    with db.session() as session:
+        programme = session.get_one(Programme, programme.id)
+    assert programme.name == "Angst, gruppe" and programme.archived_at is not None
+    actions = [row.action for row in _audits(db, "programme_created")]
+    actions += [row.action for row in _audits(db, "programme_renamed")]
+    actions += [row.action for row in _audits(db, "programme_archived")]
+    assert actions == ["programme_created", "programme_renamed", "programme_archived"]
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Bring back Angst, gruppe" in page
+
+
+def test_archiving_a_unit_cancels_what_is_waiting_and_the_scheduler_sends_nothing_new(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    world = make_world(db)
+    invitation, _token = make_invitation(db, world, state=InvitationState.SCHEDULED)
+    with db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"{invitation.id}:invitation:1",
+                patient_id=world.patient_id,
+                invitation_id=invitation.id,
+                kind=MessageKind.INVITATION,
+                channel=Channel.SMS,
+            )
+        )
+        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
+    give_plan(
+        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
+    )
+    _admin(client)
+    url = f"/admin/units/{world.unit_id}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    response = client.post(url + "/archive?lang=en", data={"csrf_token": token})
+    assert response.status_code == 302
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "1 unanswered questionnaires were cancelled" in page
+    assert "1 episode is still open" in page
+    with db.session() as session:
+        stored = session.get_one(Invitation, invitation.id)
+        message = session.scalars(select(OutboxMessage)).one()
+    assert stored.state is InvitationState.CANCELLED
+    assert stored.non_response_reason == "unit_archived"
+    assert message.state is OutboxState.CANCELLED
+    [audit] = _audits(db, "unit_archived")
+    assert json.loads(audit.after or "{}")["invitations_cancelled"] == 1
+
+    # The appointment at 20:00 would get a GAD-7 at 16:00; the archived unit sends nothing.
+    result = enqueue_due(db, NOW.replace(hour=16))
+    assert result.invitations == 0
+
+    # The therapist can no longer register patients in it; the episode's page says why
+    # the questionnaire was cancelled.
+    client.post("/staff/logout", data={"csrf_token": token})
+    log_in(client, world.therapist_username, PASSWORD)
+    register = client.get("/clinician/register?lang=en").get_data(as_text=True)
+    assert f'value="{world.unit_id}"' not in register
+    appointments = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    assert "Cancelled: the unit was archived" in appointments.get_data(as_text=True)
+
+
+def _all_admin_endpoints(client: FlaskClient) -> list[tuple[str, str]]:
+    """Every admin URL in the app (with made-up ids) and the method to try it with."""
+    adapter = client.application.url_map.bind("localhost")
+    found = []
+    for rule in client.application.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin."):
+            continue
+        values = {name: 1 for name in rule.arguments}
+        path = adapter.build(rule.endpoint, values, append_unknown=False)
+        method = "GET" if "GET" in (rule.methods or set()) else "POST"
+        found.append((method, path))
+    return found
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.UNIT_LEAD, Role.SERVICE_DEVELOPER])
+def test_no_other_role_may_use_any_admin_route(client: FlaskClient, role: Role) -> None:
+    db = _db(client)
+    unit = make_unit(db)
+    staff = make_staff(db, (role, unit.id))
+    log_in(client, staff.username, PASSWORD)
+    token = csrf_token(client.get("/staff/account").get_data(as_text=True))
+    endpoints = _all_admin_endpoints(client)
+    assert ("POST", "/admin/units/1/archive") in endpoints  # the new routes are found
+    assert len(endpoints) >= 15
+    audits_before = _count(db, AdminAudit)
+    for method, path in endpoints:
+        if method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf_token": token, "new-name": "X"})
+        assert response.status_code == 403, (method, path)
+    assert _count(db, AdminAudit) == audits_before
+    with db.session() as session:
+        assert session.get_one(Unit, unit.id).archived_at is None
