@@ -63,6 +63,9 @@ class Settings:
     scheduler_metrics_port: int = 0
     # Fernet key(s) that encrypt TOTP secrets at rest; the first encrypts, any may decrypt.
     totp_encryption_key: str = ""
+    # The service's own instrument definitions (licensed instruments, official translations),
+    # loaded beside the shipped library at start (docs/instruments.md).
+    instruments_dir: Path | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -193,6 +196,7 @@ def load_settings(
         "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
         "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
         "totp_encryption_key": totp_key,
+        "instruments_dir": Path(raw_dir) if (raw_dir := _env(env, "FIT_INSTRUMENTS_DIR")) else None,
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]

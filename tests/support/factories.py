@@ -34,6 +34,7 @@ from fit_platform.domain.instruments import default_instruments
 from fit_platform.services.links import mint_token
 from fit_platform.services.passwords import hash_password
 from fit_platform.services.scored_responses import add_scored_response
+from fit_platform.services.unit_instruments import enable_all_schedulable
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -68,6 +69,8 @@ def make_unit(db: Database, kind: UnitKind = UnitKind.OUTPATIENT) -> Unit:
     with db.transaction() as session:
         unit = Unit(code=f"unit-{n}", name=f"DPS Test {n}", kind=kind, phone="+47 22 00 00 00")
         session.add(unit)
+        session.flush()
+        enable_all_schedulable(session, unit.id)
     return unit
 
 

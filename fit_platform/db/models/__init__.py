@@ -10,6 +10,7 @@ from fit_platform.db.models.organisation import (
     StaffRole,
     StaffSession,
     Unit,
+    UnitInstrument,
 )
 from fit_platform.db.models.patients import (
     Appointment,
@@ -68,6 +69,7 @@ __all__ = [
     "StaffRole",
     "StaffSession",
     "Unit",
+    "UnitInstrument",
 ]
 
 # The append-only guard and its triggers belong to these tables wherever they are created.

@@ -16,6 +16,8 @@ PAGE_SIZE = 50
 # What each audited action is called on the page; an action without a label shows its code.
 ACTION_LABELS = {
     "staff_created": _l("Staff member created"),
+    "unit_instrument_enabled": _l("Questionnaire enabled for a unit"),
+    "unit_instrument_disabled": _l("Questionnaire disabled for a unit"),
 }
 
 
