@@ -244,8 +244,8 @@ def _due_for(
         .where(Episode.id.in_(episode_ids))
     ).all()
     rules_by_episode: dict[int, list[tuple[int, rules.ScheduleRule]]] = defaultdict(list)
-    # An old rule may name an instrument that is now draft, retired or gone: it is skipped
-    # (logged), never sent (domain/schedulability.py).
+    # An old rule may name an instrument that is now draft or retired: it is skipped (logged),
+    # never sent (domain/schedulability.py).
     unschedulable = _unschedulable_instruments(session, episode_ids)
     for rule_row, episode_id in session.execute(
         select(ScheduleRule, SchedulePlan.episode_id)
@@ -327,7 +327,9 @@ def _unschedulable_instruments(session: Session, episode_ids: Sequence[int]) -> 
         .where(SchedulePlan.episode_id.in_(episode_ids), ScheduleRule.active.is_(True))
     ).all()
     library = default_instruments()
-    refused = frozenset(i for i in named if not is_schedulable(library.get(i)))
+    # Only a loaded definition can be draft or retired. An id this process has not loaded is
+    # left to the patient pages as before (a service's own file may be loaded elsewhere).
+    refused = frozenset(i for i in named if i in library and not is_schedulable(library[i]))
     for instrument_id in sorted(refused):
         log.warning(
             "schedule rules name an instrument that cannot be scheduled; skipped",

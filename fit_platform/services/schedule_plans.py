@@ -92,7 +92,8 @@ def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | Non
 
 
 def _copyable(rule: ScheduleRule) -> bool:
-    reason = why_not_schedulable(default_instruments().get(rule.instrument_id))
+    instrument = default_instruments().get(rule.instrument_id)
+    reason = why_not_schedulable(instrument) if instrument is not None else None
     if reason is None:
         return True
     log.warning(
@@ -107,8 +108,8 @@ def copy_template_to_episode(
 ) -> SchedulePlan:
     """Give an episode its own editable copy of a template plan (within the caller's
     transaction). Returns the existing copy if the episode already has one. A template rule
-    naming an instrument that may not be scheduled (draft, retired, unknown) is not copied
-    (logged): the episode never starts with a rule the scheduler would refuse."""
+    naming a draft or retired instrument is not copied (logged): the episode never starts
+    with a rule the scheduler would refuse."""
     existing = session.scalar(select(SchedulePlan).where(SchedulePlan.episode_id == episode_id))
     if existing is not None:
         return existing
