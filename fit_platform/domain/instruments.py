@@ -335,8 +335,12 @@ def configure_extra_dirs(dirs: Sequence[Path | str]) -> InstrumentLibrary:
     """Set the service's own instruments folder(s) (``FIT_INSTRUMENTS_DIR``) for this process
     and load the library again. Called once at start by the app factory."""
     global _extra_dirs
-    _extra_dirs = tuple(Path(d) for d in dirs)
-    instrument_library.cache_clear()
+    wanted = tuple(Path(d) for d in dirs)
+    if wanted != _extra_dirs or wanted:
+        # The shipped files never change in a running process; a service folder is read
+        # again (the tests start many apps in one process with and without one).
+        _extra_dirs = wanted
+        instrument_library.cache_clear()
     return instrument_library()
 
 
