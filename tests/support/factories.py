@@ -134,12 +134,13 @@ def answers_for_total(instrument_id: str, total: int) -> dict[str, float]:
     """Item answers (in item order) adding up to `total`, spread as evenly as allowed."""
     instrument = default_instruments()[instrument_id]
     items = [item for item in instrument.items if item.options or item.vas]
-    top = max(option.value for option in items[0].options)
-    answers: dict[str, float] = {}
-    remaining = total
+    # Every item starts at its lowest answer (0 on most scales, 1 on the WAI-SR), then the
+    # rest is filled in item order.
+    answers = {item.link_id: float(item.min_value) for item in items}
+    remaining = total - sum(answers.values())
     for item in items:
-        value = min(top, remaining)
-        answers[item.link_id] = float(value)
+        value = min(item.max_value - item.min_value, remaining)
+        answers[item.link_id] += value
         remaining -= value
     assert remaining == 0, f"{total} is out of range for {instrument_id}"
     return answers
