@@ -69,7 +69,8 @@ def schedulable_for_unit(
 
 
 def schedulable_for_episode(db: Database, episode_id: int) -> list[Instrument]:
-    """`schedulable_for_unit` for the episode's unit (the caller has checked access)."""
+    """`schedulable_for_unit` for the episode's unit. A unit setting, not patient data: no
+    access-log row; the page checks access to the episode itself before showing anything."""
     with db.session() as session:
         unit_id = session.scalar(select(Episode.unit_id).where(Episode.id == episode_id))
         if unit_id is None:
