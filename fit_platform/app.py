@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     configure_logging(settings.log_level)
     configure_observability(app, settings)
     configure_database(app, settings)
+    configure_instruments(settings)
     configure_extensions(app, settings)
     configure_security(app)
     configure_blueprints(app)
@@ -94,6 +95,20 @@ def configure_observability(app: Flask, settings: Settings) -> None:
 def configure_database(app: Flask, settings: Settings) -> None:
     app.extensions["fit_db"] = Database(settings.database_url)
     app.extensions["fit_totp_box"] = SecretBox(settings.totp_encryption_key)
+
+
+def configure_instruments(settings: Settings) -> None:
+    """Load the shipped instruments and the service's own folder (`FIT_INSTRUMENTS_DIR`).
+    A bad file there is logged naming the file and the field and left out; the admin
+    Instruments page shows the same problem. The service starts with the others."""
+    from fit_platform.domain.instruments import configure_extra_dirs
+
+    library = configure_extra_dirs([settings.instruments_dir] if settings.instruments_dir else [])
+    for problem in library.problems:
+        log.error(
+            "instrument definition not loaded",
+            extra={"file": problem.path, "field": problem.field, "problem": problem.problem},
+        )
 
 
 def configure_extensions(app: Flask, settings: Settings) -> None:

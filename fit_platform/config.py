@@ -87,6 +87,9 @@ class Settings:
     privacy_controller: str | None = None
     privacy_contact: str | None = None
     privacy_notice_url: str | None = None
+    # The service's own instrument definitions (licensed instruments, official translations),
+    # loaded beside the shipped library at start (docs/instruments.md).
+    instruments_dir: Path | None = None
 
     @property
     def fhir_canonical_base(self) -> str:
@@ -267,6 +270,7 @@ def load_settings(
         "privacy_controller": _env(env, "FIT_PRIVACY_CONTROLLER"),
         "privacy_contact": _env(env, "FIT_PRIVACY_CONTACT"),
         "privacy_notice_url": _env(env, "FIT_PRIVACY_NOTICE_URL"),
+        "instruments_dir": Path(raw_dir) if (raw_dir := _env(env, "FIT_INSTRUMENTS_DIR")) else None,
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Programme, Staff, StaffRole, Unit
 from fit_platform.domain.codes import Role, ScheduleTrigger, UnitKind
 from fit_platform.services.passwords import hash_password
+from fit_platform.services.unit_instruments import enable_all_schedulable
 
 DEMO_PASSWORD = "fit-demo-passord"  # noqa: S105 - printed on purpose; demo data only
 
@@ -50,6 +51,7 @@ def _unit(session: Session, code: str, name: str, kind: UnitKind, phone: str) ->
         session.add(unit)
         session.flush()
         session.add(Programme(unit_id=unit.id, code="standard", name=name))
+        enable_all_schedulable(session, unit.id)
     return unit
 
 
@@ -203,12 +205,14 @@ def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:
                     response_id = _add_response(session, episode.id, "phq9", answers, when)
                     history.append(HistoryEntry(score(get_instrument("phq9"), answers), week + 1))
                     _add_response(session, episode.id, "gad7", _answers("gad7", gad[week]), when)
-                    alliance = min(30, 20 + week // 2)
+                    # WAI-SR (12-60): the SAI is a draft and is never sent, so the demo
+                    # shows an alliance scale a clinic may actually use.
+                    alliance = min(58, 46 + week)
                     _add_response(
                         session,
                         episode.id,
-                        "sai",
-                        _answers("sai", alliance),
+                        "wai_sr",
+                        _answers("wai_sr", alliance),
                         when + dt.timedelta(days=1),
                     )
                     if last:
@@ -271,12 +275,12 @@ DEMO_TEMPLATES = {
     # Outpatient clinic: outcome the day before each session, alliance right after it.
     "dps-nord-pol": (
         ("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, 24, None, None, 24, None),
-        ("sai", ScheduleTrigger.AFTER_APPOINTMENT, 1, None, None, 48, 24),
+        ("wai_sr", ScheduleTrigger.AFTER_APPOINTMENT, 1, None, None, 48, 24),
     ),
     # Day programme: outcome on Mondays, alliance on Fridays.
     "dps-nord-dag": (
         ("phq9", ScheduleTrigger.WEEKLY, 0, "1", "09:00", 72, 48),
-        ("sai", ScheduleTrigger.WEEKLY, 0, "5", "13:00", 48, 24),
+        ("wai_sr", ScheduleTrigger.WEEKLY, 0, "5", "13:00", 48, 24),
     ),
 }
 

@@ -42,7 +42,9 @@ from fit_platform.domain.codes import (
     OutboxState,
     ScheduleTrigger,
 )
+from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.cancel import cancel_for_changed_appointments
 from fit_platform.services.invitation_common import (
@@ -245,11 +247,16 @@ def _due_for(
         .where(Episode.id.in_(episode_ids))
     ).all()
     rules_by_episode: dict[int, list[tuple[int, rules.ScheduleRule]]] = defaultdict(list)
+    # An old rule may name an instrument that is now draft or retired: it is skipped (logged),
+    # never sent (domain/schedulability.py).
+    unschedulable = _unschedulable_instruments(session, episode_ids)
     for rule_row, episode_id in session.execute(
         select(ScheduleRule, SchedulePlan.episode_id)
         .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
         .where(SchedulePlan.episode_id.in_(episode_ids), ScheduleRule.active.is_(True))
     ):
+        if rule_row.instrument_id in unschedulable:
+            continue
         rules_by_episode[episode_id or 0].append((rule_row.id, domain_rule(rule_row)))
     appointments = _appointment_snapshots(session, episode_ids, episodes)
     existing: dict[int, list[rules.ExistingInvitation]] = defaultdict(list)
@@ -313,6 +320,25 @@ def _due_for(
             )
             result.append(_Due(invitation, rule_id, e.patient_id, channel))
     return result
+
+
+def _unschedulable_instruments(session: Session, episode_ids: Sequence[int]) -> frozenset[str]:
+    named = session.scalars(
+        select(ScheduleRule.instrument_id)
+        .distinct()
+        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .where(SchedulePlan.episode_id.in_(episode_ids), ScheduleRule.active.is_(True))
+    ).all()
+    library = default_instruments()
+    # Only a loaded definition can be draft or retired. An id this process has not loaded is
+    # left to the patient pages as before (a service's own file may be loaded elsewhere).
+    refused = frozenset(i for i in named if i in library and not is_schedulable(library[i]))
+    for instrument_id in sorted(refused):
+        log.warning(
+            "schedule rules name an instrument that cannot be scheduled; skipped",
+            extra={"instrument_id": instrument_id},
+        )
+    return refused
 
 
 def _appointment_snapshots(

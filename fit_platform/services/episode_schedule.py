@@ -2,7 +2,9 @@
 
 Who may call it: a therapist on the episode. Every rule is checked by the domain's own
 `ScheduleRule` before it is stored, so the page can never save a rule the scheduler would
-refuse. Changes take effect at the scheduler's next tick; open invitations are not touched.
+refuse; its instrument must be schedulable (not draft, `domain/schedulability.py`) and
+enabled for the episode's unit (`services/unit_instruments.py`). Changes take effect at the
+scheduler's next tick; open invitations are not touched.
 Each read or change writes one access-log row.
 """
 
@@ -19,8 +21,10 @@ from fit_platform.db import Database
 from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule, Unit
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.schedulability import NotSchedulable, why_not_schedulable
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
+from fit_platform.services.unit_instruments import enabled_ids
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +73,11 @@ def _plan(session: Session, episode_id: int) -> SchedulePlan:
 
 def checked_rule(change: RuleChange) -> RuleChange:
     """The change if the scheduler can run it, else `InvalidRule` (also used for templates)."""
-    if change.instrument_id not in default_instruments():
+    reason = why_not_schedulable(default_instruments().get(change.instrument_id))
+    if reason is NotSchedulable.UNKNOWN:
         raise InvalidRule("unknown_instrument")
+    if reason is not None:
+        raise InvalidRule(f"instrument_{reason.value}")
     if not 0 <= change.offset_hours <= 24 * 14 or not 1 <= change.window_hours <= 24 * 28:
         raise InvalidRule("out_of_range")
     if not change.weekdays <= set(range(1, 8)):
@@ -131,7 +138,9 @@ def save_rule(
     """Add a rule (`rule_id` None) or change one of this episode's rules; returns its id."""
     change = checked_rule(change)
     with db.transaction() as session:
-        _episode(session, staff_id, episode_id, "schedule_change")
+        episode = _episode(session, staff_id, episode_id, "schedule_change")
+        if change.instrument_id not in enabled_ids(session, episode.unit_id):
+            raise InvalidRule("instrument_not_enabled")
         plan = _plan(session, episode_id)
         if rule_id is None:
             row = apply_rule(ScheduleRule(plan_id=plan.id), change)

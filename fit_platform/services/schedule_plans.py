@@ -19,7 +19,9 @@ from fit_platform.db.models import ConsentEvent, SchedulePlan, ScheduleRule
 from fit_platform.domain import consent as consent_domain
 from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import ConsentEventKind
+from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
+from fit_platform.domain.schedulability import why_not_schedulable
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +91,25 @@ def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | Non
     )
 
 
+def _copyable(rule: ScheduleRule) -> bool:
+    instrument = default_instruments().get(rule.instrument_id)
+    reason = why_not_schedulable(instrument) if instrument is not None else None
+    if reason is None:
+        return True
+    log.warning(
+        "template rule not copied: instrument cannot be scheduled",
+        extra={"instrument_id": rule.instrument_id, "reason": reason.value},
+    )
+    return False
+
+
 def copy_template_to_episode(
     session: Session, template: SchedulePlan, episode_id: int
 ) -> SchedulePlan:
     """Give an episode its own editable copy of a template plan (within the caller's
-    transaction). Returns the existing copy if the episode already has one."""
+    transaction). Returns the existing copy if the episode already has one. A template rule
+    naming a draft or retired instrument is not copied (logged): the episode never starts
+    with a rule the scheduler would refuse."""
     existing = session.scalar(select(SchedulePlan).where(SchedulePlan.episode_id == episode_id))
     if existing is not None:
         return existing
@@ -117,6 +133,7 @@ def copy_template_to_episode(
                 active=r.active,
             )
             for r in template.rules
+            if _copyable(r)
         ],
     )
     session.add(plan)

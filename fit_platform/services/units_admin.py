@@ -29,6 +29,7 @@ from fit_platform.services.admin_audit import changed_fields, record_admin_chang
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.invitation_common import OPEN_STATES
 from fit_platform.services.registration import clean_line
+from fit_platform.services.unit_instruments import enable_all_schedulable
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,9 @@ def create_unit(db: Database, *, staff_id: int, settings: UnitSettings, now: dt.
             unit = Unit(**asdict(settings))
             session.add(unit)
             session.flush()
+            # A new unit may schedule every instrument that can be sent; the Instruments page
+            # switches them per unit.
+            enable_all_schedulable(session, unit.id, now)
             record_admin_change(
                 session,
                 staff_id=staff_id,

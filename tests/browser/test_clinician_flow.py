@@ -31,13 +31,14 @@ def _demo_patient(db: Database) -> int:
     now = dt.datetime.now(dt.UTC)
     start = now - dt.timedelta(weeks=12)
     add_history(db, world, [21, 19, 18, 16, 17, 14, 12, 11, 9, 10, 8, 7], start=start)
-    add_history(db, world, [27, 28, 28, 26, 27, 27, 24], "sai", start=start + dt.timedelta(weeks=5))
+    alliance = [54, 56, 56, 52, 54, 54, 48]
+    add_history(db, world, alliance, "wai_sr", start=start + dt.timedelta(weeks=5))
     add_goal(db, world, "Sleep through the night")
     add_goal(db, world, "Go back to work half time")
     add_topic(db, world, "The meeting with my manager")
     add_appointment(db, world, now + dt.timedelta(hours=3))
     add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=now - dt.timedelta(hours=1))
-    add_signal(db, world, SignalCode.ALLIANCE_DROP, raised_at=now, instrument_id="sai")
+    add_signal(db, world, SignalCode.ALLIANCE_DROP, raised_at=now, instrument_id="wai_sr")
     for _ in range(3):
         make_world(db, unit=unit, therapist=staff)
     return world.episode_id

@@ -57,7 +57,7 @@ def test_the_service_comments_page_is_reached_from_the_figures_and_is_accessible
         session.add(
             ServiceFeedback(
                 unit_id=unit.id,
-                instrument_id="sai",
+                instrument_id="wai_sr",
                 text="Venterommet er kaldt",
                 period=dt.datetime.now(ZoneInfo("Europe/Oslo")).strftime("%Y-%m"),
             )

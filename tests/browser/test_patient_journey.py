@@ -58,7 +58,7 @@ def answer_questionnaire(
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])
-@pytest.mark.parametrize("instrument_id", ["phq9", "sai"])
+@pytest.mark.parametrize("instrument_id", ["phq9", "wai_sr"])
 def test_a_patient_answers_on_a_phone_without_javascript(
     page: Page,
     live_url: str,
@@ -79,7 +79,7 @@ def test_a_patient_answers_on_a_phone_without_javascript(
     answer_questionnaire(page, instrument_id, lang, assert_accessible, risk_on)
     assert page.url.endswith("/p/finish")
     assert_accessible(page)
-    if instrument_id == "sai":
+    if instrument_id == "wai_sr":
         page.locator("textarea").last.fill("Venterommet er kaldt")
         page.locator("label[for='comment_to-1']").click()
     else:

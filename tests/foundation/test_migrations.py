@@ -127,3 +127,32 @@ def test_the_upgrade_seals_totp_secrets_kept_in_clear_and_the_downgrade_opens_th
             assert connection.scalar(text("SELECT totp_secret FROM staff")) == "JBSWY3DPEHPK3PXP"
     finally:
         engine.dispose()
+
+
+def test_existing_units_get_every_schedulable_instrument_enabled_and_never_a_draft(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    migrate.upgrade(empty_database_url, "d7a3e1b5c9f2")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO unit (code, name, kind, quiet_from, quiet_until, created_at)"
+                    " VALUES ('nord', 'DPS Nord', 'outpatient', '21:00', '08:00',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate.upgrade(empty_database_url, "b6e2f4a8c0d1")
+        with engine.connect() as connection:
+            enabled = set(
+                connection.scalars(text("SELECT instrument_id FROM unit_instrument")).all()
+            )
+        assert enabled == {"phq9", "gad7", "core10", "wai_sr"}
+        migrate.downgrade(empty_database_url, "d7a3e1b5c9f2")
+        assert "unit_instrument" not in _tables(empty_database_url)
+    finally:
+        engine.dispose()

@@ -184,7 +184,7 @@ def test_a_year_9999_appointment_stored_before_the_range_check_does_not_stop_the
     rules = [
         RuleSpec("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=24),
         RuleSpec("gad7", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1, window_hours=48),
-        RuleSpec("sai", ScheduleTrigger.LAST_SESSION, offset_hours=1, window_hours=48),
+        RuleSpec("wai_sr", ScheduleTrigger.LAST_SESSION, offset_hours=1, window_hours=48),
     ]
     broken = [dt.datetime(9999, 12, 31, 20, tzinfo=UTC), dt.datetime(1, 1, 1, 5, tzinfo=UTC)]
     world.patient_with_episode(rules, [*broken, oslo(2026, 11, 26, 10)])

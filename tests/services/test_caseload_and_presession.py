@@ -90,7 +90,7 @@ def test_caseload_shows_latest_outcome_score_unanswered_invitations_and_consent(
 
 def test_caseload_filters_and_sorts_by_name(db: Database) -> None:
     worlds, therapist = _worlds(db, 3)
-    add_signal(db, worlds[1], SignalCode.ALLIANCE_DROP, instrument_id="sai")
+    add_signal(db, worlds[1], SignalCode.ALLIANCE_DROP, instrument_id="wai_sr")
     who = viewer(therapist)
     shown = caseload(db, who, CaseloadQuery(show=CaseloadShow.SIGNALS), now=NOW).rows
     assert [r.episode_id for r in shown] == [worlds[1].episode_id]
@@ -141,7 +141,7 @@ def test_presession_gathers_goals_topics_trends_signals_answers_consent_and_fail
 ) -> None:
     world = make_world(db)
     add_history(db, world, [20, 17, 12, 9])
-    add_history(db, world, [28, 27, 24], "sai")
+    add_history(db, world, [56, 54, 51], "wai_sr")
     add_goal(db, world, "Sove bedre")
     add_topic(db, world, "Jobben", NOW - dt.timedelta(days=2))
     add_topic(db, world, "Søvn", NOW)
@@ -159,7 +159,7 @@ def test_presession_gathers_goals_topics_trends_signals_answers_consent_and_fail
     assert phq9.points[0].expected is not None and phq9.points[0].expected.expected == 20
     assert phq9.latest_answers[0].item_text.startswith("Little interest")
     (wai,) = view.alliance
-    # SAI drop threshold: 2.5 % of the 0-30 range (0.75), so any fall of a point is marked.
+    # WAI-SR drop threshold: 2.5 % of the 12-60 range (1.2), so a fall of 2 points is marked.
     assert [p.drop for p in wai.points] == [False, True, True]
     assert view.open_signals[0].id == risk
     assert [e.kind for e in view.consent_history] == [ConsentEventKind.CHANNEL_CHANGED]

@@ -186,7 +186,7 @@ def test_comments_to_the_service_are_counted_per_programme_and_quarter_with_smal
                     ServiceFeedback(
                         unit_id=unit.id,
                         programme_id=programmes[code],
-                        instrument_id="sai",
+                        instrument_id="wai_sr",
                         text=f"text {n}",
                         period=("2026-04", "2026-05", "2026-06")[n % 3],
                     )

@@ -73,7 +73,7 @@ def test_risk_signal_must_be_acknowledged_before_it_is_resolved(db: Database) ->
 
 def test_other_signals_can_be_resolved_directly_with_a_short_note(db: Database) -> None:
     world, who = _setup(db)
-    signal_id = add_signal(db, world, SignalCode.ALLIANCE_DROP, instrument_id="sai")
+    signal_id = add_signal(db, world, SignalCode.ALLIANCE_DROP, instrument_id="wai_sr")
     state = resolve_signal(db, who, signal_id, "Discussed; agreed to change the session time")
     assert state.acknowledged_at is not None and state.resolved_at is not None
 

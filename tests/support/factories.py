@@ -34,6 +34,7 @@ from fit_platform.domain.instruments import default_instruments
 from fit_platform.services.links import mint_token
 from fit_platform.services.passwords import hash_password
 from fit_platform.services.scored_responses import add_scored_response
+from fit_platform.services.unit_instruments import enable_all_schedulable
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -68,6 +69,8 @@ def make_unit(db: Database, kind: UnitKind = UnitKind.OUTPATIENT) -> Unit:
     with db.transaction() as session:
         unit = Unit(code=f"unit-{n}", name=f"DPS Test {n}", kind=kind, phone="+47 22 00 00 00")
         session.add(unit)
+        session.flush()
+        enable_all_schedulable(session, unit.id)
     return unit
 
 
@@ -131,12 +134,13 @@ def answers_for_total(instrument_id: str, total: int) -> dict[str, float]:
     """Item answers (in item order) adding up to `total`, spread as evenly as allowed."""
     instrument = default_instruments()[instrument_id]
     items = [item for item in instrument.items if item.options or item.vas]
-    top = max(option.value for option in items[0].options)
-    answers: dict[str, float] = {}
-    remaining = total
+    # Every item starts at its lowest answer (0 on most scales, 1 on the WAI-SR), then the
+    # rest is filled in item order.
+    answers = {item.link_id: float(item.min_value) for item in items}
+    remaining = total - sum(answers.values())
     for item in items:
-        value = min(top, remaining)
-        answers[item.link_id] = float(value)
+        value = min(item.max_value - item.min_value, remaining)
+        answers[item.link_id] += value
         remaining -= value
     assert remaining == 0, f"{total} is out of range for {instrument_id}"
     return answers

@@ -50,7 +50,7 @@ def test_presession_view_shows_goals_topics_chart_table_and_answers(
     db = _db(app)
     world = make_world(db)
     add_history(db, world, [20, 16, 12, 8])
-    add_history(db, world, [28, 27, 24], "sai")
+    add_history(db, world, [56, 54, 51], "wai_sr")
     add_goal(db, world, "Sleep <better>")
     add_topic(db, world, "Work")
     add_signal(db, world, SignalCode.NOT_ON_TRACK)

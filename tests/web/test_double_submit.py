@@ -149,10 +149,10 @@ def test_six_concurrent_finish_posts_store_one_comment_for_the_service(
 ) -> None:
     db = _db(client)
     world = make_world(db)
-    _invitation, token = open_invitation(db, world, "sai")
+    _invitation, token = open_invitation(db, world, "wai_sr")
     patient = Patient(client, token)
     patient.start()
-    patient.answer_all("sai", "4")
+    patient.answer_all("wai_sr", "4")
     _post_at_once(
         client,
         "/p/finish",

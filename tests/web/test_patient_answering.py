@@ -286,10 +286,10 @@ def test_an_alliance_comment_for_the_service_only_is_stored_without_any_link_to_
     client: FlaskClient, db: Database
 ) -> None:
     world = make_world(db)
-    _invitation_id, token = open_invitation(db, world, "sai")
+    _invitation_id, token = open_invitation(db, world, "wai_sr")
     patient = Patient(client, token)
     patient.start()
-    patient.answer_all("sai", "4")
+    patient.answer_all("wai_sr", "4")
     finish_page = client.get("/p/finish?lang=en").get_data(as_text=True)
     assert "Who should read your comment?" in finish_page
     patient.finish(comment="The waiting room is cold", comment_to="service")

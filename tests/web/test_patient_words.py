@@ -121,10 +121,10 @@ def test_reading_the_patients_words_is_covered_by_the_one_access_log_row_of_the_
 def test_the_finish_page_says_who_reads_each_text(app: Flask, client: FlaskClient) -> None:
     db = _db(app)
     world = make_world(db)
-    _invitation_id, token = open_invitation(db, world, "sai")
+    _invitation_id, token = open_invitation(db, world, "wai_sr")
     patient = Patient(client, token)
     patient.start()
-    patient.answer_all("sai", "4")
+    patient.answer_all("wai_sr", "4")
     html = client.get("/p/finish?lang=en").get_data(as_text=True)
     assert "Your therapist reads this before your next session." in html
     assert "quality team reads comments sent to the service" in html

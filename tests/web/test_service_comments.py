@@ -36,10 +36,10 @@ def _comment_to_service(app: Flask, unit: Unit, text: str) -> str:
     """A patient of `unit` answers the alliance questionnaire and sends `text` to the service."""
     db = _db(app)
     world = make_world(db, unit=unit)
-    _invitation_id, token = open_invitation(db, world, "sai")
+    _invitation_id, token = open_invitation(db, world, "wai_sr")
     patient = Patient(app.test_client(), token)
     patient.start()
-    patient.answer_all("sai", "4")
+    patient.answer_all("wai_sr", "4")
     assert patient.finish(comment=text, comment_to="service").status_code == 302
     with db.session() as session:
         from fit_platform.db.models import Patient as PatientRow
@@ -74,7 +74,7 @@ def test_a_service_developer_reads_the_units_comments_for_the_quarter_escaped_an
     assert quarter in html
     month = _oslo_today().strftime("%Y-%m")
     assert month not in html and _oslo_today().isoformat() not in html
-    assert "Session Alliance Inventory" in html or "SAI" in html
+    assert "Working Alliance Inventory" in html or "WAI-SR" in html
 
 
 @pytest.mark.parametrize(

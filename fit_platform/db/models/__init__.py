@@ -12,6 +12,7 @@ from fit_platform.db.models.organisation import (
     StaffRole,
     StaffSession,
     Unit,
+    UnitInstrument,
 )
 from fit_platform.db.models.patients import (
     Appointment,
@@ -72,6 +73,7 @@ __all__ = [
     "StaffRole",
     "StaffSession",
     "Unit",
+    "UnitInstrument",
 ]
 
 # The append-only guard and its triggers belong to these tables wherever they are created.

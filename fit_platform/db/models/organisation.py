@@ -34,6 +34,21 @@ class Unit(Base):
     programmes: Mapped[list[Programme]] = relationship(back_populates="unit")
 
 
+class UnitInstrument(Base):
+    """An instrument a unit has enabled: only these are offered and accepted on its schedules.
+
+    A row is the switch (present = enabled); every change is recorded in the admin audit.
+    """
+
+    __tablename__ = "unit_instrument"
+
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    instrument_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enabled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Programme(Base):
     """A treatment programme inside a unit; exports and schedule templates are per programme."""
 

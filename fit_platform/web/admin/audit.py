@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "schedule_rule_changed": _l("Schedule template rule changed"),
     "episode_transferred": _l("Episode transferred to another therapist"),
     "episode_closed": _l("Episode closed"),
+    "unit_instrument_enabled": _l("Questionnaire enabled for a unit"),
+    "unit_instrument_disabled": _l("Questionnaire disabled for a unit"),
 }
 
 

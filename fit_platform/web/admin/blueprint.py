@@ -10,28 +10,11 @@ Every admin route requires the admin role (403 otherwise) and never shows a pati
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
 from fit_platform.domain.codes import Role
-from fit_platform.domain.instruments import ContentStatus, TranslationStatus, default_instruments
-from fit_platform.i18n import LANGUAGE_NAMES
 from fit_platform.web.auth.session import login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-
-CONTENT_STATUS = {
-    ContentStatus.VERIFIED_AGAINST_SOURCE: _l("Checked against the published source"),
-    ContentStatus.SECONDARY_SOURCE_UNVERIFIED: _l(
-        "From a secondary source, not yet checked against the publication"
-    ),
-    ContentStatus.DEMO: _l("Test instrument, not for clinical use"),
-}
-TRANSLATION_STATUS = {
-    TranslationStatus.OFFICIAL: _l("Official text"),
-    TranslationStatus.UNVALIDATED: _l("Working translation, not validated"),
-}
-KIND = {"outcome": _l("Outcome"), "alliance": _l("Alliance")}
 
 
 @bp.route("/")
@@ -41,27 +24,13 @@ def index() -> str:
     return render_template("admin/index.html")
 
 
-@bp.route("/instruments")
-@login_required(Role.ADMIN)
-def instruments() -> str:
-    library = sorted(default_instruments().values(), key=lambda instrument: instrument.id)
-    return render_template(
-        "admin/instruments.html",
-        library=library,
-        locale=str(get_locale()),
-        language_names=LANGUAGE_NAMES,
-        content_status=CONTENT_STATUS,
-        translation_status=TRANSLATION_STATUS,
-        kinds=KIND,
-    )
-
-
 # The sections register their routes on `bp` when imported.
 from fit_platform.web.admin import (  # noqa: E402, F401
     access_log,
     audit,
     episodes,
     identities,
+    instruments,
     patient_data,
     schedule_templates,
     staff,

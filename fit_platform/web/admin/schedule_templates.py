@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from fit_platform.db.models import Programme, Unit
 from fit_platform.domain.instrument_language import text_in
-from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.schedule_preview import example_course
 from fit_platform.extensions import get_db
 from fit_platform.services.episode_schedule import InvalidRule
@@ -27,6 +27,7 @@ from fit_platform.services.schedule_templates import (
     save_template_rule,
     template_detail,
 )
+from fit_platform.services.unit_instruments import schedulable_for_unit
 from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.forms import RenameForm, TemplateForm
@@ -100,6 +101,12 @@ def schedule_templates() -> tuple[str, int] | Response:
     ), (422 if form.errors else 200)
 
 
+def _offered(detail: TemplateDetail) -> list[Instrument]:
+    """The instruments the template's unit has enabled and that may be scheduled."""
+    with get_db().session() as session:
+        return schedulable_for_unit(session, detail.summary.unit_id)
+
+
 def _detail_or_404(template_id: int) -> TemplateDetail:
     try:
         return template_detail(get_db(), template_id)
@@ -112,8 +119,9 @@ def _detail_or_404(template_id: int) -> TemplateDetail:
 @admin_only
 def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str, int] | Response:
     detail = _detail_or_404(template_id)
+    offered = _offered(detail)
     prefix = f"rule-{rule_id}" if rule_id is not None else "new"
-    posted = rule_form(prefix=prefix)
+    posted = rule_form(offered, prefix=prefix)
     if request.method == "POST" and posted.validate_on_submit():
         try:
             save_template_rule(
@@ -132,10 +140,10 @@ def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str
             flash(_("The template is saved. Episodes registered from now on get it."))
             return redirect(url_for("admin.schedule_template", template_id=template_id))
     forms: list[tuple[object, RuleForm]] = [
-        (row, posted if prefix == f"rule-{row.id}" else rule_form(row, f"rule-{row.id}"))
+        (row, posted if prefix == f"rule-{row.id}" else rule_form(offered, row, f"rule-{row.id}"))
         for row in detail.rules
     ]
-    return _render_template_page(detail, forms, posted if prefix == "new" else rule_form())
+    return _render_template_page(detail, forms, posted if prefix == "new" else rule_form(offered))
 
 
 @bp.route("/schedule-templates/<int:template_id>/rename", methods=["POST"])
@@ -157,8 +165,9 @@ def rename_schedule_template(template_id: int) -> tuple[str, int] | Response:
         else:
             flash(_("The template is renamed."))
             return redirect(url_for("admin.schedule_template", template_id=template_id))
-    forms = [(row, rule_form(row, f"rule-{row.id}")) for row in detail.rules]
-    return _render_template_page(detail, forms, rule_form(), rename_form=form)
+    offered = _offered(detail)
+    forms = [(row, rule_form(offered, row, f"rule-{row.id}")) for row in detail.rules]
+    return _render_template_page(detail, forms, rule_form(offered), rename_form=form)
 
 
 def _render_template_page(

@@ -14,6 +14,7 @@ from fit_platform.db.models import ScheduleRule
 from fit_platform.domain.codes import Role, ScheduleTrigger
 from fit_platform.domain.instrument_language import missing_languages, text_in
 from fit_platform.domain.instruments import Instrument, default_instruments
+from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.extensions import get_db
 from fit_platform.services.episode_schedule import (
     InvalidRule,
@@ -23,10 +24,11 @@ from fit_platform.services.episode_schedule import (
     save_rule,
     unit_quiet_hours,
 )
+from fit_platform.services.unit_instruments import schedulable_for_episode
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.episodes.forms import RuleForm
-from fit_platform.web.episodes.texts import RULE_ERRORS
+from fit_platform.web.episodes.texts import INSTRUMENT_ERRORS, RULE_ERRORS
 
 
 def get_locale_code() -> str:
@@ -43,19 +45,41 @@ def _instrument_choice_label(instrument: Instrument) -> str:
     return _("%(title)s (not in %(languages)s)", title=title, languages=names)
 
 
-def rule_form(row: ScheduleRule | None = None, prefix: str = "new") -> RuleForm:
-    """The rule form (an episode's or a template's): what was posted to this form, else
-    `row` (or the defaults). A page holds one form per rule; when another of them was posted,
-    this one must show its stored values, not the other form's request."""
+def _unavailable_label(instrument_id: str) -> str:
+    """An old rule's instrument that can no longer be chosen: shown so the therapist sees it,
+    refused with the reason when saved."""
+    instrument = default_instruments().get(instrument_id)
+    title = text_in(instrument.title, get_locale_code()) if instrument else instrument_id
+    if instrument is not None and not is_schedulable(instrument):
+        return _("%(title)s (draft or retired: not sent)", title=title)
+    return _("%(title)s (not enabled for this unit: not sent)", title=title)
+
+
+def rule_form(
+    offered: list[Instrument], row: ScheduleRule | None = None, prefix: str = "new"
+) -> RuleForm:
+    """The form of one rule (an episode's or a template's). `offered` are the instruments that
+    may be chosen (the unit's enabled, schedulable ones); a posted or stored instrument outside
+    them is kept as a marked choice, so the service (not the select's own check) refuses it
+    with the reason. The form shows what was posted to it, else `row` (or the defaults): a page
+    holds one form per rule, and when another of them was posted this one keeps its values."""
     posted_here = request.method == "POST" and any(
         key.startswith(f"{prefix}-") for key in request.form
     )
     form = RuleForm(prefix=prefix) if posted_here else RuleForm(prefix=prefix, formdata=None)
-    form.instrument.choices = [
+    choices = [
         SelectChoice(instrument.id, _instrument_choice_label(instrument))
-        for instrument in sorted(default_instruments().values(), key=lambda i: i.id)
+        for instrument in offered
         if not instrument.demo
     ]
+    offered_ids = {choice.value for choice in choices}
+    current = row.instrument_id if row is not None else None
+    if posted_here and form.instrument.raw_data:
+        posted = form.instrument.raw_data[0]
+        current = posted if posted in default_instruments() else current
+    if current is not None and current not in offered_ids:
+        choices.append(SelectChoice(current, _unavailable_label(current)))
+    form.instrument.choices = choices
     if row is not None and not posted_here:
         form.instrument.data = row.instrument_id
         form.trigger.data = row.trigger.value
@@ -88,7 +112,8 @@ def change_from(form: RuleForm) -> RuleChange:
 def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response:
     """The episode's own schedule: one form per rule and one to add a rule."""
     submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"
-    posted = rule_form(prefix=submitted_prefix)
+    offered = schedulable_for_episode(get_db(), episode_id)
+    posted = rule_form(offered, prefix=submitted_prefix)
     if request.method == "POST" and posted.validate_on_submit():
         try:
             save_rule(
@@ -101,7 +126,8 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
         except ScheduleNotFound:
             abort(404)
         except InvalidRule as error:
-            posted.trigger.errors = [str(RULE_ERRORS[error.code])]
+            field = posted.instrument if error.code in INSTRUMENT_ERRORS else posted.trigger
+            field.errors = [str(RULE_ERRORS[error.code])]
         else:
             flash(_("The schedule is saved. It applies from the next questionnaire."))
             return redirect(url_for("episodes.schedule", episode_id=episode_id))
@@ -111,10 +137,15 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
     except ScheduleNotFound:
         abort(404)
     forms = [
-        (row, posted if submitted_prefix == f"rule-{row.id}" else rule_form(row, f"rule-{row.id}"))
+        (
+            row,
+            posted
+            if submitted_prefix == f"rule-{row.id}"
+            else rule_form(offered, row, f"rule-{row.id}"),
+        )
         for row in rows
     ]
-    new_form = posted if submitted_prefix == "new" else rule_form()
+    new_form = posted if submitted_prefix == "new" else rule_form(offered)
     status = 422 if posted.errors else 200
     return render_template(
         "episodes/schedule.html",

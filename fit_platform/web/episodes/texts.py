@@ -48,4 +48,20 @@ RULE_ERRORS = {
     "weekday_needed": _l("A weekly rule needs at least one day."),
     "reminder_after_window": _l("The reminder must come before the time to answer runs out."),
     "invalid": _l("This combination cannot be scheduled. Check the numbers."),
+    "instrument_draft": _l(
+        "This questionnaire is a draft: its wording is not yet checked against the "
+        "publication, so it cannot be sent to patients. Choose another questionnaire."
+    ),
+    "instrument_retired": _l(
+        "This questionnaire is retired and can no longer be sent. Choose another questionnaire."
+    ),
+    "instrument_not_enabled": _l(
+        "This questionnaire is not enabled for this unit. Choose another one, or ask an "
+        "administrator to enable it."
+    ),
 }
+
+# Errors about the questionnaire itself are shown on the questionnaire field.
+INSTRUMENT_ERRORS = frozenset(
+    {"unknown_instrument", "instrument_draft", "instrument_retired", "instrument_not_enabled"}
+)
