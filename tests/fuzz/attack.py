@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Flask
 from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
 from tests.fuzz.forms import Form, forms_on
@@ -66,6 +67,8 @@ class Tally:
     by_role: Counter[str] = field(default_factory=Counter)
     by_backend: Counter[str] = field(default_factory=Counter)
     routes: set[str] = field(default_factory=set)
+    endpoints: set[str] = field(default_factory=set)
+    all_endpoints: set[str] = field(default_factory=set)
     forms: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -76,7 +79,10 @@ class Tally:
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "by_role": dict(self.by_role),
             "by_backend": dict(self.by_backend),
-            "routes_hit": len(self.routes),
+            "distinct_paths": len(self.routes),
+            "url_rules_reached": len(self.endpoints),
+            "url_rules": len(self.all_endpoints),
+            "url_rules_not_reached": sorted(self.all_endpoints - self.endpoints),
             "forms_found": self.forms,
             "failures": self.failures[:20],
         }
@@ -275,6 +281,19 @@ def requests_for(
     return st.one_of(form_request(role, forms), form_request(role, forms), by_route)
 
 
+def sweep(role: str, world: FuzzWorld) -> list[FuzzRequest]:
+    """One plain request per rule, real id and allowed method (with the CSRF token), so every
+    rule is reached by every role whatever the random draw; the fuzz then goes wide."""
+    out = []
+    for rule in concrete_rules(world.app):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            for path in real_paths(rule, world):
+                fields = (("csrf_token", CSRF_VALID),) if method != "GET" else ()
+                kind = "form" if method != "GET" else "none"
+                out.append(FuzzRequest(role, method, path, kind, fields))
+    return out
+
+
 # -- sending and checking ----------------------------------------------------------------------
 
 
@@ -331,6 +350,18 @@ def _encode(request: FuzzRequest, csrf: str) -> dict[str, Any]:
     return kwargs
 
 
+def _endpoint(world: FuzzWorld, request: FuzzRequest) -> str:
+    """Which URL rule the request's path matched (any method), for the coverage count."""
+    adapter = world.app.url_map.bind("localhost")
+    path = urlsplit(request.path).path
+    for method in (request.method, "GET", "POST"):
+        try:
+            return str(adapter.match(path, method=method)[0])
+        except HTTPException:
+            continue
+    return "(no rule)"
+
+
 def _repair_role(world: FuzzWorld, request: FuzzRequest, location: str) -> None:
     """After a request that may have ended the role's link or session, open a new one, so
     the rest of the run still reaches the pages behind the login or the link."""
@@ -353,11 +384,14 @@ def send(world: FuzzWorld, request: FuzzRequest, errors: ErrorRecords, backend: 
         request.path, method=request.method, **_encode(request, world.csrf[request.role])
     )
     status = response.status_code
+    location = response.headers.get("Location", "")
+    response.close()  # a file sent by the static route stays open until closed
     TALLY.requests += 1
     TALLY.by_status[status] += 1
     TALLY.by_role[request.role] += 1
     TALLY.by_backend[backend] += 1
     TALLY.routes.add(urlsplit(request.path).path)
+    TALLY.endpoints.add(_endpoint(world, request))
     problem = None
     if status >= 500:
         TALLY.server_errors += 1
@@ -365,11 +399,10 @@ def send(world: FuzzWorld, request: FuzzRequest, errors: ErrorRecords, backend: 
     elif errors.records:
         problem = "logged an error: " + "; ".join(r.getMessage() for r in errors.records)
     elif 300 <= status < 400:
-        location = response.headers.get("Location", "")
         same_site = location.startswith("/") and not location.startswith(("//", "/\\"))
         if not (same_site or location.startswith("http://localhost/")):
             problem = f"redirect off the site to {location!r}"
-    _repair_role(world, request, response.headers.get("Location", ""))
+    _repair_role(world, request, location)
     if problem:
         TALLY.failures.append(f"{problem}: {request.describe()}")
         detail = "".join(

@@ -54,7 +54,12 @@ def fuzz_world(
         for role in ROLES:
             refresh_csrf(world, role)
         forms = discover_forms(world)
+        for form in (form for found in forms.values() for form in found):
+            if "username" in form.fields:
+                # Real accounts too, so wrong passwords reach the login throttling.
+                form.fields["username"] += [name.upper() for name in world.usernames]
         TALLY.forms += sum(len(found) for found in forms.values())
+        TALLY.all_endpoints |= {rule.endpoint for rule in app.url_map.iter_rules()}
         yield backend, world, forms
     finally:
         app.extensions["fit_db"].dispose()
@@ -95,7 +100,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_sep("-", "fuzz summary")
     terminalreporter.write_line(
         f"fuzz: {TALLY.requests} requests, {TALLY.server_errors} responses 5xx, "
-        f"{len(TALLY.routes)} distinct paths, {TALLY.forms} forms, "
+        f"{len(TALLY.endpoints & TALLY.all_endpoints)} of {len(TALLY.all_endpoints)} URL rules "
+        f"reached, {len(TALLY.routes)} distinct paths, {TALLY.forms} forms, "
         f"by backend {dict(TALLY.by_backend)}, by role {dict(TALLY.by_role)}, "
         f"by status {summary['by_status']}"
     )

@@ -11,6 +11,8 @@ docs/security.md, "The fuzz suite".
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 
 import pytest
@@ -20,12 +22,15 @@ from sqlalchemy import select
 
 from fit_platform.db.models import ConsentEvent, ItemAnswer, Response
 from fit_platform.domain.codes import Actor, ConsentEventKind, ResponseStatus
+from fit_platform.logging_setup import JsonFormatter
 from tests.fuzz.attack import (
     COMMON_NAMES,
+    TALLY,
     ErrorRecords,
     FuzzRequest,
     requests_for,
     send,
+    sweep,
 )
 from tests.fuzz.forms import Form
 from tests.fuzz.world import (
@@ -76,6 +81,8 @@ def test_no_request_as_any_role_gets_a_server_error_or_changes_saved_answers(
     backend, world, forms = fuzz_world
     examples = EXAMPLES if backend == "sqlite" else max(EXAMPLES // 6, 50)
     before = protected_snapshot(world)
+    for request in sweep(role, world):
+        send(world, request, error_records, backend)
     _run(world, forms, role, backend, error_records, examples)
     assert_nothing_saved_was_lost(before, protected_snapshot(world))
 
@@ -86,6 +93,7 @@ def test_the_fuzz_reaches_every_route_and_finds_the_forms(
     """A guard on the suite itself: it must see the whole URL map and real forms per role."""
     _backend, world, forms = fuzz_world
     rules = {rule.endpoint for rule in world.app.url_map.iter_rules()}
+    assert rules <= TALLY.endpoints, f"never reached: {sorted(rules - TALLY.endpoints)}"
     assert {"patient.answer", "episodes.schedule", "admin.audit", "export.aggregates"} <= rules
     assert any(f.action.startswith("/p/answer/") for f in forms["patient"])
     assert any("/schedule" in f.action for f in forms["therapist"])
@@ -123,3 +131,15 @@ def test_the_check_of_saved_data_notices_a_changed_answer_or_consent(
         )
     with pytest.raises(AssertionError):
         assert_nothing_saved_was_lost(before, protected_snapshot(world))
+
+
+def test_a_log_line_that_cannot_be_written_fails_instead_of_being_printed(
+    error_records: ErrorRecords,
+) -> None:
+    """Without the fixture the app's JSON handler prints "--- Logging error ---" and the
+    request succeeds (pytest's own capture handler raises too, but only for what it captures)."""
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(JsonFormatter())
+    record = logging.LogRecord("fit_platform.fuzz", logging.INFO, "", 0, "%d", ("x",), None)
+    with pytest.raises(RuntimeError, match="could not be written"):
+        handler.handle(record)

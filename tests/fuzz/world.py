@@ -79,6 +79,7 @@ class FuzzWorld:
     ids: dict[str, list[str]] = field(default_factory=dict)
     # Each role's live CSRF token (tests/fuzz/attack.py refreshes it after a new session).
     csrf: dict[str, str] = field(default_factory=dict)
+    usernames: list[str] = field(default_factory=list)
 
     def keep_patient_link_open(self) -> bool:
         """A fuzzed request may legitimately submit the open questionnaire or end the link;
@@ -177,6 +178,7 @@ def build_world(app: Flask) -> FuzzWorld:
         log_in(client, username, PASSWORD)
         world.clients[role] = client
         world.staff_ids[role] = own.therapist_id if member is None else member.id
+        world.usernames.append(username)
     world.ids = {
         "episode_id": [str(own.episode_id), str(other.episode_id)],
         "signal_id": [str(signal_own), str(signal_other)],
@@ -185,7 +187,7 @@ def build_world(app: Flask) -> FuzzWorld:
         "page": ["1", "2", "3"],
         "token": [token],
         "code": ["nb", "nn", "en"],
-        "filename": ["style.css", "../config.py"],
+        "filename": ["css/site.css", "../config.py", "css/%2e%2e/%2e%2e/config.py"],
     }
     return world
 
