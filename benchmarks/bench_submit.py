@@ -191,6 +191,8 @@ def main() -> None:
             "FIT_SECRET_KEY": "benchmark-secret-key-not-for-production",
             "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
             "FIT_PUBLIC_BASE_URL": "http://127.0.0.1",
+            # Production settings over http on loopback: a lab, so say so.
+            "FIT_ALLOW_INSECURE_HTTP": "true",
             "FIT_LOG_LEVEL": "WARNING",
         }
         with gunicorn("patient_app", env) as url:

@@ -9,7 +9,7 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 
 from fit_platform import i18n
-from fit_platform.config import Settings, load_settings
+from fit_platform.config import Settings, load_settings, warn_if_insecure_http
 from fit_platform.db import (
     Database,
     append_only,  # noqa: F401 - installs the append-only guard
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     configure_app(app, settings)
     configure_proxies(app, settings)
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "web")
     configure_observability(app, settings)
     configure_database(app, settings)
     configure_instruments(settings)

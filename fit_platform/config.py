@@ -1,11 +1,14 @@
 """Configuration: every setting in one place, read from the environment and validated at start.
 
 Defaults are safe for a demo on one machine. Production must set a database URL and a secret key;
-`load_settings` refuses to start without them rather than run with a guessable key.
+`load_settings` refuses to start without them rather than run with a guessable key. It also refuses
+an `http://` public base URL in production (session cookies would lack `Secure` and patients'
+links would travel in clear) unless `FIT_ALLOW_INSECURE_HTTP=true` says this is a lab.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -15,6 +18,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 Environment = Literal["production", "demo", "test"]
+log = logging.getLogger(__name__)
+
 ENVIRONMENTS: tuple[Environment, ...] = ("production", "demo", "test")
 
 
@@ -90,6 +95,8 @@ class Settings:
     # The service's own instrument definitions (licensed instruments, official translations),
     # loaded beside the shipped library at start (docs/instruments.md).
     instruments_dir: Path | None = None
+    # A lab or a closed test network may run production settings over plain http; never a clinic.
+    allow_insecure_http: bool = False
 
     @property
     def fhir_canonical_base(self) -> str:
@@ -189,6 +196,41 @@ def _demo_totp_key(instance_path: Path) -> str:
     return key
 
 
+def _check_public_base_url(settings: Settings) -> None:
+    url = settings.public_base_url
+    if not url.lower().startswith(("https://", "http://")):
+        raise ConfigurationError(
+            f"FIT_PUBLIC_BASE_URL must start with https:// (or http:// outside production), "
+            f"not {url!r}"
+        )
+    if insecure_http_in_production(settings) and not settings.allow_insecure_http:
+        raise ConfigurationError(
+            f"FIT_PUBLIC_BASE_URL must be an https:// address in production, not {url!r}: "
+            "over http the session cookies are sent without Secure and the patients' links "
+            "travel in clear. Set FIT_PUBLIC_BASE_URL=https://… (the address of the TLS "
+            "proxy), or FIT_ALLOW_INSECURE_HTTP=true for a lab that carries no patient data"
+        )
+
+
+def insecure_http_in_production(settings: Settings) -> bool:
+    """True when production settings have a public base URL that is not https."""
+    return settings.environment == "production" and not settings.public_base_url.lower().startswith(
+        "https://"
+    )
+
+
+def warn_if_insecure_http(settings: Settings, process: str) -> bool:
+    """Log a warning at start when production runs over plain http (a lab); True when it warned."""
+    if not insecure_http_in_production(settings):
+        return False
+    log.warning(
+        "FIT_ALLOW_INSECURE_HTTP is on: production settings over http, cookies without Secure; "
+        "for a lab only, never with patient data",
+        extra={"event": "insecure_http_allowed", "role": process},
+    )
+    return True
+
+
 def load_settings(
     environ: dict[str, str] | None = None, overrides: dict[str, object] | None = None
 ) -> Settings:
@@ -271,6 +313,7 @@ def load_settings(
         "privacy_contact": _env(env, "FIT_PRIVACY_CONTACT"),
         "privacy_notice_url": _env(env, "FIT_PRIVACY_NOTICE_URL"),
         "instruments_dir": Path(raw_dir) if (raw_dir := _env(env, "FIT_INSTRUMENTS_DIR")) else None,
+        "allow_insecure_http": _flag(env, "FIT_ALLOW_INSECURE_HTTP", False),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -312,4 +355,5 @@ def load_settings(
         settings.zone  # noqa: B018 - validates the time zone name now, not at the first schedule
     except Exception as exc:
         raise ConfigurationError(f"FIT_TIMEZONE {settings.timezone!r} is not a known zone") from exc
+    _check_public_base_url(settings)
     return settings

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import ConfigurationError, load_settings, warn_if_insecure_http
 
 
 @click.command("scheduler")
@@ -28,6 +28,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "scheduler")
     if not no_dispatch:  # a --no-dispatch clock sends nothing itself
         warn_if_no_channels(settings, "scheduler")
     if settings.scheduler_metrics_port and not once:

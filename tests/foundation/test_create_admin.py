@@ -48,6 +48,8 @@ def fit_platform(url: str, *args: str, stdin: str = "") -> subprocess.CompletedP
         "FIT_DATABASE_URL": url,
         "FIT_SECRET_KEY": "first-run-test-secret-key-0123456789",
         "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
+        # Production settings over http on loopback: a lab, so say so.
+        "FIT_ALLOW_INSECURE_HTTP": "true",
     }
     return subprocess.run(
         [sys.executable, "-m", "fit_platform.cli", *args],

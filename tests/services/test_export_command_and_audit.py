@@ -33,6 +33,8 @@ def _fit_platform(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
         "FIT_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
         "FIT_SECRET_KEY": "export-command-test-secret-key-0123456789",
         "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
+        # Production settings over http on loopback: a lab, so say so.
+        "FIT_ALLOW_INSECURE_HTTP": "true",
     }
     return subprocess.run(
         [sys.executable, "-m", "fit_platform.cli", "export", *args],

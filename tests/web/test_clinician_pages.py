@@ -44,6 +44,22 @@ def test_caseload_refuses_bad_query_parameters_with_a_400_page(
     assert client.get("/clinician/?sort=name&show=signals").status_code == 200
 
 
+def test_a_blank_caseload_scope_shows_the_default_list_not_an_error(
+    app: Flask, client: FlaskClient
+) -> None:
+    # Found by the fuzz suite: "scope= " passed the form (blank is optional) and then failed
+    # as a scope value, a 500 for a unit lead and a therapist alike.
+    db = _db(app)
+    world = make_world(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id))
+    log_in(client, lead.username, PASSWORD)
+    for blank in ("+", "%20%20", "%09", ""):
+        response = client.get(f"/clinician/?sort=priority&show=all&scope={blank}&lang=en")
+        assert response.status_code == 200, blank
+        # A lead's default is everyone in the units they lead: the unit's patient is listed.
+        assert f"/clinician/episodes/{world.episode_id}" in response.get_data(as_text=True)
+
+
 def test_presession_view_shows_goals_topics_chart_table_and_answers(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -88,6 +88,7 @@ def _production(**environ: str) -> dict[str, str]:
         "FIT_DATABASE_URL": "sqlite:///unused.sqlite3",
         "FIT_SECRET_KEY": "x" * 40,
         "FIT_TOTP_ENCRYPTION_KEY": "k" * 43 + "=",
+        "FIT_PUBLIC_BASE_URL": "https://fit.helse-test.no",
         **environ,
     }
 

@@ -43,6 +43,9 @@ class CaseloadFilterForm(FlaskForm):
             SelectChoice(CaseloadScope.MINE.value, _l("My patients")),
             SelectChoice(CaseloadScope.UNIT.value, _l("Everyone in the units I lead")),
         ],
+        # `Optional` lets a blank value past the choice check, so blank must mean "not
+        # chosen" (the view's default), not the value " " (found by the fuzz suite: a 500).
+        filters=[lambda value: value.strip() or None if isinstance(value, str) else value],
         validators=[Optional()],
     )
 
