@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,17 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(x) for x in text.split()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes used so far. Load from other processes on the
+    machine changes it far less than requests/s: the steadier figure on a shared machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -246,7 +258,10 @@ NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 TOTAL = re.compile(r"(\d+) requests in")
 
 
-def run_wrk(url: str, script: str, seconds: int, connections: int) -> dict[str, float]:
+def run_wrk(
+    url: str, script: str, seconds: int, connections: int, workers: list[int] | None = None
+) -> dict[str, float]:
+    cpu_before = cpu_seconds(workers or [])
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
@@ -279,6 +294,8 @@ def run_wrk(url: str, script: str, seconds: int, connections: int) -> dict[str, 
     figures["rps"] = float(rate.group(1))
     figures["requests"] = float(total.group(1))
     figures["bad"] = float(bad.group(1)) if bad else 0.0
+    cpu = cpu_seconds(workers or []) - cpu_before
+    figures["cpu_ms"] = cpu * 1000 / figures["requests"] if figures["requests"] else 0.0
     return figures
 
 
@@ -295,7 +312,18 @@ def main() -> None:
 
     load_before = os.getloadavg()
     results: dict[str, dict[str, float]] = {}
+    hello_runs: list[dict[str, float]] = []
     rss: list[float] = []
+
+    def hello_baseline() -> None:
+        entry = "benchmarks.bench_patient_pages:hello_app()"
+        with gunicorn(entry, {}, "/dev/null") as (hello_url, hello_master):
+            run_wrk(hello_url, lua_plain(), 2, args.connections)  # warm-up
+            workers = _children(hello_master)
+            hello_runs.append(
+                run_wrk(hello_url, lua_plain(), args.seconds, args.connections, workers)
+            )
+
     with throwaway_postgres() as database_url:
         tokens = setup_invitations(database_url, args.patients)
         env = {
@@ -307,6 +335,8 @@ def main() -> None:
             "FIT_LOG_LEVEL": "INFO",
             "FIT_RATELIMIT_ENABLED": "false",
         }
+        # The baseline before and after the pages: the load of a shared machine drifts.
+        hello_baseline()
         with gunicorn("wsgi:app", env, "gunicorn.conf.py") as (url, master):
             sessions = open_links(url, tokens)
             scenarios = [
@@ -314,19 +344,17 @@ def main() -> None:
                 ("answer page GET /p/answer/1", lua_answer_get(sessions)),
                 ("page save POST /p/answer/1", lua_answer_post(sessions)),
             ]
+            workers = _children(master)
             for name, script in scenarios:
                 run_wrk(url, script, 2, args.connections)  # warm-up
-                results[name] = run_wrk(url, script, args.seconds, args.connections)
-            rss = [peak_rss_mib(pid) for pid in _children(master)]
-        with gunicorn("benchmarks.bench_patient_pages:hello_app()", {}, "/dev/null") as (
-            hello_url,
-            _master,
-        ):
-            run_wrk(hello_url, lua_plain(), 2, args.connections)
-            results["baseline: Flask hello GET /"] = run_wrk(
-                hello_url, lua_plain(), args.seconds, args.connections
-            )
-    hello = results["baseline: Flask hello GET /"]["rps"]
+                results[name] = run_wrk(url, script, args.seconds, args.connections, workers)
+            rss = [peak_rss_mib(pid) for pid in workers]
+        hello_baseline()
+    hello = {
+        key: statistics.fmean(run[key] for run in hello_runs)
+        for key in ("rps", "p50", "p90", "p99", "bad", "cpu_ms", "requests")
+    }
+    results["baseline: Flask hello GET / (mean)"] = hello
     load_after = os.getloadavg()
     print(
         f"gunicorn 2 sync workers, PostgreSQL, loopback, wrk 2 threads {args.connections} "
@@ -335,12 +363,18 @@ def main() -> None:
         f"after {load_after[0]:.2f} {load_after[1]:.2f}"
     )
     print(
-        f"{'':34} {'req/s':>8} {'of hello':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'bad':>5}"
+        "hello runs before/after the pages: "
+        + " / ".join(f"{run['rps']:.0f} req/s" for run in hello_runs)
+    )
+    print(
+        f"{'':36} {'req/s':>7} {'of hello':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
+        f" {'non-2xx/3xx':>11} {'worker CPU ms/req':>18} {'CPU hello/page':>15}"
     )
     for name, f in results.items():
         print(
-            f"{name:34} {f['rps']:8.0f} {f['rps'] / hello:8.1%} {f.get('p50', 0):8.2f} "
-            f"{f.get('p90', 0):8.2f} {f.get('p99', 0):8.2f} {f['bad']:5.0f}"
+            f"{name:36} {f['rps']:7.0f} {f['rps'] / hello['rps']:9.1%} {f.get('p50', 0):8.2f} "
+            f"{f.get('p90', 0):8.2f} {f.get('p99', 0):8.2f} {f['bad']:11.0f} "
+            f"{f['cpu_ms']:18.2f} {hello['cpu_ms'] / f['cpu_ms'] if f['cpu_ms'] else 0:15.1%}"
         )
     total = sum(f["requests"] for name, f in results.items() if "hello" not in name)
     print(

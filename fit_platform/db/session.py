@@ -10,11 +10,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-# A pooled connection unused for longer than this is checked with a ping before it is handed
-# out (the server may have restarted, or a firewall dropped the idle socket). SQLAlchemy's
-# `pool_pre_ping` pings on every checkout: one more round trip on every request of a busy
-# worker whose connection was in use a millisecond ago.
-IDLE_PING_SECONDS = 10.0
+# With `ping="idle"` (the web), a pooled connection unused for longer than this is checked
+# with a ping before it is handed out (the server may have restarted, or a firewall dropped
+# the idle socket). SQLAlchemy's `pool_pre_ping` (the default, `ping="always"`) pings on every
+# checkout: one more round trip on every request of a busy web worker whose connection was in
+# use a millisecond ago. The price: a database restart while a worker is busy fails the
+# requests already using a dead connection (the pool then replaces all of them); the
+# dispatcher and the scheduler keep pinging always, since they must ride out a restart.
+IDLE_PING_SECONDS = 2.0
 _LAST_USED = "fit_last_used"
 
 
@@ -54,11 +57,14 @@ def _ping_when_idle(engine: Engine) -> None:
         record.info[_LAST_USED] = time.monotonic()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, ping: str = "always", **kwargs: Any) -> Engine:
+    """The engine for ``url``; ``ping`` is "always" (before every checkout) or "idle"."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if ping == "always":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine
@@ -72,9 +78,9 @@ class Database:
     Objects stay usable after commit (no expiry) so a view can render what a service returned.
     """
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, ping: str = "always", **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, ping, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Same pool; each statement commits by itself, so a read sends no BEGIN or ROLLBACK.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
@@ -240,18 +240,27 @@ def save_page(
         else:
             existing = {a.link_id: a for a in response.answers}
         changed: dict[str, tuple[float | None, float | None]] = {}
+        new_values: dict[str, float | None] = {}
         for link_id, value in values.items():
             row = existing.get(link_id)
             if row is None:
-                row = ItemAnswer(response_id=response.id, link_id=link_id, value=value)
-                row.answered_at = now
-                response.answers.append(row)
-                existing[link_id] = row
+                new_values[link_id] = value
             elif row.value != value:
                 changed[link_id] = (row.value, value)
                 row.value = value
                 row.answered_at = now
         session.flush()
+        if new_values:
+            # One executemany that fetches no ids back (to learn them, the ORM would insert
+            # row by row on SQLite). The loaded `response.answers` is stale from here on.
+            session.execute(
+                insert(ItemAnswer),
+                [
+                    {"response_id": response.id, "link_id": k, "value": v, "answered_at": now}
+                    for k, v in new_values.items()
+                ],
+            )
+        all_answers = {k: v.value for k, v in existing.items()} | new_values
         if changed:
             signal_service.note_risk_answer_changes(
                 session,
@@ -261,7 +270,6 @@ def save_page(
                 changes=changed,
                 now=now,
             )
-        all_answers = {k: v.value for k, v in existing.items()}
         risk = signal_service.raise_risk_signal(
             session,
             instrument,
