@@ -72,7 +72,7 @@ def populate(db: Database, n: int) -> None:
     enqueue_due(db, NOW)
 
 
-def _drain(url: str, base_url: str, token: str, ready: Any, go: Any) -> None:
+def _drain(url: str, base_url: str, token: str, ready: Any, go: Any, cpu: Any) -> None:
     db = Database(url)
     dispatcher = Dispatcher(
         db,
@@ -83,19 +83,27 @@ def _drain(url: str, base_url: str, token: str, ready: Any, go: Any) -> None:
     )
     ready.set()
     go.wait()
+    started = time.process_time()
     dispatcher.drain(max_rounds=10**6)
+    cpu.value = time.process_time() - started
     dispatcher.close()
     db.dispose()
 
 
-def run_dispatchers(url: str, endpoint: SmsEndpoint, count: int) -> float:
-    """`count` dispatcher processes (as deployed: separate processes, one database)."""
+def run_dispatchers(url: str, endpoint: SmsEndpoint, count: int) -> tuple[float, float]:
+    """`count` dispatcher processes (as deployed: separate processes, one database).
+
+    Returns the wall time and the CPU seconds the dispatchers used while draining (the
+    steadier figure when other work loads the machine)."""
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     readies = [context.Event() for _ in range(count)]
+    cpus = [context.Value("d", 0.0) for _ in range(count)]
     processes = [
-        context.Process(target=_drain, args=(url, endpoint.base_url, endpoint.token, ready, go))
-        for ready in readies
+        context.Process(
+            target=_drain, args=(url, endpoint.base_url, endpoint.token, ready, go, cpu)
+        )
+        for ready, cpu in zip(readies, cpus, strict=True)
     ]
     for process in processes:
         process.start()
@@ -105,7 +113,7 @@ def run_dispatchers(url: str, endpoint: SmsEndpoint, count: int) -> float:
     go.set()
     for process in processes:
         process.join()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, sum(cpu.value for cpu in cpus)
 
 
 def raw_rate(endpoint: SmsEndpoint, n: int) -> float:
@@ -143,25 +151,33 @@ def main() -> None:
         Base.metadata.create_all(admin.engine)
         endpoint = stack.enter_context(serve_sms_endpoint())
 
+        load_before = os.getloadavg()
         baseline = raw_rate(endpoint, n)
         results = {}
+        cpu_per_message: dict[int, float] = {}
         duplicates = 0
         for count in (1, 2, 4):
             populate(admin, n)
             before = len(endpoint.accepted)
-            seconds = run_dispatchers(url, endpoint, count)
+            seconds, cpu = run_dispatchers(url, endpoint, count)
             sent = len(endpoint.accepted) - before
             references = endpoint.accepted_references()[before:]
             duplicates += len(references) - len(set(references))
             assert sent == n, f"{sent} of {n} messages arrived"
             results[count] = seconds
+            cpu_per_message[count] = cpu / n * 1000
 
-    print(f"messages: {n:,} per run, PostgreSQL, loopback SMS endpoint")
+    load = os.getloadavg()
+    print(
+        f"messages: {n:,} per run, PostgreSQL, loopback SMS endpoint; load average before "
+        f"{load_before[0]:.2f}, after {load[0]:.2f}"
+    )
     print(f"baseline, raw endpoint rate (one client, sequential): {n / baseline:8.0f} msg/s")
     for count, seconds in results.items():
         print(
             f"{count} dispatcher(s):                                  {n / seconds:8.0f} msg/s"
-            f"  ({seconds:.2f} s, {n / seconds / (n / baseline):.0%} of baseline)"
+            f"  ({seconds:.2f} s, {n / seconds / (n / baseline):.0%} of baseline,"
+            f" dispatcher CPU {cpu_per_message[count]:.2f} ms/message)"
         )
     print(f"duplicates at the endpoint: {duplicates}")
 

@@ -94,7 +94,8 @@ def configure_observability(app: Flask, settings: Settings) -> None:
 
 
 def configure_database(app: Flask, settings: Settings) -> None:
-    app.extensions["fit_db"] = Database(settings.database_url)
+    # Web workers ping a pooled connection only after it sat idle (see db/session.py).
+    app.extensions["fit_db"] = Database(settings.database_url, ping="idle")
     app.extensions["fit_totp_box"] = SecretBox(settings.totp_encryption_key)
 
 

@@ -1,14 +1,19 @@
 """The outbox dispatcher: claim, check, send, record; retry, give up, reconcile.
 
-Every message goes through three short transactions:
+A batch of messages goes through three short transactions, whatever its size:
 
 1. claim: queued rows whose time has come become `sending` with a lease and this
    dispatcher's id (`FOR UPDATE SKIP LOCKED` on PostgreSQL so dispatchers run side by
    side; on SQLite one atomic `UPDATE … WHERE state = 'queued' … RETURNING`, which SQLite
    serialises).
-2. prepare: consent and the invitation are checked again, the link token is minted and
-   its hash committed *before* the send, so a link that went out always works.
-3. record: the provider's id is stored, only if this dispatcher still holds the claim.
+2. prepare: consent and the invitation of every message are checked again (read for the
+   whole batch at once), the link tokens are minted and their hashes committed *before*
+   any send, so a link that went out always works.
+3. record, after the batch was sent: each provider id is stored, only where this
+   dispatcher still holds the claim.
+
+A crash between a send and the record leaves the batch's rows `sending`; reconciliation
+settles them after the lease (below), so a bigger batch never means a duplicate.
 
 A row left in `sending` after its lease ran out (a crash between send and record) is
 reconciled, not blindly re-sent (`reconcile.py`): channels that can look a message up by
@@ -30,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
@@ -50,7 +55,7 @@ from fit_platform.domain.codes import (
     MessageKind,
     OutboxState,
 )
-from fit_platform.domain.consent import may_send
+from fit_platform.domain.consent import Consent, may_send
 from fit_platform.messaging import send_window
 from fit_platform.messaging.channels import (
     Channel as ChannelPort,
@@ -60,7 +65,6 @@ from fit_platform.messaging.channels import (
     OutgoingMessage,
     PermanentFailure,
     SendReceipt,
-    TemporaryFailure,
     UnknownOutcome,
 )
 from fit_platform.messaging.outbox_records import DispatcherSettings, DispatchResult, mark_sent
@@ -143,8 +147,9 @@ class Dispatcher(Reconciliation):
     def run_once(self) -> DispatchResult:
         """Reconcile expired claims, then claim and send one batch."""
         result = self.reconcile()
-        for outbox_id in self.claim():
-            result += self._deliver(outbox_id)
+        claimed = self.claim()
+        if claimed:
+            result += self._deliver(*claimed)
         return result
 
     def drain(self, max_rounds: int = 1000) -> DispatchResult:
@@ -203,68 +208,124 @@ class Dispatcher(Reconciliation):
 
     # -- one message -------------------------------------------------------------------------
 
-    def _deliver(self, outbox_id: int) -> DispatchResult:
-        prepared = self._prepare(outbox_id)
-        if isinstance(prepared, DispatchResult):
-            return prepared
-        try:
-            receipt = prepared.channel.send(prepared.message)
-        except UnknownOutcome as exc:
-            return self._record_unknown(outbox_id, exc)
-        except TemporaryFailure as exc:
-            return self._record_failure(outbox_id, prepared.token_hash, exc, permanent=False)
-        except PermanentFailure as exc:
-            return self._record_failure(outbox_id, prepared.token_hash, exc, permanent=True)
-        if self.after_send is not None:
-            self.after_send(outbox_id)
-        return self._record_sent(outbox_id, receipt)
+    def _deliver(self, *outbox_ids: int) -> DispatchResult:
+        """Prepare the claimed messages together, send each, record them together."""
+        result = DispatchResult()
+        prepared = self._prepare(outbox_ids, result)
+        outcomes: list[tuple[int, _Prepared, SendReceipt | DeliveryError]] = []
+        for outbox_id, message in prepared.items():
+            try:
+                receipt = message.channel.send(message.message)
+            except DeliveryError as exc:
+                outcomes.append((outbox_id, message, exc))
+                continue
+            if self.after_send is not None:
+                self.after_send(outbox_id)
+            outcomes.append((outbox_id, message, receipt))
+        if outcomes:
+            result += self._record(outcomes)
+        return result
 
-    def _prepare(self, outbox_id: int) -> _Prepared | DispatchResult:
+    def _prepare(self, outbox_ids: tuple[int, ...], result: DispatchResult) -> dict[int, _Prepared]:
+        """Check and prepare every claimed message in one transaction; counts what is not
+        sent into ``result``."""
         now = self.clock()
+        prepared: dict[int, _Prepared] = {}
         with self.db.transaction() as session:
-            row = session.get(OutboxMessage, outbox_id)
-            if row is None or row.state != OutboxState.SENDING or row.claimed_by != self.worker_id:
-                return DispatchResult(lost_claims=1)
-            if row.kind == MessageKind.STAFF_INVITE:
-                return self._prepare_staff_invite(session, row, now)
-            invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
-            patient = session.get(Patient, row.patient_id)
-            assert patient is not None
-            if row.kind == MessageKind.ONE_TIME_CODE:
-                return self._prepare_code(session, row, patient, now)
-            reason = self._reason_not_to_send(session, row, invitation, patient, now)
-            if reason is not None:
-                row.state = OutboxState.CANCELLED
-                row.last_error = reason
-                if reason == NonResponse.CONSENT and invitation is not None:
-                    cancel_invitations(session, [invitation.id], NonResponse.CONSENT, now)
-                log.info("outbox message cancelled", extra={"outbox_id": outbox_id})
-                return DispatchResult(cancelled=1)
-            assert invitation is not None
-            decision = send_window.decide(
-                session, invitation, now, self.settings.min_answer_window, self.settings.zone
+            consent = self._load_batch(session, outbox_ids)
+            for outbox_id in outbox_ids:
+                outcome = self._prepare_one(session, outbox_id, consent, now)
+                if isinstance(outcome, DispatchResult):
+                    result += outcome
+                else:
+                    prepared[outbox_id] = outcome
+        return prepared
+
+    def _load_batch(self, session: Session, outbox_ids: tuple[int, ...]) -> dict[int, Consent]:
+        """Read the batch's rows, invitations, patients, episodes, units and appointments
+        in a few SELECTs (the identity map then answers `session.get`); returns each
+        patient's consent folded from their events."""
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))
+        rows = list(rows)
+        invitation_ids = {r.invitation_id for r in rows if r.invitation_id is not None}
+        patient_ids = {r.patient_id for r in rows if r.patient_id is not None}
+        invitations = (
+            list(session.scalars(select(Invitation).where(Invitation.id.in_(invitation_ids))))
+            if invitation_ids
+            else []
+        )
+        episode_ids = {i.episode_id for i in invitations}
+        if episode_ids:
+            list(
+                session.scalars(
+                    select(Episode)
+                    .where(Episode.id.in_(episode_ids))
+                    .options(joinedload(Episode.unit))
+                )
             )
-            if decision.skip is not None:
-                send_window.skip(session, row, invitation, decision, now)
-                return DispatchResult(skipped=1)
-            if decision.waits(now):
-                send_window.hold(row, decision.send_at)
-                return DispatchResult(held=1)
-            route = self._route(row, patient)
-            if isinstance(route, DispatchResult):
-                return route
-            channel, address = route
-            episode = session.get(Episode, invitation.episode_id)
-            assert episode is not None
-            token = mint_token(session, invitation, now)
-            text = message_text(
-                TextKind(row.kind.value),
-                patient.preferred_language.value,
-                episode.unit.name,
-                self.link_for(token),
-                self.translations_dir,
-            )
-            return _Prepared(channel, _outgoing(row, address, text), hash_token(token))
+        appointment_ids = {i.appointment_id for i in invitations if i.appointment_id}
+        if appointment_ids:
+            list(session.scalars(select(Appointment).where(Appointment.id.in_(appointment_ids))))
+        patients = list(session.scalars(select(Patient).where(Patient.id.in_(patient_ids))))
+        return consent_by_patient(
+            session, [p.id for p in patients], {p.id: p.preferred_channel for p in patients}
+        )
+
+    def _prepare_one(
+        self, session: Session, outbox_id: int, consent: Mapping[int, Consent], now: dt.datetime
+    ) -> _Prepared | DispatchResult:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None or row.state != OutboxState.SENDING or row.claimed_by != self.worker_id:
+            return DispatchResult(lost_claims=1)
+        if row.kind == MessageKind.STAFF_INVITE:
+            return self._prepare_staff_invite(session, row, now)
+        invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
+        patient = session.get(Patient, row.patient_id)
+        assert patient is not None
+        if row.kind == MessageKind.ONE_TIME_CODE:
+            return self._prepare_code(session, row, patient, now)
+        reason = self._reason_not_to_send(
+            session, row, invitation, patient, consent.get(patient.id), now
+        )
+        if reason is not None:
+            row.state = OutboxState.CANCELLED
+            row.last_error = reason
+            if reason == NonResponse.CONSENT and invitation is not None:
+                cancel_invitations(session, [invitation.id], NonResponse.CONSENT, now)
+            log.info("outbox message cancelled", extra={"outbox_id": outbox_id})
+            return DispatchResult(cancelled=1)
+        assert invitation is not None
+        episode = session.get(Episode, invitation.episode_id)
+        assert episode is not None
+        unit = episode.unit
+        decision = send_window.decide(
+            session,
+            invitation,
+            now,
+            self.settings.min_answer_window,
+            self.settings.zone,
+            quiet=(unit.quiet_from, unit.quiet_until),
+        )
+        if decision.skip is not None:
+            send_window.skip(session, row, invitation, decision, now)
+            return DispatchResult(skipped=1)
+        if decision.waits(now):
+            send_window.hold(row, decision.send_at)
+            return DispatchResult(held=1)
+        route = self._route(row, patient)
+        if isinstance(route, DispatchResult):
+            return route
+        channel, address = route
+        # Flushed with the batch's other tokens when the prepare transaction commits.
+        token = mint_token(session, invitation, now, flush=False)
+        text = message_text(
+            TextKind(row.kind.value),
+            patient.preferred_language.value,
+            unit.name,
+            self.link_for(token),
+            self.translations_dir,
+        )
+        return _Prepared(channel, _outgoing(row, address, text), hash_token(token))
 
     def _route(
         self, row: OutboxMessage, patient: Patient
@@ -329,15 +390,17 @@ class Dispatcher(Reconciliation):
         row: OutboxMessage,
         invitation: Invitation | None,
         patient: Patient,
+        from_events: Consent | None,
         now: dt.datetime,
     ) -> str | None:
         if invitation is None:
             return "no invitation"
         # Both the event history and the cached state must allow it: either one saying
         # "stop" or "pause" is enough to hold the message back.
-        from_events = consent_by_patient(
-            session, [patient.id], {patient.id: patient.preferred_channel}
-        )[patient.id]
+        if from_events is None:
+            from_events = consent_by_patient(
+                session, [patient.id], {patient.id: patient.preferred_channel}
+            )[patient.id]
         today = now.astimezone(self.settings.zone).date()
         if not (
             may_send(from_events, now)
@@ -360,47 +423,74 @@ class Dispatcher(Reconciliation):
             return "invitation closed"
         return None
 
-    def _record_sent(self, outbox_id: int, receipt: SendReceipt) -> DispatchResult:
-        now = self.clock()
-        with self.db.transaction() as session:
-            won = mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id)
-        if not won:
-            log.warning("outbox claim lost before recording", extra={"outbox_id": outbox_id})
-            return DispatchResult(lost_claims=1)
-        log.info("outbox message sent", extra={"outbox_id": outbox_id})
-        return DispatchResult(sent=1)
-
-    def _record_failure(
-        self, outbox_id: int, token_hash: str | None, error: DeliveryError, *, permanent: bool
+    def _record(
+        self, outcomes: list[tuple[int, _Prepared, SendReceipt | DeliveryError]]
     ) -> DispatchResult:
+        """Record a sent batch in one transaction: each row only if this dispatcher still
+        holds its claim."""
         now = self.clock()
+        result = DispatchResult()
+        sent: list[int] = []
         with self.db.transaction() as session:
-            row = session.get(OutboxMessage, outbox_id)
-            if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
-                return DispatchResult(lost_claims=1)
-            # The message did not go out, so its link must not work.
-            if token_hash is not None:
-                session.execute(
-                    update(InvitationToken)
-                    .where(InvitationToken.token_hash == token_hash)
-                    .values(revoked_at=now)
-                )
-            row.last_error = str(error)[:500]
-            row.claimed_by = None
-            row.claimed_until = None
-            if permanent or row.attempts >= self.settings.max_attempts:
-                row.state = OutboxState.FAILED
-                log.warning(
-                    "outbox message failed",
-                    extra={"outbox_id": outbox_id, "attempts": row.attempts},
-                )
-                return DispatchResult(failed=1)
-            row.state = OutboxState.QUEUED
-            row.next_attempt_at = now + self.settings.backoff(row.attempts)
-            log.info(
-                "outbox message retry", extra={"outbox_id": outbox_id, "attempts": row.attempts}
+            for outbox_id, prepared, outcome in outcomes:
+                if isinstance(outcome, SendReceipt):
+                    if mark_sent(session, outbox_id, outcome, now, claimed_by=self.worker_id):
+                        sent.append(outbox_id)
+                    else:
+                        log.warning(
+                            "outbox claim lost before recording", extra={"outbox_id": outbox_id}
+                        )
+                        result += DispatchResult(lost_claims=1)
+                elif isinstance(outcome, UnknownOutcome):
+                    result += self._record_unknown_in(session, outbox_id, outcome, now)
+                else:
+                    result += self._record_failure_in(
+                        session,
+                        outbox_id,
+                        prepared.token_hash,
+                        outcome,
+                        now,
+                        permanent=isinstance(outcome, PermanentFailure),
+                    )
+        for outbox_id in sent:
+            log.info("outbox message sent", extra={"outbox_id": outbox_id})
+        result += DispatchResult(sent=len(sent))
+        return result
+
+    def _record_failure_in(
+        self,
+        session: Session,
+        outbox_id: int,
+        token_hash: str | None,
+        error: DeliveryError,
+        now: dt.datetime,
+        *,
+        permanent: bool,
+    ) -> DispatchResult:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
+            return DispatchResult(lost_claims=1)
+        # The message did not go out, so its link must not work.
+        if token_hash is not None:
+            session.execute(
+                update(InvitationToken)
+                .where(InvitationToken.token_hash == token_hash)
+                .values(revoked_at=now)
             )
-            return DispatchResult(retried=1)
+        row.last_error = str(error)[:500]
+        row.claimed_by = None
+        row.claimed_until = None
+        if permanent or row.attempts >= self.settings.max_attempts:
+            row.state = OutboxState.FAILED
+            log.warning(
+                "outbox message failed",
+                extra={"outbox_id": outbox_id, "attempts": row.attempts},
+            )
+            return DispatchResult(failed=1)
+        row.state = OutboxState.QUEUED
+        row.next_attempt_at = now + self.settings.backoff(row.attempts)
+        log.info("outbox message retry", extra={"outbox_id": outbox_id, "attempts": row.attempts})
+        return DispatchResult(retried=1)
 
 
 def _outgoing(row: OutboxMessage, address: str, text: MessageText) -> OutgoingMessage:

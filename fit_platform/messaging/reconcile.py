@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import OutboxMessage
@@ -34,21 +35,21 @@ class Reconciliation:
     clock: Callable[[], dt.datetime]
     worker_id: str
 
-    def _record_unknown(self, outbox_id: int, error: UnknownOutcome) -> DispatchResult:
+    def _record_unknown_in(
+        self, session: Session, outbox_id: int, error: UnknownOutcome, now: dt.datetime
+    ) -> DispatchResult:
         """The provider may have taken the message. It stays `sending` with a short lease
         and its link token kept; when the lease runs out, reconciliation looks it up at the
         provider and re-sends only if the provider has no record of it."""
-        now = self.clock()
-        with self.db.transaction() as session:
-            row = session.get(OutboxMessage, outbox_id)
-            if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
-                return DispatchResult(lost_claims=1)
-            row.last_error = str(error)[:500]
-            row.claimed_until = now + self.settings.backoff(row.attempts)
-            log.info(
-                "outbox message outcome unknown",
-                extra={"outbox_id": outbox_id, "attempts": row.attempts},
-            )
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
+            return DispatchResult(lost_claims=1)
+        row.last_error = str(error)[:500]
+        row.claimed_until = now + self.settings.backoff(row.attempts)
+        log.info(
+            "outbox message outcome unknown",
+            extra={"outbox_id": outbox_id, "attempts": row.attempts},
+        )
         return DispatchResult(unknown=1)
 
     # -- reconciliation ------------------------------------------------------------------------

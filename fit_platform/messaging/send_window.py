@@ -35,13 +35,21 @@ def decide(
     now: dt.datetime,
     min_window: dt.timedelta,
     tz: ZoneInfo,
+    quiet: tuple[str, str] | None = None,
 ) -> SendDecision:
-    """Send now, wait, or skip, by the quiet hours of the invitation's unit."""
-    quiet_from, quiet_until = session.execute(
-        select(Unit.quiet_from, Unit.quiet_until)
-        .join(Episode, Episode.unit_id == Unit.id)
-        .where(Episode.id == invitation.episode_id)
-    ).one()
+    """Send now, wait, or skip, by the quiet hours of the invitation's unit (``quiet``, its
+    from and until, when the caller has read them already)."""
+    if quiet is None:
+        quiet = (
+            session.execute(
+                select(Unit.quiet_from, Unit.quiet_until)
+                .join(Episode, Episode.unit_id == Unit.id)
+                .where(Episode.id == invitation.episode_id)
+            )
+            .tuple()
+            .one()
+        )
+    quiet_from, quiet_until = quiet
     return judge_send(
         now, invitation.expires_at, quiet_hours_of(quiet_from, quiet_until), min_window, tz
     )

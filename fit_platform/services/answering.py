@@ -16,32 +16,27 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
     Episode,
     Invitation,
-    InvitationToken,
     ItemAnswer,
     OutboxMessage,
-    Patient,
     Response,
     ServiceFeedback,
     SessionTopic,
-    Unit,
 )
 from fit_platform.domain.codes import (
-    Channel,
     CommentSource,
-    ConsentState,
     InvitationState,
     Language,
     OutboxState,
@@ -53,7 +48,16 @@ from fit_platform.domain.scoring import ScoreResult, answers_from_codes, score
 from fit_platform.services import comments, form_once
 from fit_platform.services import signals as signal_service
 from fit_platform.services.form_once import FormKey
-from fit_platform.services.links import resolve_token
+from fit_platform.services.link_context import (  # noqa: F401 - part of this module's API
+    ITEMS_PER_PAGE,
+    LinkContext,
+    LinkStatus,
+    inspect_link,
+    invitation_link_status,
+    load_context,
+    page_plan,
+    saved_codes,
+)
 from fit_platform.services.scored_responses import apply_score
 
 log = logging.getLogger(__name__)
@@ -64,22 +68,12 @@ OSLO = ZoneInfo("Europe/Oslo")
 # that a therapist reads it before the session.
 COMMENT_MAX = comments.COMMENT_MAX
 TOPIC_MAX = 1000
-ITEMS_PER_PAGE = 5
 # Rough reading and answering time per item, for "takes about N minutes" on the landing page.
 SECONDS_PER_ITEM = 12
 
 # Attempts before a unique-key race is treated as an error (each retry sees the winner's rows).
 RACE_RETRIES = 4
 OPEN_STATES = (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
-
-
-class LinkStatus(StrEnum):
-    OPEN = "open"
-    UNKNOWN = "unknown"
-    EXPIRED = "expired"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    DECLINED = "declined"
 
 
 class LinkClosedError(Exception):
@@ -90,56 +84,6 @@ class LinkClosedError(Exception):
         super().__init__(status.value)
 
 
-@dataclass(frozen=True)
-class LinkContext:
-    """Everything a patient page needs to know about the invitation behind a link."""
-
-    status: LinkStatus
-    invitation_id: int | None = None
-    token_id: int | None = None
-    patient_id: int | None = None
-    episode_id: int | None = None
-    unit_id: int | None = None
-    programme_id: int | None = None
-    instrument_id: str | None = None
-    unit_name: str = ""
-    unit_phone: str | None = None
-    opening_hours: str | None = None
-    expires_at: dt.datetime | None = None
-    language: Language | None = None
-    consent_state: ConsentState = ConsentState.ACTIVE
-    paused_until: dt.date | None = None
-    preferred_channel: Channel = Channel.SMS
-    has_phone: bool = False
-    has_email: bool = False
-    response_id: int | None = None
-    saved_link_ids: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def instrument(self) -> Instrument:
-        assert self.instrument_id is not None
-        return get_instrument(self.instrument_id)
-
-    @property
-    def started(self) -> bool:
-        return bool(self.saved_link_ids)
-
-    def next_page(self) -> int:
-        """The first page (1-based) not saved yet; one past the last when all are saved."""
-        for number, link_ids in enumerate(page_plan(self.instrument), start=1):
-            if not set(link_ids) <= self.saved_link_ids:
-                return number
-        return len(page_plan(self.instrument)) + 1
-
-
-def page_plan(instrument: Instrument, per_page: int = ITEMS_PER_PAGE) -> list[tuple[str, ...]]:
-    """Items split into pages of at most ``per_page``, as evenly as possible (10 → 5 + 5)."""
-    ids = [item.link_id for item in instrument.items]
-    pages = max(1, math.ceil(len(ids) / per_page))
-    size = math.ceil(len(ids) / pages)
-    return [tuple(ids[i : i + size]) for i in range(0, len(ids), size)]
-
-
 def minutes_to_answer(instrument: Instrument) -> int:
     return max(1, math.ceil(len(instrument.items) * SECONDS_PER_ITEM / 60))
 
@@ -148,80 +92,7 @@ def minutes_to_answer(instrument: Instrument) -> int:
 
 
 def invitation_status(invitation: Invitation, now: dt.datetime) -> LinkStatus:
-    state = invitation.state
-    if state is InvitationState.COMPLETED:
-        return LinkStatus.COMPLETED
-    if state is InvitationState.DECLINED:
-        return LinkStatus.DECLINED
-    if state is InvitationState.CANCELLED:
-        return LinkStatus.CANCELLED
-    if state is InvitationState.EXPIRED or now >= invitation.expires_at:
-        return LinkStatus.EXPIRED
-    return LinkStatus.OPEN
-
-
-def _status(invitation: Invitation, token: InvitationToken, now: dt.datetime) -> LinkStatus:
-    status = invitation_status(invitation, now)
-    if status is LinkStatus.OPEN and token.revoked_at is not None:
-        return LinkStatus.CANCELLED
-    if status is LinkStatus.OPEN and now >= token.expires_at:
-        return LinkStatus.EXPIRED
-    return status
-
-
-def _context(session: Session, token: InvitationToken, now: dt.datetime) -> LinkContext:
-    invitation = token.invitation
-    episode = session.get_one(Episode, invitation.episode_id)
-    patient = session.get_one(Patient, episode.patient_id)
-    unit = session.get_one(Unit, episode.unit_id)
-    response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
-    saved: frozenset[str] = frozenset()
-    if response is not None:
-        saved = frozenset(
-            session.scalars(
-                select(ItemAnswer.link_id).where(ItemAnswer.response_id == response.id)
-            ).all()
-        )
-    return LinkContext(
-        status=_status(invitation, token, now),
-        invitation_id=invitation.id,
-        token_id=token.id,
-        patient_id=patient.id,
-        episode_id=episode.id,
-        unit_id=unit.id,
-        programme_id=episode.programme_id,
-        instrument_id=invitation.instrument_id,
-        unit_name=unit.name,
-        unit_phone=unit.phone,
-        opening_hours=unit.opening_hours,
-        expires_at=invitation.expires_at,
-        language=patient.preferred_language,
-        consent_state=patient.consent_state,
-        paused_until=patient.paused_until,
-        preferred_channel=patient.preferred_channel,
-        has_phone=bool(patient.phone_e164),
-        has_email=bool(patient.email),
-        response_id=response.id if response is not None else None,
-        saved_link_ids=saved,
-    )
-
-
-def inspect_link(db: Database, token: str, now: dt.datetime) -> LinkContext:
-    """What a link leads to. Read-only: safe for GET and for link scanners."""
-    with db.session() as session:
-        resolved = resolve_token(session, token)
-        if resolved is None:
-            return LinkContext(status=LinkStatus.UNKNOWN)
-        return _context(session, resolved.token_row, now)
-
-
-def load_context(db: Database, token_id: int, now: dt.datetime) -> LinkContext:
-    """The context for a link the browser already opened (its token row id is in the session)."""
-    with db.session() as session:
-        token = session.get(InvitationToken, token_id)
-        if token is None:
-            return LinkContext(status=LinkStatus.UNKNOWN)
-        return _context(session, token, now)
+    return invitation_link_status(invitation.state, invitation.expires_at, now)
 
 
 # --------------------------------------------------------------------------- writing answers
@@ -252,24 +123,58 @@ def _open_invitation(session: Session, invitation_id: int, now: dt.datetime) -> 
     return invitation
 
 
+def _new_response(
+    session: Session, invitation: Invitation, language: Language, now: dt.datetime
+) -> Response:
+    instrument = get_instrument(invitation.instrument_id)
+    response = Response(
+        invitation_id=invitation.id,
+        episode_id=invitation.episode_id,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        language=language,
+        status=ResponseStatus.IN_PROGRESS,
+        started_at=now,
+    )
+    session.add(response)
+    session.flush()  # the unique invitation_id makes a racing second insert fail here
+    return response
+
+
 def _response_for(
     session: Session, invitation: Invitation, language: Language, now: dt.datetime
 ) -> Response:
     response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
-    if response is None:
-        instrument = get_instrument(invitation.instrument_id)
-        response = Response(
-            invitation_id=invitation.id,
-            episode_id=invitation.episode_id,
-            instrument_id=instrument.id,
-            instrument_version=instrument.version,
-            language=language,
-            status=ResponseStatus.IN_PROGRESS,
-            started_at=now,
+    return response if response is not None else _new_response(session, invitation, language, now)
+
+
+def _lock_with_answers(
+    session: Session, invitation_id: int, now: dt.datetime
+) -> tuple[Invitation, Response | None]:
+    """Lock the open invitation and load its response with the saved answers, in one SELECT.
+
+    ``FOR UPDATE OF invitation`` serialises saves of the same questionnaire (two tabs) on
+    PostgreSQL; SQLite serialises all writes anyway. Raises ``LinkClosedError`` when closed.
+    """
+    row = (
+        session.execute(
+            select(Invitation, Response)
+            .outerjoin(Response, Response.invitation_id == Invitation.id)
+            .outerjoin(Response.answers)
+            .options(contains_eager(Response.answers))
+            .where(Invitation.id == invitation_id)
+            .with_for_update(of=Invitation)
         )
-        session.add(response)
-        session.flush()  # the unique invitation_id makes a racing second insert fail here
-    return response
+        .unique()
+        .first()
+    )
+    if row is None:
+        raise LinkClosedError(LinkStatus.UNKNOWN)
+    invitation, response = row
+    status = invitation_status(invitation, now)
+    if status is not LinkStatus.OPEN:
+        raise LinkClosedError(status)
+    return invitation, response
 
 
 def start_answering(db: Database, invitation_id: int, language: Language, now: dt.datetime) -> int:
@@ -319,35 +224,43 @@ def save_page(
     """
 
     def work(session: Session) -> PageSaved:
-        invitation = _open_invitation(session, invitation_id, now)
+        invitation, response = _lock_with_answers(session, invitation_id, now)
         instrument = get_instrument(invitation.instrument_id)
         plan = page_plan(instrument)
         if not 1 <= page <= len(plan):
             raise ValueError("no such page")
         link_ids = plan[page - 1]
         values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
-        response = _response_for(session, invitation, language, now)
-        if response.status is ResponseStatus.SUBMITTED:
+        existing: dict[str, ItemAnswer] = {}
+        if response is None:
+            response = _new_response(session, invitation, language, now)
+            set_committed_value(response, "answers", [])  # new: nothing to load
+        elif response.status is ResponseStatus.SUBMITTED:
             raise LinkClosedError(LinkStatus.COMPLETED)
-        existing = {
-            a.link_id: a
-            for a in session.scalars(
-                select(ItemAnswer).where(ItemAnswer.response_id == response.id)
-            )
-        }
+        else:
+            existing = {a.link_id: a for a in response.answers}
         changed: dict[str, tuple[float | None, float | None]] = {}
+        new_values: dict[str, float | None] = {}
         for link_id, value in values.items():
             row = existing.get(link_id)
             if row is None:
-                row = ItemAnswer(response_id=response.id, link_id=link_id, value=value)
-                row.answered_at = now
-                session.add(row)
-                existing[link_id] = row
+                new_values[link_id] = value
             elif row.value != value:
                 changed[link_id] = (row.value, value)
                 row.value = value
                 row.answered_at = now
         session.flush()
+        if new_values:
+            # One executemany that fetches no ids back (to learn them, the ORM would insert
+            # row by row on SQLite). The loaded `response.answers` is stale from here on.
+            session.execute(
+                insert(ItemAnswer),
+                [
+                    {"response_id": response.id, "link_id": k, "value": v, "answered_at": now}
+                    for k, v in new_values.items()
+                ],
+            )
+        all_answers = {k: v.value for k, v in existing.items()} | new_values
         if changed:
             signal_service.note_risk_answer_changes(
                 session,
@@ -357,7 +270,6 @@ def save_page(
                 changes=changed,
                 now=now,
             )
-        all_answers = {k: v.value for k, v in existing.items()}
         risk = signal_service.raise_risk_signal(
             session,
             instrument,
@@ -489,27 +401,6 @@ def submit(
 def _result_of(instrument: Instrument, response: Response) -> ScoreResult:
     answers = {a.link_id: a.value for a in response.answers}
     return score(instrument, answers, validate=False)
-
-
-def saved_codes(db: Database, response_id: int) -> dict[str, str | None]:
-    """The saved answers as the form's codes, to fill in a page the patient comes back to."""
-    with db.session() as session:
-        response = session.get_one(Response, response_id)
-        instrument = get_instrument(response.instrument_id)
-        out: dict[str, str | None] = {}
-        for answer in response.answers:
-            try:
-                item = instrument.item(answer.link_id)
-            except KeyError:
-                continue
-            if answer.value is None:
-                out[answer.link_id] = None
-            elif item.vas is not None:
-                out[answer.link_id] = f"{answer.value:g}"
-            else:
-                match = next((o for o in item.options if o.value == answer.value), None)
-                out[answer.link_id] = match.code if match else None
-        return out
 
 
 def response_has_risk(db: Database, response_id: int) -> bool:

@@ -25,8 +25,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def mint_token(session: Session, invitation: Invitation, now: dt.datetime) -> str:
-    """Create a new link token for `invitation` (flushed, committed by the caller's transaction)."""
+def mint_token(
+    session: Session, invitation: Invitation, now: dt.datetime, *, flush: bool = True
+) -> str:
+    """Create a new link token for `invitation`, committed by the caller's transaction
+    (flushed at once unless ``flush`` is false: a batch then inserts its tokens together)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(
         InvitationToken(
@@ -36,7 +39,8 @@ def mint_token(session: Session, invitation: Invitation, now: dt.datetime) -> st
             expires_at=invitation.expires_at,
         )
     )
-    session.flush()
+    if flush:
+        session.flush()
     return token
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from fit_platform.db import Database
 from fit_platform.db.models import Staff, Unit
 from tests.support.html import csrf_token
+from tests.support.postgres import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 OSLO = ZoneInfo("Europe/Oslo")
@@ -57,7 +58,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_demo(instance: Path, port: int, at: dt.datetime = MORNING) -> Iterator[list[str]]:
+def running_demo(
+    instance: Path,
+    port: int,
+    at: dt.datetime = MORNING,
+    database_url: str | None = None,
+    ready_within: float = 60,
+) -> Iterator[list[str]]:
     env = {
         **os.environ,
         **at_wall_clock(at),
@@ -66,6 +73,8 @@ def running_demo(instance: Path, port: int, at: dt.datetime = MORNING) -> Iterat
     }
     env.pop("FIT_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)
+    if database_url is not None:
+        env["FIT_DATABASE_URL"] = database_url
     process = subprocess.Popen(
         [sys.executable, "-m", "fit_platform.cli", "demo", "--port", str(port)],
         cwd=ROOT,
@@ -88,7 +97,7 @@ def running_demo(instance: Path, port: int, at: dt.datetime = MORNING) -> Iterat
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        assert ready.get(timeout=60), "\n".join(lines)
+        assert ready.get(timeout=ready_within), "\n".join(lines)
         yield lines
     finally:
         process.send_signal(signal.SIGINT)
@@ -154,6 +163,27 @@ def test_demo_serves_pages_in_every_language_and_prints_the_logins(tmp_path: Pat
     assert "The scheduler sends the first invitations now." in output
     assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
     assert "admin@demo.fit" in output and "utvikler@demo.fit" in output
+
+
+def test_the_demo_runs_on_postgresql_when_the_database_url_points_there(tmp_path: Path) -> None:
+    # Its own server: the demo migrates an empty database, and the suite's shared one has
+    # the other tests' tables.
+    with throwaway_postgres() as url:
+        port = _free_port()
+        # Migrating and seeding PostgreSQL takes longer than a SQLite file on a busy machine.
+        with running_demo(tmp_path, port, database_url=url, ready_within=300) as lines:
+            base = f"http://127.0.0.1:{port}"
+            _wait_for(base + "/healthz")
+            link = next(line for line in lines if line.startswith("Patient link: "))
+            landing = httpx.get(link.split(": ")[1] + "?lang=en", timeout=10)
+            assert landing.status_code == 200 and "Start" in landing.text
+            assert httpx.get(base + "/readyz", timeout=10).status_code == 200
+        database = Database(url)
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(Staff)) == 4
+        assert database.dialect == "postgresql"
+        database.dispose()
+    assert not (tmp_path / "fit_platform.sqlite3").exists()
 
 
 def test_a_demo_started_at_night_says_so_and_sends_nothing_until_morning(tmp_path: Path) -> None:

@@ -338,7 +338,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
             return redirect(url_for("patient.answer", page=saved.next_page))
         status = 422
     else:
-        saved_codes = answering.saved_codes(get_db(), ctx.response_id) if ctx.response_id else {}
+        saved_codes = answering.saved_codes(ctx)
         form = forms.answer_page_form(
             inst, link_ids, language.value, data={k: saved_codes.get(k) for k in link_ids}
         )

@@ -85,7 +85,25 @@ def answer_page_form(
     data: dict[str, str | None] | None = None,
 ) -> AnswerPage:
     """A form with one radio group (or number field for VAS items) per item of the page."""
-    attrs: dict[str, Any] = {"item_fields": tuple(link_ids)}
+    form: AnswerPage = _page_form_class(instrument, tuple(link_ids), language)(
+        formdata=formdata, data=data or {}
+    )
+    return form
+
+
+# Form classes of the instruments' pages, built once per process: building a WTForms class
+# (its metaclass walks every attribute) cost more than the rest of the page together.
+_PAGE_FORMS: dict[tuple[str, str, tuple[str, ...], str], type[AnswerPage]] = {}
+
+
+def _page_form_class(
+    instrument: Instrument, link_ids: tuple[str, ...], language: str
+) -> type[AnswerPage]:
+    key = (instrument.id, instrument.version, link_ids, language)
+    cached = _PAGE_FORMS.get(key)
+    if cached is not None:
+        return cached
+    attrs: dict[str, Any] = {"item_fields": link_ids}
     for link_id in link_ids:
         item = instrument.item(link_id)
         required = (
@@ -107,8 +125,8 @@ def answer_page_form(
                 validate_choice=False,
             )
     form_class = type("GeneratedAnswerPage", (AnswerPage,), attrs)
-    form: AnswerPage = form_class(formdata=formdata, data=data or {})
-    return form
+    _PAGE_FORMS[key] = form_class
+    return form_class
 
 
 def item_field_pairs(form: AnswerPage, instrument: Instrument) -> Iterable[tuple[Item, Field]]:
