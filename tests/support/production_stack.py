@@ -234,10 +234,8 @@ class Clinic:
 
 
 def seed_clinic(database_url: str, therapists: int = 1) -> Clinic:
-    """A unit and its therapists, straight into the database.
-
-    There is no admin page for units and staff accounts yet (only `create-admin`, which the
-    smoke test runs as documented); everything after this goes through the web."""
+    """A unit and its therapists, straight into the database, for the fault tests (the smoke
+    test of the deployment guide sets its clinic up through the admin pages instead)."""
     db = Database(database_url)
     password_hash = hash_password(THERAPIST_PASSWORD)
     names = []

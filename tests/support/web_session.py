@@ -112,3 +112,104 @@ def answer_link(
     finally:
         if own:
             client.close()
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'value="([^"]*)"[^>]*name="{re.escape(name)}"', html
+    )
+    assert match, f"page has no hidden field {name}"
+    return match.group(1)
+
+
+def _id_in(location: str, pattern: str) -> int:
+    match = re.search(pattern, location)
+    assert match, location
+    return int(match.group(1))
+
+
+def admin_creates_unit(client: httpx.Client, *, name: str, code: str, phone: str) -> int:
+    """An administrator creates an outpatient unit on /admin/units; returns its id."""
+    page = client.get("/admin/units?lang=en").text
+    fields = {
+        "name": name,
+        "code": code,
+        "kind": "outpatient",
+        "phone": phone,
+        "opening_hours": "08:00–15:30",
+        "quiet_from": "21:00",
+        "quiet_until": "08:00",
+    }
+    response = client.post(
+        "/admin/units",
+        data={
+            "new-csrf_token": _hidden(page, "new-csrf_token"),
+            **{f"new-{key}": value for key, value in fields.items()},
+        },
+    )
+    assert response.status_code == 302, response.text[:2000]
+    return _id_in(response.headers["Location"], r"/admin/units/(\d+)")
+
+
+def admin_invites_therapist(client: httpx.Client, *, email: str, name: str, unit_id: int) -> None:
+    """An administrator invites a therapist of `unit_id` by e-mail (/admin/staff/invite)."""
+    page = client.get("/admin/staff/invite?lang=en").text
+    response = client.post(
+        "/admin/staff/invite",
+        data={
+            "csrf_token": csrf_token(page),
+            "form_nonce": _hidden(page, "form_nonce"),
+            "email": email,
+            "display_name": name,
+            "role": "therapist",
+            "unit": str(unit_id),
+        },
+    )
+    assert response.status_code == 302, response.text[:2000]
+
+
+def admin_creates_day_before_template(client: httpx.Client, *, unit_id: int) -> int:
+    """A schedule template for the whole unit: PHQ-9 24 hours before each session."""
+    page = client.get("/admin/schedule-templates?lang=en").text
+    response = client.post(
+        "/admin/schedule-templates",
+        data={"csrf_token": csrf_token(page), "name": "Poliklinikk", "owner": f"unit:{unit_id}"},
+    )
+    assert response.status_code == 302, response.text[:2000]
+    template_id = _id_in(response.headers["Location"], r"/admin/schedule-templates/(\d+)")
+    url = f"/admin/schedule-templates/{template_id}"
+    page = client.get(url + "?lang=en").text
+    rule = {
+        "instrument": "phq9",
+        "trigger": "before_appointment",
+        "offset_hours": "24",
+        "window_hours": "24",
+        "min_interval_hours": "0",
+        "active": "y",
+    }
+    response = client.post(
+        url,
+        data={
+            "new-csrf_token": _hidden(page, "new-csrf_token"),
+            **{f"new-{key}": value for key, value in rule.items()},
+        },
+    )
+    assert response.status_code == 302, response.text[:2000]
+    return template_id
+
+
+def invite_link_in(text: str, base_url: str) -> str:
+    match = re.search(re.escape(base_url) + r"/staff/invite/[A-Za-z0-9_\-]+", text)
+    assert match, f"no invitation link to {base_url} in {text!r}"
+    return match.group(0)
+
+
+def set_password_from_invite(link: str, password: str) -> None:
+    """The invited person opens the e-mailed link and chooses a password."""
+    with httpx.Client(timeout=30) as client:
+        page = client.get(link + "?lang=en")
+        assert page.status_code == 200, page.text[:2000]
+        response = client.post(
+            link, data={"csrf_token": csrf_token(page.text), "new": password, "confirm": password}
+        )
+        assert response.status_code == 302, response.text[:2000]
