@@ -6,9 +6,7 @@ fresh SQLite file and a fresh PostgreSQL database.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Staff
 from fit_platform.db.session import make_engine
 from tests.conftest import make_test_app
+from tests.support.cli import run_fit_platform
 from tests.support.html import log_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,24 +41,7 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 def fit_platform(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "FIT_ENV": "production",
-        "FIT_DATABASE_URL": url,
-        "FIT_SECRET_KEY": "first-run-test-secret-key-0123456789",
-        "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
-        # Production settings over http on loopback: a lab, so say so.
-        "FIT_ALLOW_INSECURE_HTTP": "true",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "fit_platform.cli", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fit_platform(url, *args, stdin=stdin)
 
 
 def test_an_operator_creates_the_first_admin_who_can_then_log_in(

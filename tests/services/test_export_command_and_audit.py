@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from fit_platform.db.models import ExportAudit
 from fit_platform.domain.codes import Role
 from fit_platform.services.export import previous_period
 from fit_platform.services.export_audit import export_history
+from tests.support.cli import run_fit_platform
 from tests.support.export_data import make_known_dataset
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.html import log_in
@@ -27,23 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fit_platform(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "FIT_ENV": "production",
-        "FIT_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-        "FIT_SECRET_KEY": "export-command-test-secret-key-0123456789",
-        "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
-        # Production settings over http on loopback: a lab, so say so.
-        "FIT_ALLOW_INSECURE_HTTP": "true",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "fit_platform.cli", "export", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_fit_platform(db.engine.url.render_as_string(hide_password=False), "export", *args)
 
 
 def test_the_command_writes_the_figures_as_json_and_leaves_an_audit_row(

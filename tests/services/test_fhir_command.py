@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog
 from fit_platform.domain.codes import Role
+from tests.support.cli import run_fit_platform
 from tests.support.factories import add_history, make_staff, make_unit, make_world
 from tests.support.fhir_validation import assert_valid_r4
 
@@ -20,22 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fit_platform(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "FIT_ENV": "production",
-        "FIT_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-        "FIT_SECRET_KEY": "fhir-command-test-secret-key-0123456789",
-        "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
-        "FIT_PUBLIC_BASE_URL": "https://fit.helse-test.no",
-        "FIT_FHIR_PATIENT_IDENTIFIER_SYSTEM": "urn:oid:2.16.578.1.12.4.1.4.1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "fit_platform.cli", "fhir", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_fit_platform(
+        db.engine.url.render_as_string(hide_password=False),
+        "fhir",
+        *args,
+        FIT_PUBLIC_BASE_URL="https://fit.helse-test.no",
+        FIT_FHIR_PATIENT_IDENTIFIER_SYSTEM="urn:oid:2.16.578.1.12.4.1.4.1",
     )
 
 
