@@ -33,6 +33,7 @@ import httpx
 from cryptography.fernet import Fernet
 
 from fit_platform.db import Database
+from fit_platform.services.unit_instruments import enable_all_schedulable
 from fit_platform.db.models import Staff, StaffRole, Unit
 from fit_platform.domain.codes import Role, UnitKind
 from fit_platform.services.passwords import hash_password
@@ -245,6 +246,7 @@ def seed_clinic(database_url: str, therapists: int = 1) -> Clinic:
             unit.phone = "+47 22 00 00 00"
             session.add(unit)
             session.flush()
+            enable_all_schedulable(session, unit.id)  # as the admin page does for a new unit
             for n in range(1, therapists + 1):
                 username = f"terapeut{n}@smoke.example"
                 staff = Staff(
