@@ -33,10 +33,10 @@ import httpx
 from cryptography.fernet import Fernet
 
 from fit_platform.db import Database
-from fit_platform.services.unit_instruments import enable_all_schedulable
 from fit_platform.db.models import Staff, StaffRole, Unit
 from fit_platform.domain.codes import Role, UnitKind
 from fit_platform.services.passwords import hash_password
+from fit_platform.services.unit_instruments import enable_all_schedulable
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_GUIDE = ROOT / "docs" / "deploy.md"
