@@ -1,7 +1,7 @@
 """The service-developer aggregate export over 5 million responses on PostgreSQL.
 
 Run from the project root (one benchmark at a time on a shared machine):
-``flock /tmp/bench.lock .venv/bin/python benchmarks/bench_export_5m.py [--responses N]``
+``flock /tmp/fit-bench.lock .venv/bin/python benchmarks/bench_export_5m.py [--responses N]``
 (any lock file will do). Starts a throwaway PostgreSQL server (as the tests do) unless
 FIT_TEST_DATABASE_URL is set, creates the tables, and generates the data set inside the
 database with ``generate_series`` (no rows pass through Python):
