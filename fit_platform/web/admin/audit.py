@@ -16,6 +16,8 @@ PAGE_SIZE = 50
 # What each audited action is called on the page; an action without a label shows its code.
 ACTION_LABELS = {
     "staff_created": _l("Staff member created"),
+    "identity_linked": _l("Login identity linked"),
+    "identity_unlinked": _l("Login identity removed"),
     "staff_invited": _l("Staff member invited"),
     "staff_invited_again": _l("New invitation sent"),
     "invitation_accepted": _l("Invitation accepted, password set"),

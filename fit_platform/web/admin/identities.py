@@ -17,18 +17,11 @@ from fit_platform.services.staff_identities import (
     link_identity,
     unlink_identity,
 )
-from fit_platform.web.admin.audit import ACTION_LABELS
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.identity_forms import IdentityLinkForm, UnlinkForm
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now
 
-ACTION_LABELS.update(
-    {
-        "identity_linked": _l("Login identity linked"),
-        "identity_unlinked": _l("Login identity removed"),
-    }
-)
 REFUSALS = {
     "no_subject": _l("Enter the subject (sub) the provider gives this person."),
     "too_long": _l("The subject is too long (at most 255 characters)."),

@@ -46,18 +46,16 @@ class LoginCodeForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
-    current = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new = PasswordField(
+def _new_password_field() -> PasswordField:
+    return PasswordField(
         _l("New password (at least 12 characters)"),
         validators=[DataRequired(message=_l("Enter a new password.")), Length(max=1024)],
         render_kw={"autocomplete": "new-password"},
     )
-    confirm = PasswordField(
+
+
+def _confirm_password_field() -> PasswordField:
+    return PasswordField(
         _l("New password again"),
         validators=[
             DataRequired(message=_l("Enter the new password again.")),
@@ -65,6 +63,16 @@ class PasswordChangeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = _new_password_field()
+    confirm = _confirm_password_field()
 
 
 class TotpReplaceForm(CodeForm):
@@ -92,16 +100,5 @@ class TotpReplaceForm(CodeForm):
 class SetPasswordForm(FlaskForm):
     """The first password of an invited staff member."""
 
-    new = PasswordField(
-        _l("New password (at least 12 characters)"),
-        validators=[DataRequired(message=_l("Enter a new password.")), Length(max=1024)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(message=_l("Enter the new password again.")),
-            EqualTo("new", message=_l("The two new passwords are not the same.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new = _new_password_field()
+    confirm = _confirm_password_field()
