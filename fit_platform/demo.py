@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 
 from fit_platform.app import create_app
 from fit_platform.config import load_settings
@@ -20,6 +20,10 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
     app = create_app(settings)
+    # Werkzeug's server directly (Flask's app.run() refuses to run inside its own CLI), bound
+    # before anything is printed: "Stop with Ctrl+C" means the address answers, and a port
+    # already taken fails here, loudly, and not after the logins have been shown.
+    server = make_server(host, port, app, threaded=True)
     with app.app_context():
         logins = seed_demo(get_db())
         patient_link = seed_demo_patients(get_db())
@@ -54,8 +58,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
         click.echo("The scheduler sends the first invitations now.")
     click.echo("Stop with Ctrl+C.")
     try:
-        # Werkzeug's server directly: Flask's app.run() refuses to run inside its own CLI.
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        server.serve_forever()  # returns on Ctrl+C and closes the socket
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

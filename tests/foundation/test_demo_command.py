@@ -111,21 +111,23 @@ def running_demo(
         process.stdout.close()
 
 
-def _wait_for(url: str) -> None:
-    for _ in range(100):
+def _wait_for(url: str, lines: list[str]) -> None:
+    # The demo binds its address before it prints "Stop with Ctrl+C", so this is a first
+    # request on a busy machine, not a wait for the server to start.
+    for _ in range(30):
         try:
-            httpx.get(url, timeout=1)
+            httpx.get(url, timeout=5)
             return
         except httpx.TransportError:
-            threading.Event().wait(0.1)
-    raise AssertionError(f"{url} never answered")
+            threading.Event().wait(0.2)
+    raise AssertionError(f"{url} never answered; the demo printed:\n" + "\n".join(lines))
 
 
 def test_demo_serves_pages_in_every_language_and_prints_the_logins(tmp_path: Path) -> None:
     port = _free_port()
     with running_demo(tmp_path, port) as lines:
         base = f"http://127.0.0.1:{port}"
-        _wait_for(base + "/healthz")
+        _wait_for(base + "/healthz", lines)
         for path in ("/", "/staff/login"):
             for language in ("nb", "nn", "en"):
                 response = httpx.get(f"{base}{path}?lang={language}", timeout=10)
@@ -173,7 +175,7 @@ def test_the_demo_runs_on_postgresql_when_the_database_url_points_there(tmp_path
         # Migrating and seeding PostgreSQL takes longer than a SQLite file on a busy machine.
         with running_demo(tmp_path, port, database_url=url, ready_within=300) as lines:
             base = f"http://127.0.0.1:{port}"
-            _wait_for(base + "/healthz")
+            _wait_for(base + "/healthz", lines)
             link = next(line for line in lines if line.startswith("Patient link: "))
             landing = httpx.get(link.split(": ")[1] + "?lang=en", timeout=10)
             assert landing.status_code == 200 and "Start" in landing.text
