@@ -31,6 +31,11 @@ from fit_platform.db import (
     models,  # noqa: F401 - registers the tables
 )
 from fit_platform.db.session import make_engine
+from tests.fuzz.summary import (  # noqa: F401 - the fuzz summary's hooks, also under xdist
+    pytest_sessionfinish,
+    pytest_sessionstart,
+    pytest_terminal_summary,
+)
 from tests.support.postgres import throwaway_postgres
 
 BACKENDS = ("sqlite", "postgresql")

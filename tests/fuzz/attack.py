@@ -87,6 +87,34 @@ class Tally:
             "failures": self.failures[:20],
         }
 
+    def raw(self) -> dict[str, Any]:
+        """Everything, sets as lists: one worker's part of a run split over processes."""
+        return {
+            "requests": self.requests,
+            "server_errors": self.server_errors,
+            "by_status": {str(k): v for k, v in self.by_status.items()},
+            "by_role": dict(self.by_role),
+            "by_backend": dict(self.by_backend),
+            "routes": sorted(self.routes),
+            "endpoints": sorted(self.endpoints),
+            "all_endpoints": sorted(self.all_endpoints),
+            "forms": self.forms,
+            "failures": self.failures,
+        }
+
+    def add(self, other: dict[str, Any]) -> None:
+        """Add another process's `raw()` tally to this one."""
+        self.requests += other["requests"]
+        self.server_errors += other["server_errors"]
+        self.by_status.update({int(k): v for k, v in other["by_status"].items()})
+        self.by_role.update(other["by_role"])
+        self.by_backend.update(other["by_backend"])
+        self.routes |= set(other["routes"])
+        self.endpoints |= set(other["endpoints"])
+        self.all_endpoints |= set(other["all_endpoints"])
+        self.forms += other["forms"]
+        self.failures += other["failures"]
+
 
 TALLY = Tally()
 

@@ -1,12 +1,13 @@
 """The fuzz suite's world (one per database backend) and its summary at the end of the run.
 
 The summary line ("fuzz: N requests, M responses 5xx …") is printed by pytest's terminal
-summary whatever the output capture, and written to test-artifacts/fuzz-summary.json.
+summary whatever the output capture, and written to test-artifacts/fuzz-summary.json (see
+tests/fuzz/summary.py, whose hooks tests/conftest.py installs: with pytest-xdist the process
+that prints never collects this folder).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import tempfile
@@ -89,19 +90,3 @@ def error_records() -> Iterator[ErrorRecords]:
     finally:
         logging.Handler.handleError = original  # type: ignore[method-assign]
         root.removeHandler(handler)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not TALLY.requests:
-        return
-    ARTIFACTS.mkdir(exist_ok=True)
-    summary = TALLY.as_json()
-    (ARTIFACTS / "fuzz-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    terminalreporter.write_sep("-", "fuzz summary")
-    terminalreporter.write_line(
-        f"fuzz: {TALLY.requests} requests, {TALLY.server_errors} responses 5xx, "
-        f"{len(TALLY.endpoints & TALLY.all_endpoints)} of {len(TALLY.all_endpoints)} URL rules "
-        f"reached, {len(TALLY.routes)} distinct paths, {TALLY.forms} forms, "
-        f"by backend {dict(TALLY.by_backend)}, by role {dict(TALLY.by_role)}, "
-        f"by status {summary['by_status']}"
-    )
