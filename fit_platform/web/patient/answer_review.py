@@ -21,7 +21,7 @@ def _shortened(text: str) -> str:
 
 
 def question_name(number: int, text: str) -> str:
-    return _("Question %(number)s, “%(text)s”", number=number, text=_shortened(text))
+    return str(_("Question %(number)s, “%(text)s”", number=number, text=_shortened(text)))
 
 
 def error_names(

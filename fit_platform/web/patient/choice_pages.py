@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from fit_platform.domain.codes import Channel
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import consent
-from fit_platform.services.answering import LinkContext, LinkStatus
+from fit_platform.services.link_context import LinkContext, LinkStatus
 from fit_platform.web.patient import blueprint as patient
 from fit_platform.web.patient.blueprint import Page, bp, needs_link
 
@@ -59,7 +59,7 @@ def record_choice(ctx: LinkContext, name: str) -> Page:
     assert ctx.patient_id is not None
     if name not in choice_names(ctx):
         abort(400)
-    form = patient.CONSENT_FORMS[name](prefix=name)
+    form: Any = patient.CONSENT_FORMS[name](prefix=name)
     if form.validate_on_submit():
         change = patient._consent_change(name, form)
         try:
