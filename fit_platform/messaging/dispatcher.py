@@ -74,6 +74,7 @@ from fit_platform.messaging.texts import (
     MessageText,
     message_text,
     one_time_code_text,
+    sender_name,
     staff_invite_text,
 )
 from fit_platform.messaging.texts import MessageKind as TextKind
@@ -318,10 +319,11 @@ class Dispatcher(Reconciliation):
         channel, address = route
         # Flushed with the batch's other tokens when the prepare transaction commits.
         token = mint_token(session, invitation, now, flush=False)
+        language = patient.preferred_language.value
         text = message_text(
             TextKind(row.kind.value),
-            patient.preferred_language.value,
-            unit.name,
+            language,
+            sender_name(language, unit.message_name, self.translations_dir),
             self.link_for(token),
             self.translations_dir,
         )
@@ -349,16 +351,20 @@ class Dispatcher(Reconciliation):
         if isinstance(route, DispatchResult):
             return route
         channel, address = route
-        clinic = session.scalar(
-            select(Unit.name)
+        message_name = session.scalar(
+            select(Unit.message_name)
             .join(Episode, Episode.unit_id == Unit.id)
             .where(Episode.patient_id == patient.id)
             .order_by(Episode.started_on.desc(), Episode.id.desc())
             .limit(1)
         )
         code = mint_code(session, patient.id, now)
+        language = patient.preferred_language.value
         text = one_time_code_text(
-            patient.preferred_language.value, clinic or "", code, self.translations_dir
+            language,
+            sender_name(language, message_name, self.translations_dir),
+            code,
+            self.translations_dir,
         )
         return _Prepared(channel, _outgoing(row, address, text), None)
 

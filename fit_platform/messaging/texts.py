@@ -49,6 +49,19 @@ def translations_for(
     return Translations.load(str(directory), [language], DOMAIN)
 
 
+def sender_name(
+    language: str, message_name: str | None, directory: Path = DEFAULT_TRANSLATIONS_DIR
+) -> str:
+    """The name a message goes out under: the unit's own sender name, or a neutral default.
+
+    Never the unit's full name: "DPS …, psykiatrisk poliklinikk" on a lock screen tells anyone
+    near the phone what kind of treatment the patient gets."""
+    if message_name:
+        return message_name
+    _ = translations_for(language, directory).gettext
+    return _("The health service")
+
+
 def message_text(
     kind: MessageKind,
     language: str,

@@ -37,6 +37,7 @@ UNIT_ARCHIVED = "unit_archived"  # the reason stored on invitations cancelled by
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+MESSAGE_NAME_MAX = 40  # short enough for the first line of a lock-screen preview
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{2,30}")
 
 
@@ -65,6 +66,8 @@ class UnitSettings:
     opening_hours: str | None
     quiet_from: str
     quiet_until: str
+    # The sender name in messages (a lock screen shows it); None: the neutral default.
+    message_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def checked_settings(settings: UnitSettings) -> UnitSettings:
     name = clean_line(settings.name, 200)
     phone = clean_line(settings.phone, 32) or None
     opening_hours = clean_line(settings.opening_hours, 200) or None
+    message_name = clean_line(settings.message_name, MESSAGE_NAME_MAX) or None
     if not _CODE.fullmatch(code):
         raise AdminRefusal("code", "bad_code")
     if not name:
@@ -103,7 +107,11 @@ def checked_settings(settings: UnitSettings) -> UnitSettings:
         raise AdminRefusal("quiet_from", "bad_time")
     if not _HH_MM.fullmatch(quiet_until):
         raise AdminRefusal("quiet_until", "bad_time")
-    return UnitSettings(code, name, settings.kind, phone, opening_hours, quiet_from, quiet_until)
+    if len(" ".join((settings.message_name or "").split())) > MESSAGE_NAME_MAX:
+        raise AdminRefusal("message_name", "too_long")
+    return UnitSettings(
+        code, name, settings.kind, phone, opening_hours, quiet_from, quiet_until, message_name
+    )
 
 
 def _settings_of(unit: Unit) -> UnitSettings:
@@ -115,6 +123,7 @@ def _settings_of(unit: Unit) -> UnitSettings:
         opening_hours=unit.opening_hours,
         quiet_from=unit.quiet_from,
         quiet_until=unit.quiet_until,
+        message_name=unit.message_name,
     )
 
 

@@ -124,10 +124,12 @@ def test_consent_pages_and_a_closed_link_are_accessible(
     page.goto(f"{live_url}/p/choices?lang=en")
     fits_the_screen(page)
     assert_accessible(page)
+    page.get_by_role("link", name="Pause questionnaires", exact=True).click()
     page.locator("button[value=pause]").click()  # no date: error summary
     assert page.locator("#error-summary").is_visible()
     assert_accessible(page)
-    page.locator("#pause-until").fill("2001-01-01")
+    page.get_by_role("link", name="Back to your choices").click()
+    page.get_by_role("link", name="Stop questionnaires", exact=True).click()
     page.locator("button[value=stop]").click()
     assert page.url.endswith("/p/choices/done")
     assert "This does not affect your treatment." in page.locator("main").inner_text()

@@ -108,7 +108,9 @@ def test_an_sms_goes_out_with_the_clinic_and_a_working_link_and_is_recorded(
     assert result.sent == 1
     [accepted] = sms_endpoint.accepted
     assert accepted["to"] == "+4791234567"
-    assert accepted["text"].startswith("Nordre DPS")
+    # The unit set no sender name: a neutral one, never the clinic's name on a lock screen.
+    assert accepted["text"].startswith("Helsetjenesten")
+    assert "Nordre" not in accepted["text"]
     assert "srs" not in accepted["text"].lower()
     token = accepted["text"].rsplit("/p/", 1)[1]
     with world.db.session() as s:
@@ -305,7 +307,7 @@ def test_a_reminder_goes_out_by_the_same_channel(
     clock.now = oslo(2026, 11, 25, 11)
     queue_reminders(world.db, clock.now)
     assert d.drain().sent == 1
-    assert sms_endpoint.accepted[1]["text"].startswith("Påminnelse fra Nordre DPS")
+    assert sms_endpoint.accepted[1]["text"].startswith("Påminnelse fra Helsetjenesten")
 
 
 # --- crashes -----------------------------------------------------------------------------
@@ -391,7 +393,7 @@ def test_a_requested_one_time_code_is_sent_and_works_once(
     assert dispatcher(world, Clock(T0), sms).drain().sent == 1
     [accepted] = sms_endpoint.accepted
     code = re.search(r"\b(\d{6})\b", accepted["text"]).group(1)  # type: ignore[union-attr]
-    assert accepted["text"].startswith("Koden din for Nordre DPS")
+    assert accepted["text"].startswith("Koden din for Helsetjenesten")
     assert verify_code(world.db, patient, code, T0 + dt.timedelta(minutes=1))
     assert not verify_code(world.db, patient, code, T0 + dt.timedelta(minutes=2))
 

@@ -186,7 +186,11 @@ def test_a_required_item_left_blank_gets_an_error_linked_to_the_question(
     response = patient.post("/p/answer/1?lang=en", {**FIRST_PAGE, "phq9_2": ""})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert '<a href="#phq9_2-0">Choose an answer to this question.</a>' in html
+    # The summary names the question (not five identical lines) and links to it.
+    assert (
+        '<a href="#phq9_2-0">Question 2, “Feeling down, depressed, or hopeless”: '
+        "Choose an answer to this question.</a>"
+    ) in html
     assert 'id="error-summary"' in html
     assert count(db, ItemAnswer) == 0
 
@@ -378,7 +382,9 @@ def test_progress_shows_the_shared_decisions_and_who_has_read_the_answers(
     patient.start()
     patient.answer_all("phq9", "0")
     patient.finish()
-    html = client.get("/p/done?lang=en").get_data(as_text=True)
+    done = client.get("/p/done?lang=en").get_data(as_text=True)
+    assert 'href="/p/progress"' in done  # the thank-you page stays short and links on
+    html = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert "Weekly sessions for a month" in html and "Sleeping better" in html
     assert "Who has looked at your answers" in html
     assert "<td>Therapist<br>" in html

@@ -22,6 +22,9 @@ class Unit(Base):
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"))
     phone: Mapped[str | None] = mapped_column(String(32))
     opening_hours: Mapped[str | None] = mapped_column(String(200))
+    # The name text messages and e-mails use instead of `name`: a lock screen shows it to
+    # anyone near the phone. None: a neutral default (messaging/texts.py).
+    message_name: Mapped[str | None] = mapped_column(String(40))
     # Local times ("HH:MM") between which no message to a patient leaves (docs/messaging.md).
     # The same start and end means no quiet hours.
     quiet_from: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")

@@ -50,6 +50,10 @@ class UnitForm(FlaskForm):
         _l("Opening hours shown to patients (optional)"),
         validators=[Optional(), Length(max=200)],
     )
+    message_name = StringField(
+        _l("Sender name in text messages and e-mails (optional)"),
+        validators=[Optional(), Length(max=40, message=_l("Write at most 40 characters."))],
+    )
     quiet_from = StringField(
         _l("Quiet hours start (HH:MM)"),
         default="21:00",

@@ -10,6 +10,7 @@ ADMIN_ERRORS = {
     "code_taken": _l("This code is already in use. Choose another; nothing was saved."),
     "name_taken": _l("This name is already in use. Choose another; nothing was saved."),
     "bad_phone": _l("Write the phone number with digits, spaces and an optional leading +."),
+    "too_long": _l("Write at most 40 characters."),
     "bad_time": _l("Write the time as HH:MM, for example 21:00."),
     "unit_archived": _l("This unit is archived. Bring it back first."),
     "unknown": _l("Choose one of the options."),

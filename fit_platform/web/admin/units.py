@@ -48,6 +48,7 @@ def _settings_from(form: UnitForm) -> UnitSettings:
         opening_hours=form.opening_hours.data,
         quiet_from=form.quiet_from.data or "",
         quiet_until=form.quiet_until.data or "",
+        message_name=form.message_name.data,
     )
 
 
@@ -100,6 +101,7 @@ def _unit_form(summary: UnitSummary, *, posted: bool = False) -> UnitForm:
             "opening_hours": settings.opening_hours,
             "quiet_from": settings.quiet_from,
             "quiet_until": settings.quiet_until,
+            "message_name": settings.message_name,
         },
     )
 

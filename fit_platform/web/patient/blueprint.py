@@ -14,7 +14,8 @@ token appears in no other URL, redirect or log line.
     GET/POST /p/done           thank you, own progress, comment on the result
     GET/POST /p/progress       own progress; later visits need a one-time code
     GET/POST /p/goals          goals for treatment in the patient's own words
-    GET/POST /p/choices        decline, pause, stop, channel, fewer questionnaires
+    GET/POST /p/choices        what do you want to do? (a link to each choice's own page)
+    GET/POST /p/choices/<name> decline, pause, stop, channel, fewer (choice_pages.py)
     GET  /p/choices/done       confirmation of a consent choice
 """
 
@@ -67,7 +68,7 @@ from fit_platform.web.access_labels import patient_action
 from fit_platform.web.deadline import deadline_text
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
-from fit_platform.web.patient import forms
+from fit_platform.web.patient import answer_review, forms
 from fit_platform.web.patient.chart import build_chart
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
@@ -360,6 +361,11 @@ def answer(ctx: LinkContext, page: int) -> Page:
             language_notice=_language_notice(inst),
             scored_ids=set(inst.scored_link_ids),
             deadline=_deadline(ctx),
+            error_names=answer_review.error_names(
+                inst, link_ids, answered_before + 1, language.value
+            )
+            if form.errors
+            else {},
         ),
         status,
     )
@@ -421,6 +427,9 @@ def finish(ctx: LinkContext) -> Page:
             alliance=alliance,
             page_count=len(plan),
             lang=_questionnaire_language(inst).value,
+            answers=answer_review.reviewed_answers(
+                inst, plan, answering.saved_codes(ctx), _questionnaire_language(inst).value
+            ),
         ),
         status,
     )
@@ -685,50 +694,22 @@ def _consent_error(code: str) -> str:
 @limiter.limit("30 per minute", methods=["POST"])
 @needs_link()
 def choices(ctx: LinkContext) -> Page:
+    """What do you want to do? A link to each choice's own page (choice_pages.py)."""
     assert ctx.patient_id is not None
-    built = {name: cls(prefix=name) for name, cls in CONSENT_FORMS.items()}
-    if ctx.status is not LinkStatus.OPEN:
-        built.pop("decline")
     restart_form = forms.RestartForm(prefix="restart")
-    status = 200
     if request.method == "POST":
         action = request.form.get("action", "")
-        if action == "restart" and restart_form.validate_on_submit():
+        if action == "restart":
+            if not restart_form.validate_on_submit():
+                abort(400)
             return _restart_feedback(ctx)
-        form = built.get(action)
-        if form is None:
-            abort(400)
-        if form.validate_on_submit():
-            change = _consent_change(action, form)
-            try:
-                consent.record_consent(
-                    get_db(),
-                    ctx.patient_id,
-                    change,
-                    now=_now(),
-                    invitation_id=ctx.invitation_id,
-                    zone=_zone(),
-                )
-            except consent.ConsentError as error:
-                field = "until" if action == "pause" else "channel" if action == "channel" else None
-                if field is not None:
-                    form[field].errors = [_consent_error(error.code)]
-                else:
-                    return _closed_page(ctx)
-            else:
-                session[CONSENT_DONE_KEY] = change.kind.value
-                return redirect(url_for("patient.choices_done"))
-        status = 422
-    return (
-        render_template(
-            "patient/choices.html",
-            ctx=ctx,
-            forms=built,
-            restart_form=restart_form,
-            today=_now().astimezone(_zone()).date(),
-            channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
-        ),
-        status,
+        return choice_pages.record_choice(ctx, action)
+    return render_template(
+        "patient/choices.html",
+        ctx=ctx,
+        can_decline="decline" in choice_pages.choice_names(ctx),
+        restart_form=restart_form,
+        channel_names=choice_pages.channel_names(),
     )
 
 
@@ -761,3 +742,7 @@ def choices_done(ctx: LinkContext) -> Page:
         channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
         restart_form=forms.RestartForm(prefix="restart"),
     )
+
+
+# Routes in their own modules, registered on this blueprint (imported last: they use it).
+from fit_platform.web.patient import choice_pages  # noqa: E402

@@ -29,7 +29,14 @@ def _clean(value: Any) -> Any:
 
 
 class _LengthWithCount(Length):
-    """Length with the number typed in the message, so the patient knows how much to cut."""
+    """Length with the number typed in the message, so the patient knows how much to cut.
+
+    It puts no `maxlength` on the field: a browser would cut pasted text without a word.
+    The hint states the limit; a longer text comes back, kept whole, with how long it is."""
+
+    def __init__(self, min: int = -1, max: int = -1, message: str | None = None) -> None:
+        super().__init__(min=min, max=max, message=message)
+        self.field_flags: dict[str, int] = {}
 
     def __call__(self, form: Form, field: Field) -> None:
         length = len(field.data or "")
