@@ -14,6 +14,7 @@ from fit_platform.db.models.organisation import (
     Unit,
     UnitInstrument,
 )
+from fit_platform.db.models.own_plan import CrisisPlanVersion, StandingChoiceEvent
 from fit_platform.db.models.patients import (
     Appointment,
     ConsentEvent,
@@ -45,6 +46,7 @@ __all__ = [
     "AdminAudit",
     "Appointment",
     "ConsentEvent",
+    "CrisisPlanVersion",
     "Episode",
     "EpisodeTherapist",
     "ExportAudit",
@@ -65,6 +67,7 @@ __all__ = [
     "ServiceFeedback",
     "SessionTopic",
     "SharedDecision",
+    "StandingChoiceEvent",
     "Signal",
     "Staff",
     "StaffExternalIdentity",
