@@ -95,6 +95,7 @@ class StandingChoice:
     recorded_by: RecordedBy
     at: dt.datetime  # when the words now in force were recorded
     first_recorded_at: dt.datetime
+    event_id: int  # the event that recorded the words now in force
 
 
 def holding_choices(events: Iterable[ChoiceEvent]) -> tuple[StandingChoice, ...]:
@@ -106,7 +107,9 @@ def holding_choices(events: Iterable[ChoiceEvent]) -> tuple[StandingChoice, ...]
         first.setdefault(event.choice_id, event.at)
         newest[event.choice_id] = event
     return tuple(
-        StandingChoice(e.choice_id, e.kind, e.text, e.recorded_by, e.at, first[e.choice_id])
+        StandingChoice(
+            e.choice_id, e.kind, e.text, e.recorded_by, e.at, first[e.choice_id], e.event_id
+        )
         for e in sorted(newest.values(), key=lambda e: e.choice_id)
         if e.event is not ChoiceEventKind.WITHDRAWN
     )

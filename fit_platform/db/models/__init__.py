@@ -67,7 +67,6 @@ __all__ = [
     "ServiceFeedback",
     "SessionTopic",
     "SharedDecision",
-    "StandingChoiceEvent",
     "Signal",
     "Staff",
     "StaffExternalIdentity",
@@ -75,6 +74,7 @@ __all__ = [
     "StaffRecoveryCode",
     "StaffRole",
     "StaffSession",
+    "StandingChoiceEvent",
     "Unit",
     "UnitInstrument",
 ]

@@ -26,6 +26,7 @@ from fit_platform.services.caseload import (
     caseload,
     default_scope,
 )
+from fit_platform.services import own_plan
 from fit_platform.services.journal_summary import journal_summary
 from fit_platform.services.presession import presession
 from fit_platform.services.samvalg import (
@@ -121,6 +122,7 @@ def presession_page(episode_id: int) -> str:
     return render_template(
         "clinician/presession.html",
         view=view,
+        own=own_plan.staff_view(get_db(), g.staff, episode_id, now()),
         language=language,
         labels=labels,
         presenters=presenters,
