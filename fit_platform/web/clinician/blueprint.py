@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.extensions import get_db
+from fit_platform.services import own_plan
 from fit_platform.services.access_log import Action
 from fit_platform.services.caseload import (
     CaseloadQuery,
@@ -26,7 +27,6 @@ from fit_platform.services.caseload import (
     caseload,
     default_scope,
 )
-from fit_platform.services import own_plan
 from fit_platform.services.journal_summary import journal_summary
 from fit_platform.services.presession import presession
 from fit_platform.services.samvalg import (

@@ -31,10 +31,10 @@ from fit_platform.domain.own_plan import (
 )
 from fit_platform.extensions import get_db
 from fit_platform.services import own_plan
+from fit_platform.web import own_plan_labels
 from fit_platform.web.clinician.blueprint import bp, clinical
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
-from fit_platform.web import own_plan_labels
 from fit_platform.web.own_plan_labels import CHOICE_LABELS
 
 
