@@ -1,4 +1,5 @@
-"""The patient's own plan: crisis-plan versions and standing-choice events, both append-only.
+"""The patient's own plan: crisis-plan versions and standing-choice events, both append-only,
+and the patient's own days in a day programme (episode.own_weekdays).
 
 Revision ID: f3a9c1e5b7d2
 Revises: b6e2f4a8c0d1
@@ -33,6 +34,8 @@ def _recorded_by() -> sa.Enum:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("episode", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("own_weekdays", sa.String(length=20), nullable=True))
     op.create_table(
         "crisis_plan_version",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -150,3 +153,5 @@ def downgrade() -> None:
     with op.batch_alter_table("crisis_plan_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_crisis_plan_version_patient_id"))
     op.drop_table("crisis_plan_version")
+    with op.batch_alter_table("episode", schema=None) as batch_op:
+        batch_op.drop_column("own_weekdays")
