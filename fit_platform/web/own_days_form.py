@@ -3,6 +3,7 @@ and the therapist's episode page: one checkbox per programme day."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,4 +41,8 @@ def own_days_form(programme_days: frozenset[int], own: frozenset[int], posted: b
 
 
 def day_list(days: frozenset[int]) -> str:
-    return ", ".join(str(DAY_NAMES[day]) for day in sorted(days)) or _("none")
+    """The days in running text: Norwegian writes weekdays in lower case inside a sentence."""
+    names = [str(DAY_NAMES[day]) for day in sorted(days)]
+    if str(get_locale() or "nb") in ("nb", "nn"):
+        names = [name.lower() for name in names]
+    return ", ".join(names) or _("none")

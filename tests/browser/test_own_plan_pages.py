@@ -138,3 +138,48 @@ def test_the_therapist_reads_the_patients_own_plan_first(
     assert "I have ended ECT" in page.locator("#plain-text").input_value()
     assert_accessible(page)
     save_screenshot(page, "own-plan/therapist-journal-summary-1280")
+
+
+def test_own_days_pages_for_the_patient_at_320_px_and_the_therapist_at_1280_px(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shoot,
+) -> None:
+    from fit_platform.domain.codes import ScheduleTrigger
+    from tests.support.scheduling import RuleSpec, give_plan
+
+    world = make_world(browser_db)
+    give_plan(
+        browser_db,
+        world.episode_id,
+        RuleSpec("phq9", ScheduleTrigger.DAILY, weekdays="1,2,3,4,5", send_time="10:00"),
+    )
+    _invitation_id, token = open_invitation(browser_db, world)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nn")
+    page.locator("button[value=choices]").click()
+    page.get_by_role("link", name="Dagane mine i dagtilbodet").click()
+    fits_the_screen(page)
+    assert_accessible(page)
+    for day in ("Måndag", "Onsdag", "Fredag"):
+        page.get_by_label(day).uncheck()
+    page.get_by_role("button", name="Lagre dagane mine").click()
+    assert "Dagane dine no: tysdag, torsdag." in page.locator("main").inner_text()
+    assert_accessible(page)
+    save_screenshot(page, "own-plan/patient-own-days-320")
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(world.therapist_username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/schedule?lang=en")
+    page.get_by_role("link", name="The patient's days in the programme").click()
+    assert "The patient's days now: Tuesday, Thursday." in page.locator("main").inner_text()
+    page.get_by_label("Monday").check()
+    page.get_by_role("button", name="Save the patient's days").click()
+    assert "Monday, Tuesday, Thursday." in page.locator("main").inner_text()
+    assert_accessible(page)
+    save_screenshot(page, "own-plan/therapist-own-days-1280")
