@@ -32,6 +32,8 @@ def test_a_patient_writes_a_plan_and_a_risk_answer_shows_it_with_the_emergency_n
     _invitation_id, token = open_invitation(browser_db, world)
     page.goto(f"{live_url}/p/{token}?lang=nb")
     page.locator("button[value=choices]").click()
+    fits_the_screen(page)
+    save_screenshot(page, "own-plan/patient-choices-links-320")
     page.get_by_role("link", name="Min kriseplan").click()
     assert page.locator("h1").inner_text() == "Min kriseplan"
     assert page.locator("a[href='tel:113']").is_visible()
