@@ -1,5 +1,5 @@
 """Refuse updates and deletes of append-only records (consent history, access log, export and
-admin audit).
+admin audit, the patient's crisis-plan versions and standing-choice events).
 
 Two lines of defence:
 - in the ORM, for every code path of ours (a clear error before anything reaches the database);
@@ -17,9 +17,23 @@ from typing import Any
 from sqlalchemy import DDL, Table, event
 from sqlalchemy.orm import Session
 
-from fit_platform.db.models import AccessLog, AdminAudit, ConsentEvent, ExportAudit
+from fit_platform.db.models import (
+    AccessLog,
+    AdminAudit,
+    ConsentEvent,
+    CrisisPlanVersion,
+    ExportAudit,
+    StandingChoiceEvent,
+)
 
-APPEND_ONLY = (AccessLog, AdminAudit, ConsentEvent, ExportAudit)
+APPEND_ONLY = (
+    AccessLog,
+    AdminAudit,
+    ConsentEvent,
+    ExportAudit,
+    CrisisPlanVersion,
+    StandingChoiceEvent,
+)
 APPEND_ONLY_TABLES = tuple(model.__tablename__ for model in APPEND_ONLY)
 
 

@@ -55,6 +55,7 @@ from fit_platform.services.invitation_common import (
 )
 from fit_platform.services.schedule_plans import (
     domain_rule,
+    parse_iso_weekdays,
     quiet_hours_of,
 )
 
@@ -237,6 +238,7 @@ def _due_for(
             Episode.patient_id,
             Episode.started_on,
             Episode.ended_on,
+            Episode.own_weekdays,
             Unit.quiet_from,
             Unit.quiet_until,
             Patient.preferred_channel,
@@ -292,6 +294,8 @@ def _due_for(
             starts_on=e.started_on,
             ends_on=e.ended_on,
             programme_weekdays=rules.ALL_WEEKDAYS,
+            # The patient's own days narrow the daily rules' programme days (None: all).
+            agreed_weekdays=parse_iso_weekdays(e.own_weekdays) or None,
         )
         rule_ids = {r: rule_id for rule_id, r in episode_rules}
         try:

@@ -2,8 +2,10 @@
 
 It is the pre-session view cut to what a journal note needs: the record id, the latest score
 of each questionnaire with its change and cut-off, open signals and those resolved in the last
-`RECENT_DAYS` with what was done, the samvalg decisions, the patient's goals and topics. Reading
-it is one access-log row (`journal_summary`); the same rule decides who may read it.
+`RECENT_DAYS` with what was done, the samvalg decisions, the patient's goals and topics, and
+first of all the patient's own plan (standing choices and crisis plan). Reading it is one
+access-log row (`journal_summary`), and one more (`own_plan_view`) when the patient has written
+a plan or recorded a choice; the same rule decides who may read it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import aliased
 from fit_platform.db import Database
 from fit_platform.db.models import Patient, Signal, Staff
 from fit_platform.services.access_control import Viewer
+from fit_platform.services.own_plan import OwnPlanView, staff_view
 from fit_platform.services.presession import PreSession, presession
 
 RECENT_DAYS = 90
@@ -39,6 +42,7 @@ class JournalSummary:
     record_id: str | None
     printed_at: dt.datetime
     resolved_signals: tuple[ResolvedSignal, ...]
+    own_plan: OwnPlanView | None = None
 
 
 def journal_summary(
@@ -86,4 +90,5 @@ def journal_summary(
             )
             if signal.resolved_at is not None
         )
-    return JournalSummary(view, record_id, now, resolved)
+    own = staff_view(db, viewer, episode_id, now)
+    return JournalSummary(view, record_id, now, resolved, own)

@@ -20,6 +20,7 @@ from fit_platform.db.models import (
     AccessLog,
     Appointment,
     ConsentEvent,
+    CrisisPlanVersion,
     Episode,
     EpisodeTherapist,
     Invitation,
@@ -33,9 +34,11 @@ from fit_platform.db.models import (
     SharedDecision,
     Signal,
     Staff,
+    StandingChoiceEvent,
     Unit,
 )
 from fit_platform.domain.codes import Role
+from fit_platform.domain.own_plan import PlanPart
 from fit_platform.services.access_log import record_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.patient_data import AccessAction, AuditAction, patient_in_unit
@@ -269,6 +272,36 @@ def export_patient(
                     select(ConsentEvent)
                     .where(ConsentEvent.patient_id == patient_id)
                     .order_by(ConsentEvent.created_at, ConsentEvent.id),
+                )
+            ],
+            # The patient's own plan: every version and every event, as kept.
+            "crisis_plan_versions": [
+                {
+                    "at": _iso(version.created_at),
+                    "by": version.recorded_by.value,
+                    **{part.value: getattr(version, part.value) for part in PlanPart},
+                }
+                for version in _rows(
+                    session,
+                    select(CrisisPlanVersion)
+                    .where(CrisisPlanVersion.patient_id == patient_id)
+                    .order_by(CrisisPlanVersion.id),
+                )
+            ],
+            "standing_choice_events": [
+                {
+                    "at": _iso(event.created_at),
+                    "choice": event.choice_id or event.id,
+                    "event": event.event.value,
+                    "kind": event.kind.value,
+                    "text": event.text,
+                    "by": event.recorded_by.value,
+                }
+                for event in _rows(
+                    session,
+                    select(StandingChoiceEvent)
+                    .where(StandingChoiceEvent.patient_id == patient_id)
+                    .order_by(StandingChoiceEvent.id),
                 )
             ],
             "messages": [

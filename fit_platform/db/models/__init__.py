@@ -14,6 +14,7 @@ from fit_platform.db.models.organisation import (
     Unit,
     UnitInstrument,
 )
+from fit_platform.db.models.own_plan import CrisisPlanVersion, StandingChoiceEvent
 from fit_platform.db.models.patients import (
     Appointment,
     ConsentEvent,
@@ -45,6 +46,7 @@ __all__ = [
     "AdminAudit",
     "Appointment",
     "ConsentEvent",
+    "CrisisPlanVersion",
     "Episode",
     "EpisodeTherapist",
     "ExportAudit",
@@ -72,6 +74,7 @@ __all__ = [
     "StaffRecoveryCode",
     "StaffRole",
     "StaffSession",
+    "StandingChoiceEvent",
     "Unit",
     "UnitInstrument",
 ]

@@ -66,6 +66,10 @@ class Episode(Base):
     )
     started_on: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The patient's own days in a day programme, ISO weekdays "1,3" (1 = Monday), chosen with
+    # the therapist or by the patient within the programme's days (services/own_days.py);
+    # NULL = every programme day.
+    own_weekdays: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     patient: Mapped[Patient] = relationship(back_populates="episodes")

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.extensions import get_db
+from fit_platform.services import own_plan
 from fit_platform.services.access_log import Action
 from fit_platform.services.caseload import (
     CaseloadQuery,
@@ -121,6 +122,7 @@ def presession_page(episode_id: int) -> str:
     return render_template(
         "clinician/presession.html",
         view=view,
+        own=own_plan.staff_view(get_db(), g.staff, episode_id, now()),
         language=language,
         labels=labels,
         presenters=presenters,

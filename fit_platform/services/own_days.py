@@ -1,0 +1,134 @@
+"""The patient's own days in a day programme ("maybe only some days a week").
+
+The programme's days are the weekdays of the episode's active daily rules (what the service
+offers); the patient's own days are a non-empty subset of them, chosen with the therapist on
+the episode's schedule page or by the patient from their choices page. Daily invitations
+follow the patient's days from the next scheduler tick (services/enqueue.py narrows the daily
+rules with them); nothing is created ahead of time, so nothing needs cancelling. Weekly and
+appointment rules are not narrowed: they are agreed per rule.
+
+Every change writes one log line with ids and codes only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule
+from fit_platform.domain.codes import EpisodeStatus, ScheduleTrigger
+from fit_platform.domain.own_plan import RecordedBy
+from fit_platform.services.access_control import treating_episode
+from fit_platform.services.schedule_plans import (
+    domain_rule,
+    format_iso_weekdays,
+    parse_iso_weekdays,
+)
+
+log = logging.getLogger(__name__)
+
+
+class OwnDaysError(ValueError):
+    """Nothing was saved; ``code`` says why (the view translates it)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class OwnDays:
+    episode_id: int
+    programme_days: frozenset[int]  # 0 = Monday; empty: the episode has no daily rule
+    own_days: frozenset[int]  # the days that hold now (all programme days when none chosen)
+
+    @property
+    def applies(self) -> bool:
+        return bool(self.programme_days)
+
+
+def _programme_days(session: Session, episode_id: int) -> frozenset[int]:
+    rows = session.scalars(
+        select(ScheduleRule)
+        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .where(
+            SchedulePlan.episode_id == episode_id,
+            ScheduleRule.active.is_(True),
+            ScheduleRule.trigger == ScheduleTrigger.DAILY,
+        )
+    )
+    days: frozenset[int] = frozenset()
+    for row in rows:
+        days |= domain_rule(row).weekdays
+    return days
+
+
+def _state(session: Session, episode: Episode) -> OwnDays:
+    programme = _programme_days(session, episode.id)
+    own = parse_iso_weekdays(episode.own_weekdays) & programme
+    return OwnDays(episode.id, programme, own or programme)
+
+
+def own_days(db: Database, episode_id: int) -> OwnDays | None:
+    """The programme's days and the patient's own days, for the patient's own link pages."""
+    with db.session() as session:
+        episode = session.get(Episode, episode_id)
+        return _state(session, episode) if episode is not None else None
+
+
+def therapist_own_days(db: Database, staff_id: int, episode_id: int) -> OwnDays | None:
+    """The same for one of the episode's therapists (None for anyone else); access-logged."""
+    with db.transaction() as session:
+        episode = treating_episode(session, staff_id, episode_id, action="own_days_view")
+        return _state(session, episode) if episode is not None else None
+
+
+def set_own_days(
+    db: Database,
+    episode_id: int,
+    days: frozenset[int],
+    now: dt.datetime,
+    *,
+    by: RecordedBy,
+    staff_id: int | None = None,
+) -> OwnDays:
+    """Choose the patient's own days; they hold from the next scheduler tick.
+
+    The patient's own link proves the patient (``by=PATIENT``); with ``staff_id`` the staff
+    member must be one of the episode's therapists (else ``not_found``; access-logged).
+    Refused: an ended episode (``episode_ended``), no programme days
+    (``no_programme_days``), no day chosen (``no_day``) or a day outside the programme
+    (``outside_programme``)."""
+    with db.transaction() as session:
+        if staff_id is not None:
+            treated = treating_episode(session, staff_id, episode_id, action="own_days_change")
+            if treated is None:
+                raise OwnDaysError("not_found")
+        episode = session.get(Episode, episode_id)
+        if episode is None or episode.status is not EpisodeStatus.ACTIVE:
+            raise OwnDaysError("episode_ended")
+        programme = _programme_days(session, episode_id)
+        if not programme:
+            raise OwnDaysError("no_programme_days")
+        if not days:
+            raise OwnDaysError("no_day")
+        if not days <= programme:
+            raise OwnDaysError("outside_programme")
+        # Every programme day is stored as "none chosen", so new programme days are included.
+        episode.own_weekdays = None if days == programme else format_iso_weekdays(days)
+        log.info(
+            "own programme days changed",
+            extra={
+                "episode_id": episode_id,
+                "days": format_iso_weekdays(days),
+                "by": by.value,
+                "staff_id": staff_id,
+                "at": now.isoformat(),
+            },
+        )
+        return OwnDays(episode_id, programme, days)

@@ -1,0 +1,307 @@
+"""The patient's own plan: their crisis plan and their standing choices.
+
+The patient writes both from their link pages; a therapist may record or withdraw a standing
+choice *with* the patient, and the row says so. Nothing is overwritten: a saved plan is a new
+``CrisisPlanVersion`` and a change to a choice is a new ``StandingChoiceEvent`` (both
+append-only in the database). What holds is read from the newest rows, so a change holds from
+the moment it is saved, on every page that shows it.
+
+Staff read both through :func:`staff_view`, with the same access rule as the pre-session view;
+when there is something to read it writes its own access-log row (``own_plan_view``) so the
+patient's access history shows that staff read their plan. Logs carry ids only, never text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    CrisisPlanVersion,
+    Episode,
+    EpisodeTherapist,
+    Staff,
+    StandingChoiceEvent,
+)
+from fit_platform.domain.codes import Role
+from fit_platform.domain.free_text import clean_free_text
+from fit_platform.domain.own_plan import (
+    CHOICE_TEXT_MAX,
+    MAX_OPEN_CHOICES,
+    ChoiceEvent,
+    ChoiceEventKind,
+    ChoiceKind,
+    CrisisPlanText,
+    PlanPart,
+    RecordedBy,
+    StandingChoice,
+    holding_choices,
+)
+from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_log import record_access
+
+log = logging.getLogger(__name__)
+
+OWN_PLAN_VIEW = "own_plan_view"
+# Kinds whose meaning needs the patient's words ("which approach?").
+TEXT_REQUIRED = frozenset({ChoiceKind.ENDED_APPROACH, ChoiceKind.OTHER})
+
+
+class OwnPlanError(ValueError):
+    """Nothing was saved; ``code`` says why (the view translates it)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    text: CrisisPlanText
+    at: dt.datetime
+    recorded_by: RecordedBy
+    versions: int
+
+
+@dataclass(frozen=True)
+class ChoiceLine:
+    """A standing choice as staff see it: who recorded the words now in force, and when."""
+
+    choice: StandingChoice
+    staff_name: str | None  # the therapist, when recorded with the patient
+
+
+@dataclass(frozen=True)
+class OwnPlanView:
+    patient_id: int
+    plan: SavedPlan | None
+    choices: tuple[ChoiceLine, ...]
+    # Only the patient's own therapist records choices with them (a unit lead reads only).
+    may_record: bool
+
+    @property
+    def is_empty(self) -> bool:
+        return self.plan is None and not self.choices
+
+
+# --------------------------------------------------------------------------- crisis plan
+
+
+def clean_plan(parts: dict[PlanPart, str]) -> CrisisPlanText:
+    text = CrisisPlanText(
+        **{part.value: clean_free_text(parts.get(part, "") or "") for part in PlanPart}
+    )
+    if text.too_long():
+        raise OwnPlanError("too_long")
+    return text
+
+
+def _plan(session: Session, patient_id: int) -> SavedPlan | None:
+    rows = session.scalars(
+        select(CrisisPlanVersion)
+        .where(CrisisPlanVersion.patient_id == patient_id)
+        .order_by(CrisisPlanVersion.id.desc())
+    ).all()
+    if not rows:
+        return None
+    newest = rows[0]
+    text = CrisisPlanText(**{part.value: getattr(newest, part.value) for part in PlanPart})
+    if text.is_empty:
+        return None  # the patient emptied their plan: there is no plan to show
+    return SavedPlan(text, newest.created_at, newest.recorded_by, len(rows))
+
+
+def crisis_plan(db: Database, patient_id: int) -> SavedPlan | None:
+    """The patient's plan as it is now (None if never written or emptied). For the patient."""
+    with db.session() as session:
+        return _plan(session, patient_id)
+
+
+def save_crisis_plan(
+    db: Database,
+    patient_id: int,
+    text: CrisisPlanText,
+    now: dt.datetime,
+    *,
+    recorded_by: RecordedBy = RecordedBy.PATIENT,
+    staff_id: int | None = None,
+) -> bool:
+    """Save a new version of the plan; False when nothing changed (no version is added, so
+    a double-click or a reload does not fill the history). Logs ids only."""
+    if text.too_long():
+        raise OwnPlanError("too_long")
+    with db.transaction() as session:
+        current = _plan(session, patient_id)
+        if (current.text if current else CrisisPlanText()) == text:
+            return False
+        version = CrisisPlanVersion(
+            patient_id=patient_id,
+            recorded_by=recorded_by,
+            staff_id=staff_id,
+            created_at=now,
+            **{part.value: text.part(part) for part in PlanPart},
+        )
+        session.add(version)
+        session.flush()
+        log.info(
+            "crisis plan saved",
+            extra={"patient_id": patient_id, "version_id": version.id, "by": recorded_by.value},
+        )
+    return True
+
+
+# --------------------------------------------------------------------------- standing choices
+
+
+def _events(session: Session, patient_id: int) -> list[ChoiceEvent]:
+    rows = session.scalars(
+        select(StandingChoiceEvent)
+        .where(StandingChoiceEvent.patient_id == patient_id)
+        .order_by(StandingChoiceEvent.id)
+    )
+    return [
+        ChoiceEvent(
+            choice_id=row.choice_id or row.id,
+            event=row.event,
+            kind=row.kind,
+            text=row.text,
+            recorded_by=row.recorded_by,
+            at=row.created_at,
+            event_id=row.id,
+        )
+        for row in rows
+    ]
+
+
+def current_choices(db: Database, patient_id: int) -> tuple[StandingChoice, ...]:
+    """The choices that hold now, oldest first. For the patient's own page."""
+    with db.session() as session:
+        return holding_choices(_events(session, patient_id))
+
+
+def _clean_choice_text(kind: ChoiceKind, raw: str) -> str:
+    text = clean_free_text(raw or "")
+    if len(text) > CHOICE_TEXT_MAX:
+        raise OwnPlanError("too_long")
+    if not text and kind in TEXT_REQUIRED:
+        raise OwnPlanError("text_required")
+    return text
+
+
+def change_choice(
+    db: Database,
+    patient_id: int,
+    now: dt.datetime,
+    *,
+    event: ChoiceEventKind,
+    kind: ChoiceKind | None = None,
+    choice_id: int | None = None,
+    text: str = "",
+    recorded_by: RecordedBy = RecordedBy.PATIENT,
+    staff_id: int | None = None,
+) -> int:
+    """Record a new choice, change the words of one, or withdraw one; it holds at once.
+
+    ``choice_id`` must be a choice of this patient that holds now (else ``unknown_choice``).
+    Returns the choice id. Logs ids and codes only.
+    """
+    with db.transaction() as session:
+        holding = {c.choice_id: c for c in holding_choices(_events(session, patient_id))}
+        if event is ChoiceEventKind.RECORDED:
+            if kind is None:
+                raise OwnPlanError("no_kind")
+            if len(holding) >= MAX_OPEN_CHOICES:
+                raise OwnPlanError("too_many")
+            words = _clean_choice_text(kind, text)
+            row = StandingChoiceEvent(
+                patient_id=patient_id,
+                choice_id=None,
+                event=event,
+                kind=kind,
+                text=words,
+                recorded_by=recorded_by,
+                staff_id=staff_id,
+                created_at=now,
+            )
+        else:
+            choice = holding.get(choice_id) if choice_id is not None else None
+            if choice is None:
+                raise OwnPlanError("unknown_choice")
+            words = (
+                choice.text
+                if event is ChoiceEventKind.WITHDRAWN
+                else _clean_choice_text(choice.kind, text)
+            )
+            if event is ChoiceEventKind.CHANGED and words == choice.text:
+                return choice.choice_id
+            row = StandingChoiceEvent(
+                patient_id=patient_id,
+                choice_id=choice.choice_id,
+                event=event,
+                kind=choice.kind,
+                text=words,
+                recorded_by=recorded_by,
+                staff_id=staff_id,
+                created_at=now,
+            )
+        session.add(row)
+        session.flush()
+        log.info(
+            "standing choice %s",
+            event.value,
+            extra={"patient_id": patient_id, "event_id": row.id, "by": recorded_by.value},
+        )
+        return row.choice_id or row.id
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def staff_view(
+    db: Database, viewer: Viewer, episode_id: int, now: dt.datetime, *, log_read: bool = True
+) -> OwnPlanView | None:
+    """The plan and choices of the episode's patient, for a viewer who may see the episode
+    (None otherwise). Writes one access-log row when there is something to read (unless
+    ``log_read`` is False: a change made with the patient checks access without reading)."""
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
+    with db.transaction() as session:
+        found = session.execute(
+            select(Episode.patient_id, Episode.unit_id, Episode.id.in_(mine)).where(
+                Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer))
+            )
+        ).first()
+        if found is None:
+            return None
+        patient_id, unit_id, is_mine = found
+        plan = _plan(session, patient_id)
+        choices = holding_choices(_events(session, patient_id))
+        recorder = aliased(Staff)
+        names = dict(
+            session.execute(
+                select(StandingChoiceEvent.id, recorder.display_name)
+                .join(recorder, recorder.id == StandingChoiceEvent.staff_id)
+                .where(StandingChoiceEvent.patient_id == patient_id)
+            ).all()
+        )
+        view = OwnPlanView(
+            patient_id=patient_id,
+            plan=plan,
+            choices=tuple(ChoiceLine(c, names.get(c.event_id)) for c in choices),
+            may_record=bool(is_mine),
+        )
+        if log_read and not view.is_empty:
+            record_access(
+                session,
+                staff_id=viewer.staff_id,
+                role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
+                patient_id=patient_id,
+                unit_id=unit_id,
+                action=OWN_PLAN_VIEW,
+                now=now,
+            )
+    return view

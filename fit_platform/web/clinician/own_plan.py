@@ -1,0 +1,140 @@
+"""The patient's own plan on the therapist side, on the clinician blueprint:
+
+    POST /clinician/episodes/<id>/standing-choices   record or withdraw a standing choice
+                                                     together with the patient
+
+The crisis plan and the standing choices are shown at the top of the pre-session view and in
+the journal summary (`clinician/_own_plan.html`). Only the patient's own therapist records a
+choice, and only with the patient: the form asks them to confirm that, and the row says
+"recorded with the therapist" and who. A unit lead reads, never records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from fit_platform.domain.own_plan import (
+    CHOICE_TEXT_MAX,
+    ChoiceEventKind,
+    ChoiceKind,
+    PlanPart,
+    RecordedBy,
+)
+from fit_platform.extensions import get_db
+from fit_platform.services import own_plan
+from fit_platform.web import own_plan_labels
+from fit_platform.web.clinician.blueprint import bp, clinical
+from fit_platform.web.clock import now
+from fit_platform.web.inputs import small_int
+from fit_platform.web.own_plan_labels import CHOICE_LABELS
+
+
+class TherapistChoiceForm(FlaskForm):
+    kind = RadioField(
+        _l("The patient's choice"),
+        choices=[SelectChoice(kind.value, label) for kind, label in CHOICE_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose what the choice is about."))],
+    )
+    text = TextAreaField(_l("In the patient's own words"), validators=[Length(max=CHOICE_TEXT_MAX)])
+    with_patient = BooleanField(
+        _l("The patient is with me and agrees to these words"),
+        validators=[DataRequired(message=_l("Record a choice only together with the patient."))],
+    )
+
+
+class TherapistWithdrawForm(FlaskForm):
+    with_patient = BooleanField(
+        _l("The patient is with me and wants to withdraw this choice"),
+        validators=[DataRequired(message=_l("Withdraw a choice only together with the patient."))],
+    )
+
+
+def _back(episode_id: int) -> Response:
+    return redirect(url_for("clinician.presession_page", episode_id=episode_id) + "#own-plan")
+
+
+@bp.route("/episodes/<int:episode_id>/standing-choices", methods=["POST"])
+@clinical
+def record_standing_choice(episode_id: int) -> Response:
+    view = own_plan.staff_view(get_db(), g.staff, episode_id, now(), log_read=False)
+    if view is None:
+        abort(404)
+    if not view.may_record:
+        abort(403)
+    action = request.form.get("action", "")
+    try:
+        if action == "add":
+            form = TherapistChoiceForm(prefix="own-choice")
+            if not form.validate_on_submit():
+                for errors in form.errors.values():
+                    for message in errors:
+                        flash(str(message), "error")
+                return _back(episode_id)
+            own_plan.change_choice(
+                get_db(),
+                view.patient_id,
+                now(),
+                event=ChoiceEventKind.RECORDED,
+                kind=ChoiceKind(form.kind.data),
+                text=form.text.data or "",
+                recorded_by=RecordedBy.THERAPIST_WITH_PATIENT,
+                staff_id=g.staff.staff_id,
+            )
+            flash(_("The choice is recorded. It holds from now on."))
+            return _back(episode_id)
+        if action == "withdraw":
+            choice_id = request.form.get("choice", type=small_int)
+            withdraw = TherapistWithdrawForm(prefix=f"own-withdraw{choice_id}")
+            if choice_id is None or not withdraw.validate_on_submit():
+                flash(_("Withdraw a choice only together with the patient."), "error")
+                return _back(episode_id)
+            own_plan.change_choice(
+                get_db(),
+                view.patient_id,
+                now(),
+                event=ChoiceEventKind.WITHDRAWN,
+                choice_id=choice_id,
+                recorded_by=RecordedBy.THERAPIST_WITH_PATIENT,
+                staff_id=g.staff.staff_id,
+            )
+            flash(_("The choice is withdrawn. It no longer holds."))
+            return _back(episode_id)
+    except own_plan.OwnPlanError as error:
+        if error.code == "unknown_choice":
+            abort(404)
+        messages = {
+            "text_required": _("Write in the patient's own words what the choice is about."),
+            "too_many": _("The patient has many choices already. Change or withdraw one first."),
+            "too_long": _("The text is too long. Keep it under 500 characters."),
+        }
+        flash(messages.get(error.code, _("That did not work. Please try again.")), "error")
+        return _back(episode_id)
+    abort(400)
+
+
+class OwnPlanForms:
+    """The forms of `clinician/_own_plan.html`, one withdraw form per choice (own prefixes)."""
+
+    def __init__(self) -> None:
+        self.add = TherapistChoiceForm(prefix="own-choice", formdata=None)
+
+    def withdraw(self, choice_id: int) -> TherapistWithdrawForm:
+        return TherapistWithdrawForm(prefix=f"own-withdraw{choice_id}", formdata=None)
+
+
+@bp.context_processor
+def _own_plan_for_templates() -> dict[str, Any]:
+    return {
+        "own_plan_labels": own_plan_labels,
+        "own_plan_parts": list(PlanPart),
+        "own_plan_forms": OwnPlanForms,
+    }

@@ -1,0 +1,130 @@
+"""A patient in a day programme chooses their own days on the web and the scheduler's next
+ticks (an injected clock) invite them on those days only; the therapist chooses them with the
+patient on the episode's page; days outside the programme are refused without a 500."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, Invitation, OutboxMessage
+from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.scheduler.clock import jobs
+from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
+from tests.support.scheduling import OSLO, Clock, RuleSpec, give_plan, oslo
+
+# Monday to Friday, 10:00, answer the same day.
+PROGRAMME_DAILY = RuleSpec(
+    "phq9", ScheduleTrigger.DAILY, weekdays="1,2,3,4,5", send_time="10:00", window_hours=8
+)
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _programme_patient(db: Database) -> World:
+    world = make_world(db)
+    give_plan(db, world.episode_id, PROGRAMME_DAILY)
+    return world
+
+
+def _daily_invitation_weekdays(db: Database, episode_id: int) -> list[int]:
+    with db.session() as session:
+        rows = session.execute(
+            select(Invitation.due_at, OutboxMessage.id)
+            .join(OutboxMessage, OutboxMessage.invitation_id == Invitation.id)
+            .where(Invitation.episode_id == episode_id, Invitation.rule_id.is_not(None))
+            .order_by(Invitation.due_at)
+        ).all()
+    return [due.astimezone(OSLO).weekday() for due, _message in rows]
+
+
+def _run_a_week_of_ticks(db: Database, monday: dt.datetime) -> None:
+    clock = Clock(monday)
+    enqueue = jobs(db, None, clock)["enqueue"]
+    for _day in range(7):
+        for _tick in range(3):  # the tick runs often; invitations are made once
+            enqueue()
+            clock.advance(minutes=20)
+        clock.advance(days=1, minutes=-60)
+
+
+def test_the_patient_chooses_tuesday_and_thursday_and_is_invited_on_those_days_only(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = _programme_patient(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    assert 'href="/p/my-days"' in client.get("/p/choices?lang=en").get_data(as_text=True)
+    page = client.get("/p/my-days?lang=en").get_data(as_text=True)
+    assert "The programme runs on: Monday, Tuesday, Wednesday, Thursday, Friday." in page
+    saved = patient.post("/p/my-days", {"days": ["1", "3"]})
+    assert saved.status_code == 302
+    page = client.get("/p/my-days?lang=en").get_data(as_text=True)
+    assert "Your days now: Tuesday, Thursday." in page
+
+    _run_a_week_of_ticks(db, oslo(2027, 1, 4, 10, 5))
+    assert _daily_invitation_weekdays(db, world.episode_id) == [1, 3]
+
+
+def test_a_change_of_days_holds_from_the_next_tick(app: Flask, client: FlaskClient) -> None:
+    db = _db(app)
+    world = _programme_patient(db)
+    _run_a_week_of_ticks(db, oslo(2027, 1, 4, 10, 5))
+    assert _daily_invitation_weekdays(db, world.episode_id) == [0, 1, 2, 3, 4]
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    patient.post("/p/my-days", {"days": ["4"]})
+    _run_a_week_of_ticks(db, oslo(2027, 1, 11, 10, 5))
+    assert _daily_invitation_weekdays(db, world.episode_id) == [0, 1, 2, 3, 4, 4]
+
+
+def test_days_outside_the_programme_or_none_are_refused_and_nothing_changes(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = _programme_patient(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    none = patient.post("/p/my-days?lang=en", {})
+    assert none.status_code == 422
+    assert "Choose at least one day." in none.get_data(as_text=True)
+    saturday = patient.post("/p/my-days?lang=en", {"days": ["5"]})
+    assert saturday.status_code == 422
+    forged = patient.post("/p/my-days?lang=en", {"days": ["Monday"]})
+    assert forged.status_code == 422
+    with db.session() as session:
+        assert session.get(Episode, world.episode_id).own_weekdays is None  # type: ignore[union-attr]
+
+
+def test_the_therapist_chooses_the_days_with_the_patient_and_others_get_404(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = _programme_patient(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/own-days?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    assert "The patient's days now: Monday, Tuesday, Wednesday, Thursday, Friday." in page
+    token = csrf_token(page)
+    assert client.post(url, data={"csrf_token": token, "days": ["0", "2"]}).status_code == 302
+    assert "The patient's days now: Monday, Wednesday." in client.get(url).get_data(as_text=True)
+    with db.session() as session:
+        assert session.get(Episode, world.episode_id).own_weekdays == "1,3"  # type: ignore[union-attr]
+
+    stranger = make_staff(db, (Role.THERAPIST, world.unit_id))
+    other = app.test_client()
+    log_in(other, stranger.username, PASSWORD)
+    assert other.get(url).status_code == 404
