@@ -332,6 +332,7 @@ def main() -> None:
             "FIT_SECRET_KEY": SECRET_KEY,
             "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
             "FIT_PUBLIC_BASE_URL": "http://127.0.0.1",
+            "FIT_ALLOW_INSECURE_HTTP": "true",  # loopback lab, no TLS proxy in front
             "FIT_LOG_LEVEL": "INFO",
             "FIT_RATELIMIT_ENABLED": "false",
         }

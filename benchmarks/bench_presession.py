@@ -1,6 +1,6 @@
 """Pre-session view latency on PostgreSQL, next to a trivial authenticated page in the same run.
 
-Run from the project root: ``python benchmarks/bench_presession.py [--requests N]``.
+Run from the project root: ``python benchmarks/bench_presession.py [--requests N] [--profile TOP]``.
 Starts a throwaway PostgreSQL server (as the tests do) unless FIT_TEST_DATABASE_URL is set,
 builds one patient with two years of weekly PHQ-9, GAD-7 and SAI answers (item answers
 included), open signals, goals and decisions, logs a therapist in through the real login form,
@@ -11,7 +11,10 @@ same layout, no patient data) and prints p50/p95 in milliseconds.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
+import os
+import pstats
 import statistics
 import sys
 import time
@@ -42,6 +45,13 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="TOP",
+        default=0,
+        help="afterwards, profile the pre-session view's requests (CPU time) and print TOP rows",
+    )
     args = parser.parse_args()
 
     with throwaway_postgres() as url:
@@ -86,17 +96,42 @@ def main() -> None:
             for _ in range(5):
                 assert client.get(path).status_code == 200
         timings: dict[str, list[float]] = {name: [] for name in pages}
+        cpu: dict[str, list[float]] = {name: [] for name in pages}
+        load_before = os.getloadavg()
         # Interleaved so both pages see the same machine load.
         for _ in range(args.requests):
             for name, path in pages.items():
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 response = client.get(path)
                 timings[name].append((time.perf_counter() - began) * 1000)
+                cpu[name].append((time.process_time() - began_cpu) * 1000)
                 assert response.status_code == 200
-        print(f"PostgreSQL, {args.requests} requests each, Flask test client (no network)")
+        load_after = os.getloadavg()
+        print(
+            f"PostgreSQL, {args.requests} requests each, Flask test client (no network); "
+            f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}"
+        )
+        # On a loaded machine wall time is mostly waiting for a CPU; the app's own CPU time
+        # per request (this process, the database server not included) moves much less.
         for name, samples in timings.items():
             p50, p95 = _percentiles(samples)
-            print(f"  {name:<36} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+            cpu50, cpu95 = _percentiles(cpu[name])
+            print(
+                f"  {name:<36} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
+                f"app CPU p50 {cpu50:6.1f} ms   p95 {cpu95:6.1f} ms"
+            )
+        if args.profile:
+            # CPU time, not wall time: on a shared machine wall time charges other
+            # processes' turns to whatever function happened to be running.
+            profiler = cProfile.Profile(time.process_time)
+            path = next(iter(pages.values()))
+            profiler.enable()
+            for _ in range(args.requests):
+                client.get(path)
+            profiler.disable()
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(args.profile)
+            stats.sort_stats("tottime").print_stats(args.profile)
         db.dispose()
 
 

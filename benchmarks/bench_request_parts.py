@@ -58,6 +58,7 @@ def main() -> None:
             "secret_key": "benchmark-secret-key-not-for-production",
             "totp_encryption_key": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
             "public_base_url": "http://127.0.0.1",
+            "allow_insecure_http": True,  # loopback lab, no TLS proxy in front
             "log_level": "INFO",
         }
     )

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 
 from fit_platform import i18n
 from fit_platform.config import Settings, load_settings, warn_if_insecure_http
@@ -115,6 +115,7 @@ def configure_instruments(settings: Settings) -> None:
 
 def configure_extensions(app: Flask, settings: Settings) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_catalogue_cache(app, babel)
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -166,6 +167,7 @@ def configure_template_context(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "language_names": i18n.LANGUAGE_NAMES,
             "current_staff": g.get("staff"),
+            **i18n.template_gettext(get_translations()),
         }
 
     @app.before_request

@@ -66,7 +66,9 @@ class ChartSpec:
 
 
 def _n(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    # One decimal, without a trailing ".0" (called thousands of times per chart page).
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _triangle(cx: float, cy: float, pointing: int) -> str:

@@ -8,6 +8,7 @@ starts, often the same morning.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from babel import dates
 from flask_babel import get_locale
@@ -26,8 +27,12 @@ def deadline_text(expires_at: dt.datetime, now: dt.datetime, zone: dt.tzinfo) ->
         return _("until %(time)s today", time=time)
     if local.date() == today + dt.timedelta(days=1):
         return _("until %(time)s tomorrow", time=time)
-    language = str(get_locale() or "nb")
-    day = dates.format_date(
-        local.date(), DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language
-    )
+    day = _day_text(local.date(), str(get_locale() or "nb"))
     return _("until %(day)s at %(time)s", day=day, time=time)
+
+
+@functools.lru_cache(maxsize=512)
+def _day_text(day: dt.date, language: str) -> str:
+    # Babel reads the locale data and the pattern anew on each call; every open link shows
+    # one of a few dozen dates in one of three languages, so each is formatted once.
+    return dates.format_date(day, DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)
