@@ -180,33 +180,43 @@ def invitation_levels(r: Range) -> Select[Any]:
 
 def alliance_levels(r: Range, alliance_ids: list[str]) -> Select[Any]:
     """Sum and number of alliance scores submitted in each period, per instrument, and the
-    patients who gave them, at every level of total."""
+    patients who gave them, at every level of total.
+
+    Summed per episode first, from the scored-response index alone (instrument, episode, time,
+    total), then per patient with the episode's unit and programme."""
+    period = r.start(Response.submitted_at)
+    per_episode = (
+        select(
+            Response.instrument_id,
+            Response.episode_id,
+            period.label("period"),
+            func.sum(Response.total).label("total"),
+            func.count().label("responses"),
+        )
+        .where(
+            *_scored(),
+            Response.submitted_at >= r.since,
+            Response.submitted_at < r.until,
+            Response.instrument_id.in_(alliance_ids),
+        )
+        .group_by(Response.instrument_id, Response.episode_id, period)
+        .subquery()
+    )
+    e = per_episode.c
     per_patient = (
         r.in_unit(
             select(
                 Episode.unit_id,
                 Episode.programme_id,
-                r.start(Response.submitted_at).label("period"),
-                Response.instrument_id,
+                e.period,
+                e.instrument_id,
                 Episode.patient_id,
-                func.sum(Response.total).label("total"),
-                func.count().label("responses"),
+                func.sum(e.total).label("total"),
+                func.sum(e.responses).label("responses"),
             )
-            .join(Episode, Episode.id == Response.episode_id)
-            .where(
-                Response.status == ResponseStatus.SUBMITTED,
-                Response.scorable.is_(True),
-                Response.total.is_not(None),
-                Response.submitted_at >= r.since,
-                Response.submitted_at < r.until,
-                Response.instrument_id.in_(alliance_ids),
-            )
+            .join(Episode, Episode.id == e.episode_id)
             .group_by(
-                Episode.unit_id,
-                Episode.programme_id,
-                r.start(Response.submitted_at),
-                Response.instrument_id,
-                Episode.patient_id,
+                Episode.unit_id, Episode.programme_id, e.period, e.instrument_id, Episode.patient_id
             )
         )
     ).cte("alliance_per_patient")
@@ -219,11 +229,15 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
     period; in patient and episode order, so each patient (and each paired PHQ-9/GAD-7
     outcome) is read in one go.
 
-    One window pass (one sort) gives each score its position, the first score and the count,
-    so the latest row (position == count) carries all three: no self-join, no second sort."""
-    in_order = {
-        "partition_by": (Response.episode_id, Response.instrument_id),
+    One window pass gives each score its position, the first score and the count, so the
+    latest row (position == count) carries all three: no self-join. The window is partitioned
+    by instrument, then episode, and ordered by time and id: the order of the index
+    ``ix_response_scored``, which also holds the total, so PostgreSQL reads the index alone and
+    sorts nothing. One window definition (over the whole partition) is one pass, not three."""
+    whole_partition = {
+        "partition_by": (Response.instrument_id, Response.episode_id),
         "order_by": (Response.submitted_at, Response.id),
+        "rows": (None, None),
     }
     scored = (
         select(
@@ -231,16 +245,12 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
             Response.instrument_id,
             Response.total,
             Response.submitted_at,
-            func.first_value(Response.total).over(**in_order).label("first_total"),
-            func.row_number().over(**in_order).label("from_first"),
-            func.count()
-            .over(partition_by=(Response.episode_id, Response.instrument_id))
-            .label("scores"),
+            func.first_value(Response.total).over(**whole_partition).label("first_total"),
+            func.row_number().over(**whole_partition).label("from_first"),
+            func.count().over(**whole_partition).label("scores"),
         )
         .where(
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.scorable.is_(True),
-            Response.total.is_not(None),
+            *_scored(),
             Response.submitted_at < r.until,
             Response.instrument_id.in_(outcome_ids),
         )
@@ -264,6 +274,16 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
             scored.c.submitted_at >= r.since,
         )
         .order_by(Episode.patient_id, Episode.id)
+    )
+
+
+def _scored() -> tuple[ColumnElement[bool], ...]:
+    """A response the export counts; the same condition as the partial index
+    ``ix_response_scored`` (models/responses.py SCORED), so the planner can use it."""
+    return (
+        Response.status == ResponseStatus.SUBMITTED,
+        Response.scorable.is_(True),
+        Response.total.is_not(None),
     )
 
 
