@@ -85,7 +85,8 @@ def tally_outcomes(
             if paired_instruments is None or len(both) < 2:
                 continue
             (d_first, d_latest, d_key), (a_first, a_latest, a_key) = (both[i] for i in PAIRED)
-            outcome = assess_paired(*paired_instruments, (d_first, d_latest), (a_first, a_latest))
+            depression, anxiety = paired_instruments
+            outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
             for level in levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
                 acc = paired[level]
                 paired_seen[level] = paired_seen.get(level, False) or outcome.at_caseness

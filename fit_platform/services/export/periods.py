@@ -48,8 +48,9 @@ def period_start(dialect: str, column: Any, period: Period) -> ColumnElement[Any
         # Constants written into the SQL (both are from fixed sets), not bound parameters:
         # PostgreSQL only sees the grouped expression and the selected one as the same when
         # they are written the same.
-        unit = literal_column(f"'{period}'") if period in PERIODS else None
-        assert unit is not None
+        if period not in PERIODS:
+            raise ValueError(f"unknown period {period!r}")
+        unit: ColumnElement[str] = literal_column(f"'{period}'")
         return func.date_trunc(unit, func.timezone(literal_column("'UTC'"), column))
     return _sqlite_label(column, period)
 

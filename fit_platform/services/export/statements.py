@@ -234,20 +234,23 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
     by instrument, then episode, and ordered by time and id: the order of the index
     ``ix_response_scored``, which also holds the total, so PostgreSQL reads the index alone and
     sorts nothing. One window definition (over the whole partition) is one pass, not three."""
-    whole_partition = {
-        "partition_by": (Response.instrument_id, Response.episode_id),
-        "order_by": (Response.submitted_at, Response.id),
-        "rows": (None, None),
-    }
+
+    def whole_partition(function: Any) -> Any:
+        return function.over(
+            partition_by=(Response.instrument_id, Response.episode_id),
+            order_by=(Response.submitted_at, Response.id),
+            rows=(None, None),
+        )
+
     scored = (
         select(
             Response.episode_id,
             Response.instrument_id,
             Response.total,
             Response.submitted_at,
-            func.first_value(Response.total).over(**whole_partition).label("first_total"),
-            func.row_number().over(**whole_partition).label("from_first"),
-            func.count().over(**whole_partition).label("scores"),
+            whole_partition(func.first_value(Response.total)).label("first_total"),
+            whole_partition(func.row_number()).label("from_first"),
+            whole_partition(func.count()).label("scores"),
         )
         .where(
             *_scored(),
@@ -256,7 +259,7 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
         )
         .subquery()
     )
-    return r.in_unit(
+    outcomes: Select[Any] = r.in_unit(
         select(
             Episode.unit_id,
             Episode.programme_id,
@@ -275,6 +278,7 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
         )
         .order_by(Episode.patient_id, Episode.id)
     )
+    return outcomes
 
 
 def _scored() -> tuple[ColumnElement[bool], ...]:
@@ -290,7 +294,7 @@ def _scored() -> tuple[ColumnElement[bool], ...]:
 def signal_rows(r: Range) -> Select[Any]:
     """Signals raised in the period, with when they were acknowledged and resolved (the shares
     and medians are taken in Python: SQLite has no median)."""
-    return r.in_unit(
+    signals: Select[Any] = r.in_unit(
         select(
             Episode.unit_id,
             Episode.programme_id,
@@ -304,3 +308,4 @@ def signal_rows(r: Range) -> Select[Any]:
         .join(Episode, Episode.id == Signal.episode_id)
         .where(Signal.raised_at >= r.since, Signal.raised_at < r.until)
     )
+    return signals
