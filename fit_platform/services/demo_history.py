@@ -91,7 +91,11 @@ SYNTHETIC_UNITS = (
         0.4,
     ),
 )
-ALLIANCE = "sai"
+# The WAI-SR (12 items, 12-60): the alliance questionnaire in clinical use here. The SAI is a
+# draft that is never sent to patients, so a demo of it would show figures no service has.
+ALLIANCE = "wai_sr"
+# Typical WAI-SR totals: most patients rate the alliance high (a ceiling effect), a few low.
+ALLIANCE_LEVEL = (38.0, 56.0)
 # Every unit asks the same outcome questionnaires: a questionnaire only one unit uses is hidden
 # for that unit by the complementary suppression (the other units' zeros would give it away).
 # Typical intake scores (mean, spread) on each outcome questionnaire.
@@ -214,7 +218,7 @@ def _history(
             )
             for instrument_id in spec.outcomes
         }
-        alliance = rng.uniform(16, 27)
+        alliance = rng.uniform(*ALLIANCE_LEVEL)
         for number in range(sessions):
             due = started + dt.timedelta(days=number * gap, hours=rng.randint(7, 12))
             # Later months answer more: the service learns to use feedback.
@@ -245,7 +249,12 @@ def _history(
                     continue
                 submitted = due + dt.timedelta(hours=3)
                 if instrument_id == ALLIANCE:
-                    total = float(max(0, min(30, round(alliance + rng.gauss(0, 2)))))
+                    scale = instruments[ALLIANCE]
+                    total = float(
+                        max(
+                            scale.score_min, min(scale.score_max, round(alliance + rng.gauss(0, 3)))
+                        )
+                    )
                 else:
                     total = courses[instrument_id][number]
                 risk = instrument_id == "phq9" and total >= 15 and rng.random() < 0.12

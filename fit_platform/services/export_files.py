@@ -23,7 +23,7 @@ from fit_platform.services.export import (
     export_instruments,
 )
 
-CODEBOOK_VERSION = "2026.12.1"
+CODEBOOK_VERSION = "2026.12.2"
 Separator = Literal["semicolon", "comma"]
 SEPARATORS: tuple[Separator, ...] = ("semicolon", "comma")
 BOM = "\ufeff"

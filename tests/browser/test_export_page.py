@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Page
 
@@ -16,6 +17,7 @@ def test_the_export_page_works_on_a_phone_without_javascript(
     live_url: str,
     browser_db: Database,
     assert_accessible: Callable[[Page], None],
+    save_screenshot: Callable[[Page, str], Path],
 ) -> None:
     make_known_dataset(browser_db)
     staff = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))
@@ -31,7 +33,11 @@ def test_the_export_page_works_on_a_phone_without_javascript(
     page.get_by_role("button", name="Show figures").click()
     assert page.locator("caption").count() >= 3
     assert page.get_by_text("fewer than 5").count() > 0
+    # Every non-response reason has its column, those cancelled by an administrator too.
+    for reason in ("Unit archived", "Episode closed"):
+        assert page.get_by_role("columnheader", name=reason).count() == 1
     assert_accessible(page)
+    save_screenshot(page, "export-figures-390")
     box = page.locator("main").bounding_box()
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
     page.get_by_label("From").fill("not a date")

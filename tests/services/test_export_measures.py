@@ -123,6 +123,8 @@ def test_invitations_are_counted_by_what_became_of_them_with_the_reasons(db: Dat
             "declined": 1,
             "paused_or_stopped": 1,
             "appointment_changed": 0,
+            "unit_archived": 0,
+            "episode_closed": 0,
         }
 
 

@@ -16,18 +16,37 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fit_platform.db.base import Base, enum_column, utcnow
 from fit_platform.domain.codes import CommentSource, CommentVisibility, Language, ResponseStatus
 
+# A response the export counts: submitted, scorable, with a total (the query says the same).
+SCORED = "status = 'submitted' AND scorable IS TRUE AND total IS NOT NULL"
+
 
 class Response(Base):
     """A patient's answers to one instrument, scored by the rule version in force at the time."""
 
     __tablename__ = "response"
-    __table_args__ = (Index("ix_response_episode_instrument", "episode_id", "instrument_id"),)
+    __table_args__ = (
+        Index("ix_response_episode_instrument", "episode_id", "instrument_id"),
+        # The service export's scores (services/export/statements.py): every scored response
+        # in the order the first-and-latest window reads them, with its total, so PostgreSQL
+        # reads this index alone (no table, no sort). Partial: only what the export counts.
+        Index(
+            "ix_response_scored",
+            "instrument_id",
+            "episode_id",
+            "submitted_at",
+            "id",
+            postgresql_include=["total"],
+            postgresql_where=text(SCORED),
+            sqlite_where=text(SCORED),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # One response per invitation: a double submit or a second tab finds the same row.

@@ -69,6 +69,14 @@ class Invitation(Base):
         UniqueConstraint("episode_id", "instrument_id", "slot_key"),
         Index("ix_invitation_state_due_at", "state", "due_at"),
         Index("ix_invitation_state_expires_at", "state", "expires_at"),
+        # The service export counts invitations per episode and period from this index alone
+        # (services/export/statements.py): in episode order, with what it counts.
+        Index(
+            "ix_invitation_episode_due",
+            "episode_id",
+            "due_at",
+            postgresql_include=["state", "sent_at", "non_response_reason"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

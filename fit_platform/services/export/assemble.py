@@ -1,14 +1,21 @@
-"""From the query results to rows: every figure tallied into its row and the totals it is part
-of, turned into cells, then suppressed across rows and totals."""
+"""From the query results to rows: every figure put in its row and the totals it is part of,
+turned into cells, then suppressed across rows and totals.
+
+Invitations and alliance scores arrive already totalled by the database (one row per level of
+total, distinct patients counted there). Outcomes arrive one row per episode and instrument in
+patient order and are tallied here, one patient at a time, so that no set of patients is ever
+held: what is kept per row is a count of patients and a count per pair of scores.
+"""
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_change
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell
@@ -16,6 +23,7 @@ from fit_platform.services.export.outcomes import (
     PAIRED,
     OutcomeTally,
     PairedTally,
+    at_caseness_at_start,
     outcome_cells,
     paired_cells,
 )
@@ -26,28 +34,84 @@ from fit_platform.services.export.rows import (
     NON_RESPONSE_REASONS,
     AggregateRow,
     Key,
+    levels,
 )
-from fit_platform.services.export.signals import SignalTally, hours_between, signal_cells
+from fit_platform.services.export.signals import SignalTallies, signal_cells
+from fit_platform.services.export.statements import ALL_UNITS_TOTAL, ROW, UNIT_TOTAL
 from fit_platform.services.export.suppression import suppress_across_rows_and_totals
 
 
-def levels(key: Key, all_units: bool) -> Iterable[Key]:
-    """The row a figure belongs to and the totals it is part of."""
-    unit, _programme, period = key
-    yield key
-    yield (unit, ALL, period)
-    if all_units:
-        yield (ALL, ALL, period)
+def level_key(unit: int | None, programme: int | None, period: str, level: int) -> Key:
+    """The key of a row totalled by the database (see :mod:`.statements`)."""
+    if level == ROW:
+        assert unit is not None
+        return (unit, programme, period)
+    if level == UNIT_TOTAL:
+        assert unit is not None
+        return (unit, ALL, period)
+    assert level == ALL_UNITS_TOTAL
+    return (ALL, ALL, period)
+
+
+def tally_outcomes(
+    outcomes: Iterable[Any],
+    outcome_instruments: Sequence[Instrument],
+    all_units: bool,
+) -> tuple[dict[tuple[Key, str], OutcomeTally], dict[Key, PairedTally]]:
+    """Change per row and instrument, and the paired PHQ-9/GAD-7 outcome per row, from rows
+    (unit, programme, period, patient, episode, instrument, first, latest) in patient order.
+
+    Each patient's rows are read together, so a patient with two episodes in a row (or in two
+    programmes of a unit) counts once there, without a set of every patient seen."""
+    by_id = {i.id: i for i in outcome_instruments}
+    paired_instruments = [by_id[i] for i in PAIRED] if all(i in by_id for i in PAIRED) else None
+    change: dict[tuple[Key, str], OutcomeTally] = defaultdict(OutcomeTally)
+    paired: dict[Key, PairedTally] = defaultdict(PairedTally)
+    for _patient, rows in groupby(outcomes, key=itemgetter(3)):
+        seen: dict[tuple[Key, str], bool] = {}  # (row, instrument) -> at caseness at the start
+        paired_seen: dict[Key, bool] = {}
+        for _episode, episode_rows in groupby(rows, key=itemgetter(4)):
+            both: dict[str, tuple[float, float, Key]] = {}
+            for unit, programme, period, _p, _e, instrument_id, first, latest in episode_rows:
+                instrument = by_id[instrument_id]
+                key = (unit, programme, period)
+                eligible = at_caseness_at_start(instrument, first, latest)
+                for level in levels(key, all_units):
+                    change[(level, instrument_id)].pairs[(first, latest)] += 1
+                    found = (level, instrument_id)
+                    seen[found] = seen.get(found, False) or eligible
+                if instrument_id in PAIRED:
+                    both[instrument_id] = (first, latest, key)
+            if paired_instruments is None or len(both) < 2:
+                continue
+            (d_first, d_latest, d_key), (a_first, a_latest, a_key) = (both[i] for i in PAIRED)
+            depression, anxiety = paired_instruments
+            outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
+            for level in levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
+                acc = paired[level]
+                paired_seen[level] = paired_seen.get(level, False) or outcome.at_caseness
+                if outcome.at_caseness:
+                    acc.recovered += outcome.recovered
+                    acc.reliably_recovered += outcome.reliably_recovered
+                acc.improved += outcome.reliable_improvement
+                acc.deteriorated += outcome.reliable_deterioration
+        for found, eligible in seen.items():
+            change[found].patients += 1
+            change[found].eligible += eligible
+        for level, eligible in paired_seen.items():
+            paired[level].patients += 1
+            paired[level].eligible += eligible
+    return dict(change), dict(paired)
 
 
 def assemble(
     *,
-    invitations: Sequence[Any],
-    outcomes: Sequence[Any],
-    alliance: Sequence[Any],
-    risk: Sequence[Any],
+    invitations: Iterable[Any],
+    change: Mapping[tuple[Key, str], OutcomeTally],
+    paired: Mapping[Key, PairedTally],
+    alliance: Iterable[Any],
+    signals: SignalTallies,
     comments: Sequence[tuple[int, int | None, str, int]],
-    consent: Sequence[Any] = (),
     units: Mapping[int, tuple[str, str]],
     programmes: Mapping[int, tuple[str, str]],
     outcome_instruments: Sequence[Instrument],
@@ -55,100 +119,26 @@ def assemble(
     all_units: bool = True,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
-    invited_patients: dict[Key, set[int]] = defaultdict(set)
-    sent_by: dict[Key, int] = defaultdict(int)
-    answered_by: dict[Key, int] = defaultdict(int)
-    # expired, declined, then one count per non-response reason
-    closed_by: dict[Key, list[int]] = defaultdict(lambda: [0] * (2 + len(NON_RESPONSE_REASONS)))
-    for unit, programme, period, patient, sent, answered, *closed in invitations:
-        for key in levels((unit, programme, period), all_units):
-            keys.add(key)
-            invited_patients[key].add(patient)
-            sent_by[key] += sent
-            answered_by[key] += answered
-            closed_by[key] = [a + b for a, b in zip(closed_by[key], closed, strict=True)]
+    invited: dict[Key, int] = {}
+    paused: dict[Key, int] = {}
+    # sent, answered, expired, declined, then one count per non-response reason
+    figures: dict[Key, tuple[int, ...]] = {}
+    for unit, programme, period, level, patients, paused_patients, *counts in invitations:
+        key = level_key(unit, programme, period, level)
+        keys.add(key)
+        invited[key], paused[key] = patients, paused_patients
+        figures[key] = tuple(int(count) for count in counts)
 
-    by_id = {i.id: i for i in outcome_instruments}
-    change: dict[tuple[Key, str], OutcomeTally] = {}
-    pairs: dict[int, dict[str, tuple[float, float, Key, int]]] = defaultdict(dict)
-    for unit, programme, period, patient, episode, instrument_id, first, latest, scores in outcomes:
-        if scores < 2:
-            continue
-        instrument = by_id[instrument_id]
-        assessed = assess_change(instrument, first, latest)
-        if instrument_id in PAIRED:
-            pairs[episode][instrument_id] = (first, latest, (unit, programme, period), patient)
-        for key in levels((unit, programme, period), all_units):
-            keys.add(key)
-            acc = change.setdefault((key, instrument_id), OutcomeTally(set(), []))
-            acc.patients.add(patient)
-            acc.firsts.append(first)
-            acc.latests.append(latest)
-            acc.improvements.append(assessed.improvement)
-            acc.improved += assessed.category is ChangeCategory.RELIABLE_IMPROVEMENT
-            acc.deteriorated += assessed.category is ChangeCategory.RELIABLE_DETERIORATION
-            if instrument.clinical_cutoff is not None:
-                acc.eligible = acc.eligible if acc.eligible is not None else set()
-                if assessed.recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START:
-                    acc.eligible.add(patient)
-                    acc.recovered += assessed.recovered
-                    acc.reliably_recovered += assessed.reliably_recovered
+    keys.update(key for key, _instrument in change)
 
-    paired: dict[Key, PairedTally] = defaultdict(PairedTally)
-    if all(instrument_id in by_id for instrument_id in PAIRED):
-        depression, anxiety = (by_id[instrument_id] for instrument_id in PAIRED)
-        for both in pairs.values():
-            if len(both) < 2:
-                continue
-            (d_first, d_latest, d_key, patient), (a_first, a_latest, a_key, _) = (
-                both[instrument_id] for instrument_id in PAIRED
-            )
-            outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
-            for key in levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
-                acc_p = paired[key]
-                acc_p.patients.add(patient)
-                if outcome.at_caseness:
-                    acc_p.eligible.add(patient)
-                    acc_p.recovered += outcome.recovered
-                    acc_p.reliably_recovered += outcome.reliably_recovered
-                acc_p.improved += outcome.reliable_improvement
-                acc_p.deteriorated += outcome.reliable_deterioration
+    alliance_by: dict[tuple[Key, str], tuple[float, int]] = {}
+    for unit, programme, period, level, instrument_id, patients, total, responses in alliance:
+        key = level_key(unit, programme, period, level)
+        keys.add(key)
+        alliance_by[(key, instrument_id)] = (float(total) / int(responses), patients)
 
-    alliance_sums: dict[tuple[Key, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    alliance_patients: dict[tuple[Key, str], set[int]] = defaultdict(set)
-    for unit, programme, period, instrument_id, patient, total, responses in alliance:
-        for key in levels((unit, programme, period), all_units):
-            keys.add(key)
-            sums = alliance_sums[(key, instrument_id)]
-            sums[0] += float(total)
-            sums[1] += responses
-            alliance_patients[(key, instrument_id)].add(patient)
-    alliance_by = {
-        found: (total / responses, len(alliance_patients[found]))
-        for found, (total, responses) in alliance_sums.items()
-    }
-
-    hours: dict[Key, list[float]] = defaultdict(list)
-    risk_patients: dict[Key, set[int]] = defaultdict(set)
-    signals: dict[Key, SignalTally] = defaultdict(SignalTally)
-    for unit, programme, period, patient, is_risk, raised, acknowledged, resolved in risk:
-        for key in levels((unit, programme, period), all_units):
-            keys.add(key)
-            acc_s = signals[key]
-            acc_s.patients.add(patient)
-            acc_s.raised += 1
-            if acknowledged is not None:
-                acc_s.acknowledge_hours.append(hours_between(raised, acknowledged))
-                if is_risk:
-                    hours[key].append(hours_between(raised, acknowledged))
-                    risk_patients[key].add(patient)
-            if resolved is not None:
-                acc_s.resolve_hours.append(hours_between(raised, resolved))
-
-    paused: dict[Key, set[int]] = defaultdict(set)
-    for unit, programme, period, patient in consent:
-        for key in levels((unit, programme, period), all_units):
-            paused[key].add(patient)
+    keys.update(signals.signals)
+    hours, risk_patients = signals.risk_hours, signals.risk_patients
 
     comment_count: dict[Key, int] = defaultdict(int)
     for unit, programme, period, count in comments:
@@ -156,11 +146,12 @@ def assemble(
             keys.add(key)
             comment_count[key] += count
 
+    nothing = (0,) * (4 + len(NON_RESPONSE_REASONS))
     rows: dict[Key, AggregateRow] = {}
     for key in keys:
         unit, programme, period = key
-        patients = len(invited_patients.get(key, ()))
-        sent, answered = sent_by.get(key, 0), answered_by.get(key, 0)
+        patients = invited.get(key, 0)
+        sent, answered, expired, declined, *reasons = figures.get(key, nothing)
         outcome_row = tuple(
             outcome_cells(instrument, change.get((key, instrument.id)))
             for instrument in outcome_instruments
@@ -176,7 +167,6 @@ def assemble(
             programme_code, programme_name = NO_PROGRAMME, ""
         else:
             programme_code, programme_name = programmes[programme]
-        expired, declined, *reasons = closed_by.get(key, [0] * (2 + len(NON_RESPONSE_REASONS)))
         rows[key] = AggregateRow(
             invitations_expired=cell(expired, patients),
             invitations_declined=cell(declined, patients),
@@ -185,11 +175,9 @@ def assemble(
                 for name, count in zip(NON_RESPONSE_REASONS, reasons, strict=True)
             ),
             paired=paired_cells(paired.get(key)),
-            signals=signal_cells(signals.get(key)),
+            signals=signal_cells(signals.signals.get(key)),
             consent_paused_or_stopped_share=cell(
-                round(len(paused.get(key, set()) & invited_patients[key]) / patients, 3)
-                if patients
-                else None,
+                round(paused.get(key, 0) / patients, 3) if patients else None,
                 patients,
             ),
             unit_code=unit_code,
@@ -211,7 +199,7 @@ def assemble(
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
     suppress_across_rows_and_totals(
-        rows, invited_patients, change, outcome_instruments, comment_count, paired
+        rows, invited, change, outcome_instruments, comment_count, paired
     )
     return sorted(rows.values(), key=row_order)
 

@@ -3,9 +3,13 @@ paired recovery (PHQ-9 and GAD-7 together), tallied per row and turned into cell
 
 from __future__ import annotations
 
-import statistics
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
 
+from fit_platform.domain.change import Change, ChangeCategory, RecoveryStatus, assess_change
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.small_cells import HIDDEN, cell, too_small
 from fit_platform.services.export.rows import NOT_APPLICABLE, OutcomeAggregate, PairedAggregate
@@ -15,19 +19,41 @@ PAIRED = ("phq9", "gad7")  # NHS Talking Therapies paired recovery: depression, 
 
 @dataclass
 class OutcomeTally:
-    patients: set[int]
-    improvements: list[float]
-    improved: int = 0
-    deteriorated: int = 0
-    eligible: set[int] | None = None
-    recovered: int = 0
-    reliably_recovered: int = 0
-    firsts: list[float] = field(default_factory=list)
-    latests: list[float] = field(default_factory=list)
+    """One row's change on one instrument: distinct patients (and of those, at caseness at the
+    start), and how many episodes went from each first to each latest score. Its size depends
+    on the scale's range, not on how many episodes there were."""
+
+    patients: int = 0
+    eligible: int = 0
+    pairs: Counter[tuple[float, float]] = field(default_factory=Counter)
+
+    def add(self, other: OutcomeTally) -> None:
+        self.patients += other.patients
+        self.eligible += other.eligible
+        self.pairs.update(other.pairs)
+
+
+@lru_cache(maxsize=100_000)
+def _change(instrument: Instrument, first: float, latest: float) -> Change:
+    # The domain's rule, asked once per distinct pair of scores rather than once per episode.
+    return assess_change(instrument, first, latest)
+
+
+def at_caseness_at_start(instrument: Instrument, first: float, latest: float) -> bool:
+    """Counts towards recovery's base (at caseness at the start; the domain's rule)."""
+    return (
+        _change(instrument, first, latest).recovery is not RecoveryStatus.NOT_AT_CASENESS_AT_START
+    )
+
+
+def _mean(counts: Iterable[tuple[float, int]], n: int) -> float:
+    """The mean of ``value`` repeated ``count`` times, exactly as ``statistics.fmean`` gives it
+    for the list: the sum is exact (fractions) and rounded once, then divided."""
+    return float(sum(Fraction(value) * count for value, count in counts)) / n
 
 
 def outcome_cells(instrument: Instrument, acc: OutcomeTally | None) -> OutcomeAggregate:
-    n = len(acc.patients) if acc else 0
+    n = acc.patients if acc else 0
     if acc is None or too_small(n):
         recovery = NOT_APPLICABLE if instrument.clinical_cutoff is None else HIDDEN
         return OutcomeAggregate(
@@ -40,43 +66,65 @@ def outcome_cells(instrument: Instrument, acc: OutcomeTally | None) -> OutcomeAg
             recovery,
             reliable_recovery_rate=recovery,
         )
-    if acc.eligible is None:
+    episodes = sum(acc.pairs.values())
+    changes = [(_change(instrument, *pair), count) for pair, count in acc.pairs.items()]
+    improved = sum(
+        c for change, c in changes if change.category is ChangeCategory.RELIABLE_IMPROVEMENT
+    )
+    deteriorated = sum(
+        c for change, c in changes if change.category is ChangeCategory.RELIABLE_DETERIORATION
+    )
+    if instrument.clinical_cutoff is None:
         eligible, rate, reliable_rate = NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE
     else:
-        base = len(acc.eligible)
+        base = acc.eligible
+        recovered = sum(c for change, c in changes if change.recovered)
+        reliably = sum(c for change, c in changes if change.reliably_recovered)
         eligible = cell(base, base)
-        rate = cell(round(acc.recovered / base, 3) if base else None, base)
-        reliable_rate = cell(round(acc.reliably_recovered / base, 3) if base else None, base)
+        rate = cell(round(recovered / base, 3) if base else None, base)
+        reliable_rate = cell(round(reliably / base, 3) if base else None, base)
     return OutcomeAggregate(
         instrument_id=instrument.id,
         patients_with_two_scores=cell(n, n),
-        mean_improvement=cell(round(statistics.fmean(acc.improvements), 2), n),
+        mean_improvement=cell(
+            round(_mean(((ch.improvement, c) for ch, c in changes), episodes), 2), n
+        ),
         # A count of patients is itself a small cell when it is under the threshold.
-        reliable_improvement=cell(acc.improved, acc.improved),
-        reliable_deterioration=cell(acc.deteriorated, acc.deteriorated),
+        reliable_improvement=cell(improved, improved),
+        reliable_deterioration=cell(deteriorated, deteriorated),
         recovery_eligible=eligible,
         recovery_rate=rate,
-        mean_first_score=cell(round(statistics.fmean(acc.firsts), 2), n),
-        mean_latest_score=cell(round(statistics.fmean(acc.latests), 2), n),
+        mean_first_score=cell(
+            round(_mean(((f, c) for (f, _l), c in acc.pairs.items()), episodes), 2), n
+        ),
+        mean_latest_score=cell(
+            round(_mean(((last, c) for (_f, last), c in acc.pairs.items()), episodes), 2), n
+        ),
         reliable_recovery_rate=reliable_rate,
     )
 
 
 @dataclass
 class PairedTally:
-    patients: set[int] = field(default_factory=set)
-    eligible: set[int] = field(default_factory=set)
+    patients: int = 0
+    eligible: int = 0
     recovered: int = 0
     reliably_recovered: int = 0
     improved: int = 0
     deteriorated: int = 0
 
+    def add(self, other: PairedTally) -> None:
+        for name in ("patients", "eligible", "recovered", "reliably_recovered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.improved += other.improved
+        self.deteriorated += other.deteriorated
+
 
 def paired_cells(acc: PairedTally | None) -> PairedAggregate:
-    n = len(acc.patients) if acc else 0
+    n = acc.patients if acc else 0
     if acc is None or too_small(n):
         return PairedAggregate(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
-    base = len(acc.eligible)
+    base = acc.eligible
     return PairedAggregate(
         patients=cell(n, n),
         at_caseness=cell(base, base),

@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Integer, String, cast, func, literal
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    cast,
+    func,
+    literal,
+    literal_column,
+    type_coerce,
+)
 
 Period = Literal["month", "quarter"]
 PERIODS: tuple[Period, ...] = ("month", "quarter")
@@ -25,10 +34,36 @@ def period_bounds(period: Period, start: dt.date, end: dt.date) -> tuple[dt.date
 
 def period_key(dialect: str, column: Any, period: Period) -> ColumnElement[str]:
     """'2026-03' or '2026-Q1' for a UTC timestamp column, in SQL."""
+    return period_label(dialect, period_start(dialect, column, period), period)
+
+
+def period_start(dialect: str, column: Any, period: Period) -> ColumnElement[Any]:
+    """The period a UTC timestamp column falls in, as something cheap to group by.
+
+    On PostgreSQL the start of the period (``date_trunc``): formatting it with ``to_char`` for
+    each of millions of rows cost more than the grouping itself, so the label is made once
+    per group by :func:`period_label`. On SQLite the label itself (its date functions return
+    text anyway)."""
     if dialect == "postgresql":
-        utc = func.timezone("UTC", column)
+        # Constants written into the SQL (both are from fixed sets), not bound parameters:
+        # PostgreSQL only sees the grouped expression and the selected one as the same when
+        # they are written the same.
+        if period not in PERIODS:
+            raise ValueError(f"unknown period {period!r}")
+        unit: ColumnElement[str] = literal_column(f"'{period}'")
+        return func.date_trunc(unit, func.timezone(literal_column("'UTC'"), column))
+    return _sqlite_label(column, period)
+
+
+def period_label(dialect: str, start: Any, period: Period) -> ColumnElement[str]:
+    """'2026-03' or '2026-Q1' for a value of :func:`period_start`."""
+    if dialect == "postgresql":
         pattern = "YYYY-MM" if period == "month" else 'YYYY-"Q"Q'
-        return func.to_char(utc, pattern, type_=String)
+        return func.to_char(start, pattern, type_=String)
+    return type_coerce(start, String)
+
+
+def _sqlite_label(column: Any, period: Period) -> ColumnElement[str]:
     if period == "month":
         return func.strftime("%Y-%m", column, type_=String)
     month = cast(func.strftime("%m", column), Integer)

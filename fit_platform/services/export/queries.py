@@ -1,28 +1,26 @@
-"""The seven set-based queries behind the export, one read-only session."""
+"""The six set-based queries behind the export, one read-only session (the SQL itself is in
+:mod:`.statements`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from fit_platform.db import Database
-from fit_platform.db.models import (
-    ConsentEvent,
-    Episode,
-    Invitation,
-    Programme,
-    Response,
-    Signal,
-    Unit,
-)
-from fit_platform.domain.codes import ConsentEventKind, InvitationState, ResponseStatus
+from fit_platform.db.models import Programme, Unit
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
-from fit_platform.domain.signals import SignalCode
-from fit_platform.services.export.assemble import assemble
-from fit_platform.services.export.periods import PERIODS, Period, period_bounds, period_key
-from fit_platform.services.export.rows import NON_RESPONSE_REASONS, AggregateRow
+from fit_platform.services.export.assemble import assemble, tally_outcomes
+from fit_platform.services.export.periods import PERIODS, Period, period_bounds
+from fit_platform.services.export.rows import AggregateRow
+from fit_platform.services.export.signals import tally_signals
+from fit_platform.services.export.statements import (
+    Range,
+    alliance_levels,
+    invitation_levels,
+    outcome_episodes,
+    signal_rows,
+)
 from fit_platform.services.service_comments import comment_counts
 
 
@@ -56,161 +54,41 @@ def service_aggregates(
     outcome_ids = [i.id for i in outcome_instruments]
     alliance_ids = [i.id for i in alliance_instruments]
 
-    def in_unit(stmt: Any) -> Any:
-        return stmt if unit_id is None else stmt.where(Episode.unit_id == unit_id)
-
+    r = Range(db.dialect, period, since, until, unit_id)
+    # Rows are read a few thousand at a time: outcomes and signals are per episode, and
+    # holding them all at once made memory grow with the history.
+    streamed = {"yield_per": 5000}
     with db.session() as session:
-        dialect = db.dialect
-        # 1. Invitations due in each period, per patient (so that unit and all-units totals count
-        # each patient once).
-        inv_period = period_key(dialect, Invitation.due_at, period)
-        invitations = session.execute(
-            in_unit(
-                select(
-                    Episode.unit_id,
-                    Episode.programme_id,
-                    inv_period,
-                    Episode.patient_id,
-                    func.count(Invitation.sent_at),
-                    func.count(Invitation.id).filter(Invitation.state == InvitationState.COMPLETED),
-                    func.count(Invitation.id).filter(Invitation.state == InvitationState.EXPIRED),
-                    func.count(Invitation.id).filter(Invitation.state == InvitationState.DECLINED),
-                    *(
-                        func.count(Invitation.id).filter(
-                            Invitation.state != InvitationState.COMPLETED,
-                            Invitation.non_response_reason.in_(codes),
-                        )
-                        for codes in NON_RESPONSE_REASONS.values()
-                    ),
+        if db.dialect == "postgresql":
+            # For this transaction only (one statement, so no extra round trip). A streamed
+            # query is a cursor, which PostgreSQL plans for its first tenth by default (a plan
+            # 6x slower here): the export reads every row. And no JIT compilation: over 5
+            # million rows it cost 10 of the invitation query's 24 s and saved less
+            # (benchmarks/bench_export_5m.py).
+            session.execute(
+                text(
+                    "SELECT set_config('cursor_tuple_fraction', '1', true),"
+                    " set_config('jit', 'off', true)"
                 )
-                .join(Episode, Episode.id == Invitation.episode_id)
-                .where(Invitation.due_at >= since, Invitation.due_at < until)
-                .group_by(Episode.unit_id, Episode.programme_id, inv_period, Episode.patient_id)
             )
-        ).all()
-
-        # 2. First and latest scorable outcome score per episode and instrument; an episode is
-        # counted in the period of its latest score in the range. One window pass (one sort)
-        # gives each score its position, the first score and the count, so the latest row
-        # (position == count) carries all three: no self-join, no second sort.
-        in_order = {
-            "partition_by": (Response.episode_id, Response.instrument_id),
-            "order_by": (Response.submitted_at, Response.id),
-        }
-        scored = (
-            select(
-                Response.episode_id,
-                Response.instrument_id,
-                Response.total,
-                Response.submitted_at,
-                func.first_value(Response.total).over(**in_order).label("first_total"),
-                func.row_number().over(**in_order).label("from_first"),
-                func.count()
-                .over(partition_by=(Response.episode_id, Response.instrument_id))
-                .label("scores"),
-            )
-            .where(
-                Response.status == ResponseStatus.SUBMITTED,
-                Response.scorable.is_(True),
-                Response.total.is_not(None),
-                Response.submitted_at < until,
-                Response.instrument_id.in_(outcome_ids),
-            )
-            .subquery()
+        # 1. Invitations due in each period and the patients invited (and of those, who paused
+        # or stopped feedback in the period), totalled in the database at every level.
+        invitations = session.execute(invitation_levels(r)).all()
+        # 2. Alliance scores: sum, number and patients, at every level.
+        alliance = session.execute(alliance_levels(r, alliance_ids)).all()
+        # 3. First and latest outcome score per episode and instrument, in patient order, and
+        # 4. signals raised in the period: both tallied while they are read.
+        outcome_rows = session.execute(
+            outcome_episodes(r, outcome_ids).execution_options(**streamed)
         )
-        outcome_period = period_key(dialect, scored.c.submitted_at, period)
-        outcomes = session.execute(
-            in_unit(
-                select(
-                    Episode.unit_id,
-                    Episode.programme_id,
-                    outcome_period,
-                    Episode.patient_id,
-                    Episode.id,
-                    scored.c.instrument_id,
-                    scored.c.first_total,
-                    scored.c.total,
-                    scored.c.scores,
-                )
-                .join(Episode, Episode.id == scored.c.episode_id)
-                .where(scored.c.from_first == scored.c.scores, scored.c.submitted_at >= since)
-            )
-        ).all()
-
-        # 3. Alliance scores per instrument and patient (sum and count; the mean over the
-        # responses submitted in the period is taken below, for every level of total).
-        alliance_period = period_key(dialect, Response.submitted_at, period)
-        alliance = session.execute(
-            in_unit(
-                select(
-                    Episode.unit_id,
-                    Episode.programme_id,
-                    alliance_period,
-                    Response.instrument_id,
-                    Episode.patient_id,
-                    func.sum(Response.total),
-                    func.count(Response.id),
-                )
-                .join(Episode, Episode.id == Response.episode_id)
-                .where(
-                    Response.status == ResponseStatus.SUBMITTED,
-                    Response.scorable.is_(True),
-                    Response.total.is_not(None),
-                    Response.submitted_at >= since,
-                    Response.submitted_at < until,
-                    Response.instrument_id.in_(alliance_ids),
-                )
-                .group_by(
-                    Episode.unit_id,
-                    Episode.programme_id,
-                    alliance_period,
-                    Response.instrument_id,
-                    Episode.patient_id,
-                )
-            )
-        ).all()
-
-        # 4. Signals raised in the period, with when they were acknowledged and resolved (the
-        # shares and medians are taken below).
-        signal_period = period_key(dialect, Signal.raised_at, period)
-        risk = session.execute(
-            in_unit(
-                select(
-                    Episode.unit_id,
-                    Episode.programme_id,
-                    signal_period,
-                    Episode.patient_id,
-                    Signal.code == SignalCode.RISK_ANSWER.value,
-                    Signal.raised_at,
-                    Signal.acknowledged_at,
-                    Signal.resolved_at,
-                )
-                .join(Episode, Episode.id == Signal.episode_id)
-                .where(Signal.raised_at >= since, Signal.raised_at < until)
-            )
-        ).all()
-
-        # 7. Patients who paused or stopped feedback in the period (matched below with the
-        # patients invited in the same row, who are the denominator).
-        consent_period = period_key(dialect, ConsentEvent.created_at, period)
-        consent = session.execute(
-            in_unit(
-                select(Episode.unit_id, Episode.programme_id, consent_period, Episode.patient_id)
-                .join(Episode, Episode.patient_id == ConsentEvent.patient_id)
-                .where(
-                    ConsentEvent.kind.in_((ConsentEventKind.PAUSED, ConsentEventKind.STOPPED)),
-                    ConsentEvent.created_at >= since,
-                    ConsentEvent.created_at < until,
-                )
-                .distinct()
-            )
-        ).all()
+        change, paired = tally_outcomes(outcome_rows, outcome_instruments, unit_id is None)
+        signals = session.execute(signal_rows(r).execution_options(**streamed))
+        signal_tallies = tally_signals(signals, unit_id is None)
 
         # 5. Comments sent to the service only, counted (never their text).
         comments = comment_counts(session, period=period, since=since, until=until, unit_id=unit_id)
 
-        # 6. Unit and programme names.
-        # (one query for both, so counting the comments above costs no extra round trip)
+        # 6. Unit and programme names, in one query for both.
         units: dict[int, tuple[str, str]] = {}
         programmes: dict[int, tuple[str, str]] = {}
         for unit_row, programme_row in session.execute(
@@ -222,10 +100,10 @@ def service_aggregates(
 
     return assemble(
         invitations=invitations,
-        outcomes=outcomes,
+        change=change,
+        paired=paired,
         alliance=alliance,
-        risk=risk,
-        consent=consent,
+        signals=signal_tallies,
         comments=comments,
         units=units,
         programmes=programmes,

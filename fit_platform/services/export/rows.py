@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fit_platform.domain.small_cells import HIDDEN, Cell
@@ -14,10 +15,18 @@ ALL = -1  # the same as an id in a row's key (ids from the database are positive
 NOT_APPLICABLE = Cell(None, False)
 
 
-# Why an invitation went unanswered, grouped for the export (the codes stored on an invitation
-# are in services/invitations.py NonResponse and services/consent.py). Counts of invitations.
+# Why an invitation went unanswered, grouped for the export. Counts of invitations. The codes
+# stored on an invitation come from services/invitation_common.py NonResponse, services/
+# consent.py, domain/send_window.py SkipReason (never sent: quiet hours, too little time),
+# services/units_admin.py UNIT_ARCHIVED and services/episodes_admin.py EPISODE_CLOSED;
+# tests/services/test_export_reasons.py fails when a stored code is in no group.
 NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
-    "not_sent": ("not_sent", "not_delivered"),
+    "not_sent": (
+        "not_sent",
+        "not_delivered",
+        "not_sent_quiet_hours",
+        "not_sent_too_little_time",
+    ),
     "not_opened": ("not_opened",),
     "opened_not_completed": ("opened_not_completed",),
     "declined": ("declined_by_patient",),
@@ -29,6 +38,9 @@ NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
         "stopped_by_patient",
     ),
     "appointment_changed": ("appointment_changed",),
+    # Cancelled by an administrator: the unit was archived, or the episode closed.
+    "unit_archived": ("unit_archived",),
+    "episode_closed": ("episode_closed",),
 }
 PAIRED = ("phq9", "gad7")  # NHS Talking Therapies paired recovery: depression, anxiety
 
@@ -99,3 +111,12 @@ class AggregateRow:
 
 # unit id, programme id (None: no programme), period; ALL for a total. Never leaves this package.
 Key = tuple[int, int | None, str]
+
+
+def levels(key: Key, all_units: bool) -> Iterator[Key]:
+    """The row a figure belongs to and the totals it is part of."""
+    unit, _programme, period = key
+    yield key
+    yield (unit, ALL, period)
+    if all_units:
+        yield (ALL, ALL, period)

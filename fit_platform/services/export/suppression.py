@@ -19,7 +19,7 @@ from fit_platform.services.export.rows import ALL, AggregateRow, Key
 
 def suppress_across_rows_and_totals(
     rows: dict[Key, AggregateRow],
-    invited: Mapping[Key, set[int]],
+    invited: Mapping[Key, int],
     change: Mapping[tuple[Key, str], OutcomeTally],
     outcome_instruments: Sequence[Instrument],
     comment_count: Mapping[Key, int],
@@ -53,7 +53,7 @@ def suppress_across_rows_and_totals(
                 if hide:
                     yield key
 
-        for key in hidden([len(invited.get(key, ())) for key in members]):
+        for key in hidden([invited.get(key, 0) for key in members]):
             rows[key] = replace(
                 rows[key],
                 patients_invited=HIDDEN,
@@ -64,7 +64,7 @@ def suppress_across_rows_and_totals(
                 invitations_declined=HIDDEN,
                 non_response=tuple((name, HIDDEN) for name, _cell in rows[key].non_response),
             )
-        paired_counts = [len(paired[key].patients) if key in paired else 0 for key in members]
+        paired_counts = [paired[key].patients if key in paired else 0 for key in members]
         for key in hidden(paired_counts):
             rows[key] = replace(rows[key], paired=paired_cells(None))
         # The unit's comments in a quarter can be counted on the reading page.
@@ -72,7 +72,7 @@ def suppress_across_rows_and_totals(
             rows[key] = replace(rows[key], service_comments=HIDDEN)
         for position, instrument in enumerate(outcome_instruments):
             counts = [
-                len(change[(key, instrument.id)].patients) if (key, instrument.id) in change else 0
+                change[(key, instrument.id)].patients if (key, instrument.id) in change else 0
                 for key in members
             ]
             for key in hidden(counts):

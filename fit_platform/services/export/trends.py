@@ -109,8 +109,10 @@ def _share(part: Cell, whole: Cell) -> Cell:
 # The questionnaire a unit's figures follow: the first in this order with a shown figure. A
 # fixed order (not "the one with most patients") keeps the cards of different units comparable
 # and a chart from switching questionnaire between two requests; PHQ-9 leads because it is the
-# outcome most services report.
-PREFERENCE = ("phq9", "core10", "gad7", "sai", "wai_sr")
+# outcome most services report. The alliance is followed on the WAI-SR; the SAI is a draft
+# questionnaire (never sent to patients) and is not in the list, so it is only chosen, after
+# every listed one, when nothing else has a figure.
+PREFERENCE = ("phq9", "core10", "gad7", "wai_sr")
 
 
 def _preference(instrument_id: str) -> tuple[int, str]:

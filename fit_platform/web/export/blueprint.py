@@ -54,6 +54,8 @@ REASON_LABELS = {
     "declined": _l("Declined"),
     "paused_or_stopped": _l("Feedback paused or stopped"),
     "appointment_changed": _l("Appointment changed"),
+    "unit_archived": _l("Unit archived"),
+    "episode_closed": _l("Episode closed"),
 }
 
 

@@ -1,0 +1,311 @@
+"""The export's SQL, built for millions of rows: grouped in the database, not row by row here.
+
+Two ideas keep the export fast and its memory flat as the history grows (measured in
+benchmarks/bench_export_5m.py, see docs/export.md):
+
+- **Group by the period's start, label it once.** Rows are grouped by ``date_trunc`` of their
+  timestamp (:func:`.periods.period_start`) and the '2026-Q2' label is formatted per group,
+  not per row.
+- **Every level of total in the database.** Invitations and alliance scores come back as one
+  row per unit, programme and period *and* one per unit total and all-units total (``level``
+  0, 1, 2), with distinct patients counted in SQL. A first grouping per patient (a common
+  table expression) is what lets a patient in two programmes count once in the unit's total.
+
+Outcomes still come back one row per episode and instrument, in patient order, because change
+and recovery are judged by the domain's own rule (:func:`fit_platform.domain.change.
+assess_change`), not by a copy of it in SQL; they are streamed, never held all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
+
+from fit_platform.db.models import ConsentEvent, Episode, Invitation, Response, Signal
+from fit_platform.domain.codes import ConsentEventKind, InvitationState, ResponseStatus
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.export.periods import Period, period_label, period_start
+from fit_platform.services.export.rows import NON_RESPONSE_REASONS
+
+# The level of a row from the database: a unit's programme (or no programme), the unit's
+# total, the all-units total.
+ROW, UNIT_TOTAL, ALL_UNITS_TOTAL = 0, 1, 2
+
+
+class Range:
+    """What every statement needs: dialect, period, [since, until) and the unit chosen."""
+
+    def __init__(
+        self,
+        dialect: str,
+        period: Period,
+        since: dt.datetime,
+        until: dt.datetime,
+        unit_id: int | None,
+    ) -> None:
+        self.dialect, self.period = dialect, period
+        self.since, self.until, self.unit_id = since, until, unit_id
+
+    def start(self, column: Any) -> ColumnElement[Any]:
+        return period_start(self.dialect, column, self.period)
+
+    def label(self, start: Any) -> ColumnElement[str]:
+        return period_label(self.dialect, start, self.period)
+
+    def in_unit(self, stmt: Any) -> Any:
+        return stmt if self.unit_id is None else stmt.where(Episode.unit_id == self.unit_id)
+
+
+def _levels(
+    r: Range,
+    per_patient: Any,
+    figures: tuple[str, ...],
+    *,
+    counted: tuple[str, ...] = (),
+    distinct: tuple[str, ...] = (),
+) -> Select[Any]:
+    """Rows, unit totals and (for all units) the all-units total from a per-patient CTE.
+
+    Each level sums ``figures`` and counts distinct patients, and distinct values of the
+    ``distinct`` columns; ``counted`` are extra grouping columns (the instrument) kept at every
+    level. The CTE has one row per patient in a row, so a patient in two programmes of a unit
+    is two rows there and one patient in the unit's total."""
+    c = per_patient.c
+    extra = [c[name] for name in counted]
+
+    def level(number: int, keys: list[Any]) -> Select[Any]:
+        unit = c.unit_id if number < ALL_UNITS_TOTAL else null()
+        programme = c.programme_id if number == ROW else null()
+        return select(
+            unit.label("unit_id"),
+            programme.label("programme_id"),
+            r.label(c.period).label("period"),
+            literal(number, Integer).label("level"),
+            *extra,
+            func.count(c.patient_id.distinct()).label("patients"),
+            *(func.count(c[name].distinct()).label(name) for name in distinct),
+            *(func.sum(c[name]).label(name) for name in figures),
+        ).group_by(*keys, c.period, *extra)
+
+    parts = [level(ROW, [c.unit_id, c.programme_id]), level(UNIT_TOTAL, [c.unit_id])]
+    if r.unit_id is None:
+        parts.append(level(ALL_UNITS_TOTAL, []))
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def invitation_levels(r: Range) -> Select[Any]:
+    """Invitations due in each period by what became of them, and the patients invited and
+    (of those) who paused or stopped feedback in the same period, at every level of total."""
+    state = Invitation.state
+    not_answered = state != InvitationState.COMPLETED
+    per_episode = (
+        select(
+            Invitation.episode_id,
+            r.start(Invitation.due_at).label("period"),
+            func.count(Invitation.sent_at).label("sent"),
+            func.count().filter(state == InvitationState.COMPLETED).label("answered"),
+            func.count().filter(state == InvitationState.EXPIRED).label("expired"),
+            func.count().filter(state == InvitationState.DECLINED).label("declined"),
+            *(
+                func.count()
+                .filter(not_answered, Invitation.non_response_reason.in_(codes))
+                .label(f"reason_{name}")
+                for name, codes in NON_RESPONSE_REASONS.items()
+            ),
+        )
+        .where(Invitation.due_at >= r.since, Invitation.due_at < r.until)
+        .group_by(Invitation.episode_id, r.start(Invitation.due_at))
+        .cte("invitation_per_episode")
+    )
+    figures = (
+        "sent",
+        "answered",
+        "expired",
+        "declined",
+        *(f"reason_{name}" for name in NON_RESPONSE_REASONS),
+    )
+    # Who paused or stopped feedback, per period (few rows: consent changes are rare).
+    paused = (
+        select(
+            ConsentEvent.patient_id,
+            r.start(ConsentEvent.created_at).label("period"),
+        )
+        .where(
+            ConsentEvent.kind.in_((ConsentEventKind.PAUSED, ConsentEventKind.STOPPED)),
+            ConsentEvent.created_at >= r.since,
+            ConsentEvent.created_at < r.until,
+        )
+        .distinct()
+        .cte("paused")
+    )
+    e = per_episode.c
+    per_patient = (
+        r.in_unit(
+            select(
+                Episode.unit_id,
+                Episode.programme_id,
+                e.period,
+                Episode.patient_id,
+                *(func.sum(e[name]).label(name) for name in figures),
+            )
+            .join(Episode, Episode.id == e.episode_id)
+            .group_by(Episode.unit_id, Episode.programme_id, e.period, Episode.patient_id)
+        )
+    ).subquery()
+    p = per_patient.c
+    flagged = (
+        select(
+            *p,
+            case((paused.c.patient_id.is_not(None), p.patient_id)).label("paused_patient"),
+        )
+        .outerjoin(paused, and_(paused.c.patient_id == p.patient_id, paused.c.period == p.period))
+        .cte("invited_patient")
+    )
+    # The paused patients are counted distinctly at every level, like the invited ones.
+    return _levels(r, flagged, figures, distinct=("paused_patient",))
+
+
+def alliance_levels(r: Range, alliance_ids: list[str]) -> Select[Any]:
+    """Sum and number of alliance scores submitted in each period, per instrument, and the
+    patients who gave them, at every level of total.
+
+    Summed per episode first, from the scored-response index alone (instrument, episode, time,
+    total), then per patient with the episode's unit and programme."""
+    period = r.start(Response.submitted_at)
+    per_episode = (
+        select(
+            Response.instrument_id,
+            Response.episode_id,
+            period.label("period"),
+            func.sum(Response.total).label("total"),
+            func.count().label("responses"),
+        )
+        .where(
+            *_scored(),
+            Response.submitted_at >= r.since,
+            Response.submitted_at < r.until,
+            Response.instrument_id.in_(alliance_ids),
+        )
+        .group_by(Response.instrument_id, Response.episode_id, period)
+        .subquery()
+    )
+    e = per_episode.c
+    per_patient = (
+        r.in_unit(
+            select(
+                Episode.unit_id,
+                Episode.programme_id,
+                e.period,
+                e.instrument_id,
+                Episode.patient_id,
+                func.sum(e.total).label("total"),
+                func.sum(e.responses).label("responses"),
+            )
+            .join(Episode, Episode.id == e.episode_id)
+            .group_by(
+                Episode.unit_id, Episode.programme_id, e.period, e.instrument_id, Episode.patient_id
+            )
+        )
+    ).cte("alliance_per_patient")
+    return _levels(r, per_patient, ("total", "responses"), counted=("instrument_id",))
+
+
+def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
+    """First and latest scorable outcome score per episode and instrument, with the number of
+    scores, for the episodes with two or more whose latest score in the range fell in the
+    period; in patient and episode order, so each patient (and each paired PHQ-9/GAD-7
+    outcome) is read in one go.
+
+    One window pass gives each score its position, the first score and the count, so the
+    latest row (position == count) carries all three: no self-join. The window is partitioned
+    by instrument, then episode, and ordered by time and id: the order of the index
+    ``ix_response_scored``, which also holds the total, so PostgreSQL reads the index alone and
+    sorts nothing. One window definition (over the whole partition) is one pass, not three."""
+
+    def whole_partition(function: Any) -> Any:
+        return function.over(
+            partition_by=(Response.instrument_id, Response.episode_id),
+            order_by=(Response.submitted_at, Response.id),
+            rows=(None, None),
+        )
+
+    scored = (
+        select(
+            Response.episode_id,
+            Response.instrument_id,
+            Response.total,
+            Response.submitted_at,
+            whole_partition(func.first_value(Response.total)).label("first_total"),
+            whole_partition(func.row_number()).label("from_first"),
+            whole_partition(func.count()).label("scores"),
+        )
+        .where(
+            *_scored(),
+            Response.submitted_at < r.until,
+            Response.instrument_id.in_(outcome_ids),
+        )
+        .subquery()
+    )
+    outcomes: Select[Any] = r.in_unit(
+        select(
+            Episode.unit_id,
+            Episode.programme_id,
+            r.label(r.start(scored.c.submitted_at)),
+            Episode.patient_id,
+            Episode.id,
+            scored.c.instrument_id,
+            scored.c.first_total,
+            scored.c.total,
+        )
+        .join(Episode, Episode.id == scored.c.episode_id)
+        .where(
+            scored.c.from_first == scored.c.scores,
+            scored.c.scores >= 2,
+            scored.c.submitted_at >= r.since,
+        )
+        .order_by(Episode.patient_id, Episode.id)
+    )
+    return outcomes
+
+
+def _scored() -> tuple[ColumnElement[bool], ...]:
+    """A response the export counts; the same condition as the partial index
+    ``ix_response_scored`` (models/responses.py SCORED), so the planner can use it."""
+    return (
+        Response.status == ResponseStatus.SUBMITTED,
+        Response.scorable.is_(True),
+        Response.total.is_not(None),
+    )
+
+
+def signal_rows(r: Range) -> Select[Any]:
+    """Signals raised in the period, with when they were acknowledged and resolved (the shares
+    and medians are taken in Python: SQLite has no median)."""
+    signals: Select[Any] = r.in_unit(
+        select(
+            Episode.unit_id,
+            Episode.programme_id,
+            r.label(r.start(Signal.raised_at)),
+            Episode.patient_id,
+            Signal.code == SignalCode.RISK_ANSWER.value,
+            Signal.raised_at,
+            Signal.acknowledged_at,
+            Signal.resolved_at,
+        )
+        .join(Episode, Episode.id == Signal.episode_id)
+        .where(Signal.raised_at >= r.since, Signal.raised_at < r.until)
+    )
+    return signals
