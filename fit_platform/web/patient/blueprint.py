@@ -12,7 +12,8 @@ token appears in no other URL, redirect or log line.
     GET  /p/help               where to get help now (shown at once after a risk answer)
     GET/POST /p/finish         topic for next session, comment, submit
     GET/POST /p/done           thank you, own progress, comment on the result
-    GET/POST /p/progress       own progress; later visits need a one-time code
+    GET/POST /p/progress       own progress; later visits need a one-time code or ID-porten
+    POST /p/idporten, GET /p/idporten/callback   ID-porten (web/patient/idporten.py)
     GET/POST /p/goals          goals for treatment in the patient's own words
     GET/POST /p/choices        decline, pause, stop, channel, fewer questionnaires
     GET  /p/choices/done       confirmation of a consent choice
@@ -539,6 +540,8 @@ def progress_view() -> Page:
         return render_template("patient/progress.html", ctx=ctx, **_progress_values(patient_id))
     waiting = session.get(CODE_KEY)
     if not isinstance(waiting, int) or ctx is None or ctx.patient_id != waiting:
+        if idporten.idporten() is not None and request.method == "GET":
+            return idporten.login_page()
         return _no_link_page()
     request_form = forms.RequestCodeForm(prefix="send")
     verify_form = forms.VerifyCodeForm(prefix="verify")
@@ -575,6 +578,7 @@ def progress_view() -> Page:
             request_form=request_form,
             verify_form=verify_form,
             message=message,
+            idporten_form=idporten.offer_idporten(),
         ),
         status,
     )
@@ -761,3 +765,6 @@ def choices_done(ctx: LinkContext) -> Page:
         channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
         restart_form=forms.RestartForm(prefix="restart"),
     )
+
+
+from fit_platform.web.patient import idporten  # noqa: E402 - registers its routes on bp
