@@ -73,9 +73,7 @@ def use_provider(app: Flask, issuer: str, *, local_passwords: bool = True) -> No
     )
 
 
-def use_idporten(
-    app: Flask, issuer: str, *, acr_values: str = "idporten-loa-substantial"
-) -> None:
+def use_idporten(app: Flask, issuer: str, *, acr_values: str = "idporten-loa-substantial") -> None:
     """Point a running app's ID-porten settings at the provider (as FIT_IDPORTEN_* would)."""
     app.config["FIT_SETTINGS"] = dataclasses.replace(
         app.config["FIT_SETTINGS"],

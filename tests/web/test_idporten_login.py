@@ -142,7 +142,7 @@ def test_a_registered_patient_logs_in_with_idporten_and_sees_their_progress(
     assert stored is not None and len(stored) == 64 and TENOR not in stored
     logged = " ".join(str(record.__dict__) for record in caplog.records)
     assert TENOR not in logged and TENOR[:6] not in logged.replace(stored, "")
-    assert "'event': 'idporten_login_ok', 'patient_id': %d" % patient_id in logged
+    assert f"'event': 'idporten_login_ok', 'patient_id': {patient_id}" in logged
 
 
 def test_a_d_number_logs_in_at_the_high_level_when_the_service_asks_for_it(

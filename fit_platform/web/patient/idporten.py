@@ -109,7 +109,7 @@ def idporten_login() -> Response | tuple[str, int]:
 
 
 def _unavailable() -> str:
-    return _("ID-porten could not be reached. Please try again in a few minutes.")
+    return str(_("ID-porten could not be reached. Please try again in a few minutes."))
 
 
 @bp.get("/idporten/callback")
