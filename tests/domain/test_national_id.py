@@ -77,3 +77,11 @@ def test_any_one_mistyped_digit_is_refused(
     typo = number[:position] + str((int(number[position]) + change) % 10) + number[position + 1 :]
     with pytest.raises(InvalidNationalId):
         normalise_national_id(typo, allow_test_numbers=True)
+
+
+def test_the_pids_in_digdirs_id_token_examples_are_accepted_and_one_is_a_test_number() -> None:
+    # docs.digdir.no, "id_token from ID-porten": a Tenor synthetic person and a real-form number.
+    assert normalise_national_id("20914695016", allow_test_numbers=True) == "20914695016"
+    with pytest.raises(InvalidNationalId):
+        normalise_national_id("20914695016", allow_test_numbers=False)
+    assert normalise_national_id("23079410918", allow_test_numbers=False) == "23079410918"
