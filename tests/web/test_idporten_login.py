@@ -239,7 +239,10 @@ def test_the_login_needs_the_button_form_and_a_configured_provider(
     therapist = make_staff(_db(app), (Role.THERAPIST, unit.id))
     client = app.test_client()
     log_in(client, therapist.username, PASSWORD)
-    assert 'name="national_id"' not in client.get("/clinician/register").get_data(as_text=True)
+    page = client.get("/clinician/register?lang=en")
+    assert page.status_code == 200
+    assert "Register a patient" in page.get_data(as_text=True)
+    assert 'name="national_id"' not in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
