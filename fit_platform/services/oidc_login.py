@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 DISCOVERY_TTL_SECONDS = 3600
 HTTP_TIMEOUT_SECONDS = 10
+# Our clock and the provider's may differ a little: an ID token "issued" a second from now
+# by our clock is not forged. One minute, as common relying-party libraries allow.
+CLOCK_SKEW_SECONDS = 60
 
 
 class OidcFailed(Exception):
@@ -165,6 +168,7 @@ class OidcProvider:
             )
             decoded = jwt.decode(id_token, keys, algorithms=SIGNING_ALGORITHMS)
             jwt.JWTClaimsRegistry(
+                leeway=CLOCK_SKEW_SECONDS,
                 iss={"essential": True, "value": self.config.issuer},
                 aud={"essential": True, "value": self.config.client_id},
                 sub={"essential": True},

@@ -108,3 +108,8 @@ def test_a_patient_sees_their_progress_again_through_idporten(
         save_screenshot(page, "patient-idporten-no-match-320")
         page.set_viewport_size(DESKTOP)
         save_screenshot(page, "patient-idporten-no-match-1280")
+        page.set_viewport_size(PHONE)
+        page.goto(live_url + "/p/progress?lang=nn")
+        page.get_by_role("button", name="Logg inn med ID-porten").wait_for()
+        assert_accessible(page)
+        save_screenshot(page, "patient-idporten-start-nn-320")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 import socket
@@ -15,6 +16,8 @@ from urllib.parse import urljoin
 import requests
 from flask import Flask
 
+from tests.support.production_stack import faketime_env
+
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / ".ci/node/node_modules"
 CLIENT_ID = "fit-platform-test"
@@ -25,6 +28,15 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _same_clock() -> dict[str, str]:
+    """With FIT_TEST_WALL_CLOCK this process's clock is moved (time-machine); the provider runs
+    at the same time under libfaketime, or every ID token would look expired or not yet
+    issued, as it never would between two servers with synchronised clocks."""
+    if not os.environ.get("FIT_TEST_WALL_CLOCK"):
+        return {}
+    return faketime_env(dt.datetime.now(dt.UTC))
 
 
 @contextmanager
@@ -44,7 +56,7 @@ def oidc_provider(redirect_uri: str) -> Iterator[str]:
             CLIENT_ID,
             CLIENT_SECRET,
         ],
-        env={**os.environ, "FIT_NODE_MODULES": str(NODE_MODULES)},
+        env={**os.environ, "FIT_NODE_MODULES": str(NODE_MODULES), **_same_clock()},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
