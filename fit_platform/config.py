@@ -80,6 +80,16 @@ class Settings:
     oidc_scopes: str = "openid profile"
     # False: staff log in only through the provider (no password form).
     local_passwords: bool = True
+    # Patients' later visits through ID-porten (docs/identity.md); off when no issuer. The
+    # national identity number is kept only as HMAC-SHA256 under `patient_id_hash_key`.
+    idporten_issuer: str | None = None
+    idporten_client_id: str | None = None
+    idporten_client_secret: str | None = None
+    idporten_acr_values: str = "idporten-loa-substantial"
+    idporten_scopes: str = "openid profile"
+    patient_id_hash_key: str = ""
+    # Skatteetaten's synthetic (Tenor) test numbers, as ID-porten's test environment sends them.
+    national_id_test_numbers: bool = False
     # Retention (docs/privacy.md): how long data kept only to run the service is kept. The
     # scheduler's clean-up job applies the first three; access-log rows older than their
     # limit are removed by the database owner (`fit-platform retention purge-access-log`).
@@ -97,6 +107,10 @@ class Settings:
     instruments_dir: Path | None = None
     # A lab or a closed test network may run production settings over plain http; never a clinic.
     allow_insecure_http: bool = False
+
+    @property
+    def idporten_enabled(self) -> bool:
+        return bool(self.idporten_issuer and self.patient_id_hash_key)
 
     @property
     def fhir_canonical_base(self) -> str:
@@ -194,6 +208,46 @@ def _demo_totp_key(instance_path: Path) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+IDPORTEN_ACR_LEVELS = ("idporten-loa-substantial", "idporten-loa-high")
+MIN_PATIENT_ID_HASH_KEY_LENGTH = 32
+
+
+def _patient_id_hash_key(environ: dict[str, str], environment: str, instance_path: Path) -> str:
+    """Production: only from FIT_PATIENT_ID_HASH_KEY (checked with ID-porten below). The demo
+    keeps a generated key in the instance folder (a new key would orphan every stored hash)."""
+    key = _env(environ, "FIT_PATIENT_ID_HASH_KEY")
+    if key is not None or environment == "production":
+        return key or ""
+    if environment == "demo":
+        key_file = instance_path / "patient_id_hash_key"
+        if not key_file.exists():
+            instance_path.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+    return secrets.token_urlsafe(48)
+
+
+def _check_idporten(settings: Settings) -> None:
+    if not settings.idporten_issuer:
+        return
+    if not (settings.idporten_client_id and settings.idporten_client_secret):
+        raise ConfigurationError(
+            "FIT_IDPORTEN_ISSUER needs FIT_IDPORTEN_CLIENT_ID and FIT_IDPORTEN_CLIENT_SECRET"
+        )
+    if len(settings.patient_id_hash_key) < MIN_PATIENT_ID_HASH_KEY_LENGTH:
+        raise ConfigurationError(
+            "FIT_IDPORTEN_ISSUER needs FIT_PATIENT_ID_HASH_KEY: a random key of at least "
+            f"{MIN_PATIENT_ID_HASH_KEY_LENGTH} characters (national identity numbers are "
+            "stored only as a keyed hash)"
+        )
+    levels = settings.idporten_acr_values.split()
+    if not levels or any(level not in IDPORTEN_ACR_LEVELS for level in levels):
+        raise ConfigurationError(
+            "FIT_IDPORTEN_ACR_VALUES must be one or both of " + ", ".join(IDPORTEN_ACR_LEVELS)
+        )
 
 
 def _check_public_base_url(settings: Settings) -> None:
@@ -302,6 +356,15 @@ def load_settings(
         "oidc_provider_name": _env(env, "FIT_OIDC_PROVIDER_NAME", "HelseID"),
         "oidc_scopes": _env(env, "FIT_OIDC_SCOPES", "openid profile"),
         "local_passwords": _flag(env, "FIT_LOCAL_PASSWORDS", True),
+        "idporten_issuer": _env(env, "FIT_IDPORTEN_ISSUER"),
+        "idporten_client_id": _env(env, "FIT_IDPORTEN_CLIENT_ID"),
+        "idporten_client_secret": _env(env, "FIT_IDPORTEN_CLIENT_SECRET"),
+        "idporten_acr_values": _env(env, "FIT_IDPORTEN_ACR_VALUES", "idporten-loa-substantial"),
+        "idporten_scopes": _env(env, "FIT_IDPORTEN_SCOPES", "openid profile"),
+        "patient_id_hash_key": _patient_id_hash_key(env, environment, instance_path),
+        "national_id_test_numbers": _flag(
+            env, "FIT_NATIONAL_ID_TEST_NUMBERS", environment != "production"
+        ),
         "fhir_patient_identifier_system": _env(
             env, "FIT_FHIR_PATIENT_IDENTIFIER_SYSTEM", "urn:fit-platform:patient-record-id"
         ),
@@ -331,6 +394,7 @@ def load_settings(
         raise ConfigurationError(
             "FIT_LOCAL_PASSWORDS=false needs FIT_OIDC_ISSUER: nobody could log in otherwise"
         )
+    _check_idporten(settings)
     if settings.risk_escalation_hours < 1:
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 DISCOVERY_TTL_SECONDS = 3600
 HTTP_TIMEOUT_SECONDS = 10
+# Our clock and the provider's may differ a little: an ID token "issued" a second from now
+# by our clock is not forged. One minute, as common relying-party libraries allow.
+CLOCK_SKEW_SECONDS = 60
 
 
 class OidcFailed(Exception):
@@ -95,12 +98,19 @@ class OidcProvider:
         self.config = config
         self.name = name
 
-    def authorization_url(self, redirect_uri: str) -> AuthorizationRequest:
-        """Where to send the browser; keep the returned request (server-side or sealed)."""
+    def authorization_url(
+        self, redirect_uri: str, extra: Mapping[str, str] | None = None
+    ) -> AuthorizationRequest:
+        """Where to send the browser; keep the returned request (server-side or sealed).
+        `extra` adds request parameters (ID-porten: acr_values, ui_locales)."""
         metadata = _metadata(self.config)
         state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
         url, _state = _client(self.config, redirect_uri).create_authorization_url(
-            metadata["authorization_endpoint"], state=state, nonce=nonce, code_verifier=verifier
+            metadata["authorization_endpoint"],
+            state=state,
+            nonce=nonce,
+            code_verifier=verifier,
+            **dict(extra or {}),
         )
         return AuthorizationRequest(url, state, nonce, verifier)
 
@@ -111,6 +121,24 @@ class OidcProvider:
         redirect_uri: str,
     ) -> ExternalIdentity:
         """Check the callback and the ID token; raise `OidcFailed` on anything wrong."""
+        claims = self.verified_claims(request, callback_params, redirect_uri)
+        amr = claims.get("amr") or []
+        return ExternalIdentity(
+            issuer=self.config.issuer,
+            subject=str(claims["sub"]),
+            username=None,
+            assurance=claims.get("acr"),
+            multi_factor=isinstance(amr, list) and any(m in ("mfa", "otp", "hwk") for m in amr),
+        )
+
+    def verified_claims(
+        self,
+        request: AuthorizationRequest,
+        callback_params: Mapping[str, str],
+        redirect_uri: str,
+    ) -> dict[str, Any]:
+        """The ID token's claims once state, code exchange (with the PKCE verifier), signature,
+        issuer, audience, expiry and nonce are checked; `OidcFailed` otherwise."""
         if "error" in callback_params:
             raise OidcFailed("provider_error")
         state = callback_params.get("state", "")
@@ -129,15 +157,7 @@ class OidcProvider:
             )
         except Exception as exc:  # Authlib raises OAuthError, requests its own errors
             raise OidcFailed("token") from exc
-        claims = self._verified_claims(str(token.get("id_token", "")), metadata, request.nonce)
-        amr = claims.get("amr") or []
-        return ExternalIdentity(
-            issuer=self.config.issuer,
-            subject=str(claims["sub"]),
-            username=None,
-            assurance=claims.get("acr"),
-            multi_factor=isinstance(amr, list) and any(m in ("mfa", "otp", "hwk") for m in amr),
-        )
+        return self._verified_claims(str(token.get("id_token", "")), metadata, request.nonce)
 
     def _verified_claims(
         self, id_token: str, metadata: Mapping[str, Any], nonce: str
@@ -148,6 +168,7 @@ class OidcProvider:
             )
             decoded = jwt.decode(id_token, keys, algorithms=SIGNING_ALGORITHMS)
             jwt.JWTClaimsRegistry(
+                leeway=CLOCK_SKEW_SECONDS,
                 iss={"essential": True, "value": self.config.issuer},
                 aud={"essential": True, "value": self.config.client_id},
                 sub={"essential": True},

@@ -300,6 +300,8 @@ def erase_feedback(
         )
         patient.phone_e164 = None
         patient.email = None
+        # Nothing is left to see through ID-porten; the hash would only be an identifier.
+        patient.national_id_hash = None
         patient.feedback_erased_at = now
         record_admin_change(
             session,

@@ -256,6 +256,9 @@ def export_patient(
                 "paused_until": _iso(patient.paused_until),
                 "registered_at": _iso(patient.created_at),
                 "feedback_erased_at": _iso(patient.feedback_erased_at),
+                # Whether an ID-porten login can find the patient; the hash itself is no use
+                # to the patient and is never handed out.
+                "national_id_registered": patient.national_id_hash is not None,
             },
             "episodes": [_episode_export(session, episode) for episode in episodes],
             "consent_history": [

@@ -26,8 +26,10 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.domain.free_text import clean_free_text
+from fit_platform.domain.national_id import InvalidNationalId
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email, normalise_phone
 from fit_platform.services.form_once import form_key, run_once
+from fit_platform.services.patient_identity import NationalIdPolicy, national_id_taken_in_unit
 from fit_platform.services.schedule_plans import copy_template_to_episode
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class PatientDetails:
     email: str | None
     language: Language
     channel: Channel
+    # Typed by the therapist for ID-porten logins; only its keyed hash is ever stored.
+    national_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,20 @@ def validated_details(details: PatientDetails) -> PatientDetails:
         raise RegistrationError("phone", "required_for_sms")
     if details.channel is Channel.EMAIL and email is None:
         raise RegistrationError("email", "required_for_email")
-    return PatientDetails(name, external_id, phone, email, details.language, details.channel)
+    return PatientDetails(
+        name, external_id, phone, email, details.language, details.channel, details.national_id
+    )
+
+
+def national_id_digest(raw: str | None, policy: NationalIdPolicy | None) -> str | None:
+    """The keyed hash of an entered number, None when none was entered (or ID-porten is off:
+    then the number has no use here and is not kept in any form)."""
+    if policy is None or not (raw or "").strip():
+        return None
+    try:
+        return policy.digest(raw or "")
+    except InvalidNationalId as exc:
+        raise RegistrationError("national_id", f"national_id_{exc.problem.value}") from None
 
 
 def _default_template(
@@ -114,13 +131,18 @@ def register_patient(
     programme_id: int | None = None,
     form_nonce: str | None = None,
     now: dt.datetime | None = None,
+    national_ids: NationalIdPolicy | None = None,
 ) -> Registered:
     """Create the patient and an active episode with `staff_id` as responsible therapist.
+
+    With `national_ids` (ID-porten is configured) an entered national identity number is
+    checked and stored as its keyed hash; without it any entered number is dropped.
 
     The same form posted again (`form_nonce`) returns the first registration and creates
     nothing (`services.form_once`).
     """
     details = validated_details(details)
+    national_id_hash = national_id_digest(details.national_id, national_ids)
 
     def work(session: Session) -> int:
         allowed = session.scalar(
@@ -156,6 +178,8 @@ def register_patient(
             .limit(1)
         ):
             raise RegistrationError("external_id", "taken")
+        if national_id_hash and national_id_taken_in_unit(session, unit_id, national_id_hash):
+            raise RegistrationError("national_id", "national_id_taken")
         patient = Patient(
             display_name=details.display_name,
             external_id=details.external_id,
@@ -163,6 +187,7 @@ def register_patient(
             email=details.email,
             preferred_language=details.language,
             preferred_channel=details.channel,
+            national_id_hash=national_id_hash,
         )
         session.add(patient)
         session.flush()

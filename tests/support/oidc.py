@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urljoin
 
+import requests
 from flask import Flask
+
+from tests.support.production_stack import faketime_env
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / ".ci/node/node_modules"
@@ -24,9 +30,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _same_clock() -> dict[str, str]:
+    """With FIT_TEST_WALL_CLOCK this process's clock is moved (time-machine); the provider runs
+    at the same time under libfaketime, or every ID token would look expired or not yet
+    issued, as it never would between two servers with synchronised clocks."""
+    if not os.environ.get("FIT_TEST_WALL_CLOCK"):
+        return {}
+    return faketime_env(dt.datetime.now(dt.UTC))
+
+
 @contextmanager
 def oidc_provider(redirect_uri: str) -> Iterator[str]:
-    """Start the provider for one client with `redirect_uri`; yields its issuer URL."""
+    """Start the provider for one client with `redirect_uri` (several: comma-separated);
+    yields its issuer URL. A login name of 11 digits comes back as ID-porten's `pid` claim,
+    and "NAME@LEVEL" sets the `acr` (tests/support/oidc_provider.mjs)."""
     if not (NODE_MODULES / "oidc-provider").is_dir():
         raise AssertionError("oidc-provider is missing: run ./dev test once (it installs it)")
     port = _free_port()
@@ -39,7 +56,7 @@ def oidc_provider(redirect_uri: str) -> Iterator[str]:
             CLIENT_ID,
             CLIENT_SECRET,
         ],
-        env={**os.environ, "FIT_NODE_MODULES": str(NODE_MODULES)},
+        env={**os.environ, "FIT_NODE_MODULES": str(NODE_MODULES), **_same_clock()},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -66,3 +83,41 @@ def use_provider(app: Flask, issuer: str, *, local_passwords: bool = True) -> No
         oidc_provider_name="Test ID",
         local_passwords=local_passwords,
     )
+
+
+def use_idporten(app: Flask, issuer: str, *, acr_values: str = "idporten-loa-substantial") -> None:
+    """Point a running app's ID-porten settings at the provider (as FIT_IDPORTEN_* would)."""
+    app.config["FIT_SETTINGS"] = dataclasses.replace(
+        app.config["FIT_SETTINGS"],
+        idporten_issuer=issuer,
+        idporten_client_id=CLIENT_ID,
+        idporten_client_secret=CLIENT_SECRET,
+        idporten_acr_values=acr_values,
+    )
+
+
+_FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
+_PROMPT = re.compile(r'name="prompt" value="([a-z]+)"')
+
+
+def log_in_at_provider(authorization_url: str, login: str) -> str:
+    """Go through the provider's own login and consent pages over HTTP, as a browser would;
+    returns the URL the provider sends the browser back to (our callback, code and state)."""
+    browser = requests.Session()
+    response = browser.get(authorization_url, allow_redirects=False, timeout=10)
+    for _step in range(10):
+        if response.is_redirect:
+            url = urljoin(response.url, response.headers["Location"])
+            if not url.startswith(authorization_url.split("/auth")[0]):
+                return url
+            response = browser.get(url, allow_redirects=False, timeout=10)
+            continue
+        action, prompt = _FORM_ACTION.search(response.text), _PROMPT.search(response.text)
+        assert action and prompt, f"unexpected provider page: {response.text[:300]!r}"
+        form = {"prompt": prompt.group(1)}
+        if prompt.group(1) == "login":
+            form |= {"login": login, "password": "any password: the provider is the judge"}
+        response = browser.post(
+            urljoin(response.url, action.group(1)), data=form, allow_redirects=False, timeout=10
+        )
+    raise AssertionError("the provider never sent the browser back")

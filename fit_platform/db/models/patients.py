@@ -29,6 +29,10 @@ class Patient(Base):
     # Unique within a unit (checked at registration), not across units: a therapist must not
     # learn that a record id is registered in a unit they cannot see.
     external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # HMAC-SHA256 (hex) of the national identity number under FIT_PATIENT_ID_HASH_KEY, so an
+    # ID-porten login (`pid` claim) finds the patient; the number itself is never stored
+    # (docs/identity.md, docs/privacy.md). Not unique: one person may have a row in two units.
+    national_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_e164: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     preferred_language: Mapped[Language] = mapped_column(

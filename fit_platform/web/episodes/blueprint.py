@@ -44,6 +44,7 @@ from fit_platform.services.appointments import (
     move_appointment,
     set_appointment_status,
 )
+from fit_platform.services.patient_identity import NationalIdPolicy
 from fit_platform.services.registration import (
     NotAllowed,
     PatientDetails,
@@ -105,11 +106,22 @@ def _therapist_units() -> list[SelectChoice]:
         return [SelectChoice(str(unit.id), unit.name) for unit in units]
 
 
+def national_id_policy() -> NationalIdPolicy | None:
+    """The number is asked for only where ID-porten uses it; elsewhere it has no purpose."""
+    settings = current_app.config["FIT_SETTINGS"]
+    if not settings.idporten_enabled:
+        return None
+    return NationalIdPolicy(settings.patient_id_hash_key, settings.national_id_test_numbers)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
 def register() -> str | Response:
     form = RegisterPatientForm()
     form.unit.choices = _therapist_units()
+    national_ids = national_id_policy()
+    if national_ids is None:
+        del form.national_id
     if form.validate_on_submit():
         details = PatientDetails(
             display_name=form.display_name.data or "",
@@ -118,6 +130,7 @@ def register() -> str | Response:
             email=form.email.data,
             language=Language(form.language.data),
             channel=Channel(form.channel.data),
+            national_id=form.national_id.data if national_ids is not None else None,
         )
         try:
             registered = register_patient(
@@ -127,6 +140,7 @@ def register() -> str | Response:
                 details=details,
                 started_on=form.started_on.data,
                 form_nonce=form.form_nonce.data,
+                national_ids=national_ids,
             )
         except RegistrationError as error:
             getattr(form, error.field).errors = [str(REGISTRATION_ERRORS[error.code])]

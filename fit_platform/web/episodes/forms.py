@@ -54,6 +54,12 @@ class RegisterPatientForm(FlaskForm):
     )
     language = SelectField(_l("Language for questionnaires"), choices=LANGUAGE_CHOICES)
     channel = SelectField(_l("Send links by"), choices=CHANNEL_CHOICES)
+    # Shown only when ID-porten is configured (the view removes it otherwise).
+    national_id = StringField(
+        _l("National identity number for ID-porten (optional)"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
+    )
     unit = SelectField(_l("Unit"), coerce=int)
     started_on = DateField(
         _l("Start of treatment"), validators=[DataRequired(message=_l("Enter a valid date."))]

@@ -16,6 +16,19 @@ REGISTRATION_ERRORS = {
     "taken": _l("A patient with this record id is already registered in this unit."),
     "unknown": _l("Choose one of the options."),
     "unit_archived": _l("This unit is archived and takes no new patients."),
+    "national_id_format": _l("A national identity number has 11 digits."),
+    "national_id_date": _l(
+        "The first six digits must be a date of birth (or a D-number). Check the number."
+    ),
+    "national_id_check_digits": _l(
+        "This is not a valid national identity number: a digit is probably mistyped."
+    ),
+    "national_id_test_number": _l(
+        "This is a synthetic test number. Real patients need their real number."
+    ),
+    "national_id_taken": _l(
+        "A patient with this national identity number is already registered in this unit."
+    ),
 }
 
 IMPORT_PROBLEMS = {

@@ -12,7 +12,8 @@ token appears in no other URL, redirect or log line.
     GET  /p/help               where to get help now (shown at once after a risk answer)
     GET/POST /p/finish         topic for next session, comment, submit
     GET/POST /p/done           thank you, own progress, comment on the result
-    GET/POST /p/progress       own progress; later visits need a one-time code
+    GET/POST /p/progress       own progress; later visits need a one-time code or ID-porten
+    POST /p/idporten, GET /p/idporten/callback   ID-porten (web/patient/idporten.py)
     GET/POST /p/goals          goals for treatment in the patient's own words
     GET/POST /p/choices        what do you want to do? (a link to each choice's own page)
     GET/POST /p/choices/<name> decline, pause, stop, channel, fewer (choice_pages.py)
@@ -548,6 +549,8 @@ def progress_view() -> Page:
         return render_template("patient/progress.html", ctx=ctx, **_progress_values(patient_id))
     waiting = session.get(CODE_KEY)
     if not isinstance(waiting, int) or ctx is None or ctx.patient_id != waiting:
+        if idporten.idporten() is not None and request.method == "GET":
+            return idporten.login_page()
         return _no_link_page()
     request_form = forms.RequestCodeForm(prefix="send")
     verify_form = forms.VerifyCodeForm(prefix="verify")
@@ -584,6 +587,7 @@ def progress_view() -> Page:
             request_form=request_form,
             verify_form=verify_form,
             message=message,
+            idporten_form=idporten.offer_idporten(),
         ),
         status,
     )
@@ -745,4 +749,4 @@ def choices_done(ctx: LinkContext) -> Page:
 
 
 # Routes in their own modules, registered on this blueprint (imported last: they use it).
-from fit_platform.web.patient import choice_pages  # noqa: E402
+from fit_platform.web.patient import choice_pages, idporten  # noqa: E402

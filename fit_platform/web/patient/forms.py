@@ -270,3 +270,7 @@ class VerifyCodeForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
     )
+
+
+class IdPortenForm(FlaskForm):
+    """The "Log in with ID-porten" button (a POST, so the login cannot be started by a link)."""
