@@ -10,6 +10,7 @@ All text is passed in already translated, so this module needs neither Flask nor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,8 +18,12 @@ from enum import StrEnum
 from markupsafe import Markup, escape
 
 WIDTH = 640
-HEIGHT = 300
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 80  # plot margins; the legend sits under the x axis
+HEIGHT = 320
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 92  # plot margins; the legend sits under the x axis
+# Text size in chart units. The page never shows the chart narrower than 36rem (it scrolls
+# sideways in its own box on a phone instead), so 14 units are at least 12.6 px on screen.
+FONT = 14
+GRID = "#d0d0d0"
 INK = "#1b1b1b"
 LINE = "#0b3d66"
 
@@ -63,6 +68,22 @@ class ChartSpec:
     legend: dict[Marker, str] = field(default_factory=dict)
     score_label: str = ""
     ticks: Sequence[float] = ()  # more labelled values on the y axis (e.g. 25, 50, 75 %)
+
+
+def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round values between low and high (steps of 1, 2, 2.5 or 5 times a power of ten), at
+    most `most` of them, so an axis from 12 to 60 reads 20, 30, 40, 50, 60 and not only its ends."""
+    span = high - low
+    if span <= 0:
+        return [low]
+    magnitude = 10 ** math.floor(math.log10(span / most))
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * magnitude
+        if span / step <= most:
+            break
+    first = math.ceil(low / step) * step
+    count = math.floor((high - first) / step + 1e-9) + 1
+    return [round(first + i * step, 6) for i in range(count)]
 
 
 def _n(value: float) -> str:
@@ -134,7 +155,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
         )
         out.append(
             f'<text x="{WIDTH - RIGHT - 4}" y="{_n((top + bottom) / 2 + 4)}" text-anchor="end"'
-            f' font-size="11" fill="#444">{escape(band.label)}</text>'
+            f' font-size="{FONT}" fill="#444">{escape(band.label)}</text>'
         )
     out.append(
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none"'
@@ -151,11 +172,19 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f'<polygon points="{upper} {lower}" fill="url(#{cid}-hatch)" fill-opacity="0.6"'
             f' stroke="#6b6b6b" stroke-dasharray="2 3"/>'
         )
-    # Y axis ticks: the range ends, band edges, any extra ticks asked for, and the cut-off.
+    # Y axis ticks: the range ends, band edges and any extra ticks asked for; without bands
+    # or asked-for ticks, round values between the ends, each with a light grid line.
     ticks = {spec.y_min, spec.y_max, *(b.low for b in spec.bands), *spec.ticks}
+    if not spec.bands and not spec.ticks:
+        ticks |= set(nice_ticks(spec.y_min, spec.y_max))
     for tick in sorted(ticks):
+        if spec.y_min < tick < spec.y_max:
+            out.append(
+                f'<line x1="{LEFT}" y1="{_n(sy(tick))}" x2="{WIDTH - RIGHT}" y2="{_n(sy(tick))}"'
+                f' stroke="{GRID}" stroke-width="1"/>'
+            )
         out.append(
-            f'<text x="{LEFT - 6}" y="{_n(sy(tick) + 4)}" text-anchor="end" font-size="11"'
+            f'<text x="{LEFT - 6}" y="{_n(sy(tick) + 4)}" text-anchor="end" font-size="{FONT}"'
             f' fill="{INK}">{_n(tick)}</text>'
         )
     if spec.cutoff is not None:
@@ -165,7 +194,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f' stroke-width="1.5" stroke-dasharray="8 4"/>'
         )
         out.append(
-            f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="11"'
+            f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="{FONT}"'
             f' fill="{INK}">{escape(spec.cutoff_label)}</text>'
         )
     # X axis: at most six date labels, always the first and the last.
@@ -182,8 +211,8 @@ def trend_chart(spec: ChartSpec) -> Markup:
             if index == len(spec.points) - 1 and len(shown) > 1:
                 anchor = "end"
             out.append(
-                f'<text x="{_n(sx(point.x))}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}"'
-                f' font-size="11" fill="{INK}">{escape(point.label)}</text>'
+                f'<text x="{_n(sx(point.x))}" y="{HEIGHT - BOTTOM + 20}" text-anchor="{anchor}"'
+                f' font-size="{FONT}" fill="{INK}">{escape(point.label)}</text>'
             )
     # The score line, broken where an answer could not be scored, and its markers.
     segment: list[str] = []
@@ -242,14 +271,14 @@ def _legend(spec: ChartSpec) -> list[str]:
         if marker in used and label:
             items.append((marker_svg(marker, 9, 0), label))
     out = []
-    x, y = LEFT, HEIGHT - BOTTOM + 40
+    x, y = LEFT, HEIGHT - BOTTOM + 46
     for symbol, label in items:
-        width = 30 + 6.5 * len(label)
+        width = 32 + 7.8 * len(label)
         if x + width > WIDTH - RIGHT:
-            x, y = LEFT, y + 20
+            x, y = LEFT, y + 22
         out.append(
             f'<g transform="translate({_n(x)} {_n(y)})">{symbol}'
-            f'<text x="24" y="4" font-size="11" fill="{INK}">{escape(label)}</text></g>'
+            f'<text x="24" y="4" font-size="{FONT}" fill="{INK}">{escape(label)}</text></g>'
         )
         x += width
     return out

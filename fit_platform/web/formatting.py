@@ -1,30 +1,81 @@
-"""Date formatting for pages with many dates (a pre-session view has hundreds).
+"""Dates, times and numbers as people in Norway (and British English) write them.
 
-Flask-Babel's `format_date` looks up the locale and time zone on every call; here they are
-looked up once per request and each (value, format) pair is formatted once.
+Pages are written in nb, nn or en; dates and numbers follow the same choice, except that
+English uses British conventions (en_GB: 2 December 2026, 14:30, day before month) instead of
+Babel's default US English, which a Norwegian clinic's English readers would not expect.
+
+Flask-Babel's own helpers look up the locale and time zone on every call; a pre-session view
+formats hundreds of dates, so here they are looked up once per request and each (value, format)
+pair is formatted once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from babel import dates
+from babel import Locale, dates, numbers
 from flask import g
 from flask_babel import get_locale, get_timezone
+
+# The catalog stays `en`; only the formatting conventions are British.
+FORMATTING_LOCALES = {"en": "en_GB"}
+
+
+def formatting_locale() -> Locale:
+    """The locale dates and numbers are formatted in for this request."""
+    if "_formatting_locale" not in g:
+        language = str(get_locale() or "nb")
+        g._formatting_locale = Locale.parse(FORMATTING_LOCALES.get(language, language))
+    locale: Locale = g._formatting_locale
+    return locale
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(get_timezone())
+
+
+def _cached(kind: str, value: object, fmt: str, make: object) -> str:
+    cache: dict[tuple[str, object, str], str] = g.setdefault("_formatted_values", {})
+    key = (kind, value, fmt)
+    if key not in cache:
+        cache[key] = make()  # type: ignore[operator]
+    return cache[key]
 
 
 def format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
     """The date in the user's locale; a datetime is first moved to the service's time zone."""
     if value is None:
         return ""
-    cache: dict[tuple[object, str], str] = g.setdefault("_formatted_dates", {})
-    key = (value, fmt)
-    if key not in cache:
-        if "_date_context" not in g:
-            g._date_context = (get_locale(), get_timezone())
-        locale, zone = g._date_context
-        if isinstance(value, dt.datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-            value = aware.astimezone(zone)
-        cache[key] = dates.format_date(value, fmt, locale=locale)
-    return cache[key]
+    day = _local(value) if isinstance(value, dt.datetime) else value
+    return _cached("date", value, fmt, lambda: dates.format_date(day, fmt, formatting_locale()))
+
+
+def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    """Date and time in the service's time zone (24-hour clock in every language we offer)."""
+    if value is None:
+        return ""
+    return _cached(
+        "datetime",
+        value,
+        fmt,
+        lambda: dates.format_datetime(_local(value), fmt, locale=formatting_locale()),
+    )
+
+
+def format_time(value: dt.datetime | dt.time | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    moment = _local(value) if isinstance(value, dt.datetime) else value
+    return _cached(
+        "time", value, fmt, lambda: dates.format_time(moment, fmt, locale=formatting_locale())
+    )
+
+
+def format_number(value: float | None, digits: int = 1) -> str:
+    """A score or other figure with a decimal comma in nb and nn and at most `digits` decimals,
+    without trailing zeros: 2,8 and 10 (not 2.82 and 10.0)."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    return numbers.format_decimal(round(value, digits), pattern, locale=formatting_locale())
