@@ -9,7 +9,6 @@ templates), so the pages carry realistic amounts of text and numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -62,9 +61,7 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
 
 
 @pytest.fixture
-def capture(
-    page: Page, browser: Browser, axe_js: str
-) -> Iterator[Callable[[str], None]]:
+def capture(page: Page, browser: Browser, axe_js: str) -> Iterator[Callable[[str], None]]:
     """Look at the page as it is now at every width: screenshot, axe, no sideways scrolling.
 
     The page is not reloaded between widths (it may be the answer to a POST); it reflows."""
@@ -169,6 +166,32 @@ def test_clinician_pages_fit_every_width(
             "totp": "/staff/totp",
         },
     )
+    # On a phone each caseload row is a card: the patient's name gets the card's width
+    # (it was squeezed to one character per line), and each line says what it is.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(live_url + "/clinician/")
+    name = page.locator("table.caseload tbody th a").first.bounding_box()
+    card = page.locator("table.caseload tbody tr").first.bounding_box()
+    assert name is not None and card is not None
+    assert card["width"] >= 300 and name["height"] < 40, (card, name)
+    # At a desk the header lines up with the page, and "Log out" stays on one line.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    header = page.locator(".header-row").bounding_box()
+    main = page.locator("main").bounding_box()
+    logout = page.locator("form.logout button").bounding_box()
+    assert header is not None and main is not None and logout is not None
+    assert abs(header["x"] - main["x"]) <= 1 and logout["height"] < 50
+    # Chart labels are at least 12 px as shown, on a phone (the chart scrolls in its box)
+    # and at a desk.
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{live_url}/clinician/episodes/{episode}")
+        sizes = page.locator("svg.chart text").evaluate_all(
+            # The font size in chart units times the chart's scale on screen.
+            "texts => texts.map(t => parseFloat(t.getAttribute('font-size'))"
+            " * t.ownerSVGElement.getScreenCTM().a)"
+        )
+        assert sizes and min(sizes) >= 12, (width, min(sizes))
 
 
 def test_unit_lead_pages_fit_every_width(
