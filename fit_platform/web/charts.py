@@ -11,7 +11,7 @@ All text is passed in already translated, so this module needs neither Flask nor
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -24,6 +24,7 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 92  # plot margins; the legend sits under
 # sideways in its own box on a phone instead), so 14 units are at least 12.6 px on screen.
 FONT = 14
 GRID = "#d0d0d0"
+LABEL_EM = 0.6  # a date label's estimated width per character, in em
 INK = "#1b1b1b"
 LINE = "#0b3d66"
 
@@ -197,23 +198,13 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="{FONT}"'
             f' fill="{INK}">{escape(spec.cutoff_label)}</text>'
         )
-    # X axis: at most six date labels, always the first and the last.
-    if spec.points:
-        step = max(1, (len(spec.points) - 1) // 5 or 1)
-        shown = list(range(0, len(spec.points), step))
-        if shown[-1] != len(spec.points) - 1:
-            if len(spec.points) - 1 - shown[-1] < step and len(shown) > 1:
-                shown.pop()
-            shown.append(len(spec.points) - 1)
-        for index in shown:
-            point = spec.points[index]
-            anchor = "start" if index == 0 and len(shown) > 1 else "middle"
-            if index == len(spec.points) - 1 and len(shown) > 1:
-                anchor = "end"
-            out.append(
-                f'<text x="{_n(sx(point.x))}" y="{HEIGHT - BOTTOM + 20}" text-anchor="{anchor}"'
-                f' font-size="{FONT}" fill="{INK}">{escape(point.label)}</text>'
-            )
+    # X axis: the first and the last date, and between them as many as fit without touching.
+    for index, anchor in _x_labels(spec.points, sx):
+        point = spec.points[index]
+        out.append(
+            f'<text x="{_n(sx(point.x))}" y="{HEIGHT - BOTTOM + 20}" text-anchor="{anchor}"'
+            f' font-size="{FONT}" fill="{INK}">{escape(point.label)}</text>'
+        )
     # The score line, broken where an answer could not be scored, and its markers.
     segment: list[str] = []
     segments: list[list[str]] = []
@@ -238,6 +229,38 @@ def trend_chart(spec: ChartSpec) -> Markup:
     out.extend(_legend(spec))
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
+
+
+def _x_labels(points: Sequence[ChartPoint], sx: Callable[[float], float]) -> list[tuple[int, str]]:
+    """Which points get a date label, and how each is anchored: the first (start) and the last
+    (end) always, others (middle) only where their text keeps a gap to its neighbours. Widths
+    are estimated (0.6 em per character), so labels never overlap at the larger text size."""
+    if not points:
+        return []
+    last = len(points) - 1
+    if last == 0:
+        return [(0, "middle")]
+
+    def extent(index: int, anchor: str) -> tuple[float, float]:
+        x, width = sx(points[index].x), LABEL_EM * FONT * len(points[index].label)
+        if anchor == "start":
+            return x, x + width
+        if anchor == "end":
+            return x - width, x
+        return x - width / 2, x + width / 2
+
+    gap = FONT
+    end_left = extent(last, "end")[0]
+    shown = [(0, "start")]
+    right = extent(0, "start")[1]
+    for index in range(1, last):
+        left_edge, right_edge = extent(index, "middle")
+        if left_edge >= right + gap and right_edge + gap <= end_left:
+            shown.append((index, "middle"))
+            right = right_edge
+    if end_left >= extent(0, "start")[1] + gap:
+        shown.append((last, "end"))
+    return shown
 
 
 def _legend(spec: ChartSpec) -> list[str]:

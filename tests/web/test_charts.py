@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 
 from fit_platform.web.charts import (
@@ -88,3 +89,24 @@ def test_chart_text_is_large_enough_when_the_chart_is_shown_at_its_narrowest() -
     svg = str(trend_chart(_spec()))
     sizes = {int(size) for size in re.findall(r'font-size="(\d+)"', svg)}
     assert sizes == {FONT}
+
+
+def test_date_labels_never_touch_and_the_first_and_last_are_always_shown() -> None:
+    from fit_platform.web.charts import BOTTOM, HEIGHT, LABEL_EM
+
+    points = [
+        ChartPoint(7 * week, f"{week + 1:02d}.08.2026", 10, Marker.NO_CHANGE) for week in range(16)
+    ]
+    svg = str(trend_chart(_spec(points=points)))
+    labels = re.findall(
+        rf'<text x="([\d.]+)" y="{HEIGHT - BOTTOM + 20}" text-anchor="(\w+)"[^>]*>([^<]+)<', svg
+    )
+    assert labels[0][2] == "01.08.2026" and labels[-1][2] == "16.08.2026"
+    assert 3 <= len(labels) < 16
+    extents = []
+    for x, anchor, text in labels:
+        width = LABEL_EM * FONT * len(text)
+        left = {"start": 0, "middle": width / 2, "end": width}[anchor]
+        extents.append((float(x) - left, float(x) - left + width))
+    for (_, right), (left, _) in itertools.pairwise(extents):
+        assert left - right >= FONT - 0.01
