@@ -8,6 +8,7 @@ templates), so the pages carry realistic amounts of text and numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,7 +16,16 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, EpisodeTherapist, SchedulePlan, Staff, Unit
+from fit_platform.db.models import (
+    Episode,
+    EpisodeTherapist,
+    SchedulePlan,
+    SharedDecision,
+    Signal,
+    Staff,
+    Unit,
+)
+from fit_platform.domain.signals import SignalCode
 from fit_platform.services.demo_seed import (
     DEMO_PASSWORD,
     seed_demo,
@@ -40,9 +50,12 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
         therapist = session.scalars(
             select(Staff.id).where(Staff.username == "terapeut1@demo.fit")
         ).one()
+        # The therapist's patient with open signals (the demo's risk answer), so the pages
+        # show signals, how long they have waited, a resolved one and a decision about it.
         episode_id = session.scalars(
             select(Episode.id)
             .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
+            .join(Signal, Signal.episode_id == Episode.id)
             .where(EpisodeTherapist.staff_id == therapist)
             .order_by(Episode.id)
         ).first()
@@ -51,6 +64,35 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
             select(SchedulePlan.id).where(SchedulePlan.episode_id.is_(None))
         ).first()
     assert episode_id is not None and template_id is not None
+    now = dt.datetime.now(dt.UTC)
+    with browser_db.transaction() as session:
+        resolved = Signal(
+            episode_id=episode_id,
+            code=SignalCode.NOT_ON_TRACK.value,
+            severity="medium",
+            source_key="pages:resolved",
+            details={"code": SignalCode.NOT_ON_TRACK.value, "instrument": "phq9"},
+            raised_at=now - dt.timedelta(days=9),
+            acknowledged_at=now - dt.timedelta(days=8),
+            acknowledged_by_id=therapist,
+            acknowledge_note="Talked about the plan at the session",
+            resolved_at=now - dt.timedelta(days=8),
+            resolved_by_id=therapist,
+            resolve_note="Back within the expected range",
+        )
+        session.add(resolved)
+        session.flush()
+        session.add(
+            SharedDecision(
+                episode_id=episode_id,
+                signal_id=resolved.id,
+                options_discussed="Keep weekly sessions, or add a group",
+                decision="Keep weekly sessions for four more weeks",
+                recorded_by_id=therapist,
+                recorded_at=now - dt.timedelta(days=8),
+                visible_to_patient=True,
+            )
+        )
     return {
         "link": link,
         "episode_id": episode_id,
