@@ -157,9 +157,18 @@ def configure_errors(app: Flask) -> None:
 
 
 def configure_template_context(app: Flask) -> None:
-    from fit_platform.web.formatting import format_date
+    from fit_platform.web.formatting import (
+        format_date,
+        format_datetime,
+        format_number,
+        format_time,
+    )
 
+    # Ours replace Flask-Babel's filters of the same names: British English, not US.
     app.jinja_env.filters["dateformat"] = format_date
+    app.jinja_env.filters["datetimeformat"] = format_datetime
+    app.jinja_env.filters["timeformat"] = format_time
+    app.jinja_env.filters["number"] = format_number
 
     @app.context_processor
     def inject_layout_values() -> dict[str, Any]:

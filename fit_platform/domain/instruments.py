@@ -244,6 +244,17 @@ class Instrument:
     def higher_is_better(self) -> bool:
         return self.direction is Direction.HIGHER_IS_BETTER
 
+    @property
+    def short_name(self) -> str:
+        """The name people write ("PHQ-9", "WAI-SR"): the English title's last bracketed
+        part when it is one word, the title itself when it is already short, else the id."""
+        title = self.title.get("en", "")
+        if title.endswith(")") and "(" in title:
+            bracketed = title[title.rindex("(") + 1 : -1]
+            if " " not in bracketed:
+                return bracketed
+        return title if title and len(title) <= 12 else self.id
+
     def item(self, link_id: str) -> Item:
         """The item with this linkId (KeyError if none)."""
         for it in self.items:

@@ -59,6 +59,7 @@ from fit_platform.services.comments import PatientWords, episode_words
 from fit_platform.services.scored_responses import submitted_scores
 
 TOPICS_SHOWN = 5
+RESOLVED_SHOWN = 20  # the latest few; the page is read before a session, not as an archive
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ class SignalView:
     # A risk signal still unacknowledged after the escalation time (marked or not yet).
     overdue: bool = False
     answer_changes: tuple[AnswerChange, ...] = ()
+    resolved_at: dt.datetime | None = None
+    resolved_by: str | None = None
+    resolve_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,9 @@ class PreSession:
     decisions: tuple[DecisionView, ...]
     # Active unit leads of the episode's unit: who an overdue risk signal is shown to.
     unit_leads: tuple[str, ...] = ()
+    # Resolved signals, latest resolved first, with who resolved them and the note: what was
+    # done stays readable after the signal is closed (at most RESOLVED_SHOWN).
+    resolved_signals: tuple[SignalView, ...] = ()
 
 
 def _answer_changes(
@@ -310,7 +317,8 @@ def presession(
             answers[latest_ids[response_id]][link_id] = value
 
         acknowledger = aliased(Staff)
-        signals = tuple(
+        resolver = aliased(Staff)
+        all_signals = tuple(
             SignalView(
                 s.id,
                 s.code,
@@ -325,15 +333,31 @@ def presession(
                 and s.acknowledged_at is None
                 and (s.escalated_at is not None or s.raised_at <= now - escalation_after),
                 _answer_changes(s.details, instruments, language),
+                s.resolved_at,
+                resolver_name,
+                s.resolve_note,
             )
-            for s, name in session.execute(
-                select(Signal, acknowledger.display_name)
+            for s, name, resolver_name in session.execute(
+                select(Signal, acknowledger.display_name, resolver.display_name)
                 .outerjoin(acknowledger, acknowledger.id == Signal.acknowledged_by_id)
-                .where(Signal.episode_id == episode_id, Signal.resolved_at.is_(None))
+                .outerjoin(resolver, resolver.id == Signal.resolved_by_id)
+                .where(Signal.episode_id == episode_id)
                 .order_by(Signal.raised_at.desc(), Signal.id.desc())
             )
         )
-        signals = tuple(sorted(signals, key=lambda s: s.severity != "high"))
+        signals = tuple(
+            sorted(
+                (s for s in all_signals if s.resolved_at is None),
+                key=lambda s: s.severity != "high",
+            )
+        )
+        resolved = tuple(
+            sorted(
+                (s for s in all_signals if s.resolved_at is not None),
+                key=lambda s: s.resolved_at or s.raised_at,
+                reverse=True,
+            )
+        )[:RESOLVED_SHOWN]
         goals = tuple(
             session.scalars(
                 select(PatientGoal.text)
@@ -447,4 +471,5 @@ def presession(
         failed_deliveries=failed,
         decisions=decisions,
         unit_leads=unit_leads,
+        resolved_signals=resolved,
     )

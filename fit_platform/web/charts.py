@@ -10,15 +10,21 @@ All text is passed in already translated, so this module needs neither Flask nor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from markupsafe import Markup, escape
 
 WIDTH = 640
-HEIGHT = 300
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 80  # plot margins; the legend sits under the x axis
+HEIGHT = 320
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 92  # plot margins; the legend sits under the x axis
+# Text size in chart units. The page never shows the chart narrower than 36rem (it scrolls
+# sideways in its own box on a phone instead), so 14 units are at least 12.6 px on screen.
+FONT = 14
+GRID = "#d0d0d0"
+LABEL_EM = 0.6  # a date label's estimated width per character, in em
 INK = "#1b1b1b"
 LINE = "#0b3d66"
 
@@ -63,6 +69,22 @@ class ChartSpec:
     legend: dict[Marker, str] = field(default_factory=dict)
     score_label: str = ""
     ticks: Sequence[float] = ()  # more labelled values on the y axis (e.g. 25, 50, 75 %)
+
+
+def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round values between low and high (steps of 1, 2, 2.5 or 5 times a power of ten), at
+    most `most` of them, so an axis from 12 to 60 reads 20, 30, 40, 50, 60 and not only its ends."""
+    span = high - low
+    if span <= 0:
+        return [low]
+    magnitude = 10 ** math.floor(math.log10(span / most))
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * magnitude
+        if span / step <= most:
+            break
+    first = math.ceil(low / step) * step
+    count = math.floor((high - first) / step + 1e-9) + 1
+    return [round(first + i * step, 6) for i in range(count)]
 
 
 def _n(value: float) -> str:
@@ -136,7 +158,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
         )
         out.append(
             f'<text x="{WIDTH - RIGHT - 4}" y="{_n((top + bottom) / 2 + 4)}" text-anchor="end"'
-            f' font-size="11" fill="#444">{escape(band.label)}</text>'
+            f' font-size="{FONT}" fill="#444">{escape(band.label)}</text>'
         )
     out.append(
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none"'
@@ -153,11 +175,19 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f'<polygon points="{upper} {lower}" fill="url(#{cid}-hatch)" fill-opacity="0.6"'
             f' stroke="#6b6b6b" stroke-dasharray="2 3"/>'
         )
-    # Y axis ticks: the range ends, band edges, any extra ticks asked for, and the cut-off.
+    # Y axis ticks: the range ends, band edges and any extra ticks asked for; without bands
+    # or asked-for ticks, round values between the ends, each with a light grid line.
     ticks = {spec.y_min, spec.y_max, *(b.low for b in spec.bands), *spec.ticks}
+    if not spec.bands and not spec.ticks:
+        ticks |= set(nice_ticks(spec.y_min, spec.y_max))
     for tick in sorted(ticks):
+        if spec.y_min < tick < spec.y_max:
+            out.append(
+                f'<line x1="{LEFT}" y1="{_n(sy(tick))}" x2="{WIDTH - RIGHT}" y2="{_n(sy(tick))}"'
+                f' stroke="{GRID}" stroke-width="1"/>'
+            )
         out.append(
-            f'<text x="{LEFT - 6}" y="{_n(sy(tick) + 4)}" text-anchor="end" font-size="11"'
+            f'<text x="{LEFT - 6}" y="{_n(sy(tick) + 4)}" text-anchor="end" font-size="{FONT}"'
             f' fill="{INK}">{_n(tick)}</text>'
         )
     if spec.cutoff is not None:
@@ -167,26 +197,16 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f' stroke-width="1.5" stroke-dasharray="8 4"/>'
         )
         out.append(
-            f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="11"'
+            f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="{FONT}"'
             f' fill="{INK}">{escape(spec.cutoff_label)}</text>'
         )
-    # X axis: at most six date labels, always the first and the last.
-    if spec.points:
-        step = max(1, (len(spec.points) - 1) // 5 or 1)
-        shown = list(range(0, len(spec.points), step))
-        if shown[-1] != len(spec.points) - 1:
-            if len(spec.points) - 1 - shown[-1] < step and len(shown) > 1:
-                shown.pop()
-            shown.append(len(spec.points) - 1)
-        for index in shown:
-            point = spec.points[index]
-            anchor = "start" if index == 0 and len(shown) > 1 else "middle"
-            if index == len(spec.points) - 1 and len(shown) > 1:
-                anchor = "end"
-            out.append(
-                f'<text x="{_n(sx(point.x))}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}"'
-                f' font-size="11" fill="{INK}">{escape(point.label)}</text>'
-            )
+    # X axis: the first and the last date, and between them as many as fit without touching.
+    for index, anchor in _x_labels(spec.points, sx):
+        point = spec.points[index]
+        out.append(
+            f'<text x="{_n(sx(point.x))}" y="{HEIGHT - BOTTOM + 20}" text-anchor="{anchor}"'
+            f' font-size="{FONT}" fill="{INK}">{escape(point.label)}</text>'
+        )
     # The score line, broken where an answer could not be scored, and its markers.
     segment: list[str] = []
     segments: list[list[str]] = []
@@ -211,6 +231,38 @@ def trend_chart(spec: ChartSpec) -> Markup:
     out.extend(_legend(spec))
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
+
+
+def _x_labels(points: Sequence[ChartPoint], sx: Callable[[float], float]) -> list[tuple[int, str]]:
+    """Which points get a date label, and how each is anchored: the first (start) and the last
+    (end) always, others (middle) only where their text keeps a gap to its neighbours. Widths
+    are estimated (0.6 em per character), so labels never overlap at the larger text size."""
+    if not points:
+        return []
+    last = len(points) - 1
+    if last == 0:
+        return [(0, "middle")]
+
+    def extent(index: int, anchor: str) -> tuple[float, float]:
+        x, width = sx(points[index].x), LABEL_EM * FONT * len(points[index].label)
+        if anchor == "start":
+            return x, x + width
+        if anchor == "end":
+            return x - width, x
+        return x - width / 2, x + width / 2
+
+    gap = FONT
+    end_left = extent(last, "end")[0]
+    shown = [(0, "start")]
+    right = extent(0, "start")[1]
+    for index in range(1, last):
+        left_edge, right_edge = extent(index, "middle")
+        if left_edge >= right + gap and right_edge + gap <= end_left:
+            shown.append((index, "middle"))
+            right = right_edge
+    if end_left >= extent(0, "start")[1] + gap:
+        shown.append((last, "end"))
+    return shown
 
 
 def _legend(spec: ChartSpec) -> list[str]:
@@ -244,14 +296,14 @@ def _legend(spec: ChartSpec) -> list[str]:
         if marker in used and label:
             items.append((marker_svg(marker, 9, 0), label))
     out = []
-    x, y = LEFT, HEIGHT - BOTTOM + 40
+    x, y = LEFT, HEIGHT - BOTTOM + 46
     for symbol, label in items:
-        width = 30 + 6.5 * len(label)
+        width = 32 + 7.8 * len(label)
         if x + width > WIDTH - RIGHT:
-            x, y = LEFT, y + 20
+            x, y = LEFT, y + 22
         out.append(
             f'<g transform="translate({_n(x)} {_n(y)})">{symbol}'
-            f'<text x="24" y="4" font-size="11" fill="{INK}">{escape(label)}</text></g>'
+            f'<text x="24" y="4" font-size="{FONT}" fill="{INK}">{escape(label)}</text></g>'
         )
         x += width
     return out

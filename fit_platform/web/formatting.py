@@ -1,10 +1,14 @@
-"""Date formatting for pages with many dates (a pre-session view has hundreds).
+"""Dates, times and numbers as people in Norway (and British English) write them.
 
-Flask-Babel's `format_date` looks up the locale and time zone on every call and asks Babel to
-format each date anew. Here the locale and zone are looked up once per request, and a
-formatted date is kept for the process: it depends only on the calendar day (in the service's
-time zone), the format and the language, and the same few hundred days recur on every
-patient's history.
+Pages are written in nb, nn or en; dates and numbers follow the same choice, except that
+English uses British conventions (en_GB: 2 December 2026, 14:30, day before month) instead of
+Babel's default US English, which a Norwegian clinic's English readers would not expect.
+
+A pre-session view formats hundreds of dates. Flask-Babel keeps the request's locale and time
+zone once looked up (and forgets them on `refresh()`, when a patient's language is set), so
+asking for them per call is cheap; a formatted date is kept for the process, as it depends only
+on the calendar day (in the service's time zone), the format and the locale, and the same few
+hundred days recur on every patient's history. Times and date-times are kept per request.
 """
 
 from __future__ import annotations
@@ -12,25 +16,75 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from babel import Locale, dates
+from babel import Locale, dates, numbers
 from flask import g
 from flask_babel import get_locale, get_timezone
+
+# The catalog stays `en`; only the formatting conventions are British.
+FORMATTING_LOCALES = {"en": "en_GB"}
+
+
+def formatting_locale() -> Locale:
+    """The locale dates and numbers are formatted in for this request."""
+    return _locale_for(str(get_locale() or "nb"))
+
+
+@functools.lru_cache(maxsize=16)
+def _locale_for(language: str) -> Locale:
+    return Locale.parse(FORMATTING_LOCALES.get(language, language))
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(get_timezone())
+
+
+def _cached(kind: str, value: object, fmt: str, make: object) -> str:
+    cache: dict[tuple[str, object, str, Locale], str] = g.setdefault("_formatted_values", {})
+    key = (kind, value, fmt, formatting_locale())
+    if key not in cache:
+        cache[key] = make()  # type: ignore[operator]
+    return cache[key]
 
 
 def format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
     """The date in the user's locale; a datetime is first moved to the service's time zone."""
     if value is None:
         return ""
-    context = g.get("_date_context")
-    if context is None:
-        context = g._date_context = (get_locale(), get_timezone())
-    locale, zone = context
-    if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        value = aware.astimezone(zone).date()
-    return _formatted(value, fmt, locale)
+    day = _local(value).date() if isinstance(value, dt.datetime) else value
+    return _formatted_date(day, fmt, formatting_locale())
 
 
 @functools.lru_cache(maxsize=8192)  # a few years of days, in three languages and two formats
-def _formatted(day: dt.date, fmt: str, locale: Locale | None) -> str:
+def _formatted_date(day: dt.date, fmt: str, locale: Locale) -> str:
     return dates.format_date(day, fmt, locale=locale)
+
+
+def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    """Date and time in the service's time zone (24-hour clock in every language we offer)."""
+    if value is None:
+        return ""
+    return _cached(
+        "datetime",
+        value,
+        fmt,
+        lambda: dates.format_datetime(_local(value), fmt, locale=formatting_locale()),
+    )
+
+
+def format_time(value: dt.datetime | dt.time | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    moment = _local(value) if isinstance(value, dt.datetime) else value
+    return _cached(
+        "time", value, fmt, lambda: dates.format_time(moment, fmt, locale=formatting_locale())
+    )
+
+
+def format_number(value: float | None, digits: int = 1) -> str:
+    """A score or other figure with a decimal comma in nb and nn and at most `digits` decimals,
+    without trailing zeros: 2,8 and 10 (not 2.82 and 10.0)."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    return numbers.format_decimal(round(value, digits), pattern, locale=formatting_locale())

@@ -1,6 +1,20 @@
 from __future__ import annotations
 
-from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
+import itertools
+import re
+
+from fit_platform.web.charts import (
+    FONT,
+    LEFT,
+    RIGHT,
+    WIDTH,
+    ChartBand,
+    ChartPoint,
+    ChartSpec,
+    Marker,
+    nice_ticks,
+    trend_chart,
+)
 
 
 def _spec(**overrides: object) -> ChartSpec:
@@ -55,4 +69,44 @@ def test_chart_has_no_inline_style_or_script_and_escapes_labels() -> None:
 
 def test_a_single_point_is_drawn_in_the_middle() -> None:
     svg = str(trend_chart(_spec(points=[ChartPoint(0, "1.6", 5, Marker.BASELINE)])))
-    assert 'cx="334"' in svg
+    assert f'cx="{LEFT + (WIDTH - LEFT - RIGHT) // 2}"' in svg
+
+
+def test_an_axis_without_bands_gets_round_ticks_between_its_ends() -> None:
+    assert nice_ticks(12, 60) == [20, 30, 40, 50, 60]
+    assert nice_ticks(0, 30) == [0, 5, 10, 15, 20, 25, 30]
+    assert nice_ticks(0, 10) == [0, 2, 4, 6, 8, 10]
+    # The alliance chart (no severity bands) labels more than its two ends, with grid lines.
+    svg = str(trend_chart(_spec(y_min=0, y_max=30, bands=[], cutoff=None)))
+    labels = re.findall(r'text-anchor="end" font-size="\d+" fill="#1b1b1b">(\d+)</text>', svg)
+    assert labels == ["0", "5", "10", "15", "20", "25", "30"]
+    assert svg.count('stroke="#d0d0d0"') == 5  # a grid line at each inner tick
+
+
+def test_chart_text_is_large_enough_when_the_chart_is_shown_at_its_narrowest() -> None:
+    # The stylesheet never shows a chart narrower than 36rem (576 px); text must then be 12 px.
+    assert FONT * 576 / WIDTH >= 12
+    svg = str(trend_chart(_spec()))
+    sizes = {int(size) for size in re.findall(r'font-size="(\d+)"', svg)}
+    assert sizes == {FONT}
+
+
+def test_date_labels_never_touch_and_the_first_and_last_are_always_shown() -> None:
+    from fit_platform.web.charts import BOTTOM, HEIGHT, LABEL_EM
+
+    points = [
+        ChartPoint(7 * week, f"{week + 1:02d}.08.2026", 10, Marker.NO_CHANGE) for week in range(16)
+    ]
+    svg = str(trend_chart(_spec(points=points)))
+    labels = re.findall(
+        rf'<text x="([\d.]+)" y="{HEIGHT - BOTTOM + 20}" text-anchor="(\w+)"[^>]*>([^<]+)<', svg
+    )
+    assert labels[0][2] == "01.08.2026" and labels[-1][2] == "16.08.2026"
+    assert 3 <= len(labels) < 16
+    extents = []
+    for x, anchor, text in labels:
+        width = LABEL_EM * FONT * len(text)
+        left = {"start": 0, "middle": width / 2, "end": width}[anchor]
+        extents.append((float(x) - left, float(x) - left + width))
+    for (_, right), (left, _) in itertools.pairwise(extents):
+        assert left - right >= FONT - 0.01

@@ -73,10 +73,10 @@ def test_a_therapist_registers_a_patient_and_adds_an_appointment(client: FlaskCl
     assert appointment.starts_at.hour == 9
     make_invitation(db, _world_of(db, appointment.episode_id))
     listed = client.get(appointments_url + "?lang=en").get_data(as_text=True)
-    assert "<td>Planned</td>" in listed
+    assert '<td data-label="Status">Planned</td>' in listed
     # Codes are shown as translated words, never raw ("sent", not the enum value alone).
     assert "<td>Patient Health Questionnaire (PHQ-9)</td>" in listed
-    assert "<td>Sent</td>" in listed
+    assert '<td data-label="Status">Sent</td>' in listed
     assert f'action="/clinician/appointments/{appointment.id}/move"' in listed
 
 

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from fit_platform.services.caseload import CaseloadScope, CaseloadShow, CaseloadSort
 from fit_platform.services.samvalg import TEXT_MAX_LENGTH
 from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH
+from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_once import nonce_field
 
 
@@ -74,7 +75,7 @@ class DecisionForm(FlaskForm):
             Length(max=TEXT_MAX_LENGTH),
         ],
     )
-    review_on = DateField(
+    review_on = DayField(
         _l("When we will look at this again (optional)"),
         validators=[Optional()],
         render_kw={"type": "date"},

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from babel.dates import format_timedelta
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -9,9 +12,16 @@ from fit_platform.domain.change import ChangeCategory
 from fit_platform.domain.codes import CommentSource
 from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.services.comments import PatientWords
-from fit_platform.services.presession import InstrumentTrend, ScorePoint
+from fit_platform.services.presession import (
+    DecisionView,
+    InstrumentTrend,
+    PreSession,
+    ScorePoint,
+    SignalView,
+)
 from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
-from fit_platform.web.formatting import format_date
+from fit_platform.web.clock import now
+from fit_platform.web.formatting import format_date, format_number, formatting_locale
 from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
 
 
@@ -49,7 +59,38 @@ def band_label(code: str | None) -> str:
 
 
 def score_text(value: float | None) -> str:
-    return _("not scorable") if value is None else f"{value:g}"
+    return _("not scorable") if value is None else format_number(value)
+
+
+def short_name(instrument_id: str | None) -> str:
+    """The questionnaire's short name as people write it ("PHQ-9", not the id "phq9")."""
+    if instrument_id is None:
+        return ""
+    instrument = default_instruments().get(instrument_id)
+    return instrument.short_name if instrument is not None else instrument_id
+
+
+def waited(signal: SignalView) -> str:
+    """How long a signal has waited for someone to act on it ("3 hours", "2 days"): until it was
+    acknowledged, or until now."""
+    until = signal.acknowledged_at or now()
+    raised = (
+        signal.raised_at if signal.raised_at.tzinfo else signal.raised_at.replace(tzinfo=dt.UTC)
+    )
+    until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+    return format_timedelta(
+        max(until - raised, dt.timedelta(0)), threshold=1.5, locale=formatting_locale()
+    )
+
+
+def decision_signal(view: PreSession, decision: DecisionView) -> SignalView | None:
+    """The signal a samvalg decision answers, if it is still shown on the page."""
+    if decision.signal_id is None:
+        return None
+    for signal in (*view.open_signals, *view.resolved_signals):
+        if signal.id == decision.signal_id:
+            return signal
+    return None
 
 
 def _marker(point: ScorePoint, alliance: bool) -> Marker:
@@ -179,7 +220,7 @@ def chart(trend: InstrumentTrend, language: str) -> Markup:
             points=points,
             bands=bands,
             cutoff=cutoff.value if cutoff else None,
-            cutoff_label=_("Clinical cut-off %(value)s", value=f"{cutoff.value:g}")
+            cutoff_label=_("Clinical cut-off %(value)s", value=format_number(cutoff.value))
             if cutoff
             else "",
             expected_label=_("Expected range (not validated)")

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     SelectChoice,
     SelectField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_once import nonce_field
 from fit_platform.web.inputs import WholeNumberField
 
@@ -61,14 +61,14 @@ class RegisterPatientForm(FlaskForm):
         render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
     )
     unit = SelectField(_l("Unit"), coerce=int)
-    started_on = DateField(
+    started_on = DayField(
         _l("Start of treatment"), validators=[DataRequired(message=_l("Enter a valid date."))]
     )
     form_nonce = nonce_field()
 
 
 class AppointmentForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    day = DayField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
     form_nonce = nonce_field()  # rendered in the add form only: moving changes, never creates
 

@@ -1,0 +1,288 @@
+"""Every page, as every person who uses it sees it, on a small phone, a common phone and a
+desktop: a full-page screenshot of each in test-artifacts/pages/<page>-<width>.png, axe-core on
+each, and no sideways scrolling anywhere (the document's own scroll width, not a few boxes).
+
+The world is the demo's (units, staff of every role, patients with months of answers, schedule
+templates), so the pages carry realistic amounts of text and numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    Episode,
+    EpisodeTherapist,
+    SchedulePlan,
+    SharedDecision,
+    Signal,
+    Staff,
+    Unit,
+)
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.demo_seed import (
+    DEMO_PASSWORD,
+    seed_demo,
+    seed_demo_patients,
+    seed_demo_schedules,
+)
+from tests.browser.conftest import ARTIFACTS
+from tests.support.axe import axe_violations, describe
+
+WIDTHS = (320, 390, 1280)
+PAGES_DIR = ARTIFACTS / "pages"
+
+Capture = Callable[[str], None]
+
+
+@pytest.fixture
+def demo_world(browser_db: Database) -> dict[str, int | str]:
+    seed_demo(browser_db)
+    link = seed_demo_patients(browser_db)
+    seed_demo_schedules(browser_db)
+    with browser_db.session() as session:
+        therapist = session.scalars(
+            select(Staff.id).where(Staff.username == "terapeut1@demo.fit")
+        ).one()
+        # The therapist's patient with open signals (the demo's risk answer), so the pages
+        # show signals, how long they have waited, a resolved one and a decision about it.
+        episode_id = session.scalars(
+            select(Episode.id)
+            .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
+            .join(Signal, Signal.episode_id == Episode.id)
+            .where(EpisodeTherapist.staff_id == therapist)
+            .order_by(Episode.id)
+        ).first()
+        unit_id = session.scalars(select(Unit.id).where(Unit.code == "dps-nord-pol")).one()
+        template_id = session.scalars(
+            select(SchedulePlan.id).where(SchedulePlan.episode_id.is_(None))
+        ).first()
+    assert episode_id is not None and template_id is not None
+    now = dt.datetime.now(dt.UTC)
+    with browser_db.transaction() as session:
+        resolved = Signal(
+            episode_id=episode_id,
+            code=SignalCode.NOT_ON_TRACK.value,
+            severity="medium",
+            source_key="pages:resolved",
+            details={"code": SignalCode.NOT_ON_TRACK.value, "instrument": "phq9"},
+            raised_at=now - dt.timedelta(days=9),
+            acknowledged_at=now - dt.timedelta(days=8),
+            acknowledged_by_id=therapist,
+            acknowledge_note="Talked about the plan at the session",
+            resolved_at=now - dt.timedelta(days=8),
+            resolved_by_id=therapist,
+            resolve_note="Back within the expected range",
+        )
+        session.add(resolved)
+        session.flush()
+        session.add(
+            SharedDecision(
+                episode_id=episode_id,
+                signal_id=resolved.id,
+                options_discussed="Keep weekly sessions, or add a group",
+                decision="Keep weekly sessions for four more weeks",
+                recorded_by_id=therapist,
+                recorded_at=now - dt.timedelta(days=8),
+                visible_to_patient=True,
+            )
+        )
+    return {
+        "link": link,
+        "episode_id": episode_id,
+        "unit_id": unit_id,
+        "therapist_id": therapist,
+        "template_id": template_id,
+    }
+
+
+@pytest.fixture
+def capture(page: Page, browser: Browser, axe_js: str) -> Iterator[Callable[[str], None]]:
+    """Look at the page as it is now at every width: screenshot, axe, no sideways scrolling.
+
+    The page is not reloaded between widths (it may be the answer to a POST); it reflows."""
+    PAGES_DIR.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+
+    def look(name: str) -> None:
+        assert page.locator("h1").count() == 1, f"{name}: {page.url} has no single h1"
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
+            # Playwright evaluates in an isolated world, so this works with JavaScript off.
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            inner_width = page.evaluate("window.innerWidth")
+            if scroll_width > inner_width:
+                problems.append(f"{name} at {width} px scrolls sideways ({scroll_width} px)")
+            violations = axe_violations(browser, page, axe_js)
+            if violations:
+                problems.append(f"{name} at {width} px: {describe(violations)}")
+
+    yield look
+    assert problems == [], "\n".join(problems)
+
+
+def _log_in(page: Page, live_url: str, username: str, lang: str = "nb") -> None:
+    page.context.clear_cookies()
+    page.goto(f"{live_url}/staff/login?lang={lang}")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+
+
+def _visit(page: Page, live_url: str, capture: Capture, pages: dict[str, str]) -> None:
+    for name, path in pages.items():
+        response = page.goto(live_url + path)
+        assert response is not None and response.status < 500, (name, path)
+        capture(name)
+
+
+def test_public_pages_fit_every_width(page: Page, live_url: str, capture: Capture) -> None:
+    _visit(
+        page,
+        live_url,
+        capture,
+        {
+            "start": "/",
+            "privacy": "/privacy",
+            "staff-login": "/staff/login",
+            "not-found": "/no-such-page",
+        },
+    )
+
+
+def test_patient_pages_fit_every_width(
+    page: Page, live_url: str, demo_world: dict[str, int | str], capture: Capture
+) -> None:
+    page.goto(f"{live_url}{demo_world['link']}")
+    capture("patient-landing")
+    page.locator("button[value=start]").click()
+    capture("patient-question")
+    page.locator("form button[type=submit]").first.click()  # nothing answered: errors
+    capture("patient-question-errors")
+    while "/p/answer/" in page.url:
+        for fieldset in page.locator("fieldset.item").all():
+            fieldset.locator("label").first.click()
+        page.locator("form button[type=submit]").first.click()
+    capture("patient-check-answers")
+    page.locator("form button[type=submit]").first.click()
+    capture("patient-done")
+    _visit(
+        page,
+        live_url,
+        capture,
+        {
+            "patient-progress": "/p/progress",
+            "patient-choices": "/p/choices",
+            "patient-goals": "/p/goals",
+        },
+    )
+
+
+def test_clinician_pages_fit_every_width(
+    page: Page, live_url: str, demo_world: dict[str, int | str], capture: Capture
+) -> None:
+    _log_in(page, live_url, "terapeut1@demo.fit")
+    episode = demo_world["episode_id"]
+    _visit(
+        page,
+        live_url,
+        capture,
+        {
+            "caseload": "/clinician/",
+            "presession": f"/clinician/episodes/{episode}",
+            "decision-new": f"/clinician/episodes/{episode}/decisions/new",
+            "appointments": f"/clinician/episodes/{episode}/appointments",
+            "schedule": f"/clinician/episodes/{episode}/schedule",
+            "journal-summary": f"/clinician/episodes/{episode}/summary",
+            "register": "/clinician/register",
+            "import": "/clinician/appointments/import",
+            "account": "/staff/account",
+            "password": "/staff/password",
+            "totp": "/staff/totp",
+        },
+    )
+    # On a phone each caseload row is a card: the patient's name gets the card's width
+    # (it was squeezed to one character per line), and each line says what it is.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(live_url + "/clinician/")
+    name = page.locator("table.caseload tbody th a").first.bounding_box()
+    card = page.locator("table.caseload tbody tr").first.bounding_box()
+    assert name is not None and card is not None
+    assert card["width"] >= 300 and name["height"] < 40, (card, name)
+    # At a desk the header lines up with the page, and "Log out" stays on one line.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    header = page.locator(".header-row").bounding_box()
+    main = page.locator("main").bounding_box()
+    logout = page.locator("form.logout button").bounding_box()
+    assert header is not None and main is not None and logout is not None
+    assert abs(header["x"] - main["x"]) <= 1 and logout["height"] < 50
+    # Chart labels are at least 12 px as shown, on a phone (the chart scrolls in its box)
+    # and at a desk.
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"{live_url}/clinician/episodes/{episode}")
+        sizes = page.locator("svg.chart text").evaluate_all(
+            # The font size in chart units times the chart's scale on screen.
+            "texts => texts.map(t => parseFloat(t.getAttribute('font-size'))"
+            " * t.ownerSVGElement.getScreenCTM().a)"
+        )
+        assert sizes and min(sizes) >= 12, (width, min(sizes))
+
+
+def test_unit_lead_pages_fit_every_width(
+    page: Page, live_url: str, demo_world: dict[str, int | str], capture: Capture
+) -> None:
+    _log_in(page, live_url, "terapeut2@demo.fit")
+    _visit(page, live_url, capture, {"caseload-unit-lead": "/clinician/"})
+
+
+def test_service_developer_pages_fit_every_width(
+    page: Page, live_url: str, demo_world: dict[str, int | str], capture: Capture
+) -> None:
+    _log_in(page, live_url, "utvikler@demo.fit")
+    _visit(
+        page,
+        live_url,
+        capture,
+        {
+            "export-start": "/export/start",
+            "export": "/export/",
+            "export-comments": "/export/comments",
+            "export-report": "/export/report",
+        },
+    )
+
+
+def test_admin_pages_fit_every_width(
+    page: Page, live_url: str, demo_world: dict[str, int | str], capture: Capture
+) -> None:
+    _log_in(page, live_url, "admin@demo.fit")
+    unit = demo_world["unit_id"]
+    _visit(
+        page,
+        live_url,
+        capture,
+        {
+            "admin": "/admin/",
+            "admin-units": "/admin/units",
+            "admin-unit": f"/admin/units/{unit}",
+            "admin-unit-episodes": f"/admin/units/{unit}/episodes",
+            "admin-staff": "/admin/staff",
+            "admin-staff-detail": f"/admin/staff/{demo_world['therapist_id']}",
+            "admin-staff-invite": "/admin/staff/invite",
+            "admin-identities": "/admin/identities",
+            "admin-instruments": "/admin/instruments",
+            "admin-templates": "/admin/schedule-templates",
+            "admin-template": f"/admin/schedule-templates/{demo_world['template_id']}",
+            "admin-patients": "/admin/patients",
+            "admin-access-log": "/admin/access-log",
+            "admin-audit": "/admin/audit",
+        },
+    )
