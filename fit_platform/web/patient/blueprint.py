@@ -62,6 +62,7 @@ from fit_platform.services import (
     samvalg,
 )
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.services.contact_details import contact_on_file
 from fit_platform.web import clock as web_clock
 from fit_platform.web.access_labels import patient_action
 from fit_platform.web.deadline import deadline_text
@@ -727,6 +728,7 @@ def choices(ctx: LinkContext) -> Page:
             restart_form=restart_form,
             today=_now().astimezone(_zone()).date(),
             channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
+            on_file=contact_on_file(get_db(), ctx.patient_id),
         ),
         status,
     )
