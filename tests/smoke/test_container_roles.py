@@ -111,9 +111,10 @@ def test_the_image_runs_every_role_with_the_owner_only_in_migrate(
                 status = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code
             except httpx.TransportError:
                 time.sleep(0.5)
-        logs = subprocess.run([*PODMAN, "logs", name], capture_output=True, text=True).stderr
+        shown = subprocess.run([*PODMAN, "logs", name], capture_output=True, text=True)
+        logs = shown.stdout + shown.stderr
         assert status == 200, logs[-3000:]
-        assert '"event": "access"' in logs  # gunicorn's own lines, as JSON
+        assert '"logger": "gunicorn.error"' in logs  # gunicorn's own lines, as JSON
 
         for role in ("scheduler", "scheduler-no-dispatch"):
             ran = _run(*env, IMAGE, role, "--once")
