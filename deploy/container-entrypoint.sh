@@ -3,7 +3,8 @@
 #   web                 gunicorn with the workers of gunicorn.conf.py (FIT_WEB_WORKERS, FIT_BIND)
 #   scheduler           the one clock process, dispatching too
 #   scheduler-no-dispatch   the clock without sending (when sending runs elsewhere)
-#   migrate             fit-platform db upgrade (once per release, before the web restarts)
+#   migrate             fit-platform db upgrade (once per release, before the web restarts);
+#                       as FIT_DATABASE_OWNER_URL when given (only to this role's container)
 #   anything else       passed to fit-platform (e.g. create-admin ola@klinikk.no --name "Ola")
 set -eu
 role="${1:-web}"

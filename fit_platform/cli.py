@@ -45,30 +45,44 @@ def db() -> None:
     """Database schema migrations (Alembic)."""
 
 
-def _database_url() -> str:
+def _database_url(owner_url: str | None = None) -> str:
+    """`owner_url` when given (the schema changes run as the role that owns the tables, which
+    the application's own role is not in the two-role set-up of docs/deploy.md), else the
+    application's URL. The settings are checked either way: every command reads the same."""
     try:
-        return load_settings().database_url
+        settings = load_settings()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
+    return owner_url or settings.database_url
+
+
+owner_url_option = click.option(
+    "--owner-url",
+    envvar="FIT_DATABASE_OWNER_URL",
+    help="URL of the role that owns the tables (default: FIT_DATABASE_OWNER_URL, then "
+    "FIT_DATABASE_URL).",
+)
 
 
 @db.command("upgrade", with_appcontext=False)
 @click.argument("revision", default="head")
-def db_upgrade(revision: str) -> None:
-    """Upgrade the database to REVISION (default: the newest)."""
+@owner_url_option
+def db_upgrade(revision: str, owner_url: str | None) -> None:
+    """Upgrade the database to REVISION (default: the newest), as the owner of the tables."""
     from fit_platform.db import migrate
 
-    migrate.upgrade(_database_url(), revision)
+    migrate.upgrade(_database_url(owner_url), revision)
     click.echo("Database is up to date.")
 
 
 @db.command("downgrade", with_appcontext=False)
 @click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Downgrade the database to REVISION (e.g. -1 or base)."""
+@owner_url_option
+def db_downgrade(revision: str, owner_url: str | None) -> None:
+    """Downgrade the database to REVISION (e.g. -1 or base), as the owner of the tables."""
     from fit_platform.db import migrate
 
-    migrate.downgrade(_database_url(), revision)
+    migrate.downgrade(_database_url(owner_url), revision)
 
 
 @db.command("check", with_appcontext=False)

@@ -8,7 +8,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from fit_platform.config import Settings
 from fit_platform.db import Database
-from fit_platform.messaging.setup import dispatcher_from_settings
+from fit_platform.messaging.setup import dispatcher_from_settings, message_files_folder
 from fit_platform.scheduler.clock import build_scheduler
 
 
@@ -22,6 +22,7 @@ def start_background_clock(settings: Settings) -> BaseScheduler:
         escalate_after=dt.timedelta(hours=settings.risk_escalation_hours),
         min_window=settings.min_answer_window,
         retention_limits=settings.retention,
+        message_files=message_files_folder(settings),
     )
     scheduler.start()
     return scheduler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fit_platform.config import Settings
 from fit_platform.db import Database
@@ -39,12 +40,20 @@ def channels_from_settings(settings: Settings) -> dict[Channel, ChannelPort]:
                 password=settings.smtp_password,
             )
         )
-    if settings.environment == "demo":
+    outbox = message_files_folder(settings)
+    if outbox is not None:
         # The demo has no gateway: messages land as files so the whole flow can be watched.
-        outbox = settings.instance_path / "outbox"
         for channel in (Channel.SMS, Channel.EMAIL):
             channels.setdefault(channel, FileDropChannel(outbox, channel.value))
     return channels
+
+
+def message_files_folder(settings: Settings) -> Path | None:
+    """Where the demo writes messages as files (its instance folder's `outbox`); None
+    outside the demo. The scheduler's clean-up removes old files there."""
+    if settings.environment != "demo":
+        return None
+    return settings.instance_path / "outbox"
 
 
 def dispatcher_from_settings(

@@ -20,7 +20,11 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     duplicates."""
     from fit_platform.db import Database
     from fit_platform.logging_setup import configure_logging
-    from fit_platform.messaging.setup import dispatcher_from_settings, warn_if_no_channels
+    from fit_platform.messaging.setup import (
+        dispatcher_from_settings,
+        message_files_folder,
+        warn_if_no_channels,
+    )
     from fit_platform.scheduler.clock import build_scheduler, run_once
 
     try:
@@ -47,6 +51,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
                 escalate_after,
                 min_window=settings.min_answer_window,
                 retention_limits=settings.retention,
+                message_files=message_files_folder(settings),
             )
             for name, result in results.items():
                 click.echo(f"{name}: {result}")
@@ -58,6 +63,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
             escalate_after=escalate_after,
             min_window=settings.min_answer_window,
             retention_limits=settings.retention,
+            message_files=message_files_folder(settings),
         )
         try:
             clock.start()

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,6 +27,7 @@ from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.file_drop import remove_old_message_files
 from fit_platform.metrics import JOB_FAILURES, JOB_RUNS
 from fit_platform.services import (
     consent,
@@ -63,8 +65,10 @@ def jobs(
     escalate_after: dt.timedelta = DEFAULT_ESCALATION,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
     retention_limits: RetentionSettings = DEFAULT_RETENTION,
+    message_files: Path | None = None,
 ) -> dict[str, Callable[[], Any]]:
-    """The clock's jobs by name; each is one service call with the current time."""
+    """The clock's jobs by name; each is one service call with the current time.
+    `message_files`: the demo's folder of messages written as files, cleaned up too."""
     found: dict[str, Callable[[], Any]] = {
         "enqueue": lambda: invitations.enqueue_due(db, clock(), min_window=min_window),
         "reminders": lambda: invitations.queue_reminders(db, clock()),
@@ -74,6 +78,8 @@ def jobs(
             form_once.forget_old_submissions(db, clock()),
             login_throttle.forget_old_address_failures(db, clock()),
             retention.apply_retention(db, clock(), retention_limits),
+            message_files
+            and remove_old_message_files(message_files, clock(), retention_limits.outbox_details),
         ),
         "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
         # Risk signals nobody acknowledged in time become visible to the unit lead.
@@ -109,6 +115,7 @@ def build_scheduler(
     clock: Callable[[], dt.datetime] = utcnow,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
     retention_limits: RetentionSettings = DEFAULT_RETENTION,
+    message_files: Path | None = None,
 ) -> BaseScheduler:
     """A scheduler with the interval jobs added, not yet started. `clock` is the time the
     jobs work with; when they run is APScheduler's own (real) timer."""
@@ -122,6 +129,7 @@ def build_scheduler(
         escalate_after=escalate_after,
         min_window=min_window,
         retention_limits=retention_limits,
+        message_files=message_files,
     )
     for name, job in found.items():
         scheduler.add_job(
@@ -146,6 +154,7 @@ def run_once(
     clock: Callable[[], dt.datetime] = utcnow,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
     retention_limits: RetentionSettings = DEFAULT_RETENTION,
+    message_files: Path | None = None,
 ) -> dict[str, Any]:
     """Every job once, in order (for cron-style use and for checking a setup)."""
     found = jobs(
@@ -155,5 +164,6 @@ def run_once(
         escalate_after=escalate_after,
         min_window=min_window,
         retention_limits=retention_limits,
+        message_files=message_files,
     )
     return {name: job() for name, job in found.items()}

@@ -71,24 +71,35 @@ def clean_line(value: str | None, max_length: int) -> str:
     return " ".join(clean_free_text(value or "").split())[:max_length]
 
 
+def validated_contact(
+    phone: str | None, email: str | None, channel: Channel
+) -> tuple[str | None, str | None]:
+    """The phone number (E.164) and e-mail address as stored, or `RegistrationError`.
+
+    The one rule for contact details, at registration and when they are corrected later
+    (services/contact_details.py): each address optional and valid, the chosen channel's
+    address present."""
+    try:
+        clean_phone = normalise_phone(phone) if (phone or "").strip() else None
+    except InvalidAddress as exc:
+        raise RegistrationError("phone", "invalid_phone") from exc
+    try:
+        clean_email = normalise_email(email) if (email or "").strip() else None
+    except InvalidAddress as exc:
+        raise RegistrationError("email", "invalid_email") from exc
+    if channel is Channel.SMS and clean_phone is None:
+        raise RegistrationError("phone", "required_for_sms")
+    if channel is Channel.EMAIL and clean_email is None:
+        raise RegistrationError("email", "required_for_email")
+    return clean_phone, clean_email
+
+
 def validated_details(details: PatientDetails) -> PatientDetails:
     name = clean_line(details.display_name, 200)
     if not name:
         raise RegistrationError("display_name", "required")
     external_id = clean_line(details.external_id, 64) or None
-    phone = email = None
-    try:
-        phone = normalise_phone(details.phone) if (details.phone or "").strip() else None
-    except InvalidAddress as exc:
-        raise RegistrationError("phone", "invalid_phone") from exc
-    try:
-        email = normalise_email(details.email) if (details.email or "").strip() else None
-    except InvalidAddress as exc:
-        raise RegistrationError("email", "invalid_email") from exc
-    if details.channel is Channel.SMS and phone is None:
-        raise RegistrationError("phone", "required_for_sms")
-    if details.channel is Channel.EMAIL and email is None:
-        raise RegistrationError("email", "required_for_email")
+    phone, email = validated_contact(details.phone, details.email, details.channel)
     return PatientDetails(
         name, external_id, phone, email, details.language, details.channel, details.national_id
     )

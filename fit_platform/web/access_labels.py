@@ -26,6 +26,8 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "admin_episode_list": _l("Administrator's list of a unit's open episodes"),
     "admin_episode_transfer": _l("Episode transferred by an administrator"),
     "admin_episode_close": _l("Episode closed by an administrator"),
+    "contact_details_view": _l("Contact details viewed"),
+    "contact_details_correct": _l("Contact details corrected"),
 }
 
 # For the patient's own "who has looked at your answers" list.
@@ -47,6 +49,8 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     ),
     "admin_episode_transfer": _l("moved your treatment to another therapist"),
     "admin_episode_close": _l("closed your course of treatment"),
+    "contact_details_view": _l("looked at your phone number and e-mail address"),
+    "contact_details_correct": _l("corrected your phone number, e-mail address or language"),
 }
 
 

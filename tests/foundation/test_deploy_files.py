@@ -45,3 +45,33 @@ def test_the_systemd_units_run_the_documented_commands() -> None:
     nginx = (ROOT / "deploy/nginx/fit-platform.conf").read_text()
     for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Request-ID"):
         assert f"proxy_set_header {header}" in nginx
+
+
+def test_only_the_migrate_unit_reads_the_database_owners_url() -> None:
+    units = {path.name: path.read_text() for path in (ROOT / "deploy/systemd").glob("*.service")}
+    assert "EnvironmentFile=-/etc/fit-platform/owner.env" in units["fit-migrate.service"]
+    for name in ("fit-web.service", "fit-scheduler.service"):
+        assert "owner.env" not in units[name]
+    shared = (ROOT / "deploy/systemd/env.example").read_text()
+    assert "FIT_DATABASE_OWNER_URL" not in shared
+    owner = (ROOT / "deploy/systemd/owner.env.example").read_text()
+    assert "FIT_DATABASE_OWNER_URL=postgresql+psycopg://fit_owner:" in owner
+    subprocess.run(["sh", "-n", str(ROOT / "deploy/container-base.sh")], check=True)
+
+
+def test_db_upgrade_runs_as_the_owner_when_the_owners_url_is_given(tmp_path: Path) -> None:
+    """Migrations go to FIT_DATABASE_OWNER_URL's database when it is set, to
+    FIT_DATABASE_URL's otherwise (here two SQLite files stand for the two roles)."""
+    from tests.support.cli import run_fit_platform
+
+    app_db, owner_db = tmp_path / "app.sqlite3", tmp_path / "owner.sqlite3"
+    migrated = run_fit_platform(
+        f"sqlite:///{app_db}",
+        "db",
+        "upgrade",
+        FIT_DATABASE_OWNER_URL=f"sqlite:///{owner_db}",
+        FIT_PUBLIC_BASE_URL="http://127.0.0.1:8000",
+    )
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    assert owner_db.stat().st_size > 0
+    assert not app_db.exists() or app_db.stat().st_size == 0

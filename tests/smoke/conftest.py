@@ -3,6 +3,7 @@ for this folder and stopped after its last test."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -43,3 +44,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             )
         finally:
             db.dispose()
+
+
+# The container test needs podman and a built image (see its docstring); without
+# FIT_TEST_CONTAINER_IMAGE it is left out of the run, and the run's header says so.
+collect_ignore = [] if os.environ.get("FIT_TEST_CONTAINER_IMAGE") else ["test_container_roles.py"]
+
+
+def pytest_report_header() -> str:
+    image = os.environ.get("FIT_TEST_CONTAINER_IMAGE")
+    if image:
+        return f"container roles: testing image {image}"
+    return "container roles: not run (set FIT_TEST_CONTAINER_IMAGE to a built image)"

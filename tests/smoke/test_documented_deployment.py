@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fit_platform.db import Database
 from fit_platform.db.models import OutboxMessage, Response, Staff
@@ -31,6 +31,7 @@ from tests.support.production_stack import (
     THERAPIST_PASSWORD,
     documented_commands,
     production_stack,
+    two_database_roles,
     wait_until_ready,
 )
 from tests.support.redis_server import throwaway_redis
@@ -76,6 +77,15 @@ def test_the_guide_documents_every_role_the_smoke_test_starts() -> None:
     assert commands["first administrator"][:2] == ["fit-platform", "create-admin"]
 
 
+def _the_application_role_cannot_switch_off_a_guard(app_url: str) -> None:
+    app = Database(app_url)
+    try:
+        with pytest.raises(Exception, match="must be owner"), app.transaction() as session:
+            session.execute(text("ALTER TABLE access_log DISABLE TRIGGER USER"))
+    finally:
+        app.dispose()
+
+
 def _text_of(mail) -> str:  # type: ignore[no-untyped-def]
     body = mail.get_payload(decode=True) if not mail.is_multipart() else None
     if isinstance(body, bytes):
@@ -90,7 +100,7 @@ def test_the_documented_deployment_takes_a_patient_from_invitation_to_the_therap
         private_postgres() as postgres,
         throwaway_redis() as redis_url,
         production_stack(
-            postgres.url,
+            two_database_roles(postgres).app_url,
             tmp_path,
             FIT_RATELIMIT_STORAGE_URI=redis_url,
             FIT_SMS_URL=sms.base_url,
@@ -101,12 +111,16 @@ def test_the_documented_deployment_takes_a_patient_from_invitation_to_the_therap
             FIT_MAIL_FROM="fit@smoke.example",
         ) as stack,
     ):
-        # 1. Migrate; then, while the web boots, the first administrator, as documented.
-        assert "Database is up to date." in stack.run("migrate")
+        # 1. Migrate as the owner (the guide's two roles; only this step gets the owner's
+        # URL); then, while the web boots, the first administrator, as documented.
+        owner_url = stack.database_url.replace("//fit@", "//fit_owner@")
+        migrated = stack.run("migrate", env={"FIT_DATABASE_OWNER_URL": owner_url})
+        assert "Database is up to date." in migrated
         web = stack.start("web")
         created = stack.run("first administrator", stdin=ADMIN_PASSWORD + "\n")
         assert "Administrator created" in created
-        db = Database(postgres.url)
+        db = Database(owner_url)
+        _the_application_role_cannot_switch_off_a_guard(stack.database_url)
         with db.session() as session:
             admin = session.scalars(select(Staff).where(Staff.username == "ola@klinikk.no")).one()
             assert admin.display_name == "Ola Drift"

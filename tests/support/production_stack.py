@@ -37,6 +37,7 @@ from fit_platform.db.models import Staff, StaffRole, Unit
 from fit_platform.domain.codes import Role, UnitKind
 from fit_platform.services.passwords import hash_password
 from fit_platform.services.unit_instruments import enable_all_schedulable
+from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_GUIDE = ROOT / "docs" / "deploy.md"
@@ -154,12 +155,15 @@ class Stack:
             **self.extra_env,
         }
 
-    def run(self, role: str, *more: str, stdin: str | None = None) -> str:
-        """Run a one-shot command of the guide (migrate, create-admin) to completion."""
+    def run(
+        self, role: str, *more: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> str:
+        """Run a one-shot command of the guide (migrate, create-admin) to completion; `env`
+        adds settings for this command only (the owner's URL for migrate)."""
         completed = subprocess.run(
             installed([*self.commands[role], *more]),
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             input=stdin,
             capture_output=True,
             text=True,
@@ -259,3 +263,41 @@ def seed_clinic(database_url: str, therapists: int = 1) -> Clinic:
     finally:
         db.dispose()
     return Clinic(unit_id, names)
+
+
+def documented_database_roles(guide: Path = DEPLOY_GUIDE) -> list[str]:
+    """The shell commands of the guide's two-role PostgreSQL block (after "createuser
+    fit_owner"), as written."""
+    text = guide.read_text()
+    start = text.index("```\ncreateuser fit_owner")
+    block = text[start + 4 : text.index("```", start + 4)]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class TwoRoles:
+    owner_url: str
+    app_url: str
+
+
+def two_database_roles(cluster: PostgresCluster) -> TwoRoles:
+    """Run the guide's role commands against `cluster` as its superuser; the URLs of the
+    owner (migrations) and of the application's role on the new database `fit`."""
+    env = {
+        **os.environ,
+        "PGHOST": "127.0.0.1",
+        "PGPORT": str(cluster.port),
+        "PGUSER": "postgres",
+        "PATH": f"{cluster.bin_dir}:{os.environ.get('PATH', '')}",
+    }
+    for command in documented_database_roles():
+        completed = subprocess.run(
+            [*cluster.prefix, "env", *(f"{k}={v}" for k, v in env.items() if k.startswith("PG")),
+             f"PATH={env['PATH']}", "sh", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )  # fmt: skip
+        assert completed.returncode == 0, (command, completed.stderr)
+    base = f"127.0.0.1:{cluster.port}/fit"
+    return TwoRoles(f"postgresql+psycopg://fit_owner@{base}", f"postgresql+psycopg://fit@{base}")

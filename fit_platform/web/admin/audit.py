@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "access_log_exported": _l("Access log exported"),
     "patient_data_exported": _l("Patient's data downloaded (right of access)"),
     "patient_feedback_erased": _l("Patient's feedback data erased"),
+    "patient_contact_corrected": _l("Patient's contact details corrected"),
     "unit_created": _l("Unit created"),
     "unit_changed": _l("Unit changed"),
     "unit_archived": _l("Unit archived"),

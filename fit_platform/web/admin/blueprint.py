@@ -31,6 +31,7 @@ from fit_platform.web.admin import (  # noqa: E402, F401
     episodes,
     identities,
     instruments,
+    patient_contact,
     patient_data,
     schedule_templates,
     staff,

@@ -53,6 +53,7 @@ from fit_platform.services.registration import (
 )
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
+from fit_platform.web.episodes.contact import contact_page
 from fit_platform.web.episodes.forms import (
     STATUS_CHOICES,
     AppointmentForm,
@@ -159,10 +160,11 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         episode = visible_episode(session, g.staff, episode_id)
         if episode is None:
             abort(404)
+        role = access_role(g.staff, episode)
         record_access(
             session,
             staff_id=g.staff.staff_id,
-            role=access_role(g.staff, episode),
+            role=role,
             patient_id=episode.patient_id,
             unit_id=episode.unit_id,
             action="appointments_view",
@@ -187,6 +189,7 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         ).all()
     return {
         "episode": episode,
+        "is_treating": role is Role.THERAPIST,
         "patient": patient,
         "appointments": appointments,
         "invitations": invitations,
@@ -339,4 +342,10 @@ bp.add_url_rule(
     endpoint="schedule",
     view_func=schedule_page,
     methods=["POST"],
+)
+bp.add_url_rule(
+    "/episodes/<int:episode_id>/contact",
+    endpoint="contact",
+    view_func=contact_page,
+    methods=["GET", "POST"],
 )

@@ -67,6 +67,23 @@ class RegisterPatientForm(FlaskForm):
     form_nonce = nonce_field()
 
 
+class ContactForm(FlaskForm):
+    """Correcting a registered patient's contact details: registration's fields and rules."""
+
+    phone = TelField(
+        _l("Mobile number"),
+        validators=[Optional(), Length(max=32)],
+        render_kw={"autocomplete": "off", "inputmode": "tel"},
+    )
+    email = EmailField(
+        _l("E-mail (optional)"),
+        validators=[Optional(), Length(max=254)],
+        render_kw={"autocomplete": "off"},
+    )
+    language = SelectField(_l("Language for questionnaires"), choices=LANGUAGE_CHOICES)
+    channel = SelectField(_l("Send links by"), choices=CHANNEL_CHOICES)
+
+
 class AppointmentForm(FlaskForm):
     day = DayField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from fit_platform.domain.codes import Channel
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import consent
+from fit_platform.services.contact_details import contact_on_file
 from fit_platform.services.link_context import LinkContext, LinkStatus
 from fit_platform.web.patient import blueprint as patient
 from fit_platform.web.patient.blueprint import Page, bp, needs_link
@@ -48,6 +49,8 @@ def _render(ctx: LinkContext, name: str, form: Any, status: int) -> tuple[str, i
             today=today,
             example_date=today.fromordinal(today.toordinal() + EXAMPLE_PAUSE_DAYS),
             channel_names=channel_names(),
+            # The channel page shows what is on file, masked (anyone with the link sees it).
+            on_file=contact_on_file(get_db(), ctx.patient_id) if name == "channel" else None,
         ),
         status,
     )

@@ -1,0 +1,89 @@
+"""Correcting a patient's contact details: the therapist's page (from the episode's pages)
+and the form handling the administrator's page shares (web/admin/patient_contact.py).
+
+The rules, the access log and the audit row are the service's (services/contact_details.py);
+this module parses the form, shows the registration's translated messages on the fields and
+keeps what was typed when something is refused.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from fit_platform.domain.codes import Channel, Language, Role
+from fit_platform.extensions import get_db
+from fit_platform.services.contact_details import (
+    ContactNotFound,
+    Correction,
+    Reach,
+    contact_details,
+    correct_contact_details,
+)
+from fit_platform.services.registration import RegistrationError
+from fit_platform.web.auth.session import login_required
+from fit_platform.web.clock import now
+from fit_platform.web.episodes.forms import ContactForm
+from fit_platform.web.episodes.texts import REGISTRATION_ERRORS
+
+Page = Response | tuple[str, int]
+
+
+def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
+    """GET shows what is on file; POST saves a correction and goes to `done_url`, or shows
+    the form again with what was typed and the reason on the field (422)."""
+    form = ContactForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            correction = Correction(
+                phone=form.phone.data,
+                email=form.email.data,
+                language=Language(form.language.data),
+                channel=Channel(form.channel.data),
+            )
+            try:
+                corrected = correct_contact_details(
+                    get_db(),
+                    reach,
+                    correction,
+                    now=now(),
+                    zone=current_app.config["FIT_SETTINGS"].zone,
+                )
+            except RegistrationError as error:
+                form[error.field].errors = [str(REGISTRATION_ERRORS[error.code])]
+            except ContactNotFound:
+                abort(404)
+            else:
+                if corrected.changed_fields:
+                    flash(_("The contact details are corrected. The next message uses them."))
+                else:
+                    flash(_("Nothing was changed: these are the details already on file."))
+                return redirect(done_url)
+        status = 422
+    try:
+        details = contact_details(get_db(), reach)
+    except ContactNotFound:
+        abort(404)
+    if request.method != "POST":
+        form = ContactForm(
+            formdata=None,
+            data={
+                "phone": details.phone or "",
+                "email": details.email or "",
+                "language": details.language.value,
+                "channel": details.channel.value,
+            },
+        )
+    html = render_template("episodes/contact.html", form=form, details=details, back_url=back_url)
+    return html, status
+
+
+@login_required(Role.THERAPIST)
+def contact_page(episode_id: int) -> Page:
+    """The therapist's page, for a patient on one of their own episodes (else 404)."""
+    back = url_for("clinician.presession_page", episode_id=episode_id)
+    return contact_form_page(
+        Reach(staff_id=g.staff.staff_id, episode_id=episode_id), back_url=back, done_url=back
+    )
