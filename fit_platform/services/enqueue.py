@@ -38,7 +38,7 @@ from fit_platform.domain.codes import (
     ScheduleTrigger,
 )
 from fit_platform.domain.instruments import default_instruments
-from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.domain.quiet_hours import OSLO, QuietHours
 from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.cancel import cancel_for_changed_appointments
@@ -254,10 +254,17 @@ def _due_for(
     # An old rule may name an instrument that is now draft or retired: it is skipped (logged),
     # never sent (domain/schedulability.py).
     unschedulable = _unschedulable_instruments({r.instrument_id for r in rule_rows})
+    # Most episodes share their rules' settings (plans come from a few templates); the
+    # domain rule is immutable, so one object per distinct setting serves them all.
+    same_rule: dict[tuple[Any, ...], rules.ScheduleRule] = {}
     for rule_row in rule_rows:
         if rule_row.instrument_id in unschedulable:
             continue
-        rules_by_episode[rule_row.episode_id or 0].append((rule_row.id, domain_rule(rule_row)))
+        settings = tuple(rule_row)[1:-1]
+        rule = same_rule.get(settings)
+        if rule is None:
+            rule = same_rule[settings] = domain_rule(rule_row)
+        rules_by_episode[rule_row.episode_id or 0].append((rule_row.id, rule))
     appointments = _appointment_snapshots(session, episode_ids, episodes)
     existing: dict[int, list[rules.ExistingInvitation]] = defaultdict(list)
     for row in session.execute(
@@ -285,6 +292,14 @@ def _due_for(
         {e.patient_id: e.preferred_channel for e in episodes},
     )
 
+    quiet_by_unit: dict[tuple[str | None, str | None], QuietHours] = {}
+
+    def quiet_of(quiet_from: str | None, quiet_until: str | None) -> QuietHours:
+        key = (quiet_from, quiet_until)
+        if key not in quiet_by_unit:
+            quiet_by_unit[key] = quiet_hours_of(quiet_from, quiet_until)
+        return quiet_by_unit[key]
+
     result: list[Due] = []
     for e in episodes:
         episode_rules = rules_by_episode.get(e.id, [])
@@ -304,7 +319,7 @@ def _due_for(
                 consent,
                 existing.get(e.id, []),
                 now,
-                quiet=quiet_hours_of(e.quiet_from, e.quiet_until),
+                quiet=quiet_of(e.quiet_from, e.quiet_until),
                 horizon=horizon,
                 min_window=min_window,
             )
