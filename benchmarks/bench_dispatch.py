@@ -8,7 +8,14 @@ Queues N invitation messages (through the real enqueue), then measures:
 - one dispatcher process draining the outbox (claim, consent re-check, token, render,
   HTTP send, record: three transactions per message), then two and four side by side;
 - the baseline: the endpoint's raw request rate, the same N JSON POSTs from one
-  `httpx.Client` with nothing else around them.
+  `httpx.Client` with nothing else around them, and from two such clients in two processes
+  side by side (the fair baseline for two dispatchers); each measured before and after the
+  dispatcher runs, and the mean used (the load of a shared machine drifts).
+
+Besides messages/s it prints where the CPU went per message (the dispatchers, the PostgreSQL
+server's processes, the endpoint), the claims lost between dispatchers, and the dispatchers'
+peak resident memory: on a 2-core machine the sum of those CPU times, not the code of one
+process, bounds what more dispatchers can add.
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ import argparse
 import datetime as dt
 import multiprocessing
 import os
+import resource
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +81,9 @@ def populate(db: Database, n: int) -> None:
     enqueue_due(db, NOW)
 
 
-def _drain(url: str, base_url: str, token: str, ready: Any, go: Any, cpu: Any) -> None:
+def _drain(
+    url: str, base_url: str, token: str, ready: Any, go: Any, cpu: Any, lost: Any, rss: Any
+) -> None:
     db = Database(url)
     dispatcher = Dispatcher(
         db,
@@ -84,26 +95,115 @@ def _drain(url: str, base_url: str, token: str, ready: Any, go: Any, cpu: Any) -
     ready.set()
     go.wait()
     started = time.process_time()
-    dispatcher.drain(max_rounds=10**6)
+    result = dispatcher.drain(max_rounds=10**6)
     cpu.value = time.process_time() - started
+    lost.value = result.lost_claims
+    rss.value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     dispatcher.close()
     db.dispose()
 
 
-def run_dispatchers(url: str, endpoint: SmsEndpoint, count: int) -> tuple[float, float]:
-    """`count` dispatcher processes (as deployed: separate processes, one database).
+@dataclass
+class Run:
+    seconds: float
+    dispatcher_cpu: float  # seconds, all dispatchers together
+    database_cpu: float  # seconds, the PostgreSQL server's processes
+    endpoint_cpu: float  # seconds, this process (the endpoint's threads)
+    lost_claims: int
+    peak_rss_mib: float  # the largest dispatcher's
 
-    Returns the wall time and the CPU seconds the dispatchers used while draining (the
-    steadier figure when other work loads the machine)."""
+
+def _clock_ticks(stat: str, fields: slice) -> int:
+    # /proc/PID/stat: fields after the command name, which may itself hold spaces.
+    values = stat.rsplit(")", 1)[1].split()
+    return sum(int(v) for v in values[fields])
+
+
+def database_cpu_seconds(postmaster: int) -> float:
+    """CPU of the PostgreSQL server: the postmaster, its reaped children (cutime, cstime)
+    and its living children (connections, background workers)."""
+    ticks = _clock_ticks(Path(f"/proc/{postmaster}/stat").read_text(), slice(11, 15))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+            ticks += _clock_ticks(stat, slice(11, 13))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid(db: Database) -> int:
+    with db.engine.connect() as connection:
+        backend = connection.scalar(text("SELECT pg_backend_pid()"))
+    stat = Path(f"/proc/{backend}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def run_dispatchers(url: str, endpoint: SmsEndpoint, count: int, postmaster: int) -> Run:
+    """`count` dispatcher processes (as deployed: separate processes, one database)."""
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     readies = [context.Event() for _ in range(count)]
     cpus = [context.Value("d", 0.0) for _ in range(count)]
+    losts = [context.Value("i", 0) for _ in range(count)]
+    rsss = [context.Value("d", 0.0) for _ in range(count)]
     processes = [
         context.Process(
-            target=_drain, args=(url, endpoint.base_url, endpoint.token, ready, go, cpu)
+            target=_drain,
+            args=(url, endpoint.base_url, endpoint.token, ready, go, cpu, lost, rss),
         )
-        for ready, cpu in zip(readies, cpus, strict=True)
+        for ready, cpu, lost, rss in zip(readies, cpus, losts, rsss, strict=True)
+    ]
+    for process in processes:
+        process.start()
+    for ready in readies:
+        ready.wait()
+    database_before = database_cpu_seconds(postmaster)
+    endpoint_before = time.process_time()
+    started = time.perf_counter()
+    go.set()
+    for process in processes:
+        process.join()
+    return Run(
+        seconds=time.perf_counter() - started,
+        dispatcher_cpu=sum(cpu.value for cpu in cpus),
+        database_cpu=database_cpu_seconds(postmaster) - database_before,
+        endpoint_cpu=time.process_time() - endpoint_before,
+        lost_claims=sum(lost.value for lost in losts),
+        peak_rss_mib=max(rss.value for rss in rsss),
+    )
+
+
+def _raw_client(base_url: str, token: str, n: int, prefix: str, ready: Any, go: Any) -> None:
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as client:
+        ready.set()
+        go.wait()
+        for i in range(n):
+            client.post(
+                "/messages",
+                json={
+                    "to": "+4791234567",
+                    "text": "Nordre DPS har sendt deg noen korte spørsmål.",
+                    "reference": f"raw:{prefix}:{i}",
+                },
+            ).raise_for_status()
+
+
+def raw_rate(endpoint: SmsEndpoint, n: int, clients: int) -> float:
+    """Messages/s the endpoint takes from `clients` sequential clients (separate
+    processes, as the dispatchers are), n messages in all."""
+    context = multiprocessing.get_context("spawn")
+    go = context.Event()
+    readies = [context.Event() for _ in range(clients)]
+    processes = [
+        context.Process(
+            target=_raw_client,
+            args=(endpoint.base_url, endpoint.token, n // clients, f"{index}", ready, go),
+        )
+        for index, ready in enumerate(readies)
     ]
     for process in processes:
         process.start()
@@ -113,24 +213,7 @@ def run_dispatchers(url: str, endpoint: SmsEndpoint, count: int) -> tuple[float,
     go.set()
     for process in processes:
         process.join()
-    return time.perf_counter() - started, sum(cpu.value for cpu in cpus)
-
-
-def raw_rate(endpoint: SmsEndpoint, n: int) -> float:
-    with httpx.Client(
-        base_url=endpoint.base_url, headers={"Authorization": f"Bearer {endpoint.token}"}
-    ) as client:
-        started = time.perf_counter()
-        for i in range(n):
-            client.post(
-                "/messages",
-                json={
-                    "to": "+4791234567",
-                    "text": "Nordre DPS har sendt deg noen korte spørsmål.",
-                    "reference": f"raw:{i}",
-                },
-            ).raise_for_status()
-        return time.perf_counter() - started
+    return n // clients * clients / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -152,32 +235,40 @@ def main() -> None:
         endpoint = stack.enter_context(serve_sms_endpoint())
 
         load_before = os.getloadavg()
-        baseline = raw_rate(endpoint, n)
-        results = {}
-        cpu_per_message: dict[int, float] = {}
+        postmaster = postmaster_pid(admin)
+        raw_before = {clients: raw_rate(endpoint, n, clients) for clients in (1, 2)}
+        runs: dict[int, Run] = {}
         duplicates = 0
         for count in (1, 2, 4):
             populate(admin, n)
             before = len(endpoint.accepted)
-            seconds, cpu = run_dispatchers(url, endpoint, count)
+            runs[count] = run_dispatchers(url, endpoint, count, postmaster)
             sent = len(endpoint.accepted) - before
             references = endpoint.accepted_references()[before:]
             duplicates += len(references) - len(set(references))
             assert sent == n, f"{sent} of {n} messages arrived"
-            results[count] = seconds
-            cpu_per_message[count] = cpu / n * 1000
+        raw_after = {clients: raw_rate(endpoint, n, clients) for clients in (1, 2)}
 
     load = os.getloadavg()
+    raw = {c: (raw_before[c] + raw_after[c]) / 2 for c in raw_before}
     print(
         f"messages: {n:,} per run, PostgreSQL, loopback SMS endpoint; load average before "
         f"{load_before[0]:.2f}, after {load[0]:.2f}"
     )
-    print(f"baseline, raw endpoint rate (one client, sequential): {n / baseline:8.0f} msg/s")
-    for count, seconds in results.items():
+    for clients, rate in raw.items():
         print(
-            f"{count} dispatcher(s):                                  {n / seconds:8.0f} msg/s"
-            f"  ({seconds:.2f} s, {n / seconds / (n / baseline):.0%} of baseline,"
-            f" dispatcher CPU {cpu_per_message[count]:.2f} ms/message)"
+            f"baseline, raw endpoint rate, {clients} sequential client(s):"
+            f" {rate:8.0f} msg/s (before {raw_before[clients]:.0f}, after {raw_after[clients]:.0f})"
+        )
+    for count, run in runs.items():
+        fair = raw[min(count, 2)]
+        print(
+            f"{count} dispatcher(s): {n / run.seconds:8.0f} msg/s ({run.seconds:.2f} s,"
+            f" {n / run.seconds / fair:.0%} of the raw rate with {min(count, 2)} client(s));"
+            f" CPU per message: dispatchers {run.dispatcher_cpu / n * 1000:.2f} ms,"
+            f" PostgreSQL {run.database_cpu / n * 1000:.2f} ms,"
+            f" endpoint {run.endpoint_cpu / n * 1000:.2f} ms;"
+            f" claims lost {run.lost_claims}; peak RSS of a dispatcher {run.peak_rss_mib:.0f} MiB"
         )
     print(f"duplicates at the endpoint: {duplicates}")
 

@@ -67,7 +67,11 @@ from fit_platform.messaging.channels import (
     SendReceipt,
     UnknownOutcome,
 )
-from fit_platform.messaging.outbox_records import DispatcherSettings, DispatchResult, mark_sent
+from fit_platform.messaging.outbox_records import (
+    DispatcherSettings,
+    DispatchResult,
+    mark_many_sent,
+)
 from fit_platform.messaging.reconcile import Reconciliation
 from fit_platform.messaging.texts import (
     DEFAULT_TRANSLATIONS_DIR,
@@ -233,21 +237,28 @@ class Dispatcher(Reconciliation):
         now = self.clock()
         prepared: dict[int, _Prepared] = {}
         with self.db.transaction() as session:
-            consent = self._load_batch(session, outbox_ids)
+            # `loaded` holds the batch's rows while it is prepared: the session's identity
+            # map keeps only weak references, and without these every `session.get` below
+            # went back to the database (and autoflushed the tokens one by one first).
+            consent, loaded = self._load_batch(session, outbox_ids)
             for outbox_id in outbox_ids:
                 outcome = self._prepare_one(session, outbox_id, consent, now)
                 if isinstance(outcome, DispatchResult):
                     result += outcome
                 else:
                     prepared[outbox_id] = outcome
+            del loaded
         return prepared
 
-    def _load_batch(self, session: Session, outbox_ids: tuple[int, ...]) -> dict[int, Consent]:
+    def _load_batch(
+        self, session: Session, outbox_ids: tuple[int, ...]
+    ) -> tuple[dict[int, Consent], list[object]]:
         """Read the batch's rows, invitations, patients, episodes, units and appointments
-        in a few SELECTs (the identity map then answers `session.get`); returns each
-        patient's consent folded from their events."""
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))
-        rows = list(rows)
+        in a few SELECTs; returns each patient's consent folded from their events, and the
+        loaded objects, which the caller keeps referenced so that the identity map answers
+        `session.get` without a query."""
+        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids))))
+        loaded: list[object] = list(rows)
         invitation_ids = {r.invitation_id for r in rows if r.invitation_id is not None}
         patient_ids = {r.patient_id for r in rows if r.patient_id is not None}
         invitations = (
@@ -255,9 +266,10 @@ class Dispatcher(Reconciliation):
             if invitation_ids
             else []
         )
+        loaded.extend(invitations)
         episode_ids = {i.episode_id for i in invitations}
         if episode_ids:
-            list(
+            loaded.extend(
                 session.scalars(
                     select(Episode)
                     .where(Episode.id.in_(episode_ids))
@@ -266,11 +278,15 @@ class Dispatcher(Reconciliation):
             )
         appointment_ids = {i.appointment_id for i in invitations if i.appointment_id}
         if appointment_ids:
-            list(session.scalars(select(Appointment).where(Appointment.id.in_(appointment_ids))))
+            loaded.extend(
+                session.scalars(select(Appointment).where(Appointment.id.in_(appointment_ids)))
+            )
         patients = list(session.scalars(select(Patient).where(Patient.id.in_(patient_ids))))
-        return consent_by_patient(
+        loaded.extend(patients)
+        consent = consent_by_patient(
             session, [p.id for p in patients], {p.id: p.preferred_channel for p in patients}
         )
+        return consent, loaded
 
     def _prepare_one(
         self, session: Session, outbox_id: int, consent: Mapping[int, Consent], now: dt.datetime
@@ -436,13 +452,16 @@ class Dispatcher(Reconciliation):
         holds its claim."""
         now = self.clock()
         result = DispatchResult()
-        sent: list[int] = []
+        receipts = {
+            outbox_id: outcome
+            for outbox_id, _, outcome in outcomes
+            if isinstance(outcome, SendReceipt)
+        }
         with self.db.transaction() as session:
+            won = mark_many_sent(session, receipts, now, claimed_by=self.worker_id)
             for outbox_id, prepared, outcome in outcomes:
                 if isinstance(outcome, SendReceipt):
-                    if mark_sent(session, outbox_id, outcome, now, claimed_by=self.worker_id):
-                        sent.append(outbox_id)
-                    else:
+                    if outbox_id not in won:
                         log.warning(
                             "outbox claim lost before recording", extra={"outbox_id": outbox_id}
                         )
@@ -458,6 +477,7 @@ class Dispatcher(Reconciliation):
                         now,
                         permanent=isinstance(outcome, PermanentFailure),
                     )
+        sent = sorted(won)
         for outbox_id in sent:
             log.info("outbox message sent", extra={"outbox_id": outbox_id})
         result += DispatchResult(sent=len(sent))

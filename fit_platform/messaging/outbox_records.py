@@ -4,10 +4,11 @@ send as done (only by the dispatcher that holds the claim)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import Invitation, OutboxMessage
@@ -82,3 +83,51 @@ def mark_sent(
             .values(state=InvitationState.SENT, sent_at=now)
         )
     return True
+
+
+def mark_many_sent(
+    session: Session,
+    receipts: Mapping[int, SendReceipt],
+    now: dt.datetime,
+    *,
+    claimed_by: str,
+) -> set[int]:
+    """`mark_sent` for a whole batch in two statements (one per table) instead of two per
+    message; returns the ids this dispatcher still held the claim of (the others are
+    left alone, as `mark_sent` leaves them)."""
+    if not receipts:
+        return set()
+    provider_ref = case(
+        {outbox_id: receipt.provider_id[:128] for outbox_id, receipt in receipts.items()},
+        value=OutboxMessage.id,
+    )
+    won = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(receipts)),
+            OutboxMessage.claimed_by == claimed_by,
+            OutboxMessage.state == OutboxState.SENDING,
+        )
+        .values(
+            state=OutboxState.SENT,
+            provider_ref=provider_ref,
+            sent_at=now,
+            claimed_until=None,
+            last_error=None,
+        )
+        .returning(OutboxMessage.id, OutboxMessage.invitation_id, OutboxMessage.kind)
+        .execution_options(synchronize_session=False)
+    ).all()
+    invitation_ids = [
+        row.invitation_id
+        for row in won
+        if row.invitation_id is not None and row.kind == MessageKind.INVITATION
+    ]
+    if invitation_ids:
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(invitation_ids), Invitation.state == InvitationState.SCHEDULED)
+            .values(state=InvitationState.SENT, sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return {row.id for row in won}

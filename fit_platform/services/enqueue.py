@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select
@@ -25,7 +24,6 @@ from fit_platform.db.models import (
     Appointment,
     Episode,
     Invitation,
-    OutboxMessage,
     Patient,
     SchedulePlan,
     ScheduleRule,
@@ -34,24 +32,21 @@ from fit_platform.db.models import (
 from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import (
     AppointmentStatus,
-    Channel,
     ConsentState,
     EpisodeStatus,
     InvitationState,
-    MessageKind,
-    OutboxState,
     ScheduleTrigger,
 )
 from fit_platform.domain.instruments import default_instruments
-from fit_platform.domain.quiet_hours import OSLO
+from fit_platform.domain.quiet_hours import OSLO, QuietHours
 from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.cancel import cancel_for_changed_appointments
+from fit_platform.services.enqueue_insert import Due, insert_due
 from fit_platform.services.invitation_common import (
     EnqueueResult,
+    among,
     consent_by_patient,
-    insert_ignoring_duplicates,
-    message_key,
 )
 from fit_platform.services.schedule_plans import (
     domain_rule,
@@ -112,10 +107,9 @@ def enqueue_due(
     for chunk in _chunks(episode_ids, chunk_size):
         with db.transaction() as session:
             due = _due_for(session, chunk, now, horizon, lookback, min_window)
-            inserted = _insert_invitations(session, due, now)
-            to_send = [(i, d) for i, d in inserted if d.invitation.skipped is None]
-            messages += _insert_messages(session, to_send, MessageKind.INVITATION)
-            created += len(inserted)
+            invitations, queued = insert_due(session, due, now)
+            created += invitations
+            messages += queued
     log.info(
         "invitations enqueued",
         extra={"candidates": len(episode_ids), "invitations": created, "messages": messages},
@@ -216,14 +210,6 @@ def _day_candidates(
     return found
 
 
-@dataclass(frozen=True)
-class _Due:
-    invitation: rules.DueInvitation
-    rule_id: int
-    patient_id: int
-    channel: Channel
-
-
 def _due_for(
     session: Session,
     episode_ids: Sequence[int],
@@ -231,7 +217,8 @@ def _due_for(
     horizon: dt.timedelta,
     lookback: dt.timedelta,
     min_window: dt.timedelta,
-) -> list[_Due]:
+) -> list[Due]:
+    dialect = session.get_bind().dialect.name
     episodes = session.execute(
         select(
             Episode.id,
@@ -246,20 +233,40 @@ def _due_for(
         .join(SchedulePlan, SchedulePlan.episode_id == Episode.id)
         .join(Unit, Unit.id == Episode.unit_id)
         .join(Patient, Patient.id == Episode.patient_id)
-        .where(Episode.id.in_(episode_ids))
+        .where(among(Episode.id, episode_ids, dialect))
     ).all()
     rules_by_episode: dict[int, list[tuple[int, rules.ScheduleRule]]] = defaultdict(list)
+    # Plain rows, not ORM objects: a tick reads tens of thousands of rules.
+    rule_rows = session.execute(
+        select(
+            ScheduleRule.id,
+            ScheduleRule.instrument_id,
+            ScheduleRule.trigger,
+            ScheduleRule.offset_hours,
+            ScheduleRule.weekdays,
+            ScheduleRule.window_hours,
+            ScheduleRule.reminder_after_hours,
+            ScheduleRule.min_interval_hours,
+            ScheduleRule.send_time,
+            SchedulePlan.episode_id,
+        )
+        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .where(among(SchedulePlan.episode_id, episode_ids, dialect), ScheduleRule.active.is_(True))
+    ).all()
     # An old rule may name an instrument that is now draft or retired: it is skipped (logged),
     # never sent (domain/schedulability.py).
-    unschedulable = _unschedulable_instruments(session, episode_ids)
-    for rule_row, episode_id in session.execute(
-        select(ScheduleRule, SchedulePlan.episode_id)
-        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
-        .where(SchedulePlan.episode_id.in_(episode_ids), ScheduleRule.active.is_(True))
-    ):
+    unschedulable = _unschedulable_instruments({r.instrument_id for r in rule_rows})
+    # Most episodes share their rules' settings (plans come from a few templates); the
+    # domain rule is immutable, so one object per distinct setting serves them all.
+    same_rule: dict[tuple[Any, ...], rules.ScheduleRule] = {}
+    for rule_row in rule_rows:
         if rule_row.instrument_id in unschedulable:
             continue
-        rules_by_episode[episode_id or 0].append((rule_row.id, domain_rule(rule_row)))
+        settings = tuple(rule_row)[1:-1]
+        rule = same_rule.get(settings)
+        if rule is None:
+            rule = same_rule[settings] = domain_rule(rule_row)
+        rules_by_episode[rule_row.episode_id or 0].append((rule_row.id, rule))
     appointments = _appointment_snapshots(session, episode_ids, episodes)
     existing: dict[int, list[rules.ExistingInvitation]] = defaultdict(list)
     for row in session.execute(
@@ -269,7 +276,9 @@ def _due_for(
             Invitation.instrument_id,
             Invitation.due_at,
             Invitation.state,
-        ).where(Invitation.episode_id.in_(episode_ids), Invitation.due_at >= now - lookback)
+        ).where(
+            among(Invitation.episode_id, episode_ids, dialect), Invitation.due_at >= now - lookback
+        )
     ):
         existing[row.episode_id].append(
             rules.ExistingInvitation(
@@ -285,7 +294,15 @@ def _due_for(
         {e.patient_id: e.preferred_channel for e in episodes},
     )
 
-    result: list[_Due] = []
+    quiet_by_unit: dict[tuple[str | None, str | None], QuietHours] = {}
+
+    def quiet_of(quiet_from: str | None, quiet_until: str | None) -> QuietHours:
+        key = (quiet_from, quiet_until)
+        if key not in quiet_by_unit:
+            quiet_by_unit[key] = quiet_hours_of(quiet_from, quiet_until)
+        return quiet_by_unit[key]
+
+    result: list[Due] = []
     for e in episodes:
         episode_rules = rules_by_episode.get(e.id, [])
         consent = consents[e.patient_id]
@@ -306,7 +323,7 @@ def _due_for(
                 consent,
                 existing.get(e.id, []),
                 now,
-                quiet=quiet_hours_of(e.quiet_from, e.quiet_until),
+                quiet=quiet_of(e.quiet_from, e.quiet_until),
                 horizon=horizon,
                 min_window=min_window,
             )
@@ -322,17 +339,11 @@ def _due_for(
                 for r in rule_ids
                 if r.instrument_id == invitation.instrument_id and r.trigger is invitation.trigger
             )
-            result.append(_Due(invitation, rule_id, e.patient_id, channel))
+            result.append(Due(invitation, rule_id, e.patient_id, channel))
     return result
 
 
-def _unschedulable_instruments(session: Session, episode_ids: Sequence[int]) -> frozenset[str]:
-    named = session.scalars(
-        select(ScheduleRule.instrument_id)
-        .distinct()
-        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
-        .where(SchedulePlan.episode_id.in_(episode_ids), ScheduleRule.active.is_(True))
-    ).all()
+def _unschedulable_instruments(named: set[str]) -> frozenset[str]:
     library = default_instruments()
     # Only a loaded definition can be draft or retired. An id this process has not loaded is
     # left to the patient pages as before (a service's own file may be loaded elsewhere).
@@ -349,9 +360,13 @@ def _appointment_snapshots(
     session: Session, episode_ids: Sequence[int], episodes: Sequence[Any]
 ) -> dict[int, list[rules.AppointmentSnapshot]]:
     ended_on = {e.id: e.ended_on for e in episodes}
+    dialect = session.get_bind().dialect.name
     rows = session.execute(
         select(Appointment.id, Appointment.episode_id, Appointment.starts_at, Appointment.status)
-        .where(Appointment.episode_id.in_(episode_ids), Appointment.status.in_(LIVE_APPOINTMENT))
+        .where(
+            among(Appointment.episode_id, episode_ids, dialect),
+            Appointment.status.in_(LIVE_APPOINTMENT),
+        )
         .order_by(Appointment.episode_id, Appointment.starts_at, Appointment.id)
     ).all()
     by_episode: dict[int, list[Any]] = defaultdict(list)
@@ -374,61 +389,6 @@ def _appointment_snapshots(
             rules.AppointmentSnapshot(a.id, a.starts_at, a.status, a.id == last_id) for a in appts
         ]
     return result
-
-
-def _insert_invitations(
-    session: Session, due: list[_Due], now: dt.datetime
-) -> list[tuple[int, _Due]]:
-    if not due:
-        return []
-    by_key = {
-        (d.invitation.episode_id, d.invitation.instrument_id, d.invitation.slot_key): d for d in due
-    }
-    stmt = insert_ignoring_duplicates(session, Invitation).returning(
-        Invitation.id, Invitation.episode_id, Invitation.instrument_id, Invitation.slot_key
-    )
-    rows = [
-        {
-            "episode_id": d.invitation.episode_id,
-            "instrument_id": d.invitation.instrument_id,
-            "slot_key": d.invitation.slot_key,
-            "appointment_id": d.invitation.appointment_id,
-            "rule_id": d.rule_id,
-            "state": InvitationState.SCHEDULED
-            if d.invitation.skipped is None
-            else InvitationState.EXPIRED,
-            "due_at": d.invitation.send_at,
-            "expires_at": d.invitation.expires_at,
-            "reminder_at": d.invitation.reminder_at,
-            "non_response_reason": d.invitation.skipped,
-            "closed_at": None if d.invitation.skipped is None else now,
-        }
-        for d in due
-    ]
-    inserted = session.execute(stmt, rows).all()
-    return [(r.id, by_key[(r.episode_id, r.instrument_id, r.slot_key)]) for r in inserted]
-
-
-def _insert_messages(session: Session, inserted: list[tuple[int, _Due]], kind: MessageKind) -> int:
-    if not inserted:
-        return 0
-    rows = [
-        {
-            "dedupe_key": message_key(invitation_id, kind),
-            "patient_id": d.patient_id,
-            "invitation_id": invitation_id,
-            "kind": kind,
-            "sequence": 1,
-            "channel": d.channel,
-            "state": OutboxState.QUEUED,
-            "attempts": 0,
-            "next_attempt_at": d.invitation.send_at,
-        }
-        for invitation_id, d in inserted
-    ]
-    # The invitations are new in this transaction, so no message for them can exist yet.
-    session.execute(insert_ignoring_duplicates(session, OutboxMessage), rows)
-    return len(rows)
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:

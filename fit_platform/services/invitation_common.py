@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -65,6 +66,16 @@ def insert_ignoring_duplicates(session: Session, model: Any) -> Any:
     return insert(model).on_conflict_do_nothing()
 
 
+def among(column: Any, ids: Iterable[int], dialect: str) -> Any:
+    """`column IN ids` for a long list of integer ids. On PostgreSQL it is sent as
+    `column = ANY(array)`, one parameter: an IN list has one parameter per id, which the
+    driver and the server parse again for every chunk."""
+    values = list(ids)
+    if dialect == "postgresql":
+        return column == any_(literal(values, ARRAY(Integer)))
+    return column.in_(values)
+
+
 def rowcount(result: Any) -> int:
     return int(result.rowcount or 0)
 
@@ -77,17 +88,20 @@ def consent_by_patient(
     """Each patient's consent state, folded from their events (the source of truth).
     `default_channels` (the patients' stored channel) saves a query when the caller has it."""
     ids = list(patient_ids)
+    dialect = session.get_bind().dialect.name
     default_channel = dict(default_channels or {})
     if not default_channel and ids:
         default_channel = {
             row.id: row.preferred_channel
             for row in session.execute(
-                select(Patient.id, Patient.preferred_channel).where(Patient.id.in_(ids))
+                select(Patient.id, Patient.preferred_channel).where(among(Patient.id, ids, dialect))
             )
         }
     events: dict[int, list[ConsentEvent]] = defaultdict(list)
     if ids:
-        for row in session.scalars(select(ConsentEvent).where(ConsentEvent.patient_id.in_(ids))):
+        for row in session.scalars(
+            select(ConsentEvent).where(among(ConsentEvent.patient_id, ids, dialect))
+        ):
             events[row.patient_id].append(row)
     return {
         pid: consent_state(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import ConsentEvent, SchedulePlan, ScheduleRule
@@ -57,9 +58,9 @@ def quiet_hours_of(quiet_from: str | None, quiet_until: str | None) -> QuietHour
         return DEFAULT_QUIET_HOURS
 
 
-def domain_rule(row: ScheduleRule) -> rules.ScheduleRule:
-    """A stored rule as the domain sees it. A daily rule's weekdays are the programme's days
-    (none stored: Monday to Friday)."""
+def domain_rule(row: ScheduleRule | Row[Any]) -> rules.ScheduleRule:
+    """A stored rule (the ORM object, or a row with the same columns) as the domain sees
+    it. A daily rule's weekdays are the programme's days (none stored: Monday to Friday)."""
     weekdays = parse_iso_weekdays(row.weekdays)
     trigger = row.trigger
     if trigger is rules.Trigger.DAILY and not weekdays:

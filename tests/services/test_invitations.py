@@ -1,4 +1,5 @@
 import datetime as dt
+import threading
 
 import pytest
 
@@ -13,6 +14,7 @@ from fit_platform.domain.codes import (
     ScheduleTrigger,
 )
 from fit_platform.services.consent import ConsentChange, record_consent
+from fit_platform.services.invitation_common import EnqueueResult
 from fit_platform.services.invitations import (
     appointment_changed,
     enqueue_due,
@@ -75,6 +77,42 @@ def test_a_second_scheduler_on_the_same_database_creates_no_duplicates(world: Wo
     finally:
         other.dispose()
     assert world.count(Invitation) == 2 and world.count(OutboxMessage) == 2
+
+
+def test_two_ticks_running_at_the_same_moment_create_each_invitation_and_message_once(
+    world: World,
+) -> None:
+    """Two schedulers overlapping chunk by chunk: whichever inserts a slot first owns it and
+    queues its one message; the other's insert of that slot does nothing, and no message
+    is queued for an invitation the other created."""
+    episodes = [world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 13)])[1] for _ in range(40)]
+    other = Database(world.db.url)
+    start = threading.Barrier(2)
+    results: list[EnqueueResult] = []
+    errors: list[BaseException] = []
+
+    def tick(db: Database) -> None:
+        try:
+            start.wait(10)
+            results.append(enqueue_due(db, oslo(2026, 11, 24, 15), chunk_size=3))
+        except BaseException as exc:  # shown by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tick, args=(db,)) for db in (world.db, other)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        other.dispose()
+    assert errors == [] and len(results) == 2
+    assert sum(r.invitations for r in results) == len(episodes)
+    assert sum(r.messages for r in results) == len(episodes)
+    assert world.count(Invitation) == len(episodes)
+    messages = world.outbox()
+    assert len(messages) == len(episodes)
+    assert len({m.invitation_id for m in messages}) == len(episodes)
 
 
 def test_an_evening_invitation_waits_until_quiet_hours_end(world: World) -> None:
