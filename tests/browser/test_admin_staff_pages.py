@@ -174,6 +174,8 @@ def test_the_patients_list_of_readers_shows_one_row_per_reading_session(
     answer_questionnaire(page, "phq9", "nn", assert_accessible)
     page.locator("main form button[type=submit]").click()
     assert page.url.endswith("/p/done")
+    # The thank-you page links on to the progress page, which lists who has read the answers.
+    page.locator("main a[href$='/p/progress']").click()
     readers = page.locator("table", has=page.locator("th", has_text="Kva dei gjorde"))
     assert readers.locator("tbody tr").count() == 2
     assert "Såg deg på pasientlista si, las svara dine" in readers.inner_text()

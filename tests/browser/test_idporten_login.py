@@ -17,21 +17,11 @@ from fit_platform.db import Database
 from fit_platform.db.models import Episode, Patient
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, World, make_invitation, make_staff, make_unit
-from tests.support.oidc import oidc_provider, use_idporten
+from tests.support.oidc import log_in_at_provider_page, oidc_provider, use_idporten
 from tests.web.test_idporten_login import TENOR, national_id
 
 PHONE = {"width": 320, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _provider_login(page: Page, login: str) -> None:
-    """The provider's own login and consent pages (its development interactions)."""
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill("any password: the provider is the judge")
-    page.locator("button[type=submit]").click()
-    consent = page.locator("button[type=submit]", has_text="Continue")
-    if consent.count():
-        consent.click()
 
 
 def test_a_patient_sees_their_progress_again_through_idporten(
@@ -88,7 +78,7 @@ def test_a_patient_sees_their_progress_again_through_idporten(
         save_screenshot(page, "patient-progress-code-or-idporten-320")
         page.get_by_role("button", name="Log in with ID-porten").click()
         assert page.url.startswith(issuer)
-        _provider_login(page, TENOR)
+        log_in_at_provider_page(page, TENOR)
         page.wait_for_url(live_url + "/**")
         page.get_by_role("heading", name="Your progress", exact=True).wait_for()
         assert_accessible(page)
@@ -100,7 +90,7 @@ def test_a_patient_sees_their_progress_again_through_idporten(
         assert_accessible(page)
         save_screenshot(page, "patient-idporten-start-320")
         page.get_by_role("button", name="Log in with ID-porten").click()
-        _provider_login(page, national_id("010190"))
+        log_in_at_provider_page(page, national_id("010190"))
         page.wait_for_url(live_url + "/**")
         page.get_by_text("We found no ongoing treatment with questionnaires").wait_for()
         assert page.get_by_role("heading", name="Your progress", exact=True).count() == 0

@@ -15,17 +15,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, StaffExternalIdentity
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, make_staff, make_unit
-from tests.support.oidc import oidc_provider, use_provider
-
-
-def _provider_login(page: Page, subject: str) -> None:
-    """The provider's own login and consent pages (its development interactions)."""
-    page.locator("input[name=login]").fill(subject)
-    page.locator("input[name=password]").fill("any password: the provider is the judge")
-    page.locator("button[type=submit]").click()
-    consent = page.locator("button[type=submit]", has_text="Continue")
-    if consent.count():
-        consent.click()
+from tests.support.oidc import log_in_at_provider_page, oidc_provider, use_provider
 
 
 def test_an_admin_links_an_identity_and_the_therapist_logs_in_through_the_provider(
@@ -68,7 +58,7 @@ def test_an_admin_links_an_identity_and_the_therapist_logs_in_through_the_provid
         save_screenshot(page, "staff-login-with-provider")
         page.get_by_role("button", name="Log in with Test ID").click()
         assert page.url.startswith(issuer)
-        _provider_login(page, "hpr-9144900")
+        log_in_at_provider_page(page, "hpr-9144900")
         page.wait_for_url(live_url + "/**")
         page.get_by_role("heading", name="Caseload").wait_for()  # the therapist's start page
         assert page.get_by_role("button", name="Log out").is_visible()
@@ -78,7 +68,7 @@ def test_an_admin_links_an_identity_and_the_therapist_logs_in_through_the_provid
         page.context.clear_cookies()  # a new person at the provider, too
         page.goto(live_url + "/staff/login?lang=en")
         page.get_by_role("button", name="Log in with Test ID").click()
-        _provider_login(page, "someone-else")
+        log_in_at_provider_page(page, "someone-else")
         page.wait_for_url(live_url + "/**")
         page.get_by_text("is not linked to an active staff account here").wait_for()
         assert "give them this identity: someone-else" in page.content()

@@ -109,7 +109,9 @@ def test_tour_of_the_patient_pages_at_three_widths(
 
     page.goto(f"{live_url}/p/choices?lang=nb")
     shoot(page, "choices")
-    assert page.locator(".choice-menu li").count() == 4  # the questionnaire is answered
+    # Pause, stop, channel and fewer (the questionnaire is answered, so no "say no"), then the
+    # crisis plan, standing choices and own days.
+    assert page.locator(".choice-menu li").count() == 7
     assert page.locator("main textarea").count() == 0
     page.get_by_role("link", name="Ta pause fra spørreskjemaene").click()
     shoot(page, "choice-pause")

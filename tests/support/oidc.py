@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import requests
 from flask import Flask
+from playwright.sync_api import Page
 
 from tests.support.production_stack import faketime_env
 
@@ -121,3 +122,14 @@ def log_in_at_provider(authorization_url: str, login: str) -> str:
             urljoin(response.url, action.group(1)), data=form, allow_redirects=False, timeout=10
         )
     raise AssertionError("the provider never sent the browser back")
+
+
+def log_in_at_provider_page(page: Page, login: str) -> None:
+    """In the browser: the provider's own login and consent pages (its development
+    interactions, which take any password)."""
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("any password: the provider is the judge")
+    page.locator("button[type=submit]").click()
+    consent = page.locator("button[type=submit]", has_text="Continue")
+    if consent.count():
+        consent.click()

@@ -191,7 +191,10 @@ def test_the_patient_sees_one_row_per_reading_session_with_time_and_action(
     patient.start()
     patient.answer_all("phq9", "0")
     patient.finish()
-    html = client.get("/p/done?lang=en").get_data(as_text=True)
+    # The thank-you page leads to the progress page, which lists who has read the answers.
+    done = client.get("/p/done?lang=en").get_data(as_text=True)
+    assert "who has read your answers" in done
+    html = client.get("/p/progress?lang=en").get_data(as_text=True)
     section = html.split("Who has looked at your answers", 1)[1]
     assert section.count("<tr><td>") == 2
     assert "Read your answers" in section
