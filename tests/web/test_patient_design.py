@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from fit_platform.db import Database
+from fit_platform.db.models import Response
 from tests.support.factories import make_world
 from tests.support.patient import Patient, open_invitation
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 def _choices(client: FlaskClient, db: Database) -> Patient:
@@ -108,3 +113,24 @@ def test_the_privacy_notice_names_every_right_and_the_retention_set_for_the_serv
     settings = client.application.config["FIT_SETTINGS"]
     assert f"deleted {settings.retention_link_token_days} days after" in html
     assert f"kept for {settings.retention_access_log_years} years" in html
+
+
+def test_the_patients_own_results_use_british_dates_in_english_and_norwegian_ones_in_bokmal(
+    client: FlaskClient, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "1")
+    patient.finish()
+    with db.session() as session:
+        submitted = session.scalars(
+            select(Response.submitted_at).where(Response.submitted_at.is_not(None))
+        ).one()
+    day = submitted.replace(tzinfo=submitted.tzinfo or dt.UTC).astimezone(OSLO).date()
+    english = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert format_date(day, "medium", locale="en_GB") in english  # "3 Dec 2026"
+    assert format_date(day, "medium", locale="en_US") not in english  # not "Dec 3, 2026"
+    bokmal = client.get("/p/progress?lang=nb").get_data(as_text=True)
+    assert format_date(day, "medium", locale="nb") in bokmal

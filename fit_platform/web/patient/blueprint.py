@@ -40,7 +40,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -67,6 +67,7 @@ from fit_platform.services.answering import LinkClosedError, LinkContext, LinkSt
 from fit_platform.web import clock as web_clock
 from fit_platform.web.access_labels import patient_action
 from fit_platform.web.deadline import deadline_text
+from fit_platform.web.formatting import format_date, format_datetime, format_number
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
 from fit_platform.web.patient import answer_review, forms
@@ -475,7 +476,8 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    # Decimal comma in nb and nn, at most one decimal (web/formatting.py).
+    return format_number(value)
 
 
 def _progress_sentence(p: progress.InstrumentProgress) -> str:

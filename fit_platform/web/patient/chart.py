@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fit_platform.services.progress import InstrumentProgress
+from fit_platform.web.formatting import format_number
 
 WIDTH = 300
 HEIGHT = 170
@@ -42,7 +43,7 @@ class Chart:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    return format_number(value)  # decimal comma in nb and nn (web/formatting.py)
 
 
 def build_chart(progress: InstrumentProgress) -> Chart:
