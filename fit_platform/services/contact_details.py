@@ -5,11 +5,13 @@ pages), or an administrator (reached from the admin's "A patient's data" page, t
 the patient has an episode in). Unit leads read; they do not change registrations.
 
 The validation is registration's (`registration.validated_contact`): the same messages, the
-same normalised forms. Every read of the page and every correction writes an access-log row;
-every correction that changes something writes one admin audit row in the same transaction.
-The audit row and the log line name the fields that changed, never a phone number or an
-e-mail address: the audit trail is append-only and kept for years, and an address that was
-wrong (someone else's number) must not outlive its correction there. Language and channel
+same normalised forms. Where ID-porten is set up, a national identity number can be added or
+replaced here too (kept only as its keyed hash, as at registration), so patients registered
+before can log in with ID-porten. Every read of the page and every correction writes an
+access-log row; every correction that changes something writes one admin audit row in the same
+transaction. The audit row and the log line name the fields that changed, never a phone number
+or an e-mail address: the audit trail is append-only and kept for years, and an address that
+was wrong (someone else's number) must not outlive its correction there. Language and channel
 identify no one, so their old and new values are kept.
 
 A changed channel is a consent event with actor "staff" (`consent.apply_consent_change`), as
@@ -36,7 +38,8 @@ from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.consent import OSLO, ConsentChange, apply_consent_change
-from fit_platform.services.registration import validated_contact
+from fit_platform.services.patient_identity import national_id_taken_in_unit
+from fit_platform.services.registration import RegistrationError, validated_contact
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,7 @@ class ContactDetails:
     email: str | None
     language: Language
     channel: Channel
+    has_national_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,10 @@ class Correction:
     email: str | None
     language: Language
     channel: Channel
+    # The keyed hash of a national identity number entered now (registration's
+    # `national_id_digest`), for a patient registered before ID-porten was set up or with a
+    # wrong number; None leaves what is on file.
+    national_id_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,7 @@ def _details(patient: Patient, unit: Unit) -> ContactDetails:
         email=patient.email,
         language=patient.preferred_language,
         channel=patient.preferred_channel,
+        has_national_id=patient.national_id_hash is not None,
     )
 
 
@@ -164,9 +173,16 @@ def correct_contact_details(
     """
     phone, email = validated_contact(correction.phone, correction.email, correction.channel)
     with db.transaction() as session:
-        patient, _unit = _reached_patient(session, reach, AccessAction.CORRECT)
+        patient, unit = _reached_patient(session, reach, AccessAction.CORRECT)
         before: dict[str, str] = {}
         after: dict[str, str] = {}
+        digest = correction.national_id_hash
+        if digest is not None and digest != patient.national_id_hash:
+            # As at registration: one person once per unit, other units never asked.
+            if national_id_taken_in_unit(session, unit.id, digest):
+                raise RegistrationError("national_id", "national_id_taken")
+            after["national_id"] = _address_change(patient.national_id_hash, digest)
+            patient.national_id_hash = digest
         if patient.phone_e164 != phone:
             after["phone"] = _address_change(patient.phone_e164, phone)
             patient.phone_e164 = phone

@@ -7,6 +7,7 @@ logged in clear."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from sqlalchemy import select, update
 
 from fit_platform.config import ConfigurationError, load_settings
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, Patient
+from fit_platform.db.models import AdminAudit, Episode, EpisodeTherapist, Patient
 from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.domain.national_id import with_check_digits
 from tests.conftest import make_test_app
@@ -307,3 +308,68 @@ def test_configuration_needs_the_client_a_hash_key_and_a_known_level(tmp_path: P
     settings = load_settings(keyed)
     assert settings.idporten_enabled and not settings.national_id_test_numbers
     assert settings.idporten_acr_values == "idporten-loa-substantial"
+
+
+def _contact_page_post(app: Flask, patient_id: int, number: str) -> object:
+    """The patient's own therapist adds or replaces the number on the contact details page."""
+    db = _db(app)
+    with db.session() as session:
+        episode = session.scalars(select(Episode).where(Episode.patient_id == patient_id)).one()
+        episode_id, unit_id = episode.id, episode.unit_id
+    therapist = make_staff(db, (Role.THERAPIST, unit_id))
+    with db.transaction() as session:
+        session.add(EpisodeTherapist(episode_id=episode_id, staff_id=therapist.id))
+    client = app.test_client()
+    log_in(client, therapist.username, PASSWORD)
+    path = f"/clinician/episodes/{episode_id}/contact?lang=en"
+    page = client.get(path).get_data(as_text=True)
+    assert "National identity number for ID-porten" in page
+    return client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(page),
+            "phone": "+47 912 34 567",
+            "email": "",
+            "language": "nb",
+            "channel": "sms",
+            "national_id": number,
+        },
+    )
+
+
+def test_a_patient_registered_without_a_number_gets_one_on_the_contact_page_then_logs_in(
+    idporten_app: tuple[Flask, str],
+) -> None:
+    app, _issuer = idporten_app
+    patient_id, registered = _register(app, "")
+    assert registered.status_code == 302  # type: ignore[attr-defined]
+    with _db(app).session() as session:
+        assert session.get_one(Patient, patient_id).national_id_hash is None
+    saved = _contact_page_post(app, patient_id, TENOR)
+    assert saved.status_code == 302  # type: ignore[attr-defined]
+    with _db(app).session() as session:
+        audit = session.scalars(
+            select(AdminAudit).where(AdminAudit.action == "patient_contact_corrected")
+        ).one()
+    assert json.loads(audit.after) == {"national_id": "added"}  # the word, never the number
+    client = app.test_client()
+    done = _callback(client, log_in_at_provider(_start(client), TENOR))
+    assert done.headers["Location"].endswith("/p/progress")  # type: ignore[attr-defined]
+    assert _sees_progress(client)
+
+
+def test_the_contact_page_refuses_a_number_another_patient_in_the_unit_has(
+    idporten_app: tuple[Flask, str],
+) -> None:
+    app, _issuer = idporten_app
+    first_id, _ = _register(app, TENOR)
+    with _db(app).session() as session:
+        unit_id = session.scalars(
+            select(Episode.unit_id).where(Episode.patient_id == first_id)
+        ).one()
+    second_id, _ = _register(app, "", unit_id=unit_id)
+    refused = _contact_page_post(app, second_id, TENOR)
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "National identity number" in refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    with _db(app).session() as session:
+        assert session.get_one(Patient, second_id).national_id_hash is None

@@ -21,7 +21,8 @@ from fit_platform.services.contact_details import (
     contact_details,
     correct_contact_details,
 )
-from fit_platform.services.registration import RegistrationError
+from fit_platform.services.patient_identity import NationalIdPolicy
+from fit_platform.services.registration import RegistrationError, national_id_digest
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
 from fit_platform.web.episodes.forms import ContactForm
@@ -30,20 +31,34 @@ from fit_platform.web.episodes.texts import REGISTRATION_ERRORS
 Page = Response | tuple[str, int]
 
 
+def _national_id_policy() -> NationalIdPolicy | None:
+    """Registration's rule: the number is asked for only where ID-porten uses it."""
+    settings = current_app.config["FIT_SETTINGS"]
+    if not settings.idporten_enabled:
+        return None
+    return NationalIdPolicy(settings.patient_id_hash_key, settings.national_id_test_numbers)
+
+
 def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
     """GET shows what is on file; POST saves a correction and goes to `done_url`, or shows
     the form again with what was typed and the reason on the field (422)."""
     form = ContactForm()
+    national_ids = _national_id_policy()
+    if national_ids is None:
+        del form.national_id
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            correction = Correction(
-                phone=form.phone.data,
-                email=form.email.data,
-                language=Language(form.language.data),
-                channel=Channel(form.channel.data),
-            )
             try:
+                correction = Correction(
+                    phone=form.phone.data,
+                    email=form.email.data,
+                    language=Language(form.language.data),
+                    channel=Channel(form.channel.data),
+                    national_id_hash=national_id_digest(form.national_id.data, national_ids)
+                    if national_ids is not None
+                    else None,
+                )
                 corrected = correct_contact_details(
                     get_db(),
                     reach,
@@ -76,6 +91,8 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
                 "channel": details.channel.value,
             },
         )
+        if national_ids is None:
+            del form.national_id
     html = render_template("episodes/contact.html", form=form, details=details, back_url=back_url)
     return html, status
 

@@ -82,6 +82,12 @@ class ContactForm(FlaskForm):
     )
     language = SelectField(_l("Language for questionnaires"), choices=LANGUAGE_CHOICES)
     channel = SelectField(_l("Send links by"), choices=CHANNEL_CHOICES)
+    # As at registration: shown only when ID-porten is configured (the view removes it).
+    national_id = StringField(
+        _l("National identity number for ID-porten (optional)"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
+    )
 
 
 class AppointmentForm(FlaskForm):
