@@ -44,7 +44,6 @@ from fit_platform.services.appointments import (
     move_appointment,
     set_appointment_status,
 )
-from fit_platform.services.patient_identity import NationalIdPolicy
 from fit_platform.services.registration import (
     NotAllowed,
     PatientDetails,
@@ -53,7 +52,7 @@ from fit_platform.services.registration import (
 )
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
-from fit_platform.web.episodes.contact import contact_page
+from fit_platform.web.episodes.contact import contact_page, national_id_policy
 from fit_platform.web.episodes.forms import (
     STATUS_CHOICES,
     AppointmentForm,
@@ -105,14 +104,6 @@ def _therapist_units() -> list[SelectChoice]:
             .order_by(Unit.name)
         )
         return [SelectChoice(str(unit.id), unit.name) for unit in units]
-
-
-def national_id_policy() -> NationalIdPolicy | None:
-    """The number is asked for only where ID-porten uses it; elsewhere it has no purpose."""
-    settings = current_app.config["FIT_SETTINGS"]
-    if not settings.idporten_enabled:
-        return None
-    return NationalIdPolicy(settings.patient_id_hash_key, settings.national_id_test_numbers)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -31,8 +31,9 @@ from fit_platform.web.episodes.texts import REGISTRATION_ERRORS
 Page = Response | tuple[str, int]
 
 
-def _national_id_policy() -> NationalIdPolicy | None:
-    """Registration's rule: the number is asked for only where ID-porten uses it."""
+def national_id_policy() -> NationalIdPolicy | None:
+    """The number is asked for only where ID-porten uses it; elsewhere it has no purpose
+    (registration and this page alike)."""
     settings = current_app.config["FIT_SETTINGS"]
     if not settings.idporten_enabled:
         return None
@@ -43,7 +44,7 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
     """GET shows what is on file; POST saves a correction and goes to `done_url`, or shows
     the form again with what was typed and the reason on the field (422)."""
     form = ContactForm()
-    national_ids = _national_id_policy()
+    national_ids = national_id_policy()
     if national_ids is None:
         del form.national_id
     status = 200

@@ -34,6 +34,15 @@ STATUS_CHOICES = [
 ]
 
 
+def _national_id_field() -> StringField:
+    """Registration's and the contact page's field (the views remove it without ID-porten)."""
+    return StringField(
+        _l("National identity number for ID-porten (optional)"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
 class RegisterPatientForm(FlaskForm):
     display_name = StringField(
         _l("Name"),
@@ -55,11 +64,7 @@ class RegisterPatientForm(FlaskForm):
     language = SelectField(_l("Language for questionnaires"), choices=LANGUAGE_CHOICES)
     channel = SelectField(_l("Send links by"), choices=CHANNEL_CHOICES)
     # Shown only when ID-porten is configured (the view removes it otherwise).
-    national_id = StringField(
-        _l("National identity number for ID-porten (optional)"),
-        validators=[Optional(), Length(max=20)],
-        render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
-    )
+    national_id = _national_id_field()
     unit = SelectField(_l("Unit"), coerce=int)
     started_on = DayField(
         _l("Start of treatment"), validators=[DataRequired(message=_l("Enter a valid date."))]
@@ -83,11 +88,7 @@ class ContactForm(FlaskForm):
     language = SelectField(_l("Language for questionnaires"), choices=LANGUAGE_CHOICES)
     channel = SelectField(_l("Send links by"), choices=CHANNEL_CHOICES)
     # As at registration: shown only when ID-porten is configured (the view removes it).
-    national_id = StringField(
-        _l("National identity number for ID-porten (optional)"),
-        validators=[Optional(), Length(max=20)],
-        render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
-    )
+    national_id = _national_id_field()
 
 
 class AppointmentForm(FlaskForm):
