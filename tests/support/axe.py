@@ -37,6 +37,9 @@ def axe_source() -> str:
 
 
 def axe_violations(browser: Browser, page: Page, source: str) -> list[dict[str, Any]]:
+    # A click that submits a form returns once the new page's URL is committed, which can be
+    # before its document is parsed: wait, or axe would check an empty <html>.
+    page.wait_for_load_state("load")
     html = page.content()
     url = page.url
     viewport = page.viewport_size or {"width": 1280, "height": 800}
