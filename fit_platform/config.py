@@ -59,6 +59,9 @@ class Settings:
     risk_escalation_hours: int = 24
     # An invitation with less time than this left to answer is not sent (docs/messaging.md).
     min_answer_window_minutes: int = 60
+    # A message whose gateway failed for now is tried again after this many seconds, then
+    # twice as long after each further failure, up to one hour (docs/messaging.md).
+    send_retry_seconds: int = 30
     log_level: str = "INFO"
     # Prometheus scrape endpoint /metrics: off unless enabled; then a bearer token, or
     # loopback only when no token is set (see docs/deploy.md).
@@ -123,6 +126,10 @@ class Settings:
     @property
     def min_answer_window(self) -> timedelta:
         return timedelta(minutes=self.min_answer_window_minutes)
+
+    @property
+    def send_retry(self) -> timedelta:
+        return timedelta(seconds=self.send_retry_seconds)
 
     @property
     def retention(self) -> RetentionSettings:
@@ -344,6 +351,7 @@ def load_settings(
         "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
         "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),
         "min_answer_window_minutes": _int(env, "FIT_MIN_ANSWER_WINDOW_MINUTES", 60),
+        "send_retry_seconds": _int(env, "FIT_SEND_RETRY_SECONDS", 30),
         "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
         "metrics_enabled": _flag(env, "FIT_METRICS_ENABLED", False),
         "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
@@ -399,6 +407,8 @@ def load_settings(
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:
         raise ConfigurationError("FIT_MIN_ANSWER_WINDOW_MINUTES must be from 0 to 10080 (one week)")
+    if not 1 <= settings.send_retry_seconds <= 3600:
+        raise ConfigurationError("FIT_SEND_RETRY_SECONDS must be from 1 to 3600 (one hour)")
     for variable, (attribute, lowest, highest) in RETENTION_LIMITS.items():
         if not lowest <= getattr(settings, attribute) <= highest:
             raise ConfigurationError(f"{variable} must be from {lowest} to {highest}")

@@ -23,14 +23,15 @@ class DispatcherSettings:
     batch_size: int = 50
     lease: dt.timedelta = dt.timedelta(minutes=2)
     max_attempts: int = 6
-    backoff_first: dt.timedelta = dt.timedelta(seconds=30)
+    backoff_first: dt.timedelta = dt.timedelta(seconds=30)  # FIT_SEND_RETRY_SECONDS
     backoff_max: dt.timedelta = dt.timedelta(hours=1)
     # Less than this left to answer: not sent (FIT_MIN_ANSWER_WINDOW_MINUTES).
     min_answer_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW
     zone: ZoneInfo = OSLO
 
     def backoff(self, attempts: int) -> dt.timedelta:
-        """30 s, 1 min, 2 min, … capped; attempts counts the one that just failed."""
+        """`backoff_first` (30 s), then twice as long each time, capped; attempts counts the
+        one that just failed."""
         seconds = self.backoff_first.total_seconds() * 2 ** max(attempts - 1, 0)
         return dt.timedelta(seconds=min(seconds, self.backoff_max.total_seconds()))
 

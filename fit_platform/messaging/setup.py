@@ -64,7 +64,11 @@ def dispatcher_from_settings(
         channels_from_settings(settings),
         default_link(settings.public_base_url),
         dispatcher_settings
-        or DispatcherSettings(min_answer_window=settings.min_answer_window, zone=settings.zone),
+        or DispatcherSettings(
+            min_answer_window=settings.min_answer_window,
+            zone=settings.zone,
+            backoff_first=settings.send_retry,
+        ),
         staff_link_for=staff_invite_link(settings.public_base_url),
     )
 

@@ -81,6 +81,15 @@ def test_log_records_are_json_lines_in_utc_with_extra_fields() -> None:
     assert "secrettokenvalue123456" not in entry["msg"]
 
 
+def test_the_first_retry_of_a_failed_message_is_read_and_checked() -> None:
+    base = {"FIT_ENV": "test"}
+    assert load_settings(base).send_retry.total_seconds() == 30
+    assert load_settings({**base, "FIT_SEND_RETRY_SECONDS": "5"}).send_retry.total_seconds() == 5
+    for bad in ("0", "3601", "soon"):
+        with pytest.raises(ConfigurationError, match="FIT_SEND_RETRY_SECONDS"):
+            load_settings({**base, "FIT_SEND_RETRY_SECONDS": bad})
+
+
 def test_the_minimum_time_to_answer_is_read_and_checked() -> None:
     base = {"FIT_ENV": "test"}
     assert load_settings(base).min_answer_window_minutes == 60

@@ -33,6 +33,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             FIT_SMTP_HOST="127.0.0.1",
             FIT_SMTP_PORT=str(smtp_port),
             FIT_SMTP_STARTTLS="false",
+            # The gateways-down test waits for a retry: the first one after 5 s, not 30 s.
+            FIT_SEND_RETRY_SECONDS="5",
         ) as stack,
     ):
         stack.run("migrate")
