@@ -50,6 +50,7 @@ from fit_platform.domain.groups import (
     session_aggregates,
 )
 from fit_platform.domain.instruments import Instrument, RecommendedUse, default_instruments
+from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import record_bulk_access
@@ -560,6 +561,14 @@ def _due_for_attendance(
     unit = session.get(Unit, group.unit_id)
     if unit is None or unit.archived_at is not None:
         return []  # an archived unit sends nothing new (docs/administration.md)
+    if not is_schedulable(default_instruments().get(group.instrument_id)):
+        # The form's file was removed or retired since the group was created: attendance is
+        # recorded, nothing is sent (as the scheduler skips a rule naming such a form).
+        log.warning(
+            "group form cannot be sent; attendance recorded without invitations",
+            extra={"group_id": group.id, "instrument_id": group.instrument_id},
+        )
+        return []
     rows = session.execute(
         select(Episode.id, Episode.patient_id, Patient.preferred_channel)
         .join(Patient, Patient.id == Episode.patient_id)
