@@ -263,7 +263,6 @@ class Member:
 class SessionRow:
     group_session_id: int
     starts_at: dt.datetime
-    invited: int
     aggregate: SessionAggregate
 
 
@@ -375,16 +374,11 @@ def _session_rows(session: Session, group: TherapyGroup) -> list[SessionRow]:
         return []
     ids = [row.id for row in held]
     attendance = session.execute(
-        select(GroupAttendance.group_session_id, GroupAttendance.invitation_id).where(
-            GroupAttendance.group_session_id.in_(ids)
-        )
+        select(GroupAttendance.group_session_id).where(GroupAttendance.group_session_id.in_(ids))
     ).all()
     attended: dict[int, int] = {}
-    invited: dict[int, int] = {}
     for row in attendance:
         attended[row.group_session_id] = attended.get(row.group_session_id, 0) + 1
-        if row.invitation_id is not None:
-            invited[row.group_session_id] = invited.get(row.group_session_id, 0) + 1
     answers = [
         GroupAnswer(row.group_session_id, row.patient_id, float(row.total))
         for row in session.execute(
@@ -410,7 +404,7 @@ def _session_rows(session: Session, group: TherapyGroup) -> list[SessionRow]:
         [(row.id, attended.get(row.id, 0)) for row in held], answers, cutoff
     )
     return [
-        SessionRow(row.id, row.starts_at, invited.get(row.id, 0), aggregate)
+        SessionRow(row.id, row.starts_at, aggregate)
         for row, aggregate in zip(held, aggregates, strict=True)
     ]
 

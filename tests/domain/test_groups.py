@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
@@ -121,7 +121,7 @@ def test_four_answers_are_hidden_and_five_are_shown() -> None:
 
 
 def test_a_patient_answering_twice_counts_once() -> None:
-    answers = _answers(1, [30, 31, 32, 33]) + [GroupAnswer(1, 0, 40)]
+    answers = [*_answers(1, [30, 31, 32, 33]), GroupAnswer(1, 0, 40)]
     [aggregate] = session_aggregates([(1, 5)], answers, cutoff=36)
     assert aggregate.answers.shown is False
 
@@ -131,6 +131,8 @@ def test_without_a_cut_off_the_share_is_hidden() -> None:
     assert aggregate.mean.shown and not aggregate.share_below_cutoff.shown
 
 
+# No deadline: a loaded machine (the suite runs beside others) must not fail a pure rule.
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(1, 3), st.integers(0, 12), st.floats(0, 40, allow_nan=False)),
@@ -150,6 +152,6 @@ def test_no_shown_cell_rests_on_fewer_than_five_patients(
             assert cell.shown == (patients >= MIN_PATIENTS_PER_CELL)
             assert cell.shown or cell.value is None
         if aggregate.mean.shown:
-            assert aggregate.mean.value is not None and 0 <= aggregate.mean.value <= 40
+            assert aggregate.mean.value is not None and 0 <= aggregate.mean.value <= 40 + 1e-9
             assert aggregate.share_below_cutoff.value is not None
             assert 0 <= aggregate.share_below_cutoff.value <= 1

@@ -139,7 +139,8 @@ def test_an_attending_member_answers_the_group_form_and_only_their_own_therapist
     group_id = _create_group(client, unit_id, [leader, co_leader])
     _add_members(client, group_id, worlds)
     page = _record_session(client, group_id, worlds)
-    assert "3 attended, 2 invited to the group form." in page
+    assert "The session is recorded: 3 attended." in page
+    assert "invited" not in page
 
     with db.session() as session:
         invited = {

@@ -213,12 +213,13 @@ def new_session(group_id: int) -> str | Response | tuple[str, int]:
                     target = form.time
                 target.errors = [_error(error.code)]
             else:
+                # Not how many were invited: that would tell a group therapist who is not a
+                # member's own therapist that the member has paused or stopped feedback.
                 flash(
                     _(
-                        "The session is recorded: %(attended)d attended, %(invited)d invited "
-                        "to the group form.",
+                        "The session is recorded: %(attended)d attended. They get the group "
+                        "form unless they have paused or stopped feedback.",
                         attended=recorded.attended,
-                        invited=recorded.invited,
                     )
                 )
                 return redirect(url_for("groups.show", group_id=group_id) + "#sessions")
