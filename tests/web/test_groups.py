@@ -284,3 +284,35 @@ def test_a_therapist_who_does_not_lead_the_group_gets_404_and_bad_input_is_refus
     with db.session() as session:
         assert session.scalar(select(TherapyGroup.id).where(TherapyGroup.id == group_id))
         assert session.scalars(select(Invitation)).all() == []
+
+
+def test_an_administrator_creates_a_group_for_a_unit_and_its_reads_are_logged_as_admin(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, _co_leader, worlds = _group_world(db, 1)
+    other_unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    choose = client.get("/groups/new?lang=en").get_data(as_text=True)
+    assert f"/groups/new?unit={unit_id}" in choose and f"?unit={other_unit.id}" in choose
+    group_id = _create_group(client, unit_id, [leader])
+    _add_members(client, group_id, worlds)
+    with db.session() as session:
+        roles = session.scalars(
+            select(AccessLog.role).where(
+                AccessLog.staff_id == admin.id, AccessLog.action == "group_view"
+            )
+        ).all()
+    assert roles and set(roles) == {Role.ADMIN}
+
+    # The leader finds the group among theirs; a therapist of another unit cannot create one
+    # in this unit.
+    leads = app.test_client()
+    log_in(leads, leader.username, PASSWORD)
+    assert "Tuesday group" in leads.get("/groups/?lang=en").get_data(as_text=True)
+    outsider = make_staff(db, (Role.THERAPIST, other_unit.id))
+    elsewhere = app.test_client()
+    log_in(elsewhere, outsider.username, PASSWORD)
+    assert elsewhere.get(f"/groups/new?unit={unit_id}").status_code == 404
+    assert "Tuesday group" not in elsewhere.get("/groups/?lang=en").get_data(as_text=True)

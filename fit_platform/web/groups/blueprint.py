@@ -73,11 +73,11 @@ def new() -> str | Response | tuple[str, int]:
     choices = groups.new_group_choices(get_db(), g.staff)
     wanted = request.args.get("unit", type=small_int)
     unit = next((c for c in choices if c.unit_id == wanted), None)
+    if wanted is not None and unit is None:
+        abort(404)  # a unit the user may not create groups in, or none
     if unit is None and len(choices) == 1:
         unit = choices[0]
     if unit is None:
-        if wanted is not None:
-            abort(404)
         return render_template("groups/new.html", unit=None, choices=choices, form=None)
     form = NewGroupForm()
     language = _language()
