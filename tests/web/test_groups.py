@@ -278,9 +278,32 @@ def test_a_therapist_who_does_not_lead_the_group_gets_404_and_bad_input_is_refus
     assert duplicate.status_code == 422  # type: ignore[attr-defined]
     assert "The unit already has a group with this name." in duplicate.get_data(as_text=True)  # type: ignore[attr-defined]
 
+    # Taking a member out: they leave the list and can no longer be recorded as attending.
+    removed = worlds[1]
+    remove = client.post(
+        f"/groups/{group_id}/members/{removed.episode_id}/remove",
+        data={"csrf_token": csrf_token(client.get(f"/groups/{group_id}").get_data(as_text=True))},
+    )
+    assert remove.status_code == 302
+    with db.session() as session:
+        name = session.get_one(PatientRow, removed.patient_id).display_name
+    assert f"Remove {name} from the group" not in client.get(
+        f"/groups/{group_id}?lang=en"
+    ).get_data(as_text=True)
+    gone = _post(
+        client,
+        f"/groups/{group_id}/sessions/new?lang=en",
+        {"day": "2027-01-06", "time": "10:00", "attended": [str(removed.episode_id)]},
+    )
+    assert gone.status_code == 422  # type: ignore[attr-defined]
+
     co = app.test_client()
     log_in(co, co_leader.username, PASSWORD)
     assert co.get(f"/groups/{group_id}").status_code == 404
+    assert co.post(f"/groups/{group_id}/members/{worlds[0].episode_id}/remove").status_code in (
+        400,
+        404,
+    )
     with db.session() as session:
         assert session.scalar(select(TherapyGroup.id).where(TherapyGroup.id == group_id))
         assert session.scalars(select(Invitation)).all() == []

@@ -54,7 +54,7 @@ def _error(code: str) -> str:
         GroupError.NOT_A_MEMBER: _("Only members of the group can be recorded as attending."),
         GroupError.ALREADY_RECORDED: _("A session at this time is already recorded."),
     }
-    return messages.get(code, _("That could not be saved."))
+    return str(messages.get(code, _("That could not be saved.")))
 
 
 def _language() -> str:
@@ -150,7 +150,7 @@ def show(group_id: int) -> str:
 def add_member(group_id: int) -> Response | tuple[str, int]:
     form = AddMemberForm()
     # The choices are checked by the service (an open episode in the group's unit).
-    form.episode.choices = None  # type: ignore[assignment]
+    form.episode.choices = None
     form.episode.validate_choice = False
     if form.validate_on_submit():
         try:
