@@ -1,5 +1,6 @@
-"""Groups in a day programme: creating a group, its members, recording a session with who
-attended, and the group page with its aggregates (docs/groups.md).
+"""Groups in a day programme: creating a group, its members, and the group page with its
+aggregates (docs/groups.md). Recording a session and inviting those who attended is in
+`group_sessions.py`; the figures per session in `group_figures.py`.
 
 Who may do what:
 
@@ -22,41 +23,27 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
     Episode,
-    GroupAttendance,
     GroupMember,
     GroupSession,
     GroupTherapist,
-    Invitation,
     Patient,
-    Response,
     Staff,
     StaffRole,
     TherapyGroup,
     Unit,
 )
-from fit_platform.domain.codes import EpisodeStatus, ResponseStatus, Role
-from fit_platform.domain.groups import (
-    CLOCK_SLACK,
-    GroupAnswer,
-    SessionAggregate,
-    group_form_invitation,
-    group_slot_key,
-    session_aggregates,
-)
+from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.domain.instruments import Instrument, RecommendedUse, default_instruments
-from fit_platform.domain.schedulability import is_schedulable
-from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import record_bulk_access
-from fit_platform.services.enqueue_insert import Due, insert_due
-from fit_platform.services.invitation_common import consent_by_patient
-from fit_platform.services.schedule_plans import quiet_hours_of
+from fit_platform.services.group_figures import SessionRow, session_rows
 from fit_platform.services.unit_instruments import schedulable_for_unit
 
 log = logging.getLogger("fit_platform.services.groups")
@@ -170,17 +157,21 @@ def groups_for(db: Database, viewer: Viewer) -> list[GroupSummary]:
                     )
                 )
             )
-        rows = session.execute(query.order_by(Unit.name, TherapyGroup.name)).all()
-        result = []
-        for group, unit_name in rows:
-            members = len(_current_members(session, group.id))
-            sessions = len(
-                session.scalars(
-                    select(GroupSession.id).where(GroupSession.group_id == group.id)
-                ).all()
-            )
-            result.append(GroupSummary(group.id, group.name, unit_name, members, sessions))
-    return result
+        members = (
+            select(func.count())
+            .where(GroupMember.group_id == TherapyGroup.id, GroupMember.removed_at.is_(None))
+            .scalar_subquery()
+        )
+        sessions = (
+            select(func.count()).where(GroupSession.group_id == TherapyGroup.id).scalar_subquery()
+        )
+        rows = session.execute(
+            query.add_columns(members, sessions).order_by(Unit.name, TherapyGroup.name)
+        ).all()
+        return [
+            GroupSummary(group.id, group.name, unit_name, member_count, session_count)
+            for group, unit_name, member_count, session_count in rows
+        ]
 
 
 # ------------------------------------------------------------------------------ creating
@@ -209,6 +200,27 @@ def create_group(
     allowed = units_where_may_create(viewer)
     if allowed is not None and unit_id not in allowed:
         raise GroupError(GroupError.NOT_FOUND)
+    try:
+        group_id = _insert_group(db, viewer, unit_id, name, instrument_id, leaders, now)
+    except IntegrityError:
+        # The same name saved at the same moment (a double submit): the unique key decided.
+        raise GroupError(GroupError.NAME_TAKEN) from None
+    log.info(
+        "group created",
+        extra={"group_id": group_id, "unit_id": unit_id, "staff_id": viewer.staff_id},
+    )
+    return group_id
+
+
+def _insert_group(
+    db: Database,
+    viewer: Viewer,
+    unit_id: int,
+    name: str,
+    instrument_id: str,
+    leaders: Sequence[int],
+    now: dt.datetime,
+) -> int:
     with db.transaction() as session:
         unit = session.get(Unit, unit_id)
         if unit is None or unit.archived_at is not None:
@@ -241,12 +253,7 @@ def create_group(
         group.therapists = [GroupTherapist(staff_id=staff_id) for staff_id in leaders]
         session.add(group)
         session.flush()
-        group_id = group.id
-    log.info(
-        "group created",
-        extra={"group_id": group_id, "unit_id": unit_id, "staff_id": viewer.staff_id},
-    )
-    return group_id
+        return group.id
 
 
 # ------------------------------------------------------------------------------ the group page
@@ -257,13 +264,6 @@ class Member:
     episode_id: int
     patient_id: int
     name: str
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    group_session_id: int
-    starts_at: dt.datetime
-    aggregate: SessionAggregate
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ class GroupView:
     sessions: tuple[SessionRow, ...]
 
 
-def _led_group(session: Session, viewer: Viewer, group_id: int) -> TherapyGroup | None:
+def led_group(session: Session, viewer: Viewer, group_id: int) -> TherapyGroup | None:
     group = session.get(TherapyGroup, group_id)
     if group is None:
         return None
@@ -300,7 +300,7 @@ def _viewer_role(viewer: Viewer, group: TherapyGroup) -> Role:
     return Role.ADMIN
 
 
-def _current_members(session: Session, group_id: int) -> list[Member]:
+def current_members(session: Session, group_id: int) -> list[Member]:
     rows = session.execute(
         select(Episode.id, Patient.id, Patient.display_name)
         .join(GroupMember, GroupMember.episode_id == Episode.id)
@@ -329,7 +329,7 @@ def group_view(db: Database, viewer: Viewer, group_id: int, now: dt.datetime) ->
     (`group_view`). The sessions carry aggregates only, never one member's answer.
     """
     with db.transaction() as session:
-        group = _led_group(session, viewer, group_id)
+        group = led_group(session, viewer, group_id)
         if group is None:
             return None
         unit = session.get(Unit, group.unit_id)
@@ -339,9 +339,9 @@ def group_view(db: Database, viewer: Viewer, group_id: int, now: dt.datetime) ->
             .where(GroupTherapist.group_id == group_id)
             .order_by(Staff.display_name)
         ).all()
-        members = _current_members(session, group_id)
+        members = current_members(session, group_id)
         candidates = _candidates(session, group, members)
-        sessions = _session_rows(session, group)
+        sessions = session_rows(session, group)
         role = _viewer_role(viewer, group)
         record_bulk_access(
             session,
@@ -364,51 +364,6 @@ def group_view(db: Database, viewer: Viewer, group_id: int, now: dt.datetime) ->
         )
 
 
-def _session_rows(session: Session, group: TherapyGroup) -> list[SessionRow]:
-    held = session.execute(
-        select(GroupSession.id, GroupSession.starts_at)
-        .where(GroupSession.group_id == group.id)
-        .order_by(GroupSession.starts_at.desc(), GroupSession.id.desc())
-    ).all()
-    if not held:
-        return []
-    ids = [row.id for row in held]
-    attendance = session.execute(
-        select(GroupAttendance.group_session_id).where(GroupAttendance.group_session_id.in_(ids))
-    ).all()
-    attended: dict[int, int] = {}
-    for row in attendance:
-        attended[row.group_session_id] = attended.get(row.group_session_id, 0) + 1
-    answers = [
-        GroupAnswer(row.group_session_id, row.patient_id, float(row.total))
-        for row in session.execute(
-            select(GroupAttendance.group_session_id, Episode.patient_id, Response.total)
-            .join(Response, Response.invitation_id == GroupAttendance.invitation_id)
-            .join(Episode, Episode.id == GroupAttendance.episode_id)
-            .where(
-                GroupAttendance.group_session_id.in_(ids),
-                Response.status == ResponseStatus.SUBMITTED,
-                Response.scorable.is_(True),
-                Response.total.is_not(None),
-            )
-            .order_by(Response.submitted_at, Response.id)
-        )
-    ]
-    instrument = default_instruments().get(group.instrument_id)
-    cutoff = (
-        instrument.clinical_cutoff.value
-        if instrument is not None and instrument.clinical_cutoff is not None
-        else None
-    )
-    aggregates = session_aggregates(
-        [(row.id, attended.get(row.id, 0)) for row in held], answers, cutoff
-    )
-    return [
-        SessionRow(row.id, row.starts_at, aggregate)
-        for row, aggregate in zip(held, aggregates, strict=True)
-    ]
-
-
 # ------------------------------------------------------------------------------ members
 
 
@@ -417,7 +372,7 @@ def add_member(
 ) -> None:
     """Add the patient of `episode_id` (an active episode in the group's unit) to the group."""
     with db.transaction() as session:
-        group = _led_group(session, viewer, group_id)
+        group = led_group(session, viewer, group_id)
         if group is None:
             raise GroupError(GroupError.NOT_FOUND)
         episode = session.get(Episode, episode_id)
@@ -448,7 +403,7 @@ def remove_member(
 ) -> None:
     """Take a member out of the group; the sessions they attended stay as recorded."""
     with db.transaction() as session:
-        if _led_group(session, viewer, group_id) is None:
+        if led_group(session, viewer, group_id) is None:
             raise GroupError(GroupError.NOT_FOUND)
         member = session.scalar(
             select(GroupMember).where(
@@ -464,142 +419,3 @@ def remove_member(
         "group member removed",
         extra={"group_id": group_id, "episode_id": episode_id, "staff_id": viewer.staff_id},
     )
-
-
-# ------------------------------------------------------------------------------ sessions
-
-
-@dataclass(frozen=True)
-class RecordedSession:
-    group_session_id: int
-    attended: int
-    invited: int
-
-
-def record_session(
-    db: Database,
-    viewer: Viewer,
-    group_id: int,
-    *,
-    starts_at: dt.datetime,
-    attended_episode_ids: Iterable[int],
-    now: dt.datetime,
-    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
-) -> RecordedSession:
-    """Record a group session and who attended, and invite each attending member to the
-    group form through the same invitation and outbox rows as every scheduled form.
-
-    A member gets an invitation only when their consent allows sending now (declined,
-    paused and stopped patients get nothing), their episode is active, the unit is not
-    archived and the form's window after the session is still open. The message waits for
-    the unit's quiet hours like any other; the dispatcher checks consent and the send window
-    again when it sends. Logs ids and counts only.
-    """
-    attended = sorted(set(attended_episode_ids))
-    if not attended:
-        raise GroupError(GroupError.NO_ONE_ATTENDED)
-    if starts_at > now + CLOCK_SLACK:
-        raise GroupError(GroupError.IN_THE_FUTURE)
-    with db.transaction() as session:
-        group = _led_group(session, viewer, group_id)
-        if group is None:
-            raise GroupError(GroupError.NOT_FOUND)
-        members = {m.episode_id: m for m in _current_members(session, group_id)}
-        if not set(attended) <= set(members):
-            raise GroupError(GroupError.NOT_A_MEMBER)
-        if session.scalar(
-            select(GroupSession.id).where(
-                GroupSession.group_id == group_id, GroupSession.starts_at == starts_at
-            )
-        ):
-            raise GroupError(GroupError.ALREADY_RECORDED)
-        held = GroupSession(
-            group_id=group_id, starts_at=starts_at, recorded_by=viewer.staff_id, created_at=now
-        )
-        session.add(held)
-        session.flush()
-        due = _due_for_attendance(session, group, held, attended, now, min_window)
-        insert_due(session, due, now)
-        invitations = _invitation_ids(session, group.instrument_id, held.id, attended)
-        for episode_id in attended:
-            session.add(
-                GroupAttendance(
-                    group_session_id=held.id,
-                    episode_id=episode_id,
-                    invitation_id=invitations.get(episode_id),
-                )
-            )
-        session_id = held.id
-    invited = sum(1 for d in due if d.invitation.skipped is None)
-    log.info(
-        "group session recorded",
-        extra={
-            "group_id": group_id,
-            "group_session_id": session_id,
-            "attended": len(attended),
-            "invitations": invited,
-            "staff_id": viewer.staff_id,
-        },
-    )
-    return RecordedSession(session_id, len(attended), invited)
-
-
-def _due_for_attendance(
-    session: Session,
-    group: TherapyGroup,
-    held: GroupSession,
-    attended: Sequence[int],
-    now: dt.datetime,
-    min_window: dt.timedelta,
-) -> list[Due]:
-    unit = session.get(Unit, group.unit_id)
-    if unit is None or unit.archived_at is not None:
-        return []  # an archived unit sends nothing new (docs/administration.md)
-    if not is_schedulable(default_instruments().get(group.instrument_id)):
-        # The form's file was removed or retired since the group was created: attendance is
-        # recorded, nothing is sent (as the scheduler skips a rule naming such a form).
-        log.warning(
-            "group form cannot be sent; attendance recorded without invitations",
-            extra={"group_id": group.id, "instrument_id": group.instrument_id},
-        )
-        return []
-    rows = session.execute(
-        select(Episode.id, Episode.patient_id, Patient.preferred_channel)
-        .join(Patient, Patient.id == Episode.patient_id)
-        .where(Episode.id.in_(attended), Episode.status == EpisodeStatus.ACTIVE)
-    ).all()
-    consents = consent_by_patient(
-        session,
-        {row.patient_id for row in rows},
-        {row.patient_id: row.preferred_channel for row in rows},
-    )
-    quiet = quiet_hours_of(unit.quiet_from, unit.quiet_until)
-    result = []
-    for row in rows:
-        consent = consents[row.patient_id]
-        invitation = group_form_invitation(
-            episode_id=row.id,
-            instrument_id=group.instrument_id,
-            group_session_id=held.id,
-            session_starts_at=held.starts_at,
-            consent=consent,
-            now=now,
-            quiet=quiet,
-            min_window=min_window,
-        )
-        if invitation is not None:
-            result.append(Due(invitation, None, row.patient_id, consent.channel))
-    return result
-
-
-def _invitation_ids(
-    session: Session, instrument_id: str, group_session_id: int, episode_ids: Sequence[int]
-) -> dict[int, int]:
-    rows = session.execute(
-        select(Invitation.episode_id, Invitation.id).where(
-            Invitation.episode_id.in_(episode_ids),
-            Invitation.instrument_id == instrument_id,
-            Invitation.slot_key == group_slot_key(group_session_id),
-        )
-    ).all()
-    return {row.episode_id: row.id for row in rows}

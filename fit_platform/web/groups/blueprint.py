@@ -7,8 +7,9 @@
     POST      /groups/<id>/members/<episode>/remove  take a member out
     GET/POST  /groups/<id>/sessions/new              record a session and who attended
 
-Views are thin: parse, call `services/groups.py`, render. A group the user does not lead answers
-404. The pages work without JavaScript; the services log every read of a patient's name.
+Views are thin: parse, call `services/groups.py` or `group_sessions.py`, render. A group the
+user does not lead answers 404. The pages work without JavaScript; the services log every read
+of a patient's name.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from fit_platform.domain.codes import Role
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.extensions import get_db
-from fit_platform.services import groups
+from fit_platform.services import group_sessions, groups
 from fit_platform.services.groups import GroupError
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now
@@ -196,7 +197,7 @@ def new_session(group_id: int) -> str | Response | tuple[str, int]:
                 form.day.data, form.time.data, tzinfo=settings().zone
             ).astimezone(dt.UTC)
             try:
-                recorded = groups.record_session(
+                recorded = group_sessions.record_session(
                     get_db(),
                     g.staff,
                     group_id,
