@@ -130,6 +130,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.episodes.own_days import bp as _own_days_staff_routes  # noqa: F401
     from fit_platform.web.export.blueprint import bp as export_bp
     from fit_platform.web.fhir.blueprint import bp as fhir_bp
+    from fit_platform.web.groups.blueprint import bp as groups_bp
     from fit_platform.web.inputs import IdConverter
     from fit_platform.web.ops.blueprint import bp as ops_bp
     from fit_platform.web.patient.blueprint import bp as patient_bp
@@ -142,6 +143,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(episodes_bp)
     app.register_blueprint(clinician_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(patient_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(export_bp)

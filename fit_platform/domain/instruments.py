@@ -41,6 +41,8 @@ class Kind(StrEnum):
 class RecommendedUse(StrEnum):
     BEFORE_SESSION = "before_session"
     AFTER_SESSION = "after_session"
+    # Sent to the members who attended a group session (docs/groups.md), never by a schedule.
+    AFTER_GROUP_SESSION = "after_group_session"
 
 
 class Direction(StrEnum):

@@ -237,7 +237,9 @@ def answers_from_codes(
             out[link_id] = None
         elif it.vas is not None:
             try:
-                out[link_id] = float(code)
+                # The answer page accepts a decimal comma (what bokmål and nynorsk write, and
+                # what the page's own check allows), so the score reads it the same way.
+                out[link_id] = float(code.strip().replace(",", "."))
             except ValueError:
                 raise InvalidAnswerError(link_id, f"{code!r} is not a number") from None
         else:

@@ -29,10 +29,11 @@ from fit_platform.services.invitation_common import insert_ignoring_duplicates, 
 
 @dataclass(frozen=True)
 class Due:
-    """One invitation the rules found due, with what its message needs."""
+    """One invitation the rules found due, with what its message needs (no rule for an
+    invitation after a group session, `services/groups.py`)."""
 
     invitation: rules.DueInvitation
-    rule_id: int
+    rule_id: int | None
     patient_id: int
     channel: Channel
 

@@ -23,6 +23,9 @@ from fit_platform.db.models import (
     CrisisPlanVersion,
     Episode,
     EpisodeTherapist,
+    GroupAttendance,
+    GroupMember,
+    GroupSession,
     Invitation,
     OutboxMessage,
     Patient,
@@ -35,6 +38,7 @@ from fit_platform.db.models import (
     Signal,
     Staff,
     StandingChoiceEvent,
+    TherapyGroup,
     Unit,
 )
 from fit_platform.domain.codes import Role
@@ -207,6 +211,40 @@ def _episode_export(session: Session, episode: Episode) -> dict[str, Any]:
                 select(SharedDecision)
                 .where(SharedDecision.episode_id == episode.id)
                 .order_by(SharedDecision.recorded_at, SharedDecision.id),
+            )
+        ],
+        # Groups (docs/groups.md): each membership and every session the patient attended.
+        "groups": [
+            {
+                "group": row.name,
+                "added_at": _iso(row.added_at),
+                "removed_at": _iso(row.removed_at),
+                "sessions_attended": [
+                    _iso(at)
+                    for at in session.scalars(
+                        select(GroupSession.starts_at)
+                        .join(
+                            GroupAttendance,
+                            GroupAttendance.group_session_id == GroupSession.id,
+                        )
+                        .where(
+                            GroupSession.group_id == row.group_id,
+                            GroupAttendance.episode_id == episode.id,
+                        )
+                        .order_by(GroupSession.starts_at)
+                    )
+                ],
+            }
+            for row in session.execute(
+                select(
+                    TherapyGroup.name,
+                    GroupMember.group_id,
+                    GroupMember.added_at,
+                    GroupMember.removed_at,
+                )
+                .join(GroupMember, GroupMember.group_id == TherapyGroup.id)
+                .where(GroupMember.episode_id == episode.id)
+                .order_by(GroupMember.added_at, GroupMember.id)
             )
         ],
     }

@@ -203,6 +203,8 @@ def test_clinician_pages_fit_every_width(
             "journal-summary": f"/clinician/episodes/{episode}/summary",
             "register": "/clinician/register",
             "import": "/clinician/appointments/import",
+            "groups": "/groups/",
+            "group-new": "/groups/new",
             "account": "/staff/account",
             "password": "/staff/password",
             "totp": "/staff/totp",

@@ -222,6 +222,15 @@ def test_a_vas_answer_takes_one_decimal(instruments):
     assert r.total == 17.2 and r.clinical is True
 
 
+def test_a_vas_answer_typed_with_a_decimal_comma_reads_as_the_number(instruments):
+    # A Norwegian keyboard gives 7,3; the answer page accepts it, so scoring must too.
+    inst = instruments["vas_demo"]
+    values = answers_from_codes(inst, {"vas_demo_1": "7,3", "vas_demo_2": " 9.9 "})
+    assert values == {"vas_demo_1": 7.3, "vas_demo_2": 9.9}
+    with pytest.raises(InvalidAnswerError):
+        answers_from_codes(inst, {"vas_demo_1": "7,3,1"})
+
+
 @pytest.mark.parametrize("value", [7.35, 10.1, -0.1])
 def test_a_vas_answer_with_two_decimals_or_outside_0_to_10_is_rejected(instruments, value):
     with pytest.raises(InvalidAnswerError):

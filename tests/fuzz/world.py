@@ -26,6 +26,8 @@ from fit_platform.db.models import (
     AdminAudit,
     Appointment,
     ConsentEvent,
+    GroupMember,
+    GroupTherapist,
     Invitation,
     ItemAnswer,
     Response,
@@ -33,6 +35,7 @@ from fit_platform.db.models import (
     SchedulePlan,
     ScheduleRule,
     StaffSession,
+    TherapyGroup,
 )
 from fit_platform.domain.codes import (
     CommentSource,
@@ -166,6 +169,7 @@ def build_world(app: Flask) -> FuzzWorld:
         "service_developer": make_staff(db, (Role.SERVICE_DEVELOPER, None)),
         "admin": make_staff(db, (Role.ADMIN, None)),
     }
+    group_id = _add_group(db, own)
     invitation_id, token = open_invitation(db, own)
     world = FuzzWorld(
         app=app, db=db, own=own, other=other, token=token, invitation_id=invitation_id
@@ -184,12 +188,30 @@ def build_world(app: Flask) -> FuzzWorld:
         "signal_id": [str(signal_own), str(signal_other)],
         "appointment_id": [str(a) for a in appointments],
         "rule_id": [str(r) for r in rules],
+        "group_id": [str(group_id)],
         "page": ["1", "2", "3"],
         "token": [token],
         "code": ["nb", "nn", "en"],
         "filename": ["css/site.css", "../config.py", "css/%2e%2e/%2e%2e/config.py"],
     }
     return world
+
+
+def _add_group(db: Database, world: World) -> int:
+    """A group in unit A led by the therapist, with their patient as a member. Its form (the
+    draft demo VAS) cannot be sent, so recording a session in the run changes no answers."""
+    with db.transaction() as session:
+        group = TherapyGroup(
+            unit_id=world.unit_id,
+            name="Fuzz group",
+            instrument_id="vas_demo",
+            created_by=world.therapist_id,
+        )
+        group.therapists = [GroupTherapist(staff_id=world.therapist_id)]
+        session.add(group)
+        session.flush()
+        session.add(GroupMember(group_id=group.id, episode_id=world.episode_id))
+        return group.id
 
 
 def _add_rule(db: Database, world: World) -> int:

@@ -2,6 +2,13 @@
 
 from fit_platform.db.models.audit import AccessLog, AdminAudit, ExportAudit
 from fit_platform.db.models.forms import FormSubmission
+from fit_platform.db.models.groups import (
+    GroupAttendance,
+    GroupMember,
+    GroupSession,
+    GroupTherapist,
+    TherapyGroup,
+)
 from fit_platform.db.models.identity import StaffExternalIdentity
 from fit_platform.db.models.organisation import (
     LoginFailureByAddress,
@@ -51,6 +58,10 @@ __all__ = [
     "EpisodeTherapist",
     "ExportAudit",
     "FormSubmission",
+    "GroupAttendance",
+    "GroupMember",
+    "GroupSession",
+    "GroupTherapist",
     "Invitation",
     "InvitationToken",
     "ItemAnswer",
@@ -75,6 +86,7 @@ __all__ = [
     "StaffRole",
     "StaffSession",
     "StandingChoiceEvent",
+    "TherapyGroup",
     "Unit",
     "UnitInstrument",
 ]

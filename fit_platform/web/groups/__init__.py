@@ -1,0 +1,1 @@
+"""Staff pages for groups in a day programme (docs/groups.md)."""

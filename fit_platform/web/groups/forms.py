@@ -1,0 +1,57 @@
+"""The group forms: a new group, a member to add, a session with who attended."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from fit_platform.services.groups import NAME_MAX
+from fit_platform.web.date_fields import DayField
+
+
+class NewGroupForm(FlaskForm):
+    name = StringField(
+        _l("Name of the group"),
+        validators=[
+            DataRequired(message=_l("Give the group a name.")),
+            Length(max=NAME_MAX, message=_l("The name is too long.")),
+        ],
+    )
+    instrument = SelectField(
+        _l("Form the members get after each session"),
+        validators=[InputRequired(message=_l("Choose the group form."))],
+    )
+    therapists = SelectMultipleField(
+        _l("Group therapists"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[InputRequired(message=_l("Choose at least one group therapist."))],
+    )
+
+
+class AddMemberForm(FlaskForm):
+    episode = SelectField(
+        _l("Patient"),
+        coerce=int,
+        validators=[InputRequired(message=_l("Choose a patient."))],
+    )
+
+
+class RemoveMemberForm(FlaskForm):
+    pass
+
+
+class GroupSessionForm(FlaskForm):
+    day = DayField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
+    attended = SelectMultipleField(
+        _l("Who attended"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[InputRequired(message=_l("Tick at least one member who attended."))],
+    )
