@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from fit_platform.domain.instruments import Instrument
+from fit_platform.domain.instruments import Instrument, TranslationStatus
 
 PLATFORM_LANGUAGES = ("nb", "nn", "en")
 
@@ -40,6 +40,19 @@ def questionnaire_language(instrument: Instrument, wanted: str) -> str:
 def missing_languages(instrument: Instrument) -> tuple[str, ...]:
     """The platform languages `instrument` is not available in (empty when it has them all)."""
     return tuple(lang for lang in PLATFORM_LANGUAGES if lang not in instrument.languages)
+
+
+def working_translations(instrument: Instrument) -> tuple[str, ...]:
+    """The platform languages whose text of `instrument` is not the rights holder's own.
+
+    Therapists are shown these beside the title, so that nobody takes the project's working
+    wording for a validated translation when choosing what to send."""
+    return tuple(
+        lang
+        for lang in PLATFORM_LANGUAGES
+        if lang in instrument.languages
+        and instrument.languages[lang].status is not TranslationStatus.OFFICIAL
+    )
 
 
 def text_in(texts: Mapping[str, str], wanted: str) -> str:

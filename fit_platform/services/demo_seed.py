@@ -47,7 +47,9 @@ DEMO_STAFF = (
 def _unit(session: Session, code: str, name: str, kind: UnitKind, phone: str) -> Unit:
     unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
-        unit = Unit(code=code, name=name, kind=kind, phone=phone, opening_hours="08:00–15:30")
+        unit = Unit(
+            code=code, name=name, kind=kind, phone=phone, opening_hours="man.–fre. 08:00–15:30"
+        )
         session.add(unit)
         session.flush()
         session.add(Programme(unit_id=unit.id, code="standard", name=name))

@@ -7,6 +7,7 @@ stands alone.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from fit_platform.domain.change import ChangeCategory
 from fit_platform.domain.codes import (
@@ -128,5 +129,11 @@ QUESTIONNAIRE_SHOWN_IN = {
         "This questionnaire is not available in your language, so it is shown in Norwegian Nynorsk."
     ),
 }
-# Languages named in the schedule picker after an instrument that lacks them.
-LANGUAGE_SHORT = {"nb": _l("bokmål"), "nn": _l("nynorsk"), "en": _l("English")}
+# Languages named in the schedule picker after an instrument that lacks them or where its text
+# is a working translation. Listed mid-sentence, so Norwegian writes "engelsk" in lower case
+# here (the context keeps it apart from the capitalised name in the language menu).
+LANGUAGE_SHORT = {
+    "nb": _l("bokmål"),
+    "nn": _l("nynorsk"),
+    "en": _lp("language named mid-sentence", "English"),
+}

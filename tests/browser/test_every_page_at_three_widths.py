@@ -64,6 +64,13 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
             select(SchedulePlan.id).where(SchedulePlan.episode_id.is_(None))
         ).first()
     assert episode_id is not None and template_id is not None
+    with browser_db.session() as session:
+        episode = session.get_one(Episode, episode_id)
+        patient = {
+            "patient_id": episode.patient_id,
+            "patient_unit_id": episode.unit_id,
+            "record_id": str(episode.patient.external_id),
+        }
     now = dt.datetime.now(dt.UTC)
     with browser_db.transaction() as session:
         resolved = Signal(
@@ -99,6 +106,7 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
         "unit_id": unit_id,
         "therapist_id": therapist,
         "template_id": template_id,
+        **patient,
     }
 
 
@@ -136,10 +144,15 @@ def _log_in(page: Page, live_url: str, username: str, lang: str = "nb") -> None:
     page.locator("form button[type=submit]").first.click()
 
 
-def _visit(page: Page, live_url: str, capture: Capture, pages: dict[str, str]) -> None:
+def _visit(
+    page: Page, live_url: str, capture: Capture, pages: dict[str, str], *, ok: bool = False
+) -> None:
+    """Capture each page; `ok` also requires a 200, so a wrong id cannot leave its 404 page
+    checked in place of the real one."""
     for name, path in pages.items():
         response = page.goto(live_url + path)
         assert response is not None and response.status < 500, (name, path)
+        assert not ok or response.status == 200, (name, path, response.status)
         capture(name)
 
 
@@ -267,6 +280,8 @@ def test_admin_pages_fit_every_width(
 ) -> None:
     _log_in(page, live_url, "admin@demo.fit")
     unit = demo_world["unit_id"]
+    patient = demo_world["patient_id"]
+    found = f"unit={demo_world['patient_unit_id']}&record_id={demo_world['record_id']}"
     _visit(
         page,
         live_url,
@@ -284,7 +299,11 @@ def test_admin_pages_fit_every_width(
             "admin-templates": "/admin/schedule-templates",
             "admin-template": f"/admin/schedule-templates/{demo_world['template_id']}",
             "admin-patients": "/admin/patients",
+            "admin-patient-found": f"/admin/patients?{found}",
+            "admin-patient-contact": f"/admin/patients/{patient}/contact?{found}",
+            "admin-patient-erase": f"/admin/patients/{patient}/erase?{found}",
             "admin-access-log": "/admin/access-log",
             "admin-audit": "/admin/audit",
         },
+        ok=True,
     )

@@ -6,7 +6,12 @@ fresh SQLite file and a fresh PostgreSQL database.
 
 from __future__ import annotations
 
+import os
+import pty
+import select as io_select
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +22,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Staff
 from fit_platform.db.session import make_engine
 from tests.conftest import make_test_app
-from tests.support.cli import run_fit_platform
+from tests.support.cli import operator_env, run_fit_platform
 from tests.support.html import log_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,3 +118,83 @@ def test_a_second_create_admin_for_the_same_address_changes_nothing(tmp_path: Pa
     app = make_test_app(url, tmp_path / "instance")
     log_in(app.test_client(), "ola@klinikk.no", PASSWORD)
     app.extensions["fit_db"].dispose()
+
+
+PROMPTS = ("Password: ", "Repeat for confirmation: ")
+
+
+class Terminal:
+    """`fit-platform` run on a pseudo-terminal of its own, as an operator types at it."""
+
+    def __init__(self, database_url: str, *args: str) -> None:
+        env = operator_env(database_url)
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: the terminal is its controlling one, as at a console
+            os.chdir(ROOT)
+            os.execve(sys.executable, [sys.executable, "-m", "fit_platform.cli", *args], env)
+        self.screen = ""
+
+    def _read(self, timeout: float) -> bool:
+        ready, _, _ = io_select.select([self.fd], [], [], timeout)
+        if not ready:
+            return True
+        try:
+            chunk = os.read(self.fd, 4096)
+        except OSError:  # the command has ended and closed the terminal
+            return False
+        self.screen += chunk.decode(errors="replace")
+        return bool(chunk)
+
+    def expect(self, text: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while text not in self.screen:
+            assert time.monotonic() < deadline and self._read(0.2), (text, self.screen)
+        self.screen = self.screen.split(text, 1)[1]
+
+    def type(self, line: str) -> None:
+        os.write(self.fd, (line + "\n").encode())
+
+    def finish(self, seconds: float = 60) -> int:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self._read(0.2):
+            pass
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)
+
+
+def test_on_a_terminal_the_password_is_asked_twice_and_never_shown(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
+    assert fit_platform(url, "db", "upgrade").returncode == 0
+    terminal = Terminal(url, "create-admin", "ola@klinikk.no", "--name", "Ola Drift")
+    seen = ""
+    # Two different entries are refused and asked for again; nothing is created meanwhile.
+    for prompt, attempt in zip(PROMPTS, (PASSWORD, PASSWORD + " med en skrivefeil"), strict=True):
+        terminal.expect(prompt)
+        terminal.type(attempt)
+    terminal.expect("do not match")
+    seen += terminal.screen
+    for prompt in PROMPTS:
+        terminal.expect(prompt)
+        terminal.type(PASSWORD)
+    code = terminal.finish()
+    seen += terminal.screen
+    assert code == 0, seen
+    assert "Administrator created" in seen
+    assert PASSWORD not in seen and "skrivefeil" not in seen  # typed, never echoed
+    log_in(make_test_app(url, tmp_path / "instance").test_client(), "ola@klinikk.no", PASSWORD)
+
+
+def test_on_a_terminal_a_weak_password_is_refused_with_the_webs_rule(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
+    assert fit_platform(url, "db", "upgrade").returncode == 0
+    terminal = Terminal(url, "create-admin", "ola@klinikk.no", "--name", "Ola Drift")
+    for prompt in PROMPTS:
+        terminal.expect(prompt)
+        terminal.type("Passord12345")
+    code = terminal.finish()
+    assert code != 0 and "too common" in terminal.screen, terminal.screen
+    database = Database(url)
+    with database.session() as session:
+        assert session.scalars(select(Staff)).all() == []
+    database.dispose()

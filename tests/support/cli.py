@@ -11,13 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TOTP_KEY = "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY="
 
 
-def run_fit_platform(
-    database_url: str, *args: str, stdin: str = "", **settings: str
-) -> subprocess.CompletedProcess[str]:
-    """`fit-platform ARGS` against `database_url` in production mode; extra `FIT_*` settings
-    as keyword arguments. Production settings over http on loopback are a lab, so the lab
-    flag is set unless a test gives an https public base URL."""
-    env = {
+def operator_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of an operator's `fit-platform` command in production mode; extra
+    `FIT_*` settings as keyword arguments. Production settings over http on loopback are a
+    lab, so the lab flag is set unless a test gives an https public base URL."""
+    return {
         **os.environ,
         "FIT_ENV": "production",
         "FIT_DATABASE_URL": database_url,
@@ -26,10 +24,16 @@ def run_fit_platform(
         "FIT_ALLOW_INSECURE_HTTP": "true",
         **settings,
     }
+
+
+def run_fit_platform(
+    database_url: str, *args: str, stdin: str = "", **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """`fit-platform ARGS` against `database_url` in production mode (see `operator_env`)."""
     return subprocess.run(
         [sys.executable, "-m", "fit_platform.cli", *args],
         cwd=ROOT,
-        env=env,
+        env=operator_env(database_url, **settings),
         input=stdin,
         capture_output=True,
         text=True,

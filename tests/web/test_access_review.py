@@ -17,6 +17,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, Episode, ResponseComment
 from fit_platform.domain.codes import CommentSource, Role
 from fit_platform.services.access_log import record_access, record_bulk_access
+from fit_platform.services.schedule_templates import create_template
 from tests.support.factories import PASSWORD, add_history, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
@@ -243,3 +244,59 @@ def test_admin_pages_never_show_a_patients_answers(app: Flask) -> None:
     assert secret_words not in export and "phq9" not in export
     # The pre-session view itself stays closed to an admin without a clinical role.
     assert client.get(f"/clinician/episodes/{world.episode_id}").status_code in (403, 404)
+
+
+def test_no_admin_page_shows_a_patients_answers_or_comments(app: Flask) -> None:
+    """Every admin page that answers GET, found in the URL map and opened with the real ids of
+    a patient with answers (the patient-data pages searched by unit and record id), renders,
+    and none of them holds the patient's comment or scores. The one admin route that carries
+    answers is the patient's own data export (a POST download for a right-of-access request,
+    access-logged and audited; docs/privacy.md)."""
+    db = _db(app)
+    world = make_world(db)
+    (response_id, *_rest) = add_history(db, world, [23, 19, 17])
+    secret_words = "Naboen hører stemmer gjennom veggen"
+    with db.transaction() as session:
+        session.add(
+            ResponseComment(
+                response_id=response_id,
+                episode_id=world.episode_id,
+                source=CommentSource.FINISH,
+                text=secret_words,
+            )
+        )
+    admin = make_staff(db, (Role.ADMIN, None))
+    template_id = create_template(
+        db,
+        staff_id=admin.id,
+        unit_id=world.unit_id,
+        programme_id=None,
+        name="Poliklinikk",
+        now=dt.datetime.now(dt.UTC),
+    )
+    record = _external_id(db, world.patient_id)
+    client = app.test_client()
+    log_in(client, admin.username, PASSWORD)
+    ids = {
+        "unit_id": world.unit_id,
+        "staff_id": world.therapist_id,
+        "patient_id": world.patient_id,
+        "template_id": template_id,
+    }
+    adapter = app.url_map.bind("localhost")
+    opened = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("admin.") or "GET" not in (rule.methods or set()):
+            continue
+        assert set(rule.arguments) <= set(ids), f"{rule.rule}: give this test a real id"
+        path = adapter.build(rule.endpoint, {name: ids[name] for name in rule.arguments})
+        query = f"lang=en&unit={world.unit_id}&record_id={record}&patient={record}"
+        response = client.get(f"{path}?{query}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, (path, response.status_code)
+        assert secret_words not in html, path
+        for score in (23, 19, 17):
+            assert f">{score}<" not in html, (path, score)
+        opened.append(path)
+    assert f"/admin/patients/{world.patient_id}/erase" in opened  # the patient's own pages too
+    assert len(opened) >= 15

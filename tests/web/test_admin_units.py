@@ -35,6 +35,7 @@ from tests.support.factories import (
     make_world,
 )
 from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
 from tests.support.scheduling import RuleSpec, give_plan
 
 
@@ -104,6 +105,25 @@ def test_an_admin_creates_a_unit_and_changes_what_patients_see(client: FlaskClie
     }
     audit_page = client.get("/admin/audit?lang=en").get_data(as_text=True)
     assert "Unit changed" in audit_page and "Unit created" in audit_page
+
+
+def test_the_patient_sees_the_opening_hours_as_the_admin_wrote_them(client: FlaskClient) -> None:
+    db = _db(client)
+    _admin(client)
+    page = client.get("/admin/units?lang=en").get_data(as_text=True)
+    form = _unit_form(opening_hours="Mon–Thu 08–16, Fri 08–14")
+    created = client.post("/admin/units", data={"csrf_token": csrf_token(page), **form})
+    assert created.status_code == 302
+    with db.session() as session:
+        unit = session.scalars(select(Unit)).one()
+    world = make_world(db, unit=unit)
+    _invitation, token = open_invitation(db, world)
+    patient = client.application.test_client()
+    Patient(patient, token, lang="en").start()
+    for lang, words in (("en", "open"), ("nb", "åpent"), ("nn", "ope")):
+        help_page = patient.get(f"/p/help?lang={lang}").get_data(as_text=True)
+        # The admin's words as written: nothing added that could contradict them.
+        assert f"({words} Mon–Thu 08–16, Fri 08–14)" in help_page, lang
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
 """A questionnaire that is not in the patient's language (CORE-10 is English only, by licence)
 is shown in an available language with a plain notice, never a 500; the therapist's picker
-names instruments by title and marks the ones not available in every language."""
+names instruments by title and marks the ones not available in every language, and the
+languages whose text is a working translation rather than the rights holder's."""
 
 from __future__ import annotations
 
+import dataclasses
 from html import unescape
 
 import pytest
@@ -13,8 +15,12 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Response
 from fit_platform.domain.codes import Language, ResponseStatus
-from fit_platform.domain.instrument_language import questionnaire_language
-from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.instrument_language import questionnaire_language, working_translations
+from fit_platform.domain.instruments import (
+    LanguageInfo,
+    TranslationStatus,
+    default_instruments,
+)
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
@@ -101,3 +107,41 @@ def test_the_schedule_picker_shows_titles_and_marks_instruments_missing_a_langua
     assert f'<option value="core10">{marked}</option>' in html
     assert '<option value="phq9">' in html and '<option value="phq9">phq9<' not in html
     assert ">core10<" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "working", "english", "not_in"),
+    [
+        ("nb", "arbeidsoversettelse", "engelsk", "ikke på"),
+        ("nn", "arbeidsomsetjing", "engelsk", "ikkje på"),
+        ("en", "working translation", "English", "not in"),
+    ],
+)
+def test_the_schedule_picker_tells_the_therapist_which_texts_are_working_translations(
+    client: FlaskClient, language: str, working: str, english: str, not_in: str
+) -> None:
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    html = unescape(
+        client.get(f"/clinician/episodes/{world.episode_id}/schedule?lang={language}").get_data(
+            as_text=True
+        )
+    )
+
+    def option(value: str) -> str:
+        return html[html.index(f'<option value="{value}">') :].split("</option>")[0]
+
+    assert option("phq9").endswith(f"(PHQ-9) ({working}: bokmål, nynorsk)")
+    assert option("wai_sr").endswith(f"(WAI-SR) ({working}: bokmål, nynorsk, {english})")
+    # CORE-10 ships only the rights holder's English text: nothing to mark as working.
+    assert option("core10").endswith(f"CORE-10 ({not_in} bokmål, nynorsk)")
+
+
+def test_a_language_the_service_replaced_with_the_official_text_is_no_longer_marked() -> None:
+    phq9 = default_instruments()["phq9"]
+    assert working_translations(phq9) == ("nb", "nn")
+    official_nb = LanguageInfo(TranslationStatus.OFFICIAL, "Pfizer, phqscreeners.com")
+    replaced = dataclasses.replace(phq9, languages={**phq9.languages, "nb": official_nb})
+    assert working_translations(replaced) == ("nn",)
+    assert working_translations(default_instruments()["core10"]) == ()

@@ -152,3 +152,32 @@ def test_a_lost_phone_is_replaced_with_the_password_and_a_recovery_code(
     assert len(new_codes) == 10 and not set(new_codes) & set(codes)
     # The old codes are gone with the old phone.
     assert _log_in_with(app.test_client(), world.therapist_username, codes[1]) == 401
+
+
+def test_a_valid_current_code_without_the_password_does_not_move_the_second_factor(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    old_secret, codes = _enrol_through_the_page(client)
+    stored = _stored_secret(db, world.therapist_id)
+    page = client.get("/staff/totp?lang=en").get_data(as_text=True)
+    with client.session_transaction() as cookie:
+        new_secret = str(cookie["totp_setup_secret"])
+    # Whoever holds the open session and the phone (or a recovery code) still needs the
+    # password: each attempt below has a code the current factor accepts.
+    old_code = pyotp.TOTP(old_secret).at(_now().timestamp() + 30)  # the step after enrolment's
+    assert totp.matching_step(old_secret, old_code, _now()) is not None
+    for password, current in (("", old_code), ("a guessed password", codes[0])):
+        response = client.post(
+            "/staff/totp",
+            data={
+                "csrf_token": csrf_token(page),
+                "code": pyotp.TOTP(new_secret).now(),
+                "password": password,
+                "current_code": current,
+            },
+        )
+        assert response.status_code == 400, password
+        assert _stored_secret(db, world.therapist_id) == stored

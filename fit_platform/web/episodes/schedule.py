@@ -12,7 +12,11 @@ from wtforms import SelectChoice
 
 from fit_platform.db.models import ScheduleRule
 from fit_platform.domain.codes import Role, ScheduleTrigger
-from fit_platform.domain.instrument_language import missing_languages, text_in
+from fit_platform.domain.instrument_language import (
+    missing_languages,
+    text_in,
+    working_translations,
+)
 from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.extensions import get_db
@@ -36,13 +40,28 @@ def get_locale_code() -> str:
 
 
 def _instrument_choice_label(instrument: Instrument) -> str:
-    """The title in the page's language, marked when the patient may get it in another one."""
+    """The title in the page's language, marked when the patient may get it in another one
+    and where its text is a working translation, not the rights holder's."""
     title = text_in(instrument.title, get_locale_code())
-    missing = missing_languages(instrument)
-    if not missing:
-        return title
-    names = ", ".join(str(labels.LANGUAGE_SHORT[language]) for language in missing)
-    return _("%(title)s (not in %(languages)s)", title=title, languages=names)
+
+    def names(languages: tuple[str, ...]) -> str:
+        return ", ".join(str(labels.LANGUAGE_SHORT[language]) for language in languages)
+
+    missing, working = missing_languages(instrument), working_translations(instrument)
+    if missing and working:
+        return _(
+            "%(title)s (not in %(languages)s; working translation: %(working)s)",
+            title=title,
+            languages=names(missing),
+            working=names(working),
+        )
+    if missing:
+        return _("%(title)s (not in %(languages)s)", title=title, languages=names(missing))
+    if working:
+        return _(
+            "%(title)s (working translation: %(working)s)", title=title, working=names(working)
+        )
+    return title
 
 
 def _unavailable_label(instrument_id: str) -> str:
