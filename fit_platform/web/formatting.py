@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 from babel import Locale, dates, numbers
 from flask import g
@@ -59,6 +60,27 @@ def format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str
 @functools.lru_cache(maxsize=8192)  # a few years of days, in three languages and two formats
 def _formatted_date(day: dt.date, fmt: str, locale: Locale) -> str:
     return dates.format_date(day, fmt, locale=locale)
+
+
+def date_formatter(fmt: str = "medium") -> Callable[[dt.date | dt.datetime], str]:
+    """`format_date` with this request's locale and time zone looked up once, for a page that
+    formats hundreds of dates (each look-up goes through Flask-Babel's request context)."""
+    locale = formatting_locale()
+    zone = get_timezone()
+
+    def formatted(value: dt.date | dt.datetime) -> str:
+        if isinstance(value, dt.datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+            value = aware.astimezone(zone).date()
+        return _formatted_date(value, fmt, locale)
+
+    return formatted
+
+
+def number_formatter(digits: int = 1) -> Callable[[float], str]:
+    """`format_number` with this request's locale looked up once."""
+    locale = formatting_locale()
+    return lambda value: _formatted_number(round(value, digits), digits, locale)
 
 
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
