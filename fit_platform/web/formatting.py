@@ -8,13 +8,15 @@ A pre-session view formats hundreds of dates. Flask-Babel keeps the request's lo
 zone once looked up (and forgets them on `refresh()`, when a patient's language is set), so
 asking for them per call is cheap; a formatted date is kept for the process, as it depends only
 on the calendar day (in the service's time zone), the format and the locale, and the same few
-hundred days recur on every patient's history. Times and date-times are kept per request.
+hundred days recur on every patient's history; a formatted number is kept for the process
+too. Times and date-times are kept per request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 from babel import Locale, dates, numbers
 from flask import g
@@ -60,6 +62,27 @@ def _formatted_date(day: dt.date, fmt: str, locale: Locale) -> str:
     return dates.format_date(day, fmt, locale=locale)
 
 
+def date_formatter(fmt: str = "medium") -> Callable[[dt.date | dt.datetime], str]:
+    """`format_date` with this request's locale and time zone looked up once, for a page that
+    formats hundreds of dates (each look-up goes through Flask-Babel's request context)."""
+    locale = formatting_locale()
+    zone = get_timezone()
+
+    def formatted(value: dt.date | dt.datetime) -> str:
+        if isinstance(value, dt.datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+            value = aware.astimezone(zone).date()
+        return _formatted_date(value, fmt, locale)
+
+    return formatted
+
+
+def number_formatter(digits: int = 1) -> Callable[[float], str]:
+    """`format_number` with this request's locale looked up once."""
+    locale = formatting_locale()
+    return lambda value: _formatted_number(round(value, digits), digits, locale)
+
+
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     """Date and time in the service's time zone (24-hour clock in every language we offer)."""
     if value is None:
@@ -86,5 +109,12 @@ def format_number(value: float | None, digits: int = 1) -> str:
     without trailing zeros: 2,8 and 10 (not 2.82 and 10.0)."""
     if value is None:
         return ""
+    return _formatted_number(round(value, digits), digits, formatting_locale())
+
+
+# Scores, band limits and cut-offs: a few hundred distinct values per instrument, formatted
+# hundreds of times on one pre-session view, and Babel parses the pattern on every call.
+@functools.lru_cache(maxsize=8192)
+def _formatted_number(value: float, digits: int, locale: Locale) -> str:
     pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return numbers.format_decimal(round(value, digits), pattern, locale=formatting_locale())
+    return numbers.format_decimal(value, pattern, locale=locale)

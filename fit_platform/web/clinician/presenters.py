@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 from babel.dates import format_timedelta
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from fit_platform.domain.change import ChangeCategory
 from fit_platform.domain.codes import CommentSource
@@ -21,7 +22,13 @@ from fit_platform.services.presession import (
 )
 from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
 from fit_platform.web.clock import now
-from fit_platform.web.formatting import format_date, format_number, formatting_locale
+from fit_platform.web.formatting import (
+    date_formatter,
+    format_date,
+    format_number,
+    formatting_locale,
+    number_formatter,
+)
 from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
 
 
@@ -113,6 +120,60 @@ def expected_text(point: ScorePoint, higher_is_better: bool) -> str:
     if band.low <= point.total <= band.high:
         return _("within the expected range")
     return _("better than expected")
+
+
+def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
+    """The score table's rows (date, score, severity, expected range, change since the first).
+
+    Written here rather than by a Jinja macro per row: two years of weekly answers are some
+    200 rows, and a macro call per row (with its filters and look-ups) was about half of the
+    pre-session view's CPU. Every value is escaped as Jinja's autoescaping would."""
+    higher_is_better = trend.instrument.higher_is_better
+    # The request's locale, time zone and the few labels looked up once for all rows.
+    date = date_formatter("short")
+    number = number_formatter()
+    first_score = escape(_("first score"))
+    labels: dict[object, Markup] = {}
+
+    def label(key: object, make: Callable[[], object]) -> Markup:
+        if key not in labels:
+            labels[key] = escape(make())
+        return labels[key]
+
+    rows = []
+    for point in points:
+        expected = ""
+        if point.expected:
+            expected = f"{escape(number(point.expected.low))}–{escape(number(point.expected.high))}"
+            if point.total is not None:
+                text = label(
+                    (
+                        "expected",
+                        point.expected.is_worse_than_band(point.total, higher_is_better),
+                        point.expected.low <= point.total <= point.expected.high,
+                    ),
+                    lambda point=point: expected_text(point, higher_is_better),
+                )
+                expected += f" ({text})"
+        if point.occasion == 1:
+            change = first_score
+        elif point.change_from_first:
+            change = label(
+                point.change_from_first, lambda point=point: CHANGE[point.change_from_first]
+            )
+        else:
+            change = Markup("")
+        score = (
+            label(("score", None), lambda: score_text(None))
+            if point.total is None
+            else escape(number(point.total))
+        )
+        band = label(("band", point.band), lambda point=point: band_label(point.band))
+        rows.append(
+            f"<tr><td>{escape(date(point.at))}</td><td>{score}</td><td>{band}</td>"
+            f"<td>{expected}</td><td>{change}</td></tr>"
+        )
+    return Markup("".join(rows))  # noqa: S704 - every value above is escaped
 
 
 def summary_sentence(trend: InstrumentTrend) -> str:

@@ -71,6 +71,7 @@ from fit_platform.web.formatting import format_date, format_datetime, format_num
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
 from fit_platform.web.patient import answer_review, forms
+from fit_platform.web.patient.answer_choices import choice_inputs
 from fit_platform.web.patient.chart import build_chart
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
@@ -245,7 +246,6 @@ def landing(token: str) -> Page:
         "patient/landing.html",
         ctx=ctx,
         token=token,
-        form=forms.LinkActionForm(),
         item_count=len(inst.items),
         minutes=answering.minutes_to_answer(inst),
         language_notice=_language_notice(inst),
@@ -354,6 +354,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
             inst=inst,
             form=form,
             fields=list(forms.item_field_pairs(form, inst)),
+            choice_inputs=choice_inputs,
             page=page,
             page_count=len(plan),
             first_number=answered_before + 1,
