@@ -159,7 +159,9 @@ def test_the_number_of_queries_does_not_grow_with_the_data(db: Database) -> None
     with count_statements(db.engine) as large:
         rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
     assert _row(rows, "all", "all").patients_invited.value == 50
-    assert large.count == small.count <= 7
+    # Six queries; on PostgreSQL each of the two connections the export reads on at once
+    # first sets the planner options for its transaction.
+    assert large.count == small.count <= 8
 
 
 def test_test_instruments_are_never_exported() -> None:

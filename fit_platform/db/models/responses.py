@@ -46,6 +46,15 @@ class Response(Base):
             postgresql_where=text(SCORED),
             sqlite_where=text(SCORED),
         ),
+        # The same scores by submission time, so the alliance figures of one quarter read
+        # that quarter's scores.
+        Index(
+            "ix_response_scored_submitted",
+            "submitted_at",
+            postgresql_include=["instrument_id", "episode_id", "total"],
+            postgresql_where=text(SCORED),
+            sqlite_where=text(SCORED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,16 +2,17 @@
 
 Who may call it: the export pages (service developers and administrators) and the CLI. Nothing
 in the result identifies a person: no patient ids, names, external ids or free text, and no date
-finer than the period. Every figure is computed in a fixed number of set-based queries (seven,
+finer than the period. Every figure is computed in a fixed number of set-based queries (six,
 whatever the size of the data) and then passed through the small-cell rule in
 :mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md and
 docs/export-codebook.md; the files (CSV, JSON) are written by
 :mod:`fit_platform.services.export_files`.
 
-The package is split by capability: :mod:`.queries` (the seven queries), :mod:`.assemble`
+The package is split by capability: :mod:`.queries` (the six queries), :mod:`.assemble`
 (tallying into rows and totals), :mod:`.outcomes` (change and recovery), :mod:`.signals`
-(time to act), :mod:`.suppression` (across rows and totals), :mod:`.periods` and :mod:`.rows`;
-:mod:`.trends` turns the rows into series for the start page and the trend report.
+(time to act), :mod:`.medians` (medians in SQL), :mod:`.suppression` (across rows and
+totals), :mod:`.periods` and :mod:`.rows`; :mod:`.trends` turns the rows into series for the
+start page and the trend report.
 """
 
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds, previous_period

@@ -9,7 +9,6 @@ held: what is kept per row is a count of patients and a count per pair of scores
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
@@ -36,7 +35,11 @@ from fit_platform.services.export.rows import (
     Key,
     levels,
 )
-from fit_platform.services.export.signals import SignalTallies, signal_cells
+from fit_platform.services.export.signals import (
+    SignalFigures,
+    risk_acknowledge_cell,
+    signal_cells,
+)
 from fit_platform.services.export.statements import ALL_UNITS_TOTAL, ROW, UNIT_TOTAL
 from fit_platform.services.export.suppression import suppress_across_rows_and_totals
 
@@ -110,7 +113,7 @@ def assemble(
     change: Mapping[tuple[Key, str], OutcomeTally],
     paired: Mapping[Key, PairedTally],
     alliance: Iterable[Any],
-    signals: SignalTallies,
+    signals: Mapping[Key, SignalFigures],
     comments: Sequence[tuple[int, int | None, str, int]],
     units: Mapping[int, tuple[str, str]],
     programmes: Mapping[int, tuple[str, str]],
@@ -137,8 +140,7 @@ def assemble(
         keys.add(key)
         alliance_by[(key, instrument_id)] = (float(total) / int(responses), patients)
 
-    keys.update(signals.signals)
-    hours, risk_patients = signals.risk_hours, signals.risk_patients
+    keys.update(signals)
 
     comment_count: dict[Key, int] = defaultdict(int)
     for unit, programme, period, count in comments:
@@ -175,7 +177,7 @@ def assemble(
                 for name, count in zip(NON_RESPONSE_REASONS, reasons, strict=True)
             ),
             paired=paired_cells(paired.get(key)),
-            signals=signal_cells(signals.signals.get(key)),
+            signals=signal_cells(signals.get(key)),
             consent_paused_or_stopped_share=cell(
                 round(paused.get(key, 0) / patients, 3) if patients else None,
                 patients,
@@ -191,10 +193,7 @@ def assemble(
             response_rate=cell(round(answered / sent, 3) if sent else None, patients),
             outcomes=outcome_row,
             alliance_mean=alliance_cells,
-            median_hours_to_acknowledge_risk=cell(
-                round(statistics.median(hours[key]), 1) if hours[key] else None,
-                len(risk_patients[key]),
-            ),
+            median_hours_to_acknowledge_risk=risk_acknowledge_cell(signals.get(key)),
             # A count of comments is a small cell like a count of patients.
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )

@@ -1,27 +1,35 @@
-"""The six set-based queries behind the export, one read-only session (the SQL itself is in
-:mod:`.statements`)."""
+"""The six set-based queries behind the export, in two read-only sessions that PostgreSQL
+runs at once (the SQL itself is in :mod:`.statements`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Programme, Unit
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
-from fit_platform.services.export.assemble import assemble, tally_outcomes
+from fit_platform.services.export.assemble import assemble, level_key, tally_outcomes
+from fit_platform.services.export.outcomes import OutcomeTally, PairedTally
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds
-from fit_platform.services.export.rows import AggregateRow
-from fit_platform.services.export.signals import tally_signals
+from fit_platform.services.export.rows import AggregateRow, Key
+from fit_platform.services.export.signals import SignalFigures, read_signal_levels
 from fit_platform.services.export.statements import (
     Range,
     alliance_levels,
     invitation_levels,
     outcome_episodes,
-    signal_rows,
+    signal_levels,
 )
 from fit_platform.services.service_comments import comment_counts
+
+# Per sort or hash of the export's transactions on PostgreSQL (each parallel worker has its
+# own); enough that nothing spills to disk over 5 million invitations and responses.
+EXPORT_WORK_MEM = "64MB"
 
 
 def export_instruments() -> tuple[list[Instrument], list[Instrument]]:
@@ -51,44 +59,101 @@ def service_aggregates(
         raise ValueError("end before start")
     since, until = period_bounds(period, start, end)
     outcome_instruments, alliance_instruments = export_instruments()
-    outcome_ids = [i.id for i in outcome_instruments]
     alliance_ids = [i.id for i in alliance_instruments]
 
     r = Range(db.dialect, period, since, until, unit_id)
-    # Rows are read a few thousand at a time: outcomes and signals are per episode, and
-    # holding them all at once made memory grow with the history.
-    streamed = {"yield_per": 5000}
-    with db.session() as session:
-        if db.dialect == "postgresql":
-            # For this transaction only (one statement, so no extra round trip). A streamed
-            # query is a cursor, which PostgreSQL plans for its first tenth by default (a plan
-            # 6x slower here): the export reads every row. And no JIT compilation: over 5
-            # million rows it cost 10 of the invitation query's 24 s and saved less
-            # (benchmarks/bench_export_5m.py).
-            session.execute(
-                text(
-                    "SELECT set_config('cursor_tuple_fraction', '1', true),"
-                    " set_config('jit', 'off', true)"
-                )
+    all_units = unit_id is None
+    if db.dialect == "postgresql":
+        # The two halves need no result of each other, so on PostgreSQL they run at once on
+        # two connections: the server works on both (two CPUs) and Python tallies the
+        # outcomes while the totals are counted. SQLite gains nothing from a second reader.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-totals") as pool:
+            counted = pool.submit(_totals, db, r, alliance_ids)
+            tallied = _tallies(db, r, outcome_instruments, all_units)
+            invitations, alliance = counted.result()
+    else:
+        invitations, alliance = _totals(db, r, alliance_ids)
+        tallied = _tallies(db, r, outcome_instruments, all_units)
+    change, paired, signals, comments, units, programmes = tallied
+    return assemble(
+        invitations=invitations,
+        change=change,
+        paired=paired,
+        alliance=alliance,
+        signals=signals,
+        comments=comments,
+        units=units,
+        programmes=programmes,
+        outcome_instruments=outcome_instruments,
+        alliance_ids=alliance_ids,
+        all_units=all_units,
+    )
+
+
+def _planner_settings(session: Session) -> None:
+    """For this transaction only (one statement, so no extra round trip). A streamed query is
+    a cursor, which PostgreSQL plans for its first tenth by default (a plan 6x slower here):
+    the export reads every row. No JIT compilation: over 5 million rows it cost 10 of the
+    invitation query's 24 s and saved less. And more memory for sorting and hashing than the
+    4 MB default: with it, the per-patient groupings of 5 million invitations and the
+    outcome rows were sorted and hashed on disk, in temporary files of 10-50 MB each. No
+    parallel workers: the export already keeps two connections busy, and on two CPUs the
+    workers only queued behind them (25.2 s with, 21.5 s without, the same CPU time)
+    (benchmarks/bench_export_5m.py --explain; docs/export.md)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "SELECT set_config('cursor_tuple_fraction', '1', true),"
+                " set_config('jit', 'off', true),"
+                f" set_config('work_mem', '{EXPORT_WORK_MEM}', true)"
+                ", set_config('max_parallel_workers_per_gather', '0', true)"
             )
-        # 1. Invitations due in each period and the patients invited (and of those, who paused
-        # or stopped feedback in the period), totalled in the database at every level.
-        invitations = session.execute(invitation_levels(r)).all()
-        # 2. Alliance scores: sum, number and patients, at every level.
-        alliance = session.execute(alliance_levels(r, alliance_ids)).all()
-        # 3. First and latest outcome score per episode and instrument, in patient order, and
-        # 4. signals raised in the period: both tallied while they are read.
-        outcome_rows = session.execute(
-            outcome_episodes(r, outcome_ids).execution_options(**streamed)
         )
-        change, paired = tally_outcomes(outcome_rows, outcome_instruments, unit_id is None)
-        signals = session.execute(signal_rows(r).execution_options(**streamed))
-        signal_tallies = tally_signals(signals, unit_id is None)
 
-        # 5. Comments sent to the service only, counted (never their text).
-        comments = comment_counts(session, period=period, since=since, until=until, unit_id=unit_id)
 
-        # 6. Unit and programme names, in one query for both.
+def _totals(db: Database, r: Range, alliance_ids: list[str]) -> tuple[list[Any], list[Any]]:
+    """Invitations and alliance scores, totalled in the database at every level."""
+    with db.session() as session:
+        _planner_settings(session)
+        # Invitations due in each period and the patients invited (and of those, who paused
+        # or stopped feedback in the period).
+        invitations = list(session.execute(invitation_levels(r)).all())
+        # Alliance scores: sum, number and patients.
+        alliance = list(session.execute(alliance_levels(r, alliance_ids)).all())
+    return invitations, alliance
+
+
+Tallies = tuple[
+    dict[tuple[Key, str], OutcomeTally],
+    dict[Key, PairedTally],
+    dict[Key, SignalFigures],
+    list[tuple[int, int | None, str, int]],
+    dict[int, tuple[str, str]],
+    dict[int, tuple[str, str]],
+]
+
+
+def _tallies(
+    db: Database, r: Range, outcome_instruments: list[Instrument], all_units: bool
+) -> Tallies:
+    """Outcomes (tallied while streamed), signals, comments, and the unit and programme names."""
+    outcome_ids = [i.id for i in outcome_instruments]
+    with db.session() as session:
+        _planner_settings(session)
+        # First and latest outcome score per episode and instrument, in patient order, read a
+        # few thousand at a time and tallied while read: holding them all at once made memory
+        # grow with the history.
+        outcome_rows = session.execute(
+            outcome_episodes(r, outcome_ids).execution_options(yield_per=5000)
+        )
+        change, paired = tally_outcomes(outcome_rows, outcome_instruments, all_units)
+        # Signals raised in the period and how soon they were acted on, at every level.
+        signals = read_signal_levels(session.execute(signal_levels(r)), level_key)
+        # Comments sent to the service only, counted (never their text).
+        comments = comment_counts(
+            session, period=r.period, since=r.since, until=r.until, unit_id=r.unit_id
+        )
+        # Unit and programme names, in one query for both.
         units: dict[int, tuple[str, str]] = {}
         programmes: dict[int, tuple[str, str]] = {}
         for unit_row, programme_row in session.execute(
@@ -97,20 +162,7 @@ def service_aggregates(
             units[unit_row.id] = (unit_row.code, unit_row.name)
             if programme_row is not None:
                 programmes[programme_row.id] = (programme_row.code, programme_row.name)
-
-    return assemble(
-        invitations=invitations,
-        change=change,
-        paired=paired,
-        alliance=alliance,
-        signals=signal_tallies,
-        comments=comments,
-        units=units,
-        programmes=programmes,
-        outcome_instruments=outcome_instruments,
-        alliance_ids=alliance_ids,
-        all_units=unit_id is None,
-    )
+    return change, paired, signals, comments, units, programmes
 
 
 def unit_id_for_code(db: Database, code: str) -> int | None:

@@ -20,7 +20,6 @@ from fit_platform.services.export.rows import (
     AggregateRow,
     Key,
 )
-from fit_platform.services.export.signals import SignalTally, hours_between, signal_cells
 from tests.support.export_reference.outcomes import (
     PAIRED,
     OutcomeTally,
@@ -28,6 +27,7 @@ from tests.support.export_reference.outcomes import (
     outcome_cells,
     paired_cells,
 )
+from tests.support.export_reference.signals import SignalTally, hours_between, signal_cells
 from tests.support.export_reference.suppression import suppress_across_rows_and_totals
 
 
