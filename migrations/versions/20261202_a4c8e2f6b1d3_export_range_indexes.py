@@ -3,7 +3,7 @@ submission time, each holding what the export counts, so an export of one quarte
 quarter rather than the whole history.
 
 Revision ID: a4c8e2f6b1d3
-Revises: f3a7c1e9d5b2
+Revises: b7d4e9a2c6f1
 Create Date: 2026-12-02 17:00:00+00:00
 
 See docs/export.md ("Performance"). The condition is written out here (not imported from the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a4c8e2f6b1d3"
-down_revision: str | None = "f3a7c1e9d5b2"
+down_revision: str | None = "b7d4e9a2c6f1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
