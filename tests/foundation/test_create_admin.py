@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pty
 import select as io_select
+import shutil
 import subprocess
 import sys
 import time
@@ -47,6 +48,22 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 def fit_platform(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return run_fit_platform(url, *args, stdin=stdin)
+
+
+@pytest.fixture(scope="module")
+def upgraded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file that `db upgrade` made once for this module; each test of create-admin's
+    refusals starts from a copy of it (the operator's whole first run is the first test)."""
+    path = tmp_path_factory.mktemp("upgraded") / "first-run.sqlite3"
+    assert fit_platform(f"sqlite:///{path}", "db", "upgrade").returncode == 0
+    return path
+
+
+@pytest.fixture
+def upgraded_url(upgraded_sqlite: Path, tmp_path: Path) -> str:
+    path = tmp_path / "first-run.sqlite3"
+    shutil.copyfile(upgraded_sqlite, path)
+    return f"sqlite:///{path}"
 
 
 def test_an_operator_creates_the_first_admin_who_can_then_log_in(
@@ -94,10 +111,9 @@ def test_an_operator_creates_the_first_admin_who_can_then_log_in(
     ],
 )
 def test_create_admin_refuses_bad_input_with_a_clear_message_and_creates_nothing(
-    tmp_path: Path, email: str, password: str, message: str
+    upgraded_url: str, email: str, password: str, message: str
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
-    assert fit_platform(url, "db", "upgrade").returncode == 0
+    url = upgraded_url
     refused = fit_platform(url, "create-admin", email, "--name", "Ola", stdin=password + "\n")
     assert refused.returncode != 0
     assert message in refused.stderr
@@ -108,9 +124,10 @@ def test_create_admin_refuses_bad_input_with_a_clear_message_and_creates_nothing
     database.dispose()
 
 
-def test_a_second_create_admin_for_the_same_address_changes_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
-    assert fit_platform(url, "db", "upgrade").returncode == 0
+def test_a_second_create_admin_for_the_same_address_changes_nothing(
+    upgraded_url: str, tmp_path: Path
+) -> None:
+    url = upgraded_url
     args = ("create-admin", "ola@klinikk.no", "--name", "Ola")
     assert fit_platform(url, *args, stdin=PASSWORD + "\n").returncode == 0
     again = fit_platform(url, *args, stdin="et-helt-annet-passord\n")
@@ -163,9 +180,10 @@ class Terminal:
         return os.waitstatus_to_exitcode(status)
 
 
-def test_on_a_terminal_the_password_is_asked_twice_and_never_shown(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
-    assert fit_platform(url, "db", "upgrade").returncode == 0
+def test_on_a_terminal_the_password_is_asked_twice_and_never_shown(
+    upgraded_url: str, tmp_path: Path
+) -> None:
+    url = upgraded_url
     terminal = Terminal(url, "create-admin", "ola@klinikk.no", "--name", "Ola Drift")
     seen = ""
     # Two different entries are refused and asked for again; nothing is created meanwhile.
@@ -185,9 +203,8 @@ def test_on_a_terminal_the_password_is_asked_twice_and_never_shown(tmp_path: Pat
     log_in(make_test_app(url, tmp_path / "instance").test_client(), "ola@klinikk.no", PASSWORD)
 
 
-def test_on_a_terminal_a_weak_password_is_refused_with_the_webs_rule(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
-    assert fit_platform(url, "db", "upgrade").returncode == 0
+def test_on_a_terminal_a_weak_password_is_refused_with_the_webs_rule(upgraded_url: str) -> None:
+    url = upgraded_url
     terminal = Terminal(url, "create-admin", "ola@klinikk.no", "--name", "Ola Drift")
     for prompt in PROMPTS:
         terminal.expect(prompt)

