@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fit_platform.domain.instruments import Instrument
+from fit_platform.domain.instruments import Instrument, RecommendedUse
 
 
 class NotSchedulable(StrEnum):
@@ -19,6 +19,9 @@ class NotSchedulable(StrEnum):
     UNKNOWN = "unknown"  # no definition with this id is loaded
     DRAFT = "draft"  # the definition is not yet fit for clinical use
     RETIRED = "retired"  # replaced or withdrawn; kept so old responses still read
+    # Sent after a recorded group session to the members who attended (docs/groups.md); a
+    # schedule of one patient would ask about a group session that never took place.
+    GROUP_ONLY = "group_only"
 
 
 def why_not_schedulable(instrument: Instrument | None) -> NotSchedulable | None:
@@ -34,3 +37,15 @@ def why_not_schedulable(instrument: Instrument | None) -> NotSchedulable | None:
 
 def is_schedulable(instrument: Instrument | None) -> bool:
     return why_not_schedulable(instrument) is None
+
+
+def why_not_on_a_schedule(instrument: Instrument | None) -> NotSchedulable | None:
+    """None when a schedule rule (an episode's or a template's) may name ``instrument``."""
+    reason = why_not_schedulable(instrument)
+    if (
+        reason is None
+        and instrument is not None
+        and instrument.recommended_use is RecommendedUse.AFTER_GROUP_SESSION
+    ):
+        return NotSchedulable.GROUP_ONLY
+    return reason

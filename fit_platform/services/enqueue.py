@@ -39,7 +39,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import OSLO, QuietHours
-from fit_platform.domain.schedulability import is_schedulable
+from fit_platform.domain.schedulability import why_not_on_a_schedule
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.cancel import cancel_for_changed_appointments
 from fit_platform.services.enqueue_insert import Due, insert_due
@@ -347,7 +347,11 @@ def _unschedulable_instruments(named: set[str]) -> frozenset[str]:
     library = default_instruments()
     # Only a loaded definition can be draft or retired. An id this process has not loaded is
     # left to the patient pages as before (a service's own file may be loaded elsewhere).
-    refused = frozenset(i for i in named if i in library and not is_schedulable(library[i]))
+    # A group form named by an individual rule is skipped too: it is sent after a group
+    # session only.
+    refused = frozenset(
+        i for i in named if i in library and why_not_on_a_schedule(library[i]) is not None
+    )
     for instrument_id in sorted(refused):
         log.warning(
             "schedule rules name an instrument that cannot be scheduled; skipped",

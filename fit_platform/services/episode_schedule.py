@@ -21,7 +21,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule, Unit
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instruments import default_instruments
-from fit_platform.domain.schedulability import NotSchedulable, why_not_schedulable
+from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
 from fit_platform.services.unit_instruments import enabled_ids
@@ -73,7 +73,7 @@ def _plan(session: Session, episode_id: int) -> SchedulePlan:
 
 def checked_rule(change: RuleChange) -> RuleChange:
     """The change if the scheduler can run it, else `InvalidRule` (also used for templates)."""
-    reason = why_not_schedulable(default_instruments().get(change.instrument_id))
+    reason = why_not_on_a_schedule(default_instruments().get(change.instrument_id))
     if reason is NotSchedulable.UNKNOWN:
         raise InvalidRule("unknown_instrument")
     if reason is not None:

@@ -22,7 +22,7 @@ from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import ConsentEventKind
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
-from fit_platform.domain.schedulability import why_not_schedulable
+from fit_platform.domain.schedulability import why_not_on_a_schedule
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | Non
 
 def _copyable(rule: ScheduleRule) -> bool:
     instrument = default_instruments().get(rule.instrument_id)
-    reason = why_not_schedulable(instrument) if instrument is not None else None
+    reason = why_not_on_a_schedule(instrument) if instrument is not None else None
     if reason is None:
         return True
     log.warning(

@@ -22,7 +22,11 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Unit, UnitInstrument
 from fit_platform.domain.instruments import Instrument, default_instruments
-from fit_platform.domain.schedulability import NotSchedulable, why_not_schedulable
+from fit_platform.domain.schedulability import (
+    NotSchedulable,
+    why_not_on_a_schedule,
+    why_not_schedulable,
+)
 from fit_platform.services.admin_audit import record_admin_change
 
 log = logging.getLogger(__name__)
@@ -68,14 +72,20 @@ def schedulable_for_unit(
     ]
 
 
+def for_schedules_of_unit(session: Session, unit_id: int) -> list[Instrument]:
+    """What a schedule rule (an episode's or a template's) of this unit may name: the unit's
+    schedulable instruments without the group forms, which only a group session sends."""
+    return [i for i in schedulable_for_unit(session, unit_id) if why_not_on_a_schedule(i) is None]
+
+
 def schedulable_for_episode(db: Database, episode_id: int) -> list[Instrument]:
-    """`schedulable_for_unit` for the episode's unit. A unit setting, not patient data: no
+    """`for_schedules_of_unit` for the episode's unit. A unit setting, not patient data: no
     access-log row; the page checks access to the episode itself before showing anything."""
     with db.session() as session:
         unit_id = session.scalar(select(Episode.unit_id).where(Episode.id == episode_id))
         if unit_id is None:
             return []
-        return schedulable_for_unit(session, unit_id)
+        return for_schedules_of_unit(session, unit_id)
 
 
 def enable_all_schedulable(session: Session, unit_id: int, now: dt.datetime | None = None) -> None:

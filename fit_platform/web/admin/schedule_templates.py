@@ -27,7 +27,7 @@ from fit_platform.services.schedule_templates import (
     save_template_rule,
     template_detail,
 )
-from fit_platform.services.unit_instruments import schedulable_for_unit
+from fit_platform.services.unit_instruments import for_schedules_of_unit
 from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.forms import RenameForm, TemplateForm
@@ -104,7 +104,7 @@ def schedule_templates() -> tuple[str, int] | Response:
 def _offered(detail: TemplateDetail) -> list[Instrument]:
     """The instruments the template's unit has enabled and that may be scheduled."""
     with get_db().session() as session:
-        return schedulable_for_unit(session, detail.summary.unit_id)
+        return for_schedules_of_unit(session, detail.summary.unit_id)
 
 
 def _detail_or_404(template_id: int) -> TemplateDetail:

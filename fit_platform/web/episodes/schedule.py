@@ -18,7 +18,7 @@ from fit_platform.domain.instrument_language import (
     working_translations,
 )
 from fit_platform.domain.instruments import Instrument, default_instruments
-from fit_platform.domain.schedulability import is_schedulable
+from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.extensions import get_db
 from fit_platform.services.episode_schedule import (
     InvalidRule,
@@ -69,7 +69,10 @@ def _unavailable_label(instrument_id: str) -> str:
     refused with the reason when saved."""
     instrument = default_instruments().get(instrument_id)
     title = text_in(instrument.title, get_locale_code()) if instrument else instrument_id
-    if instrument is not None and not is_schedulable(instrument):
+    reason = why_not_on_a_schedule(instrument) if instrument is not None else None
+    if reason is NotSchedulable.GROUP_ONLY:
+        return _("%(title)s (group form: sent after group sessions only)", title=title)
+    if reason is not None:
         return _("%(title)s (draft or retired: not sent)", title=title)
     return _("%(title)s (not enabled for this unit: not sent)", title=title)
 

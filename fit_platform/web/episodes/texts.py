@@ -72,9 +72,19 @@ RULE_ERRORS = {
         "This questionnaire is not enabled for this unit. Choose another one, or ask an "
         "administrator to enable it."
     ),
+    "instrument_group_only": _l(
+        "This is a group form: it is sent after a recorded group session to the members who "
+        "attended, never by a schedule. Choose another questionnaire."
+    ),
 }
 
 # Errors about the questionnaire itself are shown on the questionnaire field.
 INSTRUMENT_ERRORS = frozenset(
-    {"unknown_instrument", "instrument_draft", "instrument_retired", "instrument_not_enabled"}
+    {
+        "unknown_instrument",
+        "instrument_draft",
+        "instrument_retired",
+        "instrument_not_enabled",
+        "instrument_group_only",
+    }
 )
