@@ -1,0 +1,84 @@
+"""The service's percentile bands are built in one query and kept for their lifetime."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode
+from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.instruments import default_instruments
+from fit_platform.services.service_bands import LIFETIME, service_bands
+from tests.support.factories import NOW, add_history, make_staff, make_unit, make_world
+from tests.support.queries import count_statements
+
+PHQ9 = default_instruments()["phq9"]
+MODERATELY_SEVERE = 3  # the stratum 15-19, the fourth PHQ-9 severity band
+
+
+def _ended_episodes(db: Database, totals: list[int], count: int) -> None:
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    for _ in range(count):
+        world = make_world(db, unit=unit, therapist=therapist)
+        add_history(db, world, totals)
+        with db.transaction() as session:
+            session.execute(
+                update(Episode)
+                .where(Episode.id == world.episode_id)
+                .values(status=EpisodeStatus.ENDED)
+            )
+
+
+def test_bands_are_built_in_one_statement_and_not_rebuilt_within_their_lifetime(
+    db: Database,
+) -> None:
+    _ended_episodes(db, [15, 12, 9], 3)
+    with db.session() as session, count_statements(db.engine) as counter:
+        first = service_bands(session, PHQ9, NOW)
+    assert counter.count == 1, counter.statements
+    assert first is not None and first.cells[(MODERATELY_SEVERE, 3)].n == 3
+
+    _ended_episodes(db, [15, 12, 9], 2)  # ended after the build: not seen until it is stale
+    with db.session() as session, count_statements(db.engine) as counter:
+        kept = service_bands(session, PHQ9, NOW + LIFETIME - dt.timedelta(seconds=1))
+    assert counter.count == 0, counter.statements
+    assert kept is first
+
+    with db.session() as session, count_statements(db.engine) as counter:
+        rebuilt = service_bands(session, PHQ9, NOW + LIFETIME)
+    assert counter.count == 1, counter.statements
+    assert rebuilt is not None and rebuilt.cells[(MODERATELY_SEVERE, 3)].n == 5
+
+
+def test_a_clock_set_back_before_the_build_rebuilds_the_bands(db: Database) -> None:
+    with db.session() as session:
+        service_bands(session, PHQ9, NOW)
+    with db.session() as session, count_statements(db.engine) as counter:
+        service_bands(session, PHQ9, NOW - dt.timedelta(minutes=1))
+    assert counter.count == 1, counter.statements
+
+
+def test_sessions_count_from_the_first_scorable_total_and_open_episodes_do_not_count(
+    db: Database,
+) -> None:
+    _ended_episodes(db, [15, 12, 9], 1)
+    still_open = make_world(db)
+    add_history(db, still_open, [15, 12, 9, 3])
+    with db.session() as session:
+        model = service_bands(session, PHQ9, NOW)
+    assert model is not None
+    assert {key: cell.n for key, cell in model.cells.items()} == {
+        (MODERATELY_SEVERE, 1): 1,
+        (MODERATELY_SEVERE, 2): 1,
+        (MODERATELY_SEVERE, 3): 1,
+    }
+    assert model.cells[(MODERATELY_SEVERE, 3)].median == 9
+
+
+def test_an_alliance_questionnaire_has_no_bands_and_costs_no_statement(db: Database) -> None:
+    with db.session() as session, count_statements(db.engine) as counter:
+        assert service_bands(session, default_instruments()["wai_sr"], NOW) is None
+    assert counter.count == 0
