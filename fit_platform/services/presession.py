@@ -49,7 +49,13 @@ from fit_platform.domain.codes import (
     OutboxState,
     Role,
 )
-from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
+from fit_platform.domain.expected_recovery import (
+    DefaultCurve,
+    ExpectedBand,
+    ExpectedModel,
+    PercentileModel,
+    WithFallback,
+)
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
@@ -57,6 +63,7 @@ from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, episode_words
 from fit_platform.services.scored_responses import submitted_scores
+from fit_platform.services.service_bands import service_bands
 
 TOPICS_SHOWN = 5
 RESOLVED_SHOWN = 20  # the latest few; the page is read before a session, not as an archive
@@ -220,8 +227,13 @@ def _trend(
     rows: list[tuple[int, dt.datetime, float | None, str | None]],
     answers: dict[str, float | None],
     language: str,
+    service: PercentileModel | None = None,
 ) -> InstrumentTrend:
-    curve = DefaultCurve(inst)
+    # The chart shows the band the not-on-track rule uses: the service's own where a cell has
+    # enough ended episodes, elsewhere the default curve (a guide only).
+    curve: ExpectedModel = (
+        WithFallback(service, DefaultCurve(inst)) if service else DefaultCurve(inst)
+    )
     first: float | None = None
     previous: float | None = None
     occasion = 0
@@ -315,6 +327,12 @@ def presession(
             )
         ):
             answers[latest_ids[response_id]][link_id] = value
+        # Kept per process for an hour, so this costs a statement only in the first view after.
+        service = {
+            iid: service_bands(session, instruments[iid], now)
+            for iid in by_instrument
+            if iid in instruments
+        }
 
         acknowledger = aliased(Staff)
         resolver = aliased(Staff)
@@ -446,7 +464,7 @@ def presession(
         )
 
     trends = [
-        _trend(instruments[iid], rows, answers.get(iid, {}), language)
+        _trend(instruments[iid], rows, answers.get(iid, {}), language, service.get(iid))
         for iid, rows in sorted(by_instrument.items())
         if iid in instruments
     ]

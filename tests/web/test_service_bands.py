@@ -29,6 +29,8 @@ from tests.support.factories import (
 from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
 
+SERVICE_BAND_LABEL = "Expected range (service percentiles; else not validated)"
+
 
 def _db(app: Flask) -> Database:
     database: Database = app.extensions["fit_db"]
@@ -96,6 +98,9 @@ def test_a_total_above_the_services_own_band_is_not_on_track_and_the_therapist_s
     assert f'id="signal-{signal.id}"' in html
     article = html[html.index(f'id="signal-{signal.id}"') :]
     assert "Not on track" in article[: article.index("</article>")]
+    # The chart and the score table show the band the rule used: 6-8 at session 3.
+    assert SERVICE_BAND_LABEL in html
+    assert "6–8" in html
 
 
 def test_with_29_ended_episodes_and_one_still_open_the_instruments_own_rule_applies(
@@ -108,3 +113,8 @@ def test_with_29_ended_episodes_and_one_still_open_the_instruments_own_rule_appl
     world = make_world(db)
     _submit_session_3(app, db, world)
     assert _not_on_track(db, world) == []
+    staff = app.test_client()
+    log_in(staff, world.therapist_username, PASSWORD)
+    html = staff.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    assert "Expected range (not validated)" in html
+    assert SERVICE_BAND_LABEL not in html
