@@ -237,14 +237,20 @@ def _trend(
     first: float | None = None
     previous: float | None = None
     occasion = 0
+    # The band is read at the session number the not-on-track rule uses: every submitted
+    # response counts from the first scorable one, an unscorable one included.
+    session_no = 0
     points = []
     for response_id, at, total, band in rows:
+        if first is not None:
+            session_no += 1
         if total is None:
             points.append(ScorePoint(response_id, at, None, band, None, None, None))
             continue
         occasion += 1
         if first is None:
             first = total
+            session_no = 1
         drop = (
             inst.alliance_drop is not None
             and previous is not None
@@ -257,7 +263,7 @@ def _trend(
                 total,
                 band,
                 occasion,
-                curve.band(first, occasion) if inst.kind is Kind.OUTCOME else None,
+                curve.band(first, session_no) if inst.kind is Kind.OUTCOME else None,
                 classify_change(inst, first, total) if occasion > 1 else None,
                 drop,
             )

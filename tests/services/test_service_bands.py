@@ -7,11 +7,22 @@ import datetime as dt
 from sqlalchemy import update
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode
+from fit_platform.db.models import Episode, Staff
 from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.expected_recovery import DefaultCurve
 from fit_platform.domain.instruments import default_instruments
+from fit_platform.services.presession import presession
+from fit_platform.services.scored_responses import add_scored_response
 from fit_platform.services.service_bands import LIFETIME, service_bands
-from tests.support.factories import NOW, add_history, make_staff, make_unit, make_world
+from tests.support.clinical import viewer
+from tests.support.factories import (
+    NOW,
+    add_history,
+    answers_for_total,
+    make_staff,
+    make_unit,
+    make_world,
+)
 from tests.support.queries import count_statements
 
 PHQ9 = default_instruments()["phq9"]
@@ -82,3 +93,28 @@ def test_an_alliance_questionnaire_has_no_bands_and_costs_no_statement(db: Datab
     with db.session() as session, count_statements(db.engine) as counter:
         assert service_bands(session, default_instruments()["wai_sr"], NOW) is None
     assert counter.count == 0
+
+
+def test_the_chart_reads_the_band_at_the_rules_session_an_unscorable_answer_included(
+    db: Database,
+) -> None:
+    world = make_world(db)
+    add_history(db, world, [16], start=NOW - dt.timedelta(weeks=3))
+    with db.transaction() as session:
+        add_scored_response(
+            session,
+            episode_id=world.episode_id,
+            instrument=PHQ9,
+            answers={**answers_for_total("phq9", 14), "phq9_1": None},  # not scorable
+            when=NOW - dt.timedelta(weeks=2),
+        )
+    add_history(db, world, [14], start=NOW - dt.timedelta(weeks=1))
+    with db.session() as session:
+        therapist = session.get(Staff, world.therapist_id)
+        assert therapist is not None
+        therapist.roles  # noqa: B018 - load before the session closes
+    view = presession(db, viewer(therapist), world.episode_id, now=NOW)
+    assert view is not None
+    latest = view.outcome[0].points[-1]
+    assert latest.total == 14 and latest.occasion == 2
+    assert latest.expected == DefaultCurve(PHQ9).band(16, 3)
