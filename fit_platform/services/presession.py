@@ -58,6 +58,7 @@ from fit_platform.domain.expected_recovery import (
 )
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
@@ -230,10 +231,12 @@ def _trend(
     service: PercentileModel | None = None,
 ) -> InstrumentTrend:
     # The chart shows the band the not-on-track rule uses: the service's own where a cell has
-    # enough ended episodes, elsewhere the default curve (a guide only).
-    curve: ExpectedModel = (
-        WithFallback(service, DefaultCurve(inst)) if service else DefaultCurve(inst)
-    )
+    # enough ended episodes, from the rule's minimum session (before it the service's band is
+    # only the intakes it was stratified by), elsewhere the default curve (a guide only).
+    default = DefaultCurve(inst)
+    with_service: ExpectedModel = WithFallback(service, default) if service else default
+    rule = inst.not_on_track
+    min_session = rule.min_sessions if rule else DEFAULT_MIN_SESSIONS
     first: float | None = None
     previous: float | None = None
     occasion = 0
@@ -263,7 +266,9 @@ def _trend(
                 total,
                 band,
                 occasion,
-                curve.band(first, session_no) if inst.kind is Kind.OUTCOME else None,
+                (with_service if session_no >= min_session else default).band(first, session_no)
+                if inst.kind is Kind.OUTCOME
+                else None,
                 classify_change(inst, first, total) if occasion > 1 else None,
                 drop,
             )
