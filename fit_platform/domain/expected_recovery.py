@@ -15,6 +15,7 @@ Two models share one small interface (``band(intake, session) -> ExpectedBand | 
   episodes, stratified by intake score; a stratum/session cell is used only once it holds at
   least ``min_n`` episodes. Passed to ``evaluate_signals(model=...)``, a band replaces the
   not-on-track rule for its intake stratum and session (never before the minimum session).
+  Its intake strata are the instrument's published severity bands (:func:`intake_strata`).
 """
 
 from __future__ import annotations
@@ -123,6 +124,20 @@ class WithFallback:
 
     def band(self, intake: float, session: int) -> ExpectedBand | None:
         return self.primary.band(intake, session) or self.fallback.band(intake, session)
+
+
+def intake_strata(inst: Instrument) -> tuple[tuple[float, float], ...]:
+    """The intake strata of a service's percentile bands: the instrument's severity bands.
+
+    Each band runs from its lower bound up to the next band's; the last one includes the
+    scale's maximum. The bands are data in the instrument file (``scoring.bands``), published
+    with a source, and are how clinicians already read an intake score. No bands, no strata.
+    """
+    lows = sorted(b.min for b in inst.bands)
+    if not lows:
+        return ()
+    highs = [*lows[1:], math.nextafter(inst.score_max, math.inf)]
+    return tuple(zip(lows, highs, strict=True))
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:

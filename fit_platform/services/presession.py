@@ -49,14 +49,22 @@ from fit_platform.domain.codes import (
     OutboxState,
     Role,
 )
-from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand
+from fit_platform.domain.expected_recovery import (
+    DefaultCurve,
+    ExpectedBand,
+    ExpectedModel,
+    PercentileModel,
+    WithFallback,
+)
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, episode_words
 from fit_platform.services.scored_responses import submitted_scores
+from fit_platform.services.service_bands import service_bands
 
 TOPICS_SHOWN = 5
 RESOLVED_SHOWN = 20  # the latest few; the page is read before a session, not as an archive
@@ -220,19 +228,32 @@ def _trend(
     rows: list[tuple[int, dt.datetime, float | None, str | None]],
     answers: dict[str, float | None],
     language: str,
+    service: PercentileModel | None = None,
 ) -> InstrumentTrend:
-    curve = DefaultCurve(inst)
+    # The chart shows the band the not-on-track rule uses: the service's own where a cell has
+    # enough ended episodes, from the rule's minimum session (before it the service's band is
+    # only the intakes it was stratified by), elsewhere the default curve (a guide only).
+    default = DefaultCurve(inst)
+    with_service: ExpectedModel = WithFallback(service, default) if service else default
+    rule = inst.not_on_track
+    min_session = rule.min_sessions if rule else DEFAULT_MIN_SESSIONS
     first: float | None = None
     previous: float | None = None
     occasion = 0
+    # The band is read at the session number the not-on-track rule uses: every submitted
+    # response counts from the first scorable one, an unscorable one included.
+    session_no = 0
     points = []
     for response_id, at, total, band in rows:
+        if first is not None:
+            session_no += 1
         if total is None:
             points.append(ScorePoint(response_id, at, None, band, None, None, None))
             continue
         occasion += 1
         if first is None:
             first = total
+            session_no = 1
         drop = (
             inst.alliance_drop is not None
             and previous is not None
@@ -245,7 +266,9 @@ def _trend(
                 total,
                 band,
                 occasion,
-                curve.band(first, occasion) if inst.kind is Kind.OUTCOME else None,
+                (with_service if session_no >= min_session else default).band(first, session_no)
+                if inst.kind is Kind.OUTCOME
+                else None,
                 classify_change(inst, first, total) if occasion > 1 else None,
                 drop,
             )
@@ -315,6 +338,12 @@ def presession(
             )
         ):
             answers[latest_ids[response_id]][link_id] = value
+        # Kept per process for an hour, so this costs a statement only in the first view after.
+        service = {
+            iid: service_bands(session, instruments[iid], now)
+            for iid in by_instrument
+            if iid in instruments
+        }
 
         acknowledger = aliased(Staff)
         resolver = aliased(Staff)
@@ -446,7 +475,7 @@ def presession(
         )
 
     trends = [
-        _trend(instruments[iid], rows, answers.get(iid, {}), language)
+        _trend(instruments[iid], rows, answers.get(iid, {}), language, service.get(iid))
         for iid, rows in sorted(by_instrument.items())
         if iid in instruments
     ]

@@ -22,6 +22,7 @@ from fit_platform.domain import signals as rules
 from fit_platform.domain.codes import ResponseStatus
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.scoring import Answers, ScoreResult, score
+from fit_platform.services.service_bands import service_bands
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ def raise_signals_for_response(
 
     ``response`` is the newest one (just submitted); earlier submitted responses of the same
     instrument in the episode make the history, oldest first, numbered as sessions 1, 2, ...
+    The not-on-track rule uses the service's own percentile bands where a cell has enough
+    ended episodes (``services.service_bands``, kept per process for up to an hour).
     """
     earlier = session.scalars(
         select(Response)
@@ -172,7 +175,8 @@ def raise_signals_for_response(
         for index, r in enumerate(earlier)
     ]
     history.append(rules.HistoryEntry(result=result, session=len(history) + 1))
-    raised = rules.evaluate_signals(instrument, history)
+    model = service_bands(session, instrument, now)
+    raised = rules.evaluate_signals(instrument, history, model=model)
     return store_signals(
         session, episode_id=response.episode_id, response_id=response.id, raised=raised, now=now
     )

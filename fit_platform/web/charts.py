@@ -137,8 +137,12 @@ def trend_chart(spec: ChartSpec) -> Markup:
     def sy(v: float) -> float:
         return TOP + (spec.y_max - v) / span * plot_h
 
+    legend, legend_bottom = _legend(spec)
+    # A legend that wraps to a third line (long labels, nynorsk) makes the drawing taller
+    # rather than being cut off at its bottom edge.
+    height = max(HEIGHT, legend_bottom)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_n(height)}" class="chart"'
         f' role="img" aria-labelledby="{cid}-title {cid}-desc" focusable="false">',
         f'<title id="{cid}-title">{escape(spec.title)}</title>',
         f'<desc id="{cid}-desc">{escape(spec.description)}</desc>',
@@ -228,7 +232,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
     for point in spec.points:
         if point.value is not None:
             out.append(marker_svg(point.marker, sx(point.x), sy(point.value)))
-    out.extend(_legend(spec))
+    out.extend(legend)
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
 
@@ -265,7 +269,8 @@ def _x_labels(points: Sequence[ChartPoint], sx: Callable[[float], float]) -> lis
     return shown
 
 
-def _legend(spec: ChartSpec) -> list[str]:
+def _legend(spec: ChartSpec) -> tuple[list[str], float]:
+    """The legend's items, wrapped to the drawing's width, and the y its last line ends at."""
     cid = escape(spec.chart_id)
     items: list[tuple[str, str]] = []
     if spec.score_label:
@@ -306,4 +311,4 @@ def _legend(spec: ChartSpec) -> list[str]:
             f'<text x="24" y="4" font-size="{FONT}" fill="{INK}">{escape(label)}</text></g>'
         )
         x += width
-    return out
+    return out, y + 12

@@ -6,6 +6,7 @@ from fit_platform.domain.expected_recovery import (
     DefaultCurve,
     EpisodeScores,
     WithFallback,
+    intake_strata,
     percentile,
     percentile_bands,
 )
@@ -69,3 +70,15 @@ def test_a_percentile_model_falls_back_to_the_default_curve_where_it_has_no_band
 def test_episodes_outside_every_stratum_are_ignored():
     model = percentile_bands(_episodes(40, 99, {2: 1}), [(0, 28)], min_n=1)
     assert model.cells == {}
+
+
+def test_intake_strata_are_the_instruments_severity_bands_with_the_maximum_in_the_last(
+    instruments,
+):
+    strata = intake_strata(instruments["phq9"])
+    assert [lo for lo, _hi in strata] == [0, 5, 10, 15, 20]
+    assert [hi for _lo, hi in strata][:-1] == [5, 10, 15, 20]
+    model = percentile_bands([], strata)
+    assert model.stratum_of(27) == 4
+    assert model.stratum_of(14.5) == 2
+    assert model.stratum_of(28) is None

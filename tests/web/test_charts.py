@@ -110,3 +110,13 @@ def test_date_labels_never_touch_and_the_first_and_last_are_always_shown() -> No
         extents.append((float(x) - left, float(x) - left + width))
     for (_, right), (left, _) in itertools.pairwise(extents):
         assert left - right >= FONT - 0.01
+
+
+def test_a_legend_on_three_lines_makes_the_drawing_taller_instead_of_being_cut_off() -> None:
+    two_lines = str(trend_chart(_spec()))
+    assert 'viewBox="0 0 640 320"' in two_lines
+    long = "Expected range (service percentiles; else not validated)"
+    three_lines = str(trend_chart(_spec(expected_label=long)))
+    height = float(re.search(r'viewBox="0 0 640 ([\d.]+)"', three_lines).group(1))  # type: ignore[union-attr]
+    lowest = max(float(y) for y in re.findall(r"translate\([\d.]+ ([\d.]+)\)", three_lines))
+    assert height > 320 and lowest + 4 < height

@@ -235,6 +235,16 @@ def summary_sentence(trend: InstrumentTrend) -> str:
     )
 
 
+def _expected_label(trend: InstrumentTrend) -> str:
+    inst = trend.instrument
+    if any(p.expected and p.expected.source == "service_percentiles" for p in trend.points):
+        # Short enough for one legend line; docs/signals.md says which cells use which band.
+        return _("Expected range (service percentiles; else not validated)")
+    if inst.expected_recovery and not inst.expected_recovery.validated:
+        return _("Expected range (not validated)")
+    return _("Expected range")
+
+
 def chart(trend: InstrumentTrend, language: str) -> Markup:
     inst = trend.instrument
     alliance = inst.kind is Kind.ALLIANCE
@@ -284,9 +294,7 @@ def chart(trend: InstrumentTrend, language: str) -> Markup:
             cutoff_label=_("Clinical cut-off %(value)s", value=format_number(cutoff.value))
             if cutoff
             else "",
-            expected_label=_("Expected range (not validated)")
-            if inst.expected_recovery and not inst.expected_recovery.validated
-            else _("Expected range"),
+            expected_label=_expected_label(trend),
             score_label=_("Score"),
             legend={
                 Marker.BASELINE: _("First score"),
