@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page
 
 from fit_platform.db import Database
 from tests.conftest import make_test_app
-from tests.support.axe import axe_source, axe_violations, describe
+from tests.support.axe import AxeChecker, axe_source, describe
 from tests.support.live_server import serve
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -81,12 +81,19 @@ def live_url(browser_app: Flask) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def axe_checker(browser: Browser, axe_js: str) -> Iterator[AxeChecker]:
+    checker = AxeChecker(browser, axe_js)
+    yield checker
+    checker.close()
+
+
 @pytest.fixture
-def assert_accessible(browser: Browser, axe_js: str) -> Callable[[Page], None]:
+def assert_accessible(axe_checker: AxeChecker) -> Callable[[Page], None]:
     """Fail with the list of WCAG 2.1 A/AA violations axe finds on the page as it is now."""
 
     def check(page: Page) -> None:
-        violations = axe_violations(browser, page, axe_js)
+        violations = axe_checker.violations(page)
         assert violations == [], f"{page.url}: {describe(violations)}"
 
     return check

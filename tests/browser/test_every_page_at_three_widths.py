@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from sqlalchemy import select
 
 from fit_platform.db import Database
@@ -33,7 +33,7 @@ from fit_platform.services.demo_seed import (
     seed_demo_schedules,
 )
 from tests.browser.conftest import ARTIFACTS
-from tests.support.axe import axe_violations, describe
+from tests.support.axe import AxeChecker, describe
 
 WIDTHS = (320, 390, 1280)
 PAGES_DIR = ARTIFACTS / "pages"
@@ -111,7 +111,7 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
 
 
 @pytest.fixture
-def capture(page: Page, browser: Browser, axe_js: str) -> Iterator[Callable[[str], None]]:
+def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], None]]:
     """Look at the page as it is now at every width: screenshot, axe, no sideways scrolling.
 
     The page is not reloaded between widths (it may be the answer to a POST); it reflows."""
@@ -128,7 +128,9 @@ def capture(page: Page, browser: Browser, axe_js: str) -> Iterator[Callable[[str
             inner_width = page.evaluate("window.innerWidth")
             if scroll_width > inner_width:
                 problems.append(f"{name} at {width} px scrolls sideways ({scroll_width} px)")
-            violations = axe_violations(browser, page, axe_js)
+        for width, violations in zip(
+            WIDTHS, axe_checker.violations_at_widths(page, WIDTHS), strict=True
+        ):
             if violations:
                 problems.append(f"{name} at {width} px: {describe(violations)}")
 
