@@ -1,8 +1,11 @@
 """Reliable change and recovery between two scores of one instrument.
 
 Reliable change follows Jacobson & Truax (1991): a difference at least the instrument's
-reliable-change threshold. Recovery follows NHS Talking Therapies: at caseness at the start and
-not at the end; reliable recovery = recovery and reliable improvement. Everything is
+reliable-change threshold. Recovery on one questionnaire: at caseness (on the clinical side of
+the instrument's cut-off) at the start and not at the end; reliable recovery = recovery
+and reliable improvement. This borrows the NHS Talking Therapies definition of recovery and
+applies it to a single instrument; NHS Talking Therapies' own figure is the paired PHQ-9 +
+GAD-7 rule in :mod:`fit_platform.domain.paired_recovery`, not this one. Everything is
 direction-aware: on alliance scales a higher score is the better one.
 """
 
