@@ -37,8 +37,21 @@ from tests.fuzz.summary import (  # noqa: F401 - the fuzz summary's hooks, also 
     pytest_terminal_summary,
 )
 from tests.support.postgres import throwaway_postgres
+from tests.support.slow_first import SlowFirstFileScheduling, slow_files_first
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The longest files first, so no worker runs one alone at the end (tests/support/slow_first.py).
+    slow_files_first(items)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    if config.getvalue("dist") == "loadfile":
+        return SlowFirstFileScheduling(config, log)
+    return None
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,65 @@
+"""The order in which pytest-xdist hands out test files, and which files go to one worker.
+
+`./dev test` runs `--dist loadfile`: each file is one unit of work, and a worker takes the
+next unit when it is done. Out of the box xdist sorts the units by how many tests they hold,
+which put the files with one or two long tests (a deployment, a week of scheduling) last, and
+a single worker then ran one of them alone while the other waited. Here the longest files go
+first (longest processing time first), the rest keep pytest's collection order, and the fault
+tests, which share one started deployment (tests/smoke/conftest.py), are one unit so the
+deployment is started once and not once per worker.
+"""
+
+from __future__ import annotations
+
+import pytest
+from xdist.scheduler import LoadFileScheduling
+
+# Longest first. Seconds alone (FIT_TEST_WORKERS=0, 2 cores shared with other work, so a
+# guide to the order, not a budget); refresh when a file's time changes a lot.
+SLOW_FILES = (
+    "tests/fuzz/test_every_route_as_every_role.py",
+    "tests/smoke/test_documented_deployment.py",
+    "tests/smoke/test_fault_",  # the three fault tests with their shared deployment
+    "tests/browser/test_every_page_at_three_widths.py",
+    "tests/messaging/test_delivery_postgres.py",
+    "tests/fuzz/test_gunicorn_under_attack.py",
+    "tests/smoke/test_load_ci.py",
+)
+FAULT_TESTS = "tests/smoke/test_fault_"
+
+
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or the fault tests' group."""
+    path = file_of(nodeid)
+    return FAULT_TESTS if path.startswith(FAULT_TESTS) else path
+
+
+def rank(nodeid: str) -> int:
+    unit = unit_of(nodeid)
+    for position, slow in enumerate(SLOW_FILES):
+        if unit.startswith(slow):
+            return position
+    return len(SLOW_FILES)
+
+
+def slow_files_first(items: list[pytest.Item]) -> None:
+    """Reorder `items` in place: the slow files first, in SLOW_FILES order, the rest as
+    collected (a stable sort keeps the order within each file)."""
+    items.sort(key=lambda item: rank(item.nodeid))
+
+
+class SlowFirstFileScheduling(LoadFileScheduling):
+    """`--dist loadfile` with the fault tests as one unit; the units in collection order
+    (set by `slow_files_first`), not sorted by their number of tests."""
+
+    def __init__(self, config: pytest.Config, log: object = None) -> None:
+        super().__init__(config, log)  # type: ignore[arg-type]
+        # Read by LoadScopeScheduling.schedule(): False keeps the collection order.
+        config.option.loadscopereorder = False
+
+    def _split_scope(self, nodeid: str) -> str:
+        return unit_of(nodeid)
