@@ -40,6 +40,13 @@ def test_the_export_page_works_on_a_phone_without_javascript(
     save_screenshot(page, "export-figures-390")
     box = page.locator("main").bounding_box()
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    # A caption wraps inside its table's scrolling box; it was as wide as the table, and cut.
+    for caption in page.locator(".table-wrap caption").all():
+        text = caption.bounding_box()
+        scroller = caption.locator("xpath=ancestor::div[contains(@class, 'table-wrap')]")
+        wrap = scroller.bounding_box()
+        assert text is not None and wrap is not None
+        assert text["x"] + text["width"] <= wrap["x"] + wrap["width"] + 1, caption.inner_text()
     page.get_by_label("From").fill("not a date")
     page.get_by_role("button", name="Show figures").click()
     assert page.get_by_role("alert").count() == 1
