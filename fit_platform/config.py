@@ -62,6 +62,8 @@ class Settings:
     # A message whose gateway failed for now is tried again after this many seconds, then
     # twice as long after each further failure, up to one hour (docs/messaging.md).
     send_retry_seconds: int = 30
+    # How often the scheduler looks for invitations that have become due (docs/deploy.md).
+    enqueue_interval_seconds: int = 60
     log_level: str = "INFO"
     # Prometheus scrape endpoint /metrics: off unless enabled; then a bearer token, or
     # loopback only when no token is set (see docs/deploy.md).
@@ -352,6 +354,7 @@ def load_settings(
         "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),
         "min_answer_window_minutes": _int(env, "FIT_MIN_ANSWER_WINDOW_MINUTES", 60),
         "send_retry_seconds": _int(env, "FIT_SEND_RETRY_SECONDS", 30),
+        "enqueue_interval_seconds": _int(env, "FIT_ENQUEUE_INTERVAL_SECONDS", 60),
         "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
         "metrics_enabled": _flag(env, "FIT_METRICS_ENABLED", False),
         "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
@@ -409,6 +412,8 @@ def load_settings(
         raise ConfigurationError("FIT_MIN_ANSWER_WINDOW_MINUTES must be from 0 to 10080 (one week)")
     if not 1 <= settings.send_retry_seconds <= 3600:
         raise ConfigurationError("FIT_SEND_RETRY_SECONDS must be from 1 to 3600 (one hour)")
+    if not 1 <= settings.enqueue_interval_seconds <= 3600:
+        raise ConfigurationError("FIT_ENQUEUE_INTERVAL_SECONDS must be from 1 to 3600 (one hour)")
     for variable, (attribute, lowest, highest) in RETENTION_LIMITS.items():
         if not lowest <= getattr(settings, attribute) <= highest:
             raise ConfigurationError(f"{variable} must be from {lowest} to {highest}")

@@ -25,7 +25,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
         message_files_folder,
         warn_if_no_channels,
     )
-    from fit_platform.scheduler.clock import build_scheduler, run_once
+    from fit_platform.scheduler.clock import Intervals, build_scheduler, run_once
 
     try:
         settings = load_settings()
@@ -60,6 +60,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
             db,
             dispatcher,
             blocking=True,
+            intervals=Intervals(enqueue=settings.enqueue_interval_seconds),
             escalate_after=escalate_after,
             min_window=settings.min_answer_window,
             retention_limits=settings.retention,

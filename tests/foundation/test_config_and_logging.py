@@ -90,6 +90,17 @@ def test_the_first_retry_of_a_failed_message_is_read_and_checked() -> None:
             load_settings({**base, "FIT_SEND_RETRY_SECONDS": bad})
 
 
+def test_how_often_the_clock_looks_for_due_invitations_is_read_and_checked() -> None:
+    base = {"FIT_ENV": "test"}
+    assert load_settings(base).enqueue_interval_seconds == 60
+    assert (
+        load_settings({**base, "FIT_ENQUEUE_INTERVAL_SECONDS": "5"}).enqueue_interval_seconds == 5
+    )
+    for bad in ("0", "3601", "often"):
+        with pytest.raises(ConfigurationError, match="FIT_ENQUEUE_INTERVAL_SECONDS"):
+            load_settings({**base, "FIT_ENQUEUE_INTERVAL_SECONDS": bad})
+
+
 def test_the_minimum_time_to_answer_is_read_and_checked() -> None:
     base = {"FIT_ENV": "test"}
     assert load_settings(base).min_answer_window_minutes == 60

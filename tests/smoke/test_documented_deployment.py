@@ -109,6 +109,9 @@ def test_the_documented_deployment_takes_a_patient_from_invitation_to_the_therap
             FIT_SMTP_PORT=str(smtp_server.port),
             FIT_SMTP_STARTTLS="false",
             FIT_MAIL_FROM="fit@smoke.example",
+            # The patients' invitations become due after the clock's first look (step 6):
+            # its next look comes after 5 s, not after the default minute.
+            FIT_ENQUEUE_INTERVAL_SECONDS="5",
         ) as stack,
     ):
         # 1. Migrate as the owner (the guide's two roles; only this step gets the owner's
