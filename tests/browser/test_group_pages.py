@@ -107,7 +107,12 @@ def test_a_therapist_records_a_group_session_and_a_member_answers_on_a_phone(
     fits_the_screen(page)
     assert_accessible(page)
     page.locator("button[value=start]").click()
-    for field in page.locator("main form input[inputmode=decimal]").all():
+    # `.all()` does not wait: on a busy machine it found the start page's (no) fields, and the
+    # form was sent empty.
+    page.wait_for_url("**/p/answer/**")
+    fields = page.locator("main form input[inputmode=decimal]").all()
+    assert len(fields) == 4
+    for field in fields:
         field.fill("9,3")
     fits_the_screen(page)
     assert_accessible(page)
