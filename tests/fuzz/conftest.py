@@ -36,7 +36,7 @@ def fuzz_world(
     folder = tmp_path_factory.mktemp(f"fuzz-{backend}")
     if backend == "sqlite":
         # A real SQLite file, on a memory-backed file system where there is one: each fsync
-        # on a disk costs more than the request, and the suite sends ten thousand.
+        # on a disk costs more than the request, and the suite sends thousands.
         if SHM.is_dir():
             folder = Path(tempfile.mkdtemp(prefix="fit-fuzz-", dir=SHM))
             request.addfinalizer(lambda: shutil.rmtree(folder, ignore_errors=True))
