@@ -20,7 +20,7 @@ from xdist.scheduler import LoadFileScheduling
 # work (load average about 6) on 3 December 2026: a guide to the order, not a budget. Add a
 # file here when it becomes one of the longest.
 SLOW_FILES = (
-    "tests/fuzz/test_every_route_as_every_role.py",  # about 330 s
+    "tests/fuzz/test_every_route_as_every_role.py",  # 410 s (load average 10)
     "tests/smoke/test_fault_",  # the three fault tests and their shared deployment, 142 s
     "tests/smoke/test_load_ci.py",  # 115 s (beside the fault tests, load average 10)
     "tests/smoke/test_documented_deployment.py",  # 110 s
