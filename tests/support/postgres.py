@@ -109,8 +109,10 @@ def private_postgres() -> Iterator[PostgresCluster]:
     )
     try:
         subprocess.run(
+            # --no-sync: the cluster is thrown away, so flushing its new files to disk only
+            # costs time (about 2 s of the 4 s initdb took here).
             [*prefix, str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "-A",
-             "trust", "-E", "UTF8", "--locale=C.UTF-8"],
+             "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
             check=True,
             capture_output=True,
             text=True,
