@@ -41,6 +41,7 @@ from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_GUIDE = ROOT / "docs" / "deploy.md"
+FAKETIME_SITE = Path(__file__).parent / "faketime_site"
 OSLO = ZoneInfo("Europe/Oslo")
 # A Thursday morning in Oslo: after quiet hours, a working day.
 THURSDAY_MORNING = dt.datetime(2026, 12, 3, 9, 0, tzinfo=OSLO)
@@ -149,8 +150,10 @@ class Stack:
             "FIT_METRICS_ENABLED": "true",
             "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
             "PYTHONUNBUFFERED": "1",
-            # Works around libfaketime's `time.sleep` bug (see that module's docstring).
-            "PYTHONPATH": str(Path(__file__).parent / "faketime_site"),
+            # faketime_site works around libfaketime's `time.sleep` bug (see that module's
+            # docstring); ROOT makes the processes run this checkout's code, whichever checkout
+            # the virtualenv's editable install points at (as the benchmarks do).
+            "PYTHONPATH": os.pathsep.join([str(FAKETIME_SITE), str(ROOT)]),
             "FIT_WEB_WORKERS": "2",
             **self.extra_env,
         }
