@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 from xdist.scheduler import LoadFileScheduling
 
-# Longest first, with seconds measured alone (FIT_TEST_WORKERS=0) on 2 cores shared with other
-# work (load average about 6) on 3 December 2026: a guide to the order, not a budget. Add a
-# file here when it becomes one of the longest.
+# Longest first, with seconds measured alone on 2 cores shared with other work on 3 December
+# 2026 (the load average in brackets): a guide to the order, not a budget. Add a file here
+# when it becomes one of the longest.
 SLOW_FILES = (
-    "tests/fuzz/test_every_route_as_every_role.py",  # 410 s (load average 10)
-    "tests/smoke/test_fault_",  # the three fault tests and their shared deployment, 142 s
-    "tests/smoke/test_load_ci.py",  # 115 s (beside the fault tests, load average 10)
-    "tests/smoke/test_documented_deployment.py",  # 110 s
-    "tests/browser/test_every_page_at_three_widths.py",  # 107 s
-    "tests/messaging/test_delivery_postgres.py",  # 61 s (the week of two schedulers 47 s)
+    "tests/fuzz/test_every_route_as_every_role.py",  # 410 s (10)
+    "tests/browser/test_every_page_at_three_widths.py",  # 107 s (7)
+    "tests/smoke/test_fault_",  # the three fault tests and their one deployment: 70 s (4)
+    "tests/messaging/test_delivery_postgres.py",  # 61 s (9)
+    "tests/smoke/test_load_ci.py",  # 50 s (4)
+    "tests/smoke/test_documented_deployment.py",  # 31 s (3)
 )
 FAULT_TESTS = "tests/smoke/test_fault_"
 
