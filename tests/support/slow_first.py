@@ -24,7 +24,9 @@ SLOW_FILES = (
     "tests/browser/test_every_page_at_three_widths.py",  # 107 s (7)
     "tests/smoke/test_fault_",  # the three fault tests and their one deployment: 70 s (4)
     "tests/messaging/test_delivery_postgres.py",  # 61 s (9)
+    "tests/foundation/test_demo_command.py",  # 60 s in the whole suite under xdist (2 to 8)
     "tests/smoke/test_load_ci.py",  # 50 s (4)
+    "tests/browser/test_export_insight.py",  # 41 s in the whole suite under xdist (2 to 8)
     "tests/smoke/test_documented_deployment.py",  # 31 s (3)
 )
 FAULT_TESTS = "tests/smoke/test_fault_"
