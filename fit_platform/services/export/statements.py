@@ -34,13 +34,18 @@ from sqlalchemy import (
     union_all,
 )
 
-from fit_platform.db.models import ConsentEvent, Episode, Invitation, Response, Signal
-from fit_platform.domain.codes import ConsentEventKind, InvitationState, ResponseStatus
+from fit_platform.db.models import ConsentEvent, Episode, Signal
+from fit_platform.domain.codes import ConsentEventKind, InvitationState
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.export.medians import microseconds_between, middle_values
 from fit_platform.services.export.periods import Period, period_label, period_start
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS
 from fit_platform.services.export.signals import MEASURES
+from fit_platform.services.export.sources import (
+    alliance_sums,
+    invitation_states,
+    outcome_segments,
+)
 
 # The level of a row from the database: a unit's programme (or no programme), the unit's
 # total, the all-units total.
@@ -111,24 +116,11 @@ def _levels(
 def invitation_levels(r: Range) -> Select[Any]:
     """Invitations due in each period by what became of them, and the patients invited and
     (of those) who paused or stopped feedback in the same period, at every level of total."""
-    # Two steps: first a count per episode, period, state and reason (so each of millions
-    # of invitations is only grouped), then the figures from those few rows per episode.
-    # Counting with a dozen FILTER conditions on every invitation cost a third of the query.
-    due = r.start(Invitation.due_at)
-    per_state = (
-        select(
-            Invitation.episode_id,
-            due.label("period"),
-            Invitation.state,
-            Invitation.non_response_reason.label("reason"),
-            func.count().label("invitations"),
-            func.count(Invitation.sent_at).label("sent"),
-        )
-        .where(Invitation.due_at >= r.since, Invitation.due_at < r.until)
-        .group_by(Invitation.episode_id, due, Invitation.state, Invitation.non_response_reason)
-        .subquery()
-    )
-    s = per_state.c
+    # Two steps: first a count per episode, period, state and reason (from the summary of
+    # closed months and the invitations after it, each only grouped), then the figures from
+    # those few rows per episode. Counting with a dozen FILTER conditions on every invitation
+    # cost a third of the query.
+    s = invitation_states(r).c
     not_answered = s.state != InvitationState.COMPLETED
 
     def invitations(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -202,27 +194,9 @@ def alliance_levels(r: Range, alliance_ids: list[str]) -> Select[Any]:
     """Sum and number of alliance scores submitted in each period, per instrument, and the
     patients who gave them, at every level of total.
 
-    Summed per episode first, from the scored-response index alone (instrument, episode, time,
-    total), then per patient with the episode's unit and programme."""
-    period = r.start(Response.submitted_at)
-    per_episode = (
-        select(
-            Response.instrument_id,
-            Response.episode_id,
-            period.label("period"),
-            func.sum(Response.total).label("total"),
-            func.count().label("responses"),
-        )
-        .where(
-            *_scored(),
-            Response.submitted_at >= r.since,
-            Response.submitted_at < r.until,
-            Response.instrument_id.in_(alliance_ids),
-        )
-        .group_by(Response.instrument_id, Response.episode_id, period)
-        .subquery()
-    )
-    e = per_episode.c
+    Summed per episode first (the summary's months and the scores after them), then per
+    patient with the episode's unit and programme."""
+    e = alliance_sums(r, alliance_ids).c
     per_patient = (
         r.in_unit(
             select(
@@ -249,66 +223,45 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
     period; in patient and episode order, so each patient (and each paired PHQ-9/GAD-7
     outcome) is read in one go.
 
-    One window pass gives each score its position, the first score and the count, so the
-    latest row (position == count) carries all three: no self-join. The window is partitioned
-    by instrument, then episode, and ordered by time and id: the order of the index
-    ``ix_response_scored``, which also holds the total, so PostgreSQL reads the index alone and
-    sorts nothing. One window definition (over the whole partition) is one pass, not three."""
-
-    def whole_partition(function: Any) -> Any:
-        return function.over(
-            partition_by=(Response.instrument_id, Response.episode_id),
-            order_by=(Response.submitted_at, Response.id),
-            rows=(None, None),
-        )
-
-    scored = (
-        select(
-            Response.episode_id,
-            Response.instrument_id,
-            Response.total,
-            Response.submitted_at,
-            whole_partition(func.first_value(Response.total)).label("first_total"),
-            whole_partition(func.row_number()).label("from_first"),
-            whole_partition(func.count()).label("scores"),
-        )
-        .where(
-            *_scored(),
-            Response.submitted_at < r.until,
-            Response.instrument_id.in_(outcome_ids),
-        )
-        .subquery()
-    )
+    Read from :func:`.sources.outcome_segments` (summarised months and live scores). One
+    window pass per order gives the first score (ordered by the segments' first score), the
+    latest (the segment whose last score is last) and the number of scores, so the latest
+    segment carries all three: no self-join."""
+    seg = outcome_segments(r.until, outcome_ids).c
+    partition = (seg.instrument_id, seg.episode_id)
+    scored = select(
+        seg.episode_id,
+        seg.instrument_id,
+        seg.last_total,
+        seg.last_at,
+        func.first_value(seg.first_total)
+        .over(partition_by=partition, order_by=(seg.first_at, seg.first_id), rows=(None, None))
+        .label("first_total"),
+        func.row_number()
+        .over(partition_by=partition, order_by=(seg.last_at.desc(), seg.last_id.desc()))
+        .label("from_last"),
+        func.sum(seg.scores).over(partition_by=partition).label("scores"),
+    ).subquery()
     outcomes: Select[Any] = r.in_unit(
         select(
             Episode.unit_id,
             Episode.programme_id,
-            r.label(r.start(scored.c.submitted_at)),
+            r.label(r.start(scored.c.last_at)),
             Episode.patient_id,
             Episode.id,
             scored.c.instrument_id,
             scored.c.first_total,
-            scored.c.total,
+            scored.c.last_total,
         )
         .join(Episode, Episode.id == scored.c.episode_id)
         .where(
-            scored.c.from_first == scored.c.scores,
+            scored.c.from_last == 1,
             scored.c.scores >= 2,
-            scored.c.submitted_at >= r.since,
+            scored.c.last_at >= r.since,
         )
         .order_by(Episode.patient_id, Episode.id)
     )
     return outcomes
-
-
-def _scored() -> tuple[ColumnElement[bool], ...]:
-    """A response the export counts; the same condition as the partial index
-    ``ix_response_scored`` (models/responses.py SCORED), so the planner can use it."""
-    return (
-        Response.status == ResponseStatus.SUBMITTED,
-        Response.scorable.is_(True),
-        Response.total.is_not(None),
-    )
 
 
 def signal_levels(r: Range) -> Select[Any]:
