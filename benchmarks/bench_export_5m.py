@@ -48,7 +48,12 @@ from sqlalchemy import Engine, delete, event, func, select, text
 from benchmarks.bench_dispatch import database_cpu_seconds, postmaster_pid
 from fit_platform.db import Base, Database, models  # noqa: F401 - registers the tables
 from fit_platform.db.base import utcnow
-from fit_platform.db.models import ExportSummaryState, InvitationMonth, ResponseMonth
+from fit_platform.db.models import (
+    ExportSummaryState,
+    InvitationMonth,
+    ResponseMonth,
+    ResponseSpan,
+)
 from fit_platform.db.session import make_engine
 from fit_platform.services.export import refresh_export_summary, service_aggregates
 from tests.support.postgres import kept_postgres, throwaway_postgres
@@ -277,7 +282,7 @@ def main() -> None:
         with db.session() as session:
             summary_rows = {
                 model.__tablename__: session.scalar(select(func.count()).select_from(model))
-                for model in (InvitationMonth, ResponseMonth)
+                for model in (InvitationMonth, ResponseMonth, ResponseSpan)
             }
         if args.explain:
             _explain(db, export)
@@ -300,6 +305,7 @@ def main() -> None:
                 session.execute(delete(ExportSummaryState))
                 session.execute(delete(InvitationMonth))
                 session.execute(delete(ResponseMonth))
+                session.execute(delete(ResponseSpan))
             live_wall, live_cpu, live_server = _cpu_best_of(1, export, postmaster)
             identical = export() == summarised
             refresh_export_summary(db, utcnow())

@@ -31,6 +31,7 @@ from fit_platform.db.models import (
     Response,
     ResponseComment,
     ResponseMonth,
+    ResponseSpan,
     SessionTopic,
     SharedDecision,
     Signal,
@@ -290,6 +291,7 @@ def erase_feedback(
         session.execute(delete(Response).where(Response.episode_id.in_(episodes)))
         # The export's summary of those responses goes with them (services/export/summary.py).
         session.execute(delete(ResponseMonth).where(ResponseMonth.episode_id.in_(episodes)))
+        session.execute(delete(ResponseSpan).where(ResponseSpan.episode_id.in_(episodes)))
         session.execute(delete(PatientGoal).where(PatientGoal.episode_id.in_(episodes)))
         session.execute(delete(SessionTopic).where(SessionTopic.episode_id.in_(episodes)))
         session.execute(

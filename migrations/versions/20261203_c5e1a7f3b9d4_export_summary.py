@@ -80,9 +80,38 @@ def upgrade() -> None:
         ["instrument_id", "episode_id", "month"],
     )
     op.create_index("ix_export_response_month_episode", "export_response_month", ["episode_id"])
+    op.create_table(
+        "export_response_span",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("episode_id", sa.Integer(), nullable=False),
+        sa.Column("instrument_id", sa.String(length=64), nullable=False),
+        sa.Column("responses", sa.Integer(), nullable=False),
+        sa.Column("first_at", TIMESTAMP, nullable=False),
+        sa.Column("first_id", sa.Integer(), nullable=False),
+        sa.Column("first_total", sa.Float(), nullable=False),
+        sa.Column("last_at", TIMESTAMP, nullable=False),
+        sa.Column("last_id", sa.Integer(), nullable=False),
+        sa.Column("last_total", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["episode_id"],
+            ["episode.id"],
+            name=op.f("fk_export_response_span_episode_id_episode"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_export_response_span")),
+    )
+    op.create_index(
+        "ix_export_response_span_instrument",
+        "export_response_span",
+        ["instrument_id", "episode_id"],
+    )
+    op.create_index("ix_export_response_span_episode", "export_response_span", ["episode_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_export_response_span_episode", table_name="export_response_span")
+    op.drop_index("ix_export_response_span_instrument", table_name="export_response_span")
+    op.drop_table("export_response_span")
     op.drop_index("ix_export_response_month_episode", table_name="export_response_month")
     op.drop_index("ix_export_response_month_instrument", table_name="export_response_month")
     op.drop_table("export_response_month")

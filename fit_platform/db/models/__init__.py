@@ -1,7 +1,12 @@
 """All models, importable from one place (Alembic's autogenerate sees them through this)."""
 
 from fit_platform.db.models.audit import AccessLog, AdminAudit, ExportAudit
-from fit_platform.db.models.export_summary import ExportSummaryState, InvitationMonth, ResponseMonth
+from fit_platform.db.models.export_summary import (
+    ExportSummaryState,
+    InvitationMonth,
+    ResponseMonth,
+    ResponseSpan,
+)
 from fit_platform.db.models.forms import FormSubmission
 from fit_platform.db.models.groups import (
     GroupAttendance,
@@ -77,6 +82,7 @@ __all__ = [
     "Response",
     "ResponseComment",
     "ResponseMonth",
+    "ResponseSpan",
     "SchedulePlan",
     "ScheduleRule",
     "ServiceFeedback",

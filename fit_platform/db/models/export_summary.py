@@ -69,3 +69,27 @@ class ResponseMonth(Base):
     last_at: Mapped[dt.datetime]
     last_id: Mapped[int] = mapped_column(Integer)
     last_total: Mapped[float] = mapped_column(Float)
+
+
+class ResponseSpan(Base):
+    """All the summarised scored responses of an episode on one instrument: how many, and the
+    first and the last of them. The export's outcome figures read these when the range ends
+    after the watermark (the usual case), a row per episode and instrument instead of one
+    per month."""
+
+    __tablename__ = "export_response_span"
+    __table_args__ = (
+        Index("ix_export_response_span_instrument", "instrument_id", "episode_id"),
+        Index("ix_export_response_span_episode", "episode_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    responses: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[dt.datetime]
+    first_id: Mapped[int] = mapped_column(Integer)
+    first_total: Mapped[float] = mapped_column(Float)
+    last_at: Mapped[dt.datetime]
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_total: Mapped[float] = mapped_column(Float)

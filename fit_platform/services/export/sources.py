@@ -6,13 +6,18 @@ A row is in the summary when it is before the watermark in time *and* in id
 table, in two index-friendly parts: after the watermark in time, and before it in time but
 added after the summary was built (a history import). The two sets never overlap, so nothing
 is counted twice, and without a summary the watermark reads as "nothing summarised" and
-every row is read live. Each statement reads the watermark itself (a scalar subquery), so the
-summary and the watermark it pairs with always come from the same snapshot, even while the
-scheduler rebuilds the summary."""
+every row is read live.
+
+The summary and the watermark it pairs with must come from one snapshot, even while the
+scheduler rebuilds the summary. On PostgreSQL the export reads the watermark as the first
+statement of a repeatable-read transaction (:func:`.queries._begin`) and the statements carry
+it as values, which lets the planner see that almost nothing is after it. Elsewhere
+(``watermark`` None) each statement reads it itself, in scalar subqueries."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Subquery, func, literal, select, union_all
@@ -24,6 +29,7 @@ from fit_platform.db.models import (
     InvitationMonth,
     Response,
     ResponseMonth,
+    ResponseSpan,
 )
 from fit_platform.domain.codes import ResponseStatus
 
@@ -32,17 +38,30 @@ NOTHING_SUMMARISED = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 STATE_ID = 1
 
 
+@dataclass(frozen=True)
+class Watermark:
+    """The summary's watermark as read at the start of the export's transaction."""
+
+    through: dt.datetime
+    invitation_id_max: int
+    response_id_max: int
+
+
 def _state(column: Any) -> Any:
     return select(column).where(ExportSummaryState.id == STATE_ID).scalar_subquery()
 
 
-def summarised_through() -> ColumnElement[dt.datetime]:
+def _through(watermark: Watermark | None) -> Any:
+    if watermark is not None:
+        return watermark.through
     return func.coalesce(
         _state(ExportSummaryState.through), literal(NOTHING_SUMMARISED, UTCDateTime())
     )
 
 
-def _summarised_id(column: Any) -> ColumnElement[int]:
+def _id_max(watermark: Watermark | None, column: Any) -> Any:
+    if watermark is not None:
+        return getattr(watermark, column.key)
     return func.coalesce(_state(column), literal(0, Integer))
 
 
@@ -57,38 +76,49 @@ def scored() -> tuple[ColumnElement[bool], ...]:
 
 
 def _live(
-    time: Any, row_id: Any, id_max: Any, since: dt.datetime | None, until: dt.datetime
-) -> tuple[tuple[ColumnElement[bool], ...], tuple[ColumnElement[bool], ...]]:
-    """The conditions of the two live parts: after the watermark in time; before it in time
-    but after it in id."""
-    through = summarised_through()
+    watermark: Watermark | None,
+    time: Any,
+    row_id: Any,
+    id_max: Any,
+    since: dt.datetime | None,
+    until: dt.datetime,
+) -> list[tuple[Any, ...]]:
+    """The conditions of the live parts: after the watermark in time; before it in time but
+    after it in id. With the watermark's values, a part that cannot hold a row is left out."""
+    through = _through(watermark)
     lower = () if since is None else (time >= since,)
-    return (
-        (*lower, time >= through, time < until),
-        (*lower, time < through, time < until, row_id > _summarised_id(id_max)),
-    )
+    after = (*lower, time >= through, time < until)
+    behind = (*lower, time < through, time < until, row_id > _id_max(watermark, id_max))
+    if watermark is None:
+        return [after, behind]
+    parts = [after] if watermark.through < until else []
+    if since is None or watermark.through > since:
+        parts.append(behind)
+    return parts
 
 
 def invitation_states(r: Any) -> Subquery:
     """Invitations due in [since, until): (episode, period, state, reason) with the number of
     invitations and of those sent; several rows may share a key (summary and live parts)."""
+    # The summary's rows as they are (the next step groups by episode and period anyway).
     month = InvitationMonth
-    summary = (
-        select(
-            month.episode_id,
-            r.start(month.month).label("period"),
-            month.state,
-            month.non_response_reason.label("reason"),
-            func.sum(month.invitations).label("invitations"),
-            func.sum(month.sent).label("sent"),
-        )
-        .where(month.month >= r.since, month.month < r.until)
-        .group_by(month.episode_id, r.start(month.month), month.state, month.non_response_reason)
-    )
+    summary = select(
+        month.episode_id,
+        r.start(month.month).label("period"),
+        month.state,
+        month.non_response_reason.label("reason"),
+        month.invitations,
+        month.sent,
+    ).where(month.month >= r.since, month.month < r.until)
     due = r.start(Invitation.due_at)
     parts = [summary]
     for conditions in _live(
-        Invitation.due_at, Invitation.id, ExportSummaryState.invitation_id_max, r.since, r.until
+        r.watermark,
+        Invitation.due_at,
+        Invitation.id,
+        ExportSummaryState.invitation_id_max,
+        r.since,
+        r.until,
     ):
         parts.append(
             select(
@@ -109,21 +139,22 @@ def alliance_sums(r: Any, alliance_ids: list[str]) -> Subquery:
     """Alliance scores submitted in [since, until): (instrument, episode, period) with the sum
     of the totals and the number of scores; several rows may share a key."""
     month = ResponseMonth
-    summary = (
-        select(
-            month.instrument_id,
-            month.episode_id,
-            r.start(month.month).label("period"),
-            func.sum(month.total_sum).label("total"),
-            func.sum(month.responses).label("responses"),
-        )
-        .where(month.instrument_id.in_(alliance_ids), month.month >= r.since, month.month < r.until)
-        .group_by(month.instrument_id, month.episode_id, r.start(month.month))
-    )
+    summary = select(
+        month.instrument_id,
+        month.episode_id,
+        r.start(month.month).label("period"),
+        month.total_sum.label("total"),
+        month.responses,
+    ).where(month.instrument_id.in_(alliance_ids), month.month >= r.since, month.month < r.until)
     period = r.start(Response.submitted_at)
     parts = [summary]
     for conditions in _live(
-        Response.submitted_at, Response.id, ExportSummaryState.response_id_max, r.since, r.until
+        r.watermark,
+        Response.submitted_at,
+        Response.id,
+        ExportSummaryState.response_id_max,
+        r.since,
+        r.until,
     ):
         parts.append(
             select(
@@ -139,27 +170,47 @@ def alliance_sums(r: Any, alliance_ids: list[str]) -> Subquery:
     return union_all(*parts).subquery("alliance_sums")
 
 
-def outcome_segments(until: dt.datetime, outcome_ids: list[str]) -> Subquery:
+def outcome_segments(r: Any, outcome_ids: list[str]) -> Subquery:
     """Outcome scores submitted before ``until`` as segments of an episode's history on an
-    instrument: a summarised month (its first and last score and how many) or one live score
-    (first and last the same, one score). A history import can put a live score inside a
+    instrument, each with its first and last score and how many: all of an episode's
+    summarised scores on the instrument (its span) when the last of them is before ``until``,
+    the usual case, so one row per episode and instrument; else its summarised months before
+    ``until``; and each live score. A history import can put a live score inside a
     summarised month, so segments may overlap in time: the first and the latest score are
     found by ordering on the segments' first and on their last score separately."""
-    month = ResponseMonth
-    summary = select(
-        month.episode_id,
-        month.instrument_id,
-        month.first_at,
-        month.first_id,
-        month.first_total,
-        month.last_at,
-        month.last_id,
-        month.last_total,
-        month.responses.label("scores"),
-    ).where(month.instrument_id.in_(outcome_ids), month.month < until)
-    parts: list[Any] = [summary]
+    until = r.until
+    span, month = ResponseSpan, ResponseMonth
+
+    def segment(table: Any) -> list[Any]:
+        return [
+            table.episode_id,
+            table.instrument_id,
+            table.first_at,
+            table.first_id,
+            table.first_total,
+            table.last_at,
+            table.last_id,
+            table.last_total,
+            table.responses.label("scores"),
+        ]
+
+    whole = select(*segment(span)).where(span.instrument_id.in_(outcome_ids), span.last_at < until)
+    months = (
+        select(*segment(month))
+        .join(
+            span,
+            (span.episode_id == month.episode_id) & (span.instrument_id == month.instrument_id),
+        )
+        .where(span.instrument_id.in_(outcome_ids), span.last_at >= until, month.month < until)
+    )
+    parts: list[Any] = [whole, months]
     for conditions in _live(
-        Response.submitted_at, Response.id, ExportSummaryState.response_id_max, None, until
+        r.watermark,
+        Response.submitted_at,
+        Response.id,
+        ExportSummaryState.response_id_max,
+        None,
+        until,
     ):
         parts.append(
             select(

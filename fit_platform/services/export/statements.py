@@ -27,6 +27,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    cast,
     func,
     literal,
     null,
@@ -42,6 +43,7 @@ from fit_platform.services.export.periods import Period, period_label, period_st
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS
 from fit_platform.services.export.signals import MEASURES
 from fit_platform.services.export.sources import (
+    Watermark,
     alliance_sums,
     invitation_states,
     outcome_segments,
@@ -65,6 +67,14 @@ class Range:
     ) -> None:
         self.dialect, self.period = dialect, period
         self.since, self.until, self.unit_id = since, until, unit_id
+        # The summary's watermark as read by the transaction (None: each statement reads it).
+        self.watermark: Watermark | None = None
+
+    def seen(self, watermark: Watermark | None) -> Range:
+        """The same range for a transaction that read this watermark."""
+        seen = Range(self.dialect, self.period, self.since, self.until, self.unit_id)
+        seen.watermark = watermark
+        return seen
 
     def start(self, column: Any) -> ColumnElement[Any]:
         return period_start(self.dialect, column, self.period)
@@ -123,14 +133,16 @@ def invitation_levels(r: Range) -> Select[Any]:
     s = invitation_states(r).c
     not_answered = s.state != InvitationState.COMPLETED
 
+    # Counts per episode fit an integer: kept one, so the sums per patient and level add
+    # integers, not PostgreSQL's slower arbitrary-precision numbers (the sum of a bigint).
     def invitations(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(s.invitations).filter(*conditions), 0)
+        return cast(func.coalesce(func.sum(s.invitations).filter(*conditions), 0), Integer)
 
     per_episode = (
         select(
             s.episode_id,
             s.period,
-            func.sum(s.sent).label("sent"),
+            cast(func.sum(s.sent), Integer).label("sent"),
             invitations(s.state == InvitationState.COMPLETED).label("answered"),
             invitations(s.state == InvitationState.EXPIRED).label("expired"),
             invitations(s.state == InvitationState.DECLINED).label("declined"),
@@ -227,7 +239,7 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
     window pass per order gives the first score (ordered by the segments' first score), the
     latest (the segment whose last score is last) and the number of scores, so the latest
     segment carries all three: no self-join."""
-    seg = outcome_segments(r.until, outcome_ids).c
+    seg = outcome_segments(r, outcome_ids).c
     partition = (seg.instrument_id, seg.episode_id)
     scored = select(
         seg.episode_id,

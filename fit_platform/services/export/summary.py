@@ -41,6 +41,7 @@ from fit_platform.db.models import (
     InvitationMonth,
     Response,
     ResponseMonth,
+    ResponseSpan,
 )
 from fit_platform.domain.codes import InvitationState
 from fit_platform.services.export.sources import STATE_ID, scored
@@ -99,10 +100,15 @@ def refresh_export_summary(db: Database, now: dt.datetime) -> SummaryRun:
         dialect = db.dialect
         session.execute(_invitation_months(dialect, since, through, invitation_max))
         session.execute(_response_months(dialect, since, through, response_max))
+        # The spans are a row per episode and instrument: made again from the months.
+        session.execute(delete(ResponseSpan))
+        session.execute(_response_spans())
         if dialect == "postgresql":
             # Fresh statistics now, not at autovacuum's next visit: the export's plans
             # depend on how many summary rows there are.
-            session.execute(text("ANALYZE export_invitation_month, export_response_month"))
+            session.execute(
+                text("ANALYZE export_invitation_month, export_response_month, export_response_span")
+            )
         if state is None:
             state = ExportSummaryState(id=STATE_ID)
             session.add(state)
@@ -250,3 +256,41 @@ def _response_months(
     ]
     kept = select(*(w[name] for name in columns)).where(w.position == literal_column("1", Integer))
     return insert(ResponseMonth).from_select(columns, kept)
+
+
+def _response_spans() -> Any:
+    """Each episode's months on an instrument, in month order (the index's), folded into one
+    row: the first month's first score, the last month's last score, the number of scores."""
+    m = ResponseMonth
+
+    def over(function: Any) -> Any:
+        return function.over(
+            partition_by=(m.instrument_id, m.episode_id), order_by=m.month, rows=(None, None)
+        )
+
+    columns = [
+        "episode_id",
+        "instrument_id",
+        "responses",
+        "first_at",
+        "first_id",
+        "first_total",
+        "last_at",
+        "last_id",
+        "last_total",
+    ]
+    windowed = select(
+        m.episode_id,
+        m.instrument_id,
+        over(func.sum(m.responses)).label("responses"),
+        over(func.first_value(m.first_at)).label("first_at"),
+        over(func.first_value(m.first_id)).label("first_id"),
+        over(func.first_value(m.first_total)).label("first_total"),
+        over(func.last_value(m.last_at)).label("last_at"),
+        over(func.last_value(m.last_id)).label("last_id"),
+        over(func.last_value(m.last_total)).label("last_total"),
+        over(func.row_number()).label("position"),
+    ).subquery()
+    w = windowed.c
+    kept = select(*(w[name] for name in columns)).where(w.position == literal_column("1", Integer))
+    return insert(ResponseSpan).from_select(columns, kept)
