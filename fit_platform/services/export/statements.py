@@ -35,7 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from fit_platform.db.models import ConsentEvent, Episode, Signal
+from fit_platform.db.models import ConsentEvent, Episode, Response, Signal
 from fit_platform.domain.codes import ConsentEventKind, InvitationState
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.export.medians import microseconds_between, middle_values
@@ -43,10 +43,12 @@ from fit_platform.services.export.periods import Period, period_label, period_st
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS
 from fit_platform.services.export.signals import MEASURES
 from fit_platform.services.export.sources import (
+    NOTHING_SUMMARISED,
     Watermark,
     alliance_sums,
     invitation_states,
     outcome_segments,
+    scored,
 )
 
 # The level of a row from the database: a unit's programme (or no programme), the unit's
@@ -238,10 +240,15 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
     Read from :func:`.sources.outcome_segments` (summarised months and live scores). One
     window pass per order gives the first score (ordered by the segments' first score), the
     latest (the segment whose last score is last) and the number of scores, so the latest
-    segment carries all three: no self-join."""
+    segment carries all three: no self-join.
+
+    Before the summary's first build (PostgreSQL knows: the watermark is read first) the
+    scores are read as they are, by :func:`_unsummarised_outcomes`."""
+    if r.watermark is not None and r.watermark.through == NOTHING_SUMMARISED:
+        return _unsummarised_outcomes(r, outcome_ids)
     seg = outcome_segments(r, outcome_ids).c
     partition = (seg.instrument_id, seg.episode_id)
-    scored = select(
+    windowed = select(
         seg.episode_id,
         seg.instrument_id,
         seg.last_total,
@@ -258,19 +265,66 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
         select(
             Episode.unit_id,
             Episode.programme_id,
-            r.label(r.start(scored.c.last_at)),
+            r.label(r.start(windowed.c.last_at)),
             Episode.patient_id,
             Episode.id,
-            scored.c.instrument_id,
-            scored.c.first_total,
-            scored.c.last_total,
+            windowed.c.instrument_id,
+            windowed.c.first_total,
+            windowed.c.last_total,
         )
-        .join(Episode, Episode.id == scored.c.episode_id)
+        .join(Episode, Episode.id == windowed.c.episode_id)
         .where(
-            scored.c.from_last == 1,
-            scored.c.scores >= 2,
-            scored.c.last_at >= r.since,
+            windowed.c.from_last == 1,
+            windowed.c.scores >= 2,
+            windowed.c.last_at >= r.since,
         )
+        .order_by(Episode.patient_id, Episode.id)
+    )
+    return outcomes
+
+
+def _unsummarised_outcomes(r: Range, outcome_ids: list[str]) -> Select[Any]:
+    """:func:`outcome_episodes` from the scores alone. One window pass gives each score its
+    position, the first score and the count, so the latest row (position == count) carries
+    all three. The window is partitioned by instrument, then episode, and ordered by time and
+    id: the order of the index ``ix_response_scored``, which also holds the total, so
+    PostgreSQL reads the index alone and sorts nothing (the segments' two orders would sort
+    every score twice: 19.5 s of CPU instead of 11 over 5 million responses)."""
+
+    def whole_partition(function: Any) -> Any:
+        return function.over(
+            partition_by=(Response.instrument_id, Response.episode_id),
+            order_by=(Response.submitted_at, Response.id),
+            rows=(None, None),
+        )
+
+    scores = (
+        select(
+            Response.episode_id,
+            Response.instrument_id,
+            Response.total,
+            Response.submitted_at,
+            whole_partition(func.first_value(Response.total)).label("first_total"),
+            whole_partition(func.row_number()).label("from_first"),
+            whole_partition(func.count()).label("scores"),
+        )
+        .where(*scored(), Response.submitted_at < r.until, Response.instrument_id.in_(outcome_ids))
+        .subquery()
+    )
+    c = scores.c
+    outcomes: Select[Any] = r.in_unit(
+        select(
+            Episode.unit_id,
+            Episode.programme_id,
+            r.label(r.start(c.submitted_at)),
+            Episode.patient_id,
+            Episode.id,
+            c.instrument_id,
+            c.first_total,
+            c.total,
+        )
+        .join(Episode, Episode.id == c.episode_id)
+        .where(c.from_first == c.scores, c.scores >= 2, c.submitted_at >= r.since)
         .order_by(Episode.patient_id, Episode.id)
     )
     return outcomes

@@ -16,7 +16,8 @@ history that no longer changes is summarised:
 - erasing a patient's feedback deletes the summary of their responses with the responses
   (services/patient_data.py), and deleting an episode deletes its summary (foreign keys).
 
-Each run adds the months between the old and the new watermark; it rebuilds everything when
+Each run adds the months between the old and the new watermark (and makes the spans, one row
+per episode and instrument, again from the months); it rebuilds everything when
 a row arrived behind the watermark or the watermark moved back (an old invitation reopened
 is impossible, but an imported open one is not). Everything happens in one transaction, and
 the export reads the watermark in the same statement as the summary, so it never sees half a
