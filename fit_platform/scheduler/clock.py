@@ -31,6 +31,7 @@ from fit_platform.messaging.file_drop import remove_old_message_files
 from fit_platform.metrics import JOB_FAILURES, JOB_RUNS
 from fit_platform.services import (
     consent,
+    export,
     form_once,
     invitations,
     login_throttle,
@@ -52,6 +53,7 @@ class Intervals:
     resume_pauses: float = 900
     escalate: float = 300
     dispatch: float = 10
+    export_summary: float = 3600
 
 
 DEFAULT_ESCALATION = dt.timedelta(hours=24)
@@ -86,6 +88,9 @@ def jobs(
         "escalate": lambda: signal_workflow.escalate_overdue_risk_signals(
             db, after=escalate_after, now=clock()
         ),
+        # The service export's summary of closed months (docs/export.md): a new month once a
+        # month, a rebuild only when history was imported behind it; otherwise nothing to do.
+        "export_summary": lambda: export.refresh_export_summary(db, clock()),
     }
     if dispatcher is not None:
         found["dispatch"] = dispatcher.drain

@@ -30,6 +30,8 @@ from fit_platform.db.models import (
     PatientGoal,
     Response,
     ResponseComment,
+    ResponseMonth,
+    ResponseSpan,
     SessionTopic,
     SharedDecision,
     Signal,
@@ -287,6 +289,9 @@ def erase_feedback(
         session.execute(delete(ResponseComment).where(ResponseComment.episode_id.in_(episodes)))
         session.execute(delete(ItemAnswer).where(ItemAnswer.response_id.in_(responses)))
         session.execute(delete(Response).where(Response.episode_id.in_(episodes)))
+        # The export's summary of those responses goes with them (services/export/summary.py).
+        session.execute(delete(ResponseMonth).where(ResponseMonth.episode_id.in_(episodes)))
+        session.execute(delete(ResponseSpan).where(ResponseSpan.episode_id.in_(episodes)))
         session.execute(delete(PatientGoal).where(PatientGoal.episode_id.in_(episodes)))
         session.execute(delete(SessionTopic).where(SessionTopic.episode_id.in_(episodes)))
         session.execute(

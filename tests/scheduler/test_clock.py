@@ -42,7 +42,15 @@ def an_invitation_due_now(db: Database) -> None:
 def test_every_job_is_an_interval_job_that_never_overlaps_itself(sqlite_db: Database) -> None:
     clock = build_scheduler(sqlite_db, None)
     jobs = {job.id: job for job in clock.get_jobs()}
-    assert set(jobs) == {"enqueue", "reminders", "expire", "clean_up", "resume_pauses", "escalate"}
+    assert set(jobs) == {
+        "enqueue",
+        "reminders",
+        "expire",
+        "clean_up",
+        "resume_pauses",
+        "escalate",
+        "export_summary",
+    }
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.trigger.interval.total_seconds() > 0

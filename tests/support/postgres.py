@@ -131,6 +131,44 @@ def private_postgres() -> Iterator[PostgresCluster]:
 
 
 @contextmanager
+def kept_postgres(data_dir: Path) -> Iterator[PostgresCluster]:
+    """A private cluster whose data stays in `data_dir` between runs (a benchmark's large data
+    set): created there on the first run, started on a free port, stopped (not removed) after."""
+    bin_dir = _pg_bin()
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    port = _free_port()
+    cluster = PostgresCluster(
+        f"postgresql+psycopg://postgres@127.0.0.1:{port}/fit_test", data_dir, port, bin_dir, prefix
+    )
+    fresh = not (data_dir / "PG_VERSION").exists()
+    try:
+        if fresh:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            if as_root:
+                shutil.chown(data_dir, "postgres", "postgres")
+            subprocess.run(
+                [*prefix, str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "-A",
+                 "trust", "-E", "UTF8", "--locale=C.UTF-8"],
+                check=True,
+                capture_output=True,
+                text=True,
+            )  # fmt: skip
+        cluster.start()
+        if fresh:
+            cluster.create_database("fit_test")
+    except subprocess.CalledProcessError as exc:
+        raise PostgresUnavailable(f"could not start PostgreSQL: {exc.stderr}") from exc
+    try:
+        yield cluster
+    finally:
+        subprocess.run(
+            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+        )
+
+
+@contextmanager
 def throwaway_postgres() -> Iterator[str]:
     """Start a private cluster in a temporary folder; yield its SQLAlchemy URL; remove it."""
     configured = os.environ.get("FIT_TEST_DATABASE_URL")

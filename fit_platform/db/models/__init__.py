@@ -1,6 +1,12 @@
 """All models, importable from one place (Alembic's autogenerate sees them through this)."""
 
 from fit_platform.db.models.audit import AccessLog, AdminAudit, ExportAudit
+from fit_platform.db.models.export_summary import (
+    ExportSummaryState,
+    InvitationMonth,
+    ResponseMonth,
+    ResponseSpan,
+)
 from fit_platform.db.models.forms import FormSubmission
 from fit_platform.db.models.groups import (
     GroupAttendance,
@@ -57,12 +63,14 @@ __all__ = [
     "Episode",
     "EpisodeTherapist",
     "ExportAudit",
+    "ExportSummaryState",
     "FormSubmission",
     "GroupAttendance",
     "GroupMember",
     "GroupSession",
     "GroupTherapist",
     "Invitation",
+    "InvitationMonth",
     "InvitationToken",
     "ItemAnswer",
     "LoginFailureByAddress",
@@ -73,6 +81,8 @@ __all__ = [
     "Programme",
     "Response",
     "ResponseComment",
+    "ResponseMonth",
+    "ResponseSpan",
     "SchedulePlan",
     "ScheduleRule",
     "ServiceFeedback",

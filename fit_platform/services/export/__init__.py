@@ -11,7 +11,8 @@ docs/export-codebook.md; the files (CSV, JSON) are written by
 The package is split by capability: :mod:`.queries` (the six queries), :mod:`.assemble`
 (tallying into rows and totals), :mod:`.outcomes` (change and recovery), :mod:`.signals`
 (time to act), :mod:`.medians` (medians in SQL), :mod:`.suppression` (across rows and
-totals), :mod:`.periods` and :mod:`.rows`; :mod:`.trends` turns the rows into series for the
+totals), :mod:`.periods` and :mod:`.rows`; :mod:`.summary` builds the summary of closed months that
+:mod:`.sources` reads with the rows after it; :mod:`.trends` turns the rows into series for the
 start page and the trend report.
 """
 
@@ -32,6 +33,7 @@ from fit_platform.services.export.rows import (
     PairedAggregate,
     SignalAggregate,
 )
+from fit_platform.services.export.summary import SummaryRun, refresh_export_summary
 
 __all__ = [
     "ALL",
@@ -45,9 +47,11 @@ __all__ = [
     "PairedAggregate",
     "Period",
     "SignalAggregate",
+    "SummaryRun",
     "export_instruments",
     "period_bounds",
     "previous_period",
+    "refresh_export_summary",
     "service_aggregates",
     "unit_id_for_code",
 ]

@@ -18,6 +18,7 @@ from fit_platform.services.export.outcomes import OutcomeTally, PairedTally
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds
 from fit_platform.services.export.rows import AggregateRow, Key
 from fit_platform.services.export.signals import SignalFigures, read_signal_levels
+from fit_platform.services.export.sources import NOTHING_SUMMARISED, STATE_ID, Watermark
 from fit_platform.services.export.statements import (
     Range,
     alliance_levels,
@@ -90,8 +91,11 @@ def service_aggregates(
     )
 
 
-def _planner_settings(session: Session) -> None:
-    """For this transaction only (one statement, so no extra round trip). A streamed query is
+def _begin(session: Session, r: Range) -> Range:
+    """The range as this transaction sees the summary (docs/export.md, "Summary of closed
+    history"). On PostgreSQL, in one statement: a repeatable-read snapshot (so the summary
+    and its watermark are read as of one moment, even while the scheduler rebuilds it), the
+    watermark as values, and planner settings for this transaction only. A streamed query is
     a cursor, which PostgreSQL plans for its first tenth by default (a plan 6x slower here):
     the export reads every row. No JIT compilation: over 5 million rows it cost 10 of the
     invitation query's 24 s and saved less. And more memory for sorting and hashing than the
@@ -99,22 +103,32 @@ def _planner_settings(session: Session) -> None:
     outcome rows were sorted and hashed on disk, in temporary files of 10-50 MB each. No
     parallel workers: the export already keeps two connections busy, and on two CPUs the
     workers only queued behind them (25.2 s with, 21.5 s without, the same CPU time)
-    (benchmarks/bench_export_5m.py --explain; docs/export.md)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                "SELECT set_config('cursor_tuple_fraction', '1', true),"
-                " set_config('jit', 'off', true),"
-                f" set_config('work_mem', '{EXPORT_WORK_MEM}', true)"
-                ", set_config('max_parallel_workers_per_gather', '0', true)"
-            )
-        )
+    (benchmarks/bench_export_5m.py --explain; docs/export.md). Elsewhere each statement reads
+    the watermark itself."""
+    if session.get_bind().dialect.name != "postgresql":
+        return r
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    row = session.execute(
+        text(
+            "SELECT set_config('cursor_tuple_fraction', '1', true),"
+            " set_config('jit', 'off', true),"
+            " set_config('work_mem', :work_mem, true),"
+            " set_config('max_parallel_workers_per_gather', '0', true),"
+            " state.through, state.invitation_id_max, state.response_id_max"
+            " FROM (SELECT 1) AS one"
+            " LEFT JOIN export_summary_state AS state ON state.id = :state"
+        ),
+        {"state": STATE_ID, "work_mem": EXPORT_WORK_MEM},
+    ).one()
+    if row.through is None:
+        return r.seen(Watermark(NOTHING_SUMMARISED, 0, 0))
+    return r.seen(Watermark(row.through, row.invitation_id_max, row.response_id_max))
 
 
 def _totals(db: Database, r: Range, alliance_ids: list[str]) -> tuple[list[Any], list[Any]]:
     """Invitations and alliance scores, totalled in the database at every level."""
     with db.session() as session:
-        _planner_settings(session)
+        r = _begin(session, r)
         # Invitations due in each period and the patients invited (and of those, who paused
         # or stopped feedback in the period).
         invitations = list(session.execute(invitation_levels(r)).all())
@@ -139,7 +153,7 @@ def _tallies(
     """Outcomes (tallied while streamed), signals, comments, and the unit and programme names."""
     outcome_ids = [i.id for i in outcome_instruments]
     with db.session() as session:
-        _planner_settings(session)
+        r = _begin(session, r)
         # First and latest outcome score per episode and instrument, in patient order, read a
         # few thousand at a time and tallied while read: holding them all at once made memory
         # grow with the history.
