@@ -16,40 +16,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import (
-    Appointment,
-    ConsentEvent,
     Episode,
     EpisodeTherapist,
-    ItemAnswer,
-    OutboxMessage,
     Patient,
-    PatientGoal,
-    SessionTopic,
-    SharedDecision,
-    Signal,
-    Staff,
-    StaffRole,
     Unit,
 )
 from fit_platform.domain.codes import (
     Actor,
-    AppointmentStatus,
     Channel,
     ConsentEventKind,
     ConsentState,
     EpisodeStatus,
     MessageKind,
-    OutboxState,
     Role,
 )
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services import presession_queries as q
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, episode_words
@@ -60,7 +48,6 @@ from fit_platform.services.score_trends import (
     scores_by_instrument,
 )
 
-TOPICS_SHOWN = 5
 RESOLVED_SHOWN = 20  # the latest few; the page is read before a session, not as an archive
 
 
@@ -230,18 +217,15 @@ def presession(
         role = Role.THERAPIST if is_mine else Role.UNIT_LEAD
 
         by_instrument = scores_by_instrument(session, episode_id)
+        service = bands_of_service(session, by_instrument, now)
+        connection = session.connection()
+        params = {"episode_id": episode_id, "patient_id": patient_id}
         latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)
-        for response_id, link_id, value in session.execute(
-            select(ItemAnswer.response_id, ItemAnswer.link_id, ItemAnswer.value).where(
-                ItemAnswer.response_id.in_(list(latest_ids))
-            )
+        for response_id, link_id, value in connection.execute(
+            q.LATEST_ANSWERS, {"response_ids": list(latest_ids)}
         ):
             answers[latest_ids[response_id]][link_id] = value
-        service = bands_of_service(session, by_instrument, now)
-
-        acknowledger = aliased(Staff)
-        resolver = aliased(Staff)
         all_signals = tuple(
             SignalView(
                 signal_id,
@@ -274,26 +258,7 @@ def presession(
                 resolve_note,
                 name,
                 resolver_name,
-            ) in session.execute(
-                select(
-                    Signal.id,
-                    Signal.code,
-                    Signal.severity,
-                    Signal.details,
-                    Signal.raised_at,
-                    Signal.acknowledged_at,
-                    Signal.acknowledge_note,
-                    Signal.escalated_at,
-                    Signal.resolved_at,
-                    Signal.resolve_note,
-                    acknowledger.display_name,
-                    resolver.display_name,
-                )
-                .outerjoin(acknowledger, acknowledger.id == Signal.acknowledged_by_id)
-                .outerjoin(resolver, resolver.id == Signal.resolved_by_id)
-                .where(Signal.episode_id == episode_id)
-                .order_by(Signal.raised_at.desc(), Signal.id.desc())
-            )
+            ) in connection.execute(q.SIGNALS, params)
         )
         signals = tuple(
             sorted(
@@ -308,93 +273,21 @@ def presession(
                 reverse=True,
             )
         )[:RESOLVED_SHOWN]
-        goals = tuple(
-            session.scalars(
-                select(PatientGoal.text)
-                .where(PatientGoal.episode_id == episode_id, PatientGoal.archived_at.is_(None))
-                .order_by(PatientGoal.created_at, PatientGoal.id)
-            )
-        )
+        goals = tuple(connection.scalars(q.GOALS, params))
         own_words = episode_words(session, episode_id, patient_id)
-        topics = tuple(
-            (text, at)
-            for text, at in session.execute(
-                select(SessionTopic.text, SessionTopic.created_at)
-                .where(SessionTopic.episode_id == episode_id)
-                .order_by(SessionTopic.created_at.desc(), SessionTopic.id.desc())
-                .limit(TOPICS_SHOWN)
-            )
-        )
+        topics = tuple((text, at) for text, at in connection.execute(q.TOPICS, params))
         consent = tuple(
             ConsentEntry(kind, actor, at, until, channel)
-            for kind, actor, at, until, channel in session.execute(
-                select(
-                    ConsentEvent.kind,
-                    ConsentEvent.actor,
-                    ConsentEvent.created_at,
-                    ConsentEvent.paused_until,
-                    ConsentEvent.channel,
-                )
-                .where(ConsentEvent.patient_id == patient_id)
-                .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
-            )
+            for kind, actor, at, until, channel in connection.execute(q.CONSENT_HISTORY, params)
         )
         failed = tuple(
             FailedDelivery(kind, channel, attempts, at)
-            for kind, channel, attempts, at in session.execute(
-                select(
-                    OutboxMessage.kind,
-                    OutboxMessage.channel,
-                    OutboxMessage.attempts,
-                    OutboxMessage.created_at,
-                )
-                .where(
-                    OutboxMessage.patient_id == patient_id,
-                    OutboxMessage.state == OutboxState.FAILED,
-                )
-                .order_by(OutboxMessage.created_at.desc())
-                .limit(10)
-            )
+            for kind, channel, attempts, at in connection.execute(q.FAILED_DELIVERIES, params)
         )
-        recorder = aliased(Staff)
-        decisions = tuple(
-            DecisionView(*row)
-            for row in session.execute(
-                select(
-                    SharedDecision.id,
-                    SharedDecision.signal_id,
-                    SharedDecision.options_discussed,
-                    SharedDecision.what_matters,
-                    SharedDecision.decision,
-                    SharedDecision.review_on,
-                    SharedDecision.recorded_at,
-                    recorder.display_name,
-                    SharedDecision.visible_to_patient,
-                )
-                .join(recorder, recorder.id == SharedDecision.recorded_by_id)
-                .where(SharedDecision.episode_id == episode_id)
-                .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
-            )
-        )
-        unit_leads = tuple(
-            session.scalars(
-                select(Staff.display_name)
-                .join(StaffRole, StaffRole.staff_id == Staff.id)
-                .where(
-                    StaffRole.role == Role.UNIT_LEAD,
-                    StaffRole.unit_id == unit_id,
-                    Staff.is_active.is_(True),
-                )
-                .order_by(Staff.display_name)
-                .distinct()
-            )
-        )
-        next_appointment = session.scalar(
-            select(func.min(Appointment.starts_at)).where(
-                Appointment.episode_id == episode_id,
-                Appointment.status == AppointmentStatus.PLANNED,
-                Appointment.starts_at >= now,
-            )
+        decisions = tuple(DecisionView(*row) for row in connection.execute(q.DECISIONS, params))
+        unit_leads = tuple(connection.scalars(q.UNIT_LEADS, {"unit_id": unit_id}))
+        next_appointment = connection.scalar(
+            q.NEXT_APPOINTMENT, {"episode_id": episode_id, "now": now}
         )
         record_access(
             session,
