@@ -15,6 +15,7 @@ from fit_platform.db.models import AccessLog
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, add_history, make_staff, make_world
 from tests.support.html import log_in
+from tests.support.queries import count_statements
 
 WEEKS = 20
 
@@ -138,3 +139,22 @@ def test_another_therapists_patient_has_no_page_of_scores_and_nothing_is_logged(
     assert ">12<" not in response.get_data(as_text=True)
     assert client.get("/clinician/episodes/999999/scores").status_code == 404
     assert _actions(db, world.patient_id) == []
+
+
+def _scores_page_statements(app: Flask, weeks: int) -> int:
+    db = _db(app)
+    world = make_world(db)
+    add_history(db, world, [(week * 7) % 28 for week in range(weeks)])
+    client = app.test_client()
+    log_in(client, world.therapist_username, PASSWORD)
+    # The first view in a process builds the service's bands (then kept an hour).
+    assert client.get(f"/clinician/episodes/{world.episode_id}/scores").status_code == 200
+    with count_statements(db.engine) as counter:
+        assert client.get(f"/clinician/episodes/{world.episode_id}/scores").status_code == 200
+    return counter.count
+
+
+def test_the_page_of_all_scores_costs_the_same_statements_for_3_and_300_answers(
+    app: Flask,
+) -> None:
+    assert _scores_page_statements(app, 3) == _scores_page_statements(app, 300)
