@@ -138,6 +138,8 @@ def test_another_therapists_patient_has_no_page_of_scores_and_nothing_is_logged(
     assert response.status_code == 404
     assert ">12<" not in response.get_data(as_text=True)
     assert client.get("/clinician/episodes/999999/scores").status_code == 404
+    # An id past the database's integer range is a missing page too, never a 500.
+    assert client.get("/clinician/episodes/99999999999999999999/scores").status_code == 404
     assert _actions(db, world.patient_id) == []
 
 
@@ -158,3 +160,15 @@ def test_the_page_of_all_scores_costs_the_same_statements_for_3_and_300_answers(
     app: Flask,
 ) -> None:
     assert _scores_page_statements(app, 3) == _scores_page_statements(app, 300)
+
+
+def test_an_episode_without_answers_has_a_page_of_scores_that_says_so(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    response = client.get(f"/clinician/episodes/{world.episode_id}/scores?lang=en")
+    assert response.status_code == 200
+    assert "No answers yet." in response.get_data(as_text=True)
+    assert _actions(db, world.patient_id) == [("scores_view", Role.THERAPIST)]
