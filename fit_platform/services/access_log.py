@@ -27,6 +27,7 @@ class Action:
     """What was read; stored as a short code."""
 
     PRESESSION_VIEW = "presession_view"
+    SCORES_VIEW = "scores_view"  # the page of all of an episode's scores
     CASELOAD = "caseload"
     DECISION_FORM = "decision_form"
     SIGNAL_ACKNOWLEDGE = "signal_acknowledge"
@@ -54,9 +55,10 @@ def record_access(
     action: str,
     now: dt.datetime | None = None,
 ) -> None:
-    """Add one access-log row in the caller's transaction."""
-    session.add(
-        AccessLog(
+    """Add one access-log row in the caller's transaction (a Core INSERT, sent at once: no
+    object for the session to track and flush on every page that reads patient data)."""
+    session.execute(
+        insert(AccessLog).values(
             staff_id=staff_id,
             role=role,
             unit_id=unit_id,

@@ -4,7 +4,8 @@ The queries do not grow with the history: one for the episode (and the access ch
 all submitted scores (columns only), one for the item answers of the latest response of each
 instrument, and one each for signals, goals, the patient's own words (comments, consent
 reasons), topics, consent history, failed deliveries, samvalg decisions, the unit's leads and
-the next appointment; then one INSERT into the access log.
+the next appointment; then one INSERT into the access log. The points of each questionnaire
+come from `score_trends`, which the page of all scores shares.
 """
 
 from __future__ import annotations
@@ -15,99 +16,39 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import (
-    Appointment,
-    ConsentEvent,
     Episode,
     EpisodeTherapist,
-    ItemAnswer,
-    OutboxMessage,
     Patient,
-    PatientGoal,
-    SessionTopic,
-    SharedDecision,
-    Signal,
-    Staff,
-    StaffRole,
     Unit,
 )
-from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
-from fit_platform.domain.change import summarise_change as summarise
 from fit_platform.domain.codes import (
     Actor,
-    AppointmentStatus,
     Channel,
     ConsentEventKind,
     ConsentState,
     EpisodeStatus,
     MessageKind,
-    OutboxState,
     Role,
 )
-from fit_platform.domain.expected_recovery import (
-    DefaultCurve,
-    ExpectedBand,
-    ExpectedModel,
-    PercentileModel,
-    WithFallback,
-)
-from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
-from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services import presession_queries as q
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, episode_words
-from fit_platform.services.scored_responses import submitted_scores
-from fit_platform.services.service_bands import service_bands
+from fit_platform.services.score_trends import (
+    InstrumentTrend,
+    bands_of_service,
+    instrument_trend,
+    scores_by_instrument,
+)
 
-TOPICS_SHOWN = 5
 RESOLVED_SHOWN = 20  # the latest few; the page is read before a session, not as an archive
-
-
-@dataclass(frozen=True)
-class ScorePoint:
-    response_id: int
-    at: dt.datetime
-    total: float | None
-    band: str | None
-    # 1 = the first scorable answer (intake); the expected band is read at this occasion.
-    occasion: int | None
-    expected: ExpectedBand | None
-    # Reliable change against the first scorable score (None for the first and unscorable).
-    change_from_first: ChangeCategory | None
-    # Alliance: fell from the previous score by the instrument's drop threshold or more.
-    drop: bool = False
-
-
-@dataclass(frozen=True)
-class AnswerLine:
-    link_id: str
-    item_text: str
-    answer_text: str | None  # None: left unanswered
-    is_risk_item: bool
-    at_risk_threshold: bool
-
-
-@dataclass(frozen=True)
-class InstrumentTrend:
-    instrument: Instrument
-    points: tuple[ScorePoint, ...]
-    summary: ChangeSummary
-    latest_answers: tuple[AnswerLine, ...]
-
-    @property
-    def scored(self) -> tuple[ScorePoint, ...]:
-        return tuple(p for p in self.points if p.total is not None)
-
-    @property
-    def latest(self) -> ScorePoint | None:
-        return self.points[-1] if self.points else None
 
 
 @dataclass(frozen=True)
@@ -223,81 +164,6 @@ def _answer_changes(
     return tuple(changes)
 
 
-def _trend(
-    inst: Instrument,
-    rows: list[tuple[int, dt.datetime, float | None, str | None]],
-    answers: dict[str, float | None],
-    language: str,
-    service: PercentileModel | None = None,
-) -> InstrumentTrend:
-    # The chart shows the band the not-on-track rule uses: the service's own where a cell has
-    # enough ended episodes, from the rule's minimum session (before it the service's band is
-    # only the intakes it was stratified by), elsewhere the default curve (a guide only).
-    default = DefaultCurve(inst)
-    with_service: ExpectedModel = WithFallback(service, default) if service else default
-    rule = inst.not_on_track
-    min_session = rule.min_sessions if rule else DEFAULT_MIN_SESSIONS
-    first: float | None = None
-    previous: float | None = None
-    occasion = 0
-    # The band is read at the session number the not-on-track rule uses: every submitted
-    # response counts from the first scorable one, an unscorable one included.
-    session_no = 0
-    points = []
-    for response_id, at, total, band in rows:
-        if first is not None:
-            session_no += 1
-        if total is None:
-            points.append(ScorePoint(response_id, at, None, band, None, None, None))
-            continue
-        occasion += 1
-        if first is None:
-            first = total
-            session_no = 1
-        drop = (
-            inst.alliance_drop is not None
-            and previous is not None
-            and previous - total >= inst.alliance_drop.threshold - 1e-9
-        )
-        points.append(
-            ScorePoint(
-                response_id,
-                at,
-                total,
-                band,
-                occasion,
-                (with_service if session_no >= min_session else default).band(first, session_no)
-                if inst.kind is Kind.OUTCOME
-                else None,
-                classify_change(inst, first, total) if occasion > 1 else None,
-                drop,
-            )
-        )
-        previous = total
-    summary = summarise(inst, [p.total for p in points])
-    risk = {r.link_id: r.threshold for r in inst.risk_items}
-    lines = []
-    if answers:
-        for item in inst.items:
-            value = answers.get(item.link_id)
-            option_text = None
-            if value is not None:
-                option = next((o for o in item.options if o.value == value), None)
-                option_text = text_in(option.display, language) if option else f"{value:g}"
-            lines.append(
-                AnswerLine(
-                    item.link_id,
-                    text_in(item.text, language),  # CORE-10 is English only
-                    option_text,
-                    item.link_id in risk,
-                    value is not None
-                    and item.link_id in risk
-                    and value >= risk[item.link_id] - 1e-9,
-                )
-            )
-    return InstrumentTrend(inst, tuple(points), summary, tuple(lines))
-
-
 def presession(
     db: Database,
     viewer: Viewer,
@@ -308,71 +174,91 @@ def presession(
     action: str = Action.PRESESSION_VIEW,
     escalation_after: dt.timedelta = dt.timedelta(hours=24),
 ) -> PreSession | None:
-    """The pre-session view of an episode the viewer may see, else None; logs the read."""
+    """The pre-session view of an episode the viewer may see, else None; logs the read.
+
+    Every statement selects the columns it needs (no ORM objects): building and tracking
+    entities for two years of history was a fifth of the view's CPU."""
     now = now or utcnow()
     language = language if language in ("nb", "nn", "en") else "nb"
     instruments = default_instruments()
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction() as session:
         found = session.execute(
-            select(Episode, Patient, Unit.name, Episode.id.in_(mine))
+            select(
+                Episode.id,
+                Episode.unit_id,
+                Episode.status,
+                Episode.started_on,
+                Patient.id,
+                Patient.display_name,
+                Patient.consent_state,
+                Patient.paused_until,
+                Unit.name,
+                Episode.id.in_(mine),
+            )
             .join(Patient, Patient.id == Episode.patient_id)
             .join(Unit, Unit.id == Episode.unit_id)
             .where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
         ).first()
         if found is None:
             return None
-        episode, patient, unit_name, is_mine = found
+        (
+            _id,
+            unit_id,
+            episode_status,
+            started_on,
+            patient_id,
+            patient_name,
+            consent_state,
+            paused_until,
+            unit_name,
+            is_mine,
+        ) = found
         role = Role.THERAPIST if is_mine else Role.UNIT_LEAD
 
-        by_instrument: dict[str, list[tuple[int, dt.datetime, float | None, str | None]]] = (
-            defaultdict(list)
-        )
-        for response_id, instrument_id, at, total, band in submitted_scores(session, episode_id):
-            by_instrument[instrument_id].append((response_id, at, total, band))
+        by_instrument = scores_by_instrument(session, episode_id)
+        service = bands_of_service(session, by_instrument, now)
+        connection = session.connection()
+        params = {"episode_id": episode_id, "patient_id": patient_id}
         latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)
-        for response_id, link_id, value in session.execute(
-            select(ItemAnswer.response_id, ItemAnswer.link_id, ItemAnswer.value).where(
-                ItemAnswer.response_id.in_(list(latest_ids))
-            )
+        for response_id, link_id, value in connection.execute(
+            q.LATEST_ANSWERS, {"response_ids": list(latest_ids)}
         ):
             answers[latest_ids[response_id]][link_id] = value
-        # Kept per process for an hour, so this costs a statement only in the first view after.
-        service = {
-            iid: service_bands(session, instruments[iid], now)
-            for iid in by_instrument
-            if iid in instruments
-        }
-
-        acknowledger = aliased(Staff)
-        resolver = aliased(Staff)
         all_signals = tuple(
             SignalView(
-                s.id,
-                s.code,
-                s.severity,
-                (s.details or {}).get("instrument"),
-                s.raised_at,
-                s.acknowledged_at,
+                signal_id,
+                code,
+                severity,
+                (details or {}).get("instrument"),
+                raised_at,
+                acknowledged_at,
                 name,
-                s.acknowledge_note,
-                s.escalated_at,
-                s.code == SignalCode.RISK_ANSWER.value
-                and s.acknowledged_at is None
-                and (s.escalated_at is not None or s.raised_at <= now - escalation_after),
-                _answer_changes(s.details, instruments, language),
-                s.resolved_at,
+                acknowledge_note,
+                escalated_at,
+                code == SignalCode.RISK_ANSWER.value
+                and acknowledged_at is None
+                and (escalated_at is not None or raised_at <= now - escalation_after),
+                _answer_changes(details, instruments, language),
+                resolved_at,
                 resolver_name,
-                s.resolve_note,
+                resolve_note,
             )
-            for s, name, resolver_name in session.execute(
-                select(Signal, acknowledger.display_name, resolver.display_name)
-                .outerjoin(acknowledger, acknowledger.id == Signal.acknowledged_by_id)
-                .outerjoin(resolver, resolver.id == Signal.resolved_by_id)
-                .where(Signal.episode_id == episode_id)
-                .order_by(Signal.raised_at.desc(), Signal.id.desc())
-            )
+            for (
+                signal_id,
+                code,
+                severity,
+                details,
+                raised_at,
+                acknowledged_at,
+                acknowledge_note,
+                escalated_at,
+                resolved_at,
+                resolve_note,
+                name,
+                resolver_name,
+            ) in connection.execute(q.SIGNALS, params)
         )
         signals = tuple(
             sorted(
@@ -387,106 +273,45 @@ def presession(
                 reverse=True,
             )
         )[:RESOLVED_SHOWN]
-        goals = tuple(
-            session.scalars(
-                select(PatientGoal.text)
-                .where(PatientGoal.episode_id == episode_id, PatientGoal.archived_at.is_(None))
-                .order_by(PatientGoal.created_at, PatientGoal.id)
-            )
-        )
-        own_words = episode_words(session, episode_id, patient.id)
-        topics = tuple(
-            (text, at)
-            for text, at in session.execute(
-                select(SessionTopic.text, SessionTopic.created_at)
-                .where(SessionTopic.episode_id == episode_id)
-                .order_by(SessionTopic.created_at.desc(), SessionTopic.id.desc())
-                .limit(TOPICS_SHOWN)
-            )
-        )
+        goals = tuple(connection.scalars(q.GOALS, params))
+        own_words = episode_words(session, episode_id, patient_id)
+        topics = tuple((text, at) for text, at in connection.execute(q.TOPICS, params))
         consent = tuple(
-            ConsentEntry(e.kind, e.actor, e.created_at, e.paused_until, e.channel)
-            for e in session.scalars(
-                select(ConsentEvent)
-                .where(ConsentEvent.patient_id == patient.id)
-                .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
-            )
+            ConsentEntry(kind, actor, at, until, channel)
+            for kind, actor, at, until, channel in connection.execute(q.CONSENT_HISTORY, params)
         )
         failed = tuple(
-            FailedDelivery(m.kind, m.channel, m.attempts, m.created_at)
-            for m in session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.patient_id == patient.id,
-                    OutboxMessage.state == OutboxState.FAILED,
-                )
-                .order_by(OutboxMessage.created_at.desc())
-                .limit(10)
-            )
+            FailedDelivery(kind, channel, attempts, at)
+            for kind, channel, attempts, at in connection.execute(q.FAILED_DELIVERIES, params)
         )
-        recorder = aliased(Staff)
-        decisions = tuple(
-            DecisionView(
-                d.id,
-                d.signal_id,
-                d.options_discussed,
-                d.what_matters,
-                d.decision,
-                d.review_on,
-                d.recorded_at,
-                name,
-                d.visible_to_patient,
-            )
-            for d, name in session.execute(
-                select(SharedDecision, recorder.display_name)
-                .join(recorder, recorder.id == SharedDecision.recorded_by_id)
-                .where(SharedDecision.episode_id == episode_id)
-                .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
-            )
-        )
-        unit_leads = tuple(
-            session.scalars(
-                select(Staff.display_name)
-                .join(StaffRole, StaffRole.staff_id == Staff.id)
-                .where(
-                    StaffRole.role == Role.UNIT_LEAD,
-                    StaffRole.unit_id == episode.unit_id,
-                    Staff.is_active.is_(True),
-                )
-                .order_by(Staff.display_name)
-                .distinct()
-            )
-        )
-        next_appointment = session.scalar(
-            select(func.min(Appointment.starts_at)).where(
-                Appointment.episode_id == episode_id,
-                Appointment.status == AppointmentStatus.PLANNED,
-                Appointment.starts_at >= now,
-            )
+        decisions = tuple(DecisionView(*row) for row in connection.execute(q.DECISIONS, params))
+        unit_leads = tuple(connection.scalars(q.UNIT_LEADS, {"unit_id": unit_id}))
+        next_appointment = connection.scalar(
+            q.NEXT_APPOINTMENT, {"episode_id": episode_id, "now": now}
         )
         record_access(
             session,
             staff_id=viewer.staff_id,
             role=role,
-            patient_id=patient.id,
-            unit_id=episode.unit_id,
+            patient_id=patient_id,
+            unit_id=unit_id,
             action=action,
             now=now,
         )
 
     trends = [
-        _trend(instruments[iid], rows, answers.get(iid, {}), language, service.get(iid))
+        instrument_trend(instruments[iid], rows, answers.get(iid, {}), language, service.get(iid))
         for iid, rows in sorted(by_instrument.items())
         if iid in instruments
     ]
     return PreSession(
-        episode_id=episode.id,
-        patient_id=patient.id,
-        patient_name=patient.display_name,
+        episode_id=episode_id,
+        patient_id=patient_id,
+        patient_name=patient_name,
         unit_name=unit_name,
         role=role,
-        episode_status=episode.status,
-        started_on=episode.started_on,
+        episode_status=episode_status,
+        started_on=started_on,
         next_appointment=next_appointment,
         goals=goals,
         own_words=own_words,
@@ -494,8 +319,8 @@ def presession(
         outcome=tuple(t for t in trends if t.instrument.kind is Kind.OUTCOME),
         alliance=tuple(t for t in trends if t.instrument.kind is Kind.ALLIANCE),
         open_signals=signals,
-        consent_state=patient.consent_state,
-        paused_until=patient.paused_until,
+        consent_state=consent_state,
+        paused_until=paused_until,
         consent_history=consent,
         failed_deliveries=failed,
         decisions=decisions,

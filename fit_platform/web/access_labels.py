@@ -12,6 +12,7 @@ from flask_babel.speaklater import LazyString
 # For the administrator's access review.
 STAFF_ACTIONS: dict[str, LazyString] = {
     "presession_view": _l("Pre-session view"),
+    "scores_view": _l("All scores viewed"),
     "caseload": _l("Caseload list"),
     "decision_form": _l("Shared decision form"),
     "signal_acknowledge": _l("Signal acknowledged"),
@@ -33,6 +34,7 @@ STAFF_ACTIONS: dict[str, LazyString] = {
 # For the patient's own "who has looked at your answers" list.
 PATIENT_ACTIONS: dict[str, LazyString] = {
     "presession_view": _l("read your answers"),
+    "scores_view": _l("read all your scores"),
     "caseload": _l("saw you on their list of patients"),
     "decision_form": _l("wrote down what you decided together"),
     "signal_acknowledge": _l("followed up on your answers"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
 from flask import g
@@ -66,7 +67,7 @@ def date_formatter(fmt: str = "medium") -> Callable[[dt.date | dt.datetime], str
     """`format_date` with this request's locale and time zone looked up once, for a page that
     formats hundreds of dates (each look-up goes through Flask-Babel's request context)."""
     locale = formatting_locale()
-    zone = get_timezone()
+    zone = _fast_zone(str(get_timezone()))
 
     def formatted(value: dt.date | dt.datetime) -> str:
         if isinstance(value, dt.datetime):
@@ -75,6 +76,17 @@ def date_formatter(fmt: str = "medium") -> Callable[[dt.date | dt.datetime], str
         return _formatted_date(value, fmt, locale)
 
     return formatted
+
+
+@functools.lru_cache(maxsize=8)
+def _fast_zone(name: str) -> dt.tzinfo:
+    """The service's zone (Flask-Babel hands out pytz's) as the standard library's ZoneInfo:
+    the same rules, and a conversion a few times cheaper, which a page of hundreds of dates
+    notices."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return get_timezone()
 
 
 def number_formatter(digits: int = 1) -> Callable[[float], str]:

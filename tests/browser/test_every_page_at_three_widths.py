@@ -221,6 +221,7 @@ def test_clinician_pages_fit_every_width(
         {
             "caseload": "/clinician/",
             "presession": f"/clinician/episodes/{episode}",
+            "all-scores": f"/clinician/episodes/{episode}/scores",
             "decision-new": f"/clinician/episodes/{episode}/decisions/new",
             "appointments": f"/clinician/episodes/{episode}/appointments",
             "schedule": f"/clinician/episodes/{episode}/schedule",

@@ -48,6 +48,7 @@ ROUTES = (
     Route("POST", "/clinician/episodes/{episode}/schedule"),
     Route("GET", "/fhir/episodes/{episode}/Bundle"),
     Route("GET", "/clinician/episodes/{episode}/summary"),
+    Route("GET", "/clinician/episodes/{episode}/scores"),
 )
 
 # Who tries, as roles relative to the victim's unit.
@@ -209,6 +210,7 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
         ("GET", f"/clinician/episodes/{e}/schedule", {}, "schedule_view"),
         ("GET", f"/fhir/episodes/{e}/Bundle", {}, "fhir_export"),
         ("GET", f"/clinician/episodes/{e}/summary", {}, "journal_summary"),
+        ("GET", f"/clinician/episodes/{e}/scores", {}, "scores_view"),
     ]
     for method, path, data, action in requests:
         before = _rows_for(db, world.patient_id)

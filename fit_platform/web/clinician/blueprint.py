@@ -35,6 +35,7 @@ from fit_platform.services.samvalg import (
     DecisionRefused,
     record_decision,
 )
+from fit_platform.services.score_history import score_history
 from fit_platform.services.signal_workflow import (
     SignalActionError,
     SignalActionRefused,
@@ -130,6 +131,19 @@ def presession_page(episode_id: int) -> str:
         signal_explanations=SIGNAL_EXPLANATIONS,
         risk_code=SignalCode.RISK_ANSWER.value,
         note_form=SignalNoteForm(),
+    )
+
+
+@bp.route("/episodes/<int:episode_id>/scores")
+@clinical
+def scores_page(episode_id: int) -> str:
+    """Every score of the episode, per questionnaire (the pre-session view shows the latest)."""
+    language = _language()
+    history = score_history(get_db(), g.staff, episode_id, language=language, now=now())
+    if history is None:
+        abort(404)
+    return render_template(
+        "clinician/scores.html", history=history, language=language, presenters=presenters
     )
 
 

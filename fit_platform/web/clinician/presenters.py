@@ -13,13 +13,8 @@ from fit_platform.domain.change import ChangeCategory
 from fit_platform.domain.codes import CommentSource
 from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.services.comments import PatientWords
-from fit_platform.services.presession import (
-    DecisionView,
-    InstrumentTrend,
-    PreSession,
-    ScorePoint,
-    SignalView,
-)
+from fit_platform.services.presession import DecisionView, PreSession, SignalView
+from fit_platform.services.score_trends import InstrumentTrend, ScorePoint
 from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
 from fit_platform.web.clock import now
 from fit_platform.web.formatting import (
@@ -30,6 +25,9 @@ from fit_platform.web.formatting import (
     number_formatter,
 )
 from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
+
+# Score rows per questionnaire on the pre-session view; every row is on the page of all scores.
+ROWS_SHOWN = 8
 
 
 def instrument_title(trend: InstrumentTrend, language: str) -> str:
@@ -176,6 +174,21 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     return Markup("".join(rows))  # noqa: S704 - every value above is escaped
 
 
+def alliance_rows(points: Iterable[ScorePoint]) -> Markup:
+    """An alliance table's rows (date, score, a drop from last time), escaped as Jinja would."""
+    date = date_formatter("short")
+    number = number_formatter()
+    unscorable = escape(score_text(None))
+    drop, no_drop = Markup("<strong>%s</strong>") % _("Yes"), escape(_("No"))
+    rows = [
+        f"<tr><td>{escape(date(point.at))}</td>"
+        f"<td>{unscorable if point.total is None else escape(number(point.total))}</td>"
+        f"<td>{drop if point.drop else no_drop}</td></tr>"
+        for point in points
+    ]
+    return Markup("".join(rows))  # noqa: S704 - every value above is escaped
+
+
 def summary_sentence(trend: InstrumentTrend) -> str:
     """One sentence a therapist can read aloud: latest score, change and expected range."""
     scored = trend.scored
@@ -245,14 +258,17 @@ def _expected_label(trend: InstrumentTrend) -> str:
     return _("Expected range")
 
 
-def chart(trend: InstrumentTrend, language: str) -> Markup:
+def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> Markup:
+    """The trend chart of one questionnaire; `summary` is the page's summary sentence when the
+    page has it already. Dates and labels are looked up once per chart, not per point."""
     inst = trend.instrument
     alliance = inst.kind is Kind.ALLIANCE
+    date = date_formatter("short")
     first_at = trend.points[0].at if trend.points else None
     points = [
         ChartPoint(
             x=(p.at - first_at).total_seconds() / 86400 if first_at else 0.0,
-            label=format_date(p.at, "short"),
+            label=date(p.at),
             value=p.total,
             marker=_marker(p, alliance),
             expected_low=p.expected.low if p.expected else None,
@@ -273,12 +289,17 @@ def chart(trend: InstrumentTrend, language: str) -> Markup:
         _("Higher scores are better.") if inst.higher_is_better else _("Higher scores are worse.")
     )
     title = _("%(instrument)s over time", instrument=instrument_title(trend, language))
+    table = (
+        _(
+            "The latest %(num)d scores are in the table below the chart, and every score is "
+            "on the page of all scores.",
+            num=ROWS_SHOWN,
+        )
+        if len(points) > ROWS_SHOWN
+        else _("The same numbers are in the table below the chart.")
+    )
     description = " ".join(
-        [
-            summary_sentence(trend),
-            direction,
-            _("The same numbers are in the table below the chart."),
-        ]
+        [summary if summary is not None else summary_sentence(trend), direction, table]
     )
     cutoff = inst.clinical_cutoff
     return trend_chart(

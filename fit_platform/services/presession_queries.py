@@ -1,0 +1,135 @@
+"""The pre-session view's statements, built once per process.
+
+Building a `select()` walks every column and condition through SQLAlchemy's coercions; with a
+dozen statements per view that was a good part of the service's CPU. Each statement here is
+built at import and executed with bound parameters (`episode_id`, `patient_id`, `unit_id`,
+`now`) on the session's connection, so rows come back as plain tuples without the ORM's result
+layer. Only the episode's own read stays per request: who may see it depends on the viewer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
+
+from fit_platform.db.models import (
+    Appointment,
+    ConsentEvent,
+    ItemAnswer,
+    OutboxMessage,
+    PatientGoal,
+    SessionTopic,
+    SharedDecision,
+    Signal,
+    Staff,
+    StaffRole,
+)
+from fit_platform.domain.codes import AppointmentStatus, OutboxState, Role
+
+TOPICS_SHOWN = 5
+FAILED_SHOWN = 10
+
+EPISODE = bindparam("episode_id")
+PATIENT = bindparam("patient_id")
+
+# Item answers of the latest response of each questionnaire (an expanding list of ids).
+LATEST_ANSWERS = select(ItemAnswer.response_id, ItemAnswer.link_id, ItemAnswer.value).where(
+    ItemAnswer.response_id.in_(bindparam("response_ids", expanding=True))
+)
+
+_acknowledger = aliased(Staff)
+_resolver = aliased(Staff)
+SIGNALS = (
+    select(
+        Signal.id,
+        Signal.code,
+        Signal.severity,
+        Signal.details,
+        Signal.raised_at,
+        Signal.acknowledged_at,
+        Signal.acknowledge_note,
+        Signal.escalated_at,
+        Signal.resolved_at,
+        Signal.resolve_note,
+        _acknowledger.display_name,
+        _resolver.display_name,
+    )
+    .outerjoin(_acknowledger, _acknowledger.id == Signal.acknowledged_by_id)
+    .outerjoin(_resolver, _resolver.id == Signal.resolved_by_id)
+    .where(Signal.episode_id == EPISODE)
+    .order_by(Signal.raised_at.desc(), Signal.id.desc())
+)
+
+GOALS = (
+    select(PatientGoal.text)
+    .where(PatientGoal.episode_id == EPISODE, PatientGoal.archived_at.is_(None))
+    .order_by(PatientGoal.created_at, PatientGoal.id)
+)
+
+TOPICS = (
+    select(SessionTopic.text, SessionTopic.created_at)
+    .where(SessionTopic.episode_id == EPISODE)
+    .order_by(SessionTopic.created_at.desc(), SessionTopic.id.desc())
+    .limit(TOPICS_SHOWN)
+)
+
+CONSENT_HISTORY = (
+    select(
+        ConsentEvent.kind,
+        ConsentEvent.actor,
+        ConsentEvent.created_at,
+        ConsentEvent.paused_until,
+        ConsentEvent.channel,
+    )
+    .where(ConsentEvent.patient_id == PATIENT)
+    .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
+)
+
+FAILED_DELIVERIES = (
+    select(
+        OutboxMessage.kind,
+        OutboxMessage.channel,
+        OutboxMessage.attempts,
+        OutboxMessage.created_at,
+    )
+    .where(OutboxMessage.patient_id == PATIENT, OutboxMessage.state == OutboxState.FAILED)
+    .order_by(OutboxMessage.created_at.desc())
+    .limit(FAILED_SHOWN)
+)
+
+_recorder = aliased(Staff)
+DECISIONS = (
+    select(
+        SharedDecision.id,
+        SharedDecision.signal_id,
+        SharedDecision.options_discussed,
+        SharedDecision.what_matters,
+        SharedDecision.decision,
+        SharedDecision.review_on,
+        SharedDecision.recorded_at,
+        _recorder.display_name,
+        SharedDecision.visible_to_patient,
+    )
+    .join(_recorder, _recorder.id == SharedDecision.recorded_by_id)
+    .where(SharedDecision.episode_id == EPISODE)
+    .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
+)
+
+# Active unit leads of the episode's unit: who an overdue risk signal is shown to.
+UNIT_LEADS = (
+    select(Staff.display_name)
+    .join(StaffRole, StaffRole.staff_id == Staff.id)
+    .where(
+        StaffRole.role == Role.UNIT_LEAD,
+        StaffRole.unit_id == bindparam("unit_id"),
+        Staff.is_active.is_(True),
+    )
+    .order_by(Staff.display_name)
+    .distinct()
+)
+
+NEXT_APPOINTMENT = select(func.min(Appointment.starts_at)).where(
+    Appointment.episode_id == EPISODE,
+    Appointment.status == AppointmentStatus.PLANNED,
+    Appointment.starts_at >= bindparam("now"),
+)

@@ -1,0 +1,89 @@
+"""Every score of an episode, per questionnaire: the page behind the pre-session view's tables.
+
+The pre-session view shows the latest few scores of each questionnaire; this is the whole
+history, for the therapist who wants to look further back. The same rule decides who may read
+it (`visible_episodes`: own patients, or a unit lead's units), and reading it writes one
+access-log row (`scores_view`). Three statements whatever the history (the episode with the
+access check, the score columns, the access-log INSERT), and one more per outcome
+questionnaire in the first view after the service's bands were rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.base import utcnow
+from fit_platform.db.models import Episode, EpisodeTherapist, Patient, Unit
+from fit_platform.domain.codes import Role
+from fit_platform.domain.instruments import Kind, default_instruments
+from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_log import Action, record_access
+from fit_platform.services.score_trends import (
+    InstrumentTrend,
+    bands_of_service,
+    instrument_trend,
+    scores_by_instrument,
+)
+
+
+@dataclass(frozen=True)
+class ScoreHistory:
+    episode_id: int
+    patient_name: str
+    unit_name: str
+    outcome: tuple[InstrumentTrend, ...]
+    alliance: tuple[InstrumentTrend, ...]
+
+
+def score_history(
+    db: Database,
+    viewer: Viewer,
+    episode_id: int,
+    *,
+    language: str = "nb",
+    now: dt.datetime | None = None,
+) -> ScoreHistory | None:
+    """All scores of an episode the viewer may see, else None (and nothing logged); logs the
+    read as `scores_view`."""
+    now = now or utcnow()
+    instruments = default_instruments()
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
+    with db.transaction() as session:
+        found = session.execute(
+            select(
+                Episode.unit_id, Patient.id, Patient.display_name, Unit.name, Episode.id.in_(mine)
+            )
+            .join(Patient, Patient.id == Episode.patient_id)
+            .join(Unit, Unit.id == Episode.unit_id)
+            .where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
+        ).first()
+        if found is None:
+            return None
+        unit_id, patient_id, patient_name, unit_name, is_mine = found
+        by_instrument = scores_by_instrument(session, episode_id)
+        service = bands_of_service(session, by_instrument, now)
+        record_access(
+            session,
+            staff_id=viewer.staff_id,
+            role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
+            patient_id=patient_id,
+            unit_id=unit_id,
+            action=Action.SCORES_VIEW,
+            now=now,
+        )
+    trends = [
+        instrument_trend(instruments[iid], rows, {}, language, service.get(iid))
+        for iid, rows in sorted(by_instrument.items())
+        if iid in instruments
+    ]
+    return ScoreHistory(
+        episode_id=episode_id,
+        patient_name=patient_name,
+        unit_name=unit_name,
+        outcome=tuple(t for t in trends if t.instrument.kind is Kind.OUTCOME),
+        alliance=tuple(t for t in trends if t.instrument.kind is Kind.ALLIANCE),
+    )

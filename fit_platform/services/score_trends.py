@@ -1,0 +1,168 @@
+"""An episode's scores per questionnaire, as the therapist's views show them.
+
+Shared by the pre-session view and the page of all scores: from the score columns of the
+submitted responses (oldest first) to points with the severity band, the expected range the
+not-on-track rule uses, the reliable change since the first score and (alliance) drops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
+from fit_platform.domain.change import summarise_change as summarise
+from fit_platform.domain.expected_recovery import (
+    DefaultCurve,
+    ExpectedBand,
+    ExpectedModel,
+    PercentileModel,
+    WithFallback,
+)
+from fit_platform.domain.instrument_language import text_in
+from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
+from fit_platform.services.scored_responses import submitted_scores
+from fit_platform.services.service_bands import service_bands
+
+ScoreRows = list[tuple[int, dt.datetime, float | None, str | None]]
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    response_id: int
+    at: dt.datetime
+    total: float | None
+    band: str | None
+    # 1 = the first scorable answer (intake); the expected band is read at this occasion.
+    occasion: int | None
+    expected: ExpectedBand | None
+    # Reliable change against the first scorable score (None for the first and unscorable).
+    change_from_first: ChangeCategory | None
+    # Alliance: fell from the previous score by the instrument's drop threshold or more.
+    drop: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    link_id: str
+    item_text: str
+    answer_text: str | None  # None: left unanswered
+    is_risk_item: bool
+    at_risk_threshold: bool
+
+
+@dataclass(frozen=True)
+class InstrumentTrend:
+    instrument: Instrument
+    points: tuple[ScorePoint, ...]
+    summary: ChangeSummary
+    latest_answers: tuple[AnswerLine, ...]
+
+    @property
+    def scored(self) -> tuple[ScorePoint, ...]:
+        return tuple(p for p in self.points if p.total is not None)
+
+    @property
+    def latest(self) -> ScorePoint | None:
+        return self.points[-1] if self.points else None
+
+
+def instrument_trend(
+    inst: Instrument,
+    rows: ScoreRows,
+    answers: dict[str, float | None],
+    language: str,
+    service: PercentileModel | None = None,
+) -> InstrumentTrend:
+    # The chart shows the band the not-on-track rule uses: the service's own where a cell has
+    # enough ended episodes, from the rule's minimum session (before it the service's band is
+    # only the intakes it was stratified by), elsewhere the default curve (a guide only).
+    default = DefaultCurve(inst)
+    with_service: ExpectedModel = WithFallback(service, default) if service else default
+    rule = inst.not_on_track
+    min_session = rule.min_sessions if rule else DEFAULT_MIN_SESSIONS
+    first: float | None = None
+    previous: float | None = None
+    occasion = 0
+    # The band is read at the session number the not-on-track rule uses: every submitted
+    # response counts from the first scorable one, an unscorable one included.
+    session_no = 0
+    points = []
+    for response_id, at, total, band in rows:
+        if first is not None:
+            session_no += 1
+        if total is None:
+            points.append(ScorePoint(response_id, at, None, band, None, None, None))
+            continue
+        occasion += 1
+        if first is None:
+            first = total
+            session_no = 1
+        drop = (
+            inst.alliance_drop is not None
+            and previous is not None
+            and previous - total >= inst.alliance_drop.threshold - 1e-9
+        )
+        points.append(
+            ScorePoint(
+                response_id,
+                at,
+                total,
+                band,
+                occasion,
+                (with_service if session_no >= min_session else default).band(first, session_no)
+                if inst.kind is Kind.OUTCOME
+                else None,
+                classify_change(inst, first, total) if occasion > 1 else None,
+                drop,
+            )
+        )
+        previous = total
+    summary = summarise(inst, [p.total for p in points])
+    risk = {r.link_id: r.threshold for r in inst.risk_items}
+    lines = []
+    if answers:
+        for item in inst.items:
+            value = answers.get(item.link_id)
+            option_text = None
+            if value is not None:
+                option = next((o for o in item.options if o.value == value), None)
+                option_text = text_in(option.display, language) if option else f"{value:g}"
+            lines.append(
+                AnswerLine(
+                    item.link_id,
+                    text_in(item.text, language),  # CORE-10 is English only
+                    option_text,
+                    item.link_id in risk,
+                    value is not None
+                    and item.link_id in risk
+                    and value >= risk[item.link_id] - 1e-9,
+                )
+            )
+    return InstrumentTrend(inst, tuple(points), summary, tuple(lines))
+
+
+def scores_by_instrument(session: Session, episode_id: int) -> dict[str, ScoreRows]:
+    """(response id, submitted at, total, band) per questionnaire, oldest first: one query."""
+    by_instrument: dict[str, ScoreRows] = defaultdict(list)
+    for response_id, instrument_id, at, total, band in submitted_scores(session, episode_id):
+        by_instrument[instrument_id].append((response_id, at, total, band))
+    return by_instrument
+
+
+def bands_of_service(
+    session: Session, instrument_ids: Iterable[str], now: dt.datetime
+) -> dict[str, PercentileModel | None]:
+    """The service's own expected-range model per questionnaire (kept per process for an
+    hour, so this costs a statement only in the first view after)."""
+    instruments = default_instruments()
+    return {
+        iid: service_bands(session, instruments[iid], now)
+        for iid in instrument_ids
+        if iid in instruments
+    }
