@@ -73,6 +73,7 @@ from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_I
 from fit_platform.web.patient import answer_review, forms
 from fit_platform.web.patient.answer_choices import choice_inputs
 from fit_platform.web.patient.chart import build_chart
+from fit_platform.web.patient.page_shell import render_page
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
@@ -242,10 +243,10 @@ def landing(token: str) -> Page:
     if ctx.status is not LinkStatus.OPEN:
         return _closed_page(ctx, token)
     inst = ctx.instrument
-    return render_template(
+    return render_page(
         "patient/landing.html",
-        ctx=ctx,
-        token=token,
+        ctx,
+        token,
         item_count=len(inst.items),
         minutes=answering.minutes_to_answer(inst),
         language_notice=_language_notice(inst),
@@ -348,9 +349,9 @@ def answer(ctx: LinkContext, page: int) -> Page:
         status = 200
     answered_before = sum(len(ids) for ids in plan[: page - 1])
     return (
-        render_template(
+        render_page(
             "patient/answer.html",
-            ctx=ctx,
+            ctx,
             inst=inst,
             form=form,
             fields=list(forms.item_field_pairs(form, inst)),
