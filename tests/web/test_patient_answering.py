@@ -389,3 +389,21 @@ def test_progress_shows_the_shared_decisions_and_who_has_read_the_answers(
     assert "Who has looked at your answers" in html
     assert "<td>Therapist<br>" in html
     assert "Staff " not in html  # the reader's name is never shown
+
+
+def test_a_page_sent_without_the_sessions_csrf_token_is_refused_and_saves_nothing(
+    client: FlaskClient, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    answers = {f"phq9_{i}": "2" for i in range(1, 6)}
+    assert client.post("/p/answer/1", data=answers).status_code == 400
+    forged = {**answers, "csrf_token": patient.csrf[:-4] + "AAAA"}
+    assert client.post("/p/answer/1", data=forged).status_code == 400
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ItemAnswer)) == 0
+    assert patient.answer_page(1, answers).status_code == 302
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ItemAnswer)) == 5

@@ -51,7 +51,7 @@ from fit_platform.domain.codes import (
     Language,
 )
 from fit_platform.domain.instrument_language import questionnaire_language
-from fit_platform.domain.instruments import Instrument, Kind
+from fit_platform.domain.instruments import Instrument, Item, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import (
@@ -73,6 +73,8 @@ from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_I
 from fit_platform.web.patient import answer_review, forms
 from fit_platform.web.patient.answer_choices import choice_inputs
 from fit_platform.web.patient.chart import build_chart
+from fit_platform.web.patient.page_shell import render_page
+from fit_platform.web.patient.shown_page import ShownPage, shown_page
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
@@ -242,10 +244,10 @@ def landing(token: str) -> Page:
     if ctx.status is not LinkStatus.OPEN:
         return _closed_page(ctx, token)
     inst = ctx.instrument
-    return render_template(
+    return render_page(
         "patient/landing.html",
-        ctx=ctx,
-        token=token,
+        ctx,
+        token,
         item_count=len(inst.items),
         minutes=answering.minutes_to_answer(inst),
         language_notice=_language_notice(inst),
@@ -321,6 +323,8 @@ def answer(ctx: LinkContext, page: int) -> Page:
         abort(404)
     language = _questionnaire_language(inst)
     link_ids = plan[page - 1]
+    form: forms.AnswerPage | ShownPage
+    fields: list[tuple[Item, Any]]
     if request.method == "POST":
         form = forms.answer_page_form(inst, link_ids, language.value, formdata=request.form)
         if form.validate():
@@ -340,20 +344,26 @@ def answer(ctx: LinkContext, page: int) -> Page:
                 return redirect(url_for("patient.finish"))
             return redirect(url_for("patient.answer", page=saved.next_page))
         status = 422
+        fields = list(forms.item_field_pairs(form, inst))
     else:
         saved_codes = answering.saved_codes(ctx)
-        form = forms.answer_page_form(
-            inst, link_ids, language.value, data={k: saved_codes.get(k) for k in link_ids}
-        )
+        shown = shown_page(inst, link_ids, saved_codes)
+        if shown is not None:
+            form, fields = shown, list(shown.fields)
+        else:
+            form = forms.answer_page_form(
+                inst, link_ids, language.value, data={k: saved_codes.get(k) for k in link_ids}
+            )
+            fields = list(forms.item_field_pairs(form, inst))
         status = 200
     answered_before = sum(len(ids) for ids in plan[: page - 1])
     return (
-        render_template(
+        render_page(
             "patient/answer.html",
-            ctx=ctx,
+            ctx,
             inst=inst,
             form=form,
-            fields=list(forms.item_field_pairs(form, inst)),
+            fields=fields,
             choice_inputs=choice_inputs,
             page=page,
             page_count=len(plan),

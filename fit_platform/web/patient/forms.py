@@ -81,6 +81,12 @@ class _Choice(RadioField):
 class AnswerPage(FlaskForm):
     """Base class of the generated page forms."""
 
+    class Meta:
+        # The app-wide CSRF check (CSRFProtect) has refused a page sent without the session's
+        # token before the view runs; a token field of the form's own would only sign a new
+        # token for a page that is not shown (the template writes the token itself).
+        csrf = False
+
     item_fields: tuple[str, ...] = ()
 
 

@@ -1,0 +1,148 @@
+"""The patient layout around a page, rendered once per process for each language and clinic.
+
+The header, the clinic bar and the footer of a patient page (``patient/layout.html`` on
+``base.html``) are most of its markup and a good part of its rendering: a dozen translated
+strings, four ``url_for`` calls and the language switcher on every request. They depend only
+on the language, the clinic's name and phone, whether the footer offers the consent link, and
+the application's URL root; the page's title and content and the path in the language
+switcher's links are the only parts that change from request to request.
+
+So the layout is rendered once for each of those keys from ``patient/_shell.html`` (the layout
+with markers where the title, the content and the path go), split at the markers, and kept;
+a page renders only its own ``title`` and ``content`` blocks with Jinja and is put together
+from the pieces. The HTML is the same as a full render (``tests/web/test_patient_page_shell.py``
+compares them). Nothing of a patient is kept: the key holds the clinic, the language and the
+link's status, and the layout is rendered with a stand-in that carries only those.
+
+A full render is used instead when the layout would show more than the key says: a signed-in
+staff member (the staff navigation), messages flashed to the session, or a page template that
+overrides other blocks than ``title`` and ``content``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    current_app,
+    g,
+    render_template,
+    request,
+    session,
+)
+from flask.signals import before_render_template, template_rendered
+from flask_babel import get_locale
+from jinja2 import Template, nodes
+from jinja2.utils import concat
+from markupsafe import Markup, escape
+
+from fit_platform.i18n import LANGUAGE_NAMES
+from fit_platform.services.answering import LinkContext
+
+SHELL_TEMPLATE = "patient/_shell.html"
+LAYOUT_TEMPLATE = "patient/layout.html"
+# The only blocks a page may fill for its layout to be kept: the layout fills the others.
+PAGE_BLOCKS = frozenset({"title", "content"})
+# Markers where the per-request parts go: a NUL byte cannot come from the layout's own text.
+TITLE, PATH, CONTENT = "\x00title\x00", "\x00path\x00", "\x00content\x00"
+_MARKER = re.compile("(\x00(?:title|path|content)\x00)")
+# Languages x clinics x link states: enough for a large service, and bounded.
+SHELLS_KEPT = 512
+
+
+@dataclass(frozen=True)
+class _ClinicOnly:
+    """What the layout reads from a LinkContext, and nothing else of the patient's link."""
+
+    unit_name: str | None
+    unit_phone: str | None
+    status: str
+
+
+class _PathMarker:
+    """Stands in for ``request`` in the layout: its only use there is ``request.path``."""
+
+    path = Markup(PATH)  # noqa: S704 - our own marker, replaced before sending
+
+
+def render_page(
+    template_name: str, ctx: LinkContext, token: str | None = None, **values: Any
+) -> str:
+    """Render a patient page that extends ``patient/layout.html``: the same HTML as
+    ``render_template(template_name, ctx=ctx, token=token, **values)``, with the layout kept."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    template = app.jinja_env.get_template(template_name)
+    if not _fills_only_page_blocks(template) or g.get("staff") is not None or "_flashes" in session:
+        return render_template(template, ctx=ctx, token=token, **values)
+    shell = _shell(
+        str(get_locale()),
+        request.script_root,
+        ctx.unit_name,
+        ctx.unit_phone,
+        str(ctx.status),
+        token is not None,
+    )
+    if shell is None:
+        return render_template(template, ctx=ctx, token=token, **values)
+    context = {"ctx": ctx, "token": token, **values}
+    app.update_template_context(context)
+    before_render_template.send(
+        app, _async_wrapper=app.ensure_sync, template=template, context=context
+    )
+    jinja_context = template.new_context(context)
+    parts = {
+        TITLE: concat(template.blocks["title"](jinja_context)),
+        CONTENT: concat(template.blocks["content"](jinja_context)),
+        PATH: str(escape(request.path)),
+    }
+    html = "".join(parts.get(piece, piece) for piece in shell)
+    template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+    return html
+
+
+@functools.lru_cache(maxsize=64)
+def _fills_only_page_blocks(template: Template) -> bool:
+    """The page extends the patient layout directly and fills no block but its own two."""
+    environment = template.environment
+    assert environment.loader is not None and template.name is not None
+    source = environment.loader.get_source(environment, template.name)[0]
+    parents = [node.template for node in environment.parse(source).find_all(nodes.Extends)]
+    return (
+        len(parents) == 1
+        and isinstance(parents[0], nodes.Const)
+        and parents[0].value == LAYOUT_TEMPLATE
+        and set(template.blocks) <= PAGE_BLOCKS
+    )
+
+
+@functools.lru_cache(maxsize=SHELLS_KEPT)
+def _shell(
+    locale: str,
+    script_root: str,
+    unit_name: str | None,
+    unit_phone: str | None,
+    status: str,
+    has_token: bool,
+) -> tuple[str, ...] | None:
+    """The layout in pieces, the markers among them; None if the markers did not come out
+    once each (the layout then renders in full every time for this key)."""
+    del locale, script_root  # part of the key: read by the layout from the request
+    html = render_template(
+        SHELL_TEMPLATE,
+        ctx=_ClinicOnly(unit_name, unit_phone, status),
+        token="-" if has_token else None,
+        request=_PathMarker(),
+        title_marker=Markup(TITLE),  # noqa: S704
+        content_marker=Markup(CONTENT),  # noqa: S704
+    )
+    pieces = tuple(piece for piece in _MARKER.split(html) if piece)
+    if (
+        pieces.count(TITLE) != 1
+        or pieces.count(CONTENT) != 1
+        or pieces.count(PATH) != len(LANGUAGE_NAMES)
+    ):
+        return None
+    return pieces
