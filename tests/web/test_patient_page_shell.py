@@ -129,7 +129,7 @@ def test_the_kept_layout_is_rendered_from_the_clinic_alone_and_holds_no_link(
 ) -> None:
     world = make_world(db)
     _invitation_id, token = open_invitation(db, world)
-    page_shell._shell.cache_clear()
+    page_shell._shells_of(app).cache_clear()
     with rendered(app) as renders:
         landing = client.get(f"/p/{token}?lang=en").get_data(as_text=True)
     assert token in landing  # the language switcher's links, put in per request
@@ -138,7 +138,7 @@ def test_the_kept_layout_is_rendered_from_the_clinic_alone_and_holds_no_link(
         unit = session.get(Unit, world.unit_id)
         assert unit is not None
         assert context["ctx"] == page_shell._ClinicOnly(unit.name, unit.phone, "open")
-    kept = page_shell._shell("en", "", unit.name, unit.phone, "open", True)
+    kept = page_shell._shells_of(app)("en", "", unit.name, unit.phone, "open", True)
     assert kept is not None and page_shell.PATH in kept
     assert not any(token in piece for piece in kept)
-    assert page_shell._shell.cache_info().maxsize == page_shell.SHELLS_KEPT
+    assert page_shell._shells_of(app).cache_info().maxsize == page_shell.SHELLS_KEPT

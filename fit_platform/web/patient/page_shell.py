@@ -77,7 +77,7 @@ def render_page(
     template = app.jinja_env.get_template(template_name)
     if not _fills_only_page_blocks(template) or g.get("staff") is not None or "_flashes" in session:
         return render_template(template, ctx=ctx, token=token, **values)
-    shell = _shell(
+    shell = _shells_of(app)(
         str(get_locale()),
         request.script_root,
         ctx.unit_name,
@@ -118,7 +118,17 @@ def _fills_only_page_blocks(template: Template) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=SHELLS_KEPT)
+def _shells_of(app: Any) -> Any:
+    """This application's kept layouts: one cache per app, so an app never serves a layout
+    another app (other translations, another URL map) rendered in the same process."""
+    shells = app.extensions.get("patient_page_shells")
+    if shells is None:
+        shells = app.extensions["patient_page_shells"] = functools.lru_cache(maxsize=SHELLS_KEPT)(
+            _shell
+        )
+    return shells
+
+
 def _shell(
     locale: str,
     script_root: str,
