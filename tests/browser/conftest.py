@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from fit_platform.db import Database
 from tests.conftest import make_test_app
@@ -53,6 +53,27 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     # Patient pages must work without JavaScript: test them that way.
     return {**browser_context_args, "java_script_enabled": False, "locale": "nb-NO"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clicks_wait_for_the_next_page() -> Iterator[None]:
+    """Make every click return only once the page it leads to has loaded.
+
+    With JavaScript off, a click on a link or a submit button is a navigation. Playwright's
+    click returns once that navigation is committed, which can be before the new document
+    is parsed: an assertion read straight after (`page.content()`, a locator's `count()`)
+    then sees an empty page, and fails only on a busy machine. A click that does not
+    navigate (a download, a checkbox) finds the page already loaded and returns at once.
+    """
+    original_click = Locator.click
+
+    def click_and_wait(self: Locator, *args: Any, **kwargs: Any) -> None:
+        original_click(self, *args, **kwargs)
+        self.page.wait_for_load_state("load")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Locator, "click", click_and_wait)
+        yield
 
 
 @pytest.fixture(scope="session")
