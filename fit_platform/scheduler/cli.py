@@ -25,7 +25,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
         message_files_folder,
         warn_if_no_channels,
     )
-    from fit_platform.scheduler.clock import Intervals, build_scheduler, run_once
+    from fit_platform.scheduler.clock import run_once, scheduler_from_settings
 
     try:
         settings = load_settings()
@@ -56,16 +56,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
             for name, result in results.items():
                 click.echo(f"{name}: {result}")
             return
-        clock = build_scheduler(
-            db,
-            dispatcher,
-            blocking=True,
-            intervals=Intervals(enqueue=settings.enqueue_interval_seconds),
-            escalate_after=escalate_after,
-            min_window=settings.min_answer_window,
-            retention_limits=settings.retention,
-            message_files=message_files_folder(settings),
-        )
+        clock = scheduler_from_settings(db, dispatcher, settings)
         try:
             clock.start()
         except (KeyboardInterrupt, SystemExit):

@@ -22,12 +22,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from fit_platform.config import RetentionSettings
+from fit_platform.config import RetentionSettings, Settings
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.file_drop import remove_old_message_files
+from fit_platform.messaging.setup import message_files_folder
 from fit_platform.metrics import JOB_FAILURES, JOB_RUNS
 from fit_platform.services import (
     consent,
@@ -149,6 +150,23 @@ def build_scheduler(
             misfire_grace_time=None,
         )
     return scheduler
+
+
+def scheduler_from_settings(
+    db: Database, dispatcher: Dispatcher | None, settings: Settings, *, blocking: bool = True
+) -> BaseScheduler:
+    """The clock `fit-platform scheduler` runs, with every setting that shapes it applied
+    (kept apart from the command so a test can check that none is dropped)."""
+    return build_scheduler(
+        db,
+        dispatcher,
+        blocking=blocking,
+        intervals=Intervals(enqueue=settings.enqueue_interval_seconds),
+        escalate_after=dt.timedelta(hours=settings.risk_escalation_hours),
+        min_window=settings.min_answer_window,
+        retention_limits=settings.retention,
+        message_files=message_files_folder(settings),
+    )
 
 
 def run_once(

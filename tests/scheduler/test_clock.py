@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fit_platform.config import load_settings
 from fit_platform.db import Database
 from fit_platform.domain.codes import Channel, OutboxState, ScheduleTrigger
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.cli import scheduler as scheduler_command
-from fit_platform.scheduler.clock import Intervals, build_scheduler, run_once
+from fit_platform.scheduler.clock import (
+    Intervals,
+    build_scheduler,
+    run_once,
+    scheduler_from_settings,
+)
 from tests.messaging.conftest import SmsEndpoint
 from tests.support.scheduling import RuleSpec, World
 
@@ -54,6 +60,19 @@ def test_every_job_is_an_interval_job_that_never_overlaps_itself(sqlite_db: Data
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.trigger.interval.total_seconds() > 0
+
+
+def test_the_clock_looks_for_due_invitations_as_often_as_the_setting_says(
+    sqlite_db: Database,
+) -> None:
+    base = {"FIT_ENV": "test"}
+    for env, seconds in (({}, 60), ({"FIT_ENQUEUE_INTERVAL_SECONDS": "5"}, 5)):
+        clock = scheduler_from_settings(
+            sqlite_db, None, load_settings({**base, **env}), blocking=False
+        )
+        enqueue = clock.get_job("enqueue")
+        assert enqueue is not None
+        assert enqueue.trigger.interval.total_seconds() == seconds
 
 
 def test_the_running_clock_creates_and_sends_a_due_invitation_once(
