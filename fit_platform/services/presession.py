@@ -176,7 +176,7 @@ class ViewerKey:
 @functools.lru_cache(maxsize=256)
 def _episode_read(
     staff_id: int, roles: frozenset[tuple[Role, int | None]]
-) -> Select[tuple[Any, ...]]:
+) -> Select[*tuple[Any, ...]]:
     """The episode's own read for one viewer (the episode id bound per request): who may see
     it depends only on the viewer's id and roles, so each process builds it once per viewer
     and role set rather than walking the joins and sub-selects through SQLAlchemy's coercions

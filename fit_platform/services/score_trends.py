@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -195,7 +196,11 @@ def instrument_trend(
 def scores_by_instrument(session: Session, episode_id: int) -> dict[str, ScoreRows]:
     """(response id, submitted at, total, band) per questionnaire, oldest first: one query."""
     by_instrument: dict[str, ScoreRows] = defaultdict(list)
-    rows = session.connection().execute(SUBMITTED_SCORES, {"episode_id": episode_id})
+    # A submitted response always has its time (the column is nullable for drafts).
+    rows = cast(
+        "Iterable[tuple[int, str, dt.datetime, float | None, str | None]]",
+        session.connection().execute(SUBMITTED_SCORES, {"episode_id": episode_id}),
+    )
     for response_id, instrument_id, at, total, band in rows:
         by_instrument[instrument_id].append((response_id, at, total, band))
     return by_instrument
