@@ -11,12 +11,13 @@ come from `score_trends`, which the page of all scores shares.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
@@ -164,6 +165,43 @@ def _answer_changes(
     return tuple(changes)
 
 
+@dataclass(frozen=True)
+class ViewerKey:
+    """A viewer as `visible_episodes` reads one: the id and the roles."""
+
+    staff_id: int
+    roles: frozenset[tuple[Role, int | None]]
+
+
+@functools.lru_cache(maxsize=256)
+def _episode_read(
+    staff_id: int, roles: frozenset[tuple[Role, int | None]]
+) -> Select[*tuple[Any, ...]]:
+    """The episode's own read for one viewer (the episode id bound per request): who may see
+    it depends only on the viewer's id and roles, so each process builds it once per viewer
+    and role set rather than walking the joins and sub-selects through SQLAlchemy's coercions
+    on every view. A changed role set is another key, so it is never read with old roles."""
+    viewer = ViewerKey(staff_id, roles)
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == staff_id)
+    return (
+        select(
+            Episode.id,
+            Episode.unit_id,
+            Episode.status,
+            Episode.started_on,
+            Patient.id,
+            Patient.display_name,
+            Patient.consent_state,
+            Patient.paused_until,
+            Unit.name,
+            Episode.id.in_(mine),
+        )
+        .join(Patient, Patient.id == Episode.patient_id)
+        .join(Unit, Unit.id == Episode.unit_id)
+        .where(Episode.id == bindparam("episode_id"), Episode.id.in_(visible_episodes(viewer)))
+    )
+
+
 def presession(
     db: Database,
     viewer: Viewer,
@@ -181,25 +219,12 @@ def presession(
     now = now or utcnow()
     language = language if language in ("nb", "nn", "en") else "nb"
     instruments = default_instruments()
-    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction() as session:
-        found = session.execute(
-            select(
-                Episode.id,
-                Episode.unit_id,
-                Episode.status,
-                Episode.started_on,
-                Patient.id,
-                Patient.display_name,
-                Patient.consent_state,
-                Patient.paused_until,
-                Unit.name,
-                Episode.id.in_(mine),
-            )
-            .join(Patient, Patient.id == Episode.patient_id)
-            .join(Unit, Unit.id == Episode.unit_id)
-            .where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
-        ).first()
+        found = (
+            session.connection()
+            .execute(_episode_read(viewer.staff_id, viewer.roles), {"episode_id": episode_id})
+            .first()
+        )
         if found is None:
             return None
         (

@@ -11,25 +11,64 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from fit_platform.db.models import Response
 from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
 from fit_platform.domain.change import summarise_change as summarise
-from fit_platform.domain.expected_recovery import (
-    DefaultCurve,
-    ExpectedBand,
-    ExpectedModel,
-    PercentileModel,
-    WithFallback,
-)
+from fit_platform.domain.codes import ResponseStatus
+from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand, PercentileModel
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
-from fit_platform.services.scored_responses import submitted_scores
 from fit_platform.services.service_bands import service_bands
 
 ScoreRows = list[tuple[int, dt.datetime, float | None, str | None]]
+
+# The submitted scores of one episode, oldest first (the same statement as
+# `scored_responses.submitted_scores`), built once per process and run on the session's
+# connection: building the select and the ORM's result layer cost more than the query.
+SUBMITTED_SCORES = (
+    select(
+        Response.id,
+        Response.instrument_id,
+        Response.submitted_at,
+        Response.total,
+        Response.band,
+    )
+    .where(
+        Response.episode_id == bindparam("episode_id"),
+        Response.status == ResponseStatus.SUBMITTED,
+    )
+    .order_by(Response.submitted_at, Response.id)
+)
+
+# The default curve's band depends only on the instrument, the first score and the session
+# number, so each process keeps the bands of a (questionnaire, first score) for every session
+# asked for so far: two years of weekly answers were 200 band computations per view. Bounded:
+# first scores are few per questionnaire, and the whole store is dropped when it fills up.
+_CURVES_KEPT = 2048
+_curves: dict[tuple[int, float], tuple[Instrument, tuple[ExpectedBand | None, ...]]] = {}
+
+
+def default_bands(inst: Instrument, first: float, sessions: int) -> tuple[ExpectedBand | None, ...]:
+    """The default curve's bands from a first score, indexed by session number (0 to at least
+    ``sessions``; session 0 has none). The bands are frozen, so every view may share them."""
+    key = (id(inst), first)
+    kept = _curves.get(key)
+    # The instrument itself is kept with its bands, so a reused id never matches another one.
+    if kept is not None and kept[0] is inst and len(kept[1]) > sessions:
+        return kept[1]
+    curve = DefaultCurve(inst)
+    # Room for the next year of weekly answers, so a growing history does not rebuild each week.
+    bands = tuple(curve.band(first, n) for n in range(sessions + 53))
+    if len(_curves) >= _CURVES_KEPT:
+        _curves.clear()
+    _curves[key] = (inst, bands)
+    return bands
 
 
 @dataclass(frozen=True)
@@ -82,8 +121,6 @@ def instrument_trend(
     # The chart shows the band the not-on-track rule uses: the service's own where a cell has
     # enough ended episodes, from the rule's minimum session (before it the service's band is
     # only the intakes it was stratified by), elsewhere the default curve (a guide only).
-    default = DefaultCurve(inst)
-    with_service: ExpectedModel = WithFallback(service, default) if service else default
     rule = inst.not_on_track
     min_session = rule.min_sessions if rule else DEFAULT_MIN_SESSIONS
     first: float | None = None
@@ -92,6 +129,8 @@ def instrument_trend(
     # The band is read at the session number the not-on-track rule uses: every submitted
     # response counts from the first scorable one, an unscorable one included.
     session_no = 0
+    outcome = inst.kind is Kind.OUTCOME
+    curve: tuple[ExpectedBand | None, ...] = ()
     points = []
     for response_id, at, total, band in rows:
         if first is not None:
@@ -103,6 +142,15 @@ def instrument_trend(
         if first is None:
             first = total
             session_no = 1
+            if outcome:
+                curve = default_bands(inst, first, len(rows))
+        expected = None
+        if outcome:
+            # The service's band where it has one (from the rule's minimum session), else the
+            # default curve's: what `WithFallback(service, DefaultCurve(inst))` answers.
+            if service is not None and session_no >= min_session:
+                expected = service.band(first, session_no)
+            expected = expected or curve[session_no]
         drop = (
             inst.alliance_drop is not None
             and previous is not None
@@ -115,9 +163,7 @@ def instrument_trend(
                 total,
                 band,
                 occasion,
-                (with_service if session_no >= min_session else default).band(first, session_no)
-                if inst.kind is Kind.OUTCOME
-                else None,
+                expected,
                 classify_change(inst, first, total) if occasion > 1 else None,
                 drop,
             )
@@ -150,7 +196,12 @@ def instrument_trend(
 def scores_by_instrument(session: Session, episode_id: int) -> dict[str, ScoreRows]:
     """(response id, submitted at, total, band) per questionnaire, oldest first: one query."""
     by_instrument: dict[str, ScoreRows] = defaultdict(list)
-    for response_id, instrument_id, at, total, band in submitted_scores(session, episode_id):
+    # A submitted response always has its time (the column is nullable for drafts).
+    rows = cast(
+        "Iterable[tuple[int, str, dt.datetime, float | None, str | None]]",
+        session.connection().execute(SUBMITTED_SCORES, {"episode_id": episode_id}),
+    )
+    for response_id, instrument_id, at, total, band in rows:
         by_instrument[instrument_id].append((response_id, at, total, band))
     return by_instrument
 

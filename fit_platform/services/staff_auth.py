@@ -13,12 +13,12 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
-from fit_platform.db.models import Staff, StaffSession
+from fit_platform.db.models import Staff, StaffRole, StaffSession
 from fit_platform.domain.codes import Role
 from fit_platform.services import login_throttle, totp
 from fit_platform.services.passwords import (
@@ -213,31 +213,73 @@ def change_password(
         return PasswordChangeOutcome.OK
 
 
+# Every staff request reads its session, the staff member and the member's roles: one
+# statement, built once per process (a row per role; a member without roles gives one row with
+# no role), instead of the session row and two lazy loads. The session's last-seen time is one
+# UPDATE by id, the one the ORM's flush wrote.
+_SESSION_AND_ROLES = (
+    select(
+        StaffSession.id,
+        StaffSession.staff_id,
+        StaffSession.expires_at,
+        StaffSession.last_seen_at,
+        StaffSession.revoked_at,
+        Staff.display_name,
+        Staff.is_active,
+        Staff.totp_secret,
+        StaffRole.role,
+        StaffRole.unit_id,
+    )
+    .join(Staff, Staff.id == StaffSession.staff_id)
+    .outerjoin(StaffRole, StaffRole.staff_id == Staff.id)
+    .where(StaffSession.token_hash == bindparam("token_hash"))
+)
+_SEEN = (
+    update(StaffSession)
+    .where(StaffSession.id == bindparam("row_id"))
+    .values(last_seen_at=bindparam("now", type_=StaffSession.__table__.c.last_seen_at.type))
+)
+
+
 def resume_session(
     db: Database, session_id: str, *, idle: dt.timedelta, now: dt.datetime | None = None
 ) -> StaffIdentity | None:
     """The identity behind a session id, or None if it is unknown, revoked, idle or expired."""
     now = now or utcnow()
     with db.transaction() as session:
-        row = session.scalar(
-            select(StaffSession).where(StaffSession.token_hash == _hash_session_id(session_id))
-        )
+        connection = session.connection()
+        rows = connection.execute(
+            _SESSION_AND_ROLES, {"token_hash": _hash_session_id(session_id)}
+        ).all()
+        if not rows:
+            return None
+        (
+            row_id,
+            staff_id,
+            expires_at,
+            last_seen_at,
+            revoked_at,
+            display_name,
+            is_active,
+            totp_secret,
+            _role,
+            _unit,
+        ) = rows[0]
         if (
-            row is None
-            or row.revoked_at is not None
-            or row.expires_at <= now
-            or row.last_seen_at + idle <= now
-            or not row.staff.is_active
+            revoked_at is not None
+            or expires_at <= now
+            or last_seen_at + idle <= now
+            or not is_active
         ):
             return None
-        row.last_seen_at = now
+        connection.execute(_SEEN, {"row_id": row_id, "now": now})
         return StaffIdentity(
-            staff_id=row.staff_id,
-            display_name=row.staff.display_name,
-            roles=frozenset((role.role, role.unit_id) for role in row.staff.roles),
-            session_row_id=row.id,
-            expires_at=min(row.expires_at, now + idle),
-            totp_enrolled=bool(row.staff.totp_secret),
+            staff_id=staff_id,
+            display_name=display_name,
+            roles=frozenset((row.role, row.unit_id) for row in rows if row.role is not None),
+            session_row_id=row_id,
+            expires_at=min(expires_at, now + idle),
+            totp_enrolled=bool(totp_secret),
         )
 
 

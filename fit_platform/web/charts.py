@@ -123,6 +123,29 @@ def marker_svg(
     return f'<circle cx="{x}" cy="{y}" r="4" fill="{LINE}"/>'
 
 
+def _marker_shape(marker: Marker, cid: str) -> str:
+    """A marker's shape centred on (0, 0), defined once per chart for `<use>` to place: the
+    same drawing as `marker_svg`, with a point's position written once instead of in every
+    corner of the shape (a two-year history is some 100 markers per chart)."""
+    if marker is Marker.IMPROVED:
+        return (
+            f'<path id="{cid}-{marker.value}" d="M0 -7 L7 5 L-7 5 Z" fill="#fff" stroke="{INK}"'
+            ' stroke-width="2"/>'
+        )
+    if marker is Marker.WORSE:
+        return (
+            f'<g id="{cid}-{marker.value}"><rect x="-6" y="-6" width="12" height="12"'
+            f' fill="{INK}"/><path d="M-4 -4 L4 4 M4 -4 L-4 4" stroke="#fff" stroke-width="2"/>'
+            "</g>"
+        )
+    return f'<path id="{cid}-{marker.value}" d="M0 7 L7 -5 L-7 -5 Z" fill="{INK}"/>'
+
+
+# Markers placed with `<use>`; the circles are as short written out, and the first score's
+# marker is drawn once per chart.
+_PLACED = frozenset({Marker.IMPROVED, Marker.WORSE, Marker.DROP})
+
+
 def trend_chart(spec: ChartSpec) -> Markup:
     """The SVG markup of one trend chart (escaped; safe to insert in a template)."""
     cid = escape(spec.chart_id)
@@ -140,7 +163,8 @@ def trend_chart(spec: ChartSpec) -> Markup:
     def sy(v: float) -> float:
         return TOP + (spec.y_max - v) / span * plot_h
 
-    legend, legend_bottom = _legend(spec)
+    used = {p.marker for p in spec.points if p.value is not None}
+    legend, legend_bottom = _legend(spec, used)
     # A legend that wraps to a third line (long labels, nynorsk) makes the drawing taller
     # rather than being cut off at its bottom edge.
     height = max(HEIGHT, legend_bottom)
@@ -153,6 +177,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
         f'<pattern id="{cid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse"'
         ' patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#6b6b6b"'
         ' stroke-width="1.5"/></pattern>',
+        *(_marker_shape(marker, cid) for marker in Marker if marker in used & _PLACED),
         "</defs>",
     ]
     # Severity bands: alternate light grey and white, each named at the right edge.
@@ -241,7 +266,11 @@ def trend_chart(spec: ChartSpec) -> Markup:
             )
     for i, point in enumerate(spec.points):
         cy = screen_y[i]
-        if cy is not None:
+        if cy is None:
+            continue
+        if point.marker in _PLACED:
+            out.append(f'<use href="#{cid}-{point.marker.value}" x="{text_x[i]}" y="{text_y[i]}"/>')
+        else:
             out.append(marker_svg(point.marker, screen_x[i], cy, text_x[i], text_y[i]))
     out.extend(legend)
     out.append("</svg>")
@@ -280,7 +309,7 @@ def _x_labels(points: Sequence[ChartPoint], screen_x: Sequence[float]) -> list[t
     return shown
 
 
-def _legend(spec: ChartSpec) -> tuple[list[str], float]:
+def _legend(spec: ChartSpec, used: set[Marker]) -> tuple[list[str], float]:
     """The legend's items, wrapped to the drawing's width, and the y its last line ends at."""
     cid = escape(spec.chart_id)
     items: list[tuple[str, str]] = []
@@ -307,7 +336,6 @@ def _legend(spec: ChartSpec) -> tuple[list[str], float]:
                 spec.expected_label,
             )
         )
-    used = {p.marker for p in spec.points if p.value is not None}
     for marker, label in spec.legend.items():
         if marker in used and label:
             items.append((marker_svg(marker, 9, 0), label))

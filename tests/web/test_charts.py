@@ -120,3 +120,20 @@ def test_a_legend_on_three_lines_makes_the_drawing_taller_instead_of_being_cut_o
     height = float(re.search(r'viewBox="0 0 640 ([\d.]+)"', three_lines).group(1))  # type: ignore[union-attr]
     lowest = max(float(y) for y in re.findall(r"translate\([\d.]+ ([\d.]+)\)", three_lines))
     assert height > 320 and lowest + 4 < height
+
+
+def test_each_marker_shape_is_defined_once_and_placed_at_its_points() -> None:
+    points = [
+        ChartPoint(0, "1.6", 20, Marker.BASELINE),
+        *(ChartPoint(7 * week, f"{week}.7", 9, Marker.IMPROVED) for week in range(1, 6)),
+        ChartPoint(42, "12.7", 25, Marker.WORSE),
+    ]
+    svg = str(trend_chart(_spec(points=points)))
+    assert svg.count('<path id="c1-improved"') == 1 and svg.count('<g id="c1-worse">') == 1
+    assert 'id="c1-drop"' not in svg  # no drop on this chart, so no shape for it
+    uses = re.findall(r'<use href="#c1-(\w+)" x="([\d.]+)" y="([\d.]+)"/>', svg)
+    assert [marker for marker, _x, _y in uses] == ["improved"] * 5 + ["worse"]
+    # At the point: 9 of 0-27 on a plot 214 high from 14, one week (of six) along 576 from 48.
+    assert uses[0][1:] == ("144", str(round(14 + (27 - 9) / 27 * 214, 1)))
+    # The legend still draws its shapes, so it reads alone.
+    assert '<g transform="translate(' in svg and svg.count("<use ") == 6

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from fit_platform.domain.own_plan import CHOICE_TEXT_MAX
 from fit_platform.services.caseload import CaseloadScope, CaseloadShow, CaseloadSort
 from fit_platform.services.samvalg import TEXT_MAX_LENGTH
 from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH
 from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_once import nonce_field
+from fit_platform.web.own_plan_labels import CHOICE_LABELS
 
 
 class CaseloadFilterForm(FlaskForm):
@@ -81,3 +83,23 @@ class DecisionForm(FlaskForm):
         render_kw={"type": "date"},
     )
     visible_to_patient = BooleanField(_l("The patient can read this record"), default=True)
+
+
+class TherapistChoiceForm(FlaskForm):
+    kind = RadioField(
+        _l("The patient's choice"),
+        choices=[SelectChoice(kind.value, label) for kind, label in CHOICE_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose what the choice is about."))],
+    )
+    text = TextAreaField(_l("In the patient's own words"), validators=[Length(max=CHOICE_TEXT_MAX)])
+    with_patient = BooleanField(
+        _l("The patient is with me and agrees to these words"),
+        validators=[DataRequired(message=_l("Record a choice only together with the patient."))],
+    )
+
+
+class TherapistWithdrawForm(FlaskForm):
+    with_patient = BooleanField(
+        _l("The patient is with me and wants to withdraw this choice"),
+        validators=[DataRequired(message=_l("Withdraw a choice only together with the patient."))],
+    )

@@ -15,47 +15,17 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, RadioField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
 
-from fit_platform.domain.own_plan import (
-    CHOICE_TEXT_MAX,
-    ChoiceEventKind,
-    ChoiceKind,
-    PlanPart,
-    RecordedBy,
-)
+from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind, PlanPart, RecordedBy
 from fit_platform.extensions import get_db
 from fit_platform.services import own_plan
 from fit_platform.web import own_plan_labels
 from fit_platform.web.clinician.blueprint import bp, clinical
+from fit_platform.web.clinician.forms import TherapistChoiceForm, TherapistWithdrawForm
+from fit_platform.web.clinician.own_plan_shown import ShownOwnPlanForms
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
-from fit_platform.web.own_plan_labels import CHOICE_LABELS
-
-
-class TherapistChoiceForm(FlaskForm):
-    kind = RadioField(
-        _l("The patient's choice"),
-        choices=[SelectChoice(kind.value, label) for kind, label in CHOICE_LABELS.items()],
-        validators=[InputRequired(message=_l("Choose what the choice is about."))],
-    )
-    text = TextAreaField(_l("In the patient's own words"), validators=[Length(max=CHOICE_TEXT_MAX)])
-    with_patient = BooleanField(
-        _l("The patient is with me and agrees to these words"),
-        validators=[DataRequired(message=_l("Record a choice only together with the patient."))],
-    )
-
-
-class TherapistWithdrawForm(FlaskForm):
-    with_patient = BooleanField(
-        _l("The patient is with me and wants to withdraw this choice"),
-        validators=[DataRequired(message=_l("Withdraw a choice only together with the patient."))],
-    )
 
 
 def _back(episode_id: int) -> Response:
@@ -121,20 +91,10 @@ def record_standing_choice(episode_id: int) -> Response:
     abort(400)
 
 
-class OwnPlanForms:
-    """The forms of `clinician/_own_plan.html`, one withdraw form per choice (own prefixes)."""
-
-    def __init__(self) -> None:
-        self.add = TherapistChoiceForm(prefix="own-choice", formdata=None)
-
-    def withdraw(self, choice_id: int) -> TherapistWithdrawForm:
-        return TherapistWithdrawForm(prefix=f"own-withdraw{choice_id}", formdata=None)
-
-
 @bp.context_processor
 def _own_plan_for_templates() -> dict[str, Any]:
     return {
         "own_plan_labels": own_plan_labels,
         "own_plan_parts": list(PlanPart),
-        "own_plan_forms": OwnPlanForms,
+        "own_plan_forms": ShownOwnPlanForms,
     }
