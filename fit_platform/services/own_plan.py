@@ -17,8 +17,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -262,6 +262,15 @@ def change_choice(
 # --------------------------------------------------------------------------- staff
 
 
+# Who recorded each standing choice, built once: an `aliased()` entity made per call is
+# processed anew by SQLAlchemy on every pre-session view.
+RECORDER_NAMES = (
+    select(StandingChoiceEvent.id, Staff.display_name)
+    .join(Staff, Staff.id == StandingChoiceEvent.staff_id)
+    .where(StandingChoiceEvent.patient_id == bindparam("patient_id"))
+)
+
+
 def staff_view(
     db: Database, viewer: Viewer, episode_id: int, now: dt.datetime, *, log_read: bool = True
 ) -> OwnPlanView | None:
@@ -280,14 +289,7 @@ def staff_view(
         patient_id, unit_id, is_mine = found
         plan = _plan(session, patient_id)
         choices = holding_choices(_events(session, patient_id))
-        recorder = aliased(Staff)
-        names = dict(
-            session.execute(
-                select(StandingChoiceEvent.id, recorder.display_name)
-                .join(recorder, recorder.id == StandingChoiceEvent.staff_id)
-                .where(StandingChoiceEvent.patient_id == patient_id)
-            ).all()
-        )
+        names = dict(session.execute(RECORDER_NAMES, {"patient_id": patient_id}).all())
         view = OwnPlanView(
             patient_id=patient_id,
             plan=plan,
