@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -124,6 +124,38 @@ class PatientWords:
     consent_kind: ConsentEventKind | None = None
 
 
+# The two reads of `episode_words`, built once: the pre-session view runs them on every load,
+# and building a statement costs more Python time than SQLAlchemy's cached compilation.
+_EPISODE_COMMENTS = (
+    select(
+        ResponseComment.created_at,
+        ResponseComment.text,
+        Response.instrument_id,
+        ResponseComment.source,
+    )
+    .join(Response, Response.id == ResponseComment.response_id)
+    .where(ResponseComment.episode_id == bindparam("episode_id"))
+    # Newest first even within one second (the sort below keeps this order on ties).
+    .order_by(ResponseComment.created_at.desc(), ResponseComment.id.desc())
+)
+_CONSENT_REASONS = (
+    select(
+        ConsentEvent.created_at,
+        ConsentEvent.reason,
+        ConsentEvent.kind,
+        Invitation.instrument_id,
+    )
+    .outerjoin(Invitation, Invitation.id == ConsentEvent.invitation_id)
+    .where(
+        ConsentEvent.patient_id == bindparam("patient_id"),
+        ConsentEvent.kind.in_(REASON_KINDS),
+        ConsentEvent.reason.is_not(None),
+        ConsentEvent.reason != "",
+    )
+    .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
+)
+
+
 def episode_words(session: Session, episode_id: int, patient_id: int) -> tuple[PatientWords, ...]:
     """Comments on the episode's responses and the patient's consent reasons, newest first.
 
@@ -133,40 +165,18 @@ def episode_words(session: Session, episode_id: int, patient_id: int) -> tuple[P
     comments = [
         PatientWords(at, text, instrument_id, source=source)
         for at, text, instrument_id, source in session.execute(
-            select(
-                ResponseComment.created_at,
-                ResponseComment.text,
-                Response.instrument_id,
-                ResponseComment.source,
-            )
-            .join(Response, Response.id == ResponseComment.response_id)
-            .where(ResponseComment.episode_id == episode_id)
-            # Newest first even within one second (the sort below keeps this order on ties).
-            .order_by(ResponseComment.created_at.desc(), ResponseComment.id.desc())
+            _EPISODE_COMMENTS, {"episode_id": episode_id}
         )
     ]
     reasons = [
         PatientWords(
             at,
-            reason,
+            reason or "",  # never empty: the statement leaves out rows without a reason
             instrument_id if kind is ConsentEventKind.DECLINED_INVITATION else None,
             consent_kind=kind,
         )
         for at, reason, kind, instrument_id in session.execute(
-            select(
-                ConsentEvent.created_at,
-                ConsentEvent.reason,
-                ConsentEvent.kind,
-                Invitation.instrument_id,
-            )
-            .outerjoin(Invitation, Invitation.id == ConsentEvent.invitation_id)
-            .where(
-                ConsentEvent.patient_id == patient_id,
-                ConsentEvent.kind.in_(REASON_KINDS),
-                ConsentEvent.reason.is_not(None),
-                ConsentEvent.reason != "",
-            )
-            .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
+            _CONSENT_REASONS, {"patient_id": patient_id}
         )
     ]
     return tuple(sorted(comments + reasons, key=lambda words: words.at, reverse=True))
