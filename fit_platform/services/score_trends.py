@@ -13,38 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from fit_platform.db.models import Response
 from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
 from fit_platform.domain.change import summarise_change as summarise
-from fit_platform.domain.codes import ResponseStatus
 from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand, PercentileModel
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
+from fit_platform.services.scored_responses import SUBMITTED_SCORES
 from fit_platform.services.service_bands import service_bands
 
 ScoreRows = list[tuple[int, dt.datetime, float | None, str | None]]
 
-# The submitted scores of one episode, oldest first (the same statement as
-# `scored_responses.submitted_scores`), built once per process and run on the session's
-# connection: building the select and the ORM's result layer cost more than the query.
-SUBMITTED_SCORES = (
-    select(
-        Response.id,
-        Response.instrument_id,
-        Response.submitted_at,
-        Response.total,
-        Response.band,
-    )
-    .where(
-        Response.episode_id == bindparam("episode_id"),
-        Response.status == ResponseStatus.SUBMITTED,
-    )
-    .order_by(Response.submitted_at, Response.id)
-)
 
 # The default curve's band depends only on the instrument, the first score and the session
 # number, so each process keeps the bands of a (questionnaire, first score) for every session

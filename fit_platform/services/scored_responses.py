@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import ItemAnswer, Response
@@ -63,17 +63,25 @@ def add_scored_response(
     return response
 
 
-def submitted_scores(session: Session, episode_id: int) -> Sequence[Row[ScoreRow]]:
+# The submitted scores of one episode, oldest first: (id, instrument id, submitted at, total,
+# band). Built once per process: building the select cost more than running it.
+SUBMITTED_SCORES = (
+    select(
+        Response.id,
+        Response.instrument_id,
+        Response.submitted_at,
+        Response.total,
+        Response.band,
+    )
+    .where(
+        Response.episode_id == bindparam("episode_id"),
+        Response.status == ResponseStatus.SUBMITTED,
+    )
+    .order_by(Response.submitted_at, Response.id)
+)
+
+
+def submitted_scores(session: Session, episode_id: int) -> Sequence[Row[*ScoreRow]]:
     """(id, instrument id, submitted at, total, band) of an episode's submitted responses,
     oldest first, in one query (the therapist's and the patient's views both start here)."""
-    return session.execute(
-        select(
-            Response.id,
-            Response.instrument_id,
-            Response.submitted_at,
-            Response.total,
-            Response.band,
-        )
-        .where(Response.episode_id == episode_id, Response.status == ResponseStatus.SUBMITTED)
-        .order_by(Response.submitted_at, Response.id)
-    ).all()
+    return session.execute(SUBMITTED_SCORES, {"episode_id": episode_id}).all()
