@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from fit_platform.db.direct_read import DirectReader
+
 # With `ping="idle"` (the web), a pooled connection unused for longer than this is checked
 # with a ping before it is handed out (the server may have restarted, or a firewall dropped
 # the idle socket). SQLAlchemy's `pool_pre_ping` (the default, `ping="always"`) pings on every
@@ -84,6 +86,7 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Same pool; each statement commits by itself, so a read sends no BEGIN or ROLLBACK.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._direct: DirectReader | None = None
 
     @property
     def dialect(self) -> str:
@@ -111,5 +114,14 @@ class Database:
         with self._autocommit.connect() as connection:
             yield connection
 
+    def direct_reader(self) -> DirectReader | None:
+        """On PostgreSQL, the process's connection for a hot read without SQLAlchemy's
+        execution machinery (`db/direct_read.py`); None on SQLite (it reads in the process)."""
+        if self._direct is None and self.engine.dialect.driver == "psycopg":
+            self._direct = DirectReader(self.engine)
+        return self._direct
+
     def dispose(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
         self.engine.dispose()

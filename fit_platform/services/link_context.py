@@ -5,7 +5,10 @@ the landing page, by the token row id the browser's session keeps after that) to
 the episode, the patient's language and consent, the unit's name and phone, and the answers
 saved so far. One joined SELECT brings all of it back (one row per saved answer, at least
 one row), on a connection outside any transaction: a read-only page then costs one round
-trip to the database instead of one per table plus BEGIN and ROLLBACK.
+trip to the database instead of one per table plus BEGIN and ROLLBACK. On PostgreSQL that
+connection is the process's own for such reads (`db/direct_read.py`): the statement is
+prepared once and its rows come back as plain tuples, past SQLAlchemy's pool and result
+handling, which cost the web worker more CPU than the database spent answering.
 
 Reading a link changes nothing (link scanners fetch links).
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -169,39 +172,104 @@ def _columns() -> Select[Any]:
 BY_TOKEN_HASH = _columns().where(InvitationToken.token_hash == bindparam("token_hash"))
 BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
 
+# The columns' positions in a row of either statement.
+(
+    _TOKEN_ID,
+    _TOKEN_EXPIRES_AT,
+    _TOKEN_REVOKED_AT,
+    _INVITATION_ID,
+    _INVITATION_STATE,
+    _INVITATION_EXPIRES_AT,
+    _INSTRUMENT_ID,
+    _EPISODE_ID,
+    _PROGRAMME_ID,
+    _PATIENT_ID,
+    _LANGUAGE,
+    _CONSENT_STATE,
+    _PAUSED_UNTIL,
+    _PREFERRED_CHANNEL,
+    _PHONE,
+    _EMAIL,
+    _UNIT_ID,
+    _UNIT_NAME,
+    _UNIT_PHONE,
+    _OPENING_HOURS,
+    _RESPONSE_ID,
+    _LINK_ID,
+    _VALUE,
+) = range(23)
+assert len(BY_TOKEN_ID.selected_columns) == _VALUE + 1
 
-def _from_rows(rows: list[Any], now: dt.datetime) -> LinkContext:
-    if not rows:
-        return LinkContext(status=LinkStatus.UNKNOWN)
-    first = rows[0]
-    status = invitation_link_status(first.invitation_state, first.invitation_expires_at, now)
-    if status is LinkStatus.OPEN and first.token_revoked_at is not None:
+
+def _from_rows(
+    first: Sequence[Any], rows: Sequence[Sequence[Any]], now: dt.datetime
+) -> LinkContext:
+    """The context from the statement's rows; ``first`` is the first row with its values
+    converted to Python's types (enums, aware UTC timestamps)."""
+    status = invitation_link_status(first[_INVITATION_STATE], first[_INVITATION_EXPIRES_AT], now)
+    if status is LinkStatus.OPEN and first[_TOKEN_REVOKED_AT] is not None:
         status = LinkStatus.CANCELLED
-    elif status is LinkStatus.OPEN and now >= first.token_expires_at:
+    elif status is LinkStatus.OPEN and now >= first[_TOKEN_EXPIRES_AT]:
         status = LinkStatus.EXPIRED
-    values = {row.link_id: row.value for row in rows if row.link_id is not None}
+    values = {row[_LINK_ID]: row[_VALUE] for row in rows if row[_LINK_ID] is not None}
     return LinkContext(
         status=status,
-        invitation_id=first.invitation_id,
-        token_id=first.token_id,
-        patient_id=first.patient_id,
-        episode_id=first.episode_id,
-        unit_id=first.unit_id,
-        programme_id=first.programme_id,
-        instrument_id=first.instrument_id,
-        unit_name=first.unit_name,
-        unit_phone=first.unit_phone,
-        opening_hours=first.opening_hours,
-        expires_at=first.invitation_expires_at,
-        language=first.language,
-        consent_state=first.consent_state,
-        paused_until=first.paused_until,
-        preferred_channel=first.preferred_channel,
-        has_phone=bool(first.phone),
-        has_email=bool(first.email),
-        response_id=first.response_id,
+        invitation_id=first[_INVITATION_ID],
+        token_id=first[_TOKEN_ID],
+        patient_id=first[_PATIENT_ID],
+        episode_id=first[_EPISODE_ID],
+        unit_id=first[_UNIT_ID],
+        programme_id=first[_PROGRAMME_ID],
+        instrument_id=first[_INSTRUMENT_ID],
+        unit_name=first[_UNIT_NAME],
+        unit_phone=first[_UNIT_PHONE],
+        opening_hours=first[_OPENING_HOURS],
+        expires_at=first[_INVITATION_EXPIRES_AT],
+        language=first[_LANGUAGE],
+        consent_state=first[_CONSENT_STATE],
+        paused_until=first[_PAUSED_UNTIL],
+        preferred_channel=first[_PREFERRED_CHANNEL],
+        has_phone=bool(first[_PHONE]),
+        has_email=bool(first[_EMAIL]),
+        response_id=first[_RESPONSE_ID],
         saved_link_ids=frozenset(values),
         saved_values=values,
+    )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    # What the models' UTCDateTime gives: timestamptz comes back aware, in the session's zone.
+    return None if value is None else value.astimezone(dt.UTC)
+
+
+def _converted(row: Sequence[Any]) -> list[Any]:
+    """A driver's row with the values SQLAlchemy's column types would have converted."""
+    first = list(row)
+    first[_TOKEN_EXPIRES_AT] = _utc(first[_TOKEN_EXPIRES_AT])
+    first[_TOKEN_REVOKED_AT] = _utc(first[_TOKEN_REVOKED_AT])
+    first[_INVITATION_EXPIRES_AT] = _utc(first[_INVITATION_EXPIRES_AT])
+    first[_INVITATION_STATE] = InvitationState(first[_INVITATION_STATE])
+    first[_LANGUAGE] = Language(first[_LANGUAGE])
+    first[_CONSENT_STATE] = ConsentState(first[_CONSENT_STATE])
+    first[_PREFERRED_CHANNEL] = Channel(first[_PREFERRED_CHANNEL])
+    return first
+
+
+def _read(
+    db: Database, statement: Select[Any], key: str, value: Any, now: dt.datetime
+) -> LinkContext:
+    """One statement's rows, as a LinkContext. On PostgreSQL through the process's direct
+    reader (`db/direct_read.py`), elsewhere through SQLAlchemy outside a transaction."""
+    reader = db.direct_reader()
+    if reader is None:
+        with db.reading() as connection:
+            rows: Sequence[Any] = connection.execute(statement, {key: value}).all()
+        return _from_rows(rows[0], rows, now) if rows else LinkContext(status=LinkStatus.UNKNOWN)
+    rows = reader.fetch_all(statement, {key: value})
+    return (
+        _from_rows(_converted(rows[0]), rows, now)
+        if rows
+        else LinkContext(status=LinkStatus.UNKNOWN)
     )
 
 
@@ -212,16 +280,12 @@ def inspect_link(db: Database, token: str, now: dt.datetime) -> LinkContext:
     """
     if not token or len(token) > TOKEN_MAX:
         return LinkContext(status=LinkStatus.UNKNOWN)
-    with db.reading() as connection:
-        rows = connection.execute(BY_TOKEN_HASH, {"token_hash": hash_token(token)}).all()
-    return _from_rows(rows, now)
+    return _read(db, BY_TOKEN_HASH, "token_hash", hash_token(token), now)
 
 
 def load_context(db: Database, token_id: int, now: dt.datetime) -> LinkContext:
     """The context for a link the browser already opened (its token row id is in the session)."""
-    with db.reading() as connection:
-        rows = connection.execute(BY_TOKEN_ID, {"token_id": token_id}).all()
-    return _from_rows(rows, now)
+    return _read(db, BY_TOKEN_ID, "token_id", token_id, now)
 
 
 def saved_codes(ctx: LinkContext) -> dict[str, str | None]:
