@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -22,9 +24,32 @@ from fit_platform.services.secret_box import SecretBox
 log = logging.getLogger(__name__)
 
 
+class FitFlask(Flask):
+    """Flask, with the coroutine check of each view and hook made once per function.
+
+    Flask asks `inspect.iscoroutinefunction` about every hook and the view on every request
+    (14 times on a patient page), and the answer never changes for a function. Only plain
+    functions are remembered (the views and hooks, a fixed set), so bound methods or
+    partials made per call cannot grow the dictionary. `ensure_sync` is the method Flask
+    documents for overriding.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if type(func) is not FunctionType:
+            return super().ensure_sync(func)
+        checked = self._sync_functions.get(func)
+        if checked is None:
+            checked = self._sync_functions[func] = super().ensure_sync(func)
+        return checked
+
+
 def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     settings = settings or load_settings(overrides=overrides)
-    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app = FitFlask(__name__, instance_path=str(settings.instance_path))
     configure_app(app, settings)
     configure_proxies(app, settings)
     configure_logging(settings.log_level)
