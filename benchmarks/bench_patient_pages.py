@@ -13,7 +13,10 @@ a Lua script that goes round the N patients, measures for S seconds each:
 - ``GET /p/answer/1``      the first page of the questionnaire (each patient's own cookie);
 - ``POST /p/answer/1``     saving that page (answers alternate, so rows really change);
 
-and, in the same run and the same way, a bare Flask app that answers "hello". Prints
+and, in the same run and the same way, a bare Flask app that answers "hello" (gunicorn's
+defaults, before and after the pages: the goal's baseline). A last run serves the same hello
+behind the project's ``gunicorn.conf.py``, as a reference for what the JSON access line costs
+every page. Prints
 requests/s, latency percentiles, each page's share of the hello rate, the machine load, and
 the peak resident memory (VmHWM) of each web worker after the run.
 
@@ -315,14 +318,12 @@ def main() -> None:
     hello_runs: list[dict[str, float]] = []
     rss: list[float] = []
 
-    def hello_baseline() -> None:
+    def hello_baseline(config: str = "/dev/null") -> dict[str, float]:
         entry = "benchmarks.bench_patient_pages:hello_app()"
-        with gunicorn(entry, {}, "/dev/null") as (hello_url, hello_master):
+        with gunicorn(entry, {}, config) as (hello_url, hello_master):
             run_wrk(hello_url, lua_plain(), 2, args.connections)  # warm-up
             workers = _children(hello_master)
-            hello_runs.append(
-                run_wrk(hello_url, lua_plain(), args.seconds, args.connections, workers)
-            )
+            return run_wrk(hello_url, lua_plain(), args.seconds, args.connections, workers)
 
     with throwaway_postgres() as database_url:
         tokens = setup_invitations(database_url, args.patients)
@@ -337,7 +338,7 @@ def main() -> None:
             "FIT_RATELIMIT_ENABLED": "false",
         }
         # The baseline before and after the pages: the load of a shared machine drifts.
-        hello_baseline()
+        hello_runs.append(hello_baseline())
         with gunicorn("wsgi:app", env, "gunicorn.conf.py") as (url, master):
             sessions = open_links(url, tokens)
             scenarios = [
@@ -350,12 +351,16 @@ def main() -> None:
                 run_wrk(url, script, 2, args.connections)  # warm-up
                 results[name] = run_wrk(url, script, args.seconds, args.connections, workers)
             rss = [peak_rss_mib(pid) for pid in workers]
-        hello_baseline()
+        hello_runs.append(hello_baseline())
+        # Not the goal's baseline, a reference: the same hello behind the production gunicorn
+        # settings, whose JSON access line (with its token redaction) every page also pays.
+        logged_hello = hello_baseline("gunicorn.conf.py")
     hello = {
         key: statistics.fmean(run[key] for run in hello_runs)
         for key in ("rps", "p50", "p90", "p99", "bad", "cpu_ms", "requests")
     }
     results["baseline: Flask hello GET / (mean)"] = hello
+    results["reference: hello, gunicorn.conf.py"] = logged_hello
     load_after = os.getloadavg()
     print(
         f"gunicorn 2 sync workers, PostgreSQL, loopback, wrk 2 threads {args.connections} "
