@@ -97,6 +97,30 @@ def peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
+def production_app_in_process(database_url: str) -> Any:
+    """The app with the benchmark server's production settings, for in-process timing and
+    profiling: its JSON log lines are formatted (that is part of the cost) but not shown."""
+    import logging
+
+    from fit_platform.app import create_app
+
+    app = create_app(
+        overrides={
+            "environment": "production",
+            "database_url": database_url,
+            "secret_key": SECRET_KEY,
+            "totp_encryption_key": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
+            "public_base_url": "http://127.0.0.1",
+            "allow_insecure_http": True,  # loopback lab, no TLS proxy in front
+            "log_level": "INFO",
+            "ratelimit_enabled": False,
+        }
+    )
+    for handler in logging.getLogger().handlers:
+        handler.setStream(open(os.devnull, "w"))  # type: ignore[attr-defined]  # noqa: SIM115
+    return app
+
+
 @contextmanager
 def gunicorn(entry: str, env: dict[str, str], config: str) -> Iterator[tuple[str, int]]:
     """Serve ``entry`` with 2 sync workers; yields (base URL, master pid)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import logging
 import pstats
 import sys
 import time
@@ -24,7 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_patient_pages import CSRF, SECRET_KEY, setup_invitations  # noqa: E402
+from benchmarks.bench_patient_pages import (  # noqa: E402
+    CSRF,
+    production_app_in_process,
+    setup_invitations,
+)
 
 
 def main() -> None:
@@ -34,27 +37,12 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=35)
     args = parser.parse_args()
 
-    from fit_platform.app import create_app
     from tests.support.postgres import throwaway_postgres
     from tests.support.queries import count_statements
 
     with throwaway_postgres() as url:
         tokens = setup_invitations(url, 1)
-        app = create_app(
-            overrides={
-                "environment": "production",
-                "database_url": url,
-                "secret_key": SECRET_KEY,
-                "totp_encryption_key": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
-                "public_base_url": "http://127.0.0.1",
-                "allow_insecure_http": True,  # loopback lab, no TLS proxy in front
-                "log_level": "INFO",
-                "ratelimit_enabled": False,
-            }
-        )
-        # The app's JSON log lines are produced (formatting is part of the cost) but not shown.
-        for handler in logging.getLogger().handlers:
-            handler.setStream(open("/dev/null", "w"))  # type: ignore[attr-defined]  # noqa: SIM115
+        app = production_app_in_process(url)
         client = app.test_client()
         token = tokens[0]
         match = CSRF.search(client.get(f"/p/{token}").get_data(as_text=True))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -28,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_patient_pages import (  # noqa: E402
     CSRF,
-    SECRET_KEY,
     hello_app,
+    production_app_in_process,
     setup_invitations,
 )
 
@@ -84,26 +83,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from fit_platform.app import create_app
     from tests.support.postgres import throwaway_postgres
 
     with throwaway_postgres() as url:
         tokens = setup_invitations(url, 50)
-        app = create_app(
-            overrides={
-                "environment": "production",
-                "database_url": url,
-                "secret_key": SECRET_KEY,
-                "totp_encryption_key": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
-                "public_base_url": "http://127.0.0.1",
-                "allow_insecure_http": True,  # loopback lab, no TLS proxy in front
-                "log_level": "INFO",
-                "ratelimit_enabled": False,
-            }
-        )
-        # The app's JSON log lines are produced (formatting is part of the cost) but not shown.
-        for handler in logging.getLogger().handlers:
-            handler.setStream(open("/dev/null", "w"))  # type: ignore[attr-defined]  # noqa: SIM115
+        app = production_app_in_process(url)
         _status, headers, page = call(app, environ("GET", f"/p/{tokens[0]}"))
         cookie = next(v for k, v in headers if k == "Set-Cookie").split(";")[0]
         match = CSRF.search(page.decode())
