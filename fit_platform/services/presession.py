@@ -11,22 +11,13 @@ come from `score_trends`, which the page of all scores shares.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
-
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
-from fit_platform.db.models import (
-    Episode,
-    EpisodeTherapist,
-    Patient,
-    Unit,
-)
 from fit_platform.domain.codes import (
     Actor,
     Channel,
@@ -39,7 +30,7 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services import presession_queries as q
-from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, episode_words
 from fit_platform.services.score_trends import (
@@ -165,43 +156,6 @@ def _answer_changes(
     return tuple(changes)
 
 
-@dataclass(frozen=True)
-class ViewerKey:
-    """A viewer as `visible_episodes` reads one: the id and the roles."""
-
-    staff_id: int
-    roles: frozenset[tuple[Role, int | None]]
-
-
-@functools.lru_cache(maxsize=256)
-def _episode_read(
-    staff_id: int, roles: frozenset[tuple[Role, int | None]]
-) -> Select[*tuple[Any, ...]]:
-    """The episode's own read for one viewer (the episode id bound per request): who may see
-    it depends only on the viewer's id and roles, so each process builds it once per viewer
-    and role set rather than walking the joins and sub-selects through SQLAlchemy's coercions
-    on every view. A changed role set is another key, so it is never read with old roles."""
-    viewer = ViewerKey(staff_id, roles)
-    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == staff_id)
-    return (
-        select(
-            Episode.id,
-            Episode.unit_id,
-            Episode.status,
-            Episode.started_on,
-            Patient.id,
-            Patient.display_name,
-            Patient.consent_state,
-            Patient.paused_until,
-            Unit.name,
-            Episode.id.in_(mine),
-        )
-        .join(Patient, Patient.id == Episode.patient_id)
-        .join(Unit, Unit.id == Episode.unit_id)
-        .where(Episode.id == bindparam("episode_id"), Episode.id.in_(visible_episodes(viewer)))
-    )
-
-
 def presession(
     db: Database,
     viewer: Viewer,
@@ -222,7 +176,7 @@ def presession(
     with db.transaction() as session:
         found = (
             session.connection()
-            .execute(_episode_read(viewer.staff_id, viewer.roles), {"episode_id": episode_id})
+            .execute(q.episode_read(viewer.staff_id, viewer.roles), {"episode_id": episode_id})
             .first()
         )
         if found is None:

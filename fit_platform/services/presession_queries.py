@@ -4,33 +4,43 @@ Building a `select()` walks every column and condition through SQLAlchemy's coer
 dozen statements per view that was a good part of the service's CPU. Each statement here is
 built at import and executed with bound parameters (`episode_id`, `patient_id`, `unit_id`,
 `now`) on the session's connection, so rows come back as plain tuples without the ORM's result
-layer. Only the episode's own read stays per request: who may see it depends on the viewer.
+layer. The episode's own read depends on who reads it, so it is built once per viewer and role
+set (`episode_read`; the all-scores page uses it too).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from fit_platform.db.models import (
     Appointment,
     ConsentEvent,
+    Episode,
+    EpisodeTherapist,
     ItemAnswer,
     OutboxMessage,
+    Patient,
     PatientGoal,
     SessionTopic,
     SharedDecision,
     Signal,
     Staff,
     StaffRole,
+    Unit,
 )
 from fit_platform.domain.codes import AppointmentStatus, OutboxState, Role
+from fit_platform.services.access_control import visible_episodes
 
 TOPICS_SHOWN = 5
 FAILED_SHOWN = 10
 
-EPISODE = bindparam("episode_id")
-PATIENT = bindparam("patient_id")
+EPISODE: BindParameter[int] = bindparam("episode_id")
+PATIENT: BindParameter[int] = bindparam("patient_id")
 
 # Item answers of the latest response of each questionnaire (an expanding list of ids).
 LATEST_ANSWERS = select(ItemAnswer.response_id, ItemAnswer.link_id, ItemAnswer.value).where(
@@ -133,3 +143,43 @@ NEXT_APPOINTMENT = select(func.min(Appointment.starts_at)).where(
     Appointment.status == AppointmentStatus.PLANNED,
     Appointment.starts_at >= bindparam("now"),
 )
+
+
+@dataclass(frozen=True)
+class ViewerKey:
+    """A viewer as `visible_episodes` reads one: the id and the roles."""
+
+    staff_id: int
+    roles: frozenset[tuple[Role, int | None]]
+
+
+@functools.lru_cache(maxsize=256)
+def episode_read(
+    staff_id: int, roles: frozenset[tuple[Role, int | None]]
+) -> Select[*tuple[Any, ...]]:
+    """The episode's own read for one viewer (the episode id bound per request): its unit,
+    status and start, the patient's id, name, consent state and pause, the unit's name, and
+    whether the viewer is one of the episode's therapists; no row if the viewer may not see
+    it. Who may see
+    it depends only on the viewer's id and roles, so each process builds it once per viewer
+    and role set rather than walking the joins and sub-selects through SQLAlchemy's coercions
+    on every view. A changed role set is another key, so it is never read with old roles."""
+    viewer = ViewerKey(staff_id, roles)
+    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == staff_id)
+    return (
+        select(
+            Episode.id,
+            Episode.unit_id,
+            Episode.status,
+            Episode.started_on,
+            Patient.id,
+            Patient.display_name,
+            Patient.consent_state,
+            Patient.paused_until,
+            Unit.name,
+            Episode.id.in_(mine),
+        )
+        .join(Patient, Patient.id == Episode.patient_id)
+        .join(Unit, Unit.id == Episode.unit_id)
+        .where(Episode.id == bindparam("episode_id"), Episode.id.in_(visible_episodes(viewer)))
+    )

@@ -13,15 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
-from fit_platform.db.models import Episode, EpisodeTherapist, Patient, Unit
 from fit_platform.domain.codes import Role
 from fit_platform.domain.instruments import Kind, default_instruments
-from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import Action, record_access
+from fit_platform.services.presession_queries import episode_read
 from fit_platform.services.score_trends import (
     InstrumentTrend,
     bands_of_service,
@@ -51,19 +49,17 @@ def score_history(
     read as `scores_view`."""
     now = now or utcnow()
     instruments = default_instruments()
-    mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction() as session:
-        found = session.execute(
-            select(
-                Episode.unit_id, Patient.id, Patient.display_name, Unit.name, Episode.id.in_(mine)
-            )
-            .join(Patient, Patient.id == Episode.patient_id)
-            .join(Unit, Unit.id == Episode.unit_id)
-            .where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
-        ).first()
+        found = (
+            session.connection()
+            .execute(episode_read(viewer.staff_id, viewer.roles), {"episode_id": episode_id})
+            .first()
+        )
         if found is None:
             return None
-        unit_id, patient_id, patient_name, unit_name, is_mine = found
+        _id, unit_id, _status, _started, patient_id, patient_name, *_consent, unit_name, is_mine = (
+            found
+        )
         by_instrument = scores_by_instrument(session, episode_id)
         service = bands_of_service(session, by_instrument, now)
         record_access(
