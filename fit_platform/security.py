@@ -8,8 +8,9 @@ from flask import Flask, Response, g, request
 
 
 def content_security_policy(form_action_origin: str | None = None) -> str:
-    """The policy; `form_action_origin` lets one page's form go to an outside origin (the
-    staff login's button to the identity provider, which browsers check after our redirect)."""
+    """The policy; `form_action_origin` (one origin or several, space-separated) lets one
+    page's forms go to outside origins (the login and logout buttons of an identity provider,
+    which browsers check after our redirect)."""
     form_action = "form-action 'self'" + (f" {form_action_origin}" if form_action_origin else "")
     return "; ".join(
         [
@@ -49,11 +50,16 @@ _HSTS = (
 )
 
 
-def allow_form_action_to(url: str) -> None:
-    """Let this response's forms lead to `url`'s origin (scheme, host and port only)."""
-    parts = urlsplit(url)
-    if parts.scheme in ("https", "http") and parts.netloc:
-        g.csp_form_action_origin = f"{parts.scheme}://{parts.netloc}"
+def allow_form_action_to(*urls: str) -> None:
+    """Let this response's forms lead to these URLs' origins (scheme, host and port only), on
+    top of any allowed earlier in the request."""
+    allowed = g.get("csp_form_action_origin", "").split()
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("https", "http") and parts.netloc:
+            allowed.append(f"{parts.scheme}://{parts.netloc}")
+    if allowed:
+        g.csp_form_action_origin = " ".join(dict.fromkeys(allowed))
 
 
 def add_security_headers(response: Response) -> Response:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.common.security import generate_token
@@ -61,14 +62,21 @@ class OidcConfig:
 _discovery: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
-def _metadata(config: OidcConfig) -> dict[str, Any]:
+# A page that only needs the endpoints' origins waits at most this long for the provider, and
+# does not ask again for a minute after it failed to answer.
+PAGE_DISCOVERY_TIMEOUT_SECONDS = 2
+PAGE_DISCOVERY_RETRY_SECONDS = 60
+_unreachable_until: dict[str, float] = {}
+
+
+def _metadata(config: OidcConfig, timeout: float = HTTP_TIMEOUT_SECONDS) -> dict[str, Any]:
     """The provider's discovery document, fetched once an hour per process."""
     cached = _discovery.get(config.issuer)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     url = config.issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
+        response = requests.get(url, timeout=timeout)
         response.raise_for_status()
         document: dict[str, Any] = response.json()
     except (requests.RequestException, ValueError) as exc:
@@ -78,6 +86,13 @@ def _metadata(config: OidcConfig) -> dict[str, Any]:
         raise OidcFailed("unavailable")
     _discovery[config.issuer] = (time.monotonic() + DISCOVERY_TTL_SECONDS, document)
     return document
+
+
+def _origin(url: object) -> str | None:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _client(config: OidcConfig, redirect_uri: str) -> OAuth2Session:
@@ -158,6 +173,49 @@ class OidcProvider:
         except Exception as exc:  # Authlib raises OAuthError, requests its own errors
             raise OidcFailed("token") from exc
         return self._verified_claims(str(token.get("id_token", "")), metadata, request.nonce)
+
+    def end_session_url(self, post_logout_redirect_uri: str) -> str | None:
+        """Where the browser ends the provider's own session too (single sign-on: otherwise
+        the next person at this browser who presses the login button is let in without a
+        password). None when the provider offers no `end_session_endpoint` or cannot be
+        reached: our own session has ended either way.
+
+        OpenID Connect RP-Initiated Logout 1.0 with our `client_id` and a return address the
+        provider has registered for this client, and deliberately without `id_token_hint`:
+        this is a URL the browser keeps in its history, on what may be a shared computer, and
+        an ID token names the person (ID-porten's carries the national identity number).
+        Without the hint the provider asks the person to confirm, as the standard requires."""
+        try:
+            endpoint = _metadata(self.config).get("end_session_endpoint")
+        except OidcFailed:
+            return None
+        if not isinstance(endpoint, str) or _origin(endpoint) is None:
+            return None
+        query = urlencode(
+            {
+                "client_id": self.config.client_id,
+                "post_logout_redirect_uri": post_logout_redirect_uri,
+            }
+        )
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+
+    def browser_origins(self) -> tuple[str, ...]:
+        """The origins our login button's form may lead the browser to through our redirect:
+        the issuer's, and the login endpoint's when the discovery document is at hand
+        (ID-porten's is on another host than its issuer: login.idporten.no). For the page's
+        Content-Security-Policy `form-action`, which browsers also check on redirects. A page
+        waits at most two seconds for the discovery document, and not at all for a minute
+        after the provider did not answer (its button would fail anyway)."""
+        document: Mapping[str, Any] = {}
+        if _unreachable_until.get(self.config.issuer, 0.0) <= time.monotonic():
+            try:
+                document = _metadata(self.config, PAGE_DISCOVERY_TIMEOUT_SECONDS)
+            except OidcFailed:
+                _unreachable_until[self.config.issuer] = (
+                    time.monotonic() + PAGE_DISCOVERY_RETRY_SECONDS
+                )
+        found = [_origin(self.config.issuer), _origin(document.get("authorization_endpoint"))]
+        return tuple(dict.fromkeys(origin for origin in found if origin is not None))
 
     def _verified_claims(
         self, id_token: str, metadata: Mapping[str, Any], nonce: str

@@ -1,7 +1,8 @@
 """A patient opens their progress page with ID-porten, end to end in Chromium against a real
 OpenID Connect provider: the therapist registers the national identity number, the patient's
 link has closed, the code page offers ID-porten beside the code, the provider's login brings
-them back to their progress; a login nobody registered gets the neutral page. axe on each."""
+them back to their progress; logging out ends ID-porten's session too, so the next person at
+the browser must log in; a login nobody registered gets the neutral page. axe on each."""
 
 from __future__ import annotations
 
@@ -84,12 +85,35 @@ def test_a_patient_sees_their_progress_again_through_idporten(
         assert_accessible(page)
         save_screenshot(page, "patient-progress-after-idporten-320")
 
-        # Someone nobody registered, on a fresh browser: the neutral answer, no progress.
-        page.context.clear_cookies()
+        # Why logging out must reach ID-porten: with only our cookie gone, its single
+        # sign-on lets the next press of the button in without a password.
+        page.context.clear_cookies(name="session")
+        page.goto(live_url + "/p/progress?lang=en")
+        page.get_by_role("button", name="Log in with ID-porten").click()
+        page.wait_for_url(live_url + "/**")
+        page.get_by_role("heading", name="Your progress", exact=True).wait_for()
+
+        # The patient logs out: our grant ends, then ID-porten's session on its own page.
+        page.get_by_role("button", name="Log out", exact=True).click()
+        page.get_by_role("heading", name="You are logged out").wait_for()
+        assert page.get_by_text("You are still logged in to ID-porten").is_visible()
+        assert_accessible(page)
+        save_screenshot(page, "patient-logout-idporten-320")
+        page.get_by_role("link", name="Log out of ID-porten").click()
+        assert page.url.startswith(issuer)
+        page.get_by_role("button", name="Yes, sign me out").click()  # the provider's own page
+        page.wait_for_url(live_url + "/p/logged-out")
+        page.get_by_role("heading", name="You are logged out").wait_for()
+        assert_accessible(page)
+        save_screenshot(page, "patient-logged-out-320")
+
+        # The next person at this browser, someone nobody registered: ID-porten asks them to
+        # log in (its session has ended), and our answer is the neutral one.
         page.goto(live_url + "/p/progress?lang=en")
         assert_accessible(page)
         save_screenshot(page, "patient-idporten-start-320")
         page.get_by_role("button", name="Log in with ID-porten").click()
+        page.locator("input[name=login]").wait_for()
         log_in_at_provider_page(page, national_id("010190"))
         page.wait_for_url(live_url + "/**")
         page.get_by_text("We found no ongoing treatment with questionnaires").wait_for()

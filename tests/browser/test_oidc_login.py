@@ -1,6 +1,7 @@
 """Staff log in through a real OpenID Connect provider, end to end in the browser: the admin
-links the provider's subject to the account, the person logs in with no local password, and
-an identity nobody linked gets a clear refusal and no session."""
+links the provider's subject to the account, the person logs in with no local password and
+logs out of the provider too, and the next person at the browser, an identity nobody linked,
+must log in at the provider and gets a clear refusal and no session."""
 
 from __future__ import annotations
 
@@ -63,11 +64,21 @@ def test_an_admin_links_an_identity_and_the_therapist_logs_in_through_the_provid
         page.get_by_role("heading", name="Caseload").wait_for()  # the therapist's start page
         assert page.get_by_role("button", name="Log out").is_visible()
         page.get_by_role("button", name="Log out").click()
+        # Logged out here; the provider's single sign-on ends on its own page.
+        page.get_by_role("heading", name="You are logged out").wait_for()
+        assert page.get_by_role("button", name="Log out", exact=True).count() == 0  # no menu
+        assert_accessible(page)
+        save_screenshot(page, "staff-logout-provider")
+        page.get_by_role("link", name="Log out of Test ID").click()
+        page.get_by_role("button", name="Yes, sign me out").click()  # the provider's own page
+        page.wait_for_url(live_url + "/staff/login")
+        page.get_by_role("heading", name="Staff login").wait_for()
 
-        # An identity nobody linked: a clear answer on our login page, and no session.
-        page.context.clear_cookies()  # a new person at the provider, too
+        # An identity nobody linked, the next person at the same browser: the provider asks
+        # them to log in, and our login page answers clearly, with no session.
         page.goto(live_url + "/staff/login?lang=en")
         page.get_by_role("button", name="Log in with Test ID").click()
+        page.locator("input[name=login]").wait_for()
         log_in_at_provider_page(page, "someone-else")
         page.wait_for_url(live_url + "/**")
         page.get_by_text("is not linked to an active staff account here").wait_for()

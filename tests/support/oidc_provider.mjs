@@ -8,6 +8,9 @@
 // person's national identity number (`pid`, in the ID token as ID-porten sends it), and
 // "NAME@LEVEL" logs NAME in at that assurance level (`acr`); without "@" the level is
 // idporten-loa-substantial, as a MinID or BankID login at ID-porten gives at least that.
+//
+// Logout (RP-Initiated Logout 1.0) is on at /session/end: it asks "sign out?" on its own
+// page, ends its session and sends the browser back to the client's logged-out page.
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -22,6 +25,11 @@ const provider = new Provider(issuer, {
     client_id: clientId,
     client_secret: clientSecret,
     redirect_uris: redirectUris.split(','),
+    // Where its logout may send the browser back to: our two "you are logged out" pages.
+    post_logout_redirect_uris: redirectUris.split(',').flatMap((uri) => {
+      const origin = new URL(uri).origin;
+      return [`${origin}/p/logged-out`, `${origin}/staff/login`];
+    }),
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',

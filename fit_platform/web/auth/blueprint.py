@@ -24,7 +24,6 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db, get_totp_box, limiter
 from fit_platform.logging_setup import user_reference
-from fit_platform.security import allow_form_action_to
 from fit_platform.services import recovery_codes, totp
 from fit_platform.services.staff_auth import (
     LoginOutcome,
@@ -132,8 +131,7 @@ def login() -> str | Response | tuple[str, int]:
         error = _login_error()
         _log_failed_login(form.username.data or "", result.outcome.value)
     status = 200 if error is None or request.method == "GET" else 401
-    if settings().oidc_issuer:
-        allow_form_action_to(settings().oidc_issuer or "")
+    provider_login.allow_provider_forms()
     return render_template("auth/login.html", form=form, error=error), status
 
 
@@ -167,11 +165,17 @@ def login_code() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/logout", methods=["POST"])
-def logout() -> Response:
+def logout() -> Response | str:
     session_id = session.get(SESSION_KEY)
     if session_id:
         log_out(get_db(), session_id)
+    # After a login through the identity provider, its single sign-on session must end too,
+    # or the next person at a shared computer is let in by the provider's button.
+    at_provider = provider_login.provider_logout()
     _fresh_session()
+    if at_provider is not None:
+        g.staff = None  # this page is already outside the session: no menu, no timer
+        return render_template("auth/logged_out.html", provider_logout=at_provider)
     flash(_("You are logged out."))
     return redirect(url_for("auth.login"))
 

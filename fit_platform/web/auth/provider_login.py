@@ -24,11 +24,14 @@ from fit_platform.web.auth.blueprint import _finish_login, _fresh_session, _safe
 from fit_platform.web.auth.forms import LoginForm
 from fit_platform.web.auth.session import absolute_timeout, settings
 from fit_platform.web.clock import now
+from fit_platform.web.provider_logout import ProviderLogout
 
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "oidc_pending"
 PENDING_SECONDS = 600
+# Set by a login through the provider: "Log out" then offers the provider's logout too.
+LOGGED_IN_KEY = "oidc_login"
 
 
 def provider() -> OidcProvider | None:
@@ -47,8 +50,27 @@ def _callback_url() -> str:
     return url_for("auth.provider_callback", _external=True)
 
 
+def allow_provider_forms() -> None:
+    """Let the page's login button lead on to the provider; browsers check a form's redirect
+    against the page's CSP."""
+    found = provider()
+    if found is not None:
+        allow_form_action_to(*found.browser_origins())
+
+
+def provider_logout() -> ProviderLogout | None:
+    """After a login through the provider, its own logout (which sends the browser back to
+    our login page); None otherwise, or when the provider cannot be reached (our own session
+    has ended anyway)."""
+    found = provider()
+    if found is None or session.get(LOGGED_IN_KEY) is not True:
+        return None
+    url = found.end_session_url(url_for("auth.login", _external=True))
+    return ProviderLogout(found.name, url) if url is not None else None
+
+
 def _refused(message: str, status: int) -> tuple[str, int]:
-    allow_form_action_to(settings().oidc_issuer or "")
+    allow_provider_forms()
     return render_template("auth/login.html", form=LoginForm(), error=message), status
 
 
@@ -109,7 +131,9 @@ def provider_callback() -> Response | tuple[str, int]:
         )
     result = log_in_linked(get_db(), identity, absolute=absolute_timeout(), now=now())
     if result.outcome is LoginOutcome.OK:
-        return _finish_login(result, pending.get("next"))
+        finished = _finish_login(result, pending.get("next"))
+        session[LOGGED_IN_KEY] = True
+        return finished
     return _refused(
         _(
             "Your %(provider)s login is not linked to an active staff account here. "

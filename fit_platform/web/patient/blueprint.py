@@ -14,6 +14,7 @@ token appears in no other URL, redirect or log line.
     GET/POST /p/done           thank you, own progress, comment on the result
     GET/POST /p/progress       own progress; later visits need a one-time code or ID-porten
     POST /p/idporten, GET /p/idporten/callback   ID-porten (web/patient/idporten.py)
+    POST /p/logout, GET /p/logged-out   log out, also of ID-porten (web/patient/logout.py)
     GET/POST /p/goals          goals for treatment in the patient's own words
     GET/POST /p/choices        what do you want to do? (a link to each choice's own page)
     GET/POST /p/choices/<name> decline, pause, stop, channel, fewer (choice_pages.py)
@@ -559,7 +560,12 @@ def progress_view() -> Page:
     ctx = _bound_context()
     patient_id = _progress_patient()
     if patient_id is not None and (ctx is None or ctx.patient_id == patient_id):
-        return render_template("patient/progress.html", ctx=ctx, **_progress_values(patient_id))
+        return render_template(
+            "patient/progress.html",
+            ctx=ctx,
+            logout_form=forms.LogoutForm(prefix="logout"),
+            **_progress_values(patient_id),
+        )
     waiting = session.get(CODE_KEY)
     if not isinstance(waiting, int) or ctx is None or ctx.patient_id != waiting:
         if idporten.idporten() is not None and request.method == "GET":
@@ -762,4 +768,4 @@ def choices_done(ctx: LinkContext) -> Page:
 
 
 # Routes in their own modules, registered on this blueprint (imported last: they use it).
-from fit_platform.web.patient import choice_pages, idporten  # noqa: E402
+from fit_platform.web.patient import choice_pages, idporten, logout  # noqa: E402, F401

@@ -278,5 +278,9 @@ class VerifyCodeForm(FlaskForm):
     )
 
 
+class LogoutForm(FlaskForm):
+    """The "Log out" button on the progress page."""
+
+
 class IdPortenForm(FlaskForm):
     """The "Log in with ID-porten" button (a POST, so the login cannot be started by a link)."""

@@ -2,6 +2,7 @@
 
     POST /p/idporten            start: to ID-porten with state, nonce, PKCE and acr_values
     GET  /p/idporten/callback   back from ID-porten: check, match the `pid`, open the progress
+    (logging out, also of ID-porten: web/patient/logout.py)
 
 The button sits beside the one-time code (the code stays for those without ID-porten) and on
 `/p/progress` when no link is open in the browser. A match gives exactly the grant a correct
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 PENDING_KEY = "p_idporten_pending"
 PENDING_SECONDS = 600
+# Set by a login through ID-porten: "Log out" then offers ID-porten's logout too
+# (web/patient/logout.py).
+LOGGED_IN_KEY = "p_idporten"
 
 
 def idporten() -> IdPortenLogin | None:
@@ -63,7 +67,9 @@ def offer_idporten() -> forms.IdPortenForm | None:
     settings = current_app.config["FIT_SETTINGS"]
     if not settings.idporten_enabled:
         return None
-    allow_form_action_to(settings.idporten_issuer)
+    login = idporten()
+    assert login is not None
+    allow_form_action_to(*login.provider.browser_origins())
     return forms.IdPortenForm(prefix="idporten")
 
 
@@ -174,6 +180,7 @@ def _open_progress(pid: str) -> Response | tuple[str, int]:
     for key in (CODE_KEY, CONSENT_DONE_KEY):
         session.pop(key, None)
     _grant_progress(match.patient_id)
+    session[LOGGED_IN_KEY] = True
     log.info(
         "id-porten login", extra={"event": "idporten_login_ok", "patient_id": match.patient_id}
     )

@@ -1,0 +1,72 @@
+"""A patient ends their visit: "Log out" on the progress page.
+
+    POST /p/logout       forget this browser's link, code and progress grant; after an
+                         ID-porten login, a page with a button that ends ID-porten's
+                         session too
+    GET  /p/logged-out   where the patient lands (from us, or back from ID-porten)
+
+Why it matters: a patient may look at their progress on a shared or family device. Without
+this, the 30-minute grant stays in the browser, and ID-porten's single sign-on session stays
+open as well: the next person at that browser who presses "Log in with ID-porten" here, or at
+any other public service, would be let in as the patient without a password. Digdir asks every
+ID-porten client to support logout (OpenID Connect RP-Initiated Logout; docs/identity.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, render_template, session, url_for
+from werkzeug.wrappers import Response
+
+from fit_platform.web.patient import forms
+from fit_platform.web.patient.blueprint import PROGRESS_KEY, bp
+from fit_platform.web.patient.idporten import LOGGED_IN_KEY, idporten
+from fit_platform.web.provider_logout import ProviderLogout
+
+log = logging.getLogger(__name__)
+
+# Every key the patient pages keep in the cookie session starts with this; staff keys and the
+# chosen language do not, and stay.
+PATIENT_KEY_PREFIX = "p_"
+
+
+def _forget_the_patient() -> int | None:
+    grant = session.get(PROGRESS_KEY)
+    patient_id = grant[0] if isinstance(grant, list) and grant else None
+    for key in [key for key in session if key.startswith(PATIENT_KEY_PREFIX)]:
+        session.pop(key, None)
+    return patient_id if isinstance(patient_id, int) else None
+
+
+@bp.post("/logout")
+def log_out() -> Response | str:
+    if not forms.LogoutForm(prefix="logout").validate_on_submit():
+        abort(400)
+    through_idporten = session.get(LOGGED_IN_KEY) is True
+    patient_id = _forget_the_patient()
+    login = idporten()
+    at_idporten = None
+    if login is not None and through_idporten:
+        at_idporten = login.provider.end_session_url(url_for("patient.logged_out", _external=True))
+    log.info(
+        "patient logged out",
+        extra={
+            "event": "patient_logout",
+            "patient_id": patient_id,
+            "idporten": at_idporten is not None,
+        },
+    )
+    if at_idporten is None:
+        response = Response(status=303)
+        response.headers["Location"] = url_for("patient.logged_out")
+        return response
+    # Our part is done; the page offers ID-porten's, as a button the patient presses.
+    return render_template(
+        "patient/logged_out.html", provider_logout=ProviderLogout("ID-porten", at_idporten)
+    )
+
+
+@bp.get("/logged-out")
+def logged_out() -> str:
+    return render_template("patient/logged_out.html", provider_logout=None)
