@@ -66,14 +66,31 @@ def _formatted_date(day: dt.date, fmt: str, locale: Locale) -> str:
 def date_formatter(fmt: str = "medium") -> Callable[[dt.date | dt.datetime], str]:
     """`format_date` with this request's locale and time zone looked up once, for a page that
     formats hundreds of dates (each look-up goes through Flask-Babel's request context)."""
-    locale = formatting_locale()
-    zone = _fast_zone(str(get_timezone()))
+    return _day_formatter(fmt, formatting_locale(), _fast_zone(str(get_timezone())))
+
+
+_DAYS_KEPT = 8192  # a few years of days per format and language
+
+
+@functools.lru_cache(maxsize=32)  # per format, language and zone: a handful
+def _day_formatter(
+    fmt: str, locale: Locale, zone: dt.tzinfo
+) -> Callable[[dt.date | dt.datetime], str]:
+    """One formatter per process for a format, locale and zone, with its own store of formatted
+    days: the shared store's key hashes the Babel locale on every call (a Python-level hash),
+    which a chart of a hundred points paid per point. Bounded: emptied when it fills up."""
+    days: dict[dt.date, str] = {}
 
     def formatted(value: dt.date | dt.datetime) -> str:
         if isinstance(value, dt.datetime):
             aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
             value = aware.astimezone(zone).date()
-        return _formatted_date(value, fmt, locale)
+        text = days.get(value)
+        if text is None:
+            if len(days) >= _DAYS_KEPT:
+                days.clear()
+            text = days[value] = _formatted_date(value, fmt, locale)
+        return text
 
     return formatted
 
@@ -91,8 +108,28 @@ def _fast_zone(name: str) -> dt.tzinfo:
 
 def number_formatter(digits: int = 1) -> Callable[[float], str]:
     """`format_number` with this request's locale looked up once."""
-    locale = formatting_locale()
-    return lambda value: _formatted_number(round(value, digits), digits, locale)
+    return _number_formatter(digits, formatting_locale())
+
+
+@functools.lru_cache(maxsize=16)  # per precision and language: a handful
+def _number_formatter(digits: int, locale: Locale) -> Callable[[float], str]:
+    """One formatter per process for a precision and locale, with its own store (as
+    `_day_formatter`: no locale hashed per number). Bounded: emptied when it fills up."""
+    texts: dict[float, str] = {}
+
+    def formatted(value: float) -> str:
+        value = round(value, digits)
+        text = texts.get(value)
+        if text is None:
+            if len(texts) >= _NUMBERS_KEPT:
+                texts.clear()
+            text = texts[value] = _formatted_number(value, digits, locale)
+        return text
+
+    return formatted
+
+
+_NUMBERS_KEPT = 8192
 
 
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:

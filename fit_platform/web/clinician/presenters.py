@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from babel.dates import format_timedelta
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -28,6 +29,20 @@ from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
 
 # Score rows per questionnaire on the pre-session view; every row is on the page of all scores.
 ROWS_SHOWN = 8
+
+
+def _request_gettext() -> Callable[..., str]:
+    """Flask-Babel's `gettext` bound to this request's catalogue, for a presenter that
+    translates a dozen strings: each call of Flask-Babel's own finds the request context, the
+    domain and the catalogue again through `g`. Same result (translate, then %-format when
+    given values)."""
+    translations = get_translations()
+
+    def gettext(message: str, **variables: object) -> str:
+        text: str = translations.ugettext(message)
+        return text % variables if variables else text
+
+    return gettext
 
 
 def instrument_title(trend: InstrumentTrend, language: str) -> str:
@@ -98,15 +113,18 @@ def decision_signal(view: PreSession, decision: DecisionView) -> SignalView | No
     return None
 
 
+_CHANGE_MARKERS = {
+    ChangeCategory.RELIABLE_IMPROVEMENT: Marker.IMPROVED,
+    ChangeCategory.RELIABLE_DETERIORATION: Marker.WORSE,
+}
+
+
 def _marker(point: ScorePoint, alliance: bool) -> Marker:
     if alliance:
         return Marker.DROP if point.drop else Marker.NO_CHANGE
     if point.occasion == 1:
         return Marker.BASELINE
-    return {
-        ChangeCategory.RELIABLE_IMPROVEMENT: Marker.IMPROVED,
-        ChangeCategory.RELIABLE_DETERIORATION: Marker.WORSE,
-    }.get(point.change_from_first, Marker.NO_CHANGE)  # type: ignore[arg-type]
+    return _CHANGE_MARKERS.get(point.change_from_first, Marker.NO_CHANGE)  # type: ignore[arg-type]
 
 
 def expected_text(point: ScorePoint, higher_is_better: bool) -> str:
@@ -248,7 +266,7 @@ def summary_sentence(trend: InstrumentTrend) -> str:
     )
 
 
-def _expected_label(trend: InstrumentTrend) -> str:
+def _expected_label(trend: InstrumentTrend, _: Callable[..., str] = _) -> str:
     inst = trend.instrument
     if any(p.expected and p.expected.source == "service_percentiles" for p in trend.points):
         # Short enough for one legend line; docs/signals.md says which cells use which band.
@@ -261,21 +279,24 @@ def _expected_label(trend: InstrumentTrend) -> str:
 def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> Markup:
     """The trend chart of one questionnaire; `summary` is the page's summary sentence when the
     page has it already. Dates and labels are looked up once per chart, not per point."""
+    _ = _request_gettext()
     inst = trend.instrument
     alliance = inst.kind is Kind.ALLIANCE
     date = date_formatter("short")
     first_at = trend.points[0].at if trend.points else None
-    points = [
-        ChartPoint(
-            x=(p.at - first_at).total_seconds() / 86400 if first_at else 0.0,
-            label=date(p.at),
-            value=p.total,
-            marker=_marker(p, alliance),
-            expected_low=p.expected.low if p.expected else None,
-            expected_high=p.expected.high if p.expected else None,
+    points = []
+    for p in trend.points:
+        band = p.expected
+        points.append(
+            ChartPoint(
+                (p.at - first_at).total_seconds() / 86400 if first_at else 0.0,
+                date(p.at),
+                p.total,
+                _marker(p, alliance),
+                band.low if band else None,
+                band.high if band else None,
+            )
         )
-        for p in trend.points
-    ]
     levels = inst.bands
     bands = [
         ChartBand(
@@ -315,7 +336,7 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
             cutoff_label=_("Clinical cut-off %(value)s", value=format_number(cutoff.value))
             if cutoff
             else "",
-            expected_label=_expected_label(trend),
+            expected_label=_expected_label(trend, _),
             score_label=_("Score"),
             legend={
                 Marker.BASELINE: _("First score"),
