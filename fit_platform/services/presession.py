@@ -1,10 +1,10 @@
 """Everything the pre-session view shows for one episode, read in a fixed number of queries.
 
-The queries do not grow with the history: one for the episode (and the access check), one for
-all submitted scores (columns only), one for the item answers of the latest response of each
-instrument, and one each for signals, goals, the patient's own words (comments, consent
-reasons), topics, consent history, failed deliveries, samvalg decisions, the unit's leads and
-the next appointment; then one INSERT into the access log. The points of each questionnaire
+The queries do not grow with the history: one for the episode (and the access check, the unit's
+leads and the next appointment), one for all submitted scores (columns only), one for the item
+answers of the latest response of each instrument, and one each for signals, goals, the
+patient's own words (comments, consent reasons), topics, consent history, failed deliveries and
+samvalg decisions; then one INSERT into the access log. The points of each questionnaire
 come from `score_trends`, which the page of all scores shares.
 """
 
@@ -174,12 +174,13 @@ def presession(
     language = language if language in ("nb", "nn", "en") else "nb"
     instruments = default_instruments()
     with db.transaction() as session:
-        found = (
-            session.connection()
-            .execute(q.episode_read(viewer.staff_id, viewer.roles), {"episode_id": episode_id})
-            .first()
+        # One row per unit lead (at least one row): the episode, its next appointment, a lead.
+        read = session.connection().execute(
+            q.presession_read(viewer.staff_id, viewer.roles),
+            {"episode_id": episode_id, "now": now},
         )
-        if found is None:
+        found = read.all()
+        if not found:
             return None
         (
             _id,
@@ -192,7 +193,11 @@ def presession(
             paused_until,
             unit_name,
             is_mine,
-        ) = found
+            next_appointment,
+            _lead,
+        ) = found[0]
+        # Two leads may share a name; the page lists each name once, as DISTINCT did.
+        unit_leads = tuple(dict.fromkeys(row[-1] for row in found if row[-1] is not None))
         role = Role.THERAPIST if is_mine else Role.UNIT_LEAD
 
         by_instrument = scores_by_instrument(session, episode_id)
@@ -203,7 +208,7 @@ def presession(
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)
         for response_id, link_id, value in connection.execute(
             q.LATEST_ANSWERS, {"response_ids": list(latest_ids)}
-        ):
+        ).all():
             answers[latest_ids[response_id]][link_id] = value
         all_signals = tuple(
             SignalView(
@@ -264,10 +269,6 @@ def presession(
             for kind, channel, attempts, at in connection.execute(q.FAILED_DELIVERIES, params)
         )
         decisions = tuple(DecisionView(*row) for row in connection.execute(q.DECISIONS, params))
-        unit_leads = tuple(connection.scalars(q.UNIT_LEADS, {"unit_id": unit_id}))
-        next_appointment = connection.scalar(
-            q.NEXT_APPOINTMENT, {"episode_id": episode_id, "now": now}
-        )
         record_access(
             session,
             staff_id=viewer.staff_id,

@@ -125,25 +125,6 @@ DECISIONS = (
     .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
 )
 
-# Active unit leads of the episode's unit: who an overdue risk signal is shown to.
-UNIT_LEADS = (
-    select(Staff.display_name)
-    .join(StaffRole, StaffRole.staff_id == Staff.id)
-    .where(
-        StaffRole.role == Role.UNIT_LEAD,
-        StaffRole.unit_id == bindparam("unit_id"),
-        Staff.is_active.is_(True),
-    )
-    .order_by(Staff.display_name)
-    .distinct()
-)
-
-NEXT_APPOINTMENT = select(func.min(Appointment.starts_at)).where(
-    Appointment.episode_id == EPISODE,
-    Appointment.status == AppointmentStatus.PLANNED,
-    Appointment.starts_at >= bindparam("now"),
-)
-
 
 @dataclass(frozen=True)
 class ViewerKey:
@@ -182,4 +163,39 @@ def episode_read(
         .join(Patient, Patient.id == Episode.patient_id)
         .join(Unit, Unit.id == Episode.unit_id)
         .where(Episode.id == bindparam("episode_id"), Episode.id.in_(visible_episodes(viewer)))
+    )
+
+
+# Active unit leads of a unit: who an overdue risk signal is shown to.
+_LEADS = (
+    select(StaffRole.unit_id, Staff.display_name)
+    .join(Staff, Staff.id == StaffRole.staff_id)
+    .where(StaffRole.role == Role.UNIT_LEAD, Staff.is_active.is_(True))
+    .subquery("unit_leads")
+)
+
+
+@functools.lru_cache(maxsize=256)
+def presession_read(
+    staff_id: int, roles: frozenset[tuple[Role, int | None]]
+) -> Select[*tuple[Any, ...]]:
+    """`episode_read` with what else the pre-session view reads about the episode, in the same
+    statement (each statement is a round trip): the next planned appointment from `now`, and
+    the unit's active leads, a row per lead in name order (outer-joined, so an episode whose
+    unit has no lead still has its one row, with no name). Built once per viewer and role set,
+    like `episode_read`."""
+    next_appointment = (
+        select(func.min(Appointment.starts_at))
+        .where(
+            Appointment.episode_id == Episode.id,
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.starts_at >= bindparam("now"),
+        )
+        .scalar_subquery()
+    )
+    return (
+        episode_read(staff_id, roles)
+        .add_columns(next_appointment, _LEADS.c.display_name)
+        .outerjoin(_LEADS, _LEADS.c.unit_id == Episode.unit_id)
+        .order_by(_LEADS.c.display_name)
     )

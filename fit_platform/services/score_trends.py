@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy.orm import Session
 
@@ -52,8 +52,9 @@ def default_bands(inst: Instrument, first: float, sessions: int) -> tuple[Expect
     return bands
 
 
-@dataclass(frozen=True)
-class ScorePoint:
+# A named tuple rather than a frozen dataclass: two years of answers are some 300 points per
+# view, and a frozen dataclass sets each of its eight fields through `object.__setattr__`.
+class ScorePoint(NamedTuple):
     response_id: int
     at: dt.datetime
     total: float | None
@@ -178,9 +179,10 @@ def scores_by_instrument(session: Session, episode_id: int) -> dict[str, ScoreRo
     """(response id, submitted at, total, band) per questionnaire, oldest first: one query."""
     by_instrument: dict[str, ScoreRows] = defaultdict(list)
     # A submitted response always has its time (the column is nullable for drafts).
+    # Fetched in one call (`all()`): iterating the result asks the driver for one row at a time.
     rows = cast(
         "Iterable[tuple[int, str, dt.datetime, float | None, str | None]]",
-        session.connection().execute(SUBMITTED_SCORES, {"episode_id": episode_id}),
+        session.connection().execute(SUBMITTED_SCORES, {"episode_id": episode_id}).all(),
     )
     for response_id, instrument_id, at, total, band in rows:
         by_instrument[instrument_id].append((response_id, at, total, band))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, Invitation, Staff
 from fit_platform.domain.change import ChangeCategory
-from fit_platform.domain.codes import ConsentEventKind, InvitationState, Role
+from fit_platform.domain.codes import AppointmentStatus, ConsentEventKind, InvitationState, Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.caseload import (
     CaseloadQuery,
@@ -164,6 +164,44 @@ def test_presession_gathers_goals_topics_trends_signals_answers_consent_and_fail
     assert view.open_signals[0].id == risk
     assert [e.kind for e in view.consent_history] == [ConsentEventKind.CHANNEL_CHANGED]
     assert len(view.failed_deliveries) == 1
+
+
+def test_presession_reads_the_units_active_leads_and_the_next_planned_appointment(
+    db: Database,
+) -> None:
+    world = make_world(db)
+    other = make_unit(db)
+    make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Berit Lead")
+    make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Anne Lead")
+    make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Anne Lead")  # same name: listed once
+    make_staff(db, (Role.UNIT_LEAD, other.id), name="Other Unit Lead")
+    make_staff(db, (Role.THERAPIST, world.unit_id), name="Not A Lead")
+    gone = make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Left Lead")
+    with db.transaction() as session:
+        left = session.get(Staff, gone.id)
+        assert left is not None
+        left.is_active = False
+    add_appointment(db, world, NOW - dt.timedelta(days=1))
+    cancelled = add_appointment(db, world, NOW + dt.timedelta(hours=2))
+    with db.transaction() as session:
+        session.merge(cancelled).status = AppointmentStatus.CANCELLED
+    add_appointment(db, world, NOW + dt.timedelta(days=3))
+    add_appointment(db, world, NOW + dt.timedelta(days=1))
+    view = presession(db, _therapist(db, world), world.episode_id, now=NOW)
+    assert view is not None
+    assert view.unit_leads == ("Anne Lead", "Berit Lead")
+    assert view.next_appointment == NOW + dt.timedelta(days=1)
+
+
+def test_presession_without_unit_leads_or_appointments_still_reads_the_episode(
+    db: Database,
+) -> None:
+    world = make_world(db)
+    view = presession(db, _therapist(db, world), world.episode_id, now=NOW)
+    assert view is not None
+    assert view.unit_leads == ()
+    assert view.next_appointment is None
+    assert presession(db, _therapist(db, world), world.episode_id + 1000, now=NOW) is None
 
 
 def test_presession_marks_a_risk_answer_in_the_latest_answers(db: Database) -> None:

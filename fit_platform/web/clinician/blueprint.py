@@ -130,7 +130,6 @@ def presession_page(episode_id: int) -> str:
         signal_titles=SIGNAL_TITLES,
         signal_explanations=SIGNAL_EXPLANATIONS,
         risk_code=SignalCode.RISK_ANSWER.value,
-        note_form=SignalNoteForm(),
     )
 
 
