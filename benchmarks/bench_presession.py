@@ -1,6 +1,7 @@
 """Pre-session view latency on PostgreSQL, next to a trivial authenticated page in the same run.
 
-Run from the project root: ``python benchmarks/bench_presession.py [--requests N] [--profile TOP]``.
+Run from the project root:
+``python benchmarks/bench_presession.py [--requests N] [--profile TOP] [--parts]``.
 Starts a throwaway PostgreSQL server (as the tests do) unless FIT_TEST_DATABASE_URL is set,
 builds one patient with two years of weekly PHQ-9, GAD-7 and SAI answers (item answers
 included), open signals, goals and decisions, logs a therapist in through the real login form,
@@ -18,10 +19,13 @@ import pstats
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from fit_platform.app import create_app
@@ -42,6 +46,47 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
+def _print_parts(client: FlaskClient, path: str, requests: int) -> None:
+    """CPU per view of each part, from a timer around the functions the view calls (a
+    profiler inflates the many small calls inside them). The parts overlap: the charts are
+    drawn inside the template."""
+    from fit_platform.web.clinician import blueprint, presenters
+
+    spent: dict[str, float] = {}
+    parts = [
+        (blueprint, "presession", "the view's service"),
+        (blueprint.own_plan, "staff_view", "the own-plan service"),
+        (blueprint, "render_template", "the template"),
+        (presenters, "chart", "  of which the charts"),
+    ]
+    originals = [(module, name, getattr(module, name)) for module, name, _label in parts]
+
+    def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            began = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - began
+
+        return call
+
+    for (module, name, label), (_module, _name, original) in zip(parts, originals, strict=True):
+        setattr(module, name, timed(label, original))
+    try:
+        began = time.process_time()
+        for _ in range(requests):
+            client.get(path)
+        total = time.process_time() - began
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+    whole = total / requests * 1000
+    print(f"  CPU per view by part (mean of {requests}): whole request {whole:.2f} ms")
+    for _module, _name, label in parts:
+        print(f"    {label:<28} {spent.get(label, 0.0) / requests * 1000:6.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
@@ -51,6 +96,12 @@ def main() -> None:
         metavar="TOP",
         default=0,
         help="afterwards, profile the pre-session view's requests (CPU time) and print TOP rows",
+    )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="afterwards, time the view's parts (CPU per view, unprofiled): its service, the "
+        "own-plan service, the template and the charts within it",
     )
     args = parser.parse_args()
 
@@ -120,6 +171,8 @@ def main() -> None:
                 f"  {name:<36} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
                 f"app CPU p50 {cpu50:6.1f} ms   p95 {cpu95:6.1f} ms"
             )
+        if args.parts:
+            _print_parts(client, next(iter(pages.values())), args.requests)
         if args.profile:
             # CPU time, not wall time: on a shared machine wall time charges other
             # processes' turns to whatever function happened to be running.
