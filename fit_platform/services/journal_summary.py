@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from fit_platform.db import Database
 from fit_platform.db.models import Patient, Signal, Staff
 from fit_platform.services.access_control import Viewer
-from fit_platform.services.own_plan import OwnPlanView, staff_view
+from fit_platform.services.own_plan import OwnPlanView
 from fit_platform.services.presession import PreSession, presession
 
 RECENT_DAYS = 90
@@ -63,6 +63,7 @@ def journal_summary(
         now=now,
         action=JOURNAL_SUMMARY,
         escalation_after=escalation_after,
+        with_own_plan=True,
     )
     if view is None:
         return None
@@ -90,5 +91,4 @@ def journal_summary(
             )
             if signal.resolved_at is not None
         )
-    own = staff_view(db, viewer, episode_id, now)
-    return JournalSummary(view, record_id, now, resolved, own)
+    return JournalSummary(view, record_id, now, resolved, view.own_plan)

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -101,19 +101,25 @@ def clean_plan(parts: dict[PlanPart, str]) -> CrisisPlanText:
     return text
 
 
+# The newest version and how many there are, in one row: a plan saved many times costs no
+# more to read than one saved once.
+_NEWEST_PLAN = (
+    select(CrisisPlanVersion, func.count().over())
+    .where(CrisisPlanVersion.patient_id == bindparam("patient_id"))
+    .order_by(CrisisPlanVersion.id.desc())
+    .limit(1)
+)
+
+
 def _plan(session: Session, patient_id: int) -> SavedPlan | None:
-    rows = session.scalars(
-        select(CrisisPlanVersion)
-        .where(CrisisPlanVersion.patient_id == patient_id)
-        .order_by(CrisisPlanVersion.id.desc())
-    ).all()
-    if not rows:
+    found = session.execute(_NEWEST_PLAN, {"patient_id": patient_id}).first()
+    if found is None:
         return None
-    newest = rows[0]
+    newest, versions = found
     text = CrisisPlanText(**{part.value: getattr(newest, part.value) for part in PlanPart})
     if text.is_empty:
         return None  # the patient emptied their plan: there is no plan to show
-    return SavedPlan(text, newest.created_at, newest.recorded_by, len(rows))
+    return SavedPlan(text, newest.created_at, newest.recorded_by, int(versions))
 
 
 def crisis_plan(db: Database, patient_id: int) -> SavedPlan | None:
@@ -276,7 +282,8 @@ def staff_view(
 ) -> OwnPlanView | None:
     """The plan and choices of the episode's patient, for a viewer who may see the episode
     (None otherwise). Writes one access-log row when there is something to read (unless
-    ``log_read`` is False: a change made with the patient checks access without reading)."""
+    ``log_read`` is False: a change made with the patient checks access without reading).
+    The pre-session view reads the same in its own transaction (``read_plan``)."""
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction() as session:
         found = session.execute(
@@ -287,23 +294,38 @@ def staff_view(
         if found is None:
             return None
         patient_id, unit_id, is_mine = found
-        plan = _plan(session, patient_id)
-        choices = holding_choices(_events(session, patient_id))
-        names = dict(session.execute(RECORDER_NAMES, {"patient_id": patient_id}).all())
-        view = OwnPlanView(
-            patient_id=patient_id,
-            plan=plan,
-            choices=tuple(ChoiceLine(c, names.get(c.event_id)) for c in choices),
-            may_record=bool(is_mine),
-        )
-        if log_read and not view.is_empty:
-            record_access(
-                session,
-                staff_id=viewer.staff_id,
-                role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
-                patient_id=patient_id,
-                unit_id=unit_id,
-                action=OWN_PLAN_VIEW,
-                now=now,
-            )
+        view = read_plan(session, patient_id, may_record=bool(is_mine))
+        if log_read:
+            log_plan_read(session, view, viewer.staff_id, unit_id, now)
     return view
+
+
+def read_plan(session: Session, patient_id: int, *, may_record: bool) -> OwnPlanView:
+    """The patient's plan and choices, for a caller that has checked the viewer may see the
+    patient's episode (and logs the read with ``log_plan_read``)."""
+    plan = _plan(session, patient_id)
+    choices = holding_choices(_events(session, patient_id))
+    names = dict(session.execute(RECORDER_NAMES, {"patient_id": patient_id}).all())
+    return OwnPlanView(
+        patient_id=patient_id,
+        plan=plan,
+        choices=tuple(ChoiceLine(c, names.get(c.event_id)) for c in choices),
+        may_record=may_record,
+    )
+
+
+def log_plan_read(
+    session: Session, view: OwnPlanView, staff_id: int, unit_id: int, now: dt.datetime
+) -> None:
+    """One access-log row for a read of the plan, when there was something to read."""
+    if not view.is_empty:
+        record_access(
+            session,
+            staff_id=staff_id,
+            # Only the patient's own therapist may record: the same test as may_record.
+            role=Role.THERAPIST if view.may_record else Role.UNIT_LEAD,
+            patient_id=view.patient_id,
+            unit_id=unit_id,
+            action=OWN_PLAN_VIEW,
+            now=now,
+        )

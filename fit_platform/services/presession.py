@@ -29,10 +29,12 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services import own_plan
 from fit_platform.services import presession_queries as q
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, episode_words
+from fit_platform.services.own_plan import OwnPlanView
 from fit_platform.services.score_trends import (
     InstrumentTrend,
     bands_of_service,
@@ -128,6 +130,8 @@ class PreSession:
     # Resolved signals, latest resolved first, with who resolved them and the note: what was
     # done stays readable after the signal is closed (at most RESOLVED_SHOWN).
     resolved_signals: tuple[SignalView, ...] = ()
+    # The patient's crisis plan and standing choices, when asked for (``with_own_plan``).
+    own_plan: OwnPlanView | None = None
 
 
 def _answer_changes(
@@ -165,8 +169,11 @@ def presession(
     now: dt.datetime | None = None,
     action: str = Action.PRESESSION_VIEW,
     escalation_after: dt.timedelta = dt.timedelta(hours=24),
+    with_own_plan: bool = False,
 ) -> PreSession | None:
     """The pre-session view of an episode the viewer may see, else None; logs the read.
+    ``with_own_plan``: the patient's crisis plan and standing choices too (``own_plan``), read
+    and logged in the same transaction, behind the same access check.
 
     Every statement selects the columns it needs (no ORM objects): building and tracking
     entities for two years of history was a fifth of the view's CPU."""
@@ -269,6 +276,11 @@ def presession(
             for kind, channel, attempts, at in connection.execute(q.FAILED_DELIVERIES, params)
         )
         decisions = tuple(DecisionView(*row) for row in connection.execute(q.DECISIONS, params))
+        own = (
+            own_plan.read_plan(session, patient_id, may_record=bool(is_mine))
+            if with_own_plan
+            else None
+        )
         record_access(
             session,
             staff_id=viewer.staff_id,
@@ -278,6 +290,8 @@ def presession(
             action=action,
             now=now,
         )
+        if own is not None:
+            own_plan.log_plan_read(session, own, viewer.staff_id, unit_id, now)
 
     trends = [
         instrument_trend(instruments[iid], rows, answers.get(iid, {}), language, service.get(iid))
@@ -306,4 +320,5 @@ def presession(
         decisions=decisions,
         unit_leads=unit_leads,
         resolved_signals=resolved,
+        own_plan=own,
     )

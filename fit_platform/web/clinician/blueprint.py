@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.extensions import get_db
-from fit_platform.services import own_plan
 from fit_platform.services.access_log import Action
 from fit_platform.services.caseload import (
     CaseloadQuery,
@@ -115,7 +114,9 @@ def presession_page(episode_id: int) -> str:
         g.staff,
         episode_id,
         language=_language(),
+        now=now(),
         escalation_after=dt.timedelta(hours=settings().risk_escalation_hours),
+        with_own_plan=True,
     )
     if view is None:
         abort(404)
@@ -123,7 +124,7 @@ def presession_page(episode_id: int) -> str:
     return render_template(
         "clinician/presession.html",
         view=view,
-        own=own_plan.staff_view(get_db(), g.staff, episode_id, now()),
+        own=view.own_plan,
         language=language,
         labels=labels,
         presenters=presenters,
