@@ -48,17 +48,19 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 def _print_parts(client: FlaskClient, path: str, requests: int) -> None:
     """CPU per view of each part, from a timer around the functions the view calls (a
-    profiler inflates the many small calls inside them). The parts overlap: the charts are
-    drawn inside the template."""
+    profiler inflates the many small calls inside them). The parts overlap: the own plan is
+    read inside the view's service, the charts are drawn inside the template."""
+    from fit_platform.services import own_plan, presession
     from fit_platform.web.clinician import blueprint, presenters
 
     spent: dict[str, float] = {}
     parts = [
         (blueprint, "presession", "the view's service"),
-        (blueprint.own_plan, "staff_view", "the own-plan service"),
+        (presession.own_plan, "read_plan", "  of which the own plan"),
         (blueprint, "render_template", "the template"),
         (presenters, "chart", "  of which the charts"),
     ]
+    assert presession.own_plan is own_plan
     originals = [(module, name, getattr(module, name)) for module, name, _label in parts]
 
     def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:

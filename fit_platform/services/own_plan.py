@@ -305,7 +305,9 @@ def read_plan(session: Session, patient_id: int, *, may_record: bool) -> OwnPlan
     patient's episode (and logs the read with ``log_plan_read``)."""
     plan = _plan(session, patient_id)
     choices = holding_choices(_events(session, patient_id))
-    names = dict(session.execute(RECORDER_NAMES, {"patient_id": patient_id}).all())
+    names = (
+        dict(session.execute(RECORDER_NAMES, {"patient_id": patient_id}).all()) if choices else {}
+    )
     return OwnPlanView(
         patient_id=patient_id,
         plan=plan,

@@ -241,3 +241,53 @@ def test_invitation_states_other_than_sent_or_opened_are_not_unanswered(db: Data
     assert row.unanswered_invitations == 0
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Invitation)) == 1
+
+
+def test_presession_reads_the_own_plan_behind_its_access_check_flat_in_versions_and_choices(
+    db: Database,
+) -> None:
+    from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind, CrisisPlanText, RecordedBy
+    from fit_platform.services import own_plan
+
+    warm_up = make_world(db)  # the first view in a process builds the service's bands
+    add_history(db, warm_up, [15])
+    presession(db, _therapist(db, warm_up), warm_up.episode_id)
+    counts = []
+    for saves in (1, 30):
+        world = make_world(db)
+        add_history(db, world, [15, 12])
+        for n in range(saves):
+            own_plan.save_crisis_plan(
+                db, world.patient_id, CrisisPlanText(what_helps=f"Walk {n}"), NOW
+            )
+        own_plan.change_choice(
+            db,
+            world.patient_id,
+            NOW,
+            event=ChoiceEventKind.RECORDED,
+            kind=ChoiceKind.CONTACT_PERSON,
+            text="My brother",
+            recorded_by=RecordedBy.THERAPIST_WITH_PATIENT,
+            staff_id=world.therapist_id,
+        )
+        who = _therapist(db, world)
+        with count_statements(db.engine) as counter:
+            view = presession(db, who, world.episode_id, with_own_plan=True)
+        counts.append(counter.count)
+        assert view is not None and view.own_plan is not None
+        plan = view.own_plan.plan
+        assert plan is not None and plan.versions == saves
+        assert plan.text.what_helps == f"Walk {saves - 1}"  # the newest version
+        assert [line.choice.text for line in view.own_plan.choices] == ["My brother"]
+        assert view.own_plan.may_record
+        with db.session() as session:
+            actions = session.scalars(
+                select(AccessLog.action)
+                .where(AccessLog.patient_id == world.patient_id)
+                .order_by(AccessLog.id)
+            ).all()
+        assert actions == ["presession_view", "own_plan_view"]  # both reads, in one transaction
+    assert counts[0] == counts[1]
+    # Another unit's therapist gets nothing, the plan included.
+    other = make_world(db)
+    assert presession(db, _therapist(db, other), world.episode_id, with_own_plan=True) is None
