@@ -57,16 +57,23 @@ def record_access(
 ) -> None:
     """Add one access-log row in the caller's transaction (a Core INSERT, sent at once: no
     object for the session to track and flush on every page that reads patient data)."""
-    session.execute(
-        insert(AccessLog).values(
-            staff_id=staff_id,
-            role=role,
-            unit_id=unit_id,
-            patient_id=patient_id,
-            action=action,
-            at=now or utcnow(),
-        )
+    session.connection().execute(
+        _INSERT_ONE,
+        {
+            "staff_id": staff_id,
+            "role": role,
+            "unit_id": unit_id,
+            "patient_id": patient_id,
+            "action": action,
+            "at": now or utcnow(),
+        },
     )
+
+
+# Built once, with its values bound per call, and sent on the session's connection: an
+# `insert(...).values(...)` built per read, through the ORM session's statement handling,
+# cost a staff page 0.3-0.5 ms (every page that reads patient data writes one row).
+_INSERT_ONE = insert(AccessLog.__table__)  # type: ignore[arg-type]
 
 
 def record_bulk_access(
