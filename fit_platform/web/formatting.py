@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
@@ -70,6 +71,7 @@ def date_formatter(fmt: str = "medium") -> Callable[[dt.date | dt.datetime], str
 
 
 _DAYS_KEPT = 8192  # a few years of days per format and language
+K = TypeVar("K", bound=Hashable)
 
 
 @functools.lru_cache(maxsize=32)  # per format, language and zone: a handful
@@ -79,20 +81,32 @@ def _day_formatter(
     """One formatter per process for a format, locale and zone, with its own store of formatted
     days: the shared store's key hashes the Babel locale on every call (a Python-level hash),
     which a chart of a hundred points paid per point. Bounded: emptied when it fills up."""
-    days: dict[dt.date, str] = {}
+    day_text = _kept(lambda day: _formatted_date(day, fmt, locale), _DAYS_KEPT)
 
     def formatted(value: dt.date | dt.datetime) -> str:
         if isinstance(value, dt.datetime):
             aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
             value = aware.astimezone(zone).date()
-        text = days.get(value)
-        if text is None:
-            if len(days) >= _DAYS_KEPT:
-                days.clear()
-            text = days[value] = _formatted_date(value, fmt, locale)
-        return text
+        return day_text(value)
 
     return formatted
+
+
+def _kept(compute: Callable[[K], str], limit: int) -> Callable[[K], str]:
+    """`compute` with its results kept in a plain dict, emptied when it holds `limit`: a dict
+    look-up, where `functools.lru_cache` would hash every argument again (the locale's hash is
+    Python code)."""
+    kept: dict[K, str] = {}
+
+    def look_up(key: K) -> str:
+        text = kept.get(key)
+        if text is None:
+            if len(kept) >= limit:
+                kept.clear()
+            text = kept[key] = compute(key)
+        return text
+
+    return look_up
 
 
 @functools.lru_cache(maxsize=8)
@@ -115,16 +129,10 @@ def number_formatter(digits: int = 1) -> Callable[[float], str]:
 def _number_formatter(digits: int, locale: Locale) -> Callable[[float], str]:
     """One formatter per process for a precision and locale, with its own store (as
     `_day_formatter`: no locale hashed per number). Bounded: emptied when it fills up."""
-    texts: dict[float, str] = {}
+    number_text = _kept(lambda value: _formatted_number(value, digits, locale), _NUMBERS_KEPT)
 
     def formatted(value: float) -> str:
-        value = round(value, digits)
-        text = texts.get(value)
-        if text is None:
-            if len(texts) >= _NUMBERS_KEPT:
-                texts.clear()
-            text = texts[value] = _formatted_number(value, digits, locale)
-        return text
+        return number_text(round(value, digits))
 
     return formatted
 
