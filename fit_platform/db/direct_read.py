@@ -19,7 +19,12 @@ What stays as before:
 - a process that forks (a web server that loads the app before starting its workers) opens
   its own connection; the parent's is left alone.
 
-Only for SELECTs that need no transaction: each one sees what was committed when it started.
+Reads need no transaction: each one sees what was committed when it started. A short write
+that must hold a row lock (the patient's page save, `services/answering.py`) runs as one
+transaction on the same connection (`transaction`): BEGIN, its prepared statements, COMMIT,
+with the connection kept for that thread until it ends. If the connection is found lost
+inside it, nothing was committed by it (or a COMMIT's answer was lost), so the whole unit is
+run once more on a new connection: the caller's work must be safe to repeat.
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, exc
 from sqlalchemy.sql import ClauseElement
+
+T = TypeVar("T")
 
 
 class DirectReader:
@@ -47,16 +55,16 @@ class DirectReader:
         self._inherited: list[Any] = []
         # Each statement's SQL text, compiled on its first read (statements are built once).
         self._sql: dict[int, tuple[ClauseElement, str]] = {}
+        # Held for each read and for a whole transaction: a thread's read never lands inside
+        # another thread's transaction on the shared connection (re-entrant for the owner).
+        self._use = threading.RLock()
 
     def fetch_all(self, statement: ClauseElement, parameters: dict[str, Any]) -> list[Any]:
         """The rows of one SELECT, as tuples in the statement's column order."""
-        kept = self._sql.get(id(statement))
-        if kept is None or kept[0] is not statement:
-            kept = (statement, str(statement.compile(dialect=self._engine.dialect)))
-            self._sql[id(statement)] = kept
-        sql = kept[1]
+        sql = self._compiled(statement)
         try:
-            return self._fetch(self._connected(), sql, parameters)
+            with self._use:
+                return self._fetch(self._connected(), sql, parameters)
         except self._engine.dialect.loaded_dbapi.Error as first:
             if not _connection_lost(self._connection, first):
                 raise exc.DBAPIError.instance(
@@ -64,10 +72,52 @@ class DirectReader:
                 ) from first
             self._drop()
         try:
-            return self._fetch(self._connected(), sql, parameters)
+            with self._use:
+                return self._fetch(self._connected(), sql, parameters)
         except self._engine.dialect.loaded_dbapi.Error as second:
             self._drop()
             raise exc.OperationalError(sql, parameters, second) from second
+
+    def transaction(self, work: Callable[[DirectTransaction], T]) -> T:
+        """``work`` in one transaction on the process's connection: committed when it returns,
+        rolled back when it raises. Errors of the database come as SQLAlchemy's exceptions
+        (a unique-key race as ``IntegrityError``); a lost connection runs ``work`` once more
+        on a new one, and is ``OperationalError`` if that fails too."""
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        for attempt in (1, 2):
+            with self._use:
+                connection = self._connected()
+                unit = DirectTransaction(self, connection)
+                try:
+                    connection.execute("BEGIN")
+                    result = work(unit)
+                    connection.execute("COMMIT")
+                    return result
+                except dbapi_error as error:
+                    if _connection_lost(connection, error):
+                        self._drop()
+                        if attempt == 1:
+                            continue
+                        raise exc.OperationalError(unit.sql, {}, error) from error
+                    self._rollback(connection)
+                    raise exc.DBAPIError.instance(unit.sql, {}, error, dbapi_error) from error
+                except BaseException:
+                    self._rollback(connection)
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _compiled(self, statement: ClauseElement) -> str:
+        kept = self._sql.get(id(statement))
+        if kept is None or kept[0] is not statement:
+            kept = (statement, str(statement.compile(dialect=self._engine.dialect)))
+            self._sql[id(statement)] = kept
+        return kept[1]
+
+    def _rollback(self, connection: Any) -> None:
+        try:
+            connection.execute("ROLLBACK")
+        except Exception:  # the connection broke on the way: the server rolls back for us
+            self._drop()
 
     def close(self) -> None:
         with self._lock:
@@ -75,13 +125,15 @@ class DirectReader:
                 self._connection.close()
             self._connection = None
 
-    def _fetch(self, connection: Any, sql: str, parameters: dict[str, Any]) -> Any:
+    def _fetch(
+        self, connection: Any, sql: str, parameters: dict[str, Any], rows: bool = True
+    ) -> Any:
         with connection.cursor() as cursor:
             listeners = self._engine.dispatch.before_cursor_execute
             if listeners:
                 listeners(None, cursor, sql, parameters, None, False)
             cursor.execute(sql, parameters, prepare=True)
-            return cursor.fetchall()
+            return cursor.fetchall() if rows else cursor.rowcount
 
     def _connected(self) -> Any:
         connection = self._connection
@@ -108,6 +160,24 @@ class DirectReader:
         if connection is not None:
             with contextlib.suppress(Exception):  # already broken: nothing more to release
                 connection.close()
+
+
+class DirectTransaction:
+    """The statements of one `DirectReader.transaction`, prepared and announced like its reads."""
+
+    def __init__(self, reader: DirectReader, connection: Any) -> None:
+        self._reader = reader
+        self._connection = connection
+        self.sql = "BEGIN"  # the statement running, for the error SQLAlchemy's exceptions carry
+
+    def fetch_all(self, statement: ClauseElement, parameters: dict[str, Any]) -> list[Any]:
+        self.sql = self._reader._compiled(statement)
+        return self._reader._fetch(self._connection, self.sql, parameters)  # type: ignore[no-any-return]
+
+    def execute(self, statement: ClauseElement, parameters: dict[str, Any]) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        self.sql = self._reader._compiled(statement)
+        return self._reader._fetch(self._connection, self.sql, parameters, rows=False)  # type: ignore[no-any-return]
 
 
 def _connection_lost(connection: Any, error: Exception) -> bool:

@@ -333,7 +333,13 @@ def answer(ctx: LinkContext, page: int) -> Page:
             assert ctx.invitation_id is not None
             try:
                 saved = answering.save_page(
-                    get_db(), ctx.invitation_id, page, codes, language, _now()
+                    get_db(),
+                    ctx.invitation_id,
+                    page,
+                    codes,
+                    language,
+                    _now(),
+                    instrument_id=ctx.instrument_id,
                 )
             except LinkClosedError:
                 return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
