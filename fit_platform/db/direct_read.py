@@ -1,5 +1,5 @@
-"""One read-only PostgreSQL connection per process, for a hot SELECT without SQLAlchemy's
-execution machinery.
+"""One PostgreSQL connection per process, for a hot SELECT (and the page save's short
+transaction) without SQLAlchemy's execution machinery.
 
 Every patient page starts with the same joined SELECT (`services/link_context.py`). Through
 SQLAlchemy it went through a pool checkout and checkin (with their events and the autocommit
@@ -42,7 +42,8 @@ T = TypeVar("T")
 
 
 class DirectReader:
-    """Prepared SELECTs on a connection of their own; PostgreSQL (psycopg 3) only."""
+    """Prepared SELECTs (and short transactions) on a connection of their own; PostgreSQL
+    (psycopg 3) only."""
 
     def __init__(self, engine: Engine) -> None:
         assert engine.dialect.driver == "psycopg", "direct reads are for PostgreSQL with psycopg 3"
@@ -87,11 +88,13 @@ class DirectReader:
         for attempt in (1, 2):
             with self._use:
                 connection = self._connected()
-                unit = DirectTransaction(self, connection)
+                # One cursor for BEGIN, the statements and COMMIT (not one per statement).
+                unit = DirectTransaction(self, connection.cursor())
                 try:
-                    connection.execute("BEGIN")
+                    unit.cursor.execute("BEGIN")
                     result = work(unit)
-                    connection.execute("COMMIT")
+                    unit.sql = "COMMIT"
+                    unit.cursor.execute("COMMIT")
                     return result
                 except dbapi_error as error:
                     if _connection_lost(connection, error):
@@ -104,6 +107,8 @@ class DirectReader:
                 except BaseException:
                     self._rollback(connection)
                     raise
+                finally:
+                    unit.cursor.close()  # client-side only: safe on a broken connection
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _compiled(self, statement: ClauseElement) -> str:
@@ -125,15 +130,16 @@ class DirectReader:
                 self._connection.close()
             self._connection = None
 
-    def _fetch(
-        self, connection: Any, sql: str, parameters: dict[str, Any], rows: bool = True
-    ) -> Any:
+    def _fetch(self, connection: Any, sql: str, parameters: dict[str, Any]) -> Any:
         with connection.cursor() as cursor:
-            listeners = self._engine.dispatch.before_cursor_execute
-            if listeners:
-                listeners(None, cursor, sql, parameters, None, False)
-            cursor.execute(sql, parameters, prepare=True)
-            return cursor.fetchall() if rows else cursor.rowcount
+            self._run(cursor, sql, parameters)
+            return cursor.fetchall()
+
+    def _run(self, cursor: Any, sql: str, parameters: dict[str, Any]) -> None:
+        listeners = self._engine.dispatch.before_cursor_execute
+        if listeners:
+            listeners(None, cursor, sql, parameters, None, False)
+        cursor.execute(sql, parameters, prepare=True)
 
     def _connected(self) -> Any:
         connection = self._connection
@@ -163,21 +169,24 @@ class DirectReader:
 
 
 class DirectTransaction:
-    """The statements of one `DirectReader.transaction`, prepared and announced like its reads."""
+    """The statements of one `DirectReader.transaction`, prepared and announced like its reads,
+    on the transaction's one cursor."""
 
-    def __init__(self, reader: DirectReader, connection: Any) -> None:
+    def __init__(self, reader: DirectReader, cursor: Any) -> None:
         self._reader = reader
-        self._connection = connection
+        self.cursor = cursor
         self.sql = "BEGIN"  # the statement running, for the error SQLAlchemy's exceptions carry
 
     def fetch_all(self, statement: ClauseElement, parameters: dict[str, Any]) -> list[Any]:
         self.sql = self._reader._compiled(statement)
-        return self._reader._fetch(self._connection, self.sql, parameters)  # type: ignore[no-any-return]
+        self._reader._run(self.cursor, self.sql, parameters)
+        return self.cursor.fetchall()  # type: ignore[no-any-return]
 
     def execute(self, statement: ClauseElement, parameters: dict[str, Any]) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
         self.sql = self._reader._compiled(statement)
-        return self._reader._fetch(self._connection, self.sql, parameters, rows=False)  # type: ignore[no-any-return]
+        self._reader._run(self.cursor, self.sql, parameters)
+        return self.cursor.rowcount  # type: ignore[no-any-return]
 
 
 def _connection_lost(connection: Any, error: Exception) -> bool:

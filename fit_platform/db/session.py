@@ -115,8 +115,9 @@ class Database:
             yield connection
 
     def direct_reader(self) -> DirectReader | None:
-        """On PostgreSQL, the process's connection for a hot read without SQLAlchemy's
-        execution machinery (`db/direct_read.py`); None on SQLite (it reads in the process)."""
+        """On PostgreSQL, the process's connection for a hot read (or the page save's short
+        transaction) without SQLAlchemy's execution machinery (`db/direct_read.py`); None on
+        SQLite (it reads in the process)."""
         if self._direct is None and self.engine.dialect.driver == "psycopg":
             self._direct = DirectReader(self.engine)
         return self._direct
