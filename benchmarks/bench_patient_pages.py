@@ -121,6 +121,20 @@ def production_app_in_process(database_url: str) -> Any:
     return app
 
 
+def server_env(database_url: str) -> dict[str, str]:
+    """The benchmark server's production settings, as environment variables for gunicorn."""
+    return {
+        "FIT_ENV": "production",
+        "FIT_DATABASE_URL": database_url,
+        "FIT_SECRET_KEY": SECRET_KEY,
+        "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
+        "FIT_PUBLIC_BASE_URL": "http://127.0.0.1",
+        "FIT_ALLOW_INSECURE_HTTP": "true",  # loopback lab, no TLS proxy in front
+        "FIT_LOG_LEVEL": "INFO",
+        "FIT_RATELIMIT_ENABLED": "false",  # all load comes from one address
+    }
+
+
 @contextmanager
 def gunicorn(entry: str, env: dict[str, str], config: str) -> Iterator[tuple[str, int]]:
     """Serve ``entry`` with 2 sync workers; yields (base URL, master pid)."""
@@ -351,16 +365,7 @@ def main() -> None:
 
     with throwaway_postgres() as database_url:
         tokens = setup_invitations(database_url, args.patients)
-        env = {
-            "FIT_ENV": "production",
-            "FIT_DATABASE_URL": database_url,
-            "FIT_SECRET_KEY": SECRET_KEY,
-            "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
-            "FIT_PUBLIC_BASE_URL": "http://127.0.0.1",
-            "FIT_ALLOW_INSECURE_HTTP": "true",  # loopback lab, no TLS proxy in front
-            "FIT_LOG_LEVEL": "INFO",
-            "FIT_RATELIMIT_ENABLED": "false",
-        }
+        env = server_env(database_url)
         # The baseline before and after the pages: the load of a shared machine drifts.
         hello_runs.append(hello_baseline())
         with gunicorn("wsgi:app", env, "gunicorn.conf.py") as (url, master):

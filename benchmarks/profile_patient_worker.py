@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_patient_pages import (  # noqa: E402
-    SECRET_KEY,
     _children,
     gunicorn,
     lua_answer_get,
@@ -34,6 +33,7 @@ from benchmarks.bench_patient_pages import (  # noqa: E402
     lua_landing,
     open_links,
     run_wrk,
+    server_env,
     setup_invitations,
 )
 
@@ -80,17 +80,7 @@ def main() -> None:
 
     with throwaway_postgres() as database_url, tempfile.TemporaryDirectory() as directory:
         tokens = setup_invitations(database_url, args.patients)
-        env = {
-            "FIT_ENV": "production",
-            "FIT_DATABASE_URL": database_url,
-            "FIT_SECRET_KEY": SECRET_KEY,
-            "FIT_TOTP_ENCRYPTION_KEY": "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY=",
-            "FIT_PUBLIC_BASE_URL": "http://127.0.0.1",
-            "FIT_ALLOW_INSECURE_HTTP": "true",
-            "FIT_LOG_LEVEL": "INFO",
-            "FIT_RATELIMIT_ENABLED": "false",
-            "FIT_WORKER_PROFILE_DIR": directory,
-        }
+        env = {**server_env(database_url), "FIT_WORKER_PROFILE_DIR": directory}
         config = "benchmarks/gunicorn_profile_patient.conf.py"
         with gunicorn("wsgi:app", env, config) as (url, master):
             sessions = open_links(url, tokens)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import create_engine, exc, text
+from sqlalchemy import exc
 
 from fit_platform.db import Database
 from fit_platform.db.models import InvitationToken, Patient
@@ -16,6 +16,7 @@ from fit_platform.services import link_context as lc
 from fit_platform.services.links import hash_token
 from tests.support.factories import make_world
 from tests.support.patient import now, open_invitation
+from tests.support.postgres import end_other_backends
 from tests.support.production_stack import free_port
 
 # PostgreSQL only (SQLite reads through SQLAlchemy); the database is emptied after each test.
@@ -63,18 +64,7 @@ def test_a_read_after_the_server_dropped_the_connection_opens_a_new_one(
 ) -> None:
     _invitation_id, token = open_invitation(db, make_world(db))
     assert answering.inspect_link(db, token, now()).status is lc.LinkStatus.OPEN
-    # What a restart does to an open connection: the server ends its backend.
-    killer = create_engine(db.url, isolation_level="AUTOCOMMIT")
-    with killer.connect() as connection:
-        ended = connection.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                " AND backend_type = 'client backend'"
-            )
-        ).scalar_one()
-    killer.dispose()
-    assert ended >= 1
+    assert end_other_backends(db.url) >= 1  # what a database restart does
     assert answering.inspect_link(db, token, now()).status is lc.LinkStatus.OPEN
 
 

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 
 class PostgresUnavailable(RuntimeError):
     pass
@@ -177,3 +179,22 @@ def throwaway_postgres() -> Iterator[str]:
         return
     with private_postgres() as cluster:
         yield cluster.url
+
+
+def end_other_backends(url: str) -> int:
+    """What a server restart does to every open connection of the application: end each client
+    backend of the database but this one. Returns how many were ended."""
+    killer = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with killer.connect() as connection:
+            return int(
+                connection.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND backend_type = 'client backend'"
+                    )
+                ).scalar_one()
+            )
+    finally:
+        killer.dispose()
