@@ -57,13 +57,13 @@ def log_out() -> Response | str:
             "idporten": at_idporten is not None,
         },
     )
-    if at_idporten is None:
+    if at_idporten is None or login is None:
         response = Response(status=303)
         response.headers["Location"] = url_for("patient.logged_out")
         return response
     # Our part is done; the page offers ID-porten's, as a button the patient presses.
     return render_template(
-        "patient/logged_out.html", provider_logout=ProviderLogout("ID-porten", at_idporten)
+        "patient/logged_out.html", provider_logout=ProviderLogout(login.name, at_idporten)
     )
 
 
