@@ -1,0 +1,61 @@
+"""What a patient chooses on the choices page is visible where the therapist acts on it.
+
+"Ask for fewer questionnaires" promises "Your therapist sees your wish and agrees a new plan
+with you": the episode's questionnaire plan, where that new plan is made, says so.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from tests.support.factories import PASSWORD, World, make_world
+from tests.support.html import log_in
+from tests.support.patient import Patient, open_invitation
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _therapist_page(app: Flask, world: World, page: str) -> str:
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    response = therapist.get(f"/clinician/episodes/{world.episode_id}/{page}?lang=en")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _patient_on_choices(app: Flask, client: FlaskClient, world: World) -> Patient:
+    _invitation_id, token = open_invitation(_db(app), world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    return patient
+
+
+def test_a_wish_for_fewer_questionnaires_is_on_the_plan_the_therapist_changes(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = make_world(_db(app))
+    assert "asked for fewer questionnaires" not in _therapist_page(app, world, "schedule")
+    patient = _patient_on_choices(app, client, world)
+    page = client.get("/p/choices/fewer?lang=en").get_data(as_text=True)
+    assert "Your therapist sees your wish and agrees a new plan with you." in page
+    response = patient.post("/p/choices", {"action": "fewer", "fewer-reason": "Every other week"})
+    assert response.status_code == 302
+
+    plan = _therapist_page(app, world, "schedule")
+    assert "The patient asked for fewer questionnaires on" in plan
+    assert '<q dir="auto">Every other week</q>' in plan
+
+
+def test_a_wish_for_fewer_questionnaires_without_words_still_reaches_the_plan(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = make_world(_db(app))
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "fewer"}).status_code == 302
+    plan = _therapist_page(app, world, "schedule")
+    assert "The patient asked for fewer questionnaires on" in plan
