@@ -1,10 +1,14 @@
 """What a patient chooses on the choices page is visible where the therapist acts on it.
 
 "Ask for fewer questionnaires" promises "Your therapist sees your wish and agrees a new plan
-with you": the episode's questionnaire plan, where that new plan is made, says so.
+with you": the episode's questionnaire plan, where that new plan is made, says so. A pause or
+a stop cancels the open questionnaires: the appointments page says the patient's choice
+cancelled them, not a bare "cancelled" that reads as the clinic's own doing.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -59,3 +63,21 @@ def test_a_wish_for_fewer_questionnaires_without_words_still_reaches_the_plan(
     assert patient.post("/p/choices", {"action": "fewer"}).status_code == 302
     plan = _therapist_page(app, world, "schedule")
     assert "The patient asked for fewer questionnaires on" in plan
+
+
+def test_questionnaires_cancelled_by_the_patients_pause_or_stop_say_so_to_the_therapist(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = make_world(_db(app))
+    patient = _patient_on_choices(app, client, world)
+    until = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    assert patient.post("/p/choices", {"action": "pause", "pause-until": until}).status_code == 302
+    page = _therapist_page(app, world, "appointments")
+    assert "Cancelled: the patient paused questionnaires" in page
+
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "restart"}).status_code == 302
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
+    page = _therapist_page(app, world, "appointments")
+    assert "Cancelled: the patient stopped questionnaires" in page
