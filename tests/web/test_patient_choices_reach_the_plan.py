@@ -3,7 +3,8 @@
 "Ask for fewer questionnaires" promises "Your therapist sees your wish and agrees a new plan
 with you": the episode's questionnaire plan, where that new plan is made, says so. A pause or
 a stop cancels the open questionnaires: the appointments page says the patient's choice
-cancelled them, not a bare "cancelled" that reads as the clinic's own doing.
+cancelled them, not a bare "cancelled" that reads as the clinic's own doing. A samvalg record
+the patient may read reaches their progress page whole.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from tests.support.factories import PASSWORD, World, make_world
-from tests.support.html import log_in
+from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
 
 
@@ -81,3 +82,39 @@ def test_questionnaires_cancelled_by_the_patients_pause_or_stop_say_so_to_the_th
     assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
     page = _therapist_page(app, world, "appointments")
     assert "Cancelled: the patient stopped questionnaires" in page
+
+
+def test_a_samvalg_record_the_patient_may_read_shows_them_the_options_discussed(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The decision form says "The patient can read this record unless you untick the box";
+    the patient's progress page showed the decision and what matters to them, but not the
+    options discussed, which is what makes it a shared decision."""
+    db = _db(app)
+    world = make_world(db)
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new"
+    form = therapist.get(f"{url}?lang=en").get_data(as_text=True)
+    assert "The patient can read it unless you untick the box." in form
+    saved = therapist.post(
+        url,
+        data={
+            "csrf_token": csrf_token(form),
+            "options_discussed": "A group on Tuesdays, or keep weekly sessions",
+            "what_matters": "Meeting others",
+            "decision": "Try the group for six weeks",
+            "visible_to_patient": "y",
+        },
+    )
+    assert saved.status_code == 302
+
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    assert patient.finish().status_code == 302
+    progress = client.get("/p/progress?lang=en").get_data(as_text=True)
+    decided = progress[progress.index("What you and your therapist decided") :]
+    assert "Try the group for six weeks" in decided and "Meeting others" in decided
+    assert "A group on Tuesdays, or keep weekly sessions" in decided
