@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule, Unit
-from fit_platform.domain.codes import ScheduleTrigger
+from fit_platform.db.models import ConsentEvent, Episode, SchedulePlan, ScheduleRule, Unit
+from fit_platform.domain.codes import ConsentEventKind, ScheduleTrigger
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.services.access_control import treating_episode
@@ -130,6 +130,37 @@ def unit_quiet_hours(db: Database, *, episode_id: int) -> tuple[str, str]:
     if row is None:
         raise ScheduleNotFound(episode_id)
     return row.quiet_from, row.quiet_until
+
+
+@dataclass(frozen=True)
+class FewerWish:
+    """The patient's latest request for fewer questionnaires: when, and their words if any."""
+
+    at: dt.datetime
+    words: str | None
+
+
+def latest_fewer_wish(db: Database, *, episode_id: int) -> FewerWish | None:
+    """The episode's patient's latest "fewer questionnaires" wish, or None.
+
+    The patient is told "your therapist sees your wish and agrees a new plan with you"; the
+    plan page, where that plan is made, shows it. Like `unit_quiet_hours`, the caller has
+    already checked access to the episode (`episode_rules` wrote the access-log row).
+    """
+    with db.session() as session:
+        row = session.execute(
+            select(ConsentEvent.created_at, ConsentEvent.reason)
+            .join(Episode, Episode.patient_id == ConsentEvent.patient_id)
+            .where(
+                Episode.id == episode_id,
+                ConsentEvent.kind == ConsentEventKind.FREQUENCY_REDUCED,
+            )
+            .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
+            .limit(1)
+        ).one_or_none()
+    if row is None:
+        return None
+    return FewerWish(at=row.created_at, words=row.reason or None)
 
 
 def save_rule(

@@ -95,14 +95,22 @@ INVITATION_STATE = {
     InvitationState.DECLINED: _l("declined by the patient"),
 }
 
-# Shown instead of the state for an invitation that was never sent (docs/messaging.md) or
-# was cancelled by an administrator (docs/administration.md).
+# Shown instead of the state for an invitation that was never sent (docs/messaging.md), was
+# cancelled by an administrator (docs/administration.md) or by the patient's own choice, so
+# the therapist reads who closed it and why (docs/clinician.md).
 SKIP_REASON = {
     SkipReason.TOO_LITTLE_TIME: _l("Not sent: too little time left to answer"),
     SkipReason.QUIET_HOURS: _l("Not sent: quiet hours until the window closed"),
     # Cancelled by an administrator's change (services/units_admin.py, episodes_admin.py).
     "unit_archived": _l("Cancelled: the unit was archived"),
     "episode_closed": _l("Cancelled: the episode was closed"),
+    # Cancelled by a consent change (services/consent.py, or the dispatcher's own check).
+    "paused_by_patient": _l("Cancelled: the patient paused questionnaires"),
+    "stopped_by_patient": _l("Cancelled: the patient stopped questionnaires"),
+    "paused": _l("Cancelled: questionnaires were paused"),
+    "stopped": _l("Cancelled: questionnaires were stopped"),
+    "consent_withdrawn": _l("Not sent: the patient had paused or stopped questionnaires"),
+    "appointment_changed": _l("Cancelled: the appointment was moved or cancelled"),
 }
 
 OUTBOX_STATE = {

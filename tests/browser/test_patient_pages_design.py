@@ -110,8 +110,8 @@ def test_tour_of_the_patient_pages_at_three_widths(
     page.goto(f"{live_url}/p/choices?lang=nb")
     shoot(page, "choices")
     # Pause, stop, channel and fewer (the questionnaire is answered, so no "say no"), then the
-    # crisis plan, standing choices and own days.
-    assert page.locator(".choice-menu li").count() == 7
+    # crisis plan and standing choices (an outpatient has no programme days to choose).
+    assert page.locator(".choice-menu li").count() == 6
     assert page.locator("main textarea").count() == 0
     page.get_by_role("link", name="Ta pause fra spørreskjemaene").click()
     shoot(page, "choice-pause")

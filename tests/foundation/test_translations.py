@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polib
@@ -54,3 +55,15 @@ def test_catalogs_are_compiled(language: str) -> None:
     po = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
     assert mo.exists(), "run `fit-platform i18n compile` (the README commands do)"
     assert Path(mo).stat().st_mtime >= Path(po).stat().st_mtime - 1, "compiled catalog is stale"
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_a_score_is_called_skår_everywhere(language: str) -> None:
+    """One word for a score: a patient's progress page headed "Scorane dine" above a column
+    "Skår" reads as two different things."""
+    english_spelling = [
+        entry.msgid
+        for entry in _catalog(language)
+        if not entry.obsolete and "scor" in re.sub(r"%\(\w+\)s", "", entry.msgstr).lower()
+    ]
+    assert english_spelling == []

@@ -128,3 +128,19 @@ def test_the_therapist_chooses_the_days_with_the_patient_and_others_get_404(
     other = app.test_client()
     log_in(other, stranger.username, PASSWORD)
     assert other.get(url).status_code == 404
+
+
+def test_a_patient_without_programme_days_is_not_offered_to_choose_days(
+    app: Flask, client: FlaskClient
+) -> None:
+    """An outpatient with weekly sessions has no days to choose: "My days in the programme"
+    on their choices page only led to "Your treatment has no days to choose between"."""
+    db = _db(app)
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    choices = client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert "Pause questionnaires" in choices
+    assert 'href="/p/my-days"' not in choices
+    assert "My days in the programme" not in choices

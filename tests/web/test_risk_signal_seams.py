@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Signal
+from fit_platform.db.models import Signal, Staff
 from fit_platform.domain.codes import Role
 from fit_platform.services.signal_workflow import escalate_overdue_risk_signals
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
-from tests.support.html import log_in
+from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, now, open_invitation
 
 DAY = dt.timedelta(hours=24)
@@ -124,3 +124,35 @@ def test_an_overdue_risk_signal_names_the_units_real_leads_and_reaches_their_cas
     lead_caseload = _staff_page(app, lead.username, "/clinician/?lang=en")
     assert "Risk signals not acknowledged in time" in lead_caseload
     assert f"/clinician/episodes/{world.episode_id}#signal-" in lead_caseload
+
+
+def test_the_journal_summary_keeps_the_changed_risk_answer_and_who_acknowledged(
+    app: Flask, client: FlaskClient
+) -> None:
+    """What the therapist copies into the patient record says what the pre-session view says:
+    the patient took the risk answer back, and who acknowledged the signal, and when."""
+    db = _db(app)
+    world = make_world(db)
+    patient = _risk_answer(client, db, world)
+    patient.answer_page(2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "0"})
+    assert patient.finish().status_code == 302
+    with db.session() as session:
+        signal_id = session.scalars(select(Signal.id).where(Signal.code == "risk_answer")).one()
+        therapist_name = session.get_one(Staff, world.therapist_id).display_name
+
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    page = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    acknowledged = therapist.post(
+        f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/acknowledge",
+        data={"csrf_token": csrf_token(page), "note": "Phoned the patient; safe"},
+    )
+    assert acknowledged.status_code == 302
+    summary = therapist.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en")
+    html = summary.get_data(as_text=True)
+    signals = html[html.index("<h2>Signals</h2>") : html.index("<h2>Samvalg decisions</h2>")]
+    text = html[html.index('id="plain-text"') :]
+    for block in (signals, text):
+        assert "What was done: Phoned the patient; safe" in block
+        assert "The patient changed the answer to question 9 to “Not at all (0)” at" in block
+        assert "Acknowledged " in block and f"by {therapist_name}" in block

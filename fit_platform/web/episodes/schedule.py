@@ -25,6 +25,7 @@ from fit_platform.services.episode_schedule import (
     RuleChange,
     ScheduleNotFound,
     episode_rules,
+    latest_fewer_wish,
     save_rule,
     unit_quiet_hours,
 )
@@ -156,6 +157,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
     try:
         rows = episode_rules(get_db(), staff_id=g.staff.staff_id, episode_id=episode_id)
         quiet = unit_quiet_hours(get_db(), episode_id=episode_id)
+        fewer_wish = latest_fewer_wish(get_db(), episode_id=episode_id)
     except ScheduleNotFound:
         abort(404)
     forms = [
@@ -175,4 +177,5 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
         forms=forms,
         new_form=new_form,
         quiet=quiet,
+        fewer_wish=fewer_wish,
     ), status

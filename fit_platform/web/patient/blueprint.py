@@ -61,6 +61,7 @@ from fit_platform.services import (
     comments,
     consent,
     one_time_codes,
+    own_days,
     progress,
     samvalg,
 )
@@ -737,9 +738,18 @@ def choices(ctx: LinkContext) -> Page:
         "patient/choices.html",
         ctx=ctx,
         can_decline="decline" in choice_pages.choice_names(ctx),
+        # Only a patient whose plan has programme days has days to choose (own_days.py).
+        offers_own_days=_offers_own_days(ctx),
         restart_form=restart_form,
         channel_names=choice_pages.channel_names(),
     )
+
+
+def _offers_own_days(ctx: LinkContext) -> bool:
+    if ctx.episode_id is None:
+        return False
+    state = own_days.own_days(get_db(), ctx.episode_id)
+    return state is not None and state.applies
 
 
 def _consent_change(action: str, form: Any) -> consent.ConsentChange:

@@ -1,0 +1,120 @@
+"""What a patient chooses on the choices page is visible where the therapist acts on it.
+
+"Ask for fewer questionnaires" promises "Your therapist sees your wish and agrees a new plan
+with you": the episode's questionnaire plan, where that new plan is made, says so. A pause or
+a stop cancels the open questionnaires: the appointments page says the patient's choice
+cancelled them, not a bare "cancelled" that reads as the clinic's own doing. A samvalg record
+the patient may read reaches their progress page whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from tests.support.factories import PASSWORD, World, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _therapist_page(app: Flask, world: World, page: str) -> str:
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    response = therapist.get(f"/clinician/episodes/{world.episode_id}/{page}?lang=en")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _patient_on_choices(app: Flask, client: FlaskClient, world: World) -> Patient:
+    _invitation_id, token = open_invitation(_db(app), world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    return patient
+
+
+def test_a_wish_for_fewer_questionnaires_is_on_the_plan_the_therapist_changes(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = make_world(_db(app))
+    assert "asked for fewer questionnaires" not in _therapist_page(app, world, "schedule")
+    patient = _patient_on_choices(app, client, world)
+    page = client.get("/p/choices/fewer?lang=en").get_data(as_text=True)
+    assert "Your therapist sees your wish and agrees a new plan with you." in page
+    response = patient.post("/p/choices", {"action": "fewer", "fewer-reason": "Every other week"})
+    assert response.status_code == 302
+
+    plan = _therapist_page(app, world, "schedule")
+    assert "The patient asked for fewer questionnaires on" in plan
+    assert '<q dir="auto">Every other week</q>' in plan
+
+
+def test_a_wish_for_fewer_questionnaires_without_words_still_reaches_the_plan(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = make_world(_db(app))
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "fewer"}).status_code == 302
+    plan = _therapist_page(app, world, "schedule")
+    assert "The patient asked for fewer questionnaires on" in plan
+
+
+def test_questionnaires_cancelled_by_the_patients_pause_or_stop_say_so_to_the_therapist(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = make_world(_db(app))
+    patient = _patient_on_choices(app, client, world)
+    until = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    assert patient.post("/p/choices", {"action": "pause", "pause-until": until}).status_code == 302
+    page = _therapist_page(app, world, "appointments")
+    assert "Cancelled: the patient paused questionnaires" in page
+
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "restart"}).status_code == 302
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
+    page = _therapist_page(app, world, "appointments")
+    assert "Cancelled: the patient stopped questionnaires" in page
+
+
+def test_a_samvalg_record_the_patient_may_read_shows_them_the_options_discussed(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The decision form says "The patient can read this record unless you untick the box";
+    the patient's progress page showed the decision and what matters to them, but not the
+    options discussed, which is what makes it a shared decision."""
+    db = _db(app)
+    world = make_world(db)
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new"
+    form = therapist.get(f"{url}?lang=en").get_data(as_text=True)
+    assert "The patient can read it unless you untick the box." in form
+    saved = therapist.post(
+        url,
+        data={
+            "csrf_token": csrf_token(form),
+            "options_discussed": "A group on Tuesdays, or keep weekly sessions",
+            "what_matters": "Meeting others",
+            "decision": "Try the group for six weeks",
+            "visible_to_patient": "y",
+        },
+    )
+    assert saved.status_code == 302
+
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    assert patient.finish().status_code == 302
+    progress = client.get("/p/progress?lang=en").get_data(as_text=True)
+    decided = progress[progress.index("What you and your therapist decided") :]
+    assert "Try the group for six weeks" in decided and "Meeting others" in decided
+    assert "A group on Tuesdays, or keep weekly sessions" in decided
