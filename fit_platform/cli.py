@@ -144,6 +144,41 @@ def create_admin_command(email: str, name: str) -> None:
 
 
 @cli.group()
+def totp() -> None:
+    """Staff second-factor (TOTP) secrets kept sealed with FIT_TOTP_ENCRYPTION_KEY."""
+
+
+@totp.command("reseal", with_appcontext=False)
+def totp_reseal_command() -> None:
+    """Seal every second-factor secret again with the first key of FIT_TOTP_ENCRYPTION_KEY,
+    so the keys after it can be removed (key rotation, docs/operations.md)."""
+    from fit_platform.db import Database
+    from fit_platform.logging_setup import configure_logging
+    from fit_platform.services.secret_box import SecretBox
+    from fit_platform.services.totp import reseal_secrets
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url)
+    try:
+        result = reseal_secrets(db, SecretBox(settings.totp_encryption_key))
+    finally:
+        db.dispose()
+    noun = "secret" if result.resealed == 1 else "secrets"
+    click.echo(f"{result.resealed} second-factor {noun} sealed again with the first key.")
+    if result.unreadable:
+        ids = ", ".join(str(staff_id) for staff_id in result.unreadable)
+        raise click.ClickException(
+            f"No configured key opens the second factor of staff id {ids}: keep the old key "
+            "until you find it, or reset their second factor on the staff pages."
+        )
+    click.echo("The keys after the first one in FIT_TOTP_ENCRYPTION_KEY can now be removed.")
+
+
+@cli.group()
 def i18n() -> None:
     """Translation catalogs: extract, update and compile."""
 
