@@ -344,6 +344,13 @@ def load_settings(
         secret_key = (
             _demo_secret_key(instance_path) if environment == "demo" else secrets.token_hex(32)
         )
+    elif environment == "production" and secret_key is not None and len(secret_key) < 32:
+        # The example env file's CHANGE-ME, or any key short enough to guess: it signs every
+        # staff session cookie.
+        raise ConfigurationError(
+            "FIT_SECRET_KEY must be at least 32 random characters in production; make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
     totp_key = _env(env, "FIT_TOTP_ENCRYPTION_KEY")
     if totp_key is None and "totp_encryption_key" not in overrides:
