@@ -82,7 +82,8 @@ def db_upgrade(revision: str, owner_url: str | None) -> None:
     click.echo("Database is up to date.")
 
 
-@db.command("downgrade", with_appcontext=False)
+# `-1` is a relative revision, not an option: without this click refuses it.
+@db.command("downgrade", with_appcontext=False, context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @owner_url_option
 def db_downgrade(revision: str, owner_url: str | None) -> None:

@@ -96,3 +96,24 @@ def test_a_database_url_of_an_unknown_kind_is_refused_in_one_line() -> None:
     line = _one_clear_line(result.stderr)
     assert "FIT_DATABASE_URL" in line
     assert "postgresql+psycopg://" in line
+
+
+def test_db_downgrade_by_one_revision_as_its_help_says(tmp_path: Path) -> None:
+    """`fit-platform db downgrade -1` (the example in its own --help) steps one revision back
+    instead of being refused as an unknown option; `db upgrade` brings it back to the head."""
+    from fit_platform.db import migrate
+
+    url = f"sqlite:///{tmp_path / 'fit.sqlite3'}"
+    assert run_fit_platform(url, "db", "upgrade").returncode == 0
+    assert "e.g. -1 or base" in run_fit_platform(url, "db", "downgrade", "--help").stdout
+    down = run_fit_platform(url, "db", "downgrade", "-1")
+    assert down.returncode == 0, down.stderr
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert migrate.current_revisions(connection) != migrate.head_revisions()
+        assert run_fit_platform(url, "db", "upgrade").returncode == 0
+        with engine.connect() as connection:
+            assert migrate.current_revisions(connection) == migrate.head_revisions()
+    finally:
+        engine.dispose()
