@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from fit_platform.cli_clinical import instruments, score_command, signals_command
 from fit_platform.cli_export import export_command
 from fit_platform.cli_fhir import fhir
 from fit_platform.cli_retention import retention
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import ConfigurationError, check_database_url, load_settings
 from fit_platform.scheduler.cli import scheduler
 
 
@@ -53,7 +55,12 @@ def _database_url(owner_url: str | None = None) -> str:
         settings = load_settings()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
-    return owner_url or settings.database_url
+    if owner_url:
+        try:
+            return check_database_url("FIT_DATABASE_OWNER_URL", owner_url)
+        except ConfigurationError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return settings.database_url
 
 
 owner_url_option = click.option(
@@ -75,7 +82,8 @@ def db_upgrade(revision: str, owner_url: str | None) -> None:
     click.echo("Database is up to date.")
 
 
-@db.command("downgrade", with_appcontext=False)
+# `-1` is a relative revision, not an option: without this click refuses it.
+@db.command("downgrade", with_appcontext=False, context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
 @owner_url_option
 def db_downgrade(revision: str, owner_url: str | None) -> None:
@@ -112,7 +120,6 @@ def create_admin_command(email: str, name: str) -> None:
     On a terminal the password is asked for twice; otherwise it is read from the first
     line of standard input. It is never a command-line argument and never logged.
     """
-    import sys
 
     from fit_platform.db import Database
     from fit_platform.logging_setup import configure_logging
@@ -135,6 +142,41 @@ def create_admin_command(email: str, name: str) -> None:
     finally:
         db.dispose()
     click.echo(f"Administrator created (staff id {staff_id}). Log in at /staff/login.")
+
+
+@cli.group()
+def totp() -> None:
+    """Staff second-factor (TOTP) secrets kept sealed with FIT_TOTP_ENCRYPTION_KEY."""
+
+
+@totp.command("reseal", with_appcontext=False)
+def totp_reseal_command() -> None:
+    """Seal every second-factor secret again with the first key of FIT_TOTP_ENCRYPTION_KEY,
+    so the keys after it can be removed (key rotation, docs/operations.md)."""
+    from fit_platform.db import Database
+    from fit_platform.logging_setup import configure_logging
+    from fit_platform.services.secret_box import SecretBox
+    from fit_platform.services.totp import reseal_secrets
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url)
+    try:
+        result = reseal_secrets(db, SecretBox(settings.totp_encryption_key))
+    finally:
+        db.dispose()
+    noun = "secret" if result.resealed == 1 else "secrets"
+    click.echo(f"{result.resealed} second-factor {noun} sealed again with the first key.")
+    if result.unreadable:
+        ids = ", ".join(str(staff_id) for staff_id in result.unreadable)
+        raise click.ClickException(
+            f"No configured key opens the second factor of staff id {ids}: keep the old key "
+            "until you find it, or reset their second factor on the staff pages."
+        )
+    click.echo("The keys after the first one in FIT_TOTP_ENCRYPTION_KEY can now be removed.")
 
 
 @cli.group()
@@ -180,8 +222,32 @@ cli.add_command(scheduler)
 cli.add_command(retention)
 
 
+def database_failure(exc: DBAPIError) -> str:
+    """One line for an operator about a command the database refused: the driver's first line
+    (never the SQL or its parameters, which SQLAlchemy's own message quotes) and what to do."""
+    cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    pgcode = getattr(exc.orig, "sqlstate", None)
+    if pgcode == "42P01" or cause.startswith("no such table"):
+        return f"The database has no tables yet ({cause}): run `fit-platform db upgrade` first."
+    if isinstance(exc, OperationalError) and (
+        cause.startswith(("connection failed", "connection is bad"))
+        or "unable to open database file" in cause
+    ):
+        return (
+            f"The database cannot be reached ({cause}). Check FIT_DATABASE_URL "
+            "(FIT_DATABASE_OWNER_URL for db upgrade, db downgrade and retention "
+            "purge-access-log) and that the database is running."
+        )
+    return f"The database refused the command ({cause})."
+
+
 def main() -> None:
-    cli(prog_name="fit-platform")
+    try:
+        cli(prog_name="fit-platform")
+    except DBAPIError as exc:
+        # A traceback here would bury the cause and quote SQL parameters on the terminal.
+        click.echo(f"Error: {database_failure(exc)}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -163,6 +163,29 @@ RETENTION_LIMITS = {
 }
 
 
+def check_database_url(name: str, url: str) -> str:
+    """`url` when SQLAlchemy can use it with the installed driver (PostgreSQL through
+    psycopg 3, or SQLite); otherwise a ConfigurationError naming the variable, never the URL
+    itself (it may hold a password). `postgres://…`, which many hosting panels print, would
+    otherwise fail later with a traceback, at the first connection."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+        usable = parsed.get_backend_name() == "sqlite" or (
+            parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg"
+        )
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        usable = False
+    if not usable:
+        raise ConfigurationError(
+            f"{name} is not a database URL this platform can use: write "
+            "postgresql+psycopg://user:password@host:5432/name (or sqlite:///path for a trial)"
+        )
+    return url
+
+
 def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
     value = environ.get(name)
     return value if value not in (None, "") else default
@@ -312,6 +335,7 @@ def load_settings(
         if environment == "production" and "database_url" not in overrides:
             raise ConfigurationError("FIT_DATABASE_URL is required in production")
         database_url = f"sqlite:///{instance_path / 'fit_platform.sqlite3'}"
+    check_database_url("FIT_DATABASE_URL", database_url)
 
     secret_key = _env(env, "FIT_SECRET_KEY")
     if secret_key is None and "secret_key" not in overrides:
@@ -319,6 +343,13 @@ def load_settings(
             raise ConfigurationError("FIT_SECRET_KEY is required in production")
         secret_key = (
             _demo_secret_key(instance_path) if environment == "demo" else secrets.token_hex(32)
+        )
+    elif environment == "production" and secret_key is not None and len(secret_key) < 32:
+        # The example env file's CHANGE-ME, or any key short enough to guess: it signs every
+        # staff session cookie.
+        raise ConfigurationError(
+            "FIT_SECRET_KEY must be at least 32 random characters in production; make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
 
     totp_key = _env(env, "FIT_TOTP_ENCRYPTION_KEY")

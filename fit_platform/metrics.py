@@ -95,7 +95,7 @@ class DatabaseCollector(Collector):
         )
         yield GaugeMetricFamily(
             "fit_invitations_due_unsent",
-            "Invitations whose time has come but that are not sent yet",
+            "Invitations whose time has come that no message is queued for yet",
             value=figures.invitations_due_unsent.count,
         )
         yield GaugeMetricFamily(

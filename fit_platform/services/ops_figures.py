@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation, OutboxMessage, Signal
@@ -28,7 +28,8 @@ class Backlog:
 class OpsFigures:
     outbox_queued: Backlog  # waiting to be sent (queued or being sent)
     outbox_failed: int  # gave up after the last retry
-    invitations_due_unsent: Backlog  # due now but still only scheduled
+    # due now, still only scheduled and not queued yet: the scheduler has not picked it up
+    invitations_due_unsent: Backlog
     invitations_sent_last_24h: int
     open_signals: dict[str, Backlog]  # by severity
 
@@ -53,7 +54,11 @@ def collect(db: Database, now: dt.datetime) -> OpsFigures:
         )
         due_count, due_oldest = session.execute(
             select(func.count(), func.min(Invitation.due_at)).where(
-                Invitation.state == InvitationState.SCHEDULED, Invitation.due_at <= now
+                Invitation.state == InvitationState.SCHEDULED,
+                Invitation.due_at <= now,
+                # One with a message is the outbox's (queued or failed): a gateway outage
+                # must not look like a scheduler that is not running.
+                ~exists().where(OutboxMessage.invitation_id == Invitation.id),
             )
         ).one()
         sent = session.scalar(

@@ -178,7 +178,7 @@ def register_patient(
             )
             is None
         ):
-            raise RegistrationError("programme", "unknown")
+            raise RegistrationError("programme", "programme_not_open")
         # A record id is unique within the unit only. Telling a therapist that it is taken
         # elsewhere would disclose another unit's patient, so there it is simply registered
         # again: this unit's record of the person, with its own episode and consent.

@@ -20,6 +20,14 @@ class SecretBox:
     def seal(self, plain: str) -> str:
         return self._fernet.encrypt(plain.encode()).decode()
 
+    def reseal(self, sealed: str) -> str:
+        """`sealed` sealed again with the first key, so the other keys can be retired;
+        ValueError if no key we hold opens it."""
+        try:
+            return self._fernet.rotate(sealed.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("secret cannot be opened with the configured keys") from exc
+
     def open(self, sealed: str) -> str:
         """The plain secret; ValueError if it was sealed with no key we hold or was altered."""
         try:

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 import pyotp
 import segno
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -75,7 +75,18 @@ def consume_code(
     """Accept `code` once: True and the step recorded, or False (wrong, old or replayed)."""
     if not staff.totp_secret:
         return False
-    step = matching_step(box.open(staff.totp_secret), code, now)
+    try:
+        secret = box.open(staff.totp_secret)
+    except ValueError:
+        # Sealed with a key no longer configured (an old key removed before
+        # `fit-platform totp reseal`): refused like a wrong code, so a recovery code still
+        # works, and named in the log for the operator.
+        log.error(
+            "second-factor secret cannot be opened with FIT_TOTP_ENCRYPTION_KEY",
+            extra={"event": "totp_secret_unreadable", "staff_id": staff.id},
+        )
+        return False
+    step = matching_step(secret, code, now)
     if step is None:
         return False
     result = session.execute(
@@ -166,3 +177,37 @@ def enrol(
     login_throttle.record_failure(db, staff_id, client_address, now)
     log.info("totp change refused", extra={"event": "totp_refused", "staff_id": staff_id})
     return EnrolResult(EnrolOutcome.NOT_CONFIRMED)
+
+
+@dataclass(frozen=True)
+class ResealResult:
+    resealed: int
+    unreadable: tuple[int, ...]  # staff ids whose secret no configured key opens
+
+
+def reseal_secrets(db: Database, box: SecretBox) -> ResealResult:
+    """Seal every stored second-factor secret again with the first configured key, the last
+    step of a key rotation (docs/operations.md): afterwards the older keys open nothing and can
+    be removed. A secret that no configured key opens is left as it is and its staff id
+    returned; that person needs their second factor reset."""
+    resealed = 0
+    unreadable: list[int] = []
+    with db.transaction() as session:
+        enrolled = session.scalars(
+            select(Staff)
+            .where(Staff.totp_secret.is_not(None), Staff.totp_secret != "")
+            .order_by(Staff.id)
+            .with_for_update()
+        )
+        for staff in enrolled:
+            try:
+                staff.totp_secret = box.reseal(staff.totp_secret or "")
+            except ValueError:
+                unreadable.append(staff.id)
+            else:
+                resealed += 1
+    log.info(
+        "totp secrets sealed again",
+        extra={"event": "totp_resealed", "resealed": resealed, "unreadable": len(unreadable)},
+    )
+    return ResealResult(resealed, tuple(unreadable))

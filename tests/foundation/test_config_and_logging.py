@@ -111,3 +111,24 @@ def test_the_minimum_time_to_answer_is_read_and_checked() -> None:
     for bad in ("-1", "20000", "an hour"):
         with pytest.raises(ConfigurationError, match="FIT_MIN_ANSWER_WINDOW_MINUTES"):
             load_settings({**base, "FIT_MIN_ANSWER_WINDOW_MINUTES": bad})
+
+
+def test_production_refuses_the_example_files_placeholder_or_a_short_secret_key(
+    tmp_path: Path,
+) -> None:
+    """An env file copied from deploy/systemd/env.example with the database and TOTP key
+    filled in but FIT_SECRET_KEY left as the placeholder must not start: the key signs every
+    staff session cookie, and CHANGE-ME is in the repository for anyone to read."""
+    from tests.support.cli import ROOT, run_fit_platform
+
+    example = (ROOT / "deploy/systemd/env.example").read_text(encoding="utf-8")
+    [placeholder] = [
+        line.split("=", 1)[1] for line in example.splitlines() if line.startswith("FIT_SECRET_KEY=")
+    ]
+    url = f"sqlite:///{tmp_path / 'fit.sqlite3'}"
+    for weak in (placeholder, "x" * 31):
+        result = run_fit_platform(url, "db", "upgrade", FIT_SECRET_KEY=weak)
+        assert result.returncode == 1
+        assert "FIT_SECRET_KEY must be at least 32 random characters" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert run_fit_platform(url, "db", "upgrade", FIT_SECRET_KEY="x" * 32).returncode == 0

@@ -147,3 +147,40 @@ def test_with_a_token_the_scraper_must_bring_it(database_url: str, tmp_path: Pat
     )
     assert right.status_code == 200
     app.extensions["fit_db"].dispose()
+
+
+def test_an_invitation_whose_message_failed_is_not_counted_as_waiting_for_the_scheduler(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`fit_invitations_due_unsent` is the alert for a scheduler that is not running
+    (docs/operations.md). An invitation the scheduler did queue, whose message then failed at
+    the gateway, is `fit_outbox_failed_messages`' business: counted in both, a gateway outage
+    would also page the operator about a scheduler that is running fine."""
+    app = _metrics_app(database_url, tmp_path)
+    db: Database = app.extensions["fit_db"]
+    client = app.test_client()
+    world = make_world(db)
+    an_hour_ago = utcnow() - dt.timedelta(hours=1)
+    queued_then_failed, _token = make_invitation(
+        db, world, due_at=an_hour_ago - dt.timedelta(hours=1), state=InvitationState.SCHEDULED
+    )
+    with db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"{queued_then_failed.id}:invitation:1",
+                patient_id=world.patient_id,
+                invitation_id=queued_then_failed.id,
+                kind=MessageKind.INVITATION,
+                channel=Channel.SMS,
+                state=OutboxState.FAILED,
+                attempts=6,
+                created_at=an_hour_ago,
+            )
+        )
+    make_invitation(db, world, due_at=an_hour_ago, state=InvitationState.SCHEDULED)
+    scrape = _scrape(client)
+    app.extensions["fit_db"].dispose()
+
+    assert scrape[("fit_outbox_failed_messages", ())] == 1
+    assert scrape[("fit_invitations_due_unsent", ())] == 1  # only the one never queued
+    assert 3600 <= scrape[("fit_invitations_oldest_due_unsent_age_seconds", ())] < 2 * 3600

@@ -14,6 +14,7 @@ from fit_platform.db.models import (
     AdminAudit,
     Episode,
     Invitation,
+    Programme,
     SchedulePlan,
     ScheduleRule,
 )
@@ -291,3 +292,112 @@ def test_the_start_page_lists_every_admin_section(client: FlaskClient) -> None:
     page = client.get("/admin/?lang=en").get_data(as_text=True)
     for href in ("/admin/units", "/admin/schedule-templates", "/admin/audit"):
         assert f'href="{href}"' in page
+
+
+def _programme_template(client: FlaskClient, unit_id: int, token: str) -> int:
+    """The admin adds the programme "Angstgruppe" to the unit and gives it its own template
+    (a GAD-7 rule); returns the programme's id."""
+    created = client.post(
+        f"/admin/units/{unit_id}/programmes",
+        data={"csrf_token": token, "programme-name": "Angstgruppe", "programme-code": "angst"},
+    )
+    assert created.status_code == 302
+    with _db(client).session() as session:
+        programme_id = session.scalars(select(Programme.id).where(Programme.code == "angst")).one()
+    response = client.post(
+        "/admin/schedule-templates",
+        data={"csrf_token": token, "name": "Angst", "owner": f"programme:{programme_id}"},
+    )
+    assert response.status_code == 302
+    rule = _rule(instrument="gad7")
+    assert (
+        client.post(
+            response.headers["Location"], data={"new-csrf_token": token, **rule}
+        ).status_code
+        == 302
+    )
+    return programme_id
+
+
+def _registration(token: str, unit_id: int, **changes: str) -> dict[str, str]:
+    return {
+        "csrf_token": token,
+        "display_name": "Kari Nordmann",
+        "phone": "+4791234567",
+        "language": "nb",
+        "channel": "sms",
+        "unit": str(unit_id),
+        "started_on": "2026-12-07",
+        "form_nonce": "n-1",
+        **changes,
+    }
+
+
+def test_a_patient_registered_in_a_programme_gets_the_programme_template(
+    client: FlaskClient,
+) -> None:
+    """The admin's programme and its template reach the therapist's registration form: the
+    episode is in the programme (service figures per programme) and copies its template."""
+    db = _db(client)
+    client.application.extensions["fit_clock"] = lambda: oslo(2026, 12, 7, 12)
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    _log_in_admin(client)
+    token = csrf_token(client.get("/admin/schedule-templates?lang=en").get_data(as_text=True))
+    programme_id = _programme_template(client, unit.id, token)
+    _log_out(client)
+
+    log_in(client, therapist.username, PASSWORD)
+    form = client.get("/clinician/register?lang=en").get_data(as_text=True)
+    assert "Programme (optional)" in form
+    assert f'<option value="{programme_id}">{unit.name}: Angstgruppe</option>' in form
+    response = client.post(
+        "/clinician/register",
+        data=_registration(csrf_token(form), unit.id, programme=str(programme_id)),
+    )
+    assert response.status_code == 302
+    with db.session() as session:
+        episode = session.scalars(select(Episode)).one()
+        copied = session.scalars(
+            select(ScheduleRule.instrument_id)
+            .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+            .where(SchedulePlan.episode_id == episode.id)
+        ).all()
+    assert episode.programme_id == programme_id
+    assert copied == ["gad7"]
+
+
+def test_registration_refuses_a_programme_of_another_unit_or_an_archived_one(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    unit = make_unit(db)
+    other = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id), (Role.THERAPIST, other.id))
+    _log_in_admin(client)
+    token = csrf_token(client.get("/admin/schedule-templates?lang=en").get_data(as_text=True))
+    programme_id = _programme_template(client, unit.id, token)
+    _log_out(client)
+
+    log_in(client, therapist.username, PASSWORD)
+    form = client.get("/clinician/register?lang=en").get_data(as_text=True)
+    wrong_unit = client.post(
+        "/clinician/register?lang=en",
+        data=_registration(csrf_token(form), other.id, programme=str(programme_id)),
+    )
+    assert wrong_unit.status_code == 422
+    assert "Choose an open programme of the chosen unit." in wrong_unit.get_data(as_text=True)
+    assert _count(db, Episode) == 0
+    _log_out(client)
+
+    _log_in_admin(client)
+    token = csrf_token(client.get(f"/admin/units/{unit.id}?lang=en").get_data(as_text=True))
+    archived = client.post(
+        f"/admin/units/{unit.id}/programmes/{programme_id}/archive", data={"csrf_token": token}
+    )
+    assert archived.status_code == 302
+    _log_out(client)
+    log_in(client, therapist.username, PASSWORD)
+    form = client.get("/clinician/register?lang=en").get_data(as_text=True)
+    assert "Angstgruppe" not in form
+    assert "Programme (optional)" not in form  # no open programme: no field

@@ -25,6 +25,7 @@ from fit_platform.db.models import (
     Invitation,
     OutboxMessage,
     Patient,
+    Programme,
     Unit,
 )
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
@@ -106,11 +107,37 @@ def _therapist_units() -> list[SelectChoice]:
         return [SelectChoice(str(unit.id), unit.name) for unit in units]
 
 
+def _therapist_programmes() -> list[SelectChoice]:
+    """The open programmes of the therapist's open units, named "unit: programme" as on the
+    admin pages; the registration service checks that the one chosen belongs to the unit."""
+    unit_ids = [unit for role, unit in g.staff.roles if role is Role.THERAPIST and unit]
+    with get_db().session() as session:
+        rows = session.execute(
+            select(Programme.id, Programme.name, Unit.name)
+            .join(Unit, Unit.id == Programme.unit_id)
+            .where(
+                Programme.unit_id.in_(unit_ids),
+                Programme.archived_at.is_(None),
+                Unit.archived_at.is_(None),
+            )
+            .order_by(Unit.name, Programme.name)
+        ).all()
+    return [SelectChoice(str(pid), f"{unit}: {name}") for pid, name, unit in rows]
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
 def register() -> str | Response:
     form = RegisterPatientForm()
     form.unit.choices = _therapist_units()
+    programmes = _therapist_programmes()
+    if programmes:
+        form.programme.choices = [
+            SelectChoice("", _("None (the unit's own schedule)")),
+            *programmes,
+        ]
+    else:
+        del form.programme  # the therapist's units have no open programme
     national_ids = national_id_policy()
     if national_ids is None:
         del form.national_id
@@ -131,6 +158,9 @@ def register() -> str | Response:
                 unit_id=form.unit.data,
                 details=details,
                 started_on=form.started_on.data,
+                programme_id=int(form.programme.data)
+                if programmes and form.programme.data
+                else None,
                 form_nonce=form.form_nonce.data,
                 national_ids=national_ids,
             )

@@ -66,6 +66,9 @@ class RegisterPatientForm(FlaskForm):
     # Shown only when ID-porten is configured (the view removes it otherwise).
     national_id = _national_id_field()
     unit = SelectField(_l("Unit"), coerce=int)
+    # The programme's schedule template is copied instead of the unit's; the view fills the
+    # choices, or removes the field when the therapist's units have no open programme.
+    programme = SelectField(_l("Programme (optional)"), choices=[], default="")
     started_on = DayField(
         _l("Start of treatment"), validators=[DataRequired(message=_l("Enter a valid date."))]
     )

@@ -16,6 +16,7 @@ REGISTRATION_ERRORS = {
     "taken": _l("A patient with this record id is already registered in this unit."),
     "unknown": _l("Choose one of the options."),
     "unit_archived": _l("This unit is archived and takes no new patients."),
+    "programme_not_open": _l("Choose an open programme of the chosen unit."),
     "national_id_format": _l("A national identity number has 11 digits."),
     "national_id_date": _l(
         "The first six digits must be a date of birth (or a D-number). Check the number."
