@@ -38,7 +38,7 @@ from fit_platform.domain.codes import (
     OutboxState,
 )
 from fit_platform.domain.free_text import clean_free_text
-from fit_platform.services.invitation_common import NonResponse
+from fit_platform.services.invitation_common import CONSENT_CANCELLATIONS, NonResponse
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +54,6 @@ OPEN_INVITATION_STATES = (
 )
 # Messages that ask the patient to answer; one-time codes and confirmations are not cancelled.
 QUESTIONNAIRE_MESSAGES = (MessageKind.INVITATION, MessageKind.REMINDER)
-# Why a pause or a stop closed an invitation: here (by the patient or by staff), or by the
-# dispatcher finding the consent withdrawn when it came to send. A restart reopens these only.
-CONSENT_CANCELLATIONS = (
-    "paused_by_patient",
-    "paused",
-    "stopped_by_patient",
-    "stopped",
-    NonResponse.CONSENT,
-)
 
 
 class ConsentError(ValueError):
@@ -260,7 +251,7 @@ def apply_consent_change(
             patient_id,
             now,
             due_before=_start_of_day_after(until, zone),
-            reason="paused_by_patient" if actor is Actor.PATIENT else "paused",
+            reason=NonResponse.PAUSED_BY_PATIENT if actor is Actor.PATIENT else NonResponse.PAUSED,
         )
     elif kind is ConsentEventKind.STOPPED:
         patient.consent_state = ConsentState.STOPPED
@@ -269,7 +260,9 @@ def apply_consent_change(
             session,
             patient_id,
             now,
-            reason="stopped_by_patient" if actor is Actor.PATIENT else "stopped",
+            reason=NonResponse.STOPPED_BY_PATIENT
+            if actor is Actor.PATIENT
+            else NonResponse.STOPPED,
         )
     elif kind in (ConsentEventKind.RESUMED, ConsentEventKind.RESTARTED):
         patient.consent_state = ConsentState.ACTIVE
