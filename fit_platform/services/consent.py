@@ -5,7 +5,10 @@ for fewer questionnaires. Every change takes effect at once, in one transaction:
 2. ``Patient.consent_state`` / ``paused_until`` / ``preferred_channel`` are updated;
 3. pending work is cancelled: open invitations become ``cancelled`` (the declined one
    ``declined``) and their queued messages ``cancelled``, so a dispatcher that already
-   selected them finds nothing to send.
+   selected them finds nothing to send;
+4. a restart (or the end of a pause) reopens what the pause or stop cancelled and can still
+   be answered: the invitation gets its state back (its links work again) and its unsent
+   messages are queued again, for the dispatcher to send at an allowed hour.
 
 Anyone may call these functions: the patient pages, the therapist pages (actor=STAFF) and the
 scheduler (``resume_ended_pauses``). Send paths ask ``may_contact`` before creating or sending
@@ -29,11 +32,13 @@ from fit_platform.domain.codes import (
     Channel,
     ConsentEventKind,
     ConsentState,
+    EpisodeStatus,
     InvitationState,
     MessageKind,
     OutboxState,
 )
 from fit_platform.domain.free_text import clean_free_text
+from fit_platform.services.invitation_common import CONSENT_CANCELLATIONS, NonResponse
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,7 @@ class ConsentResult:
     paused_until: dt.date | None
     cancelled_invitations: int
     cancelled_messages: int
+    reopened_invitations: int = 0
 
 
 def may_contact(state: ConsentState, paused_until: dt.date | None, today: dt.date) -> bool:
@@ -134,6 +140,54 @@ def _cancel_pending(
     return len(invitation_ids), int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _reopen_cancelled(session: Session, patient_id: int, now: dt.datetime) -> int:
+    """Reopen the patient's invitations that a pause or stop cancelled and whose answer window
+    is still open, in an active episode; returns how many.
+
+    Each gets back the state it had (sent or opened keeps its links working: they expire with
+    the window; never sent goes back to scheduled), and its messages that never left are queued
+    again at their own time. The dispatcher then decides as for any message: consent, quiet
+    hours, enough time left to answer. Without this, a patient who pauses and starts again the
+    same day would lose the questionnaire before their next session (its slot is unique, so the
+    scheduler never makes it again) while being told they will get the next one."""
+    rows = session.execute(
+        select(Invitation.id, Invitation.sent_at, Invitation.opened_at)
+        .join(Episode, Episode.id == Invitation.episode_id)
+        .where(
+            Episode.patient_id == patient_id,
+            Episode.status == EpisodeStatus.ACTIVE,
+            Invitation.state == InvitationState.CANCELLED,
+            Invitation.non_response_reason.in_(CONSENT_CANCELLATIONS),
+            Invitation.expires_at > now,
+        )
+    ).all()
+    for invitation_id, sent_at, opened_at in rows:
+        state = (
+            InvitationState.OPENED
+            if opened_at is not None
+            else InvitationState.SENT
+            if sent_at is not None
+            else InvitationState.SCHEDULED
+        )
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id)
+            .values(state=state, closed_at=None, non_response_reason=None)
+        )
+    if rows:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.invitation_id.in_([row[0] for row in rows]),
+                OutboxMessage.state == OutboxState.CANCELLED,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.kind.in_(QUESTIONNAIRE_MESSAGES),
+            )
+            .values(state=OutboxState.QUEUED, last_error=None, claimed_by=None, claimed_until=None)
+        )
+    return len(rows)
+
+
 def _start_of_day_after(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
 
@@ -158,6 +212,7 @@ def apply_consent_change(
     today = now.astimezone(zone).date()
     reason = clean_free_text(change.reason or "")[:REASON_MAX] or None
     cancelled = (0, 0)
+    reopened = 0
     kind = change.kind
     event_until: dt.date | None = None
     event_channel: Channel | None = None
@@ -196,7 +251,7 @@ def apply_consent_change(
             patient_id,
             now,
             due_before=_start_of_day_after(until, zone),
-            reason="paused_by_patient" if actor is Actor.PATIENT else "paused",
+            reason=NonResponse.PAUSED_BY_PATIENT if actor is Actor.PATIENT else NonResponse.PAUSED,
         )
     elif kind is ConsentEventKind.STOPPED:
         patient.consent_state = ConsentState.STOPPED
@@ -205,11 +260,14 @@ def apply_consent_change(
             session,
             patient_id,
             now,
-            reason="stopped_by_patient" if actor is Actor.PATIENT else "stopped",
+            reason=NonResponse.STOPPED_BY_PATIENT
+            if actor is Actor.PATIENT
+            else NonResponse.STOPPED,
         )
     elif kind in (ConsentEventKind.RESUMED, ConsentEventKind.RESTARTED):
         patient.consent_state = ConsentState.ACTIVE
         patient.paused_until = None
+        reopened = _reopen_cancelled(session, patient_id, now)
     elif kind is ConsentEventKind.CHANNEL_CHANGED:
         channel = change.channel
         if channel is None:
@@ -257,10 +315,17 @@ def apply_consent_change(
             "actor": actor.value,
             "cancelled_invitations": cancelled[0],
             "cancelled_messages": cancelled[1],
+            "reopened_invitations": reopened,
         },
     )
     return ConsentResult(
-        event.id, kind, patient.consent_state, patient.paused_until, cancelled[0], cancelled[1]
+        event.id,
+        kind,
+        patient.consent_state,
+        patient.paused_until,
+        cancelled[0],
+        cancelled[1],
+        reopened,
     )
 
 

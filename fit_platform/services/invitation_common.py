@@ -46,6 +46,24 @@ class NonResponse:
     NOT_SENT = "not_sent"
     CONSENT = "consent_withdrawn"
     APPOINTMENT_CHANGED = "appointment_changed"
+    # Closed by a pause or stop, by the patient or by staff (services/consent.py).
+    PAUSED_BY_PATIENT = "paused_by_patient"
+    PAUSED = "paused"
+    STOPPED_BY_PATIENT = "stopped_by_patient"
+    STOPPED = "stopped"
+
+
+# Why a pause or a stop closed an invitation: there, or by the dispatcher finding consent
+# withdrawn when it came to send. Such an invitation is not final while its window is open:
+# starting questionnaires again reopens it (services/consent.py), so the export's summary
+# treats it as open until then (services/export/summary.py).
+CONSENT_CANCELLATIONS = (
+    NonResponse.PAUSED_BY_PATIENT,
+    NonResponse.PAUSED,
+    NonResponse.STOPPED_BY_PATIENT,
+    NonResponse.STOPPED,
+    NonResponse.CONSENT,
+)
 
 
 @dataclass(frozen=True)

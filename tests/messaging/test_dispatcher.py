@@ -282,6 +282,56 @@ def test_a_stopped_or_paused_patient_receives_nothing_whatever_was_queued(
     assert (inv.state, inv.non_response_reason) == (InvitationState.CANCELLED, "consent_withdrawn")
 
 
+@pytest.mark.parametrize("kind", [ConsentEventKind.STOPPED, ConsentEventKind.PAUSED])
+def test_a_questionnaire_stopped_before_it_was_sent_goes_out_after_a_restart_but_not_at_night(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel, kind: ConsentEventKind
+) -> None:
+    patient, episode = invited(world)  # due at 11:00, open for 48 hours
+    clock = Clock(T0 - dt.timedelta(minutes=5))
+    record_consent(
+        world.db,
+        patient,
+        ConsentChange(kind, paused_until=dt.date(2026, 11, 30)),
+        now=clock.now,
+    )
+    clock.now = T0
+    d = dispatcher(world, clock, sms)
+    assert d.drain().sent == 0
+    # The same evening, in the unit's quiet hours, the patient starts questionnaires again.
+    clock.now = oslo(2026, 11, 24, 22, 30)
+    result = record_consent(
+        world.db, patient, ConsentChange(ConsentEventKind.RESTARTED), now=clock.now
+    )
+    assert result.reopened_invitations == 1
+    [inv] = world.invitations(episode)
+    assert (inv.state, inv.non_response_reason) == (InvitationState.SCHEDULED, None)
+    assert d.drain().held == 1
+    assert sms_endpoint.accepted == []
+    clock.now = oslo(2026, 11, 25, 8)
+    assert d.drain().sent == 1
+    [accepted] = sms_endpoint.accepted
+    token = accepted["text"].rsplit("/p/", 1)[1]
+    with world.db.session() as s:
+        assert s.scalar(
+            select(InvitationToken.id).where(InvitationToken.token_hash == hash_token(token))
+        )
+    [inv] = world.invitations(episode)
+    assert inv.state is InvitationState.SENT
+
+
+def test_a_restart_after_the_window_closed_reopens_nothing(
+    world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    patient, episode = invited(world)
+    record_consent(world.db, patient, ConsentChange(ConsentEventKind.STOPPED), now=T0)
+    later = T0 + dt.timedelta(hours=49)
+    result = record_consent(world.db, patient, ConsentChange(ConsentEventKind.RESTARTED), now=later)
+    assert result.reopened_invitations == 0
+    [inv] = world.invitations(episode)
+    assert (inv.state, inv.non_response_reason) == (InvitationState.CANCELLED, "stopped_by_patient")
+    assert dispatcher(world, Clock(later), sms).drain().sent == 0
+
+
 def test_a_reminder_goes_only_while_the_invitation_is_unanswered(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:

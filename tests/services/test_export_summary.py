@@ -233,3 +233,27 @@ def test_an_erased_patient_leaves_the_summary_with_their_responses(db: Database)
             assert left == 0
         assert session.get(ExportSummaryState, 1) is not None
     _same_as_from_the_rows(db, 5)
+
+
+def test_an_invitation_a_pause_cancelled_holds_the_watermark_while_a_restart_can_reopen_it(
+    db: Database,
+) -> None:
+    random_history(db, 6)
+    _close_open_invitations(db, NOW)
+    assert refresh_export_summary(db, NOW).through == dt.datetime(2026, 8, 1, tzinfo=UTC)
+    due = dt.datetime(2026, 6, 20, 9, tzinfo=UTC)
+    with db.transaction() as session:
+        episode_id = session.scalar(select(func.min(Episode.id)))
+        paused = _invitation(episode_id, "paused", due, InvitationState.CANCELLED)
+        paused.update(
+            non_response_reason="paused_by_patient", expires_at=NOW + dt.timedelta(days=1)
+        )
+        session.execute(insert(Invitation.__table__), [paused])
+    # Not final while a restart may reopen it: the summary goes back to before its month.
+    run = refresh_export_summary(db, NOW)
+    assert run.rebuilt and run.through == dt.datetime(2026, 6, 1, tzinfo=UTC)
+    _same_as_from_the_rows(db, 6)
+    # Once its window has closed, nothing can reopen it and the months are summarised.
+    later = NOW + dt.timedelta(days=2)
+    assert refresh_export_summary(db, later).through == dt.datetime(2026, 8, 1, tzinfo=UTC)
+    _same_as_from_the_rows(db, 6)

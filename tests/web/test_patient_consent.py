@@ -99,6 +99,34 @@ def test_a_stopped_patient_can_restart_and_the_history_keeps_both_events(
     assert kinds == [ConsentEventKind.STOPPED, ConsentEventKind.RESTARTED]
 
 
+def test_starting_again_from_a_cancelled_link_opens_it_again_until_its_window_closes(
+    client: FlaskClient, db: Database
+) -> None:
+    world = make_world(db)
+    current, token = open_invitation(db, world)
+    queue(db, world, current, MessageKind.REMINDER)
+    patient = open_choices(client, token)
+    until = dt.date.today() + dt.timedelta(days=14)
+    patient.post("/p/choices", {"action": "pause", "pause-until": until.isoformat()})
+    assert invitation_state(db, current) is InvitationState.CANCELLED
+    assert client.get(f"/p/{token}?lang=en").status_code == 410
+    # The same day the patient changes their mind, on the cancelled link's own page.
+    response = patient.post(f"/p/{token}", {"action": "restart"})
+    assert response.headers["Location"] == "/p/choices/done"
+    page = client.get("/p/choices/done?lang=en").get_data(as_text=True)
+    assert "the questionnaire from this link is open again" in page
+    assert 'href="/p/"' in page
+    assert invitation_state(db, current) is InvitationState.SENT
+    [reminder] = queued_messages(db)  # the reminder waits for its own time again
+    assert reminder.kind is MessageKind.REMINDER
+    # The link works again, all the way to the therapist's score.
+    assert client.get(f"/p/{token}?lang=en").status_code == 200
+    assert patient.start().status_code == 302
+    patient.answer_all("phq9")
+    assert patient.finish().status_code == 302
+    assert invitation_state(db, current) is InvitationState.COMPLETED
+
+
 def test_pausing_until_a_date_cancels_what_is_due_and_contact_resumes_after_it(
     client: FlaskClient, db: Database
 ) -> None:

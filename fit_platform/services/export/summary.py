@@ -7,8 +7,9 @@ history that no longer changes is summarised:
 
 - the watermark is a month start at least two days in the past (a response is stored with
   the time it was submitted, so a score is never added before it later) and never after the
-  due month of an invitation still open (scheduled, sent or opened): every invitation before
-  it is in a final state, and a final state does not change again;
+  due month of an invitation still open (scheduled, sent or opened, or cancelled by a pause or
+  stop while its window is open: starting again reopens it): every invitation before it is in a
+  final state, and a final state does not change again;
 - only rows up to the highest ids at the start are summarised, read after a moment's share
   lock on PostgreSQL, so no row with a lower id is still being written. A row added later with
   an earlier time (a history import) is read live by the export and makes the next run
@@ -18,10 +19,10 @@ history that no longer changes is summarised:
 
 Each run adds the months between the old and the new watermark (and makes the spans, one row
 per episode and instrument, again from the months); it rebuilds everything when
-a row arrived behind the watermark or the watermark moved back (an old invitation reopened
-is impossible, but an imported open one is not). Everything happens in one transaction, and
-the export reads the watermark in the same statement as the summary, so it never sees half a
-run. Idempotent: a second run in the same month does nothing.
+a row arrived behind the watermark or the watermark moved back (an imported open invitation,
+or one reopened by a restart before this rule held it back). Everything happens in one
+transaction, and the export reads the watermark in the same statement as the summary, so it
+never sees half a run. Idempotent: a second run in the same month does nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,18 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, delete, exists, func, insert, literal_column, select, text
+from sqlalchemy import (
+    Integer,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -46,6 +58,7 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.codes import InvitationState
 from fit_platform.services.export.sources import STATE_ID, scored
+from fit_platform.services.invitation_common import CONSENT_CANCELLATIONS
 
 log = logging.getLogger(__name__)
 
@@ -163,9 +176,19 @@ def _max_ids(session: Session) -> tuple[int, int]:
 
 def _watermark(session: Session, now: dt.datetime, invitation_max: int) -> dt.datetime:
     through = month_start(now - SETTLE)
+    # Open: waiting for an answer, or cancelled by a pause or stop with its window still open
+    # (a restart reopens it).
     earliest_open = session.scalar(
         select(func.min(Invitation.due_at)).where(
-            Invitation.state.in_(OPEN_STATES), Invitation.id <= invitation_max
+            or_(
+                Invitation.state.in_(OPEN_STATES),
+                and_(
+                    Invitation.state == InvitationState.CANCELLED,
+                    Invitation.non_response_reason.in_(CONSENT_CANCELLATIONS),
+                    Invitation.expires_at > now,
+                ),
+            ),
+            Invitation.id <= invitation_max,
         )
     )
     if earliest_open is not None:

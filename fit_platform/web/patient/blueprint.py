@@ -773,10 +773,15 @@ def choices_done(ctx: LinkContext) -> Page:
     if kind not in {k.value for k in ConsentEventKind}:
         return redirect(url_for("patient.choices"))
     paused_until = format_date(ctx.paused_until, "long") if ctx.paused_until is not None else None
+    # A restart reopens the questionnaire of this link when its window is still open
+    # (services/consent.py): then the patient can answer it now instead of waiting.
+    reopened = kind == ConsentEventKind.RESTARTED.value and ctx.status is LinkStatus.OPEN
     return render_template(
         "patient/choices_done.html",
         ctx=ctx,
         kind=ConsentEventKind(kind),
+        reopened=reopened,
+        deadline=_deadline(ctx) if reopened else "",
         paused_until=paused_until,
         channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
         restart_form=forms.RestartForm(prefix="restart"),
