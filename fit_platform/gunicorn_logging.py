@@ -36,22 +36,35 @@ class RedactingLogger(Logger):  # type: ignore[misc]
     def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
         if not self.access_log_enabled:
             return
-        atoms = self.atoms(resp, req, environ, request_time)
-        # The app sets the id on every response it makes; a request gunicorn refused on
-        # its own (bad request line) gets a fresh one.
-        request_id = atoms.get("{x-request-id}o") or uuid.uuid4().hex
+        # Only the fields the line carries, not gunicorn's full set of atoms (which formats
+        # a local time stamp and copies every request header, response header and environ
+        # entry on each request): the same values as ``atoms`` gives them.
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        path = environ.get("PATH_INFO")
+        # The app sets the id on every response it makes (the last such header counts, as
+        # in gunicorn's atoms); a request gunicorn refused on its own (bad request line)
+        # gets a fresh one.
+        request_id = None
+        for name, value in resp.headers:
+            if name.lower() == "x-request-id":
+                request_id = value
+        micros = request_time.seconds * 1000000 + request_time.microseconds
         try:
             self.access_log.info(
-                atoms["r"],
+                redact(
+                    f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}"
+                ),
                 extra={
                     "event": "access",
-                    "request_id": request_id,
-                    "method": atoms.get("m"),
-                    "path": atoms.get("U"),
-                    "status": atoms.get("s"),
-                    "bytes": atoms.get("B"),
-                    "duration_ms": round(int(atoms.get("D", 0)) / 1000, 1),
-                    "client": atoms.get("h"),
+                    "request_id": request_id or uuid.uuid4().hex,
+                    "method": environ.get("REQUEST_METHOD"),
+                    "path": redact(path) if isinstance(path, str) else path,
+                    "status": status,
+                    "bytes": getattr(resp, "sent", None),
+                    "duration_ms": round(micros / 1000, 1),
+                    "client": environ.get("REMOTE_ADDR", "-"),
                 },
             )
         except Exception:

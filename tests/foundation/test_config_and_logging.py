@@ -3,9 +3,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fit_platform.config import ConfigurationError, load_settings
 from fit_platform.logging_setup import JsonFormatter, redact
@@ -62,6 +65,46 @@ def test_tokens_and_secrets_are_redacted_from_log_lines() -> None:
     line = redact(f"GET /p/{token}/answer?lang=nb&code=123456&password=hunter2 200")
     assert token not in line and "123456" not in line and "hunter2" not in line
     assert "/p/[redacted]" in line
+
+
+_TOKEN_PATH = re.compile(r"(/p/|/staff/invite/)[A-Za-z0-9_\-]{8,}")
+_SECRET_PARAM = re.compile(r"((?:token|code|password|secret|sid)=)[^&\s\"']+", re.IGNORECASE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "/p/",
+                "/staff/invite/",
+                "/P/",
+                "=",
+                "&",
+                "?",
+                " ",
+                '"',
+                "'",
+                "token",
+                "CODE",
+                "Password",
+                "secret",
+                "sid",
+                "abcDEF12",
+                "x_-9",
+                "answer",
+                "/",
+                "[redacted]",
+            ]
+        )
+        | st.text(max_size=6),
+        max_size=12,
+    ).map("".join)
+)
+def test_redaction_masks_exactly_what_both_patterns_mask(text: str) -> None:
+    # The substring checks in front of the patterns only skip values they cannot match.
+    expected = _SECRET_PARAM.sub(r"\1[redacted]", _TOKEN_PATH.sub(r"\1[redacted]", text))
+    assert redact(text) == expected
 
 
 def test_log_records_are_json_lines_in_utc_with_extra_fields() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -47,7 +48,7 @@ def test_access_log_redacts_link_tokens(tmp_path: Path) -> None:
     try:
         for _ in range(100):
             try:
-                httpx.get(f"http://127.0.0.1:{port}/p/{token}?code=998877", timeout=2)
+                answer = httpx.get(f"http://127.0.0.1:{port}/p/{token}?code=998877", timeout=2)
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -59,3 +60,13 @@ def test_access_log_redacts_link_tokens(tmp_path: Path) -> None:
     text = access_log.read_text()
     assert "/p/[redacted]" in text
     assert token not in text and "998877" not in text
+    # The line's fields, as gunicorn's own atoms give them, joined to the app by request id.
+    line = json.loads(text.splitlines()[-1])
+    assert line["msg"] == "GET /p/[redacted]?code=[redacted] HTTP/1.1"
+    assert line["event"] == "access" and line["logger"] == "gunicorn.access"
+    assert line["request_id"] == answer.headers["X-Request-ID"]
+    assert line["method"] == "GET" and line["path"] == "/p/[redacted]"
+    assert line["status"] == str(answer.status_code)
+    assert line["bytes"] == len(answer.content)
+    assert line["client"] == "127.0.0.1"
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0

@@ -328,9 +328,16 @@ def answer(ctx: LinkContext, page: int) -> Page:
     form: forms.AnswerPage | ShownPage
     fields: list[tuple[Item, Any]]
     if request.method == "POST":
-        form = forms.answer_page_form(inst, link_ids, language.value, formdata=request.form)
-        if form.validate():
-            codes = {k: (form[k].data or None) for k in link_ids}
+        # A page answered in full with the questions' own choices needs no form to check it.
+        codes: dict[str, str | None] | None = forms.all_known_answers(inst, link_ids, request.form)
+        page_form = None
+        if codes is None:
+            page_form = forms.answer_page_form(
+                inst, link_ids, language.value, formdata=request.form
+            )
+            if page_form.validate():
+                codes = {k: (page_form[k].data or None) for k in link_ids}
+        if codes is not None:
             assert ctx.invitation_id is not None
             try:
                 saved = answering.save_page(
@@ -351,6 +358,8 @@ def answer(ctx: LinkContext, page: int) -> Page:
             if saved.next_page > saved.page_count:
                 return redirect(url_for("patient.finish"))
             return redirect(url_for("patient.answer", page=saved.next_page))
+        assert page_form is not None  # only a page the form refused is shown again
+        form = page_form
         status = 422
         fields = list(forms.item_field_pairs(form, inst))
     else:

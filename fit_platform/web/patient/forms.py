@@ -142,6 +142,50 @@ def _page_form_class(
     return form_class
 
 
+# Per instrument page: each item's link id with the codes of its answers, or None for a page
+# with a number (VAS) question. Built once per process, bounded by the instrument library.
+_PAGE_CODES: dict[
+    tuple[str, str, tuple[str, ...]], tuple[tuple[str, frozenset[str]], ...] | None
+] = {}
+
+
+def all_known_answers(
+    instrument: Instrument, link_ids: Sequence[str], formdata: Any
+) -> dict[str, str | None] | None:
+    """The page's answers when every question of it was answered with one of its own choices,
+    else None (the caller validates the page with its form).
+
+    Such a post is one the page form accepts as it is, with the same values: each field's
+    first posted value is a code of its item (not blank, so no "required" or "optional" rule
+    applies, and the known-answer rule holds). Anything else (a blank, a forged or stale
+    value, a number question) gets no short cut, so the form's rules and messages stay the
+    only ones for a page that is sent back. Saves binding a WTForms form on every save.
+    """
+    key = (instrument.id, instrument.version, tuple(link_ids))
+    if key in _PAGE_CODES:
+        page = _PAGE_CODES[key]
+    else:
+        items = [instrument.item(link_id) for link_id in link_ids]
+        page = (
+            None
+            if any(item.vas is not None for item in items)
+            else tuple(
+                (item.link_id, frozenset(o.code for o in item.options if o.code.strip()))
+                for item in items
+            )
+        )
+        _PAGE_CODES[key] = page
+    if page is None:
+        return None
+    answers: dict[str, str | None] = {}
+    for link_id, codes in page:
+        value = formdata.get(link_id)
+        if value not in codes:
+            return None
+        answers[link_id] = value
+    return answers
+
+
 def item_field_pairs(form: AnswerPage, instrument: Instrument) -> Iterable[tuple[Item, Field]]:
     for link_id in form.item_fields:
         yield instrument.item(link_id), form[link_id]
