@@ -1,10 +1,10 @@
 """Everything the pre-session view shows for one episode, read in a fixed number of queries.
 
 The queries do not grow with the history: one for the episode (and the access check, the unit's
-leads and the next appointment), one for all submitted scores (columns only), one for the item
-answers of the latest response of each instrument, and one for the episode's short lists
-(signals, goals, the patient's own words (comments, consent reasons), topics, consent
-history, failed deliveries and samvalg decisions: `presession_queries.EPISODE_LISTS`); then
+leads and the next appointment), one for all submitted scores (columns only), and one for the
+episode's short lists (signals, goals, the patient's own words (comments, consent reasons),
+topics, consent history, failed deliveries, samvalg decisions and the item answers of the
+latest response of each instrument: `presession_queries.EPISODE_LISTS`); then
 one INSERT into the access log. The points of each questionnaire
 come from `score_trends`, which the page of all scores shares.
 """
@@ -176,6 +176,8 @@ class _Lists:
     consent: list[ConsentEntry] = field(default_factory=list)
     failed: list[FailedDelivery] = field(default_factory=list)
     decisions: list[DecisionView] = field(default_factory=list)
+    # (response id, item, value) of the latest submitted response of each questionnaire.
+    answers: list[tuple[int, str, float | None]] = field(default_factory=list)
 
 
 def _episode_lists(
@@ -187,7 +189,26 @@ def _episode_lists(
     lists = _Lists()
     part = q.ListPart
     for row in rows:
-        (kind, _seq, n1, n2, s1, s2, s3, s4, s5, s6, at1, at2, at3, at4, day, flag, details) = row
+        (
+            kind,
+            _seq,
+            n1,
+            n2,
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            s6,
+            at1,
+            at2,
+            at3,
+            at4,
+            day,
+            flag,
+            details,
+            value,
+        ) = row
         if kind == part.SIGNALS:
             lists.signals.append(
                 SignalView(
@@ -231,6 +252,8 @@ def _episode_lists(
             lists.failed.append(FailedDelivery(MessageKind(s1), Channel(s2), n1, at1))
         elif kind == part.DECISIONS:
             lists.decisions.append(DecisionView(n1, n2, s1, s2, s3, day, at1, s4, flag))
+        elif kind == part.LATEST_ANSWERS:
+            lists.answers.append((n1, s1, value))
     return lists
 
 
@@ -285,15 +308,13 @@ def presession(
         service = bands_of_service(session, by_instrument, now)
         connection = session.connection()
         params = {"episode_id": episode_id, "patient_id": patient_id}
-        latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
-        answers: dict[str, dict[str, float | None]] = defaultdict(dict)
-        for response_id, link_id, value in connection.execute(
-            q.LATEST_ANSWERS, {"response_ids": list(latest_ids)}
-        ).all():
-            answers[latest_ids[response_id]][link_id] = value
         lists = _episode_lists(
             connection.execute(q.EPISODE_LISTS, params).all(), now, escalation_after, language
         )
+        latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
+        answers: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for response_id, link_id, value in lists.answers:
+            answers[latest_ids[response_id]][link_id] = value
         signals = tuple(
             sorted(
                 (s for s in lists.signals if s.resolved_at is None),

@@ -19,6 +19,7 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     Date,
+    Float,
     Integer,
     Select,
     Text,
@@ -42,6 +43,7 @@ from fit_platform.db.models import (
     OutboxMessage,
     Patient,
     PatientGoal,
+    Response,
     SessionTopic,
     SharedDecision,
     Signal,
@@ -49,7 +51,7 @@ from fit_platform.db.models import (
     StaffRole,
     Unit,
 )
-from fit_platform.domain.codes import AppointmentStatus, OutboxState, Role
+from fit_platform.domain.codes import AppointmentStatus, OutboxState, ResponseStatus, Role
 from fit_platform.services import comments
 from fit_platform.services.access_control import visible_episodes
 
@@ -59,14 +61,10 @@ FAILED_SHOWN = 10
 EPISODE: BindParameter[int] = bindparam("episode_id")
 PATIENT: BindParameter[int] = bindparam("patient_id")
 
-# Item answers of the latest response of each questionnaire (an expanding list of ids).
-LATEST_ANSWERS = select(ItemAnswer.response_id, ItemAnswer.link_id, ItemAnswer.value).where(
-    ItemAnswer.response_id.in_(bindparam("response_ids", expanding=True))
-)
-
 # ---------------------------------------------------------------------- the episode's lists
-# The signals, goals, the patient's own words, topics, consent history, failed deliveries and
-# samvalg decisions are short lists, each of a few rows. As eight statements they cost eight
+# The signals, goals, the patient's own words, topics, consent history, failed deliveries,
+# samvalg decisions and the latest answers are short lists, each of a few rows (a
+# questionnaire's items at most). As nine statements they cost nine
 # round trips and eight passes through SQLAlchemy's execution and result set-up, which took
 # more CPU than the database needed to answer; `EPISODE_LISTS` reads them in one. Each list is
 # a branch of a UNION ALL with the same columns (its number, its rows' order within it, then
@@ -90,6 +88,7 @@ _SLOTS: dict[str, Any] = {
     "day": Date(),
     "flag": Boolean(),
     "details": Signal.details.type,
+    "value": Float(),
 }
 
 
@@ -104,6 +103,7 @@ class ListPart(IntEnum):
     CONSENT_HISTORY = 5
     FAILED_DELIVERIES = 6
     DECISIONS = 7
+    LATEST_ANSWERS = 8
 
 
 def _slots(part: ListPart, order_by: tuple[Any, ...], **columns: Any) -> list[Any]:
@@ -253,6 +253,36 @@ _DECISIONS = (
     .where(SharedDecision.episode_id == EPISODE)
 )
 
+# The item answers of the latest submitted response of each questionnaire: the latest as the
+# scores are ordered (`scored_responses.SUBMITTED_SCORES`: by submission time, then id).
+_latest = (
+    select(
+        Response.id,
+        func.row_number()
+        .over(
+            partition_by=Response.instrument_id,
+            order_by=(Response.submitted_at.desc(), Response.id.desc()),
+        )
+        .label("newest"),
+    )
+    .where(Response.episode_id == EPISODE, Response.status == ResponseStatus.SUBMITTED)
+    .subquery("latest_responses")
+)
+_LATEST_ANSWERS = (
+    select(
+        *_slots(
+            ListPart.LATEST_ANSWERS,
+            (ItemAnswer.id,),
+            n1=ItemAnswer.response_id,
+            s1=ItemAnswer.link_id,
+            value=ItemAnswer.value,
+        )
+    )
+    .select_from(ItemAnswer)
+    .join(_latest, _latest.c.id == ItemAnswer.response_id)
+    .where(_latest.c.newest == 1)
+)
+
 _lists = union_all(
     _SIGNALS,
     _GOALS,
@@ -262,6 +292,7 @@ _lists = union_all(
     _CONSENT_HISTORY,
     _FAILED_DELIVERIES,
     _DECISIONS,
+    _LATEST_ANSWERS,
 ).subquery("episode_lists")
 # Bound: `episode_id`, `patient_id`.
 EPISODE_LISTS = select(*_lists.c).order_by(_lists.c.part, _lists.c.seq)
