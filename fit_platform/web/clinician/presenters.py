@@ -33,16 +33,13 @@ from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
 ROWS_SHOWN = 8
 
 
-def _request_gettext() -> Callable[..., str]:
-    """Flask-Babel's `gettext` bound to this request's catalogue, for a presenter that
-    translates a dozen strings: each call of Flask-Babel's own finds the request context, the
-    domain and the catalogue again through `g`. Same result (translate, then %-format when
-    given values)."""
-    return _bound_gettext(get_translations())
-
-
 @functools.lru_cache(maxsize=16)  # one per loaded catalogue: a few languages
 def _bound_gettext(translations: Any) -> Callable[..., str]:
+    """Flask-Babel's `gettext` bound to one catalogue, for a presenter that translates a
+    dozen strings: each call of Flask-Babel's own finds the request context, the domain and
+    the catalogue again through `g`. Same result (translate, then %-format when given
+    values)."""
+
     def gettext(message: str, **variables: object) -> str:
         text: str = translations.ugettext(message)
         return text % variables if variables else text
