@@ -4,7 +4,7 @@ A patient may comment when sending the answers (the last page) and again on the 
 page, as often as they like; every comment is its own ``ResponseComment`` row and none is
 ever overwritten. The therapist reads them, with the reasons given for declining, stopping or
 asking for fewer questionnaires, in "The patient's own words" on the pre-session view
-(:func:`episode_words`, read inside that view's transaction and covered by its access-log row).
+(:func:`patient_words`, read inside that view's transaction and covered by its access-log row).
 Comments sent "to the service only" are not here: they are ``ServiceFeedback`` rows with no
 link to the patient (``services.service_comments``).
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -124,9 +125,11 @@ class PatientWords:
     consent_kind: ConsentEventKind | None = None
 
 
-# The two reads of `episode_words`, built once: the pre-session view runs them on every load,
-# and building a statement costs more Python time than SQLAlchemy's cached compilation.
-_EPISODE_COMMENTS = (
+# The two reads of the patient's words, built once. The pre-session view runs them on every
+# load, in its one statement for the episode's short lists (`presession_queries.EPISODE_LISTS`):
+# columns (when, text, questionnaire, source or consent kind), each newest first even within
+# one second (`patient_words` keeps this order on ties).
+EPISODE_COMMENTS = (
     select(
         ResponseComment.created_at,
         ResponseComment.text,
@@ -135,10 +138,9 @@ _EPISODE_COMMENTS = (
     )
     .join(Response, Response.id == ResponseComment.response_id)
     .where(ResponseComment.episode_id == bindparam("episode_id"))
-    # Newest first even within one second (the sort below keeps this order on ties).
-    .order_by(ResponseComment.created_at.desc(), ResponseComment.id.desc())
 )
-_CONSENT_REASONS = (
+COMMENTS_NEWEST_FIRST = (ResponseComment.created_at.desc(), ResponseComment.id.desc())
+CONSENT_REASONS = (
     select(
         ConsentEvent.created_at,
         ConsentEvent.reason,
@@ -152,33 +154,28 @@ _CONSENT_REASONS = (
         ConsentEvent.reason.is_not(None),
         ConsentEvent.reason != "",
     )
-    .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
 )
+REASONS_NEWEST_FIRST = (ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
 
 
-def episode_words(session: Session, episode_id: int, patient_id: int) -> tuple[PatientWords, ...]:
-    """Comments on the episode's responses and the patient's consent reasons, newest first.
-
-    Two queries whatever the history. Consent is the patient's (not one episode's), as the
-    consent history on the same view. Plain rows on the session's connection: the ORM's
-    statement handling was most of their cost.
-    """
-    connection = session.connection()
-    comments = [
+def patient_words(
+    comments: Iterable[tuple[dt.datetime, str, str | None, CommentSource]],
+    reasons: Iterable[tuple[dt.datetime, str | None, ConsentEventKind, str | None]],
+) -> tuple[PatientWords, ...]:
+    """Comments on the episode's responses and the patient's consent reasons, newest first,
+    from the rows of `EPISODE_COMMENTS` and `CONSENT_REASONS` (each newest first). Consent is
+    the patient's (not one episode's), as the consent history on the same view."""
+    words = [
         PatientWords(at, text, instrument_id, source=source)
-        for at, text, instrument_id, source in connection.execute(
-            _EPISODE_COMMENTS, {"episode_id": episode_id}
-        )
+        for at, text, instrument_id, source in comments
     ]
-    reasons = [
+    words += [
         PatientWords(
             at,
             reason or "",  # never empty: the statement leaves out rows without a reason
             instrument_id if kind is ConsentEventKind.DECLINED_INVITATION else None,
             consent_kind=kind,
         )
-        for at, reason, kind, instrument_id in connection.execute(
-            _CONSENT_REASONS, {"patient_id": patient_id}
-        )
+        for at, reason, kind, instrument_id in reasons
     ]
-    return tuple(sorted(comments + reasons, key=lambda words: words.at, reverse=True))
+    return tuple(sorted(words, key=lambda words: words.at, reverse=True))

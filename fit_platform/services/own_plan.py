@@ -102,9 +102,16 @@ def clean_plan(parts: dict[PlanPart, str]) -> CrisisPlanText:
 
 
 # The newest version and how many there are, in one row: a plan saved many times costs no
-# more to read than one saved once.
+# more to read than one saved once. Columns rather than the ORM object, built once and run on
+# the session's connection: the pre-session view reads the plan on every load, and the ORM's
+# statement handling and entity loading cost more than the read itself.
 _NEWEST_PLAN = (
-    select(CrisisPlanVersion, func.count().over())
+    select(
+        *(getattr(CrisisPlanVersion, part.value) for part in PlanPart),
+        CrisisPlanVersion.created_at,
+        CrisisPlanVersion.recorded_by,
+        func.count().over(),
+    )
     .where(CrisisPlanVersion.patient_id == bindparam("patient_id"))
     .order_by(CrisisPlanVersion.id.desc())
     .limit(1)
@@ -112,14 +119,16 @@ _NEWEST_PLAN = (
 
 
 def _plan(session: Session, patient_id: int) -> SavedPlan | None:
-    found = session.execute(_NEWEST_PLAN, {"patient_id": patient_id}).first()
+    found = session.connection().execute(_NEWEST_PLAN, {"patient_id": patient_id}).first()
     if found is None:
         return None
-    newest, versions = found
-    text = CrisisPlanText(**{part.value: getattr(newest, part.value) for part in PlanPart})
+    *parts, at, recorded_by, versions = found
+    text = CrisisPlanText(
+        **{part.value: value for part, value in zip(PlanPart, parts, strict=True)}
+    )
     if text.is_empty:
         return None  # the patient emptied their plan: there is no plan to show
-    return SavedPlan(text, newest.created_at, newest.recorded_by, int(versions))
+    return SavedPlan(text, at, recorded_by, int(versions))
 
 
 def crisis_plan(db: Database, patient_id: int) -> SavedPlan | None:
@@ -164,23 +173,35 @@ def save_crisis_plan(
 # --------------------------------------------------------------------------- standing choices
 
 
-def _events(session: Session, patient_id: int) -> list[ChoiceEvent]:
-    rows = session.scalars(
-        select(StandingChoiceEvent)
-        .where(StandingChoiceEvent.patient_id == patient_id)
-        .order_by(StandingChoiceEvent.id)
+# A patient's choice events, oldest first (columns, built once, as `_NEWEST_PLAN`).
+_CHOICE_EVENTS = (
+    select(
+        StandingChoiceEvent.id,
+        StandingChoiceEvent.choice_id,
+        StandingChoiceEvent.event,
+        StandingChoiceEvent.kind,
+        StandingChoiceEvent.text,
+        StandingChoiceEvent.recorded_by,
+        StandingChoiceEvent.created_at,
     )
+    .where(StandingChoiceEvent.patient_id == bindparam("patient_id"))
+    .order_by(StandingChoiceEvent.id)
+)
+
+
+def _events(session: Session, patient_id: int) -> list[ChoiceEvent]:
+    rows = session.connection().execute(_CHOICE_EVENTS, {"patient_id": patient_id}).all()
     return [
         ChoiceEvent(
-            choice_id=row.choice_id or row.id,
-            event=row.event,
-            kind=row.kind,
-            text=row.text,
-            recorded_by=row.recorded_by,
-            at=row.created_at,
-            event_id=row.id,
+            choice_id=choice_id or event_id,
+            event=event,
+            kind=kind,
+            text=text,
+            recorded_by=recorded_by,
+            at=at,
+            event_id=event_id,
         )
-        for row in rows
+        for event_id, choice_id, event, kind, text, recorded_by, at in rows
     ]
 
 
@@ -306,7 +327,9 @@ def read_plan(session: Session, patient_id: int, *, may_record: bool) -> OwnPlan
     plan = _plan(session, patient_id)
     choices = holding_choices(_events(session, patient_id))
     names = (
-        dict(session.execute(RECORDER_NAMES, {"patient_id": patient_id}).all()) if choices else {}
+        dict(session.connection().execute(RECORDER_NAMES, {"patient_id": patient_id}).all())
+        if choices
+        else {}
     )
     return OwnPlanView(
         patient_id=patient_id,

@@ -1,10 +1,11 @@
 """Everything the pre-session view shows for one episode, read in a fixed number of queries.
 
 The queries do not grow with the history: one for the episode (and the access check, the unit's
-leads and the next appointment), one for all submitted scores (columns only), one for the item
-answers of the latest response of each instrument, and one each for signals, goals, the
-patient's own words (comments, consent reasons), topics, consent history, failed deliveries and
-samvalg decisions; then one INSERT into the access log. The points of each questionnaire
+leads and the next appointment), one for all submitted scores (columns only), and one for the
+episode's short lists (signals, goals, the patient's own words (comments, consent reasons),
+topics, consent history, failed deliveries, samvalg decisions and the item answers of the
+latest response of each instrument: `presession_queries.EPISODE_LISTS`); then
+one INSERT into the access log. The points of each questionnaire
 come from `score_trends`, which the page of all scores shares.
 """
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fit_platform.db import Database
@@ -21,6 +22,7 @@ from fit_platform.db.base import utcnow
 from fit_platform.domain.codes import (
     Actor,
     Channel,
+    CommentSource,
     ConsentEventKind,
     ConsentState,
     EpisodeStatus,
@@ -33,7 +35,7 @@ from fit_platform.services import own_plan
 from fit_platform.services import presession_queries as q
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import Action, record_access
-from fit_platform.services.comments import PatientWords, episode_words
+from fit_platform.services.comments import PatientWords, patient_words
 from fit_platform.services.own_plan import OwnPlanView
 from fit_platform.services.score_trends import (
     InstrumentTrend,
@@ -160,6 +162,101 @@ def _answer_changes(
     return tuple(changes)
 
 
+@dataclass
+class _Lists:
+    """The rows of `EPISODE_LISTS`, list by list, in each list's order."""
+
+    signals: list[SignalView] = field(default_factory=list)
+    goals: list[str] = field(default_factory=list)
+    comments: list[tuple[dt.datetime, str, str | None, CommentSource]] = field(default_factory=list)
+    reasons: list[tuple[dt.datetime, str | None, ConsentEventKind, str | None]] = field(
+        default_factory=list
+    )
+    topics: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    consent: list[ConsentEntry] = field(default_factory=list)
+    failed: list[FailedDelivery] = field(default_factory=list)
+    decisions: list[DecisionView] = field(default_factory=list)
+    # (response id, item, value) of the latest submitted response of each questionnaire.
+    answers: list[tuple[int, str, float | None]] = field(default_factory=list)
+
+
+def _episode_lists(
+    rows: Iterable[Any], now: dt.datetime, escalation_after: dt.timedelta, language: str
+) -> _Lists:
+    """Sort the rows of `EPISODE_LISTS` into their lists (see its slots for which column holds
+    what), with the enum values their columns would have given."""
+    instruments = default_instruments()
+    lists = _Lists()
+    part = q.ListPart
+    for row in rows:
+        (
+            kind,
+            _seq,
+            n1,
+            n2,
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            s6,
+            at1,
+            at2,
+            at3,
+            at4,
+            day,
+            flag,
+            details,
+            value,
+        ) = row
+        if kind == part.SIGNALS:
+            lists.signals.append(
+                SignalView(
+                    n1,
+                    s1,
+                    s2,
+                    (details or {}).get("instrument"),
+                    at1,
+                    at2,
+                    s5,
+                    s3,
+                    at3,
+                    s1 == SignalCode.RISK_ANSWER.value
+                    and at2 is None
+                    and (at3 is not None or at1 <= now - escalation_after),
+                    _answer_changes(details, instruments, language),
+                    at4,
+                    s6,
+                    s4,
+                )
+            )
+        elif kind == part.GOALS:
+            lists.goals.append(s1)
+        elif kind == part.COMMENTS:
+            lists.comments.append((at1, s1, s2, CommentSource(s3)))
+        elif kind == part.CONSENT_REASONS:
+            lists.reasons.append((at1, s1, ConsentEventKind(s3), s2))
+        elif kind == part.TOPICS:
+            lists.topics.append((s1, at1))
+        elif kind == part.CONSENT_HISTORY:
+            lists.consent.append(
+                ConsentEntry(
+                    ConsentEventKind(s1),
+                    Actor(s2),
+                    at1,
+                    day,
+                    Channel(s3) if s3 is not None else None,
+                )
+            )
+        elif kind == part.FAILED_DELIVERIES:
+            lists.failed.append(FailedDelivery(MessageKind(s1), Channel(s2), n1, at1))
+        elif kind == part.DECISIONS:
+            lists.decisions.append(DecisionView(n1, n2, s1, s2, s3, day, at1, s4, flag))
+        elif kind == part.LATEST_ANSWERS:
+            lists.answers.append((n1, s1, value))
+    return lists
+
+
 def presession(
     db: Database,
     viewer: Viewer,
@@ -211,71 +308,26 @@ def presession(
         service = bands_of_service(session, by_instrument, now)
         connection = session.connection()
         params = {"episode_id": episode_id, "patient_id": patient_id}
+        lists = _episode_lists(
+            connection.execute(q.EPISODE_LISTS, params).all(), now, escalation_after, language
+        )
         latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)
-        for response_id, link_id, value in connection.execute(
-            q.LATEST_ANSWERS, {"response_ids": list(latest_ids)}
-        ).all():
+        for response_id, link_id, value in lists.answers:
             answers[latest_ids[response_id]][link_id] = value
-        all_signals = tuple(
-            SignalView(
-                signal_id,
-                code,
-                severity,
-                (details or {}).get("instrument"),
-                raised_at,
-                acknowledged_at,
-                name,
-                acknowledge_note,
-                escalated_at,
-                code == SignalCode.RISK_ANSWER.value
-                and acknowledged_at is None
-                and (escalated_at is not None or raised_at <= now - escalation_after),
-                _answer_changes(details, instruments, language),
-                resolved_at,
-                resolver_name,
-                resolve_note,
-            )
-            for (
-                signal_id,
-                code,
-                severity,
-                details,
-                raised_at,
-                acknowledged_at,
-                acknowledge_note,
-                escalated_at,
-                resolved_at,
-                resolve_note,
-                name,
-                resolver_name,
-            ) in connection.execute(q.SIGNALS, params)
-        )
         signals = tuple(
             sorted(
-                (s for s in all_signals if s.resolved_at is None),
+                (s for s in lists.signals if s.resolved_at is None),
                 key=lambda s: s.severity != "high",
             )
         )
         resolved = tuple(
             sorted(
-                (s for s in all_signals if s.resolved_at is not None),
+                (s for s in lists.signals if s.resolved_at is not None),
                 key=lambda s: s.resolved_at or s.raised_at,
                 reverse=True,
             )
         )[:RESOLVED_SHOWN]
-        goals = tuple(connection.scalars(q.GOALS, params))
-        own_words = episode_words(session, episode_id, patient_id)
-        topics = tuple((text, at) for text, at in connection.execute(q.TOPICS, params))
-        consent = tuple(
-            ConsentEntry(kind, actor, at, until, channel)
-            for kind, actor, at, until, channel in connection.execute(q.CONSENT_HISTORY, params)
-        )
-        failed = tuple(
-            FailedDelivery(kind, channel, attempts, at)
-            for kind, channel, attempts, at in connection.execute(q.FAILED_DELIVERIES, params)
-        )
-        decisions = tuple(DecisionView(*row) for row in connection.execute(q.DECISIONS, params))
         own = (
             own_plan.read_plan(session, patient_id, may_record=bool(is_mine))
             if with_own_plan
@@ -307,17 +359,17 @@ def presession(
         episode_status=episode_status,
         started_on=started_on,
         next_appointment=next_appointment,
-        goals=goals,
-        own_words=own_words,
-        topics=topics,
+        goals=tuple(lists.goals),
+        own_words=patient_words(lists.comments, lists.reasons),
+        topics=tuple(lists.topics),
         outcome=tuple(t for t in trends if t.instrument.kind is Kind.OUTCOME),
         alliance=tuple(t for t in trends if t.instrument.kind is Kind.ALLIANCE),
         open_signals=signals,
         consent_state=consent_state,
         paused_until=paused_until,
-        consent_history=consent,
-        failed_deliveries=failed,
-        decisions=decisions,
+        consent_history=tuple(lists.consent),
+        failed_deliveries=tuple(lists.failed),
+        decisions=tuple(lists.decisions),
         unit_leads=unit_leads,
         resolved_signals=resolved,
         own_plan=own,

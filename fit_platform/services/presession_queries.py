@@ -12,11 +12,28 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Date,
+    Float,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
+from fit_platform.db.base import UTCDateTime
 from fit_platform.db.models import (
     Appointment,
     ConsentEvent,
@@ -26,6 +43,7 @@ from fit_platform.db.models import (
     OutboxMessage,
     Patient,
     PatientGoal,
+    Response,
     SessionTopic,
     SharedDecision,
     Signal,
@@ -33,7 +51,8 @@ from fit_platform.db.models import (
     StaffRole,
     Unit,
 )
-from fit_platform.domain.codes import AppointmentStatus, OutboxState, Role
+from fit_platform.domain.codes import AppointmentStatus, OutboxState, ResponseStatus, Role
+from fit_platform.services import comments
 from fit_platform.services.access_control import visible_episodes
 
 TOPICS_SHOWN = 5
@@ -42,88 +61,241 @@ FAILED_SHOWN = 10
 EPISODE: BindParameter[int] = bindparam("episode_id")
 PATIENT: BindParameter[int] = bindparam("patient_id")
 
-# Item answers of the latest response of each questionnaire (an expanding list of ids).
-LATEST_ANSWERS = select(ItemAnswer.response_id, ItemAnswer.link_id, ItemAnswer.value).where(
-    ItemAnswer.response_id.in_(bindparam("response_ids", expanding=True))
-)
+# ---------------------------------------------------------------------- the episode's lists
+# The signals, goals, the patient's own words, topics, consent history, failed deliveries,
+# samvalg decisions and the latest answers are short lists, each of a few rows (a
+# questionnaire's items at most). As nine statements they cost nine
+# round trips and eight passes through SQLAlchemy's execution and result set-up, which took
+# more CPU than the database needed to answer; `EPISODE_LISTS` reads them in one. Each list is
+# a branch of a UNION ALL with the same columns (its number, its rows' order within it, then
+# the slots below: what a list does not use is a typed NULL); the rows come back ordered by
+# list, then in each list's own order. Enum values come back as their stored strings (the
+# first branch's column types decide how a column is read), and `presession` converts them.
+# The slots' types are those of the first branch, the signals'.
+_SLOTS: dict[str, Any] = {
+    "n1": Integer(),
+    "n2": Integer(),
+    "s1": Text(),
+    "s2": Text(),
+    "s3": Text(),
+    "s4": Text(),
+    "s5": Text(),
+    "s6": Text(),
+    "at1": UTCDateTime(),
+    "at2": UTCDateTime(),
+    "at3": UTCDateTime(),
+    "at4": UTCDateTime(),
+    "day": Date(),
+    "flag": Boolean(),
+    "details": Signal.details.type,
+    "value": Float(),
+}
+
+
+class ListPart(IntEnum):
+    """Which list a row of `EPISODE_LISTS` belongs to (its first column)."""
+
+    SIGNALS = 0
+    GOALS = 1
+    COMMENTS = 2
+    CONSENT_REASONS = 3
+    TOPICS = 4
+    CONSENT_HISTORY = 5
+    FAILED_DELIVERIES = 6
+    DECISIONS = 7
+    LATEST_ANSWERS = 8
+
+
+def _slots(part: ListPart, order_by: tuple[Any, ...], **columns: Any) -> list[Any]:
+    """A branch's columns: its list, its rows' order, then every slot (NULL where unused)."""
+    unknown = set(columns) - set(_SLOTS)
+    assert not unknown, f"no such slot: {unknown}"
+    return [
+        literal_column(str(int(part)), Integer()).label("part"),
+        func.row_number().over(order_by=order_by).label("seq"),
+        *(
+            columns[name].label(name) if name in columns else cast(null(), kind).label(name)
+            for name, kind in _SLOTS.items()
+        ),
+    ]
+
+
+def _first(branch: Select[Any], shown: int) -> Select[Any]:
+    """The branch's first `shown` rows in its own order (a LIMIT inside a UNION needs a
+    subquery on SQLite)."""
+    rows = branch.subquery()
+    return select(*rows.c).where(rows.c.seq <= shown)
+
 
 _acknowledger = aliased(Staff)
 _resolver = aliased(Staff)
-SIGNALS = (
+_SIGNALS = (
     select(
-        Signal.id,
-        Signal.code,
-        Signal.severity,
-        Signal.details,
-        Signal.raised_at,
-        Signal.acknowledged_at,
-        Signal.acknowledge_note,
-        Signal.escalated_at,
-        Signal.resolved_at,
-        Signal.resolve_note,
-        _acknowledger.display_name,
-        _resolver.display_name,
+        *_slots(
+            ListPart.SIGNALS,
+            (Signal.raised_at.desc(), Signal.id.desc()),
+            n1=Signal.id,
+            s1=Signal.code,
+            s2=Signal.severity,
+            details=Signal.details,
+            at1=Signal.raised_at,
+            at2=Signal.acknowledged_at,
+            s3=Signal.acknowledge_note,
+            at3=Signal.escalated_at,
+            at4=Signal.resolved_at,
+            s4=Signal.resolve_note,
+            s5=_acknowledger.display_name,
+            s6=_resolver.display_name,
+        )
     )
+    .select_from(Signal)
     .outerjoin(_acknowledger, _acknowledger.id == Signal.acknowledged_by_id)
     .outerjoin(_resolver, _resolver.id == Signal.resolved_by_id)
     .where(Signal.episode_id == EPISODE)
-    .order_by(Signal.raised_at.desc(), Signal.id.desc())
 )
 
-GOALS = (
-    select(PatientGoal.text)
+_GOALS = (
+    select(*_slots(ListPart.GOALS, (PatientGoal.created_at, PatientGoal.id), s1=PatientGoal.text))
+    .select_from(PatientGoal)
     .where(PatientGoal.episode_id == EPISODE, PatientGoal.archived_at.is_(None))
-    .order_by(PatientGoal.created_at, PatientGoal.id)
 )
 
-TOPICS = (
-    select(SessionTopic.text, SessionTopic.created_at)
-    .where(SessionTopic.episode_id == EPISODE)
-    .order_by(SessionTopic.created_at.desc(), SessionTopic.id.desc())
-    .limit(TOPICS_SHOWN)
+_comment = comments.EPISODE_COMMENTS.selected_columns
+_COMMENTS = comments.EPISODE_COMMENTS.with_only_columns(
+    *_slots(
+        ListPart.COMMENTS,
+        comments.COMMENTS_NEWEST_FIRST,
+        at1=_comment[0],
+        s1=_comment[1],
+        s2=_comment[2],
+        s3=_comment[3],
+    ),
+    maintain_column_froms=True,
+)
+_reason = comments.CONSENT_REASONS.selected_columns
+_CONSENT_REASONS = comments.CONSENT_REASONS.with_only_columns(
+    *_slots(
+        ListPart.CONSENT_REASONS,
+        comments.REASONS_NEWEST_FIRST,
+        at1=_reason[0],
+        s1=_reason[1],
+        s3=_reason[2],
+        s2=_reason[3],
+    ),
+    maintain_column_froms=True,
 )
 
-CONSENT_HISTORY = (
+_TOPICS = _first(
     select(
-        ConsentEvent.kind,
-        ConsentEvent.actor,
-        ConsentEvent.created_at,
-        ConsentEvent.paused_until,
-        ConsentEvent.channel,
+        *_slots(
+            ListPart.TOPICS,
+            (SessionTopic.created_at.desc(), SessionTopic.id.desc()),
+            s1=SessionTopic.text,
+            at1=SessionTopic.created_at,
+        )
     )
+    .select_from(SessionTopic)
+    .where(SessionTopic.episode_id == EPISODE),
+    TOPICS_SHOWN,
+)
+
+_CONSENT_HISTORY = (
+    select(
+        *_slots(
+            ListPart.CONSENT_HISTORY,
+            (ConsentEvent.created_at.desc(), ConsentEvent.id.desc()),
+            s1=ConsentEvent.kind,
+            s2=ConsentEvent.actor,
+            at1=ConsentEvent.created_at,
+            day=ConsentEvent.paused_until,
+            s3=ConsentEvent.channel,
+        )
+    )
+    .select_from(ConsentEvent)
     .where(ConsentEvent.patient_id == PATIENT)
-    .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
 )
 
-FAILED_DELIVERIES = (
+_FAILED_DELIVERIES = _first(
     select(
-        OutboxMessage.kind,
-        OutboxMessage.channel,
-        OutboxMessage.attempts,
-        OutboxMessage.created_at,
+        *_slots(
+            ListPart.FAILED_DELIVERIES,
+            (OutboxMessage.created_at.desc(),),
+            s1=OutboxMessage.kind,
+            s2=OutboxMessage.channel,
+            n1=OutboxMessage.attempts,
+            at1=OutboxMessage.created_at,
+        )
     )
-    .where(OutboxMessage.patient_id == PATIENT, OutboxMessage.state == OutboxState.FAILED)
-    .order_by(OutboxMessage.created_at.desc())
-    .limit(FAILED_SHOWN)
+    .select_from(OutboxMessage)
+    .where(OutboxMessage.patient_id == PATIENT, OutboxMessage.state == OutboxState.FAILED),
+    FAILED_SHOWN,
 )
 
 _recorder = aliased(Staff)
-DECISIONS = (
+_DECISIONS = (
     select(
-        SharedDecision.id,
-        SharedDecision.signal_id,
-        SharedDecision.options_discussed,
-        SharedDecision.what_matters,
-        SharedDecision.decision,
-        SharedDecision.review_on,
-        SharedDecision.recorded_at,
-        _recorder.display_name,
-        SharedDecision.visible_to_patient,
+        *_slots(
+            ListPart.DECISIONS,
+            (SharedDecision.recorded_at.desc(), SharedDecision.id.desc()),
+            n1=SharedDecision.id,
+            n2=SharedDecision.signal_id,
+            s1=SharedDecision.options_discussed,
+            s2=SharedDecision.what_matters,
+            s3=SharedDecision.decision,
+            day=SharedDecision.review_on,
+            at1=SharedDecision.recorded_at,
+            s4=_recorder.display_name,
+            flag=SharedDecision.visible_to_patient,
+        )
     )
+    .select_from(SharedDecision)
     .join(_recorder, _recorder.id == SharedDecision.recorded_by_id)
     .where(SharedDecision.episode_id == EPISODE)
-    .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
 )
+
+# The item answers of the latest submitted response of each questionnaire: the latest as the
+# scores are ordered (`scored_responses.SUBMITTED_SCORES`: by submission time, then id).
+_latest = (
+    select(
+        Response.id,
+        func.row_number()
+        .over(
+            partition_by=Response.instrument_id,
+            order_by=(Response.submitted_at.desc(), Response.id.desc()),
+        )
+        .label("newest"),
+    )
+    .where(Response.episode_id == EPISODE, Response.status == ResponseStatus.SUBMITTED)
+    .subquery("latest_responses")
+)
+_LATEST_ANSWERS = (
+    select(
+        *_slots(
+            ListPart.LATEST_ANSWERS,
+            (ItemAnswer.id,),
+            n1=ItemAnswer.response_id,
+            s1=ItemAnswer.link_id,
+            value=ItemAnswer.value,
+        )
+    )
+    .select_from(ItemAnswer)
+    .join(_latest, _latest.c.id == ItemAnswer.response_id)
+    .where(_latest.c.newest == 1)
+)
+
+_lists = union_all(
+    _SIGNALS,
+    _GOALS,
+    _COMMENTS,
+    _CONSENT_REASONS,
+    _TOPICS,
+    _CONSENT_HISTORY,
+    _FAILED_DELIVERIES,
+    _DECISIONS,
+    _LATEST_ANSWERS,
+).subquery("episode_lists")
+# Bound: `episode_id`, `patient_id`.
+EPISODE_LISTS = select(*_lists.c).order_by(_lists.c.part, _lists.c.seq)
 
 
 @dataclass(frozen=True)

@@ -82,14 +82,50 @@ def _day_formatter(
     days: the shared store's key hashes the Babel locale on every call (a Python-level hash),
     which a chart of a hundred points paid per point. Bounded: emptied when it fills up."""
     day_text = _kept(lambda day: _formatted_date(day, fmt, locale), _DAYS_KEPT)
+    local_day = _local_day(zone)
 
     def formatted(value: dt.date | dt.datetime) -> str:
         if isinstance(value, dt.datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-            value = aware.astimezone(zone).date()
+            value = local_day(value)
         return day_text(value)
 
     return formatted
+
+
+_SHIFTS_KEPT = 8192  # UTC days: decades
+
+
+def _local_day(zone: dt.tzinfo) -> Callable[[dt.datetime], dt.date]:
+    """The calendar day in `zone` of a moment. The stored times come back in UTC, and moving
+    one to the zone (`astimezone`) costs about twice a shift by a known offset (a chart has
+    a hundred points): on a UTC day with no change of the zone's offset, the local day is the
+    day of the moment shifted by that offset. The offset is worked out once per UTC day and
+    kept (bounded: emptied when full); a day with a change, or a moment not in UTC, is
+    converted as before."""
+    shifts: dict[dt.date, dt.timedelta | None] = {}
+    one_day = dt.timedelta(days=1, microseconds=-1)
+
+    def shift_on(day: dt.date) -> dt.timedelta | None:
+        start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        first = start.astimezone(zone).utcoffset()
+        last = (start + one_day).astimezone(zone).utcoffset()
+        return first if first == last else None
+
+    def local_day(value: dt.datetime) -> dt.date:
+        if value.tzinfo is dt.UTC:
+            day = value.date()
+            try:
+                shift = shifts[day]
+            except KeyError:
+                if len(shifts) >= _SHIFTS_KEPT:
+                    shifts.clear()
+                shift = shifts[day] = shift_on(day)
+            if shift is not None:
+                return (value + shift).date()
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(zone).date()
+
+    return local_day
 
 
 def _kept(compute: Callable[[K], str], limit: int) -> Callable[[K], str]:

@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, Invitation, Staff
 from fit_platform.domain.change import ChangeCategory
-from fit_platform.domain.codes import AppointmentStatus, ConsentEventKind, InvitationState, Role
+from fit_platform.domain.codes import (
+    Actor,
+    AppointmentStatus,
+    Channel,
+    ConsentEventKind,
+    InvitationState,
+    MessageKind,
+    Role,
+)
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.caseload import (
     CaseloadQuery,
@@ -20,6 +28,7 @@ from fit_platform.services.caseload import (
 from fit_platform.services.presession import presession
 from tests.support.clinical import (
     add_consent_event,
+    add_decision,
     add_failed_message,
     add_goal,
     add_signal,
@@ -164,6 +173,54 @@ def test_presession_gathers_goals_topics_trends_signals_answers_consent_and_fail
     assert view.open_signals[0].id == risk
     assert [e.kind for e in view.consent_history] == [ConsentEventKind.CHANNEL_CHANGED]
     assert len(view.failed_deliveries) == 1
+
+
+def test_presession_reads_the_episodes_short_lists_in_one_statement_each_in_its_order(
+    db: Database,
+) -> None:
+    world = make_world(db)
+    other = make_world(db)  # another patient's rows stay out of every list
+    for n in range(7):
+        add_topic(db, world, f"Topic {n}", NOW - dt.timedelta(days=n))
+    for n in range(12):
+        add_failed_message(db, world, NOW - dt.timedelta(hours=n))
+    add_failed_message(db, other, NOW)
+    add_goal(db, world, "First goal")
+    add_goal(db, world, "Second goal")
+    add_goal(db, other, "Not this patient's")
+    add_consent_event(db, world, ConsentEventKind.PAUSED, NOW - dt.timedelta(days=3))
+    add_consent_event(db, world, ConsentEventKind.CHANNEL_CHANGED, NOW - dt.timedelta(days=1))
+    add_decision(db, world, "Older", at=NOW - dt.timedelta(days=2), review_on=dt.date(2026, 12, 1))
+    add_decision(db, world, "Newer", at=NOW - dt.timedelta(days=1))
+    older = add_signal(db, world, SignalCode.NOT_ON_TRACK, raised_at=NOW - dt.timedelta(days=2))
+    newer = add_signal(db, world, SignalCode.ALLIANCE_DROP, raised_at=NOW - dt.timedelta(days=1))
+    add_signal(db, other, SignalCode.NOT_ON_TRACK)
+    who = _therapist(db, world)
+    with count_statements(db.engine) as counter:
+        view = presession(db, who, world.episode_id, language="en", now=NOW)
+    assert view is not None
+    assert view.goals == ("First goal", "Second goal")
+    assert [text for text, _at in view.topics] == [f"Topic {n}" for n in range(5)]
+    assert len(view.failed_deliveries) == 10
+    assert [f.at for f in view.failed_deliveries] == [
+        NOW - dt.timedelta(hours=n) for n in range(10)
+    ]
+    assert [f.kind for f in view.failed_deliveries] == [MessageKind.INVITATION] * 10
+    assert [f.channel for f in view.failed_deliveries] == [Channel.SMS] * 10
+    assert [(e.kind, e.actor) for e in view.consent_history] == [
+        (ConsentEventKind.CHANNEL_CHANGED, Actor.PATIENT),
+        (ConsentEventKind.PAUSED, Actor.PATIENT),
+    ]
+    assert [(d.decision, d.review_on, d.visible_to_patient) for d in view.decisions] == [
+        ("Newer", None, True),
+        ("Older", dt.date(2026, 12, 1), True),
+    ]
+    assert [s.id for s in view.open_signals] == [newer, older]
+    assert view.open_signals[0].instrument_id == "phq9"
+    # The episode, the scores, the short lists, the access-log row: nothing per list.
+    lists = [s for s in counter.statements if "episode_lists" in s]
+    assert len(lists) == 1
+    assert counter.count <= 5
 
 
 def test_presession_reads_the_units_active_leads_and_the_next_planned_appointment(

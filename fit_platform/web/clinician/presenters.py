@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from babel.dates import format_timedelta
 from flask_babel import get_translations
@@ -31,18 +33,30 @@ from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
 ROWS_SHOWN = 8
 
 
-def _request_gettext() -> Callable[..., str]:
-    """Flask-Babel's `gettext` bound to this request's catalogue, for a presenter that
-    translates a dozen strings: each call of Flask-Babel's own finds the request context, the
-    domain and the catalogue again through `g`. Same result (translate, then %-format when
-    given values)."""
-    translations = get_translations()
+@functools.lru_cache(maxsize=16)  # one per loaded catalogue: a few languages
+def _bound_gettext(translations: Any) -> Callable[..., str]:
+    """Flask-Babel's `gettext` bound to one catalogue, for a presenter that translates a
+    dozen strings: each call of Flask-Babel's own finds the request context, the domain and
+    the catalogue again through `g`. Same result (translate, then %-format when given
+    values)."""
 
     def gettext(message: str, **variables: object) -> str:
         text: str = translations.ugettext(message)
         return text % variables if variables else text
 
     return gettext
+
+
+@functools.lru_cache(maxsize=16)  # one per loaded catalogue: a few languages
+def _labels_in(translations: Any) -> dict[tuple[str, object], str]:
+    """The band and change labels as text in one catalogue. Each label is a lazy string whose
+    `str()` looks the request's locale, domain and catalogue up again (a chart has a band
+    label per severity band); the text depends only on the catalogue, so it is made once per
+    catalogue. Called with this request's catalogue, which the lazy strings use too."""
+    return {
+        **{("band", code): str(label) for code, label in BANDS.items()},
+        **{("change", code): str(label) for code, label in CHANGE.items()},
+    }
 
 
 def instrument_title(trend: InstrumentTrend, language: str) -> str:
@@ -74,8 +88,14 @@ def words_label(words: PatientWords, language: str) -> str:
     return _("Comment sent with %(questionnaire)s", questionnaire=title)
 
 
-def band_label(code: str | None) -> str:
-    return str(BANDS.get(code, code)) if code else ""
+def band_label(code: str | None, labels: dict[tuple[str, object], str] | None = None) -> str:
+    """The severity band's name; `labels` is `_labels_in` of the request's catalogue, when
+    the caller has it."""
+    if not code:
+        return ""
+    if labels is not None:
+        return labels.get(("band", code), code)
+    return str(BANDS.get(code, code))
 
 
 def score_text(value: float | None) -> str:
@@ -127,7 +147,7 @@ def _marker(point: ScorePoint, alliance: bool) -> Marker:
     return _CHANGE_MARKERS.get(point.change_from_first, Marker.NO_CHANGE)  # type: ignore[arg-type]
 
 
-def expected_text(point: ScorePoint, higher_is_better: bool) -> str:
+def expected_text(point: ScorePoint, higher_is_better: bool, _: Callable[..., str] = _) -> str:
     band = point.expected
     if band is None or point.total is None:
         return ""
@@ -208,7 +228,17 @@ def alliance_rows(points: Iterable[ScorePoint]) -> Markup:
 
 
 def summary_sentence(trend: InstrumentTrend) -> str:
-    """One sentence a therapist can read aloud: latest score, change and expected range."""
+    """One sentence a therapist can read aloud: latest score, change and expected range.
+    Its strings, labels and numbers through the request's catalogue and locale looked up
+    once (each of Flask-Babel's look-ups goes through the request context again)."""
+    translations = get_translations()
+    _ = _bound_gettext(translations)
+    labels = _labels_in(translations)
+    number = number_formatter()
+
+    def score_text(value: float | None) -> str:
+        return _("not scorable") if value is None else number(value)
+
     scored = trend.scored
     if not scored:
         return _("No scorable answers yet.")
@@ -234,7 +264,7 @@ def summary_sentence(trend: InstrumentTrend) -> str:
             date=date,
             previous=score_text(scored[-2].total),
         )
-    band = band_label(latest.band)
+    band = band_label(latest.band, labels)
     if len(scored) == 1:
         return _(
             "One score so far: %(score)s (%(band)s) on %(date)s.",
@@ -242,8 +272,8 @@ def summary_sentence(trend: InstrumentTrend) -> str:
             band=band,
             date=date,
         )
-    change = CHANGE[latest.change_from_first or ChangeCategory.NOT_ASSESSABLE]
-    expected = expected_text(latest, trend.instrument.higher_is_better)
+    change = labels[("change", latest.change_from_first or ChangeCategory.NOT_ASSESSABLE)]
+    expected = expected_text(latest, trend.instrument.higher_is_better, _)
     if expected:
         return _(
             "Latest score %(score)s (%(band)s) on %(date)s: %(change)s since the first score "
@@ -279,7 +309,9 @@ def _expected_label(trend: InstrumentTrend, _: Callable[..., str] = _) -> str:
 def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> Markup:
     """The trend chart of one questionnaire; `summary` is the page's summary sentence when the
     page has it already. Dates and labels are looked up once per chart, not per point."""
-    _ = _request_gettext()
+    translations = get_translations()
+    _ = _bound_gettext(translations)
+    labels = _labels_in(translations)
     inst = trend.instrument
     alliance = inst.kind is Kind.ALLIANCE
     date = date_formatter("short")
@@ -302,7 +334,7 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
         ChartBand(
             level.min,
             levels[i + 1].min if i + 1 < len(levels) else inst.score_max,
-            band_label(level.code),
+            band_label(level.code, labels),
         )
         for i, level in enumerate(levels)
     ]
