@@ -31,6 +31,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
+from fit_platform.messaging.delivery_problem import DeliveryProblem, delivery_problem
 from fit_platform.services import own_plan
 from fit_platform.services import presession_queries as q
 from fit_platform.services.access_control import Viewer
@@ -90,6 +91,7 @@ class FailedDelivery:
     channel: Channel
     attempts: int
     at: dt.datetime
+    problem: DeliveryProblem = DeliveryProblem.SERVICE
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,9 @@ def _episode_lists(
                 )
             )
         elif kind == part.FAILED_DELIVERIES:
-            lists.failed.append(FailedDelivery(MessageKind(s1), Channel(s2), n1, at1))
+            lists.failed.append(
+                FailedDelivery(MessageKind(s1), Channel(s2), n1, at1, delivery_problem(s3))
+            )
         elif kind == part.DECISIONS:
             lists.decisions.append(DecisionView(n1, n2, s1, s2, s3, day, at1, s4, flag))
         elif kind == part.LATEST_ANSWERS:

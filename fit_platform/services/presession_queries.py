@@ -222,6 +222,7 @@ _FAILED_DELIVERIES = _first(
             (OutboxMessage.created_at.desc(),),
             s1=OutboxMessage.kind,
             s2=OutboxMessage.channel,
+            s3=OutboxMessage.last_error,
             n1=OutboxMessage.attempts,
             at1=OutboxMessage.created_at,
         )

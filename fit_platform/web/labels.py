@@ -21,6 +21,7 @@ from fit_platform.domain.codes import (
     Role,
 )
 from fit_platform.domain.send_window import SkipReason
+from fit_platform.messaging.delivery_problem import DeliveryProblem
 from fit_platform.services.caseload import CaseloadStatus
 
 BANDS = {
@@ -77,6 +78,13 @@ ROLE = {
 }
 
 CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("e-mail")}
+
+# Why a message failed for good, as the pre-session view says it (messaging/delivery_problem.py).
+DELIVERY_PROBLEM = {
+    DeliveryProblem.NO_ADDRESS: _l("no phone number or e-mail address"),
+    DeliveryProblem.REFUSED: _l("refused by the provider: the number or address may be wrong"),
+    DeliveryProblem.SERVICE: _l("the message service did not work"),
+}
 
 MESSAGE_KIND = {
     MessageKind.INVITATION: _l("invitation"),

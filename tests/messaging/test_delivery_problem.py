@@ -1,0 +1,151 @@
+"""A message that failed for good reaches the therapist with whose problem it was: the patient's
+address, or the message service. Each failure is made by the real adapter against the real
+loopback SMS endpoint or SMTP server, then read on the therapist's pre-session view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.db.models import OutboxMessage
+from fit_platform.domain.codes import Channel, MessageKind, OutboxState
+from fit_platform.messaging.delivery_problem import DeliveryProblem, delivery_problem
+from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
+from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from tests.messaging.conftest import SmsEndpoint, SmtpServer
+from tests.support.factories import PASSWORD, World, make_invitation, make_world
+from tests.support.html import log_in
+from tests.support.scheduling import Clock, oslo
+
+# Noon in Oslo, outside every unit's quiet hours.
+NOON = oslo(2026, 11, 24, 12)
+
+
+@pytest.fixture
+def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
+    channel = HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 0.5))
+    yield channel
+    channel.close()
+
+
+def _reminder_fails(
+    db: Database,
+    world: World,
+    channels: dict[Channel, object],
+    translations: Path,
+    channel: Channel = Channel.SMS,
+) -> OutboxMessage:
+    invitation, _token = make_invitation(db, world, due_at=NOON - dt.timedelta(hours=1))
+    with db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"{invitation.id}:{MessageKind.REMINDER.value}:1",
+                patient_id=world.patient_id,
+                invitation_id=invitation.id,
+                kind=MessageKind.REMINDER,
+                channel=channel,
+                next_attempt_at=NOON,
+            )
+        )
+    dispatcher = Dispatcher(
+        db,
+        channels,  # type: ignore[arg-type]
+        lambda t: f"https://fit.example.no/p/{t}",
+        DispatcherSettings(max_attempts=1),
+        Clock(NOON),
+        translations_dir=translations,
+    )
+    assert dispatcher.drain().failed == 1
+    with db.session() as session:
+        row = session.query(OutboxMessage).one()
+        assert row.state is OutboxState.FAILED
+        return row
+
+
+def _presession(client: FlaskClient, world: World) -> str:
+    log_in(client, world.therapist_username, PASSWORD)
+    return client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+
+
+ADDRESS_ADVICE = "phone number or e-mail address.</p>"
+SERVICE_ADVICE = "Tell your administrator if it happens again."
+
+
+def test_a_number_the_sms_provider_refuses_asks_the_therapist_to_check_it(
+    app: Flask,
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    compiled_translations: Path,
+) -> None:
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    sms_endpoint.mode = "400"
+    row = _reminder_fails(db, world, {Channel.SMS: sms}, compiled_translations)
+    assert delivery_problem(row.last_error) is DeliveryProblem.REFUSED
+    page = _presession(client, world)
+    assert "refused by the provider: the number or address may be wrong" in page
+    assert ADDRESS_ADVICE in page and SERVICE_ADVICE not in page
+
+
+def test_an_sms_gateway_that_is_down_is_not_blamed_on_the_patients_number(
+    app: Flask,
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    compiled_translations: Path,
+) -> None:
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    sms_endpoint.mode = "500"
+    row = _reminder_fails(db, world, {Channel.SMS: sms}, compiled_translations)
+    assert delivery_problem(row.last_error) is DeliveryProblem.SERVICE
+    page = _presession(client, world)
+    assert "the message service did not work" in page
+    assert SERVICE_ADVICE in page and ADDRESS_ADVICE not in page
+
+
+def test_an_address_the_mail_server_refuses_and_a_missing_address_are_the_patients_details(
+    db: Database,
+    smtp_server: SmtpServer,
+    compiled_translations: Path,
+) -> None:
+    world = make_world(db)
+    email = SmtpEmailChannel(
+        SmtpConfig(
+            smtp_server.host,
+            smtp_server.port,
+            sender="post@nordre.no",
+            starttls=False,
+            timeout_seconds=2,
+        )
+    )
+    smtp_server.refuse = "550 5.1.1 no such user"
+    row = _reminder_fails(db, world, {Channel.EMAIL: email}, compiled_translations, Channel.EMAIL)
+    assert delivery_problem(row.last_error) is DeliveryProblem.REFUSED
+    assert delivery_problem("no address") is DeliveryProblem.NO_ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("last_error", "problem"),
+    [
+        ("sms provider refused the message: 401", DeliveryProblem.SERVICE),  # our credentials
+        ("sms provider refused the message: 404", DeliveryProblem.REFUSED),
+        ("sms provider unreachable: ConnectError", DeliveryProblem.SERVICE),
+        ("sms provider timed out", DeliveryProblem.SERVICE),
+        ("smtp login refused: 535", DeliveryProblem.SERVICE),
+        ("no channel configured", DeliveryProblem.SERVICE),
+        (None, DeliveryProblem.SERVICE),
+    ],
+)
+def test_every_other_failure_is_the_services(
+    last_error: str | None, problem: DeliveryProblem
+) -> None:
+    assert delivery_problem(last_error) is problem
