@@ -164,19 +164,7 @@ def test_an_invitation_whose_message_failed_is_not_counted_as_waiting_for_the_sc
     queued_then_failed, _token = make_invitation(
         db, world, due_at=an_hour_ago - dt.timedelta(hours=1), state=InvitationState.SCHEDULED
     )
-    with db.transaction() as session:
-        session.add(
-            OutboxMessage(
-                dedupe_key=f"{queued_then_failed.id}:invitation:1",
-                patient_id=world.patient_id,
-                invitation_id=queued_then_failed.id,
-                kind=MessageKind.INVITATION,
-                channel=Channel.SMS,
-                state=OutboxState.FAILED,
-                attempts=6,
-                created_at=an_hour_ago,
-            )
-        )
+    add_failed_message(db, world, at=an_hour_ago, invitation_id=queued_then_failed.id)
     make_invitation(db, world, due_at=an_hour_ago, state=InvitationState.SCHEDULED)
     scrape = _scrape(client)
     app.extensions["fit_db"].dispose()

@@ -78,38 +78,47 @@ ADDRESS_ADVICE = "phone number or e-mail address.</p>"
 SERVICE_ADVICE = "Tell your administrator if it happens again."
 
 
-def test_a_number_the_sms_provider_refuses_asks_the_therapist_to_check_it(
+@pytest.mark.parametrize(
+    ("mode", "problem", "shown", "advice", "not_advised"),
+    [
+        # A number the SMS provider refuses: the therapist is asked to check it.
+        (
+            "400",
+            DeliveryProblem.REFUSED,
+            "refused by the provider: the number or address may be wrong",
+            ADDRESS_ADVICE,
+            SERVICE_ADVICE,
+        ),
+        # A gateway that is down is not blamed on the patient's number.
+        (
+            "500",
+            DeliveryProblem.SERVICE,
+            "the message service did not work",
+            SERVICE_ADVICE,
+            ADDRESS_ADVICE,
+        ),
+    ],
+)
+def test_the_therapist_reads_whose_problem_a_failed_sms_was_and_the_advice_that_fits(
     app: Flask,
     client: FlaskClient,
     sms_endpoint: SmsEndpoint,
     sms: HttpSmsChannel,
     compiled_translations: Path,
+    mode: str,
+    problem: DeliveryProblem,
+    shown: str,
+    advice: str,
+    not_advised: str,
 ) -> None:
     db: Database = app.extensions["fit_db"]
     world = make_world(db)
-    sms_endpoint.mode = "400"
+    sms_endpoint.mode = mode
     row = _reminder_fails(db, world, {Channel.SMS: sms}, compiled_translations)
-    assert delivery_problem(row.last_error) is DeliveryProblem.REFUSED
+    assert delivery_problem(row.last_error) is problem
     page = _presession(client, world)
-    assert "refused by the provider: the number or address may be wrong" in page
-    assert ADDRESS_ADVICE in page and SERVICE_ADVICE not in page
-
-
-def test_an_sms_gateway_that_is_down_is_not_blamed_on_the_patients_number(
-    app: Flask,
-    client: FlaskClient,
-    sms_endpoint: SmsEndpoint,
-    sms: HttpSmsChannel,
-    compiled_translations: Path,
-) -> None:
-    db: Database = app.extensions["fit_db"]
-    world = make_world(db)
-    sms_endpoint.mode = "500"
-    row = _reminder_fails(db, world, {Channel.SMS: sms}, compiled_translations)
-    assert delivery_problem(row.last_error) is DeliveryProblem.SERVICE
-    page = _presession(client, world)
-    assert "the message service did not work" in page
-    assert SERVICE_ADVICE in page and ADDRESS_ADVICE not in page
+    assert shown in page
+    assert advice in page and not_advised not in page
 
 
 def test_an_address_the_mail_server_refuses_and_a_missing_address_are_the_patients_details(

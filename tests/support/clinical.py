@@ -75,12 +75,15 @@ def add_consent_event(
         )
 
 
-def add_failed_message(db: Database, world: World, at: dt.datetime = NOW) -> None:
+def add_failed_message(
+    db: Database, world: World, at: dt.datetime = NOW, invitation_id: int | None = None
+) -> None:
     with db.transaction() as session:
         session.add(
             OutboxMessage(
                 dedupe_key=f"test:{next(_counter)}",
                 patient_id=world.patient_id,
+                invitation_id=invitation_id,
                 kind=MessageKind.INVITATION,
                 channel=Channel.SMS,
                 state=OutboxState.FAILED,
