@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -150,42 +150,49 @@ def _reopen_cancelled(session: Session, patient_id: int, now: dt.datetime) -> in
     hours, enough time left to answer. Without this, a patient who pauses and starts again the
     same day would lose the questionnaire before their next session (its slot is unique, so the
     scheduler never makes it again) while being told they will get the next one."""
-    rows = session.execute(
-        select(Invitation.id, Invitation.sent_at, Invitation.opened_at)
-        .join(Episode, Episode.id == Invitation.episode_id)
-        .where(
-            Episode.patient_id == patient_id,
-            Episode.status == EpisodeStatus.ACTIVE,
-            Invitation.state == InvitationState.CANCELLED,
-            Invitation.non_response_reason.in_(CONSENT_CANCELLATIONS),
-            Invitation.expires_at > now,
-        )
-    ).all()
-    for invitation_id, sent_at, opened_at in rows:
-        state = (
-            InvitationState.OPENED
-            if opened_at is not None
-            else InvitationState.SENT
-            if sent_at is not None
-            else InvitationState.SCHEDULED
-        )
-        session.execute(
-            update(Invitation)
-            .where(Invitation.id == invitation_id)
-            .values(state=state, closed_at=None, non_response_reason=None)
-        )
-    if rows:
-        session.execute(
-            update(OutboxMessage)
+    ids = list(
+        session.scalars(
+            select(Invitation.id)
+            .join(Episode, Episode.id == Invitation.episode_id)
             .where(
-                OutboxMessage.invitation_id.in_([row[0] for row in rows]),
-                OutboxMessage.state == OutboxState.CANCELLED,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.kind.in_(QUESTIONNAIRE_MESSAGES),
+                Episode.patient_id == patient_id,
+                Episode.status == EpisodeStatus.ACTIVE,
+                Invitation.state == InvitationState.CANCELLED,
+                Invitation.non_response_reason.in_(CONSENT_CANCELLATIONS),
+                Invitation.expires_at > now,
             )
-            .values(state=OutboxState.QUEUED, last_error=None, claimed_by=None, claimed_until=None)
         )
-    return len(rows)
+    )
+    if not ids:
+        return 0
+    # Back to the state it had: opened, sent, or never sent.
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(ids))
+        .values(
+            state=type_coerce(
+                case(
+                    (Invitation.opened_at.is_not(None), InvitationState.OPENED),
+                    (Invitation.sent_at.is_not(None), InvitationState.SENT),
+                    else_=InvitationState.SCHEDULED,
+                ),
+                Invitation.state.type,
+            ),
+            closed_at=None,
+            non_response_reason=None,
+        )
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id.in_(ids),
+            OutboxMessage.state == OutboxState.CANCELLED,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.kind.in_(QUESTIONNAIRE_MESSAGES),
+        )
+        .values(state=OutboxState.QUEUED, last_error=None, claimed_by=None, claimed_until=None)
+    )
+    return len(ids)
 
 
 def _start_of_day_after(day: dt.date, zone: ZoneInfo) -> dt.datetime:
