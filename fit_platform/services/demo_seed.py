@@ -41,6 +41,9 @@ DEMO_STAFF = (
         ((Role.THERAPIST, "dps-nord-dag"), (Role.UNIT_LEAD, "dps-nord-dag")),
     ),
     ("utvikler@demo.fit", "Una Tjenesteutvikler", ((Role.SERVICE_DEVELOPER, None),)),
+    # Every unit has a lead, as a real one must: a risk signal nobody acknowledges in time
+    # is escalated to the lead, and a unit without one shows its therapists a red warning.
+    ("leder@demo.fit", "Lise Leder", ((Role.UNIT_LEAD, "dps-nord-pol"),)),
 )
 
 
