@@ -189,7 +189,9 @@ def test_demo_serves_pages_in_every_language_prints_the_logins_and_starts_again_
         pass
     database = Database(f"sqlite:///{tmp_path / 'fit_platform.sqlite3'}")
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(Staff)) == 5  # admin, two therapists, service developer, the outpatient lead
+        assert (
+            session.scalar(select(func.count()).select_from(Staff)) == 5
+        )  # admin, two therapists, service developer, the outpatient lead
         assert session.scalar(select(func.count()).select_from(Unit)) == 5
     database.dispose()
 
