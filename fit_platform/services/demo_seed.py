@@ -51,7 +51,13 @@ def _unit(session: Session, code: str, name: str, kind: UnitKind, phone: str) ->
     unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
         unit = Unit(
-            code=code, name=name, kind=kind, phone=phone, opening_hours="man.–fre. 08:00–15:30"
+            code=code,
+            name=name,
+            kind=kind,
+            phone=phone,
+            opening_hours="man.–fre. 08:00–15:30",
+            opening_hours_nn="må.–fr. 08:00–15:30",
+            opening_hours_en="Mon–Fri 08:00–15:30",
         )
         session.add(unit)
         session.flush()
