@@ -10,6 +10,17 @@ workers = int(os.environ.get("FIT_WEB_WORKERS", "4"))
 accesslog = "-"
 errorlog = "-"
 
+# gunicorn 25.1+ opens a control socket for `gunicornc` by default, in $XDG_RUNTIME_DIR or else
+# ~/.gunicorn/. The service user has no writable home (ProtectHome, ProtectSystem=strict, the
+# container's /app), so every start logged an error; where a home was writable, a socket that
+# can stop or resize the web sat in it. Nothing here needs it (a reload is HUP), so it is off
+# unless FIT_GUNICORN_CONTROL_SOCKET names a path (e.g. /run/fit-web/gunicorn.ctl).
+control_socket_path = os.environ.get("FIT_GUNICORN_CONTROL_SOCKET", "")
+if control_socket_path:
+    control_socket = control_socket_path
+else:
+    control_socket_disable = True
+
 
 def on_starting(server):  # type: ignore[no-untyped-def]
     """Metrics of several workers are kept in files under PROMETHEUS_MULTIPROC_DIR; start

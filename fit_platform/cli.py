@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from fit_platform.cli_clinical import instruments, score_command, signals_command
+from fit_platform.cli_env_file import check_env_file_command
 from fit_platform.cli_export import export_command
 from fit_platform.cli_fhir import fhir
 from fit_platform.cli_retention import retention
@@ -220,6 +221,7 @@ cli.add_command(export_command)
 cli.add_command(fhir)
 cli.add_command(scheduler)
 cli.add_command(retention)
+cli.add_command(check_env_file_command)
 
 
 def database_failure(exc: DBAPIError) -> str:

@@ -317,11 +317,23 @@ def warn_if_insecure_http(settings: Settings, process: str) -> bool:
     return True
 
 
+def _refuse_quotes_left_in(env: dict[str, str]) -> None:
+    """A setting wrapped in quotes was read by a program that keeps them (podman and docker
+    `--env-file` take each line as it is); systemd and sh remove them. Named, never shown."""
+    for name, value in env.items():
+        if name.startswith("FIT_") and len(value) >= 2 and value[0] == value[-1] in "'\"":
+            raise ConfigurationError(
+                f"{name} is wrapped in quotes: the program that read the env file kept them "
+                "(podman and docker --env-file do); give it without quotes there (docs/deploy.md)"
+            )
+
+
 def load_settings(
     environ: dict[str, str] | None = None, overrides: dict[str, object] | None = None
 ) -> Settings:
     """Read settings from environment variables (prefix FIT_), then apply explicit overrides."""
     env = dict(os.environ if environ is None else environ)
+    _refuse_quotes_left_in(env)
     overrides = dict(overrides or {})
     environment = str(overrides.pop("environment", None) or _env(env, "FIT_ENV", "production"))
     if environment not in ENVIRONMENTS:

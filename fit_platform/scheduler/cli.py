@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from typing import Any
 
 import click
 
@@ -53,8 +55,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
                 retention_limits=settings.retention,
                 message_files=message_files_folder(settings),
             )
-            for name, result in results.items():
-                click.echo(f"{name}: {result}")
+            _report(results)
             return
         clock = scheduler_from_settings(db, dispatcher, settings)
         try:
@@ -65,3 +66,17 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
         if dispatcher is not None:
             dispatcher.close()
         db.dispose()
+
+
+def _report(results: dict[str, Any]) -> None:
+    """One readable line per job on stdout (logfmt), and the same figures as one JSON line
+    per job in the log, so a collector that reads either finds every figure by name."""
+    from fit_platform.scheduler.job_report import job_figures, report_line
+
+    log = logging.getLogger("fit_platform.scheduler")
+    for job, result in results.items():
+        figures = job_figures(job, result)
+        click.echo(report_line(job, figures))
+        log.info(
+            "scheduler job ran once", extra={"event": "scheduler_job_once", "job": job, **figures}
+        )

@@ -39,6 +39,7 @@ from fit_platform.services import (
     retention,
     signal_workflow,
 )
+from fit_platform.services.retention import RetentionResult
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,7 @@ def jobs(
         "enqueue": lambda: invitations.enqueue_due(db, clock(), min_window=min_window),
         "reminders": lambda: invitations.queue_reminders(db, clock()),
         "expire": lambda: invitations.expire_windows(db, clock()),
-        "clean_up": lambda: (
-            invitations.clean_up(db, clock()),
-            form_once.forget_old_submissions(db, clock()),
-            login_throttle.forget_old_address_failures(db, clock()),
-            retention.apply_retention(db, clock(), retention_limits),
-            message_files
-            and remove_old_message_files(message_files, clock(), retention_limits.outbox_details),
-        ),
+        "clean_up": lambda: clean_up(db, clock(), retention_limits, message_files),
         "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
         # Risk signals nobody acknowledged in time become visible to the unit lead.
         "escalate": lambda: signal_workflow.escalate_overdue_risk_signals(
@@ -96,6 +90,38 @@ def jobs(
     if dispatcher is not None:
         found["dispatch"] = dispatcher.drain
     return found
+
+
+@dataclass(frozen=True)
+class CleanUpResult:
+    """What one clean-up run removed, each figure named (the `--once` report prints them)."""
+
+    closed_messages_cancelled: int
+    form_submissions_forgotten: int
+    login_counts_forgotten: int
+    retention: RetentionResult
+    message_files_removed: int
+
+
+def clean_up(
+    db: Database,
+    now: dt.datetime,
+    retention_limits: RetentionSettings,
+    message_files: Path | None,
+) -> CleanUpResult:
+    """The clock's hourly tidy-up: queued messages of closed invitations, old form claims
+    and login counts, what is past its retention limit, and the demo's old message files."""
+    return CleanUpResult(
+        closed_messages_cancelled=invitations.clean_up(db, now),
+        form_submissions_forgotten=form_once.forget_old_submissions(db, now),
+        login_counts_forgotten=login_throttle.forget_old_address_failures(db, now),
+        retention=retention.apply_retention(db, now, retention_limits),
+        message_files_removed=(
+            remove_old_message_files(message_files, now, retention_limits.outbox_details)
+            if message_files
+            else 0
+        ),
+    )
 
 
 def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:

@@ -41,6 +41,9 @@ DEMO_STAFF = (
         ((Role.THERAPIST, "dps-nord-dag"), (Role.UNIT_LEAD, "dps-nord-dag")),
     ),
     ("utvikler@demo.fit", "Una Tjenesteutvikler", ((Role.SERVICE_DEVELOPER, None),)),
+    # Every unit has a lead, as a real one must: a risk signal nobody acknowledges in time
+    # is escalated to the lead, and a unit without one shows its therapists a red warning.
+    ("leder@demo.fit", "Lise Leder", ((Role.UNIT_LEAD, "dps-nord-pol"),)),
 )
 
 
@@ -48,7 +51,13 @@ def _unit(session: Session, code: str, name: str, kind: UnitKind, phone: str) ->
     unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
         unit = Unit(
-            code=code, name=name, kind=kind, phone=phone, opening_hours="man.–fre. 08:00–15:30"
+            code=code,
+            name=name,
+            kind=kind,
+            phone=phone,
+            opening_hours="man.–fre. 08:00–15:30",
+            opening_hours_nn="må.–fr. 08:00–15:30",
+            opening_hours_en="Mon–Fri 08:00–15:30",
         )
         session.add(unit)
         session.flush()

@@ -36,6 +36,7 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.codes import Channel, ConsentState, InvitationState, Language
 from fit_platform.domain.instruments import Instrument, get_instrument
+from fit_platform.domain.unit_texts import FALLBACK, LocalisedText, text_for
 from fit_platform.services.links import hash_token
 
 ITEMS_PER_PAGE = 5
@@ -66,7 +67,10 @@ class LinkContext:
     instrument_id: str | None = None
     unit_name: str = ""
     unit_phone: str | None = None
+    # The unit's opening hours: bokmål, nynorsk, English (`opening_hours_in` picks one).
     opening_hours: str | None = None
+    opening_hours_nn: str | None = None
+    opening_hours_en: str | None = None
     expires_at: dt.datetime | None = None
     language: Language | None = None
     consent_state: ConsentState = ConsentState.ACTIVE
@@ -83,6 +87,17 @@ class LinkContext:
     def instrument(self) -> Instrument:
         assert self.instrument_id is not None
         return get_instrument(self.instrument_id)
+
+    def opening_hours_in(self, language: str) -> LocalisedText | None:
+        """The opening hours for a page in `language`, or the bokmål ones, with the language
+        they are written in (the page marks a fallback as Norwegian)."""
+        texts = {
+            Language.BOKMAAL: self.opening_hours,
+            Language.NYNORSK: self.opening_hours_nn,
+            Language.ENGLISH: self.opening_hours_en,
+        }
+        wanted = Language(language) if language in Language._value2member_map_ else FALLBACK
+        return text_for(texts, wanted)
 
     @property
     def started(self) -> bool:
@@ -154,6 +169,8 @@ def _columns() -> Select[Any]:
             Unit.name.label("unit_name"),
             Unit.phone.label("unit_phone"),
             Unit.opening_hours.label("opening_hours"),
+            Unit.opening_hours_nn.label("opening_hours_nn"),
+            Unit.opening_hours_en.label("opening_hours_en"),
             Response.id.label("response_id"),
             ItemAnswer.link_id.label("link_id"),
             ItemAnswer.value.label("value"),
@@ -194,10 +211,12 @@ BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
     _UNIT_NAME,
     _UNIT_PHONE,
     _OPENING_HOURS,
+    _OPENING_HOURS_NN,
+    _OPENING_HOURS_EN,
     _RESPONSE_ID,
     _LINK_ID,
     _VALUE,
-) = range(23)
+) = range(25)
 assert len(BY_TOKEN_ID.selected_columns) == _VALUE + 1
 
 
@@ -224,6 +243,8 @@ def _from_rows(
         unit_name=first[_UNIT_NAME],
         unit_phone=first[_UNIT_PHONE],
         opening_hours=first[_OPENING_HOURS],
+        opening_hours_nn=first[_OPENING_HOURS_NN],
+        opening_hours_en=first[_OPENING_HOURS_EN],
         expires_at=first[_INVITATION_EXPIRES_AT],
         language=first[_LANGUAGE],
         consent_state=first[_CONSENT_STATE],

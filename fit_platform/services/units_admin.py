@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Invitation, Programme, Staff, StaffRole, Unit
-from fit_platform.domain.codes import EpisodeStatus, Role, UnitKind
+from fit_platform.domain.codes import EpisodeStatus, Language, Role, UnitKind
+from fit_platform.domain.unit_texts import missing_fallback
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.invitation_common import OPEN_STATES
@@ -68,6 +69,9 @@ class UnitSettings:
     quiet_until: str
     # The sender name in messages (a lock screen shows it); None: the neutral default.
     message_name: str | None = None
+    # `opening_hours` is the bokmål text; these are optional (domain/unit_texts.py).
+    opening_hours_nn: str | None = None
+    opening_hours_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ def checked_settings(settings: UnitSettings) -> UnitSettings:
     name = clean_line(settings.name, 200)
     phone = clean_line(settings.phone, 32) or None
     opening_hours = clean_line(settings.opening_hours, 200) or None
+    opening_hours_nn = clean_line(settings.opening_hours_nn, 200) or None
+    opening_hours_en = clean_line(settings.opening_hours_en, 200) or None
     message_name = clean_line(settings.message_name, MESSAGE_NAME_MAX) or None
     if not _CODE.fullmatch(code):
         raise AdminRefusal("code", "bad_code")
@@ -109,8 +115,24 @@ def checked_settings(settings: UnitSettings) -> UnitSettings:
         raise AdminRefusal("quiet_until", "bad_time")
     if len(" ".join((settings.message_name or "").split())) > MESSAGE_NAME_MAX:
         raise AdminRefusal("message_name", "too_long")
+    opening_hours_by_language = {
+        Language.BOKMAAL: opening_hours,
+        Language.NYNORSK: opening_hours_nn,
+        Language.ENGLISH: opening_hours_en,
+    }
+    if missing_fallback(opening_hours_by_language):
+        raise AdminRefusal("opening_hours", "opening_hours_bokmaal_first")
     return UnitSettings(
-        code, name, settings.kind, phone, opening_hours, quiet_from, quiet_until, message_name
+        code,
+        name,
+        settings.kind,
+        phone,
+        opening_hours,
+        quiet_from,
+        quiet_until,
+        message_name,
+        opening_hours_nn,
+        opening_hours_en,
     )
 
 
@@ -124,6 +146,8 @@ def _settings_of(unit: Unit) -> UnitSettings:
         quiet_from=unit.quiet_from,
         quiet_until=unit.quiet_until,
         message_name=unit.message_name,
+        opening_hours_nn=unit.opening_hours_nn,
+        opening_hours_en=unit.opening_hours_en,
     )
 
 

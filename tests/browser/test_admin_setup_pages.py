@@ -54,7 +54,7 @@ def test_an_admin_sets_up_a_unit_programme_and_template_and_manages_episodes(
     page.get_by_label("Name shown to patients").fill("DPS Sentrum")
     page.get_by_label("Short code (used in reports and files)").fill("dps-sentrum")
     page.get_by_label("Phone number shown to patients (optional)").fill("+47 22 11 22 33")
-    page.get_by_label("Opening hours shown to patients (optional)").fill("Weekdays 08:00–15:30")
+    page.get_by_label("Opening hours in bokmål").fill("Weekdays 08:00–15:30")
     page.get_by_label("Quiet hours start (HH:MM)").fill("25:00")
     page.get_by_role("button", name="Create unit").click()
     assert page.get_by_role("alert").count() == 1  # the error summary

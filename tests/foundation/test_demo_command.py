@@ -163,16 +163,35 @@ def test_demo_serves_pages_in_every_language_prints_the_logins_and_starts_again_
             page = browser.get(start + "?lang=en").text
         assert "DPS Sør, poliklinikk" in page and "DPS Vest, poliklinikk" in page
         assert page.count(" %</dd>") >= 6
+        # The first thing the demo therapist sees is her caseload: every demo unit has a
+        # lead, so no "nobody would be notified" warning greets a visitor.
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            login = browser.get("/staff/login?lang=en").text
+            answer = browser.post(
+                "/staff/login",
+                data={
+                    "username": "terapeut1@demo.fit",
+                    "password": "fit-demo-passord",
+                    "csrf_token": csrf_token(login),
+                },
+            )
+            assert answer.status_code == 302
+            caseload = browser.get("/clinician/?lang=en")
+        assert caseload.status_code == 200 and "Anna Demo" in caseload.text
+        assert "No unit lead" not in caseload.text and "no-lead" not in caseload.text
     output = "\n".join(lines)
     assert "The scheduler sends the first invitations now." in output
     assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
     assert "admin@demo.fit" in output and "utvikler@demo.fit" in output
+    assert "leder@demo.fit / fit-demo-passord / unit_lead" in output
     # Started a second time on the same instance folder: no failure, nothing seeded twice.
     with running_demo(tmp_path, _free_port()):
         pass
     database = Database(f"sqlite:///{tmp_path / 'fit_platform.sqlite3'}")
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(Staff)) == 4
+        assert (
+            session.scalar(select(func.count()).select_from(Staff)) == 5
+        )  # admin, two therapists, service developer, the outpatient lead
         assert session.scalar(select(func.count()).select_from(Unit)) == 5
     database.dispose()
 
@@ -192,7 +211,7 @@ def test_the_demo_runs_on_postgresql_when_the_database_url_points_there(tmp_path
             assert httpx.get(base + "/readyz", timeout=10).status_code == 200
         database = Database(url)
         with database.session() as session:
-            assert session.scalar(select(func.count()).select_from(Staff)) == 4
+            assert session.scalar(select(func.count()).select_from(Staff)) == 5
         assert database.dialect == "postgresql"
         database.dispose()
     assert not (tmp_path / "fit_platform.sqlite3").exists()

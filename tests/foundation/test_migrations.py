@@ -156,3 +156,37 @@ def test_existing_units_get_every_schedulable_instrument_enabled_and_never_a_dra
         assert "unit_instrument" not in _tables(empty_database_url)
     finally:
         engine.dispose()
+
+
+def test_a_units_opening_hours_stay_its_bokmaal_text_up_and_down(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    migrate.upgrade(empty_database_url, "c5e1a7f3b9d4")
+    engine = make_engine(empty_database_url)
+    hours = "SELECT opening_hours FROM unit WHERE code = 'nord'"
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO unit (code, name, kind, opening_hours, quiet_from, quiet_until,"
+                    " created_at) VALUES ('nord', 'DPS Nord', 'outpatient',"
+                    " 'man.–fre. 08–15', '21:00', '08:00', CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate.upgrade(empty_database_url, "d2f8b4a6c1e9")
+        with engine.begin() as connection:
+            row = connection.execute(
+                text("SELECT opening_hours, opening_hours_nn, opening_hours_en FROM unit")
+            ).one()
+            assert tuple(row) == ("man.–fre. 08–15", None, None)
+            connection.execute(text("UPDATE unit SET opening_hours_en = 'Mon–Fri 08–15'"))
+        migrate.downgrade(empty_database_url, "c5e1a7f3b9d4")
+        columns = {c["name"] for c in inspect(engine).get_columns("unit")}
+        assert "opening_hours_en" not in columns and "opening_hours_nn" not in columns
+        with engine.connect() as connection:
+            assert connection.scalar(text(hours)) == "man.–fre. 08–15"
+    finally:
+        engine.dispose()

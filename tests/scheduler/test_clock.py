@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import logging
 import shutil
 import time
@@ -17,6 +18,7 @@ from fit_platform.scheduler.cli import scheduler as scheduler_command
 from fit_platform.scheduler.clock import (
     Intervals,
     build_scheduler,
+    jobs,
     run_once,
     scheduler_from_settings,
 )
@@ -131,9 +133,23 @@ def test_the_scheduler_command_runs_every_job_once_from_the_settings(
     }
     result = CliRunner().invoke(scheduler_command, ["--once"], env=env)
     assert result.exit_code == 0, result.output
-    assert "dispatch:" in result.output
     assert len(sms_endpoint.accepted) == 1
     assert "/p/" in sms_endpoint.accepted[0]["text"]
+    # What the operator reads: one line per job, every figure named, nothing but key=value.
+    lines = {}
+    for line in result.stdout.splitlines():
+        pairs = dict(pair.split("=", 1) for pair in line.split(" "))
+        lines[pairs.pop("job")] = pairs
+    assert list(lines) == [*jobs(sqlite_db, None), "dispatch"]
+    assert lines["enqueue"] == {"candidates": "1", "invitations": "1", "messages": "1"}
+    assert lines["dispatch"]["sent"] == "1" and lines["dispatch"]["failed"] == "0"
+    assert lines["reminders"] == {"reminders_queued": "0"}
+    assert lines["clean_up"]["link_tokens_deleted"] == "0"
+    # The same figures in the JSON log, for a collector that reads the log.
+    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    ran = {line["job"]: line for line in logged if line.get("event") == "scheduler_job_once"}
+    assert ran["dispatch"]["level"] == "INFO" and ran["dispatch"]["sent"] == 1
+    assert set(ran) == set(lines)
 
 
 def test_the_clock_escalates_a_risk_signal_nobody_acknowledged_in_time(db: Database) -> None:

@@ -107,23 +107,73 @@ def test_an_admin_creates_a_unit_and_changes_what_patients_see(client: FlaskClie
     assert "Unit changed" in audit_page and "Unit created" in audit_page
 
 
-def test_the_patient_sees_the_opening_hours_as_the_admin_wrote_them(client: FlaskClient) -> None:
+def _help_page(patient: FlaskClient, lang: str) -> str:
+    return patient.get(f"/p/help?lang={lang}").get_data(as_text=True)
+
+
+def test_the_patient_sees_the_opening_hours_in_their_language_or_the_bokmaal_ones_said_so(
+    client: FlaskClient,
+) -> None:
     db = _db(client)
     _admin(client)
     page = client.get("/admin/units?lang=en").get_data(as_text=True)
-    form = _unit_form(opening_hours="Mon–Thu 08–16, Fri 08–14")
+    form = _unit_form(opening_hours="man.–tors. 08–16, fre. 08–14")
     created = client.post("/admin/units", data={"csrf_token": csrf_token(page), **form})
     assert created.status_code == 302
     with db.session() as session:
         unit = session.scalars(select(Unit)).one()
     world = make_world(db, unit=unit)
-    _invitation, token = open_invitation(db, world)
+    invitation_id, token = open_invitation(db, world)
     patient = client.application.test_client()
     Patient(patient, token, lang="en").start()
-    for lang, words in (("en", "open"), ("nb", "åpent"), ("nn", "ope")):
-        help_page = patient.get(f"/p/help?lang={lang}").get_data(as_text=True)
-        # The admin's words as written: nothing added that could contradict them.
-        assert f"({words} Mon–Thu 08–16, Fri 08–14)" in help_page, lang
+    # Only bokmål given: every page shows it, marked up as Norwegian, and the English page
+    # says it is in Norwegian instead of passing it off as English.
+    bokmaal = '<span lang="nb">man.–tors. 08–16, fre. 08–14</span>'
+    assert f"(åpent {bokmaal})" in _help_page(patient, "nb")
+    assert f"(ope {bokmaal})" in _help_page(patient, "nn")
+    assert f"(open, in Norwegian: {bokmaal})" in _help_page(patient, "en")
+
+    # The admin adds nynorsk and English on the unit's page: each page shows its own.
+    url = f"/admin/units/{unit.id}?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="man.–tors. 08–16, fre. 08–14"' in page
+    changed = _unit_form(
+        "unit",
+        opening_hours="man.–tors. 08–16, fre. 08–14",
+        opening_hours_nn="må.–to. 08–16, fr. 08–14",
+        opening_hours_en="Mon–Thu 08–16, Fri 08–14",
+    )
+    assert client.post(url, data={"csrf_token": csrf_token(page), **changed}).status_code == 302
+    assert f"(åpent {bokmaal})" in _help_page(patient, "nb")
+    assert '(ope <span lang="nn">må.–to. 08–16, fr. 08–14</span>)' in _help_page(patient, "nn")
+    english = _help_page(patient, "en")
+    assert '(open <span lang="en">Mon–Thu 08–16, Fri 08–14</span>)' in english
+    assert "in Norwegian" not in english
+    [change] = _audits(db, "unit_changed")
+    assert json.loads(change.after or "{}")["opening_hours_en"] == "Mon–Thu 08–16, Fri 08–14"
+
+    # A closed link's page gives the clinic's phone and hours in the page's language too.
+    with db.transaction() as session:
+        session.get_one(Invitation, invitation_id).state = InvitationState.CANCELLED
+    closed = client.application.test_client()
+    for lang, sentence in (
+        ("en", 'Opening hours: <span lang="en">Mon–Thu 08–16, Fri 08–14</span>.'),
+        ("nn", 'Opningstid: <span lang="nn">må.–to. 08–16, fr. 08–14</span>.'),
+    ):
+        assert sentence in closed.get(f"/p/{token}?lang={lang}").get_data(as_text=True), lang
+
+
+def test_opening_hours_in_nynorsk_or_english_without_bokmaal_are_refused_with_a_message(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    _admin(client)
+    page = client.get("/admin/units?lang=nb").get_data(as_text=True)
+    form = _unit_form(opening_hours="", opening_hours_en="Mon–Fri 08–15")
+    response = client.post("/admin/units?lang=nb", data={"csrf_token": csrf_token(page), **form})
+    assert response.status_code == 422
+    assert "Skriv åpningstidene på bokmål også" in response.get_data(as_text=True)
+    assert _count(db, Unit) == 0
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,11 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # The opening hours shown to patients, in bokmål; nynorsk and English are optional, and a
+    # page in a language without its own text shows the bokmål one (domain/unit_texts.py).
     opening_hours: Mapped[str | None] = mapped_column(String(200))
+    opening_hours_nn: Mapped[str | None] = mapped_column(String(200))
+    opening_hours_en: Mapped[str | None] = mapped_column(String(200))
     # The name text messages and e-mails use instead of `name`: a lock screen shows it to
     # anyone near the phone. None: a neutral default (messaging/texts.py).
     message_name: Mapped[str | None] = mapped_column(String(40))

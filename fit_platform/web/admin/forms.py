@@ -46,9 +46,15 @@ class UnitForm(FlaskForm):
         validators=[Optional(), Length(max=32)],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
+    # Bokmål first: a page in a language without its own text shows the bokmål one.
     opening_hours = StringField(
-        _l("Opening hours shown to patients (optional)"),
-        validators=[Optional(), Length(max=200)],
+        _l("Opening hours in bokmål"), validators=[Optional(), Length(max=200)]
+    )
+    opening_hours_nn = StringField(
+        _l("Opening hours in nynorsk"), validators=[Optional(), Length(max=200)]
+    )
+    opening_hours_en = StringField(
+        _l("Opening hours in English"), validators=[Optional(), Length(max=200)]
     )
     message_name = StringField(
         _l("Sender name in text messages and e-mails (optional)"),

@@ -49,6 +49,8 @@ def _settings_from(form: UnitForm) -> UnitSettings:
         quiet_from=form.quiet_from.data or "",
         quiet_until=form.quiet_until.data or "",
         message_name=form.message_name.data,
+        opening_hours_nn=form.opening_hours_nn.data,
+        opening_hours_en=form.opening_hours_en.data,
     )
 
 
@@ -99,6 +101,8 @@ def _unit_form(summary: UnitSummary, *, posted: bool = False) -> UnitForm:
             "kind": settings.kind.value,
             "phone": settings.phone,
             "opening_hours": settings.opening_hours,
+            "opening_hours_nn": settings.opening_hours_nn,
+            "opening_hours_en": settings.opening_hours_en,
             "quiet_from": settings.quiet_from,
             "quiet_until": settings.quiet_until,
             "message_name": settings.message_name,
