@@ -2,8 +2,9 @@
 screenshots in test-artifacts/ (issue: "close the seams").
 
 - The patient, on a 320 px phone in bokmål with JavaScript off, reads the deadline with its
-  time, answers with a risk answer, writes two comments; the therapist then finds both, newest
-  first, under "The patient's own words", next to the risk signal.
+  time, answers with a risk answer, writes a topic and two comments and sees them on the
+  thank-you page; the therapist then finds the topic under "To talk about first" and both
+  comments, newest first, under "The patient's own words", next to the risk signal.
 - The therapist books a session half an hour ahead; the scheduler (fixed clock, real loopback
   SMS endpoint) sends nothing and the appointments page says why.
 
@@ -71,6 +72,7 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
     page.locator("button[value=start]").click()
     answer_questionnaire(page, "phq9", "nb", assert_accessible, risk_on="phq9_9")
     assert page.url.endswith("/p/finish")
+    page.locator("textarea").first.fill("Jobben, og <søvnen>")
     page.locator("textarea").last.fill("Jeg sover dårlig igjen")
     page.locator("main form button[type=submit]").click()
     assert page.url.endswith("/p/done")
@@ -78,6 +80,9 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
     page.locator("main form button[type=submit]").click()
     mine = page.locator(".own-comments").inner_text()
     assert "Jeg sover dårlig igjen" in mine and "Og jeg vil snakke om jobben" in mine
+    # The topic too, in the patient's own words, as the therapist reads it first.
+    assert page.locator(".own-topic").inner_text() == "Jobben, og <søvnen>"
+    assert "Det du vil snakke om i neste time" in page.locator("main").inner_text()
     assert "Behandleren din leser dette før neste time." in page.locator("main").inner_text()
     assert_accessible(page)
     save_screenshot(page, "seams-2-patient-thank-you-both-comments-nb-320")
@@ -91,6 +96,8 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
         "Jeg sover dårlig igjen"
     )
     assert "PHQ-9" in own_words
+    wants = therapist.locator("#goals-heading").locator("xpath=..").inner_text()
+    assert "To talk about first" in wants and "Jobben, og <søvnen>" in wants
     assert "risk" in therapist.locator("main").inner_text().lower()
     assert_accessible(therapist)
     save_screenshot(therapist, "seams-3-presession-own-words-1280")

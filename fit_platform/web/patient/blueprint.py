@@ -564,6 +564,9 @@ def done(ctx: LinkContext) -> Page:
             own_comments=comments.own_comments(get_db(), ctx.response_id, patient_id)
             if ctx.response_id is not None
             else [],
+            own_topic=comments.own_topic(get_db(), ctx.invitation_id, patient_id)
+            if ctx.invitation_id is not None
+            else None,
             **_progress_values(patient_id),
         ),
         status,
