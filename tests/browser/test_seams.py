@@ -136,3 +136,38 @@ def test_a_session_booked_too_close_gets_no_message_and_the_therapist_sees_why(
     assert "Not sent: too little time left to answer" in page.locator("main").inner_text()
     assert_accessible(page)
     save_screenshot(page, "seams-4-appointments-not-sent-reason-1280")
+
+
+def test_an_invitation_sms_that_failed_for_good_reads_not_delivered_on_the_appointments_page(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    sms_endpoint: SmsEndpoint,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    world = make_world(browser_db)
+    give_plan(browser_db, world.episode_id, DAY_BEFORE)
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, live_url, world)
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    page.get_by_label("Date").fill("2026-12-04")
+    page.get_by_label("Time").fill("13:00")
+    page.get_by_role("button", name="Add", exact=True).click()
+
+    # The day before, the provider refuses the number: the invitation fails for good.
+    sms_endpoint.mode = "400"
+    clock = Clock(oslo(2026, 12, 3, 13, 0))
+    config = SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)
+    with HttpSmsChannel(config) as sms:
+        dispatcher = Dispatcher(browser_db, {Channel.SMS: sms}, lambda t: f"x/{t}", clock=clock)
+        run_once(browser_db, dispatcher, clock=clock)
+
+    page.reload()
+    main = page.locator("main").inner_text()
+    assert "Not delivered: refused by the provider: the number or address may be wrong" in main
+    assert "Check the patient's phone number or e-mail address." in main
+    assert_accessible(page)
+    save_screenshot(page, "seams-5-appointments-not-delivered-1280")
+    page.set_viewport_size(PHONE)
+    save_screenshot(page, "seams-5-appointments-not-delivered-320")
