@@ -596,7 +596,8 @@ def progress_view() -> Page:
     status = 200
     if request.method == "POST":
         if request.form.get("action") == "send" and request_form.validate_on_submit():
-            outcome = _access().request(get_db(), waiting, _now()).outcome
+            # The code comes in the language of this page: the patient may just have chosen it.
+            outcome = _access().request(get_db(), waiting, _now(), _language()).outcome
             if outcome is one_time_codes.CodeRequestOutcome.QUEUED:
                 message = _("We have sent you a code. It works for 10 minutes.")
             elif outcome is one_time_codes.CodeRequestOutcome.RATE_LIMITED:
