@@ -21,7 +21,8 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from fit_platform.db import Database
-from fit_platform.domain.codes import Channel
+from fit_platform.db.models import Invitation, Patient
+from fit_platform.domain.codes import Channel, InvitationState
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
@@ -171,3 +172,27 @@ def test_an_invitation_sms_that_failed_for_good_reads_not_delivered_on_the_appoi
     save_screenshot(page, "seams-5-appointments-not-delivered-1280")
     page.set_viewport_size(PHONE)
     save_screenshot(page, "seams-5-appointments-not-delivered-320")
+
+
+def test_a_patient_without_a_phone_is_told_the_code_went_by_e_mail(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    world = make_world(browser_db)
+    invitation, token = make_invitation(browser_db, world, "phq9")
+    with browser_db.transaction() as session:
+        patient = session.get_one(Patient, world.patient_id)
+        patient.preferred_channel, patient.phone_e164 = Channel.SMS, None
+        patient.email = "kari@example.no"
+        session.get_one(Invitation, invitation.id).state = InvitationState.COMPLETED
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nn")
+    page.locator("button[value=progress]").click()
+    page.locator("button[value=send]").click()
+    status = page.get_by_role("status").inner_text()
+    assert "Vi har sendt deg ein kode på e-post." in status
+    assert_accessible(page)
+    save_screenshot(page, "seams-6-patient-code-sent-by-e-mail-nn-320")

@@ -1,4 +1,5 @@
-"""The one-time code comes in the language of the page the patient asked for it from.
+"""The one-time code comes in the language of the page the patient asked for it from, and the
+page says where it went (SMS or e-mail).
 
 A patient who switched the page to another language has just told us which one they read; a
 code in their registered language could be one they cannot read. Only the code follows the
@@ -21,13 +22,20 @@ from fit_platform.db import Database
 from fit_platform.db.models import Invitation, OutboxMessage, Patient
 from fit_platform.domain.codes import Channel, InvitationState, Language, MessageKind
 from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
-from tests.messaging.conftest import SmsEndpoint, compiled_translations, sms_endpoint
+from tests.messaging.conftest import (
+    SmsEndpoint,
+    SmtpServer,
+    compiled_translations,
+    sms_endpoint,
+    smtp_server,
+)
 from tests.support.factories import World, make_world
 from tests.support.patient import Patient as PatientBrowser
 from tests.support.patient import now, open_invitation
 
-__all__ = ["compiled_translations", "sms_endpoint"]
+__all__ = ["compiled_translations", "sms_endpoint", "smtp_server"]
 
 # What arrives, with the six digits as ______ (the neutral sender name is in the same language).
 CODE_SMS = {
@@ -111,3 +119,49 @@ def test_after_asking_for_a_code_in_english_the_reminder_keeps_the_registered_la
     reminder, code = sorted(texts, key=lambda text: "https://" not in text)
     assert code.startswith("Your code for The health service: ")
     assert reminder.startswith("Påminning frå Helsetenesta: ")
+
+
+@pytest.mark.parametrize(
+    ("page_language", "said"),
+    [
+        ("nb", "Vi har sendt deg en kode på e-post. Den virker i 10 minutter."),
+        ("nn", "Vi har sendt deg ein kode på e-post. Koden verkar i 10 minutt."),
+        ("en", "We have sent you a code by e-mail. It works for 10 minutes."),
+    ],
+)
+def test_the_page_says_the_code_went_by_e_mail_when_there_is_no_phone_for_the_sms(
+    app: Flask,
+    client: FlaskClient,
+    smtp_server: SmtpServer,
+    compiled_translations: Path,
+    page_language: str,
+    said: str,
+) -> None:
+    """A patient who chose SMS but has no phone number on record gets the code by e-mail; the
+    page says so, or they would wait for a text message that never comes."""
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    with db.transaction() as session:
+        patient_row = session.get_one(Patient, world.patient_id)
+        patient_row.preferred_channel = Channel.SMS
+        patient_row.phone_e164 = None
+        patient_row.email = "kari@example.no"
+    invitation_id, token = open_invitation(db, world)
+    with db.transaction() as session:
+        session.get_one(Invitation, invitation_id).state = InvitationState.COMPLETED
+    patient = PatientBrowser(client, token, lang=page_language)
+    patient.post(f"/p/{token}", {"action": "progress"})
+    page = patient.post("/p/progress", {"action": "send"}).get_data(as_text=True)
+    assert said in page
+
+    config = SmtpConfig(
+        smtp_server.host, smtp_server.port, sender="post@nordre.no", starttls=False,
+        timeout_seconds=2,
+    )  # fmt: skip
+    email = SmtpEmailChannel(config)
+    dispatcher = Dispatcher(
+        db, {Channel.EMAIL: email}, lambda t: f"https://fit.example.no/p/{t}",
+        translations_dir=compiled_translations,
+    )  # fmt: skip
+    assert dispatcher.drain().sent == 1
+    assert [message["To"] for message in smtp_server.messages] == ["kari@example.no"]
