@@ -375,7 +375,8 @@ class Dispatcher(Reconciliation):
             .limit(1)
         )
         code = mint_code(session, patient.id, now)
-        language = patient.preferred_language.value
+        # The language of the page the patient asked from, when it was not the registered one.
+        language = (row.language or patient.preferred_language).value
         text = one_time_code_text(
             language,
             sender_name(language, message_name, self.translations_dir),

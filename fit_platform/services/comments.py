@@ -1,5 +1,8 @@
 """The patient's own words for their therapist: comments on a response and consent reasons.
 
+(The thank-you page also shows the patient the topic they wrote for the next session,
+:func:`own_topic`; the pre-session view reads topics in its own list.)
+
 A patient may comment when sending the answers (the last page) and again on the thank-you
 page, as often as they like; every comment is its own ``ResponseComment`` row and none is
 ever overwritten. The therapist reads them, with the reasons given for declining, stopping or
@@ -22,7 +25,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent, Episode, Invitation, Response, ResponseComment
+from fit_platform.db.models import (
+    ConsentEvent,
+    Episode,
+    Invitation,
+    Response,
+    ResponseComment,
+    SessionTopic,
+)
 from fit_platform.domain.codes import CommentSource, ConsentEventKind, ResponseStatus
 from fit_platform.domain.free_text import clean_free_text
 
@@ -107,6 +117,27 @@ def own_comments(db: Database, response_id: int, patient_id: int) -> list[OwnCom
             .order_by(ResponseComment.created_at, ResponseComment.id)
         )
         return [OwnComment(text, at, source) for text, at, source in rows]
+
+
+@dataclass(frozen=True)
+class OwnTopic:
+    text: str
+    at: dt.datetime
+
+
+def own_topic(db: Database, invitation_id: int, patient_id: int) -> OwnTopic | None:
+    """What the patient wrote to talk about in the next session when sending this invitation's
+    answers, as stored (cleaned and cut), so the thank-you page shows exactly what the
+    therapist reads under "To talk about first" on the pre-session view."""
+    with db.session() as session:
+        row = session.execute(
+            select(SessionTopic.text, SessionTopic.created_at)
+            .join(Episode, Episode.id == SessionTopic.episode_id)
+            .where(SessionTopic.invitation_id == invitation_id, Episode.patient_id == patient_id)
+            .order_by(SessionTopic.created_at.desc(), SessionTopic.id.desc())
+            .limit(1)
+        ).first()
+    return OwnTopic(row.text, row.created_at) if row is not None else None
 
 
 @dataclass(frozen=True)

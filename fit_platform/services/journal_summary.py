@@ -2,10 +2,11 @@
 
 It is the pre-session view cut to what a journal note needs: the record id, the latest score
 of each questionnaire with its change and cut-off, open signals and those resolved in the last
-`RECENT_DAYS` with what was done, the samvalg decisions, the patient's goals and topics, and
-first of all the patient's own plan (standing choices and crisis plan). Reading it is one
-access-log row (`journal_summary`), and one more (`own_plan_view`) when the patient has written
-a plan or recorded a choice; the same rule decides who may read it.
+`RECENT_DAYS` with who acknowledged and resolved them, when, and what was done, the samvalg
+decisions, the patient's goals and topics, and first of all the patient's own plan (standing
+choices and crisis plan). Reading it is one access-log row (`journal_summary`), and one more
+(`own_plan_view`) when the patient has written a plan or recorded a choice; the same rule
+decides who may read it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class ResolvedSignal:
     resolved_by: str | None
     acknowledge_note: str | None
     resolve_note: str | None
+    # Who acknowledged it and when, as an open signal shows them: a journal note about a
+    # closed risk signal must still say who took it up (a resolve acknowledges too).
+    acknowledged_at: dt.datetime | None = None
+    acknowledged_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ def journal_summary(
     if view is None:
         return None
     resolver = aliased(Staff)
+    acknowledger = aliased(Staff)
     with db.session() as session:
         record_id = session.scalar(select(Patient.external_id).where(Patient.id == view.patient_id))
         resolved = tuple(
@@ -78,10 +84,13 @@ def journal_summary(
                 name,
                 signal.acknowledge_note,
                 signal.resolve_note,
+                signal.acknowledged_at,
+                acknowledged_by,
             )
-            for signal, name in session.execute(
-                select(Signal, resolver.display_name)
+            for signal, name, acknowledged_by in session.execute(
+                select(Signal, resolver.display_name, acknowledger.display_name)
                 .outerjoin(resolver, resolver.id == Signal.resolved_by_id)
+                .outerjoin(acknowledger, acknowledger.id == Signal.acknowledged_by_id)
                 .where(
                     Signal.episode_id == episode_id,
                     Signal.resolved_at.is_not(None),

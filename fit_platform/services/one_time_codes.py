@@ -4,7 +4,9 @@ The check is behind a small interface (``ProgressAccess``) so ID-porten (OIDC) c
 in production without touching the pages. The default sends a six-digit code to the registered
 phone or e-mail:
 
-* ``request_code`` queues an ``OutboxMessage`` of kind ``one_time_code`` (no text, no code);
+* ``request_code`` queues an ``OutboxMessage`` of kind ``one_time_code`` (no text, no code),
+  in the language of the page the patient asked from: they had just chosen it, so a code in
+  their registered language could be one they cannot read (other messages keep that one);
 * the dispatcher calls ``mint_code`` when it sends that message, the same way link tokens are
   minted at send time, so the raw code exists only in the message and the patient's head;
 * ``verify_code`` checks it. Codes are stored hashed, live ten minutes, work once and allow
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import OneTimeCode, OutboxMessage, Patient
-from fit_platform.domain.codes import Channel, MessageKind
+from fit_platform.domain.codes import Channel, Language, MessageKind
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,9 @@ class CodeRequest:
 class ProgressAccess(Protocol):
     """How a returning patient proves who they are before seeing their progress."""
 
-    def request(self, db: Database, patient_id: int, now: dt.datetime) -> CodeRequest: ...
+    def request(
+        self, db: Database, patient_id: int, now: dt.datetime, language: Language | None = None
+    ) -> CodeRequest: ...
 
     def verify(self, db: Database, patient_id: int, code: str, now: dt.datetime) -> bool: ...
 
@@ -69,8 +73,11 @@ def _channel(patient: Patient) -> Channel | None:
     return next((channel for channel, ok in usable.items() if ok), None)
 
 
-def request_code(db: Database, patient_id: int, now: dt.datetime) -> CodeRequest:
-    """Queue a code message to the patient's registered phone or e-mail (rate-limited)."""
+def request_code(
+    db: Database, patient_id: int, now: dt.datetime, language: Language | None = None
+) -> CodeRequest:
+    """Queue a code message to the patient's registered phone or e-mail (rate-limited), in
+    `language` (the page's) or, without one, the patient's registered language."""
     with db.transaction() as session:
         patient = session.get_one(Patient, patient_id)
         channel = _channel(patient)
@@ -96,6 +103,7 @@ def request_code(db: Database, patient_id: int, now: dt.datetime) -> CodeRequest
             channel=channel,
             next_attempt_at=now,
             created_at=now,
+            language=language,
         )
         try:
             with session.begin_nested():
@@ -158,8 +166,10 @@ def verify_code(db: Database, patient_id: int, code: str, now: dt.datetime) -> b
 class OneTimeCodeAccess:
     """The default ``ProgressAccess``: a code by SMS or e-mail."""
 
-    def request(self, db: Database, patient_id: int, now: dt.datetime) -> CodeRequest:
-        return request_code(db, patient_id, now)
+    def request(
+        self, db: Database, patient_id: int, now: dt.datetime, language: Language | None = None
+    ) -> CodeRequest:
+        return request_code(db, patient_id, now, language)
 
     def verify(self, db: Database, patient_id: int, code: str, now: dt.datetime) -> bool:
         return verify_code(db, patient_id, code, now)

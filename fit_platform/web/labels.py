@@ -79,6 +79,12 @@ ROLE = {
 
 CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("e-mail")}
 
+# Shown to a patient who asked for a one-time code: where to look for it.
+CODE_SENT_BY = {
+    Channel.SMS: _l("We have sent you a code by SMS. It works for 10 minutes."),
+    Channel.EMAIL: _l("We have sent you a code by e-mail. It works for 10 minutes."),
+}
+
 # Why a message failed for good, as the pre-session view says it (messaging/delivery_problem.py).
 DELIVERY_PROBLEM = {
     DeliveryProblem.NO_ADDRESS: _l("no phone number or e-mail address"),

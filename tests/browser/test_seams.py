@@ -2,8 +2,9 @@
 screenshots in test-artifacts/ (issue: "close the seams").
 
 - The patient, on a 320 px phone in bokmål with JavaScript off, reads the deadline with its
-  time, answers with a risk answer, writes two comments; the therapist then finds both, newest
-  first, under "The patient's own words", next to the risk signal.
+  time, answers with a risk answer, writes a topic and two comments and sees them on the
+  thank-you page; the therapist then finds the topic under "To talk about first" and both
+  comments, newest first, under "The patient's own words", next to the risk signal.
 - The therapist books a session half an hour ahead; the scheduler (fixed clock, real loopback
   SMS endpoint) sends nothing and the appointments page says why.
 
@@ -20,7 +21,8 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from fit_platform.db import Database
-from fit_platform.domain.codes import Channel
+from fit_platform.db.models import Invitation, Patient
+from fit_platform.domain.codes import Channel, InvitationState
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
@@ -71,6 +73,7 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
     page.locator("button[value=start]").click()
     answer_questionnaire(page, "phq9", "nb", assert_accessible, risk_on="phq9_9")
     assert page.url.endswith("/p/finish")
+    page.locator("textarea").first.fill("Jobben, og <søvnen>")
     page.locator("textarea").last.fill("Jeg sover dårlig igjen")
     page.locator("main form button[type=submit]").click()
     assert page.url.endswith("/p/done")
@@ -78,6 +81,9 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
     page.locator("main form button[type=submit]").click()
     mine = page.locator(".own-comments").inner_text()
     assert "Jeg sover dårlig igjen" in mine and "Og jeg vil snakke om jobben" in mine
+    # The topic too, in the patient's own words, as the therapist reads it first.
+    assert page.locator(".own-topic").inner_text() == "Jobben, og <søvnen>"
+    assert "Det du vil snakke om i neste time" in page.locator("main").inner_text()
     assert "Behandleren din leser dette før neste time." in page.locator("main").inner_text()
     assert_accessible(page)
     save_screenshot(page, "seams-2-patient-thank-you-both-comments-nb-320")
@@ -91,6 +97,8 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
         "Jeg sover dårlig igjen"
     )
     assert "PHQ-9" in own_words
+    wants = therapist.locator("#goals-heading").locator("xpath=..").inner_text()
+    assert "To talk about first" in wants and "Jobben, og <søvnen>" in wants
     assert "risk" in therapist.locator("main").inner_text().lower()
     assert_accessible(therapist)
     save_screenshot(therapist, "seams-3-presession-own-words-1280")
@@ -129,3 +137,62 @@ def test_a_session_booked_too_close_gets_no_message_and_the_therapist_sees_why(
     assert "Not sent: too little time left to answer" in page.locator("main").inner_text()
     assert_accessible(page)
     save_screenshot(page, "seams-4-appointments-not-sent-reason-1280")
+
+
+def test_an_invitation_sms_that_failed_for_good_reads_not_delivered_on_the_appointments_page(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    sms_endpoint: SmsEndpoint,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    world = make_world(browser_db)
+    give_plan(browser_db, world.episode_id, DAY_BEFORE)
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, live_url, world)
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    page.get_by_label("Date").fill("2026-12-04")
+    page.get_by_label("Time").fill("13:00")
+    page.get_by_role("button", name="Add", exact=True).click()
+
+    # The day before, the provider refuses the number: the invitation fails for good.
+    sms_endpoint.mode = "400"
+    clock = Clock(oslo(2026, 12, 3, 13, 0))
+    config = SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)
+    with HttpSmsChannel(config) as sms:
+        dispatcher = Dispatcher(browser_db, {Channel.SMS: sms}, lambda t: f"x/{t}", clock=clock)
+        run_once(browser_db, dispatcher, clock=clock)
+
+    page.reload()
+    main = page.locator("main").inner_text()
+    assert "Not delivered: refused by the provider: the number or address may be wrong" in main
+    assert "Check the patient's phone number or e-mail address." in main
+    assert_accessible(page)
+    save_screenshot(page, "seams-5-appointments-not-delivered-1280")
+    page.set_viewport_size(PHONE)
+    save_screenshot(page, "seams-5-appointments-not-delivered-320")
+
+
+def test_a_patient_without_a_phone_is_told_the_code_went_by_e_mail(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    world = make_world(browser_db)
+    invitation, token = make_invitation(browser_db, world, "phq9")
+    with browser_db.transaction() as session:
+        patient = session.get_one(Patient, world.patient_id)
+        patient.preferred_channel, patient.phone_e164 = Channel.SMS, None
+        patient.email = "kari@example.no"
+        session.get_one(Invitation, invitation.id).state = InvitationState.COMPLETED
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nn")
+    page.locator("button[value=progress]").click()
+    page.locator("button[value=send]").click()
+    status = page.get_by_role("status").inner_text()
+    assert "Vi har sendt deg ein kode på e-post." in status
+    assert_accessible(page)
+    save_screenshot(page, "seams-6-patient-code-sent-by-e-mail-nn-320")

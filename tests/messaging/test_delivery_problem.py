@@ -5,6 +5,7 @@ loopback SMS endpoint or SMTP server, then read on the therapist's pre-session v
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +15,17 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.db.models import OutboxMessage
-from fit_platform.domain.codes import Channel, MessageKind, OutboxState
+from fit_platform.domain.codes import Channel, InvitationState, MessageKind, OutboxState
 from fit_platform.messaging.delivery_problem import DeliveryProblem, delivery_problem
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.clock import run_once
 from tests.messaging.conftest import SmsEndpoint, SmtpServer
+from tests.support.clinical import add_failed_message
 from tests.support.factories import PASSWORD, World, make_invitation, make_world
-from tests.support.html import log_in
-from tests.support.scheduling import Clock, oslo
+from tests.support.html import csrf_token, log_in
+from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
 # Noon in Oslo, outside every unit's quiet hours.
 NOON = oslo(2026, 11, 24, 12)
@@ -158,3 +161,101 @@ def test_every_other_failure_is_the_services(
     last_error: str | None, problem: DeliveryProblem
 ) -> None:
     assert delivery_problem(last_error) is problem
+
+
+def _appointments(client: FlaskClient, world: World) -> str:
+    response = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _invitation_status(page: str) -> str:
+    table = page[page.index("<h2>Questionnaires sent</h2>") : page.index("<h2>Message delivery")]
+    cells = re.findall(r'<td data-label="Status">(.*?)</td>', table)
+    assert len(cells) == 1, cells
+    return cells[0]
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown", "advice", "not_advised"),
+    [
+        (
+            "400",
+            "Not delivered: refused by the provider: the number or address may be wrong",
+            ADDRESS_ADVICE,
+            SERVICE_ADVICE,
+        ),
+        ("500", "Not delivered: the message service did not work", SERVICE_ADVICE, ADDRESS_ADVICE),
+    ],
+    ids=["number_refused", "gateway_down"],
+)
+def test_the_appointments_page_says_a_questionnaire_was_not_delivered_and_why(
+    app: Flask,
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    compiled_translations: Path,
+    mode: str,
+    shown: str,
+    advice: str,
+    not_advised: str,
+) -> None:
+    """The therapist books a session; the scheduler's invitation SMS fails for good at the real
+    loopback endpoint; the appointments page says it was not delivered, with the pre-session
+    view's cause and advice, instead of "Scheduled", and still does once the window is over."""
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    give_plan(db, world.episode_id, DAY_BEFORE)
+    clock = Clock(NOON)
+    app.extensions["fit_clock"] = clock
+    log_in(client, world.therapist_username, PASSWORD)
+    form = _appointments(client, world)
+    booked = client.post(
+        f"/clinician/episodes/{world.episode_id}/appointments",
+        data={"csrf_token": csrf_token(form), "day": "2026-11-26", "time": "10:00"},
+    )
+    assert booked.status_code == 302
+
+    # The day before the session, at 10:00 Oslo time, the invitation is due and sent.
+    clock.now = oslo(2026, 11, 25, 10)
+    sms_endpoint.mode = mode
+    dispatcher = Dispatcher(
+        db,
+        {Channel.SMS: sms},
+        lambda t: f"https://fit.example.no/p/{t}",
+        DispatcherSettings(max_attempts=1),
+        clock,
+        translations_dir=compiled_translations,
+    )
+    run_once(db, dispatcher, clock=clock)
+    with db.session() as session:
+        message = session.query(OutboxMessage).one()
+        assert (message.kind, message.state) == (MessageKind.INVITATION, OutboxState.FAILED)
+
+    page = _appointments(client, world)
+    assert _invitation_status(page) == f"<strong>{shown}</strong>"
+    assert advice in page and not_advised not in page
+    # The delivery table gives the same cause.
+    assert "Delivery failed: " + shown.removeprefix("Not delivered: ") in page
+
+    # After the window has closed, it is still "not delivered", not "not answered in time".
+    clock.now = oslo(2026, 11, 27, 12)
+    run_once(db, None, clock=clock)
+    assert _invitation_status(_appointments(client, world)) == f"<strong>{shown}</strong>"
+
+
+def test_a_questionnaire_sent_after_all_is_not_called_undelivered(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A failed message on one invitation does not mark the patient's other invitations."""
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    failed, _token = make_invitation(db, world, due_at=NOON, state=InvitationState.SCHEDULED)
+    make_invitation(db, world, "gad7", due_at=NOON)
+    add_failed_message(db, world, invitation_id=failed.id)
+    app.extensions["fit_clock"] = Clock(NOON)
+    log_in(client, world.therapist_username, PASSWORD)
+    page = _appointments(client, world)
+    statuses = re.findall(r'<td data-label="Status">(.*?)</td>', page)
+    assert statuses.count("<strong>Not delivered: the message service did not work</strong>") == 1
+    assert "Sent" in statuses

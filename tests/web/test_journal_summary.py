@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AccessLog
+from fit_platform.db.models import AccessLog, Staff
+from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from tests.conftest import make_test_app
 from tests.support.clinical import (
@@ -23,9 +24,10 @@ from tests.support.clinical import (
     add_signal,
     add_topic,
     resolve_signal,
+    share_episode,
 )
-from tests.support.factories import PASSWORD, World, add_history, make_world
-from tests.support.html import log_in
+from tests.support.factories import PASSWORD, World, add_history, make_staff, make_world
+from tests.support.html import csrf_token, log_in
 
 NOW = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
 
@@ -121,3 +123,52 @@ def test_text_the_patient_wrote_is_escaped_in_the_page_and_the_text_block(
     body = client.get(f"/clinician/episodes/{world.episode_id}/summary").get_data(as_text=True)
     assert "<script>alert(1)" not in body and "</textarea><b>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def _signal_action(
+    client: FlaskClient, world: World, signal_id: int, action: str, note: str
+) -> None:
+    page = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    done = client.post(
+        f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/{action}",
+        data={"csrf_token": csrf_token(page), "note": note},
+    )
+    assert done.status_code == 302 and "#signals" in done.headers["Location"]
+
+
+def test_a_resolved_signal_keeps_who_acknowledged_it_and_when_in_the_page_and_the_text(
+    journal_app: Flask,
+) -> None:
+    """A risk signal acknowledged by the therapist and resolved by a colleague a day later:
+    the journal note still says who took it up, when, and what was done."""
+    db = journal_app.extensions["fit_db"]
+    world = make_world(db)
+    signal_id = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=3))
+    colleague = make_staff(db, (Role.THERAPIST, world.unit_id), name="Per Kollega")
+    share_episode(db, world, colleague)
+    with db.session() as session:
+        therapist_name = session.get_one(Staff, world.therapist_id).display_name
+
+    journal_app.extensions["fit_clock"] = lambda: dt.datetime(2026, 11, 30, 8, 15, tzinfo=dt.UTC)
+    therapist = journal_app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    _signal_action(therapist, world, signal_id, "acknowledge", "Phoned; safe")
+    journal_app.extensions["fit_clock"] = lambda: dt.datetime(2026, 12, 1, 13, 40, tzinfo=dt.UTC)
+    other = journal_app.test_client()
+    log_in(other, colleague.username, PASSWORD)
+    _signal_action(other, world, signal_id, "resolve", "No risk at follow-up")
+    journal_app.extensions["fit_clock"] = lambda: NOW
+
+    page = html.unescape(
+        therapist.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en").get_data(
+            as_text=True
+        )
+    )
+    signals = page[page.index("<h2>Signals</h2>") : page.index("<h2>Samvalg decisions</h2>")]
+    start = page.index('<textarea id="plain-text"')
+    block = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+    for shown in (signals, block):
+        # Oslo time: 09:15 on 30 November, 14:40 on 1 December.
+        assert re.search(rf"Acknowledged [^.]*30[^.]*9:15[^.]* by {therapist_name}\.", shown), shown
+        assert re.search(r"resolved [^)]*1[^)]*14:40 by Per Kollega\)", shown), shown
+        assert "What was done: Phoned; safe. Note when resolved: No risk at follow-up" in shown

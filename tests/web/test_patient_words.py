@@ -148,3 +148,47 @@ def test_the_same_comment_posted_twice_is_kept_once_and_a_new_one_is_added(
     with db.session() as session:
         texts = session.scalars(select(ResponseComment.text).order_by(ResponseComment.id)).all()
     assert texts == ["Sent with the answers", "Better week", "Sent with the answers"]
+
+
+def test_the_thank_you_page_shows_the_topic_the_patient_wrote_as_the_therapist_reads_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "1")
+    topic = "Work <b>and</b> sleep\r\n  and my sister"
+    assert patient.finish(topic=topic, comment="Tired").status_code == 302
+
+    thanks = client.get("/p/done?lang=en").get_data(as_text=True)
+    start = thanks.index('id="own-comments-title"')
+    written = thanks[start : thanks.index("</section>", start)]
+    assert "What you want to talk about in your next session" in written
+    assert "Work &lt;b&gt;and&lt;/b&gt; sleep" in written and "<b>and</b>" not in written
+    assert "Tired" in written
+
+    # The same words (as stored: cleaned the same way) stand first on the pre-session view.
+    presession = _presession(app, world)
+    wants = presession[presession.index('id="goals-heading"') :]
+    wants = wants[: wants.index("</section>")]
+    assert "To talk about first" in wants
+    shown = written[written.index('class="own-topic"') :]
+    shown = shown[shown.index(">") + 1 : shown.index("</p>")]
+    assert shown in wants
+
+
+def test_the_thank_you_page_shows_no_topic_when_none_was_written(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "1")
+    assert patient.finish(comment="Only a comment").status_code == 302
+    thanks = client.get("/p/done?lang=en").get_data(as_text=True)
+    assert "Only a comment" in thanks
+    assert "own-topic" not in thanks and "Your comments" not in thanks

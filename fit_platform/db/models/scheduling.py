@@ -11,6 +11,7 @@ from fit_platform.db.base import Base, enum_column, utcnow
 from fit_platform.domain.codes import (
     Channel,
     InvitationState,
+    Language,
     MessageKind,
     OutboxState,
     ScheduleTrigger,
@@ -167,3 +168,6 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    # The language to write the message in when it is not the patient's registered one: a
+    # one-time code follows the page the patient asked for it from (docs/messaging.md).
+    language: Mapped[Language | None] = mapped_column(enum_column(Language, "language"))

@@ -180,7 +180,8 @@ def _signal_action(episode_id: int, signal_id: int, action: str) -> Response:
         abort(400)
     service = acknowledge_signal if action == "acknowledge" else resolve_signal
     try:
-        service(get_db(), g.staff, signal_id, form.note.data, episode_id=episode_id)
+        # The page's clock, so the time recorded is the one the pages (and tests) work with.
+        service(get_db(), g.staff, signal_id, form.note.data, episode_id=episode_id, now=now())
     except SignalActionRefused as refused:
         if refused.reason is SignalActionError.NOT_FOUND:
             abort(404)

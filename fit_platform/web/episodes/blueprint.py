@@ -45,6 +45,10 @@ from fit_platform.services.appointments import (
     move_appointment,
     set_appointment_status,
 )
+from fit_platform.services.delivery_status import (
+    failed_message_problems,
+    undelivered_invitations,
+)
 from fit_platform.services.registration import (
     NotAllowed,
     PatientDetails,
@@ -208,6 +212,8 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
             .order_by(OutboxMessage.created_at.desc())
             .limit(50)
         ).all()
+        undelivered = undelivered_invitations(session, invitations)
+    problems = {problem.value for problem in undelivered.values()}
     return {
         "episode": episode,
         "is_treating": role is Role.THERAPIST,
@@ -215,6 +221,11 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         "appointments": appointments,
         "invitations": invitations,
         "messages": messages,
+        # Why an invitation never reached the patient, and why each failed message failed,
+        # in the pre-session view's words (services/delivery_status.py).
+        "undelivered": undelivered,
+        "undelivered_problems": sorted(problems),
+        "message_problems": failed_message_problems(messages),
         "zone": _zone(),
     }
 

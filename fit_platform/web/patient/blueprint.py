@@ -71,7 +71,12 @@ from fit_platform.web.access_labels import patient_action
 from fit_platform.web.deadline import deadline_text
 from fit_platform.web.formatting import format_date, format_datetime, format_number
 from fit_platform.web.inputs import small_int
-from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN, ROLE
+from fit_platform.web.labels import (
+    CODE_SENT_BY,
+    QUESTIONNAIRE_ONLY_IN,
+    QUESTIONNAIRE_SHOWN_IN,
+    ROLE,
+)
 from fit_platform.web.patient import answer_review, forms
 from fit_platform.web.patient.answer_choices import choice_inputs
 from fit_platform.web.patient.chart import build_chart
@@ -564,6 +569,9 @@ def done(ctx: LinkContext) -> Page:
             own_comments=comments.own_comments(get_db(), ctx.response_id, patient_id)
             if ctx.response_id is not None
             else [],
+            own_topic=comments.own_topic(get_db(), ctx.invitation_id, patient_id)
+            if ctx.invitation_id is not None
+            else None,
             **_progress_values(patient_id),
         ),
         status,
@@ -593,9 +601,15 @@ def progress_view() -> Page:
     status = 200
     if request.method == "POST":
         if request.form.get("action") == "send" and request_form.validate_on_submit():
-            outcome = _access().request(get_db(), waiting, _now()).outcome
-            if outcome is one_time_codes.CodeRequestOutcome.QUEUED:
+            # The code comes in the language of this page: the patient may just have chosen it.
+            asked = _access().request(get_db(), waiting, _now(), _language())
+            outcome = asked.outcome
+            # Say where it went: without a phone number the code goes by e-mail even to a
+            # patient who chose SMS, and they would wait for a text that never comes.
+            if outcome is one_time_codes.CodeRequestOutcome.QUEUED and asked.channel is None:
                 message = _("We have sent you a code. It works for 10 minutes.")
+            elif outcome is one_time_codes.CodeRequestOutcome.QUEUED:
+                message = str(CODE_SENT_BY[asked.channel])
             elif outcome is one_time_codes.CodeRequestOutcome.RATE_LIMITED:
                 message = _("You have asked for several codes. Please wait an hour and try again.")
                 status = 429
