@@ -3,7 +3,8 @@ not move with the load of a shared machine, to compare two versions of the code 
 
 Run from the project root, under valgrind's callgrind with instrumentation off at the start:
 
-    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/save.%p \\
+    valgrind --tool=callgrind --instr-atstart=no \\
+        --callgrind-out-file=test-artifacts/callgrind.save.%p \\
         .venv/bin/python benchmarks/count_save_instructions.py [--requests N] [--page save]
 
 Uses a throwaway PostgreSQL (or FIT_TEST_DATABASE_URL, emptied) and the benchmark server's
