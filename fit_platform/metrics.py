@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -64,9 +65,26 @@ def route_group(blueprint: str | None) -> str:
     return ROUTE_GROUPS.get(blueprint or "", "other")
 
 
+# Each request's two series, kept per process: `labels()` checks and joins its arguments
+# under the metric's lock on every call, only to return the same child it returned before.
+# Bounded, because the method is whatever the client sent; past the bound (a client making
+# up methods) the series are looked up as before.
+_REQUEST_SERIES_MAX = 256
+_request_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(group: str, method: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(group=group, method=method, status=f"{status // 100}xx").inc()
-    LATENCY.labels(group=group).observe(seconds)
+    key = (group, method, status // 100)
+    series = _request_series.get(key)
+    if series is None:
+        series = (
+            REQUESTS.labels(group=group, method=method, status=f"{status // 100}xx"),
+            LATENCY.labels(group=group),
+        )
+        if len(_request_series) < _REQUEST_SERIES_MAX:
+            _request_series[key] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 class DatabaseCollector(Collector):

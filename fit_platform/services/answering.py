@@ -354,7 +354,7 @@ def save_page(
     invitation_id: int,
     page: int,
     codes: Mapping[str, str | None],
-    language: Language,
+    language: Language | Callable[[], Language],
     now: dt.datetime,
     instrument_id: str | None = None,
 ) -> PageSaved:
@@ -369,6 +369,11 @@ def save_page(
     link context): with it, on PostgreSQL, a page without a risk question is saved on the
     process's direct connection (``_save_direct``); any other page, and every page on SQLite,
     through the ORM session the signal functions need. Both follow ``_page_writes``.
+
+    ``language`` is the questionnaire's language, stored only on a response that is not there
+    yet (the save of a page whose invitation was never started): it may be a function, asked
+    only then. The web passes its locale look-up that way, so a save finds no locale it does
+    not need.
     """
     result = None
     reader = db.direct_reader()
@@ -393,7 +398,7 @@ def _save_in_session(
     invitation_id: int,
     page: int,
     codes: Mapping[str, str | None],
-    language: Language,
+    language: Language | Callable[[], Language],
     now: dt.datetime,
 ) -> PageSaved:
     """The page save in the ORM session's transaction, with the risk signal it raises.
@@ -409,6 +414,8 @@ def _save_in_session(
     episode_id = writes.episode_id
     response_id = writes.response_id
     if response_id is None:
+        if not isinstance(language, Language):
+            language = language()
         response_id = _insert_response(
             session, invitation_id, instrument, episode_id, language, now
         )

@@ -68,6 +68,34 @@ def test_a_scrape_after_some_requests_counts_them_per_route_group(
     assert "NoSuchTokenAnywhere" not in text
 
 
+def test_every_request_is_counted_however_many_methods_clients_make_up(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Each process keeps a bounded number of request series; past the bound (a client
+    # sending made-up methods) requests are still counted, each under its own method.
+    app = _metrics_app(database_url, tmp_path)
+    client = app.test_client()
+    before = _scrape(client)
+    methods = [f"M{n}" for n in range(300)]
+    for method in [*methods, methods[0], methods[-1]]:
+        assert client.open("/staff/login", method=method).status_code == 405
+    after = _scrape(client)
+    app.extensions["fit_db"].dispose()
+
+    def counted(method: str) -> float:
+        # A method no route has is refused before a blueprint is known: the group "other".
+        key = (
+            "fit_http_requests_total",
+            (("group", "other"), ("method", method), ("status", "4xx")),
+        )
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert [counted(m) for m in methods[1:-1]] == [1.0] * 298
+    assert counted(methods[0]) == counted(methods[-1]) == 2
+    latency = ("fit_http_request_duration_seconds_count", (("group", "other"),))
+    assert after[latency] - before.get(latency, 0.0) == 302 + 1  # and the first scrape
+
+
 def test_a_failed_message_a_due_invitation_and_an_open_signal_show_in_the_scrape(
     database_url: str, tmp_path: Path
 ) -> None:

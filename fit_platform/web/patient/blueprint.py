@@ -328,17 +328,18 @@ def answer(ctx: LinkContext, page: int) -> Page:
     plan = answering.page_plan(inst)
     if not 1 <= page <= len(plan):
         abort(404)
-    language = _questionnaire_language(inst)
     link_ids = plan[page - 1]
     form: forms.AnswerPage | ShownPage
     fields: list[tuple[Item, Any]]
     if request.method == "POST":
-        # A page answered in full with the questions' own choices needs no form to check it.
+        # A page answered in full with the questions' own choices needs no form to check it,
+        # and its save no language unless the response is still to be made: the locale is
+        # looked up only where it is used (a form, a new response, a page shown again).
         codes: dict[str, str | None] | None = forms.all_known_answers(inst, link_ids, request.form)
         page_form = None
         if codes is None:
             page_form = forms.answer_page_form(
-                inst, link_ids, language.value, formdata=request.form
+                inst, link_ids, _questionnaire_language(inst).value, formdata=request.form
             )
             if page_form.validate():
                 codes = {k: (page_form[k].data or None) for k in link_ids}
@@ -350,7 +351,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
                     ctx.invitation_id,
                     page,
                     codes,
-                    language,
+                    lambda: _questionnaire_language(inst),
                     _now(),
                     instrument_id=ctx.instrument_id,
                 )
@@ -374,11 +375,15 @@ def answer(ctx: LinkContext, page: int) -> Page:
             form, fields = shown, list(shown.fields)
         else:
             form = forms.answer_page_form(
-                inst, link_ids, language.value, data={k: saved_codes.get(k) for k in link_ids}
+                inst,
+                link_ids,
+                _questionnaire_language(inst).value,
+                data={k: saved_codes.get(k) for k in link_ids},
             )
             fields = list(forms.item_field_pairs(form, inst))
         status = 200
     answered_before = sum(len(ids) for ids in plan[: page - 1])
+    language = _questionnaire_language(inst)
     return (
         render_page(
             "patient/answer.html",

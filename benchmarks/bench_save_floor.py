@@ -1,0 +1,425 @@
+"""The floor under the page save: what a save costs with nothing but its SQL, and with each
+piece the real save needs added one at a time, next to a bare Flask "hello" and the real save,
+all served and measured the same way in one run.
+
+Run from the project root (wrk must be installed; ``./dev bench`` installs it), under the
+benchmark lock: ``python benchmarks/bench_save_floor.py [--patients N] [--seconds S]``.
+
+Like ``bench_patient_pages.py``: a throwaway PostgreSQL on loopback (or FIT_TEST_DATABASE_URL,
+emptied), N PHQ-9 invitations opened once through the real app (landing GET, start POST) to
+get each patient's browser session, gunicorn with 2 sync workers, wrk with 2 threads going
+round the patients, the web workers' CPU per request read from ``/proc``. Every rung is its
+own gunicorn serving a small Flask app (``floor_app``) that has the pieces of the rungs before
+it plus its own; every request carries the same cookie and form body as the real save
+(``POST /p/answer/1``, the five answers of the PHQ-9's first page, alternating so rows really
+change). The rungs:
+
+ 0. hello       a bare Flask "hello" (the goal's baseline; measured first and last, mean)
+ 1. sql         BEGIN, the save's locking SELECT, the UPDATE (or first INSERT) of the five
+                answers, COMMIT, on the app's own per-process psycopg connection; the ids come
+                in the URL; no session, no CSRF, no form, no logging; answers with a redirect
+ 2. link        + the link-context read the save starts with (the link's row id from the URL)
+ 3. session     + the encrypted session cookie opened (the link id read from it)
+ 4. form        + the form body parsed (the answers taken from it)
+ 5. csrf        + Flask-WTF's CSRF check (app-wide, as in the app)
+ 6. rules       + the save's rules: the answer check and ``answering.save_page`` in place of
+                the bare SQL (same statements), the app log at WARNING so no line is written
+ 7. locale      + Flask-Babel with the app's locale selector, asked as the view asks
+ 8. savelog     + the app's JSON logging at INFO (the save's "answers saved" line)
+ 9. hooks       + the app's other request hooks: request id and metrics, the staff-session
+                check, the ``?lang=`` switch
+10. headers     + the security headers and the patient pages' no-store / no-referrer
+11. accesslog   + the project's ``gunicorn.conf.py`` (the JSON access line)
+12. app         the real app (``wsgi:app``, as ``bench_patient_pages.py`` serves it)
+
+Prints each rung's requests/s, its share of the hello's rate, the worker CPU per request and
+what the rung added to it. The rate limiter is off in every rung (as in the other benchmarks:
+every request comes from one address).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_patient_pages import (  # noqa: E402
+    LUA_COMMON,
+    SECRET_KEY,
+    _children,
+    _lua_list,
+    cpu_seconds,
+    gunicorn,
+    lua_answer_post,
+    lua_plain,
+    open_links,
+    run_wrk,
+    server_env,
+    setup_invitations,
+)
+
+RUNGS = (
+    "hello",
+    "sql",
+    "link",
+    "session",
+    "form",
+    "csrf",
+    "rules",
+    "locale",
+    "savelog",
+    "hooks",
+    "headers",
+    "accesslog",
+    "app",
+)
+PAGE_ONE = tuple(f"phq9_{n}" for n in range(1, 6))
+
+
+def floor_app() -> Any:
+    """gunicorn entry point of rungs 1–11 (``FIT_FLOOR_RUNG`` says which)."""
+    import logging
+
+    from flask import Flask, redirect, request, session
+    from flask_babel import get_locale
+
+    from fit_platform import i18n
+    from fit_platform.config import load_settings
+    from fit_platform.db import Database
+    from fit_platform.domain.codes import Language
+    from fit_platform.domain.instrument_language import questionnaire_language
+    from fit_platform.services import answering
+    from fit_platform.web.patient import forms
+    from fit_platform.web.patient.blueprint import LINK_KEY
+
+    rung = RUNGS.index(os.environ["FIT_FLOOR_RUNG"])
+
+    def has(name: str) -> bool:
+        return rung >= RUNGS.index(name)
+
+    settings = load_settings()
+    app = Flask("floor")
+    app.config.update(
+        FIT_SETTINGS=settings,
+        SECRET_KEY=SECRET_KEY,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        BABEL_DEFAULT_LOCALE=i18n.DEFAULT,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        BABEL_TRANSLATION_DIRECTORIES=str(i18n.TRANSLATIONS_DIR),
+    )
+    # The same engine settings as the app; the save runs on its per-process connection.
+    db = Database(settings.database_url, ping="idle")
+    reader = db.direct_reader()
+    assert reader is not None, "the floor is measured on PostgreSQL"
+    app.extensions["fit_db"] = db
+    if has("session"):
+        from fit_platform.web.cookie_session import EncryptedCookieSessionInterface
+
+        app.session_interface = EncryptedCookieSessionInterface()
+    if has("csrf"):
+        from flask_wtf import CSRFProtect
+
+        CSRFProtect(app)
+    if has("locale"):
+        from flask_babel import Babel
+
+        babel = Babel()
+        babel.init_app(app, locale_selector=i18n.select_locale)
+        i18n.install_catalogue_cache(app, babel)
+    if has("savelog"):
+        from fit_platform.logging_setup import configure_logging
+
+        configure_logging("INFO")
+    else:
+        logging.getLogger().setLevel(logging.WARNING)
+    if has("hooks"):
+        from fit_platform.web.auth.session import load_staff_session
+        from fit_platform.web.ops.observability import install
+
+        install(app)
+        app.before_request(load_staff_session)
+
+        @app.before_request
+        def remember_explicit_language() -> None:
+            chosen = request.args.get("lang")
+            if chosen in i18n.SUPPORTED:
+                session["lang"] = chosen
+
+    if has("headers"):
+        from fit_platform.security import configure_security
+
+        configure_security(app)
+
+        @app.after_request
+        def never_cache_or_refer(response: Any) -> Any:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Referrer-Policy"] = "no-referrer"
+            return response
+
+    from fit_platform.services.answering import (
+        _ANSWER_ID,
+        _INSERT_ANSWERS_DIRECT,
+        _LINK_ID,
+        _LOCK_WITH_ANSWERS,
+        _RESPONSE_ID,
+        _UPDATE_ANSWERS_DIRECT,
+        _VALUE,
+    )
+
+    def bare_save(invitation_id: int, values: dict[str, float], now: dt.datetime) -> None:
+        """Only the save's statements: the locked read, the changed answers, in one transaction."""
+
+        def work(unit: Any) -> None:
+            rows = unit.fetch_all(_LOCK_WITH_ANSWERS, {"invitation_id": invitation_id})
+            saved = {r[_LINK_ID]: (r[_ANSWER_ID], r[_VALUE]) for r in rows if r[_LINK_ID]}
+            changed = [
+                (saved[k][0], v) for k, v in values.items() if k in saved and saved[k][1] != v
+            ]
+            new = {k: v for k, v in values.items() if k not in saved}
+            if changed:
+                unit.execute(
+                    _UPDATE_ANSWERS_DIRECT,
+                    {
+                        "answer_ids": [a for a, _v in changed],
+                        "new_values": [v for _a, v in changed],
+                        "at": now,
+                    },
+                )
+            if new:
+                unit.execute(
+                    _INSERT_ANSWERS_DIRECT,
+                    {
+                        "response_id": rows[0][_RESPONSE_ID],
+                        "link_ids": list(new),
+                        "new_values": list(new.values()),
+                        "at": now,
+                    },
+                )
+
+        reader.transaction(work)
+
+    @app.post("/f/<int:invitation_id>/<int:token_id>/<int:value>")
+    def save(invitation_id: int, token_id: int, value: int) -> Any:
+        now = dt.datetime.now(dt.UTC)
+        if has("session"):
+            token_id = session[LINK_KEY]
+        if has("link"):
+            ctx = answering.load_context(db, token_id, now)
+            assert ctx.invitation_id is not None
+            invitation_id = ctx.invitation_id
+        if has("form"):
+            posted = request.form
+            codes: dict[str, str | None] = {k: posted.get(k) for k in PAGE_ONE}
+        else:
+            codes = dict.fromkeys(PAGE_ONE, str(value))
+        if has("rules"):
+            inst = ctx.instrument
+            language = Language.BOKMAAL
+            if has("locale"):  # as the view asks: the questionnaire's language
+                language = Language(questionnaire_language(inst, str(get_locale())))
+            known = forms.all_known_answers(inst, PAGE_ONE, request.form)
+            assert known is not None
+            answering.save_page(db, invitation_id, 1, known, language, now, ctx.instrument_id)
+        else:
+            bare_save(invitation_id, {k: float(v or 0) for k, v in codes.items()}, now)
+        return redirect("/p/answer/2")
+
+    return app
+
+
+def lua_floor(sessions: list[tuple[str, str]], ids: list[tuple[int, int]]) -> str:
+    """The real save's request (cookie, body), to a path that also carries the ids the
+    lowest rungs take from it (they have no session to find them in)."""
+    cookies = [c for c, _ in sessions]
+    csrfs = [t for _, t in sessions]
+    return (
+        f"local cookies = {_lua_list(cookies)}\nlocal csrfs = {_lua_list(csrfs)}\n"
+        f"local invitations = {{{','.join(str(i) for i, _ in ids)}}}\n"
+        f"local links = {{{','.join(str(t) for _, t in ids)}}}\n{LUA_COMMON}"
+        "request = function()\n"
+        "  local i, n = pick(cookies)\n"
+        "  local v = math.floor(n / #cookies) % 4\n"
+        '  local body = "csrf_token=" .. csrfs[i]\n'
+        '  for item = 1, 5 do body = body .. "&phq9_" .. item .. "=" .. v end\n'
+        '  local path = "/f/" .. invitations[i] .. "/" .. links[i] .. "/" .. v\n'
+        '  return wrk.format("POST", path, {["Cookie"] = cookies[i],\n'
+        '    ["Content-Type"] = "application/x-www-form-urlencoded"}, body)\n'
+        "end\n"
+    )
+
+
+def link_ids(database_url: str, count: int) -> list[tuple[int, int]]:
+    """(invitation id, link row id) of each patient, in the order the links were made."""
+    from sqlalchemy import text
+
+    from fit_platform.db import Database
+
+    db = Database(database_url)
+    with db.reading() as connection:
+        rows = connection.execute(
+            text("SELECT invitation_id, id FROM invitation_token ORDER BY id")
+        ).all()
+    db.dispose()
+    assert len(rows) == count, (len(rows), count)
+    return [(int(i), int(t)) for i, t in rows]
+
+
+def save_first_pages(url: str, sessions: list[tuple[str, str]]) -> None:
+    """Each patient's first page saved once through the app, so every rung only changes
+    answers (no rung races another request to insert a patient's first answers)."""
+    import httpx
+
+    body = dict.fromkeys(PAGE_ONE, "0")
+    for cookie, csrf in sessions:
+        saved = httpx.post(
+            url + "/p/answer/1",
+            data={"csrf_token": csrf, **body},
+            headers={"Cookie": cookie},
+            timeout=30,
+        )
+        assert saved.status_code == 302, saved.status_code
+
+
+def postgres_pids(database_url: str) -> list[int]:
+    """The PostgreSQL server's processes (postmaster and its children, the web workers'
+    backends among them): their CPU is spent on the same two cores as the workers'."""
+    from sqlalchemy import text
+
+    from fit_platform.db import Database
+
+    db = Database(database_url)
+    with db.reading() as connection:
+        data = connection.execute(text("SHOW data_directory")).scalar_one()
+    db.dispose()  # before the children are listed: this backend has ended
+    time.sleep(0.2)
+    try:
+        master = int((Path(data) / "postmaster.pid").read_text().split()[0])
+    except OSError:  # a server of another user (FIT_TEST_DATABASE_URL): not counted
+        return []
+    return [master, *_children(master)]
+
+
+def _cpu_each(pids: list[int]) -> dict[int, float]:
+    """CPU seconds of each process still running (a server's short-lived helpers, such as
+    an autovacuum worker, may have gone)."""
+    out = {}
+    for pid in pids:
+        try:
+            out[pid] = cpu_seconds([pid])
+        except (OSError, IndexError):
+            continue
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=300)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--rungs",
+        default=",".join(RUNGS[1:]),
+        help="which rungs to measure besides the hello, comma-separated (default: all)",
+    )
+    args = parser.parse_args()
+    chosen = args.rungs.split(",")
+    unknown = set(chosen) - set(RUNGS[1:])
+    if unknown:
+        sys.exit(f"no such rung: {', '.join(sorted(unknown))}")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: run `./dev bench` (or apt-get install wrk)")
+
+    from tests.support.postgres import throwaway_postgres
+
+    load_before = os.getloadavg()
+    results: dict[str, dict[str, float]] = {}
+    hello_runs: list[dict[str, float]] = []
+
+    def serve_and_measure(entry: str, env: dict[str, str], config: str, script: str) -> Any:
+        with gunicorn(entry, env, config) as (url, master):
+            run_wrk(url, script, 2, args.connections)  # warm-up
+            workers = _children(master)
+            database = postgres_pids(database_url)  # after the warm-up: the backends are open
+            db_before = _cpu_each(database)
+            figures = run_wrk(url, script, args.seconds, args.connections, workers)
+            db_after = _cpu_each(database)
+            used = sum(db_after[pid] - db_before[pid] for pid in db_after if pid in db_before)
+            figures["db_ms"] = used * 1000 / figures["requests"]
+            return figures
+
+    hello_entry = "benchmarks.bench_patient_pages:hello_app()"
+    with throwaway_postgres() as database_url:
+        tokens = setup_invitations(database_url, args.patients)
+        env = server_env(database_url)
+        with gunicorn("wsgi:app", env, "gunicorn.conf.py") as (url, _master):
+            sessions = open_links(url, tokens)
+            save_first_pages(url, sessions)
+        ids = link_ids(database_url, args.patients)
+        hello_runs.append(serve_and_measure(hello_entry, {}, "/dev/null", lua_plain()))
+        floor_script = lua_floor(sessions, ids)
+        for rung in [r for r in RUNGS[1:-1] if r in chosen]:
+            config = "gunicorn.conf.py" if rung == "accesslog" else "/dev/null"
+            results[rung] = serve_and_measure(
+                "benchmarks.bench_save_floor:floor_app()",
+                {**env, "FIT_FLOOR_RUNG": rung},
+                config,
+                floor_script,
+            )
+        if "app" in chosen:
+            results["app"] = serve_and_measure(
+                "wsgi:app", env, "gunicorn.conf.py", lua_answer_post(sessions)
+            )
+        hello_runs.append(serve_and_measure(hello_entry, {}, "/dev/null", lua_plain()))
+    load_after = os.getloadavg()
+    print(
+        f"gunicorn 2 sync workers, PostgreSQL, loopback, wrk 2 threads {args.connections} "
+        f"connections {args.seconds} s, {os.cpu_count()} CPUs, {args.patients} patients; "
+        f"load average before {load_before[0]:.2f} {load_before[1]:.2f}, "
+        f"after {load_after[0]:.2f} {load_after[1]:.2f}"
+    )
+    report(hello_runs, results)
+
+
+def report(hello_runs: list[dict[str, float]], results: dict[str, dict[str, float]]) -> None:
+    """The ladder as a table. "CPU-bound share" is the hello's worker CPU per request over the
+    rung's worker and PostgreSQL CPU per request: the share of the hello's rate the rung
+    could reach if the machine's cores were the only limit (wrk and the kernel left out)."""
+    hello = {
+        key: statistics.fmean(run.get(key, 0.0) for run in hello_runs)
+        for key in ("rps", "p50", "bad", "cpu_ms", "db_ms", "requests")
+    }
+    print("hello runs first/last: " + " / ".join(f"{run['rps']:.0f} req/s" for run in hello_runs))
+    print(
+        f"{'':13} {'req/s':>7} {'of hello':>9} {'p50 ms':>7} {'non-2xx/3xx':>11}"
+        f" {'worker CPU ms':>13} {'added':>6} {'PostgreSQL CPU ms':>17} {'CPU-bound share':>15}"
+    )
+    previous = hello["cpu_ms"]
+    rows = [("hello", hello), *results.items()]
+    for number, (name, f) in enumerate(rows):
+        added = f["cpu_ms"] - previous if number else 0.0
+        previous = f["cpu_ms"]
+        spent = f["cpu_ms"] + f.get("db_ms", 0.0)
+        print(
+            f"{number:>2} {name:10} {f['rps']:7.0f} {f['rps'] / hello['rps']:9.1%} "
+            f"{f.get('p50', 0):7.2f} {f['bad']:11.0f} {f['cpu_ms']:13.2f} {added:+6.2f}"
+            f" {f.get('db_ms', 0.0):17.2f} {hello['cpu_ms'] / spent if spent else 0:15.1%}"
+        )
+    bad = sum(f["bad"] for f in results.values())
+    if bad:
+        sys.exit(f"{bad:.0f} requests were answered with an error: the figures are not valid")
+
+
+if __name__ == "__main__":
+    main()
