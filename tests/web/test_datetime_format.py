@@ -5,6 +5,7 @@ together from the kept date of the day and the kept clock time (eighth round of 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel import dates
@@ -12,6 +13,8 @@ from flask import Flask
 from flask_babel import force_locale, get_timezone
 
 from fit_platform.web.formatting import format_datetime, formatting_locale
+
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _moments() -> list[dt.datetime]:
@@ -35,9 +38,9 @@ def test_a_date_and_time_is_the_text_babel_writes_in_the_service_time_zone(
             assert format_datetime(moment, fmt) == expected, moment
             # Asked again (the day and the clock time now kept), the same text.
             assert format_datetime(moment, fmt) == expected, moment
-            # A time stored without a zone is UTC, as before.
-            naive = moment.replace(tzinfo=None)
-            assert format_datetime(naive, fmt) == expected, moment
+            # A time stored without a zone is UTC, as before; one in another zone is moved.
+            assert format_datetime(moment.replace(tzinfo=None), fmt) == expected, moment
+            assert format_datetime(moment.astimezone(NEW_YORK), fmt) == expected, moment
 
 
 def test_the_short_format_is_the_one_the_pages_show(app: Flask) -> None:
