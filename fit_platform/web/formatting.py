@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
@@ -186,6 +186,7 @@ def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
 # Time patterns whose text depends on more than the clock time (fractions of a second, zone
 # names and offsets, day periods): those go through Babel whole.
 _NOT_CLOCK_ONLY = frozenset("SAzZvVOXxBb")
+_CLOCK_FORMATS: dict[str, Literal["short", "medium"]] = {"short": "short", "medium": "medium"}
 _CLOCK_TIMES_KEPT = 4096
 
 
@@ -203,16 +204,15 @@ def _datetime_formatter(fmt: str, locale: Locale, zone: dt.tzinfo) -> Callable[[
     def with_babel(value: dt.datetime) -> str:
         return dates.format_datetime(_local(value), fmt, locale=locale)  # as before
 
-    if fmt not in ("short", "medium"):
+    kind = _CLOCK_FORMATS.get(fmt)
+    if kind is None or _NOT_CLOCK_ONLY & set(dates.get_time_format(kind, locale=locale).pattern):
         return with_babel
-    time_pattern = dates.get_time_format(fmt, locale=locale).pattern
-    if _NOT_CLOCK_ONLY & set(time_pattern):
-        return with_babel
-    joined = dates.get_datetime_format(fmt, locale=locale).replace("'", "")
-    clock_text = _kept(
-        lambda hms: dates.format_time(dt.time(*hms), fmt, tzinfo=None, locale=locale),
-        _CLOCK_TIMES_KEPT,
-    )
+    joined = str(dates.get_datetime_format(kind, locale=locale)).replace("'", "")
+
+    def clock(hms: tuple[int, int, int]) -> str:
+        return dates.format_time(dt.time(*hms), kind, tzinfo=None, locale=locale)
+
+    clock_text = _kept(clock, _CLOCK_TIMES_KEPT)
 
     def formatted(value: dt.datetime) -> str:
         local = _in_zone(value, zone)
