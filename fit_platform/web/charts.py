@@ -157,11 +157,6 @@ def trend_chart(spec: ChartSpec) -> Markup:
     xs = [p.x for p in spec.points]
     x_lo, x_hi = (min(xs), max(xs)) if xs else (0.0, 1.0)
 
-    def sx(x: float) -> float:
-        if x_hi == x_lo:
-            return LEFT + plot_w / 2
-        return LEFT + (x - x_lo) / (x_hi - x_lo) * plot_w
-
     def sy(v: float) -> float:
         return TOP + (spec.y_max - v) / span * plot_h
 
@@ -200,25 +195,59 @@ def trend_chart(spec: ChartSpec) -> Markup:
     )
     # Each point's place on the drawing, computed and written once: the line, the markers,
     # the expected range and the date labels all use it (a two-year history is 100 points).
-    screen_x = [sx(p.x) for p in spec.points]
-    text_x = [_n(x) for x in screen_x]
-    # Scores and range limits are few distinct values, each written once per chart.
+    # One pass over the points, with the arithmetic of `sx` and `sy` written out: a chart is
+    # drawn on every open of the pre-session view, and a function call per point and value
+    # was most of the drawing's time. A score or range limit is one of a few dozen values,
+    # each written once per chart (`y_texts`).
+    points = spec.points
+    y_max = spec.y_max
     y_texts: dict[float, str] = {}
 
     def ty(value: float) -> str:
         text = y_texts.get(value)
         if text is None:
-            text = y_texts[value] = _n(sy(value))
+            text = y_texts[value] = _n(TOP + (y_max - value) / span * plot_h)
         return text
 
-    screen_y = [None if p.value is None else sy(p.value) for p in spec.points]
-    text_y = [None if p.value is None else ty(p.value) for p in spec.points]
+    x_span = x_hi - x_lo
+    screen_x: list[float] = []
+    text_x: list[str] = []
+    text_y: list[str | None] = []
+    expected: list[tuple[str, float, float]] = []
+    segments: list[list[str]] = []
+    segment: list[str] = []
+    marks: list[str] = []
+    for p in points:
+        x = LEFT + plot_w / 2 if x_span == 0 else LEFT + (p.x - x_lo) / x_span * plot_w
+        screen_x.append(x)
+        xt = "%.1f" % x  # noqa: UP031 - `_n` written out: once per point
+        if xt[-2:] == ".0":
+            xt = xt[:-2]
+        text_x.append(xt)
+        if p.expected_low is not None and p.expected_high is not None:
+            expected.append((xt, p.expected_low, p.expected_high))
+        value = p.value
+        if value is None:
+            text_y.append(None)
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        yt = y_texts.get(value)
+        if yt is None:
+            yt = y_texts[value] = _n(TOP + (y_max - value) / span * plot_h)
+        text_y.append(yt)
+        segment.append(f"{xt},{yt}")
+        marker = p.marker
+        if marker is Marker.NO_CHANGE:
+            marks.append(f'<circle cx="{xt}" cy="{yt}" r="4" fill="{LINE}"/>')
+        elif marker in _PLACED:
+            marks.append(f'<use href="#{cid}-{marker.value}" x="{xt}" y="{yt}"/>')
+        else:
+            marks.append(marker_svg(marker, x, TOP + (y_max - value) / span * plot_h, xt, yt))
+    if segment:
+        segments.append(segment)
     # Expected range as a hatched polygon through the points that have one.
-    expected = [
-        (text_x[i], p.expected_low, p.expected_high)
-        for i, p in enumerate(spec.points)
-        if p.expected_low is not None and p.expected_high is not None
-    ]
     if len(expected) >= 2:
         upper = " ".join(f"{x},{ty(high)}" for x, _low, high in expected)
         lower = " ".join(f"{x},{ty(low)}" for x, low, _high in reversed(expected))
@@ -258,31 +287,13 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f' font-size="{FONT}" fill="{INK}">{escape(spec.points[index].label)}</text>'
         )
     # The score line, broken where an answer could not be scored, and its markers.
-    segment: list[str] = []
-    segments: list[list[str]] = []
-    for x, y in zip(text_x, text_y, strict=True):
-        if y is None:
-            if segment:
-                segments.append(segment)
-            segment = []
-            continue
-        segment.append(f"{x},{y}")
-    if segment:
-        segments.append(segment)
     for seg in segments:
         if len(seg) > 1:
             out.append(
                 f'<polyline points="{" ".join(seg)}" fill="none" stroke="{LINE}"'
                 f' stroke-width="2.5"/>'
             )
-    for i, point in enumerate(spec.points):
-        cy = screen_y[i]
-        if cy is None:
-            continue
-        if point.marker in _PLACED:
-            out.append(f'<use href="#{cid}-{point.marker.value}" x="{text_x[i]}" y="{text_y[i]}"/>')
-        else:
-            out.append(marker_svg(point.marker, screen_x[i], cy, text_x[i], text_y[i]))
+    out.extend(marks)
     out.extend(legend)
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
@@ -311,6 +322,10 @@ def _x_labels(points: Sequence[ChartPoint], screen_x: Sequence[float]) -> list[t
     shown = [(0, "start")]
     right = extent(0, "start")[1]
     for index in range(1, last):
+        # A label's left edge is never right of its point: a point closer than the gap to the
+        # last label shown cannot have one, whatever its text (most points of a long history).
+        if screen_x[index] < right + gap:
+            continue
         left_edge, right_edge = extent(index, "middle")
         if left_edge >= right + gap and right_edge + gap <= end_left:
             shown.append((index, "middle"))

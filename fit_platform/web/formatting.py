@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
@@ -180,12 +180,53 @@ def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     """Date and time in the service's time zone (24-hour clock in every language we offer)."""
     if value is None:
         return ""
-    return _cached(
-        "datetime",
-        value,
-        fmt,
-        lambda: dates.format_datetime(_local(value), fmt, locale=formatting_locale()),
-    )
+    return _datetime_formatter(fmt, formatting_locale(), _fast_zone(str(get_timezone())))(value)
+
+
+# Time patterns whose text depends on more than the clock time (fractions of a second, zone
+# names and offsets, day periods): those go through Babel whole.
+_NOT_CLOCK_ONLY = frozenset("SAzZvVOXxBb")
+_CLOCK_FORMATS: dict[str, Literal["short", "medium"]] = {"short": "short", "medium": "medium"}
+_CLOCK_TIMES_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=32)  # per format, language and zone: a handful
+def _datetime_formatter(fmt: str, locale: Locale, zone: dt.tzinfo) -> Callable[[dt.datetime], str]:
+    """Babel's `format_datetime` in `zone`, built once per process for a format and locale. A
+    view shows a dozen moments, each once, so a store of formatted moments would help only
+    the next open of the same patient; Babel's own call costs about 20 µs, most of it the
+    pattern machinery for the date and for the time. The same text is put together as Babel
+    does (the locale's date-time pattern with the time for {0} and the date for {1}) from the
+    date of the local day, kept per process as `format_date` keeps it, and the clock time,
+    kept per hour, minute and second: both recur across patients. A format whose time
+    pattern shows more than the clock time goes through Babel each time."""
+
+    def with_babel(value: dt.datetime) -> str:
+        return dates.format_datetime(_local(value), fmt, locale=locale)  # as before
+
+    kind = _CLOCK_FORMATS.get(fmt)
+    if kind is None or _NOT_CLOCK_ONLY & set(dates.get_time_format(kind, locale=locale).pattern):
+        return with_babel
+    joined = str(dates.get_datetime_format(kind, locale=locale)).replace("'", "")
+
+    def clock(hms: tuple[int, int, int]) -> str:
+        return dates.format_time(dt.time(*hms), kind, tzinfo=None, locale=locale)
+
+    clock_text = _kept(clock, _CLOCK_TIMES_KEPT)
+
+    def formatted(value: dt.datetime) -> str:
+        local = _in_zone(value, zone)
+        clock = clock_text((local.hour, local.minute, local.second))
+        return joined.replace("{0}", clock).replace(
+            "{1}", _formatted_date(local.date(), fmt, locale)
+        )
+
+    return formatted
+
+
+def _in_zone(value: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(zone)
 
 
 def format_time(value: dt.datetime | dt.time | None, fmt: str = "medium") -> str:

@@ -133,18 +133,8 @@ def decision_signal(view: PreSession, decision: DecisionView) -> SignalView | No
     return None
 
 
-_CHANGE_MARKERS = {
-    ChangeCategory.RELIABLE_IMPROVEMENT: Marker.IMPROVED,
-    ChangeCategory.RELIABLE_DETERIORATION: Marker.WORSE,
-}
-
-
-def _marker(point: ScorePoint, alliance: bool) -> Marker:
-    if alliance:
-        return Marker.DROP if point.drop else Marker.NO_CHANGE
-    if point.occasion == 1:
-        return Marker.BASELINE
-    return _CHANGE_MARKERS.get(point.change_from_first, Marker.NO_CHANGE)  # type: ignore[arg-type]
+_IMPROVEMENT = ChangeCategory.RELIABLE_IMPROVEMENT
+_DETERIORATION = ChangeCategory.RELIABLE_DETERIORATION
 
 
 def expected_text(point: ScorePoint, higher_is_better: bool, _: Callable[..., str] = _) -> str:
@@ -316,15 +306,27 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
     alliance = inst.kind is Kind.ALLIANCE
     date = date_formatter("short")
     first_at = trend.points[0].at if trend.points else None
+    # `_marker` written out, comparing the change by identity: a lookup keyed by the enum
+    # hashes it in Python (`Enum.__hash__`), once per point of every chart on every view.
     points = []
     for p in trend.points:
         band = p.expected
+        if alliance:
+            marker = Marker.DROP if p.drop else Marker.NO_CHANGE
+        elif p.occasion == 1:
+            marker = Marker.BASELINE
+        elif p.change_from_first is _IMPROVEMENT:
+            marker = Marker.IMPROVED
+        elif p.change_from_first is _DETERIORATION:
+            marker = Marker.WORSE
+        else:
+            marker = Marker.NO_CHANGE
         points.append(
             ChartPoint(
                 (p.at - first_at).total_seconds() / 86400 if first_at else 0.0,
                 date(p.at),
                 p.total,
-                _marker(p, alliance),
+                marker,
                 band.low if band else None,
                 band.high if band else None,
             )
