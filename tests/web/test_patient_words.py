@@ -20,6 +20,20 @@ def _db(app: Flask) -> Database:
     return database
 
 
+def _answered(
+    app: Flask, client: FlaskClient, instrument: str = "phq9", answer: str = "0"
+) -> tuple[Database, World, Patient]:
+    """A patient of a new world who opened their link and answered every page of
+    `instrument` with `answer`, not yet finished."""
+    db = _db(app)
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world, instrument)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all(instrument, answer)
+    return db, world, patient
+
+
 def _presession(app: Flask, world: World) -> str:
     therapist = app.test_client()
     log_in(therapist, world.therapist_username, PASSWORD)
@@ -36,12 +50,7 @@ def _own_words(html: str) -> str:
 def test_comments_from_the_finish_and_thank_you_pages_reach_the_therapist_newest_first(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "1")
+    _, world, patient = _answered(app, client, answer="1")
     assert patient.finish(comment="Slept badly <all week>").status_code == 302
     assert patient.post("/p/done", {"text": "First thought on the result"}).status_code == 302
     assert patient.post("/p/done", {"text": "Second thought"}).status_code == 302
@@ -57,12 +66,7 @@ def test_comments_from_the_finish_and_thank_you_pages_reach_the_therapist_newest
 def test_a_second_comment_on_the_thank_you_page_keeps_the_first_and_the_patient_sees_both(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "0")
+    db, world, patient = _answered(app, client, answer="0")
     patient.finish()
     patient.post("/p/done", {"text": "Better week"})
     patient.post("/p/done", {"text": "Actually, a mixed week"})
@@ -104,12 +108,7 @@ def test_reasons_for_declining_stopping_and_fewer_questionnaires_reach_the_thera
 def test_reading_the_patients_words_is_covered_by_the_one_access_log_row_of_the_page(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "0")
+    db, world, patient = _answered(app, client, answer="0")
     patient.finish(comment="For my therapist")
     assert "For my therapist" in _presession(app, world)
     with db.session() as session:
@@ -120,12 +119,7 @@ def test_reading_the_patients_words_is_covered_by_the_one_access_log_row_of_the_
 
 
 def test_the_finish_page_says_who_reads_each_text(app: Flask, client: FlaskClient) -> None:
-    db = _db(app)
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world, "wai_sr")
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("wai_sr", "4")
+    _answered(app, client, "wai_sr", answer="4")
     html = client.get("/p/finish?lang=en").get_data(as_text=True)
     assert "Your therapist reads this before your next session." in html
     assert "quality team reads comments sent to the service" in html
@@ -135,12 +129,7 @@ def test_the_finish_page_says_who_reads_each_text(app: Flask, client: FlaskClien
 def test_the_same_comment_posted_twice_is_kept_once_and_a_new_one_is_added(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "0")
+    db, _, patient = _answered(app, client, answer="0")
     patient.finish(comment="Sent with the answers")
     for _ in range(2):  # a double click
         assert patient.post("/p/done", {"text": "Better week"}).status_code == 302
@@ -153,12 +142,7 @@ def test_the_same_comment_posted_twice_is_kept_once_and_a_new_one_is_added(
 def test_the_thank_you_page_shows_the_topic_the_patient_wrote_as_the_therapist_reads_it(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "1")
+    _, world, patient = _answered(app, client, answer="1")
     topic = "Work <b>and</b> sleep\r\n  and my sister"
     assert patient.finish(topic=topic, comment="Tired").status_code == 302
 
@@ -182,12 +166,7 @@ def test_the_thank_you_page_shows_the_topic_the_patient_wrote_as_the_therapist_r
 def test_the_thank_you_page_shows_no_topic_when_none_was_written(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "1")
+    _, _, patient = _answered(app, client, answer="1")
     assert patient.finish(comment="Only a comment").status_code == 302
     thanks = client.get("/p/done?lang=en").get_data(as_text=True)
     assert "Only a comment" in thanks
