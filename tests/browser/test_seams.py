@@ -107,6 +107,20 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
     therapist.close()
 
 
+def _book_a_session(page: Page, live_url: str, db: Database, day: str) -> World:
+    """A therapist of a new world, with questionnaires the day before each session, books a
+    session at 13:00 on `day` on the appointments page (desktop width, English)."""
+    world = make_world(db)
+    give_plan(db, world.episode_id, DAY_BEFORE)
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, live_url, world)
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    page.get_by_label("Date").fill(day)
+    page.get_by_label("Time").fill("13:00")
+    page.get_by_role("button", name="Add", exact=True).click()
+    return world
+
+
 def test_a_session_booked_too_close_gets_no_message_and_the_therapist_sees_why(
     page: Page,
     live_url: str,
@@ -115,14 +129,7 @@ def test_a_session_booked_too_close_gets_no_message_and_the_therapist_sees_why(
     assert_accessible: Check,
     save_screenshot: Shot,
 ) -> None:
-    world = make_world(browser_db)
-    give_plan(browser_db, world.episode_id, DAY_BEFORE)
-    page.set_viewport_size(DESKTOP)
-    _log_in(page, live_url, world)
-    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")
-    page.get_by_label("Date").fill("2026-12-03")
-    page.get_by_label("Time").fill("13:00")
-    page.get_by_role("button", name="Add", exact=True).click()
+    _book_a_session(page, live_url, browser_db, "2026-12-03")
     assert "No appointments yet." not in page.locator("main").inner_text()
 
     # The scheduler runs at 12:30: half an hour is less than the minimum time to answer.
@@ -147,14 +154,7 @@ def test_an_invitation_sms_that_failed_for_good_reads_not_delivered_on_the_appoi
     assert_accessible: Check,
     save_screenshot: Shot,
 ) -> None:
-    world = make_world(browser_db)
-    give_plan(browser_db, world.episode_id, DAY_BEFORE)
-    page.set_viewport_size(DESKTOP)
-    _log_in(page, live_url, world)
-    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")
-    page.get_by_label("Date").fill("2026-12-04")
-    page.get_by_label("Time").fill("13:00")
-    page.get_by_role("button", name="Add", exact=True).click()
+    _book_a_session(page, live_url, browser_db, "2026-12-04")
 
     # The day before, the provider refuses the number: the invitation fails for good.
     sms_endpoint.mode = "400"
