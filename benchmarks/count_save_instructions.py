@@ -32,11 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_patient_pages import (  # noqa: E402
-    CSRF,
     production_app_in_process,
     setup_invitations,
 )
-from benchmarks.time_patient_pages import Environ, call, environ  # noqa: E402
+from benchmarks.time_patient_pages import (  # noqa: E402
+    Environ,
+    call,
+    environ,
+    started_patient,
+)
 
 
 def _instrumentation(on: bool) -> None:
@@ -58,19 +62,7 @@ def main() -> None:
     with throwaway_postgres() as url:
         tokens = setup_invitations(url, 5)
         app = production_app_in_process(url)
-        _status, headers, page = call(app, environ("GET", f"/p/{tokens[0]}"))
-        cookie = next(v for k, v in headers if k == "Set-Cookie").split(";")[0]
-        match = CSRF.search(page.decode())
-        assert match, "no CSRF token on the landing page"
-        csrf = match.group(1) or match.group(2)
-        start = f"csrf_token={csrf}&action=start".encode()
-        status, headers, _ = call(app, environ("POST", f"/p/{tokens[0]}", cookie, start))
-        assert status.startswith("302"), status
-        cookie = next((v for k, v in headers if k == "Set-Cookie"), cookie).split(";")[0]
-
-        def save(i: int) -> Environ:
-            answers = "".join(f"&phq9_{n}={i % 4}" for n in range(1, 6))
-            return environ("POST", "/p/answer/1", cookie, f"csrf_token={csrf}{answers}".encode())
+        cookie, save = started_patient(app, tokens[0])
 
         make: Callable[[int], Environ] = (
             save if args.page == "save" else (lambda _i: environ("GET", "/p/answer/1", cookie))

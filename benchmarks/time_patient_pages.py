@@ -77,6 +77,28 @@ def call(app: Callable[..., Iterable[bytes]], request: Environ) -> tuple[str, li
     return started["status"], started["headers"], data
 
 
+def started_patient(
+    app: Callable[..., Iterable[bytes]], token: str
+) -> tuple[str, Callable[[int], Environ]]:
+    """Open the link `token`, press Start, and return the patient's cookie and a maker of the
+    first page's save (request `i` answers every question with `i % 4`)."""
+    _status, headers, page = call(app, environ("GET", f"/p/{token}"))
+    cookie = next(v for k, v in headers if k == "Set-Cookie").split(";")[0]
+    match = CSRF.search(page.decode())
+    assert match, "no CSRF token on the landing page"
+    csrf = match.group(1) or match.group(2)
+    start = f"csrf_token={csrf}&action=start".encode()
+    status, headers, _ = call(app, environ("POST", f"/p/{token}", cookie, start))
+    assert status.startswith("302"), status
+    cookie = next((v for k, v in headers if k == "Set-Cookie"), cookie).split(";")[0]
+
+    def save(i: int) -> Environ:
+        answers = "".join(f"&phq9_{n}={i % 4}" for n in range(1, 6))
+        return environ("POST", "/p/answer/1", cookie, f"csrf_token={csrf}{answers}".encode())
+
+    return cookie, save
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1500)
@@ -88,19 +110,7 @@ def main() -> None:
     with throwaway_postgres() as url:
         tokens = setup_invitations(url, 50)
         app = production_app_in_process(url)
-        _status, headers, page = call(app, environ("GET", f"/p/{tokens[0]}"))
-        cookie = next(v for k, v in headers if k == "Set-Cookie").split(";")[0]
-        match = CSRF.search(page.decode())
-        assert match, "no CSRF token on the landing page"
-        csrf = match.group(1) or match.group(2)
-        start = f"csrf_token={csrf}&action=start".encode()
-        status, headers, _ = call(app, environ("POST", f"/p/{tokens[0]}", cookie, start))
-        assert status.startswith("302"), status
-        cookie = next((v for k, v in headers if k == "Set-Cookie"), cookie).split(";")[0]
-
-        def save(i: int) -> Environ:
-            answers = "".join(f"&phq9_{n}={i % 4}" for n in range(1, 6))
-            return environ("POST", "/p/answer/1", cookie, f"csrf_token={csrf}{answers}".encode())
+        cookie, save = started_patient(app, tokens[0])
 
         pages: dict[str, tuple[Any, Callable[[int], Environ]]] = {
             "hello": (hello_app(), lambda _i: environ("GET", "/")),
