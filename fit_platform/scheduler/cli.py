@@ -77,6 +77,9 @@ def _report(results: dict[str, Any]) -> None:
     for job, result in results.items():
         figures = job_figures(job, result)
         click.echo(report_line(job, figures))
+        # Nested, not spread: a figure named like a LogRecord attribute (`created`, `name`)
+        # would make logging raise at INFO.
         log.info(
-            "scheduler job ran once", extra={"event": "scheduler_job_once", "job": job, **figures}
+            "scheduler job ran once",
+            extra={"event": "scheduler_job_once", "job": job, "figures": figures},
         )

@@ -148,7 +148,7 @@ def test_the_scheduler_command_runs_every_job_once_from_the_settings(
     # The same figures in the JSON log, for a collector that reads the log.
     logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     ran = {line["job"]: line for line in logged if line.get("event") == "scheduler_job_once"}
-    assert ran["dispatch"]["level"] == "INFO" and ran["dispatch"]["sent"] == 1
+    assert ran["dispatch"]["level"] == "INFO" and ran["dispatch"]["figures"]["sent"] == 1
     assert set(ran) == set(lines)
 
 
