@@ -231,6 +231,24 @@ def staff_invite_again(staff_id: int) -> Response | tuple[str, int]:
     return _done(staff_id, _("A new invitation is on its way. Earlier links no longer work."))
 
 
+@bp.route("/staff/<int:staff_id>/password-link", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_send_password_link(staff_id: int) -> Response | tuple[str, int]:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        staff_invites.send_password_link(get_db(), g.staff.staff_id, staff_id, now=now())
+    except StaffChangeRefused as refused:
+        return _refused(staff_id, refused)
+    return _done(
+        staff_id,
+        _(
+            "A link to choose a new password is on its way by e-mail. The old password works "
+            "until the new one is chosen."
+        ),
+    )
+
+
 @bp.route("/staff/<int:staff_id>/second-factor-reset", methods=["POST"])
 @login_required(Role.ADMIN)
 def staff_reset_second_factor(staff_id: int) -> Response | tuple[str, int]:
