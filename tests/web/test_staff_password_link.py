@@ -110,6 +110,8 @@ def test_a_forgotten_password_is_replaced_through_a_link_the_administrator_sends
         after = admin_client.get(page).get_data(as_text=True)
         assert "A link to choose a new password is on its way" in after
         assert "Active" in after  # still active: the old password works until the new one
+        assert "<dt>Link to choose a new password</dt>" in after
+        assert "<dt>Invitation</dt>" not in after
         _send_mail(mail_app)
 
     (message,) = smtp_server.messages
