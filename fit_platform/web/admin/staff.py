@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from fit_platform.domain.codes import OutboxState, Role
+from fit_platform.domain.codes import Channel, OutboxState, Role
 from fit_platform.extensions import get_db
+from fit_platform.messaging.setup import configured_channels
 from fit_platform.services import staff_admin, staff_invites
 from fit_platform.services.staff_admin import AccountStatus
 from fit_platform.services.staff_invites import StaffChangeRefused
@@ -69,7 +70,7 @@ def _refusal(code: str) -> str:
 
 def _mail_is_set_up() -> bool:
     """Invitations and new-password links go by e-mail only: without a relay they never leave."""
-    return bool(current_app.config["FIT_SETTINGS"].smtp_host)
+    return Channel.EMAIL in configured_channels(current_app.config["FIT_SETTINGS"])
 
 
 def _unit_choices() -> list[tuple[int, str]]:
