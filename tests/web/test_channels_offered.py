@@ -63,6 +63,8 @@ def test_with_only_email_set_up_registration_offers_email_and_refuses_sms(
     client, unit_id = _therapist(email_only_app)
     form = client.get("/clinician/register?lang=en").get_data(as_text=True)
     assert 'value="email"' in form and 'value="sms"' not in form
+    # The address is where the links go: not optional; the mobile number is.
+    assert "E-mail (optional)" not in form and "Mobile number (optional)" in form
 
     refused = _register(client, unit_id, "sms")
     assert refused.status_code == 422

@@ -65,6 +65,7 @@ from fit_platform.web.episodes.forms import (
     ImportForm,
     RegisterPatientForm,
     channels_set_up,
+    label_contact_fields,
     offer_configured_channels,
 )
 from fit_platform.web.episodes.schedule import schedule_page
@@ -136,6 +137,7 @@ def _therapist_programmes() -> list[SelectChoice]:
 def register() -> str | Response:
     form = RegisterPatientForm()
     offer_configured_channels(form.channel, channels_set_up())
+    label_contact_fields(form, channels_set_up())
     form.unit.choices = _therapist_units()
     programmes = _therapist_programmes()
     if programmes:

@@ -28,6 +28,7 @@ from fit_platform.web.clock import now
 from fit_platform.web.episodes.forms import (
     ContactForm,
     channels_set_up,
+    label_contact_fields,
     offer_configured_channels,
 )
 from fit_platform.web.episodes.texts import REGISTRATION_ERRORS
@@ -49,6 +50,7 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
     the form again with what was typed and the reason on the field (422)."""
     form = ContactForm()
     offer_configured_channels(form.channel, channels_set_up())
+    label_contact_fields(form, channels_set_up())
     national_ids = national_id_policy()
     if national_ids is None:
         del form.national_id
@@ -98,6 +100,7 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
             },
         )
         offer_configured_channels(form.channel, channels_set_up())
+        label_contact_fields(form, channels_set_up())
         if national_ids is None:
             del form.national_id
     html = render_template("episodes/contact.html", form=form, details=details, back_url=back_url)

@@ -37,6 +37,16 @@ def channels_set_up() -> frozenset[str]:
     return frozenset(channel.value for channel in configured_channels(settings))
 
 
+def label_contact_fields(
+    form: RegisterPatientForm | ContactForm, configured: frozenset[str]
+) -> None:
+    """Where e-mail is the only channel, the address is what links go to and the mobile
+    number is the optional one: the labels say so instead of the SMS service's defaults."""
+    if configured == frozenset({"email"}):
+        form.email.label.text = gettext("E-mail")
+        form.phone.label.text = gettext("Mobile number (optional)")
+
+
 def offer_configured_channels(field: SelectField, configured: frozenset[str]) -> None:
     """Offer only the channels the service can send by, so no patient is registered on one
     whose every message would fail. With none set up nothing can be sent anyway (the
