@@ -17,11 +17,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Patient
+from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import Channel, Role
 from tests.conftest import make_test_app
-from tests.support.factories import PASSWORD, make_staff, make_unit
+from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def test_with_only_email_set_up_registration_offers_email_and_refuses_sms(
     assert _register(client, unit_id, "email").status_code == 302
     db: Database = email_only_app.extensions["fit_db"]
     with db.session() as session:
-        assert session.scalars(select(Patient.preferred_channel)).one() is Channel.EMAIL
+        assert session.scalars(select(PatientRow.preferred_channel)).one() is Channel.EMAIL
 
 
 def test_the_contact_page_offers_only_what_the_service_can_send(email_only_app: Flask) -> None:
@@ -84,7 +85,7 @@ def test_the_contact_page_offers_only_what_the_service_can_send(email_only_app: 
     assert _register(client, unit_id, "email").status_code == 302
     db: Database = email_only_app.extensions["fit_db"]
     with db.session() as session:
-        patient_id = session.scalars(select(Patient.id)).one()
+        patient_id = session.scalars(select(PatientRow.id)).one()
     del patient_id
     episode_page = client.get("/clinician/?lang=en").get_data(as_text=True)
     assert "/clinician/episodes/1" in episode_page
@@ -97,3 +98,22 @@ def test_without_any_channel_set_up_both_stay_offered(client: FlaskClient, app: 
     therapist_client, _unit = _therapist(app)
     form = therapist_client.get("/clinician/register?lang=en").get_data(as_text=True)
     assert 'value="sms"' in form and 'value="email"' in form
+
+
+def test_a_patient_is_not_offered_a_switch_to_a_channel_the_service_cannot_send_by(
+    email_only_app: Flask,
+) -> None:
+    db: Database = email_only_app.extensions["fit_db"]
+    world = make_world(db, channel=Channel.EMAIL)
+    _invitation_id, token = open_invitation(db, world)
+    client = email_only_app.test_client()
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    choices = client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert "Pause questionnaires" in choices
+    assert "Change how we contact you" not in choices
+    assert client.get("/p/choices/channel").status_code == 302
+    switched = patient.post("/p/choices/channel", {"channel-channel": "sms"})
+    assert switched.status_code == 302  # back to the choices, nothing recorded
+    with db.session() as session:
+        assert session.get_one(PatientRow, world.patient_id).preferred_channel is Channel.EMAIL
