@@ -9,6 +9,7 @@ session of the account ends, since someone else may have known the old password.
 
 from __future__ import annotations
 
+import dataclasses
 import email.message
 import json
 import logging
@@ -188,3 +189,31 @@ def test_a_deactivated_account_gets_no_password_link_and_its_link_stops_working(
     assert "Send a link to choose a new password" not in admin_client.get(own).get_data(
         as_text=True
     )
+
+
+def test_where_staff_log_in_only_through_the_provider_no_password_link_is_offered(
+    mail_app: Flask,
+) -> None:
+    db = _db(mail_app)
+    world = make_world(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    admin_client = mail_app.test_client()
+    log_in(admin_client, admin.username, PASSWORD)
+    page = f"/admin/staff/{world.therapist_id}?lang=en"
+    token = csrf_token(admin_client.get(page).get_data(as_text=True))
+    mail_app.config["FIT_SETTINGS"] = dataclasses.replace(
+        mail_app.config["FIT_SETTINGS"],
+        oidc_issuer="https://helseid.example",
+        oidc_client_id="fit",
+        oidc_client_secret="secret",
+        local_passwords=False,
+    )
+    assert "Send a link to choose a new password" not in admin_client.get(page).get_data(
+        as_text=True
+    )
+    refused = admin_client.post(
+        f"/admin/staff/{world.therapist_id}/password-link", data={"csrf_token": token}
+    )
+    assert refused.status_code == 404
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AdminAudit)) == 0

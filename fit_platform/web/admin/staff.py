@@ -160,6 +160,7 @@ def _detail_page(
         statuses=AccountStatus,
         is_self=staff_id == g.staff.staff_id,
         mail_is_set_up=_mail_is_set_up(),
+        local_passwords=current_app.config["FIT_SETTINGS"].local_passwords,
     ), status
 
 
@@ -255,6 +256,9 @@ def staff_invite_again(staff_id: int) -> Response | tuple[str, int]:
 def staff_send_password_link(staff_id: int) -> Response | tuple[str, int]:
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not current_app.config["FIT_SETTINGS"].local_passwords:
+        # Staff log in only through the identity provider: a password would open nothing.
+        abort(404)
     if not _mail_is_set_up():
         flash(_("No link can be sent: e-mail is not set up for this service."), "error")
         return redirect(url_for("admin.staff_detail", staff_id=staff_id))
