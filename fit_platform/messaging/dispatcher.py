@@ -80,6 +80,7 @@ from fit_platform.messaging.texts import (
     one_time_code_text,
     sender_name,
     staff_invite_text,
+    staff_password_link_text,
 )
 from fit_platform.messaging.texts import MessageKind as TextKind
 from fit_platform.services.consent import may_contact
@@ -402,7 +403,8 @@ class Dispatcher(Reconciliation):
             row.last_error = "no channel configured" if channel is None else "no staff link"
             log.warning("outbox message failed", extra={"outbox_id": row.id})
             return DispatchResult(failed=1)
-        text = staff_invite_text(
+        write_text = staff_password_link_text if mail.new_password else staff_invite_text
+        text = write_text(
             mail.language, self.staff_link_for(mail.token), mail.valid_hours, self.translations_dir
         )
         return _Prepared(channel, _outgoing(row, mail.address, text), None)

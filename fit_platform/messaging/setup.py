@@ -22,6 +22,19 @@ from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 log = logging.getLogger(__name__)
 
 
+def configured_channels(settings: Settings) -> frozenset[Channel]:
+    """The channels a message can leave by, as :func:`channels_from_settings` builds them,
+    without opening anything: for pages that offer a channel or promise a message."""
+    found: set[Channel] = set()
+    if settings.sms_url and settings.sms_token:
+        found.add(Channel.SMS)
+    if settings.smtp_host:
+        found.add(Channel.EMAIL)
+    if message_files_folder(settings) is not None:
+        found.update((Channel.SMS, Channel.EMAIL))
+    return frozenset(found)
+
+
 def channels_from_settings(settings: Settings) -> dict[Channel, ChannelPort]:
     """The channels that are configured; a message for a missing one fails visibly."""
     channels: dict[Channel, ChannelPort] = {}

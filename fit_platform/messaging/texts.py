@@ -127,3 +127,22 @@ def staff_invite_text(
         "This message was sent automatically and cannot be replied to."
     )
     return MessageText(subject=subject % values, body=body % values, sms="")
+
+
+def staff_password_link_text(
+    language: str, link: str, hours: int, directory: Path = DEFAULT_TRANSLATIONS_DIR
+) -> MessageText:
+    """The e-mail with a link to choose a new password, sent by an administrator to a staff
+    member who has forgotten theirs (e-mail only)."""
+    _ = translations_for(language, directory).gettext
+    values = {"link": link, "hours": hours}
+    subject = _("Choose a new password for the FIT service")
+    body = _(
+        "Hello,\n\nAn administrator has sent you a link to choose a new password for your "
+        "account in the FIT service:\n%(link)s\n\n"
+        "The link works once and for %(hours)s hours. Your old password works until you "
+        "choose a new one; then you are logged out everywhere. If you did not ask for a new "
+        "password, tell your administrator. "
+        "This message was sent automatically and cannot be replied to."
+    )
+    return MessageText(subject=subject % values, body=body % values, sms="")

@@ -8,6 +8,11 @@ browser, never in a log, an outbox row or an audit row. Sending again replaces t
 only the newest link works. The link works until ``INVITE_VALID_FOR`` after the invitation;
 setting a password spends it (one conditional UPDATE) and activates the account.
 
+The same link serves an active staff member who has forgotten their password
+(:func:`send_password_link`): an administrator sends it to the address on the account, and
+choosing a password with it replaces the old one and ends every session of the account. A
+link of an account deactivated meanwhile no longer works.
+
 Accounts that never set a password hold an unusable password hash (``!`` and random text,
 the convention Django uses): no password verifies against it.
 """
@@ -25,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import OutboxMessage, Staff, StaffInvite, StaffRole
+from fit_platform.db.models import OutboxMessage, Staff, StaffInvite, StaffRole, StaffSession
 from fit_platform.domain.codes import Channel, MessageKind, Role
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email
 from fit_platform.services.admin_audit import record_admin_change
@@ -54,6 +59,12 @@ def unusable_password() -> str:
 
 def has_usable_password(staff: Staff) -> bool:
     return not staff.password_hash.startswith(UNUSABLE_PREFIX)
+
+
+def link_may_set_password(staff: Staff) -> bool:
+    """An invitation of someone who never set a password, or a new-password link of an active
+    account; never a link of an account deactivated after it had a password."""
+    return staff.is_active or not has_usable_password(staff)
 
 
 def invite_path(token: str) -> str:
@@ -195,14 +206,46 @@ def invite_again(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime
     log.info("staff invited again", extra={"event": "staff_invited_again", "staff_id": staff_id})
 
 
+def send_password_link(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime) -> None:
+    """A link to choose a new password, e-mailed to an active staff member who has forgotten
+    theirs (admin pages). Earlier links stop working; the old password works until a new one
+    is chosen. Refuses the administrator's own account (they change it on their account
+    page) and an account that is not active or never set a password. Writes the audit row in
+    the same transaction."""
+    if staff_id == admin_id:
+        raise StaffChangeRefused("self")
+    with db.transaction() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise StaffChangeRefused("not_found")
+        if not has_usable_password(staff):
+            raise StaffChangeRefused("never_activated")
+        if not staff.is_active:
+            raise StaffChangeRefused("already_inactive")
+        _withdraw_invites(session, staff_id, now)
+        _queue_invite(session, staff_id, admin_id, now)
+        record_admin_change(
+            session,
+            staff_id=admin_id,
+            action="password_link_sent",
+            target_kind="staff",
+            target_id=staff_id,
+            after={"link_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")},
+            at=now,
+        )
+    log.info("password link sent", extra={"event": "password_link_sent", "staff_id": staff_id})
+
+
 @dataclass(frozen=True)
 class InviteMail:
-    """What the dispatcher needs to send one invitation (the address and language)."""
+    """What the dispatcher needs to send one invitation (the address and language), and
+    whether it is for a new password rather than a first one."""
 
     address: str
     language: str
     token: str
     valid_hours: int
+    new_password: bool = False
 
 
 def mint_invite_token(session: Session, invite_id: int, now: dt.datetime) -> InviteMail | None:
@@ -217,14 +260,20 @@ def mint_invite_token(session: Session, invite_id: int, now: dt.datetime) -> Inv
     ):
         return None
     staff = session.get(Staff, invite.staff_id)
-    if staff is None or has_usable_password(staff):
+    if staff is None or not link_may_set_password(staff):
         return None
     token = secrets.token_urlsafe(TOKEN_BYTES)
     invite.token_hash = hash_token(token)
     session.flush()
     # Rounded up: "72 hours" straight after the invitation, not 71 and some minutes.
     hours = max(1, math.ceil((invite.expires_at - now).total_seconds() / 3600))
-    return InviteMail(staff.username, staff.preferred_language.value, token, hours)
+    return InviteMail(
+        staff.username,
+        staff.preferred_language.value,
+        token,
+        hours,
+        new_password=has_usable_password(staff),
+    )
 
 
 class InviteState(StrEnum):
@@ -239,6 +288,7 @@ class InviteView:
     state: InviteState
     username: str | None = None
     display_name: str | None = None
+    new_password: bool = False
 
 
 def _find(session: Session, token: str) -> StaffInvite | None:
@@ -265,11 +315,16 @@ def look_up_invite(db: Database, token: str, now: dt.datetime) -> InviteView:
         if state is not InviteState.OPEN or invite is None:
             return InviteView(state)
         staff = session.get_one(Staff, invite.staff_id)
-        return InviteView(state, staff.username, staff.display_name)
+        if not link_may_set_password(staff):
+            return InviteView(InviteState.EXPIRED)
+        return InviteView(
+            state, staff.username, staff.display_name, new_password=has_usable_password(staff)
+        )
 
 
 def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> InviteState | str:
-    """Set the first password through a live link and activate the account.
+    """Set the password through a live link: the first one (activating the account), or a new
+    one for an active account that was sent a new-password link (ending its sessions).
 
     Returns ``InviteState.OPEN`` on success (the link is then spent), another state when the
     link no longer works, or a password problem code (too_short, too_common,
@@ -281,6 +336,8 @@ def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> 
         if state is not InviteState.OPEN or invite is None:
             return state
         staff = session.get_one(Staff, invite.staff_id)
+        if not link_may_set_password(staff):
+            return InviteState.EXPIRED
         problem = password_problem(password, user_inputs=(staff.username, staff.display_name))
         if problem is None and password.strip().lower() == staff.username.lower():
             problem = "same_as_username"
@@ -297,19 +354,37 @@ def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> 
         )
         if spent.rowcount != 1:  # type: ignore[attr-defined]
             return InviteState.USED
+        replacing = has_usable_password(staff)
         staff.password_hash = hash_password(password)
         staff.is_active = True
         _withdraw_invites(session, staff.id, now)
-        record_admin_change(
-            session,
-            staff_id=staff.id,
-            action="invitation_accepted",
-            target_kind="staff",
-            target_id=staff.id,
-            before={"is_active": False},
-            after={"is_active": True},
-            at=now,
-        )
+        if replacing:
+            # Someone else may have known the old password: every open session ends.
+            ended = session.execute(
+                update(StaffSession)
+                .where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            record_admin_change(
+                session,
+                staff_id=staff.id,
+                action="password_set_by_link",
+                target_kind="staff",
+                target_id=staff.id,
+                after={"sessions_ended": int(ended.rowcount)},  # type: ignore[attr-defined]
+                at=now,
+            )
+        else:
+            record_admin_change(
+                session,
+                staff_id=staff.id,
+                action="invitation_accepted",
+                target_kind="staff",
+                target_id=staff.id,
+                before={"is_active": False},
+                after={"is_active": True},
+                at=now,
+            )
         staff_id = staff.id
     log.info("staff invitation accepted", extra={"event": "invite_accepted", "staff_id": staff_id})
     return InviteState.OPEN

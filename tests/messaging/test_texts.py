@@ -150,3 +150,36 @@ def test_every_message_text_is_in_the_catalog_translated_and_not_fuzzy(language:
         assert message is not None, msgid
         assert message.string, msgid
         assert not message.fuzzy, msgid
+
+
+NEW_PASSWORD_MAIL = {
+    "nb": (
+        "Velg et nytt passord til FIT-tjenesten",
+        "Hei,\n\nEn administrator har sendt deg en lenke for å velge et nytt passord til "
+        "kontoen din i FIT-tjenesten:\nhttps://fit.example/staff/invite/abc\n\nLenken virker "
+        "én gang og i 72 timer. Det gamle passordet ditt virker til du velger et nytt; da blir "
+        "du logget ut overalt. Hvis du ikke har bedt om et nytt passord, si fra til "
+        "administratoren din. Meldingen er sendt automatisk og kan ikke besvares.",
+    ),
+    "nn": (
+        "Vel eit nytt passord til FIT-tenesta",
+        "Hei,\n\nEin administrator har sendt deg ei lenkje for å velje eit nytt passord til "
+        "kontoen din i FIT-tenesta:\nhttps://fit.example/staff/invite/abc\n\nLenkja verkar "
+        "éin gong og i 72 timar. Det gamle passordet ditt verkar til du vel eit nytt; då blir "
+        "du logga ut overalt. Viss du ikkje har bede om eit nytt passord, sei frå til "
+        "administratoren din. Meldinga er send automatisk og kan ikkje svarast på.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_the_new_password_mail_reads_as_approved(
+    language: str, compiled_translations: Path
+) -> None:
+    from fit_platform.messaging.texts import staff_password_link_text
+
+    text = staff_password_link_text(
+        language, "https://fit.example/staff/invite/abc", 72, compiled_translations
+    )
+    assert (text.subject, text.body) == NEW_PASSWORD_MAIL[language]
+    assert text.sms == ""

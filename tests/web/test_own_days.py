@@ -144,3 +144,23 @@ def test_a_patient_without_programme_days_is_not_offered_to_choose_days(
     assert "Pause questionnaires" in choices
     assert 'href="/p/my-days"' not in choices
     assert "My days in the programme" not in choices
+
+
+def test_the_therapist_is_offered_the_patients_days_only_where_there_are_programme_days(
+    app: Flask,
+) -> None:
+    """The same rule as the patient's choices page: an outpatient's schedule page linked to
+    "The patient's days in the programme", which said there were no days to choose."""
+    db = _db(app)
+    outpatient = make_world(db)
+    therapist = app.test_client()
+    log_in(therapist, outpatient.therapist_username, PASSWORD)
+    page = therapist.get(f"/clinician/episodes/{outpatient.episode_id}/schedule?lang=en")
+    assert page.status_code == 200
+    assert "/own-days" not in page.get_data(as_text=True)
+
+    in_programme = _programme_patient(db)
+    other = app.test_client()
+    log_in(other, in_programme.therapist_username, PASSWORD)
+    page = other.get(f"/clinician/episodes/{in_programme.episode_id}/schedule?lang=en")
+    assert "/own-days" in page.get_data(as_text=True)

@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "staff_invited": _l("Staff member invited"),
     "staff_invited_again": _l("New invitation sent"),
     "invitation_accepted": _l("Invitation accepted, password set"),
+    "password_link_sent": _l("Link to choose a new password sent"),
+    "password_set_by_link": _l("New password chosen through a link"),
     "invitation_withdrawn": _l("Invitation withdrawn"),
     "role_added": _l("Role added"),
     "role_removed": _l("Role removed"),

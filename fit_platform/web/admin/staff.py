@@ -4,13 +4,14 @@ audit trail (services/staff_admin.py, services/staff_invites.py)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from fit_platform.domain.codes import OutboxState, Role
+from fit_platform.domain.codes import Channel, OutboxState, Role
 from fit_platform.extensions import get_db
+from fit_platform.messaging.setup import configured_channels
 from fit_platform.services import staff_admin, staff_invites
 from fit_platform.services.staff_admin import AccountStatus
 from fit_platform.services.staff_invites import StaffChangeRefused
@@ -67,6 +68,11 @@ def _refusal(code: str) -> str:
     return messages.get(code, _("That change could not be made."))
 
 
+def _mail_is_set_up() -> bool:
+    """Invitations and new-password links go by e-mail only: without a relay they never leave."""
+    return Channel.EMAIL in configured_channels(current_app.config["FIT_SETTINGS"])
+
+
 def _unit_choices() -> list[tuple[int, str]]:
     return [(unit.id, unit.name) for unit in staff_admin.units(get_db())]
 
@@ -112,10 +118,22 @@ def staff_invite() -> str | Response | tuple[str, int]:
                 }.get(refused.code, form.email)
                 field.errors = [_refusal(refused.code)]
             else:
-                flash(_("The invitation is on its way by e-mail. The link works for 72 hours."))
+                if _mail_is_set_up():
+                    flash(_("The invitation is on its way by e-mail. The link works for 72 hours."))
+                else:
+                    flash(
+                        _(
+                            "The account is made, but no invitation can be sent: e-mail is not "
+                            "set up for this service. When it is, send a new invitation from "
+                            "this page."
+                        ),
+                        "error",
+                    )
                 return redirect(url_for("admin.staff_detail", staff_id=staff_id))
     status = 400 if form.errors else 200
-    return render_template("admin/staff_invite.html", form=form), status
+    return render_template(
+        "admin/staff_invite.html", form=form, mail_is_set_up=_mail_is_set_up()
+    ), status
 
 
 def _detail_page(
@@ -141,6 +159,8 @@ def _detail_page(
         mail_state=MAIL_STATE,
         statuses=AccountStatus,
         is_self=staff_id == g.staff.staff_id,
+        mail_is_set_up=_mail_is_set_up(),
+        local_passwords=current_app.config["FIT_SETTINGS"].local_passwords,
     ), status
 
 
@@ -229,6 +249,30 @@ def staff_invite_again(staff_id: int) -> Response | tuple[str, int]:
     except StaffChangeRefused as refused:
         return _refused(staff_id, refused)
     return _done(staff_id, _("A new invitation is on its way. Earlier links no longer work."))
+
+
+@bp.route("/staff/<int:staff_id>/password-link", methods=["POST"])
+@login_required(Role.ADMIN)
+def staff_send_password_link(staff_id: int) -> Response | tuple[str, int]:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not current_app.config["FIT_SETTINGS"].local_passwords:
+        # Staff log in only through the identity provider: a password would open nothing.
+        abort(404)
+    if not _mail_is_set_up():
+        flash(_("No link can be sent: e-mail is not set up for this service."), "error")
+        return redirect(url_for("admin.staff_detail", staff_id=staff_id))
+    try:
+        staff_invites.send_password_link(get_db(), g.staff.staff_id, staff_id, now=now())
+    except StaffChangeRefused as refused:
+        return _refused(staff_id, refused)
+    return _done(
+        staff_id,
+        _(
+            "A link to choose a new password is on its way by e-mail. The old password works "
+            "until the new one is chosen."
+        ),
+    )
 
 
 @bp.route("/staff/<int:staff_id>/second-factor-reset", methods=["POST"])

@@ -64,6 +64,9 @@ from fit_platform.web.episodes.forms import (
     AppointmentStatusForm,
     ImportForm,
     RegisterPatientForm,
+    channels_set_up,
+    label_contact_fields,
+    offer_configured_channels,
 )
 from fit_platform.web.episodes.schedule import schedule_page
 from fit_platform.web.episodes.texts import (
@@ -133,6 +136,8 @@ def _therapist_programmes() -> list[SelectChoice]:
 @login_required(Role.THERAPIST)
 def register() -> str | Response:
     form = RegisterPatientForm()
+    offer_configured_channels(form.channel, channels_set_up())
+    label_contact_fields(form, channels_set_up())
     form.unit.choices = _therapist_units()
     programmes = _therapist_programmes()
     if programmes:

@@ -25,7 +25,12 @@ from fit_platform.services.patient_identity import NationalIdPolicy
 from fit_platform.services.registration import RegistrationError, national_id_digest
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
-from fit_platform.web.episodes.forms import ContactForm
+from fit_platform.web.episodes.forms import (
+    ContactForm,
+    channels_set_up,
+    label_contact_fields,
+    offer_configured_channels,
+)
 from fit_platform.web.episodes.texts import REGISTRATION_ERRORS
 
 Page = Response | tuple[str, int]
@@ -44,6 +49,8 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
     """GET shows what is on file; POST saves a correction and goes to `done_url`, or shows
     the form again with what was typed and the reason on the field (422)."""
     form = ContactForm()
+    offer_configured_channels(form.channel, channels_set_up())
+    label_contact_fields(form, channels_set_up())
     national_ids = national_id_policy()
     if national_ids is None:
         del form.national_id
@@ -92,6 +99,8 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
                 "channel": details.channel.value,
             },
         )
+        offer_configured_channels(form.channel, channels_set_up())
+        label_contact_fields(form, channels_set_up())
         if national_ids is None:
             del form.national_id
     html = render_template("episodes/contact.html", form=form, details=details, back_url=back_url)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -13,9 +15,10 @@ from wtforms import (
     TelField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fit_platform.messaging.setup import configured_channels
 from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_once import nonce_field
 from fit_platform.web.inputs import WholeNumberField
@@ -26,6 +29,51 @@ LANGUAGE_CHOICES = [
     SelectChoice("en", _l("English")),
 ]
 CHANNEL_CHOICES = [SelectChoice("sms", _l("SMS")), SelectChoice("email", _l("E-mail"))]
+
+
+def channels_set_up() -> frozenset[str]:
+    """The channels this service sends by (`messaging/setup.configured_channels`), as values."""
+    settings = current_app.config["FIT_SETTINGS"]
+    return frozenset(channel.value for channel in configured_channels(settings))
+
+
+def label_contact_fields(
+    form: RegisterPatientForm | ContactForm, configured: frozenset[str]
+) -> None:
+    """Where e-mail is the only channel, the address is what links go to and the mobile
+    number is the optional one: the labels say so instead of the SMS service's defaults."""
+    if configured == frozenset({"email"}):
+        form.email.label.text = gettext("E-mail")
+        form.phone.label.text = gettext("Mobile number (optional)")
+
+
+def offer_configured_channels(field: SelectField, configured: frozenset[str]) -> None:
+    """Offer only the channels the service can send by, so no patient is registered on one
+    whose every message would fail. With none set up nothing can be sent anyway (the
+    start-up log warns): both stay offered. A channel posted that is not offered gets a
+    message saying why, not WTForms' "Not a valid choice"."""
+    offered = [choice for choice in CHANNEL_CHOICES if choice.value in configured]
+    if not offered:
+        return
+    field.choices = offered
+
+    def refuse_unconfigured(form: object) -> None:
+        if field.data in configured:
+            return
+        if field.data == "sms":
+            raise ValidationError(
+                gettext(
+                    "This service cannot send text messages: no SMS gateway is set up. "
+                    "Choose e-mail."
+                )
+            )
+        raise ValidationError(
+            gettext("This service cannot send e-mail: no e-mail relay is set up. Choose SMS.")
+        )
+
+    field.pre_validate = refuse_unconfigured  # type: ignore[method-assign]
+
+
 STATUS_CHOICES = [
     SelectChoice("planned", _l("Planned")),
     SelectChoice("done", _l("Done")),

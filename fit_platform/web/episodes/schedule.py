@@ -178,4 +178,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
         new_form=new_form,
         quiet=quiet,
         fewer_wish=fewer_wish,
+        # The patient's days exist only where an active daily rule runs on programme days
+        # (services/own_days.py); elsewhere the link led to "no days to choose between".
+        has_programme_days=any(row.active and row.trigger == ScheduleTrigger.DAILY for row in rows),
     ), status

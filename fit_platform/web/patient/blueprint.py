@@ -766,6 +766,7 @@ def choices(ctx: LinkContext) -> Page:
         "patient/choices.html",
         ctx=ctx,
         can_decline="decline" in choice_pages.choice_names(ctx),
+        can_change_channel="channel" in choice_pages.choice_names(ctx),
         # Only a patient whose plan has programme days has days to choose (own_days.py).
         offers_own_days=_offers_own_days(ctx),
         restart_form=restart_form,

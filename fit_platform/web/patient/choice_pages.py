@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from fit_platform.domain.codes import Channel
 from fit_platform.extensions import get_db, limiter
+from fit_platform.messaging.setup import configured_channels
 from fit_platform.services import consent
 from fit_platform.services.contact_details import contact_on_file
 from fit_platform.services.link_context import LinkContext, LinkStatus
@@ -31,6 +32,10 @@ def choice_names(ctx: LinkContext) -> list[str]:
     names = list(patient.CONSENT_FORMS)
     if ctx.status is not LinkStatus.OPEN:
         names.remove("decline")
+    # With one channel set up there is nothing to change to: a switch to the other would
+    # only make every later message fail. With none, nothing is sent anyway; keep the page.
+    if len(configured_channels(current_app.config["FIT_SETTINGS"])) == 1:
+        names.remove("channel")
     return names
 
 
