@@ -7,8 +7,6 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -26,40 +24,15 @@ from fit_platform.db.models import (
     StaffSession,
 )
 from fit_platform.domain.codes import OutboxState, Role
-from fit_platform.messaging.setup import dispatcher_from_settings
 from fit_platform.services.links import hash_token
-from tests.conftest import make_test_app
 from tests.messaging.conftest import SmtpServer, smtp_server
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.staff_mail import db_of, mail_app, post_form, send_mail
 
-__all__ = ["smtp_server"]
+__all__ = ["mail_app", "smtp_server"]
 
 NEW_PASSWORD = "kettle orchard violin thunder"
-
-
-@pytest.fixture
-def mail_app(database_url: str, tmp_path: Path, smtp_server: SmtpServer) -> Iterator[Flask]:
-    """The app with its e-mail channel pointed at the loopback SMTP server."""
-    application = make_test_app(
-        database_url,
-        tmp_path / "instance",
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_starttls=False,
-    )
-    yield application
-    application.extensions["fit_db"].dispose()
-
-
-def _db(app: Flask) -> Database:
-    database: Database = app.extensions["fit_db"]
-    return database
-
-
-def _post(client: FlaskClient, page: str, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
-    token = csrf_token(client.get(page).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
 
 
 def _audit(db: Database) -> list[AdminAudit]:
@@ -68,7 +41,7 @@ def _audit(db: Database) -> list[AdminAudit]:
 
 
 def _invite(client: FlaskClient, email: str, unit_id: int, lang: str = "en"):  # type: ignore[no-untyped-def]
-    return _post(
+    return post_form(
         client,
         f"/admin/staff/invite?lang={lang}",
         "/admin/staff/invite",
@@ -81,18 +54,10 @@ def _invite(client: FlaskClient, email: str, unit_id: int, lang: str = "en"):  #
     )
 
 
-def _send_mail(app: Flask) -> None:
-    dispatcher = dispatcher_from_settings(_db(app), app.config["FIT_SETTINGS"])
-    try:
-        dispatcher.drain()
-    finally:
-        dispatcher.close()
-
-
 def test_an_invitation_goes_from_the_admin_form_by_smtp_to_a_new_password_and_a_login(
     mail_app: Flask, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = _db(mail_app)
+    db = db_of(mail_app)
     unit = make_unit(db)
     admin = make_staff(db, (Role.ADMIN, None))
     admin_client = mail_app.test_client()
@@ -100,7 +65,7 @@ def test_an_invitation_goes_from_the_admin_form_by_smtp_to_a_new_password_and_a_
     with caplog.at_level(logging.INFO):
         response = _invite(admin_client, "Kari.Nordmann@Example.org", unit.id)
         assert response.status_code == 302
-        _send_mail(mail_app)
+        send_mail(mail_app)
         (message,) = smtp_server.messages
         assert message["To"] == "kari.nordmann@example.org"
         body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
@@ -172,13 +137,13 @@ def test_an_invitation_goes_from_the_admin_form_by_smtp_to_a_new_password_and_a_
 def test_an_expired_invitation_link_gets_a_clear_page_and_a_new_invitation_replaces_it(
     mail_app: Flask, smtp_server: SmtpServer
 ) -> None:
-    db = _db(mail_app)
+    db = db_of(mail_app)
     unit = make_unit(db)
     admin = make_staff(db, (Role.ADMIN, None))
     admin_client = mail_app.test_client()
     log_in(admin_client, admin.username, PASSWORD)
     assert _invite(admin_client, "ola@example.org", unit.id).status_code == 302
-    _send_mail(mail_app)
+    send_mail(mail_app)
     first = re.search(r"/staff/invite/[A-Za-z0-9_-]+", smtp_server.messages[0].as_string())
     assert first is not None
 
@@ -195,14 +160,14 @@ def test_an_expired_invitation_link_gets_a_clear_page_and_a_new_invitation_repla
     assert "Invitation expired or withdrawn" in detail
 
     mail_app.extensions.pop("fit_clock")
-    response = _post(
+    response = post_form(
         admin_client,
         f"/admin/staff/{staff_id}?lang=en",
         f"/admin/staff/{staff_id}/invite-again",
         {},
     )
     assert response.status_code == 302
-    _send_mail(mail_app)
+    send_mail(mail_app)
     second = re.search(r"/staff/invite/[A-Za-z0-9_-]+", smtp_server.messages[1].as_string())
     assert second is not None and second.group(0) != first.group(0)
     old = mail_app.test_client().get(first.group(0) + "?lang=en")
@@ -220,7 +185,7 @@ def test_an_unknown_link_gets_a_clear_page(client: FlaskClient) -> None:
 def test_a_duplicate_email_is_refused_in_norwegian_and_nothing_is_saved(
     client: FlaskClient,
 ) -> None:
-    db = _db(client.application)
+    db = db_of(client.application)
     unit = make_unit(db)
     admin = make_staff(db, (Role.ADMIN, None))
     existing = make_staff(db, (Role.THERAPIST, unit.id))
@@ -240,7 +205,7 @@ def test_a_duplicate_email_is_refused_in_norwegian_and_nothing_is_saved(
     bad = _invite(client, "not an address", unit.id, lang="en")
     assert bad.status_code == 400
     assert "That is not a valid e-mail address." in bad.get_data(as_text=True)
-    no_unit = _post(
+    no_unit = post_form(
         client,
         "/admin/staff/invite?lang=en",
         "/admin/staff/invite",
@@ -253,7 +218,7 @@ def test_a_duplicate_email_is_refused_in_norwegian_and_nothing_is_saved(
 
 
 def test_deactivation_ends_a_live_session_of_that_person_at_once(app: Flask) -> None:
-    db = _db(app)
+    db = db_of(app)
     world = make_world(db)
     admin = make_staff(db, (Role.ADMIN, None))
     therapist = app.test_client()
@@ -261,7 +226,7 @@ def test_deactivation_ends_a_live_session_of_that_person_at_once(app: Flask) -> 
     assert therapist.get("/clinician/").status_code == 200
     admin_client = app.test_client()
     log_in(admin_client, admin.username, PASSWORD)
-    response = _post(
+    response = post_form(
         admin_client,
         f"/admin/staff/{world.therapist_id}?lang=en",
         f"/admin/staff/{world.therapist_id}/deactivate",
@@ -278,7 +243,7 @@ def test_deactivation_ends_a_live_session_of_that_person_at_once(app: Flask) -> 
             .where(StaffSession.staff_id == world.therapist_id, StaffSession.revoked_at.is_(None))
         )
         assert open_sessions == 0
-    refused = _post(
+    refused = post_form(
         app.test_client(),
         "/staff/login?lang=en",
         "/staff/login",
@@ -291,7 +256,7 @@ def test_deactivation_ends_a_live_session_of_that_person_at_once(app: Flask) -> 
     )
 
     # Reactivated, the same password works again.
-    _post(
+    post_form(
         admin_client,
         f"/admin/staff/{world.therapist_id}?lang=en",
         f"/admin/staff/{world.therapist_id}/reactivate",
@@ -304,25 +269,25 @@ def test_deactivation_ends_a_live_session_of_that_person_at_once(app: Flask) -> 
 def test_the_last_active_administrator_cannot_be_deactivated_or_lose_the_role(
     client: FlaskClient,
 ) -> None:
-    db = _db(client.application)
+    db = db_of(client.application)
     admin = make_staff(db, (Role.ADMIN, None))
     other = make_staff(db, (Role.ADMIN, None))
     log_in(client, admin.username, PASSWORD)
     detail = f"/admin/staff/{admin.id}?lang=en"
     # Two admins: the other one may go.
-    _post(client, detail, f"/admin/staff/{other.id}/deactivate", {})
+    post_form(client, detail, f"/admin/staff/{other.id}/deactivate", {})
     with db.session() as session:
         assert not session.get_one(Staff, other.id).is_active
         own_role = session.scalars(select(StaffRole.id).where(StaffRole.staff_id == admin.id)).one()
     # Now the only active admin: the admin role stays, with a clear message.
-    response = _post(client, detail, f"/admin/staff/{admin.id}/roles/{own_role}/remove", {})
+    response = post_form(client, detail, f"/admin/staff/{admin.id}/roles/{own_role}/remove", {})
     assert response.status_code == 302
     page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "This is the last active administrator" in page
     with db.session() as session:
         assert session.get(StaffRole, own_role) is not None
     # A deactivated admin does not count; and nobody deactivates their own account.
-    response = _post(client, detail, f"/admin/staff/{admin.id}/deactivate", {})
+    response = post_form(client, detail, f"/admin/staff/{admin.id}/deactivate", {})
     page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "You cannot do this to your own account" in page
     with db.session() as session:
@@ -335,7 +300,7 @@ def test_resetting_a_lost_second_factor_needs_a_reason_and_ends_every_session(
 ) -> None:
     from fit_platform.services.recovery_codes import issue
 
-    db = _db(app)
+    db = db_of(app)
     world = make_world(db)
     admin = make_staff(db, (Role.ADMIN, None))
     therapist = app.test_client()
@@ -351,7 +316,7 @@ def test_resetting_a_lost_second_factor_needs_a_reason_and_ends_every_session(
     detail = f"/admin/staff/{world.therapist_id}?lang=en"
     assert "10 recovery codes left" in admin_client.get(detail).get_data(as_text=True)
 
-    empty = _post(
+    empty = post_form(
         admin_client,
         detail,
         f"/admin/staff/{world.therapist_id}/second-factor-reset",
@@ -363,7 +328,7 @@ def test_resetting_a_lost_second_factor_needs_a_reason_and_ends_every_session(
         assert session.get_one(Staff, world.therapist_id).totp_secret == sealed
     assert therapist.get("/clinician/").status_code == 200
 
-    done = _post(
+    done = post_form(
         admin_client,
         detail,
         f"/admin/staff/{world.therapist_id}/second-factor-reset",
@@ -386,20 +351,20 @@ def test_resetting_a_lost_second_factor_needs_a_reason_and_ends_every_session(
 
 
 def test_roles_are_added_per_unit_and_removed_with_an_audit_row(client: FlaskClient) -> None:
-    db = _db(client.application)
+    db = db_of(client.application)
     unit = make_unit(db)
     admin = make_staff(db, (Role.ADMIN, None))
     person = make_staff(db, (Role.THERAPIST, unit.id))
     log_in(client, admin.username, PASSWORD)
     detail = f"/admin/staff/{person.id}?lang=en"
-    added = _post(
+    added = post_form(
         client,
         detail,
         f"/admin/staff/{person.id}/roles",
         {"role": "unit_lead", "unit": str(unit.id)},
     )
     assert added.status_code == 302
-    twice = _post(
+    twice = post_form(
         client,
         detail,
         f"/admin/staff/{person.id}/roles",
@@ -407,7 +372,7 @@ def test_roles_are_added_per_unit_and_removed_with_an_audit_row(client: FlaskCli
     )
     assert twice.status_code == 400
     assert "already has that role" in twice.get_data(as_text=True)
-    bad = _post(
+    bad = post_form(
         client, detail, f"/admin/staff/{person.id}/roles", {"role": "superuser", "unit": ""}
     )
     assert bad.status_code == 400
@@ -417,7 +382,7 @@ def test_roles_are_added_per_unit_and_removed_with_an_audit_row(client: FlaskCli
             for r in session.scalars(select(StaffRole).where(StaffRole.staff_id == person.id))
         }
     assert set(roles) == {(Role.THERAPIST, unit.id), (Role.UNIT_LEAD, unit.id)}
-    _post(
+    post_form(
         client,
         detail,
         f"/admin/staff/{person.id}/roles/{roles[(Role.THERAPIST, unit.id)]}/remove",
@@ -449,7 +414,7 @@ ROUTES = [
 def test_non_admins_get_403_on_every_staff_and_access_log_route(
     client: FlaskClient, role: Role
 ) -> None:
-    db = _db(client.application)
+    db = db_of(client.application)
     unit = make_unit(db)
     staff = make_staff(db, (role, unit.id))
     log_in(client, staff.username, PASSWORD)
@@ -477,7 +442,7 @@ def test_logged_out_visitors_are_sent_to_the_login_page(client: FlaskClient) -> 
 def test_a_double_submitted_invitation_creates_one_account_and_one_email(
     client: FlaskClient,
 ) -> None:
-    db = _db(client.application)
+    db = db_of(client.application)
     unit = make_unit(db)
     admin = make_staff(db, (Role.ADMIN, None))
     log_in(client, admin.username, PASSWORD)

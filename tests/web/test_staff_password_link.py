@@ -14,57 +14,22 @@ import email.message
 import json
 import logging
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, StaffSession
 from fit_platform.domain.codes import Role
-from fit_platform.messaging.setup import dispatcher_from_settings
-from tests.conftest import make_test_app
 from tests.messaging.conftest import SmtpServer, smtp_server
 from tests.support.factories import PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.staff_mail import db_of, mail_app, post_form, send_mail
 
-__all__ = ["smtp_server"]
+__all__ = ["mail_app", "smtp_server"]
 
 NEW_PASSWORD = "lantern meadow copper seventeen"
-
-
-@pytest.fixture
-def mail_app(database_url: str, tmp_path: Path, smtp_server: SmtpServer) -> Iterator[Flask]:
-    application = make_test_app(
-        database_url,
-        tmp_path / "instance",
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_starttls=False,
-    )
-    yield application
-    application.extensions["fit_db"].dispose()
-
-
-def _db(app: Flask) -> Database:
-    database: Database = app.extensions["fit_db"]
-    return database
-
-
-def _post(client: FlaskClient, page: str, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
-    token = csrf_token(client.get(page).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
-
-
-def _send_mail(app: Flask) -> None:
-    dispatcher = dispatcher_from_settings(_db(app), app.config["FIT_SETTINGS"])
-    try:
-        dispatcher.drain()
-    finally:
-        dispatcher.close()
 
 
 def _body(message: email.message.Message) -> str:
@@ -72,7 +37,7 @@ def _body(message: email.message.Message) -> str:
 
 
 def _log_in_fails(app: Flask, username: str, password: str) -> bool:
-    response = _post(
+    response = post_form(
         app.test_client(),
         "/staff/login?lang=en",
         "/staff/login",
@@ -94,7 +59,7 @@ def test_the_login_page_tells_staff_who_forgot_their_password_whom_to_ask(
 def test_a_forgotten_password_is_replaced_through_a_link_the_administrator_sends(
     mail_app: Flask, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = _db(mail_app)
+    db = db_of(mail_app)
     world = make_world(db)
     admin = make_staff(db, (Role.ADMIN, None))
     therapist = mail_app.test_client()
@@ -106,14 +71,14 @@ def test_a_forgotten_password_is_replaced_through_a_link_the_administrator_sends
     detail = admin_client.get(page).get_data(as_text=True)
     assert "Send a link to choose a new password" in detail
     with caplog.at_level(logging.INFO):
-        sent = _post(admin_client, page, f"/admin/staff/{world.therapist_id}/password-link", {})
+        sent = post_form(admin_client, page, f"/admin/staff/{world.therapist_id}/password-link", {})
         assert sent.status_code == 302
         after = admin_client.get(page).get_data(as_text=True)
         assert "A link to choose a new password is on its way" in after
         assert "Active" in after  # still active: the old password works until the new one
         assert "<dt>Link to choose a new password</dt>" in after
         assert "<dt>Invitation</dt>" not in after
-        _send_mail(mail_app)
+        send_mail(mail_app)
 
     (message,) = smtp_server.messages
     assert message["To"] == world.therapist_username
@@ -169,20 +134,20 @@ def test_a_forgotten_password_is_replaced_through_a_link_the_administrator_sends
 def test_a_deactivated_account_gets_no_password_link_and_its_link_stops_working(
     mail_app: Flask, smtp_server: SmtpServer
 ) -> None:
-    db = _db(mail_app)
+    db = db_of(mail_app)
     world = make_world(db)
     admin = make_staff(db, (Role.ADMIN, None))
     admin_client = mail_app.test_client()
     log_in(admin_client, admin.username, PASSWORD)
     page = f"/admin/staff/{world.therapist_id}?lang=en"
-    assert _post(admin_client, page, f"/admin/staff/{world.therapist_id}/password-link", {})
-    _send_mail(mail_app)
+    assert post_form(admin_client, page, f"/admin/staff/{world.therapist_id}/password-link", {})
+    send_mail(mail_app)
     link = re.search(r"/staff/invite/[A-Za-z0-9_-]+", _body(smtp_server.messages[0]))
     assert link is not None
-    _post(admin_client, page, f"/admin/staff/{world.therapist_id}/deactivate", {})
+    post_form(admin_client, page, f"/admin/staff/{world.therapist_id}/deactivate", {})
     assert mail_app.test_client().get(link.group(0) + "?lang=en").status_code == 410
 
-    refused = _post(admin_client, page, f"/admin/staff/{world.therapist_id}/password-link", {})
+    refused = post_form(admin_client, page, f"/admin/staff/{world.therapist_id}/password-link", {})
     assert refused.status_code == 302
     assert "The account is not active" in admin_client.get(page).get_data(as_text=True)
     own = f"/admin/staff/{admin.id}?lang=en"
@@ -194,7 +159,7 @@ def test_a_deactivated_account_gets_no_password_link_and_its_link_stops_working(
 def test_where_staff_log_in_only_through_the_provider_no_password_link_is_offered(
     mail_app: Flask,
 ) -> None:
-    db = _db(mail_app)
+    db = db_of(mail_app)
     world = make_world(db)
     admin = make_staff(db, (Role.ADMIN, None))
     admin_client = mail_app.test_client()
