@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fit_platform.db import Database
-from fit_platform.db.models import Invitation, OutboxMessage, Patient
+from fit_platform.db.models import Invitation, OutboxMessage, Patient, Unit
 from fit_platform.domain.codes import Channel, InvitationState, Language, MessageKind
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
@@ -100,6 +100,11 @@ def test_after_asking_for_a_code_in_english_the_reminder_keeps_the_registered_la
 ) -> None:
     db: Database = app.extensions["fit_db"]
     world = make_world(db)
+    # No quiet hours at this unit: the reminder is sent whatever the hour the suite runs at
+    # (the code, which the patient is waiting for, is sent at any hour anyway).
+    with db.transaction() as session:
+        unit = session.get_one(Unit, world.unit_id)
+        unit.quiet_from = unit.quiet_until = "00:00"
     _patient_asks_for_a_code(app, client, world, "nn", "en")
     # A questionnaire still open, whose reminder is due now.
     invitation_id, _token = open_invitation(db, world, "gad7")
