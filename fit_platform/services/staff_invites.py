@@ -184,6 +184,24 @@ def invite_staff(
     return staff_id
 
 
+def _replace_link(
+    session: Session, admin_id: int, staff_id: int, now: dt.datetime, action: str, link: str
+) -> None:
+    """Withdraw the person's earlier links, queue a new one, and audit it as `action` with
+    `<link>_expires_at` (the invitation and the new-password link share the mechanism)."""
+    _withdraw_invites(session, staff_id, now)
+    _queue_invite(session, staff_id, admin_id, now)
+    record_admin_change(
+        session,
+        staff_id=admin_id,
+        action=action,
+        target_kind="staff",
+        target_id=staff_id,
+        after={f"{link}_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")},
+        at=now,
+    )
+
+
 def invite_again(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime) -> None:
     """A new link for someone who has not set a password yet; earlier links stop working."""
     with db.transaction() as session:
@@ -192,17 +210,7 @@ def invite_again(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime
             raise StaffChangeRefused("not_found")
         if has_usable_password(staff):
             raise StaffChangeRefused("already_activated")
-        _withdraw_invites(session, staff_id, now)
-        _queue_invite(session, staff_id, admin_id, now)
-        record_admin_change(
-            session,
-            staff_id=admin_id,
-            action="staff_invited_again",
-            target_kind="staff",
-            target_id=staff_id,
-            after={"invitation_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")},
-            at=now,
-        )
+        _replace_link(session, admin_id, staff_id, now, "staff_invited_again", "invitation")
     log.info("staff invited again", extra={"event": "staff_invited_again", "staff_id": staff_id})
 
 
@@ -222,17 +230,7 @@ def send_password_link(db: Database, admin_id: int, staff_id: int, *, now: dt.da
             raise StaffChangeRefused("never_activated")
         if not staff.is_active:
             raise StaffChangeRefused("already_inactive")
-        _withdraw_invites(session, staff_id, now)
-        _queue_invite(session, staff_id, admin_id, now)
-        record_admin_change(
-            session,
-            staff_id=admin_id,
-            action="password_link_sent",
-            target_kind="staff",
-            target_id=staff_id,
-            after={"link_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")},
-            at=now,
-        )
+        _replace_link(session, admin_id, staff_id, now, "password_link_sent", "link")
     log.info("password link sent", extra={"event": "password_link_sent", "staff_id": staff_id})
 
 
