@@ -283,15 +283,18 @@ def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:
 # --------------------------------------------------------------------------- demo schedules
 
 DEMO_TEMPLATES = {
-    # Outpatient clinic: outcome the day before each session, alliance right after it.
+    # Outpatient clinic: outcome the day before each session, alliance right after it. The
+    # PHQ-9 is not sent again within three days, as a clinic would set it: the printed demo
+    # link is the first patient's PHQ-9 for the first session, and without the interval the
+    # scheduler sent a second one beside it (answering one left the other open).
     "dps-nord-pol": (
-        ("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, 24, None, None, 24, None),
-        ("wai_sr", ScheduleTrigger.AFTER_APPOINTMENT, 1, None, None, 48, 24),
+        ("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, 24, None, None, 24, None, 72),
+        ("wai_sr", ScheduleTrigger.AFTER_APPOINTMENT, 1, None, None, 48, 24, 0),
     ),
     # Day programme: outcome on Mondays, alliance on Fridays.
     "dps-nord-dag": (
-        ("phq9", ScheduleTrigger.WEEKLY, 0, "1", "09:00", 72, 48),
-        ("wai_sr", ScheduleTrigger.WEEKLY, 0, "5", "13:00", 48, 24),
+        ("phq9", ScheduleTrigger.WEEKLY, 0, "1", "09:00", 72, 48, 0),
+        ("wai_sr", ScheduleTrigger.WEEKLY, 0, "5", "13:00", 48, 24, 0),
     ),
 }
 
@@ -341,6 +344,7 @@ def seed_demo_schedules(
                             send_time=send_time,
                             window_hours=window,
                             reminder_after_hours=reminder,
+                            min_interval_hours=interval,
                         )
                         for (
                             instrument,
@@ -350,6 +354,7 @@ def seed_demo_schedules(
                             send_time,
                             window,
                             reminder,
+                            interval,
                         ) in rules
                     ],
                 )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,11 +10,20 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent, Invitation, Patient, Response, Signal
-from fit_platform.domain.codes import ConsentState
+from fit_platform.db.models import ConsentEvent, Episode, Invitation, Patient, Response, Signal
+from fit_platform.domain.codes import Channel, ConsentState, InvitationState
 from fit_platform.domain.quiet_hours import next_send_time
-from fit_platform.services.demo_seed import seed_demo, seed_demo_patients, seed_demo_schedules
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.file_drop import FileDropChannel
+from fit_platform.services.demo_seed import (
+    DEMO_PASSWORD,
+    seed_demo,
+    seed_demo_patients,
+    seed_demo_schedules,
+)
 from fit_platform.services.invitations import enqueue_due
+from tests.support.html import log_in
+from tests.support.patient import Patient as PatientBrowser
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -54,13 +65,66 @@ def test_the_demo_outpatients_first_invitation_goes_at_once_or_when_quiet_hours_
     seed_demo(db)
     seed_demo_patients(db, now=now)
     seed_demo_schedules(db, now=now)
-    # Both active outpatients get the PHQ-9 for their first session as soon as a message
-    # may leave: at once in the day, at 08:00 when the demo starts in quiet hours.
-    assert enqueue_due(db, now).invitations == (2 if first_send == now else 0)
-    assert enqueue_due(db, first_send).invitations == (0 if first_send == now else 2)
+    # The second active outpatient gets the PHQ-9 for the first session as soon as a message
+    # may leave: at once in the day, at 08:00 when the demo starts in quiet hours. The first
+    # has it already: the printed demo link.
+    assert enqueue_due(db, now).invitations == (1 if first_send == now else 0)
+    assert enqueue_due(db, first_send).invitations == (0 if first_send == now else 1)
     with db.session() as session:
         due = session.scalars(
             select(Invitation.due_at).where(Invitation.slot_key.not_like("demo:%"))
         ).all()
-    assert len(due) == 2
+    assert len(due) == 1
     assert all(d <= first_send for d in due)
+
+
+def _unanswered_on_the_caseload(client: FlaskClient, name: str) -> str:
+    page = client.get("/clinician/").get_data(as_text=True)
+    row = page[page.index(name) :]
+    row = row[: row.index("</tr>")]
+    return re.search(r'data-label="Unanswered">\s*(\d+)', row).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("wall_clock", ["06:00", "14:45", "22:30"])
+def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_clears_the_caseload(
+    client: FlaskClient, db: Database, wall_clock: str, tmp_path: Path
+) -> None:
+    # Before, the scheduler sent a second PHQ-9 for the first session beside the printed
+    # link: after the patient answered the link, the caseload still said 1 unanswered.
+    hour, minute = map(int, wall_clock.split(":"))
+    today = dt.datetime.now(OSLO).date()
+    now = dt.datetime.combine(today, dt.time(hour, minute), OSLO).astimezone(dt.UTC)
+    seed_demo(db)
+    link = seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now)
+    outbox = tmp_path / "outbox"
+    files = {
+        Channel.SMS: FileDropChannel(outbox, "sms"),
+        Channel.EMAIL: FileDropChannel(outbox, "email"),
+    }
+    for moment in (now, next_send_time(now), next_send_time(now) + dt.timedelta(minutes=5)):
+        enqueue_due(db, moment)
+        Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda m=moment: m).drain()
+    assert len(list(outbox.glob("*.txt"))) == 1  # the second outpatient's first invitation
+    with db.session() as session:
+        open_phq9 = session.scalars(
+            select(Invitation.slot_key)
+            .join(Episode, Episode.id == Invitation.episode_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(
+                Patient.external_id == "DEMO-P001",
+                Invitation.instrument_id == "phq9",
+                Invitation.state.in_(
+                    (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
+                ),
+            )
+        ).all()
+    assert len(open_phq9) == 1 and open_phq9[0].startswith("demo:")
+
+    patient = PatientBrowser(client, link.removeprefix("/p/"))
+    patient.start()
+    patient.answer_all("phq9", "0")
+    assert patient.finish().status_code == 302
+    client.post("/p/logout", data={"csrf_token": patient.csrf})
+    log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
+    assert _unanswered_on_the_caseload(client, "Anna Demo") == "0"
