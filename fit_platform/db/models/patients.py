@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fit_platform.db.base import Base, enum_column, row_time
@@ -47,6 +47,10 @@ class Patient(Base):
         enum_column(ConsentState, "consent_state"), default=ConsentState.ACTIVE
     )
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Which of the patient's browser sessions still hold: a browser's cookie keeps the number
+    # it was opened under, and logging out or finishing a questionnaire counts it up, so every
+    # copy of an earlier cookie is refused at once (docs/security.md). Read with the link.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     # When an administrator erased the patient's feedback data (services/patient_data.py);
     # pages say so instead of showing an empty history without a reason.
