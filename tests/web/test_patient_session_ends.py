@@ -77,6 +77,8 @@ def test_a_copied_cookie_is_refused_once_the_patient_has_logged_out(
     ended = copy.get("/p/done?lang=en")
     assert ended.status_code == 410
     assert ENDED in ended.get_data(as_text=True)
+    # No way on from there that this browser can no longer open (the choices need the link).
+    assert "/p/choices" not in ended.get_data(as_text=True)
     for path in PATIENT_PAGES:
         _refused(copy, path)
     # The link from the message still opens again, in a fresh session.
