@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import Enum
 from typing import Any
 
@@ -61,6 +64,39 @@ def enum_column(enum_class: type[Enum], name: str) -> SAEnum:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# The time a transaction opened with an injected clock works at (`Database.transaction(now=)`).
+# A context variable, not a global: each web thread and scheduler job has its own.
+_ROW_TIME: ContextVar[dt.datetime | None] = ContextVar("fit_row_time", default=None)
+
+
+def row_time() -> dt.datetime:
+    """When a new row was written: the default of every `created_at`-like column.
+
+    Inside `rows_stamped_at(now)` it is that `now`, so rows a scheduler job or a service
+    writes under an injected clock (a test at 22:30, a demo's history) agree with the times
+    it compares them with (retention, "sent 2 days ago", reports); elsewhere the real clock.
+    Column defaults are used by ORM flushes and by Core inserts alike, including
+    INSERT … SELECT (evaluated once per statement).
+    """
+    return _ROW_TIME.get() or utcnow()
+
+
+@contextmanager
+def rows_stamped_at(now: dt.datetime | None) -> Iterator[None]:
+    """Stamp rows written inside the block with `now` (None: leave the clock as it is, so a
+    nested transaction without a `now` keeps the outer one)."""
+    if now is None:
+        yield
+        return
+    if now.tzinfo is None:
+        raise ValueError("naive datetime given where a UTC timestamp is required")
+    token = _ROW_TIME.set(now)
+    try:
+        yield
+    finally:
+        _ROW_TIME.reset(token)
 
 
 class Base(DeclarativeBase):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from fit_platform.db.base import rows_stamped_at
 from fit_platform.db.direct_read import DirectReader
 
 # With `ping="idle"` (the web), a pooled connection unused for longer than this is checked
@@ -78,6 +80,11 @@ class Database:
     Services receive a `Database` and open their own transaction with `transaction()`;
     read-only pages use `session()`, or `reading()` for a few plain SELECTs on a hot path.
     Objects stay usable after commit (no expiry) so a view can render what a service returned.
+
+    A service that is given the time (`now`, from the scheduler's clock, the page's clock or
+    a test) opens its transaction with `transaction(now=now)`: the rows it inserts are then
+    stamped with that time (`created_at` and the like, `db/base.py: row_time`), not with the
+    real clock. `tests/foundation/test_architecture.py` holds every service to it.
     """
 
     def __init__(self, url: str, ping: str = "always", **engine_kwargs: Any) -> None:
@@ -93,15 +100,18 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on any error."""
-        with self._sessions() as session, session.begin():
+    def transaction(self, now: dt.datetime | None = None) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on any error; rows
+        it inserts are stamped with `now` when given."""
+        # The stamp is entered first and left last: the commit's flush inserts the rows.
+        with rows_stamped_at(now), self._sessions() as session, session.begin():
             yield session
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session for reads; anything written must be committed explicitly."""
-        with self._sessions() as session:
+    def session(self, now: dt.datetime | None = None) -> Iterator[Session]:
+        """A session for reads; anything written must be committed explicitly (rows it
+        inserts are stamped with `now` when given)."""
+        with rows_stamped_at(now), self._sessions() as session:
             yield session
 
     @contextmanager

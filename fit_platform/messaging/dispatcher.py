@@ -191,7 +191,7 @@ class Dispatcher(Reconciliation):
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(self.settings.batch_size)
         )
-        with self.db.transaction() as session:
+        with self.db.transaction(now=now) as session:
             if self.db.dialect == "postgresql":
                 ids = list(session.scalars(due.with_for_update(skip_locked=True)))
                 if not ids:
@@ -237,7 +237,7 @@ class Dispatcher(Reconciliation):
         sent into ``result``."""
         now = self.clock()
         prepared: dict[int, _Prepared] = {}
-        with self.db.transaction() as session:
+        with self.db.transaction(now=now) as session:
             # `loaded` holds the batch's rows while it is prepared: the session's identity
             # map keeps only weak references, and without these every `session.get` below
             # went back to the database (and autoflushed the tokens one by one first).
@@ -460,7 +460,7 @@ class Dispatcher(Reconciliation):
             for outbox_id, _, outcome in outcomes
             if isinstance(outcome, SendReceipt)
         }
-        with self.db.transaction() as session:
+        with self.db.transaction(now=now) as session:
             won = mark_many_sent(session, receipts, now, claimed_by=self.worker_id)
             for outbox_id, prepared, outcome in outcomes:
                 if isinstance(outcome, SendReceipt):

@@ -57,7 +57,7 @@ class Reconciliation:
     def reconcile(self) -> DispatchResult:
         """Settle rows whose lease ran out while `sending`."""
         now = self.clock()
-        with self.db.transaction() as session:
+        with self.db.transaction(now=now) as session:
             stale = select(OutboxMessage.id).where(
                 OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_until < now
             )
@@ -93,7 +93,7 @@ class Reconciliation:
             except TemporaryFailure:
                 log.info("outbox reconcile postponed", extra={"outbox_id": outbox_id})
                 return DispatchResult()
-        with self.db.transaction() as session:
+        with self.db.transaction(now=now) as session:
             if receipt is not None:
                 if mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id):
                     log.info("outbox message reconciled as sent", extra={"outbox_id": outbox_id})

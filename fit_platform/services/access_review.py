@@ -163,7 +163,7 @@ def export_access(
 ) -> list[AccessRow]:
     """Every matching read (up to EXPORT_MAX_ROWS), newest first, for the CSV export; the
     export is recorded in the admin audit trail in the same transaction."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         rows = [
             _row(tuple(row))
             for row in session.execute(

@@ -100,18 +100,19 @@ def invitation_status(invitation: Invitation, now: dt.datetime) -> LinkStatus:
 T = TypeVar("T")
 
 
-def _with_retry(db: Database, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in a transaction; on a unique-key race (two tabs, double click) run it again.
+def _with_retry(db: Database, now: dt.datetime, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a transaction at ``now``; on a unique-key race (two tabs, double click)
+    run it again.
 
     The second run finds the row the other request inserted and updates it instead.
     """
     for _attempt in range(RACE_RETRIES):
         try:
-            with db.transaction() as session:
+            with db.transaction(now=now) as session:
                 return work(session)
         except IntegrityError:
             continue
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         return work(session)
 
 
@@ -334,7 +335,7 @@ def start_answering(db: Database, invitation_id: int, language: Language, now: d
             invitation.opened_at = now
         return _response_for(session, invitation, language, now).id
 
-    response_id = _with_retry(db, work)
+    response_id = _with_retry(db, now, work)
     log.info(
         "invitation opened", extra={"invitation_id": invitation_id, "response_id": response_id}
     )
@@ -384,7 +385,9 @@ def save_page(
             result = _save_direct(reader, invitation_id, instrument_id, page, codes, now)
     if result is None:
         result = _with_retry(
-            db, lambda session: _save_in_session(session, invitation_id, page, codes, language, now)
+            db,
+            now,
+            lambda session: _save_in_session(session, invitation_id, page, codes, language, now),
         )
     log.info(
         "answers saved",
@@ -625,7 +628,7 @@ def submit(
         signal_service.raise_signals_for_response(session, instrument, response, result, now)
         return Submitted(response.id, result, False)
 
-    submitted = _with_retry(db, work)
+    submitted = _with_retry(db, now, work)
     if not submitted.already_submitted:
         log.info(
             "response submitted",

@@ -123,7 +123,7 @@ def move_appointment(
     db: Database, *, staff_id: int, appointment_id: int, starts_at: dt.datetime, now: dt.datetime
 ) -> None:
     _check_range(starts_at, None, now)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id)
         duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else None
         appointment.starts_at = starts_at
@@ -168,7 +168,7 @@ def import_appointments(
     `staff_id` treats; rows of the unit's other patients are refused and listed."""
     parsed = within_range(parsed, now)
     summary = ImportSummary(errors=list(parsed.errors))
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         if (
             session.scalar(
                 select(StaffRole.id).where(

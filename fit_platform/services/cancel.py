@@ -59,7 +59,7 @@ def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> 
     invitations tied to it that no longer fit (the next tick creates fresh ones at the new
     time). Returns how many were cancelled. The tick also finds such changes by itself
     (`cancel_for_changed_appointments`); calling this makes it immediate."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         cancelled = _cancel_obsolete(session, Invitation.appointment_id == appointment_id, now)
     log.info(
         "appointment change applied",
@@ -72,7 +72,7 @@ def cancel_for_changed_appointments(db: Database, now: dt.datetime) -> int:
     """Cancel open invitations whose appointment changed after they were created and no
     longer fits them (moved, cancelled, missed), however the change was made (form,
     import, database). Part of every enqueue tick."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         return _cancel_obsolete(session, Appointment.updated_at > Invitation.created_at, now)
 
 

@@ -190,7 +190,7 @@ def caseload(
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     outcome_ids = [i.id for i in default_instruments().values() if i.kind is Kind.OUTCOME]
 
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         stmt = (
             select(
                 Episode.id,

@@ -81,7 +81,7 @@ def comment_on_result(
     a double click or a reloaded POST must not make the therapist read it twice.
     """
     cleaned = clean_free_text(text or "")[:COMMENT_MAX]
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         # Locked, so two tabs posting at once add their comments one after the other.
         response = session.get(Response, response_id, with_for_update=True)
         if response is None or response.status is not ResponseStatus.SUBMITTED:

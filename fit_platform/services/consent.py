@@ -348,7 +348,7 @@ def record_consent(
     zone: ZoneInfo = OSLO,
 ) -> ConsentResult:
     """``apply_consent_change`` in its own transaction."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         return apply_consent_change(
             session,
             patient_id,
@@ -368,7 +368,7 @@ def resume_ended_pauses(db: Database, now: dt.datetime, zone: ZoneInfo = OSLO) -
     only keeps the stored state and the history tidy. Returns how many patients were resumed.
     """
     today = now.astimezone(zone).date()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         ids = list(
             session.scalars(
                 select(Patient.id).where(

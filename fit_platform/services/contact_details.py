@@ -172,7 +172,7 @@ def correct_contact_details(
     `ContactNotFound`. Saving the details already on file changes nothing and audits nothing.
     """
     phone, email = validated_contact(correction.phone, correction.email, correction.channel)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         patient, unit = _reached_patient(session, reach, AccessAction.CORRECT)
         before: dict[str, str] = {}
         after: dict[str, str] = {}

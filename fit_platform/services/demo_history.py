@@ -105,7 +105,7 @@ INTAKE = {"phq9": (15.0, 4.5), "gad7": (12.0, 4.0), "core10": (20.0, 6.0)}
 def seed_demo_service_history(db: Database, now: dt.datetime) -> int:
     """Add the synthetic service history unless it is there; return how many episodes were
     added (0 when it already was). Demo only: called by ``fit-platform demo``."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         exists = session.scalar(
             select(Patient.id).where(Patient.external_id == f"{SYNTHETIC_PREFIX}0001")
         )

@@ -184,7 +184,7 @@ def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:
 
     now = now or dt.datetime.now(dt.UTC)
     start = now - dt.timedelta(weeks=DEMO_WEEKS)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         first_episode_id = None
         for n, (ext, name, unit_code, therapist, state, begin, end, risk) in enumerate(
             DEMO_PATIENTS, start=1
@@ -323,7 +323,7 @@ def seed_demo_schedules(
     now = now or dt.datetime.now(dt.UTC)
     first_appointment = first_demo_appointment(now, ZoneInfo(timezone))
     added = 0
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         for unit_code, rules in DEMO_TEMPLATES.items():
             unit = session.scalars(select(Unit).where(Unit.code == unit_code)).one()
             template = session.scalar(

@@ -89,7 +89,7 @@ def enqueue_due(
     line with counts only.
     """
     cancel_for_changed_appointments(db, now)
-    with db.session() as session:
+    with db.session(now=now) as session:
         bounds = session.execute(
             select(
                 func.coalesce(func.max(ScheduleRule.offset_hours), 0),
@@ -105,7 +105,7 @@ def enqueue_due(
     created = messages = 0
     lookback = max(max_window, max_interval) + QUIET_SLACK
     for chunk in _chunks(episode_ids, chunk_size):
-        with db.transaction() as session:
+        with db.transaction(now=now) as session:
             due = _due_for(session, chunk, now, horizon, lookback, min_window)
             invitations, queued = insert_due(session, due, now)
             created += invitations

@@ -7,6 +7,9 @@ created get a message. One round trip, a statement text that does not grow with 
 (nothing for the driver to parse per row), and no rows sent back to Python. Elsewhere
 (SQLite, the development default) two multi-row inserts do the same.
 
+Both stamp the rows' `created_at` with the tick's `now`, not the real clock, so ageing
+and ordering by it agree with the clock the scheduler runs at.
+
 Idempotent either way: an invitation is unique per (episode, instrument, slot key) and a
 message per dedupe key, so a second scheduler ticking at the same moment inserts nothing.
 """
@@ -20,7 +23,6 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import Invitation, OutboxMessage
 from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import Channel, InvitationState, MessageKind, OutboxState
@@ -122,7 +124,7 @@ def _insert_due_postgresql(session: Session, due: list[Due], now: dt.datetime) -
             "closed_at": [None if i.skipped is None else now for i in invitations],
             "patient_id": [d.patient_id for d in due],
             "channel": [d.channel.value for d in due],
-            "created_at": utcnow(),
+            "created_at": now,
             # message_key(id, kind) without the id: "<id>:invitation:1".
             "key_suffix": message_key(0, kind).removeprefix("0"),
             "kind": kind.value,
@@ -153,6 +155,7 @@ def _insert_due_portable(session: Session, due: list[Due], now: dt.datetime) -> 
             "reminder_at": d.invitation.reminder_at,
             "non_response_reason": d.invitation.skipped,
             "closed_at": None if d.invitation.skipped is None else now,
+            "created_at": now,
         }
         for d in due
     ]
@@ -174,6 +177,7 @@ def _insert_due_portable(session: Session, due: list[Due], now: dt.datetime) -> 
                 "state": OutboxState.QUEUED,
                 "attempts": 0,
                 "next_attempt_at": d.invitation.send_at,
+                "created_at": now,
             }
             for invitation_id, d in to_send
         ]

@@ -84,7 +84,7 @@ def open_episodes(
     db: Database, *, staff_id: int, unit_id: int, now: dt.datetime
 ) -> list[AdminEpisode]:
     """The unit's open episodes with their therapists; the read is access-logged."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         if session.get(Unit, unit_id) is None:
             raise AdminNotFound(unit_id)
         rows = session.execute(
@@ -153,7 +153,7 @@ def transfer_episode(
     therapist; the previous responsible therapists lose access. `AdminNotFound` when the
     episode is not in `unit_id`."""
     reason = clean_line(reason, 200) or None
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         episode = _open_episode(session, episode_id, unit_id)
         allowed = session.scalar(
             select(Staff.id)
@@ -222,7 +222,7 @@ def close_episode(
 ) -> None:
     """End the episode today and cancel its unanswered invitations."""
     reason = clean_line(reason, 200) or None
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         episode = _open_episode(session, episode_id, unit_id)
         episode.status = EpisodeStatus.ENDED
         episode.ended_on = max(today, episode.started_on)

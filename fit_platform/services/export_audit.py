@@ -43,7 +43,7 @@ def record_export(
     now: dt.datetime,
 ) -> None:
     """Append the audit row for one export (its own transaction)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         session.add(
             ExportAudit(
                 staff_id=staff_id,

@@ -55,7 +55,7 @@ def episode_bundle(
 ) -> dict[str, Any] | None:
     """The episode's Bundle, or None when `viewer` may not see the episode (callers answer
     404 either way, so the answer does not tell whether the episode exists)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         episode = visible_episode(session, viewer, episode_id)
         if episode is None:
             return None

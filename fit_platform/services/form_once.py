@@ -87,11 +87,11 @@ def run_once(
     """Run `work` (which returns the id of what it created) once per `key`, in one transaction
     with the claim. Exceptions from `work` propagate and roll the claim back."""
     if key is None:
-        with db.transaction() as session:
+        with db.transaction(now=now) as session:
             return Once(work(session), False)
     for attempt in range(RETRIES + 1):
         try:
-            with db.transaction() as session:
+            with db.transaction(now=now) as session:
                 found = earlier(session, key)
                 if found is not None:
                     log.info(
@@ -110,7 +110,7 @@ def run_once(
 
 def forget_old_submissions(db: Database, now: dt.datetime) -> int:
     """Delete claims older than `KEEP` (they only guard against repeats of a recent POST)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         result = session.execute(
             delete(FormSubmission).where(FormSubmission.created_at < now - KEEP)
         )

@@ -89,7 +89,7 @@ def _record_session(
     now: dt.datetime,
     min_window: dt.timedelta,
 ) -> RecordedSession:
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         group = led_group(session, viewer, group_id)
         if group is None:
             raise GroupError(GroupError.NOT_FOUND)

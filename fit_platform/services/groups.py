@@ -221,7 +221,7 @@ def _insert_group(
     leaders: Sequence[int],
     now: dt.datetime,
 ) -> int:
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         unit = session.get(Unit, unit_id)
         if unit is None or unit.archived_at is not None:
             raise GroupError(GroupError.NOT_FOUND)
@@ -328,7 +328,7 @@ def group_view(db: Database, viewer: Viewer, group_id: int, now: dt.datetime) ->
     Shows members' and candidates' names, so each patient shown gets one access-log row
     (`group_view`). The sessions carry aggregates only, never one member's answer.
     """
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         group = led_group(session, viewer, group_id)
         if group is None:
             return None
@@ -371,7 +371,7 @@ def add_member(
     db: Database, viewer: Viewer, group_id: int, episode_id: int, now: dt.datetime
 ) -> None:
     """Add the patient of `episode_id` (an active episode in the group's unit) to the group."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         group = led_group(session, viewer, group_id)
         if group is None:
             raise GroupError(GroupError.NOT_FOUND)
@@ -402,7 +402,7 @@ def remove_member(
     db: Database, viewer: Viewer, group_id: int, episode_id: int, now: dt.datetime
 ) -> None:
     """Take a member out of the group; the sessions they attended stay as recorded."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         if led_group(session, viewer, group_id) is None:
             raise GroupError(GroupError.NOT_FOUND)
         member = session.scalar(

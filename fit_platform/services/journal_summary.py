@@ -74,7 +74,7 @@ def journal_summary(
         return None
     resolver = aliased(Staff)
     acknowledger = aliased(Staff)
-    with db.session() as session:
+    with db.session(now=now) as session:
         record_id = session.scalar(select(Patient.external_id).where(Patient.id == view.patient_id))
         resolved = tuple(
             ResolvedSignal(

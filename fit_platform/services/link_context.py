@@ -51,6 +51,9 @@ class LinkStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     DECLINED = "declined"
+    # This browser's session was ended on the server (logged out, finished elsewhere, link
+    # revoked): never read from the database, set by the web layer for the refusal page.
+    ENDED = "ended"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ class LinkContext:
     has_phone: bool = False
     has_email: bool = False
     response_id: int | None = None
+    # The patient's session generation now, and whether this link was revoked: a browser
+    # whose cookie holds an older generation, or a revoked link, is refused (docs/security.md).
+    session_generation: int = 0
+    token_revoked: bool = False
     saved_link_ids: frozenset[str] = field(default_factory=frozenset)
     # The saved answers' values (None for an item left blank), to fill in a page again.
     saved_values: Mapping[str, float | None] = field(default_factory=dict, compare=False)
@@ -165,6 +172,7 @@ def _columns() -> Select[Any]:
             Patient.preferred_channel.label("preferred_channel"),
             Patient.phone_e164.label("phone"),
             Patient.email.label("email"),
+            Patient.session_generation.label("session_generation"),
             Unit.id.label("unit_id"),
             Unit.name.label("unit_name"),
             Unit.phone.label("unit_phone"),
@@ -207,6 +215,7 @@ BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
     _PREFERRED_CHANNEL,
     _PHONE,
     _EMAIL,
+    _SESSION_GENERATION,
     _UNIT_ID,
     _UNIT_NAME,
     _UNIT_PHONE,
@@ -216,7 +225,7 @@ BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
     _RESPONSE_ID,
     _LINK_ID,
     _VALUE,
-) = range(25)
+) = range(26)
 assert len(BY_TOKEN_ID.selected_columns) == _VALUE + 1
 
 
@@ -253,6 +262,8 @@ def _from_rows(
         has_phone=bool(first[_PHONE]),
         has_email=bool(first[_EMAIL]),
         response_id=first[_RESPONSE_ID],
+        session_generation=first[_SESSION_GENERATION],
+        token_revoked=first[_TOKEN_REVOKED_AT] is not None,
         saved_link_ids=frozenset(values),
         saved_values=values,
     )

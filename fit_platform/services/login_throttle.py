@@ -50,7 +50,7 @@ def record_failure(
     Runs in its own short transaction that starts with the write, so on SQLite parallel
     attempts queue for the write lock instead of failing on a stale read.
     """
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         count = None
         if staff_id is not None:
             restart = or_(
@@ -96,7 +96,7 @@ def clear_account(session: Session, staff: Staff) -> None:
 def forget_old_address_failures(db: Database, now: dt.datetime) -> int:
     """Delete address counts older than the window (they would restart at 1 anyway), so the
     table holds only the last hour's failing addresses. For the scheduler's clean-up job."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         result = session.execute(
             delete(LoginFailureByAddress).where(
                 LoginFailureByAddress.last_failed_at <= now - ADDRESS.window

@@ -246,7 +246,7 @@ def log_in_linked(
     The provider has authenticated the person (with its own second factor where it requires
     one), so no local password or TOTP code is asked for.
     """
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         found = session.execute(
             select(StaffExternalIdentity, Staff)
             .join(Staff, Staff.id == StaffExternalIdentity.staff_id)

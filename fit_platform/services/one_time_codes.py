@@ -78,7 +78,7 @@ def request_code(
 ) -> CodeRequest:
     """Queue a code message to the patient's registered phone or e-mail (rate-limited), in
     `language` (the page's) or, without one, the patient's registered language."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         patient = session.get_one(Patient, patient_id)
         channel = _channel(patient)
         if channel is None:
@@ -136,7 +136,7 @@ def verify_code(db: Database, patient_id: int, code: str, now: dt.datetime) -> b
     ``MAX_ATTEMPTS`` they stop working, so guessing a six-digit code is hopeless.
     """
     code = "".join(ch for ch in code if ch.isdigit())[:CODE_DIGITS]
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         live = session.scalars(
             select(OneTimeCode)
             .where(

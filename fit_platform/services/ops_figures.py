@@ -43,7 +43,7 @@ def _age(now: dt.datetime, oldest: dt.datetime | None) -> float:
 
 
 def collect(db: Database, now: dt.datetime) -> OpsFigures:
-    with db.session() as session:
+    with db.session(now=now) as session:
         queued_count, queued_oldest = session.execute(
             select(func.count(), func.min(OutboxMessage.created_at)).where(
                 OutboxMessage.state.in_([OutboxState.QUEUED, OutboxState.SENDING])

@@ -104,7 +104,7 @@ def set_own_days(
     Refused: an ended episode (``episode_ended``), no programme days
     (``no_programme_days``), no day chosen (``no_day``) or a day outside the programme
     (``outside_programme``)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         if staff_id is not None:
             treated = treating_episode(session, staff_id, episode_id, action="own_days_change")
             if treated is None:

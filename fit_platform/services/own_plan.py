@@ -150,7 +150,7 @@ def save_crisis_plan(
     a double-click or a reload does not fill the history). Logs ids only."""
     if text.too_long():
         raise OwnPlanError("too_long")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         current = _plan(session, patient_id)
         if (current.text if current else CrisisPlanText()) == text:
             return False
@@ -237,7 +237,7 @@ def change_choice(
     ``choice_id`` must be a choice of this patient that holds now (else ``unknown_choice``).
     Returns the choice id. Logs ids and codes only.
     """
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         holding = {c.choice_id: c for c in holding_choices(_events(session, patient_id))}
         if event is ChoiceEventKind.RECORDED:
             if kind is None:
@@ -306,7 +306,7 @@ def staff_view(
     ``log_read`` is False: a change made with the patient checks access without reading).
     The pre-session view reads the same in its own transaction (``read_plan``)."""
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         found = session.execute(
             select(Episode.patient_id, Episode.unit_id, Episode.id.in_(mine)).where(
                 Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer))

@@ -156,7 +156,7 @@ def find_patient(
     external_id = clean_free_text(external_id)
     if not external_id:
         return None
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         found = patient_in_unit(session, unit_id, external_id)
         if found is None:
             return None
@@ -187,7 +187,7 @@ def summary_for_erasure(
 ) -> PatientSummary | None:
     """The summary the erasure page shows (access-logged); None when the patient is not in
     the unit (a forged address)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         patient = session.get(Patient, patient_id)
         if patient is None or patient.external_id is None:
             return None
@@ -248,7 +248,7 @@ def erase_feedback(
     reason = " ".join(clean_free_text(reason).split())[:REASON_MAX]
     if not reason:
         raise ErasureError("reason")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         patient = session.get(Patient, patient_id, with_for_update=True)
         if patient is None or patient.external_id is None:
             raise ErasureError("not_found")

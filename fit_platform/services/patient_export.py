@@ -256,7 +256,7 @@ def export_patient(
     """Everything the platform holds about the patient, as one JSON-ready dict (right of
     access). The export is access-logged and audited in the same transaction; the audit row
     holds the counts, not the content. None when the patient is not in the unit."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         patient = session.get(Patient, patient_id)
         if patient is None or patient.external_id is None:
             return None

@@ -281,7 +281,7 @@ def presession(
     now = now or utcnow()
     language = language if language in ("nb", "nn", "en") else "nb"
     instruments = default_instruments()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         # One row per unit lead (at least one row): the episode, its next appointment, a lead.
         read = session.connection().execute(
             q.presession_read(viewer.staff_id, viewer.roles),

@@ -160,7 +160,7 @@ def save_goal(
 
 def archive_goal(db: Database, patient_id: int, goal_id: int, now: dt.datetime) -> None:
     """Mark a goal as no longer current (kept for the therapist's history)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         episode_id = latest_episode_id(session, patient_id)
         goal = _own_goal(session, episode_id, goal_id)
         goal.archived_at = now

@@ -228,6 +228,6 @@ def register_patient(
 
     key = form_key("registration", f"staff:{staff_id}", form_nonce)
     episode_id = run_once(db, key, now or utcnow(), work).result_id
-    with db.session() as session:
+    with db.session(now=now) as session:
         episode = session.get_one(Episode, episode_id)
         return Registered(episode.patient_id, episode.id)

@@ -73,7 +73,7 @@ def queue_reminders(db: Database, now: dt.datetime) -> int:
         "attempts",
         "next_attempt_at",
     ]
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         stmt = (
             insert_ignoring_duplicates(session, OutboxMessage)
             .from_select(columns, source)
@@ -87,7 +87,7 @@ def queue_reminders(db: Database, now: dt.datetime) -> int:
 def expire_windows(db: Database, now: dt.datetime) -> int:
     """Close unanswered invitations whose window has ended, with the reason, and cancel
     their queued messages. Returns how many expired."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         failed = exists().where(
             OutboxMessage.invitation_id == Invitation.id, OutboxMessage.state == OutboxState.FAILED
         )
@@ -128,5 +128,5 @@ def _cancel_queued_messages_of_closed(session: Session, now: dt.datetime) -> int
 
 def clean_up(db: Database, now: dt.datetime) -> int:
     """Cancel queued messages whose invitation has closed (answered, expired, cancelled)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         return _cancel_queued_messages_of_closed(session, now)

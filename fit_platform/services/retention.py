@@ -57,7 +57,7 @@ def access_log_cutoff(now: dt.datetime, years: int) -> dt.datetime:
 
 def apply_retention(db: Database, now: dt.datetime, limits: RetentionSettings) -> RetentionResult:
     """Delete or blank what is past its limit, in one transaction (the scheduler's clean-up)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         token_cutoff = now - limits.link_tokens
         tokens = session.execute(
             delete(InvitationToken).where(

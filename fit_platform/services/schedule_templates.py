@@ -109,7 +109,7 @@ def create_template(
     name = clean_line(name, 200)
     if not name:
         raise AdminRefusal("name", "required")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise AdminRefusal("owner", "unknown")
@@ -162,7 +162,7 @@ def rename_template(
     name = clean_line(name, 200)
     if not name:
         raise AdminRefusal("name", "required")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         plan = _template(session, template_id)
         if plan.name == name:
             return
@@ -205,7 +205,7 @@ def save_template_rule(
     """Add a rule to a template (`rule_id` None) or change one; returns the rule's id.
     `InvalidRule` (nothing saved) when the scheduler could not run it."""
     change = checked_rule(change)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         plan = _template(session, template_id)
         if rule_id is None:
             before: dict[str, object] = {}

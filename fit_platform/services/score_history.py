@@ -49,7 +49,7 @@ def score_history(
     read as `scores_view`."""
     now = now or utcnow()
     instruments = default_instruments()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         found = (
             session.connection()
             .execute(episode_read(viewer.staff_id, viewer.roles), {"episode_id": episode_id})

@@ -107,7 +107,7 @@ def acknowledge_signal(
     Callable by any clinician who can see the episode; logs one line with ids only.
     """
     now = now or utcnow()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_ACKNOWLEDGE)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
@@ -141,7 +141,7 @@ def resolve_signal(
     """Close a signal with an optional short note. A risk signal must be acknowledged first;
     any other signal is acknowledged by the same act if it was not already."""
     now = now or utcnow()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_RESOLVE)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
@@ -173,7 +173,7 @@ def escalate_overdue_risk_signals(
     Idempotent (a signal is escalated once); for the scheduler. Returns how many were marked.
     """
     now = now or utcnow()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         found = session.execute(
             overdue_risk_signals(now - after)
             .add_columns(Episode.unit_id, unit_has_lead(Episode.unit_id))

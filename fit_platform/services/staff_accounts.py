@@ -52,7 +52,7 @@ def create_admin(
         raise AccountRefused(problem)
     if password.strip().lower() == username:
         raise AccountRefused("same_as_username")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise AccountRefused("exists")
         staff = Staff(username=username, display_name=name, password_hash=hash_password(password))

@@ -107,7 +107,7 @@ def _roles(staff: Staff) -> tuple[RoleHeld, ...]:
 
 def list_staff(db: Database, now: dt.datetime) -> list[StaffSummary]:
     """Every staff account with its roles and status, by name (admin pages)."""
-    with db.session() as session:
+    with db.session(now=now) as session:
         invites = _live_invites(session, now)
         people = session.scalars(
             select(Staff)
@@ -129,7 +129,7 @@ def list_staff(db: Database, now: dt.datetime) -> list[StaffSummary]:
 
 def staff_detail(db: Database, staff_id: int, now: dt.datetime) -> StaffSummary | None:
     """One account as its admin page shows it, with the state of its latest invitation e-mail."""
-    with db.session() as session:
+    with db.session(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None:
             return None
@@ -225,7 +225,7 @@ def add_role(
     db: Database, admin_id: int, staff_id: int, role: Role, unit_id: int | None, now: dt.datetime
 ) -> None:
     """Give a staff member a role in a unit (or service-wide where the role allows it)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = _target(session, staff_id)
         check_role(session, role, unit_id)
         if any(row.role is role and row.unit_id == unit_id for row in staff.roles):
@@ -245,7 +245,7 @@ def add_role(
 
 def remove_role(db: Database, admin_id: int, staff_id: int, role_id: int, now: dt.datetime) -> None:
     """Take a role away; the last active administrator's admin role cannot be removed."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         _lock_admins(session)
         staff = _target(session, staff_id)
         row = next((r for r in staff.roles if r.id == role_id), None)
@@ -277,7 +277,7 @@ def deactivate(db: Database, admin_id: int, staff_id: int, now: dt.datetime) -> 
     """
     if staff_id == admin_id:
         raise StaffChangeRefused("self")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         _lock_admins(session)
         staff = _target(session, staff_id)
         if not staff.is_active and not _has_live_invite(session, staff_id, now):
@@ -312,7 +312,7 @@ def _has_live_invite(session: Session, staff_id: int, now: dt.datetime) -> bool:
 def reactivate(db: Database, admin_id: int, staff_id: int, now: dt.datetime) -> None:
     """Let a deactivated person log in again with their own password (and second factor).
     Someone who never set a password gets a new invitation instead (`invite_again`)."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = _target(session, staff_id)
         if staff.is_active:
             raise StaffChangeRefused("already_active")
@@ -347,7 +347,7 @@ def reset_second_factor(
         raise StaffChangeRefused("reason_too_long")
     if staff_id == admin_id:
         raise StaffChangeRefused("self")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = _target(session, staff_id)
         codes = session.scalar(
             select(func.count())

@@ -93,7 +93,7 @@ def log_in(
     answer nor its timing tells whether an account exists. No account is ever locked.
     """
     now = now or utcnow()
-    with db.session() as session:
+    with db.session(now=now) as session:
         staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
         if staff is not None and not staff.is_active:
             staff = None
@@ -109,7 +109,7 @@ def log_in(
         login_throttle.record_failure(db, staff_id, client_address, now)
         log.info("staff login refused", extra={"event": "login_invalid", "staff_id": staff_id})
         return LoginResult(LoginOutcome.INVALID)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not staff.is_active:
             return LoginResult(LoginOutcome.INVALID)
@@ -160,7 +160,7 @@ def complete_totp_login(
     session. Wrong codes count towards the same throttling as wrong passwords; a code is
     never accepted twice."""
     now = now or utcnow()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not staff.is_active:
             return LoginResult(LoginOutcome.INVALID)
@@ -190,7 +190,7 @@ def change_password(
     Every other session of the staff member is revoked (someone else may know the old one).
     """
     now = now or utcnow()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not verify_password(staff.password_hash, current):
             log.info(
@@ -246,7 +246,7 @@ def resume_session(
 ) -> StaffIdentity | None:
     """The identity behind a session id, or None if it is unknown, revoked, idle or expired."""
     now = now or utcnow()
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         connection = session.connection()
         rows = connection.execute(
             _SESSION_AND_ROLES, {"token_hash": _hash_session_id(session_id)}
@@ -285,7 +285,7 @@ def resume_session(
 
 def log_out(db: Database, session_id: str, now: dt.datetime | None = None) -> None:
     """Revoke the session server-side; the cookie alone is worth nothing afterwards."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         session.execute(
             update(StaffSession)
             .where(StaffSession.token_hash == _hash_session_id(session_id))
@@ -296,7 +296,7 @@ def log_out(db: Database, session_id: str, now: dt.datetime | None = None) -> No
 
 def revoke_all_sessions(db: Database, staff_id: int, now: dt.datetime | None = None) -> int:
     """Log a staff member out everywhere (e.g. a lost phone). Returns how many were open."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         result = session.execute(
             update(StaffSession)
             .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))

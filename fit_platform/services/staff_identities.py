@@ -70,7 +70,7 @@ def link_identity(
     if len(subject) > 255 or len(issuer) > 255:
         raise LinkRefused("too_long")
     try:
-        with db.transaction() as session:
+        with db.transaction(now=now) as session:
             if session.get(Staff, staff_id) is None:
                 raise LinkRefused("no_staff")
             taken = session.scalar(
@@ -101,7 +101,7 @@ def link_identity(
 
 def unlink_identity(db: Database, *, admin_id: int, link_id: int, now: dt.datetime) -> bool:
     """Remove a link (the account keeps its password login, if any). False if none."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         link = session.get(StaffExternalIdentity, link_id)
         if link is None:
             return False

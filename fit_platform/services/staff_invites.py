@@ -204,7 +204,7 @@ def _replace_link(
 
 def invite_again(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime) -> None:
     """A new link for someone who has not set a password yet; earlier links stop working."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None:
             raise StaffChangeRefused("not_found")
@@ -222,7 +222,7 @@ def send_password_link(db: Database, admin_id: int, staff_id: int, *, now: dt.da
     the same transaction."""
     if staff_id == admin_id:
         raise StaffChangeRefused("self")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None:
             raise StaffChangeRefused("not_found")
@@ -307,7 +307,7 @@ def _state(invite: StaffInvite | None, now: dt.datetime) -> InviteState:
 
 def look_up_invite(db: Database, token: str, now: dt.datetime) -> InviteView:
     """What a set-password link is worth now (reading never spends it)."""
-    with db.session() as session:
+    with db.session(now=now) as session:
         invite = _find(session, token)
         state = _state(invite, now)
         if state is not InviteState.OPEN or invite is None:
@@ -328,7 +328,7 @@ def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> 
     link no longer works, or a password problem code (too_short, too_common,
     same_as_username) with nothing changed. The same rule as a password changed on the web.
     """
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         invite = _find(session, token)
         state = _state(invite, now)
         if state is not InviteState.OPEN or invite is None:

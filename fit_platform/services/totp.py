@@ -154,7 +154,7 @@ def enrol(
     step = matching_step(secret, code, now)
     if step is None:
         return EnrolResult(EnrolOutcome.WRONG_NEW_CODE)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None:
             return EnrolResult(EnrolOutcome.NOT_CONFIRMED)

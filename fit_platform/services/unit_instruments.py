@@ -132,7 +132,7 @@ def set_enabled(
         reason = why_not_schedulable(default_instruments().get(instrument_id))
         if reason is not None:
             raise CannotEnable(reason)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         if session.get(Unit, unit_id) is None:
             raise UnitNotFound(unit_id)
         current = session.get(UnitInstrument, (unit_id, instrument_id))

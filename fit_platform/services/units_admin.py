@@ -230,7 +230,7 @@ def create_unit(db: Database, *, staff_id: int, settings: UnitSettings, now: dt.
     """Create a unit; returns its id. Refuses a code or name already in use."""
     settings = checked_settings(settings)
     try:
-        with db.transaction() as session:
+        with db.transaction(now=now) as session:
             _refuse_duplicates(session, settings, None)
             unit = Unit(**asdict(settings))
             session.add(unit)
@@ -262,7 +262,7 @@ def update_unit(
     """Change a unit's settings; returns False when nothing differed (no audit row then)."""
     settings = checked_settings(settings)
     try:
-        with db.transaction() as session:
+        with db.transaction(now=now) as session:
             unit = _unit(session, unit_id)
             _refuse_duplicates(session, settings, unit_id)
             before, after = changed_fields(
@@ -296,7 +296,7 @@ def set_unit_archived(
     """Archive (or bring back) a unit. Archiving cancels the unit's invitations that are not
     answered yet and their queued messages; returns how many invitations were cancelled."""
     cancelled = 0
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         unit = _unit(session, unit_id)
         if (unit.archived_at is not None) == archived:
             return 0
@@ -364,7 +364,7 @@ def create_programme(
     if not name:
         raise AdminRefusal("name", "required")
     try:
-        with db.transaction() as session:
+        with db.transaction(now=now) as session:
             unit = _unit(session, unit_id)
             if unit.archived_at is not None:
                 raise AdminRefusal("name", "unit_archived")
@@ -397,7 +397,7 @@ def rename_programme(
     name = clean_line(name, 200)
     if not name:
         raise AdminRefusal("name", "required")
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         programme = _programme(session, programme_id)
         if programme.name == name:
             return
@@ -424,7 +424,7 @@ def set_programme_archived(
 ) -> int:
     """Archive (or bring back) a programme; returns its unit's id. An archived programme takes
     no new episodes and its schedule template is no longer copied; open episodes go on."""
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         programme = _programme(session, programme_id)
         unit_id = programme.unit_id
         if (programme.archived_at is not None) == archived:

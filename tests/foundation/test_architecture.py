@@ -35,3 +35,41 @@ def test_layer_does_not_import_the_web_stack(layer: str, forbidden: set[str]) ->
         if _imports(path) & forbidden
     }
     assert offenders == {}
+
+
+def _unstamped_transactions(path: Path) -> list[str]:
+    """Transactions opened without `now=` in a function that has the time (a `now` parameter
+    or a local `now` assigned before the call)."""
+    found = []
+    for function in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        arguments = function.args.args + function.args.kwonlyargs
+        has_now = any(a.arg == "now" for a in arguments)
+        assigned = [
+            node.lineno
+            for node in ast.walk(function)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "now" for t in node.targets)
+        ]
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("transaction", "session")
+                and "db" in ast.unparse(node.func.value)
+                and not any(k.arg == "now" for k in node.keywords)
+                and (has_now or any(line < node.lineno for line in assigned))
+            ):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {function.name}")
+    return found
+
+
+@pytest.mark.parametrize("layer", ["services", "messaging", "scheduler"])
+def test_a_service_given_the_time_stamps_its_rows_with_it(layer: str) -> None:
+    # Rows a job or service inserts under an injected clock must carry that time in
+    # created_at (db/base.py: row_time), or retention and "sent … ago" disagree with it.
+    offenders = [
+        found for path in (PACKAGE / layer).rglob("*.py") for found in _unstamped_transactions(path)
+    ]
+    assert offenders == []

@@ -404,8 +404,9 @@ def _repair_role(world: FuzzWorld, request: FuzzRequest, location: str) -> None:
         refresh_csrf(world, request.role)
 
 
-def send(world: FuzzWorld, request: FuzzRequest, errors: ErrorRecords, backend: str) -> None:
-    """Send one request as its role and check the answer; records it in TALLY."""
+def send(world: FuzzWorld, request: FuzzRequest, errors: ErrorRecords, backend: str) -> str:
+    """Send one request as its role and check the answer; records it in TALLY and returns
+    the URL rule it reached."""
     client = world.clients[request.role]
     errors.records.clear()
     response = client.open(
@@ -419,7 +420,8 @@ def send(world: FuzzWorld, request: FuzzRequest, errors: ErrorRecords, backend: 
     TALLY.by_role[request.role] += 1
     TALLY.by_backend[backend] += 1
     TALLY.routes.add(urlsplit(request.path).path)
-    TALLY.endpoints.add(_endpoint(world, request))
+    endpoint = _endpoint(world, request)
+    TALLY.endpoints.add(endpoint)
     problem = None
     if status >= 500:
         TALLY.server_errors += 1
@@ -437,3 +439,4 @@ def send(world: FuzzWorld, request: FuzzRequest, errors: ErrorRecords, backend: 
             logging.Formatter().formatException(r.exc_info) for r in errors.records if r.exc_info
         )
         raise AssertionError(f"{problem}\n{request.describe()}\n{detail}")
+    return endpoint

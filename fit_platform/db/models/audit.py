@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.db.base import Base, enum_column, row_time
 from fit_platform.domain.codes import Role
 
 
@@ -28,7 +28,7 @@ class AccessLog(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
     action: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(200))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
 class ExportAudit(Base):
@@ -49,7 +49,7 @@ class ExportAudit(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     rows: Mapped[int] = mapped_column(Integer)
     codebook_version: Mapped[str] = mapped_column(String(32))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
 class AdminAudit(Base):
@@ -71,4 +71,4 @@ class AdminAudit(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=row_time, index=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fit_platform.db.base import Base, utcnow
+from fit_platform.db.base import Base, row_time
 
 
 class FormSubmission(Base):
@@ -25,4 +25,4 @@ class FormSubmission(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     result_id: Mapped[int | None] = mapped_column()
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time, index=True)

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fit_platform.db.base import Base, utcnow
+from fit_platform.db.base import Base, row_time
 
 
 class TherapyGroup(Base):
@@ -24,7 +24,7 @@ class TherapyGroup(Base):
     name: Mapped[str] = mapped_column(String(200))
     instrument_id: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
     therapists: Mapped[list[GroupTherapist]] = relationship(
         back_populates="group", cascade="all, delete-orphan"
@@ -57,7 +57,7 @@ class GroupMember(Base):
         ForeignKey("therapy_group.id", ondelete="CASCADE"), index=True
     )
     episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"))
-    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    added_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     removed_at: Mapped[dt.datetime | None]
 
 
@@ -74,7 +74,7 @@ class GroupSession(Base):
     )
     starts_at: Mapped[dt.datetime]
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
 class GroupAttendance(Base):

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fit_platform.db.base import Base, utcnow
+from fit_platform.db.base import Base, row_time
 
 
 class StaffExternalIdentity(Base):
@@ -24,5 +24,5 @@ class StaffExternalIdentity(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     issuer: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     last_login_at: Mapped[dt.datetime | None]

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.db.base import Base, enum_column, row_time
 from fit_platform.domain.codes import Language, Role, UnitKind
 
 
@@ -33,7 +33,7 @@ class Unit(Base):
     # The same start and end means no quiet hours.
     quiet_from: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
     quiet_until: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     # Set when an administrator archives the unit: it takes no new patients and sends nothing
     # new; its history stays (docs/administration.md).
     archived_at: Mapped[dt.datetime | None]
@@ -53,7 +53,7 @@ class UnitInstrument(Base):
         ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
     )
     instrument_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    enabled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    enabled_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
 class Programme(Base):
@@ -92,7 +92,7 @@ class Staff(Base):
     # count is only ever changed by one atomic UPDATE, so parallel attempts all count.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_login_at: Mapped[dt.datetime | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan"
@@ -139,7 +139,7 @@ class StaffRecoveryCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     used_at: Mapped[dt.datetime | None]
 
 
@@ -158,7 +158,7 @@ class StaffInvite(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
@@ -173,8 +173,8 @@ class StaffSession(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     # Only a hash of the session id is stored, so a database dump cannot be used to log in.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
 

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.db.base import Base, enum_column, row_time
 from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind, RecordedBy
 
 
@@ -26,7 +26,7 @@ class CrisisPlanVersion(Base):
     staff_should_not: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[RecordedBy] = mapped_column(enum_column(RecordedBy, "recorded_by"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
 class StandingChoiceEvent(Base):
@@ -47,4 +47,4 @@ class StandingChoiceEvent(Base):
     text: Mapped[str] = mapped_column(String(500), default="")
     recorded_by: Mapped[RecordedBy] = mapped_column(enum_column(RecordedBy, "recorded_by"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)

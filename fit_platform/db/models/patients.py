@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.db.base import Base, enum_column, row_time
 from fit_platform.db.models.organisation import Programme, Staff, Unit
 from fit_platform.domain.codes import (
     Actor,
@@ -47,7 +47,11 @@ class Patient(Base):
         enum_column(ConsentState, "consent_state"), default=ConsentState.ACTIVE
     )
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Which of the patient's browser sessions still hold: a browser's cookie keeps the number
+    # it was opened under, and logging out or finishing a questionnaire counts it up, so every
+    # copy of an earlier cookie is refused at once (docs/security.md). Read with the link.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     # When an administrator erased the patient's feedback data (services/patient_data.py);
     # pages say so instead of showing an empty history without a reason.
     feedback_erased_at: Mapped[dt.datetime | None]
@@ -74,7 +78,7 @@ class Episode(Base):
     # the therapist or by the patient within the programme's days (services/own_days.py);
     # NULL = every programme day.
     own_weekdays: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
     patient: Mapped[Patient] = relationship(back_populates="episodes")
     unit: Mapped[Unit] = relationship()
@@ -122,7 +126,7 @@ class Appointment(Base):
         enum_column(AppointmentStatus, "appointment_status"), default=AppointmentStatus.PLANNED
     )
     external_ref: Mapped[str | None] = mapped_column(String(128))
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=row_time, onupdate=row_time)
 
     episode: Mapped[Episode] = relationship(back_populates="appointments")
 
@@ -137,8 +141,8 @@ class PatientGoal(Base):
         ForeignKey("episode.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=row_time, onupdate=row_time)
     archived_at: Mapped[dt.datetime | None]
 
 
@@ -153,7 +157,7 @@ class SessionTopic(Base):
     )
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
 class ConsentEvent(Base):
@@ -172,4 +176,4 @@ class ConsentEvent(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     paused_until: Mapped[dt.date | None] = mapped_column(Date)
     channel: Mapped[Channel | None] = mapped_column(enum_column(Channel, "channel"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.db.base import Base, enum_column, row_time
 from fit_platform.domain.codes import CommentSource, CommentVisibility, Language, ResponseStatus
 
 # A response the export counts: submitted, scorable, with a total (the query says the same).
@@ -69,7 +69,7 @@ class Response(Base):
     status: Mapped[ResponseStatus] = mapped_column(
         enum_column(ResponseStatus, "response_status"), default=ResponseStatus.IN_PROGRESS
     )
-    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     submitted_at: Mapped[dt.datetime | None]
     scoring_version: Mapped[str | None] = mapped_column(String(32))
     scorable: Mapped[bool | None] = mapped_column(Boolean)
@@ -106,7 +106,7 @@ class ResponseComment(Base):
     )
     source: Mapped[CommentSource] = mapped_column(enum_column(CommentSource, "comment_source"))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
 class ItemAnswer(Base):
@@ -117,7 +117,7 @@ class ItemAnswer(Base):
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
     link_id: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
-    answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
@@ -139,7 +139,7 @@ class Signal(Base):
     severity: Mapped[str] = mapped_column(String(16))
     source_key: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    raised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    raised_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     acknowledged_at: Mapped[dt.datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     acknowledge_note: Mapped[str | None] = mapped_column(Text)
@@ -164,7 +164,7 @@ class SharedDecision(Base):
     decision: Mapped[str] = mapped_column(Text)
     review_on: Mapped[dt.date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     visible_to_patient: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -194,7 +194,7 @@ class OneTimeCode(Base):
         ForeignKey("patient.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

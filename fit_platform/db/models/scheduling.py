@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fit_platform.db.base import Base, enum_column, utcnow
+from fit_platform.db.base import Base, enum_column, row_time
 from fit_platform.domain.codes import (
     Channel,
     InvitationState,
@@ -33,7 +33,7 @@ class SchedulePlan(Base):
     )
     quiet_from: Mapped[str] = mapped_column(String(5), default="21:00")
     quiet_until: Mapped[str] = mapped_column(String(5), default="08:00")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
     rules: Mapped[list[ScheduleRule]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="ScheduleRule.id"
@@ -102,7 +102,7 @@ class Invitation(Base):
     expires_at: Mapped[dt.datetime]
     reminder_at: Mapped[dt.datetime | None]
     non_response_reason: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     sent_at: Mapped[dt.datetime | None]
     opened_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
@@ -121,7 +121,7 @@ class InvitationToken(Base):
         ForeignKey("invitation.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
 
@@ -159,14 +159,14 @@ class OutboxMessage(Base):
         enum_column(OutboxState, "outbox_state"), default=OutboxState.QUEUED
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     claimed_until: Mapped[dt.datetime | None]
     # The dispatcher holding the claim; results are recorded only by the holder, so a slow
     # dispatcher whose lease ran out cannot overwrite what reconciliation decided.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     provider_ref: Mapped[str | None] = mapped_column(String(128))
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     sent_at: Mapped[dt.datetime | None]
     # The language to write the message in when it is not the patient's registered one: a
     # one-time code follows the page the patient asked for it from (docs/messaging.md).

@@ -91,7 +91,7 @@ def refresh_export_summary(db: Database, now: dt.datetime) -> SummaryRun:
     job: at the scheduler's start, then hourly). Logs one line with the watermark and what
     it did; never any patient data."""
     # Most runs find nothing to do: they find it without the lock below.
-    with db.session() as session:
+    with db.session(now=now) as session:
         state = session.get(ExportSummaryState, STATE_ID)
         if state is not None:
             invitation_max, response_max = _max_ids(session)
@@ -105,7 +105,7 @@ def refresh_export_summary(db: Database, now: dt.datetime) -> SummaryRun:
         log.info("export summary skipped: writers busy", extra={"event": "export_summary"})
         return SummaryRun(None)
     invitation_max, response_max = id_max
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         state = session.get(ExportSummaryState, STATE_ID, with_for_update=True)
         through = _watermark(session, now, invitation_max)
         rebuild = (

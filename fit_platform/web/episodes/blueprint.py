@@ -214,7 +214,7 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         messages = session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.patient_id == episode.patient_id)
-            .order_by(OutboxMessage.created_at.desc())
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(50)
         ).all()
         undelivered = undelivered_invitations(session, invitations)

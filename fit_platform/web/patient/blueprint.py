@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -62,6 +63,7 @@ from fit_platform.services import (
     consent,
     one_time_codes,
     own_days,
+    patient_sessions,
     progress,
     samvalg,
 )
@@ -85,8 +87,13 @@ from fit_platform.web.patient.shown_page import ShownPage, shown_page
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
-LINK_KEY = "p_link"  # id of the InvitationToken row the browser opened
-PROGRESS_KEY = "p_progress"  # (patient id, unix time until which progress may be shown)
+# Both hold the patient's session generation when they were given: logging out counts it up
+# on the server, and a cookie holding an older one (a copy) is refused (docs/security.md).
+LINK_KEY = "p_link"  # [id of the InvitationToken row the browser opened, generation]
+PROGRESS_KEY = "p_progress"  # [patient id, unix time until which progress may be shown, generation]
+# Every key the patient pages keep in the cookie session starts with this; staff keys and the
+# chosen language do not, and stay.
+PATIENT_KEY_PREFIX = "p_"
 CODE_KEY = "p_code_patient"  # patient id waiting for a one-time code
 CONSENT_DONE_KEY = "p_consent_done"
 PROGRESS_GRANT_SECONDS = 30 * 60
@@ -143,14 +150,36 @@ def _use_patient_language(ctx: LinkContext) -> None:
         g.patient_language = ctx.language.value
 
 
+def _ints(value: Any, length: int) -> list[int] | None:
+    if isinstance(value, list) and len(value) == length and all(type(x) is int for x in value):
+        return value
+    return None
+
+
+def forget_the_patient() -> None:
+    """Empty this browser's patient keys (its link, code and progress grant)."""
+    for key in [key for key in session if key.startswith(PATIENT_KEY_PREFIX)]:
+        session.pop(key, None)
+
+
 def _bound_context() -> LinkContext | None:
-    token_id = session.get(LINK_KEY)
-    if not isinstance(token_id, int):
+    """The link this browser opened, or None; status ENDED when its session was ended on the
+    server (logged out, or the link revoked). The check rides on the link read every patient
+    page makes anyway: no statement of its own."""
+    bound = _ints(session.get(LINK_KEY), 2)
+    if bound is None:
         return None
+    token_id, generation = bound
     ctx = answering.load_context(get_db(), token_id, _now())
     if ctx.status is LinkStatus.UNKNOWN:
         return None
     _use_patient_language(ctx)
+    if ctx.session_generation != generation or ctx.token_revoked:
+        forget_the_patient()
+        return replace(ctx, status=LinkStatus.ENDED)
+    grant = _ints(session.get(PROGRESS_KEY), 3)
+    if grant is not None and grant[0] == ctx.patient_id and grant[2] != generation:
+        session.pop(PROGRESS_KEY, None)
     return ctx
 
 
@@ -194,6 +223,8 @@ def needs_link(open_only: bool = False) -> Callable[[F], F]:
             ctx = _bound_context()
             if ctx is None:
                 return _no_link_page()
+            if ctx.status is LinkStatus.ENDED:
+                return _closed_page(ctx)
             if open_only and ctx.status is not LinkStatus.OPEN:
                 if ctx.status is LinkStatus.COMPLETED and _progress_patient() == ctx.patient_id:
                     return redirect(url_for("patient.done"))
@@ -205,20 +236,23 @@ def needs_link(open_only: bool = False) -> Callable[[F], F]:
     return decorate
 
 
-def _grant_progress(patient_id: int) -> None:
-    session[PROGRESS_KEY] = [patient_id, int(time.time()) + PROGRESS_GRANT_SECONDS]
+def _grant_progress(patient_id: int, generation: int) -> None:
+    session[PROGRESS_KEY] = [patient_id, int(time.time()) + PROGRESS_GRANT_SECONDS, generation]
 
 
 def _progress_patient() -> int | None:
-    grant = session.get(PROGRESS_KEY)
-    if (
-        isinstance(grant, list)
-        and len(grant) == 2
-        and all(isinstance(x, int) for x in grant)
-        and grant[1] > time.time()
-    ):
-        return int(grant[0])
+    grant = _ints(session.get(PROGRESS_KEY), 3)
+    if grant is not None and grant[1] > time.time():
+        return grant[0]
     return None
+
+
+def _grant_still_holds(patient_id: int) -> bool:
+    """For a grant used without a link in this browser (after an ID-porten login): whether
+    the patient's sessions were ended since it was given (one read)."""
+    grant = _ints(session.get(PROGRESS_KEY), 3)
+    current = patient_sessions.session_generation(get_db(), patient_id)
+    return grant is not None and current is not None and grant[2] == current
 
 
 def _bind(ctx: LinkContext) -> None:
@@ -231,7 +265,8 @@ def _bind(ctx: LinkContext) -> None:
         session.pop(key, None)
     if previous_patient != ctx.patient_id:
         session.pop(PROGRESS_KEY, None)
-    session[LINK_KEY] = ctx.token_id
+    assert ctx.token_id is not None
+    session[LINK_KEY] = [ctx.token_id, ctx.session_generation]
 
 
 def _invalid(template: str, **values: Any) -> tuple[str, int]:
@@ -272,6 +307,9 @@ def link_action(token: str) -> Page:
     if ctx.status is LinkStatus.UNKNOWN:
         return _closed_page(ctx)
     _use_patient_language(ctx)
+    if ctx.token_revoked:
+        # A revoked link (its message never went out) opens nothing in this browser.
+        return _closed_page(ctx)
     action = request.form.get("action", "start")
     _bind(ctx)
     if action == "choices":
@@ -453,7 +491,7 @@ def finish(ctx: LinkContext) -> Page:
                 return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
             except ValueError:
                 return redirect(_next_step(ctx))
-            _grant_progress(ctx.patient_id)
+            _grant_progress(ctx.patient_id, ctx.session_generation)
             return redirect(url_for("patient.done"))
         status = 422
     else:
@@ -587,7 +625,12 @@ def done(ctx: LinkContext) -> Page:
 @limiter.limit("20 per minute", methods=["POST"])
 def progress_view() -> Page:
     ctx = _bound_context()
+    if ctx is not None and ctx.status is LinkStatus.ENDED:
+        return _closed_page(ctx)
     patient_id = _progress_patient()
+    if patient_id is not None and ctx is None and not _grant_still_holds(patient_id):
+        forget_the_patient()
+        return _closed_page(LinkContext(status=LinkStatus.ENDED))
     if patient_id is not None and (ctx is None or ctx.patient_id == patient_id):
         return render_template(
             "patient/progress.html",
@@ -626,7 +669,7 @@ def progress_view() -> Page:
         elif request.form.get("action") == "verify" and verify_form.validate_on_submit():
             if _access().verify(get_db(), waiting, verify_form.code.data or "", _now()):
                 session.pop(CODE_KEY, None)
-                _grant_progress(waiting)
+                _grant_progress(waiting, ctx.session_generation)
                 return redirect(url_for("patient.progress_view"))
             verify_form.code.errors = [
                 _("The code is wrong or too old. Check the message, or ask for a new code.")

@@ -23,8 +23,10 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.national_id import InvalidNationalId
 from fit_platform.extensions import get_db, limiter
 from fit_platform.security import allow_form_action_to
+from fit_platform.services import patient_sessions
 from fit_platform.services.identity_providers import AuthorizationRequest
 from fit_platform.services.idporten_login import IdPortenLogin
+from fit_platform.services.link_context import LinkStatus
 from fit_platform.services.oidc_login import OidcConfig, OidcFailed
 from fit_platform.services.patient_identity import LoginMatch, NationalIdPolicy, patient_for_login
 from fit_platform.web.patient import forms
@@ -155,6 +157,8 @@ def _open_progress(pid: str) -> Response | tuple[str, int]:
     settings = current_app.config["FIT_SETTINGS"]
     policy = NationalIdPolicy(settings.patient_id_hash_key, settings.national_id_test_numbers)
     ctx = _bound_context()
+    if ctx is not None and ctx.status is LinkStatus.ENDED:
+        ctx = None  # its keys are forgotten; the login stands on its own
     try:
         match = patient_for_login(get_db(), policy, pid, ctx.patient_id if ctx else None)
     except InvalidNationalId as invalid:
@@ -179,7 +183,10 @@ def _open_progress(pid: str) -> Response | tuple[str, int]:
         session.pop(LINK_KEY, None)
     for key in (CODE_KEY, CONSENT_DONE_KEY):
         session.pop(key, None)
-    _grant_progress(match.patient_id)
+    _grant_progress(
+        match.patient_id,
+        patient_sessions.session_generation(get_db(), match.patient_id) or 0,
+    )
     session[LOGGED_IN_KEY] = True
     log.info(
         "id-porten login", extra={"event": "idporten_login_ok", "patient_id": match.patient_id}

@@ -1,6 +1,8 @@
 """A patient ends their visit: "Log out" on the progress page.
 
-    POST /p/logout       forget this browser's link, code and progress grant; after an
+    POST /p/logout       end the patient's browser sessions on the server (a copy of this
+                         cookie is refused from now on) and forget this browser's link,
+                         code and progress grant; after an
                          ID-porten login, a page with a button that ends ID-porten's
                          session too
     GET  /p/logged-out   where the patient lands (from us, or back from ID-porten)
@@ -19,24 +21,43 @@ import logging
 from flask import abort, render_template, session, url_for
 from werkzeug.wrappers import Response
 
+from fit_platform.extensions import get_db
+from fit_platform.services import answering, patient_sessions
+from fit_platform.web import clock as web_clock
 from fit_platform.web.patient import forms
-from fit_platform.web.patient.blueprint import PROGRESS_KEY, bp
+from fit_platform.web.patient.blueprint import (
+    LINK_KEY,
+    PROGRESS_KEY,
+    bp,
+    forget_the_patient,
+)
 from fit_platform.web.patient.idporten import LOGGED_IN_KEY, idporten
 from fit_platform.web.provider_logout import ProviderLogout
 
 log = logging.getLogger(__name__)
 
-# Every key the patient pages keep in the cookie session starts with this; staff keys and the
-# chosen language do not, and stay.
-PATIENT_KEY_PREFIX = "p_"
+
+def _the_patient() -> int | None:
+    """Whose browser this is: the progress grant's patient, else the opened link's."""
+    grant = session.get(PROGRESS_KEY)
+    if isinstance(grant, list) and grant and type(grant[0]) is int:
+        return grant[0]
+    link = session.get(LINK_KEY)
+    if isinstance(link, list) and link and type(link[0]) is int:
+        ctx = answering.load_context(get_db(), link[0], web_clock.now())
+        return ctx.patient_id
+    return None
 
 
 def _forget_the_patient() -> int | None:
-    grant = session.get(PROGRESS_KEY)
-    patient_id = grant[0] if isinstance(grant, list) and grant else None
-    for key in [key for key in session if key.startswith(PATIENT_KEY_PREFIX)]:
-        session.pop(key, None)
-    return patient_id if isinstance(patient_id, int) else None
+    """End the patient's sessions on the server, then empty this browser's keys. A copy of
+    the cookie taken before (a shared computer, a synced browser) is refused from now on: the
+    patient's session generation it holds is no longer the current one."""
+    patient_id = _the_patient()
+    if patient_id is not None:
+        patient_sessions.end_patient_sessions(get_db(), patient_id, web_clock.now())
+    forget_the_patient()
+    return patient_id
 
 
 @bp.post("/logout")
