@@ -1,0 +1,70 @@
+"""Three seams between the schedule, the caseload and the therapist, in a real browser with
+screenshots in test-artifacts/ at 320 px and desktop width:
+
+- an outpatient clinic's schedule shows an old "Every programme day" rule as not sent there and
+  refuses to keep it in use, with the reason;
+
+Every page and job runs on a fixed Oslo time: nothing here depends on the hour the suite runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Page
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import ScheduleTrigger, UnitKind
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.support.factories import PASSWORD, World, make_unit, make_world
+from tests.support.scheduling import Clock, RuleSpec, give_plan, oslo
+
+Check = Callable[[Page], None]
+Shot = Callable[[Page, str], Path]
+
+
+def _log_in(page: Page, live_url: str, world: World) -> None:
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(world.therapist_username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_an_outpatient_schedule_marks_an_old_daily_rule_and_refuses_to_keep_it_in_use(
+    page: Page,
+    live_url: str,
+    browser_app: Flask,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    browser_app.extensions["fit_clock"] = Clock(oslo(2026, 12, 2, 12))
+    world = make_world(browser_db, unit=make_unit(browser_db, UnitKind.OUTPATIENT))
+    give_plan(
+        browser_db,
+        world.episode_id,
+        RuleSpec("gad7", ScheduleTrigger.DAILY, weekdays="1,2,3,4,5", send_time="10:00"),
+    )
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, live_url, world)
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/schedule?lang=en")
+    rule = page.locator("section.rule").first
+    when = rule.get_by_label("When")
+    assert when.locator("option:checked").inner_text() == (
+        "Every programme day (day programmes only: not sent here)"
+    )
+    assert "Not sent: “Every programme day” is for day programmes only" in rule.inner_text()
+    assert_accessible(page)
+    save_screenshot(page, "care-1-outpatient-daily-rule-marked-1280")
+    # The new rule's form does not offer it at all.
+    new_rule = page.locator("section[aria-labelledby=new-rule-heading]")
+    assert "Every programme day" not in new_rule.get_by_label("When").inner_text()
+    rule.get_by_role("button", name="Save rule").click()
+    error = page.locator("section.rule").first.inner_text()
+    assert "“Every programme day” is for day programmes only" in error
+    assert_accessible(page)
+    save_screenshot(page, "care-1-outpatient-daily-rule-refused-1280")
+    page.set_viewport_size(PHONE)
+    save_screenshot(page, "care-1-outpatient-daily-rule-refused-320")
