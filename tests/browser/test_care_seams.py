@@ -3,6 +3,8 @@ screenshots in test-artifacts/ at 320 px and desktop width:
 
 - an outpatient clinic's schedule shows an old "Every programme day" rule as not sent there and
   refuses to keep it in use, with the reason;
+- the caseload marks a patient whose questionnaire the SMS provider refused (real loopback
+  endpoint), with the cause and a link to the advice;
 
 Every page and job runs on a fixed Oslo time: nothing here depends on the hour the suite runs.
 """
@@ -16,10 +18,23 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from fit_platform.db import Database
-from fit_platform.domain.codes import ScheduleTrigger, UnitKind
+from fit_platform.domain.codes import Channel, Role, ScheduleTrigger, UnitKind
+from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.clock import run_once
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.support.factories import PASSWORD, World, make_unit, make_world
-from tests.support.scheduling import Clock, RuleSpec, give_plan, oslo
+from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    add_appointment,
+    make_staff,
+    make_unit,
+    make_world,
+)
+from tests.support.scheduling import DAY_BEFORE, Clock, RuleSpec, give_plan, oslo
+
+__all__ = ["sms_endpoint"]
 
 Check = Callable[[Page], None]
 Shot = Callable[[Page, str], Path]
@@ -68,3 +83,50 @@ def test_an_outpatient_schedule_marks_an_old_daily_rule_and_refuses_to_keep_it_i
     save_screenshot(page, "care-1-outpatient-daily-rule-refused-1280")
     page.set_viewport_size(PHONE)
     save_screenshot(page, "care-1-outpatient-daily-rule-refused-320")
+
+
+def test_the_caseload_marks_a_questionnaire_that_was_not_delivered(
+    page: Page,
+    live_url: str,
+    browser_app: Flask,
+    browser_db: Database,
+    sms_endpoint: SmsEndpoint,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    unit = make_unit(browser_db)
+    therapist = make_staff(browser_db, (Role.THERAPIST, unit.id))
+    worlds = [make_world(browser_db, unit=unit, therapist=therapist) for _ in range(3)]
+    for world in worlds:
+        give_plan(browser_db, world.episode_id, DAY_BEFORE)
+    add_appointment(browser_db, worlds[0], oslo(2026, 12, 4, 13))
+    # The day before the session the provider refuses the number: it fails for good.
+    clock = Clock(oslo(2026, 12, 3, 13, 0))
+    browser_app.extensions["fit_clock"] = clock
+    sms_endpoint.mode = "400"
+    config = SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)
+    with HttpSmsChannel(config) as sms:
+        dispatcher = Dispatcher(
+            browser_db,
+            {Channel.SMS: sms},
+            lambda t: f"x/{t}",
+            DispatcherSettings(max_attempts=1),
+            clock=clock,
+        )
+        run_once(browser_db, dispatcher, clock=clock)
+
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, live_url, worlds[0])
+    page.goto(f"{live_url}/clinician/?lang=en")
+    main = page.locator("main").inner_text()
+    assert "A questionnaire did not reach 1 patient" in main
+    assert "Not delivered: 1" in main
+    assert_accessible(page)
+    save_screenshot(page, "care-2-caseload-not-delivered-1280")
+    page.set_viewport_size(PHONE)
+    assert_accessible(page)
+    save_screenshot(page, "care-2-caseload-not-delivered-320")
+    page.get_by_role("link", name="What to do").click()
+    assert (
+        "Check the patient's phone number or e-mail address." in page.locator("main").inner_text()
+    )
