@@ -260,20 +260,21 @@ def save_template_rule(
 def preview(
     rules: tuple[ScheduleRule, ...] | list[ScheduleRule],
     *,
-    today: dt.date,
+    now: dt.datetime,
     zone: ZoneInfo,
     quiet_from: str,
     quiet_until: str,
     unit_kind: UnitKind,
 ) -> list[DueInvitation]:
-    """The invitations a patient registered today would get from these stored rules (the
-    rules in use that the unit's kind can run), with the unit's quiet hours."""
+    """The invitations a patient registered `now` would get from these stored rules (the
+    rules in use that the unit's kind can run), with the unit's quiet hours; none before
+    `now` (`domain/schedule_preview.py`)."""
     in_use = [
         domain_rule(row) for row in rules if row.active and trigger_runs_at(row.trigger, unit_kind)
     ]
     return preview_invitations(
         in_use,
-        example_course(today, zone),
+        example_course(now, zone),
         quiet=quiet_hours_of(quiet_from, quiet_until),
         tz=zone,
     )

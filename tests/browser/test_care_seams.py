@@ -5,6 +5,7 @@ screenshots in test-artifacts/ at 320 px and desktop width:
   refuses to keep it in use, with the reason;
 - the caseload marks a patient whose questionnaire the SMS provider refused (real loopback
   endpoint), with the cause and a link to the advice;
+- the schedule template's preview, read at 22:30, starts tomorrow, not at a time gone today.
 
 Every page and job runs on a fixed Oslo time: nothing here depends on the hour the suite runs.
 """
@@ -18,6 +19,7 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from fit_platform.db import Database
+from fit_platform.db.models import SchedulePlan, ScheduleRule
 from fit_platform.domain.codes import Channel, Role, ScheduleTrigger, UnitKind
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
@@ -130,3 +132,43 @@ def test_the_caseload_marks_a_questionnaire_that_was_not_delivered(
     assert (
         "Check the patient's phone number or e-mail address." in page.locator("main").inner_text()
     )
+
+
+def test_the_template_preview_read_late_in_the_evening_starts_tomorrow(
+    page: Page,
+    live_url: str,
+    browser_app: Flask,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    # Monday 7 December 2026, 22:30 in Oslo.
+    browser_app.extensions["fit_clock"] = Clock(oslo(2026, 12, 7, 22, 30))
+    unit = make_unit(browser_db, UnitKind.DAY_PROGRAMME)
+    admin = make_staff(browser_db, (Role.ADMIN, None), name="Ada Admin")
+    with browser_db.transaction() as session:
+        template = SchedulePlan(name="Dagtilbud", unit_id=unit.id)
+        template.rules = [
+            ScheduleRule(**vars(RuleSpec("gad7", ScheduleTrigger.DAILY, send_time="10:00")))
+        ]
+        session.add(template)
+        session.flush()
+        template_id = template.id
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(admin.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_url}/admin/schedule-templates/{template_id}?lang=en")
+    preview = page.locator("section[aria-labelledby=preview-heading]")
+    assert "A patient registered now (07/12/2026, 22:30)" in preview.inner_text()
+    first_row = preview.locator("tbody tr").first.inner_text()
+    # Today's 10:00 has passed; its 48-hour window is still open, so it would go when quiet
+    # hours end, at 08:00 tomorrow, and never at a time already gone.
+    assert first_row.startswith("08/12/2026, 08:00")
+    assert "07/12/2026, 10:00" not in preview.inner_text()
+    assert_accessible(page)
+    save_screenshot(page, "care-3-template-preview-at-22-30-1280")
+    page.set_viewport_size(PHONE)
+    assert_accessible(page)
+    save_screenshot(page, "care-3-template-preview-at-22-30-320")

@@ -16,7 +16,7 @@ from fit_platform.db.models import Programme, Unit
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, default_instruments
-from fit_platform.domain.schedule_preview import example_course
+from fit_platform.domain.schedule_preview import example_course, sent_at_registration
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
 from fit_platform.services.episode_schedule import InvalidRule
@@ -191,7 +191,8 @@ def _render_template_page(
     rename_form: RenameForm | None = None,
 ) -> tuple[str, int]:
     zone = current_app.config["FIT_SETTINGS"].zone
-    today = clock_now().astimezone(zone).date()
+    now = clock_now()
+    course = example_course(now, zone)
     rename_form = rename_form or RenameForm(
         prefix="template", formdata=None, data={"name": detail.summary.name}
     )
@@ -202,10 +203,11 @@ def _render_template_page(
         forms=forms,
         new_form=new_form,
         rename_form=rename_form,
-        course=example_course(today, zone),
+        course=course,
+        sent_at_registration=lambda item: sent_at_registration(item, course),
         preview=preview(
             detail.rules,
-            today=today,
+            now=now,
             zone=zone,
             quiet_from=detail.quiet_from,
             quiet_until=detail.quiet_until,
