@@ -1,16 +1,22 @@
 """What a schedule template would send: the dates a new episode would get, worked out by the
 scheduler's own rules (`due_invitations`) for an example course of treatment.
 
-The example: a patient registered at 09:00 on `registered_on`, with `appointments` weekly
-appointments starting on `first_appointment`, who answers nothing and never pauses. The
-preview runs until a day after the last appointment, so weekly and daily rules show what they
-send during that course (they go on for as long as the episode is open).
+The example: a patient registered now (`registered_at`, the page's injected clock), with
+`appointments` weekly appointments starting on `first_appointment`, who answers nothing and
+never pauses. The preview runs until a day after the last appointment, so weekly and daily
+rules show what they send during that course (they go on for as long as the episode is open).
+
+It starts from now, not from a fixed morning hour: at 22:30 a daily 10:00 questionnaire was
+listed for 10:00 today, a time already gone. A slot whose time today has passed but whose
+window is still open is sent by the scheduler at once (or when quiet hours end), so it is
+listed at the registration time (`sent_at_registration`), never at a time already passed; one
+whose window has closed is not listed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,36 +30,45 @@ from fit_platform.domain.scheduling import (
     due_invitations,
 )
 
-REGISTERED_AT = time(9, 0)
 PREVIEW_EPISODE_ID = 0  # an example, never stored
 
 
 @dataclass(frozen=True)
 class ExampleCourse:
-    registered_on: date
+    registered_at: datetime  # aware: the moment the example patient is registered
     first_appointment: datetime  # aware
     appointments: int = 6
     every: timedelta = timedelta(weeks=1)
 
     def __post_init__(self) -> None:
-        if self.first_appointment.tzinfo is None:
-            raise ValueError("the first appointment must be timezone-aware")
+        if self.registered_at.tzinfo is None or self.first_appointment.tzinfo is None:
+            raise ValueError("the registration and first appointment must be timezone-aware")
         if not 1 <= self.appointments <= 52:
             raise ValueError("an example course has 1 to 52 appointments")
 
     def appointment_times(self) -> list[datetime]:
         return [self.first_appointment + n * self.every for n in range(self.appointments)]
 
+    def registered_on(self, tz: ZoneInfo = OSLO) -> date:
+        return self.registered_at.astimezone(tz).date()
 
-def example_course(today: date, tz: ZoneInfo = OSLO, appointments: int = 6) -> ExampleCourse:
-    """A patient registered today, first seen a week later at 10:00, then weekly (the same
+
+def example_course(now: datetime, tz: ZoneInfo = OSLO, appointments: int = 6) -> ExampleCourse:
+    """A patient registered `now`, first seen a week later at 10:00, then weekly (the same
     local time each week, across a DST change too)."""
-    first_day = today + timedelta(days=7)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    first_day = now.astimezone(tz).date() + timedelta(days=7)
     return ExampleCourse(
-        registered_on=today,
+        registered_at=now,
         first_appointment=local_to_utc(first_day, time(10, 0), tz),
         appointments=appointments,
     )
+
+
+def sent_at_registration(item: DueInvitation, course: ExampleCourse) -> bool:
+    """True for a slot whose planned time had passed at registration: it goes at once."""
+    return item.send_at == course.registered_at
 
 
 def _weekly_local(course: ExampleCourse, tz: ZoneInfo) -> list[datetime]:
@@ -72,16 +87,17 @@ def preview_invitations(
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
     tz: ZoneInfo = OSLO,
 ) -> list[DueInvitation]:
-    """Every invitation the rules would create for the example course, in send order."""
+    """Every invitation the rules would create for the example course, in send order, none
+    listed before the registration: a slot found late goes at registration (see above)."""
     starts = _weekly_local(course, tz)
     appointments = [
         AppointmentSnapshot(id=n + 1, start=start, is_last=n == len(starts) - 1)
         for n, start in enumerate(starts)
     ]
-    now = local_to_utc(course.registered_on, REGISTERED_AT, tz)
+    now = course.registered_at
     until = max(starts[-1], now) + timedelta(days=1)
-    episode = EpisodeSnapshot(id=PREVIEW_EPISODE_ID, starts_on=course.registered_on)
-    return due_invitations(
+    episode = EpisodeSnapshot(id=PREVIEW_EPISODE_ID, starts_on=course.registered_on(tz))
+    due = due_invitations(
         episode,
         list(rules),
         appointments,
@@ -91,4 +107,18 @@ def preview_invitations(
         quiet=quiet,
         horizon=until - now,
         tz=tz,
+    )
+    # The scheduler keeps a late slot's planned time as its due time and sends it at once;
+    # the preview says when it leaves, which is what the administrator asks.
+    return [_not_before(item, now) for item in due]
+
+
+def _not_before(item: DueInvitation, now: datetime) -> DueInvitation:
+    if item.send_at >= now:
+        return item
+    reminder = item.reminder_at
+    return replace(
+        item,
+        send_at=now,
+        reminder_at=max(reminder, now) if reminder is not None else None,
     )

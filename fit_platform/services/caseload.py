@@ -2,7 +2,8 @@
 
 A fixed number of set-based queries whatever the number of patients: the episodes (with
 patient and unit), then one query each for the next appointments, the latest outcome scores,
-the open signals, the unanswered invitations, the overdue risk signals in units without a lead
+the open signals, the unanswered invitations, the questionnaires that never reached the patient
+(`delivery_status.undelivered_by_episode`), the overdue risk signals in units without a lead
 and the viewer's units without a lead, then one INSERT for the access log.
 """
 
@@ -42,6 +43,7 @@ from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, led_unit_ids, visible_episodes
 from fit_platform.services.access_log import Action, record_bulk_access
+from fit_platform.services.delivery_status import Undelivered, undelivered_by_episode
 
 
 class CaseloadStatus(StrEnum):
@@ -98,6 +100,8 @@ class CaseloadRow:
     unanswered_invitations: int
     consent_state: ConsentState
     paused_until: dt.date | None
+    # Questionnaires whose message failed for good (None: every one reached the patient).
+    not_delivered: Undelivered | None = None
 
     @property
     def status(self) -> CaseloadStatus:
@@ -217,6 +221,7 @@ def caseload(
         latest: dict[int, tuple[str, float | None, str | None, dt.datetime]] = {}
         signals: dict[int, list[tuple[str, bool]]] = defaultdict(list)
         unanswered: dict[int, int] = {}
+        not_delivered: dict[int, Undelivered] = {}
         escalated: list[EscalatedSignal] = []
         unled: list[UnledSignal] = []
         if ids:
@@ -281,6 +286,7 @@ def caseload(
                     .group_by(Invitation.episode_id)
                 )
             }
+            not_delivered = undelivered_by_episode(session, ids)
             unled = [
                 UnledSignal(signal_id, episode_id, name, unit_name, raised_at)
                 for signal_id, episode_id, name, unit_name, raised_at in session.execute(
@@ -348,6 +354,7 @@ def caseload(
                     unanswered_invitations=unanswered.get(episode_id, 0),
                     consent_state=patient.consent_state,
                     paused_until=patient.paused_until,
+                    not_delivered=not_delivered.get(episode_id),
                 )
             )
         rows = sorted(

@@ -36,11 +36,13 @@ from fit_platform.domain.codes import (
     EpisodeStatus,
     InvitationState,
     ScheduleTrigger,
+    UnitKind,
 )
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import OSLO, QuietHours
 from fit_platform.domain.schedulability import why_not_on_a_schedule
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
+from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.cancel import cancel_for_changed_appointments
 from fit_platform.services.enqueue_insert import Due, insert_due
 from fit_platform.services.invitation_common import (
@@ -191,6 +193,11 @@ def _day_candidates(
             _active_episode_with_plan()
             .where(
                 ScheduleRule.trigger.in_(DAY_TRIGGERS),
+                # A daily rule runs only at a day programme (domain/unit_triggers.py).
+                or_(
+                    ScheduleRule.trigger != ScheduleTrigger.DAILY,
+                    Unit.kind == UnitKind.DAY_PROGRAMME,
+                ),
                 weekday_matches,
                 Episode.started_on <= day,
                 or_(Episode.ended_on.is_(None), Episode.ended_on >= day),
@@ -228,6 +235,7 @@ def _due_for(
             Episode.own_weekdays,
             Unit.quiet_from,
             Unit.quiet_until,
+            Unit.kind,
             Patient.preferred_channel,
         )
         .join(SchedulePlan, SchedulePlan.episode_id == Episode.id)
@@ -304,7 +312,13 @@ def _due_for(
 
     result: list[Due] = []
     for e in episodes:
-        episode_rules = rules_by_episode.get(e.id, [])
+        # A daily rule stored at an outpatient unit is kept but never sent (an episode can
+        # be a candidate through its appointment rules).
+        episode_rules = [
+            (rule_id, rule)
+            for rule_id, rule in rules_by_episode.get(e.id, [])
+            if trigger_runs_at(rule.trigger, e.kind)
+        ]
         consent = consents[e.patient_id]
         snapshot = rules.EpisodeSnapshot(
             id=e.id,

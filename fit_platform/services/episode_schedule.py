@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import ConsentEvent, Episode, SchedulePlan, ScheduleRule, Unit
-from fit_platform.domain.codes import ConsentEventKind, ScheduleTrigger
+from fit_platform.domain.codes import ConsentEventKind, ScheduleTrigger, UnitKind
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
+from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
 from fit_platform.services.unit_instruments import enabled_ids
@@ -94,6 +95,14 @@ def checked_rule(change: RuleChange) -> RuleChange:
     return change
 
 
+def check_trigger_fits_unit(change: RuleChange, kind: UnitKind) -> None:
+    """`InvalidRule` when the unit cannot run the rule's trigger (a daily rule outside a day
+    programme, `domain/unit_triggers.py`). A rule not in use may keep it, so an old daily
+    rule can be switched off without first being changed into another kind."""
+    if change.active and not trigger_runs_at(change.trigger, kind):
+        raise InvalidRule("daily_needs_day_programme")
+
+
 def apply_rule(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
     """Write a checked change onto a stored rule (an episode's or a template's)."""
     row.instrument_id = change.instrument_id
@@ -140,6 +149,20 @@ class FewerWish:
     words: str | None
 
 
+def unit_kind_of_episode(db: Database, *, episode_id: int) -> UnitKind:
+    """The kind of the episode's unit, which decides the triggers its schedule offers. Like
+    `unit_quiet_hours`, the caller has already checked access to the episode."""
+    with db.session() as session:
+        kind = session.scalar(
+            select(Unit.kind)
+            .join(Episode, Episode.unit_id == Unit.id)
+            .where(Episode.id == episode_id)
+        )
+    if kind is None:
+        raise ScheduleNotFound(episode_id)
+    return kind
+
+
 def latest_fewer_wish(db: Database, *, episode_id: int) -> FewerWish | None:
     """The episode's patient's latest "fewer questionnaires" wish, or None.
 
@@ -172,6 +195,7 @@ def save_rule(
         episode = _episode(session, staff_id, episode_id, "schedule_change")
         if change.instrument_id not in enabled_ids(session, episode.unit_id):
             raise InvalidRule("instrument_not_enabled")
+        check_trigger_fits_unit(change, session.get_one(Unit, episode.unit_id).kind)
         plan = _plan(session, episode_id)
         if rule_id is None:
             row = apply_rule(ScheduleRule(plan_id=plan.id), change)

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule
-from fit_platform.domain.codes import EpisodeStatus, ScheduleTrigger
+from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule, Unit
+from fit_platform.domain.codes import EpisodeStatus, ScheduleTrigger, UnitKind
 from fit_platform.domain.own_plan import RecordedBy
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.schedule_plans import (
@@ -53,13 +53,18 @@ class OwnDays:
 
 
 def _programme_days(session: Session, episode_id: int) -> frozenset[int]:
+    # A daily rule left at an outpatient unit is never sent (domain/unit_triggers.py), so it
+    # gives the patient no days to choose between.
     rows = session.scalars(
         select(ScheduleRule)
         .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .join(Episode, Episode.id == SchedulePlan.episode_id)
+        .join(Unit, Unit.id == Episode.unit_id)
         .where(
             SchedulePlan.episode_id == episode_id,
             ScheduleRule.active.is_(True),
             ScheduleRule.trigger == ScheduleTrigger.DAILY,
+            Unit.kind == UnitKind.DAY_PROGRAMME,
         )
     )
     days: frozenset[int] = frozenset()

@@ -23,10 +23,17 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Programme, SchedulePlan, ScheduleRule, Unit
+from fit_platform.domain.codes import UnitKind
 from fit_platform.domain.schedule_preview import example_course, preview_invitations
 from fit_platform.domain.scheduling import DueInvitation
+from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
-from fit_platform.services.episode_schedule import RuleChange, apply_rule, checked_rule
+from fit_platform.services.episode_schedule import (
+    RuleChange,
+    apply_rule,
+    check_trigger_fits_unit,
+    checked_rule,
+)
 from fit_platform.services.registration import clean_line
 from fit_platform.services.schedule_plans import domain_rule, quiet_hours_of
 from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
@@ -51,6 +58,7 @@ class TemplateDetail:
     rules: tuple[ScheduleRule, ...]
     quiet_from: str
     quiet_until: str
+    unit_kind: UnitKind
 
 
 def _summaries(session: Session, *conditions: object) -> list[TemplateSummary]:
@@ -92,7 +100,9 @@ def template_detail(db: Database, template_id: int) -> TemplateDetail:
         plan = _template(session, template_id)
         unit = session.get_one(Unit, plan.unit_id)
         summary = _summaries(session, SchedulePlan.id == template_id)[0]
-        return TemplateDetail(summary, tuple(plan.rules), unit.quiet_from, unit.quiet_until)
+        return TemplateDetail(
+            summary, tuple(plan.rules), unit.quiet_from, unit.quiet_until, unit.kind
+        )
 
 
 def create_template(
@@ -207,6 +217,7 @@ def save_template_rule(
     change = checked_rule(change)
     with db.transaction(now=now) as session:
         plan = _template(session, template_id)
+        check_trigger_fits_unit(change, session.get_one(Unit, plan.unit_id).kind)
         if rule_id is None:
             before: dict[str, object] = {}
             row = apply_rule(ScheduleRule(plan_id=plan.id), change)
@@ -249,17 +260,21 @@ def save_template_rule(
 def preview(
     rules: tuple[ScheduleRule, ...] | list[ScheduleRule],
     *,
-    today: dt.date,
+    now: dt.datetime,
     zone: ZoneInfo,
     quiet_from: str,
     quiet_until: str,
+    unit_kind: UnitKind,
 ) -> list[DueInvitation]:
-    """The invitations a patient registered today would get from these stored rules (the
-    rules in use only), with the unit's quiet hours."""
-    in_use = [domain_rule(row) for row in rules if row.active]
+    """The invitations a patient registered `now` would get from these stored rules (the
+    rules in use that the unit's kind can run), with the unit's quiet hours; none before
+    `now` (`domain/schedule_preview.py`)."""
+    in_use = [
+        domain_rule(row) for row in rules if row.active and trigger_runs_at(row.trigger, unit_kind)
+    ]
     return preview_invitations(
         in_use,
-        example_course(today, zone),
+        example_course(now, zone),
         quiet=quiet_hours_of(quiet_from, quiet_until),
         tz=zone,
     )

@@ -149,10 +149,11 @@ def test_own_days_pages_for_the_patient_at_320_px_and_the_therapist_at_1280_px(
     assert_accessible: Check,
     save_screenshot: Shoot,
 ) -> None:
-    from fit_platform.domain.codes import ScheduleTrigger
+    from fit_platform.domain.codes import ScheduleTrigger, UnitKind
+    from tests.support.factories import make_unit
     from tests.support.scheduling import RuleSpec, give_plan
 
-    world = make_world(browser_db)
+    world = make_world(browser_db, unit=make_unit(browser_db, UnitKind.DAY_PROGRAMME))
     give_plan(
         browser_db,
         world.episode_id,

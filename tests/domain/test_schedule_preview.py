@@ -10,8 +10,14 @@ from fit_platform.domain.schedule_preview import (
     ExampleCourse,
     example_course,
     preview_invitations,
+    sent_at_registration,
 )
 from fit_platform.domain.scheduling import ScheduleRule
+
+
+def _nine(day: dt.date) -> dt.datetime:
+    """09:00 Oslo on `day`: registered in the morning, before any 10:00 send."""
+    return dt.datetime.combine(day, dt.time(9), tzinfo=OSLO)
 
 
 def _local(at: dt.datetime) -> tuple[dt.date, dt.time]:
@@ -20,7 +26,7 @@ def _local(at: dt.datetime) -> tuple[dt.date, dt.time]:
 
 
 def test_a_rule_before_each_appointment_gives_one_invitation_a_day_before_each_of_six() -> None:
-    course = example_course(dt.date(2026, 12, 7))  # a Monday
+    course = example_course(_nine(dt.date(2026, 12, 7)))  # a Monday
     rule = ScheduleRule("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24)
     sends = preview_invitations([rule], course)
     assert [_local(s.send_at) for s in sends] == [
@@ -32,7 +38,7 @@ def test_a_rule_before_each_appointment_gives_one_invitation_a_day_before_each_o
 
 def test_weekly_appointments_keep_their_local_time_across_the_change_to_winter_time() -> None:
     # First appointment 19 October 2026, 10:00; clocks go back on 25 October.
-    course = example_course(dt.date(2026, 10, 12))
+    course = example_course(_nine(dt.date(2026, 10, 12)))
     rule = ScheduleRule("phq9", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1)
     sends = preview_invitations([rule], course)
     assert [_local(s.send_at)[1] for s in sends] == [dt.time(11)] * 6
@@ -40,7 +46,7 @@ def test_weekly_appointments_keep_their_local_time_across_the_change_to_winter_t
 
 
 def test_first_and_last_session_rules_send_once_and_reminders_respect_quiet_hours() -> None:
-    course = example_course(dt.date(2026, 12, 7))
+    course = example_course(_nine(dt.date(2026, 12, 7)))
     rules = [
         ScheduleRule("core10", ScheduleTrigger.FIRST_SESSION, offset_hours=48),
         ScheduleRule(
@@ -61,7 +67,7 @@ def test_first_and_last_session_rules_send_once_and_reminders_respect_quiet_hour
 
 
 def test_a_weekly_rule_sends_on_its_days_until_the_day_after_the_last_appointment() -> None:
-    course = example_course(dt.date(2026, 12, 7), appointments=2)
+    course = example_course(_nine(dt.date(2026, 12, 7)), appointments=2)
     rule = ScheduleRule(
         "phq9", ScheduleTrigger.WEEKLY, weekdays=frozenset({2}), send_time=dt.time(9, 30)
     )
@@ -74,6 +80,44 @@ def test_a_weekly_rule_sends_on_its_days_until_the_day_after_the_last_appointmen
 
 def test_an_example_course_must_be_aware_and_of_sensible_length() -> None:
     with pytest.raises(ValueError):
-        ExampleCourse(dt.date(2026, 1, 1), dt.datetime(2026, 1, 8, 10))
+        ExampleCourse(_nine(dt.date(2026, 1, 1)), dt.datetime(2026, 1, 8, 10))
     with pytest.raises(ValueError):
-        example_course(dt.date(2026, 1, 1), appointments=0)
+        example_course(dt.datetime(2026, 1, 1, 9))
+    with pytest.raises(ValueError):
+        example_course(_nine(dt.date(2026, 1, 1)), appointments=0)
+
+
+DAILY_AT_TEN = ScheduleRule(
+    "gad7",
+    ScheduleTrigger.DAILY,
+    weekdays=frozenset(range(5)),
+    send_time=dt.time(10),
+    window_hours=8,
+)
+
+
+def test_at_06_00_todays_10_00_questionnaire_is_still_to_come() -> None:
+    now = dt.datetime(2026, 12, 7, 6, tzinfo=OSLO)  # a Monday
+    sends = preview_invitations([DAILY_AT_TEN], example_course(now))
+    assert _local(sends[0].send_at) == (dt.date(2026, 12, 7), dt.time(10))
+    assert all(s.send_at >= now for s in sends)
+
+
+def test_at_22_30_todays_passed_10_00_is_not_listed_and_the_first_is_tomorrow() -> None:
+    now = dt.datetime(2026, 12, 7, 22, 30, tzinfo=OSLO)
+    sends = preview_invitations([DAILY_AT_TEN], example_course(now))
+    # Today's window (10:00-18:00) closed before registration: nothing for today.
+    assert _local(sends[0].send_at) == (dt.date(2026, 12, 8), dt.time(10))
+    assert all(s.send_at >= now for s in sends)
+
+
+def test_a_slot_whose_time_passed_but_whose_window_is_open_goes_at_registration() -> None:
+    now = dt.datetime(2026, 12, 7, 14, tzinfo=OSLO)
+    course = example_course(now)
+    all_day = ScheduleRule(
+        "gad7", ScheduleTrigger.DAILY, weekdays=frozenset(range(5)), send_time=dt.time(10)
+    )
+    first, second = preview_invitations([all_day], course)[:2]
+    assert first.send_at == now and sent_at_registration(first, course)
+    assert _local(second.send_at) == (dt.date(2026, 12, 8), dt.time(10))
+    assert not sent_at_registration(second, course)

@@ -15,7 +15,13 @@ from sqlalchemy import select, text
 
 from fit_platform.db import Base, Database
 from fit_platform.db.models import Episode, Invitation, OutboxMessage
-from fit_platform.domain.codes import Channel, ConsentEventKind, OutboxState, ScheduleTrigger
+from fit_platform.domain.codes import (
+    Channel,
+    ConsentEventKind,
+    OutboxState,
+    ScheduleTrigger,
+    UnitKind,
+)
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.services.consent import ConsentChange, record_consent
@@ -104,9 +110,12 @@ def test_two_schedulers_and_two_dispatchers_deliver_every_message_exactly_once_o
     pg: Database, sms_endpoint: SmsEndpoint
 ) -> None:
     world = World(pg)
+    # Daily rules run at a day programme only; the others share an outpatient clinic.
+    day_programme, outpatient = world.unit("Dagtilbud", UnitKind.DAY_PROGRAMME), world.unit()
     patients: dict[int, str] = {}
     for i in range(12):
         kind = ("outpatient", "day", "weekly")[i % 3]
+        world.unit_id = day_programme if kind == "day" else outpatient
         appointments = (
             [MONDAY + dt.timedelta(days=d, hours=9 + i % 6) for d in (1, 3, 4)]
             if kind == "outpatient"

@@ -17,6 +17,7 @@ from fit_platform.domain.codes import (
     Role,
 )
 from fit_platform.domain.signals import SignalCode
+from fit_platform.messaging.delivery_problem import DeliveryProblem
 from fit_platform.services.caseload import (
     CaseloadQuery,
     CaseloadScope,
@@ -138,11 +139,39 @@ def test_caseload_runs_the_same_number_of_queries_for_5_and_200_patients(db: Dat
             add_signal(db, world, SignalCode.NOT_ON_TRACK)
             add_appointment(db, world, NOW + dt.timedelta(days=1))
         add_history(db, worlds[0], [15, 12, 9])
+        # Questionnaires that never reached some of the patients: one query for them all.
+        for world in worlds[::2]:
+            failed, _token = make_invitation(db, world, state=InvitationState.SCHEDULED)
+            add_failed_message(db, world, invitation_id=failed.id)
         who = viewer(therapist)
         with count_statements(db.engine) as counter:
-            assert len(caseload(db, who, now=NOW).rows) == n
+            rows = caseload(db, who, now=NOW).rows
+        assert len(rows) == n
+        assert sum(1 for row in rows if row.not_delivered) == len(worlds[::2])
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_caseload_counts_questionnaires_not_delivered_until_a_later_one_reaches_the_patient(
+    db: Database,
+) -> None:
+    world = make_world(db)
+    who = _therapist(db, world)
+    for hours in (1, 2):
+        failed, _token = make_invitation(
+            db, world, due_at=NOW - dt.timedelta(hours=hours), state=InvitationState.SCHEDULED
+        )
+        add_failed_message(db, world, invitation_id=failed.id)
+    [row] = caseload(db, who, now=NOW).rows
+    assert row.not_delivered is not None
+    assert (row.not_delivered.count, row.not_delivered.problem) == (2, DeliveryProblem.SERVICE)
+    assert row.unanswered_invitations == 0
+    # A later questionnaire reached the patient: the old failures are history now (the
+    # appointments page still lists them), not something to act on.
+    make_invitation(db, world, due_at=NOW)
+    [row] = caseload(db, who, now=NOW).rows
+    assert row.not_delivered is None
+    assert row.unanswered_invitations == 1
 
 
 def test_presession_gathers_goals_topics_trends_signals_answers_consent_and_failures(

@@ -12,6 +12,7 @@ from fit_platform.domain.codes import (
     MessageKind,
     OutboxState,
     ScheduleTrigger,
+    UnitKind,
 )
 from fit_platform.services.consent import ConsentChange, record_consent
 from fit_platform.services.invitation_common import EnqueueResult
@@ -198,6 +199,7 @@ def test_stopping_feedback_cancels_every_open_invitation_and_queued_message(worl
 
 def test_a_paused_patient_gets_no_new_invitations_until_the_pause_ends(world: World) -> None:
     daily = RuleSpec("ors", ScheduleTrigger.DAILY, send_time="10:00", window_hours=8)
+    world.unit(kind=UnitKind.DAY_PROGRAMME)  # daily rules run at day programmes only
     patient, _ = world.patient_with_episode([daily])
     pause = ConsentChange(ConsentEventKind.PAUSED, paused_until=dt.date(2026, 11, 25))
     record_consent(world.db, patient, pause, now=oslo(2026, 11, 20))
@@ -209,6 +211,7 @@ def test_a_pause_stored_without_the_consent_service_still_holds_invitations_back
     world: World,
 ) -> None:
     daily = RuleSpec("ors", ScheduleTrigger.DAILY, send_time="10:00", window_hours=8)
+    world.unit(kind=UnitKind.DAY_PROGRAMME)  # daily rules run at day programmes only
     patient, _ = world.patient_with_episode([daily])
     world.consent_event(
         patient, ConsentEventKind.PAUSED, oslo(2026, 11, 20), paused_until=dt.date(2026, 11, 25)
@@ -227,6 +230,7 @@ def test_a_day_programme_asks_on_each_programme_day_in_a_week(world: World) -> N
     daily = RuleSpec(
         "ors", ScheduleTrigger.DAILY, weekdays="1,2,3,4", send_time="09:00", window_hours=10
     )
+    world.unit(kind=UnitKind.DAY_PROGRAMME)
     _, episode = world.patient_with_episode([daily])
     _week(world, oslo(2026, 11, 23))
     days = [i.slot_key for i in world.invitations(episode)]
@@ -240,6 +244,7 @@ def test_an_individually_agreed_frequency_in_the_episode_plan_asks_on_fewer_days
     agreed = RuleSpec(
         "ors", ScheduleTrigger.DAILY, weekdays="2,4", send_time="09:00", window_hours=10
     )
+    world.unit(kind=UnitKind.DAY_PROGRAMME)
     _, episode = world.patient_with_episode([agreed])
     _week(world, oslo(2026, 11, 23))
     assert [i.slot_key for i in world.invitations(episode)] == ["day:2026-11-24", "day:2026-11-26"]

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Invitation, OutboxMessage
-from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.domain.codes import Role, ScheduleTrigger, UnitKind
 from fit_platform.scheduler.clock import jobs
-from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
 from tests.support.scheduling import OSLO, Clock, RuleSpec, give_plan, oslo
@@ -31,7 +31,7 @@ def _db(app: Flask) -> Database:
 
 
 def _programme_patient(db: Database) -> World:
-    world = make_world(db)
+    world = make_world(db, unit=make_unit(db, UnitKind.DAY_PROGRAMME))
     give_plan(db, world.episode_id, PROGRAMME_DAILY)
     return world
 

@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from fit_platform.db.models import Programme, Unit
+from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, default_instruments
-from fit_platform.domain.schedule_preview import example_course
+from fit_platform.domain.schedule_preview import example_course, sent_at_registration
+from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
 from fit_platform.services.episode_schedule import InvalidRule
 from fit_platform.services.schedule_templates import (
@@ -121,7 +123,8 @@ def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str
     detail = _detail_or_404(template_id)
     offered = _offered(detail)
     prefix = f"rule-{rule_id}" if rule_id is not None else "new"
-    posted = rule_form(offered, prefix=prefix)
+    kind = detail.unit_kind
+    posted = rule_form(offered, prefix=prefix, unit_kind=kind)
     if request.method == "POST" and posted.validate_on_submit():
         try:
             save_template_rule(
@@ -140,10 +143,16 @@ def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str
             flash(_("The template is saved. Episodes registered from now on get it."))
             return redirect(url_for("admin.schedule_template", template_id=template_id))
     forms: list[tuple[object, RuleForm]] = [
-        (row, posted if prefix == f"rule-{row.id}" else rule_form(offered, row, f"rule-{row.id}"))
+        (
+            row,
+            posted
+            if prefix == f"rule-{row.id}"
+            else rule_form(offered, row, f"rule-{row.id}", unit_kind=kind),
+        )
         for row in detail.rules
     ]
-    return _render_template_page(detail, forms, posted if prefix == "new" else rule_form(offered))
+    new_form = posted if prefix == "new" else rule_form(offered, unit_kind=kind)
+    return _render_template_page(detail, forms, new_form)
 
 
 @bp.route("/schedule-templates/<int:template_id>/rename", methods=["POST"])
@@ -166,8 +175,13 @@ def rename_schedule_template(template_id: int) -> tuple[str, int] | Response:
             flash(_("The template is renamed."))
             return redirect(url_for("admin.schedule_template", template_id=template_id))
     offered = _offered(detail)
-    forms = [(row, rule_form(offered, row, f"rule-{row.id}")) for row in detail.rules]
-    return _render_template_page(detail, forms, rule_form(offered), rename_form=form)
+    kind = detail.unit_kind
+    forms = [
+        (row, rule_form(offered, row, f"rule-{row.id}", unit_kind=kind)) for row in detail.rules
+    ]
+    return _render_template_page(
+        detail, forms, rule_form(offered, unit_kind=kind), rename_form=form
+    )
 
 
 def _render_template_page(
@@ -177,7 +191,8 @@ def _render_template_page(
     rename_form: RenameForm | None = None,
 ) -> tuple[str, int]:
     zone = current_app.config["FIT_SETTINGS"].zone
-    today = clock_now().astimezone(zone).date()
+    now = clock_now()
+    course = example_course(now, zone)
     rename_form = rename_form or RenameForm(
         prefix="template", formdata=None, data={"name": detail.summary.name}
     )
@@ -188,15 +203,18 @@ def _render_template_page(
         forms=forms,
         new_form=new_form,
         rename_form=rename_form,
-        course=example_course(today, zone),
+        course=course,
+        sent_at_registration=lambda item: sent_at_registration(item, course),
         preview=preview(
             detail.rules,
-            today=today,
+            now=now,
             zone=zone,
             quiet_from=detail.quiet_from,
             quiet_until=detail.quiet_until,
+            unit_kind=detail.unit_kind,
         ),
         trigger_labels={choice.value: choice.label for choice in TRIGGER_CHOICES},
+        unit_runs_daily=trigger_runs_at(ScheduleTrigger.DAILY, detail.unit_kind),
         instrument_titles={
             instrument.id: text_in(instrument.title, get_locale_code())
             for instrument in default_instruments().values()

@@ -93,6 +93,7 @@ def caseload_page() -> str:
             scope=CaseloadScope(form.scope.data),
         ),
         escalation_after=dt.timedelta(hours=settings().risk_escalation_hours),
+        now=now(),
     )
     leads = any(role is Role.UNIT_LEAD for role, _unit in g.staff.roles)
     return render_template(

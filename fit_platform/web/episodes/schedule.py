@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from fit_platform.db.models import ScheduleRule
-from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.domain.codes import Role, ScheduleTrigger, UnitKind
 from fit_platform.domain.instrument_language import (
     missing_languages,
     text_in,
@@ -19,6 +19,7 @@ from fit_platform.domain.instrument_language import (
 )
 from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
+from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
 from fit_platform.services.episode_schedule import (
     InvalidRule,
@@ -27,12 +28,13 @@ from fit_platform.services.episode_schedule import (
     episode_rules,
     latest_fewer_wish,
     save_rule,
+    unit_kind_of_episode,
     unit_quiet_hours,
 )
 from fit_platform.services.unit_instruments import schedulable_for_episode
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
-from fit_platform.web.episodes.forms import RuleForm
+from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
 from fit_platform.web.episodes.texts import INSTRUMENT_ERRORS, RULE_ERRORS
 
 
@@ -78,14 +80,42 @@ def _unavailable_label(instrument_id: str) -> str:
     return _("%(title)s (not enabled for this unit: not sent)", title=title)
 
 
+def _trigger_choices(
+    form: RuleForm, row: ScheduleRule | None, unit_kind: UnitKind, posted_here: bool
+) -> None:
+    """The triggers the unit's kind can run (no "Every programme day" at an outpatient unit).
+    A stored or posted trigger the unit cannot run is kept as a marked choice, as an
+    instrument is, so the therapist sees that the old rule is not sent and the service
+    refuses it with the reason."""
+    choices = [
+        choice
+        for choice in TRIGGER_CHOICES
+        if trigger_runs_at(ScheduleTrigger(choice.value), unit_kind)
+    ]
+    current = row.trigger.value if row is not None else None
+    if posted_here and form.trigger.raw_data:
+        posted = form.trigger.raw_data[0]
+        current = posted if posted in {trigger.value for trigger in ScheduleTrigger} else current
+    if current is not None and current not in {choice.value for choice in choices}:
+        choices.append(
+            SelectChoice(current, _("Every programme day (day programmes only: not sent here)"))
+        )
+    form.trigger.choices = choices
+
+
 def rule_form(
-    offered: list[Instrument], row: ScheduleRule | None = None, prefix: str = "new"
+    offered: list[Instrument],
+    row: ScheduleRule | None = None,
+    prefix: str = "new",
+    *,
+    unit_kind: UnitKind,
 ) -> RuleForm:
     """The form of one rule (an episode's or a template's). `offered` are the instruments that
     may be chosen (the unit's enabled, schedulable ones); a posted or stored instrument outside
     them is kept as a marked choice, so the service (not the select's own check) refuses it
-    with the reason. The form shows what was posted to it, else `row` (or the defaults): a page
-    holds one form per rule, and when another of them was posted this one keeps its values."""
+    with the reason. The triggers are those `unit_kind` can run, likewise. The form shows what
+    was posted to it, else `row` (or the defaults): a page holds one form per rule, and when
+    another of them was posted this one keeps its values."""
     posted_here = request.method == "POST" and any(
         key.startswith(f"{prefix}-") for key in request.form
     )
@@ -103,6 +133,7 @@ def rule_form(
     if current is not None and current not in offered_ids:
         choices.append(SelectChoice(current, _unavailable_label(current)))
     form.instrument.choices = choices
+    _trigger_choices(form, row, unit_kind, posted_here)
     if row is not None and not posted_here:
         form.instrument.data = row.instrument_id
         form.trigger.data = row.trigger.value
@@ -136,7 +167,11 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
     """The episode's own schedule: one form per rule and one to add a rule."""
     submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"
     offered = schedulable_for_episode(get_db(), episode_id)
-    posted = rule_form(offered, prefix=submitted_prefix)
+    try:
+        kind = unit_kind_of_episode(get_db(), episode_id=episode_id)
+    except ScheduleNotFound:
+        abort(404)
+    posted = rule_form(offered, prefix=submitted_prefix, unit_kind=kind)
     if request.method == "POST" and posted.validate_on_submit():
         try:
             save_rule(
@@ -165,11 +200,11 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
             row,
             posted
             if submitted_prefix == f"rule-{row.id}"
-            else rule_form(offered, row, f"rule-{row.id}"),
+            else rule_form(offered, row, f"rule-{row.id}", unit_kind=kind),
         )
         for row in rows
     ]
-    new_form = posted if submitted_prefix == "new" else rule_form(offered)
+    new_form = posted if submitted_prefix == "new" else rule_form(offered, unit_kind=kind)
     status = 422 if posted.errors else 200
     return render_template(
         "episodes/schedule.html",
@@ -180,5 +215,8 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
         fewer_wish=fewer_wish,
         # The patient's days exist only where an active daily rule runs on programme days
         # (services/own_days.py); elsewhere the link led to "no days to choose between".
-        has_programme_days=any(row.active and row.trigger == ScheduleTrigger.DAILY for row in rows),
+        # An outpatient unit's daily rule is never sent, so it has no programme days either.
+        unit_runs_daily=trigger_runs_at(ScheduleTrigger.DAILY, kind),
+        has_programme_days=trigger_runs_at(ScheduleTrigger.DAILY, kind)
+        and any(row.active and row.trigger == ScheduleTrigger.DAILY for row in rows),
     ), status

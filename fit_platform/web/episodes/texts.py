@@ -62,6 +62,10 @@ RULE_ERRORS = {
     "weekday_needed": _l("A weekly rule needs at least one day."),
     "reminder_after_window": _l("The reminder must come before the time to answer runs out."),
     "invalid": _l("This combination cannot be scheduled. Check the numbers."),
+    "daily_needs_day_programme": _l(
+        "“Every programme day” is for day programmes only: this unit is an outpatient clinic. "
+        "Choose weekly on chosen days or a rule tied to appointments, or untick “In use”."
+    ),
     "instrument_draft": _l(
         "This questionnaire is a draft: its wording is not yet checked against the "
         "publication, so it cannot be sent to patients. Choose another questionnaire."
