@@ -181,3 +181,19 @@ def test_a_closed_episode_takes_no_decision_rule_choice_or_contact_change(
     page = client.get(f"{base}?lang=en").get_data(as_text=True)
     assert REFUSED in page
 
+
+def test_the_patients_open_link_says_the_treatment_period_has_ended(
+    client: FlaskClient, closed: tuple[World, int, str]
+) -> None:
+    _world, _appointment, token = closed
+    patient = client.application.test_client()
+    response = patient.get(f"/p/{token}?lang=en")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 410, page
+    assert "Your treatment period has ended, so this questionnaire is no longer needed." in page
+    assert "an appointment was moved" not in page
+    # Nothing is left to pause or stop; the progress so far can still be seen.
+    assert "Pause, stop or change how we contact you" not in page
+    assert "See your progress" in page
+    nynorsk = patient.get(f"/p/{token}?lang=nn").get_data(as_text=True)
+    assert "Behandlingsperioden din er over" in nynorsk
