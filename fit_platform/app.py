@@ -178,9 +178,11 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_errors(app: Flask) -> None:
+    from fit_platform.web.episode_closed import register_episode_closed_handler
     from fit_platform.web.errors import register_error_handlers
 
     register_error_handlers(app)
+    register_episode_closed_handler(app)
 
 
 def configure_template_context(app: Flask) -> None:

@@ -9,6 +9,7 @@ the signal workflow and the samvalg record cannot drift apart.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,7 +17,7 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import Episode, EpisodeTherapist
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.services.access_log import record_access
 
 CLINICAL_ROLES = frozenset({Role.THERAPIST, Role.UNIT_LEAD})
@@ -86,11 +87,30 @@ def visible_episode(session: Session, viewer: Viewer, episode_id: int) -> Episod
     )
 
 
+class EpisodeClosed(Exception):
+    """The episode has ended: it stays readable (it is part of the record), but nothing that
+    implies further treatment is planned or recorded in it. Raised inside the transaction, so
+    the change, its access-log row and its form claim are all rolled back."""
+
+    def __init__(self, episode_id: int, ended_on: dt.date | None) -> None:
+        super().__init__(episode_id)
+        self.episode_id = episode_id
+        self.ended_on = ended_on
+
+
+def refuse_if_closed(episode_id: int, status: EpisodeStatus, ended_on: dt.date | None) -> None:
+    """`EpisodeClosed` unless the episode is still active (every change a therapist makes on an
+    episode's pages passes here)."""
+    if status is not EpisodeStatus.ACTIVE:
+        raise EpisodeClosed(episode_id, ended_on)
+
+
 def treating_episode(
-    session: Session, staff_id: int, episode_id: int, *, action: str
+    session: Session, staff_id: int, episode_id: int, *, action: str, change: bool = False
 ) -> Episode | None:
     """The episode if `staff_id` is one of its therapists (unit leads read; they do not plan
-    appointments or schedules), with one access-log row for `action`; else None."""
+    appointments or schedules), with one access-log row for `action`; else None. With
+    `change`, an ended episode raises `EpisodeClosed` (reading it stays possible)."""
     episode = session.scalar(
         select(Episode)
         .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
@@ -105,4 +125,6 @@ def treating_episode(
             unit_id=episode.unit_id,
             action=action,
         )
+        if change:
+            refuse_if_closed(episode.id, episode.status, episode.ended_on)
     return episode

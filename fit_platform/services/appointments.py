@@ -7,6 +7,8 @@ patients are refused and listed with their reason, and nothing of those patients
 Importing the same file twice changes nothing: rows are matched on (episode, external_ref).
 Moving or cancelling an appointment returns its id in `changed` so the caller can re-plan its
 invitations. Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused.
+An ended episode is read-only: adding, moving or setting the status of one of its appointments
+raises `access_control.EpisodeClosed` and changes nothing (no questionnaire would go out).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class ImportSummary:
 
 
 def _episode_for(session: Session, staff_id: int, episode_id: int) -> Episode:
-    episode = treating_episode(session, staff_id, episode_id, action=CHANGE)
+    episode = treating_episode(session, staff_id, episode_id, action=CHANGE, change=True)
     if episode is None:
         raise AppointmentNotFound(episode_id)
     return episode

@@ -103,7 +103,16 @@ def _reached_patient(session: Session, reach: Reach, action: str) -> tuple[Patie
     """The patient (locked for update) and the unit of the reach, with one access-log row."""
     if not reach.as_admin:
         assert reach.episode_id is not None
-        episode = treating_episode(session, reach.staff_id, reach.episode_id, action=action)
+        # The therapist corrects contact details through an episode; once it has ended nothing
+        # more is sent from it, so a correction there is refused (`EpisodeClosed`). An
+        # administrator still corrects them on the patient's own admin page.
+        episode = treating_episode(
+            session,
+            reach.staff_id,
+            reach.episode_id,
+            action=action,
+            change=action == AccessAction.CORRECT,
+        )
         if episode is None:
             raise ContactNotFound
         patient_id, unit_id = episode.patient_id, episode.unit_id

@@ -55,8 +55,10 @@ class RuleChange:
     active: bool
 
 
-def _episode(session: Session, staff_id: int, episode_id: int, action: str) -> Episode:
-    episode = treating_episode(session, staff_id, episode_id, action=action)
+def _episode(
+    session: Session, staff_id: int, episode_id: int, action: str, *, change: bool = False
+) -> Episode:
+    episode = treating_episode(session, staff_id, episode_id, action=action, change=change)
     if episode is None:
         raise ScheduleNotFound(episode_id)
     return episode
@@ -192,7 +194,8 @@ def save_rule(
     """Add a rule (`rule_id` None) or change one of this episode's rules; returns its id."""
     change = checked_rule(change)
     with db.transaction() as session:
-        episode = _episode(session, staff_id, episode_id, "schedule_change")
+        # An ended episode sends nothing more: its schedule is read-only (`EpisodeClosed`).
+        episode = _episode(session, staff_id, episode_id, "schedule_change", change=True)
         if change.instrument_id not in enabled_ids(session, episode.unit_id):
             raise InvalidRule("instrument_not_enabled")
         check_trigger_fits_unit(change, session.get_one(Unit, episode.unit_id).kind)

@@ -54,6 +54,8 @@ class AdminEpisode:
     started_on: dt.date
     responsible: tuple[str, ...]
     shared_with: tuple[str, ...]
+    # Who is responsible now: a transfer offers everyone else (a transfer to them is refused).
+    responsible_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -109,24 +111,36 @@ def open_episodes(
                 external_id=external_id,
                 programme_name=programme,
                 started_on=episode.started_on,
-                responsible=tuple(n for n, responsible in names.get(episode.id, []) if responsible),
+                responsible=tuple(
+                    n for n, responsible, _id in names.get(episode.id, []) if responsible
+                ),
                 shared_with=tuple(
-                    n for n, responsible in names.get(episode.id, []) if not responsible
+                    n for n, responsible, _id in names.get(episode.id, []) if not responsible
+                ),
+                responsible_ids=frozenset(
+                    staff for _n, responsible, staff in names.get(episode.id, []) if responsible
                 ),
             )
             for episode, name, external_id, programme in rows
         ]
 
 
-def _therapist_names(session: Session, episode_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
-    names: dict[int, list[tuple[str, bool]]] = {}
-    for episode_id, name, responsible in session.execute(
-        select(EpisodeTherapist.episode_id, Staff.display_name, EpisodeTherapist.responsible)
+def _therapist_names(
+    session: Session, episode_ids: list[int]
+) -> dict[int, list[tuple[str, bool, int]]]:
+    names: dict[int, list[tuple[str, bool, int]]] = {}
+    for episode_id, name, responsible, staff_id in session.execute(
+        select(
+            EpisodeTherapist.episode_id,
+            Staff.display_name,
+            EpisodeTherapist.responsible,
+            Staff.id,
+        )
         .join(Staff, Staff.id == EpisodeTherapist.staff_id)
         .where(EpisodeTherapist.episode_id.in_(episode_ids))
         .order_by(Staff.display_name)
     ):
-        names.setdefault(episode_id, []).append((name, responsible))
+        names.setdefault(episode_id, []).append((name, responsible, staff_id))
     return names
 
 

@@ -34,7 +34,13 @@ from fit_platform.db.models import (
     Response,
     Unit,
 )
-from fit_platform.domain.codes import Channel, ConsentState, InvitationState, Language
+from fit_platform.domain.codes import (
+    Channel,
+    ConsentState,
+    EpisodeStatus,
+    InvitationState,
+    Language,
+)
 from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.domain.unit_texts import FALLBACK, LocalisedText, text_for
 from fit_platform.services.links import hash_token
@@ -68,6 +74,11 @@ class LinkContext:
     unit_id: int | None = None
     programme_id: int | None = None
     instrument_id: str | None = None
+    # Why a cancelled or skipped invitation went unanswered (`episode_closed`, …): the closed
+    # link's page tells the patient the real reason.
+    non_response_reason: str | None = None
+    # False once the episode has ended: nothing is left to pause or stop.
+    episode_active: bool = True
     unit_name: str = ""
     unit_phone: str | None = None
     # The unit's opening hours: bokmål, nynorsk, English (`opening_hours_in` picks one).
@@ -163,8 +174,10 @@ def _columns() -> Select[Any]:
             Invitation.state.label("invitation_state"),
             Invitation.expires_at.label("invitation_expires_at"),
             Invitation.instrument_id.label("instrument_id"),
+            Invitation.non_response_reason.label("non_response_reason"),
             Episode.id.label("episode_id"),
             Episode.programme_id.label("programme_id"),
+            Episode.status.label("episode_status"),
             Patient.id.label("patient_id"),
             Patient.preferred_language.label("language"),
             Patient.consent_state.label("consent_state"),
@@ -206,8 +219,10 @@ BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
     _INVITATION_STATE,
     _INVITATION_EXPIRES_AT,
     _INSTRUMENT_ID,
+    _NON_RESPONSE_REASON,
     _EPISODE_ID,
     _PROGRAMME_ID,
+    _EPISODE_STATUS,
     _PATIENT_ID,
     _LANGUAGE,
     _CONSENT_STATE,
@@ -225,7 +240,7 @@ BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
     _RESPONSE_ID,
     _LINK_ID,
     _VALUE,
-) = range(26)
+) = range(28)
 assert len(BY_TOKEN_ID.selected_columns) == _VALUE + 1
 
 
@@ -249,6 +264,8 @@ def _from_rows(
         unit_id=first[_UNIT_ID],
         programme_id=first[_PROGRAMME_ID],
         instrument_id=first[_INSTRUMENT_ID],
+        non_response_reason=first[_NON_RESPONSE_REASON],
+        episode_active=first[_EPISODE_STATUS] is EpisodeStatus.ACTIVE,
         unit_name=first[_UNIT_NAME],
         unit_phone=first[_UNIT_PHONE],
         opening_hours=first[_OPENING_HOURS],
@@ -282,6 +299,7 @@ def _converted(row: Sequence[Any]) -> list[Any]:
     first[_INVITATION_EXPIRES_AT] = _utc(first[_INVITATION_EXPIRES_AT])
     first[_INVITATION_STATE] = InvitationState(first[_INVITATION_STATE])
     first[_LANGUAGE] = Language(first[_LANGUAGE])
+    first[_EPISODE_STATUS] = EpisodeStatus(first[_EPISODE_STATUS])
     first[_CONSENT_STATE] = ConsentState(first[_CONSENT_STATE])
     first[_PREFERRED_CHANNEL] = Channel(first[_PREFERRED_CHANNEL])
     return first

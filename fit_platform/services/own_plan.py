@@ -28,7 +28,7 @@ from fit_platform.db.models import (
     Staff,
     StandingChoiceEvent,
 )
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.own_plan import (
     CHOICE_TEXT_MAX,
@@ -83,6 +83,14 @@ class OwnPlanView:
     choices: tuple[ChoiceLine, ...]
     # Only the patient's own therapist records choices with them (a unit lead reads only).
     may_record: bool
+    # Recording needs an active episode too: an ended one is read-only (`may_record` stays
+    # the viewer's role, which the access log records).
+    episode_active: bool = True
+    ended_on: dt.date | None = None
+
+    @property
+    def may_record_now(self) -> bool:
+        return self.may_record and self.episode_active
 
     @property
     def is_empty(self) -> bool:
@@ -308,20 +316,37 @@ def staff_view(
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction(now=now) as session:
         found = session.execute(
-            select(Episode.patient_id, Episode.unit_id, Episode.id.in_(mine)).where(
-                Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer))
-            )
+            select(
+                Episode.patient_id,
+                Episode.unit_id,
+                Episode.id.in_(mine),
+                Episode.status,
+                Episode.ended_on,
+            ).where(Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer)))
         ).first()
         if found is None:
             return None
-        patient_id, unit_id, is_mine = found
-        view = read_plan(session, patient_id, may_record=bool(is_mine))
+        patient_id, unit_id, is_mine, status, ended_on = found
+        view = read_plan(
+            session,
+            patient_id,
+            may_record=bool(is_mine),
+            episode_active=status is EpisodeStatus.ACTIVE,
+            ended_on=ended_on,
+        )
         if log_read:
             log_plan_read(session, view, viewer.staff_id, unit_id, now)
     return view
 
 
-def read_plan(session: Session, patient_id: int, *, may_record: bool) -> OwnPlanView:
+def read_plan(
+    session: Session,
+    patient_id: int,
+    *,
+    may_record: bool,
+    episode_active: bool = True,
+    ended_on: dt.date | None = None,
+) -> OwnPlanView:
     """The patient's plan and choices, for a caller that has checked the viewer may see the
     patient's episode (and logs the read with ``log_plan_read``)."""
     plan = _plan(session, patient_id)
@@ -336,6 +361,8 @@ def read_plan(session: Session, patient_id: int, *, may_record: bool) -> OwnPlan
         plan=plan,
         choices=tuple(ChoiceLine(c, names.get(c.event_id)) for c in choices),
         may_record=may_record,
+        episode_active=episode_active,
+        ended_on=ended_on,
     )
 
 

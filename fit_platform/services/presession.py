@@ -116,6 +116,9 @@ class PreSession:
     role: Role
     episode_status: EpisodeStatus
     started_on: dt.date
+    # The local date the episode was closed (None while active): the pages say "Closed on"
+    # and offer no change that implies further treatment.
+    ended_on: dt.date | None
     next_appointment: dt.datetime | None
     goals: tuple[str, ...]
     # Comments and consent reasons, newest first ("The patient's own words").
@@ -136,6 +139,10 @@ class PreSession:
     resolved_signals: tuple[SignalView, ...] = ()
     # The patient's crisis plan and standing choices, when asked for (``with_own_plan``).
     own_plan: OwnPlanView | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.episode_status is not EpisodeStatus.ACTIVE
 
 
 def _answer_changes(
@@ -295,6 +302,7 @@ def presession(
             unit_id,
             episode_status,
             started_on,
+            ended_on,
             patient_id,
             patient_name,
             consent_state,
@@ -333,7 +341,13 @@ def presession(
             )
         )[:RESOLVED_SHOWN]
         own = (
-            own_plan.read_plan(session, patient_id, may_record=bool(is_mine))
+            own_plan.read_plan(
+                session,
+                patient_id,
+                may_record=bool(is_mine),
+                episode_active=episode_status is EpisodeStatus.ACTIVE,
+                ended_on=ended_on,
+            )
             if with_own_plan
             else None
         )
@@ -362,6 +376,7 @@ def presession(
         role=role,
         episode_status=episode_status,
         started_on=started_on,
+        ended_on=ended_on,
         next_appointment=next_appointment,
         goals=tuple(lists.goals),
         own_words=patient_words(lists.comments, lists.reasons),

@@ -312,7 +312,7 @@ def episode_read(
     staff_id: int, roles: frozenset[tuple[Role, int | None]]
 ) -> Select[*tuple[Any, ...]]:
     """The episode's own read for one viewer (the episode id bound per request): its unit,
-    status and start, the patient's id, name, consent state and pause, the unit's name, and
+    status, start and end, the patient's id, name, consent state and pause, the unit's name, and
     whether the viewer is one of the episode's therapists; no row if the viewer may not see
     it. Who may see
     it depends only on the viewer's id and roles, so each process builds it once per viewer
@@ -326,6 +326,7 @@ def episode_read(
             Episode.unit_id,
             Episode.status,
             Episode.started_on,
+            Episode.ended_on,
             Patient.id,
             Patient.display_name,
             Patient.consent_state,

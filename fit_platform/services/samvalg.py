@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Episode, SharedDecision, Signal
-from fit_platform.services.access_control import Viewer, visible_episodes
+from fit_platform.services.access_control import Viewer, refuse_if_closed, visible_episodes
 from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
@@ -94,13 +94,15 @@ def record_decision(
     moment = now or utcnow()
 
     def work(session: Session) -> int:
-        episode = session.scalar(
-            select(Episode.id).where(
+        episode = session.execute(
+            select(Episode.status, Episode.ended_on).where(
                 Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer))
             )
-        )
+        ).first()
         if episode is None:
             raise DecisionRefused(DecisionError.NOT_FOUND)
+        # A decision plans further treatment: an ended episode is read-only.
+        refuse_if_closed(episode_id, *episode)
         if draft.signal_id is not None:
             signal_episode = session.scalar(
                 select(Signal.episode_id).where(Signal.id == draft.signal_id)

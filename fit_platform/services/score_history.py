@@ -57,9 +57,18 @@ def score_history(
         )
         if found is None:
             return None
-        _id, unit_id, _status, _started, patient_id, patient_name, *_consent, unit_name, is_mine = (
-            found
-        )
+        (
+            _id,
+            unit_id,
+            _status,
+            _started,
+            _ended,
+            patient_id,
+            patient_name,
+            *_consent,
+            unit_name,
+            is_mine,
+        ) = found
         by_instrument = scores_by_instrument(session, episode_id)
         service = bands_of_service(session, by_instrument, now)
         record_access(

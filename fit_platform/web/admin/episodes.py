@@ -24,10 +24,23 @@ from fit_platform.web.clock import now as clock_now
 
 
 def _transfer_form(unit_id: int, episode_id: int) -> TransferForm:
+    """The form as posted: every active therapist of the unit is a valid choice, so a posted
+    current therapist reaches the service and is refused with its own message."""
     form = TransferForm(prefix=f"transfer-{episode_id}")
     form.therapist.choices = [
         SelectChoice(str(therapist.staff_id), therapist.name)
         for therapist in unit_therapists(get_db(), unit_id)
+    ]
+    return form
+
+
+def _offer_others(form: TransferForm, responsible_ids: frozenset[int]) -> TransferForm:
+    """Offer only the therapists who are not responsible already: a transfer to the same
+    person changes nothing. No choice left: the page says so instead of showing the form."""
+    form.therapist.choices = [
+        choice
+        for choice in form.therapist.choices or []
+        if isinstance(choice, SelectChoice) and int(choice.value) not in responsible_ids
     ]
     return form
 
@@ -51,6 +64,8 @@ def _render(
             transfer_forms[episode_id] = form
         else:
             close_forms[episode_id] = form
+    for episode in episodes:
+        _offer_others(transfer_forms[episode.episode_id], episode.responsible_ids)
     return render_template(
         "admin/episodes.html",
         unit=unit,

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.extensions import get_db
+from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.services.access_log import Action
 from fit_platform.services.caseload import (
     CaseloadQuery,
@@ -216,6 +217,9 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
     )
     if view is None:
         abort(404)
+    if view.is_closed:
+        # Nothing is planned in an ended episode; the form is not offered (services refuse too).
+        raise EpisodeClosed(episode_id, view.ended_on)
     signal_id = int(form.signal_id.data) if str(form.signal_id.data or "").isdigit() else None
     signal = next((s for s in view.open_signals if s.id == signal_id), None)
     error = None

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind, PlanPart, RecordedBy
 from fit_platform.extensions import get_db
 from fit_platform.services import own_plan
+from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.web import own_plan_labels
 from fit_platform.web.clinician.blueprint import bp, clinical
 from fit_platform.web.clinician.forms import TherapistChoiceForm, TherapistWithdrawForm
@@ -40,6 +41,8 @@ def record_standing_choice(episode_id: int) -> Response:
         abort(404)
     if not view.may_record:
         abort(403)
+    if not view.episode_active:
+        raise EpisodeClosed(episode_id, view.ended_on)
     action = request.form.get("action", "")
     try:
         if action == "add":

@@ -30,7 +30,7 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
 from fit_platform.domain.appointment_range import is_accepted_day
-from fit_platform.domain.codes import AppointmentStatus, Channel, Language, Role
+from fit_platform.domain.codes import AppointmentStatus, Channel, EpisodeStatus, Language, Role
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.extensions import get_db
@@ -57,6 +57,7 @@ from fit_platform.services.registration import (
 )
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
+from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.contact import contact_page, national_id_policy
 from fit_platform.web.episodes.forms import (
     STATUS_CHOICES,
@@ -222,6 +223,9 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
     return {
         "episode": episode,
         "is_treating": role is Role.THERAPIST,
+        # An ended episode is read here, not changed (services refuse with `EpisodeClosed`).
+        "is_closed": episode.status is not EpisodeStatus.ACTIVE,
+        "closed_message": closed_message(episode.ended_on),
         "patient": patient,
         "appointments": appointments,
         "invitations": invitations,

@@ -1,0 +1,98 @@
+"""A closed episode in a real browser, JavaScript off, at phone and desktop widths, checked with
+axe: the administrator's transfer list offers only the other therapist, the close; then the
+therapist's pre-session view, appointments page and journal summary say it has ended and
+offer no change; the patient's cancelled link says the treatment period has ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from fit_platform.db import Database
+from fit_platform.db.models import Invitation
+from fit_platform.domain.codes import Role
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.support.factories import PASSWORD, make_invitation, make_staff, make_world
+from tests.support.patient import open_invitation
+
+
+def _fits(page: Page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def _log_in(page: Page, live_url: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320", "1280"])
+def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+    save_screenshot: Callable[[Page, str], Path],
+    viewport: dict[str, int],
+) -> None:
+    width = viewport["width"]
+    world = make_world(browser_db)
+    make_staff(browser_db, (Role.THERAPIST, world.unit_id), name="Siri Successor")
+    admin = make_staff(browser_db, (Role.ADMIN, None))
+    # One questionnaire already sent (it shows its send time), one link still open.
+    sent, _sent_token = make_invitation(browser_db, world)
+    with browser_db.transaction() as session:
+        row = session.get_one(Invitation, sent.id)
+        row.sent_at = row.due_at + dt.timedelta(hours=7, minutes=26)
+    _invitation_id, token = open_invitation(browser_db, world)
+    page.set_viewport_size(viewport)
+
+    _log_in(page, live_url, admin.username)
+    # A unit where the responsible therapist is the only one: said in words, no form.
+    lone = make_world(browser_db)
+    page.goto(f"{live_url}/admin/units/{lone.unit_id}/episodes?lang=en")
+    assert page.get_by_text("No other active therapist in this unit").count() == 1
+    assert page.get_by_role("button", name="Transfer episode").count() == 0
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"closed-admin-transfer-nobody-else-{width}")
+    page.goto(f"{live_url}/admin/units/{world.unit_id}/episodes?lang=en")
+    options = page.locator(f"select[name='transfer-{world.episode_id}-therapist'] option")
+    assert options.all_inner_texts() == ["Siri Successor"]
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"closed-admin-transfer-others-{width}")
+    page.get_by_role("button", name="Close episode").click()
+    assert page.get_by_text("The episode is closed.").count() == 1
+
+    _log_in(page, live_url, world.therapist_username)
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=en")
+    assert page.get_by_text("Closed on").count() >= 1
+    assert page.get_by_text("Next appointment").count() == 0
+    assert page.get_by_role("link", name="Record a samvalg decision").count() == 0
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"closed-presession-{width}")
+    page.get_by_role("link", name="Appointments and delivery").click()
+    assert page.get_by_role("button", name="Add").count() == 0
+    assert page.get_by_text("Sent ").count() >= 1
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"closed-appointments-{width}")
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/summary?lang=en")
+    assert_accessible(page)
+    save_screenshot(page, f"closed-journal-summary-{width}")
+
+    page.context.clear_cookies()
+    page.goto(f"{live_url}/p/{token}?lang=en")
+    assert page.get_by_text("Your treatment period has ended").count() == 1
+    assert page.get_by_role("button", name="Pause, stop or change how we contact you").count() == 0
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"closed-patient-link-{width}")
