@@ -73,3 +73,28 @@ def test_a_service_given_the_time_stamps_its_rows_with_it(layer: str) -> None:
         found for path in (PACKAGE / layer).rglob("*.py") for found in _unstamped_transactions(path)
     ]
     assert offenders == []
+
+
+def _reads_the_machine_clock(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Name):
+        return node.func.id == "utcnow"
+    return (
+        isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("now", "utcnow", "today")
+        and ast.unparse(node.func.value).split(".")[-1] in ("datetime", "date", "dt")
+    )
+
+
+def test_pages_read_the_time_only_through_the_page_clock() -> None:
+    # A page that reads the machine's clock itself says "today" or "sent 2 hours ago" by a
+    # different time from the one its tests set (and from the services it calls with `now`).
+    offenders = sorted(
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in (PACKAGE / "web").rglob("*.py")
+        if path.name != "clock.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if _reads_the_machine_clock(node)
+    )
+    assert offenders == []

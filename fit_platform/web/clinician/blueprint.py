@@ -75,7 +75,7 @@ def _language() -> str:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(settings().zone).date()
+    return now().astimezone(settings().zone).date()
 
 
 @bp.route("/")

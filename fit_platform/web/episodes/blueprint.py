@@ -57,6 +57,7 @@ from fit_platform.services.registration import (
 )
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
+from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.contact import contact_page, national_id_policy
 from fit_platform.web.episodes.forms import (
@@ -92,7 +93,7 @@ def _zone() -> dt.tzinfo:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock_now()  # the page's clock: a test's fixed time, else the real one
 
 
 def _starts_at(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
