@@ -13,6 +13,10 @@ The same link serves an active staff member who has forgotten their password
 choosing a password with it replaces the old one and ends every session of the account. A
 link of an account deactivated meanwhile no longer works.
 
+Where the service has no e-mail, the operator's command prints the link instead
+(:func:`print_link_for_operator`, `fit-platform staff invite-link`): the same step, with the
+token minted at once for the operator's screen and no outbox row.
+
 Accounts that never set a password hold an unusable password hash (``!`` and random text,
 the convention Django uses): no password verifies against it.
 """
@@ -71,12 +75,19 @@ def invite_path(token: str) -> str:
     return f"/staff/invite/{token}"
 
 
-def _queue_invite(session: Session, staff_id: int, admin_id: int, now: dt.datetime) -> int:
+def _open_invite(
+    session: Session, staff_id: int, admin_id: int | None, now: dt.datetime
+) -> StaffInvite:
     invite = StaffInvite(
         staff_id=staff_id, created_by=admin_id, created_at=now, expires_at=now + INVITE_VALID_FOR
     )
     session.add(invite)
     session.flush()
+    return invite
+
+
+def _queue_invite(session: Session, staff_id: int, admin_id: int, now: dt.datetime) -> int:
+    invite = _open_invite(session, staff_id, admin_id, now)
     session.add(
         OutboxMessage(
             dedupe_key=f"staff_invite:{invite.id}",
@@ -185,21 +196,40 @@ def invite_staff(
 
 
 def _replace_link(
-    session: Session, admin_id: int, staff_id: int, now: dt.datetime, action: str, link: str
-) -> None:
-    """Withdraw the person's earlier links, queue a new one, and audit it as `action` with
-    `<link>_expires_at` (the invitation and the new-password link share the mechanism)."""
+    session: Session,
+    admin_id: int | None,
+    staff_id: int,
+    now: dt.datetime,
+    action: str,
+    link: str,
+) -> StaffInvite:
+    """Withdraw the person's earlier links, open a new one, and audit it as `action` with
+    `<link>_expires_at` (the invitation and the new-password link share the mechanism).
+
+    An administrator's link (`admin_id` given) is queued as an e-mail; the dispatcher mints
+    its token. A command's link (`admin_id` None) is not queued: the caller mints the token
+    at once and hands it to the operator (:func:`print_link_for_operator`)."""
     _withdraw_invites(session, staff_id, now)
-    _queue_invite(session, staff_id, admin_id, now)
+    if admin_id is not None:
+        invite_id = _queue_invite(session, staff_id, admin_id, now)
+        invite = session.get_one(StaffInvite, invite_id)
+    else:
+        invite = _open_invite(session, staff_id, None, now)
+    after: dict[str, object] = {
+        f"{link}_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")
+    }
+    if admin_id is None:
+        after["printed_for_operator"] = True
     record_admin_change(
         session,
         staff_id=admin_id,
         action=action,
         target_kind="staff",
         target_id=staff_id,
-        after={f"{link}_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")},
+        after=after,
         at=now,
     )
+    return invite
 
 
 def invite_again(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime) -> None:
@@ -234,6 +264,64 @@ def send_password_link(db: Database, admin_id: int, staff_id: int, *, now: dt.da
     log.info("password link sent", extra={"event": "password_link_sent", "staff_id": staff_id})
 
 
+def _mint(session: Session, invite: StaffInvite) -> str:
+    """A fresh token for `invite`; only its hash is kept, replacing any earlier one."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invite.token_hash = hash_token(token)
+    session.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class PrintedLink:
+    """A set-password link made for the operator's command: the raw token (only here and on
+    the operator's screen), when it stops working, and whether it replaces a password."""
+
+    staff_id: int
+    token: str
+    expires_at: dt.datetime
+    new_password: bool
+
+
+def print_link_for_operator(
+    db: Database, username: str, *, now: dt.datetime, local_passwords: bool = True
+) -> PrintedLink:
+    """A set-password link for an existing staff member, for the operator to hand over where
+    the service has no e-mail (`fit-platform staff invite-link`).
+
+    The same step as an administrator inviting again or sending a new-password link: earlier
+    links stop working, the new one works once until ``INVITE_VALID_FOR`` from now, and the
+    audit row (actor 'command') is written in the same transaction. Only the token's hash is
+    stored; it is never logged. For someone who never set a password it is their invitation;
+    for an active account, a link to choose a new password. Refuses an unknown username
+    (`not_found`), an account deactivated after it had a password (`already_inactive`), and a
+    new password where staff log in only through the identity provider
+    (`no_local_passwords`)."""
+    wanted = username.strip().lower()
+    with db.transaction() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == wanted))
+        if staff is None:
+            raise StaffChangeRefused("not_found")
+        if not link_may_set_password(staff):
+            raise StaffChangeRefused("already_inactive")
+        new_password = has_usable_password(staff)
+        if new_password and not local_passwords:
+            raise StaffChangeRefused("no_local_passwords")
+        if new_password:
+            invite = _replace_link(session, None, staff.id, now, "password_link_sent", "link")
+        else:
+            invite = _replace_link(
+                session, None, staff.id, now, "staff_invited_again", "invitation"
+            )
+        token = _mint(session, invite)
+        printed = PrintedLink(staff.id, token, invite.expires_at, new_password)
+    log.info(
+        "staff link printed for the operator",
+        extra={"event": "staff_link_printed", "staff_id": printed.staff_id},
+    )
+    return printed
+
+
 @dataclass(frozen=True)
 class InviteMail:
     """What the dispatcher needs to send one invitation (the address and language), and
@@ -260,9 +348,7 @@ def mint_invite_token(session: Session, invite_id: int, now: dt.datetime) -> Inv
     staff = session.get(Staff, invite.staff_id)
     if staff is None or not link_may_set_password(staff):
         return None
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    invite.token_hash = hash_token(token)
-    session.flush()
+    token = _mint(session, invite)
     # Rounded up: "72 hours" straight after the invitation, not 71 and some minutes.
     hours = max(1, math.ceil((invite.expires_at - now).total_seconds() / 3600))
     return InviteMail(
