@@ -192,12 +192,15 @@ def configure_template_context(app: Flask) -> None:
         format_number,
         format_time,
     )
+    from fit_platform.web.staff_nav import offers_groups
 
     # Ours replace Flask-Babel's filters of the same names: British English, not US.
     app.jinja_env.filters["dateformat"] = format_date
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["timeformat"] = format_time
     app.jinja_env.filters["number"] = format_number
+    # Asked only while the staff navigation is drawn (it may need one query).
+    app.jinja_env.globals["offers_groups"] = offers_groups
 
     @app.context_processor
     def inject_layout_values() -> dict[str, Any]:

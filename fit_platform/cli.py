@@ -14,6 +14,7 @@ from fit_platform.cli_env_file import check_env_file_command
 from fit_platform.cli_export import export_command
 from fit_platform.cli_fhir import fhir
 from fit_platform.cli_retention import retention
+from fit_platform.cli_staff import staff
 from fit_platform.config import ConfigurationError, check_database_url, load_settings
 from fit_platform.scheduler.cli import scheduler
 
@@ -221,6 +222,7 @@ cli.add_command(export_command)
 cli.add_command(fhir)
 cli.add_command(scheduler)
 cli.add_command(retention)
+cli.add_command(staff)
 cli.add_command(check_env_file_command)
 
 

@@ -405,7 +405,12 @@ class Dispatcher(Reconciliation):
             return DispatchResult(failed=1)
         write_text = staff_password_link_text if mail.new_password else staff_invite_text
         text = write_text(
-            mail.language, self.staff_link_for(mail.token), mail.valid_hours, self.translations_dir
+            mail.language,
+            self.staff_link_for(mail.token),
+            mail.valid_hours,
+            self.translations_dir,
+            username=mail.address,
+            units=mail.units,
         )
         return _Prepared(channel, _outgoing(row, mail.address, text), None)
 

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import functools
 import gettext as _gettext
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from babel.lists import format_list
 from babel.support import Translations
 
 LANGUAGES = ("nb", "nn", "en")
 DEFAULT_LANGUAGE = "nb"
 DOMAIN = "messages"
+# Lists in English follow British usage, as dates do on the pages ("A, B and C").
+LIST_LOCALES = {"en": "en_GB"}
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 DEFAULT_TRANSLATIONS_DIR = _PACKAGE.parent / "translations"
@@ -112,15 +116,38 @@ def one_time_code_text(
     return MessageText(subject=subject % values, body=body % values, sms=sms % values)
 
 
+def _units_phrase(language: str, units: tuple[str, ...], gettext: Callable[[str], str]) -> str:
+    """The units an account works in, as a list in the language ("DPS Nord og DPS Sør"), or
+    "all units" for an account whose roles are service-wide."""
+    if not units:
+        return gettext("all units")
+    locale = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return format_list(list(units), locale=LIST_LOCALES.get(locale, locale))
+
+
 def staff_invite_text(
-    language: str, link: str, hours: int, directory: Path = DEFAULT_TRANSLATIONS_DIR
+    language: str,
+    link: str,
+    hours: int,
+    directory: Path = DEFAULT_TRANSLATIONS_DIR,
+    *,
+    username: str,
+    units: tuple[str, ...] = (),
 ) -> MessageText:
-    """The e-mail that invites a new staff member to set their password (e-mail only)."""
+    """The e-mail that invites a new staff member to set their password (e-mail only). It
+    names the units the account is for (`units`; none: service-wide) and the username, so the
+    person can tell which service invited them and what to log in with."""
     _ = translations_for(language, directory).gettext
-    values = {"link": link, "hours": hours}
-    subject = _("Set your password for the FIT service")
+    values = {
+        "link": link,
+        "hours": hours,
+        "username": username,
+        "units": _units_phrase(language, units, _),
+    }
+    subject = _("Set your password for the FIT service (%(units)s)")
     body = _(
-        "Hello,\n\nAn administrator has made an account for you in the FIT service. "
+        "Hello,\n\nAn administrator has made an account for you in the FIT service for "
+        "%(units)s. Your username is %(username)s.\n\n"
         "Open this link to choose your password:\n%(link)s\n\n"
         "The link works once and for %(hours)s hours. If it has expired, ask your "
         "administrator for a new one. If you did not expect this message, you can ignore it. "
@@ -130,16 +157,27 @@ def staff_invite_text(
 
 
 def staff_password_link_text(
-    language: str, link: str, hours: int, directory: Path = DEFAULT_TRANSLATIONS_DIR
+    language: str,
+    link: str,
+    hours: int,
+    directory: Path = DEFAULT_TRANSLATIONS_DIR,
+    *,
+    username: str,
+    units: tuple[str, ...] = (),
 ) -> MessageText:
     """The e-mail with a link to choose a new password, sent by an administrator to a staff
-    member who has forgotten theirs (e-mail only)."""
+    member who has forgotten theirs (e-mail only), naming the units and the username."""
     _ = translations_for(language, directory).gettext
-    values = {"link": link, "hours": hours}
-    subject = _("Choose a new password for the FIT service")
+    values = {
+        "link": link,
+        "hours": hours,
+        "username": username,
+        "units": _units_phrase(language, units, _),
+    }
+    subject = _("Choose a new password for the FIT service (%(units)s)")
     body = _(
         "Hello,\n\nAn administrator has sent you a link to choose a new password for your "
-        "account in the FIT service:\n%(link)s\n\n"
+        "account %(username)s in the FIT service for %(units)s:\n%(link)s\n\n"
         "The link works once and for %(hours)s hours. Your old password works until you "
         "choose a new one; then you are logged out everywhere. If you did not ask for a new "
         "password, tell your administrator. "

@@ -32,9 +32,9 @@ from fit_platform.domain.codes import OutboxState, Role
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.staff_invites import (
     StaffChangeRefused,
-    _withdraw_invites,
     check_role,
     has_usable_password,
+    withdraw_links,
 )
 
 log = logging.getLogger(__name__)
@@ -287,7 +287,7 @@ def deactivate(db: Database, admin_id: int, staff_id: int, now: dt.datetime) -> 
         was_active = staff.is_active
         staff.is_active = False
         ended = _end_sessions(session, staff_id, now)
-        _withdraw_invites(session, staff_id, now)
+        withdraw_links(session, staff_id, now)
         record_admin_change(
             session,
             staff_id=admin_id,

@@ -6,12 +6,17 @@ text, no token). The dispatcher mints the token when it sends the message
 (`services/links.py`): the raw token exists only in the e-mail and in the new staff member's
 browser, never in a log, an outbox row or an audit row. Sending again replaces the hash, so
 only the newest link works. The link works until ``INVITE_VALID_FOR`` after the invitation;
-setting a password spends it (one conditional UPDATE) and activates the account.
+setting a password spends it (one conditional UPDATE) and activates the account
+(`services/staff_link_use.py`).
 
 The same link serves an active staff member who has forgotten their password
 (:func:`send_password_link`): an administrator sends it to the address on the account, and
 choosing a password with it replaces the old one and ends every session of the account. A
 link of an account deactivated meanwhile no longer works.
+
+Where the service has no e-mail, the operator's command prints the link instead
+(:func:`print_link_for_operator`, `fit-platform staff invite-link`): the same step, with the
+token minted at once for the operator's screen and no outbox row.
 
 Accounts that never set a password hold an unusable password hash (``!`` and random text,
 the convention Django uses): no password verifies against it.
@@ -24,19 +29,23 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import OutboxMessage, Staff, StaffInvite, StaffRole, StaffSession
+from fit_platform.db.models import (
+    OutboxMessage,
+    Staff,
+    StaffInvite,
+    StaffRole,
+    Unit,
+)
 from fit_platform.domain.codes import Channel, MessageKind, Role
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.form_once import form_key, run_once
 from fit_platform.services.links import hash_token
-from fit_platform.services.passwords import hash_password, password_problem
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +80,19 @@ def invite_path(token: str) -> str:
     return f"/staff/invite/{token}"
 
 
-def _queue_invite(session: Session, staff_id: int, admin_id: int, now: dt.datetime) -> int:
+def _open_invite(
+    session: Session, staff_id: int, admin_id: int | None, now: dt.datetime
+) -> StaffInvite:
     invite = StaffInvite(
         staff_id=staff_id, created_by=admin_id, created_at=now, expires_at=now + INVITE_VALID_FOR
     )
     session.add(invite)
     session.flush()
+    return invite
+
+
+def _queue_invite(session: Session, staff_id: int, admin_id: int, now: dt.datetime) -> int:
+    invite = _open_invite(session, staff_id, admin_id, now)
     session.add(
         OutboxMessage(
             dedupe_key=f"staff_invite:{invite.id}",
@@ -91,7 +107,8 @@ def _queue_invite(session: Session, staff_id: int, admin_id: int, now: dt.dateti
     return invite.id
 
 
-def _withdraw_invites(session: Session, staff_id: int, now: dt.datetime) -> None:
+def withdraw_links(session: Session, staff_id: int, now: dt.datetime) -> None:
+    """Every live link of the person stops working (in the caller's transaction)."""
     session.execute(
         update(StaffInvite)
         .where(
@@ -105,8 +122,6 @@ def _withdraw_invites(session: Session, staff_id: int, now: dt.datetime) -> None
 
 def check_role(session: Session, role: Role, unit_id: int | None) -> None:
     """Therapists and unit leads work in a unit; the other roles may be service-wide."""
-    from fit_platform.db.models import Unit
-
     if role in (Role.THERAPIST, Role.UNIT_LEAD) and unit_id is None:
         raise StaffChangeRefused("unit_required")
     if unit_id is not None and session.get(Unit, unit_id) is None:
@@ -185,21 +200,40 @@ def invite_staff(
 
 
 def _replace_link(
-    session: Session, admin_id: int, staff_id: int, now: dt.datetime, action: str, link: str
-) -> None:
-    """Withdraw the person's earlier links, queue a new one, and audit it as `action` with
-    `<link>_expires_at` (the invitation and the new-password link share the mechanism)."""
-    _withdraw_invites(session, staff_id, now)
-    _queue_invite(session, staff_id, admin_id, now)
+    session: Session,
+    admin_id: int | None,
+    staff_id: int,
+    now: dt.datetime,
+    action: str,
+    link: str,
+) -> StaffInvite:
+    """Withdraw the person's earlier links, open a new one, and audit it as `action` with
+    `<link>_expires_at` (the invitation and the new-password link share the mechanism).
+
+    An administrator's link (`admin_id` given) is queued as an e-mail; the dispatcher mints
+    its token. A command's link (`admin_id` None) is not queued: the caller mints the token
+    at once and hands it to the operator (:func:`print_link_for_operator`)."""
+    withdraw_links(session, staff_id, now)
+    if admin_id is not None:
+        invite_id = _queue_invite(session, staff_id, admin_id, now)
+        invite = session.get_one(StaffInvite, invite_id)
+    else:
+        invite = _open_invite(session, staff_id, None, now)
+    after: dict[str, object] = {
+        f"{link}_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")
+    }
+    if admin_id is None:
+        after["printed_for_operator"] = True
     record_admin_change(
         session,
         staff_id=admin_id,
         action=action,
         target_kind="staff",
         target_id=staff_id,
-        after={f"{link}_expires_at": (now + INVITE_VALID_FOR).isoformat(timespec="minutes")},
+        after=after,
         at=now,
     )
+    return invite
 
 
 def invite_again(db: Database, admin_id: int, staff_id: int, *, now: dt.datetime) -> None:
@@ -234,6 +268,64 @@ def send_password_link(db: Database, admin_id: int, staff_id: int, *, now: dt.da
     log.info("password link sent", extra={"event": "password_link_sent", "staff_id": staff_id})
 
 
+def _mint(session: Session, invite: StaffInvite) -> str:
+    """A fresh token for `invite`; only its hash is kept, replacing any earlier one."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invite.token_hash = hash_token(token)
+    session.flush()
+    return token
+
+
+@dataclass(frozen=True)
+class PrintedLink:
+    """A set-password link made for the operator's command: the raw token (only here and on
+    the operator's screen), when it stops working, and whether it replaces a password."""
+
+    staff_id: int
+    token: str
+    expires_at: dt.datetime
+    new_password: bool
+
+
+def print_link_for_operator(
+    db: Database, username: str, *, now: dt.datetime, local_passwords: bool = True
+) -> PrintedLink:
+    """A set-password link for an existing staff member, for the operator to hand over where
+    the service has no e-mail (`fit-platform staff invite-link`).
+
+    The same step as an administrator inviting again or sending a new-password link: earlier
+    links stop working, the new one works once until ``INVITE_VALID_FOR`` from now, and the
+    audit row (actor 'command') is written in the same transaction. Only the token's hash is
+    stored; it is never logged. For someone who never set a password it is their invitation;
+    for an active account, a link to choose a new password. Refuses an unknown username
+    (`not_found`), an account deactivated after it had a password (`already_inactive`), and a
+    new password where staff log in only through the identity provider
+    (`no_local_passwords`)."""
+    wanted = username.strip().lower()
+    with db.transaction(now=now) as session:
+        staff = session.scalar(select(Staff).where(Staff.username == wanted))
+        if staff is None:
+            raise StaffChangeRefused("not_found")
+        if not link_may_set_password(staff):
+            raise StaffChangeRefused("already_inactive")
+        new_password = has_usable_password(staff)
+        if new_password and not local_passwords:
+            raise StaffChangeRefused("no_local_passwords")
+        if new_password:
+            invite = _replace_link(session, None, staff.id, now, "password_link_sent", "link")
+        else:
+            invite = _replace_link(
+                session, None, staff.id, now, "staff_invited_again", "invitation"
+            )
+        token = _mint(session, invite)
+        printed = PrintedLink(staff.id, token, invite.expires_at, new_password)
+    log.info(
+        "staff link printed for the operator",
+        extra={"event": "staff_link_printed", "staff_id": printed.staff_id},
+    )
+    return printed
+
+
 @dataclass(frozen=True)
 class InviteMail:
     """What the dispatcher needs to send one invitation (the address and language), and
@@ -244,6 +336,8 @@ class InviteMail:
     token: str
     valid_hours: int
     new_password: bool = False
+    # The names of the units the account has a role in; empty when every role is service-wide.
+    units: tuple[str, ...] = ()
 
 
 def mint_invite_token(session: Session, invite_id: int, now: dt.datetime) -> InviteMail | None:
@@ -260,9 +354,7 @@ def mint_invite_token(session: Session, invite_id: int, now: dt.datetime) -> Inv
     staff = session.get(Staff, invite.staff_id)
     if staff is None or not link_may_set_password(staff):
         return None
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    invite.token_hash = hash_token(token)
-    session.flush()
+    token = _mint(session, invite)
     # Rounded up: "72 hours" straight after the invitation, not 71 and some minutes.
     hours = max(1, math.ceil((invite.expires_at - now).total_seconds() / 3600))
     return InviteMail(
@@ -271,118 +363,17 @@ def mint_invite_token(session: Session, invite_id: int, now: dt.datetime) -> Inv
         token,
         hours,
         new_password=has_usable_password(staff),
+        units=_unit_names(session, staff.id),
     )
 
 
-class InviteState(StrEnum):
-    OPEN = "open"
-    UNKNOWN = "unknown"  # never issued, or replaced by a newer link
-    USED = "used"
-    EXPIRED = "expired"  # also: withdrawn by an administrator
-
-
-@dataclass(frozen=True)
-class InviteView:
-    state: InviteState
-    username: str | None = None
-    display_name: str | None = None
-    new_password: bool = False
-
-
-def _find(session: Session, token: str) -> StaffInvite | None:
-    if not token or len(token) > 128:
-        return None
-    return session.scalar(select(StaffInvite).where(StaffInvite.token_hash == hash_token(token)))
-
-
-def _state(invite: StaffInvite | None, now: dt.datetime) -> InviteState:
-    if invite is None:
-        return InviteState.UNKNOWN
-    if invite.used_at is not None:
-        return InviteState.USED
-    if invite.revoked_at is not None or invite.expires_at <= now:
-        return InviteState.EXPIRED
-    return InviteState.OPEN
-
-
-def look_up_invite(db: Database, token: str, now: dt.datetime) -> InviteView:
-    """What a set-password link is worth now (reading never spends it)."""
-    with db.session(now=now) as session:
-        invite = _find(session, token)
-        state = _state(invite, now)
-        if state is not InviteState.OPEN or invite is None:
-            return InviteView(state)
-        staff = session.get_one(Staff, invite.staff_id)
-        if not link_may_set_password(staff):
-            return InviteView(InviteState.EXPIRED)
-        return InviteView(
-            state, staff.username, staff.display_name, new_password=has_usable_password(staff)
-        )
-
-
-def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> InviteState | str:
-    """Set the password through a live link: the first one (activating the account), or a new
-    one for an active account that was sent a new-password link (ending its sessions).
-
-    Returns ``InviteState.OPEN`` on success (the link is then spent), another state when the
-    link no longer works, or a password problem code (too_short, too_common,
-    same_as_username) with nothing changed. The same rule as a password changed on the web.
-    """
-    with db.transaction(now=now) as session:
-        invite = _find(session, token)
-        state = _state(invite, now)
-        if state is not InviteState.OPEN or invite is None:
-            return state
-        staff = session.get_one(Staff, invite.staff_id)
-        if not link_may_set_password(staff):
-            return InviteState.EXPIRED
-        problem = password_problem(password, user_inputs=(staff.username, staff.display_name))
-        if problem is None and password.strip().lower() == staff.username.lower():
-            problem = "same_as_username"
-        if problem is not None:
-            return problem
-        spent = session.execute(
-            update(StaffInvite)
-            .where(
-                StaffInvite.id == invite.id,
-                StaffInvite.used_at.is_(None),
-                StaffInvite.revoked_at.is_(None),
-            )
-            .values(used_at=now)
-        )
-        if spent.rowcount != 1:  # type: ignore[attr-defined]
-            return InviteState.USED
-        replacing = has_usable_password(staff)
-        staff.password_hash = hash_password(password)
-        staff.is_active = True
-        _withdraw_invites(session, staff.id, now)
-        if replacing:
-            # Someone else may have known the old password: every open session ends.
-            ended = session.execute(
-                update(StaffSession)
-                .where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-            record_admin_change(
-                session,
-                staff_id=staff.id,
-                action="password_set_by_link",
-                target_kind="staff",
-                target_id=staff.id,
-                after={"sessions_ended": int(ended.rowcount)},  # type: ignore[attr-defined]
-                at=now,
-            )
-        else:
-            record_admin_change(
-                session,
-                staff_id=staff.id,
-                action="invitation_accepted",
-                target_kind="staff",
-                target_id=staff.id,
-                before={"is_active": False},
-                after={"is_active": True},
-                at=now,
-            )
-        staff_id = staff.id
-    log.info("staff invitation accepted", extra={"event": "invite_accepted", "staff_id": staff_id})
-    return InviteState.OPEN
+def _unit_names(session: Session, staff_id: int) -> tuple[str, ...]:
+    """The units the person has a role in, by name, for the mail to say which service it is."""
+    names = session.scalars(
+        select(Unit.name)
+        .join(StaffRole, StaffRole.unit_id == Unit.id)
+        .where(StaffRole.staff_id == staff_id)
+        .distinct()
+        .order_by(Unit.name)
+    )
+    return tuple(names)

@@ -152,34 +152,116 @@ def test_every_message_text_is_in_the_catalog_translated_and_not_fuzzy(language:
         assert not message.fuzzy, msgid
 
 
-NEW_PASSWORD_MAIL = {
+STAFF_LINK = "https://fit.example/staff/invite/abc"
+STAFF_UNITS = ("Nordre DPS", "Søndre DPS")
+
+# The staff e-mails name the units the account is for and the username, so the new staff
+# member can tell which service wrote and what to log in with.
+INVITE_MAIL = {
     "nb": (
-        "Velg et nytt passord til FIT-tjenesten",
-        "Hei,\n\nEn administrator har sendt deg en lenke for å velge et nytt passord til "
-        "kontoen din i FIT-tjenesten:\nhttps://fit.example/staff/invite/abc\n\nLenken virker "
-        "én gang og i 72 timer. Det gamle passordet ditt virker til du velger et nytt; da blir "
-        "du logget ut overalt. Hvis du ikke har bedt om et nytt passord, si fra til "
-        "administratoren din. Meldingen er sendt automatisk og kan ikke besvares.",
+        "Velg passordet ditt til FIT-tjenesten (Nordre DPS og Søndre DPS)",
+        "Hei,\n\nEn administrator har laget en konto til deg i FIT-tjenesten for Nordre DPS og "
+        "Søndre DPS. Brukernavnet ditt er kari@dps.example.\n\nÅpne denne lenken for å velge "
+        "passordet ditt:\nhttps://fit.example/staff/invite/abc\n\nLenken virker én gang og i "
+        "72 timer. Hvis den har gått ut, be administratoren om en ny. Hvis du ikke ventet denne "
+        "meldingen, kan du se bort fra den. Meldingen er sendt automatisk og kan ikke besvares.",
     ),
     "nn": (
-        "Vel eit nytt passord til FIT-tenesta",
-        "Hei,\n\nEin administrator har sendt deg ei lenkje for å velje eit nytt passord til "
-        "kontoen din i FIT-tenesta:\nhttps://fit.example/staff/invite/abc\n\nLenkja verkar "
-        "éin gong og i 72 timar. Det gamle passordet ditt verkar til du vel eit nytt; då blir "
-        "du logga ut overalt. Viss du ikkje har bede om eit nytt passord, sei frå til "
-        "administratoren din. Meldinga er send automatisk og kan ikkje svarast på.",
+        "Vel passordet ditt til FIT-tenesta (Nordre DPS og Søndre DPS)",
+        "Hei,\n\nEin administrator har laga ein konto til deg i FIT-tenesta for Nordre DPS og "
+        "Søndre DPS. Brukarnamnet ditt er kari@dps.example.\n\nOpne denne lenkja for å velje "
+        "passordet ditt:\nhttps://fit.example/staff/invite/abc\n\nLenkja verkar éin gong og i "
+        "72 timar. Om ho har gått ut, be administratoren om ei ny. Om du ikkje venta denne "
+        "meldinga, kan du sjå bort frå henne. Meldinga er send automatisk og kan ikkje svarast på.",
+    ),
+    "en": (
+        "Set your password for the FIT service (Nordre DPS and Søndre DPS)",
+        "Hello,\n\nAn administrator has made an account for you in the FIT service for Nordre "
+        "DPS and Søndre DPS. Your username is kari@dps.example.\n\nOpen this link to choose your "
+        "password:\nhttps://fit.example/staff/invite/abc\n\nThe link works once and for 72 "
+        "hours. If it has expired, ask your administrator for a new one. If you did not expect "
+        "this message, you can ignore it. This message was sent automatically and cannot be "
+        "replied to.",
     ),
 }
 
 
-@pytest.mark.parametrize("language", ["nb", "nn"])
+@pytest.mark.parametrize("language", sorted(INVITE_MAIL))
+def test_the_staff_invitation_mail_names_the_units_and_the_username(
+    language: str, compiled_translations: Path
+) -> None:
+    from fit_platform.messaging.texts import staff_invite_text
+
+    text = staff_invite_text(
+        language,
+        STAFF_LINK,
+        72,
+        compiled_translations,
+        username="kari@dps.example",
+        units=STAFF_UNITS,
+    )
+    assert (text.subject, text.body) == INVITE_MAIL[language]
+    assert text.sms == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [("nb", "for alle enheter"), ("nn", "for alle einingar"), ("en", "for all units")],
+)
+def test_a_service_wide_account_is_invited_for_all_units(
+    language: str, phrase: str, compiled_translations: Path
+) -> None:
+    from fit_platform.messaging.texts import staff_invite_text, staff_password_link_text
+
+    for write in (staff_invite_text, staff_password_link_text):
+        text = write(language, STAFF_LINK, 72, compiled_translations, username="ola@dps.example")
+        assert phrase in text.body and "ola@dps.example" in text.body
+
+
+NEW_PASSWORD_MAIL = {
+    "nb": (
+        "Velg et nytt passord til FIT-tjenesten (Nordre DPS og Søndre DPS)",
+        "Hei,\n\nEn administrator har sendt deg en lenke for å velge et nytt passord til "
+        "kontoen din kari@dps.example i FIT-tjenesten for Nordre DPS og Søndre DPS:\n"
+        "https://fit.example/staff/invite/abc\n\nLenken "
+        "virker én gang og i 72 timer. Det gamle passordet ditt virker til du velger et nytt; da "
+        "blir du logget ut overalt. Hvis du ikke har bedt om et nytt passord, si fra til "
+        "administratoren din. Meldingen er sendt automatisk og kan ikke besvares.",
+    ),
+    "nn": (
+        "Vel eit nytt passord til FIT-tenesta (Nordre DPS og Søndre DPS)",
+        "Hei,\n\nEin administrator har sendt deg ei lenkje for å velje eit nytt passord til "
+        "kontoen din kari@dps.example i FIT-tenesta for Nordre DPS og Søndre DPS:\n"
+        "https://fit.example/staff/invite/abc\n\nLenkja "
+        "verkar éin gong og i 72 timar. Det gamle passordet ditt verkar til du vel eit nytt; då "
+        "blir du logga ut overalt. Viss du ikkje har bede om eit nytt passord, sei frå til "
+        "administratoren din. Meldinga er send automatisk og kan ikkje svarast på.",
+    ),
+    "en": (
+        "Choose a new password for the FIT service (Nordre DPS and Søndre DPS)",
+        "Hello,\n\nAn administrator has sent you a link to choose a new password for your "
+        "account kari@dps.example in the FIT service for Nordre DPS and Søndre DPS:\n"
+        "https://fit.example/staff/invite/abc\n\nThe link works once and for 72 hours. Your "
+        "old password works until you choose a new one; then you are logged out everywhere. If "
+        "you did not ask for a new password, tell your administrator. This message was sent "
+        "automatically and cannot be replied to.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NEW_PASSWORD_MAIL))
 def test_the_new_password_mail_reads_as_approved(
     language: str, compiled_translations: Path
 ) -> None:
     from fit_platform.messaging.texts import staff_password_link_text
 
     text = staff_password_link_text(
-        language, "https://fit.example/staff/invite/abc", 72, compiled_translations
+        language,
+        STAFF_LINK,
+        72,
+        compiled_translations,
+        username="kari@dps.example",
+        units=STAFF_UNITS,
     )
     assert (text.subject, text.body) == NEW_PASSWORD_MAIL[language]
     assert text.sms == ""

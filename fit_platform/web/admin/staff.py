@@ -124,8 +124,8 @@ def staff_invite() -> str | Response | tuple[str, int]:
                     flash(
                         _(
                             "The account is made, but no invitation can be sent: e-mail is not "
-                            "set up for this service. When it is, send a new invitation from "
-                            "this page."
+                            "set up for this service. Whoever runs the service can print a "
+                            "one-time link for the person with the command shown below."
                         ),
                         "error",
                     )

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fit_platform.extensions import get_db, limiter
-from fit_platform.services.staff_invites import InviteState, accept_invite, look_up_invite
+from fit_platform.services.staff_link_use import InviteState, accept_invite, look_up_invite
 from fit_platform.web.auth.blueprint import bp
 from fit_platform.web.auth.forms import SetPasswordForm
 from fit_platform.web.clock import now
