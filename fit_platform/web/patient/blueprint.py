@@ -55,6 +55,7 @@ from fit_platform.domain.instrument_language import questionnaire_language
 from fit_platform.domain.instruments import Instrument, Item, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
+from fit_platform.i18n import PATIENT_LANGUAGE_KEY
 from fit_platform.services import (
     access_review,
     answering,
@@ -141,6 +142,14 @@ def _use_patient_language(ctx: LinkContext) -> None:
     # Before anything is translated: the patient's registered language, unless they chose.
     if ctx.language is not None:
         g.patient_language = ctx.language.value
+
+
+def _remember_patient_language(ctx: LinkContext) -> None:
+    # For the pages around the link that know no link yet (the privacy notice, the page
+    # asking to open the link, the choices before Start): the patient's language, not the
+    # browser's. Only the language goes in the session; the link stays unbound and unused.
+    if ctx.language is not None and session.get(PATIENT_LANGUAGE_KEY) != ctx.language.value:
+        session[PATIENT_LANGUAGE_KEY] = ctx.language.value
 
 
 def _bound_context() -> LinkContext | None:
@@ -248,6 +257,7 @@ def landing(token: str) -> Page:
     if ctx.status is LinkStatus.UNKNOWN:
         return _closed_page(ctx)
     _use_patient_language(ctx)
+    _remember_patient_language(ctx)
     if ctx.status is not LinkStatus.OPEN:
         return _closed_page(ctx, token)
     inst = ctx.instrument
@@ -272,6 +282,7 @@ def link_action(token: str) -> Page:
     if ctx.status is LinkStatus.UNKNOWN:
         return _closed_page(ctx)
     _use_patient_language(ctx)
+    _remember_patient_language(ctx)
     action = request.form.get("action", "start")
     _bind(ctx)
     if action == "choices":
