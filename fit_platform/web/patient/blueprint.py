@@ -90,6 +90,7 @@ LINK_KEY = "p_link"  # id of the InvitationToken row the browser opened
 PROGRESS_KEY = "p_progress"  # (patient id, unix time until which progress may be shown)
 CODE_KEY = "p_code_patient"  # patient id waiting for a one-time code
 CONSENT_DONE_KEY = "p_consent_done"
+AFTER_CODE_KEY = "p_after_code"  # the page the code step leads to, if not the progress page
 PROGRESS_GRANT_SECONDS = 30 * 60
 
 Page = str | WerkzeugResponse | tuple[str, int]
@@ -236,7 +237,7 @@ def _bind(ctx: LinkContext) -> None:
     grant = session.get(PROGRESS_KEY)
     if isinstance(grant, list) and grant:
         previous_patient = grant[0]
-    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY):
+    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY, AFTER_CODE_KEY):
         session.pop(key, None)
     if previous_patient != ctx.patient_id:
         session.pop(PROGRESS_KEY, None)
@@ -638,6 +639,8 @@ def progress_view() -> Page:
             if _access().verify(get_db(), waiting, verify_form.code.data or "", _now()):
                 session.pop(CODE_KEY, None)
                 _grant_progress(waiting)
+                if session.pop(AFTER_CODE_KEY, None) == "goals":
+                    return redirect(url_for("patient.goals"))
                 return redirect(url_for("patient.progress_view"))
             verify_form.code.errors = [
                 _("The code is wrong or too old. Check the message, or ask for a new code.")
@@ -653,6 +656,7 @@ def progress_view() -> Page:
             verify_form=verify_form,
             message=message,
             idporten_form=idporten.offer_idporten(),
+            for_goals=session.get(AFTER_CODE_KEY) == "goals",
         ),
         status,
     )
@@ -665,9 +669,13 @@ def progress_view() -> Page:
 @needs_link()
 def goals(ctx: LinkContext) -> Page:
     patient_id = ctx.patient_id
-    if ctx.status is not LinkStatus.OPEN and _progress_patient() != patient_id:
-        return _closed_page(ctx)
     assert patient_id is not None
+    if ctx.status is not LinkStatus.OPEN and _progress_patient() != patient_id:
+        # Goals can be changed at any time, as the page says: from a link that has closed,
+        # through the same code step that keeps the progress page private.
+        session[CODE_KEY] = patient_id
+        session[AFTER_CODE_KEY] = "goals"
+        return redirect(url_for("patient.progress_view"))
     new_form = forms.GoalForm(prefix="new")
     status = 200
     errors: dict[int, list[str]] = {}
