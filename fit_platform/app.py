@@ -207,6 +207,7 @@ def configure_template_context(app: Flask) -> None:
         return {
             "current_locale": str(get_locale()),
             "language_names": i18n.LANGUAGE_NAMES,
+            "language_switch_prefix": i18n.language_switch_prefix,
             "current_staff": g.get("staff"),
             **i18n.template_gettext(get_translations()),
         }

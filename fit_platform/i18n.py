@@ -1,5 +1,10 @@
 """Language choice: the user's explicit choice > a patient's preferred language >
-Accept-Language > bokmål. The choice is remembered in the (signed) session cookie."""
+Accept-Language > bokmål. The choice is remembered in the (signed) session cookie.
+
+A patient's preferred language comes from the link opened in this browser (`g`, set for each
+request from the link's patient) and, for the pages around it that know no link (the privacy
+notice, the page asking to open the link again), from the language the link's landing page
+remembered in the session (`PATIENT_LANGUAGE_KEY`)."""
 
 from __future__ import annotations
 
@@ -7,17 +12,21 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 from flask import Flask, g, request, session
 from flask_babel import Babel, Domain
 from flask_babel import _get_current_context as babel_request_context
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 
 from fit_platform.domain.codes import Language
 
 SUPPORTED = tuple(language.value for language in Language)
+# The registered language of the patient whose link this browser last opened.
+PATIENT_LANGUAGE_KEY = "p_lang"
 DEFAULT = Language.BOKMAAL.value
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
@@ -27,7 +36,7 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in SUPPORTED:
         return str(chosen)
-    preferred = g.get("patient_language")
+    preferred = g.get("patient_language") or session.get(PATIENT_LANGUAGE_KEY)
     if preferred in SUPPORTED:
         return str(preferred)
     # Browsers often send plain "no" for Norwegian; treat it as bokmål.
@@ -35,6 +44,21 @@ def select_locale() -> str:
     if best == "no":
         return DEFAULT
     return best or DEFAULT
+
+
+def language_switch_prefix(path: str, args: MultiDict[str, str] | None) -> Markup:
+    """The start of a language-switcher link, to which ``lang=<code>`` is added: this page's
+    path with its other query arguments, so switching keeps the page's filters and steps.
+
+    Always a path on this site: leading slashes are folded to one (``//host`` would be a link
+    to another site). ``args`` None stands for the patient page shell's marker path
+    (web/patient/page_shell.py), which is returned as it is.
+    """
+    if args is None:
+        return Markup(path)  # noqa: S704 - the shell's own marker, replaced before sending
+    kept = urlencode([(key, value) for key, value in args.items(multi=True) if key != "lang"])
+    here = quote("/" + path.lstrip("/"), safe="/:@!$'()*+,;=-._~")
+    return escape(f"{here}?{kept}&" if kept else f"{here}?")
 
 
 # --------------------------------------------------------------------------- catalogue lookup

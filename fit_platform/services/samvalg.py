@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.db.models import Episode, SharedDecision, Signal
+from fit_platform.domain.free_text import clean_free_text
 from fit_platform.services.access_control import Viewer, refuse_if_closed, visible_episodes
 from fit_platform.services.form_once import form_key, run_once
 
@@ -63,7 +64,8 @@ class PatientDecision:
 
 
 def _text(value: str | None, required: bool) -> str | None:
-    value = (value or "").strip()
+    # Stored as the patient's words are (NFC, "\n" line ends): the pages show the line breaks.
+    value = clean_free_text(value or "")
     if required and not value:
         raise DecisionRefused(DecisionError.MISSING_TEXT)
     if len(value) > TEXT_MAX_LENGTH:

@@ -158,7 +158,7 @@ def test_the_thank_you_page_shows_the_topic_the_patient_wrote_as_the_therapist_r
     wants = presession[presession.index('id="goals-heading"') :]
     wants = wants[: wants.index("</section>")]
     assert "To talk about first" in wants
-    shown = written[written.index('class="own-topic"') :]
+    shown = written[written.index('class="own-topic') :]
     shown = shown[shown.index(">") + 1 : shown.index("</p>")]
     assert shown in wants
 

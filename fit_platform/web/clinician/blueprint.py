@@ -251,6 +251,8 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
             flash(_("The samvalg record is saved."))
             return redirect(url_for(".presession_page", episode_id=episode_id) + "#decisions")
     status = 200 if request.method == "GET" or not (form.errors or error) else 400
+    # The picker starts at the clinic's today, the first date the service accepts.
+    form.review_on.render_kw = {**(form.review_on.render_kw or {}), "min": _today().isoformat()}
     return render_template(
         "clinician/decision_form.html",
         form=form,

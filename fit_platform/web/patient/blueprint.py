@@ -56,6 +56,7 @@ from fit_platform.domain.instrument_language import questionnaire_language
 from fit_platform.domain.instruments import Instrument, Item, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
+from fit_platform.i18n import PATIENT_LANGUAGE_KEY
 from fit_platform.services import (
     access_review,
     answering,
@@ -96,6 +97,7 @@ PROGRESS_KEY = "p_progress"  # [patient id, unix time until which progress may b
 PATIENT_KEY_PREFIX = "p_"
 CODE_KEY = "p_code_patient"  # patient id waiting for a one-time code
 CONSENT_DONE_KEY = "p_consent_done"
+AFTER_CODE_KEY = "p_after_code"  # the page the code step leads to, if not the progress page
 PROGRESS_GRANT_SECONDS = 30 * 60
 
 Page = str | WerkzeugResponse | tuple[str, int]
@@ -160,6 +162,14 @@ def forget_the_patient() -> None:
     """Empty this browser's patient keys (its link, code and progress grant)."""
     for key in [key for key in session if key.startswith(PATIENT_KEY_PREFIX)]:
         session.pop(key, None)
+
+
+def _remember_patient_language(ctx: LinkContext) -> None:
+    # For the pages around the link that know no link yet (the privacy notice, the page
+    # asking to open the link, the choices before Start): the patient's language, not the
+    # browser's. Only the language goes in the session; the link stays unbound and unused.
+    if ctx.language is not None and session.get(PATIENT_LANGUAGE_KEY) != ctx.language.value:
+        session[PATIENT_LANGUAGE_KEY] = ctx.language.value
 
 
 def _bound_context() -> LinkContext | None:
@@ -261,7 +271,7 @@ def _bind(ctx: LinkContext) -> None:
     grant = session.get(PROGRESS_KEY)
     if isinstance(grant, list) and grant:
         previous_patient = grant[0]
-    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY):
+    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY, AFTER_CODE_KEY):
         session.pop(key, None)
     if previous_patient != ctx.patient_id:
         session.pop(PROGRESS_KEY, None)
@@ -283,6 +293,7 @@ def landing(token: str) -> Page:
     if ctx.status is LinkStatus.UNKNOWN:
         return _closed_page(ctx)
     _use_patient_language(ctx)
+    _remember_patient_language(ctx)
     if ctx.status is not LinkStatus.OPEN:
         return _closed_page(ctx, token)
     inst = ctx.instrument
@@ -310,6 +321,7 @@ def link_action(token: str) -> Page:
     if ctx.token_revoked:
         # A revoked link (its message never went out) opens nothing in this browser.
         return _closed_page(ctx)
+    _remember_patient_language(ctx)
     action = request.form.get("action", "start")
     _bind(ctx)
     if action == "choices":
@@ -670,6 +682,8 @@ def progress_view() -> Page:
             if _access().verify(get_db(), waiting, verify_form.code.data or "", _now()):
                 session.pop(CODE_KEY, None)
                 _grant_progress(waiting, ctx.session_generation)
+                if session.pop(AFTER_CODE_KEY, None) == "goals":
+                    return redirect(url_for("patient.goals"))
                 return redirect(url_for("patient.progress_view"))
             verify_form.code.errors = [
                 _("The code is wrong or too old. Check the message, or ask for a new code.")
@@ -685,6 +699,7 @@ def progress_view() -> Page:
             verify_form=verify_form,
             message=message,
             idporten_form=idporten.offer_idporten(),
+            for_goals=session.get(AFTER_CODE_KEY) == "goals",
         ),
         status,
     )
@@ -697,9 +712,13 @@ def progress_view() -> Page:
 @needs_link()
 def goals(ctx: LinkContext) -> Page:
     patient_id = ctx.patient_id
-    if ctx.status is not LinkStatus.OPEN and _progress_patient() != patient_id:
-        return _closed_page(ctx)
     assert patient_id is not None
+    if ctx.status is not LinkStatus.OPEN and _progress_patient() != patient_id:
+        # Goals can be changed at any time, as the page says: from a link that has closed,
+        # through the same code step that keeps the progress page private.
+        session[CODE_KEY] = patient_id
+        session[AFTER_CODE_KEY] = "goals"
+        return redirect(url_for("patient.progress_view"))
     new_form = forms.GoalForm(prefix="new")
     status = 200
     errors: dict[int, list[str]] = {}

@@ -9,6 +9,7 @@ still takes the same POSTs, so a form saved in an older page keeps working.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -51,7 +52,10 @@ def _render(ctx: LinkContext, name: str, form: Any, status: int) -> tuple[str, i
             ctx=ctx,
             name=name,
             form=form,
-            today=today,
+            # The picker offers only the days the service accepts: a pause ends after today
+            # (the clinic's day, not the UTC one) and at most MAX_PAUSE_DAYS ahead.
+            first_pause_day=today + dt.timedelta(days=1),
+            last_pause_day=today + dt.timedelta(days=consent.MAX_PAUSE_DAYS),
             example_date=today.fromordinal(today.toordinal() + EXAMPLE_PAUSE_DAYS),
             channel_names=channel_names(),
             # The channel page shows what is on file, masked (anyone with the link sees it).

@@ -37,9 +37,9 @@ from flask.signals import before_render_template, template_rendered
 from flask_babel import get_locale
 from jinja2 import Template, nodes
 from jinja2.utils import concat
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from fit_platform.i18n import LANGUAGE_NAMES
+from fit_platform.i18n import LANGUAGE_NAMES, language_switch_prefix
 from fit_platform.services.answering import LinkContext
 
 SHELL_TEMPLATE = "patient/_shell.html"
@@ -63,9 +63,11 @@ class _ClinicOnly:
 
 
 class _PathMarker:
-    """Stands in for ``request`` in the layout: its only use there is ``request.path``."""
+    """Stands in for ``request`` in the layout: its only use there is the language switcher's
+    links (``request.path`` and ``request.args``); the marker stands for both."""
 
     path = Markup(PATH)  # noqa: S704 - our own marker, replaced before sending
+    args = None
 
 
 def render_page(
@@ -96,7 +98,7 @@ def render_page(
     parts = {
         TITLE: concat(template.blocks["title"](jinja_context)),
         CONTENT: concat(template.blocks["content"](jinja_context)),
-        PATH: str(escape(request.path)),
+        PATH: str(language_switch_prefix(request.path, request.args)),
     }
     html = "".join(parts.get(piece, piece) for piece in shell)
     template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
