@@ -53,7 +53,7 @@ def test_a_wish_for_fewer_questionnaires_is_on_the_plan_the_therapist_changes(
 
     plan = _therapist_page(app, world, "schedule")
     assert "The patient asked for fewer questionnaires on" in plan
-    assert '<q dir="auto">Every other week</q>' in plan
+    assert '<q class="free-text" dir="auto">Every other week</q>' in plan
 
 
 def test_a_wish_for_fewer_questionnaires_without_words_still_reaches_the_plan(
