@@ -12,7 +12,8 @@ from playwright.sync_api import Page
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
-from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
+from tests.browser.steps import log_in
+from tests.support.factories import make_staff, make_unit, make_world
 
 VIEWPORTS = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
 
@@ -21,13 +22,6 @@ def _fits(page: Page) -> None:
     """Nothing sticks out sideways (tables scroll inside their own box)."""
     width = page.viewport_size["width"] if page.viewport_size else 0
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
-
-
-def _log_in(page: Page, live_url: str, username: str) -> None:
-    page.goto(live_url + "/staff/login?lang=en")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["1280px", "390px"])
@@ -45,7 +39,7 @@ def test_an_admin_sets_up_a_unit_programme_and_template_and_manages_episodes(
     world = make_world(browser_db, unit=existing)
     make_staff(browser_db, (Role.THERAPIST, existing.id), name="Siri Successor")
     admin = make_staff(browser_db, (Role.ADMIN, None), name="Ada Admin")
-    _log_in(page, live_url, admin.username)
+    log_in(page, live_url, admin.username)
     assert page.url.endswith("/admin/")  # admins land on the admin start page
     assert_accessible(page)
     save_screenshot(page, f"admin-start-{size}")
@@ -138,7 +132,7 @@ def test_a_therapist_finds_every_page_from_the_menu_caseload_and_pre_session_vie
     size = f"{viewport['width']}px"
     page.set_viewport_size(viewport)
     world = make_world(browser_db)
-    _log_in(page, live_url, world.therapist_username)
+    log_in(page, live_url, world.therapist_username)
     assert "/clinician/" in page.url
     nav = page.get_by_role("navigation", name="Staff")
     assert nav.get_by_role("link", name="Register a patient").count() == 1

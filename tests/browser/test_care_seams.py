@@ -12,9 +12,6 @@ Every page and job runs on a fixed Oslo time: nothing here depends on the hour t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 from flask import Flask
 from playwright.sync_api import Page
 
@@ -25,10 +22,10 @@ from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.steps import Check, Shot, log_in
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import (
     PASSWORD,
-    World,
     add_appointment,
     make_staff,
     make_unit,
@@ -37,16 +34,6 @@ from tests.support.factories import (
 from tests.support.scheduling import DAY_BEFORE, Clock, RuleSpec, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
-
-Check = Callable[[Page], None]
-Shot = Callable[[Page, str], Path]
-
-
-def _log_in(page: Page, live_url: str, world: World) -> None:
-    page.goto(live_url + "/staff/login?lang=en")
-    page.get_by_label("Username").fill(world.therapist_username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_an_outpatient_schedule_marks_an_old_daily_rule_and_refuses_to_keep_it_in_use(
@@ -65,7 +52,7 @@ def test_an_outpatient_schedule_marks_an_old_daily_rule_and_refuses_to_keep_it_i
         RuleSpec("gad7", ScheduleTrigger.DAILY, weekdays="1,2,3,4,5", send_time="10:00"),
     )
     page.set_viewport_size(DESKTOP)
-    _log_in(page, live_url, world)
+    log_in(page, live_url, world.therapist_username)
     page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/schedule?lang=en")
     rule = page.locator("section.rule").first
     when = rule.get_by_label("When")
@@ -118,7 +105,7 @@ def test_the_caseload_marks_a_questionnaire_that_was_not_delivered(
         run_once(browser_db, dispatcher, clock=clock)
 
     page.set_viewport_size(DESKTOP)
-    _log_in(page, live_url, worlds[0])
+    log_in(page, live_url, worlds[0].therapist_username)
     page.goto(f"{live_url}/clinician/?lang=en")
     main = page.locator("main").inner_text()
     assert "A questionnaire did not reach 1 patient" in main

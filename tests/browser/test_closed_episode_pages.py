@@ -16,20 +16,13 @@ from fit_platform.db import Database
 from fit_platform.db.models import Invitation
 from fit_platform.domain.codes import Role
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.support.factories import PASSWORD, make_invitation, make_staff, make_world
+from tests.browser.steps import log_in
+from tests.support.factories import make_invitation, make_staff, make_world
 from tests.support.patient import open_invitation
 
 
 def _fits(page: Page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-def _log_in(page: Page, live_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(live_url + "/staff/login?lang=en")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320", "1280"])
@@ -53,7 +46,7 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     _invitation_id, token = open_invitation(browser_db, world)
     page.set_viewport_size(viewport)
 
-    _log_in(page, live_url, admin.username)
+    log_in(page, live_url, admin.username, fresh=True)
     # A unit where the responsible therapist is the only one: said in words, no form.
     lone = make_world(browser_db)
     page.goto(f"{live_url}/admin/units/{lone.unit_id}/episodes?lang=en")
@@ -71,7 +64,7 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     page.get_by_role("button", name="Close episode").click()
     assert page.get_by_text("The episode is closed.").count() == 1
 
-    _log_in(page, live_url, world.therapist_username)
+    log_in(page, live_url, world.therapist_username, fresh=True)
     page.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=en")
     assert page.get_by_text("Closed on").count() >= 1
     assert page.get_by_text("Next appointment").count() == 0

@@ -13,8 +13,6 @@ hour the suite runs at.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from pathlib import Path
 
 from flask import Flask
 from playwright.sync_api import Page
@@ -22,19 +20,10 @@ from playwright.sync_api import Page
 from fit_platform.db import Database
 from fit_platform.domain.codes import InvitationState, Language
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.steps import Check, Shot, log_in
 from tests.browser.test_patient_journey import answer_questionnaire
-from tests.support.factories import PASSWORD, World, make_invitation, make_world
+from tests.support.factories import make_invitation, make_world
 from tests.support.scheduling import Clock, oslo
-
-Check = Callable[[Page], None]
-Shot = Callable[[Page, str], Path]
-
-
-def _log_in(page: Page, live_url: str, world: World) -> None:
-    page.goto(live_url + "/staff/login?lang=en")
-    page.get_by_label("Username").fill(world.therapist_username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_the_pause_picker_just_after_midnight_offers_tomorrow_and_takes_it(
@@ -95,7 +84,7 @@ def test_free_text_keeps_its_line_breaks_on_both_sides(
     page.locator("button[value=add]").click()
 
     therapist = page.context.browser.new_page(viewport=DESKTOP)  # type: ignore[union-attr]
-    _log_in(therapist, live_url, world)
+    log_in(therapist, live_url, world.therapist_username)
     therapist.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=en")
     goal = therapist.locator("#goals-heading").locator("xpath=..").locator("li.free-text")
     assert goal.inner_text() == "Sove heile natta\nTilbake på jobb"

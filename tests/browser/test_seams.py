@@ -14,8 +14,6 @@ Pages and jobs run on fixed Oslo times: nothing here depends on the hour the sui
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from pathlib import Path
 
 from flask import Flask
 from playwright.sync_api import Page
@@ -27,22 +25,13 @@ from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.steps import Check, Shot, log_in
 from tests.browser.test_patient_journey import answer_questionnaire
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
-from tests.support.factories import PASSWORD, World, make_invitation, make_world
+from tests.support.factories import World, make_invitation, make_world
 from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
-
-Check = Callable[[Page], None]
-Shot = Callable[[Page, str], Path]
-
-
-def _log_in(page: Page, live_url: str, world: World) -> None:
-    page.goto(live_url + "/staff/login?lang=en")
-    page.get_by_label("Username").fill(world.therapist_username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_time(
@@ -89,7 +78,7 @@ def test_what_the_patient_writes_reaches_the_therapist_and_the_deadline_has_its_
     save_screenshot(page, "seams-2-patient-thank-you-both-comments-nb-320")
 
     therapist = page.context.browser.new_page(viewport=DESKTOP)  # type: ignore[union-attr]
-    _log_in(therapist, live_url, world)
+    log_in(therapist, live_url, world.therapist_username)
     therapist.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=en")
     own_words = therapist.locator("#own-words").locator("xpath=..").inner_text()
     # Newest first, each with the questionnaire it came with.
@@ -113,7 +102,7 @@ def _book_a_session(page: Page, live_url: str, db: Database, day: str) -> World:
     world = make_world(db)
     give_plan(db, world.episode_id, DAY_BEFORE)
     page.set_viewport_size(DESKTOP)
-    _log_in(page, live_url, world)
+    log_in(page, live_url, world.therapist_username)
     page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/appointments?lang=en")
     page.get_by_label("Date").fill(day)
     page.get_by_label("Time").fill("13:00")
