@@ -36,10 +36,14 @@ from tests.fuzz.summary import (  # noqa: F401 - the fuzz summary's hooks, also 
     pytest_sessionstart,
     pytest_terminal_summary,
 )
+from tests.support.empty_database import empty_postgres
 from tests.support.postgres import throwaway_postgres
 from tests.support.slow_first import SlowFirstFileScheduling, slow_files_first
+from tests.support.url_builders import keep_url_builders
 
 BACKENDS = ("sqlite", "postgresql")
+
+keep_url_builders()  # every test builds its own app: see tests/support/url_builders.py
 
 
 @pytest.hookimpl(trylast=True)
@@ -107,11 +111,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _empty_postgres(url: str) -> None:
-    engine = make_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(url)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from fit_platform.db import Base, Database
+from fit_platform.db import Database
 from fit_platform.db.models import Episode, Invitation, OutboxMessage
 from fit_platform.domain.codes import (
     Channel,
@@ -31,6 +31,7 @@ from fit_platform.services.invitations import (
     queue_reminders,
 )
 from tests.messaging.conftest import SmsEndpoint
+from tests.support.empty_database import empty_postgres
 from tests.support.postgres import _pg_bin
 from tests.support.scheduling import Clock, RuleSpec, World, oslo
 
@@ -76,10 +77,8 @@ RULES = {
 def pg(postgres_url: str) -> Iterator[Database]:
     db = Database(postgres_url)
     yield db
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     db.dispose()
+    empty_postgres(postgres_url)
 
 
 def sms_channel(endpoint: SmsEndpoint) -> HttpSmsChannel:
