@@ -7,7 +7,8 @@ Two lines of defence:
   `update()`, a `delete()`, a psql session with the application's role). They are created
   with the tables (`create_all`, used by the tests) and by the Alembic revision
   `20261202_a1f3c5e7d9b2` for existing databases. TRUNCATE is left to the table owner (the
-  tests empty tables that way; the application role should not own the tables).
+  application role should not own the tables), and so is a superuser's session that turns
+  triggers off (`session_replication_role`), as the tests do to empty the tables between tests.
 """
 
 from __future__ import annotations
