@@ -10,6 +10,7 @@ It starts from now, not from a fixed morning hour: at 22:30 a daily 10:00 questi
 listed for 10:00 today, a time already gone. A slot whose time today has passed but whose
 window is still open is sent by the scheduler at once (or when quiet hours end), so it is
 listed at the registration time (`sent_at_registration`), never at a time already passed; one
+found late in quiet hours is listed when they end and marked late as well (`late_send`); one
 whose window has closed is not listed.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from fit_platform.domain.consent import Consent
@@ -66,9 +68,29 @@ def example_course(now: datetime, tz: ZoneInfo = OSLO, appointments: int = 6) ->
     )
 
 
+class LateSend(StrEnum):
+    """Why a slot is listed at another time than planned (the page words each)."""
+
+    AT_REGISTRATION = "at_registration"  # its planned time had passed: it goes at once
+    AFTER_QUIET_HOURS = "after_quiet_hours"  # passed, and registered in quiet hours
+
+
+def late_send(item: DueInvitation, course: ExampleCourse) -> LateSend | None:
+    """How a slot whose planned time had passed at registration goes, else None.
+
+    Told by the scheduler's own `found_late`, not by comparing the listed time with the
+    registration: a late slot found in quiet hours is listed when they end (08:00), and a
+    slot planned for the very minute of registration is on time."""
+    if not item.found_late:
+        return None
+    if item.send_at <= course.registered_at:
+        return LateSend.AT_REGISTRATION
+    return LateSend.AFTER_QUIET_HOURS
+
+
 def sent_at_registration(item: DueInvitation, course: ExampleCourse) -> bool:
-    """True for a slot whose planned time had passed at registration: it goes at once."""
-    return item.send_at == course.registered_at
+    """True for a slot whose planned time had passed at registration and that goes at once."""
+    return late_send(item, course) is LateSend.AT_REGISTRATION
 
 
 def _weekly_local(course: ExampleCourse, tz: ZoneInfo) -> list[datetime]:

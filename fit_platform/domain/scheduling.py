@@ -143,6 +143,9 @@ class DueInvitation:
     # Set when the slot is recorded but not sent: its window is open, but closes before a
     # message may leave with time enough to answer (the therapist sees the reason).
     skipped: SkipReason | None = None
+    # Its planned time had passed when it was found (a new episode, short notice, the
+    # scheduler down): it goes at once, or when quiet hours end. Only the preview reads it.
+    found_late: bool = False
 
     def as_existing(self) -> ExistingInvitation:
         return ExistingInvitation(self.slot_key, self.instrument_id, self.send_at)
@@ -259,6 +262,7 @@ def due_invitations(
             send_at=send_at,
             expires_at=expires_at,
             appointment_id=c.appointment.id if c.appointment else None,
+            found_late=send_at < now,
         )
         decision = judge_send(max(send_at, now), expires_at, quiet, min_window, tz)
         if decision.skip is not None:

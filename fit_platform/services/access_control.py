@@ -70,14 +70,20 @@ def visible_episodes(viewer: Viewer) -> Select[tuple[int]]:
     return select(Episode.id).where(or_(*conditions) if conditions else false())
 
 
+def treats(staff_id: int, episode: Episode) -> bool:
+    """True when `staff_id` is one of the episode's therapists: the rule for who plans in an
+    episode (appointments, schedule, contact details), which `treating_episode` applies to a
+    change. Pages use it to offer a form only to those the service will take it from; a unit
+    lead reads. The episode's ``therapists`` must be loaded."""
+    return any(link.staff_id == staff_id for link in episode.therapists)
+
+
 def access_role(viewer: Viewer, episode: Episode) -> Role:
     """The role through which `viewer` sees `episode` (logged with every read).
 
     The episode's ``therapists`` must be loaded; being on the episode wins over leading the unit.
     """
-    if any(link.staff_id == viewer.staff_id for link in episode.therapists):
-        return Role.THERAPIST
-    return Role.UNIT_LEAD
+    return Role.THERAPIST if treats(viewer.staff_id, episode) else Role.UNIT_LEAD
 
 
 def visible_episode(session: Session, viewer: Viewer, episode_id: int) -> Episode | None:

@@ -66,6 +66,8 @@ class CaseloadShow(StrEnum):
     SIGNALS = "signals"
     UNANSWERED = "unanswered"
     NOT_ACTIVE_CONSENT = "consent"
+    # A questionnaire never reached the patient (the row's "Not delivered: N").
+    NOT_DELIVERED = "not_delivered"
 
 
 class CaseloadScope(StrEnum):
@@ -169,6 +171,9 @@ def _shown(show: CaseloadShow, row: CaseloadRow) -> bool:
         return row.unanswered_invitations > 0
     if show is CaseloadShow.NOT_ACTIVE_CONSENT:
         return row.consent_state is not ConsentState.ACTIVE
+    if show is CaseloadShow.NOT_DELIVERED:
+        # Filtered from the rows already read, so the filter adds no statement.
+        return row.not_delivered is not None
     return True
 
 

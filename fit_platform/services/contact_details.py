@@ -32,7 +32,14 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Patient, StaffRole, Unit
-from fit_platform.domain.codes import Actor, Channel, ConsentEventKind, Language, Role
+from fit_platform.domain.codes import (
+    Actor,
+    Channel,
+    ConsentEventKind,
+    EpisodeStatus,
+    Language,
+    Role,
+)
 from fit_platform.domain.contact_mask import masked_email, phone_ending
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_access
@@ -80,6 +87,9 @@ class ContactDetails:
     language: Language
     channel: Channel
     has_national_id: bool = False
+    # Reached through an ended episode: the details are read there, not corrected.
+    closed_episode: bool = False
+    episode_ended_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +109,12 @@ class Corrected:
     changed_fields: tuple[str, ...]
 
 
-def _reached_patient(session: Session, reach: Reach, action: str) -> tuple[Patient, Unit]:
-    """The patient (locked for update) and the unit of the reach, with one access-log row."""
+def _reached_patient(
+    session: Session, reach: Reach, action: str
+) -> tuple[Patient, Unit, Episode | None]:
+    """The patient (locked for update), the unit and (for a therapist) the episode of the
+    reach, with one access-log row."""
+    episode: Episode | None = None
     if not reach.as_admin:
         assert reach.episode_id is not None
         # The therapist corrects contact details through an episode; once it has ended nothing
@@ -140,10 +154,10 @@ def _reached_patient(session: Session, reach: Reach, action: str) -> tuple[Patie
             action=action,
         )
     patient = session.get_one(Patient, patient_id, with_for_update=True)
-    return patient, session.get_one(Unit, unit_id)
+    return patient, session.get_one(Unit, unit_id), episode
 
 
-def _details(patient: Patient, unit: Unit) -> ContactDetails:
+def _details(patient: Patient, unit: Unit, episode: Episode | None) -> ContactDetails:
     return ContactDetails(
         patient_id=patient.id,
         display_name=patient.display_name,
@@ -153,6 +167,8 @@ def _details(patient: Patient, unit: Unit) -> ContactDetails:
         language=patient.preferred_language,
         channel=patient.preferred_channel,
         has_national_id=patient.national_id_hash is not None,
+        closed_episode=episode is not None and episode.status is not EpisodeStatus.ACTIVE,
+        episode_ended_on=episode.ended_on if episode is not None else None,
     )
 
 
@@ -182,7 +198,7 @@ def correct_contact_details(
     """
     phone, email = validated_contact(correction.phone, correction.email, correction.channel)
     with db.transaction(now=now) as session:
-        patient, unit = _reached_patient(session, reach, AccessAction.CORRECT)
+        patient, unit, _episode = _reached_patient(session, reach, AccessAction.CORRECT)
         before: dict[str, str] = {}
         after: dict[str, str] = {}
         digest = correction.national_id_hash

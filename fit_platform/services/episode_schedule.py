@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import ConsentEvent, Episode, SchedulePlan, ScheduleRule, Unit
-from fit_platform.domain.codes import ConsentEventKind, ScheduleTrigger, UnitKind
+from fit_platform.domain.codes import ConsentEventKind, EpisodeStatus, ScheduleTrigger, UnitKind
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.domain.unit_triggers import trigger_runs_at
@@ -122,10 +122,32 @@ def apply_rule(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
     return row
 
 
-def episode_rules(db: Database, *, staff_id: int, episode_id: int) -> list[ScheduleRule]:
+@dataclass(frozen=True)
+class EpisodeSchedule:
+    """The episode's rules as the schedule page reads them, and whether it may still change."""
+
+    rules: list[ScheduleRule]
+    status: EpisodeStatus
+    ended_on: dt.date | None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is not EpisodeStatus.ACTIVE
+
+
+def episode_rules(db: Database, *, staff_id: int, episode_id: int) -> EpisodeSchedule:
+    """The rules of the episode's own plan (none when it has no plan yet), with one
+    access-log row. Reading creates nothing: the plan is made when the first rule is saved,
+    so opening the page of a closed episode leaves no empty plan behind."""
     with db.transaction() as session:
-        _episode(session, staff_id, episode_id, "schedule_view")
-        return list(_plan(session, episode_id).rules)
+        episode = _episode(session, staff_id, episode_id, "schedule_view")
+        rules = session.scalars(
+            select(ScheduleRule)
+            .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+            .where(SchedulePlan.episode_id == episode_id)
+            .order_by(ScheduleRule.id)
+        ).all()
+        return EpisodeSchedule(list(rules), episode.status, episode.ended_on)
 
 
 def unit_quiet_hours(db: Database, *, episode_id: int) -> tuple[str, str]:

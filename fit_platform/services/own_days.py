@@ -46,6 +46,9 @@ class OwnDays:
     episode_id: int
     programme_days: frozenset[int]  # 0 = Monday; empty: the episode has no daily rule
     own_days: frozenset[int]  # the days that hold now (all programme days when none chosen)
+    # An ended episode's days are read, not changed (`set_own_days` refuses).
+    episode_active: bool = True
+    ended_on: dt.date | None = None
 
     @property
     def applies(self) -> bool:
@@ -76,7 +79,13 @@ def _programme_days(session: Session, episode_id: int) -> frozenset[int]:
 def _state(session: Session, episode: Episode) -> OwnDays:
     programme = _programme_days(session, episode.id)
     own = parse_iso_weekdays(episode.own_weekdays) & programme
-    return OwnDays(episode.id, programme, own or programme)
+    return OwnDays(
+        episode.id,
+        programme,
+        own or programme,
+        episode_active=episode.status is EpisodeStatus.ACTIVE,
+        ended_on=episode.ended_on,
+    )
 
 
 def own_days(db: Database, episode_id: int) -> OwnDays | None:

@@ -8,7 +8,9 @@ from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.quiet_hours import OSLO, QuietHours
 from fit_platform.domain.schedule_preview import (
     ExampleCourse,
+    LateSend,
     example_course,
+    late_send,
     preview_invitations,
     sent_at_registration,
 )
@@ -121,3 +123,32 @@ def test_a_slot_whose_time_passed_but_whose_window_is_open_goes_at_registration(
     assert first.send_at == now and sent_at_registration(first, course)
     assert _local(second.send_at) == (dt.date(2026, 12, 8), dt.time(10))
     assert not sent_at_registration(second, course)
+
+
+def test_a_late_slot_found_in_quiet_hours_is_late_though_listed_after_registration() -> None:
+    now = dt.datetime(2026, 12, 7, 23, tzinfo=OSLO)  # in the default quiet hours 21-08
+    course = example_course(now)
+    evening = ScheduleRule(
+        "gad7",
+        ScheduleTrigger.DAILY,
+        weekdays=frozenset(range(5)),
+        send_time=dt.time(20),
+        window_hours=24,
+    )
+    first, second = preview_invitations([evening], course)[:2]
+    assert _local(first.send_at) == (dt.date(2026, 12, 8), dt.time(8))
+    assert late_send(first, course) is LateSend.AFTER_QUIET_HOURS
+    assert not sent_at_registration(first, course)
+    assert _local(second.send_at) == (dt.date(2026, 12, 8), dt.time(20))
+    assert late_send(second, course) is None
+
+
+def test_a_slot_planned_for_the_minute_of_registration_is_not_late() -> None:
+    now = dt.datetime(2026, 12, 7, 8, tzinfo=OSLO)
+    course = example_course(now)
+    morning = ScheduleRule(
+        "gad7", ScheduleTrigger.DAILY, weekdays=frozenset(range(5)), send_time=dt.time(8)
+    )
+    first = preview_invitations([morning], course)[0]
+    assert first.send_at == now
+    assert late_send(first, course) is None and not sent_at_registration(first, course)

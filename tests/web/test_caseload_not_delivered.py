@@ -98,6 +98,16 @@ def test_the_caseload_marks_a_patient_whose_questionnaire_was_not_delivered(
     assert link in cell
     assert _unanswered_cell(_row(page, reached)).strip() == "1"
 
+    # "Show" lists just the patients a questionnaire did not reach.
+    assert '<option value="not_delivered">With questionnaires not delivered</option>' in page
+    shown = client.get("/clinician/?show=not_delivered&lang=en").get_data(as_text=True)
+    assert f'/clinician/episodes/{refused.episode_id}"' in shown
+    assert f'/clinician/episodes/{reached.episode_id}"' not in shown
+    assert "1 patient" in shown
+    assert "Med spørreskjemaer som ikke ble levert" in client.get(
+        "/clinician/?show=not_delivered&lang=nb"
+    ).get_data(as_text=True)
+
     # The link leads to the advice.
     appointments = client.get(
         f"/clinician/episodes/{refused.episode_id}/appointments?lang=nb"

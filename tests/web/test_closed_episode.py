@@ -14,11 +14,12 @@ from fit_platform.db import Database
 from fit_platform.db.models import (
     Appointment,
     Patient,
+    SchedulePlan,
     ScheduleRule,
     SharedDecision,
     StandingChoiceEvent,
 )
-from fit_platform.domain.codes import AppointmentStatus, Role
+from fit_platform.domain.codes import AppointmentStatus, Role, ScheduleTrigger
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import open_invitation
@@ -197,3 +198,88 @@ def test_the_patients_open_link_says_the_treatment_period_has_ended(
     assert "See your progress" in page
     nynorsk = patient.get(f"/p/{token}?lang=nn").get_data(as_text=True)
     assert "Behandlingsperioden din er over" in nynorsk
+
+
+def test_the_schedule_page_of_a_closed_episode_reads_the_rules_without_forms(
+    client: FlaskClient, closed: tuple[World, int, str]
+) -> None:
+    world, _appointment, _token = closed
+    db = _db(client)
+    url = f"/clinician/episodes/{world.episode_id}/schedule"
+    # The episode never had a plan: opening its schedule page leaves none behind.
+    empty = client.get(url + "?lang=en")
+    assert empty.status_code == 200
+    assert REFUSED in empty.get_data(as_text=True)
+    assert _count(db, SchedulePlan) == 0
+    with db.transaction() as session:
+        plan = SchedulePlan(name="", episode_id=world.episode_id)
+        session.add(plan)
+        session.flush()
+        session.add(
+            ScheduleRule(
+                plan_id=plan.id,
+                instrument_id="phq9",
+                trigger=ScheduleTrigger.WEEKLY,
+                offset_hours=0,
+                weekdays="1,4",
+                send_time="09:30",
+                window_hours=48,
+                reminder_after_hours=24,
+                min_interval_hours=72,
+                active=True,
+            )
+        )
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert REFUSED in page
+    assert 'name="new-instrument"' not in page and "-instrument" not in page
+    assert "Add a rule" not in page and "Save rule" not in page
+    # The rule is read as the form would have shown it.
+    assert "<dt>When</dt><dd>Weekly on chosen days</dd>" in page
+    assert "<dd>Monday, Thursday</dd>" in page and "<dd>09:30</dd>" in page
+    assert "<dt>In use</dt><dd>Yes</dd>" in page
+    nynorsk = client.get(url + "?lang=nn").get_data(as_text=True)
+    assert "Dette forløpet vart avslutta" in nynorsk
+
+
+def test_a_crafted_rule_change_on_a_closed_episode_is_refused_even_when_invalid(
+    client: FlaskClient, closed: tuple[World, int, str]
+) -> None:
+    world, _appointment, _token = closed
+    db = _db(client)
+    base = f"/clinician/episodes/{world.episode_id}"
+    token = csrf_token(client.get("/staff/account").get_data(as_text=True))
+    refused = client.post(
+        f"{base}/schedule",
+        data={"new-csrf_token": token, "new-instrument": "phq9", "new-trigger": "weekly"},
+    )
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(base)
+    assert REFUSED in client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert _count(db, SchedulePlan) == 0 and _count(db, ScheduleRule) == 0
+
+
+def test_the_contact_details_of_a_closed_episode_are_read_not_corrected(
+    client: FlaskClient, closed: tuple[World, int, str]
+) -> None:
+    world, _appointment, _token = closed
+    db = _db(client)
+    url = f"/clinician/episodes/{world.episode_id}/contact"
+    response = client.get(url + "?lang=en")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert REFUSED in page
+    assert 'name="phone"' not in page and 'name="channel"' not in page
+    assert "Save the contact details" not in page
+    assert "An administrator can still correct the contact details" in page
+    with db.session() as session:
+        phone = session.get_one(Patient, world.patient_id).phone_e164
+    assert phone and f"<dd>{phone}</dd>" in page
+    # A form that fails its own checks is refused for the same reason, not shown again.
+    token = csrf_token(client.get("/staff/account").get_data(as_text=True))
+    refused = client.post(
+        url, data={"csrf_token": token, "phone": "12", "language": "nb", "channel": "sms"}
+    )
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/clinician/episodes/{world.episode_id}")
+    with db.session() as session:
+        assert session.get_one(Patient, world.patient_id).phone_e164 == phone

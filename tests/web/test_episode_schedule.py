@@ -38,6 +38,8 @@ def test_a_therapist_adds_and_changes_a_rule_in_the_episodes_own_plan(
     url = f"/clinician/episodes/{world.episode_id}/schedule"
     page = client.get(url + "?lang=en").get_data(as_text=True)
     assert "No rules yet" in page
+    with db.session() as session:  # reading the page writes no plan; the first rule does
+        assert session.scalars(select(SchedulePlan)).all() == []
     data = {f"new-{key}": value for key, value in _rule().items()}
     response = client.post(url, data={"new-csrf_token": csrf_token(page), **data})
     assert response.status_code == 302

@@ -164,3 +164,31 @@ def test_the_therapist_is_offered_the_patients_days_only_where_there_are_program
     log_in(other, in_programme.therapist_username, PASSWORD)
     page = other.get(f"/clinician/episodes/{in_programme.episode_id}/schedule?lang=en")
     assert "/own-days" in page.get_data(as_text=True)
+
+
+def test_a_closed_episodes_days_are_read_without_the_form_and_a_posted_one_is_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = _programme_patient(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    episodes = f"/admin/units/{world.unit_id}/episodes"
+    token = csrf_token(client.get(episodes).get_data(as_text=True))
+    closing = client.post(f"{episodes}/{world.episode_id}/close", data={"csrf_token": token})
+    assert closing.status_code == 302
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/own-days?lang=en"
+    page = therapist.get(url).get_data(as_text=True)
+    assert "This episode was closed on" in page
+    assert "The patient's days now: Monday, Tuesday, Wednesday, Thursday, Friday." in page
+    assert 'name="days"' not in page and "Save the patient's days" not in page
+    schedule = therapist.get(f"/clinician/episodes/{world.episode_id}/schedule?lang=en")
+    assert "/own-days" not in schedule.get_data(as_text=True)
+    token = csrf_token(therapist.get("/staff/account").get_data(as_text=True))
+    refused = therapist.post(url, data={"csrf_token": token, "days": ["0"]})
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/clinician/episodes/{world.episode_id}")
+    with db.session() as session:
+        assert session.get(Episode, world.episode_id).own_weekdays is None  # type: ignore[union-attr]

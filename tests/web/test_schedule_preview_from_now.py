@@ -20,9 +20,11 @@ def _db(client: FlaskClient) -> Database:
     return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
 
 
-def _template_with_daily_rule(client: FlaskClient, window_hours: str) -> str:
+def _template_with_daily_rule(
+    client: FlaskClient, window_hours: str, send_time: str = "10:00"
+) -> str:
     """An administrator's template for a day programme, with a GAD-7 every programme day at
-    10:00 (Monday to Friday); returns the template's URL."""
+    `send_time` (Monday to Friday); returns the template's URL."""
     unit = make_unit(_db(client), UnitKind.DAY_PROGRAMME)
     admin = make_staff(_db(client), (Role.ADMIN, None), name="Ada Admin")
     log_in(client, admin.username, PASSWORD)
@@ -37,7 +39,7 @@ def _template_with_daily_rule(client: FlaskClient, window_hours: str) -> str:
         "trigger": "daily",
         "offset_hours": "0",
         "weekdays": ["1", "2", "3", "4", "5"],
-        "send_time": "10:00",
+        "send_time": send_time,
         "window_hours": window_hours,
         "min_interval_hours": "0",
         "active": "y",
@@ -91,3 +93,28 @@ def test_a_questionnaire_whose_time_passed_but_can_still_be_answered_goes_at_reg
     assert "at registration" not in second
     page = client.get(url + "?lang=nn").get_data(as_text=True)
     assert "ved registreringa: tidspunktet var passert" in page
+
+
+def test_a_late_slot_found_in_quiet_hours_is_listed_when_they_end_and_marked_late(
+    client: FlaskClient,
+) -> None:
+    # Registered at 23:00, in the unit's quiet hours (21:00-08:00): today's 20:00 questionnaire
+    # can still be answered, so the scheduler sends it at 08:00, late. The preview said
+    # 08:00 without saying why.
+    client.application.extensions["fit_clock"] = Clock(oslo(2026, 12, 7, 23))
+    url = _template_with_daily_rule(client, window_hours="24", send_time="20:00")
+    first, second = _preview_rows(client, url)[:2]
+    assert first.startswith("<td>08/12/2026, 08:00")
+    assert "late: its planned time had passed at registration" in first
+    assert second.startswith("<td>08/12/2026, 20:00")
+    assert "late" not in second and "at registration" not in second
+    nynorsk = client.get(url + "?lang=nn").get_data(as_text=True)
+    assert "for seint: tidspunktet var passert ved registreringa" in nynorsk
+
+
+def test_a_slot_planned_for_the_minute_of_registration_is_on_time(client: FlaskClient) -> None:
+    client.application.extensions["fit_clock"] = Clock(oslo(2026, 12, 7, 8))
+    url = _template_with_daily_rule(client, window_hours="8", send_time="08:00")
+    first = _preview_rows(client, url)[0]
+    assert first.startswith("<td>07/12/2026, 08:00")
+    assert "at registration" not in first and "late" not in first

@@ -16,7 +16,7 @@ from fit_platform.db.models import Programme, Unit
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, default_instruments
-from fit_platform.domain.schedule_preview import example_course, sent_at_registration
+from fit_platform.domain.schedule_preview import LateSend, example_course, late_send
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
 from fit_platform.services.episode_schedule import InvalidRule
@@ -204,7 +204,14 @@ def _render_template_page(
         new_form=new_form,
         rename_form=rename_form,
         course=course,
-        sent_at_registration=lambda item: sent_at_registration(item, course),
+        late_send=lambda item: late_send(item, course),
+        late_words={
+            LateSend.AT_REGISTRATION: _("at registration: its planned time has passed"),
+            LateSend.AFTER_QUIET_HOURS: _(
+                "late: its planned time had passed at registration, and it waits for the "
+                "end of the quiet hours"
+            ),
+        },
         preview=preview(
             detail.rules,
             now=now,

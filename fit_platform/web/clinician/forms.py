@@ -37,6 +37,7 @@ class CaseloadFilterForm(FlaskForm):
             SelectChoice(CaseloadShow.SIGNALS.value, _l("With open signals")),
             SelectChoice(CaseloadShow.UNANSWERED.value, _l("With unanswered questionnaires")),
             SelectChoice(CaseloadShow.NOT_ACTIVE_CONSENT.value, _l("Paused or stopped feedback")),
+            SelectChoice(CaseloadShow.NOT_DELIVERED.value, _l("With questionnaires not delivered")),
         ],
         default=CaseloadShow.ALL.value,
     )

@@ -34,7 +34,7 @@ from fit_platform.domain.codes import AppointmentStatus, Channel, EpisodeStatus,
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.extensions import get_db
-from fit_platform.services.access_control import access_role, visible_episode
+from fit_platform.services.access_control import access_role, treats, visible_episode
 from fit_platform.services.access_log import record_access
 from fit_platform.services.appointments import (
     AppointmentNotFound,
@@ -223,7 +223,9 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
     problems = {problem.value for problem in undelivered.values()}
     return {
         "episode": episode,
-        "is_treating": role is Role.THERAPIST,
+        # Only the episode's therapists plan in it (`access_control.treats`, the rule the
+        # appointment service applies): a unit lead reads this page without its forms.
+        "is_treating": treats(g.staff.staff_id, episode),
         # An ended episode is read here, not changed (services refuse with `EpisodeClosed`).
         "is_closed": episode.status is not EpisodeStatus.ACTIVE,
         "closed_message": closed_message(episode.ended_on),

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.extensions import get_db
+from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.services.contact_details import (
     ContactNotFound,
     Correction,
@@ -25,6 +26,7 @@ from fit_platform.services.patient_identity import NationalIdPolicy
 from fit_platform.services.registration import RegistrationError, national_id_digest
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
+from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.forms import (
     ContactForm,
     channels_set_up,
@@ -47,7 +49,8 @@ def national_id_policy() -> NationalIdPolicy | None:
 
 def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
     """GET shows what is on file; POST saves a correction and goes to `done_url`, or shows
-    the form again with what was typed and the reason on the field (422)."""
+    the form again with what was typed and the reason on the field (422). Reached through
+    an ended episode, the details are shown without a form and a POST is refused."""
     form = ContactForm()
     offer_configured_channels(form.channel, channels_set_up())
     label_contact_fields(form, channels_set_up())
@@ -89,6 +92,14 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
         details = contact_details(get_db(), reach)
     except ContactNotFound:
         abort(404)
+    if details.closed_episode and reach.episode_id is not None:
+        if request.method == "POST":
+            # A valid form was refused by the service; one failing its own checks is refused
+            # the same way, not answered with field errors on a page without a form.
+            raise EpisodeClosed(reach.episode_id, details.episode_ended_on)
+        closed = closed_message(details.episode_ended_on)
+    else:
+        closed = None
     if request.method != "POST":
         form = ContactForm(
             formdata=None,
@@ -103,7 +114,13 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
         label_contact_fields(form, channels_set_up())
         if national_ids is None:
             del form.national_id
-    html = render_template("episodes/contact.html", form=form, details=details, back_url=back_url)
+    html = render_template(
+        "episodes/contact.html",
+        form=form,
+        details=details,
+        back_url=back_url,
+        closed_message=closed,
+    )
     return html, status
 
 

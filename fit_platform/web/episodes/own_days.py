@@ -4,7 +4,8 @@ blueprint:
     GET/POST /clinician/episodes/<id>/own-days
 
 Only the episode's therapists (unit leads read the pre-session view; they do not plan
-schedules); anyone else gets 404. Reads and changes are access-logged by the service.
+schedules); anyone else gets 404. Reads and changes are access-logged by the service. An
+ended episode's days are shown without the form, and a posted one is refused.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from fit_platform.domain.codes import Role
 from fit_platform.domain.own_plan import RecordedBy
 from fit_platform.extensions import get_db
 from fit_platform.services import own_days
+from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
+from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.blueprint import bp
 from fit_platform.web.own_days_form import day_list, own_days_form
 
@@ -29,6 +32,10 @@ def own_days_page(episode_id: int) -> str | Response | tuple[str, int]:
     state = own_days.therapist_own_days(get_db(), g.staff.staff_id, episode_id)
     if state is None:
         abort(404)
+    if not state.episode_active and request.method == "POST":
+        # The same answer as every other change on an ended episode, before the form's own
+        # checks: the page it came from is read-only now.
+        raise EpisodeClosed(episode_id, state.ended_on)
     form = own_days_form(state.programme_days, state.own_days, request.method == "POST")
     status = 200
     if request.method == "POST" and state.applies:
@@ -64,6 +71,7 @@ def own_days_page(episode_id: int) -> str | Response | tuple[str, int]:
             form=form,
             programme=day_list(state.programme_days),
             mine=day_list(state.own_days),
+            closed_message=None if state.episode_active else closed_message(state.ended_on),
         ),
         status,
     )

@@ -21,6 +21,7 @@ from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
+from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.services.episode_schedule import (
     InvalidRule,
     RuleChange,
@@ -34,6 +35,7 @@ from fit_platform.services.episode_schedule import (
 from fit_platform.services.unit_instruments import schedulable_for_episode
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
+from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
 from fit_platform.web.episodes.texts import INSTRUMENT_ERRORS, RULE_ERRORS
 
@@ -164,7 +166,8 @@ def change_from(form: RuleForm) -> RuleChange:
 
 @login_required(Role.THERAPIST)
 def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response:
-    """The episode's own schedule: one form per rule and one to add a rule."""
+    """The episode's own schedule: one form per rule and one to add a rule; on an ended
+    episode the rules only, without forms."""
     submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"
     offered = schedulable_for_episode(get_db(), episode_id)
     try:
@@ -190,11 +193,16 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
             flash(_("The schedule is saved. It applies from the next questionnaire."))
             return redirect(url_for("episodes.schedule", episode_id=episode_id))
     try:
-        rows = episode_rules(get_db(), staff_id=g.staff.staff_id, episode_id=episode_id)
+        schedule = episode_rules(get_db(), staff_id=g.staff.staff_id, episode_id=episode_id)
         quiet = unit_quiet_hours(get_db(), episode_id=episode_id)
         fewer_wish = latest_fewer_wish(get_db(), episode_id=episode_id)
     except ScheduleNotFound:
         abort(404)
+    if schedule.is_closed and request.method == "POST":
+        # A valid form was already refused by the service; one that fails its own checks is
+        # refused the same way, not answered with field errors on a page without forms.
+        raise EpisodeClosed(episode_id, schedule.ended_on)
+    rows = schedule.rules
     forms = [
         (
             row,
@@ -211,6 +219,8 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
         episode_id=episode_id,
         forms=forms,
         new_form=new_form,
+        # An ended episode's plan is read, not changed: the rules without forms.
+        closed_message=closed_message(schedule.ended_on) if schedule.is_closed else None,
         quiet=quiet,
         fewer_wish=fewer_wish,
         # The patient's days exist only where an active daily rule runs on programme days
