@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, Staff
+from fit_platform.db.models import AdminAudit, Staff, Unit
 
 JsonFields = Mapping[str, Any]
 
@@ -36,6 +37,18 @@ class AdminChange:
     before: dict[str, Any]
     after: dict[str, Any]
     reason: str | None
+
+
+class AuditPage(NamedTuple):
+    changes: list[AdminChange]
+    total: int
+    # The name of every unit the page's changes refer to, by id (one query for the page).
+    unit_names: dict[int, str]
+
+
+# Where a change refers to a unit: its target, a `unit_id` detail, or a role held in a unit
+# ("therapist@4", written by services/staff_invites.py and services/staff_admin.py).
+ROLE_AT_UNIT = re.compile(r"(?P<role>[a-z_]+)@(?P<unit>\d+|all)")
 
 
 def _dump(fields: JsonFields | None) -> str | None:
@@ -78,10 +91,23 @@ def changed_fields(before: JsonFields, after: JsonFields) -> tuple[dict[str, Any
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
 
 
-def admin_changes(
-    db: Database, *, limit: int = 50, offset: int = 0
-) -> tuple[list[AdminChange], int]:
-    """The newest changes first, one page of them, and how many there are in all."""
+def _unit_ids(change: AdminChange) -> Iterator[int]:
+    if change.target_kind == "unit" and change.target_id is not None:
+        yield change.target_id
+    for fields in (change.before, change.after):
+        if isinstance(fields.get("unit_id"), int):
+            yield fields["unit_id"]
+        for key in ("role", "roles"):
+            values = fields.get(key)
+            for value in values if isinstance(values, list) else [values]:
+                found = ROLE_AT_UNIT.fullmatch(value) if isinstance(value, str) else None
+                if found is not None and found["unit"] != "all":
+                    yield int(found["unit"])
+
+
+def admin_changes(db: Database, *, limit: int = 50, offset: int = 0) -> AuditPage:
+    """The newest changes first, one page of them, how many there are in all, and the names
+    of the units they refer to."""
     with db.session() as session:
         total = session.scalar(select(func.count()).select_from(AdminAudit)) or 0
         rows = session.execute(
@@ -91,7 +117,7 @@ def admin_changes(
             .limit(limit)
             .offset(offset)
         ).all()
-        return [
+        changes = [
             AdminChange(
                 id=row.id,
                 at=row.at,
@@ -105,4 +131,10 @@ def admin_changes(
                 reason=row.reason,
             )
             for row, name in rows
-        ], total
+        ]
+        unit_ids = {unit_id for change in changes for unit_id in _unit_ids(change)}
+        names: dict[int, str] = {}
+        if unit_ids:
+            found = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)))
+            names = {unit_id: name for unit_id, name in found}
+        return AuditPage(changes, total, names)

@@ -32,7 +32,7 @@ from fit_platform.services.invitation_common import insert_ignoring_duplicates, 
 @dataclass(frozen=True)
 class Due:
     """One invitation the rules found due, with what its message needs (no rule for an
-    invitation after a group session, `services/groups.py`)."""
+    invitation after a group session, `services/group_sessions.py`)."""
 
     invitation: rules.DueInvitation
     rule_id: int | None

@@ -34,7 +34,8 @@ from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.enqueue_insert import Due, insert_due
-from fit_platform.services.groups import GroupError, current_members, led_group
+from fit_platform.services.group_access import GroupError, led_group
+from fit_platform.services.group_members import current_members
 from fit_platform.services.invitation_common import consent_by_patient
 from fit_platform.services.schedule_plans import quiet_hours_of
 

@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from fit_platform.db import Database
 from fit_platform.db.models import GroupTherapist, TherapyGroup, Unit
 from fit_platform.services.access_control import Viewer
-from fit_platform.services.groups import units_where_may_create
+from fit_platform.services.group_access import units_where_may_create
 
 
 def groups_pages_can_be_used(db: Database, viewer: Viewer) -> bool:

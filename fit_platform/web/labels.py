@@ -15,6 +15,7 @@ from fit_platform.domain.codes import (
     Channel,
     ConsentEventKind,
     ConsentState,
+    EpisodeStatus,
     InvitationState,
     MessageKind,
     OutboxState,
@@ -62,6 +63,12 @@ CONSENT_EVENT = {
     ConsentEventKind.RESTARTED: _l("Started feedback again"),
     ConsentEventKind.CHANNEL_CHANGED: _l("Changed channel"),
     ConsentEventKind.FREQUENCY_REDUCED: _l("Asked for fewer questionnaires"),
+}
+
+# An episode's status in words (the admin audit trail; the pages say "Closed on …").
+EPISODE_STATUS = {
+    EpisodeStatus.ACTIVE: _lp("episode", "Open"),
+    EpisodeStatus.ENDED: _l("Closed"),
 }
 
 ACTOR = {

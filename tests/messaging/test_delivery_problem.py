@@ -232,6 +232,8 @@ def test_the_appointments_page_says_a_questionnaire_was_not_delivered_and_why(
         message = session.query(OutboxMessage).one()
         assert (message.kind, message.state) == (MessageKind.INVITATION, OutboxState.FAILED)
 
+    # A day later by the app's clock: the therapist's session of yesterday has ended.
+    log_in(client, world.therapist_username, PASSWORD)
     page = _appointments(client, world)
     assert _invitation_status(page) == f"<strong>{shown}</strong>"
     assert advice in page and not_advised not in page
@@ -241,6 +243,7 @@ def test_the_appointments_page_says_a_questionnaire_was_not_delivered_and_why(
     # After the window has closed, it is still "not delivered", not "not answered in time".
     clock.now = oslo(2026, 11, 27, 12)
     run_once(db, None, clock=clock)
+    log_in(client, world.therapist_username, PASSWORD)
     assert _invitation_status(_appointments(client, world)) == f"<strong>{shown}</strong>"
 
 

@@ -9,7 +9,7 @@ import json
 from fit_platform.db import Database
 from fit_platform.db.models import GroupTherapist, TherapyGroup
 from fit_platform.domain.codes import Role
-from fit_platform.services import group_sessions, groups, patient_export
+from fit_platform.services import group_members, group_sessions, patient_export
 from fit_platform.services.access_control import StaffViewer
 from tests.support.factories import make_staff, make_world
 
@@ -29,7 +29,7 @@ def test_the_export_holds_the_patients_groups_and_the_sessions_they_attended(
         session.add(group)
         session.flush()
         group_id = group.id
-    groups.add_member(db, viewer, group_id, world.episode_id, NOW)
+    group_members.add_member(db, viewer, group_id, world.episode_id, NOW)
     recorded = group_sessions.record_session(
         db,
         viewer,

@@ -88,6 +88,8 @@ def test_the_caseload_marks_a_patient_whose_questionnaire_was_not_delivered(
     run_once(db, dispatcher, clock=clock)
     assert len(sms_endpoint.accepted) == 1
 
+    # Days later by the app's clock: the therapist logs in again.
+    log_in(client, therapist.username, PASSWORD)
     page = client.get("/clinician/?lang=en").get_data(as_text=True)
     assert "A questionnaire did not reach 1 patient" in page
     cell = _unanswered_cell(_row(page, refused))
@@ -151,6 +153,8 @@ def test_the_marker_goes_once_the_next_questionnaire_reaches_the_patient(
     clock.now = oslo(2026, 11, 25, 10)
     sms_endpoint.mode = "500"  # the gateway is down
     run_once(db, dispatcher, clock=clock)
+    # Days later by the app's clock: the therapist logs in again, as after every jump below.
+    log_in(client, world.therapist_username, PASSWORD)
     cell = _unanswered_cell(_row(client.get("/clinician/?lang=en").get_data(as_text=True), world))
     assert "Not delivered: 1" in cell
     assert "The message service did not work." in cell
@@ -158,6 +162,7 @@ def test_the_marker_goes_once_the_next_questionnaire_reaches_the_patient(
     # After the window has closed it is still not delivered, not merely unanswered.
     clock.now = oslo(2026, 11, 27, 12)
     run_once(db, None, clock=clock)
+    log_in(client, world.therapist_username, PASSWORD)
     cell = _unanswered_cell(_row(client.get("/clinician/?lang=en").get_data(as_text=True), world))
     assert "Not delivered: 1" in cell
 
@@ -166,6 +171,7 @@ def test_the_marker_goes_once_the_next_questionnaire_reaches_the_patient(
     sms_endpoint.mode = "ok"
     run_once(db, dispatcher, clock=clock)
     assert len(sms_endpoint.accepted) == 1
+    log_in(client, world.therapist_username, PASSWORD)
     page = client.get("/clinician/?lang=en").get_data(as_text=True)
     cell = _unanswered_cell(_row(page, world))
     assert cell.strip() == "1"

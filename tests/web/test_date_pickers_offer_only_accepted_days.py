@@ -74,8 +74,8 @@ def test_the_samvalg_review_picker_starts_on_the_clinics_today(
     app: Flask, client: FlaskClient, db: Database, at: dt.time
 ) -> None:
     world = make_world(db)
-    log_in(client, world.therapist_username, PASSWORD)
     moment = clinic_clock(app, at)
+    log_in(client, world.therapist_username, PASSWORD)
     url = f"/clinician/episodes/{world.episode_id}/decisions/new"
     page = client.get(f"{url}?lang=en").get_data(as_text=True)
     assert date_input(page, "review_on")["min"] == moment.astimezone(OSLO).date().isoformat()

@@ -158,6 +158,7 @@ def test_a_resolved_signal_keeps_who_acknowledged_it_and_when_in_the_page_and_th
     log_in(other, colleague.username, PASSWORD)
     _signal_action(other, world, signal_id, "resolve", "No risk at follow-up")
     journal_app.extensions["fit_clock"] = lambda: NOW
+    log_in(therapist, world.therapist_username, PASSWORD)  # days later: a new session
 
     page = html.unescape(
         therapist.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en").get_data(

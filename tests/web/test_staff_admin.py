@@ -149,6 +149,7 @@ def test_an_expired_invitation_link_gets_a_clear_page_and_a_new_invitation_repla
 
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=73)
     mail_app.extensions["fit_clock"] = lambda: later
+    log_in(admin_client, admin.username, PASSWORD)  # the earlier session has long ended
     expired = mail_app.test_client().get(first.group(0) + "?lang=en")
     assert expired.status_code == 410
     assert "The link has expired or was withdrawn" in expired.get_data(as_text=True)

@@ -78,3 +78,51 @@ def test_with_email_set_up_the_form_gives_no_such_warning(
         assert NO_MAIL not in form
     finally:
         app.extensions["fit_db"].dispose()
+
+
+def test_without_email_the_account_page_offers_no_invitation_that_cannot_leave(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The account page of someone invited on a service without e-mail used to say "E-mail:
+    waiting to be sent" and offer "Send a new invitation", which could never leave."""
+    from fit_platform.db.models import OutboxMessage, StaffInvite
+
+    db: Database = app.extensions["fit_db"]
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    after = _invite(client, unit.id, "en")
+    assert "waiting to be sent" not in after
+    assert "Send a new invitation" not in after
+    assert "No e-mail can be sent to kari@example.org" in after
+    assert "fit-platform staff invite-link kari@example.org" in after
+    with db.session() as session:
+        staff_id = session.scalars(
+            select(Staff.id).where(Staff.username == "kari@example.org")
+        ).one()
+    nb = client.get(f"/admin/staff/{staff_id}?lang=nb").get_data(as_text=True)
+    assert "Ingen e-post kan sendast" not in nb and "Ingen e-post kan sendes" in nb
+
+    def links() -> tuple[int, int]:
+        with db.session() as session:
+            return (
+                len(session.scalars(select(StaffInvite.id)).all()),
+                len(session.scalars(select(OutboxMessage.id)).all()),
+            )
+
+    before = links()
+    page = client.get(f"/admin/staff/{staff_id}?lang=en").get_data(as_text=True)
+    refused = client.post(
+        f"/admin/staff/{staff_id}/invite-again?lang=en",
+        data={"csrf_token": csrf_token(page)},
+        follow_redirects=True,
+    )
+    assert refused.status_code == 200
+    text = refused.get_data(as_text=True)
+    assert "No invitation can be sent: e-mail is not set up for this service." in text
+    assert "on its way" not in text
+    assert links() == before
+
+    listing = client.get("/admin/staff?lang=en").get_data(as_text=True)
+    assert NO_MAIL in listing and "fit-platform staff invite-link" in listing
+    assert "Invite a new person by e-mail" not in listing

@@ -245,3 +245,34 @@ def test_therapists_without_totp_must_set_it_up_when_the_service_requires_it(
     assert response.status_code == 200
     assert "Your recovery codes" in response.get_data(as_text=True)
     assert client.get("/clinician/").status_code == 200
+
+
+# A winter morning far from the machine's own time: Oslo is UTC+1, so 09:05 UTC is 10:05.
+INJECTED = dt.datetime(2026, 3, 10, 9, 5, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("second_factor", [False, True])
+def test_the_session_end_shown_to_staff_is_read_from_the_same_clock_as_every_page(
+    app: Flask, client: FlaskClient, second_factor: bool
+) -> None:
+    """The login and every request used the machine's clock for the session, so with the
+    app's clock set the bar said a time unrelated to the pages' own "now", and moving that
+    clock past the idle limit ended nothing."""
+    clock = {"now": INJECTED}
+    app.extensions["fit_clock"] = lambda: clock["now"]
+    world = make_world(_db(app))
+    if second_factor:
+        _enrol(app, world.therapist_id)
+        assert _post_login(client, world.therapist_username, PASSWORD).status_code == 302
+        # The code the app shows at the app's time.
+        assert _post_code(client, pyotp.TOTP(SECRET).at(INJECTED)).status_code == 302
+    else:
+        log_in(client, world.therapist_username, PASSWORD)
+    html = client.get("/clinician/?lang=en").get_data(as_text=True)
+    # 30 idle minutes after 10:05 in Oslo.
+    assert "Your session ends at 10:35 unless you use the service." in html
+    clock["now"] = INJECTED + dt.timedelta(minutes=20)
+    html = client.get("/clinician/?lang=nb").get_data(as_text=True)
+    assert "10:55" in html
+    clock["now"] = INJECTED + dt.timedelta(minutes=51)
+    assert client.get("/clinician/").status_code == 302  # idle past 10:55

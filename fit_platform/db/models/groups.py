@@ -1,5 +1,5 @@
 """Groups in a day programme: the group, its therapists and members, its sessions and who
-attended each. The rules are in `domain/groups.py`; the use cases in `services/groups.py`."""
+attended each. The rules are in `domain/groups.py`; the use cases in `services/group_*.py`."""
 
 from __future__ import annotations
 

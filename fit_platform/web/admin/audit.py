@@ -24,13 +24,14 @@ PAGE_SIZE = 50
 def audit() -> str:
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    changes, total = admin_changes(get_db(), limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    found = admin_changes(get_db(), limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     return render_template(
         "admin/audit.html",
-        changes=changes,
+        changes=found.changes,
         page=number,
-        has_next=number * PAGE_SIZE < total,
-        total=total,
+        has_next=number * PAGE_SIZE < found.total,
+        total=found.total,
+        unit_names=found.unit_names,
         action_labels=ACTION_LABELS,
         shown_details=shown_details,
         shown_target=shown_target,

@@ -1,5 +1,7 @@
 """What the admin audit trail shows for its stored codes: the action, the kind of thing
-changed, each detail's name, and its value (Yes/No, a local date and time, a role's name).
+changed, each detail's name, and its value (Yes/No, a local date and time, a role's name,
+the unit's name, and the words the admin forms use for a unit kind, a rule's trigger and
+weekdays, an episode's status, a patient's language and channel).
 
 The rows keep stable codes and ISO times (services/admin_audit.py); only the page translates
 them, in the reader's language and the service's time zone. A code without a label here is
@@ -10,17 +12,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+from wtforms.fields.choices import SelectChoice
 
 from fit_platform.domain.codes import Role
+from fit_platform.services.admin_audit import ROLE_AT_UNIT
+from fit_platform.web.admin.forms import UNIT_KIND_CHOICES
 from fit_platform.web.admin.staff_forms import ROLE_NAMES
+from fit_platform.web.episodes.forms import (
+    CHANNEL_CHOICES,
+    LANGUAGE_CHOICES,
+    TRIGGER_CHOICES,
+    WEEKDAY_CHOICES,
+)
 from fit_platform.web.formatting import format_date, format_datetime
+from fit_platform.web.labels import EPISODE_STATUS
 
 # What each audited action is called on the page; an action without a label shows its code.
 ACTION_LABELS = {
@@ -100,7 +112,7 @@ FIELD_LABELS = {
     "message_name": _l("Sender name in messages"),
     "archived": _l("Archived"),
     "invitations_cancelled": _l("Invitations cancelled"),
-    "unit_id": _l("Unit id"),
+    "unit_id": _l("Unit"),
     "programme_id": _l("Programme id"),
     "instrument": _l("Questionnaire"),
     "enabled": _l("Enabled"),
@@ -148,9 +160,24 @@ FIELD_LABELS = {
     "rows": _l("Rows"),
 }
 
+
+def _labels(choices: Iterable[SelectChoice]) -> dict[str, Any]:
+    return {choice.value: choice.label for choice in choices}
+
+
+# A detail's stored code in the words of the form that sets it, so the trail reads like the
+# page the change was made on. A value without a label here is shown as stored.
+VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "kind": _labels(UNIT_KIND_CHOICES),
+    "trigger": _labels(TRIGGER_CHOICES),
+    "language": _labels(LANGUAGE_CHOICES),
+    "channel": _labels(CHANNEL_CHOICES),
+    "status": {status.value: label for status, label in EPISODE_STATUS.items()},
+}
+_WEEKDAYS = _labels(WEEKDAY_CHOICES)
+
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ROLE_AT_UNIT = re.compile(r"(?P<role>[a-z_]+)@(?P<unit>\d+|all)")
 _ROLES = {role.value: role for role in Role}
 
 
@@ -162,26 +189,45 @@ class ShownDetail:
     code: str | None
 
 
-def _role_value(text: str) -> str | None:
-    found = _ROLE_AT_UNIT.fullmatch(text)
+def _role_value(text: str, unit_names: Mapping[int, str]) -> str | None:
+    found = ROLE_AT_UNIT.fullmatch(text)
     role = _ROLES.get(found["role"]) if found is not None else None
     if found is None or role is None:
         return None
     name = str(ROLE_NAMES[role])
     if found["unit"] == "all":
         return _("%(role)s, all units", role=name)
-    return _("%(role)s, unit %(unit)s", role=name, unit=found["unit"])
+    unit_name = unit_names.get(int(found["unit"]))
+    if unit_name is None:  # a unit no longer there: its id, as stored
+        return _("%(role)s, unit %(unit)s", role=name, unit=found["unit"])
+    return _("%(role)s, %(unit)s", role=name, unit=unit_name)
 
 
-def shown_value(key: str, value: Any) -> str:
-    """One stored detail value as the reader should see it."""
+def _weekdays(text: str) -> str | None:
+    days = [_WEEKDAYS.get(day.strip()) for day in text.split(",")]
+    if not days or None in days:
+        return None
+    return ", ".join(str(day) for day in days)
+
+
+def shown_value(key: str, value: Any, unit_names: Mapping[int, str] | None = None) -> str:
+    """One stored detail value as the reader should see it; `unit_names` (by id) names the
+    units the page's changes refer to (services/admin_audit.py reads them for the page)."""
+    names = unit_names or {}
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if value is None or value == "":
         return "–"
     if isinstance(value, list):
-        return ", ".join(shown_value(key, item) for item in value)
+        return ", ".join(shown_value(key, item, names) for item in value)
+    if key == "unit_id" and isinstance(value, int):
+        return names.get(value, str(value))
     if isinstance(value, str):
+        label = VALUE_LABELS.get(key, {}).get(value)
+        if label is not None:
+            return str(label)
+        if key == "weekdays":
+            return _weekdays(value) or value
         if _ISO_DATETIME.match(value):
             try:
                 return format_datetime(dt.datetime.fromisoformat(value), "short")
@@ -193,11 +239,13 @@ def shown_value(key: str, value: Any) -> str:
             except ValueError:
                 return value
         if key in ("role", "roles"):
-            return _role_value(value) or value
+            return _role_value(value, names) or value
     return str(value)
 
 
-def shown_details(fields: Mapping[str, Any]) -> list[ShownDetail]:
+def shown_details(
+    fields: Mapping[str, Any], unit_names: Mapping[int, str] | None = None
+) -> list[ShownDetail]:
     """The before or after fields of one change, labelled, in the order they were stored."""
     shown = []
     for key, value in fields.items():
@@ -205,15 +253,22 @@ def shown_details(fields: Mapping[str, Any]) -> list[ShownDetail]:
         shown.append(
             ShownDetail(
                 str(label) if label is not None else key,
-                shown_value(key, value),
+                shown_value(key, value, unit_names),
                 None if label is not None else key,
             )
         )
     return shown
 
 
-def shown_target(kind: str, target_id: int | None) -> Markup:
-    """'Staff member 12': the kind of thing changed, translated, and its id."""
+def shown_target(
+    kind: str, target_id: int | None, unit_names: Mapping[int, str] | None = None
+) -> Markup:
+    """'Staff member 12', 'Unit DPS Nord': the kind of thing changed, translated, and its id,
+    or for a unit its name."""
     label = TARGET_LABELS.get(kind)
     name = escape(str(label) if label is not None else kind)
-    return name if target_id is None else Markup("{} {}").format(name, target_id)
+    if target_id is None:
+        return name
+    if kind == "unit" and unit_names and target_id in unit_names:
+        return Markup("{} {}").format(name, unit_names[target_id])
+    return Markup("{} {}").format(name, target_id)

@@ -85,6 +85,7 @@ def staff_list() -> str:
         people=staff_admin.list_staff(get_db(), now()),
         status_names=STATUS_NAMES,
         role_names=ROLE_NAMES,
+        mail_is_set_up=_mail_is_set_up(),
     )
 
 
@@ -157,6 +158,7 @@ def _detail_page(
         status_names=STATUS_NAMES,
         role_names=ROLE_NAMES,
         mail_state=MAIL_STATE,
+        mail_states=OutboxState,
         statuses=AccountStatus,
         is_self=staff_id == g.staff.staff_id,
         mail_is_set_up=_mail_is_set_up(),
@@ -244,6 +246,11 @@ def staff_reactivate(staff_id: int) -> Response | tuple[str, int]:
 def staff_invite_again(staff_id: int) -> Response | tuple[str, int]:
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not _mail_is_set_up():
+        # The page offers no such button then; a crafted POST would queue a mail that never
+        # leaves and withdraw a link the operator may have printed already.
+        flash(_("No invitation can be sent: e-mail is not set up for this service."), "error")
+        return redirect(url_for("admin.staff_detail", staff_id=staff_id))
     try:
         staff_invites.invite_again(get_db(), g.staff.staff_id, staff_id, now=now())
     except StaffChangeRefused as refused:

@@ -49,6 +49,7 @@ from fit_platform.web.auth.session import (
     login_required,
     settings,
 )
+from fit_platform.web.clock import now
 from fit_platform.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="templates")
@@ -119,6 +120,7 @@ def login() -> str | Response | tuple[str, int]:
             client_address=request.remote_addr,
             idle=idle_timeout(),
             absolute=absolute_timeout(),
+            now=now(),
         )
         if result.outcome is LoginOutcome.OK:
             return _finish_login(result, request.args.get("next"))
@@ -153,6 +155,7 @@ def login_code() -> str | Response | tuple[str, int]:
             box=get_totp_box(),
             client_address=request.remote_addr,
             absolute=absolute_timeout(),
+            now=now(),
         )
         if result.outcome is LoginOutcome.OK:
             return _finish_login(result, session.get(PENDING_NEXT_KEY))
@@ -168,7 +171,7 @@ def login_code() -> str | Response | tuple[str, int]:
 def logout() -> Response | str:
     session_id = session.get(SESSION_KEY)
     if session_id:
-        log_out(get_db(), session_id)
+        log_out(get_db(), session_id, now=now())
     # After a login through the identity provider, its single sign-on session must end too,
     # or the next person at a shared computer is let in by the provider's button.
     at_provider = provider_login.provider_logout()
@@ -224,6 +227,7 @@ def password() -> str | Response | tuple[str, int]:
             form.current.data or "",
             form.new.data or "",
             keep_session_row_id=g.staff.session_row_id,
+            now=now(),
         )
         if outcome is PasswordChangeOutcome.OK:
             flash(_("Your password is changed. You are logged out everywhere else."))
@@ -274,6 +278,7 @@ def totp_setup() -> str | Response | tuple[str, int]:
             password=(confirm.password.data or "") if confirm else "",
             current_code=(confirm.current_code.data or "") if confirm else "",
             client_address=request.remote_addr,
+            now=now(),
         )
         if result.outcome is totp.EnrolOutcome.ENROLLED:
             session.pop(TOTP_SETUP_KEY, None)

@@ -13,6 +13,7 @@ from fit_platform.config import Settings
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db
 from fit_platform.services.staff_auth import resume_session
+from fit_platform.web.clock import now
 
 SESSION_KEY = "sid"
 SESSION_ENDED_KEY = "session_ended"
@@ -40,7 +41,9 @@ def load_staff_session() -> None:
     session_id = session.get(SESSION_KEY)
     if not session_id:
         return
-    identity = resume_session(get_db(), session_id, idle=idle_timeout())
+    # The page clock, as at login: the session bar's "ends at" and the idle limit are read
+    # from the same time as everything else the page says.
+    identity = resume_session(get_db(), session_id, idle=idle_timeout(), now=now())
     if identity is None:
         session.pop(SESSION_KEY, None)
         # Remembered until the login page has said so (the user is redirected there first).

@@ -7,7 +7,8 @@
     POST      /groups/<id>/members/<episode>/remove  take a member out
     GET/POST  /groups/<id>/sessions/new              record a session and who attended
 
-Views are thin: parse, call `services/groups.py` or `group_sessions.py`, render. A group the
+Views are thin: parse, call the group services (`services/group_create.py`, `group_list.py`,
+`group_page.py`, `group_members.py`, `group_sessions.py`), render. A group the
 user does not lead answers 404. The pages work without JavaScript; the services log every read
 of a patient's name.
 """
@@ -25,8 +26,14 @@ from wtforms.fields.choices import SelectChoice
 from fit_platform.domain.codes import Role
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.extensions import get_db
-from fit_platform.services import group_sessions, groups
-from fit_platform.services.groups import GroupError
+from fit_platform.services import (
+    group_create,
+    group_list,
+    group_members,
+    group_page,
+    group_sessions,
+)
+from fit_platform.services.group_access import GroupError
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now
 from fit_platform.web.groups.forms import (
@@ -65,13 +72,13 @@ def _language() -> str:
 @bp.route("/")
 @group_staff
 def index() -> str:
-    return render_template("groups/index.html", groups=groups.groups_for(get_db(), g.staff))
+    return render_template("groups/index.html", groups=group_list.groups_for(get_db(), g.staff))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @group_staff
 def new() -> str | Response | tuple[str, int]:
-    choices = groups.new_group_choices(get_db(), g.staff)
+    choices = group_create.new_group_choices(get_db(), g.staff)
     wanted = request.args.get("unit", type=small_int)
     unit = next((c for c in choices if c.unit_id == wanted), None)
     if wanted is not None and unit is None:
@@ -90,7 +97,7 @@ def new() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                group_id = groups.create_group(
+                group_id = group_create.create_group(
                     get_db(),
                     g.staff,
                     unit_id=unit.unit_id,
@@ -119,7 +126,7 @@ def new() -> str | Response | tuple[str, int]:
 
 
 def _page(group_id: int, **forms: object) -> str:
-    view = groups.group_view(get_db(), g.staff, group_id, now())
+    view = group_page.group_view(get_db(), g.staff, group_id, now())
     if view is None:
         abort(404)
     add_form = forms.get("add_form") or AddMemberForm(formdata=None)
@@ -155,7 +162,7 @@ def add_member(group_id: int) -> Response | tuple[str, int]:
     form.episode.validate_choice = False
     if form.validate_on_submit():
         try:
-            groups.add_member(get_db(), g.staff, group_id, form.episode.data, now())
+            group_members.add_member(get_db(), g.staff, group_id, form.episode.data, now())
         except GroupError as error:
             if error.code == GroupError.NOT_FOUND:
                 abort(404)
@@ -172,7 +179,7 @@ def remove_member(group_id: int, episode_id: int) -> Response:
     if not RemoveMemberForm().validate_on_submit():
         abort(400)
     try:
-        groups.remove_member(get_db(), g.staff, group_id, episode_id, now())
+        group_members.remove_member(get_db(), g.staff, group_id, episode_id, now())
     except GroupError as error:
         if error.code == GroupError.NOT_FOUND:
             abort(404)
@@ -185,7 +192,7 @@ def remove_member(group_id: int, episode_id: int) -> Response:
 @bp.route("/<int:group_id>/sessions/new", methods=["GET", "POST"])
 @group_staff
 def new_session(group_id: int) -> str | Response | tuple[str, int]:
-    view = groups.group_view(get_db(), g.staff, group_id, now())
+    view = group_page.group_view(get_db(), g.staff, group_id, now())
     if view is None:
         abort(404)
     form = GroupSessionForm()

@@ -8,7 +8,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from fit_platform.services.groups import NAME_MAX
+from fit_platform.services.group_create import NAME_MAX
 from fit_platform.web.date_fields import DayField
 
 
