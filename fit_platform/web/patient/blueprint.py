@@ -57,6 +57,7 @@ from fit_platform.domain.instruments import Instrument, Item, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
 from fit_platform.i18n import PATIENT_LANGUAGE_KEY
+from fit_platform.messaging.texts import sender_name
 from fit_platform.services import (
     access_review,
     answering,
@@ -700,6 +701,8 @@ def progress_view() -> Page:
             message=message,
             idporten_form=idporten.offer_idporten(),
             for_goals=session.get(AFTER_CODE_KEY) == "goals",
+            # The same name the dispatcher puts in the message, in this page's language.
+            sender=sender_name(_language().value, one_time_codes.code_sender(get_db(), waiting)),
         ),
         status,
     )
