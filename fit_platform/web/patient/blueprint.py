@@ -94,7 +94,7 @@ bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates"
 LINK_KEY = "p_link"  # [id of the InvitationToken row the browser opened, generation]
 PROGRESS_KEY = "p_progress"  # [patient id, unix time until which progress may be shown, generation]
 # Every key the patient pages keep in the cookie session starts with this; staff keys and the
-# chosen language do not, and stay.
+# chosen language do not, and stay; so does the patient's language (PATIENT_LANGUAGE_KEY).
 PATIENT_KEY_PREFIX = "p_"
 CODE_KEY = "p_code_patient"  # patient id waiting for a one-time code
 CONSENT_DONE_KEY = "p_consent_done"
@@ -160,8 +160,12 @@ def _ints(value: Any, length: int) -> list[int] | None:
 
 
 def forget_the_patient() -> None:
-    """Empty this browser's patient keys (its link, code and progress grant)."""
-    for key in [key for key in session if key.startswith(PATIENT_KEY_PREFIX)]:
+    """Empty this browser's patient keys (its link, code and progress grant). The patient's
+    language stays: it is a preference, not who they are, and the page saying they are logged
+    out, or the next link they open, would otherwise be in the browser's language."""
+    for key in [
+        key for key in session if key.startswith(PATIENT_KEY_PREFIX) and key != PATIENT_LANGUAGE_KEY
+    ]:
         session.pop(key, None)
 
 
