@@ -46,7 +46,6 @@ from fit_platform.db.models import (
     InvitationToken,
     OutboxMessage,
     Patient,
-    Unit,
 )
 from fit_platform.domain.codes import (
     AppointmentStatus,
@@ -86,7 +85,7 @@ from fit_platform.messaging.texts import MessageKind as TextKind
 from fit_platform.services.consent import may_contact
 from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
 from fit_platform.services.links import hash_token, link_path, mint_token
-from fit_platform.services.one_time_codes import mint_code
+from fit_platform.services.one_time_codes import code_message_name, mint_code
 from fit_platform.services.staff_invites import invite_path, mint_invite_token
 
 log = logging.getLogger(__name__)
@@ -368,13 +367,7 @@ class Dispatcher(Reconciliation):
         if isinstance(route, DispatchResult):
             return route
         channel, address = route
-        message_name = session.scalar(
-            select(Unit.message_name)
-            .join(Episode, Episode.unit_id == Unit.id)
-            .where(Episode.patient_id == patient.id)
-            .order_by(Episode.started_on.desc(), Episode.id.desc())
-            .limit(1)
-        )
+        message_name = code_message_name(session, patient.id)
         code = mint_code(session, patient.id, now)
         # The language of the page the patient asked from, when it was not the registered one.
         language = (row.language or patient.preferred_language).value

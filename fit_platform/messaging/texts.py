@@ -59,11 +59,19 @@ def sender_name(
     """The name a message goes out under: the unit's own sender name, or a neutral default.
 
     Never the unit's full name: "DPS …, psykiatrisk poliklinikk" on a lock screen tells anyone
-    near the phone what kind of treatment the patient gets."""
+    near the phone what kind of treatment the patient gets. The default is a common noun, in
+    lower case as it stands inside a sentence ("Reminder from the health service"); a text that
+    starts with it uses ``%(Clinic)s``, the same name with a capital first letter."""
     if message_name:
         return message_name
     _ = translations_for(language, directory).gettext
-    return _("The health service")
+    return _("the health service")
+
+
+def _sender_values(clinic: str) -> dict[str, str]:
+    # Each language's text puts the name where its grammar wants it: `clinic` inside a
+    # sentence, `Clinic` at its start. A unit's own name keeps its letters but the first.
+    return {"clinic": clinic, "Clinic": clinic[:1].upper() + clinic[1:]}
 
 
 def message_text(
@@ -76,12 +84,12 @@ def message_text(
     """SMS text, e-mail subject and e-mail body for one message. Translate first,
     then fill in the clinic name and link (never formatted into the msgid)."""
     _ = translations_for(language, directory).gettext
-    values = {"clinic": clinic, "link": link}
+    values = {**_sender_values(clinic), "link": link}
     if kind is MessageKind.INVITATION:
-        sms = _("%(clinic)s has sent you a few short questions. Answer here: %(link)s")
+        sms = _("%(Clinic)s has sent you a few short questions. Answer here: %(link)s")
         subject = _("A few short questions from %(clinic)s")
         body = _(
-            "Hello,\n\n%(clinic)s has sent you a few short questions. "
+            "Hello,\n\n%(Clinic)s has sent you a few short questions. "
             "Open this link to answer:\n%(link)s\n\n"
             "On the same page you can pause or stop these messages. "
             "This message was sent automatically and cannot be replied to."
@@ -105,7 +113,7 @@ def one_time_code_text(
 ) -> MessageText:
     """The message carrying a one-time code the patient asked for (to see their progress)."""
     _ = translations_for(language, directory).gettext
-    values = {"clinic": clinic, "code": code}
+    values = {**_sender_values(clinic), "code": code}
     sms = _("Your code for %(clinic)s: %(code)s. It works for 10 minutes.")
     subject = _("Your code from %(clinic)s")
     body = _(

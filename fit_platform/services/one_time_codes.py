@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import OneTimeCode, OutboxMessage, Patient
+from fit_platform.db.models import Episode, OneTimeCode, OutboxMessage, Patient, Unit
 from fit_platform.domain.codes import Channel, Language, MessageKind
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,25 @@ def request_code(
             return CodeRequest(CodeRequestOutcome.QUEUED, channel)
     log.info("one-time code queued", extra={"patient_id": patient_id, "outbox_id": message.id})
     return CodeRequest(CodeRequestOutcome.QUEUED, channel)
+
+
+def code_message_name(session: Session, patient_id: int) -> str | None:
+    """The sender name of the unit a code goes out for: the unit of the patient's latest
+    episode, or None when it has set none (then the neutral default). The code page names the
+    same sender from this, so the message that arrives is the one the patient was told of."""
+    return session.scalar(
+        select(Unit.message_name)
+        .join(Episode, Episode.unit_id == Unit.id)
+        .where(Episode.patient_id == patient_id)
+        .order_by(Episode.started_on.desc(), Episode.id.desc())
+        .limit(1)
+    )
+
+
+def code_sender(db: Database, patient_id: int) -> str | None:
+    """``code_message_name`` in a session of its own (for the code page)."""
+    with db.session() as session:
+        return code_message_name(session, patient_id)
 
 
 def mint_code(session: Session, patient_id: int, now: dt.datetime) -> str:

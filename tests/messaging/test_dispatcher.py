@@ -357,7 +357,7 @@ def test_a_reminder_goes_out_by_the_same_channel(
     clock.now = oslo(2026, 11, 25, 11)
     queue_reminders(world.db, clock.now)
     assert d.drain().sent == 1
-    assert sms_endpoint.accepted[1]["text"].startswith("Påminnelse fra Helsetjenesten")
+    assert sms_endpoint.accepted[1]["text"].startswith("Påminnelse fra helsetjenesten")
 
 
 # --- crashes -----------------------------------------------------------------------------
@@ -443,7 +443,7 @@ def test_a_requested_one_time_code_is_sent_and_works_once(
     assert dispatcher(world, Clock(T0), sms).drain().sent == 1
     [accepted] = sms_endpoint.accepted
     code = re.search(r"\b(\d{6})\b", accepted["text"]).group(1)  # type: ignore[union-attr]
-    assert accepted["text"].startswith("Koden din for Helsetjenesten")
+    assert accepted["text"].startswith("Koden din for helsetjenesten")
     assert verify_code(world.db, patient, code, T0 + dt.timedelta(minutes=1))
     assert not verify_code(world.db, patient, code, T0 + dt.timedelta(minutes=2))
 

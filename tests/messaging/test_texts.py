@@ -112,6 +112,45 @@ def test_the_one_time_code_message_reads_as_approved_and_carries_no_health_infor
         assert not any(word.lower() in part.lower() for word in HEALTH_WORDS)
 
 
+# The neutral default is a common noun: lower case inside a sentence, a capital only where it
+# starts one (before, "Reminder from The health service" and "Påminnelse fra Helsetjenesten").
+DEFAULT_SENDER_SMS = {
+    ("nb", MessageKind.INVITATION): "Helsetjenesten har sendt deg noen korte spørsmål. Svar her: ",
+    ("nb", MessageKind.REMINDER): "Påminnelse fra helsetjenesten: de korte spørsmålene dine er ",
+    ("nn", MessageKind.INVITATION): "Helsetenesta har sendt deg nokre korte spørsmål. Svar her: ",
+    ("nn", MessageKind.REMINDER): "Påminning frå helsetenesta: dei korte spørsmåla dine er ",
+    ("en", MessageKind.INVITATION): "The health service has sent you a few short questions. ",
+    ("en", MessageKind.REMINDER): "Reminder from the health service: your short questions are ",
+}
+DEFAULT_SENDER_SUBJECT = {
+    ("nb", MessageKind.INVITATION): "Noen korte spørsmål fra helsetjenesten",
+    ("nn", MessageKind.REMINDER): "Påminning: nokre korte spørsmål frå helsetenesta",
+    ("en", MessageKind.INVITATION): "A few short questions from the health service",
+}
+
+
+@pytest.mark.parametrize(("language", "kind"), sorted(DEFAULT_SENDER_SMS))
+def test_the_neutral_sender_reads_as_a_common_noun_where_it_stands(
+    language: str, kind: MessageKind, compiled_translations: Path
+) -> None:
+    sender = texts.sender_name(language, None, compiled_translations)
+    text = message_text(kind, language, sender, LINK, compiled_translations)
+    assert text.sms.startswith(DEFAULT_SENDER_SMS[(language, kind)])
+    # The e-mail's sentences put the name where the text message's do.
+    assert sender in text.body or text.body.split("\n\n")[1].startswith(text.sms[:12])
+    if (language, kind) in DEFAULT_SENDER_SUBJECT:
+        assert text.subject == DEFAULT_SENDER_SUBJECT[(language, kind)]
+
+
+def test_a_units_own_sender_name_keeps_its_letters_inside_a_sentence(
+    compiled_translations: Path,
+) -> None:
+    text = message_text(MessageKind.REMINDER, "en", "helse Vest", LINK, compiled_translations)
+    assert text.sms.startswith("Reminder from helse Vest: ")
+    text = message_text(MessageKind.INVITATION, "en", "helse Vest", LINK, compiled_translations)
+    assert text.sms.startswith("Helse Vest has sent you")
+
+
 def test_an_unknown_language_gets_bokmal(compiled_translations: Path) -> None:
     text = message_text(MessageKind.INVITATION, "de", CLINIC, LINK, compiled_translations)
     assert text == SNAPSHOTS[("nb", MessageKind.INVITATION)]

@@ -37,11 +37,12 @@ from tests.support.patient import now, open_invitation
 
 __all__ = ["compiled_translations", "sms_endpoint", "smtp_server"]
 
-# What arrives, with the six digits as ______ (the neutral sender name is in the same language).
+# What arrives, with the six digits as ______ (the neutral sender name is in the same language,
+# a common noun in lower case inside the sentence).
 CODE_SMS = {
-    "nb": "Koden din for Helsetjenesten: ______. Den virker i 10 minutter.",
-    "nn": "Koden din for Helsetenesta: ______. Han verkar i 10 minutt.",
-    "en": "Your code for The health service: ______. It works for 10 minutes.",
+    "nb": "Koden din for helsetjenesten: ______. Den virker i 10 minutter.",
+    "nn": "Koden din for helsetenesta: ______. Han verkar i 10 minutt.",
+    "en": "Your code for the health service: ______. It works for 10 minutes.",
 }
 
 
@@ -122,8 +123,8 @@ def test_after_asking_for_a_code_in_english_the_reminder_keeps_the_registered_la
     texts = _deliver(db, sms_endpoint, compiled_translations)
     assert len(texts) == 2
     reminder, code = sorted(texts, key=lambda text: "https://" not in text)
-    assert code.startswith("Your code for The health service: ")
-    assert reminder.startswith("Påminning frå Helsetenesta: ")
+    assert code.startswith("Your code for the health service: ")
+    assert reminder.startswith("Påminning frå helsetenesta: ")
 
 
 @pytest.mark.parametrize(

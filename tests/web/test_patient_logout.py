@@ -16,9 +16,10 @@ from flask import Flask
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation
-from fit_platform.domain.codes import InvitationState
+from fit_platform.domain.codes import InvitationState, Language
 from fit_platform.services import one_time_codes
 from tests.support.factories import add_history, make_world
+from tests.support.html import csrf_token
 from tests.support.oidc import CLIENT_ID, log_in_at_provider, use_idporten
 from tests.support.patient import Patient, now, open_invitation
 from tests.web.test_idporten_login import (
@@ -127,4 +128,38 @@ def test_a_patient_with_a_code_grant_logs_out_to_the_plain_page(app: Flask, db: 
     assert "Du er logga ut" in page and "ID-porten" not in page
     # The grant and the link are both gone from this browser.
     assert client.get("/p/progress?lang=en").status_code == 403
+    assert client.get("/p/").status_code == 403
+
+
+def test_a_patient_keeps_their_language_after_logging_out(app: Flask, db: Database) -> None:
+    """The language is a preference, not who the patient is: a nynorsk reader on a browser set
+    to English reads the page that says they are logged out, and the next link they open, in
+    nynorsk (the link's own page would say so anyway; a mistyped one knows no patient)."""
+    world = make_world(db, language=Language.NYNORSK)
+    invitation_id, token = open_invitation(db, world)
+    with db.transaction() as session:
+        session.get_one(Invitation, invitation_id).state = InvitationState.COMPLETED
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    landing = client.get(f"/p/{token}").get_data(as_text=True)
+    assert 'lang="nn"' in landing
+    data = {"csrf_token": csrf_token(landing), "action": "progress"}
+    assert client.post(f"/p/{token}", data=data).status_code == 302
+    client.post("/p/progress", data={"csrf_token": data["csrf_token"], "action": "send"})
+    with db.transaction() as session:
+        code = one_time_codes.mint_code(session, world.patient_id, now())
+    verify = {"csrf_token": data["csrf_token"], "action": "verify", "verify-code": code}
+    assert client.post("/p/progress", data=verify).status_code == 302
+    html = client.get("/p/progress").get_data(as_text=True)
+    assert 'lang="nn"' in html
+
+    out = client.post("/p/logout", data={"logout-csrf_token": _logout_token(html)})
+    assert out.status_code == 303
+    page = client.get("/p/logged-out").get_data(as_text=True)
+    assert 'lang="nn"' in page and "Du er logga ut" in page
+    mistyped = client.get(f"/p/{token[:-4]}")
+    assert mistyped.status_code == 404
+    assert "Vi finn ikkje denne lenkja" in mistyped.get_data(as_text=True)
+    # Logging out still ended the visit: the language is all this browser keeps.
+    assert client.get("/p/progress").status_code == 403
     assert client.get("/p/").status_code == 403

@@ -1,10 +1,12 @@
-"""The patient's choices, one short page each (GOV.UK: one thing per page).
+"""The patient's choices: the menu and one short page each (GOV.UK: one thing per page).
 
+    GET/POST /p/choices          what do you want to do? (a link to each choice's own page)
     GET/POST /p/choices/<name>   say no to this questionnaire, pause, stop, change channel,
                                  ask for fewer questionnaires
+    GET  /p/choices/done         confirmation of a consent choice
 
-``/p/choices`` (blueprint.py) asks "What do you want to do?" with a link to each page, and
-still takes the same POSTs, so a form saved in an older page keeps working.
+``/p/choices`` still takes the same POSTs as the pages, so a form saved in an older page keeps
+working.
 """
 
 from __future__ import annotations
@@ -14,15 +16,26 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from fit_platform.domain.codes import Channel
+from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
 from fit_platform.extensions import get_db, limiter
 from fit_platform.messaging.setup import configured_channels
-from fit_platform.services import consent
+from fit_platform.services import consent, own_days
 from fit_platform.services.contact_details import contact_on_file
 from fit_platform.services.link_context import LinkContext, LinkStatus
-from fit_platform.web.patient import blueprint as patient
-from fit_platform.web.patient.blueprint import Page, bp, needs_link
+from fit_platform.web.formatting import format_date
+from fit_platform.web.patient import forms
+from fit_platform.web.patient.blueprint import (
+    CONSENT_DONE_KEY,
+    Page,
+    _closed_page,
+    _deadline,
+    _now,
+    _zone,
+    bp,
+    needs_link,
+)
 
 # How far ahead the pause page's example date lies.
 EXAMPLE_PAUSE_DAYS = 14
@@ -30,7 +43,7 @@ EXAMPLE_PAUSE_DAYS = 14
 
 def choice_names(ctx: LinkContext) -> list[str]:
     """The choices this link offers: saying no only while its questionnaire is open."""
-    names = list(patient.CONSENT_FORMS)
+    names = list(CONSENT_FORMS)
     if ctx.status is not LinkStatus.OPEN:
         names.remove("decline")
     # With one channel set up there is nothing to change to: a switch to the other would
@@ -45,7 +58,7 @@ def channel_names() -> dict[Channel, str]:
 
 
 def _render(ctx: LinkContext, name: str, form: Any, status: int) -> tuple[str, int]:
-    today = patient._now().astimezone(patient._zone()).date()
+    today = _now().astimezone(_zone()).date()
     return (
         render_template(
             "patient/choice.html",
@@ -71,25 +84,25 @@ def record_choice(ctx: LinkContext, name: str) -> Page:
     assert ctx.patient_id is not None
     if name not in choice_names(ctx):
         abort(400)
-    form: Any = patient.CONSENT_FORMS[name](prefix=name)
+    form: Any = CONSENT_FORMS[name](prefix=name)
     if form.validate_on_submit():
-        change = patient._consent_change(name, form)
+        change = _consent_change(name, form)
         try:
             consent.record_consent(
                 get_db(),
                 ctx.patient_id,
                 change,
-                now=patient._now(),
+                now=_now(),
                 invitation_id=ctx.invitation_id,
-                zone=patient._zone(),
+                zone=_zone(),
             )
         except consent.ConsentError as error:
             field = {"pause": "until", "channel": "channel"}.get(name)
             if field is None:
-                return patient._closed_page(ctx)
-            form[field].errors = [patient._consent_error(error.code)]
+                return _closed_page(ctx)
+            form[field].errors = [_consent_error(error.code)]
         else:
-            session[patient.CONSENT_DONE_KEY] = change.kind.value
+            session[CONSENT_DONE_KEY] = change.kind.value
             return redirect(url_for("patient.choices_done"))
     return _render(ctx, name, form, 422)
 
@@ -98,11 +111,120 @@ def record_choice(ctx: LinkContext, name: str) -> Page:
 @limiter.limit("30 per minute", methods=["POST"])
 @needs_link()
 def choice(ctx: LinkContext, name: str) -> Page:
-    if name not in patient.CONSENT_FORMS:
+    if name not in CONSENT_FORMS:
         abort(404)
     if name not in choice_names(ctx):
         # Saying no to a questionnaire that has closed: the menu says what is still possible.
         return redirect(url_for("patient.choices"))
     if request.method == "POST":
         return record_choice(ctx, name)
-    return _render(ctx, name, patient.CONSENT_FORMS[name](prefix=name), 200)
+    return _render(ctx, name, CONSENT_FORMS[name](prefix=name), 200)
+
+
+# --------------------------------------------------------------------------- the menu
+
+
+CONSENT_FORMS = {
+    "decline": forms.DeclineForm,
+    "pause": forms.PauseForm,
+    "stop": forms.StopForm,
+    "channel": forms.ChannelForm,
+    "fewer": forms.FewerForm,
+}
+
+
+def _consent_error(code: str) -> str:
+    texts = {
+        "date_not_in_future": _("Choose a date after today."),
+        "date_too_far": _(
+            "Choose a date less than a year from now, or stop questionnaires instead."
+        ),
+        "no_phone": _("We have no mobile number for you. Ask your clinic to add one."),
+        "no_email": _("We have no e-mail address for you. Ask your clinic to add one."),
+        "no_channel": _("Choose text message or e-mail."),
+        "no_invitation": _("This questionnaire is already closed."),
+    }
+    return texts.get(code, _("That did not work. Please try again."))
+
+
+@bp.route("/choices", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+@needs_link()
+def choices(ctx: LinkContext) -> Page:
+    """What do you want to do? A link to each choice's own page (``choice`` above)."""
+    assert ctx.patient_id is not None
+    restart_form = forms.RestartForm(prefix="restart")
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        if action == "restart":
+            if not restart_form.validate_on_submit():
+                abort(400)
+            return _restart_feedback(ctx)
+        return record_choice(ctx, action)
+    return render_template(
+        "patient/choices.html",
+        ctx=ctx,
+        can_decline="decline" in choice_names(ctx),
+        can_change_channel="channel" in choice_names(ctx),
+        # Only a patient whose plan has programme days has days to choose (own_days.py).
+        offers_own_days=_offers_own_days(ctx),
+        restart_form=restart_form,
+        channel_names=channel_names(),
+    )
+
+
+def _offers_own_days(ctx: LinkContext) -> bool:
+    if ctx.episode_id is None:
+        return False
+    state = own_days.own_days(get_db(), ctx.episode_id)
+    return state is not None and state.applies
+
+
+def _consent_change(action: str, form: Any) -> consent.ConsentChange:
+    if action == "decline":
+        return consent.ConsentChange(ConsentEventKind.DECLINED_INVITATION, reason=form.reason.data)
+    if action == "pause":
+        return consent.ConsentChange(ConsentEventKind.PAUSED, paused_until=form.until.data)
+    if action == "stop":
+        return consent.ConsentChange(ConsentEventKind.STOPPED, reason=form.reason.data)
+    if action == "channel":
+        return consent.ConsentChange(
+            ConsentEventKind.CHANNEL_CHANGED, channel=Channel(form.channel.data)
+        )
+    return consent.ConsentChange(ConsentEventKind.FREQUENCY_REDUCED, reason=form.reason.data)
+
+
+@bp.get("/choices/done")
+@needs_link()
+def choices_done(ctx: LinkContext) -> Page:
+    kind = session.get(CONSENT_DONE_KEY)
+    if kind not in {k.value for k in ConsentEventKind}:
+        return redirect(url_for("patient.choices"))
+    paused_until = format_date(ctx.paused_until, "long") if ctx.paused_until is not None else None
+    # A restart reopens the questionnaire of this link when its window is still open
+    # (services/consent.py): then the patient can answer it now instead of waiting.
+    reopened = kind == ConsentEventKind.RESTARTED.value and ctx.status is LinkStatus.OPEN
+    return render_template(
+        "patient/choices_done.html",
+        ctx=ctx,
+        kind=ConsentEventKind(kind),
+        reopened=reopened,
+        deadline=_deadline(ctx) if reopened else "",
+        paused_until=paused_until,
+        channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
+        restart_form=forms.RestartForm(prefix="restart"),
+    )
+
+
+def _restart_feedback(ctx: LinkContext) -> WerkzeugResponse:
+    """Turn questionnaires back on (if they were paused or stopped) and confirm it."""
+    if ctx.consent_state is not ConsentState.ACTIVE and ctx.patient_id is not None:
+        consent.record_consent(
+            get_db(),
+            ctx.patient_id,
+            consent.ConsentChange(ConsentEventKind.RESTARTED),
+            now=_now(),
+            zone=_zone(),
+        )
+    session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
+    return redirect(url_for("patient.choices_done"))

@@ -1,0 +1,302 @@
+"""Opening the link and answering: the landing page, the POST that binds the link to this
+browser, the questionnaire's pages, help now, and the finish page (routes on the patient
+blueprint, blueprint.py).
+
+    GET  /p/<token>            landing page, or a page saying why the link is closed (404/410)
+    POST /p/<token>            start/continue, other choices, progress, goals, restart
+    GET  /p/                   back to where the patient was
+    GET/POST /p/answer/<n>     page n of the questionnaire (saved on every POST)
+    GET  /p/help               where to get help now (shown at once after a risk answer)
+    GET/POST /p/finish         topic for next session, comment, submit
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, session, url_for
+
+from fit_platform.domain.codes import Language
+from fit_platform.domain.instrument_language import questionnaire_language
+from fit_platform.domain.instruments import Instrument, Item, Kind
+from fit_platform.domain.scoring import InvalidAnswerError
+from fit_platform.extensions import get_db, limiter
+from fit_platform.services import answering
+from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.web.inputs import small_int
+from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN
+from fit_platform.web.patient import answer_review, forms
+from fit_platform.web.patient.answer_choices import choice_inputs
+from fit_platform.web.patient.blueprint import (
+    CODE_KEY,
+    Page,
+    _bind,
+    _bound_context,
+    _closed_page,
+    _deadline,
+    _grant_progress,
+    _language,
+    _no_link_page,
+    _now,
+    _progress_patient,
+    _remember_patient_language,
+    _use_patient_language,
+    _zone,
+    bp,
+    needs_link,
+)
+from fit_platform.web.patient.choice_pages import _restart_feedback
+from fit_platform.web.patient.page_shell import render_page
+from fit_platform.web.patient.shown_page import ShownPage, shown_page
+
+
+def _questionnaire_language(inst: Instrument) -> Language:
+    """The language the questionnaire itself is shown (and its answers stored) in."""
+    return Language(questionnaire_language(inst, _language().value))
+
+
+def _language_notice(inst: Instrument) -> str | None:
+    """A plain notice when the questionnaire is not in the patient's language, else None."""
+    shown = _questionnaire_language(inst)
+    if shown is _language():
+        return None
+    texts = QUESTIONNAIRE_ONLY_IN if len(inst.languages) == 1 else QUESTIONNAIRE_SHOWN_IN
+    return str(texts[shown.value])
+
+
+# --------------------------------------------------------------------------- the link
+
+
+@bp.get("/<token>")
+def landing(token: str) -> Page:
+    """Landing page. Changes nothing anywhere: scanners and previews may fetch it freely."""
+    ctx = answering.inspect_link(get_db(), token, _now())
+    if ctx.status is LinkStatus.UNKNOWN:
+        return _closed_page(ctx)
+    _use_patient_language(ctx)
+    _remember_patient_language(ctx)
+    if ctx.status is not LinkStatus.OPEN:
+        return _closed_page(ctx, token)
+    inst = ctx.instrument
+    return render_page(
+        "patient/landing.html",
+        ctx,
+        token,
+        item_count=len(inst.items),
+        minutes=answering.minutes_to_answer(inst),
+        language_notice=_language_notice(inst),
+        deadline=_deadline(ctx),
+    )
+
+
+@bp.post("/<token>")
+@limiter.limit("30 per minute")
+def link_action(token: str) -> Page:
+    form = forms.LinkActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ctx = answering.inspect_link(get_db(), token, _now())
+    if ctx.status is LinkStatus.UNKNOWN:
+        return _closed_page(ctx)
+    _use_patient_language(ctx)
+    if ctx.token_revoked:
+        # A revoked link (its message never went out) opens nothing in this browser.
+        return _closed_page(ctx)
+    _remember_patient_language(ctx)
+    action = request.form.get("action", "start")
+    _bind(ctx)
+    if action == "choices":
+        return redirect(url_for("patient.choices"))
+    if action == "goals":
+        return redirect(url_for("patient.goals"))
+    if action == "progress":
+        session[CODE_KEY] = ctx.patient_id
+        return redirect(url_for("patient.progress_view"))
+    if action == "restart":
+        return _restart_feedback(ctx)
+    if ctx.status is not LinkStatus.OPEN:
+        return _closed_page(ctx, token)
+    assert ctx.invitation_id is not None
+    try:
+        answering.start_answering(
+            get_db(), ctx.invitation_id, _questionnaire_language(ctx.instrument), _now()
+        )
+    except LinkClosedError:
+        return _closed_page(answering.inspect_link(get_db(), token, _now()), token)
+    return redirect(_next_step(ctx))
+
+
+def _next_step(ctx: LinkContext) -> str:
+    page = ctx.next_page()
+    if page > len(answering.page_plan(ctx.instrument)):
+        return url_for("patient.finish")
+    return url_for("patient.answer", page=page)
+
+
+@bp.get("/")
+def resume() -> Page:
+    ctx = _bound_context()
+    if ctx is None:
+        return _no_link_page()
+    if ctx.status is LinkStatus.OPEN:
+        return redirect(_next_step(ctx))
+    if ctx.status is LinkStatus.COMPLETED and _progress_patient() == ctx.patient_id:
+        return redirect(url_for("patient.done"))
+    return _closed_page(ctx)
+
+
+# --------------------------------------------------------------------------- answering
+
+
+@bp.route("/answer/<int:page>", methods=["GET", "POST"])
+@needs_link(open_only=True)
+def answer(ctx: LinkContext, page: int) -> Page:
+    inst = ctx.instrument
+    plan = answering.page_plan(inst)
+    if not 1 <= page <= len(plan):
+        abort(404)
+    link_ids = plan[page - 1]
+    form: forms.AnswerPage | ShownPage
+    fields: list[tuple[Item, Any]]
+    if request.method == "POST":
+        # A page answered in full with the questions' own choices needs no form to check it,
+        # and its save no language unless the response is still to be made: the locale is
+        # looked up only where it is used (a form, a new response, a page shown again).
+        codes: dict[str, str | None] | None = forms.all_known_answers(inst, link_ids, request.form)
+        page_form = None
+        if codes is None:
+            page_form = forms.answer_page_form(
+                inst, link_ids, _questionnaire_language(inst).value, formdata=request.form
+            )
+            if page_form.validate():
+                codes = {k: (page_form[k].data or None) for k in link_ids}
+        if codes is not None:
+            assert ctx.invitation_id is not None
+            try:
+                saved = answering.save_page(
+                    get_db(),
+                    ctx.invitation_id,
+                    page,
+                    codes,
+                    lambda: _questionnaire_language(inst),
+                    _now(),
+                    instrument_id=ctx.instrument_id,
+                )
+            except LinkClosedError:
+                return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
+            except InvalidAnswerError:
+                abort(400)
+            if saved.risk:
+                return redirect(url_for("patient.help_now", after=page))
+            if saved.next_page > saved.page_count:
+                return redirect(url_for("patient.finish"))
+            return redirect(url_for("patient.answer", page=saved.next_page))
+        assert page_form is not None  # only a page the form refused is shown again
+        form = page_form
+        status = 422
+        fields = list(forms.item_field_pairs(form, inst))
+    else:
+        saved_codes = answering.saved_codes(ctx)
+        shown = shown_page(inst, link_ids, saved_codes)
+        if shown is not None:
+            form, fields = shown, list(shown.fields)
+        else:
+            form = forms.answer_page_form(
+                inst,
+                link_ids,
+                _questionnaire_language(inst).value,
+                data={k: saved_codes.get(k) for k in link_ids},
+            )
+            fields = list(forms.item_field_pairs(form, inst))
+        status = 200
+    answered_before = sum(len(ids) for ids in plan[: page - 1])
+    language = _questionnaire_language(inst)
+    return (
+        render_page(
+            "patient/answer.html",
+            ctx,
+            inst=inst,
+            form=form,
+            fields=fields,
+            choice_inputs=choice_inputs,
+            page=page,
+            page_count=len(plan),
+            first_number=answered_before + 1,
+            last_number=answered_before + len(link_ids),
+            item_count=len(inst.items),
+            lang=language.value,
+            language_notice=_language_notice(inst),
+            scored_ids=set(inst.scored_link_ids),
+            deadline=_deadline(ctx),
+            error_names=answer_review.error_names(
+                inst, link_ids, answered_before + 1, language.value
+            )
+            if form.errors
+            else {},
+        ),
+        status,
+    )
+
+
+@bp.get("/help")
+@needs_link()
+def help_now(ctx: LinkContext) -> Page:
+    after = request.args.get("after", type=small_int) or 0
+    next_url = None
+    if ctx.status is LinkStatus.OPEN:
+        plan = answering.page_plan(ctx.instrument)
+        next_url = (
+            url_for("patient.answer", page=after + 1)
+            if 0 < after < len(plan)
+            else url_for("patient.finish")
+        )
+    return render_template("patient/help.html", ctx=ctx, next_url=next_url)
+
+
+@bp.route("/finish", methods=["GET", "POST"])
+@needs_link(open_only=True)
+def finish(ctx: LinkContext) -> Page:
+    inst = ctx.instrument
+    plan = answering.page_plan(inst)
+    if ctx.next_page() <= len(plan):
+        return redirect(url_for("patient.answer", page=ctx.next_page()))
+    alliance = inst.kind is Kind.ALLIANCE
+    form = forms.FinishForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            assert ctx.invitation_id is not None and ctx.patient_id is not None
+            try:
+                answering.submit(
+                    get_db(),
+                    ctx.invitation_id,
+                    language=_questionnaire_language(inst),
+                    now=_now(),
+                    comment=form.comment.data,
+                    comment_to_service_only=alliance and form.comment_to.data == "service",
+                    topic=form.topic.data,
+                    zone=_zone(),
+                )
+            except LinkClosedError:
+                return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
+            except ValueError:
+                return redirect(_next_step(ctx))
+            _grant_progress(ctx.patient_id, ctx.session_generation)
+            return redirect(url_for("patient.done"))
+        status = 422
+    else:
+        status = 200
+    return (
+        render_template(
+            "patient/finish.html",
+            ctx=ctx,
+            inst=inst,
+            form=form,
+            alliance=alliance,
+            page_count=len(plan),
+            lang=_questionnaire_language(inst).value,
+            answers=answer_review.reviewed_answers(
+                inst, plan, answering.saved_codes(ctx), _questionnaire_language(inst).value
+            ),
+        ),
+        status,
+    )
