@@ -1,7 +1,8 @@
 """A closed episode in a real browser, JavaScript off, at phone and desktop widths, checked with
 axe: the administrator's transfer list offers only the other therapist, the close; then the
-therapist's pre-session view, appointments page and journal summary say it has ended and
-offer no change; the patient's cancelled link says the treatment period has ended."""
+therapist's pre-session view, appointments page, journal summary, schedule and contact details
+say it has ended and offer no change; the patient's cancelled link says the treatment period
+has ended."""
 
 from __future__ import annotations
 
@@ -81,6 +82,15 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/summary?lang=en")
     assert_accessible(page)
     save_screenshot(page, f"closed-journal-summary-{width}")
+    # The schedule and the contact details are read, not changed: no form, the closed notice.
+    for name in ("schedule", "contact"):
+        page.goto(f"{live_url}/clinician/episodes/{world.episode_id}/{name}?lang=en")
+        assert page.get_by_text("This episode was closed on").count() == 1
+        assert page.locator("main form").count() == 1  # the session bar's "Extend session"
+        assert page.get_by_text("Changes apply from the next questionnaire").count() == 0
+        assert_accessible(page)
+        _fits(page, width)
+        save_screenshot(page, f"closed-{name}-{width}")
 
     page.context.clear_cookies()
     page.goto(f"{live_url}/p/{token}?lang=en")
