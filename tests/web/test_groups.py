@@ -379,9 +379,13 @@ def test_a_group_form_is_never_on_one_patients_schedule(app: Flask, client: Flas
     # A rule written before this check (or by hand) never makes the scheduler send it; the
     # plan's other rule shows that the scheduler did run for this appointment.
     with db.transaction() as session:
-        plan = session.scalars(
+        # Opening the schedule page makes no plan (a GET writes nothing): the episode's own plan
+        # is made here, as saving its first rule would.
+        assert session.scalars(
             select(SchedulePlan).where(SchedulePlan.episode_id == own.episode_id)
-        ).one()  # the episode's own (empty) plan, made when its schedule page was used
+        ).all() == []
+        plan = SchedulePlan(name="", episode_id=own.episode_id)
+        session.add(plan)
         plan.rules.extend(
             ScheduleRule(**vars(RuleSpec(instrument, ScheduleTrigger.AFTER_APPOINTMENT, 1)))
             for instrument in ("gsrs", "phq9")
