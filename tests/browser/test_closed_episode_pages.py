@@ -88,6 +88,7 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
         assert page.get_by_text("This episode was closed on").count() == 1
         assert page.locator("main form").count() == 1  # the session bar's "Extend session"
         assert page.get_by_text("Changes apply from the next questionnaire").count() == 0
+        assert page.get_by_text("(optional)").count() == 0  # a form's label, not a record's
         assert_accessible(page)
         _fits(page, width)
         save_screenshot(page, f"closed-{name}-{width}")
