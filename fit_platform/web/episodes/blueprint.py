@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -288,15 +289,25 @@ def appointment_status(appointment_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        set_appointment_status(
+        cancelled = set_appointment_status(
             get_db(),
             staff_id=g.staff.staff_id,
             appointment_id=appointment_id,
             status=AppointmentStatus(form.status.data),
+            now=_now(),
         )
     except AppointmentNotFound:
         abort(404)
-    return _back_to_episode(appointment_id, _("The appointment is updated."))
+    withdrawn = ngettext(
+        "The questionnaire for this appointment is withdrawn; its link now tells the"
+        " patient why.",
+        "%(num)d questionnaires for this appointment are withdrawn; their links now"
+        " tell the patient why.",
+        cancelled,
+    )
+    return _back_to_episode(
+        appointment_id, _("The appointment is updated."), *([withdrawn] if cancelled else [])
+    )
 
 
 @bp.route("/appointments/<int:appointment_id>/move", methods=["POST"])
@@ -310,7 +321,7 @@ def appointment_move(appointment_id: int) -> Response:
     try:
         if starts_at is None:
             raise AppointmentOutOfRange(form.day.data)
-        move_appointment(
+        cancelled = move_appointment(
             get_db(),
             staff_id=g.staff.staff_id,
             appointment_id=appointment_id,
@@ -329,15 +340,26 @@ def appointment_move(appointment_id: int) -> Response:
             abort(404)
         flash(str(APPOINTMENT_OUT_OF_RANGE), "error")
         return redirect(url_for("episodes.appointments", episode_id=episode_id))
-    return _back_to_episode(appointment_id, _("The appointment is moved."))
+    # The new time's questionnaire is planned by the scheduler's next run, not here.
+    withdrawn = ngettext(
+        "The questionnaire for the old time is withdrawn; its link now tells the patient"
+        " why. One for the new time is planned within a few minutes.",
+        "%(num)d questionnaires for the old time are withdrawn; their links now tell the"
+        " patient why. New ones for the new time are planned within a few minutes.",
+        cancelled,
+    )
+    return _back_to_episode(
+        appointment_id, _("The appointment is moved."), *([withdrawn] if cancelled else [])
+    )
 
 
-def _back_to_episode(appointment_id: int, message: str) -> Response:
+def _back_to_episode(appointment_id: int, *messages: str) -> Response:
     with get_db().session() as session:
         episode_id = session.scalar(
             select(Appointment.episode_id).where(Appointment.id == appointment_id)
         )
-    flash(message)
+    for message in messages:
+        flash(message)
     return redirect(url_for("episodes.appointments", episode_id=episode_id))
 
 
