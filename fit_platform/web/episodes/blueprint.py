@@ -14,9 +14,8 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -299,8 +298,7 @@ def appointment_status(appointment_id: int) -> Response:
     except AppointmentNotFound:
         abort(404)
     withdrawn = ngettext(
-        "The questionnaire for this appointment is withdrawn; its link now tells the"
-        " patient why.",
+        "The questionnaire for this appointment is withdrawn; its link now tells the patient why.",
         "%(num)d questionnaires for this appointment are withdrawn; their links now"
         " tell the patient why.",
         cancelled,
