@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -207,10 +207,13 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
             .where(Appointment.episode_id == episode_id)
             .order_by(Appointment.starts_at)
         ).all()
+        # Newest first by the time the table shows (sent, or to be sent): by due time alone a
+        # questionnaire found late and sent at 20:32 came below one sent at 20:24.
+        shown_at = func.coalesce(Invitation.sent_at, Invitation.due_at)
         invitations = session.scalars(
             select(Invitation)
             .where(Invitation.episode_id == episode_id)
-            .order_by(Invitation.due_at.desc())
+            .order_by(shown_at.desc(), Invitation.id.desc())
             .limit(50)
         ).all()
         messages = session.scalars(
