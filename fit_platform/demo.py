@@ -12,6 +12,7 @@ from fit_platform.db.base import utcnow
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.extensions import get_db
 from fit_platform.services.demo_history import seed_demo_service_history
+from fit_platform.services.demo_link import demo_patient_link
 from fit_platform.services.demo_seed import seed_demo, seed_demo_patients, seed_demo_schedules
 
 
@@ -26,8 +27,10 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     server = make_server(host, port, app, threaded=True)
     with app.app_context():
         logins = seed_demo(get_db())
-        patient_link = seed_demo_patients(get_db())
+        seed_demo_patients(get_db())
         seed_demo_schedules(get_db(), timezone=settings.timezone)
+        # After the schedules: the link is the PHQ-9 for the first patient's first session.
+        patient_link = demo_patient_link(get_db())
         seed_demo_service_history(get_db(), utcnow())
     scheduler = None
     if with_scheduler:

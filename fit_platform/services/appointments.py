@@ -5,8 +5,11 @@ episode pages (`access_control.treating_episode`). An import runs in one unit wh
 a therapist and only touches the episodes the caller treats there; rows for the unit's other
 patients are refused and listed with their reason, and nothing of those patients is changed.
 Importing the same file twice changes nothing: rows are matched on (episode, external_ref).
-Moving or cancelling an appointment returns its id in `changed` so the caller can re-plan its
-invitations. Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused.
+Moving an appointment or setting its status cancels, in the same transaction, the open
+invitations tied to it that no longer fit (`cancel.cancel_for_appointment`, the tick's own rule)
+and returns how many; the next tick plans the new ones. An import returns the changed ids in
+`changed_appointment_ids`; the tick cancels for those.
+Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused.
 An ended episode is read-only: adding, moving or setting the status of one of its appointments
 raises `access_control.EpisodeClosed` and changes nothing (no questionnaire would go out).
 """
@@ -28,6 +31,7 @@ from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_bulk_access
+from fit_platform.services.cancel import cancel_for_appointment
 from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
@@ -123,21 +127,26 @@ def add_appointment(
 
 def move_appointment(
     db: Database, *, staff_id: int, appointment_id: int, starts_at: dt.datetime, now: dt.datetime
-) -> None:
+) -> int:
+    """Move an appointment; returns how many of its open invitations were cancelled because
+    they no longer fit the new time (their links close at once)."""
     _check_range(starts_at, None, now)
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id)
         duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else None
         appointment.starts_at = starts_at
         appointment.ends_at = starts_at + duration if duration else None
+        cancelled = cancel_for_appointment(session, appointment_id, now)
         log.info(
             "appointment moved",
             extra={
                 "event": "appointment_moved",
                 "appointment_id": appointment_id,
                 "staff_id": staff_id,
+                "cancelled": cancelled,
             },
         )
+    return cancelled
 
 
 def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> int:
@@ -147,11 +156,19 @@ def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> 
 
 
 def set_appointment_status(
-    db: Database, *, staff_id: int, appointment_id: int, status: AppointmentStatus
-) -> None:
-    with db.transaction() as session:
+    db: Database,
+    *,
+    staff_id: int,
+    appointment_id: int,
+    status: AppointmentStatus,
+    now: dt.datetime,
+) -> int:
+    """Set an appointment's status; returns how many of its open invitations were cancelled
+    because they no longer fit it (a cancelled or missed session)."""
+    with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id)
         appointment.status = status
+        cancelled = cancel_for_appointment(session, appointment_id, now)
         log.info(
             "appointment status set",
             extra={
@@ -159,8 +176,10 @@ def set_appointment_status(
                 "appointment_id": appointment_id,
                 "status": status.value,
                 "staff_id": staff_id,
+                "cancelled": cancelled,
             },
         )
+    return cancelled
 
 
 def import_appointments(

@@ -60,12 +60,20 @@ def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> 
     time). Returns how many were cancelled. The tick also finds such changes by itself
     (`cancel_for_changed_appointments`); calling this makes it immediate."""
     with db.transaction(now=now) as session:
-        cancelled = _cancel_obsolete(session, Invitation.appointment_id == appointment_id, now)
+        cancelled = cancel_for_appointment(session, appointment_id, now)
     log.info(
         "appointment change applied",
         extra={"appointment_id": appointment_id, "cancelled": cancelled},
     )
     return cancelled
+
+
+def cancel_for_appointment(session: Session, appointment_id: int, now: dt.datetime) -> int:
+    """Within the caller's transaction, right after it moved, cancelled or marked an
+    appointment: cancel its open invitations that no longer fit, by the tick's own rule, so
+    the old link is closed when the change is saved (re-planning stays with the tick)."""
+    session.flush()
+    return _cancel_obsolete(session, Invitation.appointment_id == appointment_id, now)
 
 
 def cancel_for_changed_appointments(db: Database, now: dt.datetime) -> int:

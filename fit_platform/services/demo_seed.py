@@ -157,35 +157,30 @@ def _add_response(
     ).id
 
 
-def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:
-    """Demo patients with months of answers; returns a fresh link path for an open invitation.
+def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> None:
+    """Demo patients with months of answers (the printed link: `services/demo_link.py`).
 
     Idempotent: patients are looked up by external id and get their history only when created.
-    A new link token is minted on every call (the raw token is only returned, never stored).
     """
     from fit_platform.db.models import (
         ConsentEvent,
         Episode,
         EpisodeTherapist,
-        Invitation,
         Patient,
     )
     from fit_platform.domain.codes import (
         Actor,
         ConsentEventKind,
         ConsentState,
-        InvitationState,
     )
     from fit_platform.domain.instruments import get_instrument
     from fit_platform.domain.scoring import score
     from fit_platform.domain.signals import HistoryEntry, evaluate_signals
-    from fit_platform.services.links import link_path, mint_token
     from fit_platform.services.signals import store_signals
 
     now = now or dt.datetime.now(dt.UTC)
     start = now - dt.timedelta(weeks=DEMO_WEEKS)
     with db.transaction(now=now) as session:
-        first_episode_id = None
         for n, (ext, name, unit_code, therapist, state, begin, end, risk) in enumerate(
             DEMO_PATIENTS, start=1
         ):
@@ -251,42 +246,15 @@ def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> str:
                             created_at=now - dt.timedelta(days=2),
                         )
                     )
-            if first_episode_id is None:
-                first_episode_id = session.scalar(
-                    select(Episode.id).where(Episode.patient_id == patient.id)
-                )
-        invitation = session.scalar(
-            select(Invitation).where(
-                Invitation.episode_id == first_episode_id,
-                Invitation.instrument_id == "phq9",
-                Invitation.state.in_((InvitationState.SENT, InvitationState.OPENED)),
-                Invitation.expires_at > now + dt.timedelta(hours=1),
-            )
-        )
-        if invitation is None:
-            assert first_episode_id is not None
-            invitation = Invitation(
-                episode_id=first_episode_id,
-                instrument_id="phq9",
-                slot_key=f"demo:{now.strftime('%Y%m%dT%H%M%S')}",
-                state=InvitationState.SENT,
-                due_at=now,
-                expires_at=now + dt.timedelta(hours=48),
-                sent_at=now,
-            )
-            session.add(invitation)
-            session.flush()
-        token = mint_token(session, invitation, now)
-    return link_path(token)
 
 
 # --------------------------------------------------------------------------- demo schedules
 
 DEMO_TEMPLATES = {
     # Outpatient clinic: outcome the day before each session, alliance right after it. The
-    # PHQ-9 is not sent again within three days, as a clinic would set it: the printed demo
-    # link is the first patient's PHQ-9 for the first session, and without the interval the
-    # scheduler sent a second one beside it (answering one left the other open).
+    # PHQ-9 is not sent again within three days, as a clinic would set it (the printed demo
+    # link is the scheduler's own PHQ-9 for the first patient's first session:
+    # services/demo_link.py).
     "dps-nord-pol": (
         ("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, 24, None, None, 24, None, 72),
         ("wai_sr", ScheduleTrigger.AFTER_APPOINTMENT, 1, None, None, 48, 24, 0),

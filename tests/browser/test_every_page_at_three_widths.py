@@ -26,6 +26,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services.demo_link import demo_patient_link
 from fit_platform.services.demo_seed import (
     DEMO_PASSWORD,
     seed_demo,
@@ -44,8 +45,9 @@ Capture = Callable[[str], None]
 @pytest.fixture
 def demo_world(browser_db: Database) -> dict[str, int | str]:
     seed_demo(browser_db)
-    link = seed_demo_patients(browser_db)
+    seed_demo_patients(browser_db)
     seed_demo_schedules(browser_db)
+    link = demo_patient_link(browser_db)
     with browser_db.session() as session:
         therapist = session.scalars(
             select(Staff.id).where(Staff.username == "terapeut1@demo.fit")

@@ -120,6 +120,7 @@ def test_typed_appointments_can_be_moved_and_marked(db: Database) -> None:
         staff_id=world.therapist_id,
         appointment_id=appointment_id,
         status=AppointmentStatus.DONE,
+        now=NOW,
     )
     with db.session() as session:
         row = session.get(Appointment, appointment_id)

@@ -15,6 +15,7 @@ from fit_platform.domain.codes import Channel, ConsentState, InvitationState
 from fit_platform.domain.quiet_hours import next_send_time
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.file_drop import FileDropChannel
+from fit_platform.services.demo_link import demo_patient_link
 from fit_platform.services.demo_seed import (
     DEMO_PASSWORD,
     seed_demo,
@@ -22,7 +23,7 @@ from fit_platform.services.demo_seed import (
     seed_demo_schedules,
 )
 from fit_platform.services.invitations import enqueue_due
-from tests.support.html import log_in
+from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient as PatientBrowser
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -32,12 +33,16 @@ def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
     client: FlaskClient, db: Database
 ) -> None:
     seed_demo(db)
-    first = seed_demo_patients(db)
+    seed_demo_patients(db)
+    seed_demo_schedules(db)
+    first = demo_patient_link(db)
     counts = {}
     with db.session() as session:
         for model in (Patient, Response, Signal, ConsentEvent):
             counts[model] = session.scalar(select(func.count()).select_from(model))
-    second = seed_demo_patients(db)
+    seed_demo_patients(db)
+    seed_demo_schedules(db)
+    second = demo_patient_link(db)
     with db.session() as session:
         for model, n in counts.items():
             assert session.scalar(select(func.count()).select_from(model)) == n
@@ -65,6 +70,7 @@ def test_the_demo_outpatients_first_invitation_goes_at_once_or_when_quiet_hours_
     seed_demo(db)
     seed_demo_patients(db, now=now)
     seed_demo_schedules(db, now=now)
+    demo_patient_link(db, now=now)
     # The second active outpatient gets the PHQ-9 for the first session as soon as a message
     # may leave: at once in the day, at 08:00 when the demo starts in quiet hours. The first
     # has it already: the printed demo link.
@@ -72,7 +78,10 @@ def test_the_demo_outpatients_first_invitation_goes_at_once_or_when_quiet_hours_
     assert enqueue_due(db, first_send).invitations == (0 if first_send == now else 1)
     with db.session() as session:
         due = session.scalars(
-            select(Invitation.due_at).where(Invitation.slot_key.not_like("demo:%"))
+            select(Invitation.due_at)
+            .join(Episode, Episode.id == Invitation.episode_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id != "DEMO-P001")
         ).all()
     assert len(due) == 1
     assert all(d <= first_send for d in due)
@@ -95,8 +104,9 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
     today = dt.datetime.now(OSLO).date()
     now = dt.datetime.combine(today, dt.time(hour, minute), OSLO).astimezone(dt.UTC)
     seed_demo(db)
-    link = seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now)
     seed_demo_schedules(db, now=now)
+    link = demo_patient_link(db, now=now)
     outbox = tmp_path / "outbox"
     files = {
         Channel.SMS: FileDropChannel(outbox, "sms"),
@@ -119,7 +129,7 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
                 ),
             )
         ).all()
-    assert len(open_phq9) == 1 and open_phq9[0].startswith("demo:")
+    assert len(open_phq9) == 1 and open_phq9[0].startswith("appt:")
 
     patient = PatientBrowser(client, link.removeprefix("/p/"))
     patient.start()
@@ -128,3 +138,41 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
     client.post("/p/logout", data={"csrf_token": patient.csrf})
     log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
     assert _unanswered_on_the_caseload(client, "Anna Demo") == "0"
+
+
+def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
+    client: FlaskClient, db: Database
+) -> None:
+    # Started on a Thursday at 20:24: the first session is Friday 19:15. The printed link
+    # said "until Saturday 5 December at 20:24", a day after the session it was for.
+    now = dt.datetime(2026, 12, 3, 20, 24, tzinfo=OSLO).astimezone(dt.UTC)
+    client.application.extensions["fit_clock"] = lambda: now
+    seed_demo(db)
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now)
+    link = demo_patient_link(db, now=now)
+    landing = client.get(link + "?lang=en").get_data(as_text=True)
+    assert "You can answer until 19:15 tomorrow." in landing
+    assert "Saturday" not in landing
+
+    # It is that session's invitation: moving the session withdraws it at once.
+    with db.session() as session:
+        [appointment_id] = session.scalars(
+            select(Invitation.appointment_id).where(Invitation.instrument_id == "phq9")
+        ).all()
+    log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
+    with db.session() as session:
+        episode_id = session.scalars(
+            select(Episode.id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id == "DEMO-P001")
+        ).one()
+    page = client.get(f"/clinician/episodes/{episode_id}/appointments").get_data(as_text=True)
+    moved = client.post(
+        f"/clinician/appointments/{appointment_id}/move",
+        data={"csrf_token": csrf_token(page), "move-day": "2026-12-08", "move-time": "10:00"},
+    )
+    assert moved.status_code == 302
+    patient = client.application.test_client()
+    closed = patient.get(link + "?lang=en").get_data(as_text=True)
+    assert "It was cancelled because your appointment was moved or cancelled." in closed

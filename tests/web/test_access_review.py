@@ -16,8 +16,10 @@ from sqlalchemy import select, update
 from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, Episode, ResponseComment
 from fit_platform.domain.codes import CommentSource, Role
+from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.schedule_templates import create_template
+from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, add_history, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
@@ -300,3 +302,33 @@ def test_no_admin_page_shows_a_patients_answers_or_comments(app: Flask) -> None:
         opened.append(path)
     assert f"/admin/patients/{world.patient_id}/erase" in opened  # the patient's own pages too
     assert len(opened) >= 15
+
+
+def test_a_followed_up_signal_and_a_resolved_one_read_as_one_phrase_in_the_patients_list(
+    client: FlaskClient,
+) -> None:
+    # Acknowledging one signal and resolving another both read "followed up on your answers":
+    # the row said it twice.
+    db = _db(client.application)
+    world = make_world(db)
+    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
+    other = add_signal(db, world, SignalCode.NOT_ON_TRACK)
+    therapist = client.application.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}"
+    token = csrf_token(therapist.get(url).get_data(as_text=True))
+    acknowledged = therapist.post(
+        f"{url}/signals/{risk}/acknowledge", data={"csrf_token": token, "note": "Phoned"}
+    )
+    resolved = therapist.post(f"{url}/signals/{other}/resolve", data={"csrf_token": token})
+    assert (acknowledged.status_code, resolved.status_code) == (302, 302)
+
+    _invitation_id, link = open_invitation(db, world)
+    patient = Patient(client, link)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    for lang, phrase in (("en", "followed up on your answers"), ("nb", "fulgte opp svarene dine")):
+        html = client.get(f"/p/progress?lang={lang}").get_data(as_text=True)
+        [row] = [line for line in html.split("<tr>") if phrase in line]
+        assert row.count(phrase) == 1, row

@@ -1,22 +1,25 @@
 """The appointments page says when a questionnaire actually went out, not only when it was due:
 a message sent late in the afternoon for a morning appointment left the patient hours, not a
-day, to answer. Through the seam: the therapist books, the scheduler queues, the dispatcher
-sends to the real loopback SMS endpoint, and the therapist reads the page."""
+day, to answer; and lists them newest first by that time. Through the seam: the therapist
+books, the scheduler queues, the dispatcher sends to the real loopback SMS endpoint, and the
+therapist reads the page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
 
 from fit_platform.db import Database
-from fit_platform.domain.codes import Channel
+from fit_platform.db.models import Invitation
+from fit_platform.domain.codes import Channel, InvitationState
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
-from tests.support.factories import PASSWORD, make_world
+from tests.support.factories import PASSWORD, make_invitation, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
@@ -60,3 +63,30 @@ def test_the_page_shows_when_the_questionnaire_was_sent_not_when_it_was_due(
     sent = client.get(url + "?lang=en").get_data(as_text=True)
     assert _sent_column(sent) == "Sent 02/12/2026, 16:26"
     assert "Sendt 02.12.2026, 16:26" in client.get(url + "?lang=nb").get_data(as_text=True)
+
+
+def test_the_questionnaires_are_listed_newest_first_by_the_time_the_page_shows(
+    client: FlaskClient,
+) -> None:
+    # By due time alone a questionnaire due at 20:00 but sent at 20:32 came below one sent at
+    # 20:24, and nothing said which way the table ran.
+    db: Database = client.application.extensions["fit_db"]
+    world = make_world(db)
+    late, _token = make_invitation(db, world, "phq9", due_at=oslo(2026, 12, 3, 20, 0))
+    with db.transaction() as session:
+        session.get_one(Invitation, late.id).sent_at = oslo(2026, 12, 3, 20, 32)
+    make_invitation(db, world, "gad7", due_at=oslo(2026, 12, 3, 20, 24))
+    make_invitation(
+        db, world, "wai_sr", due_at=oslo(2026, 12, 4, 9, 0), state=InvitationState.SCHEDULED
+    )
+    log_in(client, world.therapist_username, PASSWORD)
+    page = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    html = page.get_data(as_text=True)
+    table = html[html.index('id="questionnaires"') :]
+    assert "<caption>Newest first, by when each was sent or is to be sent</caption>" in table
+    shown = re.findall(r'data-label="Sent or to be sent">([^<]*)</td>', table)
+    assert shown == [
+        "To be sent 04/12/2026, 09:00",
+        "Sent 03/12/2026, 20:32",
+        "Sent 03/12/2026, 20:24",
+    ]

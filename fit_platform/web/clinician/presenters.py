@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from fit_platform.domain.change import ChangeCategory
-from fit_platform.domain.codes import CommentSource
+from fit_platform.domain.codes import CommentSource, ConsentEventKind
 from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.services.comments import PatientWords
 from fit_platform.services.presession import DecisionView, PreSession, SignalView
@@ -73,11 +73,20 @@ def title_of(instrument_id: str | None, language: str) -> str:
     return instrument.title.get(language) or instrument.title["en"]
 
 
+# Recorded with the consent events, but consent itself stays as it was: "Asked for fewer
+# questionnaires" is what it is, not a "Consent change".
+NOT_A_CONSENT_CHANGE = frozenset(
+    {ConsentEventKind.FREQUENCY_REDUCED, ConsentEventKind.CHANNEL_CHANGED}
+)
+
+
 def words_label(words: PatientWords, language: str) -> str:
     """Where the patient wrote it: which questionnaire, or which consent change."""
     title = title_of(words.instrument_id, language)
     if words.consent_kind is not None:
         change = str(CONSENT_EVENT[words.consent_kind])
+        if words.consent_kind in NOT_A_CONSENT_CHANGE:
+            return change
         if title:
             return _(
                 "Consent change: %(change)s (%(questionnaire)s)", change=change, questionnaire=title

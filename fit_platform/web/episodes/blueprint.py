@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -29,8 +29,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
-from fit_platform.domain.appointment_range import is_accepted_day
-from fit_platform.domain.codes import AppointmentStatus, Channel, EpisodeStatus, Language, Role
+from fit_platform.domain.codes import Channel, EpisodeStatus, Language, Role
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.extensions import get_db
@@ -40,10 +39,7 @@ from fit_platform.services.appointments import (
     AppointmentNotFound,
     AppointmentOutOfRange,
     add_appointment,
-    appointment_episode,
     import_appointments,
-    move_appointment,
-    set_appointment_status,
 )
 from fit_platform.services.delivery_status import (
     failed_message_problems,
@@ -59,6 +55,11 @@ from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episode_closed import closed_message
+from fit_platform.web.episodes.appointment_changes import (
+    appointment_move,
+    appointment_status,
+    starts_at_of,
+)
 from fit_platform.web.episodes.contact import contact_page, national_id_policy
 from fit_platform.web.episodes.forms import (
     STATUS_CHOICES,
@@ -94,15 +95,6 @@ def _zone() -> dt.tzinfo:
 
 def _now() -> dt.datetime:
     return clock_now()  # the page's clock: a test's fixed time, else the real one
-
-
-def _starts_at(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
-    """The form's date and time in UTC, or None with the error on the date field when the date is
-    outside the accepted range (checked on the local date first: year 1 cannot become UTC)."""
-    if not is_accepted_day(form.day.data, now.astimezone(_zone()).date()):
-        form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
-        return None
-    return dt.datetime.combine(form.day.data, form.time.data, tzinfo=_zone()).astimezone(dt.UTC)
 
 
 def _therapist_units() -> list[SelectChoice]:
@@ -207,10 +199,13 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
             .where(Appointment.episode_id == episode_id)
             .order_by(Appointment.starts_at)
         ).all()
+        # Newest first by the time the table shows (sent, or to be sent): by due time alone a
+        # questionnaire found late and sent at 20:32 came below one sent at 20:24.
+        shown_at = func.coalesce(Invitation.sent_at, Invitation.due_at)
         invitations = session.scalars(
             select(Invitation)
             .where(Invitation.episode_id == episode_id)
-            .order_by(Invitation.due_at.desc())
+            .order_by(shown_at.desc(), Invitation.id.desc())
             .limit(50)
         ).all()
         messages = session.scalars(
@@ -247,7 +242,7 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
 def appointments(episode_id: int) -> str | Response:
     form = AppointmentForm()
     now = _now()
-    starts_at = _starts_at(form, now) if form.validate_on_submit() else None
+    starts_at = starts_at_of(form, now) if form.validate_on_submit() else None
     if starts_at is not None:
         try:
             add_appointment(
@@ -279,66 +274,6 @@ def appointments(episode_id: int) -> str | Response:
         },
         **context,
     ), (422 if form.errors else 200)
-
-
-@bp.route("/appointments/<int:appointment_id>/status", methods=["POST"])
-@login_required(Role.THERAPIST)
-def appointment_status(appointment_id: int) -> Response:
-    form = AppointmentStatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        set_appointment_status(
-            get_db(),
-            staff_id=g.staff.staff_id,
-            appointment_id=appointment_id,
-            status=AppointmentStatus(form.status.data),
-        )
-    except AppointmentNotFound:
-        abort(404)
-    return _back_to_episode(appointment_id, _("The appointment is updated."))
-
-
-@bp.route("/appointments/<int:appointment_id>/move", methods=["POST"])
-@login_required(Role.THERAPIST)
-def appointment_move(appointment_id: int) -> Response:
-    form = AppointmentForm(prefix="move")
-    if not form.validate_on_submit():
-        abort(400)
-    now = _now()
-    starts_at = _starts_at(form, now)
-    try:
-        if starts_at is None:
-            raise AppointmentOutOfRange(form.day.data)
-        move_appointment(
-            get_db(),
-            staff_id=g.staff.staff_id,
-            appointment_id=appointment_id,
-            starts_at=starts_at,
-            now=now,
-        )
-    except AppointmentNotFound:
-        abort(404)
-    except AppointmentOutOfRange:
-        # Nothing is changed; back on the episode's page the therapist sees why.
-        try:
-            episode_id = appointment_episode(
-                get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id
-            )
-        except AppointmentNotFound:
-            abort(404)
-        flash(str(APPOINTMENT_OUT_OF_RANGE), "error")
-        return redirect(url_for("episodes.appointments", episode_id=episode_id))
-    return _back_to_episode(appointment_id, _("The appointment is moved."))
-
-
-def _back_to_episode(appointment_id: int, message: str) -> Response:
-    with get_db().session() as session:
-        episode_id = session.scalar(
-            select(Appointment.episode_id).where(Appointment.id == appointment_id)
-        )
-    flash(message)
-    return redirect(url_for("episodes.appointments", episode_id=episode_id))
 
 
 @bp.route("/appointments/import", methods=["GET", "POST"])
@@ -374,7 +309,20 @@ def import_file() -> str | Response:
     ), (422 if form.errors else 200)
 
 
-# The episode's own schedule lives in schedule.py; its URLs are registered here.
+# Moving an appointment and setting its status live in appointment_changes.py, the episode's
+# own schedule in schedule.py; their URLs are registered here.
+bp.add_url_rule(
+    "/appointments/<int:appointment_id>/status",
+    endpoint="appointment_status",
+    view_func=appointment_status,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/appointments/<int:appointment_id>/move",
+    endpoint="appointment_move",
+    view_func=appointment_move,
+    methods=["POST"],
+)
 bp.add_url_rule(
     "/episodes/<int:episode_id>/schedule",
     endpoint="schedule",

@@ -82,7 +82,9 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
                 format_datetime(visit.started_at.astimezone(zone), "short"),
                 ROLE[visit.role],
                 visit,
-                ", ".join(patient_action(action) for action in visit.actions),
+                # Several actions share a phrase (acknowledging and resolving a signal are
+                # both "followed up"): each phrase once, in the order first done.
+                ", ".join(dict.fromkeys(patient_action(action) for action in visit.actions)),
             )
             for visit in access_review.patient_reading_sessions(get_db(), patient_id, limit=20)
         ],

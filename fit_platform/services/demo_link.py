@@ -1,0 +1,124 @@
+"""The demo's printed patient link: the first demo patient's PHQ-9 for their next session.
+
+The invitation is the one the scheduler makes for that session (its slot key, rule and
+appointment), so its answer window closes when the session starts (docs/patient-journey.md),
+moving or cancelling the session withdraws it, and the scheduler does not send a second one
+beside it. Only the message is left out: the demo prints the link instead. A fixed 48-hour
+window of its own outlived the session it was for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    Appointment,
+    Episode,
+    Invitation,
+    Patient,
+    SchedulePlan,
+    ScheduleRule,
+)
+from fit_platform.domain import scheduling as rules
+from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
+from fit_platform.services.demo_seed import DEMO_PATIENTS
+from fit_platform.services.invitation_common import OPEN_STATES
+from fit_platform.services.links import link_path, mint_token
+from fit_platform.services.schedule_plans import domain_rule
+
+log = logging.getLogger(__name__)
+
+FIRST_PATIENT = DEMO_PATIENTS[0][0]
+INSTRUMENT = "phq9"
+# A link the reader cannot use before its window closes is not worth printing.
+LEAST_TIME_LEFT = dt.timedelta(hours=1)
+
+
+class NoDemoSession(LookupError):
+    """The first demo patient has no upcoming session with a PHQ-9 slot left to print
+    (the demo schedules were not seeded, or every such slot was answered already)."""
+
+
+def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
+    """A fresh link path for the first demo patient's PHQ-9 before their next session.
+
+    Called by `fit-platform demo` after `seed_demo_patients` and `seed_demo_schedules`. The
+    session's open invitation is reused when there is one (the scheduler's own, or the one
+    printed by an earlier start); otherwise it is created as the scheduler would, sent now.
+    A new token is minted on every call (the raw token is only returned, never stored).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    with db.transaction(now=now) as session:
+        episode_id = session.scalar(
+            select(Episode.id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id == FIRST_PATIENT)
+            .order_by(Episode.id)
+            .limit(1)
+        )
+        rule = session.scalar(
+            select(ScheduleRule)
+            .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+            .where(
+                SchedulePlan.episode_id == episode_id,
+                ScheduleRule.instrument_id == INSTRUMENT,
+                ScheduleRule.trigger == ScheduleTrigger.BEFORE_APPOINTMENT,
+            )
+        )
+        if episode_id is None or rule is None:
+            raise NoDemoSession(FIRST_PATIENT)
+        invitation = _invitation_for_next_session(session, episode_id, rule, now)
+        token = mint_token(session, invitation, now)
+    log.info(
+        "demo link printed",
+        extra={"invitation_id": invitation.id, "appointment_id": invitation.appointment_id},
+    )
+    return link_path(token)
+
+
+def _invitation_for_next_session(
+    session: Session, episode_id: int, rule: ScheduleRule, now: dt.datetime
+) -> Invitation:
+    appointments = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.episode_id == episode_id,
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.starts_at > now + LEAST_TIME_LEFT,
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
+    for appointment in appointments:
+        snapshot = rules.AppointmentSnapshot(appointment.id, appointment.starts_at)
+        slot_key = rules.appointment_slot_key(snapshot, ScheduleTrigger.BEFORE_APPOINTMENT)
+        existing = session.scalar(
+            select(Invitation).where(
+                Invitation.episode_id == episode_id,
+                Invitation.instrument_id == INSTRUMENT,
+                Invitation.slot_key == slot_key,
+            )
+        )
+        if existing is None:
+            invitation = Invitation(
+                episode_id=episode_id,
+                instrument_id=INSTRUMENT,
+                slot_key=slot_key,
+                appointment_id=appointment.id,
+                rule_id=rule.id,
+                state=InvitationState.SENT,
+                due_at=now,
+                expires_at=rules.expiry_time(now, domain_rule(rule), snapshot),
+                sent_at=now,
+            )
+            session.add(invitation)
+            session.flush()
+            return invitation
+        if existing.state in OPEN_STATES and existing.expires_at > now + LEAST_TIME_LEFT:
+            return existing
+        # That session's PHQ-9 was answered, declined or has closed: the next session's.
+    raise NoDemoSession(FIRST_PATIENT)

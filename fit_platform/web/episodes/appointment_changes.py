@@ -1,0 +1,121 @@
+"""Changing an appointment: moving it and setting its status (done, cancelled, did not
+attend). The questionnaires that no longer fit are withdrawn by the service in the same
+request, and the page after says so; the new time's questionnaire comes with the scheduler's
+next run. The URLs are registered in blueprint.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from fit_platform.db.models import Appointment
+from fit_platform.domain.appointment_range import is_accepted_day
+from fit_platform.domain.codes import AppointmentStatus, Role
+from fit_platform.extensions import get_db
+from fit_platform.services.appointments import (
+    AppointmentNotFound,
+    AppointmentOutOfRange,
+    appointment_episode,
+    move_appointment,
+    set_appointment_status,
+)
+from fit_platform.web.auth.session import login_required
+from fit_platform.web.clock import now as clock_now
+from fit_platform.web.episodes.forms import AppointmentForm, AppointmentStatusForm
+from fit_platform.web.episodes.texts import APPOINTMENT_OUT_OF_RANGE
+
+
+def zone() -> dt.tzinfo:
+    return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
+
+
+def starts_at_of(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
+    """The form's date and time in UTC, or None with the error on the date field when the date is
+    outside the accepted range (checked on the local date first: year 1 cannot become UTC)."""
+    if not is_accepted_day(form.day.data, now.astimezone(zone()).date()):
+        form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        return None
+    return dt.datetime.combine(form.day.data, form.time.data, tzinfo=zone()).astimezone(dt.UTC)
+
+
+@login_required(Role.THERAPIST)
+def appointment_status(appointment_id: int) -> Response:
+    form = AppointmentStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        cancelled = set_appointment_status(
+            get_db(),
+            staff_id=g.staff.staff_id,
+            appointment_id=appointment_id,
+            status=AppointmentStatus(form.status.data),
+            now=clock_now(),
+        )
+    except AppointmentNotFound:
+        abort(404)
+    withdrawn = ngettext(
+        "The questionnaire for this appointment is withdrawn; its link now tells the patient why.",
+        "%(num)d questionnaires for this appointment are withdrawn; their links now"
+        " tell the patient why.",
+        cancelled,
+    )
+    return _back_to_episode(
+        appointment_id, _("The appointment is updated."), *([withdrawn] if cancelled else [])
+    )
+
+
+@login_required(Role.THERAPIST)
+def appointment_move(appointment_id: int) -> Response:
+    form = AppointmentForm(prefix="move")
+    if not form.validate_on_submit():
+        abort(400)
+    now = clock_now()  # the page's clock: a test's fixed time, else the real one
+    starts_at = starts_at_of(form, now)
+    try:
+        if starts_at is None:
+            raise AppointmentOutOfRange(form.day.data)
+        cancelled = move_appointment(
+            get_db(),
+            staff_id=g.staff.staff_id,
+            appointment_id=appointment_id,
+            starts_at=starts_at,
+            now=now,
+        )
+    except AppointmentNotFound:
+        abort(404)
+    except AppointmentOutOfRange:
+        # Nothing is changed; back on the episode's page the therapist sees why.
+        try:
+            episode_id = appointment_episode(
+                get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id
+            )
+        except AppointmentNotFound:
+            abort(404)
+        flash(str(APPOINTMENT_OUT_OF_RANGE), "error")
+        return redirect(url_for("episodes.appointments", episode_id=episode_id))
+    # The new time's questionnaire is planned by the scheduler's next run, not here.
+    withdrawn = ngettext(
+        "The questionnaire for the old time is withdrawn; its link now tells the patient"
+        " why. One for the new time is planned within a few minutes.",
+        "%(num)d questionnaires for the old time are withdrawn; their links now tell the"
+        " patient why. New ones for the new time are planned within a few minutes.",
+        cancelled,
+    )
+    return _back_to_episode(
+        appointment_id, _("The appointment is moved."), *([withdrawn] if cancelled else [])
+    )
+
+
+def _back_to_episode(appointment_id: int, *messages: str) -> Response:
+    with get_db().session() as session:
+        episode_id = session.scalar(
+            select(Appointment.episode_id).where(Appointment.id == appointment_id)
+        )
+    for message in messages:
+        flash(message)
+    return redirect(url_for("episodes.appointments", episode_id=episode_id))
