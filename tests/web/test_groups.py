@@ -381,9 +381,12 @@ def test_a_group_form_is_never_on_one_patients_schedule(app: Flask, client: Flas
     with db.transaction() as session:
         # Opening the schedule page makes no plan (a GET writes nothing): the episode's own plan
         # is made here, as saving its first rule would.
-        assert session.scalars(
-            select(SchedulePlan).where(SchedulePlan.episode_id == own.episode_id)
-        ).all() == []
+        assert (
+            session.scalars(
+                select(SchedulePlan).where(SchedulePlan.episode_id == own.episode_id)
+            ).all()
+            == []
+        )
         plan = SchedulePlan(name="", episode_id=own.episode_id)
         session.add(plan)
         plan.rules.extend(
