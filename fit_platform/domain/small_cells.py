@@ -27,10 +27,13 @@ MIN_PATIENTS_PER_CELL = 5
 
 @dataclass(frozen=True)
 class Cell:
-    """One exported figure: ``value`` is None whenever ``suppressed`` is set."""
+    """One exported figure: ``value`` is None whenever ``suppressed`` is set. ``secondary``
+    marks a cell based on enough patients that is hidden only so that other hidden cells cannot
+    be worked out from it (saying "fewer than 5" of it would be untrue)."""
 
     value: float | None
     suppressed: bool
+    secondary: bool = False
 
     @property
     def shown(self) -> bool:
@@ -38,6 +41,13 @@ class Cell:
 
 
 HIDDEN = Cell(None, True)
+HIDDEN_FOR_OTHERS = Cell(None, True, secondary=True)
+
+
+def hidden_cell(patients: int) -> Cell:
+    """The hidden cell for a figure based on ``patients`` people: under the threshold it is
+    hidden for its own sake, otherwise only to protect other cells (secondary suppression)."""
+    return HIDDEN if too_small(patients) else HIDDEN_FOR_OTHERS
 
 
 def too_small(patients: int) -> bool:

@@ -2,7 +2,9 @@
 
 Every column is described in docs/export-codebook.md, whose version is :data:`CODEBOOK_VERSION`
 (raise it when a column is added, renamed or changes meaning). A suppressed cell is written as
-``suppressed``, a cell that does not apply is empty (CSV) or null (JSON).
+``suppressed`` (fewer than five patients) or ``suppressed_secondary`` (enough patients, hidden
+only so that other hidden cells cannot be worked out), a cell that does not apply is empty
+(CSV) or null (JSON).
 
 Norwegian Excel opens a CSV by double click only if it starts with a byte-order mark and uses
 ``;`` between fields and a decimal comma, so that is the default; ``,`` with a decimal point is
@@ -23,12 +25,19 @@ from fit_platform.services.export import (
     export_instruments,
 )
 
-CODEBOOK_VERSION = "2026.12.2"
+CODEBOOK_VERSION = "2026.12.3"
 Separator = Literal["semicolon", "comma"]
 SEPARATORS: tuple[Separator, ...] = ("semicolon", "comma")
 BOM = "\ufeff"
 
 SUPPRESSED = "suppressed"
+SUPPRESSED_SECONDARY = "suppressed_secondary"
+
+
+def _marker(value: Cell) -> str:
+    return SUPPRESSED_SECONDARY if value.secondary else SUPPRESSED
+
+
 OUTCOME_FIELDS = (
     "patients_with_two_scores",
     "mean_improvement",
@@ -86,7 +95,7 @@ def csv_columns() -> list[str]:
 
 def _text(value: Cell, decimal_comma: bool = False) -> str:
     if value.suppressed:
-        return SUPPRESSED
+        return _marker(value)
     if value.value is None:
         return ""
     number = value.value
@@ -146,7 +155,7 @@ def _json_value(value: Cell | str) -> Any:
     if isinstance(value, str):
         return value
     if value.suppressed:
-        return SUPPRESSED
+        return _marker(value)
     if value.value is None:
         return None
     number = value.value
@@ -162,6 +171,7 @@ def aggregates_json(rows: Sequence[AggregateRow], *, choice: dict[str, str]) -> 
         "codebook_version": CODEBOOK_VERSION,
         "choice": choice,
         "suppressed_marker": SUPPRESSED,
+        "suppressed_secondary_marker": SUPPRESSED_SECONDARY,
         "rows": [
             dict(zip(columns, (_json_value(value) for value in _row_cells(row)), strict=True))
             for row in rows

@@ -198,7 +198,12 @@ def assemble(
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
     suppress_across_rows_and_totals(
-        rows, invited, change, outcome_instruments, comment_count, paired
+        rows,
+        invited,
+        change,
+        outcome_instruments,
+        comment_count,
+        paired,
     )
     return sorted(rows.values(), key=row_order)
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from fit_platform.domain.change import Change, ChangeCategory, RecoveryStatus, assess_change
 from fit_platform.domain.instruments import Instrument
-from fit_platform.domain.small_cells import HIDDEN, cell, too_small
+from fit_platform.domain.small_cells import HIDDEN, Cell, cell, too_small
 from fit_platform.services.export.rows import NOT_APPLICABLE, OutcomeAggregate, PairedAggregate
 
 PAIRED = ("phq9", "gad7")  # NHS Talking Therapies paired recovery: depression, anxiety
@@ -52,20 +52,28 @@ def _mean(counts: Iterable[tuple[float, int]], n: int) -> float:
     return float(sum(Fraction(value) * count for value, count in counts)) / n
 
 
+def hidden_outcome(instrument: Instrument, mark: Cell = HIDDEN) -> OutcomeAggregate:
+    """Every figure of an instrument hidden with ``mark`` (recovery stays "does not apply"
+    for an instrument without a clinical cut-off)."""
+    recovery = NOT_APPLICABLE if instrument.clinical_cutoff is None else mark
+    return OutcomeAggregate(
+        instrument.id,
+        mark,
+        mark,
+        mark,
+        mark,
+        recovery,
+        recovery,
+        mean_first_score=mark,
+        mean_latest_score=mark,
+        reliable_recovery_rate=recovery,
+    )
+
+
 def outcome_cells(instrument: Instrument, acc: OutcomeTally | None) -> OutcomeAggregate:
     n = acc.patients if acc else 0
     if acc is None or too_small(n):
-        recovery = NOT_APPLICABLE if instrument.clinical_cutoff is None else HIDDEN
-        return OutcomeAggregate(
-            instrument.id,
-            HIDDEN,
-            HIDDEN,
-            HIDDEN,
-            HIDDEN,
-            recovery,
-            recovery,
-            reliable_recovery_rate=recovery,
-        )
+        return hidden_outcome(instrument)
     episodes = sum(acc.pairs.values())
     changes = [(_change(instrument, *pair), count) for pair, count in acc.pairs.items()]
     improved = sum(
@@ -120,10 +128,14 @@ class PairedTally:
         self.deteriorated += other.deteriorated
 
 
+def hidden_paired(mark: Cell = HIDDEN) -> PairedAggregate:
+    return PairedAggregate(mark, mark, mark, mark, mark, mark)
+
+
 def paired_cells(acc: PairedTally | None) -> PairedAggregate:
     n = acc.patients if acc else 0
     if acc is None or too_small(n):
-        return PairedAggregate(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
+        return hidden_paired()
     base = acc.eligible
     return PairedAggregate(
         patients=cell(n, n),

@@ -53,6 +53,10 @@ def service_aggregates(
     """Suppressed aggregates per unit, programme and period between ``start`` and ``end``.
 
     The range is widened to whole periods (UTC calendar months or quarters). Read-only.
+    With ``unit_id`` only that unit's rows are returned, but which cells are hidden is always
+    decided on the table of every unit: a unit's rows suppressed on their own would show a
+    cell the all-units table hides to protect another unit, and subtracting it from the
+    all-units totals would give that unit's small figures away.
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}")
@@ -62,21 +66,21 @@ def service_aggregates(
     outcome_instruments, alliance_instruments = export_instruments()
     alliance_ids = [i.id for i in alliance_instruments]
 
-    r = Range(db.dialect, period, since, until, unit_id)
-    all_units = unit_id is None
+    # Every unit is read and suppressed together (see above); a unit is picked afterwards.
+    r = Range(db.dialect, period, since, until, None)
     if db.dialect == "postgresql":
         # The two halves need no result of each other, so on PostgreSQL they run at once on
         # two connections: the server works on both (two CPUs) and Python tallies the
         # outcomes while the totals are counted. SQLite gains nothing from a second reader.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-totals") as pool:
             counted = pool.submit(_totals, db, r, alliance_ids)
-            tallied = _tallies(db, r, outcome_instruments, all_units)
+            tallied = _tallies(db, r, outcome_instruments, True)
             invitations, alliance = counted.result()
     else:
         invitations, alliance = _totals(db, r, alliance_ids)
-        tallied = _tallies(db, r, outcome_instruments, all_units)
+        tallied = _tallies(db, r, outcome_instruments, True)
     change, paired, signals, comments, units, programmes = tallied
-    return assemble(
+    rows = assemble(
         invitations=invitations,
         change=change,
         paired=paired,
@@ -87,8 +91,12 @@ def service_aggregates(
         programmes=programmes,
         outcome_instruments=outcome_instruments,
         alliance_ids=alliance_ids,
-        all_units=all_units,
     )
+    if unit_id is None:
+        return rows
+    # One unit's rows: its programmes and its total, without the all-units total.
+    code = units[unit_id][0] if unit_id in units else None
+    return [row for row in rows if row.unit_code == code]
 
 
 def _begin(session: Session, r: Range) -> Range:

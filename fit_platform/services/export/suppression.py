@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from fit_platform.domain.instruments import Instrument
-from fit_platform.domain.small_cells import HIDDEN, Equation, hidden_in_table
+from fit_platform.domain.small_cells import Cell, Equation, hidden_cell, hidden_in_table
 from fit_platform.services.export.outcomes import (
     OutcomeTally,
     PairedTally,
-    outcome_cells,
-    paired_cells,
+    hidden_outcome,
+    hidden_paired,
 )
 from fit_platform.services.export.rows import ALL, AggregateRow, Key
 
@@ -27,7 +27,8 @@ def suppress_across_rows_and_totals(
 ) -> None:
     """Complementary suppression: in each period a unit's programme rows add up to the unit's
     total row and the unit rows to the all-units row, so no hidden cell may be alone in any of
-    these equations (see :func:`fit_platform.domain.small_cells.hidden_in_table`).
+    these equations (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
+    hidden although it is based on enough patients is marked as hidden for the others' sake.
 
     Counts of distinct patients do not quite add up (a patient may be in two programmes); the
     rule treats them as if they did, which can only hide more."""
@@ -48,34 +49,38 @@ def suppress_across_rows_and_totals(
 
         def hidden(
             counts: list[int], members: list[Key] = members, equations: list[Equation] = equations
-        ) -> Iterable[Key]:
-            for key, hide in zip(members, hidden_in_table(counts, equations), strict=True):
+        ) -> Iterable[tuple[Key, Cell]]:
+            """The rows whose cells on these counts are hidden, each with its hidden cell."""
+            hides = hidden_in_table(counts, equations)
+            for key, count, hide in zip(members, counts, hides, strict=True):
                 if hide:
-                    yield key
+                    yield key, hidden_cell(count)
 
-        for key in hidden([invited.get(key, 0) for key in members]):
+        for key, mark in hidden([invited.get(key, 0) for key in members]):
             rows[key] = replace(
                 rows[key],
-                patients_invited=HIDDEN,
-                invitations_sent=HIDDEN,
-                invitations_answered=HIDDEN,
-                response_rate=HIDDEN,
-                invitations_expired=HIDDEN,
-                invitations_declined=HIDDEN,
-                non_response=tuple((name, HIDDEN) for name, _cell in rows[key].non_response),
+                patients_invited=mark,
+                invitations_sent=mark,
+                invitations_answered=mark,
+                response_rate=mark,
+                invitations_expired=mark,
+                invitations_declined=mark,
+                non_response=tuple((name, mark) for name, _cell in rows[key].non_response),
+                # A share of the hidden number of invited patients.
+                consent_paused_or_stopped_share=mark,
             )
         paired_counts = [paired[key].patients if key in paired else 0 for key in members]
-        for key in hidden(paired_counts):
-            rows[key] = replace(rows[key], paired=paired_cells(None))
+        for key, mark in hidden(paired_counts):
+            rows[key] = replace(rows[key], paired=hidden_paired(mark))
         # The unit's comments in a quarter can be counted on the reading page.
-        for key in hidden([comment_count.get(key, 0) for key in members]):
-            rows[key] = replace(rows[key], service_comments=HIDDEN)
+        for key, mark in hidden([comment_count.get(key, 0) for key in members]):
+            rows[key] = replace(rows[key], service_comments=mark)
         for position, instrument in enumerate(outcome_instruments):
             counts = [
                 change[(key, instrument.id)].patients if (key, instrument.id) in change else 0
                 for key in members
             ]
-            for key in hidden(counts):
+            for key, mark in hidden(counts):
                 outcomes = list(rows[key].outcomes)
-                outcomes[position] = outcome_cells(instrument, None)
+                outcomes[position] = hidden_outcome(instrument, mark)
                 rows[key] = replace(rows[key], outcomes=tuple(outcomes))

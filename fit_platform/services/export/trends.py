@@ -33,6 +33,8 @@ SHARES = frozenset({Measure.RESPONSE_RATE, Measure.RELIABLE_IMPROVEMENT})
 class PointState(StrEnum):
     SHOWN = "shown"
     SUPPRESSED = "suppressed"  # based on fewer patients than the threshold
+    # Based on enough patients, hidden so that other hidden figures cannot be worked out.
+    HIDDEN_FOR_OTHERS = "hidden_for_others"
     NO_DATA = "no_data"  # nothing happened in the period (or the figure does not apply)
 
 
@@ -57,7 +59,9 @@ class Trend:
 
     @property
     def suppressed(self) -> int:
-        return sum(p.state is PointState.SUPPRESSED for p in self.points)
+        """Hidden periods, for whichever reason: each is left out of the line."""
+        hidden = (PointState.SUPPRESSED, PointState.HIDDEN_FOR_OTHERS)
+        return sum(p.state in hidden for p in self.points)
 
 
 class Direction(StrEnum):
@@ -92,15 +96,18 @@ def _point(period: str, value: Cell | None) -> TrendPoint:
     if value is None or (not value.suppressed and value.value is None):
         return TrendPoint(period, None, PointState.NO_DATA)
     if value.suppressed:
-        return TrendPoint(period, None, PointState.SUPPRESSED)
+        state = PointState.HIDDEN_FOR_OTHERS if value.secondary else PointState.SUPPRESSED
+        return TrendPoint(period, None, state)
     assert value.value is not None
     return TrendPoint(period, float(value.value), PointState.SHOWN)
 
 
 def _share(part: Cell, whole: Cell) -> Cell:
     """part / whole, hidden when either is (a share of a hidden count would give it away)."""
-    if whole.suppressed or part.suppressed:
-        return Cell(None, True)
+    hidden = [c for c in (part, whole) if c.suppressed]
+    if hidden:
+        # Hidden for the others' sake only when neither count is itself too small.
+        return Cell(None, True, secondary=all(c.secondary for c in hidden))
     if not whole.value or part.value is None:
         return Cell(None, False)
     return Cell(round(float(part.value) / float(whole.value), 3), False)
@@ -121,19 +128,24 @@ def _preference(instrument_id: str) -> tuple[int, str]:
 
 
 def _main(rows: Sequence[AggregateRow], pick: str) -> str | None:
-    """The main outcome or alliance questionnaire over the rows (None: nothing shown on any)."""
+    """The main outcome or alliance questionnaire over the rows (None: nothing shown on any).
+
+    When nothing is shown, a questionnaire hidden only to protect other figures still counts:
+    it has enough patients, and its figure reads "hidden" rather than "no data"."""
     shown: set[str] = set()
+    protecting: set[str] = set()
     for row in rows:
         if pick == "outcome":
-            for outcome in row.outcomes:
-                cell = outcome.patients_with_two_scores
-                if not cell.suppressed and cell.value:
-                    shown.add(outcome.instrument_id)
+            cells = [(o.instrument_id, o.patients_with_two_scores) for o in row.outcomes]
         else:
-            for instrument_id, cell in row.alliance_mean:
-                if not cell.suppressed and cell.value is not None:
-                    shown.add(instrument_id)
-    return min(shown, key=_preference) if shown else None
+            cells = list(row.alliance_mean)
+        for instrument_id, cell in cells:
+            if cell.secondary:
+                protecting.add(instrument_id)
+            elif not cell.suppressed and cell.value:
+                shown.add(instrument_id)
+    found = shown or protecting
+    return min(found, key=_preference) if found else None
 
 
 def measure_cell(row: AggregateRow, measure: Measure, instrument_id: str | None) -> Cell | None:

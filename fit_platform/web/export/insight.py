@@ -79,6 +79,8 @@ def _figure(
     cell = measure_cell(row, measure, instrument_id) if row is not None else None
     if cell is None or (not cell.suppressed and cell.value is None):
         value, state = _("no data"), "no_data"
+    elif cell.secondary:
+        value, state = _("hidden"), "suppressed"
     elif cell.suppressed:
         value = _("fewer than %(threshold)s", threshold=MIN_PATIENTS_PER_CELL)
         state = "suppressed"

@@ -149,10 +149,9 @@ def trend_view(trend: Trend, unit_label: str, chart_id: str) -> TrendView:
     described = sentence(trend, unit_label)
     if trend.suppressed:
         described += " " + ngettext(
-            "%(num)s period with fewer than %(threshold)s patients is left out of the line.",
-            "%(num)s periods with fewer than %(threshold)s patients are left out of the line.",
+            "%(num)s hidden period is left out of the line.",
+            "%(num)s hidden periods are left out of the line.",
             trend.suppressed,
-            threshold=MIN_PATIENTS_PER_CELL,
         )
     spec = ChartSpec(
         chart_id=chart_id,
@@ -175,15 +174,19 @@ def trend_view(trend: Trend, unit_label: str, chart_id: str) -> TrendView:
     explained = str(MEASURE_EXPLAINED[trend.measure])
     if "%(instrument)s" in explained:
         explained = explained % {"instrument": instrument_title(trend.instrument_id)}
-    hidden = _("hidden (fewer than %(threshold)s)", threshold=MIN_PATIENTS_PER_CELL)
+    hidden = {
+        PointState.SUPPRESSED: _(
+            "hidden (fewer than %(threshold)s)", threshold=MIN_PATIENTS_PER_CELL
+        ),
+        # Based on enough patients: saying "fewer than 5" of it would be untrue.
+        PointState.HIDDEN_FOR_OTHERS: _("hidden (to protect other figures)"),
+    }
     values = [
         (
             point.period,
             shown_value(trend.measure, point.value)
             if point.value is not None
-            else hidden
-            if point.state is PointState.SUPPRESSED
-            else _("no data"),
+            else hidden.get(point.state, _("no data")),
             point.state,
         )
         for point in trend.points

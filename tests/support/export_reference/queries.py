@@ -43,6 +43,24 @@ def reference_aggregates(
     end: dt.date,
     unit_id: int | None = None,
 ) -> list[AggregateRow]:
+    """The export's rule for one unit: its rows from the table of every unit, hidden as
+    there (docs/export.md, "One unit")."""
+    rows = _aggregates(db, period=period, start=start, end=end)
+    if unit_id is None:
+        return rows
+    with db.session() as session:
+        code = session.scalar(select(Unit.code).where(Unit.id == unit_id))
+    return [row for row in rows if row.unit_code == code]
+
+
+def _aggregates(
+    db: Database,
+    *,
+    period: Period,
+    start: dt.date,
+    end: dt.date,
+    unit_id: int | None = None,
+) -> list[AggregateRow]:
     """Suppressed aggregates per unit, programme and period between ``start`` and ``end``.
 
     The range is widened to whole periods (UTC calendar months or quarters). Read-only.

@@ -7,14 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from fit_platform.domain.instruments import Instrument
-from fit_platform.domain.small_cells import HIDDEN, Equation, hidden_in_table
+from fit_platform.domain.small_cells import Cell, Equation, hidden_cell, hidden_in_table
+from fit_platform.services.export.outcomes import hidden_outcome, hidden_paired
 from fit_platform.services.export.rows import ALL, AggregateRow, Key
-from tests.support.export_reference.outcomes import (
-    OutcomeTally,
-    PairedTally,
-    outcome_cells,
-    paired_cells,
-)
+from tests.support.export_reference.outcomes import OutcomeTally, PairedTally
 
 
 def suppress_across_rows_and_totals(
@@ -48,34 +44,36 @@ def suppress_across_rows_and_totals(
 
         def hidden(
             counts: list[int], members: list[Key] = members, equations: list[Equation] = equations
-        ) -> Iterable[Key]:
-            for key, hide in zip(members, hidden_in_table(counts, equations), strict=True):
+        ) -> Iterable[tuple[Key, Cell]]:
+            hides = hidden_in_table(counts, equations)
+            for key, count, hide in zip(members, counts, hides, strict=True):
                 if hide:
-                    yield key
+                    yield key, hidden_cell(count)
 
-        for key in hidden([len(invited.get(key, ())) for key in members]):
+        for key, mark in hidden([len(invited.get(key, ())) for key in members]):
             rows[key] = replace(
                 rows[key],
-                patients_invited=HIDDEN,
-                invitations_sent=HIDDEN,
-                invitations_answered=HIDDEN,
-                response_rate=HIDDEN,
-                invitations_expired=HIDDEN,
-                invitations_declined=HIDDEN,
-                non_response=tuple((name, HIDDEN) for name, _cell in rows[key].non_response),
+                patients_invited=mark,
+                invitations_sent=mark,
+                invitations_answered=mark,
+                response_rate=mark,
+                invitations_expired=mark,
+                invitations_declined=mark,
+                non_response=tuple((name, mark) for name, _cell in rows[key].non_response),
+                consent_paused_or_stopped_share=mark,
             )
         paired_counts = [len(paired[key].patients) if key in paired else 0 for key in members]
-        for key in hidden(paired_counts):
-            rows[key] = replace(rows[key], paired=paired_cells(None))
+        for key, mark in hidden(paired_counts):
+            rows[key] = replace(rows[key], paired=hidden_paired(mark))
         # The unit's comments in a quarter can be counted on the reading page.
-        for key in hidden([comment_count.get(key, 0) for key in members]):
-            rows[key] = replace(rows[key], service_comments=HIDDEN)
+        for key, mark in hidden([comment_count.get(key, 0) for key in members]):
+            rows[key] = replace(rows[key], service_comments=mark)
         for position, instrument in enumerate(outcome_instruments):
             counts = [
                 len(change[(key, instrument.id)].patients) if (key, instrument.id) in change else 0
                 for key in members
             ]
-            for key in hidden(counts):
+            for key, mark in hidden(counts):
                 outcomes = list(rows[key].outcomes)
-                outcomes[position] = outcome_cells(instrument, None)
+                outcomes[position] = hidden_outcome(instrument, mark)
                 rows[key] = replace(rows[key], outcomes=tuple(outcomes))
