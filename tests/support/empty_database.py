@@ -30,6 +30,7 @@ def _table_names() -> list[str]:
     return [f'"{table.name}"' for table in Base.metadata.sorted_tables]
 
 
+@functools.cache  # the schema does not change within a run
 def _delete_statement() -> str:
     deletes = "".join(f"DELETE FROM {name};" for name in reversed(_table_names()))
     return (
