@@ -3,7 +3,8 @@
 The rules themselves live in ``domain/signals.py``; this module only turns the ``notOnTrack``,
 ``allianceRules`` and legacy ``allianceDrop`` blocks of a definition into frozen dataclasses and
 checks what the JSON Schema cannot (e.g. the session N is not before the minimum session). It
-imports nothing from ``domain/instruments.py`` so that the loader can use it.
+imports nothing from the instrument modules so that the loader
+(``domain/instrument_files.py``) can use it.
 
 Alliance thresholds are written in the file as a fraction of the scale's range and turned into
 points here, so one figure means the same on a 0-30 and a 12-60 scale (issue 11).
