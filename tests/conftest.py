@@ -39,11 +39,13 @@ from tests.fuzz.summary import (  # noqa: F401 - the fuzz summary's hooks, also 
 from tests.support.empty_database import empty_postgres
 from tests.support.postgres import throwaway_postgres
 from tests.support.slow_first import SlowFirstFileScheduling, slow_files_first
+from tests.support.template_code import keep_template_code
 from tests.support.url_builders import keep_url_builders
 
 BACKENDS = ("sqlite", "postgresql")
 
 keep_url_builders()  # every test builds its own app: see tests/support/url_builders.py
+keep_template_code()  # and compiles the same templates: see tests/support/template_code.py
 
 
 @pytest.hookimpl(trylast=True)
