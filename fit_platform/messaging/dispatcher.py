@@ -367,7 +367,7 @@ class Dispatcher(Reconciliation):
         if isinstance(route, DispatchResult):
             return route
         channel, address = route
-        message_name = code_message_name(session, patient.id)
+        message_name = code_message_name(session, patient.id, row.unit_id)
         code = mint_code(session, patient.id, now)
         # The language of the page the patient asked from, when it was not the registered one.
         language = (row.language or patient.preferred_language).value

@@ -7,8 +7,10 @@ patients are refused and listed with their reason, and nothing of those patients
 Importing the same file twice changes nothing: rows are matched on (episode, external_ref).
 Moving an appointment or setting its status cancels, in the same transaction, the open
 invitations tied to it that no longer fit (`cancel.cancel_for_appointment`, the tick's own rule)
-and returns how many; the next tick plans the new ones. An import returns the changed ids in
-`changed_appointment_ids`; the tick cancels for those.
+and returns how many; the next tick plans the new ones. An import does the same for every row
+it changes, in its own transaction (`cancel.cancel_for_appointments`), so a patient cannot open
+a questionnaire for an appointment the file moved or cancelled; it returns the changed ids in
+`changed_appointment_ids` and the number of questionnaires withdrawn in `withdrawn`.
 Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused.
 An ended episode is read-only: adding, moving or setting the status of one of its appointments
 raises `access_control.EpisodeClosed` and changes nothing (no questionnaire would go out).
@@ -31,7 +33,7 @@ from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_bulk_access
-from fit_platform.services.cancel import cancel_for_appointment
+from fit_platform.services.cancel import cancel_for_appointment, cancel_for_appointments
 from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class ImportSummary:
     errors: list[RowError] = field(default_factory=list)
     refused: list[RefusedRow] = field(default_factory=list)
     changed_appointment_ids: list[int] = field(default_factory=list)
+    withdrawn: int = 0  # open questionnaires of the changed rows that no longer fit them
 
 
 def _episode_for(session: Session, staff_id: int, episode_id: int) -> Episode:
@@ -271,6 +274,8 @@ def import_appointments(
                 )
                 summary.updated += 1
                 summary.changed_appointment_ids.append(row.id)
+        # The web forms' rule, in this transaction: the old links close with the import.
+        summary.withdrawn = cancel_for_appointments(session, summary.changed_appointment_ids, now)
         # One access-log row per patient whose appointments the file touched.
         touched = sorted(
             {
@@ -300,6 +305,7 @@ def import_appointments(
                 "staff_id": staff_id,
                 "appointments_created": summary.created,
                 "updated": summary.updated,
+                "cancelled": summary.withdrawn,
                 "unchanged": summary.unchanged,
                 "unmatched": len(summary.unmatched_patients),
                 "refused": len(summary.refused),

@@ -72,8 +72,19 @@ def cancel_for_appointment(session: Session, appointment_id: int, now: dt.dateti
     """Within the caller's transaction, right after it moved, cancelled or marked an
     appointment: cancel its open invitations that no longer fit, by the tick's own rule, so
     the old link is closed when the change is saved (re-planning stays with the tick)."""
+    return cancel_for_appointments(session, [appointment_id], now)
+
+
+def cancel_for_appointments(
+    session: Session, appointment_ids: Iterable[int], now: dt.datetime
+) -> int:
+    """`cancel_for_appointment` for many appointments at once (an import's changed rows), in
+    one query whatever their number."""
+    ids = list(appointment_ids)
+    if not ids:
+        return 0
     session.flush()
-    return _cancel_obsolete(session, Invitation.appointment_id == appointment_id, now)
+    return _cancel_obsolete(session, Invitation.appointment_id.in_(ids), now)
 
 
 def cancel_for_changed_appointments(db: Database, now: dt.datetime) -> int:

@@ -56,7 +56,12 @@ class ProgressAccess(Protocol):
     """How a returning patient proves who they are before seeing their progress."""
 
     def request(
-        self, db: Database, patient_id: int, now: dt.datetime, language: Language | None = None
+        self,
+        db: Database,
+        patient_id: int,
+        now: dt.datetime,
+        language: Language | None = None,
+        unit_id: int | None = None,
     ) -> CodeRequest: ...
 
     def verify(self, db: Database, patient_id: int, code: str, now: dt.datetime) -> bool: ...
@@ -74,10 +79,15 @@ def _channel(patient: Patient) -> Channel | None:
 
 
 def request_code(
-    db: Database, patient_id: int, now: dt.datetime, language: Language | None = None
+    db: Database,
+    patient_id: int,
+    now: dt.datetime,
+    language: Language | None = None,
+    unit_id: int | None = None,
 ) -> CodeRequest:
     """Queue a code message to the patient's registered phone or e-mail (rate-limited), in
-    `language` (the page's) or, without one, the patient's registered language."""
+    `language` (the page's) or, without one, the patient's registered language, sent in the
+    name of `unit_id` (the unit of the link the patient asked from)."""
     with db.transaction(now=now) as session:
         patient = session.get_one(Patient, patient_id)
         channel = _channel(patient)
@@ -104,6 +114,7 @@ def request_code(
             next_attempt_at=now,
             created_at=now,
             language=language,
+            unit_id=unit_id,
         )
         try:
             with session.begin_nested():
@@ -114,10 +125,15 @@ def request_code(
     return CodeRequest(CodeRequestOutcome.QUEUED, channel)
 
 
-def code_message_name(session: Session, patient_id: int) -> str | None:
-    """The sender name of the unit a code goes out for: the unit of the patient's latest
-    episode, or None when it has set none (then the neutral default). The code page names the
-    same sender from this, so the message that arrives is the one the patient was told of."""
+def code_message_name(session: Session, patient_id: int, unit_id: int | None = None) -> str | None:
+    """The sender name of the unit a code goes out for, or None when it has set none (then the
+    neutral default). That unit is `unit_id`, the unit of the link the patient asked from: a
+    patient with episodes in two units expects the clinic whose link they used. Without one
+    (a code queued before units were kept with it), the unit of the patient's latest episode.
+    The code page names the same sender from this, so the message that arrives is the one the
+    patient was told of."""
+    if unit_id is not None:
+        return session.scalar(select(Unit.message_name).where(Unit.id == unit_id))
     return session.scalar(
         select(Unit.message_name)
         .join(Episode, Episode.unit_id == Unit.id)
@@ -127,10 +143,10 @@ def code_message_name(session: Session, patient_id: int) -> str | None:
     )
 
 
-def code_sender(db: Database, patient_id: int) -> str | None:
+def code_sender(db: Database, patient_id: int, unit_id: int | None = None) -> str | None:
     """``code_message_name`` in a session of its own (for the code page)."""
     with db.session() as session:
-        return code_message_name(session, patient_id)
+        return code_message_name(session, patient_id, unit_id)
 
 
 def mint_code(session: Session, patient_id: int, now: dt.datetime) -> str:
@@ -186,9 +202,14 @@ class OneTimeCodeAccess:
     """The default ``ProgressAccess``: a code by SMS or e-mail."""
 
     def request(
-        self, db: Database, patient_id: int, now: dt.datetime, language: Language | None = None
+        self,
+        db: Database,
+        patient_id: int,
+        now: dt.datetime,
+        language: Language | None = None,
+        unit_id: int | None = None,
     ) -> CodeRequest:
-        return request_code(db, patient_id, now, language)
+        return request_code(db, patient_id, now, language, unit_id)
 
     def verify(self, db: Database, patient_id: int, code: str, now: dt.datetime) -> bool:
         return verify_code(db, patient_id, code, now)

@@ -12,3 +12,10 @@ from flask import current_app
 def now() -> dt.datetime:
     clock = current_app.extensions.get("fit_clock")
     return clock() if clock is not None else dt.datetime.now(dt.UTC)  # type: ignore[no-any-return]
+
+
+def epoch_seconds() -> int:
+    """The page clock as whole seconds since 1970, for deadlines kept in the session cookie
+    (a login step's wait, a progress grant): the same time the pages and the session check
+    use, so a test's clock moves them too."""
+    return int(now().timestamp())

@@ -10,6 +10,7 @@ patient's click, through the web layer and the dispatcher, to the real loopback 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fit_platform.db import Database
-from fit_platform.db.models import Invitation, Patient, Unit
+from fit_platform.db.models import Episode, Invitation, Patient, Unit
 from fit_platform.domain.codes import Channel, InvitationState, Language
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
@@ -119,3 +120,35 @@ def test_the_code_page_names_the_sender_when_the_code_goes_by_e_mail_too(
     patient.post(f"/p/{token}", {"action": "progress"})
     page = client.get("/p/progress").get_data(as_text=True)
     assert "Koden kjem i ei melding frå helsetenesta." in page
+
+
+def test_a_patient_in_two_units_gets_the_code_in_the_name_of_the_link_they_used(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, compiled_translations: Path
+) -> None:
+    """The patient is followed at Helse Vest's clinic and, since later, at a day programme
+    that signs "Helse Nord". They ask for a code from Helse Vest's link: the page and the
+    message both name Helse Vest, not the unit of the latest episode."""
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db, started_on=dt.date(2026, 3, 1))
+    later = make_world(db, started_on=dt.date(2026, 9, 1))
+    with db.transaction() as session:
+        session.get_one(Unit, world.unit_id).message_name = "Helse Vest"
+        session.get_one(Unit, later.unit_id).message_name = "Helse Nord"
+        session.get_one(Episode, later.episode_id).patient_id = world.patient_id
+    invitation_id, token = open_invitation(db, world)
+    with db.transaction() as session:
+        session.get_one(Invitation, invitation_id).state = InvitationState.COMPLETED
+    patient = PatientBrowser(client, token, lang="nb")
+    assert patient.post(f"/p/{token}", {"action": "progress"}).status_code == 302
+    before = client.get("/p/progress").get_data(as_text=True)
+    assert "Koden kommer i en melding fra Helse Vest." in before
+    assert patient.post("/p/progress", {"action": "send"}).status_code == 200
+    config = SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)
+    with HttpSmsChannel(config) as sms:
+        Dispatcher(
+            db, {Channel.SMS: sms}, lambda t: f"https://fit.example.no/p/{t}",
+            translations_dir=compiled_translations,
+        ).drain()  # fmt: skip
+    [message] = sms_endpoint.accepted
+    text = re.sub(r"\d{6}", "______", str(message["text"]))
+    assert text == "Koden din for Helse Vest: ______. Den virker i 10 minutter."

@@ -96,7 +96,9 @@ def test_reasons_for_declining_stopping_and_fewer_questionnaires_reach_the_thera
 
     words = _own_words(_presession(app, world))
     assert "Consent change: Stopped feedback" in words
-    assert "Consent change: Declined a questionnaire (Patient Health Questionnaire" in words
+    # Declining one questionnaire is not a consent change: labelled like the comments.
+    assert "Declined Patient Health Questionnaire (PHQ-9)" in words
+    assert "Consent change: Declined" not in words
     # Consent did not change: the patient asked for fewer, and the label says just that.
     assert "Asked for fewer questionnaires" in words
     assert "Consent change: Asked for fewer questionnaires" not in words

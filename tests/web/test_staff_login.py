@@ -276,3 +276,30 @@ def test_the_session_end_shown_to_staff_is_read_from_the_same_clock_as_every_pag
     assert "10:55" in html
     clock["now"] = INJECTED + dt.timedelta(minutes=51)
     assert client.get("/clinician/").status_code == 302  # idle past 10:55
+
+
+@pytest.mark.parametrize(
+    ("waited", "lets_in"),
+    [(dt.timedelta(minutes=4, seconds=59), True), (dt.timedelta(minutes=5, seconds=1), False)],
+)
+def test_the_code_steps_five_minute_wait_runs_on_the_page_clock(
+    app: Flask, client: FlaskClient, waited: dt.timedelta, lets_in: bool
+) -> None:
+    """The code step's wait was kept on the machine's clock while the rest of the staff
+    session ran on the page clock: moving that clock past five minutes ended nothing."""
+    clock = {"now": INJECTED}
+    app.extensions["fit_clock"] = lambda: clock["now"]
+    world = make_world(_db(app))
+    _enrol(app, world.therapist_id)
+    assert _post_login(client, world.therapist_username, PASSWORD).status_code == 302
+    clock["now"] = INJECTED + waited
+    page = client.get("/staff/login/code?lang=en")
+    if lets_in:
+        assert page.status_code == 200
+        assert _post_code(client, pyotp.TOTP(SECRET).at(clock["now"])).status_code == 302
+        assert client.get("/clinician/").status_code == 200
+    else:
+        assert page.status_code == 302 and page.headers["Location"] == "/staff/login"
+        shown = client.get("/staff/login?lang=en").get_data(as_text=True)
+        assert "Log in with your password first." in shown
+        assert client.get("/clinician/").status_code == 302

@@ -171,3 +171,6 @@ class OutboxMessage(Base):
     # The language to write the message in when it is not the patient's registered one: a
     # one-time code follows the page the patient asked for it from (docs/messaging.md).
     language: Mapped[Language | None] = mapped_column(enum_column(Language, "language"))
+    # The unit of the link a one-time code was asked from, whose sender name the code message
+    # carries (a patient can have episodes in two units); empty for every other message.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"))

@@ -4,7 +4,6 @@ password change and TOTP enrolment. URL map of the feature in one place."""
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import (
     Blueprint,
@@ -49,7 +48,7 @@ from fit_platform.web.auth.session import (
     login_required,
     settings,
 )
-from fit_platform.web.clock import now
+from fit_platform.web.clock import epoch_seconds, now
 from fit_platform.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="templates")
@@ -127,7 +126,7 @@ def login() -> str | Response | tuple[str, int]:
         if result.outcome is LoginOutcome.TOTP_REQUIRED:
             _fresh_session()
             session[PENDING_KEY] = result.staff_id
-            session[PENDING_UNTIL_KEY] = int(time.time()) + PENDING_SECONDS
+            session[PENDING_UNTIL_KEY] = epoch_seconds() + PENDING_SECONDS
             session[PENDING_NEXT_KEY] = _safe_next(request.args.get("next"))
             return redirect(url_for("auth.login_code"))
         error = _login_error()
@@ -141,7 +140,7 @@ def login() -> str | Response | tuple[str, int]:
 @limiter.limit("5 per minute", methods=["POST"])
 def login_code() -> str | Response | tuple[str, int]:
     staff_id = session.get(PENDING_KEY)
-    if not staff_id or session.get(PENDING_UNTIL_KEY, 0) < time.time():
+    if not staff_id or session.get(PENDING_UNTIL_KEY, 0) < epoch_seconds():
         _fresh_session()
         flash(_("Log in with your password first."), "error")
         return redirect(url_for("auth.login"))

@@ -9,7 +9,6 @@ calm message and a log line with its code, never a stack trace.
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import abort, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -23,7 +22,7 @@ from fit_platform.services.staff_auth import LoginOutcome
 from fit_platform.web.auth.blueprint import _finish_login, _fresh_session, _safe_next, bp
 from fit_platform.web.auth.forms import LoginForm
 from fit_platform.web.auth.session import absolute_timeout, settings
-from fit_platform.web.clock import now
+from fit_platform.web.clock import epoch_seconds, now
 from fit_platform.web.provider_logout import ProviderLogout
 
 log = logging.getLogger(__name__)
@@ -98,7 +97,7 @@ def provider_login() -> Response | tuple[str, int]:
         "state": pending.state,
         "nonce": pending.nonce,
         "verifier": pending.code_verifier,
-        "until": int(time.time()) + PENDING_SECONDS,
+        "until": epoch_seconds() + PENDING_SECONDS,
         "next": _safe_next(request.args.get("next")),
     }
     response = Response(status=303)
@@ -113,7 +112,7 @@ def provider_callback() -> Response | tuple[str, int]:
     if found is None:
         abort(404)
     pending = session.pop(PENDING_KEY, None)
-    if not isinstance(pending, dict) or int(pending.get("until", 0)) < time.time():
+    if not isinstance(pending, dict) or int(pending.get("until", 0)) < epoch_seconds():
         return _refused(
             _("The login took too long or was started in another window. Please try again."), 400
         )

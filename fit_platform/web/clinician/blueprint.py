@@ -213,7 +213,12 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
         form.signal_id.data = request.args.get("signal", type=small_int)
     # The form shows the patient's name and the signal, so opening it is a logged read.
     view = presession(
-        get_db(), g.staff, episode_id, language=_language(), action=Action.DECISION_FORM
+        get_db(),
+        g.staff,
+        episode_id,
+        language=_language(),
+        action=Action.DECISION_FORM,
+        now=now(),
     )
     if view is None:
         abort(404)
@@ -239,6 +244,7 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
                 ),
                 today=_today(),
                 form_nonce=form.form_nonce.data,
+                now=now(),
             )
         except DecisionRefused as refused:
             if refused.reason is DecisionError.NOT_FOUND:

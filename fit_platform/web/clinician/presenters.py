@@ -74,9 +74,13 @@ def title_of(instrument_id: str | None, language: str) -> str:
 
 
 # Recorded with the consent events, but consent itself stays as it was: "Asked for fewer
-# questionnaires" is what it is, not a "Consent change".
+# questionnaires" or declining one questionnaire is what it is, not a "Consent change".
 NOT_A_CONSENT_CHANGE = frozenset(
-    {ConsentEventKind.FREQUENCY_REDUCED, ConsentEventKind.CHANNEL_CHANGED}
+    {
+        ConsentEventKind.FREQUENCY_REDUCED,
+        ConsentEventKind.CHANNEL_CHANGED,
+        ConsentEventKind.DECLINED_INVITATION,
+    }
 )
 
 
@@ -85,6 +89,9 @@ def words_label(words: PatientWords, language: str) -> str:
     title = title_of(words.instrument_id, language)
     if words.consent_kind is not None:
         change = str(CONSENT_EVENT[words.consent_kind])
+        if words.consent_kind is ConsentEventKind.DECLINED_INVITATION and title:
+            # Named like the comments next to it ("Comment sent with <questionnaire>").
+            return _("Declined %(questionnaire)s", questionnaire=title)
         if words.consent_kind in NOT_A_CONSENT_CHANGE:
             return change
         if title:

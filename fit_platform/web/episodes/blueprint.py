@@ -166,6 +166,7 @@ def register() -> str | Response:
                 else None,
                 form_nonce=form.form_nonce.data,
                 national_ids=national_ids,
+                now=_now(),
             )
         except RegistrationError as error:
             getattr(form, error.field).errors = [str(REGISTRATION_ERRORS[error.code])]
@@ -192,6 +193,7 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
             patient_id=episode.patient_id,
             unit_id=episode.unit_id,
             action="appointments_view",
+            now=_now(),
         )
         patient = session.get(Patient, episode.patient_id)
         appointments = session.scalars(

@@ -27,7 +27,6 @@ token appears in no other URL, redirect or log line.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
@@ -177,12 +176,16 @@ def needs_link(open_only: bool = False) -> Callable[[F], F]:
 
 
 def _grant_progress(patient_id: int, generation: int) -> None:
-    session[PROGRESS_KEY] = [patient_id, int(time.time()) + PROGRESS_GRANT_SECONDS, generation]
+    session[PROGRESS_KEY] = [
+        patient_id,
+        web_clock.epoch_seconds() + PROGRESS_GRANT_SECONDS,
+        generation,
+    ]
 
 
 def _progress_patient() -> int | None:
     grant = _ints(session.get(PROGRESS_KEY), 3)
-    if grant is not None and grant[1] > time.time():
+    if grant is not None and grant[1] > web_clock.epoch_seconds():
         return grant[0]
     return None
 

@@ -14,7 +14,6 @@ patient with an open episode gets one neutral message, whatever the reason (docs
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -29,6 +28,7 @@ from fit_platform.services.idporten_login import IdPortenLogin
 from fit_platform.services.link_context import LinkStatus
 from fit_platform.services.oidc_login import OidcConfig, OidcFailed
 from fit_platform.services.patient_identity import LoginMatch, NationalIdPolicy, patient_for_login
+from fit_platform.web.clock import epoch_seconds
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import (
     CODE_KEY,
@@ -108,7 +108,7 @@ def idporten_login() -> Response | tuple[str, int]:
         "state": pending.state,
         "nonce": pending.nonce,
         "verifier": pending.code_verifier,
-        "until": int(time.time()) + PENDING_SECONDS,
+        "until": epoch_seconds() + PENDING_SECONDS,
         "lang": language,
     }
     response = Response(status=303)
@@ -127,7 +127,7 @@ def idporten_callback() -> Response | tuple[str, int]:
     if login is None:
         abort(404)
     pending = session.pop(PENDING_KEY, None)
-    if not isinstance(pending, dict) or int(pending.get("until", 0)) < time.time():
+    if not isinstance(pending, dict) or int(pending.get("until", 0)) < epoch_seconds():
         return login_page(
             _("The login took too long or was started in another window. Please try again."), 400
         )

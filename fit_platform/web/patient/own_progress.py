@@ -190,7 +190,8 @@ def progress_view() -> Page:
     if request.method == "POST":
         if request.form.get("action") == "send" and request_form.validate_on_submit():
             # The code comes in the language of this page: the patient may just have chosen it.
-            asked = _access().request(get_db(), waiting, _now(), _language())
+            # In the name of the unit of the link in use, not of the patient's latest episode.
+            asked = _access().request(get_db(), waiting, _now(), _language(), ctx.unit_id)
             outcome = asked.outcome
             # Say where it went: without a phone number the code goes by e-mail even to a
             # patient who chose SMS, and they would wait for a text that never comes.
@@ -229,7 +230,9 @@ def progress_view() -> Page:
             idporten_form=idporten.offer_idporten(),
             for_goals=session.get(AFTER_CODE_KEY) == "goals",
             # The same name the dispatcher puts in the message, in this page's language.
-            sender=sender_name(_language().value, one_time_codes.code_sender(get_db(), waiting)),
+            sender=sender_name(
+                _language().value, one_time_codes.code_sender(get_db(), waiting, ctx.unit_id)
+            ),
         ),
         status,
     )
