@@ -168,7 +168,7 @@ def floor_app() -> Any:
             response.headers["Referrer-Policy"] = "no-referrer"
             return response
 
-    from fit_platform.services.answering import (
+    from fit_platform.services.page_save import (
         _ANSWER_ID,
         _INSERT_ANSWERS_DIRECT,
         _LINK_ID,

@@ -20,7 +20,7 @@ What stays as before:
   its own connection; the parent's is left alone.
 
 Reads need no transaction: each one sees what was committed when it started. A short write
-that must hold a row lock (the patient's page save, `services/answering.py`) runs as one
+that must hold a row lock (the patient's page save, `services/page_save.py`) runs as one
 transaction on the same connection (`transaction`): BEGIN, its prepared statements, COMMIT,
 with the connection kept for that thread until it ends. If the connection is found lost
 inside it, nothing was committed by it (or a COMMIT's answer was lost), so the whole unit is

@@ -7,6 +7,9 @@ risk signal it raises, so a half-answered questionnaire resumes from the same li
 answer reaches the therapist even if the patient never submits. ``submit`` scores, raises the
 score-based signals and closes the invitation; calling it twice returns the first result.
 
+Saving a page is ``services/page_save.py``; the locked invitation and the retry on a race
+are ``services/answer_transaction.py``. Both are named here too.
+
 Logs carry ids only: never tokens, answers or free text.
 """
 
@@ -15,17 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.direct_read import DirectReader, DirectTransaction
 from fit_platform.db.models import (
     Episode,
     Invitation,
@@ -44,9 +43,16 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.instruments import Instrument, get_instrument
-from fit_platform.domain.scoring import ScoreResult, answers_from_codes, score
+from fit_platform.domain.scoring import ScoreResult, score
 from fit_platform.services import comments, form_once
 from fit_platform.services import signals as signal_service
+from fit_platform.services.answer_transaction import (  # noqa: F401 - part of this module's API
+    LinkClosedError,
+    invitation_status,
+    open_invitation,
+    response_for,
+    with_retry,
+)
 from fit_platform.services.form_once import FormKey
 from fit_platform.services.link_context import (  # noqa: F401 - part of this module's API
     ITEMS_PER_PAGE,
@@ -58,6 +64,7 @@ from fit_platform.services.link_context import (  # noqa: F401 - part of this mo
     page_plan,
     saved_codes,
 )
+from fit_platform.services.page_save import PageSaved, save_page  # noqa: F401 - its API
 from fit_platform.services.scored_responses import apply_score
 
 log = logging.getLogger(__name__)
@@ -71,253 +78,9 @@ TOPIC_MAX = 1000
 # Rough reading and answering time per item, for "takes about N minutes" on the landing page.
 SECONDS_PER_ITEM = 12
 
-# Attempts before a unique-key race is treated as an error (each retry sees the winner's rows).
-RACE_RETRIES = 4
-OPEN_STATES = (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
-
-
-class LinkClosedError(Exception):
-    """The invitation can no longer be answered; ``status`` says why."""
-
-    def __init__(self, status: LinkStatus) -> None:
-        self.status = status
-        super().__init__(status.value)
-
 
 def minutes_to_answer(instrument: Instrument) -> int:
     return max(1, math.ceil(len(instrument.items) * SECONDS_PER_ITEM / 60))
-
-
-# --------------------------------------------------------------------------- reading links
-
-
-def invitation_status(invitation: Invitation, now: dt.datetime) -> LinkStatus:
-    return invitation_link_status(invitation.state, invitation.expires_at, now)
-
-
-# --------------------------------------------------------------------------- writing answers
-
-T = TypeVar("T")
-
-
-def _with_retry(db: Database, now: dt.datetime, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in a transaction at ``now``; on a unique-key race (two tabs, double click)
-    run it again.
-
-    The second run finds the row the other request inserted and updates it instead.
-    """
-    for _attempt in range(RACE_RETRIES):
-        try:
-            with db.transaction(now=now) as session:
-                return work(session)
-        except IntegrityError:
-            continue
-    with db.transaction(now=now) as session:
-        return work(session)
-
-
-def _open_invitation(session: Session, invitation_id: int, now: dt.datetime) -> Invitation:
-    invitation = session.get_one(Invitation, invitation_id, with_for_update=True)
-    status = invitation_status(invitation, now)
-    if status is not LinkStatus.OPEN:
-        raise LinkClosedError(status)
-    return invitation
-
-
-def _new_response(
-    session: Session, invitation: Invitation, language: Language, now: dt.datetime
-) -> Response:
-    instrument = get_instrument(invitation.instrument_id)
-    response = Response(
-        invitation_id=invitation.id,
-        episode_id=invitation.episode_id,
-        instrument_id=instrument.id,
-        instrument_version=instrument.version,
-        language=language,
-        status=ResponseStatus.IN_PROGRESS,
-        started_at=now,
-    )
-    session.add(response)
-    session.flush()  # the unique invitation_id makes a racing second insert fail here
-    return response
-
-
-def _response_for(
-    session: Session, invitation: Invitation, language: Language, now: dt.datetime
-) -> Response:
-    response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
-    return response if response is not None else _new_response(session, invitation, language, now)
-
-
-# The page save's read, built once per process: the open invitation locked, with its
-# response and the answers saved so far (one row per answer, at least one row), as plain
-# columns. ``FOR UPDATE OF invitation`` serialises saves of the same questionnaire (two tabs)
-# on PostgreSQL; SQLite serialises all writes anyway.
-_LOCK_WITH_ANSWERS = (
-    select(
-        Invitation.state,
-        Invitation.expires_at,
-        Invitation.instrument_id,
-        Invitation.episode_id,
-        Response.id.label("response_id"),
-        Response.status.label("response_status"),
-        Response.risk.label("response_risk"),
-        ItemAnswer.id.label("answer_id"),
-        ItemAnswer.link_id,
-        ItemAnswer.value,
-    )
-    .select_from(Invitation)
-    .outerjoin(Response, Response.invitation_id == Invitation.id)
-    .outerjoin(ItemAnswer, ItemAnswer.response_id == Response.id)
-    .where(Invitation.id == bindparam("invitation_id"))
-    .with_for_update(of=Invitation)
-)
-_answers = ItemAnswer.__table__
-_UPDATE_ANSWER = (
-    update(_answers)
-    .where(_answers.c.id == bindparam("answer_id"))
-    .values(value=bindparam("new_value"), answered_at=bindparam("at"))
-)
-_responses = Response.__table__
-
-
-# The lock statement's columns by position: a SQLAlchemy row and a direct read's tuple alike.
-(
-    _STATE,
-    _EXPIRES_AT,
-    _INSTRUMENT_ID,
-    _EPISODE_ID,
-    _RESPONSE_ID,
-    _RESPONSE_STATUS,
-    _RESPONSE_RISK,
-    _ANSWER_ID,
-    _LINK_ID,
-    _VALUE,
-) = range(10)
-assert len(_LOCK_WITH_ANSWERS.selected_columns) == _VALUE + 1
-
-# The same changes for PostgreSQL's direct connection, each one statement whatever the number
-# of answers (an executemany there is one prepared execution per answer).
-_UPDATE_ANSWERS_DIRECT = text(
-    "UPDATE item_answer SET value = changed.value, answered_at = :at"
-    " FROM unnest(CAST(:answer_ids AS integer[]), CAST(:new_values AS double precision[]))"
-    " AS changed(id, value) WHERE item_answer.id = changed.id"
-)
-_INSERT_ANSWERS_DIRECT = text(
-    "INSERT INTO item_answer (response_id, link_id, value, answered_at)"
-    " SELECT :response_id, new.link_id, new.value, :at"
-    " FROM unnest(CAST(:link_ids AS varchar[]), CAST(:new_values AS double precision[]))"
-    " AS new(link_id, value)"
-)
-
-
-@dataclass(frozen=True)
-class _PageWrites:
-    """What saving one page changes, decided from the locked rows: the save's rules, shared by
-    the SQLAlchemy path and PostgreSQL's direct one."""
-
-    instrument: Instrument
-    plan: list[tuple[str, ...]]
-    values: dict[str, float | None]  # the page's answers as posted, blanks as None
-    episode_id: int
-    response_id: int | None  # None: the response is not there yet
-    response_risk: bool
-    updates: list[tuple[int, float | None]]  # (answer id, new value) of the changed answers
-    changed: dict[str, tuple[float | None, float | None]]  # link id: (old, new)
-    new_values: dict[str, float | None]  # answers saved for the first time
-    saved: frozenset[str]  # link ids answered once this page is saved
-
-    def next_page(self) -> int:
-        return next(
-            (n for n, ids in enumerate(self.plan, start=1) if not set(ids) <= self.saved),
-            len(self.plan) + 1,
-        )
-
-
-def _page_writes(
-    rows: Sequence[Sequence[Any]],
-    page: int,
-    codes: Mapping[str, str | None],
-    now: dt.datetime,
-) -> _PageWrites:
-    """The changes of a page save, from the lock statement's rows (values as SQLAlchemy's
-    column types give them). Raises ``LinkClosedError`` when the invitation cannot be
-    answered, ``ValueError`` for a page that does not exist, ``InvalidAnswerError`` for a
-    forged answer."""
-    if not rows:
-        raise LinkClosedError(LinkStatus.UNKNOWN)
-    first = rows[0]
-    status = invitation_link_status(first[_STATE], first[_EXPIRES_AT], now)
-    if status is not LinkStatus.OPEN:
-        raise LinkClosedError(status)
-    instrument = get_instrument(first[_INSTRUMENT_ID])
-    plan = page_plan(instrument)
-    if not 1 <= page <= len(plan):
-        raise ValueError("no such page")
-    link_ids = plan[page - 1]
-    values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
-    response_id = first[_RESPONSE_ID]
-    existing: dict[str, tuple[int, float | None]] = {}
-    if response_id is not None:
-        if first[_RESPONSE_STATUS] is ResponseStatus.SUBMITTED:
-            raise LinkClosedError(LinkStatus.COMPLETED)
-        existing = {
-            r[_LINK_ID]: (r[_ANSWER_ID], r[_VALUE]) for r in rows if r[_LINK_ID] is not None
-        }
-    changed: dict[str, tuple[float | None, float | None]] = {}
-    new_values: dict[str, float | None] = {}
-    updates: list[tuple[int, float | None]] = []
-    for link_id, value in values.items():
-        row = existing.get(link_id)
-        if row is None:
-            new_values[link_id] = value
-        elif row[1] != value:
-            changed[link_id] = (row[1], value)
-            updates.append((row[0], value))
-    return _PageWrites(
-        instrument=instrument,
-        plan=plan,
-        values=values,
-        episode_id=first[_EPISODE_ID],
-        response_id=response_id,
-        response_risk=bool(first[_RESPONSE_RISK]),
-        updates=updates,
-        changed=changed,
-        new_values=new_values,
-        saved=frozenset(existing) | frozenset(new_values),
-    )
-
-
-def _has_risk_item(instrument: Instrument, link_ids: Sequence[str]) -> bool:
-    return any(item.link_id in link_ids for item in instrument.risk_items)
-
-
-def _insert_response(
-    session: Session,
-    invitation_id: int,
-    instrument: Instrument,
-    episode_id: int,
-    language: Language,
-    now: dt.datetime,
-) -> int:
-    # The unique invitation_id makes a racing second insert fail here (and be retried).
-    return int(
-        session.connection()
-        .execute(
-            insert(_responses).returning(_responses.c.id),
-            {
-                "invitation_id": invitation_id,
-                "episode_id": episode_id,
-                "instrument_id": instrument.id,
-                "instrument_version": instrument.version,
-                "language": language,
-                "status": ResponseStatus.IN_PROGRESS,
-                "started_at": now,
-                "risk": False,
-            },
-        )
-        .scalar_one()
-    )
 
 
 def start_answering(db: Database, invitation_id: int, language: Language, now: dt.datetime) -> int:
@@ -328,209 +91,18 @@ def start_answering(db: Database, invitation_id: int, language: Language, now: d
     """
 
     def work(session: Session) -> int:
-        invitation = _open_invitation(session, invitation_id, now)
+        invitation = open_invitation(session, invitation_id, now)
         if invitation.state is not InvitationState.OPENED:
             invitation.state = InvitationState.OPENED
         if invitation.opened_at is None:
             invitation.opened_at = now
-        return _response_for(session, invitation, language, now).id
+        return response_for(session, invitation, language, now).id
 
-    response_id = _with_retry(db, now, work)
+    response_id = with_retry(db, now, work)
     log.info(
         "invitation opened", extra={"invitation_id": invitation_id, "response_id": response_id}
     )
     return response_id
-
-
-@dataclass(frozen=True)
-class PageSaved:
-    response_id: int
-    risk: bool
-    next_page: int
-    page_count: int
-
-
-def save_page(
-    db: Database,
-    invitation_id: int,
-    page: int,
-    codes: Mapping[str, str | None],
-    language: Language | Callable[[], Language],
-    now: dt.datetime,
-    instrument_id: str | None = None,
-) -> PageSaved:
-    """Save one page of answers (codes as posted; None or "" = left blank).
-
-    Every item of the page gets a row (blank ones with no value), so the page counts as
-    answered and resuming skips it. Raises ``InvalidAnswerError`` for an unknown item or a
-    forged value, ``LinkClosedError`` when the invitation cannot be answered any more, and
-    ``ValueError`` for a page number that does not exist.
-
-    ``instrument_id`` is the invitation's questionnaire as the caller already read it (the
-    link context): with it, on PostgreSQL, a page without a risk question is saved on the
-    process's direct connection (``_save_direct``); any other page, and every page on SQLite,
-    through the ORM session the signal functions need. Both follow ``_page_writes``.
-
-    ``language`` is the questionnaire's language, stored only on a response that is not there
-    yet (the save of a page whose invitation was never started): it may be a function, asked
-    only then. The web passes its locale look-up that way, so a save finds no locale it does
-    not need.
-    """
-    result = None
-    reader = db.direct_reader()
-    if reader is not None and instrument_id is not None:
-        instrument = get_instrument(instrument_id)
-        plan = page_plan(instrument)
-        if 1 <= page <= len(plan) and not _has_risk_item(instrument, plan[page - 1]):
-            result = _save_direct(reader, invitation_id, instrument_id, page, codes, now)
-    if result is None:
-        result = _with_retry(
-            db,
-            now,
-            lambda session: _save_in_session(session, invitation_id, page, codes, language, now),
-        )
-    log.info(
-        "answers saved",
-        extra={"invitation_id": invitation_id, "response_id": result.response_id, "page": page},
-    )
-    return result
-
-
-def _save_in_session(
-    session: Session,
-    invitation_id: int,
-    page: int,
-    codes: Mapping[str, str | None],
-    language: Language | Callable[[], Language],
-    now: dt.datetime,
-) -> PageSaved:
-    """The page save in the ORM session's transaction, with the risk signal it raises.
-
-    Core statements, not ORM objects: the page save is a hot path, and the ORM's identity map
-    and flush were about half of its CPU for three small statements. They go to the session's
-    connection directly (the same transaction), past the ORM's statement handling.
-    """
-    connection = session.connection()
-    rows = connection.execute(_LOCK_WITH_ANSWERS, {"invitation_id": invitation_id}).all()
-    writes = _page_writes(rows, page, codes, now)
-    instrument = writes.instrument
-    episode_id = writes.episode_id
-    response_id = writes.response_id
-    if response_id is None:
-        if not isinstance(language, Language):
-            language = language()
-        response_id = _insert_response(
-            session, invitation_id, instrument, episode_id, language, now
-        )
-    if writes.updates:
-        connection.execute(
-            _UPDATE_ANSWER,
-            [{"answer_id": a, "new_value": v, "at": now} for a, v in writes.updates],
-        )
-    if writes.new_values:
-        # One executemany that fetches no ids back.
-        connection.execute(
-            insert(_answers),
-            [
-                {"response_id": response_id, "link_id": k, "value": v, "answered_at": now}
-                for k, v in writes.new_values.items()
-            ],
-        )
-    if writes.changed:
-        signal_service.note_risk_answer_changes(
-            session,
-            instrument,
-            episode_id=episode_id,
-            response_id=response_id,
-            changes=writes.changed,
-            now=now,
-        )
-    risk = signal_service.raise_risk_signal(
-        session,
-        instrument,
-        episode_id=episode_id,
-        response_id=response_id,
-        answers=writes.values,
-        now=now,
-    )
-    if risk and not writes.response_risk:
-        connection.execute(
-            update(_responses).where(_responses.c.id == response_id).values(risk=True)
-        )
-    return PageSaved(response_id, risk, writes.next_page(), len(writes.plan))
-
-
-class _UseSession(Exception):
-    """The direct save found something only the ORM path does (a response still to create)."""
-
-
-def _save_direct(
-    reader: DirectReader,
-    invitation_id: int,
-    instrument_id: str,
-    page: int,
-    codes: Mapping[str, str | None],
-    now: dt.datetime,
-) -> PageSaved | None:
-    """A page without a risk question, saved in one transaction on PostgreSQL's direct
-    connection (`db/direct_read.py`): the same locking SELECT, then one UPDATE and one INSERT
-    at most, as prepared statements, without an ORM session, a pool checkout or SQLAlchemy's
-    execution. None when the ORM path must do it (no response yet, another questionnaire
-    than the caller said): nothing is written then.
-
-    Such a page can raise no risk signal and change no risk answer, so the signal functions
-    the ORM path calls would do nothing here. Safe to run again (after a lost connection or
-    a unique-key race): it decides from what the locked read finds.
-    """
-
-    def work(unit: DirectTransaction) -> PageSaved:
-        rows = [
-            _converted(row)
-            for row in unit.fetch_all(_LOCK_WITH_ANSWERS, {"invitation_id": invitation_id})
-        ]
-        writes = _page_writes(rows, page, codes, now)
-        if writes.response_id is None or writes.instrument.id != instrument_id:
-            raise _UseSession
-        if writes.updates:
-            unit.execute(
-                _UPDATE_ANSWERS_DIRECT,
-                {
-                    "answer_ids": [a for a, _v in writes.updates],
-                    "new_values": [v for _a, v in writes.updates],
-                    "at": now,
-                },
-            )
-        if writes.new_values:
-            unit.execute(
-                _INSERT_ANSWERS_DIRECT,
-                {
-                    "response_id": writes.response_id,
-                    "link_ids": list(writes.new_values),
-                    "new_values": list(writes.new_values.values()),
-                    "at": now,
-                },
-            )
-        return PageSaved(writes.response_id, False, writes.next_page(), len(writes.plan))
-
-    try:
-        for _attempt in range(RACE_RETRIES):
-            try:
-                return reader.transaction(work)
-            except IntegrityError:  # two tabs saved the same new page: the retry updates
-                continue
-        return reader.transaction(work)
-    except _UseSession:
-        return None
-
-
-def _converted(row: Sequence[Any]) -> list[Any]:
-    """A driver's row with the values SQLAlchemy's column types would have converted."""
-    out = list(row)
-    out[_STATE] = InvitationState(out[_STATE])
-    out[_EXPIRES_AT] = None if out[_EXPIRES_AT] is None else out[_EXPIRES_AT].astimezone(dt.UTC)
-    if out[_RESPONSE_STATUS] is not None:
-        out[_RESPONSE_STATUS] = ResponseStatus(out[_RESPONSE_STATUS])
-    return out
 
 
 @dataclass(frozen=True)
@@ -573,7 +145,7 @@ def submit(
         response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
         if response is not None and response.status is ResponseStatus.SUBMITTED:
             return Submitted(response.id, _result_of(instrument, response), True)
-        _open_invitation(session, invitation_id, now)
+        open_invitation(session, invitation_id, now)
         if response is None:
             raise ValueError("nothing answered yet")
         answers = {
@@ -628,7 +200,7 @@ def submit(
         signal_service.raise_signals_for_response(session, instrument, response, result, now)
         return Submitted(response.id, result, False)
 
-    submitted = _with_retry(db, now, work)
+    submitted = with_retry(db, now, work)
     if not submitted.already_submitted:
         log.info(
             "response submitted",

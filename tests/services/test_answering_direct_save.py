@@ -1,4 +1,4 @@
-"""The page save on PostgreSQL's direct connection (`answering._save_direct`) writes what the
+"""The page save on PostgreSQL's direct connection (`page_save._save_direct`) writes what the
 ORM session's path writes, leaves every page with a risk question to that path, and rides out
 a two-tab race and a lost connection."""
 
@@ -17,7 +17,7 @@ from fit_platform.db.direct_read import DirectReader
 from fit_platform.db.models import ItemAnswer, Response, Signal
 from fit_platform.domain.codes import Language, ResponseStatus
 from fit_platform.domain.scoring import InvalidAnswerError
-from fit_platform.services import answering
+from fit_platform.services import answering, page_save
 from tests.support.factories import make_world
 from tests.support.patient import now, open_invitation
 from tests.support.postgres import end_other_backends
@@ -49,7 +49,7 @@ def _answers(db: Database, invitation_id: int) -> dict[str, tuple[float | None, 
 def _path_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Which path each save took."""
     taken: list[str] = []
-    direct, in_session = answering._save_direct, answering._save_in_session
+    direct, in_session = page_save._save_direct, page_save._save_in_session
 
     def spy_direct(*args: Any, **kwargs: Any) -> Any:
         result = direct(*args, **kwargs)
@@ -60,8 +60,8 @@ def _path_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         taken.append("session")
         return in_session(*args, **kwargs)
 
-    monkeypatch.setattr(answering, "_save_direct", spy_direct)
-    monkeypatch.setattr(answering, "_save_in_session", spy_session)
+    monkeypatch.setattr(page_save, "_save_direct", spy_direct)
+    monkeypatch.setattr(page_save, "_save_in_session", spy_session)
     return taken
 
 
