@@ -43,7 +43,6 @@ from fit_platform.db.models import (
     Appointment,
     Episode,
     Invitation,
-    InvitationToken,
     OutboxMessage,
     Patient,
 )
@@ -61,32 +60,24 @@ from fit_platform.messaging.channels import (
 )
 from fit_platform.messaging.channels import (
     DeliveryError,
-    OutgoingMessage,
-    PermanentFailure,
     SendReceipt,
-    UnknownOutcome,
 )
+from fit_platform.messaging.dispatch_record import PreparedMessage, Recording, outgoing_message
+from fit_platform.messaging.dispatch_requested import RequestedMessages
 from fit_platform.messaging.outbox_records import (
     DispatcherSettings,
     DispatchResult,
-    mark_many_sent,
 )
-from fit_platform.messaging.reconcile import Reconciliation
 from fit_platform.messaging.texts import (
     DEFAULT_TRANSLATIONS_DIR,
-    MessageText,
     message_text,
-    one_time_code_text,
     sender_name,
-    staff_invite_text,
-    staff_password_link_text,
 )
 from fit_platform.messaging.texts import MessageKind as TextKind
 from fit_platform.services.consent import may_contact
 from fit_platform.services.invitations import NonResponse, cancel_invitations, consent_by_patient
 from fit_platform.services.links import hash_token, link_path, mint_token
-from fit_platform.services.one_time_codes import code_message_name, mint_code
-from fit_platform.services.staff_invites import invite_path, mint_invite_token
+from fit_platform.services.staff_invites import invite_path
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +103,8 @@ def staff_invite_link(base_url: str) -> Callable[[str], str]:
     return lambda token: f"{base}{invite_path(token)}"
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    channel: ChannelPort
-    message: OutgoingMessage
-    token_hash: str | None
-
-
 @dataclass
-class Dispatcher(Reconciliation):
+class Dispatcher(RequestedMessages, Recording):
     """Sends queued outbox messages. Run any number side by side against one database.
 
     `channels` maps the stored channel ("sms", "email") to an adapter; `link_for` turns a
@@ -217,7 +201,7 @@ class Dispatcher(Reconciliation):
         """Prepare the claimed messages together, send each, record them together."""
         result = DispatchResult()
         prepared = self._prepare(outbox_ids, result)
-        outcomes: list[tuple[int, _Prepared, SendReceipt | DeliveryError]] = []
+        outcomes: list[tuple[int, PreparedMessage, SendReceipt | DeliveryError]] = []
         for outbox_id, message in prepared.items():
             try:
                 receipt = message.channel.send(message.message)
@@ -231,11 +215,13 @@ class Dispatcher(Reconciliation):
             result += self._record(outcomes)
         return result
 
-    def _prepare(self, outbox_ids: tuple[int, ...], result: DispatchResult) -> dict[int, _Prepared]:
+    def _prepare(
+        self, outbox_ids: tuple[int, ...], result: DispatchResult
+    ) -> dict[int, PreparedMessage]:
         """Check and prepare every claimed message in one transaction; counts what is not
         sent into ``result``."""
         now = self.clock()
-        prepared: dict[int, _Prepared] = {}
+        prepared: dict[int, PreparedMessage] = {}
         with self.db.transaction(now=now) as session:
             # `loaded` holds the batch's rows while it is prepared: the session's identity
             # map keeps only weak references, and without these every `session.get` below
@@ -290,7 +276,7 @@ class Dispatcher(Reconciliation):
 
     def _prepare_one(
         self, session: Session, outbox_id: int, consent: Mapping[int, Consent], now: dt.datetime
-    ) -> _Prepared | DispatchResult:
+    ) -> PreparedMessage | DispatchResult:
         row = session.get(OutboxMessage, outbox_id)
         if row is None or row.state != OutboxState.SENDING or row.claimed_by != self.worker_id:
             return DispatchResult(lost_claims=1)
@@ -343,69 +329,7 @@ class Dispatcher(Reconciliation):
             self.link_for(token),
             self.translations_dir,
         )
-        return _Prepared(channel, _outgoing(row, address, text), hash_token(token))
-
-    def _route(
-        self, row: OutboxMessage, patient: Patient
-    ) -> tuple[ChannelPort, str] | DispatchResult:
-        """The adapter and address for the row's channel, or the row failed (visibly)."""
-        channel = self.channels.get(row.channel)
-        address = patient.phone_e164 if row.channel == Channel.SMS else patient.email
-        if channel is None or not address:
-            row.state = OutboxState.FAILED
-            row.last_error = "no channel configured" if channel is None else "no address"
-            log.warning("outbox message failed", extra={"outbox_id": row.id})
-            return DispatchResult(failed=1)
-        return channel, address
-
-    def _prepare_code(
-        self, session: Session, row: OutboxMessage, patient: Patient, now: dt.datetime
-    ) -> _Prepared | DispatchResult:
-        """A one-time code the patient asked for. It is their own request, so consent to
-        feedback does not apply; the code is minted now, as link tokens are."""
-        route = self._route(row, patient)
-        if isinstance(route, DispatchResult):
-            return route
-        channel, address = route
-        message_name = code_message_name(session, patient.id, row.unit_id)
-        code = mint_code(session, patient.id, now)
-        # The language of the page the patient asked from, when it was not the registered one.
-        language = (row.language or patient.preferred_language).value
-        text = one_time_code_text(
-            language,
-            sender_name(language, message_name, self.translations_dir),
-            code,
-            self.translations_dir,
-        )
-        return _Prepared(channel, _outgoing(row, address, text), None)
-
-    def _prepare_staff_invite(
-        self, session: Session, row: OutboxMessage, now: dt.datetime
-    ) -> _Prepared | DispatchResult:
-        """A set-password link for a new staff member: minted now (only its hash is kept),
-        or the message is cancelled when the invitation was used, withdrawn or expired."""
-        mail = mint_invite_token(session, row.staff_invite_id, now) if row.staff_invite_id else None
-        if mail is None:
-            row.state = OutboxState.CANCELLED
-            row.last_error = "invitation closed"
-            log.info("outbox message cancelled", extra={"outbox_id": row.id})
-            return DispatchResult(cancelled=1)
-        channel = self.channels.get(Channel.EMAIL)
-        if channel is None or self.staff_link_for is None:
-            row.state = OutboxState.FAILED
-            row.last_error = "no channel configured" if channel is None else "no staff link"
-            log.warning("outbox message failed", extra={"outbox_id": row.id})
-            return DispatchResult(failed=1)
-        write_text = staff_password_link_text if mail.new_password else staff_invite_text
-        text = write_text(
-            mail.language,
-            self.staff_link_for(mail.token),
-            mail.valid_hours,
-            self.translations_dir,
-            username=mail.address,
-            units=mail.units,
-        )
-        return _Prepared(channel, _outgoing(row, mail.address, text), None)
+        return PreparedMessage(channel, outgoing_message(row, address, text), hash_token(token))
 
     def _reason_not_to_send(
         self,
@@ -445,82 +369,3 @@ class Dispatcher(Reconciliation):
         if invitation.state not in wanted:
             return "invitation closed"
         return None
-
-    def _record(
-        self, outcomes: list[tuple[int, _Prepared, SendReceipt | DeliveryError]]
-    ) -> DispatchResult:
-        """Record a sent batch in one transaction: each row only if this dispatcher still
-        holds its claim."""
-        now = self.clock()
-        result = DispatchResult()
-        receipts = {
-            outbox_id: outcome
-            for outbox_id, _, outcome in outcomes
-            if isinstance(outcome, SendReceipt)
-        }
-        with self.db.transaction(now=now) as session:
-            won = mark_many_sent(session, receipts, now, claimed_by=self.worker_id)
-            for outbox_id, prepared, outcome in outcomes:
-                if isinstance(outcome, SendReceipt):
-                    if outbox_id not in won:
-                        log.warning(
-                            "outbox claim lost before recording", extra={"outbox_id": outbox_id}
-                        )
-                        result += DispatchResult(lost_claims=1)
-                elif isinstance(outcome, UnknownOutcome):
-                    result += self._record_unknown_in(session, outbox_id, outcome, now)
-                else:
-                    result += self._record_failure_in(
-                        session,
-                        outbox_id,
-                        prepared.token_hash,
-                        outcome,
-                        now,
-                        permanent=isinstance(outcome, PermanentFailure),
-                    )
-        sent = sorted(won)
-        for outbox_id in sent:
-            log.info("outbox message sent", extra={"outbox_id": outbox_id})
-        result += DispatchResult(sent=len(sent))
-        return result
-
-    def _record_failure_in(
-        self,
-        session: Session,
-        outbox_id: int,
-        token_hash: str | None,
-        error: DeliveryError,
-        now: dt.datetime,
-        *,
-        permanent: bool,
-    ) -> DispatchResult:
-        row = session.get(OutboxMessage, outbox_id)
-        if row is None or row.claimed_by != self.worker_id or row.state != OutboxState.SENDING:
-            return DispatchResult(lost_claims=1)
-        # The message did not go out, so its link must not work.
-        if token_hash is not None:
-            session.execute(
-                update(InvitationToken)
-                .where(InvitationToken.token_hash == token_hash)
-                .values(revoked_at=now)
-            )
-        row.last_error = str(error)[:500]
-        row.claimed_by = None
-        row.claimed_until = None
-        if permanent or row.attempts >= self.settings.max_attempts:
-            row.state = OutboxState.FAILED
-            log.warning(
-                "outbox message failed",
-                extra={"outbox_id": outbox_id, "attempts": row.attempts},
-            )
-            return DispatchResult(failed=1)
-        row.state = OutboxState.QUEUED
-        row.next_attempt_at = now + self.settings.backoff(row.attempts)
-        log.info("outbox message retry", extra={"outbox_id": outbox_id, "attempts": row.attempts})
-        return DispatchResult(retried=1)
-
-
-def _outgoing(row: OutboxMessage, address: str, text: MessageText) -> OutgoingMessage:
-    if row.channel == Channel.SMS:
-        return OutgoingMessage(row.dedupe_key, address, text.sms)
-    return OutgoingMessage(row.dedupe_key, address, text.body, text.subject)
