@@ -200,10 +200,12 @@ def assemble(
     suppress_across_rows_and_totals(
         rows,
         invited,
-        change,
+        {found: tally.patients for found, tally in change.items()},
         outcome_instruments,
         comment_count,
-        paired,
+        {key: tally.patients for key, tally in paired.items()},
+        {found: patients for found, (_mean, patients) in alliance_by.items()},
+        {key: figures.patients for key, figures in signals.items()},
     )
     return sorted(rows.values(), key=row_order)
 
