@@ -120,6 +120,7 @@ def assemble(
     outcome_instruments: Sequence[Instrument],
     alliance_ids: Sequence[str],
     all_units: bool = True,
+    by_month: bool = False,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
     invited: dict[Key, int] = {}
@@ -206,6 +207,7 @@ def assemble(
         {key: tally.patients for key, tally in paired.items()},
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: figures.patients for key, figures in signals.items()},
+        by_month,
     )
     return sorted(rows.values(), key=row_order)
 

@@ -1,4 +1,5 @@
-"""Complementary suppression across a period's rows and their totals."""
+"""Complementary suppression across a period's rows and their totals, and by month across the
+months of a quarter."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from fit_platform.domain.instruments import Instrument
-from fit_platform.domain.small_cells import Cell, Equation, hidden_cell, hidden_in_table
+from fit_platform.domain.small_cells import (
+    Cell,
+    Equation,
+    hidden_cell,
+    hidden_in_table,
+    too_small,
+)
 from fit_platform.services.export.outcomes import hidden_outcome, hidden_paired
 from fit_platform.services.export.rows import ALL, AggregateRow, Key, SignalAggregate
 
@@ -15,9 +22,17 @@ from fit_platform.services.export.rows import ALL, AggregateRow, Key, SignalAggr
 class Table:
     """The rows of an export as one table of cells and the equations a reader can use: in each
     period a unit's programme rows add up to the unit's total row and the unit rows to the
-    all-units row."""
+    all-units row; and, by month, a row's three months add up to its quarter.
 
-    def __init__(self, keys: Iterable[Key]) -> None:
+    The quarter's figure is published by the quarter export whatever the month table hides, so
+    it is a cell of this table too (its count the sum of the months'), never hidden to protect
+    the months: a month hidden alone in its quarter is protected by hiding another month, and a
+    month the quarter gives away anyway protects no one (see
+    :func:`fit_platform.domain.small_cells.hidden_in_table`). Distinct patients of a quarter are
+    at most the sum of its months', so a quarter taken as shown here may in fact be hidden:
+    that can only hide more."""
+
+    def __init__(self, keys: Iterable[Key], by_month: bool = False) -> None:
         self.members = sorted(keys, key=lambda key: (key[2], key[0], key[1] is None, key[1] or 0))
         index = {key: position for position, key in enumerate(self.members)}
         by_period: dict[str, list[Key]] = defaultdict(list)
@@ -33,14 +48,38 @@ class Table:
             if grand:
                 parts = [index[key] for key in unit_totals]
                 self.equations.append(Equation(index[grand[0]], tuple(parts)))
+        # Each row's months by quarter; the quarter is a cell after the rows.
+        blocks: dict[tuple[int, int | None, str], list[int]] = defaultdict(list)
+        if by_month:
+            for key in self.members:
+                unit, programme, month = key
+                blocks[(unit, programme, quarter_of(month))].append(index[key])
+        self.blocks = list(blocks.values())
+        for number, months in enumerate(self.blocks):
+            self.equations.append(Equation(len(self.members) + number, tuple(months)))
 
     def hidden(self, counts: Mapping[Key, int]) -> Iterable[tuple[Key, Cell]]:
         """The rows whose cells on these counts are hidden, each with its hidden cell."""
         values = [counts.get(key, 0) for key in self.members]
-        hides = hidden_in_table(values, self.equations)
-        for key, count, hide in zip(self.members, values, hides, strict=True):
+        quarters = [sum(values[i] for i in months) for months in self.blocks]
+        # A quarter with patients in one month only is that month's figure: the quarter export
+        # decides on it as the month export does, in the same kind of table, so it is not
+        # taken as shown whatever happens (that would hide every month of a table whose
+        # quarters each hold one month, for nothing).
+        published = [False] * len(values) + [
+            not too_small(n) and sum(values[i] > 0 for i in months) > 1
+            for n, months in zip(quarters, self.blocks, strict=True)
+        ]
+        hides = hidden_in_table(values + quarters, self.equations, published)
+        for key, count, hide in zip(self.members, values, hides, strict=False):
             if hide:
                 yield key, hidden_cell(count)
+
+
+def quarter_of(month: str) -> str:
+    """'2026-Q3' for '2026-08'."""
+    year, number = month.split("-")
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
 
 
 def suppress_across_rows_and_totals(
@@ -52,6 +91,7 @@ def suppress_across_rows_and_totals(
     paired_patients: Mapping[Key, int],
     alliance_patients: Mapping[tuple[Key, str], int],
     signal_patients: Mapping[Key, int],
+    by_month: bool = False,
 ) -> None:
     """Complementary suppression: no hidden cell may be alone in any equation of the
     :class:`Table` (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
@@ -65,7 +105,7 @@ def suppress_across_rows_and_totals(
 
     Counts of distinct patients do not quite add up (a patient may be in two programmes); the
     rule treats them as if they did, which can only hide more."""
-    table = Table(rows)
+    table = Table(rows, by_month)
     for key, mark in table.hidden(invited):
         rows[key] = replace(
             rows[key],

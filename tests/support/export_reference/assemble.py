@@ -53,6 +53,7 @@ def assemble(
     outcome_instruments: Sequence[Instrument],
     alliance_ids: Sequence[str],
     all_units: bool = True,
+    by_month: bool = False,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
     invited_patients: dict[Key, set[int]] = defaultdict(set)
@@ -220,6 +221,7 @@ def assemble(
         {key: len(tally.patients) for key, tally in paired.items()},
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: len(tally.patients) for key, tally in signals.items()},
+        by_month,
     )
     return sorted(rows.values(), key=row_order)
 
