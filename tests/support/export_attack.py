@@ -5,7 +5,7 @@ months to its quarter) and the hidden cells that stand alone in one of them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -114,24 +114,3 @@ def alliance_scores(
         for name in ((unit, programme or "none"), (unit, "all"), ("all", "all")):
             counted[(*name, period)] += 1
     return counted
-
-
-def true_means(db: Database, instrument_id: str, since: dt.datetime, until: dt.datetime) -> Any:
-    """Mean score per unit code over the range (to tell a recovered mean from a coincidence)."""
-    with db.session() as session:
-        found = session.execute(
-            select(Unit.code, Response.total)
-            .join(Episode, Episode.id == Response.episode_id)
-            .join(Unit, Unit.id == Episode.unit_id)
-            .where(
-                Response.instrument_id == instrument_id,
-                Response.status == ResponseStatus.SUBMITTED,
-                Response.total.is_not(None),
-                Response.submitted_at >= since,
-                Response.submitted_at < until,
-            )
-        ).all()
-    totals: dict[str, list[float]] = defaultdict(list)
-    for unit, total in found:
-        totals[unit].append(total)
-    return {unit: round(sum(t) / len(t), 2) for unit, t in totals.items()}
