@@ -97,7 +97,11 @@ class Equation:
     parts: tuple[int, ...]
 
 
-def hidden_in_table(counts: Sequence[int], equations: Sequence[Equation]) -> list[bool]:
+def hidden_in_table(
+    counts: Sequence[int],
+    equations: Sequence[Equation],
+    published: Sequence[bool] | None = None,
+) -> list[bool]:
     """Which cells of a table with totals to hide, given the patients each cell is based on.
 
     ``counts`` holds every published cell, totals included; each equation says that one cell is
@@ -107,28 +111,57 @@ def hidden_in_table(counts: Sequence[int], equations: Sequence[Equation]) -> lis
     parts are hidden and the total alone is shown beside one hidden part, the total is hidden. A
     cell hidden for one equation can leave a lone hidden cell in another (a unit total is a part
     of the all-units total), hence the repetition; it ends because cells are only ever hidden.
+
+    ``published`` marks cells a reader finds shown elsewhere whatever this table does (a
+    quarter's figure beside the table of its months): they are hidden only for their own sake,
+    never to protect others. A hidden cell that such a cell gives away (a lone hidden part whose
+    other parts cannot be hidden) protects no one: it counts as shown in the other equations,
+    which then hide something else.
     """
     hidden = [too_small(n) for n in counts]
+    fixed = [False] * len(counts) if published is None else list(published)
+    known = [False] * len(counts)  # hidden, but given away by a published cell
+
+    def secret(index: int) -> bool:
+        return hidden[index] and not known[index]
+
+    def smallest(candidates: Sequence[int]) -> int:
+        return min(candidates, key=lambda index: (counts[index], index))
+
     changed = True
     while changed:
         changed = False
         for equation in equations:
             members = (equation.total, *equation.parts)
-            hidden_members = sum(hidden[index] for index in members)
-            if hidden[equation.total]:
-                # The total is hidden: the equation gives a hidden total away only when every
-                # part is shown, and a lone hidden part only together with the total.
-                if hidden_members == 1 and equation.parts:
-                    shown = [index for index in equation.parts if not hidden[index]]
-                    hidden[min(shown, key=lambda index: (counts[index], index))] = True
-                    changed = True
+            secrets = [index for index in members if secret(index)]
+            if not secrets:
                 continue
-            if hidden_members == 1 and all(hidden[index] for index in equation.parts):
+            # Shown parts this table may still hide.
+            open_parts = [i for i in equation.parts if not hidden[i] and not fixed[i]]
+            if secret(equation.total):
+                # The total is hidden: the equation gives it away only when every part is
+                # known, and a lone hidden part only together with the total.
+                if len(secrets) > 1 or not equation.parts:
+                    continue
+                if open_parts:
+                    hidden[smallest(open_parts)] = True
+                else:
+                    known[equation.total] = True
+                changed = True
+                continue
+            lone = len(secrets) == 1
+            empty = sum(counts[index] for index in secrets) == 0
+            if not (lone or empty):
+                continue
+            if open_parts:
+                hidden[smallest(open_parts)] = True
+            elif not hidden[equation.total] and not fixed[equation.total]:
                 # A lone part, hidden, equals the shown total: the total goes too.
                 hidden[equation.total] = True
-                changed = True
-            elif _protect(counts, hidden, equation.parts):
-                changed = True
+            else:
+                for index in secrets:
+                    known[index] = True
+            changed = True
     return hidden
 
 

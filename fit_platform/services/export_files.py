@@ -25,7 +25,7 @@ from fit_platform.services.export import (
     export_instruments,
 )
 
-CODEBOOK_VERSION = "2026.12.3"
+CODEBOOK_VERSION = "2026.12.4"
 Separator = Literal["semicolon", "comma"]
 SEPARATORS: tuple[Separator, ...] = ("semicolon", "comma")
 BOM = "\ufeff"

@@ -6,30 +6,17 @@ gives a small unit's figures away. A cell hidden only for the others' sake says 
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import re
-from typing import Any
 
 from flask.testing import FlaskClient
 
-from fit_platform.db import Database
-from fit_platform.domain.codes import InvitationState, Role
-from fit_platform.services.demo_history import seed_demo_service_history
-from tests.support.factories import (
-    PASSWORD,
-    add_history,
-    make_invitation,
-    make_staff,
-    make_unit,
-    make_world,
-)
-from tests.support.html import log_in
-from tests.support.scheduling import Clock, oslo
+from tests.support.export_small_unit import Q3
+from tests.support.export_small_unit import csv_rows as _csv_rows
+from tests.support.export_small_unit import history_with_a_small_unit as _history_with_a_small_unit
+from tests.support.export_small_unit import json_rows as _json_rows
+from tests.support.export_small_unit import page_rows as _page_rows
+from tests.support.export_small_unit import unit_ids as _unit_ids
 
-NOW = oslo(2026, 12, 2, 9, 0)
-Q3 = "period=quarter&start=2026-07-01&end=2026-09-30"
 # The smallest unit total in the demo's 2026-Q3: hidden to protect the small unit.
 PROTECTING = "DPS Sør, dagtilbud"
 # Columns counting distinct patients: hidden parts of a total must not be found by subtraction.
@@ -39,60 +26,6 @@ PATIENT_COUNTS = (
     "phq9_patients_with_two_scores",
     "nhstt_paired_patients",
 )
-
-
-def _db(client: FlaskClient) -> Database:
-    return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
-
-
-def _history_with_a_small_unit(client: FlaskClient) -> str:
-    """The demo's synthetic history and a unit of two patients answering in 2026-Q3; returns
-    the small unit's name."""
-    db = _db(client)
-    client.application.extensions["fit_clock"] = Clock(NOW)
-    seed_demo_service_history(db, NOW)
-    small = make_unit(db)
-    for _ in range(2):
-        world = make_world(db, unit=small, started_on=dt.date(2026, 7, 1))
-        start = dt.datetime(2026, 8, 3, 8, tzinfo=dt.UTC)
-        for week in range(2):
-            make_invitation(
-                db,
-                world,
-                due_at=start + dt.timedelta(weeks=week),
-                state=InvitationState.COMPLETED,
-            )
-        add_history(db, world, [18, 8], "phq9", start=start)
-        add_history(db, world, [16, 6], "gad7", start=start)
-        add_history(db, world, [40, 44], "wai_sr", start=start)
-    staff = make_staff(db, (Role.SERVICE_DEVELOPER, None))
-    log_in(client, staff.username, PASSWORD)
-    return small.name
-
-
-def _unit_ids(client: FlaskClient) -> dict[str, str]:
-    html = client.get("/export/?lang=en").get_data(as_text=True)
-    return dict(
-        (name, unit_id) for unit_id, name in re.findall(r'<option value="(\d+)">([^<]+)<', html)
-    )
-
-
-def _json_rows(client: FlaskClient, unit: str = "") -> list[dict[str, Any]]:
-    response = client.get(f"/export/aggregates.json?{Q3}&unit={unit}")
-    assert response.status_code == 200
-    return response.get_json()["rows"]  # type: ignore[no-any-return]
-
-
-def _csv_rows(client: FlaskClient, unit: str = "") -> list[dict[str, str]]:
-    body = client.get(f"/export/aggregates.csv?{Q3}&unit={unit}&separator=comma")
-    return list(csv.DictReader(io.StringIO(body.get_data(as_text=True))))
-
-
-def _page_rows(client: FlaskClient, unit_name: str, unit: str = "") -> list[str]:
-    """Every table row of the page about the unit, as HTML, in page order."""
-    html = client.get(f"/export/?lang=en&{Q3}&unit={unit}").get_data(as_text=True)
-    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
-    return [row for row in rows if f'<th scope="row">{unit_name}</th>' in row]
 
 
 def test_a_unit_seen_on_its_own_shows_only_what_the_all_units_table_shows(

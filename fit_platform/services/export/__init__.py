@@ -10,10 +10,10 @@ docs/export-codebook.md; the files (CSV, JSON) are written by
 
 The package is split by capability: :mod:`.queries` (the six queries), :mod:`.assemble`
 (tallying into rows and totals), :mod:`.outcomes` (change and recovery), :mod:`.signals`
-(time to act), :mod:`.medians` (medians in SQL), :mod:`.suppression` (across rows and
-totals), :mod:`.periods` and :mod:`.rows`; :mod:`.summary` builds the summary of closed months that
-:mod:`.sources` reads with the rows after it; :mod:`.trends` turns the rows into series for the
-start page and the trend report.
+(time to act), :mod:`.medians` (medians in SQL), :mod:`.suppression` (across rows, totals and
+the months of a quarter), :mod:`.periods` and :mod:`.rows`; :mod:`.summary` builds the summary
+of closed months that :mod:`.sources` reads with the rows after it; :mod:`.trends` turns the
+rows into series for the start page and the trend report.
 """
 
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds, previous_period

@@ -120,6 +120,7 @@ def assemble(
     outcome_instruments: Sequence[Instrument],
     alliance_ids: Sequence[str],
     all_units: bool = True,
+    by_month: bool = False,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
     invited: dict[Key, int] = {}
@@ -200,10 +201,13 @@ def assemble(
     suppress_across_rows_and_totals(
         rows,
         invited,
-        change,
+        {found: tally.patients for found, tally in change.items()},
         outcome_instruments,
         comment_count,
-        paired,
+        {key: tally.patients for key, tally in paired.items()},
+        {found: patients for found, (_mean, patients) in alliance_by.items()},
+        {key: figures.patients for key, figures in signals.items()},
+        by_month,
     )
     return sorted(rows.values(), key=row_order)
 

@@ -52,7 +52,9 @@ def service_aggregates(
 ) -> list[AggregateRow]:
     """Suppressed aggregates per unit, programme and period between ``start`` and ``end``.
 
-    The range is widened to whole periods (UTC calendar months or quarters). Read-only.
+    The range is widened to whole periods (UTC calendar months or quarters); by month, whole
+    quarters are read and suppressed, and outcomes are counted up to the end of the last
+    quarter, so a month's figures are the same in every range that includes it. Read-only.
     With ``unit_id`` only that unit's rows are returned, but which cells are hidden is always
     decided on the table of every unit: a unit's rows suppressed on their own would show a
     cell the all-units table hides to protect another unit, and subtracting it from the
@@ -63,11 +65,15 @@ def service_aggregates(
     if end < start:
         raise ValueError("end before start")
     since, until = period_bounds(period, start, end)
+    # By month, whole quarters are read and suppressed together, and the months asked for
+    # picked out afterwards: a month hidden by itself could otherwise be worked out from its
+    # quarter and the quarter's other months (docs/export.md, "Months and quarters").
+    read_since, read_until = period_bounds("quarter", start, end)
     outcome_instruments, alliance_instruments = export_instruments()
     alliance_ids = [i.id for i in alliance_instruments]
 
     # Every unit is read and suppressed together (see above); a unit is picked afterwards.
-    r = Range(db.dialect, period, since, until, None)
+    r = Range(db.dialect, period, read_since, read_until, None)
     if db.dialect == "postgresql":
         # The two halves need no result of each other, so on PostgreSQL they run at once on
         # two connections: the server works on both (two CPUs) and Python tallies the
@@ -91,7 +97,11 @@ def service_aggregates(
         programmes=programmes,
         outcome_instruments=outcome_instruments,
         alliance_ids=alliance_ids,
+        by_month=period == "month",
     )
+    if period == "month":
+        first, last = f"{since:%Y-%m}", f"{until - dt.timedelta(days=1):%Y-%m}"
+        rows = [row for row in rows if first <= row.period <= last]
     if unit_id is None:
         return rows
     # One unit's rows: its programmes and its total, without the all-units total.

@@ -1,4 +1,5 @@
-"""Complementary suppression across a period's rows and their totals."""
+"""Complementary suppression across a period's rows and their totals, and by month across the
+months of a quarter."""
 
 from __future__ import annotations
 
@@ -7,80 +8,140 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from fit_platform.domain.instruments import Instrument
-from fit_platform.domain.small_cells import Cell, Equation, hidden_cell, hidden_in_table
-from fit_platform.services.export.outcomes import (
-    OutcomeTally,
-    PairedTally,
-    hidden_outcome,
-    hidden_paired,
+from fit_platform.domain.small_cells import (
+    Cell,
+    Equation,
+    hidden_cell,
+    hidden_in_table,
+    too_small,
 )
-from fit_platform.services.export.rows import ALL, AggregateRow, Key
+from fit_platform.services.export.outcomes import hidden_outcome, hidden_paired
+from fit_platform.services.export.rows import ALL, AggregateRow, Key, SignalAggregate
+
+
+class Table:
+    """The rows of an export as one table of cells and the equations a reader can use: in each
+    period a unit's programme rows add up to the unit's total row and the unit rows to the
+    all-units row; and, by month, a row's three months add up to its quarter.
+
+    The quarter's figure is published by the quarter export whatever the month table hides, so
+    it is a cell of this table too (its count the sum of the months'), never hidden to protect
+    the months: a month hidden alone in its quarter is protected by hiding another month, and a
+    month the quarter gives away anyway protects no one (see
+    :func:`fit_platform.domain.small_cells.hidden_in_table`). Distinct patients of a quarter are
+    at most the sum of its months', so a quarter taken as shown here may in fact be hidden:
+    that can only hide more."""
+
+    def __init__(self, keys: Iterable[Key], by_month: bool = False) -> None:
+        self.members = sorted(keys, key=lambda key: (key[2], key[0], key[1] is None, key[1] or 0))
+        index = {key: position for position, key in enumerate(self.members)}
+        by_period: dict[str, list[Key]] = defaultdict(list)
+        for key in self.members:
+            by_period[key[2]].append(key)
+        self.equations: list[Equation] = []
+        for members in by_period.values():
+            unit_totals = [key for key in members if key[0] != ALL and key[1] == ALL]
+            for total in unit_totals:
+                parts = [index[key] for key in members if key[0] == total[0] and key[1] != ALL]
+                self.equations.append(Equation(index[total], tuple(parts)))
+            grand = [key for key in members if key[0] == ALL]
+            if grand:
+                parts = [index[key] for key in unit_totals]
+                self.equations.append(Equation(index[grand[0]], tuple(parts)))
+        # Each row's months by quarter; the quarter is a cell after the rows.
+        blocks: dict[tuple[int, int | None, str], list[int]] = defaultdict(list)
+        if by_month:
+            for key in self.members:
+                unit, programme, month = key
+                blocks[(unit, programme, quarter_of(month))].append(index[key])
+        self.blocks = list(blocks.values())
+        for number, months in enumerate(self.blocks):
+            self.equations.append(Equation(len(self.members) + number, tuple(months)))
+
+    def hidden(self, counts: Mapping[Key, int]) -> Iterable[tuple[Key, Cell]]:
+        """The rows whose cells on these counts are hidden, each with its hidden cell."""
+        values = [counts.get(key, 0) for key in self.members]
+        quarters = [sum(values[i] for i in months) for months in self.blocks]
+        # A quarter with patients in one month only is that month's figure: the quarter export
+        # decides on it as the month export does, in the same kind of table, so it is not
+        # taken as shown whatever happens (that would hide every month of a table whose
+        # quarters each hold one month, for nothing).
+        published = [False] * len(values) + [
+            not too_small(n) and sum(values[i] > 0 for i in months) > 1
+            for n, months in zip(quarters, self.blocks, strict=True)
+        ]
+        hides = hidden_in_table(values + quarters, self.equations, published)
+        for key, count, hide in zip(self.members, values, hides, strict=False):
+            if hide:
+                yield key, hidden_cell(count)
+
+
+def quarter_of(month: str) -> str:
+    """'2026-Q3' for '2026-08'."""
+    year, number = month.split("-")
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
 
 
 def suppress_across_rows_and_totals(
     rows: dict[Key, AggregateRow],
     invited: Mapping[Key, int],
-    change: Mapping[tuple[Key, str], OutcomeTally],
+    outcome_patients: Mapping[tuple[Key, str], int],
     outcome_instruments: Sequence[Instrument],
     comment_count: Mapping[Key, int],
-    paired: Mapping[Key, PairedTally],
+    paired_patients: Mapping[Key, int],
+    alliance_patients: Mapping[tuple[Key, str], int],
+    signal_patients: Mapping[Key, int],
+    by_month: bool = False,
 ) -> None:
-    """Complementary suppression: in each period a unit's programme rows add up to the unit's
-    total row and the unit rows to the all-units row, so no hidden cell may be alone in any of
-    these equations (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
+    """Complementary suppression: no hidden cell may be alone in any equation of the
+    :class:`Table` (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
     hidden although it is based on enough patients is marked as hidden for the others' sake.
+
+    A mean or a share is hidden with the count it is taken over: with a row's mean shown
+    beside the all-units mean and the other units' means, a hidden unit's mean would otherwise
+    be worked out (weighted by the number of scores, which a reader may know or guess). So
+    each alliance questionnaire's mean follows its own count of patients, and the signal
+    figures (a count, a share and two medians) follow the patients with a signal.
 
     Counts of distinct patients do not quite add up (a patient may be in two programmes); the
     rule treats them as if they did, which can only hide more."""
-    by_period: dict[str, list[Key]] = defaultdict(list)
-    for key in rows:
-        by_period[key[2]].append(key)
-    for members in by_period.values():
-        members.sort(key=lambda key: (key[0], key[1] is None, key[1] or 0))
-        index = {key: position for position, key in enumerate(members)}
-        equations: list[Equation] = []
-        unit_totals = [key for key in members if key[0] != ALL and key[1] == ALL]
-        for total in unit_totals:
-            parts = [index[key] for key in members if key[0] == total[0] and key[1] != ALL]
-            equations.append(Equation(index[total], tuple(parts)))
-        grand = [key for key in members if key[0] == ALL]
-        if grand:
-            equations.append(Equation(index[grand[0]], tuple(index[k] for k in unit_totals)))
-
-        def hidden(
-            counts: list[int], members: list[Key] = members, equations: list[Equation] = equations
-        ) -> Iterable[tuple[Key, Cell]]:
-            """The rows whose cells on these counts are hidden, each with its hidden cell."""
-            hides = hidden_in_table(counts, equations)
-            for key, count, hide in zip(members, counts, hides, strict=True):
-                if hide:
-                    yield key, hidden_cell(count)
-
-        for key, mark in hidden([invited.get(key, 0) for key in members]):
-            rows[key] = replace(
-                rows[key],
-                patients_invited=mark,
-                invitations_sent=mark,
-                invitations_answered=mark,
-                response_rate=mark,
-                invitations_expired=mark,
-                invitations_declined=mark,
-                non_response=tuple((name, mark) for name, _cell in rows[key].non_response),
-                # A share of the hidden number of invited patients.
-                consent_paused_or_stopped_share=mark,
+    table = Table(rows, by_month)
+    for key, mark in table.hidden(invited):
+        rows[key] = replace(
+            rows[key],
+            patients_invited=mark,
+            invitations_sent=mark,
+            invitations_answered=mark,
+            response_rate=mark,
+            invitations_expired=mark,
+            invitations_declined=mark,
+            non_response=tuple((name, mark) for name, _cell in rows[key].non_response),
+            # A share of the hidden number of invited patients.
+            consent_paused_or_stopped_share=mark,
+        )
+    for key, mark in table.hidden(paired_patients):
+        rows[key] = replace(rows[key], paired=hidden_paired(mark))
+    # The unit's comments in a quarter can be counted on the reading page.
+    for key, mark in table.hidden(comment_count):
+        rows[key] = replace(rows[key], service_comments=mark)
+    for position, instrument in enumerate(outcome_instruments):
+        counts = _of(outcome_patients, instrument.id)
+        for key, mark in table.hidden(counts):
+            outcomes = list(rows[key].outcomes)
+            outcomes[position] = hidden_outcome(instrument, mark)
+            rows[key] = replace(rows[key], outcomes=tuple(outcomes))
+    alliance_ids = {instrument_id for _key, instrument_id in alliance_patients}
+    for instrument_id in sorted(alliance_ids):
+        for key, mark in table.hidden(_of(alliance_patients, instrument_id)):
+            means = tuple(
+                (found, mark if found == instrument_id else mean)
+                for found, mean in rows[key].alliance_mean
             )
-        paired_counts = [paired[key].patients if key in paired else 0 for key in members]
-        for key, mark in hidden(paired_counts):
-            rows[key] = replace(rows[key], paired=hidden_paired(mark))
-        # The unit's comments in a quarter can be counted on the reading page.
-        for key, mark in hidden([comment_count.get(key, 0) for key in members]):
-            rows[key] = replace(rows[key], service_comments=mark)
-        for position, instrument in enumerate(outcome_instruments):
-            counts = [
-                change[(key, instrument.id)].patients if (key, instrument.id) in change else 0
-                for key in members
-            ]
-            for key, mark in hidden(counts):
-                outcomes = list(rows[key].outcomes)
-                outcomes[position] = hidden_outcome(instrument, mark)
-                rows[key] = replace(rows[key], outcomes=tuple(outcomes))
+            rows[key] = replace(rows[key], alliance_mean=means)
+    for key, mark in table.hidden(signal_patients):
+        rows[key] = replace(rows[key], signals=SignalAggregate(mark, mark, mark, mark))
+
+
+def _of(counts: Mapping[tuple[Key, str], int], instrument_id: str) -> dict[Key, int]:
+    """One instrument's counts per row."""
+    return {key: n for (key, found), n in counts.items() if found == instrument_id}

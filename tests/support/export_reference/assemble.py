@@ -20,6 +20,7 @@ from fit_platform.services.export.rows import (
     AggregateRow,
     Key,
 )
+from fit_platform.services.export.suppression import suppress_across_rows_and_totals
 from tests.support.export_reference.outcomes import (
     PAIRED,
     OutcomeTally,
@@ -28,7 +29,6 @@ from tests.support.export_reference.outcomes import (
     paired_cells,
 )
 from tests.support.export_reference.signals import SignalTally, hours_between, signal_cells
-from tests.support.export_reference.suppression import suppress_across_rows_and_totals
 
 
 def levels(key: Key, all_units: bool) -> Iterable[Key]:
@@ -53,6 +53,7 @@ def assemble(
     outcome_instruments: Sequence[Instrument],
     alliance_ids: Sequence[str],
     all_units: bool = True,
+    by_month: bool = False,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
     invited_patients: dict[Key, set[int]] = defaultdict(set)
@@ -210,8 +211,17 @@ def assemble(
             # A count of comments is a small cell like a count of patients.
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
+    # Suppression is the export's own (it decides what is hidden, not what is counted).
     suppress_across_rows_and_totals(
-        rows, invited_patients, change, outcome_instruments, comment_count, paired
+        rows,
+        {key: len(patients) for key, patients in invited_patients.items()},
+        {found: len(tally.patients) for found, tally in change.items()},
+        outcome_instruments,
+        comment_count,
+        {key: len(tally.patients) for key, tally in paired.items()},
+        {found: patients for found, (_mean, patients) in alliance_by.items()},
+        {key: len(tally.patients) for key, tally in signals.items()},
+        by_month,
     )
     return sorted(rows.values(), key=row_order)
 

@@ -45,7 +45,17 @@ def reference_aggregates(
 ) -> list[AggregateRow]:
     """The export's rule for one unit: its rows from the table of every unit, hidden as
     there (docs/export.md, "One unit")."""
-    rows = _aggregates(db, period=period, start=start, end=end)
+    if period == "month":
+        # By month, whole quarters are read and suppressed, the months asked for picked out
+        # (docs/export.md, "Months and quarters").
+        since, until = period_bounds("quarter", start, end)
+        rows = _aggregates(
+            db, period=period, start=since.date(), end=(until - dt.timedelta(days=1)).date()
+        )
+        first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
+        rows = [row for row in rows if first <= row.period <= last]
+    else:
+        rows = _aggregates(db, period=period, start=start, end=end)
     if unit_id is None:
         return rows
     with db.session() as session:
@@ -250,6 +260,7 @@ def _aggregates(
         outcome_instruments=outcome_instruments,
         alliance_ids=alliance_ids,
         all_units=unit_id is None,
+        by_month=period == "month",
     )
 
 
