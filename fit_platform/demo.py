@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import click
 from werkzeug.serving import make_server
 
@@ -12,8 +15,13 @@ from fit_platform.db.base import utcnow
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.extensions import get_db
 from fit_platform.services.demo_history import seed_demo_service_history
-from fit_platform.services.demo_link import demo_patient_link
-from fit_platform.services.demo_seed import seed_demo, seed_demo_patients, seed_demo_schedules
+from fit_platform.services.demo_link import NoDemoSession, demo_patient_link
+from fit_platform.services.demo_seed import (
+    DEMO_PATIENTS,
+    seed_demo,
+    seed_demo_patients,
+    seed_demo_schedules,
+)
 
 
 def run_demo(host: str, port: int, with_scheduler: bool) -> None:
@@ -30,7 +38,11 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
         seed_demo_patients(get_db())
         seed_demo_schedules(get_db(), timezone=settings.timezone)
         # After the schedules: the link is the PHQ-9 for the first patient's first session.
-        patient_link = demo_patient_link(get_db())
+        try:
+            patient_link: str | None = demo_patient_link(get_db())
+            withheld = None
+        except NoDemoSession as refused:
+            patient_link, withheld = None, refused
         seed_demo_service_history(get_db(), utcnow())
     scheduler = None
     if with_scheduler:
@@ -45,7 +57,11 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     click.echo("Demo logins (username / password / role):")
     for login in logins:
         click.echo(f"  {login.username} / {login.password} / {login.role}")
-    click.echo(f"Patient link: {base}{patient_link}")
+    if patient_link is not None:
+        click.echo(f"Patient link: {base}{patient_link}")
+    else:
+        assert withheld is not None
+        click.echo(f"Patient link: none. {no_link_reason(withheld, settings.zone)}")
     click.echo(f"Service figures (log in as utvikler@demo.fit): {base}/export/start")
     click.echo(f"Database: {settings.database_url}")
     if not (settings.sms_url or settings.smtp_host):
@@ -65,3 +81,21 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def no_link_reason(refused: NoDemoSession, zone: ZoneInfo) -> str:
+    """Why no patient link is printed: the link is a send like the scheduler's, so the first
+    patient's pause, stop or minimum interval holds for it too (services/demo_link.py)."""
+    _, name, _, therapist, *_ = DEMO_PATIENTS[0]
+    see = f"Log in as {therapist} to see her on the caseload."
+    if refused.reason == NoDemoSession.PAUSED:
+        return f"{name} has paused her questionnaires until {refused.until}. {see}"
+    if refused.reason == NoDemoSession.STOPPED:
+        return f"{name} has stopped her questionnaires. {see}"
+    if refused.reason == NoDemoSession.TOO_SOON and isinstance(refused.until, dt.datetime):
+        local = refused.until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return (
+            f"{name} was sent a PHQ-9 less than her plan's minimum interval ago; "
+            f"the next may be sent from {local}. {see}"
+        )
+    return f"{name} has no upcoming session with a PHQ-9 left to answer. {see}"

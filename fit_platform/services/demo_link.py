@@ -5,6 +5,11 @@ appointment), so its answer window closes when the session starts (docs/patient-
 moving or cancelling the session withdraws it, and the scheduler does not send a second one
 beside it. Only the message is left out: the demo prints the link instead. A fixed 48-hour
 window of its own outlived the session it was for.
+
+Printing a link is a send like any other: it asks the patient's consent (folded from her
+events, as the scheduler does) and the rule's minimum interval. A restarted demo whose first
+patient has paused or stopped, or answered a PHQ-9 less than the interval ago, prints no link
+and says why (`NoDemoSession.reason`); it once made her a new invitation, marked sent.
 """
 
 from __future__ import annotations
@@ -25,9 +30,14 @@ from fit_platform.db.models import (
     ScheduleRule,
 )
 from fit_platform.domain import scheduling as rules
-from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
+from fit_platform.domain.codes import (
+    AppointmentStatus,
+    ConsentState,
+    InvitationState,
+    ScheduleTrigger,
+)
 from fit_platform.services.demo_seed import DEMO_PATIENTS
-from fit_platform.services.invitation_common import OPEN_STATES
+from fit_platform.services.invitation_common import OPEN_STATES, consent_by_patient
 from fit_platform.services.links import link_path, mint_token
 from fit_platform.services.schedule_plans import domain_rule
 
@@ -40,8 +50,24 @@ LEAST_TIME_LEFT = dt.timedelta(hours=1)
 
 
 class NoDemoSession(LookupError):
-    """The first demo patient has no upcoming session with a PHQ-9 slot left to print
-    (the demo schedules were not seeded, or every such slot was answered already)."""
+    """No link may be printed for the first demo patient; `reason` says why:
+
+    - NO_SESSION: no upcoming session with a PHQ-9 slot left (the demo schedules were not
+      seeded, or every such slot was answered already);
+    - PAUSED / STOPPED: she has paused (`until`: her last paused day) or stopped questionnaires;
+    - TOO_SOON: a PHQ-9 went to her less than the rule's minimum interval ago (`until`: the
+      first moment another may be sent).
+    """
+
+    NO_SESSION = "no_session"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    TOO_SOON = "too_soon"
+
+    def __init__(self, reason: str = NO_SESSION, until: dt.date | dt.datetime | None = None):
+        super().__init__(FIRST_PATIENT, reason)
+        self.reason = reason
+        self.until = until
 
 
 def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
@@ -54,13 +80,14 @@ def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
     """
     now = now or dt.datetime.now(dt.UTC)
     with db.transaction(now=now) as session:
-        episode_id = session.scalar(
-            select(Episode.id)
+        first = session.execute(
+            select(Episode.id, Episode.patient_id)
             .join(Patient, Patient.id == Episode.patient_id)
             .where(Patient.external_id == FIRST_PATIENT)
             .order_by(Episode.id)
             .limit(1)
-        )
+        ).first()
+        episode_id = first.id if first is not None else None
         rule = session.scalar(
             select(ScheduleRule)
             .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
@@ -70,8 +97,9 @@ def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
                 ScheduleRule.trigger == ScheduleTrigger.BEFORE_APPOINTMENT,
             )
         )
-        if episode_id is None or rule is None:
-            raise NoDemoSession(FIRST_PATIENT)
+        if first is None or rule is None:
+            raise NoDemoSession()
+        _refuse_without_consent(session, first.patient_id, now)
         invitation = _invitation_for_next_session(session, episode_id, rule, now)
         token = mint_token(session, invitation, now)
     log.info(
@@ -104,6 +132,7 @@ def _invitation_for_next_session(
             )
         )
         if existing is None:
+            _refuse_within_interval(session, episode_id, rule, now)
             invitation = Invitation(
                 episode_id=episode_id,
                 instrument_id=INSTRUMENT,
@@ -121,4 +150,36 @@ def _invitation_for_next_session(
         if existing.state in OPEN_STATES and existing.expires_at > now + LEAST_TIME_LEFT:
             return existing
         # That session's PHQ-9 was answered, declined or has closed: the next session's.
-    raise NoDemoSession(FIRST_PATIENT)
+    raise NoDemoSession()
+
+
+def _refuse_without_consent(session: Session, patient_id: int, now: dt.datetime) -> None:
+    consent = consent_by_patient(session, [patient_id])[patient_id]
+    status = consent.status_at(now)
+    if status is ConsentState.STOPPED:
+        raise NoDemoSession(NoDemoSession.STOPPED)
+    if status is ConsentState.PAUSED:
+        raise NoDemoSession(NoDemoSession.PAUSED, consent.paused_until)
+
+
+def _refuse_within_interval(
+    session: Session, episode_id: int, rule: ScheduleRule, now: dt.datetime
+) -> None:
+    """The scheduler's minimum interval (domain `due_invitations`), for a PHQ-9 sent now: any
+    earlier one that was not withdrawn counts, answered or not."""
+    interval = dt.timedelta(hours=rule.min_interval_hours or 0)
+    if not interval:
+        return
+    latest = session.scalar(
+        select(Invitation.due_at)
+        .where(
+            Invitation.episode_id == episode_id,
+            Invitation.instrument_id == INSTRUMENT,
+            Invitation.state != InvitationState.CANCELLED,
+            Invitation.due_at > now - interval,
+        )
+        .order_by(Invitation.due_at.desc())
+        .limit(1)
+    )
+    if latest is not None:
+        raise NoDemoSession(NoDemoSession.TOO_SOON, latest + interval)

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
-from fit_platform.db.models import Episode, SharedDecision, Signal
+from fit_platform.db.models import Episode, EpisodeTherapist, SharedDecision, Signal
+from fit_platform.domain.codes import Role
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.services.access_control import Viewer, refuse_if_closed, visible_episodes
+from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
@@ -97,14 +99,14 @@ def record_decision(
 
     def work(session: Session) -> int:
         episode = session.execute(
-            select(Episode.status, Episode.ended_on).where(
+            select(Episode.status, Episode.ended_on, Episode.patient_id, Episode.unit_id).where(
                 Episode.id == episode_id, Episode.id.in_(visible_episodes(viewer))
             )
         ).first()
         if episode is None:
             raise DecisionRefused(DecisionError.NOT_FOUND)
         # A decision plans further treatment: an ended episode is read-only.
-        refuse_if_closed(episode_id, *episode)
+        refuse_if_closed(episode_id, episode.status, episode.ended_on)
         if draft.signal_id is not None:
             signal_episode = session.scalar(
                 select(Signal.episode_id).where(Signal.id == draft.signal_id)
@@ -124,6 +126,23 @@ def record_decision(
         )
         session.add(row)
         session.flush()
+        # Its own access-log row: opening the form is a read (`decision_form`), and the
+        # patient's list says "wrote down" only for a record that was saved.
+        is_mine = session.scalar(
+            select(EpisodeTherapist.episode_id).where(
+                EpisodeTherapist.episode_id == episode_id,
+                EpisodeTherapist.staff_id == viewer.staff_id,
+            )
+        )
+        record_access(
+            session,
+            staff_id=viewer.staff_id,
+            role=Role.THERAPIST if is_mine is not None else Role.UNIT_LEAD,
+            patient_id=episode.patient_id,
+            unit_id=episode.unit_id,
+            action=Action.DECISION_RECORD,
+            now=moment,
+        )
         log.info(
             "samvalg decision recorded",
             extra={

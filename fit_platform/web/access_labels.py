@@ -1,7 +1,8 @@
 """What each access-log action code means, in words for staff and for patients.
 
-The codes are written by the services that read patient data (`services/access_log.py` and
-the callers of `record_access`); an unknown code is shown with a general wording.
+The codes are written by the services that read patient data; every one is listed in
+`services/access_log.ACCESS_ACTIONS`, and a test holds both maps here to that list. A code
+from before a rename is shown with a general wording.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "presession_view": _l("Pre-session view"),
     "scores_view": _l("All scores viewed"),
     "caseload": _l("Caseload list"),
-    "decision_form": _l("Shared decision form"),
+    # Opening the form is a read; the saved record is its own code.
+    "decision_form": _l("Shared decision form opened"),
+    "decision_record": _l("Shared decision recorded"),
     "signal_acknowledge": _l("Signal acknowledged"),
     "signal_resolve": _l("Signal resolved"),
     "appointments_view": _l("Appointments viewed"),
@@ -29,6 +32,13 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "admin_episode_close": _l("Episode closed by an administrator"),
     "contact_details_view": _l("Contact details viewed"),
     "contact_details_correct": _l("Contact details corrected"),
+    "own_plan_view": _l("Patient's own plan viewed"),
+    "own_days_view": _l("Patient's own days viewed"),
+    "own_days_change": _l("Patient's own days changed"),
+    "group_view": _l("Group page viewed"),
+    "admin_patient_lookup": _l("Patient looked up by an administrator"),
+    "admin_patient_export": _l("Patient's data exported by an administrator"),
+    "admin_patient_erase_review": _l("Erasure of a patient's data reviewed by an administrator"),
 }
 
 # For the patient's own "who has looked at your answers" list.
@@ -36,7 +46,8 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     "presession_view": _l("read your answers"),
     "scores_view": _l("read all your scores"),
     "caseload": _l("saw you on their list of patients"),
-    "decision_form": _l("wrote down what you decided together"),
+    "decision_form": _l("opened the form for recording what you decided together"),
+    "decision_record": _l("wrote down what you decided together"),
     "signal_acknowledge": _l("followed up on your answers"),
     "signal_resolve": _l("followed up on your answers"),
     "appointments_view": _l("looked at your appointments"),
@@ -53,6 +64,13 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     "admin_episode_close": _l("closed your course of treatment"),
     "contact_details_view": _l("looked at your phone number and e-mail address"),
     "contact_details_correct": _l("corrected your phone number, e-mail address or language"),
+    "own_plan_view": _l("read your crisis plan and your choices"),
+    "own_days_view": _l("looked at which days you get questions"),
+    "own_days_change": _l("changed which days you get questions"),
+    "group_view": _l("saw you on the page of your group"),
+    "admin_patient_lookup": _l("looked you up to handle a request about your data"),
+    "admin_patient_export": _l("made a copy of your data for you"),
+    "admin_patient_erase_review": _l("checked what of your data could be erased"),
 }
 
 

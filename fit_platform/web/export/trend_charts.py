@@ -44,6 +44,18 @@ MEASURE_EXPLAINED = {
         "Median hours from a risk answer to a therapist acknowledging it (lower is better)."
     ),
 }
+# When the range has no questionnaire for the figure (a unit with no outcome or alliance
+# answers): the sentences above once read "…better than their first, on ." there.
+MEASURE_EXPLAINED_WITHOUT_INSTRUMENT = {
+    Measure.RELIABLE_IMPROVEMENT: _l(
+        "Share of the patients with two or more scores whose latest score is reliably better "
+        "than their first. No questionnaire has scores for it in this range."
+    ),
+    Measure.ALLIANCE: _l(
+        "Mean alliance score (higher is better). No alliance questionnaire has answers in this "
+        "range."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -173,7 +185,10 @@ def trend_view(trend: Trend, unit_label: str, chart_id: str) -> TrendView:
     )
     explained = str(MEASURE_EXPLAINED[trend.measure])
     if "%(instrument)s" in explained:
-        explained = explained % {"instrument": instrument_title(trend.instrument_id)}
+        if trend.instrument_id is None:
+            explained = str(MEASURE_EXPLAINED_WITHOUT_INSTRUMENT[trend.measure])
+        else:
+            explained = explained % {"instrument": instrument_title(trend.instrument_id)}
     hidden = {
         PointState.SUPPRESSED: _(
             "hidden (fewer than %(threshold)s)", threshold=MIN_PATIENTS_PER_CELL
