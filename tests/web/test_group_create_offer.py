@@ -70,3 +70,5 @@ def test_create_a_group_is_offered_only_for_a_unit_with_a_group_form(
     page = waiting_client.get("/groups/?lang=nb").get_data(as_text=True)
     assert "/groups/new" not in page
     assert f"Ingen gruppe kan opprettes i {without.name} ennå" in page
+    # "Behandler", as on every other staff page, not "terapeut".
+    assert "ser bare medlemmets egen behandler" in page
