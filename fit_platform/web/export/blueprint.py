@@ -235,5 +235,5 @@ def _instrument_title(instrument_id: str) -> str:
     return instrument.title.get(str(get_locale())) or instrument.title["en"]
 
 
-# The start page and the trend report add their routes to `bp`.
-from fit_platform.web.export import insight  # noqa: E402, F401
+# The start page, the trend report and the codebook add their routes to `bp`.
+from fit_platform.web.export import codebook, insight  # noqa: E402, F401
