@@ -72,3 +72,17 @@ def test_create_a_group_is_offered_only_for_a_unit_with_a_group_form(
     assert f"Ingen gruppe kan opprettes i {without.name} ennå" in page
     # "Behandler", as on every other staff page, not "terapeut".
     assert "ser bare medlemmets egen behandler" in page
+
+    # Two units without a form: their names (which may hold commas) are a list.
+    also_without = make_unit(db, UnitKind.DAY_PROGRAMME)
+    page = client.get("/admin/instruments?lang=en").get_data(as_text=True)
+    client.post(
+        f"/admin/instruments/units/{also_without.id}/gsrs",
+        data={"csrf_token": csrf_token(page), "enabled": "0"},
+    )
+    for path in ("/groups/?lang=en", "/groups/new?lang=en"):
+        page = client.get(path).get_data(as_text=True)
+        assert "No group can be created yet in these units" in page
+        first, second = sorted([without.name, also_without.name])
+        assert f"<li>{first}</li><li>{second}</li>" in page
+        assert f"unit={with_form.id}" in page and f"unit={also_without.id}" not in page
