@@ -186,7 +186,14 @@ def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
 # Time patterns whose text depends on more than the clock time (fractions of a second, zone
 # names and offsets, day periods): those go through Babel whole.
 _NOT_CLOCK_ONLY = frozenset("SAzZvVOXxBb")
-_CLOCK_FORMATS: dict[str, Literal["short", "medium"]] = {"short": "short", "medium": "medium"}
+# Per format: the date's format and the clock time's. "day_and_time" is a date with the month's
+# name and a time without seconds ("3 Dec 2026, 14:30"): the patient's pages write every
+# moment so, in the date style of their score tables, not as 03/12/2026 beside 14 Aug 2026.
+_CLOCK_FORMATS: dict[str, tuple[str, Literal["short", "medium"]]] = {
+    "short": ("short", "short"),
+    "medium": ("medium", "medium"),
+    "day_and_time": ("medium", "short"),
+}
 _CLOCK_TIMES_KEPT = 4096
 
 
@@ -201,13 +208,20 @@ def _datetime_formatter(fmt: str, locale: Locale, zone: dt.tzinfo) -> Callable[[
     kept per hour, minute and second: both recur across patients. A format whose time
     pattern shows more than the clock time goes through Babel each time."""
 
-    def with_babel(value: dt.datetime) -> str:
-        return dates.format_datetime(_local(value), fmt, locale=locale)  # as before
-
-    kind = _CLOCK_FORMATS.get(fmt)
-    if kind is None or _NOT_CLOCK_ONLY & set(dates.get_time_format(kind, locale=locale).pattern):
-        return with_babel
+    formats = _CLOCK_FORMATS.get(fmt)
+    if formats is None:
+        return lambda value: dates.format_datetime(_local(value), fmt, locale=locale)
+    date_fmt, kind = formats
     joined = str(dates.get_datetime_format(kind, locale=locale)).replace("'", "")
+
+    def with_babel(value: dt.datetime) -> str:
+        local = _local(value)
+        return joined.replace("{0}", dates.format_time(local, kind, locale=locale)).replace(
+            "{1}", dates.format_date(local.date(), date_fmt, locale=locale)
+        )
+
+    if _NOT_CLOCK_ONLY & set(dates.get_time_format(kind, locale=locale).pattern):
+        return with_babel
 
     def clock(hms: tuple[int, int, int]) -> str:
         return dates.format_time(dt.time(*hms), kind, tzinfo=None, locale=locale)
@@ -218,7 +232,7 @@ def _datetime_formatter(fmt: str, locale: Locale, zone: dt.tzinfo) -> Callable[[
         local = _in_zone(value, zone)
         clock = clock_text((local.hour, local.minute, local.second))
         return joined.replace("{0}", clock).replace(
-            "{1}", _formatted_date(local.date(), fmt, locale)
+            "{1}", _formatted_date(local.date(), date_fmt, locale)
         )
 
     return formatted

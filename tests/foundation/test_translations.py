@@ -67,3 +67,16 @@ def test_a_score_is_called_skår_everywhere(language: str) -> None:
         if not entry.obsolete and "scor" in re.sub(r"%\(\w+\)s", "", entry.msgstr).lower()
     ]
     assert english_spelling == []
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_progress_is_utvikling_and_a_therapist_is_a_behandler_everywhere(language: str) -> None:
+    """One word each: the patient's logout page said "Fremgangen din" where every other page
+    says "Utviklingen din", and the groups page "medlemmets egen terapeut" where the staff
+    pages say "behandler"."""
+    strays = [
+        entry.msgid
+        for entry in _catalog(language)
+        if not entry.obsolete and re.search(r"terapeut|fremgang|framgang", entry.msgstr, re.I)
+    ]
+    assert strays == []

@@ -36,3 +36,15 @@ def test_the_unit_and_staff_lists_reflow_with_every_column_named(
     staff = client.get("/admin/staff?lang=nb").get_data(as_text=True)
     assert '<table class="reflow">' in staff
     assert '<td data-label="Roller">' in staff
+
+
+def test_the_instruments_page_reflows_each_units_switches(app: Flask, client: FlaskClient) -> None:
+    db: Database = app.extensions["fit_db"]
+    make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+
+    page = client.get("/admin/instruments?lang=nb").get_data(as_text=True)
+    units = page.split('<h2 id="units">', 1)[1]
+    assert '<table class="reflow">' in units
+    assert '<td data-label="Status">Slått på</td>' in units

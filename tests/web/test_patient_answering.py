@@ -387,7 +387,10 @@ def test_progress_shows_the_shared_decisions_and_who_has_read_the_answers(
     html = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert "Weekly sessions for a month" in html and "Sleeping better" in html
     assert "Who has looked at your answers" in html
-    assert "<td>Therapist<br>" in html
+    # On a phone the table is one card per visit, each line named (site.css, `reflow`).
+    readers = html.split("Who has looked at your answers", 1)[1]
+    assert '<table class="reflow">' in readers
+    assert '<td data-label="Who">Therapist<br>' in readers
     assert "Staff " not in html  # the reader's name is never shown
 
 

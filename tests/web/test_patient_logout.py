@@ -126,6 +126,8 @@ def test_a_patient_with_a_code_grant_logs_out_to_the_plain_page(app: Flask, db: 
     assert out.status_code == 303 and out.headers["Location"] == "/p/logged-out"
     page = client.get("/p/logged-out?lang=nn").get_data(as_text=True)
     assert "Du er logga ut" in page and "ID-porten" not in page
+    # The same word for "your progress" as the page the patient just left.
+    assert "Utviklinga di blir ikkje lenger vist" in page
     # The grant and the link are both gone from this browser.
     assert client.get("/p/progress?lang=en").status_code == 403
     assert client.get("/p/").status_code == 403

@@ -60,8 +60,11 @@ REASON_LABELS = {
 
 
 def _units() -> list[tuple[int, str]]:
+    """Every unit, by name (case aside, then id), so every export page lists them in one order;
+    sorted here, not in SQL, as SQLite and PostgreSQL collate names differently."""
     with get_db().session() as session:
-        return [(row.id, row.name) for row in session.execute(select(Unit.id, Unit.name))]
+        rows = [(row.id, row.name) for row in session.execute(select(Unit.id, Unit.name))]
+    return sorted(rows, key=lambda unit: (unit[1].casefold(), unit[0]))
 
 
 FILTERS = ("period", "start", "end", "unit")
@@ -200,7 +203,7 @@ def comments() -> Response:
     """
     if g.staff.has_role(Role.THERAPIST) or g.staff.has_role(Role.UNIT_LEAD):
         abort(403)
-    units = sorted(_units(), key=lambda unit: unit[1].casefold())
+    units = _units()
     quarters = quarters_with_comments(get_db())
     current = quarter_of_date(clock_now().astimezone(settings().zone).date())
     if current not in quarters:
@@ -235,5 +238,5 @@ def _instrument_title(instrument_id: str) -> str:
     return instrument.title.get(str(get_locale())) or instrument.title["en"]
 
 
-# The start page and the trend report add their routes to `bp`.
-from fit_platform.web.export import insight  # noqa: E402, F401
+# The start page, the trend report and the codebook add their routes to `bp`.
+from fit_platform.web.export import codebook, insight  # noqa: E402, F401

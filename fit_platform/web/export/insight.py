@@ -102,7 +102,7 @@ def start() -> Response:
     """Where service developers begin: the last whole quarter, unit by unit."""
     first, last = previous_period("quarter", today())
     rows = service_aggregates(get_db(), period="quarter", start=first, end=last)
-    units = sorted(_units(), key=lambda unit: unit[1].casefold())
+    units = _units()
     cards = []
     for unit_id, name, code in [(None, _("All units"), None), *_unit_codes(units)]:
         totals = total_rows(rows, code)
@@ -141,7 +141,7 @@ def _quarters_back(first: dt.date, quarters: int) -> dt.date:
 
 
 def _report_form() -> ExportFilterForm:
-    form = ExportFilterForm(request.args, units=sorted(_units(), key=lambda u: u[1].casefold()))
+    form = ExportFilterForm(request.args, units=_units())
     if not any(name in request.args for name in REPORT_FILTERS):
         first, last = previous_period("quarter", today())
         form.start.data = _quarters_back(first, DEFAULT_QUARTERS - 1)

@@ -72,7 +72,13 @@ def _language() -> str:
 @bp.route("/")
 @group_staff
 def index() -> str:
-    return render_template("groups/index.html", groups=group_list.groups_for(get_db(), g.staff))
+    # The units the user may create a group in, each with its group forms: the page offers
+    # "Create a group" only where a group form is enabled, and says what is missing elsewhere.
+    return render_template(
+        "groups/index.html",
+        groups=group_list.groups_for(get_db(), g.staff),
+        choices=group_create.new_group_choices(get_db(), g.staff),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -79,7 +79,7 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
         # One row per reading session (domain/reading_sessions.py), not one per page opened.
         "readers": [
             (
-                format_datetime(visit.started_at.astimezone(zone), "short"),
+                format_datetime(visit.started_at.astimezone(zone), "day_and_time"),
                 ROLE[visit.role],
                 visit,
                 # Several actions share a phrase (acknowledging and resolving a signal are

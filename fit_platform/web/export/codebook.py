@@ -1,0 +1,29 @@
+"""The export's codebook, served to the people who may export (``/export/codebook``).
+
+The export page used to name the codebook by its place in the repository
+(docs/export-codebook.md), which a service developer cannot open. The page shows the same
+file as pre-formatted text, so it is always the text of the running version; it is read from
+the installed source tree (the container copies the whole repository), and if it is missing
+the page says so rather than failing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import render_template
+
+from fit_platform.services.export_files import CODEBOOK_VERSION
+from fit_platform.web.export.blueprint import bp, service_developers
+
+CODEBOOK = Path(__file__).resolve().parents[3] / "docs" / "export-codebook.md"
+
+
+@bp.route("/codebook")
+@service_developers
+def codebook() -> str:
+    try:
+        text: str | None = CODEBOOK.read_text(encoding="utf-8")
+    except OSError:
+        text = None
+    return render_template("export/codebook.html", text=text, version=CODEBOOK_VERSION)
