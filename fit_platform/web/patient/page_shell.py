@@ -8,15 +8,16 @@ the application's URL root; the page's title and content and the path in the lan
 switcher's links are the only parts that change from request to request.
 
 So the layout is rendered once for each of those keys from ``patient/_shell.html`` (the layout
-with markers where the title, the content and the path go), split at the markers, and kept;
-a page renders only its own ``title`` and ``content`` blocks with Jinja and is put together
+with markers where the title, the content, the language note and the path go), split at the
+markers, and kept; a page renders only its own ``title``, ``content`` and ``language_note``
+blocks with Jinja and is put together
 from the pieces. The HTML is the same as a full render (``tests/web/test_patient_page_shell.py``
 compares them). Nothing of a patient is kept: the key holds the clinic, the language and the
 link's status, and the layout is rendered with a stand-in that carries only those.
 
 A full render is used instead when the layout would show more than the key says: a signed-in
 staff member (the staff navigation), messages flashed to the session, or a page template that
-overrides other blocks than ``title`` and ``content``.
+overrides other blocks than those three.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ from fit_platform.services.answering import LinkContext
 SHELL_TEMPLATE = "patient/_shell.html"
 LAYOUT_TEMPLATE = "patient/layout.html"
 # The only blocks a page may fill for its layout to be kept: the layout fills the others.
-PAGE_BLOCKS = frozenset({"title", "content"})
+# The language note (the question pages' "save first") sits under the language links, and
+# whether a page has one also changes those links (aria-describedby), so it is in the key.
+PAGE_BLOCKS = frozenset({"title", "content", "language_note"})
 # Markers where the per-request parts go: a NUL byte cannot come from the layout's own text.
-TITLE, PATH, CONTENT = "\x00title\x00", "\x00path\x00", "\x00content\x00"
-_MARKER = re.compile("(\x00(?:title|path|content)\x00)")
+TITLE, PATH, CONTENT, NOTE = "\x00title\x00", "\x00path\x00", "\x00content\x00", "\x00note\x00"
+_MARKER = re.compile("(\x00(?:title|path|content|note)\x00)")
 # Languages x clinics x link states: enough for a large service, and bounded.
 SHELLS_KEPT = 512
 
@@ -79,6 +82,11 @@ def render_page(
     template = app.jinja_env.get_template(template_name)
     if not _fills_only_page_blocks(template) or g.get("staff") is not None or "_flashes" in session:
         return render_template(template, ctx=ctx, token=token, **values)
+    context = {"ctx": ctx, "token": token, **values}
+    app.update_template_context(context)
+    jinja_context = template.new_context(context)
+    note_block = template.blocks.get("language_note")
+    note = concat(note_block(jinja_context)) if note_block is not None else ""
     shell = _shells_of(app)(
         str(get_locale()),
         request.script_root,
@@ -86,18 +94,17 @@ def render_page(
         ctx.unit_phone,
         str(ctx.status),
         token is not None,
+        bool(note.strip()),
     )
     if shell is None:
         return render_template(template, ctx=ctx, token=token, **values)
-    context = {"ctx": ctx, "token": token, **values}
-    app.update_template_context(context)
     before_render_template.send(
         app, _async_wrapper=app.ensure_sync, template=template, context=context
     )
-    jinja_context = template.new_context(context)
     parts = {
         TITLE: concat(template.blocks["title"](jinja_context)),
         CONTENT: concat(template.blocks["content"](jinja_context)),
+        NOTE: note,
         PATH: str(language_switch_prefix(request.path, request.args)),
     }
     html = "".join(parts.get(piece, piece) for piece in shell)
@@ -107,7 +114,7 @@ def render_page(
 
 @functools.lru_cache(maxsize=64)
 def _fills_only_page_blocks(template: Template) -> bool:
-    """The page extends the patient layout directly and fills no block but its own two."""
+    """The page extends the patient layout directly and fills no block but its own."""
     environment = template.environment
     assert environment.loader is not None and template.name is not None
     source = environment.loader.get_source(environment, template.name)[0]
@@ -138,6 +145,7 @@ def _shell(
     unit_phone: str | None,
     status: str,
     has_token: bool,
+    has_note: bool,
 ) -> tuple[str, ...] | None:
     """The layout in pieces, the markers among them; None if the markers did not come out
     once each (the layout then renders in full every time for this key)."""
@@ -149,11 +157,13 @@ def _shell(
         request=_PathMarker(),
         title_marker=Markup(TITLE),  # noqa: S704
         content_marker=Markup(CONTENT),  # noqa: S704
+        note_marker=Markup(NOTE) if has_note else "",  # noqa: S704
     )
     pieces = tuple(piece for piece in _MARKER.split(html) if piece)
     if (
         pieces.count(TITLE) != 1
         or pieces.count(CONTENT) != 1
+        or pieces.count(NOTE) != int(has_note)
         or pieces.count(PATH) != len(LANGUAGE_NAMES)
     ):
         return None
