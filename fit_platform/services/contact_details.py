@@ -110,7 +110,7 @@ class Corrected:
 
 
 def _reached_patient(
-    session: Session, reach: Reach, action: str
+    session: Session, reach: Reach, action: str, now: dt.datetime
 ) -> tuple[Patient, Unit, Episode | None]:
     """The patient (locked for update), the unit and (for a therapist) the episode of the
     reach, with one access-log row."""
@@ -125,6 +125,7 @@ def _reached_patient(
             reach.staff_id,
             reach.episode_id,
             action=action,
+            now=now,
             change=action == AccessAction.CORRECT,
         )
         if episode is None:
@@ -152,6 +153,7 @@ def _reached_patient(
             patient_id=patient_id,
             unit_id=unit_id,
             action=action,
+            now=now,
         )
     patient = session.get_one(Patient, patient_id, with_for_update=True)
     return patient, session.get_one(Unit, unit_id), episode
@@ -172,10 +174,10 @@ def _details(patient: Patient, unit: Unit, episode: Episode | None) -> ContactDe
     )
 
 
-def contact_details(db: Database, reach: Reach) -> ContactDetails:
+def contact_details(db: Database, reach: Reach, *, now: dt.datetime) -> ContactDetails:
     """What is on file, for the correction page (access-logged). Raises `ContactNotFound`."""
-    with db.transaction() as session:
-        return _details(*_reached_patient(session, reach, AccessAction.VIEW))
+    with db.transaction(now=now) as session:
+        return _details(*_reached_patient(session, reach, AccessAction.VIEW, now))
 
 
 def _address_change(before: str | None, after: str | None) -> str:
@@ -198,7 +200,7 @@ def correct_contact_details(
     """
     phone, email = validated_contact(correction.phone, correction.email, correction.channel)
     with db.transaction(now=now) as session:
-        patient, unit, _episode = _reached_patient(session, reach, AccessAction.CORRECT)
+        patient, unit, _episode = _reached_patient(session, reach, AccessAction.CORRECT, now)
         before: dict[str, str] = {}
         after: dict[str, str] = {}
         digest = correction.national_id_hash

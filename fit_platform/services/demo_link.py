@@ -70,7 +70,7 @@ class NoDemoSession(LookupError):
         self.until = until
 
 
-def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
+def demo_patient_link(db: Database, *, now: dt.datetime) -> str:
     """A fresh link path for the first demo patient's PHQ-9 before their next session.
 
     Called by `fit-platform demo` after `seed_demo_patients` and `seed_demo_schedules`. The
@@ -78,7 +78,6 @@ def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
     printed by an earlier start); otherwise it is created as the scheduler would, sent now.
     A new token is minted on every call (the raw token is only returned, never stored).
     """
-    now = now or dt.datetime.now(dt.UTC)
     with db.transaction(now=now) as session:
         first = session.execute(
             select(Episode.id, Episode.patient_id)

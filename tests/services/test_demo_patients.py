@@ -33,16 +33,18 @@ def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
     client: FlaskClient, db: Database
 ) -> None:
     seed_demo(db)
-    seed_demo_patients(db)
-    seed_demo_schedules(db)
-    first = demo_patient_link(db)
+    now = dt.datetime.now(dt.UTC)  # each start of the demo reads the clock once
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now)
+    first = demo_patient_link(db, now=now)
     counts = {}
     with db.session() as session:
         for model in (Patient, Response, Signal, ConsentEvent):
             counts[model] = session.scalar(select(func.count()).select_from(model))
-    seed_demo_patients(db)
-    seed_demo_schedules(db)
-    second = demo_patient_link(db)
+    now = dt.datetime.now(dt.UTC)
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now)
+    second = demo_patient_link(db, now=now)
     with db.session() as session:
         for model, n in counts.items():
             assert session.scalar(select(func.count()).select_from(model)) == n

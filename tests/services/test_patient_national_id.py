@@ -33,6 +33,7 @@ def test_the_number_lives_only_as_a_keyed_hash_until_erasure(db: Database) -> No
         details=details,
         started_on=dt.date(2026, 11, 25),
         national_ids=POLICY,
+        now=NOW,
     )
     with db.session() as session:
         stored = session.get_one(Patient, registered.patient_id).national_id_hash
@@ -69,7 +70,12 @@ def test_without_idporten_an_entered_number_is_not_kept_in_any_form(db: Database
         "Ola", None, "+4791234568", None, Language.BOKMAAL, Channel.SMS, NUMBER
     )
     registered = register_patient(
-        db, staff_id=therapist.id, unit_id=unit.id, details=details, started_on=NOW.date()
+        db,
+        staff_id=therapist.id,
+        unit_id=unit.id,
+        details=details,
+        started_on=NOW.date(),
+        now=NOW,
     )
     with db.session() as session:
         assert session.get_one(Patient, registered.patient_id).national_id_hash is None

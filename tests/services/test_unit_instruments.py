@@ -86,6 +86,7 @@ def test_a_therapist_cannot_schedule_the_draft_sai(db: Database) -> None:
             episode_id=world.episode_id,
             rule_id=None,
             change=_change("sai"),
+            now=NOW,
         )
     assert refused.value.code == "instrument_draft"
     with db.session() as session:
@@ -108,6 +109,7 @@ def test_an_admin_switch_writes_an_audit_row_and_the_unit_then_refuses_the_instr
             episode_id=world.episode_id,
             rule_id=None,
             change=_change("gad7"),
+            now=NOW,
         )
     assert refused.value.code == "instrument_not_enabled"
     # Asking again for the state it already has changes and records nothing.
@@ -123,6 +125,7 @@ def test_an_admin_switch_writes_an_audit_row_and_the_unit_then_refuses_the_instr
         episode_id=world.episode_id,
         rule_id=None,
         change=_change("gad7"),
+        now=NOW,
     )
     with db.session() as session:
         audit = session.scalars(select(AdminAudit).order_by(AdminAudit.id)).all()
