@@ -38,10 +38,10 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     with app.app_context():
         logins = seed_demo(get_db())
         seed_demo_patients(get_db(), now=now)
-        seed_demo_schedules(get_db(), now=now, timezone=settings.timezone)
+        seed_demo_schedules(get_db(), now=now, zone=settings.zone)
         # After the schedules: the link is the PHQ-9 for the first patient's first session.
         try:
-            patient_link: str | None = demo_patient_link(get_db(), now=now)
+            patient_link: str | None = demo_patient_link(get_db(), now=now, zone=settings.zone)
             withheld = None
         except NoDemoSession as refused:
             patient_link, withheld = None, refused
@@ -70,7 +70,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
         click.echo(
             f"Messages (no SMS gateway or SMTP relay set): {settings.instance_path / 'outbox'}"
         )
-    first_send = next_send_time(now, DEFAULT_QUIET_HOURS, settings.zone)
+    first_send = next_send_time(now, DEFAULT_QUIET_HOURS, tz=settings.zone)
     if first_send > now:
         local = first_send.astimezone(settings.zone).strftime("%H:%M")
         click.echo(f"Quiet hours now: the scheduler sends the first invitations at {local}.")

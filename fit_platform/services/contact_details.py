@@ -44,7 +44,7 @@ from fit_platform.domain.contact_mask import masked_email, phone_ending
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_access
 from fit_platform.services.admin_audit import record_admin_change
-from fit_platform.services.consent import OSLO, ConsentChange, apply_consent_change
+from fit_platform.services.consent import ConsentChange, apply_consent_change
 from fit_platform.services.patient_identity import national_id_taken_in_unit
 from fit_platform.services.registration import RegistrationError, validated_contact
 
@@ -193,7 +193,7 @@ def correct_contact_details(
     correction: Correction,
     *,
     now: dt.datetime,
-    zone: ZoneInfo = OSLO,
+    zone: ZoneInfo,
 ) -> Corrected:
     """Save the corrected details; raises `registration.RegistrationError` (nothing saved) or
     `ContactNotFound`. Saving the details already on file changes nothing and audits nothing.

@@ -278,14 +278,14 @@ def first_demo_appointment(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
 
 
-def seed_demo_schedules(db: Database, *, now: dt.datetime, timezone: str = "Europe/Oslo") -> int:
+def seed_demo_schedules(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> int:
     """Schedule templates per demo unit, each demo episode's own copy, and weekly future
     appointments for outpatients, so the scheduler has work. Idempotent; returns how many
     appointments were added."""
     from fit_platform.db.models import Appointment, Episode, SchedulePlan, ScheduleRule
     from fit_platform.services.schedule_plans import copy_template_to_episode
 
-    first_appointment = first_demo_appointment(now, ZoneInfo(timezone))
+    first_appointment = first_demo_appointment(now, zone)
     added = 0
     with db.transaction(now=now) as session:
         for unit_code, rules in DEMO_TEMPLATES.items():
