@@ -20,7 +20,9 @@ ALLOWED: dict[str, str] = {}
 def _clock_names(tree: ast.Module) -> tuple[set[str], set[str], set[str]]:
     """The names this module binds to the `datetime` module (and the usual `dt`), to the
     `datetime` and `date` classes, and to the `time` module."""
-    datetime_modules, classes, time_modules = {"dt"}, set(), set()
+    datetime_modules: set[str] = {"dt"}
+    classes: set[str] = set()
+    time_modules: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -65,7 +67,7 @@ def _machine_clock_reads(source: str) -> list[tuple[int, str]]:
         ):
             what = f"ZoneInfo({node.args[0].value!r})"
         if what is not None:
-            found.append((node.lineno, what))
+            found.append((getattr(node, "lineno", 0), what))
     return sorted(found)
 
 
