@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from sqlalchemy import text
 
+from fit_platform.config import default_zone
 from fit_platform.db import Base, Database, models  # noqa: F401 - registers the tables
 from fit_platform.domain.codes import Channel
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
@@ -78,7 +79,7 @@ def populate(db: Database, n: int) -> None:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
                 )
             )
-    enqueue_due(db, NOW)
+    enqueue_due(db, NOW, zone=default_zone())
 
 
 def _drain(

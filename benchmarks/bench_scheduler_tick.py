@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, insert, select, text
 
+from fit_platform.config import default_zone
 from fit_platform.db import Base, Database, models  # noqa: F401 - registers the tables
 from fit_platform.db.models import Invitation, OutboxMessage
 from fit_platform.services.invitations import enqueue_due
@@ -131,17 +132,17 @@ def main() -> None:
 
         rss_before = peak_rss_mb()
         started = time.perf_counter()
-        first = enqueue_due(db, NOW)
+        first = enqueue_due(db, NOW, zone=default_zone())
         tick_seconds = time.perf_counter() - started
         rss_after = peak_rss_mb()
         started = time.perf_counter()
-        second = enqueue_due(db, NOW)
+        second = enqueue_due(db, NOW, zone=default_zone())
         steady_seconds = time.perf_counter() - started
 
         invitation_rows, message_rows = created_rows(db)
         clear_created(db)
         tracemalloc.start()
-        enqueue_due(db, NOW)
+        enqueue_due(db, NOW, zone=default_zone())
         _, heap_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 
@@ -138,7 +139,7 @@ def create_admin_command(email: str, name: str) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     db = Database(settings.database_url)
     try:
-        staff_id = create_admin(db, email, name, password)
+        staff_id = create_admin(db, email, name, password, now=dt.datetime.now(dt.UTC))
     except AccountRefused as exc:
         raise click.ClickException(CREATE_ADMIN_REFUSALS[exc.code]) from exc
     finally:

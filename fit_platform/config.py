@@ -21,6 +21,14 @@ Environment = Literal["production", "demo", "test"]
 log = logging.getLogger(__name__)
 
 ENVIRONMENTS: tuple[Environment, ...] = ("production", "demo", "test")
+# The service's one time zone (FIT_TIMEZONE): local days, quiet hours and send times.
+# Nothing else names a zone; code given no settings takes `default_zone()`.
+DEFAULT_TIMEZONE = "Europe/Oslo"
+
+
+def default_zone() -> ZoneInfo:
+    """The zone of settings left at their default (FIT_TIMEZONE unset)."""
+    return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 class ConfigurationError(RuntimeError):
@@ -33,7 +41,7 @@ class Settings:
     database_url: str
     secret_key: str
     public_base_url: str
-    timezone: str = "Europe/Oslo"
+    timezone: str = DEFAULT_TIMEZONE
     instance_path: Path = field(default_factory=lambda: Path("instance"))
     default_locale: str = "nb"
     # Outside world: SMS gateway over HTTP and an SMTP relay.
@@ -377,7 +385,7 @@ def load_settings(
         "public_base_url": (_env(env, "FIT_PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip(
             "/"
         ),
-        "timezone": _env(env, "FIT_TIMEZONE", "Europe/Oslo"),
+        "timezone": _env(env, "FIT_TIMEZONE", DEFAULT_TIMEZONE),
         "instance_path": instance_path,
         "sms_url": _env(env, "FIT_SMS_URL"),
         "sms_token": _env(env, "FIT_SMS_TOKEN"),

@@ -33,17 +33,19 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     # before anything is printed: "Stop with Ctrl+C" means the address answers, and a port
     # already taken fails here, loudly, and not after the logins have been shown.
     server = make_server(host, port, app, threaded=True)
+    # The command's one reading of the machine clock: every service below is given it.
+    now = utcnow()
     with app.app_context():
         logins = seed_demo(get_db())
-        seed_demo_patients(get_db())
-        seed_demo_schedules(get_db(), timezone=settings.timezone)
+        seed_demo_patients(get_db(), now=now)
+        seed_demo_schedules(get_db(), now=now, zone=settings.zone)
         # After the schedules: the link is the PHQ-9 for the first patient's first session.
         try:
-            patient_link: str | None = demo_patient_link(get_db())
+            patient_link: str | None = demo_patient_link(get_db(), now=now, zone=settings.zone)
             withheld = None
         except NoDemoSession as refused:
             patient_link, withheld = None, refused
-        seed_demo_service_history(get_db(), utcnow())
+        seed_demo_service_history(get_db(), now)
     scheduler = None
     if with_scheduler:
         from fit_platform.scheduler_hook import start_background_clock
@@ -68,8 +70,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
         click.echo(
             f"Messages (no SMS gateway or SMTP relay set): {settings.instance_path / 'outbox'}"
         )
-    now = utcnow()
-    first_send = next_send_time(now, DEFAULT_QUIET_HOURS, settings.zone)
+    first_send = next_send_time(now, DEFAULT_QUIET_HOURS, tz=settings.zone)
     if first_send > now:
         local = first_send.astimezone(settings.zone).strftime("%H:%M")
         click.echo(f"Quiet hours now: the scheduler sends the first invitations at {local}.")

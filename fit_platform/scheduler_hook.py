@@ -23,6 +23,7 @@ def start_background_clock(settings: Settings) -> BaseScheduler:
         min_window=settings.min_answer_window,
         retention_limits=settings.retention,
         message_files=message_files_folder(settings),
+        zone=settings.zone,
     )
     scheduler.start()
     return scheduler

@@ -15,14 +15,12 @@ from zoneinfo import ZoneInfo
 
 from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
 
-OSLO = ZoneInfo("Europe/Oslo")
-
 
 @dataclass(frozen=True)
 class ConsentEvent:
     """One thing the patient (or the therapist on their behalf) said about feedback.
 
-    `until` is the last local (Europe/Oslo) date of a pause; sending may start again
+    `until` is the last local date (the service's zone) of a pause; sending may start again
     the day after (as `services.consent.may_contact`).
     `weekdays` (0 = Monday) are the days the patient still wants to be asked after
     reducing frequency. `invitation_id` names the invitation a decline was about.
@@ -52,7 +50,7 @@ class ConsentEvent:
 @dataclass(frozen=True)
 class Consent:
     """What the events add up to. `paused_until` is only meaningful while PAUSED;
-    use `status_at(now)` because a pause runs out by itself."""
+    use `status_at(now, tz)` because a pause runs out by itself."""
 
     status: ConsentState = ConsentState.ACTIVE
     paused_until: date | None = None
@@ -61,7 +59,7 @@ class Consent:
     declined_invitation_ids: frozenset[int] = frozenset()
     changed_at: datetime | None = None
 
-    def status_at(self, now: datetime, tz: ZoneInfo = OSLO) -> ConsentState:
+    def status_at(self, now: datetime, tz: ZoneInfo) -> ConsentState:
         if (
             self.status is ConsentState.PAUSED
             and self.paused_until is not None
@@ -112,6 +110,6 @@ def _apply(state: Consent, event: ConsentEvent) -> Consent:
     return replace(state, status=ConsentState.ACTIVE, paused_until=None, changed_at=event.at)
 
 
-def may_send(consent: Consent, now: datetime, tz: ZoneInfo = OSLO) -> bool:
+def may_send(consent: Consent, now: datetime, tz: ZoneInfo) -> bool:
     """True when a message may go out at `now`: active, or a pause whose last day has passed."""
     return consent.status_at(now, tz) is ConsentState.ACTIVE

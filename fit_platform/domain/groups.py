@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.consent import Consent, may_send
-from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, OSLO, QuietHours
+from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from fit_platform.domain.scheduling import DueInvitation
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW, judge_send
 from fit_platform.domain.small_cells import Cell, cell
@@ -49,7 +49,7 @@ def group_form_invitation(
     now: dt.datetime,
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
-    tz: ZoneInfo = OSLO,
+    tz: ZoneInfo,
 ) -> DueInvitation | None:
     """The invitation to make for one member who attended, or None.
 
@@ -68,7 +68,7 @@ def group_form_invitation(
     expires_at = session_starts_at.astimezone(dt.UTC) + GROUP_FORM_WINDOW
     if expires_at <= now:
         return None
-    decision = judge_send(now, expires_at, quiet, min_window, tz)
+    decision = judge_send(now, expires_at, quiet, min_window, tz=tz)
     return DueInvitation(
         episode_id=episode_id,
         instrument_id=instrument_id,

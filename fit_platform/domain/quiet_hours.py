@@ -1,7 +1,8 @@
 """Quiet hours: local times at which no message may leave, and moving a send out of them.
 
 All inputs and outputs are timezone-aware UTC datetimes; the local wall clock
-(Europe/Oslo by default) is only used to decide what is quiet.
+(the service's zone, `FIT_TIMEZONE`, given by the caller) is only used to decide what is
+quiet.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 @dataclass(frozen=True)
@@ -31,14 +30,14 @@ class QuietHours:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
 
-    def contains(self, at: datetime, tz: ZoneInfo = OSLO) -> bool:
+    def contains(self, at: datetime, tz: ZoneInfo) -> bool:
         return self.contains_local(at.astimezone(tz).time().replace(tzinfo=None))
 
 
 DEFAULT_QUIET_HOURS = QuietHours()
 
 
-def local_to_utc(day: date, wall: time, tz: ZoneInfo = OSLO) -> datetime:
+def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The UTC instant of a local wall-clock time.
 
     A time that does not exist (the spring-forward gap) is read with the offset in
@@ -49,7 +48,7 @@ def local_to_utc(day: date, wall: time, tz: ZoneInfo = OSLO) -> datetime:
 
 
 def next_send_time(
-    at: datetime, quiet: QuietHours = DEFAULT_QUIET_HOURS, tz: ZoneInfo = OSLO
+    at: datetime, quiet: QuietHours = DEFAULT_QUIET_HOURS, *, tz: ZoneInfo
 ) -> datetime:
     """The earliest instant at or after `at` that is outside quiet hours."""
     _require_aware(at)
@@ -68,7 +67,7 @@ def next_send_time(
 
 
 def latest_send_time_before(
-    at: datetime, quiet: QuietHours = DEFAULT_QUIET_HOURS, tz: ZoneInfo = OSLO
+    at: datetime, quiet: QuietHours = DEFAULT_QUIET_HOURS, *, tz: ZoneInfo
 ) -> datetime:
     """The latest instant at or before `at` outside quiet hours (one minute before
     quiet hours begin when `at` is quiet)."""

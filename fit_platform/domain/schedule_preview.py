@@ -23,7 +23,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from fit_platform.domain.consent import Consent
-from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, OSLO, QuietHours, local_to_utc
+from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, local_to_utc
 from fit_platform.domain.scheduling import (
     AppointmentSnapshot,
     DueInvitation,
@@ -51,11 +51,11 @@ class ExampleCourse:
     def appointment_times(self) -> list[datetime]:
         return [self.first_appointment + n * self.every for n in range(self.appointments)]
 
-    def registered_on(self, tz: ZoneInfo = OSLO) -> date:
+    def registered_on(self, tz: ZoneInfo) -> date:
         return self.registered_at.astimezone(tz).date()
 
 
-def example_course(now: datetime, tz: ZoneInfo = OSLO, appointments: int = 6) -> ExampleCourse:
+def example_course(now: datetime, tz: ZoneInfo, appointments: int = 6) -> ExampleCourse:
     """A patient registered `now`, first seen a week later at 10:00, then weekly (the same
     local time each week, across a DST change too)."""
     if now.tzinfo is None:
@@ -107,7 +107,7 @@ def preview_invitations(
     course: ExampleCourse,
     *,
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    tz: ZoneInfo = OSLO,
+    tz: ZoneInfo,
 ) -> list[DueInvitation]:
     """Every invitation the rules would create for the example course, in send order, none
     listed before the registration: a slot found late goes at registration (see above)."""

@@ -6,7 +6,8 @@ Every invitation has a deterministic `slot_key`; the database makes
 (episode, instrument, slot_key) unique, so running the scheduler twice, or two
 schedulers at once, cannot create a second invitation for the same slot.
 
-Times are timezone-aware UTC datetimes; local computations use Europe/Oslo.
+Times are timezone-aware UTC datetimes; local computations use the
+service's zone (`tz`, from settings).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from fit_platform.domain.codes import AppointmentStatus, InvitationState, Schedu
 from fit_platform.domain.consent import Consent, may_send
 from fit_platform.domain.quiet_hours import (
     DEFAULT_QUIET_HOURS,
-    OSLO,
     QuietHours,
     latest_send_time_before,
     local_to_utc,
@@ -186,13 +186,14 @@ def reminder_time(
     rule: ScheduleRule,
     expires_at: datetime,
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    tz: ZoneInfo = OSLO,
+    *,
+    tz: ZoneInfo,
 ) -> datetime | None:
     """When the single reminder goes, pushed out of quiet hours; None when the rule has
     no reminder or it would not leave before the window closes."""
     if rule.reminder_after_hours is None:
         return None
-    at = next_send_time(send_at + timedelta(hours=rule.reminder_after_hours), quiet, tz)
+    at = next_send_time(send_at + timedelta(hours=rule.reminder_after_hours), quiet, tz=tz)
     return at if at < expires_at else None
 
 
@@ -206,7 +207,7 @@ def due_invitations(
     *,
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
     horizon: timedelta = timedelta(0),
-    tz: ZoneInfo = OSLO,
+    tz: ZoneInfo,
     min_window: timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> list[DueInvitation]:
     """The invitations to create at `now`: those whose send time is at or before
@@ -264,7 +265,7 @@ def due_invitations(
             appointment_id=c.appointment.id if c.appointment else None,
             found_late=send_at < now,
         )
-        decision = judge_send(max(send_at, now), expires_at, quiet, min_window, tz)
+        decision = judge_send(max(send_at, now), expires_at, quiet, min_window, tz=tz)
         if decision.skip is not None:
             result.append(replace(slot, skipped=decision.skip))
             existing_keys.add((rule.instrument_id, c.slot_key))
@@ -283,7 +284,7 @@ def due_invitations(
             replace(
                 slot,
                 send_at=send_at,
-                reminder_at=reminder_time(send_at, rule, expires_at, quiet, tz),
+                reminder_at=reminder_time(send_at, rule, expires_at, quiet, tz=tz),
             )
         )
     result.sort(key=lambda d: (d.send_at, d.instrument_id, d.slot_key))
@@ -386,10 +387,10 @@ def _rule_weekdays(
 
 
 def _send_time(c: _Candidate, quiet: QuietHours, tz: ZoneInfo) -> datetime:
-    send_at = next_send_time(c.nominal, quiet, tz)
+    send_at = next_send_time(c.nominal, quiet, tz=tz)
     if c.appointment is not None and c.rule.trigger is not Trigger.AFTER_APPOINTMENT:
         start = c.appointment.start.astimezone(UTC)
         if send_at >= start:
             # Pushing forward would miss the session: send before quiet hours began.
-            send_at = latest_send_time_before(c.nominal, quiet, tz)
+            send_at = latest_send_time_before(c.nominal, quiet, tz=tz)
     return send_at

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, OSLO, QuietHours, next_send_time
+from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, next_send_time
 
 # Less than this left to answer is not worth a message: the patient could hardly finish.
 DEFAULT_MIN_ANSWER_WINDOW = timedelta(minutes=60)
@@ -43,7 +43,8 @@ def judge_send(
     expires_at: datetime,
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
     min_window: timedelta = DEFAULT_MIN_ANSWER_WINDOW,
-    tz: ZoneInfo = OSLO,
+    *,
+    tz: ZoneInfo,
 ) -> SendDecision:
     """Send now, wait until quiet hours end, or skip.
 
@@ -52,7 +53,7 @@ def judge_send(
     """
     if now.tzinfo is None or expires_at.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    send_at = next_send_time(now, quiet, tz)
+    send_at = next_send_time(now, quiet, tz=tz)
     if expires_at - send_at >= min_window and expires_at > send_at:
         return SendDecision(send_at)
     if send_at > now and expires_at - now >= min_window:

@@ -350,7 +350,7 @@ class Dispatcher(RequestedMessages, Recording):
             )[patient.id]
         today = now.astimezone(self.settings.zone).date()
         if not (
-            may_send(from_events, now)
+            may_send(from_events, now, self.settings.zone)
             and may_contact(patient.consent_state, patient.paused_until, today)
         ):
             return NonResponse.CONSENT

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, update
 from sqlalchemy.orm import Session
 
+from fit_platform.config import default_zone
 from fit_platform.db.models import Invitation, OutboxMessage
 from fit_platform.domain.codes import InvitationState, MessageKind, OutboxState
-from fit_platform.domain.quiet_hours import OSLO
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.channels import SendReceipt
 
@@ -27,7 +27,8 @@ class DispatcherSettings:
     backoff_max: dt.timedelta = dt.timedelta(hours=1)
     # Less than this left to answer: not sent (FIT_MIN_ANSWER_WINDOW_MINUTES).
     min_answer_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW
-    zone: ZoneInfo = OSLO
+    # The service's zone; `dispatcher_from_settings` gives the configured one.
+    zone: ZoneInfo = field(default_factory=default_zone)
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """`backoff_first` (30 s), then twice as long each time, capped; attempts counts the

@@ -51,7 +51,7 @@ def decide(
         )
     quiet_from, quiet_until = quiet
     return judge_send(
-        now, invitation.expires_at, quiet_hours_of(quiet_from, quiet_until), min_window, tz
+        now, invitation.expires_at, quiet_hours_of(quiet_from, quiet_until), min_window, tz=tz
     )
 
 

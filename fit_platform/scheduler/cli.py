@@ -54,6 +54,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
                 min_window=settings.min_answer_window,
                 retention_limits=settings.retention,
                 message_files=message_files_folder(settings),
+                zone=settings.zone,
             )
             _report(results)
             return

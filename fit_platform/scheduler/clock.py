@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from fit_platform.config import RetentionSettings, Settings
+from fit_platform.config import RetentionSettings, Settings, default_zone
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
@@ -60,6 +61,8 @@ class Intervals:
 
 DEFAULT_ESCALATION = dt.timedelta(hours=24)
 DEFAULT_RETENTION = RetentionSettings()
+# The zone of default settings; `fit-platform scheduler` gives the configured one.
+DEFAULT_ZONE = default_zone()
 
 
 def jobs(
@@ -70,15 +73,17 @@ def jobs(
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
     retention_limits: RetentionSettings = DEFAULT_RETENTION,
     message_files: Path | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> dict[str, Callable[[], Any]]:
     """The clock's jobs by name; each is one service call with the current time.
-    `message_files`: the demo's folder of messages written as files, cleaned up too."""
+    `message_files`: the demo's folder of messages written as files, cleaned up too; `zone`:
+    the service's time zone (settings), for local days and quiet hours."""
     found: dict[str, Callable[[], Any]] = {
-        "enqueue": lambda: invitations.enqueue_due(db, clock(), min_window=min_window),
+        "enqueue": lambda: invitations.enqueue_due(db, clock(), zone=zone, min_window=min_window),
         "reminders": lambda: invitations.queue_reminders(db, clock()),
         "expire": lambda: invitations.expire_windows(db, clock()),
         "clean_up": lambda: clean_up(db, clock(), retention_limits, message_files),
-        "resume_pauses": lambda: consent.resume_ended_pauses(db, clock()),
+        "resume_pauses": lambda: consent.resume_ended_pauses(db, clock(), zone=zone),
         # Risk signals nobody acknowledged in time become visible to the unit lead.
         "escalate": lambda: signal_workflow.escalate_overdue_risk_signals(
             db, after=escalate_after, now=clock()
@@ -148,6 +153,7 @@ def build_scheduler(
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
     retention_limits: RetentionSettings = DEFAULT_RETENTION,
     message_files: Path | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> BaseScheduler:
     """A scheduler with the interval jobs added, not yet started. `clock` is the time the
     jobs work with; when they run is APScheduler's own (real) timer."""
@@ -162,6 +168,7 @@ def build_scheduler(
         min_window=min_window,
         retention_limits=retention_limits,
         message_files=message_files,
+        zone=zone,
     )
     for name, job in found.items():
         scheduler.add_job(
@@ -192,6 +199,7 @@ def scheduler_from_settings(
         min_window=settings.min_answer_window,
         retention_limits=settings.retention,
         message_files=message_files_folder(settings),
+        zone=settings.zone,
     )
 
 
@@ -204,6 +212,7 @@ def run_once(
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
     retention_limits: RetentionSettings = DEFAULT_RETENTION,
     message_files: Path | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> dict[str, Any]:
     """Every job once, in order (for cron-style use and for checking a setup)."""
     found = jobs(
@@ -214,5 +223,6 @@ def run_once(
         min_window=min_window,
         retention_limits=retention_limits,
         message_files=message_files,
+        zone=zone,
     )
     return {name: job() for name, job in found.items()}

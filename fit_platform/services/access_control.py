@@ -112,7 +112,13 @@ def refuse_if_closed(episode_id: int, status: EpisodeStatus, ended_on: dt.date |
 
 
 def treating_episode(
-    session: Session, staff_id: int, episode_id: int, *, action: str, change: bool = False
+    session: Session,
+    staff_id: int,
+    episode_id: int,
+    *,
+    action: str,
+    now: dt.datetime,
+    change: bool = False,
 ) -> Episode | None:
     """The episode if `staff_id` is one of its therapists (unit leads read; they do not plan
     appointments or schedules), with one access-log row for `action`; else None. With
@@ -130,6 +136,7 @@ def treating_episode(
             patient_id=episode.patient_id,
             unit_id=episode.unit_id,
             action=action,
+            now=now,
         )
         if change:
             refuse_if_closed(episode.id, episode.status, episode.ended_on)

@@ -16,7 +16,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import AccessLog, Unit
 from fit_platform.domain.codes import Role
 
@@ -100,7 +99,7 @@ def record_access(
     patient_id: int,
     unit_id: int | None,
     action: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> None:
     """Add one access-log row in the caller's transaction (a Core INSERT, sent at once: no
     object for the session to track and flush on every page that reads patient data)."""
@@ -112,7 +111,7 @@ def record_access(
             "unit_id": unit_id,
             "patient_id": patient_id,
             "action": _known(action),
-            "at": now or utcnow(),
+            "at": now,
         },
     )
 
@@ -129,10 +128,9 @@ def record_bulk_access(
     staff_id: int,
     reads: Iterable[tuple[int, int | None, Role]],
     action: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> None:
     """One row per (patient id, unit id, role) in a single INSERT (for lists like the caseload)."""
-    at = now or utcnow()
     _known(action)
     rows = [
         {
@@ -141,7 +139,7 @@ def record_bulk_access(
             "unit_id": unit_id,
             "patient_id": patient_id,
             "action": action,
-            "at": at,
+            "at": now,
         }
         for patient_id, unit_id, role in reads
     ]

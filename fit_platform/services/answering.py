@@ -69,7 +69,6 @@ from fit_platform.services.scored_responses import apply_score
 
 log = logging.getLogger(__name__)
 
-OSLO = ZoneInfo("Europe/Oslo")
 
 # Longest free text kept from a patient. Long enough for a real paragraph, short enough
 # that a therapist reads it before the session.
@@ -121,7 +120,7 @@ def submit(
     comment: str | None = None,
     comment_to_service_only: bool = False,
     topic: str | None = None,
-    zone: ZoneInfo = OSLO,
+    zone: ZoneInfo,
 ) -> Submitted:
     """Score the response, store it with the signals, close the invitation.
 

@@ -72,18 +72,20 @@ class ImportSummary:
     withdrawn: int = 0  # open questionnaires of the changed rows that no longer fit them
 
 
-def _episode_for(session: Session, staff_id: int, episode_id: int) -> Episode:
-    episode = treating_episode(session, staff_id, episode_id, action=CHANGE, change=True)
+def _episode_for(session: Session, staff_id: int, episode_id: int, now: dt.datetime) -> Episode:
+    episode = treating_episode(session, staff_id, episode_id, action=CHANGE, now=now, change=True)
     if episode is None:
         raise AppointmentNotFound(episode_id)
     return episode
 
 
-def _appointment_for(session: Session, staff_id: int, appointment_id: int) -> Appointment:
+def _appointment_for(
+    session: Session, staff_id: int, appointment_id: int, now: dt.datetime
+) -> Appointment:
     appointment = session.get(Appointment, appointment_id)
     if appointment is None:
         raise AppointmentNotFound(appointment_id)
-    _episode_for(session, staff_id, appointment.episode_id)
+    _episode_for(session, staff_id, appointment.episode_id, now)
     return appointment
 
 
@@ -107,7 +109,7 @@ def add_appointment(
     _check_range(starts_at, ends_at, now)
 
     def work(session: Session) -> int:
-        _episode_for(session, staff_id, episode_id)
+        _episode_for(session, staff_id, episode_id, now)
         appointment = Appointment(episode_id=episode_id, starts_at=starts_at, ends_at=ends_at)
         session.add(appointment)
         session.flush()
@@ -135,7 +137,7 @@ def move_appointment(
     they no longer fit the new time (their links close at once)."""
     _check_range(starts_at, None, now)
     with db.transaction(now=now) as session:
-        appointment = _appointment_for(session, staff_id, appointment_id)
+        appointment = _appointment_for(session, staff_id, appointment_id, now)
         duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else None
         appointment.starts_at = starts_at
         appointment.ends_at = starts_at + duration if duration else None
@@ -152,10 +154,12 @@ def move_appointment(
     return cancelled
 
 
-def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> int:
+def appointment_episode(
+    db: Database, *, staff_id: int, appointment_id: int, now: dt.datetime
+) -> int:
     """The episode of an appointment `staff_id` treats (to send them back to it after an error)."""
-    with db.transaction() as session:
-        return _appointment_for(session, staff_id, appointment_id).episode_id
+    with db.transaction(now=now) as session:
+        return _appointment_for(session, staff_id, appointment_id, now).episode_id
 
 
 def set_appointment_status(
@@ -169,7 +173,7 @@ def set_appointment_status(
     """Set an appointment's status; returns how many of its open invitations were cancelled
     because they no longer fit it (a cancelled or missed session)."""
     with db.transaction(now=now) as session:
-        appointment = _appointment_for(session, staff_id, appointment_id)
+        appointment = _appointment_for(session, staff_id, appointment_id, now)
         appointment.status = status
         cancelled = cancel_for_appointment(session, appointment_id, now)
         log.info(
@@ -296,6 +300,7 @@ def import_appointments(
             staff_id=staff_id,
             reads=[(patient_of[episode_id], unit_id, Role.THERAPIST) for _r, episode_id in touched],
             action="appointment_import",
+            now=now,
         )
         log.info(
             "appointments imported",

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Exists, Select, func, or_, select
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import (
     Appointment,
     Episode,
@@ -189,10 +188,9 @@ def caseload(
     query: CaseloadQuery = CaseloadQuery(),
     *,
     escalation_after: dt.timedelta = dt.timedelta(hours=24),
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> Caseload:
     """The viewer's caseload, sorted and filtered; logs one access row per patient listed."""
-    now = now or utcnow()
     scope = query.scope or default_scope(viewer)
     if scope is CaseloadScope.UNIT and not led_unit_ids(viewer):
         scope = CaseloadScope.MINE

@@ -42,7 +42,6 @@ from fit_platform.services.invitation_common import CONSENT_CANCELLATIONS, NonRe
 
 log = logging.getLogger(__name__)
 
-OSLO = ZoneInfo("Europe/Oslo")
 
 REASON_MAX = 500
 # A pause longer than a year is really a stop; asking to stop says so honestly.
@@ -208,7 +207,7 @@ def apply_consent_change(
     actor: Actor = Actor.PATIENT,
     staff_id: int | None = None,
     invitation_id: int | None = None,
-    zone: ZoneInfo = OSLO,
+    zone: ZoneInfo,
 ) -> ConsentResult:
     """Make one consent change in the caller's transaction (see the module docstring).
 
@@ -345,7 +344,7 @@ def record_consent(
     actor: Actor = Actor.PATIENT,
     staff_id: int | None = None,
     invitation_id: int | None = None,
-    zone: ZoneInfo = OSLO,
+    zone: ZoneInfo,
 ) -> ConsentResult:
     """``apply_consent_change`` in its own transaction."""
     with db.transaction(now=now) as session:
@@ -361,7 +360,7 @@ def record_consent(
         )
 
 
-def resume_ended_pauses(db: Database, now: dt.datetime, zone: ZoneInfo = OSLO) -> int:
+def resume_ended_pauses(db: Database, now: dt.datetime, *, zone: ZoneInfo) -> int:
     """Set paused patients whose pause has ended back to active (a RESUMED event each).
 
     For the scheduler clock; ``may_contact`` already treats an ended pause as active, so this

@@ -44,7 +44,7 @@ from fit_platform.domain.contact_mask import masked_email, phone_ending
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_access
 from fit_platform.services.admin_audit import record_admin_change
-from fit_platform.services.consent import OSLO, ConsentChange, apply_consent_change
+from fit_platform.services.consent import ConsentChange, apply_consent_change
 from fit_platform.services.patient_identity import national_id_taken_in_unit
 from fit_platform.services.registration import RegistrationError, validated_contact
 
@@ -110,7 +110,7 @@ class Corrected:
 
 
 def _reached_patient(
-    session: Session, reach: Reach, action: str
+    session: Session, reach: Reach, action: str, now: dt.datetime
 ) -> tuple[Patient, Unit, Episode | None]:
     """The patient (locked for update), the unit and (for a therapist) the episode of the
     reach, with one access-log row."""
@@ -125,6 +125,7 @@ def _reached_patient(
             reach.staff_id,
             reach.episode_id,
             action=action,
+            now=now,
             change=action == AccessAction.CORRECT,
         )
         if episode is None:
@@ -152,6 +153,7 @@ def _reached_patient(
             patient_id=patient_id,
             unit_id=unit_id,
             action=action,
+            now=now,
         )
     patient = session.get_one(Patient, patient_id, with_for_update=True)
     return patient, session.get_one(Unit, unit_id), episode
@@ -172,10 +174,10 @@ def _details(patient: Patient, unit: Unit, episode: Episode | None) -> ContactDe
     )
 
 
-def contact_details(db: Database, reach: Reach) -> ContactDetails:
+def contact_details(db: Database, reach: Reach, *, now: dt.datetime) -> ContactDetails:
     """What is on file, for the correction page (access-logged). Raises `ContactNotFound`."""
-    with db.transaction() as session:
-        return _details(*_reached_patient(session, reach, AccessAction.VIEW))
+    with db.transaction(now=now) as session:
+        return _details(*_reached_patient(session, reach, AccessAction.VIEW, now))
 
 
 def _address_change(before: str | None, after: str | None) -> str:
@@ -191,14 +193,14 @@ def correct_contact_details(
     correction: Correction,
     *,
     now: dt.datetime,
-    zone: ZoneInfo = OSLO,
+    zone: ZoneInfo,
 ) -> Corrected:
     """Save the corrected details; raises `registration.RegistrationError` (nothing saved) or
     `ContactNotFound`. Saving the details already on file changes nothing and audits nothing.
     """
     phone, email = validated_contact(correction.phone, correction.email, correction.channel)
     with db.transaction(now=now) as session:
-        patient, unit, _episode = _reached_patient(session, reach, AccessAction.CORRECT)
+        patient, unit, _episode = _reached_patient(session, reach, AccessAction.CORRECT, now)
         before: dict[str, str] = {}
         after: dict[str, str] = {}
         digest = correction.national_id_hash

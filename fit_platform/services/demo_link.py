@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,7 +71,7 @@ class NoDemoSession(LookupError):
         self.until = until
 
 
-def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
+def demo_patient_link(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> str:
     """A fresh link path for the first demo patient's PHQ-9 before their next session.
 
     Called by `fit-platform demo` after `seed_demo_patients` and `seed_demo_schedules`. The
@@ -78,7 +79,6 @@ def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
     printed by an earlier start); otherwise it is created as the scheduler would, sent now.
     A new token is minted on every call (the raw token is only returned, never stored).
     """
-    now = now or dt.datetime.now(dt.UTC)
     with db.transaction(now=now) as session:
         first = session.execute(
             select(Episode.id, Episode.patient_id)
@@ -99,7 +99,7 @@ def demo_patient_link(db: Database, now: dt.datetime | None = None) -> str:
         )
         if first is None or rule is None:
             raise NoDemoSession()
-        _refuse_without_consent(session, first.patient_id, now)
+        _refuse_without_consent(session, first.patient_id, now, zone)
         invitation = _invitation_for_next_session(session, episode_id, rule, now)
         token = mint_token(session, invitation, now)
     log.info(
@@ -153,9 +153,11 @@ def _invitation_for_next_session(
     raise NoDemoSession()
 
 
-def _refuse_without_consent(session: Session, patient_id: int, now: dt.datetime) -> None:
+def _refuse_without_consent(
+    session: Session, patient_id: int, now: dt.datetime, zone: ZoneInfo
+) -> None:
     consent = consent_by_patient(session, [patient_id])[patient_id]
-    status = consent.status_at(now)
+    status = consent.status_at(now, zone)
     if status is ConsentState.STOPPED:
         raise NoDemoSession(NoDemoSession.STOPPED)
     if status is ConsentState.PAUSED:

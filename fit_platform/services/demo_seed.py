@@ -157,7 +157,7 @@ def _add_response(
     ).id
 
 
-def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> None:
+def seed_demo_patients(db: Database, *, now: dt.datetime) -> None:
     """Demo patients with months of answers (the printed link: `services/demo_link.py`).
 
     Idempotent: patients are looked up by external id and get their history only when created.
@@ -178,7 +178,6 @@ def seed_demo_patients(db: Database, now: dt.datetime | None = None) -> None:
     from fit_platform.domain.signals import HistoryEntry, evaluate_signals
     from fit_platform.services.signals import store_signals
 
-    now = now or dt.datetime.now(dt.UTC)
     start = now - dt.timedelta(weeks=DEMO_WEEKS)
     with db.transaction(now=now) as session:
         for n, (ext, name, unit_code, therapist, state, begin, end, risk) in enumerate(
@@ -279,17 +278,14 @@ def first_demo_appointment(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
 
 
-def seed_demo_schedules(
-    db: Database, now: dt.datetime | None = None, timezone: str = "Europe/Oslo"
-) -> int:
+def seed_demo_schedules(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> int:
     """Schedule templates per demo unit, each demo episode's own copy, and weekly future
     appointments for outpatients, so the scheduler has work. Idempotent; returns how many
     appointments were added."""
     from fit_platform.db.models import Appointment, Episode, SchedulePlan, ScheduleRule
     from fit_platform.services.schedule_plans import copy_template_to_episode
 
-    now = now or dt.datetime.now(dt.UTC)
-    first_appointment = first_demo_appointment(now, ZoneInfo(timezone))
+    first_appointment = first_demo_appointment(now, zone)
     added = 0
     with db.transaction(now=now) as session:
         for unit_code, rules in DEMO_TEMPLATES.items():

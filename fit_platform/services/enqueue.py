@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from fit_platform.domain.codes import (
     UnitKind,
 )
 from fit_platform.domain.instruments import default_instruments
-from fit_platform.domain.quiet_hours import OSLO, QuietHours
+from fit_platform.domain.quiet_hours import QuietHours
 from fit_platform.domain.schedulability import why_not_on_a_schedule
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.domain.unit_triggers import trigger_runs_at
@@ -77,18 +78,19 @@ def enqueue_due(
     db: Database,
     now: dt.datetime,
     *,
+    zone: ZoneInfo,
     horizon: dt.timedelta = dt.timedelta(0),
     chunk_size: int = 2000,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> EnqueueResult:
     """Create the invitations due at `now` (plus `horizon`) and their outbox messages.
 
-    Quiet hours are the unit's. A slot whose window is open but leaves less than
-    `min_window` to answer once a message may leave is stored as expired with its reason
-    (the therapist sees it) and gets no message. An episode whose data the rules cannot
-    handle (an appointment at the edge of the calendar) is logged and left out; the others
-    go ahead. Safe to run any number of times and from several processes at once. Logs one
-    line with counts only.
+    Quiet hours are the unit's (local times in the service's `zone`). A slot whose window is
+    open but leaves less than `min_window` to answer once a message may leave is stored as
+    expired with its reason (the therapist sees it) and gets no message. An episode whose
+    data the rules cannot handle (an appointment at the edge of the calendar) is logged and
+    left out; the others go ahead. Safe to run any number of times and from several
+    processes at once. Logs one line with counts only.
     """
     cancel_for_changed_appointments(db, now)
     with db.session(now=now) as session:
@@ -102,13 +104,13 @@ def enqueue_due(
         max_offset, max_window, max_interval = (dt.timedelta(hours=h) for h in bounds)
         episode_ids = sorted(
             _appointment_candidates(session, now, horizon, max_offset, max_window)
-            | _day_candidates(session, now, horizon, max_window)
+            | _day_candidates(session, now, horizon, max_window, zone)
         )
     created = messages = 0
     lookback = max(max_window, max_interval) + QUIET_SLACK
     for chunk in _chunks(episode_ids, chunk_size):
         with db.transaction(now=now) as session:
-            due = _due_for(session, chunk, now, horizon, lookback, min_window)
+            due = _due_for(session, chunk, now, horizon, lookback, min_window, zone)
             invitations, queued = insert_due(session, due, now)
             created += invitations
             messages += queued
@@ -172,10 +174,14 @@ def _appointment_candidates(
 
 
 def _day_candidates(
-    session: Session, now: dt.datetime, horizon: dt.timedelta, max_window: dt.timedelta
+    session: Session,
+    now: dt.datetime,
+    horizon: dt.timedelta,
+    max_window: dt.timedelta,
+    zone: ZoneInfo,
 ) -> set[int]:
-    until_local = (now + horizon).astimezone(OSLO)
-    first_day = (now - max_window - QUIET_SLACK).astimezone(OSLO).date()
+    until_local = (now + horizon).astimezone(zone)
+    first_day = (now - max_window - QUIET_SLACK).astimezone(zone).date()
     found: set[int] = set()
     day = first_day
     while day <= until_local.date():
@@ -224,6 +230,7 @@ def _due_for(
     horizon: dt.timedelta,
     lookback: dt.timedelta,
     min_window: dt.timedelta,
+    zone: ZoneInfo,
 ) -> list[Due]:
     dialect = session.get_bind().dialect.name
     episodes = session.execute(
@@ -275,7 +282,7 @@ def _due_for(
         if rule is None:
             rule = same_rule[settings] = domain_rule(rule_row)
         rules_by_episode[rule_row.episode_id or 0].append((rule_row.id, rule))
-    appointments = _appointment_snapshots(session, episode_ids, episodes)
+    appointments = _appointment_snapshots(session, episode_ids, episodes, zone)
     existing: dict[int, list[rules.ExistingInvitation]] = defaultdict(list)
     for row in session.execute(
         select(
@@ -339,6 +346,7 @@ def _due_for(
                 now,
                 quiet=quiet_of(e.quiet_from, e.quiet_until),
                 horizon=horizon,
+                tz=zone,
                 min_window=min_window,
             )
         except (OverflowError, ValueError):
@@ -375,7 +383,7 @@ def _unschedulable_instruments(named: set[str]) -> frozenset[str]:
 
 
 def _appointment_snapshots(
-    session: Session, episode_ids: Sequence[int], episodes: Sequence[Any]
+    session: Session, episode_ids: Sequence[int], episodes: Sequence[Any], zone: ZoneInfo
 ) -> dict[int, list[rules.AppointmentSnapshot]]:
     ended_on = {e.id: e.ended_on for e in episodes}
     dialect = session.get_bind().dialect.name
@@ -401,7 +409,7 @@ def _appointment_snapshots(
         end = ended_on.get(episode_id)
         last_id = None
         if end is not None:
-            before_end = [a for a in appts if a.starts_at.astimezone(OSLO).date() <= end]
+            before_end = [a for a in appts if a.starts_at.astimezone(zone).date() <= end]
             last_id = before_end[-1].id if before_end else None
         result[episode_id] = [
             rules.AppointmentSnapshot(a.id, a.starts_at, a.status, a.id == last_id) for a in appts

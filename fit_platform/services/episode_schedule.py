@@ -56,9 +56,15 @@ class RuleChange:
 
 
 def _episode(
-    session: Session, staff_id: int, episode_id: int, action: str, *, change: bool = False
+    session: Session,
+    staff_id: int,
+    episode_id: int,
+    action: str,
+    *,
+    now: dt.datetime,
+    change: bool = False,
 ) -> Episode:
-    episode = treating_episode(session, staff_id, episode_id, action=action, change=change)
+    episode = treating_episode(session, staff_id, episode_id, action=action, now=now, change=change)
     if episode is None:
         raise ScheduleNotFound(episode_id)
     return episode
@@ -135,12 +141,14 @@ class EpisodeSchedule:
         return self.status is not EpisodeStatus.ACTIVE
 
 
-def episode_rules(db: Database, *, staff_id: int, episode_id: int) -> EpisodeSchedule:
+def episode_rules(
+    db: Database, *, staff_id: int, episode_id: int, now: dt.datetime
+) -> EpisodeSchedule:
     """The rules of the episode's own plan (none when it has no plan yet), with one
     access-log row. Reading creates nothing: the plan is made when the first rule is saved,
     so opening the page of a closed episode leaves no empty plan behind."""
-    with db.transaction() as session:
-        episode = _episode(session, staff_id, episode_id, "schedule_view")
+    with db.transaction(now=now) as session:
+        episode = _episode(session, staff_id, episode_id, "schedule_view", now=now)
         rules = session.scalars(
             select(ScheduleRule)
             .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
@@ -211,13 +219,19 @@ def latest_fewer_wish(db: Database, *, episode_id: int) -> FewerWish | None:
 
 
 def save_rule(
-    db: Database, *, staff_id: int, episode_id: int, rule_id: int | None, change: RuleChange
+    db: Database,
+    *,
+    staff_id: int,
+    episode_id: int,
+    rule_id: int | None,
+    change: RuleChange,
+    now: dt.datetime,
 ) -> int:
     """Add a rule (`rule_id` None) or change one of this episode's rules; returns its id."""
     change = checked_rule(change)
-    with db.transaction() as session:
+    with db.transaction(now=now) as session:
         # An ended episode sends nothing more: its schedule is read-only (`EpisodeClosed`).
-        episode = _episode(session, staff_id, episode_id, "schedule_change", change=True)
+        episode = _episode(session, staff_id, episode_id, "schedule_change", now=now, change=True)
         if change.instrument_id not in enabled_ids(session, episode.unit_id):
             raise InvalidRule("instrument_not_enabled")
         check_trigger_fits_unit(change, session.get_one(Unit, episode.unit_id).kind)

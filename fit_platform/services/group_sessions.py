@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +58,7 @@ def record_session(
     starts_at: dt.datetime,
     attended_episode_ids: Iterable[int],
     now: dt.datetime,
+    zone: ZoneInfo,
     min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> RecordedSession:
     """Record a group session and who attended, and invite each attending member to the
@@ -74,7 +76,7 @@ def record_session(
     if starts_at > now + CLOCK_SLACK:
         raise GroupError(GroupError.IN_THE_FUTURE)
     try:
-        return _record_session(db, viewer, group_id, starts_at, attended, now, min_window)
+        return _record_session(db, viewer, group_id, starts_at, attended, now, zone, min_window)
     except IntegrityError:
         # A second submit of the same form that raced the first past the check below: the
         # unique (group, start) key let only one through.
@@ -88,6 +90,7 @@ def _record_session(
     starts_at: dt.datetime,
     attended: Sequence[int],
     now: dt.datetime,
+    zone: ZoneInfo,
     min_window: dt.timedelta,
 ) -> RecordedSession:
     with db.transaction(now=now) as session:
@@ -108,7 +111,7 @@ def _record_session(
         )
         session.add(held)
         session.flush()
-        due = _due_for_attendance(session, group, held, attended, now, min_window)
+        due = _due_for_attendance(session, group, held, attended, now, zone, min_window)
         insert_due(session, due, now)
         invitations = _invitation_ids(session, group.instrument_id, held.id, attended)
         for episode_id in attended:
@@ -140,6 +143,7 @@ def _due_for_attendance(
     held: GroupSession,
     attended: Sequence[int],
     now: dt.datetime,
+    zone: ZoneInfo,
     min_window: dt.timedelta,
 ) -> list[Due]:
     unit = session.get(Unit, group.unit_id)
@@ -176,6 +180,7 @@ def _due_for_attendance(
             now=now,
             quiet=quiet,
             min_window=min_window,
+            tz=zone,
         )
         if invitation is not None:
             result.append(Due(invitation, None, row.patient_id, consent.channel))

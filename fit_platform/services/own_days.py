@@ -95,10 +95,12 @@ def own_days(db: Database, episode_id: int) -> OwnDays | None:
         return _state(session, episode) if episode is not None else None
 
 
-def therapist_own_days(db: Database, staff_id: int, episode_id: int) -> OwnDays | None:
+def therapist_own_days(
+    db: Database, staff_id: int, episode_id: int, *, now: dt.datetime
+) -> OwnDays | None:
     """The same for one of the episode's therapists (None for anyone else); access-logged."""
-    with db.transaction() as session:
-        episode = treating_episode(session, staff_id, episode_id, action="own_days_view")
+    with db.transaction(now=now) as session:
+        episode = treating_episode(session, staff_id, episode_id, action="own_days_view", now=now)
         return _state(session, episode) if episode is not None else None
 
 
@@ -120,7 +122,9 @@ def set_own_days(
     (``outside_programme``)."""
     with db.transaction(now=now) as session:
         if staff_id is not None:
-            treated = treating_episode(session, staff_id, episode_id, action="own_days_change")
+            treated = treating_episode(
+                session, staff_id, episode_id, action="own_days_change", now=now
+            )
             if treated is None:
                 raise OwnDaysError("not_found")
         episode = session.get(Episode, episode_id)

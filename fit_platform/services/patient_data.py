@@ -47,7 +47,7 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.services.access_log import record_access
 from fit_platform.services.admin_audit import record_admin_change
-from fit_platform.services.consent import OSLO, ConsentChange, apply_consent_change
+from fit_platform.services.consent import ConsentChange, apply_consent_change
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def erase_feedback(
     confirmation: str,
     reason: str,
     now: dt.datetime,
-    zone: ZoneInfo = OSLO,
+    zone: ZoneInfo,
 ) -> ErasureResult:
     """Erase the patient's feedback data, all in one transaction (docs/privacy.md).
 

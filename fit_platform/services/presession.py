@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.domain.codes import (
     Actor,
     Channel,
@@ -274,7 +273,7 @@ def presession(
     episode_id: int,
     *,
     language: str = "nb",
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     action: str = Action.PRESESSION_VIEW,
     escalation_after: dt.timedelta = dt.timedelta(hours=24),
     with_own_plan: bool = False,
@@ -285,7 +284,6 @@ def presession(
 
     Every statement selects the columns it needs (no ORM objects): building and tracking
     entities for two years of history was a fifth of the view's CPU."""
-    now = now or utcnow()
     language = language if language in ("nb", "nn", "en") else "nb"
     instruments = default_instruments()
     with db.transaction(now=now) as session:

@@ -14,7 +14,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import (
     Episode,
     EpisodeTherapist,
@@ -141,7 +140,7 @@ def register_patient(
     started_on: dt.date,
     programme_id: int | None = None,
     form_nonce: str | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     national_ids: NationalIdPolicy | None = None,
 ) -> Registered:
     """Create the patient and an active episode with `staff_id` as responsible therapist.
@@ -227,7 +226,7 @@ def register_patient(
         return episode.id
 
     key = form_key("registration", f"staff:{staff_id}", form_nonce)
-    episode_id = run_once(db, key, now or utcnow(), work).result_id
+    episode_id = run_once(db, key, now, work).result_id
     with db.session(now=now) as session:
         episode = session.get_one(Episode, episode_id)
         return Registered(episode.patient_id, episode.id)

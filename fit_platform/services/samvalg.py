@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import Episode, EpisodeTherapist, SharedDecision, Signal
 from fit_platform.domain.codes import Role
 from fit_platform.domain.free_text import clean_free_text
@@ -82,7 +81,7 @@ def record_decision(
     draft: DecisionDraft,
     *,
     today: dt.date,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     form_nonce: str | None = None,
 ) -> int:
     """Save a samvalg record for an episode the viewer can see; returns its id.
@@ -95,7 +94,6 @@ def record_decision(
     what_matters = _text(draft.what_matters, required=False)
     if draft.review_on is not None and draft.review_on < today:
         raise DecisionRefused(DecisionError.REVIEW_IN_PAST)
-    moment = now or utcnow()
 
     def work(session: Session) -> int:
         episode = session.execute(
@@ -121,7 +119,7 @@ def record_decision(
             decision=decision or "",
             review_on=draft.review_on,
             recorded_by_id=viewer.staff_id,
-            recorded_at=moment,
+            recorded_at=now,
             visible_to_patient=draft.visible_to_patient,
         )
         session.add(row)
@@ -141,7 +139,7 @@ def record_decision(
             patient_id=episode.patient_id,
             unit_id=episode.unit_id,
             action=Action.DECISION_RECORD,
-            now=moment,
+            now=now,
         )
         log.info(
             "samvalg decision recorded",
@@ -156,7 +154,7 @@ def record_decision(
         return row.id
 
     key = form_key("decision", f"staff:{viewer.staff_id}", form_nonce)
-    decision_id = run_once(db, key, moment, work).result_id
+    decision_id = run_once(db, key, now, work).result_id
     assert decision_id is not None
     return decision_id
 

@@ -14,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.domain.codes import Role
 from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.services.access_control import Viewer
@@ -43,11 +42,10 @@ def score_history(
     episode_id: int,
     *,
     language: str = "nb",
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> ScoreHistory | None:
     """All scores of an episode the viewer may see, else None (and nothing logged); logs the
     read as `scores_view`."""
-    now = now or utcnow()
     instruments = default_instruments()
     with db.transaction(now=now) as session:
         found = (

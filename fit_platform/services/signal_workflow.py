@@ -20,7 +20,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import Episode, EpisodeTherapist, Signal
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
@@ -57,7 +56,12 @@ class SignalState:
 
 
 def _visible_signal(
-    session: Session, viewer: Viewer, signal_id: int, episode_id: int | None, action: str
+    session: Session,
+    viewer: Viewer,
+    signal_id: int,
+    episode_id: int | None,
+    action: str,
+    now: dt.datetime,
 ) -> Signal:
     """The signal if the viewer may see its episode; the access is logged in the same
     transaction (acting on a signal is a use of the patient's record)."""
@@ -80,6 +84,7 @@ def _visible_signal(
         patient_id=patient_id,
         unit_id=unit_id,
         action=action,
+        now=now,
     )
     return signal  # type: ignore[no-any-return]
 
@@ -98,17 +103,18 @@ def acknowledge_signal(
     viewer: Viewer,
     signal_id: int,
     note: str | None,
-    now: dt.datetime | None = None,
     *,
+    now: dt.datetime,
     episode_id: int | None = None,
 ) -> SignalState:
     """Record who acknowledged a signal, when and what was done (required for risk signals).
 
     Callable by any clinician who can see the episode; logs one line with ids only.
     """
-    now = now or utcnow()
     with db.transaction(now=now) as session:
-        signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_ACKNOWLEDGE)
+        signal = _visible_signal(
+            session, viewer, signal_id, episode_id, Action.SIGNAL_ACKNOWLEDGE, now
+        )
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
         if signal.acknowledged_at is not None:
@@ -134,15 +140,14 @@ def resolve_signal(
     viewer: Viewer,
     signal_id: int,
     note: str | None,
-    now: dt.datetime | None = None,
     *,
+    now: dt.datetime,
     episode_id: int | None = None,
 ) -> SignalState:
     """Close a signal with an optional short note. A risk signal must be acknowledged first;
     any other signal is acknowledged by the same act if it was not already."""
-    now = now or utcnow()
     with db.transaction(now=now) as session:
-        signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_RESOLVE)
+        signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_RESOLVE, now)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
         if signal.acknowledged_at is None:
@@ -165,14 +170,11 @@ def resolve_signal(
         return SignalState(signal.id, signal.episode_id, signal.acknowledged_at, now)
 
 
-def escalate_overdue_risk_signals(
-    db: Database, *, after: dt.timedelta, now: dt.datetime | None = None
-) -> int:
+def escalate_overdue_risk_signals(db: Database, *, after: dt.timedelta, now: dt.datetime) -> int:
     """Mark open risk signals unacknowledged for longer than `after` as escalated.
 
     Idempotent (a signal is escalated once); for the scheduler. Returns how many were marked.
     """
-    now = now or utcnow()
     with db.transaction(now=now) as session:
         found = session.execute(
             overdue_risk_signals(now - after)

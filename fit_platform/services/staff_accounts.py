@@ -31,7 +31,7 @@ class AccountRefused(Exception):
 
 
 def create_admin(
-    db: Database, email: str, display_name: str, password: str, *, now: dt.datetime | None = None
+    db: Database, email: str, display_name: str, password: str, *, now: dt.datetime
 ) -> int:
     """Create an active administrator (service-wide role) and return the staff id.
 
@@ -39,7 +39,6 @@ def create_admin(
     address that already has an account rather than touching it. Logs the new id only and
     writes an admin audit row with actor 'command'.
     """
-    at = now or dt.datetime.now(dt.UTC)
     try:
         username = normalise_email(email).lower()
     except InvalidAddress as exc:
@@ -67,7 +66,7 @@ def create_admin(
             target_kind="staff",
             target_id=staff_id,
             after={"username": username, "display_name": name, "roles": ["admin"]},
-            at=at,
+            at=now,
         )
     log.info("administrator created", extra={"event": "admin_created", "staff_id": staff_id})
     return staff_id

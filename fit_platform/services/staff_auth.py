@@ -17,7 +17,6 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff, StaffRole, StaffSession
 from fit_platform.domain.codes import Role
 from fit_platform.services import login_throttle, totp
@@ -83,7 +82,7 @@ def log_in(
     client_address: str | None = None,
     idle: dt.timedelta,
     absolute: dt.timedelta,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> LoginResult:
     """Check a password and open a new server-side session (a new id on every login).
 
@@ -92,7 +91,6 @@ def log_in(
     Argon2 verification (against a dummy hash where there is nothing to check), so neither the
     answer nor its timing tells whether an account exists. No account is ever locked.
     """
-    now = now or utcnow()
     with db.session(now=now) as session:
         staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
         if staff is not None and not staff.is_active:
@@ -154,12 +152,11 @@ def complete_totp_login(
     box: SecretBox,
     client_address: str | None = None,
     absolute: dt.timedelta,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> LoginResult:
     """Second step of a login: a fresh TOTP code (or an unused recovery code) opens the
     session. Wrong codes count towards the same throttling as wrong passwords; a code is
     never accepted twice."""
-    now = now or utcnow()
     with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not staff.is_active:
@@ -183,13 +180,12 @@ def change_password(
     new: str,
     *,
     keep_session_row_id: int | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> PasswordChangeOutcome:
     """Set a new password after checking the current one and the rules for new passwords.
 
     Every other session of the staff member is revoked (someone else may know the old one).
     """
-    now = now or utcnow()
     with db.transaction(now=now) as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not verify_password(staff.password_hash, current):
@@ -242,10 +238,9 @@ _SEEN = (
 
 
 def resume_session(
-    db: Database, session_id: str, *, idle: dt.timedelta, now: dt.datetime | None = None
+    db: Database, session_id: str, *, idle: dt.timedelta, now: dt.datetime
 ) -> StaffIdentity | None:
     """The identity behind a session id, or None if it is unknown, revoked, idle or expired."""
-    now = now or utcnow()
     with db.transaction(now=now) as session:
         connection = session.connection()
         rows = connection.execute(
@@ -283,24 +278,24 @@ def resume_session(
         )
 
 
-def log_out(db: Database, session_id: str, now: dt.datetime | None = None) -> None:
+def log_out(db: Database, session_id: str, *, now: dt.datetime) -> None:
     """Revoke the session server-side; the cookie alone is worth nothing afterwards."""
     with db.transaction(now=now) as session:
         session.execute(
             update(StaffSession)
             .where(StaffSession.token_hash == _hash_session_id(session_id))
-            .values(revoked_at=now or utcnow())
+            .values(revoked_at=now)
         )
         log.info("staff logged out", extra={"event": "logout"})
 
 
-def revoke_all_sessions(db: Database, staff_id: int, now: dt.datetime | None = None) -> int:
+def revoke_all_sessions(db: Database, staff_id: int, *, now: dt.datetime) -> int:
     """Log a staff member out everywhere (e.g. a lost phone). Returns how many were open."""
     with db.transaction(now=now) as session:
         result = session.execute(
             update(StaffSession)
             .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
-            .values(revoked_at=now or utcnow())
+            .values(revoked_at=now)
         )
         log.info(
             "staff sessions revoked", extra={"event": "sessions_revoked", "staff_id": staff_id}

@@ -23,7 +23,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.base import utcnow
 from fit_platform.db.models import Staff
 from fit_platform.services import login_throttle, recovery_codes
 from fit_platform.services.passwords import hash_password, verify_password
@@ -136,8 +135,8 @@ def enrol(
     staff_id: int,
     secret: str,
     code: str,
-    now: dt.datetime | None = None,
     *,
+    now: dt.datetime,
     box: SecretBox,
     password: str = "",
     current_code: str = "",
@@ -150,7 +149,6 @@ def enrol(
     stolen) cannot move the second factor to another phone. Failures there count towards
     login throttling like failed logins. Ten new recovery codes replace any old ones.
     """
-    now = now or utcnow()
     step = matching_step(secret, code, now)
     if step is None:
         return EnrolResult(EnrolOutcome.WRONG_NEW_CODE)

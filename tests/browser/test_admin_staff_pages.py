@@ -56,6 +56,7 @@ def test_staff_admin_and_access_review_pages_are_accessible(
                 patient_id=world.patient_id,
                 unit_id=world.unit_id,
                 action="presession_view",
+                now=now,
             )
     page.set_viewport_size(viewport)
     page.goto(live_url + "/staff/login?lang=en")

@@ -35,6 +35,7 @@ from fit_platform.services.demo_seed import (
 )
 from tests.browser.conftest import ARTIFACTS
 from tests.support.axe import AxeChecker, describe
+from tests.support.scheduling import OSLO
 
 WIDTHS = (320, 390, 1280)
 PAGES_DIR = ARTIFACTS / "pages"
@@ -45,9 +46,10 @@ Capture = Callable[[str], None]
 @pytest.fixture
 def demo_world(browser_db: Database) -> dict[str, int | str]:
     seed_demo(browser_db)
-    seed_demo_patients(browser_db)
-    seed_demo_schedules(browser_db)
-    link = demo_patient_link(browser_db)
+    now = dt.datetime.now(dt.UTC)  # as the demo command does, once
+    seed_demo_patients(browser_db, now=now)
+    seed_demo_schedules(browser_db, now=now, zone=OSLO)
+    link = demo_patient_link(browser_db, now=now, zone=OSLO)
     with browser_db.session() as session:
         therapist = session.scalars(
             select(Staff.id).where(Staff.username == "terapeut1@demo.fit")

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
 from fit_platform.domain.consent import ConsentEvent, consent_state, may_send
+from tests.support.scheduling import OSLO
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -18,14 +19,14 @@ def test_a_patient_without_events_is_active_on_sms() -> None:
     state = consent_state([])
     assert state.status is ConsentState.ACTIVE
     assert state.channel is Channel.SMS
-    assert may_send(state, T0)
+    assert may_send(state, T0, tz=OSLO)
 
 
 def test_a_paused_patient_gets_nothing_until_the_pause_ends() -> None:
     state = consent_state([event(ConsentEventKind.PAUSED, 0, until=date(2026, 11, 10))])
     # The pause includes 10 November; 11 November 00:00 in Oslo is 10 November 23:00 UTC.
-    assert not may_send(state, datetime(2026, 11, 10, 22, 59, tzinfo=UTC))
-    assert may_send(state, datetime(2026, 11, 10, 23, 0, tzinfo=UTC))
+    assert not may_send(state, datetime(2026, 11, 10, 22, 59, tzinfo=UTC), tz=OSLO)
+    assert may_send(state, datetime(2026, 11, 10, 23, 0, tzinfo=UTC), tz=OSLO)
 
 
 def test_resuming_ends_a_pause_at_once() -> None:
@@ -36,7 +37,7 @@ def test_resuming_ends_a_pause_at_once() -> None:
         ]
     )
     assert state.status is ConsentState.ACTIVE
-    assert may_send(state, T0 + timedelta(hours=2))
+    assert may_send(state, T0 + timedelta(hours=2), tz=OSLO)
 
 
 def test_a_stopped_patient_stays_stopped_whatever_else_happens_until_restart() -> None:
@@ -47,9 +48,9 @@ def test_a_stopped_patient_stays_stopped_whatever_else_happens_until_restart() -
     ]
     state = consent_state(events)
     assert state.status is ConsentState.STOPPED
-    assert not may_send(state, T0 + timedelta(days=30))
+    assert not may_send(state, T0 + timedelta(days=30), tz=OSLO)
     restarted = consent_state([*events, event(ConsentEventKind.RESTARTED, 3)])
-    assert may_send(restarted, T0 + timedelta(hours=4))
+    assert may_send(restarted, T0 + timedelta(hours=4), tz=OSLO)
 
 
 def test_events_are_applied_in_time_order_not_list_order() -> None:
@@ -75,7 +76,7 @@ def test_channel_and_frequency_survive_a_stop_and_restart() -> None:
 def test_declining_one_invitation_does_not_stop_feedback() -> None:
     state = consent_state([event(ConsentEventKind.DECLINED_INVITATION, 0, invitation_id=7)])
     assert state.declined_invitation_ids == frozenset({7})
-    assert may_send(state, T0)
+    assert may_send(state, T0, tz=OSLO)
 
 
 @pytest.mark.parametrize(
@@ -116,4 +117,4 @@ def test_a_stop_not_followed_by_a_restart_always_silences(
         k for k, _ in ops if k in (ConsentEventKind.STOPPED, ConsentEventKind.RESTARTED)
     ]
     if last_stop_or_restart and last_stop_or_restart[-1] is ConsentEventKind.STOPPED:
-        assert not may_send(state, T0 + timedelta(days=3650))
+        assert not may_send(state, T0 + timedelta(days=3650), tz=OSLO)

@@ -5,6 +5,7 @@ patients are hidden whatever the answers are."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,10 +19,11 @@ from fit_platform.domain.groups import (
     group_slot_key,
     session_aggregates,
 )
-from fit_platform.domain.quiet_hours import OSLO
 from fit_platform.domain.scheduling import DueInvitation
 from fit_platform.domain.send_window import SkipReason
 from fit_platform.domain.small_cells import MIN_PATIENTS_PER_CELL
+
+OSLO = ZoneInfo("Europe/Oslo")  # the default FIT_TIMEZONE, given as the domain asks
 
 SESSION = dt.datetime(2027, 1, 6, 10, 0, tzinfo=OSLO)
 NOON = dt.datetime(2027, 1, 6, 12, 0, tzinfo=OSLO)
@@ -37,6 +39,7 @@ def _invite(
         session_starts_at=starts,
         consent=consent,
         now=now,
+        tz=OSLO,
     )
 
 

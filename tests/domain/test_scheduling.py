@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -8,7 +9,6 @@ from fit_platform.domain.codes import ConsentEventKind
 from fit_platform.domain.consent import Consent, ConsentEvent, consent_state
 from fit_platform.domain.quiet_hours import (
     DEFAULT_QUIET_HOURS,
-    OSLO,
     QuietHours,
     latest_send_time_before,
     next_send_time,
@@ -26,6 +26,8 @@ from fit_platform.domain.scheduling import (
     due_invitations,
     obsolete_slots,
 )
+
+OSLO = ZoneInfo("Europe/Oslo")  # the default FIT_TIMEZONE, given as the domain asks
 
 ACTIVE = Consent()
 EPISODE = EpisodeSnapshot(id=1, starts_on=date(2026, 1, 1))
@@ -54,7 +56,9 @@ def due(
     episode: EpisodeSnapshot = EPISODE,
     horizon: timedelta = timedelta(0),
 ) -> list[DueInvitation]:
-    return due_invitations(episode, rules, appointments, consent, existing, now, horizon=horizon)
+    return due_invitations(
+        episode, rules, appointments, consent, existing, now, horizon=horizon, tz=OSLO
+    )
 
 
 BEFORE = ScheduleRule("ors", Trigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=24)
@@ -65,30 +69,30 @@ AFTER = ScheduleRule("srs", Trigger.AFTER_APPOINTMENT, offset_hours=1, window_ho
 
 
 def test_a_send_inside_quiet_hours_moves_to_eight_in_the_morning() -> None:
-    assert next_send_time(oslo(2026, 11, 23, 22, 15)) == oslo(2026, 11, 24, 8)
-    assert next_send_time(oslo(2026, 11, 24, 3, 0)) == oslo(2026, 11, 24, 8)
+    assert next_send_time(oslo(2026, 11, 23, 22, 15), tz=OSLO) == oslo(2026, 11, 24, 8)
+    assert next_send_time(oslo(2026, 11, 24, 3, 0), tz=OSLO) == oslo(2026, 11, 24, 8)
 
 
 def test_a_send_outside_quiet_hours_is_left_alone() -> None:
-    assert next_send_time(oslo(2026, 11, 23, 20, 59)) == oslo(2026, 11, 23, 20, 59)
+    assert next_send_time(oslo(2026, 11, 23, 20, 59), tz=OSLO) == oslo(2026, 11, 23, 20, 59)
 
 
 def test_quiet_hours_over_the_spring_dst_night_end_at_eight_summer_time() -> None:
     # 22:00 CET Saturday -> 08:00 CEST Sunday 2026-03-29 = 06:00 UTC.
-    moved = next_send_time(datetime(2026, 3, 28, 21, 0, tzinfo=UTC))
+    moved = next_send_time(datetime(2026, 3, 28, 21, 0, tzinfo=UTC), tz=OSLO)
     assert moved == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
 
 
 def test_quiet_hours_over_the_autumn_dst_night_end_at_eight_winter_time() -> None:
     # 22:00 CEST Saturday -> 08:00 CET Sunday 2026-10-25 = 07:00 UTC.
-    moved = next_send_time(datetime(2026, 10, 24, 20, 0, tzinfo=UTC))
+    moved = next_send_time(datetime(2026, 10, 24, 20, 0, tzinfo=UTC), tz=OSLO)
     assert moved == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)
 
 
 def test_quiet_hours_within_one_day_are_supported() -> None:
     lunch = QuietHours(time(11, 30), time(12, 30))
-    assert next_send_time(oslo(2026, 11, 23, 12), lunch) == oslo(2026, 11, 23, 12, 30)
-    assert not QuietHours(time(8), time(8)).contains(oslo(2026, 11, 23, 3))
+    assert next_send_time(oslo(2026, 11, 23, 12), lunch, tz=OSLO) == oslo(2026, 11, 23, 12, 30)
+    assert not QuietHours(time(8), time(8)).contains(oslo(2026, 11, 23, 3), tz=OSLO)
 
 
 @given(
@@ -97,9 +101,9 @@ def test_quiet_hours_within_one_day_are_supported() -> None:
     )
 )
 def test_a_moved_send_is_never_inside_quiet_hours_nor_earlier(at: datetime) -> None:
-    moved = next_send_time(at)
+    moved = next_send_time(at, tz=OSLO)
     assert moved >= at
-    assert not DEFAULT_QUIET_HOURS.contains(moved)
+    assert not DEFAULT_QUIET_HOURS.contains(moved, tz=OSLO)
     assert moved - at <= timedelta(hours=12)
 
 
@@ -109,9 +113,9 @@ def test_a_moved_send_is_never_inside_quiet_hours_nor_earlier(at: datetime) -> N
     )
 )
 def test_a_send_moved_backwards_is_never_inside_quiet_hours_nor_later(at: datetime) -> None:
-    moved = latest_send_time_before(at)
+    moved = latest_send_time_before(at, tz=OSLO)
     assert moved <= at
-    assert not DEFAULT_QUIET_HOURS.contains(moved)
+    assert not DEFAULT_QUIET_HOURS.contains(moved, tz=OSLO)
 
 
 # --- rules -------------------------------------------------------------------------
@@ -498,15 +502,15 @@ def test_no_invitation_is_ever_sent_in_quiet_hours(rules, appts, now, horizon) -
     episode = EpisodeSnapshot(
         id=1, starts_on=date(2026, 3, 1), programme_weekdays=frozenset(range(7))
     )
-    for inv in due_invitations(episode, rules, appts, ACTIVE, [], now, horizon=horizon):
+    for inv in due_invitations(episode, rules, appts, ACTIVE, [], now, horizon=horizon, tz=OSLO):
         assert inv.expires_at > now
         if inv.skipped is not None:
             continue
-        assert not DEFAULT_QUIET_HOURS.contains(inv.send_at)
+        assert not DEFAULT_QUIET_HOURS.contains(inv.send_at, tz=OSLO)
         # Due by the horizon, or found late in quiet hours and waiting until they end.
-        assert inv.send_at <= now + horizon or inv.send_at == next_send_time(now)
+        assert inv.send_at <= now + horizon or inv.send_at == next_send_time(now, tz=OSLO)
         if inv.reminder_at is not None:
-            assert not DEFAULT_QUIET_HOURS.contains(inv.reminder_at)
+            assert not DEFAULT_QUIET_HOURS.contains(inv.reminder_at, tz=OSLO)
             assert inv.send_at < inv.reminder_at < inv.expires_at
 
 
@@ -516,9 +520,16 @@ def test_running_twice_creates_nothing_new(rules, appts, now, horizon) -> None: 
     episode = EpisodeSnapshot(
         id=1, starts_on=date(2026, 3, 1), programme_weekdays=frozenset(range(7))
     )
-    first = due_invitations(episode, rules, appts, ACTIVE, [], now, horizon=horizon)
+    first = due_invitations(episode, rules, appts, ACTIVE, [], now, horizon=horizon, tz=OSLO)
     again = due_invitations(
-        episode, rules, appts, ACTIVE, [i.as_existing() for i in first], now, horizon=horizon
+        episode,
+        rules,
+        appts,
+        ACTIVE,
+        [i.as_existing() for i in first],
+        now,
+        horizon=horizon,
+        tz=OSLO,
     )
     assert again == []
     assert len({(i.instrument_id, i.slot_key) for i in first}) == len(first)
@@ -549,6 +560,7 @@ def test_a_ticking_clock_never_breaks_the_minimum_interval(rules, appts, now) ->
             ACTIVE,
             [s.as_existing() for s in sent],
             now + timedelta(hours=step),
+            tz=OSLO,
         )
     sent = [s for s in sent if s.skipped is None]
     for i, a in enumerate(sent):

@@ -20,36 +20,36 @@ def oslo(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
 
 def test_in_the_daytime_with_time_to_answer_it_goes_at_once() -> None:
     now = oslo(2026, 12, 3, 12)
-    assert judge_send(now, now + 2 * HOUR) == SendDecision(now)
+    assert judge_send(now, now + 2 * HOUR, tz=OSLO) == SendDecision(now)
 
 
 def test_at_0620_it_waits_until_0800() -> None:
-    decision = judge_send(oslo(2026, 12, 3, 6, 20), oslo(2026, 12, 3, 9, 30))
+    decision = judge_send(oslo(2026, 12, 3, 6, 20), oslo(2026, 12, 3, 9, 30), tz=OSLO)
     assert decision == SendDecision(oslo(2026, 12, 3, 8))
     assert decision.waits(oslo(2026, 12, 3, 6, 20))
 
 
 def test_at_2230_it_waits_until_0800_the_next_morning() -> None:
-    decision = judge_send(oslo(2026, 12, 3, 22, 30), oslo(2026, 12, 5, 10))
+    decision = judge_send(oslo(2026, 12, 3, 22, 30), oslo(2026, 12, 5, 10), tz=OSLO)
     assert decision == SendDecision(oslo(2026, 12, 4, 8))
 
 
 def test_a_window_closing_before_quiet_hours_end_is_skipped_for_quiet_hours() -> None:
-    decision = judge_send(oslo(2026, 12, 3, 6, 20), oslo(2026, 12, 3, 7, 45))
+    decision = judge_send(oslo(2026, 12, 3, 6, 20), oslo(2026, 12, 3, 7, 45), tz=OSLO)
     assert decision.skip is SkipReason.QUIET_HOURS
 
 
 def test_quiet_hours_leaving_less_than_the_minimum_is_a_quiet_hours_skip() -> None:
-    decision = judge_send(oslo(2026, 12, 3, 6), oslo(2026, 12, 3, 8, 30))
+    decision = judge_send(oslo(2026, 12, 3, 6), oslo(2026, 12, 3, 8, 30), tz=OSLO)
     assert decision.skip is SkipReason.QUIET_HOURS
 
 
 def test_too_little_time_in_the_daytime_is_skipped_for_too_little_time() -> None:
     now = oslo(2026, 12, 3, 12, 30)
-    assert judge_send(now, now + timedelta(minutes=30)).skip is SkipReason.TOO_LITTLE_TIME
-    assert judge_send(now, now + timedelta(minutes=30), min_window=timedelta(minutes=20)) == (
-        SendDecision(now)
-    )
+    assert judge_send(now, now + timedelta(minutes=30), tz=OSLO).skip is SkipReason.TOO_LITTLE_TIME
+    assert judge_send(
+        now, now + timedelta(minutes=30), min_window=timedelta(minutes=20), tz=OSLO
+    ) == (SendDecision(now))
 
 
 @pytest.mark.parametrize(
@@ -62,17 +62,19 @@ def test_too_little_time_in_the_daytime_is_skipped_for_too_little_time() -> None
 def test_quiet_hours_end_at_0800_local_time_on_dst_weekends(
     night: datetime, morning_utc: datetime
 ) -> None:
-    assert judge_send(night, night + 24 * HOUR) == SendDecision(morning_utc)
+    assert judge_send(night, night + 24 * HOUR, tz=OSLO) == SendDecision(morning_utc)
 
 
 def test_a_unit_without_quiet_hours_sends_at_night() -> None:
     now = oslo(2026, 12, 3, 23)
-    assert judge_send(now, now + 2 * HOUR, QuietHours(time(0), time(0))) == SendDecision(now)
+    assert judge_send(now, now + 2 * HOUR, QuietHours(time(0), time(0)), tz=OSLO) == SendDecision(
+        now
+    )
 
 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        judge_send(datetime(2026, 12, 3, 12), oslo(2026, 12, 3, 14))
+        judge_send(datetime(2026, 12, 3, 12), oslo(2026, 12, 3, 14), tz=OSLO)
 
 
 @settings(max_examples=300, deadline=None)
@@ -87,9 +89,9 @@ def test_what_is_not_skipped_leaves_outside_quiet_hours_with_the_minimum_left(
     now: datetime, minutes_left: int, minimum: int
 ) -> None:
     expires = now + timedelta(minutes=minutes_left)
-    decision = judge_send(now, expires, min_window=timedelta(minutes=minimum))
+    decision = judge_send(now, expires, min_window=timedelta(minutes=minimum), tz=OSLO)
     assert decision.send_at >= now
     if decision.skip is None:
-        assert not DEFAULT_QUIET_HOURS.contains(decision.send_at)
+        assert not DEFAULT_QUIET_HOURS.contains(decision.send_at, tz=OSLO)
         assert expires - decision.send_at >= timedelta(minutes=minimum)
         assert expires > decision.send_at

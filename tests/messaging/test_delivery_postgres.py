@@ -33,7 +33,7 @@ from fit_platform.services.invitations import (
 from tests.messaging.conftest import SmsEndpoint
 from tests.support.empty_database import empty_postgres
 from tests.support.postgres import _pg_bin
-from tests.support.scheduling import Clock, RuleSpec, World, oslo
+from tests.support.scheduling import OSLO, Clock, RuleSpec, World, oslo
 
 pytestmark = pytest.mark.postgres_only
 
@@ -145,7 +145,7 @@ def test_two_schedulers_and_two_dispatchers_deliver_every_message_exactly_once_o
 
     def scheduler(db: Database) -> Callable[[], None]:
         def tick() -> None:
-            enqueue_due(db, clock.now)
+            enqueue_due(db, clock.now, zone=OSLO)
             queue_reminders(db, clock.now)
             expire_windows(db, clock.now)
 
@@ -157,7 +157,7 @@ def test_two_schedulers_and_two_dispatchers_deliver_every_message_exactly_once_o
                 world.consent_event(stopped, ConsentEventKind.STOPPED, clock.now)
             if clock.now == pause_at:
                 pause = ConsentChange(ConsentEventKind.PAUSED, paused_until=dt.date(2026, 11, 27))
-                record_consent(pg, paused, pause, now=clock.now)
+                record_consent(pg, paused, pause, now=clock.now, zone=OSLO)
             in_parallel(scheduler(databases[0]), scheduler(databases[1]))
             in_parallel(dispatchers[0].drain, dispatchers[1].drain)
             clock.advance(minutes=30)
@@ -248,7 +248,7 @@ def five_invitations(world: World) -> None:
     rule = RuleSpec("srs", ScheduleTrigger.AFTER_APPOINTMENT, offset_hours=1, window_hours=48)
     for _ in range(5):
         world.patient_with_episode([rule], [oslo(2026, 11, 24, 10)])
-    enqueue_due(world.db, oslo(2026, 11, 24, 11))
+    enqueue_due(world.db, oslo(2026, 11, 24, 11), zone=OSLO)
 
 
 def test_a_database_restart_mid_dispatch_loses_no_message_and_doubles_none(

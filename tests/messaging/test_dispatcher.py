@@ -25,7 +25,7 @@ from fit_platform.services.invitations import enqueue_due, expire_windows, queue
 from fit_platform.services.links import hash_token
 from fit_platform.services.one_time_codes import CodeRequestOutcome, request_code, verify_code
 from tests.messaging.conftest import SmsEndpoint, SmtpServer
-from tests.support.scheduling import Clock, RuleSpec, World, oslo
+from tests.support.scheduling import OSLO, Clock, RuleSpec, World, oslo
 
 AFTER = RuleSpec(
     "srs",
@@ -96,7 +96,7 @@ def invited(world: World, channel: Channel = Channel.SMS, **kw: object) -> tuple
     patient, episode = world.patient_with_episode(
         [AFTER], [oslo(2026, 11, 24, 10)], channel=channel, **kw
     )  # type: ignore[arg-type]
-    enqueue_due(world.db, T0)
+    enqueue_due(world.db, T0, zone=OSLO)
     return patient, episode
 
 
@@ -138,7 +138,7 @@ def test_nothing_is_sent_before_its_time(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 20, 30)])
-    enqueue_due(world.db, oslo(2026, 11, 24, 21, 30), horizon=dt.timedelta(hours=12))
+    enqueue_due(world.db, oslo(2026, 11, 24, 21, 30), horizon=dt.timedelta(hours=12), zone=OSLO)
     assert dispatcher(world, Clock(oslo(2026, 11, 24, 23)), sms).drain().sent == 0
     assert dispatcher(world, Clock(oslo(2026, 11, 25, 8)), sms).drain().sent == 1
 
@@ -293,6 +293,7 @@ def test_a_questionnaire_stopped_before_it_was_sent_goes_out_after_a_restart_but
         patient,
         ConsentChange(kind, paused_until=dt.date(2026, 11, 30)),
         now=clock.now,
+        zone=OSLO,
     )
     clock.now = T0
     d = dispatcher(world, clock, sms)
@@ -300,7 +301,7 @@ def test_a_questionnaire_stopped_before_it_was_sent_goes_out_after_a_restart_but
     # The same evening, in the unit's quiet hours, the patient starts questionnaires again.
     clock.now = oslo(2026, 11, 24, 22, 30)
     result = record_consent(
-        world.db, patient, ConsentChange(ConsentEventKind.RESTARTED), now=clock.now
+        world.db, patient, ConsentChange(ConsentEventKind.RESTARTED), now=clock.now, zone=OSLO
     )
     assert result.reopened_invitations == 1
     [inv] = world.invitations(episode)
@@ -323,9 +324,11 @@ def test_a_restart_after_the_window_closed_reopens_nothing(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     patient, episode = invited(world)
-    record_consent(world.db, patient, ConsentChange(ConsentEventKind.STOPPED), now=T0)
+    record_consent(world.db, patient, ConsentChange(ConsentEventKind.STOPPED), now=T0, zone=OSLO)
     later = T0 + dt.timedelta(hours=49)
-    result = record_consent(world.db, patient, ConsentChange(ConsentEventKind.RESTARTED), now=later)
+    result = record_consent(
+        world.db, patient, ConsentChange(ConsentEventKind.RESTARTED), now=later, zone=OSLO
+    )
     assert result.reopened_invitations == 0
     [inv] = world.invitations(episode)
     assert (inv.state, inv.non_response_reason) == (InvitationState.CANCELLED, "stopped_by_patient")
@@ -452,8 +455,8 @@ def test_a_patient_who_stopped_feedback_still_gets_the_code_they_asked_for(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     patient, _ = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
-    enqueue_due(world.db, T0)
-    record_consent(world.db, patient, ConsentChange(ConsentEventKind.STOPPED), now=T0)
+    enqueue_due(world.db, T0, zone=OSLO)
+    record_consent(world.db, patient, ConsentChange(ConsentEventKind.STOPPED), now=T0, zone=OSLO)
     request_code(world.db, patient, T0)
     result = dispatcher(world, Clock(T0), sms).drain()
     assert result.sent == 1
@@ -510,7 +513,7 @@ def test_on_a_dst_weekend_a_held_message_goes_at_0800_local_time(
 ) -> None:
     y, m, d = saturday.year, saturday.month, saturday.day
     world.patient_with_episode([AFTER], [oslo(y, m, d, 19, 30)])
-    enqueue_due(world.db, oslo(y, m, d, 20, 30))
+    enqueue_due(world.db, oslo(y, m, d, 20, 30), zone=OSLO)
     clock = Clock(oslo(y, m, d, 22))  # the dispatcher was down from 20:30 to 22:00
     send = dispatcher(world, clock, sms)
     assert send.drain().held == 1
@@ -527,7 +530,7 @@ def test_a_retry_that_falls_into_quiet_hours_waits_for_the_morning(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 19, 30)])
-    enqueue_due(world.db, oslo(2026, 12, 3, 20, 30))
+    enqueue_due(world.db, oslo(2026, 12, 3, 20, 30), zone=OSLO)
     clock = Clock(oslo(2026, 12, 3, 20, 59) + dt.timedelta(seconds=50))
     sms_endpoint.mode = "500"
     d = dispatcher(world, clock, sms)
@@ -544,7 +547,7 @@ def test_a_unit_without_quiet_hours_sends_at_night(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 22)], quiet=("00:00", "00:00"))
-    enqueue_due(world.db, oslo(2026, 12, 3, 23))
+    enqueue_due(world.db, oslo(2026, 12, 3, 23), zone=OSLO)
     assert dispatcher(world, Clock(oslo(2026, 12, 3, 23)), sms).drain().sent == 1
 
 
@@ -576,7 +579,7 @@ def test_a_unit_with_unreadable_quiet_hours_is_held_by_the_default_ones(
     world: World, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     world.patient_with_episode([AFTER], [oslo(2026, 12, 3, 19, 30)], quiet=("9 pm", "8 am"))
-    enqueue_due(world.db, oslo(2026, 12, 3, 20, 30))
+    enqueue_due(world.db, oslo(2026, 12, 3, 20, 30), zone=OSLO)
     clock = Clock(oslo(2026, 12, 3, 23))
     d = dispatcher(world, clock, sms)
     assert d.drain().held == 1

@@ -10,7 +10,7 @@ from fit_platform.services.access_control import visible_episodes
 from fit_platform.services.access_log import access_history, record_access
 from fit_platform.services.presession import presession
 from tests.support.clinical import share_episode, viewer
-from tests.support.factories import make_staff, make_unit, make_world
+from tests.support.factories import NOW, make_staff, make_unit, make_world
 
 
 def _visible(db: Database, staff) -> set[int]:  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ def test_reading_the_presession_view_writes_one_access_row_with_role_and_unit(
         therapist = session.get(Staff, world.therapist_id)
         assert therapist is not None
         who = viewer(therapist)
-    assert presession(db, who, world.episode_id) is not None
+    assert presession(db, who, world.episode_id, now=NOW) is not None
     history = access_history(db, world.patient_id)
     assert len(history) == 1
     assert history[0].role is Role.THERAPIST
@@ -84,7 +84,7 @@ def test_reading_the_presession_view_writes_one_access_row_with_role_and_unit(
 def test_a_refused_read_writes_no_access_row(db: Database) -> None:
     world = make_world(db)
     stranger = make_staff(db, (Role.THERAPIST, world.unit_id))
-    assert presession(db, viewer(stranger), world.episode_id) is None
+    assert presession(db, viewer(stranger), world.episode_id, now=NOW) is None
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(AccessLog)) == 0
 
@@ -99,6 +99,7 @@ def test_access_history_does_not_name_the_reader(db: Database) -> None:
             patient_id=world.patient_id,
             unit_id=world.unit_id,
             action="presession_view",
+            now=NOW,
         )
     (entry,) = access_history(db, world.patient_id)
     assert not hasattr(entry, "staff_id") and not hasattr(entry, "display_name")
@@ -114,6 +115,7 @@ def test_access_log_rows_cannot_be_changed_or_deleted(db: Database) -> None:
             patient_id=world.patient_id,
             unit_id=world.unit_id,
             action="presession_view",
+            now=NOW,
         )
     import pytest
 

@@ -11,7 +11,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, ConsentEvent
 from fit_platform.domain.codes import Actor, ConsentEventKind, Role
 from fit_platform.services.access_log import record_access
-from tests.support.factories import make_world
+from tests.support.factories import NOW, make_world
 
 
 def _one_row_each(db: Database) -> None:
@@ -24,6 +24,7 @@ def _one_row_each(db: Database) -> None:
             patient_id=world.patient_id,
             unit_id=world.unit_id,
             action="presession_view",
+            now=NOW,
         )
         session.add(
             ConsentEvent(

@@ -104,7 +104,10 @@ def test_caseload_filters_and_sorts_by_name(db: Database) -> None:
     who = viewer(therapist)
     shown = caseload(db, who, CaseloadQuery(show=CaseloadShow.SIGNALS), now=NOW).rows
     assert [r.episode_id for r in shown] == [worlds[1].episode_id]
-    names = [r.patient_name for r in caseload(db, who, CaseloadQuery(sort=CaseloadSort.NAME)).rows]
+    names = [
+        r.patient_name
+        for r in caseload(db, who, CaseloadQuery(sort=CaseloadSort.NAME), now=NOW).rows
+    ]
     assert names == sorted(names, key=str.casefold)
 
 
@@ -298,7 +301,7 @@ def test_presession_without_unit_leads_or_appointments_still_reads_the_episode(
 def test_presession_marks_a_risk_answer_in_the_latest_answers(db: Database) -> None:
     world = make_world(db)
     add_history(db, world, [27])  # every item at the top, item 9 included
-    view = presession(db, _therapist(db, world), world.episode_id, language="nb")
+    view = presession(db, _therapist(db, world), world.episode_id, language="nb", now=NOW)
     assert view is not None
     flagged = [line.link_id for line in view.outcome[0].latest_answers if line.at_risk_threshold]
     assert flagged == ["phq9_9"]
@@ -311,7 +314,7 @@ def test_presession_runs_the_same_number_of_queries_for_10_and_1000_responses(
     # outcome questionnaire, then kept an hour), so one view before counting builds them.
     warm_up = make_world(db)
     add_history(db, warm_up, [15])
-    presession(db, _therapist(db, warm_up), warm_up.episode_id)
+    presession(db, _therapist(db, warm_up), warm_up.episode_id, now=NOW)
     counts = []
     for n in (10, 1000):
         world = make_world(db)
@@ -319,7 +322,7 @@ def test_presession_runs_the_same_number_of_queries_for_10_and_1000_responses(
         add_signal(db, world)
         who = _therapist(db, world)
         with count_statements(db.engine) as counter:
-            view = presession(db, who, world.episode_id)
+            view = presession(db, who, world.episode_id, now=NOW)
         assert view is not None and len(view.outcome[0].points) == n
         counts.append(counter.count)
     assert counts[0] == counts[1]
@@ -342,7 +345,7 @@ def test_presession_reads_the_own_plan_behind_its_access_check_flat_in_versions_
 
     warm_up = make_world(db)  # the first view in a process builds the service's bands
     add_history(db, warm_up, [15])
-    presession(db, _therapist(db, warm_up), warm_up.episode_id)
+    presession(db, _therapist(db, warm_up), warm_up.episode_id, now=NOW)
     counts = []
     for saves in (1, 30):
         world = make_world(db)
@@ -363,7 +366,7 @@ def test_presession_reads_the_own_plan_behind_its_access_check_flat_in_versions_
         )
         who = _therapist(db, world)
         with count_statements(db.engine) as counter:
-            view = presession(db, who, world.episode_id, with_own_plan=True)
+            view = presession(db, who, world.episode_id, with_own_plan=True, now=NOW)
         counts.append(counter.count)
         assert view is not None and view.own_plan is not None
         plan = view.own_plan.plan
@@ -381,4 +384,6 @@ def test_presession_reads_the_own_plan_behind_its_access_check_flat_in_versions_
     assert counts[0] == counts[1]
     # Another unit's therapist gets nothing, the plan included.
     other = make_world(db)
-    assert presession(db, _therapist(db, other), world.episode_id, with_own_plan=True) is None
+    assert (
+        presession(db, _therapist(db, other), world.episode_id, with_own_plan=True, now=NOW) is None
+    )

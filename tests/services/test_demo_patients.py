@@ -33,16 +33,18 @@ def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
     client: FlaskClient, db: Database
 ) -> None:
     seed_demo(db)
-    seed_demo_patients(db)
-    seed_demo_schedules(db)
-    first = demo_patient_link(db)
+    now = dt.datetime.now(dt.UTC)  # each start of the demo reads the clock once
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    first = demo_patient_link(db, now=now, zone=OSLO)
     counts = {}
     with db.session() as session:
         for model in (Patient, Response, Signal, ConsentEvent):
             counts[model] = session.scalar(select(func.count()).select_from(model))
-    seed_demo_patients(db)
-    seed_demo_schedules(db)
-    second = demo_patient_link(db)
+    now = dt.datetime.now(dt.UTC)
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    second = demo_patient_link(db, now=now, zone=OSLO)
     with db.session() as session:
         for model, n in counts.items():
             assert session.scalar(select(func.count()).select_from(model)) == n
@@ -66,16 +68,16 @@ def test_the_demo_outpatients_first_invitation_goes_at_once_or_when_quiet_hours_
 ) -> None:
     hour, minute = map(int, wall_clock.split(":"))
     now = dt.datetime(2026, 12, 3, hour, minute, tzinfo=OSLO).astimezone(dt.UTC)
-    first_send = next_send_time(now)  # 21:00-08:00 is quiet
+    first_send = next_send_time(now, tz=OSLO)  # 21:00-08:00 is quiet
     seed_demo(db)
     seed_demo_patients(db, now=now)
-    seed_demo_schedules(db, now=now)
-    demo_patient_link(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    demo_patient_link(db, now=now, zone=OSLO)
     # The second active outpatient gets the PHQ-9 for the first session as soon as a message
     # may leave: at once in the day, at 08:00 when the demo starts in quiet hours. The first
     # has it already: the printed demo link.
-    assert enqueue_due(db, now).invitations == (1 if first_send == now else 0)
-    assert enqueue_due(db, first_send).invitations == (0 if first_send == now else 1)
+    assert enqueue_due(db, now, zone=OSLO).invitations == (1 if first_send == now else 0)
+    assert enqueue_due(db, first_send, zone=OSLO).invitations == (0 if first_send == now else 1)
     with db.session() as session:
         due = session.scalars(
             select(Invitation.due_at)
@@ -105,15 +107,19 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
     now = dt.datetime.combine(today, dt.time(hour, minute), OSLO).astimezone(dt.UTC)
     seed_demo(db)
     seed_demo_patients(db, now=now)
-    seed_demo_schedules(db, now=now)
-    link = demo_patient_link(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    link = demo_patient_link(db, now=now, zone=OSLO)
     outbox = tmp_path / "outbox"
     files = {
         Channel.SMS: FileDropChannel(outbox, "sms"),
         Channel.EMAIL: FileDropChannel(outbox, "email"),
     }
-    for moment in (now, next_send_time(now), next_send_time(now) + dt.timedelta(minutes=5)):
-        enqueue_due(db, moment)
+    for moment in (
+        now,
+        next_send_time(now, tz=OSLO),
+        next_send_time(now, tz=OSLO) + dt.timedelta(minutes=5),
+    ):
+        enqueue_due(db, moment, zone=OSLO)
         Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda m=moment: m).drain()
     assert len(list(outbox.glob("*.txt"))) == 1  # the second outpatient's first invitation
     with db.session() as session:
@@ -149,8 +155,8 @@ def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
     seed_demo_patients(db, now=now)
-    seed_demo_schedules(db, now=now)
-    link = demo_patient_link(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    link = demo_patient_link(db, now=now, zone=OSLO)
     landing = client.get(link + "?lang=en").get_data(as_text=True)
     assert "You can answer until 19:15 tomorrow." in landing
     assert "Saturday" not in landing

@@ -36,6 +36,7 @@ from fit_platform.services.export.summary import OPEN_STATES
 from tests.support.export_history import DAYS, FIRST_DAY, random_history
 from tests.support.export_reference.queries import reference_aggregates
 from tests.support.factories import make_staff
+from tests.support.scheduling import OSLO
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 8, 7, 12, tzinfo=UTC)
@@ -223,6 +224,7 @@ def test_an_erased_patient_leaves_the_summary_with_their_responses(db: Database)
         confirmation="ERASE-0001",
         reason="Asked in writing",
         now=NOW,
+        zone=OSLO,
     )
 
     with db.session() as session:

@@ -12,6 +12,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.services import group_members, group_sessions, patient_export
 from fit_platform.services.access_control import StaffViewer
 from tests.support.factories import make_staff, make_world
+from tests.support.scheduling import OSLO
 
 NOW = dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC)
 
@@ -37,6 +38,7 @@ def test_the_export_holds_the_patients_groups_and_the_sessions_they_attended(
         starts_at=NOW - dt.timedelta(hours=2),
         attended_episode_ids=[world.episode_id],
         now=NOW,
+        zone=OSLO,
     )
     assert (recorded.attended, recorded.invited) == (1, 0)
 

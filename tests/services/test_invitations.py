@@ -22,7 +22,7 @@ from fit_platform.services.invitations import (
     expire_windows,
     queue_reminders,
 )
-from tests.support.scheduling import RuleSpec, World, oslo
+from tests.support.scheduling import OSLO, RuleSpec, World, oslo
 
 BEFORE = RuleSpec("ors", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=24)
 AFTER = RuleSpec(
@@ -41,7 +41,7 @@ def world(db: Database) -> World:
 
 def test_a_due_invitation_is_stored_with_its_outbox_message(world: World) -> None:
     _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
-    result = enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    result = enqueue_due(world.db, oslo(2026, 11, 23, 13), zone=OSLO)
     assert (result.invitations, result.messages) == (1, 1)
     [inv] = world.invitations(episode)
     assert inv.slot_key == "appt:1@20261124T1200Z:before_appointment"
@@ -57,14 +57,14 @@ def test_a_due_invitation_is_stored_with_its_outbox_message(world: World) -> Non
 
 def test_nothing_is_due_before_its_time(world: World) -> None:
     world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
-    assert enqueue_due(world.db, oslo(2026, 11, 23, 12, 59)).invitations == 0
+    assert enqueue_due(world.db, oslo(2026, 11, 23, 12, 59), zone=OSLO).invitations == 0
 
 
 def test_running_the_tick_again_creates_nothing(world: World) -> None:
     world.patient_with_episode([BEFORE, AFTER], [oslo(2026, 11, 24, 13)])
     for now in (oslo(2026, 11, 23, 13), oslo(2026, 11, 24, 15)):
-        assert enqueue_due(world.db, now).invitations == 1
-        assert enqueue_due(world.db, now).invitations == 0
+        assert enqueue_due(world.db, now, zone=OSLO).invitations == 1
+        assert enqueue_due(world.db, now, zone=OSLO).invitations == 0
     assert world.count(Invitation) == 2 and world.count(OutboxMessage) == 2
 
 
@@ -73,8 +73,8 @@ def test_a_second_scheduler_on_the_same_database_creates_no_duplicates(world: Wo
     other = Database(world.db.url)
     try:
         for now in (oslo(2026, 11, 23, 13), oslo(2026, 11, 24, 15)):
-            enqueue_due(world.db, now)
-            enqueue_due(other, now)
+            enqueue_due(world.db, now, zone=OSLO)
+            enqueue_due(other, now, zone=OSLO)
     finally:
         other.dispose()
     assert world.count(Invitation) == 2 and world.count(OutboxMessage) == 2
@@ -95,7 +95,7 @@ def test_two_ticks_running_at_the_same_moment_create_each_invitation_and_message
     def tick(db: Database) -> None:
         try:
             start.wait(10)
-            results.append(enqueue_due(db, oslo(2026, 11, 24, 15), chunk_size=3))
+            results.append(enqueue_due(db, oslo(2026, 11, 24, 15), chunk_size=3, zone=OSLO))
         except BaseException as exc:  # shown by the assertion below
             errors.append(exc)
 
@@ -118,15 +118,15 @@ def test_two_ticks_running_at_the_same_moment_create_each_invitation_and_message
 
 def test_an_evening_invitation_waits_until_quiet_hours_end(world: World) -> None:
     _, episode = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 20, 30)])
-    assert enqueue_due(world.db, oslo(2026, 11, 24, 22)).invitations == 0
-    enqueue_due(world.db, oslo(2026, 11, 25, 8))
+    assert enqueue_due(world.db, oslo(2026, 11, 24, 22), zone=OSLO).invitations == 0
+    enqueue_due(world.db, oslo(2026, 11, 25, 8), zone=OSLO)
     [inv] = world.invitations(episode)
     assert inv.due_at == oslo(2026, 11, 25, 8)
 
 
 def test_a_reminder_is_queued_once_and_only_for_a_sent_invitation(world: World) -> None:
     _, episode = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
-    enqueue_due(world.db, oslo(2026, 11, 24, 11))
+    enqueue_due(world.db, oslo(2026, 11, 24, 11), zone=OSLO)
     assert queue_reminders(world.db, oslo(2026, 11, 25, 12)) == 0  # never sent
     with world.db.transaction() as s:
         s.get(Invitation, world.invitations(episode)[0].id).state = InvitationState.SENT
@@ -141,7 +141,7 @@ def test_a_reminder_is_queued_once_and_only_for_a_sent_invitation(world: World) 
 def test_an_unanswered_invitation_expires_with_a_reason(world: World) -> None:
     _, sent_ep = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
     _, unsent_ep = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
-    enqueue_due(world.db, oslo(2026, 11, 24, 11))
+    enqueue_due(world.db, oslo(2026, 11, 24, 11), zone=OSLO)
     with world.db.transaction() as s:
         s.get(Invitation, world.invitations(sent_ep)[0].id).state = InvitationState.SENT
     assert expire_windows(world.db, oslo(2026, 11, 26, 10, 59)) == 0
@@ -156,11 +156,11 @@ def test_an_unanswered_invitation_expires_with_a_reason(world: World) -> None:
 
 def test_a_moved_appointment_cancels_the_old_invitation_and_gets_a_new_one(world: World) -> None:
     _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
-    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    enqueue_due(world.db, oslo(2026, 11, 23, 13), zone=OSLO)
     [appointment] = world.appointment_ids(episode)
     world.move_appointment(appointment, starts_at=oslo(2026, 11, 26, 13))
     assert appointment_changed(world.db, appointment, oslo(2026, 11, 23, 14)) == 1
-    enqueue_due(world.db, oslo(2026, 11, 25, 13))
+    enqueue_due(world.db, oslo(2026, 11, 25, 13), zone=OSLO)
     old, new = world.invitations(episode)
     assert (old.state, old.non_response_reason) == (
         InvitationState.CANCELLED,
@@ -172,29 +172,29 @@ def test_a_moved_appointment_cancels_the_old_invitation_and_gets_a_new_one(world
 
 def test_a_cancelled_appointment_cancels_its_invitation_and_nothing_new_comes(world: World) -> None:
     _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
-    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    enqueue_due(world.db, oslo(2026, 11, 23, 13), zone=OSLO)
     [appointment] = world.appointment_ids(episode)
     world.move_appointment(appointment, status=AppointmentStatus.CANCELLED)
     assert appointment_changed(world.db, appointment, oslo(2026, 11, 23, 14)) == 1
-    assert enqueue_due(world.db, oslo(2026, 11, 23, 15)).invitations == 0
+    assert enqueue_due(world.db, oslo(2026, 11, 23, 15), zone=OSLO).invitations == 0
 
 
 def test_an_unchanged_appointment_keeps_its_invitation(world: World) -> None:
     _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
-    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    enqueue_due(world.db, oslo(2026, 11, 23, 13), zone=OSLO)
     [appointment] = world.appointment_ids(episode)
     assert appointment_changed(world.db, appointment, oslo(2026, 11, 23, 14)) == 0
 
 
 def test_stopping_feedback_cancels_every_open_invitation_and_queued_message(world: World) -> None:
     patient, episode = world.patient_with_episode([BEFORE, AFTER], [oslo(2026, 11, 24, 13)])
-    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    enqueue_due(world.db, oslo(2026, 11, 23, 13), zone=OSLO)
     change = ConsentChange(ConsentEventKind.STOPPED)
-    result = record_consent(world.db, patient, change, now=oslo(2026, 11, 23, 14))
+    result = record_consent(world.db, patient, change, now=oslo(2026, 11, 23, 14), zone=OSLO)
     assert result.cancelled_invitations == 1
     assert [i.state for i in world.invitations(episode)] == [InvitationState.CANCELLED]
     assert [m.state for m in world.outbox()] == [OutboxState.CANCELLED]
-    assert enqueue_due(world.db, oslo(2026, 11, 24, 15)).invitations == 0
+    assert enqueue_due(world.db, oslo(2026, 11, 24, 15), zone=OSLO).invitations == 0
 
 
 def test_a_paused_patient_gets_no_new_invitations_until_the_pause_ends(world: World) -> None:
@@ -202,9 +202,11 @@ def test_a_paused_patient_gets_no_new_invitations_until_the_pause_ends(world: Wo
     world.unit(kind=UnitKind.DAY_PROGRAMME)  # daily rules run at day programmes only
     patient, _ = world.patient_with_episode([daily])
     pause = ConsentChange(ConsentEventKind.PAUSED, paused_until=dt.date(2026, 11, 25))
-    record_consent(world.db, patient, pause, now=oslo(2026, 11, 20))
-    assert enqueue_due(world.db, oslo(2026, 11, 25, 12)).invitations == 0  # last paused day
-    assert enqueue_due(world.db, oslo(2026, 11, 26, 12)).invitations == 1
+    record_consent(world.db, patient, pause, now=oslo(2026, 11, 20), zone=OSLO)
+    assert (
+        enqueue_due(world.db, oslo(2026, 11, 25, 12), zone=OSLO).invitations == 0
+    )  # last paused day
+    assert enqueue_due(world.db, oslo(2026, 11, 26, 12), zone=OSLO).invitations == 1
 
 
 def test_a_pause_stored_without_the_consent_service_still_holds_invitations_back(
@@ -216,13 +218,13 @@ def test_a_pause_stored_without_the_consent_service_still_holds_invitations_back
     world.consent_event(
         patient, ConsentEventKind.PAUSED, oslo(2026, 11, 20), paused_until=dt.date(2026, 11, 25)
     )
-    assert enqueue_due(world.db, oslo(2026, 11, 24, 12)).invitations == 0
+    assert enqueue_due(world.db, oslo(2026, 11, 24, 12), zone=OSLO).invitations == 0
 
 
 def _week(world: World, start: dt.datetime, hours: int = 7 * 24) -> None:
     now = start
     for _ in range(hours):
-        enqueue_due(world.db, now)
+        enqueue_due(world.db, now, zone=OSLO)
         now += dt.timedelta(hours=1)
 
 
@@ -293,10 +295,10 @@ def test_an_appointment_moved_without_telling_the_scheduler_is_caught_by_the_nex
     world: World,
 ) -> None:
     _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
-    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    enqueue_due(world.db, oslo(2026, 11, 23, 13), zone=OSLO)
     [appointment] = world.appointment_ids(episode)
     world.move_appointment(appointment, starts_at=oslo(2026, 11, 26, 13))
-    enqueue_due(world.db, oslo(2026, 11, 25, 13))
+    enqueue_due(world.db, oslo(2026, 11, 25, 13), zone=OSLO)
     old, new = world.invitations(episode)
     assert old.state is InvitationState.CANCELLED
     assert new.due_at == oslo(2026, 11, 25, 13)
@@ -304,9 +306,9 @@ def test_an_appointment_moved_without_telling_the_scheduler_is_caught_by_the_nex
 
 def test_a_queued_invitation_for_an_appointment_cancelled_since_is_not_sent(world: World) -> None:
     _, episode = world.patient_with_episode([BEFORE], [oslo(2026, 11, 24, 13)])
-    enqueue_due(world.db, oslo(2026, 11, 23, 13))
+    enqueue_due(world.db, oslo(2026, 11, 23, 13), zone=OSLO)
     [appointment] = world.appointment_ids(episode)
     world.move_appointment(appointment, status=AppointmentStatus.CANCELLED)
-    assert enqueue_due(world.db, oslo(2026, 11, 23, 13, 1)).invitations == 0
+    assert enqueue_due(world.db, oslo(2026, 11, 23, 13, 1), zone=OSLO).invitations == 0
     assert [i.state for i in world.invitations(episode)] == [InvitationState.CANCELLED]
     assert [m.state for m in world.outbox()] == [OutboxState.CANCELLED]

@@ -53,6 +53,7 @@ from tests.support.factories import (
     make_unit,
     make_world,
 )
+from tests.support.scheduling import OSLO
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 SECRET_WORDS = "Jeg sover dårlig og gruer meg"
@@ -198,6 +199,7 @@ def test_erasure_removes_the_feedback_data_keeps_the_lawful_record_and_stops_fee
         confirmation=record_id,
         reason="Patient asked in writing 1 December",
         now=NOW,
+        zone=OSLO,
     )
 
     assert result.erased["responses"] == 2 and result.erased["comments"] == 1
@@ -257,6 +259,7 @@ def test_an_erasure_without_the_right_confirmation_or_a_reason_changes_nothing(
             confirmation=confirmation or record_id,
             reason=reason,
             now=NOW,
+            zone=OSLO,
         )
     assert raised.value.code == code
     assert _count(db, Response) == 2 and _count(db, AdminAudit) == 0
@@ -279,5 +282,6 @@ def test_an_erasure_addressed_to_another_unit_finds_no_patient(db: Database) -> 
             confirmation=record_id,
             reason="Asked",
             now=NOW,
+            zone=OSLO,
         )
     assert _count(db, Response) == 2

@@ -13,6 +13,7 @@ from fit_platform.services import patient_data, patient_export
 from fit_platform.services.patient_identity import LoginMatch, NationalIdPolicy, patient_for_login
 from fit_platform.services.registration import PatientDetails, register_patient
 from tests.support.factories import make_staff, make_unit
+from tests.support.scheduling import OSLO
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
 NUMBER = "15076500565"
@@ -33,6 +34,7 @@ def test_the_number_lives_only_as_a_keyed_hash_until_erasure(db: Database) -> No
         details=details,
         started_on=dt.date(2026, 11, 25),
         national_ids=POLICY,
+        now=NOW,
     )
     with db.session() as session:
         stored = session.get_one(Patient, registered.patient_id).national_id_hash
@@ -56,6 +58,7 @@ def test_the_number_lives_only_as_a_keyed_hash_until_erasure(db: Database) -> No
         confirmation="EPR-77",
         reason="The patient asked in writing",
         now=NOW,
+        zone=OSLO,
     )
     with db.session() as session:
         assert session.get_one(Patient, registered.patient_id).national_id_hash is None
@@ -69,7 +72,12 @@ def test_without_idporten_an_entered_number_is_not_kept_in_any_form(db: Database
         "Ola", None, "+4791234568", None, Language.BOKMAAL, Channel.SMS, NUMBER
     )
     registered = register_patient(
-        db, staff_id=therapist.id, unit_id=unit.id, details=details, started_on=NOW.date()
+        db,
+        staff_id=therapist.id,
+        unit_id=unit.id,
+        details=details,
+        started_on=NOW.date(),
+        now=NOW,
     )
     with db.session() as session:
         assert session.get_one(Patient, registered.patient_id).national_id_hash is None

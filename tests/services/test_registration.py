@@ -14,7 +14,7 @@ from fit_platform.services.registration import (
     RegistrationError,
     register_patient,
 )
-from tests.support.factories import make_staff, make_unit
+from tests.support.factories import NOW, make_staff, make_unit
 
 
 def details(**changes: object) -> PatientDetails:
@@ -39,6 +39,7 @@ def test_a_therapist_registers_a_patient_with_a_normalised_number(db: Database) 
         unit_id=unit.id,
         details=details(),
         started_on=dt.date(2026, 11, 25),
+        now=NOW,
     )
     with db.session() as session:
         patient = session.get(Patient, registered.patient_id)
@@ -73,6 +74,7 @@ def test_bad_details_are_refused_with_the_field_named(
             unit_id=unit.id,
             details=details(**changes),
             started_on=dt.date(2026, 11, 25),
+            now=NOW,
         )
     assert (error.value.field, error.value.code) == (field, code)
     with db.session() as session:
@@ -82,7 +84,12 @@ def test_bad_details_are_refused_with_the_field_named(
 def test_the_same_record_id_cannot_be_registered_twice(db: Database) -> None:
     unit = make_unit(db)
     therapist = make_staff(db, (Role.THERAPIST, unit.id))
-    kwargs = {"staff_id": therapist.id, "unit_id": unit.id, "started_on": dt.date(2026, 11, 25)}
+    kwargs = {
+        "staff_id": therapist.id,
+        "unit_id": unit.id,
+        "started_on": dt.date(2026, 11, 25),
+        "now": NOW,
+    }
     register_patient(db, details=details(), **kwargs)  # type: ignore[arg-type]
     with pytest.raises(RegistrationError, match="taken"):
         register_patient(db, details=details(), **kwargs)  # type: ignore[arg-type]
@@ -100,6 +107,7 @@ def test_only_a_therapist_of_the_unit_may_register(db: Database) -> None:
                 unit_id=unit.id,
                 details=details(),
                 started_on=dt.date(2026, 11, 25),
+                now=NOW,
             )
 
 
@@ -129,6 +137,7 @@ def test_a_new_episode_gets_its_own_copy_of_the_units_schedule_template(db: Data
         unit_id=unit.id,
         details=details(),
         started_on=dt.date(2026, 11, 25),
+        now=NOW,
     )
     with db.session() as session:
         plan = session.scalars(

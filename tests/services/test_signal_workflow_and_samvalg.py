@@ -42,7 +42,9 @@ def _setup(db: Database) -> tuple[World, object]:
 def test_risk_signal_acknowledgement_records_who_when_and_what_was_done(db: Database) -> None:
     world, who = _setup(db)
     signal_id = add_signal(db, world, raised_at=NOW - dt.timedelta(hours=3))
-    state = acknowledge_signal(db, who, signal_id, "Called the patient; safety plan agreed", NOW)
+    state = acknowledge_signal(
+        db, who, signal_id, "Called the patient; safety plan agreed", now=NOW
+    )
     assert state.acknowledged_at == NOW
     with db.session() as session:
         signal = session.get(Signal, signal_id)
@@ -57,7 +59,7 @@ def test_risk_signal_cannot_be_acknowledged_without_saying_what_was_done(db: Dat
     world, who = _setup(db)
     signal_id = add_signal(db, world)
     with pytest.raises(SignalActionRefused) as refused:
-        acknowledge_signal(db, who, signal_id, "   ")
+        acknowledge_signal(db, who, signal_id, "   ", now=NOW)
     assert refused.value.reason is SignalActionError.NOTE_REQUIRED
 
 
@@ -65,16 +67,20 @@ def test_risk_signal_must_be_acknowledged_before_it_is_resolved(db: Database) ->
     world, who = _setup(db)
     signal_id = add_signal(db, world)
     with pytest.raises(SignalActionRefused) as refused:
-        resolve_signal(db, who, signal_id, None)
+        resolve_signal(db, who, signal_id, None, now=NOW)
     assert refused.value.reason is SignalActionError.RISK_NOT_ACKNOWLEDGED
-    acknowledge_signal(db, who, signal_id, "Talked in session")
-    assert resolve_signal(db, who, signal_id, "Safety plan in place").resolved_at is not None
+    acknowledge_signal(db, who, signal_id, "Talked in session", now=NOW)
+    assert (
+        resolve_signal(db, who, signal_id, "Safety plan in place", now=NOW).resolved_at is not None
+    )
 
 
 def test_other_signals_can_be_resolved_directly_with_a_short_note(db: Database) -> None:
     world, who = _setup(db)
     signal_id = add_signal(db, world, SignalCode.ALLIANCE_DROP, instrument_id="wai_sr")
-    state = resolve_signal(db, who, signal_id, "Discussed; agreed to change the session time")
+    state = resolve_signal(
+        db, who, signal_id, "Discussed; agreed to change the session time", now=NOW
+    )
     assert state.acknowledged_at is not None and state.resolved_at is not None
 
 
@@ -82,7 +88,7 @@ def test_a_note_longer_than_500_characters_is_refused(db: Database) -> None:
     world, who = _setup(db)
     signal_id = add_signal(db, world, SignalCode.NOT_ON_TRACK)
     with pytest.raises(SignalActionRefused) as refused:
-        acknowledge_signal(db, who, signal_id, "x" * 501)
+        acknowledge_signal(db, who, signal_id, "x" * 501, now=NOW)
     assert refused.value.reason is SignalActionError.NOTE_TOO_LONG
 
 
@@ -92,7 +98,7 @@ def test_someone_elses_signal_is_not_found(db: Database) -> None:
     stranger = viewer(make_staff(db, (Role.THERAPIST, world.unit_id)))
     for action in (acknowledge_signal, resolve_signal):
         with pytest.raises(SignalActionRefused) as refused:
-            action(db, stranger, signal_id, "note")
+            action(db, stranger, signal_id, "note", now=NOW)
         assert refused.value.reason is SignalActionError.NOT_FOUND
 
 
@@ -101,7 +107,7 @@ def test_overdue_risk_signals_are_escalated_once(db: Database) -> None:
     overdue = add_signal(db, world, raised_at=NOW - dt.timedelta(hours=25))
     add_signal(db, world, raised_at=NOW - dt.timedelta(hours=1))
     handled = add_signal(db, world, raised_at=NOW - dt.timedelta(hours=30))
-    acknowledge_signal(db, who, handled, "Seen")
+    acknowledge_signal(db, who, handled, "Seen", now=NOW)
     after = dt.timedelta(hours=24)
     assert escalate_overdue_risk_signals(db, after=after, now=NOW) == 1
     assert escalate_overdue_risk_signals(db, after=after, now=NOW + dt.timedelta(hours=1)) == 0
@@ -122,13 +128,14 @@ def test_samvalg_decision_is_linked_to_its_signal_and_visible_to_the_patient(
         review_on=TODAY + dt.timedelta(weeks=8),
         signal_id=signal_id,
     )
-    record_decision(db, who, world.episode_id, draft, today=TODAY)
+    record_decision(db, who, world.episode_id, draft, today=TODAY, now=NOW)
     record_decision(
         db,
         who,
         world.episode_id,
         DecisionDraft("Private note", "Not for the patient", visible_to_patient=False),
         today=TODAY,
+        now=NOW,
     )
     (shown,) = decisions_for_patient(db, world.episode_id)
     assert shown.decision == "Add the group for eight weeks"
@@ -151,8 +158,8 @@ def test_samvalg_refuses_empty_text_a_past_review_date_and_a_foreign_signal(
     ]
     for draft, reason in cases:
         with pytest.raises(DecisionRefused) as refused:
-            record_decision(db, who, world.episode_id, draft, today=TODAY)
+            record_decision(db, who, world.episode_id, draft, today=TODAY, now=NOW)
         assert refused.value.reason is reason
     with pytest.raises(DecisionRefused) as refused:
-        record_decision(db, who, other.episode_id, DecisionDraft("a", "b"), today=TODAY)
+        record_decision(db, who, other.episode_id, DecisionDraft("a", "b"), today=TODAY, now=NOW)
     assert refused.value.reason is DecisionError.NOT_FOUND

@@ -43,7 +43,7 @@ from tests.support.factories import (
     make_unit,
     make_world,
 )
-from tests.support.scheduling import RuleSpec, World, oslo
+from tests.support.scheduling import OSLO, RuleSpec, World, oslo
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 
@@ -86,6 +86,7 @@ def test_a_therapist_cannot_schedule_the_draft_sai(db: Database) -> None:
             episode_id=world.episode_id,
             rule_id=None,
             change=_change("sai"),
+            now=NOW,
         )
     assert refused.value.code == "instrument_draft"
     with db.session() as session:
@@ -108,6 +109,7 @@ def test_an_admin_switch_writes_an_audit_row_and_the_unit_then_refuses_the_instr
             episode_id=world.episode_id,
             rule_id=None,
             change=_change("gad7"),
+            now=NOW,
         )
     assert refused.value.code == "instrument_not_enabled"
     # Asking again for the state it already has changes and records nothing.
@@ -123,6 +125,7 @@ def test_an_admin_switch_writes_an_audit_row_and_the_unit_then_refuses_the_instr
         episode_id=world.episode_id,
         rule_id=None,
         change=_change("gad7"),
+        now=NOW,
     )
     with db.session() as session:
         audit = session.scalars(select(AdminAudit).order_by(AdminAudit.id)).all()
@@ -156,10 +159,10 @@ def test_the_scheduler_never_invites_to_a_draft_even_when_an_old_rule_names_it(
         RuleSpec("sai", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=24),
     ]
     _, episode = world.patient_with_episode(rules, [oslo(2026, 11, 24, 13)])
-    result = enqueue_due(db, oslo(2026, 11, 23, 13))
+    result = enqueue_due(db, oslo(2026, 11, 23, 13), zone=OSLO)
     assert result.invitations == 1
     assert [i.instrument_id for i in world.invitations(episode)] == ["phq9"]
-    enqueue_due(db, oslo(2026, 11, 23, 14))
+    enqueue_due(db, oslo(2026, 11, 23, 14), zone=OSLO)
     with db.session() as session:
         assert session.scalars(select(Invitation.instrument_id)).all() == ["phq9"]
 

@@ -145,6 +145,7 @@ def test_the_csv_export_holds_the_filtered_reads_and_is_itself_audited(app: Flas
                 patient_id=world.patient_id,
                 unit_id=world.unit_id,
                 action="presession_view",
+                now=dt.datetime.now(dt.UTC),
             )
     client = app.test_client()
     log_in(client, admin.username, PASSWORD)

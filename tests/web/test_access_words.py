@@ -17,7 +17,7 @@ from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import Role
 from fit_platform.services.access_log import ACCESS_ACTIONS, UnknownAccessAction, record_access
 from fit_platform.web.access_labels import PATIENT_ACTIONS, STAFF_ACTIONS
-from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.factories import NOW, PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
 
@@ -146,4 +146,5 @@ def test_a_code_without_words_is_refused_before_it_is_written(db: Database) -> N
             patient_id=world.patient_id,
             unit_id=world.unit_id,
             action="something_new",
+            now=NOW,
         )

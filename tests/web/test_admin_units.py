@@ -36,7 +36,7 @@ from tests.support.factories import (
 )
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
-from tests.support.scheduling import RuleSpec, give_plan
+from tests.support.scheduling import OSLO, RuleSpec, give_plan
 
 
 def _db(client: FlaskClient) -> Database:
@@ -296,7 +296,7 @@ def test_archiving_a_unit_cancels_what_is_waiting_and_the_scheduler_sends_nothin
     assert json.loads(audit.after or "{}")["invitations_cancelled"] == 1
 
     # The appointment at 20:00 would get a GAD-7 at 16:00; the archived unit sends nothing.
-    result = enqueue_due(db, NOW.replace(hour=16))
+    result = enqueue_due(db, NOW.replace(hour=16), zone=OSLO)
     assert result.invitations == 0
 
     # The therapist can no longer register patients in it; the episode's page says why

@@ -38,15 +38,15 @@ def _start_demo(client: FlaskClient, db: Database, now: dt.datetime) -> str:
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
     seed_demo_patients(db, now=now)
-    seed_demo_schedules(db, now=now)
-    return demo_patient_link(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    return demo_patient_link(db, now=now, zone=OSLO)
 
 
 def _restart_demo(client: FlaskClient, db: Database, now: dt.datetime) -> str:
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo_patients(db, now=now)
-    seed_demo_schedules(db, now=now)
-    return demo_patient_link(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    return demo_patient_link(db, now=now, zone=OSLO)
 
 
 def _anna_answers(client: FlaskClient, link: str) -> PatientBrowser:
@@ -122,7 +122,7 @@ def test_a_restarted_demo_prints_no_link_for_a_patient_who_paused(
     }
     for hours in (0, 1, 12, 24, 48):
         moment = restarted + dt.timedelta(hours=hours)
-        enqueue_due(db, moment)
+        enqueue_due(db, moment, zone=OSLO)
         Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda m=moment: m).drain()
     assert _annas_invitations(db) == before
     with db.session() as session:

@@ -51,7 +51,7 @@ from tests.support.factories import (
 )
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient
-from tests.support.scheduling import RuleSpec, oslo
+from tests.support.scheduling import OSLO, RuleSpec, oslo
 from tests.web.test_send_times import clock_tick
 
 __all__ = ["sms_endpoint"]
@@ -145,6 +145,7 @@ def test_an_attending_member_answers_the_group_form_and_only_their_own_therapist
         paused.patient_id,
         ConsentChange(ConsentEventKind.PAUSED, paused_until=NOW.date() + dt.timedelta(days=14)),
         now=NOW - dt.timedelta(days=1),
+        zone=OSLO,
     )
     log_in(client, leader.username, PASSWORD)
     group_id = _create_group(client, unit_id, [leader, co_leader])
@@ -394,6 +395,6 @@ def test_a_group_form_is_never_on_one_patients_schedule(app: Flask, client: Flas
             for instrument in ("gsrs", "phq9")
         )
     add_appointment(db, own, NOW - dt.timedelta(hours=2))
-    assert enqueue_due(db, NOW).invitations == 1
+    assert enqueue_due(db, NOW, zone=OSLO).invitations == 1
     with db.session() as session:
         assert session.scalars(select(Invitation.instrument_id)).all() == ["phq9"]

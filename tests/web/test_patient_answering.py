@@ -376,6 +376,7 @@ def test_progress_shows_the_shared_decisions_and_who_has_read_the_answers(
             patient_id=world.patient_id,
             unit_id=world.unit_id,
             action="presession_view",
+            now=dt.datetime.now(dt.UTC),
         )
     _invitation_id, token = open_invitation(db, world)
     patient = Patient(client, token)

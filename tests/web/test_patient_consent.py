@@ -29,6 +29,7 @@ from fit_platform.domain.codes import (
 from fit_platform.services import consent, one_time_codes
 from tests.support.factories import World, add_history, make_world
 from tests.support.patient import Patient, invitation_state, now, open_invitation
+from tests.support.scheduling import OSLO
 
 
 def queue(db: Database, world: World, invitation_id: int, kind: MessageKind, seq: int = 1) -> None:
@@ -142,7 +143,7 @@ def test_pausing_until_a_date_cancels_what_is_due_and_contact_resumes_after_it(
     assert not consent.may_contact(ConsentState.PAUSED, until, until)
     assert consent.may_contact(ConsentState.PAUSED, until, until + dt.timedelta(days=1))
     # The scheduler's clock, the day after the pause:
-    resumed = consent.resume_ended_pauses(db, now() + dt.timedelta(days=15))
+    resumed = consent.resume_ended_pauses(db, now() + dt.timedelta(days=15), zone=OSLO)
     assert resumed == 1
     with db.session() as session:
         row = session.get_one(PatientRow, world.patient_id)

@@ -17,6 +17,7 @@ from fit_platform.services import answering
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient, now, open_invitation
+from tests.support.scheduling import OSLO
 
 FIRST_PAGE = {f"phq9_{i}": "2" for i in range(1, 6)}
 SECOND_PAGE = {"phq9_6": "2", "phq9_7": "2", "phq9_8": "2", "phq9_9": "", "phq9_10": "1"}
@@ -43,7 +44,7 @@ def test_a_submitted_phq9_with_item_9_blank_shows_risk_not_assessed_to_the_thera
     at = now()
     answering.save_page(db, invitation_id, 1, FIRST_PAGE, Language.ENGLISH, at)
     answering.save_page(db, invitation_id, 2, SECOND_PAGE, Language.ENGLISH, at)
-    submitted = answering.submit(db, invitation_id, language=Language.ENGLISH, now=at)
+    submitted = answering.submit(db, invitation_id, language=Language.ENGLISH, now=at, zone=OSLO)
     assert submitted.result.scorable is False
     with db.session() as session:
         codes = session.scalars(select(Signal.code)).all()

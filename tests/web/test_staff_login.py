@@ -159,7 +159,7 @@ def test_a_revoked_session_is_worth_nothing(app: Flask, client: FlaskClient) -> 
     world = make_world(db)
     log_in(client, world.therapist_username, PASSWORD)
     assert client.get("/clinician/").status_code == 200
-    revoke_all_sessions(db, world.therapist_id)
+    revoke_all_sessions(db, world.therapist_id, now=utcnow())
     assert client.get("/clinician/").status_code == 302
 
 

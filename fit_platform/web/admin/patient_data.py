@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -126,6 +126,7 @@ def patient_erase(patient_id: int) -> Response | tuple[str, int] | str:
                 confirmation=form.confirmation.data or "",
                 reason=form.reason.data or "",
                 now=now(),
+                zone=current_app.config["FIT_SETTINGS"].zone,
             )
         except ErasureError as error:
             if error.code == "not_found":

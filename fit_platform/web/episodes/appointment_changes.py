@@ -92,7 +92,7 @@ def appointment_move(appointment_id: int) -> Response:
         # Nothing is changed; back on the episode's page the therapist sees why.
         try:
             episode_id = appointment_episode(
-                get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id
+                get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id, now=clock_now()
             )
         except AppointmentNotFound:
             abort(404)

@@ -89,7 +89,7 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
                 return redirect(done_url)
         status = 422
     try:
-        details = contact_details(get_db(), reach)
+        details = contact_details(get_db(), reach, now=now())
     except ContactNotFound:
         abort(404)
     if details.closed_episode and reach.episode_id is not None:

@@ -29,7 +29,7 @@ from fit_platform.web.own_days_form import day_list, own_days_form
 @bp.route("/episodes/<int:episode_id>/own-days", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
 def own_days_page(episode_id: int) -> str | Response | tuple[str, int]:
-    state = own_days.therapist_own_days(get_db(), g.staff.staff_id, episode_id)
+    state = own_days.therapist_own_days(get_db(), g.staff.staff_id, episode_id, now=now())
     if state is None:
         abort(404)
     if not state.episode_active and request.method == "POST":

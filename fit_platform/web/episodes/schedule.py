@@ -35,6 +35,7 @@ from fit_platform.services.episode_schedule import (
 from fit_platform.services.unit_instruments import schedulable_for_episode
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
+from fit_platform.web.clock import now
 from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
 from fit_platform.web.episodes.texts import INSTRUMENT_ERRORS, RULE_ERRORS
@@ -183,6 +184,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
                 episode_id=episode_id,
                 rule_id=rule_id,
                 change=change_from(posted),
+                now=now(),
             )
         except ScheduleNotFound:
             abort(404)
@@ -193,7 +195,9 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
             flash(_("The schedule is saved. It applies from the next questionnaire."))
             return redirect(url_for("episodes.schedule", episode_id=episode_id))
     try:
-        schedule = episode_rules(get_db(), staff_id=g.staff.staff_id, episode_id=episode_id)
+        schedule = episode_rules(
+            get_db(), staff_id=g.staff.staff_id, episode_id=episode_id, now=now()
+        )
         quiet = unit_quiet_hours(get_db(), episode_id=episode_id)
         fewer_wish = latest_fewer_wish(get_db(), episode_id=episode_id)
     except ScheduleNotFound:

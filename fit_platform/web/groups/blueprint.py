@@ -217,6 +217,7 @@ def new_session(group_id: int) -> str | Response | tuple[str, int]:
                     starts_at=starts_at,
                     attended_episode_ids=form.attended.data or (),
                     now=now(),
+                    zone=settings().zone,
                     min_window=settings().min_answer_window,
                 )
             except GroupError as error:
