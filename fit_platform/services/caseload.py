@@ -13,9 +13,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Exists, Select, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -26,8 +25,6 @@ from fit_platform.db.models import (
     Patient,
     Response,
     Signal,
-    Staff,
-    StaffRole,
     Unit,
 )
 from fit_platform.domain.codes import (
@@ -43,6 +40,12 @@ from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, led_unit_ids, visible_episodes
 from fit_platform.services.access_log import Action, record_bulk_access
 from fit_platform.services.delivery_status import Undelivered, undelivered_by_episode
+from fit_platform.services.unattended import (
+    UnattendedEpisode,
+    has_active_responsible,
+    unattended_episodes,
+    unit_has_lead,
+)
 
 
 class CaseloadStatus(StrEnum):
@@ -143,6 +146,8 @@ class Caseload:
     unled: list[UnledSignal] = field(default_factory=list)
     # Units where the viewer is a therapist and nobody leads: escalation would reach nobody.
     units_without_lead: list[str] = field(default_factory=list)
+    # For leads: open episodes of their units whose responsible behandler is not active.
+    unattended: list[UnattendedEpisode] = field(default_factory=list)
 
 
 def _signal_code(code: str) -> SignalCode | str:
@@ -326,6 +331,7 @@ def caseload(
                     .order_by(Signal.raised_at)
                 )
             ]
+        unattended = unattended_episodes(session, led_unit_ids(viewer))
 
         rows = []
         for episode_id, status, unit_id, patient, unit_name, is_mine in episodes:
@@ -371,29 +377,20 @@ def caseload(
             action=Action.CASELOAD,
             now=now,
         )
-    return Caseload(rows, scope, escalated, unled, units_without_lead)
-
-
-def unit_has_lead(unit_id: Any) -> Exists:
-    """EXISTS an active staff member leading ``unit_id`` (a column or a value)."""
-    return (
-        select(StaffRole.id)
-        .join(Staff, Staff.id == StaffRole.staff_id)
-        .where(
-            StaffRole.role == Role.UNIT_LEAD,
-            StaffRole.unit_id == unit_id,
-            Staff.is_active.is_(True),
-        )
-        .exists()
-    )
+    return Caseload(rows, scope, escalated, unled, units_without_lead, unattended)
 
 
 def overdue_risk_signals(raised_before: dt.datetime) -> Select[tuple[int]]:
     """Open risk signals still unacknowledged, raised before `raised_before` or already
-    escalated by the scheduler (a select)."""
+    escalated by the scheduler (a select). A patient with no active responsible behandler has
+    nobody to wait for: their risk signals are overdue at once (`services/unattended.py`)."""
     return select(Signal.id).where(
         Signal.code == SignalCode.RISK_ANSWER.value,
         Signal.acknowledged_at.is_(None),
         Signal.resolved_at.is_(None),
-        or_(Signal.raised_at <= raised_before, Signal.escalated_at.is_not(None)),
+        or_(
+            Signal.raised_at <= raised_before,
+            Signal.escalated_at.is_not(None),
+            ~has_active_responsible(Signal.episode_id),
+        ),
     )

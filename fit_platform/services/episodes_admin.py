@@ -56,6 +56,13 @@ class AdminEpisode:
     shared_with: tuple[str, ...]
     # Who is responsible now: a transfer offers everyone else (a transfer to them is refused).
     responsible_ids: frozenset[int] = frozenset()
+    # Per name in `responsible`: is the account active (a deactivated one is marked).
+    responsible_active: tuple[bool, ...] = ()
+
+    @property
+    def no_active_behandler(self) -> bool:
+        """Nobody active is responsible (`services/unattended.py`)."""
+        return not any(self.responsible_active)
 
 
 @dataclass(frozen=True)
@@ -112,13 +119,20 @@ def open_episodes(
                 programme_name=programme,
                 started_on=episode.started_on,
                 responsible=tuple(
-                    n for n, responsible, _id in names.get(episode.id, []) if responsible
+                    n for n, responsible, _id, _on in names.get(episode.id, []) if responsible
                 ),
                 shared_with=tuple(
-                    n for n, responsible, _id in names.get(episode.id, []) if not responsible
+                    n for n, responsible, _id, _on in names.get(episode.id, []) if not responsible
                 ),
                 responsible_ids=frozenset(
-                    staff for _n, responsible, staff in names.get(episode.id, []) if responsible
+                    staff
+                    for _n, responsible, staff, _on in names.get(episode.id, [])
+                    if responsible
+                ),
+                responsible_active=tuple(
+                    active
+                    for _n, responsible, _id, active in names.get(episode.id, [])
+                    if responsible
                 ),
             )
             for episode, name, external_id, programme in rows
@@ -127,20 +141,22 @@ def open_episodes(
 
 def _therapist_names(
     session: Session, episode_ids: list[int]
-) -> dict[int, list[tuple[str, bool, int]]]:
-    names: dict[int, list[tuple[str, bool, int]]] = {}
-    for episode_id, name, responsible, staff_id in session.execute(
+) -> dict[int, list[tuple[str, bool, int, bool]]]:
+    """Per episode: (name, responsible, staff id, account active) of each therapist."""
+    names: dict[int, list[tuple[str, bool, int, bool]]] = {}
+    for episode_id, name, responsible, staff_id, active in session.execute(
         select(
             EpisodeTherapist.episode_id,
             Staff.display_name,
             EpisodeTherapist.responsible,
             Staff.id,
+            Staff.is_active,
         )
         .join(Staff, Staff.id == EpisodeTherapist.staff_id)
         .where(EpisodeTherapist.episode_id.in_(episode_ids))
         .order_by(Staff.display_name)
     ):
-        names.setdefault(episode_id, []).append((name, responsible, staff_id))
+        names.setdefault(episode_id, []).append((name, responsible, staff_id, active))
     return names
 
 
@@ -169,55 +185,76 @@ def transfer_episode(
     reason = clean_line(reason, 200) or None
     with db.transaction(now=now) as session:
         episode = _open_episode(session, episode_id, unit_id)
-        allowed = session.scalar(
-            select(Staff.id)
-            .join(StaffRole, StaffRole.staff_id == Staff.id)
-            .where(
-                Staff.id == to_staff_id,
-                Staff.is_active.is_(True),
-                StaffRole.role == Role.THERAPIST,
-                StaffRole.unit_id == episode.unit_id,
-            )
-        )
-        if allowed is None:
-            raise AdminRefusal("therapist", "not_a_therapist_here")
-        before = sorted(link.staff_id for link in episode.therapists if link.responsible)
-        if before == [to_staff_id]:
-            raise AdminRefusal("therapist", "already_responsible")
-        # The new therapist's existing link (shared, or one of several responsible) is
-        # reused: a second row for the same person would clash with it.
-        target = next(
-            (link for link in episode.therapists if link.staff_id == to_staff_id),
-            EpisodeTherapist(staff_id=to_staff_id),
-        )
-        target.responsible = True
-        kept = [link for link in episode.therapists if not link.responsible]
-        episode.therapists = [*kept, target]
-        record_access(
+        transfer_in_session(
             session,
             staff_id=staff_id,
-            role=Role.ADMIN,
-            patient_id=episode.patient_id,
-            unit_id=episode.unit_id,
-            action="admin_episode_transfer",
+            episode=episode,
+            to_staff_id=to_staff_id,
             now=now,
-        )
-        record_admin_change(
-            session,
-            staff_id=staff_id,
-            action="episode_transferred",
-            target_kind="episode",
-            target_id=episode_id,
-            before={"responsible_staff_ids": before},
-            after={"responsible_staff_ids": [to_staff_id]},
             reason=reason,
-            at=now,
         )
+
+
+def transfer_in_session(
+    session: Session,
+    *,
+    staff_id: int,
+    episode: Episode,
+    to_staff_id: int,
+    now: dt.datetime,
+    reason: str | None,
+) -> None:
+    """`transfer_episode` inside the caller's transaction (the deactivation step moves all of
+    a person's episodes of a unit in one): access-log row, audit row and log line included."""
+    allowed = session.scalar(
+        select(Staff.id)
+        .join(StaffRole, StaffRole.staff_id == Staff.id)
+        .where(
+            Staff.id == to_staff_id,
+            Staff.is_active.is_(True),
+            StaffRole.role == Role.THERAPIST,
+            StaffRole.unit_id == episode.unit_id,
+        )
+    )
+    if allowed is None:
+        raise AdminRefusal("therapist", "not_a_therapist_here")
+    before = sorted(link.staff_id for link in episode.therapists if link.responsible)
+    if before == [to_staff_id]:
+        raise AdminRefusal("therapist", "already_responsible")
+    # The new therapist's existing link (shared, or one of several responsible) is
+    # reused: a second row for the same person would clash with it.
+    target = next(
+        (link for link in episode.therapists if link.staff_id == to_staff_id),
+        EpisodeTherapist(staff_id=to_staff_id),
+    )
+    target.responsible = True
+    kept = [link for link in episode.therapists if not link.responsible]
+    episode.therapists = [*kept, target]
+    record_access(
+        session,
+        staff_id=staff_id,
+        role=Role.ADMIN,
+        patient_id=episode.patient_id,
+        unit_id=episode.unit_id,
+        action="admin_episode_transfer",
+        now=now,
+    )
+    record_admin_change(
+        session,
+        staff_id=staff_id,
+        action="episode_transferred",
+        target_kind="episode",
+        target_id=episode.id,
+        before={"responsible_staff_ids": before},
+        after={"responsible_staff_ids": [to_staff_id]},
+        reason=reason,
+        at=now,
+    )
     log.info(
         "episode transferred",
         extra={
             "event": "episode_transferred",
-            "episode_id": episode_id,
+            "episode_id": episode.id,
             "to_staff_id": to_staff_id,
             "staff_id": staff_id,
         },

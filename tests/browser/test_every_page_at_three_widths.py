@@ -309,6 +309,7 @@ def test_admin_pages_fit_every_width(
             "admin-unit-episodes": f"/admin/units/{unit}/episodes",
             "admin-staff": "/admin/staff",
             "admin-staff-detail": f"/admin/staff/{demo_world['therapist_id']}",
+            "admin-staff-deactivate": f"/admin/staff/{demo_world['therapist_id']}/deactivate",
             "admin-staff-invite": "/admin/staff/invite",
             "admin-identities": "/admin/identities",
             "admin-instruments": "/admin/instruments",

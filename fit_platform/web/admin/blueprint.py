@@ -12,6 +12,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from fit_platform.domain.codes import Role
+from fit_platform.extensions import get_db
+from fit_platform.services.unattended import unattended_by_unit
 from fit_platform.web.auth.session import login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -20,8 +22,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 @bp.route("/")
 @login_required(Role.ADMIN)
 def index() -> str:
-    """The administrator's start page: every admin section, with what it is for."""
-    return render_template("admin/index.html")
+    """The administrator's start page: every admin section, with what it is for, and first
+    the units with open episodes that have no active therapist (counts, no patient)."""
+    return render_template("admin/index.html", unattended=unattended_by_unit(get_db()))
 
 
 # The sections register their routes on `bp` when imported.
@@ -35,5 +38,6 @@ from fit_platform.web.admin import (  # noqa: E402, F401
     patient_data,
     schedule_templates,
     staff,
+    staff_deactivate,
     units,
 )

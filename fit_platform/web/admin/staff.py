@@ -14,6 +14,7 @@ from fit_platform.extensions import get_db
 from fit_platform.messaging.setup import configured_channels
 from fit_platform.services import staff_admin, staff_invites
 from fit_platform.services.staff_admin import AccountStatus
+from fit_platform.services.staff_handover import left_behind
 from fit_platform.services.staff_invites import StaffChangeRefused
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.staff_forms import (
@@ -163,6 +164,10 @@ def _detail_page(
         is_self=staff_id == g.staff.staff_id,
         mail_is_set_up=_mail_is_set_up(),
         local_passwords=current_app.config["FIT_SETTINGS"].local_passwords,
+        # A deactivated person's open episodes have no active therapist until transferred.
+        left_behind=left_behind(get_db(), staff_id)
+        if person.status is AccountStatus.DEACTIVATED
+        else [],
     ), status
 
 
@@ -215,18 +220,6 @@ def staff_remove_role(staff_id: int, role_id: int) -> Response | tuple[str, int]
     except StaffChangeRefused as refused:
         return _refused(staff_id, refused)
     return _done(staff_id, _("The role is removed."))
-
-
-@bp.route("/staff/<int:staff_id>/deactivate", methods=["POST"])
-@login_required(Role.ADMIN)
-def staff_deactivate(staff_id: int) -> Response | tuple[str, int]:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        staff_admin.deactivate(get_db(), g.staff.staff_id, staff_id, now())
-    except StaffChangeRefused as refused:
-        return _refused(staff_id, refused)
-    return _done(staff_id, _("The account is deactivated and every session of it has ended."))
 
 
 @bp.route("/staff/<int:staff_id>/reactivate", methods=["POST"])

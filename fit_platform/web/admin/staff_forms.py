@@ -113,3 +113,9 @@ class AccessFilterForm(FlaskForm):
             SelectChoice("", _l("Everyone")),
             *(SelectChoice(str(staff_id), name) for staff_id, name in people),
         ]
+
+
+class HandOverForm(FlaskForm):
+    """Move every open episode a person is responsible for in one unit to a colleague."""
+
+    therapist = SelectField(_l("New responsible therapist"), coerce=int)

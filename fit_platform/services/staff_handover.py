@@ -1,0 +1,165 @@
+"""What a staff member leaves behind when deactivated, and moving it to a colleague first.
+
+Who may call it: an administrator (the deactivation step of the staff pages). The summary is
+counts per unit (open episodes the person is responsible for, their open signals and
+unacknowledged risk signals), never a patient: it is not access-logged. Moving the episodes
+transfers each one as the unit's episodes page does (`episodes_admin.transfer_in_session`:
+one access-log row and one audit row per episode), all of the unit in one transaction.
+
+Deactivating with open episodes stays possible (people leave suddenly); the episodes are then
+"unattended" (`services/unattended.py`) and the unit's leads see them and their risk signals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, EpisodeTherapist, Signal, Staff, StaffRole, Unit
+from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.episodes_admin import Therapist, transfer_in_session
+from fit_platform.services.registration import clean_line
+from fit_platform.services.unattended import unit_has_lead
+from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UnitLeftBehind:
+    unit_id: int
+    unit_name: str
+    episodes: int
+    open_signals: int
+    unacknowledged_risk: int
+    has_lead: bool
+    # The unit's other active behandlere, who the episodes may go to.
+    colleagues: tuple[Therapist, ...]
+
+
+def _responsible_episodes(session: Session, staff_id: int, unit_id: int | None = None) -> list[int]:
+    stmt = (
+        select(Episode.id)
+        .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
+        .where(
+            EpisodeTherapist.staff_id == staff_id,
+            EpisodeTherapist.responsible.is_(True),
+            Episode.status == EpisodeStatus.ACTIVE,
+        )
+        .order_by(Episode.id)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Episode.unit_id == unit_id)
+    return list(session.scalars(stmt))
+
+
+def left_behind(db: Database, staff_id: int) -> list[UnitLeftBehind]:
+    """Per unit, the open episodes `staff_id` is responsible for and their open signals."""
+    with db.session() as session:
+        ids = _responsible_episodes(session, staff_id)
+        if not ids:
+            return []
+        risk = func.sum(
+            case(
+                (
+                    and_(
+                        Signal.code == SignalCode.RISK_ANSWER.value,
+                        Signal.acknowledged_at.is_(None),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+        signals = {
+            unit_id: (count or 0, risky or 0)
+            for unit_id, count, risky in session.execute(
+                select(Episode.unit_id, func.count(Signal.id), risk)
+                .join(Episode, Episode.id == Signal.episode_id)
+                .where(Signal.episode_id.in_(ids), Signal.resolved_at.is_(None))
+                .group_by(Episode.unit_id)
+            )
+        }
+        units = session.execute(
+            select(Unit.id, Unit.name, func.count(Episode.id), unit_has_lead(Unit.id))
+            .join(Episode, Episode.unit_id == Unit.id)
+            .where(Episode.id.in_(ids))
+            .group_by(Unit.id, Unit.name)
+            .order_by(Unit.name)
+        ).all()
+        colleagues: dict[int, list[Therapist]] = {}
+        for unit_id, colleague_id, name in session.execute(
+            select(StaffRole.unit_id, Staff.id, Staff.display_name)
+            .join(Staff, Staff.id == StaffRole.staff_id)
+            .where(
+                StaffRole.role == Role.THERAPIST,
+                StaffRole.unit_id.in_([unit_id for unit_id, *_ in units]),
+                Staff.is_active.is_(True),
+                Staff.id != staff_id,
+            )
+            .order_by(Staff.display_name, Staff.id)
+        ):
+            if unit_id is not None:
+                colleagues.setdefault(unit_id, []).append(Therapist(colleague_id, name))
+        return [
+            UnitLeftBehind(
+                unit_id=unit_id,
+                unit_name=name,
+                episodes=count,
+                open_signals=signals.get(unit_id, (0, 0))[0],
+                unacknowledged_risk=signals.get(unit_id, (0, 0))[1],
+                has_lead=bool(has_lead),
+                colleagues=tuple(colleagues.get(unit_id, [])),
+            )
+            for unit_id, name, count, has_lead in units
+        ]
+
+
+def hand_over(
+    db: Database,
+    *,
+    admin_id: int,
+    staff_id: int,
+    unit_id: int,
+    to_staff_id: int,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> int:
+    """Make `to_staff_id` (an active behandler of the unit) responsible for every open episode
+    of `unit_id` that `staff_id` is responsible for. Returns how many moved (0: none left).
+    `AdminRefusal` ("not_a_therapist_here") for anyone else; nothing moves then."""
+    reason = clean_line(reason, 200) or None
+    with db.transaction(now=now) as session:
+        if session.get(Staff, staff_id) is None or session.get(Unit, unit_id) is None:
+            raise AdminNotFound(staff_id)
+        if to_staff_id == staff_id:
+            raise AdminRefusal("therapist", "not_a_therapist_here")
+        ids = _responsible_episodes(session, staff_id, unit_id)
+        for episode_id in ids:
+            episode = session.get_one(Episode, episode_id)
+            transfer_in_session(
+                session,
+                staff_id=admin_id,
+                episode=episode,
+                to_staff_id=to_staff_id,
+                now=now,
+                reason=reason,
+            )
+    log.info(
+        "episodes handed over",
+        extra={
+            "event": "episodes_handed_over",
+            "staff_id": admin_id,
+            "from_staff_id": staff_id,
+            "to_staff_id": to_staff_id,
+            "unit_id": unit_id,
+            "episodes": len(ids),
+        },
+    )
+    return len(ids)

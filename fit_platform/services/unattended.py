@@ -1,0 +1,131 @@
+"""Open episodes with no active responsible behandler ("unattended"): the responsible
+behandler was deactivated (people leave suddenly), or nobody is responsible.
+
+Nobody reads such a patient's answers as their own any more, so the rule is one SQL condition
+(:func:`has_active_responsible`) that every place asks the same way:
+
+- the admin start page and the unit's episodes page count and mark them (no patient data on
+  the start page: counts per unit only);
+- the unit's leads see them on their caseload, and a risk signal of such a patient is shown
+  to the leads at once instead of after the escalation time (`caseload.overdue_risk_signals`);
+- the deactivation step lists what the person leaves behind (`staff_handover.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Exists, func, select
+from sqlalchemy.orm import Session
+
+from fit_platform.db import Database
+from fit_platform.db.models import (
+    Episode,
+    EpisodeTherapist,
+    Patient,
+    Signal,
+    Staff,
+    StaffRole,
+    Unit,
+)
+from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.signals import SignalCode
+
+
+def has_active_responsible(episode_id: Any) -> Exists:
+    """EXISTS an active staff member responsible for ``episode_id`` (a column or a value)."""
+    return (
+        select(EpisodeTherapist.staff_id)
+        .join(Staff, Staff.id == EpisodeTherapist.staff_id)
+        .where(
+            EpisodeTherapist.episode_id == episode_id,
+            EpisodeTherapist.responsible.is_(True),
+            Staff.is_active.is_(True),
+        )
+        .exists()
+    )
+
+
+def unit_has_lead(unit_id: Any) -> Exists:
+    """EXISTS an active staff member leading ``unit_id`` (a column or a value)."""
+    return (
+        select(StaffRole.id)
+        .join(Staff, Staff.id == StaffRole.staff_id)
+        .where(
+            StaffRole.role == Role.UNIT_LEAD,
+            StaffRole.unit_id == unit_id,
+            Staff.is_active.is_(True),
+        )
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    unit_id: int
+    unit_name: str
+    episodes: int
+    # Without an active lead, nobody at all sees these patients.
+    has_lead: bool
+
+
+def unattended_by_unit(db: Database) -> list[UnitCount]:
+    """How many open episodes of each unit have no active responsible behandler (only units
+    with at least one), for the admin start page: counts, never a patient."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Unit.id, Unit.name, func.count(Episode.id), unit_has_lead(Unit.id))
+            .join(Episode, Episode.unit_id == Unit.id)
+            .where(Episode.status == EpisodeStatus.ACTIVE, ~has_active_responsible(Episode.id))
+            .group_by(Unit.id, Unit.name)
+            .order_by(Unit.name)
+        ).all()
+    return [
+        UnitCount(unit_id, name, count, bool(has_lead)) for unit_id, name, count, has_lead in rows
+    ]
+
+
+@dataclass(frozen=True)
+class UnattendedEpisode:
+    episode_id: int
+    patient_name: str
+    unit_name: str
+    open_signals: int
+    unacknowledged_risk: int
+
+
+def unattended_episodes(session: Session, unit_ids: Iterable[int]) -> list[UnattendedEpisode]:
+    """The open episodes of `unit_ids` with no active responsible behandler, with their open
+    signals, for the units' leads (who may read every patient of the unit they lead)."""
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return []
+    open_signals = (
+        select(func.count(Signal.id))
+        .where(Signal.episode_id == Episode.id, Signal.resolved_at.is_(None))
+        .scalar_subquery()
+    )
+    risk = (
+        select(func.count(Signal.id))
+        .where(
+            Signal.episode_id == Episode.id,
+            Signal.code == SignalCode.RISK_ANSWER.value,
+            Signal.acknowledged_at.is_(None),
+            Signal.resolved_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Episode.id, Patient.display_name, Unit.name, open_signals, risk)
+        .join(Patient, Patient.id == Episode.patient_id)
+        .join(Unit, Unit.id == Episode.unit_id)
+        .where(
+            Episode.unit_id.in_(unit_ids),
+            Episode.status == EpisodeStatus.ACTIVE,
+            ~has_active_responsible(Episode.id),
+        )
+        .order_by(Unit.name, Patient.display_name, Episode.id)
+    ).all()
+    return [UnattendedEpisode(*row) for row in rows]

@@ -1,0 +1,231 @@
+"""Deactivating a therapist leaves no patient and no risk signal with nobody: the administrator
+sees what the person leaves behind and can move it first; what is left is marked on the admin
+pages, and the unit lead sees those patients and their risk signals at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import AdminAudit, EpisodeTherapist, Signal
+from fit_platform.db.models import Patient as PatientRow
+from fit_platform.domain.codes import Role
+from fit_platform.services.signal_workflow import escalate_overdue_risk_signals
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, now, open_invitation
+
+RISK_HEADING = "Risk signals not acknowledged in time"
+UNATTENDED_HEADING = "Patients with no active therapist"
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _logged_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, username, PASSWORD)
+    return client
+
+
+def _page(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def _section(html: str, heading: str) -> str:
+    """The alert section under `heading` (empty when the page has none)."""
+    if heading not in html:
+        return ""
+    start = html.index(heading)
+    return html[start : html.index("</section>", start)]
+
+
+def _risk_answer(app: Flask, db: Database, world: World) -> None:
+    """The patient answers a PHQ-9 with question 9 above 0, in a browser of their own."""
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
+    saved = patient.answer_page(2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "2"})
+    assert saved.headers["Location"].startswith("/p/help")
+    assert patient.finish().status_code == 302
+
+
+def _risk_signal_ids(db: Database, world: World) -> list[int]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(Signal.id)
+                .where(Signal.episode_id == world.episode_id, Signal.code == "risk_answer")
+                .order_by(Signal.id)
+            )
+        )
+
+
+def test_a_deactivated_therapists_patients_and_risk_signals_reach_the_unit_lead_at_once(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lise Leder")
+    therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
+    world = make_world(db, unit=unit, therapist=therapist)
+    _risk_answer(app, db, world)
+    (first_signal,) = _risk_signal_ids(db, world)
+    lead_client = _logged_in(app, lead.username)
+    # While the therapist is active, a fresh risk signal waits for them (the escalation time).
+    assert f"#signal-{first_signal}" not in _page(lead_client, "/clinician/?lang=en")
+
+    # The administrator clicks "Deactivate account" and gets a step first.
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    detail = _page(admin, f"/admin/staff/{therapist.id}?lang=en")
+    confirm_path = f"/admin/staff/{therapist.id}/deactivate"
+    assert f'href="{confirm_path}"' in detail
+    confirm = _page(admin, confirm_path + "?lang=en")
+    assert "Tone Terapeut is responsible for 1 open episode." in confirm
+    assert "1 open signal" in confirm and "1 risk signal not acknowledged" in confirm
+    assert f'href="/admin/units/{unit.id}/episodes"' in confirm
+    assert "No other active therapist in this unit to transfer the episodes to" in confirm
+    # Counts and links only: no patient on this page.
+    with db.session() as session:
+        patient = session.get_one(PatientRow, world.patient_id)
+    assert patient.display_name not in confirm and str(patient.external_id) not in confirm
+
+    # People leave suddenly: deactivating anyway is possible, and says what is left.
+    done = admin.post(confirm_path, data={"csrf_token": csrf_token(confirm)})
+    assert done.status_code == 302
+    after = _page(admin, done.headers["Location"] + "?lang=en")
+    assert "The account is deactivated" in after
+    assert "1 open episode has no active therapist now" in after
+    # The account page keeps saying so, with the way to the transfer.
+    again = _page(admin, f"/admin/staff/{therapist.id}?lang=en")
+    assert "1 open episode has no active therapist: the person was responsible for it." in again
+    assert f'href="/admin/units/{unit.id}/episodes"' in again
+
+    # The unit's episodes page marks the episode; the admin start page counts it.
+    episodes = _page(admin, f"/admin/units/{unit.id}/episodes?lang=en")
+    assert "Responsible: Tone Terapeut (deactivated)" in episodes
+    assert "1 episode has no active therapist" in episodes
+    home = _page(admin, "/admin/?lang=en")
+    warning = _section(home, "1 open episode has no active therapist")
+    assert f'href="/admin/units/{unit.id}/episodes">{unit.name}</a>: 1 episode' in warning
+    assert patient.display_name not in home
+
+    # The unit lead sees the patient and the open risk signal right away, no scheduler run.
+    lead_page = _page(lead_client, "/clinician/?lang=en")
+    unattended = _section(lead_page, UNATTENDED_HEADING)
+    assert patient.display_name in unattended and "1 risk signal not acknowledged" in unattended
+    assert f"/clinician/episodes/{world.episode_id}#signal-{first_signal}" in _section(
+        lead_page, RISK_HEADING
+    )
+
+    # A new risk answer of the patient reaches the lead at once, and the scheduler's
+    # escalation marks both (nobody else is there to acknowledge them).
+    _risk_answer(app, db, world)
+    first, second = _risk_signal_ids(db, world)
+    lead_page = _page(lead_client, "/clinician/?lang=en")
+    risk = _section(lead_page, RISK_HEADING)
+    assert f"#signal-{first}" in risk and f"#signal-{second}" in risk
+    assert "2 risk signals not acknowledged" in _section(lead_page, UNATTENDED_HEADING)
+    hours = app.config["FIT_SETTINGS"].risk_escalation_hours
+    assert escalate_overdue_risk_signals(db, after=dt.timedelta(hours=hours), now=now()) == 2
+    presession = _page(lead_client, f"/clinician/episodes/{world.episode_id}?lang=en")
+    assert "Not acknowledged in time: shown to the unit lead Lise Leder" in presession
+
+    # The lead acknowledges; the signal leaves the lead's list of overdue ones.
+    acknowledged = lead_client.post(
+        f"/clinician/episodes/{world.episode_id}/signals/{second}/acknowledge",
+        data={"csrf_token": csrf_token(presession), "note": "Called the patient"},
+    )
+    assert acknowledged.status_code == 302
+    risk = _section(_page(lead_client, "/clinician/?lang=en"), RISK_HEADING)
+    assert f"#signal-{first}" in risk and f"#signal-{second}" not in risk
+
+
+def test_the_step_before_deactivation_moves_every_episode_to_a_colleague_of_the_unit(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, unit.id))
+    leaving = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
+    colleague = make_staff(db, (Role.THERAPIST, unit.id), name="Kari Kollega")
+    worlds = [make_world(db, unit=unit, therapist=leaving) for _ in range(2)]
+    _risk_answer(app, db, worlds[0])
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    confirm_path = f"/admin/staff/{leaving.id}/deactivate"
+    confirm = _page(admin, confirm_path + "?lang=en")
+    assert "Tone Terapeut is responsible for 2 open episodes." in confirm
+    assert re.search(rf'<option value="{colleague.id}">Kari Kollega</option>', confirm)
+    assert f'<option value="{leaving.id}"' not in confirm
+
+    # Someone who is not an active therapist of the unit is refused; nothing moves.
+    outsider = make_staff(db, (Role.THERAPIST, make_unit(db).id))
+    refused = admin.post(
+        f"/admin/staff/{leaving.id}/hand-over/{unit.id}",
+        data={"csrf_token": csrf_token(confirm), f"handover-{unit.id}-therapist": outsider.id},
+    )
+    assert refused.status_code == 422
+    moved = admin.post(
+        f"/admin/staff/{leaving.id}/hand-over/{unit.id}?lang=en",
+        data={"csrf_token": csrf_token(confirm), f"handover-{unit.id}-therapist": colleague.id},
+    )
+    assert moved.status_code == 302
+    confirm = _page(admin, confirm_path + "?lang=en")
+    assert "2 episodes are transferred" in confirm
+    assert "Tone Terapeut is responsible for no open episode." in confirm
+    with db.session() as session:
+        links = session.execute(
+            select(EpisodeTherapist.episode_id, EpisodeTherapist.staff_id).where(
+                EpisodeTherapist.episode_id.in_([w.episode_id for w in worlds])
+            )
+        ).all()
+        audit = session.scalars(
+            select(AdminAudit).where(AdminAudit.action == "episode_transferred")
+        ).all()
+    assert sorted(links) == sorted((w.episode_id, colleague.id) for w in worlds)
+    assert len(audit) == 2
+    assert json.loads(audit[0].after or "{}") == {"responsible_staff_ids": [colleague.id]}
+
+    # The colleague has the patients and the open risk signal; deactivating leaves nothing.
+    colleague_page = _page(_logged_in(app, colleague.username), "/clinician/?lang=en")
+    for world in worlds:
+        assert f"/clinician/episodes/{world.episode_id}" in colleague_page
+    done = admin.post(confirm_path, data={"csrf_token": csrf_token(confirm)})
+    after = _page(admin, done.headers["Location"] + "?lang=en")
+    assert "no active therapist" not in after
+    assert "no active therapist" not in _page(admin, "/admin/?lang=en")
+    lead_page = _page(_logged_in(app, lead.username), "/clinician/?lang=en")
+    assert UNATTENDED_HEADING not in lead_page and RISK_HEADING not in lead_page
+
+
+def test_the_deactivation_step_says_when_the_unit_has_no_lead_to_see_the_patients(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    confirm = _page(admin, f"/admin/staff/{world.therapist_id}/deactivate?lang=en")
+    assert "The unit has no lead: nobody sees these patients" in confirm
+    # An account that is not active has no such step.
+    admin.post(
+        f"/admin/staff/{world.therapist_id}/deactivate", data={"csrf_token": csrf_token(confirm)}
+    )
+    again = admin.get(f"/admin/staff/{world.therapist_id}/deactivate")
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/admin/staff/{world.therapist_id}")
+    # With nobody to show the patient to, the admin pages say so.
+    home = _page(admin, "/admin/?lang=en")
+    assert "1 episode – <strong>no unit lead either: nobody sees these patients" in home
+    episodes = _page(admin, f"/admin/units/{world.unit_id}/episodes?lang=en")
+    assert "No active therapist, and the unit has no lead: nobody sees this patient" in episodes
