@@ -29,7 +29,6 @@ from fit_platform.web.formatting import format_date, format_datetime, format_num
 from fit_platform.web.labels import CODE_SENT_BY, ROLE
 from fit_platform.web.patient import forms, idporten
 from fit_platform.web.patient.blueprint import (
-    AFTER_CODE_KEY,
     CODE_KEY,
     Page,
     _bound_context,
@@ -41,7 +40,9 @@ from fit_platform.web.patient.blueprint import (
     _now,
     _progress_patient,
     _zone,
+    after_the_code_step,
     bp,
+    code_step_target,
     forget_the_patient,
     needs_link,
 )
@@ -211,9 +212,7 @@ def progress_view() -> Page:
             if _access().verify(get_db(), waiting, verify_form.code.data or "", _now()):
                 session.pop(CODE_KEY, None)
                 _grant_progress(waiting, ctx.session_generation)
-                if session.pop(AFTER_CODE_KEY, None) == "goals":
-                    return redirect(url_for("patient.goals"))
-                return redirect(url_for("patient.progress_view"))
+                return after_the_code_step()
             verify_form.code.errors = [
                 _("The code is wrong or too old. Check the message, or ask for a new code.")
             ]
@@ -228,7 +227,8 @@ def progress_view() -> Page:
             verify_form=verify_form,
             message=message,
             idporten_form=idporten.offer_idporten(),
-            for_goals=session.get(AFTER_CODE_KEY) == "goals",
+            # The page asked for (goals, crisis plan, standing choices) names the step.
+            then=code_step_target(),
             # The same name the dispatcher puts in the message, in this page's language.
             sender=sender_name(
                 _language().value, one_time_codes.code_sender(get_db(), waiting, ctx.unit_id)
