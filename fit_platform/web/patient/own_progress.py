@@ -25,7 +25,7 @@ from fit_platform.services import (
 )
 from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web.access_labels import patient_action
-from fit_platform.web.formatting import format_date, format_datetime, format_number
+from fit_platform.web.formatting import format_date, format_datetime
 from fit_platform.web.labels import CODE_SENT_BY, ROLE
 from fit_platform.web.patient import forms, idporten
 from fit_platform.web.patient.blueprint import (
@@ -47,6 +47,7 @@ from fit_platform.web.patient.blueprint import (
     needs_link,
 )
 from fit_platform.web.patient.chart import build_chart
+from fit_platform.web.patient.progress_sentence import progress_words
 
 
 def _access() -> one_time_codes.ProgressAccess:
@@ -66,7 +67,7 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
             {
                 "p": p,
                 "chart": build_chart(p),
-                "sentence": _progress_sentence(p),
+                "words": progress_words(p),
                 "rows": [
                     (format_date(point.submitted_at.astimezone(zone), "medium"), point)
                     for point in p.points
@@ -90,39 +91,6 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
             for visit in access_review.patient_reading_sessions(get_db(), patient_id, limit=20)
         ],
     }
-
-
-def _fmt(value: float) -> str:
-    # Decimal comma in nb and nn, at most one decimal (web/formatting.py).
-    return format_number(value)
-
-
-def _progress_sentence(p: progress.InstrumentProgress) -> str:
-    scored = p.scored
-    meaning = (
-        _("Higher means fewer problems.")
-        if p.instrument.higher_is_better
-        else _("Lower means fewer problems.")
-    )
-    first, latest = scored[0].total, scored[-1].total
-    assert first is not None and latest is not None
-    if len(scored) == 1:
-        text = _("Your first score is %(score)s.", score=_fmt(latest))
-    elif latest < first:
-        text = _(
-            "Your score has gone down from %(first)s to %(latest)s since you started.",
-            first=_fmt(first),
-            latest=_fmt(latest),
-        )
-    elif latest > first:
-        text = _(
-            "Your score has gone up from %(first)s to %(latest)s since you started.",
-            first=_fmt(first),
-            latest=_fmt(latest),
-        )
-    else:
-        text = _("Your score is the same as when you started: %(score)s.", score=_fmt(latest))
-    return f"{text} {meaning}"
 
 
 @bp.route("/done", methods=["GET", "POST"])
