@@ -7,6 +7,7 @@ logged in clear."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import logging
 import re
@@ -22,12 +23,14 @@ from sqlalchemy import select, update
 from fit_platform.config import ConfigurationError, load_settings
 from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, Episode, EpisodeTherapist, Patient
-from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.codes import EpisodeStatus, InvitationState, Role
 from fit_platform.domain.national_id import with_check_digits
 from tests.conftest import make_test_app
-from tests.support.factories import PASSWORD, make_staff, make_unit
+from tests.support.factories import PASSWORD, World, make_invitation, make_staff, make_unit
 from tests.support.html import csrf_token, log_in
 from tests.support.oidc import log_in_at_provider, oidc_provider, use_idporten
+from tests.support.patient import Patient as Browser
+from tests.support.patient import now
 
 CALLBACK = "http://localhost/p/idporten/callback"
 
@@ -373,3 +376,25 @@ def test_the_contact_page_refuses_a_number_another_patient_in_the_unit_has(
     assert "National identity number" in refused.get_data(as_text=True)  # type: ignore[attr-defined]
     with _db(app).session() as session:
         assert session.get_one(Patient, second_id).national_id_hash is None
+
+
+def test_idporten_on_the_crisis_plan_step_of_a_closed_link_opens_the_crisis_plan(
+    idporten_app: tuple[Flask, str],
+) -> None:
+    """The code step of "My crisis plan" offers ID-porten too; it leads on to the plan."""
+    app, _issuer = idporten_app
+    patient_id, _ = _register(app, TENOR)
+    with _db(app).session() as session:
+        episode = session.scalars(select(Episode).where(Episode.patient_id == patient_id)).one()
+        world = World(episode.unit_id, 0, "", patient_id, episode.id)
+    _invitation, token = make_invitation(
+        _db(app), world, due_at=now() - dt.timedelta(hours=1), state=InvitationState.CANCELLED
+    )
+    client = app.test_client()
+    Browser(client, token).post(f"/p/{token}", {"action": "choices"})
+    assert client.get("/p/my-crisis-plan").headers["Location"] == "/p/progress"
+    step = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert "<h1>My crisis plan</h1>" in step and "to show that it is you" in step
+    done = _callback(client, log_in_at_provider(_start(client), TENOR))
+    assert done.headers["Location"].endswith("/p/my-crisis-plan")  # type: ignore[attr-defined]
+    assert "Save my crisis plan" in client.get("/p/my-crisis-plan?lang=en").get_data(as_text=True)

@@ -331,7 +331,9 @@ def test_progress_after_submitting_shows_the_trend_in_one_plain_sentence(
     patient.answer_all("phq9", "1", phq9_1="3", phq9_2="2", phq9_9="0")  # 3 + 2 + 6 = 11
     patient.finish()
     html = client.get("/p/done?lang=en").get_data(as_text=True)
-    assert "Your score has gone down from 19 to 11 since you started." in html
+    assert "Your score has gone down from 14 to 11 since last time." in html
+    assert "When you started, your score was 19." in html
+    assert "Compared with then, that is a clear change for the better." in html
     assert "Lower means fewer problems." in html
     assert "<svg" in html and "<table>" in html and "style=" not in html
     assert html.count("<circle") == 4

@@ -57,6 +57,13 @@ PATIENT_KEY_PREFIX = "p_"
 CODE_KEY = "p_code_patient"  # patient id waiting for a one-time code
 CONSENT_DONE_KEY = "p_consent_done"
 AFTER_CODE_KEY = "p_after_code"  # the page the code step leads to, if not the progress page
+# The pages a closed link reaches through the code step, by a fixed name (never a URL, so the
+# session cannot be made to redirect anywhere else): the name kept under AFTER_CODE_KEY.
+AFTER_CODE_PAGES = {
+    "goals": "patient.goals",
+    "crisis_plan": "patient.crisis_plan",
+    "standing_choices": "patient.standing_choices",
+}
 PROGRESS_GRANT_SECONDS = 30 * 60
 
 Page = str | WerkzeugResponse | tuple[str, int]
@@ -196,6 +203,28 @@ def _grant_still_holds(patient_id: int) -> bool:
     grant = _ints(session.get(PROGRESS_KEY), 3)
     current = patient_sessions.session_generation(get_db(), patient_id)
     return grant is not None and current is not None and grant[2] == current
+
+
+def to_code_step(patient_id: int, then: str) -> WerkzeugResponse:
+    """From a closed link without a grant: the one-time code step, which then leads on to the
+    page ``then`` (a key of AFTER_CODE_PAGES). The code step keeps the page private: anyone
+    holding a used link must not read or change what is behind it."""
+    session[CODE_KEY] = patient_id
+    session[AFTER_CODE_KEY] = then
+    return redirect(url_for("patient.progress_view"))
+
+
+def code_step_target() -> str | None:
+    """The name of the page the code step leads on to, or None for the progress page."""
+    after = session.get(AFTER_CODE_KEY)
+    return after if isinstance(after, str) and after in AFTER_CODE_PAGES else None
+
+
+def after_the_code_step() -> WerkzeugResponse:
+    """Where a correct code (or an ID-porten login) leads: the page asked for, else progress."""
+    target = code_step_target()
+    session.pop(AFTER_CODE_KEY, None)
+    return redirect(url_for(AFTER_CODE_PAGES[target] if target else "patient.progress_view"))
 
 
 def _bind(ctx: LinkContext) -> None:

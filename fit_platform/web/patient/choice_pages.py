@@ -32,6 +32,7 @@ from fit_platform.web.patient.blueprint import (
     _closed_page,
     _deadline,
     _now,
+    _progress_patient,
     _zone,
     bp,
     needs_link,
@@ -168,6 +169,8 @@ def choices(ctx: LinkContext) -> Page:
         can_change_channel="channel" in choice_names(ctx),
         # Only a patient whose plan has programme days has days to choose (own_days.py).
         offers_own_days=_offers_own_days(ctx),
+        # The same rule as the plan pages themselves (own_plan.py): open link or a grant.
+        plan_needs_code=ctx.status is not LinkStatus.OPEN and _progress_patient() != ctx.patient_id,
         restart_form=restart_form,
         channel_names=channel_names(),
     )

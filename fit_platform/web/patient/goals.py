@@ -6,7 +6,7 @@ blueprint.py). From a link that has closed, through the same code step as the pr
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from fit_platform.extensions import get_db
@@ -15,13 +15,12 @@ from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web.inputs import small_int
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import (
-    AFTER_CODE_KEY,
-    CODE_KEY,
     Page,
     _now,
     _progress_patient,
     bp,
     needs_link,
+    to_code_step,
 )
 
 
@@ -33,9 +32,7 @@ def goals(ctx: LinkContext) -> Page:
     if ctx.status is not LinkStatus.OPEN and _progress_patient() != patient_id:
         # Goals can be changed at any time, as the page says: from a link that has closed,
         # through the same code step that keeps the progress page private.
-        session[CODE_KEY] = patient_id
-        session[AFTER_CODE_KEY] = "goals"
-        return redirect(url_for("patient.progress_view"))
+        return to_code_step(patient_id, "goals")
     new_form = forms.GoalForm(prefix="new")
     status = 200
     errors: dict[int, list[str]] = {}

@@ -31,12 +31,14 @@ from fit_platform.services.patient_identity import LoginMatch, NationalIdPolicy,
 from fit_platform.web.clock import epoch_seconds
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import (
+    AFTER_CODE_KEY,
     CODE_KEY,
     CONSENT_DONE_KEY,
     LINK_KEY,
     _bound_context,
     _grant_progress,
     _language,
+    after_the_code_step,
     bp,
 )
 
@@ -191,4 +193,8 @@ def _open_progress(pid: str) -> Response | tuple[str, int]:
     log.info(
         "id-porten login", extra={"event": "idporten_login_ok", "patient_id": match.patient_id}
     )
+    if ctx is not None and ctx.patient_id == match.patient_id:
+        # Asked for from this patient's link (goals, crisis plan): on to that page.
+        return after_the_code_step()
+    session.pop(AFTER_CODE_KEY, None)
     return redirect(url_for("patient.progress_view"))

@@ -5,7 +5,8 @@
 
 Reached from the choices page. The same rule as the goals page decides who may open them: the
 link opened in this browser must still be open, or the patient has just proved who they are
-with a one-time code (a closed link in someone else's hands shows neither page).
+with a one-time code (a closed link in someone else's hands shows neither page). From a closed
+link without that proof the page leads to the code step, which then opens the page asked for.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from fit_platform.web.inputs import small_int
 from fit_platform.web.own_plan_labels import CHOICE_LABELS, PLAN_HINTS, PLAN_LABELS
 from fit_platform.web.patient.blueprint import (
     Page,
-    _closed_page,
     _now,
     _progress_patient,
     bp,
     needs_link,
+    to_code_step,
 )
 
 
@@ -102,6 +103,13 @@ def _may_open(ctx: LinkContext) -> bool:
     return ctx.status is LinkStatus.OPEN or _progress_patient() == ctx.patient_id
 
 
+def _check_first(ctx: LinkContext, then: str) -> Page:
+    """A closed link without a grant: the code step, then on to this page (as for goals).
+    The rule stays the same; the patient is shown the way through it instead of a dead end."""
+    assert ctx.patient_id is not None
+    return to_code_step(ctx.patient_id, then)
+
+
 def _choice_error(code: str) -> str:
     texts = {
         "text_required": _("Write in your own words what the choice is about."),
@@ -116,7 +124,7 @@ def _choice_error(code: str) -> str:
 @needs_link()
 def crisis_plan(ctx: LinkContext) -> Page:
     if not _may_open(ctx):
-        return _closed_page(ctx)
+        return _check_first(ctx, "crisis_plan")
     assert ctx.patient_id is not None
     saved = own_plan.crisis_plan(get_db(), ctx.patient_id)
     if request.method == "POST":
@@ -153,7 +161,7 @@ def crisis_plan(ctx: LinkContext) -> Page:
 @needs_link()
 def standing_choices(ctx: LinkContext) -> Page:
     if not _may_open(ctx):
-        return _closed_page(ctx)
+        return _check_first(ctx, "standing_choices")
     patient_id = ctx.patient_id
     assert patient_id is not None
     new_form = NewChoiceForm(prefix="new")

@@ -25,11 +25,10 @@ from fit_platform.services import (
 )
 from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web.access_labels import patient_action
-from fit_platform.web.formatting import format_date, format_datetime, format_number
+from fit_platform.web.formatting import format_date, format_datetime
 from fit_platform.web.labels import CODE_SENT_BY, ROLE
 from fit_platform.web.patient import forms, idporten
 from fit_platform.web.patient.blueprint import (
-    AFTER_CODE_KEY,
     CODE_KEY,
     Page,
     _bound_context,
@@ -41,11 +40,14 @@ from fit_platform.web.patient.blueprint import (
     _now,
     _progress_patient,
     _zone,
+    after_the_code_step,
     bp,
+    code_step_target,
     forget_the_patient,
     needs_link,
 )
 from fit_platform.web.patient.chart import build_chart
+from fit_platform.web.patient.progress_sentence import progress_words
 
 
 def _access() -> one_time_codes.ProgressAccess:
@@ -65,7 +67,7 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
             {
                 "p": p,
                 "chart": build_chart(p),
-                "sentence": _progress_sentence(p),
+                "words": progress_words(p),
                 "rows": [
                     (format_date(point.submitted_at.astimezone(zone), "medium"), point)
                     for point in p.points
@@ -89,39 +91,6 @@ def _progress_values(patient_id: int) -> dict[str, Any]:
             for visit in access_review.patient_reading_sessions(get_db(), patient_id, limit=20)
         ],
     }
-
-
-def _fmt(value: float) -> str:
-    # Decimal comma in nb and nn, at most one decimal (web/formatting.py).
-    return format_number(value)
-
-
-def _progress_sentence(p: progress.InstrumentProgress) -> str:
-    scored = p.scored
-    meaning = (
-        _("Higher means fewer problems.")
-        if p.instrument.higher_is_better
-        else _("Lower means fewer problems.")
-    )
-    first, latest = scored[0].total, scored[-1].total
-    assert first is not None and latest is not None
-    if len(scored) == 1:
-        text = _("Your first score is %(score)s.", score=_fmt(latest))
-    elif latest < first:
-        text = _(
-            "Your score has gone down from %(first)s to %(latest)s since you started.",
-            first=_fmt(first),
-            latest=_fmt(latest),
-        )
-    elif latest > first:
-        text = _(
-            "Your score has gone up from %(first)s to %(latest)s since you started.",
-            first=_fmt(first),
-            latest=_fmt(latest),
-        )
-    else:
-        text = _("Your score is the same as when you started: %(score)s.", score=_fmt(latest))
-    return f"{text} {meaning}"
 
 
 @bp.route("/done", methods=["GET", "POST"])
@@ -211,9 +180,7 @@ def progress_view() -> Page:
             if _access().verify(get_db(), waiting, verify_form.code.data or "", _now()):
                 session.pop(CODE_KEY, None)
                 _grant_progress(waiting, ctx.session_generation)
-                if session.pop(AFTER_CODE_KEY, None) == "goals":
-                    return redirect(url_for("patient.goals"))
-                return redirect(url_for("patient.progress_view"))
+                return after_the_code_step()
             verify_form.code.errors = [
                 _("The code is wrong or too old. Check the message, or ask for a new code.")
             ]
@@ -228,7 +195,8 @@ def progress_view() -> Page:
             verify_form=verify_form,
             message=message,
             idporten_form=idporten.offer_idporten(),
-            for_goals=session.get(AFTER_CODE_KEY) == "goals",
+            # The page asked for (goals, crisis plan, standing choices) names the step.
+            then=code_step_target(),
             # The same name the dispatcher puts in the message, in this page's language.
             sender=sender_name(
                 _language().value, one_time_codes.code_sender(get_db(), waiting, ctx.unit_id)
