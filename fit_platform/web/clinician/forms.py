@@ -38,6 +38,7 @@ class CaseloadFilterForm(FlaskForm):
             SelectChoice(CaseloadShow.UNANSWERED.value, _l("With unanswered questionnaires")),
             SelectChoice(CaseloadShow.NOT_ACTIVE_CONSENT.value, _l("Paused or stopped feedback")),
             SelectChoice(CaseloadShow.NOT_DELIVERED.value, _l("With questionnaires not delivered")),
+            SelectChoice(CaseloadShow.FEWER_WISH.value, _l("Asking for fewer questionnaires")),
         ],
         default=CaseloadShow.ALL.value,
     )
