@@ -11,7 +11,9 @@ and returns how many; the next tick plans the new ones. An import does the same 
 it changes, in its own transaction (`cancel.cancel_for_appointments`), so a patient cannot open
 a questionnaire for an appointment the file moved or cancelled; it returns the changed ids in
 `changed_appointment_ids` and the number of questionnaires withdrawn in `withdrawn`.
-Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused.
+Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused. A refused change
+(out of range, an ended episode, a form that did not validate) writes no `appointment_change`
+row: the access log records a change only when one was made (the rollback takes it with it).
 An ended episode is read-only: adding, moving or setting the status of one of its appointments
 raises `access_control.EpisodeClosed` and changes nothing (no questionnaire would go out).
 """
@@ -154,12 +156,18 @@ def move_appointment(
     return cancelled
 
 
-def appointment_episode(
-    db: Database, *, staff_id: int, appointment_id: int, now: dt.datetime
-) -> int:
-    """The episode of an appointment `staff_id` treats (to send them back to it after an error)."""
-    with db.transaction(now=now) as session:
-        return _appointment_for(session, staff_id, appointment_id, now).episode_id
+def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> int:
+    """The episode of an appointment `staff_id` treats, to show its page again after a refused
+    change. Logs nothing: nothing was changed, and the page shown logs its own read."""
+    with db.session() as session:
+        episode_id = session.scalar(
+            select(Appointment.episode_id)
+            .join(EpisodeTherapist, EpisodeTherapist.episode_id == Appointment.episode_id)
+            .where(Appointment.id == appointment_id, EpisodeTherapist.staff_id == staff_id)
+        )
+    if episode_id is None:
+        raise AppointmentNotFound(appointment_id)
+    return episode_id
 
 
 def set_appointment_status(

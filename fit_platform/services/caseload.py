@@ -2,7 +2,8 @@
 
 A fixed number of set-based queries whatever the number of patients: the episodes (with
 patient and unit), then one query each for the next appointments, the latest outcome scores,
-the open signals, the unanswered invitations, the questionnaires that never reached the patient
+the open signals, the unanswered invitations, the patient's open wish for fewer questionnaires,
+the questionnaires that never reached the patient
 (`delivery_status.undelivered_by_episode`), the overdue risk signals in units without a lead
 and the viewer's units without a lead, then one INSERT for the access log.
 """
@@ -14,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -39,10 +40,10 @@ from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, led_unit_ids, visible_episodes
 from fit_platform.services.access_log import Action, record_bulk_access
+from fit_platform.services.caseload_queries import open_fewer_wishes, overdue_risk_signals
 from fit_platform.services.delivery_status import Undelivered, undelivered_by_episode
 from fit_platform.services.unattended import (
     UnattendedEpisode,
-    has_active_responsible,
     unattended_episodes,
     unit_has_lead,
 )
@@ -70,6 +71,8 @@ class CaseloadShow(StrEnum):
     NOT_ACTIVE_CONSENT = "consent"
     # A questionnaire never reached the patient (the row's "Not delivered: N").
     NOT_DELIVERED = "not_delivered"
+    # The patient asked for fewer questionnaires and the schedule has not changed since.
+    FEWER_WISH = "fewer"
 
 
 class CaseloadScope(StrEnum):
@@ -106,6 +109,8 @@ class CaseloadRow:
     paused_until: dt.date | None
     # Questionnaires whose message failed for good (None: every one reached the patient).
     not_delivered: Undelivered | None = None
+    # When the patient asked for fewer questionnaires, while no schedule change followed.
+    fewer_wish_at: dt.datetime | None = None
 
     @property
     def status(self) -> CaseloadStatus:
@@ -178,6 +183,8 @@ def _shown(show: CaseloadShow, row: CaseloadRow) -> bool:
     if show is CaseloadShow.NOT_DELIVERED:
         # Filtered from the rows already read, so the filter adds no statement.
         return row.not_delivered is not None
+    if show is CaseloadShow.FEWER_WISH:
+        return row.fewer_wish_at is not None
     return True
 
 
@@ -230,6 +237,7 @@ def caseload(
         signals: dict[int, list[tuple[str, bool]]] = defaultdict(list)
         unanswered: dict[int, int] = {}
         not_delivered: dict[int, Undelivered] = {}
+        fewer_wishes: dict[int, dt.datetime] = {}
         escalated: list[EscalatedSignal] = []
         unled: list[UnledSignal] = []
         if ids:
@@ -295,6 +303,7 @@ def caseload(
                 )
             }
             not_delivered = undelivered_by_episode(session, ids)
+            fewer_wishes = open_fewer_wishes(session, ids)
             unled = [
                 UnledSignal(signal_id, episode_id, name, unit_name, raised_at)
                 for signal_id, episode_id, name, unit_name, raised_at in session.execute(
@@ -364,6 +373,7 @@ def caseload(
                     consent_state=patient.consent_state,
                     paused_until=patient.paused_until,
                     not_delivered=not_delivered.get(episode_id),
+                    fewer_wish_at=fewer_wishes.get(episode_id),
                 )
             )
         rows = sorted(
@@ -378,19 +388,3 @@ def caseload(
             now=now,
         )
     return Caseload(rows, scope, escalated, unled, units_without_lead, unattended)
-
-
-def overdue_risk_signals(raised_before: dt.datetime) -> Select[tuple[int]]:
-    """Open risk signals still unacknowledged, raised before `raised_before` or already
-    escalated by the scheduler (a select). A patient with no active responsible behandler has
-    nobody to wait for: their risk signals are overdue at once (`services/unattended.py`)."""
-    return select(Signal.id).where(
-        Signal.code == SignalCode.RISK_ANSWER.value,
-        Signal.acknowledged_at.is_(None),
-        Signal.resolved_at.is_(None),
-        or_(
-            Signal.raised_at <= raised_before,
-            Signal.escalated_at.is_not(None),
-            ~has_active_responsible(Signal.episode_id),
-        ),
-    )

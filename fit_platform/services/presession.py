@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fit_platform.db import Database
@@ -28,7 +28,7 @@ from fit_platform.domain.codes import (
     MessageKind,
     Role,
 )
-from fit_platform.domain.instruments import Instrument, Kind, default_instruments
+from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.domain.signals import SignalCode
 from fit_platform.messaging.delivery_problem import DeliveryProblem, delivery_problem
 from fit_platform.services import own_plan
@@ -43,17 +43,14 @@ from fit_platform.services.score_trends import (
     instrument_trend,
     scores_by_instrument,
 )
+from fit_platform.services.signal_answers import (
+    AnswerChange,
+    UnfinishedAnswer,
+    answer_changes,
+    unfinished_answers,
+)
 
 RESOLVED_SHOWN = 20  # the latest few; the page is read before a session, not as an archive
-
-
-@dataclass(frozen=True)
-class AnswerChange:
-    """The patient changed a risk answer after the risk signal was raised."""
-
-    item_number: int
-    answer_text: str | None  # None: left unanswered
-    at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,10 @@ class SignalView:
     resolved_at: dt.datetime | None = None
     resolved_by: str | None = None
     resolve_note: str | None = None
+    # The answers so far when the questionnaire that raised it was not finished, and how many
+    # questions it has (the view says "9 of 10 answered").
+    unfinished_answers: tuple[UnfinishedAnswer, ...] = ()
+    unfinished_of: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,32 +145,6 @@ class PreSession:
         return self.episode_status is not EpisodeStatus.ACTIVE
 
 
-def _answer_changes(
-    details: dict[str, Any] | None, instruments: Mapping[str, Instrument], language: str
-) -> tuple[AnswerChange, ...]:
-    """The risk-answer changes recorded on a signal, in the viewer's language."""
-    details = details or {}
-    instrument = instruments.get(str(details.get("instrument")))
-    if instrument is None:
-        return ()
-    numbers = {item.link_id: n for n, item in enumerate(instrument.items, start=1)}
-    changes = []
-    for change in details.get("answer_changes") or []:
-        item = next((i for i in instrument.items if i.link_id == change.get("link_id")), None)
-        if item is None:
-            continue
-        value = change.get("to")
-        text = None
-        if value is not None:
-            option = next((o for o in item.options if o.value == value), None)
-            label = option.display.get(language) or option.display["en"] if option else None
-            text = f"{label} ({value:g})" if label else f"{value:g}"
-        changes.append(
-            AnswerChange(numbers[item.link_id], text, dt.datetime.fromisoformat(change["at"]))
-        )
-    return tuple(changes)
-
-
 @dataclass
 class _Lists:
     """The rows of `EPISODE_LISTS`, list by list, in each list's order."""
@@ -186,6 +161,8 @@ class _Lists:
     decisions: list[DecisionView] = field(default_factory=list)
     # (response id, item, value) of the latest submitted response of each questionnaire.
     answers: list[tuple[int, str, float | None]] = field(default_factory=list)
+    # (signal id, item, instrument, value) of an unfinished questionnaire that raised a signal.
+    unfinished: list[tuple[int, str, str, float | None]] = field(default_factory=list)
 
 
 def _episode_lists(
@@ -232,7 +209,7 @@ def _episode_lists(
                     s1 == SignalCode.RISK_ANSWER.value
                     and at2 is None
                     and (at3 is not None or at1 <= now - escalation_after),
-                    _answer_changes(details, instruments, language),
+                    answer_changes(details, instruments, language),
                     at4,
                     s6,
                     s4,
@@ -264,6 +241,15 @@ def _episode_lists(
             lists.decisions.append(DecisionView(n1, n2, s1, s2, s3, day, at1, s4, flag))
         elif kind == part.LATEST_ANSWERS:
             lists.answers.append((n1, s1, value))
+        elif kind == part.UNFINISHED_ANSWERS:
+            lists.unfinished.append((n1, s1, s2, value))
+    unfinished = unfinished_answers(lists.unfinished, instruments, language)
+    lists.signals = [
+        replace(signal, unfinished_answers=found[0], unfinished_of=found[1])
+        if (found := unfinished.get(signal.id))
+        else signal
+        for signal in lists.signals
+    ]
     return lists
 
 

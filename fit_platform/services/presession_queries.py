@@ -104,6 +104,7 @@ class ListPart(IntEnum):
     FAILED_DELIVERIES = 6
     DECISIONS = 7
     LATEST_ANSWERS = 8
+    UNFINISHED_ANSWERS = 9
 
 
 def _slots(part: ListPart, order_by: tuple[Any, ...], **columns: Any) -> list[Any]:
@@ -284,6 +285,30 @@ _LATEST_ANSWERS = (
     .where(_latest.c.newest == 1)
 )
 
+# The answers given so far to a questionnaire that raised an open signal and was never
+# finished (withdrawn by a moved appointment, expired, or still being answered): the signal
+# stays, and the therapist reads what the patient did answer next to it.
+_UNFINISHED_ANSWERS = (
+    select(
+        *_slots(
+            ListPart.UNFINISHED_ANSWERS,
+            (Signal.id, ItemAnswer.id),
+            n1=Signal.id,
+            s1=ItemAnswer.link_id,
+            s2=Response.instrument_id,
+            value=ItemAnswer.value,
+        )
+    )
+    .select_from(Signal)
+    .join(Response, Response.id == Signal.response_id)
+    .join(ItemAnswer, ItemAnswer.response_id == Response.id)
+    .where(
+        Signal.episode_id == EPISODE,
+        Signal.resolved_at.is_(None),
+        Response.status == ResponseStatus.IN_PROGRESS,
+    )
+)
+
 _lists = union_all(
     _SIGNALS,
     _GOALS,
@@ -294,6 +319,7 @@ _lists = union_all(
     _FAILED_DELIVERIES,
     _DECISIONS,
     _LATEST_ANSWERS,
+    _UNFINISHED_ANSWERS,
 ).subquery("episode_lists")
 # Bound: `episode_id`, `patient_id`.
 EPISODE_LISTS = select(*_lists.c).order_by(_lists.c.part, _lists.c.seq)

@@ -25,7 +25,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
-from fit_platform.services.caseload import overdue_risk_signals
+from fit_platform.services.caseload_queries import overdue_risk_signals
 from fit_platform.services.unattended import unit_has_lead
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from fit_platform.web.form_base import FitForm
 
 DAY_NAMES = {
     0: _l("Monday"),
@@ -23,7 +24,7 @@ DAY_NAMES = {
 }
 
 
-class OwnDaysForm(FlaskForm):
+class OwnDaysForm(FitForm):
     days = SelectMultipleField(
         _l("Days"),
         coerce=int,

@@ -157,6 +157,13 @@ def test_caseload_runs_the_same_number_of_queries_for_5_and_200_patients(db: Dat
             shown = caseload(db, who, CaseloadQuery(show=CaseloadShow.NOT_DELIVERED), now=NOW).rows
         assert {row.episode_id for row in shown} == {w.episode_id for w in worlds[::2]}
         counts.append(counter.count)
+        # Wishes for fewer questionnaires: one statement for them all, filter included.
+        for world in worlds[::4]:
+            add_consent_event(db, world, ConsentEventKind.FREQUENCY_REDUCED)
+        with count_statements(db.engine) as counter:
+            asking = caseload(db, who, CaseloadQuery(show=CaseloadShow.FEWER_WISH), now=NOW).rows
+        assert {row.episode_id for row in asking} == {w.episode_id for w in worlds[::4]}
+        counts.append(counter.count)
     assert len(set(counts)) == 1
 
 

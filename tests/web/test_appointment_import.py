@@ -265,12 +265,14 @@ def test_moving_an_appointment_to_year_9999_changes_nothing_and_says_why(
     with db.session() as session:
         appointment_id = session.scalars(select(Appointment.id)).one()
     response = client.post(
-        f"/clinician/appointments/{appointment_id}/move",
+        f"/clinician/appointments/{appointment_id}/move?lang=en",
         data={"csrf_token": csrf_token(page), "move-day": "9999-12-31", "move-time": "10:00"},
     )
-    assert response.status_code == 302
-    followed = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
-    assert "Choose a date no more than 2 years back and no more than 5 years ahead." in followed
+    # Shown again at once with the error on the appointment's row (422), as a refused "Add".
+    assert response.status_code == 422
+    shown = response.get_data(as_text=True)
+    assert "Choose a date no more than 2 years back and no more than 5 years ahead." in shown
+    assert 'value="9999-12-31"' in shown
     assert _rows(db, world) == before
 
 

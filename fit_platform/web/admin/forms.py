@@ -7,9 +7,10 @@ the message next to the field.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from fit_platform.web.form_base import FitForm
 
 UNIT_KIND_CHOICES = [
     SelectChoice("outpatient", _l("Outpatient clinic")),
@@ -34,7 +35,7 @@ def _code_field() -> StringField:
     )
 
 
-class UnitForm(FlaskForm):
+class UnitForm(FitForm):
     name = StringField(
         _l("Name shown to patients"),
         validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)],
@@ -74,7 +75,7 @@ class UnitForm(FlaskForm):
     )
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(FitForm):
     name = StringField(
         _l("Programme name"),
         validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)],
@@ -82,18 +83,18 @@ class ProgrammeForm(FlaskForm):
     code = _code_field()
 
 
-class RenameForm(FlaskForm):
+class RenameForm(FitForm):
     name = StringField(
         _l("New name"),
         validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)],
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(FitForm):
     """A button that changes one thing (archive, bring back); CSRF only."""
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(FitForm):
     name = StringField(
         _l("Template name"),
         validators=[DataRequired(message=_l("Enter a name.")), Length(max=200)],
@@ -101,7 +102,7 @@ class TemplateForm(FlaskForm):
     owner = SelectField(_l("For"))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(FitForm):
     therapist = SelectField(_l("New responsible therapist"), coerce=int)
     reason = StringField(
         _l("Why it is transferred (optional, no health information)"),
@@ -109,7 +110,7 @@ class TransferForm(FlaskForm):
     )
 
 
-class CloseForm(FlaskForm):
+class CloseForm(FitForm):
     reason = StringField(
         _l("Why it is closed (optional, no health information)"),
         validators=[Optional(), Length(max=200)],

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from fit_platform.web.form_base import FitForm
 
-class IdentityLinkForm(FlaskForm):
+
+class IdentityLinkForm(FitForm):
     staff_id = SelectField(
         _l("Staff member"),
         coerce=int,
@@ -27,5 +28,5 @@ class IdentityLinkForm(FlaskForm):
     )
 
 
-class UnlinkForm(FlaskForm):
+class UnlinkForm(FitForm):
     """Only the CSRF token: removing a link is one button."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from fit_platform.domain.free_text import clean_free_text
+from fit_platform.web.form_base import FitForm
 
 RECORD_ID_MAX = 64
 REASON_MAX = 500
@@ -27,7 +27,7 @@ def _unit_id(value: Any) -> int | None:
         return None
 
 
-class FindPatientForm(FlaskForm):
+class FindPatientForm(FitForm):
     """Read from GET parameters (finding changes nothing but the access log, which a GET may
     write, as every page that shows patient data does)."""
 
@@ -50,11 +50,11 @@ class FindPatientForm(FlaskForm):
             raise ValidationError(_l("Choose a unit from the list."))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(FitForm):
     """Only the CSRF token: the export writes audit rows, so it is a POST."""
 
 
-class EraseForm(FlaskForm):
+class EraseForm(FitForm):
     confirmation = StringField(
         _l("Type the patient's record id to confirm"),
         filters=[_clean],

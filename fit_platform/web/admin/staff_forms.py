@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from fit_platform.domain.codes import Role
 from fit_platform.services.staff_admin import REASON_MAX
 from fit_platform.web.export.forms import IsoDateField
+from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 
 SERVICE_WIDE = ""
@@ -42,7 +42,7 @@ def _unit(value: Any) -> int | None:
     return number if 0 < number < 2**31 else -1
 
 
-class _RoleFields(FlaskForm):
+class _RoleFields(FitForm):
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(role.value, label) for role, label in ROLE_NAMES.items()],
@@ -77,7 +77,7 @@ class RoleForm(_RoleFields):
     pass
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(FitForm):
     reason = TextAreaField(
         _l("Reason (kept in the audit trail)"),
         validators=[
@@ -88,11 +88,11 @@ class ReasonForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(FitForm):
     """A button that changes something: the CSRF token only."""
 
 
-class AccessFilterForm(FlaskForm):
+class AccessFilterForm(FitForm):
     """The access-log filters, read from GET parameters; no CSRF (nothing changes)."""
 
     class Meta:
@@ -115,7 +115,7 @@ class AccessFilterForm(FlaskForm):
         ]
 
 
-class HandOverForm(FlaskForm):
+class HandOverForm(FitForm):
     """Move every open episode a person is responsible for in one unit to a colleague."""
 
     therapist = SelectField(_l("New responsible therapist"), coerce=int)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from fit_platform.web.form_base import FitForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(FitForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(message=_l("Enter your username.")), Length(max=254)],
@@ -19,7 +20,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(FitForm):
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[DataRequired(message=_l("Enter the 6-digit code.")), Length(max=12)],
@@ -32,7 +33,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class LoginCodeForm(FlaskForm):
+class LoginCodeForm(FitForm):
     """The code step of a login: a code from the app, or one of the recovery codes."""
 
     code = StringField(
@@ -65,7 +66,7 @@ def _confirm_password_field() -> PasswordField:
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(FitForm):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Enter your current password.")), Length(max=1024)],
@@ -97,7 +98,7 @@ class TotpReplaceForm(CodeForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(FitForm):
     """The first password of an invited staff member."""
 
     new = _new_password_field()

@@ -83,8 +83,16 @@ def _today() -> dt.date:
 def caseload_page() -> str:
     form = CaseloadFilterForm(request.args)
     form.scope.data = form.scope.data or default_scope(g.staff).value
-    if request.args and not form.validate():
-        abort(400)
+    # A stale bookmark (a sort or filter renamed or removed) shows the default with a note,
+    # never a 400 page: nothing is changed by these parameters.
+    stale_filter = bool(request.args) and not form.validate()
+    for name, default in (
+        ("sort", CaseloadSort.PRIORITY.value),
+        ("show", CaseloadShow.ALL.value),
+        ("scope", default_scope(g.staff).value),
+    ):
+        if form[name].errors:
+            form[name].data, form[name].errors = default, []
     result = caseload(
         get_db(),
         g.staff,
@@ -100,6 +108,7 @@ def caseload_page() -> str:
     return render_template(
         "clinician/caseload.html",
         form=form,
+        stale_filter=stale_filter,
         caseload=result,
         leads=leads,
         labels=labels,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -11,11 +10,12 @@ from fit_platform.services.caseload import CaseloadScope, CaseloadShow, Caseload
 from fit_platform.services.samvalg import TEXT_MAX_LENGTH
 from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH
 from fit_platform.web.date_fields import DayField
+from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 from fit_platform.web.own_plan_labels import CHOICE_LABELS
 
 
-class CaseloadFilterForm(FlaskForm):
+class CaseloadFilterForm(FitForm):
     """Sorting and filtering from GET parameters; no CSRF (nothing changes)."""
 
     class Meta:
@@ -38,6 +38,7 @@ class CaseloadFilterForm(FlaskForm):
             SelectChoice(CaseloadShow.UNANSWERED.value, _l("With unanswered questionnaires")),
             SelectChoice(CaseloadShow.NOT_ACTIVE_CONSENT.value, _l("Paused or stopped feedback")),
             SelectChoice(CaseloadShow.NOT_DELIVERED.value, _l("With questionnaires not delivered")),
+            SelectChoice(CaseloadShow.FEWER_WISH.value, _l("Asking for fewer questionnaires")),
         ],
         default=CaseloadShow.ALL.value,
     )
@@ -54,11 +55,11 @@ class CaseloadFilterForm(FlaskForm):
     )
 
 
-class SignalNoteForm(FlaskForm):
+class SignalNoteForm(FitForm):
     note = TextAreaField(_l("Note"), validators=[Length(max=NOTE_MAX_LENGTH)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(FitForm):
     signal_id = HiddenField()
     form_nonce = nonce_field()
     options_discussed = TextAreaField(
@@ -86,7 +87,7 @@ class DecisionForm(FlaskForm):
     visible_to_patient = BooleanField(_l("The patient can read this record"), default=True)
 
 
-class TherapistChoiceForm(FlaskForm):
+class TherapistChoiceForm(FitForm):
     kind = RadioField(
         _l("The patient's choice"),
         choices=[SelectChoice(kind.value, label) for kind, label in CHOICE_LABELS.items()],
@@ -99,7 +100,7 @@ class TherapistChoiceForm(FlaskForm):
     )
 
 
-class TherapistWithdrawForm(FlaskForm):
+class TherapistWithdrawForm(FitForm):
     with_patient = BooleanField(
         _l("The patient is with me and wants to withdraw this choice"),
         validators=[DataRequired(message=_l("Withdraw a choice only together with the patient."))],

@@ -26,6 +26,7 @@ from fit_platform.services.appointments import (
 )
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now as clock_now
+from fit_platform.web.episodes.appointments_page import appointments_page
 from fit_platform.web.episodes.forms import AppointmentForm, AppointmentStatusForm
 from fit_platform.web.episodes.texts import APPOINTMENT_OUT_OF_RANGE
 
@@ -37,6 +38,8 @@ def zone() -> dt.tzinfo:
 def starts_at_of(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
     """The form's date and time in UTC, or None with the error on the date field when the date is
     outside the accepted range (checked on the local date first: year 1 cannot become UTC)."""
+    if form.day.data is None or form.time.data is None:
+        return None
     if not is_accepted_day(form.day.data, now.astimezone(zone()).date()):
         form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
         return None
@@ -70,45 +73,45 @@ def appointment_status(appointment_id: int) -> Response:
 
 
 @login_required(Role.THERAPIST)
-def appointment_move(appointment_id: int) -> Response:
+def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
     form = AppointmentForm(prefix="move")
-    if not form.validate_on_submit():
-        abort(400)
     now = clock_now()  # the page's clock: a test's fixed time, else the real one
-    starts_at = starts_at_of(form, now)
-    try:
-        if starts_at is None:
-            raise AppointmentOutOfRange(form.day.data)
-        cancelled = move_appointment(
-            get_db(),
-            staff_id=g.staff.staff_id,
-            appointment_id=appointment_id,
-            starts_at=starts_at,
-            now=now,
-        )
-    except AppointmentNotFound:
-        abort(404)
-    except AppointmentOutOfRange:
-        # Nothing is changed; back on the episode's page the therapist sees why.
+    starts_at = starts_at_of(form, now) if form.validate_on_submit() else None
+    if starts_at is not None:
         try:
-            episode_id = appointment_episode(
-                get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id, now=clock_now()
+            cancelled = move_appointment(
+                get_db(),
+                staff_id=g.staff.staff_id,
+                appointment_id=appointment_id,
+                starts_at=starts_at,
+                now=now,
             )
         except AppointmentNotFound:
             abort(404)
-        flash(str(APPOINTMENT_OUT_OF_RANGE), "error")
-        return redirect(url_for("episodes.appointments", episode_id=episode_id))
-    # The new time's questionnaire is planned by the scheduler's next run, not here.
-    withdrawn = ngettext(
-        "The questionnaire for the old time is withdrawn; its link now tells the patient"
-        " why. One for the new time is planned within a few minutes.",
-        "%(num)d questionnaires for the old time are withdrawn; their links now tell the"
-        " patient why. New ones for the new time are planned within a few minutes.",
-        cancelled,
-    )
-    return _back_to_episode(
-        appointment_id, _("The appointment is moved."), *([withdrawn] if cancelled else [])
-    )
+        except AppointmentOutOfRange:
+            form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        else:
+            # The new time's questionnaire is planned by the scheduler's next run, not here.
+            withdrawn = ngettext(
+                "The questionnaire for the old time is withdrawn; its link now tells the"
+                " patient why. One for the new time is planned within a few minutes.",
+                "%(num)d questionnaires for the old time are withdrawn; their links now tell"
+                " the patient why. New ones for the new time are planned within a few minutes.",
+                cancelled,
+            )
+            return _back_to_episode(
+                appointment_id, _("The appointment is moved."), *([withdrawn] if cancelled else [])
+            )
+    # Refused (an empty, half-typed or out-of-range date or time): nothing is changed and no
+    # change is logged. The episode's page is shown again, as after a refused "Add", with the
+    # error on the appointment's own row and what was typed kept there.
+    try:
+        episode_id = appointment_episode(
+            get_db(), staff_id=g.staff.staff_id, appointment_id=appointment_id
+        )
+    except AppointmentNotFound:
+        abort(404)
+    return appointments_page(episode_id, move_form=form, moving=appointment_id)
 
 
 def _back_to_episode(appointment_id: int, *messages: str) -> Response:

@@ -14,36 +14,23 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from fit_platform.db.models import (
-    Appointment,
-    Invitation,
-    OutboxMessage,
-    Patient,
     Programme,
     Unit,
 )
 from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
-from fit_platform.domain.codes import Channel, EpisodeStatus, Language, Role
-from fit_platform.domain.instrument_language import text_in
-from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.extensions import get_db
-from fit_platform.services.access_control import access_role, treats, visible_episode
-from fit_platform.services.access_log import record_access
 from fit_platform.services.appointments import (
     AppointmentNotFound,
     AppointmentOutOfRange,
     add_appointment,
     import_appointments,
-)
-from fit_platform.services.delivery_status import (
-    failed_message_problems,
-    undelivered_invitations,
 )
 from fit_platform.services.registration import (
     NotAllowed,
@@ -51,20 +38,17 @@ from fit_platform.services.registration import (
     RegistrationError,
     register_patient,
 )
-from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now as clock_now
-from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.appointment_changes import (
     appointment_move,
     appointment_status,
     starts_at_of,
 )
+from fit_platform.web.episodes.appointments_page import appointments_page
 from fit_platform.web.episodes.contact import contact_page, national_id_policy
 from fit_platform.web.episodes.forms import (
-    STATUS_CHOICES,
     AppointmentForm,
-    AppointmentStatusForm,
     ImportForm,
     RegisterPatientForm,
     channels_set_up,
@@ -78,11 +62,6 @@ from fit_platform.web.episodes.texts import (
     REFUSAL_REASONS,
     REGISTRATION_ERRORS,
 )
-
-
-def get_locale_code() -> str:
-    return str(get_locale() or "nb")
-
 
 bp = Blueprint("episodes", __name__, url_prefix="/clinician", template_folder="templates")
 
@@ -179,66 +158,6 @@ def register() -> str | Response:
     return render_template("episodes/register.html", form=form), status
 
 
-def _load_episode_page(episode_id: int) -> dict[str, object]:
-    """Appointments, invitations and deliveries of one visible episode; the read is logged."""
-    with get_db().transaction() as session:
-        episode = visible_episode(session, g.staff, episode_id)
-        if episode is None:
-            abort(404)
-        role = access_role(g.staff, episode)
-        record_access(
-            session,
-            staff_id=g.staff.staff_id,
-            role=role,
-            patient_id=episode.patient_id,
-            unit_id=episode.unit_id,
-            action="appointments_view",
-            now=_now(),
-        )
-        patient = session.get(Patient, episode.patient_id)
-        appointments = session.scalars(
-            select(Appointment)
-            .where(Appointment.episode_id == episode_id)
-            .order_by(Appointment.starts_at)
-        ).all()
-        # Newest first by the time the table shows (sent, or to be sent): by due time alone a
-        # questionnaire found late and sent at 20:32 came below one sent at 20:24.
-        shown_at = func.coalesce(Invitation.sent_at, Invitation.due_at)
-        invitations = session.scalars(
-            select(Invitation)
-            .where(Invitation.episode_id == episode_id)
-            .order_by(shown_at.desc(), Invitation.id.desc())
-            .limit(50)
-        ).all()
-        messages = session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.patient_id == episode.patient_id)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-            .limit(50)
-        ).all()
-        undelivered = undelivered_invitations(session, invitations)
-    problems = {problem.value for problem in undelivered.values()}
-    return {
-        "episode": episode,
-        # Only the episode's therapists plan in it (`access_control.treats`, the rule the
-        # appointment service applies): a unit lead reads this page without its forms.
-        "is_treating": treats(g.staff.staff_id, episode),
-        # An ended episode is read here, not changed (services refuse with `EpisodeClosed`).
-        "is_closed": episode.status is not EpisodeStatus.ACTIVE,
-        "closed_message": closed_message(episode.ended_on),
-        "patient": patient,
-        "appointments": appointments,
-        "invitations": invitations,
-        "messages": messages,
-        # Why an invitation never reached the patient, and why each failed message failed,
-        # in the pre-session view's words (services/delivery_status.py).
-        "undelivered": undelivered,
-        "undelivered_problems": sorted(problems),
-        "message_problems": failed_message_problems(messages),
-        "zone": _zone(),
-    }
-
-
 @bp.route("/episodes/<int:episode_id>/appointments", methods=["GET", "POST"])
 @login_required(Role.THERAPIST, Role.UNIT_LEAD)
 def appointments(episode_id: int) -> str | Response:
@@ -262,20 +181,7 @@ def appointments(episode_id: int) -> str | Response:
         else:
             flash(_("The appointment is added."))
             return redirect(url_for("episodes.appointments", episode_id=episode_id))
-    context = _load_episode_page(episode_id)
-    return render_template(
-        "episodes/appointments.html",
-        form=form,
-        status_form=AppointmentStatusForm(),
-        move_form=AppointmentForm(prefix="move"),
-        status_labels={choice.value: choice.label for choice in STATUS_CHOICES},
-        labels=labels,
-        instrument_titles={
-            instrument.id: text_in(instrument.title, get_locale_code())
-            for instrument in default_instruments().values()
-        },
-        **context,
-    ), (422 if form.errors else 200)
+    return appointments_page(episode_id, form=form)
 
 
 @bp.route("/appointments/import", methods=["GET", "POST"])

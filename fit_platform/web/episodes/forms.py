@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from fit_platform.messaging.setup import configured_channels
 from fit_platform.web.date_fields import DayField
+from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 from fit_platform.web.inputs import WholeNumberField
 
@@ -91,7 +91,7 @@ def _national_id_field() -> StringField:
     )
 
 
-class RegisterPatientForm(FlaskForm):
+class RegisterPatientForm(FitForm):
     display_name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter the patient's name.")), Length(max=200)],
@@ -123,7 +123,7 @@ class RegisterPatientForm(FlaskForm):
     form_nonce = nonce_field()
 
 
-class ContactForm(FlaskForm):
+class ContactForm(FitForm):
     """Correcting a registered patient's contact details: registration's fields and rules."""
 
     phone = TelField(
@@ -142,17 +142,17 @@ class ContactForm(FlaskForm):
     national_id = _national_id_field()
 
 
-class AppointmentForm(FlaskForm):
+class AppointmentForm(FitForm):
     day = DayField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
     form_nonce = nonce_field()  # rendered in the add form only: moving changes, never creates
 
 
-class AppointmentStatusForm(FlaskForm):
+class AppointmentStatusForm(FitForm):
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(FitForm):
     unit = SelectField(_l("Unit"), coerce=int)
     file = FileField(
         _l("File (CSV or FHIR Appointment Bundle as JSON)"),
@@ -179,7 +179,7 @@ WEEKDAY_CHOICES = [
 ]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(FitForm):
     instrument = SelectField(_l("Questionnaire"))
     trigger = SelectField(_l("When"), choices=TRIGGER_CHOICES)
     offset_hours = WholeNumberField(

@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
@@ -12,6 +11,7 @@ from wtforms.validators import InputRequired, ValidationError
 from fit_platform.services.export_files import SEPARATORS
 from fit_platform.services.service_comments import is_quarter
 from fit_platform.web.date_fields import DayField
+from fit_platform.web.form_base import FitForm
 
 # Long ranges are allowed, but not unbounded ones: five years of months is already 60 columns
 # of a spreadsheet per unit.
@@ -35,7 +35,7 @@ IsoDateField = DayField
 PERIODS = ("quarter", "month")
 
 
-class ExportFilterForm(FlaskForm):
+class ExportFilterForm(FitForm):
     """The export's choices, read from GET parameters; no CSRF (nothing changes)."""
 
     class Meta:
@@ -99,7 +99,7 @@ class ExportFilterForm(FlaskForm):
             raise ValidationError(_l("Choose a range of at most five years."))
 
 
-class ServiceCommentsForm(FlaskForm):
+class ServiceCommentsForm(FitForm):
     """Which unit and quarter to read comments for, from GET parameters; no CSRF."""
 
     class Meta:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fit_platform.services.group_create import NAME_MAX
 from fit_platform.web.date_fields import DayField
+from fit_platform.web.form_base import FitForm
 
 
-class NewGroupForm(FlaskForm):
+class NewGroupForm(FitForm):
     name = StringField(
         _l("Name of the group"),
         validators=[
@@ -33,7 +33,7 @@ class NewGroupForm(FlaskForm):
     )
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(FitForm):
     episode = SelectField(
         _l("Patient"),
         coerce=int,
@@ -41,11 +41,11 @@ class AddMemberForm(FlaskForm):
     )
 
 
-class RemoveMemberForm(FlaskForm):
+class RemoveMemberForm(FitForm):
     pass
 
 
-class GroupSessionForm(FlaskForm):
+class GroupSessionForm(FitForm):
     day = DayField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
     attended = SelectMultipleField(

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, Field, Form, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -21,6 +20,7 @@ from fit_platform.domain.instruments import Instrument, Item
 from fit_platform.services.answering import COMMENT_MAX, TOPIC_MAX
 from fit_platform.services.consent import REASON_MAX
 from fit_platform.services.progress import GOAL_MAX
+from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 
 
@@ -78,7 +78,7 @@ class _Choice(RadioField):
         return None
 
 
-class AnswerPage(FlaskForm):
+class AnswerPage(FitForm):
     """Base class of the generated page forms."""
 
     class Meta:
@@ -191,11 +191,11 @@ def item_field_pairs(form: AnswerPage, instrument: Instrument) -> Iterable[tuple
         yield instrument.item(link_id), form[link_id]
 
 
-class LinkActionForm(FlaskForm):
+class LinkActionForm(FitForm):
     """The buttons on a link's landing page (start, other choices, progress, goals)."""
 
 
-class FinishForm(FlaskForm):
+class FinishForm(FitForm):
     topic = TextAreaField(
         _l("What would you like to talk about in your next session? (optional)"),
         filters=[_clean],
@@ -222,7 +222,7 @@ class FinishForm(FlaskForm):
     )
 
 
-class ResultCommentForm(FlaskForm):
+class ResultCommentForm(FitForm):
     text = TextAreaField(
         _l("Your comment on this result (your therapist will read it)"),
         filters=[_clean],
@@ -233,7 +233,7 @@ class ResultCommentForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(FitForm):
     reason = TextAreaField(
         _l("Would you like to tell us why? (optional)"),
         filters=[_clean],
@@ -252,14 +252,14 @@ class _Date(DateField):
             raise ValueError(str(_l("Enter a date, for example 2026-12-31."))) from None
 
 
-class PauseForm(FlaskForm):
+class PauseForm(FitForm):
     until = _Date(
         _l("Pause until and including (date)"),
         validators=[InputRequired(message=_l("Enter a date, for example 2026-12-31."))],
     )
 
 
-class StopForm(FlaskForm):
+class StopForm(FitForm):
     reason = TextAreaField(
         _l("Would you like to tell us why? (optional)"),
         filters=[_clean],
@@ -267,7 +267,7 @@ class StopForm(FlaskForm):
     )
 
 
-class ChannelForm(FlaskForm):
+class ChannelForm(FitForm):
     channel = RadioField(
         _l("Send me questionnaires by"),
         choices=[
@@ -278,7 +278,7 @@ class ChannelForm(FlaskForm):
     )
 
 
-class FewerForm(FlaskForm):
+class FewerForm(FitForm):
     reason = TextAreaField(
         _l("What would suit you better? (optional)"),
         filters=[_clean],
@@ -286,11 +286,11 @@ class FewerForm(FlaskForm):
     )
 
 
-class RestartForm(FlaskForm):
+class RestartForm(FitForm):
     pass
 
 
-class GoalForm(FlaskForm):
+class GoalForm(FitForm):
     text = TextAreaField(
         _l("What matters to you? A goal in your own words"),
         filters=[_clean],
@@ -303,15 +303,15 @@ class GoalForm(FlaskForm):
     form_nonce = nonce_field()  # rendered in the "add" form only
 
 
-class ArchiveGoalForm(FlaskForm):
+class ArchiveGoalForm(FitForm):
     pass
 
 
-class RequestCodeForm(FlaskForm):
+class RequestCodeForm(FitForm):
     pass
 
 
-class VerifyCodeForm(FlaskForm):
+class VerifyCodeForm(FitForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -322,9 +322,9 @@ class VerifyCodeForm(FlaskForm):
     )
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(FitForm):
     """The "Log out" button on the progress page."""
 
 
-class IdPortenForm(FlaskForm):
+class IdPortenForm(FitForm):
     """The "Log in with ID-porten" button (a POST, so the login cannot be started by a link)."""

@@ -16,7 +16,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, Form, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -32,6 +31,7 @@ from fit_platform.domain.own_plan import (
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import own_plan
 from fit_platform.services.answering import LinkContext, LinkStatus
+from fit_platform.web.form_base import FitForm
 from fit_platform.web.inputs import small_int
 from fit_platform.web.own_plan_labels import CHOICE_LABELS, PLAN_HINTS, PLAN_LABELS
 from fit_platform.web.patient.blueprint import (
@@ -66,7 +66,7 @@ def _plan_field(part: PlanPart) -> TextAreaField:
     )
 
 
-class CrisisPlanForm(FlaskForm):
+class CrisisPlanForm(FitForm):
     warning_signs = _plan_field(PlanPart.WARNING_SIGNS)
     what_helps = _plan_field(PlanPart.WHAT_HELPS)
     who_to_call = _plan_field(PlanPart.WHO_TO_CALL)
@@ -74,7 +74,7 @@ class CrisisPlanForm(FlaskForm):
     staff_should_not = _plan_field(PlanPart.STAFF_SHOULD_NOT)
 
 
-class NewChoiceForm(FlaskForm):
+class NewChoiceForm(FitForm):
     kind = RadioField(
         _l("What do you choose?"),
         choices=[SelectChoice(kind.value, label) for kind, label in CHOICE_LABELS.items()],
@@ -87,7 +87,7 @@ class NewChoiceForm(FlaskForm):
     )
 
 
-class ChoiceTextForm(FlaskForm):
+class ChoiceTextForm(FitForm):
     text = TextAreaField(
         _l("In your own words"),
         filters=[_clean],
@@ -95,7 +95,7 @@ class ChoiceTextForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(FitForm):
     pass
 
 

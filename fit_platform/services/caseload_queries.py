@@ -1,0 +1,59 @@
+"""Set-based reads the caseload is built from that other services share: one statement each,
+whatever the number of patients (the caseload's query count stays flat)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from fit_platform.db.models import AccessLog, ConsentEvent, Episode, Signal
+from fit_platform.domain.codes import ConsentEventKind
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.unattended import has_active_responsible
+
+
+def open_fewer_wishes(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
+    """Per episode, the latest "fewer questionnaires" wish that no change to the episode's
+    schedule has followed (one statement). The patient was told their therapist sees the wish
+    and agrees a new plan; saving a rule of the plan (the `schedule_change` access-log row,
+    the plan's only dated change) is that plan, so the wish stops being open then."""
+    plan_changed_since = (
+        select(AccessLog.id)
+        .where(
+            AccessLog.patient_id == Episode.patient_id,
+            AccessLog.action == "schedule_change",
+            AccessLog.at >= ConsentEvent.created_at,
+        )
+        .exists()
+    )
+    return {
+        episode_id: at
+        for episode_id, at in session.execute(
+            select(Episode.id, func.max(ConsentEvent.created_at))
+            .join(ConsentEvent, ConsentEvent.patient_id == Episode.patient_id)
+            .where(
+                Episode.id.in_(ids),
+                ConsentEvent.kind == ConsentEventKind.FREQUENCY_REDUCED,
+                ~plan_changed_since,
+            )
+            .group_by(Episode.id)
+        )
+    }
+
+
+def overdue_risk_signals(raised_before: dt.datetime) -> Select[tuple[int]]:
+    """Open risk signals still unacknowledged, raised before `raised_before` or already
+    escalated by the scheduler (a select). A patient with no active responsible behandler has
+    nobody to wait for: their risk signals are overdue at once (`services/unattended.py`)."""
+    return select(Signal.id).where(
+        Signal.code == SignalCode.RISK_ANSWER.value,
+        Signal.acknowledged_at.is_(None),
+        Signal.resolved_at.is_(None),
+        or_(
+            Signal.raised_at <= raised_before,
+            Signal.escalated_at.is_not(None),
+            ~has_active_responsible(Signal.episode_id),
+        ),
+    )

@@ -1,0 +1,152 @@
+"""A refused appointment change changes nothing and is logged as nothing but the page's read:
+the patient's "who has looked" list never says the therapist changed her appointments when the
+move was refused. A refused move (out of range, an empty or half-typed date or time) shows the
+episode's page again with the error on that appointment's row, naming it, and what was typed
+kept, as a refused "Add" does; never a generic 400 page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import AccessLog, Appointment
+from fit_platform.domain.codes import AppointmentStatus
+from tests.support.factories import PASSWORD, World, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
+from tests.support.scheduling import oslo
+from tests.web.test_closed_episode import closed
+
+__all__ = ["closed"]
+
+NOW = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
+STARTS = oslo(2026, 12, 10, 9)  # 10 Dec 2026, 09:00 in Oslo
+NAMED = "The appointment of 10/12/2026, 09:00 was not moved"
+
+
+def _db(client: FlaskClient) -> Database:
+    return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
+
+
+def _actions(db: Database, world: World) -> list[str]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(AccessLog.action)
+                .where(AccessLog.patient_id == world.patient_id)
+                .order_by(AccessLog.id)
+            )
+        )
+
+
+def _booked(client: FlaskClient) -> tuple[World, int, str]:
+    """A therapist's patient with one planned appointment; the therapist is on its page."""
+    client.application.extensions["fit_clock"] = lambda: NOW
+    db = _db(client)
+    world = make_world(db)
+    with db.transaction() as session:
+        appointment = Appointment(episode_id=world.episode_id, starts_at=STARTS)
+        session.add(appointment)
+        session.flush()
+        appointment_id = appointment.id
+    log_in(client, world.therapist_username, PASSWORD)
+    return world, appointment_id, f"/clinician/episodes/{world.episode_id}/appointments"
+
+
+def _starts_at(db: Database, appointment_id: int) -> dt.datetime:
+    with db.session() as session:
+        return session.get_one(Appointment, appointment_id).starts_at
+
+
+def test_a_move_refused_as_out_of_range_is_not_shown_to_the_patient_as_a_change(
+    client: FlaskClient,
+) -> None:
+    world, appointment_id, url = _booked(client)
+    db = _db(client)
+    before = _starts_at(db, appointment_id)
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    moved = client.post(
+        f"/clinician/appointments/{appointment_id}/move?lang=en",
+        data={"csrf_token": csrf_token(page), "move-day": "2020-01-01", "move-time": "09:00"},
+    )
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 422
+    assert NAMED in html and "no more than 2 years back" in html
+    assert 'value="2020-01-01"' in html and 'value="09:00"' in html
+    assert _starts_at(db, appointment_id) == before
+    assert "appointment_change" not in _actions(db, world)
+    assert _actions(db, world) == ["appointments_view", "appointments_view"]
+
+    # The patient's own list: the therapist looked at the appointments, changed nothing.
+    client.application.extensions.pop("fit_clock")  # the patient answers today
+    _invitation, token = open_invitation(db, world)
+    patient = Patient(client.application.test_client(), token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    looked = patient.client.get("/p/progress?lang=en").get_data(as_text=True).lower()
+    assert "changed your appointments" not in looked
+    assert "looked at your appointments" in looked
+
+
+def test_a_move_with_an_empty_or_half_typed_time_is_shown_on_its_row_not_a_400(
+    client: FlaskClient,
+) -> None:
+    world, appointment_id, url = _booked(client)
+    db = _db(client)
+    page = client.get(url + "?lang=nn").get_data(as_text=True)
+    moved = client.post(
+        f"/clinician/appointments/{appointment_id}/move?lang=nn",
+        data={"csrf_token": csrf_token(page), "move-day": "2026-12-11", "move-time": "9:"},
+    )
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 422
+    assert "Førespurnaden kunne ikkje forståast" not in html
+    assert "Timen 10.12.2026, 09:00 vart ikkje flytta" in html
+    assert "Skriv inn eit gyldig klokkeslett." in html
+    assert 'value="2026-12-11"' in html and 'value="9:"' in html
+    assert f'href="#move-time-{appointment_id}"' in html
+    assert re.search(rf'id="move-time-{appointment_id}"[^>]*aria-invalid="true"', html)
+    assert _starts_at(db, appointment_id) == STARTS
+    empty = client.post(
+        f"/clinician/appointments/{appointment_id}/move?lang=en",
+        data={"csrf_token": csrf_token(page), "move-day": "", "move-time": ""},
+    )
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 422
+    assert NAMED + ": Enter a valid date." in html
+    assert "appointment_change" not in _actions(db, world)
+
+
+def test_refused_adds_and_status_changes_log_no_change(
+    client: FlaskClient, closed: tuple[World, int, str]
+) -> None:
+    world, appointment_id, _token = closed
+    db = _db(client)
+    token = csrf_token(client.get("/staff/account").get_data(as_text=True))
+    url = f"/clinician/episodes/{world.episode_id}/appointments?lang=en"
+    client.post(url, data={"csrf_token": token, "day": "2026-12-11", "time": "09:00"})
+    client.post(
+        f"/clinician/appointments/{appointment_id}/status",
+        data={"csrf_token": token, "status": AppointmentStatus.CANCELLED.value},
+    )
+    client.post(
+        f"/clinician/appointments/{appointment_id}/move",
+        data={"csrf_token": token, "move-day": "2026-12-11", "move-time": "09:00"},
+    )
+    assert "appointment_change" not in _actions(db, world)
+
+
+def test_an_add_refused_as_out_of_range_logs_only_the_read(client: FlaskClient) -> None:
+    world, _appointment_id, url = _booked(client)
+    db = _db(client)
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    added = client.post(
+        url + "?lang=en", data={"csrf_token": csrf_token(page), "day": "2020-01-01", "time": "9:00"}
+    )
+    assert added.status_code == 422
+    assert _actions(db, world) == ["appointments_view", "appointments_view"]
