@@ -73,7 +73,7 @@ _answers = ItemAnswer.__table__
 _UPDATE_ANSWER = (
     update(_answers)
     .where(_answers.c.id == bindparam("answer_id"))
-    .values(value=bindparam("new_value"), answered_at=bindparam("at"))
+    .values(value=bindparam("new_value"), answered_at=bindparam("at"), language=bindparam("lang"))
 )
 _responses = Response.__table__
 
@@ -96,13 +96,13 @@ assert len(_LOCK_WITH_ANSWERS.selected_columns) == _VALUE + 1
 # The same changes for PostgreSQL's direct connection, each one statement whatever the number
 # of answers (an executemany there is one prepared execution per answer).
 _UPDATE_ANSWERS_DIRECT = text(
-    "UPDATE item_answer SET value = changed.value, answered_at = :at"
+    "UPDATE item_answer SET value = changed.value, answered_at = :at, language = :language"
     " FROM unnest(CAST(:answer_ids AS integer[]), CAST(:new_values AS double precision[]))"
     " AS changed(id, value) WHERE item_answer.id = changed.id"
 )
 _INSERT_ANSWERS_DIRECT = text(
-    "INSERT INTO item_answer (response_id, link_id, value, answered_at)"
-    " SELECT :response_id, new.link_id, new.value, :at"
+    "INSERT INTO item_answer (response_id, link_id, value, answered_at, language)"
+    " SELECT :response_id, new.link_id, new.value, :at, :language"
     " FROM unnest(CAST(:link_ids AS varchar[]), CAST(:new_values AS double precision[]))"
     " AS new(link_id, value)"
 )
@@ -233,6 +233,8 @@ def save_page(
     language: Language | Callable[[], Language],
     now: dt.datetime,
     instrument_id: str | None = None,
+    *,
+    answered_in: Language | None = None,
 ) -> PageSaved:
     """Save one page of answers (codes as posted; None or "" = left blank).
 
@@ -250,19 +252,30 @@ def save_page(
     yet (the save of a page whose invitation was never started): it may be a function, asked
     only then. The web passes its locale look-up that way, so a save finds no locale it does
     not need.
+
+    ``answered_in`` is the language the page was answered in (its questions as shown), kept
+    on each answer it writes or changes: a patient may switch language mid-questionnaire.
+    The web passes it from the locale's code, which costs next to nothing; without it, it is
+    ``language`` (asked then).
     """
+    if answered_in is None:
+        answered_in = language if isinstance(language, Language) else language()
     result = None
     reader = db.direct_reader()
     if reader is not None and instrument_id is not None:
         instrument = get_instrument(instrument_id)
         plan = page_plan(instrument)
         if 1 <= page <= len(plan) and not _has_risk_item(instrument, plan[page - 1]):
-            result = _save_direct(reader, invitation_id, instrument_id, page, codes, now)
+            result = _save_direct(
+                reader, invitation_id, instrument_id, page, codes, answered_in, now
+            )
     if result is None:
         result = with_retry(
             db,
             now,
-            lambda session: _save_in_session(session, invitation_id, page, codes, language, now),
+            lambda session: _save_in_session(
+                session, invitation_id, page, codes, language, answered_in, now
+            ),
         )
     log.info(
         "answers saved",
@@ -277,6 +290,7 @@ def _save_in_session(
     page: int,
     codes: Mapping[str, str | None],
     language: Language | Callable[[], Language],
+    answered_in: Language,
     now: dt.datetime,
 ) -> PageSaved:
     """The page save in the ORM session's transaction, with the risk signal it raises.
@@ -300,14 +314,23 @@ def _save_in_session(
     if writes.updates:
         connection.execute(
             _UPDATE_ANSWER,
-            [{"answer_id": a, "new_value": v, "at": now} for a, v in writes.updates],
+            [
+                {"answer_id": a, "new_value": v, "at": now, "lang": answered_in}
+                for a, v in writes.updates
+            ],
         )
     if writes.new_values:
         # One executemany that fetches no ids back.
         connection.execute(
             insert(_answers),
             [
-                {"response_id": response_id, "link_id": k, "value": v, "answered_at": now}
+                {
+                    "response_id": response_id,
+                    "link_id": k,
+                    "value": v,
+                    "answered_at": now,
+                    "language": answered_in,
+                }
                 for k, v in writes.new_values.items()
             ],
         )
@@ -345,6 +368,7 @@ def _save_direct(
     instrument_id: str,
     page: int,
     codes: Mapping[str, str | None],
+    answered_in: Language,
     now: dt.datetime,
 ) -> PageSaved | None:
     """A page without a risk question, saved in one transaction on PostgreSQL's direct
@@ -373,6 +397,7 @@ def _save_direct(
                     "answer_ids": [a for a, _v in writes.updates],
                     "new_values": [v for _a, v in writes.updates],
                     "at": now,
+                    "language": answered_in.value,
                 },
             )
         if writes.new_values:
@@ -383,6 +408,7 @@ def _save_direct(
                     "link_ids": list(writes.new_values),
                     "new_values": list(writes.new_values.values()),
                     "at": now,
+                    "language": answered_in.value,
                 },
             )
         return PageSaved(writes.response_id, False, writes.next_page(), len(writes.plan))
