@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.fhir_validation import assert_valid_r4
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
 
@@ -57,6 +58,7 @@ def _fhir_items(app: Flask, world: World) -> dict[str, dict[str, Any]]:
         if entry["resource"]["resourceType"] == "QuestionnaireResponse"
     ]
     assert len(responses) == 1
+    assert_valid_r4(responses[0])
     return {item["linkId"]: item for item in responses[0]["item"]}
 
 
