@@ -167,13 +167,12 @@ def floor_app() -> Any:
             response.headers["Referrer-Policy"] = "no-referrer"
             return response
 
-    from fit_platform.services.page_save import (
+    from fit_platform.services.page_save import _INSERT_ANSWERS_DIRECT, _UPDATE_ANSWERS_DIRECT
+    from fit_platform.services.page_writes import (
         _ANSWER_ID,
-        _INSERT_ANSWERS_DIRECT,
         _LINK_ID,
         _LOCK_WITH_ANSWERS,
         _RESPONSE_ID,
-        _UPDATE_ANSWERS_DIRECT,
         _VALUE,
     )
 
