@@ -90,7 +90,6 @@ def floor_app() -> Any:
     import logging
 
     from flask import Flask, redirect, request, session
-    from flask_babel import get_locale
 
     from fit_platform import i18n
     from fit_platform.config import load_settings
@@ -168,13 +167,12 @@ def floor_app() -> Any:
             response.headers["Referrer-Policy"] = "no-referrer"
             return response
 
-    from fit_platform.services.page_save import (
+    from fit_platform.services.page_save import _INSERT_ANSWERS_DIRECT, _UPDATE_ANSWERS_DIRECT
+    from fit_platform.services.page_writes import (
         _ANSWER_ID,
-        _INSERT_ANSWERS_DIRECT,
         _LINK_ID,
         _LOCK_WITH_ANSWERS,
         _RESPONSE_ID,
-        _UPDATE_ANSWERS_DIRECT,
         _VALUE,
     )
 
@@ -195,6 +193,7 @@ def floor_app() -> Any:
                         "answer_ids": [a for a, _v in changed],
                         "new_values": [v for _a, v in changed],
                         "at": now,
+                        "language": "nb",
                     },
                 )
             if new:
@@ -205,6 +204,7 @@ def floor_app() -> Any:
                         "link_ids": list(new),
                         "new_values": list(new.values()),
                         "at": now,
+                        "language": "nb",
                     },
                 )
 
@@ -227,11 +227,13 @@ def floor_app() -> Any:
         if has("rules"):
             inst = ctx.instrument
             language = Language.BOKMAAL
-            if has("locale"):  # as the view asks: the questionnaire's language
-                language = Language(questionnaire_language(inst, str(get_locale())))
+            if has("locale"):  # as the view names the page's language (web/patient/answer.py)
+                language = Language(questionnaire_language(inst, i18n.select_locale()))
             known = forms.all_known_answers(inst, PAGE_ONE, request.form)
             assert known is not None
-            answering.save_page(db, invitation_id, 1, known, language, now, ctx.instrument_id)
+            answering.save_page(
+                db, invitation_id, 1, known, language, now, ctx.instrument_id, answered_in=language
+            )
         else:
             bare_save(invitation_id, {k: float(v or 0) for k, v in codes.items()}, now)
         return redirect("/p/answer/2")

@@ -20,6 +20,9 @@ from fit_platform.domain.instruments import Instrument, Item
 from fit_platform.domain.scoring import ScoreResult
 
 EXT_TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+# The language of a string element (extensions pack: on `string` and `markdown`), here on each
+# answered item's `text`: the question as the patient read it (docs/fhir.md).
+EXT_LANGUAGE = "http://hl7.org/fhir/StructureDefinition/language"
 EXT_ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 EXT_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
 EXT_MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
@@ -211,6 +214,7 @@ def questionnaire_response(
     scores: Mapping[str, float | None] | None = None,
     resource_id: str | None = None,
     base: str = DEFAULT_CANONICAL_BASE,
+    answer_languages: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """A scored response as an R4 ``QuestionnaireResponse``.
 
@@ -219,6 +223,9 @@ def questionnaire_response(
     The scores are ``result``'s, or ``scores`` (``total`` and subscale ids, as stored with the
     response, so an export shows what the therapist saw). ``subject`` is a Reference
     (see :func:`patient_reference`); ``subject_reference`` a plain literal reference.
+    ``answer_languages`` are the languages each answer was given in (a patient may switch
+    mid-questionnaire): such an item's text and answer display are in its own language, with
+    the ``language`` extension on its ``text``. Items without one are in ``lang``.
     """
     lg = _lang(inst, lang)
     items: list[dict[str, Any]] = []
@@ -226,11 +233,17 @@ def questionnaire_response(
         v = answers.get(it.link_id)
         if v is None:
             continue
+        answered_in = (answer_languages or {}).get(it.link_id)
+        item_lg = lg if answered_in is None else _lang(inst, answered_in)
         if it.vas is not None:
             answer: dict[str, Any] = {"valueDecimal": _num(v)}
         else:
-            answer = {"valueCoding": _coding(inst, it, v, lg, base)}
-        items.append({"linkId": it.link_id, "text": it.text[lg], "answer": [answer]})
+            answer = {"valueCoding": _coding(inst, it, v, item_lg, base)}
+        item: dict[str, Any] = {"linkId": it.link_id, "text": it.text[item_lg]}
+        if answered_in is not None:
+            item["_text"] = {"extension": [{"url": EXT_LANGUAGE, "valueCode": item_lg}]}
+        item["answer"] = [answer]
+        items.append(item)
     for link_id, value in _score_values(inst, result, scores):
         if value is not None:
             items.append({"linkId": link_id, "answer": [{"valueDecimal": _num(value)}]})

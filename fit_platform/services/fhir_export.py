@@ -114,6 +114,11 @@ def _entries(
             subject=subject,
             scores=_stored_scores(response),
             base=settings.base,
+            answer_languages={
+                answer.link_id: answer.language.value
+                for answer in response.answers
+                if answer.language is not None
+            },
         )
         # The version the patient answered, not the one installed now.
         resource["questionnaire"] = (

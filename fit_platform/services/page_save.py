@@ -3,8 +3,8 @@
 Each page is saved in its own transaction with any risk signal it raises, so a half-answered
 questionnaire resumes from the same link and a risk answer reaches the therapist even if the
 patient never submits. The save's rules are decided once from the locked rows
-(``_page_writes``) and written either through the session or, on PostgreSQL, on the worker's
-own direct connection (``docs/decisions/0004-hot-paths.md``).
+(``_page_writes`` in ``services/page_writes.py``) and written either through the session or,
+on PostgreSQL, on the worker's own direct connection (``docs/decisions/0004-hot-paths.md``).
 
 Logs carry ids only: never tokens, answers or free text.
 """
@@ -15,174 +15,46 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.direct_read import DirectReader, DirectTransaction
-from fit_platform.db.models import (
-    Invitation,
-    ItemAnswer,
-    Response,
-)
-from fit_platform.domain.codes import (
-    InvitationState,
-    Language,
-    ResponseStatus,
-)
+from fit_platform.db.models import ItemAnswer, Response
+from fit_platform.domain.codes import Language, ResponseStatus
 from fit_platform.domain.instruments import Instrument, get_instrument
-from fit_platform.domain.scoring import answers_from_codes
 from fit_platform.services import signals as signal_service
-from fit_platform.services.answer_transaction import RACE_RETRIES, LinkClosedError, with_retry
-from fit_platform.services.link_context import (
-    LinkStatus,
-    invitation_link_status,
-    page_plan,
-)
+from fit_platform.services.answer_transaction import RACE_RETRIES, with_retry
+from fit_platform.services.link_context import page_plan
+from fit_platform.services.page_writes import _LOCK_WITH_ANSWERS, _converted, _page_writes
 
 log = logging.getLogger(__name__)
 
 
-# The page save's read, built once per process: the open invitation locked, with its
-# response and the answers saved so far (one row per answer, at least one row), as plain
-# columns. ``FOR UPDATE OF invitation`` serialises saves of the same questionnaire (two tabs)
-# on PostgreSQL; SQLite serialises all writes anyway.
-_LOCK_WITH_ANSWERS = (
-    select(
-        Invitation.state,
-        Invitation.expires_at,
-        Invitation.instrument_id,
-        Invitation.episode_id,
-        Response.id.label("response_id"),
-        Response.status.label("response_status"),
-        Response.risk.label("response_risk"),
-        ItemAnswer.id.label("answer_id"),
-        ItemAnswer.link_id,
-        ItemAnswer.value,
-    )
-    .select_from(Invitation)
-    .outerjoin(Response, Response.invitation_id == Invitation.id)
-    .outerjoin(ItemAnswer, ItemAnswer.response_id == Response.id)
-    .where(Invitation.id == bindparam("invitation_id"))
-    .with_for_update(of=Invitation)
-)
 _answers = ItemAnswer.__table__
 _UPDATE_ANSWER = (
     update(_answers)
     .where(_answers.c.id == bindparam("answer_id"))
-    .values(value=bindparam("new_value"), answered_at=bindparam("at"))
+    .values(value=bindparam("new_value"), answered_at=bindparam("at"), language=bindparam("lang"))
 )
 _responses = Response.__table__
 
 
-# The lock statement's columns by position: a SQLAlchemy row and a direct read's tuple alike.
-(
-    _STATE,
-    _EXPIRES_AT,
-    _INSTRUMENT_ID,
-    _EPISODE_ID,
-    _RESPONSE_ID,
-    _RESPONSE_STATUS,
-    _RESPONSE_RISK,
-    _ANSWER_ID,
-    _LINK_ID,
-    _VALUE,
-) = range(10)
-assert len(_LOCK_WITH_ANSWERS.selected_columns) == _VALUE + 1
-
 # The same changes for PostgreSQL's direct connection, each one statement whatever the number
 # of answers (an executemany there is one prepared execution per answer).
 _UPDATE_ANSWERS_DIRECT = text(
-    "UPDATE item_answer SET value = changed.value, answered_at = :at"
+    "UPDATE item_answer SET value = changed.value, answered_at = :at, language = :language"
     " FROM unnest(CAST(:answer_ids AS integer[]), CAST(:new_values AS double precision[]))"
     " AS changed(id, value) WHERE item_answer.id = changed.id"
 )
 _INSERT_ANSWERS_DIRECT = text(
-    "INSERT INTO item_answer (response_id, link_id, value, answered_at)"
-    " SELECT :response_id, new.link_id, new.value, :at"
+    "INSERT INTO item_answer (response_id, link_id, value, answered_at, language)"
+    " SELECT :response_id, new.link_id, new.value, :at, :language"
     " FROM unnest(CAST(:link_ids AS varchar[]), CAST(:new_values AS double precision[]))"
     " AS new(link_id, value)"
 )
-
-
-@dataclass(frozen=True)
-class _PageWrites:
-    """What saving one page changes, decided from the locked rows: the save's rules, shared by
-    the SQLAlchemy path and PostgreSQL's direct one."""
-
-    instrument: Instrument
-    plan: list[tuple[str, ...]]
-    values: dict[str, float | None]  # the page's answers as posted, blanks as None
-    episode_id: int
-    response_id: int | None  # None: the response is not there yet
-    response_risk: bool
-    updates: list[tuple[int, float | None]]  # (answer id, new value) of the changed answers
-    changed: dict[str, tuple[float | None, float | None]]  # link id: (old, new)
-    new_values: dict[str, float | None]  # answers saved for the first time
-    saved: frozenset[str]  # link ids answered once this page is saved
-
-    def next_page(self) -> int:
-        return next(
-            (n for n, ids in enumerate(self.plan, start=1) if not set(ids) <= self.saved),
-            len(self.plan) + 1,
-        )
-
-
-def _page_writes(
-    rows: Sequence[Sequence[Any]],
-    page: int,
-    codes: Mapping[str, str | None],
-    now: dt.datetime,
-) -> _PageWrites:
-    """The changes of a page save, from the lock statement's rows (values as SQLAlchemy's
-    column types give them). Raises ``LinkClosedError`` when the invitation cannot be
-    answered, ``ValueError`` for a page that does not exist, ``InvalidAnswerError`` for a
-    forged answer."""
-    if not rows:
-        raise LinkClosedError(LinkStatus.UNKNOWN)
-    first = rows[0]
-    status = invitation_link_status(first[_STATE], first[_EXPIRES_AT], now)
-    if status is not LinkStatus.OPEN:
-        raise LinkClosedError(status)
-    instrument = get_instrument(first[_INSTRUMENT_ID])
-    plan = page_plan(instrument)
-    if not 1 <= page <= len(plan):
-        raise ValueError("no such page")
-    link_ids = plan[page - 1]
-    values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
-    response_id = first[_RESPONSE_ID]
-    existing: dict[str, tuple[int, float | None]] = {}
-    if response_id is not None:
-        if first[_RESPONSE_STATUS] is ResponseStatus.SUBMITTED:
-            raise LinkClosedError(LinkStatus.COMPLETED)
-        existing = {
-            r[_LINK_ID]: (r[_ANSWER_ID], r[_VALUE]) for r in rows if r[_LINK_ID] is not None
-        }
-    changed: dict[str, tuple[float | None, float | None]] = {}
-    new_values: dict[str, float | None] = {}
-    updates: list[tuple[int, float | None]] = []
-    for link_id, value in values.items():
-        row = existing.get(link_id)
-        if row is None:
-            new_values[link_id] = value
-        elif row[1] != value:
-            changed[link_id] = (row[1], value)
-            updates.append((row[0], value))
-    return _PageWrites(
-        instrument=instrument,
-        plan=plan,
-        values=values,
-        episode_id=first[_EPISODE_ID],
-        response_id=response_id,
-        response_risk=bool(first[_RESPONSE_RISK]),
-        updates=updates,
-        changed=changed,
-        new_values=new_values,
-        saved=frozenset(existing) | frozenset(new_values),
-    )
 
 
 def _has_risk_item(instrument: Instrument, link_ids: Sequence[str]) -> bool:
@@ -233,6 +105,8 @@ def save_page(
     language: Language | Callable[[], Language],
     now: dt.datetime,
     instrument_id: str | None = None,
+    *,
+    answered_in: Language | None = None,
 ) -> PageSaved:
     """Save one page of answers (codes as posted; None or "" = left blank).
 
@@ -250,19 +124,30 @@ def save_page(
     yet (the save of a page whose invitation was never started): it may be a function, asked
     only then. The web passes its locale look-up that way, so a save finds no locale it does
     not need.
+
+    ``answered_in`` is the language the page was answered in (its questions as shown), kept
+    on each answer it writes or changes: a patient may switch language mid-questionnaire.
+    The web passes it from the locale's code, which costs next to nothing; without it, it is
+    ``language`` (asked then).
     """
+    if answered_in is None:
+        answered_in = language if isinstance(language, Language) else language()
     result = None
     reader = db.direct_reader()
     if reader is not None and instrument_id is not None:
         instrument = get_instrument(instrument_id)
         plan = page_plan(instrument)
         if 1 <= page <= len(plan) and not _has_risk_item(instrument, plan[page - 1]):
-            result = _save_direct(reader, invitation_id, instrument_id, page, codes, now)
+            result = _save_direct(
+                reader, invitation_id, instrument_id, page, codes, answered_in, now
+            )
     if result is None:
         result = with_retry(
             db,
             now,
-            lambda session: _save_in_session(session, invitation_id, page, codes, language, now),
+            lambda session: _save_in_session(
+                session, invitation_id, page, codes, language, answered_in, now
+            ),
         )
     log.info(
         "answers saved",
@@ -277,6 +162,7 @@ def _save_in_session(
     page: int,
     codes: Mapping[str, str | None],
     language: Language | Callable[[], Language],
+    answered_in: Language,
     now: dt.datetime,
 ) -> PageSaved:
     """The page save in the ORM session's transaction, with the risk signal it raises.
@@ -300,14 +186,23 @@ def _save_in_session(
     if writes.updates:
         connection.execute(
             _UPDATE_ANSWER,
-            [{"answer_id": a, "new_value": v, "at": now} for a, v in writes.updates],
+            [
+                {"answer_id": a, "new_value": v, "at": now, "lang": answered_in}
+                for a, v in writes.updates
+            ],
         )
     if writes.new_values:
         # One executemany that fetches no ids back.
         connection.execute(
             insert(_answers),
             [
-                {"response_id": response_id, "link_id": k, "value": v, "answered_at": now}
+                {
+                    "response_id": response_id,
+                    "link_id": k,
+                    "value": v,
+                    "answered_at": now,
+                    "language": answered_in,
+                }
                 for k, v in writes.new_values.items()
             ],
         )
@@ -345,6 +240,7 @@ def _save_direct(
     instrument_id: str,
     page: int,
     codes: Mapping[str, str | None],
+    answered_in: Language,
     now: dt.datetime,
 ) -> PageSaved | None:
     """A page without a risk question, saved in one transaction on PostgreSQL's direct
@@ -373,6 +269,7 @@ def _save_direct(
                     "answer_ids": [a for a, _v in writes.updates],
                     "new_values": [v for _a, v in writes.updates],
                     "at": now,
+                    "language": answered_in.value,
                 },
             )
         if writes.new_values:
@@ -383,6 +280,7 @@ def _save_direct(
                     "link_ids": list(writes.new_values),
                     "new_values": list(writes.new_values.values()),
                     "at": now,
+                    "language": answered_in.value,
                 },
             )
         return PageSaved(writes.response_id, False, writes.next_page(), len(writes.plan))
@@ -396,13 +294,3 @@ def _save_direct(
         return reader.transaction(work)
     except _UseSession:
         return None
-
-
-def _converted(row: Sequence[Any]) -> list[Any]:
-    """A driver's row with the values SQLAlchemy's column types would have converted."""
-    out = list(row)
-    out[_STATE] = InvitationState(out[_STATE])
-    out[_EXPIRES_AT] = None if out[_EXPIRES_AT] is None else out[_EXPIRES_AT].astimezone(dt.UTC)
-    if out[_RESPONSE_STATUS] is not None:
-        out[_RESPONSE_STATUS] = ResponseStatus(out[_RESPONSE_STATUS])
-    return out

@@ -149,7 +149,8 @@ def _episode_export(session: Session, episode: Episode) -> dict[str, Any]:
                 "risk_answer": response.risk,
                 "score_details": response.score_details,
                 "answers": [
-                    {"item": answer.link_id, "value": answer.value}
+                    # The language the question was shown in (null: saved before it was kept).
+                    {"item": answer.link_id, "value": answer.value, "language": answer.language}
                     for answer in sorted(response.answers, key=lambda a: a.id)
                 ],
                 # A comment written before comments had their own table.

@@ -159,8 +159,8 @@ class _Lists:
     consent: list[ConsentEntry] = field(default_factory=list)
     failed: list[FailedDelivery] = field(default_factory=list)
     decisions: list[DecisionView] = field(default_factory=list)
-    # (response id, item, value) of the latest submitted response of each questionnaire.
-    answers: list[tuple[int, str, float | None]] = field(default_factory=list)
+    # (response id, item, value, language) of each questionnaire's latest submitted response.
+    answers: list[tuple[int, str, float | None, str | None]] = field(default_factory=list)
     # (signal id, item, instrument, value) of an unfinished questionnaire that raised a signal.
     unfinished: list[tuple[int, str, str, float | None]] = field(default_factory=list)
 
@@ -240,7 +240,7 @@ def _episode_lists(
         elif kind == part.DECISIONS:
             lists.decisions.append(DecisionView(n1, n2, s1, s2, s3, day, at1, s4, flag))
         elif kind == part.LATEST_ANSWERS:
-            lists.answers.append((n1, s1, value))
+            lists.answers.append((n1, s1, value, s2))
         elif kind == part.UNFINISHED_ANSWERS:
             lists.unfinished.append((n1, s1, s2, value))
     unfinished = unfinished_answers(lists.unfinished, instruments, language)
@@ -309,8 +309,10 @@ def presession(
         )
         latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)
-        for response_id, link_id, value in lists.answers:
+        answered_in: dict[str, dict[str, str | None]] = defaultdict(dict)
+        for response_id, link_id, value, answer_language in lists.answers:
             answers[latest_ids[response_id]][link_id] = value
+            answered_in[latest_ids[response_id]][link_id] = answer_language
         signals = tuple(
             sorted(
                 (s for s in lists.signals if s.resolved_at is None),
@@ -348,9 +350,9 @@ def presession(
             own_plan.log_plan_read(session, own, viewer.staff_id, unit_id, now)
 
     trends = [
-        instrument_trend(instruments[iid], rows, answers.get(iid, {}), language, service.get(iid))
-        for iid, rows in sorted(by_instrument.items())
-        if iid in instruments
+        instrument_trend(instruments[i], rows, answers[i], language, service.get(i), answered_in[i])
+        for i, rows in sorted(by_instrument.items())
+        if i in instruments
     ]
     return PreSession(
         episode_id=episode_id,

@@ -277,6 +277,7 @@ _LATEST_ANSWERS = (
             (ItemAnswer.id,),
             n1=ItemAnswer.response_id,
             s1=ItemAnswer.link_id,
+            s2=ItemAnswer.language,
             value=ItemAnswer.value,
         )
     )

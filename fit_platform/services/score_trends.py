@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from fit_platform.domain.change import ChangeCategory, ChangeSummary, classify_change
 from fit_platform.domain.change import summarise_change as summarise
 from fit_platform.domain.expected_recovery import DefaultCurve, ExpectedBand, PercentileModel
-from fit_platform.domain.instrument_language import text_in
+from fit_platform.domain.instrument_language import PLATFORM_LANGUAGES, text_in
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
 from fit_platform.services.scored_responses import SUBMITTED_SCORES
@@ -83,6 +83,9 @@ class InstrumentTrend:
     points: tuple[ScorePoint, ...]
     summary: ChangeSummary
     latest_answers: tuple[AnswerLine, ...]
+    # The languages the latest answers were given in (a patient may switch mid-questionnaire),
+    # bokmål, nynorsk, English in that order; empty for answers saved before they kept one.
+    answered_in: tuple[str, ...] = ()
 
     @property
     def scored(self) -> tuple[ScorePoint, ...]:
@@ -99,6 +102,7 @@ def instrument_trend(
     answers: dict[str, float | None],
     language: str,
     service: PercentileModel | None = None,
+    answer_languages: dict[str, str | None] | None = None,
 ) -> InstrumentTrend:
     # The chart shows the band the not-on-track rule uses: the service's own where a cell has
     # enough ended episodes, from the rule's minimum session (before it the service's band is
@@ -172,7 +176,9 @@ def instrument_trend(
                     and value >= risk[item.link_id] - 1e-9,
                 )
             )
-    return InstrumentTrend(inst, tuple(points), summary, tuple(lines))
+    given = set((answer_languages or {}).values())
+    answered_in = tuple(lang for lang in PLATFORM_LANGUAGES if lang in given)
+    return InstrumentTrend(inst, tuple(points), summary, tuple(lines), answered_in)
 
 
 def scores_by_instrument(session: Session, episode_id: int) -> dict[str, ScoreRows]:

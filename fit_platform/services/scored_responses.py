@@ -55,7 +55,7 @@ def add_scored_response(
     )
     apply_score(response, instrument, answers)
     response.answers = [
-        ItemAnswer(link_id=link_id, value=value, answered_at=when)
+        ItemAnswer(link_id=link_id, value=value, answered_at=when, language=language)
         for link_id, value in answers.items()
     ]
     session.add(response)

@@ -1,6 +1,8 @@
 """A page save asks for the questionnaire's language only when it makes the response: the web
 passes its locale look-up as a function, so a save of a started questionnaire selects no
-locale, and one that must still make the response stores the language that function gives."""
+locale, and one that must still make the response stores the language that function gives.
+Each answer keeps the language its page was answered in (``answered_in``), on both save
+paths, new and changed."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Response
+from fit_platform.db.models import ItemAnswer, Response
 from fit_platform.domain.codes import Language
 from fit_platform.services import answering
 from tests.support.factories import make_world
@@ -62,6 +64,7 @@ def test_a_save_of_a_started_questionnaire_never_asks_for_the_language(db: Datab
             _language_asked(Language.NYNORSK, asked),
             now(),
             instrument_id="phq9",
+            answered_in=Language.NYNORSK if codes in (FIRST, SECOND) else Language.BOKMAAL,
         )
     assert asked == []
     with db.session() as session:
@@ -69,3 +72,12 @@ def test_a_save_of_a_started_questionnaire_never_asks_for_the_language(db: Datab
             select(Response.language).where(Response.invitation_id == invitation_id)
         ).all()
     assert languages == [Language.ENGLISH]  # the language the start stored, unchanged
+    with db.session() as session:
+        answered = dict(session.execute(select(ItemAnswer.link_id, ItemAnswer.language)).all())
+    # Saved in nynorsk (phq9_10 left blank: shown, so in the same language), the changed
+    # ones again in bokmål (each page's one change).
+    assert answered == {
+        **{k: Language.NYNORSK for k in {**FIRST, **SECOND, "phq9_10": None}},
+        "phq9_3": Language.BOKMAAL,
+        "phq9_7": Language.BOKMAAL,
+    }

@@ -118,6 +118,10 @@ class ItemAnswer(Base):
     link_id: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
     answered_at: Mapped[dt.datetime] = mapped_column(default=row_time)
+    # The language the question was shown in when this answer was given or last changed: a
+    # patient may switch language mid-questionnaire. None for answers saved before it was
+    # kept; those are in the response's language.
+    language: Mapped[Language | None] = mapped_column(enum_column(Language, "language"))
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
