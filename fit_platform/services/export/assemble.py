@@ -10,7 +10,7 @@ held: what is kept per row is a count of patients and a count per pair of scores
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -26,6 +26,7 @@ from fit_platform.services.export.outcomes import (
     outcome_cells,
     paired_cells,
 )
+from fit_platform.services.export.periods import quarter_of
 from fit_platform.services.export.rows import (
     ALL,
     ALL_CODE,
@@ -56,13 +57,24 @@ def level_key(unit: int | None, programme: int | None, period: str, level: int) 
     return (ALL, ALL, period)
 
 
+def with_quarters(key: Key, all_units: bool, quarters: bool) -> Iterator[Key]:
+    """The levels of a row (:func:`.rows.levels`), and with ``quarters`` those of its quarter
+    too (the row's period is a month)."""
+    yield from levels(key, all_units)
+    if quarters:
+        unit, programme, month = key
+        yield from levels((unit, programme, quarter_of(month)), all_units)
+
+
 def tally_outcomes(
     outcomes: Iterable[Any],
     outcome_instruments: Sequence[Instrument],
     all_units: bool,
+    quarters: bool = False,
 ) -> tuple[dict[tuple[Key, str], OutcomeTally], dict[Key, PairedTally]]:
     """Change per row and instrument, and the paired PHQ-9/GAD-7 outcome per row, from rows
-    (unit, programme, period, patient, episode, instrument, first, latest) in patient order.
+    (unit, programme, period, patient, episode, instrument, first, latest) in patient order;
+    with ``quarters`` (the periods are months) by quarter as well.
 
     Each patient's rows are read together, so a patient with two episodes in a row (or in two
     programmes of a unit) counts once there, without a set of every patient seen."""
@@ -79,7 +91,7 @@ def tally_outcomes(
                 instrument = by_id[instrument_id]
                 key = (unit, programme, period)
                 eligible = at_caseness_at_start(instrument, first, latest)
-                for level in levels(key, all_units):
+                for level in with_quarters(key, all_units, quarters):
                     change[(level, instrument_id)].pairs[(first, latest)] += 1
                     found = (level, instrument_id)
                     seen[found] = seen.get(found, False) or eligible
@@ -90,7 +102,8 @@ def tally_outcomes(
             (d_first, d_latest, d_key), (a_first, a_latest, a_key) = (both[i] for i in PAIRED)
             depression, anxiety = paired_instruments
             outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
-            for level in levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
+            later = max(d_key, a_key, key=lambda key: key[2])
+            for level in with_quarters(later, all_units, quarters):
                 acc = paired[level]
                 paired_seen[level] = paired_seen.get(level, False) or outcome.at_caseness
                 if outcome.at_caseness:
@@ -145,7 +158,7 @@ def assemble(
 
     comment_count: dict[Key, int] = defaultdict(int)
     for unit, programme, period, count in comments:
-        for key in levels((unit, programme, period), all_units):
+        for key in with_quarters((unit, programme, period), all_units, by_month):
             keys.add(key)
             comment_count[key] += count
 

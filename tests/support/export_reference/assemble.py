@@ -54,6 +54,7 @@ def assemble(
     alliance_ids: Sequence[str],
     all_units: bool = True,
     by_month: bool = False,
+    collect: list[Any] | None = None,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
     invited_patients: dict[Key, set[int]] = defaultdict(set)
@@ -211,19 +212,41 @@ def assemble(
             # A count of comments is a small cell like a count of patients.
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
-    # Suppression is the export's own (it decides what is hidden, not what is counted).
-    suppress_across_rows_and_totals(
-        rows,
+    counts = (
         {key: len(patients) for key, patients in invited_patients.items()},
         {found: len(tally.patients) for found, tally in change.items()},
-        outcome_instruments,
         comment_count,
         {key: len(tally.patients) for key, tally in paired.items()},
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: len(tally.patients) for key, tally in signals.items()},
+    )
+    if collect is not None:
+        # Suppressed later, together with the other period's rows (months and quarters).
+        collect.append((rows, counts))
+        return []
+    suppress(rows, counts, outcome_instruments, by_month)
+    return sorted(rows.values(), key=row_order)
+
+
+def suppress(
+    rows: dict[Key, AggregateRow],
+    counts: tuple[Any, ...],
+    outcome_instruments: Sequence[Instrument],
+    by_month: bool,
+) -> None:
+    """Suppression is the export's own (it decides what is hidden, not what is counted)."""
+    invited, change, comments, paired, alliance, signals = counts
+    suppress_across_rows_and_totals(
+        rows,
+        invited,
+        change,
+        outcome_instruments,
+        comments,
+        paired,
+        alliance,
+        signals,
         by_month,
     )
-    return sorted(rows.values(), key=row_order)
 
 
 def row_order(row: AggregateRow) -> tuple[bool, str, bool, str, str]:
