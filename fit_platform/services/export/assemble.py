@@ -221,6 +221,7 @@ def assemble(
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: figures.patients for key, figures in signals.items()},
         by_month,
+        {key: figures.risk_patients for key, figures in signals.items()},
     )
     return sorted(rows.values(), key=row_order)
 

@@ -79,6 +79,7 @@ def suppress_across_rows_and_totals(
     alliance_patients: Mapping[tuple[Key, str], int],
     signal_patients: Mapping[Key, int],
     by_month: bool = False,
+    risk_patients: Mapping[Key, int] | None = None,
 ) -> None:
     """Complementary suppression: no hidden cell may be alone in any equation of the
     :class:`Table` (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
@@ -88,7 +89,10 @@ def suppress_across_rows_and_totals(
     beside the all-units mean and the other units' means, a hidden unit's mean would otherwise
     be worked out (weighted by the number of scores, which a reader may know or guess). So
     each alliance questionnaire's mean follows its own count of patients, and the signal
-    figures (a count, a share and two medians) follow the patients with a signal.
+    figures (a count, a share and two medians) follow the patients with a signal, and the
+    median hours to acknowledge a risk answer the patients with one acknowledged: a median
+    cannot be subtracted, but a total's median beside the shown rows' values can be the
+    hidden row's own value (docs/export.md).
 
     Counts of distinct patients do not quite add up (a patient may be in two programmes); the
     rule treats them as if they did, which can only hide more."""
@@ -127,6 +131,8 @@ def suppress_across_rows_and_totals(
             rows[key] = replace(rows[key], alliance_mean=means)
     for key, mark in table.hidden(signal_patients):
         rows[key] = replace(rows[key], signals=SignalAggregate(mark, mark, mark, mark))
+    for key, mark in table.hidden(risk_patients or {}):
+        rows[key] = replace(rows[key], median_hours_to_acknowledge_risk=mark)
 
 
 def _of(counts: Mapping[tuple[Key, str], int], instrument_id: str) -> dict[Key, int]:

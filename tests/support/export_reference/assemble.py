@@ -219,6 +219,7 @@ def assemble(
         {key: len(tally.patients) for key, tally in paired.items()},
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: len(tally.patients) for key, tally in signals.items()},
+        {key: len(patients) for key, patients in risk_patients.items()},
     )
     if collect is not None:
         # Suppressed later, together with the other period's rows (months and quarters).
@@ -235,7 +236,7 @@ def suppress(
     by_month: bool,
 ) -> None:
     """Suppression is the export's own (it decides what is hidden, not what is counted)."""
-    invited, change, comments, paired, alliance, signals = counts
+    invited, change, comments, paired, alliance, signals, risk = counts
     suppress_across_rows_and_totals(
         rows,
         invited,
@@ -246,6 +247,7 @@ def suppress(
         alliance,
         signals,
         by_month,
+        risk,
     )
 
 
