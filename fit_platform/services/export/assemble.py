@@ -66,6 +66,18 @@ def with_quarters(key: Key, all_units: bool, quarters: bool) -> Iterator[Key]:
         yield from levels((unit, programme, quarter_of(month)), all_units)
 
 
+def whole_quarters(keys: Iterable[Key]) -> set[Key]:
+    """The three months of the quarter of every month row (quarter rows are left out)."""
+    found: set[Key] = set()
+    for unit, programme, period in keys:
+        if "Q" in period:
+            continue
+        year, month = period.split("-")
+        first = (int(month) - 1) // 3 * 3 + 1
+        found.update((unit, programme, f"{year}-{m:02d}") for m in range(first, first + 3))
+    return found
+
+
 def tally_outcomes(
     outcomes: Iterable[Any],
     outcome_instruments: Sequence[Instrument],
@@ -161,6 +173,12 @@ def assemble(
         for key in with_quarters((unit, programme, period), all_units, by_month):
             keys.add(key)
             comment_count[key] += count
+
+    if by_month:
+        # A row in every month of a quarter the row has any month in: a month without a row
+        # reads as zero, where a row of hidden cells reads as "fewer than 5" (docs/export.md,
+        # "Empty and hidden").
+        keys.update(whole_quarters(keys))
 
     nothing = (0,) * (4 + len(NON_RESPONSE_REASONS))
     rows: dict[Key, AggregateRow] = {}

@@ -12,6 +12,7 @@ from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_ch
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell
+from fit_platform.services.export.assemble import whole_quarters
 from fit_platform.services.export.rows import (
     ALL,
     ALL_CODE,
@@ -157,6 +158,11 @@ def assemble(
         for key in levels((unit, programme, period), all_units):
             keys.add(key)
             comment_count[key] += count
+
+    if by_month:
+        # A row in every month of a quarter the row has any month in (docs/export.md,
+        # "Empty and hidden").
+        keys.update(whole_quarters(keys))
 
     rows: dict[Key, AggregateRow] = {}
     for key in keys:
