@@ -61,7 +61,7 @@ def main() -> None:
         print("|---|---|---|")
         counts: dict[str, list[str]] = {name: [] for name in ("rows", *FIGURES)}
         for period in ("month", "quarter"):
-            rows = service_aggregates(db, period=period, start=START, end=END)  # type: ignore[arg-type]
+            rows = service_aggregates(db, period=period, start=START, end=END)
             counts["rows"].append(str(len(rows)))
             for name, read in FIGURES.items():
                 cells = [read(row) for row in rows]
