@@ -17,6 +17,7 @@ from fit_platform.services.export.assemble import assemble, level_key, tally_out
 from fit_platform.services.export.outcomes import OutcomeTally, PairedTally
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds
 from fit_platform.services.export.rows import AggregateRow, Key
+from fit_platform.services.export.signal_statement import signal_levels
 from fit_platform.services.export.signals import SignalFigures, read_signal_levels
 from fit_platform.services.export.sources import NOTHING_SUMMARISED, STATE_ID, Watermark
 from fit_platform.services.export.statements import (
@@ -24,7 +25,6 @@ from fit_platform.services.export.statements import (
     alliance_levels,
     invitation_levels,
     outcome_episodes,
-    signal_levels,
 )
 from fit_platform.services.service_comments import comment_counts
 
