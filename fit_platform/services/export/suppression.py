@@ -1,5 +1,5 @@
-"""Complementary suppression across a period's rows and their totals, and by month across the
-months of a quarter."""
+"""Complementary suppression across a period's rows and their totals, and across the months
+of a quarter and the quarter, decided for months and quarters together."""
 
 from __future__ import annotations
 
