@@ -25,7 +25,7 @@ from fit_platform.services.export import (
     export_instruments,
 )
 
-CODEBOOK_VERSION = "2026.12.4"
+CODEBOOK_VERSION = "2026.12.5"
 Separator = Literal["semicolon", "comma"]
 SEPARATORS: tuple[Separator, ...] = ("semicolon", "comma")
 BOM = "\ufeff"

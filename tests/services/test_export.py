@@ -26,9 +26,9 @@ def _row(rows: list[AggregateRow], programme_code: str, unit_code: str) -> Aggre
 
 def test_counts_are_right_on_a_small_known_dataset(db: Database) -> None:
     data = make_known_dataset(db)
-    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    rows = service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
     p = _row(rows, "p", data.unit.code)
-    assert p.period == "2026-06"
+    assert p.period == "2026-Q2"
     assert p.patients_invited.value == 8
     assert p.invitations_sent.value == 16
     assert p.invitations_answered.value == 8
@@ -40,14 +40,18 @@ def test_counts_are_right_on_a_small_known_dataset(db: Database) -> None:
     assert phq9.reliable_deterioration.suppressed  # one patient
     assert phq9.recovery_eligible.value == 7  # eight minus the one not at caseness
     assert phq9.recovery_rate.value == round(5 / 7, 3)
-    assert p.median_hours_to_acknowledge_risk.value == 3.0
+    # Programme p holds every risk answer of the unit: its median is hidden so that the
+    # other programmes' hidden medians cannot be read as "none" (docs/export.md); the
+    # all-units median is the same five answers'.
+    assert p.median_hours_to_acknowledge_risk.secondary
+    assert _row(rows, "all", "all").median_hours_to_acknowledge_risk.value == 3.0
     gad7 = next(o for o in p.outcomes if o.instrument_id == "gad7")
     assert gad7.patients_with_two_scores.suppressed
 
 
 def test_the_all_units_row_adds_up_every_unit_and_programme(db: Database) -> None:
     make_known_dataset(db)
-    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    rows = service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
     everything = _row(rows, "all", "all")
     assert rows[-1] is everything
     assert everything.patients_invited.value == 20  # 8 + 6 + 3 in unit A, 3 in unit B
@@ -66,7 +70,7 @@ def test_a_small_unit_hides_the_smallest_other_unit_total_so_it_cannot_be_subtra
     db: Database,
 ) -> None:
     data = make_known_dataset(db)
-    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    rows = service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
     # Unit B has 3 patients. All units (20) minus unit A (17) would give it away, so unit A's
     # total is hidden as well; its programme P (8) stays, with Q (6) hidden beside the 3 of none.
     assert _row(rows, "all", data.small_unit.code).patients_invited.suppressed
@@ -78,7 +82,7 @@ def test_a_small_unit_hides_the_smallest_other_unit_total_so_it_cannot_be_subtra
 def test_a_unit_filter_gives_the_unit_total_and_no_all_units_row(db: Database) -> None:
     data = make_known_dataset(db)
     rows = service_aggregates(
-        db, period="month", start=JUNE_START, end=JUNE_END, unit_id=data.unit.id
+        db, period="quarter", start=JUNE_START, end=JUNE_END, unit_id=data.unit.id
     )
     # Hidden as in the table of every unit: the unit's total (17) protects unit B's 3.
     assert [(row.programme_code, row.patients_invited.value) for row in rows] == [
@@ -102,7 +106,7 @@ def test_cells_under_five_patients_are_hidden_with_a_flag(db: Database) -> None:
 
 def test_a_lone_small_programme_takes_the_next_smallest_with_it(db: Database) -> None:
     data = make_known_dataset(db)
-    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    rows = service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
     assert _row(rows, "none", data.unit.code).patients_invited.suppressed  # 3 patients
     assert _row(rows, "q", data.unit.code).patients_invited.suppressed  # 6, secondary
     assert _row(rows, "p", data.unit.code).patients_invited.value == 8
@@ -113,7 +117,7 @@ def test_a_lone_small_programme_takes_the_next_smallest_with_it(db: Database) ->
 def test_the_unit_filter_keeps_only_that_unit(db: Database) -> None:
     data = make_known_dataset(db)
     rows = service_aggregates(
-        db, period="month", start=JUNE_START, end=JUNE_END, unit_id=data.small_unit.id
+        db, period="quarter", start=JUNE_START, end=JUNE_END, unit_id=data.small_unit.id
     )
     assert {row.unit_code for row in rows} == {data.small_unit.code}
 
@@ -135,7 +139,7 @@ def test_periods_are_whole_months_or_quarters() -> None:
 
 def test_the_csv_has_the_documented_columns_and_marks_suppressed_cells(db: Database) -> None:
     make_known_dataset(db)
-    rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+    rows = service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
     text = aggregates_csv(rows, "comma")
     lines = text.splitlines()
     assert lines[0].split(",") == csv_columns()
@@ -156,10 +160,10 @@ def _population(db: Database, patients: int) -> None:
 def test_the_number_of_queries_does_not_grow_with_the_data(db: Database) -> None:
     _population(db, 5)
     with count_statements(db.engine) as small:
-        service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+        service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
     _population(db, 45)
     with count_statements(db.engine) as large:
-        rows = service_aggregates(db, period="month", start=JUNE_START, end=JUNE_END)
+        rows = service_aggregates(db, period="quarter", start=JUNE_START, end=JUNE_END)
     assert _row(rows, "all", "all").patients_invited.value == 50
     # Six queries; on PostgreSQL each of the two connections the export reads on at once
     # first sets the planner options for its transaction and reads the summary's watermark

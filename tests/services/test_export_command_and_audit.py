@@ -36,7 +36,7 @@ def test_the_command_writes_the_figures_as_json_and_leaves_an_audit_row(
     target = tmp_path / "figures.json"
     done = _fit_platform(
         db,
-        *("--unit", data.unit.code, "--period", "month"),
+        *("--unit", data.unit.code, "--period", "quarter"),
         *("--start", "2026-06-01", "--end", "2026-06-30", "--format", "json"),
         *("--output", str(target)),
     )
@@ -48,7 +48,7 @@ def test_the_command_writes_the_figures_as_json_and_leaves_an_audit_row(
     [record] = export_history(db)
     assert (record.actor, record.staff_id, record.file_format) == ("command", None, "json")
     assert (record.period, record.start, record.end) == (
-        "month",
+        "quarter",
         dt.date(2026, 6, 1),
         dt.date(2026, 6, 30),
     )
@@ -77,7 +77,7 @@ def test_a_download_on_the_web_is_recorded_with_who_what_and_when(client: FlaskC
     make_known_dataset(db)
     staff = make_staff(db, (Role.SERVICE_DEVELOPER, None))
     log_in(client, staff.username, PASSWORD)
-    june = "period=month&start=2026-06-01&end=2026-06-30"
+    june = "period=quarter&start=2026-06-01&end=2026-06-30"
     assert client.get(f"/export/aggregates.csv?{june}&separator=comma").status_code == 200
     assert client.get(f"/export/aggregates.json?{june}").status_code == 200
     client.get(f"/export/?{june}")  # looking at the page is not an export

@@ -21,7 +21,7 @@ from fit_platform.services.export_files import (
 from tests.support.export_data import make_known_dataset
 
 CODEBOOK = Path(__file__).resolve().parents[2] / "docs" / "export-codebook.md"
-JUNE = {"period": "month", "start": dt.date(2026, 6, 1), "end": dt.date(2026, 6, 30)}
+JUNE = {"period": "quarter", "start": dt.date(2026, 6, 1), "end": dt.date(2026, 6, 30)}
 
 
 def test_every_csv_column_is_described_in_the_codebook_of_this_version() -> None:
@@ -49,14 +49,14 @@ def test_comma_csv_uses_points_and_no_byte_order_mark(db: Database) -> None:
     make_known_dataset(db)
     text = aggregates_csv(service_aggregates(db, **JUNE), "comma")  # type: ignore[arg-type]
     assert text.startswith("unit_code,unit_name,")
-    assert ",p,Programme p,2026-06,8,16,8,0.5," in text
+    assert ",p,Programme p,2026-Q2,8,16,8,0.5," in text
 
 
 def test_json_carries_the_codebook_version_the_choice_and_numbers(db: Database) -> None:
     make_known_dataset(db)
     document = aggregates_json(
         service_aggregates(db, **JUNE),  # type: ignore[arg-type]
-        choice={"period": "month", "start": "2026-06-01", "end": "2026-06-30", "unit": "all"},
+        choice={"period": "quarter", "start": "2026-06-01", "end": "2026-06-30", "unit": "all"},
     )
     document = json.loads(json.dumps(document))
     assert document["codebook_version"] == CODEBOOK_VERSION

@@ -99,11 +99,11 @@ def _six_patients(db: Database) -> int:
 def _rows(db: Database) -> list[AggregateRow]:
     unit_id = _six_patients(db)
     rows = service_aggregates(
-        db, period="month", start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 30), unit_id=unit_id
+        db, period="quarter", start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 30), unit_id=unit_id
     )
     assert [(row.programme_code, row.period) for row in rows] == [
-        ("none", "2026-06"),
-        ("all", "2026-06"),
+        ("none", "2026-Q2"),
+        ("all", "2026-Q2"),
     ]
     return rows
 

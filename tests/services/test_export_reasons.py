@@ -71,7 +71,7 @@ def test_invitations_cancelled_by_archiving_the_unit_or_closing_an_episode_are_c
     assert cancelled == 4
 
     rows = service_aggregates(
-        db, period="month", start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 30), unit_id=unit.id
+        db, period="quarter", start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 30), unit_id=unit.id
     )
     total = _unit_total(rows)
     reasons = {name: value.value for name, value in total.non_response}

@@ -114,3 +114,52 @@ def alliance_scores(
         for name in ((unit, programme or "none"), (unit, "all"), ("all", "all")):
             counted[(*name, period)] += 1
     return counted
+
+
+def block_equations(
+    rows: Iterable[RowName], quarter_of: Any
+) -> list[tuple[RowName, list[RowName]]]:
+    """(quarter, months) for every quarter row among ``rows``: its months, named as in a month
+    export, add up to it (a month without a row holds nothing)."""
+    names = list(rows)
+    months = [name for name in names if "Q" not in name[2]]
+    equations = []
+    for quarter in names:
+        if "Q" not in quarter[2]:
+            continue
+        parts = [m for m in months if m[:2] == quarter[:2] and quarter_of(m[2]) == quarter[2]]
+        if parts:
+            equations.append((quarter, parts))
+    return equations
+
+
+def solved(
+    table: Mapping[RowName, Mapping[str, Any]],
+    equations: Sequence[tuple[RowName, Sequence[RowName]]],
+    column: str,
+) -> dict[RowName, Any]:
+    """Hidden cells of an exactly additive ``column`` (counts of invitations, comments,
+    signals) that a reader works out by repeated subtraction: whenever one member of an
+    equation is unknown, it is the total minus the others (or the parts added up), and then
+    known in every other equation. A row missing from the table holds nothing."""
+    known = {name: row[column] for name, row in table.items() if not hidden(row[column])}
+    found: dict[RowName, Any] = {}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in equations:
+            unknown = [m for m in (total, *parts) if m in table and m not in known]
+            if len(unknown) != 1:
+                continue
+            [target] = unknown
+
+            def value(name: RowName) -> Any:
+                return known.get(name, 0) or 0
+
+            if target == total:
+                known[target] = sum(value(p) for p in parts)
+            else:
+                known[target] = value(total) - sum(value(p) for p in parts if p != target)
+            found[target] = known[target]
+            changed = True
+    return found

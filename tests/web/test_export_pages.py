@@ -25,7 +25,7 @@ from tests.support.export_data import make_known_dataset
 from tests.support.factories import PASSWORD, make_staff, make_unit
 from tests.support.html import log_in
 
-JUNE = "period=month&start=2026-06-01&end=2026-06-30"
+JUNE = "period=quarter&start=2026-06-01&end=2026-06-30"
 
 
 def _db(client: FlaskClient) -> Database:
@@ -47,7 +47,7 @@ def test_service_developers_see_the_figures_with_small_cells_hidden(client: Flas
     assert "fewer than 5" in html
     assert data.unit.name in html
     assert "Programme p" in html
-    assert "2026-06" in html
+    assert "2026-Q2" in html
     assert 'href="/export/"' in html  # in the staff navigation
     assert "71 %" in html  # recovery rate 5/7 on PHQ-9
 
@@ -61,7 +61,7 @@ def test_the_page_ends_with_a_total_per_unit_and_for_all_units(client: FlaskClie
     last = re.sub(r"<[^>]+>", " ", rows[-1])
     # All units: 20 patients invited, 40 invitations sent, 20 answered, half of them.
     assert re.sub(r"\s+", " ", last).split()[:9] == [
-        "All", "units", "All", "programmes", "2026-06", "20", "40", "20", "50",
+        "All", "units", "All", "programmes", "2026-Q2", "20", "40", "20", "50",
     ]  # fmt: skip
     assert "All programmes" in first_table
 
@@ -92,10 +92,10 @@ def test_the_csv_download_has_the_figures(client: FlaskClient) -> None:
     assert "attachment" in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbfunit_code;unit_name;programme_code;programme_name;period;")
-    assert ";p;Programme p;2026-06;8;16;8;0,5;" in body.decode("utf-8")
+    assert ";p;Programme p;2026-Q2;8;16;8;0,5;" in body.decode("utf-8")
     comma = client.get(f"/export/aggregates.csv?{JUNE}&separator=comma").get_data(as_text=True)
     assert comma.startswith("unit_code,unit_name,programme_code,programme_name,period,")
-    assert ",p,Programme p,2026-06,8,16,8,0.5," in comma
+    assert ",p,Programme p,2026-Q2,8,16,8,0.5," in comma
 
 
 def test_the_json_download_has_the_figures_and_the_codebook_version(client: FlaskClient) -> None:
@@ -111,7 +111,7 @@ def test_the_json_download_has_the_figures_and_the_codebook_version(client: Flas
     assert "attachment" in response.headers["Content-Disposition"]
     document = response.get_json()
     assert document["codebook_version"] == CODEBOOK_VERSION
-    assert document["choice"]["period"] == "month"
+    assert document["choice"]["period"] == "quarter"
     p = next(row for row in document["rows"] if row["programme_code"] == "p")
     assert p["patients_invited"] == 8 and p["response_rate"] == 0.5
 

@@ -104,8 +104,9 @@ def test_no_hidden_month_is_its_quarter_minus_the_other_months(client: FlaskClie
     assert any(hidden(row["patients_invited"]) for row in months.values())
     for column in ADDITIVE:
         assert _recovered(quarters, months, column) == {}, column
-    # The other way round is not ruled out (docs/export.md, "Months and quarters"), but does
-    # not happen here: no quarter hidden to protect others is the sum of shown months.
+    # Nor the other way round: no quarter hidden to protect others is the sum of shown months
+    # (months and quarters are hidden together; tests/web/test_export_quarter_from_months.py
+    # has data where the two periods, each suppressed on its own, protected different cells).
     for column in ADDITIVE:
         assert _quarters_added_up(quarters, months, column) == [], column
     # The CSV hides the same month cells as the JSON.

@@ -10,7 +10,7 @@ held: what is kept per row is a count of patients and a count per pair of scores
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -26,6 +26,7 @@ from fit_platform.services.export.outcomes import (
     outcome_cells,
     paired_cells,
 )
+from fit_platform.services.export.periods import quarter_of
 from fit_platform.services.export.rows import (
     ALL,
     ALL_CODE,
@@ -56,13 +57,36 @@ def level_key(unit: int | None, programme: int | None, period: str, level: int) 
     return (ALL, ALL, period)
 
 
+def with_quarters(key: Key, all_units: bool, quarters: bool) -> Iterator[Key]:
+    """The levels of a row (:func:`.rows.levels`), and with ``quarters`` those of its quarter
+    too (the row's period is a month)."""
+    yield from levels(key, all_units)
+    if quarters:
+        unit, programme, month = key
+        yield from levels((unit, programme, quarter_of(month)), all_units)
+
+
+def whole_quarters(keys: Iterable[Key]) -> set[Key]:
+    """The three months of the quarter of every month row (quarter rows are left out)."""
+    found: set[Key] = set()
+    for unit, programme, period in keys:
+        if "Q" in period:
+            continue
+        year, month = period.split("-")
+        first = (int(month) - 1) // 3 * 3 + 1
+        found.update((unit, programme, f"{year}-{m:02d}") for m in range(first, first + 3))
+    return found
+
+
 def tally_outcomes(
     outcomes: Iterable[Any],
     outcome_instruments: Sequence[Instrument],
     all_units: bool,
+    quarters: bool = False,
 ) -> tuple[dict[tuple[Key, str], OutcomeTally], dict[Key, PairedTally]]:
     """Change per row and instrument, and the paired PHQ-9/GAD-7 outcome per row, from rows
-    (unit, programme, period, patient, episode, instrument, first, latest) in patient order.
+    (unit, programme, period, patient, episode, instrument, first, latest) in patient order;
+    with ``quarters`` (the periods are months) by quarter as well.
 
     Each patient's rows are read together, so a patient with two episodes in a row (or in two
     programmes of a unit) counts once there, without a set of every patient seen."""
@@ -79,7 +103,7 @@ def tally_outcomes(
                 instrument = by_id[instrument_id]
                 key = (unit, programme, period)
                 eligible = at_caseness_at_start(instrument, first, latest)
-                for level in levels(key, all_units):
+                for level in with_quarters(key, all_units, quarters):
                     change[(level, instrument_id)].pairs[(first, latest)] += 1
                     found = (level, instrument_id)
                     seen[found] = seen.get(found, False) or eligible
@@ -90,7 +114,8 @@ def tally_outcomes(
             (d_first, d_latest, d_key), (a_first, a_latest, a_key) = (both[i] for i in PAIRED)
             depression, anxiety = paired_instruments
             outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
-            for level in levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
+            later = max(d_key, a_key, key=lambda key: key[2])
+            for level in with_quarters(later, all_units, quarters):
                 acc = paired[level]
                 paired_seen[level] = paired_seen.get(level, False) or outcome.at_caseness
                 if outcome.at_caseness:
@@ -145,9 +170,15 @@ def assemble(
 
     comment_count: dict[Key, int] = defaultdict(int)
     for unit, programme, period, count in comments:
-        for key in levels((unit, programme, period), all_units):
+        for key in with_quarters((unit, programme, period), all_units, by_month):
             keys.add(key)
             comment_count[key] += count
+
+    if by_month:
+        # A row in every month of a quarter the row has any month in: a month without a row
+        # reads as zero, where a row of hidden cells reads as "fewer than 5" (docs/export.md,
+        # "Empty and hidden").
+        keys.update(whole_quarters(keys))
 
     nothing = (0,) * (4 + len(NON_RESPONSE_REASONS))
     rows: dict[Key, AggregateRow] = {}
@@ -208,6 +239,7 @@ def assemble(
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: figures.patients for key, figures in signals.items()},
         by_month,
+        {key: figures.risk_patients for key, figures in signals.items()},
     )
     return sorted(rows.values(), key=row_order)
 

@@ -55,6 +55,22 @@ def period_start(dialect: str, column: Any, period: Period) -> ColumnElement[Any
     return _sqlite_label(column, period)
 
 
+def quarter_of_month(dialect: str, month: Any) -> ColumnElement[Any]:
+    """The quarter of a value of :func:`period_start` by month, as :func:`period_start` by
+    quarter gives it: the export groups by month and by quarter in one statement."""
+    if dialect == "postgresql":
+        return func.date_trunc(literal_column("'quarter'"), month)
+    number = cast(func.substr(month, 6, 2), Integer)
+    quarter = cast((number + 2) / 3, Integer)  # 1..4; the cast truncates
+    return type_coerce(func.substr(month, 1, 5), String) + literal("Q") + cast(quarter, String)
+
+
+def quarter_of(month: str) -> str:
+    """'2026-Q3' for '2026-08'."""
+    year, number = month.split("-")
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+
+
 def period_label(dialect: str, start: Any, period: Period) -> ColumnElement[str]:
     """'2026-03' or '2026-Q1' for a value of :func:`period_start`."""
     if dialect == "postgresql":

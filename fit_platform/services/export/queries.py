@@ -17,6 +17,7 @@ from fit_platform.services.export.assemble import assemble, level_key, tally_out
 from fit_platform.services.export.outcomes import OutcomeTally, PairedTally
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds
 from fit_platform.services.export.rows import AggregateRow, Key
+from fit_platform.services.export.signal_statement import signal_levels
 from fit_platform.services.export.signals import SignalFigures, read_signal_levels
 from fit_platform.services.export.sources import NOTHING_SUMMARISED, STATE_ID, Watermark
 from fit_platform.services.export.statements import (
@@ -24,7 +25,6 @@ from fit_platform.services.export.statements import (
     alliance_levels,
     invitation_levels,
     outcome_episodes,
-    signal_levels,
 )
 from fit_platform.services.service_comments import comment_counts
 
@@ -65,15 +65,16 @@ def service_aggregates(
     if end < start:
         raise ValueError("end before start")
     since, until = period_bounds(period, start, end)
-    # By month, whole quarters are read and suppressed together, and the months asked for
-    # picked out afterwards: a month hidden by itself could otherwise be worked out from its
-    # quarter and the quarter's other months (docs/export.md, "Months and quarters").
+    # Whole quarters are read by month and by quarter and suppressed together, and the
+    # periods asked for picked out afterwards: a month hidden by itself could otherwise be
+    # worked out from its quarter and the quarter's other months, and a quarter hidden to
+    # protect another row added up from its months (docs/export.md, "Months and quarters").
     read_since, read_until = period_bounds("quarter", start, end)
     outcome_instruments, alliance_instruments = export_instruments()
     alliance_ids = [i.id for i in alliance_instruments]
 
     # Every unit is read and suppressed together (see above); a unit is picked afterwards.
-    r = Range(db.dialect, period, read_since, read_until, None)
+    r = Range(db.dialect, "month", read_since, read_until, None, quarters=True)
     if db.dialect == "postgresql":
         # The two halves need no result of each other, so on PostgreSQL they run at once on
         # two connections: the server works on both (two CPUs) and Python tallies the
@@ -97,11 +98,13 @@ def service_aggregates(
         programmes=programmes,
         outcome_instruments=outcome_instruments,
         alliance_ids=alliance_ids,
-        by_month=period == "month",
+        by_month=True,
     )
     if period == "month":
         first, last = f"{since:%Y-%m}", f"{until - dt.timedelta(days=1):%Y-%m}"
-        rows = [row for row in rows if first <= row.period <= last]
+        rows = [row for row in rows if "Q" not in row.period and first <= row.period <= last]
+    else:
+        rows = [row for row in rows if "Q" in row.period]
     if unit_id is None:
         return rows
     # One unit's rows: its programmes and its total, without the all-units total.
@@ -178,7 +181,9 @@ def _tallies(
         outcome_rows = session.execute(
             outcome_episodes(r, outcome_ids).execution_options(yield_per=5000)
         )
-        change, paired = tally_outcomes(outcome_rows, outcome_instruments, all_units)
+        change, paired = tally_outcomes(
+            outcome_rows, outcome_instruments, all_units, quarters=r.quarters
+        )
         # Signals raised in the period and how soon they were acted on, at every level.
         signals = read_signal_levels(session.execute(signal_levels(r)), level_key)
         # Comments sent to the service only, counted (never their text).

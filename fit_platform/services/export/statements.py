@@ -35,13 +35,15 @@ from sqlalchemy import (
     union_all,
 )
 
-from fit_platform.db.models import ConsentEvent, Episode, Response, Signal
+from fit_platform.db.models import ConsentEvent, Episode, Response
 from fit_platform.domain.codes import ConsentEventKind, InvitationState
-from fit_platform.domain.signals import SignalCode
-from fit_platform.services.export.medians import microseconds_between, middle_values
-from fit_platform.services.export.periods import Period, period_label, period_start
+from fit_platform.services.export.periods import (
+    Period,
+    period_label,
+    period_start,
+    quarter_of_month,
+)
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS
-from fit_platform.services.export.signals import MEASURES
 from fit_platform.services.export.sources import (
     NOTHING_SUMMARISED,
     Watermark,
@@ -66,15 +68,19 @@ class Range:
         since: dt.datetime,
         until: dt.datetime,
         unit_id: int | None,
+        quarters: bool = False,
     ) -> None:
         self.dialect, self.period = dialect, period
         self.since, self.until, self.unit_id = since, until, unit_id
+        # By month, every level also by quarter, in the same statement (the export decides
+        # what to hide in months and quarters together: docs/export.md, "Months and quarters").
+        self.quarters = quarters and period == "month"
         # The summary's watermark as read by the transaction (None: each statement reads it).
         self.watermark: Watermark | None = None
 
     def seen(self, watermark: Watermark | None) -> Range:
         """The same range for a transaction that read this watermark."""
-        seen = Range(self.dialect, self.period, self.since, self.until, self.unit_id)
+        seen = Range(self.dialect, self.period, self.since, self.until, self.unit_id, self.quarters)
         seen.watermark = watermark
         return seen
 
@@ -95,33 +101,44 @@ def _levels(
     *,
     counted: tuple[str, ...] = (),
     distinct: tuple[str, ...] = (),
+    by_quarter: dict[str, str] | None = None,
 ) -> Select[Any]:
     """Rows, unit totals and (for all units) the all-units total from a per-patient CTE.
 
     Each level sums ``figures`` and counts distinct patients, and distinct values of the
     ``distinct`` columns; ``counted`` are extra grouping columns (the instrument) kept at every
     level. The CTE has one row per patient in a row, so a patient in two programmes of a unit
-    is two rows there and one patient in the unit's total."""
+    is two rows there and one patient in the unit's total. With ``r.quarters`` every level
+    comes by quarter as well, a ``distinct`` column read from the column ``by_quarter`` names
+    for it (a flag that depends on the quarter, not the month)."""
     c = per_patient.c
     extra = [c[name] for name in counted]
 
-    def level(number: int, keys: list[Any]) -> Select[Any]:
+    def level(number: int, keys: list[Any], quarter: bool) -> Select[Any]:
         unit = c.unit_id if number < ALL_UNITS_TOTAL else null()
         programme = c.programme_id if number == ROW else null()
+        period = quarter_of_month(r.dialect, c.period) if quarter else c.period
+        label = period_label(r.dialect, period, "quarter") if quarter else r.label(c.period)
+        source = (by_quarter or {}) if quarter else {}
         return select(
             unit.label("unit_id"),
             programme.label("programme_id"),
-            r.label(c.period).label("period"),
+            label.label("period"),
             literal(number, Integer).label("level"),
             *extra,
             func.count(c.patient_id.distinct()).label("patients"),
-            *(func.count(c[name].distinct()).label(name) for name in distinct),
+            *(func.count(c[source.get(name, name)].distinct()).label(name) for name in distinct),
             *(func.sum(c[name]).label(name) for name in figures),
-        ).group_by(*keys, c.period, *extra)
+        ).group_by(*keys, period, *extra)
 
-    parts = [level(ROW, [c.unit_id, c.programme_id]), level(UNIT_TOTAL, [c.unit_id])]
-    if r.unit_id is None:
-        parts.append(level(ALL_UNITS_TOTAL, []))
+    parts = []
+    for quarter in (False, True) if r.quarters else (False,):
+        parts += [
+            level(ROW, [c.unit_id, c.programme_id], quarter),
+            level(UNIT_TOTAL, [c.unit_id], quarter),
+        ]
+        if r.unit_id is None:
+            parts.append(level(ALL_UNITS_TOTAL, [], quarter))
     return union_all(*parts)  # type: ignore[return-value]
 
 
@@ -192,16 +209,40 @@ def invitation_levels(r: Range) -> Select[Any]:
         )
     ).subquery()
     p = per_patient.c
-    flagged = (
-        select(
-            *p,
-            case((paused.c.patient_id.is_not(None), p.patient_id)).label("paused_patient"),
-        )
-        .outerjoin(paused, and_(paused.c.patient_id == p.patient_id, paused.c.period == p.period))
-        .cte("invited_patient")
+    flags = [case((paused.c.patient_id.is_not(None), p.patient_id)).label("paused_patient")]
+    joined: Any = per_patient.outerjoin(
+        paused, and_(paused.c.patient_id == p.patient_id, paused.c.period == p.period)
     )
+    if r.quarters:
+        # By quarter: invited in the quarter and paused or stopped in it, in any of its months.
+        paused_in_quarter = (
+            select(
+                ConsentEvent.patient_id,
+                period_start(r.dialect, ConsentEvent.created_at, "quarter").label("period"),
+            )
+            .where(
+                ConsentEvent.kind.in_((ConsentEventKind.PAUSED, ConsentEventKind.STOPPED)),
+                ConsentEvent.created_at >= r.since,
+                ConsentEvent.created_at < r.until,
+            )
+            .distinct()
+            .cte("paused_in_quarter")
+        )
+        q = paused_in_quarter.c
+        flags.append(case((q.patient_id.is_not(None), p.patient_id)).label("paused_in_quarter"))
+        joined = joined.outerjoin(
+            paused_in_quarter,
+            and_(q.patient_id == p.patient_id, q.period == quarter_of_month(r.dialect, p.period)),
+        )
+    flagged = select(*p, *flags).select_from(joined).cte("invited_patient")
     # The paused patients are counted distinctly at every level, like the invited ones.
-    return _levels(r, flagged, figures, distinct=("paused_patient",))
+    return _levels(
+        r,
+        flagged,
+        figures,
+        distinct=("paused_patient",),
+        by_quarter={"paused_patient": "paused_in_quarter"},
+    )
 
 
 def alliance_levels(r: Range, alliance_ids: list[str]) -> Select[Any]:
@@ -328,49 +369,3 @@ def _unsummarised_outcomes(r: Range, outcome_ids: list[str]) -> Select[Any]:
         .order_by(Episode.patient_id, Episode.id)
     )
     return outcomes
-
-
-def signal_levels(r: Range) -> Select[Any]:
-    """Signals raised in each period at every level of total: the patients they were about,
-    how many were raised, how many acknowledged, the patients with a risk answer acknowledged,
-    and the two middle values (microseconds) of the time to acknowledge, to resolve and to
-    acknowledge a risk answer, from which :func:`.medians.median_hours` takes each median."""
-    raised = Signal.raised_at
-    is_risk = Signal.code == SignalCode.RISK_ANSWER.value
-    acknowledge = microseconds_between(r.dialect, raised, Signal.acknowledged_at)
-    per_signal = r.in_unit(
-        select(
-            Episode.unit_id,
-            Episode.programme_id,
-            r.start(raised).label("period"),
-            Episode.patient_id,
-            acknowledge.label("acknowledge"),
-            microseconds_between(r.dialect, raised, Signal.resolved_at).label("resolve"),
-            case((is_risk, acknowledge)).label("risk_acknowledge"),
-        )
-        .join(Episode, Episode.id == Signal.episode_id)
-        .where(raised >= r.since, raised < r.until)
-    ).cte("signal_waits")
-
-    def level(number: int, keys: tuple[str, ...]) -> Select[Any]:
-        group = (*keys, "period")
-        source, middles = middle_values(r.dialect, per_signal, MEASURES, group)
-        c = source.c
-        return select(
-            (c.unit_id if number < ALL_UNITS_TOTAL else null()).label("unit_id"),
-            (c.programme_id if number == ROW else null()).label("programme_id"),
-            r.label(c.period).label("period"),
-            literal(number, Integer).label("level"),
-            func.count(c.patient_id.distinct()).label("patients"),
-            func.count().label("raised"),
-            func.count(c.acknowledge).label("acknowledged"),
-            func.count(case((c.risk_acknowledge.is_not(None), c.patient_id)).distinct()).label(
-                "risk_patients"
-            ),
-            *middles,
-        ).group_by(*(c[key] for key in group))
-
-    parts = [level(ROW, ("unit_id", "programme_id")), level(UNIT_TOTAL, ("unit_id",))]
-    if r.unit_id is None:
-        parts.append(level(ALL_UNITS_TOTAL, ()))
-    return union_all(*parts)  # type: ignore[return-value]

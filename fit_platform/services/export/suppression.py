@@ -1,5 +1,5 @@
-"""Complementary suppression across a period's rows and their totals, and by month across the
-months of a quarter."""
+"""Complementary suppression across a period's rows and their totals, and across the months
+of a quarter and the quarter, decided for months and quarters together."""
 
 from __future__ import annotations
 
@@ -13,24 +13,26 @@ from fit_platform.domain.small_cells import (
     Equation,
     hidden_cell,
     hidden_in_table,
-    too_small,
 )
 from fit_platform.services.export.outcomes import hidden_outcome, hidden_paired
+from fit_platform.services.export.periods import quarter_of
 from fit_platform.services.export.rows import ALL, AggregateRow, Key, SignalAggregate
 
 
 class Table:
     """The rows of an export as one table of cells and the equations a reader can use: in each
     period a unit's programme rows add up to the unit's total row and the unit rows to the
-    all-units row; and, by month, a row's three months add up to its quarter.
+    all-units row; and, when the table holds months and quarters, a row's three months add up
+    to the row's quarter.
 
-    The quarter's figure is published by the quarter export whatever the month table hides, so
-    it is a cell of this table too (its count the sum of the months'), never hidden to protect
-    the months: a month hidden alone in its quarter is protected by hiding another month, and a
-    month the quarter gives away anyway protects no one (see
-    :func:`fit_platform.domain.small_cells.hidden_in_table`). Distinct patients of a quarter are
-    at most the sum of its months', so a quarter taken as shown here may in fact be hidden:
-    that can only hide more."""
+    A service developer can download both, so the export decides what to hide in months and
+    quarters together and then picks out the period asked for: a month hidden by itself
+    could otherwise be worked out as its quarter minus the other months, and a quarter hidden
+    to protect another row could be added up from its months. The same decision is made
+    whichever period is asked for, because both exports read and suppress the same whole
+    quarters of months and quarters. Distinct patients of a quarter are at most the sum of its
+    months', so the equation is not exact for them; treating it as exact can only hide
+    more."""
 
     def __init__(self, keys: Iterable[Key], by_month: bool = False) -> None:
         self.members = sorted(keys, key=lambda key: (key[2], key[0], key[1] is None, key[1] or 0))
@@ -48,38 +50,23 @@ class Table:
             if grand:
                 parts = [index[key] for key in unit_totals]
                 self.equations.append(Equation(index[grand[0]], tuple(parts)))
-        # Each row's months by quarter; the quarter is a cell after the rows.
-        blocks: dict[tuple[int, int | None, str], list[int]] = defaultdict(list)
         if by_month:
+            # Each row's months add up to the row's quarter (a row of the same table).
+            blocks: dict[Key, list[int]] = defaultdict(list)
             for key in self.members:
-                unit, programme, month = key
-                blocks[(unit, programme, quarter_of(month))].append(index[key])
-        self.blocks = list(blocks.values())
-        for number, months in enumerate(self.blocks):
-            self.equations.append(Equation(len(self.members) + number, tuple(months)))
+                unit, programme, period = key
+                if "Q" not in period:
+                    blocks[(unit, programme, quarter_of(period))].append(index[key])
+            for quarter, months in blocks.items():
+                self.equations.append(Equation(index[quarter], tuple(months)))
 
     def hidden(self, counts: Mapping[Key, int]) -> Iterable[tuple[Key, Cell]]:
         """The rows whose cells on these counts are hidden, each with its hidden cell."""
         values = [counts.get(key, 0) for key in self.members]
-        quarters = [sum(values[i] for i in months) for months in self.blocks]
-        # A quarter with patients in one month only is that month's figure: the quarter export
-        # decides on it as the month export does, in the same kind of table, so it is not
-        # taken as shown whatever happens (that would hide every month of a table whose
-        # quarters each hold one month, for nothing).
-        published = [False] * len(values) + [
-            not too_small(n) and sum(values[i] > 0 for i in months) > 1
-            for n, months in zip(quarters, self.blocks, strict=True)
-        ]
-        hides = hidden_in_table(values + quarters, self.equations, published)
-        for key, count, hide in zip(self.members, values, hides, strict=False):
+        hides = hidden_in_table(values, self.equations)
+        for key, count, hide in zip(self.members, values, hides, strict=True):
             if hide:
                 yield key, hidden_cell(count)
-
-
-def quarter_of(month: str) -> str:
-    """'2026-Q3' for '2026-08'."""
-    year, number = month.split("-")
-    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
 
 
 def suppress_across_rows_and_totals(
@@ -92,6 +79,7 @@ def suppress_across_rows_and_totals(
     alliance_patients: Mapping[tuple[Key, str], int],
     signal_patients: Mapping[Key, int],
     by_month: bool = False,
+    risk_patients: Mapping[Key, int] | None = None,
 ) -> None:
     """Complementary suppression: no hidden cell may be alone in any equation of the
     :class:`Table` (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
@@ -101,7 +89,10 @@ def suppress_across_rows_and_totals(
     beside the all-units mean and the other units' means, a hidden unit's mean would otherwise
     be worked out (weighted by the number of scores, which a reader may know or guess). So
     each alliance questionnaire's mean follows its own count of patients, and the signal
-    figures (a count, a share and two medians) follow the patients with a signal.
+    figures (a count, a share and two medians) follow the patients with a signal, and the
+    median hours to acknowledge a risk answer the patients with one acknowledged: a median
+    cannot be subtracted, but a total's median beside the shown rows' values can be the
+    hidden row's own value (docs/export.md).
 
     Counts of distinct patients do not quite add up (a patient may be in two programmes); the
     rule treats them as if they did, which can only hide more."""
@@ -140,6 +131,8 @@ def suppress_across_rows_and_totals(
             rows[key] = replace(rows[key], alliance_mean=means)
     for key, mark in table.hidden(signal_patients):
         rows[key] = replace(rows[key], signals=SignalAggregate(mark, mark, mark, mark))
+    for key, mark in table.hidden(risk_patients or {}):
+        rows[key] = replace(rows[key], median_hours_to_acknowledge_risk=mark)
 
 
 def _of(counts: Mapping[tuple[Key, str], int], instrument_id: str) -> dict[Key, int]:

@@ -12,6 +12,7 @@ from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_ch
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell
+from fit_platform.services.export.assemble import whole_quarters
 from fit_platform.services.export.rows import (
     ALL,
     ALL_CODE,
@@ -54,6 +55,7 @@ def assemble(
     alliance_ids: Sequence[str],
     all_units: bool = True,
     by_month: bool = False,
+    collect: list[Any] | None = None,
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
     invited_patients: dict[Key, set[int]] = defaultdict(set)
@@ -157,6 +159,11 @@ def assemble(
             keys.add(key)
             comment_count[key] += count
 
+    if by_month:
+        # A row in every month of a quarter the row has any month in (docs/export.md,
+        # "Empty and hidden").
+        keys.update(whole_quarters(keys))
+
     rows: dict[Key, AggregateRow] = {}
     for key in keys:
         unit, programme, period = key
@@ -211,19 +218,43 @@ def assemble(
             # A count of comments is a small cell like a count of patients.
             service_comments=cell(comment_count.get(key, 0), comment_count.get(key, 0)),
         )
-    # Suppression is the export's own (it decides what is hidden, not what is counted).
-    suppress_across_rows_and_totals(
-        rows,
+    counts = (
         {key: len(patients) for key, patients in invited_patients.items()},
         {found: len(tally.patients) for found, tally in change.items()},
-        outcome_instruments,
         comment_count,
         {key: len(tally.patients) for key, tally in paired.items()},
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: len(tally.patients) for key, tally in signals.items()},
-        by_month,
+        {key: len(patients) for key, patients in risk_patients.items()},
     )
+    if collect is not None:
+        # Suppressed later, together with the other period's rows (months and quarters).
+        collect.append((rows, counts))
+        return []
+    suppress(rows, counts, outcome_instruments, by_month)
     return sorted(rows.values(), key=row_order)
+
+
+def suppress(
+    rows: dict[Key, AggregateRow],
+    counts: tuple[Any, ...],
+    outcome_instruments: Sequence[Instrument],
+    by_month: bool,
+) -> None:
+    """Suppression is the export's own (it decides what is hidden, not what is counted)."""
+    invited, change, comments, paired, alliance, signals, risk = counts
+    suppress_across_rows_and_totals(
+        rows,
+        invited,
+        change,
+        outcome_instruments,
+        comments,
+        paired,
+        alliance,
+        signals,
+        by_month,
+        risk,
+    )
 
 
 def row_order(row: AggregateRow) -> tuple[bool, str, bool, str, str]:

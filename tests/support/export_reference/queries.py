@@ -23,7 +23,7 @@ from fit_platform.domain.signals import SignalCode
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds, period_key
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS, AggregateRow
 from fit_platform.services.service_comments import comment_counts
-from tests.support.export_reference.assemble import assemble
+from tests.support.export_reference.assemble import assemble, row_order, suppress
 
 
 def export_instruments() -> tuple[list[Instrument], list[Instrument]]:
@@ -45,17 +45,29 @@ def reference_aggregates(
 ) -> list[AggregateRow]:
     """The export's rule for one unit: its rows from the table of every unit, hidden as
     there (docs/export.md, "One unit")."""
-    if period == "month":
-        # By month, whole quarters are read and suppressed, the months asked for picked out
-        # (docs/export.md, "Months and quarters").
-        since, until = period_bounds("quarter", start, end)
-        rows = _aggregates(
-            db, period=period, start=since.date(), end=(until - dt.timedelta(days=1)).date()
+    # Whole quarters are read by month and by quarter and suppressed together, the periods
+    # asked for picked out (docs/export.md, "Months and quarters").
+    since, until = period_bounds("quarter", start, end)
+    collected: list[Any] = []
+    for read in PERIODS:
+        _aggregates(
+            db,
+            period=read,
+            start=since.date(),
+            end=(until - dt.timedelta(days=1)).date(),
+            collect=collected,
         )
+    (months, counts), (quarters, quarter_counts) = collected
+    months.update(quarters)
+    for merged, more in zip(counts, quarter_counts, strict=True):
+        merged.update(more)
+    suppress(months, counts, export_instruments()[0], by_month=True)
+    rows = sorted(months.values(), key=row_order)
+    if period == "month":
         first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
-        rows = [row for row in rows if first <= row.period <= last]
+        rows = [row for row in rows if "Q" not in row.period and first <= row.period <= last]
     else:
-        rows = _aggregates(db, period=period, start=start, end=end)
+        rows = [row for row in rows if "Q" in row.period]
     if unit_id is None:
         return rows
     with db.session() as session:
@@ -70,6 +82,7 @@ def _aggregates(
     start: dt.date,
     end: dt.date,
     unit_id: int | None = None,
+    collect: list[Any] | None = None,
 ) -> list[AggregateRow]:
     """Suppressed aggregates per unit, programme and period between ``start`` and ``end``.
 
@@ -261,6 +274,7 @@ def _aggregates(
         alliance_ids=alliance_ids,
         all_units=unit_id is None,
         by_month=period == "month",
+        collect=collect,
     )
 
 
