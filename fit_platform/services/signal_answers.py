@@ -29,6 +29,10 @@ class UnfinishedAnswer:
 
     item_number: int
     answer_text: str | None  # None: the question was shown and left blank
+    # A risk question (suicidal thoughts, self-harm): named as such, and marked when the
+    # answer is at or over its threshold, so the answer that raised the signal stands out.
+    risk_question: bool = False
+    over_threshold: bool = False
 
 
 def answer_text(item: Any, value: float | None, language: str) -> str | None:
@@ -56,10 +60,21 @@ def unfinished_answers(
         if instrument is None:
             continue
         values = {link_id: value for link_id, _instrument, value in given}
+        thresholds = {risk.link_id: risk.threshold for risk in instrument.risk_items}
         answers = tuple(
-            UnfinishedAnswer(number, answer_text(item, values[item.link_id], language))
+            UnfinishedAnswer(
+                number,
+                answer_text(item, value, language),
+                risk_question=item.link_id in thresholds,
+                over_threshold=(
+                    item.link_id in thresholds
+                    and value is not None
+                    and value >= thresholds[item.link_id]
+                ),
+            )
             for number, item in enumerate(instrument.items, start=1)
             if item.link_id in values
+            for value in (values[item.link_id],)
         )
         found[signal_id] = (answers, len(instrument.items))
     return found

@@ -53,7 +53,8 @@ def test_a_withdrawn_half_answered_questionnaire_keeps_its_risk_signal_and_answe
     assert "Acknowledge" in article
     # What the patient did answer, next to the signal it raised.
     assert "The questionnaire was not finished: 9 of 10 questions answered." in article
-    assert "Question 9: Nearly every day (3)" in article
+    # The answer that raised the signal stands out, named as the risk question.
+    assert "<strong>Question 9: Nearly every day (3) (risk question)</strong>" in article
     assert "Question 1: Several days (1)" in article
     assert "Question 10: not answered" in article
 
