@@ -10,12 +10,14 @@ import datetime as dt
 import logging
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from fit_platform.db import Database
-from fit_platform.db.models import Patient, Signal
+from fit_platform.db.models import Patient, Signal, Staff
 from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, World, make_world
@@ -167,3 +169,41 @@ def test_an_expired_page_view_comes_back_without_a_stray_question_mark(
     assert parse_qs(urlsplit(with_query.headers["Location"]).query)["next"] == [
         f"{episode_page}?lang=en"
     ]
+
+
+def test_the_notice_survives_the_code_step_of_a_two_factor_login(
+    app: Flask, client: FlaskClient, clock: dict[str, dt.datetime]
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    secret = pyotp.random_base32()
+    with db.transaction() as session:
+        session.execute(
+            update(Staff)
+            .where(Staff.id == world.therapist_id)
+            .values(totp_secret=app.extensions["fit_totp_box"].seal(secret))
+        )
+    login_page = client.get("/staff/login?lang=en").get_data(as_text=True)
+    form = {"username": world.therapist_username, "password": PASSWORD}
+    client.post("/staff/login", data={"csrf_token": csrf_token(login_page), **form})
+    code_page = client.get("/staff/login/code").get_data(as_text=True)
+    code = {"code": pyotp.TOTP(secret).at(clock["now"]), "csrf_token": csrf_token(code_page)}
+    assert client.post("/staff/login/code", data=code).status_code == 302
+    contact = f"/clinician/episodes/{world.episode_id}/contact"
+    page = client.get(contact).get_data(as_text=True)
+    clock["now"] = INJECTED + dt.timedelta(minutes=31)
+    data = {"phone": "987 65 432", "email": "", "language": "nb", "channel": "sms"}
+    login_url = client.post(contact, data={"csrf_token": csrf_token(page), **data}).headers[
+        "Location"
+    ]
+    login_page = client.get(login_url).get_data(as_text=True)
+    sent = client.post(login_url, data={"csrf_token": csrf_token(login_page), **form})
+    assert sent.headers["Location"] == "/staff/login/code"
+    code_page = client.get("/staff/login/code").get_data(as_text=True)
+    # A code of the next 30-second step: the first one was used already.
+    later = clock["now"] + dt.timedelta(seconds=30)
+    code = {"code": pyotp.TOTP(secret).at(later), "csrf_token": csrf_token(code_page)}
+    clock["now"] = later
+    done = client.post("/staff/login/code", data=code)
+    assert done.headers["Location"] == contact
+    assert AFTER_LOGIN_EN in client.get(contact + "?lang=en").get_data(as_text=True)
