@@ -80,3 +80,12 @@ def form_page(form_path: str) -> str | None:
             return path
         parts.pop()
     return None
+
+
+def this_page() -> str | None:
+    """Where to come back to after leaving the current request: a page view's own path (with its
+    query, and no bare "?" when it has none); for a form, the page it was on (or None)."""
+    if request.method in ("GET", "HEAD"):
+        query = request.query_string.decode("latin-1")
+        return f"{request.path}?{query}" if query else request.path
+    return form_page(request.path)

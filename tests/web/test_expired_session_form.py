@@ -207,3 +207,23 @@ def test_the_notice_survives_the_code_step_of_a_two_factor_login(
     done = client.post("/staff/login/code", data=code)
     assert done.headers["Location"] == contact
     assert AFTER_LOGIN_EN in client.get(contact + "?lang=en").get_data(as_text=True)
+
+
+def test_extend_session_after_the_end_comes_back_to_the_page_and_loses_nothing(
+    app: Flask, client: FlaskClient, clock: dict[str, dt.datetime]
+) -> None:
+    world = make_world(_db(app))
+    log_in(client, world.therapist_username, PASSWORD)
+    episode_page = f"/clinician/episodes/{world.episode_id}"
+    page = client.get(episode_page).get_data(as_text=True)
+    # The button's own page, without the stray "?" the bar used to add.
+    assert f'name="next" value="{episode_page}"' in page
+    clock["now"] = INJECTED + dt.timedelta(minutes=31)
+    sent = client.post(
+        "/staff/session/extend", data={"csrf_token": csrf_token(page), "next": episode_page}
+    )
+    login_url = sent.headers["Location"]
+    assert parse_qs(urlsplit(login_url).query)["next"] == [episode_page]
+    assert NOT_SAVED_EN not in client.get(login_url + "&lang=en").get_data(as_text=True)
+    assert _log_in_again(client, login_url, world) == episode_page
+    assert AFTER_LOGIN_EN not in client.get(episode_page + "?lang=en").get_data(as_text=True)

@@ -15,7 +15,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db
 from fit_platform.services.staff_auth import resume_session
 from fit_platform.web.clock import now
-from fit_platform.web.redirects import form_page
+from fit_platform.web.redirects import this_page
 
 SESSION_KEY = "sid"
 SESSION_ENDED_KEY = "session_ended"
@@ -90,14 +90,9 @@ def _to_login() -> Response:
     if request.endpoint == "auth.extend_session":
         # "Stay logged in" carries nothing to lose; its own page is in the form (checked at login).
         return redirect(url_for("auth.login", next=request.form.get("next")))
-    target: str | None
-    if request.method in ("GET", "HEAD"):
-        query = request.query_string.decode("latin-1")
-        target = f"{request.path}?{query}" if query else request.path
-    else:
+    if request.method not in ("GET", "HEAD"):
         session[UNSAVED_KEY] = True
-        target = form_page(request.path)
-    return redirect(url_for("auth.login", next=target))
+    return redirect(url_for("auth.login", next=this_page()))
 
 
 def _must_enrol_totp() -> bool:
