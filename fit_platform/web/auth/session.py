@@ -88,7 +88,7 @@ def _to_login() -> Response:
     Referer, which our pages do not send and anyone can forge) and told that nothing was saved.
     """
     if request.endpoint == "auth.extend_session":
-        # "Stay logged in" carries nothing to lose; its own page is in the form (checked at login).
+        # "Extend session" carries nothing to lose; its own page is in the form (checked at login).
         return redirect(url_for("auth.login", next=request.form.get("next")))
     if request.method not in ("GET", "HEAD"):
         session[UNSAVED_KEY] = True
