@@ -192,6 +192,7 @@ def configure_template_context(app: Flask) -> None:
         format_number,
         format_time,
     )
+    from fit_platform.web.redirects import this_page
     from fit_platform.web.staff_nav import offers_groups
 
     # Ours replace Flask-Babel's filters of the same names: British English, not US.
@@ -201,6 +202,8 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     # Asked only while the staff navigation is drawn (it may need one query).
     app.jinja_env.globals["offers_groups"] = offers_groups
+    # The page "Extend session" comes back to (no bare "?"; a form's page after a POST).
+    app.jinja_env.globals["this_page"] = this_page
 
     @app.context_processor
     def inject_layout_values() -> dict[str, Any]:

@@ -13,8 +13,9 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import flash
+from flask import current_app, flash, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +50,42 @@ def safe_next(target: str | None, fallback: str) -> str:
     log.info("redirect target refused", extra={"event": "unsafe_next_refused"})
     flash(_("The link pointed outside this service, so you were brought here instead."), "error")
     return fallback
+
+
+# Pages a form's URL must never lead back to: the login steps themselves and static files.
+_NOT_A_FORM_PAGE = frozenset({"static", "auth.login", "auth.login_code"})
+
+
+def form_page(form_path: str) -> str | None:
+    """The page a form posted to `form_path` was on, as the nearest page up its own URL.
+
+    Our forms post to their own page (``/clinician/episodes/1/contact``) or to an action below
+    it (``/clinician/episodes/1/signals/130/acknowledge`` is on ``/clinician/episodes/1``), so
+    the first leading part of the path that opens with a GET is that page. Only this site's
+    own routes can match, so the answer is never another site; None when nothing matches.
+    """
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return None
+    parts = form_path.split("/")
+    while len(parts) > 1:
+        candidate = "/".join(parts)
+        for path in (candidate, candidate + "/"):
+            try:
+                endpoint, _arguments = adapter.match(path, method="GET")
+            except HTTPException:  # not found, not a GET page, or a redirect elsewhere
+                continue
+            if endpoint in _NOT_A_FORM_PAGE or not is_same_site_path(path):
+                return None
+            return path
+        parts.pop()
+    return None
+
+
+def this_page() -> str | None:
+    """Where to come back to after leaving the current request: a page view's own path (with its
+    query, and no bare "?" when it has none); for a form, the page it was on (or None)."""
+    if request.method in ("GET", "HEAD"):
+        query = request.query_string.decode("latin-1")
+        return f"{request.path}?{query}" if query else request.path
+    return form_page(request.path)

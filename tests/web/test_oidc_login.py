@@ -4,6 +4,8 @@ and other roles; a deployment without local passwords refuses the password form.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -14,11 +16,13 @@ from flask.testing import FlaskClient
 
 from fit_platform.config import ConfigurationError, load_settings
 from fit_platform.domain.codes import Role
-from fit_platform.services.staff_identities import identity_links
+from fit_platform.domain.signals import SignalCode
+from fit_platform.services.staff_identities import identity_links, link_identity
 from tests.conftest import make_test_app
-from tests.support.factories import PASSWORD, make_staff, make_unit
+from tests.support.clinical import add_signal
+from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
-from tests.support.oidc import oidc_provider, use_provider
+from tests.support.oidc import log_in_at_provider, oidc_provider, use_provider
 
 
 @pytest.fixture
@@ -135,3 +139,48 @@ def test_configuration_needs_the_client_and_a_way_in(tmp_path: Path) -> None:
         load_settings({**base, "FIT_OIDC_ISSUER": "https://helseid-sts.nhn.no"})
     with pytest.raises(ConfigurationError, match="nobody could log in"):
         load_settings({**base, "FIT_LOCAL_PASSWORDS": "false"})
+
+
+def test_a_form_lost_to_an_ended_session_is_named_after_a_login_through_the_provider(
+    oidc_app: tuple[Flask, str],
+) -> None:
+    """The provider's round trip empties the cookie session; the notice that what was sent
+    was not saved must still reach the page the form was on."""
+    app, issuer = oidc_app
+    db = app.extensions["fit_db"]
+    world = make_world(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    real_now = dt.datetime.now(dt.UTC)  # the provider's tokens are checked at the real time
+    link_identity(
+        db,
+        admin_id=admin.id,
+        staff_id=world.therapist_id,
+        issuer=issuer,
+        subject="hpr-7",
+        now=real_now,
+    )
+    signal_id = add_signal(db, world, SignalCode.RISK_ANSWER)
+    clock = {"now": real_now - dt.timedelta(minutes=31)}
+    app.extensions["fit_clock"] = lambda: clock["now"]
+    client = app.test_client()
+    log_in(client, world.therapist_username, PASSWORD)
+    episode_page = f"/clinician/episodes/{world.episode_id}"
+    page = client.get(episode_page).get_data(as_text=True)
+    clock["now"] = real_now
+    sent = client.post(
+        f"{episode_page}/signals/{signal_id}/acknowledge",
+        data={"csrf_token": csrf_token(page), "note": "Ringte pasienten"},
+    )
+    login_page = client.get(sent.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert "What you sent was NOT saved" in login_page
+    button = re.search(r'action="([^"]+)"', login_page)
+    assert button is not None
+    started = client.post(
+        button.group(1).replace("&amp;", "&"), data={"csrf_token": csrf_token(login_page)}
+    )
+    assert started.status_code == 303
+    returned = urlsplit(log_in_at_provider(started.headers["Location"], "hpr-7"))
+    done = client.get(f"{returned.path}?{returned.query}")
+    assert done.status_code == 302 and done.headers["Location"] == episode_page
+    html = client.get(episode_page + "?lang=en").get_data(as_text=True)
+    assert "What you sent before you logged in was NOT saved. Send it again." in html

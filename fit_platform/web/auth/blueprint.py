@@ -43,6 +43,7 @@ from fit_platform.web.auth.forms import (
 from fit_platform.web.auth.session import (
     SESSION_ENDED_KEY,
     SESSION_KEY,
+    UNSAVED_KEY,
     absolute_timeout,
     idle_timeout,
     login_required,
@@ -83,10 +84,25 @@ def _login_error() -> str:
     )
 
 
+def _unsaved_message() -> str:
+    # Nothing of the form is kept (see session.py), so the page says so plainly.
+    return str(
+        _(
+            "What you sent was NOT saved: your session had ended before it arrived. "
+            "Log in, then write it again and send it."
+        )
+    )
+
+
 def _finish_login(result: LoginResult, next_target: str | None) -> Response:
+    unsaved = session.get(UNSAVED_KEY, False)
     _fresh_session()  # no state carries over from before the login
     session[SESSION_KEY] = result.session_id
-    return redirect(_safe_next(next_target))
+    target = _safe_next(next_target)
+    if unsaved:
+        # Said again on the page the form was on, where it has to be written again.
+        flash(_("What you sent before you logged in was NOT saved. Send it again."), "error")
+    return redirect(target)
 
 
 def _log_failed_login(username: str, outcome: str) -> None:
@@ -111,6 +127,8 @@ def login() -> str | Response | tuple[str, int]:
         abort(404)  # this deployment logs staff in through its identity provider only
     if session.pop(SESSION_ENDED_KEY, False) and request.method == "GET":
         error = _("Your session has ended. Please log in again.")
+    if session.get(UNSAVED_KEY) and request.method == "GET":
+        error = _unsaved_message()
     if form.validate_on_submit():
         result = log_in(
             get_db(),
@@ -124,7 +142,10 @@ def login() -> str | Response | tuple[str, int]:
         if result.outcome is LoginOutcome.OK:
             return _finish_login(result, request.args.get("next"))
         if result.outcome is LoginOutcome.TOTP_REQUIRED:
+            unsaved = session.get(UNSAVED_KEY, False)
             _fresh_session()
+            if unsaved:
+                session[UNSAVED_KEY] = True
             session[PENDING_KEY] = result.staff_id
             session[PENDING_UNTIL_KEY] = epoch_seconds() + PENDING_SECONDS
             session[PENDING_NEXT_KEY] = _safe_next(request.args.get("next"))

@@ -21,7 +21,7 @@ from fit_platform.services.oidc_login import OidcConfig, OidcFailed, OidcProvide
 from fit_platform.services.staff_auth import LoginOutcome
 from fit_platform.web.auth.blueprint import _finish_login, _fresh_session, _safe_next, bp
 from fit_platform.web.auth.forms import LoginForm
-from fit_platform.web.auth.session import absolute_timeout, settings
+from fit_platform.web.auth.session import UNSAVED_KEY, absolute_timeout, settings
 from fit_platform.web.clock import epoch_seconds, now
 from fit_platform.web.provider_logout import ProviderLogout
 
@@ -92,8 +92,10 @@ def provider_login() -> Response | tuple[str, int]:
             ),
             503,
         )
+    unsaved = bool(session.get(UNSAVED_KEY))  # a form lost to an ended session, said after login
     _fresh_session()
     session[PENDING_KEY] = {
+        "unsaved": unsaved,
         "state": pending.state,
         "nonce": pending.nonce,
         "verifier": pending.code_verifier,
@@ -130,6 +132,8 @@ def provider_callback() -> Response | tuple[str, int]:
         )
     result = log_in_linked(get_db(), identity, absolute=absolute_timeout(), now=now())
     if result.outcome is LoginOutcome.OK:
+        if pending.get("unsaved"):
+            session[UNSAVED_KEY] = True
         finished = _finish_login(result, pending.get("next"))
         session[LOGGED_IN_KEY] = True
         return finished

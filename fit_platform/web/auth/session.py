@@ -8,15 +8,21 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
 
 from fit_platform.config import Settings
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db
 from fit_platform.services.staff_auth import resume_session
 from fit_platform.web.clock import now
+from fit_platform.web.redirects import this_page
 
 SESSION_KEY = "sid"
 SESSION_ENDED_KEY = "session_ended"
+# Set when a form (any non-GET request) arrived without a valid session: what it carried was
+# not saved, and the login page and the page after login say so. Only this flag is kept,
+# never the text itself (free clinical text has no place in the cookie or in a log).
+UNSAVED_KEY = "unsaved_form"
 # Pages a therapist who must still set up TOTP may open.
 TOTP_EXEMPT = frozenset({"auth.totp_setup", "auth.logout", "auth.extend_session"})
 
@@ -60,7 +66,7 @@ def login_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if g.get("staff") is None:
-                return redirect(url_for("auth.login", next=request.full_path))
+                return _to_login()
             if _must_enrol_totp() and request.endpoint not in TOTP_EXEMPT:
                 return redirect(url_for("auth.totp_setup"))
             if roles and not any(g.staff.has_role(role) for role in roles):
@@ -70,6 +76,23 @@ def login_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
         return wrapped
 
     return decorator
+
+
+def _to_login() -> Response:
+    """To the login page, with `next=` the page to come back to after it.
+
+    A GET comes back to itself (without a bare "?" when it had no query). A form's URL is
+    no page to come back to (the browser would GET a POST-only route and meet a 405), and
+    what it carried is lost: the user is brought back to the page the form was on (read from
+    the form's own URL, see :func:`fit_platform.web.redirects.form_page`; never from the
+    Referer, which our pages do not send and anyone can forge) and told that nothing was saved.
+    """
+    if request.endpoint == "auth.extend_session":
+        # "Extend session" carries nothing to lose; its own page is in the form (checked at login).
+        return redirect(url_for("auth.login", next=request.form.get("next")))
+    if request.method not in ("GET", "HEAD"):
+        session[UNSAVED_KEY] = True
+    return redirect(url_for("auth.login", next=this_page()))
 
 
 def _must_enrol_totp() -> bool:
