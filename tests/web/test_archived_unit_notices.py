@@ -16,6 +16,7 @@ from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.patient import open_invitation
 from tests.support.scheduling import RuleSpec, give_plan
 
 NOW = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
@@ -112,6 +113,19 @@ def test_the_behandler_is_told_an_archived_unit_sends_nothing_and_the_plan_is_re
         assert len(session.scalars(select(ScheduleRule)).all()) == 1
 
 
+def test_the_patients_open_link_says_why_it_was_cancelled(client: FlaskClient) -> None:
+    client.application.extensions["fit_clock"] = lambda: NOW
+    db = _db(client)
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    _admin_archives(client, world)
+    response = client.application.test_client().get(f"/p/{token}?lang=en")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 410, page
+    assert "the clinic has stopped sending questionnaires from this service" in page
+    assert "because an appointment was moved" not in page
+
+
 def test_an_episode_of_a_unit_in_use_shows_no_archive_notice(client: FlaskClient) -> None:
     client.application.extensions["fit_clock"] = lambda: NOW
     world = make_world(_db(client))
@@ -137,7 +151,7 @@ def test_signals_left_open_when_an_episode_is_closed_are_labelled_so(
     db = _db(client)
     world = make_world(db)
     add_signal(db, world, SignalCode.NOT_ON_TRACK, raised_at=NOW - dt.timedelta(days=2))
-    add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=1))
+    add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=2))
     admin = make_staff(db, (Role.ADMIN, None))
     log_in(client, admin.username, PASSWORD)
     url = f"/admin/units/{world.unit_id}/episodes"
@@ -156,3 +170,10 @@ def test_signals_left_open_when_an_episode_is_closed_are_labelled_so(
     assert "ope da forløpet vart avslutta" in nn
     presession = client.get(f"{base}?lang=en").get_data(as_text=True)
     assert "These signals were open when the episode was closed on " in presession
+    # The unacknowledged risk signal is still in front of the unit lead.
+    _log_out(client)
+    lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id))
+    log_in(client, lead.username, PASSWORD)
+    caseload = client.get("/clinician/?lang=en").get_data(as_text=True)
+    assert "Risk signals not acknowledged in time" in caseload
+    assert f"/clinician/episodes/{world.episode_id}#signal-" in caseload
