@@ -38,6 +38,9 @@ def _admin_archives(client: FlaskClient, world: World) -> str:
     log_in(client, admin.username, PASSWORD)
     url = f"/admin/units/{world.unit_id}"
     before = client.get(url + "?lang=en").get_data(as_text=True)
+    # With open episodes the button leads to a step that says what archiving leaves behind.
+    assert f'href="{url}/archive"' in before
+    before = client.get(url + "/archive?lang=en").get_data(as_text=True)
     response = client.post(url + "/archive", data={"csrf_token": csrf_token(before)})
     assert response.status_code == 302
     _log_out(client)
@@ -55,6 +58,7 @@ def test_the_behandler_is_told_an_archived_unit_sends_nothing_and_the_plan_is_re
     client.application.extensions["fit_clock"] = lambda: NOW
     db = _db(client)
     world = make_world(db)
+    open_invitation(db, world)
     give_plan(
         db,
         world.episode_id,
@@ -63,6 +67,8 @@ def test_the_behandler_is_told_an_archived_unit_sends_nothing_and_the_plan_is_re
     admin_page = _admin_archives(client, world)
     # The admin was told before archiving how many episodes are open and what follows.
     assert "1 episode is open in this unit" in admin_page
+    assert "1 therapist responsible for them" in admin_page
+    assert "1 unanswered questionnaire is cancelled" in admin_page
     assert f"/admin/units/{world.unit_id}/episodes" in admin_page
 
     log_in(client, world.therapist_username, PASSWORD)
