@@ -111,6 +111,8 @@ class CaseloadRow:
     not_delivered: Undelivered | None = None
     # When the patient asked for fewer questionnaires, while no schedule change followed.
     fewer_wish_at: dt.datetime | None = None
+    # The unit is archived: no questionnaire is sent to this patient any more.
+    unit_archived: bool = False
 
     @property
     def status(self) -> CaseloadStatus:
@@ -218,6 +220,7 @@ def caseload(
                 Patient,
                 Unit.name,
                 Episode.id.in_(mine),
+                Unit.archived_at.is_not(None),
             )
             .join(Patient, Patient.id == Episode.patient_id)
             .join(Unit, Unit.id == Episode.unit_id)
@@ -343,7 +346,7 @@ def caseload(
         unattended = unattended_episodes(session, led_unit_ids(viewer))
 
         rows = []
-        for episode_id, status, unit_id, patient, unit_name, is_mine in episodes:
+        for episode_id, status, unit_id, patient, unit_name, is_mine, archived in episodes:
             open_signals = signals.get(episode_id, [])
             # Risk first, then in the order raised.
             codes = sorted(
@@ -374,6 +377,7 @@ def caseload(
                     paused_until=patient.paused_until,
                     not_delivered=not_delivered.get(episode_id),
                     fewer_wish_at=fewer_wishes.get(episode_id),
+                    unit_archived=bool(archived),
                 )
             )
         rows = sorted(

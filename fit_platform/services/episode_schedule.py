@@ -128,6 +128,10 @@ def apply_rule(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
     return row
 
 
+class UnitArchived(Exception):
+    """The episode's unit is archived: its schedule is not changed."""
+
+
 @dataclass(frozen=True)
 class EpisodeSchedule:
     """The episode's rules as the schedule page reads them, and whether it may still change."""
@@ -135,6 +139,8 @@ class EpisodeSchedule:
     rules: list[ScheduleRule]
     status: EpisodeStatus
     ended_on: dt.date | None
+    # The unit is archived: nothing is sent, so the plan is shown read-only.
+    unit_archived: bool = False
 
     @property
     def is_closed(self) -> bool:
@@ -155,7 +161,8 @@ def episode_rules(
             .where(SchedulePlan.episode_id == episode_id)
             .order_by(ScheduleRule.id)
         ).all()
-        return EpisodeSchedule(list(rules), episode.status, episode.ended_on)
+        archived = session.get_one(Unit, episode.unit_id).archived_at is not None
+        return EpisodeSchedule(list(rules), episode.status, episode.ended_on, archived)
 
 
 def unit_quiet_hours(db: Database, *, episode_id: int) -> tuple[str, str]:
@@ -232,9 +239,14 @@ def save_rule(
     with db.transaction(now=now) as session:
         # An ended episode sends nothing more: its schedule is read-only (`EpisodeClosed`).
         episode = _episode(session, staff_id, episode_id, "schedule_change", now=now, change=True)
+        unit = session.get_one(Unit, episode.unit_id)
+        if unit.archived_at is not None:
+            # An archived unit sends nothing (docs/administration.md): a changed rule would
+            # promise questionnaires that never come.
+            raise UnitArchived(episode_id)
         if change.instrument_id not in enabled_ids(session, episode.unit_id):
             raise InvalidRule("instrument_not_enabled")
-        check_trigger_fits_unit(change, session.get_one(Unit, episode.unit_id).kind)
+        check_trigger_fits_unit(change, unit.kind)
         plan = _plan(session, episode_id)
         if rule_id is None:
             row = apply_rule(ScheduleRule(plan_id=plan.id), change)

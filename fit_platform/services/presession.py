@@ -134,6 +134,8 @@ class PreSession:
     decisions: tuple[DecisionView, ...]
     # Active unit leads of the episode's unit: who an overdue risk signal is shown to.
     unit_leads: tuple[str, ...] = ()
+    # The unit is archived: it sends nothing new, so an open episode gets no questionnaires.
+    unit_archived: bool = False
     # Resolved signals, latest resolved first, with who resolved them and the note: what was
     # done stays readable after the signal is closed (at most RESOLVED_SHOWN).
     resolved_signals: tuple[SignalView, ...] = ()
@@ -294,6 +296,7 @@ def presession(
             unit_name,
             is_mine,
             next_appointment,
+            unit_archived,
             _lead,
         ) = found[0]
         # Two leads may share a name; the page lists each name once, as DISTINCT did.
@@ -376,6 +379,7 @@ def presession(
         failed_deliveries=tuple(lists.failed),
         decisions=tuple(lists.decisions),
         unit_leads=unit_leads,
+        unit_archived=bool(unit_archived),
         resolved_signals=resolved,
         own_plan=own,
     )

@@ -381,10 +381,10 @@ def presession_read(
     staff_id: int, roles: frozenset[tuple[Role, int | None]]
 ) -> Select[*tuple[Any, ...]]:
     """`episode_read` with what else the pre-session view reads about the episode, in the same
-    statement (each statement is a round trip): the next planned appointment from `now`, and
-    the unit's active leads, a row per lead in name order (outer-joined, so an episode whose
-    unit has no lead still has its one row, with no name). Built once per viewer and role set,
-    like `episode_read`."""
+    statement (each statement is a round trip): the next planned appointment from `now`,
+    whether the unit is archived, and the unit's active leads, a row per lead in name order
+    (outer-joined, so an episode whose unit has no lead still has its one row, with no name).
+    Built once per viewer and role set, like `episode_read`."""
     next_appointment = (
         select(func.min(Appointment.starts_at))
         .where(
@@ -396,7 +396,7 @@ def presession_read(
     )
     return (
         episode_read(staff_id, roles)
-        .add_columns(next_appointment, _LEADS.c.display_name)
+        .add_columns(next_appointment, Unit.archived_at.is_not(None), _LEADS.c.display_name)
         .outerjoin(_LEADS, _LEADS.c.unit_id == Episode.unit_id)
         .order_by(_LEADS.c.display_name)
     )

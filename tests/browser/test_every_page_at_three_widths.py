@@ -307,6 +307,7 @@ def test_admin_pages_fit_every_width(
             "admin-units": "/admin/units",
             "admin-unit": f"/admin/units/{unit}",
             "admin-unit-episodes": f"/admin/units/{unit}/episodes",
+            "admin-unit-archive": f"/admin/units/{unit}/archive",
             "admin-staff": "/admin/staff",
             "admin-staff-detail": f"/admin/staff/{demo_world['therapist_id']}",
             "admin-staff-deactivate": f"/admin/staff/{demo_world['therapist_id']}/deactivate",

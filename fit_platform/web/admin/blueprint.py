@@ -39,5 +39,6 @@ from fit_platform.web.admin import (  # noqa: E402, F401
     schedule_templates,
     staff,
     staff_deactivate,
+    unit_archive,
     units,
 )

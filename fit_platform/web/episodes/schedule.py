@@ -26,6 +26,7 @@ from fit_platform.services.episode_schedule import (
     InvalidRule,
     RuleChange,
     ScheduleNotFound,
+    UnitArchived,
     episode_rules,
     latest_fewer_wish,
     save_rule,
@@ -165,6 +166,12 @@ def change_from(form: RuleForm) -> RuleChange:
     )
 
 
+def _refused_archived(episode_id: int) -> Response:
+    """An archived unit sends nothing: its episodes' schedules are read, not changed."""
+    flash(_("The schedule was not changed: the unit is archived and sends nothing."), "error")
+    return redirect(url_for("episodes.schedule", episode_id=episode_id), code=303)
+
+
 @login_required(Role.THERAPIST)
 def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response:
     """The episode's own schedule: one form per rule and one to add a rule; on an ended
@@ -188,6 +195,8 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
             )
         except ScheduleNotFound:
             abort(404)
+        except UnitArchived:
+            return _refused_archived(episode_id)
         except InvalidRule as error:
             field = posted.instrument if error.code in INSTRUMENT_ERRORS else posted.trigger
             field.errors = [str(RULE_ERRORS[error.code])]
@@ -206,6 +215,9 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
         # A valid form was already refused by the service; one that fails its own checks is
         # refused the same way, not answered with field errors on a page without forms.
         raise EpisodeClosed(episode_id, schedule.ended_on)
+    if schedule.unit_archived and request.method == "POST":
+        # Refused by the service when valid; an invalid form is refused the same way.
+        return _refused_archived(episode_id)
     rows = schedule.rules
     forms = [
         (
@@ -225,6 +237,8 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response
         new_form=new_form,
         # An ended episode's plan is read, not changed: the rules without forms.
         closed_message=closed_message(schedule.ended_on) if schedule.is_closed else None,
+        # An archived unit sends nothing: the plan is read, not changed (docs/administration.md).
+        unit_archived=schedule.unit_archived,
         quiet=quiet,
         fewer_wish=fewer_wish,
         # The patient's days exist only where an active daily rule runs on programme days
