@@ -22,7 +22,11 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fit_platform.domain.appointment_range import is_accepted_time
+from fit_platform.domain.appointment_range import (
+    NonexistentLocalTime,
+    is_accepted_time,
+    local_to_utc,
+)
 from fit_platform.domain.codes import AppointmentStatus
 
 MAX_ROWS = 20_000
@@ -31,6 +35,7 @@ MAX_ROWS = 20_000
 class ImportProblem(StrEnum):
     MISSING_FIELD = "missing_field"
     BAD_TIME = "bad_time"
+    NONEXISTENT_TIME = "nonexistent_time"  # a local time in the spring DST gap
     BAD_STATUS = "bad_status"
     END_BEFORE_START = "end_before_start"
     NOT_AN_APPOINTMENT_BUNDLE = "not_an_appointment_bundle"
@@ -82,12 +87,12 @@ _STATUS: Mapping[str, AppointmentStatus] = {
 def parse_time(raw: str, zone: ZoneInfo) -> dt.datetime:
     """ISO 8601 to aware UTC; a time without offset is local time in `zone`.
 
-    A local time that does not exist (the spring DST gap) or is ambiguous (autumn) is taken
-    with `fold=0`, i.e. the earlier reading, the same way Python's zoneinfo resolves it.
+    A local time that does not exist (the spring DST gap) raises `NonexistentLocalTime`; an
+    ambiguous one (autumn) is its first occurrence, summer time (`appointment_range.local_to_utc`).
     """
     value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
+        return local_to_utc(value, zone)
     return value.astimezone(dt.UTC)
 
 
@@ -98,6 +103,8 @@ def _record(row: int, fields: Mapping[str, str], zone: ZoneInfo) -> AppointmentR
     try:
         starts_at = parse_time(fields["start"], zone)
         ends_at = parse_time(fields["end"], zone) if fields.get("end", "").strip() else None
+    except NonexistentLocalTime:
+        return RowError(row, ImportProblem.NONEXISTENT_TIME, "start/end")
     except (ValueError, OverflowError):  # year 1 or 9999 may not convert to UTC
         return RowError(row, ImportProblem.BAD_TIME, "start/end")
     if ends_at is not None and ends_at < starts_at:

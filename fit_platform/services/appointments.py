@@ -96,6 +96,11 @@ def _check_range(starts_at: dt.datetime, ends_at: dt.datetime | None, now: dt.da
         raise AppointmentOutOfRange(starts_at)
 
 
+def recorded_after(starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """True when a typed-in appointment's time has already begun at `now`."""
+    return starts_at <= now
+
+
 def add_appointment(
     db: Database,
     *,
@@ -107,12 +112,17 @@ def add_appointment(
     form_nonce: str | None = None,
 ) -> int:
     """Add an appointment; returns its id. The same form posted again (`form_nonce`) returns
-    the first appointment's id and adds nothing (`services.form_once`)."""
+    the first appointment's id and adds nothing (`services.form_once`). A time already past
+    (`recorded_after`) is a record of a session held, catching up: it is saved as done, never
+    as planned, so it is not listed or counted as a coming session."""
     _check_range(starts_at, ends_at, now)
+    status = AppointmentStatus.DONE if recorded_after(starts_at, now) else AppointmentStatus.PLANNED
 
     def work(session: Session) -> int:
         _episode_for(session, staff_id, episode_id, now)
-        appointment = Appointment(episode_id=episode_id, starts_at=starts_at, ends_at=ends_at)
+        appointment = Appointment(
+            episode_id=episode_id, starts_at=starts_at, ends_at=ends_at, status=status
+        )
         session.add(appointment)
         session.flush()
         log.info(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -36,6 +37,8 @@ def _db(client: FlaskClient) -> Database:
 
 def test_a_therapist_registers_a_patient_and_adds_an_appointment(client: FlaskClient) -> None:
     db = _db(client)
+    # The page's clock before the appointment: one typed in for a time past is saved as done.
+    client.application.extensions["fit_clock"] = lambda: dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)
     unit = make_unit(db)
     therapist = make_staff(db, (Role.THERAPIST, unit.id))
     log_in(client, therapist.username, PASSWORD)

@@ -18,6 +18,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import (
     ContentStatus,
+    Instrument,
     TranslationStatus,
     instrument_library,
 )
@@ -54,6 +55,25 @@ NOT_SCHEDULABLE = {
     NotSchedulable.RETIRED: _l("No: this definition is retired and is never sent to patients."),
     NotSchedulable.UNKNOWN: _l("No: not installed."),
 }
+# A draft that is a test form (contentStatus "demo", such as VAS-demo) has no publication to be
+# checked against: it is refused because it is a test form, and the page says so.
+TEST_FORM_NOT_SCHEDULABLE = _l(
+    "No: this is a test form with made-up items for trying the platform out, not a"
+    " questionnaire from a publication, so it is never sent to patients and cannot be enabled."
+)
+TEST_FORM_CANNOT_ENABLE = _l("A test form cannot be enabled: it is never sent to patients.")
+
+
+def _is_test_form(instrument: Instrument | None) -> bool:
+    return instrument is not None and instrument.content_status is ContentStatus.DEMO
+
+
+def _not_schedulable(instrument: Instrument, reason: NotSchedulable) -> str:
+    if reason is NotSchedulable.DRAFT and _is_test_form(instrument):
+        return str(TEST_FORM_NOT_SCHEDULABLE)
+    return str(NOT_SCHEDULABLE[reason])
+
+
 CANNOT_ENABLE = {
     NotSchedulable.DRAFT: _l("A draft questionnaire cannot be enabled."),
     NotSchedulable.RETIRED: _l("A retired questionnaire cannot be enabled."),
@@ -78,7 +98,9 @@ def instruments() -> str:
         content_status=CONTENT_STATUS,
         translation_status=TRANSLATION_STATUS,
         kinds=KIND,
-        not_schedulable={key: NOT_SCHEDULABLE[reason] for key, reason in reasons.items()},
+        not_schedulable={
+            i.id: _not_schedulable(i, reasons[i.id]) for i in installed if i.id in reasons
+        },
         schedulable=[i for i in installed if i.id not in reasons],
         titles={i.id: text_in(i.title, locale) for i in installed},
         units=units_with_instruments(get_db()),
@@ -104,7 +126,10 @@ def switch_unit_instrument(unit_id: int, instrument_id: str) -> Response:
     except UnitNotFound:
         abort(404)
     except CannotEnable as refusal:
-        flash(str(CANNOT_ENABLE[refusal.reason]), "error")
+        test_form = refusal.reason is NotSchedulable.DRAFT and _is_test_form(
+            instrument_library().instruments.get(instrument_id)
+        )
+        flash(str(TEST_FORM_CANNOT_ENABLE if test_form else CANNOT_ENABLE[refusal.reason]), "error")
     else:
         if changed:
             flash(_("Saved. The change is recorded in the admin audit trail."))

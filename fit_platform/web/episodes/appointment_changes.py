@@ -6,6 +6,7 @@ next run. The URLs are registered in blueprint.py."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, g, redirect, url_for
 from flask_babel import gettext as _
@@ -14,7 +15,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from fit_platform.db.models import Appointment
-from fit_platform.domain.appointment_range import is_accepted_day
+from fit_platform.domain.appointment_range import (
+    NonexistentLocalTime,
+    is_accepted_day,
+    local_to_utc,
+)
 from fit_platform.domain.codes import AppointmentStatus, Role
 from fit_platform.extensions import get_db
 from fit_platform.services.appointments import (
@@ -28,22 +33,29 @@ from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointments_page import appointments_page
 from fit_platform.web.episodes.forms import AppointmentForm, AppointmentStatusForm
-from fit_platform.web.episodes.texts import APPOINTMENT_OUT_OF_RANGE
+from fit_platform.web.episodes.texts import APPOINTMENT_OUT_OF_RANGE, nonexistent_time
 
 
-def zone() -> dt.tzinfo:
+def zone() -> ZoneInfo:
     return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
 
 
 def starts_at_of(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
     """The form's date and time in UTC, or None with the error on the date field when the date is
-    outside the accepted range (checked on the local date first: year 1 cannot become UTC)."""
+    outside the accepted range (checked on the local date first: year 1 cannot become UTC), or on
+    the time field when that local time does not exist (the spring DST gap). Shared by the add
+    and the move form."""
     if form.day.data is None or form.time.data is None:
         return None
     if not is_accepted_day(form.day.data, now.astimezone(zone()).date()):
         form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
         return None
-    return dt.datetime.combine(form.day.data, form.time.data, tzinfo=zone()).astimezone(dt.UTC)
+    try:
+        wall = dt.datetime.combine(form.day.data, form.time.data)
+        return local_to_utc(wall, zone())
+    except NonexistentLocalTime as gap:
+        form.time.errors = [nonexistent_time(gap)]
+        return None
 
 
 @login_required(Role.THERAPIST)

@@ -31,6 +31,7 @@ from fit_platform.services.appointments import (
     AppointmentOutOfRange,
     add_appointment,
     import_appointments,
+    recorded_after,
 )
 from fit_platform.services.registration import (
     NotAllowed,
@@ -179,7 +180,15 @@ def appointments(episode_id: int) -> str | Response:
         except AppointmentOutOfRange:
             form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
         else:
-            flash(_("The appointment is added."))
+            if recorded_after(starts_at, now):
+                flash(
+                    _(
+                        "The appointment is added as done: its time has passed, so it is"
+                        " recorded as a session held, not as a planned one."
+                    )
+                )
+            else:
+                flash(_("The appointment is added."))
             return redirect(url_for("episodes.appointments", episode_id=episode_id))
     return appointments_page(episode_id, form=form)
 

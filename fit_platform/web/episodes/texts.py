@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fit_platform.domain.appointment_import import ImportProblem
+from fit_platform.domain.appointment_range import NonexistentLocalTime
 from fit_platform.services.appointments import RefusalReason
+from fit_platform.web.formatting import format_date
 
 REGISTRATION_ERRORS = {
     "required": _l("This field is required."),
@@ -35,6 +38,9 @@ REGISTRATION_ERRORS = {
 IMPORT_PROBLEMS = {
     ImportProblem.MISSING_FIELD: _l("a required field is empty"),
     ImportProblem.BAD_TIME: _l("the time is not a valid date and time"),
+    ImportProblem.NONEXISTENT_TIME: _l(
+        "the local time does not exist: the clocks jump an hour forward that night (summer time)"
+    ),
     ImportProblem.BAD_STATUS: _l("the status is not recognised"),
     ImportProblem.END_BEFORE_START: _l("the end is before the start"),
     ImportProblem.NOT_AN_APPOINTMENT_BUNDLE: _l("the file is not a FHIR Bundle of appointments"),
@@ -50,6 +56,21 @@ REFUSAL_REASONS = {
         "you are not a therapist on this patient's episode, so nothing was changed"
     ),
 }
+
+
+def nonexistent_time(gap: NonexistentLocalTime) -> str:
+    """The form error for a local time in the spring DST gap, naming the gap."""
+    return str(
+        _(
+            "%(day)s at %(time)s does not exist here: that night the clocks jump from %(start)s"
+            " to %(end)s (summer time). Choose a time before %(start)s or from %(end)s.",
+            day=format_date(gap.wall.date(), "short"),
+            time=gap.wall.strftime("%H:%M"),
+            start=gap.gap_start.strftime("%H:%M"),
+            end=gap.gap_end.strftime("%H:%M"),
+        )
+    )
+
 
 APPOINTMENT_OUT_OF_RANGE = _l(
     "Choose a date no more than 2 years back and no more than 5 years ahead."
