@@ -62,7 +62,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
 
 @pytest.fixture(scope="session", autouse=True)
 def wall_clock() -> Iterator[None]:
-    """Move the whole run's wall clock to FIT_TEST_WALL_CLOCK (HH:MM, Oslo), if set.
+    """Move the whole run's wall clock to FIT_TEST_WALL_CLOCK (HH:MM today, or
+    YYYY-MM-DDTHH:MM on another day, Oslo), if set. The date form finds a test whose fixed
+    dates only work while they are still ahead of the real clock.
 
     time-machine changes what `datetime.now()` and `time.time()` return in this process
     (not in servers the tests start), which is how a test that silently relies on the hour
@@ -73,9 +75,10 @@ def wall_clock() -> Iterator[None]:
         yield
         return
     oslo = ZoneInfo("Europe/Oslo")
-    hour, minute = (int(part) for part in wanted.split(":"))
-    today = dt.datetime.now(oslo).date()
-    start = dt.datetime.combine(today, dt.time(hour, minute), oslo)
+    day_text, _, time_text = wanted.rpartition("T")
+    hour, minute = (int(part) for part in time_text.split(":"))
+    day = dt.date.fromisoformat(day_text) if day_text else dt.datetime.now(oslo).date()
+    start = dt.datetime.combine(day, dt.time(hour, minute), oslo)
     # Given in UTC: with a ZoneInfo destination time-machine also sets the process's local
     # time zone (TZ), which no server here runs with, and which changed what psycopg sent.
     with time_machine.travel(start.astimezone(dt.UTC), tick=True):
