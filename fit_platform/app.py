@@ -186,6 +186,7 @@ def configure_errors(app: Flask) -> None:
 
 
 def configure_template_context(app: Flask) -> None:
+    from fit_platform.web.abbreviations import keep_short_names
     from fit_platform.web.formatting import (
         format_date,
         format_datetime,
@@ -200,6 +201,7 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["timeformat"] = format_time
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["keep_short_names"] = keep_short_names
     # Asked only while the staff navigation is drawn (it may need one query).
     app.jinja_env.globals["offers_groups"] = offers_groups
     # The page "Extend session" comes back to (no bare "?"; a form's page after a POST).

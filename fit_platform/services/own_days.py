@@ -49,6 +49,8 @@ class OwnDays:
     # An ended episode's days are read, not changed (`set_own_days` refuses).
     episode_active: bool = True
     ended_on: dt.date | None = None
+    # An archived unit sends nothing: its episodes' days are read, not changed by staff.
+    unit_archived: bool = False
 
     @property
     def applies(self) -> bool:
@@ -85,6 +87,7 @@ def _state(session: Session, episode: Episode) -> OwnDays:
         own or programme,
         episode_active=episode.status is EpisodeStatus.ACTIVE,
         ended_on=episode.ended_on,
+        unit_archived=session.get_one(Unit, episode.unit_id).archived_at is not None,
     )
 
 
@@ -117,7 +120,8 @@ def set_own_days(
 
     The patient's own link proves the patient (``by=PATIENT``); with ``staff_id`` the staff
     member must be one of the episode's therapists (else ``not_found``; access-logged).
-    Refused: an ended episode (``episode_ended``), no programme days
+    Refused: an ended episode (``episode_ended``), a staff change at an archived unit
+    (``unit_archived``), no programme days
     (``no_programme_days``), no day chosen (``no_day``) or a day outside the programme
     (``outside_programme``)."""
     with db.transaction(now=now) as session:
@@ -130,6 +134,10 @@ def set_own_days(
         episode = session.get(Episode, episode_id)
         if episode is None or episode.status is not EpisodeStatus.ACTIVE:
             raise OwnDaysError("episode_ended")
+        if staff_id is not None and session.get_one(Unit, episode.unit_id).archived_at:
+            # Like the schedule (services/episode_schedule.py): an archived unit sends
+            # nothing, so a plan changed by staff would promise questionnaires that never come.
+            raise OwnDaysError("unit_archived")
         programme = _programme_days(session, episode_id)
         if not programme:
             raise OwnDaysError("no_programme_days")

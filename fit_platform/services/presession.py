@@ -167,11 +167,10 @@ class _Lists:
     unfinished: list[tuple[int, str, str, float | None]] = field(default_factory=list)
 
 
-def _episode_lists(
-    rows: Iterable[Any], now: dt.datetime, escalation_after: dt.timedelta, language: str
-) -> _Lists:
+def _episode_lists(rows: Iterable[Any], overdue_from: dt.datetime, language: str) -> _Lists:
     """Sort the rows of `EPISODE_LISTS` into their lists (see its slots for which column holds
-    what), with the enum values their columns would have given."""
+    what), with the enum values their columns would have given. An unacknowledged risk signal
+    raised at or before `overdue_from` (or escalated) is overdue."""
     instruments = default_instruments()
     lists = _Lists()
     part = q.ListPart
@@ -210,7 +209,7 @@ def _episode_lists(
                     at3,
                     s1 == SignalCode.RISK_ANSWER.value
                     and at2 is None
-                    and (at3 is not None or at1 <= now - escalation_after),
+                    and (at3 is not None or at1 <= overdue_from),
                     answer_changes(details, instruments, language),
                     at4,
                     s6,
@@ -297,6 +296,7 @@ def presession(
             is_mine,
             next_appointment,
             unit_archived,
+            unattended,
             _lead,
         ) = found[0]
         # Two leads may share a name; the page lists each name once, as DISTINCT did.
@@ -308,7 +308,11 @@ def presession(
         connection = session.connection()
         params = {"episode_id": episode_id, "patient_id": patient_id}
         lists = _episode_lists(
-            connection.execute(q.EPISODE_LISTS, params).all(), now, escalation_after, language
+            connection.execute(q.EPISODE_LISTS, params).all(),
+            # Nobody responsible to wait for: a risk signal is overdue at once, as on the
+            # leads' caseload (`caseload_queries.overdue_risk_signals`).
+            now if unattended else now - escalation_after,
+            language,
         )
         latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)

@@ -54,6 +54,7 @@ from fit_platform.db.models import (
 from fit_platform.domain.codes import AppointmentStatus, OutboxState, ResponseStatus, Role
 from fit_platform.services import comments
 from fit_platform.services.access_control import visible_episodes
+from fit_platform.services.unattended import has_active_responsible
 
 TOPICS_SHOWN = 5
 FAILED_SHOWN = 10
@@ -382,8 +383,10 @@ def presession_read(
 ) -> Select[*tuple[Any, ...]]:
     """`episode_read` with what else the pre-session view reads about the episode, in the same
     statement (each statement is a round trip): the next planned appointment from `now`,
-    whether the unit is archived, and the unit's active leads, a row per lead in name order
-    (outer-joined, so an episode whose unit has no lead still has its one row, with no name).
+    whether the unit is archived, whether the episode has no active responsible behandler
+    (`services/unattended.py`: its risk signals are overdue at once), and the unit's active
+    leads, a row per lead in name order (outer-joined, so an episode whose unit has no lead
+    still has its one row, with no name).
     Built once per viewer and role set, like `episode_read`."""
     next_appointment = (
         select(func.min(Appointment.starts_at))
@@ -396,7 +399,12 @@ def presession_read(
     )
     return (
         episode_read(staff_id, roles)
-        .add_columns(next_appointment, Unit.archived_at.is_not(None), _LEADS.c.display_name)
+        .add_columns(
+            next_appointment,
+            Unit.archived_at.is_not(None),
+            ~has_active_responsible(Episode.id),
+            _LEADS.c.display_name,
+        )
         .outerjoin(_LEADS, _LEADS.c.unit_id == Episode.unit_id)
         .order_by(_LEADS.c.display_name)
     )

@@ -7,7 +7,8 @@ Nobody reads such a patient's answers as their own any more, so the rule is one 
 - the admin start page and the unit's episodes page count and mark them (no patient data on
   the start page: counts per unit only);
 - the unit's leads see them on their caseload, and a risk signal of such a patient is shown
-  to the leads at once instead of after the escalation time (`caseload.overdue_risk_signals`);
+  to the leads at once instead of after the escalation time (`caseload.overdue_risk_signals`),
+  and the pre-session view marks it overdue at once too (`presession_queries.presession_read`);
 - the deactivation step lists what the person leaves behind (`staff_handover.py`).
 """
 

@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ScheduleRule
-from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.db.models import Episode, ScheduleRule
+from fit_platform.domain.codes import Role, ScheduleTrigger, UnitKind
 from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
-from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import open_invitation
 from tests.support.scheduling import RuleSpec, give_plan
@@ -183,3 +183,39 @@ def test_signals_left_open_when_an_episode_is_closed_are_labelled_so(
     caseload = client.get("/clinician/?lang=en").get_data(as_text=True)
     assert "Risk signals not acknowledged in time" in caseload
     assert f"/clinician/episodes/{world.episode_id}#signal-" in caseload
+
+
+def test_an_archived_day_programmes_own_days_are_read_only_and_a_change_is_refused(
+    client: FlaskClient,
+) -> None:
+    client.application.extensions["fit_clock"] = lambda: NOW
+    db = _db(client)
+    world = make_world(db, unit=make_unit(db, UnitKind.DAY_PROGRAMME))
+    give_plan(
+        db,
+        world.episode_id,
+        RuleSpec("phq9", ScheduleTrigger.DAILY, weekdays="1,2,3,4,5", send_time="10:00"),
+    )
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/own-days"
+    # The therapist had the page open before the unit was archived.
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    _log_out(client)
+    _admin_archives(client, world)
+
+    log_in(client, world.therapist_username, PASSWORD)
+    page = client.get(f"{url}?lang=en").get_data(as_text=True)
+    assert NOTICE in page
+    assert "The patient's days now: Monday, Tuesday, Wednesday, Thursday, Friday." in page
+    assert "Save the patient's days" not in page and 'name="days"' not in page
+    assert "Eininga er arkivert: ingen spørjeskjema blir sende" in client.get(
+        f"{url}?lang=nn"
+    ).get_data(as_text=True)
+    token = csrf_token(client.get("/staff/account").get_data(as_text=True))
+    for days in (["0", "2"], []):  # a valid choice and an invalid one are refused alike
+        refused = client.post(f"{url}?lang=en", data={"csrf_token": token, "days": days})
+        assert refused.status_code == 303
+        shown = client.get(refused.headers["Location"] + "?lang=en").get_data(as_text=True)
+        assert "days were not changed: the unit is archived and sends nothing." in shown
+    with db.session() as session:
+        assert session.get_one(Episode, world.episode_id).own_weekdays is None

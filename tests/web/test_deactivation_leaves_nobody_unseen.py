@@ -229,3 +229,42 @@ def test_the_deactivation_step_says_when_the_unit_has_no_lead_to_see_the_patient
     assert "1 episode – <strong>no unit lead either: nobody sees these patients" in home
     episodes = _page(admin, f"/admin/units/{world.unit_id}/episodes?lang=en")
     assert "No active therapist, and the unit has no lead: nobody sees this patient" in episodes
+
+
+def test_the_leads_pre_session_view_marks_a_new_risk_signal_overdue_as_the_list_does(
+    app: Flask,
+) -> None:
+    """With no active responsible therapist a new risk signal is overdue at once on the lead's
+    list; the pre-session view says so at the same moment, not after the escalation run."""
+    db = _db(app)
+    unit = make_unit(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lise Leder")
+    therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
+    world = make_world(db, unit=unit, therapist=therapist)
+    lead_client = _logged_in(app, lead.username)
+    presession_url = f"/clinician/episodes/{world.episode_id}"
+    shown = "Not acknowledged in time: shown to the unit lead Lise Leder"
+    # While the therapist is active, a fresh risk signal waits for them on both pages.
+    _risk_answer(app, db, world)
+    (first,) = _risk_signal_ids(db, world)
+    assert f"#signal-{first}" not in _section(_page(lead_client, "/clinician/"), RISK_HEADING)
+    assert shown not in _page(lead_client, presession_url + "?lang=en")
+
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    confirm_path = f"/admin/staff/{therapist.id}/deactivate"
+    confirm = _page(admin, confirm_path + "?lang=en")
+    assert admin.post(confirm_path, data={"csrf_token": csrf_token(confirm)}).status_code == 302
+
+    # The patient answers a risk item; the lead opens the list and the view at once.
+    _risk_answer(app, db, world)
+    _first, second = _risk_signal_ids(db, world)
+    risk = _section(_page(lead_client, "/clinician/?lang=en"), RISK_HEADING)
+    assert f"#signal-{second}" in risk
+    presession = _page(lead_client, presession_url + "?lang=en")
+    signal = presession[presession.index(f'id="signal-{second}"') :]
+    assert shown in signal[: signal.index("</p>", signal.index("Raised"))]
+    assert "Ikke kvittert ut i tide: vist til enhetsleder Lise Leder" in _page(
+        lead_client, presession_url + "?lang=nb"
+    )
+    with db.session() as session:
+        assert session.get_one(Signal, second).escalated_at is None  # no scheduler run

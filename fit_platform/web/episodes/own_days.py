@@ -5,7 +5,8 @@ blueprint:
 
 Only the episode's therapists (unit leads read the pre-session view; they do not plan
 schedules); anyone else gets 404. Reads and changes are access-logged by the service. An
-ended episode's days are shown without the form, and a posted one is refused.
+ended episode's days, or those at an archived unit, are shown without the form, and a posted
+one is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ from fit_platform.web.episodes.blueprint import bp
 from fit_platform.web.own_days_form import day_list, own_days_form
 
 
+def _refused_archived(episode_id: int) -> Response:
+    """An archived unit sends nothing: the patient's days are read, not changed."""
+    flash(
+        _("The patient's days were not changed: the unit is archived and sends nothing."), "error"
+    )
+    return redirect(url_for("episodes.own_days_page", episode_id=episode_id), code=303)
+
+
 @bp.route("/episodes/<int:episode_id>/own-days", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
 def own_days_page(episode_id: int) -> str | Response | tuple[str, int]:
@@ -36,6 +45,9 @@ def own_days_page(episode_id: int) -> str | Response | tuple[str, int]:
         # The same answer as every other change on an ended episode, before the form's own
         # checks: the page it came from is read-only now.
         raise EpisodeClosed(episode_id, state.ended_on)
+    if state.unit_archived and request.method == "POST":
+        # Refused like the schedule page (episodes/schedule.py), before the form's checks.
+        return _refused_archived(episode_id)
     form = own_days_form(state.programme_days, state.own_days, request.method == "POST")
     status = 200
     if request.method == "POST" and state.applies:
@@ -52,6 +64,8 @@ def own_days_page(episode_id: int) -> str | Response | tuple[str, int]:
             except own_days.OwnDaysError as error:
                 if error.code == "not_found":
                     abort(404)
+                if error.code == "unit_archived":
+                    return _refused_archived(episode_id)
                 form.days.errors = [
                     _("Choose only days the programme runs.")
                     if error.code == "outside_programme"
