@@ -17,8 +17,9 @@ and, in the same run and the same way, a bare Flask app that answers "hello" (gu
 defaults, before and after the pages: the goal's baseline). A last run serves the same hello
 behind the project's ``gunicorn.conf.py``, as a reference for what the JSON access line costs
 every page. Prints
-requests/s, latency percentiles, each page's share of the hello rate, the machine load, and
-the peak resident memory (VmHWM) of each web worker after the run.
+requests/s, latency percentiles, each page's share of the hello rate, the web workers' and the
+database backends' CPU per request, the machine load, and the peak resident memory (VmHWM) of
+each web worker after the run.
 
 Rate limiting is switched off in the benchmark server (``FIT_RATELIMIT_ENABLED=false``): every
 request comes from one address.
@@ -87,6 +88,36 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def database_backends(database_url: str) -> list[int]:
+    """The PostgreSQL backend processes serving the benchmark's database (the web workers'
+    connections), for the database's share of each request's CPU."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def _cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    found = {}
+    for pid in pids:
+        try:
+            found[pid] = cpu_seconds([pid])
+        except OSError:  # ended meanwhile
+            continue
+    return found
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -300,9 +331,15 @@ TOTAL = re.compile(r"(\d+) requests in")
 
 
 def run_wrk(
-    url: str, script: str, seconds: int, connections: int, workers: list[int] | None = None
+    url: str,
+    script: str,
+    seconds: int,
+    connections: int,
+    workers: list[int] | None = None,
+    database_url: str | None = None,
 ) -> dict[str, float]:
     cpu_before = cpu_seconds(workers or [])
+    db_before = _cpu_by_pid(database_backends(database_url)) if database_url else {}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
@@ -337,6 +374,11 @@ def run_wrk(
     figures["bad"] = float(bad.group(1)) if bad else 0.0
     cpu = cpu_seconds(workers or []) - cpu_before
     figures["cpu_ms"] = cpu * 1000 / figures["requests"] if figures["requests"] else 0.0
+    if database_url and figures["requests"]:
+        # A backend that connected during the run counts from zero.
+        db_after = _cpu_by_pid(database_backends(database_url))
+        db_cpu = sum(after - db_before.get(pid, 0.0) for pid, after in db_after.items())
+        figures["db_cpu_ms"] = db_cpu * 1000 / figures["requests"]
     return figures
 
 
@@ -378,7 +420,9 @@ def main() -> None:
             workers = _children(master)
             for name, script in scenarios:
                 run_wrk(url, script, 2, args.connections)  # warm-up
-                results[name] = run_wrk(url, script, args.seconds, args.connections, workers)
+                results[name] = run_wrk(
+                    url, script, args.seconds, args.connections, workers, database_url
+                )
             rss = [peak_rss_mib(pid) for pid in workers]
         hello_runs.append(hello_baseline())
         # Not the goal's baseline, a reference: the same hello behind the production gunicorn
@@ -404,12 +448,14 @@ def main() -> None:
     print(
         f"{'':36} {'req/s':>7} {'of hello':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
         f" {'non-2xx/3xx':>11} {'worker CPU ms/req':>18} {'CPU hello/page':>15}"
+        f" {'db CPU ms/req':>14}"
     )
     for name, f in results.items():
         print(
             f"{name:36} {f['rps']:7.0f} {f['rps'] / hello['rps']:9.1%} {f.get('p50', 0):8.2f} "
             f"{f.get('p90', 0):8.2f} {f.get('p99', 0):8.2f} {f['bad']:11.0f} "
             f"{f['cpu_ms']:18.2f} {hello['cpu_ms'] / f['cpu_ms'] if f['cpu_ms'] else 0:15.1%}"
+            + (f" {f['db_cpu_ms']:14.2f}" if "db_cpu_ms" in f else "")
         )
     total = sum(f["requests"] for name, f in results.items() if "hello" not in name)
     print(

@@ -74,6 +74,9 @@ class LinkContext:
     unit_id: int | None = None
     programme_id: int | None = None
     instrument_id: str | None = None
+    # The invitation's state as read, which the page save's write checks is unchanged
+    # (`services/page_save.py`); pages go by ``status``.
+    invitation_state: InvitationState | None = None
     # Why a cancelled or skipped invitation went unanswered (`episode_closed`, …): the closed
     # link's page tells the patient the real reason.
     non_response_reason: str | None = None
@@ -264,6 +267,7 @@ def _from_rows(
         unit_id=first[_UNIT_ID],
         programme_id=first[_PROGRAMME_ID],
         instrument_id=first[_INSTRUMENT_ID],
+        invitation_state=first[_INVITATION_STATE],
         non_response_reason=first[_NON_RESPONSE_REASON],
         episode_active=first[_EPISODE_STATUS] is EpisodeStatus.ACTIVE,
         unit_name=first[_UNIT_NAME],

@@ -2,9 +2,16 @@
 
 Each page is saved in its own transaction with any risk signal it raises, so a half-answered
 questionnaire resumes from the same link and a risk answer reaches the therapist even if the
-patient never submits. The save's rules are decided once from the locked rows
-(``_page_writes`` in ``services/page_writes.py``) and written either through the session or,
-on PostgreSQL, on the worker's own direct connection (``docs/decisions/0004-hot-paths.md``).
+patient never submits. The save's rules (``_page_writes`` in ``services/page_writes.py``)
+are decided once, and the page is written by one of three paths
+(``docs/decisions/0004-hot-paths.md``):
+
+- on PostgreSQL, a page without a risk question: first in one guarded statement decided from
+  the page's own link read (``services/page_save_guarded.py``), and when its guard finds that
+  something changed since that read, by the locked save on the worker's direct connection
+  (``_save_direct``);
+- every other page, and every page on SQLite: in the ORM session's transaction, with the
+  signal functions (``_save_in_session``).
 
 Logs carry ids only: never tokens, answers or free text.
 """
@@ -27,8 +34,14 @@ from fit_platform.domain.codes import Language, ResponseStatus
 from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.services import signals as signal_service
 from fit_platform.services.answer_transaction import RACE_RETRIES, with_retry
-from fit_platform.services.link_context import page_plan
-from fit_platform.services.page_writes import _LOCK_WITH_ANSWERS, _converted, _page_writes
+from fit_platform.services.link_context import LinkContext, page_plan
+from fit_platform.services.page_save_guarded import save_guarded
+from fit_platform.services.page_writes import (
+    _LOCK_WITH_ANSWERS,
+    _converted,
+    _page_writes,
+    saved_under_lock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +120,7 @@ def save_page(
     instrument_id: str | None = None,
     *,
     answered_in: Language | None = None,
+    seen: LinkContext | None = None,
 ) -> PageSaved:
     """Save one page of answers (codes as posted; None or "" = left blank).
 
@@ -129,6 +143,11 @@ def save_page(
     on each answer it writes or changes: a patient may switch language mid-questionnaire.
     The web passes it from the locale's code, which costs next to nothing; without it, it is
     ``language`` (asked then).
+
+    ``seen`` is the link context the page was read with (the web's `needs_link`): with it, on
+    PostgreSQL, such a page is first saved in one guarded statement decided from that read
+    (`services/page_save_guarded.py`), and by the locked save only when the guard finds that
+    something changed since.
     """
     if answered_in is None:
         answered_in = language if isinstance(language, Language) else language()
@@ -138,9 +157,16 @@ def save_page(
         instrument = get_instrument(instrument_id)
         plan = page_plan(instrument)
         if 1 <= page <= len(plan) and not _has_risk_item(instrument, plan[page - 1]):
-            result = _save_direct(
-                reader, invitation_id, instrument_id, page, codes, answered_in, now
-            )
+            if (
+                seen is not None
+                and seen.invitation_id == invitation_id
+                and seen.instrument_id == instrument_id
+            ):
+                result = save_guarded(reader, seen, page, codes, answered_in, now)
+            if result is None:
+                result = _save_direct(
+                    reader, invitation_id, instrument_id, page, codes, answered_in, now
+                )
     if result is None:
         result = with_retry(
             db,
@@ -173,7 +199,7 @@ def _save_in_session(
     """
     connection = session.connection()
     rows = connection.execute(_LOCK_WITH_ANSWERS, {"invitation_id": invitation_id}).all()
-    writes = _page_writes(rows, page, codes, now)
+    writes = _page_writes(saved_under_lock(rows), page, codes, now)
     instrument = writes.instrument
     episode_id = writes.episode_id
     response_id = writes.response_id
@@ -259,7 +285,7 @@ def _save_direct(
             _converted(row)
             for row in unit.fetch_all(_LOCK_WITH_ANSWERS, {"invitation_id": invitation_id})
         ]
-        writes = _page_writes(rows, page, codes, now)
+        writes = _page_writes(saved_under_lock(rows), page, codes, now)
         if writes.response_id is None or writes.instrument.id != instrument_id:
             raise _UseSession
         if writes.updates:

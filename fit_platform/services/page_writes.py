@@ -62,9 +62,45 @@ assert len(_LOCK_WITH_ANSWERS.selected_columns) == _VALUE + 1
 
 
 @dataclass(frozen=True)
+class SavedState:
+    """What a page save decides from: the invitation and its response as read, and the answers
+    saved so far. Read under the invitation's lock (``saved_under_lock``) or, for the guarded
+    write on PostgreSQL, taken from the page's link read (``services/page_save.py``)."""
+
+    state: InvitationState
+    expires_at: dt.datetime
+    instrument_id: str
+    episode_id: int
+    response_id: int | None  # None: the response is not there yet
+    # None where the read did not bring it: the guarded write checks it is still in progress.
+    response_status: ResponseStatus | None
+    response_risk: bool
+    # link id: (answer id, value); the id is None where the read did not bring it.
+    answers: Mapping[str, tuple[int | None, float | None]]
+
+
+def saved_under_lock(rows: Sequence[Sequence[Any]]) -> SavedState | None:
+    """The lock statement's rows (values as SQLAlchemy's column types give them) as a
+    `SavedState`; None when the invitation is not there."""
+    if not rows:
+        return None
+    first = rows[0]
+    return SavedState(
+        state=first[_STATE],
+        expires_at=first[_EXPIRES_AT],
+        instrument_id=first[_INSTRUMENT_ID],
+        episode_id=first[_EPISODE_ID],
+        response_id=first[_RESPONSE_ID],
+        response_status=first[_RESPONSE_STATUS],
+        response_risk=bool(first[_RESPONSE_RISK]),
+        answers={r[_LINK_ID]: (r[_ANSWER_ID], r[_VALUE]) for r in rows if r[_LINK_ID] is not None},
+    )
+
+
+@dataclass(frozen=True)
 class _PageWrites:
-    """What saving one page changes, decided from the locked rows: the save's rules, shared by
-    the SQLAlchemy path and PostgreSQL's direct one."""
+    """What saving one page changes, decided from the saved state: the save's rules, shared by
+    the SQLAlchemy path and PostgreSQL's direct ones."""
 
     instrument: Instrument
     plan: list[tuple[str, ...]]
@@ -72,7 +108,7 @@ class _PageWrites:
     episode_id: int
     response_id: int | None  # None: the response is not there yet
     response_risk: bool
-    updates: list[tuple[int, float | None]]  # (answer id, new value) of the changed answers
+    updates: list[tuple[int | None, float | None]]  # (answer id, new value) of changed answers
     changed: dict[str, tuple[float | None, float | None]]  # link id: (old, new)
     new_values: dict[str, float | None]  # answers saved for the first time
     saved: frozenset[str]  # link ids answered once this page is saved
@@ -85,38 +121,34 @@ class _PageWrites:
 
 
 def _page_writes(
-    rows: Sequence[Sequence[Any]],
+    saved: SavedState | None,
     page: int,
     codes: Mapping[str, str | None],
     now: dt.datetime,
 ) -> _PageWrites:
-    """The changes of a page save, from the lock statement's rows (values as SQLAlchemy's
-    column types give them). Raises ``LinkClosedError`` when the invitation cannot be
+    """The changes of a page save. Raises ``LinkClosedError`` when the invitation cannot be
     answered, ``ValueError`` for a page that does not exist, ``InvalidAnswerError`` for a
     forged answer."""
-    if not rows:
+    if saved is None:
         raise LinkClosedError(LinkStatus.UNKNOWN)
-    first = rows[0]
-    status = invitation_link_status(first[_STATE], first[_EXPIRES_AT], now)
+    status = invitation_link_status(saved.state, saved.expires_at, now)
     if status is not LinkStatus.OPEN:
         raise LinkClosedError(status)
-    instrument = get_instrument(first[_INSTRUMENT_ID])
+    instrument = get_instrument(saved.instrument_id)
     plan = page_plan(instrument)
     if not 1 <= page <= len(plan):
         raise ValueError("no such page")
     link_ids = plan[page - 1]
     values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
-    response_id = first[_RESPONSE_ID]
-    existing: dict[str, tuple[int, float | None]] = {}
+    response_id = saved.response_id
+    existing: Mapping[str, tuple[int | None, float | None]] = {}
     if response_id is not None:
-        if first[_RESPONSE_STATUS] is ResponseStatus.SUBMITTED:
+        if saved.response_status is ResponseStatus.SUBMITTED:
             raise LinkClosedError(LinkStatus.COMPLETED)
-        existing = {
-            r[_LINK_ID]: (r[_ANSWER_ID], r[_VALUE]) for r in rows if r[_LINK_ID] is not None
-        }
+        existing = saved.answers
     changed: dict[str, tuple[float | None, float | None]] = {}
     new_values: dict[str, float | None] = {}
-    updates: list[tuple[int, float | None]] = []
+    updates: list[tuple[int | None, float | None]] = []
     for link_id, value in values.items():
         row = existing.get(link_id)
         if row is None:
@@ -128,9 +160,9 @@ def _page_writes(
         instrument=instrument,
         plan=plan,
         values=values,
-        episode_id=first[_EPISODE_ID],
+        episode_id=saved.episode_id,
         response_id=response_id,
-        response_risk=bool(first[_RESPONSE_RISK]),
+        response_risk=saved.response_risk,
         updates=updates,
         changed=changed,
         new_values=new_values,

@@ -190,6 +190,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
                     _now(),
                     instrument_id=ctx.instrument_id,
                     answered_in=_page_language(inst),
+                    seen=ctx,
                 )
             except LinkClosedError:
                 return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
