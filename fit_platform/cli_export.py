@@ -1,7 +1,8 @@
 """`fit-platform export`: the service figures as a file, for scheduled use (cron, a job runner).
 
-The same figures, suppression and columns as the export page (docs/export-codebook.md), and the
-same audit row, recorded as written by the command.
+The same figures, suppression and columns as the export page (the codebook:
+fit_platform/services/export/codebook.md), and the same audit row, recorded as written by the
+command.
 """
 
 from __future__ import annotations

@@ -249,13 +249,33 @@ def seed_demo_patients(db: Database, *, now: dt.datetime) -> None:
 
 # --------------------------------------------------------------------------- demo schedules
 
+# The demo's sessions are in clinic hours: 45 minutes, starting 08:00 to 15:15, Monday to Friday.
+CLINIC_OPENS = dt.time(8, 0)
+CLINIC_LAST_START = dt.time(15, 15)
+SESSION_LENGTH = dt.timedelta(minutes=45)
+# From the longest wait to the first session (88 hours) up; under 168 - 72 = 96, so the next
+# week's PHQ-9 keeps the three-day minimum interval even across a clock change.
+PHQ9_LEAD_HOURS = 90
+
 DEMO_TEMPLATES = {
-    # Outpatient clinic: outcome the day before each session, alliance right after it. The
-    # PHQ-9 is not sent again within three days, as a clinic would set it (the printed demo
+    # Outpatient clinic: outcome in the days before each session (open until it starts),
+    # alliance right after it. The PHQ-9 opens PHQ9_LEAD_HOURS ahead, so the first session's
+    # PHQ-9 is due the moment the demo starts, whatever the day (see first_demo_appointment).
+    # It is not sent again within three days, as a clinic would set it (the printed demo
     # link is the scheduler's own PHQ-9 for the first patient's first session:
-    # services/demo_link.py).
+    # services/demo_link.py). No reminder: a PHQ-9 found late keeps its planned send time,
+    # so a reminder counted from it could go out together with the invitation.
     "dps-nord-pol": (
-        ("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, 24, None, None, 24, None, 72),
+        (
+            "phq9",
+            ScheduleTrigger.BEFORE_APPOINTMENT,
+            PHQ9_LEAD_HOURS,
+            None,
+            None,
+            PHQ9_LEAD_HOURS,
+            None,
+            72,
+        ),
         ("wai_sr", ScheduleTrigger.AFTER_APPOINTMENT, 1, None, None, 48, 24, 0),
     ),
     # Day programme: outcome on Mondays, alliance on Fridays.
@@ -267,15 +287,29 @@ DEMO_TEMPLATES = {
 
 
 def first_demo_appointment(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """The demo outpatients' first session: 23 hours from now on the quarter hour, local time.
+    """The demo outpatients' first session: the first quarter hour at least 23 hours from now
+    at which a 45-minute session fits in clinic hours (08:00–16:00 local time, Monday to
+    Friday). Weekly sessions follow at the same local time, so they are in clinic hours too.
 
-    The outpatient rule invites 24 hours before a session, so this invitation is due the
-    moment the demo starts, whatever the hour (a fixed "tomorrow at 10:00" made it wait
-    until 10:00 and left the demo silent every morning). Weekly sessions follow at the same
-    time. During quiet hours the message still waits for their end, as in production.
+    Plain "23 hours from now" put a demo started at 01:00 at midnight. The wait to the first
+    slot is at most about 88 hours (Thursday after 16:15 to Monday 08:00, one hour more in
+    the week the clocks go back), which PHQ9_LEAD_HOURS covers: the first PHQ-9 is due the
+    moment the demo starts, whatever the day and hour. During quiet hours the message still
+    waits for their end, as in production. Public holidays are not known here.
     """
-    local = (now + dt.timedelta(hours=23)).astimezone(zone)
-    return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    earliest = (now + dt.timedelta(hours=23)).astimezone(zone)
+    slot = earliest.replace(minute=earliest.minute - earliest.minute % 15, second=0, microsecond=0)
+    if slot < earliest:
+        slot += dt.timedelta(minutes=15)
+    day = slot.date()
+    clock = slot.time()
+    if clock > CLINIC_LAST_START:
+        day, clock = day + dt.timedelta(days=1), CLINIC_OPENS
+    elif clock < CLINIC_OPENS:
+        clock = CLINIC_OPENS
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day, clock = day + dt.timedelta(days=1), CLINIC_OPENS
+    return dt.datetime.combine(day, clock, zone)
 
 
 def seed_demo_schedules(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> int:
@@ -343,7 +377,7 @@ def seed_demo_schedules(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> in
                                 episode_id=episode.id,
                                 external_ref=ref,
                                 starts_at=starts.astimezone(dt.UTC),
-                                ends_at=(starts + dt.timedelta(minutes=45)).astimezone(dt.UTC),
+                                ends_at=(starts + SESSION_LENGTH).astimezone(dt.UTC),
                             )
                         )
                         added += 1

@@ -1,6 +1,7 @@
 """The service-developer export as files: CSV for spreadsheets and JSON for programs.
 
-Every column is described in docs/export-codebook.md, whose version is :data:`CODEBOOK_VERSION`
+Every column is described in the codebook, :data:`CODEBOOK_PATH` (package data, served at
+``/export/codebook``), whose version is :data:`CODEBOOK_VERSION`
 (raise it when a column is added, renamed or changes meaning). A suppressed cell is written as
 ``suppressed`` (fewer than five patients) or ``suppressed_secondary`` (enough patients, hidden
 only so that other hidden cells cannot be worked out), a cell that does not apply is empty
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from fit_platform.domain.small_cells import Cell
@@ -26,6 +28,8 @@ from fit_platform.services.export import (
 )
 
 CODEBOOK_VERSION = "2026.12.5"
+# Inside the package (pyproject.toml's package-data), so an installed wheel has it too.
+CODEBOOK_PATH = Path(__file__).resolve().parent / "export" / "codebook.md"
 Separator = Literal["semicolon", "comma"]
 SEPARATORS: tuple[Separator, ...] = ("semicolon", "comma")
 BOM = "\ufeff"
@@ -167,7 +171,7 @@ def aggregates_json(rows: Sequence[AggregateRow], *, choice: dict[str, str]) -> 
     range, unit) and one object per row with the CSV's column names and numbers as numbers."""
     columns = csv_columns()
     return {
-        "codebook": "docs/export-codebook.md",
+        "codebook": "/export/codebook",
         "codebook_version": CODEBOOK_VERSION,
         "choice": choice,
         "suppressed_marker": SUPPRESSED,

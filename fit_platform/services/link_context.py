@@ -2,10 +2,11 @@
 
 Every patient page starts by finding the invitation behind the link (by the token's hash on
 the landing page, by the token row id the browser's session keeps after that) together with
-the episode, the patient's language and consent, the unit's name and phone, and the answers
-saved so far. One joined SELECT brings all of it back (one row per saved answer, at least
-one row), on a connection outside any transaction: a read-only page then costs one round
-trip to the database instead of one per table plus BEGIN and ROLLBACK. On PostgreSQL that
+the episode, the patient's language and consent, the unit's name and phone, whether the
+episode has an active responsible therapist (an EXISTS inside the same statement), and the
+answers saved so far. One joined SELECT brings all of it back (one row per saved answer, at
+least one row), on a connection outside any transaction: a read-only page then costs one
+round trip to the database instead of one per table plus BEGIN and ROLLBACK. On PostgreSQL that
 connection is the process's own for such reads (`db/direct_read.py`): the statement is
 prepared once and its rows come back as plain tuples, past SQLAlchemy's pool and result
 handling, which cost the web worker more CPU than the database spent answering.
@@ -44,6 +45,7 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.domain.unit_texts import FALLBACK, LocalisedText, text_for
 from fit_platform.services.links import hash_token
+from fit_platform.services.unattended import has_active_responsible
 
 ITEMS_PER_PAGE = 5
 # Longest token the landing page looks up; anything longer was never issued.
@@ -88,6 +90,10 @@ class LinkContext:
     opening_hours: str | None = None
     opening_hours_nn: str | None = None
     opening_hours_en: str | None = None
+    # Whether an active therapist is responsible for the episode. False when the responsible
+    # therapist was deactivated or nobody is: the pages then promise no "your therapist"
+    # (web/patient/readers.py; services/unattended.py).
+    therapist_active: bool = True
     expires_at: dt.datetime | None = None
     language: Language | None = None
     consent_state: ConsentState = ConsentState.ACTIVE
@@ -195,6 +201,7 @@ def _columns() -> Select[Any]:
             Unit.opening_hours.label("opening_hours"),
             Unit.opening_hours_nn.label("opening_hours_nn"),
             Unit.opening_hours_en.label("opening_hours_en"),
+            has_active_responsible(Episode.id).label("therapist_active"),
             Response.id.label("response_id"),
             ItemAnswer.link_id.label("link_id"),
             ItemAnswer.value.label("value"),
@@ -240,10 +247,11 @@ BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
     _OPENING_HOURS,
     _OPENING_HOURS_NN,
     _OPENING_HOURS_EN,
+    _THERAPIST_ACTIVE,
     _RESPONSE_ID,
     _LINK_ID,
     _VALUE,
-) = range(28)
+) = range(29)
 assert len(BY_TOKEN_ID.selected_columns) == _VALUE + 1
 
 
@@ -275,6 +283,7 @@ def _from_rows(
         opening_hours=first[_OPENING_HOURS],
         opening_hours_nn=first[_OPENING_HOURS_NN],
         opening_hours_en=first[_OPENING_HOURS_EN],
+        therapist_active=bool(first[_THERAPIST_ACTIVE]),
         expires_at=first[_INVITATION_EXPIRES_AT],
         language=first[_LANGUAGE],
         consent_state=first[_CONSENT_STATE],

@@ -9,7 +9,10 @@ Nobody reads such a patient's answers as their own any more, so the rule is one 
 - the unit's leads see them on their caseload, and a risk signal of such a patient is shown
   to the leads at once instead of after the escalation time (`caseload.overdue_risk_signals`),
   and the pre-session view marks it overdue at once too (`presession_queries.presession_read`);
-- the deactivation step lists what the person leaves behind (`staff_handover.py`).
+- the deactivation step lists what the person leaves behind (`staff_handover.py`);
+- the patient pages promise "your therapist" reads her answers and comments only while she
+  has one, and "someone at your clinic" otherwise (the link's own read, `link_context.py`,
+  and :func:`episode_has_active_responsible`; the wording: `web/patient/readers.py`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ def has_active_responsible(episode_id: Any) -> Exists:
         )
         .exists()
     )
+
+
+def episode_has_active_responsible(session: Session, episode_id: int) -> bool:
+    """Whether an active staff member is responsible for the episode (one statement)."""
+    return bool(session.scalar(select(has_active_responsible(episode_id))))
 
 
 def unit_has_lead(unit_id: Any) -> Exists:

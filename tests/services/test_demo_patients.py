@@ -10,7 +10,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent, Episode, Invitation, Patient, Response, Signal
+from fit_platform.db.models import (
+    Appointment,
+    ConsentEvent,
+    Episode,
+    Invitation,
+    Patient,
+    Response,
+    Signal,
+)
 from fit_platform.domain.codes import Channel, ConsentState, InvitationState
 from fit_platform.domain.quiet_hours import next_send_time
 from fit_platform.messaging.dispatcher import Dispatcher
@@ -18,6 +26,8 @@ from fit_platform.messaging.file_drop import FileDropChannel
 from fit_platform.services.demo_link import demo_patient_link
 from fit_platform.services.demo_seed import (
     DEMO_PASSWORD,
+    PHQ9_LEAD_HOURS,
+    first_demo_appointment,
     seed_demo,
     seed_demo_patients,
     seed_demo_schedules,
@@ -62,31 +72,73 @@ def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
         assert client.get(link).status_code == 200
 
 
-@pytest.mark.parametrize("wall_clock", ["00:30", "06:00", "09:00", "14:45", "22:30"])
-def test_the_demo_outpatients_first_invitation_goes_at_once_or_when_quiet_hours_end(
-    db: Database, wall_clock: str
+# Thursday night to Saturday noon: the hours and days at which "23 hours from now" used to
+# book the first session at night or on a weekend (a demo started at 01:00 met at 00:00).
+DEMO_STARTS = [
+    "2026-12-03T00:30",
+    "2026-12-03T09:00",
+    "2026-12-03T16:16",  # the longest wait: the next slot is Monday 08:00
+    "2026-12-04T01:00",
+    "2026-12-04T06:00",
+    "2026-12-04T14:00",
+    "2026-12-04T19:00",
+    "2026-12-04T22:30",
+    "2026-12-05T12:00",
+    "2026-10-22T16:20",  # the clocks go back that Sunday: an hour more to wait
+]
+
+
+@pytest.mark.parametrize("started", DEMO_STARTS)
+def test_the_demo_books_its_sessions_in_clinic_hours_and_its_first_invitation_goes_at_once(
+    db: Database, started: str
 ) -> None:
-    hour, minute = map(int, wall_clock.split(":"))
-    now = dt.datetime(2026, 12, 3, hour, minute, tzinfo=OSLO).astimezone(dt.UTC)
+    now = dt.datetime.fromisoformat(started).replace(tzinfo=OSLO).astimezone(dt.UTC)
     first_send = next_send_time(now, tz=OSLO)  # 21:00-08:00 is quiet
     seed_demo(db)
     seed_demo_patients(db, now=now)
     seed_demo_schedules(db, now=now, zone=OSLO)
     demo_patient_link(db, now=now, zone=OSLO)
+    with db.session() as session:
+        sessions = session.execute(select(Appointment.starts_at, Appointment.ends_at)).all()
+    assert sessions
+    first = min(starts for starts, _ in sessions)
+    assert first - now >= dt.timedelta(hours=23)
+    # The first slot at least 23 hours ahead: nothing in clinic hours comes between.
+    assert first == first_demo_appointment(now, OSLO)
+    for starts, ends in sessions:
+        local_start, local_end = starts.astimezone(OSLO), ends.astimezone(OSLO)
+        assert local_start.weekday() < 5, local_start
+        assert dt.time(8, 0) <= local_start.time() and local_end.time() <= dt.time(16, 0)
     # The second active outpatient gets the PHQ-9 for the first session as soon as a message
-    # may leave: at once in the day, at 08:00 when the demo starts in quiet hours. The first
-    # has it already: the printed demo link.
-    assert enqueue_due(db, now, zone=OSLO).invitations == (1 if first_send == now else 0)
-    assert enqueue_due(db, first_send, zone=OSLO).invitations == (0 if first_send == now else 1)
+    # may leave: at once in the day, at 08:00 when the demo starts in quiet hours, whatever
+    # the day. The first has it already: the printed demo link.
+    enqueue_due(db, now, zone=OSLO)
+    enqueue_due(db, first_send, zone=OSLO)
     with db.session() as session:
         due = session.scalars(
             select(Invitation.due_at)
             .join(Episode, Episode.id == Invitation.episode_id)
             .join(Patient, Patient.id == Episode.patient_id)
-            .where(Patient.external_id != "DEMO-P001")
+            .where(Patient.external_id != "DEMO-P001", Invitation.instrument_id == "phq9")
         ).all()
     assert len(due) == 1
-    assert all(d <= first_send for d in due)
+    assert max(due[0], now) == first_send
+
+
+def test_no_slot_in_clinic_hours_is_skipped_between_23_hours_ahead_and_the_first_session() -> None:
+    # Every quarter hour of a week, Monday 00:00 onwards.
+    monday = dt.datetime(2026, 11, 30, tzinfo=OSLO)
+    for quarter in range(7 * 24 * 4):
+        now = (monday + dt.timedelta(minutes=15 * quarter + 7)).astimezone(dt.UTC)
+        first = first_demo_appointment(now, OSLO)
+        local = first.astimezone(OSLO)
+        assert local.weekday() < 5 and dt.time(8) <= local.time() <= dt.time(15, 15)
+        assert dt.timedelta(hours=23) <= first - now <= dt.timedelta(hours=PHQ9_LEAD_HOURS)
+        earlier = first - dt.timedelta(minutes=15)
+        if earlier - now >= dt.timedelta(hours=23):
+            # The quarter before was already far enough ahead: it must be outside clinic hours.
+            before = earlier.astimezone(OSLO)
+            assert before.weekday() >= 5 or not dt.time(8) <= before.time() <= dt.time(15, 15)
 
 
 def _unanswered_on_the_caseload(client: FlaskClient, name: str) -> str:
@@ -149,8 +201,9 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
 def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
     client: FlaskClient, db: Database
 ) -> None:
-    # Started on a Thursday at 20:24: the first session is Friday 19:15. The printed link
-    # said "until Saturday 5 December at 20:24", a day after the session it was for.
+    # Started on a Thursday at 20:24. The printed link once said "until Saturday 5 December
+    # at 20:24", a day after the session it was for; then the session was 23 hours ahead,
+    # Friday at 19:15, after the clinic had closed. Now it is the first slot in clinic hours.
     now = dt.datetime(2026, 12, 3, 20, 24, tzinfo=OSLO).astimezone(dt.UTC)
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
@@ -158,7 +211,7 @@ def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
     seed_demo_schedules(db, now=now, zone=OSLO)
     link = demo_patient_link(db, now=now, zone=OSLO)
     landing = client.get(link + "?lang=en").get_data(as_text=True)
-    assert "You can answer until 19:15 tomorrow." in landing
+    assert "You can answer until Monday 7 December at 08:00." in landing
     assert "Saturday" not in landing
 
     # It is that session's invitation: moving the session withdraws it at once.

@@ -8,11 +8,11 @@ import datetime as dt
 import io
 import json
 import re
-from pathlib import Path
 
 from fit_platform.db import Database
 from fit_platform.services.export import service_aggregates
 from fit_platform.services.export_files import (
+    CODEBOOK_PATH,
     CODEBOOK_VERSION,
     aggregates_csv,
     aggregates_json,
@@ -20,7 +20,7 @@ from fit_platform.services.export_files import (
 )
 from tests.support.export_data import make_known_dataset
 
-CODEBOOK = Path(__file__).resolve().parents[2] / "docs" / "export-codebook.md"
+CODEBOOK = CODEBOOK_PATH
 JUNE = {"period": "quarter", "start": dt.date(2026, 6, 1), "end": dt.date(2026, 6, 30)}
 
 

@@ -5,7 +5,7 @@ in the result identifies a person: no patient ids, names, external ids or free t
 finer than the period. Every figure is computed in a fixed number of set-based queries (six,
 whatever the size of the data) and then passed through the small-cell rule in
 :mod:`fit_platform.domain.small_cells`. The columns are documented in docs/export.md and
-docs/export-codebook.md; the files (CSV, JSON) are written by
+fit_platform/services/export/codebook.md; the files (CSV, JSON) are written by
 :mod:`fit_platform.services.export_files`.
 
 The package is split by capability: :mod:`.queries` (the six queries), :mod:`.assemble`

@@ -44,6 +44,7 @@ from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web import clock as web_clock
 from fit_platform.web.deadline import deadline_text
 from fit_platform.web.patient import forms
+from fit_platform.web.patient.readers import therapist_reads
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
@@ -80,6 +81,12 @@ def _zone() -> Any:
 
 def _language() -> Language:
     return Language(str(get_locale()))
+
+
+@bp.context_processor
+def _readers() -> dict[str, Any]:
+    # "Your therapist" or "someone at your clinic": one rule for every page (readers.py).
+    return {"therapist_reads": therapist_reads}
 
 
 @bp.after_request

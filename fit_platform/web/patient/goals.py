@@ -22,6 +22,7 @@ from fit_platform.web.patient.blueprint import (
     needs_link,
     to_code_step,
 )
+from fit_platform.web.patient.readers import therapist_reads
 
 
 @bp.route("/goals", methods=["GET", "POST"])
@@ -62,7 +63,11 @@ def goals(ctx: LinkContext) -> Page:
             archive = forms.ArchiveGoalForm(prefix=f"archive{goal_id}")
             if action == "archive" and goal_id is not None and archive.validate_on_submit():
                 progress.archive_goal(get_db(), patient_id, goal_id, _now())
-                flash(_("The goal is removed from your list. Your therapist can still see it."))
+                flash(
+                    _("The goal is removed from your list. Your therapist can still see it.")
+                    if therapist_reads(ctx)
+                    else _("The goal is removed from your list. Your clinic can still see it.")
+                )
                 return redirect(url_for("patient.goals"))
         except progress.GoalError as error:
             if error.code == "too_many":

@@ -24,6 +24,7 @@ from fit_platform.services import (
     samvalg,
 )
 from fit_platform.services.answering import LinkContext, LinkStatus
+from fit_platform.services.unattended import episode_has_active_responsible
 from fit_platform.web.access_labels import patient_action
 from fit_platform.web.formatting import format_date, format_datetime
 from fit_platform.web.labels import CODE_SENT_BY, ROLE
@@ -48,6 +49,7 @@ from fit_platform.web.patient.blueprint import (
 )
 from fit_platform.web.patient.chart import build_chart
 from fit_platform.web.patient.progress_sentence import progress_words
+from fit_platform.web.patient.readers import therapist_reads
 
 
 def _access() -> one_time_codes.ProgressAccess:
@@ -56,18 +58,22 @@ def _access() -> one_time_codes.ProgressAccess:
     return access if access is not None else one_time_codes.OneTimeCodeAccess()
 
 
-def _progress_values(patient_id: int) -> dict[str, Any]:
+def _progress_values(patient_id: int, ctx: LinkContext | None) -> dict[str, Any]:
     """Scores, goals, the samvalg decisions and who has read the answers (role and unit)."""
     items = progress.patient_progress(get_db(), patient_id)
     with get_db().session() as session:
         episode_id = progress.latest_episode_id(session, patient_id)
+        if ctx is not None and ctx.patient_id == patient_id:
+            reads = therapist_reads(ctx)
+        else:  # no link in this browser (an ID-porten login): her latest episode
+            reads = episode_id is not None and episode_has_active_responsible(session, episode_id)
     zone = _zone()
     return {
         "progress_items": [
             {
                 "p": p,
                 "chart": build_chart(p),
-                "words": progress_words(p),
+                "words": progress_words(p, therapist_reads=reads),
                 "rows": [
                     (format_date(point.submitted_at.astimezone(zone), "medium"), point)
                     for point in p.points
@@ -100,6 +106,10 @@ def done(ctx: LinkContext) -> Page:
     if ctx.status is not LinkStatus.COMPLETED or patient_id != ctx.patient_id:
         return _closed_page(ctx)
     form = forms.ResultCommentForm()
+    if not therapist_reads(ctx):
+        form.text.label.text = _(
+            "Your comment on this result (someone at your clinic will read it)"
+        )
     status = 200
     inst = ctx.instrument
     if request.method == "POST":
@@ -107,7 +117,11 @@ def done(ctx: LinkContext) -> Page:
             comments.comment_on_result(
                 get_db(), ctx.response_id, patient_id, form.text.data or "", _now()
             )
-            flash(_("Thank you. Your comment is saved for your therapist."))
+            flash(
+                _("Thank you. Your comment is saved for your therapist.")
+                if therapist_reads(ctx)
+                else _("Thank you. Your comment is saved for your clinic.")
+            )
             return redirect(url_for("patient.done"))
         status = 422
     risk = answering.response_has_risk(get_db(), ctx.response_id) if ctx.response_id else False
@@ -124,7 +138,7 @@ def done(ctx: LinkContext) -> Page:
             own_topic=comments.own_topic(get_db(), ctx.invitation_id, patient_id)
             if ctx.invitation_id is not None
             else None,
-            **_progress_values(patient_id),
+            **_progress_values(patient_id, ctx),
         ),
         status,
     )
@@ -145,7 +159,7 @@ def progress_view() -> Page:
             "patient/progress.html",
             ctx=ctx,
             logout_form=forms.LogoutForm(prefix="logout"),
-            **_progress_values(patient_id),
+            **_progress_values(patient_id, ctx),
         )
     waiting = session.get(CODE_KEY)
     if not isinstance(waiting, int) or ctx is None or ctx.patient_id != waiting:

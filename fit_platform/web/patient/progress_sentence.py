@@ -97,8 +97,9 @@ class ProgressWords:
         return " ".join(self.paragraphs)
 
 
-def progress_words(p: InstrumentProgress) -> ProgressWords:
-    """What the patient reads over the chart of one questionnaire."""
+def progress_words(p: InstrumentProgress, *, therapist_reads: bool = True) -> ProgressWords:
+    """What the patient reads over the chart of one questionnaire; ``therapist_reads`` as
+    web/patient/readers.py decides it ("your therapist" or "someone at your clinic")."""
     meaning = (
         _("Higher means fewer problems.")
         if p.instrument.higher_is_better
@@ -121,5 +122,9 @@ def progress_words(p: InstrumentProgress) -> ProgressWords:
     if worse in (since_first.category, since_previous.category):
         paragraphs.append(
             _("Your therapist sees your scores too, and you can talk about this together.")
+            if therapist_reads
+            else _(
+                "Someone at your clinic sees your scores too, and you can talk about this together."
+            )
         )
     return ProgressWords(tuple(paragraphs))

@@ -1,0 +1,25 @@
+"""Who a patient page says reads her answers and comments: the one rule every page asks.
+
+The pages promise "your therapist" reads what she writes and sees her answers. That is true
+only while an active therapist is responsible for her episode. When the responsible
+therapist is deactivated (people leave suddenly) or nobody is responsible, nobody reads her
+answers as their own: the unit's leads see the episode on their caseload, and a risk answer
+at once (`services/unattended.py`, `docs/administration-staff.md`). The pages then say that
+someone at her clinic reads them, which is true either way, and name nobody she was not
+already shown.
+
+Each promise is a whole sentence in both forms, so a translation never has to build one.
+"""
+
+from __future__ import annotations
+
+from fit_platform.services.link_context import LinkContext
+
+
+def therapist_reads(ctx: LinkContext | None) -> bool:
+    """True when the page may say "your therapist": the link's episode has an active
+    responsible therapist (read with the link, no statement of its own). Without a link
+    (the progress page after an ID-porten login) the view passes what
+    :func:`fit_platform.services.unattended.episode_has_active_responsible` says for the
+    patient's latest episode."""
+    return ctx is not None and ctx.therapist_active

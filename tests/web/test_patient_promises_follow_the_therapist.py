@@ -1,0 +1,158 @@
+"""The patient pages promise "your therapist" reads her answers and comments only while she
+has one: after her responsible therapist is deactivated they say someone at her clinic does
+(the unit's lead sees the episode and its risk signals at once), in every language, and name
+nobody. With an active therapist the pages keep their words."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import Role
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    add_history,
+    make_staff,
+    make_unit,
+    make_world,
+)
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
+
+HELP = {
+    "nb": (
+        "Behandleren din får se svaret ditt og vil snakke med deg om det.",
+        "Noen ved klinikken din får se svaret ditt og vil snakke med deg om det.",
+    ),
+    "nn": (
+        "Behandlaren din får sjå svaret ditt og vil snakke med deg om det.",
+        "Nokon ved klinikken din får sjå svaret ditt og vil snakke med deg om det.",
+    ),
+    "en": (
+        "Your therapist will see your answer and talk with you about it.",
+        "Someone at your clinic will see your answer and talk with you about it.",
+    ),
+}
+TOPIC_HINT = (
+    "Your therapist reads this before your next session. At most 1000 characters.",
+    "Someone at your clinic reads this before your next session. At most 1000 characters.",
+)
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _page(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def _risk_answer(app: Flask, db: Database, world: World) -> Patient:
+    """The patient answers question 9 above 0 and is shown the help page's promise."""
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
+    saved = patient.answer_page(2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "2"})
+    assert saved.headers["Location"].startswith("/p/help")
+    return patient
+
+
+def _deactivate(app: Flask, db: Database, staff_id: int) -> None:
+    """The administrator's own steps: the confirmation page, then "Deactivate anyway"."""
+    admin = app.test_client()
+    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
+    confirm = _page(admin, f"/admin/staff/{staff_id}/deactivate?lang=en")
+    done = admin.post(
+        f"/admin/staff/{staff_id}/deactivate", data={"csrf_token": csrf_token(confirm)}
+    )
+    assert done.status_code == 302
+
+
+def test_after_the_therapist_is_deactivated_the_patient_is_told_her_clinic_reads_her_answers(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lise Leder")
+    therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
+    world = make_world(db, unit=unit, therapist=therapist)
+    patient = _risk_answer(app, db, world)
+    # While the therapist is active, the pages say "your therapist", as before.
+    for language, (therapist_words, clinic_words) in HELP.items():
+        help_page = _page(patient.client, f"/p/help?lang={language}")
+        assert therapist_words in help_page and clinic_words not in help_page
+    finish = _page(patient.client, "/p/finish?lang=en")
+    assert TOPIC_HINT[0] in finish and TOPIC_HINT[1] not in finish
+
+    _deactivate(app, db, therapist.id)
+
+    # The same open link, the next page she opens: her clinic reads it, and nobody is named.
+    for language, (therapist_words, clinic_words) in HELP.items():
+        help_page = _page(patient.client, f"/p/help?lang={language}")
+        assert clinic_words in help_page and therapist_words not in help_page
+        assert "Tone Terapeut" not in help_page and "Lise Leder" not in help_page
+    finish = _page(patient.client, "/p/finish?lang=en")
+    assert TOPIC_HINT[1] in finish and TOPIC_HINT[0] not in finish
+    assert "Your therapist reads this" not in finish
+    # Her goals, her wish for fewer questionnaires, her standing choices: the same rule.
+    goals = _page(patient.client, "/p/goals?lang=en")
+    assert "Someone at your clinic reads your goals before your sessions." in goals
+    fewer = _page(patient.client, "/p/choices/fewer?lang=en")
+    assert "Someone at your clinic sees your wish and agrees a new plan with you." in fewer
+    for page in (goals, fewer):
+        assert "Your therapist reads" not in page and "Your therapist sees" not in page
+
+    # After sending: the thank-you page and the comment form promise the clinic too.
+    assert patient.finish().status_code == 302
+    done = _page(patient.client, "/p/done?lang=nb")
+    assert f"Svarene dine er sendt til {unit.name}." in done
+    assert "behandleren din" not in done.lower().replace("behandleren din eller", "")
+    assert "Noen ved klinikken din leser dette før neste time." in done
+    commented = patient.post("/p/done?lang=nb", {"text": "Takk for sist."})
+    assert commented.status_code == 302
+    assert "Takk. Kommentaren din er lagret for klinikken din." in _page(
+        patient.client, "/p/done?lang=nb"
+    )
+
+    # A new link's landing page (the next questionnaire) says the same before she starts.
+    _invitation_id, token = open_invitation(db, world, instrument_id="gad7")
+    landing = _page(app.test_client(), f"/p/{token}?lang=nn")
+    assert f"Nokon ved {unit.name} ser svara dine" in landing
+    assert "Behandlaren din ved" not in landing
+
+
+def test_with_an_active_therapist_the_pages_keep_saying_your_therapist(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    patient = _risk_answer(app, db, world)
+    assert HELP["nb"][0] in _page(patient.client, "/p/help?lang=nb")
+    assert patient.finish().status_code == 302
+    done = _page(patient.client, "/p/done?lang=nb")
+    assert "Svarene dine er sendt til behandleren din ved" in done
+    assert "Behandleren din leser dette før neste time." in done
+    assert "Noen ved klinikken din" not in done
+
+
+def test_the_sentence_after_a_clear_worsening_follows_the_same_rule(app: Flask) -> None:
+    # 19 first, 9 last time, now 18: a clear worsening, which the patient is told is seen.
+    db = _db(app)
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
+    world = make_world(db, unit=unit, therapist=therapist)
+    add_history(db, world, [19, 9])
+    _deactivate(app, db, therapist.id)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_all("phq9", "2")
+    assert patient.finish().status_code == 302
+    for path in ("/p/done?lang=en", "/p/progress?lang=en"):
+        page = _page(patient.client, path)
+        assert "Someone at your clinic sees your scores too" in page
+        assert "Your therapist sees your scores too" not in page
