@@ -224,6 +224,7 @@ def test_small_units_are_read_together_without_the_units_shown_on_their_own(app:
     lone_page = _page(reader, lone)
     assert "Text from the lone therapist" not in lone_page
     assert "read the comments of these units together" in lone_page
+    assert 'href="/export/comments?unit=&amp;quarter=' in lone_page
     assert "Text from the large unit" in _page(reader, large)
     # Together the two small units have 7 patients and 3 therapists. The large unit is not in
     # the pool: all units minus the large one would give the small units' texts away.
