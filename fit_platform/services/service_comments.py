@@ -7,6 +7,11 @@ who also holds a clinical role, so a therapist can never match a text to a patie
 shows the quarter only, never the month, and lists the texts in alphabetical order, so their
 order tells nothing about when they were written. Exports never carry the text: they count the
 comments per unit, programme and period (:func:`comment_counts`), with small cells hidden.
+
+The texts of a unit and quarter are read only when enough patients answered there and enough
+therapists were responsible for them (``domain.comment_threshold``); otherwise they are read
+only pooled with the other units held back in that quarter, when the pool meets the same rule
+(:func:`read_comments`).
 """
 
 from __future__ import annotations
@@ -16,12 +21,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import ServiceFeedback
+from fit_platform.db.models import Episode, EpisodeTherapist, Response, ServiceFeedback
+from fit_platform.domain.codes import ResponseStatus
+from fit_platform.domain.comment_threshold import CommentPool
+from fit_platform.domain.instrument_model import Kind
+from fit_platform.domain.instruments import default_instruments
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -58,21 +68,115 @@ class ServiceComment:
     instrument_id: str
 
 
-def service_comments(db: Database, unit_id: int, quarter: str) -> list[ServiceComment]:
-    """The comments sent to the service from ``unit_id`` in ``quarter``, alphabetically.
+def quarter_bounds(quarter: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The quarter's start and the next quarter's start, in UTC, by the clinic's calendar."""
+    year, month = (int(part) for part in months_of(quarter)[0].split("-"))
+    start = dt.datetime(year, month, 1, tzinfo=zone)
+    if month == 10:
+        following = dt.datetime(year + 1, 1, 1, tzinfo=zone)
+    else:
+        following = dt.datetime(year, month + 3, 1, tzinfo=zone)
+    return start.astimezone(dt.UTC), following.astimezone(dt.UTC)
 
-    Read-only; for the export pages (service developers and administrators).
+
+@dataclass(frozen=True)
+class CommentsReading:
+    """What the reading page may show for one unit (or for the pool) and quarter.
+
+    ``comments`` is empty unless ``pool.readable``. For one unit, ``pooled_readable`` says
+    whether the units held back in the quarter may be read together instead.
+    """
+
+    comments: tuple[ServiceComment, ...]
+    pool: CommentPool
+    pooled: bool
+    pooled_readable: bool
+
+    @property
+    def shown(self) -> bool:
+        return self.pool.readable
+
+
+# Who answered an alliance questionnaire per unit in a quarter: unit -> (patients, therapists).
+Answering = dict[int, tuple[set[int], set[int]]]
+
+
+def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
+    """One query: the patients who submitted an alliance questionnaire in the quarter, per
+    unit, with the therapists responsible for their episodes (only these patients could have
+    sent a comment to the service, and their therapists are whom a comment may be about)."""
+    start, end = quarter_bounds(quarter, zone)
+    alliance = sorted(i.id for i in default_instruments().values() if i.kind is Kind.ALLIANCE)
+    rows = session.execute(
+        select(Episode.unit_id, Episode.patient_id, EpisodeTherapist.staff_id)
+        .select_from(Response)
+        .join(Episode, Episode.id == Response.episode_id)
+        .outerjoin(
+            EpisodeTherapist,
+            (EpisodeTherapist.episode_id == Episode.id) & EpisodeTherapist.responsible.is_(True),
+        )
+        .where(
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.submitted_at >= start,
+            Response.submitted_at < end,
+            Response.instrument_id.in_(alliance),
+        )
+        .distinct()
+    )
+    answering: Answering = {}
+    for unit_id, patient_id, staff_id in rows:
+        patients, therapists = answering.setdefault(unit_id, (set(), set()))
+        patients.add(patient_id)
+        if staff_id is not None:
+            therapists.add(staff_id)
+    return answering
+
+
+def _pool(answering: Answering, units: set[int]) -> CommentPool:
+    patients: set[int] = set()
+    therapists: set[int] = set()
+    for unit_id in units:
+        unit_patients, unit_therapists = answering.get(unit_id, (set(), set()))
+        patients |= unit_patients
+        therapists |= unit_therapists
+    return CommentPool(len(patients), len(therapists))
+
+
+def read_comments(
+    db: Database, unit_id: int | None, quarter: str, zone: ZoneInfo
+) -> CommentsReading:
+    """The comments of ``unit_id`` in ``quarter``, or with ``None`` those of every unit held
+    back in the quarter, pooled; texts only when the pool is readable.
+
+    A unit is held back when its own pool is not readable. The pool is the held-back units
+    only, never a unit shown on its own: all units minus a shown unit would give the others'
+    texts away. Read-only; for the export pages (service developers and administrators).
     """
     months = months_of(quarter)
     with db.session() as session:
-        rows = session.execute(
-            select(ServiceFeedback.text, ServiceFeedback.instrument_id).where(
-                ServiceFeedback.unit_id == unit_id, ServiceFeedback.period.in_(months)
-            )
-        ).all()
-    return sorted(
+        answering = _answering(session, quarter, zone)
+        readable = {unit for unit in answering if _pool(answering, {unit}).readable}
+        held_back_pool = _pool(answering, set(answering) - readable)
+        chosen: ColumnElement[bool]
+        if unit_id is None:
+            pool, chosen = held_back_pool, ServiceFeedback.unit_id.not_in(readable)
+        else:
+            pool, chosen = _pool(answering, {unit_id}), ServiceFeedback.unit_id == unit_id
+        rows = (
+            session.execute(
+                select(ServiceFeedback.text, ServiceFeedback.instrument_id).where(
+                    chosen, ServiceFeedback.period.in_(months)
+                )
+            ).all()
+            if pool.readable
+            else []
+        )
+    comments = sorted(
         (ServiceComment(text, instrument_id) for text, instrument_id in rows),
         key=lambda comment: (comment.text.casefold(), comment.instrument_id),
+    )
+    return CommentsReading(
+        tuple(comments), pool, unit_id is None, unit_id is not None and held_back_pool.readable
     )
 
 

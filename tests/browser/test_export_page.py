@@ -62,10 +62,28 @@ def test_the_service_comments_page_is_reached_from_the_figures_and_is_accessible
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from fit_platform.db.models import ServiceFeedback
-    from tests.support.factories import make_unit
+    from fit_platform.db.models import Response, ServiceFeedback
+    from fit_platform.domain.codes import Language, ResponseStatus
+    from tests.support.factories import make_unit, make_world
 
     unit = make_unit(browser_db)
+    # Texts are shown only where five patients answered and three therapists had them.
+    therapists = [make_staff(browser_db, (Role.THERAPIST, unit.id)) for _ in range(3)]
+    answered = dt.datetime.now(dt.UTC)
+    for n in range(5):
+        world = make_world(browser_db, unit=unit, therapist=therapists[n % 3])
+        with browser_db.transaction() as session:
+            session.add(
+                Response(
+                    episode_id=world.episode_id,
+                    instrument_id="wai_sr",
+                    instrument_version="1.0.1",
+                    language=Language.BOKMAAL,
+                    status=ResponseStatus.SUBMITTED,
+                    started_at=answered,
+                    submitted_at=answered,
+                )
+            )
     with browser_db.transaction() as session:
         session.add(
             ServiceFeedback(

@@ -78,6 +78,13 @@ def test_the_questionnaire_carries_other_languages_as_translation_extensions():
     assert langs == {"en", "nn"} and item9["_text"]["extension"][0]["url"] == EXT_TRANSLATION
 
 
+def test_the_english_wai_sr_questionnaire_exports_the_filled_blank_not_underscores():
+    q = questionnaire(default_instruments()["wai_sr"], "en")
+    item4 = next(it for it in q["item"] if it["linkId"] == "wai_sr_4")
+    assert item4["text"] == "My therapist and I collaborate on setting goals for my therapy."
+    assert "__" not in str(q)
+
+
 def test_answer_options_carry_code_display_and_numeric_value():
     q = questionnaire(default_instruments()["core10"], "nb")  # falls back to English
     assert q["language"] == "en"

@@ -1,5 +1,6 @@
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,39 @@ def test_wai_sr_and_sai_say_their_wording_is_not_yet_checked_against_the_source(
     for i in ("wai_sr", "sai"):
         assert instruments[i].content_status is ContentStatus.SECONDARY_SOURCE_UNVERIFIED
         assert instruments[i].content_note
+
+
+def _strings(node, where=""):
+    """Every string in a definition file with where it is, keys left out (linkIds, codes)."""
+    if isinstance(node, str):
+        yield where, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, f"{where}[{i}]")
+
+
+@pytest.mark.parametrize("path", sorted(INSTRUMENTS_DIR.glob("*.json")), ids=lambda p: p.name)
+def test_no_shipped_instrument_text_in_any_language_has_a_blank_to_fill_in(path: Path):
+    # A printed form's blank ("I believe ____ likes me") reaches the patient as it is; the
+    # shipped files fill it ("my therapist"), so a run of underscores is never a text.
+    blanks = [
+        (where, text)
+        for where, text in _strings(json.loads(path.read_text(encoding="utf-8")))
+        if re.search(r"_{2,}|\[(name|navn)\]", text, re.IGNORECASE)
+    ]
+    assert blanks == []
+
+
+def test_the_english_wai_sr_names_my_therapist_where_the_form_has_a_blank(instruments):
+    wai = instruments["wai_sr"]
+    assert wai.item("wai_sr_3").text["en"] == "I believe my therapist likes me."
+    assert wai.item("wai_sr_5").text["en"] == "My therapist and I respect each other."
+    assert wai.item("wai_sr_9").text["en"].startswith("I feel my therapist cares about me")
+    # Only the blank changed: eight items name the therapist, as nb and nn do.
+    assert sum("my therapist" in it.text["en"].lower() for it in wai.items) == 8
 
 
 def test_the_vas_demo_is_marked_as_a_demo_and_uses_the_vas_item_type(instruments):

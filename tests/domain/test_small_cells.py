@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fit_platform.domain.comment_threshold import MIN_THERAPISTS_FOR_COMMENTS, CommentPool
 from fit_platform.domain.small_cells import (
     MIN_PATIENTS_PER_CELL,
     Equation,
@@ -360,3 +361,13 @@ def test_a_quarter_hidden_for_another_programme_hides_one_of_its_months() -> Non
     hidden = hidden_in_table(counts, equations)
     b_months, b_quarter = hidden[3:6], hidden[10]
     assert b_quarter and any(b_months)
+
+
+def test_comment_texts_need_five_patients_and_three_therapists() -> None:
+    assert MIN_THERAPISTS_FOR_COMMENTS == 3
+    assert CommentPool(patients=5, therapists=3).readable
+    assert not CommentPool(patients=40, therapists=1).readable  # one therapist: named
+    assert not CommentPool(patients=40, therapists=2).readable
+    assert not CommentPool(patients=4, therapists=3).readable
+    assert CommentPool(patients=4, therapists=2).too_few_patients
+    assert CommentPool(patients=4, therapists=2).too_few_therapists

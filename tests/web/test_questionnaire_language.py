@@ -145,3 +145,27 @@ def test_a_language_the_service_replaced_with_the_official_text_is_no_longer_mar
     replaced = dataclasses.replace(phq9, languages={**phq9.languages, "nb": official_nb})
     assert working_translations(replaced) == ("nn",)
     assert working_translations(default_instruments()["core10"]) == ()
+
+
+def test_an_english_wai_sr_says_my_therapist_to_the_patient_and_to_the_therapist(
+    client: FlaskClient,
+) -> None:
+    # The printed form's blank for the therapist's name never reaches a page as underscores.
+    db = _db(client)
+    world = make_world(db, language=Language.ENGLISH)
+    _invitation, token = open_invitation(db, world, "wai_sr")
+    patient = Patient(client, token, lang="en")
+    assert patient.start().status_code == 302
+    pages = "".join(
+        unescape(client.get(f"/p/answer/{page}").get_data(as_text=True)) for page in (1, 2, 3)
+    )
+    assert "I believe my therapist likes me." in pages
+    assert "____" not in pages
+    patient.answer_all("wai_sr", code="4")
+    assert patient.finish().status_code == 302
+    log_in(client, world.therapist_username, PASSWORD)
+    view = unescape(
+        client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    )
+    assert "My therapist and I respect each other." in view  # the latest answers, item by item
+    assert "____" not in view

@@ -1,6 +1,9 @@
 """Comments "to the service only" reach the service developers who read them, per unit and
 quarter, and nobody else: never therapists, never a patient or a date, never verbatim in an
-export (which counts them, with small cells hidden)."""
+export (which counts them, with small cells hidden). A unit's texts are shown only when at
+least five patients answered the alliance questionnaire there and at least three therapists
+were responsible for them; smaller units are read together, when together they are large
+enough."""
 
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fit_platform.db import Database
-from fit_platform.db.models import Unit
+from fit_platform.db.models import Staff, Unit
 from fit_platform.domain.codes import Role
+from fit_platform.services.export_audit import export_history
 from fit_platform.services.service_comments import quarter_of_date
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import log_in
@@ -32,20 +36,41 @@ def _db(app: Flask) -> Database:
     return database
 
 
-def _comment_to_service(app: Flask, unit: Unit, text: str) -> str:
-    """A patient of `unit` answers the alliance questionnaire and sends `text` to the service."""
+def _comment_to_service(
+    app: Flask, unit: Unit, text: str = "", therapist: Staff | None = None
+) -> str:
+    """A patient of `unit` (treated by `therapist`, or by a therapist of their own) answers the
+    alliance questionnaire and, with `text`, sends it to the service only."""
     db = _db(app)
-    world = make_world(db, unit=unit)
+    world = make_world(db, unit=unit, therapist=therapist)
     _invitation_id, token = open_invitation(db, world, "wai_sr")
     patient = Patient(app.test_client(), token)
     patient.start()
     patient.answer_all("wai_sr", "4")
-    assert patient.finish(comment=text, comment_to="service").status_code == 302
+    data = {"comment": text, "comment_to": "service"} if text else {}
+    assert patient.finish(**data).status_code == 302
     with db.session() as session:
         from fit_platform.db.models import Patient as PatientRow
 
         name = session.get_one(PatientRow, world.patient_id).display_name
     return name
+
+
+def _answered(app: Flask, unit: Unit, therapists: int, patients: int) -> list[Staff]:
+    """`patients` patients of `unit` answer the alliance questionnaire without a comment,
+    shared out among `therapists` therapists; returns the therapists."""
+    staff = [make_staff(_db(app), (Role.THERAPIST, unit.id)) for _ in range(therapists)]
+    for n in range(patients):
+        _comment_to_service(app, unit, therapist=staff[n % therapists])
+    return staff
+
+
+def _page(client: FlaskClient, unit: Unit | None) -> str:
+    quarter = quarter_of_date(_oslo_today())
+    unit_id = "" if unit is None else unit.id
+    return client.get(f"/export/comments?lang=en&unit={unit_id}&quarter={quarter}").get_data(
+        as_text=True
+    )
 
 
 def _logged_in(app: Flask, *roles: tuple[Role, int | None]) -> FlaskClient:
@@ -60,7 +85,8 @@ def test_a_service_developer_reads_the_units_comments_for_the_quarter_escaped_an
 ) -> None:
     db = _db(app)
     unit, other = make_unit(db), make_unit(db)
-    name = _comment_to_service(app, unit, "The <b>waiting room</b> is cold")
+    therapists = _answered(app, unit, therapists=3, patients=4)
+    name = _comment_to_service(app, unit, "The <b>waiting room</b> is cold", therapists[0])
     _comment_to_service(app, other, "Another unit's comment")
     quarter = quarter_of_date(_oslo_today())
     reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
@@ -108,7 +134,8 @@ def test_therapists_and_unit_leads_are_refused_the_service_comments(
 def test_an_administrator_may_read_them_and_bad_choices_get_a_clear_message(app: Flask) -> None:
     db = _db(app)
     unit = make_unit(db)
-    _comment_to_service(app, unit, "Kind staff")
+    therapists = _answered(app, unit, therapists=3, patients=4)
+    _comment_to_service(app, unit, "Kind staff", therapists[1])
     admin = _logged_in(app, (Role.ADMIN, None))
     assert "Kind staff" in admin.get("/export/comments?lang=en").get_data(as_text=True)
     for query in ("unit=abc&quarter=2026-Q1", f"unit={unit.id}&quarter=2026-Q9", "unit=99999"):
@@ -145,3 +172,71 @@ def test_the_export_counts_the_comments_with_small_cells_hidden_and_never_their_
     # is shown.
     assert set(counts[unit.code]) == {"suppressed_secondary"}
     assert counts["all"] == ["6"]
+
+
+def test_an_anonymous_comment_from_a_unit_with_one_therapist_is_not_shown_and_the_page_says_why(
+    app: Flask,
+) -> None:
+    # Six patients answered, so the count rule alone would let it through; but all of them see
+    # the same therapist, so "my therapist" names that person.
+    db = _db(app)
+    unit = make_unit(db)
+    [therapist] = _answered(app, unit, therapists=1, patients=5)
+    _comment_to_service(app, unit, "My therapist never listens", therapist)
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+
+    html = _page(reader, unit)
+    assert "My therapist never listens" not in html
+    assert "The comments of this unit are not shown for this quarter." in html
+    assert "Fewer than 3 therapists were responsible" in html
+    assert "Fewer than 5 patients" not in html
+    # Pooled with no other unit it is the same unit, so not shown together either.
+    assert "so the comments are not shown together either" in html
+    assert "My therapist never listens" not in _page(reader, None)
+
+
+def test_a_unit_with_enough_therapists_but_fewer_than_five_patients_shows_no_text(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    unit = make_unit(db)
+    therapists = _answered(app, unit, therapists=3, patients=3)
+    _comment_to_service(app, unit, "Short waiting time", therapists[2])
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+
+    html = _page(reader, unit)
+    assert "Short waiting time" not in html
+    assert "Fewer than 5 patients answered" in html
+    assert "Fewer than 3 therapists" not in html
+
+
+def test_small_units_are_read_together_without_the_units_shown_on_their_own(app: Flask) -> None:
+    db = _db(app)
+    lone, pair, large = make_unit(db), make_unit(db), make_unit(db)
+    [lone_therapist] = _answered(app, lone, therapists=1, patients=2)
+    _comment_to_service(app, lone, "Text from the lone therapist's unit", lone_therapist)
+    pair_therapists = _answered(app, pair, therapists=2, patients=2)
+    _comment_to_service(app, pair, "Text from the unit of two", pair_therapists[0])
+    large_therapists = _answered(app, large, therapists=3, patients=4)
+    _comment_to_service(app, large, "Text from the large unit", large_therapists[0])
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+
+    lone_page = _page(reader, lone)
+    assert "Text from the lone therapist" not in lone_page
+    assert "read the comments of these units together" in lone_page
+    assert 'href="/export/comments?unit=&amp;quarter=' in lone_page
+    assert "Text from the large unit" in _page(reader, large)
+    # Together the two small units have 7 patients and 3 therapists. The large unit is not in
+    # the pool: all units minus the large one would give the small units' texts away.
+    pooled = _page(reader, None)
+    assert "Units not shown on their own, together" in pooled
+    assert "Text from the lone therapist&#39;s unit" in pooled
+    assert "Text from the unit of two" in pooled
+    assert "Text from the large unit" not in pooled
+    # Every reading is in the export audit: who, which unit (none when pooled), how many texts.
+    readings = [
+        (record.unit_id, record.rows)
+        for record in export_history(db)
+        if record.file_format == "comments"
+    ]
+    assert sorted(readings, key=str) == sorted([(lone.id, 0), (large.id, 1), (None, 2)], key=str)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from fit_platform.db.models import Unit
 from fit_platform.domain.codes import Role
+from fit_platform.domain.comment_threshold import MIN_THERAPISTS_FOR_COMMENTS
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.small_cells import MIN_PATIENTS_PER_CELL, Cell
 from fit_platform.extensions import get_db
@@ -34,9 +35,10 @@ from fit_platform.services.export_files import (
     aggregates_json,
 )
 from fit_platform.services.service_comments import (
+    quarter_bounds,
     quarter_of_date,
     quarters_with_comments,
-    service_comments,
+    read_comments,
 )
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now as clock_now
@@ -196,10 +198,13 @@ def _attachment(response: Response, form: ExportFilterForm, extension: str) -> R
 @bp.route("/comments")
 @service_developers
 def comments() -> Response:
-    """Comments patients sent to the service only, per unit and quarter.
+    """Comments patients sent to the service only, per unit (or pooled) and quarter.
 
     Anyone who also holds a clinical role is refused: a therapist or unit lead could match a
     text to a patient they know, and the patient was told their therapist would not see it.
+    Texts are shown only where enough patients and therapists stand behind them
+    (``services.service_comments.read_comments``); every reading is recorded in the export
+    audit (format ``comments``, with the number of texts shown).
     """
     if g.staff.has_role(Role.THERAPIST) or g.staff.has_role(Role.UNIT_LEAD):
         abort(403)
@@ -214,21 +219,44 @@ def comments() -> Response:
         form.quarter.data = quarters[0]
         form.unit.data = units[0][0] if units else None
     status = 200
-    found = None
+    reading = None
     if chosen and not form.validate():
         status = 400
     elif units:
-        found = service_comments(get_db(), int(form.unit.data), str(form.quarter.data))
-    unit_name = dict(units).get(form.unit.data) if found is not None else None
+        unit_id = None if form.unit.data == ALL_UNITS else int(form.unit.data)
+        quarter = str(form.quarter.data)
+        reading = read_comments(get_db(), unit_id, quarter, settings().zone)
+        _audit_reading(unit_id, quarter, len(reading.comments))
+    unit_name = dict(units).get(form.unit.data) if reading is not None else None
     html = render_template(
         "export/service_comments.html",
         form=form,
-        comments=found,
+        reading=reading,
         unit_name=unit_name,
         quarter=form.quarter.data,
+        min_patients=MIN_PATIENTS_PER_CELL,
+        min_therapists=MIN_THERAPISTS_FOR_COMMENTS,
+        all_units=ALL_UNITS,
         title=_instrument_title,
     )
     return Response(html, status=status, mimetype="text/html")
+
+
+def _audit_reading(unit_id: int | None, quarter: str, texts: int) -> None:
+    """Patients' own words were read (or held back): who, which unit and quarter, how many."""
+    zone = settings().zone
+    start, end = quarter_bounds(quarter, zone)
+    record_export(
+        get_db(),
+        staff_id=g.staff.staff_id,
+        file_format="comments",
+        period="quarter",
+        start=start.astimezone(zone).date(),
+        end=(end.astimezone(zone) - dt.timedelta(days=1)).date(),
+        unit_id=unit_id,
+        rows=texts,
+        now=clock_now(),
+    )
 
 
 def _instrument_title(instrument_id: str) -> str:

@@ -17,6 +17,7 @@ from fit_platform.web.form_base import FitForm
 # of a spreadsheet per unit.
 MAX_RANGE = dt.timedelta(days=5 * 366)
 ALL_UNITS = ""
+POOLED_UNITS_LABEL = _l("Units not shown on their own, together")
 
 
 def _unit_id(value: Any) -> int | str:
@@ -113,6 +114,8 @@ class ServiceCommentsForm(FitForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.unit.choices = [SelectChoice(unit_id, name) for unit_id, name in units]
+        # The units whose comments are held back in the quarter, read together (docs/export.md).
+        self.unit.choices.append(SelectChoice(ALL_UNITS, POOLED_UNITS_LABEL))
         self.quarter.choices = [SelectChoice(quarter, quarter) for quarter in quarters]
 
     def validate_unit(self, field: SelectField) -> None:
