@@ -6,6 +6,12 @@ moving or cancelling the session withdraws it, and the scheduler does not send a
 beside it. Only the message is left out: the demo prints the link instead. A fixed 48-hour
 window of its own outlived the session it was for.
 
+The invitation it makes is recorded as reached (`sent_at`, so the link can be answered at any
+hour, quiet hours included, and the scheduler's slot is taken) and as shown in the demo
+(`shown_in_demo`): staff pages then read "Link shown in the demo …, no message sent", not
+"Sent …". Nothing went to anyone; the link was printed for the person trying the demo, and at
+night a "Sent 22:30" contradicted the quiet hours the schedule page promises.
+
 Printing a link is a send like any other: it asks the patient's consent (folded from her
 events, as the scheduler does) and the rule's minimum interval. A restarted demo whose first
 patient has paused or stopped, or answered a PHQ-9 less than the interval ago, prints no link
@@ -76,7 +82,8 @@ def demo_patient_link(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> str:
 
     Called by `fit-platform demo` after `seed_demo_patients` and `seed_demo_schedules`. The
     session's open invitation is reused when there is one (the scheduler's own, or the one
-    printed by an earlier start); otherwise it is created as the scheduler would, sent now.
+    printed by an earlier start); otherwise it is created as the scheduler would, reached
+    now and marked `shown_in_demo` (no message is queued or sent).
     A new token is minted on every call (the raw token is only returned, never stored).
     """
     with db.transaction(now=now) as session:
@@ -143,6 +150,7 @@ def _invitation_for_next_session(
                 due_at=now,
                 expires_at=rules.expiry_time(now, domain_rule(rule), snapshot),
                 sent_at=now,
+                shown_in_demo=True,
             )
             session.add(invitation)
             session.flush()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fit_platform.db.base import Base, enum_column, row_time
@@ -103,7 +112,11 @@ class Invitation(Base):
     reminder_at: Mapped[dt.datetime | None]
     non_response_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
+    # When the link reached the patient: by a message, or (`shown_in_demo`) on the console.
     sent_at: Mapped[dt.datetime | None]
+    # The demo printed this invitation's link instead of sending a message
+    # (services/demo_link.py): staff pages say so rather than "Sent".
+    shown_in_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opened_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]

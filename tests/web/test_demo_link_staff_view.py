@@ -1,0 +1,117 @@
+"""The demo prints the first patient's link instead of sending a message, and her therapist's
+appointments page says so. It once read "PHQ-9 Sendt 04.12.2026, 22:30" above "No messages
+yet", in quiet hours the schedule page promises: nothing had been sent to anyone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, Invitation, OutboxMessage, Patient
+from fit_platform.domain.codes import Channel, InvitationState
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.file_drop import FileDropChannel
+from fit_platform.services.demo_link import demo_patient_link
+from fit_platform.services.demo_seed import (
+    DEMO_PASSWORD,
+    seed_demo,
+    seed_demo_patients,
+    seed_demo_schedules,
+)
+from fit_platform.services.invitations import enqueue_due
+from tests.support.html import log_in
+from tests.support.patient import Patient as PatientBrowser
+
+OSLO = ZoneInfo("Europe/Oslo")
+ANNA = "DEMO-P001"
+
+SHOWN = {
+    "nb": "Lenke vist i demoen {when}, ingen melding sendt",
+    "nn": "Lenkje vist i demoen {when}, inga melding sendt",
+    "en": "Link shown in the demo {when}, no message sent",
+}
+SENT = {"nb": "Sendt {when}", "nn": "Sendt {when}", "en": "Sent {when}"}
+
+
+def _short(moment: dt.datetime, language: str) -> str:
+    """The page's short date and time (Babel's, in Oslo time)."""
+    local = moment.astimezone(OSLO)
+    return local.strftime("%d/%m/%Y, %H:%M" if language == "en" else "%d.%m.%Y, %H:%M")
+
+
+def _demo_invitation(db: Database) -> Invitation:
+    with db.session() as session:
+        invitation = session.scalar(
+            select(Invitation)
+            .join(Episode, Episode.id == Invitation.episode_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id == ANNA, Invitation.shown_in_demo.is_(True))
+        )
+        assert invitation is not None
+        session.expunge(invitation)
+        return invitation
+
+
+# Night (the walk-through's 22:30 and 05:38, quiet hours 21-08) and day: a printed link is
+# never a message, at any hour.
+@pytest.mark.parametrize("started", ["2026-12-04T22:30", "2026-12-04T05:38", "2026-12-03T14:00"])
+def test_the_therapist_reads_the_printed_link_as_shown_in_the_demo_not_sent(
+    client: FlaskClient, db: Database, started: str, tmp_path: Path
+) -> None:
+    now = dt.datetime.fromisoformat(started).replace(tzinfo=OSLO).astimezone(dt.UTC)
+    client.application.extensions["fit_clock"] = lambda: now
+    seed_demo(db)
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    link = demo_patient_link(db, now=now, zone=OSLO)
+    printed = _demo_invitation(db)
+
+    log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
+    url = f"/clinician/episodes/{printed.episode_id}/appointments"
+    for language in ("nb", "nn", "en"):
+        page = client.get(f"{url}?lang={language}").get_data(as_text=True)
+        when = _short(now, language)
+        assert SHOWN[language].format(when=when) in page, language
+        assert SENT[language].format(when=when) not in page, language
+    assert "nothing went to the patient for it" in page
+    assert "No messages yet." in page
+
+    # The scheduler, through the night and the next day, sends nothing for the printed slot
+    # and makes no second invitation beside it.
+    outbox = tmp_path / "outbox"
+    files = {
+        Channel.SMS: FileDropChannel(outbox, "sms"),
+        Channel.EMAIL: FileDropChannel(outbox, "email"),
+    }
+    for hours in (0, 1, 10, 24):
+        moment = now + dt.timedelta(hours=hours)
+        enqueue_due(db, moment, zone=OSLO)
+        Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda m=moment: m).drain()
+    with db.session() as session:
+        assert not session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.invitation_id == printed.id)
+        ).all()
+        same_slot = session.scalars(
+            select(Invitation.id).where(
+                Invitation.episode_id == printed.episode_id,
+                Invitation.instrument_id == printed.instrument_id,
+                Invitation.slot_key == printed.slot_key,
+            )
+        ).all()
+    assert same_slot == [printed.id]
+
+    # The link still works at the hour it was printed, quiet hours or not.
+    patient = PatientBrowser(client, link.removeprefix("/p/"))
+    patient.start()
+    patient.answer_all("phq9", "0")
+    assert patient.finish().status_code == 302
+    with db.session() as session:
+        answered = session.get(Invitation, printed.id)
+        assert answered is not None
+        assert answered.state is InvitationState.COMPLETED
