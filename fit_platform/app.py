@@ -161,6 +161,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.patient.blueprint import bp as patient_bp
     from fit_platform.web.patient.own_days import bp as _own_days_routes  # noqa: F401
     from fit_platform.web.patient.own_plan import bp as _own_plan_routes  # noqa: F401
+    from fit_platform.web.patient.plan_versions import bp as _plan_versions_routes  # noqa: F401
     from fit_platform.web.public.blueprint import bp as public_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule uses it
