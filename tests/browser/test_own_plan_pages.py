@@ -231,3 +231,34 @@ def test_earlier_versions_of_the_plan_for_the_patient_and_the_therapist_at_320_p
     fits_the_screen(page)
     assert_accessible(page)
     save_screenshot(page, "own-plan/therapist-crisis-plan-versions-320")
+
+
+def test_an_emptied_plan_is_named_on_the_pre_session_view_at_320_px(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shoot,
+) -> None:
+    from fit_platform.domain.own_plan import CrisisPlanText
+    from fit_platform.services import own_plan
+    from tests.support.patient import now
+
+    world = make_world(browser_db)
+    own_plan.save_crisis_plan(
+        browser_db, world.patient_id, CrisisPlanText(what_helps="A walk with my sister"), now()
+    )
+    own_plan.save_crisis_plan(browser_db, world.patient_id, CrisisPlanText(), now())
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(world.therapist_username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=nb")
+    section = page.locator("#own-plan-section")
+    assert "Pasienten tømte kriseplanen" in section.inner_text()
+    fits_the_screen(page)
+    assert_accessible(page)
+    save_screenshot(page, "own-plan/therapist-emptied-plan-320")
+    section.get_by_role("link", name="2 versjoner tatt vare på").click()
+    assert "A walk with my sister" in page.locator("main").inner_text()
