@@ -161,6 +161,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.patient.blueprint import bp as patient_bp
     from fit_platform.web.patient.own_days import bp as _own_days_routes  # noqa: F401
     from fit_platform.web.patient.own_plan import bp as _own_plan_routes  # noqa: F401
+    from fit_platform.web.patient.plan_versions import bp as _plan_versions_routes  # noqa: F401
     from fit_platform.web.public.blueprint import bp as public_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule uses it
@@ -193,6 +194,7 @@ def configure_template_context(app: Flask) -> None:
         format_number,
         format_time,
     )
+    from fit_platform.web.pause_end import pause_end
     from fit_platform.web.redirects import this_page
     from fit_platform.web.staff_nav import offers_groups
 
@@ -201,6 +203,7 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["timeformat"] = format_time
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["pause_end"] = pause_end
     app.jinja_env.filters["keep_short_names"] = keep_short_names
     # Asked only while the staff navigation is drawn (it may need one query).
     app.jinja_env.globals["offers_groups"] = offers_groups

@@ -57,6 +57,7 @@ ACCESS_ACTIONS: frozenset[str] = frozenset(
         "own_days_view",  # services/own_days.py
         "own_days_change",
         "own_plan_view",  # services/own_plan.py
+        "crisis_plan_versions_view",  # services/plan_versions.py
         "journal_summary",  # services/journal_summary.py
         "group_view",  # services/group_page.py
         "contact_details_view",  # services/contact_details.py

@@ -67,6 +67,11 @@ class SavedPlan:
     recorded_by: RecordedBy
     versions: int
 
+    @property
+    def emptied(self) -> bool:
+        """The newest version is empty: the patient emptied the plan (``at`` says when)."""
+        return self.text.is_empty
+
 
 @dataclass(frozen=True)
 class ChoiceLine:
@@ -134,13 +139,18 @@ def _plan(session: Session, patient_id: int) -> SavedPlan | None:
     text = CrisisPlanText(
         **{part.value: value for part, value in zip(PlanPart, parts, strict=True)}
     )
-    if text.is_empty:
-        return None  # the patient emptied their plan: there is no plan to show
+    # An emptied plan is kept as such: staff are told the patient emptied it, and when.
     return SavedPlan(text, at, recorded_by, int(versions))
 
 
 def crisis_plan(db: Database, patient_id: int) -> SavedPlan | None:
     """The patient's plan as it is now (None if never written or emptied). For the patient."""
+    newest = newest_plan(db, patient_id)
+    return None if newest is None or newest.emptied else newest
+
+
+def newest_plan(db: Database, patient_id: int) -> SavedPlan | None:
+    """The newest saved version, an emptied one too (None if never written)."""
     with db.session() as session:
         return _plan(session, patient_id)
 

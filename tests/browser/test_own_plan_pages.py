@@ -186,3 +186,79 @@ def test_own_days_pages_for_the_patient_at_320_px_and_the_therapist_at_1280_px(
     assert "Monday, Tuesday, Thursday." in page.locator("main").inner_text()
     assert_accessible(page)
     save_screenshot(page, "own-plan/therapist-own-days-1280")
+
+
+def test_earlier_versions_of_the_plan_for_the_patient_and_the_therapist_at_320_px(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shoot,
+) -> None:
+    world = make_world(browser_db)
+    _invitation_id, token = open_invitation(browser_db, world)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nb")
+    page.locator("button[value=choices]").click()
+    page.get_by_role("link", name="Min kriseplan").click()
+    helps = page.get_by_label("Hva som hjelper meg")
+    helps.fill("En tur med søsteren min\nMusikk")
+    page.locator("main form button[type=submit]").click()
+    page.get_by_label("Hva som hjelper meg").fill("Å ringe Kari")
+    page.locator("main form button[type=submit]").click()
+    page.get_by_label("Hva som hjelper meg").fill("")
+    page.locator("main form button[type=submit]").click()
+    assert "Planen din har vært tom siden" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Se alle versjonene du har lagret (3)").click()
+    assert page.locator("h1").inner_text() == "Tidligere versjoner av kriseplanen min"
+    fits_the_screen(page)
+    assert_accessible(page)
+    save_screenshot(page, "own-plan/patient-crisis-plan-versions-320")
+    page.get_by_role("button", name="Gjør versjon 1 til planen min igjen").click()
+    assert "er kriseplanen din igjen" in page.locator("main").inner_text()
+    restored = page.get_by_label("Hva som hjelper meg").input_value()
+    assert restored == "En tur med søsteren min\nMusikk"
+
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(world.therapist_username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=en")
+    page.locator("#own-plan-section").get_by_role("link", name="4 versions kept").click()
+    main = page.locator("main").inner_text()
+    assert "Version 4 (in force now)" in main and "Empty: the plan was emptied" in main
+    assert main.count("Saved by the patient") == 4
+    fits_the_screen(page)
+    assert_accessible(page)
+    save_screenshot(page, "own-plan/therapist-crisis-plan-versions-320")
+
+
+def test_an_emptied_plan_is_named_on_the_pre_session_view_at_320_px(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shoot,
+) -> None:
+    from fit_platform.domain.own_plan import CrisisPlanText
+    from fit_platform.services import own_plan
+    from tests.support.patient import now
+
+    world = make_world(browser_db)
+    own_plan.save_crisis_plan(
+        browser_db, world.patient_id, CrisisPlanText(what_helps="A walk with my sister"), now()
+    )
+    own_plan.save_crisis_plan(browser_db, world.patient_id, CrisisPlanText(), now())
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/staff/login?lang=en")
+    page.get_by_label("Username").fill(world.therapist_username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_url}/clinician/episodes/{world.episode_id}?lang=nb")
+    section = page.locator("#own-plan-section")
+    assert "Pasienten tømte kriseplanen" in section.inner_text()
+    fits_the_screen(page)
+    assert_accessible(page)
+    save_screenshot(page, "own-plan/therapist-emptied-plan-320")
+    section.get_by_role("link", name="2 versjoner tatt vare på").click()
+    assert "A walk with my sister" in page.locator("main").inner_text()

@@ -165,3 +165,32 @@ def test_without_the_code_a_closed_link_neither_shows_nor_changes_the_plan(
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(CrisisPlanVersion)) == 0
         assert session.scalar(select(func.count()).select_from(StandingChoiceEvent)) == 0
+
+
+def test_earlier_versions_from_a_closed_link_stay_private_until_the_code(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    first = Patient(app.test_client(), token)
+    first.post(f"/p/{token}", {"action": "choices"})
+    first.post("/p/my-crisis-plan", PLAN)
+    first.post("/p/my-crisis-plan", PLAN | {"what_helps": "Music"})
+    first.start()
+    first.answer_all("phq9", "1", phq9_9="0")
+    assert first.finish().status_code == 302
+    with db.session() as session:
+        oldest = session.scalar(select(func.min(CrisisPlanVersion.id)))
+
+    client = app.test_client()
+    patient = _via_choices(client, token, "en")
+    listed = client.get("/p/my-crisis-plan/versions")
+    assert listed.status_code == 302 and listed.headers["Location"] == "/p/progress"
+    restore = patient.post(f"/p/my-crisis-plan/versions/{oldest}/restore")
+    assert restore.status_code == 302 and restore.headers["Location"] == "/p/progress"
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(CrisisPlanVersion)) == 2
+
+    assert _verify(db, world, patient) == "/p/my-crisis-plan"
+    versions = client.get("/p/my-crisis-plan/versions?lang=en").get_data(as_text=True)
+    assert "A walk with my sister" in versions and "Music" in versions

@@ -2,6 +2,7 @@
 
     POST /clinician/episodes/<id>/standing-choices   record or withdraw a standing choice
                                                      together with the patient
+    GET  /clinician/episodes/<id>/crisis-plan-versions  every saved version of the crisis plan
 
 The crisis plan and the standing choices are shown at the top of the pre-session view and in
 the journal summary (`clinician/_own_plan.html`). Only the patient's own therapist records a
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind, PlanPart, RecordedBy
 from fit_platform.extensions import get_db
-from fit_platform.services import own_plan
+from fit_platform.services import own_plan, plan_versions
 from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.web import own_plan_labels
 from fit_platform.web.clinician.blueprint import bp, clinical
@@ -92,6 +93,17 @@ def record_standing_choice(episode_id: int) -> Response:
         flash(messages.get(error.code, _("That did not work. Please try again.")), "error")
         return _back(episode_id)
     abort(400)
+
+
+@bp.route("/episodes/<int:episode_id>/crisis-plan-versions")
+@clinical
+def crisis_plan_versions(episode_id: int) -> str:
+    """Every version the patient saved, newest first: what the plan said before, and a plan
+    emptied by mistake. Same access rule as the pre-session view; each read is logged."""
+    found = plan_versions.staff_versions(get_db(), g.staff, episode_id, now())
+    if found is None:
+        abort(404)
+    return render_template("clinician/crisis_plan_versions.html", found=found)
 
 
 @bp.context_processor

@@ -126,7 +126,8 @@ def crisis_plan(ctx: LinkContext) -> Page:
     if not _may_open(ctx):
         return _check_first(ctx, "crisis_plan")
     assert ctx.patient_id is not None
-    saved = own_plan.crisis_plan(get_db(), ctx.patient_id)
+    newest = own_plan.newest_plan(get_db(), ctx.patient_id)
+    saved = None if newest is None or newest.emptied else newest
     if request.method == "POST":
         form = CrisisPlanForm()
         if form.validate_on_submit():
@@ -148,7 +149,7 @@ def crisis_plan(ctx: LinkContext) -> Page:
             "patient/own_crisis_plan_edit.html",
             ctx=ctx,
             form=form,
-            saved=saved,
+            newest=newest,
             parts=list(PlanPart),
             hints=PLAN_HINTS,
         ),

@@ -1,0 +1,61 @@
+"""The last day of a pause reads the same on both sides. The patient picks "Pause til og med
+18. desember" and is told questionnaires start again the day after; staff once read "På pause
+til 18. des. 2026", and "til" reads as "until", so a therapist could name the wrong restart day.
+Followed from the patient's choice to the pre-session view, its consent history and the
+caseload, in nb, nn and en."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from babel import dates
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from tests.support.factories import PASSWORD, make_world
+from tests.support.html import log_in
+from tests.support.patient import Patient, now, open_invitation
+from tests.support.scheduling import OSLO
+
+WORDS = {
+    "nb": ("På pause til og med {date} (spørreskjema igjen fra {again})", "til og med {short}"),
+    "nn": ("På pause til og med {date} (spørjeskjema igjen frå {again})", "til og med {short}"),
+    "en": (
+        "Paused to and including {date} (questionnaires again from {again})",
+        "to and including {short}",
+    ),
+}
+LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB"}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_staff_read_the_pause_to_and_including_its_last_day_and_the_day_it_ends(
+    app: Flask, client: FlaskClient, language: str
+) -> None:
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    last_day = now().astimezone(OSLO).date() + dt.timedelta(days=14)
+    chosen = patient.post("/p/choices", {"action": "pause", "pause-until": last_day.isoformat()})
+    assert chosen.status_code == 302
+
+    locale = LOCALES[language]
+    again = dates.format_skeleton("MMMd", last_day + dt.timedelta(days=1), locale=locale)
+    header, short_words = WORDS[language]
+    expected = header.format(date=dates.format_date(last_day, "medium", locale=locale), again=again)
+    short = short_words.format(short=dates.format_date(last_day, "short", locale=locale))
+
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang={language}")
+    page = " ".join(html.get_data(as_text=True).split())
+    assert expected in page
+    assert f"– {short} (" in page  # the consent history
+    caseload = " ".join(
+        therapist.get(f"/clinician/?lang={language}").get_data(as_text=True).split()
+    )
+    assert short in caseload and again in caseload
