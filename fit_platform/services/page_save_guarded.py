@@ -10,13 +10,17 @@ rested on still holds:
 
 - the invitation still has the state and expiry that were read (anything else: a finished,
   withdrawn, declined or expired questionnaire, or one moved to another expiry), and
-- its response is still in progress (not submitted from another tab).
+- its response is in progress.
 
 The lock is ``FOR UPDATE OF invitation``, as in the locked save, so a save and a submit (or a
-withdrawal) of the same questionnaire still follow each other; PostgreSQL checks the
-invitation's condition again on its newest version when the lock had to wait. When the
-condition fails, nothing is written and the caller runs the locked save, which finds out
-why (and tells the patient) or saves after all.
+withdrawal) of the same questionnaire still follow each other. When the lock had to wait,
+PostgreSQL checks the condition again on the invitation's newest version, but with the
+response row as the statement first read it: the response's status is no protection of its
+own then. What protects is that a response is submitted only by ``answering.submit``, which
+completes its invitation in the same transaction under the same lock, so the invitation's
+state has changed too (a test holds that rule). When the condition fails, nothing is written
+and the caller runs the locked save, which finds out why (and tells the patient) or saves
+after all.
 
 Answers are written by link id, and only those whose stored value differs from the posted
 one at the moment of the write: another tab's save between the read and this write cannot

@@ -6,13 +6,16 @@ moved, or another tab saved), it writes nothing itself and the locked save decid
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text, update
 
+import fit_platform
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation, ItemAnswer, Response
 from fit_platform.domain.codes import InvitationState, Language
@@ -229,3 +232,29 @@ def test_a_save_waiting_for_a_submit_of_the_same_questionnaire_writes_nothing(
     assert errors[0].status is LinkStatus.COMPLETED
     assert {value for value, _at in _answers(db, invitation_id).values()} == {1}
     assert taken == ["guarded", "guard declined", "locked"]
+
+
+def test_a_response_is_submitted_only_where_its_invitation_is_completed_in_the_same_lock() -> None:
+    """After waiting for the invitation's lock the guard sees the invitation's newest row but
+    the response as first read: it relies on every submit completing the invitation in the
+    same locked transaction (`answering.submit`). The other two places make a response that
+    is submitted from the start (a history import, the demo's history): nothing is saved into
+    those by pages."""
+    # An assignment, a keyword or a dict entry; not a comparison (==).
+    setting = re.compile(r"status\"?\s*(?:=(?!=)|:)\s*ResponseStatus\.SUBMITTED")
+    package = Path(fit_platform.__file__).parent
+    found = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if setting.search(path.read_text(encoding="utf-8"))
+    )
+    assert found == [
+        "services/answering.py",
+        "services/demo_history.py",
+        "services/scored_responses.py",
+    ]
+    submit = (package / "services/answering.py").read_text(encoding="utf-8")
+    body = submit[submit.index("def submit(") :]
+    body = body[: body.index("\ndef ")]
+    assert "with_for_update=True" in body
+    assert "InvitationState.COMPLETED" in body
