@@ -9,6 +9,7 @@ and a traceback carries both. The web logs a database outage the same way (web/e
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import exc
@@ -39,23 +40,34 @@ def database_error(error: BaseException) -> exc.SQLAlchemyError | None:
     return None
 
 
-def safe_fields(error: exc.SQLAlchemyError, raised: BaseException | None = None) -> dict[str, str]:
-    """Log fields for a database failure: `error` (the driver's class, as the web logs it),
-    `reason`, `sqlstate` when PostgreSQL gave one, and `where` (our innermost frame)."""
+@dataclass(frozen=True)
+class DatabaseFailure:
+    """What a log line may say: `error` (the driver's class, as the web logs it), `reason`,
+    `sqlstate` when PostgreSQL gave one, and `where` (our innermost frame)."""
+
+    error: str
+    reason: str
+    sqlstate: str | None
+    where: str | None
+
+
+def describe(error: exc.SQLAlchemyError, raised: BaseException | None = None) -> DatabaseFailure:
+    """The loggable facts of a database failure (``raised``: the exception caught, for its
+    traceback, when ``error`` is one it was raised from)."""
     orig = getattr(error, "orig", None)
-    fields = {
-        "error": type(orig or error).__name__,
-        "reason": next(
+    sqlstate = getattr(orig, "sqlstate", None)
+    return DatabaseFailure(
+        error=type(orig or error).__name__,
+        reason=next(
             (reason for kind, reason in _REASONS if isinstance(error, kind)), "database error"
         ),
-    }
-    sqlstate = getattr(orig, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate.isalnum() and len(sqlstate) == 5:
-        fields["sqlstate"] = sqlstate
-    where = _our_innermost_frame(raised or error)
-    if where:
-        fields["where"] = where
-    return fields
+        sqlstate=(
+            sqlstate
+            if isinstance(sqlstate, str) and sqlstate.isalnum() and len(sqlstate) == 5
+            else None
+        ),
+        where=_our_innermost_frame(raised or error),
+    )
 
 
 def _our_innermost_frame(error: BaseException) -> str | None:

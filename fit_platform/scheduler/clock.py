@@ -26,7 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from fit_platform.config import RetentionSettings, Settings, default_zone
 from fit_platform.db import Database
 from fit_platform.db.base import utcnow
-from fit_platform.db.failure import database_error, safe_fields
+from fit_platform.db.failure import database_error, describe
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.file_drop import remove_old_message_files
@@ -148,9 +148,17 @@ def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
             # A database outage fails every job every run (dispatch every 10 s): one line
             # each, without the driver's message or a traceback, which quote SQL parameters
             # and key values (db/failure.py), the way the web logs it.
+            facts = describe(failure, error)
             log.error(
                 "scheduler job failed",
-                extra={"event": "scheduler_job_failed", "job": name, **safe_fields(failure, error)},
+                extra={
+                    "event": "scheduler_job_failed",
+                    "job": name,
+                    "error": facts.error,
+                    "reason": facts.reason,
+                    "sqlstate": facts.sqlstate,
+                    "where": facts.where,
+                },
             )
 
     return run
