@@ -16,7 +16,12 @@ from fit_platform.cli_export import export_command
 from fit_platform.cli_fhir import fhir
 from fit_platform.cli_retention import retention
 from fit_platform.cli_staff import staff
-from fit_platform.config import ConfigurationError, check_database_url, load_settings
+from fit_platform.config import (
+    ConfigurationError,
+    check_database_url,
+    load_settings,
+    warn_if_insecure_http,
+)
 from fit_platform.scheduler.cli import scheduler
 
 
@@ -50,14 +55,19 @@ def db() -> None:
     """Database schema migrations (Alembic)."""
 
 
-def _database_url(owner_url: str | None = None) -> str:
+def _database_url(role: str, owner_url: str | None = None) -> str:
     """`owner_url` when given (the schema changes run as the role that owns the tables, which
     the application's own role is not in the two-role set-up of docs/deploy.md), else the
-    application's URL. The settings are checked either way: every command reads the same."""
+    application's URL. The settings are checked either way: every command reads the same,
+    and warns like every process when a lab runs production settings over http."""
+    from fit_platform.logging_setup import configure_logging
+
     try:
         settings = load_settings()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
+    configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, role)
     if owner_url:
         try:
             return check_database_url("FIT_DATABASE_OWNER_URL", owner_url)
@@ -81,8 +91,13 @@ def db_upgrade(revision: str, owner_url: str | None) -> None:
     """Upgrade the database to REVISION (default: the newest), as the owner of the tables."""
     from fit_platform.db import migrate
 
-    migrate.upgrade(_database_url(owner_url), revision)
-    click.echo("Database is up to date.")
+    before, after = migrate.upgrade(_database_url("db upgrade", owner_url), revision)
+    if before == after:
+        click.echo(f"Database is up to date (revision {_revisions(after)}); nothing to do.")
+    elif not before:
+        click.echo(f"Database created at revision {_revisions(after)} (it had no tables).")
+    else:
+        click.echo(f"Database upgraded from revision {_revisions(before)} to {_revisions(after)}.")
 
 
 # `-1` is a relative revision, not an option: without this click refuses it.
@@ -93,7 +108,19 @@ def db_downgrade(revision: str, owner_url: str | None) -> None:
     """Downgrade the database to REVISION (e.g. -1 or base), as the owner of the tables."""
     from fit_platform.db import migrate
 
-    migrate.downgrade(_database_url(owner_url), revision)
+    before, after = migrate.downgrade(_database_url("db downgrade", owner_url), revision)
+    if before == after:
+        click.echo(f"Database left at revision {_revisions(after)}; nothing to do.")
+    elif not after:
+        click.echo(f"Database downgraded from revision {_revisions(before)} to base (no tables).")
+    else:
+        click.echo(
+            f"Database downgraded from revision {_revisions(before)} to {_revisions(after)}."
+        )
+
+
+def _revisions(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "base"
 
 
 @db.command("check", with_appcontext=False)
@@ -101,7 +128,7 @@ def db_check() -> None:
     """Fail if the models and the migrations disagree."""
     from fit_platform.db import migrate
 
-    migrate.check(_database_url())
+    migrate.check(_database_url("db check"))
 
 
 CREATE_ADMIN_REFUSALS = {
@@ -133,6 +160,7 @@ def create_admin_command(email: str, name: str) -> None:
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "create-admin")
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -166,6 +194,7 @@ def totp_reseal_command() -> None:
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "totp")
     db = Database(settings.database_url)
     try:
         result = reseal_secrets(db, SecretBox(settings.totp_encryption_key))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import ConfigurationError, load_settings, warn_if_insecure_http
 
 
 @click.command("export")
@@ -60,6 +60,7 @@ def export_command(
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "export")
     chosen = "month" if period == "month" else "quarter"
     now = dt.datetime.now(dt.UTC)
     first, last = previous_period(chosen, now.date())

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import click
 
-from fit_platform.config import ConfigurationError, Settings, load_settings
+from fit_platform.config import (
+    ConfigurationError,
+    Settings,
+    load_settings,
+    warn_if_insecure_http,
+)
 
 
 def _settings() -> Settings:
@@ -86,6 +91,7 @@ def episode_command(episode_id: int, username: str, output: Path | None) -> None
 
     settings = _settings()
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "fhir")
     db = Database(settings.database_url)
     try:
         with db.session() as session:

@@ -7,7 +7,12 @@ import datetime as dt
 
 import click
 
-from fit_platform.config import ConfigurationError, Settings, load_settings
+from fit_platform.config import (
+    ConfigurationError,
+    Settings,
+    load_settings,
+    warn_if_insecure_http,
+)
 
 
 def _settings() -> Settings:
@@ -31,6 +36,7 @@ def apply_command() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "retention")
     db = Database(settings.database_url)
     try:
         result = apply_retention(db, dt.datetime.now(dt.UTC), settings.retention)
@@ -66,6 +72,7 @@ def purge_access_log_command(owner_url: str | None, dry_run: bool) -> None:
 
     settings = _settings()
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "retention")
     years = settings.retention_access_log_years
     now = dt.datetime.now(dt.UTC)
     engine = make_engine(owner_url or settings.database_url)

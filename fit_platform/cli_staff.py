@@ -8,7 +8,12 @@ import os
 
 import click
 
-from fit_platform.config import ConfigurationError, Settings, load_settings
+from fit_platform.config import (
+    ConfigurationError,
+    Settings,
+    load_settings,
+    warn_if_insecure_http,
+)
 
 INVITE_LINK_REFUSALS = {
     "not_found": "No staff account has the username {username}. An administrator creates "
@@ -63,6 +68,7 @@ def invite_link_command(username: str) -> None:
             "(https://…), as for the web process, so the link leads there."
         )
     configure_logging(settings.log_level)
+    warn_if_insecure_http(settings, "staff")
     db = Database(settings.database_url)
     try:
         printed = print_link_for_operator(

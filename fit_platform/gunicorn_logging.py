@@ -1,8 +1,10 @@
 """Gunicorn's own logs in the app's JSON format (used by gunicorn.conf.py).
 
 Error log and access log lines are JSON objects like every other line, link tokens are
-removed from URLs, and each access line carries the request id the app echoed in its
-`X-Request-ID` header, so it can be joined with the app's lines for the same request.
+removed from URLs, every query-string value is masked (only the parameter names stay:
+a staff search for a record id must not land in the log), and each access line carries the
+request id the app echoed in its `X-Request-ID` header, so it can be joined with the app's
+lines for the same request.
 """
 
 from __future__ import annotations
@@ -13,10 +15,18 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from fit_platform.logging_setup import JsonFormatter, redact
+from fit_platform.logging_setup import JsonFormatter, mask_query, mask_request_line, redact
 
-# Atoms that can carry a URL: request line, path, query string, raw URI, referer.
+# Atoms that can carry a URL: request line, path, query string, referer.
 _URL_ATOMS = ("r", "U", "q", "f")
+
+
+def _safe_atom(key: str, value: str) -> str:
+    if key == "r":
+        return redact(mask_request_line(value))
+    if key == "q":
+        return mask_query(f"?{value}")[1:] if value else value
+    return redact(mask_query(value))
 
 
 class RedactingLogger(Logger):  # type: ignore[misc]
@@ -30,7 +40,7 @@ class RedactingLogger(Logger):  # type: ignore[misc]
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         for key in _URL_ATOMS:
             if isinstance(atoms.get(key), str):
-                atoms[key] = redact(atoms[key])
+                atoms[key] = _safe_atom(key, atoms[key])
         return atoms
 
     def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
@@ -54,13 +64,14 @@ class RedactingLogger(Logger):  # type: ignore[misc]
         try:
             self.access_log.info(
                 redact(
-                    f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}"
+                    f"{environ['REQUEST_METHOD']} {mask_query(environ['RAW_URI'])}"
+                    f" {environ['SERVER_PROTOCOL']}"
                 ),
                 extra={
                     "event": "access",
                     "request_id": request_id or uuid.uuid4().hex,
                     "method": environ.get("REQUEST_METHOD"),
-                    "path": redact(path) if isinstance(path, str) else path,
+                    "path": redact(mask_query(path)) if isinstance(path, str) else path,
                     "status": status,
                     "bytes": getattr(resp, "sent", None),
                     "duration_ms": round(micros / 1000, 1),

@@ -30,6 +30,41 @@ def redact(text: str) -> str:
     return text
 
 
+# A query string can carry what a staff member searched for (a patient's record id on the
+# administrator's patient search or the access review, a username): every value goes, only
+# the parameter names stay, so a line still says which filter was used. A name that is not a
+# plain field name (`?EPJ-778899`, a bare value) goes too.
+_QUERY_MARKER = "[redacted]"
+_PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,39}")
+
+
+def mask_query(uri: str) -> str:
+    """``uri`` with every query-string value replaced by a marker (names kept)."""
+    path, question, query = uri.partition("?")
+    if not question:
+        return uri
+    parts = []
+    for item in query.split("&"):
+        name, equals, _value = item.partition("=")
+        if not item:
+            parts.append("")
+        elif equals and _PARAMETER_NAME.fullmatch(name):
+            parts.append(f"{name}={_QUERY_MARKER}")
+        else:
+            parts.append(_QUERY_MARKER)
+    return f"{path}?{'&'.join(parts)}"
+
+
+def mask_request_line(line: str) -> str:
+    """A request line ("GET /x?a=1 HTTP/1.1") with its URI's query values masked."""
+    method, space, rest = line.partition(" ")
+    uri, space2, protocol = rest.rpartition(" ")
+    if not space2 or not protocol.startswith("HTTP/"):
+        uri, protocol = rest, ""
+    masked = f"{method}{space}{mask_query(uri)}"
+    return f"{masked} {protocol}" if protocol else masked
+
+
 # The id of the request being handled in this thread/task (set by the web layer), so every
 # line written while answering it carries the same `request_id` as the access log line.
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(

@@ -73,7 +73,7 @@ def add_security_headers(response: Response) -> Response:
             headers.add(name, value)
     if request.is_secure and _HSTS[0] not in present:
         headers.add(_HSTS[1], _HSTS[2])
-    if not request.path.startswith("/static/"):
+    if not request.path.startswith("/static/") and request.path != "/favicon.ico":
         # Pages show personal data; nothing of them may be kept by a browser or proxy.
         headers["Cache-Control"] = "no-store"
     return response

@@ -69,7 +69,12 @@ class DirectReader:
         except self._engine.dialect.loaded_dbapi.Error as first:
             if not _connection_lost(self._connection, first):
                 raise exc.DBAPIError.instance(
-                    sql, parameters, first, self._engine.dialect.loaded_dbapi.Error
+                    sql,
+                    parameters,
+                    first,
+                    self._engine.dialect.loaded_dbapi.Error,
+                    # Like the engine's own errors (make_engine): no values in the text.
+                    hide_parameters=self._engine.hide_parameters,
                 ) from first
             self._drop()
         try:
@@ -77,7 +82,9 @@ class DirectReader:
                 return self._fetch(self._connected(), sql, parameters)
         except self._engine.dialect.loaded_dbapi.Error as second:
             self._drop()
-            raise exc.OperationalError(sql, parameters, second) from second
+            raise exc.OperationalError(
+                sql, parameters, second, hide_parameters=self._engine.hide_parameters
+            ) from second
 
     def transaction(self, work: Callable[[DirectTransaction], T]) -> T:
         """``work`` in one transaction on the process's connection: committed when it returns,

@@ -22,12 +22,33 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+Revisions = frozenset[str]
+
+
+def upgrade(database_url: str, revision: str = "head") -> tuple[Revisions, Revisions]:
+    """Upgrade to ``revision``; the database's revisions before and after (empty: none)."""
+    before = database_revisions(database_url)
     command.upgrade(alembic_config(database_url), revision)
+    return before, database_revisions(database_url)
 
 
-def downgrade(database_url: str, revision: str) -> None:
+def downgrade(database_url: str, revision: str) -> tuple[Revisions, Revisions]:
+    """Downgrade to ``revision``; the database's revisions before and after (empty: base)."""
+    before = database_revisions(database_url)
     command.downgrade(alembic_config(database_url), revision)
+    return before, database_revisions(database_url)
+
+
+def database_revisions(database_url: str) -> Revisions:
+    """The revisions recorded in the database at ``database_url``."""
+    from fit_platform.db.session import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return current_revisions(connection)
+    finally:
+        engine.dispose()
 
 
 def check(database_url: str) -> None:

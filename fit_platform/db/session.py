@@ -62,7 +62,12 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def make_engine(url: str, ping: str = "always", **kwargs: Any) -> Engine:
-    """The engine for ``url``; ``ping`` is "always" (before every checkout) or "idle"."""
+    """The engine for ``url``; ``ping`` is "always" (before every checkout) or "idle".
+
+    SQLAlchemy never renders a statement's parameters into an exception's text
+    (`hide_parameters`): they are patients' names, contact details and answers, and an
+    error's text can reach a log or a terminal."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

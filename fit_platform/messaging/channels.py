@@ -7,6 +7,7 @@ help: bad number, rejected address). Anything else is a bug and propagates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +46,23 @@ class UnknownOutcome(TemporaryFailure):
 
 class PermanentFailure(DeliveryError):
     """The provider refused the message for good (4xx, invalid recipient)."""
+
+
+# What the adapters write as an error (sms_http.py, email_smtp.py) and the dispatcher's own
+# reasons: a fixed lower-case phrase, then perhaps a status code or an exception's class
+# (`smtp unavailable: gaierror`, `smtp server refused: 500`, `sms provider answered 503`).
+# Such a text names no recipient and no content; a phone number, an address or a
+# provider's own words cannot match it.
+_LOGGABLE_REASON = re.compile(
+    r"[a-z][a-z ]{1,60}[a-z](?:: (?:\d{3}|[A-Za-z_][A-Za-z0-9_]{0,40})| \d{3})?"
+)
+
+
+def loggable_reason(error_text: str | None) -> str:
+    """The reason a send failed, for a log line: the text kept in the outbox row's
+    `last_error` when it has the adapters' shape, else "unrecognised error"."""
+    text = (error_text or "").strip()
+    return text if _LOGGABLE_REASON.fullmatch(text) else "unrecognised error"
 
 
 class Channel(Protocol):

@@ -33,6 +33,7 @@ from fit_platform.messaging.channels import (
     PermanentFailure,
     SendReceipt,
     UnknownOutcome,
+    loggable_reason,
 )
 from fit_platform.messaging.outbox_records import (
     DispatcherSettings,
@@ -128,12 +129,23 @@ class Recording(Reconciliation):
             row.state = OutboxState.FAILED
             log.warning(
                 "outbox message failed",
-                extra={"outbox_id": outbox_id, "attempts": row.attempts},
+                extra={
+                    "outbox_id": outbox_id,
+                    "attempts": row.attempts,
+                    "reason": loggable_reason(row.last_error),
+                },
             )
             return DispatchResult(failed=1)
         row.state = OutboxState.QUEUED
         row.next_attempt_at = now + self.settings.backoff(row.attempts)
-        log.info("outbox message retry", extra={"outbox_id": outbox_id, "attempts": row.attempts})
+        log.info(
+            "outbox message retry",
+            extra={
+                "outbox_id": outbox_id,
+                "attempts": row.attempts,
+                "reason": loggable_reason(row.last_error),
+            },
+        )
         return DispatchResult(retried=1)
 
 

@@ -55,7 +55,9 @@ class RequestedMessages:
         if channel is None or not address:
             row.state = OutboxState.FAILED
             row.last_error = "no channel configured" if channel is None else "no address"
-            log.warning("outbox message failed", extra={"outbox_id": row.id})
+            log.warning(
+                "outbox message failed", extra={"outbox_id": row.id, "reason": row.last_error}
+            )
             return DispatchResult(failed=1)
         return channel, address
 
@@ -95,7 +97,9 @@ class RequestedMessages:
         if channel is None or self.staff_link_for is None:
             row.state = OutboxState.FAILED
             row.last_error = "no channel configured" if channel is None else "no staff link"
-            log.warning("outbox message failed", extra={"outbox_id": row.id})
+            log.warning(
+                "outbox message failed", extra={"outbox_id": row.id, "reason": row.last_error}
+            )
             return DispatchResult(failed=1)
         write_text = staff_password_link_text if mail.new_password else staff_invite_text
         text = write_text(

@@ -20,7 +20,12 @@ from fit_platform.db import Database
 from fit_platform.db.models import OutboxMessage
 from fit_platform.domain.codes import Channel, OutboxState
 from fit_platform.messaging.channels import Channel as ChannelPort
-from fit_platform.messaging.channels import SendReceipt, TemporaryFailure, UnknownOutcome
+from fit_platform.messaging.channels import (
+    SendReceipt,
+    TemporaryFailure,
+    UnknownOutcome,
+    loggable_reason,
+)
 from fit_platform.messaging.outbox_records import DispatcherSettings, DispatchResult, mark_sent
 
 log = logging.getLogger("fit_platform.messaging.dispatcher")
@@ -48,7 +53,11 @@ class Reconciliation:
         row.claimed_until = now + self.settings.backoff(row.attempts)
         log.info(
             "outbox message outcome unknown",
-            extra={"outbox_id": outbox_id, "attempts": row.attempts},
+            extra={
+                "outbox_id": outbox_id,
+                "attempts": row.attempts,
+                "reason": loggable_reason(row.last_error),
+            },
         )
         return DispatchResult(unknown=1)
 
@@ -113,7 +122,11 @@ class Reconciliation:
                 row.claimed_until = None
                 log.warning(
                     "outbox message failed",
-                    extra={"outbox_id": outbox_id, "attempts": row.attempts},
+                    extra={
+                        "outbox_id": outbox_id,
+                        "attempts": row.attempts,
+                        "reason": loggable_reason(row.last_error),
+                    },
                 )
                 return DispatchResult(failed=1)
             session.execute(

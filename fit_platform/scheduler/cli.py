@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
+from importlib import metadata
 from typing import Any
 
 import click
@@ -59,14 +61,45 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
             _report(results)
             return
         clock = scheduler_from_settings(db, dispatcher, settings)
+        # systemd and container runtimes stop a service with SIGTERM, which would end the
+        # process on the spot (no line, a job cut off): make it a clean stop like Ctrl+C.
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        log = logging.getLogger("fit_platform.scheduler")
+        log.info(
+            "scheduler started",
+            extra={
+                "event": "scheduler_started",
+                "jobs": {job.id: job.trigger.interval.total_seconds() for job in clock.get_jobs()},
+                "zone": settings.zone.key,
+                "version": _version(),
+            },
+        )
+        reason = "stopped"
         try:
             clock.start()
-        except (KeyboardInterrupt, SystemExit):
-            clock.shutdown(wait=False)
+        except KeyboardInterrupt:
+            reason = "SIGINT"
+        except SystemExit as stop:
+            reason = str(stop.code) if isinstance(stop.code, str) else "stopped"
+        # The job running now (a dispatch mid-send) finishes; no new one starts.
+        clock.shutdown(wait=True)
+        log.info("scheduler stopped", extra={"event": "scheduler_stopped", "signal": reason})
     finally:
         if dispatcher is not None:
             dispatcher.close()
         db.dispose()
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
+    raise SystemExit("SIGTERM")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("fit_platform")
+    except metadata.PackageNotFoundError:  # run from a checkout without installing
+        return "unknown"
 
 
 def _report(results: dict[str, Any]) -> None:

@@ -100,20 +100,30 @@ def test_a_database_url_of_an_unknown_kind_is_refused_in_one_line() -> None:
 
 def test_db_downgrade_by_one_revision_as_its_help_says(tmp_path: Path) -> None:
     """`fit-platform db downgrade -1` (the example in its own --help) steps one revision back
-    instead of being refused as an unknown option; `db upgrade` brings it back to the head."""
+    instead of being refused as an unknown option; `db upgrade` brings it back to the head.
+    Each says what it did: from which revision to which."""
     from fit_platform.db import migrate
 
     url = f"sqlite:///{tmp_path / 'fit.sqlite3'}"
-    assert run_fit_platform(url, "db", "upgrade").returncode == 0
+    (head,) = migrate.head_revisions()
+    first = run_fit_platform(url, "db", "upgrade")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == f"Database created at revision {head} (it had no tables).\n"
     assert "e.g. -1 or base" in run_fit_platform(url, "db", "downgrade", "--help").stdout
     down = run_fit_platform(url, "db", "downgrade", "-1")
     assert down.returncode == 0, down.stderr
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            assert migrate.current_revisions(connection) != migrate.head_revisions()
-        assert run_fit_platform(url, "db", "upgrade").returncode == 0
+            (previous,) = migrate.current_revisions(connection)
+        assert previous != head
+        assert down.stdout == f"Database downgraded from revision {head} to {previous}.\n"
+        up = run_fit_platform(url, "db", "upgrade")
+        assert up.returncode == 0, up.stderr
+        assert up.stdout == f"Database upgraded from revision {previous} to {head}.\n"
         with engine.connect() as connection:
             assert migrate.current_revisions(connection) == migrate.head_revisions()
+        again = run_fit_platform(url, "db", "upgrade")
+        assert again.stdout == f"Database is up to date (revision {head}); nothing to do.\n"
     finally:
         engine.dispose()

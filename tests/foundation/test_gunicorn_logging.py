@@ -12,6 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from fit_platform.gunicorn_logging import _safe_atom as logger_atom
+from fit_platform.logging_setup import mask_query, mask_request_line
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -70,3 +73,20 @@ def test_access_log_redacts_link_tokens(tmp_path: Path) -> None:
     assert line["bytes"] == len(answer.content)
     assert line["client"] == "127.0.0.1"
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+
+
+def test_every_query_value_is_masked_in_each_url_atom_and_only_plain_names_stay() -> None:
+    assert mask_query("/admin/access-log?patient=EPJ-1&&staff=a%40b&EPJ-2") == (
+        "/admin/access-log?patient=[redacted]&&staff=[redacted]&[redacted]"
+    )
+    assert mask_query("/admin/patients") == "/admin/patients"
+    assert mask_request_line("GET /x?record_id=EPJ-1 HTTP/1.1") == (
+        "GET /x?record_id=[redacted] HTTP/1.1"
+    )
+    for key, value in {
+        "r": "GET /p/SomeLinkToken123?record_id=EPJ-1 HTTP/1.1",
+        "q": "record_id=EPJ-1",
+        "f": "https://fit.example/admin/patients?unit=1&record_id=EPJ-1",
+    }.items():
+        assert "EPJ-1" not in logger_atom(key, value)
+        assert "SomeLinkToken123" not in logger_atom(key, value)

@@ -2,7 +2,8 @@
 
 every line it writes is JSON, every request has one id from the proxy's header to the
 app's lines and the access line (echoed to the caller), a failed login names no one but
-says who (as a keyed pseudonym) and from where, and /metrics adds up both workers.
+says who (as a keyed pseudonym) and from where, what staff search for in a query string
+(a record id, a username) is in no line, and /metrics adds up both workers.
 """
 
 from __future__ import annotations
@@ -22,11 +23,17 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from fit_platform.db import Database
+from fit_platform.db.models import Patient
+from fit_platform.domain.codes import Role
 from fit_platform.logging_setup import user_reference
+from tests.support.factories import PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token
+from tests.support.web_session import staff_client
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "gunicorn-test-secret-key-0123456789"
+RECORD_ID = "EPJ-778899"
 
 
 @dataclass
@@ -34,6 +41,9 @@ class Server:
     url: str
     stdout: Path
     stderr: Path
+    admin: str
+    therapist: str
+    unit_id: int
 
     def lines(self) -> list[dict[str, object]]:
         text = self.stdout.read_text() + self.stderr.read_text()
@@ -44,6 +54,14 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("gunicorn")
     shutil.copyfile(sqlite_template, tmp / "g.sqlite3")
+    db = Database(f"sqlite:///{tmp / 'g.sqlite3'}")
+    world = make_world(db)
+    with db.transaction() as session:
+        patient = session.get(Patient, world.patient_id)
+        assert patient is not None
+        patient.external_id = RECORD_ID
+    admin = make_staff(db, (Role.ADMIN, None)).username
+    db.dispose()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -78,7 +96,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
                 time.sleep(0.1)
         else:
             raise AssertionError("gunicorn did not start: " + stderr.read_text()[-2000:])
-        yield Server(url, stdout, stderr)
+        yield Server(url, stdout, stderr, admin, world.therapist_username, world.unit_id)
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -145,6 +163,45 @@ def test_every_line_gunicorn_and_the_app_write_is_json(server: Server) -> None:
     lines = server.lines()  # json.loads raises on any line that is not JSON
     assert any(line["logger"] == "gunicorn.error" for line in lines)  # "Booting worker" etc.
     assert "SomeLinkTokenThatMustNotBeLogged" not in json.dumps(lines)
+
+
+def test_no_value_staff_search_for_reaches_any_log_line(server: Server) -> None:
+    """The administrator's patient search and access review, and the caseload's filters,
+    keep their terms in the query string: the access line keeps the parameter names only."""
+    searched_name = "kari.searched@dps.example"
+    urls = [
+        f"/admin/patients?unit={server.unit_id}&record_id={RECORD_ID}",
+        f"/admin/access-log?patient={RECORD_ID}&staff={searched_name}",
+        "/clinician/?sort=name&show=fewer&scope=mine",
+    ]
+    admin = staff_client(server.url, server.admin, PASSWORD)
+    found = admin.get(urls[0])
+    assert found.status_code == 200 and RECORD_ID in found.text  # the search ran
+    assert admin.get(urls[1]).status_code == 200
+    admin.close()
+    therapist = staff_client(server.url, server.therapist, PASSWORD)
+    assert therapist.get(urls[2]).status_code == 200
+    therapist.close()
+    # Logged out: the login page's next= carries the whole search along.
+    with httpx.Client(base_url=server.url, follow_redirects=True) as anonymous:
+        assert anonymous.get(urls[0]).url.path == "/staff/login"
+    lines = _wait_for(
+        server,
+        lambda line: line.get("event") == "access" and "scope=" in str(line.get("msg")),
+        "for the caseload filter",
+    )
+    everything = server.stdout.read_text() + server.stderr.read_text()
+    for secret in (RECORD_ID, "778899", searched_name, "kari.searched"):
+        assert secret not in everything
+    assert lines[-1]["msg"] == (
+        "GET /clinician/?sort=[redacted]&show=[redacted]&scope=[redacted] HTTP/1.1"
+    )
+    access = [line for line in server.lines() if line.get("event") == "access"]
+    assert any(
+        line["msg"] == "GET /admin/patients?unit=[redacted]&record_id=[redacted] HTTP/1.1"
+        for line in access
+    )
+    assert any(str(line["msg"]).startswith("GET /staff/login?next=[redacted]") for line in access)
 
 
 def test_metrics_add_up_the_requests_of_both_workers(server: Server) -> None:

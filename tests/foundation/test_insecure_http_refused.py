@@ -102,12 +102,13 @@ def test_demo_and_test_still_run_over_http_without_the_flag(tmp_path: Path) -> N
         assert load_settings(env).public_base_url == "http://127.0.0.1:5000"
 
 
-def _command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _command(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FIT_")}
     return subprocess.run(
         [sys.executable, "-m", "fit_platform.cli", *args],
         cwd=ROOT,
         env={**clean, **env},
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -134,11 +135,20 @@ def test_fit_platform_commands_refuse_to_start_over_http_in_production(
 
 
 def test_a_lab_command_runs_over_http_and_logs_the_warning(tmp_path: Path) -> None:
+    """Every process warns at start, as deploy.md says: the migration and the first
+    administrator too, which an operator runs first and reads most closely."""
     env = _production(
         tmp_path, FIT_PUBLIC_BASE_URL="http://127.0.0.1:8000", FIT_ALLOW_INSECURE_HTTP="true"
     )
-    assert _command(env, "db", "upgrade").returncode == 0
-    done = _command(env, "scheduler", "--once", "--no-dispatch")
-    assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
-    assert any(e.get("event") == "insecure_http_allowed" for e in events), done.stderr
+    for args, stdin in (
+        (("db", "upgrade"), ""),
+        (("create-admin", "ola@klinikk.no", "--name", "Ola Drift"), "Fjellvegen-Solsikke-42\n"),
+        (("scheduler", "--once", "--no-dispatch"), ""),
+        (("retention", "apply"), ""),
+        (("db", "downgrade", "-1"), ""),
+    ):
+        done = _command(env, *args, stdin=stdin)
+        assert done.returncode == 0, done.stderr
+        events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+        warned = [e for e in events if e.get("event") == "insecure_http_allowed"]
+        assert len(warned) == 1 and warned[0]["level"] == "WARNING", (args, done.stderr)

@@ -42,7 +42,8 @@ def absolute_timeout() -> dt.timedelta:
 
 def load_staff_session() -> None:
     g.staff = None
-    if request.path.startswith("/static/"):
+    # Files, not pages: fetching an icon must not count as the staff member being active.
+    if request.path.startswith("/static/") or request.path == "/favicon.ico":
         return
     session_id = session.get(SESSION_KEY)
     if not session_id:

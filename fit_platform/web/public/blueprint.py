@@ -9,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -45,3 +46,18 @@ def choose_language(code: str) -> Response:
 @bp.route("/healthz")
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """The icon for clients that ask at the conventional address without reading the page's
+    `<link rel="icon">` (which points at the same file in /static): without it every such
+    request was a 404 counted in the metrics' 4xx. Cached like a static file."""
+    static = current_app.static_folder
+    assert static is not None
+    return send_from_directory(
+        static, "img/favicon.svg", mimetype="image/svg+xml", max_age=FAVICON_MAX_AGE
+    )
+
+
+FAVICON_MAX_AGE = 7 * 24 * 3600
