@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from fit_platform.db.failure import database_error, describe
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -100,6 +102,26 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:
-        # Logged with its traceback (tokens redacted by the formatter); the user sees a page.
-        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        failure = database_error(error)
+        if failure is None:
+            # Logged with its traceback (tokens redacted by the formatter): it is what fixes
+            # a fault in our code. The user sees a page.
+            log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        else:
+            # A database error (a constraint, a refused statement): the driver's message and
+            # the traceback quote key values and parameters (`db/failure.py`), so it is
+            # logged by class, reason, SQLSTATE and our innermost frame, as the scheduler does.
+            facts = describe(failure, error)
+            log.error(
+                "unhandled error",
+                extra={
+                    "event": "unhandled_database_error",
+                    "path": request.path,
+                    "method": request.method,
+                    "error": facts.error,
+                    "reason": facts.reason,
+                    "sqlstate": facts.sqlstate,
+                    "where": facts.where,
+                },
+            )
         return render_error(InternalServerError.code)

@@ -57,6 +57,41 @@ def test_an_unexpected_error_is_a_friendly_500_without_a_traceback(app: Flask) -
     assert "Traceback" not in html and "secret internals" not in html
 
 
+def test_an_unhandled_database_error_is_logged_without_the_key_value_it_quotes(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL's message for a unique key quotes the key's value (an e-mail address, a
+    record number): the unhandled-error line names the error, not the message, and carries
+    no traceback (`db/failure.py`)."""
+    from sqlalchemy import text
+
+    from fit_platform.db import Database
+    from tests.support.factories import make_staff
+
+    db: Database = app.extensions["fit_db"]
+    taken, other = make_staff(db).username, make_staff(db).id
+
+    @app.route("/duplicate-for-test")
+    def duplicate() -> str:
+        with db.transaction() as session:  # a bug: no check for the taken name first
+            session.execute(
+                text("UPDATE staff SET username = :name WHERE id = :id"),
+                {"name": taken, "id": other},
+            )
+        return "never"
+
+    with caplog.at_level("INFO"):
+        response = app.test_client().get("/duplicate-for-test?lang=en")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+    [line] = [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    assert line.exc_info is None
+    assert vars(line)["error"] in ("UniqueViolation", "IntegrityError")
+    assert vars(line)["reason"] == "database constraint refused the change"
+    logged = " ".join(str(v) for v in vars(line).values())
+    assert taken not in logged
+
+
 def test_too_large_a_request_gets_a_413_page(client: FlaskClient) -> None:
     response = client.post("/staff/login", data={"username": "x" * 300_000})
     assert response.status_code == 413
