@@ -14,12 +14,12 @@ from sqlalchemy import create_engine, exc, select, text
 
 from fit_platform.db import Database
 from fit_platform.db.direct_read import DirectReader
-from fit_platform.db.models import ItemAnswer, Response, Signal
+from fit_platform.db.models import Response, Signal
 from fit_platform.domain.codes import Language, ResponseStatus
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.services import answering, page_save
 from tests.support.factories import make_world
-from tests.support.patient import now, open_invitation
+from tests.support.patient import now, open_invitation, saved_answers
 from tests.support.postgres import end_other_backends
 from tests.support.production_stack import free_port
 
@@ -34,16 +34,6 @@ def _started(db: Database, **kwargs: Any) -> int:
     invitation_id, _token = open_invitation(db, make_world(db, **kwargs))
     answering.start_answering(db, invitation_id, Language.ENGLISH, now())
     return invitation_id
-
-
-def _answers(db: Database, invitation_id: int) -> dict[str, tuple[float | None, dt.datetime]]:
-    with db.session() as session:
-        rows = session.execute(
-            select(ItemAnswer.link_id, ItemAnswer.value, ItemAnswer.answered_at)
-            .join(Response, Response.id == ItemAnswer.response_id)
-            .where(Response.invitation_id == invitation_id)
-        ).all()
-    return {link_id: (value, at) for link_id, value, at in rows}
 
 
 def _path_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -91,8 +81,8 @@ def test_the_direct_save_writes_what_the_session_path_writes(
             )
             == (False, 2, 2)
         )
-    assert _answers(db, direct_id) == _answers(db, session_id)
-    saved = _answers(db, direct_id)
+    assert saved_answers(db, direct_id) == saved_answers(db, session_id)
+    saved = saved_answers(db, direct_id)
     assert saved["phq9_2"][0] == 3 and saved["phq9_5"][0] == 1
     # An unchanged answer keeps the time it was first given; a changed one gets the new time.
     assert saved["phq9_1"][1] < saved["phq9_2"][1]
@@ -128,7 +118,7 @@ def test_the_direct_save_leaves_a_missing_response_to_the_session_and_refuses_wh
         db, invitation_id, 1, FIRST, Language.ENGLISH, at, instrument_id="phq9"
     )
     assert taken == ["direct declined", "session"]
-    assert len(_answers(db, invitation_id)) == 5
+    assert len(saved_answers(db, invitation_id)) == 5
     taken.clear()
 
     with pytest.raises(InvalidAnswerError):
@@ -158,7 +148,7 @@ def test_the_direct_save_leaves_a_missing_response_to_the_session_and_refuses_wh
         )
     assert expired.value.status is answering.LinkStatus.EXPIRED
     assert taken == []  # each refused inside the direct transaction, nothing written
-    assert {v for v, _at in _answers(db, invitation_id).values()} == {1}
+    assert {v for v, _at in saved_answers(db, invitation_id).values()} == {1}
     # The connection is usable again after each refusal (its transaction was rolled back).
     assert len(answering.inspect_link(db, token, at).saved_values) == 5
 
@@ -232,7 +222,7 @@ def test_two_tabs_saving_the_same_new_page_save_it_once(
         worker.dispose()
     assert errors == [] and len(results) == 2
     assert {r.next_page for r in results} == {2}
-    saved = _answers(db, invitation_id)
+    saved = saved_answers(db, invitation_id)
     assert len(saved) == 5
     # The second save's read was taken before the first committed: its INSERT met the first
     # one's rows, and the save ran again, found them and updated them.
@@ -250,7 +240,7 @@ def test_a_save_after_the_server_dropped_the_connection_opens_a_new_one(db: Data
         db, invitation_id, 1, {**FIRST, "phq9_3": "2"}, Language.ENGLISH, at, instrument_id="phq9"
     )
     assert saved.next_page == 2
-    assert _answers(db, invitation_id)["phq9_3"][0] == 2
+    assert saved_answers(db, invitation_id)["phq9_3"][0] == 2
 
 
 def test_a_save_when_the_database_does_not_answer_is_sqlalchemys_operational_error() -> None:

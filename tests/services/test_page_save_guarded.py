@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, text, update
 
 import fit_platform
 from fit_platform.db import Database
-from fit_platform.db.models import Invitation, ItemAnswer, Response
+from fit_platform.db.models import Invitation
 from fit_platform.domain.codes import InvitationState, Language
 from fit_platform.services import answering, page_save, page_save_guarded
 from fit_platform.services.answer_transaction import LinkClosedError
 from fit_platform.services.link_context import LinkContext, LinkStatus
 from tests.support.factories import make_world
-from tests.support.patient import now, open_invitation
+from tests.support.patient import now, open_invitation, saved_answers
 
 # PostgreSQL only (SQLite saves through the session); emptied after each test.
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -49,16 +49,6 @@ def _save(db: Database, seen: LinkContext, codes: dict[str, str], at: dt.datetim
     return answering.save_page(
         db, seen.invitation_id, 1, codes, Language.ENGLISH, at, instrument_id="phq9", seen=seen
     )
-
-
-def _answers(db: Database, invitation_id: int) -> dict[str, tuple[float | None, dt.datetime]]:
-    with db.session() as session:
-        rows = session.execute(
-            select(ItemAnswer.link_id, ItemAnswer.value, ItemAnswer.answered_at)
-            .join(Response, Response.id == ItemAnswer.response_id)
-            .where(Response.invitation_id == invitation_id)
-        ).all()
-    return {link_id: (value, at) for link_id, value, at in rows}
 
 
 def _paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -98,9 +88,9 @@ def test_the_guarded_save_writes_what_the_locked_save_writes(
             db, locked_id, 1, codes, Language.ENGLISH, at, instrument_id="phq9"
         )
         assert (by_guard.next_page, by_guard.page_count) == (by_lock.next_page, by_lock.page_count)
-        assert _answers(db, guarded_id) == _answers(db, locked_id)
+        assert saved_answers(db, guarded_id) == saved_answers(db, locked_id)
     assert taken == ["guarded", "locked"] * 3
-    saved = _answers(db, guarded_id)
+    saved = saved_answers(db, guarded_id)
     assert saved["phq9_2"] == (3, steps[1][1]) and saved["phq9_5"] == (None, steps[1][1])
     assert saved["phq9_1"] == (1, steps[0][1])  # unchanged answers keep their time
 
@@ -123,14 +113,14 @@ def test_a_questionnaire_closed_after_the_read_gets_nothing_written(
     taken = _paths(monkeypatch)
     invitation_id, token = _started(db)
     _save(db, _read(db, token), FIRST, now())
-    before = _answers(db, invitation_id)
+    before = saved_answers(db, invitation_id)
     seen = _read(db, token)
     with db.transaction() as session:  # between the page's read and its save
         session.execute(update(Invitation).where(Invitation.id == invitation_id).values(**change))
     with pytest.raises(LinkClosedError) as closed:
         _save(db, seen, {**FIRST, "phq9_1": "3"}, now())
     assert closed.value.status is closed_as
-    assert _answers(db, invitation_id) == before
+    assert saved_answers(db, invitation_id) == before
     assert taken == ["guarded", "guard declined", "locked"]
 
 
@@ -149,7 +139,7 @@ def test_a_questionnaire_moved_to_another_deadline_after_the_read_is_still_saved
             .values(expires_at=seen.expires_at + dt.timedelta(days=1))
         )
     _save(db, seen, FIRST, now())
-    assert {value for value, _at in _answers(db, invitation_id).values()} == {1}
+    assert {value for value, _at in saved_answers(db, invitation_id).values()} == {1}
     assert taken == ["guard declined", "locked"]
 
 
@@ -165,7 +155,7 @@ def test_the_last_save_wins_even_when_another_tab_saved_after_the_read(
     # Tab A posts 1 for phq9_2, which its read had as saved already: still written, since it
     # is the later save.
     _save(db, seen, FIRST, now() + dt.timedelta(seconds=5))
-    assert _answers(db, invitation_id)["phq9_2"][0] == 1
+    assert saved_answers(db, invitation_id)["phq9_2"][0] == 1
     assert taken == ["guarded"] * 3
 
 
@@ -178,7 +168,7 @@ def test_two_first_saves_of_the_same_page_end_with_the_later_one(
     first_tab, second_tab = _read(db, token), _read(db, token)  # both: nothing saved yet
     _save(db, first_tab, FIRST, now())
     _save(db, second_tab, {k: "2" for k in FIRST}, now())
-    assert {value for value, _at in _answers(db, invitation_id).values()} == {2}
+    assert {value for value, _at in saved_answers(db, invitation_id).values()} == {2}
     # The second INSERT met the first one's rows; the locked save then updated them.
     assert taken == ["guarded", "guard declined", "locked"]
 
@@ -230,7 +220,7 @@ def test_a_save_waiting_for_a_submit_of_the_same_questionnaire_writes_nothing(
     worker.dispose()
     assert len(errors) == 1 and isinstance(errors[0], LinkClosedError)
     assert errors[0].status is LinkStatus.COMPLETED
-    assert {value for value, _at in _answers(db, invitation_id).values()} == {1}
+    assert {value for value, _at in saved_answers(db, invitation_id).values()} == {1}
     assert taken == ["guarded", "guard declined", "locked"]
 
 

@@ -84,3 +84,16 @@ def invitation_state(db: Database, invitation_id: int) -> InvitationState:
 
     with db.session() as session:
         return session.get_one(Invitation, invitation_id).state
+
+
+def saved_answers(db: Database, invitation_id: int) -> dict[str, tuple[float | None, dt.datetime]]:
+    """The answers saved for an invitation: link id -> (value, answered at)."""
+    from fit_platform.db.models import ItemAnswer, Response
+
+    with db.session() as session:
+        rows = session.execute(
+            select(ItemAnswer.link_id, ItemAnswer.value, ItemAnswer.answered_at)
+            .join(Response, Response.id == ItemAnswer.response_id)
+            .where(Response.invitation_id == invitation_id)
+        ).all()
+    return {link_id: (value, at) for link_id, value, at in rows}
