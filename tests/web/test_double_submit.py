@@ -144,6 +144,33 @@ def test_six_concurrent_finish_posts_store_one_topic(client: FlaskClient) -> Non
         assert session.scalars(select(ResponseComment.text)).all() == ["Thank you"]
 
 
+def test_a_second_send_that_left_before_the_first_was_answered_goes_to_the_thank_you_page(
+    client: FlaskClient,
+) -> None:
+    """A double click on "Send": the second request carries the cookie from before the first
+    one's answer, so it holds no grant to see the result; it reaches the server after the
+    first has submitted. It used to get the closed-link page (410), at random in the six-at-
+    once test above on a loaded machine."""
+    db = _db(client)
+    _invitation, token = open_invitation(db, make_world(db))
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "1")
+    before = client.get_cookie("session")
+    assert before is not None
+    data = {"csrf_token": patient.csrf, "topic": "Sleep", "comment": ""}
+    first = client.post("/p/finish", data=data)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/p/done")
+    second_click = client.application.test_client()
+    second_click.set_cookie("session", before.value)
+    second = second_click.post("/p/finish", data=data)
+    assert second.status_code == 302 and second.headers["Location"].endswith("/p/done")
+    assert (_count(db, Response), _count(db, SessionTopic)) == (1, 1)
+    # The thank-you page itself still shows the result only to the browser that sent it.
+    assert client.get("/p/done").status_code == 200
+    assert second_click.get("/p/done").status_code == 410
+
+
 def test_six_concurrent_finish_posts_store_one_comment_for_the_service(
     client: FlaskClient,
 ) -> None:

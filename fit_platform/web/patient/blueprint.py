@@ -32,7 +32,7 @@ from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -179,7 +179,13 @@ def needs_link(open_only: bool = False) -> Callable[[F], F]:
             if ctx.status is LinkStatus.ENDED:
                 return _closed_page(ctx)
             if open_only and ctx.status is not LinkStatus.OPEN:
-                if ctx.status is LinkStatus.COMPLETED and _progress_patient() == ctx.patient_id:
+                # "Send" again after the questionnaire was finished goes to the thank-you page,
+                # which decides what it may show: a double click's second request can arrive
+                # after the first one's submit but without the cookie its answer set.
+                if ctx.status is LinkStatus.COMPLETED and (
+                    _progress_patient() == ctx.patient_id
+                    or (request.method == "POST" and request.endpoint == "patient.finish")
+                ):
                     return redirect(url_for("patient.done"))
                 return _closed_page(ctx)
             return view(ctx, *args, **kwargs)
