@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -178,6 +179,22 @@ def read_comments(
     return CommentsReading(
         tuple(comments), pool, unit_id is None, unit_id is not None and held_back_pool.readable
     )
+
+
+def held_back(
+    session: Session, commented: Iterable[tuple[int, str]], zone: ZoneInfo
+) -> set[tuple[int, str]]:
+    """Those of ``commented`` (unit, quarter) whose texts the reading page holds back: the
+    export hides their comment counts too, as a count beside the pooled texts would say how
+    many of them came from the unit. One query per quarter."""
+    by_quarter: dict[str, set[int]] = {}
+    for unit, quarter in commented:
+        by_quarter.setdefault(quarter, set()).add(unit)
+    found: set[tuple[int, str]] = set()
+    for quarter, units in sorted(by_quarter.items()):
+        answering = _answering(session, quarter, zone)
+        found.update((unit, quarter) for unit in units if not _pool(answering, {unit}).readable)
+    return found
 
 
 def quarters_with_comments(db: Database) -> list[str]:

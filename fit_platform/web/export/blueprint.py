@@ -96,6 +96,7 @@ def _rows(form: ExportFilterForm) -> list[AggregateRow]:
         start=form.start.data,
         end=form.end.data,
         unit_id=None if unit == ALL_UNITS else int(unit),
+        zone=settings().zone,
     )
 
 
