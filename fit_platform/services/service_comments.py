@@ -6,7 +6,8 @@ developers and administrators read them per unit and quarter (the export pages r
 who also holds a clinical role, so a therapist can never match a text to a patient). The page
 shows the quarter only, never the month, and lists the texts in alphabetical order, so their
 order tells nothing about when they were written. Exports never carry the text: they count the
-comments per unit, programme and period (:func:`comment_counts`), with small cells hidden.
+comments per unit, programme and period (:func:`comment_counts`), with small cells hidden, and
+hide the counts of the units whose texts are held back (:func:`held_back`).
 
 The texts of a unit and quarter are read only once the quarter has ended, and only when enough
 patients answered there and enough therapists were responsible for them
