@@ -76,7 +76,12 @@ def export_command(
             if unit_id is None:
                 raise click.BadParameter(f"no unit has the code {unit_code!r}", param_hint="--unit")
         rows = service_aggregates(
-            db, period=chosen, start=start_date, end=end_date, unit_id=unit_id
+            db,
+            period=chosen,
+            start=start_date,
+            end=end_date,
+            unit_id=unit_id,
+            zone=settings.zone,
         )
         if file_format == "json":
             choice = {

@@ -101,6 +101,7 @@ def hidden_in_table(
     counts: Sequence[int],
     equations: Sequence[Equation],
     published: Sequence[bool] | None = None,
+    withheld: Sequence[bool] | None = None,
 ) -> list[bool]:
     """Which cells of a table with totals to hide, given the patients each cell is based on.
 
@@ -117,8 +118,14 @@ def hidden_in_table(
     never to protect others. A hidden cell that such a cell gives away (a lone hidden part whose
     other parts cannot be hidden) protects no one: it counts as shown in the other equations,
     which then hide something else.
+
+    ``withheld`` marks cells hidden for their own sake by another rule whatever their count
+    (the comments of a unit whose texts are held back, ``domain.comment_threshold``); they are
+    protected like any cell under the threshold.
     """
     hidden = [too_small(n) for n in counts]
+    if withheld is not None:
+        hidden = [own or other for own, other in zip(hidden, withheld, strict=True)]
     fixed = [False] * len(counts) if published is None else list(published)
     known = [False] * len(counts)  # hidden, but given away by a published cell
 

@@ -6,12 +6,13 @@ developers and administrators read them per unit and quarter (the export pages r
 who also holds a clinical role, so a therapist can never match a text to a patient). The page
 shows the quarter only, never the month, and lists the texts in alphabetical order, so their
 order tells nothing about when they were written. Exports never carry the text: they count the
-comments per unit, programme and period (:func:`comment_counts`), with small cells hidden.
+comments per unit, programme and period (:func:`comment_counts`), with small cells hidden, and
+hide the counts of the units whose texts are held back (:func:`held_back`).
 
-The texts of a unit and quarter are read only when enough patients answered there and enough
-therapists were responsible for them (``domain.comment_threshold``); otherwise they are read
-only pooled with the other units held back in that quarter, when the pool meets the same rule
-(:func:`read_comments`).
+The texts of a unit and quarter are read only once the quarter has ended, and only when enough
+patients answered there and enough therapists were responsible for them
+(``domain.comment_threshold``); otherwise they are read only pooled with the other units held
+back in that quarter, when the pool meets the same rule (:func:`read_comments`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -83,18 +85,21 @@ def quarter_bounds(quarter: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.dateti
 class CommentsReading:
     """What the reading page may show for one unit (or for the pool) and quarter.
 
-    ``comments`` is empty unless ``pool.readable``. For one unit, ``pooled_readable`` says
-    whether the units held back in the quarter may be read together instead.
+    ``comments`` is empty unless the quarter has ended and ``pool.readable``. For one unit,
+    ``pooled_readable`` says whether the units held back in the quarter may be read together
+    instead. ``readable_from`` is the clinic's first day after the quarter while it has not
+    ended (nothing is decided then), otherwise None.
     """
 
     comments: tuple[ServiceComment, ...]
     pool: CommentPool
     pooled: bool
     pooled_readable: bool
+    readable_from: dt.date | None = None
 
     @property
     def shown(self) -> bool:
-        return self.pool.readable
+        return self.readable_from is None and self.pool.readable
 
 
 # Who answered an alliance questionnaire per unit in a quarter: unit -> (patients, therapists).
@@ -143,17 +148,25 @@ def _pool(answering: Answering, units: set[int]) -> CommentPool:
 
 
 def read_comments(
-    db: Database, unit_id: int | None, quarter: str, zone: ZoneInfo
+    db: Database, unit_id: int | None, quarter: str, zone: ZoneInfo, now: dt.datetime
 ) -> CommentsReading:
     """The comments of ``unit_id`` in ``quarter``, or with ``None`` those of every unit held
-    back in the quarter, pooled; texts only when the pool is readable.
+    back in the quarter, pooled; texts only when the quarter has ended by ``now`` (clinic
+    time) and the pool is readable.
 
     A unit is held back when its own pool is not readable. The pool is the held-back units
     only, never a unit shown on its own: all units minus a shown unit would give the others'
-    texts away. Read-only; for the export pages (service developers and administrators).
+    texts away. Nothing is read before the quarter ends: a pool read early in the quarter and
+    a unit read alone once it has grown past the limits would give the difference away.
+    Read-only; for the export pages (service developers and administrators).
     """
     months = months_of(quarter)
-    with db.session() as session:
+    _start, end = quarter_bounds(quarter, zone)
+    if now < end:
+        return CommentsReading(
+            (), CommentPool(0, 0), unit_id is None, False, end.astimezone(zone).date()
+        )
+    with db.session(now=now) as session:
         answering = _answering(session, quarter, zone)
         readable = {unit for unit in answering if _pool(answering, {unit}).readable}
         held_back_pool = _pool(answering, set(answering) - readable)
@@ -178,6 +191,22 @@ def read_comments(
     return CommentsReading(
         tuple(comments), pool, unit_id is None, unit_id is not None and held_back_pool.readable
     )
+
+
+def held_back(
+    session: Session, commented: Iterable[tuple[int, str]], zone: ZoneInfo
+) -> set[tuple[int, str]]:
+    """Those of ``commented`` (unit, quarter) whose texts the reading page holds back: the
+    export hides their comment counts too, as a count beside the pooled texts would say how
+    many of them came from the unit. One query per quarter."""
+    by_quarter: dict[str, set[int]] = {}
+    for unit, quarter in commented:
+        by_quarter.setdefault(quarter, set()).add(unit)
+    found: set[tuple[int, str]] = set()
+    for quarter, units in sorted(by_quarter.items()):
+        answering = _answering(session, quarter, zone)
+        found.update((unit, quarter) for unit in units if not _pool(answering, {unit}).readable)
+    return found
 
 
 def quarters_with_comments(db: Database) -> list[str]:

@@ -69,7 +69,12 @@ def test_the_service_comments_page_is_reached_from_the_figures_and_is_accessible
     unit = make_unit(browser_db)
     # Texts are shown only where five patients answered and three therapists had them.
     therapists = [make_staff(browser_db, (Role.THERAPIST, unit.id)) for _ in range(3)]
-    answered = dt.datetime.now(dt.UTC)
+    # In the quarter before this one (Oslo time): texts are read only once a quarter has ended.
+    today = dt.datetime.now(ZoneInfo("Europe/Oslo")).date()
+    this_quarter = dt.datetime(
+        today.year, (today.month - 1) // 3 * 3 + 1, 1, tzinfo=ZoneInfo("Europe/Oslo")
+    )
+    answered = (this_quarter - dt.timedelta(days=20)).astimezone(dt.UTC)
     for n in range(5):
         world = make_world(browser_db, unit=unit, therapist=therapists[n % 3])
         with browser_db.transaction() as session:
@@ -90,7 +95,7 @@ def test_the_service_comments_page_is_reached_from_the_figures_and_is_accessible
                 unit_id=unit.id,
                 instrument_id="wai_sr",
                 text="Venterommet er kaldt",
-                period=dt.datetime.now(ZoneInfo("Europe/Oslo")).strftime("%Y-%m"),
+                period=answered.astimezone(ZoneInfo("Europe/Oslo")).strftime("%Y-%m"),
             )
         )
     staff = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))

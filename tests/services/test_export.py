@@ -13,7 +13,7 @@ from fit_platform.services.export import (
 )
 from fit_platform.services.export_files import aggregates_csv, csv_columns
 from tests.support.export_data import add_acknowledged_risk, add_patient, make_known_dataset
-from tests.support.factories import make_staff, make_unit
+from tests.support.factories import add_history, make_staff, make_unit
 from tests.support.queries import count_statements
 
 JUNE_START, JUNE_END = dt.date(2026, 6, 1), dt.date(2026, 6, 30)
@@ -188,6 +188,12 @@ def test_comments_to_the_service_are_counted_per_programme_and_quarter_with_smal
     unit = make_unit(db)
     programmes = {code: make_programme(db, unit, code) for code in ("a", "b", "c")}
     per_programme = {"a": 6, "b": 2, "c": 7}
+    # Five patients with three therapists answered the WAI-SR in the quarter: the comments
+    # page shows the unit's texts, so the export shows its counts (docs/export.md).
+    therapists = [make_staff(db, (Role.THERAPIST, unit.id)) for _ in range(3)]
+    for n in range(5):
+        world = add_patient(db, unit, therapists[n % 3], programmes["c"], [15, 10])
+        add_history(db, world, [40], "wai_sr", start=dt.datetime(2026, 5, 4, 8, tzinfo=dt.UTC))
     with db.transaction() as session:
         for code, count in per_programme.items():
             for n in range(count):
@@ -209,3 +215,28 @@ def test_comments_to_the_service_are_counted_per_programme_and_quarter_with_smal
     # b is under 5; a, the smallest shown, is hidden with it so b cannot be worked out.
     assert by_code["b"].service_comments.suppressed and by_code["a"].service_comments.suppressed
     assert "text" not in aggregates_csv(rows)
+
+
+def test_the_comment_counts_of_a_unit_whose_texts_are_held_back_are_hidden(db: Database) -> None:
+    from fit_platform.db.models import ServiceFeedback
+
+    # Five patients answered, but all with one therapist: the comments page holds the texts
+    # back, so the export does not say how many there are.
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    for _ in range(5):
+        world = add_patient(db, unit, therapist, None, [15, 10])
+        add_history(db, world, [40], "wai_sr", start=dt.datetime(2026, 5, 4, 8, tzinfo=dt.UTC))
+    with db.transaction() as session:
+        session.add_all(
+            ServiceFeedback(unit_id=unit.id, instrument_id="wai_sr", text="t", period="2026-05")
+            for _ in range(7)
+        )
+    rows = service_aggregates(
+        db, period="quarter", start=dt.date(2026, 4, 1), end=dt.date(2026, 6, 30)
+    )
+    comments = {(row.unit_code, row.programme_code): row.service_comments for row in rows}
+    assert comments[(unit.code, "all")].suppressed
+    assert not comments[(unit.code, "all")].secondary
+    # The all-units total is the unit's alone: hidden with it.
+    assert comments[("all", "all")].suppressed

@@ -1,9 +1,9 @@
 """Comments "to the service only" reach the service developers who read them, per unit and
-quarter, and nobody else: never therapists, never a patient or a date, never verbatim in an
-export (which counts them, with small cells hidden). A unit's texts are shown only when at
-least five patients answered the alliance questionnaire there and at least three therapists
-were responsible for them; smaller units are read together, when together they are large
-enough."""
+quarter once the quarter has ended, and nobody else: never therapists, never a patient or a
+date, never verbatim in an export (which counts them, with small cells hidden). A unit's texts
+are shown only when at least five patients answered the alliance questionnaire there and at
+least three therapists were responsible for them; smaller units are read together, when
+together they are large enough."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -20,10 +21,11 @@ from fit_platform.db import Database
 from fit_platform.db.models import Staff, Unit
 from fit_platform.domain.codes import Role
 from fit_platform.services.export_audit import export_history
-from fit_platform.services.service_comments import quarter_of_date
+from fit_platform.services.service_comments import quarter_bounds, quarter_of_date
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
+from tests.support.scheduling import Clock
 
 
 def _oslo_today() -> dt.date:
@@ -73,7 +75,22 @@ def _page(client: FlaskClient, unit: Unit | None) -> str:
     )
 
 
-def _logged_in(app: Flask, *roles: tuple[Role, int | None]) -> FlaskClient:
+def _after_the_quarter(app: Flask) -> dt.datetime:
+    """Moves the app's clock to the second day after this quarter (Oslo time), when the
+    comments written in it can be read; returns that moment."""
+    _start, end = quarter_bounds(quarter_of_date(_oslo_today()), ZoneInfo("Europe/Oslo"))
+    later = end + dt.timedelta(days=1, hours=9)
+    app.extensions["fit_clock"] = Clock(later)
+    return later
+
+
+def _logged_in(
+    app: Flask, *roles: tuple[Role, int | None], after_the_quarter: bool = True
+) -> FlaskClient:
+    """A reader logged in; by default once the comments' quarter has ended (the page shows
+    no text before)."""
+    if after_the_quarter:
+        _after_the_quarter(app)
     staff = make_staff(_db(app), *roles)
     client = app.test_client()
     log_in(client, staff.username, PASSWORD)
@@ -243,3 +260,25 @@ def test_small_units_are_read_together_without_the_units_shown_on_their_own(app:
         if record.file_format == "comments"
     ]
     assert sorted(readings, key=str) == sorted([(lone.id, 0), (large.id, 1), (None, 2)], key=str)
+
+
+def test_the_current_quarters_comments_are_not_read_until_it_has_ended(app: Flask) -> None:
+    # Read during the quarter, the pool of two small units and later one of them alone (once
+    # it has grown past the limits) would hand over the other unit's texts by difference.
+    db = _db(app)
+    unit = make_unit(db)
+    therapists = _answered(app, unit, therapists=3, patients=4)
+    _comment_to_service(app, unit, "The evening group helps", therapists[0])
+    early = _logged_in(app, (Role.SERVICE_DEVELOPER, None), after_the_quarter=False)
+
+    _start, end = quarter_bounds(quarter_of_date(_oslo_today()), ZoneInfo("Europe/Oslo"))
+    first_day = format_date(end.astimezone(ZoneInfo("Europe/Oslo")).date(), "long", "en_GB")
+    for page in (_page(early, unit), _page(early, None)):
+        assert "The evening group helps" not in page
+        assert f"The comments of this quarter can be read from {first_day}." in page
+        assert "Fewer than" not in page
+
+    later = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+    html = _page(later, unit)
+    assert "The evening group helps" in html
+    assert "can be read from" not in html

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -146,7 +147,11 @@ def assemble(
     alliance_ids: Sequence[str],
     all_units: bool = True,
     by_month: bool = False,
+    comments_held_back: AbstractSet[tuple[int, str]] = frozenset(),
 ) -> list[AggregateRow]:
+    """The rows of the export, suppressed. ``comments_held_back`` holds (unit, quarter) whose
+    comment texts the comments page holds back: their counts are hidden in every row of the
+    unit in the quarter and its months."""
     keys: set[Key] = set()
     invited: dict[Key, int] = {}
     paused: dict[Key, int] = {}
@@ -240,6 +245,11 @@ def assemble(
         {key: figures.patients for key, figures in signals.items()},
         by_month,
         {key: figures.risk_patients for key, figures in signals.items()},
+        {
+            key
+            for key in rows
+            if (key[0], key[2] if "Q" in key[2] else quarter_of(key[2])) in comments_held_back
+        },
     )
     return sorted(rows.values(), key=row_order)
 

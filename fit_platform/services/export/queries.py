@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from fit_platform.config import default_zone
 from fit_platform.db import Database
 from fit_platform.db.models import Programme, Unit
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
@@ -26,7 +28,7 @@ from fit_platform.services.export.statements import (
     invitation_levels,
     outcome_episodes,
 )
-from fit_platform.services.service_comments import comment_counts
+from fit_platform.services.service_comments import comment_counts, held_back, quarter_of
 
 # Per sort or hash of the export's transactions on PostgreSQL (each parallel worker has its
 # own); enough that nothing spills to disk over 5 million invitations and responses.
@@ -49,6 +51,7 @@ def service_aggregates(
     start: dt.date,
     end: dt.date,
     unit_id: int | None = None,
+    zone: ZoneInfo | None = None,
 ) -> list[AggregateRow]:
     """Suppressed aggregates per unit, programme and period between ``start`` and ``end``.
 
@@ -58,7 +61,9 @@ def service_aggregates(
     With ``unit_id`` only that unit's rows are returned, but which cells are hidden is always
     decided on the table of every unit: a unit's rows suppressed on their own would show a
     cell the all-units table hides to protect another unit, and subtracting it from the
-    all-units totals would give that unit's small figures away.
+    all-units totals would give that unit's small figures away. ``zone`` is the clinic's
+    (``FIT_TIMEZONE``), whose quarters the comments page reads (the comment counts of units it
+    holds back are hidden here too).
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}")
@@ -81,12 +86,12 @@ def service_aggregates(
         # outcomes while the totals are counted. SQLite gains nothing from a second reader.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-totals") as pool:
             counted = pool.submit(_totals, db, r, alliance_ids)
-            tallied = _tallies(db, r, outcome_instruments, True)
+            tallied = _tallies(db, r, outcome_instruments, zone or default_zone())
             invitations, alliance = counted.result()
     else:
         invitations, alliance = _totals(db, r, alliance_ids)
-        tallied = _tallies(db, r, outcome_instruments, True)
-    change, paired, signals, comments, units, programmes = tallied
+        tallied = _tallies(db, r, outcome_instruments, zone or default_zone())
+    change, paired, signals, (comments, comments_held_back), units, programmes = tallied
     rows = assemble(
         invitations=invitations,
         change=change,
@@ -94,6 +99,7 @@ def service_aggregates(
         alliance=alliance,
         signals=signals,
         comments=comments,
+        comments_held_back=comments_held_back,
         units=units,
         programmes=programmes,
         outcome_instruments=outcome_instruments,
@@ -162,16 +168,17 @@ Tallies = tuple[
     dict[tuple[Key, str], OutcomeTally],
     dict[Key, PairedTally],
     dict[Key, SignalFigures],
-    list[tuple[int, int | None, str, int]],
+    tuple[list[tuple[int, int | None, str, int]], set[tuple[int, str]]],
     dict[int, tuple[str, str]],
     dict[int, tuple[str, str]],
 ]
 
 
 def _tallies(
-    db: Database, r: Range, outcome_instruments: list[Instrument], all_units: bool
+    db: Database, r: Range, outcome_instruments: list[Instrument], zone: ZoneInfo
 ) -> Tallies:
-    """Outcomes (tallied while streamed), signals, comments, and the unit and programme names."""
+    """Outcomes (tallied while streamed), signals, comments (with the units and quarters whose
+    texts the comments page holds back), and the unit and programme names."""
     outcome_ids = [i.id for i in outcome_instruments]
     with db.session() as session:
         r = _begin(session, r)
@@ -182,13 +189,16 @@ def _tallies(
             outcome_episodes(r, outcome_ids).execution_options(yield_per=5000)
         )
         change, paired = tally_outcomes(
-            outcome_rows, outcome_instruments, all_units, quarters=r.quarters
+            outcome_rows, outcome_instruments, True, quarters=r.quarters
         )
         # Signals raised in the period and how soon they were acted on, at every level.
         signals = read_signal_levels(session.execute(signal_levels(r)), level_key)
         # Comments sent to the service only, counted (never their text).
         comments = comment_counts(
             session, period=r.period, since=r.since, until=r.until, unit_id=r.unit_id
+        )
+        comments_held_back = held_back(
+            session, {(unit, quarter_of(month)) for unit, _p, month, _n in comments}, zone
         )
         # Unit and programme names, in one query for both.
         units: dict[int, tuple[str, str]] = {}
@@ -199,7 +209,7 @@ def _tallies(
             units[unit_row.id] = (unit_row.code, unit_row.name)
             if programme_row is not None:
                 programmes[programme_row.id] = (programme_row.code, programme_row.name)
-    return change, paired, signals, comments, units, programmes
+    return change, paired, signals, (comments, comments_held_back), units, programmes
 
 
 def unit_id_for_code(db: Database, code: str) -> int | None:

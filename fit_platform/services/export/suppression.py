@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.small_cells import (
+    HIDDEN,
     Cell,
     Equation,
     hidden_cell,
@@ -60,13 +62,17 @@ class Table:
             for quarter, months in blocks.items():
                 self.equations.append(Equation(index[quarter], tuple(months)))
 
-    def hidden(self, counts: Mapping[Key, int]) -> Iterable[tuple[Key, Cell]]:
-        """The rows whose cells on these counts are hidden, each with its hidden cell."""
+    def hidden(
+        self, counts: Mapping[Key, int], withheld: AbstractSet[Key] = frozenset()
+    ) -> Iterable[tuple[Key, Cell]]:
+        """The rows whose cells on these counts are hidden, each with its hidden cell; the
+        rows in ``withheld`` are hidden for their own sake whatever their count."""
         values = [counts.get(key, 0) for key in self.members]
-        hides = hidden_in_table(values, self.equations)
-        for key, count, hide in zip(self.members, values, hides, strict=True):
+        own = [key in withheld for key in self.members]
+        hides = hidden_in_table(values, self.equations, withheld=own)
+        for key, count, hide, mine in zip(self.members, values, hides, own, strict=True):
             if hide:
-                yield key, hidden_cell(count)
+                yield key, HIDDEN if mine else hidden_cell(count)
 
 
 def suppress_across_rows_and_totals(
@@ -80,6 +86,7 @@ def suppress_across_rows_and_totals(
     signal_patients: Mapping[Key, int],
     by_month: bool = False,
     risk_patients: Mapping[Key, int] | None = None,
+    comments_held_back: AbstractSet[Key] = frozenset(),
 ) -> None:
     """Complementary suppression: no hidden cell may be alone in any equation of the
     :class:`Table` (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
@@ -112,8 +119,11 @@ def suppress_across_rows_and_totals(
         )
     for key, mark in table.hidden(paired_patients):
         rows[key] = replace(rows[key], paired=hidden_paired(mark))
-    # The unit's comments in a quarter can be counted on the reading page.
-    for key, mark in table.hidden(comment_count):
+    # The unit's comments in a quarter can be counted on the reading page. Where the page
+    # holds a unit's texts back (too few patients or therapists), its count is hidden too:
+    # "6 comments from the unit of one therapist" beside the pooled texts would say which of
+    # them are about that therapist (docs/export.md, "Comments to the service").
+    for key, mark in table.hidden(comment_count, comments_held_back):
         rows[key] = replace(rows[key], service_comments=mark)
     for position, instrument in enumerate(outcome_instruments):
         counts = _of(outcome_patients, instrument.id)

@@ -96,6 +96,7 @@ def _rows(form: ExportFilterForm) -> list[AggregateRow]:
         start=form.start.data,
         end=form.end.data,
         unit_id=None if unit == ALL_UNITS else int(unit),
+        zone=settings().zone,
     )
 
 
@@ -202,9 +203,9 @@ def comments() -> Response:
 
     Anyone who also holds a clinical role is refused: a therapist or unit lead could match a
     text to a patient they know, and the patient was told their therapist would not see it.
-    Texts are shown only where enough patients and therapists stand behind them
-    (``services.service_comments.read_comments``); every reading is recorded in the export
-    audit (format ``comments``, with the number of texts shown).
+    Texts are shown only for ended quarters and where enough patients and therapists stand
+    behind them (``services.service_comments.read_comments``); every reading is recorded in
+    the export audit (format ``comments``, with the number of texts shown).
     """
     if g.staff.has_role(Role.THERAPIST) or g.staff.has_role(Role.UNIT_LEAD):
         abort(403)
@@ -216,7 +217,8 @@ def comments() -> Response:
     form = ServiceCommentsForm(request.args, units=units, quarters=quarters)
     chosen = "unit" in request.args or "quarter" in request.args
     if not chosen:
-        form.quarter.data = quarters[0]
+        # The newest quarter whose texts can be read (it has ended), else the current one.
+        form.quarter.data = next((q for q in quarters if q != current), current)
         form.unit.data = units[0][0] if units else None
     status = 200
     reading = None
@@ -225,7 +227,7 @@ def comments() -> Response:
     elif units:
         unit_id = None if form.unit.data == ALL_UNITS else int(form.unit.data)
         quarter = str(form.quarter.data)
-        reading = read_comments(get_db(), unit_id, quarter, settings().zone)
+        reading = read_comments(get_db(), unit_id, quarter, settings().zone, clock_now())
         _audit_reading(unit_id, quarter, len(reading.comments))
     unit_name = dict(units).get(form.unit.data) if reading is not None else None
     html = render_template(

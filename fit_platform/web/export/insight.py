@@ -101,7 +101,9 @@ def _number(cell: Cell) -> float:
 def start() -> Response:
     """Where service developers begin: the last whole quarter, unit by unit."""
     first, last = previous_period("quarter", today())
-    rows = service_aggregates(get_db(), period="quarter", start=first, end=last)
+    rows = service_aggregates(
+        get_db(), period="quarter", start=first, end=last, zone=settings().zone
+    )
     units = _units()
     cards = []
     for unit_id, name, code in [(None, _("All units"), None), *_unit_codes(units)]:
@@ -162,7 +164,12 @@ def report() -> Response:
     period: Period = "month" if form.period.data == "month" else "quarter"
     unit_id = None if form.unit.data == ALL_UNITS else int(form.unit.data)
     rows = service_aggregates(
-        get_db(), period=period, start=form.start.data, end=form.end.data, unit_id=unit_id
+        get_db(),
+        period=period,
+        start=form.start.data,
+        end=form.end.data,
+        unit_id=unit_id,
+        zone=settings().zone,
     )
     if unit_id is None:
         unit_label, unit_code = _("all units"), None

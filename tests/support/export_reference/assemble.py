@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
 from fit_platform.domain.change import ChangeCategory, RecoveryStatus, assess_change
@@ -13,6 +13,7 @@ from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell
 from fit_platform.services.export.assemble import whole_quarters
+from fit_platform.services.export.periods import quarter_of
 from fit_platform.services.export.rows import (
     ALL,
     ALL_CODE,
@@ -56,6 +57,7 @@ def assemble(
     all_units: bool = True,
     by_month: bool = False,
     collect: list[Any] | None = None,
+    comments_held_back: Set[tuple[int, str]] = frozenset(),
 ) -> list[AggregateRow]:
     keys: set[Key] = set()
     invited_patients: dict[Key, set[int]] = defaultdict(set)
@@ -226,6 +228,12 @@ def assemble(
         {found: patients for found, (_mean, patients) in alliance_by.items()},
         {key: len(tally.patients) for key, tally in signals.items()},
         {key: len(patients) for key, patients in risk_patients.items()},
+        # The rows of the units whose comment texts are held back in the row's quarter.
+        {
+            key: True
+            for key in rows
+            if (key[0], key[2] if "Q" in key[2] else quarter_of(key[2])) in comments_held_back
+        },
     )
     if collect is not None:
         # Suppressed later, together with the other period's rows (months and quarters).
@@ -242,7 +250,7 @@ def suppress(
     by_month: bool,
 ) -> None:
     """Suppression is the export's own (it decides what is hidden, not what is counted)."""
-    invited, change, comments, paired, alliance, signals, risk = counts
+    invited, change, comments, paired, alliance, signals, risk, held_back = counts
     suppress_across_rows_and_totals(
         rows,
         invited,
@@ -254,6 +262,7 @@ def suppress(
         signals,
         by_month,
         risk,
+        set(held_back),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from fit_platform.config import default_zone
 from fit_platform.db import Database
 from fit_platform.db.models import (
     ConsentEvent,
@@ -22,7 +23,7 @@ from fit_platform.domain.instruments import Instrument, Kind, default_instrument
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.export.periods import PERIODS, Period, period_bounds, period_key
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS, AggregateRow
-from fit_platform.services.service_comments import comment_counts
+from fit_platform.services.service_comments import comment_counts, held_back, quarter_of
 from tests.support.export_reference.assemble import assemble, row_order, suppress
 
 
@@ -249,6 +250,12 @@ def _aggregates(
 
         # 5. Comments sent to the service only, counted (never their text).
         comments = comment_counts(session, period=period, since=since, until=until, unit_id=unit_id)
+        # The comments page's rule decides whose counts are hidden (its own, like suppression).
+        comments_held_back = held_back(
+            session,
+            {(unit, p if "Q" in p else quarter_of(p)) for unit, _prog, p, _n in comments},
+            default_zone(),
+        )
 
         # 6. Unit and programme names.
         # (one query for both, so counting the comments above costs no extra round trip)
@@ -275,6 +282,7 @@ def _aggregates(
         all_units=unit_id is None,
         by_month=period == "month",
         collect=collect,
+        comments_held_back=comments_held_back,
     )
 
 
