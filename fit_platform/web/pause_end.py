@@ -19,8 +19,10 @@ from fit_platform.web.formatting import format_date, formatting_locale
 def pause_end(until: dt.date, fmt: str = "medium") -> str:
     """ "to and including 18 Dec 2026 (questionnaires again from 19 Dec)"."""
     again = dates.format_skeleton("MMMd", until + dt.timedelta(days=1), locale=formatting_locale())
-    return _(
-        "to and including %(date)s (questionnaires again from %(again)s)",
-        date=format_date(until, fmt),
-        again=again,
+    return str(
+        _(
+            "to and including %(date)s (questionnaires again from %(again)s)",
+            date=format_date(until, fmt),
+            again=again,
+        )
     )

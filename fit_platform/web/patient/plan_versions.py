@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services import own_plan, plan_versions
-from fit_platform.services.answering import LinkContext
+from fit_platform.services.link_context import LinkContext
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.patient.blueprint import Page, _now, bp, needs_link
 from fit_platform.web.patient.own_plan import _check_first, _may_open
