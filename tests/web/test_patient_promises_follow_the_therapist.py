@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
+from fit_platform.services.link_context import LinkContext, LinkStatus
+from fit_platform.web.patient.readers import therapist_reads
 from tests.support.factories import (
     PASSWORD,
     World,
@@ -196,3 +198,19 @@ def test_the_sentence_after_a_clear_worsening_follows_the_same_rule(app: Flask) 
         page = _page(patient.client, path)
         assert "Someone at your clinic sees your scores too" in page
         assert "Your therapist sees your scores too" not in page
+
+
+def test_a_context_read_from_no_link_promises_no_therapist(app: Flask) -> None:
+    # An unknown link, or a visit that has ended, has no episode to read: without that
+    # reading no page may say "your therapist", only what is true either way.
+    for status in (LinkStatus.UNKNOWN, LinkStatus.ENDED):
+        assert not therapist_reads(LinkContext(status=status))
+    world = make_world(_db(app))
+    _invitation_id, token = open_invitation(_db(app), world)
+    for path in (f"/p/{token[:-4]}zzzz?lang=en", "/p/progress?lang=en"):
+        response = app.test_client().get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code in (403, 404), (path, response.status_code)
+        assert "your therapist" not in page.lower(), path
+    # The same link, opened properly, still says so while her therapist is active.
+    assert "Your therapist at" in _page(app.test_client(), f"/p/{token}?lang=en")
