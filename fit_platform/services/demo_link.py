@@ -10,7 +10,10 @@ The invitation it makes is recorded as reached (`sent_at`, so the link can be an
 hour, quiet hours included, and the scheduler's slot is taken) and as shown in the demo
 (`shown_in_demo`): staff pages then read "Link shown in the demo …, no message sent", not
 "Sent …". Nothing went to anyone; the link was printed for the person trying the demo, and at
-night a "Sent 22:30" contradicted the quiet hours the schedule page promises.
+night a "Sent 22:30" contradicted the quiet hours the schedule page promises. When the
+scheduler made the invitation first but still holds it (quiet hours), the printed link takes it
+over the same way and its waiting message is cancelled: otherwise staff read "To be sent" for a
+link she may have answered, and a message with a second token went out at 08:00.
 
 Printing a link is a send like any other: it asks the patient's consent (folded from her
 events, as the scheduler does) and the rule's minimum interval. A restarted demo whose first
@@ -24,7 +27,7 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -32,6 +35,7 @@ from fit_platform.db.models import (
     Appointment,
     Episode,
     Invitation,
+    OutboxMessage,
     Patient,
     SchedulePlan,
     ScheduleRule,
@@ -41,6 +45,8 @@ from fit_platform.domain.codes import (
     AppointmentStatus,
     ConsentState,
     InvitationState,
+    MessageKind,
+    OutboxState,
     ScheduleTrigger,
 )
 from fit_platform.services.demo_seed import DEMO_PATIENTS
@@ -54,6 +60,8 @@ FIRST_PATIENT = DEMO_PATIENTS[0][0]
 INSTRUMENT = "phq9"
 # A link the reader cannot use before its window closes is not worth printing.
 LEAST_TIME_LEFT = dt.timedelta(hours=1)
+# Why the scheduler's waiting message for a printed invitation was cancelled (`last_error`).
+SHOWN_IN_DEMO = "shown_in_demo"
 
 
 class NoDemoSession(LookupError):
@@ -156,9 +164,31 @@ def _invitation_for_next_session(
             session.flush()
             return invitation
         if existing.state in OPEN_STATES and existing.expires_at > now + LEAST_TIME_LEFT:
+            if existing.state is InvitationState.SCHEDULED:
+                _take_over_scheduled(session, existing, now)
             return existing
         # That session's PHQ-9 was answered, declined or has closed: the next session's.
     raise NoDemoSession()
+
+
+def _take_over_scheduled(session: Session, invitation: Invitation, now: dt.datetime) -> None:
+    """The scheduler made the session's invitation but has not sent it yet (quiet hours hold
+    it until 08:00): the printed link is now how it reached her. It is recorded as the demo's
+    printed link, as one the demo makes itself, and its waiting message is cancelled, so no
+    second link goes out at 08:00 and staff do not read "To be sent" for a link she may
+    already have answered."""
+    invitation.state = InvitationState.SENT
+    invitation.sent_at = now
+    invitation.shown_in_demo = True
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id == invitation.id,
+            OutboxMessage.kind == MessageKind.INVITATION,
+            OutboxMessage.state == OutboxState.QUEUED,
+        )
+        .values(state=OutboxState.CANCELLED, last_error=SHOWN_IN_DEMO, claimed_until=None)
+    )
 
 
 def _refuse_without_consent(

@@ -92,8 +92,9 @@ class LinkContext:
     opening_hours_en: str | None = None
     # Whether an active therapist is responsible for the episode. False when the responsible
     # therapist was deactivated or nobody is: the pages then promise no "your therapist"
-    # (web/patient/readers.py; services/unattended.py).
-    therapist_active: bool = True
+    # (web/patient/readers.py; services/unattended.py). Only the joined read sets it; a
+    # context built without one (an unknown link, an ended visit) promises nobody.
+    therapist_active: bool = False
     expires_at: dt.datetime | None = None
     language: Language | None = None
     consent_state: ConsentState = ConsentState.ACTIVE

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Invitation, OutboxMessage, Patient
-from fit_platform.domain.codes import Channel, InvitationState
+from fit_platform.domain.codes import Channel, InvitationState, OutboxState
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.file_drop import FileDropChannel
 from fit_platform.services.demo_link import demo_patient_link
@@ -115,3 +115,61 @@ def test_the_therapist_reads_the_printed_link_as_shown_in_the_demo_not_sent(
         answered = session.get(Invitation, printed.id)
         assert answered is not None
         assert answered.state is InvitationState.COMPLETED
+
+
+def test_a_link_printed_for_the_schedulers_held_invitation_is_shown_in_the_demo_not_sent_later(
+    client: FlaskClient, db: Database, tmp_path: Path
+) -> None:
+    # 22:30: the scheduler has made her PHQ-9 first and holds its message for quiet hours;
+    # then the demo prints the link. It once opened that invitation but left it "To be sent",
+    # and at 08:00 a message with a second link went out for a questionnaire she had answered.
+    now = dt.datetime(2026, 12, 4, 22, 30, tzinfo=OSLO).astimezone(dt.UTC)
+    client.application.extensions["fit_clock"] = lambda: now
+    seed_demo(db)
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    outbox = tmp_path / "outbox"
+    files = {
+        Channel.SMS: FileDropChannel(outbox, "sms"),
+        Channel.EMAIL: FileDropChannel(outbox, "email"),
+    }
+
+    def scheduler_tick(moment: dt.datetime) -> None:
+        enqueue_due(db, moment, zone=OSLO)
+        Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda: moment).drain()
+
+    scheduler_tick(now)
+    with db.session() as session:
+        held = session.scalars(
+            select(Invitation)
+            .join(Episode, Episode.id == Invitation.episode_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id == ANNA, Invitation.instrument_id == "phq9")
+        ).all()
+        assert [i.state for i in held] == [InvitationState.SCHEDULED]
+        waiting_for = held[0].id
+    link = demo_patient_link(db, now=now, zone=OSLO)
+    printed = _demo_invitation(db)
+    assert printed.id == waiting_for and printed.state is InvitationState.SENT
+
+    log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
+    url = f"/clinician/episodes/{printed.episode_id}/appointments"
+    for language in ("nb", "nn", "en"):
+        page = client.get(f"{url}?lang={language}").get_data(as_text=True)
+        assert SHOWN[language].format(when=_short(now, language)) in page, language
+    assert "To be sent" not in page
+
+    # She answers it at once, at night; at 08:00 and through the next day nothing goes out.
+    patient = PatientBrowser(client, link.removeprefix("/p/"))
+    patient.start()
+    patient.answer_all("phq9", "0")
+    assert patient.finish().status_code == 302
+    for hours in (1, 10, 24):
+        scheduler_tick(now + dt.timedelta(hours=hours))
+    with db.session() as session:
+        states = session.scalars(
+            select(OutboxMessage.state).where(OutboxMessage.invitation_id == printed.id)
+        ).all()
+        assert OutboxState.SENT not in states and OutboxState.QUEUED not in states, states
+        answered = session.get(Invitation, printed.id)
+        assert answered is not None and answered.state is InvitationState.COMPLETED

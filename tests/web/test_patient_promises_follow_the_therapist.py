@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
+from fit_platform.services.link_context import LinkContext, LinkStatus
+from fit_platform.web.patient.readers import therapist_reads
 from tests.support.factories import (
     PASSWORD,
     World,
@@ -33,6 +35,30 @@ HELP = {
     "en": (
         "Your therapist will see your answer and talk with you about it.",
         "Someone at your clinic will see your answer and talk with you about it.",
+    ),
+}
+WRITTEN_HEADING = {
+    "nb": ("Det du har skrevet til behandleren din", "Det du har skrevet til klinikken din"),
+    "nn": ("Det du har skrive til behandlaren din", "Det du har skrive til klinikken din"),
+    "en": ("What you have written to your therapist", "What you have written to your clinic"),
+}
+PLAN_VERSIONS = {
+    "nb": ("så du og behandleren din kan se", "så du og klinikken din kan se"),
+    "nn": ("så du og behandlaren din kan sjå", "så du og klinikken din kan sjå"),
+    "en": ("so you and your therapist can see", "so you and your clinic can see"),
+}
+KEEP_APPOINTMENTS = {
+    "nb": (
+        "Du beholder timene dine og behandleren din som før.",
+        "Du beholder timene dine ved klinikken din som før.",
+    ),
+    "nn": (
+        "Du beheld timane dine og behandlaren din som før.",
+        "Du beheld timane dine ved klinikken din som før.",
+    ),
+    "en": (
+        "You keep your appointments and your therapist as before.",
+        "You keep your appointments at your clinic as before.",
     ),
 }
 TOPIC_HINT = (
@@ -116,15 +142,31 @@ def test_after_the_therapist_is_deactivated_the_patient_is_told_her_clinic_reads
     assert "Noen ved klinikken din leser dette før neste time." in done
     commented = patient.post("/p/done?lang=nb", {"text": "Takk for sist."})
     assert commented.status_code == 302
-    assert "Takk. Kommentaren din er lagret for klinikken din." in _page(
-        patient.client, "/p/done?lang=nb"
-    )
+    after_comment = _page(patient.client, "/p/done?lang=nb")
+    assert "Takk. Kommentaren din er lagret for klinikken din." in after_comment
+    # Her comment is listed under a heading that names her clinic, not a therapist.
+    for language, (therapist_heading, clinic_heading) in WRITTEN_HEADING.items():
+        page = _page(patient.client, f"/p/done?lang={language}")
+        assert "Takk for sist." in page
+        assert clinic_heading in page and therapist_heading not in page
+    # Her crisis plan keeps every version "so you and your clinic can see what it said before".
+    for language, (therapist_words, clinic_words) in PLAN_VERSIONS.items():
+        plan = _page(patient.client, f"/p/my-crisis-plan?lang={language}")
+        assert clinic_words in plan and therapist_words not in plan
 
     # A new link's landing page (the next questionnaire) says the same before she starts.
     _invitation_id, token = open_invitation(db, world, instrument_id="gad7")
     landing = _page(app.test_client(), f"/p/{token}?lang=nn")
     assert f"Nokon ved {unit.name} ser svara dine" in landing
     assert "Behandlaren din ved" not in landing
+
+    # She stops her questionnaires: she keeps her appointments, and nobody is promised.
+    assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
+    for language, (therapist_words, clinic_words) in KEEP_APPOINTMENTS.items():
+        stopped = _page(patient.client, f"/p/choices/done?lang={language}")
+        assert clinic_words in stopped and therapist_words not in stopped
+        assert "Tone Terapeut" not in stopped
+    assert "or tell your clinic." in _page(patient.client, "/p/choices/done?lang=en")
 
 
 def test_with_an_active_therapist_the_pages_keep_saying_your_therapist(app: Flask) -> None:
@@ -156,3 +198,19 @@ def test_the_sentence_after_a_clear_worsening_follows_the_same_rule(app: Flask) 
         page = _page(patient.client, path)
         assert "Someone at your clinic sees your scores too" in page
         assert "Your therapist sees your scores too" not in page
+
+
+def test_a_context_read_from_no_link_promises_no_therapist(app: Flask) -> None:
+    # An unknown link, or a visit that has ended, has no episode to read: without that
+    # reading no page may say "your therapist", only what is true either way.
+    for status in (LinkStatus.UNKNOWN, LinkStatus.ENDED):
+        assert not therapist_reads(LinkContext(status=status))
+    world = make_world(_db(app))
+    _invitation_id, token = open_invitation(_db(app), world)
+    for path in (f"/p/{token[:-4]}zzzz?lang=en", "/p/progress?lang=en"):
+        response = app.test_client().get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code in (403, 404), (path, response.status_code)
+        assert "your therapist" not in page.lower(), path
+    # The same link, opened properly, still says so while her therapist is active.
+    assert "Your therapist at" in _page(app.test_client(), f"/p/{token}?lang=en")
