@@ -190,6 +190,15 @@ def test_no_value_staff_search_for_reaches_any_log_line(server: Server) -> None:
         lambda line: line.get("event") == "access" and "scope=" in str(line.get("msg")),
         "for the caseload filter",
     )
+    # The logged-out request came last, and its line may be written a moment later.
+    _wait_for(
+        server,
+        lambda line: (
+            line.get("event") == "access"
+            and str(line.get("msg")).startswith("GET /staff/login?next=")
+        ),
+        "for the login page",
+    )
     everything = server.stdout.read_text() + server.stderr.read_text()
     for secret in (RECORD_ID, "778899", searched_name, "kari.searched"):
         assert secret not in everything
