@@ -160,6 +160,14 @@ def test_after_the_therapist_is_deactivated_the_patient_is_told_her_clinic_reads
     assert f"Nokon ved {unit.name} ser svara dine" in landing
     assert "Behandlaren din ved" not in landing
 
+    # The page of her plan's versions, and the channel page's "tell … who can correct it".
+    versions = _page(patient.client, "/p/my-crisis-plan/versions?lang=en")
+    assert "and your clinic sees it as your plan." in versions
+    assert "your therapist" not in versions.lower()
+    channel = _page(patient.client, "/p/choices/channel?lang=en")
+    assert "If one is wrong or has changed, tell your clinic, who can correct it." in channel
+    assert "tell your therapist" not in channel
+
     # She stops her questionnaires: she keeps her appointments, and nobody is promised.
     assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
     for language, (therapist_words, clinic_words) in KEEP_APPOINTMENTS.items():
