@@ -64,7 +64,8 @@ from fit_platform.services.link_context import (  # noqa: F401 - part of this mo
     page_plan,
     saved_codes,
 )
-from fit_platform.services.page_save import PageSaved, save_page  # noqa: F401 - its API
+from fit_platform.services.page_save import save_page  # noqa: F401 - its API
+from fit_platform.services.page_writes import PageSaved  # noqa: F401 - its API
 from fit_platform.services.scored_responses import apply_score
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +37,7 @@ from fit_platform.services.link_context import LinkContext, page_plan
 from fit_platform.services.page_save_guarded import save_guarded
 from fit_platform.services.page_writes import (
     _LOCK_WITH_ANSWERS,
+    PageSaved,
     _converted,
     _page_writes,
     saved_under_lock,
@@ -100,14 +100,6 @@ def _insert_response(
         )
         .scalar_one()
     )
-
-
-@dataclass(frozen=True)
-class PageSaved:
-    response_id: int
-    risk: bool
-    next_page: int
-    page_count: int
 
 
 def save_page(

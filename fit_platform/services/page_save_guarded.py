@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -44,10 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from fit_platform.db.direct_read import DirectReader
 from fit_platform.domain.codes import Language, ResponseStatus
 from fit_platform.services.link_context import LinkContext
-from fit_platform.services.page_writes import SavedState, _page_writes
-
-if TYPE_CHECKING:
-    from fit_platform.services.page_save import PageSaved
+from fit_platform.services.page_writes import PageSaved, SavedState, _page_writes
 
 # The lock and the condition the decision rested on; a row when both still hold.
 _GUARD = (
@@ -94,8 +90,6 @@ def save_guarded(
     """Save the page in one guarded statement, or return None (nothing written) when the
     locked save must do it. Raises what the locked save raises for a closed link, a page that
     does not exist or a forged answer, decided from the link read."""
-    from fit_platform.services.page_save import PageSaved
-
     if (
         seen.response_id is None
         or seen.invitation_id is None

@@ -62,6 +62,17 @@ assert len(_LOCK_WITH_ANSWERS.selected_columns) == _VALUE + 1
 
 
 @dataclass(frozen=True)
+class PageSaved:
+    """What a page save tells the page: the response, whether a risk answer was given, and
+    where the patient goes next."""
+
+    response_id: int
+    risk: bool
+    next_page: int
+    page_count: int
+
+
+@dataclass(frozen=True)
 class SavedState:
     """What a page save decides from: the invitation and its response as read, and the answers
     saved so far. Read under the invitation's lock (``saved_under_lock``) or, for the guarded
