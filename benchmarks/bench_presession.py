@@ -40,6 +40,26 @@ from tests.support.postgres import throwaway_postgres
 WEEKS = 104
 
 
+def seed_patient_with_history(db: Any) -> Any:
+    """One patient with two years of weekly PHQ-9, GAD-7 and SAI answers (item answers
+    included), three open signals, a goal, a topic and tomorrow's appointment; returns the
+    world (its therapist's username, the episode id)."""
+    world = make_world(db)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=WEEKS)
+    phq = [max(0, 22 - i // 6 + (i % 5) - 2) for i in range(WEEKS)]
+    gad = [max(0, 17 - i // 8 + (i % 3) - 1) for i in range(WEEKS)]
+    sai = [min(30, 24 + (i % 7) // 2) for i in range(WEEKS)]
+    add_history(db, world, phq, "phq9", start=start)
+    add_history(db, world, gad, "gad7", start=start)
+    add_history(db, world, sai, "sai", start=start + dt.timedelta(days=2))
+    for code in (SignalCode.RISK_ANSWER, SignalCode.NOT_ON_TRACK, SignalCode.ALLIANCE_DROP):
+        add_signal(db, world, code)
+    add_goal(db, world, "Sleep through the night")
+    add_topic(db, world, "Work")
+    add_appointment(db, world, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    return world
+
+
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -125,19 +145,7 @@ def main() -> None:
             }
         )
         db = app.extensions["fit_db"]
-        world = make_world(db)
-        start = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=WEEKS)
-        phq = [max(0, 22 - i // 6 + (i % 5) - 2) for i in range(WEEKS)]
-        gad = [max(0, 17 - i // 8 + (i % 3) - 1) for i in range(WEEKS)]
-        sai = [min(30, 24 + (i % 7) // 2) for i in range(WEEKS)]
-        add_history(db, world, phq, "phq9", start=start)
-        add_history(db, world, gad, "gad7", start=start)
-        add_history(db, world, sai, "sai", start=start + dt.timedelta(days=2))
-        for code in (SignalCode.RISK_ANSWER, SignalCode.NOT_ON_TRACK, SignalCode.ALLIANCE_DROP):
-            add_signal(db, world, code)
-        add_goal(db, world, "Sleep through the night")
-        add_topic(db, world, "Work")
-        add_appointment(db, world, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+        world = seed_patient_with_history(db)
 
         client = app.test_client()
         log_in(client, world.therapist_username, PASSWORD)
