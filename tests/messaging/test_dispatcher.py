@@ -111,8 +111,10 @@ def test_an_sms_goes_out_with_the_clinic_and_a_working_link_and_is_recorded(
     # The unit set no sender name: a neutral one, never the clinic's name on a lock screen.
     assert accepted["text"].startswith("Helsetjenesten")
     assert "Nordre" not in accepted["text"]
-    assert "srs" not in accepted["text"].lower()
-    token = accepted["text"].rsplit("/p/", 1)[1]
+    # The questionnaire is not named either; the link's random token is left out of the
+    # check, since it may contain those letters by chance.
+    words, token = accepted["text"].rsplit("/p/", 1)
+    assert "srs" not in words.lower()
     with world.db.session() as s:
         stored = s.scalar(
             select(InvitationToken).where(InvitationToken.token_hash == hash_token(token))
