@@ -9,11 +9,11 @@ import click
 from werkzeug.serving import make_server
 
 from fit_platform.app import create_app
-from fit_platform.config import load_settings
 from fit_platform.db import migrate
 from fit_platform.db.base import utcnow
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.extensions import get_db
+from fit_platform.process_settings import settings_or_exit
 from fit_platform.services.demo_history import seed_demo_service_history
 from fit_platform.services.demo_link import NoDemoSession, demo_patient_link
 from fit_platform.services.demo_seed import (
@@ -25,7 +25,7 @@ from fit_platform.services.demo_seed import (
 
 
 def run_demo(host: str, port: int, with_scheduler: bool) -> None:
-    settings = load_settings(overrides={"environment": "demo"})
+    settings = settings_or_exit("demo", overrides={"environment": "demo"})
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
     app = create_app(settings)
