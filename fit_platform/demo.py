@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from fit_platform.app import create_app
 from fit_platform.db import migrate
 from fit_platform.db.base import utcnow
+from fit_platform.demo_request_log import MaskedRequestHandler
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.extensions import get_db
 from fit_platform.process_settings import settings_or_exit
@@ -32,7 +33,8 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     # Werkzeug's server directly (Flask's app.run() refuses to run inside its own CLI), bound
     # before anything is printed: "Stop with Ctrl+C" means the address answers, and a port
     # already taken fails here, loudly, and not after the logins have been shown.
-    server = make_server(host, port, app, threaded=True)
+    # Its request lines mask query-string values, as production's access log does.
+    server = make_server(host, port, app, threaded=True, request_handler=MaskedRequestHandler)
     # The command's one reading of the machine clock: every service below is given it.
     now = utcnow()
     with app.app_context():
