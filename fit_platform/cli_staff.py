@@ -8,8 +8,8 @@ import os
 
 import click
 
-from fit_platform.config import warn_if_insecure_http
-from fit_platform.process_settings import settings_or_exit
+from fit_platform.config import ConfigurationError, warn_if_insecure_http
+from fit_platform.process_settings import exit_on_configuration_error, settings_or_exit
 
 INVITE_LINK_REFUSALS = {
     "not_found": "No staff account has the username {username}. An administrator creates "
@@ -52,9 +52,12 @@ def invite_link_command(username: str) -> None:
     if not os.environ.get("FIT_PUBLIC_BASE_URL"):
         # The default address is this machine's own loopback: a link to it opens nothing
         # on the staff member's computer.
-        raise click.ClickException(
-            "FIT_PUBLIC_BASE_URL is not set: set it to the address staff open the service at "
-            "(https://…), as for the web process, so the link leads there."
+        exit_on_configuration_error(
+            ConfigurationError(
+                "FIT_PUBLIC_BASE_URL is not set: set it to the address staff open the service "
+                "at (https://…), as for the web process, so the link leads there."
+            ),
+            "staff",
         )
     configure_logging(settings.log_level)
     warn_if_insecure_http(settings, "staff")
