@@ -4,9 +4,25 @@
 import os
 from pathlib import Path
 
+from fit_platform.config import ConfigurationError
+from fit_platform.process_settings import (
+    exit_on_configuration_error,
+    settings_or_exit,
+    web_bind,
+    web_workers,
+)
+
+# The settings are checked here, in the master, before a worker is forked: a bad one stops
+# gunicorn with one JSON line naming it and exit status 1, not a traceback from every worker
+# and the master's "Worker failed to boot" (fit_platform/process_settings.py).
+settings_or_exit("web")
+try:
+    bind = web_bind()
+    workers = web_workers()
+except ConfigurationError as error:
+    exit_on_configuration_error(error, "web")
+
 logger_class = "fit_platform.gunicorn_logging.RedactingLogger"
-bind = os.environ.get("FIT_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("FIT_WEB_WORKERS", "4"))
 accesslog = "-"
 errorlog = "-"
 

@@ -201,7 +201,9 @@ def main() -> None:
             with ThreadPoolExecutor(args.concurrency) as pool:
                 results = list(pool.map(lambda t: one_patient(url, t), tokens))
             wall = time.perf_counter() - t0
-        with gunicorn("hello_app", {}) as hello_url:
+        # The same settings: gunicorn reads the project's gunicorn.conf.py from the working
+        # folder, which checks them at start even for an app that does not use them.
+        with gunicorn("hello_app", env) as hello_url:
             with httpx.Client(base_url=hello_url) as warm:
                 warm.get("/")
 

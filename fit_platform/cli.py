@@ -16,25 +16,17 @@ from fit_platform.cli_export import export_command
 from fit_platform.cli_fhir import fhir
 from fit_platform.cli_retention import retention
 from fit_platform.cli_staff import staff
-from fit_platform.config import (
-    ConfigurationError,
-    check_database_url,
-    load_settings,
-    warn_if_insecure_http,
-)
+from fit_platform.config import ConfigurationError, check_database_url
+from fit_platform.process_settings import exit_on_configuration_error, start_process
 from fit_platform.scheduler.cli import scheduler
 
 
 def _create_app():  # type: ignore[no-untyped-def]
-    from flask.cli import NoAppException
-
     from fit_platform.app import create_app
+    from fit_platform.process_settings import settings_or_exit
 
-    try:
-        return create_app()
-    except ConfigurationError as exc:
-        # Shown as one clear line instead of a traceback when a command needs the app.
-        raise NoAppException(f"{exc} (or set FIT_ENV=demo for a local trial)") from exc
+    # A bad setting gives one JSON line and exit 1 (process_settings.py), not a traceback.
+    return create_app(settings_or_exit("fit-platform"))
 
 
 class FitGroup(FlaskGroup):
@@ -60,19 +52,12 @@ def _database_url(role: str, owner_url: str | None = None) -> str:
     the application's own role is not in the two-role set-up of docs/deploy.md), else the
     application's URL. The settings are checked either way: every command reads the same,
     and warns like every process when a lab runs production settings over http."""
-    from fit_platform.logging_setup import configure_logging
-
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, role)
+    settings = start_process(role)
     if owner_url:
         try:
             return check_database_url("FIT_DATABASE_OWNER_URL", owner_url)
         except ConfigurationError as exc:
-            raise click.ClickException(str(exc)) from exc
+            exit_on_configuration_error(exc, role)
     return settings.database_url
 
 
@@ -152,15 +137,9 @@ def create_admin_command(email: str, name: str) -> None:
     """
 
     from fit_platform.db import Database
-    from fit_platform.logging_setup import configure_logging
     from fit_platform.services.staff_accounts import AccountRefused, create_admin
 
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, "create-admin")
+    settings = start_process("create-admin")
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -185,16 +164,10 @@ def totp_reseal_command() -> None:
     """Seal every second-factor secret again with the first key of FIT_TOTP_ENCRYPTION_KEY,
     so the keys after it can be removed (key rotation, docs/operations.md)."""
     from fit_platform.db import Database
-    from fit_platform.logging_setup import configure_logging
     from fit_platform.services.secret_box import SecretBox
     from fit_platform.services.totp import reseal_secrets
 
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, "totp")
+    settings = start_process("totp")
     db = Database(settings.database_url)
     try:
         result = reseal_secrets(db, SecretBox(settings.totp_encryption_key))

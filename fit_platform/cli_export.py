@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from fit_platform.config import ConfigurationError, load_settings, warn_if_insecure_http
+from fit_platform.process_settings import start_process
 
 
 @click.command("export")
@@ -46,7 +46,6 @@ def export_command(
 ) -> None:
     """Write the de-identified service figures as CSV or JSON."""
     from fit_platform.db import Database
-    from fit_platform.logging_setup import configure_logging
     from fit_platform.services.export import (
         previous_period,
         service_aggregates,
@@ -55,12 +54,7 @@ def export_command(
     from fit_platform.services.export_audit import record_export
     from fit_platform.services.export_files import aggregates_csv, aggregates_json
 
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, "export")
+    settings = start_process("export")
     chosen = "month" if period == "month" else "quarter"
     now = dt.datetime.now(dt.UTC)
     first, last = previous_period(chosen, now.date())

@@ -13,19 +13,7 @@ from pathlib import Path
 
 import click
 
-from fit_platform.config import (
-    ConfigurationError,
-    Settings,
-    load_settings,
-    warn_if_insecure_http,
-)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+from fit_platform.process_settings import settings_or_exit, start_process
 
 
 def _write(resource: dict[str, object], output: Path | None) -> None:
@@ -54,7 +42,7 @@ def questionnaire_command(instrument_id: str, lang: str | None, output: Path | N
     from fit_platform.domain.fhir import language_questionnaire, questionnaire
     from fit_platform.domain.instruments import default_instruments
 
-    settings = _settings()
+    settings = settings_or_exit("fhir")
     instrument = default_instruments().get(instrument_id)
     if instrument is None:
         known = ", ".join(sorted(default_instruments()))
@@ -85,13 +73,10 @@ def episode_command(episode_id: int, username: str, output: Path | None) -> None
     from fit_platform.db import Database
     from fit_platform.db.models import Staff
     from fit_platform.domain.instruments import default_instruments
-    from fit_platform.logging_setup import configure_logging
     from fit_platform.services.access_control import StaffViewer
     from fit_platform.services.fhir_export import FhirSettings, episode_bundle
 
-    settings = _settings()
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, "fhir")
+    settings = start_process("fhir")
     db = Database(settings.database_url)
     try:
         with db.session() as session:

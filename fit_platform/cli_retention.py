@@ -7,19 +7,7 @@ import datetime as dt
 
 import click
 
-from fit_platform.config import (
-    ConfigurationError,
-    Settings,
-    load_settings,
-    warn_if_insecure_http,
-)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
+from fit_platform.process_settings import start_process
 
 
 @click.group("retention")
@@ -31,12 +19,9 @@ def retention() -> None:
 def apply_command() -> None:
     """Apply the retention limits now (the scheduler's clean-up job does this every hour)."""
     from fit_platform.db import Database
-    from fit_platform.logging_setup import configure_logging
     from fit_platform.services.retention import apply_retention
 
-    settings = _settings()
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, "retention")
+    settings = start_process("retention")
     db = Database(settings.database_url)
     try:
         result = apply_retention(db, dt.datetime.now(dt.UTC), settings.retention)
@@ -63,16 +48,13 @@ def purge_access_log_command(owner_url: str | None, dry_run: bool) -> None:
 
     from fit_platform.db.models import AccessLog
     from fit_platform.db.session import make_engine
-    from fit_platform.logging_setup import configure_logging
     from fit_platform.services.retention import (
         PurgeRefused,
         access_log_cutoff,
         purge_access_log,
     )
 
-    settings = _settings()
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, "retention")
+    settings = start_process("retention")
     years = settings.retention_access_log_years
     now = dt.datetime.now(dt.UTC)
     engine = make_engine(owner_url or settings.database_url)

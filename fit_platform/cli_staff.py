@@ -8,12 +8,8 @@ import os
 
 import click
 
-from fit_platform.config import (
-    ConfigurationError,
-    Settings,
-    load_settings,
-    warn_if_insecure_http,
-)
+from fit_platform.config import ConfigurationError, warn_if_insecure_http
+from fit_platform.process_settings import exit_on_configuration_error, settings_or_exit
 
 INVITE_LINK_REFUSALS = {
     "not_found": "No staff account has the username {username}. An administrator creates "
@@ -26,13 +22,6 @@ INVITE_LINK_REFUSALS = {
 # Distinct from the 1 of a configuration or database failure, so a script can tell "no such
 # account" from "the command could not run".
 NO_SUCH_ACCOUNT = 3
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("staff")
@@ -59,13 +48,16 @@ def invite_link_command(username: str) -> None:
         print_link_for_operator,
     )
 
-    settings = _settings()
+    settings = settings_or_exit("staff")
     if not os.environ.get("FIT_PUBLIC_BASE_URL"):
         # The default address is this machine's own loopback: a link to it opens nothing
         # on the staff member's computer.
-        raise click.ClickException(
-            "FIT_PUBLIC_BASE_URL is not set: set it to the address staff open the service at "
-            "(https://…), as for the web process, so the link leads there."
+        exit_on_configuration_error(
+            ConfigurationError(
+                "FIT_PUBLIC_BASE_URL is not set: set it to the address staff open the service "
+                "at (https://…), as for the web process, so the link leads there."
+            ),
+            "staff",
         )
     configure_logging(settings.log_level)
     warn_if_insecure_http(settings, "staff")

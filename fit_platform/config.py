@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,7 +33,18 @@ def default_zone() -> ZoneInfo:
 
 
 class ConfigurationError(RuntimeError):
-    """A setting is missing or invalid; the message names the environment variable."""
+    """A setting is missing or invalid; the message names the environment variable and
+    never quotes the value of a secret (it is logged as it is: process_settings.py)."""
+
+    @property
+    def setting(self) -> str | None:
+        """The variable the message names first: the one that is wrong, or that needs others."""
+        named = _SETTING_NAME.search(str(self))
+        return named.group(0) if named else None
+
+
+_SETTING_NAME = re.compile(r"\b(?:FIT_[A-Z0-9_]+|DATABASE_URL)\b")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,20 @@ def check_database_url(name: str, url: str) -> str:
             "postgresql+psycopg://user:password@host:5432/name (or sqlite:///path for a trial)"
         )
     return url
+
+
+# The rate-limit storages whose driver the platform installs (redis); anything else would be
+# refused only in each web worker, with a traceback.
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def _check_ratelimit_storage(uri: str) -> None:
+    """Named, never shown: a Redis URL can hold a password."""
+    if uri.partition("://")[0] not in RATELIMIT_SCHEMES:
+        raise ConfigurationError(
+            "FIT_RATELIMIT_STORAGE_URI is not a rate-limit storage this platform can use: "
+            "write redis://host:6379/0 (shared by every web worker) or memory://"
+        )
 
 
 def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
@@ -406,7 +432,7 @@ def load_settings(
         "min_answer_window_minutes": _int(env, "FIT_MIN_ANSWER_WINDOW_MINUTES", 60),
         "send_retry_seconds": _int(env, "FIT_SEND_RETRY_SECONDS", 30),
         "enqueue_interval_seconds": _int(env, "FIT_ENQUEUE_INTERVAL_SECONDS", 60),
-        "log_level": _env(env, "FIT_LOG_LEVEL", "INFO"),
+        "log_level": (_env(env, "FIT_LOG_LEVEL", "INFO") or "").upper(),
         "metrics_enabled": _flag(env, "FIT_METRICS_ENABLED", False),
         "metrics_token": _env(env, "FIT_METRICS_TOKEN"),
         "scheduler_metrics_port": _int(env, "FIT_SCHEDULER_METRICS_PORT", 0),
@@ -457,6 +483,9 @@ def load_settings(
             "FIT_LOCAL_PASSWORDS=false needs FIT_OIDC_ISSUER: nobody could log in otherwise"
         )
     _check_idporten(settings)
+    _check_ratelimit_storage(settings.ratelimit_storage_uri)
+    if settings.log_level not in LOG_LEVELS:
+        raise ConfigurationError(f"FIT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     if settings.risk_escalation_hours < 1:
         raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
     if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:

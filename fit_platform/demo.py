@@ -9,11 +9,12 @@ import click
 from werkzeug.serving import make_server
 
 from fit_platform.app import create_app
-from fit_platform.config import load_settings
 from fit_platform.db import migrate
 from fit_platform.db.base import utcnow
+from fit_platform.demo_request_log import MaskedRequestHandler
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.extensions import get_db
+from fit_platform.process_settings import settings_or_exit
 from fit_platform.services.demo_history import seed_demo_service_history
 from fit_platform.services.demo_link import NoDemoSession, demo_patient_link
 from fit_platform.services.demo_seed import (
@@ -25,14 +26,15 @@ from fit_platform.services.demo_seed import (
 
 
 def run_demo(host: str, port: int, with_scheduler: bool) -> None:
-    settings = load_settings(overrides={"environment": "demo"})
+    settings = settings_or_exit("demo", overrides={"environment": "demo"})
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
     app = create_app(settings)
     # Werkzeug's server directly (Flask's app.run() refuses to run inside its own CLI), bound
     # before anything is printed: "Stop with Ctrl+C" means the address answers, and a port
     # already taken fails here, loudly, and not after the logins have been shown.
-    server = make_server(host, port, app, threaded=True)
+    # Its request lines mask query-string values, as production's access log does.
+    server = make_server(host, port, app, threaded=True, request_handler=MaskedRequestHandler)
     # The command's one reading of the machine clock: every service below is given it.
     now = utcnow()
     with app.app_context():

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from fit_platform.config import ConfigurationError, load_settings, warn_if_insecure_http
+from fit_platform.process_settings import start_process
 
 
 @click.command("scheduler")
@@ -23,7 +23,6 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     clean up and dispatch the outbox. Exactly one should run; a second creates no
     duplicates."""
     from fit_platform.db import Database
-    from fit_platform.logging_setup import configure_logging
     from fit_platform.messaging.setup import (
         dispatcher_from_settings,
         message_files_folder,
@@ -31,12 +30,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     )
     from fit_platform.scheduler.clock import run_once, scheduler_from_settings
 
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    configure_logging(settings.log_level)
-    warn_if_insecure_http(settings, "scheduler")
+    settings = start_process("scheduler")
     if not no_dispatch:  # a --no-dispatch clock sends nothing itself
         warn_if_no_channels(settings, "scheduler")
     if settings.scheduler_metrics_port and not once:

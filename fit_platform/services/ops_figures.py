@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation, OutboxMessage, Signal
 from fit_platform.domain.codes import InvitationState, OutboxState
+from fit_platform.services.message_failures import still_failed
 
 SENT_WINDOW = dt.timedelta(hours=24)
 
@@ -27,7 +28,7 @@ class Backlog:
 @dataclass(frozen=True)
 class OpsFigures:
     outbox_queued: Backlog  # waiting to be sent (queued or being sent)
-    outbox_failed: int  # gave up after the last retry
+    outbox_failed: int  # gave up after the last retry, and not sent since (message_failures.py)
     # due now, still only scheduled and not queued yet: the scheduler has not picked it up
     invitations_due_unsent: Backlog
     invitations_sent_last_24h: int
@@ -49,8 +50,9 @@ def collect(db: Database, now: dt.datetime) -> OpsFigures:
                 OutboxMessage.state.in_([OutboxState.QUEUED, OutboxState.SENDING])
             )
         ).one()
+        # Not every failed row: one a later send of the same purpose made good is done with.
         failed = session.scalar(
-            select(func.count()).where(OutboxMessage.state == OutboxState.FAILED)
+            select(func.count()).select_from(OutboxMessage).where(still_failed())
         )
         due_count, due_oldest = session.execute(
             select(func.count(), func.min(Invitation.due_at)).where(

@@ -56,6 +56,13 @@ def test_bad_values_name_the_variable() -> None:
         load_settings({"FIT_ENV": "staging"})
 
 
+def test_the_log_level_is_a_level_name_in_any_case_and_the_error_names_the_setting() -> None:
+    assert load_settings({"FIT_ENV": "test", "FIT_LOG_LEVEL": "warning"}).log_level == "WARNING"
+    with pytest.raises(ConfigurationError, match="FIT_LOG_LEVEL") as refused:
+        load_settings({"FIT_ENV": "test", "FIT_LOG_LEVEL": "verbose"})
+    assert refused.value.setting == "FIT_LOG_LEVEL"
+
+
 def test_time_zone_defaults_to_oslo() -> None:
     assert load_settings({"FIT_ENV": "test"}).timezone == "Europe/Oslo"
 

@@ -232,6 +232,37 @@ def test_a_demo_started_at_night_says_so_and_sends_nothing_until_morning(tmp_pat
     assert "Quiet hours now: the scheduler sends the first invitations at 08:00." in output
 
 
+def test_the_demo_request_log_masks_every_query_value_as_production_does(tmp_path: Path) -> None:
+    """Production's access log keeps a query string's parameter names and masks each value
+    (a record id searched for, a username in `next=`); the demo's development server wrote
+    the URL as sent. Its request lines, and the error line quoting a refused request line,
+    now go through the same masking (fit_platform/demo_request_log.py)."""
+    searched = "EPJ-778899"
+    port = _free_port()
+    with running_demo(tmp_path, port) as lines:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base + "/healthz", lines)
+        query = f"lang=en&next=/admin/patients%3Frecord_id%3D{searched}&q={searched}&{searched}"
+        assert httpx.get(f"{base}/staff/login?{query}", timeout=10).status_code == 200
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(f"GET /staff/login?record_id={searched} x HTTP/1.1\r\n\r\n".encode())
+            raw.recv(4096)  # the server's refusal
+        masked = (
+            '"GET /staff/login?lang=[redacted]&next=[redacted]&q=[redacted]&[redacted] HTTP/1.1"'
+        )
+        refused = "Bad request syntax ('GET /staff/login?record_id=[redacted]"
+        for _ in range(100):
+            if any(masked in line for line in lines) and any(refused in line for line in lines):
+                break
+            threading.Event().wait(0.1)
+    request_log = [
+        json.loads(line) for line in lines if line.startswith("{") and '"werkzeug"' in line
+    ]
+    assert any(masked in entry["msg"] and entry["level"] == "INFO" for entry in request_log)
+    assert any(refused in entry["msg"] and entry["level"] == "ERROR" for entry in request_log)
+    assert searched not in "\n".join(lines)
+
+
 def test_score_command_prints_json_from_the_console_script() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "fit_platform.cli", "score", "phq9", *["1"] * 9, "--json"],

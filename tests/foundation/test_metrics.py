@@ -200,3 +200,50 @@ def test_an_invitation_whose_message_failed_is_not_counted_as_waiting_for_the_sc
     assert scrape[("fit_outbox_failed_messages", ())] == 1
     assert scrape[("fit_invitations_due_unsent", ())] == 1  # only the one never queued
     assert 3600 <= scrape[("fit_invitations_oldest_due_unsent_age_seconds", ())] < 2 * 3600
+
+
+def test_a_failure_a_later_send_of_the_same_purpose_made_good_no_longer_counts(
+    database_url: str, tmp_path: Path
+) -> None:
+    """What counts as failed (services/message_failures.py): a failed message stops counting
+    when a later one for the same invitation, or the same patient's same request, was sent;
+    a later one still queued, or for another invitation or patient, leaves it counting."""
+    app = _metrics_app(database_url, tmp_path)
+    db: Database = app.extensions["fit_db"]
+    client = app.test_client()
+    world, other = make_world(db), make_world(db)
+    an_hour_ago = utcnow() - dt.timedelta(hours=1)
+    made_good, _ = make_invitation(db, world, due_at=an_hour_ago, state=InvitationState.SENT)
+    still_waiting, _ = make_invitation(db, world, due_at=an_hour_ago, state=InvitationState.SENT)
+    rows = [
+        # A reminder failed; the next reminder of the same invitation reached the patient.
+        (world.patient_id, made_good.id, MessageKind.REMINDER, OutboxState.FAILED),
+        (world.patient_id, made_good.id, MessageKind.REMINDER, OutboxState.SENT),
+        # Its re-send is still queued: nothing is made good yet.
+        (world.patient_id, still_waiting.id, MessageKind.REMINDER, OutboxState.FAILED),
+        (world.patient_id, still_waiting.id, MessageKind.REMINDER, OutboxState.QUEUED),
+        # A code failed; the patient asked again and got one.
+        (world.patient_id, None, MessageKind.ONE_TIME_CODE, OutboxState.FAILED),
+        (world.patient_id, None, MessageKind.ONE_TIME_CODE, OutboxState.SENT),
+        # Another patient's code failed, and a code sent before it does not make it good.
+        (other.patient_id, None, MessageKind.ONE_TIME_CODE, OutboxState.SENT),
+        (other.patient_id, None, MessageKind.ONE_TIME_CODE, OutboxState.FAILED),
+    ]
+    for n, (patient_id, invitation_id, kind, state) in enumerate(rows):
+        with db.transaction() as session:
+            session.add(
+                OutboxMessage(
+                    dedupe_key=f"purpose:{n}",
+                    patient_id=patient_id,
+                    invitation_id=invitation_id,
+                    kind=kind,
+                    sequence=n + 1,
+                    channel=Channel.SMS,
+                    state=state,
+                    created_at=an_hour_ago + dt.timedelta(minutes=n),
+                )
+            )
+    scrape = _scrape(client)
+    app.extensions["fit_db"].dispose()
+
+    assert scrape[("fit_outbox_failed_messages", ())] == 2

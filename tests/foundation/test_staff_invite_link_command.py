@@ -9,6 +9,7 @@ settings) against the database the web pages use, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import subprocess
@@ -169,5 +170,7 @@ def test_without_the_public_address_no_link_to_the_machine_itself_is_printed(
     )
     assert refused.returncode == 1 and "FIT_PUBLIC_BASE_URL is not set" in refused.stderr
     assert refused.stdout == ""
+    (line,) = [json.loads(line) for line in refused.stderr.splitlines()]  # a bad setting's line
+    assert line["setting"] == "FIT_PUBLIC_BASE_URL" and line["level"] == "ERROR"
     with db.session() as session:
         assert session.scalars(select(StaffInvite)).all() == []
