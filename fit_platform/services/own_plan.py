@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -66,6 +66,9 @@ class SavedPlan:
     at: dt.datetime
     recorded_by: RecordedBy
     versions: int
+    # When the version was saved whose words the patient took back as this one (None when
+    # she wrote it): staff are told the plan was restored, not newly written.
+    restored_from_at: dt.datetime | None = None
 
     @property
     def emptied(self) -> bool:
@@ -117,14 +120,18 @@ def clean_plan(parts: dict[PlanPart, str]) -> CrisisPlanText:
 # The newest version and how many there are, in one row: a plan saved many times costs no
 # more to read than one saved once. Columns rather than the ORM object, built once and run on
 # the session's connection: the pre-session view reads the plan on every load, and the ORM's
-# statement handling and entity loading cost more than the read itself.
+# statement handling and entity loading cost more than the read itself. The version a restored
+# plan was taken back from is joined by its primary key (aliased once, here).
+RESTORED_FROM = aliased(CrisisPlanVersion, name="restored_from")
 _NEWEST_PLAN = (
     select(
         *(getattr(CrisisPlanVersion, part.value) for part in PlanPart),
         CrisisPlanVersion.created_at,
         CrisisPlanVersion.recorded_by,
         func.count().over(),
+        RESTORED_FROM.created_at,
     )
+    .outerjoin(RESTORED_FROM, RESTORED_FROM.id == CrisisPlanVersion.restored_from_id)
     .where(CrisisPlanVersion.patient_id == bindparam("patient_id"))
     .order_by(CrisisPlanVersion.id.desc())
     .limit(1)
@@ -135,12 +142,12 @@ def _plan(session: Session, patient_id: int) -> SavedPlan | None:
     found = session.connection().execute(_NEWEST_PLAN, {"patient_id": patient_id}).first()
     if found is None:
         return None
-    *parts, at, recorded_by, versions = found
+    *parts, at, recorded_by, versions, restored_from_at = found
     text = CrisisPlanText(
         **{part.value: value for part, value in zip(PlanPart, parts, strict=True)}
     )
     # An emptied plan is kept as such: staff are told the patient emptied it, and when.
-    return SavedPlan(text, at, recorded_by, int(versions))
+    return SavedPlan(text, at, recorded_by, int(versions), restored_from_at)
 
 
 def crisis_plan(db: Database, patient_id: int) -> SavedPlan | None:
@@ -163,9 +170,11 @@ def save_crisis_plan(
     *,
     recorded_by: RecordedBy = RecordedBy.PATIENT,
     staff_id: int | None = None,
+    restored_from_id: int | None = None,
 ) -> bool:
     """Save a new version of the plan; False when nothing changed (no version is added, so
-    a double-click or a reload does not fill the history). Logs ids only."""
+    a double-click or a reload does not fill the history). ``restored_from_id`` is the
+    version whose words these are, when the patient takes one back. Logs ids only."""
     if text.too_long():
         raise OwnPlanError("too_long")
     with db.transaction(now=now) as session:
@@ -176,6 +185,7 @@ def save_crisis_plan(
             patient_id=patient_id,
             recorded_by=recorded_by,
             staff_id=staff_id,
+            restored_from_id=restored_from_id,
             created_at=now,
             **{part.value: text.part(part) for part in PlanPart},
         )

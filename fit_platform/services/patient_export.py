@@ -61,6 +61,29 @@ def _rows(session: Session, statement: Any) -> Sequence[Any]:
     return session.scalars(statement).all()
 
 
+def _plan_versions_export(session: Session, patient_id: int) -> list[dict[str, Any]]:
+    """Every crisis-plan version, oldest first; a restored one says when the version it was
+    taken back from was saved (versions carry no ids in the export)."""
+    versions = _rows(
+        session,
+        select(CrisisPlanVersion)
+        .where(CrisisPlanVersion.patient_id == patient_id)
+        .order_by(CrisisPlanVersion.id),
+    )
+    saved_at = {version.id: version.created_at for version in versions}
+    return [
+        {
+            "at": _iso(version.created_at),
+            "by": version.recorded_by.value,
+            "restored_from_at": (
+                _iso(saved_at[version.restored_from_id]) if version.restored_from_id else None
+            ),
+            **{part.value: getattr(version, part.value) for part in PlanPart},
+        }
+        for version in versions
+    ]
+
+
 def _episode_export(session: Session, episode: Episode) -> dict[str, Any]:
     unit = session.get_one(Unit, episode.unit_id)
     programme = session.get(Programme, episode.programme_id) if episode.programme_id else None
@@ -317,19 +340,7 @@ def export_patient(
                 )
             ],
             # The patient's own plan: every version and every event, as kept.
-            "crisis_plan_versions": [
-                {
-                    "at": _iso(version.created_at),
-                    "by": version.recorded_by.value,
-                    **{part.value: getattr(version, part.value) for part in PlanPart},
-                }
-                for version in _rows(
-                    session,
-                    select(CrisisPlanVersion)
-                    .where(CrisisPlanVersion.patient_id == patient_id)
-                    .order_by(CrisisPlanVersion.id),
-                )
-            ],
+            "crisis_plan_versions": _plan_versions_export(session, patient_id),
             "standing_choice_events": [
                 {
                     "at": _iso(event.created_at),

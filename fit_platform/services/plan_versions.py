@@ -31,6 +31,14 @@ VERSIONS_VIEW = "crisis_plan_versions_view"
 
 
 @dataclass(frozen=True)
+class RestoredFrom:
+    """The earlier version whose words a version took back: its number and when it was saved."""
+
+    number: int
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class PlanVersion:
     """One saved version; ``number`` counts from 1 (the first ever saved)."""
 
@@ -40,10 +48,20 @@ class PlanVersion:
     at: dt.datetime
     recorded_by: RecordedBy
     staff_name: str | None  # who saved it, when it was not the patient
+    restored_from: RestoredFrom | None = None  # None when the words were written, not restored
 
     @property
     def is_empty(self) -> bool:
         return self.text.is_empty
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What taking a version back did: ``saved`` is False when its words were the plan
+    already (no version added); ``source`` is the version taken back."""
+
+    saved: bool
+    source: RestoredFrom
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,7 @@ _VERSIONS = (
         CrisisPlanVersion.created_at,
         CrisisPlanVersion.recorded_by,
         Staff.display_name,
+        CrisisPlanVersion.restored_from_id,
     )
     .outerjoin(Staff, Staff.id == CrisisPlanVersion.staff_id)
     .where(CrisisPlanVersion.patient_id == bindparam("patient_id"))
@@ -72,13 +91,22 @@ _VERSIONS = (
 
 def _versions(session: Session, patient_id: int) -> tuple[PlanVersion, ...]:
     rows = session.connection().execute(_VERSIONS, {"patient_id": patient_id}).all()
+    # A version is only ever restored from an earlier one of the same patient: every source
+    # is among these rows, so its number and time need no second query.
+    sources = {
+        row.id: RestoredFrom(len(rows) - index, row.created_at) for index, row in enumerate(rows)
+    }
     found = []
     for index, (version_id, *rest) in enumerate(rows):
-        *parts, at, recorded_by, staff_name = rest
+        *parts, at, recorded_by, staff_name, restored_from_id = rest
         text = CrisisPlanText(
             **{part.value: value for part, value in zip(PlanPart, parts, strict=True)}
         )
-        found.append(PlanVersion(version_id, len(rows) - index, text, at, recorded_by, staff_name))
+        number = len(rows) - index
+        restored_from = sources.get(restored_from_id)  # None when written, not restored
+        found.append(
+            PlanVersion(version_id, number, text, at, recorded_by, staff_name, restored_from)
+        )
     return tuple(found)
 
 
@@ -88,22 +116,22 @@ def patient_versions(db: Database, patient_id: int) -> tuple[PlanVersion, ...]:
         return _versions(session, patient_id)
 
 
-def restore_version(db: Database, patient_id: int, version_id: int, now: dt.datetime) -> bool:
+def restore_version(db: Database, patient_id: int, version_id: int, now: dt.datetime) -> Restored:
     """The patient takes an earlier version back as her plan: its words are saved as a new
-    version (the history keeps every version, the restored one included). False when those
-    words are the plan already. ``unknown_version`` when the version is not hers (or empty).
-    Logs ids only."""
+    version that names the version it was restored from (the history keeps every version,
+    the restored one included). Nothing is saved when those words are the plan already.
+    ``unknown_version`` when the version is not hers (or empty). Logs ids only."""
     versions = patient_versions(db, patient_id)
     found = next((v for v in versions if v.version_id == version_id), None)
     if found is None or found.is_empty:
         raise OwnPlanError("unknown_version")
-    saved = save_crisis_plan(db, patient_id, found.text, now)
+    saved = save_crisis_plan(db, patient_id, found.text, now, restored_from_id=version_id)
     if saved:
         log.info(
             "crisis plan version restored",
             extra={"patient_id": patient_id, "restored_version_id": version_id},
         )
-    return saved
+    return Restored(saved, RestoredFrom(found.number, found.at))
 
 
 def staff_versions(

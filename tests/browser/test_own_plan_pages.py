@@ -215,7 +215,10 @@ def test_earlier_versions_of_the_plan_for_the_patient_and_the_therapist_at_320_p
     assert_accessible(page)
     save_screenshot(page, "own-plan/patient-crisis-plan-versions-320")
     page.get_by_role("button", name="Gjør versjon 1 til planen min igjen").click()
-    assert "er kriseplanen din igjen" in page.locator("main").inner_text()
+    assert (
+        "Kriseplanen din er hentet tilbake fra versjonen lagret"
+        in page.locator("main").inner_text()
+    )
     restored = page.get_by_label("Hva som hjelper meg").input_value()
     assert restored == "En tur med søsteren min\nMusikk"
 
@@ -228,6 +231,7 @@ def test_earlier_versions_of_the_plan_for_the_patient_and_the_therapist_at_320_p
     main = page.locator("main").inner_text()
     assert "Version 4 (in force now)" in main and "Empty: the plan was emptied" in main
     assert main.count("Saved by the patient") == 4
+    assert "Restored by the patient from the version of" in main and "(version 1)." in main
     fits_the_screen(page)
     assert_accessible(page)
     save_screenshot(page, "own-plan/therapist-crisis-plan-versions-320")

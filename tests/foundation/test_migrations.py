@@ -190,3 +190,66 @@ def test_a_units_opening_hours_stay_its_bokmaal_text_up_and_down(
             assert connection.scalar(text(hours)) == "man.–fre. 08–15"
     finally:
         engine.dispose()
+
+
+def test_a_crisis_plan_version_keeps_its_words_and_stays_append_only_up_and_down(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The column saying where a restored version came from: SQLite copies the table to add
+    its foreign key, and the copy must keep the rows and the append-only triggers."""
+    from cryptography.fernet import Fernet
+    from sqlalchemy.exc import DatabaseError
+
+    monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    before = "f3c8a1e6d2b7"
+    migrate.upgrade(empty_database_url, before)
+    triggers = _triggers(empty_database_url)
+    engine = make_engine(empty_database_url)
+
+    def refused(statement: str) -> bool:
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+        except DatabaseError:
+            return True
+        return False
+
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO patient (display_name, preferred_language, preferred_channel,"
+                    " consent_state, created_at) VALUES ('Kari', 'nb', 'sms', 'active',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO crisis_plan_version (patient_id, warning_signs, what_helps,"
+                    " who_to_call, staff_should, staff_should_not, recorded_by, created_at)"
+                    " SELECT id, '', 'A walk', '', '', '', 'patient', CURRENT_TIMESTAMP"
+                    " FROM patient"
+                )
+            )
+        migrate.upgrade(empty_database_url)
+        columns = {c["name"] for c in inspect(engine).get_columns("crisis_plan_version")}
+        assert "restored_from_id" in columns
+        assert _triggers(empty_database_url) == triggers
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT what_helps, restored_from_id FROM crisis_plan_version")
+            ).one()
+        assert tuple(row) == ("A walk", None)
+        assert refused("UPDATE crisis_plan_version SET what_helps = 'changed'")
+        assert refused("DELETE FROM crisis_plan_version")
+
+        migrate.downgrade(empty_database_url, before)
+        columns = {c["name"] for c in inspect(engine).get_columns("crisis_plan_version")}
+        assert "restored_from_id" not in columns
+        assert _triggers(empty_database_url) == triggers
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT what_helps FROM crisis_plan_version")) == "A walk"
+        assert refused("UPDATE crisis_plan_version SET what_helps = 'changed'")
+        assert refused("DELETE FROM crisis_plan_version")
+    finally:
+        engine.dispose()

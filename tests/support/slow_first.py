@@ -23,6 +23,7 @@ SLOW_FILES = (
     "tests/fuzz/test_every_route_as_every_role.py",  # 410 s (10)
     "tests/browser/test_every_page_at_three_widths.py",  # 107 s (7)
     "tests/smoke/test_fault_",  # the three fault tests and their one deployment: 70 s (4)
+    "tests/browser/test_questionnaire_pages_at_320.py",  # 57 s (5), 4 December
     "tests/messaging/test_delivery_postgres.py",  # 61 s (9)
     "tests/foundation/test_demo_command.py",  # 60 s in the whole suite under xdist (2 to 8)
     "tests/smoke/test_load_ci.py",  # 50 s (4)

@@ -14,9 +14,11 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, CrisisPlanVersion
 from fit_platform.domain.codes import Role
+from fit_platform.web.formatting import format_datetime
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
+from tests.support.scheduling import Clock
 
 FIRST = {
     "warning_signs": "I stop sleeping\nI stay in my room",
@@ -146,7 +148,7 @@ def test_the_patient_takes_version_one_back_and_her_therapist_sees_it_as_the_pla
     done = patient.post(f"{restore}?lang=en")
     assert done.status_code == 302
     page = client.get("/p/my-crisis-plan?lang=en").get_data(as_text=True)
-    assert "is your crisis plan again" in page
+    assert "Your crisis plan is restored from the version of" in page
     assert "A walk with my sister &lt;Kari&gt;</textarea>" in page
     assert patient.post(restore).status_code == 302  # the same words again: no new version
     with db.session() as session:
@@ -179,3 +181,84 @@ def test_a_version_of_another_patient_cannot_be_taken_back(app: Flask, client: F
         assert len(session.scalars(select(CrisisPlanVersion.id)).all()) == 1
     own = client.get("/p/my-crisis-plan/versions?lang=en").get_data(as_text=True)
     assert "You have not saved a crisis plan yet." in own and "Kari" not in own
+
+
+def _shown(app: Flask, at: dt.datetime, language: str) -> str:
+    """A time as the pages write it in that language (Oslo time, the short form)."""
+    with app.test_request_context(headers={"Accept-Language": language}):
+        return str(format_datetime(at, "short"))
+
+
+def test_a_restored_plan_says_which_version_it_came_from_to_the_patient_and_her_therapist(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    # Versions saved minutes apart on the page clock, so each one's time names it alone.
+    clock = Clock(dt.datetime.now(dt.UTC).replace(second=0, microsecond=0))
+    app.extensions["fit_clock"] = clock
+    patient = _open(client, db, world)
+    patient.post("/p/my-crisis-plan", FIRST)
+    first_at = clock.now
+    clock.advance(minutes=7)
+    patient.post("/p/my-crisis-plan", SECOND)
+    clock.advance(minutes=13)
+    with db.session() as session:
+        first_id = session.scalars(select(CrisisPlanVersion.id).order_by(CrisisPlanVersion.id))
+        restore = f"/p/my-crisis-plan/versions/{first_id.first()}/restore"
+    assert patient.post(f"{restore}?lang=en").status_code == 302
+    restored_at = clock.now
+
+    # The patient's confirmation names the version she took back, by its time and number.
+    page = client.get("/p/my-crisis-plan?lang=en").get_data(as_text=True)
+    assert (
+        f"Your crisis plan is restored from the version of {_shown(app, first_at, 'en')}"
+        " (version 1)." in page
+    )
+    mine = client.get("/p/my-crisis-plan/versions?lang=en").get_data(as_text=True)
+    newest = mine[mine.index("Version 3 (your plan now)") : mine.index("Version 2")]
+    assert f"Restored from the version of {_shown(app, first_at, 'en')} (version 1)." in newest
+    assert "Restored from" not in mine[mine.index("Version 2") :]
+
+    therapist = _staff(app, world.therapist_username)
+    html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    plan = html[html.index('id="own-plan"') :]
+    assert (
+        f"Restored by the patient {_shown(app, restored_at, 'en')} from the version of"
+        f" {_shown(app, first_at, 'en')}" in plan
+    )
+    summary = therapist.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en")
+    plain = summary.get_data(as_text=True)
+    plain = plain[plain.index('id="plain-text"') :]
+    assert f"from the version of {_shown(app, first_at, 'en')}." in plain
+    listed = therapist.get(
+        f"/clinician/episodes/{world.episode_id}/crisis-plan-versions?lang=en"
+    ).get_data(as_text=True)
+    newest = listed[listed.index("Version 3 (in force now)") : listed.index("Version 2")]
+    assert (
+        f"Restored by the patient from the version of {_shown(app, first_at, 'en')}"
+        " (version 1)." in newest
+    )
+
+    # Taking back the words that are the plan already adds nothing, and says which it was.
+    assert patient.post(f"{restore}?lang=en").status_code == 302
+    page = client.get("/p/my-crisis-plan?lang=en").get_data(as_text=True)
+    assert (
+        f"The version of {_shown(app, first_at, 'en')} (version 1) is already your crisis plan."
+        in page
+    )
+    with db.session() as session:
+        sources = list(
+            session.scalars(
+                select(CrisisPlanVersion.restored_from_id).order_by(CrisisPlanVersion.id)
+            )
+        )
+    assert sources == [None, None, int(restore.split("/")[-2])]
+
+    # In nynorsk and bokmål the therapist reads the same, in their words.
+    nn = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=nn").get_data(as_text=True)
+    assert _shown(app, first_at, "nn") in nn[nn.index('id="own-plan"') :]
+    assert "Restored by the patient" not in nn
+    nb = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=nb").get_data(as_text=True)
+    assert _shown(app, first_at, "nb") in nb[nb.index('id="own-plan"') :]
+    assert "Restored by the patient" not in nb

@@ -26,6 +26,8 @@ class CrisisPlanVersion(Base):
     staff_should_not: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[RecordedBy] = mapped_column(enum_column(RecordedBy, "recorded_by"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # The version whose words the patient took back as her plan; NULL when written.
+    restored_from_id: Mapped[int | None] = mapped_column(ForeignKey("crisis_plan_version.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 

@@ -17,6 +17,7 @@ from fit_platform.extensions import get_db, limiter
 from fit_platform.services import own_plan, plan_versions
 from fit_platform.services.link_context import LinkContext
 from fit_platform.web.form_base import FitForm
+from fit_platform.web.formatting import format_datetime
 from fit_platform.web.patient.blueprint import Page, _now, bp, needs_link
 from fit_platform.web.patient.own_plan import _check_first, _may_open
 
@@ -49,9 +50,18 @@ def restore_crisis_plan_version(ctx: LinkContext, version_id: int) -> Page:
         restored = plan_versions.restore_version(get_db(), ctx.patient_id, version_id, _now())
     except own_plan.OwnPlanError:
         abort(404)
+    # Named by its number and time, as on the versions page, so she can tell which one it was.
+    source = {
+        "num": restored.source.number,
+        "when": format_datetime(restored.source.at, "short"),
+    }
     flash(
-        _("The version you chose is your crisis plan again. It is saved as a new version.")
-        if restored
-        else _("The version you chose is already your crisis plan.")
+        _(
+            "Your crisis plan is restored from the version of %(when)s (version %(num)d)."
+            " It is saved as a new version.",
+            **source,
+        )
+        if restored.saved
+        else _("The version of %(when)s (version %(num)d) is already your crisis plan.", **source)
     )
     return redirect(url_for("patient.crisis_plan"))
