@@ -191,7 +191,9 @@ def seed_demo_patients(db: Database, *, now: dt.datetime) -> None:
                     display_name=name,
                     external_id=ext,
                     phone_e164=f"+479900000{n}",
-                    email=f"pasient{n}@demo.invalid",
+                    # `.example` is reserved for examples (RFC 2606) and, unlike `.invalid`,
+                    # passes the contact form's check, so a therapist can save the form as is.
+                    email=f"pasient{n}@demo.example",
                 )
                 session.add(patient)
                 session.flush()
