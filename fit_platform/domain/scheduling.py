@@ -193,7 +193,24 @@ def reminder_time(
     no reminder or it would not leave before the window closes."""
     if rule.reminder_after_hours is None:
         return None
-    at = next_send_time(send_at + timedelta(hours=rule.reminder_after_hours), quiet, tz=tz)
+    return reminder_after_send(send_at, rule.reminder_after_hours, expires_at, quiet, tz=tz)
+
+
+def reminder_after_send(
+    sent_at: datetime,
+    reminder_after_hours: float,
+    expires_at: datetime,
+    quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    *,
+    tz: ZoneInfo,
+) -> datetime | None:
+    """The reminder `reminder_after_hours` after the invitation left at `sent_at`, pushed
+    out of quiet hours; None when it would not leave before the window closes.
+
+    Counted from the real send, not the planned one: an invitation found late (the
+    scheduler down, an appointment entered after the fact) leaves long after its planned
+    time, and a reminder counted from the plan would follow it within a minute."""
+    at = next_send_time(sent_at + timedelta(hours=reminder_after_hours), quiet, tz=tz)
     return at if at < expires_at else None
 
 
@@ -284,7 +301,9 @@ def due_invitations(
             replace(
                 slot,
                 send_at=send_at,
-                reminder_at=reminder_time(send_at, rule, expires_at, quiet, tz=tz),
+                # A late slot leaves now, not at its planned time (the dispatcher re-times
+                # the reminder from the real send: services/reminders.py).
+                reminder_at=reminder_time(max(send_at, now), rule, expires_at, quiet, tz=tz),
             )
         )
     result.sort(key=lambda d: (d.send_at, d.instrument_id, d.slot_key))

@@ -263,8 +263,7 @@ DEMO_TEMPLATES = {
     # PHQ-9 is due the moment the demo starts, whatever the day (see first_demo_appointment).
     # It is not sent again within three days, as a clinic would set it (the printed demo
     # link is the scheduler's own PHQ-9 for the first patient's first session:
-    # services/demo_link.py). No reminder: a PHQ-9 found late keeps its planned send time,
-    # so a reminder counted from it could go out together with the invitation.
+    # services/demo_link.py). No reminder.
     "dps-nord-pol": (
         (
             "phq9",
