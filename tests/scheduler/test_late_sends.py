@@ -22,6 +22,14 @@ AFTER = RuleSpec(
     window_hours=48,
     reminder_after_hours=4,
 )
+# The PHQ-9 the day before each session, never twice within 72 hours.
+BEFORE = RuleSpec(
+    "phq9",
+    ScheduleTrigger.BEFORE_APPOINTMENT,
+    offset_hours=24,
+    window_hours=48,
+    min_interval_hours=72,
+)
 
 
 class Ticks:
@@ -112,3 +120,29 @@ def test_no_reminder_when_its_delay_after_the_real_send_is_past_the_window(
             ticks.at(when)
         assert world.invitations()[0].reminder_at is None
     assert _sent_kinds(world) == [MessageKind.INVITATION]
+
+
+def test_the_minimum_interval_counts_from_when_the_earlier_one_really_left(
+    db: Database, sms_endpoint: SmsEndpoint
+) -> None:
+    world = World(db)
+    clock = Clock(oslo(2026, 12, 3, 14))
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as sms:
+        ticks = Ticks(db, sms, clock)
+        # Sessions Friday 14:00 and Tuesday 08:00: PHQ-9s planned Thursday 14:00 and Monday 08:00.
+        world.patient_with_episode([BEFORE], [oslo(2026, 12, 4, 14), oslo(2026, 12, 8, 8)])
+        ticks.at(oslo(2026, 12, 3, 14), dispatcher_up=False)
+        # The first leaves Friday 11:04, when sending works again.
+        ticks.at(oslo(2026, 12, 4, 11, 4))
+        assert len(sms_endpoint.accepted) == 1
+        # Monday 08:00 is 69 hours later: the second is held until Monday 11:04.
+        for when in (oslo(2026, 12, 7, 8), oslo(2026, 12, 7, 9), oslo(2026, 12, 7, 11, 3)):
+            ticks.at(when)
+            assert len(sms_endpoint.accepted) == 1, when
+            assert len(world.invitations()) == 1
+        ticks.at(oslo(2026, 12, 7, 11, 4))
+    first, second = world.invitations()
+    assert first.sent_at == oslo(2026, 12, 4, 11, 4)
+    assert second.sent_at == oslo(2026, 12, 7, 11, 4)
+    assert second.sent_at - first.sent_at == dt.timedelta(hours=72)
+    assert len(sms_endpoint.accepted) == 2
