@@ -122,12 +122,26 @@ class AppointmentSnapshot:
 
 @dataclass(frozen=True)
 class ExistingInvitation:
-    """An invitation already stored, as far as scheduling cares."""
+    """An invitation already stored, as far as scheduling cares: `send_at` is its planned
+    time, `sent_at` when it really left (None while it has not)."""
 
     slot_key: str
     instrument_id: str
     send_at: datetime
     state: InvitationState = InvitationState.SCHEDULED
+    sent_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    def left_at(self, now: datetime) -> datetime:
+        """When it left, or will leave: what the minimum interval counts from. An invitation
+        found late (or held back) leaves long after its planned time: one still waiting past
+        that time leaves no earlier than `now`, and never after its window closed."""
+        if self.sent_at is not None:
+            return self.sent_at
+        if self.state is InvitationState.SCHEDULED:
+            latest = now if self.expires_at is None else min(now, self.expires_at)
+            return max(self.send_at, latest)
+        return self.send_at
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,9 @@ class DueInvitation:
     found_late: bool = False
 
     def as_existing(self) -> ExistingInvitation:
-        return ExistingInvitation(self.slot_key, self.instrument_id, self.send_at)
+        return ExistingInvitation(
+            self.slot_key, self.instrument_id, self.send_at, expires_at=self.expires_at
+        )
 
 
 @dataclass(frozen=True)
@@ -193,7 +209,24 @@ def reminder_time(
     no reminder or it would not leave before the window closes."""
     if rule.reminder_after_hours is None:
         return None
-    at = next_send_time(send_at + timedelta(hours=rule.reminder_after_hours), quiet, tz=tz)
+    return reminder_after_send(send_at, rule.reminder_after_hours, expires_at, quiet, tz=tz)
+
+
+def reminder_after_send(
+    sent_at: datetime,
+    reminder_after_hours: float,
+    expires_at: datetime,
+    quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    *,
+    tz: ZoneInfo,
+) -> datetime | None:
+    """The reminder `reminder_after_hours` after the invitation left at `sent_at`, pushed
+    out of quiet hours; None when it would not leave before the window closes.
+
+    Counted from the real send, not the planned one: an invitation found late (the
+    scheduler down, an appointment entered after the fact) leaves long after its planned
+    time, and a reminder counted from the plan would follow it within a minute."""
+    at = next_send_time(sent_at + timedelta(hours=reminder_after_hours), quiet, tz=tz)
     return at if at < expires_at else None
 
 
@@ -220,7 +253,8 @@ def due_invitations(
 
     Nothing is due when consent does not allow sending; slots that already exist are
     skipped; a slot is skipped when the same instrument exists (and is not cancelled)
-    or is due within the rule's minimum interval. Result is sorted by send time.
+    or is due within the rule's minimum interval, counted from when the other one really
+    left (`ExistingInvitation.left_at`) to when this one would. Result is sorted by send time.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -238,7 +272,7 @@ def due_invitations(
     taken: dict[str, list[datetime]] = {}
     for e in existing:
         if e.state is not InvitationState.CANCELLED:
-            taken.setdefault(e.instrument_id, []).append(e.send_at)
+            taken.setdefault(e.instrument_id, []).append(e.left_at(now))
 
     result: list[DueInvitation] = []
     candidates = sorted(
@@ -276,15 +310,20 @@ def due_invitations(
             send_at = decision.send_at
         interval = timedelta(hours=rule.min_interval_hours)
         previous = taken.get(rule.instrument_id, [])
-        if interval and any(abs(send_at - t) < interval for t in previous):
+        # A late slot leaves at `now`, not at its planned time: that is the send the
+        # interval is about. Held back here, it is found again on a later tick.
+        leaves = max(send_at, now)
+        if interval and any(abs(leaves - t) < interval for t in previous):
             continue
-        taken.setdefault(rule.instrument_id, []).append(send_at)
+        taken.setdefault(rule.instrument_id, []).append(leaves)
         existing_keys.add((rule.instrument_id, c.slot_key))
         result.append(
             replace(
                 slot,
                 send_at=send_at,
-                reminder_at=reminder_time(send_at, rule, expires_at, quiet, tz=tz),
+                # A late slot leaves now, not at its planned time (the dispatcher re-times
+                # the reminder from the real send: services/reminders.py).
+                reminder_at=reminder_time(max(send_at, now), rule, expires_at, quiet, tz=tz),
             )
         )
     result.sort(key=lambda d: (d.send_at, d.instrument_id, d.slot_key))

@@ -77,7 +77,9 @@ class Recording(Reconciliation):
             if isinstance(outcome, SendReceipt)
         }
         with self.db.transaction(now=now) as session:
-            won = mark_many_sent(session, receipts, now, claimed_by=self.worker_id)
+            won = mark_many_sent(
+                session, receipts, now, claimed_by=self.worker_id, zone=self.settings.zone
+            )
             for outbox_id, prepared, outcome in outcomes:
                 if isinstance(outcome, SendReceipt):
                     if outbox_id not in won:

@@ -16,6 +16,7 @@ from fit_platform.db.models import Invitation, OutboxMessage
 from fit_platform.domain.codes import InvitationState, MessageKind, OutboxState
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.messaging.channels import SendReceipt
+from fit_platform.services.reminders import retime_reminders
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,13 @@ class DispatchResult:
 
 
 def mark_sent(
-    session: Session, outbox_id: int, receipt: SendReceipt, now: dt.datetime, *, claimed_by: str
+    session: Session,
+    outbox_id: int,
+    receipt: SendReceipt,
+    now: dt.datetime,
+    *,
+    claimed_by: str,
+    zone: ZoneInfo,
 ) -> bool:
     won = session.execute(
         update(OutboxMessage)
@@ -77,13 +84,15 @@ def mark_sent(
     if won is None:
         return False
     if won.invitation_id is not None and won.kind == MessageKind.INVITATION:
-        session.execute(
+        reached = session.scalars(
             update(Invitation)
             .where(
                 Invitation.id == won.invitation_id, Invitation.state == InvitationState.SCHEDULED
             )
             .values(state=InvitationState.SENT, sent_at=now)
-        )
+            .returning(Invitation.id)
+        ).all()
+        retime_reminders(session, reached, now, zone=zone)
     return True
 
 
@@ -93,10 +102,12 @@ def mark_many_sent(
     now: dt.datetime,
     *,
     claimed_by: str,
+    zone: ZoneInfo,
 ) -> set[int]:
     """`mark_sent` for a whole batch in two statements (one per table) instead of two per
-    message; returns the ids this dispatcher still held the claim of (the others are
-    left alone, as `mark_sent` leaves them)."""
+    message, and the reminders of the invitations sent timed from now; returns the ids this
+    dispatcher still held the claim of (the others are left alone, as `mark_sent` leaves
+    them)."""
     if not receipts:
         return set()
     provider_ref = case(
@@ -126,10 +137,12 @@ def mark_many_sent(
         if row.invitation_id is not None and row.kind == MessageKind.INVITATION
     ]
     if invitation_ids:
-        session.execute(
+        reached = session.scalars(
             update(Invitation)
             .where(Invitation.id.in_(invitation_ids), Invitation.state == InvitationState.SCHEDULED)
             .values(state=InvitationState.SENT, sent_at=now)
+            .returning(Invitation.id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
+        retime_reminders(session, reached, now, zone=zone)
     return {row.id for row in won}

@@ -104,7 +104,14 @@ class Reconciliation:
                 return DispatchResult()
         with self.db.transaction(now=now) as session:
             if receipt is not None:
-                if mark_sent(session, outbox_id, receipt, now, claimed_by=self.worker_id):
+                if mark_sent(
+                    session,
+                    outbox_id,
+                    receipt,
+                    now,
+                    claimed_by=self.worker_id,
+                    zone=self.settings.zone,
+                ):
                     log.info("outbox message reconciled as sent", extra={"outbox_id": outbox_id})
                     return DispatchResult(reconciled=1)
                 return DispatchResult(lost_claims=1)

@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -206,19 +206,21 @@ def _refuse_within_interval(
     session: Session, episode_id: int, rule: ScheduleRule, now: dt.datetime
 ) -> None:
     """The scheduler's minimum interval (domain `due_invitations`), for a PHQ-9 sent now: any
-    earlier one that was not withdrawn counts, answered or not."""
+    earlier one that was not withdrawn counts, answered or not, from when it really left (its
+    planned time while it has not)."""
     interval = dt.timedelta(hours=rule.min_interval_hours or 0)
     if not interval:
         return
+    left_at = func.coalesce(Invitation.sent_at, Invitation.due_at)
     latest = session.scalar(
-        select(Invitation.due_at)
+        select(left_at)
         .where(
             Invitation.episode_id == episode_id,
             Invitation.instrument_id == INSTRUMENT,
             Invitation.state != InvitationState.CANCELLED,
-            Invitation.due_at > now - interval,
+            left_at > now - interval,
         )
-        .order_by(Invitation.due_at.desc())
+        .order_by(left_at.desc())
         .limit(1)
     )
     if latest is not None:

@@ -265,8 +265,7 @@ DEMO_TEMPLATES = {
     # PHQ-9 is due the moment the demo starts, whatever the day (see first_demo_appointment).
     # It is not sent again within three days, as a clinic would set it (the printed demo
     # link is the scheduler's own PHQ-9 for the first patient's first session:
-    # services/demo_link.py). No reminder: a PHQ-9 found late keeps its planned send time,
-    # so a reminder counted from it could go out together with the invitation.
+    # services/demo_link.py). No reminder.
     "dps-nord-pol": (
         (
             "phq9",
@@ -314,11 +313,17 @@ def first_demo_appointment(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, clock, zone)
 
 
+DEMO_SESSIONS = 4
+# The demo's sessions are "demo-<episode id>-<1..4>". Before, they were keyed by their date
+# ("demo-2026-12-04"), so a demo restarted on another day added a second weekly series.
+DEMO_REF_PREFIX = "demo-"
+
+
 def seed_demo_schedules(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> int:
     """Schedule templates per demo unit, each demo episode's own copy, and weekly future
     appointments for outpatients, so the scheduler has work. Idempotent; returns how many
     appointments were added."""
-    from fit_platform.db.models import Appointment, Episode, SchedulePlan, ScheduleRule
+    from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule
     from fit_platform.services.schedule_plans import copy_template_to_episode
 
     first_appointment = first_demo_appointment(now, zone)
@@ -365,22 +370,34 @@ def seed_demo_schedules(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> in
                 copy_template_to_episode(session, template, episode.id)
                 if unit.kind is not UnitKind.OUTPATIENT:
                     continue
-                for week in range(4):
-                    starts = first_appointment + dt.timedelta(weeks=week)
-                    ref = f"demo-{starts.date().isoformat()}"
-                    exists = session.scalar(
-                        select(Appointment.id).where(
-                            Appointment.episode_id == episode.id, Appointment.external_ref == ref
-                        )
-                    )
-                    if exists is None:
-                        session.add(
-                            Appointment(
-                                episode_id=episode.id,
-                                external_ref=ref,
-                                starts_at=starts.astimezone(dt.UTC),
-                                ends_at=(starts + SESSION_LENGTH).astimezone(dt.UTC),
-                            )
-                        )
-                        added += 1
+                added += _add_demo_sessions(session, episode.id, first_appointment)
     return added
+
+
+def _add_demo_sessions(session: Session, episode_id: int, first: dt.datetime) -> int:
+    """The weekly demo sessions of an outpatient episode, from `first`, only when it has none
+    from the demo yet: a restarted demo (the next day, or weeks later) adds nothing, so its
+    patients get no second series of questionnaires. Returns how many were added."""
+    from fit_platform.db.models import Appointment
+
+    already = session.scalar(
+        select(Appointment.id)
+        .where(
+            Appointment.episode_id == episode_id,
+            Appointment.external_ref.startswith(DEMO_REF_PREFIX, autoescape=True),
+        )
+        .limit(1)
+    )
+    if already is not None:
+        return 0
+    for number in range(1, DEMO_SESSIONS + 1):
+        starts = first + dt.timedelta(weeks=number - 1)
+        session.add(
+            Appointment(
+                episode_id=episode_id,
+                external_ref=f"{DEMO_REF_PREFIX}{episode_id}-{number}",
+                starts_at=starts.astimezone(dt.UTC),
+                ends_at=(starts + SESSION_LENGTH).astimezone(dt.UTC),
+            )
+        )
+    return DEMO_SESSIONS

@@ -107,7 +107,9 @@ def enqueue_due(
             | _day_candidates(session, now, horizon, max_window, zone)
         )
     created = messages = 0
-    lookback = max(max_window, max_interval) + QUIET_SLACK
+    # An invitation can leave as late as its window's end, and the minimum interval counts
+    # from then: one planned that long before still counts.
+    lookback = max_window + max_interval + QUIET_SLACK
     for chunk in _chunks(episode_ids, chunk_size):
         with db.transaction(now=now) as session:
             due = _due_for(session, chunk, now, horizon, lookback, min_window, zone)
@@ -291,6 +293,8 @@ def _due_for(
             Invitation.instrument_id,
             Invitation.due_at,
             Invitation.state,
+            Invitation.sent_at,
+            Invitation.expires_at,
         ).where(
             among(Invitation.episode_id, episode_ids, dialect), Invitation.due_at >= now - lookback
         )
@@ -301,6 +305,8 @@ def _due_for(
                 row.instrument_id,
                 row.due_at,
                 row.state,
+                row.sent_at,
+                row.expires_at,
             )
         )
     consents = consent_by_patient(

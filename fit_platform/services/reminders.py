@@ -1,10 +1,13 @@
-"""Reminders and the end of answer windows: queue the one reminder of a sent, unanswered
-invitation; expire windows with the reason; cancel queued messages of closed invitations."""
+"""Reminders and the end of answer windows: time the one reminder of an invitation from
+when it really left; queue it for a sent, unanswered invitation; expire windows with the
+reason; cancel queued messages of closed invitations."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, exists, func, literal, select, update
 from sqlalchemy.orm import Session
@@ -15,7 +18,10 @@ from fit_platform.db.models import (
     Invitation,
     OutboxMessage,
     Patient,
+    ScheduleRule,
+    Unit,
 )
+from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import (
     InvitationState,
     MessageKind,
@@ -27,8 +33,52 @@ from fit_platform.services.invitation_common import (
     insert_ignoring_duplicates,
     rowcount,
 )
+from fit_platform.services.schedule_plans import quiet_hours_of
 
 log = logging.getLogger("fit_platform.services.invitations")
+
+
+def retime_reminders(
+    session: Session, invitation_ids: Collection[int], sent_at: dt.datetime, *, zone: ZoneInfo
+) -> int:
+    """Time the reminders of invitations that have just left at `sent_at` from that moment
+    (the rule's delay, out of the unit's quiet hours), or drop them when they would come
+    after the window closes. Planned reminders were counted from the planned send, which
+    an invitation found late or held back left long after. Returns how many changed."""
+    if not invitation_ids:
+        return 0
+    rows = session.execute(
+        select(
+            Invitation.id,
+            Invitation.reminder_at,
+            Invitation.expires_at,
+            ScheduleRule.reminder_after_hours,
+            Unit.quiet_from,
+            Unit.quiet_until,
+        )
+        .join(ScheduleRule, ScheduleRule.id == Invitation.rule_id)
+        .join(Episode, Episode.id == Invitation.episode_id)
+        .join(Unit, Unit.id == Episode.unit_id)
+        .where(
+            Invitation.id.in_(list(invitation_ids)),
+            Invitation.reminder_at.is_not(None),
+            ScheduleRule.reminder_after_hours.is_not(None),
+        )
+    ).all()
+    changes = []
+    for row in rows:
+        at = rules.reminder_after_send(
+            sent_at,
+            row.reminder_after_hours,
+            row.expires_at,
+            quiet_hours_of(row.quiet_from, row.quiet_until),
+            tz=zone,
+        )
+        if at != row.reminder_at:
+            changes.append({"id": row.id, "reminder_at": at})
+    if changes:
+        session.execute(update(Invitation).execution_options(synchronize_session=False), changes)
+    return len(changes)
 
 
 def queue_reminders(db: Database, now: dt.datetime) -> int:

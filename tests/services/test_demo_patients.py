@@ -235,3 +235,39 @@ def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
     patient = client.application.test_client()
     closed = patient.get(link + "?lang=en").get_data(as_text=True)
     assert "It was cancelled because your appointment was moved or cancelled." in closed
+
+
+def test_restarting_the_demo_on_another_day_books_no_second_series_of_sessions(
+    db: Database,
+) -> None:
+    """The demo sessions were keyed by their date, so a start three days later booked four
+    more for every outpatient, and each brought its own questionnaires."""
+    day_d = dt.datetime(2026, 12, 3, 9, 0, tzinfo=OSLO).astimezone(dt.UTC)
+    seed_demo(db)
+    seed_demo_patients(db, now=day_d)
+    assert seed_demo_schedules(db, now=day_d, zone=OSLO) == 2 * 4  # two outpatients
+    enqueue_due(db, day_d, zone=OSLO)
+
+    def booked() -> list[tuple[int, int, dt.datetime]]:
+        with db.session() as session:
+            rows = session.execute(
+                select(Appointment.id, Appointment.episode_id, Appointment.starts_at).order_by(
+                    Appointment.id
+                )
+            )
+            return [(row.id, row.episode_id, row.starts_at) for row in rows]
+
+    first = booked()
+    day_d3 = day_d + dt.timedelta(days=3)
+    seed_demo_patients(db, now=day_d3)
+    assert seed_demo_schedules(db, now=day_d3, zone=OSLO) == 0
+    assert booked() == first
+    for hours in (0, 24, 48, 96):
+        enqueue_due(db, day_d3 + dt.timedelta(hours=hours), zone=OSLO)
+    with db.session() as session:
+        asked_for = set(
+            session.scalars(
+                select(Invitation.appointment_id).where(Invitation.appointment_id.is_not(None))
+            )
+        )
+    assert asked_for and asked_for <= {appointment_id for appointment_id, _, _ in first}

@@ -153,3 +153,44 @@ def test_a_restarted_demo_keeps_the_minimum_interval_then_prints_the_next_link(
 
     later = _restart_demo(client, db, started + dt.timedelta(hours=73))
     assert client.get(later).status_code == 200
+
+
+def test_the_interval_counts_from_when_the_schedulers_phq9_really_went(
+    client: FlaskClient, db: Database, tmp_path: Path
+) -> None:
+    """The scheduler finds the first session's PHQ-9 days after its planned time (the demo
+    opens it 90 hours ahead) and sends it at once: the printed link then may not add another
+    PHQ-9 within 72 hours of that send, whatever the planned time was."""
+    started = dt.datetime(2026, 12, 3, 14, 30, tzinfo=OSLO).astimezone(dt.UTC)
+    client.application.extensions["fit_clock"] = lambda: started
+    seed_demo(db)
+    seed_demo_patients(db, now=started)
+    seed_demo_schedules(db, now=started, zone=OSLO)
+    outbox = tmp_path / "outbox"
+    files = {
+        Channel.SMS: FileDropChannel(outbox, "sms"),
+        Channel.EMAIL: FileDropChannel(outbox, "email"),
+    }
+    enqueue_due(db, started, zone=OSLO)
+    Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda: started).drain()
+    with db.session() as session:
+        [(due_at, sent_at)] = session.execute(
+            select(Invitation.due_at, Invitation.sent_at)
+            .join(Episode, Episode.id == Invitation.episode_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id == ANNA)
+        ).all()
+    # Planned Monday evening, sent Thursday afternoon.
+    assert sent_at == started and started - due_at > dt.timedelta(hours=60)
+    # The printed link is that same invitation; she answers it. That evening, 72 hours after
+    # the planned time but not after the send, the next session's PHQ-9 would be a second one.
+    link = demo_patient_link(db, now=started, zone=OSLO)
+    patient = _anna_answers(client, link)
+    client.post("/p/logout", data={"csrf_token": patient.csrf})
+    evening = started + dt.timedelta(hours=6)
+    assert evening > due_at + dt.timedelta(hours=72)
+    with pytest.raises(NoDemoSession) as refused:
+        demo_patient_link(db, now=evening, zone=OSLO)
+    assert refused.value.reason == NoDemoSession.TOO_SOON
+    assert refused.value.until == started + dt.timedelta(hours=72)
+    assert _annas_invitations(db) == 1
