@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from types import FunctionType
 from typing import Any
 
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     warn_if_insecure_http(settings, "web")
     configure_observability(app, settings)
     configure_database(app, settings)
-    configure_instruments(settings)
+    configure_instruments(settings.instruments_dir)
     configure_extensions(app, settings)
     configure_security(app)
     configure_blueprints(app)
@@ -124,13 +125,14 @@ def configure_database(app: Flask, settings: Settings) -> None:
     app.extensions["fit_totp_box"] = SecretBox(settings.totp_encryption_key)
 
 
-def configure_instruments(settings: Settings) -> None:
-    """Load the shipped instruments and the service's own folder (`FIT_INSTRUMENTS_DIR`).
+def configure_instruments(instruments_dir: Path | None) -> None:
+    """Load the shipped instruments and the service's own folder (`FIT_INSTRUMENTS_DIR`):
+    the web app at start, and every `fit-platform` command (the scheduler too) before it runs.
     A bad file there is logged naming the file and the field and left out; the admin
     Instruments page shows the same problem. The service starts with the others."""
     from fit_platform.domain.instruments import configure_extra_dirs
 
-    library = configure_extra_dirs([settings.instruments_dir] if settings.instruments_dir else [])
+    library = configure_extra_dirs([instruments_dir] if instruments_dir else [])
     for problem in library.problems:
         log.error(
             "instrument definition not loaded",

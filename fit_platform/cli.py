@@ -16,7 +16,7 @@ from fit_platform.cli_export import export_command
 from fit_platform.cli_fhir import fhir
 from fit_platform.cli_retention import retention
 from fit_platform.cli_staff import staff
-from fit_platform.config import ConfigurationError, check_database_url
+from fit_platform.config import ConfigurationError, check_database_url, instruments_dir_setting
 from fit_platform.process_settings import exit_on_configuration_error, start_process
 from fit_platform.scheduler.cli import scheduler
 
@@ -40,6 +40,13 @@ class FitGroup(FlaskGroup):
 @click.group(cls=FitGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)
 def cli() -> None:
     """Feedback-informed treatment platform."""
+    from fit_platform.app import configure_instruments
+    from fit_platform.logging_setup import configure_logging
+
+    configure_logging()  # a bad file of the folder is logged naming it; a command may refine
+    # Every command and the scheduler process see the library the web app sees: a command
+    # that left the service's own folder out would miss its forms and their answers.
+    configure_instruments(instruments_dir_setting())
 
 
 @cli.group()

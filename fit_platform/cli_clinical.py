@@ -18,6 +18,7 @@ from fit_platform.domain.instruments import (
     Instrument,
     InstrumentDefinitionError,
     default_instruments,
+    instrument_library,
     load_instrument_file,
     load_instruments,
 )
@@ -37,7 +38,8 @@ def _library(extra_dirs: tuple[Path, ...]) -> Mapping[str, Instrument]:
     if not extra_dirs:
         return default_instruments()
     try:
-        return load_instruments(extra_dirs=extra_dirs)
+        # On top of the service's own folder (`FIT_INSTRUMENTS_DIR`), as the service runs.
+        return load_instruments(extra_dirs=(*instrument_library().extra_dirs, *extra_dirs))
     except InstrumentDefinitionError as exc:
         raise click.ClickException(f"invalid definition: {exc}") from None
 

@@ -225,6 +225,13 @@ def _env(environ: dict[str, str], name: str, default: str | None = None) -> str 
     return value if value not in (None, "") else default
 
 
+def instruments_dir_setting(environ: dict[str, str] | None = None) -> Path | None:
+    """`FIT_INSTRUMENTS_DIR`, read alone: every command loads the service's own instruments
+    at start, also those that need no other setting (`instruments list`)."""
+    raw_dir = _env(dict(os.environ if environ is None else environ), "FIT_INSTRUMENTS_DIR")
+    return Path(raw_dir) if raw_dir else None
+
+
 def _flag(environ: dict[str, str], name: str, default: bool) -> bool:
     raw = _env(environ, name)
     if raw is None:
@@ -463,7 +470,7 @@ def load_settings(
         "privacy_controller": _env(env, "FIT_PRIVACY_CONTROLLER"),
         "privacy_contact": _env(env, "FIT_PRIVACY_CONTACT"),
         "privacy_notice_url": _env(env, "FIT_PRIVACY_NOTICE_URL"),
-        "instruments_dir": Path(raw_dir) if (raw_dir := _env(env, "FIT_INSTRUMENTS_DIR")) else None,
+        "instruments_dir": instruments_dir_setting(env),
         "allow_insecure_http": _flag(env, "FIT_ALLOW_INSECURE_HTTP", False),
     }
     values.update(overrides)

@@ -24,6 +24,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import Channel, Language, Role
+from fit_platform.domain.episode_start import is_accepted_start
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.national_id import InvalidNationalId
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email, normalise_phone
@@ -152,6 +153,9 @@ def register_patient(
     nothing (`services.form_once`).
     """
     details = validated_details(details)
+    # Today in UTC: a day's difference from Norway's date never matters at a range of years.
+    if not is_accepted_start(started_on, now.date()):
+        raise RegistrationError("started_on", "start_out_of_range")
     national_id_hash = national_id_digest(details.national_id, national_ids)
 
     def work(session: Session) -> int:

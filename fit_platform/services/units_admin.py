@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Invitation, Programme, Staff, StaffRole, Unit
 from fit_platform.domain.codes import EpisodeStatus, Language, Role, UnitKind
+from fit_platform.domain.names import name_key
 from fit_platform.domain.unit_texts import missing_fallback
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
 from fit_platform.services.cancel import cancel_invitations
@@ -160,10 +161,15 @@ def _audit_fields(settings: UnitSettings) -> dict[str, object]:
 def _refuse_duplicates(session: Session, settings: UnitSettings, unit_id: int | None) -> None:
     """Codes and names are unique over all units, archived ones too (case ignored), so a
     report or a patient's message never names two units alike."""
-    others = select(Unit.id).where(Unit.id != unit_id) if unit_id else select(Unit.id)
-    if session.scalar(others.where(func.lower(Unit.code) == settings.code.lower()).limit(1)):
+    others = select(Unit.code, Unit.name)
+    if unit_id:
+        others = others.where(Unit.id != unit_id)
+    # Compared here, not with SQL lower() (ASCII only on SQLite and a C-locale PostgreSQL):
+    # a service has few units, and "ØSTFOLD DPS" is "Østfold DPS".
+    rows = session.execute(others).all()
+    if name_key(settings.code) in {name_key(row.code) for row in rows}:
         raise AdminRefusal("code", "code_taken")
-    if session.scalar(others.where(func.lower(Unit.name) == settings.name.lower()).limit(1)):
+    if name_key(settings.name) in {name_key(row.name) for row in rows}:
         raise AdminRefusal("name", "name_taken")
 
 
@@ -342,14 +348,13 @@ def _programme(session: Session, programme_id: int) -> Programme:
 def _refuse_programme_duplicates(
     session: Session, unit_id: int, code: str | None, name: str, programme_id: int | None
 ) -> None:
-    others = select(Programme.id).where(Programme.unit_id == unit_id)
+    others = select(Programme.code, Programme.name).where(Programme.unit_id == unit_id)
     if programme_id is not None:
         others = others.where(Programme.id != programme_id)
-    if code is not None and session.scalar(
-        others.where(func.lower(Programme.code) == code.lower()).limit(1)
-    ):
+    rows = session.execute(others).all()  # a unit's few programmes, compared as units are
+    if code is not None and name_key(code) in {name_key(row.code or "") for row in rows}:
         raise AdminRefusal("code", "code_taken")
-    if session.scalar(others.where(func.lower(Programme.name) == name.lower()).limit(1)):
+    if name_key(name) in {name_key(row.name) for row in rows}:
         raise AdminRefusal("name", "name_taken")
 
 

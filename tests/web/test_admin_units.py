@@ -343,3 +343,59 @@ def test_no_other_role_may_use_any_admin_route(client: FlaskClient, role: Role) 
     assert _count(db, AdminAudit) == audits_before
     with db.session() as session:
         assert session.get_one(Unit, unit.id).archived_at is None
+
+
+@pytest.mark.parametrize("again", ["ØSTFOLD DPS", "østfold  dps", " Østfold DPS ", "ØSTFOLD dps"])
+def test_a_unit_name_differing_only_in_norwegian_letter_case_or_spacing_is_refused(
+    client: FlaskClient, again: str
+) -> None:
+    """SQL lower() folds only A–Z on SQLite and a C-locale PostgreSQL: "ØSTFOLD DPS" passed
+    as a second unit beside "Østfold DPS", and both then stood in every unit list."""
+    db = _db(client)
+    _admin(client)
+    token = csrf_token(client.get("/admin/units?lang=en").get_data(as_text=True))
+    first = _unit_form(name="Østfold DPS", code="ostfold")
+    assert client.post("/admin/units", data={"csrf_token": token, **first}).status_code == 302
+    second = _unit_form(name=again, code="ostfold-2")
+    response = client.post("/admin/units?lang=en", data={"csrf_token": token, **second})
+    assert response.status_code == 422
+    assert "This name is already in use." in response.get_data(as_text=True)
+    assert _count(db, Unit) == 1
+    # Renaming another unit to it is refused the same way.
+    other = make_unit(db)
+    url = f"/admin/units/{other.id}?lang=en"
+    renamed = _unit_form("unit", name=again, code=other.code)
+    response = client.post(url, data={"csrf_token": token, **renamed})
+    assert response.status_code == 422
+    assert "This name is already in use." in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get_one(Unit, other.id).name == other.name
+
+
+def test_a_programme_name_differing_only_in_norwegian_letter_case_or_spacing_is_refused(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    _admin(client)
+    unit = make_unit(db)
+    url = f"/admin/units/{unit.id}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    add = f"{url}/programmes?lang=en"
+    data = {"csrf_token": token, "programme-name": "Åpen gruppe Østfold", "programme-code": "apen"}
+    assert client.post(add, data=data).status_code == 302
+    for n, again in enumerate(["ÅPEN GRUPPE ØSTFOLD", "åpen  gruppe  østfold"]):
+        response = client.post(
+            add, data={**data, "programme-name": again, "programme-code": f"apen-{n}"}
+        )
+        assert response.status_code == 422, again
+        assert "This name is already in use." in response.get_data(as_text=True)
+    assert _count(db, Programme) == 1
+    other = {"csrf_token": token, "programme-name": "Sosial angst", "programme-code": "sosial"}
+    assert client.post(add, data=other).status_code == 302
+    with db.session() as session:
+        programme_id = session.scalar(select(Programme.id).where(Programme.code == "sosial"))
+    key = f"rename-{programme_id}-name"
+    rename = f"{url}/programmes/{programme_id}/rename?lang=en"
+    response = client.post(rename, data={"csrf_token": token, key: "ÅPEN GRUPPE ØSTFOLD"})
+    assert response.status_code == 422
+    assert "This name is already in use." in response.get_data(as_text=True)

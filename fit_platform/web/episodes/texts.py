@@ -33,6 +33,10 @@ REGISTRATION_ERRORS = {
     "national_id_taken": _l(
         "A patient with this national identity number is already registered in this unit."
     ),
+    "start_out_of_range": _l(
+        "The start of treatment can be at most 30 years back and at most 1 year ahead. "
+        "Check the year."
+    ),
 }
 
 IMPORT_PROBLEMS = {
