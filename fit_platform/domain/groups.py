@@ -34,6 +34,22 @@ GROUP_FORM_WINDOW = dt.timedelta(hours=48)
 CLOCK_SLACK = dt.timedelta(minutes=15)
 
 
+def answers_close_at(session_starts_at: dt.datetime) -> dt.datetime:
+    """When no more answers to a session's group form can come: its invitations expire."""
+    return session_starts_at + GROUP_FORM_WINDOW
+
+
+def figures_shown(session_starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a session's figures may be shown at `now`: only once its forms have closed.
+
+    While answers can still come, each new answer changes the count and the mean, and the
+    difference between two views gives that one member's exact total (6 x 31 - 5 x 36.4 = 4);
+    in a day programme who answered last is often known. Once the window is over the figures
+    are final, and the small-cell rule is all that is needed.
+    """
+    return now >= answers_close_at(session_starts_at)
+
+
 def group_slot_key(group_session_id: int) -> str:
     """The invitation's slot: one invitation per member's episode and group session."""
     return f"group:{group_session_id}"

@@ -74,7 +74,7 @@ def group_view(db: Database, viewer: Viewer, group_id: int, now: dt.datetime) ->
         ).all()
         members = current_members(session, group_id)
         candidates = _candidates(session, group, members)
-        sessions = session_rows(session, group)
+        sessions = session_rows(session, group, now)
         role = _viewer_role(viewer, group)
         record_bulk_access(
             session,
