@@ -39,6 +39,11 @@ def answers_close_at(session_starts_at: dt.datetime) -> dt.datetime:
     return session_starts_at + GROUP_FORM_WINDOW
 
 
+def group_form_open(session_starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the session's group form can still be answered at `now`."""
+    return now < answers_close_at(session_starts_at)
+
+
 def figures_shown(session_starts_at: dt.datetime, now: dt.datetime) -> bool:
     """Whether a session's figures may be shown at `now`: only once its forms have closed.
 
@@ -81,7 +86,7 @@ def group_form_invitation(
     now = now.astimezone(dt.UTC)
     if not may_send(consent, now, tz):
         return None
-    expires_at = session_starts_at.astimezone(dt.UTC) + GROUP_FORM_WINDOW
+    expires_at = answers_close_at(session_starts_at.astimezone(dt.UTC))
     if expires_at <= now:
         return None
     decision = judge_send(now, expires_at, quiet, min_window, tz=tz)
