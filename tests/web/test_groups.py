@@ -45,6 +45,7 @@ from tests.support.factories import (
     Staff,
     World,
     add_appointment,
+    make_invitation,
     make_staff,
     make_unit,
     make_world,
@@ -389,7 +390,8 @@ def test_an_administrator_creates_a_group_for_a_unit_and_its_reads_are_logged_as
     with db.session() as session:
         roles = session.scalars(
             select(AccessLog.role).where(
-                AccessLog.staff_id == admin.id, AccessLog.action == "group_view"
+                AccessLog.staff_id == admin.id,
+                AccessLog.action.in_(("group_view", "group_member_picker")),
             )
         ).all()
     assert roles and set(roles) == {Role.ADMIN}
@@ -451,3 +453,34 @@ def test_a_group_form_is_never_on_one_patients_schedule(app: Flask, client: Flas
     assert enqueue_due(db, NOW, zone=OSLO).invitations == 1
     with db.session() as session:
         assert session.scalars(select(Invitation.instrument_id)).all() == ["phq9"]
+
+
+def _who_has_looked(app: Flask, world: World) -> str:
+    _invitation, token = make_invitation(_db(app), world, due_at=NOW - dt.timedelta(hours=1))
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    html = patient.client.get("/p/progress?lang=en").get_data(as_text=True)
+    return html[html.index('<div class="table-wrap"') :].lower()
+
+
+def test_a_patient_offered_in_the_add_a_member_list_is_not_told_she_was_on_a_group_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, co_leader, worlds = _group_world(db, 3)
+    member, outsider = worlds[0], worlds[2]
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    _add_members(client, group_id, [member])
+    page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+    assert f'value="{outsider.episode_id}"' in page  # offered in the picker
+
+    outsider_sees = _who_has_looked(app, outsider)
+    assert "saw your name in a list of the unit's patients who could be added to a group" in (
+        outsider_sees.replace("&#39;", "'")
+    )
+    assert "page of your group" not in outsider_sees
+    member_sees = _who_has_looked(app, member)
+    assert "saw you on the page of your group" in member_sees  # after being added

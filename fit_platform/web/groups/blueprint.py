@@ -246,7 +246,8 @@ def _recorded_message(recorded: group_sessions.RecordedSession) -> str:
 @bp.route("/<int:group_id>/sessions/new", methods=["GET", "POST"])
 @group_staff
 def new_session(group_id: int) -> str | Response | tuple[str, int]:
-    view = group_page.group_view(get_db(), g.staff, group_id, now())
+    # The session form lists members only: no "Add a member" list, so no such reads logged.
+    view = group_page.group_view(get_db(), g.staff, group_id, now(), with_candidates=False)
     if view is None:
         abort(404)
     form = GroupSessionForm()
