@@ -484,3 +484,21 @@ def test_a_patient_offered_in_the_add_a_member_list_is_not_told_she_was_on_a_gro
     assert "page of your group" not in outsider_sees
     member_sees = _who_has_looked(app, member)
     assert "saw you on the page of your group" in member_sees  # after being added
+
+
+def test_group_names_are_unique_in_the_unit_whatever_the_case_of_ae_oe_aa(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, _co_leader, _worlds = _group_world(db, 1)
+    log_in(client, leader.username, PASSWORD)
+    url = f"/groups/new?unit={unit_id}&lang=en"
+    first = _post(client, url, {"name": "Ærlig tale på Østre", "instrument": "gsrs",
+                                "therapists": [str(leader.id)]})  # fmt: skip
+    assert first.status_code == 302  # type: ignore[attr-defined]
+    second = _post(client, url, {"name": "ærlig TALE på øSTRE", "instrument": "gsrs",
+                                 "therapists": [str(leader.id)]})  # fmt: skip
+    assert second.status_code == 422  # type: ignore[attr-defined]
+    assert "The unit already has a group with this name." in second.get_data(as_text=True)  # type: ignore[attr-defined]
+    with db.session() as session:
+        assert len(session.scalars(select(TherapyGroup.id)).all()) == 1
