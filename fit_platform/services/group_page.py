@@ -51,7 +51,7 @@ def _viewer_role(viewer: Viewer, group: TherapyGroup) -> Role:
 def _candidates(session: Session, group: TherapyGroup, members: Sequence[Member]) -> list[Member]:
     taken = {m.episode_id for m in members}
     rows = session.execute(
-        select(Episode.id, Patient.id, Patient.display_name)
+        select(Episode.id, Patient.id, Patient.display_name, Episode.started_on)
         .join(Patient, Patient.id == Episode.patient_id)
         .where(Episode.unit_id == group.unit_id, Episode.status == EpisodeStatus.ACTIVE)
         .order_by(Patient.display_name, Episode.id)

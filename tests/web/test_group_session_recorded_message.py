@@ -1,6 +1,6 @@
 """Recording a group session says truly who gets the group form: nobody when the 48 hours to
-answer were over, none for a member whose episode has ended; and a session dated before 2000
-or before the group existed is refused (docs/groups.md, "After a session")."""
+answer were over; a member whose episode has ended is marked and not offered; and a session
+dated before 2000 or before the group existed is refused (docs/groups.md, "After a session")."""
 
 from __future__ import annotations
 
@@ -110,25 +110,26 @@ def test_a_session_recorded_after_the_window_says_no_one_gets_the_form(app: Flas
     assert _invitations(_db(app)) == 0
 
 
-def test_a_member_with_an_ended_episode_is_said_to_get_no_form(app: Flask) -> None:
+def test_a_member_with_an_ended_episode_is_marked_and_not_offered_as_attending(
+    app: Flask,
+) -> None:
     client, group_id, worlds = _group(app, 2)
     db = _db(app)
     with db.transaction() as session:
         session.get_one(Episode, worlds[0].episode_id).status = EpisodeStatus.ENDED
-    status, page = _record(client, group_id, "2027-01-06", worlds)
-    assert status == 200
-    assert "The session is recorded: 2 attended." in page
-    assert "1 of them has an ended episode and gets no form." in page
-    assert "The others get the group form unless they have paused or stopped feedback." in page
-    assert "They get the group form" not in page
-    assert _invitations(db) == 1
+    page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+    assert "(ended)" in page
+    form = client.get(f"/groups/{group_id}/sessions/new?lang=en").get_data(as_text=True)
+    assert f'value="{worlds[0].episode_id}"' not in form
+    assert f'value="{worlds[1].episode_id}"' in form
 
-    # Everyone who attended has ended: no sentence says that anyone gets it.
-    with db.transaction() as session:
-        session.get_one(Episode, worlds[1].episode_id).status = EpisodeStatus.ENDED
-    status, page = _record(client, group_id, "2027-01-05", worlds)
-    assert "2 of them have an ended episode and get no form." in page
-    assert "get the group form unless" not in page
+    status, page = _record(client, group_id, "2027-01-06", worlds)
+    assert status == 422  # the ended member is not a choice
+    status, page = _record(client, group_id, "2027-01-06", worlds[1:])
+    assert status == 200
+    assert "The session is recorded: 1 attended." in page
+    assert "They get the group form unless they have paused or stopped feedback." in page
+    assert _invitations(db) == 1
 
 
 @pytest.mark.parametrize(

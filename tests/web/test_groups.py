@@ -28,6 +28,7 @@ from fit_platform.db.models import (
     SchedulePlan,
     ScheduleRule,
     TherapyGroup,
+    Unit,
 )
 from fit_platform.db.models import (
     Patient as PatientRow,
@@ -502,3 +503,24 @@ def test_group_names_are_unique_in_the_unit_whatever_the_case_of_ae_oe_aa(
     assert "The unit already has a group with this name." in second.get_data(as_text=True)  # type: ignore[attr-defined]
     with db.session() as session:
         assert len(session.scalars(select(TherapyGroup.id)).all()) == 1
+
+
+def test_the_add_a_member_list_tells_two_patients_of_the_same_name_apart(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, co_leader, _worlds = _group_world(db, 1)
+    with db.session() as session:
+        unit = session.get_one(Unit, unit_id)
+    twins = [
+        make_world(db, unit=unit, therapist=leader, started_on=dt.date(2026, 9, 1)),
+        make_world(db, unit=unit, therapist=leader, started_on=dt.date(2026, 11, 16)),
+    ]
+    with db.transaction() as session:
+        for twin in twins:
+            session.get_one(PatientRow, twin.patient_id).display_name = "Kari Nordmann"
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+    assert "Kari Nordmann (in the unit since Sep 1, 2026)" in page
+    assert "Kari Nordmann (in the unit since Nov 16, 2026)" in page

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -135,13 +135,23 @@ def new() -> str | Response | tuple[str, int]:
     )
 
 
+def _picker_label(member: group_members.Member) -> str:
+    # Two patients of the same name are told apart by when their episode began (no birth
+    # date is stored); the unit is the group's own, so it would not help.
+    return _(
+        "%(name)s (in the unit since %(date)s)",
+        name=member.name,
+        date=format_date(member.started_on, "medium"),
+    )
+
+
 def _page(group_id: int, **forms: object) -> str:
     view = group_page.group_view(get_db(), g.staff, group_id, now())
     if view is None:
         abort(404)
     add_form = forms.get("add_form") or AddMemberForm(formdata=None)
     add_form.episode.choices = [  # type: ignore[attr-defined]
-        SelectChoice(m.episode_id, m.name) for m in view.candidates
+        SelectChoice(m.episode_id, _picker_label(m)) for m in view.candidates
     ]
     return render_template(
         "groups/show.html",
@@ -251,7 +261,11 @@ def new_session(group_id: int) -> str | Response | tuple[str, int]:
     if view is None:
         abort(404)
     form = GroupSessionForm()
-    form.attended.choices = [SelectChoice(m.episode_id, m.name) for m in view.members]
+    # A member whose episode has ended is not offered: they no longer attend, and nothing
+    # could be sent to them (posting one anyway fails the choice check).
+    form.attended.choices = [
+        SelectChoice(m.episode_id, m.name) for m in view.members if not m.ended
+    ]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
