@@ -34,6 +34,27 @@ GROUP_FORM_WINDOW = dt.timedelta(hours=48)
 CLOCK_SLACK = dt.timedelta(minutes=15)
 
 
+def answers_close_at(session_starts_at: dt.datetime) -> dt.datetime:
+    """When no more answers to a session's group form can come: its invitations expire."""
+    return session_starts_at + GROUP_FORM_WINDOW
+
+
+def group_form_open(session_starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the session's group form can still be answered at `now`."""
+    return now < answers_close_at(session_starts_at)
+
+
+def figures_shown(session_starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a session's figures may be shown at `now`: only once its forms have closed.
+
+    While answers can still come, each new answer changes the count and the mean, and the
+    difference between two views gives that one member's exact total (6 x 31 - 5 x 36.4 = 4);
+    in a day programme who answered last is often known. Once the window is over the figures
+    are final, and the small-cell rule is all that is needed.
+    """
+    return now >= answers_close_at(session_starts_at)
+
+
 def group_slot_key(group_session_id: int) -> str:
     """The invitation's slot: one invitation per member's episode and group session."""
     return f"group:{group_session_id}"
@@ -65,7 +86,7 @@ def group_form_invitation(
     now = now.astimezone(dt.UTC)
     if not may_send(consent, now, tz):
         return None
-    expires_at = session_starts_at.astimezone(dt.UTC) + GROUP_FORM_WINDOW
+    expires_at = answers_close_at(session_starts_at.astimezone(dt.UTC))
     if expires_at <= now:
         return None
     decision = judge_send(now, expires_at, quiet, min_window, tz=tz)

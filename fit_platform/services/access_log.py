@@ -60,6 +60,7 @@ ACCESS_ACTIONS: frozenset[str] = frozenset(
         "crisis_plan_versions_view",  # services/plan_versions.py
         "journal_summary",  # services/journal_summary.py
         "group_view",  # services/group_page.py
+        "group_member_picker",
         "contact_details_view",  # services/contact_details.py
         "contact_details_correct",
         "admin_episode_list",  # services/episodes_admin.py

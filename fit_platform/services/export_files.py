@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fit_platform.domain.small_cells import Cell
+from fit_platform.services.csv_cells import safe_cell
 from fit_platform.services.export import (
     NON_RESPONSE_REASONS,
     AggregateRow,
@@ -135,6 +136,10 @@ def _row_cells(row: AggregateRow) -> Iterable[Cell | str]:
     yield row.service_comments
 
 
+def _csv_cell(value: Cell | str, semicolon: bool) -> str:
+    return safe_cell(value) if isinstance(value, str) else _text(value, decimal_comma=semicolon)
+
+
 def aggregates_csv(rows: Sequence[AggregateRow], separator: Separator = "semicolon") -> str:
     """The rows as CSV: a header line, then one line per row; suppressed cells say 'suppressed',
     cells that do not apply are empty. ``semicolon`` (the default) starts with a byte-order mark
@@ -146,12 +151,8 @@ def aggregates_csv(rows: Sequence[AggregateRow], separator: Separator = "semicol
     writer = csv.writer(out, delimiter=";" if semicolon else ",", lineterminator="\r\n")
     writer.writerow(csv_columns())
     for row in rows:
-        writer.writerow(
-            [
-                value if isinstance(value, str) else _text(value, decimal_comma=semicolon)
-                for value in _row_cells(row)
-            ]
-        )
+        # Names are text a user typed; a formula among them must not run (CSV injection).
+        writer.writerow([_csv_cell(value, semicolon) for value in _row_cells(row)])
     return out.getvalue()
 
 

@@ -32,6 +32,8 @@ class GroupError(Exception):
     NO_FORM = "no_form"
     NOT_IN_UNIT = "not_in_unit"
     IN_THE_FUTURE = "in_the_future"
+    TOO_OLD = "too_old"
+    BEFORE_THE_GROUP = "before_the_group"
     NO_ONE_ATTENDED = "no_one_attended"
     NOT_A_MEMBER = "not_a_member"
     ALREADY_RECORDED = "already_recorded"

@@ -135,12 +135,13 @@ def _insert_group(
         )
         if not set(leaders) <= unit_therapists:
             raise GroupError(GroupError.NOT_A_THERAPIST)
-        taken = session.scalar(
-            select(TherapyGroup.id).where(
-                TherapyGroup.unit_id == unit_id, TherapyGroup.name == name
-            )
-        )
-        if taken is not None:
+        # "Ærlig Tale" and "ærlig tale" are the same group to the people choosing among them.
+        # Compared with casefold here, not SQL lower(): SQLite's lower() folds ASCII only, so
+        # Æ, Ø and Å would differ there and not on PostgreSQL. A unit has few groups.
+        existing = session.scalars(
+            select(TherapyGroup.name).where(TherapyGroup.unit_id == unit_id)
+        ).all()
+        if name.casefold() in {other.casefold() for other in existing}:
             raise GroupError(GroupError.NAME_TAKEN)
         group = TherapyGroup(
             unit_id=unit_id,

@@ -1,6 +1,9 @@
 """The figures a group's therapists see: per session, how many attended and answered, the
 mean total and the share below the form's cut-off, each cell hidden when fewer than five
-patients answered (`domain/groups.py:session_aggregates`). Individual answers never leave."""
+patients answered (`domain/groups.py:session_aggregates`). Individual answers never leave.
+
+A session's figures are shown only once its forms have closed (`domain/groups.py:figures_shown`):
+while answers still come in, two views a member's answer apart would give that answer away."""
 
 from __future__ import annotations
 
@@ -18,7 +21,13 @@ from fit_platform.db.models import (
     TherapyGroup,
 )
 from fit_platform.domain.codes import ResponseStatus
-from fit_platform.domain.groups import GroupAnswer, SessionAggregate, session_aggregates
+from fit_platform.domain.groups import (
+    GroupAnswer,
+    SessionAggregate,
+    answers_close_at,
+    figures_shown,
+    session_aggregates,
+)
 from fit_platform.domain.instruments import default_instruments
 
 
@@ -27,9 +36,11 @@ class SessionRow:
     group_session_id: int
     starts_at: dt.datetime
     aggregate: SessionAggregate
+    # None once the forms have closed; else when they close (the figures are held back).
+    closes_at: dt.datetime | None
 
 
-def session_rows(session: Session, group: TherapyGroup) -> list[SessionRow]:
+def session_rows(session: Session, group: TherapyGroup, now: dt.datetime) -> list[SessionRow]:
     held = session.execute(
         select(GroupSession.id, GroupSession.starts_at)
         .where(GroupSession.group_id == group.id)
@@ -38,6 +49,7 @@ def session_rows(session: Session, group: TherapyGroup) -> list[SessionRow]:
     if not held:
         return []
     ids = [row.id for row in held]
+    closed = [row.id for row in held if figures_shown(row.starts_at, now)]
     attendance = session.execute(
         select(GroupAttendance.group_session_id).where(GroupAttendance.group_session_id.in_(ids))
     ).all()
@@ -51,7 +63,8 @@ def session_rows(session: Session, group: TherapyGroup) -> list[SessionRow]:
             .join(Response, Response.invitation_id == GroupAttendance.invitation_id)
             .join(Episode, Episode.id == GroupAttendance.episode_id)
             .where(
-                GroupAttendance.group_session_id.in_(ids),
+                # An open session's answers are never read: its figures are not shown yet.
+                GroupAttendance.group_session_id.in_(closed),
                 Response.status == ResponseStatus.SUBMITTED,
                 Response.scorable.is_(True),
                 Response.total.is_not(None),
@@ -69,6 +82,11 @@ def session_rows(session: Session, group: TherapyGroup) -> list[SessionRow]:
         [(row.id, attended.get(row.id, 0)) for row in held], answers, cutoff
     )
     return [
-        SessionRow(row.id, row.starts_at, aggregate)
+        SessionRow(
+            row.id,
+            row.starts_at,
+            aggregate,
+            None if row.id in closed else answers_close_at(row.starts_at),
+        )
         for row, aggregate in zip(held, aggregates, strict=True)
     ]

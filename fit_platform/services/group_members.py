@@ -25,11 +25,23 @@ class Member:
     episode_id: int
     patient_id: int
     name: str
+    # When the episode began: tells two patients of the same name apart in the pickers
+    # (the platform stores no birth date).
+    started_on: dt.date
+    # A member whose episode has ended stays in the group's record but is not offered as
+    # attending: nothing can be sent to them, and they no longer attend the programme.
+    ended: bool = False
 
 
 def current_members(session: Session, group_id: int) -> list[Member]:
     rows = session.execute(
-        select(Episode.id, Patient.id, Patient.display_name)
+        select(
+            Episode.id,
+            Patient.id,
+            Patient.display_name,
+            Episode.started_on,
+            Episode.status == EpisodeStatus.ENDED,
+        )
         .join(GroupMember, GroupMember.episode_id == Episode.id)
         .join(Patient, Patient.id == Episode.patient_id)
         .where(GroupMember.group_id == group_id, GroupMember.removed_at.is_(None))

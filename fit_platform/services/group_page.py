@@ -1,6 +1,7 @@
 """The group page: its therapists, members, the unit's patients who may join, and the
 per-session aggregates (docs/groups.md; the figures in `group_figures.py`). It shows members'
-names, so every patient shown gets one access-log row (`group_view`)."""
+names, so every member shown gets one access-log row (`group_view`); a patient offered in the
+"Add a member" list is not in the group, and gets a row that says so (`group_member_picker`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from fit_platform.services.group_figures import SessionRow, session_rows
 from fit_platform.services.group_members import Member, current_members
 
 GROUP_VIEW = "group_view"
+# A name in the "Add a member" list is a read of that patient's name, but not "on your group's
+# page": the patient is in no group (yet). Her "who has looked" list says what was seen.
+GROUP_MEMBER_PICKER = "group_member_picker"
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def _viewer_role(viewer: Viewer, group: TherapyGroup) -> Role:
 def _candidates(session: Session, group: TherapyGroup, members: Sequence[Member]) -> list[Member]:
     taken = {m.episode_id for m in members}
     rows = session.execute(
-        select(Episode.id, Patient.id, Patient.display_name)
+        select(Episode.id, Patient.id, Patient.display_name, Episode.started_on)
         .join(Patient, Patient.id == Episode.patient_id)
         .where(Episode.unit_id == group.unit_id, Episode.status == EpisodeStatus.ACTIVE)
         .order_by(Patient.display_name, Episode.id)
@@ -55,11 +59,19 @@ def _candidates(session: Session, group: TherapyGroup, members: Sequence[Member]
     return [Member(*row) for row in rows if row[0] not in taken]
 
 
-def group_view(db: Database, viewer: Viewer, group_id: int, now: dt.datetime) -> GroupView | None:
+def group_view(
+    db: Database,
+    viewer: Viewer,
+    group_id: int,
+    now: dt.datetime,
+    *,
+    with_candidates: bool = True,
+) -> GroupView | None:
     """The group page for one of its therapists or an administrator, else None.
 
-    Shows members' and candidates' names, so each patient shown gets one access-log row
-    (`group_view`). The sessions carry aggregates only, never one member's answer.
+    Shows members' names (one `group_view` access-log row each) and, with `with_candidates`
+    (the group page's "Add a member" list), the names of the unit's patients who may join (one
+    `group_member_picker` row each). The sessions carry aggregates only, never one answer.
     """
     with db.transaction(now=now) as session:
         group = led_group(session, viewer, group_id)
@@ -73,16 +85,24 @@ def group_view(db: Database, viewer: Viewer, group_id: int, now: dt.datetime) ->
             .order_by(Staff.display_name)
         ).all()
         members = current_members(session, group_id)
-        candidates = _candidates(session, group, members)
-        sessions = session_rows(session, group)
+        candidates = _candidates(session, group, members) if with_candidates else []
+        sessions = session_rows(session, group, now)
         role = _viewer_role(viewer, group)
         record_bulk_access(
             session,
             staff_id=viewer.staff_id,
-            reads=[(m.patient_id, group.unit_id, role) for m in (*members, *candidates)],
+            reads=[(m.patient_id, group.unit_id, role) for m in members],
             action=GROUP_VIEW,
             now=now,
         )
+        if candidates:
+            record_bulk_access(
+                session,
+                staff_id=viewer.staff_id,
+                reads=[(m.patient_id, group.unit_id, role) for m in candidates],
+                action=GROUP_MEMBER_PICKER,
+                now=now,
+            )
         return GroupView(
             group_id=group.id,
             name=group.name,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,12 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus
-from fit_platform.domain.groups import CLOCK_SLACK, group_form_invitation, group_slot_key
+from fit_platform.domain.groups import (
+    CLOCK_SLACK,
+    group_form_invitation,
+    group_form_open,
+    group_slot_key,
+)
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import is_schedulable
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
@@ -43,11 +48,28 @@ from fit_platform.services.schedule_plans import quiet_hours_of
 log = logging.getLogger("fit_platform.services.groups")
 
 
+# Why nobody who attended gets the form, when that does not depend on a member's consent.
+WINDOW_OVER = "window_over"  # recorded after the form's 48 hours to answer had passed
+UNIT_ARCHIVED = "unit_archived"
+FORM_UNAVAILABLE = "form_unavailable"  # the form was removed, retired or made draft
+# No session is recorded before this: a date so old is a typing error, not a session.
+EARLIEST_SESSION_YEAR = 2000
+
+
 @dataclass(frozen=True)
 class RecordedSession:
+    """What recording a session did. ``invited`` counts the invitations made; the page does
+    not show it (with ``attended`` it would tell a group therapist that a member paused or
+    stopped feedback), but the reasons that do not depend on consent are shown: ``nobody``
+    (why no one gets the form), ``ended`` (attending members whose episode is over) and
+    ``too_little_time`` (invitations recorded as not sent: too little time left to answer)."""
+
     group_session_id: int
     attended: int
     invited: int
+    nobody: str | None = None
+    ended: int = 0
+    too_little_time: int = 0
 
 
 def record_session(
@@ -75,6 +97,8 @@ def record_session(
         raise GroupError(GroupError.NO_ONE_ATTENDED)
     if starts_at > now + CLOCK_SLACK:
         raise GroupError(GroupError.IN_THE_FUTURE)
+    if starts_at.astimezone(zone).year < EARLIEST_SESSION_YEAR:
+        raise GroupError(GroupError.TOO_OLD)
     try:
         return _record_session(db, viewer, group_id, starts_at, attended, now, zone, min_window)
     except IntegrityError:
@@ -100,6 +124,9 @@ def _record_session(
         members = {m.episode_id: m for m in current_members(session, group_id)}
         if not set(attended) <= set(members):
             raise GroupError(GroupError.NOT_A_MEMBER)
+        if starts_at.astimezone(zone).date() < group.created_at.astimezone(zone).date():
+            # The group did not exist then; its members and therapists were not its own.
+            raise GroupError(GroupError.BEFORE_THE_GROUP)
         if session.scalar(
             select(GroupSession.id).where(
                 GroupSession.group_id == group_id, GroupSession.starts_at == starts_at
@@ -111,7 +138,12 @@ def _record_session(
         )
         session.add(held)
         session.flush()
-        due = _due_for_attendance(session, group, held, attended, now, zone, min_window)
+        due, nobody = _due_for_attendance(session, group, held, attended, now, zone, min_window)
+        ended = len(attended) - session.scalar(
+            select(func.count(Episode.id)).where(
+                Episode.id.in_(attended), Episode.status == EpisodeStatus.ACTIVE
+            )
+        )
         insert_due(session, due, now)
         invitations = _invitation_ids(session, group.instrument_id, held.id, attended)
         for episode_id in attended:
@@ -124,6 +156,7 @@ def _record_session(
             )
         session_id = held.id
     invited = sum(1 for d in due if d.invitation.skipped is None)
+    too_little_time = len(due) - invited
     log.info(
         "group session recorded",
         extra={
@@ -134,7 +167,14 @@ def _record_session(
             "staff_id": viewer.staff_id,
         },
     )
-    return RecordedSession(session_id, len(attended), invited)
+    return RecordedSession(
+        session_id,
+        len(attended),
+        invited,
+        nobody=nobody,
+        ended=ended if nobody is None else 0,
+        too_little_time=too_little_time,
+    )
 
 
 def _due_for_attendance(
@@ -145,10 +185,11 @@ def _due_for_attendance(
     now: dt.datetime,
     zone: ZoneInfo,
     min_window: dt.timedelta,
-) -> list[Due]:
+) -> tuple[list[Due], str | None]:
+    """The invitations to insert, and why there are none when that holds for everyone."""
     unit = session.get(Unit, group.unit_id)
     if unit is None or unit.archived_at is not None:
-        return []  # an archived unit sends nothing new (docs/administration.md)
+        return [], UNIT_ARCHIVED  # an archived unit sends nothing new (docs/administration.md)
     if not is_schedulable(default_instruments().get(group.instrument_id)):
         # The form's file was removed or retired since the group was created: attendance is
         # recorded, nothing is sent (as the scheduler skips a rule naming such a form).
@@ -156,7 +197,9 @@ def _due_for_attendance(
             "group form cannot be sent; attendance recorded without invitations",
             extra={"group_id": group.id, "instrument_id": group.instrument_id},
         )
-        return []
+        return [], FORM_UNAVAILABLE
+    if not group_form_open(held.starts_at, now):
+        return [], WINDOW_OVER
     rows = session.execute(
         select(Episode.id, Episode.patient_id, Patient.preferred_channel)
         .join(Patient, Patient.id == Episode.patient_id)
@@ -184,7 +227,7 @@ def _due_for_attendance(
         )
         if invitation is not None:
             result.append(Due(invitation, None, row.patient_id, consent.channel))
-    return result
+    return result, None
 
 
 def _invitation_ids(

@@ -37,6 +37,7 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "own_days_view": _l("Patient's own days viewed"),
     "own_days_change": _l("Patient's own days changed"),
     "group_view": _l("Group page viewed"),
+    "group_member_picker": _l("Listed among the patients who may be added to a group"),
     "admin_patient_lookup": _l("Patient looked up by an administrator"),
     "admin_patient_export": _l("Patient's data exported by an administrator"),
     "admin_patient_erase_review": _l("Erasure of a patient's data reviewed by an administrator"),
@@ -70,6 +71,10 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     "own_days_view": _l("looked at which days you get questions"),
     "own_days_change": _l("changed which days you get questions"),
     "group_view": _l("saw you on the page of your group"),
+    "group_member_picker": _l(
+        "saw your name in a list of the unit's patients who could be added to a group, "
+        "without your answers"
+    ),
     "admin_patient_lookup": _l("looked you up to handle a request about your data"),
     "admin_patient_export": _l("made a copy of your data for you"),
     "admin_patient_erase_review": _l("checked what of your data could be erased"),

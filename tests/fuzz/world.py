@@ -206,6 +206,9 @@ def _add_group(db: Database, world: World) -> int:
             name="Fuzz group",
             instrument_id="vas_demo",
             created_by=world.therapist_id,
+            # Sessions are refused before the day the group was created: the run's clock is
+            # its own, so the group is older than any session it records.
+            created_at=dt.datetime(2001, 1, 1, tzinfo=dt.UTC),
         )
         group.therapists = [GroupTherapist(staff_id=world.therapist_id)]
         session.add(group)

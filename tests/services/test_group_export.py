@@ -25,7 +25,12 @@ def test_the_export_holds_the_patients_groups_and_the_sessions_they_attended(
     viewer = StaffViewer(admin.id, frozenset({(Role.ADMIN, None)}))
     with db.transaction() as session:
         # The demo VAS is a draft: attendance is recorded and nothing is sent.
-        group = TherapyGroup(unit_id=world.unit_id, name="Onsdagsgruppa", instrument_id="vas_demo")
+        group = TherapyGroup(
+            unit_id=world.unit_id,
+            name="Onsdagsgruppa",
+            instrument_id="vas_demo",
+            created_at=NOW - dt.timedelta(days=7),  # a session is never before its group
+        )
         group.therapists = [GroupTherapist(staff_id=world.therapist_id)]
         session.add(group)
         session.flush()

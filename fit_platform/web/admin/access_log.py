@@ -23,6 +23,7 @@ from fit_platform.services.access_review import (
     readers,
     search_access,
 )
+from fit_platform.services.csv_cells import safe_cell
 from fit_platform.web.access_labels import staff_action
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.staff_forms import ROLE_NAMES, AccessFilterForm, ActionForm
@@ -90,11 +91,6 @@ def access_log() -> tuple[str, int]:
     ), (200 if query is not None else 400)
 
 
-def _safe_cell(value: str) -> str:
-    # A cell starting with = + - @ (or a tab/CR) is a formula to a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @bp.route("/access-log/export", methods=["POST"])
 @login_required(Role.ADMIN)
 def access_log_export() -> Response | WerkzeugResponse:
@@ -118,10 +114,10 @@ def access_log_export() -> Response | WerkzeugResponse:
                 row.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 row.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 row.staff_id,
-                _safe_cell(row.staff_name),
+                safe_cell(row.staff_name),
                 row.role.value,
-                _safe_cell(row.unit_name or ""),
-                _safe_cell(row.patient_ref),
+                safe_cell(row.unit_name or ""),
+                safe_cell(row.patient_ref),
                 row.action,
                 "yes" if row.flagged else "no",
             ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -58,6 +58,10 @@ def _error(code: str) -> str:
         GroupError.NO_FORM: _("Choose a group form the unit has enabled."),
         GroupError.NOT_IN_UNIT: _("Only a patient with an open episode in the unit can join."),
         GroupError.IN_THE_FUTURE: _("A session can be recorded once it has started."),
+        GroupError.TOO_OLD: _("Enter the date of the session: a date before 2000 is not one."),
+        GroupError.BEFORE_THE_GROUP: _(
+            "The session is before the group was created. Enter a date from then on."
+        ),
         GroupError.NO_ONE_ATTENDED: _("Tick at least one member who attended."),
         GroupError.NOT_A_MEMBER: _("Only members of the group can be recorded as attending."),
         GroupError.ALREADY_RECORDED: _("A session at this time is already recorded."),
@@ -131,13 +135,23 @@ def new() -> str | Response | tuple[str, int]:
     )
 
 
+def _picker_label(member: group_members.Member) -> str:
+    # Two patients of the same name are told apart by when their episode began (no birth
+    # date is stored); the unit is the group's own, so it would not help.
+    return _(
+        "%(name)s (in the unit since %(date)s)",
+        name=member.name,
+        date=format_date(member.started_on, "medium"),
+    )
+
+
 def _page(group_id: int, **forms: object) -> str:
     view = group_page.group_view(get_db(), g.staff, group_id, now())
     if view is None:
         abort(404)
     add_form = forms.get("add_form") or AddMemberForm(formdata=None)
     add_form.episode.choices = [  # type: ignore[attr-defined]
-        SelectChoice(m.episode_id, m.name) for m in view.candidates
+        SelectChoice(m.episode_id, _picker_label(m)) for m in view.candidates
     ]
     return render_template(
         "groups/show.html",
@@ -195,14 +209,63 @@ def remove_member(group_id: int, episode_id: int) -> Response:
     return redirect(url_for("groups.show", group_id=group_id) + "#members")
 
 
+def _recorded_message(recorded: group_sessions.RecordedSession) -> str:
+    """What recording did, true in every case. Not how many were invited: with the number who
+    attended that would tell a group therapist who is not a member's own therapist that the
+    member has paused or stopped feedback. Every reason that is not consent is said."""
+    parts = [_("The session is recorded: %(attended)d attended.", attended=recorded.attended)]
+    nobody = {
+        group_sessions.WINDOW_OVER: _(
+            "No one gets the group form: the 48 hours to answer it after the session were "
+            "over when the session was recorded."
+        ),
+        group_sessions.UNIT_ARCHIVED: _("No one gets the group form: the unit is archived."),
+        group_sessions.FORM_UNAVAILABLE: _(
+            "No one gets the group form: the form has been removed or retired since the group "
+            "was created."
+        ),
+    }
+    if recorded.nobody is not None:
+        parts.append(nobody[recorded.nobody])
+        return " ".join(parts)
+    if recorded.ended:
+        parts.append(
+            ngettext(
+                "%(num)d of them has an ended episode and gets no form.",
+                "%(num)d of them have an ended episode and get no form.",
+                recorded.ended,
+            )
+        )
+    if recorded.too_little_time:
+        parts.append(
+            ngettext(
+                "%(num)d gets no form: too little time is left to answer it after the quiet hours.",
+                "%(num)d get no form: too little time is left to answer it after the quiet hours.",
+                recorded.too_little_time,
+            )
+        )
+    if recorded.ended + recorded.too_little_time == 0:
+        parts.append(_("They get the group form unless they have paused or stopped feedback."))
+    elif recorded.ended + recorded.too_little_time < recorded.attended:
+        parts.append(
+            _("The others get the group form unless they have paused or stopped feedback.")
+        )
+    return " ".join(parts)
+
+
 @bp.route("/<int:group_id>/sessions/new", methods=["GET", "POST"])
 @group_staff
 def new_session(group_id: int) -> str | Response | tuple[str, int]:
-    view = group_page.group_view(get_db(), g.staff, group_id, now())
+    # The session form lists members only: no "Add a member" list, so no such reads logged.
+    view = group_page.group_view(get_db(), g.staff, group_id, now(), with_candidates=False)
     if view is None:
         abort(404)
     form = GroupSessionForm()
-    form.attended.choices = [SelectChoice(m.episode_id, m.name) for m in view.members]
+    # A member whose episode has ended is not offered: they no longer attend, and nothing
+    # could be sent to them (posting one anyway fails the choice check).
+    form.attended.choices = [
+        SelectChoice(m.episode_id, m.name) for m in view.members if not m.ended
+    ]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -223,20 +286,13 @@ def new_session(group_id: int) -> str | Response | tuple[str, int]:
             except GroupError as error:
                 if error.code == GroupError.NOT_FOUND:
                     abort(404)
-                target = form.attended if error.code != GroupError.IN_THE_FUTURE else form.day
+                on_day = (GroupError.IN_THE_FUTURE, GroupError.TOO_OLD, GroupError.BEFORE_THE_GROUP)
+                target = form.day if error.code in on_day else form.attended
                 if error.code == GroupError.ALREADY_RECORDED:
                     target = form.time
                 target.errors = [_error(error.code)]
             else:
-                # Not how many were invited: that would tell a group therapist who is not a
-                # member's own therapist that the member has paused or stopped feedback.
-                flash(
-                    _(
-                        "The session is recorded: %(attended)d attended. They get the group "
-                        "form unless they have paused or stopped feedback.",
-                        attended=recorded.attended,
-                    )
-                )
+                flash(_recorded_message(recorded))
                 return redirect(url_for("groups.show", group_id=group_id) + "#sessions")
         status = 422
     return render_template("groups/session.html", view=view, form=form), status

@@ -1,0 +1,150 @@
+"""Recording a group session says truly who gets the group form: nobody when the 48 hours to
+answer were over; a member whose episode has ended is marked and not offered; and a session
+dated before 2000 or before the group existed is refused (docs/groups.md, "After a session")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Episode, GroupSession, Invitation
+from fit_platform.domain.codes import EpisodeStatus, Role, UnitKind
+from fit_platform.domain.instruments import configure_extra_dirs
+from tests.conftest import make_test_app
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.scheduling import oslo
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "instruments_test_only"
+# The group was created on Friday 1 January; "now" is Wednesday 6 January at noon.
+CREATED = oslo(2027, 1, 1, 9, 0)
+NOW = oslo(2027, 1, 6, 12, 0)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = make_test_app(database_url, tmp_path / "instance", instruments_dir=FIXTURES)
+    application.extensions["fit_clock"] = lambda: CREATED
+    yield application
+    application.extensions["fit_db"].dispose()
+    configure_extra_dirs([])
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _group(app: Flask, members: int) -> tuple[FlaskClient, int, list[World]]:
+    """A group created at CREATED with `members` members; a client logged in at NOW."""
+    db = _db(app)
+    unit = make_unit(db, UnitKind.DAY_PROGRAMME)
+    leader = make_staff(db, (Role.THERAPIST, unit.id), name="Group Leader")
+    worlds = [make_world(db, unit=unit, therapist=leader) for _ in range(members)]
+    client = app.test_client()
+    log_in(client, leader.username, PASSWORD)
+    page = client.get(f"/groups/new?unit={unit.id}&lang=en").get_data(as_text=True)
+    response = client.post(
+        f"/groups/new?unit={unit.id}&lang=en",
+        data={
+            "csrf_token": csrf_token(page),
+            "name": "Tuesday group",
+            "instrument": "gsrs",
+            "therapists": [str(leader.id)],
+        },
+    )
+    assert response.status_code == 302
+    group_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    for world in worlds:
+        page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+        added = client.post(
+            f"/groups/{group_id}/members",
+            data={"csrf_token": csrf_token(page), "episode": str(world.episode_id)},
+        )
+        assert added.status_code == 302
+    app.extensions["fit_clock"] = lambda: NOW
+    client = app.test_client()
+    log_in(client, leader.username, PASSWORD)
+    return client, group_id, worlds
+
+
+def _record(client: FlaskClient, group_id: int, day: str, worlds: list[World]) -> tuple[int, str]:
+    url = f"/groups/{group_id}/sessions/new?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(page),
+            "day": day,
+            "time": "10:00",
+            "attended": [str(w.episode_id) for w in worlds],
+        },
+        follow_redirects=True,
+    )
+    return response.status_code, response.get_data(as_text=True)
+
+
+def _invitations(db: Database) -> int:
+    with db.session() as session:
+        return (
+            session.scalar(
+                select(func.count(Invitation.id)).where(Invitation.slot_key.like("group:%"))
+            )
+            or 0
+        )
+
+
+def test_a_session_recorded_after_the_window_says_no_one_gets_the_form(app: Flask) -> None:
+    client, group_id, worlds = _group(app, 2)
+    status, page = _record(client, group_id, "2027-01-02", worlds)  # four days ago
+    assert status == 200
+    assert "The session is recorded: 2 attended." in page
+    assert "No one gets the group form: the 48 hours to answer it" in page
+    assert "They get the group form" not in page
+    assert _invitations(_db(app)) == 0
+
+
+def test_a_member_with_an_ended_episode_is_marked_and_not_offered_as_attending(
+    app: Flask,
+) -> None:
+    client, group_id, worlds = _group(app, 2)
+    db = _db(app)
+    with db.transaction() as session:
+        session.get_one(Episode, worlds[0].episode_id).status = EpisodeStatus.ENDED
+    page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
+    assert "(ended)" in page
+    form = client.get(f"/groups/{group_id}/sessions/new?lang=en").get_data(as_text=True)
+    assert f'value="{worlds[0].episode_id}"' not in form
+    assert f'value="{worlds[1].episode_id}"' in form
+
+    status, page = _record(client, group_id, "2027-01-06", worlds)
+    assert status == 422  # the ended member is not a choice
+    status, page = _record(client, group_id, "2027-01-06", worlds[1:])
+    assert status == 200
+    assert "The session is recorded: 1 attended." in page
+    assert "They get the group form unless they have paused or stopped feedback." in page
+    assert _invitations(db) == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("1999-12-31", "a date before 2000 is not one"),
+        ("2026-12-31", "The session is before the group was created."),
+    ],
+)
+def test_a_session_before_2000_or_before_the_group_is_refused(
+    app: Flask, day: str, message: str
+) -> None:
+    client, group_id, worlds = _group(app, 1)
+    status, page = _record(client, group_id, day, worlds)
+    assert status == 422
+    assert message in page
+    with _db(app).session() as session:
+        assert session.scalar(select(func.count(GroupSession.id))) == 0
