@@ -3,20 +3,27 @@
 Defaults are safe for a demo on one machine. Production must set a database URL and a secret key;
 `load_settings` refuses to start without them rather than run with a guessable key. It also refuses
 an `http://` public base URL in production (session cookies would lack `Secure` and patients'
-links would travel in clear) unless `FIT_ALLOW_INSECURE_HTTP=true` says this is a lab.
+links would travel in clear) unless `FIT_ALLOW_INSECURE_HTTP=true` says this is a lab. The
+checks themselves are in config_checks.py.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from fit_platform.config_checks import (
+    DEFAULT_MAIL_FROM,
+    check_settings,
+    insecure_http_in_production,
+)
+from fit_platform.config_error import ConfigurationError
 
 Environment = Literal["production", "demo", "test"]
 log = logging.getLogger(__name__)
@@ -30,21 +37,6 @@ DEFAULT_TIMEZONE = "Europe/Oslo"
 def default_zone() -> ZoneInfo:
     """The zone of settings left at their default (FIT_TIMEZONE unset)."""
     return ZoneInfo(DEFAULT_TIMEZONE)
-
-
-class ConfigurationError(RuntimeError):
-    """A setting is missing or invalid; the message names the environment variable and
-    never quotes the value of a secret (it is logged as it is: process_settings.py)."""
-
-    @property
-    def setting(self) -> str | None:
-        """The variable the message names first: the one that is wrong, or that needs others."""
-        named = _SETTING_NAME.search(str(self))
-        return named.group(0) if named else None
-
-
-_SETTING_NAME = re.compile(r"\b(?:FIT_[A-Z0-9_]+|DATABASE_URL)\b")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -65,7 +57,7 @@ class Settings:
     smtp_starttls: bool = True
     smtp_username: str | None = None
     smtp_password: str | None = None
-    mail_from: str = "no-reply@fit.invalid"
+    mail_from: str = DEFAULT_MAIL_FROM
     # Rate limits shared across web workers in production (e.g. redis://127.0.0.1:6379/0).
     ratelimit_storage_uri: str = "memory://"
     # For load benchmarks only, where every request comes from one address.
@@ -173,16 +165,6 @@ class RetentionSettings:
     access_log_years: int = 10
 
 
-# Allowed ranges, checked at start. The access log's floor: the EU health data space
-# regulation asks for access logs of at least three years; our default is ten (docs/privacy.md).
-RETENTION_LIMITS = {
-    "FIT_RETENTION_LINK_TOKEN_DAYS": ("retention_link_token_days", 1, 3650),
-    "FIT_RETENTION_OUTBOX_DAYS": ("retention_outbox_days", 1, 3650),
-    "FIT_RETENTION_ONE_TIME_CODE_DAYS": ("retention_one_time_code_days", 1, 365),
-    "FIT_RETENTION_ACCESS_LOG_YEARS": ("retention_access_log_years", 3, 30),
-}
-
-
 def check_database_url(name: str, url: str) -> str:
     """`url` when SQLAlchemy can use it with the installed driver (PostgreSQL through
     psycopg 3, or SQLite); otherwise a ConfigurationError naming the variable, never the URL
@@ -204,20 +186,6 @@ def check_database_url(name: str, url: str) -> str:
             "postgresql+psycopg://user:password@host:5432/name (or sqlite:///path for a trial)"
         )
     return url
-
-
-# The rate-limit storages whose driver the platform installs (redis); anything else would be
-# refused only in each web worker, with a traceback.
-RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
-
-
-def _check_ratelimit_storage(uri: str) -> None:
-    """Named, never shown: a Redis URL can hold a password."""
-    if uri.partition("://")[0] not in RATELIMIT_SCHEMES:
-        raise ConfigurationError(
-            "FIT_RATELIMIT_STORAGE_URI is not a rate-limit storage this platform can use: "
-            "write redis://host:6379/0 (shared by every web worker) or memory://"
-        )
 
 
 def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
@@ -283,10 +251,6 @@ def _demo_totp_key(instance_path: Path) -> str:
     return key
 
 
-IDPORTEN_ACR_LEVELS = ("idporten-loa-substantial", "idporten-loa-high")
-MIN_PATIENT_ID_HASH_KEY_LENGTH = 32
-
-
 def _patient_id_hash_key(environ: dict[str, str], environment: str, instance_path: Path) -> str:
     """Production: only from FIT_PATIENT_ID_HASH_KEY (checked with ID-porten below). The demo
     keeps a generated key in the instance folder (a new key would orphan every stored hash)."""
@@ -301,49 +265,6 @@ def _patient_id_hash_key(environ: dict[str, str], environment: str, instance_pat
             key_file.chmod(0o600)
         return key_file.read_text().strip()
     return secrets.token_urlsafe(48)
-
-
-def _check_idporten(settings: Settings) -> None:
-    if not settings.idporten_issuer:
-        return
-    if not (settings.idporten_client_id and settings.idporten_client_secret):
-        raise ConfigurationError(
-            "FIT_IDPORTEN_ISSUER needs FIT_IDPORTEN_CLIENT_ID and FIT_IDPORTEN_CLIENT_SECRET"
-        )
-    if len(settings.patient_id_hash_key) < MIN_PATIENT_ID_HASH_KEY_LENGTH:
-        raise ConfigurationError(
-            "FIT_IDPORTEN_ISSUER needs FIT_PATIENT_ID_HASH_KEY: a random key of at least "
-            f"{MIN_PATIENT_ID_HASH_KEY_LENGTH} characters (national identity numbers are "
-            "stored only as a keyed hash)"
-        )
-    levels = settings.idporten_acr_values.split()
-    if not levels or any(level not in IDPORTEN_ACR_LEVELS for level in levels):
-        raise ConfigurationError(
-            "FIT_IDPORTEN_ACR_VALUES must be one or both of " + ", ".join(IDPORTEN_ACR_LEVELS)
-        )
-
-
-def _check_public_base_url(settings: Settings) -> None:
-    url = settings.public_base_url
-    if not url.lower().startswith(("https://", "http://")):
-        raise ConfigurationError(
-            f"FIT_PUBLIC_BASE_URL must start with https:// (or http:// outside production), "
-            f"not {url!r}"
-        )
-    if insecure_http_in_production(settings) and not settings.allow_insecure_http:
-        raise ConfigurationError(
-            f"FIT_PUBLIC_BASE_URL must be an https:// address in production, not {url!r}: "
-            "over http the session cookies are sent without Secure and the patients' links "
-            "travel in clear. Set FIT_PUBLIC_BASE_URL=https://… (the address of the TLS "
-            "proxy), or FIT_ALLOW_INSECURE_HTTP=true for a lab that carries no patient data"
-        )
-
-
-def insecure_http_in_production(settings: Settings) -> bool:
-    """True when production settings have a public base URL that is not https."""
-    return settings.environment == "production" and not settings.public_base_url.lower().startswith(
-        "https://"
-    )
 
 
 def warn_if_insecure_http(settings: Settings, process: str) -> bool:
@@ -428,7 +349,7 @@ def load_settings(
         "smtp_starttls": _flag(env, "FIT_SMTP_STARTTLS", True),
         "smtp_username": _env(env, "FIT_SMTP_USERNAME"),
         "smtp_password": _env(env, "FIT_SMTP_PASSWORD"),
-        "mail_from": _env(env, "FIT_MAIL_FROM", "no-reply@fit.invalid"),
+        "mail_from": _env(env, "FIT_MAIL_FROM", DEFAULT_MAIL_FROM),
         "ratelimit_storage_uri": _env(env, "FIT_RATELIMIT_STORAGE_URI", "memory://"),
         "ratelimit_enabled": _flag(env, "FIT_RATELIMIT_ENABLED", True),
         "trusted_proxies": _int(env, "FIT_TRUSTED_PROXIES", 0),
@@ -475,51 +396,5 @@ def load_settings(
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
-    if settings.session_idle_minutes < 1 or settings.session_absolute_hours < 1:
-        raise ConfigurationError(
-            "FIT_SESSION_IDLE_MINUTES and FIT_SESSION_ABSOLUTE_HOURS must be > 0"
-        )
-    if not 0 <= settings.trusted_proxies <= 5:
-        raise ConfigurationError("FIT_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
-    if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
-        raise ConfigurationError(
-            "FIT_OIDC_ISSUER needs FIT_OIDC_CLIENT_ID and FIT_OIDC_CLIENT_SECRET"
-        )
-    if not settings.local_passwords and not settings.oidc_issuer:
-        raise ConfigurationError(
-            "FIT_LOCAL_PASSWORDS=false needs FIT_OIDC_ISSUER: nobody could log in otherwise"
-        )
-    _check_idporten(settings)
-    _check_ratelimit_storage(settings.ratelimit_storage_uri)
-    if settings.log_level not in LOG_LEVELS:
-        raise ConfigurationError(f"FIT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
-    if settings.risk_escalation_hours < 1:
-        raise ConfigurationError("FIT_RISK_ESCALATION_HOURS must be at least 1")
-    if not 0 <= settings.min_answer_window_minutes <= 7 * 24 * 60:
-        raise ConfigurationError("FIT_MIN_ANSWER_WINDOW_MINUTES must be from 0 to 10080 (one week)")
-    if not 1 <= settings.send_retry_seconds <= 3600:
-        raise ConfigurationError("FIT_SEND_RETRY_SECONDS must be from 1 to 3600 (one hour)")
-    if not 1 <= settings.enqueue_interval_seconds <= 3600:
-        raise ConfigurationError("FIT_ENQUEUE_INTERVAL_SECONDS must be from 1 to 3600 (one hour)")
-    for variable, (attribute, lowest, highest) in RETENTION_LIMITS.items():
-        if not lowest <= getattr(settings, attribute) <= highest:
-            raise ConfigurationError(f"{variable} must be from {lowest} to {highest}")
-    notice_url = settings.privacy_notice_url
-    if notice_url is not None and not notice_url.startswith(("https://", "http://")):
-        raise ConfigurationError("FIT_PRIVACY_NOTICE_URL must be an http(s) address")
-    if settings.totp_encryption_key:
-        from fit_platform.services.secret_box import SecretBox
-
-        try:
-            SecretBox(settings.totp_encryption_key)
-        except ValueError as exc:
-            raise ConfigurationError(
-                "FIT_TOTP_ENCRYPTION_KEY must be Fernet keys (32 bytes, url-safe base64), "
-                "separated by commas"
-            ) from exc
-    try:
-        settings.zone  # noqa: B018 - validates the time zone name now, not at the first schedule
-    except Exception as exc:
-        raise ConfigurationError(f"FIT_TIMEZONE {settings.timezone!r} is not a known zone") from exc
-    _check_public_base_url(settings)
+    check_settings(settings)
     return settings

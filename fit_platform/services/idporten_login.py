@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fit_platform.config import IDPORTEN_ACR_LEVELS
+from fit_platform.config_checks import IDPORTEN_ACR_LEVELS
 from fit_platform.services.identity_providers import AuthorizationRequest
 from fit_platform.services.oidc_login import OidcConfig, OidcFailed, OidcProvider
 

@@ -182,3 +182,78 @@ def test_production_refuses_the_example_files_placeholder_or_a_short_secret_key(
         assert "FIT_SECRET_KEY must be at least 32 random characters" in result.stderr
         assert "Traceback" not in result.stderr
     assert run_fit_platform(url, "db", "upgrade", FIT_SECRET_KEY="x" * 32).returncode == 0
+
+
+PRODUCTION = {
+    "FIT_ENV": "production",
+    "FIT_DATABASE_URL": "sqlite://",
+    "FIT_SECRET_KEY": "x" * 40,
+    "FIT_TOTP_ENCRYPTION_KEY": "ZmRzZmRzZmRzZmRzZmRzZmRzZmRzZmRzZmRzZmRzZmQ=",
+    "FIT_PUBLIC_BASE_URL": "https://fit.dps.example.no",
+}
+SMS = {"FIT_SMS_URL": "https://sms-gateway.example.no", "FIT_SMS_TOKEN": "gateway-token"}
+MAIL = {"FIT_SMTP_HOST": "smtp.helse.example.no", "FIT_MAIL_FROM": "fit@dps.example.no"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "setting", "problem"),
+    [
+        ({"FIT_SMS_TOKEN": ""}, "FIT_SMS_TOKEN", "is needed with FIT_SMS_URL"),
+        ({"FIT_SMS_URL": ""}, "FIT_SMS_URL", "is needed with FIT_SMS_TOKEN"),
+        ({"FIT_SMS_URL": "sms-gateway.example.no"}, "FIT_SMS_URL", "base address"),
+        ({"FIT_SMS_URL": "https://gw.example.no/send?key=1"}, "FIT_SMS_URL", "base address"),
+        ({"FIT_SMS_URL": "http://sms-gateway.example.no"}, "FIT_SMS_URL", "https:// address"),
+        ({"FIT_SMS_SENDER": "DPS Nordre Aasen"}, "FIT_SMS_SENDER", "at most 11"),
+        ({"FIT_SMS_SENDER": "+4712345678901234"}, "FIT_SMS_SENDER", "at most 15 digits"),
+        ({"FIT_MAIL_FROM": ""}, "FIT_MAIL_FROM", "is needed with FIT_SMTP_HOST"),
+        ({"FIT_MAIL_FROM": "DPS <fit@dps.example.no>"}, "FIT_MAIL_FROM", "one e-mail address"),
+        ({"FIT_MAIL_FROM": "fit.dps.example.no"}, "FIT_MAIL_FROM", "one e-mail address"),
+        ({"FIT_SMTP_USERNAME": "fit"}, "FIT_SMTP_USERNAME", "go together"),
+        ({"FIT_SMTP_PASSWORD": "hemmelig"}, "FIT_SMTP_USERNAME", "go together"),
+        ({"FIT_SMTP_PORT": "70000"}, "FIT_SMTP_PORT", "from 1 to 65535"),
+    ],
+)
+def test_a_gateway_or_relay_that_could_not_send_is_refused_at_start_not_at_the_first_message(
+    changes: dict[str, str], setting: str, problem: str
+) -> None:
+    """Each of these used to start, and then every SMS or e-mail failed when the dispatcher
+    sent it (or the SMS channel was silently left out when the token was missing)."""
+    with pytest.raises(ConfigurationError, match=re.escape(problem)) as refused:
+        load_settings({**PRODUCTION, **SMS, **MAIL, **changes})
+    assert refused.value.setting == setting
+    assert "gateway-token" not in str(refused.value) and "hemmelig" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"FIT_SMS_URL": "http://127.0.0.1:8025", "FIT_SMS_SENDER": "DPS Nord-1"},
+        {"FIT_SMS_URL": "http://localhost:8025/v1", "FIT_SMS_SENDER": "+4722000000"},
+        {"FIT_SMS_SENDER": "DPSNordre12"},
+        {"FIT_SMTP_USERNAME": "fit", "FIT_SMTP_PASSWORD": "hemmelig", "FIT_SMTP_PORT": "465"},
+        {"FIT_MAIL_FROM": "fit@relay", "FIT_SMTP_HOST": "relay"},
+        {"FIT_SMTP_HOST": "", "FIT_MAIL_FROM": ""},
+        {"FIT_SMS_URL": "", "FIT_SMS_TOKEN": ""},
+    ],
+)
+def test_gateways_and_relays_as_clinics_configure_them_are_accepted(
+    changes: dict[str, str],
+) -> None:
+    load_settings({**PRODUCTION, **SMS, **MAIL, **changes})
+
+
+def test_outside_production_the_default_sender_address_and_a_lab_gateway_over_http_are_kept() -> (
+    None
+):
+    settings = load_settings(
+        {
+            "FIT_ENV": "test",
+            "FIT_SMTP_HOST": "127.0.0.1",
+            "FIT_SMS_URL": "http://sms.lab",
+            **{"FIT_SMS_TOKEN": "t"},
+        }
+    )
+    assert settings.mail_from == "no-reply@fit.invalid"
+    lab = {**PRODUCTION, **SMS, **MAIL, "FIT_PUBLIC_BASE_URL": "http://fit.lab"}
+    load_settings({**lab, "FIT_ALLOW_INSECURE_HTTP": "true", "FIT_SMS_URL": "http://sms.lab"})

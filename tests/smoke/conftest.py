@@ -31,6 +31,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             FIT_SMS_URL=f"http://127.0.0.1:{sms_port}",
             FIT_SMS_TOKEN=SMS_TOKEN,
             FIT_SMTP_HOST="127.0.0.1",
+            FIT_MAIL_FROM="fit@smoke.example",
             FIT_SMTP_PORT=str(smtp_port),
             FIT_SMTP_STARTTLS="false",
             # The gateways-down test waits for a retry: the first one after 5 s, not 30 s.

@@ -41,6 +41,31 @@ BAD_SETTINGS = [
         "is not a rate-limit storage",
     ),
 ]
+# The gateways: these started, and every SMS or e-mail failed at the dispatcher (a missing
+# token left the SMS channel out without a word).
+# (what is set, the setting the line names, what it says)
+GATEWAYS = [
+    ({"FIT_SMS_URL": "https://sms.example.no"}, "FIT_SMS_TOKEN", "is needed with FIT_SMS_URL"),
+    (
+        {
+            "FIT_SMS_URL": "https://sms.example.no",
+            "FIT_SMS_TOKEN": SECRET,
+            "FIT_SMS_SENDER": "DPS Nordre Aasen",
+        },
+        "FIT_SMS_SENDER",
+        "at most 11 letters",
+    ),
+    ({"FIT_SMTP_HOST": "smtp.example.no"}, "FIT_MAIL_FROM", "is needed with FIT_SMTP_HOST"),
+    (
+        {
+            "FIT_SMTP_HOST": "smtp.example.no",
+            "FIT_MAIL_FROM": "fit@dps.example.no",
+            "FIT_SMTP_PASSWORD": SECRET,
+        },
+        "FIT_SMTP_USERNAME",
+        "go together",
+    ),
+]
 WEB_ONLY = [
     ("FIT_WEB_WORKERS", "two", "must be a whole number of at least 1"),
     ("FIT_BIND", "127.0.0.1:web", "must be host:port"),
@@ -119,3 +144,15 @@ def test_a_bad_owner_url_of_the_migration_is_named_the_same_way(tmp_path: Path) 
         "is not a database URL this platform can use",
         "",
     )
+
+
+@pytest.mark.parametrize(("settings", "named", "problem"), GATEWAYS, ids=lambda i: str(i)[:30])
+def test_the_sending_process_refuses_a_gateway_it_could_not_send_through(
+    tmp_path: Path, settings: dict[str, str], named: str, problem: str
+) -> None:
+    """The scheduler is the process that sends; it used to start and fail every message."""
+    url = f"sqlite:///{tmp_path / 'fit.sqlite3'}"
+    with production_stack(url, tmp_path, at=None, **settings) as stack:
+        done = _run(stack, "scheduler")
+    assert done.stdout == ""
+    _assert_one_json_error_line(done.stderr, done.returncode, named, problem, "")
