@@ -18,6 +18,7 @@ back in that quarter, when the pool meets the same rule (:func:`read_comments`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -29,11 +30,18 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, EpisodeTherapist, Response, ServiceFeedback
+from fit_platform.db.models import (
+    AdminAudit,
+    Episode,
+    EpisodeTherapist,
+    Response,
+    ServiceFeedback,
+)
 from fit_platform.domain.codes import ResponseStatus
 from fit_platform.domain.comment_threshold import CommentPool
 from fit_platform.domain.instrument_model import Kind
 from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.responsibility import Transfer, responsible_at
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -102,49 +110,69 @@ class CommentsReading:
         return self.readable_from is None and self.pool.readable
 
 
-# Who answered an alliance questionnaire per unit in a quarter: unit -> (patients, therapists).
-Answering = dict[int, tuple[set[int], set[int]]]
+# Who answered an alliance questionnaire per unit in a quarter: unit -> patient -> the
+# therapists responsible for that patient's episode when they answered.
+Answering = dict[int, dict[int, set[int]]]
 
 
 def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
-    """One query: the patients who submitted an alliance questionnaire in the quarter, per
-    unit, with the therapists responsible for their episodes (only these patients could have
-    sent a comment to the service, and their therapists are whom a comment may be about)."""
+    """The patients who submitted an alliance questionnaire in the quarter, per unit, with the
+    therapists responsible for their episodes at the time (only these patients could have sent
+    a comment to the service, and their therapists then are whom a comment may be about).
+    Three queries whatever the number of patients: the answers, who is responsible now, and
+    the transfers since the quarter began, which give who was responsible before."""
     start, end = quarter_bounds(quarter, zone)
     alliance = sorted(i.id for i in default_instruments().values() if i.kind is Kind.ALLIANCE)
-    rows = session.execute(
-        select(Episode.unit_id, Episode.patient_id, EpisodeTherapist.staff_id)
+    answered = (
+        select(Episode.unit_id, Episode.patient_id, Episode.id, Response.submitted_at)
         .select_from(Response)
         .join(Episode, Episode.id == Response.episode_id)
-        .outerjoin(
-            EpisodeTherapist,
-            (EpisodeTherapist.episode_id == Episode.id) & EpisodeTherapist.responsible.is_(True),
-        )
         .where(
             Response.status == ResponseStatus.SUBMITTED,
             Response.submitted_at >= start,
             Response.submitted_at < end,
             Response.instrument_id.in_(alliance),
         )
-        .distinct()
     )
+    episodes = answered.with_only_columns(Episode.id).distinct().scalar_subquery()
+    now_responsible: dict[int, set[int]] = {}
+    for episode_id, staff_id in session.execute(
+        select(EpisodeTherapist.episode_id, EpisodeTherapist.staff_id).where(
+            EpisodeTherapist.responsible.is_(True), EpisodeTherapist.episode_id.in_(episodes)
+        )
+    ):
+        now_responsible.setdefault(episode_id, set()).add(staff_id)
+    transfers: dict[int, list[Transfer]] = {}
+    for episode_id, at, before in session.execute(
+        select(AdminAudit.target_id, AdminAudit.at, AdminAudit.before).where(
+            AdminAudit.action == "episode_transferred",
+            AdminAudit.target_kind == "episode",
+            AdminAudit.target_id.in_(episodes),
+            AdminAudit.at > start,
+        )
+    ):
+        earlier = json.loads(before or "{}").get("responsible_staff_ids", [])
+        transfers.setdefault(episode_id, []).append(Transfer(at, frozenset(earlier)))
     answering: Answering = {}
-    for unit_id, patient_id, staff_id in rows:
-        patients, therapists = answering.setdefault(unit_id, (set(), set()))
-        patients.add(patient_id)
-        if staff_id is not None:
-            therapists.add(staff_id)
+    for unit_id, patient_id, episode_id, submitted_at in session.execute(answered):
+        then = responsible_at(
+            frozenset(now_responsible.get(episode_id, ())),
+            transfers.get(episode_id, ()),
+            submitted_at,
+        )
+        answering.setdefault(unit_id, {}).setdefault(patient_id, set()).update(then)
     return answering
 
 
 def _pool(answering: Answering, units: set[int]) -> CommentPool:
-    patients: set[int] = set()
-    therapists: set[int] = set()
+    therapists_of: dict[int, set[int]] = {}
     for unit_id in units:
-        unit_patients, unit_therapists = answering.get(unit_id, (set(), set()))
-        patients |= unit_patients
-        therapists |= unit_therapists
-    return CommentPool(len(patients), len(therapists))
+        for patient_id, therapists in answering.get(unit_id, {}).items():
+            therapists_of.setdefault(patient_id, set()).update(therapists)
+    patients_of: Counter[int] = Counter()
+    for therapists in therapists_of.values():
+        patients_of.update(therapists)
+    return CommentPool(len(therapists_of), len(patients_of), max(patients_of.values(), default=0))
 
 
 def read_comments(
@@ -164,7 +192,7 @@ def read_comments(
     _start, end = quarter_bounds(quarter, zone)
     if now < end:
         return CommentsReading(
-            (), CommentPool(0, 0), unit_id is None, False, end.astimezone(zone).date()
+            (), CommentPool(0, 0, 0), unit_id is None, False, end.astimezone(zone).date()
         )
     with db.session(now=now) as session:
         answering = _answering(session, quarter, zone)

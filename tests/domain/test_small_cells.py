@@ -3,10 +3,13 @@ hidden cell can be worked out from the group total and the shown cells."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fit_platform.domain.comment_threshold import MIN_THERAPISTS_FOR_COMMENTS, CommentPool
+from fit_platform.domain.responsibility import Transfer, responsible_at
 from fit_platform.domain.small_cells import (
     MIN_PATIENTS_PER_CELL,
     Equation,
@@ -365,9 +368,31 @@ def test_a_quarter_hidden_for_another_programme_hides_one_of_its_months() -> Non
 
 def test_comment_texts_need_five_patients_and_three_therapists() -> None:
     assert MIN_THERAPISTS_FOR_COMMENTS == 3
-    assert CommentPool(patients=5, therapists=3).readable
-    assert not CommentPool(patients=40, therapists=1).readable  # one therapist: named
-    assert not CommentPool(patients=40, therapists=2).readable
-    assert not CommentPool(patients=4, therapists=3).readable
-    assert CommentPool(patients=4, therapists=2).too_few_patients
-    assert CommentPool(patients=4, therapists=2).too_few_therapists
+    assert CommentPool(patients=5, therapists=3, busiest_therapists_patients=2).readable
+    assert not CommentPool(40, 1, 40).readable  # one therapist: named
+    assert not CommentPool(40, 2, 20).readable
+    assert not CommentPool(4, 3, 2).readable
+    assert CommentPool(4, 2, 2).too_few_patients
+    assert CommentPool(4, 2, 2).too_few_therapists
+
+
+def test_comment_texts_are_held_back_when_one_therapist_had_more_than_half_the_patients() -> None:
+    # Three therapists, but one of them treats 8 of 10: "my therapist" is most likely that one.
+    assert CommentPool(10, 3, 8).one_therapist_dominates
+    assert not CommentPool(10, 3, 8).readable
+    assert CommentPool(10, 3, 6).one_therapist_dominates  # 6 of 10: still more than half
+    assert CommentPool(10, 3, 5).readable  # exactly half: a coin toss, no better
+    assert CommentPool(5, 3, 2).readable
+
+
+def test_who_was_responsible_is_read_back_through_the_transfers_after_the_moment() -> None:
+    day = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    transfers = [
+        Transfer(day + dt.timedelta(days=40), frozenset({2})),  # 2 → 3
+        Transfer(day + dt.timedelta(days=10), frozenset({1})),  # 1 → 2
+    ]
+    now = frozenset({3})
+    assert responsible_at(now, transfers, day) == {1}
+    assert responsible_at(now, transfers, day + dt.timedelta(days=20)) == {2}
+    assert responsible_at(now, transfers, day + dt.timedelta(days=50)) == {3}
+    assert responsible_at(now, [], day) == {3}

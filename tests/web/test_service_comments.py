@@ -2,7 +2,8 @@
 quarter once the quarter has ended, and nobody else: never therapists, never a patient or a
 date, never verbatim in an export (which counts them, with small cells hidden). A unit's texts
 are shown only when at least five patients answered the alliance questionnaire there and at
-least three therapists were responsible for them; smaller units are read together, when
+least three therapists were responsible for them when they answered, none for more than half of
+them; smaller units are read together, when
 together they are large enough."""
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from fit_platform.db.models import Staff, Unit
 from fit_platform.domain.codes import Role
 from fit_platform.services.export_audit import export_history
 from fit_platform.services.service_comments import quarter_bounds, quarter_of_date
-from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
-from tests.support.html import log_in
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
 from tests.support.scheduling import Clock
 
@@ -43,6 +44,13 @@ def _comment_to_service(
 ) -> str:
     """A patient of `unit` (treated by `therapist`, or by a therapist of their own) answers the
     alliance questionnaire and, with `text`, sends it to the service only."""
+    return _patient_answers(app, unit, text, therapist)[1]
+
+
+def _patient_answers(
+    app: Flask, unit: Unit, text: str = "", therapist: Staff | None = None
+) -> tuple[World, str]:
+    """As `_comment_to_service`; also the patient's world (episode, therapist)."""
     db = _db(app)
     world = make_world(db, unit=unit, therapist=therapist)
     _invitation_id, token = open_invitation(db, world, "wai_sr")
@@ -55,7 +63,7 @@ def _comment_to_service(
         from fit_platform.db.models import Patient as PatientRow
 
         name = session.get_one(PatientRow, world.patient_id).display_name
-    return name
+    return world, name
 
 
 def _answered(app: Flask, unit: Unit, therapists: int, patients: int) -> list[Staff]:
@@ -103,7 +111,7 @@ def test_a_service_developer_reads_the_units_comments_for_the_quarter_escaped_an
     db = _db(app)
     unit, other = make_unit(db), make_unit(db)
     therapists = _answered(app, unit, therapists=3, patients=4)
-    name = _comment_to_service(app, unit, "The <b>waiting room</b> is cold", therapists[0])
+    name = _comment_to_service(app, unit, "The <b>waiting room</b> is cold", therapists[1])
     _comment_to_service(app, other, "Another unit's comment")
     quarter = quarter_of_date(_oslo_today())
     reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
@@ -238,7 +246,7 @@ def test_small_units_are_read_together_without_the_units_shown_on_their_own(app:
     pair_therapists = _answered(app, pair, therapists=2, patients=2)
     _comment_to_service(app, pair, "Text from the unit of two", pair_therapists[0])
     large_therapists = _answered(app, large, therapists=3, patients=4)
-    _comment_to_service(app, large, "Text from the large unit", large_therapists[0])
+    _comment_to_service(app, large, "Text from the large unit", large_therapists[1])
     reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
 
     lone_page = _page(reader, lone)
@@ -268,7 +276,7 @@ def test_the_current_quarters_comments_are_not_read_until_it_has_ended(app: Flas
     db = _db(app)
     unit = make_unit(db)
     therapists = _answered(app, unit, therapists=3, patients=4)
-    _comment_to_service(app, unit, "The evening group helps", therapists[0])
+    _comment_to_service(app, unit, "The evening group helps", therapists[1])
     early = _logged_in(app, (Role.SERVICE_DEVELOPER, None), after_the_quarter=False)
 
     _start, end = quarter_bounds(quarter_of_date(_oslo_today()), ZoneInfo("Europe/Oslo"))
@@ -282,3 +290,61 @@ def test_the_current_quarters_comments_are_not_read_until_it_has_ended(app: Flas
     html = _page(later, unit)
     assert "The evening group helps" in html
     assert "can be read from" not in html
+
+
+def test_three_therapists_of_whom_one_treats_nearly_everyone_do_not_make_a_comment_anonymous(
+    app: Flask,
+) -> None:
+    # Ten patients and three therapists pass the count rules; but eight of the ten see the same
+    # therapist, so a critical comment about "my therapist" is most likely about her.
+    db = _db(app)
+    unit = make_unit(db)
+    busy, second, third = (make_staff(db, (Role.THERAPIST, unit.id)) for _ in range(3))
+    for therapist in [busy] * 7 + [second, third]:
+        _comment_to_service(app, unit, therapist=therapist)
+    _comment_to_service(app, unit, "She interrupts me all the time", busy)
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+
+    html = _page(reader, unit)
+    assert "She interrupts me all the time" not in html
+    assert "One therapist was responsible for more than half of the patients" in html
+    assert "Fewer than 3 therapists" not in html and "Fewer than 5 patients" not in html
+    assert "She interrupts me all the time" not in _page(reader, None)
+    # nb and nn say it too.
+    for language, words in (("nb", "Én behandler hadde ansvar"), ("nn", "Éin behandlar hadde")):
+        quarter = quarter_of_date(_oslo_today())
+        page = reader.get(f"/export/comments?lang={language}&unit={unit.id}&quarter={quarter}")
+        assert words in page.get_data(as_text=True)
+
+
+def test_therapists_are_counted_as_they_were_when_the_patients_answered_not_after_a_transfer(
+    app: Flask,
+) -> None:
+    # During the quarter one therapist treated all six patients. After it, an administrator
+    # transfers four of them to two colleagues (three therapists, two patients each, now). The
+    # quarter's comments were still all written by her patients about her.
+    db = _db(app)
+    unit = make_unit(db)
+    alone = make_staff(db, (Role.THERAPIST, unit.id))
+    colleagues = [make_staff(db, (Role.THERAPIST, unit.id)) for _ in range(2)]
+    worlds = [_patient_answers(app, unit, therapist=alone)[0] for _ in range(5)]
+    worlds.append(_patient_answers(app, unit, "My therapist never listens", alone)[0])
+    _after_the_quarter(app)
+    admin = _logged_in(app, (Role.ADMIN, None), after_the_quarter=False)
+    url = f"/admin/units/{unit.id}/episodes"
+    token = csrf_token(admin.get(url).get_data(as_text=True))
+    for world, colleague in zip(worlds[:4], colleagues * 2, strict=True):
+        moved = admin.post(
+            f"{url}/{world.episode_id}/transfer",
+            data={
+                "csrf_token": token,
+                f"transfer-{world.episode_id}-therapist": str(colleague.id),
+                f"transfer-{world.episode_id}-reason": "New caseloads",
+            },
+        )
+        assert moved.status_code == 302
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None), after_the_quarter=False)
+
+    html = _page(reader, unit)
+    assert "My therapist never listens" not in html
+    assert "Fewer than 3 therapists were responsible" in html
