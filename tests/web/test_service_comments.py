@@ -348,3 +348,13 @@ def test_therapists_are_counted_as_they_were_when_the_patients_answered_not_afte
     html = _page(reader, unit)
     assert "My therapist never listens" not in html
     assert "Fewer than 3 therapists were responsible" in html
+
+
+def test_a_quarter_without_comments_is_shown_as_the_one_chosen(app: Flask) -> None:
+    unit = make_unit(_db(app))
+    reader = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
+    html = reader.get(f"/export/comments?lang=en&unit={unit.id}&quarter=2025-Q3").get_data(
+        as_text=True
+    )
+    assert f"{unit.name}, 2025-Q3" in html
+    assert '<option selected value="2025-Q3">2025-Q3</option>' in html

@@ -116,6 +116,11 @@ class ServiceCommentsForm(FitForm):
         self.unit.choices = [SelectChoice(unit_id, name) for unit_id, name in units]
         # The units whose comments are held back in the quarter, read together (docs/export.md).
         self.unit.choices.append(SelectChoice(ALL_UNITS, POOLED_UNITS_LABEL))
+        asked = str(self.quarter.data or "")
+        if is_quarter(asked) and asked not in quarters:
+            # A quarter without comments, reached by a link or typed: the list shows it as the
+            # one chosen, not the newest quarter above the heading of another.
+            quarters = sorted([*quarters, asked], reverse=True)
         self.quarter.choices = [SelectChoice(quarter, quarter) for quarter in quarters]
 
     def validate_unit(self, field: SelectField) -> None:
