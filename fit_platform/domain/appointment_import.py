@@ -199,14 +199,19 @@ def within_range(parsed: ParsedFile, now: dt.datetime) -> ParsedFile:
 def read_text(raw: bytes) -> str | FileError:
     """The uploaded bytes as text, or why they are not an export to read.
 
-    Only UTF-8 is read (a byte-order mark is allowed): guessing another encoding could turn a
-    record id into a different one. Control characters other than tab and line ends mean a
-    binary file (an image, a spreadsheet, a UTF-16 export), even when the bytes happen to decode.
+    UTF-8 (a byte-order mark is allowed), else Windows-1252: what a spreadsheet's plain "CSV"
+    writes on a Norwegian Windows machine, and a file that was imported before this check
+    existed must still import. No other encoding is guessed. Control characters other than tab
+    and line ends mean a binary file (an image, a spreadsheet, a UTF-16 export), even when the
+    bytes happen to decode.
     """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return FileError(FileProblem.NOT_TEXT)
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:  # five bytes are undefined in Windows-1252
+            return FileError(FileProblem.NOT_TEXT)
     if _CONTROL.search(text):
         return FileError(FileProblem.NOT_TEXT)
     text = text.removeprefix("\ufeff")  # spreadsheet programs write a byte-order mark

@@ -135,7 +135,14 @@ def test_read_text_takes_utf8_and_names_empty_and_binary_files() -> None:
     assert read_text(b"\x89PNG\r\n\x1a\n") == FileError(FileProblem.NOT_TEXT)
     assert read_text(b"PK\x03\x04\x14\x00") == FileError(FileProblem.NOT_TEXT)  # .xlsx
     assert read_text("start\n".encode("utf-16")) == FileError(FileProblem.NOT_TEXT)
-    assert read_text("Kj\u00f8p".encode("cp1252")) == FileError(FileProblem.NOT_TEXT)
+    assert read_text(b"\x81\x8d\x8f") == FileError(FileProblem.NOT_TEXT)  # not Windows-1252
+
+
+def test_a_windows_1252_export_is_read_as_before() -> None:
+    raw = "appointment_id;patient_id;start;behandler\nA1;EPR-1;2026-11-30T10:00;Ødegård\n"
+    text = read_text(raw.encode("cp1252"))
+    assert isinstance(text, str) and "Ødegård" in text
+    assert [record.external_ref for record in parse_csv(text, OSLO).records] == ["A1"]
 
 
 def test_csv_file_errors_are_named_once_and_no_row_is_read() -> None:
