@@ -298,3 +298,14 @@ def test_any_uploaded_bytes_get_a_page_never_a_500(client: FlaskClient, content:
     status, html = _upload(client, client._world.unit_id, content, "any.csv")  # type: ignore[attr-defined]
     assert status in (200, 422)
     assert "Row 0" not in html
+
+
+def test_a_windows_1252_export_with_norwegian_letters_still_imports(
+    client: FlaskClient, world: World
+) -> None:
+    ref = _ref(_db(client), world)
+    csv = f"appointment_id;patient_id;start;behandler\nK-1;{ref};{_day(3)}T10:00;Ødegård\n"
+    status, html = _upload(client, world.unit_id, csv.encode("cp1252"), "excel.csv")
+    assert status == 200
+    assert "New appointments: 1" in html
+    assert [ref_ for ref_, _start in _saved(_db(client), world)] == ["K-1"]
