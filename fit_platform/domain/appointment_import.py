@@ -8,6 +8,12 @@ CSV columns (header required, comma or semicolon separated, UTF-8):
     appointment_id, patient_id, start, end, status
 `start`/`end` are ISO 8601; without an offset they are local time in the service's zone.
 `status`: planned | booked | done | fulfilled | cancelled | no_show | noshow (blank = planned).
+`end` and `status` may be left out.
+
+A problem with the whole file (empty, not text, required columns missing, ...) is one
+`FileError` and no records: it is said once, never as a row. A problem with one row is a
+`RowError` naming the row and the column (CSV) or element (FHIR) it is about; the other rows
+are still read.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,16 +39,34 @@ from fit_platform.domain.codes import AppointmentStatus
 MAX_ROWS = 20_000
 
 
+REQUIRED_COLUMNS = ("appointment_id", "patient_id", "start")
+OPTIONAL_COLUMNS = ("end", "status")
+# What a missing-columns message lists of the file's own first line; enough to recognise it.
+SHOWN_COLUMNS = 12
+SHOWN_COLUMN_CHARS = 40
+
+
 class ImportProblem(StrEnum):
+    """What is wrong with one row."""
+
     MISSING_FIELD = "missing_field"
     BAD_TIME = "bad_time"
     NONEXISTENT_TIME = "nonexistent_time"  # a local time in the spring DST gap
     BAD_STATUS = "bad_status"
     END_BEFORE_START = "end_before_start"
-    NOT_AN_APPOINTMENT_BUNDLE = "not_an_appointment_bundle"
-    UNREADABLE = "unreadable"
-    TOO_MANY_ROWS = "too_many_rows"
     OUT_OF_RANGE = "out_of_range"  # outside domain.appointment_range (see `within_range`)
+
+
+class FileProblem(StrEnum):
+    """What is wrong with the whole file: nothing in it is imported."""
+
+    EMPTY = "empty"  # no bytes, or only blanks and a byte-order mark
+    NO_ROWS = "no_rows"  # column names but no appointment rows (or a bundle without any)
+    NOT_TEXT = "not_text"  # not UTF-8 text: a spreadsheet, an image, a UTF-16 export
+    MISSING_COLUMNS = "missing_columns"  # the first line lacks required column names
+    NOT_AN_APPOINTMENT_BUNDLE = "not_an_appointment_bundle"
+    UNREADABLE = "unreadable"  # text, but neither CSV nor JSON can make sense of it
+    TOO_MANY_ROWS = "too_many_rows"
 
 
 @dataclass(frozen=True)
@@ -56,15 +81,27 @@ class AppointmentRecord:
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # 1-based data row (CSV) or entry index + 1 (FHIR); 0 = the whole file
+    row: int  # 1-based data row after the header (CSV) or entry index + 1 (FHIR)
     problem: ImportProblem
-    field: str | None = None
+    field: str | None = None  # the CSV column or FHIR element the problem is in
+
+
+@dataclass(frozen=True)
+class FileError:
+    problem: FileProblem
+    missing: tuple[str, ...] = ()  # MISSING_COLUMNS: the required columns not found
+    found: tuple[str, ...] = ()  # MISSING_COLUMNS: the first line's names, shortened
 
 
 @dataclass(frozen=True)
 class ParsedFile:
     records: tuple[AppointmentRecord, ...]
     errors: tuple[RowError, ...]
+    file_error: FileError | None = None
+
+
+def _refused(problem: FileProblem) -> ParsedFile:
+    return ParsedFile((), (), FileError(problem))
 
 
 _STATUS: Mapping[str, AppointmentStatus] = {
@@ -96,17 +133,31 @@ def parse_time(raw: str, zone: ZoneInfo) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+def _time(
+    row: int, fields: Mapping[str, str], name: str, zone: ZoneInfo
+) -> dt.datetime | RowError | None:
+    raw = fields.get(name, "")
+    if not raw.strip():
+        return None
+    try:
+        return parse_time(raw, zone)
+    except NonexistentLocalTime:
+        return RowError(row, ImportProblem.NONEXISTENT_TIME, name)
+    except (ValueError, OverflowError):  # year 1 or 9999 may not convert to UTC
+        return RowError(row, ImportProblem.BAD_TIME, name)
+
+
 def _record(row: int, fields: Mapping[str, str], zone: ZoneInfo) -> AppointmentRecord | RowError:
-    for name in ("appointment_id", "patient_id", "start"):
+    for name in REQUIRED_COLUMNS:
         if not fields.get(name, "").strip():
             return RowError(row, ImportProblem.MISSING_FIELD, name)
-    try:
-        starts_at = parse_time(fields["start"], zone)
-        ends_at = parse_time(fields["end"], zone) if fields.get("end", "").strip() else None
-    except NonexistentLocalTime:
-        return RowError(row, ImportProblem.NONEXISTENT_TIME, "start/end")
-    except (ValueError, OverflowError):  # year 1 or 9999 may not convert to UTC
-        return RowError(row, ImportProblem.BAD_TIME, "start/end")
+    starts_at = _time(row, fields, "start", zone)
+    if isinstance(starts_at, RowError):
+        return starts_at
+    assert starts_at is not None  # a required field, checked above
+    ends_at = _time(row, fields, "end", zone)
+    if isinstance(ends_at, RowError):
+        return ends_at
     if ends_at is not None and ends_at < starts_at:
         return RowError(row, ImportProblem.END_BEFORE_START, "end")
     status = _STATUS.get(fields.get("status", "").strip().lower())
@@ -134,34 +185,88 @@ def within_range(parsed: ParsedFile, now: dt.datetime) -> ParsedFile:
     OUT_OF_RANGE row error (the parsers know no clock; the service calls this with its `now`)."""
     items: list[AppointmentRecord | RowError] = []
     for record in parsed.records:
-        times = (record.starts_at, record.ends_at or record.starts_at)
-        if all(is_accepted_time(time, now) for time in times):
-            items.append(record)
+        if not is_accepted_time(record.starts_at, now):
+            items.append(RowError(record.row, ImportProblem.OUT_OF_RANGE, "start"))
+        elif record.ends_at is not None and not is_accepted_time(record.ends_at, now):
+            items.append(RowError(record.row, ImportProblem.OUT_OF_RANGE, "end"))
         else:
-            items.append(RowError(record.row, ImportProblem.OUT_OF_RANGE, "start/end"))
+            items.append(record)
     kept = _collect(items)
     errors = sorted(parsed.errors + kept.errors, key=lambda error: error.row)
-    return ParsedFile(kept.records, tuple(errors))
+    return ParsedFile(kept.records, tuple(errors), parsed.file_error)
+
+
+def read_text(raw: bytes) -> str | FileError:
+    """The uploaded bytes as text, or why they are not an export to read.
+
+    UTF-8 (a byte-order mark is allowed), else Windows-1252: what a spreadsheet's plain "CSV"
+    writes on a Norwegian Windows machine, and a file that was imported before this check
+    existed must still import. No other encoding is guessed. Control characters other than tab
+    and line ends mean a binary file (an image, a spreadsheet, a UTF-16 export), even when the
+    bytes happen to decode.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:  # five bytes are undefined in Windows-1252
+            return FileError(FileProblem.NOT_TEXT)
+    if _CONTROL.search(text):
+        return FileError(FileProblem.NOT_TEXT)
+    text = text.removeprefix("\ufeff")  # spreadsheet programs write a byte-order mark
+    if not text.strip():
+        return FileError(FileProblem.EMPTY)
+    return text
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _shown(names: list[str]) -> tuple[str, ...]:
+    """The first line's names as the message shows them: a few, each cut short (a binary-ish or
+    header-less first line can be long; the message only has to let the user recognise it)."""
+    names = [name.strip() for name in names if name.strip()]
+    shown = [name[:SHOWN_COLUMN_CHARS] for name in names[:SHOWN_COLUMNS]]
+    return tuple([*shown, "…"] if len(names) > SHOWN_COLUMNS else shown)
 
 
 def parse_csv(text: str, zone: ZoneInfo) -> ParsedFile:
+    """The CSV file's records and row errors, or one file error: an empty file, a header
+    without rows, or a first line that lacks required column names (named once, with the
+    names the line has). A row whose every field is blank (spreadsheets export trailing
+    `;;;;` rows) is no appointment and is skipped; the others keep their place in the count."""
     text = text.lstrip("\ufeff")  # spreadsheet programs write a byte-order mark
-    header = text.splitlines()[0] if text.strip() else ""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return _refused(FileProblem.EMPTY)
+    header = lines[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     items: list[AppointmentRecord | RowError] = []
     try:
+        names = [str(name) for name in reader.fieldnames or []]
+        present = {name.strip().lower() for name in names}
+        missing = tuple(name for name in REQUIRED_COLUMNS if name not in present)
+        if missing:
+            return ParsedFile(
+                (), (), FileError(FileProblem.MISSING_COLUMNS, missing, _shown(names))
+            )
         for index, raw in enumerate(reader, start=1):
             if index > MAX_ROWS:
-                return ParsedFile((), (RowError(0, ImportProblem.TOO_MANY_ROWS),))
+                return _refused(FileProblem.TOO_MANY_ROWS)
             fields = {
                 str(key).strip().lower(): value if isinstance(value, str) else ""
                 for key, value in raw.items()
                 if key is not None
             }
+            if not any(value.strip() for value in fields.values()):
+                continue
             items.append(_record(index, fields, zone))
     except csv.Error:
-        return ParsedFile((), (RowError(0, ImportProblem.UNREADABLE),))
+        return _refused(FileProblem.UNREADABLE)
+    if not items:
+        return _refused(FileProblem.NO_ROWS)
     return _collect(items)
 
 
@@ -189,14 +294,14 @@ def parse_fhir_bundle(text: str, zone: ZoneInfo) -> ParsedFile:
     try:
         bundle = json.loads(text)
     except (ValueError, RecursionError):
-        return ParsedFile((), (RowError(0, ImportProblem.UNREADABLE),))
+        return _refused(FileProblem.UNREADABLE)
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        return ParsedFile((), (RowError(0, ImportProblem.NOT_AN_APPOINTMENT_BUNDLE),))
+        return _refused(FileProblem.NOT_AN_APPOINTMENT_BUNDLE)
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
-        return ParsedFile((), (RowError(0, ImportProblem.NOT_AN_APPOINTMENT_BUNDLE),))
+        return _refused(FileProblem.NOT_AN_APPOINTMENT_BUNDLE)
     if len(entries) > MAX_ROWS:
-        return ParsedFile((), (RowError(0, ImportProblem.TOO_MANY_ROWS),))
+        return _refused(FileProblem.TOO_MANY_ROWS)
     items: list[AppointmentRecord | RowError] = []
     for index, entry in enumerate(entries, start=1):
         resource = entry.get("resource") if isinstance(entry, dict) else None
@@ -209,5 +314,15 @@ def parse_fhir_bundle(text: str, zone: ZoneInfo) -> ParsedFile:
             "end": str(resource.get("end") or ""),
             "status": str(resource.get("status") or ""),
         }
-        items.append(_record(index, fields, zone))
+        record = _record(index, fields, zone)
+        if isinstance(record, RowError) and record.field is not None:
+            # Name the element the bundle's author can find, not the CSV column behind it.
+            element = _FHIR_ELEMENT.get(record.field, record.field)
+            record = RowError(record.row, record.problem, element)
+        items.append(record)
+    if not items:
+        return _refused(FileProblem.NO_ROWS)
     return _collect(items)
+
+
+_FHIR_ELEMENT: Mapping[str, str] = {"appointment_id": "id", "patient_id": "participant"}

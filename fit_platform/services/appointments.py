@@ -16,6 +16,11 @@ Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused. A 
 row: the access log records a change only when one was made (the rollback takes it with it).
 An ended episode is read-only: adding, moving or setting the status of one of its appointments
 raises `access_control.EpisodeClosed` and changes nothing (no questionnaire would go out).
+A file with a file-level problem (`ParsedFile.file_error`: empty, not text, required columns
+missing, ...) imports nothing and touches no row; the summary carries the problem.
+Rows whose record id has no active episode in the unit are returned with their row number and
+record id (`ImportSummary.unmatched`) for the page to list; like every record id, they are
+never written to the log, which counts them only.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
-from fit_platform.domain.appointment_import import ParsedFile, RowError, within_range
+from fit_platform.domain.appointment_import import FileError, ParsedFile, RowError, within_range
 from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.services.access_control import treating_episode
@@ -62,16 +67,31 @@ class RefusedRow:
     reason: RefusalReason
 
 
+@dataclass(frozen=True)
+class UnmatchedRow:
+    """A row whose record id has no active episode in the unit (unknown, ended, or another
+    unit's patient: the same answer for all three, so nothing is told of other units)."""
+
+    row: int
+    patient_ref: str
+
+
 @dataclass
 class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    unmatched_patients: list[str] = field(default_factory=list)
+    unmatched: list[UnmatchedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    file_error: FileError | None = None  # set: nothing of the file was imported
     refused: list[RefusedRow] = field(default_factory=list)
     changed_appointment_ids: list[int] = field(default_factory=list)
     withdrawn: int = 0  # open questionnaires of the changed rows that no longer fit them
+
+    @property
+    def unmatched_patients(self) -> list[str]:
+        """The record ids without an active episode, each once, in file order."""
+        return list(dict.fromkeys(row.patient_ref for row in self.unmatched))
 
 
 def _episode_for(session: Session, staff_id: int, episode_id: int, now: dt.datetime) -> Episode:
@@ -213,7 +233,7 @@ def import_appointments(
     """Create or update the file's appointments on the active episodes in `unit_id` that
     `staff_id` treats; rows of the unit's other patients are refused and listed."""
     parsed = within_range(parsed, now)
-    summary = ImportSummary(errors=list(parsed.errors))
+    summary = ImportSummary(errors=list(parsed.errors), file_error=parsed.file_error)
     with db.transaction(now=now) as session:
         if (
             session.scalar(
@@ -226,6 +246,17 @@ def import_appointments(
             is None
         ):
             raise AppointmentNotFound(unit_id)
+        if parsed.file_error is not None:
+            log.info(
+                "appointment file refused",
+                extra={
+                    "event": "appointment_file_refused",
+                    "unit_id": unit_id,
+                    "staff_id": staff_id,
+                    "problem": parsed.file_error.problem.value,
+                },
+            )
+            return summary
         patient_refs = {record.patient_ref for record in parsed.records}
         # One query for the episodes and one for the existing rows, whatever the file's size.
         # The outer join tells the episodes the caller treats (the episode pages' rule) from the
@@ -267,8 +298,7 @@ def import_appointments(
                 )
                 continue
             if episode_id is None:
-                if record.patient_ref not in summary.unmatched_patients:
-                    summary.unmatched_patients.append(record.patient_ref)
+                summary.unmatched.append(UnmatchedRow(record.row, record.patient_ref))
                 continue
             row = existing.get((episode_id, record.external_ref))
             if row is None:

@@ -8,10 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fit_platform.domain.appointment_import import (
+    SHOWN_COLUMN_CHARS,
+    SHOWN_COLUMNS,
+    FileError,
+    FileProblem,
     ImportProblem,
     parse_csv,
     parse_fhir_bundle,
     parse_time,
+    read_text,
     within_range,
 )
 from fit_platform.domain.codes import AppointmentStatus
@@ -99,16 +104,84 @@ def test_fhir_bundle_appointments_are_read_and_other_resources_ignored() -> None
     ]
 
 
-def test_something_that_is_not_a_bundle_is_one_clear_error() -> None:
-    assert parse_fhir_bundle("{not json", OSLO).errors[0].problem is ImportProblem.UNREADABLE
+def test_something_that_is_not_a_bundle_is_one_clear_file_error() -> None:
+    unreadable = parse_fhir_bundle("{not json", OSLO)
+    assert unreadable.file_error == FileError(FileProblem.UNREADABLE)
+    assert unreadable.errors == () and unreadable.records == ()
     parsed = parse_fhir_bundle('{"resourceType": "Patient"}', OSLO)
-    assert parsed.errors[0].problem is ImportProblem.NOT_AN_APPOINTMENT_BUNDLE
+    assert parsed.file_error == FileError(FileProblem.NOT_AN_APPOINTMENT_BUNDLE)
+
+
+def test_a_bundle_without_appointments_has_no_rows() -> None:
+    only_patients = {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient"}}]}
+    for bundle in ({"resourceType": "Bundle"}, only_patients):
+        parsed = parse_fhir_bundle(json.dumps(bundle), OSLO)
+        assert parsed.file_error == FileError(FileProblem.NO_ROWS)
+
+
+def test_a_fhir_row_error_names_the_bundle_element_not_the_csv_column() -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [{"resource": {"resourceType": "Appointment", "start": "2026-11-30T10:00"}}],
+    }
+    (error,) = parse_fhir_bundle(json.dumps(bundle), OSLO).errors
+    assert (error.row, error.problem, error.field) == (1, ImportProblem.MISSING_FIELD, "id")
+
+
+def test_read_text_takes_utf8_and_names_empty_and_binary_files() -> None:
+    assert read_text("\ufeffappointment_id;patient_id\n".encode()) == "appointment_id;patient_id\n"
+    assert read_text(b"") == FileError(FileProblem.EMPTY)
+    assert read_text(b"\xef\xbb\xbf \r\n\t\n") == FileError(FileProblem.EMPTY)
+    assert read_text(b"\x89PNG\r\n\x1a\n") == FileError(FileProblem.NOT_TEXT)
+    assert read_text(b"PK\x03\x04\x14\x00") == FileError(FileProblem.NOT_TEXT)  # .xlsx
+    assert read_text("start\n".encode("utf-16")) == FileError(FileProblem.NOT_TEXT)
+    assert read_text(b"\x81\x8d\x8f") == FileError(FileProblem.NOT_TEXT)  # not Windows-1252
+
+
+def test_a_windows_1252_export_is_read_as_before() -> None:
+    raw = "appointment_id;patient_id;start;behandler\nA1;EPR-1;2026-11-30T10:00;Ødegård\n"
+    text = read_text(raw.encode("cp1252"))
+    assert isinstance(text, str) and "Ødegård" in text
+    assert [record.external_ref for record in parse_csv(text, OSLO).records] == ["A1"]
+
+
+def test_csv_file_errors_are_named_once_and_no_row_is_read() -> None:
+    assert parse_csv(" \n\n", OSLO).file_error == FileError(FileProblem.EMPTY)
+    header = "appointment_id;patient_id;start;end;status\n"
+    assert parse_csv(header, OSLO).file_error == FileError(FileProblem.NO_ROWS)
+    assert parse_csv(header + ";;;;\n\n", OSLO).file_error == FileError(FileProblem.NO_ROWS)
+    parsed = parse_csv("Timenr;Pasient;Start\nT-1;EPR-1;2026-11-30T10:00\n", OSLO)
+    missing, found = ("appointment_id", "patient_id"), ("Timenr", "Pasient", "Start")
+    assert parsed.file_error == FileError(FileProblem.MISSING_COLUMNS, missing, found)
+    assert parsed.errors == () and parsed.records == ()
+
+
+def test_a_long_first_line_is_shortened_in_the_missing_columns_error() -> None:
+    parsed = parse_csv(",".join("x" * 100 for _ in range(30)) + "\n1\n", OSLO)
+    assert parsed.file_error is not None
+    assert parsed.file_error.found == ("x" * SHOWN_COLUMN_CHARS,) * SHOWN_COLUMNS + ("…",)
+
+
+def test_blank_rows_are_skipped_and_the_others_keep_their_row_number() -> None:
+    parsed = parse_csv(
+        "appointment_id,patient_id,start\n,,\nA2,EPR-1,2026-11-30T10:00\n,EPR-1,\n", OSLO
+    )
+    assert [record.row for record in parsed.records] == [2]
+    assert [(error.row, error.field) for error in parsed.errors] == [(3, "appointment_id")]
 
 
 @given(st.text(max_size=2000))
 def test_any_text_parses_to_records_or_errors_never_an_exception(text: str) -> None:
-    parse_csv(text, OSLO)
-    parse_fhir_bundle(text, OSLO)
+    for parsed in (parse_csv(text, OSLO), parse_fhir_bundle(text, OSLO)):
+        # A file error stands alone: nothing of such a file is imported.
+        assert parsed.file_error is None or parsed.records == parsed.errors == ()
+        assert all(error.row >= 1 and error.field for error in parsed.errors)
+
+
+@given(st.binary(max_size=500))
+def test_any_bytes_are_text_or_one_file_error(raw: bytes) -> None:
+    text = read_text(raw)
+    assert isinstance(text, str) or text.problem in (FileProblem.EMPTY, FileProblem.NOT_TEXT)
 
 
 _json = st.recursive(
@@ -171,9 +244,9 @@ def test_records_outside_the_accepted_range_become_row_errors() -> None:
     )
     checked = within_range(parsed, now)
     assert [record.external_ref for record in checked.records] == ["A2"]
-    assert [(error.row, error.problem) for error in checked.errors] == [
-        (1, ImportProblem.OUT_OF_RANGE),
-        (3, ImportProblem.OUT_OF_RANGE),
-        (4, ImportProblem.OUT_OF_RANGE),
-        (5, ImportProblem.BAD_TIME),
+    assert [(error.row, error.problem, error.field) for error in checked.errors] == [
+        (1, ImportProblem.OUT_OF_RANGE, "start"),
+        (3, ImportProblem.OUT_OF_RANGE, "end"),
+        (4, ImportProblem.OUT_OF_RANGE, "start"),
+        (5, ImportProblem.BAD_TIME, "start"),
     ]

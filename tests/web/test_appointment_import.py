@@ -214,7 +214,8 @@ def test_import_rows_dated_in_year_1_or_9999_are_listed_and_the_rest_is_imported
     status, html = _upload(client, world.unit_id, json.dumps(bundle), "bundle.json")
     assert status == 200
     assert "New appointments: 1" in html
-    assert "Row 1:" in html and "Row 3:" in html and "Row 2:" not in html
+    assert "Row 1, field start:" in html and "Row 3, field start:" in html
+    assert "Row 2," not in html
     assert [ref_ for ref_, _start, _state in _rows(db, world)] == ["d-2"]
 
 

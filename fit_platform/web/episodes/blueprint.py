@@ -23,7 +23,13 @@ from fit_platform.db.models import (
     Programme,
     Unit,
 )
-from fit_platform.domain.appointment_import import parse_csv, parse_fhir_bundle
+from fit_platform.domain.appointment_import import (
+    FileError,
+    ParsedFile,
+    parse_csv,
+    parse_fhir_bundle,
+    read_text,
+)
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.extensions import get_db
 from fit_platform.services.appointments import (
@@ -59,9 +65,11 @@ from fit_platform.web.episodes.forms import (
 from fit_platform.web.episodes.schedule import schedule_page
 from fit_platform.web.episodes.texts import (
     APPOINTMENT_OUT_OF_RANGE,
-    IMPORT_PROBLEMS,
     REFUSAL_REASONS,
     REGISTRATION_ERRORS,
+    file_problem,
+    row_problem,
+    unmatched_by_record,
 )
 
 bp = Blueprint("episodes", __name__, url_prefix="/clinician", template_folder="templates")
@@ -199,14 +207,18 @@ def import_file() -> str | Response:
     form = ImportForm()
     form.unit.choices = _therapist_units()
     summary = None
+    is_bundle = False
     if form.validate_on_submit():
         raw = form.file.data.read(MAX_IMPORT_BYTES + 1)
         if len(raw) > MAX_IMPORT_BYTES:
             form.file.errors = [_("The file is too large (at most 2 MB).")]
         else:
-            text = raw.decode("utf-8", errors="replace")
-            is_json = text.lstrip("\ufeff \n\r\t").startswith("{")
-            parsed = (parse_fhir_bundle if is_json else parse_csv)(text, _zone())
+            text = read_text(raw)
+            if isinstance(text, FileError):
+                parsed = ParsedFile((), (), text)
+            else:
+                is_bundle = text.lstrip(" \n\r\t").startswith("{")
+                parsed = (parse_fhir_bundle if is_bundle else parse_csv)(text, _zone())
             try:
                 summary = import_appointments(
                     get_db(),
@@ -217,11 +229,17 @@ def import_file() -> str | Response:
                 )
             except AppointmentNotFound:
                 abort(403)
+            if summary.file_error is not None:
+                # Said once, on the file field and in the summary at the top: not a row.
+                form.file.errors = [file_problem(summary.file_error, bundle=is_bundle)]
+                summary = None
     return render_template(
         "episodes/import.html",
         form=form,
         summary=summary,
-        problems=IMPORT_PROBLEMS,
+        is_bundle=is_bundle,
+        row_problem=row_problem,
+        unmatched_by_record=unmatched_by_record,
         refusals=REFUSAL_REASONS,
     ), (422 if form.errors else 200)
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from fit_platform.domain.appointment_import import ImportProblem
+from fit_platform.domain.appointment_import import (
+    MAX_ROWS,
+    FileError,
+    FileProblem,
+    ImportProblem,
+)
 from fit_platform.domain.appointment_range import NonexistentLocalTime
-from fit_platform.services.appointments import RefusalReason
+from fit_platform.services.appointments import RefusalReason, UnmatchedRow
 from fit_platform.web.formatting import format_date
 
 REGISTRATION_ERRORS = {
@@ -47,13 +53,98 @@ IMPORT_PROBLEMS = {
     ),
     ImportProblem.BAD_STATUS: _l("the status is not recognised"),
     ImportProblem.END_BEFORE_START: _l("the end is before the start"),
-    ImportProblem.NOT_AN_APPOINTMENT_BUNDLE: _l("the file is not a FHIR Bundle of appointments"),
-    ImportProblem.UNREADABLE: _l("the file could not be read"),
-    ImportProblem.TOO_MANY_ROWS: _l("the file has too many rows"),
     ImportProblem.OUT_OF_RANGE: _l(
         "the date is more than 2 years back or more than 5 years ahead, so it cannot be right"
     ),
 }
+
+
+def file_problem(error: FileError, *, bundle: bool) -> str:
+    """The one message for a file that was not imported at all (`bundle`: it was read as a
+    FHIR Bundle, not as CSV). Column names are shown as they are: they are the file's own."""
+    nothing = _("Nothing was imported.")
+    if error.problem is FileProblem.EMPTY:
+        said = _("The file is empty: it has no appointments.")
+    elif error.problem is FileProblem.NO_ROWS and bundle:
+        said = _("The bundle has no Appointment resources: it has no appointments.")
+    elif error.problem is FileProblem.NO_ROWS:
+        said = _("The file has the column names but no rows: it has no appointments.")
+    elif error.problem is FileProblem.NOT_TEXT:
+        said = _(
+            "The file is not a CSV text file: it is not UTF-8 text (perhaps a spreadsheet, an"
+            " image or a UTF-16 export). Export the appointments from the patient record system"
+            " as CSV (UTF-8) or as a FHIR Bundle, and upload that file."
+        )
+    elif error.problem is FileProblem.MISSING_COLUMNS:
+        said = " ".join(
+            (
+                ngettext(
+                    "The file lacks the required column: %(missing)s.",
+                    "The file lacks the required columns: %(missing)s.",
+                    len(error.missing),
+                    missing=", ".join(error.missing),
+                ),
+                _("Its first line has: %(found)s.", found=", ".join(error.found))
+                if error.found
+                else _("Its first line has no column names."),
+                _(
+                    "The first line must name the columns appointment_id, patient_id and start"
+                    " (end and status may be added), separated by commas or semicolons."
+                ),
+            )
+        )
+    elif error.problem is FileProblem.NOT_AN_APPOINTMENT_BUNDLE:
+        said = _("The file is JSON but not a FHIR Bundle of appointments.")
+    elif error.problem is FileProblem.TOO_MANY_ROWS:
+        said = _(
+            "The file has more than %(max)s rows. Split it into smaller files and import each.",
+            max=format_decimal(MAX_ROWS),
+        )
+    elif bundle:
+        said = _("The file starts like JSON but could not be read as JSON.")
+    else:
+        said = _(
+            "The file could not be read as CSV (perhaps a quotation mark is not closed or a"
+            " field is very long)."
+        )
+    return f"{said} {nothing}"
+
+
+def row_problem(row: int, field: str | None, problem: ImportProblem, *, bundle: bool) -> str:
+    """One row's problem, naming the CSV column or the bundle element it is in."""
+    text = IMPORT_PROBLEMS[problem]
+    if field is None:
+        return _("Row %(row)s: %(problem)s", row=row, problem=text)
+    if bundle:
+        return _("Row %(row)s, field %(field)s: %(problem)s", row=row, field=field, problem=text)
+    return _("Row %(row)s, column %(column)s: %(problem)s", row=row, column=field, problem=text)
+
+
+SHOWN_ROWS = 10  # of one record id; the rest is a count
+
+
+def unmatched_by_record(unmatched: list[UnmatchedRow]) -> list[str]:
+    """One line per record id without an active episode, with its rows ('row 3' or
+    'rows 2, 4, 9'; a long list cut short with how many more), in file order."""
+    rows: dict[str, list[int]] = {}
+    for item in unmatched:
+        rows.setdefault(item.patient_ref, []).append(item.row)
+    lines = []
+    for patient_ref, numbers in rows.items():
+        shown = ", ".join(str(row) for row in numbers[:SHOWN_ROWS])
+        if len(numbers) > SHOWN_ROWS:
+            shown = _("%(rows)s and %(n)s more", rows=shown, n=len(numbers) - SHOWN_ROWS)
+        lines.append(
+            ngettext(
+                "Record id %(patient)s: row %(rows)s",
+                "Record id %(patient)s: rows %(rows)s",
+                len(numbers),
+                patient=patient_ref,
+                rows=shown,
+            )
+        )
+    return lines
+
 
 REFUSAL_REASONS = {
     RefusalReason.NOT_YOUR_PATIENT: _l(
