@@ -1,0 +1,134 @@
+"""The group form where it meets the rest of the platform, through the seam: a group therapist
+records a session, the scheduler and dispatcher send the member the link, the member answers on
+the web, and then what the member's own therapist sees on the caseload and the pre-session
+view, and what the service developer's export holds (docs/groups.md).
+
+The group form is a licence holder's definition written like the test fixture
+(`tests/fixtures/instruments_test_only/gsrs.json`) but, as a real one would be, not marked as
+test data: a `demo` definition is left out of the export whatever it is, so only a definition
+like a licensed one shows what the export does with a group form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.domain.instruments import configure_extra_dirs
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from tests.conftest import make_test_app
+from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.factories import PASSWORD, Staff, World
+from tests.support.html import log_in
+from tests.support.patient import Patient
+from tests.web.test_groups import FIXTURES, NOW, _add_members, _create_group, _group_world, _post
+from tests.web.test_send_times import clock_tick
+
+__all__ = ["sms_endpoint"]
+
+
+def _licensed_copy(folder: Path) -> Path:
+    """The fixture as a licence holder would write it: not marked as test data."""
+    definition = json.loads((FIXTURES / "gsrs.json").read_text(encoding="utf-8"))
+    definition["demo"] = False
+    folder.mkdir()
+    (folder / "gsrs.json").write_text(json.dumps(definition), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = make_test_app(
+        database_url,
+        tmp_path / "instance",
+        instruments_dir=_licensed_copy(tmp_path / "licensed"),
+    )
+    application.extensions["fit_clock"] = lambda: NOW
+    yield application
+    application.extensions["fit_db"].dispose()
+    configure_extra_dirs([])
+
+
+@pytest.fixture
+def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as channel:
+        yield channel
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _session_at(client: FlaskClient, group_id: int, worlds: list[World], time: str) -> None:
+    response = _post(
+        client,
+        f"/groups/{group_id}/sessions/new?lang=en",
+        {"day": "2027-01-06", "time": time, "attended": [str(w.episode_id) for w in worlds]},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]  # type: ignore[attr-defined]
+
+
+def _links(sms_endpoint: SmsEndpoint) -> list[str]:
+    return [
+        re.search(r"/p/([A-Za-z0-9_-]+)", m["text"]).group(1)  # type: ignore[union-attr]
+        for m in sms_endpoint.accepted
+    ]
+
+
+def _member_answers(
+    app: Flask,
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    value: str,
+    sessions: int = 1,
+) -> tuple[Staff, World]:
+    """A group of one member, whose own therapist leads the group; the member answers each
+    session's form by the link the dispatcher sent."""
+    db = _db(app)
+    unit_id, leader, co_leader, worlds = _group_world(db, 1)
+    [member] = worlds
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    _add_members(client, group_id, [member])
+    for number in range(sessions):
+        _session_at(client, group_id, [member], f"{9 + number}:00")
+    clock_tick(db, sms, NOW + dt.timedelta(minutes=1))
+    tokens = _links(sms_endpoint)
+    assert len(tokens) == sessions
+    for token in tokens:
+        patient = Patient(app.test_client(), token)
+        assert patient.start().status_code == 302
+        patient.answer_all("gsrs", code=value)
+        assert patient.finish().status_code == 302
+    return leader, member
+
+
+def _caseload_row(client: FlaskClient, episode_id: int, lang: str = "en") -> str:
+    page = client.get(f"/clinician/?lang={lang}").get_data(as_text=True)
+    row = page[page.index(f'/clinician/episodes/{episode_id}"') :]
+    return row[: row.index("</tr>")]
+
+
+def test_a_patient_whose_only_answer_is_a_group_form_has_answers_on_the_caseload(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _leader, member = _member_answers(app, client, sms_endpoint, sms, "9.3")  # total 37.2
+
+    row = _caseload_row(client, member.episode_id)
+    assert "No answers yet" not in row
+    assert "No open signals" in row
+    assert "No outcome score yet. Last answer: gsrs, 06/01/2027" in row
+    bokmaal = _caseload_row(client, member.episode_id, "nb")
+    assert "Ingen svar ennå" not in bokmaal
+    assert "Ingen utfallsskår ennå. Siste svar: gsrs, 06.01.2027" in bokmaal
+    nynorsk = _caseload_row(client, member.episode_id, "nn")
+    assert "Ingen utfallsskår enno. Siste svar: gsrs, 06.01.2027" in nynorsk
