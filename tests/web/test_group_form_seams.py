@@ -132,3 +132,25 @@ def test_a_patient_whose_only_answer_is_a_group_form_has_answers_on_the_caseload
     assert "Ingen utfallsskår ennå. Siste svar: gsrs, 06.01.2027" in bokmaal
     nynorsk = _caseload_row(client, member.episode_id, "nn")
     assert "Ingen utfallsskår enno. Siste svar: gsrs, 06.01.2027" in nynorsk
+
+
+def test_a_low_group_form_raises_a_signal_about_the_group_not_about_the_alliance(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _leader, member = _member_answers(app, client, sms_endpoint, sms, "2")  # total 8 of 40
+
+    presession = client.get(f"/clinician/episodes/{member.episode_id}?lang=en")
+    view = presession.get_data(as_text=True)
+    assert "Low score on the group form" in view
+    assert "The form is about the group, not about your sessions together." in view
+    assert "alliance" not in view.split('id="signals"', 1)[-1].split("</section>", 1)[0].lower()
+    assert "Low alliance score" not in view and "working relationship" not in view
+
+    row = _caseload_row(client, member.episode_id)
+    assert "Low score on the group form" in row and "Needs attention" in row
+    assert "alliance" not in row.lower()
+    assert "Lav skår på gruppeskjemaet" in _caseload_row(client, member.episode_id, "nb")
+    assert "Låg skår på gruppeskjemaet" in _caseload_row(client, member.episode_id, "nn")
+    nynorsk = client.get(f"/clinician/episodes/{member.episode_id}?lang=nn").get_data(as_text=True)
+    assert "Skjemaet handlar om gruppa, ikkje om samtalane de har saman." in nynorsk
+    assert "Låg allianseskår" not in nynorsk
