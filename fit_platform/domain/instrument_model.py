@@ -230,6 +230,11 @@ class Instrument:
         return self.direction is Direction.HIGHER_IS_BETTER
 
     @property
+    def is_group_form(self) -> bool:
+        """Answered after a group session about the group (docs/groups.md)."""
+        return self.recommended_use is RecommendedUse.AFTER_GROUP_SESSION
+
+    @property
     def short_name(self) -> str:
         """The name people write ("PHQ-9", "WAI-SR"): the English title's last bracketed
         part when it is one word, the title itself when it is already short, else the id."""

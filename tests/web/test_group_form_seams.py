@@ -21,11 +21,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fit_platform.db import Database
+from fit_platform.domain.codes import Role
 from fit_platform.domain.instruments import configure_extra_dirs
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from tests.conftest import make_test_app
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
-from tests.support.factories import PASSWORD, Staff, World
+from tests.support.factories import PASSWORD, Staff, World, make_staff
 from tests.support.html import log_in
 from tests.support.patient import Patient
 from tests.web.test_groups import FIXTURES, NOW, _add_members, _create_group, _group_world, _post
@@ -83,33 +84,31 @@ def _links(sms_endpoint: SmsEndpoint) -> list[str]:
     ]
 
 
-def _member_answers(
+def _members_answer(
     app: Flask,
     client: FlaskClient,
     sms_endpoint: SmsEndpoint,
     sms: HttpSmsChannel,
     value: str,
-    sessions: int = 1,
+    members: int = 1,
 ) -> tuple[Staff, World]:
-    """A group of one member, whose own therapist leads the group; the member answers each
-    session's form by the link the dispatcher sent."""
+    """A group whose first member's own therapist leads it; every member answers the
+    session's form by the link the dispatcher sent. Returns the leader and that member."""
     db = _db(app)
-    unit_id, leader, co_leader, worlds = _group_world(db, 1)
-    [member] = worlds
+    unit_id, leader, co_leader, worlds = _group_world(db, members)
     log_in(client, leader.username, PASSWORD)
     group_id = _create_group(client, unit_id, [leader, co_leader])
-    _add_members(client, group_id, [member])
-    for number in range(sessions):
-        _session_at(client, group_id, [member], f"{9 + number}:00")
+    _add_members(client, group_id, worlds)
+    _session_at(client, group_id, worlds, "10:00")
     clock_tick(db, sms, NOW + dt.timedelta(minutes=1))
     tokens = _links(sms_endpoint)
-    assert len(tokens) == sessions
+    assert len(tokens) == members
     for token in tokens:
         patient = Patient(app.test_client(), token)
         assert patient.start().status_code == 302
         patient.answer_all("gsrs", code=value)
         assert patient.finish().status_code == 302
-    return leader, member
+    return leader, worlds[0]
 
 
 def _caseload_row(client: FlaskClient, episode_id: int, lang: str = "en") -> str:
@@ -121,7 +120,7 @@ def _caseload_row(client: FlaskClient, episode_id: int, lang: str = "en") -> str
 def test_a_patient_whose_only_answer_is_a_group_form_has_answers_on_the_caseload(
     app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
-    _leader, member = _member_answers(app, client, sms_endpoint, sms, "9.3")  # total 37.2
+    _leader, member = _members_answer(app, client, sms_endpoint, sms, "9.3")  # total 37.2
 
     row = _caseload_row(client, member.episode_id)
     assert "No answers yet" not in row
@@ -137,7 +136,7 @@ def test_a_patient_whose_only_answer_is_a_group_form_has_answers_on_the_caseload
 def test_a_low_group_form_raises_a_signal_about_the_group_not_about_the_alliance(
     app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
-    _leader, member = _member_answers(app, client, sms_endpoint, sms, "2")  # total 8 of 40
+    _leader, member = _members_answer(app, client, sms_endpoint, sms, "2")  # total 8 of 40
 
     presession = client.get(f"/clinician/episodes/{member.episode_id}?lang=en")
     view = presession.get_data(as_text=True)
@@ -154,3 +153,32 @@ def test_a_low_group_form_raises_a_signal_about_the_group_not_about_the_alliance
     nynorsk = client.get(f"/clinician/episodes/{member.episode_id}?lang=nn").get_data(as_text=True)
     assert "Skjemaet handlar om gruppa, ikkje om samtalane de har saman." in nynorsk
     assert "Låg allianseskår" not in nynorsk
+
+
+def test_the_group_forms_mean_is_not_in_the_service_developers_export(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """Six members answer (a cell of five or more would be shown): the export holds no column,
+    figure or chart of the group form, as docs/groups.md says."""
+    _members_answer(app, client, sms_endpoint, sms, "9.3", members=6)  # each 37.2
+    developer = app.test_client()
+    staff = make_staff(_db(app), (Role.SERVICE_DEVELOPER, None))
+    log_in(developer, staff.username, PASSWORD)
+    month = "period=month&start=2027-01-01&end=2027-01-31"
+
+    exported = developer.get(f"/export/aggregates.csv?{month}&separator=comma")
+    assert exported.status_code == 200
+    table = exported.get_data(as_text=True)
+    header = table.splitlines()[0]
+    assert "patients_invited" in header and "gsrs" not in header
+    assert "37.2" not in table and "37,2" not in table
+    document = developer.get(f"/export/aggregates.json?{month}").get_data(as_text=True)
+    assert "gsrs" not in document and "37.2" not in document
+    for page in (
+        f"/export/?lang=en&{month}",
+        f"/export/report?lang=en&{month}",
+        "/export/codebook?lang=en",
+    ):
+        html = developer.get(page).get_data(as_text=True)
+        assert "gsrs" not in html.lower() and "Group form test fixture" not in html, page
+        assert "37.2" not in html, page
