@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -21,18 +22,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fit_platform.db import Database
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import Channel, Language, Role, UnitKind
 from fit_platform.domain.instruments import configure_extra_dirs
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.clock import run_once
 from tests.conftest import make_test_app
-from tests.messaging.conftest import SmsEndpoint, sms_endpoint
-from tests.support.factories import PASSWORD, Staff, World, make_staff
+from tests.messaging.conftest import SmsEndpoint, SmtpServer, sms_endpoint, smtp_server
+from tests.support.factories import PASSWORD, Staff, World, make_staff, make_unit, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient
+from tests.support.scheduling import Clock
 from tests.web.test_groups import FIXTURES, NOW, _add_members, _create_group, _group_world, _post
 from tests.web.test_send_times import clock_tick
 
-__all__ = ["sms_endpoint"]
+__all__ = ["sms_endpoint", "smtp_server"]
 
 
 def _licensed_copy(folder: Path) -> Path:
@@ -182,3 +187,66 @@ def test_the_group_forms_mean_is_not_in_the_service_developers_export(
         html = developer.get(page).get_data(as_text=True)
         assert "gsrs" not in html.lower() and "Group form test fixture" not in html, page
         assert "37.2" not in html, page
+
+
+def test_two_meetings_a_minute_apart_send_messages_that_name_each_meeting_by_its_time(
+    app: Flask,
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    smtp_server: SmtpServer,
+) -> None:
+    """The group is recorded twice, at 10:00 and at 10:01 (a second meeting, or a typing
+    slip): each message names its meeting's day and time in the member's language, Oslo time,
+    and never the group's name or the word "group"."""
+    db = _db(app)
+    unit = make_unit(db, UnitKind.DAY_PROGRAMME)
+    leader = make_staff(db, (Role.THERAPIST, unit.id))
+    members = [
+        make_world(db, unit=unit, therapist=leader, language=Language.BOKMAAL),
+        make_world(db, unit=unit, therapist=leader, language=Language.NYNORSK),
+        make_world(db, unit=unit, therapist=leader, language=Language.ENGLISH),
+        make_world(db, unit=unit, therapist=leader, channel=Channel.EMAIL),
+    ]
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit.id, [leader])  # "Tuesday group"
+    _add_members(client, group_id, members)
+    _session_at(client, group_id, members, "10:00")
+    _session_at(client, group_id, members, "10:01")
+
+    email = SmtpEmailChannel(
+        SmtpConfig(smtp_server.host, smtp_server.port, starttls=False, timeout_seconds=2)
+    )
+    clock = Clock(NOW + dt.timedelta(minutes=1))
+    dispatcher = Dispatcher(
+        db,
+        {Channel.SMS: sms, Channel.EMAIL: email},
+        lambda token: f"https://x/p/{token}",
+        clock=clock,
+    )
+    run_once(db, dispatcher, clock=clock)
+
+    texts = [m["text"].rsplit("https://", 1)[0] for m in sms_endpoint.accepted]
+    assert sorted(texts) == sorted(
+        f"{clinic} {words} {time}. {answer}: "
+        for clinic, words, answer in (
+            ("Helsetjenesten har sendt", "deg noen korte spørsmål om møtet onsdag 6. januar kl.",
+             "Svar her"),
+            ("Helsetenesta har sendt", "deg nokre korte spørsmål om møtet onsdag 6. januar kl.",
+             "Svar her"),
+            ("The health service has sent", "you a few short questions about the meeting on "
+             "Wednesday 6 January at", "Answer here"),
+        )
+        for time in ("10:00", "10:01")
+    )  # fmt: skip
+    mails = smtp_server.messages
+    assert (
+        sorted(str(make_header(decode_header(m["Subject"]))) for m in mails)
+        == ["Noen korte spørsmål fra helsetjenesten om møtet onsdag 6. januar"] * 2
+    )
+    bodies = sorted(m.get_payload(decode=True).decode("utf-8") for m in mails)  # type: ignore[union-attr]
+    assert "om møtet onsdag 6. januar kl. 10:00. Åpne denne lenken" in bodies[0]
+    assert "om møtet onsdag 6. januar kl. 10:01. Åpne denne lenken" in bodies[1]
+    for words in [*texts, *bodies]:
+        assert "tuesday" not in words.lower() and "grupp" not in words.lower()
+        assert "group" not in words.lower()
