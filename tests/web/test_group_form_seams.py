@@ -40,21 +40,30 @@ from tests.web.test_send_times import clock_tick
 __all__ = ["sms_endpoint", "smtp_server"]
 
 
-def _licensed_copy(folder: Path) -> Path:
-    """The fixture as a licence holder would write it: not marked as test data."""
+def _licensed_copy(folder: Path, *, band_labels: bool = True) -> Path:
+    """The fixture as a licence holder would write it: not marked as test data; without
+    `band_labels`, its bands named by their codes only ("low", "high")."""
     definition = json.loads((FIXTURES / "gsrs.json").read_text(encoding="utf-8"))
     definition["demo"] = False
+    if not band_labels:
+        for level in definition["scoring"]["bands"]["levels"]:
+            del level["label"]
     folder.mkdir()
     (folder / "gsrs.json").write_text(json.dumps(definition), encoding="utf-8")
     return folder
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def band_labels() -> bool:
+    return True
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, band_labels: bool) -> Iterator[Flask]:
     application = make_test_app(
         database_url,
         tmp_path / "instance",
-        instruments_dir=_licensed_copy(tmp_path / "licensed"),
+        instruments_dir=_licensed_copy(tmp_path / "licensed", band_labels=band_labels),
     )
     application.extensions["fit_clock"] = lambda: NOW
     yield application
@@ -250,3 +259,37 @@ def test_two_meetings_a_minute_apart_send_messages_that_name_each_meeting_by_its
     for words in [*texts, *bodies]:
         assert "tuesday" not in words.lower() and "grupp" not in words.lower()
         assert "group" not in words.lower()
+
+
+def _band_texts(client: FlaskClient, episode_id: int, lang: str) -> str:
+    """The pre-session view (its chart names each band) and the journal summary."""
+    view = client.get(f"/clinician/episodes/{episode_id}?lang={lang}").get_data(as_text=True)
+    summary = client.get(f"/clinician/episodes/{episode_id}/summary?lang={lang}")
+    return view + summary.get_data(as_text=True)
+
+
+def test_a_band_is_shown_by_the_definitions_own_label_in_the_users_language(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    _leader, member = _members_answer(app, client, sms_endpoint, sms, "9.3")  # band "high"
+    english = _band_texts(client, member.episode_id, "en")
+    assert "at or above the cut-off" in english and "below the cut-off" in english
+    assert "(at or above the cut-off)" in english  # the latest score's band, in the summary
+    assert ">high<" not in english and "(high)" not in english
+    nynorsk = _band_texts(client, member.episode_id, "nn")
+    assert "(på eller over grenseverdien)" in nynorsk and "(high)" not in nynorsk
+
+
+@pytest.mark.parametrize("band_labels", [False])
+def test_a_band_code_without_a_label_is_shown_by_its_scores_never_as_the_code(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """ "low" is a band the platform names itself; "high" is not: it is shown as the scores
+    it covers."""
+    _leader, member = _members_answer(app, client, sms_endpoint, sms, "9.3")  # band "high"
+    english = _band_texts(client, member.episode_id, "en")
+    assert "(score 36–40)" in english and ">score 36–40<" in english
+    assert ">high<" not in english and "(high)" not in english
+    assert ">low<" in english  # the platform's own name of the code "low"
+    bokmaal = _band_texts(client, member.episode_id, "nb")
+    assert "(skår 36–40)" in bokmaal and ">lav<" in bokmaal
