@@ -293,3 +293,21 @@ def test_a_band_code_without_a_label_is_shown_by_its_scores_never_as_the_code(
     assert ">low<" in english  # the platform's own name of the code "low"
     bokmaal = _band_texts(client, member.episode_id, "nb")
     assert "(skår 36–40)" in bokmaal and ">lav<" in bokmaal
+
+
+def test_the_group_pages_note_on_figures_not_yet_shown_starts_with_a_capital(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    unit_id, leader, co_leader, worlds = _group_world(db, 2)
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    _add_members(client, group_id, worlds)
+    _session_at(client, group_id, worlds, "10:00")
+    for lang, note in (
+        ("en", "Figures are shown when the forms close on"),
+        ("nb", "Tallene vises når skjemaene stenger"),
+        ("nn", "Tala blir viste når skjemaa stengjer"),
+    ):
+        page = client.get(f"/groups/{group_id}?lang={lang}").get_data(as_text=True)
+        assert f'<span class="hidden-cell">{note} ' in page, lang
