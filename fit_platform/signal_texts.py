@@ -19,6 +19,9 @@ SIGNAL_TITLES = {
     SignalCode.ALLIANCE_LOW: _l("Low alliance score"),
     SignalCode.ALLIANCE_PERSISTENTLY_LOW: _l("Alliance score low several times"),
     SignalCode.ALLIANCE_DROP: _l("Alliance score dropped"),
+    SignalCode.GROUP_FORM_LOW: _l("Low score on the group form"),
+    SignalCode.GROUP_FORM_PERSISTENTLY_LOW: _l("Group form score low several times"),
+    SignalCode.GROUP_FORM_DROP: _l("Group form score dropped"),
     SignalCode.MISSED_ANSWERS: _l("Several missed questionnaires"),
 }
 
@@ -58,6 +61,21 @@ SIGNAL_EXPLANATIONS = {
         "their usual level over the last few sessions. Ratings are usually near the top of "
         "the scale, so even a small drop can mean a strain in the relationship. Ask about "
         "it openly in the next session."
+    ),
+    SignalCode.GROUP_FORM_LOW: _l(
+        "The patient rated how the group went for them below the group form's cut-off. The "
+        "form is about the group, not about your sessions together. Ask how the group is "
+        "going for the patient."
+    ),
+    SignalCode.GROUP_FORM_PERSISTENTLY_LOW: _l(
+        "The patient has rated the group in the lower half of the scale several group "
+        "sessions in a row. The form is about the group, not about your sessions together. "
+        "Talk about what the group gives the patient and whether it suits them now."
+    ),
+    SignalCode.GROUP_FORM_DROP: _l(
+        "The patient rated the group lower than last time, or lower than their usual level "
+        "over the last few group sessions. The form is about the group, not about your "
+        "sessions together. Ask how the group is going for the patient."
     ),
     SignalCode.MISSED_ANSWERS: _l(
         "The patient has not answered the last few invitations. Check whether the timing "

@@ -55,9 +55,13 @@ def figures_shown(session_starts_at: dt.datetime, now: dt.datetime) -> bool:
     return now >= answers_close_at(session_starts_at)
 
 
+# The slot key of every invitation to a group form starts with this.
+GROUP_SLOT_PREFIX = "group:"
+
+
 def group_slot_key(group_session_id: int) -> str:
     """The invitation's slot: one invitation per member's episode and group session."""
-    return f"group:{group_session_id}"
+    return f"{GROUP_SLOT_PREFIX}{group_session_id}"
 
 
 def group_form_invitation(

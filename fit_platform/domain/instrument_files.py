@@ -287,7 +287,10 @@ def _build(d: Mapping[str, Any], path: str) -> Instrument:
         score_max=float(sc["range"]["max"]),
         direction=Direction(sc["direction"]),
         subscales=tuple(Subscale(s["id"], tuple(s["items"])) for s in sc.get("subscales", [])),
-        bands=tuple(Band(b["code"], float(b["min"])) for b in sc["bands"]["levels"]),
+        bands=tuple(
+            Band(b["code"], float(b["min"]), tuple(sorted(b.get("label", {}).items())))
+            for b in sc["bands"]["levels"]
+        ),
         bands_source=sc["bands"]["source"],
         clinical_cutoff=ClinicalCutoff(
             float(cut["value"]), cut["source"], bool(cut.get("verified"))

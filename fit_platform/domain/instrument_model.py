@@ -122,6 +122,14 @@ class Subscale:
 class Band:
     code: str
     min: float
+    # The definition's own name of the band per language, as (language, text) pairs; empty
+    # when the file gives none (the platform names its known codes, "mild", "severe", …).
+    label: tuple[tuple[str, str], ...] = ()
+
+    def label_in(self, language: str) -> str | None:
+        """The definition's name of the band in ``language``, else in English, else None."""
+        names = dict(self.label)
+        return names.get(language) or names.get("en")
 
 
 @dataclass(frozen=True)
@@ -228,6 +236,23 @@ class Instrument:
     @property
     def higher_is_better(self) -> bool:
         return self.direction is Direction.HIGHER_IS_BETTER
+
+    def band(self, code: str) -> Band | None:
+        """The severity band with this code (None when the definition has none)."""
+        return next((b for b in self.bands if b.code == code), None)
+
+    def band_range(self, code: str) -> tuple[float, float] | None:
+        """The scores a band covers: from its minimum to the next band's, or to the maximum."""
+        for index, band in enumerate(self.bands):
+            if band.code == code:
+                following = self.bands[index + 1 :]
+                return band.min, following[0].min if following else self.score_max
+        return None
+
+    @property
+    def is_group_form(self) -> bool:
+        """Answered after a group session about the group (docs/groups.md)."""
+        return self.recommended_use is RecommendedUse.AFTER_GROUP_SESSION
 
     @property
     def short_name(self) -> str:

@@ -21,6 +21,10 @@ alliance_persistently_low  medium    the last k alliance totals all below the
                                      persistently-low threshold (allianceRules)
 alliance_drop              medium    alliance total fell from the previous total, or from
                                      the median of the previous few, by the threshold
+group_form_low             medium    the three alliance rules above on a group form (one
+group_form_persistently_low          answered after a group session): the form is about
+group_form_drop                      the group, not about the therapy relationship, so it
+                                     raises codes of its own (docs/groups.md)
 missed_answers             low       the last N invitations all expired unanswered (N=3)
 =========================  ========  ========================================================
 """
@@ -28,13 +32,13 @@ missed_answers             low       the last N invitations all expired unanswer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from fit_platform.domain.change import ChangeCategory, classify_change
 from fit_platform.domain.expected_recovery import ExpectedModel
-from fit_platform.domain.instruments import Instrument, Kind
+from fit_platform.domain.instruments import Instrument, Kind, RecommendedUse
 from fit_platform.domain.scoring import ScoreResult, is_clinical
 from fit_platform.domain.signal_params import DEFAULT_MIN_SESSIONS
 
@@ -47,6 +51,11 @@ class SignalCode(StrEnum):
     ALLIANCE_LOW = "alliance_low"
     ALLIANCE_PERSISTENTLY_LOW = "alliance_persistently_low"
     ALLIANCE_DROP = "alliance_drop"
+    # The alliance rules on a group form: how the group is going for the member, not the
+    # relationship with their own therapist (docs/groups.md, "Signals from the group form").
+    GROUP_FORM_LOW = "group_form_low"
+    GROUP_FORM_PERSISTENTLY_LOW = "group_form_persistently_low"
+    GROUP_FORM_DROP = "group_form_drop"
     MISSED_ANSWERS = "missed_answers"
 
 
@@ -84,6 +93,13 @@ SIGNAL_RULES: tuple[SignalRule, ...] = (
         "scoring.allianceRules.persistentlyLow",
     ),
     SignalRule(SignalCode.ALLIANCE_DROP, Severity.MEDIUM, "scoring.allianceRules"),
+    SignalRule(SignalCode.GROUP_FORM_LOW, Severity.MEDIUM, "scoring.clinicalCutoff"),
+    SignalRule(
+        SignalCode.GROUP_FORM_PERSISTENTLY_LOW,
+        Severity.MEDIUM,
+        "scoring.allianceRules.persistentlyLow",
+    ),
+    SignalRule(SignalCode.GROUP_FORM_DROP, Severity.MEDIUM, "scoring.allianceRules"),
     SignalRule(SignalCode.MISSED_ANSWERS, Severity.LOW, "SignalSettings.missed_in_row"),
 )
 SEVERITY: dict[SignalCode, Severity] = {r.code: r.severity for r in SIGNAL_RULES}
@@ -233,7 +249,25 @@ def _median(values: Sequence[float]) -> float:
     return (ordered[mid - 1] + ordered[mid]) / 2
 
 
+# A group form runs the alliance rules under codes of its own: its score is the member's
+# experience of the group, and a title such as "Low alliance score" would tell the member's
+# own therapist that their working relationship is at stake.
+GROUP_FORM_CODES: dict[SignalCode, SignalCode] = {
+    SignalCode.ALLIANCE_LOW: SignalCode.GROUP_FORM_LOW,
+    SignalCode.ALLIANCE_PERSISTENTLY_LOW: SignalCode.GROUP_FORM_PERSISTENTLY_LOW,
+    SignalCode.ALLIANCE_DROP: SignalCode.GROUP_FORM_DROP,
+}
+
+
 def alliance_signals(inst: Instrument, totals: Sequence[float]) -> list[Signal]:
+    """The alliance rules, under the group form's own codes when ``inst`` is a group form."""
+    found = _alliance_rules(inst, totals)
+    if inst.recommended_use is not RecommendedUse.AFTER_GROUP_SESSION:
+        return found
+    return [replace(s, code=GROUP_FORM_CODES[s.code]) for s in found]
+
+
+def _alliance_rules(inst: Instrument, totals: Sequence[float]) -> list[Signal]:
     """Alliance rules on the latest total (oldest first in ``totals``).
 
     * ``alliance_low``: below the published cut-off (SRS 36).

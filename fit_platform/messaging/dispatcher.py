@@ -42,6 +42,8 @@ from fit_platform.db.base import utcnow
 from fit_platform.db.models import (
     Appointment,
     Episode,
+    GroupAttendance,
+    GroupSession,
     Invitation,
     OutboxMessage,
     Patient,
@@ -54,6 +56,7 @@ from fit_platform.domain.codes import (
     OutboxState,
 )
 from fit_platform.domain.consent import Consent, may_send
+from fit_platform.domain.groups import GROUP_SLOT_PREFIX
 from fit_platform.messaging import send_window
 from fit_platform.messaging.channels import (
     Channel as ChannelPort,
@@ -227,8 +230,9 @@ class Dispatcher(RequestedMessages, Recording):
             # map keeps only weak references, and without these every `session.get` below
             # went back to the database (and autoflushed the tokens one by one first).
             consent, loaded = self._load_batch(session, outbox_ids)
+            meetings = _group_meetings(session, loaded)
             for outbox_id in outbox_ids:
-                outcome = self._prepare_one(session, outbox_id, consent, now)
+                outcome = self._prepare_one(session, outbox_id, consent, now, meetings)
                 if isinstance(outcome, DispatchResult):
                     result += outcome
                 else:
@@ -275,7 +279,12 @@ class Dispatcher(RequestedMessages, Recording):
         return consent, loaded
 
     def _prepare_one(
-        self, session: Session, outbox_id: int, consent: Mapping[int, Consent], now: dt.datetime
+        self,
+        session: Session,
+        outbox_id: int,
+        consent: Mapping[int, Consent],
+        now: dt.datetime,
+        meetings: Mapping[int, dt.datetime],
     ) -> PreparedMessage | DispatchResult:
         row = session.get(OutboxMessage, outbox_id)
         if row is None or row.state != OutboxState.SENDING or row.claimed_by != self.worker_id:
@@ -322,12 +331,14 @@ class Dispatcher(RequestedMessages, Recording):
         # Flushed with the batch's other tokens when the prepare transaction commits.
         token = mint_token(session, invitation, now, flush=False)
         language = patient.preferred_language.value
+        meeting = meetings.get(invitation.id)
         text = message_text(
             TextKind(row.kind.value),
             language,
             sender_name(language, unit.message_name, self.translations_dir),
             self.link_for(token),
             self.translations_dir,
+            meeting=None if meeting is None else _as_utc(meeting).astimezone(self.settings.zone),
         )
         return PreparedMessage(channel, outgoing_message(row, address, text), hash_token(token))
 
@@ -369,3 +380,29 @@ class Dispatcher(RequestedMessages, Recording):
         if invitation.state not in wanted:
             return "invitation closed"
         return None
+
+
+def _group_meetings(session: Session, loaded: list[object]) -> dict[int, dt.datetime]:
+    """The start of the group meeting each of the batch's invitations to a group form is
+    about, by invitation id (one query; none for a batch without group forms)."""
+    invitation_ids = [
+        row.id
+        for row in loaded
+        if isinstance(row, Invitation) and row.slot_key.startswith(GROUP_SLOT_PREFIX)
+    ]
+    if not invitation_ids:
+        return {}
+    return {
+        invitation_id: starts_at
+        for invitation_id, starts_at in session.execute(
+            select(GroupAttendance.invitation_id, GroupSession.starts_at)
+            .join(GroupSession, GroupSession.id == GroupAttendance.group_session_id)
+            .where(GroupAttendance.invitation_id.in_(invitation_ids))
+        )
+        if invitation_id is not None
+    }
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite gives the stored UTC time back without its zone.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

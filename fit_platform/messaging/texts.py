@@ -2,7 +2,10 @@
 
 Messages carry no health information: only the clinic's name, the link and a line on
 how to pause or stop. Never an instrument name, score or diagnosis, whatever the
-invitation is for; that is why no function here takes anything but clinic and link.
+invitation is for; that is why no function here takes anything but clinic, link and, for
+a form about one group meeting, that meeting's day and time. The meeting is named by its
+time only: a group's name ("Angstmestring", "Rusgruppa") can say what the patient is treated
+for, and so can the word "group" next to a clinic's name, so neither is in the text.
 
 Translated with `babel.support.Translations` from the top-level `translations/` folder
 (compiled `.mo` files), not Flask-Babel, so the scheduler and dispatcher processes use
@@ -11,6 +14,7 @@ the same catalogs as the web. Without a compiled catalog the English msgid is us
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext as _gettext
 from collections.abc import Callable
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.lists import format_list
 from babel.support import Translations
 
@@ -74,18 +79,54 @@ def _sender_values(clinic: str) -> dict[str, str]:
     return {"clinic": clinic, "Clinic": clinic[:1].upper() + clinic[1:]}
 
 
+# The meeting's day as people write it in each language ("onsdag 6. januar", "Wednesday
+# 6 January"); the time on the 24-hour clock, which Norway and the British usage of the
+# English pages both read.
+MEETING_DAY_PATTERNS = {"nb": "EEEE d. MMMM", "nn": "EEEE d. MMMM", "en": "EEEE d MMMM"}
+
+
+def meeting_values(language: str, meeting: dt.datetime) -> dict[str, str]:
+    """The day and time of a meeting (already in the clinic's time zone) in ``language``."""
+    locale = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return {
+        "day": format_date(
+            meeting, MEETING_DAY_PATTERNS[locale], locale=LIST_LOCALES.get(locale, locale)
+        ),
+        "time": meeting.strftime("%H:%M"),
+    }
+
+
 def message_text(
     kind: MessageKind,
     language: str,
     clinic: str,
     link: str,
     directory: Path = DEFAULT_TRANSLATIONS_DIR,
+    *,
+    meeting: dt.datetime | None = None,
 ) -> MessageText:
     """SMS text, e-mail subject and e-mail body for one message. Translate first,
-    then fill in the clinic name and link (never formatted into the msgid)."""
+    then fill in the clinic name and link (never formatted into the msgid).
+
+    ``meeting`` is the start, in the clinic's time zone, of the group meeting an invitation
+    is about: two meetings' messages then tell the patient which is which. Its day and time
+    only; never the group's name (see the module's docstring)."""
     _ = translations_for(language, directory).gettext
     values = {**_sender_values(clinic), "link": link}
-    if kind is MessageKind.INVITATION:
+    if kind is MessageKind.INVITATION and meeting is not None:
+        values |= meeting_values(language, meeting)
+        sms = _(
+            "%(Clinic)s has sent you a few short questions about the meeting on %(day)s at "
+            "%(time)s. Answer here: %(link)s"
+        )
+        subject = _("A few short questions from %(clinic)s about the meeting on %(day)s")
+        body = _(
+            "Hello,\n\n%(Clinic)s has sent you a few short questions about the meeting on "
+            "%(day)s at %(time)s. Open this link to answer:\n%(link)s\n\n"
+            "On the same page you can pause or stop these messages. "
+            "This message was sent automatically and cannot be replied to."
+        )
+    elif kind is MessageKind.INVITATION:
         sms = _("%(Clinic)s has sent you a few short questions. Answer here: %(link)s")
         subject = _("A few short questions from %(clinic)s")
         body = _(

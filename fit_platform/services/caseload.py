@@ -2,8 +2,9 @@
 
 A fixed number of set-based queries whatever the number of patients: the episodes (with
 patient and unit), then one query each for the next appointments, the latest outcome scores,
-the open signals, the unanswered invitations, the patient's open wish for fewer questionnaires,
-the questionnaires that never reached the patient
+the latest answer to any form (an alliance or a group form counts: the patient has answered),
+the open signals, the unanswered invitations, the patient's open wish for fewer
+questionnaires, the questionnaires that never reached the patient
 (`delivery_status.undelivered_by_episode`), the overdue risk signals in units without a lead
 and the viewer's units without a lead, then one INSERT for the access log.
 """
@@ -15,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Subquery, func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -113,6 +114,10 @@ class CaseloadRow:
     fewer_wish_at: dt.datetime | None = None
     # The unit is archived: no questionnaire is sent to this patient any more.
     unit_archived: bool = False
+    # The latest answer to any form, outcome or not: a patient whose only answers are to an
+    # alliance or a group form has answered, though "Latest score" has no outcome to show.
+    last_answer_instrument: str | None = None
+    last_answer_at: dt.datetime | None = None
 
     @property
     def status(self) -> CaseloadStatus:
@@ -120,7 +125,7 @@ class CaseloadRow:
             return CaseloadStatus.RISK
         if self.open_signals:
             return CaseloadStatus.ATTENTION
-        if self.latest_at is None:
+        if self.latest_at is None and self.last_answer_at is None:
             return CaseloadStatus.NO_ANSWERS
         return CaseloadStatus.ON_TRACK
 
@@ -190,6 +195,32 @@ def _shown(show: CaseloadShow, row: CaseloadRow) -> bool:
     return True
 
 
+def _latest_submitted(episode_ids: list[int], *conditions: ColumnElement[bool]) -> Subquery:
+    """Submitted responses of the episodes ranked newest first within each episode (rank 1
+    is the latest), narrowed by ``conditions``."""
+    return (
+        select(
+            Response.episode_id,
+            Response.instrument_id,
+            Response.total,
+            Response.band,
+            Response.submitted_at,
+            func.row_number()
+            .over(
+                partition_by=Response.episode_id,
+                order_by=(Response.submitted_at.desc(), Response.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            Response.episode_id.in_(episode_ids),
+            Response.status == ResponseStatus.SUBMITTED,
+            *conditions,
+        )
+        .subquery()
+    )
+
+
 def default_scope(viewer: Viewer) -> CaseloadScope:
     if any(role is Role.THERAPIST for role, _unit in viewer.roles):
         return CaseloadScope.MINE
@@ -237,6 +268,7 @@ def caseload(
 
         next_appointment: dict[int, dt.datetime] = {}
         latest: dict[int, tuple[str, float | None, str | None, dt.datetime]] = {}
+        last_answer: dict[int, tuple[str, dt.datetime]] = {}
         signals: dict[int, list[tuple[str, bool]]] = defaultdict(list)
         unanswered: dict[int, int] = {}
         not_delivered: dict[int, Undelivered] = {}
@@ -256,27 +288,7 @@ def caseload(
                     .group_by(Appointment.episode_id)
                 )
             }
-            ranked = (
-                select(
-                    Response.episode_id,
-                    Response.instrument_id,
-                    Response.total,
-                    Response.band,
-                    Response.submitted_at,
-                    func.row_number()
-                    .over(
-                        partition_by=Response.episode_id,
-                        order_by=(Response.submitted_at.desc(), Response.id.desc()),
-                    )
-                    .label("rank"),
-                )
-                .where(
-                    Response.episode_id.in_(ids),
-                    Response.status == ResponseStatus.SUBMITTED,
-                    Response.instrument_id.in_(outcome_ids),
-                )
-                .subquery()
-            )
+            ranked = _latest_submitted(ids, Response.instrument_id.in_(outcome_ids))
             for episode_id, instrument_id, total, band, at in session.execute(
                 select(
                     ranked.c.episode_id,
@@ -287,6 +299,13 @@ def caseload(
                 ).where(ranked.c.rank == 1)
             ):
                 latest[episode_id] = (instrument_id, total, band, at)
+            any_form = _latest_submitted(ids)
+            for episode_id, instrument_id, at in session.execute(
+                select(
+                    any_form.c.episode_id, any_form.c.instrument_id, any_form.c.submitted_at
+                ).where(any_form.c.rank == 1)
+            ):
+                last_answer[episode_id] = (instrument_id, at)
             for episode_id, code, acknowledged_at in session.execute(
                 select(Signal.episode_id, Signal.code, Signal.acknowledged_at)
                 .where(Signal.episode_id.in_(ids), Signal.resolved_at.is_(None))
@@ -353,6 +372,7 @@ def caseload(
                 (code for code, _ in open_signals), key=lambda c: c != SignalCode.RISK_ANSWER
             )
             instrument_id, total, band, at = latest.get(episode_id, (None, None, None, None))
+            last_instrument, last_at = last_answer.get(episode_id, (None, None))
             rows.append(
                 CaseloadRow(
                     episode_id=episode_id,
@@ -378,6 +398,8 @@ def caseload(
                     not_delivered=not_delivered.get(episode_id),
                     fewer_wish_at=fewer_wishes.get(episode_id),
                     unit_archived=bool(archived),
+                    last_answer_instrument=last_instrument,
+                    last_answer_at=last_at,
                 )
             )
         rows = sorted(

@@ -89,7 +89,7 @@ def test_a_therapist_records_a_group_session_and_a_member_answers_on_a_phone(
     page.get_by_role("button", name="Record the session").click()
     assert "The session is recorded: 2 attended." in page.locator("body").inner_text()
     # The forms are open for 48 hours: no figures until then (docs/groups.md).
-    assert page.locator("text=figures are shown when the forms close on").count() == 1
+    assert page.locator("text=Figures are shown when the forms close on").count() == 1
     assert_accessible(page)
     save_screenshot(page, "groups/therapist-group-1280")
     page.set_viewport_size(PHONE)

@@ -191,7 +191,7 @@ def test_an_attending_member_answers_the_group_form_and_only_their_own_therapist
     log_in(co, co_leader.username, PASSWORD)
     assert co.get(f"/clinician/episodes/{mine.episode_id}").status_code == 404
     group_page = co.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
-    assert "figures are shown when the forms close on" in group_page
+    assert "Figures are shown when the forms close on" in group_page
     assert "37.2" not in group_page and "37,2" not in group_page
     with db.session() as session:
         reads = session.scalars(
@@ -281,19 +281,19 @@ def test_no_figures_while_the_forms_are_open_so_a_sixth_answer_cannot_be_worked_
     for (invitation_id, episode_id), value in zip(invitations[:5], values, strict=False):
         _answer(db, invitation_id, episode_id, value)
     five = _figures(client, group_id)
-    assert "figures are shown when the forms close on" in five
+    assert "Figures are shown when the forms close on" in five
     assert ">34.8</td>" not in five and ">40 %</td>" not in five
 
     invitation_id, episode_id = invitations[5]
     _answer(db, invitation_id, episode_id, values[5])
     client = _at(app, oslo(2027, 1, 8, 9, 59), co_leader)  # a minute before they close
     six = _figures(client, group_id)
-    assert "figures are shown when the forms close on" in six
+    assert "Figures are shown when the forms close on" in six
     assert ">34.7</td>" not in six and ">50 %</td>" not in six
 
     client = _at(app, FORMS_CLOSED, co_leader)
     closed = _figures(client, group_id)
-    assert "figures are shown when the forms close" not in closed
+    assert "Figures are shown when the forms close" not in closed
     assert closed.count(">6</td>") == 2  # attended and answered
     assert ">34.7</td>" in closed  # mean of 36, 38, 32, 40, 28, 34
     assert ">50 %</td>" in closed  # 32, 28 and 34 are below 36

@@ -36,8 +36,13 @@ EXPORT_WORK_MEM = "64MB"
 
 
 def export_instruments() -> tuple[list[Instrument], list[Instrument]]:
-    # Test instruments (`demo` in their file) carry no clinical meaning: never exported.
-    library = sorted((i for i in default_instruments().values() if not i.demo), key=lambda i: i.id)
+    # Test instruments (`demo` in their file) carry no clinical meaning: never exported. Nor
+    # are group forms (docs/groups.md): a unit's mean of a group form is the group's figure
+    # across its sessions, which the group page keeps per closed session, small cells hidden.
+    library = sorted(
+        (i for i in default_instruments().values() if not i.demo and not i.is_group_form),
+        key=lambda i: i.id,
+    )
     return (
         [i for i in library if i.kind is Kind.OUTCOME],
         [i for i in library if i.kind is Kind.ALLIANCE],

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from babel.dates import format_timedelta
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from fit_platform.domain.change import ChangeCategory
 from fit_platform.domain.codes import CommentSource, ConsentEventKind
-from fit_platform.domain.instruments import Kind, default_instruments
+from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.services.comments import PatientWords
 from fit_platform.services.presession import DecisionView, PreSession, SignalView
 from fit_platform.services.score_trends import InstrumentTrend, ScorePoint
@@ -104,14 +104,34 @@ def words_label(words: PatientWords, language: str) -> str:
     return _("Comment sent with %(questionnaire)s", questionnaire=title)
 
 
-def band_label(code: str | None, labels: dict[tuple[str, object], str] | None = None) -> str:
-    """The severity band's name; `labels` is `_labels_in` of the request's catalogue, when
-    the caller has it."""
+def band_label(
+    code: str | None,
+    labels: dict[tuple[str, object], str] | None = None,
+    instrument: Instrument | str | None = None,
+) -> str:
+    """The severity band's name as users read it, never its raw code: the definition's own
+    label in the request's language, else the platform's name of a known code ("mild"),
+    else the definition's English label, else the scores the band covers ("score 36–40").
+    `labels` is `_labels_in` of the request's catalogue, when the caller has it;
+    `instrument` (or its id) is the questionnaire the band belongs to."""
     if not code:
         return ""
-    if labels is not None:
-        return labels.get(("band", code), code)
-    return str(BANDS.get(code, code))
+    if isinstance(instrument, str):
+        instrument = default_instruments().get(instrument)
+    band = instrument.band(code) if instrument is not None else None
+    own = dict(band.label) if band is not None else {}
+    language = str(get_locale() or "nb")
+    if own.get(language):
+        return own[language]
+    if code in BANDS:
+        return labels[("band", code)] if labels is not None else str(BANDS[code])
+    if own.get("en"):
+        return own["en"]
+    covered = instrument.band_range(code) if instrument is not None else None
+    if covered is None:
+        return _("band not named")
+    number = number_formatter()
+    return _("score %(low)s–%(high)s", low=number(covered[0]), high=number(covered[1]))
 
 
 def score_text(value: float | None) -> str:
@@ -210,7 +230,10 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
             if point.total is None
             else escape(number(point.total))
         )
-        band = label(("band", point.band), lambda point=point: band_label(point.band))
+        band = label(
+            ("band", point.band),
+            lambda point=point: band_label(point.band, instrument=trend.instrument),
+        )
         rows.append(
             f"<tr><td>{escape(date(point.at))}</td><td>{score}</td><td>{band}</td>"
             f"<td>{expected}</td><td>{change}</td></tr>"
@@ -270,7 +293,7 @@ def summary_sentence(trend: InstrumentTrend) -> str:
             date=date,
             previous=score_text(scored[-2].total),
         )
-    band = band_label(latest.band, labels)
+    band = band_label(latest.band, labels, trend.instrument)
     if len(scored) == 1:
         return _(
             "One score so far: %(score)s (%(band)s) on %(date)s.",
@@ -352,7 +375,7 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
         ChartBand(
             level.min,
             levels[i + 1].min if i + 1 < len(levels) else inst.score_max,
-            band_label(level.code, labels),
+            band_label(level.code, labels, inst),
         )
         for i, level in enumerate(levels)
     ]
