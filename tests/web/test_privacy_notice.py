@@ -123,3 +123,34 @@ def test_retention_defaults_and_limits_are_checked_at_start() -> None:
     ):
         with pytest.raises(ConfigurationError, match=variable):
             load_settings(_production(**{variable: value}))
+
+
+def test_what_the_notice_says_the_unit_leaders_see_is_what_a_unit_lead_can_read(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The notice said a unit's leader saw answers only when a risk answer was overdue; a unit
+    lead reads every patient of the unit (the caseload "Everyone in the units I lead")."""
+    from fit_platform.domain.codes import Role
+    from tests.support.factories import PASSWORD, make_staff, make_world
+    from tests.support.html import log_in
+    from tests.support.patient import Patient, open_invitation
+
+    app = make_test_app(database_url, tmp_path / "instance")
+    try:
+        db = app.extensions["fit_db"]
+        world = make_world(db)
+        _invitation, token = open_invitation(db, world, "phq9")
+        patient = Patient(app.test_client(), token)
+        patient.start()
+        patient.answer_all("phq9", "0")  # no risk answer, no signal: nothing overdue
+        assert patient.finish().status_code == 302
+        lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id))
+        client = app.test_client()
+        log_in(client, lead.username, PASSWORD)
+        view = client.get(f"/clinician/episodes/{world.episode_id}?lang=en")
+        assert view.status_code == 200 and "PHQ-9" in view.get_data(as_text=True)
+        notice = unescape(client.get("/privacy?lang=en").get_data(as_text=True))
+    finally:
+        app.extensions["fit_db"].dispose()
+    assert "who can read the answers of every patient in the unit" in notice
+    assert "if a risk answer has not been followed up in time." not in notice
