@@ -89,6 +89,37 @@ class CaseloadQuery:
 
 
 @dataclass(frozen=True)
+class OpenFlag:
+    """The open signals of one code in an episode, shown once: a patient who gave a risk
+    answer in five questionnaires is one "Risk answer" with 5 and the latest date, not five.
+    `unacknowledged` counts the ones nobody has acted on yet: a new risk answer after the
+    therapist acknowledged the earlier ones makes the flag one to act on again."""
+
+    code: SignalCode | str
+    count: int
+    latest_at: dt.datetime
+    unacknowledged: int
+
+
+def open_flags(signals: list[tuple[str, bool, dt.datetime]]) -> tuple[OpenFlag, ...]:
+    """One flag per code from (code, unacknowledged, raised at) rows: risk first, then in the
+    order each code was first raised."""
+    by_code: dict[str, list[tuple[bool, dt.datetime]]] = {}
+    for code, unacknowledged, raised_at in signals:
+        by_code.setdefault(code, []).append((unacknowledged, raised_at))
+    flags = [
+        OpenFlag(
+            _signal_code(code),
+            len(rows),
+            max(at for _, at in rows),
+            sum(1 for unacknowledged, _ in rows if unacknowledged),
+        )
+        for code, rows in by_code.items()
+    ]
+    return tuple(sorted(flags, key=lambda f: f.code != SignalCode.RISK_ANSWER))
+
+
+@dataclass(frozen=True)
 class CaseloadRow:
     episode_id: int
     patient_id: int
@@ -102,6 +133,7 @@ class CaseloadRow:
     latest_total: float | None
     latest_band: str | None
     latest_at: dt.datetime | None
+    # Each open signal's code once (risk first); `open_flags` has the count and latest date.
     open_signals: tuple[SignalCode | str, ...]
     unacknowledged_risk: bool
     unanswered_invitations: int
@@ -113,6 +145,7 @@ class CaseloadRow:
     fewer_wish_at: dt.datetime | None = None
     # The unit is archived: no questionnaire is sent to this patient any more.
     unit_archived: bool = False
+    open_flags: tuple[OpenFlag, ...] = ()
 
     @property
     def status(self) -> CaseloadStatus:
@@ -237,7 +270,7 @@ def caseload(
 
         next_appointment: dict[int, dt.datetime] = {}
         latest: dict[int, tuple[str, float | None, str | None, dt.datetime]] = {}
-        signals: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+        signals: dict[int, list[tuple[str, bool, dt.datetime]]] = defaultdict(list)
         unanswered: dict[int, int] = {}
         not_delivered: dict[int, Undelivered] = {}
         fewer_wishes: dict[int, dt.datetime] = {}
@@ -287,12 +320,12 @@ def caseload(
                 ).where(ranked.c.rank == 1)
             ):
                 latest[episode_id] = (instrument_id, total, band, at)
-            for episode_id, code, acknowledged_at in session.execute(
-                select(Signal.episode_id, Signal.code, Signal.acknowledged_at)
+            for episode_id, code, acknowledged_at, raised_at in session.execute(
+                select(Signal.episode_id, Signal.code, Signal.acknowledged_at, Signal.raised_at)
                 .where(Signal.episode_id.in_(ids), Signal.resolved_at.is_(None))
-                .order_by(Signal.raised_at)
+                .order_by(Signal.raised_at, Signal.id)
             ):
-                signals[episode_id].append((code, acknowledged_at is None))
+                signals[episode_id].append((code, acknowledged_at is None, raised_at))
             unanswered = {
                 episode_id: count
                 for episode_id, count in session.execute(
@@ -347,11 +380,7 @@ def caseload(
 
         rows = []
         for episode_id, status, unit_id, patient, unit_name, is_mine, archived in episodes:
-            open_signals = signals.get(episode_id, [])
-            # Risk first, then in the order raised.
-            codes = sorted(
-                (code for code, _ in open_signals), key=lambda c: c != SignalCode.RISK_ANSWER
-            )
+            flags = open_flags(signals.get(episode_id, []))
             instrument_id, total, band, at = latest.get(episode_id, (None, None, None, None))
             rows.append(
                 CaseloadRow(
@@ -367,10 +396,10 @@ def caseload(
                     latest_total=total,
                     latest_band=band,
                     latest_at=at,
-                    open_signals=tuple(_signal_code(c) for c in codes),
+                    open_signals=tuple(flag.code for flag in flags),
                     unacknowledged_risk=any(
-                        code == SignalCode.RISK_ANSWER and unacknowledged
-                        for code, unacknowledged in open_signals
+                        flag.code == SignalCode.RISK_ANSWER and flag.unacknowledged
+                        for flag in flags
                     ),
                     unanswered_invitations=unanswered.get(episode_id, 0),
                     consent_state=patient.consent_state,
@@ -378,6 +407,7 @@ def caseload(
                     not_delivered=not_delivered.get(episode_id),
                     fewer_wish_at=fewer_wishes.get(episode_id),
                     unit_archived=bool(archived),
+                    open_flags=flags,
                 )
             )
         rows = sorted(
