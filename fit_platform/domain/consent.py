@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
@@ -48,9 +48,34 @@ class ConsentEvent:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A stretch of time when nothing could be sent: a pause or a stop, from `start` until it
+    was lifted (`lifted_at`, a resume or restart) or, for a pause, until its last local day
+    (`until`) was over, whichever came first. Both None: not over yet (a stop)."""
+
+    start: datetime
+    until: date | None = None
+    lifted_at: datetime | None = None
+
+    def end(self, tz: ZoneInfo) -> datetime | None:
+        ends = []
+        if self.until is not None:
+            ends.append(datetime.combine(self.until + timedelta(days=1), time(0), tzinfo=tz))
+        if self.lifted_at is not None:
+            ends.append(self.lifted_at)
+        return min(ends) if ends else None
+
+    def covers(self, at: datetime, tz: ZoneInfo) -> bool:
+        end = self.end(tz)
+        return self.start <= at and (end is None or at < end)
+
+
+@dataclass(frozen=True)
 class Consent:
     """What the events add up to. `paused_until` is only meaningful while PAUSED;
-    use `status_at(now, tz)` because a pause runs out by itself."""
+    use `status_at(now, tz)` because a pause runs out by itself. `holds` are the pauses and
+    stops so far, oldest first: a skipped invitation names the pause when it was due in one
+    (`held_at`)."""
 
     status: ConsentState = ConsentState.ACTIVE
     paused_until: date | None = None
@@ -58,6 +83,7 @@ class Consent:
     weekdays: frozenset[int] | None = None
     declined_invitation_ids: frozenset[int] = frozenset()
     changed_at: datetime | None = None
+    holds: tuple[Hold, ...] = ()
 
     def status_at(self, now: datetime, tz: ZoneInfo) -> ConsentState:
         if (
@@ -67,6 +93,10 @@ class Consent:
         ):
             return ConsentState.ACTIVE
         return self.status
+
+    def held_at(self, at: datetime, tz: ZoneInfo) -> bool:
+        """Was sending paused or stopped at `at`?"""
+        return any(hold.covers(at, tz) for hold in self.holds)
 
 
 def consent_state(
@@ -97,17 +127,51 @@ def _apply(state: Consent, event: ConsentEvent) -> Consent:
     if kind is ConsentEventKind.FREQUENCY_REDUCED:
         return replace(state, weekdays=event.weekdays, changed_at=event.at)
     if kind is ConsentEventKind.STOPPED:
-        return replace(state, status=ConsentState.STOPPED, paused_until=None, changed_at=event.at)
+        return replace(
+            state,
+            status=ConsentState.STOPPED,
+            paused_until=None,
+            changed_at=event.at,
+            holds=_hold_from(state, event.at, None),
+        )
     if kind is ConsentEventKind.RESTARTED:
-        return replace(state, status=ConsentState.ACTIVE, paused_until=None, changed_at=event.at)
+        return replace(
+            state,
+            status=ConsentState.ACTIVE,
+            paused_until=None,
+            changed_at=event.at,
+            holds=_lift(state.holds, event.at),
+        )
     if state.status is ConsentState.STOPPED:
         return state
     if kind is ConsentEventKind.PAUSED:
         return replace(
-            state, status=ConsentState.PAUSED, paused_until=event.until, changed_at=event.at
+            state,
+            status=ConsentState.PAUSED,
+            paused_until=event.until,
+            changed_at=event.at,
+            holds=_hold_from(state, event.at, event.until),
         )
     # RESUMED
-    return replace(state, status=ConsentState.ACTIVE, paused_until=None, changed_at=event.at)
+    return replace(
+        state,
+        status=ConsentState.ACTIVE,
+        paused_until=None,
+        changed_at=event.at,
+        holds=_lift(state.holds, event.at),
+    )
+
+
+def _hold_from(state: Consent, at: datetime, until: date | None) -> tuple[Hold, ...]:
+    """The holds after a pause (`until` its last day) or a stop (None) at `at`. A pause still
+    running is lifted at `at` and the new one starts there: together they cover the same time."""
+    return (*_lift(state.holds, at), Hold(at, until))
+
+
+def _lift(holds: tuple[Hold, ...], at: datetime) -> tuple[Hold, ...]:
+    if holds and holds[-1].lifted_at is None:
+        return (*holds[:-1], replace(holds[-1], lifted_at=at))
+    return holds
 
 
 def may_send(consent: Consent, now: datetime, tz: ZoneInfo) -> bool:

@@ -27,7 +27,12 @@ from fit_platform.domain.quiet_hours import (
     local_to_utc,
     next_send_time,
 )
-from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW, SkipReason, judge_send
+from fit_platform.domain.send_window import (
+    DEFAULT_MIN_ANSWER_WINDOW,
+    SkipReason,
+    blame_pause,
+    judge_send,
+)
 
 ALL_WEEKDAYS = frozenset(range(7))
 WORKDAYS = frozenset(range(5))
@@ -299,7 +304,15 @@ def due_invitations(
             appointment_id=c.appointment.id if c.appointment else None,
             found_late=send_at < now,
         )
-        decision = judge_send(max(send_at, now), expires_at, quiet, min_window, tz=tz)
+        decision = blame_pause(
+            judge_send(max(send_at, now), expires_at, quiet, min_window, tz=tz),
+            send_at,
+            expires_at,
+            quiet,
+            min_window,
+            paused_when_due=consent.held_at(send_at, tz),
+            tz=tz,
+        )
         if decision.skip is not None:
             result.append(replace(slot, skipped=decision.skip))
             existing_keys.add((rule.instrument_id, c.slot_key))

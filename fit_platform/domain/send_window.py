@@ -8,7 +8,7 @@ retry pushed into the night). All times are timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -24,6 +24,9 @@ class SkipReason(StrEnum):
 
     TOO_LITTLE_TIME = "not_sent_too_little_time"
     QUIET_HOURS = "not_sent_quiet_hours"
+    # It was due while questionnaires were paused or stopped, would have gone at that time,
+    # and what was left of its window after the pause was too little or all quiet hours.
+    AFTER_PAUSE = "not_sent_after_pause"
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,24 @@ def judge_send(
     if send_at > now and expires_at - now >= min_window:
         return SendDecision(send_at, SkipReason.QUIET_HOURS)
     return SendDecision(send_at, SkipReason.TOO_LITTLE_TIME)
+
+
+def blame_pause(
+    decision: SendDecision,
+    due_at: datetime,
+    expires_at: datetime,
+    quiet: QuietHours = DEFAULT_QUIET_HOURS,
+    min_window: timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+    *,
+    paused_when_due: bool,
+    tz: ZoneInfo,
+) -> SendDecision:
+    """The real cause of a skip. An invitation due (`due_at`, its planned time) while the
+    patient had paused or stopped questionnaires, which would have gone at that time, missed
+    because of the pause, not because of quiet hours or a short window: the therapist should
+    read the pause. Any other decision is returned as it is."""
+    if decision.skip is None or not paused_when_due:
+        return decision
+    if judge_send(due_at, expires_at, quiet, min_window, tz=tz).skip is not None:
+        return decision  # it would have missed without the pause too
+    return replace(decision, skip=SkipReason.AFTER_PAUSE)

@@ -317,6 +317,7 @@ class Dispatcher(RequestedMessages, Recording):
             self.settings.min_answer_window,
             self.settings.zone,
             quiet=(unit.quiet_from, unit.quiet_until),
+            consent=consent.get(patient.id),
         )
         if decision.skip is not None:
             send_window.skip(session, row, invitation, decision, now)

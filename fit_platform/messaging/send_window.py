@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db.models import Episode, Invitation, OutboxMessage, Unit
 from fit_platform.domain.codes import InvitationState, MessageKind, OutboxState
-from fit_platform.domain.send_window import SendDecision, judge_send
+from fit_platform.domain.consent import Consent
+from fit_platform.domain.send_window import SendDecision, blame_pause, judge_send
 from fit_platform.services.schedule_plans import quiet_hours_of
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,12 @@ def decide(
     min_window: dt.timedelta,
     tz: ZoneInfo,
     quiet: tuple[str, str] | None = None,
+    consent: Consent | None = None,
 ) -> SendDecision:
     """Send now, wait, or skip, by the quiet hours of the invitation's unit (``quiet``, its
-    from and until, when the caller has read them already)."""
+    from and until, when the caller has read them already). With the patient's ``consent``, a
+    skip of an invitation that was due during a pause names the pause (`blame_pause`): a
+    questionnaire reopened when a pause ends at midnight may have only the night left."""
     if quiet is None:
         quiet = (
             session.execute(
@@ -50,8 +54,18 @@ def decide(
             .one()
         )
     quiet_from, quiet_until = quiet
-    return judge_send(
-        now, invitation.expires_at, quiet_hours_of(quiet_from, quiet_until), min_window, tz=tz
+    hours = quiet_hours_of(quiet_from, quiet_until)
+    decision = judge_send(now, invitation.expires_at, hours, min_window, tz=tz)
+    if consent is None:
+        return decision
+    return blame_pause(
+        decision,
+        invitation.due_at,
+        invitation.expires_at,
+        hours,
+        min_window,
+        paused_when_due=consent.held_at(invitation.due_at, tz),
+        tz=tz,
     )
 
 

@@ -90,6 +90,37 @@ class CaseloadQuery:
 
 
 @dataclass(frozen=True)
+class OpenFlag:
+    """The open signals of one code in an episode, shown once: a patient who gave a risk
+    answer in five questionnaires is one "Risk answer" with 5 and the latest date, not five.
+    `unacknowledged` counts the ones nobody has acted on yet: a new risk answer after the
+    therapist acknowledged the earlier ones makes the flag one to act on again."""
+
+    code: SignalCode | str
+    count: int
+    latest_at: dt.datetime
+    unacknowledged: int
+
+
+def open_flags(signals: list[tuple[str, bool, dt.datetime]]) -> tuple[OpenFlag, ...]:
+    """One flag per code from (code, unacknowledged, raised at) rows: risk first, then in the
+    order each code was first raised."""
+    by_code: dict[str, list[tuple[bool, dt.datetime]]] = {}
+    for code, unacknowledged, raised_at in signals:
+        by_code.setdefault(code, []).append((unacknowledged, raised_at))
+    flags = [
+        OpenFlag(
+            _signal_code(code),
+            len(rows),
+            max(at for _, at in rows),
+            sum(1 for unacknowledged, _ in rows if unacknowledged),
+        )
+        for code, rows in by_code.items()
+    ]
+    return tuple(sorted(flags, key=lambda f: f.code != SignalCode.RISK_ANSWER))
+
+
+@dataclass(frozen=True)
 class CaseloadRow:
     episode_id: int
     patient_id: int
@@ -103,6 +134,7 @@ class CaseloadRow:
     latest_total: float | None
     latest_band: str | None
     latest_at: dt.datetime | None
+    # Each open signal's code once (risk first); `open_flags` has the count and latest date.
     open_signals: tuple[SignalCode | str, ...]
     unacknowledged_risk: bool
     unanswered_invitations: int
@@ -118,6 +150,7 @@ class CaseloadRow:
     # alliance or a group form has answered, though "Latest score" has no outcome to show.
     last_answer_instrument: str | None = None
     last_answer_at: dt.datetime | None = None
+    open_flags: tuple[OpenFlag, ...] = ()
 
     @property
     def status(self) -> CaseloadStatus:
@@ -269,7 +302,7 @@ def caseload(
         next_appointment: dict[int, dt.datetime] = {}
         latest: dict[int, tuple[str, float | None, str | None, dt.datetime]] = {}
         last_answer: dict[int, tuple[str, dt.datetime]] = {}
-        signals: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+        signals: dict[int, list[tuple[str, bool, dt.datetime]]] = defaultdict(list)
         unanswered: dict[int, int] = {}
         not_delivered: dict[int, Undelivered] = {}
         fewer_wishes: dict[int, dt.datetime] = {}
@@ -306,12 +339,12 @@ def caseload(
                 ).where(any_form.c.rank == 1)
             ):
                 last_answer[episode_id] = (instrument_id, at)
-            for episode_id, code, acknowledged_at in session.execute(
-                select(Signal.episode_id, Signal.code, Signal.acknowledged_at)
+            for episode_id, code, acknowledged_at, raised_at in session.execute(
+                select(Signal.episode_id, Signal.code, Signal.acknowledged_at, Signal.raised_at)
                 .where(Signal.episode_id.in_(ids), Signal.resolved_at.is_(None))
-                .order_by(Signal.raised_at)
+                .order_by(Signal.raised_at, Signal.id)
             ):
-                signals[episode_id].append((code, acknowledged_at is None))
+                signals[episode_id].append((code, acknowledged_at is None, raised_at))
             unanswered = {
                 episode_id: count
                 for episode_id, count in session.execute(
@@ -366,11 +399,7 @@ def caseload(
 
         rows = []
         for episode_id, status, unit_id, patient, unit_name, is_mine, archived in episodes:
-            open_signals = signals.get(episode_id, [])
-            # Risk first, then in the order raised.
-            codes = sorted(
-                (code for code, _ in open_signals), key=lambda c: c != SignalCode.RISK_ANSWER
-            )
+            flags = open_flags(signals.get(episode_id, []))
             instrument_id, total, band, at = latest.get(episode_id, (None, None, None, None))
             last_instrument, last_at = last_answer.get(episode_id, (None, None))
             rows.append(
@@ -387,10 +416,10 @@ def caseload(
                     latest_total=total,
                     latest_band=band,
                     latest_at=at,
-                    open_signals=tuple(_signal_code(c) for c in codes),
+                    open_signals=tuple(flag.code for flag in flags),
                     unacknowledged_risk=any(
-                        code == SignalCode.RISK_ANSWER and unacknowledged
-                        for code, unacknowledged in open_signals
+                        flag.code == SignalCode.RISK_ANSWER and flag.unacknowledged
+                        for flag in flags
                     ),
                     unanswered_invitations=unanswered.get(episode_id, 0),
                     consent_state=patient.consent_state,
@@ -400,6 +429,7 @@ def caseload(
                     unit_archived=bool(archived),
                     last_answer_instrument=last_instrument,
                     last_answer_at=last_at,
+                    open_flags=flags,
                 )
             )
         rows = sorted(

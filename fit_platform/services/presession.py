@@ -77,6 +77,73 @@ class SignalView:
 
 
 @dataclass(frozen=True)
+class SignalFlag:
+    """The open signals of one code, shown as one flag: how many times and the latest.
+
+    `signals` are newest first. Each risk answer still has to be acted on: the flag asks for an
+    acknowledgement while any of its signals has none (`waiting`), so a new risk answer after
+    the therapist acknowledged the earlier ones makes it one to act on again. Acting on the
+    flag acts on the signals shown, up to the newest (`services.signal_workflow`): one raised
+    after the page was read is not covered by it."""
+
+    signals: tuple[SignalView, ...]
+
+    @property
+    def latest(self) -> SignalView:
+        return self.signals[0]
+
+    @property
+    def code(self) -> str:
+        return self.latest.code
+
+    @property
+    def count(self) -> int:
+        return len(self.signals)
+
+    @property
+    def waiting(self) -> tuple[SignalView, ...]:
+        """The signals nobody has acknowledged yet, newest first."""
+        return tuple(s for s in self.signals if s.acknowledged_at is None)
+
+    @property
+    def acknowledged(self) -> tuple[SignalView, ...]:
+        return tuple(s for s in self.signals if s.acknowledged_at is not None)
+
+    @property
+    def overdue(self) -> bool:
+        return any(s.overdue for s in self.signals)
+
+    @property
+    def acknowledge_id(self) -> int | None:
+        """The signal the flag's acknowledgement is posted for: the newest waiting one (the
+        service covers the earlier ones of the code with it)."""
+        waiting = self.waiting
+        return waiting[0].id if waiting else None
+
+    @property
+    def resolve_id(self) -> int:
+        return self.latest.id
+
+    @property
+    def high(self) -> bool:
+        return any(s.severity == "high" for s in self.signals)
+
+
+def signal_flags(signals: Iterable[SignalView]) -> tuple[SignalFlag, ...]:
+    """One flag per code, high severity first, then by the newest signal (newest first)."""
+    by_code: dict[str, list[SignalView]] = {}
+    for signal in signals:
+        by_code.setdefault(signal.code, []).append(signal)
+    flags = [
+        SignalFlag(tuple(sorted(group, key=lambda s: (s.raised_at, s.id), reverse=True)))
+        for group in by_code.values()
+    ]
+    return tuple(
+        sorted(flags, key=lambda f: (not f.high, -f.latest.raised_at.timestamp(), -f.latest.id))
+    )
+
+
+@dataclass(frozen=True)
 class ConsentEntry:
     kind: ConsentEventKind
     actor: Actor
@@ -141,6 +208,11 @@ class PreSession:
     resolved_signals: tuple[SignalView, ...] = ()
     # The patient's crisis plan and standing choices, when asked for (``with_own_plan``).
     own_plan: OwnPlanView | None = None
+
+    @property
+    def open_flags(self) -> tuple[SignalFlag, ...]:
+        """The open signals as the page lists them: each code once (`SignalFlag`)."""
+        return signal_flags(self.open_signals)
 
     @property
     def is_closed(self) -> bool:

@@ -1,7 +1,10 @@
 """Acknowledging, resolving and escalating signals.
 
 A risk signal must be acknowledged by a clinician with a note of what was done before it can
-be resolved; every other signal can be acknowledged and resolved with a short note. Open risk
+be resolved; every other signal can be acknowledged and resolved with a short note. The pages
+show the open signals of one code as one flag (``presession.SignalFlag``), so acting on a
+signal acts on the earlier open signals of the same code in the episode too, never on a later
+one: a risk answer given after the page was read still waits for its own acknowledgement. Open risk
 signals not acknowledged within the escalation time are marked (``escalated_at``) by
 :func:`escalate_overdue_risk_signals`, which the scheduler calls; the unit leads' caseload finds
 them by the same rule in its own query, so the list is right even between scheduler runs. A unit
@@ -16,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -90,6 +93,26 @@ def _visible_signal(
     return signal  # type: ignore[no-any-return]
 
 
+def _earlier_open_of_same_code(session: Session, signal: Signal) -> list[Signal]:
+    """The open signals of the same code in the episode raised up to this one (itself
+    included), oldest first: the ones its flag showed when this was the newest."""
+    return list(
+        session.scalars(
+            select(Signal)
+            .where(
+                Signal.episode_id == signal.episode_id,
+                Signal.code == signal.code,
+                Signal.resolved_at.is_(None),
+                or_(
+                    Signal.raised_at < signal.raised_at,
+                    and_(Signal.raised_at == signal.raised_at, Signal.id <= signal.id),
+                ),
+            )
+            .order_by(Signal.raised_at, Signal.id)
+        )
+    )
+
+
 def _clean_note(note: str | None, required: bool) -> str | None:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
@@ -120,19 +143,23 @@ def acknowledge_signal(
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
         if signal.acknowledged_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_ACKNOWLEDGED)
-        signal.acknowledge_note = _clean_note(note, signal.code == SignalCode.RISK_ANSWER)
-        signal.acknowledged_at = now
-        signal.acknowledged_by_id = viewer.staff_id
-        log.info(
-            "signal acknowledged",
-            extra={
-                "event": "signal_acknowledged",
-                "signal_id": signal.id,
-                "episode_id": signal.episode_id,
-                "staff_id": viewer.staff_id,
-                "seconds_to_acknowledge": int((now - signal.raised_at).total_seconds()),
-            },
-        )
+        cleaned = _clean_note(note, signal.code == SignalCode.RISK_ANSWER)
+        for each in _earlier_open_of_same_code(session, signal):
+            if each.acknowledged_at is not None:
+                continue
+            each.acknowledge_note = cleaned
+            each.acknowledged_at = now
+            each.acknowledged_by_id = viewer.staff_id
+            log.info(
+                "signal acknowledged",
+                extra={
+                    "event": "signal_acknowledged",
+                    "signal_id": each.id,
+                    "episode_id": each.episode_id,
+                    "staff_id": viewer.staff_id,
+                    "seconds_to_acknowledge": int((now - each.raised_at).total_seconds()),
+                },
+            )
         return SignalState(signal.id, signal.episode_id, signal.acknowledged_at, None)
 
 
@@ -151,23 +178,29 @@ def resolve_signal(
         signal = _visible_signal(session, viewer, signal_id, episode_id, Action.SIGNAL_RESOLVE, now)
         if signal.resolved_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_RESOLVED)
-        if signal.acknowledged_at is None:
-            if signal.code == SignalCode.RISK_ANSWER:
-                raise SignalActionRefused(SignalActionError.RISK_NOT_ACKNOWLEDGED)
-            signal.acknowledged_at = now
-            signal.acknowledged_by_id = viewer.staff_id
-        signal.resolve_note = _clean_note(note, required=False)
-        signal.resolved_at = now
-        signal.resolved_by_id = viewer.staff_id
-        log.info(
-            "signal resolved",
-            extra={
-                "event": "signal_resolved",
-                "signal_id": signal.id,
-                "episode_id": signal.episode_id,
-                "staff_id": viewer.staff_id,
-            },
-        )
+        flag = _earlier_open_of_same_code(session, signal)
+        if signal.code == SignalCode.RISK_ANSWER and any(
+            each.acknowledged_at is None for each in flag
+        ):
+            # Every risk answer the flag shows must have been acted on before it closes.
+            raise SignalActionRefused(SignalActionError.RISK_NOT_ACKNOWLEDGED)
+        cleaned = _clean_note(note, required=False)
+        for each in flag:
+            if each.acknowledged_at is None:
+                each.acknowledged_at = now
+                each.acknowledged_by_id = viewer.staff_id
+            each.resolve_note = cleaned
+            each.resolved_at = now
+            each.resolved_by_id = viewer.staff_id
+            log.info(
+                "signal resolved",
+                extra={
+                    "event": "signal_resolved",
+                    "signal_id": each.id,
+                    "episode_id": each.episode_id,
+                    "staff_id": viewer.staff_id,
+                },
+            )
         return SignalState(signal.id, signal.episode_id, signal.acknowledged_at, now)
 
 

@@ -122,6 +122,9 @@ INVITATION_STATE = {
 SKIP_REASON = {
     SkipReason.TOO_LITTLE_TIME: _l("Not sent: too little time left to answer"),
     SkipReason.QUIET_HOURS: _l("Not sent: quiet hours until the window closed"),
+    SkipReason.AFTER_PAUSE: _l(
+        "Not sent: questionnaires were paused until too little time was left to answer"
+    ),
     # Cancelled by an administrator's change (services/units_admin.py, episodes_admin.py).
     "unit_archived": _l("Cancelled: the unit was archived"),
     "episode_closed": _l("Cancelled: the episode was closed"),

@@ -118,3 +118,32 @@ def test_a_stop_not_followed_by_a_restart_always_silences(
     ]
     if last_stop_or_restart and last_stop_or_restart[-1] is ConsentEventKind.STOPPED:
         assert not may_send(state, T0 + timedelta(days=3650), tz=OSLO)
+
+
+def test_the_pauses_and_stops_are_kept_after_they_end() -> None:
+    state = consent_state(
+        [
+            event(ConsentEventKind.PAUSED, 0, until=date(2026, 11, 10)),
+            # The scheduler's resume comes a little after the pause ran out at midnight.
+            event(ConsentEventKind.RESUMED, 8 * 24 + 15),
+            event(ConsentEventKind.STOPPED, 20 * 24),
+            event(ConsentEventKind.RESTARTED, 21 * 24),
+        ]
+    )
+    assert state.status is ConsentState.ACTIVE
+    assert not state.held_at(T0 - timedelta(minutes=1), OSLO)
+    assert state.held_at(T0, OSLO)
+    assert state.held_at(datetime(2026, 11, 10, 22, 59, tzinfo=UTC), OSLO)
+    assert not state.held_at(datetime(2026, 11, 10, 23, 0, tzinfo=UTC), OSLO)
+    assert state.held_at(T0 + timedelta(days=20, hours=1), OSLO)
+    assert not state.held_at(T0 + timedelta(days=21, hours=1), OSLO)
+
+
+def test_a_pause_while_stopped_neither_lifts_nor_shortens_the_stop() -> None:
+    state = consent_state(
+        [
+            event(ConsentEventKind.STOPPED, 0),
+            event(ConsentEventKind.PAUSED, 1, until=date(2026, 11, 3)),
+        ]
+    )
+    assert state.held_at(T0 + timedelta(days=30), OSLO)

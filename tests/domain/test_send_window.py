@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
-from fit_platform.domain.send_window import SendDecision, SkipReason, judge_send
+from fit_platform.domain.send_window import SendDecision, SkipReason, blame_pause, judge_send
 
 OSLO = ZoneInfo("Europe/Oslo")
 HOUR = timedelta(hours=1)
@@ -95,3 +95,25 @@ def test_what_is_not_skipped_leaves_outside_quiet_hours_with_the_minimum_left(
         assert not DEFAULT_QUIET_HOURS.contains(decision.send_at, tz=OSLO)
         assert expires - decision.send_at >= timedelta(minutes=minimum)
         assert expires > decision.send_at
+
+
+def test_a_skip_names_the_pause_when_it_was_due_in_one_and_would_have_gone_then() -> None:
+    due, expires = oslo(2026, 12, 3, 20, 59), oslo(2026, 12, 4, 7, 30)
+    skipped = judge_send(oslo(2026, 12, 4, 0, 5), expires, tz=OSLO)
+    assert skipped.skip is SkipReason.QUIET_HOURS
+    blamed = blame_pause(skipped, due, expires, paused_when_due=True, tz=OSLO)
+    assert blamed.skip is SkipReason.AFTER_PAUSE
+    assert blame_pause(skipped, due, expires, paused_when_due=False, tz=OSLO) == skipped
+
+
+def test_a_skip_keeps_its_reason_when_it_would_have_missed_without_the_pause() -> None:
+    # Due at 06:20, answerable until 07:45: quiet hours would have held it anyway.
+    due, expires = oslo(2026, 12, 3, 6, 20), oslo(2026, 12, 3, 7, 45)
+    skipped = judge_send(oslo(2026, 12, 3, 7), expires, tz=OSLO)
+    assert blame_pause(skipped, due, expires, paused_when_due=True, tz=OSLO) == skipped
+
+
+def test_a_decision_to_send_is_never_blamed_on_a_pause() -> None:
+    now = oslo(2026, 12, 4, 9)
+    sent = judge_send(now, now + 2 * HOUR, tz=OSLO)
+    assert blame_pause(sent, now - HOUR, now + 2 * HOUR, paused_when_due=True, tz=OSLO) == sent

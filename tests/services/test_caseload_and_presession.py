@@ -167,6 +167,35 @@ def test_caseload_runs_the_same_number_of_queries_for_5_and_200_patients(db: Dat
     assert len(set(counts)) == 1
 
 
+def test_repeated_signals_of_one_code_are_one_flag_and_cost_no_extra_statement(
+    db: Database,
+) -> None:
+    counts = []
+    for repeats in (1, 6):
+        worlds, therapist = _worlds(db, 3)
+        for world in worlds:
+            for n in range(repeats):
+                add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=n))
+            add_signal(db, world, SignalCode.NOT_ON_TRACK)
+        who = viewer(therapist)
+        with count_statements(db.engine) as counter:
+            rows = caseload(db, who, now=NOW).rows
+        counts.append(counter.count)
+        for row in rows:
+            assert row.open_signals == (SignalCode.RISK_ANSWER, SignalCode.NOT_ON_TRACK)
+            risk = row.open_flags[0]
+            assert (risk.count, risk.latest_at, risk.unacknowledged) == (repeats, NOW, repeats)
+        with count_statements(db.engine) as counter:
+            view = presession(db, _therapist(db, worlds[0]), worlds[0].episode_id, now=NOW)
+        counts.append(counter.count)
+        assert view is not None
+        assert [(f.code, f.count) for f in view.open_flags] == [
+            (SignalCode.RISK_ANSWER, repeats),
+            (SignalCode.NOT_ON_TRACK, 1),
+        ]
+    assert counts[0] == counts[2] and counts[1] == counts[3]
+
+
 def test_caseload_counts_questionnaires_not_delivered_until_a_later_one_reaches_the_patient(
     db: Database,
 ) -> None:

@@ -148,3 +148,16 @@ def test_a_session_before_2000_or_before_the_group_is_refused(
     assert message in page
     with _db(app).session() as session:
         assert session.scalar(select(func.count(GroupSession.id))) == 0
+
+
+def test_the_session_page_says_messages_wait_until_the_quiet_hours_are_over(app: Flask) -> None:
+    client, group_id, _worlds = _group(app, 1)
+    for lang, text in (
+        ("en", "messages wait until the unit's quiet hours are over."),
+        ("nb", "meldinger venter til enhetens stilletid er over."),
+        ("nn", "meldingar ventar til stilletida i eininga er over."),
+    ):
+        page = client.get(f"/groups/{group_id}/sessions/new?lang={lang}").get_data(as_text=True)
+        assert text in page.replace("&#39;", "'"), lang
+    english = client.get(f"/groups/{group_id}/sessions/new?lang=en").get_data(as_text=True)
+    assert "wait for the unit" not in english.replace("&#39;", "'")

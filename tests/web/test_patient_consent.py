@@ -152,6 +152,46 @@ def test_pausing_until_a_date_cancels_what_is_due_and_contact_resumes_after_it(
     assert kinds == [ConsentEventKind.PAUSED, ConsentEventKind.RESUMED]
 
 
+def test_the_pause_confirmation_counts_the_waiting_messages_it_cancelled(
+    client: FlaskClient, db: Database
+) -> None:
+    world = make_world(db)
+    current, token = open_invitation(db, world)
+    queue(db, world, current, MessageKind.REMINDER, 1)
+    queue(db, world, current, MessageKind.REMINDER, 2)
+    until = dt.date.today() + dt.timedelta(days=14)
+    patient = open_choices(client, token)
+    patient.post("/p/choices/pause", {"pause-until": until.isoformat()})
+    page = client.get("/p/choices/done?lang=en").get_data(as_text=True)
+    assert "Questionnaires are paused until" in page
+    assert "2 messages that were waiting to be sent have been cancelled." in page
+    assert "Messages already waiting" not in page
+    for lang, text in (
+        ("nb", "2 meldinger som lå klare til sending, er stoppet."),
+        ("nn", "2 meldingar som låg klare til sending, er stoppa."),
+    ):
+        assert text in client.get(f"/p/choices/done?lang={lang}").get_data(as_text=True)
+
+
+def test_the_pause_confirmation_says_nothing_of_cancelled_messages_when_none_waited(
+    client: FlaskClient, db: Database
+) -> None:
+    world = make_world(db)
+    _current, token = open_invitation(db, world)
+    until = dt.date.today() + dt.timedelta(days=14)
+    patient = open_choices(client, token)
+    patient.post("/p/choices/pause", {"pause-until": until.isoformat()})
+    for lang, words in (
+        ("en", ("cancelled", "waiting")),
+        ("nb", ("stoppet", "sending")),
+        ("nn", ("stoppa", "sending")),
+    ):
+        page = client.get(f"/p/choices/done?lang={lang}").get_data(as_text=True)
+        assert 'role="status"' in page
+        status = page.split('role="status"', 1)[1].split("</div>", 1)[0]
+        assert not any(word in status for word in words), (lang, status)
+
+
 def test_a_pause_date_in_the_past_or_malformed_gets_an_error(
     client: FlaskClient, db: Database
 ) -> None:

@@ -15,13 +15,21 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation, OutboxMessage
-from fit_platform.domain.codes import Channel, InvitationState, OutboxState, Role
+from fit_platform.domain.codes import Channel, InvitationState, MessageKind, OutboxState, Role
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
-from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    make_invitation,
+    make_staff,
+    make_unit,
+    make_world,
+)
 from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient
 from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
@@ -150,6 +158,93 @@ def test_a_dispatcher_catching_up_at_night_skips_what_closes_before_morning(
     assert invitation.non_response_reason == "not_sent_quiet_hours"
     page = client.get(url + "?lang=nn").get_data(as_text=True)
     assert "Ikkje sendt: stilletid heilt til svarfristen gjekk ut" in page
+
+
+def test_a_questionnaire_that_missed_because_of_a_pause_says_so_not_quiet_hours(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    _, url = a_patient_asked_the_day_before(client)
+    book(client, url, "2026-12-02", "16:00")  # its questionnaire gives the patient a link
+    # Asked about on Thursday 20:59, the last minute before quiet hours; answerable until
+    # the session on Friday at 07:30.
+    book(client, url, "2026-12-04", "07:30")
+    clock_tick(db, sms, oslo(2026, 12, 1, 16))
+    [message] = sms_endpoint.accepted
+    token = message["text"].rsplit("/p/", 1)[1].strip()
+    # On Wednesday the patient pauses questionnaires until Thursday (Thursday included).
+    extensions = client.application.extensions
+    extensions["fit_clock"] = lambda: oslo(2026, 12, 2, 12)
+    patient = Patient(client.application.test_client(), token)
+    assert patient.post(f"/p/{token}", {"action": "choices"}).status_code == 302
+    response = patient.post("/p/choices/pause", {"pause-until": "2026-12-03"})
+    assert response.headers["Location"] == "/p/choices/done"
+    clock_tick(db, sms, oslo(2026, 12, 3, 20, 59))
+    # The pause is over at midnight: what is left of the window is quiet hours only.
+    clock_tick(db, sms, oslo(2026, 12, 4, 0, 5))
+    clock_tick(db, sms, oslo(2026, 12, 4, 8))
+    assert len(sms_endpoint.accepted) == 1
+    missed = invitations(db)[-1]
+    assert (missed.state, missed.non_response_reason) == (
+        InvitationState.EXPIRED,
+        "not_sent_after_pause",
+    )
+    # The therapist, logged in on the pages' own clock, reads why on the appointments page.
+    del extensions["fit_clock"]
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Not sent: questionnaires were paused until too little time was left to answer" in page
+    assert "quiet hours until the window closed" not in page
+    page = client.get(url + "?lang=nb").get_data(as_text=True)
+    assert "Ikke sendt: spørreskjemaene var satt på pause til det var for lite tid igjen" in page
+    page = client.get(url + "?lang=nn").get_data(as_text=True)
+    assert "Ikkje sendt: spørjeskjemaa var sette på pause til det var for lite tid att" in page
+
+
+def test_a_questionnaire_reopened_at_the_end_of_a_pause_with_only_night_left_names_the_pause(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client)
+    world, url = a_patient_asked_the_day_before(client)
+    _sent, token = make_invitation(db, world, due_at=oslo(2026, 12, 1, 10), window=dt.timedelta(3))
+    # Planned for Thursday 20:59, answerable until Friday 06:00, waiting in the outbox.
+    waiting, _ = make_invitation(
+        db,
+        world,
+        "gad7",
+        due_at=oslo(2026, 12, 3, 20, 59),
+        window=dt.timedelta(hours=9, minutes=1),
+        state=InvitationState.SCHEDULED,
+    )
+    with db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"{waiting.id}:invitation:1",
+                patient_id=world.patient_id,
+                invitation_id=waiting.id,
+                kind=MessageKind.INVITATION,
+                sequence=1,
+                channel=Channel.SMS,
+                next_attempt_at=waiting.due_at,
+            )
+        )
+    # On Wednesday the patient pauses until Thursday: the waiting questionnaire is cancelled.
+    extensions = client.application.extensions
+    extensions["fit_clock"] = lambda: oslo(2026, 12, 2, 12)
+    patient = Patient(client.application.test_client(), token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    patient.post("/p/choices/pause", {"pause-until": "2026-12-03"})
+    assert invitations(db)[1].state is InvitationState.CANCELLED
+    # Just after midnight the clock ends the pause and reopens it; only the night is left.
+    clock_tick(db, sms, oslo(2026, 12, 4, 0, 5))
+    assert sms_endpoint.accepted == []
+    reopened = invitations(db)[1]
+    assert (reopened.state, reopened.non_response_reason) == (
+        InvitationState.EXPIRED,
+        "not_sent_after_pause",
+    )
+    del extensions["fit_clock"]
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Not sent: questionnaires were paused until too little time was left to answer" in page
 
 
 def test_an_appointment_booked_half_an_hour_ahead_is_not_asked_about(

@@ -17,7 +17,8 @@ NOT_APPLICABLE = Cell(None, False)
 
 # Why an invitation went unanswered, grouped for the export. Counts of invitations. The codes
 # stored on an invitation come from services/invitation_common.py NonResponse, services/
-# consent.py, domain/send_window.py SkipReason (never sent: quiet hours, too little time),
+# consent.py, domain/send_window.py SkipReason (never sent: quiet hours, too little time, the
+# time left after a pause),
 # services/units_admin.py UNIT_ARCHIVED and services/episodes_admin.py EPISODE_CLOSED;
 # tests/services/test_export_reasons.py fails when a stored code is in no group.
 NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
@@ -32,6 +33,7 @@ NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
     "declined": ("declined_by_patient",),
     "paused_or_stopped": (
         "consent_withdrawn",
+        "not_sent_after_pause",
         "paused",
         "paused_by_patient",
         "stopped",

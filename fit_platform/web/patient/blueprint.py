@@ -57,6 +57,8 @@ PROGRESS_KEY = "p_progress"  # [patient id, unix time until which progress may b
 PATIENT_KEY_PREFIX = "p_"
 CODE_KEY = "p_code_patient"  # patient id waiting for a one-time code
 CONSENT_DONE_KEY = "p_consent_done"
+# How many waiting messages the choice cancelled: the confirmation says so only when there were.
+CONSENT_CANCELLED_KEY = "p_consent_cancelled"
 AFTER_CODE_KEY = "p_after_code"  # the page the code step leads to, if not the progress page
 # The pages a closed link reaches through the code step, by a fixed name (never a URL, so the
 # session cannot be made to redirect anywhere else): the name kept under AFTER_CODE_KEY.
@@ -246,7 +248,7 @@ def _bind(ctx: LinkContext) -> None:
     grant = session.get(PROGRESS_KEY)
     if isinstance(grant, list) and grant:
         previous_patient = grant[0]
-    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY, AFTER_CODE_KEY):
+    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY, CONSENT_CANCELLED_KEY, AFTER_CODE_KEY):
         session.pop(key, None)
     if previous_patient != ctx.patient_id:
         session.pop(PROGRESS_KEY, None)

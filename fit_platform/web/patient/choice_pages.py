@@ -27,6 +27,7 @@ from fit_platform.services.link_context import LinkContext, LinkStatus
 from fit_platform.web.formatting import format_date
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import (
+    CONSENT_CANCELLED_KEY,
     CONSENT_DONE_KEY,
     Page,
     _closed_page,
@@ -89,7 +90,7 @@ def record_choice(ctx: LinkContext, name: str) -> Page:
     if form.validate_on_submit():
         change = _consent_change(name, form)
         try:
-            consent.record_consent(
+            result = consent.record_consent(
                 get_db(),
                 ctx.patient_id,
                 change,
@@ -104,6 +105,7 @@ def record_choice(ctx: LinkContext, name: str) -> Page:
             form[field].errors = [_consent_error(error.code)]
         else:
             session[CONSENT_DONE_KEY] = change.kind.value
+            session[CONSENT_CANCELLED_KEY] = result.cancelled_messages
             return redirect(url_for("patient.choices_done"))
     return _render(ctx, name, form, 422)
 
@@ -214,9 +216,16 @@ def choices_done(ctx: LinkContext) -> Page:
         reopened=reopened,
         deadline=_deadline(ctx) if reopened else "",
         paused_until=paused_until,
+        # Messages that were queued and will not be sent now; 0 (or an old cookie): say nothing.
+        cancelled_messages=_cancelled_messages(),
         channel_names={Channel.SMS: _("text message (SMS)"), Channel.EMAIL: _("e-mail")},
         restart_form=forms.RestartForm(prefix="restart"),
     )
+
+
+def _cancelled_messages() -> int:
+    value = session.get(CONSENT_CANCELLED_KEY)
+    return value if isinstance(value, int) and value > 0 else 0
 
 
 def _restart_feedback(ctx: LinkContext) -> WerkzeugResponse:
@@ -230,4 +239,5 @@ def _restart_feedback(ctx: LinkContext) -> WerkzeugResponse:
             zone=_zone(),
         )
     session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
+    session.pop(CONSENT_CANCELLED_KEY, None)
     return redirect(url_for("patient.choices_done"))

@@ -33,6 +33,7 @@ from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import (
     AFTER_CODE_KEY,
     CODE_KEY,
+    CONSENT_CANCELLED_KEY,
     CONSENT_DONE_KEY,
     LINK_KEY,
     _bound_context,
@@ -183,7 +184,7 @@ def _open_progress(pid: str) -> Response | tuple[str, int]:
     if ctx is not None and ctx.patient_id != match.patient_id:
         # Another person's link in this browser: it is forgotten, not mixed with this login.
         session.pop(LINK_KEY, None)
-    for key in (CODE_KEY, CONSENT_DONE_KEY):
+    for key in (CODE_KEY, CONSENT_DONE_KEY, CONSENT_CANCELLED_KEY):
         session.pop(key, None)
     _grant_progress(
         match.patient_id,
