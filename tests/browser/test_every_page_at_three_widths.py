@@ -3,15 +3,20 @@ desktop: a full-page screenshot of each in test-artifacts/pages/<page>-<width>.p
 each, and no sideways scrolling anywhere (the document's own scroll width, not a few boxes).
 
 The world is the demo's (units, staff of every role, patients with months of answers, schedule
-templates), so the pages carry realistic amounts of text and numbers.
+templates), so the pages carry realistic amounts of text and numbers. One world, app and server
+serve the whole file (seeding the demo and starting them took 2 to 4 s a test): the tests
+only look at it, but for the patient, whose answers the later tests' pages then show too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page
 from sqlalchemy import select
 
@@ -34,7 +39,9 @@ from fit_platform.services.demo_seed import (
     seed_demo_schedules,
 )
 from tests.browser.conftest import ARTIFACTS
+from tests.conftest import make_test_app
 from tests.support.axe import AxeChecker, describe
+from tests.support.live_server import serve
 from tests.support.scheduling import OSLO
 
 WIDTHS = (320, 390, 1280)
@@ -43,7 +50,30 @@ PAGES_DIR = ARTIFACTS / "pages"
 Capture = Callable[[str], None]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def browser_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The browser tests' app (tests/browser/conftest.py), once for this file."""
+    folder = tmp_path_factory.mktemp("every-page")
+    path = folder / "browser.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    application = make_test_app(f"sqlite:///{path}", folder / "instance")
+    yield application
+    application.extensions["fit_db"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser_db(browser_app: Flask) -> Database:
+    database: Database = browser_app.extensions["fit_db"]
+    return database
+
+
+@pytest.fixture(scope="module")
+def live_url(browser_app: Flask) -> Iterator[str]:
+    with serve(browser_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def demo_world(browser_db: Database) -> dict[str, int | str]:
     seed_demo(browser_db)
     now = dt.datetime.now(dt.UTC)  # as the demo command does, once
@@ -128,8 +158,10 @@ def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], Non
             page.set_viewport_size({"width": width, "height": 800})
             page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
             # Playwright evaluates in an isolated world, so this works with JavaScript off.
-            scroll_width = page.evaluate("document.documentElement.scrollWidth")
-            inner_width = page.evaluate("window.innerWidth")
+            # Both widths in one round trip to the browser, not two, per page and width.
+            scroll_width, inner_width = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
             if scroll_width > inner_width:
                 problems.append(f"{name} at {width} px scrolls sideways ({scroll_width} px)")
         for width, violations in zip(
