@@ -340,7 +340,7 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
         points.append(
             ChartPoint(
                 (p.at - first_at).total_seconds() / 86400 if first_at else 0.0,
-                date(p.at),
+                "",
                 p.total,
                 marker,
                 band.low if band else None,
@@ -395,5 +395,7 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
                 Marker.WORSE: _("Reliably worse than first"),
                 Marker.DROP: _("Drop from last time"),
             },
+            # A point's date is formatted only when the axis may label it.
+            label_of=lambda index: date(trend.points[index].at),
         )
     )
