@@ -9,13 +9,13 @@ remembered in the session (`PATIENT_LANGUAGE_KEY`)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 from flask import Flask, g, request, session
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, get_translations
 from flask_babel import _get_current_context as babel_request_context
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -81,6 +81,30 @@ class RequestCachedDomain(Domain):  # type: ignore[misc]
         if context is not None:
             context.babel_translations = (self, translations)
         return translations
+
+
+K = TypeVar("K", bound=Hashable)
+# (catalogue, labels) -> the labels as text; both objects are kept, so a reused id never matches.
+_labels_as_text: dict[tuple[int, int], tuple[object, object, dict[Any, str]]] = {}
+
+
+def labels_as_text(labels: Mapping[K, Any]) -> dict[K, str]:
+    """A module's dict of lazy labels (signal titles, band names) as text in this request's
+    catalogue. Each lazy string's `str()` finds the request's domain and catalogue again
+    through Flask-Babel's request context; its text depends only on the catalogue, so the
+    dict is made once per catalogue and kept for the process (a few languages, a few dicts)."""
+    translations = get_translations()
+    key = (id(translations), id(labels))
+    kept = _labels_as_text.get(key)
+    if kept is None or kept[0] is not translations or kept[1] is not labels:
+        if len(_labels_as_text) >= 256:
+            _labels_as_text.clear()
+        kept = _labels_as_text[key] = (
+            translations,
+            labels,
+            {code: str(label) for code, label in labels.items()},
+        )
+    return kept[2]
 
 
 def install_catalogue_cache(app: Flask, babel: Babel) -> None:

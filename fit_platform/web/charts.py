@@ -11,7 +11,7 @@ All text is passed in already translated, so this module needs neither Flask nor
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -42,7 +42,7 @@ class Marker(StrEnum):
 # a frozen dataclass sets each field through `object.__setattr__` (about twice the cost).
 class ChartPoint(NamedTuple):
     x: float  # position in time (e.g. days since the first answer)
-    label: str  # the date as shown on the axis
+    label: str  # the date as shown on the axis ("" when the spec's `label_of` gives it)
     value: float | None  # None: not scorable (a gap in the line)
     marker: Marker = Marker.NO_CHANGE
     expected_low: float | None = None
@@ -71,6 +71,10 @@ class ChartSpec:
     legend: dict[Marker, str] = field(default_factory=dict)
     score_label: str = ""
     ticks: Sequence[float] = ()  # more labelled values on the y axis (e.g. 25, 50, 75 %)
+    # The axis label of the point at an index, asked only for the few points that may get
+    # one (a two-year history has a hundred points and five labels); None: each point's
+    # own `label`.
+    label_of: Callable[[int], str] | None = None
 
 
 def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
@@ -281,10 +285,11 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f' fill="{INK}">{escape(spec.cutoff_label)}</text>'
         )
     # X axis: the first and the last date, and between them as many as fit without touching.
-    for index, anchor in _x_labels(spec.points, screen_x):
+    label_of = spec.label_of or (lambda index: points[index].label)
+    for index, anchor in _x_labels(len(points), screen_x, label_of):
         out.append(
             f'<text x="{text_x[index]}" y="{HEIGHT - BOTTOM + 20}" text-anchor="{anchor}"'
-            f' font-size="{FONT}" fill="{INK}">{escape(spec.points[index].label)}</text>'
+            f' font-size="{FONT}" fill="{INK}">{escape(label_of(index))}</text>'
         )
     # The score line, broken where an answer could not be scored, and its markers.
     for seg in segments:
@@ -299,18 +304,21 @@ def trend_chart(spec: ChartSpec) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
 
 
-def _x_labels(points: Sequence[ChartPoint], screen_x: Sequence[float]) -> list[tuple[int, str]]:
-    """Which points get a date label, and how each is anchored: the first (start) and the last
-    (end) always, others (middle) only where their text keeps a gap to its neighbours. Widths
-    are estimated (0.6 em per character), so labels never overlap at the larger text size."""
-    if not points:
+def _x_labels(
+    count: int, screen_x: Sequence[float], label_of: Callable[[int], str]
+) -> list[tuple[int, str]]:
+    """Which of `count` points get a date label, and how each is anchored: the first (start)
+    and the last (end) always, others (middle) only where their text keeps a gap to its
+    neighbours. Widths are estimated (0.6 em per character), so labels never overlap at the
+    larger text size."""
+    if not count:
         return []
-    last = len(points) - 1
+    last = count - 1
     if last == 0:
         return [(0, "middle")]
 
     def extent(index: int, anchor: str) -> tuple[float, float]:
-        x, width = screen_x[index], LABEL_EM * FONT * len(points[index].label)
+        x, width = screen_x[index], LABEL_EM * FONT * len(label_of(index))
         if anchor == "start":
             return x, x + width
         if anchor == "end":

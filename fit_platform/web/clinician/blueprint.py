@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.extensions import get_db
+from fit_platform.i18n import labels_as_text
 from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.services.access_log import Action
 from fit_platform.services.caseload import (
@@ -139,8 +140,8 @@ def presession_page(episode_id: int) -> str:
         language=language,
         labels=labels,
         presenters=presenters,
-        signal_titles=SIGNAL_TITLES,
-        signal_explanations=SIGNAL_EXPLANATIONS,
+        signal_titles=labels_as_text(SIGNAL_TITLES),
+        signal_explanations=labels_as_text(SIGNAL_EXPLANATIONS),
         risk_code=SignalCode.RISK_ANSWER.value,
     )
 

@@ -191,9 +191,12 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     200 rows, and a macro call per row (with its filters and look-ups) was about half of the
     pre-session view's CPU. Every value is escaped as Jinja's autoescaping would."""
     higher_is_better = trend.instrument.higher_is_better
-    # The request's locale, time zone and the few labels looked up once for all rows.
+    # The request's locale, time zone, catalogue and the few labels looked up once for all rows.
     date = date_formatter("short")
     number = number_formatter()
+    translations = get_translations()
+    _ = _bound_gettext(translations)
+    texts = _labels_in(translations)
     first_score = escape(_("first score"))
     labels: dict[object, Markup] = {}
 
@@ -214,25 +217,26 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
                         point.expected.is_worse_than_band(point.total, higher_is_better),
                         point.expected.low <= point.total <= point.expected.high,
                     ),
-                    lambda point=point: expected_text(point, higher_is_better),
+                    lambda point=point: expected_text(point, higher_is_better, _),
                 )
                 expected += f" ({text})"
         if point.occasion == 1:
             change = first_score
         elif point.change_from_first:
             change = label(
-                point.change_from_first, lambda point=point: CHANGE[point.change_from_first]
+                point.change_from_first,
+                lambda point=point: texts[("change", point.change_from_first)],
             )
         else:
             change = Markup("")
         score = (
-            label(("score", None), lambda: score_text(None))
+            label(("score", None), lambda: _("not scorable"))
             if point.total is None
             else escape(number(point.total))
         )
         band = label(
             ("band", point.band),
-            lambda point=point: band_label(point.band, instrument=trend.instrument),
+            lambda point=point: band_label(point.band, texts, instrument=trend.instrument),
         )
         rows.append(
             f"<tr><td>{escape(date(point.at))}</td><td>{score}</td><td>{band}</td>"
@@ -245,7 +249,8 @@ def alliance_rows(points: Iterable[ScorePoint]) -> Markup:
     """An alliance table's rows (date, score, a drop from last time), escaped as Jinja would."""
     date = date_formatter("short")
     number = number_formatter()
-    unscorable = escape(score_text(None))
+    _ = _bound_gettext(get_translations())
+    unscorable = escape(_("not scorable"))
     drop, no_drop = Markup("<strong>%s</strong>") % _("Yes"), escape(_("No"))
     rows = [
         f"<tr><td>{escape(date(point.at))}</td>"
@@ -363,7 +368,7 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
         points.append(
             ChartPoint(
                 (p.at - first_at).total_seconds() / 86400 if first_at else 0.0,
-                date(p.at),
+                "",
                 p.total,
                 marker,
                 band.low if band else None,
@@ -418,5 +423,7 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
                 Marker.WORSE: _("Reliably worse than first"),
                 Marker.DROP: _("Drop from last time"),
             },
+            # A point's date is formatted only when the axis may label it.
+            label_of=lambda index: date(trend.points[index].at),
         )
     )
