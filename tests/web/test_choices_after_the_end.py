@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent
+from fit_platform.db.models import ConsentEvent, Invitation
 from fit_platform.db.models import Patient as PatientRow
-from fit_platform.domain.codes import ConsentState, Role
+from fit_platform.domain.codes import ConsentState, InvitationState, Role
 from fit_platform.services import one_time_codes
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in
@@ -217,3 +217,30 @@ def test_a_stopped_patient_is_offered_to_start_again_but_not_to_stop_or_pause(
     assert restarted.status_code == 302
     again = client.get("/p/choices?lang=en").get_data(as_text=True)
     assert "Stop questionnaires" in again and "Pause questionnaires" in again
+
+
+def test_links_declined_or_expired_before_the_close_promise_no_next_questionnaire(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _declined_id, declined_token = open_invitation(db, world)
+    expired_id, expired_token = open_invitation(db, world, "gad7")
+    client = app.test_client()
+    patient = Patient(client, declined_token)
+    patient.post(f"/p/{declined_token}", {"action": "choices"})
+    said_no = patient.post("/p/choices/decline", {"decline-reason": ""})
+    assert said_no.status_code == 302
+    with db.transaction() as session:  # its window ran out before the close
+        expired = session.get_one(Invitation, expired_id)
+        expired.expires_at = expired.closed_at = now() - dt.timedelta(minutes=1)
+        expired.state = InvitationState.EXPIRED
+    _close_as_admin(app, db, world)
+
+    for token in (declined_token, expired_token):
+        response = app.test_client().get(f"/p/{token}?lang=en")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 410
+        assert "your treatment period has ended" in page.lower()
+        assert "no more questionnaires will be sent" in page
+        assert "asked again" not in page and "new link" not in page
+        assert "next appointment" not in page
