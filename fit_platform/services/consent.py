@@ -11,8 +11,11 @@ for fewer questionnaires. Every change takes effect at once, in one transaction:
    messages are queued again, for the dispatcher to send at an allowed hour.
 
 Anyone may call these functions: the patient pages, the therapist pages (actor=STAFF) and the
-scheduler (``resume_ended_pauses``). Send paths ask ``may_contact`` before creating or sending
-anything. Logs carry ids and the event kind only, never the reason text.
+scheduler (``resume_ended_pauses``). A patient's change through a link whose episode has closed
+is refused (``episode_closed``): nothing more is sent for that treatment period, so a pause,
+stop, restart, channel change or wish for fewer would only be a promise nobody keeps; the pages
+say the period has ended instead (docs/patient-journey.md). Send paths ask ``may_contact``
+before creating or sending anything. Logs carry ids and the event kind only, never the reason text.
 """
 
 from __future__ import annotations
@@ -194,6 +197,28 @@ def _reopen_cancelled(session: Session, patient_id: int, now: dt.datetime) -> in
     return len(ids)
 
 
+def _patient_episode_open(session: Session, patient_id: int, invitation_id: int | None) -> bool:
+    """Whether a patient's own change concerns a treatment period that is still going on: the
+    episode of the link's invitation when there is one, else any of the patient's episodes.
+    Read after the patient row is locked, so a close committed first is seen."""
+    if invitation_id is not None:
+        status = session.scalar(
+            select(Episode.status)
+            .join(Invitation, Invitation.episode_id == Episode.id)
+            .where(Invitation.id == invitation_id, Episode.patient_id == patient_id)
+        )
+        # An invitation of someone else is not this rule's business (``no_invitation``).
+        return status is not EpisodeStatus.ENDED
+    return (
+        session.scalar(
+            select(Episode.id)
+            .where(Episode.patient_id == patient_id, Episode.status == EpisodeStatus.ACTIVE)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _start_of_day_after(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
 
@@ -211,10 +236,12 @@ def apply_consent_change(
 ) -> ConsentResult:
     """Make one consent change in the caller's transaction (see the module docstring).
 
-    Raises ``ConsentError`` with code ``no_invitation``, ``date_not_in_future``,
-    ``date_too_far``, ``no_phone``, ``no_email`` or ``no_channel``.
+    Raises ``ConsentError`` with code ``episode_closed``, ``no_invitation``,
+    ``date_not_in_future``, ``date_too_far``, ``no_phone``, ``no_email`` or ``no_channel``.
     """
     patient = session.get_one(Patient, patient_id, with_for_update=True)
+    if actor is Actor.PATIENT and not _patient_episode_open(session, patient_id, invitation_id):
+        raise ConsentError("episode_closed")
     today = now.astimezone(zone).date()
     reason = clean_free_text(change.reason or "")[:REASON_MAX] or None
     cancelled = (0, 0)

@@ -137,8 +137,8 @@ def test_the_kept_layout_is_rendered_from_the_clinic_alone_and_holds_no_link(
     with db.session() as session:
         unit = session.get(Unit, world.unit_id)
         assert unit is not None
-        assert context["ctx"] == page_shell._ClinicOnly(unit.name, unit.phone, "open")
-    kept = page_shell._shells_of(app)("en", "", unit.name, unit.phone, "open", True, False)
+        assert context["ctx"] == page_shell._ClinicOnly(unit.name, unit.phone, "open", True)
+    kept = page_shell._shells_of(app)("en", "", unit.name, unit.phone, "open", True, True, False)
     assert kept is not None and page_shell.PATH in kept
     assert not any(token in piece for piece in kept)
     assert page_shell._shells_of(app).cache_info().maxsize == page_shell.SHELLS_KEPT

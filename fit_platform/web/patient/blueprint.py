@@ -44,7 +44,7 @@ from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web import clock as web_clock
 from fit_platform.web.deadline import deadline_text
 from fit_platform.web.patient import forms
-from fit_platform.web.patient.readers import therapist_reads
+from fit_platform.web.patient.readers import therapist_reads, treatment_ended
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
@@ -88,7 +88,7 @@ def _language() -> Language:
 @bp.context_processor
 def _readers() -> dict[str, Any]:
     # "Your therapist" or "someone at your clinic": one rule for every page (readers.py).
-    return {"therapist_reads": therapist_reads}
+    return {"therapist_reads": therapist_reads, "treatment_ended": treatment_ended}
 
 
 @bp.after_request

@@ -7,6 +7,11 @@
 
 ``/p/choices`` still takes the same POSTs as the pages, so a form saved in an older page keeps
 working.
+
+Once the link's episode has closed every one of these pages shows the same page instead: the
+treatment period has ended and nothing more will be sent, so there is nothing to pause, stop,
+restart, reduce or send elsewhere (410 for GET and POST; the POST stores nothing, and the
+consent service refuses the change too).
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
 from fit_platform.extensions import get_db, limiter
@@ -38,16 +42,26 @@ from fit_platform.web.patient.blueprint import (
     bp,
     needs_link,
 )
+from fit_platform.web.patient.readers import treatment_ended
 
 # How far ahead the pause page's example date lies.
 EXAMPLE_PAUSE_DAYS = 14
 
 
 def choice_names(ctx: LinkContext) -> list[str]:
-    """The choices this link offers: saying no only while its questionnaire is open."""
+    """The choices this link offers: saying no only while its questionnaire is open; after
+    stopping, only starting again (the menu's button) and changing the channel; none once the
+    treatment period has ended."""
+    if treatment_ended(ctx):
+        return []
     names = list(CONSENT_FORMS)
     if ctx.status is not LinkStatus.OPEN:
         names.remove("decline")
+    if ctx.consent_state is ConsentState.STOPPED:
+        # Nothing is sent: stopping or pausing again, or asking for fewer, changes nothing.
+        for name in ("pause", "stop", "fewer"):
+            if name in names:
+                names.remove(name)
     # With one channel set up there is nothing to change to: a switch to the other would
     # only make every later message fail. With none, nothing is sent anyway; keep the page.
     if len(configured_channels(current_app.config["FIT_SETTINGS"])) == 1:
@@ -80,10 +94,29 @@ def _render(ctx: LinkContext, name: str, form: Any, status: int) -> tuple[str, i
     )
 
 
+def treatment_ended_page(ctx: LinkContext) -> tuple[str, int]:
+    """The choices pages of a closed episode: the period has ended, nothing more is sent."""
+    return (
+        render_template(
+            "patient/choices_ended.html",
+            ctx=ctx,
+            plan_needs_code=_plan_needs_code(ctx),
+        ),
+        410,
+    )
+
+
+def _plan_needs_code(ctx: LinkContext) -> bool:
+    # The same rule as the plan pages themselves (own_plan.py): open link or a grant.
+    return ctx.status is not LinkStatus.OPEN and _progress_patient() != ctx.patient_id
+
+
 def record_choice(ctx: LinkContext, name: str) -> Page:
     """Record the posted choice `name` and confirm it, or show its page again with the error
     (what the patient wrote stays in the form)."""
     assert ctx.patient_id is not None
+    if treatment_ended(ctx):
+        return treatment_ended_page(ctx)
     if name not in choice_names(ctx):
         abort(400)
     form: Any = CONSENT_FORMS[name](prefix=name)
@@ -99,6 +132,9 @@ def record_choice(ctx: LinkContext, name: str) -> Page:
                 zone=_zone(),
             )
         except consent.ConsentError as error:
+            if error.code == "episode_closed":
+                # Closed between reading the link and the change.
+                return treatment_ended_page(ctx)
             field = {"pause": "until", "channel": "channel"}.get(name)
             if field is None:
                 return _closed_page(ctx)
@@ -116,6 +152,8 @@ def record_choice(ctx: LinkContext, name: str) -> Page:
 def choice(ctx: LinkContext, name: str) -> Page:
     if name not in CONSENT_FORMS:
         abort(404)
+    if treatment_ended(ctx):
+        return treatment_ended_page(ctx)
     if name not in choice_names(ctx):
         # Saying no to a questionnaire that has closed: the menu says what is still possible.
         return redirect(url_for("patient.choices"))
@@ -156,6 +194,8 @@ def _consent_error(code: str) -> str:
 def choices(ctx: LinkContext) -> Page:
     """What do you want to do? A link to each choice's own page (``choice`` above)."""
     assert ctx.patient_id is not None
+    if treatment_ended(ctx):
+        return treatment_ended_page(ctx)
     restart_form = forms.RestartForm(prefix="restart")
     if request.method == "POST":
         action = request.form.get("action", "")
@@ -167,12 +207,10 @@ def choices(ctx: LinkContext) -> Page:
     return render_template(
         "patient/choices.html",
         ctx=ctx,
-        can_decline="decline" in choice_names(ctx),
-        can_change_channel="channel" in choice_names(ctx),
+        offered=choice_names(ctx),
         # Only a patient whose plan has programme days has days to choose (own_days.py).
         offers_own_days=_offers_own_days(ctx),
-        # The same rule as the plan pages themselves (own_plan.py): open link or a grant.
-        plan_needs_code=ctx.status is not LinkStatus.OPEN and _progress_patient() != ctx.patient_id,
+        plan_needs_code=_plan_needs_code(ctx),
         restart_form=restart_form,
         channel_names=channel_names(),
     )
@@ -202,6 +240,10 @@ def _consent_change(action: str, form: Any) -> consent.ConsentChange:
 @bp.get("/choices/done")
 @needs_link()
 def choices_done(ctx: LinkContext) -> Page:
+    if treatment_ended(ctx):
+        # A confirmation kept from before the close would promise what no longer happens.
+        session.pop(CONSENT_DONE_KEY, None)
+        return treatment_ended_page(ctx)
     kind = session.get(CONSENT_DONE_KEY)
     if kind not in {k.value for k in ConsentEventKind}:
         return redirect(url_for("patient.choices"))
@@ -228,16 +270,25 @@ def _cancelled_messages() -> int:
     return value if isinstance(value, int) and value > 0 else 0
 
 
-def _restart_feedback(ctx: LinkContext) -> WerkzeugResponse:
-    """Turn questionnaires back on (if they were paused or stopped) and confirm it."""
+def _restart_feedback(ctx: LinkContext) -> Page:
+    """Turn questionnaires back on (if they were paused or stopped) and confirm it; after the
+    treatment period has ended there is nothing to turn on (the ended page)."""
+    if treatment_ended(ctx):
+        return treatment_ended_page(ctx)
     if ctx.consent_state is not ConsentState.ACTIVE and ctx.patient_id is not None:
-        consent.record_consent(
-            get_db(),
-            ctx.patient_id,
-            consent.ConsentChange(ConsentEventKind.RESTARTED),
-            now=_now(),
-            zone=_zone(),
-        )
+        try:
+            consent.record_consent(
+                get_db(),
+                ctx.patient_id,
+                consent.ConsentChange(ConsentEventKind.RESTARTED),
+                now=_now(),
+                invitation_id=ctx.invitation_id,
+                zone=_zone(),
+            )
+        except consent.ConsentError as error:
+            if error.code != "episode_closed":
+                raise
+            return treatment_ended_page(ctx)
     session[CONSENT_DONE_KEY] = ConsentEventKind.RESTARTED.value
     session.pop(CONSENT_CANCELLED_KEY, None)
     return redirect(url_for("patient.choices_done"))

@@ -63,6 +63,8 @@ class _ClinicOnly:
     unit_name: str | None
     unit_phone: str | None
     status: str
+    # The footer offers the choices only while the episode is active (readers.treatment_ended).
+    episode_active: bool
 
 
 class _PathMarker:
@@ -93,6 +95,7 @@ def render_page(
         ctx.unit_name,
         ctx.unit_phone,
         str(ctx.status),
+        ctx.episode_active,
         token is not None,
         bool(note.strip()),
     )
@@ -144,6 +147,7 @@ def _shell(
     unit_name: str | None,
     unit_phone: str | None,
     status: str,
+    episode_active: bool,
     has_token: bool,
     has_note: bool,
 ) -> tuple[str, ...] | None:
@@ -152,7 +156,7 @@ def _shell(
     del locale, script_root  # part of the key: read by the layout from the request
     html = render_template(
         SHELL_TEMPLATE,
-        ctx=_ClinicOnly(unit_name, unit_phone, status),
+        ctx=_ClinicOnly(unit_name, unit_phone, status, episode_active),
         token="-" if has_token else None,
         request=_PathMarker(),
         title_marker=Markup(TITLE),  # noqa: S704

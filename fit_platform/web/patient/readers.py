@@ -8,6 +8,10 @@ at once (`services/unattended.py`, `docs/administration-staff.md`). The pages th
 someone at her clinic reads them, which is true either way, and name nobody she was not
 already shown.
 
+After the treatment period has ended (the link's episode is closed) nobody reads what she
+writes as part of her treatment: no sessions are left to read it before. ``treatment_ended``
+tells the pages to say so instead of promising a reader (`docs/patient-journey.md`).
+
 Each promise is a whole sentence in both forms, so a translation never has to build one.
 """
 
@@ -22,4 +26,10 @@ def therapist_reads(ctx: LinkContext | None) -> bool:
     (the progress page after an ID-porten login) the view passes what
     :func:`fit_platform.services.unattended.episode_has_active_responsible` says for the
     patient's latest episode."""
-    return ctx is not None and ctx.therapist_active
+    return ctx is not None and ctx.therapist_active and ctx.episode_active
+
+
+def treatment_ended(ctx: LinkContext | None) -> bool:
+    """True when the link's episode has closed: nothing more is sent for it and nobody reads
+    changes, so a page offers no pause, stop or restart and promises no reader."""
+    return ctx is not None and not ctx.episode_active

@@ -1,0 +1,246 @@
+"""After the treatment period has ended the patient's pages promise nothing that no longer
+happens: an administrator closes the episode, the patient comes back through her old link and
+the one-time code, and is offered no pause, stop, restart, fewer or channel change (the pages
+say the period has ended, a posted change stores nothing); the goals and crisis plan pages say
+nobody reads them now; the therapist's page of the closed episode promises no restart. And a
+patient who has stopped is offered only to start again, not to stop or pause once more."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import ConsentEvent, Invitation
+from fit_platform.db.models import Patient as PatientRow
+from fit_platform.domain.codes import ConsentState, InvitationState, Role
+from fit_platform.services import one_time_codes
+from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, now, open_invitation
+
+ENDED = "Your treatment period has ended"
+FOOTER = "Say no, pause or stop questionnaires"
+OFFERS = (
+    "Pause questionnaires",
+    "Stop questionnaires",
+    "Start questionnaires again",
+    "Ask for fewer questionnaires",
+    "Change how we contact you",
+)
+
+
+def _close_as_admin(app: Flask, db: Database, world: World) -> None:
+    admin_client = app.test_client()
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(admin_client, admin.username, PASSWORD)
+    url = f"/admin/units/{world.unit_id}/episodes"
+    token = csrf_token(admin_client.get(url).get_data(as_text=True))
+    closing = admin_client.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token})
+    assert closing.status_code == 302
+
+
+def _through_the_code_step(db: Database, world: World, patient: Patient) -> None:
+    """From the closed link's page: "See your progress", then the one-time code."""
+    to_code = patient.post(f"/p/{patient.token}", {"action": "progress"})
+    assert to_code.headers["Location"] == "/p/progress"
+    patient.post("/p/progress", {"action": "send"})
+    with db.transaction() as session:  # what the dispatcher does when it sends the message
+        code = one_time_codes.mint_code(session, world.patient_id, now())
+    verified = patient.post("/p/progress", {"action": "verify", "verify-code": code})
+    assert verified.status_code == 302
+
+
+def _events(db: Database) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(ConsentEvent)) or 0
+
+
+def _state(db: Database, world: World) -> tuple[ConsentState, dt.date | None]:
+    with db.session() as session:
+        row = session.get_one(PatientRow, world.patient_id)
+        return row.consent_state, row.paused_until
+
+
+def _pause_date() -> str:
+    return (now().date() + dt.timedelta(days=10)).isoformat()
+
+
+def test_after_the_close_the_choices_page_says_the_period_has_ended_and_offers_nothing(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    client = app.test_client()
+    patient = Patient(client, token)
+    _close_as_admin(app, db, world)
+
+    closed = client.get(f"/p/{token}?lang=en")
+    assert closed.status_code == 410
+    _through_the_code_step(db, world, patient)
+    progress = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert FOOTER not in progress
+
+    for url in ("/p/choices", "/p/choices/pause", "/p/choices/stop", "/p/choices/fewer"):
+        response = client.get(url + "?lang=en")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 410, url
+        assert ENDED in page and "Nothing more will be sent to you" in page
+        for offer in OFFERS:
+            assert offer not in page, (url, offer)
+        assert FOOTER not in page
+        assert "Your therapist" not in page
+        assert "My crisis plan" in page
+    nynorsk = client.get("/p/choices?lang=nn").get_data(as_text=True)
+    assert "Behandlingsperioden din er over" in nynorsk
+    bokmaal = client.get("/p/choices?lang=nb").get_data(as_text=True)
+    assert "Behandlingsperioden din er over" in bokmaal
+
+
+def test_after_the_close_a_posted_pause_stop_fewer_or_restart_stores_nothing(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    client = app.test_client()
+    patient = Patient(client, token)
+    _close_as_admin(app, db, world)
+    _through_the_code_step(db, world, patient)
+    before = _events(db), _state(db, world)
+
+    posts = [
+        ("/p/choices/pause", {"pause-until": _pause_date()}),
+        ("/p/choices", {"action": "pause", "pause-until": _pause_date()}),
+        ("/p/choices/stop", {"stop-reason": "done"}),
+        ("/p/choices/fewer", {"fewer-reason": "too many"}),
+        ("/p/choices/channel", {"channel-channel": "email"}),
+        ("/p/choices", {"action": "restart"}),
+        (f"/p/{token}", {"action": "restart"}),
+    ]
+    for url, data in posts:
+        refused = patient.post(url + "?lang=en", data)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 410, (url, data, page[:500])
+        assert ENDED in page
+        assert "Your therapist reads this" not in page
+    assert (_events(db), _state(db, world)) == before
+    # A confirmation page reached by hand promises nothing either.
+    done = client.get("/p/choices/done?lang=en")
+    assert done.status_code == 410 and ENDED in done.get_data(as_text=True)
+
+
+def test_a_pause_from_before_the_close_is_not_restarted_and_staff_read_no_restart_day(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    client = app.test_client()
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    paused = patient.post("/p/choices/pause", {"pause-until": _pause_date()})
+    assert paused.status_code == 302
+    assert _state(db, world)[0] is ConsentState.PAUSED
+    _close_as_admin(app, db, world)
+
+    closed = client.get(f"/p/{token}?lang=en").get_data(as_text=True)
+    assert "Start questionnaires again" not in closed
+    _through_the_code_step(db, world, patient)
+    events = _events(db)
+    refused = patient.post("/p/choices", {"action": "restart"})
+    assert refused.status_code == 410
+    assert _events(db) == events and _state(db, world)[0] is ConsentState.PAUSED
+
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    page = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    assert "Closed on" in page
+    assert "questionnaires again from" not in page
+    assert "(episode closed)" in page
+    nynorsk = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=nn")
+    assert "(forløpet er avslutta)" in nynorsk.get_data(as_text=True)
+
+
+def test_after_the_close_goals_and_crisis_plan_say_nobody_reads_them_now(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    client = app.test_client()
+    patient = Patient(client, token)
+    _close_as_admin(app, db, world)
+    _through_the_code_step(db, world, patient)
+
+    goals = client.get("/p/goals?lang=en").get_data(as_text=True)
+    assert "nobody at the clinic reads your goals now" in goals
+    assert "reads your goals before your sessions" not in goals
+    plan = client.get("/p/my-crisis-plan?lang=en")
+    text = plan.get_data(as_text=True)
+    assert plan.status_code == 200
+    assert "Your crisis plan is still yours" in text
+    assert "reads it before your sessions" not in text
+    choices = client.get("/p/my-standing-choices?lang=en").get_data(as_text=True)
+    assert "nobody at the clinic reads your standing choices now" in choices
+    assert "before every session" not in choices
+    for page in (goals, text, choices):
+        assert FOOTER not in page
+
+
+def test_a_stopped_patient_is_offered_to_start_again_but_not_to_stop_or_pause(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    client: FlaskClient = app.test_client()
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    stopped = patient.post("/p/choices/stop", {"stop-reason": ""})
+    assert stopped.status_code == 302
+    assert _state(db, world)[0] is ConsentState.STOPPED
+
+    menu = client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert "You have stopped questionnaires." in menu
+    assert "Start questionnaires again" in menu
+    assert "Stop questionnaires" not in menu
+    assert "Pause questionnaires" not in menu
+    assert "Ask for fewer questionnaires" not in menu
+    assert "My crisis plan" in menu
+    assert client.get("/p/choices/pause").headers["Location"] == "/p/choices"
+    events = _events(db)
+    assert patient.post("/p/choices/stop", {"stop-reason": ""}).status_code == 302
+    assert patient.post("/p/choices", {"action": "stop"}).status_code == 400
+    assert _events(db) == events
+    # Starting again still works, and then stopping and pausing are offered again.
+    restarted = patient.post("/p/choices", {"action": "restart"})
+    assert restarted.status_code == 302
+    again = client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert "Stop questionnaires" in again and "Pause questionnaires" in again
+
+
+def test_links_declined_or_expired_before_the_close_promise_no_next_questionnaire(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _declined_id, declined_token = open_invitation(db, world)
+    expired_id, expired_token = open_invitation(db, world, "gad7")
+    client = app.test_client()
+    patient = Patient(client, declined_token)
+    patient.post(f"/p/{declined_token}", {"action": "choices"})
+    said_no = patient.post("/p/choices/decline", {"decline-reason": ""})
+    assert said_no.status_code == 302
+    with db.transaction() as session:  # its window ran out before the close
+        expired = session.get_one(Invitation, expired_id)
+        expired.expires_at = expired.closed_at = now() - dt.timedelta(minutes=1)
+        expired.state = InvitationState.EXPIRED
+    _close_as_admin(app, db, world)
+
+    for token in (declined_token, expired_token):
+        response = app.test_client().get(f"/p/{token}?lang=en")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 410
+        assert "your treatment period has ended" in page.lower()
+        assert "no more questionnaires will be sent" in page
+        assert "asked again" not in page and "new link" not in page
+        assert "next appointment" not in page
