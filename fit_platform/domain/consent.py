@@ -135,13 +135,7 @@ def _apply(state: Consent, event: ConsentEvent) -> Consent:
             holds=_hold_from(state, event.at, None),
         )
     if kind is ConsentEventKind.RESTARTED:
-        return replace(
-            state,
-            status=ConsentState.ACTIVE,
-            paused_until=None,
-            changed_at=event.at,
-            holds=_lift(state.holds, event.at),
-        )
+        return _active_again(state, event.at)
     if state.status is ConsentState.STOPPED:
         return state
     if kind is ConsentEventKind.PAUSED:
@@ -153,12 +147,18 @@ def _apply(state: Consent, event: ConsentEvent) -> Consent:
             holds=_hold_from(state, event.at, event.until),
         )
     # RESUMED
+    return _active_again(state, event.at)
+
+
+def _active_again(state: Consent, at: datetime) -> Consent:
+    """After a restart (from a stop or a pause) or a resume (from a pause): questionnaires on
+    again from `at`."""
     return replace(
         state,
         status=ConsentState.ACTIVE,
         paused_until=None,
-        changed_at=event.at,
-        holds=_lift(state.holds, event.at),
+        changed_at=at,
+        holds=_lift(state.holds, at),
     )
 
 
