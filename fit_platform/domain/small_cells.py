@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fit_platform.domain.disclosure_audit import disclosed_cells
+
 # Statistics Norway and the Norwegian health registries use the same threshold for published
 # tables about patients: fewer than five people in a cell and the cell is not shown.
 MIN_PATIENTS_PER_CELL = 5
@@ -113,11 +115,20 @@ def hidden_in_table(
     cell hidden for one equation can leave a lone hidden cell in another (a unit total is a part
     of the all-units total), hence the repetition; it ends because cells are only ever hidden.
 
+    Equation by equation is not enough: several equations together, with no count below zero,
+    can still pin a hidden cell. So the result is audited
+    (:func:`fit_platform.domain.disclosure_audit.disclosed_cells`): every cell hidden for its own
+    sake that holds someone (one to four patients, or a withheld cell) must be able to take
+    another value. When one cannot, the smallest shown cell of an equation it is in is hidden
+    too, the rule above runs again, and the table is audited again, until no such cell is given
+    away. This ends for the same reason: cells are only ever hidden, and each hidden cell leaves
+    the reader fewer known figures.
+
     ``published`` marks cells a reader finds shown elsewhere whatever this table does (a
     quarter's figure beside the table of its months): they are hidden only for their own sake,
-    never to protect others. A hidden cell that such a cell gives away (a lone hidden part whose
-    other parts cannot be hidden) protects no one: it counts as shown in the other equations,
-    which then hide something else.
+    never to protect others, and the audit takes their counts as known. A hidden cell that such
+    a cell gives away (a lone hidden part whose other parts cannot be hidden) protects no one: it
+    counts as shown in the other equations, which then hide something else.
 
     ``withheld`` marks cells hidden for their own sake by another rule whatever their count
     (the comments of a unit whose texts are held back, ``domain.comment_threshold``); they are
@@ -128,6 +139,37 @@ def hidden_in_table(
         hidden = [own or other for own, other in zip(hidden, withheld, strict=True)]
     fixed = [False] * len(counts) if published is None else list(published)
     known = [False] * len(counts)  # hidden, but given away by a published cell
+    # A cell of no one is protected equation by equation only (docs/export.md, "Empty and
+    # hidden"); the audit protects the cells that hold someone.
+    own_sake = [
+        index
+        for index, n in enumerate(counts)
+        if n > 0 and (too_small(n) or (withheld is not None and withheld[index]))
+    ]
+    beyond_help: set[int] = set()  # given away by published cells whatever this table hides
+    while True:
+        _hide_lone_cells(counts, equations, hidden, fixed, known)
+        unknown = [h and not f for h, f in zip(hidden, fixed, strict=True)]
+        audited = [i for i in own_sake if unknown[i] and i not in beyond_help]
+        given_away = disclosed_cells(counts, equations, unknown, audited)
+        if not given_away:
+            return hidden
+        leak = given_away[0]
+        cover = _cover_for(leak, counts, equations, hidden, fixed)
+        if cover is None:
+            beyond_help.add(leak)
+        else:
+            hidden[cover] = True
+
+
+def _hide_lone_cells(
+    counts: Sequence[int],
+    equations: Sequence[Equation],
+    hidden: list[bool],
+    fixed: Sequence[bool],
+    known: list[bool],
+) -> None:
+    """Complementary suppression equation by equation (:func:`hidden_in_table`), in place."""
 
     def secret(index: int) -> bool:
         return hidden[index] and not known[index]
@@ -169,7 +211,32 @@ def hidden_in_table(
                 for index in secrets:
                     known[index] = True
             changed = True
-    return hidden
+
+
+def _cover_for(
+    leak: int,
+    counts: Sequence[int],
+    equations: Sequence[Equation],
+    hidden: Sequence[bool],
+    fixed: Sequence[bool],
+) -> int | None:
+    """The cell to hide for a cell the audit found given away: the smallest shown part of an
+    equation it is in (as the rule equation by equation picks), else the smallest shown total
+    of one; failing those, the same in the equations of the hidden cells it is linked with.
+    None when every such cell is shown elsewhere anyway."""
+    linked = {leak}
+    while True:
+        around = [e for e in equations if linked & {e.total, *e.parts}]
+        for pick in ([i for e in around for i in e.parts], [e.total for e in around]):
+            open_cells = [i for i in pick if not hidden[i] and not fixed[i]]
+            if open_cells:
+                return min(open_cells, key=lambda index: (counts[index], index))
+        wider = linked | {
+            i for e in around for i in (e.total, *e.parts) if hidden[i] and not fixed[i]
+        }
+        if wider == linked:
+            return None
+        linked = wider
 
 
 def suppress_group(patients: Sequence[int]) -> list[Cell]:
