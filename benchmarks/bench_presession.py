@@ -40,15 +40,15 @@ from tests.support.postgres import throwaway_postgres
 WEEKS = 104
 
 
-def seed_patient_with_history(db: Any) -> Any:
-    """One patient with two years of weekly PHQ-9, GAD-7 and SAI answers (item answers
-    included), three open signals, a goal, a topic and tomorrow's appointment; returns the
-    world (its therapist's username, the episode id)."""
+def seed_patient_with_history(db: Any, weeks: int = WEEKS) -> Any:
+    """One patient with two years (``weeks``) of weekly PHQ-9, GAD-7 and SAI answers (item
+    answers included), three open signals, a goal, a topic and tomorrow's appointment; returns
+    the world (its therapist's username, the episode id)."""
     world = make_world(db)
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=WEEKS)
-    phq = [max(0, 22 - i // 6 + (i % 5) - 2) for i in range(WEEKS)]
-    gad = [max(0, 17 - i // 8 + (i % 3) - 1) for i in range(WEEKS)]
-    sai = [min(30, 24 + (i % 7) // 2) for i in range(WEEKS)]
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=weeks)
+    phq = [max(0, 22 - i // 6 + (i % 5) - 2) for i in range(weeks)]
+    gad = [max(0, 17 - i // 8 + (i % 3) - 1) for i in range(weeks)]
+    sai = [min(30, 24 + (i % 7) // 2) for i in range(weeks)]
     add_history(db, world, phq, "phq9", start=start)
     add_history(db, world, gad, "gad7", start=start)
     add_history(db, world, sai, "sai", start=start + dt.timedelta(days=2))
@@ -113,6 +113,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument(
+        "--weeks",
+        type=int,
+        default=WEEKS,
+        help="weeks of history of the benchmark's patient (default two years): a short history "
+        "shows how much of the view's cost is fixed and how much grows with the history",
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         metavar="TOP",
@@ -145,12 +152,13 @@ def main() -> None:
             }
         )
         db = app.extensions["fit_db"]
-        world = seed_patient_with_history(db)
+        world = seed_patient_with_history(db, args.weeks)
 
         client = app.test_client()
         log_in(client, world.therapist_username, PASSWORD)
+        view = f"pre-session view ({3 * args.weeks} responses)"
         pages = {
-            "pre-session view (312 responses)": f"/clinician/episodes/{world.episode_id}",
+            view: f"/clinician/episodes/{world.episode_id}",
             "baseline: account page": "/staff/account",
         }
         for path in pages.values():  # warm-up: templates compiled, pool filled

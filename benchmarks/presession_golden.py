@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
-from benchmarks.bench_presession import seed_patient_with_history
+from benchmarks.bench_presession import WEEKS, seed_patient_with_history
 from fit_platform.app import create_app
 from fit_platform.db import Base, models  # noqa: F401 - registers the tables
 from fit_platform.db.session import make_engine
@@ -138,7 +138,7 @@ def _richer_patient(db: Any, clock: dt.datetime) -> Any:
     return world
 
 
-def seed(database_url: str, directory: Path) -> None:
+def seed(database_url: str, directory: Path, weeks: int = WEEKS) -> None:
     engine = make_engine(database_url)
     Base.metadata.drop_all(engine)
     with engine.begin() as connection:
@@ -148,7 +148,7 @@ def seed(database_url: str, directory: Path) -> None:
     clock = dt.datetime.now(dt.UTC).replace(microsecond=0)
     app = _app(database_url)
     db = app.extensions["fit_db"]
-    bench = seed_patient_with_history(db)
+    bench = seed_patient_with_history(db, weeks)
     richer = _richer_patient(db, clock)
     db.dispose()
     directory.mkdir(parents=True, exist_ok=True)
@@ -199,9 +199,12 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--name", default="pages", help="render: the folder the pages go to")
+    parser.add_argument(
+        "--weeks", type=int, default=WEEKS, help="seed: weeks of the benchmark patient's history"
+    )
     args = parser.parse_args()
     if args.step == "seed":
-        seed(args.database_url, args.dir)
+        seed(args.database_url, args.dir, args.weeks)
     else:
         render(args.database_url, args.dir, args.name)
 
