@@ -4,7 +4,7 @@ Pure functions: they turn a file's text into appointment records and row errors,
 Matching records to episodes and writing them is `services.appointments`. Every record keeps
 the source system's id (`external_ref`), so importing the same file again changes nothing.
 
-CSV columns (header required, comma or semicolon separated, UTF-8):
+CSV columns (header required, comma or semicolon separated, UTF-8 or Windows-1252):
     appointment_id, patient_id, start, end, status
 `start`/`end` are ISO 8601; without an offset they are local time in the service's zone.
 `status`: planned | booked | done | fulfilled | cancelled | no_show | noshow (blank = planned).
@@ -62,7 +62,7 @@ class FileProblem(StrEnum):
 
     EMPTY = "empty"  # no bytes, or only blanks and a byte-order mark
     NO_ROWS = "no_rows"  # column names but no appointment rows (or a bundle without any)
-    NOT_TEXT = "not_text"  # not UTF-8 text: a spreadsheet, an image, a UTF-16 export
+    NOT_TEXT = "not_text"  # not UTF-8 or Windows-1252 text: a spreadsheet, an image, UTF-16
     MISSING_COLUMNS = "missing_columns"  # the first line lacks required column names
     NOT_AN_APPOINTMENT_BUNDLE = "not_an_appointment_bundle"
     UNREADABLE = "unreadable"  # text, but neither CSV nor JSON can make sense of it

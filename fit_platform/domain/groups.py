@@ -5,8 +5,9 @@ Two rules live here, both pure:
 
 - :func:`group_form_invitation` decides, for one attending member, whether an invitation to
   the group form is made and when its message may leave. It uses the same consent rule
-  (`may_send`) and the same send-time rule (`judge_send`: quiet hours, time left to answer) as
-  every scheduled invitation, so a group invitation is never a way around them.
+  (`may_send`) and the same send-time rule (`judge_send`: quiet hours, time left to answer;
+  `blame_pause`: a skip caused by a pause names it) as every scheduled invitation, so a group
+  invitation is never a way around them.
 - :func:`session_aggregates` turns the scored answers of each group session into the figures the
   group's therapists see, with every cell from fewer than five answering patients hidden by
   the project's small-cell rule (`small_cells.cell`). Individual answers never leave it.
@@ -23,7 +24,7 @@ from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.consent import Consent, may_send
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from fit_platform.domain.scheduling import DueInvitation
-from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW, judge_send
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW, blame_pause, judge_send
 from fit_platform.domain.small_cells import Cell, cell
 
 # The member answers about this one session, so the form stays open for two days after the
@@ -83,7 +84,10 @@ def group_form_invitation(
     closed. The window runs from the session's start for :data:`GROUP_FORM_WINDOW`. The
     message leaves now, or when the unit's quiet hours end; when that leaves less than
     `min_window` to answer the invitation is returned with `skipped` set (recorded so the
-    therapist sees why, never sent), exactly as the scheduler does.
+    therapist sees why, never sent), exactly as the scheduler does. As there, a member who
+    had paused when the form opened (the session's start, its planned time), and whose pause
+    ended only when too little of the window was left, missed it because of the pause: the
+    skip names it (`blame_pause`), for her own therapist to read.
     """
     if now.tzinfo is None or session_starts_at.tzinfo is None:
         raise ValueError("times must be timezone-aware")
@@ -93,7 +97,16 @@ def group_form_invitation(
     expires_at = answers_close_at(session_starts_at.astimezone(dt.UTC))
     if expires_at <= now:
         return None
-    decision = judge_send(now, expires_at, quiet, min_window, tz=tz)
+    opened_at = session_starts_at.astimezone(dt.UTC)
+    decision = blame_pause(
+        judge_send(now, expires_at, quiet, min_window, tz=tz),
+        opened_at,
+        expires_at,
+        quiet,
+        min_window,
+        paused_when_due=consent.held_at(opened_at, tz),
+        tz=tz,
+    )
     return DueInvitation(
         episode_id=episode_id,
         instrument_id=instrument_id,

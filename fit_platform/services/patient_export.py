@@ -50,7 +50,9 @@ from fit_platform.services.patient_data import AccessAction, AuditAction, patien
 log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "fit-platform patient data"
-EXPORT_VERSION = 1
+# 2: a response's "band" is the band's name in the patient's language (the web layer names it,
+# web/admin/patient_data.py); version 1 gave the internal code there (docs/privacy.md).
+EXPORT_VERSION = 2
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
@@ -168,6 +170,7 @@ def _episode_export(session: Session, episode: Episode) -> dict[str, Any]:
                 "scoring_version": response.scoring_version,
                 "scorable": response.scorable,
                 "total": response.total,
+                # The code here; named in the patient's language before the file is written.
                 "band": response.band,
                 "risk_answer": response.risk,
                 "score_details": response.score_details,

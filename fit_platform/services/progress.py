@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, PatientGoal
 from fit_platform.domain.change import ChangeSummary, summarise_change
+from fit_platform.domain.codes import EpisodeStatus
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.services.form_once import form_key, run_once
@@ -53,6 +54,13 @@ def latest_episode_id(session: Session, patient_id: int) -> int | None:
         .where(Episode.patient_id == patient_id)
         .order_by(Episode.started_on.desc(), Episode.id.desc())
         .limit(1)
+    )
+
+
+def episode_is_active(session: Session, episode_id: int) -> bool:
+    """Whether the episode is still open: after it is closed nobody follows its scores."""
+    return session.scalar(select(Episode.status).where(Episode.id == episode_id)) is (
+        EpisodeStatus.ACTIVE
     )
 
 

@@ -5,7 +5,9 @@ each, and no sideways scrolling anywhere (the document's own scroll width, not a
 The world is the demo's (units, staff of every role, patients with months of answers, schedule
 templates), so the pages carry realistic amounts of text and numbers. One world, app and server
 serve the whole file (seeding the demo and starting them took 2 to 4 s a test): the tests
-only look at it, but for the patient, whose answers the later tests' pages then show too.
+only look at it, but for the patient, whose answers the later tests' pages then show too, and
+the last, which adds a patient of its own and closes her episode to see the page that says
+her treatment period has ended.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from fit_platform.db.models import (
     Staff,
     Unit,
 )
+from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.demo_link import demo_patient_link
 from fit_platform.services.demo_seed import (
@@ -38,10 +41,13 @@ from fit_platform.services.demo_seed import (
     seed_demo_patients,
     seed_demo_schedules,
 )
+from fit_platform.services.episodes_admin import close_episode
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import make_test_app
 from tests.support.axe import AxeChecker, describe
+from tests.support.factories import make_staff, make_world
 from tests.support.live_server import serve
+from tests.support.patient import open_invitation
 from tests.support.scheduling import OSLO
 
 WIDTHS = (320, 390, 1280)
@@ -355,4 +361,35 @@ def test_admin_pages_fit_every_width(
             "admin-access-log": "/admin/access-log",
             "admin-audit": "/admin/audit",
         },
+    )
+
+
+def test_the_ended_treatment_period_page_fits_every_width(
+    page: Page, live_url: str, browser_db: Database, capture: Capture
+) -> None:
+    # A patient of her own beside the demo's, so closing her episode changes nothing the
+    # other tests look at. She went to her choices from her link before the close, so her
+    # browser holds the link; afterwards every choices page shows the same 410 page
+    # (web/patient/choice_pages.py).
+    world = make_world(browser_db)
+    _invitation_id, token = open_invitation(browser_db, world)
+    page.context.clear_cookies()
+    page.goto(f"{live_url}/p/{token}")
+    page.locator("button[value=choices]").click()
+    assert page.url.endswith("/p/choices")
+    now = dt.datetime.now(dt.UTC)
+    close_episode(
+        browser_db,
+        staff_id=make_staff(browser_db, (Role.ADMIN, None)).id,
+        unit_id=world.unit_id,
+        episode_id=world.episode_id,
+        today=now.astimezone(OSLO).date(),
+        now=now,
+    )
+    _visit(
+        page,
+        live_url,
+        capture,
+        {"patient-choices-ended": "/p/choices"},
+        statuses={"patient-choices-ended": 410},
     )

@@ -90,6 +90,26 @@ def test_too_little_time_left_is_recorded_but_not_sent() -> None:
     assert invitation.skipped is SkipReason.TOO_LITTLE_TIME
 
 
+def test_too_little_time_left_after_a_pause_that_held_at_the_session_names_the_pause() -> None:
+    # Paused from the day before until the session's day; recorded with half an hour left.
+    almost = SESSION + GROUP_FORM_WINDOW - dt.timedelta(minutes=30)
+    paused = ConsentEvent(
+        ConsentEventKind.PAUSED, SESSION - dt.timedelta(days=1), until=SESSION.date()
+    )
+    invitation = _invite(consent_state([paused]), now=almost)
+    assert invitation is not None
+    assert invitation.skipped is SkipReason.AFTER_PAUSE
+    # A pause over before the session started is not the reason.
+    earlier = ConsentEvent(
+        ConsentEventKind.PAUSED,
+        SESSION - dt.timedelta(days=3),
+        until=(SESSION - dt.timedelta(days=1)).date(),
+    )
+    invitation = _invite(consent_state([earlier]), now=almost)
+    assert invitation is not None
+    assert invitation.skipped is SkipReason.TOO_LITTLE_TIME
+
+
 def test_a_session_recorded_after_the_window_invites_no_one() -> None:
     assert _invite(Consent(), now=SESSION + GROUP_FORM_WINDOW) is None
 

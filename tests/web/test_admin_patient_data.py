@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, AdminAudit, Patient, Response
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import Language, Role
 from tests.support.clinical import add_goal
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
@@ -136,6 +136,37 @@ def test_after_an_erasure_the_therapist_and_the_patient_link_show_nothing_of_the
         audits = list(session.scalars(select(AdminAudit.action).order_by(AdminAudit.id)))
     assert {"admin_patient_lookup", "admin_patient_export", "admin_patient_erase_review"} <= actions
     assert audits == ["patient_data_exported", "patient_feedback_erased"]
+
+
+def test_the_download_names_each_score_band_in_the_patients_own_language(app: Flask) -> None:
+    # PHQ-9 with every answer 2 is 18: "moderately severe". The administrator works in
+    # bokmål; each patient reads her file in her own language, never the internal code.
+    db = _db(app)
+    admin = _admin(app)
+    for language, band in (
+        (Language.NYNORSK, "moderat alvorleg"),
+        (Language.ENGLISH, "moderately severe"),
+    ):
+        world = make_world(db, language=language)
+        _invitation_id, token = open_invitation(db, world)
+        patient = PatientBrowser(app.test_client(), token)
+        patient.start()
+        patient.answer_all("phq9", "2")
+        assert patient.finish().status_code == 302
+        page = admin.get(f"/admin/patients?unit={world.unit_id}&lang=nb").get_data(as_text=True)
+        download = admin.post(
+            f"/admin/patients/{world.patient_id}/export?lang=nb",
+            data={"csrf_token": csrf_token(page), "unit": world.unit_id},
+        )
+        assert download.status_code == 200
+        exported = json.loads(download.get_data(as_text=True))
+        assert (exported["format"], exported["version"]) == ("fit-platform patient data", 2)
+        (response,) = exported["episodes"][0]["responses"]
+        assert (response["total"], response["band"]) == (18, band), language
+        assert response["score_details"]["band"] == "moderately_severe"  # the stored record
+        assert "moderately_severe" not in json.dumps(
+            {key: value for key, value in response.items() if key != "score_details"}
+        )
 
 
 @pytest.mark.parametrize(

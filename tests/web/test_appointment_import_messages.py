@@ -140,7 +140,13 @@ def test_a_binary_file_is_named_once_as_not_a_csv_text_file(
     status, html = _upload(client, world.unit_id, content, name)
     assert status == 422
     assert "The file is not a CSV text file" in html
-    assert "Export the appointments from the patient record system as CSV (UTF-8)" in html
+    # Windows-1252 is read too (a spreadsheet's plain "CSV"): the message names both.
+    assert "it is not text in UTF-8 or Windows-1252" in html
+    assert "not UTF-8 text" not in html
+    assert (
+        "Export the appointments from the patient record system as CSV (UTF-8 or Windows-1252)"
+        in html
+    )
     assert "a required field is empty" not in html
     assert "Row " not in html
     assert _saved(_db(client), world) == before
@@ -249,14 +255,14 @@ def test_record_ids_without_an_active_episode_are_listed_with_their_rows_and_not
         (
             "nb",
             "Filen er tom: den har ingen timer.",
-            "Filen er ikke en CSV-tekstfil",
+            "Filen er ikke en CSV-tekstfil: den er ikke tekst i UTF-8 eller Windows-1252",
             "Filen mangler de påkrevde kolonnene: appointment_id, patient_id.",
             "Journal-id EPR-UNKNOWN-1: rad 1",
         ),
         (
             "nn",
             "Fila er tom: ho har ingen timar.",
-            "Fila er ikkje ei CSV-tekstfil",
+            "Fila er ikkje ei CSV-tekstfil: ho er ikkje tekst i UTF-8 eller Windows-1252",
             "Fila manglar dei påkravde kolonnane: appointment_id, patient_id.",
             "Journal-id EPR-UNKNOWN-1: rad 1",
         ),

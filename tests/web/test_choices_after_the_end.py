@@ -18,7 +18,7 @@ from fit_platform.db.models import ConsentEvent, Invitation
 from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import ConsentState, InvitationState, Role
 from fit_platform.services import one_time_codes
-from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.factories import PASSWORD, World, add_history, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, now, open_invitation
 
@@ -186,6 +186,37 @@ def test_after_the_close_goals_and_crisis_plan_say_nobody_reads_them_now(
     assert "before every session" not in choices
     for page in (goals, text, choices):
         assert FOOTER not in page
+
+
+# After a clear worsening the progress page once said the clinic sees the scores, in every
+# language; after the close nobody follows them, and the page says what is true instead.
+SEEN = ("sees your scores too", "ser også skårene dine", "ser òg skårane dine")
+NOBODY_FOLLOWS = {
+    "en": "Your treatment period has ended, so nobody at the clinic follows your scores now.",
+    "nb": "Behandlingsperioden din er over, så ingen ved klinikken følger med på skårene dine nå.",
+    "nn": "Behandlingsperioden din er over, så ingen ved klinikken følgjer med på skårane dine no.",
+}
+
+
+def test_after_the_close_a_clear_worsening_is_not_said_to_be_seen_by_the_clinic(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    add_history(db, world, [19, 9, 18])  # 18 after 9: a clear change for the worse
+    _invitation_id, token = open_invitation(db, world)
+    client = app.test_client()
+    patient = Patient(client, token)
+    _close_as_admin(app, db, world)
+    _through_the_code_step(db, world, patient)
+
+    for language, nobody in NOBODY_FOLLOWS.items():
+        page = client.get(f"/p/progress?lang={language}").get_data(as_text=True)
+        assert nobody in page, language
+        for seen in SEEN:
+            assert seen not in page, (language, seen)
+    english = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert "Your answers are kept as the privacy notice describes." in english
+    assert "That is a clear change for the worse." in english
 
 
 def test_a_stopped_patient_is_offered_to_start_again_but_not_to_stop_or_pause(

@@ -4,6 +4,7 @@ dated before 2000 or before the group existed is refused (docs/groups.md, "After
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +15,13 @@ from sqlalchemy import func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, GroupSession, Invitation
-from fit_platform.domain.codes import EpisodeStatus, Role, UnitKind
+from fit_platform.domain.codes import ConsentEventKind, EpisodeStatus, Role, UnitKind
 from fit_platform.domain.instruments import configure_extra_dirs
+from fit_platform.services import consent
 from tests.conftest import make_test_app
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
-from tests.support.scheduling import oslo
+from tests.support.scheduling import OSLO, oslo
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "instruments_test_only"
 # The group was created on Friday 1 January; "now" is Wednesday 6 January at noon.
@@ -161,3 +163,51 @@ def test_the_session_page_says_messages_wait_until_the_quiet_hours_are_over(app:
         assert text in page.replace("&#39;", "'"), lang
     english = client.get(f"/groups/{group_id}/sessions/new?lang=en").get_data(as_text=True)
     assert "wait for the unit" not in english.replace("&#39;", "'")
+
+
+def test_a_form_missed_because_the_member_had_paused_names_the_pause_to_her_own_therapist(
+    app: Flask,
+) -> None:
+    # Both attend on Monday at 10:00; the first had paused questionnaires from Saturday until
+    # Monday (Monday included). The session is recorded on Wednesday at 09:30, half an hour
+    # before the form's 48 hours are over: too little time for either of them. For the one
+    # who was paused when the form opened the pause is why, as for a scheduled questionnaire
+    # due during a pause (docs/messaging.md); the group page itself names nobody's pause.
+    client, group_id, worlds = _group(app, 2)
+    db = _db(app)
+    paused, other = worlds
+    consent.record_consent(
+        db,
+        paused.patient_id,
+        consent.ConsentChange(ConsentEventKind.PAUSED, paused_until=dt.date(2027, 1, 4)),
+        now=oslo(2027, 1, 2, 12, 0),
+        zone=OSLO,
+    )
+    app.extensions["fit_clock"] = lambda: oslo(2027, 1, 6, 9, 30)
+    status, page = _record(client, group_id, "2027-01-04", worlds)
+    assert status == 200
+    assert "2 get no form: too little time is left to answer it after the quiet hours." in page
+    assert "pause" not in page.split("The session is recorded", 1)[1].split("</", 1)[0]
+    with db.session() as session:
+        rows = session.execute(
+            select(Invitation.episode_id, Invitation.non_response_reason).where(
+                Invitation.slot_key.like("group:%")
+            )
+        )
+        reasons = {episode_id: reason for episode_id, reason in rows}
+    assert reasons == {
+        paused.episode_id: "not_sent_after_pause",
+        other.episode_id: "not_sent_too_little_time",
+    }
+    named = {
+        "en": "Not sent: questionnaires were paused until too little time was left to answer",
+        "nb": "Ikke sendt: spørreskjemaene var satt på pause til det var for lite tid igjen",
+        "nn": "Ikkje sendt: spørjeskjemaa var sette på pause til det var for lite tid att",
+    }
+    for lang, text in named.items():
+        url = f"/clinician/episodes/{paused.episode_id}/appointments?lang={lang}"
+        assert text in client.get(url).get_data(as_text=True), lang
+    url = f"/clinician/episodes/{other.episode_id}/appointments?lang=en"
+    other_page = client.get(url).get_data(as_text=True)
+    assert "Not sent: too little time left to answer" in other_page
+    assert named["en"] not in other_page

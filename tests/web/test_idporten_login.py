@@ -26,7 +26,14 @@ from fit_platform.db.models import AdminAudit, Episode, EpisodeTherapist, Patien
 from fit_platform.domain.codes import EpisodeStatus, InvitationState, Role
 from fit_platform.domain.national_id import with_check_digits
 from tests.conftest import make_test_app
-from tests.support.factories import PASSWORD, World, make_invitation, make_staff, make_unit
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    add_history,
+    make_invitation,
+    make_staff,
+    make_unit,
+)
 from tests.support.html import csrf_token, log_in
 from tests.support.oidc import log_in_at_provider, oidc_provider, use_idporten
 from tests.support.patient import Patient as Browser
@@ -214,6 +221,35 @@ def test_an_unknown_number_and_an_ended_treatment_get_the_same_neutral_answer(
     ended = log_in_at_provider(_start(client), REAL)
     response = _callback(client, ended)
     _refused(client, response, 403, NEUTRAL)
+
+
+def test_after_the_close_the_progress_page_of_an_idporten_login_promises_no_reader(
+    idporten_app: tuple[Flask, str],
+) -> None:
+    # Logged in without a link, she reads her latest episode: once an administrator closes
+    # it, a clear worsening is no longer said to be seen by anyone at the clinic.
+    app, _issuer = idporten_app
+    db = _db(app)
+    patient_id, _response = _register(app, REAL)
+    with db.session() as session:
+        episode = session.scalars(select(Episode).where(Episode.patient_id == patient_id)).one()
+        world = World(episode.unit_id, 0, "", patient_id, episode.id)
+    add_history(db, world, [19, 9, 18])  # 18 after 9: a clear change for the worse
+    client = app.test_client()
+    logged_in = _callback(client, log_in_at_provider(_start(client), REAL))
+    assert logged_in.status_code == 302  # type: ignore[attr-defined]
+    before = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert "Your therapist sees your scores too" in before
+    admin = app.test_client()
+    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
+    url = f"/admin/units/{world.unit_id}/episodes"
+    token = csrf_token(admin.get(url).get_data(as_text=True))
+    closing = admin.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token})
+    assert closing.status_code == 302
+    after = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert "Your progress" in after
+    assert "nobody at the clinic follows your scores now" in after
+    assert "sees your scores too" not in after
 
 
 def test_a_callback_nobody_started_and_a_provider_that_is_down_get_a_clear_page(

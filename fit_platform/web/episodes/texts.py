@@ -71,9 +71,10 @@ def file_problem(error: FileError, *, bundle: bool) -> str:
         said = _("The file has the column names but no rows: it has no appointments.")
     elif error.problem is FileProblem.NOT_TEXT:
         said = _(
-            "The file is not a CSV text file: it is not UTF-8 text (perhaps a spreadsheet, an"
-            " image or a UTF-16 export). Export the appointments from the patient record system"
-            " as CSV (UTF-8) or as a FHIR Bundle, and upload that file."
+            "The file is not a CSV text file: it is not text in UTF-8 or Windows-1252 (perhaps"
+            " a spreadsheet, an image or a UTF-16 export). Export the appointments from the"
+            " patient record system as CSV (UTF-8 or Windows-1252) or as a FHIR Bundle, and"
+            " upload that file."
         )
     elif error.problem is FileProblem.MISSING_COLUMNS:
         said = " ".join(

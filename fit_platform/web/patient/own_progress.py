@@ -49,7 +49,7 @@ from fit_platform.web.patient.blueprint import (
 )
 from fit_platform.web.patient.chart import build_chart
 from fit_platform.web.patient.progress_sentence import progress_words
-from fit_platform.web.patient.readers import therapist_reads
+from fit_platform.web.patient.readers import therapist_reads, treatment_ended
 
 
 def _access() -> one_time_codes.ProgressAccess:
@@ -64,16 +64,17 @@ def _progress_values(patient_id: int, ctx: LinkContext | None) -> dict[str, Any]
     with get_db().session() as session:
         episode_id = progress.latest_episode_id(session, patient_id)
         if ctx is not None and ctx.patient_id == patient_id:
-            reads = therapist_reads(ctx)
+            reads, ended = therapist_reads(ctx), treatment_ended(ctx)
         else:  # no link in this browser (an ID-porten login): her latest episode
             reads = episode_id is not None and episode_has_active_responsible(session, episode_id)
+            ended = episode_id is not None and not progress.episode_is_active(session, episode_id)
     zone = _zone()
     return {
         "progress_items": [
             {
                 "p": p,
                 "chart": build_chart(p),
-                "words": progress_words(p, therapist_reads=reads),
+                "words": progress_words(p, therapist_reads=reads, treatment_ended=ended),
                 "rows": [
                     (format_date(point.submitted_at.astimezone(zone), "medium"), point)
                     for point in p.points

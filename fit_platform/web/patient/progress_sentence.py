@@ -97,9 +97,12 @@ class ProgressWords:
         return " ".join(self.paragraphs)
 
 
-def progress_words(p: InstrumentProgress, *, therapist_reads: bool = True) -> ProgressWords:
-    """What the patient reads over the chart of one questionnaire; ``therapist_reads`` as
-    web/patient/readers.py decides it ("your therapist" or "someone at your clinic")."""
+def progress_words(
+    p: InstrumentProgress, *, therapist_reads: bool = True, treatment_ended: bool = False
+) -> ProgressWords:
+    """What the patient reads over the chart of one questionnaire; ``therapist_reads`` and
+    ``treatment_ended`` as web/patient/readers.py decides them ("your therapist", "someone at
+    your clinic", or, once the treatment period has ended, that nobody follows the scores)."""
     meaning = (
         _("Higher means fewer problems.")
         if p.instrument.higher_is_better
@@ -118,13 +121,27 @@ def progress_words(p: InstrumentProgress, *, therapist_reads: bool = True) -> Pr
     paragraphs.append(meaning)
     # The therapist's deterioration signal fires on a clear worsening against the first or
     # the previous score (domain/signals.py): the patient hears that it is seen, calmly.
+    # After the treatment period has ended no signal is followed up, so she is told that
+    # instead, the way the closed episode's choices page says it (choices_ended.html).
     worse = ChangeCategory.RELIABLE_DETERIORATION
     if worse in (since_first.category, since_previous.category):
-        paragraphs.append(
-            _("Your therapist sees your scores too, and you can talk about this together.")
-            if therapist_reads
-            else _(
-                "Someone at your clinic sees your scores too, and you can talk about this together."
+        if treatment_ended:
+            paragraphs.append(
+                _(
+                    "Your treatment period has ended, so nobody at the clinic follows your "
+                    "scores now. Your answers are kept as the privacy notice describes. If you "
+                    "want to talk about this, call your clinic."
+                )
             )
-        )
+        elif therapist_reads:
+            paragraphs.append(
+                _("Your therapist sees your scores too, and you can talk about this together.")
+            )
+        else:
+            paragraphs.append(
+                _(
+                    "Someone at your clinic sees your scores too, and you can talk about this "
+                    "together."
+                )
+            )
     return ProgressWords(tuple(paragraphs))
