@@ -239,8 +239,10 @@ def _recorded_message(recorded: group_sessions.RecordedSession) -> str:
     if recorded.too_little_time:
         parts.append(
             ngettext(
-                "%(num)d gets no form: too little time is left to answer it after the quiet hours.",
-                "%(num)d get no form: too little time is left to answer it after the quiet hours.",
+                "%(num)d gets no form: too little would be left of the 48 hours to answer it "
+                "after the session.",
+                "%(num)d get no form: too little would be left of the 48 hours to answer it "
+                "after the session.",
                 recorded.too_little_time,
             )
         )
