@@ -141,7 +141,8 @@ def configure_instruments(instruments_dir: Path | None) -> None:
 
 
 def configure_extensions(app: Flask, settings: Settings) -> None:
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    # Flask-Babel leaves init_app unannotated.
+    babel.init_app(app, locale_selector=i18n.select_locale)  # type: ignore[no-untyped-call]
     i18n.install_catalogue_cache(app, babel)
     csrf.init_app(app)
     limiter.init_app(app)
