@@ -141,7 +141,8 @@ def configure_instruments(instruments_dir: Path | None) -> None:
 
 
 def configure_extensions(app: Flask, settings: Settings) -> None:
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    # Flask-Babel leaves init_app unannotated.
+    babel.init_app(app, locale_selector=i18n.select_locale)  # type: ignore[no-untyped-call]
     i18n.install_catalogue_cache(app, babel)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -151,19 +152,19 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.admin.blueprint import bp as admin_bp
     from fit_platform.web.auth.blueprint import bp as auth_bp
     from fit_platform.web.auth.session import load_staff_session
+    from fit_platform.web.clinician import own_plan as _own_plan_staff_routes  # noqa: F401
     from fit_platform.web.clinician.blueprint import bp as clinician_bp
-    from fit_platform.web.clinician.own_plan import bp as _own_plan_staff_routes  # noqa: F401
+    from fit_platform.web.episodes import own_days as _own_days_staff_routes  # noqa: F401
     from fit_platform.web.episodes.blueprint import bp as episodes_bp
-    from fit_platform.web.episodes.own_days import bp as _own_days_staff_routes  # noqa: F401
     from fit_platform.web.export.blueprint import bp as export_bp
     from fit_platform.web.fhir.blueprint import bp as fhir_bp
     from fit_platform.web.groups.blueprint import bp as groups_bp
     from fit_platform.web.inputs import IdConverter
     from fit_platform.web.ops.blueprint import bp as ops_bp
+    from fit_platform.web.patient import own_days as _own_days_routes  # noqa: F401
+    from fit_platform.web.patient import own_plan as _own_plan_routes  # noqa: F401
+    from fit_platform.web.patient import plan_versions as _plan_versions_routes  # noqa: F401
     from fit_platform.web.patient.blueprint import bp as patient_bp
-    from fit_platform.web.patient.own_days import bp as _own_days_routes  # noqa: F401
-    from fit_platform.web.patient.own_plan import bp as _own_plan_routes  # noqa: F401
-    from fit_platform.web.patient.plan_versions import bp as _plan_versions_routes  # noqa: F401
     from fit_platform.web.public.blueprint import bp as public_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule uses it

@@ -16,7 +16,8 @@ from fit_platform.cli_export import export_command
 from fit_platform.cli_fhir import fhir
 from fit_platform.cli_retention import retention
 from fit_platform.cli_staff import staff
-from fit_platform.config import ConfigurationError, check_database_url, instruments_dir_setting
+from fit_platform.config import check_database_url, instruments_dir_setting
+from fit_platform.config_error import ConfigurationError
 from fit_platform.process_settings import exit_on_configuration_error, start_process
 from fit_platform.scheduler.cli import scheduler
 

@@ -47,6 +47,7 @@ def export_command(
     """Write the de-identified service figures as CSV or JSON."""
     from fit_platform.db import Database
     from fit_platform.services.export import (
+        Period,
         previous_period,
         service_aggregates,
         unit_id_for_code,
@@ -55,7 +56,7 @@ def export_command(
     from fit_platform.services.export_files import aggregates_csv, aggregates_json
 
     settings = start_process("export")
-    chosen = "month" if period == "month" else "quarter"
+    chosen: Period = "month" if period == "month" else "quarter"
     now = dt.datetime.now(dt.UTC)
     first, last = previous_period(chosen, now.date())
     start_date = start.date() if start else first

@@ -8,7 +8,8 @@ import os
 
 import click
 
-from fit_platform.config import ConfigurationError, warn_if_insecure_http
+from fit_platform.config import warn_if_insecure_http
+from fit_platform.config_error import ConfigurationError
 from fit_platform.process_settings import exit_on_configuration_error, settings_or_exit
 
 INVITE_LINK_REFUSALS = {

@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from fit_platform.db import Database
 from fit_platform.services.secret_box import SecretBox
 
-babel = Babel()
+babel = Babel()  # type: ignore[no-untyped-call]  # Flask-Babel leaves it unannotated
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 

@@ -71,13 +71,13 @@ def language_switch_prefix(path: str, args: MultiDict[str, str] | None) -> Marku
 # per-process cache), so nothing else changes.
 
 
-class RequestCachedDomain(Domain):  # type: ignore[misc]
+class RequestCachedDomain(Domain):
     def get_translations(self) -> Any:
         context = babel_request_context()
         cached = getattr(context, "babel_translations", None)
         if cached is not None and cached[0] is self:
             return cached[1]
-        translations = super().get_translations()
+        translations = super().get_translations()  # type: ignore[no-untyped-call]  # unannotated in Flask-Babel
         if context is not None:
             context.babel_translations = (self, translations)
         return translations
@@ -109,7 +109,9 @@ def labels_as_text(labels: Mapping[K, Any]) -> dict[K, str]:
 
 def install_catalogue_cache(app: Flask, babel: Babel) -> None:
     """Use `RequestCachedDomain` for the app's default domain (after `babel.init_app`)."""
-    babel.domain_instance = RequestCachedDomain(domain=app.extensions["babel"].default_domain)
+    # Flask-Babel leaves Domain.__init__ unannotated.
+    domain = RequestCachedDomain(domain=app.extensions["babel"].default_domain)  # type: ignore[no-untyped-call]
+    babel.domain_instance = domain
 
 
 # --------------------------------------------------------------------------- templates

@@ -148,7 +148,8 @@ def exposition(db: Database, clock: Callable[[], dt.datetime]) -> bytes:
         from prometheus_client import multiprocess
 
         counters = CollectorRegistry()
-        multiprocess.MultiProcessCollector(counters)
+        # prometheus_client leaves the collector's __init__ unannotated.
+        multiprocess.MultiProcessCollector(counters)  # type: ignore[no-untyped-call]
     else:
         counters = REGISTRY
     gauges = CollectorRegistry(auto_describe=False)

@@ -16,12 +16,8 @@ import os
 from collections.abc import Mapping
 from typing import NoReturn
 
-from fit_platform.config import (
-    ConfigurationError,
-    Settings,
-    load_settings,
-    warn_if_insecure_http,
-)
+from fit_platform.config import Settings, load_settings, warn_if_insecure_http
+from fit_platform.config_error import ConfigurationError
 from fit_platform.logging_setup import configure_logging
 
 log = logging.getLogger("fit_platform.config")

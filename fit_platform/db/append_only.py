@@ -78,9 +78,12 @@ def _attach(table: Table) -> None:
     for dialect in ("postgresql", "sqlite"):
         for statement in trigger_statements(dialect, table.name):
             # DDL formats with %, so the literal % of RAISE is doubled.
-            ddl = DDL(statement.replace("%", "%%")).execute_if(dialect=dialect)
+            # SQLAlchemy leaves DDL.__init__ unannotated.
+            ddl = DDL(statement.replace("%", "%%")).execute_if(  # type: ignore[no-untyped-call]
+                dialect=dialect
+            )
             event.listen(table, "after_create", ddl)
 
 
 for _model in APPEND_ONLY:
-    _attach(_model.__table__)  # type: ignore[arg-type]
+    _attach(_model.__table__)

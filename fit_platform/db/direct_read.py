@@ -137,10 +137,11 @@ class DirectReader:
                 self._connection.close()
             self._connection = None
 
-    def _fetch(self, connection: Any, sql: str, parameters: dict[str, Any]) -> Any:
+    def _fetch(self, connection: Any, sql: str, parameters: dict[str, Any]) -> list[Any]:
         with connection.cursor() as cursor:
             self._run(cursor, sql, parameters)
-            return cursor.fetchall()
+            rows: list[Any] = cursor.fetchall()  # the DBAPI cursor is untyped
+            return rows
 
     def _run(self, cursor: Any, sql: str, parameters: dict[str, Any]) -> None:
         listeners = self._engine.dispatch.before_cursor_execute

@@ -44,16 +44,13 @@ def decide(
     skip of an invitation that was due during a pause names the pause (`blame_pause`): a
     questionnaire reopened when a pause ends at midnight may have only the night left."""
     if quiet is None:
-        quiet = (
-            session.execute(
-                select(Unit.quiet_from, Unit.quiet_until)
-                .join(Episode, Episode.unit_id == Unit.id)
-                .where(Episode.id == invitation.episode_id)
-            )
-            .tuple()
-            .one()
-        )
-    quiet_from, quiet_until = quiet
+        quiet_from, quiet_until = session.execute(
+            select(Unit.quiet_from, Unit.quiet_until)
+            .join(Episode, Episode.unit_id == Unit.id)
+            .where(Episode.id == invitation.episode_id)
+        ).one()
+    else:
+        quiet_from, quiet_until = quiet
     hours = quiet_hours_of(quiet_from, quiet_until)
     decision = judge_send(now, invitation.expires_at, hours, min_window, tz=tz)
     if consent is None:

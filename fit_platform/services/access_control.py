@@ -49,7 +49,7 @@ def has_clinical_role(viewer: Viewer) -> bool:
     return any(role in CLINICAL_ROLES for role, _unit in viewer.roles)
 
 
-def visible_episodes(viewer: Viewer) -> Select[tuple[int]]:
+def visible_episodes(viewer: Viewer) -> Select[int]:
     """The ids of the episodes whose patient data `viewer` may read, as a sub-select.
 
     Use as ``Episode.id.in_(visible_episodes(viewer))``. A therapist role only counts through

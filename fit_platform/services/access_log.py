@@ -121,7 +121,7 @@ def record_access(
 # Built once, with its values bound per call, and sent on the session's connection: an
 # `insert(...).values(...)` built per read, through the ORM session's statement handling,
 # cost a staff page 0.3-0.5 ms (every page that reads patient data writes one row).
-_INSERT_ONE = insert(AccessLog.__table__)  # type: ignore[arg-type]
+_INSERT_ONE = insert(AccessLog.__table__)
 
 
 def record_bulk_access(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Select, and_, case, cast, exists, func, or_, select
@@ -91,7 +92,7 @@ def _flagged(dialect: str) -> object:
     return or_(AccessLog.role != Role.THERAPIST, ~own)
 
 
-def _query(dialect: str, query: AccessQuery, zone: ZoneInfo) -> Select[tuple[object, ...]]:
+def _query(dialect: str, query: AccessQuery, zone: ZoneInfo) -> Select[*tuple[Any, ...]]:
     flagged = _flagged(dialect)
     statement = (
         select(
@@ -130,16 +131,20 @@ def _query(dialect: str, query: AccessQuery, zone: ZoneInfo) -> Select[tuple[obj
     return statement.where(and_(*conditions)) if conditions else statement
 
 
-def _row(values: tuple[object, ...]) -> AccessRow:
+# The columns of `_query`, in order (the unit is outer-joined, so it may be missing).
+_Values = tuple[int, dt.datetime, int, str, Role, str | None, int, str | None, str, bool]
+
+
+def _row(values: _Values) -> AccessRow:
     (id_, at, staff_id, name, role, unit, patient_id, external_id, action, flagged) = values
     return AccessRow(
-        id=int(id_),  # type: ignore[call-overload]
-        at=at,  # type: ignore[arg-type]
-        staff_id=int(staff_id),  # type: ignore[call-overload]
+        id=int(id_),
+        at=at,
+        staff_id=int(staff_id),
         staff_name=str(name),
         role=Role(role),
-        unit_name=unit,  # type: ignore[arg-type]
-        patient_ref=patient_ref(int(patient_id), external_id),  # type: ignore[call-overload, arg-type]
+        unit_name=unit,
+        patient_ref=patient_ref(int(patient_id), external_id),
         action=str(action),
         flagged=bool(flagged),
     )

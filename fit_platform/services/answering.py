@@ -46,7 +46,7 @@ from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.domain.scoring import ScoreResult, score
 from fit_platform.services import comments, form_once
 from fit_platform.services import signals as signal_service
-from fit_platform.services.answer_transaction import (  # noqa: F401 - part of this module's API
+from fit_platform.services.answer_transaction import (  # part of this module's API (__all__)
     LinkClosedError,
     invitation_status,
     open_invitation,
@@ -54,7 +54,7 @@ from fit_platform.services.answer_transaction import (  # noqa: F401 - part of t
     with_retry,
 )
 from fit_platform.services.form_once import FormKey
-from fit_platform.services.link_context import (  # noqa: F401 - part of this module's API
+from fit_platform.services.link_context import (  # part of this module's API (__all__)
     ITEMS_PER_PAGE,
     LinkContext,
     LinkStatus,
@@ -64,9 +64,35 @@ from fit_platform.services.link_context import (  # noqa: F401 - part of this mo
     page_plan,
     saved_codes,
 )
-from fit_platform.services.page_save import save_page  # noqa: F401 - its API
-from fit_platform.services.page_writes import PageSaved  # noqa: F401 - its API
+from fit_platform.services.page_save import save_page
+from fit_platform.services.page_writes import PageSaved
 from fit_platform.services.scored_responses import apply_score
+
+__all__ = [
+    "COMMENT_MAX",
+    "ITEMS_PER_PAGE",
+    "SECONDS_PER_ITEM",
+    "TOPIC_MAX",
+    "LinkClosedError",
+    "LinkContext",
+    "LinkStatus",
+    "PageSaved",
+    "Submitted",
+    "inspect_link",
+    "invitation_link_status",
+    "invitation_status",
+    "load_context",
+    "minutes_to_answer",
+    "open_invitation",
+    "page_plan",
+    "response_for",
+    "response_has_risk",
+    "save_page",
+    "saved_codes",
+    "start_answering",
+    "submit",
+    "with_retry",
+]
 
 log = logging.getLogger(__name__)
 

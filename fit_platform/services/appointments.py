@@ -263,7 +263,7 @@ def import_appointments(
         # unit's other ones, which the import must not touch.
         episodes: dict[str | None, int] = {}
         not_treated: set[str | None] = set()
-        for patient_ref, episode_id, link_id in session.execute(
+        for patient_ref, treated_episode_id, link_id in session.execute(
             select(Patient.external_id, Episode.id, EpisodeTherapist.staff_id)
             .join(Episode, Episode.patient_id == Patient.id)
             .outerjoin(
@@ -280,7 +280,7 @@ def import_appointments(
             if link_id is None:
                 not_treated.add(patient_ref)
             else:
-                episodes[patient_ref] = episode_id
+                episodes[patient_ref] = treated_episode_id
         existing = {
             (row.episode_id, row.external_ref): row
             for row in session.scalars(

@@ -43,7 +43,7 @@ def open_fewer_wishes(session: Session, ids: list[int]) -> dict[int, dt.datetime
     }
 
 
-def overdue_risk_signals(raised_before: dt.datetime) -> Select[tuple[int]]:
+def overdue_risk_signals(raised_before: dt.datetime) -> Select[int]:
     """Open risk signals still unacknowledged, raised before `raised_before` or already
     escalated by the scheduler (a select). A patient with no active responsible behandler has
     nobody to wait for: their risk signals are overdue at once (`services/unattended.py`)."""

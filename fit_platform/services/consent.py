@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select, type_coerce, update
+from sqlalchemy import ColumnElement, case, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -113,7 +113,7 @@ def _cancel_pending(
     """Cancel the patient's open invitations (due before ``due_before``, if given) and every
     queued invitation or reminder message for them. Returns (invitations, messages)."""
     episode_ids = select(Episode.id).where(Episode.patient_id == patient_id)
-    condition = [
+    condition: list[ColumnElement[bool]] = [
         Invitation.episode_id.in_(episode_ids),
         Invitation.state.in_(OPEN_INVITATION_STATES),
     ]

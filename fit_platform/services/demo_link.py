@@ -115,7 +115,7 @@ def demo_patient_link(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> str:
         if first is None or rule is None:
             raise NoDemoSession()
         _refuse_without_consent(session, first.patient_id, now, zone)
-        invitation = _invitation_for_next_session(session, episode_id, rule, now)
+        invitation = _invitation_for_next_session(session, first.id, rule, now)
         token = mint_token(session, invitation, now)
     log.info(
         "demo link printed",

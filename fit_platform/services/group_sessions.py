@@ -139,11 +139,12 @@ def _record_session(
         session.add(held)
         session.flush()
         due, nobody = _due_for_attendance(session, group, held, attended, now, zone, min_window)
-        ended = len(attended) - session.scalar(
+        still_active = session.execute(
             select(func.count(Episode.id)).where(
                 Episode.id.in_(attended), Episode.status == EpisodeStatus.ACTIVE
             )
-        )
+        ).scalar_one()
+        ended = len(attended) - still_active
         insert_due(session, due, now)
         invitations = _invitation_ids(session, group.instrument_id, held.id, attended)
         for episode_id in attended:

@@ -174,7 +174,7 @@ def invitation_link_status(
     return LinkStatus.OPEN
 
 
-def _columns() -> Select[Any]:
+def _columns() -> Select[*tuple[Any, ...]]:
     return (
         select(
             InvitationToken.id.label("token_id"),

@@ -80,11 +80,11 @@ def validated_contact(
     (services/contact_details.py): each address optional and valid, the chosen channel's
     address present."""
     try:
-        clean_phone = normalise_phone(phone) if (phone or "").strip() else None
+        clean_phone = normalise_phone(phone) if phone and phone.strip() else None
     except InvalidAddress as exc:
         raise RegistrationError("phone", "invalid_phone") from exc
     try:
-        clean_email = normalise_email(email) if (email or "").strip() else None
+        clean_email = normalise_email(email) if email and email.strip() else None
     except InvalidAddress as exc:
         raise RegistrationError("email", "invalid_email") from exc
     if channel is Channel.SMS and clean_phone is None:

@@ -58,7 +58,7 @@ def quiet_hours_of(quiet_from: str | None, quiet_until: str | None) -> QuietHour
         return DEFAULT_QUIET_HOURS
 
 
-def domain_rule(row: ScheduleRule | Row[Any]) -> rules.ScheduleRule:
+def domain_rule(row: ScheduleRule | Row[*tuple[Any, ...]]) -> rules.ScheduleRule:
     """A stored rule (the ORM object, or a row with the same columns) as the domain sees
     it. A daily rule's weekdays are the programme's days (none stored: Monday to Friday)."""
     weekdays = parse_iso_weekdays(row.weekdays)

@@ -143,7 +143,7 @@ def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
     ):
         now_responsible.setdefault(episode_id, set()).add(staff_id)
     transfers: dict[int, list[Transfer]] = {}
-    for episode_id, at, before in session.execute(
+    for target_id, at, before in session.execute(
         select(AdminAudit.target_id, AdminAudit.at, AdminAudit.before).where(
             AdminAudit.action == "episode_transferred",
             AdminAudit.target_kind == "episode",
@@ -151,10 +151,12 @@ def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
             AdminAudit.at > start,
         )
     ):
+        assert target_id is not None  # matched by the IN above
         earlier = json.loads(before or "{}").get("responsible_staff_ids", [])
-        transfers.setdefault(episode_id, []).append(Transfer(at, frozenset(earlier)))
+        transfers.setdefault(target_id, []).append(Transfer(at, frozenset(earlier)))
     answering: Answering = {}
     for unit_id, patient_id, episode_id, submitted_at in session.execute(answered):
+        assert submitted_at is not None  # only submitted answers are selected
         then = responsible_at(
             frozenset(now_responsible.get(episode_id, ())),
             transfers.get(episode_id, ()),

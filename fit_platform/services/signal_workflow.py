@@ -90,7 +90,7 @@ def _visible_signal(
         action=action,
         now=now,
     )
-    return signal  # type: ignore[no-any-return]
+    return signal
 
 
 def _earlier_open_of_same_code(session: Session, signal: Signal) -> list[Signal]:
@@ -266,4 +266,8 @@ def acknowledge_times(
     if unit_id is not None:
         stmt = stmt.where(Episode.unit_id == unit_id)
     with db.session() as session:
-        return [AcknowledgeTime(*row) for row in session.execute(stmt)]
+        return [
+            AcknowledgeTime(signal_id, unit, code, raised_at, acknowledged_at)
+            for signal_id, unit, code, raised_at, acknowledged_at in session.execute(stmt)
+            if acknowledged_at is not None  # always, by the query; tells the type checker
+        ]

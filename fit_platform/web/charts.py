@@ -374,7 +374,8 @@ def _legend(spec: ChartSpec, used: set[Marker]) -> tuple[list[str], float]:
         if marker in used and label:
             items.append((marker_svg(marker, 9, 0), label))
     out = []
-    x, y = LEFT, HEIGHT - BOTTOM + 46
+    x: float = LEFT
+    y = HEIGHT - BOTTOM + 46
     for symbol, label in items:
         width = 32 + 7.8 * len(label)
         if x + width > WIDTH - RIGHT:

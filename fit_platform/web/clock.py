@@ -11,7 +11,7 @@ from flask import current_app
 
 def now() -> dt.datetime:
     clock = current_app.extensions.get("fit_clock")
-    return clock() if clock is not None else dt.datetime.now(dt.UTC)  # type: ignore[no-any-return]
+    return clock() if clock is not None else dt.datetime.now(dt.UTC)
 
 
 def epoch_seconds() -> int:

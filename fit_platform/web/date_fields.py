@@ -16,7 +16,7 @@ from wtforms import DateField
 ACCEPTED_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
 
 
-class DayField(DateField):
+class DayField(DateField):  # type: ignore[misc]  # WTForms ships no type hints
     """A calendar date as ISO (what the picker sends), dd.mm.yyyy or dd/mm/yyyy."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

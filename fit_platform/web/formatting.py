@@ -153,7 +153,9 @@ def _fast_zone(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return get_timezone()
+        zone: dt.tzinfo | None = get_timezone()  # a pytz zone, which is untyped
+        assert zone is not None, "Flask-Babel has a time zone in every request"
+        return zone
 
 
 def number_formatter(digits: int = 1) -> Callable[[float], str]:

@@ -28,8 +28,10 @@ def small_int(raw: str) -> int:
     return int(text)
 
 
-class WholeNumberField(IntegerField):
+class WholeNumberField(IntegerField):  # type: ignore[misc]  # WTForms ships no type hints
     """An IntegerField that refuses long or odd input with our own translated message."""
+
+    data: int | None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:

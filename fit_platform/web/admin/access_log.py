@@ -73,7 +73,8 @@ def access_log() -> tuple[str, int]:
         rows, total = search_access(
             get_db(), query, _zone(), limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
         )
-    kept = {key: request.args.get(key) for key in FILTERS if request.args.get(key)}
+    # Any: url_for takes the values as Any, and typed ones would be checked against its flags.
+    kept: dict[str, Any] = {key: request.args.get(key) for key in FILTERS if request.args.get(key)}
     return render_template(
         "admin/access_log.html",
         form=form,
@@ -98,7 +99,9 @@ def access_log_export() -> Response | WerkzeugResponse:
         abort(400)
     _form, query = _filters(request.form)
     if query is None:
-        kept = {key: request.form.get(key) for key in FILTERS if request.form.get(key)}
+        kept: dict[str, Any] = {
+            key: request.form.get(key) for key in FILTERS if request.form.get(key)
+        }
         return redirect(url_for("admin.access_log", **kept))
     zone = _zone()
     rows = export_access(get_db(), g.staff.staff_id, query, zone, now())

@@ -45,7 +45,7 @@ class FindPatientForm(FitForm):
     )
 
     def validate_unit(self, field: SelectField) -> None:
-        known = {value for value, _label in (field.choices or [])}  # type: ignore[misc]
+        known = {value for value, _label in (field.choices or [])}
         if field.data is None or field.data not in known:
             raise ValidationError(_l("Choose a unit from the list."))
 

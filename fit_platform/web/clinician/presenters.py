@@ -217,7 +217,7 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
                         point.expected.is_worse_than_band(point.total, higher_is_better),
                         point.expected.low <= point.total <= point.expected.high,
                     ),
-                    lambda point=point: expected_text(point, higher_is_better, _),
+                    functools.partial(expected_text, point, higher_is_better, _),
                 )
                 expected += f" ({text})"
         if point.occasion == 1:
@@ -225,7 +225,7 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
         elif point.change_from_first:
             change = label(
                 point.change_from_first,
-                lambda point=point: texts[("change", point.change_from_first)],
+                functools.partial(texts.__getitem__, ("change", point.change_from_first)),
             )
         else:
             change = Markup("")
@@ -236,7 +236,7 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
         )
         band = label(
             ("band", point.band),
-            lambda point=point: band_label(point.band, texts, instrument=trend.instrument),
+            functools.partial(band_label, point.band, texts, instrument=trend.instrument),
         )
         rows.append(
             f"<tr><td>{escape(date(point.at))}</td><td>{score}</td><td>{band}</td>"

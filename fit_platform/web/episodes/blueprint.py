@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -45,7 +45,7 @@ from fit_platform.services.registration import (
     RegistrationError,
     register_patient,
 )
-from fit_platform.web.auth.session import login_required
+from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointment_changes import (
     appointment_move,
@@ -77,8 +77,8 @@ bp = Blueprint("episodes", __name__, url_prefix="/clinician", template_folder="t
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
-def _zone() -> dt.tzinfo:
-    return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
+def _zone() -> ZoneInfo:
+    return settings().zone
 
 
 def _now() -> dt.datetime:
@@ -116,7 +116,7 @@ def _therapist_programmes() -> list[SelectChoice]:
 
 @bp.route("/register", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
-def register() -> str | Response:
+def register() -> tuple[str, int] | Response:
     form = RegisterPatientForm()
     offer_configured_channels(form.channel, channels_set_up())
     label_contact_fields(form, channels_set_up())
@@ -169,7 +169,7 @@ def register() -> str | Response:
 
 @bp.route("/episodes/<int:episode_id>/appointments", methods=["GET", "POST"])
 @login_required(Role.THERAPIST, Role.UNIT_LEAD)
-def appointments(episode_id: int) -> str | Response:
+def appointments(episode_id: int) -> tuple[str, int] | Response:
     form = AppointmentForm()
     now = _now()
     starts_at = starts_at_of(form, now) if form.validate_on_submit() else None
@@ -203,7 +203,7 @@ def appointments(episode_id: int) -> str | Response:
 
 @bp.route("/appointments/import", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
-def import_file() -> str | Response:
+def import_file() -> tuple[str, int] | Response:
     form = ImportForm()
     form.unit.choices = _therapist_units()
     summary = None

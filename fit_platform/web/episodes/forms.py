@@ -71,7 +71,7 @@ def offer_configured_channels(field: SelectField, configured: frozenset[str]) ->
             gettext("This service cannot send e-mail: no e-mail relay is set up. Choose SMS.")
         )
 
-    field.pre_validate = refuse_unconfigured  # type: ignore[method-assign]
+    field.pre_validate = refuse_unconfigured
 
 
 STATUS_CHOICES = [

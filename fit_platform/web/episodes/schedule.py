@@ -173,7 +173,7 @@ def _refused_archived(episode_id: int) -> Response:
 
 
 @login_required(Role.THERAPIST)
-def schedule_page(episode_id: int, rule_id: int | None = None) -> str | Response:
+def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int] | Response:
     """The episode's own schedule: one form per rule and one to add a rule; on an ended
     episode the rules only, without forms."""
     submitted_prefix = f"rule-{rule_id}" if rule_id is not None else "new"

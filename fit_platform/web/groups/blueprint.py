@@ -141,7 +141,7 @@ def _picker_label(member: group_members.Member) -> str:
     return _(
         "%(name)s (in the unit since %(date)s)",
         name=member.name,
-        date=format_date(member.started_on, "medium"),
+        date=format_date(member.started_on, "medium"),  # type: ignore[no-untyped-call]  # unannotated in Flask-Babel
     )
 
 

@@ -88,7 +88,9 @@ def _render(ctx: LinkContext, name: str, form: Any, status: int) -> tuple[str, i
             example_date=today.fromordinal(today.toordinal() + EXAMPLE_PAUSE_DAYS),
             channel_names=channel_names(),
             # The channel page shows what is on file, masked (anyone with the link sees it).
-            on_file=contact_on_file(get_db(), ctx.patient_id) if name == "channel" else None,
+            on_file=contact_on_file(get_db(), ctx.patient_id)
+            if name == "channel" and ctx.patient_id is not None
+            else None,
         ),
         status,
     )

@@ -28,7 +28,7 @@ def _clean(value: Any) -> Any:
     return clean_free_text(value) if isinstance(value, str) else value
 
 
-class _LengthWithCount(Length):
+class _LengthWithCount(Length):  # type: ignore[misc]  # WTForms ships no type hints
     """Length with the number typed in the message, so the patient knows how much to cut.
 
     It puts no `maxlength` on the field: a browser would cut pasted text without a word.
@@ -71,7 +71,7 @@ class _KnownAnswer:
             raise ValidationError(_l("That answer is not one of the choices. Choose one of them."))
 
 
-class _Choice(RadioField):
+class _Choice(RadioField):  # type: ignore[misc]  # WTForms ships no type hints
     """A radio group that keeps whatever was posted, so our validator can name a forged value."""
 
     def pre_validate(self, form: Form) -> None:
@@ -241,7 +241,7 @@ class DeclineForm(FitForm):
     )
 
 
-class _Date(DateField):
+class _Date(DateField):  # type: ignore[misc]  # WTForms ships no type hints
     """A date field whose parse error is ours (WTForms' own message is not translated here)."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:

@@ -44,7 +44,7 @@ from fit_platform.web.patient.blueprint import (
 )
 
 
-class _LengthWithCount(Length):
+class _LengthWithCount(Length):  # type: ignore[misc]  # WTForms ships no type hints
     """Length with the number typed in the message, so the patient knows how much to cut."""
 
     def __call__(self, form: Form, field: Field) -> None:

@@ -104,7 +104,7 @@ def _progress_values(patient_id: int, ctx: LinkContext | None) -> dict[str, Any]
 @needs_link()
 def done(ctx: LinkContext) -> Page:
     patient_id = _progress_patient()
-    if ctx.status is not LinkStatus.COMPLETED or patient_id != ctx.patient_id:
+    if ctx.status is not LinkStatus.COMPLETED or patient_id is None or patient_id != ctx.patient_id:
         return _closed_page(ctx)
     form = forms.ResultCommentForm()
     if not therapist_reads(ctx):
@@ -181,7 +181,7 @@ def progress_view() -> Page:
             # patient who chose SMS, and they would wait for a text that never comes.
             if outcome is one_time_codes.CodeRequestOutcome.QUEUED and asked.channel is None:
                 message = _("We have sent you a code. It works for 10 minutes.")
-            elif outcome is one_time_codes.CodeRequestOutcome.QUEUED:
+            elif outcome is one_time_codes.CodeRequestOutcome.QUEUED and asked.channel is not None:
                 message = str(CODE_SENT_BY[asked.channel])
             elif outcome is one_time_codes.CodeRequestOutcome.RATE_LIMITED:
                 message = _("You have asked for several codes. Please wait an hour and try again.")
