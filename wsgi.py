@@ -4,5 +4,9 @@ The web processes never run the scheduler; start exactly one `fit-platform sched
 """
 
 from fit_platform.app import create_app
+from fit_platform.services.passwords import dummy_hash
 
 app = create_app()
+# Made now, not at the first login it is needed for: that login would take longer than the
+# others and tell a username that does not exist (services/passwords.py).
+dummy_hash()

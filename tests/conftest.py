@@ -19,6 +19,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+# The export's small-cell audit imports SciPy when it first runs, not at start
+# (domain/disclosure_audit.py). Imported here once per test process, so that the first example
+# of a property test with a time limit is not charged a second of import.
+import scipy.optimize  # noqa: F401
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient

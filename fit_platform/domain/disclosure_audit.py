@@ -39,10 +39,15 @@ by how much). What is safe for that reader is safe for any.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-from scipy.optimize import linprog
+if TYPE_CHECKING:
+    import numpy as np
+
+# NumPy and SciPy are imported where the audit runs, not with the module: SciPy's optimiser
+# takes about a second to import, and every process imports this module (the groups' figures
+# hide small cells too) while only the export pages and commands run the audit. A web worker,
+# the scheduler and each command (`migrate`, `create-admin`) start that much sooner.
 
 # Below this, a singular value or a component of a direction is rounding, not a move.
 _ROUNDING = 1e-9
@@ -127,6 +132,8 @@ def _pinned(
     its equations."""
     if not rows:
         return set()  # in no equation: free
+    import numpy as np
+
     column = {cell: position for position, cell in enumerate(members)}
     matrix = np.zeros((len(rows), len(members)))
     for row, position in enumerate(rows):
@@ -160,6 +167,9 @@ def _can_hold_someone(matrix: np.ndarray, right: np.ndarray, truth: np.ndarray) 
     up the average of solutions that each put someone in one cell puts at least one in every
     such cell at once, so at the optimum ``y`` is one exactly for the cells that can hold
     someone."""
+    import numpy as np
+    from scipy.optimize import linprog
+
     rows, cells = matrix.shape
     objective = np.concatenate([np.zeros(cells), -np.ones(cells), [0.0]])
     equal = np.hstack([matrix, np.zeros((rows, cells)), -right.reshape(-1, 1)])

@@ -10,7 +10,9 @@ salts, parameters in the hash string and `check_needs_rehash` so parameters can 
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 from collections.abc import Sequence
 
 from argon2 import PasswordHasher
@@ -58,6 +60,16 @@ _SCORED_LENGTH = 72  # the most zxcvbn accepts
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash of a random password, to verify a login against when there is nothing to check
+    (an unknown username, a throttled account), so that the answer takes as long as a real
+    check. One per process, made at its first use: Argon2 at the production cost takes about
+    0.3 s, which the scheduler and the commands never need. The web entry point (`wsgi.py`)
+    makes it at start, so a worker's first such login takes no longer than its others."""
+    return hash_password(secrets.token_hex(16))
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -21,6 +21,7 @@ from fit_platform.db.models import Staff, StaffRole, StaffSession
 from fit_platform.domain.codes import Role
 from fit_platform.services import login_throttle, totp
 from fit_platform.services.passwords import (
+    dummy_hash,
     hash_password,
     needs_rehash,
     password_problem,
@@ -29,9 +30,6 @@ from fit_platform.services.passwords import (
 from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
-
-# Verifying against a dummy hash keeps the response time the same for unknown usernames.
-_DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 class LoginOutcome(StrEnum):
@@ -97,7 +95,7 @@ def log_in(
             staff = None
         throttled = login_throttle.must_wait(session, staff, client_address, now)
         staff_id = staff.id if staff is not None else None
-        checked_hash = staff.password_hash if staff is not None and not throttled else _DUMMY_HASH
+        checked_hash = staff.password_hash if staff is not None and not throttled else dummy_hash()
     # Argon2 runs outside any transaction: no connection or lock is held for it.
     password_ok = verify_password(checked_hash, password)
     if throttled:

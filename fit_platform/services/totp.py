@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
-import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.models import Staff
 from fit_platform.services import login_throttle, recovery_codes
-from fit_platform.services.passwords import hash_password, verify_password
+from fit_platform.services.passwords import dummy_hash, verify_password
 from fit_platform.services.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
@@ -33,8 +32,6 @@ log = logging.getLogger(__name__)
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
 ISSUER = "FIT"
-# A wrong password is checked against this when there is nothing to check, for even timing.
-_DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 def new_secret() -> str:
@@ -159,7 +156,7 @@ def enrol(
         confirmed = True
         if staff.totp_secret:
             if login_throttle.must_wait(session, staff, client_address, now):
-                verify_password(_DUMMY_HASH, password)
+                verify_password(dummy_hash(), password)
                 log.info(
                     "totp change throttled", extra={"event": "totp_throttled", "staff_id": staff_id}
                 )

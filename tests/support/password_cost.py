@@ -19,7 +19,6 @@ under `recommended_cost()`.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,13 +35,13 @@ passwords._hasher = CHEAP
 def recommended_cost() -> Iterator[None]:
     """The service's own parameters for the length of a block, for a test about what a
     password check costs (the hasher, and the stand-in hash an unknown username is checked
-    against, which was made when the login module was imported)."""
-    from fit_platform.services import staff_auth
-
-    kept = passwords._hasher, staff_auth._DUMMY_HASH
+    against, made again with them: `passwords.dummy_hash` keeps one per process)."""
+    kept = passwords._hasher
     passwords._hasher = PasswordHasher()
-    staff_auth._DUMMY_HASH = passwords.hash_password(secrets.token_hex(16))
+    passwords.dummy_hash.cache_clear()
+    passwords.dummy_hash()
     try:
         yield
     finally:
-        passwords._hasher, staff_auth._DUMMY_HASH = kept
+        passwords._hasher = kept
+        passwords.dummy_hash.cache_clear()
