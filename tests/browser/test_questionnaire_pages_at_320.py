@@ -25,7 +25,6 @@ browser: the page as it is, then with the skip link focused, then blurred again.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +36,7 @@ from playwright.sync_api import CDPSession, Page
 from fit_platform.db import Database
 from fit_platform.domain.instruments import INSTRUMENTS_DIR, Instrument, default_instruments
 from fit_platform.services.link_context import page_plan
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ALL_SCREENSHOTS, ARTIFACTS
 from tests.support.factories import make_world
 from tests.support.patient import open_invitation
 
@@ -47,9 +46,6 @@ LANGUAGES = ("nb", "nn", "en")
 # Chromium's default font size in px: as shipped (16) and doubled (WCAG 1.4.4's 200 %).
 TEXT_SIZES = {"text100": 16, "text200": 32}
 FOLDER = ARTIFACTS / "questionnaires-320"
-
-# Every page view when asked for, else only those that do not fit (see the docstring).
-ALL_SCREENSHOTS = os.environ.get("FIT_TEST_SCREENSHOTS") == "all"
 
 # How wide the page is, and the elements that reach past the window's right edge (with a
 # short name for each), as the page is and again with the skip link (the first thing a
