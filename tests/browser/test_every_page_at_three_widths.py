@@ -161,6 +161,8 @@ def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], Non
         to_shoot: list[int] = []
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
+            if ALL_SCREENSHOTS:
+                page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
             # Playwright evaluates in an isolated world, so this works with JavaScript off.
             # Both widths in one round trip to the browser, not two, per page and width.
             scroll_width, inner_width = page.evaluate(
@@ -175,11 +177,12 @@ def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], Non
             if violations:
                 problems.append(f"{name} at {width} px: {describe(violations)}")
                 to_shoot.append(width)
-        for width in WIDTHS if ALL_SCREENSHOTS else sorted(set(to_shoot)):
-            page.set_viewport_size({"width": width, "height": 800})
-            page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
-        # The test goes on at the last width, screenshots taken or not.
-        page.set_viewport_size({"width": WIDTHS[-1], "height": 800})
+        if to_shoot and not ALL_SCREENSHOTS:
+            for width in sorted(set(to_shoot)):
+                page.set_viewport_size({"width": width, "height": 800})
+                page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
+            # The test goes on at the last width, as when nothing failed.
+            page.set_viewport_size({"width": WIDTHS[-1], "height": 800})
 
     yield look
     assert problems == [], "\n".join(problems)
