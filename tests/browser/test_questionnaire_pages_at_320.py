@@ -18,7 +18,7 @@ questionnaire to answer it so that its last page (check your answers) can be see
 Screenshots, test-artifacts/questionnaires-320/<instrument>-<lang>-<page>-<text>.png, are for a
 person to look at: they are taken of each page view that does not fit (to see what went wrong),
 and of every page view when FIT_TEST_SCREENSHOTS=all is set (to look at all of them after a
-change). Taking all 384 was more than half of the test's time (38 of 72 s on 2 shared cores);
+change). Taking all 192 was more than half of the test's time (38 of 72 s on 2 shared cores);
 what is measured and asserted is the same either way. Each measure is one round trip to the
 browser: the page as it is, then with the skip link focused, then blurred again.
 """
