@@ -25,6 +25,12 @@ from tests.support.live_server import serve
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 320, "height": 640}
 DESKTOP = {"width": 1280, "height": 900}
+# The tests that look at many pages (every page at three widths, every questionnaire page at
+# 320 px) take a screenshot only of a page with a problem, and the service developer's pages
+# (test_export_insight.py) no full-page one, unless FIT_TEST_SCREENSHOTS=all asks for all of
+# them: they are for a person to look at, and taking them all was a third to a half of those
+# tests' time.
+ALL_SCREENSHOTS = os.environ.get("FIT_TEST_SCREENSHOTS") == "all"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

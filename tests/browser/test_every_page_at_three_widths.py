@@ -1,6 +1,9 @@
 """Every page, as every person who uses it sees it, on a small phone, a common phone and a
-desktop: a full-page screenshot of each in test-artifacts/pages/<page>-<width>.png, axe-core on
-each, and no sideways scrolling anywhere (the document's own scroll width, not a few boxes).
+desktop: axe-core on each, and no sideways scrolling anywhere (the document's own scroll width,
+not a few boxes). A full-page screenshot of a page at a width where it has a problem goes to
+test-artifacts/pages/<page>-<width>.png, and of every page at every width with
+FIT_TEST_SCREENSHOTS=all (to look at them after a change to a page); taking all of them was a
+third of the file's time.
 
 The world is the demo's (units, staff of every role, patients with months of answers, schedule
 templates), so the pages carry realistic amounts of text and numbers. One world, app and server
@@ -42,7 +45,7 @@ from fit_platform.services.demo_seed import (
     seed_demo_schedules,
 )
 from fit_platform.services.episodes_admin import close_episode
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ALL_SCREENSHOTS, ARTIFACTS
 from tests.conftest import make_test_app
 from tests.support.axe import AxeChecker, describe
 from tests.support.factories import make_staff, make_world
@@ -152,7 +155,8 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
 
 @pytest.fixture
 def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], None]]:
-    """Look at the page as it is now at every width: screenshot, axe, no sideways scrolling.
+    """Look at the page as it is now at every width: axe, no sideways scrolling, and a
+    screenshot where there is a problem (or everywhere with FIT_TEST_SCREENSHOTS=all).
 
     The page is not reloaded between widths (it may be the answer to a POST); it reflows."""
     PAGES_DIR.mkdir(parents=True, exist_ok=True)
@@ -160,9 +164,11 @@ def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], Non
 
     def look(name: str) -> None:
         assert page.locator("h1").count() == 1, f"{name}: {page.url} has no single h1"
+        to_shoot: list[int] = []
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
-            page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
+            if ALL_SCREENSHOTS:
+                page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
             # Playwright evaluates in an isolated world, so this works with JavaScript off.
             # Both widths in one round trip to the browser, not two, per page and width.
             scroll_width, inner_width = page.evaluate(
@@ -170,11 +176,19 @@ def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], Non
             )
             if scroll_width > inner_width:
                 problems.append(f"{name} at {width} px scrolls sideways ({scroll_width} px)")
+                to_shoot.append(width)
         for width, violations in zip(
             WIDTHS, axe_checker.violations_at_widths(page, WIDTHS), strict=True
         ):
             if violations:
                 problems.append(f"{name} at {width} px: {describe(violations)}")
+                to_shoot.append(width)
+        if to_shoot and not ALL_SCREENSHOTS:
+            for width in sorted(set(to_shoot)):
+                page.set_viewport_size({"width": width, "height": 800})
+                page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
+            # The test goes on at the last width, as when nothing failed.
+            page.set_viewport_size({"width": WIDTHS[-1], "height": 800})
 
     yield look
     assert problems == [], "\n".join(problems)

@@ -1,24 +1,61 @@
 """The service developer's pages in a real browser without JavaScript, on a desktop and a phone:
 the start page, the trend report (and its print layout) and the figures page, each with axe
-reporting no WCAG 2.1 AA violation and nothing wider than the screen."""
+reporting no WCAG 2.1 AA violation and nothing wider than the screen.
+
+Both widths look at one app, server and two-year synthetic history (seeded once for the file;
+the tests only read it, each as a service developer of its own). Screenshots for a person to
+look at: one chart of the report and the top of the figures page always, in
+test-artifacts/export-*; the full-page ones (start page, report, its print layout, the whole
+figures page, 6 s of the 25 s at 1280 px on its own) with FIT_TEST_SCREENSHOTS=all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from fit_platform.services.demo_history import seed_demo_service_history
-from tests.browser.conftest import ARTIFACTS, DESKTOP
+from tests.browser.conftest import ALL_SCREENSHOTS, ARTIFACTS, DESKTOP
+from tests.conftest import make_test_app
 from tests.support.factories import PASSWORD, make_staff
+from tests.support.live_server import serve
 from tests.support.scheduling import Clock, oslo
 
 NOW = oslo(2026, 12, 2, 9, 0)
 NARROW = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The browser tests' app (tests/browser/conftest.py), once for this file, at NOW, with
+    the synthetic service history."""
+    folder = tmp_path_factory.mktemp("export-insight")
+    path = folder / "browser.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    application = make_test_app(f"sqlite:///{path}", folder / "instance")
+    application.extensions["fit_clock"] = Clock(NOW)
+    seed_demo_service_history(application.extensions["fit_db"], NOW)
+    yield application
+    application.extensions["fit_db"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser_db(browser_app: Flask) -> Database:
+    database: Database = browser_app.extensions["fit_db"]
+    return database
+
+
+@pytest.fixture(scope="module")
+def live_url(browser_app: Flask) -> Iterator[str]:
+    with serve(browser_app) as url:
+        yield url
 
 
 def _fits(page: Page, width: int) -> None:
@@ -32,13 +69,14 @@ def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
     page: Page,
     live_url: str,
     browser_db: Database,
-    browser_app: object,
     viewport: dict[str, int],
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
 ) -> None:
-    browser_app.extensions["fit_clock"] = Clock(NOW)  # type: ignore[attr-defined]
-    seed_demo_service_history(browser_db, NOW)
+    def full_page(name: str) -> None:
+        if ALL_SCREENSHOTS:
+            save_screenshot(page, name)
+
     staff = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))
     width = viewport["width"]
     page.set_viewport_size(viewport)
@@ -52,7 +90,7 @@ def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
     assert page.locator(".unit-card").count() == 4
     assert_accessible(page)
     _fits(page, width)
-    save_screenshot(page, f"export-start-{width}")
+    full_page(f"export-start-{width}")
 
     card = page.locator(".unit-card", has_text="DPS Vest, poliklinikk")
     card.get_by_role("link", name="Trends and printable report").click()
@@ -65,13 +103,13 @@ def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
     )
     assert_accessible(page)
     _fits(page, width)
-    save_screenshot(page, f"export-report-{width}")
+    full_page(f"export-report-{width}")
     page.locator("section.trend-figure").nth(1).screenshot(
-        path=str(save_screenshot(page, f"export-report-{width}-figure"))
+        path=str(ARTIFACTS / f"export-report-{width}-figure.png")
     )
     page.emulate_media(media="print")
     assert not page.locator("form.filters").is_visible()
-    save_screenshot(page, f"export-report-{width}-print")
+    full_page(f"export-report-{width}-print")
     page.emulate_media(media="screen")
 
     page.get_by_label("Period", exact=True).select_option("month")
@@ -86,7 +124,7 @@ def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
     assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(11, 79, 138)"
     assert_accessible(page)
     _fits(page, width)
-    save_screenshot(page, f"export-figures-{width}")
+    full_page(f"export-figures-{width}")
     page.screenshot(path=str(ARTIFACTS / f"export-figures-{width}-top.png"))
     # Column headers and period keys keep whole words on a phone ("Programme", "2026-Q3"): a
     # one-word cell's text sits on one line.

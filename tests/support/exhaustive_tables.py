@@ -24,38 +24,74 @@ def other_value_fits(
     one-step search of tests/domain/test_small_cells.py cannot find."""
     leaf_ids = sorted(set().union(*leaves))
     free = [leaf for leaf in leaf_ids if seen_hidden[leaf]]
-    constraints = []
+    if target not in free:
+        return False
+    # Each shown cell with hidden leaves: those leaves, and what they add up to.
+    variables_of: list[list[int]] = []
+    totals: list[int] = []
     for index, cell_leaves in enumerate(leaves):
         if seen_hidden[index]:
             continue
         known = sum(counts[leaf] for leaf in cell_leaves if not seen_hidden[leaf])
         variables = [leaf for leaf in free if leaf in cell_leaves]
         if variables:
-            constraints.append((variables, counts[index] - known))
-    order = [target, *(leaf for leaf in free if leaf != target)]
-    value: dict[int, int] = {}
-
-    def fits() -> bool:
-        for variables, total in constraints:
-            placed = [value[v] for v in variables if v in value]
-            if sum(placed) > total or (len(placed) == len(variables) and sum(placed) != total):
-                return False
-        return True
+            variables_of.append(variables)
+            totals.append(counts[index] - known)
+    cells_of = {
+        leaf: [i for i, variables in enumerate(variables_of) if leaf in variables] for leaf in free
+    }
+    # Every count from 0 to one more than the largest cell is tried, as before; none of these
+    # short cuts changes the answer, only how much of the search is walked. A leaf in no
+    # shown cell can hold anything whatever the others hold (0, say): it is left out. The
+    # others go from the target outwards, through the shown cells they share, so that a
+    # cell's leaves are given values one after another and a wrong sum is seen early.
+    order = [target]
+    placed_up_to = 0
+    while True:
+        while placed_up_to < len(order):
+            for i in cells_of[order[placed_up_to]]:
+                order.extend(other for other in variables_of[i] if other not in order)
+            placed_up_to += 1
+        rest = [leaf for leaf in free if cells_of[leaf] and leaf not in order]
+        if not rest:
+            break
+        order.append(rest[0])
+    largest = max(counts) + 1
+    # A leaf holds no more than any shown cell it is part of; a cell's leaves not yet given a
+    # value hold at most `room` together. A cell adds up once its last leaf has a value
+    # (neither too many nor too few with nothing left to give).
+    most = {leaf: min([largest, *(totals[i] for i in cells_of[leaf])]) for leaf in order}
+    sums = [0] * len(totals)
+    room = [sum(most[leaf] for leaf in variables) for variables in variables_of]
 
     def search(position: int) -> bool:
         if position == len(order):
             return True
         leaf = order[position]
-        for n in range(max(counts) + 2):
-            if position == 0 and n == counts[target]:
-                continue
-            value[leaf] = n
-            if fits() and search(position + 1):
-                return True
-            del value[leaf]
-        return False
+        cells = cells_of[leaf]
+        for i in cells:
+            room[i] -= most[leaf]
+        try:
+            for n in range(most[leaf] + 1):
+                if any(sums[i] + n > totals[i] for i in cells):
+                    break  # too many, and more would be too
+                if position == 0 and n == counts[target]:
+                    continue
+                if any(sums[i] + n + room[i] < totals[i] for i in cells):
+                    continue  # too few even with the most the rest can hold
+                for i in cells:
+                    sums[i] += n
+                found = search(position + 1)
+                for i in cells:
+                    sums[i] -= n
+                if found:
+                    return True
+            return False
+        finally:
+            for i in cells:
+                room[i] += most[leaf]
 
-    return target in free and search(0)
+    return search(0)
 
 
 def months_a_reader_pins(
