@@ -122,7 +122,13 @@ def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
     Three queries whatever the number of patients: the answers, who is responsible now, and
     the transfers since the quarter began, which give who was responsible before."""
     start, end = quarter_bounds(quarter, zone)
-    alliance = sorted(i.id for i in default_instruments().values() if i.kind is Kind.ALLIANCE)
+    # Group forms are left out: they offer no comment to the service (a group's leaders are
+    # not the therapists counted here), so their answerers could not have written one.
+    alliance = sorted(
+        i.id
+        for i in default_instruments().values()
+        if i.kind is Kind.ALLIANCE and not i.is_group_form
+    )
     answered = (
         select(Episode.unit_id, Episode.patient_id, Episode.id, Response.submitted_at)
         .select_from(Response)

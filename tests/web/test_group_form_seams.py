@@ -20,20 +20,23 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from fit_platform.db import Database
+from fit_platform.db.models import ServiceFeedback
 from fit_platform.domain.codes import Channel, Language, Role, UnitKind
 from fit_platform.domain.instruments import configure_extra_dirs
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
+from fit_platform.services import service_comments
 from tests.conftest import make_test_app
 from tests.messaging.conftest import SmsEndpoint, SmtpServer, sms_endpoint, smtp_server
 from tests.support.factories import PASSWORD, Staff, World, make_staff, make_unit, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient
-from tests.support.scheduling import Clock
+from tests.support.scheduling import OSLO, Clock
 from tests.web.test_groups import FIXTURES, NOW, _add_members, _create_group, _group_world, _post
 from tests.web.test_send_times import clock_tick
 
@@ -311,3 +314,44 @@ def test_the_group_pages_note_on_figures_not_yet_shown_starts_with_a_capital(
     ):
         page = client.get(f"/groups/{group_id}?lang={lang}").get_data(as_text=True)
         assert f'<span class="hidden-cell">{note} ' in page, lang
+
+
+def test_a_group_forms_comment_goes_to_the_own_therapist_never_to_the_service_only(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """Whether a comment "to the service only" may be read is decided by how many therapists
+    were responsible for the patients who could have written it; a comment about a group is
+    about its leaders, who may be one person. So the group form's last page offers no such
+    choice, a posted one is read by the member's own therapist (who is told what the page
+    told the member), and the group form's answers do not count towards the pool that decides
+    whether the service's comments may be read (docs/groups.md)."""
+    db = _db(app)
+    unit_id, leader, co_leader, worlds = _group_world(db, 1)
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    _add_members(client, group_id, worlds)
+    _session_at(client, group_id, worlds, "10:00")
+    clock_tick(db, sms, NOW + dt.timedelta(minutes=1))
+    (token,) = _links(sms_endpoint)
+    patient = Patient(app.test_client(), token)
+    assert patient.start().status_code == 302
+    patient.answer_all("gsrs", code="9.3")
+
+    for lang in ("en", "nb", "nn"):
+        page = patient.client.get(f"/p/finish?lang={lang}").get_data(as_text=True)
+        assert 'name="comment_to"' not in page, lang
+        assert 'name="comment"' in page, lang
+    english = patient.client.get("/p/finish?lang=en").get_data(as_text=True)
+    assert "Only the service's quality team" not in english
+    assert "Your therapist reads this before your next session." in english
+
+    words = "The group room is too noisy"
+    assert patient.finish(comment=words, comment_to="service").status_code == 302
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ServiceFeedback)) == 0
+    view = client.get(f"/clinician/episodes/{worlds[0].episode_id}?lang=en")
+    assert words in view.get_data(as_text=True)
+
+    after_the_quarter = dt.datetime(2027, 4, 2, 12, tzinfo=dt.UTC)
+    pool = service_comments.read_comments(db, unit_id, "2027-Q1", OSLO, after_the_quarter).pool
+    assert (pool.patients, pool.therapists) == (0, 0)

@@ -270,7 +270,12 @@ def finish(ctx: LinkContext) -> Page:
     plan = answering.page_plan(inst)
     if ctx.next_page() <= len(plan):
         return redirect(url_for("patient.answer", page=ctx.next_page()))
-    alliance = inst.kind is Kind.ALLIANCE
+    # A comment "to the service only" is offered after an alliance questionnaire about the
+    # patient's own therapy, never after a group form: whether such a comment may be read is
+    # decided by how many therapists were responsible for the patients who could have written
+    # it (services/service_comments.py), and a comment about a group is about its leaders, who
+    # may be one person (docs/groups.md).
+    service_only = inst.kind is Kind.ALLIANCE and not inst.is_group_form
     form = forms.FinishForm()
     if request.method == "POST":
         if form.validate_on_submit():
@@ -282,7 +287,7 @@ def finish(ctx: LinkContext) -> Page:
                     language=_questionnaire_language(inst),
                     now=_now(),
                     comment=form.comment.data,
-                    comment_to_service_only=alliance and form.comment_to.data == "service",
+                    comment_to_service_only=service_only and form.comment_to.data == "service",
                     topic=form.topic.data,
                     zone=_zone(),
                 )
@@ -301,7 +306,7 @@ def finish(ctx: LinkContext) -> Page:
             ctx=ctx,
             inst=inst,
             form=form,
-            alliance=alliance,
+            service_only=service_only,
             page_count=len(plan),
             lang=_questionnaire_language(inst).value,
             answers=answer_review.reviewed_answers(
