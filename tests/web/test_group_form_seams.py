@@ -94,6 +94,20 @@ def _session_at(client: FlaskClient, group_id: int, worlds: list[World], time: s
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]  # type: ignore[attr-defined]
 
 
+def _session_recorded(
+    app: Flask, client: FlaskClient, members: int
+) -> tuple[int, int, Staff, list[World]]:
+    """A group of ``members`` whose first member's own therapist leads it (logged in on
+    ``client``), with a session at 10:00 recorded; returns the unit, the group, the leader
+    and the members."""
+    unit_id, leader, co_leader, worlds = _group_world(_db(app), members)
+    log_in(client, leader.username, PASSWORD)
+    group_id = _create_group(client, unit_id, [leader, co_leader])
+    _add_members(client, group_id, worlds)
+    _session_at(client, group_id, worlds, "10:00")
+    return unit_id, group_id, leader, worlds
+
+
 def _links(sms_endpoint: SmsEndpoint) -> list[str]:
     return [
         re.search(r"/p/([A-Za-z0-9_-]+)", m["text"]).group(1)  # type: ignore[union-attr]
@@ -112,11 +126,7 @@ def _members_answer(
     """A group whose first member's own therapist leads it; every member answers the
     session's form by the link the dispatcher sent. Returns the leader and that member."""
     db = _db(app)
-    unit_id, leader, co_leader, worlds = _group_world(db, members)
-    log_in(client, leader.username, PASSWORD)
-    group_id = _create_group(client, unit_id, [leader, co_leader])
-    _add_members(client, group_id, worlds)
-    _session_at(client, group_id, worlds, "10:00")
+    _unit_id, _group_id, leader, worlds = _session_recorded(app, client, members)
     clock_tick(db, sms, NOW + dt.timedelta(minutes=1))
     tokens = _links(sms_endpoint)
     assert len(tokens) == members
@@ -301,12 +311,7 @@ def test_a_band_code_without_a_label_is_shown_by_its_scores_never_as_the_code(
 def test_the_group_pages_note_on_figures_not_yet_shown_starts_with_a_capital(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    unit_id, leader, co_leader, worlds = _group_world(db, 2)
-    log_in(client, leader.username, PASSWORD)
-    group_id = _create_group(client, unit_id, [leader, co_leader])
-    _add_members(client, group_id, worlds)
-    _session_at(client, group_id, worlds, "10:00")
+    _unit_id, group_id, _leader, _worlds = _session_recorded(app, client, 2)
     for lang, note in (
         ("en", "Figures are shown when the forms close on"),
         ("nb", "Tallene vises når skjemaene stenger"),
@@ -326,11 +331,7 @@ def test_a_group_forms_comment_goes_to_the_own_therapist_never_to_the_service_on
     told the member), and the group form's answers do not count towards the pool that decides
     whether the service's comments may be read (docs/groups.md)."""
     db = _db(app)
-    unit_id, leader, co_leader, worlds = _group_world(db, 1)
-    log_in(client, leader.username, PASSWORD)
-    group_id = _create_group(client, unit_id, [leader, co_leader])
-    _add_members(client, group_id, worlds)
-    _session_at(client, group_id, worlds, "10:00")
+    unit_id, _group_id, _leader, worlds = _session_recorded(app, client, 1)
     clock_tick(db, sms, NOW + dt.timedelta(minutes=1))
     (token,) = _links(sms_endpoint)
     patient = Patient(app.test_client(), token)
