@@ -26,8 +26,10 @@ def close_channels() -> Iterator[None]:
 
 
 def channel(
-    endpoint: SmsEndpoint, token: str | None = None, timeout: float = 1.0
+    endpoint: SmsEndpoint, token: str | None = None, timeout: float = 5.0
 ) -> HttpSmsChannel:
+    """A channel to the loopback endpoint; the tests of a timeout pass a short one (a busy
+    machine can hold the endpoint's answer back past a second)."""
     sms = HttpSmsChannel(SmsHttpConfig(endpoint.base_url, token or endpoint.token, timeout))
     OPEN.append(sms)
     return sms
