@@ -1,0 +1,128 @@
+"""The right-of-access file in words the patient can read: each internal code in the file
+(services/patient_export.py) gets its name in the patient's own language beside it, as
+``<field>_text``, with the labels the staff pages and the patient's own pages already use.
+
+The code stays where it was, so a program reading the file still finds it; a code no page has
+words for gets ``null`` beside it (docs/privacy.md, "The file").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import force_locale
+
+from fit_platform.services.export.rows import NON_RESPONSE_REASONS
+from fit_platform.signal_texts import SIGNAL_TITLES
+from fit_platform.web import labels
+from fit_platform.web.access_labels import patient_action
+from fit_platform.web.clinician.presenters import band_label
+from fit_platform.web.episodes.forms import STATUS_CHOICES
+from fit_platform.web.export.blueprint import REASON_LABELS
+from fit_platform.web.own_plan_labels import CHOICE_LABELS
+
+Namer = Callable[[str], str | None]
+
+# Each stored reason in the group the service developer's export counts it under.
+_REASON_GROUP = {code: group for group, codes in NON_RESPONSE_REASONS.items() for code in codes}
+
+
+def _from(table: Mapping[Any, Any]) -> Namer:
+    """A code's label from one of the pages' tables (keyed by the code or its enum, which
+    compares and hashes as the code); None for a code the table lacks."""
+
+    def name(code: str) -> str | None:
+        label = table.get(code)
+        return None if label is None else str(label)
+
+    return name
+
+
+def _not_answered_because(code: str) -> str | None:
+    """As the therapist's appointments page says it where it names the reason (never sent,
+    cancelled and why); otherwise the group the service developer's export counts it in."""
+    label = labels.SKIP_REASON.get(code)
+    if label is None:
+        group = _REASON_GROUP.get(code)
+        label = REASON_LABELS.get(group) if group else None
+    return None if label is None else str(label)
+
+
+_APPOINTMENT_STATUS = {choice.value: choice.label for choice in STATUS_CHOICES}
+
+# Field by field, what names each code. A field missing here holds free text, a time, a number
+# or an id, or a code no page has words for (docs/privacy.md, "The file").
+_PATIENT: dict[str, Namer] = {
+    "language": _from(labels.LANGUAGE_SHORT),
+    "channel": _from(labels.CHANNEL),
+    "consent_state": _from(labels.CONSENT_STATE),
+}
+_EPISODE: dict[str, Namer] = {"status": _from(labels.EPISODE_STATUS)}
+_APPOINTMENT: dict[str, Namer] = {"status": _from(_APPOINTMENT_STATUS)}
+_INVITATION: dict[str, Namer] = {
+    "state": _from(labels.INVITATION_STATE),
+    "not_answered_because": _not_answered_because,
+}
+# A response's and each answer's language alike.
+_RESPONSE: dict[str, Namer] = {"language": _from(labels.LANGUAGE_SHORT)}
+_SIGNAL: dict[str, Namer] = {"code": _from(SIGNAL_TITLES)}
+_CONSENT_EVENT: dict[str, Namer] = {
+    "kind": _from(labels.CONSENT_EVENT),
+    "by": _from(labels.ACTOR),
+    "channel": _from(labels.CHANNEL),
+}
+_CHOICE_EVENT: dict[str, Namer] = {"kind": _from(CHOICE_LABELS)}
+_MESSAGE: dict[str, Namer] = {
+    "kind": _from(labels.MESSAGE_KIND),
+    "channel": _from(labels.CHANNEL),
+    "state": _from(labels.OUTBOX_STATE),
+}
+# The action in the words of the patient's own "who has looked" page.
+_ACCESS: dict[str, Namer] = {"role": _from(labels.ROLE), "action": patient_action}
+
+
+def _named(row: dict[str, Any], namers: Mapping[str, Namer]) -> None:
+    """Puts ``<field>_text`` right after each code field of the row (null beside a null)."""
+    texts = {
+        field: (None if row[field] is None else namer(row[field]))
+        for field, namer in namers.items()
+    }
+    shown = dict(row)
+    row.clear()
+    for field, value in shown.items():
+        row[field] = value
+        if field in texts:
+            row[f"{field}_text"] = texts[field]
+
+
+def name_codes(data: dict[str, Any]) -> None:
+    """Names the file's codes in the patient's own language, whichever language the
+    administrator works in: ``<field>_text`` beside each code, and each response's severity
+    band as the pages name it (``band_label``) in place of its code. The scoring record
+    (``score_details``) stays as stored, codes and all."""
+    with force_locale(data["patient"]["language"]):
+        _named(data["patient"], _PATIENT)
+        for episode in data["episodes"]:
+            _named(episode, _EPISODE)
+            for key, namers in (
+                ("appointments", _APPOINTMENT),
+                ("invitations", _INVITATION),
+                ("responses", _RESPONSE),
+                ("signals", _SIGNAL),
+            ):
+                for row in episode[key]:
+                    _named(row, namers)
+            for response in episode["responses"]:
+                for answer in response["answers"]:
+                    _named(answer, _RESPONSE)
+                code = response["band"]
+                response["band"] = band_label(code, instrument=response["instrument"]) or None
+        for key, namers in (
+            ("consent_history", _CONSENT_EVENT),
+            ("standing_choice_events", _CHOICE_EVENT),
+            ("messages", _MESSAGE),
+            ("access_log", _ACCESS),
+        ):
+            for row in data[key]:
+                _named(row, namers)
