@@ -15,9 +15,12 @@ from sqlalchemy import func, select
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, AdminAudit, Invitation, Patient, Response
 from fit_platform.domain.codes import ConsentEventKind, InvitationState, Language, Role
+from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind, CrisisPlanText, RecordedBy
 from fit_platform.domain.send_window import SkipReason
+from fit_platform.services import own_plan
 from tests.support.clinical import add_consent_event, add_failed_message, add_goal
 from tests.support.factories import (
+    NOW,
     PASSWORD,
     World,
     make_invitation,
@@ -180,7 +183,8 @@ def test_the_download_names_each_score_band_in_the_patients_own_language(app: Fl
 
 def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) -> dict[str, Any]:
     """The downloaded file (the administrator working in bokmål) of a patient who answered
-    PHQ-9 with a risk answer, paused feedback, had a questionnaire not sent after the pause
+    PHQ-9 with a risk answer and a comment, made a crisis plan with her therapist and a
+    standing choice on her own, paused feedback, had a questionnaire not sent after the pause
     and a reminder that failed."""
     db = _db(app)
     world = make_world(db, language=language)
@@ -188,7 +192,18 @@ def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) ->
     patient = PatientBrowser(app.test_client(), token, lang=language.value)
     patient.start()
     patient.answer_all("phq9", "2")  # item 9 at 2: a risk answer
-    assert patient.finish().status_code == 302
+    assert patient.finish(comment=WORDS).status_code == 302
+    own_plan.save_crisis_plan(
+        db,
+        world.patient_id,
+        CrisisPlanText(what_helps="Turar"),
+        NOW,
+        recorded_by=RecordedBy.THERAPIST_WITH_PATIENT,
+        staff_id=world.therapist_id,
+    )
+    own_plan.change_choice(
+        db, world.patient_id, NOW, event=ChoiceEventKind.RECORDED, kind=ChoiceKind.MEDICATION_FREE
+    )
     add_consent_event(db, world, ConsentEventKind.PAUSED)
     invitation, _token = make_invitation(db, world, "gad7", state=InvitationState.SCHEDULED)
     with db.transaction() as session:
@@ -222,6 +237,11 @@ def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) ->
                 "access": ("administrator", "laga ein kopi av dataa dine til deg"),
                 "patient": ("nynorsk", "SMS", "Gir tilbakemelding"),
                 "episode": "Ope",
+                "response": "sendt inn",
+                "comment": "skrive på siste sida i spørjeskjemaet",
+                "severity": "høg",
+                "choice": ("registrert", "pasienten"),
+                "plan_by": "ein behandlar saman med pasienten",
             },
         ),
         (
@@ -237,6 +257,11 @@ def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) ->
                 "access": ("administrator", "made a copy of your data for you"),
                 "patient": ("English", "SMS", "Gives feedback"),
                 "episode": "Open",
+                "response": "sent in",
+                "comment": "written on the questionnaire's last page",
+                "severity": "high",
+                "choice": ("recorded", "the patient"),
+                "plan_by": "a therapist with the patient",
             },
         ),
     ],
@@ -272,8 +297,19 @@ def test_the_download_names_every_code_in_the_patients_own_language_beside_the_c
     language_named = (language.value, words["patient"][0])
     assert (response["language"], response["language_text"]) == language_named
     assert {(a["language"], a["language_text"]) for a in response["answers"]} == {language_named}
+    assert (response["status"], response["status_text"]) == ("submitted", words["response"])
+    (comment,) = response["comments"]
+    assert (comment["source"], comment["source_text"]) == ("finish", words["comment"])
+    assert comment["text"] == WORDS  # free text as written
     (signal,) = episode["signals"]
     assert (signal["code"], signal["code_text"]) == ("risk_answer", words["signal"])
+    assert (signal["severity"], signal["severity_text"]) == ("high", words["severity"])
+    (version,) = exported["crisis_plan_versions"]
+    assert (version["by"], version["by_text"]) == ("therapist_with_patient", words["plan_by"])
+    (choice,) = exported["standing_choice_events"]
+    assert (choice["event"], choice["by"]) == ("recorded", "patient")
+    assert (choice["event_text"], choice["by_text"]) == words["choice"]
+    assert choice["kind"] == "medication_free" and choice["kind_text"]
     (event,) = exported["consent_history"]
     assert (event["kind"], event["kind_text"]) == ("paused", words["consent"])
     assert (event["by"], event["by_text"]) == ("patient", words["by"])

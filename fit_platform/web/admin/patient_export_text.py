@@ -2,8 +2,9 @@
 (services/patient_export.py) gets its name in the patient's own language beside it, as
 ``<field>_text``, with the labels the staff pages and the patient's own pages already use.
 
-The code stays where it was, so a program reading the file still finds it; a code no page has
-words for gets ``null`` beside it (docs/privacy.md, "The file").
+The code stays where it was, so a program reading the file still finds it; a few codes no page
+shows get words of their own here, and an unknown code gets ``null`` beside it (docs/privacy.md,
+"The file").
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import force_locale
+from flask_babel import lazy_pgettext as _lp
 
+from fit_platform.domain.codes import Actor, CommentSource, ResponseStatus
+from fit_platform.domain.own_plan import ChoiceEventKind, RecordedBy
+from fit_platform.domain.signals import Severity
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS
 from fit_platform.signal_texts import SIGNAL_TITLES
 from fit_platform.web import labels
@@ -51,8 +56,35 @@ def _not_answered_because(code: str) -> str | None:
 
 _APPOINTMENT_STATUS = {choice.value: choice.label for choice in STATUS_CHOICES}
 
+# Codes no page names, in words for this file only (the context keeps short words apart from
+# the same English word elsewhere).
+_RESPONSE_STATUS = {
+    ResponseStatus.IN_PROGRESS: _lp("patient data file", "started, not sent in"),
+    ResponseStatus.SUBMITTED: _lp("patient data file", "sent in"),
+}
+_COMMENT_SOURCE = {
+    CommentSource.FINISH: _lp("patient data file", "written on the questionnaire's last page"),
+    CommentSource.RESULT: _lp(
+        "patient data file", "written on the thank-you page, about the result"
+    ),
+}
+_SEVERITY = {
+    Severity.HIGH: _lp("signal severity", "high"),
+    Severity.MEDIUM: _lp("signal severity", "medium"),
+    Severity.LOW: _lp("signal severity", "low"),
+}
+_CHOICE_EVENT_KIND = {
+    ChoiceEventKind.RECORDED: _lp("standing choice", "recorded"),
+    ChoiceEventKind.CHANGED: _lp("standing choice", "changed"),
+    ChoiceEventKind.WITHDRAWN: _lp("standing choice", "withdrawn"),
+}
+_RECORDED_BY = {
+    RecordedBy.PATIENT: labels.ACTOR[Actor.PATIENT],
+    RecordedBy.THERAPIST_WITH_PATIENT: _lp("patient data file", "a therapist with the patient"),
+}
+
 # Field by field, what names each code. A field missing here holds free text, a time, a number
-# or an id, or a code no page has words for (docs/privacy.md, "The file").
+# or an id (docs/privacy.md, "The file").
 _PATIENT: dict[str, Namer] = {
     "language": _from(labels.LANGUAGE_SHORT),
     "channel": _from(labels.CHANNEL),
@@ -64,15 +96,24 @@ _INVITATION: dict[str, Namer] = {
     "state": _from(labels.INVITATION_STATE),
     "not_answered_because": _not_answered_because,
 }
-# A response's and each answer's language alike.
-_RESPONSE: dict[str, Namer] = {"language": _from(labels.LANGUAGE_SHORT)}
-_SIGNAL: dict[str, Namer] = {"code": _from(SIGNAL_TITLES)}
+_RESPONSE: dict[str, Namer] = {
+    "language": _from(labels.LANGUAGE_SHORT),
+    "status": _from(_RESPONSE_STATUS),
+}
+_ANSWER: dict[str, Namer] = {"language": _from(labels.LANGUAGE_SHORT)}
+_COMMENT: dict[str, Namer] = {"source": _from(_COMMENT_SOURCE)}
+_SIGNAL: dict[str, Namer] = {"code": _from(SIGNAL_TITLES), "severity": _from(_SEVERITY)}
 _CONSENT_EVENT: dict[str, Namer] = {
     "kind": _from(labels.CONSENT_EVENT),
     "by": _from(labels.ACTOR),
     "channel": _from(labels.CHANNEL),
 }
-_CHOICE_EVENT: dict[str, Namer] = {"kind": _from(CHOICE_LABELS)}
+_CHOICE_EVENT: dict[str, Namer] = {
+    "event": _from(_CHOICE_EVENT_KIND),
+    "kind": _from(CHOICE_LABELS),
+    "by": _from(_RECORDED_BY),
+}
+_PLAN_VERSION: dict[str, Namer] = {"by": _from(_RECORDED_BY)}
 _MESSAGE: dict[str, Namer] = {
     "kind": _from(labels.MESSAGE_KIND),
     "channel": _from(labels.CHANNEL),
@@ -115,11 +156,14 @@ def name_codes(data: dict[str, Any]) -> None:
                     _named(row, namers)
             for response in episode["responses"]:
                 for answer in response["answers"]:
-                    _named(answer, _RESPONSE)
+                    _named(answer, _ANSWER)
+                for comment in response["comments"]:
+                    _named(comment, _COMMENT)
                 code = response["band"]
                 response["band"] = band_label(code, instrument=response["instrument"]) or None
         for key, namers in (
             ("consent_history", _CONSENT_EVENT),
+            ("crisis_plan_versions", _PLAN_VERSION),
             ("standing_choice_events", _CHOICE_EVENT),
             ("messages", _MESSAGE),
             ("access_log", _ACCESS),
