@@ -237,6 +237,7 @@ def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) ->
                 "access": ("administrator", "laga ein kopi av dataa dine til deg"),
                 "patient": ("nynorsk", "SMS", "Gir tilbakemelding"),
                 "episode": "Ope",
+                "instrument": "Pasienten sitt helsespørjeskjema (PHQ-9)",
                 "response": "sendt inn",
                 "comment": "skrive på siste sida i spørjeskjemaet",
                 "severity": "høg",
@@ -257,6 +258,7 @@ def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) ->
                 "access": ("administrator", "made a copy of your data for you"),
                 "patient": ("English", "SMS", "Gives feedback"),
                 "episode": "Open",
+                "instrument": "Patient Health Questionnaire (PHQ-9)",
                 "response": "sent in",
                 "comment": "written on the questionnaire's last page",
                 "severity": "high",
@@ -293,11 +295,13 @@ def test_the_download_names_every_code_in_the_patients_own_language_beside_the_c
     answered = next(row for row in episode["invitations"] if row["instrument"] == "phq9")
     assert answered["not_answered_because"] is None
     assert answered["not_answered_because_text"] is None
+    assert (answered["instrument"], answered["instrument_text"]) == ("phq9", words["instrument"])
     (response,) = episode["responses"]
     language_named = (language.value, words["patient"][0])
     assert (response["language"], response["language_text"]) == language_named
     assert {(a["language"], a["language_text"]) for a in response["answers"]} == {language_named}
     assert (response["status"], response["status_text"]) == ("submitted", words["response"])
+    assert (response["instrument"], response["instrument_text"]) == ("phq9", words["instrument"])
     (comment,) = response["comments"]
     assert (comment["source"], comment["source_text"]) == ("finish", words["comment"])
     assert comment["text"] == WORDS  # free text as written

@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_pgettext as _lp
 
 from fit_platform.domain.codes import Actor, CommentSource, ResponseStatus
+from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.own_plan import ChoiceEventKind, RecordedBy
 from fit_platform.domain.signals import Severity
 from fit_platform.services.export.rows import NON_RESPONSE_REASONS
@@ -52,6 +53,19 @@ def _not_answered_because(code: str) -> str | None:
         group = _REASON_GROUP.get(code)
         label = REASON_LABELS.get(group) if group else None
     return None if label is None else str(label)
+
+
+def _instrument_title(language: str) -> Namer:
+    """A questionnaire's title as the patient is shown it (its English title where it has none
+    in her language); None for an id not in the library."""
+
+    def name(code: str) -> str | None:
+        instrument = default_instruments().get(code)
+        if instrument is None:
+            return None
+        return instrument.title.get(language) or instrument.title["en"]
+
+    return name
 
 
 _APPOINTMENT_STATUS = {choice.value: choice.label for choice in STATUS_CHOICES}
@@ -142,14 +156,16 @@ def name_codes(data: dict[str, Any]) -> None:
     administrator works in: ``<field>_text`` beside each code, and each response's severity
     band as the pages name it (``band_label``) in place of its code. The scoring record
     (``score_details``) stays as stored, codes and all."""
-    with force_locale(data["patient"]["language"]):
+    language = data["patient"]["language"]
+    instrument = {"instrument": _instrument_title(language)}
+    with force_locale(language):
         _named(data["patient"], _PATIENT)
         for episode in data["episodes"]:
             _named(episode, _EPISODE)
             for key, namers in (
                 ("appointments", _APPOINTMENT),
-                ("invitations", _INVITATION),
-                ("responses", _RESPONSE),
+                ("invitations", {**instrument, **_INVITATION}),
+                ("responses", {**instrument, **_RESPONSE}),
                 ("signals", _SIGNAL),
             ):
                 for row in episode[key]:
