@@ -51,8 +51,10 @@ log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "fit-platform patient data"
 # 2: a response's "band" is the band's name in the patient's language (the web layer names it,
-# web/admin/patient_data.py); version 1 gave the internal code there (docs/privacy.md).
-EXPORT_VERSION = 2
+# web/admin/patient_export_text.py); version 1 gave the internal code there (docs/privacy.md).
+# 3: each other code keeps its field and gets its words in the patient's language beside it,
+# as "<field>_text" (web/admin/patient_export_text.py).
+EXPORT_VERSION = 3
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:

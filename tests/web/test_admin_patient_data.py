@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from html import unescape
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -12,10 +13,21 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AccessLog, AdminAudit, Patient, Response
-from fit_platform.domain.codes import Language, Role
-from tests.support.clinical import add_goal
-from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from fit_platform.db.models import AccessLog, AdminAudit, Invitation, Patient, Response
+from fit_platform.domain.codes import ConsentEventKind, InvitationState, Language, Role
+from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind, CrisisPlanText, RecordedBy
+from fit_platform.domain.send_window import SkipReason
+from fit_platform.services import own_plan
+from tests.support.clinical import add_consent_event, add_failed_message, add_goal
+from tests.support.factories import (
+    NOW,
+    PASSWORD,
+    World,
+    make_invitation,
+    make_staff,
+    make_unit,
+    make_world,
+)
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient as PatientBrowser
 from tests.support.patient import open_invitation
@@ -160,13 +172,159 @@ def test_the_download_names_each_score_band_in_the_patients_own_language(app: Fl
         )
         assert download.status_code == 200
         exported = json.loads(download.get_data(as_text=True))
-        assert (exported["format"], exported["version"]) == ("fit-platform patient data", 2)
+        assert (exported["format"], exported["version"]) == ("fit-platform patient data", 3)
         (response,) = exported["episodes"][0]["responses"]
         assert (response["total"], response["band"]) == (18, band), language
         assert response["score_details"]["band"] == "moderately_severe"  # the stored record
         assert "moderately_severe" not in json.dumps(
             {key: value for key, value in response.items() if key != "score_details"}
         )
+
+
+def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) -> dict[str, Any]:
+    """The downloaded file (the administrator working in bokmål) of a patient who answered
+    PHQ-9 with a risk answer and a comment, made a crisis plan with her therapist and a
+    standing choice on her own, paused feedback, had a questionnaire not sent after the pause
+    and a reminder that failed."""
+    db = _db(app)
+    world = make_world(db, language=language)
+    _invitation_id, token = open_invitation(db, world)
+    patient = PatientBrowser(app.test_client(), token, lang=language.value)
+    patient.start()
+    patient.answer_all("phq9", "2")  # item 9 at 2: a risk answer
+    assert patient.finish(comment=WORDS).status_code == 302
+    own_plan.save_crisis_plan(
+        db,
+        world.patient_id,
+        CrisisPlanText(what_helps="Turar"),
+        NOW,
+        recorded_by=RecordedBy.THERAPIST_WITH_PATIENT,
+        staff_id=world.therapist_id,
+    )
+    own_plan.change_choice(
+        db, world.patient_id, NOW, event=ChoiceEventKind.RECORDED, kind=ChoiceKind.MEDICATION_FREE
+    )
+    add_consent_event(db, world, ConsentEventKind.PAUSED)
+    invitation, _token = make_invitation(db, world, "gad7", state=InvitationState.SCHEDULED)
+    with db.transaction() as session:
+        skipped = session.get_one(Invitation, invitation.id)
+        skipped.state = InvitationState.EXPIRED
+        skipped.non_response_reason = SkipReason.AFTER_PAUSE.value
+    add_failed_message(db, world, invitation_id=invitation.id)
+    page = admin.get(f"/admin/patients?unit={world.unit_id}&lang=nb").get_data(as_text=True)
+    download = admin.post(
+        f"/admin/patients/{world.patient_id}/export?lang=nb",
+        data={"csrf_token": csrf_token(page), "unit": world.unit_id},
+    )
+    assert download.status_code == 200
+    exported: dict[str, Any] = json.loads(download.get_data(as_text=True))
+    return exported
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            Language.NYNORSK,
+            {
+                "state": "ikkje svara i tide",
+                "not_answered_because": "Ikkje sendt: spørjeskjemaa var sette på pause til det "
+                "var for lite tid att til å svare",
+                "signal": "Risikosvar",
+                "consent": "Sette tilbakemelding på pause",
+                "by": "pasienten",
+                "message": ("invitasjon", "SMS", "levering mislukka"),
+                "access": ("administrator", "laga ein kopi av dataa dine til deg"),
+                "patient": ("nynorsk", "SMS", "Gir tilbakemelding"),
+                "episode": "Ope",
+                "instrument": "Pasienten sitt helsespørjeskjema (PHQ-9)",
+                "response": "sendt inn",
+                "comment": "skrive på siste sida i spørjeskjemaet",
+                "severity": "høg",
+                "choice": ("registrert", "pasienten"),
+                "plan_by": "ein behandlar saman med pasienten",
+            },
+        ),
+        (
+            Language.ENGLISH,
+            {
+                "state": "not answered in time",
+                "not_answered_because": "Not sent: questionnaires were paused until too little "
+                "time was left to answer",
+                "signal": "Risk answer",
+                "consent": "Paused feedback",
+                "by": "the patient",
+                "message": ("invitation", "SMS", "delivery failed"),
+                "access": ("administrator", "made a copy of your data for you"),
+                "patient": ("English", "SMS", "Gives feedback"),
+                "episode": "Open",
+                "instrument": "Patient Health Questionnaire (PHQ-9)",
+                "response": "sent in",
+                "comment": "written on the questionnaire's last page",
+                "severity": "high",
+                "choice": ("recorded", "the patient"),
+                "plan_by": "a therapist with the patient",
+            },
+        ),
+    ],
+)
+def test_the_download_names_every_code_in_the_patients_own_language_beside_the_code(
+    app: Flask, language: Language, words: dict[str, Any]
+) -> None:
+    # A patient reading her own file cannot read "not_sent_after_pause": each code keeps its
+    # field (a program reading version 2 still finds it) and gets its words beside it.
+    exported = _paused_patients_file(app, _admin(app), language)
+    assert exported["version"] == 3
+    person = exported["patient"]
+    assert (person["language"], person["channel"], person["consent_state"]) == (
+        language.value,
+        "sms",
+        "active",
+    )
+    assert (
+        person["language_text"],
+        person["channel_text"],
+        person["consent_state_text"],
+    ) == words["patient"]
+    (episode,) = exported["episodes"]
+    assert (episode["status"], episode["status_text"]) == ("active", words["episode"])
+    skipped = next(row for row in episode["invitations"] if row["instrument"] == "gad7")
+    assert (skipped["state"], skipped["state_text"]) == ("expired", words["state"])
+    assert skipped["not_answered_because"] == "not_sent_after_pause"
+    assert skipped["not_answered_because_text"] == words["not_answered_because"]
+    answered = next(row for row in episode["invitations"] if row["instrument"] == "phq9")
+    assert answered["not_answered_because"] is None
+    assert answered["not_answered_because_text"] is None
+    assert (answered["instrument"], answered["instrument_text"]) == ("phq9", words["instrument"])
+    (response,) = episode["responses"]
+    language_named = (language.value, words["patient"][0])
+    assert (response["language"], response["language_text"]) == language_named
+    assert {(a["language"], a["language_text"]) for a in response["answers"]} == {language_named}
+    assert (response["status"], response["status_text"]) == ("submitted", words["response"])
+    assert (response["instrument"], response["instrument_text"]) == ("phq9", words["instrument"])
+    (comment,) = response["comments"]
+    assert (comment["source"], comment["source_text"]) == ("finish", words["comment"])
+    assert comment["text"] == WORDS  # free text as written
+    (signal,) = episode["signals"]
+    assert (signal["code"], signal["code_text"]) == ("risk_answer", words["signal"])
+    assert (signal["severity"], signal["severity_text"]) == ("high", words["severity"])
+    (version,) = exported["crisis_plan_versions"]
+    assert (version["by"], version["by_text"]) == ("therapist_with_patient", words["plan_by"])
+    (choice,) = exported["standing_choice_events"]
+    assert (choice["event"], choice["by"]) == ("recorded", "patient")
+    assert (choice["event_text"], choice["by_text"]) == words["choice"]
+    assert choice["kind"] == "medication_free" and choice["kind_text"]
+    (event,) = exported["consent_history"]
+    assert (event["kind"], event["kind_text"]) == ("paused", words["consent"])
+    assert (event["by"], event["by_text"]) == ("patient", words["by"])
+    assert (event["channel"], event["channel_text"]) == (None, None)
+    (message,) = exported["messages"]
+    assert (message["kind_text"], message["channel_text"], message["state_text"]) == words[
+        "message"
+    ]
+    export_row = exported["access_log"][-1]
+    assert (export_row["role"], export_row["action"]) == ("admin", "admin_patient_export")
+    assert (export_row["role_text"], export_row["action_text"]) == words["access"]
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,8 @@ the export and erasure are audited (services/patient_data.py).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -23,8 +21,8 @@ from fit_platform.services.patient_data import ErasureError
 from fit_platform.services.patient_export import export_patient
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.patient_data_forms import EraseForm, ExportForm, FindPatientForm
+from fit_platform.web.admin.patient_export_text import name_codes
 from fit_platform.web.auth.session import login_required
-from fit_platform.web.clinician.presenters import band_label
 from fit_platform.web.clock import now
 from fit_platform.web.labels import CONSENT_STATE
 
@@ -86,18 +84,6 @@ def patients() -> tuple[str, int] | str:
     return html, status
 
 
-def _bands_named(data: dict[str, Any]) -> None:
-    """Each response's severity band as the patient reads it, in her own language (the
-    pages' ``band_label``), not the platform's internal code; the file is hers, whichever
-    language the administrator works in. The scoring record (``score_details``) stays as
-    stored, codes and all (docs/privacy.md, "The file")."""
-    with force_locale(data["patient"]["language"]):
-        for episode in data["episodes"]:
-            for response in episode["responses"]:
-                code = response["band"]
-                response["band"] = band_label(code, instrument=response["instrument"]) or None
-
-
 @bp.route("/patients/<int:patient_id>/export", methods=["POST"])
 @login_required(Role.ADMIN)
 def patient_export(patient_id: int) -> Response:
@@ -113,7 +99,7 @@ def patient_export(patient_id: int) -> Response:
     )
     if data is None:
         abort(404)
-    _bands_named(data)
+    name_codes(data)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     stamp = now().strftime("%Y%m%d")
