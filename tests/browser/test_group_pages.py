@@ -121,6 +121,10 @@ def test_a_therapist_records_a_group_session_and_a_member_answers_on_a_phone(
     page.get_by_role("button", name="Lagre og avslutt").click()
     assert page.url.endswith("/p/finish"), page.locator("main").inner_text()
     assert_accessible(page)
+    # A comment sent with a group form goes to the own therapist: no choice of reader.
+    assert page.locator("input[name=comment_to]").count() == 0
+    fits_the_screen(page)
+    save_screenshot(page, "groups/patient-finish-320")
     page.locator("main form button[type=submit]").click()
     assert page.url.endswith("/p/done")
     fits_the_screen(page)

@@ -48,6 +48,29 @@ def test_the_finish_page_shows_each_answer_with_a_link_to_change_it(
     assert html.count("<dd>Not at all</dd>") == 5
 
 
+def test_a_number_answer_is_checked_with_the_decimal_comma_the_patient_typed(
+    client: FlaskClient, db: Database
+) -> None:
+    """A 0-10 line's answer is stored as "7.5"; the check page and the page to change it
+    showed that to a patient who typed 7,5 in bokmål or nynorsk (seen on the group form's
+    check page)."""
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world, "vas_demo")
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("vas_demo", "7,5")
+    for lang, shown in (("nb", "7,5"), ("nn", "7,5"), ("en", "7.5")):
+        html = client.get(f"/p/finish?lang={lang}").get_data(as_text=True)
+        answers = re.findall(r"<dd>([^<]*)</dd>", html)
+        assert answers and set(answers) == {shown}, (lang, answers)
+        # Back on the page to change it, the field holds it as typed too.
+        page = client.get(f"/p/answer/1?lang={lang}").get_data(as_text=True)
+        fields = re.findall(r'<input[^>]*inputmode="decimal"[^>]*value="([^"]*)"', page)
+        assert fields and set(fields) == {shown}, (lang, fields)
+    # Sent back as shown, it is accepted.
+    assert patient.answer_page(1, {"vas_demo_1": "7,5", "vas_demo_2": "7,5"}).status_code == 302
+
+
 def test_a_long_text_is_not_cut_by_the_browser_and_comes_back_whole_with_its_length(
     client: FlaskClient, db: Database
 ) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from fit_platform.domain.instruments import Instrument
+from fit_platform.web.formatting import format_number
 
 # Long enough to recognise the question, short enough for one line of a phone's error summary.
 QUESTION_NAME_CHARS = 60
@@ -60,7 +61,8 @@ def reviewed_answers(
             answer: str | None = None
             if code is not None:
                 if item.vas is not None:
-                    answer = code
+                    # The stored answer is "7.5"; the patient typed 7,5 in nb and nn.
+                    answer = format_number(float(code))
                 else:
                     answer = next((o.display[lang] for o in item.options if o.code == code), code)
             rows.append(ReviewedAnswer(number, link_id, item.text[lang], answer, page))
