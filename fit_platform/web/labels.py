@@ -169,3 +169,17 @@ LANGUAGE_SHORT = {
     "nn": _l("nynorsk"),
     "en": _lp("language named mid-sentence", "English"),
 }
+
+# Why an invitation got no answer, by the group the service developer's export counts it in
+# (services/export/rows.py: NON_RESPONSE_REASONS); also the patient's own file's words where no
+# page names the stored reason (web/admin/patient_export_text.py).
+REASON_LABELS = {
+    "not_sent": _l("Not sent or not delivered"),
+    "not_opened": _l("Not opened"),
+    "opened_not_completed": _l("Opened, not finished"),
+    "declined": _l("Declined"),
+    "paused_or_stopped": _l("Feedback paused or stopped"),
+    "appointment_changed": _l("Appointment changed"),
+    "unit_archived": _l("Unit archived"),
+    "episode_closed": _l("Episode closed"),
+}

@@ -25,7 +25,6 @@ from fit_platform.web import labels
 from fit_platform.web.access_labels import patient_action
 from fit_platform.web.clinician.presenters import band_label
 from fit_platform.web.episodes.forms import STATUS_CHOICES
-from fit_platform.web.export.blueprint import REASON_LABELS
 from fit_platform.web.own_plan_labels import CHOICE_LABELS
 
 Namer = Callable[[str], str | None]
@@ -51,7 +50,7 @@ def _not_answered_because(code: str) -> str | None:
     label = labels.SKIP_REASON.get(code)
     if label is None:
         group = _REASON_GROUP.get(code)
-        label = REASON_LABELS.get(group) if group else None
+        label = labels.REASON_LABELS.get(group) if group else None
     return None if label is None else str(label)
 
 

@@ -43,22 +43,13 @@ from fit_platform.services.service_comments import (
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.export.forms import ALL_UNITS, ExportFilterForm, ServiceCommentsForm
+from fit_platform.web.labels import REASON_LABELS
 
 bp = Blueprint("export", __name__, url_prefix="/export", template_folder="templates")
 
 service_developers = login_required(Role.SERVICE_DEVELOPER, Role.ADMIN)
 
 NO_PROGRAMME_LABEL = _l("No programme")
-REASON_LABELS = {
-    "not_sent": _l("Not sent or not delivered"),
-    "not_opened": _l("Not opened"),
-    "opened_not_completed": _l("Opened, not finished"),
-    "declined": _l("Declined"),
-    "paused_or_stopped": _l("Feedback paused or stopped"),
-    "appointment_changed": _l("Appointment changed"),
-    "unit_archived": _l("Unit archived"),
-    "episode_closed": _l("Episode closed"),
-}
 
 
 def _units() -> list[tuple[int, str]]:

@@ -24,7 +24,6 @@ from fit_platform.extensions import get_db, limiter
 from fit_platform.i18n import select_locale
 from fit_platform.services import answering
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
-from fit_platform.web.formatting import format_number
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN
 from fit_platform.web.patient import answer_review, forms
@@ -216,7 +215,9 @@ def answer(ctx: LinkContext, page: int) -> Page:
                 inst,
                 link_ids,
                 _questionnaire_language(inst).value,
-                data={k: _as_typed(inst, k, saved_codes.get(k)) for k in link_ids},
+                data={
+                    k: answer_review.as_typed(inst.item(k), saved_codes.get(k)) for k in link_ids
+                },
             )
             fields = list(forms.item_field_pairs(form, inst))
         status = 200
@@ -262,14 +263,6 @@ def help_now(ctx: LinkContext) -> Page:
             else url_for("patient.finish")
         )
     return render_template("patient/help.html", ctx=ctx, next_url=next_url)
-
-
-def _as_typed(inst: Instrument, link_id: str, code: str | None) -> str | None:
-    """A saved answer as the patient types it: a 0-10 line's "7.5" is 7,5 in nb and nn
-    (web/formatting.py); a choice's code as it is."""
-    if code is None or inst.item(link_id).vas is None:
-        return code
-    return format_number(float(code))
 
 
 @bp.route("/finish", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from fit_platform.domain.instruments import Instrument
+from fit_platform.domain.instruments import Instrument, Item
 from fit_platform.web.formatting import format_number
 
 # Long enough to recognise the question, short enough for one line of a phone's error summary.
@@ -44,6 +44,14 @@ class ReviewedAnswer:
     page: int
 
 
+def as_typed(item: Item, code: str | None) -> str | None:
+    """A saved answer as the patient types it: a 0-10 line's stored "7.5" is 7,5 in nb and nn
+    (web/formatting.py); a choice's code as it is."""
+    if code is None or item.vas is None:
+        return code
+    return format_number(float(code))
+
+
 def reviewed_answers(
     inst: Instrument,
     plan: Sequence[Sequence[str]],
@@ -61,8 +69,7 @@ def reviewed_answers(
             answer: str | None = None
             if code is not None:
                 if item.vas is not None:
-                    # The stored answer is "7.5"; the patient typed 7,5 in nb and nn.
-                    answer = format_number(float(code))
+                    answer = as_typed(item, code)
                 else:
                     answer = next((o.display[lang] for o in item.options if o.code == code), code)
             rows.append(ReviewedAnswer(number, link_id, item.text[lang], answer, page))
