@@ -170,19 +170,20 @@ def server_env(database_url: str) -> dict[str, str]:
 def gunicorn(entry: str, env: dict[str, str], config: str) -> Iterator[tuple[str, int]]:
     """Serve ``entry`` with 2 sync workers; yields (base URL, master pid)."""
     port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        config,
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        entry,
+    ]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            config,
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            entry,
-        ],
+        command,
         cwd=ROOT,
         env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
@@ -195,6 +196,12 @@ def gunicorn(entry: str, env: dict[str, str], config: str) -> Iterator[tuple[str
                 httpx.get(url + "/healthz" if entry == "wsgi:app" else url + "/", timeout=1)
                 break
             except httpx.TransportError:
+                if process.poll() is not None:
+                    # Its output goes to /dev/null (it would cost the run); say how to see it.
+                    raise RuntimeError(
+                        f"gunicorn {entry} exited with status {process.returncode}; "
+                        f"run it by hand to see why: {' '.join(command[1:])}"
+                    ) from None
                 time.sleep(0.05)
         else:
             raise RuntimeError(f"gunicorn {entry} did not start")
@@ -398,9 +405,11 @@ def main() -> None:
     hello_runs: list[dict[str, float]] = []
     rss: list[float] = []
 
-    def hello_baseline(config: str = "/dev/null") -> dict[str, float]:
+    def hello_baseline(
+        config: str = "/dev/null", env: dict[str, str] | None = None
+    ) -> dict[str, float]:
         entry = "benchmarks.bench_patient_pages:hello_app()"
-        with gunicorn(entry, {}, config) as (hello_url, hello_master):
+        with gunicorn(entry, env or {}, config) as (hello_url, hello_master):
             run_wrk(hello_url, lua_plain(), 2, args.connections)  # warm-up
             workers = _children(hello_master)
             return run_wrk(hello_url, lua_plain(), args.seconds, args.connections, workers)
@@ -427,7 +436,9 @@ def main() -> None:
         hello_runs.append(hello_baseline())
         # Not the goal's baseline, a reference: the same hello behind the production gunicorn
         # settings, whose JSON access line (with its token redaction) every page also pays.
-        logged_hello = hello_baseline("gunicorn.conf.py")
+        # gunicorn.conf.py checks the production settings in the master before it forks, so
+        # this hello gets the same settings as the app, though it reads none of them.
+        logged_hello = hello_baseline("gunicorn.conf.py", env)
     hello = {
         key: statistics.fmean(run[key] for run in hello_runs)
         for key in ("rps", "p50", "p90", "p99", "bad", "cpu_ms", "requests")
