@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from sqlalchemy import ColumnElement, Subquery, func, select
 
@@ -38,7 +38,7 @@ from fit_platform.domain.codes import (
     Role,
 )
 from fit_platform.domain.instruments import Kind, default_instruments
-from fit_platform.domain.signals import SignalCode
+from fit_platform.domain.signals import SEVERITY, Severity, SignalCode
 from fit_platform.services.access_control import Viewer, led_unit_ids, visible_episodes
 from fit_platform.services.access_log import Action, record_bulk_access
 from fit_platform.services.caseload_queries import open_fewer_wishes, overdue_risk_signals
@@ -60,7 +60,7 @@ class CaseloadStatus(StrEnum):
 
 
 class CaseloadSort(StrEnum):
-    PRIORITY = "priority"  # unacknowledged risk, then open signals, then next appointment
+    PRIORITY = "priority"  # by `AttentionTier`, then next appointment
     APPOINTMENT = "appointment"
     NAME = "name"
 
@@ -202,6 +202,39 @@ def _signal_code(code: str) -> SignalCode | str:
         return code
 
 
+class AttentionTier(IntEnum):
+    """The groups of "What needs attention first", in order. Within a group the next
+    appointment comes first: the session nearest in time is the one to prepare for."""
+
+    UNACKNOWLEDGED_RISK = 0  # a risk answer nobody has acted on
+    NEW_SIGNAL = 1  # a medium signal nobody has acknowledged (a worsening, not on track, ...)
+    NEW_MISSED_ANSWERS = 2  # only low ones nobody has acknowledged (answers missed in a row)
+    ACKNOWLEDGED = 3  # open signals the therapist has already acknowledged
+    NO_SIGNAL = 4
+
+
+def attention_tier(flags: tuple[OpenFlag, ...]) -> AttentionTier:
+    """Which group a patient's open flags put them in. Not the number of flags: a patient with
+    two signals the therapist acknowledged last week needs less now than one with a new
+    reliable deterioration, and the number of kinds of signal says nothing about how serious
+    any of them is. Severity is fixed per code (`domain.signals.SIGNAL_RULES`); a code this
+    version does not know counts as medium, never as low."""
+    new = [flag for flag in flags if flag.unacknowledged]
+    if any(flag.code == SignalCode.RISK_ANSWER for flag in new):
+        return AttentionTier.UNACKNOWLEDGED_RISK
+    if any(_severity(flag.code) is not Severity.LOW for flag in new):
+        return AttentionTier.NEW_SIGNAL
+    if new:
+        return AttentionTier.NEW_MISSED_ANSWERS
+    if flags:
+        return AttentionTier.ACKNOWLEDGED
+    return AttentionTier.NO_SIGNAL
+
+
+def _severity(code: SignalCode | str) -> Severity:
+    return SEVERITY[code] if isinstance(code, SignalCode) else Severity.MEDIUM
+
+
 def _sort_key(sort: CaseloadSort, row: CaseloadRow) -> tuple[object, ...]:
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     next_at = row.next_appointment or far
@@ -210,7 +243,7 @@ def _sort_key(sort: CaseloadSort, row: CaseloadRow) -> tuple[object, ...]:
         return (name, row.episode_id)
     if sort is CaseloadSort.APPOINTMENT:
         return (next_at, name, row.episode_id)
-    return (not row.unacknowledged_risk, -len(row.open_signals), next_at, name, row.episode_id)
+    return (attention_tier(row.open_flags), next_at, name, row.episode_id)
 
 
 def _shown(show: CaseloadShow, row: CaseloadRow) -> bool:

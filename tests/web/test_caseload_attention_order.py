@@ -1,0 +1,122 @@
+""" "What needs attention first" orders the caseload by how much a patient's open signals need
+the therapist now, not by how many kinds of signal are open, and acknowledging a signal moves
+the patient down (docs/clinician.md, "Caseload")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import Role
+from fit_platform.domain.signals import SignalCode
+from tests.support.clinical import add_signal
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    add_appointment,
+    make_staff,
+    make_unit,
+    make_world,
+)
+from tests.support.html import csrf_token, log_in
+
+
+def _order(client: FlaskClient, query: str = "") -> list[int]:
+    html = client.get(f"/clinician/{query}").get_data(as_text=True)
+    table = html[html.index('<table class="caseload">') :]
+    seen: list[int] = []
+    for match in re.finditer(r'href="/clinician/episodes/(\d+)"', table):
+        if int(match.group(1)) not in seen:
+            seen.append(int(match.group(1)))
+    return seen
+
+
+def _acknowledge(client: FlaskClient, world: World, signal_id: int, note: str = "") -> None:
+    page = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    response = client.post(
+        f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/acknowledge",
+        data={"csrf_token": csrf_token(page), "note": note},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
+    app: Flask, client: FlaskClient
+) -> None:
+    db: Database = app.extensions["fit_db"]
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    make_staff(db, (Role.UNIT_LEAD, unit.id))  # a lead: no "no unit lead" alert in the way
+    soon = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def patient(appointment_in_days: float | None) -> World:
+        world = make_world(db, unit=unit, therapist=therapist)
+        if appointment_in_days is not None:
+            add_appointment(db, world, soon + dt.timedelta(days=appointment_in_days))
+        return world
+
+    two_acknowledged = patient(1)
+    deterioration = patient(3)
+    risk = patient(None)
+    missed = patient(1)
+    nothing = patient(0.1)
+    acknowledged_risk = patient(5)
+    acknowledged = [
+        add_signal(db, two_acknowledged, SignalCode.NOT_ON_TRACK),
+        add_signal(db, two_acknowledged, SignalCode.ALLIANCE_DROP, instrument_id="wai_sr"),
+    ]
+    new_deterioration = add_signal(db, deterioration, SignalCode.RELIABLE_DETERIORATION)
+    add_signal(db, risk, SignalCode.RISK_ANSWER)
+    add_signal(db, missed, SignalCode.MISSED_ANSWERS, instrument_id=None)
+    old_risk = add_signal(db, acknowledged_risk, SignalCode.RISK_ANSWER)
+
+    log_in(client, therapist.username, PASSWORD)
+    for signal_id in acknowledged:
+        _acknowledge(client, two_acknowledged, signal_id)
+    _acknowledge(client, acknowledged_risk, old_risk, note="Phoned; safety plan in place")
+
+    ids = {
+        "risk": risk.episode_id,
+        "deterioration": deterioration.episode_id,
+        "missed": missed.episode_id,
+        "two acknowledged": two_acknowledged.episode_id,
+        "acknowledged risk": acknowledged_risk.episode_id,
+        "nothing": nothing.episode_id,
+    }
+    names = {episode: name for name, episode in ids.items()}
+    # The old order counted kinds of signal: "two acknowledged" came second, and the new
+    # deterioration after the missed answers, whose session is sooner.
+    assert [names[e] for e in _order(client, "?lang=en")] == [
+        "risk",
+        "deterioration",
+        "missed",
+        "two acknowledged",
+        "acknowledged risk",
+        "nothing",
+    ]
+    # The default and the explicit choice are the same order, and the page says the rule.
+    assert _order(client, "?sort=priority&show=all&lang=en") == _order(client, "?lang=en")
+    for lang, words in (
+        ("en", "In this order: a risk answer not acknowledged; new signals;"),
+        ("nb", "I denne rekkefølgen: et risikosvar som ikke er kvittert ut; nye signaler;"),
+        ("nn", "I denne rekkjefølgja: eit risikosvar som ikkje er kvittert ut; nye signal;"),
+    ):
+        assert words in client.get(f"/clinician/?lang={lang}").get_data(as_text=True)
+    assert "In this order:" not in client.get("/clinician/?sort=name&lang=en").get_data(
+        as_text=True
+    )
+
+    # Acknowledging the deterioration moves the patient among the acknowledged, by session.
+    _acknowledge(client, deterioration, new_deterioration)
+    assert [names[e] for e in _order(client, "?lang=en")] == [
+        "risk",
+        "missed",
+        "two acknowledged",
+        "deterioration",
+        "acknowledged risk",
+        "nothing",
+    ]
