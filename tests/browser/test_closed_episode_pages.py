@@ -16,10 +16,11 @@ from playwright.sync_api import Page
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation
 from fit_platform.domain.codes import Role
+from fit_platform.services import one_time_codes
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.steps import log_in
-from tests.support.factories import make_invitation, make_staff, make_world
-from tests.support.patient import open_invitation
+from tests.support.factories import add_history, make_invitation, make_staff, make_world
+from tests.support.patient import now, open_invitation
 
 
 def _fits(page: Page, width: int) -> None:
@@ -39,6 +40,7 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     world = make_world(browser_db)
     make_staff(browser_db, (Role.THERAPIST, world.unit_id), name="Siri Successor")
     admin = make_staff(browser_db, (Role.ADMIN, None))
+    add_history(browser_db, world, [19, 9, 18])  # 18 after 9: a clear change for the worse
     # One questionnaire already sent (it shows its send time), one link still open.
     sent, _sent_token = make_invitation(browser_db, world)
     with browser_db.transaction() as session:
@@ -100,3 +102,19 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     assert_accessible(page)
     _fits(page, width)
     save_screenshot(page, f"closed-patient-link-{width}")
+
+    # Her progress after the close: a clear worsening is not said to be seen by anyone now.
+    page.get_by_role("button", name="See your progress").click()
+    page.get_by_role("button", name="Send me a code").click()
+    with browser_db.transaction() as session:  # what the dispatcher does when it sends it
+        code = one_time_codes.mint_code(session, world.patient_id, now())
+    page.locator("input[name='verify-code']").fill(code)
+    page.locator("input[name='verify-code']").press("Enter")
+    assert page.url.endswith("/p/progress")
+    # Said once on the page (the chart's description, read by screen readers, says it again).
+    said = page.locator("main p")
+    assert said.filter(has_text="so nobody at the clinic follows your scores now").count() == 1
+    assert said.filter(has_text="That is a clear change for the worse.").count() == 1
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"closed-patient-progress-{width}")
