@@ -27,7 +27,7 @@ SLOW_FILES = (
     "tests/smoke/test_load_ci.py",  # 50 s (4)
     "tests/browser/test_export_insight.py",  # 41 s in the whole suite under xdist (2 to 8)
     "tests/smoke/test_documented_deployment.py",  # 31 s (3)
-    "tests/smoke/test_patient_pages_benchmark_runs.py",  # 27 s alone (1): wrk for 10 s in all
+    "tests/smoke/test_patient_pages_benchmark_runs.py",  # 57 s alone (1): two benchmarks, briefly
     # 57 s (5) on 4 December; later that day 41 -> 16 s alone at load 2 once it took
     # screenshots only of the page views that do not fit: moved down from fourth.
     "tests/browser/test_questionnaire_pages_at_320.py",
