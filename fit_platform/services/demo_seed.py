@@ -194,6 +194,10 @@ def seed_demo_patients(db: Database, *, now: dt.datetime) -> None:
                     # `.example` is reserved for examples (RFC 2606) and, unlike `.invalid`,
                     # passes the contact form's check, so a therapist can save the form as is.
                     email=f"pasient{n}@demo.example",
+                    # Registered when the two years of history begin, not at the demo's start:
+                    # the patient's file (`registered_at`) would otherwise say the patient was
+                    # registered after answering for two years.
+                    created_at=start,
                 )
                 session.add(patient)
                 session.flush()

@@ -271,3 +271,21 @@ def test_restarting_the_demo_on_another_day_books_no_second_series_of_sessions(
             )
         )
     assert asked_for and asked_for <= {appointment_id for appointment_id, _, _ in first}
+
+
+def test_demo_patients_are_registered_before_their_history_begins(db: Database) -> None:
+    # The patient's file says when the patient was registered (`registered_at`); a demo
+    # patient registered at the demo's start had two years of answers before it.
+    seed_demo(db)
+    now = dt.datetime.now(dt.UTC)
+    seed_demo_patients(db, now=now)
+    with db.session() as session:
+        rows = session.execute(
+            select(Patient.external_id, Patient.created_at, func.min(Response.submitted_at))
+            .join(Episode, Episode.patient_id == Patient.id)
+            .join(Response, Response.episode_id == Episode.id)
+            .group_by(Patient.id, Patient.external_id, Patient.created_at)
+        ).all()
+    assert rows
+    for external_id, registered, first_answer in rows:
+        assert registered <= first_answer < now, external_id
