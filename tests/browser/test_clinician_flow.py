@@ -74,6 +74,14 @@ def test_therapist_logs_in_reviews_acknowledges_risk_and_records_samvalg_without
         "img", name="Patient Health Questionnaire (PHQ-9) over time"
     ).is_visible()
     assert "Sleep through the night" in page.content()
+    # The signals nobody has acted on are named in the first screen, the risk answer first.
+    waiting = page.locator("p.signals-waiting")
+    box = waiting.bounding_box()
+    assert box is not None and box["y"] + box["height"] < 900
+    assert waiting.get_by_role("link").all_inner_texts() == [
+        "Risk answer",
+        "Alliance score dropped",
+    ]
     assert_accessible(page)
     save_screenshot(page, "presession-view")
     page.emulate_media(media="print")
