@@ -100,6 +100,8 @@ class OpenFlag:
     count: int
     latest_at: dt.datetime
     unacknowledged: int
+    # When the oldest of the ones nobody has acted on was raised (None: all acknowledged).
+    waiting_since: dt.datetime | None = None
 
 
 def open_flags(signals: list[tuple[str, bool, dt.datetime]]) -> tuple[OpenFlag, ...]:
@@ -114,6 +116,7 @@ def open_flags(signals: list[tuple[str, bool, dt.datetime]]) -> tuple[OpenFlag, 
             len(rows),
             max(at for _, at in rows),
             sum(1 for unacknowledged, _ in rows if unacknowledged),
+            min((at for unacknowledged, at in rows if unacknowledged), default=None),
         )
         for code, rows in by_code.items()
     ]
@@ -203,8 +206,11 @@ def _signal_code(code: str) -> SignalCode | str:
 
 
 class AttentionTier(IntEnum):
-    """The groups of "What needs attention first", in order. Within a group the next
-    appointment comes first: the session nearest in time is the one to prepare for."""
+    """The groups of "What needs attention first", in order. Risk answers nobody has acted on
+    come by how long they have waited, the longest first: they are to be acted on at once,
+    whenever the next session is, and the oldest is the one the unit lead has been told of.
+    In the other groups the next appointment comes first: the session nearest in time is the
+    one to prepare for."""
 
     UNACKNOWLEDGED_RISK = 0  # a risk answer nobody has acted on
     NEW_SIGNAL = 1  # a medium signal nobody has acknowledged (a worsening, not on track, ...)
@@ -243,7 +249,15 @@ def _sort_key(sort: CaseloadSort, row: CaseloadRow) -> tuple[object, ...]:
         return (name, row.episode_id)
     if sort is CaseloadSort.APPOINTMENT:
         return (next_at, name, row.episode_id)
-    return (attention_tier(row.open_flags), next_at, name, row.episode_id)
+    tier = attention_tier(row.open_flags)
+    if tier is AttentionTier.UNACKNOWLEDGED_RISK:
+        waiting = min(
+            flag.waiting_since
+            for flag in row.open_flags
+            if flag.code == SignalCode.RISK_ANSWER and flag.waiting_since is not None
+        )
+        return (tier, waiting, next_at, name, row.episode_id)
+    return (tier, far, next_at, name, row.episode_id)
 
 
 def _shown(show: CaseloadShow, row: CaseloadRow) -> bool:

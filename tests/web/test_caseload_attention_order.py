@@ -15,6 +15,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
 from tests.support.factories import (
+    NOW,
     PASSWORD,
     World,
     add_appointment,
@@ -61,7 +62,8 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
 
     two_acknowledged = patient(1)
     deterioration = patient(3)
-    risk = patient(None)
+    risk = patient(0.5)
+    older_risk = patient(6)
     missed = patient(1)
     nothing = patient(0.1)
     acknowledged_risk = patient(5)
@@ -71,6 +73,8 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
     ]
     new_deterioration = add_signal(db, deterioration, SignalCode.RELIABLE_DETERIORATION)
     add_signal(db, risk, SignalCode.RISK_ANSWER)
+    # Waiting longer than `risk`'s (raised at NOW): first, though its session is further off.
+    add_signal(db, older_risk, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=2))
     add_signal(db, missed, SignalCode.MISSED_ANSWERS, instrument_id=None)
     old_risk = add_signal(db, acknowledged_risk, SignalCode.RISK_ANSWER)
 
@@ -80,6 +84,7 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
     _acknowledge(client, acknowledged_risk, old_risk, note="Phoned; safety plan in place")
 
     ids = {
+        "older risk": older_risk.episode_id,
         "risk": risk.episode_id,
         "deterioration": deterioration.episode_id,
         "missed": missed.episode_id,
@@ -88,9 +93,11 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
         "nothing": nothing.episode_id,
     }
     names = {episode: name for name, episode in ids.items()}
-    # The old order counted kinds of signal: "two acknowledged" came second, and the new
-    # deterioration after the missed answers, whose session is sooner.
+    # The old order counted kinds of signal: "two acknowledged" came before the new
+    # deterioration, which came after the missed answers, whose session is sooner; and two
+    # risk answers came by session, not by how long they had waited.
     assert [names[e] for e in _order(client, "?lang=en")] == [
+        "older risk",
         "risk",
         "deterioration",
         "missed",
@@ -101,9 +108,9 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
     # The default and the explicit choice are the same order, and the page says the rule.
     assert _order(client, "?sort=priority&show=all&lang=en") == _order(client, "?lang=en")
     for lang, words in (
-        ("en", "In this order: a risk answer not acknowledged; new signals;"),
-        ("nb", "I denne rekkefølgen: et risikosvar som ikke er kvittert ut; nye signaler;"),
-        ("nn", "I denne rekkjefølgja: eit risikosvar som ikkje er kvittert ut; nye signal;"),
+        ("en", "In this order: risk answers not acknowledged, the one waiting longest first;"),
+        ("nb", "I denne rekkefølgen: risikosvar som ikke er kvittert ut, det som har ventet"),
+        ("nn", "I denne rekkjefølgja: risikosvar som ikkje er kvitterte ut, det som har venta"),
     ):
         assert words in client.get(f"/clinician/?lang={lang}").get_data(as_text=True)
     assert "In this order:" not in client.get("/clinician/?sort=name&lang=en").get_data(
@@ -113,6 +120,7 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
     # Acknowledging the deterioration moves the patient among the acknowledged, by session.
     _acknowledge(client, deterioration, new_deterioration)
     assert [names[e] for e in _order(client, "?lang=en")] == [
+        "older risk",
         "risk",
         "missed",
         "two acknowledged",
