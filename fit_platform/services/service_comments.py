@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -116,12 +116,22 @@ Answering = dict[int, dict[int, set[int]]]
 
 
 def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
-    """The patients who submitted an alliance questionnaire in the quarter, per unit, with the
-    therapists responsible for their episodes at the time (only these patients could have sent
-    a comment to the service, and their therapists then are whom a comment may be about).
-    Three queries whatever the number of patients: the answers, who is responsible now, and
-    the transfers since the quarter began, which give who was responsible before."""
-    start, end = quarter_bounds(quarter, zone)
+    """`_answering_in` for one quarter."""
+    return _answering_in(session, {quarter}, zone).get(quarter, {})
+
+
+def _answering_in(
+    session: Session, quarters: Iterable[str], zone: ZoneInfo
+) -> dict[str, Answering]:
+    """Per quarter, the patients who submitted an alliance questionnaire in it, per unit, with
+    the therapists responsible for their episodes at the time (only these patients could have
+    sent a comment to the service, and their therapists then are whom a comment may be about).
+    Three queries whatever the number of patients and of quarters: the answers, who is
+    responsible now, and the transfers since the first quarter began, which give who was
+    responsible before."""
+    bounds = {quarter: quarter_bounds(quarter, zone) for quarter in quarters}
+    if not bounds:
+        return {}
     # Group forms are left out: they offer no comment to the service (a group's leaders are
     # not the therapists counted here), so their answerers could not have written one.
     alliance = sorted(
@@ -135,8 +145,12 @@ def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
         .join(Episode, Episode.id == Response.episode_id)
         .where(
             Response.status == ResponseStatus.SUBMITTED,
-            Response.submitted_at >= start,
-            Response.submitted_at < end,
+            or_(
+                *(
+                    and_(Response.submitted_at >= start, Response.submitted_at < end)
+                    for start, end in bounds.values()
+                )
+            ),
             Response.instrument_id.in_(alliance),
         )
     )
@@ -154,22 +168,23 @@ def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
             AdminAudit.action == "episode_transferred",
             AdminAudit.target_kind == "episode",
             AdminAudit.target_id.in_(episodes),
-            AdminAudit.at > start,
+            AdminAudit.at > min(start for start, _end in bounds.values()),
         )
     ):
         assert target_id is not None  # matched by the IN above
         earlier = json.loads(before or "{}").get("responsible_staff_ids", [])
         transfers.setdefault(target_id, []).append(Transfer(at, frozenset(earlier)))
-    answering: Answering = {}
+    by_quarter: dict[str, Answering] = {quarter: {} for quarter in bounds}
     for unit_id, patient_id, episode_id, submitted_at in session.execute(answered):
         assert submitted_at is not None  # only submitted answers are selected
+        quarter = quarter_of_date(submitted_at.astimezone(zone).date())
         then = responsible_at(
             frozenset(now_responsible.get(episode_id, ())),
             transfers.get(episode_id, ()),
             submitted_at,
         )
-        answering.setdefault(unit_id, {}).setdefault(patient_id, set()).update(then)
-    return answering
+        by_quarter[quarter].setdefault(unit_id, {}).setdefault(patient_id, set()).update(then)
+    return by_quarter
 
 
 def _pool(answering: Answering, units: set[int]) -> CommentPool:
@@ -234,15 +249,17 @@ def held_back(
 ) -> set[tuple[int, str]]:
     """Those of ``commented`` (unit, quarter) whose texts the reading page holds back: the
     export hides their comment counts too, as a count beside the pooled texts would say how
-    many of them came from the unit. One query per quarter."""
+    many of them came from the unit. Three queries, however many quarters (`_answering_in`)."""
     by_quarter: dict[str, set[int]] = {}
     for unit, quarter in commented:
         by_quarter.setdefault(quarter, set()).add(unit)
-    found: set[tuple[int, str]] = set()
-    for quarter, units in sorted(by_quarter.items()):
-        answering = _answering(session, quarter, zone)
-        found.update((unit, quarter) for unit in units if not _pool(answering, {unit}).readable)
-    return found
+    answering = _answering_in(session, by_quarter, zone)
+    return {
+        (unit, quarter)
+        for quarter, units in by_quarter.items()
+        for unit in units
+        if not _pool(answering[quarter], {unit}).readable
+    }
 
 
 def quarters_with_comments(db: Database) -> list[str]:

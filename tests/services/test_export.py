@@ -240,3 +240,51 @@ def test_the_comment_counts_of_a_unit_whose_texts_are_held_back_are_hidden(db: D
     assert not comments[(unit.code, "all")].secondary
     # The all-units total is the unit's alone: hidden with it.
     assert comments[("all", "all")].suppressed
+
+
+def test_the_comment_checks_of_many_quarters_take_as_many_statements_as_one(
+    db: Database,
+) -> None:
+    # Whether a quarter's comment count may be shown depends on who could have written the
+    # comments that quarter (services/service_comments.held_back). That was three statements
+    # per quarter with comments, so a year's export grew with the comments; now three for all.
+    from fit_platform.db.models import ServiceFeedback
+
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    for _ in range(5):
+        world = add_patient(db, unit, therapist, None, [15, 10])
+        for start in (
+            dt.datetime(2026, 5, 4, 8, tzinfo=dt.UTC),
+            dt.datetime(2026, 8, 3, 8, tzinfo=dt.UTC),
+        ):
+            add_history(db, world, [40], "wai_sr", start=start)
+
+    def comments_in(*months: str) -> None:
+        with db.transaction() as session:
+            session.add_all(
+                ServiceFeedback(unit_id=unit.id, instrument_id="wai_sr", text="t", period=month)
+                for month in months
+                for _ in range(6)
+            )
+
+    def export() -> tuple[int, dict[str, bool]]:
+        with count_statements(db.engine) as counted:
+            rows = service_aggregates(
+                db, period="quarter", start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
+            )
+        held = {
+            row.period: row.service_comments.suppressed
+            for row in rows
+            if (row.unit_code, row.programme_code) == (unit.code, "all")
+        }
+        return counted.count, held
+
+    comments_in("2026-05")
+    one, held = export()
+    assert held["2026-Q2"]  # five patients, all with one therapist: held back
+    comments_in("2026-02", "2026-08", "2026-11")
+    four, held = export()
+    assert four == one
+    # The same rule in each quarter: Q3's answerers had one therapist too.
+    assert held["2026-Q2"] and held["2026-Q3"]
