@@ -36,6 +36,19 @@ def _order(client: FlaskClient, query: str = "") -> list[int]:
     return seen
 
 
+def _flags(html: str, world: World) -> list[str]:
+    """Per open signal in the patient's row: "acknowledged" (in the page's language) or ""."""
+    start = html.index(f'href="/clinician/episodes/{world.episode_id}"')
+    row = html[start : html.index("</tr>", start)]
+    return [
+        found.group(1) or ""
+        for found in re.finditer(
+            r'<span class="signal-flag">[^<]*<span class="muted">\([^)]*?(?:, ([^,)]+))?\)</span>',
+            row,
+        )
+    ]
+
+
 def _acknowledge(client: FlaskClient, world: World, signal_id: int, note: str = "") -> None:
     page = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
     response = client.post(
@@ -116,6 +129,15 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
     assert "In this order:" not in client.get("/clinician/?sort=name&lang=en").get_data(
         as_text=True
     )
+
+    # The row says which open signals are acknowledged, so the order explains itself.
+    page = client.get("/clinician/?lang=en").get_data(as_text=True)
+    assert 'Not on track <span class="muted">(' in page
+    assert _flags(page, two_acknowledged) == ["acknowledged", "acknowledged"]
+    assert _flags(page, deterioration) == [""]
+    assert _flags(page, acknowledged_risk) == ["acknowledged"]
+    nb = client.get("/clinician/?lang=nb").get_data(as_text=True)
+    assert _flags(nb, two_acknowledged) == ["kvittert ut", "kvittert ut"]
 
     # Acknowledging the deterioration moves the patient among the acknowledged, by session.
     _acknowledge(client, deterioration, new_deterioration)
