@@ -464,9 +464,8 @@ def caseload(
                     latest_band=band,
                     latest_at=at,
                     open_signals=tuple(flag.code for flag in flags),
-                    unacknowledged_risk=any(
-                        flag.code == SignalCode.RISK_ANSWER and flag.unacknowledged
-                        for flag in flags
+                    unacknowledged_risk=(
+                        attention_tier(flags) is AttentionTier.UNACKNOWLEDGED_RISK
                     ),
                     unanswered_invitations=unanswered.get(episode_id, 0),
                     consent_state=patient.consent_state,

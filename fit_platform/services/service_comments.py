@@ -117,7 +117,7 @@ Answering = dict[int, dict[int, set[int]]]
 
 def _answering(session: Session, quarter: str, zone: ZoneInfo) -> Answering:
     """`_answering_in` for one quarter."""
-    return _answering_in(session, {quarter}, zone).get(quarter, {})
+    return _answering_in(session, {quarter}, zone)[quarter]
 
 
 def _answering_in(
