@@ -118,8 +118,8 @@ def hidden_in_table(
     Equation by equation is not enough: several equations together, with no count below zero,
     can still pin a hidden cell. So the result is audited
     (:func:`fit_platform.domain.disclosure_audit.disclosed_cells`): every cell hidden for its own
-    sake that holds someone (one to four patients, or a withheld cell) must be able to take
-    another value. When one cannot, the smallest shown cell of an equation it is in is hidden
+    sake (under five patients, none included, or a withheld cell) must be able to take another
+    value. When one cannot, the smallest shown cell of an equation it is in is hidden
     too, the rule above runs again, and the table is audited again, until no such cell is given
     away. This ends for the same reason: cells are only ever hidden, and each hidden cell leaves
     the reader fewer known figures.
@@ -139,12 +139,12 @@ def hidden_in_table(
         hidden = [own or other for own, other in zip(hidden, withheld, strict=True)]
     fixed = [False] * len(counts) if published is None else list(published)
     known = [False] * len(counts)  # hidden, but given away by a published cell
-    # A cell of no one is protected equation by equation only (docs/export.md, "Empty and
-    # hidden"); the audit protects the cells that hold someone.
+    # Every cell hidden for its own sake is audited, one of no one too: a hidden cell must not
+    # tell "nobody" from "one to four" (docs/export.md, "Empty and hidden").
     own_sake = [
         index
         for index, n in enumerate(counts)
-        if n > 0 and (too_small(n) or (withheld is not None and withheld[index]))
+        if too_small(n) or (withheld is not None and withheld[index])
     ]
     beyond_help: set[int] = set()  # given away by published cells whatever this table hides
     while True:

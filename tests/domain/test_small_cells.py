@@ -227,6 +227,9 @@ PINNED_BY_EQUATIONS_TOGETHER = [
     [[0, 5, 6], [0, 5, 6], [0, 6, 4]],
     [[2, 0, 5], [7, 0, 0], [8, 5, 4]],
     [[0, 0, 0], [1, 5, 5], [5, 0, 1]],
+    # A month of no one: the first programme's July is the unit's quarter minus the third
+    # programme's quarter, compared with September (docs/export.md, "Empty and hidden").
+    [[0, 0, 0], [0, 0, 1], [0, 1, 5]],
 ]
 
 
@@ -248,7 +251,7 @@ def _months_pinned_beside_their_quarters(rows: list[list[int]]) -> list[int]:
         index
         for index in range(len(rows) * 3)
         if hidden[index]
-        and 0 < counts[index] < MIN_PATIENTS_PER_CELL
+        and counts[index] < MIN_PATIENTS_PER_CELL
         and not other_value_fits(index, counts, seen_hidden, leaves)
     ]
 
@@ -338,12 +341,9 @@ def test_no_hidden_month_or_quarter_follows_from_the_other_period(rows: list[lis
     counts, equations, leaves = _months_and_quarters_together(rows)
     hidden = hidden_in_table(counts, equations)
     for index in range(len(rows) * 3):
-        # Every hidden month of one to four. A month of no one is protected equation by
-        # equation (hidden parts that hold no one take another with them), not against
-        # every combination of equations: [[0, 0, 0], [0, 0, 1], [0, 1, 5]] gives the first
-        # programme's July away as the unit's quarter minus the third programme's quarter,
-        # compared with September (docs/export.md, "Empty and hidden").
-        if hidden[index] and 0 < counts[index] < MIN_PATIENTS_PER_CELL:
+        # Every hidden month of under five, a month of no one too: a hidden cell must not
+        # tell "nobody" from "one to four" (docs/export.md, "Empty and hidden").
+        if hidden[index] and counts[index] < MIN_PATIENTS_PER_CELL:
             assert other_value_fits(index, counts, hidden, leaves), (index, counts, hidden)
     for index in range(len(rows) * 3 + 3, len(counts) - 1):
         # Every hidden programme quarter, hidden for its own sake or for the others'.
@@ -361,7 +361,7 @@ def test_no_month_is_pinned_by_several_equations_of_months_and_quarters_together
         index
         for index in range(len(rows) * 3)
         if hidden[index]
-        and 0 < counts[index] < MIN_PATIENTS_PER_CELL
+        and counts[index] < MIN_PATIENTS_PER_CELL
         and not other_value_fits(index, counts, hidden, leaves)
     ]
     assert pinned == []

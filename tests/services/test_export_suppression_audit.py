@@ -1,6 +1,6 @@
 """The export's table of months and quarters (a unit's programmes, the unit, all units) hides
-no small month that its equations together pin to one value: the audit after complementary
-suppression, at the level the export service decides it."""
+no small month (one of no one included) that its equations together pin to one value: the
+audit after complementary suppression, at the level the export service decides it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ PINNED_BY_EQUATIONS_TOGETHER = [
     [[8, 8, 4], [6, 0, 0], [8, 0, 8]],
     [[0, 5, 6], [0, 5, 6], [0, 6, 4]],
     [[2, 0, 5], [7, 0, 0], [8, 5, 4]],
+    # Months of no one: the first two programmes' July and August were zero in every table
+    # that agreed with the shown cells (docs/export.md, "Empty and hidden").
+    [[0, 0, 1], [0, 0, 1], [0, 1, 5]],
 ]
 
 

@@ -97,8 +97,9 @@ def other_value_fits(
 def months_a_reader_pins(
     counts: Mapping[Name, int], hidden: Collection[Name], everyone: object
 ) -> list[Name]:
-    """The hidden months of one to four patients that have one value in every table agreeing
-    with the shown cells. Cells are named (unit, programme, period), ``everyone`` in place of
+    """The hidden months of under five patients (none included: a hidden cell must not tell
+    "nobody" from "one to four") that have one value in every table agreeing with the shown
+    cells. Cells are named (unit, programme, period), ``everyone`` in place of
     the unit or the programme for a total; a month is 'YYYY-MM', a quarter 'YYYY-Qn', and each
     row's months add up to its quarter. A programme's month without a cell holds no one."""
     names = list(counts)
@@ -124,6 +125,6 @@ def months_a_reader_pins(
         month
         for month in months
         if month in hidden
-        and 0 < counts[month] < 5
+        and counts[month] < 5
         and not other_value_fits(position[month], values, seen_hidden, leaves)
     ]

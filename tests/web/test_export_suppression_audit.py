@@ -1,7 +1,8 @@
 """A service developer who downloads the CSV by month and by quarter cannot work out any
-hidden month of one to four patients, even by combining every equation the rows satisfy
-(programmes add up to their unit, units to all units, months to their quarter) with "no
-count is negative": the audit after complementary suppression, seen through the download."""
+hidden month of under five patients (none included), even by combining every equation the
+rows satisfy (programmes add up to their unit, units to all units, months to their quarter)
+with "no count is negative": the audit after complementary suppression, seen through the
+download."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ COLUMN = "patients_invited"
 PINNED_BY_EQUATIONS_TOGETHER = [
     [[0, 5, 1], [1, 1, 5], [5, 0, 1]],
     [[2, 0, 5], [7, 0, 0], [8, 5, 4]],
+    # Months of no one: the first two programmes' July and August were zero in every table
+    # that agreed with the shown cells (docs/export.md, "Empty and hidden").
+    [[0, 0, 1], [0, 0, 1], [0, 1, 5]],
 ]
 
 
