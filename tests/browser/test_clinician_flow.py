@@ -91,6 +91,23 @@ def test_therapist_logs_in_reviews_acknowledges_risk_and_records_samvalg_without
     risk = page.locator("article.signal-risk")
     risk.get_by_role("button", name="Acknowledge").click()
     assert page.locator("article.signal-risk").count() == 1  # refused: a note is required
+    # Spaces pass the browser's check; the page comes back with the message where it opens
+    # and beside the note, not in a banner above a page scrolled to the signal.
+    risk.get_by_label("What was done (required)").fill("   ")
+    risk.get_by_role("button", name="Acknowledge").click()
+    summary = page.locator("#error-summary")
+    box = summary.bounding_box()
+    assert box is not None and box["y"] + box["height"] < 900
+    assert page.evaluate("window.scrollY") == 0
+    message = "Write what was done before you acknowledge a risk signal."
+    assert summary.get_by_role("link").inner_text() == message
+    note = page.locator("article.signal-risk").get_by_label("What was done (required)")
+    assert note.get_attribute("aria-invalid") == "true"
+    assert page.locator("article.signal-risk .field-error").inner_text() == message
+    assert_accessible(page)
+    save_screenshot(page, "presession-risk-note-missing")
+    summary.get_by_role("link").click()
+    assert page.evaluate("document.activeElement.id") == note.get_attribute("id")
     page.locator("article.signal-risk").get_by_label("What was done (required)").fill(
         "Called the patient; safety plan reviewed; follow-up tomorrow"
     )

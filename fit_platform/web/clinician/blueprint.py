@@ -8,6 +8,7 @@ service, render. Which patients a user may see is decided in the services' queri
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -38,6 +39,7 @@ from fit_platform.services.samvalg import (
 )
 from fit_platform.services.score_history import score_history
 from fit_platform.services.signal_workflow import (
+    NOTE_MAX_LENGTH,
     SignalActionError,
     SignalActionRefused,
     acknowledge_signal,
@@ -47,7 +49,7 @@ from fit_platform.signal_texts import SIGNAL_EXPLANATIONS, SIGNAL_TITLES
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters
-from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm, SignalNoteForm
+from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
 
@@ -61,7 +63,6 @@ def _signal_error(reason: SignalActionError) -> str:
         SignalActionError.NOTE_REQUIRED: _(
             "Write what was done before you acknowledge a risk signal."
         ),
-        SignalActionError.NOTE_TOO_LONG: _("The note is too long. Keep it under 500 characters."),
         SignalActionError.ALREADY_ACKNOWLEDGED: _("This signal was already acknowledged."),
         SignalActionError.ALREADY_RESOLVED: _("This signal was already resolved."),
         SignalActionError.RISK_NOT_ACKNOWLEDGED: _(
@@ -118,9 +119,24 @@ def caseload_page() -> str:
     )
 
 
+@dataclass(frozen=True)
+class NoteProblem:
+    """A signal's note sent back to the form it came from: the signal the form acts on, the
+    action (``acknowledge`` or ``resolve``), the note as typed and what is wrong with it."""
+
+    signal_id: int
+    action: str
+    note: str
+    message: str
+
+
 @bp.route("/episodes/<int:episode_id>")
 @clinical
 def presession_page(episode_id: int) -> str:
+    return _presession_page(episode_id)
+
+
+def _presession_page(episode_id: int, note_problem: NoteProblem | None = None) -> str:
     view = presession(
         get_db(),
         g.staff,
@@ -143,6 +159,8 @@ def presession_page(episode_id: int) -> str:
         signal_titles=labels_as_text(SIGNAL_TITLES),
         signal_explanations=labels_as_text(SIGNAL_EXPLANATIONS),
         risk_code=SignalCode.RISK_ANSWER.value,
+        note_problem=note_problem,
+        note_max_length=NOTE_MAX_LENGTH,
     )
 
 
@@ -186,32 +204,49 @@ def journal_summary_page(episode_id: int) -> str:
     return render_template("clinician/journal_summary.html", plain_text=plain_text, **context)
 
 
-def _signal_action(episode_id: int, signal_id: int, action: str) -> Response:
-    form = SignalNoteForm()
-    if not form.validate_on_submit():
-        abort(400)
+def _signal_action(episode_id: int, signal_id: int, action: str) -> Response | tuple[str, int]:
+    # The app-wide CSRF check has run; the note's rules (required for a risk signal, at most
+    # NOTE_MAX_LENGTH characters) are the service's, so a form would only repeat them.
+    note = request.form.get("note", "")
     service = acknowledge_signal if action == "acknowledge" else resolve_signal
     try:
         # The page's clock, so the time recorded is the one the pages (and tests) work with.
-        service(get_db(), g.staff, signal_id, form.note.data, episode_id=episode_id, now=now())
+        service(get_db(), g.staff, signal_id, note, episode_id=episode_id, now=now())
     except SignalActionRefused as refused:
         if refused.reason is SignalActionError.NOT_FOUND:
             abort(404)
+        if refused.reason in (SignalActionError.NOTE_REQUIRED, SignalActionError.NOTE_TOO_LONG):
+            # The page again, not a redirect: the message at the top and beside the note, the
+            # note as typed in its field. A flash above a page opened at the signal was out of
+            # sight, and a long note was lost.
+            message = (
+                _(
+                    "Write at most %(max)d characters (you wrote %(length)d).",
+                    max=NOTE_MAX_LENGTH,
+                    length=len(note.strip()),
+                )
+                if refused.reason is SignalActionError.NOTE_TOO_LONG
+                else _signal_error(refused.reason)
+            )
+            problem = NoteProblem(signal_id, action, note, message)
+            return _presession_page(episode_id, problem), 422
+        # Someone else acted on the signal first: the page shows its state now, and the
+        # message is at the top, where the page opens.
         flash(_signal_error(refused.reason), "error")
-        return redirect(url_for(".presession_page", episode_id=episode_id) + f"#signal-{signal_id}")
+        return redirect(url_for(".presession_page", episode_id=episode_id))
     flash(_("Signal acknowledged.") if action == "acknowledge" else _("Signal resolved."))
     return redirect(url_for(".presession_page", episode_id=episode_id) + "#signals")
 
 
 @bp.route("/episodes/<int:episode_id>/signals/<int:signal_id>/acknowledge", methods=["POST"])
 @clinical
-def acknowledge(episode_id: int, signal_id: int) -> Response:
+def acknowledge(episode_id: int, signal_id: int) -> Response | tuple[str, int]:
     return _signal_action(episode_id, signal_id, "acknowledge")
 
 
 @bp.route("/episodes/<int:episode_id>/signals/<int:signal_id>/resolve", methods=["POST"])
 @clinical
-def resolve(episode_id: int, signal_id: int) -> Response:
+def resolve(episode_id: int, signal_id: int) -> Response | tuple[str, int]:
     return _signal_action(episode_id, signal_id, "resolve")
 
 

@@ -8,7 +8,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from fit_platform.domain.own_plan import CHOICE_TEXT_MAX
 from fit_platform.services.caseload import CaseloadScope, CaseloadShow, CaseloadSort
 from fit_platform.services.samvalg import TEXT_MAX_LENGTH
-from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH
 from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
@@ -53,10 +52,6 @@ class CaseloadFilterForm(FitForm):
         filters=[lambda value: value.strip() or None if isinstance(value, str) else value],
         validators=[Optional()],
     )
-
-
-class SignalNoteForm(FitForm):
-    note = TextAreaField(_l("Note"), validators=[Length(max=NOTE_MAX_LENGTH)])
 
 
 class DecisionForm(FitForm):

@@ -1,0 +1,138 @@
+"""A signal's note that cannot be saved comes back to the therapist where they are looking: the
+pre-session view again, the message at the top and beside the field, the note as typed. Before,
+the page was opened at the signal with the only message in a banner above it, out of sight, so
+a risk acknowledgement sent without a note looked as if nothing had happened; and a note over
+500 characters was a bare 400 page that lost the note."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.db.models import Signal
+from fit_platform.domain.signals import SignalCode
+from tests.support.clinical import add_signal
+from tests.support.factories import PASSWORD, World, make_world
+from tests.support.html import csrf_token, log_in
+
+
+def _db(app: Flask) -> Database:
+    database: Database = app.extensions["fit_db"]
+    return database
+
+
+def _signal(db: Database, signal_id: int) -> Signal:
+    with db.session() as session:
+        signal = session.get_one(Signal, signal_id)
+        session.expunge(signal)
+        return signal
+
+
+def _open(client: FlaskClient, world: World, lang: str = "en") -> str:
+    log_in(client, world.therapist_username, PASSWORD)
+    return client.get(f"/clinician/episodes/{world.episode_id}?lang={lang}").get_data(as_text=True)
+
+
+def _textarea(html: str, field_id: str) -> re.Match[str]:
+    found = re.search(rf'<textarea id="{field_id}"([^>]*)>(.*?)</textarea>', html, re.S)
+    assert found is not None, field_id
+    return found
+
+
+def test_a_risk_acknowledgement_without_a_note_says_so_at_the_top_and_beside_the_note(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
+    page = _open(client, world)
+    url = f"/clinician/episodes/{world.episode_id}/signals/{risk}/acknowledge"
+
+    # Spaces pass the browser's `required`; the service refuses them.
+    refused = client.post(url, data={"csrf_token": csrf_token(page), "note": "   "})
+
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    message = "Write what was done before you acknowledge a risk signal."
+    # First thing on the page, before the patient's name: in view where the page opens.
+    summary = html.index('id="error-summary"')
+    assert summary < html.index("<h1>")
+    assert f'<a href="#ack-note-{risk}">{message}</a>' in html
+    field = _textarea(html, f"ack-note-{risk}")
+    assert 'aria-invalid="true"' in field.group(1)
+    assert f"ack-note-{risk}-error" in field.group(1)
+    assert f'<p class="field-error" id="ack-note-{risk}-error">{message}</p>' in html
+    assert _signal(db, risk).acknowledged_at is None
+
+    saved = client.post(url, data={"csrf_token": csrf_token(html), "note": "Phoned; safe"})
+    assert saved.status_code == 302
+    assert _signal(db, risk).acknowledge_note == "Phoned; safe"
+
+
+def test_a_note_over_the_limit_comes_back_whole_with_the_count_typed(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
+    page = _open(client, world, lang="nb")
+    # No maxlength: a browser would cut a pasted note without a word. The hint gives the limit.
+    field = _textarea(page, f"ack-note-{risk}")
+    assert "maxlength" not in field.group(1)
+    assert f'aria-describedby="ack-note-{risk}-hint"' in field.group(1)
+    assert "Høyst 500 tegn." in page
+    note = "Ringte pasienten & laget <plan>. " * 22  # 726 characters
+    url = f"/clinician/episodes/{world.episode_id}/signals/{risk}/acknowledge"
+
+    refused = client.post(url, data={"csrf_token": csrf_token(page), "note": note})
+
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert f"Skriv høyst 500 tegn (du skrev {len(note.strip())})." in html
+    kept = _textarea(html, f"ack-note-{risk}").group(2)
+    assert kept == note.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert _signal(db, risk).acknowledged_at is None
+
+
+def test_a_resolving_note_over_the_limit_comes_back_to_the_resolve_form(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    signal_id = add_signal(db, world, SignalCode.NOT_ON_TRACK)
+    page = _open(client, world)
+    url = f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/resolve"
+
+    refused = client.post(url, data={"csrf_token": csrf_token(page), "note": "x" * 501})
+
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert f'<a href="#resolve-note-{signal_id}">' in html
+    assert "Write at most 500 characters (you wrote 501)." in html
+    assert _textarea(html, f"resolve-note-{signal_id}").group(2) == "x" * 501
+    # The other form of the same signal is left as it was.
+    assert _textarea(html, f"ack-note-{signal_id}").group(2) == ""
+    assert _signal(db, signal_id).resolved_at is None
+
+
+def test_a_signal_someone_else_acknowledged_first_says_so_where_the_page_opens(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
+    page = _open(client, world)
+    url = f"/clinician/episodes/{world.episode_id}/signals/{risk}/acknowledge"
+    assert client.post(url, data={"csrf_token": csrf_token(page), "note": "Phoned"}).status_code
+    # The same form sent again, from a second tab opened before the first was sent.
+    again = client.post(url, data={"csrf_token": csrf_token(page), "note": "Phoned too"})
+
+    assert again.status_code == 302
+    # The top of the page, where the message is, not the signal further down.
+    assert again.headers["Location"].endswith(f"/clinician/episodes/{world.episode_id}")
+    followed = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "This signal was already acknowledged." in followed
+    assert _signal(db, risk).acknowledge_note == "Phoned"
