@@ -21,7 +21,7 @@ from tests.support.factories import (
     make_world,
 )
 
-LABEL = "Expected range (service percentiles; else not validated)"
+LABEL = "Expected range (patients of this service; elsewhere not validated)"
 
 
 def _with_service_bands(db: Database) -> tuple[int, str]:

@@ -120,7 +120,11 @@ def test_a_completed_link_gets_a_410_page_and_cannot_be_answered_again(
     assert patient.finish().status_code == 302
     response = client.get(f"/p/{token}?lang=en")
     assert response.status_code == 410
-    assert "You have already answered this questionnaire" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "You have already answered this questionnaire" in html
+    # The clinic's number in the sentence is one tap away on a phone, as in the clinic bar.
+    assert "Questions? Call DPS Test" in html
+    assert 'on <a href="tel:+4722000000">+47 22 00 00 00</a>.' in html
     again = Patient(client.application.test_client(), token)
     assert again.start().status_code == 410
     assert again.answer_page(1, {f"phq9_{i}": "3" for i in range(1, 6)}).status_code == 410

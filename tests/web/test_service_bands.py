@@ -29,7 +29,7 @@ from tests.support.factories import (
 from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
 
-SERVICE_BAND_LABEL = "Expected range (service percentiles; else not validated)"
+SERVICE_BAND_LABEL = "Expected range (patients of this service; elsewhere not validated)"
 
 
 def _db(app: Flask) -> Database:

@@ -334,7 +334,7 @@ def _expected_label(trend: InstrumentTrend, _: Callable[..., str] = _) -> str:
     inst = trend.instrument
     if any(p.expected and p.expected.source == "service_percentiles" for p in trend.points):
         # Short enough for one legend line; docs/signals.md says which cells use which band.
-        return _("Expected range (service percentiles; else not validated)")
+        return _("Expected range (patients of this service; elsewhere not validated)")
     if inst.expected_recovery and not inst.expected_recovery.validated:
         return _("Expected range (not validated)")
     return _("Expected range")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Field, Form, RadioField, StringField, TextAreaField
+from wtforms import Field, Form, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -20,6 +20,7 @@ from fit_platform.domain.instruments import Instrument, Item
 from fit_platform.services.answering import COMMENT_MAX, TOPIC_MAX
 from fit_platform.services.consent import REASON_MAX
 from fit_platform.services.progress import GOAL_MAX
+from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 
@@ -241,21 +242,12 @@ class DeclineForm(FitForm):
     )
 
 
-class _Date(DateField):  # type: ignore[misc]  # WTForms ships no type hints
-    """A date field whose parse error is ours (WTForms' own message is not translated here)."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("Enter a date, for example 2026-12-31."))) from None
-
-
 class PauseForm(FitForm):
-    until = _Date(
+    # Read as the picker sends it (2026-12-31) and as people type it without one (31.12.2026,
+    # 31/12/2026): the hint shows the typed form, so what it shows is accepted.
+    until = DayField(
         _l("Pause until and including (date)"),
-        validators=[InputRequired(message=_l("Enter a date, for example 2026-12-31."))],
+        validators=[InputRequired(message=_l("Enter a date like 31.12.2026."))],
     )
 
 
