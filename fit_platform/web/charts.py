@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+from fit_platform.web.chart_labels import Box, Obstacles, first_free
+
 WIDTH = 640
 HEIGHT = 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 92  # plot margins; the legend sits under the x axis
@@ -181,7 +183,8 @@ def trend_chart(spec: ChartSpec) -> Markup:
         *(_marker_shape(marker, cid) for marker in Marker if marker in used & _PLACED),
         "</defs>",
     ]
-    # Severity bands: alternate light grey and white, each named at the right edge.
+    # Severity bands: alternate light grey and white, each named inside it; the names are
+    # placed once the points are (below), clear of them, and drawn before the data.
     for index, band in enumerate(spec.bands):
         top, bottom = sy(band.high), sy(band.low)
         fill = "#ececec" if index % 2 == 0 else "#ffffff"
@@ -189,10 +192,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f'<rect x="{LEFT}" y="{_n(top)}" width="{plot_w}" height="{_n(bottom - top)}"'
             f' fill="{fill}"/>'
         )
-        out.append(
-            f'<text x="{WIDTH - RIGHT - 4}" y="{_n((top + bottom) / 2 + 4)}" text-anchor="end"'
-            f' font-size="{FONT}" fill="#444">{escape(band.label)}</text>'
-        )
+    band_names_at = len(out)
     out.append(
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none"'
         f' stroke="#8a8a8a"/>'
@@ -221,6 +221,8 @@ def trend_chart(spec: ChartSpec) -> Markup:
     segments: list[list[str]] = []
     segment: list[str] = []
     marks: list[str] = []
+    # Each point's height as a number (None: a gap), for keeping labels off the data.
+    screen_y: list[float | None] = []
     for p in points:
         x = LEFT + plot_w / 2 if x_span == 0 else LEFT + (p.x - x_lo) / x_span * plot_w
         screen_x.append(x)
@@ -233,6 +235,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
         value = p.value
         if value is None:
             text_y.append(None)
+            screen_y.append(None)
             if segment:
                 segments.append(segment)
             segment = []
@@ -242,6 +245,7 @@ def trend_chart(spec: ChartSpec) -> Markup:
             yt = y_texts[value] = _n(TOP + (y_max - value) / span * plot_h)
         text_y.append(yt)
         segment.append(f"{xt},{yt}")
+        screen_y.append(TOP + (y_max - value) / span * plot_h)
         marker = p.marker
         if marker is Marker.NO_CHANGE:
             marks.append(f'<circle cx="{xt}" cy="{yt}" r="4" fill="{LINE}"/>')
@@ -251,6 +255,21 @@ def trend_chart(spec: ChartSpec) -> Markup:
             marks.append(marker_svg(marker, x, TOP + (y_max - value) / span * plot_h, xt, yt))
     if segment:
         segments.append(segment)
+    data = Obstacles(screen_x, screen_y)
+    taken: list[Box] = []
+    # The cut-off's name first: it must stay beside its line, where a band's name has the
+    # whole band; the band names then keep off the cut-off line as well as the scores.
+    cutoff_name = (
+        _cutoff_name(spec.cutoff_label, sy(spec.cutoff), data, taken)
+        if spec.cutoff is not None and spec.cutoff_label
+        else ""
+    )
+    if spec.cutoff is not None:
+        cut = sy(spec.cutoff)
+        data.add_line(LEFT, cut, WIDTH - RIGHT)
+    out[band_names_at:band_names_at] = [
+        _band_name(band, sy(band.high), sy(band.low), data, taken) for band in spec.bands
+    ]
     # Expected range as a hatched polygon through the points that have one.
     if len(expected) >= 2:
         upper = " ".join(f"{x},{ty(high)}" for x, _low, high in expected)
@@ -280,10 +299,8 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="{INK}"'
             f' stroke-width="1.5" stroke-dasharray="8 4"/>'
         )
-        out.append(
-            f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="{FONT}"'
-            f' fill="{INK}">{escape(spec.cutoff_label)}</text>'
-        )
+        if cutoff_name:
+            out.append(cutoff_name)
     # X axis: the first and the last date, and between them as many as fit without touching.
     label_of = spec.label_of or (lambda index: points[index].label)
     for index, anchor in _x_labels(len(points), screen_x, label_of):
@@ -302,6 +319,38 @@ def trend_chart(spec: ChartSpec) -> Markup:
     out.extend(legend)
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
+
+
+def _band_name(
+    band: ChartBand, top: float, bottom: float, data: Obstacles, taken: list[Box]
+) -> str:
+    """A severity band's name inside the band, where it covers no score: the right edge first
+    (as it always was), then the left, then a gap between the scores; at the middle of the
+    band first, then at its top and its bottom."""
+    middle, high, low = (top + bottom) / 2 + 4, top + FONT + 1, bottom - 5
+    rows = [middle] + [y for y in (high, low) if bottom - top >= 2 * FONT + 4]
+    width = LABEL_EM * FONT * len(band.label)
+    spot = first_free(rows, _SPAN, width, FONT, data, taken)
+    return (
+        f'<text x="{_n(spot.x)}" y="{_n(spot.baseline)}" text-anchor="{spot.anchor}"'
+        f' font-size="{FONT}" fill="#444">{escape(band.label)}</text>'
+    )
+
+
+def _cutoff_name(label: str, y: float, data: Obstacles, taken: list[Box]) -> str:
+    """The cut-off line's name beside it where it crosses no score: above the line at the left
+    (as it always was), then at the right, then in a gap; then the same below the line."""
+    width = LABEL_EM * FONT * len(label)
+    spot = first_free([y - 4, y + FONT + 2], _SPAN, width, FONT, data, taken, left_first=True)
+    anchor = "" if spot.anchor == "start" else f' text-anchor="{spot.anchor}"'
+    return (
+        f'<text x="{_n(spot.x)}" y="{_n(spot.baseline)}"{anchor} font-size="{FONT}"'
+        f' fill="{INK}">{escape(label)}</text>'
+    )
+
+
+# Where a label inside the plot may start and end: 4 units in from each side.
+_SPAN = (LEFT + 4, WIDTH - RIGHT - 4)
 
 
 def _x_labels(

@@ -137,3 +137,67 @@ def test_each_marker_shape_is_defined_once_and_placed_at_its_points() -> None:
     assert uses[0][1:] == ("144", str(round(14 + (27 - 9) / 27 * 214, 1)))
     # The legend still draws its shapes, so it reads alone.
     assert '<g transform="translate(' in svg and svg.count("<use ") == 6
+
+
+# The GAD-7 of a demo patient as the pre-session view drew it: the newest score (7) at the right
+# edge in the middle of "mild", and the line near the cut-off (8) at its left end.
+GAD7_COURSE = [14, 14, 10, 11, 9, 10, 9, 9, 10, 8, 8, 6, 8, 6, 8, 7]
+
+
+def _label_boxes(svg: str, names: list[str]) -> dict[str, tuple[float, float, float, float]]:
+    """Each named label's box (left, top, right, bottom), estimated as the chart estimates
+    text (0.6 em per character)."""
+    boxes = {}
+    for name in names:
+        found = re.search(
+            rf'<text x="([\d.]+)" y="([\d.]+)"( text-anchor="(\w+)")?[^>]*>{name}<', svg
+        )
+        assert found is not None, name
+        x, y, anchor = float(found.group(1)), float(found.group(2)), found.group(4) or "start"
+        width = 0.6 * FONT * len(name)
+        left = x - width if anchor == "end" else x
+        boxes[name] = (left, y - 0.8 * FONT, left + width, y + 0.25 * FONT)
+    return boxes
+
+
+def _score_places(svg: str) -> list[tuple[float, float]]:
+    line = re.search(r'<polyline points="([^"]+)" fill="none" stroke="#0b3d66"', svg)
+    assert line is not None
+    return [(float(x), float(y)) for x, y in (p.split(",") for p in line.group(1).split())]
+
+
+def test_no_band_name_or_cut_off_name_sits_on_a_score_or_the_line() -> None:
+    spec = _spec(
+        y_max=21,
+        points=[
+            ChartPoint(7 * week, f"{week}", value, Marker.NO_CHANGE)
+            for week, value in enumerate(GAD7_COURSE)
+        ],
+        bands=[
+            ChartBand(0, 5, "minimal"),
+            ChartBand(5, 10, "mild"),
+            ChartBand(10, 15, "moderat"),
+            ChartBand(15, 21, "alvorlig"),
+        ],
+        cutoff=8,
+        cutoff_label="Klinisk grenseverdi 8",
+    )
+    svg = str(trend_chart(spec))
+    places = _score_places(svg)
+    boxes = _label_boxes(svg, ["minimal", "mild", "moderat", "alvorlig", "Klinisk grenseverdi 8"])
+    for name, (left, top, right, bottom) in boxes.items():
+        # No marker (at most 7 units from its centre) within the label's box.
+        for x, y in places:
+            assert not (left - 7 < x < right + 7 and top - 7 < y < bottom + 7), (name, x, y)
+        # No piece of the score line through it (each piece walked in small steps).
+        for (x0, y0), (x1, y1) in itertools.pairwise(places):
+            for step in range(101):
+                x, y = x0 + (x1 - x0) * step / 100, y0 + (y1 - y0) * step / 100
+                assert not (left < x < right and top < y < bottom), (name, x, y)
+    # Each name is still inside its own band, and inside the plot.
+    bands = {"minimal": (0, 5), "mild": (5, 10), "moderat": (10, 15), "alvorlig": (15, 21)}
+    plot_h = 320 - 14 - 92
+    for name, (low, high) in bands.items():
+        left, top, right, bottom = boxes[name]
+        assert 14 + (21 - high) / 21 * plot_h <= top and bottom <= 14 + (21 - low) / 21 * plot_h
+        assert left >= LEFT and right <= WIDTH - RIGHT
