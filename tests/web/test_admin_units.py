@@ -399,3 +399,32 @@ def test_a_programme_name_differing_only_in_norwegian_letter_case_or_spacing_is_
     response = client.post(rename, data={"csrf_token": token, key: "ÅPEN GRUPPE ØSTFOLD"})
     assert response.status_code == 422
     assert "This name is already in use." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence", "list_cell"),
+    [
+        (
+            "nb",
+            "et risikosignal som ingen kvitterer ut i tide, kommer ikke fram til noen.",
+            "Ingen: risikovarsler kommer ikke fram til noen",
+        ),
+        (
+            "nn",
+            "eit risikosignal som ingen kvitterer ut i tide, kjem ikkje fram til nokon.",
+            "Ingen: risikovarsel kjem ikkje fram til nokon",
+        ),
+    ],
+)
+def test_a_unit_without_a_lead_says_the_risk_signal_reaches_nobody_without_reading_as_when(
+    client: FlaskClient, lang: str, sentence: str, list_cell: str
+) -> None:
+    # "når ingen" reads as "when nobody" before it reads as "reaches nobody".
+    db = _db(client)
+    _admin(client)
+    unit = make_unit(db)
+    unit_page = client.get(f"/admin/units/{unit.id}?lang={lang}").get_data(as_text=True)
+    list_page = client.get(f"/admin/units?lang={lang}").get_data(as_text=True)
+    assert sentence in unit_page
+    assert list_cell in list_page
+    assert "når ingen" not in unit_page + list_page

@@ -196,7 +196,7 @@ def test_a_duplicate_email_is_refused_in_norwegian_and_nothing_is_saved(
     response = _invite(client, existing.username.upper(), unit.id, lang="nb")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Det finnes allerede en konto med den e-postadressa" in html
+    assert "Det finnes allerede en konto med den e-postadressen" in html
     assert 'aria-invalid="true"' in html
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Staff)) == before
