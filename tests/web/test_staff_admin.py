@@ -466,3 +466,52 @@ def test_a_double_submitted_invitation_creates_one_account_and_one_email(
         assert session.scalar(select(func.count()).select_from(StaffInvite)) == 1
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
     assert [row.action for row in _audit(db)] == ["staff_invited"]
+
+
+def test_an_invitation_names_a_bad_address_and_a_too_long_name_in_one_round(
+    client: FlaskClient,
+) -> None:
+    # The address was checked by the service only once the name's length was fixed.
+    db = db_of(client.application)
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    long_name = "Kari " + "N" * 295
+    response = post_form(
+        client,
+        "/admin/staff/invite?lang=nb",
+        "/admin/staff/invite",
+        {
+            "email": "not-an-email",
+            "display_name": long_name,
+            "role": "therapist",
+            "unit": str(unit.id),
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Det er ikke en gyldig e-postadresse." in html
+    assert "Skriv høyst 200 tegn." in html
+    assert 'value="not-an-email"' in html and long_name in html
+    assert _audit(db) == []
+
+
+def test_an_invitation_names_a_taken_address_and_a_missing_unit_in_one_round(
+    client: FlaskClient,
+) -> None:
+    db = db_of(client.application)
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    existing = make_staff(db, (Role.THERAPIST, unit.id))
+    log_in(client, admin.username, PASSWORD)
+    response = post_form(
+        client,
+        "/admin/staff/invite?lang=en",
+        "/admin/staff/invite",
+        {"email": existing.username, "display_name": "", "role": "unit_lead", "unit": ""},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is already an account with that e-mail address." in html
+    assert "Enter the person&#39;s name." in html  # the apostrophe escaped
+    assert "Therapists and unit leads work in a unit" in html

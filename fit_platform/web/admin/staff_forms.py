@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from fit_platform.domain.codes import Role
 from fit_platform.services.staff_admin import REASON_MAX
@@ -51,6 +51,10 @@ class _RoleFields(FitForm):
         default=Role.THERAPIST.value,
     )
     unit = SelectField(_l("Unit"), coerce=_unit, validate_choice=False, default=SERVICE_WIDE)
+
+    def validate_role(self, field: SelectField) -> None:
+        if field.data is None:  # a value not in the list (an old tab, a crafted request)
+            raise ValidationError(_l("Choose a role from the list."))
 
     def set_units(self, units: list[tuple[int, str]]) -> None:
         self.unit.choices = [
