@@ -513,5 +513,5 @@ def test_an_invitation_names_a_taken_address_and_a_missing_unit_in_one_round(
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "There is already an account with that e-mail address." in html
-    assert "Enter the person&#39;s name." in html  # the apostrophe escaped
+    assert "Enter the person's name." in html
     assert "Therapists and unit leads work in a unit" in html
