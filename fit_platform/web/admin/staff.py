@@ -111,7 +111,7 @@ def staff_list() -> str:
 @login_required(Role.ADMIN)
 def staff_invite() -> str | Response | tuple[str, int]:
     form = InviteForm()
-    form.set_units(_unit_choices())
+    form.set_units(_unit_choices(), fresh=not form.is_submitted())
 
     def problems() -> list[tuple[str, str]]:
         return _on_fields(
@@ -168,8 +168,9 @@ def _detail_page(
     person = staff_admin.staff_detail(get_db(), staff_id, now())
     if person is None:
         abort(404)
+    fresh = role_form is None
     role_form = role_form or RoleForm(formdata=None)
-    role_form.set_units(_unit_choices())
+    role_form.set_units(_unit_choices(), fresh=fresh)
     return render_template(
         "admin/staff_detail.html",
         person=person,
