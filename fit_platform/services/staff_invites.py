@@ -55,11 +55,13 @@ UNUSABLE_PREFIX = "!"
 
 
 class StaffChangeRefused(Exception):
-    """Why an administrator's change was refused: a stable code the page turns into a message."""
+    """Why an administrator's change was refused: a stable code the page turns into a message.
+    `codes` holds every reason found (the first is `code`), so a form names them all at once."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *more: str) -> None:
         super().__init__(code)
         self.code = code
+        self.codes: tuple[str, ...] = (code, *more)
 
 
 def unusable_password() -> str:
@@ -120,12 +122,49 @@ def withdraw_links(session: Session, staff_id: int, now: dt.datetime) -> None:
     )
 
 
-def check_role(session: Session, role: Role, unit_id: int | None) -> None:
-    """Therapists and unit leads work in a unit; the other roles may be service-wide."""
+def role_problems(session: Session, role: Role | None, unit_id: int | None) -> list[str]:
+    """Therapists and unit leads work in a unit; the other roles may be service-wide. A role
+    not chosen (None) leaves only the unit to check."""
     if role in (Role.THERAPIST, Role.UNIT_LEAD) and unit_id is None:
-        raise StaffChangeRefused("unit_required")
+        return ["unit_required"]
     if unit_id is not None and session.get(Unit, unit_id) is None:
-        raise StaffChangeRefused("no_such_unit")
+        return ["no_such_unit"]
+    return []
+
+
+def check_role(session: Session, role: Role, unit_id: int | None) -> None:
+    if problems := role_problems(session, role, unit_id):
+        raise StaffChangeRefused(*problems)
+
+
+def _username(email: str) -> str | None:
+    try:
+        return normalise_email(email).lower()
+    except InvalidAddress:
+        return None
+
+
+def _invite_problems(
+    session: Session, email: str, display_name: str, role: Role | None, unit_id: int | None
+) -> list[str]:
+    """Every reason an invitation would be refused, not only the first."""
+    username = _username(email)
+    problems = [] if username is not None else ["invalid_email"]
+    if not " ".join(display_name.split()):
+        problems.append("no_name")
+    problems += role_problems(session, role, unit_id)
+    if username is not None and session.scalar(select(Staff.id).where(Staff.username == username)):
+        problems.append("exists")
+    return problems
+
+
+def invite_problems(
+    db: Database, *, email: str, display_name: str, role: Role | None, unit_id: int | None
+) -> list[str]:
+    """What `invite_staff` would refuse, saving nothing: the page asks when its own form has
+    found errors too, so every message comes in one round."""
+    with db.session() as session:
+        return _invite_problems(session, email, display_name, role, unit_id)
 
 
 def invite_staff(
@@ -145,18 +184,12 @@ def invite_staff(
     (`exists`), a bad address, an empty name, or a clinical role without a unit; nothing is
     saved then. Writes the audit row in the same transaction; returns the new staff id.
     """
-    try:
-        username = normalise_email(email).lower()
-    except InvalidAddress as exc:
-        raise StaffChangeRefused("invalid_email") from exc
+    username = _username(email) or ""
     name = " ".join(display_name.split())
-    if not name:
-        raise StaffChangeRefused("no_name")
 
     def create(session: Session) -> int:
-        check_role(session, role, unit_id)
-        if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
-            raise StaffChangeRefused("exists")
+        if problems := _invite_problems(session, email, display_name, role, unit_id):
+            raise StaffChangeRefused(*problems)
         staff = Staff(
             username=username,
             display_name=name,

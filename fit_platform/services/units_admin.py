@@ -44,12 +44,21 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ]{2,30}")
 
 
 class AdminRefusal(ValueError):
-    """The change is refused and nothing was saved; `field` names the form field, `code` why."""
+    """The change is refused and nothing was saved; `field` names the form field, `code` why.
 
-    def __init__(self, field: str, code: str) -> None:
+    `problems` holds every (field, code) found, the first being `field` and `code`, so a page
+    shows every wrong field at once instead of one per submit."""
+
+    def __init__(self, field: str, code: str, *more: tuple[str, str]) -> None:
         super().__init__(f"{field}: {code}")
         self.field = field
         self.code = code
+        self.problems: tuple[tuple[str, str], ...] = ((field, code), *more)
+
+    @classmethod
+    def of(cls, problems: list[tuple[str, str]]) -> AdminRefusal:
+        first, *more = problems
+        return cls(*first, *more)
 
 
 class AdminNotFound(LookupError):
@@ -93,48 +102,56 @@ class UnitSummary:
     programmes: tuple[ProgrammeSummary, ...]
 
 
-def checked_settings(settings: UnitSettings) -> UnitSettings:
-    """The settings cleaned, or `AdminRefusal` naming the first field that is wrong."""
-    code = clean_line(settings.code, 64).lower()
-    name = clean_line(settings.name, 200)
-    phone = clean_line(settings.phone, 32) or None
-    opening_hours = clean_line(settings.opening_hours, 200) or None
-    opening_hours_nn = clean_line(settings.opening_hours_nn, 200) or None
-    opening_hours_en = clean_line(settings.opening_hours_en, 200) or None
-    message_name = clean_line(settings.message_name, MESSAGE_NAME_MAX) or None
-    if not _CODE.fullmatch(code):
-        raise AdminRefusal("code", "bad_code")
-    if not name:
-        raise AdminRefusal("name", "required")
-    if phone is not None and not _PHONE.fullmatch(phone):
-        raise AdminRefusal("phone", "bad_phone")
-    quiet_from = (settings.quiet_from or "").strip()
-    quiet_until = (settings.quiet_until or "").strip()
-    if not _HH_MM.fullmatch(quiet_from):
-        raise AdminRefusal("quiet_from", "bad_time")
-    if not _HH_MM.fullmatch(quiet_until):
-        raise AdminRefusal("quiet_until", "bad_time")
-    if len(" ".join((settings.message_name or "").split())) > MESSAGE_NAME_MAX:
-        raise AdminRefusal("message_name", "too_long")
+def _cleaned(settings: UnitSettings) -> UnitSettings:
+    """The settings with spaces tidied and the code in lower case; not yet checked."""
+    return UnitSettings(
+        code=clean_line(settings.code, 64).lower(),
+        name=clean_line(settings.name, 200),
+        kind=settings.kind,
+        phone=clean_line(settings.phone, 32) or None,
+        opening_hours=clean_line(settings.opening_hours, 200) or None,
+        quiet_from=(settings.quiet_from or "").strip(),
+        quiet_until=(settings.quiet_until or "").strip(),
+        message_name=clean_line(settings.message_name, MESSAGE_NAME_MAX) or None,
+        opening_hours_nn=clean_line(settings.opening_hours_nn, 200) or None,
+        opening_hours_en=clean_line(settings.opening_hours_en, 200) or None,
+    )
+
+
+def _format_problems(typed: UnitSettings, cleaned: UnitSettings) -> list[tuple[str, str]]:
+    """Every field that is wrong as written, not only the first: the page shows them all."""
+    problems: list[tuple[str, str]] = []
+    if not _CODE.fullmatch(cleaned.code):
+        problems.append(("code", "bad_code"))
+    if not cleaned.name:
+        problems.append(("name", "required"))
+    if cleaned.phone is not None and not _PHONE.fullmatch(cleaned.phone):
+        problems.append(("phone", "bad_phone"))
+    if not _HH_MM.fullmatch(cleaned.quiet_from):
+        problems.append(("quiet_from", "bad_time"))
+    if not _HH_MM.fullmatch(cleaned.quiet_until):
+        problems.append(("quiet_until", "bad_time"))
+    if len(" ".join((typed.message_name or "").split())) > MESSAGE_NAME_MAX:
+        problems.append(("message_name", "too_long"))
     opening_hours_by_language = {
-        Language.BOKMAAL: opening_hours,
-        Language.NYNORSK: opening_hours_nn,
-        Language.ENGLISH: opening_hours_en,
+        Language.BOKMAAL: cleaned.opening_hours,
+        Language.NYNORSK: cleaned.opening_hours_nn,
+        Language.ENGLISH: cleaned.opening_hours_en,
     }
     if missing_fallback(opening_hours_by_language):
-        raise AdminRefusal("opening_hours", "opening_hours_bokmaal_first")
-    return UnitSettings(
-        code,
-        name,
-        settings.kind,
-        phone,
-        opening_hours,
-        quiet_from,
-        quiet_until,
-        message_name,
-        opening_hours_nn,
-        opening_hours_en,
-    )
+        problems.append(("opening_hours", "opening_hours_bokmaal_first"))
+    return problems
+
+
+def unit_settings_problems(
+    db: Database, settings: UnitSettings, unit_id: int | None
+) -> list[tuple[str, str]]:
+    """What `create_unit` (`unit_id` None) or `update_unit` would refuse, saving nothing: the
+    page asks when its own form has found errors too, so the administrator reads a duplicate
+    code or a malformed phone number in the same round as a malformed time."""
+    cleaned = _cleaned(settings)
+    with db.session() as session:
+        return _format_problems(settings, cleaned) + _duplicates(session, cleaned, unit_id)
 
 
 def _settings_of(unit: Unit) -> UnitSettings:
@@ -158,7 +175,9 @@ def _audit_fields(settings: UnitSettings) -> dict[str, object]:
     return fields
 
 
-def _refuse_duplicates(session: Session, settings: UnitSettings, unit_id: int | None) -> None:
+def _duplicates(
+    session: Session, settings: UnitSettings, unit_id: int | None
+) -> list[tuple[str, str]]:
     """Codes and names are unique over all units, archived ones too (case ignored), so a
     report or a patient's message never names two units alike."""
     others = select(Unit.code, Unit.name)
@@ -167,10 +186,23 @@ def _refuse_duplicates(session: Session, settings: UnitSettings, unit_id: int | 
     # Compared here, not with SQL lower() (ASCII only on SQLite and a C-locale PostgreSQL):
     # a service has few units, and "ØSTFOLD DPS" is "Østfold DPS".
     rows = session.execute(others).all()
-    if name_key(settings.code) in {name_key(row.code) for row in rows}:
-        raise AdminRefusal("code", "code_taken")
-    if name_key(settings.name) in {name_key(row.name) for row in rows}:
-        raise AdminRefusal("name", "name_taken")
+    problems: list[tuple[str, str]] = []
+    if settings.code and name_key(settings.code) in {name_key(row.code) for row in rows}:
+        problems.append(("code", "code_taken"))
+    if settings.name and name_key(settings.name) in {name_key(row.name) for row in rows}:
+        problems.append(("name", "name_taken"))
+    return problems
+
+
+def _refuse_wrong_or_taken(
+    session: Session, typed: UnitSettings, unit_id: int | None
+) -> UnitSettings:
+    """The cleaned settings, or one `AdminRefusal` with every malformed and every taken field."""
+    cleaned = _cleaned(typed)
+    problems = _format_problems(typed, cleaned) + _duplicates(session, cleaned, unit_id)
+    if problems:
+        raise AdminRefusal.of(problems)
+    return cleaned
 
 
 def _unit(session: Session, unit_id: int) -> Unit:
@@ -234,10 +266,9 @@ def unit_summary(db: Database, unit_id: int) -> UnitSummary:
 
 def create_unit(db: Database, *, staff_id: int, settings: UnitSettings, now: dt.datetime) -> int:
     """Create a unit; returns its id. Refuses a code or name already in use."""
-    settings = checked_settings(settings)
     try:
         with db.transaction(now=now) as session:
-            _refuse_duplicates(session, settings, None)
+            settings = _refuse_wrong_or_taken(session, settings, None)
             unit = Unit(**asdict(settings))
             session.add(unit)
             session.flush()
@@ -266,11 +297,10 @@ def update_unit(
     db: Database, *, staff_id: int, unit_id: int, settings: UnitSettings, now: dt.datetime
 ) -> bool:
     """Change a unit's settings; returns False when nothing differed (no audit row then)."""
-    settings = checked_settings(settings)
     try:
         with db.transaction(now=now) as session:
             unit = _unit(session, unit_id)
-            _refuse_duplicates(session, settings, unit_id)
+            settings = _refuse_wrong_or_taken(session, settings, unit_id)
             before, after = changed_fields(
                 _audit_fields(_settings_of(unit)), _audit_fields(settings)
             )
@@ -345,35 +375,57 @@ def _programme(session: Session, programme_id: int) -> Programme:
     return programme
 
 
-def _refuse_programme_duplicates(
+def _programme_duplicates(
     session: Session, unit_id: int, code: str | None, name: str, programme_id: int | None
-) -> None:
+) -> list[tuple[str, str]]:
     others = select(Programme.code, Programme.name).where(Programme.unit_id == unit_id)
     if programme_id is not None:
         others = others.where(Programme.id != programme_id)
     rows = session.execute(others).all()  # a unit's few programmes, compared as units are
-    if code is not None and name_key(code) in {name_key(row.code or "") for row in rows}:
-        raise AdminRefusal("code", "code_taken")
-    if name_key(name) in {name_key(row.name) for row in rows}:
-        raise AdminRefusal("name", "name_taken")
+    problems: list[tuple[str, str]] = []
+    if code and name_key(code) in {name_key(row.code or "") for row in rows}:
+        problems.append(("code", "code_taken"))
+    if name and name_key(name) in {name_key(row.name) for row in rows}:
+        problems.append(("name", "name_taken"))
+    return problems
+
+
+def _new_programme_problems(
+    session: Session, unit_id: int, code: str, name: str
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if not _CODE.fullmatch(code):
+        problems.append(("code", "bad_code"))
+    if not name:
+        problems.append(("name", "required"))
+    return problems + _programme_duplicates(session, unit_id, code, name, None)
+
+
+def programme_problems(
+    db: Database, *, unit_id: int, code: str, name: str
+) -> list[tuple[str, str]]:
+    """What `create_programme` would refuse, saving nothing (the page asks when its own form
+    has found errors too, so every message comes in one round)."""
+    with db.session() as session:
+        return _new_programme_problems(
+            session, unit_id, clean_line(code, 64).lower(), clean_line(name, 200)
+        )
 
 
 def create_programme(
     db: Database, *, staff_id: int, unit_id: int, code: str, name: str, now: dt.datetime
 ) -> int:
-    """Add a programme to a unit; code and name are unique within the unit."""
+    """Add a programme to a unit; code and name are unique within the unit. A refusal names
+    every wrong field at once."""
     code = clean_line(code, 64).lower()
     name = clean_line(name, 200)
-    if not _CODE.fullmatch(code):
-        raise AdminRefusal("code", "bad_code")
-    if not name:
-        raise AdminRefusal("name", "required")
     try:
         with db.transaction(now=now) as session:
             unit = _unit(session, unit_id)
             if unit.archived_at is not None:
                 raise AdminRefusal("name", "unit_archived")
-            _refuse_programme_duplicates(session, unit_id, code, name, None)
+            if problems := _new_programme_problems(session, unit_id, code, name):
+                raise AdminRefusal.of(problems)
             programme = Programme(unit_id=unit_id, code=code, name=name)
             session.add(programme)
             session.flush()
@@ -406,7 +458,8 @@ def rename_programme(
         programme = _programme(session, programme_id)
         if programme.name == name:
             return
-        _refuse_programme_duplicates(session, programme.unit_id, None, name, programme_id)
+        if taken := _programme_duplicates(session, programme.unit_id, None, name, programme_id):
+            raise AdminRefusal.of(taken)
         record_admin_change(
             session,
             staff_id=staff_id,

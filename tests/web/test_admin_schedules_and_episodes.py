@@ -401,3 +401,39 @@ def test_registration_refuses_a_programme_of_another_unit_or_an_archived_one(
     form = client.get("/clinician/register?lang=en").get_data(as_text=True)
     assert "Angstgruppe" not in form
     assert "Programme (optional)" not in form  # no open programme: no field
+
+
+def test_the_template_form_does_not_offer_an_owner_that_has_a_template_already(
+    client: FlaskClient,
+) -> None:
+    # Choosing one could only give "There is a template for this already".
+    db = _db(client)
+    _log_in_admin(client)
+    unit = make_unit(db)
+    page = client.get("/admin/schedule-templates?lang=en").get_data(as_text=True)
+    token = csrf_token(page)
+    assert f'value="unit:{unit.id}"' in page
+    created = client.post(
+        "/admin/schedule-templates",
+        data={"csrf_token": token, "name": "Standard", "owner": f"unit:{unit.id}"},
+    )
+    assert created.status_code == 302
+    page = client.get("/admin/schedule-templates?lang=en").get_data(as_text=True)
+    assert f'value="unit:{unit.id}"' not in page
+    assert "Every unit and programme in use has a template" in page
+    programme = client.post(
+        f"/admin/units/{unit.id}/programmes",
+        data={"csrf_token": token, "programme-name": "Angstgruppe", "programme-code": "angst"},
+    )
+    assert programme.status_code == 302
+    page = client.get("/admin/schedule-templates?lang=en").get_data(as_text=True)
+    assert f'value="unit:{unit.id}"' not in page
+    assert "Angstgruppe" in page.split('id="new-template-heading"')[1]
+    # An old tab posting the owner anyway is told why, keeping the name typed.
+    again = client.post(
+        "/admin/schedule-templates?lang=en",
+        data={"csrf_token": token, "name": "Another", "owner": f"unit:{unit.id}"},
+    )
+    assert again.status_code == 422
+    assert "There is a template for this already" in again.get_data(as_text=True)
+    assert 'value="Another"' in again.get_data(as_text=True)

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
+from werkzeug.test import TestResponse
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -196,7 +197,7 @@ def test_a_duplicate_email_is_refused_in_norwegian_and_nothing_is_saved(
     response = _invite(client, existing.username.upper(), unit.id, lang="nb")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Det finnes allerede en konto med den e-postadressa" in html
+    assert "Det finnes allerede en konto med den e-postadressen" in html
     assert 'aria-invalid="true"' in html
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Staff)) == before
@@ -466,3 +467,127 @@ def test_a_double_submitted_invitation_creates_one_account_and_one_email(
         assert session.scalar(select(func.count()).select_from(StaffInvite)) == 1
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
     assert [row.action for row in _audit(db)] == ["staff_invited"]
+
+
+def test_an_invitation_names_a_bad_address_and_a_too_long_name_in_one_round(
+    client: FlaskClient,
+) -> None:
+    # The address was checked by the service only once the name's length was fixed.
+    db = db_of(client.application)
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    long_name = "Kari " + "N" * 295
+    response = post_form(
+        client,
+        "/admin/staff/invite?lang=nb",
+        "/admin/staff/invite",
+        {
+            "email": "not-an-email",
+            "display_name": long_name,
+            "role": "therapist",
+            "unit": str(unit.id),
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Det er ikke en gyldig e-postadresse." in html
+    assert "Skriv høyst 200 tegn." in html
+    assert 'value="not-an-email"' in html and long_name in html
+    assert _audit(db) == []
+
+
+def test_an_invitation_names_a_taken_address_and_a_missing_unit_in_one_round(
+    client: FlaskClient,
+) -> None:
+    db = db_of(client.application)
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    existing = make_staff(db, (Role.THERAPIST, unit.id))
+    log_in(client, admin.username, PASSWORD)
+    response = post_form(
+        client,
+        "/admin/staff/invite?lang=en",
+        "/admin/staff/invite",
+        {"email": existing.username, "display_name": "", "role": "unit_lead", "unit": ""},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is already an account with that e-mail address." in html
+    assert "Enter the person's name." in html
+    assert "Therapists and unit leads work in a unit" in html
+
+
+def _selected(html: str, name: str) -> str:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None, name
+    chosen = re.findall(r'<option selected value="([^"]*)"', select.group(1))
+    assert len(chosen) == 1, chosen
+    return chosen[0]
+
+
+def _form_as_opened(client: FlaskClient, lang: str = "nb") -> TestResponse:
+    """Fill in the person and submit the role and unit the invitation form opened with."""
+    page = client.get(f"/admin/staff/invite?lang={lang}").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(page),
+        "form_nonce": re.search(r'name="form_nonce" type="hidden" value="([^"]*)"', page).group(1),  # type: ignore[union-attr]
+        "email": "kari@example.org",
+        "display_name": "Kari Nordmann",
+        "role": _selected(page, "role"),
+        "unit": _selected(page, "unit"),
+    }
+    return client.post("/admin/staff/invite", data=data)
+
+
+def test_the_invitation_form_opens_on_the_only_unit_and_can_be_sent_as_it_is(
+    client: FlaskClient,
+) -> None:
+    # It opened on "Behandler" and "Alle enheter", which could only be refused.
+    db = db_of(client.application)
+    unit = make_unit(db)
+    log_in(client, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
+    response = _form_as_opened(client)
+    assert response.status_code == 302
+    with db.session() as session:
+        invited = session.scalars(select(Staff).where(Staff.username == "kari@example.org")).one()
+        assert [(role.role, role.unit_id) for role in invited.roles] == [(Role.THERAPIST, unit.id)]
+
+
+def test_with_several_units_the_invitation_form_asks_for_one_instead_of_all_units(
+    client: FlaskClient,
+) -> None:
+    db = db_of(client.application)
+    make_unit(db), make_unit(db)
+    log_in(client, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
+    page = client.get("/admin/staff/invite?lang=nb").get_data(as_text=True)
+    assert _selected(page, "unit") == ""
+    assert '<option selected value="">Velg en enhet</option>' in page
+    response = _form_as_opened(client)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Behandlere og enhetsledere arbeider i en enhet: velg en." in html
+    assert 'value="kari@example.org"' in html
+    # "All units" is still there for the roles that may have it, chosen on purpose.
+    service_wide = post_form(
+        client,
+        "/admin/staff/invite?lang=nb",
+        "/admin/staff/invite",
+        {
+            "email": "per@example.org",
+            "display_name": "Per Hansen",
+            "role": "service_developer",
+            "unit": "all",
+        },
+    )
+    assert service_wide.status_code == 302
+    not_chosen = post_form(
+        client,
+        "/admin/staff/invite?lang=en",
+        "/admin/staff/invite",
+        {"email": "ola@example.org", "display_name": "Ola", "role": "admin", "unit": ""},
+    )
+    assert not_chosen.status_code == 400
+    assert "Choose a unit, or “All units” for the whole service." in not_chosen.get_data(
+        as_text=True
+    )

@@ -50,7 +50,7 @@ def test_the_invitation_names_the_unit_and_the_username_and_a_service_wide_role_
     log_in(client, admin.username, PASSWORD)
     for address, role, unit in (
         ("Kari.Nordmann@Example.org", "therapist", str(unit_id)),
-        ("ola.utvikler@example.org", "service_developer", ""),
+        ("ola.utvikler@example.org", "service_developer", "all"),
     ):
         invited = post_form(
             client,

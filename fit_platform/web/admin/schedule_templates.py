@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from fit_platform.db.models import Programme, Unit
+from fit_platform.db.models import Programme, SchedulePlan, Unit
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument, default_instruments
@@ -40,10 +40,22 @@ from fit_platform.web.episodes.schedule import change_from, get_locale_code, rul
 from fit_platform.web.episodes.texts import RULE_ERRORS
 
 
-def _owner_choices() -> list[SelectChoice]:
-    """Units in use, each followed by its programmes in use ("unit:<id>", "programme:<id>")."""
+def _owner_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:
+    """Units in use, each followed by its programmes in use ("unit:<id>", "programme:<id>"),
+    leaving out those that have a template: a second one is always refused, so offering them
+    only led to an error (the list above links to the template they have). Returns those offered
+    and those left out."""
     choices: list[SelectChoice] = []
+    left_out: list[SelectChoice] = []
     with get_db().session() as session:
+        taken = {
+            (unit_id, programme_id)
+            for unit_id, programme_id in session.execute(
+                select(SchedulePlan.unit_id, SchedulePlan.programme_id).where(
+                    SchedulePlan.episode_id.is_(None)
+                )
+            )
+        }
         units = session.scalars(
             select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name)
         ).all()
@@ -51,18 +63,17 @@ def _owner_choices() -> list[SelectChoice]:
             select(Programme).where(Programme.archived_at.is_(None)).order_by(Programme.name)
         ).all()
         for unit in units:
-            choices.append(
-                SelectChoice(f"unit:{unit.id}", _("%(unit)s (whole unit)", unit=unit.name))
-            )
-            choices.extend(
-                SelectChoice(
+            whole = SelectChoice(f"unit:{unit.id}", _("%(unit)s (whole unit)", unit=unit.name))
+            (left_out if (unit.id, None) in taken else choices).append(whole)
+            for programme in programmes:
+                if programme.unit_id != unit.id:
+                    continue
+                choice = SelectChoice(
                     f"programme:{programme.id}",
                     _("%(unit)s: %(programme)s", unit=unit.name, programme=programme.name),
                 )
-                for programme in programmes
-                if programme.unit_id == unit.id
-            )
-    return choices
+                (left_out if (unit.id, programme.id) in taken else choices).append(choice)
+    return choices, left_out
 
 
 def _owner(value: str) -> tuple[int, int | None]:
@@ -81,8 +92,13 @@ def _owner(value: str) -> tuple[int, int | None]:
 @admin_only
 def schedule_templates() -> tuple[str, int] | Response:
     form = TemplateForm()
-    form.owner.choices = _owner_choices()
-    if form.validate_on_submit():
+    offered, left_out = _owner_choices()
+    # An owner left out may still be posted (an old tab): the service refuses it with "there is a
+    # template for this already", clearer than the form's "not a valid choice".
+    form.owner.choices = offered + left_out
+    submitted = form.validate_on_submit()
+    form.owner.choices = offered
+    if submitted:
         try:
             unit_id, programme_id = _owner(form.owner.data or "")
             template_id = create_template(

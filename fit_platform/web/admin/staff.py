@@ -4,6 +4,8 @@ audit trail (services/staff_admin.py, services/staff_invites.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,7 @@ from fit_platform.services.staff_admin import AccountStatus
 from fit_platform.services.staff_handover import left_behind
 from fit_platform.services.staff_invites import StaffChangeRefused
 from fit_platform.web.admin.blueprint import bp
+from fit_platform.web.admin.refusals import show_problems, validate_all
 from fit_platform.web.admin.staff_forms import (
     ROLE_NAMES,
     ActionForm,
@@ -69,6 +72,20 @@ def _refusal(code: str) -> str:
     return messages.get(code, _("That change could not be made."))
 
 
+# The invitation form's field for each reason the service refuses it with.
+INVITE_FIELDS = {
+    "invalid_email": "email",
+    "exists": "email",
+    "no_name": "display_name",
+    "unit_required": "unit",
+    "no_such_unit": "unit",
+}
+
+
+def _on_fields(codes: Iterable[str]) -> list[tuple[str, str]]:
+    return [(INVITE_FIELDS.get(code, "email"), code) for code in codes]
+
+
 def _mail_is_set_up() -> bool:
     """Invitations and new-password links go by e-mail only: without a relay they never leave."""
     return Channel.EMAIL in configured_channels(current_app.config["FIT_SETTINGS"])
@@ -94,44 +111,47 @@ def staff_list() -> str:
 @login_required(Role.ADMIN)
 def staff_invite() -> str | Response | tuple[str, int]:
     form = InviteForm()
-    form.set_units(_unit_choices())
-    if form.validate_on_submit():
-        if form.role.data is None:
-            form.role.errors = [_("Choose a role from the list.")]
+    form.set_units(_unit_choices(), fresh=not form.is_submitted())
+
+    def problems() -> list[tuple[str, str]]:
+        return _on_fields(
+            staff_invites.invite_problems(
+                get_db(),
+                email=form.email.data or "",
+                display_name=form.display_name.data or "",
+                role=form.role.data,
+                unit_id=form.unit.data,
+            )
+        )
+
+    if validate_all(form, problems, _refusal, fallback="email"):
+        assert form.role.data is not None  # the form's own check (`validate_role`)
+        try:
+            staff_id = staff_invites.invite_staff(
+                get_db(),
+                g.staff.staff_id,
+                email=form.email.data or "",
+                display_name=form.display_name.data or "",
+                role=form.role.data,
+                unit_id=form.unit.data,
+                now=now(),
+                form_nonce=form.form_nonce.data,
+            )
+        except StaffChangeRefused as refused:
+            show_problems(form, _on_fields(refused.codes), _refusal, fallback="email")
         else:
-            try:
-                staff_id = staff_invites.invite_staff(
-                    get_db(),
-                    g.staff.staff_id,
-                    email=form.email.data or "",
-                    display_name=form.display_name.data or "",
-                    role=form.role.data,
-                    unit_id=form.unit.data,
-                    now=now(),
-                    form_nonce=form.form_nonce.data,
-                )
-            except StaffChangeRefused as refused:
-                field = {
-                    "invalid_email": form.email,
-                    "exists": form.email,
-                    "no_name": form.display_name,
-                    "unit_required": form.unit,
-                    "no_such_unit": form.unit,
-                }.get(refused.code, form.email)
-                field.errors = [_refusal(refused.code)]
+            if _mail_is_set_up():
+                flash(_("The invitation is on its way by e-mail. The link works for 72 hours."))
             else:
-                if _mail_is_set_up():
-                    flash(_("The invitation is on its way by e-mail. The link works for 72 hours."))
-                else:
-                    flash(
-                        _(
-                            "The account is made, but no invitation can be sent: e-mail is not "
-                            "set up for this service. Whoever runs the service can print a "
-                            "one-time link for the person with the command shown below."
-                        ),
-                        "error",
-                    )
-                return redirect(url_for("admin.staff_detail", staff_id=staff_id))
+                flash(
+                    _(
+                        "The account is made, but no invitation can be sent: e-mail is not "
+                        "set up for this service. Whoever runs the service can print a "
+                        "one-time link for the person with the command shown below."
+                    ),
+                    "error",
+                )
+            return redirect(url_for("admin.staff_detail", staff_id=staff_id))
     status = 400 if form.errors else 200
     return render_template(
         "admin/staff_invite.html", form=form, mail_is_set_up=_mail_is_set_up()
@@ -148,8 +168,9 @@ def _detail_page(
     person = staff_admin.staff_detail(get_db(), staff_id, now())
     if person is None:
         abort(404)
+    fresh = role_form is None
     role_form = role_form or RoleForm(formdata=None)
-    role_form.set_units(_unit_choices())
+    role_form.set_units(_unit_choices(), fresh=fresh)
     return render_template(
         "admin/staff_detail.html",
         person=person,

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from fit_platform.domain.codes import Role
 from fit_platform.services.staff_admin import REASON_MAX
@@ -15,7 +15,12 @@ from fit_platform.web.export.forms import IsoDateField
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 
-SERVICE_WIDE = ""
+# The unit list opens on "Choose a unit" (refused for every role) unless the service has one
+# unit, which is then chosen: it used to open on "All units", which a therapist, the role the
+# form opens on, can never have. "All units" is chosen on purpose, for the roles that allow it.
+NOT_CHOSEN = ""
+SERVICE_WIDE = "all"
+NOT_CHOSEN_ID = 0  # no unit has id 0; only the form sees it, it refuses it before the service
 
 ROLE_NAMES = {
     Role.ADMIN: _l("Administrator"),
@@ -33,7 +38,9 @@ def _role(value: Any) -> Role | None:
 
 
 def _unit(value: Any) -> int | None:
-    if value in (None, SERVICE_WIDE):
+    if value in (None, NOT_CHOSEN):
+        return NOT_CHOSEN_ID
+    if value == SERVICE_WIDE:
         return None
     try:
         number = int(value)
@@ -50,13 +57,28 @@ class _RoleFields(FitForm):
         validate_choice=False,
         default=Role.THERAPIST.value,
     )
-    unit = SelectField(_l("Unit"), coerce=_unit, validate_choice=False, default=SERVICE_WIDE)
+    unit = SelectField(_l("Unit"), coerce=_unit, validate_choice=False, default=NOT_CHOSEN)
 
-    def set_units(self, units: list[tuple[int, str]]) -> None:
+    def validate_role(self, field: SelectField) -> None:
+        if field.data is None:  # a value not in the list (an old tab, a crafted request)
+            raise ValidationError(_l("Choose a role from the list."))
+
+    def validate_unit(self, field: SelectField) -> None:
+        if field.data != NOT_CHOSEN_ID:
+            return
+        if self.role.data in (Role.THERAPIST, Role.UNIT_LEAD):
+            raise ValidationError(_l("Therapists and unit leads work in a unit: choose one."))
+        raise ValidationError(_l("Choose a unit, or “All units” for the whole service."))
+
+    def set_units(self, units: list[tuple[int, str]], *, fresh: bool = False) -> None:
+        """The unit list; `fresh` (a form not posted) chooses the service's only unit."""
         self.unit.choices = [
-            SelectChoice(SERVICE_WIDE, _l("All units")),
+            SelectChoice(NOT_CHOSEN, _l("Choose a unit")),
             *(SelectChoice(str(unit_id), name) for unit_id, name in units),
+            SelectChoice(SERVICE_WIDE, _l("All units (administrators, service developers)")),
         ]
+        if fresh and len(units) == 1:
+            self.unit.data = units[0][0]
 
 
 class InviteForm(_RoleFields):

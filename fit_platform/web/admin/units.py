@@ -17,9 +17,11 @@ from fit_platform.services.units_admin import (
     create_programme,
     create_unit,
     list_units,
+    programme_problems,
     rename_programme,
     set_programme_archived,
     set_unit_archived,
+    unit_settings_problems,
     unit_summary,
     update_unit,
 )
@@ -31,9 +33,10 @@ from fit_platform.web.admin.forms import (
     RenameForm,
     UnitForm,
 )
-from fit_platform.web.admin.texts import ADMIN_ERRORS
+from fit_platform.web.admin.refusals import show_problems, validate_all
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now as clock_now
+from fit_platform.web.form_base import FitForm
 
 admin_only = login_required(Role.ADMIN)
 KIND_LABELS = {choice.value: choice.label for choice in UNIT_KIND_CHOICES}
@@ -43,7 +46,8 @@ def _settings_from(form: UnitForm) -> UnitSettings:
     return UnitSettings(
         code=form.code.data or "",
         name=form.name.data or "",
-        kind=UnitKind(form.kind.data),
+        # A kind not offered is the form's own error; the service's check does not read it.
+        kind=UnitKind(form.kind.data) if form.kind.data in KIND_LABELS else UnitKind.OUTPATIENT,
         phone=form.phone.data,
         opening_hours=form.opening_hours.data,
         quiet_from=form.quiet_from.data or "",
@@ -54,17 +58,16 @@ def _settings_from(form: UnitForm) -> UnitSettings:
     )
 
 
-def refuse(form: object, refusal: AdminRefusal) -> None:
-    """Put the service's translated refusal on the form field it names."""
-    field = getattr(form, refusal.field, None) or getattr(form, "name")  # noqa: B009
-    field.errors = [str(ADMIN_ERRORS[refusal.code])]
+def refuse(form: FitForm, refusal: AdminRefusal) -> None:
+    """Put each of the service's translated refusals on the form field it names."""
+    show_problems(form, refusal.problems)
 
 
 @bp.route("/units", methods=["GET", "POST"])
 @admin_only
 def units() -> tuple[str, int] | Response:
     form = UnitForm(prefix="new")
-    if form.validate_on_submit():
+    if validate_all(form, lambda: unit_settings_problems(get_db(), _settings_from(form), None)):
         try:
             unit_id = create_unit(
                 get_db(), staff_id=g.staff.staff_id, settings=_settings_from(form), now=clock_now()
@@ -143,7 +146,7 @@ def _render_unit(
 def unit(unit_id: int) -> tuple[str, int] | Response:
     summary = _unit_or_404(unit_id)
     form = _unit_form(summary, posted=request.method == "POST")
-    if form.validate_on_submit():
+    if validate_all(form, lambda: unit_settings_problems(get_db(), _settings_from(form), unit_id)):
         try:
             changed = update_unit(
                 get_db(),
@@ -199,7 +202,12 @@ def _set_archived(unit_id: int, *, archived: bool) -> Response:
 def add_programme(unit_id: int) -> tuple[str, int] | Response:
     summary = _unit_or_404(unit_id)
     form = ProgrammeForm(prefix="programme")
-    if form.validate_on_submit():
+    if validate_all(
+        form,
+        lambda: programme_problems(
+            get_db(), unit_id=unit_id, code=form.code.data or "", name=form.name.data or ""
+        ),
+    ):
         try:
             create_programme(
                 get_db(),
