@@ -339,6 +339,7 @@ def test_service_developer_pages_fit_every_width(
             "export": "/export/",
             "export-comments": "/export/comments",
             "export-report": "/export/report",
+            "export-codebook": "/export/codebook",
         },
     )
 
