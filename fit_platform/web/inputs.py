@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import IntegerField
+from wtforms.validators import NumberRange, StopValidation
 
 MAX_DIGITS = 9
 _WHOLE_NUMBER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
@@ -41,6 +42,23 @@ class WholeNumberField(IntegerField):  # type: ignore[misc]  # WTForms ships no 
         except ValueError as exc:
             self.data = None
             raise ValueError(str(_l("Enter a whole number, like 24."))) from exc
+
+    def pre_validate(self, form: Any) -> None:
+        # One message for input the field could not read. Digits only (a number too long to
+        # be one the field takes): the range rule says what is wrong, so it alone speaks.
+        # Anything else ("abc"): "Enter a whole number"; a range message about a number
+        # nobody typed would only add noise.
+        if not self.process_errors:
+            return
+        typed = str((self.raw_data or [""])[0]).strip()
+        if (
+            typed.isascii()
+            and typed.isdigit()
+            and any(isinstance(rule, NumberRange) for rule in self.validators)
+        ):
+            self.errors: list[str] = []
+            return
+        raise StopValidation()
 
 
 class IdConverter(IntegerConverter):
