@@ -48,9 +48,9 @@ class WholeNumberField(IntegerField):  # type: ignore[misc]  # WTForms ships no 
         # be one the field takes): the range rule says what is wrong, so it alone speaks.
         # Anything else ("abc"): "Enter a whole number"; a range message about a number
         # nobody typed would only add noise.
-        if not self.process_errors:
-            return
         typed = str((self.raw_data or [""])[0]).strip()
+        if not self.process_errors or not typed:
+            return  # nothing typed: the field's own rules (optional, required) say what to do
         if (
             typed.isascii()
             and typed.isdigit()

@@ -79,6 +79,19 @@ def test_a_number_field_with_400_digits_gets_a_message_in_every_language(
         assert session.scalars(select(ScheduleRule)).all() == []
 
 
+def test_a_rule_with_the_optional_reminder_left_empty_is_saved(client: FlaskClient) -> None:
+    """An empty optional number field is no input to read: it is saved as no reminder, with
+    no message (the one-message rule for unreadable input must not touch it)."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    saved = _schedule_post(client, world.episode_id, "en", reminder_after_hours="")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    with db.session() as session:
+        [rule] = session.scalars(select(ScheduleRule)).all()
+        assert rule.reminder_after_hours is None
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
