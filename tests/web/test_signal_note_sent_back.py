@@ -7,6 +7,7 @@ a risk acknowledgement sent without a note looked as if nothing had happened; an
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -36,6 +37,25 @@ def _open(client: FlaskClient, world: World, lang: str = "en") -> str:
     return client.get(f"/clinician/episodes/{world.episode_id}?lang={lang}").get_data(as_text=True)
 
 
+class Opened(NamedTuple):
+    db: Database
+    signal_id: int
+    page: str  # the pre-session view as the therapist opened it
+    url: str  # the signal's acknowledge or resolve action
+
+
+def _signal_form(
+    app: Flask, client: FlaskClient, code: SignalCode, action: str, lang: str = "en"
+) -> Opened:
+    """A patient with one open signal, and their therapist on the pre-session view."""
+    db = _db(app)
+    world = make_world(db)
+    signal_id = add_signal(db, world, code)
+    page = _open(client, world, lang)
+    url = f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/{action}"
+    return Opened(db, signal_id, page, url)
+
+
 def _textarea(html: str, field_id: str) -> re.Match[str]:
     found = re.search(rf'<textarea id="{field_id}"([^>]*)>(.*?)</textarea>', html, re.S)
     assert found is not None, field_id
@@ -45,11 +65,7 @@ def _textarea(html: str, field_id: str) -> re.Match[str]:
 def test_a_risk_acknowledgement_without_a_note_says_so_at_the_top_and_beside_the_note(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
-    page = _open(client, world)
-    url = f"/clinician/episodes/{world.episode_id}/signals/{risk}/acknowledge"
+    db, risk, page, url = _signal_form(app, client, SignalCode.RISK_ANSWER, "acknowledge")
 
     # Spaces pass the browser's `required`; the service refuses them.
     refused = client.post(url, data={"csrf_token": csrf_token(page), "note": "   "})
@@ -75,17 +91,13 @@ def test_a_risk_acknowledgement_without_a_note_says_so_at_the_top_and_beside_the
 def test_a_note_over_the_limit_comes_back_whole_with_the_count_typed(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
-    page = _open(client, world, lang="nb")
+    db, risk, page, url = _signal_form(app, client, SignalCode.RISK_ANSWER, "acknowledge", "nb")
     # No maxlength: a browser would cut a pasted note without a word. The hint gives the limit.
     field = _textarea(page, f"ack-note-{risk}")
     assert "maxlength" not in field.group(1)
     assert f'aria-describedby="ack-note-{risk}-hint"' in field.group(1)
     assert "Høyst 500 tegn." in page
     note = "Ringte pasienten & laget <plan>. " * 22  # 726 characters
-    url = f"/clinician/episodes/{world.episode_id}/signals/{risk}/acknowledge"
 
     refused = client.post(url, data={"csrf_token": csrf_token(page), "note": note})
 
@@ -100,11 +112,7 @@ def test_a_note_over_the_limit_comes_back_whole_with_the_count_typed(
 def test_a_resolving_note_over_the_limit_comes_back_to_the_resolve_form(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    signal_id = add_signal(db, world, SignalCode.NOT_ON_TRACK)
-    page = _open(client, world)
-    url = f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/resolve"
+    db, signal_id, page, url = _signal_form(app, client, SignalCode.NOT_ON_TRACK, "resolve")
 
     refused = client.post(url, data={"csrf_token": csrf_token(page), "note": "x" * 501})
 
@@ -121,18 +129,15 @@ def test_a_resolving_note_over_the_limit_comes_back_to_the_resolve_form(
 def test_a_signal_someone_else_acknowledged_first_says_so_where_the_page_opens(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    risk = add_signal(db, world, SignalCode.RISK_ANSWER)
-    page = _open(client, world)
-    url = f"/clinician/episodes/{world.episode_id}/signals/{risk}/acknowledge"
+    db, risk, page, url = _signal_form(app, client, SignalCode.RISK_ANSWER, "acknowledge")
     assert client.post(url, data={"csrf_token": csrf_token(page), "note": "Phoned"}).status_code
     # The same form sent again, from a second tab opened before the first was sent.
     again = client.post(url, data={"csrf_token": csrf_token(page), "note": "Phoned too"})
 
     assert again.status_code == 302
     # The top of the page, where the message is, not the signal further down.
-    assert again.headers["Location"].endswith(f"/clinician/episodes/{world.episode_id}")
+    # The view's own address, without "#signal-…".
+    assert again.headers["Location"] == url.split("/signals/")[0]
     followed = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "This signal was already acknowledged." in followed
     assert _signal(db, risk).acknowledge_note == "Phoned"
