@@ -149,9 +149,8 @@ def unit_settings_problems(
     """What `create_unit` (`unit_id` None) or `update_unit` would refuse, saving nothing: the
     page asks when its own form has found errors too, so the administrator reads a duplicate
     code or a malformed phone number in the same round as a malformed time."""
-    cleaned = _cleaned(settings)
     with db.session() as session:
-        return _format_problems(settings, cleaned) + _duplicates(session, cleaned, unit_id)
+        return _checked(session, settings, unit_id)[1]
 
 
 def _settings_of(unit: Unit) -> UnitSettings:
@@ -194,12 +193,19 @@ def _duplicates(
     return problems
 
 
+def _checked(
+    session: Session, typed: UnitSettings, unit_id: int | None
+) -> tuple[UnitSettings, list[tuple[str, str]]]:
+    """The cleaned settings and every malformed and every taken field."""
+    cleaned = _cleaned(typed)
+    return cleaned, _format_problems(typed, cleaned) + _duplicates(session, cleaned, unit_id)
+
+
 def _refuse_wrong_or_taken(
     session: Session, typed: UnitSettings, unit_id: int | None
 ) -> UnitSettings:
     """The cleaned settings, or one `AdminRefusal` with every malformed and every taken field."""
-    cleaned = _cleaned(typed)
-    problems = _format_problems(typed, cleaned) + _duplicates(session, cleaned, unit_id)
+    cleaned, problems = _checked(session, typed, unit_id)
     if problems:
         raise AdminRefusal.of(problems)
     return cleaned

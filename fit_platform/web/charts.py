@@ -245,27 +245,26 @@ def trend_chart(spec: ChartSpec) -> Markup:
             yt = y_texts[value] = _n(TOP + (y_max - value) / span * plot_h)
         text_y.append(yt)
         segment.append(f"{xt},{yt}")
-        screen_y.append(TOP + (y_max - value) / span * plot_h)
+        height = TOP + (y_max - value) / span * plot_h
+        screen_y.append(height)
         marker = p.marker
         if marker is Marker.NO_CHANGE:
             marks.append(f'<circle cx="{xt}" cy="{yt}" r="4" fill="{LINE}"/>')
         elif marker in _PLACED:
             marks.append(f'<use href="#{cid}-{marker.value}" x="{xt}" y="{yt}"/>')
         else:
-            marks.append(marker_svg(marker, x, TOP + (y_max - value) / span * plot_h, xt, yt))
+            marks.append(marker_svg(marker, x, height, xt, yt))
     if segment:
         segments.append(segment)
     data = Obstacles(screen_x, screen_y)
     taken: list[Box] = []
     # The cut-off's name first: it must stay beside its line, where a band's name has the
     # whole band; the band names then keep off the cut-off line as well as the scores.
-    cutoff_name = (
-        _cutoff_name(spec.cutoff_label, sy(spec.cutoff), data, taken)
-        if spec.cutoff is not None and spec.cutoff_label
-        else ""
-    )
+    cutoff_name = ""
     if spec.cutoff is not None:
         cut = sy(spec.cutoff)
+        if spec.cutoff_label:
+            cutoff_name = _cutoff_name(spec.cutoff_label, cut, data, taken)
         data.add_line(LEFT, cut, WIDTH - RIGHT)
     out[band_names_at:band_names_at] = [
         _band_name(band, sy(band.high), sy(band.low), data, taken) for band in spec.bands
