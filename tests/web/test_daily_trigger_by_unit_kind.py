@@ -82,6 +82,10 @@ def test_an_outpatient_template_neither_offers_nor_accepts_every_programme_day(
     page = client.get(url + "?lang=en").get_data(as_text=True)
     assert "Weekly on chosen days" in page
     assert 'value="daily"' not in page
+    # Nothing on the page names the daily rule it does not offer.
+    assert "daily" not in page.lower().replace('value="daily"', "")
+    assert "Days (weekly rules)" in page and "Time of day (weekly rules)" in page
+    assert "Weekly rules go on for as long as the episode is open" in page
     audits = _count(db, AdminAudit)
 
     # A crafted post (an old tab, or a hand-made request) gets the reason in the page's
@@ -105,6 +109,8 @@ def test_a_day_programme_template_offers_and_keeps_every_programme_day(
     url = _template_of(client, make_unit(db, UnitKind.DAY_PROGRAMME))
     page = client.get(url + "?lang=en").get_data(as_text=True)
     assert 'value="daily"' in page and MARKED_EN not in page
+    assert "Days (weekly and daily rules)" in page
+    assert "Weekly and daily rules go on for as long as the episode is open" in page
     saved = client.post(url, data={"new-csrf_token": csrf_token(page), **_daily()})
     assert saved.status_code == 302
     with db.session() as session:
@@ -121,6 +127,7 @@ def test_a_therapist_at_an_outpatient_unit_cannot_add_a_daily_rule(client: Flask
     url = f"/clinician/episodes/{world.episode_id}/schedule"
     page = client.get(url + "?lang=en").get_data(as_text=True)
     assert "Weekly on chosen days" in page and 'value="daily"' not in page
+    assert "Days (weekly rules)" in page and "and daily rules" not in page
     refused = client.post(url + "?lang=nb", data={"new-csrf_token": csrf_token(page), **_daily()})
     assert refused.status_code == 422
     assert REFUSED_NB in refused.get_data(as_text=True)

@@ -105,6 +105,11 @@ def _trigger_choices(
             SelectChoice(current, _("Every programme day (day programmes only: not sent here)"))
         )
     form.trigger.choices = choices
+    if not trigger_runs_at(ScheduleTrigger.DAILY, unit_kind):
+        # The days and the time belong to the weekly rule alone here: naming a daily rule
+        # the page does not offer sent readers looking for it.
+        form.weekdays.label.text = _("Days (weekly rules)")
+        form.send_time.label.text = _("Time of day (weekly rules)")
 
 
 def rule_form(
