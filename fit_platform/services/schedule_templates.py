@@ -105,6 +105,49 @@ def template_detail(db: Database, template_id: int) -> TemplateDetail:
         )
 
 
+def _owner_problems(
+    session: Session, unit_id: int, programme_id: int | None
+) -> list[tuple[str, str]]:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return [("owner", "unknown")]
+    if unit.archived_at is not None:
+        return [("owner", "unit_archived")]
+    if programme_id is not None:
+        programme = session.get(Programme, programme_id)
+        if programme is None or programme.unit_id != unit_id:
+            return [("owner", "unknown")]
+    taken = session.scalar(
+        select(SchedulePlan.id).where(
+            SchedulePlan.episode_id.is_(None),
+            SchedulePlan.unit_id == unit_id,
+            SchedulePlan.programme_id == programme_id
+            if programme_id is not None
+            else SchedulePlan.programme_id.is_(None),
+        )
+    )
+    return [("owner", "template_exists")] if taken is not None else []
+
+
+def _new_template_problems(
+    session: Session, unit_id: int | None, programme_id: int | None, name: str
+) -> list[tuple[str, str]]:
+    problems = [] if name else [("name", "required")]
+    if unit_id is not None:
+        problems += _owner_problems(session, unit_id, programme_id)
+    return problems
+
+
+def template_problems(
+    db: Database, *, unit_id: int | None, programme_id: int | None, name: str
+) -> list[tuple[str, str]]:
+    """What `create_template` would refuse, saving nothing (the page asks when its own form has
+    found errors too, so every message comes in one round). `unit_id` None: no owner could be
+    read from the form, whose own message stands."""
+    with db.session() as session:
+        return _new_template_problems(session, unit_id, programme_id, clean_line(name, 200))
+
+
 def create_template(
     db: Database,
     *,
@@ -115,31 +158,14 @@ def create_template(
     now: dt.datetime,
 ) -> int:
     """Create an empty template for a unit (or one of its programmes); returns its id.
-    Refuses a second template for the same unit or programme."""
+    Refuses a second template for the same unit or programme; a refusal names every wrong
+    field at once."""
     name = clean_line(name, 200)
-    if not name:
-        raise AdminRefusal("name", "required")
     with db.transaction(now=now) as session:
+        if problems := _new_template_problems(session, unit_id, programme_id, name):
+            raise AdminRefusal.of(problems)
         unit = session.get(Unit, unit_id)
-        if unit is None:
-            raise AdminRefusal("owner", "unknown")
-        if unit.archived_at is not None:
-            raise AdminRefusal("owner", "unit_archived")
-        if programme_id is not None:
-            programme = session.get(Programme, programme_id)
-            if programme is None or programme.unit_id != unit_id:
-                raise AdminRefusal("owner", "unknown")
-        taken = session.scalar(
-            select(SchedulePlan.id).where(
-                SchedulePlan.episode_id.is_(None),
-                SchedulePlan.unit_id == unit_id,
-                SchedulePlan.programme_id == programme_id
-                if programme_id is not None
-                else SchedulePlan.programme_id.is_(None),
-            )
-        )
-        if taken is not None:
-            raise AdminRefusal("owner", "template_exists")
+        assert unit is not None  # checked above
         plan = SchedulePlan(
             name=name,
             unit_id=unit_id,

@@ -32,8 +32,8 @@ from fit_platform.domain.codes import OutboxState, Role
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.staff_invites import (
     StaffChangeRefused,
-    check_role,
     has_usable_password,
+    role_problems,
     withdraw_links,
 )
 
@@ -221,15 +221,33 @@ def _role_label(role: Role, unit_id: int | None) -> str:
 # -- changes ---------------------------------------------------------------------------------
 
 
+def _new_role_problems(
+    session: Session, staff: Staff, role: Role | None, unit_id: int | None
+) -> list[str]:
+    problems = role_problems(session, role, unit_id)
+    if role is not None and any(row.role is role and row.unit_id == unit_id for row in staff.roles):
+        problems.append("role_exists")
+    return problems
+
+
+def new_role_problems(
+    db: Database, staff_id: int, role: Role | None, unit_id: int | None
+) -> list[str]:
+    """What `add_role` would refuse, saving nothing: the page asks when its own form has found
+    errors too (a role not in the list), so the unit's message comes in the same round."""
+    with db.session() as session:
+        staff = session.get(Staff, staff_id)
+        return [] if staff is None else _new_role_problems(session, staff, role, unit_id)
+
+
 def add_role(
     db: Database, admin_id: int, staff_id: int, role: Role, unit_id: int | None, now: dt.datetime
 ) -> None:
     """Give a staff member a role in a unit (or service-wide where the role allows it)."""
     with db.transaction(now=now) as session:
         staff = _target(session, staff_id)
-        check_role(session, role, unit_id)
-        if any(row.role is role and row.unit_id == unit_id for row in staff.roles):
-            raise StaffChangeRefused("role_exists")
+        if problems := _new_role_problems(session, staff, role, unit_id):
+            raise StaffChangeRefused(*problems)
         staff.roles.append(StaffRole(role=role, unit_id=unit_id))
         record_admin_change(
             session,

@@ -132,11 +132,6 @@ def role_problems(session: Session, role: Role | None, unit_id: int | None) -> l
     return []
 
 
-def check_role(session: Session, role: Role, unit_id: int | None) -> None:
-    if problems := role_problems(session, role, unit_id):
-        raise StaffChangeRefused(*problems)
-
-
 def _username(email: str) -> str | None:
     try:
         return normalise_email(email).lower()

@@ -437,3 +437,38 @@ def test_the_template_form_does_not_offer_an_owner_that_has_a_template_already(
     assert again.status_code == 422
     assert "There is a template for this already" in again.get_data(as_text=True)
     assert 'value="Another"' in again.get_data(as_text=True)
+
+
+def test_the_template_form_names_an_empty_name_and_a_taken_owner_in_one_round(
+    client: FlaskClient,
+) -> None:
+    """An old tab posting an owner that has a template, with the name left empty: both
+    messages at once (the owner's used to come only after the name was fixed)."""
+    db = _db(client)
+    _log_in_admin(client)
+    unit = make_unit(db)
+    page = client.get("/admin/schedule-templates?lang=en").get_data(as_text=True)
+    token = csrf_token(page)
+    created = client.post(
+        "/admin/schedule-templates",
+        data={"csrf_token": token, "name": "Standard", "owner": f"unit:{unit.id}"},
+    )
+    assert created.status_code == 302
+    both = client.post(
+        "/admin/schedule-templates?lang=en",
+        data={"csrf_token": token, "name": "  ", "owner": f"unit:{unit.id}"},
+    )
+    assert both.status_code == 422
+    html = both.get_data(as_text=True)
+    assert "Enter a name." in html
+    assert "There is a template for this already" in html
+    # A crafted owner that is no choice at all keeps the form's own message, with the name's.
+    crafted = client.post(
+        "/admin/schedule-templates?lang=en",
+        data={"csrf_token": token, "name": "", "owner": "unit:abc"},
+    )
+    assert crafted.status_code == 422
+    html = crafted.get_data(as_text=True)
+    assert "Enter a name." in html and "Not a valid choice" in html
+    with db.session() as session:
+        assert len(session.scalars(select(SchedulePlan)).all()) == 1

@@ -396,6 +396,40 @@ def test_roles_are_added_per_unit_and_removed_with_an_audit_row(client: FlaskCli
     assert json.loads(_audit(db)[0].after or "{}") == {"role": f"unit_lead@{unit.id}"}
 
 
+def test_the_role_form_names_a_crafted_role_and_a_missing_unit_in_one_round(
+    client: FlaskClient,
+) -> None:
+    """A role not in the list with a unit that does not exist (a crafted post, or a unit
+    removed since the page was opened): both fields get their message in the same answer; the
+    unit's used to come only once the role was fixed."""
+    db = db_of(client.application)
+    unit = make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    person = make_staff(db, (Role.THERAPIST, unit.id))
+    log_in(client, admin.username, PASSWORD)
+    detail = f"/admin/staff/{person.id}?lang=en"
+    both = post_form(
+        client, detail, f"/admin/staff/{person.id}/roles", {"role": "superuser", "unit": "999999"}
+    )
+    assert both.status_code == 400
+    html = both.get_data(as_text=True)
+    assert "Choose a role from the list." in html
+    assert "That unit does not exist. Choose one from the list." in html
+    # The role the person has already, in the unit: one message, on the role.
+    again = post_form(
+        client,
+        detail,
+        f"/admin/staff/{person.id}/roles",
+        {"role": "therapist", "unit": str(unit.id)},
+    )
+    assert again.status_code == 400
+    assert "already has that role" in again.get_data(as_text=True)
+    with db.session() as session:
+        roles = session.scalars(select(StaffRole).where(StaffRole.staff_id == person.id)).all()
+    assert [(row.role, row.unit_id) for row in roles] == [(Role.THERAPIST, unit.id)]
+    assert _audit(db) == []
+
+
 ROUTES = [
     ("GET", "/admin/staff"),
     ("GET", "/admin/staff/invite"),

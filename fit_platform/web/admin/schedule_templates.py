@@ -28,11 +28,13 @@ from fit_platform.services.schedule_templates import (
     rename_template,
     save_template_rule,
     template_detail,
+    template_problems,
 )
 from fit_platform.services.unit_instruments import for_schedules_of_unit
 from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.forms import RenameForm, TemplateForm
+from fit_platform.web.admin.refusals import validate_all
 from fit_platform.web.admin.units import admin_only, refuse
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
@@ -76,16 +78,17 @@ def _owner_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:
     return choices, left_out
 
 
-def _owner(value: str) -> tuple[int, int | None]:
-    """The (unit id, programme id) a chosen owner stands for."""
-    kind, _sep, raw_id = value.partition(":")
-    with get_db().session() as session:
-        if kind == "programme":
-            programme = session.get(Programme, int(raw_id))
-            if programme is None:
-                raise AdminRefusal("owner", "unknown")
-            return programme.unit_id, programme.id
+def _owner(value: str | None) -> tuple[int | None, int | None]:
+    """The (unit id, programme id) a chosen owner stands for; no unit when `value` is not one
+    of the form's choices or its programme is gone."""
+    kind, _sep, raw_id = (value or "").partition(":")
+    if kind not in ("unit", "programme") or not raw_id.isdigit():
+        return None, None
+    if kind == "unit":
         return int(raw_id), None
+    with get_db().session() as session:
+        programme = session.get(Programme, int(raw_id))
+        return (programme.unit_id, programme.id) if programme is not None else (None, None)
 
 
 @bp.route("/schedule-templates", methods=["GET", "POST"])
@@ -96,11 +99,24 @@ def schedule_templates() -> tuple[str, int] | Response:
     # An owner left out may still be posted (an old tab): the service refuses it with "there is a
     # template for this already", clearer than the form's "not a valid choice".
     form.owner.choices = offered + left_out
-    submitted = form.validate_on_submit()
+    postable = {choice.value for choice in form.owner.choices}
+
+    def chosen_owner() -> tuple[int | None, int | None]:
+        return _owner(form.owner.data if form.owner.data in postable else None)
+
+    def problems() -> list[tuple[str, str]]:
+        unit_id, programme_id = chosen_owner()
+        return template_problems(
+            get_db(), unit_id=unit_id, programme_id=programme_id, name=form.name.data or ""
+        )
+
+    submitted = validate_all(form, problems)
     form.owner.choices = offered
     if submitted:
+        unit_id, programme_id = chosen_owner()
         try:
-            unit_id, programme_id = _owner(form.owner.data or "")
+            if unit_id is None:
+                raise AdminRefusal("owner", "unknown")
             template_id = create_template(
                 get_db(),
                 staff_id=g.staff.staff_id,

@@ -86,6 +86,11 @@ def _on_fields(codes: Iterable[str]) -> list[tuple[str, str]]:
     return [(INVITE_FIELDS.get(code, "email"), code) for code in codes]
 
 
+def _on_role_fields(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """The "Add a role" form's field for each reason: the unit's, else the role's."""
+    return [("unit" if INVITE_FIELDS.get(code) == "unit" else "role", code) for code in codes]
+
+
 def _mail_is_set_up() -> bool:
     """Invitations and new-password links go by e-mail only: without a relay they never leave."""
     return Channel.EMAIL in configured_channels(current_app.config["FIT_SETTINGS"])
@@ -215,9 +220,15 @@ def _refused(staff_id: int, refused: StaffChangeRefused) -> Response | tuple[str
 def staff_add_role(staff_id: int) -> Response | tuple[str, int]:
     form = RoleForm()
     form.set_units(_unit_choices())
-    if not form.validate_on_submit() or form.role.data is None:
-        form.role.errors = form.role.errors or [_("Choose a role from the list.")]
+
+    def problems() -> list[tuple[str, str]]:
+        return _on_role_fields(
+            staff_admin.new_role_problems(get_db(), staff_id, form.role.data, form.unit.data)
+        )
+
+    if not validate_all(form, problems, _refusal, fallback="role"):
         return _detail_page(staff_id, role_form=form, status=400)
+    assert form.role.data is not None  # the form's own check (`validate_role`)
     try:
         staff_admin.add_role(
             get_db(), g.staff.staff_id, staff_id, form.role.data, form.unit.data, now()
@@ -225,8 +236,7 @@ def staff_add_role(staff_id: int) -> Response | tuple[str, int]:
     except StaffChangeRefused as refused:
         if refused.code == "not_found":
             abort(404)
-        field = form.unit if refused.code in ("unit_required", "no_such_unit") else form.role
-        field.errors = [_refusal(refused.code)]
+        show_problems(form, _on_role_fields(refused.codes), _refusal, fallback="role")
         return _detail_page(staff_id, role_form=form, status=400)
     return _done(staff_id, _("The role is added."))
 
