@@ -140,3 +140,24 @@ def test_raw_html_in_the_file_is_escaped_and_links_into_the_repository_are_text(
     assert '<a href="https://example.org/standard">a standard</a>' in main
     # Column alignment would be an inline style, which the content security policy refuses.
     assert "style=" not in main
+
+
+def test_several_column_names_in_one_row_header_stand_one_to_a_line(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The outcome rows name one column per questionnaire ("core10_…, gad7_…, phq9_…"). Run
+    together, a desktop screen broke the third name mid-word beside the second; each name now
+    starts a line, and breaks (at an underscore) only where the screen is too narrow for it."""
+    main = _main(_developer_page(app, client, "?lang=en"))
+    row = re.search(
+        r'<th scope="row">(<code>core10_<wbr>mean_<wbr>first_<wbr>score.*?)</th>', main, re.S
+    )
+    assert row is not None
+    names = re.split(r",<br\s*/?>\s*", row.group(1))
+    assert [re.sub(r"<[^>]+>", "", name) for name in names] == [
+        "core10_mean_first_score",
+        "gad7_mean_first_score",
+        "phq9_mean_first_score",
+    ]
+    # A comma inside a meaning is left as it was.
+    assert "<br" not in "".join(re.findall(r"<td>.*?</td>", main, re.S))

@@ -10,11 +10,11 @@ shown escaped rather than run.
 On the page the file's text sits under the page's own translated title, so its level-1 title
 is dropped and no heading is above level 2; every table scrolls in its own box named by the
 heading above it (a phone's page never scrolls sideways), has column headers and the first
-cell of each row as the row's header (a column's name); code may break after an underscore,
-so a long column name wraps in a narrow table; a column alignment, which would be an
-inline style the content security policy refuses, is dropped; a link that is not an absolute
-path or a web address (one into the repository) would be broken on the page, so its words are
-shown without it.
+cell of each row as the row's header (a column's name), several names in it one to a line;
+code may break after an underscore, so a long column name wraps in a narrow table; a column
+alignment, which would be an inline style the content security policy refuses, is dropped;
+a link that is not an absolute path or a web address (one into the repository) would be
+broken on the page, so its words are shown without it.
 """
 
 from __future__ import annotations
@@ -107,10 +107,33 @@ def _shape_tables(tokens: Sequence[Token]) -> None:
                 token.tag = "th"
                 if token.type == "td_open":
                     token.attrSet("scope", "row")
+                    _names_on_their_own_lines(tokens[index + 1])
                 else:
                     first_in_row = False
             elif token.type == "td_open":
                 first_in_row = False
+
+
+def _names_on_their_own_lines(inline: Token) -> None:
+    """A row header listing several column names ("`a`, `b`, `c`") gets a line break after
+    each comma: the names then break only where a narrow screen needs it, never mid-name
+    beside a name that ran on from the line above."""
+    children = inline.children or []
+    shaped: list[Token] = []
+    for position, child in enumerate(children):
+        between_names = (
+            child.type == "text"
+            and child.content.strip() == ","
+            and 0 < position < len(children) - 1
+            and children[position - 1].type == "code_inline"
+            and children[position + 1].type == "code_inline"
+        )
+        if between_names:
+            child.content = ","
+            shaped += [child, Token("hardbreak", "br", 0)]
+        else:
+            shaped.append(child)
+    inline.children = shaped
 
 
 def _without_broken_links(children: list[Token]) -> list[Token]:
