@@ -32,6 +32,9 @@ DEMO_UNITS = (
     ("dps-nord-pol", "DPS Nord, poliklinikk", UnitKind.OUTPATIENT, "+47 22 00 00 00"),
     ("dps-nord-dag", "DPS Nord, dagtilbud", UnitKind.DAY_PROGRAMME, "+47 22 00 00 01"),
 )
+# Each unit's one programme (code "standard"), named for what it is: named after its unit, it
+# read "DPS Nord, dagtilbud: DPS Nord, dagtilbud" wherever a page names both.
+DEMO_PROGRAMMES = {"dps-nord-pol": "Standard poliklinisk", "dps-nord-dag": "Dagprogram"}
 DEMO_STAFF = (
     ("admin@demo.fit", "Ada Administrator", ((Role.ADMIN, None),)),
     ("terapeut1@demo.fit", "Tone Terapeut", ((Role.THERAPIST, "dps-nord-pol"),)),
@@ -61,7 +64,7 @@ def _unit(session: Session, code: str, name: str, kind: UnitKind, phone: str) ->
         )
         session.add(unit)
         session.flush()
-        session.add(Programme(unit_id=unit.id, code="standard", name=name))
+        session.add(Programme(unit_id=unit.id, code="standard", name=DEMO_PROGRAMMES[code]))
         enable_all_schedulable(session, unit.id)
     return unit
 
