@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 
 from sqlalchemy import ColumnElement, Subquery, func, select
@@ -43,6 +43,7 @@ from fit_platform.services.access_control import Viewer, led_unit_ids, visible_e
 from fit_platform.services.access_log import Action, record_bulk_access
 from fit_platform.services.caseload_queries import open_fewer_wishes, overdue_risk_signals
 from fit_platform.services.delivery_status import Undelivered, undelivered_by_episode
+from fit_platform.services.responsible import responsible_names
 from fit_platform.services.unattended import (
     UnattendedEpisode,
     unattended_episodes,
@@ -154,6 +155,8 @@ class CaseloadRow:
     last_answer_instrument: str | None = None
     last_answer_at: dt.datetime | None = None
     open_flags: tuple[OpenFlag, ...] = ()
+    # The responsible therapists' names, for a unit lead's list (empty on the therapist's own).
+    therapists: tuple[str, ...] = ()
 
     @property
     def status(self) -> CaseloadStatus:
@@ -172,6 +175,8 @@ class EscalatedSignal:
     episode_id: int
     patient_name: str
     raised_at: dt.datetime
+    # Whom the lead follows up with: the episode's responsible therapists (empty: none).
+    therapists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -442,6 +447,15 @@ def caseload(
                     .order_by(Signal.raised_at)
                 )
             ]
+        # A lead reads whose patient each one is, to follow up with that therapist.
+        therapists = (
+            responsible_names(session, {*ids, *(item.episode_id for item in escalated)})
+            if led_unit_ids(viewer)
+            else {}
+        )
+        escalated = [
+            replace(item, therapists=therapists.get(item.episode_id, ())) for item in escalated
+        ]
         unattended = unattended_episodes(session, led_unit_ids(viewer))
 
         rows = []
@@ -476,6 +490,7 @@ def caseload(
                     last_answer_instrument=last_instrument,
                     last_answer_at=last_at,
                     open_flags=flags,
+                    therapists=() if is_mine else therapists.get(episode_id, ()),
                 )
             )
         rows = sorted(

@@ -37,6 +37,7 @@ from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.comments import PatientWords, patient_words
 from fit_platform.services.own_plan import OwnPlanView
+from fit_platform.services.responsible import responsible_names
 from fit_platform.services.score_trends import (
     InstrumentTrend,
     bands_of_service,
@@ -208,6 +209,9 @@ class PreSession:
     resolved_signals: tuple[SignalView, ...] = ()
     # The patient's crisis plan and standing choices, when asked for (``with_own_plan``).
     own_plan: OwnPlanView | None = None
+    # For a unit lead's read: the active responsible therapists, whom the lead follows up with
+    # (empty on the therapist's own read, and when nobody active is responsible).
+    therapists: tuple[str, ...] = ()
 
     @property
     def open_flags(self) -> tuple[SignalFlag, ...]:
@@ -374,6 +378,8 @@ def presession(
         # Two leads may share a name; the page lists each name once, as DISTINCT did.
         unit_leads = tuple(dict.fromkeys(row[-1] for row in found if row[-1] is not None))
         role = Role.THERAPIST if is_mine else Role.UNIT_LEAD
+        # The lead's read only: the therapist's own view runs no extra statement.
+        therapists = () if is_mine else responsible_names(session, [episode_id]).get(episode_id, ())
 
         by_instrument = scores_by_instrument(session, episode_id)
         service = bands_of_service(session, by_instrument, now)
@@ -458,4 +464,5 @@ def presession(
         unit_archived=bool(unit_archived),
         resolved_signals=resolved,
         own_plan=own,
+        therapists=therapists,
     )

@@ -156,3 +156,39 @@ def test_the_journal_summary_keeps_the_changed_risk_answer_and_who_acknowledged(
         assert "What was done: Phoned the patient; safe" in block
         assert "The patient changed the answer to question 9 to “Not at all (0)” at" in block
         assert "Acknowledged " in block and f"by {therapist_name}" in block
+
+
+def test_the_lead_reads_whose_patient_an_overdue_risk_signal_is(
+    app: Flask, client: FlaskClient
+) -> None:
+    """An overdue risk signal reaches the unit lead, who must follow it up with the patient's
+    therapist: the lead's list, the lead's caseload row and the pre-session view name the
+    responsible therapist (the therapist's own pages do not name themselves). When that
+    account is deactivated, the lead reads that nobody active is responsible."""
+    db = _db(app)
+    unit = make_unit(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, unit.id), name="Kari Leder")
+    world = make_world(db, unit=unit)
+    with db.transaction() as session:
+        session.get_one(Staff, world.therapist_id).display_name = "Tone Terapeut"
+    _risk_answer(client, db, world)
+    assert escalate_overdue_risk_signals(db, after=DAY, now=now() + DAY + DAY / 24) == 1
+
+    lead_caseload = _staff_page(app, lead.username, "/clinician/?lang=en")
+    escalated = lead_caseload.split('id="escalated-heading"')[1].split("</section>")[0]
+    assert "therapist: Tone Terapeut" in escalated
+    table = lead_caseload.split("<tbody>")[1]
+    assert "therapist: Tone Terapeut" in table
+    presession = f"/clinician/episodes/{world.episode_id}"
+    assert "behandler: Tone Terapeut" in _staff_page(app, lead.username, presession + "?lang=nb")
+    own = _staff_page(app, world.therapist_username, presession + "?lang=en")
+    assert "therapist: Tone Terapeut" not in own
+
+    with db.transaction() as session:
+        session.get_one(Staff, world.therapist_id).is_active = False
+    lead_caseload = _staff_page(app, lead.username, "/clinician/?lang=en")
+    escalated = lead_caseload.split('id="escalated-heading"')[1].split("</section>")[0]
+    assert "no active responsible therapist" in escalated
+    assert "Tone Terapeut" not in escalated
+    lead_view = _staff_page(app, lead.username, presession + "?lang=nn")
+    assert "ingen aktiv ansvarleg behandlar" in lead_view
