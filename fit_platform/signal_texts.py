@@ -43,8 +43,8 @@ SIGNAL_EXPLANATIONS = {
     ),
     SignalCode.NOT_ON_TRACK: _l(
         "Several sessions into treatment, the score has not improved by more than "
-        "measurement error since the start and is still above the clinical cut-off (or it "
-        "is outside the range your service expects at this session). Patients who are off "
+        "measurement error since the start and is still at or above the clinical cut-off "
+        "(or it is outside the range your service expects at this session). Patients who are off "
         "track often benefit when progress is discussed and the treatment adjusted."
     ),
     SignalCode.ALLIANCE_LOW: _l(

@@ -66,3 +66,23 @@ def test_signals_waiting_are_named_at_the_top_until_acknowledged(
     html = client.get(f"{url}?lang=en").get_data(as_text=True)
     assert _line(html) is None
     assert "Not acknowledged yet:" not in html
+
+
+def test_each_signal_names_the_questionnaire_that_raised_it_and_the_cut_off_rule(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Two outcome questionnaires on the page and a "Not on track" card that named neither:
+    the therapist could not tell which one it was about. Each occurrence now starts with the
+    questionnaire's short name. The card's text says "at or above the clinical cut-off", the
+    rule the signal follows (caseness starts at the cut-off): "above" contradicted a score
+    equal to it."""
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    gad7 = add_signal(db, world, SignalCode.NOT_ON_TRACK, instrument_id="gad7")
+    log_in(client, world.therapist_username, PASSWORD)
+    html = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    card = html.split(f'id="signal-{gad7}"', 1)[1].split("</article>", 1)[0]
+    assert re.search(r'<p class="muted">GAD-7 · Raised ', card)
+    assert "still at or above the clinical cut-off" in card
+    nb = client.get(f"/clinician/episodes/{world.episode_id}?lang=nb").get_data(as_text=True)
+    assert "fortsatt på eller over den kliniske grenseverdien" in nb
