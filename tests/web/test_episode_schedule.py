@@ -85,6 +85,47 @@ def test_a_rule_the_scheduler_would_refuse_gets_a_message_and_is_not_saved(
         assert session.scalars(select(ScheduleRule)).all() == []
 
 
+def test_a_rule_that_cannot_be_saved_opens_the_page_with_what_is_wrong(
+    client: FlaskClient,
+) -> None:
+    """The second of two rules saved with two wrong hour fields: the summary used to sit above
+    that rule's form, some screens down on a phone, so the page seemed to do nothing; and it
+    said "Enter 1 to 672 hours." twice without saying which field. It now comes first, before
+    the heading, names the rule, and a message given to two fields names each field."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule"
+    for _ in range(2):
+        page = client.get(url).get_data(as_text=True)
+        data = {f"new-{key}": value for key, value in _rule().items()}
+        assert (
+            client.post(url, data={"new-csrf_token": csrf_token(page), **data}).status_code == 302
+        )
+    with db.session() as session:
+        second = session.scalars(select(ScheduleRule.id).order_by(ScheduleRule.id)).all()[1]
+    page = client.get(url).get_data(as_text=True)
+    prefix = f"rule-{second}-"
+    bad = _rule(window_hours="0", reminder_after_hours="900")
+    response = client.post(
+        f"{url}/{second}?lang=en",
+        data={prefix + "csrf_token": csrf_token(page), **{prefix + k: v for k, v in bad.items()}},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = html.split('<div class="alert alert-error" role="alert">', 1)[1].split("</div>")[0]
+    assert html.index('class="alert alert-error"') < html.index("<h1>")
+    assert "There is a problem with rule 2" in summary
+    assert f'<a href="#{prefix}window_hours">Hours to answer: Enter 1 to 672 hours.</a>' in summary
+    assert (
+        f'<a href="#{prefix}reminder_after_hours">Reminder after (hours, optional): '
+        "Enter 1 to 672 hours.</a>"
+    ) in summary
+    assert html.count('class="alert alert-error"') == 1
+    with db.session() as session:
+        assert [rule.window_hours for rule in session.scalars(select(ScheduleRule))] == [48, 48]
+
+
 def test_another_therapist_cannot_read_or_change_the_schedule(client: FlaskClient) -> None:
     db = _db(client)
     world = make_world(db)
