@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Locator, Page, ViewportSize
 
 from fit_platform.db import Database
 from tests.conftest import make_test_app
@@ -23,8 +23,8 @@ from tests.support.axe import AxeChecker, axe_source, describe
 from tests.support.live_server import serve
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 320, "height": 640}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # The tests that look at many pages (every page at three widths, every questionnaire page at
 # 320 px) take a screenshot only of a page with a problem, and the service developer's pages
 # (test_export_insight.py) no full-page one, unless FIT_TEST_SCREENSHOTS=all asks for all of

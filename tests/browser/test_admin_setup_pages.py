@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from tests.browser.steps import log_in
 from tests.support.factories import make_staff, make_unit, make_world
 
-VIEWPORTS = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
+VIEWPORTS: list[ViewportSize] = [{"width": 1280, "height": 900}, {"width": 390, "height": 844}]
 
 
 def _fits(page: Page) -> None:
@@ -31,7 +31,7 @@ def test_an_admin_sets_up_a_unit_programme_and_template_and_manages_episodes(
     browser_db: Database,
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     size = f"{viewport['width']}px"
     page.set_viewport_size(viewport)
@@ -127,7 +127,7 @@ def test_a_therapist_finds_every_page_from_the_menu_caseload_and_pre_session_vie
     browser_db: Database,
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     size = f"{viewport['width']}px"
     page.set_viewport_size(viewport)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 from sqlalchemy import select, update
 
 from fit_platform.db import Database
@@ -20,7 +20,10 @@ from fit_platform.services.access_log import record_access
 from fit_platform.services.staff_invites import mint_invite_token
 from tests.support.factories import PASSWORD, make_staff, make_world
 
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SIZES: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 def _fits(page: Page, width: int) -> None:

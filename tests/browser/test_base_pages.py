@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.services.demo_seed import DEMO_PASSWORD, seed_demo
@@ -19,7 +19,7 @@ def test_base_pages_have_no_axe_violations(
     page: Page,
     live_url: str,
     path: str,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
     assert_accessible: Callable[[Page], None],
 ) -> None:
     page.set_viewport_size(viewport)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation
@@ -34,7 +34,7 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     browser_db: Database,
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     width = viewport["width"]
     world = make_world(browser_db)

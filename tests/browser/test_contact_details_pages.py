@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.db.models import Patient
@@ -28,7 +28,7 @@ def test_a_therapist_corrects_a_number_and_the_patient_sees_it_partly_hidden(
     browser_db: Database,
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     world = make_world(browser_db)
     page.set_viewport_size(viewport)

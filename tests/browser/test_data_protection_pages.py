@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.db.models import Patient
@@ -20,7 +20,7 @@ from tests.support.clinical import add_goal
 from tests.support.factories import PASSWORD, add_history, make_staff, make_world
 from tests.support.live_server import serve
 
-WIDE_PHONE = {"width": 390, "height": 844}
+WIDE_PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _fits(page: Page, width: int) -> None:
@@ -35,7 +35,7 @@ def test_an_administrator_finds_downloads_and_erases_a_patients_data(
     browser_db: Database,
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     world = make_world(browser_db)
     add_history(browser_db, world, [19, 14, 11])
@@ -104,7 +104,7 @@ def test_the_privacy_notice_reads_well_at_every_width(
     configured_url: str,
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
     lang: str,
 ) -> None:
     page.set_viewport_size(viewport)

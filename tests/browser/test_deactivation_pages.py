@@ -8,13 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SIZES: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 
 
 def _log_in(page: Page, live_url: str, username: str) -> None:

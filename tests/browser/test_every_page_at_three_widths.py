@@ -109,7 +109,7 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
     assert episode_id is not None and template_id is not None
     with browser_db.session() as session:
         episode = session.get_one(Episode, episode_id)
-        patient = {
+        patient: dict[str, int | str] = {
             "patient_id": episode.patient_id,
             "patient_unit_id": episode.unit_id,
             "record_id": str(episode.patient.external_id),

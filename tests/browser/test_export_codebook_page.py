@@ -9,7 +9,7 @@ test-artifacts/export-codebook-320.png and export-codebook-1280.png.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
@@ -25,7 +25,7 @@ def test_the_codebook_reads_as_a_page_with_tables_at_320_and_1280_px(
     browser_db: Database,
     assert_accessible: Check,
     save_screenshot: Shot,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     developer = make_staff(browser_db, (Role.SERVICE_DEVELOPER, None))
     page.set_viewport_size(viewport)

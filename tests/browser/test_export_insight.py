@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
@@ -29,7 +29,7 @@ from tests.support.live_server import serve
 from tests.support.scheduling import Clock, oslo
 
 NOW = oslo(2026, 12, 2, 9, 0)
-NARROW = {"width": 390, "height": 844}
+NARROW: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
     page: Page,
     live_url: str,
     browser_db: Database,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
     assert_accessible: Callable[[Page], None],
     save_screenshot: Callable[[Page, str], Path],
 ) -> None:

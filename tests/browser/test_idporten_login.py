@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 from sqlalchemy import select
 
 from fit_platform.db import Database
@@ -21,8 +21,8 @@ from tests.support.factories import PASSWORD, World, make_invitation, make_staff
 from tests.support.oidc import log_in_at_provider_page, oidc_provider, use_idporten
 from tests.web.test_idporten_login import TENOR, national_id
 
-PHONE = {"width": 320, "height": 800}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 320, "height": 800}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 def test_a_patient_sees_their_progress_again_through_idporten(

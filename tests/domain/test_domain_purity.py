@@ -8,7 +8,7 @@ FORBIDDEN = ("flask", "sqlalchemy", "flask_babel", "flask_wtf", "wtforms")
 
 def _imported_top_level_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    out = set()
+    out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.update(alias.name.split(".")[0] for alias in node.names)
@@ -17,7 +17,7 @@ def _imported_top_level_modules(path: Path) -> set[str]:
     return out
 
 
-def test_no_domain_module_imports_flask_or_sqlalchemy():
+def test_no_domain_module_imports_flask_or_sqlalchemy() -> None:
     root = Path(fit_platform.domain.__file__).parent
     files = sorted(root.rglob("*.py"))
     assert len(files) > 3

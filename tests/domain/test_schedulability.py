@@ -6,6 +6,7 @@ import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,11 @@ from fit_platform.domain.instruments import (
 from fit_platform.domain.schedulability import NotSchedulable, is_schedulable, why_not_schedulable
 
 
-def _raw(instrument_id: str) -> dict:
-    return json.loads((INSTRUMENTS_DIR / f"{instrument_id}.json").read_text(encoding="utf-8"))
+def _raw(instrument_id: str) -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads(
+        (INSTRUMENTS_DIR / f"{instrument_id}.json").read_text(encoding="utf-8")
+    )
+    return raw
 
 
 @pytest.fixture

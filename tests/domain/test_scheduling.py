@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fit_platform.domain.codes import ConsentEventKind
+from fit_platform.domain.codes import AppointmentStatus, ConsentEventKind, InvitationState
 from fit_platform.domain.consent import Consent, ConsentEvent, consent_state
 from fit_platform.domain.quiet_hours import (
     DEFAULT_QUIET_HOURS,
@@ -16,11 +16,9 @@ from fit_platform.domain.quiet_hours import (
 )
 from fit_platform.domain.scheduling import (
     AppointmentSnapshot,
-    AppointmentStatus,
     DueInvitation,
     EpisodeSnapshot,
     ExistingInvitation,
-    InvitationState,
     ScheduleRule,
     Trigger,
     appointment_slot_key,

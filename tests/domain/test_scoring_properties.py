@@ -7,6 +7,7 @@ from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.scoring import score
 
 INSTRUMENTS = list(default_instruments().values())
+Case = tuple[Instrument, dict[str, float | None]]
 
 
 def _item_values(inst: Instrument, link_id: str) -> st.SearchStrategy[float]:
@@ -17,9 +18,9 @@ def _item_values(inst: Instrument, link_id: str) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def responses(draw, complete: bool = False):
+def responses(draw: st.DrawFn, complete: bool = False) -> Case:
     inst = draw(st.sampled_from(INSTRUMENTS))
-    answers = {}
+    answers: dict[str, float | None] = {}
     for link_id in inst.scored_link_ids:
         # About one answer in four is left out, so every missing-item rule gets exercised.
         missing = not complete and draw(st.integers(0, 3)) == 0
@@ -33,7 +34,7 @@ def _scored_value(inst: Instrument, link_id: str, raw: float) -> float:
 
 
 @given(responses())
-def test_a_scorable_total_always_lies_within_the_instrument_range(case):
+def test_a_scorable_total_always_lies_within_the_instrument_range(case: Case) -> None:
     inst, answers = case
     r = score(inst, answers)
     if r.scorable:
@@ -42,7 +43,9 @@ def test_a_scorable_total_always_lies_within_the_instrument_range(case):
 
 
 @given(responses())
-def test_a_response_is_scorable_exactly_when_missing_items_are_within_the_published_limit(case):
+def test_a_response_is_scorable_exactly_when_missing_items_are_within_the_published_limit(
+    case: Case,
+) -> None:
     inst, answers = case
     n_missing = sum(1 for v in answers.values() if v is None)
     r = score(inst, answers)
@@ -51,7 +54,9 @@ def test_a_response_is_scorable_exactly_when_missing_items_are_within_the_publis
 
 
 @given(responses(complete=True))
-def test_a_complete_response_totals_the_scored_values_with_reverse_items_flipped(case):
+def test_a_complete_response_totals_the_scored_values_with_reverse_items_flipped(
+    case: Case,
+) -> None:
     inst, answers = case
     expected = sum(_scored_value(inst, k, v) for k, v in answers.items() if v is not None)
     assert score(inst, answers).total == round(expected, 2)
@@ -59,7 +64,9 @@ def test_a_complete_response_totals_the_scored_values_with_reverse_items_flipped
 
 @settings(max_examples=300)
 @given(responses(complete=True), st.data())
-def test_moving_one_answer_towards_worse_never_makes_the_score_look_better(case, data):
+def test_moving_one_answer_towards_worse_never_makes_the_score_look_better(
+    case: Case, data: st.DataObject
+) -> None:
     inst, answers = case
     link_id = data.draw(st.sampled_from(inst.scored_link_ids))
     it = inst.item(link_id)
@@ -80,7 +87,9 @@ def test_moving_one_answer_towards_worse_never_makes_the_score_look_better(case,
 
 
 @given(responses(complete=True), st.data())
-def test_prorating_one_missing_item_stays_between_the_totals_it_could_have_had(case, data):
+def test_prorating_one_missing_item_stays_between_the_totals_it_could_have_had(
+    case: Case, data: st.DataObject
+) -> None:
     inst, answers = case
     if inst.max_missing < 1:
         return
@@ -94,11 +103,11 @@ def test_prorating_one_missing_item_stays_between_the_totals_it_could_have_had(c
 
 
 @given(responses())
-def test_risk_is_flagged_exactly_when_a_risk_item_reaches_its_threshold(case):
+def test_risk_is_flagged_exactly_when_a_risk_item_reaches_its_threshold(case: Case) -> None:
     inst, answers = case
     expected = tuple(
         r.link_id
         for r in inst.risk_items
-        if answers.get(r.link_id) is not None and answers[r.link_id] >= r.threshold
+        if (a := answers.get(r.link_id)) is not None and a >= r.threshold
     )
     assert score(inst, answers).risk_items == expected

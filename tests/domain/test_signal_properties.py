@@ -1,13 +1,14 @@
 """Properties of the signal rules over whole courses (issue 11, "must show")."""
 
 import math
+from collections.abc import Iterable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fit_platform.domain.expected_recovery import ExpectedBand
-from fit_platform.domain.instruments import default_instruments
-from fit_platform.domain.signal_series import signals_over_series
+from fit_platform.domain.expected_recovery import ExpectedBand, ExpectedModel
+from fit_platform.domain.instruments import Instrument, default_instruments
+from fit_platform.domain.signal_series import SessionSignals, signals_over_series
 from fit_platform.domain.signals import SignalCode
 
 LIB = default_instruments()
@@ -16,13 +17,14 @@ ALLIANCES = ("wai_sr", "sai", "vas_demo")
 FAST = settings(max_examples=150, deadline=None)
 
 
-def _fired(series, code):
+def _fired(series: Iterable[SessionSignals], code: SignalCode) -> list[int]:
     return [s.session for s in series if code in s.codes]
 
 
 @st.composite
-def flat_above_caseness(draw):
+def flat_above_caseness(draw: st.DrawFn) -> tuple[Instrument, list[int]]:
     inst = LIB[draw(st.sampled_from(OUTCOMES))]
+    assert inst.clinical_cutoff is not None and inst.not_on_track is not None
     intake = draw(st.integers(int(inst.clinical_cutoff.value), int(inst.score_max)))
     length = draw(st.integers(inst.not_on_track.by_session, 16))
     return inst, [intake] * length
@@ -30,8 +32,11 @@ def flat_above_caseness(draw):
 
 @FAST
 @given(flat_above_caseness())
-def test_a_flat_course_above_caseness_is_flagged_from_session_n_at_every_intake(case):
+def test_a_flat_course_above_caseness_is_flagged_from_session_n_at_every_intake(
+    case: tuple[Instrument, list[int]],
+) -> None:
     inst, totals = case
+    assert inst.not_on_track is not None
     fired = _fired(signals_over_series(inst, totals), SignalCode.NOT_ON_TRACK)
     assert fired == list(range(inst.not_on_track.by_session, len(totals) + 1))
 
@@ -39,27 +44,33 @@ def test_a_flat_course_above_caseness_is_flagged_from_session_n_at_every_intake(
 class _AlwaysOffTrack:
     """A service band that calls every total off track: only the minimum session holds it."""
 
-    def band(self, intake, session):
+    def band(self, intake: float, session: int) -> ExpectedBand | None:
         return ExpectedBand(session, 0, 0, 0, "service_percentiles", True)
 
 
 @FAST
 @given(st.sampled_from(OUTCOMES), st.data())
-def test_not_on_track_never_fires_before_the_minimum_session(inst_id, data):
+def test_not_on_track_never_fires_before_the_minimum_session(
+    inst_id: str, data: st.DataObject
+) -> None:
     inst = LIB[inst_id]
+    assert inst.not_on_track is not None
     totals = data.draw(
         st.lists(st.integers(int(inst.score_min), int(inst.score_max)), min_size=1, max_size=12)
     )
-    for model in (None, _AlwaysOffTrack()):
+    models: tuple[ExpectedModel | None, ...] = (None, _AlwaysOffTrack())
+    for model in models:
         fired = _fired(signals_over_series(inst, totals, model=model), SignalCode.NOT_ON_TRACK)
         assert all(s >= inst.not_on_track.min_sessions for s in fired)
 
 
 @st.composite
-def ordinary_improvement(draw):
+def ordinary_improvement(draw: st.DrawFn) -> tuple[Instrument, list[int]]:
     """Intake at caseness, never worse from one session to the next, and by session N either
     reliably improved or below the cut-off."""
     inst = LIB[draw(st.sampled_from(OUTCOMES))]
+    assert inst.clinical_cutoff is not None and inst.reliable_change is not None
+    assert inst.not_on_track is not None
     cut, rc = int(inst.clinical_cutoff.value), math.ceil(inst.reliable_change.threshold)
     n = inst.not_on_track.by_session
     intake = draw(st.integers(cut, int(inst.score_max)))
@@ -71,21 +82,21 @@ def ordinary_improvement(draw):
 
 @FAST
 @given(ordinary_improvement())
-def test_an_ordinary_improving_course_is_never_flagged(case):
+def test_an_ordinary_improving_course_is_never_flagged(case: tuple[Instrument, list[int]]) -> None:
     inst, totals = case
     series = signals_over_series(inst, totals)
     assert not [s for s in series if s.codes], totals
 
 
 @st.composite
-def alliance_slide(draw):
+def alliance_slide(draw: st.DrawFn) -> tuple[Instrument, list[float]]:
     """A fall of at least 15 % of the range over 2 to 6 sessions, never rising on the way."""
     inst = LIB[draw(st.sampled_from(ALLIANCES))]
     lo, hi = inst.score_min, inst.score_max
     fall = 0.15 * (hi - lo)
     step = 0.1 if inst.items[0].vas is not None else 1.0
 
-    def grid(a, b):
+    def grid(a: float, b: float) -> st.SearchStrategy[float]:
         return st.integers(math.ceil(a / step - 1e-9), math.floor(b / step + 1e-9)).map(
             lambda k: round(k * step, 1)
         )
@@ -99,6 +110,8 @@ def alliance_slide(draw):
 
 @FAST
 @given(alliance_slide())
-def test_an_alliance_slide_of_15_percent_of_the_range_within_6_sessions_is_flagged(case):
+def test_an_alliance_slide_of_15_percent_of_the_range_within_6_sessions_is_flagged(
+    case: tuple[Instrument, list[float]],
+) -> None:
     inst, totals = case
     assert _fired(signals_over_series(inst, totals), SignalCode.ALLIANCE_DROP), totals

@@ -36,7 +36,7 @@ def _table() -> tuple[list[SignalCode], list[tuple[str, str, list[str], list[lis
 CODES, ROWS = _table()
 
 
-def test_the_table_covers_the_trajectories_the_issue_asks_for():
+def test_the_table_covers_the_trajectories_the_issue_asks_for() -> None:
     names = {name.lower() for name, *_ in ROWS}
     for wanted in ("flat", "improving", "slow improvement", "deteriorating", "slide", "low"):
         assert any(wanted in n for n in names), wanted
@@ -44,7 +44,9 @@ def test_the_table_covers_the_trajectories_the_issue_asks_for():
 
 
 @pytest.mark.parametrize(("name", "instrument", "totals", "expected"), ROWS)
-def test_the_signals_command_fires_where_the_docs_table_says(name, instrument, totals, expected):
+def test_the_signals_command_fires_where_the_docs_table_says(
+    name: str, instrument: str, totals: list[str], expected: list[list[int]]
+) -> None:
     r = CliRunner().invoke(signals_command, [instrument, *totals, "--json"])
     assert r.exit_code == 0, r.output
     sessions = json.loads(r.output)["sessions"]

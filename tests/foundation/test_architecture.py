@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_a_service_given_the_time_stamps_its_rows_with_it(layer: str) -> None:
     assert offenders == []
 
 
-def _reads_the_machine_clock(node: ast.AST) -> bool:
+def _reads_the_machine_clock(node: ast.AST) -> TypeGuard[ast.Call]:
     if not isinstance(node, ast.Call):
         return False
     if isinstance(node.func, ast.Name):

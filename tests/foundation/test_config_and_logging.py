@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import load_settings
+from fit_platform.config_error import ConfigurationError
 from fit_platform.logging_setup import JsonFormatter, redact
 
 

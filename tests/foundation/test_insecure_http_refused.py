@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from fit_platform.app import create_app
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import load_settings
+from fit_platform.config_error import ConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
 TOTP_KEY = "pRmgMa8T0INjEAfksaq2aafzoZXEuwKI7wDe4c1F8AY="

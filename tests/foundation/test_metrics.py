@@ -29,18 +29,21 @@ def _metrics_app(database_url: str, tmp_path: Path, **overrides: object) -> Flas
     return make_test_app(database_url, tmp_path / "i", metrics_enabled=True, **overrides)
 
 
-def _scrape(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def _scrape(client: FlaskClient) -> Samples:
     response = client.get("/metrics")
     assert response.status_code == 200, response.status_code
     assert response.content_type.startswith("text/plain")
-    values = {}
+    values: Samples = {}
     for family in text_string_to_metric_families(response.get_data(as_text=True)):
         for sample in family.samples:
             values[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return values
 
 
-def _requests(values: dict, group: str, status: str) -> float:  # type: ignore[type-arg]
+def _requests(values: Samples, group: str, status: str) -> float:
     key = ("fit_http_requests_total", (("group", group), ("method", "GET"), ("status", status)))
     return values.get(key, 0.0)
 

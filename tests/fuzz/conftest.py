@@ -22,6 +22,7 @@ from fit_platform.db.migrate import alembic_config
 from fit_platform.db.session import make_engine
 from tests.conftest import _empty_postgres, make_test_app
 from tests.fuzz.attack import TALLY, ErrorRecords, discover_forms, refresh_csrf
+from tests.fuzz.forms import Form
 from tests.fuzz.world import ROLES, FuzzWorld, build_world
 
 SHM = Path("/dev/shm")
@@ -31,7 +32,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fuzz_world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, FuzzWorld, dict[str, list]]]:
+) -> Iterator[tuple[str, FuzzWorld, dict[str, list[Form]]]]:
     backend = request.param
     folder = tmp_path_factory.mktemp(f"fuzz-{backend}")
     if backend == "sqlite":

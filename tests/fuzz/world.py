@@ -139,12 +139,12 @@ def build_world(app: Flask) -> FuzzWorld:
     unit_a, unit_b = make_unit(db), make_unit(db)
     own = make_world(db, unit=unit_a)
     other = make_world(db, unit=unit_b)
-    for world in (own, other):
-        add_history(db, world, [19, 16, 14, 11])
-        add_history(db, world, [12, 9], instrument_id="gad7")
-        add_consent_event(db, world, ConsentEventKind.CHANNEL_CHANGED)
-        add_goal(db, world, "Sove bedre")
-        add_topic(db, world, "Jobben")
+    for side in (own, other):
+        add_history(db, side, [19, 16, 14, 11])
+        add_history(db, side, [12, 9], instrument_id="gad7")
+        add_consent_event(db, side, ConsentEventKind.CHANNEL_CHANGED)
+        add_goal(db, side, "Sove bedre")
+        add_topic(db, side, "Jobben")
     signal_own, signal_other = add_signal(db, own), add_signal(db, other)
     appointments = [
         add_appointment(db, w, dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).id

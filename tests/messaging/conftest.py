@@ -63,7 +63,10 @@ class RecordingSmtpHandler:
             return self.refuse
         with self.lock:
             self.envelopes.append(envelope)
-            self.messages.append(message_from_bytes(envelope.content or b""))
+            # Without decode_data the server keeps the message as bytes.
+            content = envelope.content or b""
+            assert isinstance(content, bytes)
+            self.messages.append(message_from_bytes(content))
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:

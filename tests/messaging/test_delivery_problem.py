@@ -173,7 +173,7 @@ def _appointments(client: FlaskClient, world: World) -> str:
 
 def _invitation_status(page: str) -> str:
     table = page[page.index(">Questionnaires sent</h2>") : page.index("<h2>Message delivery")]
-    cells = re.findall(r'<td data-label="Status">(.*?)</td>', table)
+    cells: list[str] = re.findall(r'<td data-label="Status">(.*?)</td>', table)
     assert len(cells) == 1, cells
     return cells[0]
 

@@ -4,6 +4,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -88,7 +89,7 @@ def catalogs(compiled_translations: Path) -> Iterator[None]:
 
 
 def dispatcher(
-    world: World, clock: Clock, sms: object = None, email: object = None, **kw: object
+    world: World, clock: Clock, sms: object = None, email: object = None, **kw: Any
 ) -> Dispatcher:
     channels = {k: v for k, v in ((Channel.SMS, sms), (Channel.EMAIL, email)) if v is not None}
     settings = DispatcherSettings(**kw) if kw else DispatcherSettings()
@@ -102,10 +103,10 @@ def dispatcher(
     )
 
 
-def invited(world: World, channel: Channel = Channel.SMS, **kw: object) -> tuple[int, int]:
+def invited(world: World, channel: Channel = Channel.SMS, **kw: Any) -> tuple[int, int]:
     patient, episode = world.patient_with_episode(
         [AFTER], [oslo(2026, 11, 24, 10)], channel=channel, **kw
-    )  # type: ignore[arg-type]
+    )
     enqueue_due(world.db, T0, zone=OSLO)
     return patient, episode
 
@@ -357,7 +358,7 @@ def test_a_reminder_goes_only_while_the_invitation_is_unanswered(
     clock.now = oslo(2026, 11, 25, 11)
     assert queue_reminders(world.db, clock.now) == 1
     with world.db.transaction() as s:
-        s.get(Invitation, world.invitations(episode)[0].id).state = InvitationState.COMPLETED
+        s.get_one(Invitation, world.invitations(episode)[0].id).state = InvitationState.COMPLETED
     assert d.drain().cancelled == 1
     assert len(sms_endpoint.accepted) == 1
 

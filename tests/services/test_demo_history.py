@@ -54,7 +54,10 @@ def test_synthetic_patients_are_plainly_synthetic_and_reach_no_caseload(db: Data
         linked = session.scalar(select(func.count()).select_from(EpisodeTherapist))
         latest_due = session.scalar(select(func.max(Invitation.due_at)))
     assert all(name.startswith("Syntetisk pasient ") for name, *_ in patients)
-    assert all(external.startswith(SYNTHETIC_PREFIX) for _, external, *_ in patients)
+    assert all(
+        external is not None and external.startswith(SYNTHETIC_PREFIX)
+        for _, external, *_ in patients
+    )
     assert all(phone is None and email is None for *_, phone, email in patients)
     assert statuses == {EpisodeStatus.ENDED}
     assert linked == 0

@@ -106,6 +106,7 @@ def test_the_demo_books_its_sessions_in_clinic_hours_and_its_first_invitation_go
     # The first slot at least 23 hours ahead: nothing in clinic hours comes between.
     assert first == first_demo_appointment(now, OSLO)
     for starts, ends in sessions:
+        assert ends is not None
         local_start, local_end = starts.astimezone(OSLO), ends.astimezone(OSLO)
         assert local_start.weekday() < 5, local_start
         assert dt.time(8, 0) <= local_start.time() and local_end.time() <= dt.time(16, 0)
@@ -172,7 +173,11 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
         next_send_time(now, tz=OSLO) + dt.timedelta(minutes=5),
     ):
         enqueue_due(db, moment, zone=OSLO)
-        Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda m=moment: m).drain()
+
+        def clock(m: dt.datetime = moment) -> dt.datetime:
+            return m
+
+        Dispatcher(db, files, lambda token: f"/p/{token}", clock=clock).drain()
     assert len(list(outbox.glob("*.txt"))) == 1  # the second outpatient's first invitation
     with db.session() as session:
         open_phq9 = session.scalars(
@@ -288,4 +293,5 @@ def test_demo_patients_are_registered_before_their_history_begins(db: Database) 
         ).all()
     assert rows
     for external_id, registered, first_answer in rows:
+        assert first_answer is not None
         assert registered <= first_answer < now, external_id

@@ -29,7 +29,7 @@ def test_the_restructured_export_gives_the_reference_figures_on_random_data(
         one_unit = session.query(Unit.id).filter(Unit.code == f"eq-{seed}-2").scalar()
     compared = 0
     for period in ("month", "quarter"):
-        chosen: Period = period  # type: ignore[assignment]
+        chosen: Period = period
         for unit_id in (None, one_unit):
             new = service_aggregates(db, period=chosen, start=start, end=end, unit_id=unit_id)
             old = reference_aggregates(db, period=chosen, start=start, end=end, unit_id=unit_id)

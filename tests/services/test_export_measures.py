@@ -21,7 +21,8 @@ COMPLETED, EXPIRED = InvitationState.COMPLETED, InvitationState.EXPIRED
 DECLINED, CANCELLED = InvitationState.DECLINED, InvitationState.CANCELLED
 
 # PHQ-9 first → latest, GAD-7 first → latest, and two invitations (state, non-response reason).
-PATIENTS = [
+Invited = list[tuple[InvitationState, str | None]]
+PATIENTS: list[tuple[tuple[int, int], tuple[int, int], Invited]] = [
     ((20, 8), (15, 5), [(COMPLETED, None), (COMPLETED, None)]),
     ((18, 12), (10, 6), [(COMPLETED, None), (EXPIRED, "not_opened")]),
     ((12, 9), (9, 7), [(COMPLETED, None), (EXPIRED, "opened_not_completed")]),

@@ -8,6 +8,7 @@ rebuild or add months), and after a patient's feedback is erased. SQLite and Pos
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
@@ -49,7 +50,7 @@ def _same_as_from_the_rows(db: Database, seed: int, end: dt.date = END) -> None:
     with db.session() as session:
         one_unit = session.scalar(select(Unit.id).where(Unit.code == f"eq-{seed}-2"))
     for period in ("month", "quarter"):
-        chosen: Period = period  # type: ignore[assignment]
+        chosen: Period = period
         for unit_id in (None, one_unit):
             summarised = service_aggregates(
                 db, period=chosen, start=START, end=end, unit_id=unit_id
@@ -77,7 +78,7 @@ def _summary_rows(db: Database) -> tuple[int, int]:
         )
 
 
-def _response(episode_id: int, instrument_id: str, at: dt.datetime, total: float) -> dict:
+def _response(episode_id: int, instrument_id: str, at: dt.datetime, total: float) -> dict[str, Any]:
     return {
         "episode_id": episode_id,
         "instrument_id": instrument_id,
@@ -93,7 +94,9 @@ def _response(episode_id: int, instrument_id: str, at: dt.datetime, total: float
     }
 
 
-def _invitation(episode_id: int, key: str, at: dt.datetime, state: InvitationState) -> dict:
+def _invitation(
+    episode_id: int, key: str, at: dt.datetime, state: InvitationState
+) -> dict[str, Any]:
     return {
         "episode_id": episode_id,
         "instrument_id": "phq9",
@@ -128,8 +131,10 @@ def test_rows_after_the_summary_are_read_live_and_summarised_by_the_next_runs(
     _close_open_invitations(db, CLOSED_BEFORE)
     first = refresh_export_summary(db, NOW)
     assert first.through == dt.datetime(2026, 2, 1, tzinfo=UTC)
+    assert first.through is not None
     with db.transaction() as session:
         episode_id = session.scalar(select(func.min(Episode.id)))
+        assert episode_id is not None
         unit_id = session.scalar(select(func.min(Unit.id)).where(Unit.code == "eq-4-2"))
         patients = session.scalars(
             insert(Patient.__table__).returning(Patient.__table__.c.id),
@@ -183,7 +188,7 @@ def test_rows_after_the_summary_are_read_live_and_summarised_by_the_next_runs(
 
     second = refresh_export_summary(db, NOW)
     assert second.rebuilt  # rows arrived behind the watermark
-    assert second.through >= first.through
+    assert second.through is not None and second.through >= first.through
     _same_as_from_the_rows(db, 4)
 
     _close_open_invitations(db, NOW)
@@ -246,6 +251,7 @@ def test_an_invitation_a_pause_cancelled_holds_the_watermark_while_a_restart_can
     due = dt.datetime(2026, 6, 20, 9, tzinfo=UTC)
     with db.transaction() as session:
         episode_id = session.scalar(select(func.min(Episode.id)))
+        assert episode_id is not None
         paused = _invitation(episode_id, "paused", due, InvitationState.CANCELLED)
         paused.update(
             non_response_reason="paused_by_patient", expires_at=NOW + dt.timedelta(days=1)

@@ -129,7 +129,7 @@ def test_a_reminder_is_queued_once_and_only_for_a_sent_invitation(world: World) 
     enqueue_due(world.db, oslo(2026, 11, 24, 11), zone=OSLO)
     assert queue_reminders(world.db, oslo(2026, 11, 25, 12)) == 0  # never sent
     with world.db.transaction() as s:
-        s.get(Invitation, world.invitations(episode)[0].id).state = InvitationState.SENT
+        s.get_one(Invitation, world.invitations(episode)[0].id).state = InvitationState.SENT
     assert queue_reminders(world.db, oslo(2026, 11, 25, 10, 59)) == 0
     assert queue_reminders(world.db, oslo(2026, 11, 25, 11)) == 1
     assert queue_reminders(world.db, oslo(2026, 11, 25, 12)) == 0
@@ -143,7 +143,7 @@ def test_an_unanswered_invitation_expires_with_a_reason(world: World) -> None:
     _, unsent_ep = world.patient_with_episode([AFTER], [oslo(2026, 11, 24, 10)])
     enqueue_due(world.db, oslo(2026, 11, 24, 11), zone=OSLO)
     with world.db.transaction() as s:
-        s.get(Invitation, world.invitations(sent_ep)[0].id).state = InvitationState.SENT
+        s.get_one(Invitation, world.invitations(sent_ep)[0].id).state = InvitationState.SENT
     assert expire_windows(world.db, oslo(2026, 11, 26, 10, 59)) == 0
     assert expire_windows(world.db, oslo(2026, 11, 26, 11)) == 2
     [sent] = world.invitations(sent_ep)

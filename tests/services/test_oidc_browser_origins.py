@@ -19,6 +19,7 @@ from fit_platform.services.oidc_login import OidcConfig, OidcProvider
 
 class _Discovery(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        assert isinstance(self.server, ThreadingHTTPServer)
         port = self.server.server_address[1]
         body = json.dumps(
             {

@@ -8,9 +8,9 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
-from fit_platform.db import Database
+from fit_platform.db import Base, Database
 from fit_platform.db.models import (
     AccessLog,
     AdminAudit,
@@ -59,7 +59,7 @@ NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 SECRET_WORDS = "Jeg sover dårlig og gruer meg"
 
 
-def _count(db: Database, model: type, *where: object) -> int:
+def _count(db: Database, model: type[Base], *where: ColumnElement[bool]) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 

@@ -9,6 +9,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Signal
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services.access_control import StaffViewer
 from fit_platform.services.samvalg import (
     DecisionDraft,
     DecisionError,
@@ -30,7 +31,7 @@ from tests.support.factories import NOW, World, make_staff, make_world
 TODAY = dt.date(2026, 11, 25)
 
 
-def _setup(db: Database) -> tuple[World, object]:
+def _setup(db: Database) -> tuple[World, StaffViewer]:
     world = make_world(db)
     therapist = make_staff(db, (Role.THERAPIST, world.unit_id))
     from tests.support.clinical import share_episode
@@ -49,7 +50,7 @@ def test_risk_signal_acknowledgement_records_who_when_and_what_was_done(db: Data
     with db.session() as session:
         signal = session.get(Signal, signal_id)
         assert signal is not None
-        assert signal.acknowledged_by_id == who.staff_id  # type: ignore[attr-defined]
+        assert signal.acknowledged_by_id == who.staff_id
         assert signal.acknowledge_note == "Called the patient; safety plan agreed"
     (timing,) = acknowledge_times(db, since=NOW - dt.timedelta(days=1))
     assert timing.time_to_acknowledge == dt.timedelta(hours=3)

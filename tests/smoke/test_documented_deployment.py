@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -59,7 +59,9 @@ def sms() -> Iterator[SmsEndpoint]:
         yield endpoint
 
 
-def _wait_for(predicate, what: str, seconds: float, logs) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(
+    predicate: Callable[[], object], what: str, seconds: float, logs: Callable[[], str]
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():

@@ -118,11 +118,13 @@ def test_a_database_restart_under_load_loses_no_confirmed_answer_and_shows_a_cle
     assert all(run.confirmed for run in runs)
     ids = [invitation_id for invitation_id, _ in links]
     with deployment.db.session() as session:
-        submitted = session.scalars(
+        found = session.scalars(
             select(Response.invitation_id).where(
                 Response.invitation_id.in_(ids), Response.status == ResponseStatus.SUBMITTED
             )
         ).all()
+        # The IN above matches no NULL: every id found is one of `ids`.
+        submitted = [invitation_id for invitation_id in found if invitation_id is not None]
         completed = session.scalar(
             select(func.count())
             .select_from(Invitation)

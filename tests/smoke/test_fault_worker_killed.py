@@ -12,6 +12,7 @@ import time
 import httpx
 import psutil
 import psycopg
+from psycopg.rows import TupleRow
 from sqlalchemy import func, select
 
 from fit_platform.db.models import FormSubmission, Invitation, Response
@@ -26,19 +27,20 @@ from tests.support.deployment import (
 from tests.support.html import csrf_token
 
 
-def _backend_waiting_on_a_lock(connection: psycopg.Connection[tuple[object, ...]]) -> int | None:
+def _backend_waiting_on_a_lock(connection: psycopg.Connection[TupleRow]) -> int | None:
     row = connection.execute(
         "SELECT client_port FROM pg_stat_activity "
         "WHERE wait_event_type = 'Lock' AND datname = current_database()"
     ).fetchone()
-    return int(row[0]) if row else None  # type: ignore[arg-type]
+    return int(row[0]) if row else None
 
 
 def _worker_with_local_port(master: psutil.Process, port: int) -> int:
     for worker in master.children():
         for connection in worker.net_connections(kind="tcp"):
             if connection.laddr and connection.laddr.port == port:
-                return worker.pid
+                pid: int = worker.pid
+                return pid
     raise AssertionError(f"no worker holds the database connection from port {port}")
 
 
@@ -54,8 +56,8 @@ def test_a_worker_killed_while_saving_keeps_nothing_half_saved_and_the_retry_wor
     assert client.post(link, data={"csrf_token": token, "action": "start"}).status_code == 302
     for number, link_ids in enumerate(PAGES, start=1):
         answers = {link_id: "3" for link_id in link_ids}
-        response = client.post(f"{base}/p/answer/{number}", data={"csrf_token": token, **answers})
-        assert response.status_code == 302
+        answered = client.post(f"{base}/p/answer/{number}", data={"csrf_token": token, **answers})
+        assert answered.status_code == 302
 
     # Hold the invitation row, so the worker's submit stops inside its transaction (after
     # its first write) and can be killed there, mid-request.
@@ -76,11 +78,14 @@ def test_a_worker_killed_while_saving_keeps_nothing_half_saved_and_the_retry_wor
         thread = threading.Thread(target=submit)
         thread.start()
         port: list[int] = []
-        wait_for(
-            lambda: port.append(p) or True if (p := _backend_waiting_on_a_lock(watcher)) else False,
-            "the submit waiting inside its transaction",
-            30,
-        )
+
+        def found_the_waiting_backend() -> bool:
+            if p := _backend_waiting_on_a_lock(watcher):
+                port.append(p)
+                return True
+            return False
+
+        wait_for(found_the_waiting_backend, "the submit waiting inside its transaction", 30)
         victim = _worker_with_local_port(master, port[0])
         os.kill(victim, signal.SIGKILL)
         thread.join(30)

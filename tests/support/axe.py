@@ -23,13 +23,20 @@ ROOT = Path(__file__).resolve().parents[2]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def _bundled_axe() -> str:
+    """axe.min.js in the axe-playwright-python package."""
+    spec = importlib.util.find_spec("axe_playwright_python")
+    assert spec is not None and spec.origin is not None
+    return str(Path(spec.origin).parent / "axe.min.js")
+
+
 def axe_source() -> str:
     # Newest first: an explicit path, axe-core from npm (installed by ./dev when npm exists),
     # then the copy bundled in the axe-playwright-python wheel (no npm needed).
     candidates = [
         os.environ.get("AXE_JS", ""),
         str(ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"),
-        str(Path(importlib.util.find_spec("axe_playwright_python").origin).parent / "axe.min.js"),
+        _bundled_axe(),
     ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():

@@ -175,10 +175,10 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f' fill="{INK}">{_n(tick)}</text>'
         )
     if spec.cutoff is not None:
-        y = _n(sy(spec.cutoff))
+        cutoff_y = _n(sy(spec.cutoff))
         out.append(
-            f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="{INK}"'
-            f' stroke-width="1.5" stroke-dasharray="8 4"/>'
+            f'<line x1="{LEFT}" y1="{cutoff_y}" x2="{WIDTH - RIGHT}" y2="{cutoff_y}"'
+            f' stroke="{INK}" stroke-width="1.5" stroke-dasharray="8 4"/>'
         )
         out.append(
             f'<text x="{LEFT + 4}" y="{_n(sy(spec.cutoff) - 4)}" font-size="{FONT}"'
@@ -284,7 +284,8 @@ def _legend(spec: ChartSpec, used: set[Marker]) -> tuple[list[str], float]:
         if marker in used and label:
             items.append((marker_svg(marker, 9, 0), label))
     out = []
-    x, y = LEFT, HEIGHT - BOTTOM + 46
+    x: float = LEFT
+    y = HEIGHT - BOTTOM + 46
     for symbol, label in items:
         width = 32 + 7.8 * len(label)
         if x + width > WIDTH - RIGHT:

@@ -50,7 +50,12 @@ def record(name: str, figures: dict[str, object]) -> None:
     (ARTIFACTS / f"faults-{name}.json").write_text(json.dumps(figures, indent=2))
 
 
-def wait_for(predicate: Callable[[], object], what: str, seconds: float, logs=None) -> None:  # type: ignore[no-untyped-def]
+def wait_for(
+    predicate: Callable[[], object],
+    what: str,
+    seconds: float,
+    logs: Callable[[], str] | None = None,
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():

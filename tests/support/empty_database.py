@@ -19,6 +19,7 @@ by FIT_TEST_DATABASE_URL) is emptied with TRUNCATE as before.
 from __future__ import annotations
 
 import functools
+from contextlib import closing
 
 import psycopg
 from sqlalchemy import Engine, create_engine, text
@@ -53,7 +54,7 @@ def empty_postgres(url: str) -> None:
     try:
         # Straight to the driver, without parameters: psycopg then sends the statements as one
         # simple query (with parameters it would refuse more than one).
-        with engine.begin() as connection, connection.connection.cursor() as cursor:
+        with engine.begin() as connection, closing(connection.connection.cursor()) as cursor:
             cursor.execute(_delete_statement())
     except psycopg.errors.InsufficientPrivilege:
         with engine.begin() as connection:

@@ -108,8 +108,9 @@ def alliance_scores(
             )
         ).all()
     counted: Counter[RowName] = Counter()
-    for unit, programme, at in found:
-        at = at.astimezone(dt.UTC)
+    for unit, programme, submitted_at in found:
+        assert submitted_at is not None  # the range above leaves out unsubmitted rows
+        at = submitted_at.astimezone(dt.UTC)
         period = f"{at:%Y-%m}" if month else f"{at.year}-Q{(at.month - 1) // 3 + 1}"
         for name in ((unit, programme or "none"), (unit, "all"), ("all", "all")):
             counted[(*name, period)] += 1

@@ -47,7 +47,7 @@ def random_history(db: Database, seed: int) -> None:
             unit = Unit(code=f"eq-{seed}-{n}", name=f"Unit {n}", kind="outpatient")
             session.add(unit)
             session.flush()
-            programmes = []
+            programmes: list[int | None] = []
             for p in range(n):  # unit 0 has no programmes, unit 2 has two
                 programme = Programme(unit_id=unit.id, code=f"p{p}", name=f"Programme {p}")
                 session.add(programme)

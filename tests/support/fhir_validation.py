@@ -45,9 +45,12 @@ def _registry() -> Registry:
             f"The official FHIR R4 JSON Schema is missing at {path}: run ./dev test once, "
             "or set FHIR_R4_SCHEMA to a copy of fhir.schema.json"
         )
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     assert schema["id"] == SCHEMA_ID
-    return Registry().with_resource(SCHEMA_ID, Resource.from_contents(schema, DRAFT6))
+    registry: Registry[Any] = Registry().with_resource(
+        SCHEMA_ID, Resource.from_contents(schema, DRAFT6)
+    )
+    return registry
 
 
 def schema_errors(resource: dict[str, Any]) -> list[str]:

@@ -66,7 +66,7 @@ def slow_files_first(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank(item.nodeid))
 
 
-class SlowFirstFileScheduling(LoadFileScheduling):
+class SlowFirstFileScheduling(LoadFileScheduling):  # type: ignore[misc]  # xdist has no types
     """`--dist loadfile` with the fault tests as one unit; the units in collection order
     (set by `slow_files_first`), not sorted by their number of tests."""
 

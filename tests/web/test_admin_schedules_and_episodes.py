@@ -38,7 +38,7 @@ def _log_out(client: FlaskClient) -> None:
     client.post("/staff/logout", data={"csrf_token": token})
 
 
-def _rule(prefix: str = "new", **changes: object) -> dict[str, object]:
+def _rule(prefix: str = "new", /, **changes: object) -> dict[str, object]:
     fields: dict[str, object] = {
         "instrument": "phq9",
         "trigger": "before_appointment",
@@ -153,11 +153,12 @@ def test_a_template_rule_whose_reminder_comes_after_its_window_is_refused_and_no
     good = _rule(offset_hours="36")
     assert client.post(url, data={"new-csrf_token": token, **good}).status_code == 302
     audits = _count(db, AdminAudit)
-    for bad, message in [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"reminder_after_hours": "30"}, "Påminninga må kome før svarfristen går ut."),
         ({"trigger": "weekly", "weekdays": []}, "Ein vekeleg regel treng minst éin dag."),
         ({"window_hours": "0"}, "Skriv inn 1 til 672 timar."),
-    ]:
+    ]
+    for bad, message in cases:
         response = client.post(url + "?lang=nn", data={"new-csrf_token": token, **_rule(**bad)})
         assert response.status_code == 422, bad
         html = response.get_data(as_text=True)
@@ -246,11 +247,12 @@ def test_closing_an_episode_cancels_its_unanswered_questionnaires(client: FlaskC
 def test_each_role_lands_on_its_own_start_page(client: FlaskClient) -> None:
     db = _db(client)
     unit = make_unit(db)
-    for roles, landing in [
+    landings: list[tuple[list[tuple[Role, int | None]], str]] = [
         ([(Role.ADMIN, None)], "/admin/"),
         ([(Role.SERVICE_DEVELOPER, None)], "/export/start"),
         ([(Role.THERAPIST, unit.id), (Role.ADMIN, None)], "/clinician/"),
-    ]:
+    ]
+    for roles, landing in landings:
         staff = make_staff(db, *roles)
         log_in(client, staff.username, PASSWORD)
         response = client.get("/staff/")

@@ -50,7 +50,8 @@ def _row(page: str, world: World) -> str:
 
 
 def _unanswered_cell(row: str) -> str:
-    [cell] = re.findall(r'<td data-label="Unanswered">(.*?)</td>', row, re.S)
+    cells: list[str] = re.findall(r'<td data-label="Unanswered">(.*?)</td>', row, re.S)
+    [cell] = cells
     return cell
 
 

@@ -56,7 +56,8 @@ def _daily(prefix: str = "new", **changes: str) -> dict[str, object]:
 def _rule_form_action(page: str, rule_id: int) -> str:
     """Where the page's own form for a stored rule posts to (built during a GET, it must
     still name the rule: a query string was ignored and the post went to the new rule)."""
-    [action] = re.findall(rf'action="([^"]*/(?:rules|schedule)/{rule_id})"', page)
+    actions: list[str] = re.findall(rf'action="([^"]*/(?:rules|schedule)/{rule_id})"', page)
+    [action] = actions
     return action
 
 

@@ -123,7 +123,11 @@ def test_a_restarted_demo_prints_no_link_for_a_patient_who_paused(
     for hours in (0, 1, 12, 24, 48):
         moment = restarted + dt.timedelta(hours=hours)
         enqueue_due(db, moment, zone=OSLO)
-        Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda m=moment: m).drain()
+
+        def clock(m: dt.datetime = moment) -> dt.datetime:
+            return m
+
+        Dispatcher(db, files, lambda token: f"/p/{token}", clock=clock).drain()
     assert _annas_invitations(db) == before
     with db.session() as session:
         sent_to = session.scalars(select(OutboxMessage.patient_id)).all()

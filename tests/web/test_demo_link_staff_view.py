@@ -92,7 +92,11 @@ def test_the_therapist_reads_the_printed_link_as_shown_in_the_demo_not_sent(
     for hours in (0, 1, 10, 24):
         moment = now + dt.timedelta(hours=hours)
         enqueue_due(db, moment, zone=OSLO)
-        Dispatcher(db, files, lambda token: f"/p/{token}", clock=lambda m=moment: m).drain()
+
+        def clock(m: dt.datetime = moment) -> dt.datetime:
+            return m
+
+        Dispatcher(db, files, lambda token: f"/p/{token}", clock=clock).drain()
     with db.session() as session:
         assert not session.scalars(
             select(OutboxMessage.id).where(OutboxMessage.invitation_id == printed.id)

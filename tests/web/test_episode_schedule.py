@@ -71,12 +71,13 @@ def test_a_rule_the_scheduler_would_refuse_gets_a_message_and_is_not_saved(
     log_in(client, world.therapist_username, PASSWORD)
     url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
     page = client.get(url).get_data(as_text=True)
-    for bad, message in [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"reminder_after_hours": "60"}, "The reminder must come before the time to answer"),
         ({"weekdays": []}, "A weekly rule needs at least one day."),
         ({"window_hours": "-3"}, "Enter 1 to 672 hours."),
         ({"instrument": "ors_forged"}, "Not a valid choice"),
-    ]:
+    ]
+    for bad, message in cases:
         data = {f"new-{key}": value for key, value in _rule(**bad).items()}
         response = client.post(url, data={"new-csrf_token": csrf_token(page), **data})
         assert response.status_code == 422, bad

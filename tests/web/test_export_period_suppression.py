@@ -10,7 +10,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from fit_platform.services.export.suppression import quarter_of
+from fit_platform.services.export.periods import quarter_of
 from tests.support.export_attack import RowName, hidden, named
 from tests.support.export_small_unit import csv_rows, history_with_a_small_unit, json_rows
 

@@ -33,7 +33,7 @@ def _english_messages() -> re.Pattern[str]:
     texts: list[str] = []
     for message in catalog:
         if message.id:
-            texts.extend(message.id if isinstance(message.id, tuple) else (message.id,))
+            texts.extend((message.id,) if isinstance(message.id, str) else message.id)
     placeholder = re.compile(r"%(\(\w+\))?[sd]")
     patterns = [
         ".+?".join(re.escape(part) for part in placeholder.split(text)[::2]) for text in texts

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ServiceFeedback
+from fit_platform.db.models import ServiceFeedback, Staff
 from fit_platform.domain.codes import Channel, Language, Role, UnitKind
 from fit_platform.domain.instruments import configure_extra_dirs
 from fit_platform.messaging.dispatcher import Dispatcher
@@ -33,7 +33,7 @@ from fit_platform.scheduler.clock import run_once
 from fit_platform.services import service_comments
 from tests.conftest import make_test_app
 from tests.messaging.conftest import SmsEndpoint, SmtpServer, sms_endpoint, smtp_server
-from tests.support.factories import PASSWORD, Staff, World, make_staff, make_unit, make_world
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient
 from tests.support.scheduling import OSLO, Clock

@@ -124,7 +124,7 @@ def test_no_route_shows_or_changes_someone_elses_patient(
         episode = own.episode_id  # my episode id with the victim's signal id
     log_in(client, staff.username, PASSWORD)
     before = _counts(db)
-    routes = ROUTES
+    routes: tuple[Route, ...] = ROUTES
     if intruder == "own_episode_foreign_signal":
         # The pages of my own episode are mine to see; what must fail is the foreign signal.
         routes = tuple(r for r in ROUTES if "/signals/" in r.path or "{appointment}" in r.path)

@@ -19,8 +19,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
+from werkzeug.test import TestResponse
 
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import load_settings
+from fit_platform.config_error import ConfigurationError
 from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, Episode, EpisodeTherapist, Patient
 from fit_platform.domain.codes import EpisodeStatus, InvitationState, Role
@@ -112,7 +114,7 @@ def _start(client: FlaskClient) -> str:
     return str(response.headers["Location"])
 
 
-def _callback(client: FlaskClient, returned: str) -> object:
+def _callback(client: FlaskClient, returned: str) -> TestResponse:
     parts = urlsplit(returned)
     assert parts.path == "/p/idporten/callback"
     return client.get(f"{parts.path}?{parts.query}")
@@ -144,8 +146,8 @@ def test_a_registered_patient_logs_in_with_idporten_and_sees_their_progress(
     assert not _sees_progress(client)
 
     done = _callback(client, log_in_at_provider(location, TENOR))
-    assert done.status_code == 302  # type: ignore[attr-defined]
-    assert done.headers["Location"].endswith("/p/progress")  # type: ignore[attr-defined]
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/p/progress")
     assert _sees_progress(client)
 
     with _db(app).session() as session:
@@ -166,7 +168,7 @@ def test_a_d_number_logs_in_at_the_high_level_when_the_service_asks_for_it(
     location = _start(client)
     assert parse_qs(urlsplit(location).query)["acr_values"] == ["idporten-loa-high"]
     done = _callback(client, log_in_at_provider(location, f"{D_NUMBER}@idporten-loa-high"))
-    assert done.status_code == 302  # type: ignore[attr-defined]
+    assert done.status_code == 302
     assert _sees_progress(client)
 
 
@@ -237,7 +239,7 @@ def test_after_the_close_the_progress_page_of_an_idporten_login_promises_no_read
     add_history(db, world, [19, 9, 18])  # 18 after 9: a clear change for the worse
     client = app.test_client()
     logged_in = _callback(client, log_in_at_provider(_start(client), REAL))
-    assert logged_in.status_code == 302  # type: ignore[attr-defined]
+    assert logged_in.status_code == 302
     before = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert "Your therapist sees your scores too" in before
     admin = app.test_client()
@@ -349,7 +351,7 @@ def test_configuration_needs_the_client_a_hash_key_and_a_known_level(tmp_path: P
     assert settings.idporten_acr_values == "idporten-loa-substantial"
 
 
-def _contact_page_post(app: Flask, patient_id: int, number: str) -> object:
+def _contact_page_post(app: Flask, patient_id: int, number: str) -> TestResponse:
     """The patient's own therapist adds or replaces the number on the contact details page."""
     db = _db(app)
     with db.session() as session:
@@ -385,15 +387,16 @@ def test_a_patient_registered_without_a_number_gets_one_on_the_contact_page_then
     with _db(app).session() as session:
         assert session.get_one(Patient, patient_id).national_id_hash is None
     saved = _contact_page_post(app, patient_id, TENOR)
-    assert saved.status_code == 302  # type: ignore[attr-defined]
+    assert saved.status_code == 302
     with _db(app).session() as session:
         audit = session.scalars(
             select(AdminAudit).where(AdminAudit.action == "patient_contact_corrected")
         ).one()
+    assert audit.after is not None
     assert json.loads(audit.after) == {"national_id": "added"}  # the word, never the number
     client = app.test_client()
     done = _callback(client, log_in_at_provider(_start(client), TENOR))
-    assert done.headers["Location"].endswith("/p/progress")  # type: ignore[attr-defined]
+    assert done.headers["Location"].endswith("/p/progress")
     assert _sees_progress(client)
 
 
@@ -408,8 +411,8 @@ def test_the_contact_page_refuses_a_number_another_patient_in_the_unit_has(
         ).one()
     second_id, _ = _register(app, "", unit_id=unit_id)
     refused = _contact_page_post(app, second_id, TENOR)
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    assert "National identity number" in refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    assert "National identity number" in refused.get_data(as_text=True)
     with _db(app).session() as session:
         assert session.get_one(Patient, second_id).national_id_hash is None
 
@@ -432,5 +435,5 @@ def test_idporten_on_the_crisis_plan_step_of_a_closed_link_opens_the_crisis_plan
     step = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert "<h1>My crisis plan</h1>" in step and "to show that it is you" in step
     done = _callback(client, log_in_at_provider(_start(client), TENOR))
-    assert done.headers["Location"].endswith("/p/my-crisis-plan")  # type: ignore[attr-defined]
+    assert done.headers["Location"].endswith("/p/my-crisis-plan")
     assert "Save my crisis plan" in client.get("/p/my-crisis-plan?lang=en").get_data(as_text=True)

@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import load_settings
+from fit_platform.config_error import ConfigurationError
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.staff_identities import identity_links, link_identity

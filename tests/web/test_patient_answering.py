@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -55,7 +56,7 @@ def test_a_whole_phq9_is_scored_and_closes_the_invitation(
 
 
 def test_a_half_answered_form_resumes_on_the_next_page_from_the_same_link(
-    app, db: Database
+    app: Flask, db: Database
 ) -> None:
     world = make_world(db)
     _invitation_id, token = open_invitation(db, world)
@@ -103,7 +104,9 @@ def test_a_double_submit_stores_one_response_and_one_set_of_signals(
     assert codes == ["risk_answer"]
 
 
-def test_two_tabs_answering_at_once_make_one_response_and_lose_nothing(app, db: Database) -> None:
+def test_two_tabs_answering_at_once_make_one_response_and_lose_nothing(
+    app: Flask, db: Database
+) -> None:
     world = make_world(db)
     invitation_id, _token = open_invitation(db, world)
     errors: list[BaseException] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -251,7 +252,7 @@ def test_asking_for_fewer_questionnaires_is_recorded_for_the_therapist(
     assert event.kind is ConsentEventKind.FREQUENCY_REDUCED and event.reason == "Every other week"
 
 
-def test_progress_later_needs_a_one_time_code_that_works_once(app, db: Database) -> None:
+def test_progress_later_needs_a_one_time_code_that_works_once(app: Flask, db: Database) -> None:
     world = make_world(db)
     add_history(db, world, [19, 11])
     invitation_id, token = open_invitation(db, world)

@@ -151,6 +151,7 @@ def test_the_patients_own_results_use_british_dates_in_english_and_norwegian_one
         submitted = session.scalars(
             select(Response.submitted_at).where(Response.submitted_at.is_not(None))
         ).one()
+    assert submitted is not None
     day = submitted.replace(tzinfo=submitted.tzinfo or dt.UTC).astimezone(OSLO).date()
     english = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert format_date(day, "medium", locale="en_GB") in english  # "3 Dec 2026"

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation
@@ -40,11 +41,11 @@ def _logout_token(html: str) -> str:
     return found.group(1)
 
 
-def _logged_in(app: Flask) -> object:
+def _logged_in(app: Flask) -> FlaskClient:
     _register(app, TENOR)
     client = app.test_client()
     done = _callback(client, log_in_at_provider(_start(client), TENOR))
-    assert done.status_code == 302  # type: ignore[attr-defined]
+    assert done.status_code == 302
     assert _sees_progress(client)
     return client
 
@@ -55,13 +56,11 @@ def test_logging_out_ends_the_grant_and_offers_idportens_own_logout_as_a_form(
     app, issuer = idporten_app
     caplog.set_level(logging.INFO)
     client = _logged_in(app)
-    progress = client.get("/p/progress?lang=en")  # type: ignore[attr-defined]
+    progress = client.get("/p/progress?lang=en")
     html = progress.get_data(as_text=True)
     assert "Log out" in html and "log out when you are done" in html
 
-    out = client.post(  # type: ignore[attr-defined]
-        "/p/logout?lang=en", data={"logout-csrf_token": _logout_token(html)}
-    )
+    out = client.post("/p/logout?lang=en", data={"logout-csrf_token": _logout_token(html)})
     assert out.status_code == 200
     page = out.get_data(as_text=True)
     assert "You are logged out" in page and "You are still logged in to ID-porten" in page
@@ -83,7 +82,7 @@ def test_logging_out_ends_the_grant_and_offers_idportens_own_logout_as_a_form(
     assert "'event': 'patient_logout'" in logged and "'idporten': True" in logged
     assert TENOR not in logged
     # Back from ID-porten: the plain page.
-    back = client.get("/p/logged-out?lang=en")  # type: ignore[attr-defined]
+    back = client.get("/p/logged-out?lang=en")
     assert back.status_code == 200 and "You are logged out" in back.get_data(as_text=True)
     assert "session/end" not in back.get_data(as_text=True)
 
@@ -93,15 +92,13 @@ def test_the_logout_needs_its_form_and_works_when_idporten_is_away(
 ) -> None:
     app, _issuer = idporten_app
     client = _logged_in(app)
-    html = client.get("/p/progress?lang=en").get_data(as_text=True)  # type: ignore[attr-defined]
-    forged = client.post("/p/logout?lang=en")  # type: ignore[attr-defined]
+    html = client.get("/p/progress?lang=en").get_data(as_text=True)
+    forged = client.post("/p/logout?lang=en")
     assert forged.status_code == 400 and "Traceback" not in forged.get_data(as_text=True)
     assert _sees_progress(client)  # a forged form ends nothing
     # ID-porten cannot be reached (nothing listens on port 9): our part still ends.
     use_idporten(app, "http://127.0.0.1:9")
-    out = client.post(  # type: ignore[attr-defined]
-        "/p/logout?lang=en", data={"logout-csrf_token": _logout_token(html)}
-    )
+    out = client.post("/p/logout?lang=en", data={"logout-csrf_token": _logout_token(html)})
     assert out.status_code == 303 and out.headers["Location"] == "/p/logged-out"
     assert not _sees_progress(client)
 

@@ -12,7 +12,7 @@ from fit_platform.services.answering import page_plan
 from fit_platform.web.patient import forms
 
 
-def _posts(codes_per_item: list[list[str]], link_ids: tuple[str, ...]) -> list[MultiDict]:
+def _posts(codes_per_item: list[list[str]], link_ids: tuple[str, ...]) -> list[MultiDict[str, str]]:
     first = [(k, codes[0]) for k, codes in zip(link_ids, codes_per_item, strict=True)]
     last = [(k, codes[-1]) for k, codes in zip(link_ids, codes_per_item, strict=True)]
     k0 = link_ids[0]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fit_platform.config import ConfigurationError, load_settings
+from fit_platform.config import load_settings
+from fit_platform.config_error import ConfigurationError
 from fit_platform.web.public.privacy_notice import warn_if_privacy_notice_incomplete
 from tests.conftest import make_test_app
 

@@ -85,6 +85,7 @@ def test_a_total_above_the_services_own_band_is_not_on_track_and_the_therapist_s
     _submit_session_3(app, db, world)
 
     (signal,) = _not_on_track(db, world)
+    assert signal.details is not None
     assert signal.details["compared_with"] == "service_percentiles"
     assert signal.details["value"] == 16
     assert signal.details["threshold"] == 8  # the 90th percentile of 6, 7, 8 x 10

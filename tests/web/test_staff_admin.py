@@ -81,9 +81,9 @@ def test_an_invitation_goes_from_the_admin_form_by_smtp_to_a_new_password_and_a_
         with db.session() as session:
             invite = session.scalars(select(StaffInvite)).one()
             assert invite.token_hash == hash_token(token)
-            row = session.scalars(select(OutboxMessage)).one()
-            assert row.state == OutboxState.SENT and row.patient_id is None
-            assert token not in json.dumps([row.dedupe_key, row.last_error, row.provider_ref])
+            sent = session.scalars(select(OutboxMessage)).one()
+            assert sent.state == OutboxState.SENT and sent.patient_id is None
+            assert token not in json.dumps([sent.dedupe_key, sent.last_error, sent.provider_ref])
             new = session.scalars(select(Staff).where(Staff.username.like("kari%"))).one()
             assert not new.is_active
         detail = admin_client.get(f"/admin/staff/{new.id}?lang=en").get_data(as_text=True)
@@ -555,7 +555,7 @@ def test_an_invitation_names_a_taken_address_and_a_missing_unit_in_one_round(
 def _selected(html: str, name: str) -> str:
     select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
     assert select is not None, name
-    chosen = re.findall(r'<option selected value="([^"]*)"', select.group(1))
+    chosen: list[str] = re.findall(r'<option selected value="([^"]*)"', select.group(1))
     assert len(chosen) == 1, chosen
     return chosen[0]
 

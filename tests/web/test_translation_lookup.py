@@ -38,7 +38,7 @@ def test_a_language_change_within_a_request_reaches_python_and_templates(app: Fl
             assert render_template_string(TEMPLATE) == "Logg ut | 2 kontoer"
         assert gettext("Log out") == "Log out"  # the forced language ends with the block
         g.patient_language = "nn"  # what the patient pages do, then ask Babel to look again
-        refresh()
+        refresh()  # type: ignore[no-untyped-call]  # Flask-Babel leaves it unannotated
         assert gettext("Log out") == "Logg ut"
         assert render_template_string(TEMPLATE).startswith("Logg ut | 2 ")
 
@@ -56,7 +56,7 @@ def test_each_request_formats_dates_in_its_own_language_and_the_service_time_zon
 ) -> None:
     # 23:30 UTC on 2 March is already 3 March in Oslo (UTC+1 in winter).
     late = dt.datetime(2026, 3, 2, 23, 30, tzinfo=dt.UTC)
-    seen = {}
+    seen: dict[str, set[str]] = {}
     for language in ("nb", "en", "nb"):
         with app.test_request_context("/", headers={"Accept-Language": language}):
             seen.setdefault(language, set()).add(format_date(late, "long"))

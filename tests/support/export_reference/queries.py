@@ -135,18 +135,20 @@ def _aggregates(
         # counted in the period of its latest score in the range. One window pass (one sort)
         # gives each score its position, the first score and the count, so the latest row
         # (position == count) carries all three: no self-join, no second sort.
-        in_order = {
-            "partition_by": (Response.episode_id, Response.instrument_id),
-            "order_by": (Response.submitted_at, Response.id),
-        }
+        partition = (Response.episode_id, Response.instrument_id)
+        in_order = (Response.submitted_at, Response.id)
         scored = (
             select(
                 Response.episode_id,
                 Response.instrument_id,
                 Response.total,
                 Response.submitted_at,
-                func.first_value(Response.total).over(**in_order).label("first_total"),
-                func.row_number().over(**in_order).label("from_first"),
+                func.first_value(Response.total)
+                .over(partition_by=partition, order_by=in_order)
+                .label("first_total"),
+                func.row_number()
+                .over(partition_by=partition, order_by=in_order)
+                .label("from_first"),
                 func.count()
                 .over(partition_by=(Response.episode_id, Response.instrument_id))
                 .label("scores"),

@@ -10,10 +10,13 @@ relative `select` timeout is left alone, so sleeping goes through that instead.
 import os
 import select
 import time
+from typing import SupportsIndex
 
 if "faketime" in os.environ.get("LD_PRELOAD", ""):
 
-    def _sleep(seconds: float) -> None:
+    def _sleep(length: float | SupportsIndex) -> None:
+        # time.sleep takes anything with __index__ as well as a float.
+        seconds = float(length)
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         deadline = time.monotonic() + seconds
