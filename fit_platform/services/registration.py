@@ -71,6 +71,49 @@ def clean_line(value: str | None, max_length: int) -> str:
     return " ".join(clean_free_text(value or "").split())[:max_length]
 
 
+def contact_problems(
+    phone: str | None, email: str | None, channel: Channel | None
+) -> list[tuple[str, str]]:
+    """Every (field, code) `validated_contact` would refuse, not only the first; a channel not
+    chosen (None) leaves the addresses' own checks."""
+    problems: list[tuple[str, str]] = []
+    for field, value, normalise, code in (
+        ("phone", phone, normalise_phone, "invalid_phone"),
+        ("email", email, normalise_email, "invalid_email"),
+    ):
+        try:
+            if value and value.strip():
+                normalise(value)
+        except InvalidAddress:
+            problems.append((field, code))
+    if channel is Channel.SMS and not (phone and phone.strip()):
+        problems.append(("phone", "required_for_sms"))
+    if channel is Channel.EMAIL and not (email and email.strip()):
+        problems.append(("email", "required_for_email"))
+    return problems
+
+
+def registration_problems(
+    *,
+    display_name: str | None,
+    phone: str | None,
+    email: str | None,
+    channel: Channel | None,
+    started_on: dt.date | None,
+    now: dt.datetime,
+) -> list[tuple[str, str]]:
+    """What `register_patient` would refuse in the typed details, saving nothing and reading
+    no database: the page asks when its own form has found errors too, so a bad phone number
+    comes in the same round as an unreadable date (`started_on` None: the form's own message
+    stands). What needs the database (a record number taken, the unit archived) still comes
+    from `register_patient`."""
+    problems = [] if clean_line(display_name, 200) else [("display_name", "required")]
+    problems += contact_problems(phone, email, channel)
+    if started_on is not None and not is_accepted_start(started_on, now.date()):
+        problems.append(("started_on", "start_out_of_range"))
+    return problems
+
+
 def validated_contact(
     phone: str | None, email: str | None, channel: Channel
 ) -> tuple[str | None, str | None]:
@@ -78,19 +121,11 @@ def validated_contact(
 
     The one rule for contact details, at registration and when they are corrected later
     (services/contact_details.py): each address optional and valid, the chosen channel's
-    address present."""
-    try:
-        clean_phone = normalise_phone(phone) if phone and phone.strip() else None
-    except InvalidAddress as exc:
-        raise RegistrationError("phone", "invalid_phone") from exc
-    try:
-        clean_email = normalise_email(email) if email and email.strip() else None
-    except InvalidAddress as exc:
-        raise RegistrationError("email", "invalid_email") from exc
-    if channel is Channel.SMS and clean_phone is None:
-        raise RegistrationError("phone", "required_for_sms")
-    if channel is Channel.EMAIL and clean_email is None:
-        raise RegistrationError("email", "required_for_email")
+    address present (`contact_problems`)."""
+    if problems := contact_problems(phone, email, channel):
+        raise RegistrationError(*problems[0])
+    clean_phone = normalise_phone(phone) if phone and phone.strip() else None
+    clean_email = normalise_email(email) if email and email.strip() else None
     return clean_phone, clean_email
 
 

@@ -44,7 +44,9 @@ from fit_platform.services.registration import (
     PatientDetails,
     RegistrationError,
     register_patient,
+    registration_problems,
 )
+from fit_platform.web.admin.refusals import show_problems, validate_all
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointment_changes import (
@@ -114,6 +116,13 @@ def _therapist_programmes() -> list[SelectChoice]:
     return [SelectChoice(str(pid), f"{unit}: {name}") for pid, name, unit in rows]
 
 
+def _channel_or_none(value: str | None) -> Channel | None:
+    try:
+        return Channel(value or "")
+    except ValueError:
+        return None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
 def register() -> tuple[str, int] | Response:
@@ -132,7 +141,26 @@ def register() -> tuple[str, int] | Response:
     national_ids = national_id_policy()
     if national_ids is None:
         del form.national_id
-    if form.validate_on_submit():
+
+    def problems() -> list[tuple[str, str]]:
+        return registration_problems(
+            display_name=form.display_name.data,
+            phone=form.phone.data,
+            email=form.email.data,
+            channel=_channel_or_none(form.channel.data),
+            started_on=form.started_on.data,
+            now=_now(),
+        )
+
+    def registration_message(code: str) -> str:
+        return str(REGISTRATION_ERRORS[code])
+
+    # Every wrong field in one round: the typed details' checks run with the form's own, and
+    # again when the form passes (a bad phone and a bad e-mail address, both at once).
+    passed = validate_all(form, problems, registration_message, fallback="display_name")
+    if passed and (found := problems()):
+        show_problems(form, found, registration_message, fallback="display_name")
+    elif passed:
         details = PatientDetails(
             display_name=form.display_name.data or "",
             external_id=form.external_id.data,
