@@ -239,8 +239,12 @@ def test_the_appointments_page_says_a_questionnaire_was_not_delivered_and_why(
     page = _appointments(client, world)
     assert _invitation_status(page) == f"<strong>{shown}</strong>"
     assert advice in page and not_advised not in page
-    # The delivery table gives the same cause.
+    # The delivery table gives the same cause, as cards on a phone with each cell named
+    # (as a table it ran off a 320 px screen: "Attempts" read "Att").
     assert "Delivery failed: " + shown.removeprefix("Not delivered: ") in page
+    delivery = page[page.index("<h2>Message delivery") :]
+    assert '<table class="reflow">' in delivery
+    assert '<td data-label="Attempts">1</td>' in delivery
 
     # After the window has closed, it is still "not delivered", not "not answered in time".
     clock.now = oslo(2026, 11, 27, 12)
