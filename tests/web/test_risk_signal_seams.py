@@ -178,7 +178,7 @@ def test_the_lead_reads_whose_patient_an_overdue_risk_signal_is(
     escalated = lead_caseload.split('id="escalated-heading"')[1].split("</section>")[0]
     assert "therapist: Tone Terapeut" in escalated
     table = lead_caseload.split("<tbody>")[1]
-    assert "therapist: Tone Terapeut" in table
+    assert "Therapist: Tone Terapeut" in table
     presession = f"/clinician/episodes/{world.episode_id}"
     assert "behandler: Tone Terapeut" in _staff_page(app, lead.username, presession + "?lang=nb")
     own = _staff_page(app, world.therapist_username, presession + "?lang=en")
