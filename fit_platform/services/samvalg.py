@@ -1,7 +1,8 @@
 """The samvalg (shared decision-making) record: options, what matters, decision, review date.
 
-Recorded by the clinician together with the patient, from a signal or at any time. The patient
-sees the records marked visible through :func:`decisions_for_patient`.
+Recorded by the clinician together with the patient, from a signal or at any time. A record
+made from a signal nobody has acknowledged acknowledges it, with the decision as what was done.
+The patient sees the records marked visible through :func:`decisions_for_patient`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fit_platform.domain.free_text import clean_free_text
 from fit_platform.services.access_control import Viewer, refuse_if_closed, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.form_once import form_key, run_once
+from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH, acknowledge_flag
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,13 @@ class PatientDecision:
     from_signal: bool
 
 
+def _as_note(decision: str) -> str:
+    """The decision as an acknowledgement's note, within the note's limit."""
+    if len(decision) <= NOTE_MAX_LENGTH:
+        return decision
+    return decision[: NOTE_MAX_LENGTH - 1].rstrip() + "…"
+
+
 def _text(value: str | None, required: bool) -> str | None:
     # Stored as the patient's words are (NFC, "\n" line ends): the pages show the line breaks.
     value = clean_free_text(value or "")
@@ -105,12 +114,14 @@ def record_decision(
             raise DecisionRefused(DecisionError.NOT_FOUND)
         # A decision plans further treatment: an ended episode is read-only.
         refuse_if_closed(episode_id, episode.status, episode.ended_on)
-        if draft.signal_id is not None:
-            signal_episode = session.scalar(
-                select(Signal.episode_id).where(Signal.id == draft.signal_id)
-            )
-            if signal_episode != episode_id:
-                raise DecisionRefused(DecisionError.SIGNAL_NOT_IN_EPISODE)
+        signal = session.get(Signal, draft.signal_id) if draft.signal_id is not None else None
+        if draft.signal_id is not None and (signal is None or signal.episode_id != episode_id):
+            raise DecisionRefused(DecisionError.SIGNAL_NOT_IN_EPISODE)
+        if signal is not None and signal.acknowledged_at is None and signal.resolved_at is None:
+            # A decision made with the patient about a signal is acting on it: the signal is
+            # acknowledged with the decision as what was done, as the form says, so it stops
+            # waiting (and is not escalated) while its record says what was decided.
+            acknowledge_flag(session, signal, viewer.staff_id, _as_note(decision or ""), now)
         row = SharedDecision(
             episode_id=episode_id,
             signal_id=draft.signal_id,

@@ -144,23 +144,31 @@ def acknowledge_signal(
         if signal.acknowledged_at is not None:
             raise SignalActionRefused(SignalActionError.ALREADY_ACKNOWLEDGED)
         cleaned = _clean_note(note, signal.code == SignalCode.RISK_ANSWER)
-        for each in _earlier_open_of_same_code(session, signal):
-            if each.acknowledged_at is not None:
-                continue
-            each.acknowledge_note = cleaned
-            each.acknowledged_at = now
-            each.acknowledged_by_id = viewer.staff_id
-            log.info(
-                "signal acknowledged",
-                extra={
-                    "event": "signal_acknowledged",
-                    "signal_id": each.id,
-                    "episode_id": each.episode_id,
-                    "staff_id": viewer.staff_id,
-                    "seconds_to_acknowledge": int((now - each.raised_at).total_seconds()),
-                },
-            )
+        acknowledge_flag(session, signal, viewer.staff_id, cleaned, now)
         return SignalState(signal.id, signal.episode_id, signal.acknowledged_at, None)
+
+
+def acknowledge_flag(
+    session: Session, signal: Signal, staff_id: int, note: str | None, now: dt.datetime
+) -> None:
+    """Acknowledge `signal` and the earlier open ones of its code not yet acknowledged (the
+    flag the page showed), in the caller's transaction; the caller has checked access."""
+    for each in _earlier_open_of_same_code(session, signal):
+        if each.acknowledged_at is not None:
+            continue
+        each.acknowledge_note = note
+        each.acknowledged_at = now
+        each.acknowledged_by_id = staff_id
+        log.info(
+            "signal acknowledged",
+            extra={
+                "event": "signal_acknowledged",
+                "signal_id": each.id,
+                "episode_id": each.episode_id,
+                "staff_id": staff_id,
+                "seconds_to_acknowledge": int((now - each.raised_at).total_seconds()),
+            },
+        )
 
 
 def resolve_signal(
