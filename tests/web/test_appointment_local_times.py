@@ -120,3 +120,37 @@ def test_an_imported_row_in_the_spring_gap_is_listed_as_a_time_that_does_not_exi
     html = unescape(response.get_data(as_text=True))
     assert "the local time does not exist" in html
     assert _starts(db, world) == [dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)]
+
+
+def test_an_appointment_at_night_is_saved_with_a_line_asking_to_check_the_time(
+    client: FlaskClient,
+) -> None:
+    """03:00 for 13:00 was saved without a word, and the session's questionnaires were planned
+    from it. A time from 21:00 to 07:00 is still saved (a night session can be real), with a
+    line that asks the therapist to check it; a daytime one gets no such line."""
+    world, url = _world(client)
+    page = client.get(url).get_data(as_text=True)
+    night = client.post(
+        url + "?lang=en",
+        data={"csrf_token": csrf_token(page), "day": "2026-02-10", "time": "03:00"},
+        follow_redirects=True,
+    )
+    html = unescape(night.get_data(as_text=True))
+    assert "The appointment is added." in html
+    assert "It is at 03:00, at night. If that is a typing mistake, move it" in html
+    assert _starts(_db(client), world) == [oslo(2026, 2, 10, 3)]
+
+    day = client.post(
+        url + "?lang=en",
+        data={"csrf_token": csrf_token(page), "day": "2026-02-11", "time": "13:00"},
+        follow_redirects=True,
+    )
+    assert "at night" not in day.get_data(as_text=True)
+    with _db(client).session() as session:
+        first = session.scalars(select(Appointment.id).order_by(Appointment.starts_at)).first()
+    moved = client.post(
+        f"/clinician/appointments/{first}/move?lang=nb",
+        data={"csrf_token": csrf_token(page), "move-day": "2026-02-12", "move-time": "22:15"},
+        follow_redirects=True,
+    )
+    assert "Den er klokken 22:15, om natten." in unescape(moved.get_data(as_text=True))

@@ -58,6 +58,26 @@ def starts_at_of(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
         return None
 
 
+# A session between 21:00 and 07:00 (clinic time) is almost always a typing mistake ("03:00"
+# for "13:00"); it is saved as typed, since a night session can be real, but the therapist is
+# asked to check it: every questionnaire of the appointment is planned from its time.
+NIGHT_FROM, NIGHT_UNTIL = dt.time(21, 0), dt.time(7, 0)
+
+
+def night_time_notice(form: AppointmentForm) -> list[str]:
+    """The check-the-time line for an appointment saved at night, else none."""
+    time = form.time.data
+    if time is None or NIGHT_UNTIL <= time < NIGHT_FROM:
+        return []
+    return [
+        _(
+            "It is at %(time)s, at night. If that is a typing mistake, move it: its"
+            " questionnaires are planned from that time.",
+            time=time.strftime("%H:%M"),
+        )
+    ]
+
+
 @login_required(Role.THERAPIST)
 def appointment_status(appointment_id: int) -> Response:
     form = AppointmentStatusForm()
@@ -112,7 +132,10 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
                 cancelled,
             )
             return _back_to_episode(
-                appointment_id, _("The appointment is moved."), *([withdrawn] if cancelled else [])
+                appointment_id,
+                _("The appointment is moved."),
+                *([withdrawn] if cancelled else []),
+                *night_time_notice(form),
             )
     # Refused (an empty, half-typed or out-of-range date or time): nothing is changed and no
     # change is logged. The episode's page is shown again, as after a refused "Add", with the

@@ -52,6 +52,7 @@ from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointment_changes import (
     appointment_move,
     appointment_status,
+    night_time_notice,
     starts_at_of,
 )
 from fit_platform.web.episodes.appointments_page import appointments_page
@@ -225,6 +226,8 @@ def appointments(episode_id: int) -> tuple[str, int] | Response:
                 )
             else:
                 flash(_("The appointment is added."))
+            for notice in night_time_notice(form):
+                flash(notice)
             return redirect(url_for("episodes.appointments", episode_id=episode_id))
     return appointments_page(episode_id, form=form)
 
