@@ -430,6 +430,28 @@ def test_the_role_form_names_a_crafted_role_and_a_missing_unit_in_one_round(
     assert _audit(db) == []
 
 
+def test_the_invitation_form_lists_its_problems_in_the_order_of_the_page(
+    client: FlaskClient,
+) -> None:
+    """The summary named the unit first, above the e-mail address the page shows first."""
+    db = db_of(client.application)
+    make_unit(db)
+    make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    refused = post_form(
+        client,
+        "/admin/staff/invite?lang=en",
+        "/admin/staff/invite",
+        {"email": "", "display_name": "", "role": "therapist", "unit": ""},
+    )
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    summary = html.split("<h2>There is a problem</h2>", 1)[1].split("</div>", 1)[0]
+    links = re.findall(r'<a href="#([a-z_]+)">', summary)
+    assert links == ["email", "display_name", "unit"]
+
+
 ROUTES = [
     ("GET", "/admin/staff"),
     ("GET", "/admin/staff/invite"),

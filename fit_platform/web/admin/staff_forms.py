@@ -49,15 +49,23 @@ def _unit(value: Any) -> int | None:
     return number if 0 < number < 2**31 else -1
 
 
-class _RoleFields(FitForm):
-    role = SelectField(
+def _role_select() -> Any:
+    return SelectField(
         _l("Role"),
         choices=[SelectChoice(role.value, label) for role, label in ROLE_NAMES.items()],
         coerce=_role,
         validate_choice=False,
         default=Role.THERAPIST.value,
     )
-    unit = SelectField(_l("Unit"), coerce=_unit, validate_choice=False, default=NOT_CHOSEN)
+
+
+def _unit_select() -> Any:
+    return SelectField(_l("Unit"), coerce=_unit, validate_choice=False, default=NOT_CHOSEN)
+
+
+class _RoleFields(FitForm):
+    role = _role_select()
+    unit = _unit_select()
 
     def validate_role(self, field: SelectField) -> None:
         if field.data is None:  # a value not in the list (an old tab, a crafted request)
@@ -93,6 +101,10 @@ class InviteForm(_RoleFields):
         validators=[DataRequired(message=_l("Enter the person's name.")), Length(max=200)],
         render_kw={"autocomplete": "off"},
     )
+    # Made again after the address and the name, so the form's fields (and its error
+    # summary) are in the page's order: the summary listed the unit first.
+    role = _role_select()
+    unit = _unit_select()
 
 
 class RoleForm(_RoleFields):
