@@ -352,6 +352,16 @@ def test_resetting_a_lost_second_factor_needs_a_reason_and_ends_every_session(
     assert "Second factor reset" in trail and "identity checked in person" in trail
 
 
+def _add_role(client: FlaskClient, staff_id: int, role: str, unit: str) -> TestResponse:
+    """The "Add a role" form on a person's page, posted."""
+    return post_form(
+        client,
+        f"/admin/staff/{staff_id}?lang=en",
+        f"/admin/staff/{staff_id}/roles",
+        {"role": role, "unit": unit},
+    )
+
+
 def test_roles_are_added_per_unit_and_removed_with_an_audit_row(client: FlaskClient) -> None:
     db = db_of(client.application)
     unit = make_unit(db)
@@ -359,24 +369,12 @@ def test_roles_are_added_per_unit_and_removed_with_an_audit_row(client: FlaskCli
     person = make_staff(db, (Role.THERAPIST, unit.id))
     log_in(client, admin.username, PASSWORD)
     detail = f"/admin/staff/{person.id}?lang=en"
-    added = post_form(
-        client,
-        detail,
-        f"/admin/staff/{person.id}/roles",
-        {"role": "unit_lead", "unit": str(unit.id)},
-    )
+    added = _add_role(client, person.id, "unit_lead", str(unit.id))
     assert added.status_code == 302
-    twice = post_form(
-        client,
-        detail,
-        f"/admin/staff/{person.id}/roles",
-        {"role": "unit_lead", "unit": str(unit.id)},
-    )
+    twice = _add_role(client, person.id, "unit_lead", str(unit.id))
     assert twice.status_code == 400
     assert "already has that role" in twice.get_data(as_text=True)
-    bad = post_form(
-        client, detail, f"/admin/staff/{person.id}/roles", {"role": "superuser", "unit": ""}
-    )
+    bad = _add_role(client, person.id, "superuser", "")
     assert bad.status_code == 400
     with db.session() as session:
         roles = {
@@ -407,21 +405,13 @@ def test_the_role_form_names_a_crafted_role_and_a_missing_unit_in_one_round(
     admin = make_staff(db, (Role.ADMIN, None))
     person = make_staff(db, (Role.THERAPIST, unit.id))
     log_in(client, admin.username, PASSWORD)
-    detail = f"/admin/staff/{person.id}?lang=en"
-    both = post_form(
-        client, detail, f"/admin/staff/{person.id}/roles", {"role": "superuser", "unit": "999999"}
-    )
+    both = _add_role(client, person.id, "superuser", "999999")
     assert both.status_code == 400
     html = both.get_data(as_text=True)
     assert "Choose a role from the list." in html
     assert "That unit does not exist. Choose one from the list." in html
     # The role the person has already, in the unit: one message, on the role.
-    again = post_form(
-        client,
-        detail,
-        f"/admin/staff/{person.id}/roles",
-        {"role": "therapist", "unit": str(unit.id)},
-    )
+    again = _add_role(client, person.id, "therapist", str(unit.id))
     assert again.status_code == 400
     assert "already has that role" in again.get_data(as_text=True)
     with db.session() as session:
