@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from fit_platform.domain.change import ChangeCategory
 from fit_platform.domain.codes import CommentSource, ConsentEventKind
+from fit_platform.domain.instrument_language import working_translations
 from fit_platform.domain.instruments import Instrument, Kind, default_instruments
 from fit_platform.services.comments import PatientWords
 from fit_platform.services.presession import DecisionView, PreSession, SignalView
@@ -61,6 +62,14 @@ def _labels_in(translations: Any) -> dict[tuple[str, object], str]:
 
 def instrument_title(trend: InstrumentTrend, language: str) -> str:
     return trend.instrument.title.get(language) or trend.instrument.title["en"]
+
+
+def working_languages(trend: InstrumentTrend) -> tuple[str, ...]:
+    """The languages of the latest answers whose text is the project's working translation,
+    not the rights holder's: the panel says its cut-offs are the original's (not validated
+    for that wording)."""
+    working = working_translations(trend.instrument)
+    return tuple(lang for lang in trend.answered_in if lang in working)
 
 
 def title_of(instrument_id: str | None, language: str) -> str:
