@@ -11,34 +11,16 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from werkzeug.test import TestResponse
 
 from fit_platform.db import Database
 from fit_platform.db.models import Patient
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, make_staff, make_unit
-from tests.support.html import csrf_token, log_in
+from tests.support.html import log_in
+from tests.support.registration import post_registration
 
 PHONE = "Enter a Norwegian or international mobile number that can receive SMS."
 EMAIL = "Enter a valid e-mail address."
-
-
-def _post(client: FlaskClient, unit_id: int, **typed: str) -> TestResponse:
-    page = client.get("/clinician/register?lang=en").get_data(as_text=True)
-    fields = {
-        "display_name": "Kari Nordmann",
-        "external_id": "",
-        "phone": "+47 912 34 567",
-        "email": "",
-        "language": "nb",
-        "channel": "sms",
-        "unit": str(unit_id),
-        "started_on": "2026-11-02",
-        **typed,
-    }
-    return client.post(
-        "/clinician/register?lang=en", data={"csrf_token": csrf_token(page), **fields}
-    )
 
 
 def _patients(app: Flask) -> int:
@@ -59,7 +41,7 @@ def test_an_unreadable_date_a_bad_number_and_a_bad_address_come_in_one_round(
     app: Flask, client: FlaskClient
 ) -> None:
     unit_id = _therapist(app, client)
-    response = _post(
+    response = post_registration(
         client, unit_id, started_on="31.13.2026", phone="abc123", email="ikke-en-epost"
     )
     assert response.status_code == 422
@@ -73,15 +55,17 @@ def test_an_unreadable_date_a_bad_number_and_a_bad_address_come_in_one_round(
 
 def test_a_passing_form_with_two_bad_addresses_names_both(app: Flask, client: FlaskClient) -> None:
     unit_id = _therapist(app, client)
-    response = _post(client, unit_id, phone="abc123", email="ikke-en-epost", display_name="  ")
+    response = post_registration(
+        client, unit_id, phone="abc123", email="ikke-en-epost", display_name="  "
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert PHONE in html and EMAIL in html
-    response = _post(client, unit_id, phone="abc123", email="ikke-en-epost")
+    response = post_registration(client, unit_id, phone="abc123", email="ikke-en-epost")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert PHONE in html and EMAIL in html
     assert _patients(app) == 0
     # Put right, it registers.
-    assert _post(client, unit_id).status_code == 302
+    assert post_registration(client, unit_id).status_code == 302
     assert _patients(app) == 1

@@ -18,31 +18,14 @@ from fit_platform.db import Database
 from fit_platform.db.models import Episode
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, make_staff, make_unit
-from tests.support.html import csrf_token, log_in
+from tests.support.html import log_in
+from tests.support.registration import post_registration
 
 MESSAGES = {
     "en": "The start of treatment can be at most 30 years back and at most 1 year ahead.",
     "nb": "Behandlingsstart kan være høyst 30 år tilbake og høyst 1 år fram i tid.",
     "nn": "Behandlingsstart kan vere høgst 30 år tilbake og høgst 1 år fram i tid.",
 }
-
-
-def _register(client: FlaskClient, unit_id: int, started_on: str, lang: str = "en"):  # type: ignore[no-untyped-def]
-    page = client.get(f"/clinician/register?lang={lang}").get_data(as_text=True)
-    return client.post(
-        f"/clinician/register?lang={lang}",
-        data={
-            "csrf_token": csrf_token(page),
-            "display_name": "Kari Nordmann",
-            "external_id": "",
-            "phone": "+47 912 34 567",
-            "email": "",
-            "language": "nb",
-            "channel": "sms",
-            "unit": str(unit_id),
-            "started_on": started_on,
-        },
-    )
 
 
 def _episodes(db: Database) -> int:
@@ -59,7 +42,7 @@ def test_a_start_of_treatment_far_back_or_ahead_is_refused_with_a_message(
     db: Database = app.extensions["fit_db"]
     unit = make_unit(db)
     log_in(client, make_staff(db, (Role.THERAPIST, unit.id)).username, PASSWORD)
-    response = _register(client, unit.id, started_on, lang)
+    response = post_registration(client, unit.id, lang, started_on=started_on)
     assert response.status_code == 422
     assert MESSAGES[lang] in response.get_data(as_text=True)
     assert _episodes(db) == 0
@@ -75,7 +58,8 @@ def test_a_course_that_started_years_ago_or_starts_soon_is_registered(
     long_ago = today.replace(year=today.year - 29, day=1)
     soon = today + dt.timedelta(days=300)
     for day in (long_ago, soon):
-        assert _register(client, unit.id, day.isoformat()).status_code == 302, day
+        response = post_registration(client, unit.id, started_on=day.isoformat())
+        assert response.status_code == 302, day
     with db.session() as session:
         started = sorted(session.scalars(select(Episode.started_on)))
     assert started == [long_ago, soon]
