@@ -447,9 +447,14 @@ def caseload(
                     .order_by(Signal.raised_at)
                 )
             ]
-        # A lead reads whose patient each one is, to follow up with that therapist.
+        # A lead reads whose patient each one is, to follow up with that therapist (the
+        # lead's own patients need no name).
         therapists = (
-            responsible_names(session, {*ids, *(item.episode_id for item in escalated)})
+            responsible_names(
+                session,
+                {row[0] for row in episodes if not row[5]}
+                | {item.episode_id for item in escalated},
+            )
             if led_unit_ids(viewer)
             else {}
         )

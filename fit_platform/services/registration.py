@@ -71,26 +71,35 @@ def clean_line(value: str | None, max_length: int) -> str:
     return " ".join(clean_free_text(value or "").split())[:max_length]
 
 
-def contact_problems(
+def _normalised_contact(
     phone: str | None, email: str | None, channel: Channel | None
-) -> list[tuple[str, str]]:
-    """Every (field, code) `validated_contact` would refuse, not only the first; a channel not
-    chosen (None) leaves the addresses' own checks."""
+) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """The phone number and e-mail address as stored, each None when empty or unreadable,
+    with every (field, code) refused: each address optional and valid, the chosen channel's
+    address present (a channel not chosen, None, leaves the addresses' own checks)."""
     problems: list[tuple[str, str]] = []
+    cleaned: list[str | None] = []
     for field, value, normalise, code in (
         ("phone", phone, normalise_phone, "invalid_phone"),
         ("email", email, normalise_email, "invalid_email"),
     ):
         try:
-            if value and value.strip():
-                normalise(value)
+            cleaned.append(normalise(value) if value and value.strip() else None)
         except InvalidAddress:
+            cleaned.append(None)
             problems.append((field, code))
     if channel is Channel.SMS and not (phone and phone.strip()):
         problems.append(("phone", "required_for_sms"))
     if channel is Channel.EMAIL and not (email and email.strip()):
         problems.append(("email", "required_for_email"))
-    return problems
+    return cleaned[0], cleaned[1], problems
+
+
+def contact_problems(
+    phone: str | None, email: str | None, channel: Channel | None
+) -> list[tuple[str, str]]:
+    """Every (field, code) `validated_contact` would refuse, not only the first."""
+    return _normalised_contact(phone, email, channel)[2]
 
 
 def registration_problems(
@@ -122,10 +131,9 @@ def validated_contact(
     The one rule for contact details, at registration and when they are corrected later
     (services/contact_details.py): each address optional and valid, the chosen channel's
     address present (`contact_problems`)."""
-    if problems := contact_problems(phone, email, channel):
+    clean_phone, clean_email, problems = _normalised_contact(phone, email, channel)
+    if problems:
         raise RegistrationError(*problems[0])
-    clean_phone = normalise_phone(phone) if phone and phone.strip() else None
-    clean_email = normalise_email(email) if email and email.strip() else None
     return clean_phone, clean_email
 
 

@@ -1,7 +1,7 @@
 """Forms of the administration pages (units, programmes, schedule templates, episodes).
 
 The services check every value again (`services.units_admin`); when a form finds errors, the
-page asks the service's read-only check too (`web/admin/refusals.py`), so every wrong field is
+page asks the service's read-only check too (`web/form_problems.py`), so every wrong field is
 named in one round.
 """
 

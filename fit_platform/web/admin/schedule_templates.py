@@ -34,12 +34,13 @@ from fit_platform.services.unit_instruments import for_schedules_of_unit
 from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.forms import RenameForm, TemplateForm
-from fit_platform.web.admin.refusals import validate_all
+from fit_platform.web.admin.texts import admin_message
 from fit_platform.web.admin.units import admin_only, refuse
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
 from fit_platform.web.episodes.schedule import change_from, get_locale_code, rule_form
 from fit_platform.web.episodes.texts import RULE_ERRORS
+from fit_platform.web.form_problems import validate_all
 
 
 def _owner_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:
@@ -110,7 +111,7 @@ def schedule_templates() -> tuple[str, int] | Response:
             get_db(), unit_id=unit_id, programme_id=programme_id, name=form.name.data or ""
         )
 
-    submitted = validate_all(form, problems)
+    submitted = validate_all(form, problems, admin_message)
     form.owner.choices = offered
     if submitted:
         unit_id, programme_id = chosen_owner()

@@ -19,7 +19,6 @@ from fit_platform.services.staff_admin import AccountStatus
 from fit_platform.services.staff_handover import left_behind
 from fit_platform.services.staff_invites import StaffChangeRefused
 from fit_platform.web.admin.blueprint import bp
-from fit_platform.web.admin.refusals import show_problems, validate_all
 from fit_platform.web.admin.staff_forms import (
     ROLE_NAMES,
     ActionForm,
@@ -29,6 +28,7 @@ from fit_platform.web.admin.staff_forms import (
 )
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
+from fit_platform.web.form_problems import show_problems, validate_all
 
 STATUS_NAMES = {
     AccountStatus.ACTIVE: _l("Active"),

@@ -25,3 +25,8 @@ ADMIN_ERRORS = {
     "already_responsible": _l("This therapist is already responsible for the episode."),
     "episode_closed": _l("This episode is already closed."),
 }
+
+
+def admin_message(code: str) -> str:
+    """The translated message of a service's refusal code."""
+    return str(ADMIN_ERRORS.get(code, ADMIN_ERRORS["unknown"]))

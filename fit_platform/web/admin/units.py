@@ -33,10 +33,11 @@ from fit_platform.web.admin.forms import (
     RenameForm,
     UnitForm,
 )
-from fit_platform.web.admin.refusals import show_problems, validate_all
+from fit_platform.web.admin.texts import admin_message
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.form_base import FitForm
+from fit_platform.web.form_problems import show_problems, validate_all
 
 admin_only = login_required(Role.ADMIN)
 KIND_LABELS = {choice.value: choice.label for choice in UNIT_KIND_CHOICES}
@@ -60,14 +61,16 @@ def _settings_from(form: UnitForm) -> UnitSettings:
 
 def refuse(form: FitForm, refusal: AdminRefusal) -> None:
     """Put each of the service's translated refusals on the form field it names."""
-    show_problems(form, refusal.problems)
+    show_problems(form, refusal.problems, admin_message)
 
 
 @bp.route("/units", methods=["GET", "POST"])
 @admin_only
 def units() -> tuple[str, int] | Response:
     form = UnitForm(prefix="new")
-    if validate_all(form, lambda: unit_settings_problems(get_db(), _settings_from(form), None)):
+    if validate_all(
+        form, lambda: unit_settings_problems(get_db(), _settings_from(form), None), admin_message
+    ):
         try:
             unit_id = create_unit(
                 get_db(), staff_id=g.staff.staff_id, settings=_settings_from(form), now=clock_now()
@@ -146,7 +149,9 @@ def _render_unit(
 def unit(unit_id: int) -> tuple[str, int] | Response:
     summary = _unit_or_404(unit_id)
     form = _unit_form(summary, posted=request.method == "POST")
-    if validate_all(form, lambda: unit_settings_problems(get_db(), _settings_from(form), unit_id)):
+    if validate_all(
+        form, lambda: unit_settings_problems(get_db(), _settings_from(form), unit_id), admin_message
+    ):
         try:
             changed = update_unit(
                 get_db(),
@@ -207,6 +212,7 @@ def add_programme(unit_id: int) -> tuple[str, int] | Response:
         lambda: programme_problems(
             get_db(), unit_id=unit_id, code=form.code.data or "", name=form.name.data or ""
         ),
+        admin_message,
     ):
         try:
             create_programme(

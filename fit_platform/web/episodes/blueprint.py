@@ -46,7 +46,6 @@ from fit_platform.services.registration import (
     register_patient,
     registration_problems,
 )
-from fit_platform.web.admin.refusals import show_problems, validate_all
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointment_changes import (
@@ -74,6 +73,7 @@ from fit_platform.web.episodes.texts import (
     row_problem,
     unmatched_by_record,
 )
+from fit_platform.web.form_problems import show_problems, validate_all
 
 bp = Blueprint("episodes", __name__, url_prefix="/clinician", template_folder="templates")
 

@@ -1,4 +1,4 @@
-"""Every wrong field of an admin form in one round.
+"""Every wrong field of a form in one round (the admin forms, patient registration).
 
 A form's own validators and the service's checks (duplicates, a phone number's format, what
 needs the database) used to take turns: the service ran only once the form passed, so fixing
@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from fit_platform.web.admin.texts import ADMIN_ERRORS
 from fit_platform.web.form_base import FitForm
 
 Problems = Iterable[tuple[str, str]]  # (form field, code), as the services report them
 
 
-def admin_message(code: str) -> str:
-    return str(ADMIN_ERRORS.get(code, ADMIN_ERRORS["unknown"]))
-
-
 def show_problems(
     form: FitForm,
     problems: Problems,
-    message: Callable[[str], str] = admin_message,
+    message: Callable[[str], str],
     *,
     fallback: str = "name",
 ) -> None:
@@ -39,7 +34,7 @@ def show_problems(
 def validate_all(
     form: FitForm,
     service_problems: Callable[[], Problems],
-    message: Callable[[str], str] = admin_message,
+    message: Callable[[str], str],
     *,
     fallback: str = "name",
 ) -> bool:
