@@ -55,6 +55,15 @@ CONSENT_STATE = {
     ConsentState.STOPPED: _l("Stopped feedback"),
 }
 
+# The same states on their own, without a "Feedback" label before them (the pre-session
+# view's first line): "Feedback: Gives feedback" said it twice, and "Paused" alone says
+# nothing of what is paused.
+CONSENT_STATE_ALONE = {
+    ConsentState.ACTIVE: _l("Gives feedback"),
+    ConsentState.PAUSED: _l("Feedback paused"),
+    ConsentState.STOPPED: _l("Stopped feedback"),
+}
+
 CONSENT_EVENT = {
     ConsentEventKind.DECLINED_INVITATION: _l("Declined a questionnaire"),
     ConsentEventKind.PAUSED: _l("Paused feedback"),

@@ -2,7 +2,8 @@
 18. desember" and is told questionnaires start again the day after; staff once read "På pause
 til 18. des. 2026", and "til" reads as "until", so a therapist could name the wrong restart day.
 Followed from the patient's choice to the pre-session view, its consent history and the
-caseload, in nb, nn and en."""
+caseload, in nb, nn and en. The view's first line says the pause and its end too (it said
+"Feedback: Paused" with no date; for a patient who gives feedback, "Feedback: Gives feedback")."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ WORDS = {
         "to and including {short}",
     ),
 }
+FIRST_LINE = {
+    "nb": "Tilbakemelding på pause til og med {short} (spørreskjema igjen fra {again})",
+    "nn": "Tilbakemelding på pause til og med {short} (spørjeskjema igjen frå {again})",
+    "en": "Feedback paused to and including {short} (questionnaires again from {again})",
+}
 LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB"}
 
 
@@ -47,7 +53,8 @@ def test_staff_read_the_pause_to_and_including_its_last_day_and_the_day_it_ends(
     again = dates.format_skeleton("MMMd", last_day + dt.timedelta(days=1), locale=locale)
     header, short_words = WORDS[language]
     expected = header.format(date=dates.format_date(last_day, "medium", locale=locale), again=again)
-    short = short_words.format(short=dates.format_date(last_day, "short", locale=locale))
+    short_date = dates.format_date(last_day, "short", locale=locale)
+    short = short_words.format(short=short_date)
 
     therapist = app.test_client()
     log_in(therapist, world.therapist_username, PASSWORD)
@@ -55,7 +62,23 @@ def test_staff_read_the_pause_to_and_including_its_last_day_and_the_day_it_ends(
     page = " ".join(html.get_data(as_text=True).split())
     assert expected in page
     assert f"– {short} (" in page  # the consent history
+    first_line = page.split("</h1>", 1)[1].split("</p>", 1)[0]
+    assert FIRST_LINE[language].format(short=short_date, again=again) in first_line
     caseload = " ".join(
         therapist.get(f"/clinician/?lang={language}").get_data(as_text=True).split()
     )
     assert short in caseload and again in caseload
+
+
+def test_the_first_line_says_feedback_once_for_a_patient_who_gives_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en")
+    page = " ".join(html.get_data(as_text=True).split())
+    first_line = page.split("</h1>", 1)[1].split("</p>", 1)[0]
+    assert first_line.endswith("· Gives feedback")
+    assert "Feedback:" not in page
