@@ -435,7 +435,9 @@ def presession(
             own_plan.log_plan_read(session, own, viewer.staff_id, unit_id, now)
 
     trends = [
-        instrument_trend(instruments[i], rows, answers[i], language, service.get(i), answered_in[i])
+        instrument_trend(
+            instruments[i], rows, answers[i], language, service.get(i), answered_in[i].values()
+        )
         for i, rows in sorted(by_instrument.items())
         if i in instruments
     ]

@@ -4,26 +4,41 @@ The pre-session view shows the latest few scores of each questionnaire; this is 
 history, for the therapist who wants to look further back. The same rule decides who may read
 it (`visible_episodes`: own patients, or a unit lead's units), and reading it writes one
 access-log row (`scores_view`). Three statements whatever the history (the episode with the
-access check, the score columns, the access-log INSERT), and one more per outcome
-questionnaire in the first view after the service's bands were rebuilt.
+access check, the score columns, the languages the answers were given in, the access-log
+INSERT), and one more per outcome questionnaire in the first view after the service's bands
+were rebuilt. The languages let each questionnaire say when some of its answers were given in
+a working translation, as the pre-session view says it of the latest answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from fit_platform.db import Database
-from fit_platform.domain.codes import Role
+from fit_platform.db.models import ItemAnswer, Response
+from fit_platform.domain.codes import ResponseStatus, Role
 from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import Action, record_access
-from fit_platform.services.presession_queries import episode_read
+from fit_platform.services.presession_queries import EPISODE, episode_read
 from fit_platform.services.score_trends import (
     InstrumentTrend,
     bands_of_service,
     instrument_trend,
     scores_by_instrument,
+)
+
+# Each questionnaire's answer languages over the episode's submitted responses (one row per
+# pair, whatever the history's length).
+ANSWER_LANGUAGES = (
+    select(Response.instrument_id, ItemAnswer.language)
+    .join(ItemAnswer, ItemAnswer.response_id == Response.id)
+    .where(Response.episode_id == EPISODE, Response.status == ResponseStatus.SUBMITTED)
+    .distinct()
 )
 
 
@@ -69,6 +84,12 @@ def score_history(
         ) = found
         by_instrument = scores_by_instrument(session, episode_id)
         service = bands_of_service(session, by_instrument, now)
+        languages: dict[str, list[str]] = defaultdict(list)
+        for instrument_id, answer_language in session.execute(
+            ANSWER_LANGUAGES, {"episode_id": episode_id}
+        ):
+            if answer_language is not None:  # saved before answers kept their language
+                languages[instrument_id].append(answer_language.value)
         record_access(
             session,
             staff_id=viewer.staff_id,
@@ -79,7 +100,7 @@ def score_history(
             now=now,
         )
     trends = [
-        instrument_trend(instruments[iid], rows, {}, language, service.get(iid))
+        instrument_trend(instruments[iid], rows, {}, language, service.get(iid), languages[iid])
         for iid, rows in sorted(by_instrument.items())
         if iid in instruments
     ]

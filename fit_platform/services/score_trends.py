@@ -83,8 +83,10 @@ class InstrumentTrend:
     points: tuple[ScorePoint, ...]
     summary: ChangeSummary
     latest_answers: tuple[AnswerLine, ...]
-    # The languages the latest answers were given in (a patient may switch mid-questionnaire),
+    # The languages the answers were given in (a patient may switch mid-questionnaire),
     # bokmål, nynorsk, English in that order; empty for answers saved before they kept one.
+    # The latest response's on the pre-session view and the journal summary; every
+    # response's on the page of all scores, which shows them all.
     answered_in: tuple[str, ...] = ()
 
     @property
@@ -102,7 +104,7 @@ def instrument_trend(
     answers: dict[str, float | None],
     language: str,
     service: PercentileModel | None = None,
-    answer_languages: dict[str, str | None] | None = None,
+    answer_languages: Iterable[str | None] = (),
 ) -> InstrumentTrend:
     # The chart shows the band the not-on-track rule uses: the service's own where a cell has
     # enough ended episodes, from the rule's minimum session (before it the service's band is
@@ -176,7 +178,7 @@ def instrument_trend(
                     and value >= risk[item.link_id] - 1e-9,
                 )
             )
-    given = set((answer_languages or {}).values())
+    given = set(answer_languages)
     answered_in = tuple(lang for lang in PLATFORM_LANGUAGES if lang in given)
     return InstrumentTrend(inst, tuple(points), summary, tuple(lines), answered_in)
 

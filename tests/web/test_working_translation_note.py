@@ -4,7 +4,8 @@ The PHQ-9's bokmål and nynorsk texts are the project's own working wording, not
 translations (docs/instruments.md), yet the panel showed severity bands and the cut-off with
 no word of it: a therapist could read a score given on unvalidated wording as if validated.
 The panel now says so when the latest answers were in such a language; answered in English
-(the rights holder's own text) it says nothing.
+(the rights holder's own text) it says nothing. The page of all scores and the journal summary
+(copied into the patient record) said nothing either; each now says it too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tests.support.patient import Patient, open_invitation
 NOTE_EN = "The latest answers were given in a working translation (bokmål), not a validated one"
 
 
-def _answered_in(app: Flask, db: Database, lang: str) -> str:
+def _answered_in(app: Flask, db: Database, lang: str, page: str = "") -> str:
     world = make_world(db)
     _invitation_id, token = open_invitation(db, world)
     patient = Patient(app.test_client(), token, lang=lang)
@@ -28,8 +29,9 @@ def _answered_in(app: Flask, db: Database, lang: str) -> str:
     assert patient.finish().status_code == 302
     therapist = app.test_client()
     log_in(therapist, world.therapist_username, PASSWORD)
-    page = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en")
-    return page.get_data(as_text=True)
+    read = therapist.get(f"/clinician/episodes/{world.episode_id}{page}?lang=en")
+    assert read.status_code == 200
+    return read.get_data(as_text=True)
 
 
 def test_answers_in_bokmal_are_marked_as_given_in_a_working_translation(
@@ -42,5 +44,25 @@ def test_answers_in_bokmal_are_marked_as_given_in_a_working_translation(
 
 
 def test_answers_in_english_carry_no_such_note(app: Flask, db: Database) -> None:
-    page = _answered_in(app, db, "en")
-    assert "working translation (" not in page
+    for page in ("", "/scores", "/summary"):
+        assert "working translation (" not in _answered_in(app, db, "en", page)
+
+
+def test_the_page_of_all_scores_says_it_too(app: Flask, db: Database) -> None:
+    page = _answered_in(app, db, "nb", "/scores")
+    section = page.split('id="scores-phq9"', 1)[1].split("</section>", 1)[0]
+    assert (
+        "Some or all of these answers were given in a working translation (bokmål), not a "
+        "validated one" in section
+    )
+
+
+def test_the_journal_summary_says_it_in_the_table_and_in_the_text_to_copy(
+    app: Flask, db: Database
+) -> None:
+    page = " ".join(_answered_in(app, db, "nb", "/summary").split())
+    note = "answered in a working translation (bokmål), not a validated one"
+    table, text = page.split("<textarea", 1)
+    assert note in table
+    phq9_line = next(line for line in text.split(" - ") if line.startswith("Patient Health"))
+    assert note in phq9_line

@@ -28,7 +28,7 @@ from fit_platform.web.formatting import (
     formatting_locale,
     number_formatter,
 )
-from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT
+from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT, LANGUAGE_SHORT
 
 # Score rows per questionnaire on the pre-session view; every row is on the page of all scores.
 ROWS_SHOWN = 8
@@ -70,6 +70,11 @@ def working_languages(trend: InstrumentTrend) -> tuple[str, ...]:
     for that wording)."""
     working = working_translations(trend.instrument)
     return tuple(lang for lang in trend.answered_in if lang in working)
+
+
+def working_language_names(trend: InstrumentTrend) -> str:
+    """`working_languages` named for a sentence ("bokmål, nynorsk"); empty when none."""
+    return ", ".join(str(LANGUAGE_SHORT[code]) for code in working_languages(trend))
 
 
 def title_of(instrument_id: str | None, language: str) -> str:
