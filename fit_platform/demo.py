@@ -17,12 +17,8 @@ from fit_platform.extensions import get_db
 from fit_platform.process_settings import settings_or_exit
 from fit_platform.services.demo_history import seed_demo_service_history
 from fit_platform.services.demo_link import NoDemoSession, demo_patient_link
-from fit_platform.services.demo_seed import (
-    DEMO_PATIENTS,
-    seed_demo,
-    seed_demo_patients,
-    seed_demo_schedules,
-)
+from fit_platform.services.demo_patients import DEMO_PATIENTS, seed_demo_patients
+from fit_platform.services.demo_seed import seed_demo, seed_demo_schedules
 
 
 def run_demo(host: str, port: int, with_scheduler: bool) -> None:
@@ -39,7 +35,7 @@ def run_demo(host: str, port: int, with_scheduler: bool) -> None:
     now = utcnow()
     with app.app_context():
         logins = seed_demo(get_db())
-        seed_demo_patients(get_db(), now=now)
+        seed_demo_patients(get_db(), now=now, zone=settings.zone)
         seed_demo_schedules(get_db(), now=now, zone=settings.zone)
         # After the schedules: the link is the PHQ-9 for the first patient's first session.
         try:

@@ -49,7 +49,7 @@ from fit_platform.domain.codes import (
     OutboxState,
     ScheduleTrigger,
 )
-from fit_platform.services.demo_seed import DEMO_PATIENTS
+from fit_platform.services.demo_patients import DEMO_PATIENTS
 from fit_platform.services.invitation_common import OPEN_STATES, consent_by_patient
 from fit_platform.services.links import link_path, mint_token
 from fit_platform.services.schedule_plans import domain_rule

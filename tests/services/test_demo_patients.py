@@ -19,17 +19,18 @@ from fit_platform.db.models import (
     Response,
     Signal,
 )
-from fit_platform.domain.codes import Channel, ConsentState, InvitationState
-from fit_platform.domain.quiet_hours import next_send_time
+from fit_platform.domain.codes import AppointmentStatus, Channel, ConsentState, InvitationState
+from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, next_send_time
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.file_drop import FileDropChannel
+from fit_platform.services.demo_course import HISTORY_SLOT
 from fit_platform.services.demo_link import demo_patient_link
+from fit_platform.services.demo_patients import seed_demo_patients
 from fit_platform.services.demo_seed import (
     DEMO_PASSWORD,
     PHQ9_LEAD_HOURS,
     first_demo_appointment,
     seed_demo,
-    seed_demo_patients,
     seed_demo_schedules,
 )
 from fit_platform.services.invitations import enqueue_due
@@ -37,6 +38,9 @@ from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient as PatientBrowser
 
 OSLO = ZoneInfo("Europe/Oslo")
+# The demo's planned sessions and what its scheduler made, not the seeded course before the
+# demo starts (`services/demo_course.py`).
+PLANNED = Appointment.status == AppointmentStatus.PLANNED
 
 
 def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
@@ -99,7 +103,9 @@ def test_the_demo_books_its_sessions_in_clinic_hours_and_its_first_invitation_go
     seed_demo_schedules(db, now=now, zone=OSLO)
     demo_patient_link(db, now=now, zone=OSLO)
     with db.session() as session:
-        sessions = session.execute(select(Appointment.starts_at, Appointment.ends_at)).all()
+        sessions = session.execute(
+            select(Appointment.starts_at, Appointment.ends_at).where(PLANNED)
+        ).all()
     assert sessions
     first = min(starts for starts, _ in sessions)
     assert first - now >= dt.timedelta(hours=23)
@@ -121,6 +127,7 @@ def test_the_demo_books_its_sessions_in_clinic_hours_and_its_first_invitation_go
             .join(Episode, Episode.id == Invitation.episode_id)
             .join(Patient, Patient.id == Episode.patient_id)
             .where(Patient.external_id != "DEMO-P001", Invitation.instrument_id == "phq9")
+            .where(~Invitation.slot_key.startswith(HISTORY_SLOT))
         ).all()
     assert len(due) == 1
     assert max(due[0], now) == first_send
@@ -187,6 +194,7 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
             .where(
                 Patient.external_id == "DEMO-P001",
                 Invitation.instrument_id == "phq9",
+                ~Invitation.slot_key.startswith(HISTORY_SLOT),
                 Invitation.state.in_(
                     (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
                 ),
@@ -222,7 +230,9 @@ def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
     # It is that session's invitation: moving the session withdraws it at once.
     with db.session() as session:
         [appointment_id] = session.scalars(
-            select(Invitation.appointment_id).where(Invitation.instrument_id == "phq9")
+            select(Invitation.appointment_id).where(
+                Invitation.instrument_id == "phq9", ~Invitation.slot_key.startswith(HISTORY_SLOT)
+            )
         ).all()
     log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
     with db.session() as session:
@@ -256,9 +266,9 @@ def test_restarting_the_demo_on_another_day_books_no_second_series_of_sessions(
     def booked() -> list[tuple[int, int, dt.datetime]]:
         with db.session() as session:
             rows = session.execute(
-                select(Appointment.id, Appointment.episode_id, Appointment.starts_at).order_by(
-                    Appointment.id
-                )
+                select(Appointment.id, Appointment.episode_id, Appointment.starts_at)
+                .where(PLANNED)
+                .order_by(Appointment.id)
             )
             return [(row.id, row.episode_id, row.starts_at) for row in rows]
 
@@ -272,7 +282,10 @@ def test_restarting_the_demo_on_another_day_books_no_second_series_of_sessions(
     with db.session() as session:
         asked_for = set(
             session.scalars(
-                select(Invitation.appointment_id).where(Invitation.appointment_id.is_not(None))
+                select(Invitation.appointment_id).where(
+                    Invitation.appointment_id.is_not(None),
+                    ~Invitation.slot_key.startswith(HISTORY_SLOT),
+                )
             )
         )
     assert asked_for and asked_for <= {appointment_id for appointment_id, _, _ in first}
@@ -295,3 +308,69 @@ def test_demo_patients_are_registered_before_their_history_begins(db: Database) 
     for external_id, registered, first_answer in rows:
         assert first_answer is not None
         assert registered <= first_answer < now, external_id
+
+
+@pytest.mark.parametrize(
+    "started", ["2026-12-05T04:11", "2026-12-04T22:30", "2026-12-07T06:00", "2026-10-22T16:20"]
+)
+def test_the_demo_history_has_its_sessions_and_the_questionnaires_that_asked(
+    client: FlaskClient, db: Database, started: str
+) -> None:
+    """A demo patient with sixteen weeks of answers had no past session and one questionnaire
+    on the appointments page; each answer now has the questionnaire that asked for it, and an
+    outpatient's week its session, in clinic hours, between the outcome answers and the
+    alliance answer (`services/demo_course.py`)."""
+    now = dt.datetime.fromisoformat(started).replace(tzinfo=OSLO).astimezone(dt.UTC)
+    seed_demo(db)
+    seed_demo_patients(db, now=now)
+    seed_demo_schedules(db, now=now, zone=OSLO)
+    with db.session() as session:
+        episode_id = session.scalars(
+            select(Episode.id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id == "DEMO-P002")
+        ).one()
+        past = session.scalars(
+            select(Appointment.starts_at)
+            .where(Appointment.episode_id == episode_id, ~PLANNED)
+            .order_by(Appointment.starts_at)
+        ).all()
+        rows = session.execute(
+            select(Response.instrument_id, Response.submitted_at, Invitation.state)
+            .outerjoin(Invitation, Invitation.id == Response.invitation_id)
+            .where(Response.episode_id == episode_id)
+        ).all()
+        windows = session.execute(
+            select(Invitation.sent_at, Response.submitted_at, Invitation.expires_at).join(
+                Response, Response.invitation_id == Invitation.id
+            )
+        ).all()
+    assert len(windows) == 4 * 48  # every demo patient's every answer
+    for sent_at, answered_at, closes in windows:  # sent by day, before the answer, in time
+        assert sent_at is not None and answered_at is not None
+        assert not DEFAULT_QUIET_HOURS.contains(sent_at, OSLO), sent_at
+        assert sent_at < answered_at < closes
+    answered = [(i, at, state) for i, at, state in rows if at is not None]
+    assert len(past) == 16 and all(starts < now for starts in past)
+    assert len(rows) == len(answered)  # every history answer has its time
+    for starts in past:
+        local = starts.astimezone(OSLO)
+        assert local.weekday() < 5 and local.time() == dt.time(10, 0)
+    assert len(answered) == 48
+    assert {state for _, _, state in answered} == {InvitationState.COMPLETED}
+    for starts in past:  # the week's PHQ-9 and GAD-7 before its session, the WAI-SR after
+        week = [
+            (i, at)
+            for i, at, _ in answered
+            if starts - dt.timedelta(days=4) < at < starts + dt.timedelta(days=1)
+        ]
+        assert {i for i, at in week if at < starts} == {"phq9", "gad7"}
+        assert {i for i, at in week if at > starts} == {"wai_sr"}
+
+    log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
+    page = client.get(f"/clinician/episodes/{episode_id}/appointments?lang=en")
+    text = " ".join(page.get_data(as_text=True).split())
+    assert "No questionnaires yet" not in text
+    sessions, questionnaires = text.split('id="questionnaires"', 1)
+    assert sessions.count('<td data-label="Status">Done</td>') == 16
+    assert questionnaires.count(">Answered</td>") == 48

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Patient
 from fit_platform.domain.codes import Language
-from fit_platform.services.demo_seed import DEMO_PASSWORD, seed_demo, seed_demo_patients
+from fit_platform.services.demo_patients import seed_demo_patients
+from fit_platform.services.demo_seed import DEMO_PASSWORD, seed_demo
 from tests.support.html import csrf_token, log_in
 
 OSLO = ZoneInfo("Europe/Oslo")

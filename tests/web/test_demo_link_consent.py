@@ -19,13 +19,10 @@ from fit_platform.demo import no_link_reason
 from fit_platform.domain.codes import Channel
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.file_drop import FileDropChannel
+from fit_platform.services.demo_course import HISTORY_SLOT
 from fit_platform.services.demo_link import NoDemoSession, demo_patient_link
-from fit_platform.services.demo_seed import (
-    DEMO_PASSWORD,
-    seed_demo,
-    seed_demo_patients,
-    seed_demo_schedules,
-)
+from fit_platform.services.demo_patients import seed_demo_patients
+from fit_platform.services.demo_seed import DEMO_PASSWORD, seed_demo, seed_demo_schedules
 from fit_platform.services.invitations import enqueue_due
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient as PatientBrowser
@@ -79,6 +76,7 @@ def _annas_invitations(db: Database) -> int:
                 .join(Episode, Episode.id == Invitation.episode_id)
                 .join(Patient, Patient.id == Episode.patient_id)
                 .where(Patient.external_id == ANNA)
+                .where(~Invitation.slot_key.startswith(HISTORY_SLOT))
             ).all()
         )
 
@@ -183,6 +181,7 @@ def test_the_interval_counts_from_when_the_schedulers_phq9_really_went(
             .join(Episode, Episode.id == Invitation.episode_id)
             .join(Patient, Patient.id == Episode.patient_id)
             .where(Patient.external_id == ANNA)
+            .where(~Invitation.slot_key.startswith(HISTORY_SLOT))
         ).all()
     # Planned Monday evening, sent Thursday afternoon.
     assert sent_at == started and started - due_at > dt.timedelta(hours=60)

@@ -17,13 +17,10 @@ from fit_platform.db.models import Episode, Invitation, OutboxMessage, Patient
 from fit_platform.domain.codes import Channel, InvitationState, OutboxState
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.file_drop import FileDropChannel
+from fit_platform.services.demo_course import HISTORY_SLOT
 from fit_platform.services.demo_link import demo_patient_link
-from fit_platform.services.demo_seed import (
-    DEMO_PASSWORD,
-    seed_demo,
-    seed_demo_patients,
-    seed_demo_schedules,
-)
+from fit_platform.services.demo_patients import seed_demo_patients
+from fit_platform.services.demo_seed import DEMO_PASSWORD, seed_demo, seed_demo_schedules
 from fit_platform.services.invitations import enqueue_due
 from tests.support.html import log_in
 from tests.support.patient import Patient as PatientBrowser
@@ -149,6 +146,7 @@ def test_a_link_printed_for_the_schedulers_held_invitation_is_shown_in_the_demo_
             .join(Episode, Episode.id == Invitation.episode_id)
             .join(Patient, Patient.id == Episode.patient_id)
             .where(Patient.external_id == ANNA, Invitation.instrument_id == "phq9")
+            .where(~Invitation.slot_key.startswith(HISTORY_SLOT))
         ).all()
         assert [i.state for i in held] == [InvitationState.SCHEDULED]
         waiting_for = held[0].id

@@ -31,6 +31,9 @@ from fit_platform.web.episodes.forms import (
     AppointmentStatusForm,
 )
 
+# Up to this many past appointments are listed as they are; more are folded under one line.
+PAST_SHOWN_OPEN = 5
+
 
 def _zone() -> dt.tzinfo:
     return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
@@ -38,6 +41,7 @@ def _zone() -> dt.tzinfo:
 
 def _load_episode_page(episode_id: int) -> dict[str, object]:
     """Appointments, invitations and deliveries of one visible episode; the read is logged."""
+    now = clock_now()
     with get_db().transaction() as session:
         episode = visible_episode(session, g.staff, episode_id)
         if episode is None:
@@ -50,7 +54,7 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
             patient_id=episode.patient_id,
             unit_id=episode.unit_id,
             action="appointments_view",
-            now=clock_now(),
+            now=now,
         )
         patient = session.get(Patient, episode.patient_id)
         appointments = session.scalars(
@@ -84,7 +88,10 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         "is_closed": episode.status is not EpisodeStatus.ACTIVE,
         "closed_message": closed_message(episode.ended_on),
         "patient": patient,
-        "appointments": appointments,
+        # Planned sessions soonest first, then the sessions held newest first.
+        "upcoming": [a for a in appointments if a.starts_at >= now],
+        "past": [a for a in reversed(appointments) if a.starts_at < now],
+        "past_open_up_to": PAST_SHOWN_OPEN,
         "invitations": invitations,
         "messages": messages,
         # Why an invitation never reached the patient, and why each failed message failed,
