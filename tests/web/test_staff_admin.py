@@ -442,6 +442,21 @@ def test_the_invitation_form_lists_its_problems_in_the_order_of_the_page(
     assert links == ["email", "display_name", "unit"]
 
 
+def test_the_unit_hint_says_what_an_administrator_chooses(client: FlaskClient) -> None:
+    """The hint named only therapists and unit leads, and an administrator invited with no
+    unit chosen was refused with "Choose a unit, or “All units” …" the page had not said."""
+    db = db_of(client.application)
+    make_unit(db)
+    make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    page = " ".join(client.get("/admin/staff/invite?lang=en").get_data(as_text=True).split())
+    assert (
+        "An administrator or a service developer works in one unit or, with “All units”, in "
+        "the whole service." in page
+    )
+
+
 ROUTES = [
     ("GET", "/admin/staff"),
     ("GET", "/admin/staff/invite"),
