@@ -43,6 +43,15 @@ OSLO = ZoneInfo("Europe/Oslo")
 PLANNED = Appointment.status == AppointmentStatus.PLANNED
 
 
+def _episode_of(db: Database, external_id: str) -> int:
+    with db.session() as session:
+        return session.scalars(
+            select(Episode.id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Patient.external_id == external_id)
+        ).one()
+
+
 def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
     client: FlaskClient, db: Database
 ) -> None:
@@ -235,12 +244,7 @@ def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
             )
         ).all()
     log_in(client, "terapeut1@demo.fit", DEMO_PASSWORD)
-    with db.session() as session:
-        episode_id = session.scalars(
-            select(Episode.id)
-            .join(Patient, Patient.id == Episode.patient_id)
-            .where(Patient.external_id == "DEMO-P001")
-        ).one()
+    episode_id = _episode_of(db, "DEMO-P001")
     page = client.get(f"/clinician/episodes/{episode_id}/appointments").get_data(as_text=True)
     moved = client.post(
         f"/clinician/appointments/{appointment_id}/move",
@@ -324,12 +328,8 @@ def test_the_demo_history_has_its_sessions_and_the_questionnaires_that_asked(
     seed_demo(db)
     seed_demo_patients(db, now=now)
     seed_demo_schedules(db, now=now, zone=OSLO)
+    episode_id = _episode_of(db, "DEMO-P002")
     with db.session() as session:
-        episode_id = session.scalars(
-            select(Episode.id)
-            .join(Patient, Patient.id == Episode.patient_id)
-            .where(Patient.external_id == "DEMO-P002")
-        ).one()
         past = session.scalars(
             select(Appointment.starts_at)
             .where(Appointment.episode_id == episode_id, ~PLANNED)
