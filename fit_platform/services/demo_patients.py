@@ -18,8 +18,6 @@ from fit_platform.db.models import Staff, Unit
 from fit_platform.domain.codes import UnitKind
 from fit_platform.services.demo_course import add_past_session, demo_week
 
-OSLO = ZoneInfo("Europe/Oslo")  # the demo's default; `fit-platform demo` passes its own zone
-
 DEMO_PATIENTS = (
     # external id, name, unit code, therapist, consent, PHQ-9 start → end, risk on the last
     ("DEMO-P001", "Anna Demo", "dps-nord-pol", "terapeut1@demo.fit", "active", 19, 9, False),
@@ -104,7 +102,7 @@ def _add_response(
     return response.id
 
 
-def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo = OSLO) -> None:
+def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> None:
     """Demo patients with months of answers, each week with its session (outpatients) and the
     questionnaires that asked (`demo_course.py`); the printed link: `services/demo_link.py`.
 

@@ -82,7 +82,7 @@ def live_url(browser_app: Flask) -> Iterator[str]:
 def demo_world(browser_db: Database) -> dict[str, int | str]:
     seed_demo(browser_db)
     now = dt.datetime.now(dt.UTC)  # as the demo command does, once
-    seed_demo_patients(browser_db, now=now)
+    seed_demo_patients(browser_db, now=now, zone=OSLO)
     seed_demo_schedules(browser_db, now=now, zone=OSLO)
     link = demo_patient_link(browser_db, now=now, zone=OSLO)
     with browser_db.session() as session:

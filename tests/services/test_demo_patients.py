@@ -57,7 +57,7 @@ def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
 ) -> None:
     seed_demo(db)
     now = dt.datetime.now(dt.UTC)  # each start of the demo reads the clock once
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     first = demo_patient_link(db, now=now, zone=OSLO)
     counts = {}
@@ -65,7 +65,7 @@ def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
         for model in (Patient, Response, Signal, ConsentEvent):
             counts[model] = session.scalar(select(func.count()).select_from(model))
     now = dt.datetime.now(dt.UTC)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     second = demo_patient_link(db, now=now, zone=OSLO)
     with db.session() as session:
@@ -108,7 +108,7 @@ def test_the_demo_books_its_sessions_in_clinic_hours_and_its_first_invitation_go
     now = dt.datetime.fromisoformat(started).replace(tzinfo=OSLO).astimezone(dt.UTC)
     first_send = next_send_time(now, tz=OSLO)  # 21:00-08:00 is quiet
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     demo_patient_link(db, now=now, zone=OSLO)
     with db.session() as session:
@@ -175,7 +175,7 @@ def test_the_demo_link_is_the_first_patients_only_open_phq9_and_answering_it_cle
     today = dt.datetime.now(OSLO).date()
     now = dt.datetime.combine(today, dt.time(hour, minute), OSLO).astimezone(dt.UTC)
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     link = demo_patient_link(db, now=now, zone=OSLO)
     outbox = tmp_path / "outbox"
@@ -229,7 +229,7 @@ def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
     now = dt.datetime(2026, 12, 3, 20, 24, tzinfo=OSLO).astimezone(dt.UTC)
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     link = demo_patient_link(db, now=now, zone=OSLO)
     landing = client.get(link + "?lang=en").get_data(as_text=True)
@@ -263,7 +263,7 @@ def test_restarting_the_demo_on_another_day_books_no_second_series_of_sessions(
     more for every outpatient, and each brought its own questionnaires."""
     day_d = dt.datetime(2026, 12, 3, 9, 0, tzinfo=OSLO).astimezone(dt.UTC)
     seed_demo(db)
-    seed_demo_patients(db, now=day_d)
+    seed_demo_patients(db, now=day_d, zone=OSLO)
     assert seed_demo_schedules(db, now=day_d, zone=OSLO) == 2 * 4  # two outpatients
     enqueue_due(db, day_d, zone=OSLO)
 
@@ -278,7 +278,7 @@ def test_restarting_the_demo_on_another_day_books_no_second_series_of_sessions(
 
     first = booked()
     day_d3 = day_d + dt.timedelta(days=3)
-    seed_demo_patients(db, now=day_d3)
+    seed_demo_patients(db, now=day_d3, zone=OSLO)
     assert seed_demo_schedules(db, now=day_d3, zone=OSLO) == 0
     assert booked() == first
     for hours in (0, 24, 48, 96):
@@ -300,7 +300,7 @@ def test_demo_patients_are_registered_before_their_history_begins(db: Database) 
     # patient registered at the demo's start had two years of answers before it.
     seed_demo(db)
     now = dt.datetime.now(dt.UTC)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     with db.session() as session:
         rows = session.execute(
             select(Patient.external_id, Patient.created_at, func.min(Response.submitted_at))
@@ -326,7 +326,7 @@ def test_the_demo_history_has_its_sessions_and_the_questionnaires_that_asked(
     alliance answer (`services/demo_course.py`)."""
     now = dt.datetime.fromisoformat(started).replace(tzinfo=OSLO).astimezone(dt.UTC)
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     episode_id = _episode_of(db, "DEMO-P002")
     with db.session() as session:

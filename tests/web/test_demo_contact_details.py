@@ -37,7 +37,7 @@ def test_a_therapist_changes_only_a_demo_patients_language_and_it_is_saved(
     now = dt.datetime(2026, 12, 4, 10, tzinfo=OSLO).astimezone(dt.UTC)
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     with db.session() as session:
         patient = session.scalar(select(Patient).where(Patient.external_id == "DEMO-P001"))
         assert patient is not None and patient.email

@@ -34,14 +34,14 @@ ANNA = "DEMO-P001"
 def _start_demo(client: FlaskClient, db: Database, now: dt.datetime) -> str:
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     return demo_patient_link(db, now=now, zone=OSLO)
 
 
 def _restart_demo(client: FlaskClient, db: Database, now: dt.datetime) -> str:
     client.application.extensions["fit_clock"] = lambda: now
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     return demo_patient_link(db, now=now, zone=OSLO)
 
@@ -166,7 +166,7 @@ def test_the_interval_counts_from_when_the_schedulers_phq9_really_went(
     started = dt.datetime(2026, 12, 3, 14, 30, tzinfo=OSLO).astimezone(dt.UTC)
     client.application.extensions["fit_clock"] = lambda: started
     seed_demo(db)
-    seed_demo_patients(db, now=started)
+    seed_demo_patients(db, now=started, zone=OSLO)
     seed_demo_schedules(db, now=started, zone=OSLO)
     outbox = tmp_path / "outbox"
     files = {

@@ -64,7 +64,7 @@ def test_the_therapist_reads_the_printed_link_as_shown_in_the_demo_not_sent(
     now = dt.datetime.fromisoformat(started).replace(tzinfo=OSLO).astimezone(dt.UTC)
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     link = demo_patient_link(db, now=now, zone=OSLO)
     printed = _demo_invitation(db)
@@ -127,7 +127,7 @@ def test_a_link_printed_for_the_schedulers_held_invitation_is_shown_in_the_demo_
     now = dt.datetime(2026, 12, 4, 22, 30, tzinfo=OSLO).astimezone(dt.UTC)
     client.application.extensions["fit_clock"] = lambda: now
     seed_demo(db)
-    seed_demo_patients(db, now=now)
+    seed_demo_patients(db, now=now, zone=OSLO)
     seed_demo_schedules(db, now=now, zone=OSLO)
     outbox = tmp_path / "outbox"
     files = {
