@@ -117,9 +117,11 @@ def save_page(
     """Save one page of answers (codes as posted; None or "" = left blank).
 
     Every item of the page gets a row (blank ones with no value), so the page counts as
-    answered and resuming skips it. Raises ``InvalidAnswerError`` for an unknown item or a
-    forged value, ``LinkClosedError`` when the invitation cannot be answered any more, and
-    ``ValueError`` for a page number that does not exist.
+    answered and resuming skips it; with ``codes`` an ``AnsweredInPart`` (a page not answered
+    in full, saved on the way back) only the items in it are written, and resuming comes
+    back. Raises ``InvalidAnswerError`` for an unknown item or a forged value,
+    ``LinkClosedError`` when the invitation cannot be answered any more, and ``ValueError``
+    for a page number that does not exist.
 
     ``instrument_id`` is the invitation's questionnaire as the caller already read it (the
     link context): with it, on PostgreSQL, a page without a risk question is saved on the

@@ -131,6 +131,12 @@ class _PageWrites:
         )
 
 
+class AnsweredInPart(dict[str, str | None]):
+    """A page's answers saved on the way back ("Back" on a page not answered in full): only
+    the questions in it are written, the others are left as they are rather than saved as
+    left blank, so the page still counts as not answered and resuming comes back to it."""
+
+
 def _page_writes(
     saved: SavedState | None,
     page: int,
@@ -150,7 +156,10 @@ def _page_writes(
     if not 1 <= page <= len(plan):
         raise ValueError("no such page")
     link_ids = plan[page - 1]
-    values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
+    # Every item of the page is written, a missing one as left blank, unless the page is
+    # saved in part: then only the items answered are.
+    written = codes.keys() if isinstance(codes, AnsweredInPart) else link_ids
+    values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids if k in written})
     response_id = saved.response_id
     existing: Mapping[str, tuple[int | None, float | None]] = {}
     if response_id is not None:

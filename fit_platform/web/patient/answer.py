@@ -24,6 +24,7 @@ from fit_platform.extensions import get_db, limiter
 from fit_platform.i18n import select_locale
 from fit_platform.services import answering
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.services.page_writes import AnsweredInPart
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN
 from fit_platform.web.patient import answer_review, forms
@@ -167,6 +168,10 @@ def answer(ctx: LinkContext, page: int) -> Page:
     form: forms.AnswerPage | ShownPage
     fields: list[tuple[Item, Any]]
     if request.method == "POST":
+        # "Back" saves the page and goes back, never refused: a page not answered in full is
+        # saved in part (the questions answered; resuming comes back to it), so what was ticked
+        # is there when the patient returns. A link back lost it.
+        back = page - 1 if page > 1 and request.form.get("action") == "back" else None
         # A page answered in full with the questions' own choices needs no form to check it,
         # and its save no language unless the response is still to be made: the locale is
         # looked up only where it is used (a form, a new response, a page shown again).
@@ -178,6 +183,15 @@ def answer(ctx: LinkContext, page: int) -> Page:
             )
             if page_form.validate():
                 codes = {k: (page_form[k].data or None) for k in link_ids}
+            elif back is not None:
+                codes = (
+                    AnsweredInPart(
+                        (k, page_form[k].data)
+                        for k in link_ids
+                        if page_form[k].data and not page_form[k].errors
+                    )
+                    or None
+                )  # nothing ticked: nothing to save on the way back
         if codes is not None:
             assert ctx.invitation_id is not None
             try:
@@ -198,9 +212,13 @@ def answer(ctx: LinkContext, page: int) -> Page:
                 abort(400)
             if saved.risk:
                 return redirect(url_for("patient.help_now", after=page))
+            if back is not None:
+                return redirect(url_for("patient.answer", page=back))
             if saved.next_page > saved.page_count:
                 return redirect(url_for("patient.finish"))
             return redirect(url_for("patient.answer", page=saved.next_page))
+        if back is not None:
+            return redirect(url_for("patient.answer", page=back))
         assert page_form is not None  # only a page the form refused is shown again
         form = page_form
         status = 422
