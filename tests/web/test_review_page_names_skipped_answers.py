@@ -1,0 +1,44 @@
+"""The review page does not say "all the questions" above a question marked "Not answered".
+
+The PHQ-9's tenth question is optional; a patient who left it out read "You have answered all the
+questions" directly above "10. … Not answered"."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from fit_platform.db import Database
+from tests.support.factories import make_world
+from tests.support.patient import Patient, open_invitation
+
+ALL = {
+    "nb": "Du har svart på alle spørsmålene. Du kan endre",
+    "nn": "Du har svart på alle spørsmåla. Du kan endre",
+    "en": "You have answered all the questions. You can change",
+}
+SKIPPED = {
+    "nb": "Du har svart på alle spørsmålene som må besvares; de du hoppet over, er merket "
+    "«Ikke svart».",
+    "nn": "Du har svart på alle spørsmåla som må svarast på; dei du hoppa over, er merkte "
+    "«Ikkje svart».",
+    "en": "You have answered every question that needs an answer; the ones you left out are "
+    "marked “Not answered”.",
+}
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+@pytest.mark.parametrize("tenth", ["", "1"])
+def test_the_review_page_says_which_questions_were_left_out(
+    app: Flask, db: Database, lang: str, tenth: str
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token, lang=lang)
+    assert patient.start().status_code == 302
+    patient.answer_all("phq9", "0", phq9_10=tenth)
+    page = " ".join(patient.client.get(f"/p/finish?lang={lang}").get_data(as_text=True).split())
+    if tenth:
+        assert ALL[lang] in page and SKIPPED[lang] not in page
+    else:
+        assert SKIPPED[lang] in page and ALL[lang] not in page
