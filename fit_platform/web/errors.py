@@ -16,8 +16,11 @@ log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (
-        _l("The request could not be understood"),
-        _l("Something in the request was not valid. Go back and try again."),
+        _l("We could not use what was sent"),
+        _l(
+            "Something in what was sent was not valid, so nothing was saved from it. "
+            "Go back and try again."
+        ),
     ),
     403: (
         _l("You do not have access to this page"),
@@ -56,9 +59,26 @@ DATABASE_RETRY_AFTER = "30"
 def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(status, MESSAGES[500])
     return (
-        render_template("error.html", status=status, title=title, message=detail or message),
+        render_template(
+            "error.html",
+            status=status,
+            title=title,
+            message=detail or message,
+            patient_link=_has_patient_link(),
+        ),
         status,
     )
+
+
+def _has_patient_link() -> bool:
+    """A browser that opened a patient's link: its way on is the questionnaire (`/p/`), not
+    the start page with the staff login, which was the error page's only link."""
+    from fit_platform.web.patient.blueprint import has_patient_link  # the patient pages' rule
+
+    try:
+        return has_patient_link()
+    except Exception:  # no session to read (an error before the request had one): no link
+        return False
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -70,7 +90,7 @@ def register_error_handlers(app: Flask) -> None:
             400,
             gettext(
                 "The form had expired or was sent from somewhere else. "
-                "Nothing was saved from it. Reload the page and try again."
+                "Nothing was saved from it. Open the page again and try again."
             ),
         )
 

@@ -41,7 +41,7 @@ def test_caseload_answers_bad_query_parameters_with_the_default_not_a_400_page(
         response = client.get(f"/clinician/?{query}&lang=en")
         html = response.get_data(as_text=True)
         assert response.status_code == 200
-        assert "The request could not be understood" not in html
+        assert "We could not use what was sent" not in html
         assert "so the default is shown" in html
     assert client.get("/clinician/?sort=name&show=signals").status_code == 200
 

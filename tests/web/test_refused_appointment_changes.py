@@ -105,7 +105,7 @@ def test_a_move_with_an_empty_or_half_typed_time_is_shown_on_its_row_not_a_400(
     )
     html = moved.get_data(as_text=True)
     assert moved.status_code == 422
-    assert "Førespurnaden kunne ikkje forståast" not in html
+    assert "Vi kunne ikkje bruke det som vart sendt" not in html
     assert "Timen 10.12.2026, 09:00 vart ikkje flytta" in html
     assert "Skriv inn eit gyldig klokkeslett." in html
     assert 'value="2026-12-11"' in html and 'value="9:"' in html

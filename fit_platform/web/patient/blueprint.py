@@ -131,6 +131,14 @@ def _remember_patient_language(ctx: LinkContext) -> None:
         session[PATIENT_LANGUAGE_KEY] = ctx.language.value
 
 
+def has_patient_link() -> bool:
+    """This browser has opened a patient's link and started (its session holds the link): the
+    pages outside the questionnaire (the privacy notice, an error page) offer the way back to
+    it, `/p/`, rather than only the start page with the staff login. No statement: whether the
+    link still works is for `/p/` to say."""
+    return _ints(session.get(LINK_KEY), 2) is not None
+
+
 def _bound_context() -> LinkContext | None:
     """The link this browser opened, or None; status ENDED when its session was ended on the
     server (logged out, or the link revoked). The check rides on the link read every patient

@@ -32,8 +32,12 @@ def index() -> str:
 @bp.route("/privacy")
 def privacy() -> str:
     """The privacy notice: controller, contact and retention come from configuration."""
+    from fit_platform.web.patient.blueprint import has_patient_link
+
     return render_template(
-        "public/privacy.html", facts=privacy_facts(current_app.config["FIT_SETTINGS"])
+        "public/privacy.html",
+        facts=privacy_facts(current_app.config["FIT_SETTINGS"]),
+        patient_link=has_patient_link(),
     )
 
 

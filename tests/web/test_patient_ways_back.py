@@ -1,0 +1,62 @@
+"""Every page a patient reaches from the questionnaire leads back to it.
+
+The error pages' only link was "Go to the start page" (the public page with the staff login),
+the privacy notice had no way back, and the choices page ("Say no, pause or stop") none while a
+questionnaire was open; each now links to `/p/`, which resumes where the patient was. A
+visitor without a link still gets the start page. The 400 page said "The request could not be
+understood" and asked to reload, which sends the refused form again."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from fit_platform.db import Database
+from tests.support.factories import make_world
+from tests.support.patient import Patient, open_invitation
+
+BACK = '<a href="/p/" class="back-link">Back to the questionnaire</a>'
+BACK_PLAIN = '<a href="/p/">Back to the questionnaire</a>'
+START = "Go to the start page"
+
+
+def _patient(app: Flask, db: Database, lang: str = "en") -> Patient:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token, lang=lang)
+    assert patient.start().status_code == 302
+    return patient
+
+
+def test_error_pages_lead_a_patient_back_to_the_questionnaire(app: Flask, db: Database) -> None:
+    patient = _patient(app, db)
+    missing = patient.client.get("/p/answer/99?lang=en")
+    refused = patient.client.post("/p/answer/1?lang=en", data={})  # no form token
+    for response, status in ((missing, 404), (refused, 400)):
+        html = response.get_data(as_text=True)
+        assert response.status_code == status
+        assert BACK_PLAIN in html and START not in html
+    assert "Reload" not in refused.get_data(as_text=True)
+    # /p/ is where the link leads on: the first page not answered.
+    assert patient.client.get("/p/").headers["Location"].endswith("/p/answer/1")
+
+
+@pytest.mark.parametrize("status_path", ["/no-such-page", "/clinician/episodes/x"])
+def test_a_visitor_without_a_link_gets_the_start_page(app: Flask, status_path: str) -> None:
+    html = app.test_client().get(f"{status_path}?lang=en").get_data(as_text=True)
+    assert START in html and "Back to the questionnaire" not in html
+
+
+def test_the_privacy_notice_and_the_choices_lead_back(app: Flask, db: Database) -> None:
+    patient = _patient(app, db)
+    for path in ("/privacy", "/p/choices"):
+        html = patient.client.get(f"{path}?lang=en").get_data(as_text=True)
+        assert BACK in html, path
+    assert BACK not in app.test_client().get("/privacy?lang=en").get_data(as_text=True)
+
+
+def test_a_bad_request_says_plainly_that_nothing_was_saved(app: Flask, db: Database) -> None:
+    patient = _patient(app, db, "nn")
+    html = patient.client.post("/p/answer/1?lang=nn", data={}).get_data(as_text=True)
+    assert "Forespurnaden" not in html and "Førespurnaden" not in html
+    assert "Ingenting frå det vart lagra. Opne sida på nytt og prøv igjen." in html
