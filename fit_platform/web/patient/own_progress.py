@@ -79,6 +79,11 @@ def _progress_values(patient_id: int, ctx: LinkContext | None) -> dict[str, Any]
                     (format_date(point.submitted_at.astimezone(zone), "medium"), point)
                     for point in p.points
                 ],
+                # Under the chart's first and last point: it had no date at all.
+                "span": tuple(
+                    format_date(point.submitted_at.astimezone(zone), "medium")
+                    for point in dict.fromkeys((p.scored[0], p.scored[-1]))
+                ),
             }
             for p in items
             if p.scored
