@@ -60,3 +60,14 @@ def test_a_bad_request_says_plainly_that_nothing_was_saved(app: Flask, db: Datab
     html = patient.client.post("/p/answer/1?lang=nn", data={}).get_data(as_text=True)
     assert "Forespurnaden" not in html and "Førespurnaden" not in html
     assert "Ingenting frå det vart lagra. Opne sida på nytt og prøv igjen." in html
+
+
+def test_the_channel_page_opens_on_how_links_go_now_and_saves(app: Flask, db: Database) -> None:
+    """It opened with neither choice ticked under "Now: text message (SMS)", and its button
+    said "Change"."""
+    patient = _patient(app, db)
+    page = patient.client.get("/p/choices/channel?lang=en").get_data(as_text=True)
+    sms = page.split('value="sms"', 1)[0].rsplit("<input", 1)[1] + 'value="sms"'
+    email = page.split('value="email"', 1)[0].rsplit("<input", 1)[1]
+    assert "checked" in sms and "checked" not in email
+    assert ">Save</button>" in page and ">Change</button>" not in page

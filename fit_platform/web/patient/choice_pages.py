@@ -161,7 +161,10 @@ def choice(ctx: LinkContext, name: str) -> Page:
         return redirect(url_for("patient.choices"))
     if request.method == "POST":
         return record_choice(ctx, name)
-    return _render(ctx, name, CONSENT_FORMS[name](prefix=name), 200)
+    form = CONSENT_FORMS[name](prefix=name)
+    if isinstance(form, forms.ChannelForm):  # opens on how links go now, not on nothing
+        form.channel.data = ctx.preferred_channel.value
+    return _render(ctx, name, form, 200)
 
 
 # --------------------------------------------------------------------------- the menu
