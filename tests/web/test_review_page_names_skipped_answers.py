@@ -42,3 +42,18 @@ def test_the_review_page_says_which_questions_were_left_out(
         assert ALL[lang] in page and SKIPPED[lang] not in page
     else:
         assert SKIPPED[lang] in page and ALL[lang] not in page
+
+
+def test_a_box_too_long_is_named_in_the_error_summary(app: Flask, db: Database) -> None:
+    """Both boxes on the review page have the same limit; the summary said only "Write at most
+    1000 characters (you wrote 1005)", not which box."""
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    assert patient.start().status_code == 302
+    patient.answer_all("phq9", "0")
+    refused = patient.finish(comment="x" * 1005)
+    assert refused.status_code == 422
+    html = " ".join(refused.get_data(as_text=True).split())
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Anything you want to add about these questions? (optional): Write at most" in summary
