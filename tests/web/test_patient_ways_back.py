@@ -71,3 +71,26 @@ def test_the_channel_page_opens_on_how_links_go_now_and_saves(app: Flask, db: Da
     email = page.split('value="email"', 1)[0].rsplit("<input", 1)[1]
     assert "checked" in sms and "checked" not in email
     assert ">Save</button>" in page and ">Change</button>" not in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "once"),
+    [
+        ("nb", "Du kan bare svare én gang med hver lenke."),
+        ("nn", "Du kan berre svare éin gong med kvar lenkje."),
+    ],
+)
+def test_an_answered_link_says_it_cannot_be_answered_again_not_that_it_cannot_be_used(
+    app: Flask, db: Database, lang: str, once: str
+) -> None:
+    """The English said "each link can be answered only once"; the Norwegian said it can be
+    "used" only once, right above three buttons that use it (choices, goals, progress)."""
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token, lang=lang)
+    assert patient.start().status_code == 302
+    patient.answer_all("phq9", "0")
+    assert patient.finish().status_code == 302
+    page = app.test_client().get(f"/p/{token}?lang={lang}").get_data(as_text=True)
+    assert once in " ".join(page.split())
+    assert "brukes én gang" not in page and "brukast éin gong" not in page
