@@ -24,6 +24,7 @@ from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.access_control import treating_episode
+from fit_platform.services.caseload_queries import open_fewer_wishes
 from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
 from fit_platform.services.unit_instruments import enabled_ids
 
@@ -223,6 +224,13 @@ def latest_fewer_wish(db: Database, *, episode_id: int) -> FewerWish | None:
     if row is None:
         return None
     return FewerWish(at=row.created_at, words=row.reason or None)
+
+
+def open_fewer_wish(db: Database, *, episode_id: int) -> dt.datetime | None:
+    """When the patient asked for fewer questionnaires, while no new plan has followed
+    (`caseload_queries.open_fewer_wishes`, the rule the caseload's marker follows)."""
+    with db.session() as session:
+        return open_fewer_wishes(session, [episode_id]).get(episode_id)
 
 
 def save_rule(

@@ -17,6 +17,9 @@ from tests.support.patient import Patient, open_invitation
 from tests.web.test_episode_schedule import _rule
 
 MARKER = "Asked for fewer questionnaires"
+# The patient's own menu says the wish was sent, until the plan changes: it offered the same
+# request again with nothing saying it had been made.
+ASKED = "You asked for this on"
 
 
 def _db(app: Flask) -> Database:
@@ -24,13 +27,15 @@ def _db(app: Flask) -> Database:
     return database
 
 
-def _asks_for_fewer(app: Flask, world: World) -> None:
+def _asks_for_fewer(app: Flask, world: World) -> Patient:
     """The patient opens her link, goes to her choices and asks for fewer questionnaires."""
     _invitation_id, token = open_invitation(_db(app), world)
     patient = Patient(app.test_client(), token)
     patient.post(f"/p/{token}", {"action": "choices"})
+    assert ASKED not in patient.client.get("/p/choices?lang=en").get_data(as_text=True)
     response = patient.post("/p/choices", {"action": "fewer", "fewer-reason": "Every other week"})
     assert response.status_code == 302
+    return patient
 
 
 def test_a_wish_for_fewer_questionnaires_shows_on_the_caseload_until_the_plan_changes(
@@ -43,7 +48,8 @@ def test_a_wish_for_fewer_questionnaires_shows_on_the_caseload_until_the_plan_ch
     calm = make_world(db, unit=unit, therapist=staff)
     therapist = app.test_client()
     log_in(therapist, asking.therapist_username, PASSWORD)
-    _asks_for_fewer(app, asking)
+    patient = _asks_for_fewer(app, asking)
+    assert ASKED in patient.client.get("/p/choices?lang=en").get_data(as_text=True)
 
     page = therapist.get("/clinician/?lang=en").get_data(as_text=True)
     row = page[page.index(f'/clinician/episodes/{asking.episode_id}"') :]
@@ -71,6 +77,7 @@ def test_a_wish_for_fewer_questionnaires_shows_on_the_caseload_until_the_plan_ch
     after = therapist.get("/clinician/?lang=en").get_data(as_text=True)
     assert MARKER not in after and "asks for fewer questionnaires" not in after
     assert "0 patients" in therapist.get("/clinician/?lang=en&show=fewer").get_data(as_text=True)
+    assert ASKED not in patient.client.get("/p/choices?lang=en").get_data(as_text=True)
 
 
 def test_a_stale_caseload_bookmark_shows_the_default_with_a_note(

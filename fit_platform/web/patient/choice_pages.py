@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
 from fit_platform.extensions import get_db, limiter
 from fit_platform.messaging.setup import configured_channels
-from fit_platform.services import consent, own_days
+from fit_platform.services import consent, episode_schedule, own_days
 from fit_platform.services.contact_details import contact_on_file
 from fit_platform.services.link_context import LinkContext, LinkStatus
 from fit_platform.web.formatting import format_date
@@ -218,7 +218,16 @@ def choices(ctx: LinkContext) -> Page:
         plan_needs_code=_plan_needs_code(ctx),
         restart_form=restart_form,
         channel_names=channel_names(),
+        fewer_asked_at=_open_fewer_wish(ctx),
     )
+
+
+def _open_fewer_wish(ctx: LinkContext) -> dt.datetime | None:
+    """When the patient asked for fewer questionnaires, while no new plan has followed: the
+    menu offered the same request again with nothing saying it had been sent."""
+    if ctx.episode_id is None:
+        return None
+    return episode_schedule.open_fewer_wish(get_db(), episode_id=ctx.episode_id)
 
 
 def _offers_own_days(ctx: LinkContext) -> bool:
