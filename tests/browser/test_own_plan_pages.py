@@ -36,7 +36,7 @@ def test_a_patient_writes_a_plan_and_a_risk_answer_shows_it_with_the_emergency_n
     save_screenshot(page, "own-plan/patient-choices-links-320")
     page.get_by_role("link", name="Min kriseplan").click()
     assert page.locator("h1").inner_text() == "Min kriseplan"
-    assert page.locator("a[href='tel:113']").is_visible()
+    assert page.locator("main a[href='tel:113']").is_visible()
     fits_the_screen(page)
     assert_accessible(page)
     page.get_by_label("Tegn på at en krise er på vei").fill("Jeg slutter å sove")
@@ -73,8 +73,8 @@ def test_a_patient_writes_a_plan_and_a_risk_answer_shows_it_with_the_emergency_n
     page.locator("label[for='phq9_9-2']").click()
     page.locator("form button[type=submit]").first.click()
     assert "/p/help" in page.url
-    assert page.locator("a[href='tel:113']").is_visible()
-    assert page.locator("a[href='tel:116117']").is_visible()
+    assert page.locator("main a[href='tel:113']").is_visible()
+    assert page.locator("main a[href='tel:116117']").is_visible()
     plan = page.locator("#own-crisis-plan-title").locator("..")
     assert "En tur med søsteren min" in plan.inner_text()
     assert "Kari 900 00 000" in plan.inner_text()

@@ -51,8 +51,8 @@ def answer_questionnaire(
             page.locator(f"label[for='{link_id}-{index}']").click()
         page.locator("form button[type=submit]").first.click()
         if risk_on and risk_on in link_ids:
-            assert page.locator("a[href='tel:113']").is_visible()
-            assert page.locator("a[href='tel:116117']").is_visible()
+            assert page.locator("main a[href='tel:113']").is_visible()
+            assert page.locator("main a[href='tel:116117']").is_visible()
             check(page)
             page.locator("main a.button").click()
 
