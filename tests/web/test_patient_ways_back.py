@@ -94,3 +94,11 @@ def test_an_answered_link_says_it_cannot_be_answered_again_not_that_it_cannot_be
     page = app.test_client().get(f"/p/{token}?lang={lang}").get_data(as_text=True)
     assert once in " ".join(page.split())
     assert "brukes én gang" not in page and "brukast éin gong" not in page
+
+
+def test_the_choices_page_does_not_link_to_itself_in_its_footer(app: Flask, db: Database) -> None:
+    patient = _patient(app, db)
+    choices = patient.client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert 'href="/p/choices"' not in choices.split('<footer class="site-footer">', 1)[1]
+    page = patient.client.get("/p/answer/1?lang=en").get_data(as_text=True)
+    assert 'href="/p/choices"' in page.split('<footer class="site-footer">', 1)[1]

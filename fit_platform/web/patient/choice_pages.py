@@ -219,6 +219,7 @@ def choices(ctx: LinkContext) -> Page:
         restart_form=restart_form,
         channel_names=channel_names(),
         fewer_asked_at=_open_fewer_wish(ctx),
+        on_choices_page=True,  # the footer's link to this page is left out
     )
 
 
