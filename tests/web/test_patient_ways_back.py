@@ -102,3 +102,12 @@ def test_the_choices_page_does_not_link_to_itself_in_its_footer(app: Flask, db: 
     assert 'href="/p/choices"' not in choices.split('<footer class="site-footer">', 1)[1]
     page = patient.client.get("/p/answer/1?lang=en").get_data(as_text=True)
     assert 'href="/p/choices"' in page.split('<footer class="site-footer">', 1)[1]
+
+
+def test_the_choices_menu_says_what_the_plan_and_the_standing_choices_are(
+    app: Flask, db: Database
+) -> None:
+    patient = _patient(app, db, "nn")
+    menu = " ".join(patient.client.get("/p/choices?lang=nn").get_data(as_text=True).split())
+    assert 'Kriseplanen min</a> <span class="hint">Med dine eigne ord: teikn på ei krise' in menu
+    assert "til dømes kven dei tilsette kan kontakte." in menu
