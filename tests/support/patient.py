@@ -12,7 +12,7 @@ from fit_platform.db import Base, Database
 from fit_platform.domain.codes import InvitationState
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.services.answering import page_plan
-from tests.support.factories import World, make_invitation
+from tests.support.factories import World, make_invitation, make_world
 from tests.support.html import csrf_token
 
 
@@ -97,3 +97,15 @@ def saved_answers(db: Database, invitation_id: int) -> dict[str, tuple[float | N
             .where(Response.invitation_id == invitation_id)
         ).all()
     return {link_id: (value, at) for link_id, value, at in rows}
+
+
+def started_patient(
+    app: Any, db: Database, lang: str = "en", instrument_id: str = "phq9"
+) -> tuple[Patient, str]:
+    """A patient of a new world who has opened her link in `lang` and pressed Start; the
+    patient and her link's token."""
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world, instrument_id)
+    patient = Patient(app.test_client(), token, lang=lang)
+    assert patient.start().status_code == 302
+    return patient, token

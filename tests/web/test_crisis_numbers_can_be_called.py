@@ -12,8 +12,7 @@ import pytest
 from flask import Flask
 
 from fit_platform.db import Database
-from tests.support.factories import make_world
-from tests.support.patient import Patient, open_invitation
+from tests.support.patient import started_patient
 
 SENTENCE = {
     "nb": "Ring {e} (akutt) eller legevakten på {l}.",
@@ -32,11 +31,8 @@ def _footer(html: str) -> str:
 def test_every_page_a_patient_reaches_has_the_numbers_as_links(
     app: Flask, db: Database, lang: str
 ) -> None:
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    client = app.test_client()
-    patient = Patient(client, token, lang=lang)
-    assert patient.start().status_code == 302
+    patient, token = started_patient(app, db, lang)
+    client = patient.client
     pages = {
         "landing": client.get(f"/p/{token}?lang={lang}"),
         "question page": client.get(f"/p/answer/1?lang={lang}"),
@@ -66,11 +62,8 @@ def test_each_box_the_clinic_reads_later_says_so_with_the_numbers_beside_it(
 ) -> None:
     """Each box said only "your therapist reads this before your next session": a patient could
     write something urgent there, just after a risk answer, and wait."""
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    client = app.test_client()
-    patient = Patient(client, token, lang=lang)
-    assert patient.start().status_code == 302
+    patient, _token = started_patient(app, db, lang)
+    client = patient.client
     pages = {
         f"/p/choices/{name}": client.get(f"/p/choices/{name}?lang={lang}")
         for name in ("decline", "stop", "fewer")

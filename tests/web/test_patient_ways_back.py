@@ -12,8 +12,7 @@ import pytest
 from flask import Flask
 
 from fit_platform.db import Database
-from tests.support.factories import make_world
-from tests.support.patient import Patient, open_invitation
+from tests.support.patient import Patient, started_patient
 
 BACK = '<a href="/p/" class="back-link">Back to the questionnaire</a>'
 BACK_PLAIN = '<a href="/p/">Back to the questionnaire</a>'
@@ -21,11 +20,7 @@ START = "Go to the start page"
 
 
 def _patient(app: Flask, db: Database, lang: str = "en") -> Patient:
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(app.test_client(), token, lang=lang)
-    assert patient.start().status_code == 302
-    return patient
+    return started_patient(app, db, lang)[0]
 
 
 def test_error_pages_lead_a_patient_back_to_the_questionnaire(app: Flask, db: Database) -> None:
@@ -85,10 +80,7 @@ def test_an_answered_link_says_it_cannot_be_answered_again_not_that_it_cannot_be
 ) -> None:
     """The English said "each link can be answered only once"; the Norwegian said it can be
     "used" only once, right above three buttons that use it (choices, goals, progress)."""
-    world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(app.test_client(), token, lang=lang)
-    assert patient.start().status_code == 302
+    patient, token = started_patient(app, db, lang)
     patient.answer_all("phq9", "0")
     assert patient.finish().status_code == 302
     page = app.test_client().get(f"/p/{token}?lang={lang}").get_data(as_text=True)
