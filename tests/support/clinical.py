@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from flask.testing import FlaskClient
+
 from fit_platform.db import Database
 from fit_platform.db.models import (
     ConsentEvent,
@@ -19,6 +21,7 @@ from fit_platform.domain.codes import Actor, Channel, ConsentEventKind, MessageK
 from fit_platform.domain.signals import SEVERITY, SignalCode
 from fit_platform.services.access_control import StaffViewer
 from tests.support.factories import NOW, World
+from tests.support.html import csrf_token
 
 _counter = itertools.count(1)
 
@@ -127,3 +130,15 @@ def resolve_signal(
         signal.acknowledge_note = acknowledge_note
         signal.resolved_at = at
         signal.resolve_note = resolve_note
+
+
+def acknowledge_in_the_view(
+    client: FlaskClient, world: World, signal_id: int, note: str = ""
+) -> None:
+    """The therapist acknowledges a signal from the pre-session view's own form."""
+    page = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    response = client.post(
+        f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/acknowledge",
+        data={"csrf_token": csrf_token(page), "note": note},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
-from tests.support.clinical import add_signal
+from tests.support.clinical import acknowledge_in_the_view, add_signal
 from tests.support.factories import (
     NOW,
     PASSWORD,
@@ -23,7 +23,7 @@ from tests.support.factories import (
     make_unit,
     make_world,
 )
-from tests.support.html import csrf_token, log_in
+from tests.support.html import log_in
 
 
 def _order(client: FlaskClient, query: str = "") -> list[int]:
@@ -47,15 +47,6 @@ def _flags(html: str, world: World) -> list[str]:
             row,
         )
     ]
-
-
-def _acknowledge(client: FlaskClient, world: World, signal_id: int, note: str = "") -> None:
-    page = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
-    response = client.post(
-        f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/acknowledge",
-        data={"csrf_token": csrf_token(page), "note": note},
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
@@ -93,8 +84,10 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
 
     log_in(client, therapist.username, PASSWORD)
     for signal_id in acknowledged:
-        _acknowledge(client, two_acknowledged, signal_id)
-    _acknowledge(client, acknowledged_risk, old_risk, note="Phoned; safety plan in place")
+        acknowledge_in_the_view(client, two_acknowledged, signal_id)
+    acknowledge_in_the_view(
+        client, acknowledged_risk, old_risk, note="Phoned; safety plan in place"
+    )
 
     ids = {
         "older risk": older_risk.episode_id,
@@ -140,7 +133,7 @@ def test_new_signals_come_before_acknowledged_ones_whatever_their_number(
     assert _flags(nb, two_acknowledged) == ["kvittert ut", "kvittert ut"]
 
     # Acknowledging the deterioration moves the patient among the acknowledged, by session.
-    _acknowledge(client, deterioration, new_deterioration)
+    acknowledge_in_the_view(client, deterioration, new_deterioration)
     assert [names[e] for e in _order(client, "?lang=en")] == [
         "older risk",
         "risk",

@@ -20,7 +20,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import Signal
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.signal_workflow import escalate_overdue_risk_signals
-from tests.support.clinical import add_signal
+from tests.support.clinical import acknowledge_in_the_view, add_signal
 from tests.support.factories import PASSWORD, World, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import now
@@ -83,12 +83,7 @@ def test_a_decision_about_an_acknowledged_signal_keeps_its_acknowledgement(
     world = make_world(db)
     signal_id = add_signal(db, world, SignalCode.NOT_ON_TRACK)
     log_in(client, world.therapist_username, PASSWORD)
-    page = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
-    acknowledged = client.post(
-        f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/acknowledge",
-        data={"csrf_token": csrf_token(page), "note": "Talked about progress"},
-    )
-    assert acknowledged.status_code == 302
+    acknowledge_in_the_view(client, world, signal_id, "Talked about progress")
     form = client.get(
         f"/clinician/episodes/{world.episode_id}/decisions/new?signal={signal_id}&lang=en"
     ).get_data(as_text=True)

@@ -15,8 +15,9 @@ from fit_platform.db import Database
 from fit_platform.db.models import Signal, Staff
 from fit_platform.domain.codes import Role
 from fit_platform.services.signal_workflow import escalate_overdue_risk_signals
+from tests.support.clinical import acknowledge_in_the_view
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.html import log_in
 from tests.support.patient import Patient, now, open_invitation
 
 DAY = dt.timedelta(hours=24)
@@ -142,12 +143,7 @@ def test_the_journal_summary_keeps_the_changed_risk_answer_and_who_acknowledged(
 
     therapist = app.test_client()
     log_in(therapist, world.therapist_username, PASSWORD)
-    page = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
-    acknowledged = therapist.post(
-        f"/clinician/episodes/{world.episode_id}/signals/{signal_id}/acknowledge",
-        data={"csrf_token": csrf_token(page), "note": "Phoned the patient; safe"},
-    )
-    assert acknowledged.status_code == 302
+    acknowledge_in_the_view(therapist, world, signal_id, "Phoned the patient; safe")
     summary = therapist.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en")
     html = summary.get_data(as_text=True)
     signals = html[html.index("<h2>Signals</h2>") : html.index("<h2>Samvalg decisions</h2>")]

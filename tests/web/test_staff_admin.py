@@ -41,11 +41,24 @@ def _audit(db: Database) -> list[AdminAudit]:
         return list(session.scalars(select(AdminAudit).order_by(AdminAudit.id)))
 
 
-def _invite(client: FlaskClient, email: str, unit_id: int, lang: str = "en"):  # type: ignore[no-untyped-def]
-    return post_form(
+def _post_invite(client: FlaskClient, lang: str, fields: dict[str, str]) -> TestResponse:
+    """The invitation form, read in `lang` and sent with `fields`."""
+    return post_form(client, f"/admin/staff/invite?lang={lang}", "/admin/staff/invite", fields)
+
+
+def _admin_of_two_units(client: FlaskClient) -> None:
+    """An administrator logged in, in a service of two units (so no unit is chosen for her)."""
+    db = db_of(client.application)
+    make_unit(db)
+    make_unit(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+
+
+def _invite(client: FlaskClient, email: str, unit_id: int, lang: str = "en") -> TestResponse:
+    return _post_invite(
         client,
-        f"/admin/staff/invite?lang={lang}",
-        "/admin/staff/invite",
+        lang,
         {
             "email": email,
             "display_name": "Kari Nordmann",
@@ -207,10 +220,9 @@ def test_a_duplicate_email_is_refused_in_norwegian_and_nothing_is_saved(
     bad = _invite(client, "not an address", unit.id, lang="en")
     assert bad.status_code == 400
     assert "That is not a valid e-mail address." in bad.get_data(as_text=True)
-    no_unit = post_form(
+    no_unit = _post_invite(
         client,
-        "/admin/staff/invite?lang=en",
-        "/admin/staff/invite",
+        "en",
         {"email": "a@example.org", "display_name": "A B", "role": "unit_lead", "unit": ""},
     )
     assert no_unit.status_code == 400
@@ -424,15 +436,10 @@ def test_the_invitation_form_lists_its_problems_in_the_order_of_the_page(
     client: FlaskClient,
 ) -> None:
     """The summary named the unit first, above the e-mail address the page shows first."""
-    db = db_of(client.application)
-    make_unit(db)
-    make_unit(db)
-    admin = make_staff(db, (Role.ADMIN, None))
-    log_in(client, admin.username, PASSWORD)
-    refused = post_form(
+    _admin_of_two_units(client)
+    refused = _post_invite(
         client,
-        "/admin/staff/invite?lang=en",
-        "/admin/staff/invite",
+        "en",
         {"email": "", "display_name": "", "role": "therapist", "unit": ""},
     )
     assert refused.status_code == 400
@@ -445,11 +452,7 @@ def test_the_invitation_form_lists_its_problems_in_the_order_of_the_page(
 def test_the_unit_hint_says_what_an_administrator_chooses(client: FlaskClient) -> None:
     """The hint named only therapists and unit leads, and an administrator invited with no
     unit chosen was refused with "Choose a unit, or “All units” …" the page had not said."""
-    db = db_of(client.application)
-    make_unit(db)
-    make_unit(db)
-    admin = make_staff(db, (Role.ADMIN, None))
-    log_in(client, admin.username, PASSWORD)
+    _admin_of_two_units(client)
     page = " ".join(client.get("/admin/staff/invite?lang=en").get_data(as_text=True).split())
     assert (
         "An administrator or a service developer works in one unit or, with “All units”, in "
@@ -539,10 +542,9 @@ def test_an_invitation_names_a_bad_address_and_a_too_long_name_in_one_round(
     admin = make_staff(db, (Role.ADMIN, None))
     log_in(client, admin.username, PASSWORD)
     long_name = "Kari " + "N" * 295
-    response = post_form(
+    response = _post_invite(
         client,
-        "/admin/staff/invite?lang=nb",
-        "/admin/staff/invite",
+        "nb",
         {
             "email": "not-an-email",
             "display_name": long_name,
@@ -566,10 +568,9 @@ def test_an_invitation_names_a_taken_address_and_a_missing_unit_in_one_round(
     admin = make_staff(db, (Role.ADMIN, None))
     existing = make_staff(db, (Role.THERAPIST, unit.id))
     log_in(client, admin.username, PASSWORD)
-    response = post_form(
+    response = _post_invite(
         client,
-        "/admin/staff/invite?lang=en",
-        "/admin/staff/invite",
+        "en",
         {"email": existing.username, "display_name": "", "role": "unit_lead", "unit": ""},
     )
     assert response.status_code == 400
@@ -630,10 +631,9 @@ def test_with_several_units_the_invitation_form_asks_for_one_instead_of_all_unit
     assert "Behandlere og enhetsledere arbeider i en enhet: velg en." in html
     assert 'value="kari@example.org"' in html
     # "All units" is still there for the roles that may have it, chosen on purpose.
-    service_wide = post_form(
+    service_wide = _post_invite(
         client,
-        "/admin/staff/invite?lang=nb",
-        "/admin/staff/invite",
+        "nb",
         {
             "email": "per@example.org",
             "display_name": "Per Hansen",
@@ -642,10 +642,9 @@ def test_with_several_units_the_invitation_form_asks_for_one_instead_of_all_unit
         },
     )
     assert service_wide.status_code == 302
-    not_chosen = post_form(
+    not_chosen = _post_invite(
         client,
-        "/admin/staff/invite?lang=en",
-        "/admin/staff/invite",
+        "en",
         {"email": "ola@example.org", "display_name": "Ola", "role": "admin", "unit": ""},
     )
     assert not_chosen.status_code == 400
