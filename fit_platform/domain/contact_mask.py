@@ -10,6 +10,7 @@ asks the therapist to correct it (docs/privacy.md, "Correcting contact details")
 from __future__ import annotations
 
 HIDDEN = "\u2022"  # a bullet, read out by screen readers as "bullet", never as a digit
+MASKED_LETTERS = HIDDEN * 3  # what stands for the hidden part of an e-mail address
 
 
 def phone_ending(phone_e164: str | None) -> str | None:
@@ -26,4 +27,4 @@ def masked_email(email: str | None) -> str | None:
     local, at, domain = (email or "").rpartition("@")
     if not at or not local or not domain:
         return None
-    return f"{local[0]}{HIDDEN * 3}@{domain}"
+    return f"{local[0]}{MASKED_LETTERS}@{domain}"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.models import Staff, Unit
 from fit_platform.domain.codes import UnitKind
-from fit_platform.services.demo_course import add_past_session, demo_week
+from fit_platform.services.demo_course import add_answered_invitation, add_past_session, demo_week
 
 DEMO_PATIENTS = (
     # external id, name, unit code, therapist, consent, PHQ-9 start → end, risk on the last
@@ -79,7 +79,6 @@ def _add_response(
 ) -> int:
     """A submitted response with the questionnaire that asked for it (`demo_course.py`)."""
     from fit_platform.domain.instruments import get_instrument
-    from fit_platform.services.demo_course import add_answered_invitation
     from fit_platform.services.scored_responses import add_scored_response
 
     response = add_scored_response(

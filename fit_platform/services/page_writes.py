@@ -158,8 +158,9 @@ def _page_writes(
     link_ids = plan[page - 1]
     # Every item of the page is written, a missing one as left blank, unless the page is
     # saved in part: then only the items answered are.
-    written = codes.keys() if isinstance(codes, AnsweredInPart) else link_ids
-    values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids if k in written})
+    if isinstance(codes, AnsweredInPart):
+        link_ids = tuple(k for k in link_ids if k in codes)
+    values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
     response_id = saved.response_id
     existing: Mapping[str, tuple[int | None, float | None]] = {}
     if response_id is not None:

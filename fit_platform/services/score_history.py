@@ -3,7 +3,7 @@
 The pre-session view shows the latest few scores of each questionnaire; this is the whole
 history, for the therapist who wants to look further back. The same rule decides who may read
 it (`visible_episodes`: own patients, or a unit lead's units), and reading it writes one
-access-log row (`scores_view`). Three statements whatever the history (the episode with the
+access-log row (`scores_view`). Four statements whatever the history (the episode with the
 access check, the score columns, the languages the answers were given in, the access-log
 INSERT), and one more per outcome questionnaire in the first view after the service's bands
 were rebuilt. The languages let each questionnaire say when some of its answers were given in

@@ -75,10 +75,7 @@ def _has_patient_link() -> bool:
     the start page with the staff login, which was the error page's only link."""
     from fit_platform.web.patient.blueprint import has_patient_link  # the patient pages' rule
 
-    try:
-        return has_patient_link()
-    except Exception:  # no session to read (an error before the request had one): no link
-        return False
+    return has_patient_link()
 
 
 def register_error_handlers(app: Flask) -> None:

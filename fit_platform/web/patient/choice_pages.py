@@ -23,6 +23,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 
 from fit_platform.domain.codes import Channel, ConsentEventKind, ConsentState
+from fit_platform.domain.contact_mask import MASKED_LETTERS
 from fit_platform.extensions import get_db, limiter
 from fit_platform.messaging.setup import configured_channels
 from fit_platform.services import consent, episode_schedule, own_days
@@ -91,6 +92,8 @@ def _render(ctx: LinkContext, name: str, form: Any, status: int) -> tuple[str, i
             on_file=contact_on_file(get_db(), ctx.patient_id)
             if name == "channel" and ctx.patient_id is not None
             else None,
+            # What stands for the hidden letters, shown as dots and told in words.
+            masked=MASKED_LETTERS,
         ),
         status,
     )
