@@ -8,7 +8,7 @@ from pathlib import Path
 from types import FunctionType
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
 
 from fit_platform import i18n
@@ -226,6 +226,4 @@ def configure_template_context(app: Flask) -> None:
     @app.before_request
     def remember_explicit_language() -> None:
         # The switcher is a plain link (?lang=nn), so it works without JavaScript.
-        chosen = request.args.get("lang")
-        if chosen in i18n.SUPPORTED:
-            session["lang"] = chosen
+        i18n.choose_language(request.args.get("lang"))

@@ -46,6 +46,18 @@ def select_locale() -> str:
     return best or DEFAULT
 
 
+def supported_language(code: str | None) -> str | None:
+    """``code`` if it is one of the platform's languages, else None (anything a client sent)."""
+    return code if code in SUPPORTED else None
+
+
+def choose_language(code: str | None) -> None:
+    """Remember a language the user chose (the switcher's ``?lang=``, a question page's
+    language buttons) for this browser; None, or an unknown code, changes nothing."""
+    if code in SUPPORTED:
+        session["lang"] = code
+
+
 def language_switch_prefix(path: str, args: MultiDict[str, str] | None) -> Markup:
     """The start of a language-switcher link, to which ``lang=<code>`` is added: this page's
     path with its other query arguments, so switching keeps the page's filters and steps.

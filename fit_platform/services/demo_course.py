@@ -5,13 +5,16 @@ stored on their own: the appointments page of a patient with sixteen weeks of an
 past session and "Questionnaires sent" held only the demo's one open link. Each week now has
 what a clinic's record would hold:
 
-- an outpatient's session that took place, at 10:00 local time on the first weekday after the
-  day the PHQ-9 and GAD-7 were answered, with the WAI-SR answered two hours after it (the
-  outpatient plan: outcome before the session, alliance after it); a day-programme patient has
-  no sessions (its plan is weekly);
-- for every answer, the questionnaire that asked for it: sent outside quiet hours (21–08), some
-  hours before the answer, then opened and answered, its window closed long before the demo
-  starts.
+- an outpatient's session that took place, on a weekday in clinic hours at the patient's own
+  hour (`SESSION_HOUR_OF`: no two demo patients of one therapist at the same time), with the
+  PHQ-9 and GAD-7 sent as the demo's plan sends them (`PHQ9_LEAD_HOURS` before the session,
+  outside quiet hours) and answered the evening before, and the WAI-SR sent an hour after the
+  session started and answered an hour later;
+- a day-programme patient's outcome questionnaires sent on Monday at 09:00 and the WAI-SR on
+  Friday at 13:00, as the day programme's plan sends them, each answered within the hour; it
+  has no sessions;
+- every time is a local time in the service's zone, so the weekdays and hours hold across the
+  clock changes of the sixteen weeks.
 
 The invitations' slot keys are the demo's own (``demo-history:…``), never one the scheduler
 makes, so the scheduler neither skips nor repeats a slot of its own because of them.
@@ -28,13 +31,19 @@ from sqlalchemy.orm import Session
 from fit_platform.db.models import Appointment, Invitation
 from fit_platform.domain.codes import AppointmentStatus, InvitationState
 from fit_platform.domain.quiet_hours import latest_send_time_before
+from fit_platform.services.demo_seed import PHQ9_LEAD_HOURS
 
-SESSION_TIME = dt.time(10, 0)
+# The outpatients' session hour, by the patient's number in `demo_patients.DEMO_PATIENTS`.
+SESSION_HOUR_OF = {1: 9, 2: 10}
 SESSION_LENGTH = dt.timedelta(minutes=45)
-ALLIANCE_AFTER_SESSION = dt.timedelta(hours=2)
-# How long before the answer the link went out, and how long after it the window stayed open
-# (the demo plan's: three days before a session, two days after it for the alliance).
-SENT_BEFORE_ANSWER = dt.timedelta(hours=6)
+# The outpatient plan: outcome open from PHQ9_LEAD_HOURS before the session until it starts,
+# answered the evening before; the alliance sent an hour after the session starts.
+OUTCOME_ANSWERED = dt.time(19, 30)
+ALLIANCE_SENT_AFTER_START = dt.timedelta(hours=1)
+# The day programme's plan: outcome on Mondays 09:00, alliance on Fridays 13:00.
+PROGRAMME_OUTCOME = (0, dt.time(9, 0))
+PROGRAMME_ALLIANCE = (4, dt.time(13, 0))
+ANSWERED_AFTER_SENDING = dt.timedelta(minutes=40)
 OPENED_BEFORE_ANSWER = dt.timedelta(minutes=3)
 WINDOW_AFTER_SENDING = dt.timedelta(hours=48)
 # Not "demo-…": that prefix marks the demo's planned sessions (`demo_seed.DEMO_REF_PREFIX`).
@@ -44,24 +53,46 @@ HISTORY_SLOT = "demo-history:"
 
 @dataclass(frozen=True)
 class DemoWeek:
-    """When a week's outcome questionnaires were answered, its session (outpatients only) and
-    when the alliance questionnaire was answered."""
+    """When a week's outcome questionnaires were sent and answered, its session (outpatients
+    only), and when the alliance questionnaire was sent and answered; all in UTC."""
 
+    outcome_sent: dt.datetime
     outcome_at: dt.datetime
     session_at: dt.datetime | None
+    alliance_sent: dt.datetime
     alliance_at: dt.datetime
 
 
-def demo_week(outcome_at: dt.datetime, *, outpatient: bool, zone: ZoneInfo) -> DemoWeek:
+def demo_week(
+    week_starts: dt.date, *, outpatient: bool, patient_number: int, zone: ZoneInfo
+) -> DemoWeek:
+    """The week beginning on Monday `week_starts` (local), as the demo's plans would have run it."""
+
+    def at(day: int, time: dt.time) -> dt.datetime:
+        local = dt.datetime.combine(week_starts + dt.timedelta(days=day), time, zone)
+        return local.astimezone(dt.UTC)
+
     if not outpatient:
-        return DemoWeek(outcome_at, None, outcome_at + dt.timedelta(days=1))
-    # The first weekday after the day of the outcome answers: its session starts after them,
-    # in clinic hours, and days before the next week's answers.
-    day = (outcome_at + dt.timedelta(days=1)).astimezone(zone).date()
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    session_at = dt.datetime.combine(day, SESSION_TIME, zone).astimezone(dt.UTC)
-    return DemoWeek(outcome_at, session_at, session_at + ALLIANCE_AFTER_SESSION)
+        outcome_sent, alliance_sent = at(*PROGRAMME_OUTCOME), at(*PROGRAMME_ALLIANCE)
+        return DemoWeek(
+            outcome_sent,
+            outcome_sent + ANSWERED_AFTER_SENDING,
+            None,
+            alliance_sent,
+            alliance_sent + ANSWERED_AFTER_SENDING,
+        )
+    # Anna's sessions on Mondays, Bjørn's on Tuesdays (a clinic's week, not one day's queue).
+    session_day = (patient_number - 1) % 5
+    session_at = at(session_day, dt.time(SESSION_HOUR_OF.get(patient_number, 11), 0))
+    outcome_at = at(session_day - 1, OUTCOME_ANSWERED)
+    alliance_sent = session_at + ALLIANCE_SENT_AFTER_START
+    return DemoWeek(
+        latest_send_time_before(session_at - dt.timedelta(hours=PHQ9_LEAD_HOURS), tz=zone),
+        outcome_at,
+        session_at,
+        alliance_sent,
+        alliance_sent + ANSWERED_AFTER_SENDING,
+    )
 
 
 def add_past_session(session: Session, episode_id: int, number: int, starts: dt.datetime) -> int:
@@ -84,26 +115,24 @@ def add_answered_invitation(
     episode_id: int,
     instrument_id: str,
     week: int,
+    sent_at: dt.datetime,
     answered_at: dt.datetime,
-    zone: ZoneInfo,
     appointment_id: int | None = None,
     closes_at: dt.datetime | None = None,
 ) -> int:
-    """The questionnaire that asked for an answer given at `answered_at`; returns its id.
-    `closes_at`: the end of its window when not the default (an outcome questionnaire before a
-    session closes when the session starts)."""
-    # A clinic's scheduler sends nothing in quiet hours, so neither did the demo's history.
-    sent = latest_send_time_before(answered_at - SENT_BEFORE_ANSWER, tz=zone)
+    """The questionnaire sent at `sent_at` that asked for an answer given at `answered_at`;
+    returns its id. `closes_at`: the end of its window when not the default (an outcome
+    questionnaire before a session closes when the session starts)."""
     invitation = Invitation(
         episode_id=episode_id,
         instrument_id=instrument_id,
         slot_key=f"{HISTORY_SLOT}{week}",
         appointment_id=appointment_id,
         state=InvitationState.COMPLETED,
-        due_at=sent,
-        expires_at=closes_at or sent + WINDOW_AFTER_SENDING,
-        created_at=sent,
-        sent_at=sent,
+        due_at=sent_at,
+        expires_at=closes_at or sent_at + WINDOW_AFTER_SENDING,
+        created_at=sent_at,
+        sent_at=sent_at,
         opened_at=answered_at - OPENED_BEFORE_ANSWER,
         completed_at=answered_at,
     )

@@ -73,7 +73,7 @@ def _add_response(
     when: dt.datetime,
     *,
     week: int,
-    zone: ZoneInfo,
+    sent_at: dt.datetime,
     appointment_id: int | None = None,
     closes_at: dt.datetime | None = None,
 ) -> int:
@@ -93,8 +93,8 @@ def _add_response(
         episode_id=episode_id,
         instrument_id=instrument_id,
         week=week,
+        sent_at=sent_at,
         answered_at=when,
-        zone=zone,
         appointment_id=appointment_id,
         closes_at=closes_at,
     )
@@ -123,7 +123,12 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
     from fit_platform.domain.signals import HistoryEntry, evaluate_signals
     from fit_platform.services.signals import store_signals
 
-    start = now - dt.timedelta(weeks=DEMO_WEEKS)
+    # Sixteen whole weeks, Monday to Sunday in the service's zone, the last one the week before
+    # the demo's; the patients are registered on the Friday before the first.
+    this_monday = now.astimezone(zone).date()
+    this_monday -= dt.timedelta(days=this_monday.weekday())
+    first_monday = this_monday - dt.timedelta(weeks=DEMO_WEEKS)
+    start = dt.datetime.combine(first_monday - dt.timedelta(days=3), dt.time(12, 0), zone)
     with db.transaction(now=now) as session:
         for n, (ext, name, unit_code, therapist, state, begin, end, risk) in enumerate(
             DEMO_PATIENTS, start=1
@@ -157,7 +162,10 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
                 outpatient = unit.kind is UnitKind.OUTPATIENT
                 for week in range(DEMO_WEEKS):
                     plan = demo_week(
-                        start + dt.timedelta(weeks=week, hours=8), outpatient=outpatient, zone=zone
+                        first_monday + dt.timedelta(weeks=week),
+                        outpatient=outpatient,
+                        patient_number=n,
+                        zone=zone,
                     )
                     when = plan.outcome_at
                     appointment_id = (
@@ -178,7 +186,7 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
                             answers,
                             when,
                             week=week + 1,
-                            zone=zone,
+                            sent_at=plan.outcome_sent,
                             appointment_id=appointment_id,
                             closes_at=plan.session_at,  # answered before the session, or never
                         )
@@ -198,7 +206,7 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
                         _answers("wai_sr", alliance),
                         plan.alliance_at,
                         week=week + 1,
-                        zone=zone,
+                        sent_at=plan.alliance_sent,
                         appointment_id=appointment_id,
                     )
                     if last:

@@ -18,8 +18,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent, Episode, SchedulePlan, ScheduleRule, Unit
-from fit_platform.domain.codes import ConsentEventKind, EpisodeStatus, ScheduleTrigger, UnitKind
+from fit_platform.db.models import (
+    ConsentEvent,
+    Episode,
+    Patient,
+    SchedulePlan,
+    ScheduleRule,
+    Unit,
+)
+from fit_platform.domain.codes import (
+    ConsentEventKind,
+    ConsentState,
+    EpisodeStatus,
+    ScheduleTrigger,
+    UnitKind,
+)
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.domain.unit_triggers import trigger_runs_at
@@ -142,6 +155,10 @@ class EpisodeSchedule:
     ended_on: dt.date | None
     # The unit is archived: nothing is sent, so the plan is shown read-only.
     unit_archived: bool = False
+    # The patient's say over the plan: a plan in use sends nothing to a patient who stopped,
+    # or paused (until the day after ``paused_until``), and the page says so above the rules.
+    consent_state: ConsentState = ConsentState.ACTIVE
+    paused_until: dt.date | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -163,7 +180,15 @@ def episode_rules(
             .order_by(ScheduleRule.id)
         ).all()
         archived = session.get_one(Unit, episode.unit_id).archived_at is not None
-        return EpisodeSchedule(list(rules), episode.status, episode.ended_on, archived)
+        patient = session.get_one(Patient, episode.patient_id)
+        return EpisodeSchedule(
+            list(rules),
+            episode.status,
+            episode.ended_on,
+            archived,
+            patient.consent_state,
+            patient.paused_until,
+        )
 
 
 def unit_quiet_hours(db: Database, *, episode_id: int) -> tuple[str, str]:

@@ -31,7 +31,8 @@ MESSAGES = {
     ),
     404: (
         _l("Page not found"),
-        _l("We could not find the page you asked for. Check the address, or go to the start page."),
+        # The link under it says where to go: the start page, or back to the questionnaire.
+        _l("We could not find the page you asked for. Check the address, or use the link below."),
     ),
     405: (
         _l("That is not possible here"),

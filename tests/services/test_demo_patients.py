@@ -374,3 +374,56 @@ def test_the_demo_history_has_its_sessions_and_the_questionnaires_that_asked(
     sessions, questionnaires = text.split('id="questionnaires"', 1)
     assert sessions.count('<td data-label="Status">Done</td>') == 16
     assert questionnaires.count(">Answered</td>") == 48
+
+
+@pytest.mark.parametrize("started", ["2026-12-05T04:11", "2026-12-07T06:00", "2027-04-20T10:00"])
+def test_the_demo_history_runs_as_the_demo_plans_would_have_run_it_in_local_time(
+    db: Database, started: str
+) -> None:
+    """Sixteen weeks were laid out in UTC from the minute the demo started: after the clocks
+    went back every send moved an hour, the day programme's questionnaires went on Saturdays
+    though its plan sends on Mondays and Fridays, the WAI-SR meant for after a session went the
+    evening before it, and both outpatients of one therapist had their sessions at the same
+    hour. Each runs as its unit's plan (`demo_seed.DEMO_TEMPLATES`) in Oslo time now; the
+    histories span a change of the clocks (October, or March for an April start)."""
+    now = dt.datetime.fromisoformat(started).replace(tzinfo=OSLO).astimezone(dt.UTC)
+    seed_demo(db)
+    seed_demo_patients(db, now=now, zone=OSLO)
+    with db.session() as session:
+        rows = session.execute(
+            select(
+                Patient.external_id,
+                Invitation.instrument_id,
+                Invitation.sent_at,
+                Appointment.starts_at,
+                Response.submitted_at,
+            )
+            .join(Episode, Episode.patient_id == Patient.id)
+            .join(Invitation, Invitation.episode_id == Episode.id)
+            .join(Response, Response.invitation_id == Invitation.id)
+            .outerjoin(Appointment, Appointment.id == Invitation.appointment_id)
+            .where(Invitation.slot_key.startswith(HISTORY_SLOT))
+        ).all()
+    assert len(rows) == 4 * 16 * 3
+    sessions: dict[str, set[tuple[int, dt.time]]] = {}
+    for patient, instrument, sent, starts, answered in rows:
+        sent_local = sent.astimezone(OSLO)
+        assert sent < answered < now
+        if patient in ("DEMO-P003", "DEMO-P004"):  # the day programme
+            when = (0, dt.time(9)) if instrument != "wai_sr" else (4, dt.time(13))
+            assert (sent_local.weekday(), sent_local.time()) == when, (patient, sent_local)
+            continue
+        assert starts is not None
+        local = starts.astimezone(OSLO)
+        sessions.setdefault(patient, set()).add((local.weekday(), local.time()))
+        if instrument == "wai_sr":  # an hour after the session starts, answered after
+            assert sent == starts + dt.timedelta(hours=1)
+        else:  # open from 90 hours before, answered before the session
+            assert sent <= starts - dt.timedelta(hours=PHQ9_LEAD_HOURS) and answered < starts
+            assert not DEFAULT_QUIET_HOURS.contains(sent, OSLO)
+    # Each outpatient at one weekday and hour all sixteen weeks; the two never at once.
+    assert all(len(slots) == 1 for slots in sessions.values()), sessions
+    assert sessions["DEMO-P001"] != sessions["DEMO-P002"]
+    assert all(
+        day < 5 and dt.time(8) <= hour <= dt.time(15, 15) for ((day, hour),) in sessions.values()
+    )

@@ -9,10 +9,13 @@ page was over 20,000 pixels tall)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask.testing import FlaskClient
 
-from tests.support.factories import PASSWORD, make_world
+from fit_platform.domain.codes import InvitationState
+from fit_platform.web.episodes.appointments_page import QUESTIONNAIRES_SHOWN_OPEN
+from tests.support.factories import PASSWORD, make_invitation, make_world
 from tests.support.html import csrf_token, log_in
 
 NOW = dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC)
@@ -60,3 +63,39 @@ def test_a_few_past_sessions_are_listed_as_they_are(client: FlaskClient) -> None
     past = page.split('id="past-appointments"', 1)[1].split('id="questionnaires"', 1)[0]
     assert "<details" not in past
     assert _dates(past) == ["03/12/2026, 10:00", "30/11/2026, 10:00"]
+
+
+def _questionnaires_with(client: FlaskClient, count: int) -> str:
+    client.application.extensions["fit_clock"] = lambda: NOW
+    db = client.application.extensions["fit_db"]
+    world = make_world(db)
+    for weeks_ago in range(count):
+        due = NOW - dt.timedelta(weeks=weeks_ago, hours=1)
+        make_invitation(db, world, due_at=due, state=InvitationState.COMPLETED)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/appointments?lang=en"
+    page = " ".join(client.get(url).get_data(as_text=True).split())
+    return page.split('id="questionnaires"', 1)[1].split("<h2>Message delivery</h2>", 1)[0]
+
+
+def test_sixteen_weeks_of_questionnaires_show_the_newest_and_fold_the_rest(
+    client: FlaskClient,
+) -> None:
+    """Sixteen weeks of a plan of three a week were some fifty rows, never folded, above the
+    message table (14,800 px at 320 px in the demo)."""
+    sent = _questionnaires_with(client, 9)
+    shown, folded = sent.split("<details", 1)
+    assert shown.count("<tr><td>") == QUESTIONNAIRES_SHOWN_OPEN
+    assert "Show 3 earlier questionnaires</summary>" in folded
+    assert folded.count("<tr><td>") == 3 and " open>" not in folded.split("<summary>", 1)[0]
+    # The newest first: sent an hour before the page's 10:30 Oslo time.
+    assert _dates_sent(shown)[0] == "05/12/2026, 09:30"
+
+
+def test_a_few_questionnaires_are_listed_as_they_are(client: FlaskClient) -> None:
+    sent = _questionnaires_with(client, 4)
+    assert "<details" not in sent and sent.count("<tr><td>") == 4
+
+
+def _dates_sent(html: str) -> list[str]:
+    return re.findall(r">Sent (\d\d/\d\d/\d{4}, \d\d:\d\d)<", html)

@@ -118,3 +118,62 @@ def test_a_samvalg_record_the_patient_may_read_shows_them_the_options_discussed(
     decided = progress[progress.index("What you and your therapist decided") :]
     assert "Try the group for six weeks" in decided and "Meeting others" in decided
     assert "A group on Tuesdays, or keep weekly sessions" in decided
+
+
+def test_a_pause_or_a_stop_is_said_above_the_plan_and_in_the_journal_summary(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The plan's rules stay "In use" while the patient has paused or stopped (they send
+    nothing, services/consent.py): the schedule page said nothing of it, so a therapist could
+    read a plan that sends weekly, and the journal summary did not give the consent at all."""
+    world = make_world(_db(app))
+    assert "consent-hold" not in _therapist_page(app, world, "schedule")
+    assert "<dt>Feedback consent</dt><dd>Gives feedback</dd>" in _therapist_page(
+        app, world, "summary"
+    )
+    patient = _patient_on_choices(app, client, world)
+    until = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    assert patient.post("/p/choices", {"action": "pause", "pause-until": until}).status_code == 302
+    plan = _therapist_page(app, world, "schedule")
+    assert "The patient has paused feedback: nothing is sent to and including" in plan
+    summary = _therapist_page(app, world, "summary")
+    text = summary[summary.index('id="plain-text"') :]
+    assert "<dt>Feedback consent</dt><dd>Feedback paused to and including" in summary
+    assert "Feedback consent: Feedback paused to and including" in text
+
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "restart"}).status_code == 302
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
+    plan = _therapist_page(app, world, "schedule")
+    assert "The patient has stopped feedback: nothing is sent." in plan
+    assert "Feedback consent: Stopped feedback." in _therapist_page(app, world, "summary")
+
+
+def test_the_journal_summary_gives_the_options_and_what_matters_not_the_decision_alone(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new"
+    form = therapist.get(f"{url}?lang=en").get_data(as_text=True)
+    saved = therapist.post(
+        url,
+        data={
+            "csrf_token": csrf_token(form),
+            "options_discussed": "A group on Tuesdays, or keep weekly sessions",
+            "what_matters": "Meeting others",
+            "decision": "Try the group for six weeks",
+        },
+    )
+    assert saved.status_code == 302
+    summary = _therapist_page(app, world, "summary")
+    decisions = summary[summary.index("<h2>Samvalg decisions</h2>") : summary.index("<h2>What")]
+    for words in ("Try the group for six weeks", "A group on Tuesdays, or keep weekly sessions"):
+        assert words in decisions
+    assert "What matters most to the patient: " in decisions and "Meeting others" in decisions
+    text = summary[summary.index('id="plain-text"') :]
+    assert ": Try the group for six weeks\n  Options we discussed: A group on Tuesdays" in text
+    assert "\n  What matters most to the patient: Meeting others\n" in text

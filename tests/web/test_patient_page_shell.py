@@ -76,7 +76,7 @@ def test_landing_and_answer_pages_are_the_same_html_as_a_full_render(
     assert patient.answer_page(1, FIRST_PAGE).status_code == 302
     saved = same_page(app, client, "/p/answer/1")
     assert 'checked id="phq9_1-1"' in saved
-    assert 'href="/p/answer/1?lang=en"' in saved
+    assert '<button form="answers" name="language" value="en"' in saved
     # A page sent back with a missing answer has its errors in the title and the content.
     invalid = same_page(
         app,
@@ -138,19 +138,19 @@ def test_the_kept_layout_is_rendered_from_the_clinic_alone_and_holds_no_link(
         unit = session.get(Unit, world.unit_id)
         assert unit is not None
         assert context["ctx"] == page_shell._ClinicOnly(unit.name, unit.phone, "open", True)
-    kept = page_shell._shells_of(app)("en", "", unit.name, unit.phone, "open", True, True, False)
+    kept = page_shell._shells_of(app)("en", "", unit.name, unit.phone, "open", True, True, "")
     assert kept is not None and page_shell.PATH in kept
     assert not any(token in piece for piece in kept)
     assert page_shell._shells_of(app).cache_info().maxsize == page_shell.SHELLS_KEPT
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
-def test_the_question_page_with_its_language_note_is_put_together_from_the_kept_layout(
+def test_the_question_page_with_its_language_buttons_is_put_together_from_the_kept_layout(
     app: Flask, client: FlaskClient, db: Database, lang: str
 ) -> None:
-    """The answer page's note under the language links ("save them first") is a block of its
-    own; a page that fills it must still be served from the kept layout, not rendered in full
-    each time (the full render cost the page about a quarter more CPU in the server)."""
+    """The answer page names its form for the header's language buttons (a block of its own);
+    a page that fills it must still be served from the kept layout, not rendered in full each
+    time (the full render cost the page about a quarter more CPU in the server)."""
     world = make_world(db)
     _invitation_id, token = open_invitation(db, world)
     patient = Patient(client, token, lang)
@@ -162,8 +162,7 @@ def test_the_question_page_with_its_language_note_is_put_together_from_the_kept_
     hits = shells.cache_info().hits
     page = same_page(app, client, "/p/answer/1")
     assert shells.cache_info().hits == hits + 1
-    assert page.count('aria-describedby="language-note"') == 3
-    assert page.count('id="language-note"') == 1
-    # The landing page has no note, and its language links describe nothing.
+    assert page.count('<button form="answers" name="language"') == 3
+    # The landing page has no form to save: its language choices are links.
     landing = client.get(f"/p/{token}").get_data(as_text=True)
-    assert "language-note" not in landing
+    assert 'form="answers"' not in landing and landing.count("hreflang=") == 3

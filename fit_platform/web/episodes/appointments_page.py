@@ -33,6 +33,9 @@ from fit_platform.web.episodes.forms import (
 
 # Up to this many past appointments are listed as they are; more are folded under one line.
 PAST_SHOWN_OPEN = 5
+# The newest questionnaires listed as they are (about two weeks of a plan of three a week);
+# the earlier ones are folded under one line.
+QUESTIONNAIRES_SHOWN_OPEN = 6
 
 
 def _zone() -> dt.tzinfo:
@@ -93,6 +96,7 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         "past": [a for a in reversed(appointments) if a.starts_at < now],
         "past_open_up_to": PAST_SHOWN_OPEN,
         "invitations": invitations,
+        "questionnaires_open_up_to": QUESTIONNAIRES_SHOWN_OPEN,
         "messages": messages,
         # Why an invitation never reached the patient, and why each failed message failed,
         # in the pre-session view's words (services/delivery_status.py).

@@ -246,6 +246,8 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
         unit_archived=schedule.unit_archived,
         quiet=quiet,
         fewer_wish=fewer_wish,
+        consent_state=schedule.consent_state,
+        paused_until=schedule.paused_until,
         # The patient's days exist only where an active daily rule runs on programme days
         # (services/own_days.py); elsewhere the link led to "no days to choose between".
         # An outpatient unit's daily rule is never sent, so it has no programme days either.

@@ -21,7 +21,7 @@ from fit_platform.domain.instrument_language import questionnaire_language
 from fit_platform.domain.instruments import Instrument, Item, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
-from fit_platform.i18n import select_locale
+from fit_platform.i18n import choose_language, select_locale, supported_language
 from fit_platform.services import answering
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
 from fit_platform.services.page_writes import AnsweredInPart
@@ -168,10 +168,18 @@ def answer(ctx: LinkContext, page: int) -> Page:
     form: forms.AnswerPage | ShownPage
     fields: list[tuple[Item, Any]]
     if request.method == "POST":
-        # "Back" saves the page and goes back, never refused: a page not answered in full is
-        # saved in part (the questions answered; resuming comes back to it), so what was ticked
-        # is there when the patient returns. A link back lost it.
-        back = page - 1 if page > 1 and request.form.get("action") == "back" else None
+        # "Back" saves the page and goes back, and a language choice in the header (a button
+        # of this form) saves it and shows it again in that language; neither is ever refused:
+        # a page not answered in full is saved in part (the questions answered; resuming comes
+        # back to it), so what was ticked is there after. Links lost it.
+        switch_to = supported_language(request.form.get("language"))
+        back = (
+            page
+            if switch_to is not None
+            else page - 1
+            if page > 1 and request.form.get("action") == "back"
+            else None
+        )
         # A page answered in full with the questions' own choices needs no form to check it,
         # and its save no language unless the response is still to be made: the locale is
         # looked up only where it is used (a form, a new response, a page shown again).
@@ -210,6 +218,8 @@ def answer(ctx: LinkContext, page: int) -> Page:
                 return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
             except InvalidAnswerError:
                 abort(400)
+            # After the save, which keeps each answer's language as the page showed it.
+            choose_language(switch_to)
             if saved.risk:
                 return redirect(url_for("patient.help_now", after=page))
             if back is not None:
@@ -218,6 +228,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
                 return redirect(url_for("patient.finish"))
             return redirect(url_for("patient.answer", page=saved.next_page))
         if back is not None:
+            choose_language(switch_to)
             return redirect(url_for("patient.answer", page=back))
         assert page_form is not None  # only a page the form refused is shown again
         form = page_form

@@ -8,12 +8,12 @@ the application's URL root; the page's title and content and the path in the lan
 switcher's links are the only parts that change from request to request.
 
 So the layout is rendered once for each of those keys from ``patient/_shell.html`` (the layout
-with markers where the title, the content, the language note and the path go), split at the
-markers, and kept; a page renders only its own ``title``, ``content`` and ``language_note``
-blocks with Jinja and is put together
-from the pieces. The HTML is the same as a full render (``tests/web/test_patient_page_shell.py``
-compares them). Nothing of a patient is kept: the key holds the clinic, the language and the
-link's status, and the layout is rendered with a stand-in that carries only those.
+with markers where the title, the content and the path go), split at the markers, and kept; a
+page renders only its own ``title`` and ``content`` blocks with Jinja (and names its
+``language_form``, which is part of the key) and is put together from the pieces. The HTML is
+the same as a full render (``tests/web/test_patient_page_shell.py`` compares them). Nothing
+of a patient is kept: the key holds the clinic, the language and the link's status, and the
+layout is rendered with a stand-in that carries only those.
 
 A full render is used instead when the layout would show more than the key says: a signed-in
 staff member (the staff navigation), messages flashed to the session, or a page template that
@@ -46,12 +46,12 @@ from fit_platform.services.answering import LinkContext
 SHELL_TEMPLATE = "patient/_shell.html"
 LAYOUT_TEMPLATE = "patient/layout.html"
 # The only blocks a page may fill for its layout to be kept: the layout fills the others.
-# The language note (the question pages' "save first") sits under the language links, and
-# whether a page has one also changes those links (aria-describedby), so it is in the key.
-PAGE_BLOCKS = frozenset({"title", "content", "language_note"})
+# The language form (the question pages' form, which the language choices then submit) makes
+# those choices buttons instead of links, so it is in the key.
+PAGE_BLOCKS = frozenset({"title", "content", "language_form"})
 # Markers where the per-request parts go: a NUL byte cannot come from the layout's own text.
-TITLE, PATH, CONTENT, NOTE = "\x00title\x00", "\x00path\x00", "\x00content\x00", "\x00note\x00"
-_MARKER = re.compile("(\x00(?:title|path|content|note)\x00)")
+TITLE, PATH, CONTENT = "\x00title\x00", "\x00path\x00", "\x00content\x00"
+_MARKER = re.compile("(\x00(?:title|path|content)\x00)")
 # Languages x clinics x link states: enough for a large service, and bounded.
 SHELLS_KEPT = 512
 
@@ -87,8 +87,8 @@ def render_page(
     context = {"ctx": ctx, "token": token, **values}
     app.update_template_context(context)
     jinja_context = template.new_context(context)
-    note_block = template.blocks.get("language_note")
-    note = concat(note_block(jinja_context)) if note_block is not None else ""
+    form_block = template.blocks.get("language_form")
+    language_form = concat(form_block(jinja_context)).strip() if form_block is not None else ""
     shell = _shells_of(app)(
         str(get_locale()),
         request.script_root,
@@ -97,7 +97,7 @@ def render_page(
         str(ctx.status),
         ctx.episode_active,
         token is not None,
-        bool(note.strip()),
+        language_form,
     )
     if shell is None:
         return render_template(template, ctx=ctx, token=token, **values)
@@ -107,7 +107,6 @@ def render_page(
     parts = {
         TITLE: concat(template.blocks["title"](jinja_context)),
         CONTENT: concat(template.blocks["content"](jinja_context)),
-        NOTE: note,
         PATH: str(language_switch_prefix(request.path, request.args)),
     }
     html = "".join(parts.get(piece, piece) for piece in shell)
@@ -149,7 +148,7 @@ def _shell(
     status: str,
     episode_active: bool,
     has_token: bool,
-    has_note: bool,
+    language_form: str,
 ) -> tuple[str, ...] | None:
     """The layout in pieces, the markers among them; None if the markers did not come out
     once each (the layout then renders in full every time for this key)."""
@@ -161,14 +160,13 @@ def _shell(
         request=_PathMarker(),
         title_marker=Markup(TITLE),  # noqa: S704
         content_marker=Markup(CONTENT),  # noqa: S704
-        note_marker=Markup(NOTE) if has_note else "",  # noqa: S704
+        language_form=language_form,
     )
     pieces = tuple(piece for piece in _MARKER.split(html) if piece)
     if (
         pieces.count(TITLE) != 1
         or pieces.count(CONTENT) != 1
-        or pieces.count(NOTE) != int(has_note)
-        or pieces.count(PATH) != len(LANGUAGE_NAMES)
+        or pieces.count(PATH) != (0 if language_form else len(LANGUAGE_NAMES))
     ):
         return None
     return pieces

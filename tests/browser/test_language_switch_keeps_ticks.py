@@ -1,0 +1,57 @@
+"""On a phone with JavaScript off, a patient who changes language halfway down a question page
+finds the page again in that language with her ticks in place, and Enter still saves the page
+and goes on (the language buttons sit in the header, before the form: the page's first button
+for the form, which Enter presses, is a plain save)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from fit_platform.db import Database
+from tests.browser.conftest import PHONE
+from tests.browser.steps import Check, Shot
+from tests.support.factories import make_world
+from tests.support.patient import open_invitation, saved_answers
+
+
+def test_a_language_change_keeps_the_ticks_and_enter_still_goes_on(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    world = make_world(browser_db)
+    invitation_id, token = open_invitation(browser_db, world)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nb")
+    page.locator("button[value=start]").click()
+    assert page.url.endswith("/p/answer/1")
+    page.locator("label[for='phq9_1-2']").click()
+    page.locator("label[for='phq9_2-1']").click()
+    save_screenshot(page, "language-switch-1-ticked-nb-320")
+
+    page.get_by_role("button", name="Nynorsk").click()
+    assert page.url.endswith("/p/answer/1")
+    assert page.locator("html").get_attribute("lang") == "nn"
+    assert page.locator("#phq9_1-2").is_checked() and page.locator("#phq9_2-1").is_checked()
+    assert page.locator("input[type=radio]:checked").count() == 2
+    assert "Det er eit problem" not in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Nynorsk").get_attribute("aria-current") == "true"
+    assert_accessible(page)
+    save_screenshot(page, "language-switch-2-kept-nn-320")
+
+    for link_id in ("phq9_3", "phq9_4", "phq9_5"):
+        page.locator(f"label[for='{link_id}-0']").click()
+    page.locator("#phq9_5-0").press("Enter")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/p/answer/2"), page.url
+    assert page.locator("html").get_attribute("lang") == "nn"
+    saved = saved_answers(browser_db, invitation_id)
+    assert {k: v for k, (v, _at) in saved.items()} == {
+        "phq9_1": 2,
+        "phq9_2": 1,
+        "phq9_3": 0,
+        "phq9_4": 0,
+        "phq9_5": 0,
+    }
