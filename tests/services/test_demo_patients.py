@@ -407,6 +407,7 @@ def test_the_demo_history_runs_as_the_demo_plans_would_have_run_it_in_local_time
     assert len(rows) == 4 * 16 * 3
     sessions: dict[str, set[tuple[int, dt.time]]] = {}
     for patient, instrument, sent, starts, answered in rows:
+        assert patient is not None and sent is not None and answered is not None
         sent_local = sent.astimezone(OSLO)
         assert sent < answered < now
         if patient in ("DEMO-P003", "DEMO-P004"):  # the day programme

@@ -38,12 +38,14 @@ def _languages_of_answers(db: Database, invitation_id: int) -> dict[str, str]:
             .join(Response, Response.id == ItemAnswer.response_id)
             .where(Response.invitation_id == invitation_id)
         ).all()
-    return {link_id: str(language.value) for link_id, language in rows}
+    return {link_id: language.value if language else "" for link_id, language in rows}
 
 
 def _invitation_id(db: Database) -> int:
     with db.session() as session:
-        return session.execute(select(Response.invitation_id)).scalar_one()
+        invitation_id = session.execute(select(Response.invitation_id)).scalar_one()
+    assert invitation_id is not None
+    return invitation_id
 
 
 def test_the_question_page_offers_the_languages_as_buttons_of_its_form(
