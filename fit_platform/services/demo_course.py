@@ -28,10 +28,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from fit_platform.db.models import Appointment, Invitation
-from fit_platform.domain.codes import AppointmentStatus, InvitationState
+from fit_platform.db.models import Appointment, Invitation, OutboxMessage
+from fit_platform.domain.codes import (
+    AppointmentStatus,
+    Channel,
+    InvitationState,
+    MessageKind,
+    OutboxState,
+)
 from fit_platform.domain.quiet_hours import latest_send_time_before
 from fit_platform.services.demo_seed import PHQ9_LEAD_HOURS
+from fit_platform.services.invitation_common import message_key
 
 # The outpatients' session hour, by the patient's number in `demo_patients.DEMO_PATIENTS`.
 SESSION_HOUR_OF = {1: 9, 2: 10}
@@ -113,6 +120,8 @@ def add_answered_invitation(
     session: Session,
     *,
     episode_id: int,
+    patient_id: int,
+    channel: Channel,
     instrument_id: str,
     week: int,
     sent_at: dt.datetime,
@@ -120,9 +129,10 @@ def add_answered_invitation(
     appointment_id: int | None = None,
     closes_at: dt.datetime | None = None,
 ) -> int:
-    """The questionnaire sent at `sent_at` that asked for an answer given at `answered_at`;
-    returns its id. `closes_at`: the end of its window when not the default (an outcome
-    questionnaire before a session closes when the session starts)."""
+    """The questionnaire sent at `sent_at` that asked for an answer given at `answered_at`,
+    with the message that carried its link (sent on the first attempt, as the dispatcher
+    records one); returns its id. `closes_at`: the end of its window when not the default (an
+    outcome questionnaire before a session closes when the session starts)."""
     invitation = Invitation(
         episode_id=episode_id,
         instrument_id=instrument_id,
@@ -138,4 +148,19 @@ def add_answered_invitation(
     )
     session.add(invitation)
     session.flush()
+    session.add(
+        OutboxMessage(
+            dedupe_key=message_key(invitation.id, MessageKind.INVITATION),
+            patient_id=patient_id,
+            invitation_id=invitation.id,
+            kind=MessageKind.INVITATION,
+            sequence=1,
+            channel=channel,
+            state=OutboxState.SENT,
+            attempts=1,
+            next_attempt_at=sent_at,
+            created_at=sent_at,
+            sent_at=sent_at,
+        )
+    )
     return invitation.id

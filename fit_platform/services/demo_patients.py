@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Staff, Unit
+from fit_platform.db.models import Episode, Patient, Staff, Unit
 from fit_platform.domain.codes import UnitKind
 from fit_platform.services.demo_course import add_answered_invitation, add_past_session, demo_week
 
@@ -26,6 +26,7 @@ DEMO_PATIENTS = (
     ("DEMO-P004", "David Demo", "dps-nord-dag", "terapeut2@demo.fit", "stopped", 12, 11, False),
 )
 DEMO_WEEKS = 16
+GAD7_BEFORE_PHQ9 = dt.timedelta(minutes=4)
 
 
 def _trajectory(start: int, end: int, weeks: int, seed: int) -> list[int]:
@@ -88,9 +89,12 @@ def _add_response(
         answers=answers,
         when=when,
     )
+    patient = session.get_one(Patient, session.get_one(Episode, episode_id).patient_id)
     response.invitation_id = add_answered_invitation(
         session,
         episode_id=episode_id,
+        patient_id=patient.id,
+        channel=patient.preferred_channel,
         instrument_id=instrument_id,
         week=week,
         sent_at=sent_at,
@@ -107,12 +111,7 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
 
     Idempotent: patients are looked up by external id and get their history only when created.
     """
-    from fit_platform.db.models import (
-        ConsentEvent,
-        Episode,
-        EpisodeTherapist,
-        Patient,
-    )
+    from fit_platform.db.models import ConsentEvent, EpisodeTherapist
     from fit_platform.domain.codes import (
         Actor,
         ConsentEventKind,
@@ -184,7 +183,11 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
                             episode.id,
                             instrument_id,
                             answers,
-                            when,
+                            # The GAD-7 a few minutes before the PHQ-9, as a patient answers
+                            # one after the other: the caseload's "Latest score" is then the
+                            # PHQ-9, whose answers raise the demo's signals.
+                            when
+                            - (GAD7_BEFORE_PHQ9 if instrument_id == "gad7" else dt.timedelta()),
                             week=week + 1,
                             sent_at=plan.outcome_sent,
                             appointment_id=appointment_id,

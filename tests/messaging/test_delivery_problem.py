@@ -245,6 +245,8 @@ def test_the_appointments_page_says_a_questionnaire_was_not_delivered_and_why(
     delivery = page[page.index("<h2>Message delivery") :]
     assert '<table class="reflow">' in delivery
     assert '<td data-label="Attempts">1</td>' in delivery
+    # And which message it was: the questionnaire's invitation, not a bare "SMS".
+    assert re.search(r'<td data-label="Message">[^<]*PHQ-9[^<]*, invitation</td>', delivery)
 
     # After the window has closed, it is still "not delivered", not "not answered in time".
     clock.now = oslo(2026, 11, 27, 12)

@@ -374,6 +374,13 @@ def test_the_demo_history_has_its_sessions_and_the_questionnaires_that_asked(
     sessions, questionnaires = text.split('id="questionnaires"', 1)
     assert sessions.count('<td data-label="Status">Done</td>') == 16
     assert questionnaires.count(">Answered</td>") == 48
+    # Each questionnaire's message, sent: the delivery table no longer says "No messages yet"
+    # under 48 questionnaires sent; the newest as they are, the rest folded.
+    delivery = text.split("<h2>Message delivery</h2>", 1)[1]
+    assert "No messages yet" not in delivery
+    folded = re.search(r"Show (\d+) earlier messages", delivery)
+    assert folded is not None and int(folded.group(1)) >= 40
+    assert delivery.count(", invitation</td>") == 48
 
 
 @pytest.mark.parametrize("started", ["2026-12-05T04:11", "2026-12-07T06:00", "2027-04-20T10:00"])

@@ -14,7 +14,7 @@ import re
 from flask.testing import FlaskClient
 
 from fit_platform.domain.codes import InvitationState
-from fit_platform.web.episodes.appointments_page import QUESTIONNAIRES_SHOWN_OPEN
+from fit_platform.web.episodes.appointments_page import NEWEST_SHOWN_OPEN
 from tests.support.factories import PASSWORD, make_invitation, make_world
 from tests.support.html import csrf_token, log_in
 
@@ -85,7 +85,7 @@ def test_sixteen_weeks_of_questionnaires_show_the_newest_and_fold_the_rest(
     message table (14,800 px at 320 px in the demo)."""
     sent = _questionnaires_with(client, 9)
     shown, folded = sent.split("<details", 1)
-    assert shown.count("<tr><td>") == QUESTIONNAIRES_SHOWN_OPEN
+    assert shown.count("<tr><td>") == NEWEST_SHOWN_OPEN
     assert "Show 3 earlier questionnaires</summary>" in folded
     assert folded.count("<tr><td>") == 3 and " open>" not in folded.split("<summary>", 1)[0]
     # The newest first: sent an hour before the page's 10:30 Oslo time.

@@ -33,9 +33,9 @@ from fit_platform.web.episodes.forms import (
 
 # Up to this many past appointments are listed as they are; more are folded under one line.
 PAST_SHOWN_OPEN = 5
-# The newest questionnaires listed as they are (about two weeks of a plan of three a week);
-# the earlier ones are folded under one line.
-QUESTIONNAIRES_SHOWN_OPEN = 6
+# The newest questionnaires and messages listed as they are (about two weeks of a plan of
+# three a week); the earlier ones are folded under one line.
+NEWEST_SHOWN_OPEN = 6
 
 
 def _zone() -> dt.tzinfo:
@@ -74,12 +74,15 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
             .order_by(shown_at.desc(), Invitation.id.desc())
             .limit(50)
         ).all()
-        messages = session.scalars(
-            select(OutboxMessage)
+        # Each message with the questionnaire it was for: "SMS, sent" alone did not say which.
+        message_rows = session.execute(
+            select(OutboxMessage, Invitation.instrument_id)
+            .outerjoin(Invitation, Invitation.id == OutboxMessage.invitation_id)
             .where(OutboxMessage.patient_id == episode.patient_id)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(50)
         ).all()
+        messages = [message for message, _instrument_id in message_rows]
         undelivered = undelivered_invitations(session, invitations)
     problems = {problem.value for problem in undelivered.values()}
     return {
@@ -96,8 +99,11 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         "past": [a for a in reversed(appointments) if a.starts_at < now],
         "past_open_up_to": PAST_SHOWN_OPEN,
         "invitations": invitations,
-        "questionnaires_open_up_to": QUESTIONNAIRES_SHOWN_OPEN,
+        "newest_open_up_to": NEWEST_SHOWN_OPEN,
         "messages": messages,
+        "message_instruments": {
+            message.id: instrument_id for message, instrument_id in message_rows if instrument_id
+        },
         # Why an invitation never reached the patient, and why each failed message failed,
         # in the pre-session view's words (services/delivery_status.py).
         "undelivered": undelivered,
