@@ -83,6 +83,6 @@ def test_the_therapist_sees_the_message_dated_by_the_scheduler_not_by_the_machin
     page = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=nb")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    # The message list: when it was queued, channel, state, attempts.
-    rows = re.findall(r"<tr><td>([^<]*)</td><td[^>]*>SMS</td>", text)
+    # The message list: when it was queued, which message, channel, state, attempts.
+    rows = re.findall(r"<tr><td>([^<]*)</td><td[^>]*>[^<]*</td><td[^>]*>SMS</td>", text)
     assert rows == ["09.03.2027, 11:05"]
