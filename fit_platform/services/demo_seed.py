@@ -209,13 +209,27 @@ def seed_demo_schedules(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> in
                 )
                 session.add(template)
                 session.flush()
-            episodes = session.scalars(select(Episode).where(Episode.unit_id == unit.id)).all()
-            for episode in episodes:
+            episodes = session.scalars(
+                select(Episode).where(Episode.unit_id == unit.id).order_by(Episode.id)
+            ).all()
+            for number, episode in enumerate(episodes):
                 copy_template_to_episode(session, template, episode.id)
                 if unit.kind is not UnitKind.OUTPATIENT:
                     continue
-                added += _add_demo_sessions(session, episode.id, first_appointment)
+                first = _next_in_the_day(first_appointment, number)
+                added += _add_demo_sessions(session, episode.id, first)
     return added
+
+
+def _next_in_the_day(first: dt.datetime, number: int) -> dt.datetime:
+    """The `number`-th outpatient's first session: an hour after the one before on the same day
+    (the same therapist sees both demo outpatients, so never at the same hour), or an hour
+    before the first when the day's last start is passed. Within PHQ9_LEAD_HOURS of the demo's
+    start either way: the longest wait to the first slot is about 89 hours."""
+    later = first + dt.timedelta(hours=number)
+    if later.time() <= CLINIC_LAST_START:
+        return later
+    return first - dt.timedelta(hours=number)
 
 
 def _add_demo_sessions(session: Session, episode_id: int, first: dt.datetime) -> int:

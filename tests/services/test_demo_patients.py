@@ -89,6 +89,7 @@ def test_demo_patients_are_seeded_once_and_each_start_gives_a_working_link(
 # book the first session at night or on a weekend (a demo started at 01:00 met at 00:00).
 DEMO_STARTS = [
     "2026-12-03T00:30",
+    "2026-12-02T15:40",  # the first slot is 14:45 the next day: the other outpatient at 13:45
     "2026-12-03T09:00",
     "2026-12-03T16:16",  # the longest wait: the next slot is Monday 08:00
     "2026-12-04T01:00",
@@ -115,16 +116,25 @@ def test_the_demo_books_its_sessions_in_clinic_hours_and_its_first_invitation_go
         sessions = session.execute(
             select(Appointment.starts_at, Appointment.ends_at).where(PLANNED)
         ).all()
+        annas = session.scalars(
+            select(Appointment.starts_at).where(
+                PLANNED, Appointment.episode_id == _episode_of(db, "DEMO-P001")
+            )
+        ).all()
     assert sessions
-    first = min(starts for starts, _ in sessions)
+    first = min(annas)
     assert first - now >= dt.timedelta(hours=23)
-    # The first slot at least 23 hours ahead: nothing in clinic hours comes between.
+    # The first slot at least 23 hours ahead: nothing in clinic hours comes between. The
+    # other outpatient's an hour later that day (or earlier, when that is past 15:15).
     assert first == first_demo_appointment(now, OSLO)
+    assert min(starts for starts, _ in sessions) - now >= dt.timedelta(hours=22)
     for starts, ends in sessions:
         assert ends is not None
         local_start, local_end = starts.astimezone(OSLO), ends.astimezone(OSLO)
         assert local_start.weekday() < 5, local_start
         assert dt.time(8, 0) <= local_start.time() and local_end.time() <= dt.time(16, 0)
+    # The two outpatients, seen by the same therapist, never at the same time.
+    assert len({starts for starts, _ in sessions}) == len(sessions)
     # The second active outpatient gets the PHQ-9 for the first session as soon as a message
     # may leave: at once in the day, at 08:00 when the demo starts in quiet hours, whatever
     # the day. The first has it already: the printed demo link.

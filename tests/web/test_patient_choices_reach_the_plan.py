@@ -159,6 +159,9 @@ def test_the_journal_summary_gives_the_options_and_what_matters_not_the_decision
     log_in(therapist, world.therapist_username, PASSWORD)
     url = f"/clinician/episodes/{world.episode_id}/decisions/new"
     form = therapist.get(f"{url}?lang=en").get_data(as_text=True)
+    # The one optional box says so, as the platform's other forms do ("Samvalg" had no mark).
+    assert ">What matters most to the patient (optional)</label>" in form
+    assert ">Options we discussed</label>" in form and ">What we decided</label>" in form
     saved = therapist.post(
         url,
         data={

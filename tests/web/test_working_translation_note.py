@@ -20,12 +20,14 @@ from tests.support.patient import Patient, open_invitation
 NOTE_EN = "The latest answers were given in a working translation (bokmål), not a validated one"
 
 
-def _answered_in(app: Flask, db: Database, lang: str, page: str = "") -> str:
+def _answered_in(
+    app: Flask, db: Database, lang: str, page: str = "", instrument_id: str = "phq9"
+) -> str:
     world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
+    _invitation_id, token = open_invitation(db, world, instrument_id)
     patient = Patient(app.test_client(), token, lang=lang)
     assert patient.start().status_code == 302
-    patient.answer_all("phq9", "1")
+    patient.answer_all(instrument_id, "1")
     assert patient.finish().status_code == 302
     therapist = app.test_client()
     log_in(therapist, world.therapist_username, PASSWORD)
@@ -41,6 +43,22 @@ def test_answers_in_bokmal_are_marked_as_given_in_a_working_translation(
     panel = page.split('id="trend-phq9"', 1)[1].split("</section>", 1)[0]
     assert NOTE_EN in panel
     assert "the cut-offs and severity bands are the original questionnaire's" in panel
+
+
+def test_an_alliance_scale_without_cut_offs_or_bands_is_not_said_to_have_them(
+    app: Flask, db: Database
+) -> None:
+    """The WAI-SR has no cut-off and no severity bands; its note said its cut-offs and bands
+    were the original questionnaire's."""
+    panel = _answered_in(app, db, "nb", instrument_id="wai_sr")
+    panel = panel.split('id="trend-wai_sr"', 1)[1].split("</section>", 1)[0]
+    assert (
+        "The latest answers were given in a working translation (bokmål), not a validated one."
+        in panel
+    )
+    assert "cut-offs" not in panel
+    scores = _answered_in(app, db, "nb", "/scores", instrument_id="wai_sr")
+    assert "not a validated one." in scores and "cut-offs and severity bands" not in scores
 
 
 def test_answers_in_english_carry_no_such_note(app: Flask, db: Database) -> None:

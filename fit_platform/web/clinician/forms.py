@@ -64,8 +64,9 @@ class DecisionForm(FitForm):
             Length(max=TEXT_MAX_LENGTH),
         ],
     )
+    # Marked optional as the platform's other forms mark theirs (the required ones are not).
     what_matters = TextAreaField(
-        _l("What matters most to the patient"), validators=[Length(max=TEXT_MAX_LENGTH)]
+        _l("What matters most to the patient (optional)"), validators=[Length(max=TEXT_MAX_LENGTH)]
     )
     decision = TextAreaField(
         _l("What we decided"),
