@@ -40,6 +40,33 @@ def _patient_on_choices(app: Flask, client: FlaskClient, world: World) -> Patien
     return patient
 
 
+def _patient_chooses(app: Flask, client: FlaskClient, world: World, action: str) -> None:
+    """The patient opens a new link, goes to the choices and pauses (for ten days), restarts
+    or stops."""
+    fields = {"action": action}
+    if action == "pause":
+        fields["pause-until"] = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    patient = _patient_on_choices(app, client, world)
+    assert patient.post("/p/choices", fields).status_code == 302
+
+
+def _therapist_records_decision(app: Flask, world: World, **fields: str) -> str:
+    """The therapist saves a samvalg record through its form; returns the form's page."""
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new"
+    form = therapist.get(f"{url}?lang=en").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(form),
+        "options_discussed": "A group on Tuesdays, or keep weekly sessions",
+        "what_matters": "Meeting others",
+        "decision": "Try the group for six weeks",
+        **fields,
+    }
+    assert therapist.post(url, data=data).status_code == 302
+    return form
+
+
 def test_a_wish_for_fewer_questionnaires_is_on_the_plan_the_therapist_changes(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -70,16 +97,12 @@ def test_questionnaires_cancelled_by_the_patients_pause_or_stop_say_so_to_the_th
     app: Flask, client: FlaskClient
 ) -> None:
     world = make_world(_db(app))
-    patient = _patient_on_choices(app, client, world)
-    until = (dt.date.today() + dt.timedelta(days=10)).isoformat()
-    assert patient.post("/p/choices", {"action": "pause", "pause-until": until}).status_code == 302
+    _patient_chooses(app, client, world, "pause")
     page = _therapist_page(app, world, "appointments")
     assert "Cancelled: the patient paused questionnaires" in page
 
-    patient = _patient_on_choices(app, client, world)
-    assert patient.post("/p/choices", {"action": "restart"}).status_code == 302
-    patient = _patient_on_choices(app, client, world)
-    assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
+    _patient_chooses(app, client, world, "restart")
+    _patient_chooses(app, client, world, "stop")
     page = _therapist_page(app, world, "appointments")
     assert "Cancelled: the patient stopped questionnaires" in page
 
@@ -92,22 +115,8 @@ def test_a_samvalg_record_the_patient_may_read_shows_them_the_options_discussed(
     options discussed, which is what makes it a shared decision."""
     db = _db(app)
     world = make_world(db)
-    therapist = app.test_client()
-    log_in(therapist, world.therapist_username, PASSWORD)
-    url = f"/clinician/episodes/{world.episode_id}/decisions/new"
-    form = therapist.get(f"{url}?lang=en").get_data(as_text=True)
+    form = _therapist_records_decision(app, world, visible_to_patient="y")
     assert "The patient can read it unless you untick the box." in form
-    saved = therapist.post(
-        url,
-        data={
-            "csrf_token": csrf_token(form),
-            "options_discussed": "A group on Tuesdays, or keep weekly sessions",
-            "what_matters": "Meeting others",
-            "decision": "Try the group for six weeks",
-            "visible_to_patient": "y",
-        },
-    )
-    assert saved.status_code == 302
 
     _invitation_id, token = open_invitation(db, world)
     patient = Patient(client, token)
@@ -131,9 +140,7 @@ def test_a_pause_or_a_stop_is_said_above_the_plan_and_in_the_journal_summary(
     assert "<dt>Feedback consent</dt><dd>Gives feedback</dd>" in _therapist_page(
         app, world, "summary"
     )
-    patient = _patient_on_choices(app, client, world)
-    until = (dt.date.today() + dt.timedelta(days=10)).isoformat()
-    assert patient.post("/p/choices", {"action": "pause", "pause-until": until}).status_code == 302
+    _patient_chooses(app, client, world, "pause")
     plan = _therapist_page(app, world, "schedule")
     assert "The patient has paused feedback: nothing is sent to and including" in plan
     summary = _therapist_page(app, world, "summary")
@@ -141,10 +148,8 @@ def test_a_pause_or_a_stop_is_said_above_the_plan_and_in_the_journal_summary(
     assert "<dt>Feedback consent</dt><dd>Feedback paused to and including" in summary
     assert "Feedback consent: Feedback paused to and including" in text
 
-    patient = _patient_on_choices(app, client, world)
-    assert patient.post("/p/choices", {"action": "restart"}).status_code == 302
-    patient = _patient_on_choices(app, client, world)
-    assert patient.post("/p/choices", {"action": "stop"}).status_code == 302
+    _patient_chooses(app, client, world, "restart")
+    _patient_chooses(app, client, world, "stop")
     plan = _therapist_page(app, world, "schedule")
     assert "The patient has stopped feedback: nothing is sent." in plan
     assert "Feedback consent: Stopped feedback." in _therapist_page(app, world, "summary")
@@ -153,25 +158,11 @@ def test_a_pause_or_a_stop_is_said_above_the_plan_and_in_the_journal_summary(
 def test_the_journal_summary_gives_the_options_and_what_matters_not_the_decision_alone(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    therapist = app.test_client()
-    log_in(therapist, world.therapist_username, PASSWORD)
-    url = f"/clinician/episodes/{world.episode_id}/decisions/new"
-    form = therapist.get(f"{url}?lang=en").get_data(as_text=True)
+    world = make_world(_db(app))
+    form = _therapist_records_decision(app, world)
     # The one optional box says so, as the platform's other forms do ("Samvalg" had no mark).
     assert ">What matters most to the patient (optional)</label>" in form
     assert ">Options we discussed</label>" in form and ">What we decided</label>" in form
-    saved = therapist.post(
-        url,
-        data={
-            "csrf_token": csrf_token(form),
-            "options_discussed": "A group on Tuesdays, or keep weekly sessions",
-            "what_matters": "Meeting others",
-            "decision": "Try the group for six weeks",
-        },
-    )
-    assert saved.status_code == 302
     summary = _therapist_page(app, world, "summary")
     decisions = summary[summary.index("<h2>Samvalg decisions</h2>") : summary.index("<h2>What")]
     for words in ("Try the group for six weeks", "A group on Tuesdays, or keep weekly sessions"):
