@@ -19,6 +19,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.domain.signals import SignalCode
 from tests.conftest import make_test_app
 from tests.support.clinical import (
+    acknowledge_in_the_view,
     add_decision,
     add_goal,
     add_signal,
@@ -173,3 +174,23 @@ def test_a_resolved_signal_keeps_who_acknowledged_it_and_when_in_the_page_and_th
         assert re.search(rf"Acknowledged [^.]*30[^.]*9:15[^.]* by {therapist_name}\.", shown), shown
         assert re.search(r"resolved [^)]*1[^)]*14:40 by Per Kollega\)", shown), shown
         assert "What was done: Phoned; safe. Note when resolved: No risk at follow-up" in shown
+
+
+def test_an_acknowledged_signal_not_yet_resolved_is_not_called_open_beside_its_acknowledgement(
+    journal_app: Flask,
+) -> None:
+    """It read "Not on track (open, raised 30/11/2026). Acknowledged 2/12/2026 by …", which
+    in a journal note looks like a contradiction."""
+    db: Database = journal_app.extensions["fit_db"]
+    world = make_world(db)
+    add_history(db, world, [19, 16], start=dt.datetime(2026, 11, 1, 8, tzinfo=dt.UTC))
+    signal_id = add_signal(db, world, SignalCode.NOT_ON_TRACK, raised_at=NOW - dt.timedelta(days=2))
+    client = journal_app.test_client()
+    log_in(client, world.therapist_username, PASSWORD)
+    acknowledge_in_the_view(client, world, signal_id, "Talked it through")
+    page = client.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en")
+    summary = html.unescape(page.get_data(as_text=True))
+    text = summary[summary.index('id="plain-text"') :]
+    for shown in (summary[: summary.index('id="plain-text"')], text):
+        assert "(acknowledged, not yet resolved; raised 30/11/2026)." in shown
+        assert "open, raised" not in shown and "Acknowledged " in shown
