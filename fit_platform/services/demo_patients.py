@@ -68,6 +68,7 @@ def _answers(instrument_id: str, total: int, risk: bool = False) -> dict[str, fl
 
 def _add_response(
     session: Session,
+    patient: Patient,
     episode_id: int,
     instrument_id: str,
     answers: dict[str, float],
@@ -89,7 +90,6 @@ def _add_response(
         answers=answers,
         when=when,
     )
-    patient = session.get_one(Patient, session.get_one(Episode, episode_id).patient_id)
     response.invitation_id = add_answered_invitation(
         session,
         episode_id=episode_id,
@@ -180,6 +180,7 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
                     ids = {
                         instrument_id: _add_response(
                             session,
+                            patient,
                             episode.id,
                             instrument_id,
                             answers,
@@ -204,6 +205,7 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
                     alliance = min(58, 46 + week)
                     _add_response(
                         session,
+                        patient,
                         episode.id,
                         "wai_sr",
                         _answers("wai_sr", alliance),

@@ -118,10 +118,10 @@ def save_page(
 
     Every item of the page gets a row (blank ones with no value), so the page counts as
     answered and resuming skips it; with ``codes`` an ``AnsweredInPart`` (a page not answered
-    in full, saved on the way back) only the items in it are written, and resuming comes
-    back. Raises ``InvalidAnswerError`` for an unknown item or a forged value,
-    ``LinkClosedError`` when the invitation cannot be answered any more, and ``ValueError``
-    for a page number that does not exist.
+    in full, saved on the way back or on a language change) only the items in it are
+    written, and resuming comes back. Raises ``InvalidAnswerError`` for an unknown item or a
+    forged value, ``LinkClosedError`` when the invitation cannot be answered any more, and
+    ``ValueError`` for a page number that does not exist.
 
     ``instrument_id`` is the invitation's questionnaire as the caller already read it (the
     link context): with it, on PostgreSQL, a page without a risk question is saved on the

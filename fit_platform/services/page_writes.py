@@ -132,9 +132,9 @@ class _PageWrites:
 
 
 class AnsweredInPart(dict[str, str | None]):
-    """A page's answers saved on the way back ("Back" on a page not answered in full): only
-    the questions in it are written, the others are left as they are rather than saved as
-    left blank, so the page still counts as not answered and resuming comes back to it."""
+    """A page's answers saved in part ("Back" or a language choice on a page not answered in
+    full): only the questions in it are written, the others are left as they are rather than
+    saved as left blank, so the page still counts as not answered and resuming comes back."""
 
 
 def _page_writes(

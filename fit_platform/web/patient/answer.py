@@ -173,13 +173,11 @@ def answer(ctx: LinkContext, page: int) -> Page:
         # a page not answered in full is saved in part (the questions answered; resuming comes
         # back to it), so what was ticked is there after. Links lost it.
         switch_to = supported_language(request.form.get("language"))
-        back = (
-            page
-            if switch_to is not None
-            else page - 1
-            if page > 1 and request.form.get("action") == "back"
-            else None
-        )
+        goes_to: int | None = None  # the page a save in part leads to
+        if switch_to is not None:
+            goes_to = page
+        elif page > 1 and request.form.get("action") == "back":
+            goes_to = page - 1
         # A page answered in full with the questions' own choices needs no form to check it,
         # and its save no language unless the response is still to be made: the locale is
         # looked up only where it is used (a form, a new response, a page shown again).
@@ -191,7 +189,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
             )
             if page_form.validate():
                 codes = {k: (page_form[k].data or None) for k in link_ids}
-            elif back is not None:
+            elif goes_to is not None:
                 codes = (
                     AnsweredInPart(
                         (k, page_form[k].data)
@@ -199,7 +197,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
                         if page_form[k].data and not page_form[k].errors
                     )
                     or None
-                )  # nothing ticked: nothing to save on the way back
+                )  # nothing ticked: nothing to save
         if codes is not None:
             assert ctx.invitation_id is not None
             try:
@@ -222,14 +220,14 @@ def answer(ctx: LinkContext, page: int) -> Page:
             choose_language(switch_to)
             if saved.risk:
                 return redirect(url_for("patient.help_now", after=page))
-            if back is not None:
-                return redirect(url_for("patient.answer", page=back))
+            if goes_to is not None:
+                return redirect(url_for("patient.answer", page=goes_to))
             if saved.next_page > saved.page_count:
                 return redirect(url_for("patient.finish"))
             return redirect(url_for("patient.answer", page=saved.next_page))
-        if back is not None:
+        if goes_to is not None:
             choose_language(switch_to)
-            return redirect(url_for("patient.answer", page=back))
+            return redirect(url_for("patient.answer", page=goes_to))
         assert page_form is not None  # only a page the form refused is shown again
         form = page_form
         status = 422
