@@ -212,7 +212,19 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     _ = _bound_gettext(translations)
     texts = _labels_in(translations)
     first_score = escape(_("first score"))
+    # On a phone the table is cards (`table.reflow`): each cell names its column, and a cell
+    # with nothing in it is left out of the card rather than shown as a label alone.
+    headings = {
+        "score": escape(_("Score")),
+        "band": escape(_("Severity")),
+        "expected": escape(_("Expected range")),
+        "change": escape(_("Since the first score")),
+    }
     labels: dict[object, Markup] = {}
+
+    def cell(column: str, value: object) -> str:
+        empty = "" if value else ' class="empty-cell"'
+        return f'<td data-label="{headings[column]}"{empty}>{value}</td>'
 
     def label(key: object, make: Callable[[], object]) -> Markup:
         if key not in labels:
@@ -253,8 +265,8 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
             functools.partial(band_label, point.band, texts, instrument=trend.instrument),
         )
         rows.append(
-            f"<tr><td>{escape(date(point.at))}</td><td>{score}</td><td>{band}</td>"
-            f"<td>{expected}</td><td>{change}</td></tr>"
+            f"<tr><td>{escape(date(point.at))}</td>{cell('score', score)}{cell('band', band)}"
+            f"{cell('expected', expected)}{cell('change', change)}</tr>"
         )
     return Markup("".join(rows))  # noqa: S704 - every value above is escaped
 
