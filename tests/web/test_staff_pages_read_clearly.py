@@ -56,7 +56,7 @@ def test_bokmaal_shows_decimal_commas_and_english_shows_british_dates(
     url = f"/clinician/episodes/{world.episode_id}"
 
     bokmaal = client.get(url + "?lang=nb").get_data(as_text=True)
-    ranges = re.findall(r"<td>(\d+(?:[.,]\d+)?)–(\d+(?:[.,]\d+)?)", bokmaal)
+    ranges = re.findall(r"<td[^>]*>(\d+(?:[.,]\d+)?)–(\d+(?:[.,]\d+)?)", bokmaal)
     assert ranges, "the expected range is shown in the score table"
     assert not re.search(r"\d\.\d+–\d", bokmaal), "no decimal point in a bokmål range"
     assert all(len(value.partition(",")[2]) <= 1 for pair in ranges for value in pair)
@@ -81,6 +81,36 @@ def test_an_open_signal_says_how_long_it_has_waited(app: Flask, client: FlaskCli
     assert "waiting for 5 hours" in html
     nynorsk = client.get(f"/clinician/episodes/{world.episode_id}?lang=nn").get_data(as_text=True)
     assert "har venta i 5 timar" in nynorsk
+
+
+def test_a_wait_is_counted_in_whole_hours_then_whole_days_never_rounded_up(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Babel rounds to the nearest unit: 6 days 16 hours read "waiting for 7 days", 11 days
+    "2 weeks" and 40 hours "2 days"."""
+    db = _db(app)
+    _fixed_clock(app)
+    world = make_world(db)
+    waits = {
+        dt.timedelta(hours=1, minutes=20): "80 minutes",
+        dt.timedelta(hours=40, minutes=50): "40 hours",
+        dt.timedelta(days=6, hours=16): "6 days",
+        dt.timedelta(days=11, hours=23): "11 days",
+    }
+    codes = [
+        SignalCode.RISK_ANSWER,
+        SignalCode.NOT_ON_TRACK,
+        SignalCode.RELIABLE_DETERIORATION,
+        SignalCode.ALLIANCE_DROP,
+    ]
+    for code, ago in zip(codes, waits, strict=True):
+        add_signal(db, world, code, raised_at=NOW - ago)
+    log_in(client, world.therapist_username, PASSWORD)
+    html = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    shown = re.findall(r'<strong class="waited">waiting for ([^<]+)</strong>', html)
+    assert sorted(shown) == sorted(waits.values())
+    bokmaal = client.get(f"/clinician/episodes/{world.episode_id}?lang=nb").get_data(as_text=True)
+    assert "6 døgn" in bokmaal and "7 døgn" not in bokmaal
 
 
 def test_a_resolved_signal_and_its_notes_stay_on_the_pre_session_view(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from babel.dates import format_timedelta
+from babel.units import format_unit
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -161,16 +162,27 @@ def short_name(instrument_id: str | None) -> str:
 
 
 def waited(signal: SignalView) -> str:
-    """How long a signal has waited for someone to act on it ("3 hours", "2 days"): until it was
+    """How long a signal has waited for someone to act on it ("3 hours", "6 days"): until it was
     acknowledged, or until now."""
     until = signal.acknowledged_at or now()
     raised = (
         signal.raised_at if signal.raised_at.tzinfo else signal.raised_at.replace(tzinfo=dt.UTC)
     )
     until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
-    return format_timedelta(
-        max(until - raised, dt.timedelta(0)), threshold=1.5, locale=formatting_locale()
-    )
+    return whole_hours_or_days(max(until - raised, dt.timedelta(0)))
+
+
+def whole_hours_or_days(duration: dt.timedelta) -> str:
+    """A wait in whole hours below two days and in whole days from then on, never rounded up
+    ("6 days" until seven have passed); under two hours, in minutes. Babel's
+    `format_timedelta` rounds to the nearest unit and goes on to weeks: a signal raised 6 days
+    16 hours before read "waiting for 7 days", and one raised 11 days before "2 weeks"."""
+    locale = formatting_locale()
+    if duration < dt.timedelta(hours=2):
+        return format_timedelta(duration, threshold=1.5, locale=locale)
+    if duration < dt.timedelta(days=2):
+        return format_unit(duration // dt.timedelta(hours=1), "duration-hour", locale=locale)
+    return format_unit(duration.days, "duration-day", locale=locale)
 
 
 def decision_signal(view: PreSession, decision: DecisionView) -> SignalView | None:
