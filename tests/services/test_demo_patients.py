@@ -172,7 +172,7 @@ def _unanswered_on_the_caseload(client: FlaskClient, name: str) -> str:
     page = client.get("/clinician/").get_data(as_text=True)
     row = page[page.index(name) :]
     row = row[: row.index("</tr>")]
-    return re.search(r'data-label="Unanswered">\s*(\d+)', row).group(1)  # type: ignore[union-attr]
+    return re.search(r'data-label="Waiting for an answer">\s*(\d+)', row).group(1)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("wall_clock", ["06:00", "14:45", "22:30"])

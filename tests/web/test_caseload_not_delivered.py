@@ -50,7 +50,7 @@ def _row(page: str, world: World) -> str:
 
 
 def _unanswered_cell(row: str) -> str:
-    cells: list[str] = re.findall(r'<td data-label="Unanswered">(.*?)</td>', row, re.S)
+    cells: list[str] = re.findall(r'<td data-label="Waiting for an answer">(.*?)</td>', row, re.S)
     [cell] = cells
     return cell
 

@@ -85,7 +85,7 @@ def _unanswered(client: FlaskClient, name: str) -> str:
     page = client.get("/clinician/?lang=en").get_data(as_text=True)
     row = page[page.index(name) :]
     row = row[: row.index("</tr>")]
-    return re.search(r'data-label="Unanswered">\s*(\d+)', row).group(1)  # type: ignore[union-attr]
+    return re.search(r'data-label="Waiting for an answer">\s*(\d+)', row).group(1)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("hour", [6, 14, 22])
