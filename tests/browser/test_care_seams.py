@@ -157,5 +157,18 @@ def test_the_template_preview_read_late_in_the_evening_starts_tomorrow(
     assert_accessible(page)
     save_screenshot(page, "care-3-template-preview-at-22-30-1280")
     page.set_viewport_size(PHONE)
+    # On a phone the preview is cards, each value named; nothing off to the right.
+    box = preview.locator(".table-wrap")
+    assert box.evaluate("(box) => box.scrollWidth - box.clientWidth") <= 0
+    assert (
+        preview.locator("tbody td[data-label]").first.evaluate(
+            "(cell) => getComputedStyle(cell, '::before').content"
+        )
+        == '"Questionnaire: "'
+    )
+    # The daily rule's form shows its time of day, not the hours before an appointment.
+    rule = page.locator("section.rule form, form:has(select[name$=trigger])").first
+    assert rule.get_by_label("Time of day", exact=False).first.is_visible()
+    assert not rule.get_by_label("Hours before or after the appointment").is_visible()
     assert_accessible(page)
     save_screenshot(page, "care-3-template-preview-at-22-30-320")

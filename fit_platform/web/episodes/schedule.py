@@ -49,7 +49,7 @@ def get_locale_code() -> str:
 def _instrument_choice_label(instrument: Instrument) -> str:
     """The title in the page's language, marked when the patient may get it in another one
     and where its text is a working translation, not the rights holder's."""
-    title = text_in(instrument.title, get_locale_code())
+    title = short_name_first(instrument, text_in(instrument.title, get_locale_code()))
 
     def names(languages: tuple[str, ...]) -> str:
         return ", ".join(str(labels.LANGUAGE_SHORT[language]) for language in languages)
@@ -71,11 +71,25 @@ def _instrument_choice_label(instrument: Instrument) -> str:
     return title
 
 
+def short_name_first(instrument: Instrument, title: str) -> str:
+    """ "PHQ-9: Patient Health Questionnaire" for "Patient Health Questionnaire (PHQ-9)": a
+    closed select on a phone shows the start of its choice only, and the short name is what
+    a therapist looks for."""
+    ending = f" ({instrument.short_name})"
+    if not title.endswith(ending):
+        return title
+    return f"{instrument.short_name}: {title.removesuffix(ending)}"
+
+
 def _unavailable_label(instrument_id: str) -> str:
     """An old rule's instrument that can no longer be chosen: shown so the therapist sees it,
     refused with the reason when saved."""
     instrument = default_instruments().get(instrument_id)
-    title = text_in(instrument.title, get_locale_code()) if instrument else instrument_id
+    title = (
+        short_name_first(instrument, text_in(instrument.title, get_locale_code()))
+        if instrument
+        else instrument_id
+    )
     reason = why_not_on_a_schedule(instrument) if instrument is not None else None
     if reason is NotSchedulable.GROUP_ONLY:
         return _("%(title)s (group form: sent after group sessions only)", title=title)
