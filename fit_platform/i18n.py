@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 from flask import Flask, g, request, session
-from flask_babel import Babel, Domain, get_translations
+from flask_babel import Babel, Domain, get_translations, refresh
 from flask_babel import _get_current_context as babel_request_context
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -53,9 +53,11 @@ def supported_language(code: str | None) -> str | None:
 
 def choose_language(code: str | None) -> None:
     """Remember a language the user chose (the switcher's ``?lang=``, a question page's
-    language buttons) for this browser; None, or an unknown code, changes nothing."""
+    language buttons) for this browser, and use it for the rest of the request (a page
+    shown in answer to the choice); None, or an unknown code, changes nothing."""
     if code in SUPPORTED:
         session["lang"] = code
+        refresh()  # type: ignore[no-untyped-call]  # the request's locale is looked up again
 
 
 def language_switch_prefix(path: str, args: MultiDict[str, str] | None) -> Markup:

@@ -55,3 +55,40 @@ def test_a_language_change_keeps_the_ticks_and_enter_still_goes_on(
         "phq9_4": 0,
         "phq9_5": 0,
     }
+
+
+def test_the_review_page_changes_language_with_the_typed_words_kept(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Check,
+    save_screenshot: Shot,
+) -> None:
+    world = make_world(browser_db)
+    _invitation_id, token = open_invitation(browser_db, world)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nb")
+    page.locator("button[value=start]").click()
+    while "/p/answer/" in page.url:
+        names = page.eval_on_selector_all(
+            "input[type=radio]", "(inputs) => [...new Set(inputs.map((input) => input.name))]"
+        )
+        for name in names:
+            page.locator(f"label[for='{name}-0']").click()
+        page.locator(f"#{names[-1]}-0").press("Enter")
+        page.wait_for_load_state("load")
+    assert page.url.endswith("/p/finish"), page.url
+    page.locator("textarea[name=topic]").fill("Søvnen og jobben")
+    page.locator("textarea[name=comment]").fill("Vanskelig uke,\nmen bedre nå.")
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending them"
+    )
+    assert page.locator("textarea[name=topic]").input_value() == "Søvnen og jobben"
+    assert page.locator("textarea[name=comment]").input_value() == "Vanskelig uke,\nmen bedre nå."
+    assert_accessible(page)
+    save_screenshot(page, "language-switch-3-review-kept-en-320")
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.url.endswith("/p/done"), page.url
+    assert "Vanskelig uke," in page.locator("main").inner_text()

@@ -122,3 +122,34 @@ def test_a_language_the_platform_does_not_have_is_an_ordinary_save(
     assert refused.status_code == 422  # the page is not answered in full: asked again
     assert '<html lang="en">' in refused.get_data(as_text=True)
     assert saved_answers(db, _invitation_id(db)) == {}
+
+
+def test_the_review_page_changes_language_keeping_what_was_typed_and_sends_nothing(
+    app: Flask, db: Database
+) -> None:
+    """The review page's boxes (a topic for the next session, a comment) were lost by a
+    language link. Its languages are buttons of its form too: the page comes back in the
+    language chosen with the words as typed, and only "Send my answers" sends them."""
+    patient, _token = started_patient(app, db, lang="nb")
+    patient.answer_all("phq9", "1")
+    review = patient.client.get("/p/finish").get_data(as_text=True)
+    buttons = re.findall(r'<button form="finish" name="language" value="(nb|nn|en)"', review)
+    assert buttons == ["nb", "nn", "en"] and '<form method="post" novalidate' in review
+    typed = {"topic": "Søvnen & jobben", "comment": "Vanskelig uke.\nMen bedre nå."}
+    shown = patient.post("/p/finish", {**typed, "language": "en"})
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
+    assert '<html lang="en">' in page and "Check your answers before sending them" in page
+    assert "Søvnen &amp; jobben</textarea>" in page
+    assert "Vanskelig uke.\nMen bedre nå.</textarea>" in page
+    assert 'class="error-summary"' not in page and "There is a problem" not in page
+    with db.session() as session:
+        response = session.execute(select(Response)).scalar_one()
+        assert response.submitted_at is None  # nothing was sent
+    # The language holds for the next page, and the send goes through with the words.
+    assert patient.finish(**typed).status_code == 302
+    with db.session() as session:
+        response = session.execute(select(Response)).scalar_one()
+        assert response.submitted_at is not None
+    done = patient.client.get("/p/done").get_data(as_text=True)
+    assert '<html lang="en">' in done and "Vanskelig uke." in done

@@ -306,7 +306,13 @@ def finish(ctx: LinkContext) -> Page:
     # may be one person (docs/groups.md).
     service_only = inst.kind is Kind.ALLIANCE and not inst.is_group_form
     form = forms.FinishForm()
-    if request.method == "POST":
+    switch_to = supported_language(request.form.get("language"))
+    if switch_to is not None and form.csrf_token.validate(form):
+        # A language chosen in the header (a button of this form): the page again in that
+        # language with what was typed in its boxes, and nothing sent. A link lost the typing.
+        choose_language(switch_to)
+        status = 200
+    elif request.method == "POST":
         if form.validate_on_submit():
             assert ctx.invitation_id is not None and ctx.patient_id is not None
             try:
