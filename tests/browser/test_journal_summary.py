@@ -65,6 +65,9 @@ def test_two_years_of_answers_print_on_one_a4_page(
     page.set_viewport_size({"width": 390, "height": 844})
     assert_accessible(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The latest scores are cards on a phone: nothing in a box to scroll sideways.
+    scores = page.locator(".journal-table").locator("xpath=..")
+    assert scores.evaluate("(box) => box.scrollWidth - box.clientWidth") <= 0
     save_screenshot(page, "journal-summary-390")
 
     page.emulate_media(media="print")
