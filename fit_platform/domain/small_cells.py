@@ -5,9 +5,11 @@ on fewer than :data:`MIN_PATIENTS_PER_CELL` patients is hidden (primary suppress
 cell is not enough when the cells of a group are shown next to a total they add up to (or that
 can be found elsewhere): the hidden value would be the total minus the shown cells. So when
 exactly one cell of a group is hidden, the smallest shown cell is hidden too (secondary
-suppression); two or more hidden cells can only be recovered as a sum, never one by one. And
-when the hidden cells of a group hold no one at all, their sum (zero) would give each of them
-away, so a shown cell is hidden with them.
+suppression); two or more hidden cells can only be recovered as a sum, never one by one. That
+sum is itself a figure about the people in the hidden cells, so when it is under the threshold
+(zero included, which would give each of them away) a shown cell is hidden with them: two units
+of one and three patients, hidden, were four patients whose share who stopped feedback was the
+all-units share less the shown units'.
 
 Published tables have totals as well as parts (a unit's programmes add up to the unit, the units
 to the all-units total). :func:`hidden_in_table` applies the same rule to every such equation at
@@ -78,14 +80,15 @@ def hidden_in_group(patients: Sequence[int]) -> list[bool]:
 
 def _protect(counts: Sequence[int], hidden: list[bool], parts: Sequence[int]) -> bool:
     """Hide the smallest shown part when the hidden parts could be worked out from the shown
-    ones and a known total: one hidden part alone, or hidden parts that add up to zero."""
+    ones and a known total: one hidden part alone, or hidden parts that together hold fewer
+    people than the threshold (their sum is a figure about too few)."""
     hidden_parts = [index for index in parts if hidden[index]]
     shown_parts = [index for index in parts if not hidden[index]]
     if not hidden_parts or not shown_parts:
         return False
     alone = len(hidden_parts) == 1
-    empty = sum(counts[index] for index in hidden_parts) == 0
-    if not (alone or empty):
+    few = too_small(sum(counts[index] for index in hidden_parts))
+    if not (alone or few):
         return False
     hidden[min(shown_parts, key=lambda index: (counts[index], index))] = True
     return True
@@ -110,7 +113,8 @@ def hidden_in_table(
     ``counts`` holds every published cell, totals included; each equation says that one cell is
     the total of some others. Primary suppression hides every cell under the threshold. Then, for
     every equation, until nothing changes: if exactly one member (total or part) is hidden, or the
-    hidden parts hold no one while the total is shown, the smallest shown part is hidden; when all
+    hidden parts hold fewer people than the threshold together while the total is shown, the
+    smallest shown part is hidden; when all
     parts are hidden and the total alone is shown beside one hidden part, the total is hidden. A
     cell hidden for one equation can leave a lone hidden cell in another (a unit total is a part
     of the all-units total), hence the repetition; it ends because cells are only ever hidden.
@@ -199,8 +203,10 @@ def _hide_lone_cells(
                 changed = True
                 continue
             lone = len(secrets) == 1
-            empty = sum(counts[index] for index in secrets) == 0
-            if not (lone or empty):
+            # The hidden parts' sum is the total less the shown parts: a figure about the people
+            # in them, which must not be about fewer than the threshold (nor about no one).
+            few = too_small(sum(counts[index] for index in secrets))
+            if not (lone or few):
                 continue
             if open_parts:
                 hidden[smallest(open_parts)] = True

@@ -75,6 +75,17 @@ def test_hidden_cells_that_hold_no_one_take_a_shown_cell_with_them() -> None:
     assert hidden_in_group([0, 0, 30]) == [True, True, True]
 
 
+def test_hidden_cells_that_hold_fewer_than_five_together_take_a_shown_cell_with_them() -> None:
+    # 1 + 3 = 46 - 42: the two hidden units were a group of four that the total gave away, and
+    # every share shown beside them (who stopped feedback) with it.
+    assert hidden_in_group([12, 12, 18, 1, 3]) == [True, False, False, True, True]
+    total = Equation(total=0, parts=(1, 2, 3, 4, 5))
+    assert hidden_in_table([46, 12, 12, 18, 1, 3], [total]) == [
+        False, True, False, False, True, True,
+    ]  # fmt: skip
+    assert hidden_in_group([2, 3, 30]) == [True, True, False]  # five together: enough
+
+
 # --- Tables with totals: programmes add up to their unit, units to the all-units total --------
 
 units_of_programmes = st.lists(
