@@ -141,3 +141,29 @@ def test_therapists_cannot_open_the_start_page_or_the_report(client: FlaskClient
     log_in(client, staff.username, PASSWORD)
     assert client.get("/export/start").status_code == 403
     assert client.get("/export/report").status_code == 403
+
+
+def test_a_unit_whose_scores_are_hidden_reads_fewer_than_five_not_no_data(
+    client: FlaskClient,
+) -> None:
+    """A unit of two patients with scores had "no data" for reliable improvement and the
+    alliance on its card, and the report said no questionnaire had scores, while the figures
+    table said "fewer than 5" for the same cells: an analyst would report no outcome data."""
+    from tests.support.export_small_unit import history_with_a_small_unit
+
+    small = history_with_a_small_unit(client)
+    html = client.get("/export/start?lang=en").get_data(as_text=True)
+    card = html.split(f">{small}</h2>")[1].split("</section>")[0]
+    assert "no data" not in card
+    figures = dict(
+        re.findall(r"<dt>([^<]+)(?:<span[^>]*>[^<]*</span>)?</dt>\s*<dd>([^<]+)</dd>", card)
+    )
+    assert figures["Reliable improvement "] == "fewer than 5", figures
+    assert figures["Alliance "] == "fewer than 5", figures
+    unit_id = re.search(r"unit=(\d+)", card)
+    assert unit_id is not None
+    report = client.get(
+        f"/export/report?period=quarter&start=2024-10-01&end=2026-09-30&unit={unit_id.group(1)}"
+    ).get_data(as_text=True)
+    assert "No questionnaire has scores for it in this range" not in report
+    assert "No alliance questionnaire has answers in this range" not in report

@@ -128,12 +128,17 @@ def _preference(instrument_id: str) -> tuple[int, str]:
 
 
 def _main(rows: Sequence[AggregateRow], pick: str) -> str | None:
-    """The main outcome or alliance questionnaire over the rows (None: nothing shown on any).
+    """The main outcome or alliance questionnaire over the rows (None: the rows have no cell
+    of either kind).
 
     When nothing is shown, a questionnaire hidden only to protect other figures still counts:
-    it has enough patients, and its figure reads "hidden" rather than "no data"."""
+    it has enough patients, and its figure reads "hidden" rather than "no data". Failing that,
+    one whose cells are hidden for their own sake: its figure reads "fewer than 5", as the
+    figures table says. "No data" there told a reader the unit had no scores at all, which was
+    false, and a hidden cell must not tell "nobody" from "one to four" anyway."""
     shown: set[str] = set()
     protecting: set[str] = set()
+    hidden: set[str] = set()
     for row in rows:
         if pick == "outcome":
             cells = [(o.instrument_id, o.patients_with_two_scores) for o in row.outcomes]
@@ -142,9 +147,11 @@ def _main(rows: Sequence[AggregateRow], pick: str) -> str | None:
         for instrument_id, cell in cells:
             if cell.secondary:
                 protecting.add(instrument_id)
-            elif not cell.suppressed and cell.value:
+            elif cell.suppressed:
+                hidden.add(instrument_id)
+            elif cell.value:
                 shown.add(instrument_id)
-    found = shown or protecting
+    found = shown or protecting or hidden
     return min(found, key=_preference) if found else None
 
 
