@@ -30,6 +30,7 @@ from fit_platform.domain.unit_texts import missing_fallback
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.invitation_common import OPEN_STATES
+from fit_platform.services.invited_leads import invited_unit_leads
 from fit_platform.services.registration import clean_line
 from fit_platform.services.unit_instruments import enable_all_schedulable
 
@@ -100,6 +101,8 @@ class UnitSummary:
     unit_leads: tuple[str, ...]
     open_episodes: int
     programmes: tuple[ProgrammeSummary, ...]
+    # Invited as unit lead, not active until they set a password: escalation skips them.
+    invited_leads: tuple[str, ...] = ()
 
 
 def _cleaned(settings: UnitSettings) -> UnitSettings:
@@ -234,6 +237,7 @@ def list_units(db: Database) -> list[UnitSummary]:
             .order_by(Staff.display_name)
         ):
             leads.setdefault(unit_id or 0, []).append(name)
+        invited = invited_unit_leads(session)
         open_counts = dict(
             session.execute(
                 select(Episode.unit_id, func.count())
@@ -256,6 +260,7 @@ def list_units(db: Database) -> list[UnitSummary]:
                 settings=_settings_of(unit),
                 archived=unit.archived_at is not None,
                 unit_leads=tuple(leads.get(unit.id, [])),
+                invited_leads=tuple(invited.get(unit.id, [])),
                 open_episodes=open_counts.get(unit.id, 0),
                 programmes=tuple(programmes.get(unit.id, [])),
             )

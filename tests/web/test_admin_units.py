@@ -516,3 +516,54 @@ def test_a_new_programme_names_a_bad_code_and_a_taken_name_in_one_round(
     assert CODE_NB in html and NAME_TAKEN_NB in html
     assert 'value="Poli 2!"' in html and 'value="poliklinikk"' in html
     assert _count(db, Programme) == 1
+
+
+def test_a_unit_lead_invited_but_not_active_yet_is_named_beside_the_warning(
+    client: FlaskClient,
+) -> None:
+    """An administrator who invited a unit lead still read "No unit lead: … reaches nobody"
+    with nothing about the invitation, and could not tell whether escalation was covered. The
+    warning stays (escalation reaches active leads only) and names the invited person until
+    they set a password; then the unit has its lead."""
+    import datetime as dt
+
+    from fit_platform.db.models import StaffInvite
+    from fit_platform.services.staff_invites import mint_invite_token
+
+    db = _db(client)
+    _admin(client)
+    unit = make_unit(db)
+    page = client.get("/admin/staff/invite?lang=en").get_data(as_text=True)
+    invited = client.post(
+        "/admin/staff/invite",
+        data={
+            "csrf_token": csrf_token(page),
+            "email": "kari.vest@example.no",
+            "display_name": "Kari Vest",
+            "role": Role.UNIT_LEAD.value,
+            "unit": str(unit.id),
+        },
+    )
+    assert invited.status_code == 302, invited.get_data(as_text=True)[:2000]
+    unit_page = client.get(f"/admin/units/{unit.id}?lang=en").get_data(as_text=True)
+    assert "reaches nobody" in unit_page
+    assert "Invited as unit lead: Kari Vest. A unit lead is reached once they have set" in unit_page
+    units_page = " ".join(client.get("/admin/units?lang=nb").get_data(as_text=True).split())
+    assert "invitert, ikke aktiv ennå: Kari Vest" in units_page
+
+    # Kari sets her password with the link: the unit has its lead and no warning.
+    with db.transaction() as session:
+        invite_id = session.scalars(select(StaffInvite.id)).one()
+        mail = mint_invite_token(session, invite_id, dt.datetime.now(dt.UTC))
+        assert mail is not None
+    kari = client.application.test_client()
+    link = f"/staff/invite/{mail.token}?lang=en"
+    form = kari.get(link).get_data(as_text=True)
+    password = "kettle orchard violin thunder"
+    chosen = kari.post(
+        link, data={"csrf_token": csrf_token(form), "new": password, "confirm": password}
+    )
+    assert chosen.status_code == 302
+    unit_page = client.get(f"/admin/units/{unit.id}?lang=en").get_data(as_text=True)
+    assert "Unit lead: Kari Vest" in unit_page
+    assert "reaches nobody" not in unit_page and "Invited as unit lead" not in unit_page
