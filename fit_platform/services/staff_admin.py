@@ -74,6 +74,7 @@ class StaffSummary:
 class UnitChoice:
     id: int
     name: str
+    archived: bool = False
 
 
 def _status(staff: Staff, live_invite: bool) -> AccountStatus:
@@ -158,9 +159,14 @@ def staff_detail(db: Database, staff_id: int, now: dt.datetime) -> StaffSummary 
 
 
 def units(db: Database) -> list[UnitChoice]:
+    """Every unit by name, the archived ones last."""
     with db.session() as session:
-        rows = session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).all()
-    return [UnitChoice(unit_id, name) for unit_id, name in rows]
+        rows = session.execute(
+            select(Unit.id, Unit.name, Unit.archived_at.is_not(None)).order_by(
+                Unit.archived_at.is_not(None), Unit.name
+            )
+        ).all()
+    return [UnitChoice(unit_id, name, archived) for unit_id, name, archived in rows]
 
 
 # -- the last administrator -----------------------------------------------------------------

@@ -148,6 +148,11 @@ def _invite_problems(
     if not " ".join(display_name.split()):
         problems.append("no_name")
     problems += role_problems(session, role, unit_id)
+    # A new person is not invited into an archived unit, which takes no new patients and sends
+    # nothing; someone to take over its open episodes is given a role there on the staff page.
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if unit is not None and unit.archived_at is not None:
+        problems.append("unit_archived")
     if username is not None and session.scalar(select(Staff.id).where(Staff.username == username)):
         problems.append("exists")
     return problems

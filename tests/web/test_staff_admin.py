@@ -23,6 +23,7 @@ from fit_platform.db.models import (
     StaffRecoveryCode,
     StaffRole,
     StaffSession,
+    Unit,
 )
 from fit_platform.domain.codes import OutboxState, Role
 from fit_platform.services.links import hash_token
@@ -651,3 +652,33 @@ def test_with_several_units_the_invitation_form_asks_for_one_instead_of_all_unit
     assert "Choose a unit, or “All units” for the whole service." in not_chosen.get_data(
         as_text=True
     )
+
+
+def test_a_new_person_is_not_invited_into_an_archived_unit(client: FlaskClient) -> None:
+    """The invitation offered archived units and sent the invitation without a word; an
+    archived unit takes no new patients and sends nothing. It is not offered, a crafted
+    choice of one is refused by name, and another role for someone already here may still be
+    in one (marked archived), so someone can take over its open episodes."""
+    db = db_of(client.application)
+    in_use = make_unit(db)
+    archived = make_unit(db)
+    with db.transaction() as session:
+        unit = session.get(Unit, archived.id)
+        assert unit is not None
+        unit.archived_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    admin = make_staff(db, (Role.ADMIN, None))
+    person = make_staff(db, (Role.THERAPIST, in_use.id))
+    log_in(client, admin.username, PASSWORD)
+    form = client.get("/admin/staff/invite?lang=en").get_data(as_text=True)
+    assert re.search(f'<option[^>]* value="{in_use.id}"', form)
+    assert not re.search(f'<option[^>]* value="{archived.id}"', form)
+    refused = _invite(client, "kari@example.no", archived.id)
+    assert refused.status_code == 400
+    assert "That unit is archived: it takes no new staff." in refused.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Staff)) == 2  # nothing saved
+    detail = client.get(f"/admin/staff/{person.id}?lang=nb").get_data(as_text=True)
+    assert re.search(
+        f'<option value="{archived.id}">{re.escape(archived.name)} \\(arkivert\\)<', detail
+    )
+    assert _add_role(client, person.id, "therapist", str(archived.id)).status_code == 302

@@ -52,6 +52,10 @@ def _refusal(code: str) -> str:
         "exists": _("There is already an account with that e-mail address. Nothing was saved."),
         "unit_required": _("Therapists and unit leads work in a unit: choose one."),
         "no_such_unit": _("That unit does not exist. Choose one from the list."),
+        "unit_archived": _(
+            "That unit is archived: it takes no new staff. Choose a unit in use, or bring the "
+            "unit back first."
+        ),
         "role_exists": _("The person already has that role in that unit."),
         "last_admin": _(
             "This is the last active administrator. Give someone else the administrator "
@@ -79,6 +83,7 @@ INVITE_FIELDS = {
     "no_name": "display_name",
     "unit_required": "unit",
     "no_such_unit": "unit",
+    "unit_archived": "unit",
 }
 
 
@@ -96,8 +101,15 @@ def _mail_is_set_up() -> bool:
     return Channel.EMAIL in configured_channels(current_app.config["FIT_SETTINGS"])
 
 
-def _unit_choices() -> list[tuple[int, str]]:
-    return [(unit.id, unit.name) for unit in staff_admin.units(get_db())]
+def _unit_choices(*, archived: bool) -> list[tuple[int, str]]:
+    """The units to choose from: for a new person the units in use; for another role of
+    someone already here the archived ones too, marked (someone must be able to take over an
+    archived unit's open episodes)."""
+    return [
+        (unit.id, _("%(unit)s (archived)", unit=unit.name) if unit.archived else unit.name)
+        for unit in staff_admin.units(get_db())
+        if archived or not unit.archived
+    ]
 
 
 @bp.route("/staff")
@@ -116,7 +128,7 @@ def staff_list() -> str:
 @login_required(Role.ADMIN)
 def staff_invite() -> str | Response | tuple[str, int]:
     form = InviteForm()
-    form.set_units(_unit_choices(), fresh=not form.is_submitted())
+    form.set_units(_unit_choices(archived=False), fresh=not form.is_submitted())
 
     def problems() -> list[tuple[str, str]]:
         return _on_fields(
@@ -175,7 +187,7 @@ def _detail_page(
         abort(404)
     fresh = role_form is None
     role_form = role_form or RoleForm(formdata=None)
-    role_form.set_units(_unit_choices(), fresh=fresh)
+    role_form.set_units(_unit_choices(archived=True), fresh=fresh)
     return render_template(
         "admin/staff_detail.html",
         person=person,
@@ -219,7 +231,7 @@ def _refused(staff_id: int, refused: StaffChangeRefused) -> Response | tuple[str
 @login_required(Role.ADMIN)
 def staff_add_role(staff_id: int) -> Response | tuple[str, int]:
     form = RoleForm()
-    form.set_units(_unit_choices())
+    form.set_units(_unit_choices(archived=True))
 
     def problems() -> list[tuple[str, str]]:
         return _on_role_fields(
