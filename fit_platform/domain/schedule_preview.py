@@ -33,6 +33,7 @@ from fit_platform.domain.scheduling import (
 )
 
 PREVIEW_EPISODE_ID = 0  # an example, never stored
+SATURDAY = 5  # date.weekday()
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,14 @@ class ExampleCourse:
 
 
 def example_course(now: datetime, tz: ZoneInfo, appointments: int = 6) -> ExampleCourse:
-    """A patient registered `now`, first seen a week later at 10:00, then weekly (the same
-    local time each week, across a DST change too)."""
+    """A patient registered `now`, first seen a week later at 10:00 (on the Monday after, when
+    that day is a Saturday or Sunday: read on a weekend, every example session fell on one),
+    then weekly (the same local time each week, across a DST change too)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    first_day = now.astimezone(tz).date() + timedelta(days=7)
+    week_later = now.astimezone(tz).date() + timedelta(days=7)
+    weekend = week_later.weekday() >= SATURDAY
+    first_day = week_later + timedelta(days=7 - week_later.weekday() if weekend else 0)
     return ExampleCourse(
         registered_at=now,
         first_appointment=local_to_utc(first_day, time(10, 0), tz),

@@ -41,6 +41,18 @@ def test_a_rule_before_each_appointment_gives_one_invitation_a_day_before_each_o
     assert all(s.expires_at - s.send_at == dt.timedelta(hours=24) for s in sends)
 
 
+def test_read_on_a_weekend_the_example_sessions_fall_on_mondays_not_weekends() -> None:
+    """Read on Saturday 5 December, the six weekly example sessions were all Saturdays, the
+    26th (Boxing Day) among them, for a clinic open on weekdays."""
+    for day in (5, 6):  # Saturday, Sunday
+        course = example_course(_nine(dt.date(2026, 12, day)), tz=OSLO)
+        days = [_local(at)[0] for at in course.appointment_times()]
+        assert days[0] == dt.date(2026, 12, 14) and {d.weekday() for d in days} == {0}
+    # A weekday a week on is kept as it is.
+    friday = example_course(_nine(dt.date(2026, 12, 11)), tz=OSLO)
+    assert _local(friday.first_appointment) == (dt.date(2026, 12, 18), dt.time(10))
+
+
 def test_weekly_appointments_keep_their_local_time_across_the_change_to_winter_time() -> None:
     # First appointment 19 October 2026, 10:00; clocks go back on 25 October.
     course = example_course(_nine(dt.date(2026, 10, 12)), tz=OSLO)
