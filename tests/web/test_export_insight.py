@@ -167,3 +167,17 @@ def test_a_unit_whose_scores_are_hidden_reads_fewer_than_five_not_no_data(
     ).get_data(as_text=True)
     assert "No questionnaire has scores for it in this range" not in report
     assert "No alliance questionnaire has answers in this range" not in report
+
+
+def test_the_quarter_not_over_yet_says_its_figures_are_so_far(client: FlaskClient) -> None:
+    """2026-Q4, two months in, stood beside whole quarters as if complete, and the report's
+    sentence ran "to 75 % in 2026-Q4": a quarterly report would quote a partial quarter."""
+    _service_developer_with_history(client)
+    choice = "period=quarter&start=2026-01-01&end=2026-12-31&unit="
+    report = client.get(f"/export/report?{choice}&lang=en").get_data(as_text=True)
+    assert "in 2026-Q4 (so far)." in report
+    assert '<th scope="row" class="period">2026-Q4 (so far)</th>' in report
+    assert "2026-Q3 (so far)" not in report
+    figures = client.get(f"/export/?{choice}&lang=nb").get_data(as_text=True)
+    assert '2026-Q4 <span class="muted">(hittil)</span>' in figures
+    assert "2026-Q3 <span" not in figures

@@ -94,3 +94,11 @@ def previous_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
     last_day = current_first - dt.timedelta(days=1)
     first = dt.date(last_day.year, (last_day.month - 1) // months * months + 1, 1)
     return first, last_day
+
+
+def running_period(period: Period, today: dt.date) -> str:
+    """The key of the month or quarter ``today`` is in ('2026-12' or '2026-Q4'): a period not
+    over yet, whose figures are those so far."""
+    if period == "month":
+        return f"{today.year}-{today.month:02d}"
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"

@@ -27,6 +27,7 @@ from fit_platform.services.export import (
     Period,
     service_aggregates,
 )
+from fit_platform.services.export.periods import running_period
 from fit_platform.services.export_audit import record_export
 from fit_platform.services.export_files import (
     CODEBOOK_VERSION,
@@ -121,6 +122,11 @@ def _page(form: ExportFilterForm, rows: list[AggregateRow] | None, status: int =
         number=number,
         percent=percent,
         csv_query=request.query_string.decode("ascii", "replace"),
+        # The period not over yet: its rows say their figures are those so far.
+        running=running_period(
+            "month" if form.period.data == "month" else "quarter",
+            clock_now().astimezone(settings().zone).date(),
+        ),
     )
     return Response(html, status=status, mimetype="text/html")
 

@@ -27,6 +27,7 @@ from fit_platform.services.export import (
     previous_period,
     service_aggregates,
 )
+from fit_platform.services.export.periods import running_period
 from fit_platform.services.export.trends import (
     MEASURES,
     Measure,
@@ -183,7 +184,10 @@ def report() -> Response:
         unit_name=unit_label,
         periods=periods_between(period, form.start.data, form.end.data),
     )
-    views = [trend_view(trend, unit_label, f"trend-{trend.measure.value}") for trend in trends]
+    running = running_period(period, today())
+    views = [
+        trend_view(trend, unit_label, f"trend-{trend.measure.value}", running) for trend in trends
+    ]
     figures_link = url_for(
         "export.aggregates",
         period=period,

@@ -91,7 +91,13 @@ def shown_value(measure: Measure, value: float) -> str:
     return format_decimal(value, format="#,##0.0")
 
 
-def sentence(trend: Trend, unit_label: str) -> str:
+def period_named(period: str, running: str | None) -> str:
+    """A period as the report words it: the one not over yet says so ("2026-Q4 (so far)"),
+    since its figures are partial beside whole periods."""
+    return _("%(period)s (so far)", period=period) if period == running else period
+
+
+def sentence(trend: Trend, unit_label: str, running: str | None = None) -> str:
     """'Response rate in DPS Nord rose from 62 % in 2025-Q1 to 71 % in 2026-Q3.'"""
     measure = str(MEASURE_LABELS[trend.measure])
     summary = summarise(trend)
@@ -105,7 +111,7 @@ def sentence(trend: Trend, unit_label: str) -> str:
                 measure=measure,
                 unit=unit_label,
                 value=shown_value(trend.measure, shown[0].value),
-                period=shown[0].period,
+                period=period_named(shown[0].period, running),
             )
         return _(
             "%(measure)s in %(unit)s cannot be shown for this range: every period has fewer "
@@ -119,9 +125,9 @@ def sentence(trend: Trend, unit_label: str) -> str:
         "measure": measure,
         "unit": unit_label,
         "first": shown_value(trend.measure, summary.first.value),
-        "first_period": summary.first.period,
+        "first_period": period_named(summary.first.period, running),
         "last": shown_value(trend.measure, summary.last.value),
-        "last_period": summary.last.period,
+        "last_period": period_named(summary.last.period, running),
     }
     if summary.direction is Direction.ROSE:
         return _(
@@ -153,12 +159,15 @@ def _y_range(trend: Trend) -> tuple[float, float]:
     return 0.0, max(12.0, float(int(highest * 1.25) // 6 * 6 + 6))
 
 
-def trend_view(trend: Trend, unit_label: str, chart_id: str) -> TrendView:
-    """Everything one figure of the report needs: label, sentence, chart and table values."""
+def trend_view(
+    trend: Trend, unit_label: str, chart_id: str, running: str | None = None
+) -> TrendView:
+    """Everything one figure of the report needs: label, sentence, chart and table values.
+    ``running`` is the period not over yet, which the sentence and the table call partial."""
     scale = 100.0 if trend.measure in SHARES else 1.0
     low, high = _y_range(trend)
     label = str(MEASURE_LABELS[trend.measure])
-    described = sentence(trend, unit_label)
+    described = sentence(trend, unit_label, running)
     if trend.suppressed:
         described += " " + ngettext(
             "%(num)s hidden period is left out of the line.",
@@ -198,7 +207,7 @@ def trend_view(trend: Trend, unit_label: str, chart_id: str) -> TrendView:
     }
     values = [
         (
-            point.period,
+            period_named(point.period, running),
             shown_value(trend.measure, point.value)
             if point.value is not None
             else hidden.get(point.state, _("no data")),
