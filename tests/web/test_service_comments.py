@@ -286,10 +286,16 @@ def test_the_current_quarters_comments_are_not_read_until_it_has_ended(app: Flas
         assert f"The comments of this quarter can be read from {first_day}." in page
         assert "Fewer than" not in page
 
+    # Opened without a choice, the page says there is nothing to read in an ended quarter
+    # yet: it offered the running quarter alone, with no word why.
+    opened = early.get("/export/comments?lang=en").get_data(as_text=True)
+    assert "No comment to the service was sent in a quarter that has ended." in opened
+
     later = _logged_in(app, (Role.SERVICE_DEVELOPER, None))
     html = _page(later, unit)
     assert "The evening group helps" in html
     assert "can be read from" not in html
+    assert "No comment to the service was sent in a quarter that has ended." not in html
 
 
 def test_three_therapists_of_whom_one_treats_nearly_everyone_do_not_make_a_comment_anonymous(

@@ -209,6 +209,9 @@ def comments() -> Response:
     units = _units()
     quarters = quarters_with_comments(get_db())
     current = quarter_of_date(clock_now().astimezone(settings().zone).date())
+    # Only the running quarter to offer: the page says no ended quarter has any, rather than
+    # leave the reader to wonder why the one quarter listed cannot be read yet.
+    none_ended = all(quarter == current for quarter in quarters)
     if current not in quarters:
         quarters = sorted([*quarters, current], reverse=True)
     form = ServiceCommentsForm(request.args, units=units, quarters=quarters)
@@ -237,6 +240,7 @@ def comments() -> Response:
         min_therapists=MIN_THERAPISTS_FOR_COMMENTS,
         all_units=ALL_UNITS,
         title=_instrument_title,
+        none_ended=none_ended,
     )
     return Response(html, status=status, mimetype="text/html")
 
