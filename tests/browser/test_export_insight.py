@@ -140,3 +140,18 @@ def test_start_page_report_and_figures_read_well_on_desktop_and_phone(
             .map(c => c.innerText.trim())"""
     )
     assert broken == [], f"words broken across lines: {broken[:10]}"
+    if width == DESKTOP["width"]:
+        # On paper (A4 landscape: 277 mm, some 1,047 px, between the margins) every column of
+        # every table is on the page, the form is left off and a line says what was chosen.
+        # Printed as a screen page, the right-hand columns were cut off without a sign.
+        page.set_viewport_size({"width": 1047, "height": 740})
+        page.emulate_media(media="print")
+        assert not page.locator("form.filters").is_visible()
+        assert page.locator("p.chosen-figures").inner_text().startswith("Month, 20")
+        boxes = page.eval_on_selector_all(
+            "main .table-wrap", "(boxes) => boxes.map((box) => box.scrollWidth - box.clientWidth)"
+        )
+        assert boxes and all(overflow <= 0 for overflow in boxes), boxes
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        (ARTIFACTS / "export-figures-print.pdf").write_bytes(pdf)
+        page.emulate_media(media="screen")
