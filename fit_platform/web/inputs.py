@@ -49,8 +49,14 @@ class WholeNumberField(IntegerField):  # type: ignore[misc]  # WTForms ships no 
         # Anything else ("abc"): "Enter a whole number"; a range message about a number
         # nobody typed would only add noise.
         typed = str((self.raw_data or [""])[0]).strip()
-        if not self.process_errors or not typed:
-            return  # nothing typed: the field's own rules (optional, required) say what to do
+        if not self.process_errors:
+            return
+        if not typed:
+            # Nothing typed: the field's own rules (optional, required, its range) say what to
+            # do, alone; "Enter a whole number" beside "Enter 1 to 672 hours" was two messages
+            # for one empty box.
+            self.errors = []
+            return
         if (
             typed.isascii()
             and typed.isdigit()

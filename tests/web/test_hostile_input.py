@@ -75,6 +75,11 @@ def test_a_number_field_with_400_digits_gets_a_message_in_every_language(
             as_text=True
         )
         assert whole[lang] in html and messages[lang] not in html
+        # Left empty, the range alone speaks: it once came with "Enter a whole number" too.
+        html = _schedule_post(client, world.episode_id, lang, window_hours="").get_data(
+            as_text=True
+        )
+        assert html.count(messages[lang]) >= 1 and whole[lang] not in html
     with db.session() as session:
         assert session.scalars(select(ScheduleRule)).all() == []
 
