@@ -52,7 +52,12 @@ def test_the_start_page_leads_with_last_quarters_figures_per_unit(client: FlaskC
     assert "The last whole quarter, 2026-Q3 (2026-07-01 to 2026-09-30)" in html
     for name in ("All units", UNIT, "DPS Sør, dagtilbud", "DPS Vest, poliklinikk"):
         assert f">{name}</h2>" in html
-    for label in ("Response rate", "Reliable improvement", "Alliance", "Hours to acknowledge"):
+    for label in (
+        "Response rate",
+        "Reliable improvement",
+        "Alliance",
+        "Median hours to acknowledge",
+    ):
         assert html.count(label) >= 4
     # The card's response rate is the unit total's, as the export computes it.
     rows = service_aggregates(
@@ -181,3 +186,31 @@ def test_the_quarter_not_over_yet_says_its_figures_are_so_far(client: FlaskClien
     figures = client.get(f"/export/?{choice}&lang=nb").get_data(as_text=True)
     assert '2026-Q4 <span class="muted">(hittil)</span>' in figures
     assert "2026-Q3 <span" not in figures
+
+
+def test_a_figure_with_nothing_to_draw_says_so_without_contradicting_itself(
+    client: FlaskClient,
+) -> None:
+    """'… cannot be shown: every period has fewer than 5 patients or no data. 1 hidden period
+    is left out of the line', with no line drawn; and the same words for a range with no data
+    at all."""
+    from tests.support.export_small_unit import history_with_a_small_unit
+
+    small = history_with_a_small_unit(client)
+    units = dict(
+        re.findall(
+            r'<option value="(\d+)">([^<]+)</option>',
+            client.get("/export/report?lang=en").get_data(as_text=True),
+        )
+    )
+    unit_id = next(key for key, name in units.items() if name == small)
+    hidden = client.get(
+        f"/export/report?period=quarter&start=2026-07-01&end=2026-09-30&unit={unit_id}&lang=en"
+    ).get_data(as_text=True)
+    assert f"Response rate in {small} cannot be shown for this range" in hidden
+    assert "left out of the line" not in hidden
+    empty = client.get(
+        "/export/report?period=quarter&start=2027-01-01&end=2027-06-30&unit=&lang=en"
+    ).get_data(as_text=True)
+    assert "Response rate in all units has no data for this range." in empty
+    assert "fewer than 5 patients or no data" not in empty

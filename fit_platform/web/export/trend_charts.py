@@ -31,7 +31,8 @@ MEASURE_LABELS = {
     Measure.RESPONSE_RATE: _l("Response rate"),
     Measure.RELIABLE_IMPROVEMENT: _l("Reliable improvement"),
     Measure.ALLIANCE: _l("Alliance"),
-    Measure.RISK_HOURS: _l("Hours to acknowledge a risk answer"),
+    # The figures table's own words: the two pages named one figure two ways.
+    Measure.RISK_HOURS: _l("Median hours to acknowledge a risk signal"),
 }
 MEASURE_EXPLAINED = {
     Measure.RESPONSE_RATE: _l("Share of the questionnaires sent that were answered."),
@@ -113,6 +114,12 @@ def sentence(trend: Trend, unit_label: str, running: str | None = None) -> str:
                 value=shown_value(trend.measure, shown[0].value),
                 period=period_named(shown[0].period, running),
             )
+        if not trend.suppressed:
+            return _(
+                "%(measure)s in %(unit)s has no data for this range.",
+                measure=measure,
+                unit=unit_label,
+            )
         return _(
             "%(measure)s in %(unit)s cannot be shown for this range: every period has fewer "
             "than %(threshold)s patients or no data.",
@@ -168,7 +175,8 @@ def trend_view(
     low, high = _y_range(trend)
     label = str(MEASURE_LABELS[trend.measure])
     described = sentence(trend, unit_label, running)
-    if trend.suppressed:
+    # Hidden periods break a line: said only where a line is drawn (two or more shown).
+    if trend.suppressed and len(trend.shown) > 1:
         described += " " + ngettext(
             "%(num)s hidden period is left out of the line.",
             "%(num)s hidden periods are left out of the line.",
