@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, Staff, Unit
+from fit_platform.db.models import AdminAudit, Programme, SchedulePlan, Staff, Unit
 
 JsonFields = Mapping[str, Any]
 
@@ -44,6 +44,9 @@ class AuditPage(NamedTuple):
     total: int
     # The name of every unit the page's changes refer to, by id (one query for the page).
     unit_names: dict[int, str]
+    # The name of each staff member, programme and schedule template changed, by (kind, id):
+    # "Programme archived (Programme 10)" told an auditor nothing without a second look.
+    target_names: dict[tuple[str, int], str] = {}
 
 
 # Where a change refers to a unit: its target, a `unit_id` detail, or a role held in a unit
@@ -137,4 +140,24 @@ def admin_changes(db: Database, *, limit: int = 50, offset: int = 0) -> AuditPag
         if unit_ids:
             found = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)))
             names = {unit_id: name for unit_id, name in found}
-        return AuditPage(changes, total, names)
+        return AuditPage(changes, total, names, _target_names(session, changes))
+
+
+# The kinds of target named on the trail, and where their names are (patients and episodes
+# keep their number: the trail is not the place to list patients).
+_NAMED_TARGETS: dict[str, tuple[Any, Any]] = {
+    "staff": (Staff.id, Staff.display_name),
+    "programme": (Programme.id, Programme.name),
+    "schedule_plan": (SchedulePlan.id, SchedulePlan.name),
+}
+
+
+def _target_names(session: Session, changes: list[AdminChange]) -> dict[tuple[str, int], str]:
+    """(kind, id) → name of the page's targets, one query per kind found on the page."""
+    names: dict[tuple[str, int], str] = {}
+    for kind, (id_column, name_column) in _NAMED_TARGETS.items():
+        ids = {c.target_id for c in changes if c.target_kind == kind and c.target_id is not None}
+        if ids:
+            found = session.execute(select(id_column, name_column).where(id_column.in_(ids)))
+            names.update(((kind, target_id), name) for target_id, name in found)
+    return names

@@ -55,14 +55,14 @@ class WholeNumberField(IntegerField):  # type: ignore[misc]  # WTForms ships no 
             # Nothing typed: the field's own rules (optional, required, its range) say what to
             # do, alone; "Enter a whole number" beside "Enter 1 to 672 hours" was two messages
             # for one empty box.
-            self.errors = []
+            self.errors: list[str] = []
             return
         if (
             typed.isascii()
             and typed.isdigit()
             and any(isinstance(rule, NumberRange) for rule in self.validators)
         ):
-            self.errors: list[str] = []
+            self.errors = []
             return
         raise StopValidation()
 

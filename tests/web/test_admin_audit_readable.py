@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Patient, Unit
+from fit_platform.db.models import Patient, Staff, Unit
 from fit_platform.domain.codes import Role, UnitKind
 from fit_platform.services.admin_audit import record_admin_change
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
@@ -73,9 +73,15 @@ def test_the_audit_trail_shows_labels_yes_no_and_local_times_in_english_and_bokm
             at=NOW,
         )
 
+    with db.session() as session:
+        therapist = session.get(Staff, world.therapist_id)
+        assert therapist is not None
+        therapist_name = therapist.display_name
     english = _table(client, "en")
     assert "Staff member invited" in english and "Account deactivated" in english
-    assert f"(Staff member {world.therapist_id})" in english
+    # Named, not numbered: "(Staff member 7)" sent the auditor to look the number up.
+    assert f"(Staff member {therapist_name})" in english
+    assert "(Staff member Kari Nordmann)" in english
     assert "Invitation works until: 13/03/2026, 10:05" in english
     assert f"Roles: Therapist, {unit.name}" in english
     assert "Account active: Yes" in english and "Account active: No" in english
@@ -89,7 +95,7 @@ def test_the_audit_trail_shows_labels_yes_no_and_local_times_in_english_and_bokm
 
     bokmaal = _table(client, "nb")
     assert "Ansatt invitert" in bokmaal
-    assert f"(Ansatt {world.therapist_id})" in bokmaal
+    assert f"(Ansatt {therapist_name})" in bokmaal
     assert "Invitasjonen virker til: 13.03.2026, 10:05" in bokmaal
     assert f"Roller: Behandler, {unit.name}" in bokmaal
     assert "Aktiv konto: Ja" in bokmaal and "Aktiv konto: Nei" in bokmaal

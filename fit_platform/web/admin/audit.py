@@ -32,6 +32,7 @@ def audit() -> str:
         has_next=number * PAGE_SIZE < found.total,
         total=found.total,
         unit_names=found.unit_names,
+        target_names=found.target_names,
         action_labels=ACTION_LABELS,
         shown_details=shown_details,
         shown_target=shown_target,

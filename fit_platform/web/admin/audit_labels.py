@@ -261,14 +261,20 @@ def shown_details(
 
 
 def shown_target(
-    kind: str, target_id: int | None, unit_names: Mapping[int, str] | None = None
+    kind: str,
+    target_id: int | None,
+    unit_names: Mapping[int, str] | None = None,
+    target_names: Mapping[tuple[str, int], str] | None = None,
 ) -> Markup:
-    """'Staff member 12', 'Unit DPS Nord': the kind of thing changed, translated, and its id,
-    or for a unit its name."""
+    """'Unit DPS Nord', 'Programme Angstgruppe', 'Staff member Kari Vest': the kind of thing
+    changed, translated, and its name where the trail has one (`target_names`, `unit_names`),
+    else its id ('Episode 12')."""
     label = TARGET_LABELS.get(kind)
     name = escape(str(label) if label is not None else kind)
     if target_id is None:
         return name
     if kind == "unit" and unit_names and target_id in unit_names:
         return Markup("{} {}").format(name, unit_names[target_id])
+    if target_names and (kind, target_id) in target_names:
+        return Markup("{} {}").format(name, target_names[(kind, target_id)])
     return Markup("{} {}").format(name, target_id)
