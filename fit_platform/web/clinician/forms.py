@@ -34,7 +34,9 @@ class CaseloadFilterForm(FitForm):
         choices=[
             SelectChoice(CaseloadShow.ALL.value, _l("All patients")),
             SelectChoice(CaseloadShow.SIGNALS.value, _l("With open signals")),
-            SelectChoice(CaseloadShow.UNANSWERED.value, _l("With questionnaires waiting for an answer")),
+            SelectChoice(
+                CaseloadShow.UNANSWERED.value, _l("With questionnaires waiting for an answer")
+            ),
             SelectChoice(CaseloadShow.NOT_ACTIVE_CONSENT.value, _l("Paused or stopped feedback")),
             SelectChoice(CaseloadShow.NOT_DELIVERED.value, _l("With questionnaires not delivered")),
             SelectChoice(CaseloadShow.FEWER_WISH.value, _l("Asking for fewer questionnaires")),
