@@ -23,16 +23,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode, Invitation, Programme, Staff, StaffRole, Unit
-from fit_platform.domain.codes import EpisodeStatus, Language, Role, UnitKind
+from fit_platform.db.models import Episode, Invitation, Programme, Unit
+from fit_platform.domain.codes import EpisodeStatus, Language, UnitKind
 from fit_platform.domain.names import name_key
 from fit_platform.domain.unit_texts import missing_fallback
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.invitation_common import OPEN_STATES
-from fit_platform.services.invited_leads import invited_unit_leads
 from fit_platform.services.registration import clean_line
 from fit_platform.services.unit_instruments import enable_all_schedulable
+from fit_platform.services.unit_lead_names import active_unit_leads, invited_unit_leads
 
 log = logging.getLogger(__name__)
 
@@ -225,18 +225,7 @@ def list_units(db: Database) -> list[UnitSummary]:
     """Every unit with its programmes, its active unit leads and how many episodes are open."""
     with db.session() as session:
         units = session.scalars(select(Unit).order_by(Unit.archived_at.is_not(None), Unit.name))
-        leads: dict[int, list[str]] = {}
-        for unit_id, name in session.execute(
-            select(StaffRole.unit_id, Staff.display_name)
-            .join(Staff, Staff.id == StaffRole.staff_id)
-            .where(
-                StaffRole.role == Role.UNIT_LEAD,
-                StaffRole.unit_id.is_not(None),
-                Staff.is_active.is_(True),
-            )
-            .order_by(Staff.display_name)
-        ):
-            leads.setdefault(unit_id or 0, []).append(name)
+        leads = active_unit_leads(session)
         invited = invited_unit_leads(session)
         open_counts = dict(
             session.execute(
