@@ -14,6 +14,17 @@ from tests.support.factories import make_world
 from tests.support.patient import open_invitation, saved_answers
 
 
+def _started_on_a_phone(page: Page, live_url: str, browser_db: Database) -> int:
+    """A new patient's PHQ-9 link opened at 320 px in bokmål and started; its invitation."""
+    world = make_world(browser_db)
+    invitation_id, token = open_invitation(browser_db, world)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_url}/p/{token}?lang=nb")
+    page.locator("button[value=start]").click()
+    assert page.url.endswith("/p/answer/1")
+    return invitation_id
+
+
 def test_a_language_change_keeps_the_ticks_and_enter_still_goes_on(
     page: Page,
     live_url: str,
@@ -21,12 +32,7 @@ def test_a_language_change_keeps_the_ticks_and_enter_still_goes_on(
     assert_accessible: Check,
     save_screenshot: Shot,
 ) -> None:
-    world = make_world(browser_db)
-    invitation_id, token = open_invitation(browser_db, world)
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_url}/p/{token}?lang=nb")
-    page.locator("button[value=start]").click()
-    assert page.url.endswith("/p/answer/1")
+    invitation_id = _started_on_a_phone(page, live_url, browser_db)
     page.locator("label[for='phq9_1-2']").click()
     page.locator("label[for='phq9_2-1']").click()
     save_screenshot(page, "language-switch-1-ticked-nb-320")
@@ -64,11 +70,7 @@ def test_the_review_page_changes_language_with_the_typed_words_kept(
     assert_accessible: Check,
     save_screenshot: Shot,
 ) -> None:
-    world = make_world(browser_db)
-    _invitation_id, token = open_invitation(browser_db, world)
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_url}/p/{token}?lang=nb")
-    page.locator("button[value=start]").click()
+    _started_on_a_phone(page, live_url, browser_db)
     while "/p/answer/" in page.url:
         names = page.eval_on_selector_all(
             "input[type=radio]", "(inputs) => [...new Set(inputs.map((input) => input.name))]"
