@@ -46,7 +46,7 @@ class AuditPage(NamedTuple):
     unit_names: dict[int, str]
     # The name of each staff member, programme and schedule template changed, by (kind, id):
     # "Programme archived (Programme 10)" told an auditor nothing without a second look.
-    target_names: dict[tuple[str, int], str] = {}
+    target_names: dict[tuple[str, int], str]
 
 
 # Where a change refers to a unit: its target, a `unit_id` detail, or a role held in a unit

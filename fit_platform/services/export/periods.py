@@ -96,9 +96,9 @@ def previous_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
     return first, last_day
 
 
-def running_period(period: Period, today: dt.date) -> str:
-    """The key of the month or quarter ``today`` is in ('2026-12' or '2026-Q4'): a period not
-    over yet, whose figures are those so far."""
+def period_containing(period: Period, day: dt.date) -> str:
+    """The key of the month or quarter ``day`` is in ('2026-12' or '2026-Q4'); of today, the
+    period not over yet, whose figures are those so far."""
     if period == "month":
-        return f"{today.year}-{today.month:02d}"
-    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        return f"{day.year}-{day.month:02d}"
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"

@@ -27,7 +27,7 @@ from fit_platform.services.export import (
     Period,
     service_aggregates,
 )
-from fit_platform.services.export.periods import running_period
+from fit_platform.services.export.periods import period_containing
 from fit_platform.services.export_audit import record_export
 from fit_platform.services.export_files import (
     CODEBOOK_VERSION,
@@ -123,7 +123,7 @@ def _page(form: ExportFilterForm, rows: list[AggregateRow] | None, status: int =
         percent=percent,
         csv_query=request.query_string.decode("ascii", "replace"),
         # The period not over yet: its rows say their figures are those so far.
-        running=running_period(
+        running=period_containing(
             "month" if form.period.data == "month" else "quarter",
             clock_now().astimezone(settings().zone).date(),
         ),

@@ -27,7 +27,7 @@ from fit_platform.services.export import (
     previous_period,
     service_aggregates,
 )
-from fit_platform.services.export.periods import running_period
+from fit_platform.services.export.periods import period_containing
 from fit_platform.services.export.trends import (
     MEASURES,
     Measure,
@@ -119,7 +119,7 @@ def start() -> Response:
     html = render_template(
         "export/start.html",
         cards=cards,
-        quarter=rows[0].period if rows else _quarter_key(first),
+        quarter=rows[0].period if rows else period_containing("quarter", first),
         first=first,
         last=last,
         report_start=report_start,
@@ -132,10 +132,6 @@ def _unit_codes(units: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     with get_db().session() as session:
         codes = {unit_id: code for unit_id, code in session.execute(select(Unit.id, Unit.code))}
     return [(unit_id, name, codes[unit_id]) for unit_id, name in units]
-
-
-def _quarter_key(day: dt.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def _quarters_back(first: dt.date, quarters: int) -> dt.date:
@@ -184,7 +180,7 @@ def report() -> Response:
         unit_name=unit_label,
         periods=periods_between(period, form.start.data, form.end.data),
     )
-    running = running_period(period, today())
+    running = period_containing(period, today())
     views = [
         trend_view(trend, unit_label, f"trend-{trend.measure.value}", running) for trend in trends
     ]
