@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,11 +131,53 @@ def clean_up(
     )
 
 
-def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
+# The jobs that put messages in the outbox, and how many one run put there. A run that
+# queued any starts a dispatch round at once: the messages leave right away, not up to a
+# dispatch interval later. (The demo's first dispatch round starts together with its first
+# enqueue and finds nothing yet; "the scheduler sends the first invitations now" then meant
+# ten seconds later.)
+QUEUED_MESSAGES: dict[str, Callable[[Any], int]] = {
+    "enqueue": lambda result: int(result.messages),
+    "reminders": lambda result: int(result),
+}
+
+
+def _one_round_at_a_time(dispatch: Callable[[], Any]) -> Callable[[], None]:
+    """`dispatch` run by its interval job or right after a job queued messages, never twice
+    at once. A round already under way is left to finish: what it does not claim waits for
+    the next interval, as before."""
+    running = threading.Lock()
+
     def run() -> None:
+        if not running.acquire(blocking=False):
+            return
+        try:
+            dispatch()
+        finally:
+            running.release()
+
+    return run
+
+
+def _then_dispatch(
+    job: Callable[[], Any], queued: Callable[[Any], int], dispatch: Callable[[], None]
+) -> Callable[[], None]:
+    def run() -> None:
+        result = job()
+        if result is not None and queued(result) > 0:
+            dispatch()
+
+    return run
+
+
+def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], Any]:
+    """`job` run so that a failure is logged and counted and the clock goes on; its result,
+    or None when it failed."""
+
+    def run() -> Any:
         JOB_RUNS.labels(job=name).inc()
         try:
-            job()
+            return job()
         except Exception as error:
             # One failed run must not stop the clock; the next run tries again.
             JOB_FAILURES.labels(job=name).inc()
@@ -192,9 +235,15 @@ def build_scheduler(
         message_files=message_files,
         zone=zone,
     )
-    for name, job in found.items():
+    runs = {name: _guarded(name, job) for name, job in found.items()}
+    if "dispatch" in runs:
+        dispatch = _one_round_at_a_time(runs["dispatch"])
+        runs["dispatch"] = dispatch
+        for name, queued in QUEUED_MESSAGES.items():
+            runs[name] = _then_dispatch(runs[name], queued, dispatch)
+    for name, run in runs.items():
         scheduler.add_job(
-            _guarded(name, job),
+            run,
             "interval",
             seconds=getattr(intervals, name),
             id=name,

@@ -26,7 +26,8 @@ import httpx
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Staff, Unit
+from fit_platform.db.models import OutboxMessage, Staff, Unit
+from fit_platform.domain.codes import OutboxState
 from tests.support.html import csrf_token
 from tests.support.postgres import throwaway_postgres
 
@@ -138,15 +139,6 @@ def test_demo_serves_pages_in_every_language_prints_the_logins_and_starts_again_
         # The printed patient link opens the landing page.
         link = next(line for line in lines if line.startswith("Patient link: ")).split(": ")[1]
         assert httpx.get(link, timeout=10).status_code == 200
-        # The scheduler runs in the same process: the demo's first invitations are sent
-        # (as files, since no SMS gateway is configured) without anything else started.
-        for _ in range(300):
-            if list((tmp_path / "outbox").glob("*.txt")):
-                break
-            threading.Event().wait(0.1)
-        sent = list((tmp_path / "outbox").glob("*.txt"))
-        assert sent, "the scheduler sent nothing"
-        assert f"http://127.0.0.1:{port}/p/" in sent[0].read_text()
         # The service developer's printed start page reads the synthetic history, mostly shown.
         start = next(line for line in lines if line.startswith("Service figures ")).split(": ")[1]
         with httpx.Client(base_url=base, timeout=10) as browser:
@@ -179,6 +171,17 @@ def test_demo_serves_pages_in_every_language_prints_the_logins_and_starts_again_
             caseload = browser.get("/clinician/?lang=en")
         assert caseload.status_code == 200 and "Anna Demo" in caseload.text
         assert "No unit lead" not in caseload.text and "no-lead" not in caseload.text
+        # The scheduler runs in the same process: the demo's first invitations are sent
+        # (as files, since no SMS gateway is configured) without anything else started
+        # (checked last: its first dispatch round can come before the first enqueue, and the
+        # next is 10 s later).
+        for _ in range(300):
+            if list((tmp_path / "outbox").glob("*.txt")):
+                break
+            threading.Event().wait(0.1)
+        sent = list((tmp_path / "outbox").glob("*.txt"))
+        assert sent, "the scheduler sent nothing"
+        assert f"http://127.0.0.1:{port}/p/" in sent[0].read_text()
     output = "\n".join(lines)
     assert "The scheduler sends the first invitations now." in output
     assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
@@ -225,9 +228,20 @@ def test_a_demo_started_at_night_says_so_and_sends_nothing_until_morning(tmp_pat
             if any('"invitations enqueued"' in line for line in lines):
                 break
             threading.Event().wait(0.1)
-        # ... and after a full dispatch interval (10 s) nothing has left.
-        threading.Event().wait(12)
+        # ... and the dispatch round that follows it at once (scheduler/clock.py) has sent
+        # nothing: every message it queued waits for 08:00.
+        threading.Event().wait(3)
         assert not list((tmp_path / "outbox").glob("*.txt"))
+        database = Database(f"sqlite:///{tmp_path / 'fit_platform.sqlite3'}")
+        with database.session() as session:
+            # The seeded history's messages were sent before the demo started.
+            queued = list(
+                session.scalars(select(OutboxMessage).where(OutboxMessage.created_at >= late))
+            )
+        database.dispose()
+    assert queued and all(row.state is OutboxState.QUEUED for row in queued)
+    morning = dt.datetime(2026, 12, 4, 8, 0, tzinfo=OSLO)
+    assert {row.next_attempt_at for row in queued} == {morning}
     output = "\n".join(lines)
     assert "Quiet hours now: the scheduler sends the first invitations at 08:00." in output
 
@@ -251,15 +265,24 @@ def test_the_demo_request_log_masks_every_query_value_as_production_does(tmp_pat
             '"GET /staff/login?lang=[redacted]&next=[redacted]&q=[redacted]&[redacted] HTTP/1.1"'
         )
         refused = "Bad request syntax ('GET /staff/login?record_id=[redacted]"
+
+        def request_log() -> list[dict[str, str]]:
+            # Read as JSON: in the raw line the quotes of `masked` are escaped.
+            return [
+                json.loads(line)
+                for line in list(lines)
+                if line.startswith("{") and '"werkzeug"' in line
+            ]
+
+        def logged(text: str, level: str) -> bool:
+            return any(text in entry["msg"] and entry["level"] == level for entry in request_log())
+
         for _ in range(100):
-            if any(masked in line for line in lines) and any(refused in line for line in lines):
+            if logged(masked, "INFO") and logged(refused, "ERROR"):
                 break
             threading.Event().wait(0.1)
-    request_log = [
-        json.loads(line) for line in lines if line.startswith("{") and '"werkzeug"' in line
-    ]
-    assert any(masked in entry["msg"] and entry["level"] == "INFO" for entry in request_log)
-    assert any(refused in entry["msg"] and entry["level"] == "ERROR" for entry in request_log)
+    assert logged(masked, "INFO")
+    assert logged(refused, "ERROR")
     assert searched not in "\n".join(lines)
 
 

@@ -2,11 +2,13 @@ import datetime as dt
 import json
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from click.testing import CliRunner
 
 from fit_platform.config import load_settings
@@ -95,6 +97,48 @@ def test_the_running_clock_creates_and_sends_a_due_invitation_once(
             time.sleep(0.5)  # a few more ticks
         finally:
             clock.shutdown(wait=True)
+    assert len(sms_endpoint.accepted) == 1
+    assert [m.state for m in World(sqlite_db).outbox()] == [OutboxState.SENT]
+
+
+def test_messages_an_enqueue_round_queued_leave_at_once_not_a_dispatch_interval_later(
+    sqlite_db: Database, sms_endpoint: SmsEndpoint
+) -> None:
+    """The dispatch job runs every hour here: only the enqueue round that queued the message
+    can have sent it within seconds."""
+    an_invitation_due_now(sqlite_db)
+    before_it_was_due = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+    now_due = threading.Event()
+
+    def clock() -> dt.datetime:
+        return dt.datetime.now(dt.UTC) if now_due.is_set() else before_it_was_due
+
+    first_dispatch_done = threading.Event()
+
+    def executed(event: JobExecutionEvent) -> None:
+        if event.job_id == "dispatch":
+            first_dispatch_done.set()
+
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as sms:
+        dispatcher = Dispatcher(
+            sqlite_db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=clock
+        )
+        hourly_dispatch = Intervals(
+            enqueue=0.2, reminders=0.2, expire=60, clean_up=60, resume_pauses=60, dispatch=3600
+        )
+        scheduler = build_scheduler(sqlite_db, dispatcher, intervals=hourly_dispatch, clock=clock)
+        scheduler.add_listener(executed, EVENT_JOB_EXECUTED)
+        scheduler.start()
+        try:
+            # The dispatch job's own first round (at start) has found nothing to send.
+            assert first_dispatch_done.wait(10)
+            assert sms_endpoint.accepted == []
+            now_due.set()
+            deadline = time.monotonic() + 10
+            while not sms_endpoint.accepted and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            scheduler.shutdown(wait=True)
     assert len(sms_endpoint.accepted) == 1
     assert [m.state for m in World(sqlite_db).outbox()] == [OutboxState.SENT]
 

@@ -81,7 +81,15 @@ def test_messages_wait_while_the_gateways_are_down_and_go_out_once_when_they_are
             with serve_sms_endpoint(deployment.sms_port, sms_state) as sms:
                 wait_for(lambda: sms.accepted and smtp.messages, "delivery", 75, stack.logs)
                 delivered_after = time.monotonic() - came_back
-                time.sleep(12)  # one more dispatch round: nothing goes out twice
+                # Both recorded as sent: the dispatcher claims only queued messages, so
+                # nothing can go out again after this (a send recorded as failed would
+                # have left its message queued for another try).
+                wait_for(
+                    lambda: all(r.state is OutboxState.SENT for r in rows()),
+                    "both messages recorded as sent",
+                    30,
+                    stack.logs,
+                )
                 sms_texts = [m["text"] for m in sms.accepted]
         finally:
             controller.stop()
