@@ -127,6 +127,32 @@ def test_a_rule_that_cannot_be_saved_opens_the_page_with_what_is_wrong(
         assert [rule.window_hours for rule in session.scalars(select(ScheduleRule))] == [48, 48]
 
 
+def test_one_wrong_hour_field_of_a_new_rule_is_named_in_the_summary(client: FlaskClient) -> None:
+    """Two fields of a rule say "Enter 1 to 672 hours.": with only the reminder wrong, the
+    summary used to say it bare, and the therapist guessed which box it meant."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule"
+    page = client.get(url).get_data(as_text=True)
+    bad = {f"new-{key}": value for key, value in _rule(reminder_after_hours="900").items()}
+    response = client.post(f"{url}?lang=en", data={"new-csrf_token": csrf_token(page), **bad})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = html.split('<div class="alert alert-error" role="alert">', 1)[1].split("</div>")[0]
+    assert (
+        '<a href="#new-reminder_after_hours">Reminder after (hours, optional): '
+        "Enter 1 to 672 hours.</a>"
+    ) in summary
+    # Beside the box itself the label is right there: the message stands alone.
+    assert (
+        '<p class="field-error" id="new-reminder_after_hours-error">Enter 1 to 672 hours.</p>'
+        in html
+    )
+    with db.session() as session:
+        assert session.scalars(select(ScheduleRule)).all() == []
+
+
 def test_another_therapist_cannot_read_or_change_the_schedule(client: FlaskClient) -> None:
     db = _db(client)
     world = make_world(db)
