@@ -197,6 +197,7 @@ def configure_template_context(app: Flask) -> None:
         format_number,
         format_time,
     )
+    from fit_platform.web.long_words import wrap_long_words
     from fit_platform.web.pause_end import pause_end
     from fit_platform.web.redirects import this_page
     from fit_platform.web.staff_nav import offers_groups
@@ -208,6 +209,7 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["pause_end"] = pause_end
     app.jinja_env.filters["keep_short_names"] = keep_short_names
+    app.jinja_env.filters["wrap_long_words"] = wrap_long_words
     # Asked only while the staff navigation is drawn (it may need one query).
     app.jinja_env.globals["offers_groups"] = offers_groups
     # The page "Extend session" comes back to (no bare "?"; a form's page after a POST).
