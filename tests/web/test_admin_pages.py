@@ -42,3 +42,22 @@ def test_other_roles_cannot_open_administration(client: FlaskClient, role: Role)
         response = client.get(path)
         assert response.status_code == 403
         assert 'href="/admin/"' not in response.get_data(as_text=True)
+
+
+def test_every_page_of_the_administration_start_leads_back_to_it(client: FlaskClient) -> None:
+    """Units and schedule templates had "Back to administration"; the other sections had
+    only the staff navigation."""
+    import re
+
+    from tests.support.html import log_in
+
+    admin = make_staff(_db(client), (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    start = client.get("/admin/?lang=en").get_data(as_text=True)
+    sections = re.findall(r'<h2><a href="(/admin/[^"]+)">', start)
+    assert len(sections) >= 8, sections
+    back = '<p class="no-print"><a href="/admin/">Back to administration</a></p>'
+    for section in sections:
+        page = client.get(f"{section}?lang=en")
+        assert page.status_code == 200, section
+        assert back in page.get_data(as_text=True), section
