@@ -49,6 +49,13 @@ def an_invitation_due_now(db: Database) -> None:
     )
 
 
+def wait_for_a_text(endpoint: SmsEndpoint, seconds: float = 10) -> None:
+    """Until the SMS endpoint has taken a message, or `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while not endpoint.accepted and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_every_job_is_an_interval_job_that_never_overlaps_itself(sqlite_db: Database) -> None:
     clock = build_scheduler(sqlite_db, None)
     jobs = {job.id: job for job in clock.get_jobs()}
@@ -91,9 +98,7 @@ def test_the_running_clock_creates_and_sends_a_due_invitation_once(
         clock = build_scheduler(sqlite_db, dispatcher, intervals=fast)
         clock.start()
         try:
-            deadline = time.monotonic() + 10
-            while not sms_endpoint.accepted and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for_a_text(sms_endpoint)
             time.sleep(0.5)  # a few more ticks
         finally:
             clock.shutdown(wait=True)
@@ -134,9 +139,7 @@ def test_messages_an_enqueue_round_queued_leave_at_once_not_a_dispatch_interval_
             assert first_dispatch_done.wait(10)
             assert sms_endpoint.accepted == []
             now_due.set()
-            deadline = time.monotonic() + 10
-            while not sms_endpoint.accepted and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for_a_text(sms_endpoint)
         finally:
             scheduler.shutdown(wait=True)
     assert len(sms_endpoint.accepted) == 1
@@ -228,9 +231,7 @@ def test_the_jobs_work_with_the_injected_clock_not_the_wall_clock(
         scheduler = build_scheduler(sqlite_db, dispatcher, clock=clock, intervals=FAST)
         scheduler.start()
         try:
-            deadline = time.monotonic() + 10
-            while not sms_endpoint.accepted and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for_a_text(sms_endpoint)
         finally:
             scheduler.shutdown(wait=True)
     assert len(sms_endpoint.accepted) == 1
