@@ -13,6 +13,8 @@ import re
 
 from markupsafe import Markup, escape
 
+from fit_platform.web.abbreviations import mark_matches
+
 # Words up to this length stay whole (a long Norwegian compound, an e-mail address).
 LONGEST_WHOLE_WORD = 20
 # A longer word may wrap after every this many characters.
@@ -29,10 +31,4 @@ def wrap_long_words(text: object) -> Markup:
     """`text`, escaped, with a break opportunity every few characters of each long word. A
     Markup is read as the text it shows, so it must hold no tags."""
     plain = text.unescape() if isinstance(text, Markup) else str(text)
-    parts: list[Markup] = []
-    end = 0
-    for match in _LONG_WORD.finditer(plain):
-        parts += [escape(plain[end : match.start()]), _pieces(match.group(0))]
-        end = match.end()
-    parts.append(escape(plain[end:]))
-    return Markup("").join(parts)
+    return mark_matches(plain, _LONG_WORD, _pieces)
