@@ -18,7 +18,7 @@ from fit_platform.db.models import Invitation
 from fit_platform.domain.codes import Role
 from fit_platform.services import one_time_codes
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, press_enter_to_submit
 from tests.support.factories import add_history, make_invitation, make_staff, make_world
 from tests.support.patient import now, open_invitation
 
@@ -109,7 +109,7 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     with browser_db.transaction() as session:  # what the dispatcher does when it sends it
         code = one_time_codes.mint_code(session, world.patient_id, now())
     page.locator("input[name='verify-code']").fill(code)
-    page.locator("input[name='verify-code']").press("Enter")
+    press_enter_to_submit(page.locator("input[name='verify-code']"))
     assert page.url.endswith("/p/progress")
     # Said once on the page (the chart's description, read by screen readers, says it again).
     said = page.locator("main p")

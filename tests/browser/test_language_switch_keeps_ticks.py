@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from fit_platform.db import Database
 from tests.browser.conftest import PHONE
-from tests.browser.steps import Check, Shot
+from tests.browser.steps import Check, Shot, press_enter_to_submit
 from tests.support.factories import make_world
 from tests.support.patient import open_invitation, saved_answers
 
@@ -49,8 +49,7 @@ def test_a_language_change_keeps_the_ticks_and_enter_still_goes_on(
 
     for link_id in ("phq9_3", "phq9_4", "phq9_5"):
         page.locator(f"label[for='{link_id}-0']").click()
-    page.locator("#phq9_5-0").press("Enter")
-    page.wait_for_load_state("load")
+    press_enter_to_submit(page.locator("#phq9_5-0"))
     assert page.url.endswith("/p/answer/2"), page.url
     assert page.locator("html").get_attribute("lang") == "nn"
     saved = saved_answers(browser_db, invitation_id)
@@ -77,8 +76,7 @@ def test_the_review_page_changes_language_with_the_typed_words_kept(
         )
         for name in names:
             page.locator(f"label[for='{name}-0']").click()
-        page.locator(f"#{names[-1]}-0").press("Enter")
-        page.wait_for_load_state("load")
+        press_enter_to_submit(page.locator(f"#{names[-1]}-0"))
     assert page.url.endswith("/p/finish"), page.url
     page.locator("textarea[name=topic]").fill("Søvnen og jobben")
     page.locator("textarea[name=comment]").fill("Vanskelig uke,\nmen bedre nå.")
