@@ -35,10 +35,10 @@ from fit_platform.db.models import (
 from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.invitation_common import OPEN_STATES
 from fit_platform.services.registration import clean_line
-from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 
 log = logging.getLogger(__name__)
 

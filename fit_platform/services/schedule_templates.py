@@ -28,6 +28,7 @@ from fit_platform.domain.schedule_preview import example_course, preview_invitat
 from fit_platform.domain.scheduling import DueInvitation
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
+from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.episode_schedule import (
     RuleChange,
     apply_rule,
@@ -36,7 +37,6 @@ from fit_platform.services.episode_schedule import (
 )
 from fit_platform.services.registration import clean_line
 from fit_platform.services.schedule_plans import domain_rule, quiet_hours_of
-from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from fit_platform.db import Database
 from fit_platform.db.models import Episode, EpisodeTherapist, Signal, Staff, StaffRole, Unit
 from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.episodes_admin import Therapist, transfer_in_session
 from fit_platform.services.registration import clean_line
 from fit_platform.services.unattended import unit_has_lead
-from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Administrators set up units (clinics and day programmes) and their programmes.
+"""Administrators set up units (clinics and day programmes); their programmes are in
+`services/programmes_admin.py`.
 
 Who may call it: an administrator (the admin pages check the role). Every change writes its
 admin audit row in the same transaction (`services.admin_audit`), and one log line with ids
@@ -28,6 +29,7 @@ from fit_platform.domain.codes import EpisodeStatus, Language, UnitKind
 from fit_platform.domain.names import name_key
 from fit_platform.domain.unit_texts import missing_fallback
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
+from fit_platform.services.admin_refusal import SHORT_CODE, AdminNotFound, AdminRefusal
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.invitation_common import OPEN_STATES
 from fit_platform.services.registration import clean_line
@@ -39,31 +41,8 @@ log = logging.getLogger(__name__)
 UNIT_ARCHIVED = "unit_archived"  # the reason stored on invitations cancelled by archiving
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MESSAGE_NAME_MAX = 40  # short enough for the first line of a lock-screen preview
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{2,30}")
-
-
-class AdminRefusal(ValueError):
-    """The change is refused and nothing was saved; `field` names the form field, `code` why.
-
-    `problems` holds every (field, code) found, the first being `field` and `code`, so a page
-    shows every wrong field at once instead of one per submit."""
-
-    def __init__(self, field: str, code: str, *more: tuple[str, str]) -> None:
-        super().__init__(f"{field}: {code}")
-        self.field = field
-        self.code = code
-        self.problems: tuple[tuple[str, str], ...] = ((field, code), *more)
-
-    @classmethod
-    def of(cls, problems: list[tuple[str, str]]) -> AdminRefusal:
-        first, *more = problems
-        return cls(*first, *more)
-
-
-class AdminNotFound(LookupError):
-    """No such unit, programme, template or episode."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +103,7 @@ def _cleaned(settings: UnitSettings) -> UnitSettings:
 def _format_problems(typed: UnitSettings, cleaned: UnitSettings) -> list[tuple[str, str]]:
     """Every field that is wrong as written, not only the first: the page shows them all."""
     problems: list[tuple[str, str]] = []
-    if not _CODE.fullmatch(cleaned.code):
+    if not SHORT_CODE.fullmatch(cleaned.code):
         problems.append(("code", "bad_code"))
     if not cleaned.name:
         problems.append(("name", "required"))
@@ -214,7 +193,8 @@ def _refuse_wrong_or_taken(
     return cleaned
 
 
-def _unit(session: Session, unit_id: int) -> Unit:
+def get_unit(session: Session, unit_id: int) -> Unit:
+    """The unit to change, or `AdminNotFound`."""
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise AdminNotFound(unit_id)
@@ -299,7 +279,7 @@ def update_unit(
     """Change a unit's settings; returns False when nothing differed (no audit row then)."""
     try:
         with db.transaction(now=now) as session:
-            unit = _unit(session, unit_id)
+            unit = get_unit(session, unit_id)
             settings = _refuse_wrong_or_taken(session, settings, unit_id)
             before, after = changed_fields(
                 _audit_fields(_settings_of(unit)), _audit_fields(settings)
@@ -333,7 +313,7 @@ def set_unit_archived(
     answered yet and their queued messages; returns how many invitations were cancelled."""
     cancelled = 0
     with db.transaction(now=now) as session:
-        unit = _unit(session, unit_id)
+        unit = get_unit(session, unit_id)
         if (unit.archived_at is not None) == archived:
             return 0
         unit.archived_at = now if archived else None
@@ -366,145 +346,3 @@ def set_unit_archived(
         },
     )
     return cancelled
-
-
-def _programme(session: Session, programme_id: int) -> Programme:
-    programme = session.get(Programme, programme_id)
-    if programme is None:
-        raise AdminNotFound(programme_id)
-    return programme
-
-
-def _programme_duplicates(
-    session: Session, unit_id: int, code: str | None, name: str, programme_id: int | None
-) -> list[tuple[str, str]]:
-    others = select(Programme.code, Programme.name).where(Programme.unit_id == unit_id)
-    if programme_id is not None:
-        others = others.where(Programme.id != programme_id)
-    rows = session.execute(others).all()  # a unit's few programmes, compared as units are
-    problems: list[tuple[str, str]] = []
-    if code and name_key(code) in {name_key(row.code or "") for row in rows}:
-        problems.append(("code", "code_taken"))
-    if name and name_key(name) in {name_key(row.name) for row in rows}:
-        problems.append(("name", "name_taken"))
-    return problems
-
-
-def _new_programme_problems(
-    session: Session, unit_id: int, code: str, name: str
-) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    if not _CODE.fullmatch(code):
-        problems.append(("code", "bad_code"))
-    if not name:
-        problems.append(("name", "required"))
-    return problems + _programme_duplicates(session, unit_id, code, name, None)
-
-
-def programme_problems(
-    db: Database, *, unit_id: int, code: str, name: str
-) -> list[tuple[str, str]]:
-    """What `create_programme` would refuse, saving nothing (the page asks when its own form
-    has found errors too, so every message comes in one round)."""
-    with db.session() as session:
-        return _new_programme_problems(
-            session, unit_id, clean_line(code, 64).lower(), clean_line(name, 200)
-        )
-
-
-def create_programme(
-    db: Database, *, staff_id: int, unit_id: int, code: str, name: str, now: dt.datetime
-) -> int:
-    """Add a programme to a unit; code and name are unique within the unit. A refusal names
-    every wrong field at once."""
-    code = clean_line(code, 64).lower()
-    name = clean_line(name, 200)
-    try:
-        with db.transaction(now=now) as session:
-            unit = _unit(session, unit_id)
-            if unit.archived_at is not None:
-                raise AdminRefusal("name", "unit_archived")
-            if problems := _new_programme_problems(session, unit_id, code, name):
-                raise AdminRefusal.of(problems)
-            programme = Programme(unit_id=unit_id, code=code, name=name)
-            session.add(programme)
-            session.flush()
-            record_admin_change(
-                session,
-                staff_id=staff_id,
-                action="programme_created",
-                target_kind="programme",
-                target_id=programme.id,
-                after={"unit_id": unit_id, "code": code, "name": name},
-                at=now,
-            )
-            programme_id = programme.id
-    except IntegrityError as exc:
-        raise AdminRefusal("code", "code_taken") from exc
-    log.info(
-        "programme created",
-        extra={"event": "programme_created", "programme_id": programme_id, "staff_id": staff_id},
-    )
-    return programme_id
-
-
-def rename_programme(
-    db: Database, *, staff_id: int, programme_id: int, name: str, now: dt.datetime
-) -> None:
-    name = clean_line(name, 200)
-    if not name:
-        raise AdminRefusal("name", "required")
-    with db.transaction(now=now) as session:
-        programme = _programme(session, programme_id)
-        if programme.name == name:
-            return
-        if taken := _programme_duplicates(session, programme.unit_id, None, name, programme_id):
-            raise AdminRefusal.of(taken)
-        record_admin_change(
-            session,
-            staff_id=staff_id,
-            action="programme_renamed",
-            target_kind="programme",
-            target_id=programme_id,
-            before={"name": programme.name},
-            after={"name": name},
-            at=now,
-        )
-        programme.name = name
-    log.info(
-        "programme renamed",
-        extra={"event": "programme_renamed", "programme_id": programme_id, "staff_id": staff_id},
-    )
-
-
-def set_programme_archived(
-    db: Database, *, staff_id: int, programme_id: int, archived: bool, now: dt.datetime
-) -> int:
-    """Archive (or bring back) a programme; returns its unit's id. An archived programme takes
-    no new episodes and its schedule template is no longer copied; open episodes go on."""
-    with db.transaction(now=now) as session:
-        programme = _programme(session, programme_id)
-        unit_id = programme.unit_id
-        if (programme.archived_at is not None) == archived:
-            return unit_id
-        programme.archived_at = now if archived else None
-        record_admin_change(
-            session,
-            staff_id=staff_id,
-            action="programme_archived" if archived else "programme_restored",
-            target_kind="programme",
-            target_id=programme_id,
-            before={"archived": not archived},
-            after={"archived": archived},
-            at=now,
-        )
-    log.info(
-        "programme archived" if archived else "programme restored",
-        extra={
-            "event": "programme_archived",
-            "archived": archived,
-            "programme_id": programme_id,
-            "staff_id": staff_id,
-        },
-    )
-    return unit_id

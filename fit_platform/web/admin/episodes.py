@@ -9,13 +9,14 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from fit_platform.extensions import get_db
+from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.episodes_admin import (
     close_episode,
     open_episodes,
     transfer_episode,
     unit_therapists,
 )
-from fit_platform.services.units_admin import AdminNotFound, AdminRefusal, unit_summary
+from fit_platform.services.units_admin import unit_summary
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.forms import CloseForm, TransferForm
 from fit_platform.web.admin.texts import ADMIN_ERRORS

@@ -19,6 +19,7 @@ from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.schedule_preview import LateSend, example_course, late_send
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
+from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.episode_schedule import InvalidRule
 from fit_platform.services.schedule_templates import (
     TemplateDetail,
@@ -31,7 +32,6 @@ from fit_platform.services.schedule_templates import (
     template_problems,
 )
 from fit_platform.services.unit_instruments import for_schedules_of_unit
-from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.forms import RenameForm, TemplateForm
 from fit_platform.web.admin.texts import admin_message

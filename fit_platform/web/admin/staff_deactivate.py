@@ -18,10 +18,10 @@ from wtforms import SelectChoice
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db
 from fit_platform.services import staff_admin
+from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.staff_admin import AccountStatus
 from fit_platform.services.staff_handover import UnitLeftBehind, hand_over, left_behind
 from fit_platform.services.staff_invites import StaffChangeRefused
-from fit_platform.services.units_admin import AdminNotFound, AdminRefusal
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.staff import _done, _refused
 from fit_platform.web.admin.staff_forms import ActionForm, HandOverForm

@@ -9,17 +9,18 @@ from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import Role, UnitKind
 from fit_platform.extensions import get_db
-from fit_platform.services.units_admin import (
-    AdminNotFound,
-    AdminRefusal,
-    UnitSettings,
-    UnitSummary,
+from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
+from fit_platform.services.programmes_admin import (
     create_programme,
-    create_unit,
-    list_units,
     programme_problems,
     rename_programme,
     set_programme_archived,
+)
+from fit_platform.services.units_admin import (
+    UnitSettings,
+    UnitSummary,
+    create_unit,
+    list_units,
     set_unit_archived,
     unit_settings_problems,
     unit_summary,
