@@ -23,7 +23,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.send_window import SkipReason
 from fit_platform.messaging.delivery_problem import DeliveryProblem
-from fit_platform.services.caseload import CaseloadStatus
+from fit_platform.services.caseload_rows import CaseloadStatus
 
 BANDS = {
     "minimal": _l("minimal"),

@@ -18,13 +18,13 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.signals import SignalCode
 from fit_platform.messaging.delivery_problem import DeliveryProblem
-from fit_platform.services.caseload import (
+from fit_platform.services.caseload import caseload
+from fit_platform.services.caseload_rows import (
     CaseloadQuery,
     CaseloadScope,
     CaseloadShow,
     CaseloadSort,
     CaseloadStatus,
-    caseload,
 )
 from fit_platform.services.presession import presession
 from tests.support.clinical import (

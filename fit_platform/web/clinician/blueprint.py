@@ -21,13 +21,12 @@ from fit_platform.extensions import get_db
 from fit_platform.i18n import labels_as_text
 from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.services.access_log import Action
-from fit_platform.services.caseload import (
+from fit_platform.services.caseload import caseload, default_scope
+from fit_platform.services.caseload_rows import (
     CaseloadQuery,
     CaseloadScope,
     CaseloadShow,
     CaseloadSort,
-    caseload,
-    default_scope,
 )
 from fit_platform.services.journal_summary import journal_summary
 from fit_platform.services.presession import presession

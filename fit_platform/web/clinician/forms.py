@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fit_platform.domain.own_plan import CHOICE_TEXT_MAX
-from fit_platform.services.caseload import CaseloadScope, CaseloadShow, CaseloadSort
+from fit_platform.services.caseload_rows import CaseloadScope, CaseloadShow, CaseloadSort
 from fit_platform.services.samvalg import TEXT_MAX_LENGTH
 from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_base import FitForm
