@@ -355,10 +355,17 @@ _SPAN = (LEFT + 4, WIDTH - RIGHT - 4)
 def _x_labels(
     count: int, screen_x: Sequence[float], label_of: Callable[[int], str]
 ) -> list[tuple[int, str]]:
-    """Which of `count` points get a date label, and how each is anchored: the first (start)
-    and the last (end) always, others (middle) only where their text keeps a gap to its
-    neighbours. Widths are estimated (0.6 em per character), so labels never overlap at the
-    larger text size."""
+    """Which of `count` points get a date label, and how each is anchored: the first and the
+    last always, others (middle) only where their text keeps a gap to its neighbours. Widths
+    are estimated (0.6 em per character), so labels never overlap at the larger text size.
+
+    The first and the last label are centred on their point, as the others are, where that
+    keeps them inside the drawing (the left margin usually has room, the right one rarely);
+    else they start at, or end at, their point. A first label that starts at its point
+    reaches further right than a centred one, and pushed the second label out: eight
+    quarters showed the 1st, 3rd, 4th, 5th, 6th and 8th, so the steps between the dates
+    looked uneven. Centred, the steps are even from the first date on; only the step before
+    the last date can be longer."""
     if not count:
         return []
     last = count - 1
@@ -373,10 +380,15 @@ def _x_labels(
             return x - width, x
         return x - width / 2, x + width / 2
 
+    def edge_anchor(index: int, outside: str) -> str:
+        left_edge, right_edge = extent(index, "middle")
+        return "middle" if left_edge >= 0 and right_edge <= WIDTH else outside
+
     gap = FONT
-    end_left = extent(last, "end")[0]
-    shown = [(0, "start")]
-    right = extent(0, "start")[1]
+    first_anchor, last_anchor = edge_anchor(0, "start"), edge_anchor(last, "end")
+    end_left = extent(last, last_anchor)[0]
+    shown = [(0, first_anchor)]
+    right = extent(0, first_anchor)[1]
     for index in range(1, last):
         # A label's left edge is never right of its point: a point closer than the gap to the
         # last label shown cannot have one, whatever its text (most points of a long history).
@@ -386,8 +398,8 @@ def _x_labels(
         if left_edge >= right + gap and right_edge + gap <= end_left:
             shown.append((index, "middle"))
             right = right_edge
-    if end_left >= extent(0, "start")[1] + gap:
-        shown.append((last, "end"))
+    if end_left >= extent(0, first_anchor)[1] + gap:
+        shown.append((last, last_anchor))
     return shown
 
 

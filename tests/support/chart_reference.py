@@ -222,9 +222,9 @@ def trend_chart(spec: ChartSpec) -> Markup:
 
 
 def _x_labels(points: Sequence[ChartPoint], screen_x: Sequence[float]) -> list[tuple[int, str]]:
-    """Which points get a date label, and how each is anchored: the first (start) and the last
-    (end) always, others (middle) only where their text keeps a gap to its neighbours. Widths
-    are estimated (0.6 em per character), so labels never overlap at the larger text size."""
+    """Which points get a date label, and how each is anchored: the first and the last always,
+    others (middle) only where their text keeps a gap to its neighbours. Widths are estimated
+    (0.6 em per character), so labels never overlap at the larger text size."""
     if not points:
         return []
     last = len(points) - 1
@@ -239,17 +239,25 @@ def _x_labels(points: Sequence[ChartPoint], screen_x: Sequence[float]) -> list[t
             return x - width, x
         return x - width / 2, x + width / 2
 
+    # Since the twenty-fifth session the first and the last label are centred where that
+    # keeps them inside the drawing (`charts._x_labels`); the reference follows, so the rest
+    # of the drawing is still compared byte for byte.
+    def edge_anchor(index: int, outside: str) -> str:
+        left_edge, right_edge = extent(index, "middle")
+        return "middle" if left_edge >= 0 and right_edge <= WIDTH else outside
+
     gap = FONT
-    end_left = extent(last, "end")[0]
-    shown = [(0, "start")]
-    right = extent(0, "start")[1]
+    first_anchor, last_anchor = edge_anchor(0, "start"), edge_anchor(last, "end")
+    end_left = extent(last, last_anchor)[0]
+    shown = [(0, first_anchor)]
+    right = extent(0, first_anchor)[1]
     for index in range(1, last):
         left_edge, right_edge = extent(index, "middle")
         if left_edge >= right + gap and right_edge + gap <= end_left:
             shown.append((index, "middle"))
             right = right_edge
-    if end_left >= extent(0, "start")[1] + gap:
-        shown.append((last, "end"))
+    if end_left >= extent(0, first_anchor)[1] + gap:
+        shown.append((last, last_anchor))
     return shown
 
 

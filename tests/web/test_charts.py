@@ -201,3 +201,23 @@ def test_no_band_name_or_cut_off_name_sits_on_a_score_or_the_line() -> None:
         left, top, right, bottom = boxes[name]
         assert 14 + (21 - high) / 21 * plot_h <= top and bottom <= 14 + (21 - low) / 21 * plot_h
         assert left >= LEFT and right <= WIDTH - RIGHT
+
+
+def test_eight_quarters_are_labelled_in_even_steps_from_the_first() -> None:
+    """The service figures' charts: a first label that started at its point pushed the second
+    out (1st, 3rd, 4th, 5th, 6th and 8th labelled). Centred, only the label before the last
+    date can be left out."""
+    from fit_platform.web.charts import BOTTOM, HEIGHT
+
+    periods = [f"{year}-Q{quarter}" for year in (2025, 2026) for quarter in (1, 2, 3, 4)]
+    points = [
+        ChartPoint(float(index), period, 10, Marker.NO_CHANGE)
+        for index, period in enumerate(periods)
+    ]
+    svg = str(trend_chart(_spec(points=points)))
+    labels = re.findall(
+        rf'<text x="[\d.]+" y="{HEIGHT - BOTTOM + 20}" text-anchor="(\w+)"[^>]*>([^<]+)<', svg
+    )
+    assert [text for _anchor, text in labels] == periods[:6] + periods[7:]
+    assert labels[0] == ("middle", "2025-Q1")  # inside the drawing, centred like the others
+    assert labels[-1] == ("end", "2026-Q4")  # centred it would run past the right edge
