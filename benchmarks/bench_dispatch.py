@@ -52,7 +52,7 @@ def populate(db: Database, n: int) -> None:
     with db.engine.begin() as connection:
         connection.execute(
             text(
-                "TRUNCATE unit, patient, episode, schedule_plan, schedule_rule, appointment,"
+                "TRUNCATE unit, staff, patient, episode, schedule_plan, schedule_rule, appointment,"
                 " invitation, invitation_token, outbox_message RESTART IDENTITY CASCADE"
             )
         )
@@ -64,6 +64,13 @@ def populate(db: Database, n: int) -> None:
             " 'nb', 'sms', 'active', now() FROM generate_series(1, :n) g",
             "INSERT INTO episode (id, patient_id, unit_id, status, started_on, created_at)"
             " SELECT g, g, 1, 'active', DATE '2026-01-01', now() FROM generate_series(1, :n) g",
+            # One therapist responsible for every episode: the scheduler asks nothing of a
+            # patient whose answers nobody would see (services/unattended.py).
+            "INSERT INTO staff (id, username, display_name, password_hash, preferred_language,"
+            " is_active, failed_logins, created_at) VALUES (1, 't1@bench', 'T1', 'x', 'nb',"
+            " true, 0, now())",
+            "INSERT INTO episode_therapist (episode_id, staff_id, responsible)"
+            " SELECT g, 1, true FROM generate_series(1, :n) g",
             "INSERT INTO schedule_plan (id, name, episode_id, quiet_from, quiet_until, created_at)"
             " SELECT g, 'plan', g, '21:00', '08:00', now() FROM generate_series(1, :n) g",
             "INSERT INTO schedule_rule (plan_id, instrument_id, trigger, offset_hours,"
@@ -73,7 +80,7 @@ def populate(db: Database, n: int) -> None:
             " SELECT g, :now - interval '2 hours', 'planned', now() FROM generate_series(1, :n) g",
         ):
             connection.execute(text(statement), {"n": n, "now": NOW})
-        for table in ("unit", "patient", "episode", "schedule_plan"):
+        for table in ("unit", "staff", "patient", "episode", "schedule_plan"):
             connection.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"

@@ -56,6 +56,7 @@ from fit_platform.services.schedule_plans import (
     parse_iso_weekdays,
     quiet_hours_of,
 )
+from fit_platform.services.unattended import someone_sees_answers
 
 log = logging.getLogger("fit_platform.services.invitations")
 
@@ -137,6 +138,8 @@ def _active_episode_with_plan() -> Any:
             ScheduleRule.active.is_(True),
             # The cached consent state only prunes; the events decide (see _due_for).
             Patient.consent_state != ConsentState.STOPPED,
+            # Nobody would see the answers (no active therapist, no unit lead): ask nothing.
+            someone_sees_answers(Episode.id, Episode.unit_id),
         )
     )
 

@@ -34,6 +34,7 @@ from fit_platform.services.invitation_common import (
     rowcount,
 )
 from fit_platform.services.schedule_plans import quiet_hours_of
+from fit_platform.services.unattended import someone_sees_answers
 
 log = logging.getLogger("fit_platform.services.invitations")
 
@@ -110,6 +111,9 @@ def queue_reminders(db: Database, now: dt.datetime) -> int:
             Invitation.state.in_((InvitationState.SENT, InvitationState.OPENED)),
             Invitation.reminder_at <= now,
             Invitation.expires_at > now,
+            # Nobody would see the answers (no active therapist, no unit lead): no nudge. The
+            # reminder goes once someone does, if the window is still open.
+            someone_sees_answers(Episode.id, Episode.unit_id),
         )
     )
     columns = [

@@ -13,6 +13,13 @@ Nobody reads such a patient's answers as their own any more, so the rule is one 
 - the patient pages promise "your therapist" reads her answers and comments only while she
   has one, and "someone at your clinic" otherwise (the link's own read, `link_context.py`,
   and :func:`episode_has_active_responsible`; the wording: `web/patient/readers.py`).
+
+Where the unit has no active lead either, nobody at all sees her answers, and the pages'
+"someone at your clinic" would be untrue, a risk answer above all ("will see your answer and
+talk with you about it"). So nothing new asks her to answer: the scheduler creates no
+invitation and queues no reminder for such an episode (:func:`someone_sees_answers`, in
+`enqueue.py` and `reminders.py`) until a therapist is responsible again or the unit has a
+lead; the admin pages say so where they say that nobody sees the patient.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, func, select
+from sqlalchemy import ColumnElement, Exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -69,6 +76,12 @@ def unit_has_lead(unit_id: Any) -> Exists:
         )
         .exists()
     )
+
+
+def someone_sees_answers(episode_id: Any, unit_id: Any) -> ColumnElement[bool]:
+    """An active therapist is responsible for ``episode_id``, or ``unit_id`` has an active
+    lead: someone sees the patient's answers, and a risk answer at once (columns or values)."""
+    return or_(has_active_responsible(episode_id), unit_has_lead(unit_id))
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,14 @@ from fit_platform.db.models import (
     Appointment,
     ConsentEvent,
     Episode,
+    EpisodeTherapist,
     Invitation,
     OutboxMessage,
     Patient,
     SchedulePlan,
     ScheduleRule,
+    Staff,
+    StaffRole,
     Unit,
 )
 from fit_platform.domain.codes import (
@@ -27,6 +30,7 @@ from fit_platform.domain.codes import (
     Channel,
     ConsentEventKind,
     Language,
+    Role,
     ScheduleTrigger,
     UnitKind,
 )
@@ -83,6 +87,9 @@ class World:
     db: Database
     unit_id: int = 0
     counter: int = field(default=0)
+    # The unit's therapist, responsible for every episode made here: the scheduler asks a
+    # patient nothing while nobody would see her answers (services/unattended.py).
+    therapist_id: int = 0
 
     def unit(self, name: str = "Nordre DPS", kind: UnitKind = UnitKind.OUTPATIENT) -> int:
         with self.db.transaction() as s:
@@ -90,7 +97,15 @@ class World:
             unit = Unit(code=f"u{self.counter}", name=name, kind=kind)
             s.add(unit)
             s.flush()
-            self.unit_id = unit.id
+            therapist = Staff(
+                username=f"therapist-{unit.id}@scheduling.test",
+                display_name=f"Therapist {self.counter}",
+                password_hash="not used",  # never logs in
+                roles=[StaffRole(role=Role.THERAPIST, unit_id=unit.id)],
+            )
+            s.add(therapist)
+            s.flush()
+            self.unit_id, self.therapist_id = unit.id, therapist.id
             return unit.id
 
     def patient_with_episode(
@@ -130,6 +145,7 @@ class World:
                 started_on=started_on,
                 ended_on=ended_on,
             )
+            episode.therapists = [EpisodeTherapist(staff_id=self.therapist_id, responsible=True)]
             s.add(episode)
             s.flush()
             s.add(

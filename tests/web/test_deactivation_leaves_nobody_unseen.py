@@ -13,13 +13,24 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, EpisodeTherapist, Signal
+from fit_platform.db.models import AdminAudit, Appointment, EpisodeTherapist, Invitation, Signal
 from fit_platform.db.models import Patient as PatientRow
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.services.enqueue import enqueue_due
+from fit_platform.services.reminders import queue_reminders
 from fit_platform.services.signal_workflow import escalate_overdue_risk_signals
-from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.factories import (
+    NOW,
+    PASSWORD,
+    World,
+    make_invitation,
+    make_staff,
+    make_unit,
+    make_world,
+)
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, now, open_invitation
+from tests.support.scheduling import OSLO, RuleSpec, give_plan
 
 RISK_HEADING = "Risk signals not acknowledged in time"
 UNATTENDED_HEADING = "Patients with no active therapist"
@@ -269,3 +280,50 @@ def test_the_leads_pre_session_view_marks_a_new_risk_signal_overdue_as_the_list_
     )
     with db.session() as session:
         assert session.get_one(Signal, second).escalated_at is None  # no scheduler run
+
+
+def test_a_patient_nobody_would_see_is_asked_nothing_until_someone_does(app: Flask) -> None:
+    """No active therapist and no unit lead: nobody would see her answers, though her pages
+    say someone at her clinic does ("will see your answer and talk with you about it", after
+    a risk answer). So the scheduler asks her nothing, no new questionnaire and no reminder,
+    until the administrator transfers the episode; then both go."""
+    db = _db(app)
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
+    colleague = make_staff(db, (Role.THERAPIST, unit.id), name="Kari Kollega")
+    world = make_world(db, unit=unit, therapist=therapist)
+    # A GAD-7 four hours before a session at 20:00, and a PHQ-9 sent whose reminder is due.
+    with db.transaction() as session:
+        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
+    give_plan(
+        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
+    )
+    sent, _token = make_invitation(db, world, due_at=NOW.replace(hour=8))
+    with db.transaction() as session:
+        session.get_one(Invitation, sent.id).reminder_at = NOW.replace(hour=15)
+    at = NOW.replace(hour=16)
+
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    confirm_path = f"/admin/staff/{therapist.id}/deactivate"
+    confirm = _page(admin, confirm_path + "?lang=en")
+    assert "they get no questionnaires until a therapist takes them over" in confirm
+    assert admin.post(confirm_path, data={"csrf_token": csrf_token(confirm)}).status_code == 302
+    episodes_path = f"/admin/units/{world.unit_id}/episodes?lang=en"
+    assert "so no questionnaires or reminders are sent" in _page(admin, episodes_path)
+    assert "and they get no questionnaires" in _page(admin, "/admin/?lang=en")
+
+    assert enqueue_due(db, at, zone=OSLO).invitations == 0
+    assert queue_reminders(db, at) == 0
+
+    # The administrator transfers the episode: someone sees her answers again.
+    episodes = _page(admin, episodes_path)
+    transferred = admin.post(
+        f"/admin/units/{world.unit_id}/episodes/{world.episode_id}/transfer",
+        data={
+            "csrf_token": csrf_token(episodes),
+            f"transfer-{world.episode_id}-therapist": str(colleague.id),
+        },
+    )
+    assert transferred.status_code == 302
+    assert enqueue_due(db, at, zone=OSLO).invitations == 1
+    assert queue_reminders(db, at) == 1
