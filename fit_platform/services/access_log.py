@@ -63,6 +63,7 @@ ACCESS_ACTIONS: frozenset[str] = frozenset(
         "group_member_picker",
         "contact_details_view",  # services/contact_details.py
         "contact_details_correct",
+        "consent_restart",  # services/consent_restart.py
         "admin_episode_list",  # services/episodes_admin.py
         "admin_episode_transfer",
         "admin_episode_close",

@@ -98,6 +98,20 @@ class TherapistChoiceForm(FitForm):
     )
 
 
+class RestartFeedbackForm(FitForm):
+    """The therapist records the patient's wish for questionnaires again (the pre-session
+    view's consent panel writes its markup, `clinician/_consent_restart.html`)."""
+
+    with_patient = BooleanField(
+        _l("The patient has asked me for questionnaires again"),
+        validators=[
+            DataRequired(
+                message=_l("Start questionnaires again only when the patient has asked for it.")
+            )
+        ],
+    )
+
+
 class TherapistWithdrawForm(FitForm):
     with_patient = BooleanField(
         _l("The patient is with me and wants to withdraw this choice"),

@@ -1,0 +1,64 @@
+"""A therapist records that the patient wants questionnaires again, after a stop or a pause.
+
+The patient's pages tell a patient who stopped to "tell your therapist" if she wants to start
+again, and a paused one can ask the same. Without a link she cannot do it herself: a stopped
+patient gets no new links, and old link tokens are deleted some weeks after they expire
+(`FIT_RETENTION_LINK_TOKEN_DAYS`). So the therapist records it for her.
+
+Only a therapist of the episode (a unit lead reads, and does not act for the patient), only
+while the episode is open, with one access-log row. The consent event is the patient's wish
+given to the therapist, so it is recorded as the staff member's (actor staff, with their id)
+and the consent history says who recorded it. A stop becomes a restart and a pause a resume,
+with what the consent service does for either (`services/consent.py`: questionnaires
+cancelled by the stop or the pause that are still open come back, and the scheduler plans the
+next ones).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from fit_platform.db import Database
+from fit_platform.db.models import Patient
+from fit_platform.domain.codes import Actor, ConsentEventKind, ConsentState
+from fit_platform.services.access_control import treating_episode
+from fit_platform.services.consent import ConsentChange, apply_consent_change
+
+RESTART_ACTION = "consent_restart"  # the access-log code (services/access_log.py)
+
+
+class RestartNotFound(LookupError):
+    """Not an episode of this therapist (or no such episode): the page is a 404."""
+
+
+def restart_feedback(
+    db: Database, *, staff_id: int, episode_id: int, now: dt.datetime, zone: ZoneInfo
+) -> ConsentEventKind | None:
+    """Record the patient's wish for questionnaires again: RESTARTED after a stop, RESUMED
+    during a pause; None when her feedback is already on (nothing recorded). Raises
+    `RestartNotFound`, or `EpisodeClosed` for an ended episode."""
+    with db.transaction(now=now) as session:
+        episode = treating_episode(
+            session, staff_id, episode_id, action=RESTART_ACTION, now=now, change=True
+        )
+        if episode is None:
+            raise RestartNotFound(episode_id)
+        state = session.get_one(Patient, episode.patient_id).consent_state
+        kinds = {
+            ConsentState.STOPPED: ConsentEventKind.RESTARTED,
+            ConsentState.PAUSED: ConsentEventKind.RESUMED,
+        }
+        kind = kinds.get(state)
+        if kind is None:
+            return None
+        apply_consent_change(
+            session,
+            episode.patient_id,
+            ConsentChange(kind),
+            now=now,
+            actor=Actor.STAFF,
+            staff_id=staff_id,
+            zone=zone,
+        )
+    return kind
