@@ -12,13 +12,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, ScheduleRule, UnitInstrument
+from fit_platform.db.models import AdminAudit, Appointment, ScheduleRule, UnitInstrument
 from fit_platform.domain.codes import Role, ScheduleTrigger
 from fit_platform.domain.instruments import INSTRUMENTS_DIR, configure_extra_dirs
+from fit_platform.services.enqueue import enqueue_due
 from tests.conftest import make_test_app
-from tests.support.factories import PASSWORD, make_staff, make_world
+from tests.support.factories import NOW, PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
-from tests.support.scheduling import RuleSpec, give_plan
+from tests.support.scheduling import OSLO, RuleSpec, give_plan
 
 DRAFT_REASON = "No: this definition is a draft."
 
@@ -227,3 +228,30 @@ def test_the_instruments_folder_is_read_from_the_environment(tmp_path: Path) -> 
     settings = load_settings({"FIT_ENV": "test", "FIT_INSTRUMENTS_DIR": str(tmp_path)})
     assert settings.instruments_dir == tmp_path
     assert load_settings({"FIT_ENV": "test"}).instruments_dir is None
+
+
+def test_a_rule_naming_a_questionnaire_switched_off_is_said_to_be_still_sent_and_it_is(
+    client: FlaskClient,
+) -> None:
+    """Switching a questionnaire off for a unit does not stop a rule that already names it
+    (docs/instruments.md): the therapist's schedule page says so, and the scheduler sends it."""
+    db = _db(client)
+    world = make_world(db)
+    with db.transaction() as session:
+        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
+    give_plan(
+        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
+    )
+    admin = client.application.test_client()
+    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
+    page = admin.get("/admin/instruments?lang=en").get_data(as_text=True)
+    admin.post(
+        f"/admin/instruments/units/{world.unit_id}/gad7",
+        data={"csrf_token": csrf_token(page), "enabled": "0"},
+    )
+    log_in(client, world.therapist_username, PASSWORD)
+    schedule = client.get(f"/clinician/episodes/{world.episode_id}/schedule?lang=en")
+    shown = schedule.get_data(as_text=True)
+    assert "(not enabled for this unit: still sent until the rule is changed)" in shown
+    assert "not sent" not in shown
+    assert enqueue_due(db, NOW.replace(hour=16), zone=OSLO).invitations == 1

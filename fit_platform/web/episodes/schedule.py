@@ -95,7 +95,9 @@ def _unavailable_label(instrument_id: str) -> str:
         return _("%(title)s (group form: sent after group sessions only)", title=title)
     if reason is not None:
         return _("%(title)s (draft or retired: not sent)", title=title)
-    return _("%(title)s (not enabled for this unit: not sent)", title=title)
+    return _(
+        "%(title)s (not enabled for this unit: still sent until the rule is changed)", title=title
+    )
 
 
 def _trigger_choices(
