@@ -28,7 +28,8 @@ from fit_platform.domain.codes import (
     OutboxState,
 )
 from fit_platform.services import consent, one_time_codes
-from tests.support.factories import World, add_history, make_world
+from tests.support.factories import PASSWORD, World, add_history, make_world
+from tests.support.html import log_in
 from tests.support.patient import Patient, invitation_state, now, open_invitation
 from tests.support.scheduling import OSLO
 
@@ -318,6 +319,10 @@ def test_goals_are_written_changed_and_removed_in_the_patients_own_words(
     assert patient.post("/p/goals", edit).status_code == 302
     page = client.get("/p/goals").get_data(as_text=True)
     assert "Sleep 7 hours" in page
+    therapist = client.application.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    presession = f"/clinician/episodes/{world.episode_id}?lang=en"
+    assert "Sleep 7 hours" in therapist.get(presession).get_data(as_text=True)
     archive = {
         "action": "archive",
         "goal": str(goal.id),
@@ -327,6 +332,11 @@ def test_goals_are_written_changed_and_removed_in_the_patients_own_words(
     with db.session() as session:
         row = session.get_one(PatientGoal, goal.id)
     assert row.text == "Sleep 7 hours" and row.archived_at is not None
-    assert "Sleep 7 hours" not in client.get("/p/goals").get_data(as_text=True)
+    removed = client.get("/p/goals?lang=en").get_data(as_text=True)
+    assert "Sleep 7 hours" not in removed
+    # What she is told is what her therapist sees: the goal is gone from the view too.
+    told = "The goal is removed from your list and from what your therapist reads before"
+    assert told in removed
+    assert "Sleep 7 hours" not in therapist.get(presession).get_data(as_text=True)
     too_long = patient.post("/p/goals?lang=en", {"action": "add", "new-text": "x" * 501})
     assert too_long.status_code == 422

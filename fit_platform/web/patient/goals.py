@@ -64,9 +64,15 @@ def goals(ctx: LinkContext) -> Page:
             if action == "archive" and goal_id is not None and archive.validate_on_submit():
                 progress.archive_goal(get_db(), patient_id, goal_id, _now())
                 flash(
-                    _("The goal is removed from your list. Your therapist can still see it.")
+                    _(
+                        "The goal is removed from your list and from what your therapist "
+                        "reads before your sessions."
+                    )
                     if therapist_reads(ctx)
-                    else _("The goal is removed from your list. Your clinic can still see it.")
+                    else _(
+                        "The goal is removed from your list and from what your clinic reads "
+                        "before your sessions."
+                    )
                 )
                 return redirect(url_for("patient.goals"))
         except progress.GoalError as error:
