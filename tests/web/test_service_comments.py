@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -126,6 +127,10 @@ def test_a_service_developer_reads_the_units_comments_for_the_quarter_escaped_an
     month = _oslo_today().strftime("%Y-%m")
     assert month not in html and _oslo_today().isoformat() not in html
     assert "Working Alliance Inventory" in html or "WAI-SR" in html
+    # The privacy notice says so: it used to say they never see a patient's words.
+    notice = unescape(reader.get("/privacy?lang=en").get_data(as_text=True))
+    assert "Your words reach them only in a comment you choose to send to the service" in notice
+    assert "never your name or your words" not in notice
 
 
 @pytest.mark.parametrize(
