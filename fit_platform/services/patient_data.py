@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
+    CrisisPlanVersion,
     Episode,
+    ErasureInProgress,
     Invitation,
     InvitationToken,
     ItemAnswer,
@@ -35,6 +37,7 @@ from fit_platform.db.models import (
     SessionTopic,
     SharedDecision,
     Signal,
+    StandingChoiceEvent,
     Unit,
 )
 from fit_platform.domain.codes import (
@@ -133,6 +136,12 @@ def _feedback_counts(session: Session, patient_id: int) -> dict[str, int]:
             ),
         ),
         "one_time_codes": _count(session, OneTimeCode, OneTimeCode.patient_id == patient_id),
+        "crisis_plan_versions": _count(
+            session, CrisisPlanVersion, CrisisPlanVersion.patient_id == patient_id
+        ),
+        "standing_choice_events": _count(
+            session, StandingChoiceEvent, StandingChoiceEvent.patient_id == patient_id
+        ),
     }
 
 
@@ -238,10 +247,12 @@ def erase_feedback(
     """Erase the patient's feedback data, all in one transaction (docs/privacy.md).
 
     Erased: answers and scores, comments, goals, session topics, signals, shared decisions, link
-    tokens, one-time codes, contact details and the provider details of sent messages.
+    tokens, one-time codes, the crisis plan (every version) and the standing choices, contact
+    details and the provider details of sent messages.
     Kept: the registration (name, record id), episodes and appointments, the invitations'
-    states and times, the consent history and the access log. Feedback stops (a consent stop
-    recorded by staff), which cancels open invitations and queued messages.
+    states and times, the consent history (with the reasons she wrote) and the access log.
+    Feedback stops (a consent stop recorded by staff), which cancels open invitations and
+    queued messages.
     `confirmation` must be the patient's record id; `reason` is required. Raises
     ``ErasureError`` (``confirmation``, ``reason``, ``not_found``) and then changes nothing.
     """
@@ -298,6 +309,14 @@ def erase_feedback(
             delete(InvitationToken).where(InvitationToken.invitation_id.in_(invitations))
         )
         session.execute(delete(OneTimeCode).where(OneTimeCode.patient_id == patient_id))
+        # Her own plan is append-only; the database lets this patient's rows go only while
+        # the erasure's marker row is there, inside this transaction (db/append_only.py).
+        session.execute(insert(ErasureInProgress).values(patient_id=patient_id))
+        session.execute(delete(CrisisPlanVersion).where(CrisisPlanVersion.patient_id == patient_id))
+        session.execute(
+            delete(StandingChoiceEvent).where(StandingChoiceEvent.patient_id == patient_id)
+        )
+        session.execute(delete(ErasureInProgress).where(ErasureInProgress.patient_id == patient_id))
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.patient_id == patient_id)

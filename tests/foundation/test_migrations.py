@@ -62,16 +62,19 @@ def test_every_revision_has_a_downgrade() -> None:
         assert body.strip() != "pass", f"{revision.revision} has an empty downgrade"
 
 
-def _triggers(url: str) -> set[str]:
+def _triggers(url: str) -> dict[str, str]:
+    """Each trigger's name and definition (with its function's body on PostgreSQL), so a
+    revision that writes a trigger differently from the models fails, not only a missing one."""
     engine = make_engine(url)
     query = (
-        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        "SELECT t.tgname, pg_get_triggerdef(t.oid) || ' ' || p.prosrc FROM pg_trigger t"
+        " JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal"
         if engine.dialect.name == "postgresql"
-        else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
     )
     try:
         with engine.connect() as connection:
-            return set(connection.scalars(text(query)))
+            return {name: " ".join(sql.split()) for name, sql in connection.execute(text(query))}
     finally:
         engine.dispose()
 
@@ -82,7 +85,7 @@ def test_migrations_create_the_same_append_only_triggers_as_the_models(
     migrate.upgrade(empty_database_url)
     migrated = _triggers(empty_database_url)
     migrate.downgrade(empty_database_url, "base")
-    assert _triggers(empty_database_url) == set()
+    assert _triggers(empty_database_url) == {}
     engine = make_engine(empty_database_url)
     Base.metadata.create_all(engine)
     engine.dispose()
@@ -231,7 +234,7 @@ def test_a_crisis_plan_version_keeps_its_words_and_stays_append_only_up_and_down
                     " FROM patient"
                 )
             )
-        migrate.upgrade(empty_database_url)
+        migrate.upgrade(empty_database_url, "c2e7a9d4f1b6")  # the revision that copies it
         columns = {c["name"] for c in inspect(engine).get_columns("crisis_plan_version")}
         assert "restored_from_id" in columns
         assert _triggers(empty_database_url) == triggers
@@ -251,5 +254,68 @@ def test_a_crisis_plan_version_keeps_its_words_and_stays_append_only_up_and_down
             assert connection.scalar(text("SELECT what_helps FROM crisis_plan_version")) == "A walk"
         assert refused("UPDATE crisis_plan_version SET what_helps = 'changed'")
         assert refused("DELETE FROM crisis_plan_version")
+    finally:
+        engine.dispose()
+
+
+def test_the_erasure_revision_lets_only_a_marked_patients_own_plan_go_up_and_down(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The revision before it refused every DELETE of the own plan; after it, a row goes only
+    while its patient has an `erasure_in_progress` row; after the downgrade, none again."""
+    from cryptography.fernet import Fernet
+    from sqlalchemy.exc import DatabaseError
+
+    monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    before = "c2e7a9d4f1b6"
+    migrate.upgrade(empty_database_url, before)
+    engine = make_engine(empty_database_url)
+    marked_delete = [
+        "INSERT INTO erasure_in_progress (patient_id) SELECT min(id) FROM patient",
+        "DELETE FROM crisis_plan_version WHERE patient_id = (SELECT min(id) FROM patient)",
+        "DELETE FROM erasure_in_progress",
+    ]
+
+    def refused(*statements: str) -> bool:
+        try:
+            with engine.begin() as connection:
+                for statement in statements:
+                    connection.execute(text(statement))
+        except DatabaseError:
+            return True
+        return False
+
+    def versions() -> int:
+        with engine.connect() as connection:
+            return int(connection.scalar(text("SELECT count(*) FROM crisis_plan_version")) or 0)
+
+    try:
+        with engine.begin() as connection:
+            for name in ("Kari", "Ola"):
+                connection.execute(
+                    text(
+                        "INSERT INTO patient (display_name, preferred_language,"
+                        " preferred_channel, consent_state, created_at) VALUES"
+                        f" ('{name}', 'nb', 'sms', 'active', CURRENT_TIMESTAMP)"
+                    )
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO crisis_plan_version (patient_id, warning_signs, what_helps,"
+                    " who_to_call, staff_should, staff_should_not, recorded_by, created_at)"
+                    " SELECT id, '', 'A walk', '', '', '', 'patient', CURRENT_TIMESTAMP"
+                    " FROM patient"
+                )
+            )
+        migrate.upgrade(empty_database_url)
+        assert refused("DELETE FROM crisis_plan_version")
+        assert not refused(*marked_delete)
+        assert versions() == 1  # Kari's went, Ola's stayed
+        assert refused("UPDATE crisis_plan_version SET what_helps = 'changed'")
+
+        migrate.downgrade(empty_database_url, before)
+        assert "erasure_in_progress" not in inspect(engine).get_table_names()
+        assert refused("DELETE FROM crisis_plan_version")
+        assert versions() == 1
     finally:
         engine.dispose()

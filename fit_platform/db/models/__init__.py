@@ -27,7 +27,11 @@ from fit_platform.db.models.organisation import (
     Unit,
     UnitInstrument,
 )
-from fit_platform.db.models.own_plan import CrisisPlanVersion, StandingChoiceEvent
+from fit_platform.db.models.own_plan import (
+    CrisisPlanVersion,
+    ErasureInProgress,
+    StandingChoiceEvent,
+)
 from fit_platform.db.models.patients import (
     Appointment,
     ConsentEvent,
@@ -62,6 +66,7 @@ __all__ = [
     "CrisisPlanVersion",
     "Episode",
     "EpisodeTherapist",
+    "ErasureInProgress",
     "ExportAudit",
     "ExportSummaryState",
     "FormSubmission",

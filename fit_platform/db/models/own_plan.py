@@ -1,5 +1,6 @@
 """The patient's own plan: crisis-plan versions and standing-choice events (both append-only,
-see `db.append_only`). The rules for reading them are in `domain/own_plan.py`."""
+see `db.append_only`, except for an erasure: `ErasureInProgress`). The rules for reading them
+are in `domain/own_plan.py`."""
 
 from __future__ import annotations
 
@@ -50,3 +51,15 @@ class StandingChoiceEvent(Base):
     recorded_by: Mapped[RecordedBy] = mapped_column(enum_column(RecordedBy, "recorded_by"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
+
+
+class ErasureInProgress(Base):
+    """A row only inside the transaction that erases a patient's feedback data
+    (`services/patient_data.erase_feedback`): while it is there, the database lets that
+    patient's crisis-plan versions and standing-choice events be deleted, and nothing else
+    (`db.append_only`). Inserted and deleted in the same transaction, so no other
+    transaction ever sees it."""
+
+    __tablename__ = "erasure_in_progress"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), primary_key=True)

@@ -39,6 +39,8 @@ def _count_labels() -> dict[str, str]:
         "signals": _("Signals"),
         "link_tokens": _("Questionnaire links"),
         "one_time_codes": _("One-time codes"),
+        "crisis_plan_versions": _("Versions of the crisis plan"),
+        "standing_choice_events": _("Standing choices (every change)"),
     }
 
 
