@@ -48,7 +48,8 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ]{2,30}")
 @dataclass(frozen=True)
 class UnitSettings:
     """What an administrator sets on a unit; name, phone and opening hours are shown to
-    patients, quiet hours hold every message (local "HH:MM"; the same twice means none)."""
+    patients, quiet hours hold every questionnaire and reminder, not a one-time code she asked
+    for (local "HH:MM"; the same twice means none)."""
 
     code: str
     name: str

@@ -180,6 +180,9 @@ def test_the_schedule_page_names_the_units_own_quiet_hours(client: FlaskClient) 
     log_in(client, world.therapist_username, PASSWORD)
     url = f"/clinician/episodes/{world.episode_id}/schedule"
     page = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "No message is sent between 20:00 and 09:00 (the unit's quiet hours)." in page
+    assert (
+        "No questionnaire or reminder is sent between 20:00 and 09:00 (the unit's quiet hours)."
+        in page
+    )
     page = client.get(url + "?lang=nn").get_data(as_text=True)
-    assert "Ingen meldingar blir sende mellom kl. 20:00 og 09:00" in page
+    assert "Ingen spørjeskjema eller påminningar blir sende mellom kl. 20:00 og 09:00" in page

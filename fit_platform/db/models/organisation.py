@@ -29,7 +29,8 @@ class Unit(Base):
     # The name text messages and e-mails use instead of `name`: a lock screen shows it to
     # anyone near the phone. None: a neutral default (messaging/texts.py).
     message_name: Mapped[str | None] = mapped_column(String(40))
-    # Local times ("HH:MM") between which no message to a patient leaves (docs/messaging.md).
+    # Local times ("HH:MM") between which no questionnaire or reminder leaves (a one-time code
+    # the patient asked for goes at once; docs/messaging.md).
     # The same start and end means no quiet hours.
     quiet_from: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
     quiet_until: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
