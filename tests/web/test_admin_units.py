@@ -309,6 +309,39 @@ def test_archiving_a_unit_cancels_what_is_waiting_and_the_scheduler_sends_nothin
     assert "Cancelled: the unit was archived" in appointments.get_data(as_text=True)
 
 
+def test_a_unit_brought_back_takes_patients_and_sends_questionnaires_again(
+    client: FlaskClient,
+) -> None:
+    """The unit page promises "The unit takes new patients again and its open episodes get
+    questionnaires again from the next scheduler run": followed from the administrator's
+    button to the scheduler and to the therapist's registration form."""
+    db = _db(client)
+    world = make_world(db)
+    with db.transaction() as session:
+        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
+    give_plan(
+        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
+    )
+    _admin(client)
+    url = f"/admin/units/{world.unit_id}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    assert client.post(url + "/archive", data={"csrf_token": token}).status_code == 302
+    assert enqueue_due(db, NOW.replace(hour=16), zone=OSLO).invitations == 0
+
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "its open episodes get questionnaires again from the next scheduler run" in page
+    restored = client.post(url + "/restore?lang=en", data={"csrf_token": csrf_token(page)})
+    assert restored.status_code == 302
+    assert "The unit is in use again." in client.get(url + "?lang=en").get_data(as_text=True)
+    [audit] = _audits(db, "unit_restored")
+    assert json.loads(audit.after or "{}")["archived"] is False
+    assert enqueue_due(db, NOW.replace(hour=16), zone=OSLO).invitations == 1
+    client.post("/staff/logout", data={"csrf_token": token})
+    log_in(client, world.therapist_username, PASSWORD)
+    register = client.get("/clinician/register?lang=en").get_data(as_text=True)
+    assert f'value="{world.unit_id}"' in register
+
+
 def _all_admin_endpoints(client: FlaskClient) -> list[tuple[str, str]]:
     """Every admin URL in the app (with made-up ids) and the method to try it with."""
     adapter = client.application.url_map.bind("localhost")
