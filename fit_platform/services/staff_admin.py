@@ -204,7 +204,9 @@ def _is_admin(staff: Staff) -> bool:
     return any(row.role is Role.ADMIN for row in staff.roles)
 
 
-def _end_sessions(session: Session, staff_id: int, now: dt.datetime) -> int:
+def end_sessions(session: Session, staff_id: int, now: dt.datetime) -> int:
+    """End every session of `staff_id` still open (deactivation, a role change, an identity
+    removed); returns how many."""
     result = session.execute(
         update(StaffSession)
         .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
@@ -310,7 +312,7 @@ def deactivate(db: Database, admin_id: int, staff_id: int, now: dt.datetime) -> 
             raise StaffChangeRefused("last_admin")
         was_active = staff.is_active
         staff.is_active = False
-        ended = _end_sessions(session, staff_id, now)
+        ended = end_sessions(session, staff_id, now)
         withdraw_links(session, staff_id, now)
         record_admin_change(
             session,
@@ -383,7 +385,7 @@ def reset_second_factor(
         staff.totp_secret = None
         staff.totp_last_step = None
         session.execute(delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == staff_id))
-        ended = _end_sessions(session, staff_id, now)
+        ended = end_sessions(session, staff_id, now)
         record_admin_change(
             session,
             staff_id=admin_id,

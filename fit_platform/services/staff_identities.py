@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from fit_platform.db import Database
 from fit_platform.db.models import Staff, StaffExternalIdentity
 from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.staff_admin import end_sessions
 
 
 class LinkRefused(Exception):
@@ -100,11 +101,17 @@ def link_identity(
 
 
 def unlink_identity(db: Database, *, admin_id: int, link_id: int, now: dt.datetime) -> bool:
-    """Remove a link (the account keeps its password login, if any). False if none."""
+    """Remove a link (the account keeps its password login, if any). False if none.
+
+    Every open session of the person ends too: a session does not record how it was
+    started, and an identity is removed because it was linked to the wrong person or is no
+    longer trusted, so a session it may have started must not outlive it. The person logs
+    in again (with a password, or another linked identity)."""
     with db.transaction(now=now) as session:
         link = session.get(StaffExternalIdentity, link_id)
         if link is None:
             return False
+        ended = end_sessions(session, link.staff_id, now)
         record_admin_change(
             session,
             staff_id=admin_id,
@@ -112,6 +119,7 @@ def unlink_identity(db: Database, *, admin_id: int, link_id: int, now: dt.dateti
             target_kind="staff",
             target_id=link.staff_id,
             before={"issuer": link.issuer, "subject": link.subject},
+            after={"sessions_ended": ended},
             at=now,
         )
         session.delete(link)

@@ -185,3 +185,53 @@ def test_a_form_lost_to_an_ended_session_is_named_after_a_login_through_the_prov
     assert done.status_code == 302 and done.headers["Location"] == episode_page
     html = client.get(episode_page + "?lang=en").get_data(as_text=True)
     assert "What you sent before you logged in was NOT saved. Send it again." in html
+
+
+def test_removing_an_identity_ends_the_session_it_started_and_refuses_the_next_login(
+    oidc_app: tuple[Flask, str],
+) -> None:
+    """An identity is removed because it was linked to the wrong person or is no longer
+    trusted: a session it started must not outlive it (a session does not record how it
+    began, so every session of the person ends)."""
+    app, issuer = oidc_app
+    db = app.extensions["fit_db"]
+    world = make_world(db)
+    admin = make_staff(db, (Role.ADMIN, None))
+    link_identity(
+        db,
+        admin_id=admin.id,
+        staff_id=world.therapist_id,
+        issuer=issuer,
+        subject="hpr-9",
+        now=dt.datetime.now(dt.UTC),
+    )
+    therapist = app.test_client()
+    returned = urlsplit(log_in_at_provider(_started_at(therapist), "hpr-9"))
+    assert therapist.get(f"{returned.path}?{returned.query}").status_code == 302
+    assert therapist.get("/clinician/").status_code == 200
+
+    admin_client = app.test_client()
+    log_in(admin_client, admin.username, PASSWORD)
+    page = admin_client.get("/admin/identities?lang=en").get_data(as_text=True)
+    [link] = [row for row in identity_links(db) if row.subject == "hpr-9"]
+    removed = admin_client.post(
+        f"/admin/identities/{link.id}/remove?lang=en", data={"csrf_token": csrf_token(page)}
+    )
+    assert removed.status_code == 302
+    told = admin_client.get("/admin/identities?lang=en").get_data(as_text=True)
+    assert "any session the person has open is ended" in told
+
+    assert therapist.get("/clinician/").status_code == 302  # back to the login page
+    # And the identity no longer logs anyone in.
+    fresh = app.test_client()
+    again = urlsplit(log_in_at_provider(_started_at(fresh), "hpr-9"))
+    fresh.get(f"{again.path}?{again.query}")
+    assert fresh.get("/clinician/").status_code == 302
+
+
+def _started_at(client: FlaskClient) -> str:
+    """The provider's address a login through it starts at."""
+    token = csrf_token(client.get("/staff/login?lang=en").get_data(as_text=True))
+    started = client.post("/staff/login/provider", data={"csrf_token": token})
+    assert started.status_code == 303
+    return started.headers["Location"]

@@ -81,5 +81,10 @@ def remove_identity(link_id: int) -> Response:
         abort(400)
     if not unlink_identity(get_db(), admin_id=g.staff.staff_id, link_id=link_id, now=now()):
         abort(404)
-    flash(_("The login identity is removed. The person can no longer log in with it."))
+    flash(
+        _(
+            "The login identity is removed. The person can no longer log in with it, and any "
+            "session the person has open is ended."
+        )
+    )
     return redirect(url_for("admin.identities"))
