@@ -78,6 +78,15 @@ def give_plan(db: Database, episode_id: int, *rules: RuleSpec) -> None:
         )
 
 
+def gad7_before_an_evening_session(db: Database, episode_id: int, day: dt.datetime) -> dt.datetime:
+    """A session at 20:00 (UTC) on `day`'s date and a rule asking a GAD-7 four hours before
+    it; returns 16:00, when the scheduler creates that questionnaire (outside quiet hours)."""
+    with db.transaction() as session:
+        session.add(Appointment(episode_id=episode_id, starts_at=day.replace(hour=20)))
+    give_plan(db, episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4))
+    return day.replace(hour=16)
+
+
 # The outpatient rule: asked 24 hours before each session, until the session starts.
 DAY_BEFORE = RuleSpec("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=24)
 

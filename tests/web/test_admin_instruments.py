@@ -12,14 +12,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, Appointment, ScheduleRule, UnitInstrument
+from fit_platform.db.models import AdminAudit, ScheduleRule, UnitInstrument
 from fit_platform.domain.codes import Role, ScheduleTrigger
 from fit_platform.domain.instruments import INSTRUMENTS_DIR, configure_extra_dirs
 from fit_platform.services.enqueue import enqueue_due
 from tests.conftest import make_test_app
 from tests.support.factories import NOW, PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
-from tests.support.scheduling import OSLO, RuleSpec, give_plan
+from tests.support.scheduling import OSLO, RuleSpec, gad7_before_an_evening_session, give_plan
 
 DRAFT_REASON = "No: this definition is a draft."
 
@@ -237,11 +237,7 @@ def test_a_rule_naming_a_questionnaire_switched_off_is_said_to_be_still_sent_and
     (docs/instruments.md): the therapist's schedule page says so, and the scheduler sends it."""
     db = _db(client)
     world = make_world(db)
-    with db.transaction() as session:
-        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
-    give_plan(
-        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
-    )
+    due = gad7_before_an_evening_session(db, world.episode_id, NOW)
     admin = client.application.test_client()
     log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
     page = admin.get("/admin/instruments?lang=en").get_data(as_text=True)
@@ -254,4 +250,4 @@ def test_a_rule_naming_a_questionnaire_switched_off_is_said_to_be_still_sent_and
     shown = schedule.get_data(as_text=True)
     assert "(not enabled for this unit: still sent until the rule is changed)" in shown
     assert "not sent" not in shown
-    assert enqueue_due(db, NOW.replace(hour=16), zone=OSLO).invitations == 1
+    assert enqueue_due(db, due, zone=OSLO).invitations == 1

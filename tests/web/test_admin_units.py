@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from fit_platform.db import Database
 from fit_platform.db.models import (
     AdminAudit,
-    Appointment,
     Invitation,
     OutboxMessage,
     Programme,
@@ -23,7 +22,6 @@ from fit_platform.domain.codes import (
     MessageKind,
     OutboxState,
     Role,
-    ScheduleTrigger,
 )
 from fit_platform.services.enqueue import enqueue_due
 from tests.support.factories import (
@@ -36,7 +34,7 @@ from tests.support.factories import (
 )
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
-from tests.support.scheduling import OSLO, RuleSpec, give_plan
+from tests.support.scheduling import OSLO, gad7_before_an_evening_session
 
 
 def _db(client: FlaskClient) -> Database:
@@ -274,10 +272,7 @@ def test_archiving_a_unit_cancels_what_is_waiting_and_the_scheduler_sends_nothin
                 channel=Channel.SMS,
             )
         )
-        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
-    give_plan(
-        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
-    )
+    due = gad7_before_an_evening_session(db, world.episode_id, NOW)
     _admin(client)
     url = f"/admin/units/{world.unit_id}"
     token = csrf_token(client.get(url).get_data(as_text=True))
@@ -296,7 +291,7 @@ def test_archiving_a_unit_cancels_what_is_waiting_and_the_scheduler_sends_nothin
     assert json.loads(audit.after or "{}")["invitations_cancelled"] == 1
 
     # The appointment at 20:00 would get a GAD-7 at 16:00; the archived unit sends nothing.
-    result = enqueue_due(db, NOW.replace(hour=16), zone=OSLO)
+    result = enqueue_due(db, due, zone=OSLO)
     assert result.invitations == 0
 
     # The therapist can no longer register patients in it; the episode's page says why
@@ -317,16 +312,12 @@ def test_a_unit_brought_back_takes_patients_and_sends_questionnaires_again(
     button to the scheduler and to the therapist's registration form."""
     db = _db(client)
     world = make_world(db)
-    with db.transaction() as session:
-        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
-    give_plan(
-        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
-    )
+    due = gad7_before_an_evening_session(db, world.episode_id, NOW)
     _admin(client)
     url = f"/admin/units/{world.unit_id}"
     token = csrf_token(client.get(url).get_data(as_text=True))
     assert client.post(url + "/archive", data={"csrf_token": token}).status_code == 302
-    assert enqueue_due(db, NOW.replace(hour=16), zone=OSLO).invitations == 0
+    assert enqueue_due(db, due, zone=OSLO).invitations == 0
 
     page = client.get(url + "?lang=en").get_data(as_text=True)
     assert "its open episodes get questionnaires again from the next scheduler run" in page
@@ -335,7 +326,7 @@ def test_a_unit_brought_back_takes_patients_and_sends_questionnaires_again(
     assert "The unit is in use again." in client.get(url + "?lang=en").get_data(as_text=True)
     [audit] = _audits(db, "unit_restored")
     assert json.loads(audit.after or "{}")["archived"] is False
-    assert enqueue_due(db, NOW.replace(hour=16), zone=OSLO).invitations == 1
+    assert enqueue_due(db, due, zone=OSLO).invitations == 1
     client.post("/staff/logout", data={"csrf_token": token})
     log_in(client, world.therapist_username, PASSWORD)
     register = client.get("/clinician/register?lang=en").get_data(as_text=True)

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, Appointment, EpisodeTherapist, Invitation, Signal
+from fit_platform.db.models import AdminAudit, EpisodeTherapist, Invitation, Signal
 from fit_platform.db.models import Patient as PatientRow
-from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.domain.codes import Role
 from fit_platform.services.enqueue import enqueue_due
 from fit_platform.services.reminders import queue_reminders
 from fit_platform.services.signal_workflow import escalate_overdue_risk_signals
@@ -30,7 +30,7 @@ from tests.support.factories import (
 )
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, now, open_invitation
-from tests.support.scheduling import OSLO, RuleSpec, give_plan
+from tests.support.scheduling import OSLO, gad7_before_an_evening_session
 
 RISK_HEADING = "Risk signals not acknowledged in time"
 UNATTENDED_HEADING = "Patients with no active therapist"
@@ -293,15 +293,10 @@ def test_a_patient_nobody_would_see_is_asked_nothing_until_someone_does(app: Fla
     colleague = make_staff(db, (Role.THERAPIST, unit.id), name="Kari Kollega")
     world = make_world(db, unit=unit, therapist=therapist)
     # A GAD-7 four hours before a session at 20:00, and a PHQ-9 sent whose reminder is due.
-    with db.transaction() as session:
-        session.add(Appointment(episode_id=world.episode_id, starts_at=NOW.replace(hour=20)))
-    give_plan(
-        db, world.episode_id, RuleSpec("gad7", ScheduleTrigger.BEFORE_APPOINTMENT, offset_hours=4)
-    )
+    at = gad7_before_an_evening_session(db, world.episode_id, NOW)
     sent, _token = make_invitation(db, world, due_at=NOW.replace(hour=8))
     with db.transaction() as session:
         session.get_one(Invitation, sent.id).reminder_at = NOW.replace(hour=15)
-    at = NOW.replace(hour=16)
 
     admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
     confirm_path = f"/admin/staff/{therapist.id}/deactivate"
