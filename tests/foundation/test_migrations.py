@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from fit_platform.db import Base, migrate
 from fit_platform.db.session import make_engine
@@ -77,6 +77,26 @@ def _triggers(url: str) -> dict[str, str]:
             return {name: " ".join(sql.split()) for name, sql in connection.execute(text(query))}
     finally:
         engine.dispose()
+
+
+A_WALK_FOR_EVERY_PATIENT = (
+    "INSERT INTO crisis_plan_version (patient_id, warning_signs, what_helps, who_to_call,"
+    " staff_should, staff_should_not, recorded_by, created_at)"
+    " SELECT id, '', 'A walk', '', '', '', 'patient', CURRENT_TIMESTAMP FROM patient"
+)
+
+
+def _refused(engine: Engine, *statements: str) -> bool:
+    """Whether the database refuses the statements, run together in one transaction."""
+    from sqlalchemy.exc import DatabaseError
+
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    except DatabaseError:
+        return True
+    return False
 
 
 def test_migrations_create_the_same_append_only_triggers_as_the_models(
@@ -201,7 +221,6 @@ def test_a_crisis_plan_version_keeps_its_words_and_stays_append_only_up_and_down
     """The column saying where a restored version came from: SQLite copies the table to add
     its foreign key, and the copy must keep the rows and the append-only triggers."""
     from cryptography.fernet import Fernet
-    from sqlalchemy.exc import DatabaseError
 
     monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
     before = "f3c8a1e6d2b7"
@@ -210,12 +229,7 @@ def test_a_crisis_plan_version_keeps_its_words_and_stays_append_only_up_and_down
     engine = make_engine(empty_database_url)
 
     def refused(statement: str) -> bool:
-        try:
-            with engine.begin() as connection:
-                connection.execute(text(statement))
-        except DatabaseError:
-            return True
-        return False
+        return _refused(engine, statement)
 
     try:
         with engine.begin() as connection:
@@ -226,14 +240,7 @@ def test_a_crisis_plan_version_keeps_its_words_and_stays_append_only_up_and_down
                     " CURRENT_TIMESTAMP)"
                 )
             )
-            connection.execute(
-                text(
-                    "INSERT INTO crisis_plan_version (patient_id, warning_signs, what_helps,"
-                    " who_to_call, staff_should, staff_should_not, recorded_by, created_at)"
-                    " SELECT id, '', 'A walk', '', '', '', 'patient', CURRENT_TIMESTAMP"
-                    " FROM patient"
-                )
-            )
+            connection.execute(text(A_WALK_FOR_EVERY_PATIENT))
         migrate.upgrade(empty_database_url, "c2e7a9d4f1b6")  # the revision that copies it
         columns = {c["name"] for c in inspect(engine).get_columns("crisis_plan_version")}
         assert "restored_from_id" in columns
@@ -264,7 +271,6 @@ def test_the_erasure_revision_lets_only_a_marked_patients_own_plan_go_up_and_dow
     """The revision before it refused every DELETE of the own plan; after it, a row goes only
     while its patient has an `erasure_in_progress` row; after the downgrade, none again."""
     from cryptography.fernet import Fernet
-    from sqlalchemy.exc import DatabaseError
 
     monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
     before = "c2e7a9d4f1b6"
@@ -277,13 +283,7 @@ def test_the_erasure_revision_lets_only_a_marked_patients_own_plan_go_up_and_dow
     ]
 
     def refused(*statements: str) -> bool:
-        try:
-            with engine.begin() as connection:
-                for statement in statements:
-                    connection.execute(text(statement))
-        except DatabaseError:
-            return True
-        return False
+        return _refused(engine, *statements)
 
     def versions() -> int:
         with engine.connect() as connection:
@@ -299,14 +299,7 @@ def test_the_erasure_revision_lets_only_a_marked_patients_own_plan_go_up_and_dow
                         f" ('{name}', 'nb', 'sms', 'active', CURRENT_TIMESTAMP)"
                     )
                 )
-            connection.execute(
-                text(
-                    "INSERT INTO crisis_plan_version (patient_id, warning_signs, what_helps,"
-                    " who_to_call, staff_should, staff_should_not, recorded_by, created_at)"
-                    " SELECT id, '', 'A walk', '', '', '', 'patient', CURRENT_TIMESTAMP"
-                    " FROM patient"
-                )
-            )
+            connection.execute(text(A_WALK_FOR_EVERY_PATIENT))
         migrate.upgrade(empty_database_url)
         assert refused("DELETE FROM crisis_plan_version")
         assert not refused(*marked_delete)
