@@ -139,7 +139,7 @@ def _active_episode_with_plan() -> Any:
             # The cached consent state only prunes; the events decide (see _due_for).
             Patient.consent_state != ConsentState.STOPPED,
             # Nobody would see the answers (no active therapist, no unit lead): ask nothing.
-            someone_sees_answers(Episode.id, Episode.unit_id),
+            someone_sees_answers(Episode.id),
         )
     )
 

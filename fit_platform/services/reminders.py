@@ -113,7 +113,7 @@ def queue_reminders(db: Database, now: dt.datetime) -> int:
             Invitation.expires_at > now,
             # Nobody would see the answers (no active therapist, no unit lead): no nudge. The
             # reminder goes once someone does, if the window is still open.
-            someone_sees_answers(Episode.id, Episode.unit_id),
+            someone_sees_answers(Episode.id),
         )
     )
     columns = [

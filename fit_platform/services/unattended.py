@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Exists, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -78,10 +78,25 @@ def unit_has_lead(unit_id: Any) -> Exists:
     )
 
 
-def someone_sees_answers(episode_id: Any, unit_id: Any) -> ColumnElement[bool]:
-    """An active therapist is responsible for ``episode_id``, or ``unit_id`` has an active
-    lead: someone sees the patient's answers, and a risk answer at once (columns or values)."""
-    return or_(has_active_responsible(episode_id), unit_has_lead(unit_id))
+def nobody_sees_answers() -> Select[int]:
+    """The active episodes with no active responsible therapist in a unit without an active
+    lead: nobody sees their patients' answers. Usually none; read once per statement."""
+    episode = aliased(Episode)
+    return select(episode.id).where(
+        episode.status == EpisodeStatus.ACTIVE,
+        ~has_active_responsible(episode.id),
+        ~unit_has_lead(episode.unit_id),
+    )
+
+
+def someone_sees_answers(
+    episode_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> ColumnElement[bool]:
+    """Someone sees the answers of ``episode_id`` (a column): an active therapist is
+    responsible for it, or its unit has an active lead. Written as "not among the few nobody
+    sees", which the database works out once per statement (an anti-join), not per row: the
+    scheduler's tick asks it of every candidate row (benchmarks/bench_scheduler_tick.py)."""
+    return episode_id.not_in(nobody_sees_answers())
 
 
 @dataclass(frozen=True)
