@@ -49,6 +49,7 @@ from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters
 from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm
+from fit_platform.web.clinician.review_due import reviews_due
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
 
@@ -151,6 +152,7 @@ def _presession_page(episode_id: int, note_problem: NoteProblem | None = None) -
     return render_template(
         "clinician/presession.html",
         view=view,
+        reviews_due=reviews_due(view, _today(), settings().zone),
         own=view.own_plan,
         language=language,
         labels=labels,
