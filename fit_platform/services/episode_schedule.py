@@ -4,7 +4,9 @@ Who may call it: a therapist on the episode. Every rule is checked by the domain
 `ScheduleRule` before it is stored, so the page can never save a rule the scheduler would
 refuse; its instrument must be schedulable (not draft, `domain/schedulability.py`) and
 enabled for the episode's unit (`services/unit_instruments.py`). Changes take effect at the
-scheduler's next tick; open invitations are not touched.
+scheduler's next tick; invitations already sent are not touched. A rule switched off takes
+with it its questionnaires planned and not sent yet (held for quiet hours, say): the page
+promises the change applies from the next questionnaire, and that one is the next.
 Each read or change writes one access-log row.
 """
 
@@ -21,6 +23,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import (
     ConsentEvent,
     Episode,
+    Invitation,
     Patient,
     SchedulePlan,
     ScheduleRule,
@@ -30,6 +33,7 @@ from fit_platform.domain.codes import (
     ConsentEventKind,
     ConsentState,
     EpisodeStatus,
+    InvitationState,
     ScheduleTrigger,
     UnitKind,
 )
@@ -37,7 +41,9 @@ from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.access_control import treating_episode
+from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.caseload_queries import open_fewer_wishes
+from fit_platform.services.invitation_common import NonResponse
 from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
 from fit_platform.services.unit_instruments import enabled_ids
 
@@ -292,7 +298,15 @@ def save_rule(
             )
             if found is None:
                 raise ScheduleNotFound(rule_id)
+            switched_off = found.active and not change.active
             row = apply_rule(found, change)
+            if switched_off:
+                planned = select(Invitation.id).where(
+                    Invitation.rule_id == row.id, Invitation.state == InvitationState.SCHEDULED
+                )
+                cancel_invitations(
+                    session, session.scalars(planned), NonResponse.RULE_SWITCHED_OFF, now
+                )
         session.flush()
         log.info(
             "schedule rule saved",

@@ -46,6 +46,9 @@ class NonResponse:
     NOT_SENT = "not_sent"
     CONSENT = "consent_withdrawn"
     APPOINTMENT_CHANGED = "appointment_changed"
+    # Planned and not sent yet when the therapist switched its rule off
+    # (services/episode_schedule.py): "Changes apply from the next questionnaire".
+    RULE_SWITCHED_OFF = "rule_switched_off"
     # Closed by a pause or stop, by the patient or by staff (services/consent.py).
     PAUSED_BY_PATIENT = "paused_by_patient"
     PAUSED = "paused"

@@ -144,6 +144,7 @@ SKIP_REASON = {
     "stopped": _l("Cancelled: questionnaires were stopped"),
     "consent_withdrawn": _l("Not sent: the patient had paused or stopped questionnaires"),
     "appointment_changed": _l("Cancelled: the appointment was moved or cancelled"),
+    "rule_switched_off": _l("Not sent: its schedule rule was switched off"),
 }
 
 OUTBOX_STATE = {

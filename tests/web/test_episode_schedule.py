@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AccessLog, SchedulePlan, ScheduleRule
-from fit_platform.domain.codes import Role, ScheduleTrigger
+from fit_platform.db.models import (
+    AccessLog,
+    Invitation,
+    OutboxMessage,
+    SchedulePlan,
+    ScheduleRule,
+)
+from fit_platform.domain.codes import InvitationState, OutboxState, Role, ScheduleTrigger
+from fit_platform.services.enqueue import enqueue_due
 from tests.support.factories import PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.scheduling import OSLO
 
 
 def _db(client: FlaskClient) -> Database:
@@ -186,3 +196,48 @@ def test_the_schedule_page_names_the_units_own_quiet_hours(client: FlaskClient) 
     )
     page = client.get(url + "?lang=nn").get_data(as_text=True)
     assert "Ingen spørjeskjema eller påminningar blir sende mellom kl. 20:00 og 09:00" in page
+
+
+def test_switching_a_rule_off_cancels_its_questionnaire_planned_and_not_sent(
+    client: FlaskClient,
+) -> None:
+    """The page says a change applies from the next questionnaire. A weekly PHQ-9 at 10:00 is
+    planned and waiting to be sent (planned ahead, or held while the gateway is down); the
+    therapist switches the rule off, and it is not sent."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule"
+    # Tomorrow: a rule counts from when it was saved (the real clock, here).
+    tomorrow = dt.datetime.now(OSLO) + dt.timedelta(days=1)
+    morning = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+    rule = _rule(weekdays=[str(morning.isoweekday())], send_time="10:00", min_interval_hours="0")
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    new = {f"new-{key}": value for key, value in rule.items()}
+    assert client.post(url, data={"new-csrf_token": csrf_token(page), **new}).status_code == 302
+    planned_ahead = enqueue_due(
+        db, morning.astimezone(dt.UTC), zone=OSLO, horizon=dt.timedelta(hours=2)
+    )
+    assert planned_ahead.invitations == 1
+    with db.session() as session:
+        planned = session.scalars(select(Invitation)).one()
+        waiting = session.scalars(select(OutboxMessage)).one()
+    assert planned.state is InvitationState.SCHEDULED and waiting.state is OutboxState.QUEUED
+
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    prefix = f"rule-{planned.rule_id}-"
+    off = {prefix + key: value for key, value in rule.items() if key != "active"}
+    saved = client.post(
+        f"{url}/{planned.rule_id}", data={prefix + "csrf_token": csrf_token(page), **off}
+    )
+    assert saved.status_code == 302
+    with db.session() as session:
+        planned = session.get_one(Invitation, planned.id)
+        waiting = session.get_one(OutboxMessage, waiting.id)
+    assert (planned.state, planned.non_response_reason) == (
+        InvitationState.CANCELLED,
+        "rule_switched_off",
+    )
+    assert waiting.state is OutboxState.CANCELLED
+    appointments = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    assert "Not sent: its schedule rule was switched off" in appointments.get_data(as_text=True)
