@@ -26,6 +26,11 @@ from fit_platform.services.access_control import treating_episode
 from fit_platform.services.consent import ConsentChange, apply_consent_change
 
 RESTART_ACTION = "consent_restart"  # the access-log code (services/access_log.py)
+# What starts questionnaires again from each state; an active patient has nothing to start.
+_AGAIN = {
+    ConsentState.STOPPED: ConsentEventKind.RESTARTED,
+    ConsentState.PAUSED: ConsentEventKind.RESUMED,
+}
 
 
 class RestartNotFound(LookupError):
@@ -44,12 +49,7 @@ def restart_feedback(
         )
         if episode is None:
             raise RestartNotFound(episode_id)
-        state = session.get_one(Patient, episode.patient_id).consent_state
-        kinds = {
-            ConsentState.STOPPED: ConsentEventKind.RESTARTED,
-            ConsentState.PAUSED: ConsentEventKind.RESUMED,
-        }
-        kind = kinds.get(state)
+        kind = _AGAIN.get(session.get_one(Patient, episode.patient_id).consent_state)
         if kind is None:
             return None
         apply_consent_change(
