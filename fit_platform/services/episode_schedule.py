@@ -6,7 +6,9 @@ refuse; its instrument must be schedulable (not draft, `domain/schedulability.py
 enabled for the episode's unit (`services/unit_instruments.py`). Changes take effect at the
 scheduler's next tick; invitations already sent are not touched. A rule switched off takes
 with it its questionnaires planned and not sent yet (held for quiet hours, say): the page
-promises the change applies from the next questionnaire, and that one is the next.
+promises the change applies from the next questionnaire, and that one is the next. A rule
+changed to another questionnaire, kind of occasion or days takes with it those it no longer
+asks for (`services/plan_changes.py`).
 Each read or change writes one access-log row.
 """
 
@@ -44,6 +46,7 @@ from fit_platform.services.access_control import treating_episode
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.caseload_queries import open_fewer_wishes
 from fit_platform.services.invitation_common import NonResponse
+from fit_platform.services.plan_changes import cancel_planned_not_asked_for
 from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
 from fit_platform.services.unit_instruments import enabled_ids
 
@@ -307,6 +310,10 @@ def save_rule(
                 cancel_invitations(
                     session, session.scalars(planned), NonResponse.RULE_SWITCHED_OFF, now
                 )
+            else:
+                # Another questionnaire, kind of occasion or day: the planned one the rule no
+                # longer asks for is not sent, and the next tick plans the changed rule's.
+                cancel_planned_not_asked_for(session, episode, now, rule_id=row.id)
         session.flush()
         log.info(
             "schedule rule saved",

@@ -28,7 +28,7 @@ from fit_platform.services.export import (
     export_instruments,
 )
 
-CODEBOOK_VERSION = "2026.12.9"
+CODEBOOK_VERSION = "2026.12.10"
 # Inside the package (pyproject.toml's package-data), so an installed wheel has it too.
 CODEBOOK_PATH = Path(__file__).resolve().parent / "export" / "codebook.md"
 Separator = Literal["semicolon", "comma"]

@@ -49,6 +49,9 @@ class NonResponse:
     # Planned and not sent yet when the therapist switched its rule off
     # (services/episode_schedule.py): "Changes apply from the next questionnaire".
     RULE_SWITCHED_OFF = "rule_switched_off"
+    # Planned and not sent yet when its rule, or the patient's own days, changed so that the
+    # plan no longer asks for it (services/plan_changes.py); the next tick plans what it does.
+    PLAN_CHANGED = "plan_changed"
     # Closed by a pause or stop, by the patient or by staff (services/consent.py).
     PAUSED_BY_PATIENT = "paused_by_patient"
     PAUSED = "paused"

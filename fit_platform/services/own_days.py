@@ -4,8 +4,10 @@ The programme's days are the weekdays of the episode's active daily rules (what 
 offers); the patient's own days are a non-empty subset of them, chosen with the therapist on
 the episode's schedule page or by the patient from their choices page. Daily invitations
 follow the patient's days from the next scheduler tick (services/enqueue.py narrows the daily
-rules with them); nothing is created ahead of time, so nothing needs cancelling. Weekly and
-appointment rules are not narrowed: they are agreed per rule.
+rules with them). A daily questionnaire planned and not sent yet (held for quiet hours, or while
+the gateway is down) for a day no longer among hers is cancelled when the days are saved
+(`services/plan_changes.py`). Weekly and appointment rules are not narrowed: they are agreed
+per rule.
 
 Every change writes one log line with ids and codes only.
 """
@@ -24,6 +26,7 @@ from fit_platform.db.models import Episode, SchedulePlan, ScheduleRule, Unit
 from fit_platform.domain.codes import EpisodeStatus, ScheduleTrigger, UnitKind
 from fit_platform.domain.own_plan import RecordedBy
 from fit_platform.services.access_control import treating_episode
+from fit_platform.services.plan_changes import cancel_planned_not_asked_for
 from fit_platform.services.schedule_plans import (
     domain_rule,
     format_iso_weekdays,
@@ -147,6 +150,7 @@ def set_own_days(
             raise OwnDaysError("outside_programme")
         # Every programme day is stored as "none chosen", so new programme days are included.
         episode.own_weekdays = None if days == programme else format_iso_weekdays(days)
+        cancelled = cancel_planned_not_asked_for(session, episode, now)
         log.info(
             "own programme days changed",
             extra={
@@ -154,6 +158,7 @@ def set_own_days(
                 "days": format_iso_weekdays(days),
                 "by": by.value,
                 "staff_id": staff_id,
+                "cancelled": cancelled,
                 "at": now.isoformat(),
             },
         )

@@ -145,6 +145,7 @@ SKIP_REASON = {
     "consent_withdrawn": _l("Not sent: the patient had paused or stopped questionnaires"),
     "appointment_changed": _l("Cancelled: the appointment was moved or cancelled"),
     "rule_switched_off": _l("Not sent: its schedule rule was switched off"),
+    "plan_changed": _l("Not sent: the plan was changed before it was sent"),
 }
 
 OUTBOX_STATE = {

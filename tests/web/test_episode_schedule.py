@@ -241,3 +241,92 @@ def test_switching_a_rule_off_cancels_its_questionnaire_planned_and_not_sent(
     assert waiting.state is OutboxState.CANCELLED
     appointments = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
     assert "Not sent: its schedule rule was switched off" in appointments.get_data(as_text=True)
+
+
+def _plan_a_weekly_phq9_ahead(client: FlaskClient, db: Database, episode_id: int) -> Invitation:
+    """A weekly PHQ-9 at 10:00 tomorrow, planned at 09:00 and waiting to be sent."""
+    url = f"/clinician/episodes/{episode_id}/schedule"
+    # Tomorrow: a rule counts from when it was saved (the app's clock, here).
+    tomorrow = dt.datetime.now(OSLO) + dt.timedelta(days=1)
+    morning = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+    rule = _rule(weekdays=[str(morning.isoweekday())], send_time="10:00", min_interval_hours="0")
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    new = {f"new-{key}": value for key, value in rule.items()}
+    assert client.post(url, data={"new-csrf_token": csrf_token(page), **new}).status_code == 302
+    enqueue_due(db, morning.astimezone(dt.UTC), zone=OSLO, horizon=dt.timedelta(hours=2))
+    with db.session() as session:
+        planned = session.scalars(select(Invitation)).one()
+    assert planned.state is InvitationState.SCHEDULED
+    return planned
+
+
+def _change_rule(
+    client: FlaskClient, episode_id: int, rule_id: int, planned: Invitation, **changes: object
+) -> None:
+    url = f"/clinician/episodes/{episode_id}/schedule"
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    day = planned.due_at.astimezone(OSLO).isoweekday()
+    rule = _rule(
+        **{"weekdays": [str(day)], "send_time": "10:00", "min_interval_hours": "0", **changes}
+    )
+    prefix = f"rule-{rule_id}-"
+    data = {prefix + key: value for key, value in rule.items()}
+    saved = client.post(f"{url}/{rule_id}", data={prefix + "csrf_token": csrf_token(page), **data})
+    assert saved.status_code == 302
+
+
+def test_a_rule_changed_to_another_questionnaire_sends_that_one_not_the_planned_one(
+    client: FlaskClient,
+) -> None:
+    """ "Changes apply from the next questionnaire": the planned PHQ-9 is not sent once the
+    therapist has made the rule a GAD-7, and the next tick plans the GAD-7 for the same day."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    planned = _plan_a_weekly_phq9_ahead(client, db, world.episode_id)
+    assert planned.rule_id is not None
+    _change_rule(client, world.episode_id, planned.rule_id, planned, instrument="gad7")
+    with db.session() as session:
+        old = session.get_one(Invitation, planned.id)
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.invitation_id == planned.id)
+        ).one()
+    assert (old.state, old.non_response_reason) == (InvitationState.CANCELLED, "plan_changed")
+    assert message.state is OutboxState.CANCELLED
+
+    at_ten = planned.due_at
+    assert enqueue_due(db, at_ten, zone=OSLO).invitations == 1
+    with db.session() as session:
+        new = session.scalars(select(Invitation).where(Invitation.id != planned.id)).one()
+        queued = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.invitation_id == new.id)
+        ).one()
+    assert (new.instrument_id, new.slot_key, new.state) == (
+        "gad7",
+        old.slot_key,
+        InvitationState.SCHEDULED,
+    )
+    assert queued.state is OutboxState.QUEUED
+    appointments = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    assert "Not sent: the plan was changed before it was sent" in appointments.get_data(
+        as_text=True
+    )
+
+
+def test_a_rule_moved_off_the_planned_day_cancels_it_and_a_new_time_does_not(
+    client: FlaskClient,
+) -> None:
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    planned = _plan_a_weekly_phq9_ahead(client, db, world.episode_id)
+    assert planned.rule_id is not None
+    # The same day at another time: the day's questionnaire is the one planned.
+    _change_rule(client, world.episode_id, planned.rule_id, planned, send_time="11:00")
+    with db.session() as session:
+        assert session.get_one(Invitation, planned.id).state is InvitationState.SCHEDULED
+    other_day = planned.due_at.astimezone(OSLO).isoweekday() % 7 + 1
+    _change_rule(client, world.episode_id, planned.rule_id, planned, weekdays=[str(other_day)])
+    with db.session() as session:
+        moved = session.get_one(Invitation, planned.id)
+    assert (moved.state, moved.non_response_reason) == (InvitationState.CANCELLED, "plan_changed")

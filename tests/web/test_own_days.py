@@ -12,8 +12,15 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Invitation, OutboxMessage
-from fit_platform.domain.codes import Role, ScheduleTrigger, UnitKind
+from fit_platform.domain.codes import (
+    InvitationState,
+    OutboxState,
+    Role,
+    ScheduleTrigger,
+    UnitKind,
+)
 from fit_platform.scheduler.clock import jobs
+from fit_platform.services.enqueue import enqueue_due
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
@@ -192,3 +199,47 @@ def test_a_closed_episodes_days_are_read_without_the_form_and_a_posted_one_is_re
     assert refused.headers["Location"].endswith(f"/clinician/episodes/{world.episode_id}")
     with db.session() as session:
         assert session.get(Episode, world.episode_id).own_weekdays is None  # type: ignore[union-attr]
+
+
+def test_a_day_the_patient_gives_up_takes_its_planned_questionnaire_with_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    """ "Questionnaires are only sent on those days": a daily PHQ-9 planned and waiting to be
+    sent (held while the gateway is down, say) for a day the patient then gives up is not sent,
+    and her therapist reads why. A change that keeps that day leaves it planned."""
+    db = _db(app)
+    world = _programme_patient(db)
+    day = dt.datetime.now(OSLO).date() + dt.timedelta(days=1)
+    while day.weekday() > 4:
+        day += dt.timedelta(days=1)
+    nine = dt.datetime.combine(day, dt.time(9), tzinfo=OSLO).astimezone(dt.UTC)
+    assert enqueue_due(db, nine, zone=OSLO, horizon=dt.timedelta(hours=2)).invitations == 1
+    with db.session() as session:
+        planned = session.scalars(select(Invitation).where(Invitation.rule_id.is_not(None))).one()
+    assert planned.state is InvitationState.SCHEDULED
+
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    others = [str(d) for d in range(5) if d != day.weekday()]
+    assert (
+        patient.post("/p/my-days", {"days": [str(day.weekday()), *others[:1]]}).status_code == 302
+    )
+    with db.session() as session:
+        assert session.get_one(Invitation, planned.id).state is InvitationState.SCHEDULED
+    assert patient.post("/p/my-days", {"days": others}).status_code == 302
+    with db.session() as session:
+        given_up = session.get_one(Invitation, planned.id)
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.invitation_id == planned.id)
+        ).one()
+    assert (given_up.state, given_up.non_response_reason) == (
+        InvitationState.CANCELLED,
+        "plan_changed",
+    )
+    assert message.state is OutboxState.CANCELLED
+
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    page = therapist.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    assert "Not sent: the plan was changed before it was sent" in page.get_data(as_text=True)

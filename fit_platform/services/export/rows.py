@@ -28,6 +28,7 @@ NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
         "not_sent_quiet_hours",
         "not_sent_too_little_time",
         "rule_switched_off",
+        "plan_changed",
     ),
     "not_opened": ("not_opened",),
     "opened_not_completed": ("opened_not_completed",),
