@@ -4,10 +4,11 @@ A fixed number of set-based queries whatever the number of patients: the episode
 patient and unit), then one query each for the next appointments, the latest outcome scores,
 the latest answer to any form (an alliance or a group form counts: the patient has answered),
 the open signals, the unanswered invitations, the patient's open wish for fewer
-questionnaires, the questionnaires that never reached the patient
-(`delivery_status.undelivered_by_episode`), the overdue risk signals in units without a lead
-and the viewer's units without a lead, then one INSERT for the access log. What a row holds and
-how the rows are ordered and filtered is in `services/caseload_rows.py`.
+questionnaires, the samvalg decisions due to be looked at again, the questionnaires that
+never reached the patient (`delivery_status.undelivered_by_episode`), the overdue risk signals
+in units without a lead and the viewer's units without a lead, then one INSERT for the access
+log. What a row holds and how the rows are ordered and filtered is in
+`services/caseload_rows.py`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Subquery, func, select
 
@@ -39,7 +41,11 @@ from fit_platform.domain.codes import (
 from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.services.access_control import Viewer, led_unit_ids, visible_episodes
 from fit_platform.services.access_log import Action, record_bulk_access
-from fit_platform.services.caseload_queries import open_fewer_wishes, overdue_risk_signals
+from fit_platform.services.caseload_queries import (
+    open_fewer_wishes,
+    overdue_risk_signals,
+    reviews_due_by_episode,
+)
 from fit_platform.services.caseload_rows import (
     DEFAULT_QUERY,
     AttentionTier,
@@ -101,8 +107,10 @@ def caseload(
     *,
     escalation_after: dt.timedelta = dt.timedelta(hours=24),
     now: dt.datetime,
+    zone: ZoneInfo,
 ) -> Caseload:
-    """The viewer's caseload, sorted and filtered; logs one access row per patient listed."""
+    """The viewer's caseload, sorted and filtered; logs one access row per patient listed.
+    `zone` gives the local date a samvalg review is due on."""
     scope = query.scope or default_scope(viewer)
     if scope is CaseloadScope.UNIT and not led_unit_ids(viewer):
         scope = CaseloadScope.MINE
@@ -140,6 +148,7 @@ def caseload(
         unanswered: dict[int, int] = {}
         not_delivered: dict[int, Undelivered] = {}
         fewer_wishes: dict[int, dt.datetime] = {}
+        reviews_due: dict[int, dt.date] = {}
         escalated: list[EscalatedSignal] = []
         unled: list[UnledSignal] = []
         if ids:
@@ -193,6 +202,7 @@ def caseload(
             }
             not_delivered = undelivered_by_episode(session, ids)
             fewer_wishes = open_fewer_wishes(session, ids)
+            reviews_due = reviews_due_by_episode(session, ids, now.astimezone(zone).date(), zone)
             unled = [
                 UnledSignal(signal_id, episode_id, name, unit_name, raised_at)
                 for signal_id, episode_id, name, unit_name, raised_at in session.execute(
@@ -273,6 +283,7 @@ def caseload(
                     paused_until=patient.paused_until,
                     not_delivered=not_delivered.get(episode_id),
                     fewer_wish_at=fewer_wishes.get(episode_id),
+                    review_due_on=reviews_due.get(episode_id),
                     unit_archived=bool(archived),
                     last_answer_instrument=last_instrument,
                     last_answer_at=last_at,

@@ -4,12 +4,15 @@ whatever the number of patients (the caseload's query count stays flat)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from fit_platform.db.models import AccessLog, ConsentEvent, Episode, Signal
-from fit_platform.domain.codes import ConsentEventKind
+from fit_platform.db.models import AccessLog, ConsentEvent, Episode, SharedDecision, Signal
+from fit_platform.domain.codes import ConsentEventKind, EpisodeStatus
+from fit_platform.domain.samvalg_review import DecisionDates, reviews_due
 from fit_platform.domain.signals import SignalCode
 from fit_platform.services.unattended import has_active_responsible
 
@@ -57,3 +60,35 @@ def overdue_risk_signals(raised_before: dt.datetime) -> Select[int]:
             ~has_active_responsible(Signal.episode_id),
         ),
     )
+
+
+def reviews_due_by_episode(
+    session: Session, ids: list[int], today: dt.date, zone: ZoneInfo
+) -> dict[int, dt.date]:
+    """Per open episode with a samvalg decision due to be looked at again
+    (`domain/samvalg_review.py`), the earliest such review date (one statement: the decisions
+    of the episodes where a review date has come)."""
+    come = select(SharedDecision.episode_id).where(
+        SharedDecision.episode_id.in_(ids), SharedDecision.review_on <= today
+    )
+    by_episode: dict[int, list[DecisionDates]] = defaultdict(list)
+    for episode_id, decision_id, review_on, recorded_at in session.execute(
+        select(
+            SharedDecision.episode_id,
+            SharedDecision.id,
+            SharedDecision.review_on,
+            SharedDecision.recorded_at,
+        )
+        .join(Episode, Episode.id == SharedDecision.episode_id)
+        .where(SharedDecision.episode_id.in_(come), Episode.status == EpisodeStatus.ACTIVE)
+    ):
+        by_episode[episode_id].append(
+            DecisionDates(decision_id, review_on, recorded_at.astimezone(zone).date())
+        )
+    found: dict[int, dt.date] = {}
+    for episode_id, decisions in by_episode.items():
+        due = reviews_due(decisions, today)
+        dates = [d.review_on for d in decisions if d.id in due and d.review_on is not None]
+        if dates:
+            found[episode_id] = min(dates)
+    return found

@@ -38,6 +38,8 @@ class CaseloadShow(StrEnum):
     NOT_DELIVERED = "not_delivered"
     # The patient asked for fewer questionnaires and the schedule has not changed since.
     FEWER_WISH = "fewer"
+    # A samvalg decision's review date has come (`domain/samvalg_review.py`).
+    REVIEW_DUE = "review"
 
 
 class CaseloadScope(StrEnum):
@@ -114,6 +116,8 @@ class CaseloadRow:
     not_delivered: Undelivered | None = None
     # When the patient asked for fewer questionnaires, while no schedule change followed.
     fewer_wish_at: dt.datetime | None = None
+    # The earliest review date of a samvalg decision due to be looked at again (None: none).
+    review_due_on: dt.date | None = None
     # The unit is archived: no questionnaire is sent to this patient any more.
     unit_archived: bool = False
     # The latest answer to any form, outcome or not: a patient whose only answers are to an
@@ -243,4 +247,6 @@ def shown_by(show: CaseloadShow, row: CaseloadRow) -> bool:
         return row.not_delivered is not None
     if show is CaseloadShow.FEWER_WISH:
         return row.fewer_wish_at is not None
+    if show is CaseloadShow.REVIEW_DUE:
+        return row.review_due_on is not None
     return True

@@ -47,6 +47,7 @@ from tests.support.factories import (
     make_world,
 )
 from tests.support.queries import count_statements
+from tests.support.scheduling import OSLO
 
 
 def _therapist(db: Database, world: World):  # type: ignore[no-untyped-def]
@@ -71,7 +72,7 @@ def test_caseload_puts_unacknowledged_risk_first_then_signals_then_next_appointm
     add_appointment(db, calm, NOW + dt.timedelta(days=3))
     add_signal(db, signal, SignalCode.NOT_ON_TRACK)
     add_signal(db, risk, SignalCode.RISK_ANSWER)
-    rows = caseload(db, viewer(therapist), now=NOW).rows
+    rows = caseload(db, viewer(therapist), now=NOW, zone=OSLO).rows
     assert [r.episode_id for r in rows] == [
         risk.episode_id,
         signal.episode_id,
@@ -92,7 +93,7 @@ def test_caseload_shows_latest_outcome_score_unanswered_invitations_and_consent(
     make_invitation(db, world, due_at=NOW - dt.timedelta(hours=1))
     make_invitation(db, world, due_at=NOW - dt.timedelta(days=9))  # expired window
     add_consent_event(db, world, ConsentEventKind.PAUSED)
-    (row,) = caseload(db, viewer(therapist), now=NOW).rows
+    (row,) = caseload(db, viewer(therapist), now=NOW, zone=OSLO).rows
     assert (row.latest_instrument, row.latest_total, row.latest_band) == ("phq9", 12, "moderate")
     assert row.unanswered_invitations == 1
     assert row.status is CaseloadStatus.ON_TRACK
@@ -102,18 +103,18 @@ def test_caseload_filters_and_sorts_by_name(db: Database) -> None:
     worlds, therapist = _worlds(db, 3)
     add_signal(db, worlds[1], SignalCode.ALLIANCE_DROP, instrument_id="wai_sr")
     who = viewer(therapist)
-    shown = caseload(db, who, CaseloadQuery(show=CaseloadShow.SIGNALS), now=NOW).rows
+    shown = caseload(db, who, CaseloadQuery(show=CaseloadShow.SIGNALS), now=NOW, zone=OSLO).rows
     assert [r.episode_id for r in shown] == [worlds[1].episode_id]
     names = [
         r.patient_name
-        for r in caseload(db, who, CaseloadQuery(sort=CaseloadSort.NAME), now=NOW).rows
+        for r in caseload(db, who, CaseloadQuery(sort=CaseloadSort.NAME), now=NOW, zone=OSLO).rows
     ]
     assert names == sorted(names, key=str.casefold)
 
 
 def test_caseload_logs_one_access_row_per_patient_listed(db: Database) -> None:
     _worlds_, therapist = _worlds(db, 3)
-    caseload(db, viewer(therapist), now=NOW)
+    caseload(db, viewer(therapist), now=NOW, zone=OSLO)
     with db.session() as session:
         rows = session.execute(select(AccessLog.patient_id, AccessLog.action)).all()
     assert sorted(p for p, _ in rows) == sorted(w.patient_id for w in _worlds_)
@@ -128,7 +129,7 @@ def test_unit_lead_sees_the_unit_and_risk_signals_overdue_for_acknowledgement(
     lead = make_staff(db, (Role.UNIT_LEAD, unit.id))
     old = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(hours=30))
     add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(hours=2))
-    result = caseload(db, viewer(lead), now=NOW, escalation_after=dt.timedelta(hours=24))
+    result = caseload(db, viewer(lead), now=NOW, zone=OSLO, escalation_after=dt.timedelta(hours=24))
     assert result.scope is CaseloadScope.UNIT
     assert [r.episode_id for r in result.rows] == [world.episode_id]
     assert [e.signal_id for e in result.escalated] == [old]
@@ -148,21 +149,37 @@ def test_caseload_runs_the_same_number_of_queries_for_5_and_200_patients(db: Dat
             add_failed_message(db, world, invitation_id=failed.id)
         who = viewer(therapist)
         with count_statements(db.engine) as counter:
-            rows = caseload(db, who, now=NOW).rows
+            rows = caseload(db, who, now=NOW, zone=OSLO).rows
         assert len(rows) == n
         assert sum(1 for row in rows if row.not_delivered) == len(worlds[::2])
         counts.append(counter.count)
         # Listing only those patients costs the same statements as listing everyone.
         with count_statements(db.engine) as counter:
-            shown = caseload(db, who, CaseloadQuery(show=CaseloadShow.NOT_DELIVERED), now=NOW).rows
+            shown = caseload(
+                db, who, CaseloadQuery(show=CaseloadShow.NOT_DELIVERED), now=NOW, zone=OSLO
+            ).rows
         assert {row.episode_id for row in shown} == {w.episode_id for w in worlds[::2]}
         counts.append(counter.count)
         # Wishes for fewer questionnaires: one statement for them all, filter included.
         for world in worlds[::4]:
             add_consent_event(db, world, ConsentEventKind.FREQUENCY_REDUCED)
         with count_statements(db.engine) as counter:
-            asking = caseload(db, who, CaseloadQuery(show=CaseloadShow.FEWER_WISH), now=NOW).rows
+            asking = caseload(
+                db, who, CaseloadQuery(show=CaseloadShow.FEWER_WISH), now=NOW, zone=OSLO
+            ).rows
         assert {row.episode_id for row in asking} == {w.episode_id for w in worlds[::4]}
+        counts.append(counter.count)
+        # Samvalg decisions to look at again: one statement for them all, filter included.
+        yesterday = (NOW - dt.timedelta(days=1)).astimezone(OSLO).date()
+        for world in worlds[::3]:
+            month_ago = NOW - dt.timedelta(days=30)
+            add_decision(db, world, "Add group therapy", at=month_ago, review_on=yesterday)
+        with count_statements(db.engine) as counter:
+            review = caseload(
+                db, who, CaseloadQuery(show=CaseloadShow.REVIEW_DUE), now=NOW, zone=OSLO
+            ).rows
+        assert {row.episode_id for row in review} == {w.episode_id for w in worlds[::3]}
+        assert {row.review_due_on for row in review} == {yesterday}
         counts.append(counter.count)
     assert len(set(counts)) == 1
 
@@ -179,7 +196,7 @@ def test_repeated_signals_of_one_code_are_one_flag_and_cost_no_extra_statement(
             add_signal(db, world, SignalCode.NOT_ON_TRACK)
         who = viewer(therapist)
         with count_statements(db.engine) as counter:
-            rows = caseload(db, who, now=NOW).rows
+            rows = caseload(db, who, now=NOW, zone=OSLO).rows
         counts.append(counter.count)
         for row in rows:
             assert row.open_signals == (SignalCode.RISK_ANSWER, SignalCode.NOT_ON_TRACK)
@@ -206,14 +223,14 @@ def test_caseload_counts_questionnaires_not_delivered_until_a_later_one_reaches_
             db, world, due_at=NOW - dt.timedelta(hours=hours), state=InvitationState.SCHEDULED
         )
         add_failed_message(db, world, invitation_id=failed.id)
-    [row] = caseload(db, who, now=NOW).rows
+    [row] = caseload(db, who, now=NOW, zone=OSLO).rows
     assert row.not_delivered is not None
     assert (row.not_delivered.count, row.not_delivered.problem) == (2, DeliveryProblem.SERVICE)
     assert row.unanswered_invitations == 0
     # A later questionnaire reached the patient: the old failures are history now (the
     # appointments page still lists them), not something to act on.
     make_invitation(db, world, due_at=NOW)
-    [row] = caseload(db, who, now=NOW).rows
+    [row] = caseload(db, who, now=NOW, zone=OSLO).rows
     assert row.not_delivered is None
     assert row.unanswered_invitations == 1
 
@@ -367,7 +384,7 @@ def test_presession_runs_the_same_number_of_queries_for_10_and_1000_responses(
 def test_invitation_states_other_than_sent_or_opened_are_not_unanswered(db: Database) -> None:
     (world,), therapist = _worlds(db, 1)
     make_invitation(db, world, due_at=NOW, state=InvitationState.COMPLETED)
-    (row,) = caseload(db, viewer(therapist), now=NOW).rows
+    (row,) = caseload(db, viewer(therapist), now=NOW, zone=OSLO).rows
     assert row.unanswered_invitations == 0
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Invitation)) == 1

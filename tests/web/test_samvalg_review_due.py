@@ -1,6 +1,7 @@
 """A samvalg decision with a date to look at it again: the patient is told "You will look at
 this again around <date>", and when that day comes the therapist's pre-session view marks the
-decision due, until a later decision is recorded (web/clinician/review_due.py)."""
+decision due, and the caseload marks the patient, until a later decision is recorded
+(domain/samvalg_review.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.support.html import csrf_token, log_in
 from tests.support.scheduling import OSLO, Clock
 
 DUE = "due: look at it again with the patient"
+ON_CASELOAD = "Samvalg decision to look at again (from 21/12/2026)"
 MONDAY_MORNING = dt.datetime(2026, 12, 7, 9, 0, tzinfo=OSLO).astimezone(dt.UTC)
 
 
@@ -45,14 +47,24 @@ def test_a_decision_is_marked_due_on_its_review_day_until_the_next_one_is_record
     _record(client, world.episode_id, "Weekly sessions for two weeks", in_two_weeks)
     assert DUE not in client.get(view).get_data(as_text=True)
 
+    caseload = "/clinician/?lang=en"
+    due_only = "/clinician/?lang=en&show=review"
     clock.advance(days=13)  # Sunday the 20th: not yet
     assert DUE not in client.get(view).get_data(as_text=True)
+    assert ON_CASELOAD not in client.get(caseload).get_data(as_text=True)
     clock.advance(days=1)  # the review day
     log_in(client, world.therapist_username, PASSWORD)  # the session ran out meanwhile
     assert DUE in client.get(view).get_data(as_text=True)
+    page = client.get(caseload).get_data(as_text=True)
+    assert ON_CASELOAD in page
+    assert f'/clinician/episodes/{world.episode_id}#decisions"' in page
+    assert "Read the decision" in client.get(due_only).get_data(as_text=True)
     clock.advance(days=3)  # still due until they look at it again
     log_in(client, world.therapist_username, PASSWORD)
     assert DUE in client.get(view).get_data(as_text=True)
+    assert ON_CASELOAD in client.get(caseload).get_data(as_text=True)
 
     _record(client, world.episode_id, "Go on with weekly sessions", None)
     assert DUE not in client.get(view).get_data(as_text=True)
+    assert ON_CASELOAD not in client.get(caseload).get_data(as_text=True)
+    assert "No patients match." in client.get(due_only).get_data(as_text=True)

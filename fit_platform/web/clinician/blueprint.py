@@ -105,6 +105,7 @@ def caseload_page() -> str:
         ),
         escalation_after=dt.timedelta(hours=settings().risk_escalation_hours),
         now=now(),
+        zone=settings().zone,
     )
     leads = any(role is Role.UNIT_LEAD for role, _unit in g.staff.roles)
     return render_template(

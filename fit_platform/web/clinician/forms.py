@@ -40,6 +40,7 @@ class CaseloadFilterForm(FitForm):
             SelectChoice(CaseloadShow.NOT_ACTIVE_CONSENT.value, _l("Paused or stopped feedback")),
             SelectChoice(CaseloadShow.NOT_DELIVERED.value, _l("With questionnaires not delivered")),
             SelectChoice(CaseloadShow.FEWER_WISH.value, _l("Asking for fewer questionnaires")),
+            SelectChoice(CaseloadShow.REVIEW_DUE.value, _l("With a decision to look at again")),
         ],
         default=CaseloadShow.ALL.value,
     )
