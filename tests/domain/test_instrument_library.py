@@ -66,6 +66,15 @@ def test_norwegian_texts_are_never_claimed_official(instruments: Mapping[str, In
                 assert inst.languages[lang].status is TranslationStatus.UNVALIDATED
 
 
+def test_a_norwegian_text_has_a_norwegian_title(instruments: Mapping[str, Instrument]) -> None:
+    """The title is the heading of the patient's page, marked with the page's language: an
+    English title there is a gap in the translation (the WAI-SR's was, until version 1.0.2)."""
+    for inst in instruments.values():
+        for lang in ("nb", "nn"):
+            if lang in inst.languages:
+                assert inst.title[lang] != inst.title["en"], (inst.id, lang)
+
+
 def test_core10_ships_in_english_only_because_its_licence_forbids_derivatives(
     instruments: Mapping[str, Instrument],
 ) -> None:

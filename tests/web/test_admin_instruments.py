@@ -54,7 +54,7 @@ def test_the_page_says_why_the_sai_cannot_be_scheduled_and_lists_each_unit(
     log_in(client, admin.username, PASSWORD)
     html = client.get("/admin/instruments?lang=en").get_data(as_text=True)
     sai = html.split('id="instrument-sai"', 1)[1].split("</section>", 1)[0]
-    assert DRAFT_REASON in sai and "<code>sai</code> 0.1.1" in sai
+    assert DRAFT_REASON in sai and "<code>sai</code> 0.1.2" in sai
     assert "Checked on 2026-12-02" in sai  # the content note says what was checked
     phq9 = html.split('id="instrument-phq9"', 1)[1].split("</section>", 1)[0]
     assert "Yes, for units that enable it" in phq9 and "Official text" in phq9
