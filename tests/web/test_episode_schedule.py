@@ -198,51 +198,6 @@ def test_the_schedule_page_names_the_units_own_quiet_hours(client: FlaskClient) 
     assert "Ingen spørjeskjema eller påminningar blir sende mellom kl. 20:00 og 09:00" in page
 
 
-def test_switching_a_rule_off_cancels_its_questionnaire_planned_and_not_sent(
-    client: FlaskClient,
-) -> None:
-    """The page says a change applies from the next questionnaire. A weekly PHQ-9 at 10:00 is
-    planned and waiting to be sent (planned ahead, or held while the gateway is down); the
-    therapist switches the rule off, and it is not sent."""
-    db = _db(client)
-    world = make_world(db)
-    log_in(client, world.therapist_username, PASSWORD)
-    url = f"/clinician/episodes/{world.episode_id}/schedule"
-    # Tomorrow: a rule counts from when it was saved (the real clock, here).
-    tomorrow = dt.datetime.now(OSLO) + dt.timedelta(days=1)
-    morning = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
-    rule = _rule(weekdays=[str(morning.isoweekday())], send_time="10:00", min_interval_hours="0")
-    page = client.get(url + "?lang=en").get_data(as_text=True)
-    new = {f"new-{key}": value for key, value in rule.items()}
-    assert client.post(url, data={"new-csrf_token": csrf_token(page), **new}).status_code == 302
-    planned_ahead = enqueue_due(
-        db, morning.astimezone(dt.UTC), zone=OSLO, horizon=dt.timedelta(hours=2)
-    )
-    assert planned_ahead.invitations == 1
-    with db.session() as session:
-        planned = session.scalars(select(Invitation)).one()
-        waiting = session.scalars(select(OutboxMessage)).one()
-    assert planned.state is InvitationState.SCHEDULED and waiting.state is OutboxState.QUEUED
-
-    page = client.get(url + "?lang=en").get_data(as_text=True)
-    prefix = f"rule-{planned.rule_id}-"
-    off = {prefix + key: value for key, value in rule.items() if key != "active"}
-    saved = client.post(
-        f"{url}/{planned.rule_id}", data={prefix + "csrf_token": csrf_token(page), **off}
-    )
-    assert saved.status_code == 302
-    with db.session() as session:
-        planned = session.get_one(Invitation, planned.id)
-        waiting = session.get_one(OutboxMessage, waiting.id)
-    assert (planned.state, planned.non_response_reason) == (
-        InvitationState.CANCELLED,
-        "rule_switched_off",
-    )
-    assert waiting.state is OutboxState.CANCELLED
-    appointments = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
-    assert "Not sent: its schedule rule was switched off" in appointments.get_data(as_text=True)
-
-
 def _plan_a_weekly_phq9_ahead(client: FlaskClient, db: Database, episode_id: int) -> Invitation:
     """A weekly PHQ-9 at 10:00 tomorrow, planned at 09:00 and waiting to be sent."""
     url = f"/clinician/episodes/{episode_id}/schedule"
@@ -256,12 +211,19 @@ def _plan_a_weekly_phq9_ahead(client: FlaskClient, db: Database, episode_id: int
     enqueue_due(db, morning.astimezone(dt.UTC), zone=OSLO, horizon=dt.timedelta(hours=2))
     with db.session() as session:
         planned = session.scalars(select(Invitation)).one()
-    assert planned.state is InvitationState.SCHEDULED
+        waiting = session.scalars(select(OutboxMessage)).one()
+    assert planned.state is InvitationState.SCHEDULED and waiting.state is OutboxState.QUEUED
     return planned
 
 
 def _change_rule(
-    client: FlaskClient, episode_id: int, rule_id: int, planned: Invitation, **changes: object
+    client: FlaskClient,
+    episode_id: int,
+    rule_id: int,
+    planned: Invitation,
+    *,
+    active: bool = True,
+    **changes: object,
 ) -> None:
     url = f"/clinician/episodes/{episode_id}/schedule"
     page = client.get(url + "?lang=en").get_data(as_text=True)
@@ -270,9 +232,36 @@ def _change_rule(
         **{"weekdays": [str(day)], "send_time": "10:00", "min_interval_hours": "0", **changes}
     )
     prefix = f"rule-{rule_id}-"
-    data = {prefix + key: value for key, value in rule.items()}
+    # An unticked box is left out of the form: the rule is switched off.
+    data = {prefix + key: value for key, value in rule.items() if active or key != "active"}
     saved = client.post(f"{url}/{rule_id}", data={prefix + "csrf_token": csrf_token(page), **data})
     assert saved.status_code == 302
+
+
+def test_switching_a_rule_off_cancels_its_questionnaire_planned_and_not_sent(
+    client: FlaskClient,
+) -> None:
+    """The page says a change applies from the next questionnaire. A weekly PHQ-9 at 10:00 is
+    planned and waiting to be sent (planned ahead, or held while the gateway is down); the
+    therapist switches the rule off, and it is not sent."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    planned = _plan_a_weekly_phq9_ahead(client, db, world.episode_id)
+    assert planned.rule_id is not None
+    _change_rule(client, world.episode_id, planned.rule_id, planned, active=False)
+    with db.session() as session:
+        planned = session.get_one(Invitation, planned.id)
+        waiting = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.invitation_id == planned.id)
+        ).one()
+    assert (planned.state, planned.non_response_reason) == (
+        InvitationState.CANCELLED,
+        "rule_switched_off",
+    )
+    assert waiting.state is OutboxState.CANCELLED
+    appointments = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    assert "Not sent: its schedule rule was switched off" in appointments.get_data(as_text=True)
 
 
 def test_a_rule_changed_to_another_questionnaire_sends_that_one_not_the_planned_one(
