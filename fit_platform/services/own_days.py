@@ -54,6 +54,9 @@ class OwnDays:
     ended_on: dt.date | None = None
     # An archived unit sends nothing: its episodes' days are read, not changed by staff.
     unit_archived: bool = False
+    # Rules the days do not narrow are in use (weekly, or around appointments): their
+    # questionnaires come as agreed, on any day, and the patient's page says so.
+    other_rules: bool = False
 
     @property
     def applies(self) -> bool:
@@ -81,6 +84,20 @@ def _programme_days(session: Session, episode_id: int) -> frozenset[int]:
     return days
 
 
+def _other_rules(session: Session, episode_id: int) -> bool:
+    """Whether an active rule the patient's days do not narrow is in the plan."""
+    other = (
+        select(ScheduleRule.id)
+        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .where(
+            SchedulePlan.episode_id == episode_id,
+            ScheduleRule.active.is_(True),
+            ScheduleRule.trigger != ScheduleTrigger.DAILY,
+        )
+    )
+    return bool(session.scalar(select(other.exists())))
+
+
 def _state(session: Session, episode: Episode) -> OwnDays:
     programme = _programme_days(session, episode.id)
     own = parse_iso_weekdays(episode.own_weekdays) & programme
@@ -91,6 +108,7 @@ def _state(session: Session, episode: Episode) -> OwnDays:
         episode_active=episode.status is EpisodeStatus.ACTIVE,
         ended_on=episode.ended_on,
         unit_archived=session.get_one(Unit, episode.unit_id).archived_at is not None,
+        other_rules=bool(programme) and _other_rules(session, episode.id),
     )
 
 

@@ -204,7 +204,8 @@ def test_a_closed_episodes_days_are_read_without_the_form_and_a_posted_one_is_re
 def test_a_day_the_patient_gives_up_takes_its_planned_questionnaire_with_it(
     app: Flask, client: FlaskClient
 ) -> None:
-    """ "Questionnaires are only sent on those days": a daily PHQ-9 planned and waiting to be
+    """ "The questionnaires for the programme days are only sent on those days": a daily PHQ-9
+    planned and waiting to be
     sent (held while the gateway is down, say) for a day the patient then gives up is not sent,
     and her therapist reads why. A change that keeps that day leaves it planned."""
     db = _db(app)
@@ -243,3 +244,49 @@ def test_a_day_the_patient_gives_up_takes_its_planned_questionnaire_with_it(
     log_in(therapist, world.therapist_username, PASSWORD)
     page = therapist.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
     assert "Not sent: the plan was changed before it was sent" in page.get_data(as_text=True)
+
+
+def test_the_page_says_which_questionnaires_follow_the_days_and_the_ticks_keep_to_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The days narrow the daily questionnaires only; a weekly one agreed for Friday still
+    comes on Friday, and the patient's page says so rather than "only on those days"."""
+    db = _db(app)
+    world = make_world(db, unit=make_unit(db, UnitKind.DAY_PROGRAMME))
+    weekly = RuleSpec(
+        "gad7", ScheduleTrigger.WEEKLY, weekdays="5", send_time="10:00", window_hours=8
+    )
+    give_plan(db, world.episode_id, PROGRAMME_DAILY, weekly)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    page = client.get("/p/my-days?lang=en").get_data(as_text=True)
+    assert "The questionnaires for the programme days are only sent on those days." in page
+    assert "on a set weekday or around your appointments, come as agreed" in page
+    assert patient.post("/p/my-days", {"days": ["1", "3"]}).status_code == 302
+
+    _run_a_week_of_ticks(db, oslo(2027, 1, 4, 10, 5))
+    with db.session() as session:
+        sent = session.execute(
+            select(Invitation.instrument_id, Invitation.due_at)
+            .join(OutboxMessage, OutboxMessage.invitation_id == Invitation.id)
+            .where(Invitation.episode_id == world.episode_id, Invitation.rule_id.is_not(None))
+            .order_by(Invitation.due_at)
+        ).all()
+    assert [(i, due.astimezone(OSLO).weekday()) for i, due in sent] == [
+        ("phq9", 1),
+        ("phq9", 3),
+        ("gad7", 4),
+    ]
+
+
+def test_with_only_programme_day_questionnaires_the_page_names_no_others(
+    app: Flask, client: FlaskClient
+) -> None:
+    db = _db(app)
+    world = _programme_patient(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    page = client.get("/p/my-days?lang=en").get_data(as_text=True)
+    assert "The programme runs on:" in page and "Other questionnaires in your plan" not in page
