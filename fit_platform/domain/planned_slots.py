@@ -39,9 +39,15 @@ def still_asked_for(
     if slot_key.startswith(APPOINTMENT_SLOT_PREFIX):
         # `appt:<id>@<start>:<trigger>`: the occasion is the appointment and the kind of rule.
         return rule.trigger in APPOINTMENT_TRIGGERS and slot_key.endswith(f":{rule.trigger.value}")
-    if not slot_key.startswith(DAY_SLOT_PREFIX) or rule.trigger in APPOINTMENT_TRIGGERS:
+    if not slot_key.startswith(DAY_SLOT_PREFIX):
+        # Not a slot the schedule rules make: not this rule's to take back.
+        return True
+    if rule.trigger in APPOINTMENT_TRIGGERS:
         return False
-    weekday = date.fromisoformat(slot_key.removeprefix(DAY_SLOT_PREFIX)).weekday()
+    try:
+        weekday = date.fromisoformat(slot_key.removeprefix(DAY_SLOT_PREFIX)).weekday()
+    except ValueError:
+        return True
     if weekday not in rule.weekdays:
         return False
     return not (rule.trigger is Trigger.DAILY and own_weekdays and weekday not in own_weekdays)

@@ -71,6 +71,13 @@ def test_another_kind_of_occasion_is_not_what_was_planned() -> None:
     assert not still_asked_for(BEFORE, "phq9", day_slot_key(TUESDAY))
 
 
+def test_a_slot_the_rules_do_not_make_is_left_alone() -> None:
+    # Group sessions and the demo's history have slots of their own; a change of a rule
+    # must not take them back, nor fail on a day it cannot read.
+    assert still_asked_for(WEEKLY_TUESDAY, "phq9", "group:12")
+    assert still_asked_for(WEEKLY_TUESDAY, "phq9", "day:not-a-date")
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     trigger=st.sampled_from([Trigger.WEEKLY, Trigger.DAILY, Trigger.BEFORE_APPOINTMENT]),
