@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fit_platform.domain.scheduling import APPOINTMENT_TRIGGERS, ScheduleRule, Trigger
-
-DAY_SLOT_PREFIX = "day:"
-APPOINTMENT_SLOT_PREFIX = "appt:"
+from fit_platform.domain.scheduling import (
+    APPOINTMENT_SLOT_PREFIX,
+    APPOINTMENT_TRIGGERS,
+    DAY_SLOT_PREFIX,
+    ScheduleRule,
+    Trigger,
+)
 
 
 def still_asked_for(

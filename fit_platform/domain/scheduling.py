@@ -180,15 +180,19 @@ class _Candidate:
     appointment: AppointmentSnapshot | None = field(default=None)
 
 
+APPOINTMENT_SLOT_PREFIX = "appt:"
+DAY_SLOT_PREFIX = "day:"
+
+
 def appointment_slot_key(appointment: AppointmentSnapshot, trigger: Trigger) -> str:
     """`appt:<id>@<start UTC>:<trigger>`. The start is part of the key so that a moved
     appointment gets a new slot; the service cancels the old one (see `obsolete_slots`)."""
     start = appointment.start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
-    return f"appt:{appointment.id}@{start}:{trigger.value}"
+    return f"{APPOINTMENT_SLOT_PREFIX}{appointment.id}@{start}:{trigger.value}"
 
 
 def day_slot_key(day: date) -> str:
-    return f"day:{day.isoformat()}"
+    return f"{DAY_SLOT_PREFIX}{day.isoformat()}"
 
 
 def expiry_time(
@@ -362,7 +366,7 @@ def obsolete_slots(
         (p.instrument_id, p.slot_key)
         for p in pending
         if p.state in OPEN_STATES
-        and p.slot_key.startswith("appt:")
+        and p.slot_key.startswith(APPOINTMENT_SLOT_PREFIX)
         and (p.instrument_id, p.slot_key) not in valid
     )
 

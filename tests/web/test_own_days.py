@@ -43,6 +43,14 @@ def _programme_patient(db: Database) -> World:
     return world
 
 
+def _patient_at_choices(client: FlaskClient, db: Database, world: World) -> Patient:
+    """The patient's browser, opened on their own link and gone on to their choices."""
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    return patient
+
+
 def _daily_invitation_weekdays(db: Database, episode_id: int) -> list[int]:
     with db.session() as session:
         rows = session.execute(
@@ -69,9 +77,7 @@ def test_the_patient_chooses_tuesday_and_thursday_and_is_invited_on_those_days_o
 ) -> None:
     db = _db(app)
     world = _programme_patient(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "choices"})
+    patient = _patient_at_choices(client, db, world)
     assert 'href="/p/my-days"' in client.get("/p/choices?lang=en").get_data(as_text=True)
     page = client.get("/p/my-days?lang=en").get_data(as_text=True)
     assert "The programme runs on: Monday, Tuesday, Wednesday, Thursday, Friday." in page
@@ -89,9 +95,7 @@ def test_a_change_of_days_holds_from_the_next_tick(app: Flask, client: FlaskClie
     world = _programme_patient(db)
     _run_a_week_of_ticks(db, oslo(2027, 1, 4, 10, 5))
     assert _daily_invitation_weekdays(db, world.episode_id) == [0, 1, 2, 3, 4]
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "choices"})
+    patient = _patient_at_choices(client, db, world)
     patient.post("/p/my-days", {"days": ["4"]})
     _run_a_week_of_ticks(db, oslo(2027, 1, 11, 10, 5))
     assert _daily_invitation_weekdays(db, world.episode_id) == [0, 1, 2, 3, 4, 4]
@@ -102,9 +106,7 @@ def test_days_outside_the_programme_or_none_are_refused_and_nothing_changes(
 ) -> None:
     db = _db(app)
     world = _programme_patient(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "choices"})
+    patient = _patient_at_choices(client, db, world)
     none = patient.post("/p/my-days?lang=en", {})
     assert none.status_code == 422
     assert "Choose at least one day." in none.get_data(as_text=True)
@@ -144,9 +146,7 @@ def test_a_patient_without_programme_days_is_not_offered_to_choose_days(
     on their choices page only led to "Your treatment has no days to choose between"."""
     db = _db(app)
     world = make_world(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "choices"})
+    _patient_at_choices(client, db, world)
     choices = client.get("/p/choices?lang=en").get_data(as_text=True)
     assert "Pause questionnaires" in choices
     assert 'href="/p/my-days"' not in choices
@@ -219,9 +219,7 @@ def test_a_day_the_patient_gives_up_takes_its_planned_questionnaire_with_it(
         planned = session.scalars(select(Invitation).where(Invitation.rule_id.is_not(None))).one()
     assert planned.state is InvitationState.SCHEDULED
 
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "choices"})
+    patient = _patient_at_choices(client, db, world)
     others = [str(d) for d in range(5) if d != day.weekday()]
     assert (
         patient.post("/p/my-days", {"days": [str(day.weekday()), *others[:1]]}).status_code == 302
@@ -257,9 +255,7 @@ def test_the_page_says_which_questionnaires_follow_the_days_and_the_ticks_keep_t
         "gad7", ScheduleTrigger.WEEKLY, weekdays="5", send_time="10:00", window_hours=8
     )
     give_plan(db, world.episode_id, PROGRAMME_DAILY, weekly)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "choices"})
+    patient = _patient_at_choices(client, db, world)
     page = client.get("/p/my-days?lang=en").get_data(as_text=True)
     assert "The questionnaires for the programme days are only sent on those days." in page
     assert "on a set weekday or around your appointments, come as agreed" in page
@@ -285,8 +281,6 @@ def test_with_only_programme_day_questionnaires_the_page_names_no_others(
 ) -> None:
     db = _db(app)
     world = _programme_patient(db)
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "choices"})
+    _patient_at_choices(client, db, world)
     page = client.get("/p/my-days?lang=en").get_data(as_text=True)
     assert "The programme runs on:" in page and "Other questionnaires in your plan" not in page
