@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.consent import Consent, may_send
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
-from fit_platform.domain.scheduling import DueInvitation
+from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW, blame_pause, judge_send
 from fit_platform.domain.small_cells import Cell, cell
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fit_platform.domain.scheduling import (
+from fit_platform.domain.schedule_model import (
     APPOINTMENT_SLOT_PREFIX,
     APPOINTMENT_TRIGGERS,
     DAY_SLOT_PREFIX,
@@ -33,7 +33,7 @@ def still_asked_for(
     own_weekdays: frozenset[int] | None = None,
 ) -> bool:
     """True when `rule`, as it now stands, still asks for the planned invitation of
-    `instrument_id` in `slot_key` (`scheduling.day_slot_key`, `appointment_slot_key`).
+    `instrument_id` in `slot_key` (`schedule_model.day_slot_key`, `appointment_slot_key`).
 
     `own_weekdays` (0 = Monday) are the patient's own days in a day programme, which narrow a
     daily rule only (None: every programme day)."""

@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 
 from fit_platform.domain.consent import Consent
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, local_to_utc
-from fit_platform.domain.scheduling import (
+from fit_platform.domain.schedule_model import (
     AppointmentSnapshot,
     DueInvitation,
     EpisodeSnapshot,
     ScheduleRule,
-    due_invitations,
 )
+from fit_platform.domain.scheduling import due_invitations
 
 PREVIEW_EPISODE_ID = 0  # an example, never stored
 SATURDAY = 5  # date.weekday()

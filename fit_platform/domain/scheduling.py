@@ -1,10 +1,14 @@
-"""Schedule rules as data, and the pure function that says which invitations are due.
+"""The planning rule: which invitations are due, and which planned ones a changed appointment
+makes obsolete.
 
 `due_invitations` takes an episode, its rules, its appointments, the consent state,
 the invitations that already exist and "now", and returns the invitations to create.
-Every invitation has a deterministic `slot_key`; the database makes
+Every invitation has a deterministic `slot_key` (`schedule_model.py`); the database makes
 (episode, instrument, slot_key) unique, so running the scheduler twice, or two
 schedulers at once, cannot create a second invitation for the same slot.
+
+The data it plans with is in `schedule_model.py` and an invitation's window and reminder
+in `invitation_times.py`, so that their readers need not read the planner.
 
 Times are timezone-aware UTC datetimes; local computations use the
 service's zone (`tz`, from settings).
@@ -14,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fit_platform.domain.appointment_range import is_accepted_time
-from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
+from fit_platform.domain.codes import AppointmentStatus, InvitationState
 from fit_platform.domain.consent import Consent, may_send
+from fit_platform.domain.invitation_times import expiry_time, reminder_time
 from fit_platform.domain.quiet_hours import (
     DEFAULT_QUIET_HOURS,
     QuietHours,
@@ -27,149 +32,25 @@ from fit_platform.domain.quiet_hours import (
     local_to_utc,
     next_send_time,
 )
+from fit_platform.domain.schedule_model import (
+    APPOINTMENT_SLOT_PREFIX,
+    APPOINTMENT_TRIGGERS,
+    AppointmentSnapshot,
+    DueInvitation,
+    EpisodeSnapshot,
+    ExistingInvitation,
+    ScheduleRule,
+    Trigger,
+    appointment_slot_key,
+    day_slot_key,
+)
 from fit_platform.domain.send_window import (
     DEFAULT_MIN_ANSWER_WINDOW,
-    SkipReason,
     blame_pause,
     judge_send,
 )
 
-ALL_WEEKDAYS = frozenset(range(7))
-WORKDAYS = frozenset(range(5))
-
-
-# The shared codes, under the names the rules read best with.
-Trigger = ScheduleTrigger
-
-
-APPOINTMENT_TRIGGERS = frozenset(
-    {
-        Trigger.BEFORE_APPOINTMENT,
-        Trigger.AFTER_APPOINTMENT,
-        Trigger.FIRST_SESSION,
-        Trigger.LAST_SESSION,
-    }
-)
-
-
 OPEN_STATES = frozenset({InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED})
-
-
-@dataclass(frozen=True)
-class ScheduleRule:
-    """One line of a schedule plan.
-
-    - BEFORE_APPOINTMENT, FIRST_SESSION, LAST_SESSION: sent `offset_hours` before the
-      appointment starts; expires at the start of the appointment at the latest.
-    - AFTER_APPOINTMENT: sent `offset_hours` after the appointment starts (use the
-      session length, e.g. 1).
-    - WEEKLY: on `weekdays` (0 = Monday) at `send_time` local time.
-    - DAILY: on every programme day of the episode (optionally narrowed by `weekdays`)
-      at `send_time` local time.
-
-    The answer window is `window_hours`; one reminder goes `reminder_after_hours`
-    after sending, which must be shorter than the window. The same instrument is never
-    sent twice within `min_interval_hours`.
-    """
-
-    instrument_id: str
-    trigger: Trigger
-    offset_hours: float = 0
-    weekdays: frozenset[int] = frozenset()
-    window_hours: float = 72
-    reminder_after_hours: float | None = None
-    min_interval_hours: float = 0
-    send_time: time = time(10, 0)
-
-    def __post_init__(self) -> None:
-        if not self.instrument_id:
-            raise ValueError("a rule needs an instrument")
-        if self.window_hours <= 0:
-            raise ValueError("the answer window must be positive")
-        if self.reminder_after_hours is not None and not (
-            0 < self.reminder_after_hours < self.window_hours
-        ):
-            raise ValueError("the reminder must come after sending and before the window ends")
-        if self.offset_hours < 0 or self.min_interval_hours < 0:
-            raise ValueError("offsets and intervals are not negative")
-        if not self.weekdays <= ALL_WEEKDAYS:
-            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
-        if self.trigger is Trigger.WEEKLY and not self.weekdays:
-            raise ValueError("a weekly rule needs at least one weekday")
-
-
-@dataclass(frozen=True)
-class EpisodeSnapshot:
-    """What scheduling needs to know about an episode.
-
-    `programme_weekdays` are the days a day programme runs; `agreed_weekdays` is an
-    individually agreed, smaller set (None = all programme days).
-    """
-
-    id: int
-    starts_on: date
-    ends_on: date | None = None
-    programme_weekdays: frozenset[int] = WORKDAYS
-    agreed_weekdays: frozenset[int] | None = None
-
-
-@dataclass(frozen=True)
-class AppointmentSnapshot:
-    id: int
-    start: datetime
-    status: AppointmentStatus = AppointmentStatus.PLANNED
-    is_last: bool = False
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None:
-            raise ValueError("appointment start must be timezone-aware")
-
-
-@dataclass(frozen=True)
-class ExistingInvitation:
-    """An invitation already stored, as far as scheduling cares: `send_at` is its planned
-    time, `sent_at` when it really left (None while it has not)."""
-
-    slot_key: str
-    instrument_id: str
-    send_at: datetime
-    state: InvitationState = InvitationState.SCHEDULED
-    sent_at: datetime | None = None
-    expires_at: datetime | None = None
-
-    def left_at(self, now: datetime) -> datetime:
-        """When it left, or will leave: what the minimum interval counts from. An invitation
-        found late (or held back) leaves long after its planned time: one still waiting past
-        that time leaves no earlier than `now`, and never after its window closed."""
-        if self.sent_at is not None:
-            return self.sent_at
-        if self.state is InvitationState.SCHEDULED:
-            latest = now if self.expires_at is None else min(now, self.expires_at)
-            return max(self.send_at, latest)
-        return self.send_at
-
-
-@dataclass(frozen=True)
-class DueInvitation:
-    episode_id: int
-    instrument_id: str
-    slot_key: str
-    trigger: Trigger
-    send_at: datetime
-    expires_at: datetime
-    reminder_at: datetime | None = None
-    appointment_id: int | None = None
-    # Set when the slot is recorded but not sent: its window is open, but closes before a
-    # message may leave with time enough to answer (the therapist sees the reason).
-    skipped: SkipReason | None = None
-    # Its planned time had passed when it was found (a new episode, short notice, the
-    # scheduler down): it goes at once, or when quiet hours end. Only the preview reads it.
-    found_late: bool = False
-
-    def as_existing(self) -> ExistingInvitation:
-        return ExistingInvitation(
-            self.slot_key, self.instrument_id, self.send_at, expires_at=self.expires_at
-        )
 
 
 @dataclass(frozen=True)
@@ -178,65 +59,6 @@ class _Candidate:
     slot_key: str
     nominal: datetime
     appointment: AppointmentSnapshot | None = field(default=None)
-
-
-APPOINTMENT_SLOT_PREFIX = "appt:"
-DAY_SLOT_PREFIX = "day:"
-
-
-def appointment_slot_key(appointment: AppointmentSnapshot, trigger: Trigger) -> str:
-    """`appt:<id>@<start UTC>:<trigger>`. The start is part of the key so that a moved
-    appointment gets a new slot; the service cancels the old one (see `obsolete_slots`)."""
-    start = appointment.start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
-    return f"{APPOINTMENT_SLOT_PREFIX}{appointment.id}@{start}:{trigger.value}"
-
-
-def day_slot_key(day: date) -> str:
-    return f"{DAY_SLOT_PREFIX}{day.isoformat()}"
-
-
-def expiry_time(
-    send_at: datetime, rule: ScheduleRule, appointment: AppointmentSnapshot | None = None
-) -> datetime:
-    """End of the answer window. Answers to a measure taken before a session are only
-    useful until the session starts, so those windows close at the appointment."""
-    expires = send_at + timedelta(hours=rule.window_hours)
-    if appointment is not None and rule.trigger is not Trigger.AFTER_APPOINTMENT:
-        expires = min(expires, appointment.start.astimezone(UTC))
-    return expires
-
-
-def reminder_time(
-    send_at: datetime,
-    rule: ScheduleRule,
-    expires_at: datetime,
-    quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    *,
-    tz: ZoneInfo,
-) -> datetime | None:
-    """When the single reminder goes, pushed out of quiet hours; None when the rule has
-    no reminder or it would not leave before the window closes."""
-    if rule.reminder_after_hours is None:
-        return None
-    return reminder_after_send(send_at, rule.reminder_after_hours, expires_at, quiet, tz=tz)
-
-
-def reminder_after_send(
-    sent_at: datetime,
-    reminder_after_hours: float,
-    expires_at: datetime,
-    quiet: QuietHours = DEFAULT_QUIET_HOURS,
-    *,
-    tz: ZoneInfo,
-) -> datetime | None:
-    """The reminder `reminder_after_hours` after the invitation left at `sent_at`, pushed
-    out of quiet hours; None when it would not leave before the window closes.
-
-    Counted from the real send, not the planned one: an invitation found late (the
-    scheduler down, an appointment entered after the fact) leaves long after its planned
-    time, and a reminder counted from the plan would follow it within a minute."""
-    at = next_send_time(sent_at + timedelta(hours=reminder_after_hours), quiet, tz=tz)
-    return at if at < expires_at else None
 
 
 def due_invitations(

@@ -18,11 +18,12 @@ from fit_platform.db.models import (
     OutboxMessage,
     ScheduleRule,
 )
-from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import (
     InvitationState,
     OutboxState,
 )
+from fit_platform.domain.schedule_model import AppointmentSnapshot, ExistingInvitation
+from fit_platform.domain.scheduling import obsolete_slots
 from fit_platform.services.invitation_common import OPEN_STATES, NonResponse, rowcount
 from fit_platform.services.schedule_plans import (
     domain_rule,
@@ -115,13 +116,13 @@ def _cancel_obsolete(session: Session, condition: Any, now: dt.datetime) -> int:
     obsolete = set()
     for row in rows:
         # Judged on this appointment alone: is_last so a last-session rule still matches it.
-        snapshot = rules.AppointmentSnapshot(
+        snapshot = AppointmentSnapshot(
             row.appointment_id,
             row.starts_at,
             row.status,
             is_last=True,
         )
-        existing = rules.ExistingInvitation(row.slot_key, row.instrument_id, row.due_at, row.state)
-        if rules.obsolete_slots([domain_rule(row.ScheduleRule)], [snapshot], [existing]):
+        existing = ExistingInvitation(row.slot_key, row.instrument_id, row.due_at, row.state)
+        if obsolete_slots([domain_rule(row.ScheduleRule)], [snapshot], [existing]):
             obsolete.add(row.id)
     return cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)

@@ -40,7 +40,6 @@ from fit_platform.db.models import (
     SchedulePlan,
     ScheduleRule,
 )
-from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import (
     AppointmentStatus,
     ConsentState,
@@ -49,6 +48,8 @@ from fit_platform.domain.codes import (
     OutboxState,
     ScheduleTrigger,
 )
+from fit_platform.domain.invitation_times import expiry_time
+from fit_platform.domain.schedule_model import AppointmentSnapshot, appointment_slot_key
 from fit_platform.services.demo_patients import DEMO_PATIENTS
 from fit_platform.services.invitation_common import OPEN_STATES, consent_by_patient
 from fit_platform.services.links import link_path, mint_token
@@ -137,8 +138,8 @@ def _invitation_for_next_session(
         .order_by(Appointment.starts_at)
     ).all()
     for appointment in appointments:
-        snapshot = rules.AppointmentSnapshot(appointment.id, appointment.starts_at)
-        slot_key = rules.appointment_slot_key(snapshot, ScheduleTrigger.BEFORE_APPOINTMENT)
+        snapshot = AppointmentSnapshot(appointment.id, appointment.starts_at)
+        slot_key = appointment_slot_key(snapshot, ScheduleTrigger.BEFORE_APPOINTMENT)
         existing = session.scalar(
             select(Invitation).where(
                 Invitation.episode_id == episode_id,
@@ -156,7 +157,7 @@ def _invitation_for_next_session(
                 rule_id=rule.id,
                 state=InvitationState.SENT,
                 due_at=now,
-                expires_at=rules.expiry_time(now, domain_rule(rule), snapshot),
+                expires_at=expiry_time(now, domain_rule(rule), snapshot),
                 sent_at=now,
                 shown_in_demo=True,
             )

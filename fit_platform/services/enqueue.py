@@ -2,10 +2,13 @@
 
 How a tick finds work without loading every episode: SQL picks the candidate episodes
 (an appointment near now with no invitation for it yet, or a day rule for a recent date
-with no invitation for that date), the domain's `due_invitations` decides for those
-(quiet hours, DST, windows, minimum interval, time left to answer, consent), and the result
-goes back as one multi-row insert per chunk. The invitation and its outbox message are
-written in the same transaction.
+with no invitation for that date: `enqueue_candidates.py`), the domain's `due_invitations`
+decides for those (quiet hours, DST, windows, minimum interval, time left to answer,
+consent), and the result goes back as one multi-row insert per chunk (`enqueue_insert.py`).
+The invitation and its outbox message are written in the same transaction.
+
+This module holds the tick itself and what it reads for the rules: each candidate episode's
+rules, appointments, existing invitations and consent.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -30,21 +33,20 @@ from fit_platform.db.models import (
     ScheduleRule,
     Unit,
 )
-from fit_platform.domain import scheduling as rules
-from fit_platform.domain.codes import (
-    AppointmentStatus,
-    ConsentState,
-    EpisodeStatus,
-    InvitationState,
-    ScheduleTrigger,
-    UnitKind,
-)
+from fit_platform.domain import schedule_model
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import QuietHours
 from fit_platform.domain.schedulability import why_not_on_a_schedule
+from fit_platform.domain.scheduling import due_invitations
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.cancel import cancel_for_changed_appointments
+from fit_platform.services.enqueue_candidates import (
+    LIVE_APPOINTMENT,
+    QUIET_SLACK,
+    appointment_candidates,
+    day_candidates,
+)
 from fit_platform.services.enqueue_insert import Due, insert_due
 from fit_platform.services.invitation_common import (
     EnqueueResult,
@@ -56,21 +58,9 @@ from fit_platform.services.schedule_plans import (
     parse_iso_weekdays,
     quiet_hours_of,
 )
-from fit_platform.services.unattended import someone_sees_answers
 
 log = logging.getLogger("fit_platform.services.invitations")
 
-APPOINTMENT_TRIGGERS = (
-    ScheduleTrigger.BEFORE_APPOINTMENT,
-    ScheduleTrigger.AFTER_APPOINTMENT,
-    ScheduleTrigger.FIRST_SESSION,
-    ScheduleTrigger.LAST_SESSION,
-)
-ONCE_PER_EPISODE = (ScheduleTrigger.FIRST_SESSION, ScheduleTrigger.LAST_SESSION)
-DAY_TRIGGERS = (ScheduleTrigger.WEEKLY, ScheduleTrigger.DAILY)
-LIVE_APPOINTMENT = (AppointmentStatus.PLANNED, AppointmentStatus.DONE)
-# Quiet hours can push a send by up to this much; candidate ranges allow for it.
-QUIET_SLACK = dt.timedelta(hours=13)
 # Appointments outside these years are never scheduled around (see _appointment_snapshots).
 SANE_YEARS = (1900, 2999)
 
@@ -104,8 +94,8 @@ def enqueue_due(
         ).one()
         max_offset, max_window, max_interval = (dt.timedelta(hours=h) for h in bounds)
         episode_ids = sorted(
-            _appointment_candidates(session, now, horizon, max_offset, max_window)
-            | _day_candidates(session, now, horizon, max_window, zone)
+            appointment_candidates(session, now, horizon, max_offset, max_window)
+            | day_candidates(session, now, horizon, max_window, zone)
         )
     created = messages = 0
     # An invitation can leave as late as its window's end, and the minimum interval counts
@@ -122,110 +112,6 @@ def enqueue_due(
         extra={"candidates": len(episode_ids), "invitations": created, "messages": messages},
     )
     return EnqueueResult(len(episode_ids), created, messages)
-
-
-def _active_episode_with_plan() -> Any:
-    return (
-        select(Episode.id)
-        .join(SchedulePlan, SchedulePlan.episode_id == Episode.id)
-        .join(ScheduleRule, ScheduleRule.plan_id == SchedulePlan.id)
-        .join(Patient, Patient.id == Episode.patient_id)
-        .join(Unit, Unit.id == Episode.unit_id)
-        .where(
-            Episode.status == EpisodeStatus.ACTIVE,
-            # An archived unit sends nothing new (docs/administration.md).
-            Unit.archived_at.is_(None),
-            ScheduleRule.active.is_(True),
-            # The cached consent state only prunes; the events decide (see _due_for).
-            Patient.consent_state != ConsentState.STOPPED,
-            # Nobody would see the answers (no active therapist, no unit lead): ask nothing.
-            someone_sees_answers(Episode.id),
-        )
-    )
-
-
-def _appointment_candidates(
-    session: Session,
-    now: dt.datetime,
-    horizon: dt.timedelta,
-    max_offset: dt.timedelta,
-    max_window: dt.timedelta,
-) -> set[int]:
-    already = exists().where(
-        Invitation.episode_id == Episode.id,
-        Invitation.rule_id == ScheduleRule.id,
-        Invitation.state != InvitationState.CANCELLED,
-        or_(
-            Invitation.appointment_id == Appointment.id, ScheduleRule.trigger.in_(ONCE_PER_EPISODE)
-        ),
-    )
-    query = (
-        _active_episode_with_plan()
-        .join(Appointment, Appointment.episode_id == Episode.id)
-        .where(
-            ScheduleRule.trigger.in_(APPOINTMENT_TRIGGERS),
-            Appointment.status.in_(LIVE_APPOINTMENT),
-            Appointment.starts_at >= now - max_offset - max_window - QUIET_SLACK,
-            Appointment.starts_at <= now + horizon + max_offset + QUIET_SLACK,
-            or_(
-                ScheduleRule.trigger == ScheduleTrigger.AFTER_APPOINTMENT,
-                Appointment.starts_at > now,
-            ),
-            ~already,
-        )
-        .distinct()
-    )
-    return set(session.scalars(query))
-
-
-def _day_candidates(
-    session: Session,
-    now: dt.datetime,
-    horizon: dt.timedelta,
-    max_window: dt.timedelta,
-    zone: ZoneInfo,
-) -> set[int]:
-    until_local = (now + horizon).astimezone(zone)
-    first_day = (now - max_window - QUIET_SLACK).astimezone(zone).date()
-    found: set[int] = set()
-    day = first_day
-    while day <= until_local.date():
-        iso = str(day.isoweekday())
-        slot = rules.day_slot_key(day)
-        weekday_matches = or_(
-            ScheduleRule.weekdays.like(f"%{iso}%"),
-            and_(
-                ScheduleRule.trigger == ScheduleTrigger.DAILY,
-                ScheduleRule.weekdays.is_(None),
-                literal(day.isoweekday() <= 5),
-            ),
-        )
-        query = (
-            _active_episode_with_plan()
-            .where(
-                ScheduleRule.trigger.in_(DAY_TRIGGERS),
-                # A daily rule runs only at a day programme (domain/unit_triggers.py).
-                or_(
-                    ScheduleRule.trigger != ScheduleTrigger.DAILY,
-                    Unit.kind == UnitKind.DAY_PROGRAMME,
-                ),
-                weekday_matches,
-                Episode.started_on <= day,
-                or_(Episode.ended_on.is_(None), Episode.ended_on >= day),
-                ~exists().where(
-                    Invitation.episode_id == Episode.id,
-                    Invitation.instrument_id == ScheduleRule.instrument_id,
-                    Invitation.slot_key == slot,
-                ),
-            )
-            .distinct()
-        )
-        if day == until_local.date():
-            latest = until_local.strftime("%H:%M")
-            query = query.where(func.coalesce(ScheduleRule.send_time, "10:00") <= latest)
-        found.update(session.scalars(query))
-        day += dt.timedelta(days=1)
-    return found
 
 
 def _due_for(
@@ -255,7 +141,7 @@ def _due_for(
         .join(Patient, Patient.id == Episode.patient_id)
         .where(among(Episode.id, episode_ids, dialect))
     ).all()
-    rules_by_episode: dict[int, list[tuple[int, rules.ScheduleRule]]] = defaultdict(list)
+    rules_by_episode: dict[int, list[tuple[int, schedule_model.ScheduleRule]]] = defaultdict(list)
     # Plain rows, not ORM objects: a tick reads tens of thousands of rules.
     rule_rows = session.execute(
         select(
@@ -278,7 +164,7 @@ def _due_for(
     unschedulable = _unschedulable_instruments({r.instrument_id for r in rule_rows})
     # Most episodes share their rules' settings (plans come from a few templates); the
     # domain rule is immutable, so one object per distinct setting serves them all.
-    same_rule: dict[tuple[Any, ...], rules.ScheduleRule] = {}
+    same_rule: dict[tuple[Any, ...], schedule_model.ScheduleRule] = {}
     for rule_row in rule_rows:
         if rule_row.instrument_id in unschedulable:
             continue
@@ -288,7 +174,7 @@ def _due_for(
             rule = same_rule[settings] = domain_rule(rule_row)
         rules_by_episode[rule_row.episode_id or 0].append((rule_row.id, rule))
     appointments = _appointment_snapshots(session, episode_ids, episodes, zone)
-    existing: dict[int, list[rules.ExistingInvitation]] = defaultdict(list)
+    existing: dict[int, list[schedule_model.ExistingInvitation]] = defaultdict(list)
     for row in session.execute(
         select(
             Invitation.episode_id,
@@ -303,7 +189,7 @@ def _due_for(
         )
     ):
         existing[row.episode_id].append(
-            rules.ExistingInvitation(
+            schedule_model.ExistingInvitation(
                 row.slot_key,
                 row.instrument_id,
                 row.due_at,
@@ -336,17 +222,17 @@ def _due_for(
             if trigger_runs_at(rule.trigger, e.kind)
         ]
         consent = consents[e.patient_id]
-        snapshot = rules.EpisodeSnapshot(
+        snapshot = schedule_model.EpisodeSnapshot(
             id=e.id,
             starts_on=e.started_on,
             ends_on=e.ended_on,
-            programme_weekdays=rules.ALL_WEEKDAYS,
+            programme_weekdays=schedule_model.ALL_WEEKDAYS,
             # The patient's own days narrow the daily rules' programme days (None: all).
             agreed_weekdays=parse_iso_weekdays(e.own_weekdays) or None,
         )
         rule_ids = {r: rule_id for rule_id, r in episode_rules}
         try:
-            due = rules.due_invitations(
+            due = due_invitations(
                 snapshot,
                 [r for _, r in episode_rules],
                 appointments.get(e.id, []),
@@ -393,7 +279,7 @@ def _unschedulable_instruments(named: set[str]) -> frozenset[str]:
 
 def _appointment_snapshots(
     session: Session, episode_ids: Sequence[int], episodes: Sequence[Any], zone: ZoneInfo
-) -> dict[int, list[rules.AppointmentSnapshot]]:
+) -> dict[int, list[schedule_model.AppointmentSnapshot]]:
     ended_on = {e.id: e.ended_on for e in episodes}
     dialect = session.get_bind().dialect.name
     rows = session.execute(
@@ -412,7 +298,7 @@ def _appointment_snapshots(
             log.warning("appointment left out of scheduling", extra={"appointment_id": row.id})
             continue
         by_episode[row.episode_id].append(row)
-    result: dict[int, list[rules.AppointmentSnapshot]] = {}
+    result: dict[int, list[schedule_model.AppointmentSnapshot]] = {}
     for episode_id, appts in by_episode.items():
         # The last session is the last live appointment on or before a set end date.
         end = ended_on.get(episode_id)
@@ -421,7 +307,8 @@ def _appointment_snapshots(
             before_end = [a for a in appts if a.starts_at.astimezone(zone).date() <= end]
             last_id = before_end[-1].id if before_end else None
         result[episode_id] = [
-            rules.AppointmentSnapshot(a.id, a.starts_at, a.status, a.id == last_id) for a in appts
+            schedule_model.AppointmentSnapshot(a.id, a.starts_at, a.status, a.id == last_id)
+            for a in appts
         ]
     return result
 

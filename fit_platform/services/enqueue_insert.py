@@ -24,8 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import Invitation, OutboxMessage
-from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import Channel, InvitationState, MessageKind, OutboxState
+from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.services.invitation_common import insert_ignoring_duplicates, message_key
 
 
@@ -34,7 +34,7 @@ class Due:
     """One invitation the rules found due, with what its message needs (no rule for an
     invitation after a group session, `services/group_sessions.py`)."""
 
-    invitation: rules.DueInvitation
+    invitation: DueInvitation
     rule_id: int | None
     patient_id: int
     channel: Channel

@@ -3,7 +3,8 @@
 Called by the scheduler clock, the CLI and the web alike; never imports Flask. One module
 per capability, re-exported here so callers keep one import:
 
-- `enqueue.py`: the due invitations and their outbox messages (set-based, idempotent);
+- `enqueue.py`: the due invitations and their outbox messages (set-based, idempotent;
+  the candidate episodes in `enqueue_candidates.py`, the inserts in `enqueue_insert.py`);
 - `reminders.py`: reminders, expiry of answer windows, clean-up of closed invitations;
 - `cancel.py`: what appointment and consent changes cancel;
 - `invitation_common.py`: non-response reasons, outbox keys, duplicate-ignoring inserts,

@@ -21,12 +21,12 @@ from fit_platform.db.models import (
     ScheduleRule,
     Unit,
 )
-from fit_platform.domain import scheduling as rules
 from fit_platform.domain.codes import (
     InvitationState,
     MessageKind,
     OutboxState,
 )
+from fit_platform.domain.invitation_times import reminder_after_send
 from fit_platform.services.invitation_common import (
     OPEN_STATES,
     NonResponse,
@@ -68,7 +68,7 @@ def retime_reminders(
     ).all()
     changes = []
     for row in rows:
-        at = rules.reminder_after_send(
+        at = reminder_after_send(
             sent_at,
             row.reminder_after_hours,
             row.expires_at,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db.models import ConsentEvent, SchedulePlan, ScheduleRule
 from fit_platform.domain import consent as consent_domain
-from fit_platform.domain import scheduling as rules
+from fit_platform.domain import schedule_model
 from fit_platform.domain.codes import ConsentEventKind
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
@@ -58,14 +58,14 @@ def quiet_hours_of(quiet_from: str | None, quiet_until: str | None) -> QuietHour
         return DEFAULT_QUIET_HOURS
 
 
-def domain_rule(row: ScheduleRule | Row[*tuple[Any, ...]]) -> rules.ScheduleRule:
+def domain_rule(row: ScheduleRule | Row[*tuple[Any, ...]]) -> schedule_model.ScheduleRule:
     """A stored rule (the ORM object, or a row with the same columns) as the domain sees
     it. A daily rule's weekdays are the programme's days (none stored: Monday to Friday)."""
     weekdays = parse_iso_weekdays(row.weekdays)
     trigger = row.trigger
-    if trigger is rules.Trigger.DAILY and not weekdays:
-        weekdays = rules.WORKDAYS
-    return rules.ScheduleRule(
+    if trigger is schedule_model.Trigger.DAILY and not weekdays:
+        weekdays = schedule_model.WORKDAYS
+    return schedule_model.ScheduleRule(
         instrument_id=row.instrument_id,
         trigger=trigger,
         offset_hours=row.offset_hours,

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from fit_platform.db import Database
 from fit_platform.db.models import Programme, SchedulePlan, ScheduleRule, Unit
 from fit_platform.domain.codes import UnitKind
+from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.domain.schedule_preview import example_course, preview_invitations
-from fit_platform.domain.scheduling import DueInvitation
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal

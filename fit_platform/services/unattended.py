@@ -18,7 +18,7 @@ Where the unit has no active lead either, nobody at all sees her answers, and th
 "someone at your clinic" would be untrue, a risk answer above all ("will see your answer and
 talk with you about it"). So nothing new asks her to answer: the scheduler creates no
 invitation and queues no reminder for such an episode (:func:`someone_sees_answers`, in
-`enqueue.py` and `reminders.py`) until a therapist is responsible again or the unit has a
+`enqueue_candidates.py` and `reminders.py`) until a therapist is responsible again or the unit has a
 lead; the admin pages say so where they say that nobody sees the patient.
 """
 

@@ -19,7 +19,7 @@ from fit_platform.domain.groups import (
     group_slot_key,
     session_aggregates,
 )
-from fit_platform.domain.scheduling import DueInvitation
+from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.domain.send_window import SkipReason
 from fit_platform.domain.small_cells import MIN_PATIENTS_PER_CELL
 

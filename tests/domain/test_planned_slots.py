@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from fit_platform.domain.consent import Consent
 from fit_platform.domain.planned_slots import still_asked_for
-from fit_platform.domain.scheduling import (
+from fit_platform.domain.schedule_model import (
     ALL_WEEKDAYS,
     AppointmentSnapshot,
     EpisodeSnapshot,
@@ -22,8 +22,8 @@ from fit_platform.domain.scheduling import (
     Trigger,
     appointment_slot_key,
     day_slot_key,
-    due_invitations,
 )
+from fit_platform.domain.scheduling import due_invitations
 
 OSLO = ZoneInfo("Europe/Oslo")
 TUESDAY = date(2027, 1, 5)

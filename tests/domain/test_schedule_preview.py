@@ -7,6 +7,7 @@ import pytest
 
 from fit_platform.domain.codes import ScheduleTrigger
 from fit_platform.domain.quiet_hours import QuietHours
+from fit_platform.domain.schedule_model import ScheduleRule
 from fit_platform.domain.schedule_preview import (
     ExampleCourse,
     LateSend,
@@ -15,7 +16,6 @@ from fit_platform.domain.schedule_preview import (
     preview_invitations,
     sent_at_registration,
 )
-from fit_platform.domain.scheduling import ScheduleRule
 
 OSLO = ZoneInfo("Europe/Oslo")  # the default FIT_TIMEZONE, given as the domain asks
 

@@ -14,7 +14,7 @@ from fit_platform.domain.quiet_hours import (
     latest_send_time_before,
     next_send_time,
 )
-from fit_platform.domain.scheduling import (
+from fit_platform.domain.schedule_model import (
     AppointmentSnapshot,
     DueInvitation,
     EpisodeSnapshot,
@@ -22,9 +22,8 @@ from fit_platform.domain.scheduling import (
     ScheduleRule,
     Trigger,
     appointment_slot_key,
-    due_invitations,
-    obsolete_slots,
 )
+from fit_platform.domain.scheduling import due_invitations, obsolete_slots
 
 OSLO = ZoneInfo("Europe/Oslo")  # the default FIT_TIMEZONE, given as the domain asks
 

@@ -4,7 +4,14 @@ from pathlib import Path
 
 import fit_platform.domain
 
-MODULES = ["consent.py", "quiet_hours.py", "scheduling.py", "send_window.py"]
+MODULES = [
+    "consent.py",
+    "invitation_times.py",
+    "quiet_hours.py",
+    "schedule_model.py",
+    "scheduling.py",
+    "send_window.py",
+]
 
 
 def test_the_scheduling_rules_import_only_the_standard_library_and_the_domain() -> None:
