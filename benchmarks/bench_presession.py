@@ -71,14 +71,14 @@ def _print_parts(client: FlaskClient, path: str, requests: int) -> None:
     profiler inflates the many small calls inside them). The parts overlap: the own plan is
     read inside the view's service, the charts are drawn inside the template."""
     from fit_platform.services import own_plan, presession
-    from fit_platform.web.clinician import blueprint, presenters
+    from fit_platform.web.clinician import blueprint, score_chart
 
     spent: dict[str, float] = {}
     parts = [
         (blueprint, "presession", "the view's service"),
         (presession.own_plan, "read_plan", "  of which the own plan"),
         (blueprint, "render_template", "the template"),
-        (presenters, "chart", "  of which the charts"),
+        (score_chart, "chart", "  of which the charts"),
     ]
     assert presession.own_plan is own_plan
     originals = [(module, name, getattr(module, name)) for module, name, _label in parts]

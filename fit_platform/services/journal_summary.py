@@ -21,7 +21,8 @@ from fit_platform.db import Database
 from fit_platform.db.models import Patient, Signal, Staff
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.own_plan import OwnPlanView
-from fit_platform.services.presession import PreSession, presession
+from fit_platform.services.presession import presession
+from fit_platform.services.presession_contents import PreSession
 
 RECENT_DAYS = 90
 JOURNAL_SUMMARY = "journal_summary"

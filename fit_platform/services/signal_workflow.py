@@ -2,7 +2,7 @@
 
 A risk signal must be acknowledged by a clinician with a note of what was done before it can
 be resolved; every other signal can be acknowledged and resolved with a short note. The pages
-show the open signals of one code as one flag (``presession.SignalFlag``), so acting on a
+show the open signals of one code as one flag (``presession_contents.SignalFlag``), so acting on a
 signal acts on the earlier open signals of the same code in the episode too, never on a later
 one: a risk answer given after the page was read still waits for its own acknowledgement. Open risk
 signals not acknowledged within the escalation time are marked (``escalated_at``) by

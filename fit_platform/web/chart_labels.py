@@ -12,6 +12,9 @@ bounding box (a little more than the line itself where it is steep: a label is n
 it). Text widths are estimated from the text's length (``em`` per character), as the date
 labels' are. One pass over the obstacles per line of text tried, so a view with three charts
 of a hundred points each pays little for it.
+
+`band_name` and `cutoff_name` write the two kinds of in-plot label, each trying its own lines
+of text in order; `first_free` and `Obstacles` find the place on them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from typing import NamedTuple
+
+from markupsafe import escape
+
+from fit_platform.web.chart_frame import FONT, INK, LABEL_EM, LEFT, RIGHT, WIDTH, n
+from fit_platform.web.chart_spec import ChartBand
 
 MARKER_REACH = 7.0  # a marker's half width (the largest shape), in chart units
 PAD = 2.0  # room kept between a label and the data
@@ -179,3 +187,33 @@ def _overlap(one: Box, other: Box) -> bool:
         and one.top < other.bottom
         and other.top < one.bottom
     )
+
+
+def band_name(band: ChartBand, top: float, bottom: float, data: Obstacles, taken: list[Box]) -> str:
+    """A severity band's name inside the band, where it covers no score: the right edge first
+    (as it always was), then the left, then a gap between the scores; at the middle of the
+    band first, then at its top and its bottom."""
+    middle, high, low = (top + bottom) / 2 + 4, top + FONT + 1, bottom - 5
+    rows = [middle] + [y for y in (high, low) if bottom - top >= 2 * FONT + 4]
+    width = LABEL_EM * FONT * len(band.label)
+    spot = first_free(rows, _SPAN, width, FONT, data, taken)
+    return (
+        f'<text x="{n(spot.x)}" y="{n(spot.baseline)}" text-anchor="{spot.anchor}"'
+        f' font-size="{FONT}" fill="#444">{escape(band.label)}</text>'
+    )
+
+
+def cutoff_name(label: str, y: float, data: Obstacles, taken: list[Box]) -> str:
+    """The cut-off line's name beside it where it crosses no score: above the line at the left
+    (as it always was), then at the right, then in a gap; then the same below the line."""
+    width = LABEL_EM * FONT * len(label)
+    spot = first_free([y - 4, y + FONT + 2], _SPAN, width, FONT, data, taken, left_first=True)
+    anchor = "" if spot.anchor == "start" else f' text-anchor="{spot.anchor}"'
+    return (
+        f'<text x="{n(spot.x)}" y="{n(spot.baseline)}"{anchor} font-size="{FONT}"'
+        f' fill="{INK}">{escape(label)}</text>'
+    )
+
+
+# Where a label inside the plot may start and end: 4 units in from each side.
+_SPAN = (LEFT + 4, WIDTH - RIGHT - 4)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from fit_platform.web.charts import (
+from fit_platform.web.chart_frame import (
     BOTTOM,
     FONT,
     GRID,
@@ -20,12 +20,10 @@ from fit_platform.web.charts import (
     RIGHT,
     TOP,
     WIDTH,
-    ChartPoint,
-    ChartSpec,
-    Marker,
-    _n,
-    nice_ticks,
 )
+from fit_platform.web.chart_frame import n as _n
+from fit_platform.web.chart_spec import ChartPoint, ChartSpec, Marker
+from fit_platform.web.charts import nice_ticks
 
 
 def _triangle(cx: float, cy: float, pointing: int) -> str:

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from fit_platform.web.charts import ChartBand, ChartPoint, ChartSpec, Marker, trend_chart
+from fit_platform.web.chart_spec import ChartBand, ChartPoint, ChartSpec, Marker
+from fit_platform.web.charts import trend_chart
 from tests.support import chart_reference
 
 _values = st.one_of(st.none(), st.integers(0, 27), st.floats(0, 27, allow_nan=False))

@@ -3,18 +3,9 @@ from __future__ import annotations
 import itertools
 import re
 
-from fit_platform.web.charts import (
-    FONT,
-    LEFT,
-    RIGHT,
-    WIDTH,
-    ChartBand,
-    ChartPoint,
-    ChartSpec,
-    Marker,
-    nice_ticks,
-    trend_chart,
-)
+from fit_platform.web.chart_frame import FONT, LEFT, RIGHT, WIDTH
+from fit_platform.web.chart_spec import ChartBand, ChartPoint, ChartSpec, Marker
+from fit_platform.web.charts import nice_ticks, trend_chart
 
 
 def _spec(**overrides: object) -> ChartSpec:
@@ -92,7 +83,7 @@ def test_chart_text_is_large_enough_when_the_chart_is_shown_at_its_narrowest() -
 
 
 def test_date_labels_never_touch_and_the_first_and_last_are_always_shown() -> None:
-    from fit_platform.web.charts import BOTTOM, HEIGHT, LABEL_EM
+    from fit_platform.web.chart_frame import BOTTOM, HEIGHT, LABEL_EM
 
     points = [
         ChartPoint(7 * week, f"{week + 1:02d}.08.2026", 10, Marker.NO_CHANGE) for week in range(16)
@@ -207,7 +198,7 @@ def test_eight_quarters_are_labelled_in_even_steps_from_the_first() -> None:
     """The service figures' charts: a first label that started at its point pushed the second
     out (1st, 3rd, 4th, 5th, 6th and 8th labelled). Centred, only the label before the last
     date can be left out."""
-    from fit_platform.web.charts import BOTTOM, HEIGHT
+    from fit_platform.web.chart_frame import BOTTOM, HEIGHT
 
     periods = [f"{year}-Q{quarter}" for year in (2025, 2026) for quarter in (1, 2, 3, 4)]
     points = [

@@ -13,7 +13,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.services.demo_history import seed_demo_service_history
 from fit_platform.services.export import service_aggregates
 from fit_platform.services.export.trends import Measure, unit_trends
-from fit_platform.web.charts import LEFT, RIGHT, WIDTH
+from fit_platform.web.chart_frame import LEFT, RIGHT, WIDTH
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.html import log_in
 from tests.support.scheduling import Clock, oslo

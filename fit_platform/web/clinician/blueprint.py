@@ -47,7 +47,7 @@ from fit_platform.services.signal_workflow import (
 from fit_platform.signal_texts import SIGNAL_EXPLANATIONS, SIGNAL_TITLES
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
-from fit_platform.web.clinician import presenters
+from fit_platform.web.clinician import presenters, score_chart, score_tables
 from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm
 from fit_platform.web.clinician.review_due import reviews_due
 from fit_platform.web.clock import now
@@ -158,6 +158,8 @@ def _presession_page(episode_id: int, note_problem: NoteProblem | None = None) -
         language=language,
         labels=labels,
         presenters=presenters,
+        score_tables=score_tables,
+        score_chart=score_chart,
         signal_titles=labels_as_text(SIGNAL_TITLES),
         signal_explanations=labels_as_text(SIGNAL_EXPLANATIONS),
         risk_code=SignalCode.RISK_ANSWER.value,
@@ -175,7 +177,12 @@ def scores_page(episode_id: int) -> str:
     if history is None:
         abort(404)
     return render_template(
-        "clinician/scores.html", history=history, language=language, presenters=presenters
+        "clinician/scores.html",
+        history=history,
+        language=language,
+        presenters=presenters,
+        score_tables=score_tables,
+        score_chart=score_chart,
     )
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fit_platform.domain.samvalg_review import DecisionDates
 from fit_platform.domain.samvalg_review import reviews_due as due_of
-from fit_platform.services.presession import PreSession
+from fit_platform.services.presession_contents import PreSession
 
 
 def reviews_due(view: PreSession, today: dt.date, zone: ZoneInfo) -> frozenset[int]:

@@ -25,7 +25,8 @@ from fit_platform.services.export.trends import (
     Trend,
     summarise,
 )
-from fit_platform.web.charts import ChartPoint, ChartSpec, Marker, trend_chart
+from fit_platform.web.chart_spec import ChartPoint, ChartSpec, Marker
+from fit_platform.web.charts import trend_chart
 
 MEASURE_LABELS = {
     Measure.RESPONSE_RATE: _l("Response rate"),
