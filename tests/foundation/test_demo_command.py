@@ -124,7 +124,41 @@ def _wait_for(url: str, lines: list[str]) -> None:
     raise AssertionError(f"{url} never answered; the demo printed:\n" + "\n".join(lines))
 
 
-def test_demo_serves_pages_in_every_language_prints_the_logins_and_starts_again_unchanged(
+def _request_log_masks_every_query_value(base: str, port: int, lines: list[str]) -> None:
+    """Production's access log keeps a query string's parameter names and masks each value
+    (a record id searched for, a username in `next=`); the demo's development server wrote
+    the URL as sent. Its request lines, and the error line quoting a refused request line,
+    now go through the same masking (fit_platform/demo_request_log.py)."""
+    searched = "EPJ-778899"
+    query = f"lang=en&next=/admin/patients%3Frecord_id%3D{searched}&q={searched}&{searched}"
+    assert httpx.get(f"{base}/staff/login?{query}", timeout=10).status_code == 200
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(f"GET /staff/login?record_id={searched} x HTTP/1.1\r\n\r\n".encode())
+        raw.recv(4096)  # the server's refusal
+    masked = '"GET /staff/login?lang=[redacted]&next=[redacted]&q=[redacted]&[redacted] HTTP/1.1"'
+    refused = "Bad request syntax ('GET /staff/login?record_id=[redacted]"
+
+    def request_log() -> list[dict[str, str]]:
+        # Read as JSON: in the raw line the quotes of `masked` are escaped.
+        return [
+            json.loads(line)
+            for line in list(lines)
+            if line.startswith("{") and '"werkzeug"' in line
+        ]
+
+    def logged(text: str, level: str) -> bool:
+        return any(text in entry["msg"] and entry["level"] == level for entry in request_log())
+
+    for _ in range(100):
+        if logged(masked, "INFO") and logged(refused, "ERROR"):
+            break
+        threading.Event().wait(0.1)
+    assert logged(masked, "INFO")
+    assert logged(refused, "ERROR")
+    assert searched not in "\n".join(lines)
+
+
+def test_demo_serves_every_language_prints_the_logins_masks_its_log_and_starts_again_unchanged(
     tmp_path: Path,
 ) -> None:
     port = _free_port()
@@ -136,6 +170,7 @@ def test_demo_serves_pages_in_every_language_prints_the_logins_and_starts_again_
                 response = httpx.get(f"{base}{path}?lang={language}", timeout=10)
                 assert response.status_code == 200
                 assert f'<html lang="{language}">' in response.text
+        _request_log_masks_every_query_value(base, port, lines)
         # The printed patient link opens the landing page.
         link = next(line for line in lines if line.startswith("Patient link: ")).split(": ")[1]
         assert httpx.get(link, timeout=10).status_code == 200
@@ -183,6 +218,7 @@ def test_demo_serves_pages_in_every_language_prints_the_logins_and_starts_again_
         assert sent, "the scheduler sent nothing"
         assert f"http://127.0.0.1:{port}/p/" in sent[0].read_text()
     output = "\n".join(lines)
+    assert "EPJ-778899" not in output  # the searched record id, in no line to the end
     assert "The scheduler sends the first invitations now." in output
     assert "terapeut1@demo.fit / fit-demo-passord / therapist" in output
     assert "admin@demo.fit" in output and "utvikler@demo.fit" in output
@@ -244,46 +280,6 @@ def test_a_demo_started_at_night_says_so_and_sends_nothing_until_morning(tmp_pat
     assert {row.next_attempt_at for row in queued} == {morning}
     output = "\n".join(lines)
     assert "Quiet hours now: the scheduler sends the first invitations at 08:00." in output
-
-
-def test_the_demo_request_log_masks_every_query_value_as_production_does(tmp_path: Path) -> None:
-    """Production's access log keeps a query string's parameter names and masks each value
-    (a record id searched for, a username in `next=`); the demo's development server wrote
-    the URL as sent. Its request lines, and the error line quoting a refused request line,
-    now go through the same masking (fit_platform/demo_request_log.py)."""
-    searched = "EPJ-778899"
-    port = _free_port()
-    with running_demo(tmp_path, port) as lines:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(base + "/healthz", lines)
-        query = f"lang=en&next=/admin/patients%3Frecord_id%3D{searched}&q={searched}&{searched}"
-        assert httpx.get(f"{base}/staff/login?{query}", timeout=10).status_code == 200
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-            raw.sendall(f"GET /staff/login?record_id={searched} x HTTP/1.1\r\n\r\n".encode())
-            raw.recv(4096)  # the server's refusal
-        masked = (
-            '"GET /staff/login?lang=[redacted]&next=[redacted]&q=[redacted]&[redacted] HTTP/1.1"'
-        )
-        refused = "Bad request syntax ('GET /staff/login?record_id=[redacted]"
-
-        def request_log() -> list[dict[str, str]]:
-            # Read as JSON: in the raw line the quotes of `masked` are escaped.
-            return [
-                json.loads(line)
-                for line in list(lines)
-                if line.startswith("{") and '"werkzeug"' in line
-            ]
-
-        def logged(text: str, level: str) -> bool:
-            return any(text in entry["msg"] and entry["level"] == level for entry in request_log())
-
-        for _ in range(100):
-            if logged(masked, "INFO") and logged(refused, "ERROR"):
-                break
-            threading.Event().wait(0.1)
-    assert logged(masked, "INFO")
-    assert logged(refused, "ERROR")
-    assert searched not in "\n".join(lines)
 
 
 def test_score_command_prints_json_from_the_console_script() -> None:
