@@ -1,5 +1,7 @@
 # ruff: noqa: E501
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.extract import extract_from_file
@@ -178,6 +180,44 @@ def test_sms_texts_stay_within_two_sms_segments_for_a_usual_clinic_name(
             assert len(message_text(kind, language, CLINIC, LINK, compiled_translations).sms) <= 306
 
 
+# The GSM 03.38 default alphabet and its extension table (3GPP TS 23.038, 6.2.1): a text
+# message written only in these is sent in 7-bit parts of 153 characters (160 alone). One
+# character outside them (an en dash, a typographic apostrophe) sends the whole message in
+# UCS-2, 67 characters a part: the same text in two or three times as many paid parts.
+GSM_ALPHABET = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+def test_every_text_message_is_in_the_sms_alphabet_whatever_its_meeting_day(
+    compiled_translations: Path,
+) -> None:
+    # The neutral sender ("Helsetjenesten", "helsetenesta", "the health service"), every
+    # weekday and month a group meeting can name, and the one-time code.
+    oslo = ZoneInfo("Europe/Oslo")
+    link = "https://fit.example.no/p/" + "x" * 43  # a link token's length in production
+    meetings = [dt.datetime(2027, month, 1, 18, 0, tzinfo=oslo) for month in range(1, 13)]
+    meetings += [dt.datetime(2027, 3, day, 9, 30, tzinfo=oslo) for day in range(1, 8)]
+    sms: list[str] = []
+    for language in LANGUAGES:
+        sender = texts.sender_name(language, None, compiled_translations)
+        for kind in MessageKind:
+            sms.append(message_text(kind, language, sender, link, compiled_translations).sms)
+            for meeting in meetings:
+                sms.append(
+                    message_text(
+                        kind, language, sender, link, compiled_translations, meeting=meeting
+                    ).sms
+                )
+        sms.append(one_time_code_text(language, sender, "123456", compiled_translations).sms)
+    outside = {text: set(text) - GSM_ALPHABET - GSM_EXTENSION for text in sms}
+    assert not any(outside.values()), {text: chars for text, chars in outside.items() if chars}
+    # And so two parts at most.
+    assert max(len(text) for text in sms) <= 2 * 153
+
+
 @pytest.mark.parametrize("language", ["nb", "nn"])
 def test_every_message_text_is_in_the_catalog_translated_and_not_fuzzy(language: str) -> None:
     with (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
@@ -304,3 +344,21 @@ def test_the_new_password_mail_reads_as_approved(
     )
     assert (text.subject, text.body) == NEW_PASSWORD_MAIL[language]
     assert text.sms == ""
+
+
+def test_typographic_punctuation_is_written_plainly_in_the_sms_and_kept_in_the_email(
+    compiled_translations: Path,
+) -> None:
+    name = "DPS Nord – «Ungdom»’s … team"
+    text = message_text(MessageKind.REMINDER, "en", name, LINK, compiled_translations)
+    assert text.sms.startswith('Reminder from DPS Nord - "Ungdom"\'s ... team: ')
+    assert name in text.body and name in text.subject
+    code = one_time_code_text("nb", name, "123456", compiled_translations)
+    assert code.sms.startswith('Koden din for DPS Nord - "Ungdom"\'s ... team: 123456.')
+
+
+def test_a_sami_sender_name_keeps_its_letters_in_the_sms(compiled_translations: Path) -> None:
+    # Letters outside the SMS alphabet are the name, not its typography: kept, and paid for.
+    name = "Sámi klinihkka, Kárášjohka"
+    text = message_text(MessageKind.INVITATION, "nb", name, LINK, compiled_translations)
+    assert text.sms.startswith("Sámi klinihkka, Kárášjohka har sendt deg")

@@ -110,3 +110,22 @@ def test_a_sender_name_longer_than_a_lock_screen_line_is_refused_and_nothing_sav
     assert "Write at most 40 characters." in response.get_data(as_text=True)
     with db.session() as session:
         assert session.get_one(Unit, unit.id).message_name is None
+
+
+def test_a_sender_name_with_typographic_punctuation_is_sent_in_the_sms_alphabet(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    # Pasted from a letterhead: an en dash and Norwegian quotation marks, neither in the SMS
+    # alphabet, so each of the unit's messages would go in UCS-2 (two or three times as
+    # many paid parts). The message writes them plainly; the name is kept as typed.
+    db = _db(client)
+    unit = make_unit(db)
+    typed = "Helse Nord – «Ungdom»"
+    assert _admin_sets_sender_name(client, unit, typed).status_code == 302
+    with db.session() as session:
+        assert session.get_one(Unit, unit.id).message_name == typed
+    _therapist_books_tomorrow(client, unit)
+    clock_tick(db, sms, oslo(2026, 12, 3, 10))
+    [message] = sms_endpoint.accepted
+    assert message["text"].startswith('Helse Nord - "Ungdom" har sendt deg noen korte spørsmål.')
+    assert not set(message["text"]) & set("–«»")
