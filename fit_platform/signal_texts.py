@@ -82,3 +82,14 @@ SIGNAL_EXPLANATIONS = {
         "or channel suits the patient, and whether they still want to give feedback."
     ),
 }
+
+# What a signal's explanation says once every occurrence is acknowledged, where the explanation
+# itself asks for the acknowledgement: the page would otherwise still tell the therapist to do
+# what it shows as done a line further down.
+SIGNAL_EXPLANATIONS_ACKNOWLEDGED = {
+    SignalCode.RISK_ANSWER: _l(
+        "The patient answered a question about suicidal thoughts or self-harm at or above "
+        "its threshold. The patient was shown where to get help at once. Talk with the "
+        "patient about safety as soon as possible."
+    ),
+}

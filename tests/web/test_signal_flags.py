@@ -24,6 +24,10 @@ def a_risk_answer(app: Flask, db: Database, world: World) -> None:
     assert patient.finish().status_code == 302
 
 
+ASK_TO_ACKNOWLEDGE = "and acknowledge this signal."
+RESOLVE_NEXT = "Acknowledged. Resolve the signal when nothing more needs doing about it."
+
+
 def therapist(app: Flask, world: World) -> FlaskClient:
     client = app.test_client()
     log_in(client, world.therapist_username, PASSWORD)
@@ -74,6 +78,7 @@ def test_one_acknowledgement_covers_the_flag_and_a_later_risk_answer_needs_its_o
     client = therapist(app, world)
     url = f"/clinician/episodes/{world.episode_id}"
     page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert ASK_TO_ACKNOWLEDGE in signal_panel(page) and RESOLVE_NEXT not in page
     [action] = re.findall(r'action="([^"]+/acknowledge)"', page)
     response = client.post(
         action, data={"csrf_token": csrf_token(page), "note": "Called her; plan reviewed"}
@@ -82,6 +87,13 @@ def test_one_acknowledgement_covers_the_flag_and_a_later_risk_answer_needs_its_o
     panel = signal_panel(client.get(url + "?lang=en").get_data(as_text=True))
     assert panel.count("Acknowledged ") == 2
     assert "/acknowledge" not in panel
+    # The explanation no longer asks for what the page shows as done; it says what is next.
+    assert ASK_TO_ACKNOWLEDGE not in panel
+    assert "Talk with the patient about safety as soon as possible." in panel
+    assert RESOLVE_NEXT in panel
+    nb = signal_panel(client.get(url + "?lang=nb").get_data(as_text=True))
+    assert "Kvittert ut. Lukk signalet når det ikke er mer å gjøre med det." in nb
+    assert "kvitter ut dette signalet" not in nb
     caseload = client.get("/clinician/?lang=en").get_data(as_text=True)
     assert 'class="status status-attention"' in caseload
 
@@ -94,6 +106,7 @@ def test_one_acknowledgement_covers_the_flag_and_a_later_risk_answer_needs_its_o
     page = client.get(url + "?lang=en").get_data(as_text=True)
     panel = signal_panel(page)
     assert "1 new since the last acknowledgement: it needs acting on too." in panel
+    assert ASK_TO_ACKNOWLEDGE in panel and RESOLVE_NEXT not in panel
     # The flag cannot be closed before the new answer is acknowledged.
     assert "/resolve" not in panel
     [action] = re.findall(r'action="([^"]+/acknowledge)"', panel)

@@ -44,7 +44,11 @@ from fit_platform.services.signal_workflow import (
     acknowledge_signal,
     resolve_signal,
 )
-from fit_platform.signal_texts import SIGNAL_EXPLANATIONS, SIGNAL_TITLES
+from fit_platform.signal_texts import (
+    SIGNAL_EXPLANATIONS,
+    SIGNAL_EXPLANATIONS_ACKNOWLEDGED,
+    SIGNAL_TITLES,
+)
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters, score_chart, score_tables
@@ -162,6 +166,7 @@ def _presession_page(episode_id: int, note_problem: NoteProblem | None = None) -
         score_chart=score_chart,
         signal_titles=labels_as_text(SIGNAL_TITLES),
         signal_explanations=labels_as_text(SIGNAL_EXPLANATIONS),
+        signal_explanations_acknowledged=labels_as_text(SIGNAL_EXPLANATIONS_ACKNOWLEDGED),
         risk_code=SignalCode.RISK_ANSWER.value,
         note_problem=note_problem,
         note_max_length=NOTE_MAX_LENGTH,
