@@ -295,8 +295,20 @@ def test_clinician_pages_fit_every_width(
     card = page.locator("table.caseload tbody tr").first.bounding_box()
     assert name is not None and card is not None
     assert card["width"] >= 300 and name["height"] < 40, (card, name)
+    # A chart wider than the phone opens at its newest end, with its scale out of view: the
+    # line above it says so there, and only there.
+    page.goto(live_url + f"/clinician/episodes/{episode}?lang=en")
+    hint = page.locator(".chart-scroll-hint").first
+    assert hint.is_visible()
+    assert "scroll sideways in it to see the scale and the legend" in hint.inner_text()
+    box = page.locator(".chart-wrap").first
+    assert box.evaluate("element => element.scrollWidth > element.clientWidth")
     # At a desk the header lines up with the page, and "Log out" stays on one line.
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_url + f"/clinician/episodes/{episode}?lang=en")
+    assert not page.locator(".chart-scroll-hint").first.is_visible()
+    assert box.evaluate("element => element.scrollWidth <= element.clientWidth")
+    page.goto(live_url + "/clinician/")
     header = page.locator(".header-row").bounding_box()
     main = page.locator("main").bounding_box()
     logout = page.locator("form.logout button").bounding_box()
