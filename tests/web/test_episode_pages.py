@@ -105,7 +105,7 @@ def test_registration_errors_are_shown_on_the_field_and_nothing_is_saved(
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Enter a valid date." in html and 'href="#started_on"' in html
+    assert "Enter a date like 31.12.2026." in html and 'href="#started_on"' in html
     assert "<script>alert(1)</script>" not in html
     with db.session() as session:
         assert session.scalars(select(Patient)).all() == []

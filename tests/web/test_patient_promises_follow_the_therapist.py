@@ -140,6 +140,9 @@ def test_after_the_therapist_is_deactivated_the_patient_is_told_her_clinic_reads
     assert f"Svarene dine er sendt til {unit.name}." in done
     assert "behandleren din" not in done.lower().replace("behandleren din eller", "")
     assert "Noen ved klinikken din leser dette før neste time." in done
+    # Said once, under the comment field: its label no longer says it again.
+    assert ">Kommentaren din til dette resultatet</label>" in done
+    assert done.count("leser dette før neste time") == 1 and "vil lese" not in done
     commented = patient.post("/p/done?lang=nb", {"text": "Takk for sist."})
     assert commented.status_code == 302
     after_comment = _page(patient.client, "/p/done?lang=nb")

@@ -118,7 +118,7 @@ def test_a_move_with_an_empty_or_half_typed_time_is_shown_on_its_row_not_a_400(
     )
     html = empty.get_data(as_text=True)
     assert empty.status_code == 422
-    assert NAMED + ": Enter a valid date." in html
+    assert NAMED + ": Enter a date like 31.12.2026." in html
     assert "appointment_change" not in _actions(db, world)
 
 

@@ -46,7 +46,7 @@ def test_an_unreadable_date_a_bad_number_and_a_bad_address_come_in_one_round(
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Enter a valid date" in html or "Write a date like" in html
+    assert "Enter a date like 31.12.2026." in html
     assert PHONE in html
     assert EMAIL in html
     assert 'value="ikke-en-epost"' in html and 'value="abc123"' in html
@@ -69,3 +69,15 @@ def test_a_passing_form_with_two_bad_addresses_names_both(app: Flask, client: Fl
     # Put right, it registers.
     assert post_registration(client, unit_id).status_code == 302
     assert _patients(app) == 1
+
+
+def test_an_empty_start_date_asks_for_a_date_the_way_it_is_written(
+    app: Flask, client: FlaskClient
+) -> None:
+    # "Enter a valid date." read as if something had been typed wrong into an empty field.
+    unit_id = _therapist(app, client)
+    response = post_registration(client, unit_id, started_on="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Enter a date like 31.12.2026." in html and "valid date" not in html
+    assert _patients(app) == 0

@@ -23,16 +23,20 @@ from tests.web.test_appointment_change_withdraws import _appointment_id, _sent_l
 __all__ = ["sms", "sms_endpoint"]
 
 
-def test_a_withdrawn_half_answered_questionnaire_keeps_its_risk_signal_and_answers(
-    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
-) -> None:
+def _withdrawn_after_answering(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel, last: dict[str, str]
+) -> tuple[str, str, int]:
+    """The patient answers page 1 and page 2 with question 9 high (and `last`, the tenth
+    question, or nothing), does not send, and the therapist moves the appointment. The
+    pre-session view in English and nynorsk, and the signal's id."""
     db: Database = client.application.extensions["fit_db"]
     url, token = _sent_link(client, sms_endpoint, sms)
     patient = Patient(client.application.test_client(), token)
     patient.start()
     patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
-    saved = patient.answer_page(2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "3"})
-    assert saved.headers["Location"].startswith("/p/help")  # 9 of 10 answered, not finished
+    answers = {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "3"} | last
+    saved = patient.answer_page(2, answers)
+    assert saved.headers["Location"].startswith("/p/help")  # not sent
 
     page = client.get(url + "?lang=en").get_data(as_text=True)
     moved = client.post(
@@ -48,8 +52,20 @@ def test_a_withdrawn_half_answered_questionnaire_keeps_its_risk_signal_and_answe
     episode = re.search(r"/clinician/episodes/(\d+)/appointments", url)
     assert episode is not None
     view = client.get(f"/clinician/episodes/{episode.group(1)}?lang=en").get_data(as_text=True)
-    article = view[view.index(f'id="signal-{signal.id}"') :]
-    article = article[: article.index("</article>")]
+    nynorsk = client.get(f"/clinician/episodes/{episode.group(1)}?lang=nn").get_data(as_text=True)
+    return view, nynorsk, signal.id
+
+
+def _article(view: str, signal_id: int) -> str:
+    article = view[view.index(f'id="signal-{signal_id}"') :]
+    return article[: article.index("</article>")]
+
+
+def test_a_withdrawn_half_answered_questionnaire_keeps_its_risk_signal_and_answers(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    view, nynorsk, signal_id = _withdrawn_after_answering(client, sms_endpoint, sms, {})
+    article = _article(view, signal_id)
     assert "Acknowledge" in article
     # What the patient did answer, next to the signal it raised.
     assert "The questionnaire was not finished: 9 of 10 questions answered." in article
@@ -59,5 +75,21 @@ def test_a_withdrawn_half_answered_questionnaire_keeps_its_risk_signal_and_answe
     assert "Question 10: not answered" in article
 
     # The same in nynorsk.
-    nynorsk = client.get(f"/clinician/episodes/{episode.group(1)}?lang=nn").get_data(as_text=True)
     assert "Spørjeskjemaet vart ikkje fullført: 9 av 10 spørsmål er svarte på." in nynorsk
+
+
+def test_a_withdrawn_questionnaire_answered_in_full_but_not_sent_says_so(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    # "Not finished: 10 of 10 questions answered" read as a contradiction: every question was
+    # answered, only the last step, sending, was not taken.
+    view, nynorsk, signal_id = _withdrawn_after_answering(
+        client, sms_endpoint, sms, {"phq9_10": "1"}
+    )
+    article = _article(view, signal_id)
+    assert "The questionnaire was answered but not sent: all 10 questions answered." in article
+    assert "10 of 10" not in article and "not finished" not in article
+    assert "Question 10: Somewhat difficult (1)" in article
+    assert "Spørjeskjemaet vart svara på, men ikkje sendt: alle 10 spørsmåla er svarte på." in (
+        nynorsk
+    )

@@ -118,7 +118,8 @@ class RegisterPatientForm(FitForm):
     # choices, or removes the field when the therapist's units have no open programme.
     programme = SelectField(_l("Programme (optional)"), choices=[], default="")
     started_on = DayField(
-        _l("Start of treatment"), validators=[DataRequired(message=_l("Enter a valid date."))]
+        _l("Start of treatment"),
+        validators=[DataRequired(message=_l("Enter a date like 31.12.2026."))],
     )
     form_nonce = nonce_field()
 
@@ -143,7 +144,9 @@ class ContactForm(FitForm):
 
 
 class AppointmentForm(FitForm):
-    day = DayField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    day = DayField(
+        _l("Date"), validators=[DataRequired(message=_l("Enter a date like 31.12.2026."))]
+    )
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
     form_nonce = nonce_field()  # rendered in the add form only: moving changes, never creates
 

@@ -46,7 +46,9 @@ class RemoveMemberForm(FitForm):
 
 
 class GroupSessionForm(FitForm):
-    day = DayField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    day = DayField(
+        _l("Date"), validators=[DataRequired(message=_l("Enter a date like 31.12.2026."))]
+    )
     time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
     attended = SelectMultipleField(
         _l("Who attended"),

@@ -225,7 +225,8 @@ class FinishForm(FitForm):
 
 class ResultCommentForm(FitForm):
     text = TextAreaField(
-        _l("Your comment on this result (your therapist will read it)"),
+        # Who reads it, and when, is the hint under the field (it depends on the episode).
+        _l("Your comment on this result"),
         filters=[_clean],
         validators=[
             InputRequired(message=_l("Write your comment first.")),

@@ -112,10 +112,6 @@ def done(ctx: LinkContext) -> Page:
     if ctx.status is not LinkStatus.COMPLETED or patient_id is None or patient_id != ctx.patient_id:
         return _closed_page(ctx)
     form = forms.ResultCommentForm()
-    if not therapist_reads(ctx):
-        form.text.label.text = _(
-            "Your comment on this result (someone at your clinic will read it)"
-        )
     status = 200
     inst = ctx.instrument
     if request.method == "POST":
