@@ -83,6 +83,12 @@ def _text(value: str | None, required: bool) -> str | None:
     return value or None
 
 
+def review_date_in_past(review_on: dt.date | None, today: dt.date) -> bool:
+    """A review date before the clinic's today: refused, since nobody can look again in the
+    past. The form asks it with its other checks, so every wrong field shows in one round."""
+    return review_on is not None and review_on < today
+
+
 def record_decision(
     db: Database,
     viewer: Viewer,
@@ -101,7 +107,7 @@ def record_decision(
     options = _text(draft.options_discussed, required=True)
     decision = _text(draft.decision, required=True)
     what_matters = _text(draft.what_matters, required=False)
-    if draft.review_on is not None and draft.review_on < today:
+    if review_date_in_past(draft.review_on, today):
         raise DecisionRefused(DecisionError.REVIEW_IN_PAST)
 
     def work(session: Session) -> int:

@@ -35,6 +35,7 @@ from fit_platform.services.samvalg import (
     DecisionError,
     DecisionRefused,
     record_decision,
+    review_date_in_past,
 )
 from fit_platform.services.score_history import score_history
 from fit_platform.services.signal_workflow import (
@@ -287,7 +288,14 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
     signal_id = int(form.signal_id.data) if str(form.signal_id.data or "").isdigit() else None
     signal = next((s for s in view.open_signals if s.id == signal_id), None)
     error = None
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    # Asked with the form's own checks, not only when the rest is right: every wrong field in
+    # one round.
+    submitted = form.is_submitted() and not form.review_on.errors
+    if submitted and review_date_in_past(form.review_on.data, _today()):
+        form.review_on.errors = [_("Choose today or a later date.")]
+        valid = False
+    if valid:
         try:
             record_decision(
                 get_db(),

@@ -1,0 +1,53 @@
+"""The samvalg form names every wrong field on the first submit.
+
+A therapist left both required texts empty and chose a review date in the past: the page
+named the two texts, and only on the next submit the date, which the service checked once
+the rest was right. The date's rule (`samvalg.review_date_in_past`, the same the save
+applies) now runs with the form's own checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import SharedDecision
+from tests.support.factories import PASSWORD, make_world
+from tests.support.html import csrf_token, log_in
+
+
+def test_empty_texts_and_a_past_review_date_are_named_together_and_nothing_is_saved(
+    client: FlaskClient,
+) -> None:
+    db: Database = client.application.extensions["fit_db"]
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    past = (dt.date.today() - dt.timedelta(days=4)).isoformat()
+    data = {
+        "csrf_token": csrf_token(page),
+        "options_discussed": "",
+        "decision": "",
+        "review_on": past,
+    }
+    refused = client.post(url, data=data)
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    for message in (
+        "Write the options you discussed.",
+        "Write what you decided together.",
+        "Choose today or a later date.",
+    ):
+        assert message in html
+    assert f'value="{past}"' in html  # the date as typed, to correct
+    # Only the date wrong: named alone, and the texts kept.
+    data |= {"options_discussed": "Keep going", "decision": "More sessions"}
+    html = client.post(url, data=data).get_data(as_text=True)
+    assert "Choose today or a later date." in html and "Keep going" in html
+    assert "Write the options you discussed." not in html
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(SharedDecision)) == 0
