@@ -172,6 +172,14 @@ QUESTIONNAIRE_SHOWN_IN = {
         "This questionnaire is not available in your language, so it is shown in Norwegian Nynorsk."
     ),
 }
+# A language named on its own, in the reader's language ("Norsk bokmål", "Engelsk"): the
+# registration form's choices and the admin's table of an instrument's languages. The
+# language menu names each language in itself instead (`i18n.LANGUAGE_NAMES`).
+LANGUAGE_LABELS = {
+    "nb": _l("Norwegian Bokmål"),
+    "nn": _l("Norwegian Nynorsk"),
+    "en": _l("English"),
+}
 # Languages named in the schedule picker after an instrument that lacks them or where its text
 # is a working translation. Listed mid-sentence, so Norwegian writes "engelsk" in lower case
 # here (the context keeps it apart from the capitalised name in the language menu).

@@ -64,6 +64,10 @@ def test_the_page_says_why_the_sai_cannot_be_scheduled_and_lists_each_unit(
     assert "None is configured (FIT_INSTRUMENTS_DIR)" in html
     nb = client.get("/admin/instruments?lang=nb").get_data(as_text=True)
     assert "Nei: denne definisjonen er et utkast." in nb
+    # Each language is named in the page's language (it read "English" on a bokmål page).
+    phq9_nb = nb.split('id="instrument-phq9"', 1)[1].split("</section>", 1)[0]
+    assert "<td>Engelsk</td>" in phq9_nb and "<td>Norsk nynorsk</td>" in phq9_nb
+    assert "<td>English</td>" not in phq9_nb
 
 
 def test_an_admin_disables_an_instrument_and_the_therapist_is_no_longer_offered_it(

@@ -24,7 +24,7 @@ from fit_platform.domain.instruments import (
 )
 from fit_platform.domain.schedulability import NotSchedulable, why_not_schedulable
 from fit_platform.extensions import get_db
-from fit_platform.i18n import LANGUAGE_NAMES
+from fit_platform.i18n import labels_as_text
 from fit_platform.services.unit_instruments import (
     CannotEnable,
     UnitNotFound,
@@ -34,6 +34,7 @@ from fit_platform.services.unit_instruments import (
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
+from fit_platform.web.labels import LANGUAGE_LABELS
 
 CONTENT_STATUS = {
     ContentStatus.VERIFIED_AGAINST_SOURCE: _l("Checked against the published source"),
@@ -94,7 +95,7 @@ def instruments() -> str:
         problems=library.problems,
         extra_dirs=library.extra_dirs,
         locale=locale,
-        language_names=LANGUAGE_NAMES,
+        language_names=labels_as_text(LANGUAGE_LABELS),
         content_status=CONTENT_STATUS,
         translation_status=TRANSLATION_STATUS,
         kinds=KIND,

@@ -22,12 +22,9 @@ from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 from fit_platform.web.inputs import WholeNumberField
+from fit_platform.web.labels import LANGUAGE_LABELS
 
-LANGUAGE_CHOICES = [
-    SelectChoice("nb", _l("Norwegian Bokmål")),
-    SelectChoice("nn", _l("Norwegian Nynorsk")),
-    SelectChoice("en", _l("English")),
-]
+LANGUAGE_CHOICES = [SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()]
 CHANNEL_CHOICES = [SelectChoice("sms", _l("SMS")), SelectChoice("email", _l("E-mail"))]
 
 
