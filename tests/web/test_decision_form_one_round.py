@@ -37,6 +37,8 @@ def test_empty_texts_and_a_past_review_date_are_named_together_and_nothing_is_sa
     refused = client.post(url, data=data)
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
+    # The page's title says so too, first thing a screen reader reads of the new page.
+    assert "<title>Error: Samvalg record for " in html
     for message in (
         "Write the options you discussed.",
         "Write what you decided together.",

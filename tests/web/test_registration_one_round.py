@@ -80,4 +80,7 @@ def test_an_empty_start_date_asks_for_a_date_the_way_it_is_written(
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Enter a date like 31.12.2026." in html and "valid date" not in html
+    assert "<title>Error: Register a patient – " in html
+    nb = post_registration(client, unit_id, lang="nb", started_on="").get_data(as_text=True)
+    assert "<title>Feil: Registrer en pasient – " in nb
     assert _patients(app) == 0
