@@ -24,7 +24,7 @@ from tests.support.factories import PASSWORD, make_staff, make_unit
 from tests.support.html import csrf_token, log_in
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "instruments_test_only"
-SENTENCE = "No group can be created in {} yet: an administrator must first load"
+SENTENCE = "No group can be created in {} yet: it needs a licensed group form"
 
 
 @pytest.fixture
@@ -52,6 +52,11 @@ def test_create_a_group_is_offered_only_for_a_unit_with_a_group_form(
 
     admin_list = client.get("/groups/?lang=en").get_data(as_text=True)
     assert SENTENCE.format(without.name) in admin_list
+    # The administrator enables a loaded form; a file only whoever runs the service adds.
+    assert "Enable it on the Instruments page; if it is not listed there, whoever runs" in (
+        admin_list
+    )
+    assert "an administrator must first load" not in admin_list
     assert f'href="/groups/new?unit={with_form.id}"' in admin_list
     assert f"unit={without.id}" not in admin_list
 
