@@ -28,6 +28,8 @@ from fit_platform.services.export import (
     export_instruments,
 )
 
+# Year, month and a running number within the month (the tenth version of December 2026), not
+# a date.
 CODEBOOK_VERSION = "2026.12.10"
 # Inside the package (pyproject.toml's package-data), so an installed wheel has it too.
 CODEBOOK_PATH = Path(__file__).resolve().parent / "export" / "codebook.md"
