@@ -35,7 +35,7 @@ def _review(client: FlaskClient, db: Database, day: str) -> str:
     ("act", "label"),
     [
         ("acknowledge", "Signal acknowledged"),
-        ("schedule", "Questionnaire plan viewed"),
+        ("schedule", "Questionnaire schedule viewed"),
     ],
 )
 def test_the_access_review_shows_a_therapists_act_on_the_page_clocks_day(

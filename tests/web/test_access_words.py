@@ -72,8 +72,8 @@ def test_an_opened_samvalg_form_reads_as_opened_and_a_saved_one_as_written(
     assert "opened the form for recording what you decided together" in looked
     assert "wrote down" not in looked
     staff_side = _admin_log(app, db, world)
-    assert "Shared decision form opened" in staff_side
-    assert "Shared decision recorded" not in staff_side
+    assert "Samvalg form opened" in staff_side
+    assert "Samvalg decision recorded" not in staff_side
 
     review = (dt.date.today() + dt.timedelta(days=7)).isoformat()
     saved = therapist.post(
@@ -88,7 +88,7 @@ def test_an_opened_samvalg_form_reads_as_opened_and_a_saved_one_as_written(
     )
     assert saved.status_code == 302
     assert "wrote down what you decided together" in _who_has_looked(patient)
-    assert "Shared decision recorded" in _admin_log(app, db, world)
+    assert "Samvalg decision recorded" in _admin_log(app, db, world)
 
 
 def test_a_read_of_the_patients_own_plan_has_words_on_both_sides(
