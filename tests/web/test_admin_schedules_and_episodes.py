@@ -163,6 +163,7 @@ def test_a_template_rule_whose_reminder_comes_after_its_window_is_refused_and_no
         assert response.status_code == 422, bad
         html = response.get_data(as_text=True)
         assert message in html, bad
+        assert "<title>Feil: " in html, bad
         # The stored rule's own form still shows its values next to the refused one.
         assert 'value="36"' in html, bad
     assert _count(db, ScheduleRule) == 1

@@ -171,6 +171,7 @@ def test_opening_hours_in_nynorsk_or_english_without_bokmaal_are_refused_with_a_
     response = client.post("/admin/units?lang=nb", data={"csrf_token": csrf_token(page), **form})
     assert response.status_code == 422
     assert "Skriv åpningstidene på bokmål også" in response.get_data(as_text=True)
+    assert "<title>Feil: " in response.get_data(as_text=True)
     assert _count(db, Unit) == 0
 
 

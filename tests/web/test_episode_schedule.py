@@ -81,6 +81,7 @@ def test_a_rule_the_scheduler_would_refuse_gets_a_message_and_is_not_saved(
     log_in(client, world.therapist_username, PASSWORD)
     url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
     page = client.get(url).get_data(as_text=True)
+    assert "<title>Questionnaire schedule – " in page  # no error before anything is sent
     cases: list[tuple[dict[str, object], str]] = [
         ({"reminder_after_hours": "60"}, "The reminder must come before the time to answer"),
         ({"weekdays": []}, "A weekly rule needs at least one day."),
@@ -92,6 +93,7 @@ def test_a_rule_the_scheduler_would_refuse_gets_a_message_and_is_not_saved(
         response = client.post(url, data={"new-csrf_token": csrf_token(page), **data})
         assert response.status_code == 422, bad
         assert message in response.get_data(as_text=True), bad
+        assert "<title>Error: Questionnaire schedule – " in response.get_data(as_text=True)
     with db.session() as session:
         assert session.scalars(select(ScheduleRule)).all() == []
 
