@@ -68,6 +68,9 @@ def test_the_page_says_why_the_sai_cannot_be_scheduled_and_lists_each_unit(
     phq9_nb = nb.split('id="instrument-phq9"', 1)[1].split("</section>", 1)[0]
     assert "<td>Engelsk</td>" in phq9_nb and "<td>Norsk nynorsk</td>" in phq9_nb
     assert "<td>English</td>" not in phq9_nb
+    # ... while the language menu keeps naming each language in itself, as on every page.
+    menu = nb.split('class="language-switcher"', 1)[1].split("</nav>", 1)[0]
+    assert ">Bokmål</a>" in menu and ">English</a>" in menu and "Engelsk" not in menu
 
 
 def test_an_admin_disables_an_instrument_and_the_therapist_is_no_longer_offered_it(

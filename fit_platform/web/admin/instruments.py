@@ -95,7 +95,7 @@ def instruments() -> str:
         problems=library.problems,
         extra_dirs=library.extra_dirs,
         locale=locale,
-        language_names=labels_as_text(LANGUAGE_LABELS),
+        language_labels=labels_as_text(LANGUAGE_LABELS),
         content_status=CONTENT_STATUS,
         translation_status=TRANSLATION_STATUS,
         kinds=KIND,
