@@ -206,6 +206,7 @@ def presession(
             next_appointment,
             unit_archived,
             unattended,
+            rules_in_use,
             _lead,
         ) = found[0]
         # Two leads may share a name; the page lists each name once, as DISTINCT did.
@@ -297,6 +298,7 @@ def presession(
         decisions=tuple(lists.decisions),
         unit_leads=unit_leads,
         unit_archived=bool(unit_archived),
+        rules_in_use=bool(rules_in_use),
         resolved_signals=resolved,
         own_plan=own,
         therapists=therapists,

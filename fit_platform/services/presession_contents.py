@@ -178,6 +178,8 @@ class PreSession:
     unit_leads: tuple[str, ...] = ()
     # The unit is archived: it sends nothing new, so an open episode gets no questionnaires.
     unit_archived: bool = False
+    # The episode's plan has a rule in use; without one nothing is ever sent to the patient.
+    rules_in_use: bool = True
     # Resolved signals, latest resolved first, with who resolved them and the note: what was
     # done stays readable after the signal is closed (at most `presession.RESOLVED_SHOWN`).
     resolved_signals: tuple[SignalView, ...] = ()

@@ -44,6 +44,8 @@ from fit_platform.db.models import (
     Patient,
     PatientGoal,
     Response,
+    SchedulePlan,
+    ScheduleRule,
     SessionTopic,
     SharedDecision,
     Signal,
@@ -384,7 +386,8 @@ def presession_read(
     """`episode_read` with what else the pre-session view reads about the episode, in the same
     statement (each statement is a round trip): the next planned appointment from `now`,
     whether the unit is archived, whether the episode has no active responsible behandler
-    (`services/unattended.py`: its risk signals are overdue at once), and the unit's active
+    (`services/unattended.py`: its risk signals are overdue at once), whether its plan has a
+    rule in use, and the unit's active
     leads, a row per lead in name order (outer-joined, so an episode whose unit has no lead
     still has its one row, with no name).
     Built once per viewer and role set, like `episode_read`."""
@@ -397,12 +400,21 @@ def presession_read(
         )
         .scalar_subquery()
     )
+    # Whether the episode's own plan has a rule in use: without one nothing is ever sent, and
+    # the page says so (a unit without a schedule template registers patients with none).
+    rules_in_use = (
+        select(ScheduleRule.id)
+        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .where(SchedulePlan.episode_id == Episode.id, ScheduleRule.active.is_(True))
+        .exists()
+    )
     return (
         episode_read(staff_id, roles)
         .add_columns(
             next_appointment,
             Unit.archived_at.is_not(None),
             ~has_active_responsible(Episode.id),
+            rules_in_use,
             _LEADS.c.display_name,
         )
         .outerjoin(_LEADS, _LEADS.c.unit_id == Episode.unit_id)

@@ -20,6 +20,7 @@ from fit_platform.db.models import (
     Patient,
     Programme,
     SchedulePlan,
+    ScheduleRule,
     StaffRole,
     Unit,
 )
@@ -64,6 +65,9 @@ class PatientDetails:
 class Registered:
     patient_id: int
     episode_id: int
+    # The plan copied from the unit's or programme's template has a rule in use: without one
+    # nothing will be sent until the therapist adds a rule, and the page says so.
+    rules_in_use: bool = True
 
 
 def clean_line(value: str | None, max_length: int) -> str:
@@ -276,4 +280,12 @@ def register_patient(
     episode_id = run_once(db, key, now, work).result_id
     with db.session(now=now) as session:
         episode = session.get_one(Episode, episode_id)
-        return Registered(episode.patient_id, episode.id)
+        in_use = session.scalar(
+            select(
+                select(ScheduleRule.id)
+                .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+                .where(SchedulePlan.episode_id == episode_id, ScheduleRule.active.is_(True))
+                .exists()
+            )
+        )
+        return Registered(episode.patient_id, episode.id, bool(in_use))

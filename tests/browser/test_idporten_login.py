@@ -17,7 +17,14 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, Patient
 from fit_platform.domain.codes import Role
-from tests.support.factories import PASSWORD, World, make_invitation, make_staff, make_unit
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    make_invitation,
+    make_staff,
+    make_unit,
+    make_unit_template,
+)
 from tests.support.oidc import log_in_at_provider_page, oidc_provider, use_idporten
 from tests.web.test_idporten_login import TENOR, national_id
 
@@ -34,6 +41,7 @@ def test_a_patient_sees_their_progress_again_through_idporten(
     save_screenshot: Callable[[Page, str], Path],
 ) -> None:
     unit = make_unit(browser_db)
+    make_unit_template(browser_db, unit.id)
     therapist = make_staff(browser_db, (Role.THERAPIST, unit.id), name="Tora Terapeut")
     with oidc_provider(live_url + "/p/idporten/callback") as issuer:
         use_idporten(browser_app, issuer)

@@ -19,6 +19,8 @@ from fit_platform.db.models import (
     EpisodeTherapist,
     Invitation,
     Patient,
+    SchedulePlan,
+    ScheduleRule,
     Staff,
     StaffRole,
     Unit,
@@ -28,6 +30,7 @@ from fit_platform.domain.codes import (
     InvitationState,
     Language,
     Role,
+    ScheduleTrigger,
     UnitKind,
 )
 from fit_platform.domain.instruments import default_instruments
@@ -72,6 +75,24 @@ def make_unit(db: Database, kind: UnitKind = UnitKind.OUTPATIENT) -> Unit:
         session.flush()
         enable_all_schedulable(session, unit.id)
     return unit
+
+
+def make_unit_template(db: Database, unit_id: int) -> int:
+    """The unit's schedule template, copied to each episode registered afterwards: a PHQ-9
+    a day before every appointment. Its id."""
+    with db.transaction() as session:
+        plan = SchedulePlan(name="Standard", unit_id=unit_id)
+        plan.rules.append(
+            ScheduleRule(
+                instrument_id="phq9",
+                trigger=ScheduleTrigger.BEFORE_APPOINTMENT,
+                offset_hours=24,
+                window_hours=24,
+            )
+        )
+        session.add(plan)
+        session.flush()
+        return plan.id
 
 
 def make_world(

@@ -16,6 +16,7 @@ from tests.support.factories import (
     make_invitation,
     make_staff,
     make_unit,
+    make_unit_template,
     make_world,
 )
 from tests.support.html import csrf_token, log_in
@@ -40,6 +41,7 @@ def test_a_therapist_registers_a_patient_and_adds_an_appointment(client: FlaskCl
     # The page's clock before the appointment: one typed in for a time past is saved as done.
     client.application.extensions["fit_clock"] = lambda: dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)
     unit = make_unit(db)
+    make_unit_template(db, unit.id)  # so the appointments are the next step
     therapist = make_staff(db, (Role.THERAPIST, unit.id))
     log_in(client, therapist.username, PASSWORD)
     page = client.get("/clinician/register").get_data(as_text=True)
@@ -59,8 +61,10 @@ def test_a_therapist_registers_a_patient_and_adds_an_appointment(client: FlaskCl
     )
     assert response.status_code == 302
     appointments_url = response.headers["Location"]
+    assert appointments_url.endswith("/appointments")
     page = client.get(appointments_url).get_data(as_text=True)
     assert "Kari Nordmann" in page
+    assert "The patient is registered. Add the appointments next." in page
     response = client.post(
         appointments_url,
         data={

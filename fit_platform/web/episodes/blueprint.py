@@ -190,6 +190,16 @@ def register() -> tuple[str, int] | Response:
         except NotAllowed:
             abort(403)
         else:
+            if not registered.rules_in_use:
+                # The unit (or programme) has no template with a rule in use: nothing would
+                # ever be sent, so the next step is the plan, not the appointments.
+                flash(
+                    _(
+                        "The patient is registered, but no questionnaire is planned: the unit "
+                        "has no schedule template with a rule in use. Add a rule below."
+                    )
+                )
+                return redirect(url_for("episodes.schedule", episode_id=registered.episode_id))
             flash(_("The patient is registered. Add the appointments next."))
             return redirect(url_for("episodes.appointments", episode_id=registered.episode_id))
     status = 422 if form.errors else 200
