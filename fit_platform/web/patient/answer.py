@@ -282,14 +282,16 @@ def answer(ctx: LinkContext, page: int) -> Page:
 def help_now(ctx: LinkContext) -> Page:
     after = request.args.get("after", type=small_int) or 0
     next_url = None
+    # After the last page the next step is checking and sending: the button says so, since
+    # "Continue the questionnaire" read as if questions were left (none are).
+    pages_left = False
     if ctx.status is LinkStatus.OPEN:
         plan = answering.page_plan(ctx.instrument)
+        pages_left = 0 < after < len(plan)
         next_url = (
-            url_for("patient.answer", page=after + 1)
-            if 0 < after < len(plan)
-            else url_for("patient.finish")
+            url_for("patient.answer", page=after + 1) if pages_left else url_for("patient.finish")
         )
-    return render_template("patient/help.html", ctx=ctx, next_url=next_url)
+    return render_template("patient/help.html", ctx=ctx, next_url=next_url, pages_left=pages_left)
 
 
 @bp.route("/finish", methods=["GET", "POST"])

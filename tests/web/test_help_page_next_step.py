@@ -1,0 +1,34 @@
+"""The help page shown after a risk answer names the next step as it is. After the last page
+of questions it said "Continue the questionnaire", though nothing was left but checking and
+sending the answers, which still has to be done for them to reach the clinic."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fit_platform.db import Database
+from tests.support.factories import make_world
+from tests.support.patient import Patient, open_invitation
+
+
+def test_after_the_last_page_the_help_page_leads_to_checking_and_sending(
+    app: Flask, db: Database
+) -> None:
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
+    saved = patient.answer_page(
+        2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "2", "phq9_10": "1"}
+    )
+    help_url = saved.headers["Location"]
+    assert help_url.startswith("/p/help")
+    page = patient.client.get(help_url + "&lang=en").get_data(as_text=True)
+    assert '<a class="button" href="/p/finish">Check and send your answers</a>' in page
+    assert "Continue the questionnaire" not in page
+    nn = patient.client.get(help_url + "&lang=nn").get_data(as_text=True)
+    assert ">Sjå over og send svara dine</a>" in nn
+    # Shown between pages, the same page still leads on to the next page of questions.
+    between = patient.client.get("/p/help?after=1&lang=en").get_data(as_text=True)
+    assert '<a class="button" href="/p/answer/2">Continue the questionnaire</a>' in between
