@@ -90,6 +90,9 @@ def test_an_admin_creates_a_unit_and_changes_what_patients_see(client: FlaskClie
     url = f"/admin/units/{unit.id}?lang=en"
     page = client.get(url).get_data(as_text=True)
     assert "No unit lead in DPS Nordre Aker" in page  # risk escalation would reach nobody
+    # ... with the way to the page where the role is given.
+    warning = page.split('class="alert alert-danger no-lead"', 1)[1].split("</p>", 1)[0]
+    assert '<a href="/admin/staff">Staff accounts</a>' in warning
     changed = _unit_form("unit", quiet_from="22:30", opening_hours="Mon–Thu 08–16")
     response = client.post(url, data={"csrf_token": csrf_token(page), **changed})
     assert response.status_code == 302
