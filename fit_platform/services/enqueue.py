@@ -85,25 +85,16 @@ def enqueue_due(
     """
     cancel_for_changed_appointments(db, now)
     with db.session(now=now) as session:
-        bounds = session.execute(
-            select(
-                func.coalesce(func.max(ScheduleRule.offset_hours), 0),
-                func.coalesce(func.max(ScheduleRule.window_hours), 0),
-                func.coalesce(func.max(ScheduleRule.min_interval_hours), 0),
-            ).where(ScheduleRule.active.is_(True))
-        ).one()
-        max_offset, max_window, max_interval = (dt.timedelta(hours=h) for h in bounds)
+        max_offset, max_window, max_interval = rule_bounds(session)
         episode_ids = sorted(
             appointment_candidates(session, now, horizon, max_offset, max_window)
             | day_candidates(session, now, horizon, max_window, zone)
         )
     created = messages = 0
-    # An invitation can leave as late as its window's end, and the minimum interval counts
-    # from then: one planned that long before still counts.
-    lookback = max_window + max_interval + QUIET_SLACK
+    lookback = lookback_for(max_window, max_interval)
     for chunk in _chunks(episode_ids, chunk_size):
         with db.transaction(now=now) as session:
-            due = _due_for(session, chunk, now, horizon, lookback, min_window, zone)
+            due = due_for(session, chunk, now, horizon, lookback, min_window, zone)
             invitations, queued = insert_due(session, due, now)
             created += invitations
             messages += queued
@@ -114,7 +105,27 @@ def enqueue_due(
     return EnqueueResult(len(episode_ids), created, messages)
 
 
-def _due_for(
+def rule_bounds(session: Session) -> tuple[dt.timedelta, dt.timedelta, dt.timedelta]:
+    """The longest offset, answer window and minimum interval of any rule in use."""
+    bounds = session.execute(
+        select(
+            func.coalesce(func.max(ScheduleRule.offset_hours), 0),
+            func.coalesce(func.max(ScheduleRule.window_hours), 0),
+            func.coalesce(func.max(ScheduleRule.min_interval_hours), 0),
+        ).where(ScheduleRule.active.is_(True))
+    ).one()
+    offset, window, interval = (dt.timedelta(hours=h) for h in bounds)
+    return offset, window, interval
+
+
+def lookback_for(max_window: dt.timedelta, max_interval: dt.timedelta) -> dt.timedelta:
+    """How far back the existing invitations are read. An invitation can leave as late as its
+    window's end, and the minimum interval counts from then: one planned that long before
+    still counts."""
+    return max_window + max_interval + QUIET_SLACK
+
+
+def due_for(
     session: Session,
     episode_ids: Sequence[int],
     now: dt.datetime,

@@ -34,8 +34,10 @@ from fit_platform.services.episode_schedule import (
     unit_quiet_hours,
 )
 from fit_platform.services.unit_instruments import schedulable_for_episode
+from fit_platform.services.upcoming import DAYS_AHEAD, upcoming_invitations
 from fit_platform.web import labels
-from fit_platform.web.auth.session import login_required
+from fit_platform.web.auth.session import login_required, settings
+from fit_platform.web.clinician import presenters
 from fit_platform.web.clock import now
 from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
@@ -251,6 +253,12 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
     ]
     new_form = posted if submitted_prefix == "new" else rule_form(offered, unit_kind=kind)
     status = 422 if posted.errors else 200
+    # What the plan sends in the next days, by the scheduler's own rules: an open plan only.
+    upcoming = (
+        []
+        if schedule.is_closed or schedule.unit_archived
+        else upcoming_invitations(get_db(), episode_id, now(), zone=settings().zone)
+    )
     return render_template(
         "episodes/schedule.html",
         episode_id=episode_id,
@@ -262,6 +270,11 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
         unit_archived=schedule.unit_archived,
         quiet=quiet,
         fewer_wish=fewer_wish,
+        upcoming=upcoming,
+        days_ahead=DAYS_AHEAD,
+        now=now(),
+        presenters=presenters,
+        trigger_labels={choice.value: choice.label for choice in TRIGGER_CHOICES},
         consent_state=schedule.consent_state,
         paused_until=schedule.paused_until,
         # The patient's days exist only where an active daily rule runs on programme days

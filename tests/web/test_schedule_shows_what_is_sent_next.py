@@ -1,0 +1,67 @@
+"""The schedule page says when the next questionnaires go, before they go.
+
+Found in a review of a new clinic: the register flow goes to the appointments, the unit's
+day-before PHQ-9 was already due for the appointment she typed in, and the SMS left within a
+minute; no page had said when the first questionnaire would go. The page now lists what the
+rules in use send in the next 14 days, worked out by the scheduler's own rules
+(`services/upcoming.py`), and the next tick sends exactly that."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Invitation
+from fit_platform.services.invitations import enqueue_due
+from tests.support.factories import PASSWORD, make_world
+from tests.support.html import log_in
+from tests.support.scheduling import DAY_BEFORE, OSLO, give_plan
+from tests.web.test_send_times import book
+
+NOW = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)  # Monday 10:00 in Oslo
+
+
+def _upcoming(page: str) -> list[str]:
+    section = page.split('id="upcoming-heading"', 1)[1].split("</section>", 1)[0]
+    return [" ".join(item.split()) for item in re.findall(r"<li>(.*?)</li>", section, re.S)]
+
+
+def test_the_schedule_lists_the_next_questionnaires_and_the_scheduler_sends_those(
+    client: FlaskClient,
+) -> None:
+    db: Database = client.application.extensions["fit_db"]
+    client.application.extensions["fit_clock"] = lambda: NOW
+    world = make_world(db)
+    give_plan(db, world.episode_id, DAY_BEFORE)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+    # No appointment yet: the rule has no occasion, and the page says so.
+    empty = client.get(url).get_data(as_text=True)
+    assert "Sent in the next 14 days" in empty and _upcoming(empty) == []
+    assert "no appointment yet for a rule that follows appointments" in empty
+
+    # Thursday 10:00 and, tomorrow at 09:00, one whose day-before time has passed.
+    appointments = f"/clinician/episodes/{world.episode_id}/appointments"
+    book(client, appointments, "2026-12-10", "10:00")
+    book(client, appointments, "2026-12-08", "09:00")
+    page = client.get(url).get_data(as_text=True)
+    assert _upcoming(page) == [
+        "PHQ-9 · at once · before each appointment",
+        "PHQ-9 · 9 Dec 2026, 10:00 · before each appointment",
+    ]
+    nb = client.get(url.replace("lang=en", "lang=nb")).get_data(as_text=True)
+    assert "PHQ-9 · 9. des. 2026, 10:00 · før hver time" in _upcoming(nb)
+
+    # The scheduler, at those times, creates exactly those invitations.
+    enqueue_due(db, NOW, zone=OSLO)
+    enqueue_due(db, dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.UTC), zone=OSLO)
+    with db.session() as session:
+        sent = session.scalars(select(Invitation.due_at).order_by(Invitation.due_at)).all()
+    assert [t.astimezone(OSLO).strftime("%d %H:%M") for t in sent] == ["07 09:00", "09 10:00"]
+    # Nothing left to list for those occasions once they are planned.
+    after = client.get(url).get_data(as_text=True)
+    assert "9 Dec 2026, 10:00" not in " ".join(_upcoming(after))
