@@ -44,8 +44,6 @@ from fit_platform.db.models import (
     Patient,
     PatientGoal,
     Response,
-    SchedulePlan,
-    ScheduleRule,
     SessionTopic,
     SharedDecision,
     Signal,
@@ -56,6 +54,7 @@ from fit_platform.db.models import (
 from fit_platform.domain.codes import AppointmentStatus, OutboxState, ResponseStatus, Role
 from fit_platform.services import comments
 from fit_platform.services.access_control import visible_episodes
+from fit_platform.services.schedule_plans import has_rule_in_use
 from fit_platform.services.unattended import has_active_responsible
 
 TOPICS_SHOWN = 5
@@ -402,12 +401,7 @@ def presession_read(
     )
     # Whether the episode's own plan has a rule in use: without one nothing is ever sent, and
     # the page says so (a unit without a schedule template registers patients with none).
-    rules_in_use = (
-        select(ScheduleRule.id)
-        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
-        .where(SchedulePlan.episode_id == Episode.id, ScheduleRule.active.is_(True))
-        .exists()
-    )
+    rules_in_use = has_rule_in_use(Episode.id)
     return (
         episode_read(staff_id, roles)
         .add_columns(

@@ -20,7 +20,6 @@ from fit_platform.db.models import (
     Patient,
     Programme,
     SchedulePlan,
-    ScheduleRule,
     StaffRole,
     Unit,
 )
@@ -31,7 +30,7 @@ from fit_platform.domain.national_id import InvalidNationalId
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email, normalise_phone
 from fit_platform.services.form_once import form_key, run_once
 from fit_platform.services.patient_identity import NationalIdPolicy, national_id_taken_in_unit
-from fit_platform.services.schedule_plans import copy_template_to_episode
+from fit_platform.services.schedule_plans import copy_template_to_episode, has_rule_in_use
 
 log = logging.getLogger(__name__)
 
@@ -280,12 +279,5 @@ def register_patient(
     episode_id = run_once(db, key, now, work).result_id
     with db.session(now=now) as session:
         episode = session.get_one(Episode, episode_id)
-        in_use = session.scalar(
-            select(
-                select(ScheduleRule.id)
-                .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
-                .where(SchedulePlan.episode_id == episode_id, ScheduleRule.active.is_(True))
-                .exists()
-            )
-        )
+        in_use = session.scalar(select(has_rule_in_use(episode.id).label("in_use")))
         return Registered(episode.patient_id, episode.id, bool(in_use))

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Exists, Row, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import ConsentEvent, SchedulePlan, ScheduleRule
@@ -89,6 +89,17 @@ def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | Non
         until=row.paused_until,
         channel=row.channel,
         invitation_id=row.invitation_id,
+    )
+
+
+def has_rule_in_use(episode_id: Any) -> Exists:  # an episode id, or its column
+    """Whether the episode's own plan has a rule in use (an EXISTS for a SELECT): without one
+    nothing is ever sent to the patient, and the pages say so."""
+    return (
+        select(ScheduleRule.id)
+        .join(SchedulePlan, SchedulePlan.id == ScheduleRule.plan_id)
+        .where(SchedulePlan.episode_id == episode_id, ScheduleRule.active.is_(True))
+        .exists()
     )
 
 
