@@ -79,9 +79,21 @@ def domain_rule(row: ScheduleRule | Row[*tuple[Any, ...]]) -> schedule_model.Sch
 
 def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | None:
     """The stored event as the domain sees it; None for a "fewer questionnaires" wish, which
-    is recorded for the therapist, who then edits the episode's plan (services.consent)."""
+    is recorded for the therapist, who then edits the episode's plan (services.consent).
+
+    None too, logged, for a channel change stored without its channel: the services never
+    write one, but one such row must not stop the scheduler's tick for every patient read with
+    it, and leaving it out only keeps the channel recorded on the patient. Any other row the
+    domain refuses (a pause without its end) still raises: a pause must never be read as no
+    pause, so the tick sends nothing rather than guess."""
     kind = row.kind
     if kind is ConsentEventKind.FREQUENCY_REDUCED:
+        return None
+    if kind is ConsentEventKind.CHANNEL_CHANGED and row.channel is None:
+        log.warning(
+            "consent event left out: a channel change without its channel",
+            extra={"event": "consent_event_unreadable", "consent_event_id": row.id},
+        )
         return None
     return consent_domain.ConsentEvent(
         kind=kind,

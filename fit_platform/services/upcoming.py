@@ -11,6 +11,7 @@ closed or archived one) the page says in its own words above the plan.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 from fit_platform.db import Database
@@ -20,24 +21,36 @@ from fit_platform.services.enqueue import due_for, lookback_for, rule_bounds
 
 DAYS_AHEAD = 14
 
+log = logging.getLogger(__name__)
+
 
 def upcoming_invitations(
     db: Database, episode_id: int, now: dt.datetime, *, zone: ZoneInfo, days: int = DAYS_AHEAD
-) -> list[DueInvitation]:
+) -> list[DueInvitation] | None:
     """The invitations the episode's rules create from `now` to `days` days ahead, in send
     order: those the scheduler would send (not those it would record as not sent). One due
-    now goes at the next tick; the page says "at once"."""
-    with db.session(now=now) as session:
-        _offset, max_window, max_interval = rule_bounds(session)
-        due = due_for(
-            session,
-            [episode_id],
-            now,
-            dt.timedelta(days=days),
-            lookback_for(max_window, max_interval),
-            DEFAULT_MIN_ANSWER_WINDOW,
-            zone,
+    now goes at the next tick; the page says "at once". None when the rules cannot be worked
+    out for this episode's data (the tick then leaves it out too, and logs it): the page says
+    so rather than fail."""
+    try:
+        with db.session(now=now) as session:
+            _offset, max_window, max_interval = rule_bounds(session)
+            due = due_for(
+                session,
+                [episode_id],
+                now,
+                dt.timedelta(days=days),
+                lookback_for(max_window, max_interval),
+                DEFAULT_MIN_ANSWER_WINDOW,
+                zone,
+            )
+    except (OverflowError, ValueError):
+        log.warning(
+            "upcoming questionnaires not worked out",
+            extra={"episode_id": episode_id},
+            exc_info=True,
         )
+        return None
     return sorted(
         (d.invitation for d in due if d.invitation.skipped is None),
         key=lambda invitation: (invitation.send_at, invitation.instrument_id),

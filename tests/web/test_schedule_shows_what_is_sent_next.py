@@ -16,7 +16,9 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation
+from fit_platform.domain.codes import ConsentEventKind
 from fit_platform.services.invitations import enqueue_due
+from tests.support.clinical import add_consent_event
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import log_in
 from tests.support.scheduling import DAY_BEFORE, OSLO, give_plan
@@ -65,3 +67,33 @@ def test_the_schedule_lists_the_next_questionnaires_and_the_scheduler_sends_thos
     # Nothing left to list for those occasions once they are planned.
     after = client.get(url).get_data(as_text=True)
     assert "9 Dec 2026, 10:00" not in " ".join(_upcoming(after))
+
+
+def test_a_stored_event_the_rules_cannot_read_never_fails_the_page_or_the_tick(
+    client: FlaskClient,
+) -> None:
+    # Rows the services never write, as an old import or a hand-edited database could leave
+    # them (the fuzz suite's world has the first): the page answered 500.
+    db: Database = client.application.extensions["fit_db"]
+    client.application.extensions["fit_clock"] = lambda: NOW
+    world = make_world(db)
+    give_plan(db, world.episode_id, DAY_BEFORE)
+    log_in(client, world.therapist_username, PASSWORD)
+    book(client, f"/clinician/episodes/{world.episode_id}/appointments", "2026-12-10", "10:00")
+    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+    # A channel change without its channel: left out (the patient's recorded channel holds).
+    add_consent_event(db, world, ConsentEventKind.CHANNEL_CHANGED, at=NOW - dt.timedelta(days=1))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert _upcoming(page.get_data(as_text=True)) == [
+        "PHQ-9 · 9 Dec 2026, 10:00 · before each appointment"
+    ]
+    enqueue_due(db, dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.UTC), zone=OSLO)
+    with db.session() as session:
+        assert len(session.scalars(select(Invitation)).all()) == 1
+    # A pause without its end is never read as no pause: nothing is worked out or sent, and
+    # the page says so instead of failing.
+    add_consent_event(db, world, ConsentEventKind.PAUSED, at=NOW - dt.timedelta(hours=1))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "They cannot be worked out from this patient's data." in page.get_data(as_text=True)

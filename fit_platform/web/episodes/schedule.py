@@ -19,6 +19,7 @@ from fit_platform.domain.instrument_language import (
 )
 from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
+from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
 from fit_platform.services.access_control import EpisodeClosed
@@ -254,7 +255,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
     new_form = posted if submitted_prefix == "new" else rule_form(offered, unit_kind=kind)
     status = 422 if posted.errors else 200
     # What the plan sends in the next days, by the scheduler's own rules: an open plan only.
-    upcoming = (
+    upcoming: list[DueInvitation] | None = (
         []
         if schedule.is_closed or schedule.unit_archived
         else upcoming_invitations(get_db(), episode_id, now(), zone=settings().zone)
