@@ -19,7 +19,7 @@ from fit_platform.db.models import Invitation
 from fit_platform.domain.codes import ConsentEventKind
 from fit_platform.services.invitations import enqueue_due
 from tests.support.clinical import add_consent_event
-from tests.support.factories import PASSWORD, make_world
+from tests.support.factories import PASSWORD, World, make_world
 from tests.support.html import log_in
 from tests.support.scheduling import DAY_BEFORE, OSLO, give_plan
 from tests.web.test_send_times import book
@@ -32,15 +32,21 @@ def _upcoming(page: str) -> list[str]:
     return [" ".join(item.split()) for item in re.findall(r"<li>(.*?)</li>", section, re.S)]
 
 
-def test_the_schedule_lists_the_next_questionnaires_and_the_scheduler_sends_those(
-    client: FlaskClient,
-) -> None:
+def _therapist_with_a_day_before_plan(client: FlaskClient) -> tuple[Database, World, str]:
+    """A patient whose plan sends a PHQ-9 a day before each appointment, her therapist logged
+    in at `NOW`; the schedule page's URL in English."""
     db: Database = client.application.extensions["fit_db"]
     client.application.extensions["fit_clock"] = lambda: NOW
     world = make_world(db)
     give_plan(db, world.episode_id, DAY_BEFORE)
     log_in(client, world.therapist_username, PASSWORD)
-    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+    return db, world, f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+
+
+def test_the_schedule_lists_the_next_questionnaires_and_the_scheduler_sends_those(
+    client: FlaskClient,
+) -> None:
+    db, world, url = _therapist_with_a_day_before_plan(client)
     # No appointment yet: the rule has no occasion, and the page says so.
     empty = client.get(url).get_data(as_text=True)
     assert "Sent in the next 14 days" in empty and _upcoming(empty) == []
@@ -74,13 +80,8 @@ def test_a_stored_event_the_rules_cannot_read_never_fails_the_page_or_the_tick(
 ) -> None:
     # Rows the services never write, as an old import or a hand-edited database could leave
     # them (the fuzz suite's world has the first): the page answered 500.
-    db: Database = client.application.extensions["fit_db"]
-    client.application.extensions["fit_clock"] = lambda: NOW
-    world = make_world(db)
-    give_plan(db, world.episode_id, DAY_BEFORE)
-    log_in(client, world.therapist_username, PASSWORD)
+    db, world, url = _therapist_with_a_day_before_plan(client)
     book(client, f"/clinician/episodes/{world.episode_id}/appointments", "2026-12-10", "10:00")
-    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
     # A channel change without its channel: left out (the patient's recorded channel holds).
     add_consent_event(db, world, ConsentEventKind.CHANNEL_CHANGED, at=NOW - dt.timedelta(days=1))
     page = client.get(url)
