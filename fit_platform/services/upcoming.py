@@ -4,36 +4,56 @@ page, so a therapist sees when the next questionnaires go before they go.
 Worked out by the scheduler's own computation (`enqueue.due_for`: the episode's rules in use,
 its appointments, the patient's consent and channel, the invitations it already has, the
 unit's quiet hours), with a horizon of `days` instead of the tick's minute. Nothing is stored.
-What the candidate SQL of a tick would leave out (an episode nobody sees the answers of, a
-closed or archived one) the page says in its own words above the plan.
+What the candidate SQL of a tick leaves out is left out here too: a closed or archived
+episode (the page says so above the plan), and one nobody sees the answers of
+(`unattended.someone_sees_answers`), for which nothing is listed and the page says why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import literal, select
+
 from fit_platform.db import Database
+from fit_platform.db.models import Episode
 from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.enqueue import due_for, lookback_for, rule_bounds
+from fit_platform.services.unattended import someone_sees_answers
 
 DAYS_AHEAD = 14
 
 log = logging.getLogger(__name__)
 
 
+class NotListed(StrEnum):
+    """Why nothing is listed although the plan may have occasions in the coming days."""
+
+    # The rules cannot be worked out from the episode's data; the tick logs and skips it too.
+    UNREADABLE = "unreadable"
+    # No active responsible therapist and no unit lead: the tick asks this patient nothing.
+    NOBODY_SEES = "nobody_sees"
+
+
 def upcoming_invitations(
     db: Database, episode_id: int, now: dt.datetime, *, zone: ZoneInfo, days: int = DAYS_AHEAD
-) -> list[DueInvitation] | None:
+) -> list[DueInvitation] | NotListed:
     """The invitations the episode's rules create from `now` to `days` days ahead, in send
     order: those the scheduler would send (not those it would record as not sent). One due
-    now goes at the next tick; the page says "at once". None when the rules cannot be worked
-    out for this episode's data (the tick then leaves it out too, and logs it): the page says
-    so rather than fail."""
+    now goes at the next tick; the page says "at once". `NotListed` when the tick would send
+    nothing for another reason than timing: the page says which, rather than list sends that
+    will not happen, or fail."""
     try:
         with db.session(now=now) as session:
+            seen = select(literal(True)).where(
+                Episode.id == episode_id, someone_sees_answers(Episode.id)
+            )
+            if session.scalar(seen) is None:
+                return NotListed.NOBODY_SEES
             _offset, max_window, max_interval = rule_bounds(session)
             due = due_for(
                 session,
@@ -50,7 +70,7 @@ def upcoming_invitations(
             extra={"episode_id": episode_id},
             exc_info=True,
         )
-        return None
+        return NotListed.UNREADABLE
     return sorted(
         (d.invitation for d in due if d.invitation.skipped is None),
         key=lambda invitation: (invitation.send_at, invitation.instrument_id),

@@ -15,11 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Invitation
-from fit_platform.domain.codes import ConsentEventKind
+from fit_platform.db.models import Appointment, EpisodeTherapist, Invitation, Staff
+from fit_platform.domain.codes import AppointmentStatus, ConsentEventKind, Role
 from fit_platform.services.invitations import enqueue_due
 from tests.support.clinical import add_consent_event
-from tests.support.factories import PASSWORD, World, make_world
+from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import log_in
 from tests.support.scheduling import DAY_BEFORE, OSLO, give_plan
 from tests.web.test_send_times import book
@@ -98,3 +98,34 @@ def test_a_stored_event_the_rules_cannot_read_never_fails_the_page_or_the_tick(
     page = client.get(url)
     assert page.status_code == 200
     assert "They cannot be worked out from this patient's data." in page.get_data(as_text=True)
+
+
+def test_nothing_is_listed_while_nobody_would_see_the_answers(client: FlaskClient) -> None:
+    # The tick asks nothing of a patient whose responsible therapist is inactive in a unit
+    # without a lead; the list must not promise sends that will not happen. Read by a
+    # therapist the episode is shared with.
+    db: Database = client.application.extensions["fit_db"]
+    client.application.extensions["fit_clock"] = lambda: NOW
+    world = make_world(db)
+    give_plan(db, world.episode_id, DAY_BEFORE)
+    colleague = make_staff(db, (Role.THERAPIST, world.unit_id))
+    with db.transaction() as session:
+        session.add(
+            EpisodeTherapist(episode_id=world.episode_id, staff_id=colleague.id, responsible=False)
+        )
+        session.get_one(Staff, world.therapist_id).is_active = False
+        session.add(
+            Appointment(
+                episode_id=world.episode_id,
+                starts_at=dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC),
+                status=AppointmentStatus.PLANNED,
+            )
+        )
+    log_in(client, colleague.username, PASSWORD)
+    page = client.get(f"/clinician/episodes/{world.episode_id}/schedule?lang=en")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and _upcoming(html) == []
+    assert "so nobody would see the answers and no questionnaire is sent" in html
+    enqueue_due(db, dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.UTC), zone=OSLO)
+    with db.session() as session:
+        assert session.scalars(select(Invitation)).all() == []

@@ -35,7 +35,7 @@ from fit_platform.services.episode_schedule import (
     unit_quiet_hours,
 )
 from fit_platform.services.unit_instruments import schedulable_for_episode
-from fit_platform.services.upcoming import DAYS_AHEAD, upcoming_invitations
+from fit_platform.services.upcoming import DAYS_AHEAD, NotListed, upcoming_invitations
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters
@@ -255,7 +255,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
     new_form = posted if submitted_prefix == "new" else rule_form(offered, unit_kind=kind)
     status = 422 if posted.errors else 200
     # What the plan sends in the next days, by the scheduler's own rules: an open plan only.
-    upcoming: list[DueInvitation] | None = (
+    upcoming: list[DueInvitation] | NotListed = (
         []
         if schedule.is_closed or schedule.unit_archived
         else upcoming_invitations(get_db(), episode_id, now(), zone=settings().zone)
