@@ -18,6 +18,8 @@ from fit_platform.domain.codes import AppointmentStatus, InvitationState, Schedu
 from fit_platform.domain.send_window import SkipReason
 
 ALL_WEEKDAYS = frozenset(range(7))
+# The most hours a rule's message may go before or after its appointment (the rule forms).
+MAX_OFFSET_HOURS = 336
 WORKDAYS = frozenset(range(5))
 
 
@@ -161,6 +163,18 @@ def appointment_slot_key(appointment: AppointmentSnapshot, trigger: Trigger) -> 
     appointment gets a new slot; the service cancels the old one (`scheduling.obsolete_slots`)."""
     start = appointment.start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
     return f"{APPOINTMENT_SLOT_PREFIX}{appointment.id}@{start}:{trigger.value}"
+
+
+def appointment_of_slot(slot_key: str) -> tuple[int, str] | None:
+    """The appointment id and trigger value an appointment slot key was made for (None for a
+    day slot): the parts of `appointment_slot_key` that a move does not change."""
+    if not slot_key.startswith(APPOINTMENT_SLOT_PREFIX):
+        return None
+    appointment, _, rest = slot_key[len(APPOINTMENT_SLOT_PREFIX) :].partition("@")
+    _, _, trigger = rest.rpartition(":")
+    if not appointment.isdigit() or not trigger:
+        return None
+    return int(appointment), trigger
 
 
 def day_slot_key(day: date) -> str:

@@ -41,6 +41,7 @@ from fit_platform.domain.schedule_model import (
     ExistingInvitation,
     ScheduleRule,
     Trigger,
+    appointment_of_slot,
     appointment_slot_key,
     day_slot_key,
 )
@@ -51,6 +52,9 @@ from fit_platform.domain.send_window import (
 )
 
 OPEN_STATES = frozenset({InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED})
+# The patient's reply to an appointment's questionnaire: an answer, or their "not this one".
+# Either stands for that appointment when it is moved (see `due_invitations`).
+REPLIED_STATES = frozenset({InvitationState.COMPLETED, InvitationState.DECLINED})
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,11 @@ def due_invitations(
     skipped; a slot is skipped when the same instrument exists (and is not cancelled)
     or is due within the rule's minimum interval, counted from when the other one really
     left (`ExistingInvitation.left_at`) to when this one would. Result is sorted by send time.
+
+    A moved appointment gets a new slot (its start is in the key), but a patient who already
+    answered (or declined) its questionnaire is not asked again for it: the reply stands for
+    the appointment wherever it moves, per instrument and trigger. One withdrawn, expired or
+    skipped (too little time) is asked again before the new time.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -100,6 +109,7 @@ def due_invitations(
     )
     until = now + horizon
     existing_keys = {(e.instrument_id, e.slot_key) for e in existing}
+    replied = _replied_appointments(existing)
     taken: dict[str, list[datetime]] = {}
     for e in existing:
         if e.state is not InvitationState.CANCELLED:
@@ -113,6 +123,10 @@ def due_invitations(
     for c in candidates:
         rule = c.rule
         if (rule.instrument_id, c.slot_key) in existing_keys:
+            continue
+        if c.appointment is not None and (
+            (rule.instrument_id, c.appointment.id, rule.trigger.value) in replied
+        ):
             continue
         send_at = _send_time(c, quiet, tz)
         if send_at > until:
@@ -167,6 +181,18 @@ def due_invitations(
         )
     result.sort(key=lambda d: (d.send_at, d.instrument_id, d.slot_key))
     return result
+
+
+def _replied_appointments(existing: Iterable[ExistingInvitation]) -> set[tuple[str, int, str]]:
+    """(instrument, appointment id, trigger) of every appointment questionnaire the patient
+    answered or declined, whatever time the appointment had then."""
+    replied = set()
+    for e in existing:
+        if e.state in REPLIED_STATES:
+            parts = appointment_of_slot(e.slot_key)
+            if parts is not None:
+                replied.add((e.instrument_id, *parts))
+    return replied
 
 
 def obsolete_slots(

@@ -7,9 +7,11 @@ patients are refused and listed with their reason, and nothing of those patients
 Importing the same file twice changes nothing: rows are matched on (episode, external_ref).
 Moving an appointment or setting its status cancels, in the same transaction, the open
 invitations tied to it that no longer fit (`cancel.cancel_for_appointment`, the tick's own rule)
-and returns how many; the next tick plans the new ones. An import does the same for every row
-it changes, in its own transaction (`cancel.cancel_for_appointments`), so a patient cannot open
-a questionnaire for an appointment the file moved or cancelled; it returns the changed ids in
+and returns how many; the next tick plans the new ones. One the patient already answered or
+declined stands for the moved appointment and is not asked again; a move says how many.
+An import does the same for every row it changes, in its own transaction
+(`cancel.cancel_for_appointments`), so a patient cannot open a questionnaire for an
+appointment the file moved or cancelled; it returns the changed ids in
 `changed_appointment_ids` and the number of questionnaires withdrawn in `withdrawn`.
 Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused. A refused change
 (out of range, an ended episode, a form that did not validate) writes no `appointment_change`
@@ -30,14 +32,22 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
+from fit_platform.db.models import (
+    Appointment,
+    Episode,
+    EpisodeTherapist,
+    Invitation,
+    Patient,
+    StaffRole,
+)
 from fit_platform.domain.appointment_import import FileError, ParsedFile, RowError, within_range
 from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
+from fit_platform.domain.scheduling import REPLIED_STATES
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_bulk_access
 from fit_platform.services.cancel import cancel_for_appointment, cancel_for_appointments
@@ -162,11 +172,21 @@ def add_appointment(
     return created
 
 
+@dataclass(frozen=True)
+class MoveResult:
+    """What a move did to the appointment's questionnaires: how many open ones were withdrawn
+    (their links close at once; the tick plans them for the new time) and how many the patient
+    had already answered or declined (they stand: nothing is asked again,
+    `scheduling.due_invitations`)."""
+
+    withdrawn: int
+    replied: int
+
+
 def move_appointment(
     db: Database, *, staff_id: int, appointment_id: int, starts_at: dt.datetime, now: dt.datetime
-) -> int:
-    """Move an appointment; returns how many of its open invitations were cancelled because
-    they no longer fit the new time (their links close at once)."""
+) -> MoveResult:
+    """Move an appointment; see `MoveResult`."""
     _check_range(starts_at, None, now)
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id, now)
@@ -174,6 +194,14 @@ def move_appointment(
         appointment.starts_at = starts_at
         appointment.ends_at = starts_at + duration if duration else None
         cancelled = cancel_for_appointment(session, appointment_id, now)
+        replied = session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(
+                Invitation.appointment_id == appointment_id,
+                Invitation.state.in_(REPLIED_STATES),
+            )
+        )
         log.info(
             "appointment moved",
             extra={
@@ -181,9 +209,10 @@ def move_appointment(
                 "appointment_id": appointment_id,
                 "staff_id": staff_id,
                 "cancelled": cancelled,
+                "replied": replied,
             },
         )
-    return cancelled
+    return MoveResult(withdrawn=cancelled, replied=replied or 0)
 
 
 def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> int:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -37,7 +37,7 @@ from fit_platform.domain import schedule_model
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import QuietHours
 from fit_platform.domain.schedulability import why_not_on_a_schedule
-from fit_platform.domain.scheduling import due_invitations
+from fit_platform.domain.scheduling import REPLIED_STATES, due_invitations
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.cancel import cancel_for_changed_appointments
@@ -196,7 +196,11 @@ def due_for(
             Invitation.sent_at,
             Invitation.expires_at,
         ).where(
-            among(Invitation.episode_id, episode_ids, dialect), Invitation.due_at >= now - lookback
+            among(Invitation.episode_id, episode_ids, dialect),
+            or_(
+                Invitation.due_at >= now - lookback,
+                _replied_for_a_recent_appointment(now, lookback),
+            ),
         )
     ):
         existing[row.episode_id].append(
@@ -286,6 +290,22 @@ def _unschedulable_instruments(named: set[str]) -> frozenset[str]:
             extra={"instrument_id": instrument_id},
         )
     return refused
+
+
+def _replied_for_a_recent_appointment(now: dt.datetime, lookback: dt.timedelta) -> Any:
+    """An answered or declined questionnaire of an appointment that may still get one: the
+    reply stands for the appointment when it is moved, however long ago it was given
+    (`scheduling.due_invitations`). An appointment earlier than this can get none."""
+    earliest = now - lookback - dt.timedelta(hours=schedule_model.MAX_OFFSET_HOURS)
+    return and_(
+        Invitation.state.in_(REPLIED_STATES),
+        Invitation.appointment_id.in_(
+            select(Appointment.id).where(
+                Appointment.episode_id == Invitation.episode_id,
+                Appointment.starts_at >= earliest,
+            )
+        ),
+    )
 
 
 def _appointment_snapshots(

@@ -81,7 +81,9 @@ def appointment_candidates(
     already = exists().where(
         Invitation.episode_id == Episode.id,
         Invitation.rule_id == ScheduleRule.id,
-        Invitation.state != InvitationState.CANCELLED,
+        # A withdrawn or expired one leaves room for a fresh one if the appointment moved;
+        # the domain rule decides (an answered one stands: scheduling.due_invitations).
+        Invitation.state.not_in((InvitationState.CANCELLED, InvitationState.EXPIRED)),
         or_(
             Invitation.appointment_id == Appointment.id, ScheduleRule.trigger.in_(ONCE_PER_EPISODE)
         ),

@@ -21,6 +21,7 @@ from fit_platform.domain.schedule_model import (
     ExistingInvitation,
     ScheduleRule,
     Trigger,
+    appointment_of_slot,
     appointment_slot_key,
 )
 from fit_platform.domain.scheduling import due_invitations, obsolete_slots
@@ -211,6 +212,64 @@ def test_a_moved_appointment_gets_a_fresh_invitation_at_its_new_time() -> None:
     [second] = due([BEFORE], [moved], now=oslo(2026, 11, 25, 13), existing=[cancelled])
     assert second.slot_key != first.slot_key
     assert second.send_at == oslo(2026, 11, 25, 13)
+
+
+def _replied(first: DueInvitation, state: InvitationState) -> ExistingInvitation:
+    return ExistingInvitation(
+        first.slot_key, first.instrument_id, first.send_at, state, sent_at=first.send_at
+    )
+
+
+@pytest.mark.parametrize("state", [InvitationState.COMPLETED, InvitationState.DECLINED])
+def test_an_answered_appointment_is_not_asked_again_when_it_is_moved(
+    state: InvitationState,
+) -> None:
+    """The patient answered (or declined) the questionnaire for Tuesday's session; the session
+    moves to Thursday: the reply stands for it, nothing is sent again."""
+    old = appt(5, oslo(2026, 11, 24, 13))
+    [first] = due([BEFORE], [old], now=oslo(2026, 11, 23, 13))
+    moved = appt(5, oslo(2026, 11, 26, 13))
+    for now in (oslo(2026, 11, 25, 13), oslo(2026, 11, 26, 8)):
+        assert due([BEFORE], [moved], now=now, existing=[_replied(first, state)]) == []
+    # Another appointment is still asked for, and so is another instrument for this one.
+    other = appt(6, oslo(2026, 11, 26, 15))
+    alliance_before = ScheduleRule("srs", Trigger.BEFORE_APPOINTMENT, offset_hours=24)
+    found = due(
+        [BEFORE, alliance_before],
+        [moved, other],
+        now=oslo(2026, 11, 25, 13),
+        horizon=timedelta(hours=3),
+        existing=[_replied(first, state)],
+    )
+    assert {(d.instrument_id, d.appointment_id) for d in found} == {
+        ("srs", 5),
+        ("ors", 6),
+        ("srs", 6),
+    }
+
+
+def test_an_alliance_rating_stands_when_a_held_session_is_put_at_its_right_time() -> None:
+    """The session was typed in at 13:00 but held at 14:00; the therapist corrects it after
+    the patient rated it: the rating is for that session, not asked a second time."""
+    held = appt(5, oslo(2026, 11, 24, 13), "done")
+    [first] = due([AFTER], [held], now=oslo(2026, 11, 24, 14, 30))
+    corrected = appt(5, oslo(2026, 11, 24, 14), "done")
+    existing = [_replied(first, InvitationState.COMPLETED)]
+    assert due([AFTER], [corrected], now=oslo(2026, 11, 24, 16), existing=existing) == []
+
+
+@pytest.mark.parametrize("state", [InvitationState.EXPIRED, InvitationState.CANCELLED])
+def test_an_unanswered_appointment_is_asked_again_before_its_new_time(
+    state: InvitationState,
+) -> None:
+    """Expired (unanswered, or skipped for too little time) or withdrawn: the patient never
+    replied, so the moved session gets its questionnaire."""
+    old = appt(5, oslo(2026, 11, 24, 13))
+    [first] = due([BEFORE], [old], now=oslo(2026, 11, 23, 13))
+    moved = appt(5, oslo(2026, 11, 26, 13))
+    existing = [ExistingInvitation(first.slot_key, "ors", first.send_at, state)]
+    [again] = due([BEFORE], [moved], now=oslo(2026, 11, 25, 13), existing=existing)
+    assert again.appointment_id == 5 and again.slot_key != first.slot_key
 
 
 def test_completed_invitations_are_never_obsolete() -> None:
@@ -574,3 +633,50 @@ def test_a_ticking_clock_never_breaks_the_minimum_interval(rules, appts, now) ->
         for b, b_left in left[i + 1 :]:
             if a.instrument_id == b.instrument_id:
                 assert abs(a_left - b_left) >= interval[a.instrument_id]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rules_st,
+    appts_st,
+    now_st,
+    st.lists(st.integers(-96, 96), min_size=1, max_size=3),
+    st.sampled_from([InvitationState.COMPLETED, InvitationState.DECLINED]),
+)
+def test_a_replied_appointment_is_never_asked_again_however_it_moves(  # type: ignore[no-untyped-def]
+    rules, appts, now, moves, state
+) -> None:
+    """Whatever the rules, the appointments and the clock: once the patient replied to the
+    questionnaire a rule sent for an appointment, moving that appointment (any number of
+    times, either way) never plans that instrument and trigger for it again."""
+    episode = EpisodeSnapshot(
+        id=1, starts_on=date(2026, 3, 1), programme_weekdays=frozenset(range(7))
+    )
+
+    def plan(
+        apps: list[AppointmentSnapshot], existing: list[ExistingInvitation]
+    ) -> list[DueInvitation]:
+        return due_invitations(
+            episode, rules, apps, ACTIVE, existing, now, horizon=timedelta(days=3), tz=OSLO
+        )
+
+    first = [d for d in plan(appts, []) if d.appointment_id is not None and d.skipped is None]
+    replied = [replace(d.as_existing(), state=state, sent_at=d.send_at) for d in first]
+    asked = {(d.instrument_id, d.appointment_id, d.trigger) for d in first}
+    for hours in moves:
+        appts = [replace(a, start=a.start + timedelta(hours=hours)) for a in appts]
+        again = {(d.instrument_id, d.appointment_id, d.trigger) for d in plan(appts, replied)}
+        assert not asked & again
+
+
+@given(
+    st.integers(1, 10**9),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.sampled_from(list(Trigger)),
+)
+def test_an_appointment_slot_key_names_its_appointment_and_trigger(  # type: ignore[no-untyped-def]
+    appointment_id, start, trigger
+) -> None:
+    key = appointment_slot_key(appt(appointment_id, start.replace(tzinfo=UTC)), trigger)
+    assert appointment_of_slot(key) == (appointment_id, trigger.value)
+    assert appointment_of_slot("day:2026-11-24") is None

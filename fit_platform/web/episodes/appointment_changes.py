@@ -111,7 +111,7 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
     starts_at = starts_at_of(form, now) if form.validate_on_submit() else None
     if starts_at is not None:
         try:
-            cancelled = move_appointment(
+            moved = move_appointment(
                 get_db(),
                 staff_id=g.staff.staff_id,
                 appointment_id=appointment_id,
@@ -129,12 +129,20 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
                 " patient why. One for the new time is planned within a few minutes.",
                 "%(num)d questionnaires for the old time are withdrawn; their links now tell"
                 " the patient why. New ones for the new time are planned within a few minutes.",
-                cancelled,
+                moved.withdrawn,
+            )
+            replied = ngettext(
+                "The patient has already replied to the questionnaire for this appointment:"
+                " the reply stands, and it is not sent again for the new time.",
+                "The patient has already replied to %(num)d questionnaires for this"
+                " appointment: the replies stand, and they are not sent again for the new time.",
+                moved.replied,
             )
             return _back_to_episode(
                 appointment_id,
                 _("The appointment is moved."),
-                *([withdrawn] if cancelled else []),
+                *([withdrawn] if moved.withdrawn else []),
+                *([replied] if moved.replied else []),
                 *night_time_notice(form),
             )
     # Refused (an empty, half-typed or out-of-range date or time): nothing is changed and no

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fit_platform.domain.schedule_model import MAX_OFFSET_HOURS
 from fit_platform.messaging.setup import configured_channels
 from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_base import FitForm
@@ -185,7 +186,14 @@ class RuleForm(FitForm):
     offset_hours = WholeNumberField(
         _l("Hours before or after the appointment"),
         default=0,
-        validators=[NumberRange(min=0, max=336, message=_l("Enter 0 to 336 hours."))],
+        validators=[
+            NumberRange(
+                min=0,
+                max=MAX_OFFSET_HOURS,
+                # The same figure as MAX_OFFSET_HOURS, written out for the translations.
+                message=_l("Enter 0 to 336 hours."),
+            )
+        ],
     )
     weekdays = SelectMultipleField(
         _l("Days (weekly and daily rules)"),

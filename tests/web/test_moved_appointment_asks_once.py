@@ -1,0 +1,154 @@
+"""A session is asked about once. The patient answers the questionnaire for tomorrow's session;
+the therapist then moves the session: the answer stands for it, the page says so, and no second
+SMS is sent for it, while the next session still gets its own. A questionnaire that was never
+answered (skipped for too little time) is asked again before the new time.
+
+Through the seam: the therapist books on the web page, the scheduler plans and the dispatcher
+sends to the real loopback SMS endpoint, the patient answers from the link in the SMS, the
+therapist moves the session on the web page, and the scheduler runs again at the times the
+old code sent the duplicate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from fit_platform.db import Database
+from fit_platform.domain.codes import Channel
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.clock import run_once
+from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.factories import PASSWORD, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient
+from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
+
+__all__ = ["sms_endpoint"]
+
+ALREADY_REPLIED = (
+    "The patient has already replied to the questionnaire for this appointment: the reply"
+    " stands, and it is not sent again for the new time."
+)
+
+
+@pytest.fixture
+def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as channel:
+        yield channel
+
+
+class Clinic:
+    """The therapist's browser and the scheduler, on one clock the test moves."""
+
+    def __init__(self, client: FlaskClient, sms: HttpSmsChannel, start: object) -> None:
+        self.client = client
+        self.db: Database = client.application.extensions["fit_db"]
+        self.clock = Clock(start)  # type: ignore[arg-type]
+        client.application.extensions["fit_clock"] = self.clock
+        world = make_world(self.db)
+        give_plan(self.db, world.episode_id, DAY_BEFORE)
+        self.username = world.therapist_username
+        log_in(client, self.username, PASSWORD)
+        self.url = f"/clinician/episodes/{world.episode_id}/appointments"
+        self.dispatcher = Dispatcher(
+            self.db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=self.clock
+        )
+
+    def page(self) -> str:
+        return self.client.get(self.url + "?lang=en").get_data(as_text=True)
+
+    def book(self, day: str, time: str) -> None:
+        page = self.page()
+        booked = self.client.post(
+            self.url, data={"csrf_token": csrf_token(page), "day": day, "time": time}
+        )
+        assert booked.status_code == 302
+
+    def move(self, appointment_id: str, day: str, time: str) -> str:
+        log_in(self.client, self.username, PASSWORD)  # the earlier session may have timed out
+        page = self.page()
+        moved = self.client.post(
+            f"/clinician/appointments/{appointment_id}/move?lang=en",
+            data={"csrf_token": csrf_token(page), "move-day": day, "move-time": time},
+        )
+        assert moved.status_code == 302
+        return self.page()
+
+    def tick_at(self, when: object) -> None:
+        self.clock.now = when  # type: ignore[assignment]
+        run_once(self.db, self.dispatcher, clock=self.clock)
+
+
+def _tokens(sms_endpoint: SmsEndpoint) -> list[str]:
+    found = [re.search(r"https://x/p/(\S+)", m["text"]) for m in sms_endpoint.accepted]
+    return [t.group(1).rstrip(".") for t in found if t is not None]
+
+
+def _appointment_ids(page: str) -> list[str]:
+    return re.findall(r'action="/clinician/appointments/(\d+)/move"', page)
+
+
+@pytest.mark.parametrize(
+    ("new_day", "new_time", "ticks"),
+    [
+        # Two hours later the same morning (a correction): due at 11:00 today.
+        ("2026-12-03", "11:00", [oslo(2026, 12, 2, 11, 5), oslo(2026, 12, 2, 15, 5)]),
+        # Postponed ten days: the answer is older than the scheduler's usual look back.
+        ("2026-12-13", "09:00", [oslo(2026, 12, 12, 9, 5), oslo(2026, 12, 12, 15, 5)]),
+    ],
+    ids=["same-day", "ten-days-later"],
+)
+def test_an_answered_session_that_is_moved_is_not_asked_about_again(
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    new_day: str,
+    new_time: str,
+    ticks: list[object],
+) -> None:
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
+    clinic.book("2026-12-03", "09:00")  # its PHQ-9 goes 24 hours before
+    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
+    [token] = _tokens(sms_endpoint)
+
+    clinic.clock.now = oslo(2026, 12, 2, 9, 30)
+    patient = Patient(client.application.test_client(), token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    assert patient.finish().status_code == 302
+
+    log_in(client, clinic.username, PASSWORD)
+    [answered] = _appointment_ids(clinic.page())
+    after_move = clinic.move(answered, new_day, new_time)
+    assert "The appointment is moved." in after_move
+    assert ALREADY_REPLIED in after_move
+    assert "withdrawn" not in after_move
+    # The session after it, on the new day: its PHQ-9 is due at 15:00 the day before.
+    clinic.book(new_day, "15:00")
+
+    for when in ticks:
+        clinic.tick_at(when)
+    tokens = _tokens(sms_endpoint)
+    assert len(tokens) == 2, "one SMS per session: none again for the moved one"
+    assert tokens[0] == token
+
+
+def test_a_session_whose_questionnaire_was_skipped_is_asked_before_its_new_time(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    # Booked at 08:30 for 09:00: half an hour is too little to answer, so it is skipped.
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
+    clinic.book("2026-12-02", "09:00")
+    clinic.tick_at(oslo(2026, 12, 2, 8, 31))
+    assert _tokens(sms_endpoint) == []
+    assert "Not sent: too little time left to answer" in clinic.page()
+
+    [appointment_id] = _appointment_ids(clinic.page())
+    after_move = clinic.move(appointment_id, "2026-12-04", "09:00")
+    assert ALREADY_REPLIED not in after_move
+    clinic.tick_at(oslo(2026, 12, 3, 9, 5))
+    assert len(_tokens(sms_endpoint)) == 1
