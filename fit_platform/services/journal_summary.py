@@ -3,10 +3,10 @@
 It is the pre-session view cut to what a journal note needs: the record id, the latest score
 of each questionnaire with its change and cut-off, open signals and those resolved in the last
 `RECENT_DAYS` with who acknowledged and resolved them, when, and what was done, the samvalg
-decisions, the patient's goals and topics, and first of all the patient's own plan (standing
-choices and crisis plan). Reading it is one access-log row (`journal_summary`), and one more
-(`own_plan_view`) when the patient has written a plan or recorded a choice; the same rule
-decides who may read it.
+decisions, the patient's goals and topics, the newest of the patient's own words, and first of
+all the patient's own plan (standing choices and crisis plan). Reading it is one access-log
+row (`journal_summary`), and one more (`own_plan_view`) when the patient has written a plan or
+recorded a choice; the same rule decides who may read it.
 """
 
 from __future__ import annotations

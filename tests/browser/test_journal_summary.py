@@ -9,9 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Page
+from sqlalchemy import select
 
 from fit_platform.db import Database
+from fit_platform.db.models import Response
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services.comments import COMMENT_MAX, comment_on_result
 from tests.support.clinical import add_decision, add_goal, add_signal, add_topic, resolve_signal
 from tests.support.factories import PASSWORD, add_history, make_world
 
@@ -41,6 +44,16 @@ def _two_years(db: Database) -> tuple[int, str]:
     add_goal(db, world, "Sleep through the night")
     add_goal(db, world, "Go back to work half time before the summer")
     add_topic(db, world, "The meeting with my manager next week")
+    # The newest of the patient's words goes into the summary: at its longest (COMMENT_MAX).
+    with db.session() as session:
+        newest = session.scalars(
+            select(Response.id)
+            .where(Response.episode_id == world.episode_id)
+            .order_by(Response.submitted_at.desc())
+            .limit(1)
+        ).one()
+    words = "The last weeks were better, but work is still too much some days. " * 20
+    assert comment_on_result(db, newest, world.patient_id, words[:COMMENT_MAX], now)
     return world.episode_id, world.therapist_username
 
 

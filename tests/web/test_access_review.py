@@ -114,13 +114,13 @@ def test_the_date_range_and_pages_and_bad_dates(app: Flask) -> None:
     october = client.get("/admin/access-log?lang=en&start=2026-10-01&end=2026-10-31")
     assert _rows(october.get_data(as_text=True)) == 1
     first = client.get("/admin/access-log?lang=en&start=2026-11-01").get_data(as_text=True)
-    assert "59 reads match" in first and _rows(first) == 50
+    assert "59 entries match" in first and _rows(first) == 50
     assert (
-        "Older reads" in first
-        and "start=2026-11-01" in first.split("Older reads")[0].rsplit("href=", 1)[1]
+        "Older entries" in first
+        and "start=2026-11-01" in first.split("Older entries")[0].rsplit("href=", 1)[1]
     )
     second = client.get("/admin/access-log?lang=en&start=2026-11-01&page=2").get_data(as_text=True)
-    assert _rows(second) == 9 and "Newer reads" in second
+    assert _rows(second) == 9 and "Newer entries" in second
     bad = client.get("/admin/access-log?lang=nb&start=2026-13-45")
     assert bad.status_code == 400
     assert "Skriv en dato som 31.12.2026." in bad.get_data(as_text=True)

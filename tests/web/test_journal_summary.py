@@ -27,8 +27,16 @@ from tests.support.clinical import (
     resolve_signal,
     share_episode,
 )
-from tests.support.factories import PASSWORD, World, add_history, make_staff, make_world
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    add_history,
+    make_invitation,
+    make_staff,
+    make_world,
+)
 from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient
 
 NOW = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
 
@@ -194,3 +202,37 @@ def test_an_acknowledged_signal_not_yet_resolved_is_not_called_open_beside_its_a
     for shown in (summary[: summary.index('id="plain-text"')], text):
         assert "(acknowledged, not yet resolved; raised 30/11/2026)." in shown
         assert "open, raised" not in shown and "Acknowledged " in shown
+
+
+def test_the_patients_newest_words_reach_the_summary_from_the_answer_page(
+    journal_app: Flask,
+) -> None:
+    """The answer page tells the patient the therapist reads the comment; the journal note
+    made from the pre-session view keeps the newest of those words, on the page and in the
+    text to paste, and not an older comment."""
+    db = journal_app.extensions["fit_db"]
+    world = make_world(db)
+    for days, words in ((3, "Older words: the first week was hard"),
+                        (0, "Sleeping better, but work <is> still too much")):  # fmt: skip
+        _, token = make_invitation(
+            db, world, due_at=NOW - dt.timedelta(days=days, hours=1), window=dt.timedelta(hours=49)
+        )
+        journal_app.extensions["fit_clock"] = lambda days=days: NOW - dt.timedelta(days=days)
+        patient = Patient(journal_app.test_client(), token)
+        patient.start()
+        patient.answer_all("phq9", "0")
+        assert patient.finish(comment=words).status_code == 302
+    journal_app.extensions["fit_clock"] = lambda: NOW
+
+    client = journal_app.test_client()
+    log_in(client, world.therapist_username, PASSWORD)
+    body = client.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en").get_data(
+        as_text=True
+    )
+    assert "Sleeping better, but work &lt;is&gt; still too much" in body
+    page = html.unescape(body)
+    start = page.index('<textarea id="plain-text"')
+    block = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+    [line] = [line for line in block.splitlines() if line.startswith("The patient's newest words")]
+    assert "PHQ-9" in line and line.endswith(": Sleeping better, but work <is> still too much")
+    assert "Older words" not in page
