@@ -156,6 +156,9 @@ class DueInvitation:
 
 APPOINTMENT_SLOT_PREFIX = "appt:"
 DAY_SLOT_PREFIX = "day:"
+# A questionnaire withdrawn because its appointment changed keeps its key with this mark and
+# its own id after it (`services/cancel.cancel_invitations`): the slot itself is free again.
+WITHDRAWN_SLOT_MARK = "~"
 
 
 def appointment_slot_key(appointment: AppointmentSnapshot, trigger: Trigger) -> str:

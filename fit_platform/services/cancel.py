@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -22,7 +22,11 @@ from fit_platform.domain.codes import (
     InvitationState,
     OutboxState,
 )
-from fit_platform.domain.schedule_model import AppointmentSnapshot, ExistingInvitation
+from fit_platform.domain.schedule_model import (
+    WITHDRAWN_SLOT_MARK,
+    AppointmentSnapshot,
+    ExistingInvitation,
+)
 from fit_platform.domain.scheduling import obsolete_slots
 from fit_platform.services.invitation_common import OPEN_STATES, NonResponse, rowcount
 from fit_platform.services.schedule_plans import (
@@ -40,11 +44,21 @@ def cancel_invitations(
     ids = list(invitation_ids)
     if not ids:
         return 0
+    values: dict[str, Any] = {
+        "state": InvitationState.CANCELLED,
+        "non_response_reason": reason,
+        "closed_at": now,
+    }
+    if reason == NonResponse.APPOINTMENT_CHANGED:
+        # The slot is given back: an appointment moved back to this time, or planned again
+        # after it was cancelled, gets a new questionnaire for it (the key is unique per
+        # episode and instrument, so the withdrawn row would hold it for ever).
+        values["slot_key"] = Invitation.slot_key + WITHDRAWN_SLOT_MARK + cast(Invitation.id, String)
     count = rowcount(
         session.execute(
             update(Invitation)
             .where(Invitation.id.in_(ids), Invitation.state.in_(OPEN_STATES))
-            .values(state=InvitationState.CANCELLED, non_response_reason=reason, closed_at=now)
+            .values(**values)
         )
     )
     session.execute(

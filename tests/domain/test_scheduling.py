@@ -15,6 +15,8 @@ from fit_platform.domain.quiet_hours import (
     next_send_time,
 )
 from fit_platform.domain.schedule_model import (
+    APPOINTMENT_TRIGGERS,
+    WITHDRAWN_SLOT_MARK,
     AppointmentSnapshot,
     DueInvitation,
     EpisodeSnapshot,
@@ -270,6 +272,15 @@ def test_an_unanswered_appointment_is_asked_again_before_its_new_time(
     existing = [ExistingInvitation(first.slot_key, "ors", first.send_at, state)]
     [again] = due([BEFORE], [moved], now=oslo(2026, 11, 25, 13), existing=existing)
     assert again.appointment_id == 5 and again.slot_key != first.slot_key
+
+
+def test_a_withdrawn_slot_key_still_fits_its_column() -> None:
+    """A withdrawn questionnaire's key gets the mark and its id (services/cancel.py): with the
+    largest ids and the longest trigger it must still fit the 64 characters of the column."""
+    largest = 2**31 - 1  # the id columns are 32-bit integers
+    longest = max(APPOINTMENT_TRIGGERS, key=lambda t: len(t.value))
+    key = appointment_slot_key(appt(largest, oslo(2026, 11, 24, 13)), longest)
+    assert len(key + WITHDRAWN_SLOT_MARK + str(largest)) <= 64
 
 
 def test_completed_invitations_are_never_obsolete() -> None:

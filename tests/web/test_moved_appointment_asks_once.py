@@ -59,7 +59,12 @@ class Clinic:
         )
 
     def page(self) -> str:
-        return self.client.get(self.url + "?lang=en").get_data(as_text=True)
+        response = self.client.get(self.url + "?lang=en")
+        if response.status_code == 302:  # the session timed out while the clock moved on
+            log_in(self.client, self.username, PASSWORD)
+            response = self.client.get(self.url + "?lang=en")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
 
     def book(self, day: str, time: str) -> None:
         page = self.page()
@@ -69,7 +74,6 @@ class Clinic:
         assert booked.status_code == 302
 
     def move(self, appointment_id: str, day: str, time: str) -> str:
-        log_in(self.client, self.username, PASSWORD)  # the earlier session may have timed out
         page = self.page()
         moved = self.client.post(
             f"/clinician/appointments/{appointment_id}/move?lang=en",
@@ -121,7 +125,6 @@ def test_an_answered_session_that_is_moved_is_not_asked_about_again(
     patient.answer_all("phq9", "0")
     assert patient.finish().status_code == 302
 
-    log_in(client, clinic.username, PASSWORD)
     [answered] = _appointment_ids(clinic.page())
     after_move = clinic.move(answered, new_day, new_time)
     assert "The appointment is moved." in after_move
@@ -152,3 +155,32 @@ def test_a_session_whose_questionnaire_was_skipped_is_asked_before_its_new_time(
     assert ALREADY_REPLIED not in after_move
     clinic.tick_at(oslo(2026, 12, 3, 9, 5))
     assert len(_tokens(sms_endpoint)) == 1
+
+
+def test_a_session_moved_away_and_back_gets_its_questionnaire_again(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """Moved from 09:00 to 11:00 and back before the patient answered: each move withdraws
+    the questionnaire of the time before, and the session back at 09:00 gets one again (the
+    withdrawn one no longer holds that time's slot)."""
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
+    clinic.book("2026-12-03", "09:00")
+    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
+    [appointment_id] = _appointment_ids(clinic.page())
+
+    clinic.clock.now = oslo(2026, 12, 2, 9, 10)
+    assert "withdrawn" in clinic.move(appointment_id, "2026-12-03", "11:00")
+    clinic.tick_at(oslo(2026, 12, 2, 11, 5))
+    assert len(_tokens(sms_endpoint)) == 2
+
+    clinic.clock.now = oslo(2026, 12, 2, 11, 10)
+    assert "withdrawn" in clinic.move(appointment_id, "2026-12-03", "09:00")
+    clinic.tick_at(oslo(2026, 12, 2, 11, 15))
+    tokens = _tokens(sms_endpoint)
+    assert len(tokens) == 3, "the session back at 09:00 is asked about again"
+    patient = client.application.test_client()
+    assert "Start" in patient.get(f"/p/{tokens[-1]}?lang=en").get_data(as_text=True)
+    for withdrawn in tokens[:2]:
+        assert "your appointment was moved" in patient.get(f"/p/{withdrawn}?lang=en").get_data(
+            as_text=True
+        )
