@@ -1,4 +1,4 @@
-"""A session is asked about once. The patient answers the questionnaire for tomorrow's session;
+"""A session is asked about once, and asked again when it was never answered. The patient answers the questionnaire for tomorrow's session;
 the therapist then moves the session: the answer stands for it, the page says so, and no second
 SMS is sent for it, while the next session still gets its own. A questionnaire that was never
 answered (skipped for too little time) is asked again before the new time.
@@ -184,3 +184,24 @@ def test_a_session_moved_away_and_back_gets_its_questionnaire_again(
         assert "your appointment was moved" in patient.get(f"/p/{withdrawn}?lang=en").get_data(
             as_text=True
         )
+
+
+def test_a_session_cancelled_by_mistake_and_planned_again_gets_its_questionnaire_again(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
+    clinic.book("2026-12-03", "09:00")
+    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
+    [appointment_id] = _appointment_ids(clinic.page())
+    for status in ("cancelled", "planned"):
+        page = clinic.page()
+        changed = client.post(
+            f"/clinician/appointments/{appointment_id}/status?lang=en",
+            data={"csrf_token": csrf_token(page), "status": status},
+        )
+        assert changed.status_code == 302
+    clinic.tick_at(oslo(2026, 12, 2, 9, 20))
+    tokens = _tokens(sms_endpoint)
+    assert len(tokens) == 2, "the session planned again is asked about again"
+    patient = client.application.test_client()
+    assert "Start" in patient.get(f"/p/{tokens[-1]}?lang=en").get_data(as_text=True)
