@@ -48,6 +48,7 @@ from fit_platform.domain.appointment_import import FileError, ParsedFile, RowErr
 from fit_platform.domain.appointment_range import is_accepted_time
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.domain.scheduling import REPLIED_STATES
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.access_log import record_bulk_access
 from fit_platform.services.cancel import cancel_for_appointment, cancel_for_appointments
@@ -97,6 +98,8 @@ class ImportSummary:
     refused: list[RefusedRow] = field(default_factory=list)
     changed_appointment_ids: list[int] = field(default_factory=list)
     withdrawn: int = 0  # open questionnaires of the changed rows that no longer fit them
+    # Open questionnaires the patients hold that stay open for their moved appointment.
+    kept_open: int = 0
 
     @property
     def unmatched_patients(self) -> list[str]:
@@ -181,19 +184,29 @@ class MoveResult:
 
     withdrawn: int
     replied: int
+    # Sent, not answered, and the new time's would be due already: the same link stays open
+    # for the moved appointment (`domain/moved_appointments.py`).
+    kept: int = 0
 
 
 def move_appointment(
-    db: Database, *, staff_id: int, appointment_id: int, starts_at: dt.datetime, now: dt.datetime
+    db: Database,
+    *,
+    staff_id: int,
+    appointment_id: int,
+    starts_at: dt.datetime,
+    now: dt.datetime,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> MoveResult:
-    """Move an appointment; see `MoveResult`."""
+    """Move an appointment; see `MoveResult`. `min_window` is the least time left to answer
+    for a questionnaire the patient holds to stay open for the new time."""
     _check_range(starts_at, None, now)
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id, now)
         duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else None
         appointment.starts_at = starts_at
         appointment.ends_at = starts_at + duration if duration else None
-        cancelled = cancel_for_appointment(session, appointment_id, now)
+        changed = cancel_for_appointment(session, appointment_id, now, min_window=min_window)
         replied = session.scalar(
             select(func.count())
             .select_from(Invitation)
@@ -208,11 +221,12 @@ def move_appointment(
                 "event": "appointment_moved",
                 "appointment_id": appointment_id,
                 "staff_id": staff_id,
-                "cancelled": cancelled,
+                "cancelled": changed.withdrawn,
+                "kept": changed.kept,
                 "replied": replied,
             },
         )
-    return MoveResult(withdrawn=cancelled, replied=replied or 0)
+    return MoveResult(withdrawn=changed.withdrawn, replied=replied or 0, kept=changed.kept)
 
 
 def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> int:
@@ -242,7 +256,7 @@ def set_appointment_status(
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id, now)
         appointment.status = status
-        cancelled = cancel_for_appointment(session, appointment_id, now)
+        cancelled = cancel_for_appointment(session, appointment_id, now).withdrawn
         log.info(
             "appointment status set",
             extra={
@@ -356,7 +370,9 @@ def import_appointments(
                 summary.updated += 1
                 summary.changed_appointment_ids.append(row.id)
         # The web forms' rule, in this transaction: the old links close with the import.
-        summary.withdrawn = cancel_for_appointments(session, summary.changed_appointment_ids, now)
+        changed = cancel_for_appointments(session, summary.changed_appointment_ids, now)
+        summary.withdrawn = changed.withdrawn
+        summary.kept_open = changed.kept
         # One access-log row per patient whose appointments the file touched.
         touched = sorted(
             {

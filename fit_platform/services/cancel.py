@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, cast, select, update
@@ -15,19 +16,23 @@ from fit_platform.db import Database
 from fit_platform.db.models import (
     Appointment,
     Invitation,
+    InvitationToken,
     OutboxMessage,
     ScheduleRule,
 )
 from fit_platform.domain.codes import (
     InvitationState,
+    MessageKind,
     OutboxState,
 )
+from fit_platform.domain.moved_appointments import CarriedOver, carried_over
 from fit_platform.domain.schedule_model import (
     WITHDRAWN_SLOT_MARK,
     AppointmentSnapshot,
     ExistingInvitation,
 )
 from fit_platform.domain.scheduling import obsolete_slots
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.invitation_common import OPEN_STATES, NonResponse, rowcount
 from fit_platform.services.schedule_plans import (
     domain_rule,
@@ -69,13 +74,24 @@ def cancel_invitations(
     return count
 
 
+@dataclass(frozen=True)
+class AppointmentWithdrawal:
+    """What an appointment change did to its open questionnaires: `withdrawn` closed (their
+    links say why at once; the tick plans the new time's), `kept` carried over to the moved
+    appointment because the patient holds them and the new time's would be due already
+    (`domain/moved_appointments.py`: the same link stays open)."""
+
+    withdrawn: int = 0
+    kept: int = 0
+
+
 def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> int:
     """After an appointment was moved, cancelled or marked no-show: cancel the open
     invitations tied to it that no longer fit (the next tick creates fresh ones at the new
     time). Returns how many were cancelled. The tick also finds such changes by itself
     (`cancel_for_changed_appointments`); calling this makes it immediate."""
     with db.transaction(now=now) as session:
-        cancelled = cancel_for_appointment(session, appointment_id, now)
+        cancelled = cancel_for_appointment(session, appointment_id, now).withdrawn
     log.info(
         "appointment change applied",
         extra={"appointment_id": appointment_id, "cancelled": cancelled},
@@ -83,41 +99,60 @@ def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> 
     return cancelled
 
 
-def cancel_for_appointment(session: Session, appointment_id: int, now: dt.datetime) -> int:
+def cancel_for_appointment(
+    session: Session,
+    appointment_id: int,
+    now: dt.datetime,
+    *,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+) -> AppointmentWithdrawal:
     """Within the caller's transaction, right after it moved, cancelled or marked an
     appointment: cancel its open invitations that no longer fit, by the tick's own rule, so
-    the old link is closed when the change is saved (re-planning stays with the tick)."""
-    return cancel_for_appointments(session, [appointment_id], now)
+    the old link is closed when the change is saved (re-planning stays with the tick), or
+    carry them over to the moved appointment (`AppointmentWithdrawal`)."""
+    return cancel_for_appointments(session, [appointment_id], now, min_window=min_window)
 
 
 def cancel_for_appointments(
-    session: Session, appointment_ids: Iterable[int], now: dt.datetime
-) -> int:
+    session: Session,
+    appointment_ids: Iterable[int],
+    now: dt.datetime,
+    *,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+) -> AppointmentWithdrawal:
     """`cancel_for_appointment` for many appointments at once (an import's changed rows), in
     one query whatever their number."""
     ids = list(appointment_ids)
     if not ids:
-        return 0
+        return AppointmentWithdrawal()
     session.flush()
-    return _cancel_obsolete(session, Invitation.appointment_id.in_(ids), now)
+    return _cancel_obsolete(session, Invitation.appointment_id.in_(ids), now, min_window)
 
 
-def cancel_for_changed_appointments(db: Database, now: dt.datetime) -> int:
-    """Cancel open invitations whose appointment changed after they were created and no
-    longer fits them (moved, cancelled, missed), however the change was made (form,
-    import, database). Part of every enqueue tick."""
+def cancel_for_changed_appointments(
+    db: Database, now: dt.datetime, *, min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW
+) -> int:
+    """Cancel (or carry over) open invitations whose appointment changed after they were
+    created and no longer fits them (moved, cancelled, missed), however the change was made
+    (form, import, database). Part of every enqueue tick. Returns how many were cancelled."""
     with db.transaction(now=now) as session:
-        return _cancel_obsolete(session, Appointment.updated_at > Invitation.created_at, now)
+        condition = Appointment.updated_at > Invitation.created_at
+        return _cancel_obsolete(session, condition, now, min_window).withdrawn
 
 
-def _cancel_obsolete(session: Session, condition: Any, now: dt.datetime) -> int:
+def _cancel_obsolete(
+    session: Session, condition: Any, now: dt.datetime, min_window: dt.timedelta
+) -> AppointmentWithdrawal:
     rows = session.execute(
         select(
             Invitation.id,
+            Invitation.episode_id,
             Invitation.slot_key,
             Invitation.instrument_id,
             Invitation.due_at,
             Invitation.state,
+            Invitation.sent_at,
+            Invitation.reminder_at,
             Appointment.id.label("appointment_id"),
             Appointment.starts_at,
             Appointment.status,
@@ -128,6 +163,7 @@ def _cancel_obsolete(session: Session, condition: Any, now: dt.datetime) -> int:
         .where(Invitation.state.in_(OPEN_STATES), condition)
     ).all()
     obsolete = set()
+    kept = 0
     for row in rows:
         # Judged on this appointment alone: is_last so a last-session rule still matches it.
         snapshot = AppointmentSnapshot(
@@ -136,7 +172,61 @@ def _cancel_obsolete(session: Session, condition: Any, now: dt.datetime) -> int:
             row.status,
             is_last=True,
         )
+        rule = domain_rule(row.ScheduleRule)
         existing = ExistingInvitation(row.slot_key, row.instrument_id, row.due_at, row.state)
-        if obsolete_slots([domain_rule(row.ScheduleRule)], [snapshot], [existing]):
+        if not obsolete_slots([rule], [snapshot], [existing]):
+            continue
+        carried = carried_over(rule, row.state, row.sent_at, snapshot, now, min_window=min_window)
+        if carried is not None and _carry_over(session, row, carried):
+            kept += 1
+        else:
             obsolete.add(row.id)
-    return cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)
+    withdrawn = cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)
+    return AppointmentWithdrawal(withdrawn=withdrawn, kept=kept)
+
+
+def _carry_over(session: Session, row: Any, carried: CarriedOver) -> bool:
+    """Give the open invitation of `row` the moved appointment's slot and window, with its
+    link tokens and its reminder; False when another invitation holds that slot already (the
+    invitation is then withdrawn as before)."""
+    taken = session.scalar(
+        select(Invitation.id).where(
+            Invitation.episode_id == row.episode_id,
+            Invitation.instrument_id == row.instrument_id,
+            Invitation.slot_key == carried.slot_key,
+        )
+    )
+    if taken is not None:
+        return False
+    # A reminder timed for after the new window closes is not sent (the window only shrinks
+    # when the session moved earlier).
+    keeps_reminder = row.reminder_at is not None and row.reminder_at < carried.expires_at
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == row.id)
+        .values(
+            slot_key=carried.slot_key,
+            expires_at=carried.expires_at,
+            reminder_at=row.reminder_at if keeps_reminder else None,
+        )
+    )
+    session.execute(
+        update(InvitationToken)
+        .where(InvitationToken.invitation_id == row.id)
+        .values(expires_at=carried.expires_at)
+    )
+    if not keeps_reminder:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.invitation_id == row.id,
+                OutboxMessage.kind == MessageKind.REMINDER,
+                OutboxMessage.state == OutboxState.QUEUED,
+            )
+            .values(state=OutboxState.CANCELLED, last_error="window closes before the reminder")
+        )
+    log.info(
+        "open invitation kept for the moved appointment",
+        extra={"invitation_id": row.id, "appointment_id": row.appointment_id},
+    )
+    return True

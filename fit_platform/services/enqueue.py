@@ -83,7 +83,7 @@ def enqueue_due(
     left out; the others go ahead. Safe to run any number of times and from several
     processes at once. Logs one line with counts only.
     """
-    cancel_for_changed_appointments(db, now)
+    cancel_for_changed_appointments(db, now, min_window=min_window)
     with db.session(now=now) as session:
         max_offset, max_window, max_interval = rule_bounds(session)
         episode_ids = sorted(

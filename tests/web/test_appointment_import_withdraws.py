@@ -121,3 +121,24 @@ def test_an_import_that_only_marks_the_session_done_keeps_its_questionnaire_open
     assert "Updated: 1" in result
     assert "withdrawn" not in result
     assert PATIENT_TOLD not in _patient_sees(client, token)
+
+
+def test_an_import_that_moves_the_session_a_little_keeps_its_questionnaire_open(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """At 09:30 the record system moves tomorrow's 09:00 to 09:15: the questionnaire for 09:15
+    would be due already (24 hours before), so the one the patient has stays open on the same
+    link (`domain/moved_appointments.py`), and the import says so. (Moved to 10:00 it would
+    not be due until 10:00 today: withdrawn, and sent again then.)"""
+    world, ref, token = _sent_link(client, sms_endpoint, sms)
+
+    result = _upload(client, world, f"K-1;{ref};2026-12-03T09:15;;\n")
+
+    assert "Updated: 1" in result
+    assert "withdrawn" not in result
+    assert (
+        "Questionnaires the patients already have that stay open for their moved appointment"
+        " (same link, no new message): 1"
+    ) in result
+    landing = _patient_sees(client, token)
+    assert PATIENT_TOLD not in landing and "Start" in landing

@@ -1,7 +1,13 @@
-"""A session is asked about once, and asked again when it was never answered. The patient answers the questionnaire for tomorrow's session;
-the therapist then moves the session: the answer stands for it, the page says so, and no second
-SMS is sent for it, while the next session still gets its own. A questionnaire that was never
-answered (skipped for too little time) is asked again before the new time.
+"""A session is asked about once, and asked again when it was never answered.
+
+- The patient answers the questionnaire for tomorrow's session; the therapist then moves the
+  session: the answer stands for it, the page says so, and no second SMS is sent for it, while
+  the next session still gets its own.
+- A questionnaire skipped for too little time is asked again before the new time, and so is a
+  session moved away and back, or cancelled by mistake and planned again.
+- A questionnaire the patient holds (sent, not answered) stays open when the session moves by
+  less than the rule's offset: the same link works, with the answers saved so far, and no
+  second SMS is sent; moved further, it is withdrawn and sent again before the new time.
 
 Through the seam: the therapist books on the web page, the scheduler plans and the dispatcher
 sends to the real loopback SMS endpoint, the patient answers from the link in the SMS, the
@@ -18,9 +24,11 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Channel
+from fit_platform.domain.instruments import default_instruments
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
+from fit_platform.services.answering import page_plan
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import csrf_token, log_in
@@ -29,6 +37,10 @@ from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
 
+KEPT_OPEN = (
+    "The questionnaire the patient already has stays open for the new time: the same link"
+    " still works, and no new message is sent."
+)
 ALREADY_REPLIED = (
     "The patient has already replied to the questionnaire for this appointment: the reply"
     " stands, and it is not sent again for the new time."
@@ -157,12 +169,12 @@ def test_a_session_whose_questionnaire_was_skipped_is_asked_before_its_new_time(
     assert len(_tokens(sms_endpoint)) == 1
 
 
-def test_a_session_moved_away_and_back_gets_its_questionnaire_again(
+def test_a_session_moved_away_and_back_keeps_a_questionnaire_open(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
-    """Moved from 09:00 to 11:00 and back before the patient answered: each move withdraws
-    the questionnaire of the time before, and the session back at 09:00 gets one again (the
-    withdrawn one no longer holds that time's slot)."""
+    """Moved from 09:00 to 11:00 (its questionnaire is not due yet: withdrawn, and sent again
+    at 11:00) and back to 09:00 (due already: the questionnaire the patient holds now stays
+    open for it). The first, withdrawn questionnaire no longer holds the 09:00 slot."""
     clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
     clinic.book("2026-12-03", "09:00")
     clinic.tick_at(oslo(2026, 12, 2, 9, 5))
@@ -174,16 +186,14 @@ def test_a_session_moved_away_and_back_gets_its_questionnaire_again(
     assert len(_tokens(sms_endpoint)) == 2
 
     clinic.clock.now = oslo(2026, 12, 2, 11, 10)
-    assert "withdrawn" in clinic.move(appointment_id, "2026-12-03", "09:00")
+    assert KEPT_OPEN in clinic.move(appointment_id, "2026-12-03", "09:00")
     clinic.tick_at(oslo(2026, 12, 2, 11, 15))
-    tokens = _tokens(sms_endpoint)
-    assert len(tokens) == 3, "the session back at 09:00 is asked about again"
+    first, second = _tokens(sms_endpoint)
     patient = client.application.test_client()
-    assert "Start" in patient.get(f"/p/{tokens[-1]}?lang=en").get_data(as_text=True)
-    for withdrawn in tokens[:2]:
-        assert "your appointment was moved" in patient.get(f"/p/{withdrawn}?lang=en").get_data(
-            as_text=True
-        )
+    assert "your appointment was moved" in patient.get(f"/p/{first}?lang=en").get_data(as_text=True)
+    landing = patient.get(f"/p/{second}?lang=en").get_data(as_text=True)
+    # Open until the session at 09:00, no longer until 11:00.
+    assert "Start" in landing and "9:00" in landing and "11:00" not in landing
 
 
 def test_a_session_cancelled_by_mistake_and_planned_again_gets_its_questionnaire_again(
@@ -205,3 +215,43 @@ def test_a_session_cancelled_by_mistake_and_planned_again_gets_its_questionnaire
     assert len(tokens) == 2, "the session planned again is asked about again"
     patient = client.application.test_client()
     assert "Start" in patient.get(f"/p/{tokens[-1]}?lang=en").get_data(as_text=True)
+
+
+def test_a_questionnaire_half_answered_stays_open_when_the_session_moves_an_hour(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """The patient has saved the first page when the therapist moves tomorrow's 09:00 to
+    10:00: no second SMS, the same link opens with the saved answers, and the answers sent
+    from it count for the moved session."""
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
+    clinic.book("2026-12-03", "09:00")
+    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
+    [token] = _tokens(sms_endpoint)
+    [appointment_id] = _appointment_ids(clinic.page())
+
+    clinic.clock.now = oslo(2026, 12, 2, 9, 30)
+    patient = Patient(client.application.test_client(), token)
+    patient.start()
+    assert patient.answer_page(1, codes_for_page("phq9", 1, "2")).status_code == 302
+
+    clinic.clock.now = oslo(2026, 12, 2, 15, 0)
+    after_move = clinic.move(appointment_id, "2026-12-03", "10:00")
+    assert KEPT_OPEN in after_move and "withdrawn" not in after_move
+    for when in (oslo(2026, 12, 2, 15, 5), oslo(2026, 12, 3, 8, 5)):
+        clinic.tick_at(when)
+    assert _tokens(sms_endpoint) == [token], "no second SMS for the moved session"
+
+    clinic.clock.now = oslo(2026, 12, 3, 9, 30)  # after the old time, before the new one
+    again = Patient(client.application.test_client(), token)
+    again.start()
+    page_one = again.client.get("/p/answer/1?lang=en").get_data(as_text=True)
+    saved = re.findall(r'<input checked[^>]*value="2"', page_one)
+    assert len(saved) == len(codes_for_page("phq9", 1, "2")), "the saved answers are kept"
+    again.answer_all("phq9", "0")
+    assert again.finish().status_code == 302
+    assert "Answered" in clinic.page()
+
+
+def codes_for_page(instrument_id: str, page: int, value: str) -> dict[str, str]:
+    plan = page_plan(default_instruments()[instrument_id])
+    return dict.fromkeys(plan[page - 1], value)

@@ -29,7 +29,7 @@ from fit_platform.services.appointments import (
     move_appointment,
     set_appointment_status,
 )
-from fit_platform.web.auth.session import login_required
+from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointments_page import appointments_page
 from fit_platform.web.episodes.forms import AppointmentForm, AppointmentStatusForm
@@ -117,6 +117,7 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
                 appointment_id=appointment_id,
                 starts_at=starts_at,
                 now=now,
+                min_window=settings().min_answer_window,
             )
         except AppointmentNotFound:
             abort(404)
@@ -138,10 +139,18 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
                 " appointment: the replies stand, and they are not sent again for the new time.",
                 moved.replied,
             )
+            kept = ngettext(
+                "The questionnaire the patient already has stays open for the new time: the"
+                " same link still works, and no new message is sent.",
+                "The %(num)d questionnaires the patient already has stay open for the new"
+                " time: the same links still work, and no new messages are sent.",
+                moved.kept,
+            )
             return _back_to_episode(
                 appointment_id,
                 _("The appointment is moved."),
                 *([withdrawn] if moved.withdrawn else []),
+                *([kept] if moved.kept else []),
                 *([replied] if moved.replied else []),
                 *night_time_notice(form),
             )

@@ -1,0 +1,68 @@
+"""Whether a questionnaire already sent for an appointment stays open when the appointment moves.
+
+Moving an appointment makes its planned slot obsolete (the start is part of the slot key,
+`schedule_model.appointment_slot_key`). A questionnaire not sent yet is simply withdrawn and
+planned again for the new time. One the patient already has in hand is different: when the
+new time's questionnaire would be due already (the session moved by less than the rule's
+offset, e.g. tomorrow's 09:00 to 10:00), withdrawing it would send a second message at once
+and throw away the answers the patient saved. It is carried over instead: the same link stays
+open, under the new time's slot key, until the window the rule gives the moved appointment
+closes. When the new time's questionnaire is not due yet (a session moved to next week), or
+too little time would be left to answer, it is withdrawn as before and the scheduler plans the
+new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fit_platform.domain.codes import AppointmentStatus, InvitationState
+from fit_platform.domain.invitation_times import expiry_time
+from fit_platform.domain.schedule_model import (
+    APPOINTMENT_TRIGGERS,
+    AppointmentSnapshot,
+    ScheduleRule,
+    Trigger,
+    appointment_slot_key,
+)
+
+# Sent and not answered yet: the patient holds the link.
+IN_HAND = frozenset({InvitationState.SENT, InvitationState.OPENED})
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    """The open questionnaire's slot and window for the moved appointment."""
+
+    slot_key: str
+    expires_at: datetime
+
+
+def carried_over(
+    rule: ScheduleRule,
+    state: InvitationState,
+    sent_at: datetime | None,
+    appointment: AppointmentSnapshot,
+    now: datetime,
+    *,
+    min_window: timedelta,
+) -> CarriedOver | None:
+    """The slot and window under which a questionnaire the patient holds (sent, not answered)
+    serves its moved appointment, or None when it must be withdrawn: not sent yet, the
+    appointment cancelled or missed, the new time's questionnaire not due yet, or less than
+    `min_window` left to answer in the window the rule gives the moved appointment (counted
+    from when the questionnaire really left)."""
+    if state not in IN_HAND or sent_at is None or rule.trigger not in APPOINTMENT_TRIGGERS:
+        return None
+    if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+        return None
+    start = appointment.start.astimezone(UTC)
+    offset = timedelta(hours=rule.offset_hours)
+    due = start + offset if rule.trigger is Trigger.AFTER_APPOINTMENT else start - offset
+    if due > now:
+        return None
+    expires_at = expiry_time(sent_at, rule, appointment)
+    if expires_at - now < min_window:
+        return None
+    return CarriedOver(appointment_slot_key(appointment, rule.trigger), expires_at)
