@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from fit_platform.domain.codes import AppointmentStatus, InvitationState
 from fit_platform.domain.invitation_times import expiry_time
 from fit_platform.domain.schedule_model import (
-    APPOINTMENT_TRIGGERS,
     AppointmentSnapshot,
     ScheduleRule,
     Trigger,
@@ -43,17 +42,23 @@ def carried_over(
     rule: ScheduleRule,
     state: InvitationState,
     sent_at: datetime | None,
+    expires_at: datetime,
     appointment: AppointmentSnapshot,
     now: datetime,
     *,
     min_window: timedelta,
 ) -> CarriedOver | None:
-    """The slot and window under which a questionnaire the patient holds (sent, not answered)
-    serves its moved appointment, or None when it must be withdrawn: not sent yet, the
-    appointment cancelled or missed, the new time's questionnaire not due yet, or less than
-    `min_window` left to answer in the window the rule gives the moved appointment (counted
-    from when the questionnaire really left)."""
-    if state not in IN_HAND or sent_at is None or rule.trigger not in APPOINTMENT_TRIGGERS:
+    """The slot and window under which a questionnaire the patient holds (sent, not answered,
+    its window still open at `now`) serves its moved appointment, or None when it must be
+    withdrawn: not sent yet, the appointment cancelled or missed, the new time's questionnaire
+    not due yet, or less than `min_window` left to answer in the window the rule gives the
+    moved appointment (counted from when the questionnaire really left).
+
+    Only questionnaires before or after each session are carried: which session is the first
+    or the last depends on the episode's other appointments, which a move can reorder."""
+    if state not in IN_HAND or sent_at is None or expires_at <= now:
+        return None
+    if rule.trigger not in (Trigger.BEFORE_APPOINTMENT, Trigger.AFTER_APPOINTMENT):
         return None
     if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         return None
@@ -62,7 +67,7 @@ def carried_over(
     due = start + offset if rule.trigger is Trigger.AFTER_APPOINTMENT else start - offset
     if due > now:
         return None
-    expires_at = expiry_time(sent_at, rule, appointment)
-    if expires_at - now < min_window:
+    new_expiry = expiry_time(sent_at, rule, appointment)
+    if new_expiry - now < min_window:
         return None
-    return CarriedOver(appointment_slot_key(appointment, rule.trigger), expires_at)
+    return CarriedOver(appointment_slot_key(appointment, rule.trigger), new_expiry)

@@ -180,5 +180,14 @@ def appointment_of_slot(slot_key: str) -> tuple[int, str] | None:
     return int(appointment), trigger
 
 
+def slot_fits_start(slot_key: str, start: datetime) -> bool:
+    """False for an appointment slot key made for another start than `start` (the
+    appointment was moved after the invitation was planned); True for any other key."""
+    if appointment_of_slot(slot_key) is None:
+        return True
+    stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    return f"@{stamp}:" in slot_key
+
+
 def day_slot_key(day: date) -> str:
     return f"{DAY_SLOT_PREFIX}{day.isoformat()}"

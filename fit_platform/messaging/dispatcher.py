@@ -57,6 +57,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.consent import Consent, may_send
 from fit_platform.domain.groups import GROUP_SLOT_PREFIX
+from fit_platform.domain.schedule_model import slot_fits_start
 from fit_platform.messaging import send_window
 from fit_platform.messaging.channels import (
     Channel as ChannelPort,
@@ -370,9 +371,14 @@ class Dispatcher(RequestedMessages, Recording):
             return "window closed"
         if invitation.appointment_id is not None:
             appointment = session.get(Appointment, invitation.appointment_id)
-            if appointment is not None and appointment.status == AppointmentStatus.CANCELLED:
+            # Cancelled, or moved since this was planned (a scheduler run that read the old
+            # time just before a move): the questionnaire is for a time that is gone.
+            if appointment is not None and (
+                appointment.status == AppointmentStatus.CANCELLED
+                or not slot_fits_start(invitation.slot_key, appointment.starts_at)
+            ):
                 cancel_invitations(session, [invitation.id], NonResponse.APPOINTMENT_CHANGED, now)
-                return "appointment cancelled"
+                return "appointment changed"
         wanted = (
             (InvitationState.SCHEDULED,)
             if row.kind == MessageKind.INVITATION

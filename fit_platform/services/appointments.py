@@ -271,10 +271,17 @@ def set_appointment_status(
 
 
 def import_appointments(
-    db: Database, *, staff_id: int, unit_id: int, parsed: ParsedFile, now: dt.datetime
+    db: Database,
+    *,
+    staff_id: int,
+    unit_id: int,
+    parsed: ParsedFile,
+    now: dt.datetime,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> ImportSummary:
     """Create or update the file's appointments on the active episodes in `unit_id` that
-    `staff_id` treats; rows of the unit's other patients are refused and listed."""
+    `staff_id` treats; rows of the unit's other patients are refused and listed.
+    `min_window` is as for `move_appointment`."""
     parsed = within_range(parsed, now)
     summary = ImportSummary(errors=list(parsed.errors), file_error=parsed.file_error)
     with db.transaction(now=now) as session:
@@ -370,7 +377,9 @@ def import_appointments(
                 summary.updated += 1
                 summary.changed_appointment_ids.append(row.id)
         # The web forms' rule, in this transaction: the old links close with the import.
-        changed = cancel_for_appointments(session, summary.changed_appointment_ids, now)
+        changed = cancel_for_appointments(
+            session, summary.changed_appointment_ids, now, min_window=min_window
+        )
         summary.withdrawn = changed.withdrawn
         summary.kept_open = changed.kept
         # One access-log row per patient whose appointments the file touched.

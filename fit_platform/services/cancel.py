@@ -22,10 +22,9 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.codes import (
     InvitationState,
-    MessageKind,
     OutboxState,
 )
-from fit_platform.domain.moved_appointments import CarriedOver, carried_over
+from fit_platform.domain.moved_appointments import IN_HAND, CarriedOver, carried_over
 from fit_platform.domain.schedule_model import (
     WITHDRAWN_SLOT_MARK,
     AppointmentSnapshot,
@@ -152,6 +151,7 @@ def _cancel_obsolete(
             Invitation.due_at,
             Invitation.state,
             Invitation.sent_at,
+            Invitation.expires_at,
             Invitation.reminder_at,
             Appointment.id.label("appointment_id"),
             Appointment.starts_at,
@@ -176,7 +176,9 @@ def _cancel_obsolete(
         existing = ExistingInvitation(row.slot_key, row.instrument_id, row.due_at, row.state)
         if not obsolete_slots([rule], [snapshot], [existing]):
             continue
-        carried = carried_over(rule, row.state, row.sent_at, snapshot, now, min_window=min_window)
+        carried = carried_over(
+            rule, row.state, row.sent_at, row.expires_at, snapshot, now, min_window=min_window
+        )
         if carried is not None and _carry_over(session, row, carried):
             kept += 1
         else:
@@ -187,8 +189,9 @@ def _cancel_obsolete(
 
 def _carry_over(session: Session, row: Any, carried: CarriedOver) -> bool:
     """Give the open invitation of `row` the moved appointment's slot and window, with its
-    link tokens and its reminder; False when another invitation holds that slot already (the
-    invitation is then withdrawn as before)."""
+    link tokens and its reminder; False when another invitation holds that slot already, or
+    the invitation closed since it was read (answered, or its window ended): it is then
+    withdrawn as before, or left as it closed."""
     taken = session.scalar(
         select(Invitation.id).where(
             Invitation.episode_id == row.episode_id,
@@ -199,32 +202,27 @@ def _carry_over(session: Session, row: Any, carried: CarriedOver) -> bool:
     if taken is not None:
         return False
     # A reminder timed for after the new window closes is not sent (the window only shrinks
-    # when the session moved earlier).
+    # when the session moved earlier). A reminder is queued only once its time has come, and
+    # the new window is still open then, so none is queued that would need cancelling.
     keeps_reminder = row.reminder_at is not None and row.reminder_at < carried.expires_at
-    session.execute(
-        update(Invitation)
-        .where(Invitation.id == row.id)
-        .values(
-            slot_key=carried.slot_key,
-            expires_at=carried.expires_at,
-            reminder_at=row.reminder_at if keeps_reminder else None,
+    updated = rowcount(
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id == row.id, Invitation.state.in_(IN_HAND))
+            .values(
+                slot_key=carried.slot_key,
+                expires_at=carried.expires_at,
+                reminder_at=row.reminder_at if keeps_reminder else None,
+            )
         )
     )
+    if not updated:
+        return False
     session.execute(
         update(InvitationToken)
         .where(InvitationToken.invitation_id == row.id)
         .values(expires_at=carried.expires_at)
     )
-    if not keeps_reminder:
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.invitation_id == row.id,
-                OutboxMessage.kind == MessageKind.REMINDER,
-                OutboxMessage.state == OutboxState.QUEUED,
-            )
-            .values(state=OutboxState.CANCELLED, last_error="window closes before the reminder")
-        )
     log.info(
         "open invitation kept for the moved appointment",
         extra={"invitation_id": row.id, "appointment_id": row.appointment_id},

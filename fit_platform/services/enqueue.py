@@ -184,7 +184,6 @@ def due_for(
         if rule is None:
             rule = same_rule[settings] = domain_rule(rule_row)
         rules_by_episode[rule_row.episode_id or 0].append((rule_row.id, rule))
-    appointments = _appointment_snapshots(session, episode_ids, episodes, zone)
     existing: dict[int, list[schedule_model.ExistingInvitation]] = defaultdict(list)
     for row in session.execute(
         select(
@@ -213,6 +212,12 @@ def due_for(
                 row.expires_at,
             )
         )
+    # Appointments after invitations: a move committed between the two reads then shows the
+    # new time with the old invitations, and what is planned for it is what the next tick
+    # would plan (or a duplicate the insert skips). The other order could plan the old time
+    # again after the move gave its slot back (services/cancel.py), and nothing would
+    # withdraw that one (it is newer than the move).
+    appointments = _appointment_snapshots(session, episode_ids, episodes, zone)
     consents = consent_by_patient(
         session,
         {e.patient_id for e in episodes},

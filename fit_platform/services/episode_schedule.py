@@ -41,6 +41,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
+from fit_platform.domain.schedule_model import MAX_OFFSET_HOURS
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.cancel import cancel_invitations
@@ -110,7 +111,7 @@ def checked_rule(change: RuleChange) -> RuleChange:
         raise InvalidRule("unknown_instrument")
     if reason is not None:
         raise InvalidRule(f"instrument_{reason.value}")
-    if not 0 <= change.offset_hours <= 24 * 14 or not 1 <= change.window_hours <= 24 * 28:
+    if not 0 <= change.offset_hours <= MAX_OFFSET_HOURS or not 1 <= change.window_hours <= 24 * 28:
         raise InvalidRule("out_of_range")
     if not change.weekdays <= set(range(1, 8)):
         raise InvalidRule("bad_weekday")

@@ -30,6 +30,7 @@ def oslo(d: int, h: int, mi: int = 0) -> datetime:
 
 
 SENT_AT = oslo(2, 9)  # the questionnaire left at 09:00 for tomorrow's 09:00 session
+OLD_EXPIRY = oslo(3, 9)  # and was open until that session
 
 
 def moved_to(start: datetime, status: AppointmentStatus = AppointmentStatus.PLANNED) -> (
@@ -45,8 +46,9 @@ def keep(
     *,
     state: InvitationState = InvitationState.SENT,
     sent_at: datetime | None = SENT_AT,
+    expires_at: datetime = OLD_EXPIRY,
 ) -> CarriedOver | None:
-    return carried_over(rule, state, sent_at, appointment, now, min_window=HOUR)
+    return carried_over(rule, state, sent_at, expires_at, appointment, now, min_window=HOUR)
 
 
 @pytest.mark.parametrize("state", [InvitationState.SENT, InvitationState.OPENED])
@@ -68,11 +70,13 @@ def test_a_session_moved_earlier_keeps_it_open_until_the_new_start() -> None:
 
 
 def test_the_window_counts_from_when_it_left_not_from_the_new_time() -> None:
-    """Moved two days later: the window of 72 hours from the send ends before the session."""
-    carried = keep(BEFORE, moved_to(oslo(5, 9)), oslo(4, 9, 30))
-    assert carried is not None and carried.expires_at == oslo(5, 9)
-    far = keep(BEFORE, moved_to(oslo(5, 12)), oslo(4, 12, 30))
-    assert far is not None and far.expires_at == oslo(2, 9) + timedelta(hours=72)
+    """A window of 30 hours from the send at 09:00 ends at 15:00 tomorrow: a session moved
+    from 09:00 to 20:00 tomorrow keeps the questionnaire open until 15:00, not 20:00."""
+    short = ScheduleRule("phq9", Trigger.BEFORE_APPOINTMENT, offset_hours=24, window_hours=30)
+    carried = keep(short, moved_to(oslo(3, 20)), oslo(2, 21))
+    assert carried is not None and carried.expires_at == oslo(3, 15)
+    later = keep(BEFORE, moved_to(oslo(3, 20)), oslo(2, 21))
+    assert later is not None and later.expires_at == oslo(3, 20)
 
 
 def test_a_session_moved_to_next_week_withdraws_it_to_be_sent_before_the_new_time() -> None:
@@ -88,6 +92,20 @@ def test_only_a_questionnaire_in_the_patients_hands_is_kept(state: InvitationSta
 @pytest.mark.parametrize("status", [AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
 def test_a_cancelled_or_missed_session_withdraws_it(status: AppointmentStatus) -> None:
     assert keep(BEFORE, moved_to(oslo(3, 10), status), oslo(2, 15)) is None
+
+
+def test_a_questionnaire_whose_window_has_closed_is_not_opened_again() -> None:
+    """Its window closed at 11:00 (the expiry job had not run yet); moved at 12:00."""
+    moved = moved_to(oslo(3, 10))
+    assert keep(BEFORE, moved, oslo(2, 12), expires_at=oslo(2, 11)) is None
+
+
+@pytest.mark.parametrize("trigger", [Trigger.FIRST_SESSION, Trigger.LAST_SESSION])
+def test_the_first_or_last_sessions_questionnaire_is_not_carried(trigger: Trigger) -> None:
+    """Which session is the first or the last can change with the move: withdrawn, and the
+    scheduler plans it for whichever session is first or last now."""
+    rule = ScheduleRule("goals", trigger, offset_hours=24, window_hours=72)
+    assert keep(rule, moved_to(oslo(3, 10)), oslo(2, 15)) is None
 
 
 def test_too_little_time_left_to_answer_withdraws_it() -> None:

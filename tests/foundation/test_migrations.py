@@ -312,3 +312,80 @@ def test_the_erasure_revision_lets_only_a_marked_patients_own_plan_go_up_and_dow
         assert versions() == 1
     finally:
         engine.dispose()
+
+
+def test_questionnaires_withdrawn_for_a_changed_appointment_give_their_slot_back_up_and_down(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows withdrawn before the application marked their keys get the mark (so a session
+    moved back to that time gets a questionnaire again); other rows keep their keys; the
+    downgrade takes the mark off where no newer row holds the plain key."""
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("FIT_TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    before = "b7e2d4a9c6f1"
+    migrate.upgrade(empty_database_url, before)
+    engine = make_engine(empty_database_url)
+    key = "appt:7@20261203T0800Z:before_appointment"
+    rows = [
+        # (instrument, slot key, state, reason)
+        ("phq9", key, "cancelled", "appointment_changed"),
+        ("gad7", key, "completed", None),
+        ("wai_sr", "day:2026-12-03", "cancelled", "appointment_changed"),
+        ("sai", key, "cancelled", "consent"),
+    ]
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO unit (code, name, kind, created_at) VALUES"
+                    " ('nord', 'DPS Nord', 'outpatient', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO patient (display_name, preferred_language, preferred_channel,"
+                    " consent_state, created_at) VALUES ('Kari', 'nb', 'sms', 'active',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO episode (patient_id, unit_id, status, started_on, created_at)"
+                    " SELECT patient.id, unit.id, 'active', '2026-11-01', CURRENT_TIMESTAMP"
+                    " FROM patient, unit"
+                )
+            )
+            for instrument, slot, state, reason in rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO invitation (episode_id, instrument_id, slot_key, state,"
+                        " due_at, expires_at, non_response_reason, created_at) SELECT id,"
+                        " :instrument, :slot, :state, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
+                        " :reason, CURRENT_TIMESTAMP FROM episode"
+                    ),
+                    {"instrument": instrument, "slot": slot, "state": state, "reason": reason},
+                )
+
+        def keys() -> dict[str, str]:
+            with engine.connect() as connection:
+                found = connection.execute(
+                    text("SELECT instrument_id, slot_key, id FROM invitation")
+                )
+                return {instrument: slot for instrument, slot, _ in found}
+
+        migrate.upgrade(empty_database_url)
+        with engine.connect() as connection:
+            phq9_id = connection.scalar(
+                text("SELECT id FROM invitation WHERE instrument_id = 'phq9'")
+            )
+        assert keys() == {
+            "phq9": f"{key}~{phq9_id}",
+            "gad7": key,
+            "wai_sr": "day:2026-12-03",
+            "sai": key,
+        }
+        migrate.downgrade(empty_database_url, before)
+        assert keys()["phq9"] == key
+    finally:
+        engine.dispose()

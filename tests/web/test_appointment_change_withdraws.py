@@ -89,7 +89,7 @@ def test_moving_the_appointment_withdraws_its_questionnaire_at_once(
     after = client.get(url + "?lang=en").get_data(as_text=True)
     assert "The appointment is moved." in after
     assert "The questionnaire for the old time is withdrawn" in after
-    assert "One for the new time is planned within a few minutes." in after
+    assert "One for the new time is sent when the questionnaire schedule says." in after
     assert WITHDRAWN in after
     assert PATIENT_TOLD in _patient_sees(client, token)
 

@@ -16,24 +16,28 @@ old code sent the duplicate."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select, update
 
 from fit_platform.db import Database
-from fit_platform.domain.codes import Channel
+from fit_platform.db.models import Appointment, Invitation
+from fit_platform.domain.codes import Channel, InvitationState
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
 from fit_platform.services.answering import page_plan
+from fit_platform.services.invitations import enqueue_due
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient
-from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
+from tests.support.scheduling import DAY_BEFORE, OSLO, Clock, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
 
@@ -255,3 +259,36 @@ def test_a_questionnaire_half_answered_stays_open_when_the_session_moves_an_hour
 def codes_for_page(instrument_id: str, page: int, value: str) -> dict[str, str]:
     plan = page_plan(default_instruments()[instrument_id])
     return dict.fromkeys(plan[page - 1], value)
+
+
+def test_a_questionnaire_planned_from_a_time_read_just_before_a_move_is_not_sent(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """A scheduler run read the session's old time, the therapist's move committed, then the
+    run planned the old time's questionnaire: it is newer than the move, so the tick's own
+    check of changed appointments does not see it. The dispatcher does: the questionnaire's
+    slot names a time the appointment no longer has, so it is withdrawn, not sent."""
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
+    clinic.book("2026-12-03", "09:00")
+    enqueue_due(clinic.db, oslo(2026, 12, 2, 9, 5), zone=OSLO)
+    with clinic.db.transaction() as session:
+        invitation = session.scalars(select(Invitation)).one()
+        appointment = session.get_one(Appointment, invitation.appointment_id)
+        appointment.starts_at = oslo(2026, 12, 3, 11)
+        session.flush()
+        # As if committed just before the run wrote the invitation.
+        session.execute(
+            update(Appointment)
+            .where(Appointment.id == appointment.id)
+            .values(updated_at=invitation.created_at - dt.timedelta(minutes=1))
+        )
+    clinic.tick_at(oslo(2026, 12, 2, 9, 6))
+    assert _tokens(sms_endpoint) == []
+    with clinic.db.session() as session:
+        stale = session.scalars(select(Invitation)).one()
+        assert (stale.state, stale.non_response_reason) == (
+            InvitationState.CANCELLED,
+            "appointment_changed",
+        )
+    clinic.tick_at(oslo(2026, 12, 2, 11, 5))  # the new time's questionnaire goes as planned
+    assert len(_tokens(sms_endpoint)) == 1

@@ -124,12 +124,16 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
         except AppointmentOutOfRange:
             form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
         else:
-            # The new time's questionnaire is planned by the scheduler's next run, not here.
+            # The new time's questionnaire is planned by the scheduler, when the schedule
+            # says it is due (a withdrawn one was not due yet for the new time, or could not
+            # be kept: domain/moved_appointments.py), not here.
             withdrawn = ngettext(
                 "The questionnaire for the old time is withdrawn; its link now tells the"
-                " patient why. One for the new time is planned within a few minutes.",
+                " patient why. One for the new time is sent when the questionnaire schedule"
+                " says.",
                 "%(num)d questionnaires for the old time are withdrawn; their links now tell"
-                " the patient why. New ones for the new time are planned within a few minutes.",
+                " the patient why. New ones for the new time are sent when the questionnaire"
+                " schedule says.",
                 moved.withdrawn,
             )
             replied = ngettext(

@@ -267,6 +267,7 @@ def import_file() -> tuple[str, int] | Response:
                     unit_id=form.unit.data,
                     parsed=parsed,
                     now=_now(),
+                    min_window=settings().min_answer_window,
                 )
             except AppointmentNotFound:
                 abort(403)
