@@ -103,6 +103,16 @@ class Clinic:
         run_once(self.db, self.dispatcher, clock=self.clock)
 
 
+def _booked_and_sent(client: FlaskClient, sms: HttpSmsChannel) -> tuple[Clinic, str]:
+    """At 08:30 the therapist books tomorrow 09:00; its PHQ-9 (24 hours before) is sent at
+    09:05. Returns the clinic and the appointment's id."""
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
+    clinic.book("2026-12-03", "09:00")
+    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
+    [appointment_id] = _appointment_ids(clinic.page())
+    return clinic, appointment_id
+
+
 def _tokens(sms_endpoint: SmsEndpoint) -> list[str]:
     found = [re.search(r"https://x/p/(\S+)", m["text"]) for m in sms_endpoint.accepted]
     return [t.group(1).rstrip(".") for t in found if t is not None]
@@ -179,10 +189,7 @@ def test_a_session_moved_away_and_back_keeps_a_questionnaire_open(
     """Moved from 09:00 to 11:00 (its questionnaire is not due yet: withdrawn, and sent again
     at 11:00) and back to 09:00 (due already: the questionnaire the patient holds now stays
     open for it). The first, withdrawn questionnaire no longer holds the 09:00 slot."""
-    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
-    clinic.book("2026-12-03", "09:00")
-    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
-    [appointment_id] = _appointment_ids(clinic.page())
+    clinic, appointment_id = _booked_and_sent(client, sms)
 
     clinic.clock.now = oslo(2026, 12, 2, 9, 10)
     assert "withdrawn" in clinic.move(appointment_id, "2026-12-03", "11:00")
@@ -203,10 +210,7 @@ def test_a_session_moved_away_and_back_keeps_a_questionnaire_open(
 def test_a_session_cancelled_by_mistake_and_planned_again_gets_its_questionnaire_again(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
-    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
-    clinic.book("2026-12-03", "09:00")
-    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
-    [appointment_id] = _appointment_ids(clinic.page())
+    clinic, appointment_id = _booked_and_sent(client, sms)
     for status in ("cancelled", "planned"):
         page = clinic.page()
         changed = client.post(
@@ -227,11 +231,8 @@ def test_a_questionnaire_half_answered_stays_open_when_the_session_moves_an_hour
     """The patient has saved the first page when the therapist moves tomorrow's 09:00 to
     10:00: no second SMS, the same link opens with the saved answers, and the answers sent
     from it count for the moved session."""
-    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
-    clinic.book("2026-12-03", "09:00")
-    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
+    clinic, appointment_id = _booked_and_sent(client, sms)
     [token] = _tokens(sms_endpoint)
-    [appointment_id] = _appointment_ids(clinic.page())
 
     clinic.clock.now = oslo(2026, 12, 2, 9, 30)
     patient = Patient(client.application.test_client(), token)
