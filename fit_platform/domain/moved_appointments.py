@@ -15,7 +15,7 @@ new one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fit_platform.domain.codes import AppointmentStatus, InvitationState
 from fit_platform.domain.invitation_times import expiry_time
@@ -23,6 +23,7 @@ from fit_platform.domain.schedule_model import (
     AppointmentSnapshot,
     ScheduleRule,
     Trigger,
+    appointment_send_time,
     appointment_slot_key,
 )
 
@@ -62,10 +63,7 @@ def carried_over(
         return None
     if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         return None
-    start = appointment.start.astimezone(UTC)
-    offset = timedelta(hours=rule.offset_hours)
-    due = start + offset if rule.trigger is Trigger.AFTER_APPOINTMENT else start - offset
-    if due > now:
+    if appointment_send_time(rule, appointment.start) > now:
         return None
     new_expiry = expiry_time(sent_at, rule, appointment)
     if new_expiry - now < min_window:

@@ -12,7 +12,7 @@ the scheduler idempotent: they must stay deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
 from fit_platform.domain.send_window import SkipReason
@@ -164,8 +164,20 @@ WITHDRAWN_SLOT_MARK = "~"
 def appointment_slot_key(appointment: AppointmentSnapshot, trigger: Trigger) -> str:
     """`appt:<id>@<start UTC>:<trigger>`. The start is part of the key so that a moved
     appointment gets a new slot; the service cancels the old one (`scheduling.obsolete_slots`)."""
-    start = appointment.start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
-    return f"{APPOINTMENT_SLOT_PREFIX}{appointment.id}@{start}:{trigger.value}"
+    stamp = _start_stamp(appointment.start)
+    return f"{APPOINTMENT_SLOT_PREFIX}{appointment.id}@{stamp}:{trigger.value}"
+
+
+def _start_stamp(start: datetime) -> str:
+    return start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def appointment_send_time(rule: ScheduleRule, start: datetime) -> datetime:
+    """When an appointment rule's message is planned (before quiet hours move it): `offset`
+    hours after the start for AFTER_APPOINTMENT, before it for the others."""
+    offset = timedelta(hours=rule.offset_hours)
+    start = start.astimezone(UTC)
+    return start + offset if rule.trigger is Trigger.AFTER_APPOINTMENT else start - offset
 
 
 def appointment_of_slot(slot_key: str) -> tuple[int, str] | None:
@@ -185,8 +197,7 @@ def slot_fits_start(slot_key: str, start: datetime) -> bool:
     appointment was moved after the invitation was planned); True for any other key."""
     if appointment_of_slot(slot_key) is None:
         return True
-    stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
-    return f"@{stamp}:" in slot_key
+    return f"@{_start_stamp(start)}:" in slot_key
 
 
 def day_slot_key(day: date) -> str:

@@ -42,6 +42,7 @@ from fit_platform.domain.schedule_model import (
     ScheduleRule,
     Trigger,
     appointment_of_slot,
+    appointment_send_time,
     appointment_slot_key,
     day_slot_key,
 )
@@ -245,14 +246,9 @@ def _candidates(
 ) -> Iterator[_Candidate]:
     if rule.trigger in APPOINTMENT_TRIGGERS:
         for appt in _appointments_for(rule, appts):
-            offset = timedelta(hours=rule.offset_hours)
-            start = appt.start.astimezone(UTC)
-            if rule.trigger is Trigger.AFTER_APPOINTMENT:
-                nominal = start + offset
-            else:
-                if start <= now:
-                    continue
-                nominal = start - offset
+            if rule.trigger is not Trigger.AFTER_APPOINTMENT and appt.start <= now:
+                continue
+            nominal = appointment_send_time(rule, appt.start)
             yield _Candidate(rule, appointment_slot_key(appt, rule.trigger), nominal, appt)
         return
     days = _rule_weekdays(rule, episode, consent)

@@ -60,10 +60,10 @@ def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
 class Clinic:
     """The therapist's browser and the scheduler, on one clock the test moves."""
 
-    def __init__(self, client: FlaskClient, sms: HttpSmsChannel, start: object) -> None:
+    def __init__(self, client: FlaskClient, sms: HttpSmsChannel, start: dt.datetime) -> None:
         self.client = client
         self.db: Database = client.application.extensions["fit_db"]
-        self.clock = Clock(start)  # type: ignore[arg-type]
+        self.clock = Clock(start)
         client.application.extensions["fit_clock"] = self.clock
         world = make_world(self.db)
         give_plan(self.db, world.episode_id, DAY_BEFORE)
@@ -98,8 +98,8 @@ class Clinic:
         assert moved.status_code == 302
         return self.page()
 
-    def tick_at(self, when: object) -> None:
-        self.clock.now = when  # type: ignore[assignment]
+    def tick_at(self, when: dt.datetime) -> None:
+        self.clock.now = when
         run_once(self.db, self.dispatcher, clock=self.clock)
 
 
@@ -138,7 +138,7 @@ def test_an_answered_session_that_is_moved_is_not_asked_about_again(
     sms: HttpSmsChannel,
     new_day: str,
     new_time: str,
-    ticks: list[object],
+    ticks: list[dt.datetime],
 ) -> None:
     clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30))
     clinic.book("2026-12-03", "09:00")  # its PHQ-9 goes 24 hours before
