@@ -10,6 +10,14 @@ open, under the new time's slot key, until the window the rule gives the moved a
 closes. When the new time's questionnaire is not due yet (a session moved to next week), or
 too little time would be left to answer, it is withdrawn as before and the scheduler plans the
 new one.
+
+One exception: a questionnaire the patient has started (answers saved) is carried ahead to a
+session moved by a few days, so the answers are not thrown away: the link stays open until the
+window the new time's questionnaire would have had closes, and the patient is reminded at the
+moment that questionnaire would have been sent. Only while the new window closes within
+`LONGEST_CARRY` of the first send: after that, answers given then describe a time mostly
+before the period the questionnaire asks about at the new session, and asking afresh is
+the better measure.
 """
 
 from __future__ import annotations
@@ -29,6 +37,12 @@ from fit_platform.domain.schedule_model import (
 
 # Sent and not answered yet: the patient holds the link.
 IN_HAND = frozenset({InvitationState.SENT, InvitationState.OPENED})
+# How long a started questionnaire may stay open, from its send to the end of the moved
+# session's window: the shortest recall period of the outcome questionnaires (CORE-10 asks
+# about "the last week"; PHQ-9 and GAD-7 about two weeks). A session postponed by a week
+# (48 hours' notice, so nine days) is asked about afresh; one moved by a few days keeps the
+# answers.
+LONGEST_CARRY = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,9 @@ class CarriedOver:
 
     slot_key: str
     expires_at: datetime
+    # Carried ahead of the new time's questionnaire (started, that one not due yet): when the
+    # patient is reminded, the moment it would have been sent. None: the reminder is kept.
+    remind_at: datetime | None = None
 
 
 def carried_over(
@@ -48,12 +65,14 @@ def carried_over(
     now: datetime,
     *,
     min_window: timedelta,
+    answers_saved: bool = False,
 ) -> CarriedOver | None:
     """The slot and window under which a questionnaire the patient holds (sent, not answered,
     its window still open at `now`) serves its moved appointment, or None when it must be
     withdrawn: not sent yet, the appointment cancelled or missed, the new time's questionnaire
-    not due yet, or less than `min_window` left to answer in the window the rule gives the
-    moved appointment (counted from when the questionnaire really left).
+    not due yet (unless the patient has started: `answers_saved`, see the module), or less
+    than `min_window` left to answer in the window the rule gives the moved appointment
+    (counted from when the questionnaire really left).
 
     Only questionnaires before or after each session are carried: which session is the first
     or the last depends on the episode's other appointments, which a move can reorder."""
@@ -63,9 +82,31 @@ def carried_over(
         return None
     if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         return None
-    if appointment_send_time(rule, appointment.start) > now:
-        return None
+    new_send = appointment_send_time(rule, appointment.start)
     new_expiry = expiry_time(sent_at, rule, appointment)
+    remind_at = None
+    if new_send > now:
+        # A questionnaire after a session that has not taken place yet rates nothing.
+        if not answers_saved or rule.trigger is not Trigger.BEFORE_APPOINTMENT:
+            return None
+        new_expiry = max(new_expiry, expiry_time(new_send, rule, appointment))
+        if new_expiry - sent_at > LONGEST_CARRY:
+            return None
+        remind_at = new_send
     if new_expiry - now < min_window:
         return None
-    return CarriedOver(appointment_slot_key(appointment, rule.trigger), new_expiry)
+    return CarriedOver(appointment_slot_key(appointment, rule.trigger), new_expiry, remind_at)
+
+
+def carried_reminder(
+    reminder_at: datetime | None, carried: CarriedOver, now: datetime
+) -> datetime | None:
+    """The carried questionnaire's reminder: its own while that still comes before the new
+    window closes; for one carried ahead of the new time's, the moment that one would have
+    been sent, unless the patient has had the reminder already (an invitation is reminded
+    once; quiet hours hold it at sending)."""
+    if carried.remind_at is not None and (reminder_at is None or reminder_at > now):
+        reminder_at = carried.remind_at
+    if reminder_at is not None and reminder_at < carried.expires_at:
+        return reminder_at
+    return None

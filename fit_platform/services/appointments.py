@@ -187,6 +187,9 @@ class MoveResult:
     # Sent, not answered, and the new time's would be due already: the same link stays open
     # for the moved appointment (`domain/moved_appointments.py`).
     kept: int = 0
+    # Of those, started by the patient and kept although the new time's was not due yet:
+    # they are reminded when it would have been sent.
+    kept_ahead: int = 0
 
 
 def move_appointment(
@@ -223,10 +226,16 @@ def move_appointment(
                 "staff_id": staff_id,
                 "cancelled": changed.withdrawn,
                 "kept": changed.kept,
+                "kept_ahead": changed.kept_ahead,
                 "replied": replied,
             },
         )
-    return MoveResult(withdrawn=changed.withdrawn, replied=replied or 0, kept=changed.kept)
+    return MoveResult(
+        withdrawn=changed.withdrawn,
+        replied=replied or 0,
+        kept=changed.kept,
+        kept_ahead=changed.kept_ahead,
+    )
 
 
 def appointment_episode(db: Database, *, staff_id: int, appointment_id: int) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import String, cast, exists, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -17,14 +17,21 @@ from fit_platform.db.models import (
     Appointment,
     Invitation,
     InvitationToken,
+    ItemAnswer,
     OutboxMessage,
+    Response,
     ScheduleRule,
 )
 from fit_platform.domain.codes import (
     InvitationState,
     OutboxState,
 )
-from fit_platform.domain.moved_appointments import IN_HAND, CarriedOver, carried_over
+from fit_platform.domain.moved_appointments import (
+    IN_HAND,
+    CarriedOver,
+    carried_over,
+    carried_reminder,
+)
 from fit_platform.domain.schedule_model import (
     WITHDRAWN_SLOT_MARK,
     AppointmentSnapshot,
@@ -78,10 +85,13 @@ class AppointmentWithdrawal:
     """What an appointment change did to its open questionnaires: `withdrawn` closed (their
     links say why at once; the tick plans the new time's), `kept` carried over to the moved
     appointment because the patient holds them and the new time's would be due already
-    (`domain/moved_appointments.py`: the same link stays open)."""
+    (`domain/moved_appointments.py`: the same link stays open). `kept_ahead` of those were
+    carried although the new time's was not due yet, because the patient had started
+    answering: they are reminded when it would have been sent."""
 
     withdrawn: int = 0
     kept: int = 0
+    kept_ahead: int = 0
 
 
 def appointment_changed(db: Database, appointment_id: int, now: dt.datetime) -> int:
@@ -142,6 +152,11 @@ def cancel_for_changed_appointments(
 def _cancel_obsolete(
     session: Session, condition: Any, now: dt.datetime, min_window: dt.timedelta
 ) -> AppointmentWithdrawal:
+    answers_saved = (
+        exists()
+        .where(Response.invitation_id == Invitation.id, ItemAnswer.response_id == Response.id)
+        .label("answers_saved")
+    )
     rows = session.execute(
         select(
             Invitation.id,
@@ -156,6 +171,7 @@ def _cancel_obsolete(
             Appointment.id.label("appointment_id"),
             Appointment.starts_at,
             Appointment.status,
+            answers_saved,
             ScheduleRule,
         )
         .join(Appointment, Appointment.id == Invitation.appointment_id)
@@ -163,7 +179,7 @@ def _cancel_obsolete(
         .where(Invitation.state.in_(OPEN_STATES), condition)
     ).all()
     obsolete = set()
-    kept = 0
+    kept = kept_ahead = 0
     for row in rows:
         # Judged on this appointment alone: is_last so a last-session rule still matches it.
         snapshot = AppointmentSnapshot(
@@ -177,17 +193,25 @@ def _cancel_obsolete(
         if not obsolete_slots([rule], [snapshot], [existing]):
             continue
         carried = carried_over(
-            rule, row.state, row.sent_at, row.expires_at, snapshot, now, min_window=min_window
+            rule,
+            row.state,
+            row.sent_at,
+            row.expires_at,
+            snapshot,
+            now,
+            min_window=min_window,
+            answers_saved=bool(row.answers_saved),
         )
-        if carried is not None and _carry_over(session, row, carried):
+        if carried is not None and _carry_over(session, row, carried, now):
             kept += 1
+            kept_ahead += carried.remind_at is not None
         else:
             obsolete.add(row.id)
     withdrawn = cancel_invitations(session, obsolete, NonResponse.APPOINTMENT_CHANGED, now)
-    return AppointmentWithdrawal(withdrawn=withdrawn, kept=kept)
+    return AppointmentWithdrawal(withdrawn=withdrawn, kept=kept, kept_ahead=kept_ahead)
 
 
-def _carry_over(session: Session, row: Any, carried: CarriedOver) -> bool:
+def _carry_over(session: Session, row: Any, carried: CarriedOver, now: dt.datetime) -> bool:
     """Give the open invitation of `row` the moved appointment's slot and window, with its
     link tokens and its reminder; False when another invitation holds that slot already, or
     the invitation closed since it was read (answered, or its window ended): it is then
@@ -204,7 +228,6 @@ def _carry_over(session: Session, row: Any, carried: CarriedOver) -> bool:
     # A reminder timed for after the new window closes is not sent (the window only shrinks
     # when the session moved earlier). A reminder is queued only once its time has come, and
     # the new window is still open then, so none is queued that would need cancelling.
-    keeps_reminder = row.reminder_at is not None and row.reminder_at < carried.expires_at
     updated = rowcount(
         session.execute(
             update(Invitation)
@@ -212,7 +235,7 @@ def _carry_over(session: Session, row: Any, carried: CarriedOver) -> bool:
             .values(
                 slot_key=carried.slot_key,
                 expires_at=carried.expires_at,
-                reminder_at=row.reminder_at if keeps_reminder else None,
+                reminder_at=carried_reminder(row.reminder_at, carried, now),
             )
         )
     )
@@ -225,6 +248,10 @@ def _carry_over(session: Session, row: Any, carried: CarriedOver) -> bool:
     )
     log.info(
         "open invitation kept for the moved appointment",
-        extra={"invitation_id": row.id, "appointment_id": row.appointment_id},
+        extra={
+            "invitation_id": row.id,
+            "appointment_id": row.appointment_id,
+            "ahead_of_new_time": carried.remind_at is not None,
+        },
     )
     return True

@@ -11,7 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fit_platform.domain.codes import AppointmentStatus, InvitationState
-from fit_platform.domain.moved_appointments import CarriedOver, carried_over
+from fit_platform.domain.moved_appointments import (
+    LONGEST_CARRY,
+    CarriedOver,
+    carried_over,
+    carried_reminder,
+)
 from fit_platform.domain.schedule_model import (
     AppointmentSnapshot,
     ScheduleRule,
@@ -47,8 +52,18 @@ def keep(
     state: InvitationState = InvitationState.SENT,
     sent_at: datetime | None = SENT_AT,
     expires_at: datetime = OLD_EXPIRY,
+    answers_saved: bool = False,
 ) -> CarriedOver | None:
-    return carried_over(rule, state, sent_at, expires_at, appointment, now, min_window=HOUR)
+    return carried_over(
+        rule,
+        state,
+        sent_at,
+        expires_at,
+        appointment,
+        now,
+        min_window=HOUR,
+        answers_saved=answers_saved,
+    )
 
 
 @pytest.mark.parametrize("state", [InvitationState.SENT, InvitationState.OPENED])
@@ -81,6 +96,50 @@ def test_the_window_counts_from_when_it_left_not_from_the_new_time() -> None:
 
 def test_a_session_moved_to_next_week_withdraws_it_to_be_sent_before_the_new_time() -> None:
     assert keep(BEFORE, moved_to(oslo(10, 9)), oslo(2, 15)) is None
+
+
+def test_a_started_questionnaire_is_kept_for_a_session_moved_by_a_few_days() -> None:
+    """The patient saved the first page on Wednesday afternoon; Thursday's session moved to
+    Monday 09:00. The new time's questionnaire would leave on Sunday 09:00: the started one
+    stays open until Monday's session instead, and the patient is reminded on Sunday."""
+    moved = moved_to(oslo(7, 9))
+    carried = keep(BEFORE, moved, oslo(2, 15), state=InvitationState.OPENED, answers_saved=True)
+    assert carried == CarriedOver(
+        appointment_slot_key(moved, Trigger.BEFORE_APPOINTMENT), oslo(7, 9), oslo(6, 9)
+    )
+
+
+def test_a_started_questionnaire_is_asked_afresh_for_a_session_postponed_a_week() -> None:
+    """Sent on the 2nd; the session moved from the 3rd to the 10th: the new window would
+    close eight days after the send, past the shortest recall period of a week."""
+    moved = moved_to(oslo(10, 9))
+    assert oslo(10, 9) - SENT_AT > LONGEST_CARRY
+    assert keep(BEFORE, moved, oslo(2, 15), answers_saved=True) is None
+    assert keep(BEFORE, moved_to(oslo(9, 9)), oslo(2, 15), answers_saved=True) is not None
+
+
+def test_a_started_alliance_rating_is_not_carried_to_a_session_that_has_not_taken_place() -> None:
+    """Sent after a 13:00 session today; the session is corrected to next Monday: the rating
+    is of a session that has not happened yet, so it is withdrawn."""
+    moved = moved_to(oslo(7, 13))
+    carried = keep(AFTER, moved, oslo(2, 16), sent_at=oslo(2, 14), answers_saved=True)
+    assert carried is None
+
+
+def test_the_reminder_of_a_questionnaire_carried_ahead_goes_when_the_new_one_would_have() -> (
+    None
+):  # fmt: skip
+    ahead = CarriedOver("k", oslo(7, 9), remind_at=oslo(6, 9))
+    now = oslo(2, 15)
+    # Its own reminder had not gone yet (or there was none): it goes on Sunday instead.
+    assert carried_reminder(oslo(3, 9), ahead, now) == oslo(6, 9)
+    assert carried_reminder(None, ahead, now) == oslo(6, 9)
+    # It had gone already: an invitation is reminded once.
+    assert carried_reminder(oslo(2, 12), ahead, now) == oslo(2, 12)
+    # Carried without moving ahead: the reminder is kept while it comes before the new end.
+    kept = CarriedOver("k", oslo(3, 10))
+    assert carried_reminder(oslo(3, 8), kept, now) == oslo(3, 8)
+    assert carried_reminder(oslo(3, 11), kept, now) is None
 
 
 @pytest.mark.parametrize("state", [InvitationState.SCHEDULED, InvitationState.COMPLETED])
@@ -127,24 +186,31 @@ def test_an_alliance_questionnaire_follows_a_corrected_session_time() -> None:
     st.integers(-72, 24 * 14).map(lambda h: timedelta(hours=h)),
     st.integers(0, 72).map(lambda h: timedelta(hours=h)),
     st.sampled_from([BEFORE, AFTER]),
+    st.booleans(),
 )
 def test_a_kept_questionnaire_is_one_the_moved_session_would_be_sent_now_and_can_be_answered(
-    move: timedelta, since_send: timedelta, rule: ScheduleRule
+    move: timedelta, since_send: timedelta, rule: ScheduleRule, answers_saved: bool
 ) -> None:
     """Whatever the move: a kept questionnaire is one whose new time's questionnaire would be
-    due already, it stays open at least the least time to answer, and a measure before a
-    session never stays open past the session."""
+    due already, or one the patient started, carried ahead to a session at most a week from
+    its send and reminded when the new one would have left; it stays open at least the
+    least time to answer, and a measure before a session never stays open past the session."""
     sent_at = oslo(2, 9)
     now = sent_at + since_send
     moved = moved_to(oslo(3, 9) + move)
-    carried = keep(rule, moved, now, sent_at=sent_at)
+    carried = keep(rule, moved, now, sent_at=sent_at, answers_saved=answers_saved)
     if carried is None:
         return
     offset = timedelta(hours=rule.offset_hours)
     due = (
         moved.start + offset if rule.trigger is Trigger.AFTER_APPOINTMENT else moved.start - offset
     )
-    assert due <= now
+    if carried.remind_at is None:
+        assert due <= now
+    else:
+        assert answers_saved and rule.trigger is Trigger.BEFORE_APPOINTMENT
+        assert carried.remind_at == due > now
+        assert carried.expires_at - sent_at <= LONGEST_CARRY
     assert carried.expires_at - now >= HOUR
     if rule.trigger is Trigger.BEFORE_APPOINTMENT:
         assert carried.expires_at <= moved.start

@@ -137,8 +137,8 @@ def test_an_import_that_moves_the_session_a_little_keeps_its_questionnaire_open(
     assert "Updated: 1" in result
     assert "withdrawn" not in result
     assert (
-        "Questionnaires the patients already have that stay open for their moved appointment"
-        " (same link, no new message): 1"
+        "Questionnaires the patients already have that stay open for their moved appointment,"
+        " on the same link: 1"
     ) in result
     landing = _patient_sees(client, token)
     assert PATIENT_TOLD not in landing and "Start" in landing

@@ -8,6 +8,9 @@
 - A questionnaire the patient holds (sent, not answered) stays open when the session moves by
   less than the rule's offset: the same link works, with the answers saved so far, and no
   second SMS is sent; moved further, it is withdrawn and sent again before the new time.
+- One the patient has started stays open, with the answers saved, for a session moved by a
+  few days, and the patient is reminded when the new time's questionnaire would have been
+  sent; for a session postponed by a week it is withdrawn and asked afresh.
 
 Through the seam: the therapist books on the web page, the scheduler plans and the dispatcher
 sends to the real loopback SMS endpoint, the patient answers from the link in the SMS, the
@@ -255,6 +258,83 @@ def test_a_questionnaire_half_answered_stays_open_when_the_session_moves_an_hour
     again.answer_all("phq9", "0")
     assert again.finish().status_code == 302
     assert "Answered" in clinic.page()
+
+
+KEPT_AHEAD = (
+    "The patient has started answering the questionnaire: it stays open for the new time with"
+    " the answers saved, and the patient is reminded when it would have been sent."
+)
+
+
+def _first_page_saved(client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel) -> (
+    tuple[Clinic, str, str]
+):  # fmt: skip
+    """Booked for Thursday 09:00 and sent on Wednesday at 09:05; the patient saves the first
+    page at 09:30. Returns the clinic, the appointment's id and the link's token."""
+    clinic, appointment_id = _booked_and_sent(client, sms)
+    [token] = _tokens(sms_endpoint)
+    clinic.clock.now = oslo(2026, 12, 2, 9, 30)
+    patient = Patient(client.application.test_client(), token)
+    patient.start()
+    assert patient.answer_page(1, codes_for_page("phq9", 1, "2")).status_code == 302
+    return clinic, appointment_id, token
+
+
+def test_a_started_questionnaire_stays_open_for_a_session_moved_by_a_few_days(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """Thursday's session moved to Monday 09:00 on Wednesday afternoon: Monday's questionnaire
+    would not leave before Sunday 09:00, but the patient has saved the first page. The link
+    stays open past Thursday with those answers, no new questionnaire is sent, and on Sunday
+    a reminder goes instead; the answers from it count for Monday's session."""
+    clinic, appointment_id, token = _first_page_saved(client, sms_endpoint, sms)
+
+    clinic.clock.now = oslo(2026, 12, 2, 15, 0)
+    after_move = clinic.move(appointment_id, "2026-12-07", "09:00")
+    assert KEPT_AHEAD in after_move and "withdrawn" not in after_move
+    assert KEPT_OPEN not in after_move
+    for when in (oslo(2026, 12, 2, 15, 5), oslo(2026, 12, 3, 9, 5), oslo(2026, 12, 5, 9, 5)):
+        clinic.tick_at(when)
+    assert _tokens(sms_endpoint) == [token], "nothing more before Sunday"
+    landing = client.application.test_client().get(f"/p/{token}?lang=en")
+    assert "Continue" in landing.get_data(as_text=True), "open after Thursday's old time"
+
+    clinic.tick_at(oslo(2026, 12, 6, 9, 5))
+    assert len(sms_endpoint.accepted) == 2
+    reminder = sms_endpoint.accepted[-1]["text"]
+    assert "Påminnelse" in reminder, reminder
+    [_, reminded] = _tokens(sms_endpoint)
+    clinic.tick_at(oslo(2026, 12, 7, 8, 5))
+    assert len(sms_endpoint.accepted) == 2, "one reminder, no new questionnaire"
+
+    clinic.clock.now = oslo(2026, 12, 6, 12, 0)
+    again = Patient(client.application.test_client(), reminded)
+    again.start()
+    page_one = again.client.get("/p/answer/1?lang=en").get_data(as_text=True)
+    saved = re.findall(r'<input checked[^>]*value="2"', page_one)
+    assert len(saved) == len(codes_for_page("phq9", 1, "2")), "the saved answers are kept"
+    again.answer_all("phq9", "0")
+    assert again.finish().status_code == 302
+    assert "Answered" in clinic.page()
+
+
+def test_a_started_questionnaire_is_asked_afresh_for_a_session_postponed_a_week(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """Thursday's session postponed to the next Thursday: answers given this Wednesday would
+    describe a time mostly before the period the questionnaire asks about then. The link
+    says the appointment was moved, and a new questionnaire leaves the day before."""
+    clinic, appointment_id, token = _first_page_saved(client, sms_endpoint, sms)
+
+    clinic.clock.now = oslo(2026, 12, 2, 15, 0)
+    after_move = clinic.move(appointment_id, "2026-12-10", "09:00")
+    assert "withdrawn" in after_move and KEPT_AHEAD not in after_move
+    patient = client.application.test_client()
+    assert "your appointment was moved" in patient.get(f"/p/{token}?lang=en").get_data(as_text=True)
+    clinic.tick_at(oslo(2026, 12, 9, 9, 5))
+    tokens = _tokens(sms_endpoint)
+    assert len(tokens) == 2
+    assert "Start" in patient.get(f"/p/{tokens[-1]}?lang=en").get_data(as_text=True)
 
 
 def codes_for_page(instrument_id: str, page: int, value: str) -> dict[str, str]:

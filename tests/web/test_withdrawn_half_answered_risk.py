@@ -2,7 +2,8 @@
 questions, question 9 high: the risk signal raised when that page was saved stays open, and
 the therapist sees the answers given so far on the pre-session view. Through the seam: the
 therapist books, the scheduler sends the PHQ-9 by SMS, the patient answers from the link, the
-therapist moves the appointment."""
+therapist postpones the appointment by more than a week (moved by a few days, a started
+questionnaire would stay open instead: `tests/web/test_moved_appointment_asks_once.py`)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _withdrawn_after_answering(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel, last: dict[str, str]
 ) -> tuple[str, str, int]:
     """The patient answers page 1 and page 2 with question 9 high (and `last`, the tenth
-    question, or nothing), does not send, and the therapist moves the appointment. The
+    question, or nothing), does not send, and the therapist postpones the appointment. The
     pre-session view in English and nynorsk, and the signal's id."""
     db: Database = client.application.extensions["fit_db"]
     url, token = _sent_link(client, sms_endpoint, sms)
@@ -41,7 +42,7 @@ def _withdrawn_after_answering(
     page = client.get(url + "?lang=en").get_data(as_text=True)
     moved = client.post(
         f"/clinician/appointments/{_appointment_id(page)}/move?lang=en",
-        data={"csrf_token": csrf_token(page), "move-day": "2026-12-05", "move-time": "09:00"},
+        data={"csrf_token": csrf_token(page), "move-day": "2026-12-12", "move-time": "09:00"},
     )
     assert moved.status_code == 302
     with db.session() as session:

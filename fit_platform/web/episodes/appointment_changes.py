@@ -148,13 +148,23 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
                 " same link still works, and no new message is sent.",
                 "The %(num)d questionnaires the patient already has stay open for the new"
                 " time: the same links still work, and no new messages are sent.",
-                moved.kept,
+                moved.kept - moved.kept_ahead,
+            )
+            kept_ahead = ngettext(
+                "The patient has started answering the questionnaire: it stays open for the"
+                " new time with the answers saved, and the patient is reminded when it would"
+                " have been sent.",
+                "The patient has started answering %(num)d questionnaires: they stay open for"
+                " the new time with the answers saved, and the patient is reminded when they"
+                " would have been sent.",
+                moved.kept_ahead,
             )
             return _back_to_episode(
                 appointment_id,
                 _("The appointment is moved."),
                 *([withdrawn] if moved.withdrawn else []),
-                *([kept] if moved.kept else []),
+                *([kept] if moved.kept > moved.kept_ahead else []),
+                *([kept_ahead] if moved.kept_ahead else []),
                 *([replied] if moved.replied else []),
                 *night_time_notice(form),
             )
