@@ -234,13 +234,7 @@ def test_a_questionnaire_half_answered_stays_open_when_the_session_moves_an_hour
     """The patient has saved the first page when the therapist moves tomorrow's 09:00 to
     10:00: no second SMS, the same link opens with the saved answers, and the answers sent
     from it count for the moved session."""
-    clinic, appointment_id = _booked_and_sent(client, sms)
-    [token] = _tokens(sms_endpoint)
-
-    clinic.clock.now = oslo(2026, 12, 2, 9, 30)
-    patient = Patient(client.application.test_client(), token)
-    patient.start()
-    assert patient.answer_page(1, codes_for_page("phq9", 1, "2")).status_code == 302
+    clinic, appointment_id, token = _first_page_saved(client, sms_endpoint, sms)
 
     clinic.clock.now = oslo(2026, 12, 2, 15, 0)
     after_move = clinic.move(appointment_id, "2026-12-03", "10:00")
@@ -250,14 +244,7 @@ def test_a_questionnaire_half_answered_stays_open_when_the_session_moves_an_hour
     assert _tokens(sms_endpoint) == [token], "no second SMS for the moved session"
 
     clinic.clock.now = oslo(2026, 12, 3, 9, 30)  # after the old time, before the new one
-    again = Patient(client.application.test_client(), token)
-    again.start()
-    page_one = again.client.get("/p/answer/1?lang=en").get_data(as_text=True)
-    saved = re.findall(r'<input checked[^>]*value="2"', page_one)
-    assert len(saved) == len(codes_for_page("phq9", 1, "2")), "the saved answers are kept"
-    again.answer_all("phq9", "0")
-    assert again.finish().status_code == 302
-    assert "Answered" in clinic.page()
+    _finishes_with_the_answers_saved(client, clinic, token)
 
 
 KEPT_AHEAD = (
@@ -278,6 +265,19 @@ def _first_page_saved(client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpS
     patient.start()
     assert patient.answer_page(1, codes_for_page("phq9", 1, "2")).status_code == 302
     return clinic, appointment_id, token
+
+
+def _finishes_with_the_answers_saved(client: FlaskClient, clinic: Clinic, token: str) -> None:
+    """The patient opens `token` again: the first page shows the answers saved before the
+    move, and the questionnaire sent from it counts for the moved session."""
+    again = Patient(client.application.test_client(), token)
+    again.start()
+    page_one = again.client.get("/p/answer/1?lang=en").get_data(as_text=True)
+    saved = re.findall(r'<input checked[^>]*value="2"', page_one)
+    assert len(saved) == len(codes_for_page("phq9", 1, "2")), "the saved answers are kept"
+    again.answer_all("phq9", "0")
+    assert again.finish().status_code == 302
+    assert "Answered" in clinic.page()
 
 
 def test_a_started_questionnaire_stays_open_for_a_session_moved_by_a_few_days(
@@ -308,14 +308,7 @@ def test_a_started_questionnaire_stays_open_for_a_session_moved_by_a_few_days(
     assert len(sms_endpoint.accepted) == 2, "one reminder, no new questionnaire"
 
     clinic.clock.now = oslo(2026, 12, 6, 12, 0)
-    again = Patient(client.application.test_client(), reminded)
-    again.start()
-    page_one = again.client.get("/p/answer/1?lang=en").get_data(as_text=True)
-    saved = re.findall(r'<input checked[^>]*value="2"', page_one)
-    assert len(saved) == len(codes_for_page("phq9", 1, "2")), "the saved answers are kept"
-    again.answer_all("phq9", "0")
-    assert again.finish().status_code == 302
-    assert "Answered" in clinic.page()
+    _finishes_with_the_answers_saved(client, clinic, reminded)
 
 
 def test_a_started_questionnaire_is_asked_afresh_for_a_session_postponed_a_week(
