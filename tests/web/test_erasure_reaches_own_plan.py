@@ -5,6 +5,8 @@ the patient being erased, inside the erasure's own transaction (db/append_only.p
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -117,3 +119,27 @@ def test_outside_an_erasure_the_own_plan_stays_append_only(app: Flask) -> None:
         )
     assert _own_plan_rows(db, world.patient_id) == (2, 1)
     assert _own_plan_rows(db, neighbour.patient_id) == (2, 1)
+
+
+def test_the_admin_page_names_what_the_privacy_notice_promises_to_erase_and_export(
+    app: Flask,
+) -> None:
+    """The patient is promised erasure of her crisis plan and standing choices too; the page
+    where an administrator finds her for an erasure said only answers, comments, goals and
+    contact details, so a request for those two could be answered "we cannot"."""
+    db = _db(app)
+    world = make_world(db)
+    _writes_her_plan(app, db, world)
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    with db.session() as session:
+        record_id = session.get_one(PatientRow, world.patient_id).external_id
+    found = admin.get(f"/admin/patients?unit={world.unit_id}&record_id={record_id}&lang=en")
+    notice = app.test_client().get("/privacy?lang=en").get_data(as_text=True)
+    erased = "answers, comments, goals, crisis plan, standing choices and contact details"
+    assert "your answers, comments, goals, crisis plan, standing choices and contact details" in (
+        notice
+    )
+    page = html.unescape(found.get_data(as_text=True))
+    assert f"The patient's {erased} can be erased" in page
+    # What the download holds, too (services/patient_export.py writes both).
+    assert "goals, crisis plan, standing choices, decisions" in page
