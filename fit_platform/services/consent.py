@@ -219,7 +219,8 @@ def _patient_episode_open(session: Session, patient_id: int, invitation_id: int 
     )
 
 
-def _start_of_day_after(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+def sending_resumes_after(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """When a pause whose last day is `day` has run out: local midnight after it."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
 
 
@@ -283,7 +284,7 @@ def apply_consent_change(
             session,
             patient_id,
             now,
-            due_before=_start_of_day_after(until, zone),
+            due_before=sending_resumes_after(until, zone),
             reason=NonResponse.PAUSED_BY_PATIENT if actor is Actor.PATIENT else NonResponse.PAUSED,
         )
     elif kind is ConsentEventKind.STOPPED:

@@ -7,21 +7,30 @@ unit's quiet hours), with a horizon of `days` instead of the tick's minute. Noth
 What the candidate SQL of a tick leaves out is left out here too: a closed or archived
 episode (the page says so above the plan), and one nobody sees the answers of
 (`unattended.someone_sees_answers`), for which nothing is listed and the page says why.
+
+A patient's pause or stop holds every send: the list then says so rather than "no occasion"
+(a review found "the rules in use have no occasion" under two planned appointments of a
+paused patient). A pause that ends within the days shown lists what the plan sends from the
+first day after it, worked out as the tick will work it out that day: an occasion that fell
+in the pause is not sent afterwards (`send_window.blame_pause`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Episode
+from fit_platform.db.models import Episode, Patient
+from fit_platform.domain.codes import ConsentState
 from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
+from fit_platform.services.consent import sending_resumes_after
 from fit_platform.services.enqueue import due_for, lookback_for, rule_bounds
 from fit_platform.services.unattended import someone_sees_answers
 
@@ -37,29 +46,59 @@ class NotListed(StrEnum):
     UNREADABLE = "unreadable"
     # No active responsible therapist and no unit lead: the tick asks this patient nothing.
     NOBODY_SEES = "nobody_sees"
+    # The patient stopped questionnaires, or paused them beyond the days shown.
+    STOPPED = "stopped"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """The invitations in send order; `paused_until` the last day of a pause that ends within
+    the days shown (nothing is listed before the day after it)."""
+
+    invitations: list[DueInvitation]
+    paused_until: dt.date | None = None
 
 
 def upcoming_invitations(
     db: Database, episode_id: int, now: dt.datetime, *, zone: ZoneInfo, days: int = DAYS_AHEAD
-) -> list[DueInvitation] | NotListed:
+) -> Upcoming | NotListed:
     """The invitations the episode's rules create from `now` to `days` days ahead, in send
     order: those the scheduler would send (not those it would record as not sent). One due
     now goes at the next tick; the page says "at once". `NotListed` when the tick would send
     nothing for another reason than timing: the page says which, rather than list sends that
     will not happen, or fail."""
+    until = now + dt.timedelta(days=days)
     try:
         with db.session(now=now) as session:
-            seen = select(literal(True)).where(
-                Episode.id == episode_id, someone_sees_answers(Episode.id)
-            )
-            if session.scalar(seen) is None:
+            seen = session.execute(
+                select(Patient.consent_state, Patient.paused_until)
+                .join(Episode, Episode.patient_id == Patient.id)
+                .where(Episode.id == episode_id, someone_sees_answers(Episode.id))
+            ).first()
+            if seen is None:
                 return NotListed.NOBODY_SEES
+            if seen.consent_state is ConsentState.STOPPED:
+                return NotListed.STOPPED
+            start, paused_until = now, None
+            if seen.consent_state is ConsentState.PAUSED:
+                # Sending starts again at local midnight after the pause's last day (or at
+                # once, when that day has passed: a pause runs out by itself).
+                resumes = (
+                    sending_resumes_after(seen.paused_until, zone)
+                    if seen.paused_until is not None
+                    else until
+                )
+                if resumes >= until:
+                    return NotListed.PAUSED
+                if resumes > now:
+                    start, paused_until = resumes.astimezone(dt.UTC), seen.paused_until
             _offset, max_window, max_interval = rule_bounds(session)
             due = due_for(
                 session,
                 [episode_id],
-                now,
-                dt.timedelta(days=days),
+                start,
+                until - start,
                 lookback_for(max_window, max_interval),
                 DEFAULT_MIN_ANSWER_WINDOW,
                 zone,
@@ -71,7 +110,8 @@ def upcoming_invitations(
             exc_info=True,
         )
         return NotListed.UNREADABLE
-    return sorted(
+    invitations = sorted(
         (d.invitation for d in due if d.invitation.skipped is None),
         key=lambda invitation: (invitation.send_at, invitation.instrument_id),
     )
+    return Upcoming(invitations, paused_until)

@@ -17,18 +17,24 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, EpisodeTherapist, Invitation, Staff
 from fit_platform.domain.codes import AppointmentStatus, ConsentEventKind, Role
+from fit_platform.services.consent import ConsentChange, record_consent
 from fit_platform.services.invitations import enqueue_due
 from tests.support.clinical import add_consent_event
-from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.factories import PASSWORD, World, make_invitation, make_staff, make_world
 from tests.support.html import log_in
+from tests.support.patient import Patient
 from tests.support.scheduling import DAY_BEFORE, OSLO, give_plan
 from tests.web.test_send_times import book
 
 NOW = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)  # Monday 10:00 in Oslo
 
 
+def _section(page: str) -> str:
+    return page.split('id="upcoming-heading"', 1)[1].split("</section>", 1)[0]
+
+
 def _upcoming(page: str) -> list[str]:
-    section = page.split('id="upcoming-heading"', 1)[1].split("</section>", 1)[0]
+    section = _section(page)
     return [" ".join(item.split()) for item in re.findall(r"<li>(.*?)</li>", section, re.S)]
 
 
@@ -129,3 +135,55 @@ def test_nothing_is_listed_while_nobody_would_see_the_answers(client: FlaskClien
     enqueue_due(db, dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.UTC), zone=OSLO)
     with db.session() as session:
         assert session.scalars(select(Invitation)).all() == []
+
+
+def test_a_pause_is_the_reason_given_and_the_list_starts_when_it_ends(
+    client: FlaskClient,
+) -> None:
+    """The patient pauses on her link until Thursday; sessions on Wednesday and Saturday.
+    The list said "the rules in use have no occasion in that time" under the two planned
+    appointments. It now names the pause, lists Friday's questionnaire for Saturday (the
+    day after the pause), not Tuesday's, and the scheduler sends exactly that."""
+    db, world, url = _therapist_with_a_day_before_plan(client)
+    appointments = f"/clinician/episodes/{world.episode_id}/appointments"
+    book(client, appointments, "2026-12-09", "10:00")
+    book(client, appointments, "2026-12-12", "10:00")
+    _invitation, token = make_invitation(db, world, due_at=NOW - dt.timedelta(hours=1))
+    patient = Patient(client.application.test_client(), token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    paused = patient.post("/p/choices", {"action": "pause", "pause-until": "2026-12-10"})
+    assert paused.status_code == 302
+
+    page = client.get(url).get_data(as_text=True)
+    section = _section(page)
+    assert (
+        "The patient has paused feedback: nothing is sent to and including 10 Dec 2026"
+        " (questionnaires again from 11 Dec)." in section
+    )
+    assert "no occasion" not in section
+    assert _upcoming(page) == ["PHQ-9 · 11 Dec 2026, 10:00 · before each appointment"]
+    for when in (dt.datetime(2026, 12, 8, 9, 0), dt.datetime(2026, 12, 11, 9, 0)):
+        enqueue_due(db, when.replace(tzinfo=dt.UTC), zone=OSLO)
+    with db.session() as session:
+        sent = session.scalars(
+            select(Invitation.due_at).where(Invitation.appointment_id.is_not(None))
+        ).all()
+    assert [t.astimezone(OSLO).strftime("%d %H:%M") for t in sent] == ["11 10:00"]
+
+
+def test_a_pause_beyond_the_days_shown_or_a_stop_is_the_reason_given(
+    client: FlaskClient,
+) -> None:
+    db, world, url = _therapist_with_a_day_before_plan(client)
+    book(client, f"/clinician/episodes/{world.episode_id}/appointments", "2026-12-09", "10:00")
+    for change, said in (
+        (
+            ConsentChange(ConsentEventKind.PAUSED, paused_until=dt.date(2026, 12, 31)),
+            "The patient has paused feedback: nothing is sent to and including 31 Dec 2026",
+        ),
+        (ConsentChange(ConsentEventKind.STOPPED), "The patient has stopped feedback"),
+    ):
+        record_consent(db, world.patient_id, change, now=NOW, zone=OSLO)
+        page = client.get(url).get_data(as_text=True)
+        assert said in _section(page) and "no occasion" not in _section(page)
+        assert _upcoming(page) == []

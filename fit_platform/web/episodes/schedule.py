@@ -19,7 +19,6 @@ from fit_platform.domain.instrument_language import (
 )
 from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
-from fit_platform.domain.schedule_model import DueInvitation
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.extensions import get_db
 from fit_platform.services.access_control import EpisodeClosed
@@ -35,7 +34,7 @@ from fit_platform.services.episode_schedule import (
     unit_quiet_hours,
 )
 from fit_platform.services.unit_instruments import schedulable_for_episode
-from fit_platform.services.upcoming import DAYS_AHEAD, NotListed, upcoming_invitations
+from fit_platform.services.upcoming import DAYS_AHEAD, NotListed, Upcoming, upcoming_invitations
 from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters
@@ -255,8 +254,8 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
     new_form = posted if submitted_prefix == "new" else rule_form(offered, unit_kind=kind)
     status = 422 if posted.errors else 200
     # What the plan sends in the next days, by the scheduler's own rules: an open plan only.
-    upcoming: list[DueInvitation] | NotListed = (
-        []
+    upcoming: Upcoming | NotListed = (
+        Upcoming([])
         if schedule.is_closed or schedule.unit_archived
         else upcoming_invitations(get_db(), episode_id, now(), zone=settings().zone)
     )
