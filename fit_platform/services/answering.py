@@ -53,6 +53,7 @@ from fit_platform.services.answer_transaction import (  # part of this module's 
     response_for,
     with_retry,
 )
+from fit_platform.services.finish_draft import drop_draft
 from fit_platform.services.form_once import FormKey
 from fit_platform.services.link_context import (  # part of this module's API (__all__)
     ITEMS_PER_PAGE,
@@ -186,6 +187,8 @@ def submit(
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = now
         response.language = language
+        # Sent with what the page held: what was typed before a "Change" is no longer needed.
+        drop_draft(session, response.id)
         text = clean_free_text(comment or "")[:COMMENT_MAX]
         if text and comment_to_service_only:
             episode = session.get_one(Episode, invitation.episode_id)

@@ -8,7 +8,9 @@
   error text are blanked. The row never holds a message text or an address (the dispatcher
   renders both at send time); a provider's error text can quote the address, and the provider
   reference is the key to the text in the provider's own logs;
-- one-time codes (hashes) are deleted.
+- one-time codes (hashes) are deleted;
+- what a patient typed on the check-your-answers page and left unsent is deleted once the
+  questionnaire has closed (services/finish_draft.py).
 
 The access log is append-only in the database (`db/append_only.py`), also for the application.
 Rows older than `FIT_RETENTION_ACCESS_LOG_YEARS` are removed by `purge_access_log`, which the
@@ -31,6 +33,7 @@ from fit_platform.db import Database
 from fit_platform.db.append_only import trigger_statements
 from fit_platform.db.models import AccessLog, InvitationToken, OneTimeCode, OutboxMessage
 from fit_platform.domain.codes import OutboxState
+from fit_platform.services.finish_draft import delete_closed_drafts
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class RetentionResult:
     one_time_codes_deleted: int
     # Access-log rows past their limit, waiting for the owner's purge (0 when none).
     access_log_rows_due: int
+    finish_drafts_deleted: int = 0
 
 
 def access_log_cutoff(now: dt.datetime, years: int) -> dt.datetime:
@@ -85,11 +89,13 @@ def apply_retention(db: Database, now: dt.datetime, limits: RetentionSettings) -
             .select_from(AccessLog)
             .where(AccessLog.at < access_log_cutoff(now, limits.access_log_years))
         )
+        drafts = delete_closed_drafts(session)
     result = RetentionResult(
         link_tokens_deleted=int(tokens.rowcount or 0),  # type: ignore[attr-defined]
         outbox_rows_blanked=int(blanked.rowcount or 0),  # type: ignore[attr-defined]
         one_time_codes_deleted=int(codes.rowcount or 0),  # type: ignore[attr-defined]
         access_log_rows_due=int(due or 0),
+        finish_drafts_deleted=drafts,
     )
     log.info(
         "retention applied",
@@ -98,6 +104,7 @@ def apply_retention(db: Database, now: dt.datetime, limits: RetentionSettings) -
             "outbox_rows_blanked": result.outbox_rows_blanked,
             "one_time_codes_deleted": result.one_time_codes_deleted,
             "access_log_rows_due": result.access_log_rows_due,
+            "finish_drafts_deleted": result.finish_drafts_deleted,
         },
     )
     if result.access_log_rows_due:

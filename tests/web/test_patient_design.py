@@ -28,7 +28,7 @@ def _choices(client: FlaskClient, db: Database) -> Patient:
     return patient
 
 
-def test_the_finish_page_shows_each_answer_with_a_link_to_change_it(
+def test_the_finish_page_shows_each_answer_with_a_button_to_change_it(
     client: FlaskClient, db: Database
 ) -> None:
     world = make_world(db)
@@ -40,7 +40,10 @@ def test_the_finish_page_shows_each_answer_with_a_link_to_change_it(
     assert "Check your answers before sending them" in html
     assert "Feeling down, depressed, or hopeless" in html
     assert html.count("<dd>Several days</dd>") == 9  # every scored question, its answer
-    assert 'href="/p/answer/2#phq9_6-group"' in html  # question 6 is on page 2
+    # Question 6 is on page 2: its "Change" leads there, to the question.
+    assert 'name="change" value="2:phq9_6"' in html
+    change = patient.post("/p/finish", {"change": "2:phq9_6"})
+    assert change.headers["Location"] == "/p/answer/2#phq9_6-group"
     # Changing an answer on page 1 leads straight back to the check, not through page 2.
     response = patient.answer_page(1, {f"phq9_{n}": "0" for n in range(1, 6)})
     assert response.headers["Location"] == "/p/finish"

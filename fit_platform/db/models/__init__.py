@@ -42,6 +42,7 @@ from fit_platform.db.models.patients import (
     SessionTopic,
 )
 from fit_platform.db.models.responses import (
+    FinishDraft,
     ItemAnswer,
     OneTimeCode,
     Response,
@@ -69,6 +70,7 @@ __all__ = [
     "ErasureInProgress",
     "ExportAudit",
     "ExportSummaryState",
+    "FinishDraft",
     "FormSubmission",
     "GroupAttendance",
     "GroupMember",

@@ -109,6 +109,22 @@ class ResponseComment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
 
 
+class FinishDraft(Base):
+    """What the patient typed on the check-your-answers page before going back to change an
+    answer: shown again there, never to anyone else, deleted when the questionnaire is sent
+    and by the daily clean-up once it has closed unsent (services/finish_draft.py)."""
+
+    __tablename__ = "finish_draft"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    comment_to: Mapped[str | None] = mapped_column(String(16))
+    saved_at: Mapped[dt.datetime] = mapped_column(default=row_time)
+
+
 class ItemAnswer(Base):
     __tablename__ = "item_answer"
     __table_args__ = (UniqueConstraint("response_id", "link_id"),)

@@ -12,6 +12,7 @@ blueprint, blueprint.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
@@ -24,6 +25,7 @@ from fit_platform.extensions import get_db, limiter
 from fit_platform.i18n import choose_language, select_locale, supported_language
 from fit_platform.services import answering
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
+from fit_platform.services.finish_draft import Draft, draft_for, keep_draft
 from fit_platform.services.page_writes import AnsweredInPart
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN
@@ -308,15 +310,27 @@ def finish(ctx: LinkContext) -> Page:
     # may be one person (docs/groups.md).
     service_only = inst.kind is Kind.ALLIANCE and not inst.is_group_form
     form = forms.FinishForm()
+    assert ctx.invitation_id is not None
     switch_to = supported_language(request.form.get("language"))
+    change = request.form.get("change")
     if switch_to is not None and form.csrf_token.validate(form):
         # A language chosen in the header (a button of this form): the page again in that
         # language with what was typed in its boxes, and nothing sent. A link lost the typing.
         choose_language(switch_to)
         status = 200
+    elif change is not None and form.csrf_token.validate(form):
+        # "Change" next to an answer (a button of this form): what was typed in the boxes
+        # waits until the patient is back here (services/finish_draft.py). A link lost it.
+        keep_draft(
+            get_db(),
+            ctx.invitation_id,
+            Draft(form.topic.data, form.comment.data, form.comment_to.data),
+            _now(),
+        )
+        return redirect(_answer_to_change(plan, change))
     elif request.method == "POST":
         if form.validate_on_submit():
-            assert ctx.invitation_id is not None and ctx.patient_id is not None
+            assert ctx.patient_id is not None
             try:
                 answering.submit(
                     get_db(),
@@ -337,6 +351,10 @@ def finish(ctx: LinkContext) -> Page:
         status = 422
     else:
         status = 200
+        draft = draft_for(get_db(), ctx.invitation_id)
+        if draft is not None:
+            form.topic.data, form.comment.data = draft.topic, draft.comment
+            form.comment_to.data = draft.comment_to or form.comment_to.data
     return (
         render_template(
             "patient/finish.html",
@@ -352,3 +370,12 @@ def finish(ctx: LinkContext) -> Page:
         ),
         status,
     )
+
+
+def _answer_to_change(plan: Sequence[Sequence[str]], change: str) -> str:
+    """The page and question a "Change" button names ("<page>:<question id>"), checked against
+    the questionnaire's own pages; the first page for anything else."""
+    number, _, link_id = change.partition(":")
+    page = int(number) if number.isdigit() and 1 <= int(number) <= len(plan) else 1
+    url = url_for("patient.answer", page=page)
+    return f"{url}#{link_id}-group" if link_id in plan[page - 1] else url
