@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from markupsafe import Markup
 from wtforms import Field
 
@@ -22,7 +23,8 @@ from fit_platform.domain.instruments import Item
 
 TEMPLATE = "patient/_choices.html"
 
-# (id of the item, language, field id, field name, required, checked code) -> (item, HTML).
+# (id of the item, language, field id, field name, required, the site's language for an
+# optional item's "Skip this question", checked code) -> (item, HTML).
 # The item itself is kept beside its HTML, so its id cannot be reused by another item (an
 # instrument file loaded again) while the entry exists; a changed item misses and renders anew.
 _RENDERED: dict[tuple[Any, ...], tuple[Item, Markup]] = {}
@@ -31,13 +33,16 @@ _RENDERED: dict[tuple[Any, ...], tuple[Item, Markup]] = {}
 def choice_inputs(item: Item, field: Field, language: str) -> Markup:
     checked = field.data
     required = bool(field.flags.required)
-    key = (id(item), language, field.id, field.name, required, checked)
+    site_language = None if required else str(get_locale())
+    key = (id(item), language, field.id, field.name, required, site_language, checked)
     cached = _RENDERED.get(key)
     if cached is not None and cached[0] is item:
         return cached[1]
     template = current_app.jinja_env.get_template(TEMPLATE)
     # Rendered by Jinja with autoescaping (an .html template): already safe HTML.
-    html = Markup(template.render(item=item, field=field, lang=language))  # noqa: S704
+    html = Markup(  # noqa: S704
+        template.render(item=item, field=field, lang=language, current_locale=site_language)
+    )
     if checked is None or checked in {option.code for option in item.options}:
         _RENDERED[key] = (item, html)
     return html
