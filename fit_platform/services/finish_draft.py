@@ -8,7 +8,7 @@ waits here until the patient is back on the page.
 
 A draft is the patient's alone: no staff page, export or count reads it. It is deleted when
 the questionnaire is sent (in `answering.submit`'s transaction), with its response (an
-erasure), and by the daily clean-up once its questionnaire has closed without being sent
+erasure), and by the hourly clean-up once its questionnaire has closed without being sent
 (`delete_closed_drafts`, run by `retention.apply_retention`).
 """
 

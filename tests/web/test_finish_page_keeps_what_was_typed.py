@@ -62,6 +62,8 @@ def test_typed_words_survive_a_change_and_a_risk_answer_and_reach_the_therapist(
     check = _boxes(patient)
     assert TOPIC in check and COMMENT in check
     assert "More than half the days" in check  # the changed answer
+    # The browser keeps "#phq9_3-group" through the save's redirect: it names that row here.
+    assert 'class="summary-row" id="phq9_3-group"' in check
 
     # Question 9 changed to a risk answer: the help page comes first, then the check again.
     patient.post("/p/finish", typed | {"change": "2:phq9_9"})

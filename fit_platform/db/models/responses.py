@@ -112,7 +112,7 @@ class ResponseComment(Base):
 class FinishDraft(Base):
     """What the patient typed on the check-your-answers page before going back to change an
     answer: shown again there, never to anyone else, deleted when the questionnaire is sent
-    and by the daily clean-up once it has closed unsent (services/finish_draft.py)."""
+    and by the hourly clean-up once it has closed unsent (services/finish_draft.py)."""
 
     __tablename__ = "finish_draft"
 
