@@ -98,15 +98,27 @@ def carried_over(
     return CarriedOver(appointment_slot_key(appointment, rule.trigger), new_expiry, remind_at)
 
 
+@dataclass(frozen=True)
+class CarriedReminder:
+    """The carried questionnaire's reminder time (None: none), and whether it is a further
+    reminder (`again`: the first went before the move)."""
+
+    at: datetime | None
+    again: bool = False
+
+
 def carried_reminder(
     reminder_at: datetime | None, carried: CarriedOver, now: datetime
-) -> datetime | None:
+) -> CarriedReminder:
     """The carried questionnaire's reminder: its own while that still comes before the new
-    window closes; for one carried ahead of the new time's, the moment that one would have
-    been sent, unless the patient has had the reminder already (an invitation is reminded
-    once; quiet hours hold it at sending)."""
-    if carried.remind_at is not None and (reminder_at is None or reminder_at > now):
-        reminder_at = carried.remind_at
+    window closes. For one carried ahead of the new time's, the moment that one would have
+    been sent, which stands in for its message: a further reminder when the patient has had
+    the first already (quiet hours hold it at sending)."""
+    if carried.remind_at is not None:
+        went = reminder_at is not None and reminder_at <= now
+        if carried.remind_at < carried.expires_at:
+            return CarriedReminder(carried.remind_at, again=went)
+        return CarriedReminder(reminder_at if went else None)
     if reminder_at is not None and reminder_at < carried.expires_at:
-        return reminder_at
-    return None
+        return CarriedReminder(reminder_at)
+    return CarriedReminder(None)

@@ -228,6 +228,7 @@ def _carry_over(session: Session, row: Any, carried: CarriedOver, now: dt.dateti
     # A reminder timed for after the new window closes is not sent (the window only shrinks
     # when the session moved earlier). A reminder is queued only once its time has come, and
     # the new window is still open then, so none is queued that would need cancelling.
+    reminder = carried_reminder(row.reminder_at, carried, now)
     updated = rowcount(
         session.execute(
             update(Invitation)
@@ -235,7 +236,8 @@ def _carry_over(session: Session, row: Any, carried: CarriedOver, now: dt.dateti
             .values(
                 slot_key=carried.slot_key,
                 expires_at=carried.expires_at,
-                reminder_at=carried_reminder(row.reminder_at, carried, now),
+                reminder_at=reminder.at,
+                reminder_round=Invitation.reminder_round + (1 if reminder.again else 0),
             )
         )
     )

@@ -95,11 +95,15 @@ def queue_reminders(db: Database, now: dt.datetime) -> int:
     )
     source = (
         select(
-            cast(Invitation.id, String(20)).concat(f":{MessageKind.REMINDER.value}:1"),
+            # Once per reminder round: a questionnaire carried ahead of a moved session after
+            # its first reminder went gets one more (domain/moved_appointments.py).
+            cast(Invitation.id, String(20))
+            .concat(f":{MessageKind.REMINDER.value}:")
+            .concat(cast(Invitation.reminder_round, String(10))),
             Episode.patient_id,
             Invitation.id,
             literal(MessageKind.REMINDER.value),
-            literal(1),
+            Invitation.reminder_round,
             func.coalesce(invitation_channel, Patient.preferred_channel),
             literal(OutboxState.QUEUED.value),
             literal(0),

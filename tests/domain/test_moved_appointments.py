@@ -14,6 +14,7 @@ from fit_platform.domain.codes import AppointmentStatus, InvitationState
 from fit_platform.domain.moved_appointments import (
     LONGEST_CARRY,
     CarriedOver,
+    CarriedReminder,
     carried_over,
     carried_reminder,
 )
@@ -132,14 +133,14 @@ def test_the_reminder_of_a_questionnaire_carried_ahead_goes_when_the_new_one_wou
     ahead = CarriedOver("k", oslo(7, 9), remind_at=oslo(6, 9))
     now = oslo(2, 15)
     # Its own reminder had not gone yet (or there was none): it goes on Sunday instead.
-    assert carried_reminder(oslo(3, 9), ahead, now) == oslo(6, 9)
-    assert carried_reminder(None, ahead, now) == oslo(6, 9)
-    # It had gone already: an invitation is reminded once.
-    assert carried_reminder(oslo(2, 12), ahead, now) == oslo(2, 12)
+    assert carried_reminder(oslo(3, 9), ahead, now) == CarriedReminder(oslo(6, 9))
+    assert carried_reminder(None, ahead, now) == CarriedReminder(oslo(6, 9))
+    # It had gone already: one more on Sunday, in place of the new time's questionnaire.
+    assert carried_reminder(oslo(2, 12), ahead, now) == CarriedReminder(oslo(6, 9), again=True)
     # Carried without moving ahead: the reminder is kept while it comes before the new end.
     kept = CarriedOver("k", oslo(3, 10))
-    assert carried_reminder(oslo(3, 8), kept, now) == oslo(3, 8)
-    assert carried_reminder(oslo(3, 11), kept, now) is None
+    assert carried_reminder(oslo(3, 8), kept, now) == CarriedReminder(oslo(3, 8))
+    assert carried_reminder(oslo(3, 11), kept, now) == CarriedReminder(None)
 
 
 @pytest.mark.parametrize("state", [InvitationState.SCHEDULED, InvitationState.COMPLETED])

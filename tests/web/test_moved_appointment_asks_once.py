@@ -40,7 +40,7 @@ from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient
-from tests.support.scheduling import DAY_BEFORE, OSLO, Clock, give_plan, oslo
+from tests.support.scheduling import DAY_BEFORE, OSLO, Clock, RuleSpec, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
 
@@ -63,13 +63,19 @@ def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
 class Clinic:
     """The therapist's browser and the scheduler, on one clock the test moves."""
 
-    def __init__(self, client: FlaskClient, sms: HttpSmsChannel, start: dt.datetime) -> None:
+    def __init__(
+        self,
+        client: FlaskClient,
+        sms: HttpSmsChannel,
+        start: dt.datetime,
+        rule: RuleSpec = DAY_BEFORE,
+    ) -> None:
         self.client = client
         self.db: Database = client.application.extensions["fit_db"]
         self.clock = Clock(start)
         client.application.extensions["fit_clock"] = self.clock
         world = make_world(self.db)
-        give_plan(self.db, world.episode_id, DAY_BEFORE)
+        give_plan(self.db, world.episode_id, rule)
         self.username = world.therapist_username
         log_in(client, self.username, PASSWORD)
         self.url = f"/clinician/episodes/{world.episode_id}/appointments"
@@ -308,6 +314,35 @@ def test_a_started_questionnaire_stays_open_for_a_session_moved_by_a_few_days(
     assert len(sms_endpoint.accepted) == 2, "one reminder, no new questionnaire"
 
     clinic.clock.now = oslo(2026, 12, 6, 12, 0)
+    _finishes_with_the_answers_saved(client, clinic, reminded)
+
+
+def test_a_started_questionnaire_reminded_before_the_move_is_reminded_again_at_the_new_time(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """With a reminder two hours after the send, the patient had it at 11:05 on Wednesday;
+    the session then moved to Monday. Sunday's reminder stands in for Monday's questionnaire,
+    which is not sent: an invitation's reminders were once only, and it was swallowed."""
+    with_reminder = RuleSpec("phq9", DAY_BEFORE.trigger, offset_hours=24, reminder_after_hours=2)
+    clinic = Clinic(client, sms, oslo(2026, 12, 2, 8, 30), with_reminder)
+    clinic.book("2026-12-03", "09:00")
+    clinic.tick_at(oslo(2026, 12, 2, 9, 5))
+    [appointment_id] = _appointment_ids(clinic.page())
+    [token] = _tokens(sms_endpoint)
+    clinic.clock.now = oslo(2026, 12, 2, 9, 30)
+    patient = Patient(client.application.test_client(), token)
+    patient.start()
+    assert patient.answer_page(1, codes_for_page("phq9", 1, "2")).status_code == 302
+    clinic.tick_at(oslo(2026, 12, 2, 11, 10))
+    assert len(sms_endpoint.accepted) == 2, "the first reminder"
+
+    clinic.clock.now = oslo(2026, 12, 2, 15, 0)
+    assert KEPT_AHEAD in clinic.move(appointment_id, "2026-12-07", "09:00")
+    for when in (oslo(2026, 12, 3, 9, 5), oslo(2026, 12, 6, 9, 5), oslo(2026, 12, 7, 8, 5)):
+        clinic.tick_at(when)
+    texts = [m["text"] for m in sms_endpoint.accepted]
+    assert len(texts) == 3 and "Påminnelse" in texts[1] and "Påminnelse" in texts[2], texts
+    [*_, reminded] = _tokens(sms_endpoint)
     _finishes_with_the_answers_saved(client, clinic, reminded)
 
 

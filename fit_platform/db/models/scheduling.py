@@ -110,6 +110,10 @@ class Invitation(Base):
     due_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
     reminder_at: Mapped[dt.datetime | None]
+    # Which reminder `reminder_at` is (its message's dedupe key ends in it): the first, or a
+    # later one for a started questionnaire carried ahead of a moved session after its first
+    # reminder went (domain/moved_appointments.py).
+    reminder_round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     non_response_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     # When the link reached the patient: by a message, or (`shown_in_demo`) on the console.
