@@ -54,6 +54,9 @@ class CarriedOver:
     # Carried ahead of the new time's questionnaire (started, that one not due yet): when the
     # patient is reminded, the moment it would have been sent. None: the reminder is kept.
     remind_at: datetime | None = None
+    # The rule's reminder counted from the send (None: the rule has none), for a reminder
+    # dropped because the first window closed before it, when the move lengthens the window.
+    rule_reminder: datetime | None = None
 
 
 def carried_over(
@@ -95,7 +98,14 @@ def carried_over(
         remind_at = new_send
     if new_expiry - now < min_window:
         return None
-    return CarriedOver(appointment_slot_key(appointment, rule.trigger), new_expiry, remind_at)
+    rule_reminder = (
+        sent_at + timedelta(hours=rule.reminder_after_hours)
+        if rule.reminder_after_hours is not None
+        else None
+    )
+    return CarriedOver(
+        appointment_slot_key(appointment, rule.trigger), new_expiry, remind_at, rule_reminder
+    )
 
 
 @dataclass(frozen=True)
@@ -111,14 +121,19 @@ def carried_reminder(
     reminder_at: datetime | None, carried: CarriedOver, now: datetime
 ) -> CarriedReminder:
     """The carried questionnaire's reminder: its own while that still comes before the new
-    window closes. For one carried ahead of the new time's, the moment that one would have
-    been sent, which stands in for its message: a further reminder when the patient has had
-    the first already (quiet hours hold it at sending)."""
+    window closes (or the rule's, dropped at planning because the old window closed before
+    it, when the new window leaves room for it). For one carried ahead of the new time's,
+    the moment that one would have been sent, which stands in for its message: a further
+    reminder when the patient has had the first already (quiet hours hold it at sending)."""
     if carried.remind_at is not None:
         went = reminder_at is not None and reminder_at <= now
         if carried.remind_at < carried.expires_at:
             return CarriedReminder(carried.remind_at, again=went)
         return CarriedReminder(reminder_at if went else None)
+    if reminder_at is None and carried.rule_reminder is not None:
+        # Dropped when it was planned (it came after the old window closed): the longer
+        # window may leave room for it now. Quiet hours hold it at sending.
+        reminder_at = carried.rule_reminder if carried.rule_reminder > now else None
     if reminder_at is not None and reminder_at < carried.expires_at:
         return CarriedReminder(reminder_at)
     return CarriedReminder(None)

@@ -143,6 +143,26 @@ def test_the_reminder_of_a_questionnaire_carried_ahead_goes_when_the_new_one_wou
     assert carried_reminder(oslo(3, 11), kept, now) == CarriedReminder(None)
 
 
+def test_a_reminder_dropped_for_a_short_window_comes_back_when_the_move_lengthens_it() -> None:
+    """Sent at 09:00 for tomorrow's 09:00 with a reminder 26 hours later: tomorrow at 11:00,
+    after the session, so none was planned. Moved to tomorrow's 15:00 (due already: carried),
+    the window now leaves room for it."""
+    reminding = ScheduleRule(
+        "phq9",
+        Trigger.BEFORE_APPOINTMENT,
+        offset_hours=24,
+        window_hours=72,
+        reminder_after_hours=26,
+    )
+    now = oslo(2, 15)
+    carried = keep(reminding, moved_to(oslo(3, 15)), now)
+    assert carried is not None and carried.rule_reminder == oslo(3, 11)
+    assert carried_reminder(None, carried, now) == CarriedReminder(oslo(3, 11))
+    # Moved to 10:00 instead, the window still closes before it.
+    shorter = keep(reminding, moved_to(oslo(3, 10)), now)
+    assert shorter is not None and carried_reminder(None, shorter, now) == CarriedReminder(None)
+
+
 @pytest.mark.parametrize("state", [InvitationState.SCHEDULED, InvitationState.COMPLETED])
 def test_only_a_questionnaire_in_the_patients_hands_is_kept(state: InvitationState) -> None:
     sent_at = None if state is InvitationState.SCHEDULED else oslo(2, 9)
