@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
-from fit_platform.db.models import FinishDraft, Invitation, Response
+from fit_platform.db.models import Episode, FinishDraft, Invitation, Response
 from fit_platform.domain.codes import ResponseStatus
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.services.invitation_common import OPEN_STATES, rowcount
@@ -79,6 +79,27 @@ def draft_for(db: Database, invitation_id: int) -> Draft | None:
 def drop_draft(session: Session, response_id: int) -> None:
     """Within the caller's transaction: the questionnaire was sent with what the page held."""
     session.execute(delete(FinishDraft).where(FinishDraft.response_id == response_id))
+
+
+def drafts_for_export(session: Session, patient_id: int) -> list[dict[str, str | None]]:
+    """The patient's unsent drafts for her own data export (right of access): the platform
+    holds them, however briefly."""
+    rows = session.execute(
+        select(Response.instrument_id, FinishDraft.topic, FinishDraft.comment, FinishDraft.saved_at)
+        .join(Response, Response.id == FinishDraft.response_id)
+        .join(Episode, Episode.id == Response.episode_id)
+        .where(Episode.patient_id == patient_id)
+        .order_by(FinishDraft.saved_at)
+    ).all()
+    return [
+        {
+            "instrument": row.instrument_id,
+            "topic": row.topic,
+            "comment": row.comment,
+            "saved_at": row.saved_at.isoformat(),
+        }
+        for row in rows
+    ]
 
 
 def delete_closed_drafts(session: Session) -> int:

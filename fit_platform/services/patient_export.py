@@ -45,6 +45,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.domain.own_plan import PlanPart
 from fit_platform.services.access_log import record_access
 from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.finish_draft import drafts_for_export
 from fit_platform.services.patient_data import AccessAction, AuditAction, patient_in_unit
 
 log = logging.getLogger(__name__)
@@ -362,6 +363,8 @@ def export_patient(
                     .order_by(StandingChoiceEvent.id),
                 )
             ],
+            # Typed on a check page and not sent yet (services/finish_draft.py).
+            "unsent_check_page_text": drafts_for_export(session, patient_id),
             "messages": [
                 {
                     "kind": message.kind.value,

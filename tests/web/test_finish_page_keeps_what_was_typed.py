@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -18,10 +19,11 @@ from sqlalchemy import func, select
 from fit_platform.config import RetentionSettings
 from fit_platform.db import Database
 from fit_platform.db.models import FinishDraft, Invitation, Response
+from fit_platform.domain.codes import Role
 from fit_platform.services.reminders import expire_windows
 from fit_platform.services.retention import apply_retention
-from tests.support.factories import PASSWORD, World, make_world
-from tests.support.html import log_in
+from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
 
 TOPIC = "Sleep, and whether to try the group on Tuesdays"
@@ -123,3 +125,20 @@ def test_words_left_unsent_go_when_the_questionnaire_closes(app: Flask, db: Data
     assert result.finish_drafts_deleted == 1
     assert _drafts(db) == 1
     assert "Still typing" in _boxes(other)
+
+
+def test_words_not_sent_yet_are_in_the_patients_own_data_download(app: Flask, db: Database) -> None:
+    """The right of access covers everything the platform holds, however briefly."""
+    patient, world = _at_the_check(app, db)
+    patient.post("/p/finish", {"topic": TOPIC, "change": "1:phq9_1"})
+    admin = app.test_client()
+    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
+    page = admin.get(f"/admin/patients?unit={world.unit_id}&lang=en").get_data(as_text=True)
+    download = admin.post(
+        f"/admin/patients/{world.patient_id}/export?lang=en",
+        data={"csrf_token": csrf_token(page), "unit": world.unit_id},
+    )
+    assert download.status_code == 200
+    (draft,) = json.loads(download.get_data(as_text=True))["unsent_check_page_text"]
+    assert (draft["instrument"], draft["topic"], draft["comment"]) == ("phq9", TOPIC, None)
+    assert draft["instrument_text"]  # the questionnaire's title, in her language

@@ -180,6 +180,7 @@ def name_codes(data: dict[str, Any]) -> None:
             ("consent_history", _CONSENT_EVENT),
             ("crisis_plan_versions", _PLAN_VERSION),
             ("standing_choice_events", _CHOICE_EVENT),
+            ("unsent_check_page_text", instrument),
             ("messages", _MESSAGE),
             ("access_log", _ACCESS),
         ):
