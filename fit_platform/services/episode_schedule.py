@@ -135,6 +135,21 @@ def check_trigger_fits_unit(change: RuleChange, kind: UnitKind) -> None:
         raise InvalidRule("daily_needs_day_programme")
 
 
+def _rule_values(row: ScheduleRule) -> tuple[object, ...]:
+    """What `apply_rule` writes, to tell a save that changes nothing."""
+    return (
+        row.instrument_id,
+        row.trigger,
+        row.offset_hours,
+        row.weekdays,
+        row.send_time,
+        row.window_hours,
+        row.reminder_after_hours,
+        row.min_interval_hours,
+        row.active,
+    )
+
+
 def apply_rule(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
     """Write a checked change onto a stored rule (an episode's or a template's)."""
     row.instrument_id = change.instrument_id
@@ -154,6 +169,12 @@ def apply_rule(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
 
 class UnitArchived(Exception):
     """The episode's unit is archived: its schedule is not changed."""
+
+
+class RuleUnchanged(Exception):
+    """A rule saved as it was: nothing is written and no change is logged. A patient's wish
+    for fewer questionnaires stays open until the plan really changes
+    (`caseload_queries.open_fewer_wishes` counts a logged change as the new plan)."""
 
 
 @dataclass(frozen=True)
@@ -303,7 +324,10 @@ def save_rule(
             if found is None:
                 raise ScheduleNotFound(rule_id)
             switched_off = found.active and not change.active
+            before = _rule_values(found)
             row = apply_rule(found, change)
+            if _rule_values(row) == before:
+                raise RuleUnchanged(rule_id)
             if switched_off:
                 planned = select(Invitation.id).where(
                     Invitation.rule_id == row.id, Invitation.state == InvitationState.SCHEDULED

@@ -25,6 +25,7 @@ from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.services.episode_schedule import (
     InvalidRule,
     RuleChange,
+    RuleUnchanged,
     ScheduleNotFound,
     UnitArchived,
     episode_rules,
@@ -220,6 +221,11 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
             abort(404)
         except UnitArchived:
             return _refused_archived(episode_id)
+        except RuleUnchanged:
+            # Nothing written, no change logged: a patient's wish for fewer questionnaires
+            # stays open on the caseload until the plan really changes.
+            flash(_("Nothing was changed: the rule is as it was."))
+            return redirect(url_for("episodes.schedule", episode_id=episode_id))
         except InvalidRule as error:
             field = posted.instrument if error.code in INSTRUMENT_ERRORS else posted.trigger
             field.errors = [str(RULE_ERRORS[error.code])]
