@@ -67,6 +67,9 @@ class Registered:
     # The plan copied from the unit's or programme's template has a rule in use: without one
     # nothing will be sent until the therapist adds a rule, and the page says so.
     rules_in_use: bool = True
+    # The plan came from the programme's own template (not the unit's): the page names it when
+    # it has no rule in use, rather than blame the unit's (found in a review of the demo).
+    from_programme: bool = False
 
 
 def clean_line(value: str | None, max_length: int) -> str:
@@ -280,4 +283,6 @@ def register_patient(
     with db.session(now=now) as session:
         episode = session.get_one(Episode, episode_id)
         in_use = session.scalar(select(has_rule_in_use(episode.id).label("in_use")))
-        return Registered(episode.patient_id, episode.id, bool(in_use))
+        template = _default_template(session, episode.unit_id, episode.programme_id)
+        from_programme = template is not None and template.programme_id is not None
+        return Registered(episode.patient_id, episode.id, bool(in_use), from_programme)

@@ -8,14 +8,17 @@ rules the save applies) now run with the form's own, and again when the form pas
 
 from __future__ import annotations
 
+import html
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Patient
+from fit_platform.db.models import Patient, SchedulePlan, Unit
 from fit_platform.domain.codes import Role
-from tests.support.factories import PASSWORD, make_staff, make_unit
+from tests.support.export_data import make_programme
+from tests.support.factories import PASSWORD, make_staff, make_unit, make_unit_template
 from tests.support.html import log_in
 from tests.support.registration import post_registration
 
@@ -84,3 +87,31 @@ def test_an_empty_start_date_asks_for_a_date_the_way_it_is_written(
     nb = post_registration(client, unit_id, lang="nb", started_on="").get_data(as_text=True)
     assert "<title>Feil: Registrer en pasient – " in nb
     assert _patients(app) == 0
+
+
+def test_a_programme_template_without_rules_is_named_as_the_reason_nothing_is_planned(
+    app: Flask, client: FlaskClient
+) -> None:
+    """An administrator started a template for a programme and added no rule yet; the unit's
+    own template has one. A patient registered into the programme gets the programme's
+    (empty) plan, and the page said "the unit has no schedule template with a rule in use",
+    which was false (found in a review of the demo)."""
+    db: Database = app.extensions["fit_db"]
+    unit_id = _therapist(app, client)
+    make_unit_template(db, unit_id)
+    with db.session() as session:
+        unit = session.get_one(Unit, unit_id)
+    programme_id = make_programme(db, unit, "dag")
+    with db.transaction() as session:
+        session.add(SchedulePlan(name="Dag", unit_id=unit_id, programme_id=programme_id))
+    registered = post_registration(client, unit_id, programme=str(programme_id))
+    assert registered.status_code == 302
+    assert registered.headers["Location"].endswith("/schedule")
+    page = html.unescape(
+        client.get(registered.headers["Location"] + "?lang=en").get_data(as_text=True)
+    )
+    assert "the programme's schedule template has no rule in use yet" in page
+    assert "the unit has no schedule template" not in page
+    # Without the programme, the unit's template is copied and the appointments come next.
+    plain = post_registration(client, unit_id, display_name="Per Hansen")
+    assert plain.headers["Location"].endswith("/appointments")

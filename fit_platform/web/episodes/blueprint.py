@@ -195,6 +195,12 @@ def register() -> tuple[str, int] | Response:
                 # ever be sent, so the next step is the plan, not the appointments.
                 flash(
                     _(
+                        "The patient is registered, but no questionnaire is planned: the "
+                        "programme's schedule template has no rule in use yet. Add a rule "
+                        "below, and ask an administrator to complete the template."
+                    )
+                    if registered.from_programme
+                    else _(
                         "The patient is registered, but no questionnaire is planned: the unit "
                         "has no schedule template with a rule in use. Add a rule below."
                     )
