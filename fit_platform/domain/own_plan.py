@@ -113,3 +113,39 @@ def holding_choices(events: Iterable[ChoiceEvent]) -> tuple[StandingChoice, ...]
         for e in sorted(newest.values(), key=lambda e: e.choice_id)
         if e.event is not ChoiceEventKind.WITHDRAWN
     )
+
+
+@dataclass(frozen=True)
+class WithdrawnChoice:
+    """A choice that held once and was withdrawn: its last words, and who withdrew it when."""
+
+    kind: ChoiceKind
+    text: str
+    first_recorded_at: dt.datetime
+    withdrawn_at: dt.datetime
+    withdrawn_by: RecordedBy
+
+
+def withdrawn_choices(events: Iterable[ChoiceEvent]) -> tuple[WithdrawnChoice, ...]:
+    """The choices withdrawn so far, newest withdrawal first. The patient is told "Your
+    history is kept": a withdrawn choice ("no more exposure therapy") stays readable for her
+    and her therapist, not only in her data export."""
+    words: dict[int, ChoiceEvent] = {}
+    first: dict[int, dt.datetime] = {}
+    newest: dict[int, ChoiceEvent] = {}
+    for event in sorted(events, key=lambda e: e.event_id):
+        first.setdefault(event.choice_id, event.at)
+        if event.event is not ChoiceEventKind.WITHDRAWN:
+            words[event.choice_id] = event
+        newest[event.choice_id] = event
+    gone = [e for e in newest.values() if e.event is ChoiceEventKind.WITHDRAWN]
+    return tuple(
+        WithdrawnChoice(
+            kind=(words.get(e.choice_id) or e).kind,
+            text=(words.get(e.choice_id) or e).text,
+            first_recorded_at=first[e.choice_id],
+            withdrawn_at=e.at,
+            withdrawn_by=e.recorded_by,
+        )
+        for e in sorted(gone, key=lambda e: e.event_id, reverse=True)
+    )

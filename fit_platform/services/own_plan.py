@@ -40,7 +40,9 @@ from fit_platform.domain.own_plan import (
     PlanPart,
     RecordedBy,
     StandingChoice,
+    WithdrawnChoice,
     holding_choices,
+    withdrawn_choices,
 )
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import record_access
@@ -95,6 +97,8 @@ class OwnPlanView:
     # the viewer's role, which the access log records).
     episode_active: bool = True
     ended_on: dt.date | None = None
+    # Withdrawn choices, newest first: the patient is told her history is kept.
+    withdrawn: tuple[WithdrawnChoice, ...] = ()
 
     @property
     def may_record_now(self) -> bool:
@@ -102,7 +106,7 @@ class OwnPlanView:
 
     @property
     def is_empty(self) -> bool:
-        return self.plan is None and not self.choices
+        return self.plan is None and not self.choices and not self.withdrawn
 
 
 # --------------------------------------------------------------------------- crisis plan
@@ -239,6 +243,16 @@ def current_choices(db: Database, patient_id: int) -> tuple[StandingChoice, ...]
         return holding_choices(_events(session, patient_id))
 
 
+def choice_history(
+    db: Database, patient_id: int
+) -> tuple[tuple[StandingChoice, ...], tuple[WithdrawnChoice, ...]]:
+    """The choices that hold now (oldest first) and those withdrawn (newest first), from one
+    read. For the patient's own page."""
+    with db.session() as session:
+        events = _events(session, patient_id)
+    return holding_choices(events), withdrawn_choices(events)
+
+
 def _clean_choice_text(kind: ChoiceKind, raw: str) -> str:
     text = clean_free_text(raw or "")
     if len(text) > CHOICE_TEXT_MAX:
@@ -370,7 +384,8 @@ def read_plan(
     """The patient's plan and choices, for a caller that has checked the viewer may see the
     patient's episode (and logs the read with ``log_plan_read``)."""
     plan = _plan(session, patient_id)
-    choices = holding_choices(_events(session, patient_id))
+    events = _events(session, patient_id)
+    choices = holding_choices(events)
     names = (
         dict(session.connection().execute(RECORDER_NAMES, {"patient_id": patient_id}).all())
         if choices
@@ -383,6 +398,7 @@ def read_plan(
         may_record=may_record,
         episode_active=episode_active,
         ended_on=ended_on,
+        withdrawn=withdrawn_choices(events),
     )
 
 

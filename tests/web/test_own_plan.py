@@ -220,10 +220,17 @@ def test_a_choice_withdrawn_by_the_patient_stops_holding_everywhere_at_once(
     withdrawn = patient.post("/p/my-standing-choices", {"action": "withdraw", "choice": choice_id})
     assert withdrawn.status_code == 302
     html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
-    assert "Talk first" not in html and "No standing choices." in html
-    assert "You have no standing choices now." in client.get(
-        "/p/my-standing-choices?lang=en"
-    ).get_data(as_text=True)
+    assert "No standing choices." in html
+    # No longer holding, but not gone: the patient was told her history is kept (a review
+    # found withdrawn choices vanished from every page).
+    held, gone = html.split('class="withdrawn-choices"', 1)
+    assert "Talk first" not in held
+    assert "1 withdrawn choice</summary>" in gone and "Talk first" in gone.split("</details>")[0]
+    assert "Withdrawn by the patient" in gone
+    own = client.get("/p/my-standing-choices?lang=en").get_data(as_text=True)
+    assert "You have no standing choices now." in own
+    assert "1 choice you have withdrawn</summary>" in own and "Withdrawn by you on" in own
+    assert "Talk first" in own
     with db.session() as session:
         events = session.scalars(
             select(StandingChoiceEvent.event).order_by(StandingChoiceEvent.id)
@@ -280,9 +287,10 @@ def test_the_therapist_records_and_withdraws_a_choice_with_the_patient_recorded_
             f"own-withdraw{row.id}-with_patient": "y",
         },
     )
-    assert "Do not call my father" not in client.get("/p/my-standing-choices").get_data(
-        as_text=True
-    )
+    own = client.get("/p/my-standing-choices?lang=en").get_data(as_text=True)
+    held, gone = own.split('class="withdrawn-choices"', 1)
+    assert "Do not call my father" not in held
+    assert "Do not call my father" in gone and "Withdrawn with your therapist on" in gone
     assert patient is not None
 
 

@@ -218,13 +218,14 @@ def standing_choices(ctx: LinkContext) -> Page:
             else:
                 new_form.text.errors = [_choice_error(error.code)]
         status = 422
-    current = own_plan.current_choices(get_db(), patient_id)
+    current, withdrawn = own_plan.choice_history(get_db(), patient_id)
     return (
         render_template(
             "patient/own_standing_choices.html",
             ctx=ctx,
             new_form=new_form,
             labels=CHOICE_LABELS,
+            withdrawn=withdrawn,
             choices=[
                 (
                     choice,
