@@ -4,6 +4,8 @@ and in the journal summary; standing choices that hold (and stop holding) at onc
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -311,3 +313,31 @@ def test_a_choice_that_needs_words_asks_for_them_and_saves_nothing(
     assert forged.status_code == 422
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(StandingChoiceEvent)) == 0
+
+
+def test_a_changed_choice_tells_the_patient_when_it_was_first_recorded(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Her page said only "Recorded by you on <the day of the change>" for a choice changed
+    since (found in a review of the demo); the therapist's view said when it was first
+    recorded."""
+    db = _db(app)
+    world = make_world(db)
+    monday = dt.datetime.now(dt.UTC)
+    app.extensions["fit_clock"] = lambda: monday
+    patient = _open(client, db, world)
+    patient.post(
+        "/p/my-standing-choices",
+        {"action": "add", "new-kind": "medication_free", "new-text": "Before any new pills"},
+    )
+    with db.session() as session:
+        choice_id = session.scalar(select(StandingChoiceEvent.id))
+    unchanged = client.get("/p/my-standing-choices?lang=en").get_data(as_text=True)
+    assert "First recorded on" not in unchanged
+    app.extensions["fit_clock"] = lambda: monday + dt.timedelta(days=1)
+    patient.post(
+        "/p/my-standing-choices",
+        {"action": "change", "choice": choice_id, f"choice{choice_id}-text": "Talk first"},
+    )
+    changed = client.get("/p/my-standing-choices?lang=nn").get_data(as_text=True)
+    assert "Først registrert" in changed
