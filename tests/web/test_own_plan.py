@@ -41,6 +41,18 @@ def _open(client: FlaskClient, db: Database, world: World) -> Patient:
     return patient
 
 
+def _adds_a_choice(patient: Patient, db: Database) -> int:
+    """The patient records "a medication-free option" in her words; its choice id."""
+    patient.post(
+        "/p/my-standing-choices",
+        {"action": "add", "new-kind": "medication_free", "new-text": "Before any new pills"},
+    )
+    with db.session() as session:
+        choice_id = session.scalar(select(StandingChoiceEvent.id))
+    assert choice_id is not None
+    return int(choice_id)
+
+
 def _staff(app: Flask, username: str) -> FlaskClient:
     staff = app.test_client()
     log_in(staff, username, PASSWORD)
@@ -204,12 +216,7 @@ def test_a_choice_withdrawn_by_the_patient_stops_holding_everywhere_at_once(
     db = _db(app)
     world = make_world(db)
     patient = _open(client, db, world)
-    patient.post(
-        "/p/my-standing-choices",
-        {"action": "add", "new-kind": "medication_free", "new-text": "Before any new pills"},
-    )
-    with db.session() as session:
-        choice_id = session.scalar(select(StandingChoiceEvent.id))
+    choice_id = _adds_a_choice(patient, db)
     patient.post(
         "/p/my-standing-choices",
         {"action": "change", "choice": choice_id, f"choice{choice_id}-text": "Talk first"},
@@ -326,12 +333,7 @@ def test_a_changed_choice_tells_the_patient_when_it_was_first_recorded(
     monday = dt.datetime.now(dt.UTC)
     app.extensions["fit_clock"] = lambda: monday
     patient = _open(client, db, world)
-    patient.post(
-        "/p/my-standing-choices",
-        {"action": "add", "new-kind": "medication_free", "new-text": "Before any new pills"},
-    )
-    with db.session() as session:
-        choice_id = session.scalar(select(StandingChoiceEvent.id))
+    choice_id = _adds_a_choice(patient, db)
     unchanged = client.get("/p/my-standing-choices?lang=en").get_data(as_text=True)
     assert "First recorded on" not in unchanged
     app.extensions["fit_clock"] = lambda: monday + dt.timedelta(days=1)
