@@ -101,11 +101,7 @@ class StandingChoice:
 def holding_choices(events: Iterable[ChoiceEvent]) -> tuple[StandingChoice, ...]:
     """The choices that hold now, oldest first: each choice's newest event wins, and a
     withdrawn choice holds no longer. Events are ordered by id, which is the order written."""
-    newest: dict[int, ChoiceEvent] = {}
-    first: dict[int, dt.datetime] = {}
-    for event in sorted(events, key=lambda e: e.event_id):
-        first.setdefault(event.choice_id, event.at)
-        newest[event.choice_id] = event
+    newest, first, _words = _by_choice(events)
     return tuple(
         StandingChoice(
             e.choice_id, e.kind, e.text, e.recorded_by, e.at, first[e.choice_id], e.event_id
@@ -113,6 +109,22 @@ def holding_choices(events: Iterable[ChoiceEvent]) -> tuple[StandingChoice, ...]
         for e in sorted(newest.values(), key=lambda e: e.choice_id)
         if e.event is not ChoiceEventKind.WITHDRAWN
     )
+
+
+def _by_choice(
+    events: Iterable[ChoiceEvent],
+) -> tuple[dict[int, ChoiceEvent], dict[int, dt.datetime], dict[int, ChoiceEvent]]:
+    """Per choice, in the order written (event id): its newest event, when it was first
+    recorded, and the newest event that carried words (a withdrawal carries none)."""
+    newest: dict[int, ChoiceEvent] = {}
+    first: dict[int, dt.datetime] = {}
+    words: dict[int, ChoiceEvent] = {}
+    for event in sorted(events, key=lambda e: e.event_id):
+        first.setdefault(event.choice_id, event.at)
+        newest[event.choice_id] = event
+        if event.event is not ChoiceEventKind.WITHDRAWN:
+            words[event.choice_id] = event
+    return newest, first, words
 
 
 @dataclass(frozen=True)
@@ -130,14 +142,7 @@ def withdrawn_choices(events: Iterable[ChoiceEvent]) -> tuple[WithdrawnChoice, .
     """The choices withdrawn so far, newest withdrawal first. The patient is told "Your
     history is kept": a withdrawn choice ("no more exposure therapy") stays readable for her
     and her therapist, not only in her data export."""
-    words: dict[int, ChoiceEvent] = {}
-    first: dict[int, dt.datetime] = {}
-    newest: dict[int, ChoiceEvent] = {}
-    for event in sorted(events, key=lambda e: e.event_id):
-        first.setdefault(event.choice_id, event.at)
-        if event.event is not ChoiceEventKind.WITHDRAWN:
-            words[event.choice_id] = event
-        newest[event.choice_id] = event
+    newest, first, words = _by_choice(events)
     gone = [e for e in newest.values() if e.event is ChoiceEventKind.WITHDRAWN]
     return tuple(
         WithdrawnChoice(

@@ -135,21 +135,6 @@ def check_trigger_fits_unit(change: RuleChange, kind: UnitKind) -> None:
         raise InvalidRule("daily_needs_day_programme")
 
 
-def _rule_values(row: ScheduleRule) -> tuple[object, ...]:
-    """What `apply_rule` writes, to tell a save that changes nothing."""
-    return (
-        row.instrument_id,
-        row.trigger,
-        row.offset_hours,
-        row.weekdays,
-        row.send_time,
-        row.window_hours,
-        row.reminder_after_hours,
-        row.min_interval_hours,
-        row.active,
-    )
-
-
 def apply_rule(row: ScheduleRule, change: RuleChange) -> ScheduleRule:
     """Write a checked change onto a stored rule (an episode's or a template's)."""
     row.instrument_id = change.instrument_id
@@ -324,9 +309,9 @@ def save_rule(
             if found is None:
                 raise ScheduleNotFound(rule_id)
             switched_off = found.active and not change.active
-            before = _rule_values(found)
             row = apply_rule(found, change)
-            if _rule_values(row) == before:
+            # The ORM's own change tracking: values set equal to the stored ones are no change.
+            if not session.is_modified(row):
                 raise RuleUnchanged(rule_id)
             if switched_off:
                 planned = select(Invitation.id).where(
