@@ -41,7 +41,9 @@ class _Discovery(BaseHTTPRequestHandler):
 @pytest.fixture
 def discovery() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Discovery)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     issuer = f"http://127.0.0.1:{server.server_address[1]}"
     yield issuer

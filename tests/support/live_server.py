@@ -38,7 +38,11 @@ def body_read_and_closed(app: Any) -> Any:
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, body_read_and_closed(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next look at its flag: every half second by
+    # default, which was about 0.4 s of nothing at the end of each browser test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
