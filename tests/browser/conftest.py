@@ -25,11 +25,11 @@ from tests.support.live_server import serve
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE: ViewportSize = {"width": 320, "height": 640}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
-# The tests that look at many pages (every page at three widths, every questionnaire page at
-# 320 px) take a screenshot only of a page with a problem, and the service developer's pages
-# (test_export_insight.py) no full-page one, unless FIT_TEST_SCREENSHOTS=all asks for all of
-# them: they are for a person to look at, and taking them all was a third to a half of those
-# tests' time.
+# Screenshots are for a person to look at: the tests that look at many pages (every page at
+# three widths, every questionnaire page at 320 px) take one only of a page with a problem,
+# the service developer's pages (test_export_insight.py) no full-page one, and the others
+# (`save_screenshot`, the patient pages' design tour) none, unless FIT_TEST_SCREENSHOTS=all
+# asks for all of them: taking them all was a third to a half of the first ones' time.
 ALL_SCREENSHOTS = os.environ.get("FIT_TEST_SCREENSHOTS") == "all"
 
 
@@ -128,10 +128,14 @@ def assert_accessible(axe_checker: AxeChecker) -> Callable[[Page], None]:
 
 @pytest.fixture
 def save_screenshot() -> Callable[[Page, str], Path]:
+    """Save the page for a person to look at, with FIT_TEST_SCREENSHOTS=all: no test reads
+    these back, and the some 200 full-page screenshots of a run cost about 20 s of it."""
+
     def save(page: Page, name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if ALL_SCREENSHOTS:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(path), full_page=True)
         return path
 
     return save

@@ -1,6 +1,7 @@
-"""The patient's pages as a patient sees them, at 320, 390 and 1280 px: each page is saved to
+"""The patient's pages as a patient sees them, at 320, 390 and 1280 px: each page can be saved to
 test-artifacts/design-patient/ for a person to look at, and what the design pass promised is
-asserted on the page itself (no JavaScript, bokmål)."""
+asserted on the page itself (no JavaScript, bokmål). The pages are saved with
+FIT_TEST_SCREENSHOTS=all."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from fit_platform.db import Database
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ALL_SCREENSHOTS, ARTIFACTS
 from tests.support.factories import add_history, make_invitation, make_world
 from tests.support.patient import open_invitation
 
@@ -22,12 +23,14 @@ FOLDER = ARTIFACTS / "design-patient"
 
 
 def shoot(page: Page, name: str) -> None:
-    """Save the page at each width and check it never scrolls sideways."""
+    """Check the page never scrolls sideways at any width, and save it at each one
+    (FIT_TEST_SCREENSHOTS=all)."""
     FOLDER.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
-        path = FOLDER / f"{PREFIX}-{name}-{width}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if ALL_SCREENSHOTS:
+            path = FOLDER / f"{PREFIX}-{name}-{width}.png"
+            page.screenshot(path=str(path), full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width, f"{name} at {width} px is {overflow} px wide"
     page.set_viewport_size({"width": 390, "height": 800})
