@@ -394,8 +394,8 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    # Seconds of load before each measured run (connections opened, code paths warm); the
-    # smoke test that keeps this script working uses 1.
+    # Seconds of load before each measured run (connections opened, code paths warm); 0 for
+    # none, as in the smoke test that keeps this script working (its figures say nothing).
     parser.add_argument("--warm-up", type=int, default=2)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -413,7 +413,8 @@ def main() -> None:
     ) -> dict[str, float]:
         entry = "benchmarks.bench_patient_pages:hello_app()"
         with gunicorn(entry, env or {}, config) as (hello_url, hello_master):
-            run_wrk(hello_url, lua_plain(), args.warm_up, args.connections)
+            if args.warm_up:
+                run_wrk(hello_url, lua_plain(), args.warm_up, args.connections)
             workers = _children(hello_master)
             return run_wrk(hello_url, lua_plain(), args.seconds, args.connections, workers)
 
@@ -431,7 +432,8 @@ def main() -> None:
             ]
             workers = _children(master)
             for name, script in scenarios:
-                run_wrk(url, script, args.warm_up, args.connections)
+                if args.warm_up:
+                    run_wrk(url, script, args.warm_up, args.connections)
                 results[name] = run_wrk(
                     url, script, args.seconds, args.connections, workers, database_url
                 )

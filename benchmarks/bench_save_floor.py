@@ -330,8 +330,8 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    # Seconds of load before each measured run; the smoke test that keeps this script
-    # working uses 1.
+    # Seconds of load before each measured run; 0 for none, as in the smoke test that keeps
+    # this script working (its figures say nothing).
     parser.add_argument("--warm-up", type=int, default=2)
     parser.add_argument(
         "--rungs",
@@ -354,7 +354,8 @@ def main() -> None:
 
     def serve_and_measure(entry: str, env: dict[str, str], config: str, script: str) -> Any:
         with gunicorn(entry, env, config) as (url, master):
-            run_wrk(url, script, args.warm_up, args.connections)
+            if args.warm_up:
+                run_wrk(url, script, args.warm_up, args.connections)
             workers = _children(master)
             database = postgres_pids(database_url)  # after the warm-up: the backends are open
             db_before = _cpu_each(database)

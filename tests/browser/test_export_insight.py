@@ -21,12 +21,12 @@ from playwright.sync_api import Page, ViewportSize
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
-from fit_platform.services.demo_history import seed_demo_service_history
 from tests.browser.conftest import ALL_SCREENSHOTS, ARTIFACTS, DESKTOP
 from tests.conftest import make_test_app
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.live_server import serve
 from tests.support.scheduling import Clock, oslo
+from tests.support.service_history import seed_service_history
 
 NOW = oslo(2026, 12, 2, 9, 0)
 NARROW: ViewportSize = {"width": 390, "height": 844}
@@ -41,7 +41,7 @@ def browser_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     shutil.copyfile(sqlite_template, path)
     application = make_test_app(f"sqlite:///{path}", folder / "instance")
     application.extensions["fit_clock"] = Clock(NOW)
-    seed_demo_service_history(application.extensions["fit_db"], NOW)
+    seed_service_history(application.extensions["fit_db"], NOW)
     yield application
     application.extensions["fit_db"].dispose()
 

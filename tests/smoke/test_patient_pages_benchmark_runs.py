@@ -26,7 +26,7 @@ PAGES = (
 
 def _run(*args: str) -> str:
     run = subprocess.run(
-        [sys.executable, *args, "--seconds", "1", "--warm-up", "1", "--patients", "20"],
+        [sys.executable, *args, "--seconds", "1", "--warm-up", "0", "--patients", "20"],
         cwd=ROOT,
         capture_output=True,
         text=True,

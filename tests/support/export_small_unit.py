@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import InvitationState, Role
-from fit_platform.services.demo_history import seed_demo_service_history
 from tests.support.factories import (
     PASSWORD,
     add_history,
@@ -24,6 +23,7 @@ from tests.support.factories import (
 )
 from tests.support.html import log_in
 from tests.support.scheduling import Clock, oslo
+from tests.support.service_history import seed_service_history
 
 NOW = oslo(2026, 12, 2, 9, 0)
 Q3 = "period=quarter&start=2026-07-01&end=2026-09-30"
@@ -42,7 +42,7 @@ def history_with_a_small_unit(client: FlaskClient) -> str:
     (2026-Q3), logged in as a service developer; returns the small unit's name."""
     db = export_db(client)
     client.application.extensions["fit_clock"] = Clock(NOW)
-    seed_demo_service_history(db, NOW)
+    seed_service_history(db, NOW)
     small = make_unit(db)
     for _ in range(2):
         world = make_world(db, unit=small, started_on=dt.date(2026, 7, 1))

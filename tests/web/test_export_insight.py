@@ -10,13 +10,13 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.domain.codes import Role
-from fit_platform.services.demo_history import seed_demo_service_history
 from fit_platform.services.export import service_aggregates
 from fit_platform.services.export.trends import Measure, unit_trends
 from fit_platform.web.chart_frame import LEFT, RIGHT, WIDTH
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.html import log_in
 from tests.support.scheduling import Clock, oslo
+from tests.support.service_history import seed_service_history
 
 NOW = oslo(2026, 12, 2, 9, 0)
 UNIT = "DPS Sør, poliklinikk"
@@ -29,7 +29,7 @@ def _db(client: FlaskClient) -> Database:
 def _service_developer_with_history(client: FlaskClient) -> Database:
     db = _db(client)
     client.application.extensions["fit_clock"] = Clock(NOW)
-    seed_demo_service_history(db, NOW)
+    seed_service_history(db, NOW)
     staff = make_staff(db, (Role.SERVICE_DEVELOPER, None))
     log_in(client, staff.username, PASSWORD)
     return db
