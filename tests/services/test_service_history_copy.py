@@ -15,7 +15,7 @@ from fit_platform.db import Base, Database
 from fit_platform.services.demo_history import seed_demo_service_history
 from tests.support.empty_database import empty_postgres
 from tests.support.factories import make_unit
-from tests.support.service_history import TABLES, seed_service_history
+from tests.support.service_history import TABLES, keep_service_history, seed_service_history
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -45,14 +45,12 @@ def _empty(db: Database) -> None:
 
 
 def test_the_copy_is_what_the_seeding_writes(db: Database) -> None:
-    seed_service_history(db, NOW)  # seeds for real if this process has not yet
-    _empty(db)
-    seed_service_history(db, NOW)  # so this is a copy
-    copied = _rows(db)
-    next_unit_after_copy = make_unit(db).id
-    _empty(db)
     seed_demo_service_history(db, NOW)
     seeded = _rows(db)
-    assert copied == seeded
+    keep_service_history(db, NOW)  # a copy of these rows, unless the process has one
+    next_unit_after_seeding = make_unit(db).id
+    _empty(db)
+    seed_service_history(db, NOW)  # a copy, as one is kept now
+    assert _rows(db) == seeded
     assert sum(len(rows) for rows in seeded.values()) > 30_000
-    assert next_unit_after_copy == make_unit(db).id == max(row[0] for row in seeded["unit"]) + 1
+    assert make_unit(db).id == next_unit_after_seeding == max(r[0] for r in seeded["unit"]) + 1

@@ -35,16 +35,26 @@ _kept: dict[tuple[str, str, dt.datetime], str] = {}
 def seed_service_history(db: Database, now: dt.datetime) -> None:
     """The database as `seed_demo_service_history(db, now)` leaves an empty one."""
     assert _empty(db), "the service history is copied into an empty database only"
-    dialect = db.dialect
-    key = (dialect, "" if dialect == "sqlite" else db.url, now)
-    kept = _kept.get(key)
+    kept = _kept.get(_key(db, now))
     if kept is None:
         seed_demo_service_history(db, now)
-        _kept[key] = _keep_sqlite(db) if dialect == "sqlite" else _keep_postgres(db)
-    elif dialect == "sqlite":
+        keep_service_history(db, now)
+    elif db.dialect == "sqlite":
         _copy_sqlite(db, kept)
     else:
         _copy_postgres(db, kept)
+
+
+def keep_service_history(db: Database, now: dt.datetime) -> None:
+    """Keep the rows `seed_demo_service_history(db, now)` has just written to an empty `db`
+    as the copy for the process's later tests, unless one is kept already."""
+    key = _key(db, now)
+    if key not in _kept:
+        _kept[key] = _keep_sqlite(db) if db.dialect == "sqlite" else _keep_postgres(db)
+
+
+def _key(db: Database, now: dt.datetime) -> tuple[str, str, dt.datetime]:
+    return (db.dialect, "" if db.dialect == "sqlite" else db.url, now)
 
 
 def _empty(db: Database) -> bool:
