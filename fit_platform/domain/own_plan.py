@@ -86,6 +86,15 @@ class ChoiceEvent:
 
 
 @dataclass(frozen=True)
+class EarlierWords:
+    """Words a choice had before it was changed, and who recorded them when."""
+
+    text: str
+    recorded_by: RecordedBy
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class StandingChoice:
     """A choice as it holds now: its kind and words from the newest event."""
 
@@ -96,15 +105,28 @@ class StandingChoice:
     at: dt.datetime  # when the words now in force were recorded
     first_recorded_at: dt.datetime
     event_id: int  # the event that recorded the words now in force
+    # The words it had before, newest first: the patient was told her history is kept, and
+    # "not before May" reads differently beside the "no exposure therapy" it replaced.
+    earlier: tuple[EarlierWords, ...] = ()
 
 
 def holding_choices(events: Iterable[ChoiceEvent]) -> tuple[StandingChoice, ...]:
     """The choices that hold now, oldest first: each choice's newest event wins, and a
     withdrawn choice holds no longer. Events are ordered by id, which is the order written."""
-    newest, first, _words = _by_choice(events)
+    newest, first, words = _by_choice(events)
     return tuple(
         StandingChoice(
-            e.choice_id, e.kind, e.text, e.recorded_by, e.at, first[e.choice_id], e.event_id
+            e.choice_id,
+            e.kind,
+            e.text,
+            e.recorded_by,
+            e.at,
+            first[e.choice_id],
+            e.event_id,
+            tuple(
+                EarlierWords(old.text, old.recorded_by, old.at)
+                for old in reversed(words[e.choice_id][:-1])
+            ),
         )
         for e in sorted(newest.values(), key=lambda e: e.choice_id)
         if e.event is not ChoiceEventKind.WITHDRAWN
@@ -113,17 +135,17 @@ def holding_choices(events: Iterable[ChoiceEvent]) -> tuple[StandingChoice, ...]
 
 def _by_choice(
     events: Iterable[ChoiceEvent],
-) -> tuple[dict[int, ChoiceEvent], dict[int, dt.datetime], dict[int, ChoiceEvent]]:
+) -> tuple[dict[int, ChoiceEvent], dict[int, dt.datetime], dict[int, list[ChoiceEvent]]]:
     """Per choice, in the order written (event id): its newest event, when it was first
-    recorded, and the newest event that carried words (a withdrawal carries none)."""
+    recorded, and the events that carried words, oldest first (a withdrawal carries none)."""
     newest: dict[int, ChoiceEvent] = {}
     first: dict[int, dt.datetime] = {}
-    words: dict[int, ChoiceEvent] = {}
+    words: dict[int, list[ChoiceEvent]] = {}
     for event in sorted(events, key=lambda e: e.event_id):
         first.setdefault(event.choice_id, event.at)
         newest[event.choice_id] = event
         if event.event is not ChoiceEventKind.WITHDRAWN:
-            words[event.choice_id] = event
+            words.setdefault(event.choice_id, []).append(event)
     return newest, first, words
 
 
@@ -144,10 +166,11 @@ def withdrawn_choices(events: Iterable[ChoiceEvent]) -> tuple[WithdrawnChoice, .
     and her therapist, not only in her data export."""
     newest, first, words = _by_choice(events)
     gone = [e for e in newest.values() if e.event is ChoiceEventKind.WITHDRAWN]
+    last_words = {choice_id: said[-1] for choice_id, said in words.items()}
     return tuple(
         WithdrawnChoice(
-            kind=(words.get(e.choice_id) or e).kind,
-            text=(words.get(e.choice_id) or e).text,
+            kind=(last_words.get(e.choice_id) or e).kind,
+            text=(last_words.get(e.choice_id) or e).text,
             first_recorded_at=first[e.choice_id],
             withdrawn_at=e.at,
             withdrawn_by=e.recorded_by,

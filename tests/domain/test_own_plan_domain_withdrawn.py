@@ -1,4 +1,5 @@
-"""Withdrawn standing choices stay readable with their last words (`domain/own_plan.py`)."""
+"""Withdrawn standing choices stay readable with their last words, and changed ones with their
+earlier words (`domain/own_plan.py`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fit_platform.domain.own_plan import (
     ChoiceEvent,
     ChoiceEventKind,
     ChoiceKind,
+    EarlierWords,
     RecordedBy,
     WithdrawnChoice,
     holding_choices,
@@ -53,3 +55,19 @@ def test_a_withdrawn_choice_keeps_its_last_words_and_who_withdrew_it_newest_firs
         ),
     )
     assert [c.text for c in holding_choices(events)] == ["Call my sister"]
+
+
+def test_a_changed_choice_keeps_its_earlier_words_newest_first() -> None:
+    events = [
+        _event(1, 1, ChoiceEventKind.RECORDED, "No more exposure therapy", 0),
+        _event(2, 1, ChoiceEventKind.CHANGED, "No exposure therapy for now", 1),
+        _event(3, 2, ChoiceEventKind.RECORDED, "Call my sister", 2),
+        _event(5, 1, ChoiceEventKind.CHANGED, "Not before May", 3),
+    ]
+    changed, unchanged = holding_choices(events)
+    assert changed.text == "Not before May" and changed.first_recorded_at == T0
+    assert changed.earlier == (
+        EarlierWords("No exposure therapy for now", RecordedBy.PATIENT, T0 + DAY),
+        EarlierWords("No more exposure therapy", RecordedBy.PATIENT, T0),
+    )
+    assert unchanged.earlier == ()

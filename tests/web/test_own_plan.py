@@ -223,7 +223,9 @@ def test_a_choice_withdrawn_by_the_patient_stops_holding_everywhere_at_once(
     )
     therapist = _staff(app, world.therapist_username)
     html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
-    assert "Talk first" in html and "Before any new pills" not in html
+    in_force, earlier = html.split('class="earlier-words"', 1)
+    assert "Talk first" in in_force and "Before any new pills" not in in_force
+    assert "Before any new pills" in earlier.split("</details>")[0]
     assert "first recorded" in html
 
     withdrawn = patient.post("/p/my-standing-choices", {"action": "withdraw", "choice": choice_id})
@@ -343,3 +345,26 @@ def test_a_changed_choice_tells_the_patient_when_it_was_first_recorded(
     )
     changed = client.get("/p/my-standing-choices?lang=nn").get_data(as_text=True)
     assert "Først registrert" in changed
+
+
+def test_a_changed_choice_shows_its_earlier_words_to_the_patient_and_the_therapist(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The earlier words of a changed choice were in the patient's download only."""
+    db = _db(app)
+    world = make_world(db)
+    patient = _open(client, db, world)
+    choice_id = _adds_a_choice(patient, db)
+    for words in ("Talk first", "Ask me before any change"):
+        patient.post(
+            "/p/my-standing-choices",
+            {"action": "change", "choice": choice_id, f"choice{choice_id}-text": words},
+        )
+    own = client.get("/p/my-standing-choices?lang=en").get_data(as_text=True)
+    therapist = _staff(app, world.therapist_username)
+    view = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    for page, recorded in ((own, "Recorded by you on"), (view, "Recorded by the patient")):
+        earlier = page.split('class="earlier-words"', 1)[1].split("</details>")[0]
+        assert "Ask me before any change" in page and "Ask me before any change" not in earlier
+        assert "2 earlier wordings</summary>" in earlier and earlier.count(recorded) == 2
+        assert earlier.index("Talk first") < earlier.index("Before any new pills")
