@@ -53,6 +53,23 @@ def _adds_a_choice(patient: Patient, db: Database) -> int:
     return int(choice_id)
 
 
+def _a_patient_with_a_choice(
+    app: Flask, client: FlaskClient
+) -> tuple[Database, World, Patient, int]:
+    """A patient on her link pages with one choice recorded (`_adds_a_choice`)."""
+    db = _db(app)
+    world = make_world(db)
+    patient = _open(client, db, world)
+    return db, world, patient, _adds_a_choice(patient, db)
+
+
+def _changes(patient: Patient, choice_id: int, words: str) -> None:
+    patient.post(
+        "/p/my-standing-choices",
+        {"action": "change", "choice": choice_id, f"choice{choice_id}-text": words},
+    )
+
+
 def _staff(app: Flask, username: str) -> FlaskClient:
     staff = app.test_client()
     log_in(staff, username, PASSWORD)
@@ -213,14 +230,8 @@ def test_a_therapist_who_is_not_the_patients_own_sees_nothing_of_the_plan(
 def test_a_choice_withdrawn_by_the_patient_stops_holding_everywhere_at_once(
     app: Flask, client: FlaskClient
 ) -> None:
-    db = _db(app)
-    world = make_world(db)
-    patient = _open(client, db, world)
-    choice_id = _adds_a_choice(patient, db)
-    patient.post(
-        "/p/my-standing-choices",
-        {"action": "change", "choice": choice_id, f"choice{choice_id}-text": "Talk first"},
-    )
+    db, world, patient, choice_id = _a_patient_with_a_choice(app, client)
+    _changes(patient, choice_id, "Talk first")
     therapist = _staff(app, world.therapist_username)
     html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
     in_force, earlier = html.split('class="earlier-words"', 1)
@@ -351,15 +362,9 @@ def test_a_changed_choice_shows_its_earlier_words_to_the_patient_and_the_therapi
     app: Flask, client: FlaskClient
 ) -> None:
     """The earlier words of a changed choice were in the patient's download only."""
-    db = _db(app)
-    world = make_world(db)
-    patient = _open(client, db, world)
-    choice_id = _adds_a_choice(patient, db)
+    _db, world, patient, choice_id = _a_patient_with_a_choice(app, client)
     for words in ("Talk first", "Ask me before any change"):
-        patient.post(
-            "/p/my-standing-choices",
-            {"action": "change", "choice": choice_id, f"choice{choice_id}-text": words},
-        )
+        _changes(patient, choice_id, words)
     own = client.get("/p/my-standing-choices?lang=en").get_data(as_text=True)
     therapist = _staff(app, world.therapist_username)
     view = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
