@@ -166,11 +166,11 @@ def withdrawn_choices(events: Iterable[ChoiceEvent]) -> tuple[WithdrawnChoice, .
     and her therapist, not only in her data export."""
     newest, first, words = _by_choice(events)
     gone = [e for e in newest.values() if e.event is ChoiceEventKind.WITHDRAWN]
-    last_words = {choice_id: said[-1] for choice_id, said in words.items()}
+    # Every choice starts with the event that recorded it, so each has words to show.
     return tuple(
         WithdrawnChoice(
-            kind=(last_words.get(e.choice_id) or e).kind,
-            text=(last_words.get(e.choice_id) or e).text,
+            kind=words[e.choice_id][-1].kind,
+            text=words[e.choice_id][-1].text,
             first_recorded_at=first[e.choice_id],
             withdrawn_at=e.at,
             withdrawn_by=e.recorded_by,

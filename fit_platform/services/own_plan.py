@@ -237,12 +237,6 @@ def _events(session: Session, patient_id: int) -> list[ChoiceEvent]:
     ]
 
 
-def current_choices(db: Database, patient_id: int) -> tuple[StandingChoice, ...]:
-    """The choices that hold now, oldest first. For the patient's own page."""
-    with db.session() as session:
-        return holding_choices(_events(session, patient_id))
-
-
 def choice_history(
     db: Database, patient_id: int
 ) -> tuple[tuple[StandingChoice, ...], tuple[WithdrawnChoice, ...]]:
