@@ -21,6 +21,7 @@ from fit_platform.extensions import babel, csrf, limiter
 from fit_platform.logging_setup import configure_logging
 from fit_platform.security import configure_security
 from fit_platform.services.secret_box import SecretBox
+from fit_platform.web.body_limits import DEFAULT_BODY_BYTES, PlatformRequest
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class FitFlask(Flask):
         if checked is None:
             checked = self._sync_functions[func] = super().ensure_sync(func)
         return checked
+
+    request_class = PlatformRequest  # each page's body limit (`web/body_limits.py`)
 
 
 def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
@@ -78,8 +81,8 @@ def configure_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
-        MAX_CONTENT_LENGTH=256 * 1024,
-        MAX_FORM_MEMORY_SIZE=256 * 1024,
+        MAX_CONTENT_LENGTH=DEFAULT_BODY_BYTES,  # a page that takes a file: web/body_limits.py
+        MAX_FORM_MEMORY_SIZE=DEFAULT_BODY_BYTES,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         # Over https Flask-WTF would also demand a same-site Referer, which browsers never
         # send: every page says `Referrer-Policy: no-referrer` (link tokens must not leak).

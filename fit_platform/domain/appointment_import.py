@@ -242,7 +242,9 @@ def parse_csv(text: str, zone: ZoneInfo) -> ParsedFile:
         return _refused(FileProblem.EMPTY)
     header = lines[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quotation mark that is never closed is an error, not a field that swallows
+    # every row after it (which the default reader returned, so those rows were silently lost).
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     items: list[AppointmentRecord | RowError] = []
     try:
         names = [str(name) for name in reader.fieldnames or []]

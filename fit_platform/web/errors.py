@@ -11,6 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from fit_platform.db.failure import database_error, describe
+from fit_platform.web.body_limits import too_large_message
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status not in MESSAGES:
             status = 400 if 400 <= status < 500 else 500
+        if status == 413:  # a page that takes a file says what its limit is
+            return render_error(413, too_large_message(request))
         return render_error(status)
 
     @app.errorhandler(OperationalError)

@@ -13,6 +13,7 @@ from fit_platform.domain.appointment_import import (
     FileError,
     FileProblem,
     ImportProblem,
+    ParsedFile,
     parse_csv,
     parse_fhir_bundle,
     parse_time,
@@ -250,3 +251,16 @@ def test_records_outside_the_accepted_range_become_row_errors() -> None:
         (4, ImportProblem.OUT_OF_RANGE, "start"),
         (5, ImportProblem.BAD_TIME, "start"),
     ]
+
+
+def test_a_quotation_mark_that_is_never_closed_makes_the_file_unreadable() -> None:
+    header = "appointment_id,patient_id,start\n"
+    for text in (
+        header + 'A1,EPR-1,2026-11-30T10:00\n"A2,EPR-1,2026-12-01T10:00\nA3,EPR-1,2026-12-02\n',
+        header + 'A1,"EPR-1,2026-11-30T10:00\nA2,EPR-1,2026-12-01T10:00\n',
+    ):
+        assert parse_csv(text, OSLO) == ParsedFile((), (), FileError(FileProblem.UNREADABLE))
+    # A quote inside a field, or a quoted field with a comma, is ordinary CSV.
+    ordinary = header + 'A"1,EPR-1,2026-11-30T10:00\n"A,2",EPR-1,2026-12-01T10:00\n'
+    parsed = parse_csv(ordinary, OSLO)
+    assert [record.external_ref for record in parsed.records] == ['A"1', "A,2"]

@@ -75,3 +75,25 @@ def test_db_upgrade_runs_as_the_owner_when_the_owners_url_is_given(tmp_path: Pat
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     assert owner_db.stat().st_size > 0
     assert not app_db.exists() or app_db.stat().st_size == 0
+
+
+def _nginx_bytes(size: str) -> int:
+    units = {"k": 1024, "m": 1024 * 1024}
+    return int(size[:-1]) * units[size[-1]] if size[-1] in units else int(size)
+
+
+def test_nginx_lets_through_the_bodies_the_app_takes_and_no_larger() -> None:
+    """The proxy's body limits are the app's: a file the import page takes must reach it (it
+    was cut off at 256 kB by both), and other pages keep the small limit."""
+    from fit_platform.web.body_limits import DEFAULT_BODY_BYTES
+    from fit_platform.web.episodes.blueprint import IMPORT_BODY_BYTES, MAX_IMPORT_BYTES
+
+    nginx = (ROOT / "deploy/nginx/fit-platform.conf").read_text()
+    server_limit = re.search(r"^    client_max_body_size (\w+);", nginx, re.MULTILINE)
+    assert server_limit is not None and _nginx_bytes(server_limit[1]) == DEFAULT_BODY_BYTES
+    import_location = re.search(
+        r"location = /clinician/appointments/import \{[^}]*client_max_body_size (\w+);", nginx
+    )
+    assert import_location is not None
+    assert _nginx_bytes(import_location[1]) == IMPORT_BODY_BYTES > MAX_IMPORT_BYTES
+    assert nginx.count("proxy_set_header X-Forwarded-For") == 1  # at server level: every location

@@ -47,6 +47,7 @@ from fit_platform.services.registration import (
     registration_problems,
 )
 from fit_platform.web.auth.session import login_required, settings
+from fit_platform.web.body_limits import allow_larger_body
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointment_changes import (
     appointment_move,
@@ -78,6 +79,16 @@ from fit_platform.web.form_problems import show_problems, validate_all
 bp = Blueprint("episodes", __name__, url_prefix="/clinician", template_folder="templates")
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+# The request around the file: a file a little over 2 MB still reaches the page and gets its
+# message; a body over this gets the same words on the error page (`web/body_limits.py`).
+IMPORT_BODY_BYTES = 4 * 1024 * 1024
+
+
+def _file_too_large() -> str:
+    return _(
+        "The file is too large (at most 2 MB). Nothing was imported. Split it into smaller"
+        " files and import each."
+    )
 
 
 def _zone() -> ZoneInfo:
@@ -258,7 +269,7 @@ def import_file() -> tuple[str, int] | Response:
     if form.validate_on_submit():
         raw = form.file.data.read(MAX_IMPORT_BYTES + 1)
         if len(raw) > MAX_IMPORT_BYTES:
-            form.file.errors = [_("The file is too large (at most 2 MB).")]
+            form.file.errors = [_file_too_large()]
         else:
             text = read_text(raw)
             if isinstance(text, FileError):
@@ -291,6 +302,8 @@ def import_file() -> tuple[str, int] | Response:
         refusals=REFUSAL_REASONS,
     ), (422 if form.errors else 200)
 
+
+allow_larger_body("episodes.import_file", IMPORT_BODY_BYTES, _file_too_large)
 
 # Moving an appointment and setting its status live in appointment_changes.py, the episode's
 # own schedule in schedule.py; their URLs are registered here.
