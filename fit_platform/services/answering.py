@@ -65,7 +65,7 @@ from fit_platform.services.link_context import (  # part of this module's API (_
     page_plan,
     saved_codes,
 )
-from fit_platform.services.page_save import save_page
+from fit_platform.services.page_save import keep_late_risk_answer, save_page
 from fit_platform.services.page_writes import PageSaved
 from fit_platform.services.scored_responses import apply_score
 
@@ -82,6 +82,7 @@ __all__ = [
     "inspect_link",
     "invitation_link_status",
     "invitation_status",
+    "keep_late_risk_answer",
     "load_context",
     "minutes_to_answer",
     "open_invitation",

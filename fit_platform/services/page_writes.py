@@ -142,14 +142,17 @@ def _page_writes(
     page: int,
     codes: Mapping[str, str | None],
     now: dt.datetime,
+    *,
+    expired_too: bool = False,
 ) -> _PageWrites:
     """The changes of a page save. Raises ``LinkClosedError`` when the invitation cannot be
-    answered, ``ValueError`` for a page that does not exist, ``InvalidAnswerError`` for a
-    forged answer."""
+    answered (``expired_too``: unless it only ran out of time, for a late risk answer),
+    ``ValueError`` for a page that does not exist, ``InvalidAnswerError`` for a forged
+    answer."""
     if saved is None:
         raise LinkClosedError(LinkStatus.UNKNOWN)
     status = invitation_link_status(saved.state, saved.expires_at, now)
-    if status is not LinkStatus.OPEN:
+    if status is not LinkStatus.OPEN and not (expired_too and status is LinkStatus.EXPIRED):
         raise LinkClosedError(status)
     instrument = get_instrument(saved.instrument_id)
     plan = page_plan(instrument)

@@ -83,6 +83,12 @@ def store_signals(
     return stored
 
 
+def has_risk_answer(instrument: Instrument, answers: Answers) -> bool:
+    """Whether a risk item in ``answers`` is at or above its threshold (the rule of
+    ``raise_risk_signal``, asked without storing anything)."""
+    return rules.risk_signal(instrument, score(instrument, answers, validate=False)) is not None
+
+
 def raise_risk_signal(
     session: Session,
     instrument: Instrument,

@@ -50,6 +50,7 @@ from fit_platform.web.patient.blueprint import (
     needs_link,
 )
 from fit_platform.web.patient.choice_pages import _restart_feedback
+from fit_platform.web.patient.late_risk import late_page
 from fit_platform.web.patient.page_shell import render_page
 from fit_platform.web.patient.shown_page import ShownPage, shown_page
 
@@ -160,7 +161,7 @@ def resume() -> Page:
 
 
 @bp.route("/answer/<int:page>", methods=["GET", "POST"])
-@needs_link(open_only=True)
+@needs_link(open_only=True, late=late_page)
 def answer(ctx: LinkContext, page: int) -> Page:
     inst = ctx.instrument
     plan = answering.page_plan(inst)
@@ -214,8 +215,8 @@ def answer(ctx: LinkContext, page: int) -> Page:
                     answered_in=_page_language(inst),
                     seen=ctx,
                 )
-            except LinkClosedError:
-                return _closed_page(answering.load_context(get_db(), ctx.token_id or 0, _now()))
+            except LinkClosedError:  # closed since the page's read: a risk answer is kept
+                return late_page(answering.load_context(get_db(), ctx.token_id or 0, _now()), page)
             except InvalidAnswerError:
                 abort(400)
             # After the save, which keeps each answer's language as the page showed it.

@@ -177,8 +177,12 @@ def _closed_page(ctx: LinkContext, token: str | None = None) -> tuple[str, int]:
     )
 
 
-def needs_link(open_only: bool = False) -> Callable[[F], F]:
-    """The view gets the LinkContext of the link opened in this browser as ``ctx``."""
+def needs_link(
+    open_only: bool = False, late: Callable[..., Page] | None = None
+) -> Callable[[F], F]:
+    """The view gets the LinkContext of the link opened in this browser as ``ctx``.
+    ``late`` answers a POST of an ``open_only`` view whose questionnaire ran out of time, in
+    place of the closed page (the question page: a late risk answer, `late_risk.py`)."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -197,6 +201,12 @@ def needs_link(open_only: bool = False) -> Callable[[F], F]:
                     or (request.method == "POST" and request.endpoint == "patient.finish")
                 ):
                     return redirect(url_for("patient.done"))
+                if (
+                    late is not None
+                    and ctx.status is LinkStatus.EXPIRED
+                    and request.method == "POST"
+                ):
+                    return late(ctx, *args, **kwargs)
                 return _closed_page(ctx)
             return view(ctx, *args, **kwargs)
 
