@@ -160,6 +160,12 @@ def test_a_plan_part_too_long_keeps_what_was_typed_and_says_how_much_to_cut(
     world = make_world(db)
     patient = _open(client, db, world)
     patient.post("/p/my-crisis-plan", PLAN)
+    # No `maxlength` on the plan's or the standing choices' boxes: the browser cut a pasted
+    # text at 1000 characters and the page said "saved" (the class that leaves it off had a
+    # copy here without that line).
+    for page in ("/p/my-crisis-plan", "/p/my-standing-choices"):
+        html = client.get(f"{page}?lang=en").get_data(as_text=True)
+        assert "<textarea" in html and "maxlength" not in html, page
     response = patient.post(
         "/p/my-crisis-plan?lang=en", PLAN | {"what_helps": "x" * 1001, "who_to_call": "Ola"}
     )

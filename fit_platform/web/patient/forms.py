@@ -29,7 +29,7 @@ def _clean(value: Any) -> Any:
     return clean_free_text(value) if isinstance(value, str) else value
 
 
-class _LengthWithCount(Length):  # type: ignore[misc]  # WTForms ships no type hints
+class LengthWithCount(Length):  # type: ignore[misc]  # WTForms ships no type hints
     """Length with the number typed in the message, so the patient knows how much to cut.
 
     It puts no `maxlength` on the field: a browser would cut pasted text without a word.
@@ -200,12 +200,12 @@ class FinishForm(FitForm):
     topic = TextAreaField(
         _l("What would you like to talk about in your next session? (optional)"),
         filters=[_clean],
-        validators=[Optional(), _LengthWithCount(max=TOPIC_MAX)],
+        validators=[Optional(), LengthWithCount(max=TOPIC_MAX)],
     )
     comment = TextAreaField(
         _l("Anything you want to add about these questions? (optional)"),
         filters=[_clean],
-        validators=[Optional(), _LengthWithCount(max=COMMENT_MAX)],
+        validators=[Optional(), LengthWithCount(max=COMMENT_MAX)],
     )
     comment_to = RadioField(
         _l("Who should read your comment?"),
@@ -230,7 +230,7 @@ class ResultCommentForm(FitForm):
         filters=[_clean],
         validators=[
             InputRequired(message=_l("Write your comment first.")),
-            _LengthWithCount(max=COMMENT_MAX),
+            LengthWithCount(max=COMMENT_MAX),
         ],
     )
 
@@ -239,7 +239,7 @@ class DeclineForm(FitForm):
     reason = TextAreaField(
         _l("Would you like to tell us why? (optional)"),
         filters=[_clean],
-        validators=[Optional(), _LengthWithCount(max=REASON_MAX)],
+        validators=[Optional(), LengthWithCount(max=REASON_MAX)],
     )
 
 
@@ -256,7 +256,7 @@ class StopForm(FitForm):
     reason = TextAreaField(
         _l("Would you like to tell us why? (optional)"),
         filters=[_clean],
-        validators=[Optional(), _LengthWithCount(max=REASON_MAX)],
+        validators=[Optional(), LengthWithCount(max=REASON_MAX)],
     )
 
 
@@ -275,7 +275,7 @@ class FewerForm(FitForm):
     reason = TextAreaField(
         _l("What would suit you better? (optional)"),
         filters=[_clean],
-        validators=[Optional(), _LengthWithCount(max=REASON_MAX)],
+        validators=[Optional(), LengthWithCount(max=REASON_MAX)],
     )
 
 
@@ -290,7 +290,7 @@ class GoalForm(FitForm):
         validators=[
             # DataRequired checks the cleaned text: a goal of only spaces is empty.
             DataRequired(message=_l("Write your goal first.")),
-            _LengthWithCount(max=GOAL_MAX),
+            LengthWithCount(max=GOAL_MAX),
         ],
     )
     form_nonce = nonce_field()  # rendered in the "add" form only

@@ -16,9 +16,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, Form, RadioField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired
 
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.own_plan import (
@@ -42,18 +42,7 @@ from fit_platform.web.patient.blueprint import (
     needs_link,
     to_code_step,
 )
-
-
-class _LengthWithCount(Length):  # type: ignore[misc]  # WTForms ships no type hints
-    """Length with the number typed in the message, so the patient knows how much to cut."""
-
-    def __call__(self, form: Form, field: Field) -> None:
-        length = len(field.data or "")
-        if length > self.max:
-            raise ValidationError(
-                _l("Write at most %(max)d characters (you wrote %(length)d).")
-                % {"max": self.max, "length": length}
-            )
+from fit_platform.web.patient.forms import LengthWithCount
 
 
 def _clean(value: Any) -> Any:
@@ -62,7 +51,7 @@ def _clean(value: Any) -> Any:
 
 def _plan_field(part: PlanPart) -> TextAreaField:
     return TextAreaField(
-        PLAN_LABELS[part], filters=[_clean], validators=[_LengthWithCount(max=PLAN_PART_MAX)]
+        PLAN_LABELS[part], filters=[_clean], validators=[LengthWithCount(max=PLAN_PART_MAX)]
     )
 
 
@@ -83,7 +72,7 @@ class NewChoiceForm(FitForm):
     text = TextAreaField(
         _l("In your own words"),
         filters=[_clean],
-        validators=[_LengthWithCount(max=CHOICE_TEXT_MAX)],
+        validators=[LengthWithCount(max=CHOICE_TEXT_MAX)],
     )
 
 
@@ -91,7 +80,7 @@ class ChoiceTextForm(FitForm):
     text = TextAreaField(
         _l("In your own words"),
         filters=[_clean],
-        validators=[_LengthWithCount(max=CHOICE_TEXT_MAX)],
+        validators=[LengthWithCount(max=CHOICE_TEXT_MAX)],
     )
 
 
