@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -142,3 +143,14 @@ def test_words_not_sent_yet_are_in_the_patients_own_data_download(app: Flask, db
     (draft,) = json.loads(download.get_data(as_text=True))["unsent_check_page_text"]
     assert (draft["instrument"], draft["topic"], draft["comment"]) == ("phq9", TOPIC, None)
     assert draft["instrument_text"]  # the questionnaire's title, in her language
+
+
+def test_the_check_page_posts_to_itself_without_the_question_it_came_back_to(
+    app: Flask, db: Database
+) -> None:
+    """Back from "Change" the address ends in `#phq9_9-group`; a form without an action posted
+    there, so a refused send opened at that question, not at the error summary."""
+    patient, _world = _at_the_check(app, db)
+    page = patient.client.get("/p/finish?lang=en#phq9_9-group").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="([^"]*)"[^>]* id="finish">', page)
+    assert form is not None and form.group(1) == "/p/finish"
