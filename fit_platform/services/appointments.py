@@ -67,6 +67,10 @@ class AppointmentOutOfRange(ValueError):
     """The time lies outside the accepted range (`domain.appointment_range`)."""
 
 
+class AppointmentNotBegun(ValueError):
+    """Done or "did not attend" for a session whose time has not come: nothing is changed."""
+
+
 class RefusalReason(StrEnum):
     NOT_YOUR_PATIENT = "not_your_patient"  # an active episode in the unit the caller does not treat
 
@@ -264,6 +268,12 @@ def set_appointment_status(
     because they no longer fit it (a cancelled or missed session)."""
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id, now)
+        # A session is done or missed only once its time has begun: marked so ahead, it sat
+        # among the planned ones as "Done" while the scheduler still planned its questionnaire.
+        if status in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW) and (
+            appointment.starts_at > now
+        ):
+            raise AppointmentNotBegun
         appointment.status = status
         cancelled = cancel_for_appointment(session, appointment_id, now).withdrawn
         log.info(

@@ -150,3 +150,38 @@ def test_an_add_refused_as_out_of_range_logs_only_the_read(client: FlaskClient) 
     )
     assert added.status_code == 422
     assert _actions(db, world) == ["appointments_view", "appointments_view"]
+
+
+def test_a_session_that_has_not_begun_cannot_be_marked_done_or_missed(
+    client: FlaskClient,
+) -> None:
+    """A session on 10 December marked "Done" on 2 December stayed among the planned ones,
+    as done, while its questionnaire was still planned."""
+    world, appointment_id, page_url = _booked(client)
+    page = client.get(page_url + "?lang=en").get_data(as_text=True)
+    row = page[page.index(f'id="status-{appointment_id}"') :]
+    offered = re.findall(r'<option value="(\w+)"', row[: row.index("</select>")])
+    assert offered == ["planned", "cancelled"]
+    for status in ("done", "no_show"):
+        refused = client.post(
+            f"/clinician/appointments/{appointment_id}/status?lang=en",
+            data={"csrf_token": csrf_token(page), "status": status},
+            follow_redirects=True,
+        )
+        assert refused.status_code == 200
+        assert "A session that has not begun cannot be marked done or did not attend." in (
+            refused.get_data(as_text=True)
+        )
+        with _db(client).session() as session:
+            assert session.get(Appointment, appointment_id).status is AppointmentStatus.PLANNED  # type: ignore[union-attr]
+    # Once its time has begun, it can.
+    client.application.extensions["fit_clock"] = lambda: STARTS + dt.timedelta(minutes=5)
+    log_in(client, world.therapist_username, PASSWORD)  # eight days on: a new staff session
+    page = client.get(page_url + "?lang=en").get_data(as_text=True)
+    done = client.post(
+        f"/clinician/appointments/{appointment_id}/status?lang=en",
+        data={"csrf_token": csrf_token(page), "status": "done"},
+    )
+    assert done.status_code == 302
+    with _db(client).session() as session:
+        assert session.get(Appointment, appointment_id).status is AppointmentStatus.DONE  # type: ignore[union-attr]

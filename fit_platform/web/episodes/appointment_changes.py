@@ -23,6 +23,7 @@ from fit_platform.domain.appointment_range import (
 from fit_platform.domain.codes import AppointmentStatus, Role
 from fit_platform.extensions import get_db
 from fit_platform.services.appointments import (
+    AppointmentNotBegun,
     AppointmentNotFound,
     AppointmentOutOfRange,
     appointment_episode,
@@ -93,6 +94,14 @@ def appointment_status(appointment_id: int) -> Response:
         )
     except AppointmentNotFound:
         abort(404)
+    except AppointmentNotBegun:
+        return _back_to_episode(
+            appointment_id,
+            _(
+                "A session that has not begun cannot be marked done or did not attend."
+                " Nothing was changed."
+            ),
+        )
     withdrawn = ngettext(
         "The questionnaire for this appointment is withdrawn; its link now tells the patient why.",
         "%(num)d questionnaires for this appointment are withdrawn; their links now"
