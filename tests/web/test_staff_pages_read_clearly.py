@@ -93,6 +93,7 @@ def test_a_wait_is_counted_in_whole_hours_then_whole_days_never_rounded_up(
     world = make_world(db)
     waits = {
         dt.timedelta(hours=1, minutes=20): "80 minutes",
+        dt.timedelta(hours=1, minutes=31, seconds=50): "91 minutes",  # Babel said "2 hours"
         dt.timedelta(hours=40, minutes=50): "40 hours",
         dt.timedelta(days=6, hours=16): "6 days",
         dt.timedelta(days=11, hours=23): "11 days",
@@ -102,6 +103,7 @@ def test_a_wait_is_counted_in_whole_hours_then_whole_days_never_rounded_up(
         SignalCode.NOT_ON_TRACK,
         SignalCode.RELIABLE_DETERIORATION,
         SignalCode.ALLIANCE_DROP,
+        SignalCode.ALLIANCE_LOW,
     ]
     for code, ago in zip(codes, waits, strict=True):
         add_signal(db, world, code, raised_at=NOW - ago)

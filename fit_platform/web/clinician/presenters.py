@@ -173,8 +173,11 @@ def whole_hours_or_days(duration: dt.timedelta) -> str:
     `format_timedelta` rounds to the nearest unit and goes on to weeks: a signal raised 6 days
     16 hours before read "waiting for 7 days", and one raised 11 days before "2 weeks"."""
     locale = formatting_locale()
+    if duration < dt.timedelta(minutes=1):
+        return format_timedelta(duration, locale=locale)  # seconds
     if duration < dt.timedelta(hours=2):
-        return format_timedelta(duration, threshold=1.5, locale=locale)
+        # Whole minutes: Babel's threshold made 91 minutes "2 hours".
+        return format_unit(duration // dt.timedelta(minutes=1), "duration-minute", locale=locale)
     if duration < dt.timedelta(days=2):
         return format_unit(duration // dt.timedelta(hours=1), "duration-hour", locale=locale)
     return format_unit(duration.days, "duration-day", locale=locale)
