@@ -332,13 +332,23 @@ def load_settings(
             raise ConfigurationError("FIT_TOTP_ENCRYPTION_KEY is required in production")
         totp_key = _demo_totp_key(instance_path) if environment == "demo" else _new_totp_key()
 
+    public_base_url = _env(env, "FIT_PUBLIC_BASE_URL")
+    if public_base_url is None:
+        # Every patient link and staff e-mail starts with it: a missing one in production
+        # quietly became the demo's loopback address (with FIT_ALLOW_INSECURE_HTTP), or was
+        # refused as "not https" quoting an address nobody had written.
+        if environment == "production" and "public_base_url" not in overrides:
+            raise ConfigurationError(
+                "FIT_PUBLIC_BASE_URL is required in production: the https:// address of the "
+                "service (its TLS proxy), which every patient link and staff e-mail starts with"
+            )
+        public_base_url = "http://127.0.0.1:5000"
+
     values: dict[str, object] = {
         "environment": environment,
         "database_url": database_url,
         "secret_key": secret_key,
-        "public_base_url": (_env(env, "FIT_PUBLIC_BASE_URL", "http://127.0.0.1:5000") or "").rstrip(
-            "/"
-        ),
+        "public_base_url": public_base_url.rstrip("/"),
         "timezone": _env(env, "FIT_TIMEZONE", DEFAULT_TIMEZONE),
         "instance_path": instance_path,
         "sms_url": _env(env, "FIT_SMS_URL"),

@@ -26,11 +26,36 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
 
 def test_production_refuses_to_start_without_a_key_for_totp_secrets() -> None:
-    env = {"FIT_ENV": "production", "FIT_DATABASE_URL": "sqlite://", "FIT_SECRET_KEY": "x" * 40}
+    env = {
+        "FIT_ENV": "production",
+        "FIT_DATABASE_URL": "sqlite://",
+        "FIT_SECRET_KEY": "x" * 40,
+        "FIT_PUBLIC_BASE_URL": "https://fit.dps.example.no",
+    }
     with pytest.raises(ConfigurationError, match="FIT_TOTP_ENCRYPTION_KEY"):
         load_settings(env)
     with pytest.raises(ConfigurationError, match="FIT_TOTP_ENCRYPTION_KEY"):
         load_settings({**env, "FIT_TOTP_ENCRYPTION_KEY": "not a fernet key"})
+
+
+def test_production_refuses_to_start_without_a_public_base_url() -> None:
+    """A missing one was refused quoting the demo's loopback address as if the operator had
+    written it, and with FIT_ALLOW_INSECURE_HTTP it quietly became that address: every patient
+    link would have pointed at 127.0.0.1."""
+    from tests.support.cli import TOTP_KEY
+
+    env = {
+        "FIT_ENV": "production",
+        "FIT_DATABASE_URL": "sqlite://",
+        "FIT_SECRET_KEY": "x" * 40,
+        "FIT_TOTP_ENCRYPTION_KEY": TOTP_KEY,
+    }
+    for lab in ({}, {"FIT_ALLOW_INSECURE_HTTP": "true"}):
+        with pytest.raises(ConfigurationError, match="FIT_PUBLIC_BASE_URL is required") as refused:
+            load_settings({**env, **lab})
+        assert "127.0.0.1" not in str(refused.value)
+    given = load_settings({**env, "FIT_PUBLIC_BASE_URL": "https://fit.dps.example.no/"})
+    assert given.public_base_url == "https://fit.dps.example.no"
 
 
 def test_demo_keeps_its_generated_key_for_totp_secrets(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ def operator_env(database_url: str, **settings: str) -> dict[str, str]:
         "FIT_SECRET_KEY": "command-test-secret-key-0123456789-abcdef",
         "FIT_TOTP_ENCRYPTION_KEY": TOTP_KEY,
         "FIT_ALLOW_INSECURE_HTTP": "true",
+        "FIT_PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         **settings,
     }
 
