@@ -121,13 +121,30 @@ _STATUS: Mapping[str, AppointmentStatus] = {
 }
 
 
+# The Norwegian way a patient record system or a spreadsheet writes a local time:
+# "15.12.2026 10:00", "5.1.2027 kl. 9.30", seconds allowed. Day first, always (dots, not the
+# slashes of a US month-first date).
+_NORWEGIAN_TIME = re.compile(
+    r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+|T)(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"
+)
+
+
 def parse_time(raw: str, zone: ZoneInfo) -> dt.datetime:
-    """ISO 8601 to aware UTC; a time without offset is local time in `zone`.
+    """ISO 8601, or a Norwegian day-first local time (`_NORWEGIAN_TIME`), to aware UTC; a time
+    without offset is local time in `zone`.
 
     A local time that does not exist (the spring DST gap) raises `NonexistentLocalTime`; an
     ambiguous one (autumn) is its first occurrence, summer time (`appointment_range.local_to_utc`).
     """
-    value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    text = raw.strip()
+    norwegian = _NORWEGIAN_TIME.fullmatch(text)
+    if norwegian is not None:
+        day, month, year, hour, minute, second = norwegian.groups()
+        value = dt.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
+        )
+    else:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         return local_to_utc(value, zone)
     return value.astimezone(dt.UTC)

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,6 +39,18 @@ def test_csv_rows_become_records_in_utc() -> None:
     assert first.ends_at == dt.datetime(2026, 11, 30, 9, 45, tzinfo=dt.UTC)
     assert first.status is AppointmentStatus.PLANNED
     assert second.status is AppointmentStatus.CANCELLED and second.ends_at is None
+
+
+def test_a_norwegian_day_first_time_is_read_as_local_time() -> None:
+    """Patient record systems and spreadsheets in Norway write "15.12.2026 10:00"; only ISO
+    8601 was read, and every such row was "not a valid date and time"."""
+    winter = dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC)
+    for text in ("15.12.2026 10:00", "15.12.2026 kl. 10.00", " 15.12.2026T10:00:00 "):
+        assert parse_time(text, OSLO) == winter, text
+    assert parse_time("5.6.2026 9:30", OSLO) == dt.datetime(2026, 6, 5, 7, 30, tzinfo=dt.UTC)
+    for wrong in ("31.02.2026 10:00", "15.13.2026 10:00", "12/15/2026 10:00", "15.12.26 10:00"):
+        with pytest.raises(ValueError):
+            parse_time(wrong, OSLO)
 
 
 def test_local_times_follow_summer_time() -> None:

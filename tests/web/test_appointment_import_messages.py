@@ -383,3 +383,26 @@ def test_a_quotation_mark_never_closed_refuses_the_file_not_the_rows_after_it(
     assert html.count("The file could not be read as CSV (perhaps a quotation mark") == 2
     assert "New appointments" not in html
     assert _saved(_db(client), world) == before
+
+
+def test_a_norwegian_export_with_day_first_times_is_imported(
+    client: FlaskClient, world: World
+) -> None:
+    ref = _ref(_db(client), world)
+    day = dt.date.fromisoformat(_day(7))
+    content = (
+        "appointment_id;patient_id;start;end;status\n"
+        f"N-1;{ref};{day:%d.%m.%Y} 10:00;{day:%d.%m.%Y} 10:45;booked\n"
+        f"N-2;{ref};{day:%d.%m.%Y} 25:00;;booked\n"
+    ).encode()
+    status, html = _upload(client, world.unit_id, content, "timeliste.csv")
+    assert status == 200 and "New appointments: 1" in html
+    starts = dt.datetime.combine(day, dt.time(10), OSLO).astimezone(dt.UTC)
+    assert [(ref, start.astimezone(dt.UTC)) for ref, start in _saved(_db(client), world)] == [
+        ("N-1", starts)
+    ]
+    # A wrong one says which forms are read.
+    assert (
+        "Row 2, column start: the time is not a valid date and time (write it as"
+        " 2026-12-15T10:00 or 15.12.2026 10:00)"
+    ) in html

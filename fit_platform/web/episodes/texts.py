@@ -47,7 +47,9 @@ REGISTRATION_ERRORS = {
 
 IMPORT_PROBLEMS = {
     ImportProblem.MISSING_FIELD: _l("a required field is empty"),
-    ImportProblem.BAD_TIME: _l("the time is not a valid date and time"),
+    ImportProblem.BAD_TIME: _l(
+        "the time is not a valid date and time (write it as 2026-12-15T10:00 or 15.12.2026 10:00)"
+    ),
     ImportProblem.NONEXISTENT_TIME: _l(
         "the local time does not exist: the clocks jump an hour forward that night (summer time)"
     ),
