@@ -35,6 +35,7 @@ class DecisionError(StrEnum):
     MISSING_TEXT = "missing_text"
     TEXT_TOO_LONG = "text_too_long"
     REVIEW_IN_PAST = "review_in_past"
+    REVIEW_TOO_FAR = "review_too_far"
 
 
 class DecisionRefused(Exception):
@@ -83,10 +84,22 @@ def _text(value: str | None, required: bool) -> str | None:
     return value or None
 
 
-def review_date_in_past(review_on: dt.date | None, today: dt.date) -> bool:
-    """A review date before the clinic's today: refused, since nobody can look again in the
-    past. The form asks it with its other checks, so every wrong field shows in one round."""
-    return review_on is not None and review_on < today
+# The latest review date taken: a decision is looked at again within weeks or months; a date
+# years ahead is a mistyped year ("31.12.9999" stood on the pre-session view and in the journal).
+REVIEW_WITHIN = dt.timedelta(days=2 * 366)
+
+
+def review_date_problem(review_on: dt.date | None, today: dt.date) -> DecisionError | None:
+    """A review date before the clinic's today (nobody can look again in the past) or more
+    than two years ahead: refused. The form asks it with its other checks, so every wrong
+    field shows in one round."""
+    if review_on is None:
+        return None
+    if review_on < today:
+        return DecisionError.REVIEW_IN_PAST
+    if review_on > today + REVIEW_WITHIN:
+        return DecisionError.REVIEW_TOO_FAR
+    return None
 
 
 def record_decision(
@@ -107,8 +120,9 @@ def record_decision(
     options = _text(draft.options_discussed, required=True)
     decision = _text(draft.decision, required=True)
     what_matters = _text(draft.what_matters, required=False)
-    if review_date_in_past(draft.review_on, today):
-        raise DecisionRefused(DecisionError.REVIEW_IN_PAST)
+    problem = review_date_problem(draft.review_on, today)
+    if problem is not None:
+        raise DecisionRefused(problem)
 
     def work(session: Session) -> int:
         episode = session.execute(

@@ -2,7 +2,7 @@
 
 A therapist left both required texts empty and chose a review date in the past: the page
 named the two texts, and only on the next submit the date, which the service checked once
-the rest was right. The date's rule (`samvalg.review_date_in_past`, the same the save
+the rest was right. The date's rule (`samvalg.review_date_problem`, the same the save
 applies) now runs with the form's own checks.
 """
 
@@ -53,3 +53,33 @@ def test_empty_texts_and_a_past_review_date_are_named_together_and_nothing_is_sa
     assert "Write the options you discussed." not in html
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(SharedDecision)) == 0
+
+
+def test_a_review_date_years_ahead_is_a_mistyped_year_and_is_refused(
+    client: FlaskClient,
+) -> None:
+    """31.12.9999 was saved and stood as "Look at this again 31 Dec 9999" on the pre-session
+    view and in the journal text."""
+    client.application.extensions["fit_clock"] = lambda: dt.datetime(
+        2026, 12, 2, 23, 30, tzinfo=dt.UTC
+    )  # 00:30 on 3 December in Oslo: the clinic's today, not the machine's
+    db: Database = client.application.extensions["fit_db"]
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    today = dt.date(2026, 12, 3)
+    assert f'max="{(today + dt.timedelta(days=732)).isoformat()}"' in page
+    data = {
+        "csrf_token": csrf_token(page),
+        "options_discussed": "Keep going",
+        "decision": "More sessions",
+        "review_on": "31.12.9999",
+    }
+    refused = client.post(url, data=data)
+    assert refused.status_code == 400
+    assert "Choose a date within two years from today." in refused.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(SharedDecision)) == 0
+    in_a_year = (today + dt.timedelta(days=365)).isoformat()
+    assert client.post(url, data=data | {"review_on": in_a_year}).status_code == 302

@@ -31,11 +31,12 @@ from fit_platform.services.caseload_rows import (
 from fit_platform.services.journal_summary import journal_summary
 from fit_platform.services.presession import presession
 from fit_platform.services.samvalg import (
+    REVIEW_WITHIN,
     DecisionDraft,
     DecisionError,
     DecisionRefused,
     record_decision,
-    review_date_in_past,
+    review_date_problem,
 )
 from fit_platform.services.score_history import score_history
 from fit_platform.services.signal_workflow import (
@@ -265,6 +266,12 @@ def resolve(episode_id: int, signal_id: int) -> Response | tuple[str, int]:
     return _signal_action(episode_id, signal_id, "resolve")
 
 
+def _review_date_message(problem: DecisionError) -> str:
+    if problem is DecisionError.REVIEW_TOO_FAR:
+        return _("Choose a date within two years from today.")
+    return _("Choose today or a later date.")
+
+
 @bp.route("/episodes/<int:episode_id>/decisions/new", methods=["GET", "POST"])
 @clinical
 def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
@@ -292,8 +299,9 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
     # Asked with the form's own checks, not only when the rest is right: every wrong field in
     # one round.
     submitted = form.is_submitted() and not form.review_on.errors
-    if submitted and review_date_in_past(form.review_on.data, _today()):
-        form.review_on.errors = [_("Choose today or a later date.")]
+    problem = review_date_problem(form.review_on.data, _today()) if submitted else None
+    if problem is not None:
+        form.review_on.errors = [_review_date_message(problem)]
         valid = False
     if valid:
         try:
@@ -316,16 +324,20 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
         except DecisionRefused as refused:
             if refused.reason is DecisionError.NOT_FOUND:
                 abort(404)
-            if refused.reason is DecisionError.REVIEW_IN_PAST:
-                form.review_on.errors = [_("Choose today or a later date.")]
+            if refused.reason in (DecisionError.REVIEW_IN_PAST, DecisionError.REVIEW_TOO_FAR):
+                form.review_on.errors = [_review_date_message(refused.reason)]
             else:
                 error = _("The record could not be saved. Check the fields and try again.")
         else:
             flash(_("The samvalg record is saved."))
             return redirect(url_for(".presession_page", episode_id=episode_id) + "#decisions")
     status = 200 if request.method == "GET" or not (form.errors or error) else 400
-    # The picker starts at the clinic's today, the first date the service accepts.
-    form.review_on.render_kw = {**(form.review_on.render_kw or {}), "min": _today().isoformat()}
+    # The picker offers the dates the service accepts: from the clinic's today, two years on.
+    form.review_on.render_kw = {
+        **(form.review_on.render_kw or {}),
+        "min": _today().isoformat(),
+        "max": (_today() + REVIEW_WITHIN).isoformat(),
+    }
     return render_template(
         "clinician/decision_form.html",
         form=form,
