@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -96,6 +97,32 @@ def test_a_rule_the_scheduler_would_refuse_gets_a_message_and_is_not_saved(
         assert "<title>Error: Questionnaire schedule – " in response.get_data(as_text=True)
     with db.session() as session:
         assert session.scalars(select(ScheduleRule)).all() == []
+
+
+def test_a_refused_rule_names_the_field_it_is_about(client: FlaskClient) -> None:
+    """Every refusal of the rule's service check sat on "When": "When: the reminder must come
+    before the time to answer runs out." The reminder's goes on the reminder, the days' on the
+    days."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    for bad, field, message in (
+        (
+            {"reminder_after_hours": "60"},
+            "Reminder",
+            "The reminder must come before the time to answer runs out.",
+        ),
+        ({"weekdays": []}, "Days", "A weekly rule needs at least one day."),
+    ):
+        data = {f"new-{key}": value for key, value in _rule(**bad).items()}
+        html = client.post(url, data={"new-csrf_token": csrf_token(page), **data}).get_data(
+            as_text=True
+        )
+        assert message in html, bad
+        assert f"When: {message}" not in html, bad
+        assert re.search(rf"{field}[^<]*: {re.escape(message)}", html), (bad, html)
 
 
 def test_a_rule_that_cannot_be_saved_opens_the_page_with_what_is_wrong(

@@ -42,7 +42,7 @@ from fit_platform.web.clinician import presenters
 from fit_platform.web.clock import now
 from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
-from fit_platform.web.episodes.texts import INSTRUMENT_ERRORS, RULE_ERRORS
+from fit_platform.web.episodes.texts import RULE_ERRORS, rule_error_field
 
 
 def get_locale_code() -> str:
@@ -227,8 +227,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
             flash(_("Nothing was changed: the rule is as it was."))
             return redirect(url_for("episodes.schedule", episode_id=episode_id))
         except InvalidRule as error:
-            field = posted.instrument if error.code in INSTRUMENT_ERRORS else posted.trigger
-            field.errors = [str(RULE_ERRORS[error.code])]
+            posted[rule_error_field(error.code)].errors = [str(RULE_ERRORS[error.code])]
         else:
             flash(_("The schedule is saved. It applies from the next questionnaire."))
             return redirect(url_for("episodes.schedule", episode_id=episode_id))

@@ -203,6 +203,24 @@ RULE_ERRORS = {
 }
 
 # Errors about the questionnaire itself are shown on the questionnaire field.
+# The field of the rule form a refused rule's error belongs to (`rule_error_field`); the rest
+# are about the rule as a whole and go on "When".
+_RULE_ERROR_FIELDS = {
+    "reminder_after_window": "reminder_after_hours",
+    "bad_weekday": "weekdays",
+    "weekday_needed": "weekdays",
+}
+
+
+def rule_error_field(code: str) -> str:
+    """The name of the rule form's field that shows a refused rule's error: the questionnaire
+    for its problems, the reminder or the days for theirs, else the trigger. Every error sat on
+    "When" on the templates page ("When: the reminder must come before …")."""
+    if code in INSTRUMENT_ERRORS:
+        return "instrument"
+    return _RULE_ERROR_FIELDS.get(code, "trigger")
+
+
 INSTRUMENT_ERRORS = frozenset(
     {
         "unknown_instrument",
