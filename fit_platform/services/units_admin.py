@@ -113,7 +113,7 @@ def _format_problems(typed: UnitSettings, cleaned: UnitSettings) -> list[tuple[s
     if not _HH_MM.fullmatch(cleaned.quiet_from):
         problems.append(("quiet_from", "bad_time"))
     if not _HH_MM.fullmatch(cleaned.quiet_until):
-        problems.append(("quiet_until", "bad_time"))
+        problems.append(("quiet_until", "bad_end_time"))
     if len(" ".join((typed.message_name or "").split())) > MESSAGE_NAME_MAX:
         problems.append(("message_name", "too_long"))
     opening_hours_by_language = {

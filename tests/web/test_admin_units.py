@@ -461,6 +461,7 @@ def test_a_unit_without_a_lead_says_the_risk_signal_reaches_nobody_without_readi
 CODE_NB = "Bruk bokstavene a–z, sifre og bindestrek"
 PHONE_NB = "Skriv telefonnummeret med sifre, mellomrom og eventuelt + først."
 TIME_NB = "Skriv klokkeslettet som TT:MM, for eksempel 21:00."
+END_TIME_NB = "Skriv klokkeslettet som TT:MM, for eksempel 08:00."  # quiet hours end: a morning
 CODE_TAKEN_NB = "Denne koden er allerede i bruk."
 NAME_TAKEN_NB = "Dette navnet er allerede i bruk."
 
@@ -476,7 +477,7 @@ def test_a_new_unit_names_every_wrong_field_in_one_round_and_keeps_what_was_type
     response = client.post("/admin/units?lang=nb", data={"csrf_token": csrf_token(page), **typed})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    for message in (CODE_NB, PHONE_NB, TIME_NB):
+    for message in (CODE_NB, PHONE_NB, TIME_NB, END_TIME_NB):
         assert message in html, message
     for value in ('value="Test Øst!"', 'value="abc"', 'value="25:99"', 'value="DPS Nordre Aker"'):
         assert value in html, value
@@ -502,8 +503,9 @@ def test_a_unit_with_a_taken_name_and_a_taken_code_is_told_both(client: FlaskCli
         data={"csrf_token": token, **_unit_form(phone="abc", quiet_until="8")},
     )
     html = mixed.get_data(as_text=True)
-    for message in (CODE_TAKEN_NB, NAME_TAKEN_NB, PHONE_NB, TIME_NB):
+    for message in (CODE_TAKEN_NB, NAME_TAKEN_NB, PHONE_NB, END_TIME_NB):
         assert message in html, message
+    assert TIME_NB not in html  # only the end was wrong
     assert _count(db, Unit) == 1
     assert _count(db, AdminAudit) == audits_before
 

@@ -22,6 +22,7 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"  # stored in lower case
 
 _code_message = _l("Use the letters a–z, digits and hyphens, starting with a letter or a digit.")
 _time_message = _l("Write the time as HH:MM, for example 21:00.")
+_end_time_message = _l("Write the time as HH:MM, for example 08:00.")
 
 
 def _code_field() -> StringField:
@@ -71,7 +72,10 @@ class UnitForm(FitForm):
     quiet_until = StringField(
         _l("Quiet hours end (HH:MM)"),
         default="08:00",
-        validators=[DataRequired(message=_time_message), Regexp(HH_MM, message=_time_message)],
+        validators=[
+            DataRequired(message=_end_time_message),
+            Regexp(HH_MM, message=_end_time_message),
+        ],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "size": 5},
     )
 

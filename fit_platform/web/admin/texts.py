@@ -12,6 +12,8 @@ ADMIN_ERRORS = {
     "bad_phone": _l("Write the phone number with digits, spaces and an optional leading +."),
     "too_long": _l("Write at most 40 characters."),
     "bad_time": _l("Write the time as HH:MM, for example 21:00."),
+    # The end of quiet hours is a morning: its example too (it said 21:00 for both).
+    "bad_end_time": _l("Write the time as HH:MM, for example 08:00."),
     "opening_hours_bokmaal_first": _l(
         "Write the opening hours in bokmål too: a page in a language without its own text "
         "shows the bokmål ones."
