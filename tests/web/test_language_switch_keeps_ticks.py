@@ -134,7 +134,10 @@ def test_the_review_page_changes_language_keeping_what_was_typed_and_sends_nothi
     patient.answer_all("phq9", "1")
     review = patient.client.get("/p/finish").get_data(as_text=True)
     buttons = re.findall(r'<button form="finish" name="language" value="(nb|nn|en)"', review)
-    assert buttons == ["nb", "nn", "en"] and '<form method="post" novalidate' in review
+    assert (
+        buttons == ["nb", "nn", "en"]
+        and '<form method="post" action="/p/finish" novalidate' in review
+    )
     typed = {"topic": "Søvnen & jobben", "comment": "Vanskelig uke.\nMen bedre nå."}
     shown = patient.post("/p/finish", {**typed, "language": "en"})
     assert shown.status_code == 200
