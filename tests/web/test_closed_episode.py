@@ -79,6 +79,8 @@ def test_the_pre_session_view_and_journal_summary_say_when_the_episode_closed(
     page = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
     assert f"Closed on {CLOSED_ON}" in page
     assert "Next appointment" not in page and "No appointment planned" not in page
+    header = page[page.index("<h1>") : page.index("</p>", page.index("<h1>"))]
+    assert "Gives feedback" not in header  # a closed episode sends nothing
     # Reading stays possible; nothing that plans more treatment is offered.
     assert "Open signals" in page and "Samvalg decisions" in page
     assert "Record a samvalg decision" not in page
