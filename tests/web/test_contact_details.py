@@ -137,6 +137,17 @@ def test_a_bad_number_is_refused_with_the_registration_message_and_nothing_is_lo
         assert session.scalars(select(AdminAudit)).all() == []
 
 
+def test_every_wrong_contact_field_is_named_in_one_round(client: FlaskClient) -> None:
+    """An e-mail address the form refuses and no mobile number for SMS: the page named the
+    address, and only on the next submit the missing number (registration named both)."""
+    world = a_therapists_patient(client)
+    response = post_contact(client, contact_url(world), phone="", email="x", channel="sms")
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "A mobile number is needed to send links by SMS." in html
+    assert 'href="#phone"' in html and 'href="#email"' in html
+
+
 def test_a_changed_channel_is_a_consent_event_and_the_audit_row_names_fields_not_addresses(
     client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -61,6 +61,7 @@ from fit_platform.web.episodes.forms import (
     AppointmentForm,
     ImportForm,
     RegisterPatientForm,
+    channel_or_none,
     channels_set_up,
     label_contact_fields,
     offer_configured_channels,
@@ -128,13 +129,6 @@ def _therapist_programmes() -> list[SelectChoice]:
     return [SelectChoice(str(pid), f"{unit}: {name}") for pid, name, unit in rows]
 
 
-def _channel_or_none(value: str | None) -> Channel | None:
-    try:
-        return Channel(value or "")
-    except ValueError:
-        return None
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @login_required(Role.THERAPIST)
 def register() -> tuple[str, int] | Response:
@@ -159,7 +153,7 @@ def register() -> tuple[str, int] | Response:
             display_name=form.display_name.data,
             phone=form.phone.data,
             email=form.email.data,
-            channel=_channel_or_none(form.channel.data),
+            channel=channel_or_none(form.channel.data),
             started_on=form.started_on.data,
             now=_now(),
         )

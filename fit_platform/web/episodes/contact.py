@@ -23,17 +23,23 @@ from fit_platform.services.contact_details import (
     correct_contact_details,
 )
 from fit_platform.services.patient_identity import NationalIdPolicy
-from fit_platform.services.registration import RegistrationError, national_id_digest
+from fit_platform.services.registration import (
+    RegistrationError,
+    contact_problems,
+    national_id_digest,
+)
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
 from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.forms import (
     ContactForm,
+    channel_or_none,
     channels_set_up,
     label_contact_fields,
     offer_configured_channels,
 )
 from fit_platform.web.episodes.texts import REGISTRATION_ERRORS
+from fit_platform.web.form_problems import show_problems, validate_all
 
 Page = Response | tuple[str, int]
 
@@ -59,7 +65,22 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
         del form.national_id
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
+
+        def problems() -> list[tuple[str, str]]:
+            return contact_problems(
+                form.phone.data, form.email.data, channel_or_none(form.channel.data)
+            )
+
+        def message(code: str) -> str:
+            return str(REGISTRATION_ERRORS[code])
+
+        # Every wrong field in one round, as on registration: the contact rule runs with the
+        # form's own checks ("enter a valid e-mail address" and "a mobile number is needed
+        # for SMS" came one after the other).
+        passed = validate_all(form, problems, message, fallback="phone")
+        if passed and (found := problems()):
+            show_problems(form, found, message, fallback="phone")
+        elif passed:
             try:
                 correction = Correction(
                     phone=form.phone.data,

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from fit_platform.domain.codes import Channel
 from fit_platform.domain.schedule_model import MAX_OFFSET_HOURS
 from fit_platform.messaging.setup import configured_channels
 from fit_platform.web.date_fields import DayField
@@ -220,3 +221,11 @@ class RuleForm(FitForm):
         validators=[NumberRange(min=0, max=2000, message=_l("Enter 0 to 2000 hours."))],
     )
     active = BooleanField(_l("In use"), default=True)
+
+
+def channel_or_none(value: str | None) -> Channel | None:
+    """The posted channel, or None for one that is not a channel (the form names it)."""
+    try:
+        return Channel(value or "")
+    except ValueError:
+        return None
