@@ -11,6 +11,7 @@ from fit_platform.db.models import Appointment
 from fit_platform.domain.appointment_import import parse_csv
 from fit_platform.domain.codes import AppointmentStatus, Role
 from fit_platform.services.appointments import (
+    AppointmentNotBegun,
     AppointmentNotFound,
     AppointmentOutOfRange,
     add_appointment,
@@ -115,12 +116,21 @@ def test_typed_appointments_can_be_moved_and_marked(db: Database) -> None:
         starts_at=dt.datetime(2026, 12, 2, 13, tzinfo=UTC),
         now=NOW,
     )
+    # Done only once its time has begun: before, it is refused and nothing changes.
+    with pytest.raises(AppointmentNotBegun):
+        set_appointment_status(
+            db,
+            staff_id=world.therapist_id,
+            appointment_id=appointment_id,
+            status=AppointmentStatus.DONE,
+            now=NOW,
+        )
     set_appointment_status(
         db,
         staff_id=world.therapist_id,
         appointment_id=appointment_id,
         status=AppointmentStatus.DONE,
-        now=NOW,
+        now=dt.datetime(2026, 12, 2, 13, 50, tzinfo=UTC),
     )
     with db.session() as session:
         row = session.get(Appointment, appointment_id)
