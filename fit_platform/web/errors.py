@@ -58,7 +58,11 @@ MESSAGES = {
 DATABASE_RETRY_AFTER = "30"
 
 
-def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
+def render_error(
+    status: int, detail: str | None = None, back_to_form: str | None = None
+) -> tuple[str, int]:
+    """The error page; ``back_to_form``: the address of the form to go back to (its link
+    replaces the start page's)."""
     title, message = MESSAGES.get(status, MESSAGES[500])
     return (
         render_template(
@@ -67,6 +71,7 @@ def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
             title=title,
             message=detail or message,
             patient_link=_has_patient_link(),
+            back_to_form=back_to_form,
         ),
         status,
     )
@@ -98,8 +103,9 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status not in MESSAGES:
             status = 400 if 400 <= status < 500 else 500
-        if status == 413:  # a page that takes a file says what its limit is
-            return render_error(413, too_large_message(request))
+        if status == 413 and (words := too_large_message(request)) is not None:
+            # A page that takes a file says what its limit is, and leads back to its form.
+            return render_error(413, words, back_to_form=request.path)
         return render_error(status)
 
     @app.errorhandler(OperationalError)

@@ -353,6 +353,8 @@ def test_a_file_over_two_megabytes_is_refused_with_the_limit_and_keeps_what_was_
     # Up to 4 MB the page itself says it, on the file field; above, the error page does.
     assert (status, message in html) == ((422, True) if megabytes == 3 else (413, True))
     assert "Shorten the text" not in html
+    if megabytes == 5:  # the error page leads back to the import, not to the start page
+        assert '<a href="/clinician/appointments/import">Back to the form</a>' in html
     assert _saved(_db(client), world) == before
 
 
