@@ -314,6 +314,10 @@ def _save_in_session(
         connection.execute(
             update(_responses).where(_responses.c.id == response_id).values(risk=True)
         )
+    if late:
+        signal_service.note_late_risk_answer(
+            session, episode_id=episode_id, response_id=response_id, now=now
+        )
     return PageSaved(response_id, risk, writes.next_page(), len(writes.plan))
 
 

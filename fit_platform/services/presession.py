@@ -123,6 +123,7 @@ def _episode_lists(rows: Iterable[Any], overdue_from: dt.datetime, language: str
                     at4,
                     s6,
                     s4,
+                    after_deadline=bool((details or {}).get("after_deadline_at")),
                 )
             )
         elif kind == part.GOALS:

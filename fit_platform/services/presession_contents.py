@@ -49,6 +49,8 @@ class SignalView:
     # questions it has (the view says "9 of 10 answered").
     unfinished_answers: tuple[UnfinishedAnswer, ...] = ()
     unfinished_of: int = 0
+    # Raised by a page sent after the questionnaire's time ran out (`keep_late_risk_answer`).
+    after_deadline: bool = False
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,23 @@ def note_risk_answer_changes(
     return True
 
 
+def note_late_risk_answer(
+    session: Session, *, episode_id: int, response_id: int, now: dt.datetime
+) -> None:
+    """Mark the response's risk signal as raised by a page sent after the questionnaire ran
+    out of time (`page_save.keep_late_risk_answer`): the therapist reads why the questionnaire
+    was not finished (``details.after_deadline_at``)."""
+    signal = session.scalar(
+        select(Signal).where(
+            Signal.episode_id == episode_id,
+            Signal.code == rules.SignalCode.RISK_ANSWER.value,
+            Signal.source_key == source_key_for(response_id),
+        )
+    )
+    if signal is not None and not (signal.details or {}).get("after_deadline_at"):
+        signal.details = {**(signal.details or {}), "after_deadline_at": now.isoformat()}
+
+
 def raise_signals_for_response(
     session: Session,
     instrument: Instrument,

@@ -60,6 +60,7 @@ def test_a_risk_answer_after_the_deadline_gets_help_and_reaches_the_therapist(
     assert "Acknowledge" in article
     assert "<strong>Question 9: More than half the days (2) (risk question)</strong>" in article
     assert "The questionnaire was not finished: 9 of 10 questions answered." in article
+    assert "The patient sent this page after the time to answer had run out" in article
 
     # The questionnaire stays closed: the next page is the closed page, and nothing more is kept.
     again = patient.answer_page(2, {"phq9_6": "1", "phq9_7": "1", "phq9_8": "1", "phq9_9": "3"})
