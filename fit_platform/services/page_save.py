@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal, overload
 
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
@@ -177,6 +176,10 @@ def save_page(
     return result
 
 
+class _NoRiskAnswer(Exception):
+    """A page sent after the deadline without a risk answer: nothing is written."""
+
+
 def keep_late_risk_answer(
     db: Database,
     invitation_id: int,
@@ -188,20 +191,21 @@ def keep_late_risk_answer(
     """A page posted after its questionnaire ran out of time is not saved, but a risk answer
     on it is never dropped: the page is saved to the unfinished questionnaire (which is never
     scored) and the risk signal raised, as on time. True when that happened; False when the
-    page has no risk answer, or the questionnaire closed otherwise (sent, withdrawn, declined,
-    erased), and nothing was written. Raises ``LinkClosedError`` as ``save_page`` does.
+    page has no risk answer (nothing is written). Raises ``LinkClosedError`` as ``save_page``
+    does when the questionnaire closed otherwise (sent, withdrawn, declined, erased).
 
     The patient had the page open when the deadline passed (overnight, say) and ticked the
     risk question: they were refused with "this questionnaire is closed", no help, and the
     therapist saw nothing (`docs/patient-journey.md`, "A risk answer after the deadline")."""
-    saved = with_retry(
-        db,
-        now,
-        lambda session: _save_in_session(
-            session, invitation_id, page, codes, answered_in, answered_in, now, late=True
-        ),
-    )
-    if saved is None:
+    try:
+        saved = with_retry(
+            db,
+            now,
+            lambda session: _save_in_session(
+                session, invitation_id, page, codes, answered_in, answered_in, now, late=True
+            ),
+        )
+    except _NoRiskAnswer:
         return False
     log.info(
         "late risk answer kept",
@@ -215,30 +219,6 @@ def keep_late_risk_answer(
     return True
 
 
-@overload
-def _save_in_session(
-    session: Session,
-    invitation_id: int,
-    page: int,
-    codes: Mapping[str, str | None],
-    language: Language | Callable[[], Language],
-    answered_in: Language,
-    now: dt.datetime,
-    *,
-    late: Literal[False] = False,
-) -> PageSaved: ...
-@overload
-def _save_in_session(
-    session: Session,
-    invitation_id: int,
-    page: int,
-    codes: Mapping[str, str | None],
-    language: Language | Callable[[], Language],
-    answered_in: Language,
-    now: dt.datetime,
-    *,
-    late: Literal[True],
-) -> PageSaved | None: ...
 def _save_in_session(
     session: Session,
     invitation_id: int,
@@ -249,8 +229,10 @@ def _save_in_session(
     now: dt.datetime,
     *,
     late: bool = False,
-) -> PageSaved | None:
-    """The page save in the ORM session's transaction, with the risk signal it raises.
+) -> PageSaved:
+    """The page save in the ORM session's transaction, with the risk signal it raises
+    (``late``: a page sent after the deadline, saved only with a risk answer, else
+    ``_NoRiskAnswer``).
 
     Core statements, not ORM objects: the page save is a hot path, and the ORM's identity map
     and flush were about half of its CPU for three small statements. They go to the session's
@@ -261,7 +243,7 @@ def _save_in_session(
     writes = _page_writes(saved_under_lock(rows), page, codes, now, expired_too=late)
     instrument = writes.instrument
     if late and not signal_service.has_risk_answer(instrument, writes.values):
-        return None  # after the deadline only a risk answer is kept
+        raise _NoRiskAnswer  # after the deadline only a risk answer is kept
     episode_id = writes.episode_id
     response_id = writes.response_id
     if response_id is None:
