@@ -142,6 +142,7 @@ def _episode_lists(rows: Iterable[Any], overdue_from: dt.datetime, language: str
                     at1,
                     day,
                     Channel(s3) if s3 is not None else None,
+                    s4,
                 )
             )
         elif kind == part.FAILED_DELIVERIES:

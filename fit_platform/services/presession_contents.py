@@ -127,6 +127,7 @@ class ConsentEntry:
     at: dt.datetime
     paused_until: dt.date | None
     channel: Channel | None
+    staff_name: str | None = None  # who, for an event a staff member recorded
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,9 @@ _TOPICS = _first(
     TOPICS_SHOWN,
 )
 
+# Who, for an event a staff member recorded (a restart for the patient): "staff" alone did not
+# say who, although the history is where a colleague looks it up.
+_consent_staff = aliased(Staff)
 _CONSENT_HISTORY = (
     select(
         *_slots(
@@ -212,9 +215,11 @@ _CONSENT_HISTORY = (
             at1=ConsentEvent.created_at,
             day=ConsentEvent.paused_until,
             s3=ConsentEvent.channel,
+            s4=_consent_staff.display_name,
         )
     )
     .select_from(ConsentEvent)
+    .outerjoin(_consent_staff, _consent_staff.id == ConsentEvent.staff_id)
     .where(ConsentEvent.patient_id == PATIENT)
 )
 

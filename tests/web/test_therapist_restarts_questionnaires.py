@@ -7,13 +7,21 @@ and the consent history and her access log say who did it (services/consent_rest
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AccessLog, Appointment, ConsentEvent, InvitationToken, Unit
+from fit_platform.db.models import (
+    AccessLog,
+    Appointment,
+    ConsentEvent,
+    InvitationToken,
+    Staff,
+    Unit,
+)
 from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import (
     Actor,
@@ -95,6 +103,12 @@ def test_a_patient_who_stopped_asks_her_therapist_and_her_questionnaires_start_a
     after = therapist.get(path + "?lang=en").get_data(as_text=True)
     assert "Questionnaires are started again." in after
     assert RESTART_LABEL not in after  # her feedback is on: nothing to start
+    # The consent history names who did it ("(staff)" alone did not), her own stop as hers.
+    with db.session() as session:
+        name = session.get_one(Staff, world.therapist_id).display_name
+    history = after[after.index('id="consent-heading"') :]
+    assert re.search(rf"Started feedback again \({re.escape(name)}\)", history), history[:1500]
+    assert "Stopped feedback (the patient)" in history
     with db.session() as session:
         event = session.scalars(select(ConsentEvent).order_by(ConsentEvent.id.desc())).first()
         assert event is not None
