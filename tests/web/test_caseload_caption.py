@@ -35,3 +35,18 @@ def test_the_caption_names_the_lead_s_units_or_the_therapist_s_own_patients(
     log_in(client, world.therapist_username, PASSWORD)
     own = client.get("/clinician/?lang=en").get_data(as_text=True)
     assert _caption(own) == "Your patients and what needs attention"
+
+
+def test_a_lead_without_patients_of_her_own_is_not_offered_my_patients(
+    client: FlaskClient,
+) -> None:
+    """A unit lead who is not a therapist was offered "My patients", which listed nobody."""
+    db: Database = client.application.extensions["fit_db"]
+    world = make_world(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id))
+    log_in(client, lead.username, PASSWORD)
+    for url in ("/clinician/?lang=en", "/clinician/?lang=en&scope=mine"):
+        page = client.get(url).get_data(as_text=True)
+        assert "My patients" not in page, url
+        assert f"/clinician/episodes/{world.episode_id}" in page, url
+        assert _caption(page) == "Everyone in the units you lead and what needs attention"

@@ -101,6 +101,9 @@ def caseload_page() -> str:
     ):
         if form[name].errors:
             form[name].data, form[name].errors = default, []
+    treats = any(role is Role.THERAPIST for role, _unit in g.staff.roles)
+    if not treats:  # a lead without patients of her own: "My patients" would be empty
+        form.scope.data = CaseloadScope.UNIT.value
     result = caseload(
         get_db(),
         g.staff,
@@ -120,6 +123,7 @@ def caseload_page() -> str:
         stale_filter=stale_filter,
         caseload=result,
         leads=leads,
+        treats=treats,
         labels=labels,
         signal_titles=SIGNAL_TITLES,
         presenters=presenters,
