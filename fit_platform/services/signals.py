@@ -110,6 +110,17 @@ def raise_risk_signal(
     return True
 
 
+def _risk_signal_of(session: Session, episode_id: int, response_id: int) -> Signal | None:
+    """The risk signal a response raised, if any (one per response: its source key)."""
+    return session.scalar(
+        select(Signal).where(
+            Signal.episode_id == episode_id,
+            Signal.code == rules.SignalCode.RISK_ANSWER.value,
+            Signal.source_key == source_key_for(response_id),
+        )
+    )
+
+
 def note_risk_answer_changes(
     session: Session,
     instrument: Instrument,
@@ -130,13 +141,7 @@ def note_risk_answer_changes(
     relevant = {link_id: change for link_id, change in changes.items() if link_id in risk_ids}
     if not relevant:
         return False
-    signal = session.scalar(
-        select(Signal).where(
-            Signal.episode_id == episode_id,
-            Signal.code == rules.SignalCode.RISK_ANSWER.value,
-            Signal.source_key == source_key_for(response_id),
-        )
-    )
+    signal = _risk_signal_of(session, episode_id, response_id)
     if signal is None:
         return False
     details = dict(signal.details or {})
@@ -158,13 +163,7 @@ def note_late_risk_answer(
     """Mark the response's risk signal as raised by a page sent after the questionnaire ran
     out of time (`page_save.keep_late_risk_answer`): the therapist reads why the questionnaire
     was not finished (``details.after_deadline_at``)."""
-    signal = session.scalar(
-        select(Signal).where(
-            Signal.episode_id == episode_id,
-            Signal.code == rules.SignalCode.RISK_ANSWER.value,
-            Signal.source_key == source_key_for(response_id),
-        )
-    )
+    signal = _risk_signal_of(session, episode_id, response_id)
     if signal is not None and not (signal.details or {}).get("after_deadline_at"):
         signal.details = {**(signal.details or {}), "after_deadline_at": now.isoformat()}
 

@@ -47,3 +47,20 @@ def validate_all(
         return True
     show_problems(form, service_problems(), message, fallback=fallback)
     return False
+
+
+def passes_all(
+    form: FitForm,
+    service_problems: Callable[[], Problems],
+    message: Callable[[str], str],
+    *,
+    fallback: str = "name",
+) -> bool:
+    """`validate_all`, and when the form passes, the service's check once more before the
+    save: for a check the form has no validator of its own for (an e-mail address, a mobile
+    number the channel needs), so its faults come in the same round whatever the form found."""
+    if not validate_all(form, service_problems, message, fallback=fallback):
+        return False
+    found = list(service_problems())
+    show_problems(form, found, message, fallback=fallback)
+    return not found

@@ -70,12 +70,12 @@ from fit_platform.web.episodes.schedule import schedule_page
 from fit_platform.web.episodes.texts import (
     APPOINTMENT_OUT_OF_RANGE,
     REFUSAL_REASONS,
-    REGISTRATION_ERRORS,
     file_problem,
+    registration_message,
     row_problem,
     unmatched_by_record,
 )
-from fit_platform.web.form_problems import show_problems, validate_all
+from fit_platform.web.form_problems import passes_all
 
 bp = Blueprint("episodes", __name__, url_prefix="/clinician", template_folder="templates")
 
@@ -158,15 +158,9 @@ def register() -> tuple[str, int] | Response:
             now=_now(),
         )
 
-    def registration_message(code: str) -> str:
-        return str(REGISTRATION_ERRORS[code])
-
     # Every wrong field in one round: the typed details' checks run with the form's own, and
     # again when the form passes (a bad phone and a bad e-mail address, both at once).
-    passed = validate_all(form, problems, registration_message, fallback="display_name")
-    if passed and (found := problems()):
-        show_problems(form, found, registration_message, fallback="display_name")
-    elif passed:
+    if passes_all(form, problems, registration_message, fallback="display_name"):
         details = PatientDetails(
             display_name=form.display_name.data or "",
             external_id=form.external_id.data,
@@ -191,7 +185,7 @@ def register() -> tuple[str, int] | Response:
                 now=_now(),
             )
         except RegistrationError as error:
-            getattr(form, error.field).errors = [str(REGISTRATION_ERRORS[error.code])]
+            getattr(form, error.field).errors = [registration_message(error.code)]
         except NotAllowed:
             abort(403)
         else:

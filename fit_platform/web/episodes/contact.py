@@ -38,8 +38,8 @@ from fit_platform.web.episodes.forms import (
     label_contact_fields,
     offer_configured_channels,
 )
-from fit_platform.web.episodes.texts import REGISTRATION_ERRORS
-from fit_platform.web.form_problems import show_problems, validate_all
+from fit_platform.web.episodes.texts import registration_message
+from fit_platform.web.form_problems import passes_all
 
 Page = Response | tuple[str, int]
 
@@ -71,16 +71,10 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
                 form.phone.data, form.email.data, channel_or_none(form.channel.data)
             )
 
-        def message(code: str) -> str:
-            return str(REGISTRATION_ERRORS[code])
-
         # Every wrong field in one round, as on registration: the contact rule runs with the
         # form's own checks ("enter a valid e-mail address" and "a mobile number is needed
         # for SMS" came one after the other).
-        passed = validate_all(form, problems, message, fallback="phone")
-        if passed and (found := problems()):
-            show_problems(form, found, message, fallback="phone")
-        elif passed:
+        if passes_all(form, problems, registration_message, fallback="phone"):
             try:
                 correction = Correction(
                     phone=form.phone.data,
@@ -99,7 +93,7 @@ def contact_form_page(reach: Reach, *, back_url: str, done_url: str) -> Page:
                     zone=current_app.config["FIT_SETTINGS"].zone,
                 )
             except RegistrationError as error:
-                form[error.field].errors = [str(REGISTRATION_ERRORS[error.code])]
+                form[error.field].errors = [registration_message(error.code)]
             except ContactNotFound:
                 abort(404)
             else:

@@ -174,6 +174,12 @@ APPOINTMENT_OUT_OF_RANGE = _l(
     "Choose a date no more than 2 years back and no more than 5 years ahead."
 )
 
+
+def registration_message(code: str) -> str:
+    """The translated message of a registration or contact-details refusal code."""
+    return str(REGISTRATION_ERRORS[code])
+
+
 RULE_ERRORS = {
     "unknown_instrument": _l("Choose one of the questionnaires."),
     "out_of_range": _l("A number is outside what a schedule allows."),

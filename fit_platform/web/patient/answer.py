@@ -22,11 +22,10 @@ from fit_platform.domain.instrument_language import questionnaire_language
 from fit_platform.domain.instruments import Instrument, Item, Kind
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db, limiter
-from fit_platform.i18n import choose_language, select_locale, supported_language
+from fit_platform.i18n import choose_language, supported_language
 from fit_platform.services import answering
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
 from fit_platform.services.finish_draft import Draft, draft_for, keep_draft
-from fit_platform.services.page_writes import AnsweredInPart
 from fit_platform.web.inputs import small_int
 from fit_platform.web.labels import QUESTIONNAIRE_ONLY_IN, QUESTIONNAIRE_SHOWN_IN
 from fit_platform.web.patient import answer_review, forms
@@ -58,13 +57,6 @@ from fit_platform.web.patient.shown_page import ShownPage, shown_page
 def _questionnaire_language(inst: Instrument) -> Language:
     """The language the questionnaire itself is shown (and its answers stored) in."""
     return Language(questionnaire_language(inst, _language().value))
-
-
-def _page_language(inst: Instrument) -> Language:
-    """The questionnaire's language on this request, kept on each answer a save writes: the
-    same as ``_questionnaire_language``, from the locale selector's code. A save renders
-    nothing, so Babel's ``Locale`` for it (some 20 µs to parse) is not needed to name it."""
-    return Language(questionnaire_language(inst, select_locale()))
 
 
 def _language_notice(inst: Instrument) -> str | None:
@@ -193,14 +185,8 @@ def answer(ctx: LinkContext, page: int) -> Page:
             if page_form.validate():
                 codes = {k: (page_form[k].data or None) for k in link_ids}
             elif goes_to is not None:
-                codes = (
-                    AnsweredInPart(
-                        (k, page_form[k].data)
-                        for k in link_ids
-                        if page_form[k].data and not page_form[k].errors
-                    )
-                    or None
-                )  # nothing ticked: nothing to save
+                # nothing ticked: nothing to save
+                codes = forms.answered_in_part(page_form, link_ids) or None
         if codes is not None:
             assert ctx.invitation_id is not None
             try:
@@ -212,7 +198,7 @@ def answer(ctx: LinkContext, page: int) -> Page:
                     lambda: _questionnaire_language(inst),
                     _now(),
                     instrument_id=ctx.instrument_id,
-                    answered_in=_page_language(inst),
+                    answered_in=forms.page_language(inst),
                     seen=ctx,
                 )
             except LinkClosedError:  # closed since the page's read: a risk answer is kept

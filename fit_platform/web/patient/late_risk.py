@@ -13,14 +13,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from fit_platform.domain.codes import Language
-from fit_platform.domain.instrument_language import questionnaire_language
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db
-from fit_platform.i18n import select_locale
 from fit_platform.services import answering
 from fit_platform.services.answering import LinkClosedError, LinkContext, LinkStatus
-from fit_platform.services.page_writes import AnsweredInPart
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import Page, _closed_page, _now
 
@@ -35,24 +31,15 @@ def late_page(ctx: LinkContext, page: int) -> Page:
     if not 1 <= page <= len(plan):
         return _closed_page(ctx)
     link_ids = plan[page - 1]
+    language = forms.page_language(inst)
     codes: dict[str, str | None] | None = forms.all_known_answers(inst, link_ids, request.form)
     if codes is None:  # not answered in full: what was ticked, as a save in part takes it
-        language = questionnaire_language(inst, select_locale())
-        page_form = forms.answer_page_form(inst, link_ids, language, formdata=request.form)
+        page_form = forms.answer_page_form(inst, link_ids, language.value, formdata=request.form)
         page_form.validate()
-        codes = AnsweredInPart(
-            (k, page_form[k].data)
-            for k in link_ids
-            if page_form[k].data and not page_form[k].errors
-        )
+        codes = forms.answered_in_part(page_form, link_ids)
     try:
         kept = answering.keep_late_risk_answer(
-            get_db(),
-            ctx.invitation_id,
-            page,
-            codes,
-            Language(questionnaire_language(inst, select_locale())),
-            _now(),
+            get_db(), ctx.invitation_id, page, codes, language, _now()
         )
     except (LinkClosedError, InvalidAnswerError):
         kept = False
