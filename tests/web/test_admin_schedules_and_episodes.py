@@ -166,6 +166,8 @@ def test_a_template_rule_whose_reminder_comes_after_its_window_is_refused_and_no
         assert "<title>Feil: " in html, bad
         # The stored rule's own form still shows its values next to the refused one.
         assert 'value="36"' in html, bad
+        # On the field it is about: "Når: Påminninga må …" read as if the trigger were wrong.
+        assert f"Når: {message}" not in html, bad
     assert _count(db, ScheduleRule) == 1
     assert _count(db, AdminAudit) == audits
 
