@@ -156,6 +156,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.auth.blueprint import bp as auth_bp
     from fit_platform.web.auth.session import load_staff_session
     from fit_platform.web.clinician import consent_restart as _consent_restart_routes  # noqa: F401
+    from fit_platform.web.clinician import decision_changes as _decision_change_routes  # noqa: F401
     from fit_platform.web.clinician import own_plan as _own_plan_staff_routes  # noqa: F401
     from fit_platform.web.clinician.blueprint import bp as clinician_bp
     from fit_platform.web.episodes import own_days as _own_days_staff_routes  # noqa: F401

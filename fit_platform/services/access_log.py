@@ -49,6 +49,9 @@ ACCESS_ACTIONS: frozenset[str] = frozenset(
         Action.SIGNAL_ACKNOWLEDGE,
         Action.SIGNAL_RESOLVE,
         Action.FHIR_EXPORT,
+        "decision_change_form",  # services/samvalg_changes.py
+        "decision_correct",
+        "decision_withdraw",
         "appointments_view",
         "appointment_change",  # services/appointments.py
         "appointment_import",

@@ -68,8 +68,10 @@ def reviews_due_by_episode(
     """Per open episode with a samvalg decision due to be looked at again
     (`domain/samvalg_review.py`), the earliest such review date (one statement: the decisions
     of the episodes where a review date has come)."""
+    # A record withdrawn as written in error is neither due nor a look again at another.
+    current = SharedDecision.withdrawn_at.is_(None)
     come = select(SharedDecision.episode_id).where(
-        SharedDecision.episode_id.in_(ids), SharedDecision.review_on <= today
+        SharedDecision.episode_id.in_(ids), SharedDecision.review_on <= today, current
     )
     by_episode: dict[int, list[DecisionDates]] = defaultdict(list)
     for episode_id, decision_id, review_on, recorded_at in session.execute(
@@ -80,7 +82,7 @@ def reviews_due_by_episode(
             SharedDecision.recorded_at,
         )
         .join(Episode, Episode.id == SharedDecision.episode_id)
-        .where(SharedDecision.episode_id.in_(come), Episode.status == EpisodeStatus.ACTIVE)
+        .where(SharedDecision.episode_id.in_(come), Episode.status == EpisodeStatus.ACTIVE, current)
     ):
         by_episode[episode_id].append(
             DecisionDates(decision_id, review_on, recorded_at.astimezone(zone).date())

@@ -35,6 +35,7 @@ from fit_platform.db.models import (
     ResponseComment,
     SessionTopic,
     SharedDecision,
+    SharedDecisionEarlier,
     Signal,
     Staff,
     StandingChoiceEvent,
@@ -55,7 +56,9 @@ EXPORT_FORMAT = "fit-platform patient data"
 # web/admin/patient_export_text.py); version 1 gave the internal code there (docs/privacy.md).
 # 3: each other code keeps its field and gets its words in the patient's language beside it,
 # as "<field>_text" (web/admin/patient_export_text.py).
-EXPORT_VERSION = 3
+# 4: a samvalg decision says when it was corrected, with the words each correction replaced
+# ("earlier_versions"); a withdrawn one has its dates only ("withdrawn_at"), no words.
+EXPORT_VERSION = 4
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
@@ -87,6 +90,57 @@ def _plan_versions_export(session: Session, patient_id: int) -> list[dict[str, A
         }
         for version in versions
     ]
+
+
+def _decisions(session: Session, episode_id: int) -> list[dict[str, Any]]:
+    """The samvalg records with the words each correction replaced. A withdrawn record is
+    listed with its dates only: it was withdrawn as written in error, most often on the wrong
+    patient, so its words may be about someone else (`services/samvalg_changes.py`)."""
+    earlier: dict[int, list[dict[str, Any]]] = {}
+    for text in _rows(
+        session,
+        select(SharedDecisionEarlier)
+        .join(SharedDecision, SharedDecision.id == SharedDecisionEarlier.decision_id)
+        .where(SharedDecision.episode_id == episode_id)
+        .order_by(SharedDecisionEarlier.decision_id, SharedDecisionEarlier.version),
+    ):
+        earlier.setdefault(text.decision_id, []).append(
+            {
+                "written_at": _iso(text.written_at),
+                "replaced_at": _iso(text.replaced_at),
+                "options_discussed": text.options_discussed,
+                "what_matters": text.what_matters,
+                "decision": text.decision,
+                "review_on": _iso(text.review_on),
+            }
+        )
+    records: list[dict[str, Any]] = []
+    for decision in _rows(
+        session,
+        select(SharedDecision)
+        .where(SharedDecision.episode_id == episode_id)
+        .order_by(SharedDecision.recorded_at, SharedDecision.id),
+    ):
+        if decision.withdrawn_at is not None:
+            records.append(
+                {
+                    "recorded_at": _iso(decision.recorded_at),
+                    "withdrawn_at": _iso(decision.withdrawn_at),
+                }
+            )
+            continue
+        records.append(
+            {
+                "recorded_at": _iso(decision.recorded_at),
+                "options_discussed": decision.options_discussed,
+                "what_matters": decision.what_matters,
+                "decision": decision.decision,
+                "review_on": _iso(decision.review_on),
+                "corrected_at": _iso(decision.corrected_at),
+                "earlier_versions": earlier.get(decision.id, []),
+            }
+        )
+    return records
 
 
 def _episode_export(session: Session, episode: Episode) -> dict[str, Any]:
@@ -228,21 +282,7 @@ def _episode_export(session: Session, episode: Episode) -> dict[str, Any]:
                 .order_by(Signal.raised_at, Signal.id),
             )
         ],
-        "decisions": [
-            {
-                "recorded_at": _iso(decision.recorded_at),
-                "options_discussed": decision.options_discussed,
-                "what_matters": decision.what_matters,
-                "decision": decision.decision,
-                "review_on": _iso(decision.review_on),
-            }
-            for decision in _rows(
-                session,
-                select(SharedDecision)
-                .where(SharedDecision.episode_id == episode.id)
-                .order_by(SharedDecision.recorded_at, SharedDecision.id),
-            )
-        ],
+        "decisions": _decisions(session, episode.id),
         # Groups (docs/groups.md): each membership and every session the patient attended.
         "groups": [
             {

@@ -44,6 +44,7 @@ from fit_platform.services.presession_contents import (
     FailedDelivery,
     PreSession,
     SignalView,
+    WithdrawnDecisionView,
 )
 from fit_platform.services.responsible import responsible_names
 from fit_platform.services.score_trends import (
@@ -70,6 +71,7 @@ class _Lists:
     consent: list[ConsentEntry] = field(default_factory=list)
     failed: list[FailedDelivery] = field(default_factory=list)
     decisions: list[DecisionView] = field(default_factory=list)
+    withdrawn: list[WithdrawnDecisionView] = field(default_factory=list)
     # (response id, item, value, language) of each questionnaire's latest submitted response.
     answers: list[tuple[int, str, float | None, str | None]] = field(default_factory=list)
     # (signal id, item, instrument, value) of an unfinished questionnaire that raised a signal.
@@ -150,7 +152,12 @@ def _episode_lists(rows: Iterable[Any], overdue_from: dt.datetime, language: str
                 FailedDelivery(MessageKind(s1), Channel(s2), n1, at1, delivery_problem(s3))
             )
         elif kind == part.DECISIONS:
-            lists.decisions.append(DecisionView(n1, n2, s1, s2, s3, day, at1, s4, flag))
+            if at3 is not None:
+                lists.withdrawn.append(WithdrawnDecisionView(n1, at1, s4, at3, s5 or "", s6 or ""))
+            else:
+                lists.decisions.append(
+                    DecisionView(n1, n2, s1, s2, s3, day, at1, s4, flag, at2, s5)
+                )
         elif kind == part.LATEST_ANSWERS:
             lists.answers.append((n1, s1, value, s2))
         elif kind == part.UNFINISHED_ANSWERS:
@@ -298,6 +305,7 @@ def presession(
         consent_history=tuple(lists.consent),
         failed_deliveries=tuple(lists.failed),
         decisions=tuple(lists.decisions),
+        withdrawn_decisions=tuple(lists.withdrawn),
         unit_leads=unit_leads,
         unit_archived=bool(unit_archived),
         rules_in_use=bool(rules_in_use),

@@ -150,6 +150,21 @@ class DecisionView:
     recorded_at: dt.datetime
     recorded_by: str
     visible_to_patient: bool
+    corrected_at: dt.datetime | None = None
+    # Who corrected it last (who withdrew it, for a withdrawn record).
+    changed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawnDecisionView:
+    """A samvalg record withdrawn as written in error: shown without its words."""
+
+    id: int
+    recorded_at: dt.datetime
+    recorded_by: str
+    withdrawn_at: dt.datetime
+    withdrawn_by: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,8 @@ class PreSession:
     # For a unit lead's read: the active responsible therapists, whom the lead follows up with
     # (empty on the therapist's own read, and when nobody active is responsible).
     therapists: tuple[str, ...] = ()
+    # Samvalg records withdrawn as written in error, newest first (`decisions` has the rest).
+    withdrawn_decisions: tuple[WithdrawnDecisionView, ...] = ()
 
     @property
     def open_flags(self) -> tuple[SignalFlag, ...]:

@@ -241,6 +241,8 @@ _FAILED_DELIVERIES = _first(
 )
 
 _recorder = aliased(Staff)
+# Who changed the record last: who withdrew it, else who corrected it (one name is shown).
+_changer = aliased(Staff)
 _DECISIONS = (
     select(
         *_slots(
@@ -255,10 +257,19 @@ _DECISIONS = (
             at1=SharedDecision.recorded_at,
             s4=_recorder.display_name,
             flag=SharedDecision.visible_to_patient,
+            at2=SharedDecision.corrected_at,
+            at3=SharedDecision.withdrawn_at,
+            s5=_changer.display_name,
+            s6=SharedDecision.withdrawal_reason,
         )
     )
     .select_from(SharedDecision)
     .join(_recorder, _recorder.id == SharedDecision.recorded_by_id)
+    .outerjoin(
+        _changer,
+        _changer.id
+        == func.coalesce(SharedDecision.withdrawn_by_id, SharedDecision.corrected_by_id),
+    )
     .where(SharedDecision.episode_id == EPISODE)
 )
 

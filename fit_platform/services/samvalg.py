@@ -2,7 +2,8 @@
 
 Recorded by the clinician together with the patient, from a signal or at any time. A record
 made from a signal nobody has acknowledged acknowledges it, with the decision as what was done.
-The patient sees the records marked visible through :func:`decisions_for_patient`.
+The patient sees the records marked visible through :func:`decisions_for_patient` (not those
+withdrawn). Correcting and withdrawing a record: `services/samvalg_changes.py`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class DecisionError(StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     REVIEW_IN_PAST = "review_in_past"
     REVIEW_TOO_FAR = "review_too_far"
+    # Corrections and withdrawals (`services/samvalg_changes.py`).
+    WITHDRAWN = "withdrawn"
+    CHANGED_MEANWHILE = "changed_meanwhile"
+    MISSING_REASON = "missing_reason"
+    REASON_TOO_LONG = "reason_too_long"
 
 
 class DecisionRefused(Exception):
@@ -65,6 +71,7 @@ class PatientDecision:
     decision: str
     review_on: dt.date | None
     from_signal: bool
+    corrected_at: dt.datetime | None = None
 
 
 def _as_note(decision: str) -> str:
@@ -82,6 +89,27 @@ def _text(value: str | None, required: bool) -> str | None:
     if len(value) > TEXT_MAX_LENGTH:
         raise DecisionRefused(DecisionError.TEXT_TOO_LONG)
     return value or None
+
+
+def clean_decision_texts(
+    options_discussed: str, decision: str, what_matters: str | None
+) -> tuple[str, str, str | None]:
+    """The record's three texts as stored (options and decision required), or refused."""
+    options = _text(options_discussed, required=True)
+    chosen = _text(decision, required=True)
+    return options or "", chosen or "", _text(what_matters, required=False)
+
+
+def recording_role(session: Session, viewer: Viewer, episode_id: int) -> Role:
+    """The role a samvalg record is written in, for the access log: the episode's therapist,
+    or the unit lead who may also see it."""
+    is_mine = session.scalar(
+        select(EpisodeTherapist.episode_id).where(
+            EpisodeTherapist.episode_id == episode_id,
+            EpisodeTherapist.staff_id == viewer.staff_id,
+        )
+    )
+    return Role.THERAPIST if is_mine is not None else Role.UNIT_LEAD
 
 
 # The latest review date taken: a decision is looked at again within weeks or months; a date
@@ -117,9 +145,9 @@ def record_decision(
     `today` is the clinic's local date (a review date before it is refused). Logs ids only.
     The same form posted again (`form_nonce`) returns the first record's id and saves nothing.
     """
-    options = _text(draft.options_discussed, required=True)
-    decision = _text(draft.decision, required=True)
-    what_matters = _text(draft.what_matters, required=False)
+    options, decision, what_matters = clean_decision_texts(
+        draft.options_discussed, draft.decision, draft.what_matters
+    )
     problem = review_date_problem(draft.review_on, today)
     if problem is not None:
         raise DecisionRefused(problem)
@@ -141,13 +169,13 @@ def record_decision(
             # A decision made with the patient about a signal is acting on it: the signal is
             # acknowledged with the decision as what was done, as the form says, so it stops
             # waiting (and is not escalated) while its record says what was decided.
-            acknowledge_flag(session, signal, viewer.staff_id, _as_note(decision or ""), now)
+            acknowledge_flag(session, signal, viewer.staff_id, _as_note(decision), now)
         row = SharedDecision(
             episode_id=episode_id,
             signal_id=draft.signal_id,
-            options_discussed=options or "",
+            options_discussed=options,
             what_matters=what_matters,
-            decision=decision or "",
+            decision=decision,
             review_on=draft.review_on,
             recorded_by_id=viewer.staff_id,
             recorded_at=now,
@@ -157,16 +185,10 @@ def record_decision(
         session.flush()
         # Its own access-log row: opening the form is a read (`decision_form`), and the
         # patient's list says "wrote down" only for a record that was saved.
-        is_mine = session.scalar(
-            select(EpisodeTherapist.episode_id).where(
-                EpisodeTherapist.episode_id == episode_id,
-                EpisodeTherapist.staff_id == viewer.staff_id,
-            )
-        )
         record_access(
             session,
             staff_id=viewer.staff_id,
-            role=Role.THERAPIST if is_mine is not None else Role.UNIT_LEAD,
+            role=recording_role(session, viewer, episode_id),
             patient_id=episode.patient_id,
             unit_id=episode.unit_id,
             action=Action.DECISION_RECORD,
@@ -201,6 +223,7 @@ def decisions_for_patient(db: Database, episode_id: int) -> list[PatientDecision
             .where(
                 SharedDecision.episode_id == episode_id,
                 SharedDecision.visible_to_patient.is_(True),
+                SharedDecision.withdrawn_at.is_(None),
             )
             .order_by(SharedDecision.recorded_at.desc(), SharedDecision.id.desc())
         )
@@ -213,6 +236,7 @@ def decisions_for_patient(db: Database, episode_id: int) -> list[PatientDecision
                 d.decision,
                 d.review_on,
                 d.signal_id is not None,
+                d.corrected_at,
             )
             for d in rows
         ]

@@ -31,6 +31,7 @@ from fit_platform.db.models import (
     EpisodeTherapist,
     SchedulePlan,
     SharedDecision,
+    SharedDecisionEarlier,
     Signal,
     Staff,
     Unit,
@@ -128,18 +129,49 @@ def demo_world(browser_db: Database) -> dict[str, int | str]:
         )
         session.add(resolved)
         session.flush()
+        # A decision corrected once (its page lists what it said before) and one withdrawn as
+        # written in error (the view lists it without its words).
+        decision = SharedDecision(
+            episode_id=episode_id,
+            signal_id=resolved.id,
+            options_discussed="Keep weekly sessions, or add a group",
+            decision="Keep weekly sessions for four more weeks",
+            recorded_by_id=therapist,
+            recorded_at=now - dt.timedelta(days=8),
+            visible_to_patient=True,
+            version=2,
+            corrected_at=now - dt.timedelta(days=7),
+            corrected_by_id=therapist,
+        )
+        session.add(decision)
         session.add(
             SharedDecision(
                 episode_id=episode_id,
-                signal_id=resolved.id,
-                options_discussed="Keep weekly sessions, or add a group",
-                decision="Keep weekly sessions for four more weeks",
+                options_discussed="Group or not",
+                decision="Not for this patient",
                 recorded_by_id=therapist,
-                recorded_at=now - dt.timedelta(days=8),
-                visible_to_patient=True,
+                recorded_at=now - dt.timedelta(days=6),
+                withdrawn_at=now - dt.timedelta(days=6),
+                withdrawn_by_id=therapist,
+                withdrawal_reason="Written on the wrong patient",
             )
         )
+        session.flush()
+        session.add(
+            SharedDecisionEarlier(
+                decision_id=decision.id,
+                version=1,
+                options_discussed="Keep weekly sessions, or add a group",
+                decision="Keep weekly sessions for three more weeks",
+                visible_to_patient=True,
+                written_by_id=therapist,
+                written_at=now - dt.timedelta(days=8),
+                replaced_at=now - dt.timedelta(days=7),
+            )
+        )
+        decision_id = decision.id
     return {
+        "decision_id": decision_id,
         "link": link,
         "episode_id": episode_id,
         "unit_id": unit_id,
@@ -266,6 +298,7 @@ def test_clinician_pages_fit_every_width(
 ) -> None:
     _log_in(page, live_url, "terapeut1@demo.fit")
     episode = demo_world["episode_id"]
+    decision = demo_world["decision_id"]
     _visit(
         page,
         live_url,
@@ -275,6 +308,8 @@ def test_clinician_pages_fit_every_width(
             "presession": f"/clinician/episodes/{episode}",
             "all-scores": f"/clinician/episodes/{episode}/scores",
             "decision-new": f"/clinician/episodes/{episode}/decisions/new",
+            "decision-correct": f"/clinician/episodes/{episode}/decisions/{decision}/correct",
+            "decision-withdraw": f"/clinician/episodes/{episode}/decisions/{decision}/withdraw",
             "appointments": f"/clinician/episodes/{episode}/appointments",
             "schedule": f"/clinician/episodes/{episode}/schedule",
             "journal-summary": f"/clinician/episodes/{episode}/summary",

@@ -172,7 +172,7 @@ def test_the_download_names_each_score_band_in_the_patients_own_language(app: Fl
         )
         assert download.status_code == 200
         exported = json.loads(download.get_data(as_text=True))
-        assert (exported["format"], exported["version"]) == ("fit-platform patient data", 3)
+        assert (exported["format"], exported["version"]) == ("fit-platform patient data", 4)
         (response,) = exported["episodes"][0]["responses"]
         assert (response["total"], response["band"]) == (18, band), language
         assert response["score_details"]["band"] == "moderately_severe"  # the stored record
@@ -274,7 +274,7 @@ def test_the_download_names_every_code_in_the_patients_own_language_beside_the_c
     # A patient reading her own file cannot read "not_sent_after_pause": each code keeps its
     # field (a program reading version 2 still finds it) and gets its words beside it.
     exported = _paused_patients_file(app, _admin(app), language)
-    assert exported["version"] == 3
+    assert exported["version"] == 4
     person = exported["patient"]
     assert (person["language"], person["channel"], person["consent_state"]) == (
         language.value,

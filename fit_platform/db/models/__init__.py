@@ -49,6 +49,7 @@ from fit_platform.db.models.responses import (
     ResponseComment,
     ServiceFeedback,
     SharedDecision,
+    SharedDecisionEarlier,
     Signal,
 )
 from fit_platform.db.models.scheduling import (
@@ -95,6 +96,7 @@ __all__ = [
     "ServiceFeedback",
     "SessionTopic",
     "SharedDecision",
+    "SharedDecisionEarlier",
     "Signal",
     "Staff",
     "StaffExternalIdentity",

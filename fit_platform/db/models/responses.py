@@ -186,6 +186,38 @@ class SharedDecision(Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=row_time)
     visible_to_patient: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A correction rewrites the record and keeps the words it replaced in
+    # `SharedDecisionEarlier`; `version` counts the texts, so a correction written against an
+    # older one is refused instead of overwriting a colleague's (`services/samvalg_changes.py`).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    corrected_at: Mapped[dt.datetime | None] = mapped_column()
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Withdrawn: written in error (on the wrong patient, say). Kept for the record, shown to
+    # staff as withdrawn without its words, never to the patient, and not looked at again.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SharedDecisionEarlier(Base):
+    """The words of a samvalg record before a correction replaced them."""
+
+    __tablename__ = "shared_decision_earlier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("shared_decision.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    options_discussed: Mapped[str] = mapped_column(Text)
+    what_matters: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(Text)
+    review_on: Mapped[dt.date | None] = mapped_column(Date)
+    visible_to_patient: Mapped[bool] = mapped_column(Boolean)
+    # Who wrote these words and when (the record's first author, or an earlier correction's).
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    written_at: Mapped[dt.datetime] = mapped_column()
+    replaced_at: Mapped[dt.datetime] = mapped_column()
 
 
 class ServiceFeedback(Base):

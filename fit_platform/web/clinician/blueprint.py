@@ -82,7 +82,7 @@ def _language() -> str:
     return str(get_locale() or "nb")
 
 
-def _today() -> dt.date:
+def clinic_today() -> dt.date:
     return now().astimezone(settings().zone).date()
 
 
@@ -163,7 +163,7 @@ def _presession_page(episode_id: int, note_problem: NoteProblem | None = None) -
     return render_template(
         "clinician/presession.html",
         view=view,
-        reviews_due=reviews_due(view, _today(), settings().zone),
+        reviews_due=reviews_due(view, clinic_today(), settings().zone),
         own=view.own_plan,
         language=language,
         labels=labels,
@@ -270,7 +270,7 @@ def resolve(episode_id: int, signal_id: int) -> Response | tuple[str, int]:
     return _signal_action(episode_id, signal_id, "resolve")
 
 
-def _review_date_message(problem: DecisionError) -> str:
+def review_date_message(problem: DecisionError) -> str:
     if problem is DecisionError.REVIEW_TOO_FAR:
         return _("Choose a date within two years from today.")
     return _("Choose today or a later date.")
@@ -303,9 +303,9 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
     # Asked with the form's own checks, not only when the rest is right: every wrong field in
     # one round.
     submitted = form.is_submitted() and not form.review_on.errors
-    problem = review_date_problem(form.review_on.data, _today()) if submitted else None
+    problem = review_date_problem(form.review_on.data, clinic_today()) if submitted else None
     if problem is not None:
-        form.review_on.errors = [_review_date_message(problem)]
+        form.review_on.errors = [review_date_message(problem)]
         valid = False
     if valid:
         try:
@@ -321,7 +321,7 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
                     signal_id=signal.id if signal else None,
                     visible_to_patient=bool(form.visible_to_patient.data),
                 ),
-                today=_today(),
+                today=clinic_today(),
                 form_nonce=form.form_nonce.data,
                 now=now(),
             )
@@ -329,7 +329,7 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
             if refused.reason is DecisionError.NOT_FOUND:
                 abort(404)
             if refused.reason in (DecisionError.REVIEW_IN_PAST, DecisionError.REVIEW_TOO_FAR):
-                form.review_on.errors = [_review_date_message(refused.reason)]
+                form.review_on.errors = [review_date_message(refused.reason)]
             else:
                 error = _("The record could not be saved. Check the fields and try again.")
         else:
@@ -339,8 +339,8 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
     # The picker offers the dates the service accepts: from the clinic's today, two years on.
     form.review_on.render_kw = {
         **(form.review_on.render_kw or {}),
-        "min": _today().isoformat(),
-        "max": (_today() + REVIEW_WITHIN).isoformat(),
+        "min": clinic_today().isoformat(),
+        "max": (clinic_today() + REVIEW_WITHIN).isoformat(),
     }
     return render_template(
         "clinician/decision_form.html",

@@ -8,9 +8,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from fit_platform.domain.own_plan import CHOICE_TEXT_MAX
 from fit_platform.services.caseload_rows import CaseloadScope, CaseloadShow, CaseloadSort
 from fit_platform.services.samvalg import TEXT_MAX_LENGTH
+from fit_platform.services.samvalg_changes import REASON_MAX_LENGTH
 from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
+from fit_platform.web.length_check import LengthWithCount
 from fit_platform.web.own_plan_labels import CHOICE_LABELS
 
 
@@ -57,25 +59,26 @@ class CaseloadFilterForm(FitForm):
     )
 
 
-class DecisionForm(FitForm):
-    signal_id = HiddenField()
-    form_nonce = nonce_field()
+class _DecisionTexts(FitForm):
+    """A samvalg record's words, when it is written and when it is corrected."""
+
     options_discussed = TextAreaField(
         _l("Options we discussed"),
         validators=[
             DataRequired(message=_l("Write the options you discussed.")),
-            Length(max=TEXT_MAX_LENGTH),
+            LengthWithCount(max=TEXT_MAX_LENGTH),
         ],
     )
     # Marked optional as the platform's other forms mark theirs (the required ones are not).
     what_matters = TextAreaField(
-        _l("What matters most to the patient (optional)"), validators=[Length(max=TEXT_MAX_LENGTH)]
+        _l("What matters most to the patient (optional)"),
+        validators=[LengthWithCount(max=TEXT_MAX_LENGTH)],
     )
     decision = TextAreaField(
         _l("What we decided"),
         validators=[
             DataRequired(message=_l("Write what you decided together.")),
-            Length(max=TEXT_MAX_LENGTH),
+            LengthWithCount(max=TEXT_MAX_LENGTH),
         ],
     )
     review_on = DayField(
@@ -84,6 +87,27 @@ class DecisionForm(FitForm):
         render_kw={"type": "date"},
     )
     visible_to_patient = BooleanField(_l("The patient can read this record"), default=True)
+
+
+class DecisionForm(_DecisionTexts):
+    signal_id = HiddenField()
+    form_nonce = nonce_field()
+
+
+class DecisionCorrectionForm(_DecisionTexts):
+    # The version the page showed: a correction saved by a colleague since is not overwritten.
+    version = HiddenField()
+    form_nonce = nonce_field()
+
+
+class DecisionWithdrawForm(FitForm):
+    reason = TextAreaField(
+        _l("Why it is withdrawn"),
+        validators=[
+            DataRequired(message=_l("Write why the record is withdrawn.")),
+            LengthWithCount(max=REASON_MAX_LENGTH),
+        ],
+    )
 
 
 class TherapistChoiceForm(FitForm):

@@ -27,29 +27,11 @@ from fit_platform.services.progress import GOAL_MAX
 from fit_platform.web.date_fields import DayField
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
+from fit_platform.web.length_check import LengthWithCount
 
 
 def _clean(value: Any) -> Any:
     return clean_free_text(value) if isinstance(value, str) else value
-
-
-class LengthWithCount(Length):  # type: ignore[misc]  # WTForms ships no type hints
-    """Length with the number typed in the message, so the patient knows how much to cut.
-
-    It puts no `maxlength` on the field: a browser would cut pasted text without a word.
-    The hint states the limit; a longer text comes back, kept whole, with how long it is."""
-
-    def __init__(self, min: int = -1, max: int = -1, message: str | None = None) -> None:
-        super().__init__(min=min, max=max, message=message)
-        self.field_flags: dict[str, int] = {}
-
-    def __call__(self, form: Form, field: Field) -> None:
-        length = len(field.data or "")
-        if length > self.max:
-            raise ValidationError(
-                _l("Write at most %(max)d characters (you wrote %(length)d).")
-                % {"max": self.max, "length": length}
-            )
 
 
 class _KnownAnswer:

@@ -33,6 +33,7 @@ from fit_platform.services import own_plan
 from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.inputs import small_int
+from fit_platform.web.length_check import LengthWithCount
 from fit_platform.web.own_plan_labels import CHOICE_LABELS, PLAN_HINTS, PLAN_LABELS
 from fit_platform.web.patient.blueprint import (
     Page,
@@ -42,7 +43,6 @@ from fit_platform.web.patient.blueprint import (
     needs_link,
     to_code_step,
 )
-from fit_platform.web.patient.forms import LengthWithCount
 
 
 def _clean(value: Any) -> Any:
