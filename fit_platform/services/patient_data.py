@@ -36,6 +36,7 @@ from fit_platform.db.models import (
     ResponseSpan,
     SessionTopic,
     SharedDecision,
+    SharedDecisionEarlier,
     Signal,
     StandingChoiceEvent,
     Unit,
@@ -295,6 +296,10 @@ def erase_feedback(
         responses = select(Response.id).where(Response.episode_id.in_(episodes))
         invitations = select(Invitation.id).where(Invitation.episode_id.in_(episodes))
         # Children before parents, so no foreign key is left pointing at a deleted row.
+        decisions = select(SharedDecision.id).where(SharedDecision.episode_id.in_(episodes))
+        session.execute(
+            delete(SharedDecisionEarlier).where(SharedDecisionEarlier.decision_id.in_(decisions))
+        )
         session.execute(delete(SharedDecision).where(SharedDecision.episode_id.in_(episodes)))
         session.execute(delete(Signal).where(Signal.episode_id.in_(episodes)))
         session.execute(delete(ResponseComment).where(ResponseComment.episode_id.in_(episodes)))

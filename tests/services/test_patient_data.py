@@ -28,6 +28,7 @@ from fit_platform.db.models import (
     ResponseComment,
     SessionTopic,
     SharedDecision,
+    SharedDecisionEarlier,
     Signal,
 )
 from fit_platform.domain.codes import (
@@ -84,13 +85,27 @@ def _patient_with_history(db: Database) -> tuple[World, int]:
     add_appointment(db, world, NOW + dt.timedelta(days=3))
     add_consent_event(db, world, ConsentEventKind.PAUSED)
     with db.transaction() as session:
+        decision = SharedDecision(
+            episode_id=world.episode_id,
+            signal_id=signal_id,
+            options_discussed="Mer søvnhygiene",
+            decision="Prøve i to uker",
+            recorded_by_id=world.therapist_id,
+            version=2,
+        )
+        session.add(decision)
+        session.flush()
+        # Corrected once: the words it replaced go with it.
         session.add(
-            SharedDecision(
-                episode_id=world.episode_id,
-                signal_id=signal_id,
+            SharedDecisionEarlier(
+                decision_id=decision.id,
+                version=1,
                 options_discussed="Mer søvnhygiene",
-                decision="Prøve i to uker",
-                recorded_by_id=world.therapist_id,
+                decision="Prøve i tre uker",
+                visible_to_patient=True,
+                written_by_id=world.therapist_id,
+                written_at=NOW - dt.timedelta(days=2),
+                replaced_at=NOW - dt.timedelta(days=1),
             )
         )
         record_access(
@@ -212,6 +227,7 @@ def test_erasure_removes_the_feedback_data_keeps_the_lawful_record_and_stops_fee
         SessionTopic,
         Signal,
         SharedDecision,
+        SharedDecisionEarlier,
         InvitationToken,
         OneTimeCode,
     ):
