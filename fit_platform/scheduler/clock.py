@@ -38,6 +38,7 @@ from fit_platform.services import (
     export,
     form_once,
     invitations,
+    kept_typing,
     login_throttle,
     retention,
     signal_workflow,
@@ -105,6 +106,7 @@ class CleanUpResult:
 
     closed_messages_cancelled: int
     form_submissions_forgotten: int
+    typing_forgotten: int
     login_counts_forgotten: int
     retention: RetentionResult
     message_files_removed: int
@@ -116,11 +118,13 @@ def clean_up(
     retention_limits: RetentionSettings,
     message_files: Path | None,
 ) -> CleanUpResult:
-    """The clock's hourly tidy-up: queued messages of closed invitations, old form claims
-    and login counts, what is past its retention limit, and the demo's old message files."""
+    """The clock's hourly tidy-up: queued messages of closed invitations, old form claims,
+    typing nobody came back for after their session ended, old login counts, what is past its
+    retention limit, and the demo's old message files."""
     return CleanUpResult(
         closed_messages_cancelled=invitations.clean_up(db, now),
         form_submissions_forgotten=form_once.forget_old_submissions(db, now),
+        typing_forgotten=kept_typing.forget_old_typing(db, now),
         login_counts_forgotten=login_throttle.forget_old_address_failures(db, now),
         retention=retention.apply_retention(db, now, retention_limits),
         message_files_removed=(

@@ -13,8 +13,10 @@ in it must be mendable without losing what stood there:
   withdrew it, when and why; staff see that it was withdrawn but not its words, the patient no
   longer sees it, it is not due to be looked at again and it is left out of the journal text.
   A withdrawal also stands in an ended episode (it removes, it plans nothing); a correction
-  does not (an ended episode is read-only). A signal the record acknowledged stays
-  acknowledged: its acknowledgement is a record of its own.
+  does not (an ended episode is read-only). A signal the record acknowledged when it was saved
+  (its note is the record's decision) is open again, unless it has been resolved since: the
+  acknowledgement was written in error too, and a risk answer must not stay answered by a
+  record meant for someone else.
 
 Both are for the staff who may record a decision on the episode, and both write the access
 log. Logs carry ids only.
@@ -35,6 +37,7 @@ from fit_platform.db.models import (
     Patient,
     SharedDecision,
     SharedDecisionEarlier,
+    Signal,
     Staff,
 )
 from fit_platform.domain.free_text import clean_free_text
@@ -70,6 +73,12 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    done: bool  # False: it was withdrawn already
+    signals_reopened: int  # signals this record had acknowledged, open again
+
+
+@dataclass(frozen=True)
 class EarlierText:
     version: int
     options_discussed: str
@@ -101,6 +110,8 @@ class DecisionRecord:
     corrected_by: str | None
     withdrawn_at: dt.datetime | None
     earlier: tuple[EarlierText, ...]  # newest first
+    # Open signals this record acknowledged: a withdrawal opens them again.
+    signals_acknowledged: int = 0
 
 
 def decision_record(
@@ -159,6 +170,7 @@ def decision_record(
             corrected_at=record.corrected_at,
             corrected_by=corrected_by,
             withdrawn_at=record.withdrawn_at,
+            signals_acknowledged=len(_signals_it_acknowledged(session, record)),
             earlier=tuple(
                 EarlierText(
                     e.version,
@@ -250,11 +262,16 @@ def correct_decision(
             )
         )
         # Guarded by the version read above: of two corrections of the same version sent at
-        # once, the second finds no row to update and is refused as changed meanwhile.
+        # once, the second finds no row to update and is refused as changed meanwhile (as is a
+        # correction racing a withdrawal).
         changed = rowcount(
             session.execute(
                 update(SharedDecision)
-                .where(SharedDecision.id == record.id, SharedDecision.version == version)
+                .where(
+                    SharedDecision.id == record.id,
+                    SharedDecision.version == version,
+                    SharedDecision.withdrawn_at.is_(None),
+                )
                 .values(
                     options_discussed=options,
                     what_matters=what_matters,
@@ -295,9 +312,9 @@ def withdraw_decision(
     reason: str,
     *,
     now: dt.datetime,
-) -> bool:
-    """Withdraw the record as written in error, with the reason. Returns False when it was
-    withdrawn already (a second click changes nothing)."""
+) -> Withdrawal:
+    """Withdraw the record as written in error, with the reason. A record withdrawn already
+    is left as it is (a second click changes nothing)."""
     why = clean_free_text(reason or "")
     if not why:
         raise DecisionRefused(DecisionError.MISSING_REASON)
@@ -306,10 +323,17 @@ def withdraw_decision(
     with db.transaction(now=now) as session:
         record, episode = _record_of(session, viewer, episode_id, decision_id)
         if record.withdrawn_at is not None:
-            return False
+            return Withdrawal(done=False, signals_reopened=0)
         record.withdrawn_at = now
         record.withdrawn_by_id = viewer.staff_id
         record.withdrawal_reason = why
+        reopened = _signals_it_acknowledged(session, record)
+        for signal in reopened:
+            # Its acknowledgement was this record (its note the record's decision): written in
+            # error, so the signal waits again to be followed up, and escalates as before.
+            signal.acknowledged_at = None
+            signal.acknowledged_by_id = None
+            signal.acknowledge_note = None
         _log_change(session, viewer, episode, WITHDRAW_ACTION, now)
         log.info(
             "samvalg decision withdrawn",
@@ -318,9 +342,28 @@ def withdraw_decision(
                 "decision_id": record.id,
                 "episode_id": episode_id,
                 "staff_id": viewer.staff_id,
+                "signals_reopened": [signal.id for signal in reopened],
             },
         )
-        return True
+        return Withdrawal(done=True, signals_reopened=len(reopened))
+
+
+def _signals_it_acknowledged(session: Session, record: SharedDecision) -> list[Signal]:
+    """The unresolved signals the record acknowledged when it was saved: the one it answered
+    and the earlier open ones of that code (`signal_workflow.acknowledge_flag`), all stamped
+    with the record's own time and author in the same transaction."""
+    if record.signal_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Signal).where(
+                Signal.episode_id == record.episode_id,
+                Signal.acknowledged_at == record.recorded_at,
+                Signal.acknowledged_by_id == record.recorded_by_id,
+                Signal.resolved_at.is_(None),
+            )
+        )
+    )
 
 
 def _log_change(

@@ -68,7 +68,7 @@ class StaffIdentity:
         return any(held == role for held, _unit in self.roles)
 
 
-def _hash_session_id(session_id: str) -> str:
+def hash_session_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -132,7 +132,7 @@ def open_session(
     session.add(
         StaffSession(
             staff_id=staff.id,
-            token_hash=_hash_session_id(session_id),
+            token_hash=hash_session_id(session_id),
             created_at=now,
             last_seen_at=now,
             expires_at=now + absolute,
@@ -242,7 +242,7 @@ def resume_session(
     with db.transaction(now=now) as session:
         connection = session.connection()
         rows = connection.execute(
-            _SESSION_AND_ROLES, {"token_hash": _hash_session_id(session_id)}
+            _SESSION_AND_ROLES, {"token_hash": hash_session_id(session_id)}
         ).all()
         if not rows:
             return None
@@ -281,7 +281,7 @@ def log_out(db: Database, session_id: str, *, now: dt.datetime) -> None:
     with db.transaction(now=now) as session:
         session.execute(
             update(StaffSession)
-            .where(StaffSession.token_hash == _hash_session_id(session_id))
+            .where(StaffSession.token_hash == hash_session_id(session_id))
             .values(revoked_at=now)
         )
         log.info("staff logged out", extra={"event": "logout"})

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, Episode
 from fit_platform.domain.codes import EpisodeStatus, Role
+from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
@@ -133,7 +134,9 @@ def test_a_correction_reaches_the_patient_and_the_journal_and_keeps_what_it_repl
     assert FIRST in again.split("What it said before")[1]
 
     summary = _page(therapist, world, "/summary")
-    assert CORRECTED in summary and "(corrected " in summary and FIRST not in summary
+    assert CORRECTED in summary and FIRST not in summary
+    as_text = summary[summary.index('id="plain-text"') :]  # what is pasted into the EPR
+    assert "(corrected " in summary.split('id="plain-text"')[0] and "(corrected " in as_text
 
     progress = _patient_progress(app, world)
     decided = progress[progress.index("What you and your therapist decided") :]
@@ -315,3 +318,45 @@ def test_another_therapists_patient_has_no_record_to_change(app: Flask) -> None:
     own_episode = f"/clinician/episodes/{other.episode_id}/decisions/{decision_id}/correct"
     assert stranger.get(own_episode).status_code == 404
     assert FIRST in _page(_therapist(app, world), world)
+
+
+def test_withdrawing_a_record_opens_again_the_risk_signal_it_acknowledged(app: Flask) -> None:
+    """A record made from a signal acknowledges it, with the decision as what was done. If the
+    record was written on the wrong patient, so was the acknowledgement: left as it was, this
+    patient's risk answer would stand as followed up by someone else's decision."""
+    db = _db(app)
+    world = make_world(db)
+    signal_id = add_signal(db, world, raised_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    therapist = _therapist(app, world)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new?signal={signal_id}&lang=en"
+    form = therapist.get(url).get_data(as_text=True)
+    assert "Saving the record also acknowledges this signal" in form
+    saved = therapist.post(
+        url,
+        data={
+            "csrf_token": csrf_token(form),
+            "signal_id": str(signal_id),
+            "options_discussed": OPTIONS,
+            "decision": FIRST,
+            "visible_to_patient": "y",
+        },
+    )
+    assert saved.status_code == 302
+    assert "Not acknowledged yet:" not in _page(therapist, world)
+    decision_id = _record_ids(_page(therapist, world))[0]
+
+    page = therapist.get(
+        f"/clinician/episodes/{world.episode_id}/decisions/{decision_id}/withdraw?lang=en"
+    ).get_data(as_text=True)
+    assert "Withdrawing the record opens the signal again" in page
+    withdrawn = _withdraw(therapist, world, decision_id, REASON)
+    assert withdrawn.headers["Location"].endswith("#signals")
+    view = _page(therapist, world)
+    assert "The signal the record acknowledged is open again: follow it up." in view
+    assert "Not acknowledged yet:" in view and FIRST not in view  # nor as its note
+    caseload = therapist.get("/clinician/?lang=en&show=signals").get_data(as_text=True)
+    assert f"/clinician/episodes/{world.episode_id}" in caseload
+
+
+def _record_ids(view: str) -> list[int]:
+    return [int(found) for found in re.findall(r'id="decision-(\d+)"', view)]

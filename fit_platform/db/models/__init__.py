@@ -7,7 +7,7 @@ from fit_platform.db.models.export_summary import (
     ResponseMonth,
     ResponseSpan,
 )
-from fit_platform.db.models.forms import FormSubmission
+from fit_platform.db.models.forms import FormSubmission, KeptTyping
 from fit_platform.db.models.groups import (
     GroupAttendance,
     GroupMember,
@@ -81,6 +81,7 @@ __all__ = [
     "InvitationMonth",
     "InvitationToken",
     "ItemAnswer",
+    "KeptTyping",
     "LoginFailureByAddress",
     "OneTimeCode",
     "OutboxMessage",

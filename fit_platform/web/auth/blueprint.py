@@ -43,6 +43,7 @@ from fit_platform.web.auth.forms import (
 from fit_platform.web.auth.session import (
     SESSION_ENDED_KEY,
     SESSION_KEY,
+    UNSAVED_KEPT,
     UNSAVED_KEY,
     absolute_timeout,
     idle_timeout,
@@ -84,8 +85,15 @@ def _login_error() -> str:
     )
 
 
-def _unsaved_message() -> str:
-    # Nothing of the form is kept (see session.py), so the page says so plainly.
+def _unsaved_message(unsaved: str) -> str:
+    # Said plainly: whether what was typed is kept for after the login (session.py).
+    if unsaved == UNSAVED_KEPT:
+        return str(
+            _(
+                "What you sent was NOT saved yet: your session had ended before it arrived. "
+                "What you typed is kept: log in, and it is back in the form to check and save."
+            )
+        )
     return str(
         _(
             "What you sent was NOT saved: your session had ended before it arrived. "
@@ -99,8 +107,9 @@ def _finish_login(result: LoginResult, next_target: str | None) -> Response:
     _fresh_session()  # no state carries over from before the login
     session[SESSION_KEY] = result.session_id
     target = _safe_next(next_target)
-    if unsaved:
-        # Said again on the page the form was on, where it has to be written again.
+    if unsaved and unsaved != UNSAVED_KEPT:
+        # Said again on the page the form was on, where it has to be written again (kept
+        # typing is said there as it is given back, web/kept_typing.py).
         flash(_("What you sent before you logged in was NOT saved. Send it again."), "error")
     return redirect(target)
 
@@ -128,7 +137,7 @@ def login() -> str | Response | tuple[str, int]:
     if session.pop(SESSION_ENDED_KEY, False) and request.method == "GET":
         error = _("Your session has ended. Please log in again.")
     if session.get(UNSAVED_KEY) and request.method == "GET":
-        error = _unsaved_message()
+        error = _unsaved_message(str(session[UNSAVED_KEY]))
     if form.validate_on_submit():
         result = log_in(
             get_db(),
@@ -142,10 +151,10 @@ def login() -> str | Response | tuple[str, int]:
         if result.outcome is LoginOutcome.OK:
             return _finish_login(result, request.args.get("next"))
         if result.outcome is LoginOutcome.TOTP_REQUIRED:
-            unsaved = session.get(UNSAVED_KEY, False)
+            unsaved = session.get(UNSAVED_KEY)
             _fresh_session()
             if unsaved:
-                session[UNSAVED_KEY] = True
+                session[UNSAVED_KEY] = unsaved
             session[PENDING_KEY] = result.staff_id
             session[PENDING_UNTIL_KEY] = epoch_seconds() + PENDING_SECONDS
             session[PENDING_NEXT_KEY] = _safe_next(request.args.get("next"))

@@ -92,7 +92,8 @@ def provider_login() -> Response | tuple[str, int]:
             ),
             503,
         )
-    unsaved = bool(session.get(UNSAVED_KEY))  # a form lost to an ended session, said after login
+    # A form refused because the session had ended (lost or kept), said after the login.
+    unsaved = session.get(UNSAVED_KEY)
     _fresh_session()
     session[PENDING_KEY] = {
         "unsaved": unsaved,
@@ -133,7 +134,7 @@ def provider_callback() -> Response | tuple[str, int]:
     result = log_in_linked(get_db(), identity, absolute=absolute_timeout(), now=now())
     if result.outcome is LoginOutcome.OK:
         if pending.get("unsaved"):
-            session[UNSAVED_KEY] = True
+            session[UNSAVED_KEY] = pending["unsaved"]
         finished = _finish_login(result, pending.get("next"))
         session[LOGGED_IN_KEY] = True
         return finished

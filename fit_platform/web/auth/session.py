@@ -15,6 +15,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db
 from fit_platform.services.staff_auth import resume_session
 from fit_platform.web.clock import now
+from fit_platform.web.kept_typing import keep_posted_typing
 from fit_platform.web.redirects import this_page
 
 SESSION_KEY = "sid"
@@ -23,6 +24,9 @@ SESSION_ENDED_KEY = "session_ended"
 # not saved, and the login page and the page after login say so. Only this flag is kept,
 # never the text itself (free clinical text has no place in the cookie or in a log).
 UNSAVED_KEY = "unsaved_form"
+# What became of a form refused because the session had ended (the value under UNSAVED_KEY).
+UNSAVED_LOST = "lost"
+UNSAVED_KEPT = "kept"
 # Pages a therapist who must still set up TOTP may open.
 TOTP_EXEMPT = frozenset({"auth.totp_setup", "auth.logout", "auth.extend_session"})
 
@@ -53,6 +57,8 @@ def load_staff_session() -> None:
     identity = resume_session(get_db(), session_id, idle=idle_timeout(), now=now())
     if identity is None:
         session.pop(SESSION_KEY, None)
+        # Whose session it was, if a refused form's typing is to be kept for them.
+        g.ended_session_id = session_id
         # Remembered until the login page has said so (the user is redirected there first).
         session[SESSION_ENDED_KEY] = True
         g.session_expired = True
@@ -83,16 +89,21 @@ def _to_login() -> Response:
     """To the login page, with `next=` the page to come back to after it.
 
     A GET comes back to itself (without a bare "?" when it had no query). A form's URL is
-    no page to come back to (the browser would GET a POST-only route and meet a 405), and
-    what it carried is lost: the user is brought back to the page the form was on (read from
-    the form's own URL, see :func:`fit_platform.web.redirects.form_page`; never from the
-    Referer, which our pages do not send and anyone can forge) and told that nothing was saved.
+    no page to come back to (the browser would GET a POST-only route and meet a 405): the
+    user is brought back to the page the form was on (read from the form's own URL, see
+    :func:`fit_platform.web.redirects.form_page`; never from the Referer, which our pages do
+    not send and anyone can forge) and told that nothing was saved, and whether what was typed
+    is kept for them (the long forms of `web/kept_typing.py`) or must be written again.
     """
     if request.endpoint == "auth.extend_session":
         # "Extend session" carries nothing to lose; its own page is in the form (checked at login).
         return redirect(url_for("auth.login", next=request.form.get("next")))
     if request.method not in ("GET", "HEAD"):
-        session[UNSAVED_KEY] = True
+        page = this_page()
+        # The typing of a long form is kept for the same person's next login
+        # (`web/kept_typing.py`); the login page says which it was.
+        session[UNSAVED_KEY] = UNSAVED_KEPT if keep_posted_typing(page) else UNSAVED_LOST
+        return redirect(url_for("auth.login", next=page))
     return redirect(url_for("auth.login", next=this_page()))
 
 

@@ -58,6 +58,7 @@ from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm
 from fit_platform.web.clinician.review_due import reviews_due
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
+from fit_platform.web.kept_typing import give_back_typing
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", template_folder="templates")
 
@@ -282,6 +283,7 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
     form = DecisionForm()
     if request.method == "GET":
         form.signal_id.data = request.args.get("signal", type=small_int)
+        give_back_typing(form)  # typed before the session ended, sent to the login page
     # The form shows the patient's name and the signal, so opening it is a logged read.
     view = presession(
         get_db(),

@@ -32,6 +32,7 @@ from fit_platform.services.samvalg_changes import (
 from fit_platform.web.clinician.blueprint import bp, clinic_today, clinical, review_date_message
 from fit_platform.web.clinician.forms import DecisionCorrectionForm, DecisionWithdrawForm
 from fit_platform.web.clock import now
+from fit_platform.web.kept_typing import give_back_typing
 
 
 def _record(episode_id: int, decision_id: int, *, correcting: bool) -> DecisionRecord:
@@ -61,6 +62,7 @@ def correct_decision_page(episode_id: int, decision_id: int) -> str | Response |
     if record.withdrawn_at is not None:
         return _withdrawn_already(record)
     form = DecisionCorrectionForm(obj=record if request.method == "GET" else None)
+    give_back_typing(form)  # typed before the session ended, sent to the login page
     error = None
     valid = form.validate_on_submit()
     # Only a changed date is held to "today, up to two years on" (as the service holds it):
@@ -139,9 +141,10 @@ def withdraw_decision_page(episode_id: int, decision_id: int) -> str | Response 
     if record.withdrawn_at is not None:
         return _withdrawn_already(record)
     form = DecisionWithdrawForm()
+    give_back_typing(form)
     if form.validate_on_submit():
         try:
-            withdraw_decision(
+            withdrawal = withdraw_decision(
                 get_db(), g.staff, episode_id, decision_id, form.reason.data or "", now=now()
             )
         except DecisionRefused as refused:
@@ -150,6 +153,12 @@ def withdraw_decision_page(episode_id: int, decision_id: int) -> str | Response 
             form.reason.errors = [_("Write why the record is withdrawn.")]
         else:
             flash(_("The samvalg record is withdrawn. The patient no longer sees it."))
+            if withdrawal.signals_reopened:
+                flash(
+                    _("The signal the record acknowledged is open again: follow it up."),
+                    "error",
+                )
+                return _back(episode_id, "signals")
             return _back(episode_id)
     status = 200 if request.method == "GET" or not form.errors else 400
     return render_template(
