@@ -226,6 +226,13 @@ def main() -> int:
                 else {}
             )
             crashed = web.popen.poll() is not None
+            # What the server logged of a failed request (its traceback is in the ERROR line),
+            # read before the work folder goes: a 500 is otherwise only a count.
+            server_errors = [
+                line
+                for line in web.log.read_text(errors="replace").splitlines()
+                if '"ERROR"' in line
+            ]
 
     total = rows["Aggregated"]
     print(
@@ -263,6 +270,7 @@ def main() -> int:
     }
     if total["failures"] or completed != args.patients:
         print("locust's errors:\n" + errors[-5000:])
+        print("the server's errors:\n" + "\n".join(server_errors[-5:])[-5000:])
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     ok = total["failures"] == 0 and completed == responses == args.patients and not crashed

@@ -239,6 +239,10 @@ def presession(
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)
         answered_in: dict[str, dict[str, str | None]] = defaultdict(dict)
         for response_id, link_id, value, answer_language in lists.answers:
+            if response_id not in latest_ids:
+                # Sent after the scores were read (each statement sees what was committed
+                # when it started): this view shows the scores as read, the next one all.
+                continue
             answers[latest_ids[response_id]][link_id] = value
             answered_in[latest_ids[response_id]][link_id] = answer_language
         signals = tuple(
