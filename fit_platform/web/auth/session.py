@@ -21,8 +21,9 @@ from fit_platform.web.redirects import this_page
 SESSION_KEY = "sid"
 SESSION_ENDED_KEY = "session_ended"
 # Set when a form (any non-GET request) arrived without a valid session: what it carried was
-# not saved, and the login page and the page after login say so. Only this flag is kept,
-# never the text itself (free clinical text has no place in the cookie or in a log).
+# not saved, and the login page and the page after login say so. Only this flag is in the
+# cookie, never the text itself (free clinical text has no place in the cookie or in a log;
+# the long forms' text is kept in the database for its writer, web/kept_typing.py).
 UNSAVED_KEY = "unsaved_form"
 # What became of a form refused because the session had ended (the value under UNSAVED_KEY).
 UNSAVED_LOST = "lost"
