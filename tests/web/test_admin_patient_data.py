@@ -28,7 +28,7 @@ from tests.support.factories import (
     make_unit,
     make_world,
 )
-from tests.support.html import csrf_token, log_in
+from tests.support.html import csrf_token, download_patient_file, log_in
 from tests.support.patient import Patient as PatientBrowser
 from tests.support.patient import open_invitation
 
@@ -165,13 +165,7 @@ def test_the_download_names_each_score_band_in_the_patients_own_language(app: Fl
         patient.start()
         patient.answer_all("phq9", "2")
         assert patient.finish().status_code == 302
-        page = admin.get(f"/admin/patients?unit={world.unit_id}&lang=nb").get_data(as_text=True)
-        download = admin.post(
-            f"/admin/patients/{world.patient_id}/export?lang=nb",
-            data={"csrf_token": csrf_token(page), "unit": world.unit_id},
-        )
-        assert download.status_code == 200
-        exported = json.loads(download.get_data(as_text=True))
+        exported = download_patient_file(admin, world.unit_id, world.patient_id, "nb")
         assert (exported["format"], exported["version"]) == ("fit-platform patient data", 4)
         (response,) = exported["episodes"][0]["responses"]
         assert (response["total"], response["band"]) == (18, band), language
@@ -211,13 +205,7 @@ def _paused_patients_file(app: Flask, admin: FlaskClient, language: Language) ->
         skipped.state = InvitationState.EXPIRED
         skipped.non_response_reason = SkipReason.AFTER_PAUSE.value
     add_failed_message(db, world, invitation_id=invitation.id)
-    page = admin.get(f"/admin/patients?unit={world.unit_id}&lang=nb").get_data(as_text=True)
-    download = admin.post(
-        f"/admin/patients/{world.patient_id}/export?lang=nb",
-        data={"csrf_token": csrf_token(page), "unit": world.unit_id},
-    )
-    assert download.status_code == 200
-    exported: dict[str, Any] = json.loads(download.get_data(as_text=True))
+    exported: dict[str, Any] = download_patient_file(admin, world.unit_id, world.patient_id, "nb")
     return exported
 
 

@@ -21,7 +21,7 @@ from fit_platform.db.models import Patient, Signal, Staff
 from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, World, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.html import csrf_token, log_in, log_in_from
 
 # A winter morning far from the machine's own time (10:05 in Oslo).
 INJECTED = dt.datetime(2026, 3, 10, 9, 5, tzinfo=dt.UTC)
@@ -45,17 +45,7 @@ def clock(app: Flask) -> dict[str, dt.datetime]:
 
 def _log_in_again(client: FlaskClient, login_url: str, world: World) -> str:
     """Log in from the login page the expired form was sent to; returns where login lands."""
-    page = client.get(login_url).get_data(as_text=True)
-    response = client.post(
-        login_url,
-        data={
-            "username": world.therapist_username,
-            "password": PASSWORD,
-            "csrf_token": csrf_token(page),
-        },
-    )
-    assert response.status_code == 302
-    return response.headers["Location"]
+    return log_in_from(client, login_url, world.therapist_username, PASSWORD)
 
 
 def _cookie_session(client: FlaskClient) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import re
 
 from flask import Flask
@@ -24,7 +23,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.services.reminders import expire_windows
 from fit_platform.services.retention import apply_retention
 from tests.support.factories import PASSWORD, World, make_staff, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.html import download_patient_file, log_in
 from tests.support.patient import Patient, open_invitation
 
 TOPIC = "Sleep, and whether to try the group on Tuesdays"
@@ -134,13 +133,8 @@ def test_words_not_sent_yet_are_in_the_patients_own_data_download(app: Flask, db
     patient.post("/p/finish", {"topic": TOPIC, "change": "1:phq9_1"})
     admin = app.test_client()
     log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
-    page = admin.get(f"/admin/patients?unit={world.unit_id}&lang=en").get_data(as_text=True)
-    download = admin.post(
-        f"/admin/patients/{world.patient_id}/export?lang=en",
-        data={"csrf_token": csrf_token(page), "unit": world.unit_id},
-    )
-    assert download.status_code == 200
-    (draft,) = json.loads(download.get_data(as_text=True))["unsent_check_page_text"]
+    exported = download_patient_file(admin, world.unit_id, world.patient_id)
+    (draft,) = exported["unsent_check_page_text"]
     assert (draft["instrument"], draft["topic"], draft["comment"]) == ("phq9", TOPIC, None)
     assert draft["instrument_text"]  # the questionnaire's title, in her language
 

@@ -23,7 +23,7 @@ from fit_platform.db.models import KeptTyping, SharedDecision
 from fit_platform.domain.codes import Role
 from fit_platform.scheduler.clock import clean_up
 from tests.support.factories import PASSWORD, World, make_staff, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.html import csrf_token, log_in, log_in_from
 
 INJECTED = dt.datetime(2026, 3, 10, 9, 5, tzinfo=dt.UTC)  # 10:05 in Oslo
 OPTIONS = "Weekly sessions, a group on Tuesdays, or a pause over Easter"
@@ -45,12 +45,7 @@ def clock(app: Flask) -> dict[str, dt.datetime]:
 
 
 def _log_in_at(client: FlaskClient, login_url: str, username: str) -> str:
-    page = client.get(login_url).get_data(as_text=True)
-    response = client.post(
-        login_url, data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(page)}
-    )
-    assert response.status_code == 302
-    return str(response.headers["Location"])
+    return log_in_from(client, login_url, username, PASSWORD)
 
 
 def _send_after_the_session_ended(
