@@ -24,6 +24,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.scheduler.clock import clean_up
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in, log_in_from
+from tests.support.scheduling import Clock
 
 INJECTED = dt.datetime(2026, 3, 10, 9, 5, tzinfo=dt.UTC)  # 10:05 in Oslo
 OPTIONS = "Weekly sessions, a group on Tuesdays, or a pause over Easter"
@@ -38,24 +39,21 @@ def _db(app: Flask) -> Database:
 
 
 @pytest.fixture
-def clock(app: Flask) -> dict[str, dt.datetime]:
-    moment = {"now": INJECTED}
-    app.extensions["fit_clock"] = lambda: moment["now"]
-    return moment
+def clock(app: Flask) -> Clock:
+    app.extensions["fit_clock"] = page_clock = Clock(INJECTED)
+    return page_clock
 
 
 def _log_in_at(client: FlaskClient, login_url: str, username: str) -> str:
     return log_in_from(client, login_url, username, PASSWORD)
 
 
-def _send_after_the_session_ended(
-    client: FlaskClient, world: World, clock: dict[str, dt.datetime]
-) -> Any:
+def _send_after_the_session_ended(client: FlaskClient, world: World, clock: Clock) -> Any:
     """The therapist opens the samvalg form, writes with the patient for 40 minutes, sends."""
     log_in(client, world.therapist_username, PASSWORD)
     url = f"/clinician/episodes/{world.episode_id}/decisions/new"
     form = client.get(url + "?lang=en").get_data(as_text=True)
-    clock["now"] += dt.timedelta(minutes=40)
+    clock.advance(minutes=40)
     return client.post(
         url,
         data={
@@ -75,7 +73,7 @@ def _saved(db: Database) -> int:
 
 
 def test_the_record_typed_when_the_session_ended_is_back_in_the_form_after_login(
-    app: Flask, client: FlaskClient, clock: dict[str, dt.datetime]
+    app: Flask, client: FlaskClient, clock: Clock
 ) -> None:
     db = _db(app)
     world = make_world(db)
@@ -106,7 +104,7 @@ def test_the_record_typed_when_the_session_ended_is_back_in_the_form_after_login
 
 
 def test_a_colleague_logging_in_on_the_same_computer_gets_an_empty_form(
-    app: Flask, client: FlaskClient, clock: dict[str, dt.datetime]
+    app: Flask, client: FlaskClient, clock: Clock
 ) -> None:
     db = _db(app)
     world = make_world(db)
@@ -120,33 +118,27 @@ def test_a_colleague_logging_in_on_the_same_computer_gets_an_empty_form(
 
     # Kept for the therapist, who finds it when she logs in again that day.
     client.post("/staff/logout", data={"csrf_token": csrf_token(form)})
-    clock["now"] += dt.timedelta(hours=2)
+    clock.advance(hours=2)
     log_in(client, world.therapist_username, PASSWORD)
     assert DECISION in client.get(landed + "?lang=en").get_data(as_text=True)
 
 
 def test_typing_nobody_came_back_for_is_deleted_by_the_clean_up(
-    app: Flask, client: FlaskClient, clock: dict[str, dt.datetime]
+    app: Flask, client: FlaskClient, clock: Clock
 ) -> None:
     db = _db(app)
     world = make_world(db)
     sent = _send_after_the_session_ended(client, world, clock)
     assert sent.status_code == 302
     retention = RetentionSettings()
-    assert (
-        clean_up(db, clock["now"] + dt.timedelta(hours=11), retention, None).typing_forgotten == 0
-    )
-    assert (
-        clean_up(db, clock["now"] + dt.timedelta(hours=12), retention, None).typing_forgotten == 1
-    )
-    clock["now"] += dt.timedelta(hours=12)
+    assert clean_up(db, clock.now + dt.timedelta(hours=11), retention, None).typing_forgotten == 0
+    assert clean_up(db, clock.now + dt.timedelta(hours=12), retention, None).typing_forgotten == 1
+    clock.advance(hours=12)
     landed = _log_in_at(client, sent.headers["Location"], world.therapist_username)
     assert OPTIONS not in client.get(landed + "?lang=en").get_data(as_text=True)
 
 
-def test_a_withdrawal_reason_is_kept_too(
-    app: Flask, client: FlaskClient, clock: dict[str, dt.datetime]
-) -> None:
+def test_a_withdrawal_reason_is_kept_too(app: Flask, client: FlaskClient, clock: Clock) -> None:
     db = _db(app)
     world = make_world(db)
     log_in(client, world.therapist_username, PASSWORD)
@@ -159,7 +151,7 @@ def test_a_withdrawal_reason_is_kept_too(
         decision_id = session.scalars(select(SharedDecision.id)).one()
     withdraw = f"/clinician/episodes/{world.episode_id}/decisions/{decision_id}/withdraw"
     page = client.get(withdraw).get_data(as_text=True)
-    clock["now"] += dt.timedelta(minutes=31)
+    clock.advance(minutes=31)
     reason = "Skrevet på feil pasient: gjelder en annen Kari"
     sent = client.post(withdraw, data={"csrf_token": csrf_token(page), "reason": reason})
     assert sent.status_code == 302
