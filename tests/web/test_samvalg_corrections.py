@@ -119,6 +119,7 @@ def test_a_correction_reaches_the_patient_and_the_journal_and_keeps_what_it_repl
         f"/clinician/episodes/{world.episode_id}/decisions/{decision_id}/correct?lang=en"
     ).get_data(as_text=True)
     assert FIRST in form.split("The corrected record")[1]  # the form starts from its words
+    assert "Change it there too: this platform does not change the EPR." in form
     saved = _correct(therapist, world, decision_id, page=form)
     assert saved.status_code == 302
     assert saved.headers["Location"].endswith(f"#decision-{decision_id}")
