@@ -55,6 +55,7 @@ from fit_platform.web import labels
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clinician import presenters, score_chart, score_tables
 from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm
+from fit_platform.web.clinician.own_plan_shown import ChoiceProblem
 from fit_platform.web.clinician.review_due import reviews_due
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
@@ -145,10 +146,16 @@ class NoteProblem:
 @bp.route("/episodes/<int:episode_id>")
 @clinical
 def presession_page(episode_id: int) -> str:
-    return _presession_page(episode_id)
+    return presession_page_with(episode_id)
 
 
-def _presession_page(episode_id: int, note_problem: NoteProblem | None = None) -> str:
+def presession_page_with(
+    episode_id: int,
+    note_problem: NoteProblem | None = None,
+    choice_problem: ChoiceProblem | None = None,
+) -> str:
+    """The pre-session view; with a problem, the note or standing choice sent back as typed,
+    its message at the top of the page and at the form."""
     view = presession(
         get_db(),
         g.staff,
@@ -176,6 +183,7 @@ def _presession_page(episode_id: int, note_problem: NoteProblem | None = None) -
         signal_explanations_acknowledged=labels_as_text(SIGNAL_EXPLANATIONS_ACKNOWLEDGED),
         risk_code=SignalCode.RISK_ANSWER.value,
         note_problem=note_problem,
+        choice_problem=choice_problem,
         note_max_length=NOTE_MAX_LENGTH,
     )
 
@@ -250,7 +258,7 @@ def _signal_action(episode_id: int, signal_id: int, action: str) -> Response | t
                 else _signal_error(refused.reason)
             )
             problem = NoteProblem(signal_id, action, note, message)
-            return _presession_page(episode_id, problem), 422
+            return presession_page_with(episode_id, problem), 422
         # Someone else acted on the signal first: the page shows its state now, and the
         # message is at the top, where the page opens.
         flash(_signal_error(refused.reason), "error")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from fit_platform.domain.own_plan import CHOICE_TEXT_MAX
 from fit_platform.services.caseload_rows import CaseloadScope, CaseloadShow, CaseloadSort
@@ -116,7 +116,9 @@ class TherapistChoiceForm(FitForm):
         choices=[SelectChoice(kind.value, label) for kind, label in CHOICE_LABELS.items()],
         validators=[InputRequired(message=_l("Choose what the choice is about."))],
     )
-    text = TextAreaField(_l("In the patient's own words"), validators=[Length(max=CHOICE_TEXT_MAX)])
+    text = TextAreaField(
+        _l("In the patient's own words"), validators=[LengthWithCount(max=CHOICE_TEXT_MAX)]
+    )
     with_patient = BooleanField(
         _l("The patient is with me and agrees to these words"),
         validators=[DataRequired(message=_l("Record a choice only together with the patient."))],

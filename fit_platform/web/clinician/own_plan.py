@@ -23,9 +23,9 @@ from fit_platform.extensions import get_db
 from fit_platform.services import own_plan, plan_versions
 from fit_platform.services.access_control import EpisodeClosed
 from fit_platform.web import own_plan_labels
-from fit_platform.web.clinician.blueprint import bp, clinical
+from fit_platform.web.clinician.blueprint import bp, clinical, presession_page_with
 from fit_platform.web.clinician.forms import TherapistChoiceForm, TherapistWithdrawForm
-from fit_platform.web.clinician.own_plan_shown import ShownOwnPlanForms
+from fit_platform.web.clinician.own_plan_shown import ADD_PREFIX, ChoiceProblem, ShownOwnPlanForms
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
 
@@ -36,7 +36,7 @@ def _back(episode_id: int) -> Response:
 
 @bp.route("/episodes/<int:episode_id>/standing-choices", methods=["POST"])
 @clinical
-def record_standing_choice(episode_id: int) -> Response:
+def record_standing_choice(episode_id: int) -> Response | tuple[str, int]:
     view = own_plan.staff_view(get_db(), g.staff, episode_id, now(), log_read=False)
     if view is None:
         abort(404)
@@ -47,12 +47,17 @@ def record_standing_choice(episode_id: int) -> Response:
     action = request.form.get("action", "")
     try:
         if action == "add":
-            form = TherapistChoiceForm(prefix="own-choice")
+            form = TherapistChoiceForm(prefix=ADD_PREFIX)
             if not form.validate_on_submit():
-                for errors in form.errors.values():
-                    for message in errors:
-                        flash(str(message), "error")
-                return _back(episode_id)
+                return _sent_back(
+                    episode_id,
+                    form,
+                    tuple(
+                        (name, str(message))
+                        for name, errors in form.errors.items()
+                        for message in errors
+                    ),
+                )
             own_plan.change_choice(
                 get_db(),
                 view.patient_id,
@@ -90,9 +95,29 @@ def record_standing_choice(episode_id: int) -> Response:
             "too_many": _("The patient has many choices already. Change or withdraw one first."),
             "too_long": _("The text is too long. Keep it under 500 characters."),
         }
-        flash(messages.get(error.code, _("That did not work. Please try again.")), "error")
+        message = messages.get(error.code, _("That did not work. Please try again."))
+        if action == "add":
+            return _sent_back(
+                episode_id,
+                TherapistChoiceForm(prefix=ADD_PREFIX),
+                (("text", str(message)),),
+            )
+        flash(message, "error")
         return _back(episode_id)
     abort(400)
+
+
+def _sent_back(
+    episode_id: int, form: TherapistChoiceForm, messages: tuple[tuple[str, str], ...]
+) -> tuple[str, int]:
+    """The pre-session view again with the choice as it was sent: a flash above a page opened
+    at the top lost the words (and the form's checks once cut them at 500 characters)."""
+    problem = ChoiceProblem(
+        kind=form.kind.data if isinstance(form.kind.data, str) else None,
+        text=form.text.data or "",
+        messages=messages,
+    )
+    return presession_page_with(episode_id, choice_problem=problem), 422
 
 
 @bp.route("/episodes/<int:episode_id>/crisis-plan-versions")
