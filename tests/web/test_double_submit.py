@@ -215,6 +215,27 @@ def test_six_concurrent_posts_of_the_add_goal_form_save_one_goal(client: FlaskCl
     assert _count(db, PatientGoal) == 1
 
 
+def test_the_add_goal_form_sent_twice_says_saved_once(client: FlaskClient) -> None:
+    """The second click's answer is what the browser shows: it said "saved" twice."""
+    db = _db(client)
+    world = make_world(db)
+    _invitation, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "goals"})
+    page = client.get("/p/goals?lang=en").get_data(as_text=True)
+    data = {
+        "new-csrf_token": patient.csrf,
+        "csrf_token": patient.csrf,
+        "new-form_nonce": _nonce(page, "new-form_nonce"),
+        "action": "add",
+        "new-text": "Sleep better",
+    }
+    assert client.post("/p/goals", data=data).status_code == 302
+    assert client.post("/p/goals", data=data).status_code == 302
+    shown = client.get("/p/goals?lang=en").get_data(as_text=True)
+    assert shown.count("Your goal is saved.") == 1 and _count(db, PatientGoal) == 1
+
+
 def test_a_form_value_copied_from_another_therapists_page_claims_nothing_of_theirs(
     client: FlaskClient,
 ) -> None:
