@@ -73,12 +73,6 @@ class Correction:
 
 
 @dataclass(frozen=True)
-class Withdrawal:
-    done: bool  # False: it was withdrawn already
-    signals_reopened: int  # signals this record had acknowledged, open again
-
-
-@dataclass(frozen=True)
 class EarlierText:
     version: int
     options_discussed: str
@@ -110,7 +104,8 @@ class DecisionRecord:
     corrected_by: str | None
     withdrawn_at: dt.datetime | None
     earlier: tuple[EarlierText, ...]  # newest first
-    # Open signals this record acknowledged: a withdrawal opens them again.
+    # Open signals this record acknowledged: a withdrawal opens them again (read for the
+    # withdrawal page only).
     signals_acknowledged: int = 0
 
 
@@ -130,8 +125,13 @@ def decision_record(
     recorder, corrector, writer = aliased(Staff), aliased(Staff), aliased(Staff)
     with db.transaction(now=now) as session:
         row = session.execute(
-            select(SharedDecision, Episode, Patient.display_name, recorder.display_name)
-            .add_columns(corrector.display_name)
+            select(
+                SharedDecision,
+                Episode,
+                Patient.display_name,
+                recorder.display_name,
+                corrector.display_name,
+            )
             .join(Episode, Episode.id == SharedDecision.episode_id)
             .join(Patient, Patient.id == Episode.patient_id)
             .join(recorder, recorder.id == SharedDecision.recorded_by_id)
@@ -145,14 +145,14 @@ def decision_record(
         if row is None:
             return None
         record, episode, patient_name, recorded_by, corrected_by = row
+        if correcting:
+            refuse_if_closed(episode_id, episode.status, episode.ended_on)
         earlier = session.execute(
             select(SharedDecisionEarlier, writer.display_name)
             .join(writer, writer.id == SharedDecisionEarlier.written_by_id)
             .where(SharedDecisionEarlier.decision_id == decision_id)
             .order_by(SharedDecisionEarlier.version.desc())
         ).all()
-        if correcting:
-            refuse_if_closed(episode_id, episode.status, episode.ended_on)
         if record.withdrawn_at is None:
             _log_change(session, viewer, episode, CHANGE_FORM_ACTION, now)
         return DecisionRecord(
@@ -170,7 +170,10 @@ def decision_record(
             corrected_at=record.corrected_at,
             corrected_by=corrected_by,
             withdrawn_at=record.withdrawn_at,
-            signals_acknowledged=len(_signals_it_acknowledged(session, record)),
+            # Only the withdrawal page says what a withdrawal would open again.
+            signals_acknowledged=(
+                0 if correcting else len(_signals_it_acknowledged(session, record))
+            ),
             earlier=tuple(
                 EarlierText(
                     e.version,
@@ -312,9 +315,10 @@ def withdraw_decision(
     reason: str,
     *,
     now: dt.datetime,
-) -> Withdrawal:
-    """Withdraw the record as written in error, with the reason. A record withdrawn already
-    is left as it is (a second click changes nothing)."""
+) -> int:
+    """Withdraw the record as written in error, with the reason; returns how many signals it
+    had acknowledged are open again. A record withdrawn already is left as it is (a second
+    click changes nothing, and opens nothing)."""
     why = clean_free_text(reason or "")
     if not why:
         raise DecisionRefused(DecisionError.MISSING_REASON)
@@ -323,7 +327,7 @@ def withdraw_decision(
     with db.transaction(now=now) as session:
         record, episode = _record_of(session, viewer, episode_id, decision_id)
         if record.withdrawn_at is not None:
-            return Withdrawal(done=False, signals_reopened=0)
+            return 0
         record.withdrawn_at = now
         record.withdrawn_by_id = viewer.staff_id
         record.withdrawal_reason = why
@@ -345,7 +349,7 @@ def withdraw_decision(
                 "signals_reopened": [signal.id for signal in reopened],
             },
         )
-        return Withdrawal(done=True, signals_reopened=len(reopened))
+        return len(reopened)
 
 
 def _signals_it_acknowledged(session: Session, record: SharedDecision) -> list[Signal]:

@@ -193,24 +193,25 @@ def test_six_concurrent_finish_posts_store_one_comment_for_the_service(
     assert (_count(db, ServiceFeedback), _count(db, SessionTopic)) == (1, 1)
 
 
-def test_six_concurrent_posts_of_the_add_goal_form_save_one_goal(client: FlaskClient) -> None:
-    db = _db(client)
+def _add_goal_form(client: FlaskClient, db: Database) -> dict[str, str]:
+    """A patient on her goals page; the add-goal form as her browser sends it."""
     world = make_world(db)
     _invitation, token = open_invitation(db, world)
     patient = Patient(client, token)
     patient.post(f"/p/{token}", {"action": "goals"})
-    page = client.get("/p/goals").get_data(as_text=True)
-    results = _post_at_once(
-        client,
-        "/p/goals",
-        {
-            "new-csrf_token": patient.csrf,
-            "csrf_token": patient.csrf,
-            "new-form_nonce": _nonce(page, "new-form_nonce"),
-            "action": "add",
-            "new-text": "Sleep better",
-        },
-    )
+    page = client.get("/p/goals?lang=en").get_data(as_text=True)
+    return {
+        "new-csrf_token": patient.csrf,
+        "csrf_token": patient.csrf,
+        "new-form_nonce": _nonce(page, "new-form_nonce"),
+        "action": "add",
+        "new-text": "Sleep better",
+    }
+
+
+def test_six_concurrent_posts_of_the_add_goal_form_save_one_goal(client: FlaskClient) -> None:
+    db = _db(client)
+    results = _post_at_once(client, "/p/goals", _add_goal_form(client, db))
     assert [status for status, _where in results] == [302] * SIX
     assert _count(db, PatientGoal) == 1
 
@@ -218,18 +219,7 @@ def test_six_concurrent_posts_of_the_add_goal_form_save_one_goal(client: FlaskCl
 def test_the_add_goal_form_sent_twice_says_saved_once(client: FlaskClient) -> None:
     """The second click's answer is what the browser shows: it said "saved" twice."""
     db = _db(client)
-    world = make_world(db)
-    _invitation, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.post(f"/p/{token}", {"action": "goals"})
-    page = client.get("/p/goals?lang=en").get_data(as_text=True)
-    data = {
-        "new-csrf_token": patient.csrf,
-        "csrf_token": patient.csrf,
-        "new-form_nonce": _nonce(page, "new-form_nonce"),
-        "action": "add",
-        "new-text": "Sleep better",
-    }
+    data = _add_goal_form(client, db)
     assert client.post("/p/goals", data=data).status_code == 302
     assert client.post("/p/goals", data=data).status_code == 302
     shown = client.get("/p/goals?lang=en").get_data(as_text=True)

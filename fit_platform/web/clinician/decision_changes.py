@@ -144,7 +144,7 @@ def withdraw_decision_page(episode_id: int, decision_id: int) -> str | Response 
     give_back_typing(form)
     if form.validate_on_submit():
         try:
-            withdrawal = withdraw_decision(
+            reopened = withdraw_decision(
                 get_db(), g.staff, episode_id, decision_id, form.reason.data or "", now=now()
             )
         except DecisionRefused as refused:
@@ -153,7 +153,7 @@ def withdraw_decision_page(episode_id: int, decision_id: int) -> str | Response 
             form.reason.errors = [_("Write why the record is withdrawn.")]
         else:
             flash(_("The samvalg record is withdrawn. The patient no longer sees it."))
-            if withdrawal.signals_reopened:
+            if reopened:
                 flash(
                     _("The signal the record acknowledged is open again: follow it up."),
                     "error",

@@ -45,9 +45,9 @@ def record_standing_choice(episode_id: int) -> Response | tuple[str, int]:
     if not view.episode_active:
         raise EpisodeClosed(episode_id, view.ended_on)
     action = request.form.get("action", "")
+    form = TherapistChoiceForm(prefix=ADD_PREFIX)
     try:
         if action == "add":
-            form = TherapistChoiceForm(prefix=ADD_PREFIX)
             if not form.validate_on_submit():
                 return _sent_back(
                     episode_id,
@@ -97,11 +97,7 @@ def record_standing_choice(episode_id: int) -> Response | tuple[str, int]:
         }
         message = messages.get(error.code, _("That did not work. Please try again."))
         if action == "add":
-            return _sent_back(
-                episode_id,
-                TherapistChoiceForm(prefix=ADD_PREFIX),
-                (("text", str(message)),),
-            )
+            return _sent_back(episode_id, form, (("text", str(message)),))
         flash(message, "error")
         return _back(episode_id)
     abort(400)
