@@ -21,6 +21,7 @@ from fit_platform.domain.codes import (
     MessageKind,
     Role,
 )
+from fit_platform.domain.signals import SignalCode
 from fit_platform.messaging.delivery_problem import DeliveryProblem
 from fit_platform.services.comments import PatientWords
 from fit_platform.services.own_plan import OwnPlanView
@@ -100,6 +101,12 @@ class SignalFlag:
     @property
     def resolve_id(self) -> int:
         return self.latest.id
+
+    @property
+    def resolvable_now(self) -> bool:
+        """Whether the page offers "Resolve": not while a risk answer waits to be acknowledged
+        (`services.signal_workflow` refuses it)."""
+        return not (self.waiting and self.code == SignalCode.RISK_ANSWER.value)
 
     @property
     def high(self) -> bool:

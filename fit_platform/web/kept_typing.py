@@ -4,7 +4,8 @@
 `KEPT_FIELDS` names, per form, what is kept: the text typed and the choices the form needs to
 be sent again as it was (never the CSRF token or the one-time value: the page gives fresh
 ones). The login redirect keeps them (`keep_posted_typing`, from `web/auth/session.py`); the
-form's page gives them back on its next GET (`give_back_typing`).
+form's page gives them back on its next GET (`give_back_typing`; a signal's note, one of many
+forms on the pre-session view, with `take_signal_note`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ KEPT_FIELDS: dict[str, tuple[str, ...]] = {
     "clinician.new_decision": ("signal_id", *_DECISION_WORDS, "visible_to_patient"),
     "clinician.correct_decision_page": ("version", *_DECISION_WORDS, "visible_to_patient"),
     "clinician.withdraw_decision_page": ("reason",),
+    # A signal's note: a risk note is often written after a long phone call with the patient.
+    "clinician.acknowledge": ("note",),
+    "clinician.resolve": ("note",),
 }
+# The forms whose action and signal are in their URL, not in their fields: kept with the note,
+# so that it goes back into the same signal's form (web/clinician/signal_note.py).
+_SIGNAL_NOTE_ACTIONS = {"clinician.acknowledge": "acknowledge", "clinician.resolve": "resolve"}
 
 
 def keep_posted_typing(page: str | None) -> bool:
@@ -40,6 +47,11 @@ def keep_posted_typing(page: str | None) -> bool:
     if staff_id is None:
         return False
     fields = {name: request.form.get(name, "") for name in names}
+    if not any(fields.values()):
+        return False  # nothing was typed: there is nothing to give back
+    action = _SIGNAL_NOTE_ACTIONS.get(request.endpoint or "")
+    if action is not None and request.view_args:
+        fields |= {"action": action, "signal_id": str(request.view_args["signal_id"])}
     return keep_typing(get_db(), staff_id, page, fields, now=now())
 
 
@@ -62,3 +74,18 @@ def give_back_typing(form: FlaskForm) -> bool:
         )
     )
     return True
+
+
+def take_signal_note() -> tuple[str, int, str] | None:
+    """On the pre-session view's GET: the signal's note this staff member typed on this page
+    before their session ended, as (action, signal id, note), deleted as it is taken; None when
+    nothing was kept here."""
+    if request.method != "GET" or g.get("staff") is None:
+        return None
+    fields = take_typing(get_db(), g.staff.staff_id, request.path, now=now())
+    if fields is None or fields.get("action") not in _SIGNAL_NOTE_ACTIONS.values():
+        return None
+    signal_id = fields.get("signal_id", "")
+    if not signal_id.isdigit() or not fields.get("note"):
+        return None
+    return fields["action"], int(signal_id), fields["note"]

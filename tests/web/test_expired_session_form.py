@@ -26,7 +26,8 @@ from tests.support.html import csrf_token, log_in, log_in_from
 # A winter morning far from the machine's own time (10:05 in Oslo).
 INJECTED = dt.datetime(2026, 3, 10, 9, 5, tzinfo=dt.UTC)
 NOTE = "Ringte pasienten, laget sikkerhetsplan"
-NOT_SAVED_NB = "Det du sendte, ble IKKE lagret"
+NOT_SAVED_YET_NB = "Det du sendte, er IKKE lagret ennå"
+NOT_SAVED_YET_EN = "What you sent was NOT saved yet"
 NOT_SAVED_EN = "What you sent was NOT saved"
 AFTER_LOGIN_EN = "What you sent before you logged in was NOT saved. Send it again."
 
@@ -53,7 +54,7 @@ def _cookie_session(client: FlaskClient) -> str:
         return repr(dict(session))
 
 
-def test_a_risk_note_sent_after_the_session_ended_is_said_to_be_lost_and_the_page_returns(
+def test_a_risk_note_sent_after_the_session_ended_returns_to_its_page_kept_out_of_cookie_and_log(
     app: Flask, client: FlaskClient, clock: dict[str, dt.datetime], caplog: pytest.LogCaptureFixture
 ) -> None:
     db = _db(app)
@@ -74,9 +75,10 @@ def test_a_risk_note_sent_after_the_session_ended_is_said_to_be_lost_and_the_pag
     # Back to the page the form was on, not to the POST-only URL (which answered 405).
     assert parse_qs(urlsplit(login_url).query)["next"] == [episode_page]
     login_page = client.get(login_url + "&lang=nb").get_data(as_text=True)
-    assert NOT_SAVED_NB in login_page
-    assert NOT_SAVED_EN in client.get(login_url + "&lang=en").get_data(as_text=True)
-    # Nothing of the note is kept in the cookie session or written to a log.
+    assert NOT_SAVED_YET_NB in login_page
+    assert NOT_SAVED_YET_EN in client.get(login_url + "&lang=en").get_data(as_text=True)
+    # The note is kept in the database for its writer (test_signal_note_kept_after_session_end),
+    # never in the cookie session or a log.
     assert NOTE not in _cookie_session(client)
     assert all(NOTE not in record.getMessage() for record in caplog.records)
     assert all(NOTE not in repr(record.__dict__) for record in caplog.records)
@@ -85,13 +87,11 @@ def test_a_risk_note_sent_after_the_session_ended_is_said_to_be_lost_and_the_pag
     shown = client.get(landed + "?lang=en")
     assert shown.status_code == 200
     html = shown.get_data(as_text=True)
-    assert AFTER_LOGIN_EN in html
     assert f"/signals/{signal_id}/acknowledge" in html  # the form is there to send again
+    assert NOTE in html
     with db.session() as session:
         signal = session.get_one(Signal, signal_id)
         assert signal.acknowledge_note is None
-    # Said once: the next page is quiet again.
-    assert AFTER_LOGIN_EN not in client.get(landed + "?lang=en").get_data(as_text=True)
 
 
 def test_a_contact_change_sent_after_the_session_ended_comes_back_to_the_contact_form(
@@ -118,6 +118,8 @@ def test_a_contact_change_sent_after_the_session_ended_comes_back_to_the_contact
     assert AFTER_LOGIN_EN in html and 'name="phone"' in html
     with db.session() as session:
         assert session.get_one(Patient, world.patient_id).phone_e164 == "+4791234567"
+    # Said once: the next page is quiet again.
+    assert AFTER_LOGIN_EN not in client.get(landed + "?lang=en").get_data(as_text=True)
 
 
 def test_a_forged_referer_on_an_expired_form_never_leads_off_the_site(

@@ -142,12 +142,12 @@ def test_configuration_needs_the_client_and_a_way_in(tmp_path: Path) -> None:
         load_settings({**base, "FIT_LOCAL_PASSWORDS": "false"})
 
 
-def test_a_form_lost_to_an_ended_session_is_named_after_a_login_through_the_provider(
-    oidc_app: tuple[Flask, str],
-) -> None:
-    """The provider's round trip empties the cookie session; the notice that what was sent
-    was not saved must still reach the page the form was on."""
-    app, issuer = oidc_app
+def _send_late_and_log_in_through_the_provider(
+    app: Flask, issuer: str, form_path: str, form: dict[str, str], *, page_path: str = ""
+) -> tuple[FlaskClient, str, str]:
+    """The therapist opens the page (the episode's view, or `page_path` below it), sends
+    `form` to `form_path` below the episode 31 minutes later, and logs in again through the
+    provider. Returns the client, the login page's HTML and the page login came back to."""
     db = app.extensions["fit_db"]
     world = make_world(db)
     admin = make_staff(db, (Role.ADMIN, None))
@@ -160,20 +160,18 @@ def test_a_form_lost_to_an_ended_session_is_named_after_a_login_through_the_prov
         subject="hpr-7",
         now=real_now,
     )
-    signal_id = add_signal(db, world, SignalCode.RISK_ANSWER)
+    if "{signal}" in form_path:
+        signal_id = add_signal(db, world, SignalCode.RISK_ANSWER)
+        form_path = form_path.format(signal=signal_id)
     clock = {"now": real_now - dt.timedelta(minutes=31)}
     app.extensions["fit_clock"] = lambda: clock["now"]
     client = app.test_client()
     log_in(client, world.therapist_username, PASSWORD)
-    episode_page = f"/clinician/episodes/{world.episode_id}"
-    page = client.get(episode_page).get_data(as_text=True)
+    episode = f"/clinician/episodes/{world.episode_id}"
+    page = client.get(episode + page_path).get_data(as_text=True)
     clock["now"] = real_now
-    sent = client.post(
-        f"{episode_page}/signals/{signal_id}/acknowledge",
-        data={"csrf_token": csrf_token(page), "note": "Ringte pasienten"},
-    )
+    sent = client.post(episode + form_path, data={"csrf_token": csrf_token(page), **form})
     login_page = client.get(sent.headers["Location"] + "&lang=en").get_data(as_text=True)
-    assert "What you sent was NOT saved" in login_page
     button = re.search(r'action="([^"]+)"', login_page)
     assert button is not None
     started = client.post(
@@ -182,9 +180,38 @@ def test_a_form_lost_to_an_ended_session_is_named_after_a_login_through_the_prov
     assert started.status_code == 303
     returned = urlsplit(log_in_at_provider(started.headers["Location"], "hpr-7"))
     done = client.get(f"{returned.path}?{returned.query}")
-    assert done.status_code == 302 and done.headers["Location"] == episode_page
-    html = client.get(episode_page + "?lang=en").get_data(as_text=True)
+    assert done.status_code == 302
+    return client, login_page, str(done.headers["Location"])
+
+
+def test_a_form_lost_to_an_ended_session_is_named_after_a_login_through_the_provider(
+    oidc_app: tuple[Flask, str],
+) -> None:
+    """The provider's round trip empties the cookie session; the notice that what was sent
+    was not saved must still reach the page the form was on."""
+    app, issuer = oidc_app
+    contact = {"phone": "987 65 432", "email": "", "language": "nb", "channel": "sms"}
+    client, login_page, landed = _send_late_and_log_in_through_the_provider(
+        app, issuer, "/contact", contact, page_path="/contact"
+    )
+    assert "What you sent was NOT saved" in login_page
+    assert landed.endswith("/contact")
+    html = client.get(landed + "?lang=en").get_data(as_text=True)
     assert "What you sent before you logged in was NOT saved. Send it again." in html
+
+
+def test_a_note_kept_from_an_ended_session_is_back_after_a_login_through_the_provider(
+    oidc_app: tuple[Flask, str],
+) -> None:
+    app, issuer = oidc_app
+    note = {"note": "Ringte pasienten"}
+    client, login_page, landed = _send_late_and_log_in_through_the_provider(
+        app, issuer, "/signals/{signal}/acknowledge", note
+    )
+    assert "What you sent was NOT saved yet" in login_page
+    html = client.get(landed + "?lang=en").get_data(as_text=True)
+    assert "Your note is back in its field." in html and "Ringte pasienten</textarea>" in html
+    assert "NOT saved. Send it again." not in html
 
 
 def test_removing_an_identity_ends_the_session_it_started_and_refuses_the_next_login(

@@ -8,7 +8,6 @@ service, render. Which patients a user may see is decided in the services' queri
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -57,6 +56,7 @@ from fit_platform.web.clinician import presenters, score_chart, score_tables
 from fit_platform.web.clinician.forms import CaseloadFilterForm, DecisionForm
 from fit_platform.web.clinician.own_plan_shown import ChoiceProblem
 from fit_platform.web.clinician.review_due import reviews_due
+from fit_platform.web.clinician.signal_note import NoteProblem, UnplacedNote, kept_note_given_back
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
 from fit_platform.web.kept_typing import give_back_typing
@@ -132,17 +132,6 @@ def caseload_page() -> str:
     )
 
 
-@dataclass(frozen=True)
-class NoteProblem:
-    """A signal's note sent back to the form it came from: the signal the form acts on, the
-    action (``acknowledge`` or ``resolve``), the note as typed and what is wrong with it."""
-
-    signal_id: int
-    action: str
-    note: str
-    message: str
-
-
 @bp.route("/episodes/<int:episode_id>")
 @clinical
 def presession_page(episode_id: int) -> str:
@@ -155,7 +144,8 @@ def presession_page_with(
     choice_problem: ChoiceProblem | None = None,
 ) -> str:
     """The pre-session view; with a problem, the note or standing choice sent back as typed,
-    its message at the top of the page and at the form."""
+    its message at the top of the page and at the form. On a GET, a signal's note typed before
+    the session ended comes back the same way (`web/clinician/signal_note.py`)."""
     view = presession(
         get_db(),
         g.staff,
@@ -167,6 +157,11 @@ def presession_page_with(
     )
     if view is None:
         abort(404)
+    unplaced_note = None
+    if note_problem is None and choice_problem is None:
+        kept = kept_note_given_back(view.open_flags)
+        note_problem = kept if isinstance(kept, NoteProblem) else None
+        unplaced_note = kept if isinstance(kept, UnplacedNote) else None
     language = _language()
     return render_template(
         "clinician/presession.html",
@@ -183,6 +178,7 @@ def presession_page_with(
         signal_explanations_acknowledged=labels_as_text(SIGNAL_EXPLANATIONS_ACKNOWLEDGED),
         risk_code=SignalCode.RISK_ANSWER.value,
         note_problem=note_problem,
+        unplaced_note=unplaced_note,
         choice_problem=choice_problem,
         note_max_length=NOTE_MAX_LENGTH,
     )
