@@ -226,8 +226,13 @@ def presession(
 
         by_instrument = scores_by_instrument(session, episode_id)
         service = bands_of_service(session, by_instrument, now)
+        latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         connection = session.connection()
-        params = {"episode_id": episode_id, "patient_id": patient_id}
+        params = {
+            "episode_id": episode_id,
+            "patient_id": patient_id,
+            q.LATEST_IDS: list(latest_ids),
+        }
         lists = _episode_lists(
             connection.execute(q.EPISODE_LISTS, params).all(),
             # Nobody responsible to wait for: a risk signal is overdue at once, as on the
@@ -235,14 +240,11 @@ def presession(
             now if unattended else now - escalation_after,
             language,
         )
-        latest_ids = {rows[-1][0]: iid for iid, rows in by_instrument.items()}
         answers: dict[str, dict[str, float | None]] = defaultdict(dict)
         answered_in: dict[str, dict[str, str | None]] = defaultdict(dict)
+        # Only the answers of the latest scores read (`q.LATEST_IDS`): a questionnaire sent
+        # after the scores were read is left to the next view, whole.
         for response_id, link_id, value, answer_language in lists.answers:
-            if response_id not in latest_ids:
-                # Sent after the scores were read (each statement sees what was committed
-                # when it started): this view shows the scores as read, the next one all.
-                continue
             answers[latest_ids[response_id]][link_id] = value
             answered_in[latest_ids[response_id]][link_id] = answer_language
         signals = tuple(

@@ -273,21 +273,13 @@ _DECISIONS = (
     .where(SharedDecision.episode_id == EPISODE)
 )
 
-# The item answers of the latest submitted response of each questionnaire: the latest as the
-# scores are ordered (`scored_responses.SUBMITTED_SCORES`: by submission time, then id).
-_latest = (
-    select(
-        Response.id,
-        func.row_number()
-        .over(
-            partition_by=Response.instrument_id,
-            order_by=(Response.submitted_at.desc(), Response.id.desc()),
-        )
-        .label("newest"),
-    )
-    .where(Response.episode_id == EPISODE, Response.status == ResponseStatus.SUBMITTED)
-    .subquery("latest_responses")
-)
+# The item answers of the latest submitted response of each questionnaire, by the ids the
+# scores statement found latest (`LATEST_IDS`), not found again here: each statement of a READ
+# COMMITTED transaction sees what was committed when it started, so a questionnaire sent
+# between the two would be "latest" here and not among the scores, and the scores shown would
+# lose their answers (tests/services/test_presession_read_while_answering.py). A submitted
+# response's answers no longer change, so these are the answers of the scores shown.
+LATEST_IDS = "latest_ids"
 _LATEST_ANSWERS = (
     select(
         *_slots(
@@ -300,8 +292,7 @@ _LATEST_ANSWERS = (
         )
     )
     .select_from(ItemAnswer)
-    .join(_latest, _latest.c.id == ItemAnswer.response_id)
-    .where(_latest.c.newest == 1)
+    .where(ItemAnswer.response_id.in_(bindparam(LATEST_IDS, expanding=True)))
 )
 
 # The answers given so far to a questionnaire that raised an open signal and was never

@@ -4,8 +4,10 @@ On PostgreSQL each statement of a READ COMMITTED transaction sees what was commi
 started. The view reads the scores first and the episode's lists (with the latest answers)
 later, so a questionnaire sent in between was among the latest answers but not among the
 scores, and the view failed with a KeyError: a 500 the load test met once, a therapist
-opening the view while patients answered. Here the questionnaire is committed from another
-connection exactly between the two statements.
+opening the view while patients answered. Leaving those answers out then left the scores shown
+with no answers at all (the item-by-item list and its risk tag gone): the lists now read the
+answers of the responses the scores statement found latest. Here the questionnaire is
+committed from another connection exactly between the two statements.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ def test_a_questionnaire_sent_while_the_view_reads_is_left_to_the_next_view(
 ) -> None:
     world = make_world(db)
     add_history(db, world, [18, 16], start=NOW - dt.timedelta(weeks=3))
+    therapist = StaffViewer(world.therapist_id, frozenset({(Role.THERAPIST, world.unit_id)}))
+    before = presession(db, therapist, world.episode_id, now=NOW)  # nobody answering
+    assert before is not None
     sent: list[int] = []
 
     def patient_sends(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -37,7 +42,6 @@ def test_a_questionnaire_sent_while_the_view_reads_is_left_to_the_next_view(
             sent.extend(add_history(db, world, [9], start=NOW - dt.timedelta(minutes=5)))
 
     event.listen(db.engine, "before_cursor_execute", patient_sends)
-    therapist = StaffViewer(world.therapist_id, frozenset({(Role.THERAPIST, world.unit_id)}))
     try:
         view = presession(db, therapist, world.episode_id, now=NOW)
     finally:
@@ -48,6 +52,7 @@ def test_a_questionnaire_sent_while_the_view_reads_is_left_to_the_next_view(
     (phq9,) = view.outcome
     # The view shows the scores as it read them, with the answers of the latest of those.
     assert [point.total for point in phq9.points] == [18, 16]
+    assert phq9.latest_answers and phq9.latest_answers == before.outcome[0].latest_answers
     later = presession(db, therapist, world.episode_id, now=NOW)
     assert later is not None
     assert [point.total for point in later.outcome[0].points] == [18, 16, 9]
