@@ -41,7 +41,7 @@ from fit_platform.domain.codes import (
     OutboxState,
 )
 from fit_platform.domain.free_text import clean_free_text
-from fit_platform.services.invitation_common import CONSENT_CANCELLATIONS, NonResponse
+from fit_platform.services.invitation_common import CONSENT_CANCELLATIONS, NonResponse, rowcount
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,19 @@ def _cancel_pending(
     if due_before is not None:
         condition.append(Invitation.due_at < due_before)
     invitation_ids = list(session.scalars(select(Invitation.id).where(*condition)))
+    cancelled = 0
     if invitation_ids:
-        session.execute(
-            update(Invitation)
-            .where(Invitation.id.in_(invitation_ids))
-            .values(state=InvitationState.CANCELLED, closed_at=now, non_response_reason=reason)
+        # Still open when written: a questionnaire submitted in another tab holds its
+        # invitation until it commits, and PostgreSQL checks this condition again on the row
+        # it leaves, so a submitted one stays completed, not "cancelled for consent".
+        cancelled = rowcount(
+            session.execute(
+                update(Invitation)
+                .where(
+                    Invitation.id.in_(invitation_ids), Invitation.state.in_(OPEN_INVITATION_STATES)
+                )
+                .values(state=InvitationState.CANCELLED, closed_at=now, non_response_reason=reason)
+            )
         )
     messages = [
         OutboxMessage.patient_id == patient_id,
@@ -139,7 +147,7 @@ def _cancel_pending(
     result = session.execute(
         update(OutboxMessage).where(*messages).values(state=OutboxState.CANCELLED)
     )
-    return len(invitation_ids), int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return cancelled, int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _reopen_cancelled(session: Session, patient_id: int, now: dt.datetime) -> int:
@@ -254,7 +262,10 @@ def apply_consent_change(
     if kind is ConsentEventKind.DECLINED_INVITATION:
         if invitation_id is None:
             raise ConsentError("no_invitation")
-        invitation = session.get_one(Invitation, invitation_id)
+        # Locked, as it is now: a submit in another tab that completed it is not undone.
+        invitation = session.get_one(
+            Invitation, invitation_id, with_for_update=True, populate_existing=True
+        )
         episode = session.get_one(Episode, invitation.episode_id)
         if episode.patient_id != patient_id:
             raise ConsentError("no_invitation")

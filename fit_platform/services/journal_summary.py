@@ -75,6 +75,9 @@ def journal_summary(
         return None
     resolver = aliased(Staff)
     acknowledger = aliased(Staff)
+    # Read after the view's own transaction: a signal a colleague resolved in between is
+    # listed once, as the view read it (open), not also as resolved in the text for the EPR.
+    read_open = {signal.id for signal in view.open_signals}
     with db.session(now=now) as session:
         record_id = session.scalar(select(Patient.external_id).where(Patient.id == view.patient_id))
         resolved = tuple(
@@ -99,6 +102,6 @@ def journal_summary(
                 )
                 .order_by(Signal.resolved_at.desc(), Signal.id.desc())
             )
-            if signal.resolved_at is not None
+            if signal.resolved_at is not None and signal.id not in read_open
         )
     return JournalSummary(view, record_id, now, resolved, view.own_plan)

@@ -23,7 +23,11 @@ from fit_platform.domain.free_text import clean_free_text
 from fit_platform.services.access_control import Viewer, refuse_if_closed, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.form_once import form_key, run_once
-from fit_platform.services.signal_workflow import NOTE_MAX_LENGTH, acknowledge_flag
+from fit_platform.services.signal_workflow import (
+    NOTE_MAX_LENGTH,
+    acknowledge_flag,
+    hold_episode_signals,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +166,10 @@ def record_decision(
             raise DecisionRefused(DecisionError.NOT_FOUND)
         # A decision plans further treatment: an ended episode is read-only.
         refuse_if_closed(episode_id, episode.status, episode.ended_on)
+        if draft.signal_id is not None:
+            # The signal as it is once nobody else is acting on it (a colleague's note on it
+            # is kept, not replaced by this record's).
+            hold_episode_signals(session, episode_id)
         signal = session.get(Signal, draft.signal_id) if draft.signal_id is not None else None
         if draft.signal_id is not None and (signal is None or signal.episode_id != episode_id):
             raise DecisionRefused(DecisionError.SIGNAL_NOT_IN_EPISODE)

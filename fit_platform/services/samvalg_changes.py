@@ -52,6 +52,7 @@ from fit_platform.services.samvalg import (
     recording_role,
     review_date_problem,
 )
+from fit_platform.services.signal_workflow import hold_episode_signals
 
 log = logging.getLogger(__name__)
 
@@ -331,6 +332,9 @@ def withdraw_decision(
         record.withdrawn_at = now
         record.withdrawn_by_id = viewer.staff_id
         record.withdrawal_reason = why
+        # Read once nobody else acts on the episode's signals: one a colleague resolved in
+        # the meantime keeps its acknowledgement (a resolved risk signal always has one).
+        hold_episode_signals(session, episode_id)
         reopened = _signals_it_acknowledged(session, record)
         for signal in reopened:
             # Its acknowledgement was this record (its note the record's decision): written in

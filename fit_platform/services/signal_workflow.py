@@ -10,6 +10,11 @@ signals not acknowledged within the escalation time are marked (``escalated_at``
 them by the same rule in its own query, so the list is right even between scheduler runs. A unit
 with no lead has nobody to escalate to: the signal and the caseloads of the unit's therapists
 say so in red, and the escalation logs a warning instead of claiming a reader.
+
+Two people acting on an episode's signals at once act one after the other
+(:func:`hold_episode_signals`): each reads the signals only once it holds the episode, so the
+second sees what the first did (a note is never overwritten, a signal resolved in between is
+"already resolved", a withdrawn acknowledgement is not left on a resolved risk signal).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ScalarSelect, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -59,6 +64,19 @@ class SignalState:
     resolved_at: dt.datetime | None
 
 
+def hold_episode_signals(session: Session, episode_id: int | ScalarSelect[int]) -> None:
+    """Wait for, then hold until the caller's transaction ends, the right to act on the
+    episode's signals; read the signals after this. Each statement of a READ COMMITTED
+    transaction sees what was committed when it started, so without it two clinicians
+    acknowledging one flag at once both found it waiting, and the second note replaced the
+    first. `FOR NO KEY UPDATE` on the episode's row: a patient's answers and new signals
+    (which only refer to the row) are not held up. SQLite has one writer at a time and
+    ignores it."""
+    session.execute(
+        select(Episode.id).where(Episode.id == episode_id).with_for_update(key_share=True)
+    )
+
+
 def _visible_signal(
     session: Session,
     viewer: Viewer,
@@ -69,6 +87,9 @@ def _visible_signal(
 ) -> Signal:
     """The signal if the viewer may see its episode; the access is logged in the same
     transaction (acting on a signal is a use of the patient's record)."""
+    hold_episode_signals(
+        session, select(Signal.episode_id).where(Signal.id == signal_id).scalar_subquery()
+    )
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     stmt = (
         select(Signal, Episode.patient_id, Episode.unit_id, Episode.id.in_(mine))
