@@ -96,6 +96,16 @@ def _decisions(session: Session, episode_id: int) -> list[dict[str, Any]]:
     """The samvalg records with the words each correction replaced. A withdrawn record is
     listed with its dates only: it was withdrawn as written in error, most often on the wrong
     patient, so its words may be about someone else (`services/samvalg_changes.py`)."""
+    # The records first, then the words corrections replaced, up to the version each record
+    # was read at: a correction made between the two reads would otherwise leave the words it
+    # replaced out of the file (and the next version's in it twice, were the order reversed).
+    decisions = _rows(
+        session,
+        select(SharedDecision)
+        .where(SharedDecision.episode_id == episode_id)
+        .order_by(SharedDecision.recorded_at, SharedDecision.id),
+    )
+    read_at_version = {decision.id: decision.version for decision in decisions}
     earlier: dict[int, list[dict[str, Any]]] = {}
     for text in _rows(
         session,
@@ -104,6 +114,8 @@ def _decisions(session: Session, episode_id: int) -> list[dict[str, Any]]:
         .where(SharedDecision.episode_id == episode_id)
         .order_by(SharedDecisionEarlier.decision_id, SharedDecisionEarlier.version),
     ):
+        if text.version >= read_at_version.get(text.decision_id, 0):
+            continue
         earlier.setdefault(text.decision_id, []).append(
             {
                 "written_at": _iso(text.written_at),
@@ -115,12 +127,7 @@ def _decisions(session: Session, episode_id: int) -> list[dict[str, Any]]:
             }
         )
     records: list[dict[str, Any]] = []
-    for decision in _rows(
-        session,
-        select(SharedDecision)
-        .where(SharedDecision.episode_id == episode_id)
-        .order_by(SharedDecision.recorded_at, SharedDecision.id),
-    ):
+    for decision in decisions:
         if decision.withdrawn_at is not None:
             records.append(
                 {

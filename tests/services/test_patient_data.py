@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, event, func, select
 
 from fit_platform.db import Base, Database
 from fit_platform.db.models import (
@@ -42,8 +43,10 @@ from fit_platform.domain.codes import (
     Role,
 )
 from fit_platform.services import patient_data, patient_export
+from fit_platform.services.access_control import StaffViewer
 from fit_platform.services.access_log import record_access
 from fit_platform.services.patient_data import ErasureError
+from fit_platform.services.samvalg_changes import Correction, correct_decision
 from tests.support.clinical import add_consent_event, add_goal, add_signal, add_topic
 from tests.support.factories import (
     World,
@@ -197,6 +200,45 @@ def test_the_export_holds_everything_about_the_patient_and_is_logged_and_audited
         world.patient_id,
     )
     assert SECRET_WORDS not in (audit.after or "") and "Sove" not in (audit.after or "")
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_correction_made_while_the_export_reads_leaves_no_words_out(db: Database) -> None:
+    """The export reads the records, then the words corrections replaced. A correction
+    committed between its reads (another connection, PostgreSQL's READ COMMITTED) left the
+    replaced words out when the earlier words were read first."""
+    world, admin_id = _patient_with_history(db)
+    with db.session() as session:
+        decision_id = session.scalars(select(SharedDecision.id)).one()
+    therapist = StaffViewer(world.therapist_id, frozenset({(Role.THERAPIST, world.unit_id)}))
+    corrected: list[bool] = []
+
+    def colleague_corrects(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "shared_decision" in statement and not corrected:
+            corrected.append(True)
+            correct_decision(
+                db,
+                therapist,
+                world.episode_id,
+                decision_id,
+                Correction("Mer søvnhygiene", "Prøve i fire uker", None, None, True),
+                version=2,
+                today=NOW.date(),
+                now=NOW,
+            )
+
+    event.listen(db.engine, "after_cursor_execute", colleague_corrects)
+    try:
+        data = patient_export.export_patient(
+            db, patient_id=world.patient_id, unit_id=world.unit_id, staff_id=admin_id, now=NOW
+        )
+    finally:
+        event.remove(db.engine, "after_cursor_execute", colleague_corrects)
+    assert corrected and data is not None
+    (record,) = data["episodes"][0]["decisions"]
+    words = [record["decision"]] + [each["decision"] for each in record["earlier_versions"]]
+    # The file is as the record was when read: its words then, and every version before them.
+    assert words == ["Prøve i to uker", "Prøve i tre uker"]
 
 
 def test_erasure_removes_the_feedback_data_keeps_the_lawful_record_and_stops_feedback(
