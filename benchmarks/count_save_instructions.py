@@ -54,19 +54,23 @@ def _instrumentation(on: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--page", choices=("save", "answer"), default="save")
+    parser.add_argument("--page", choices=("save", "answer", "landing"), default="save")
     args = parser.parse_args()
 
     from tests.support.postgres import throwaway_postgres
 
     with throwaway_postgres() as url:
-        tokens = setup_invitations(url, 5)
+        tokens = setup_invitations(url, 20)
         app = production_app_in_process(url)
         cookie, save = started_patient(app, tokens[0])
 
-        make: Callable[[int], Environ] = (
-            save if args.page == "save" else (lambda _i: environ("GET", "/p/answer/1", cookie))
-        )
+        makers: dict[str, Callable[[int], Environ]] = {
+            "save": save,
+            "answer": lambda _i: environ("GET", "/p/answer/1", cookie),
+            # A different link on each request, as bench_patient_pages.py's landing does.
+            "landing": lambda i: environ("GET", f"/p/{tokens[1 + i % (len(tokens) - 1)]}"),
+        }
+        make = makers[args.page]
         expected = "302" if args.page == "save" else "200"
         for i in range(50):  # warm-up: caches filled, answers inserted
             status, _h, _b = call(app, make(i))

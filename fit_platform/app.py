@@ -8,11 +8,11 @@ from pathlib import Path
 from types import FunctionType
 from typing import Any
 
-from flask import Flask, g, request
-from flask_babel import get_locale, get_translations
+from flask import Flask
 
 from fit_platform import i18n
 from fit_platform.config import Settings, load_settings, warn_if_insecure_http
+from fit_platform.context_objects import this_g, this_request
 from fit_platform.db import (
     Database,
     append_only,  # noqa: F401 - installs the append-only guard
@@ -145,7 +145,7 @@ def configure_instruments(instruments_dir: Path | None) -> None:
 
 def configure_extensions(app: Flask, settings: Settings) -> None:
     # Flask-Babel leaves init_app unannotated.
-    babel.init_app(app, locale_selector=i18n.select_locale)  # type: ignore[no-untyped-call]
+    babel.init_app(app, locale_selector=i18n.select_babel_locale)  # type: ignore[no-untyped-call]
     i18n.install_catalogue_cache(app, babel)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -223,14 +223,14 @@ def configure_template_context(app: Flask) -> None:
     @app.context_processor
     def inject_layout_values() -> dict[str, Any]:
         return {
-            "current_locale": str(get_locale()),
+            "current_locale": str(i18n.get_locale()),
             "language_names": i18n.LANGUAGE_NAMES,
             "language_switch_prefix": i18n.language_switch_prefix,
-            "current_staff": g.get("staff"),
-            **i18n.template_gettext(get_translations()),
+            "current_staff": this_g().get("staff"),
+            **i18n.template_gettext(i18n.get_translations()),
         }
 
     @app.before_request
     def remember_explicit_language() -> None:
         # The switcher is a plain link (?lang=nn), so it works without JavaScript.
-        i18n.choose_language(request.args.get("lang"))
+        i18n.choose_language(this_request().args.get("lang"))

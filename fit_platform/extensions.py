@@ -8,6 +8,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
+from fit_platform.context_objects import this_app
 from fit_platform.db import Database
 from fit_platform.services.secret_box import SecretBox
 
@@ -18,7 +19,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def get_db() -> Database:
     """The app's `Database`; views pass it to services."""
-    database: Database = current_app.extensions["fit_db"]
+    database: Database = this_app().extensions["fit_db"]  # asked on every page
     return database
 
 

@@ -11,17 +11,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
-from flask import Flask, g, request, session
-from flask_babel import Babel, Domain, get_translations, refresh
-from flask_babel import _get_current_context as babel_request_context
+import flask_babel
+from babel import Locale
+from flask import Flask, session
+from flask_babel import Babel, Domain, refresh
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
+from fit_platform.context_objects import this_g, this_request, this_session
 from fit_platform.domain.codes import Language
 
 SUPPORTED = tuple(language.value for language in Language)
@@ -33,17 +36,82 @@ LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    # Asked on most requests: the objects themselves (fit_platform/context_objects.py).
+    current_session = this_session()
+    chosen = current_session.get("lang")
     if chosen in SUPPORTED:
         return str(chosen)
-    preferred = g.get("patient_language") or session.get(PATIENT_LANGUAGE_KEY)
+    preferred = this_g().get("patient_language") or current_session.get(PATIENT_LANGUAGE_KEY)
     if preferred in SUPPORTED:
         return str(preferred)
     # Browsers often send plain "no" for Norwegian; treat it as bokmål.
-    best = request.accept_languages.best_match([*SUPPORTED, "no"])
+    best = this_request().accept_languages.best_match([*SUPPORTED, "no"])
     if best == "no":
         return DEFAULT
     return best or DEFAULT
+
+
+# Flask-Babel parses what its locale selector returns into a `babel.Locale` once per request
+# (some 7 µs); given a Locale, it takes it as it is. The platform's languages are parsed once
+# here: a Locale is not changed after it is made, so one object serves every request, as
+# Flask-Babel's own default locale does.
+_LOCALES = {code: Locale.parse(code) for code in SUPPORTED}
+
+
+def select_babel_locale() -> Locale | str:
+    """`select_locale` for Flask-Babel: the same choice, as a Locale parsed once."""
+    code = select_locale()
+    return _LOCALES.get(code) or code
+
+
+# --------------------------------------------------------------------------- request context
+# Flask-Babel keeps the request's locale, domain and catalogue in a namespace on `g`, and finds
+# it through the `g` proxy on every `get_locale()`, `gettext()` and `get_translations()`: two
+# attribute reads that each first fail on the proxy (in Python 3.11 an AttributeError with a
+# formatted message) before they reach `g`. A patient page asks about ten times. These do the
+# same as Flask-Babel's functions of the same names, with the namespace read from `g` itself;
+# whatever is not in it yet (the first look-up of a request, or after `refresh()`) is left to
+# Flask-Babel, which finds it and keeps it there as before.
+
+
+def babel_request_context() -> SimpleNamespace | None:
+    """Flask-Babel's per-request namespace (its `_get_current_context`): made on first use,
+    None outside an application context."""
+    try:
+        current = this_g()
+    except RuntimeError:  # no application context: Flask-Babel's `if not g` case
+        return None
+    namespace: SimpleNamespace | None = current.__dict__.get("_flask_babel")
+    if namespace is None:
+        namespace = current._flask_babel = SimpleNamespace()
+    return namespace
+
+
+def get_locale() -> Locale | None:
+    """`flask_babel.get_locale()`: the request's locale, None outside a request."""
+    context = babel_request_context()
+    if context is None:
+        return None
+    locale: Locale | None = getattr(context, "babel_locale", None)
+    return locale if locale is not None else flask_babel.get_locale()
+
+
+def get_domain() -> Domain:
+    """`flask_babel.get_domain()`: the request's translation domain."""
+    context = babel_request_context()
+    domain: Domain | None = getattr(context, "babel_domain", None) if context is not None else None
+    return domain if domain is not None else flask_babel.get_domain()
+
+
+def get_translations() -> Any:
+    """`flask_babel.get_translations()`: the request's catalogue."""
+    return get_domain().get_translations()  # type: ignore[no-untyped-call]  # unannotated in Flask-Babel
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """`flask_babel.gettext()`: ``string`` translated, %-formatted with ``variables``."""
+    text: str = get_domain().gettext(string, **variables)  # type: ignore[no-untyped-call]
+    return text
 
 
 def supported_language(code: str | None) -> str | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g
+
+from fit_platform.context_objects import this_g, this_request
 
 
 def content_security_policy(form_action_origin: str | None = None) -> str:
@@ -65,15 +67,17 @@ def allow_form_action_to(*urls: str) -> None:
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers, not a dict
-    extra = g.get("csp_form_action_origin")
+    extra = this_g().get("csp_form_action_origin")
+    current = this_request()
     for lower, name, value in _DEFAULT_HEADERS:
         if lower not in present:
             if extra and lower == "content-security-policy":
                 value = content_security_policy(extra)
             headers.add(name, value)
-    if request.is_secure and _HSTS[0] not in present:
+    if current.is_secure and _HSTS[0] not in present:
         headers.add(_HSTS[1], _HSTS[2])
-    if not request.path.startswith("/static/") and request.path != "/favicon.ico":
+    path = current.path
+    if not path.startswith("/static/") and path != "/favicon.ico":
         # Pages show personal data; nothing of them may be kept by a browser or proxy.
         headers["Cache-Control"] = "no-store"
     return response

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
+from fit_platform.context_objects import this_app
 
 
 def now() -> dt.datetime:
-    clock = current_app.extensions.get("fit_clock")
+    clock = this_app().extensions.get("fit_clock")  # read a few times on every patient page
     return clock() if clock is not None else dt.datetime.now(dt.UTC)
 
 

@@ -11,8 +11,9 @@ import datetime as dt
 import functools
 
 from babel import dates
-from flask_babel import get_locale
-from flask_babel import gettext as _
+
+from fit_platform.i18n import get_locale
+from fit_platform.i18n import gettext as _
 
 # Weekday, day and month the way each language writes them in running text.
 DAY_PATTERNS = {"nb": "EEEE d. MMMM", "nn": "EEEE d. MMMM", "en": "EEEE d MMMM"}

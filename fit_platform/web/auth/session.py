@@ -11,6 +11,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from fit_platform.config import Settings
+from fit_platform.context_objects import this_request, this_session
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db
 from fit_platform.services.staff_auth import resume_session
@@ -48,9 +49,10 @@ def absolute_timeout() -> dt.timedelta:
 def load_staff_session() -> None:
     g.staff = None
     # Files, not pages: fetching an icon must not count as the staff member being active.
-    if request.path.startswith("/static/") or request.path == "/favicon.ico":
+    path = this_request().path
+    if path.startswith("/static/") or path == "/favicon.ico":
         return
-    session_id = session.get(SESSION_KEY)
+    session_id = this_session().get(SESSION_KEY)
     if not session_id:
         return
     # The page clock, as at login: the session bar's "ends at" and the idle limit are read

@@ -9,10 +9,11 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, request
 
 from fit_platform import metrics
 from fit_platform.config import Settings
+from fit_platform.context_objects import this_g, this_request
 from fit_platform.db.base import utcnow
 from fit_platform.extensions import get_db
 from fit_platform.logging_setup import request_id_var
@@ -27,27 +28,31 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 def install(app: Flask) -> None:
     settings: Settings = app.config["FIT_SETTINGS"]
 
+    # These hooks run on every request: the objects themselves (fit_platform/context_objects.py).
     @app.before_request
     def start_request() -> None:
-        offered = request.headers.get(REQUEST_ID_HEADER, "")
+        this = this_g()
+        offered = this_request().headers.get(REQUEST_ID_HEADER, "")
         if settings.trusted_proxies and _SAFE_ID.fullmatch(offered):
             request_id = offered
         else:
             request_id = uuid.uuid4().hex
-        g.request_id = request_id
-        g.request_id_token = request_id_var.set(request_id)
-        g.request_started = time.perf_counter()
+        this.request_id = request_id
+        this.request_id_token = request_id_var.set(request_id)
+        this.request_started = time.perf_counter()
 
     @app.after_request
     def finish_request(response: Response) -> Response:
-        request_id = g.get("request_id")
+        this = this_g()
+        request_id = this.get("request_id")
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
-        started = g.get("request_started")
+        started = this.get("request_started")
         if started is not None:
+            current = this_request()
             metrics.observe_request(
-                metrics.route_group(request.blueprint),
-                request.method,
+                metrics.route_group(current.blueprint),
+                current.method,
                 response.status_code,
                 time.perf_counter() - started,
             )
@@ -55,7 +60,7 @@ def install(app: Flask) -> None:
 
     @app.teardown_request
     def forget_request_id(_exc: BaseException | None) -> None:
-        token = g.pop("request_id_token", None)
+        token = this_g().pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
 
+from fit_platform.context_objects import this_request
 from fit_platform.domain.codes import Language
 from fit_platform.domain.instrument_language import questionnaire_language
 from fit_platform.domain.instruments import Instrument, Item, Kind
@@ -162,25 +163,27 @@ def answer(ctx: LinkContext, page: int) -> Page:
     link_ids = plan[page - 1]
     form: forms.AnswerPage | ShownPage
     fields: list[tuple[Item, Any]]
-    if request.method == "POST":
+    current = this_request()  # not the proxy: fit_platform/context_objects.py
+    if current.method == "POST":
+        posted = current.form
         # "Back" saves the page and goes back, and a language choice in the header (a button
         # of this form) saves it and shows it again in that language; neither is ever refused:
         # a page not answered in full is saved in part (the questions answered; resuming comes
         # back to it), so what was ticked is there after. Links lost it.
-        switch_to = supported_language(request.form.get("language"))
+        switch_to = supported_language(posted.get("language"))
         goes_to: int | None = None  # the page a save in part leads to
         if switch_to is not None:
             goes_to = page
-        elif page > 1 and request.form.get("action") == "back":
+        elif page > 1 and posted.get("action") == "back":
             goes_to = page - 1
         # A page answered in full with the questions' own choices needs no form to check it,
         # and its save no language unless the response is still to be made: the locale is
         # looked up only where it is used (a form, a new response, a page shown again).
-        codes: dict[str, str | None] | None = forms.all_known_answers(inst, link_ids, request.form)
+        codes: dict[str, str | None] | None = forms.all_known_answers(inst, link_ids, posted)
         page_form = None
         if codes is None:
             page_form = forms.answer_page_form(
-                inst, link_ids, _questionnaire_language(inst).value, formdata=request.form
+                inst, link_ids, _questionnaire_language(inst).value, formdata=posted
             )
             if page_form.validate():
                 codes = {k: (page_form[k].data or None) for k in link_ids}

@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup
 from wtforms import Field
 
 from fit_platform.domain.instruments import Item
+from fit_platform.i18n import get_locale
 
 TEMPLATE = "patient/_choices.html"
 

@@ -32,13 +32,13 @@ from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from fit_platform.context_objects import this_app, this_session
 from fit_platform.domain.codes import Language
 from fit_platform.extensions import get_db
-from fit_platform.i18n import PATIENT_LANGUAGE_KEY
+from fit_platform.i18n import PATIENT_LANGUAGE_KEY, get_locale
 from fit_platform.services import answering, patient_sessions
 from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web import clock as web_clock
@@ -78,7 +78,9 @@ def _now() -> dt.datetime:
 
 
 def _zone() -> Any:
-    return current_app.config["FIT_SETTINGS"].zone
+    # The objects themselves in these helpers of every patient page, not their proxies
+    # (fit_platform/context_objects.py).
+    return this_app().config["FIT_SETTINGS"].zone
 
 
 def _language() -> Language:
@@ -127,8 +129,9 @@ def _remember_patient_language(ctx: LinkContext) -> None:
     # For the pages around the link that know no link yet (the privacy notice, the page
     # asking to open the link, the choices before Start): the patient's language, not the
     # browser's. Only the language goes in the session; the link stays unbound and unused.
-    if ctx.language is not None and session.get(PATIENT_LANGUAGE_KEY) != ctx.language.value:
-        session[PATIENT_LANGUAGE_KEY] = ctx.language.value
+    current = this_session()
+    if ctx.language is not None and current.get(PATIENT_LANGUAGE_KEY) != ctx.language.value:
+        current[PATIENT_LANGUAGE_KEY] = ctx.language.value
 
 
 def has_patient_link() -> bool:
@@ -143,7 +146,8 @@ def _bound_context() -> LinkContext | None:
     """The link this browser opened, or None; status ENDED when its session was ended on the
     server (logged out, or the link revoked). The check rides on the link read every patient
     page makes anyway: no statement of its own."""
-    bound = _ints(session.get(LINK_KEY), 2)
+    current = this_session()
+    bound = _ints(current.get(LINK_KEY), 2)
     if bound is None:
         return None
     token_id, generation = bound
@@ -154,9 +158,9 @@ def _bound_context() -> LinkContext | None:
     if ctx.session_generation != generation or ctx.token_revoked:
         forget_the_patient()
         return replace(ctx, status=LinkStatus.ENDED)
-    grant = _ints(session.get(PROGRESS_KEY), 3)
+    grant = _ints(current.get(PROGRESS_KEY), 3)
     if grant is not None and grant[0] == ctx.patient_id and grant[2] != generation:
-        session.pop(PROGRESS_KEY, None)
+        current.pop(PROGRESS_KEY, None)
     return ctx
 
 

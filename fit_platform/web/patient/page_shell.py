@@ -28,19 +28,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import (
-    current_app,
-    g,
     render_template,
-    request,
     session,
 )
 from flask.signals import before_render_template, template_rendered
-from flask_babel import get_locale
 from jinja2 import Template, nodes
 from jinja2.utils import concat
 from markupsafe import Markup
 
-from fit_platform.i18n import LANGUAGE_NAMES, language_switch_prefix
+from fit_platform.context_objects import this_app, this_g, this_request
+from fit_platform.i18n import LANGUAGE_NAMES, get_locale, language_switch_prefix
 from fit_platform.services.answering import LinkContext
 
 SHELL_TEMPLATE = "patient/_shell.html"
@@ -80,9 +77,14 @@ def render_page(
 ) -> str:
     """Render a patient page that extends ``patient/layout.html``: the same HTML as
     ``render_template(template_name, ctx=ctx, token=token, **values)``, with the layout kept."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
+    current = this_request()  # not the proxy: fit_platform/context_objects.py
     template = app.jinja_env.get_template(template_name)
-    if not _fills_only_page_blocks(template) or g.get("staff") is not None or "_flashes" in session:
+    if (
+        not _fills_only_page_blocks(template)
+        or this_g().get("staff") is not None
+        or "_flashes" in session
+    ):
         return render_template(template, ctx=ctx, token=token, **values)
     context = {"ctx": ctx, "token": token, **values}
     app.update_template_context(context)
@@ -91,7 +93,7 @@ def render_page(
     language_form = concat(form_block(jinja_context)).strip() if form_block is not None else ""
     shell = _shells_of(app)(
         str(get_locale()),
-        request.script_root,
+        current.script_root,
         ctx.unit_name,
         ctx.unit_phone,
         str(ctx.status),
@@ -107,7 +109,7 @@ def render_page(
     parts = {
         TITLE: concat(template.blocks["title"](jinja_context)),
         CONTENT: concat(template.blocks["content"](jinja_context)),
-        PATH: str(language_switch_prefix(request.path, request.args)),
+        PATH: str(language_switch_prefix(current.path, current.args)),
     }
     html = "".join(parts.get(piece, piece) for piece in shell)
     template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
