@@ -11,37 +11,20 @@ a completed questionnaire completed.
 from __future__ import annotations
 
 import threading
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation
 from fit_platform.domain.codes import Actor, ConsentEventKind, InvitationState
 from fit_platform.services.consent import ConsentChange, ConsentResult, record_consent
 from tests.support.factories import NOW, make_invitation, make_world
+from tests.support.lock_wait import waits_for_a_lock
 
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 OSLO = ZoneInfo("Europe/Oslo")
-
-
-def _wait_for_a_lock_wait(engine: Engine, thread: threading.Thread) -> bool:
-    deadline = time.monotonic() + 10
-    while thread.is_alive() and time.monotonic() < deadline:
-        # A connection of its own: a transaction sees pg_stat_activity as when it first looked.
-        with engine.connect() as watcher:
-            waiting = watcher.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND datname = current_database()"
-                )
-            ).scalar_one()
-        if waiting:
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @on_postgresql
@@ -79,7 +62,7 @@ def test_a_questionnaire_submitted_while_the_consent_change_runs_stays_completed
         )
         thread = threading.Thread(target=change)
         thread.start()
-        assert _wait_for_a_lock_wait(holder_engine, thread), "the change did not wait"
+        assert waits_for_a_lock(holder_engine, thread), "the change did not wait"
         submit.commit()
     thread.join(timeout=20)
     holder_engine.dispose()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from fit_platform.services import answering, page_save, page_save_guarded
 from fit_platform.services.answer_transaction import LinkClosedError
 from fit_platform.services.link_context import LinkContext, LinkStatus
 from tests.support.factories import make_world
+from tests.support.lock_wait import waits_for_a_lock
 from tests.support.patient import now, open_invitation, saved_answers
 
 # PostgreSQL only (SQLite saves through the session); emptied after each test.
@@ -199,21 +199,7 @@ def test_a_save_waiting_for_a_submit_of_the_same_questionnaire_writes_nothing(
 
         thread = threading.Thread(target=save)
         thread.start()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            # Asked on a connection of its own: a transaction sees pg_stat_activity as it was
-            # when the transaction first looked.
-            with blocker.connect() as watcher:
-                waiting = watcher.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        " AND datname = current_database()"
-                    )
-                ).scalar_one()
-            if waiting >= 1:
-                break
-            time.sleep(0.05)
-        assert waiting == 1, "the save did not wait for the invitation's lock"
+        assert waits_for_a_lock(blocker, thread), "the save did not wait for the invitation's lock"
         holder.commit()
     thread.join(timeout=20)
     blocker.dispose()

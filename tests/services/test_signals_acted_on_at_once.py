@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Signal
@@ -38,6 +37,7 @@ from fit_platform.services.signal_workflow import (
 )
 from tests.support.clinical import add_signal
 from tests.support.factories import World, make_staff, make_world
+from tests.support.lock_wait import waits_for_a_lock
 
 NOW = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -47,6 +47,15 @@ def _viewers(db: Database, world: World) -> tuple[StaffViewer, StaffViewer]:
     lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Lise Leder")
     therapist = StaffViewer(world.therapist_id, frozenset({(Role.THERAPIST, world.unit_id)}))
     return therapist, StaffViewer(lead.id, frozenset({(Role.UNIT_LEAD, world.unit_id)}))
+
+
+def _episode_with_a_signal(
+    db: Database, code: SignalCode = SignalCode.RISK_ANSWER
+) -> tuple[World, StaffViewer, StaffViewer, int]:
+    """An episode with one open signal raised the day before; its therapist and unit lead."""
+    world = make_world(db)
+    therapist, lead = _viewers(db, world)
+    return world, therapist, lead, add_signal(db, world, code, raised_at=NOW - dt.timedelta(days=1))
 
 
 @contextmanager
@@ -74,19 +83,8 @@ def colleague_between(
         threads.append(thread)
         thread.start()
         watcher = create_engine(db.url)
-        deadline = time.monotonic() + 10
         try:
-            while thread.is_alive() and time.monotonic() < deadline:
-                with watcher.connect() as connection:
-                    waiting = connection.execute(
-                        text(
-                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                            "'Lock' AND datname = current_database()"
-                        )
-                    ).scalar_one()
-                if waiting:
-                    break
-                time.sleep(0.02)
+            waits_for_a_lock(watcher, thread)
         finally:
             watcher.dispose()
 
@@ -110,9 +108,7 @@ def _stored(db: Database, signal_id: int) -> Signal:
 def test_two_acknowledgements_at_once_keep_the_first_note_and_refuse_the_second(
     db: Database,
 ) -> None:
-    world = make_world(db)
-    therapist, lead = _viewers(db, world)
-    signal_id = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=1))
+    world, therapist, lead, signal_id = _episode_with_a_signal(db)
     lead_note = "Ringte pasienten, laget sikkerhetsplan"
 
     def lead_acknowledges(other: Database) -> object:
@@ -137,9 +133,7 @@ def test_two_acknowledgements_at_once_keep_the_first_note_and_refuse_the_second(
 def test_a_samvalg_record_saved_while_a_colleague_acknowledges_keeps_her_note(
     db: Database,
 ) -> None:
-    world = make_world(db)
-    therapist, lead = _viewers(db, world)
-    signal_id = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=1))
+    world, therapist, lead, signal_id = _episode_with_a_signal(db)
 
     def therapist_records(other: Database) -> object:
         draft = DecisionDraft("Samtaler hver uke", "Fortsette", signal_id=signal_id)
@@ -161,9 +155,7 @@ def test_a_samvalg_record_saved_while_a_colleague_acknowledges_keeps_her_note(
 def test_a_withdrawal_and_a_colleagues_resolve_at_once_never_leave_a_resolved_risk_unacknowledged(
     db: Database,
 ) -> None:
-    world = make_world(db)
-    therapist, lead = _viewers(db, world)
-    signal_id = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=NOW - dt.timedelta(days=2))
+    world, therapist, lead, signal_id = _episode_with_a_signal(db)
     draft = DecisionDraft("Samtaler hver uke", "Fortsette", signal_id=signal_id)
     decision_id = record_decision(db, therapist, world.episode_id, draft, today=NOW.date(), now=NOW)
     later = NOW + dt.timedelta(minutes=1)
@@ -186,9 +178,7 @@ def test_a_withdrawal_and_a_colleagues_resolve_at_once_never_leave_a_resolved_ri
 
 
 def test_the_journal_summary_lists_a_signal_resolved_while_it_reads_once(db: Database) -> None:
-    world = make_world(db)
-    therapist, lead = _viewers(db, world)
-    signal_id = add_signal(db, world, SignalCode.NOT_ON_TRACK, raised_at=NOW - dt.timedelta(days=1))
+    world, therapist, lead, signal_id = _episode_with_a_signal(db, SignalCode.NOT_ON_TRACK)
     resolved: list[bool] = []
 
     def colleague_resolves(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -63,6 +63,18 @@ def _note_after_the_session_ended(
     return str(sent.headers["Location"])
 
 
+def _after_login(client: FlaskClient, login_url: str, world: World, lang: str = "en") -> str:
+    """Logs the therapist in from `login_url`; the page login comes back to, in `lang`."""
+    landed = log_in_from(client, login_url, world.therapist_username, PASSWORD)
+    return str(client.get(f"{landed}?lang={lang}").get_data(as_text=True))
+
+
+def _field(page: str, field_id: str) -> str:
+    """The textarea `field_id` up to its closing tag: what it holds is at the end."""
+    start = page.index(f'id="{field_id}"')
+    return page[start : page.index("</textarea>", start)]
+
+
 def _kept_rows(db: Database) -> int:
     with db.session() as session:
         return int(session.scalar(select(func.count()).select_from(KeptTyping)) or 0)
@@ -75,13 +87,11 @@ def test_a_risk_note_is_back_in_its_field_after_login_and_acknowledges_when_sent
     world = make_world(db)
     signal_id = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=RAISED)
     login_url = _note_after_the_session_ended(client, world, clock, signal_id, "acknowledge", NOTE)
-    landed = log_in_from(client, login_url, world.therapist_username, PASSWORD)
-    page = client.get(landed + "?lang=en").get_data(as_text=True)
+    page = _after_login(client, login_url, world)
     assert BACK_ACK_EN in page and PRESS_ACK_EN in page
     # In the acknowledge form of that signal, not marked as an error, the notice linking to it.
-    field = f'id="ack-note-{signal_id}"'
-    assert field in page and f'href="#ack-note-{signal_id}"' in page
-    textarea = page[page.index(field) : page.index("</textarea>", page.index(field))]
+    assert f'href="#ack-note-{signal_id}"' in page
+    textarea = _field(page, f"ack-note-{signal_id}")
     assert textarea.endswith(NOTE) and "aria-invalid" not in textarea
     assert "There is a problem" not in page
     assert _kept_rows(db) == 0  # given back once
@@ -94,7 +104,7 @@ def test_a_risk_note_is_back_in_its_field_after_login_and_acknowledges_when_sent
     assert done.status_code == 302
     with db.session() as session:
         assert session.get_one(Signal, signal_id).acknowledge_note == NOTE
-    again = client.get(landed + "?lang=en").get_data(as_text=True)
+    again = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
     assert BACK_ACK_EN not in again and "What was done: <span" in again
 
 
@@ -106,14 +116,10 @@ def test_a_resolve_note_comes_back_to_the_resolve_form_in_nynorsk(
     signal_id = add_signal(db, world, SignalCode.RELIABLE_DETERIORATION, raised_at=RAISED)
     note = "Snakka om auka i skåre, held fram som før"
     login_url = _note_after_the_session_ended(client, world, clock, signal_id, "resolve", note)
-    landed = log_in_from(client, login_url, world.therapist_username, PASSWORD)
-    page = client.get(landed + "?lang=nn").get_data(as_text=True)
+    page = _after_login(client, login_url, world, "nn")
     assert "Notatet ditt er tilbake i feltet" in page and "trykk «Lukk» igjen" in page
-    field = f'id="resolve-note-{signal_id}"'
-    assert page[page.index(field) : page.index("</textarea>", page.index(field))].endswith(note)
-    # The acknowledge form of the same signal stays empty.
-    ack = f'id="ack-note-{signal_id}"'
-    assert page[page.index(ack) : page.index("</textarea>", page.index(ack))].endswith(">")
+    assert _field(page, f"resolve-note-{signal_id}").endswith(note)
+    assert _field(page, f"ack-note-{signal_id}").endswith(">")  # the other form stays empty
 
 
 def test_a_new_risk_answer_in_between_takes_the_note_into_the_flags_form(
@@ -125,10 +131,8 @@ def test_a_new_risk_answer_in_between_takes_the_note_into_the_flags_form(
     first = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=RAISED)
     login_url = _note_after_the_session_ended(client, world, clock, first, "acknowledge", NOTE)
     newer = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=clock.now)
-    landed = log_in_from(client, login_url, world.therapist_username, PASSWORD)
-    page = client.get(landed + "?lang=en").get_data(as_text=True)
-    field = f'id="ack-note-{newer}"'
-    assert page[page.index(field) : page.index("</textarea>", page.index(field))].endswith(NOTE)
+    page = _after_login(client, login_url, world)
+    assert _field(page, f"ack-note-{newer}").endswith(NOTE)
     assert f'id="ack-note-{first}"' not in page
 
 
@@ -151,8 +155,7 @@ def test_a_note_on_a_signal_a_colleague_acknowledged_meanwhile_is_shown_not_drop
     # The colleague opened the same page: the therapist's note is not given to her.
     assert NOTE not in page and _kept_rows(db) == 1
 
-    landed = log_in_from(client, login_url, world.therapist_username, PASSWORD)
-    page = client.get(landed + "?lang=en").get_data(as_text=True)
+    page = _after_login(client, login_url, world)
     assert UNPLACED_EN in page and NOTE in page
     assert f'id="ack-note-{signal_id}"' not in page  # no form to put it in
     assert _kept_rows(db) == 0
