@@ -43,18 +43,14 @@ NOW = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-def _viewers(db: Database, world: World) -> tuple[StaffViewer, StaffViewer]:
-    lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Lise Leder")
-    therapist = StaffViewer(world.therapist_id, frozenset({(Role.THERAPIST, world.unit_id)}))
-    return therapist, StaffViewer(lead.id, frozenset({(Role.UNIT_LEAD, world.unit_id)}))
-
-
 def _episode_with_a_signal(
     db: Database, code: SignalCode = SignalCode.RISK_ANSWER
 ) -> tuple[World, StaffViewer, StaffViewer, int]:
     """An episode with one open signal raised the day before; its therapist and unit lead."""
     world = make_world(db)
-    therapist, lead = _viewers(db, world)
+    therapist = StaffViewer(world.therapist_id, frozenset({(Role.THERAPIST, world.unit_id)}))
+    staff = make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Lise Leder")
+    lead = StaffViewer(staff.id, frozenset({(Role.UNIT_LEAD, world.unit_id)}))
     return world, therapist, lead, add_signal(db, world, code, raised_at=NOW - dt.timedelta(days=1))
 
 

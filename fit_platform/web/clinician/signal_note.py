@@ -37,7 +37,6 @@ class NoteProblem:
 class UnplacedNote:
     """A kept note whose form is gone from the page: its words, shown to the writer."""
 
-    action: str
     note: str
 
 
@@ -64,7 +63,7 @@ def kept_note_given_back(flags: Iterable[SignalFlag]) -> NoteProblem | UnplacedN
     action, signal_id, note = kept
     form_id = form_signal_id(flags, action, signal_id)
     if form_id is None:
-        return UnplacedNote(action, note)
+        return UnplacedNote(note)
     message = (
         _(
             "Your note is back in its field. It was not saved: your session had ended. "
