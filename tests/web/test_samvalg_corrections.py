@@ -17,11 +17,13 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, Episode
 from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.services.access_control import StaffViewer
+from fit_platform.services.samvalg_changes import Correction, correct_decision
 from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, download_patient_file, log_in
@@ -251,6 +253,51 @@ def test_a_colleagues_correction_is_not_overwritten_and_the_typing_is_kept(app: 
     again = therapist.get(url).get_data(as_text=True)
     assert "What it said before: 2 earlier versions" in again
     assert "Lise Leder" in again  # who wrote the words that were replaced
+
+
+def test_a_correction_saved_while_the_save_is_under_way_is_shown_and_taken_next(
+    app: Flask,
+) -> None:
+    """The colleague's correction lands after the request read the record and before it
+    saves (committed from another connection at the save's first statement): the refusal
+    page showed the record as first read, with its version, so the next save was refused
+    again."""
+    db = _db(app)
+    world = make_world(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, world.unit_id), name="Lise Leder")
+    lead_viewer = StaffViewer(lead.id, frozenset({(Role.UNIT_LEAD, world.unit_id)}))
+    therapist = _therapist(app, world)
+    decision_id = _record(therapist, world)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/{decision_id}/correct?lang=en"
+    therapists_page = therapist.get(url).get_data(as_text=True)
+    landed: list[bool] = []
+
+    def lead_saves(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The save's first statement looks for an earlier send of the same form.
+        if "form_submission" in statement and not landed:
+            landed.append(True)
+            words = Correction(OPTIONS, "The lead's words", None, None, True)
+            saved = correct_decision(
+                db, lead_viewer, world.episode_id, decision_id, words,
+                version=1, today=dt.date(2026, 12, 7), now=dt.datetime.now(dt.UTC),
+            )  # fmt: skip
+            assert saved
+
+    mine = "Every other week from January"
+    event.listen(db.engine, "before_cursor_execute", lead_saves)
+    try:
+        refused = _correct(therapist, world, decision_id, page=therapists_page, decision=mine)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", lead_saves)
+    assert landed, "the colleague's correction did not land during the save"
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "Someone else corrected this record after you opened it." in body
+    assert "The lead&#39;s words" in body.split("The corrected record")[0]  # what it says now
+    assert mine in body.split("The corrected record")[1]
+    # One more save from that page replaces the colleague's words, knowingly.
+    assert _correct(therapist, world, decision_id, page=body, decision=mine).status_code == 302
+    assert mine in _page(therapist, world)
 
 
 def test_the_same_correction_sent_twice_is_saved_once(app: Flask) -> None:

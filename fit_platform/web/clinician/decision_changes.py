@@ -107,7 +107,12 @@ def correct_decision_page(episode_id: int, decision_id: int) -> str | Response |
             elif refused.reason is DecisionError.CHANGED_MEANWHILE:
                 # A colleague's correction was saved after this page was opened: the page shows
                 # what the record says now, these words stay in the form, and a second save
-                # replaces it knowingly.
+                # replaces it knowingly. Read again: the colleague's save may have landed after
+                # this request's first read, and the page (and the version the next save is
+                # written against) must be what the save was refused for.
+                record = _record(episode_id, decision_id, correcting=True)
+                if record.withdrawn_at is not None:
+                    return _withdrawn_already(record)
                 error = _(
                     "Someone else corrected this record after you opened it. What it says now "
                     "is shown above; your words are kept in the form. Save again to replace it "
