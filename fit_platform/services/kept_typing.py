@@ -64,6 +64,18 @@ def keep_typing(
     return True
 
 
+def has_kept_typing(db: Database, staff_id: int, *, now: dt.datetime) -> bool:
+    """Whether anything is kept for `staff_id` within `KEEP`: asked once at login, so that the
+    pages with a kept form look for it only in a session that may have some."""
+    with db.reading() as connection:
+        found = connection.execute(
+            select(KeptTyping.id)
+            .where(KeptTyping.staff_id == staff_id, KeptTyping.kept_at > now - KEEP)
+            .limit(1)
+        ).first()
+    return found is not None
+
+
 def take_typing(
     db: Database, staff_id: int, page: str, *, now: dt.datetime
 ) -> dict[str, str] | None:

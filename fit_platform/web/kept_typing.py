@@ -10,13 +10,18 @@ forms on the pre-session view, with `take_signal_note`).
 
 from __future__ import annotations
 
-from flask import flash, g, request
+from flask import flash, g, request, session
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from fit_platform.extensions import get_db
-from fit_platform.services.kept_typing import ended_session_staff, keep_typing, take_typing
+from fit_platform.services.kept_typing import (
+    ended_session_staff,
+    has_kept_typing,
+    keep_typing,
+    take_typing,
+)
 from fit_platform.web.clock import now
 
 _DECISION_WORDS = ("options_discussed", "what_matters", "decision", "review_on")
@@ -33,6 +38,20 @@ KEPT_FIELDS: dict[str, tuple[str, ...]] = {
 # The forms whose action and signal are in their URL, not in their fields: kept with the note,
 # so that it goes back into the same signal's form (web/clinician/signal_note.py).
 _SIGNAL_NOTE_ACTIONS = {"clinician.acknowledge": "acknowledge", "clinician.resolve": "resolve"}
+# In the cookie session of a login after which something may be given back: the pages look
+# for kept typing only then, not on every opening of the pre-session view (one transaction
+# each). Only this flag is in the cookie, never the words.
+KEPT_TYPING_KEY = "kept_typing"
+
+
+def note_kept_typing_at_login(staff_id: int) -> None:
+    """At login (the cookie session is new): flag it when something is kept for `staff_id`."""
+    if has_kept_typing(get_db(), staff_id, now=now()):
+        session[KEPT_TYPING_KEY] = True
+
+
+def _may_have_kept_typing() -> bool:
+    return request.method == "GET" and g.get("staff") is not None and KEPT_TYPING_KEY in session
 
 
 def keep_posted_typing(page: str | None) -> bool:
@@ -59,7 +78,7 @@ def give_back_typing(form: FlaskForm) -> bool:
     """On the form page's GET: fill `form` with what this staff member typed here before
     their session ended, and say so. False when nothing was kept."""
     names = KEPT_FIELDS.get(request.endpoint or "")
-    if not names or request.method != "GET" or g.get("staff") is None:
+    if not names or not _may_have_kept_typing():
         return False
     fields = take_typing(get_db(), g.staff.staff_id, request.path, now=now())
     if fields is None:
@@ -80,7 +99,7 @@ def take_signal_note() -> tuple[str, int, str] | None:
     """On the pre-session view's GET: the signal's note this staff member typed on this page
     before their session ended, as (action, signal id, note), deleted as it is taken; None when
     nothing was kept here."""
-    if request.method != "GET" or g.get("staff") is None:
+    if not _may_have_kept_typing():
         return None
     fields = take_typing(get_db(), g.staff.staff_id, request.path, now=now())
     if fields is None or fields.get("action") not in _SIGNAL_NOTE_ACTIONS.values():

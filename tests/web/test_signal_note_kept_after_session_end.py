@@ -24,6 +24,7 @@ from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in, log_in_from
+from tests.support.queries import count_statements
 from tests.support.scheduling import Clock
 
 INJECTED = dt.datetime(2026, 3, 10, 9, 5, tzinfo=dt.UTC)  # 10:05 in Oslo
@@ -170,3 +171,22 @@ def test_an_empty_note_is_not_kept_and_the_login_says_nothing_was_saved(
     login_url = _note_after_the_session_ended(client, world, clock, signal_id, "resolve", "")
     assert LOST_EN in client.get(login_url + "&lang=en").get_data(as_text=True)
     assert _kept_rows(db) == 0
+
+
+def test_the_pages_look_for_kept_typing_only_after_a_login_that_found_some(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    """The login asks once whether anything is kept for the person; a session after a login
+    that found nothing does not look again on every opening of the pre-session view (the
+    tests above show that a session after a login that found some does)."""
+    db = _db(app)
+    world = make_world(db)
+    add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=RAISED)
+    log_in(client, world.therapist_username, PASSWORD)
+    with count_statements(db.engine) as counted:
+        assert client.get(f"/clinician/episodes/{world.episode_id}").status_code == 200
+        assert (
+            client.get(f"/clinician/episodes/{world.episode_id}/decisions/new").status_code == 200
+        )
+    assert counted.count > 0
+    assert not [sql for sql in counted.statements if "kept_typing" in sql]

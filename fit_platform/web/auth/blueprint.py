@@ -51,6 +51,7 @@ from fit_platform.web.auth.session import (
     settings,
 )
 from fit_platform.web.clock import epoch_seconds, now
+from fit_platform.web.kept_typing import note_kept_typing_at_login
 from fit_platform.web.redirects import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="templates")
@@ -106,6 +107,8 @@ def _finish_login(result: LoginResult, next_target: str | None) -> Response:
     unsaved = session.get(UNSAVED_KEY, False)
     _fresh_session()  # no state carries over from before the login
     session[SESSION_KEY] = result.session_id
+    if result.staff_id is not None:
+        note_kept_typing_at_login(result.staff_id)
     target = _safe_next(next_target)
     if unsaved and unsaved != UNSAVED_KEPT:
         # Said again on the page the form was on, where it has to be written again (kept
