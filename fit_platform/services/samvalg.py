@@ -78,7 +78,7 @@ class PatientDecision:
     corrected_at: dt.datetime | None = None
 
 
-def _as_note(decision: str) -> str:
+def as_note(decision: str) -> str:
     """The decision as an acknowledgement's note, within the note's limit."""
     if len(decision) <= NOTE_MAX_LENGTH:
         return decision
@@ -177,7 +177,7 @@ def record_decision(
             # A decision made with the patient about a signal is acting on it: the signal is
             # acknowledged with the decision as what was done, as the form says, so it stops
             # waiting (and is not escalated) while its record says what was decided.
-            acknowledge_flag(session, signal, viewer.staff_id, _as_note(decision), now)
+            acknowledge_flag(session, signal, viewer.staff_id, as_note(decision), now)
         row = SharedDecision(
             episode_id=episode_id,
             signal_id=draft.signal_id,

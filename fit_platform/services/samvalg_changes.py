@@ -8,7 +8,9 @@ in it must be mendable without losing what stood there:
   and when (the patient's page says "corrected"). The record keeps its id, its time and its
   signal, so a correction is not "looking at it again" (`domain/samvalg_review.py`). Each
   correction is written against the version the form showed: a colleague's correction saved
-  in between is not overwritten, the form comes back with the current words.
+  in between is not overwritten, the form comes back with the current words. A signal the
+  record acknowledged when it was saved has the record's decision as what was done: a
+  corrected decision is corrected there too (the journal text showed both before).
 - **Withdraw** ("written in error", e.g. on the wrong patient): the record stays, with who
   withdrew it, when and why; staff see that it was withdrawn but not its words, the patient no
   longer sees it, it is not due to be looked at again and it is left out of the journal text.
@@ -48,6 +50,7 @@ from fit_platform.services.invitation_common import rowcount
 from fit_platform.services.samvalg import (
     DecisionError,
     DecisionRefused,
+    as_note,
     clean_decision_texts,
     recording_role,
     review_date_problem,
@@ -291,6 +294,8 @@ def correct_decision(
         )
         if changed != 1:
             raise DecisionRefused(DecisionError.CHANGED_MEANWHILE)
+        if decision != record.decision:
+            _correct_what_was_done(session, record, decision)
         _log_change(session, viewer, episode, CORRECT_ACTION, now)
         log.info(
             "samvalg decision corrected",
@@ -354,6 +359,26 @@ def withdraw_decision(
             },
         )
         return len(reopened)
+
+
+def _correct_what_was_done(session: Session, record: SharedDecision, decision: str) -> None:
+    """The signals the record acknowledged, resolved since or not, say what was done in the
+    record's decision: give them the corrected one. Only a note that is still the record's
+    decision as it stood is changed (one statement: a colleague's note written meanwhile is
+    not its text, and is left)."""
+    if record.signal_id is None:
+        return
+    session.execute(
+        update(Signal)
+        .where(
+            Signal.episode_id == record.episode_id,
+            Signal.acknowledged_at == record.recorded_at,
+            Signal.acknowledged_by_id == record.recorded_by_id,
+            Signal.acknowledge_note == as_note(record.decision),
+        )
+        .values(acknowledge_note=as_note(decision))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _signals_it_acknowledged(session: Session, record: SharedDecision) -> list[Signal]:

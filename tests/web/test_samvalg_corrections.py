@@ -400,5 +400,30 @@ def test_withdrawing_a_record_opens_again_the_risk_signal_it_acknowledged(app: F
     assert f"/clinician/episodes/{world.episode_id}" in caseload
 
 
+def test_a_corrected_record_corrects_what_was_done_on_the_signal_it_acknowledged(
+    app: Flask,
+) -> None:
+    """The signal's "what was done" is the record's decision: after a correction the journal
+    text for the EPR carried the old decision on the signal and the new one on the record."""
+    db = _db(app)
+    world = make_world(db)
+    signal_id = add_signal(db, world, raised_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    therapist = _therapist(app, world)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new?signal={signal_id}&lang=en"
+    form = therapist.get(url).get_data(as_text=True)
+    data = {"signal_id": str(signal_id), "options_discussed": OPTIONS, "decision": FIRST}
+    saved = therapist.post(url, data={"csrf_token": csrf_token(form), **data})
+    assert saved.status_code == 302
+    summary = _page(therapist, world, "/summary")
+    assert f"What was done: {FIRST}" in summary
+
+    decision_id = _record_ids(_page(therapist, world))[0]
+    assert _correct(therapist, world, decision_id).status_code == 302
+    summary = _page(therapist, world, "/summary")
+    assert f"What was done: {CORRECTED}" in summary and FIRST not in summary
+    view = _page(therapist, world)
+    assert FIRST not in view and "Not acknowledged yet:" not in view
+
+
 def _record_ids(view: str) -> list[int]:
     return [int(found) for found in re.findall(r'id="decision-(\d+)"', view)]
