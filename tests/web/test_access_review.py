@@ -333,3 +333,34 @@ def test_a_followed_up_signal_and_a_resolved_one_read_as_one_phrase_in_the_patie
         html = client.get(f"/p/progress?lang={lang}").get_data(as_text=True)
         [row] = [line for line in html.split("<tr>") if phrase in line]
         assert row.count(phrase) == 1, row
+
+
+def test_a_reading_session_that_ran_on_shows_from_its_first_to_its_last_minute(
+    client: FlaskClient,
+) -> None:
+    """One row is everything one reader did with no more than half an hour between: shown at
+    its start alone, a row read as if its last action (after the patient's crisis plan was
+    written, say) had been done before it."""
+    db = _db(client.application)
+    world = make_world(db)
+    began = dt.datetime(2026, 12, 1, 15, 10, tzinfo=dt.UTC)  # 16:10 in Oslo
+    for minutes in (0, 20, 40, 24 * 60):  # a run of three, and a single read the next day
+        with db.transaction() as session:
+            record_access(
+                session,
+                staff_id=world.therapist_id,
+                role=Role.THERAPIST,
+                patient_id=world.patient_id,
+                unit_id=world.unit_id,
+                action="appointment_change",
+                now=began + dt.timedelta(minutes=minutes),
+            )
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    html = client.get("/p/progress?lang=en").get_data(as_text=True)
+    section = html.split("Who has looked at your answers", 1)[1]
+    assert "1 Dec 2026, 16:10–16:50" in section
+    assert "2 Dec 2026, 16:10</td>" in section  # a single read: its minute alone

@@ -7,12 +7,14 @@ reaches through a one-time code or ID-porten (routes on the patient blueprint, b
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from fit_platform.domain.instruments import Kind
+from fit_platform.domain.reading_sessions import ReadingSession
 from fit_platform.extensions import get_db, limiter
 from fit_platform.messaging.texts import sender_name
 from fit_platform.services import (
@@ -26,7 +28,7 @@ from fit_platform.services import (
 from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.services.unattended import episode_has_active_responsible
 from fit_platform.web.access_labels import patient_action
-from fit_platform.web.formatting import format_date, format_datetime
+from fit_platform.web.formatting import format_date, format_datetime, format_time
 from fit_platform.web.labels import CODE_SENT_BY, ROLE
 from fit_platform.web.patient import forms, idporten
 from fit_platform.web.patient.blueprint import (
@@ -56,6 +58,18 @@ def _access() -> one_time_codes.ProgressAccess:
     """The returning-patient check; another implementation (ID-porten) can be set on the app."""
     access = current_app.extensions.get("fit_progress_access")
     return access if access is not None else one_time_codes.OneTimeCodeAccess()
+
+
+def _reading_time(visit: ReadingSession, zone: dt.tzinfo) -> str:
+    """When a reading session was: from its first read to its last. Its start alone read as if
+    everything in the row was done then, a crisis plan "read" before the patient wrote it."""
+    start, end = visit.started_at.astimezone(zone), visit.ended_at.astimezone(zone)
+    began = format_datetime(start, "day_and_time")
+    if end - start < dt.timedelta(minutes=1):
+        return began
+    if end.date() == start.date():
+        return f"{began}–{format_time(end, 'short')}"
+    return f"{began} – {format_datetime(end, 'day_and_time')}"
 
 
 def _progress_values(patient_id: int, ctx: LinkContext | None) -> dict[str, Any]:
@@ -93,7 +107,7 @@ def _progress_values(patient_id: int, ctx: LinkContext | None) -> dict[str, Any]
         # One row per reading session (domain/reading_sessions.py), not one per page opened.
         "readers": [
             (
-                format_datetime(visit.started_at.astimezone(zone), "day_and_time"),
+                _reading_time(visit, zone),
                 ROLE[visit.role],
                 visit,
                 # Several actions share a phrase (acknowledging and resolving a signal are
