@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import Instrument
 
 
@@ -29,6 +30,9 @@ class UnfinishedAnswer:
 
     item_number: int
     answer_text: str | None  # None: the question was shown and left blank
+    # The question as the latest answers list words it: a number alone ("Question 9") made
+    # the therapist look the questionnaire up to know what the risk answer was to.
+    item_text: str = ""
     # A risk question (suicidal thoughts, self-harm): named as such, and marked when the
     # answer is at or over its threshold, so the answer that raised the signal stands out.
     risk_question: bool = False
@@ -65,6 +69,7 @@ def unfinished_answers(
             UnfinishedAnswer(
                 number,
                 answer_text(item, value, language),
+                text_in(item.text, language),
                 risk_question=item.link_id in thresholds,
                 over_threshold=(
                     item.link_id in thresholds

@@ -58,7 +58,9 @@ def test_a_risk_answer_after_the_deadline_gets_help_and_reaches_the_therapist(
     article = view[view.index(f'id="signal-{signal.id}"') :]
     article = article[: article.index("</article>")]
     assert "Acknowledge" in article
-    assert "<strong>Question 9: More than half the days (2) (risk question)</strong>" in article
+    item_9 = "Thoughts that you would be better off dead or of hurting yourself in some way"
+    risk = f"<strong>Question 9, “{item_9}”: More than half the days (2) (risk question)</strong>"
+    assert risk in article
     assert "The questionnaire was not finished: 9 of 10 questions answered." in article
     assert "The patient sent this page after the time to answer had run out" in article
 

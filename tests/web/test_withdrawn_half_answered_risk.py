@@ -23,6 +23,9 @@ from tests.web.test_appointment_change_withdraws import _appointment_id, _sent_l
 
 __all__ = ["sms", "sms_endpoint"]
 
+ITEM_1 = "Little interest or pleasure in doing things"  # the PHQ-9's, in English
+ITEM_9 = "Thoughts that you would be better off dead or of hurting yourself in some way"
+
 
 def _withdrawn_after_answering(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel, last: dict[str, str]
@@ -71,12 +74,15 @@ def test_a_withdrawn_half_answered_questionnaire_keeps_its_risk_signal_and_answe
     # What the patient did answer, next to the signal it raised.
     assert "The questionnaire was not finished: 9 of 10 questions answered." in article
     # The answer that raised the signal stands out, named as the risk question.
-    assert "<strong>Question 9: Nearly every day (3) (risk question)</strong>" in article
-    assert "Question 1: Several days (1)" in article
-    assert "Question 10: not answered" in article
+    # Each with its question, as worded in the latest answers list.
+    risk = f"<strong>Question 9, “{ITEM_9}”: Nearly every day (3) (risk question)</strong>"
+    assert risk in article
+    assert f"Question 1, “{ITEM_1}”: Several days (1)" in article
+    assert "”: not answered" in article.split("Question 10, “If you checked off any problems")[1]
 
     # The same in nynorsk.
     assert "Spørjeskjemaet vart ikkje fullført: 9 av 10 spørsmål er svarte på." in nynorsk
+    assert "Spørsmål 9, «Tankar om at det ville vore betre om du var død" in nynorsk
 
 
 def test_a_withdrawn_questionnaire_answered_in_full_but_not_sent_says_so(
@@ -90,7 +96,7 @@ def test_a_withdrawn_questionnaire_answered_in_full_but_not_sent_says_so(
     article = _article(view, signal_id)
     assert "The questionnaire was answered but not sent: all 10 questions answered." in article
     assert "10 of 10" not in article and "not finished" not in article
-    assert "Question 10: Somewhat difficult (1)" in article
+    assert "”: Somewhat difficult (1)" in article.split("Question 10, “If you checked off")[1]
     assert "Spørjeskjemaet vart svara på, men ikkje sendt: alle 10 spørsmåla er svarte på." in (
         nynorsk
     )
