@@ -64,20 +64,45 @@ class ScheduleRule:
     send_time: time = time(10, 0)
 
     def __post_init__(self) -> None:
-        if not self.instrument_id:
-            raise ValueError("a rule needs an instrument")
-        if self.window_hours <= 0:
-            raise ValueError("the answer window must be positive")
-        if self.reminder_after_hours is not None and not (
-            0 < self.reminder_after_hours < self.window_hours
-        ):
-            raise ValueError("the reminder must come after sending and before the window ends")
-        if self.offset_hours < 0 or self.min_interval_hours < 0:
-            raise ValueError("offsets and intervals are not negative")
-        if not self.weekdays <= ALL_WEEKDAYS:
-            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
-        if self.trigger is Trigger.WEEKLY and not self.weekdays:
-            raise ValueError("a weekly rule needs at least one weekday")
+        problems = rule_problems(
+            instrument_id=self.instrument_id,
+            trigger=self.trigger,
+            offset_hours=self.offset_hours,
+            weekdays=self.weekdays,
+            window_hours=self.window_hours,
+            reminder_after_hours=self.reminder_after_hours,
+            min_interval_hours=self.min_interval_hours,
+        )
+        if problems:
+            raise ValueError(problems[0])
+
+
+def rule_problems(
+    *,
+    instrument_id: str,
+    trigger: Trigger,
+    offset_hours: float,
+    weekdays: frozenset[int],
+    window_hours: float,
+    reminder_after_hours: float | None,
+    min_interval_hours: float,
+) -> list[str]:
+    """Every reason a rule with these values cannot be scheduled, empty when it can: the
+    rule refuses itself with the first, a form names them all in one round."""
+    problems = []
+    if not instrument_id:
+        problems.append("a rule needs an instrument")
+    if window_hours <= 0:
+        problems.append("the answer window must be positive")
+    if reminder_after_hours is not None and not 0 < reminder_after_hours < window_hours:
+        problems.append("the reminder must come after sending and before the window ends")
+    if offset_hours < 0 or min_interval_hours < 0:
+        problems.append("offsets and intervals are not negative")
+    if not weekdays <= ALL_WEEKDAYS:
+        problems.append("weekdays are 0 (Monday) to 6 (Sunday)")
+    if trigger is Trigger.WEEKLY and not weekdays:
+        problems.append("a weekly rule needs at least one weekday")
+    return problems
 
 
 @dataclass(frozen=True)

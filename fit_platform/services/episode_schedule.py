@@ -48,7 +48,7 @@ from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.caseload_queries import open_fewer_wishes
 from fit_platform.services.invitation_common import NonResponse
 from fit_platform.services.plan_changes import cancel_planned_not_asked_for
-from fit_platform.services.schedule_plans import domain_rule, format_iso_weekdays
+from fit_platform.services.schedule_plans import domain_rule_problems, format_iso_weekdays
 from fit_platform.services.unit_instruments import enabled_ids
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,13 @@ class ScheduleNotFound(LookupError):
 
 
 class InvalidRule(ValueError):
-    """The rule would not make sense; `code` says why (translated by the page)."""
+    """The rule would not make sense; `code` says why (translated by the page), `codes` every
+    reason found, `code` first."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *more: str) -> None:
         super().__init__(code)
         self.code = code
+        self.codes = (code, *more)
 
 
 @dataclass(frozen=True)
@@ -105,25 +107,27 @@ def _plan(session: Session, episode_id: int) -> SchedulePlan:
 
 
 def checked_rule(change: RuleChange) -> RuleChange:
-    """The change if the scheduler can run it, else `InvalidRule` (also used for templates)."""
+    """The change if the scheduler can run it, else `InvalidRule` with every reason found
+    (a form shows them all at once; also used for templates)."""
+    codes = []
     reason = why_not_on_a_schedule(default_instruments().get(change.instrument_id))
     if reason is NotSchedulable.UNKNOWN:
-        raise InvalidRule("unknown_instrument")
-    if reason is not None:
-        raise InvalidRule(f"instrument_{reason.value}")
+        codes.append("unknown_instrument")
+    elif reason is not None:
+        codes.append(f"instrument_{reason.value}")
     if not 0 <= change.offset_hours <= MAX_OFFSET_HOURS or not 1 <= change.window_hours <= 24 * 28:
-        raise InvalidRule("out_of_range")
+        codes.append("out_of_range")
     if not change.weekdays <= set(range(1, 8)):
-        raise InvalidRule("bad_weekday")
-    row = apply_rule(ScheduleRule(), change)
-    try:
-        domain_rule(row)  # the scheduler's own validation
-    except ValueError as exc:
-        message = str(exc)
-        code = "reminder_after_window" if "reminder" in message else "invalid"
-        if "weekday" in message:
-            code = "weekday_needed"
-        raise InvalidRule(code) from exc
+        codes.append("bad_weekday")
+    else:  # the scheduler's own validation
+        for message in domain_rule_problems(apply_rule(ScheduleRule(), change)):
+            code = "reminder_after_window" if "reminder" in message else "invalid"
+            if "weekday" in message:
+                code = "weekday_needed"
+            if code not in codes:
+                codes.append(code)
+    if codes:
+        raise InvalidRule(*codes)
     return change
 
 

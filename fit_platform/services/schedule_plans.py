@@ -58,23 +58,34 @@ def quiet_hours_of(quiet_from: str | None, quiet_until: str | None) -> QuietHour
         return DEFAULT_QUIET_HOURS
 
 
-def domain_rule(row: ScheduleRule | Row[*tuple[Any, ...]]) -> schedule_model.ScheduleRule:
-    """A stored rule (the ORM object, or a row with the same columns) as the domain sees
-    it. A daily rule's weekdays are the programme's days (none stored: Monday to Friday)."""
+def _rule_values(row: ScheduleRule | Row[*tuple[Any, ...]]) -> dict[str, Any]:
+    """A stored rule's values as the domain's rule takes them, its send time apart. A daily
+    rule's weekdays are the programme's days (none stored: Monday to Friday)."""
     weekdays = parse_iso_weekdays(row.weekdays)
     trigger = row.trigger
     if trigger is schedule_model.Trigger.DAILY and not weekdays:
         weekdays = schedule_model.WORKDAYS
+    return {
+        "instrument_id": row.instrument_id,
+        "trigger": trigger,
+        "offset_hours": row.offset_hours,
+        "weekdays": weekdays,
+        "window_hours": row.window_hours,
+        "reminder_after_hours": row.reminder_after_hours,
+        "min_interval_hours": row.min_interval_hours,
+    }
+
+
+def domain_rule(row: ScheduleRule | Row[*tuple[Any, ...]]) -> schedule_model.ScheduleRule:
+    """A stored rule (the ORM object, or a row with the same columns) as the domain sees it."""
     return schedule_model.ScheduleRule(
-        instrument_id=row.instrument_id,
-        trigger=trigger,
-        offset_hours=row.offset_hours,
-        weekdays=weekdays,
-        window_hours=row.window_hours,
-        reminder_after_hours=row.reminder_after_hours,
-        min_interval_hours=row.min_interval_hours,
-        send_time=_parse_time(row.send_time, dt.time(10)),
+        **_rule_values(row), send_time=_parse_time(row.send_time, dt.time(10))
     )
+
+
+def domain_rule_problems(row: ScheduleRule) -> list[str]:
+    """Every reason the domain refuses the rule (`schedule_model.rule_problems`)."""
+    return schedule_model.rule_problems(**_rule_values(row))
 
 
 def domain_consent_event(row: ConsentEvent) -> consent_domain.ConsentEvent | None:

@@ -125,6 +125,23 @@ def test_a_refused_rule_names_the_field_it_is_about(client: FlaskClient) -> None
         assert re.search(rf"{field}[^<]*: {re.escape(message)}", html), (bad, html)
 
 
+def test_every_reason_a_rule_is_refused_is_named_in_one_round(client: FlaskClient) -> None:
+    """A weekly rule with no day and a reminder after its window: the days' problem came only
+    after the reminder's was mended and the form sent again."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    bad = _rule(weekdays=[], reminder_after_hours="60")
+    data = {f"new-{key}": value for key, value in bad.items()}
+    response = client.post(url, data={"new-csrf_token": csrf_token(page), **data})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r"Reminder[^<]*: The reminder must come before the time to answer", html)
+    assert re.search(r"Days[^<]*: A weekly rule needs at least one day\.", html)
+
+
 def test_a_rule_that_cannot_be_saved_opens_the_page_with_what_is_wrong(
     client: FlaskClient,
 ) -> None:

@@ -39,7 +39,7 @@ from fit_platform.web.admin.units import admin_only, refuse
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
 from fit_platform.web.episodes.schedule import change_from, get_locale_code, rule_form
-from fit_platform.web.episodes.texts import RULE_ERRORS, rule_error_field
+from fit_platform.web.episodes.texts import show_rule_errors
 from fit_platform.web.form_problems import validate_all
 
 
@@ -171,7 +171,7 @@ def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str
         except AdminNotFound:
             abort(404)
         except InvalidRule as error:
-            posted[rule_error_field(error.code)].errors = [str(RULE_ERRORS[error.code])]
+            show_rule_errors(posted, error.codes)
         else:
             flash(_("The template is saved. Episodes registered from now on get it."))
             return redirect(url_for("admin.schedule_template", template_id=template_id))

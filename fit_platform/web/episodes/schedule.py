@@ -42,7 +42,7 @@ from fit_platform.web.clinician import presenters
 from fit_platform.web.clock import now
 from fit_platform.web.episode_closed import closed_message
 from fit_platform.web.episodes.forms import TRIGGER_CHOICES, RuleForm
-from fit_platform.web.episodes.texts import RULE_ERRORS, rule_error_field
+from fit_platform.web.episodes.texts import show_rule_errors
 
 
 def get_locale_code() -> str:
@@ -227,7 +227,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
             flash(_("Nothing was changed: the rule is as it was."))
             return redirect(url_for("episodes.schedule", episode_id=episode_id))
         except InvalidRule as error:
-            posted[rule_error_field(error.code)].errors = [str(RULE_ERRORS[error.code])]
+            show_rule_errors(posted, error.codes)
         else:
             flash(_("The schedule is saved. It applies from the next questionnaire."))
             return redirect(url_for("episodes.schedule", episode_id=episode_id))

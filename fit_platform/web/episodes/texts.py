@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -216,6 +219,16 @@ _RULE_ERROR_FIELDS = {
     "bad_weekday": "weekdays",
     "weekday_needed": "weekdays",
 }
+
+
+def show_rule_errors(form: Any, codes: Iterable[str]) -> None:
+    """Put each reason a rule was refused on its field of the rule `form`, all at once (one
+    per round made an administrator send the form again for each)."""
+    by_field: dict[str, list[str]] = {}
+    for code in codes:
+        by_field.setdefault(rule_error_field(code), []).append(str(RULE_ERRORS[code]))
+    for name, messages in by_field.items():
+        form[name].errors = messages
 
 
 def rule_error_field(code: str) -> str:
