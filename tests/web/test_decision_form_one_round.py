@@ -9,7 +9,9 @@ applies) now runs with the form's own checks.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -17,6 +19,7 @@ from fit_platform.db import Database
 from fit_platform.db.models import SharedDecision
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
 
 
 def test_empty_texts_and_a_past_review_date_are_named_together_and_nothing_is_saved(
@@ -83,3 +86,36 @@ def test_a_review_date_years_ahead_is_a_mistyped_year_and_is_refused(
         assert session.scalar(select(func.count()).select_from(SharedDecision)) == 0
     in_a_year = (today + dt.timedelta(days=365)).isoformat()
     assert client.post(url, data=data | {"review_on": in_a_year}).status_code == 302
+
+
+def test_the_form_shows_the_goals_the_patient_wrote(client: FlaskClient, app: Flask) -> None:
+    """The record is written with the patient: their goals are beside "what matters most to
+    the patient", not a page away on the pre-session view. Followed from the patient's goals
+    page to the therapist's form."""
+    db: Database = client.application.extensions["fit_db"]
+    world = make_world(db)
+    _invitation, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "goals"})
+    page = client.get("/p/goals?lang=en").get_data(as_text=True)
+    nonce = re.search(r'name="new-form_nonce" type="hidden" value="([^"]+)"', page)
+    assert nonce is not None
+    added = client.post(
+        "/p/goals",
+        data={
+            "new-csrf_token": patient.csrf,
+            "csrf_token": patient.csrf,
+            "new-form_nonce": nonce.group(1),
+            "action": "add",
+            "new-text": "Klare å sove gjennom natta",
+        },
+    )
+    assert added.status_code == 302
+
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    form = therapist.get(f"/clinician/episodes/{world.episode_id}/decisions/new?lang=en")
+    html = form.get_data(as_text=True)
+    start = html.index('id="patient-wants"')
+    wants = html[start : html.index("</section>", start)]
+    assert "Klare å sove gjennom natta" in wants
