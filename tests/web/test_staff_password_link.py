@@ -105,6 +105,11 @@ def test_a_forgotten_password_is_replaced_through_a_link_the_administrator_sends
         },
     )
     assert done.status_code == 302 and done.headers["Location"] == "/staff/login"
+    # The login page opens with the username filled in (kept in the encrypted cookie session,
+    # not in the URL), once.
+    login_page = person.get("/staff/login?lang=en").get_data(as_text=True)
+    assert f'value="{world.therapist_username}"' in login_page
+    assert world.therapist_username not in person.get("/staff/login").get_data(as_text=True)
 
     # The old password is gone, the new one works, and the session open elsewhere has ended.
     assert _log_in_fails(mail_app, world.therapist_username, PASSWORD)

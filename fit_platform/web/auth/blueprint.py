@@ -62,6 +62,8 @@ PENDING_UNTIL_KEY = "pending_until"
 PENDING_NEXT_KEY = "pending_next"
 TOTP_SETUP_KEY = "totp_setup_secret"
 PENDING_SECONDS = 300
+# A username to fill in on the next login page (after a new staff member set their password).
+LOGIN_NAME_KEY = "login_name"
 
 
 def _safe_next(target: str | None) -> str:
@@ -141,6 +143,9 @@ def login() -> str | Response | tuple[str, int]:
         error = _("Your session has ended. Please log in again.")
     if session.get(UNSAVED_KEY) and request.method == "GET":
         error = _unsaved_message(str(session[UNSAVED_KEY]))
+    login_name = session.pop(LOGIN_NAME_KEY, None)
+    if login_name and request.method == "GET":
+        form.username.data = str(login_name)
     if form.validate_on_submit():
         result = log_in(
             get_db(),

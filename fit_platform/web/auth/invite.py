@@ -7,13 +7,13 @@ no referrer and is not cached (security.py)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fit_platform.extensions import get_db, limiter
 from fit_platform.services.staff_link_use import InviteState, accept_invite, look_up_invite
-from fit_platform.web.auth.blueprint import bp
+from fit_platform.web.auth.blueprint import LOGIN_NAME_KEY, bp
 from fit_platform.web.auth.forms import SetPasswordForm
 from fit_platform.web.clock import now
 
@@ -35,6 +35,9 @@ def set_password(token: str) -> str | Response | tuple[str, int]:
         outcome = accept_invite(get_db(), token, form.new.data or "", now())
         if outcome is InviteState.OPEN:
             flash(_("Your password is set. Log in with your e-mail address and the new password."))
+            # The login form opens with the username filled in (the cookie session is
+            # encrypted; never in the URL, where it would reach the access log).
+            session[LOGIN_NAME_KEY] = invite.username
             return redirect(url_for("auth.login"))
         if isinstance(outcome, InviteState):
             return _closed(outcome)
