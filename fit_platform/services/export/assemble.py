@@ -19,6 +19,7 @@ from typing import Any
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell
+from fit_platform.services.export.levels import ALL_UNITS_TOTAL, ROW, UNIT_TOTAL
 from fit_platform.services.export.outcomes import (
     PAIRED,
     OutcomeTally,
@@ -42,7 +43,6 @@ from fit_platform.services.export.signals import (
     risk_acknowledge_cell,
     signal_cells,
 )
-from fit_platform.services.export.statements import ALL_UNITS_TOTAL, ROW, UNIT_TOTAL
 from fit_platform.services.export.suppression import suppress_across_rows_and_totals
 
 

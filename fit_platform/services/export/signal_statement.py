@@ -9,10 +9,11 @@ from sqlalchemy import Integer, Select, case, func, literal, null, select, union
 
 from fit_platform.db.models import Episode, Signal
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services.export.levels import ALL_UNITS_TOTAL, ROW, UNIT_TOTAL
 from fit_platform.services.export.medians import microseconds_between, middle_values
 from fit_platform.services.export.periods import period_label, period_start
 from fit_platform.services.export.signals import MEASURES
-from fit_platform.services.export.statements import ALL_UNITS_TOTAL, ROW, UNIT_TOTAL, Range
+from fit_platform.services.export.statements import Range
 
 
 def signal_levels(r: Range) -> Select[Any]:

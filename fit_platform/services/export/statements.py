@@ -8,8 +8,9 @@ benchmarks/bench_export_5m.py, see docs/export.md):
   not per row.
 - **Every level of total in the database.** Invitations and alliance scores come back as one
   row per unit, programme and period *and* one per unit total and all-units total (``level``
-  0, 1, 2), with distinct patients counted in SQL. A first grouping per patient (a common
-  table expression) is what lets a patient in two programmes count once in the unit's total.
+  0, 1, 2), with distinct patients counted in SQL (:mod:`.levels`): the figures summed once
+  per row and added up per level, the patients from rows of one patient each, which is what
+  lets a patient in two programmes count once in the unit's total.
 
 Outcomes still come back one row per episode and instrument, in patient order, because change
 and recovery are judged by the domain's own rule (:func:`fit_platform.domain.change.
@@ -29,14 +30,14 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
-    null,
     select,
-    union_all,
 )
 
 from fit_platform.db.models import ConsentEvent, Episode, Response
 from fit_platform.domain.codes import ConsentEventKind, InvitationState
+from fit_platform.services.export.levels import (
+    levels_of_total,
+)
 from fit_platform.services.export.periods import (
     Period,
     period_label,
@@ -52,10 +53,6 @@ from fit_platform.services.export.sources import (
     outcome_segments,
     scored,
 )
-
-# The level of a row from the database: a unit's programme (or no programme), the unit's
-# total, the all-units total.
-ROW, UNIT_TOTAL, ALL_UNITS_TOTAL = 0, 1, 2
 
 
 class Range:
@@ -94,84 +91,49 @@ class Range:
         return stmt if self.unit_id is None else stmt.where(Episode.unit_id == self.unit_id)
 
 
-def _levels(
-    r: Range,
-    per_patient: Any,
-    figures: tuple[str, ...],
-    *,
-    counted: tuple[str, ...] = (),
-    distinct: tuple[str, ...] = (),
-    by_quarter: dict[str, str] | None = None,
-) -> Select[Any]:
-    """Rows, unit totals and (for all units) the all-units total from a per-patient CTE.
-
-    Each level sums ``figures`` and counts distinct patients, and distinct values of the
-    ``distinct`` columns; ``counted`` are extra grouping columns (the instrument) kept at every
-    level. The CTE has one row per patient in a row, so a patient in two programmes of a unit
-    is two rows there and one patient in the unit's total. With ``r.quarters`` every level
-    comes by quarter as well, a ``distinct`` column read from the column ``by_quarter`` names
-    for it (a flag that depends on the quarter, not the month)."""
-    c = per_patient.c
-    extra = [c[name] for name in counted]
-
-    def level(number: int, keys: list[Any], quarter: bool) -> Select[Any]:
-        unit = c.unit_id if number < ALL_UNITS_TOTAL else null()
-        programme = c.programme_id if number == ROW else null()
-        period = quarter_of_month(r.dialect, c.period) if quarter else c.period
-        label = period_label(r.dialect, period, "quarter") if quarter else r.label(c.period)
-        source = (by_quarter or {}) if quarter else {}
-        return select(
-            unit.label("unit_id"),
-            programme.label("programme_id"),
-            label.label("period"),
-            literal(number, Integer).label("level"),
-            *extra,
-            func.count(c.patient_id.distinct()).label("patients"),
-            *(func.count(c[source.get(name, name)].distinct()).label(name) for name in distinct),
-            *(func.sum(c[name]).label(name) for name in figures),
-        ).group_by(*keys, period, *extra)
-
-    parts = []
-    for quarter in (False, True) if r.quarters else (False,):
-        parts += [
-            level(ROW, [c.unit_id, c.programme_id], quarter),
-            level(UNIT_TOTAL, [c.unit_id], quarter),
-        ]
-        if r.unit_id is None:
-            parts.append(level(ALL_UNITS_TOTAL, [], quarter))
-    return union_all(*parts)  # type: ignore[return-value]
-
-
 def invitation_levels(r: Range) -> Select[Any]:
     """Invitations due in each period by what became of them, and the patients invited and
     (of those) who paused or stopped feedback in the same period, at every level of total."""
-    # Two steps: first a count per episode, period, state and reason (from the summary of
-    # closed months and the invitations after it, each only grouped), then the figures from
-    # those few rows per episode. Counting with a dozen FILTER conditions on every invitation
-    # cost a third of the query.
+    # The counts per episode, period, state and reason (from the summary of closed months
+    # and the invitations after it, each only grouped) with the episode's unit, programme and
+    # patient: summed into the figures of each row (few groups), and read again for the
+    # patients invited. Counts per episode fit an integer: kept one, so the sums add integers,
+    # not PostgreSQL's slower arbitrary-precision numbers (the sum of a bigint).
     s = invitation_states(r).c
-    not_answered = s.state != InvitationState.COMPLETED
-
-    # Counts per episode fit an integer: kept one, so the sums per patient and level add
-    # integers, not PostgreSQL's slower arbitrary-precision numbers (the sum of a bigint).
-    def invitations(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
-        return cast(func.coalesce(func.sum(s.invitations).filter(*conditions), 0), Integer)
-
-    per_episode = (
+    counts = r.in_unit(
         select(
-            s.episode_id,
+            Episode.unit_id,
+            Episode.programme_id,
             s.period,
-            cast(func.sum(s.sent), Integer).label("sent"),
-            invitations(s.state == InvitationState.COMPLETED).label("answered"),
-            invitations(s.state == InvitationState.EXPIRED).label("expired"),
-            invitations(s.state == InvitationState.DECLINED).label("declined"),
+            Episode.patient_id,
+            s.state,
+            s.reason,
+            cast(s.invitations, Integer).label("invitations"),
+            cast(s.sent, Integer).label("sent"),
+        ).join(Episode, Episode.id == s.episode_id)
+    ).cte("invitation_counts")
+    n = counts.c
+    not_answered = n.state != InvitationState.COMPLETED
+
+    def invitations(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(n.invitations).filter(*conditions), 0)
+
+    row_figures = (
+        select(
+            n.unit_id,
+            n.programme_id,
+            n.period,
+            func.sum(n.sent).label("sent"),
+            invitations(n.state == InvitationState.COMPLETED).label("answered"),
+            invitations(n.state == InvitationState.EXPIRED).label("expired"),
+            invitations(n.state == InvitationState.DECLINED).label("declined"),
             *(
-                invitations(not_answered, s.reason.in_(codes)).label(f"reason_{name}")
+                invitations(not_answered, n.reason.in_(codes)).label(f"reason_{name}")
                 for name, codes in NON_RESPONSE_REASONS.items()
             ),
         )
-        .group_by(s.episode_id, s.period)
-        .cte("invitation_per_episode")
+        .group_by(n.unit_id, n.programme_id, n.period)
+        .cte("invitation_figures")
     )
     figures = (
         "sent",
@@ -194,20 +156,7 @@ def invitation_levels(r: Range) -> Select[Any]:
         .distinct()
         .cte("paused")
     )
-    e = per_episode.c
-    per_patient = (
-        r.in_unit(
-            select(
-                Episode.unit_id,
-                Episode.programme_id,
-                e.period,
-                Episode.patient_id,
-                *(func.sum(e[name]).label(name) for name in figures),
-            )
-            .join(Episode, Episode.id == e.episode_id)
-            .group_by(Episode.unit_id, Episode.programme_id, e.period, Episode.patient_id)
-        )
-    ).subquery()
+    per_patient = select(n.unit_id, n.programme_id, n.period, n.patient_id).distinct().subquery()
     p = per_patient.c
     flags = [case((paused.c.patient_id.is_not(None), p.patient_id)).label("paused_patient")]
     joined: Any = per_patient.outerjoin(
@@ -236,9 +185,10 @@ def invitation_levels(r: Range) -> Select[Any]:
         )
     flagged = select(*p, *flags).select_from(joined).cte("invited_patient")
     # The paused patients are counted distinctly at every level, like the invited ones.
-    return _levels(
+    return levels_of_total(
         r,
         flagged,
+        row_figures,
         figures,
         distinct=("paused_patient",),
         by_quarter={"paused_patient": "paused_in_quarter"},
@@ -249,27 +199,35 @@ def alliance_levels(r: Range, alliance_ids: list[str]) -> Select[Any]:
     """Sum and number of alliance scores submitted in each period, per instrument, and the
     patients who gave them, at every level of total.
 
-    Summed per episode first (the summary's months and the scores after them), then per
-    patient with the episode's unit and programme."""
+    Summed per episode first (the summary's months and the scores after them), then per row
+    with the episode's unit and programme; the patients from the same rows."""
     e = alliance_sums(r, alliance_ids).c
-    per_patient = (
-        r.in_unit(
-            select(
-                Episode.unit_id,
-                Episode.programme_id,
-                e.period,
-                e.instrument_id,
-                Episode.patient_id,
-                func.sum(e.total).label("total"),
-                func.sum(e.responses).label("responses"),
-            )
-            .join(Episode, Episode.id == e.episode_id)
-            .group_by(
-                Episode.unit_id, Episode.programme_id, e.period, e.instrument_id, Episode.patient_id
-            )
+    scores = r.in_unit(
+        select(
+            Episode.unit_id,
+            Episode.programme_id,
+            e.period,
+            e.instrument_id,
+            Episode.patient_id,
+            e.total,
+            e.responses,
+        ).join(Episode, Episode.id == e.episode_id)
+    ).cte("alliance_scores")
+    a = scores.c
+    keys = (a.unit_id, a.programme_id, a.period, a.instrument_id)
+    row_figures = (
+        select(
+            *keys,
+            func.sum(a.total).label("total"),
+            func.sum(a.responses).label("responses"),
         )
-    ).cte("alliance_per_patient")
-    return _levels(r, per_patient, ("total", "responses"), counted=("instrument_id",))
+        .group_by(*keys)
+        .cte("alliance_figures")
+    )
+    per_patient = select(*keys, a.patient_id).distinct().cte("alliance_per_patient")
+    return levels_of_total(
+        r, per_patient, row_figures, ("total", "responses"), counted=("instrument_id",)
+    )
 
 
 def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
