@@ -20,7 +20,7 @@ from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.schedule_templates import create_template
 from tests.support.clinical import add_signal
-from tests.support.factories import PASSWORD, add_history, make_staff, make_world
+from tests.support.factories import PASSWORD, World, add_history, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
 
@@ -42,6 +42,29 @@ def _external_id(db: Database, patient_id: int) -> str:
 def _rows(html: str) -> int:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
     return body.count("<tr>")
+
+
+def _therapist_changed_appointments(db: Database, world: World, at: dt.datetime) -> None:
+    """One access-log row: the therapist changed the patient's appointments at `at`."""
+    with db.transaction() as session:
+        record_access(
+            session,
+            staff_id=world.therapist_id,
+            role=Role.THERAPIST,
+            patient_id=world.patient_id,
+            unit_id=world.unit_id,
+            action="appointment_change",
+            now=at,
+        )
+
+
+def _answered_through_the_link(client: FlaskClient, db: Database, world: World) -> None:
+    """The patient answers a PHQ-9 through their link; `client` is then on their pages."""
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
 
 
 def test_reads_outside_the_readers_own_patients_are_flagged_and_searchable(app: Flask) -> None:
@@ -180,21 +203,8 @@ def test_the_patient_sees_one_row_per_reading_session_with_time_and_action(
     log_in(therapist, world.therapist_username, PASSWORD)
     for _ in range(3):  # three looks within a few seconds: one session
         assert therapist.get(f"/clinician/episodes/{world.episode_id}").status_code == 200
-    with db.transaction() as session:
-        record_access(
-            session,
-            staff_id=world.therapist_id,
-            role=Role.THERAPIST,
-            patient_id=world.patient_id,
-            unit_id=world.unit_id,
-            action="appointment_change",
-            now=dt.datetime.now(dt.UTC) - dt.timedelta(days=3),
-        )
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "0")
-    patient.finish()
+    _therapist_changed_appointments(db, world, dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+    _answered_through_the_link(client, db, world)
     # The thank-you page leads to the progress page, which lists who has read the answers.
     done = client.get("/p/done?lang=en").get_data(as_text=True)
     assert "who has read your answers" in done
@@ -324,11 +334,7 @@ def test_a_followed_up_signal_and_a_resolved_one_read_as_one_phrase_in_the_patie
     resolved = therapist.post(f"{url}/signals/{other}/resolve", data={"csrf_token": token})
     assert (acknowledged.status_code, resolved.status_code) == (302, 302)
 
-    _invitation_id, link = open_invitation(db, world)
-    patient = Patient(client, link)
-    patient.start()
-    patient.answer_all("phq9", "0")
-    patient.finish()
+    _answered_through_the_link(client, db, world)
     for lang, phrase in (("en", "followed up on your answers"), ("nb", "fulgte opp svarene dine")):
         html = client.get(f"/p/progress?lang={lang}").get_data(as_text=True)
         [row] = [line for line in html.split("<tr>") if phrase in line]
@@ -345,21 +351,8 @@ def test_a_reading_session_that_ran_on_shows_from_its_first_to_its_last_minute(
     world = make_world(db)
     began = dt.datetime(2026, 12, 1, 15, 10, tzinfo=dt.UTC)  # 16:10 in Oslo
     for minutes in (0, 20, 40, 24 * 60):  # a run of three, and a single read the next day
-        with db.transaction() as session:
-            record_access(
-                session,
-                staff_id=world.therapist_id,
-                role=Role.THERAPIST,
-                patient_id=world.patient_id,
-                unit_id=world.unit_id,
-                action="appointment_change",
-                now=began + dt.timedelta(minutes=minutes),
-            )
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(client, token)
-    patient.start()
-    patient.answer_all("phq9", "0")
-    patient.finish()
+        _therapist_changed_appointments(db, world, began + dt.timedelta(minutes=minutes))
+    _answered_through_the_link(client, db, world)
     html = client.get("/p/progress?lang=en").get_data(as_text=True)
     section = html.split("Who has looked at your answers", 1)[1]
     assert "1 Dec 2026, 16:10–16:50" in section
