@@ -30,7 +30,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, aliased
 
 from fit_platform.db import Database
@@ -370,31 +370,30 @@ def _correct_what_was_done(session: Session, record: SharedDecision, decision: s
         return
     session.execute(
         update(Signal)
-        .where(
-            Signal.episode_id == record.episode_id,
-            Signal.acknowledged_at == record.recorded_at,
-            Signal.acknowledged_by_id == record.recorded_by_id,
-            Signal.acknowledge_note == as_note(record.decision),
-        )
+        .where(*_acknowledged_by(record), Signal.acknowledge_note == as_note(record.decision))
         .values(acknowledge_note=as_note(decision))
         .execution_options(synchronize_session=False)
     )
 
 
+def _acknowledged_by(record: SharedDecision) -> tuple[ColumnElement[bool], ...]:
+    """The signals the record acknowledged when it was saved: the one it answered and the
+    earlier open ones of that code (`signal_workflow.acknowledge_flag`), all stamped with the
+    record's own time and author in the same transaction."""
+    return (
+        Signal.episode_id == record.episode_id,
+        Signal.acknowledged_at == record.recorded_at,
+        Signal.acknowledged_by_id == record.recorded_by_id,
+    )
+
+
 def _signals_it_acknowledged(session: Session, record: SharedDecision) -> list[Signal]:
-    """The unresolved signals the record acknowledged when it was saved: the one it answered
-    and the earlier open ones of that code (`signal_workflow.acknowledge_flag`), all stamped
-    with the record's own time and author in the same transaction."""
+    """The signals the record acknowledged (`_acknowledged_by`) that are not resolved."""
     if record.signal_id is None:
         return []
     return list(
         session.scalars(
-            select(Signal).where(
-                Signal.episode_id == record.episode_id,
-                Signal.acknowledged_at == record.recorded_at,
-                Signal.acknowledged_by_id == record.recorded_by_id,
-                Signal.resolved_at.is_(None),
-            )
+            select(Signal).where(*_acknowledged_by(record), Signal.resolved_at.is_(None))
         )
     )
 
