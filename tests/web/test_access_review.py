@@ -23,6 +23,7 @@ from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, World, add_history, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
+from tests.support.scheduling import Clock
 
 
 def _db(app: Flask) -> Database:
@@ -347,11 +348,19 @@ def test_a_reading_session_that_ran_on_shows_from_its_first_to_its_last_minute(
     """One row is everything one reader did with no more than half an hour between: shown at
     its start alone, a row read as if its last action (after the patient's crisis plan was
     written, say) had been done before it."""
-    db = _db(client.application)
+    app = client.application
+    db = _db(app)
     world = make_world(db)
-    began = dt.datetime(2026, 12, 1, 15, 10, tzinfo=dt.UTC)  # 16:10 in Oslo
-    for minutes in (0, 20, 40, 24 * 60):  # a run of three, and a single read the next day
-        _therapist_changed_appointments(db, world, began + dt.timedelta(minutes=minutes))
+    # The therapist opens the pre-session view at 16:10, 16:30 and 16:50 (Oslo) on the page
+    # clock, and once more the next day after logging in again.
+    app.extensions["fit_clock"] = clock = Clock(dt.datetime(2026, 12, 1, 15, 10, tzinfo=dt.UTC))
+    therapist = app.test_client()
+    for minutes in (0, 20, 20, 23 * 60 + 20):
+        clock.advance(minutes=minutes)
+        if minutes == 0 or minutes > 30:  # first, and after the staff session has ended
+            log_in(therapist, world.therapist_username, PASSWORD)
+        assert therapist.get(f"/clinician/episodes/{world.episode_id}").status_code == 200
+    del app.extensions["fit_clock"]  # the patient answers now, on the real clock
     _answered_through_the_link(client, db, world)
     html = client.get("/p/progress?lang=en").get_data(as_text=True)
     section = html.split("Who has looked at your answers", 1)[1]
