@@ -6,6 +6,10 @@ patient never submits. The save's rules (``_page_writes`` in ``services/page_wri
 are decided once, and the page is written by one of three paths
 (``docs/decisions/0004-hot-paths.md``):
 
+- (before any of them, and without the link read they are decided from: on PostgreSQL, the
+  plainest save, "Next" on a page without a risk question answered in full, by the link the
+  browser's session names, in one guarded statement: ``services/page_save_one_trip.py``; when
+  its guard refuses, the web reads the link and comes here);
 - on PostgreSQL, a page without a risk question: first in one guarded statement decided from
   the page's own link read (``services/page_save_guarded.py``), and when its guard finds that
   something changed since that read, by the locked save on the worker's direct connection

@@ -51,6 +51,7 @@ from fit_platform.web.patient.blueprint import (
 )
 from fit_platform.web.patient.choice_pages import _restart_feedback
 from fit_platform.web.patient.late_risk import late_page
+from fit_platform.web.patient.one_trip_save import saved_without_link_read
 from fit_platform.web.patient.page_shell import render_page
 from fit_platform.web.patient.shown_page import ShownPage, shown_page
 
@@ -154,8 +155,18 @@ def resume() -> Page:
 
 
 @bp.route("/answer/<int:page>", methods=["GET", "POST"])
+def answer(page: int) -> Page:
+    # The plainest save needs no link read first (one_trip_save.py); every other request,
+    # and a save its guard refuses, reads the link.
+    if this_request().method == "POST":
+        saved = saved_without_link_read(page)
+        if saved is not None:
+            return saved
+    return _answer_after_link_read(page=page)  # type: ignore[call-arg]  # needs_link gives ctx
+
+
 @needs_link(open_only=True, late=late_page)
-def answer(ctx: LinkContext, page: int) -> Page:
+def _answer_after_link_read(ctx: LinkContext, page: int) -> Page:
     inst = ctx.instrument
     plan = answering.page_plan(inst)
     if not 1 <= page <= len(plan):

@@ -52,6 +52,9 @@ bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates"
 # on the server, and a cookie holding an older one (a copy) is refused (docs/security.md).
 LINK_KEY = "p_link"  # [id of the InvitationToken row the browser opened, generation]
 PROGRESS_KEY = "p_progress"  # [patient id, unix time until which progress may be shown, generation]
+# The questionnaire of the opened link (its id): the page save needs no link read where the
+# session names it (one_trip_save.py).
+QUESTIONNAIRE_KEY = "p_questionnaire"
 # Every key the patient pages keep in the cookie session starts with this; staff keys and the
 # chosen language do not, and stay; so does the patient's language (PATIENT_LANGUAGE_KEY).
 PATIENT_KEY_PREFIX = "p_"
@@ -270,12 +273,21 @@ def _bind(ctx: LinkContext) -> None:
     grant = session.get(PROGRESS_KEY)
     if isinstance(grant, list) and grant:
         previous_patient = grant[0]
-    for key in (LINK_KEY, CODE_KEY, CONSENT_DONE_KEY, CONSENT_CANCELLED_KEY, AFTER_CODE_KEY):
+    for key in (
+        LINK_KEY,
+        QUESTIONNAIRE_KEY,
+        CODE_KEY,
+        CONSENT_DONE_KEY,
+        CONSENT_CANCELLED_KEY,
+        AFTER_CODE_KEY,
+    ):
         session.pop(key, None)
     if previous_patient != ctx.patient_id:
         session.pop(PROGRESS_KEY, None)
     assert ctx.token_id is not None
     session[LINK_KEY] = [ctx.token_id, ctx.session_generation]
+    if ctx.instrument_id is not None:
+        session[QUESTIONNAIRE_KEY] = ctx.instrument_id
 
 
 def _deadline(ctx: LinkContext) -> str:
