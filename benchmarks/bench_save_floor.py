@@ -32,6 +32,11 @@ change). The rungs:
 11. accesslog   + the project's ``gunicorn.conf.py`` (the JSON access line)
 12. app         the real app (``wsgi:app``, as ``bench_patient_pages.py`` serves it)
 
+The rungs build up the locked save and the link read the save used to start with. The real
+save (rung 12) is now, for a page like this one, one statement and no link read
+(``services/page_save_one_trip.py``), so it may come out above rungs 2 to 11; the locked save is
+still what it falls back on.
+
 Prints each rung's requests/s, its share of the hello's rate, the worker CPU per request and
 what the rung added to it. The rate limiter is off in every rung (as in the other benchmarks:
 every request comes from one address).
