@@ -64,22 +64,16 @@ def _logged_out_elsewhere(db: Database, invitation_id: int) -> None:
         )
 
 
-def _link_revoked(db: Database, invitation_id: int) -> None:
-    with db.session() as session, session.begin():
-        session.execute(
-            update(InvitationToken)
-            .where(InvitationToken.invitation_id == invitation_id)
-            .values(revoked_at=now())
-        )
+def _token_set(**values: object) -> Callable[[Database, int], None]:
+    def change(db: Database, invitation_id: int) -> None:
+        with db.session() as session, session.begin():
+            session.execute(
+                update(InvitationToken)
+                .where(InvitationToken.invitation_id == invitation_id)
+                .values(values)
+            )
 
-
-def _link_expired(db: Database, invitation_id: int) -> None:
-    with db.session() as session, session.begin():
-        session.execute(
-            update(InvitationToken)
-            .where(InvitationToken.invitation_id == invitation_id)
-            .values(expires_at=now() - dt.timedelta(minutes=1))
-        )
+    return change
 
 
 def _invitation_set(**values: object) -> Callable[[Database, int], None]:
@@ -107,8 +101,12 @@ def _sent_meanwhile(db: Database, invitation_id: int) -> None:
 # What changed, and what the patient must get: the status and a phrase of the page.
 CHANGES = {
     "logged out in another browser": (_logged_out_elsewhere, 410, ENDED),
-    "link revoked": (_link_revoked, 410, ENDED),
-    "link past its own expiry": (_link_expired, 410, "This questionnaire has closed"),
+    "link revoked": (_token_set(revoked_at=now()), 410, ENDED),
+    "link past its own expiry": (
+        _token_set(expires_at=now() - dt.timedelta(minutes=1)),
+        410,
+        "This questionnaire has closed",
+    ),
     "questionnaire withdrawn": (
         _invitation_set(state=InvitationState.CANCELLED, non_response_reason="withdrawn"),
         410,
