@@ -30,6 +30,9 @@ from fit_platform.domain.codes import Language
 SUPPORTED = tuple(language.value for language in Language)
 # The registered language of the patient whose link this browser last opened.
 PATIENT_LANGUAGE_KEY = "p_lang"
+# The language this browser chose (the switcher, a question page's language buttons): it wins
+# over the patient's record and the browser's own.
+CHOSEN_LANGUAGE_KEY = "lang"
 DEFAULT = Language.BOKMAAL.value
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
@@ -38,7 +41,7 @@ LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 def select_locale() -> str:
     # Asked on most requests: the objects themselves (fit_platform/context_objects.py).
     current_session = this_session()
-    chosen = current_session.get("lang")
+    chosen = current_session.get(CHOSEN_LANGUAGE_KEY)
     if chosen in SUPPORTED:
         return str(chosen)
     preferred = this_g().get("patient_language") or current_session.get(PATIENT_LANGUAGE_KEY)
@@ -124,7 +127,7 @@ def choose_language(code: str | None) -> None:
     language buttons) for this browser, and use it for the rest of the request (a page
     shown in answer to the choice); None, or an unknown code, changes nothing."""
     if code in SUPPORTED:
-        session["lang"] = code
+        session[CHOSEN_LANGUAGE_KEY] = code
         refresh()  # type: ignore[no-untyped-call]  # the request's locale is looked up again
 
 

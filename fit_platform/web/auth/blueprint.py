@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import Role
 from fit_platform.extensions import get_db, get_totp_box, limiter
+from fit_platform.i18n import CHOSEN_LANGUAGE_KEY
 from fit_platform.logging_setup import user_reference
 from fit_platform.services import recovery_codes, totp
 from fit_platform.services.staff_auth import (
@@ -73,10 +74,10 @@ def _safe_next(target: str | None) -> str:
 
 def _fresh_session() -> None:
     """Empty the cookie session but keep the language the user chose."""
-    language = session.get("lang")
+    language = session.get(CHOSEN_LANGUAGE_KEY)
     session.clear()
     if language:
-        session["lang"] = language
+        session[CHOSEN_LANGUAGE_KEY] = language
 
 
 def _login_error() -> str:

@@ -17,10 +17,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from fit_platform.context_objects import this_g, this_request, this_session
 from fit_platform.domain.codes import Language
-from fit_platform.domain.instruments import get_instrument
+from fit_platform.domain.instruments import UnknownInstrumentError, get_instrument
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db
-from fit_platform.i18n import PATIENT_LANGUAGE_KEY, SUPPORTED
+from fit_platform.i18n import CHOSEN_LANGUAGE_KEY, PATIENT_LANGUAGE_KEY, SUPPORTED
 from fit_platform.services.link_context import page_plan
 from fit_platform.services.page_save_one_trip import BoundLink, save_on_bound_link
 from fit_platform.web.patient import forms
@@ -31,9 +31,6 @@ from fit_platform.web.patient.blueprint import (
     _ints,
     _now,
 )
-
-# The language the browser chose (`i18n.choose_language`); it wins over the patient's record.
-_CHOSEN_LANGUAGE_KEY = "lang"
 
 
 def saved_without_link_read(page: int) -> WerkzeugResponse | None:
@@ -52,7 +49,7 @@ def saved_without_link_read(page: int) -> WerkzeugResponse | None:
     if grant is not None and grant[2] != generation:
         return None  # a grant from before a logout: the ordinary path drops it
     record_language: Language | None = None
-    if current.get(_CHOSEN_LANGUAGE_KEY) not in SUPPORTED:
+    if current.get(CHOSEN_LANGUAGE_KEY) not in SUPPORTED:
         # The page's language came from the patient's record (`i18n.select_locale`), as the
         # session remembers it: the guard checks that the record still says so.
         remembered = current.get(PATIENT_LANGUAGE_KEY)
@@ -61,7 +58,7 @@ def saved_without_link_read(page: int) -> WerkzeugResponse | None:
         record_language = Language(remembered)
     try:
         instrument = get_instrument(instrument_id)
-    except KeyError:
+    except UnknownInstrumentError:  # a questionnaire taken out of this version's library
         return None
     plan = page_plan(instrument)
     if not 1 <= page <= len(plan):

@@ -17,7 +17,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from fit_platform.i18n import SUPPORTED
+from fit_platform.i18n import CHOSEN_LANGUAGE_KEY, SUPPORTED
 from fit_platform.web.public.privacy_notice import privacy_facts
 from fit_platform.web.redirects import safe_next
 
@@ -45,7 +45,7 @@ def privacy() -> str:
 def choose_language(code: str) -> Response:
     if code not in SUPPORTED:
         abort(404)
-    session["lang"] = code
+    session[CHOSEN_LANGUAGE_KEY] = code
     return redirect(safe_next(request.args.get("next"), url_for("public.index")))
 
 
