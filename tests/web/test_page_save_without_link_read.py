@@ -5,8 +5,11 @@ On PostgreSQL the plainest save ("Next", every question answered, no risk questi
 statement whose guard stands in for the link read every other patient page makes. Each test
 here changes one thing behind the patient's back after the page was shown (logged out in
 another browser, the link revoked, the questionnaire withdrawn or sent, its deadline or the
-link's passed, the language on the patient's record) and posts the page: the patient gets the
-page the link read would have given, and nothing is written that should not be. The tests run
+link's passed, the language on the patient's record, a stale progress grant, another
+patient's save) and posts the page: the patient gets the page the link read would have given,
+and nothing is written that should not be. Taking any one condition out of the guard fails a
+test here, except the response's status, which a submit changes only with the invitation's
+state (kept as a second check). The tests run
 on SQLite too, where every save reads the link: the outcome must be the same on both.
 """
 
@@ -29,7 +32,7 @@ from fit_platform.db.models import (
     Response,
 )
 from fit_platform.domain.codes import InvitationState, Language, ResponseStatus
-from fit_platform.web.patient.blueprint import QUESTIONNAIRE_KEY
+from fit_platform.web.patient.blueprint import LINK_KEY, PROGRESS_KEY, QUESTIONNAIRE_KEY
 from tests.support.factories import make_world
 from tests.support.html import csrf_token
 from tests.support.patient import Patient as PatientBrowser
@@ -52,6 +55,13 @@ def _patient_of(db: Database, invitation_id: int) -> int:
             select(Episode.patient_id)
             .join(Invitation, Invitation.episode_id == Episode.id)
             .where(Invitation.id == invitation_id)
+        ).scalar_one()
+
+
+def _token_id(db: Database, invitation_id: int) -> int:
+    with db.session() as session:
+        return session.execute(
+            select(InvitationToken.id).where(InvitationToken.invitation_id == invitation_id)
         ).scalar_one()
 
 
@@ -234,3 +244,44 @@ def test_the_language_on_the_record_changed_since_the_page_was_shown(
     with db.session() as session:
         languages = set(session.execute(select(ItemAnswer.language)).scalars())
     assert languages == {Language.ENGLISH}
+
+
+def test_one_patients_save_writes_nothing_into_another_patients_questionnaire(
+    app: Flask, db: Database
+) -> None:
+    """The guard names the link by the session's token row: two patients answering the same
+    questionnaire at once each write only their own answers."""
+    first_invitation, first_token = open_invitation(db, make_world(db))
+    other_invitation, other_token = open_invitation(db, make_world(db))
+    first = PatientBrowser(app.test_client(), first_token)
+    other = PatientBrowser(app.test_client(), other_token)
+    assert first.start().status_code == 302 and other.start().status_code == 302
+
+    saved = first.answer_page(1, FIRST_PAGE)
+
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/p/answer/2")
+    assert set(saved_answers(db, first_invitation)) == set(FIRST_PAGE)
+    assert saved_answers(db, other_invitation) == {}
+
+
+def test_a_progress_grant_from_before_a_logout_is_dropped_by_the_save(
+    app: Flask, db: Database
+) -> None:
+    """A grant to see one's progress carries the session generation it was given in; one that
+    no longer matches the link's is dropped by the next patient page, the save included (the
+    save without a link read leaves such a browser to the ordinary path)."""
+    invitation_id, token = open_invitation(db, make_world(db))
+    patient = PatientBrowser(app.test_client(), token)
+    assert patient.start().status_code == 302
+    patient_id = _patient_of(db, invitation_id)
+    with patient.client.session_transaction() as session:
+        generation = session[LINK_KEY][1]
+        session[PROGRESS_KEY] = [patient_id, int(now().timestamp()) + 600, generation + 1]
+
+    saved = patient.answer_page(1, FIRST_PAGE)
+
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/p/answer/2")
+    assert set(saved_answers(db, invitation_id)) == set(FIRST_PAGE)
+    with patient.client.session_transaction() as session:
+        assert PROGRESS_KEY not in session
+        assert session[LINK_KEY] == [_token_id(db, invitation_id), generation]
