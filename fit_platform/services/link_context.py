@@ -133,11 +133,7 @@ class LinkContext:
 
     def next_page(self) -> int:
         """The first page (1-based) not saved yet; one past the last when all are saved."""
-        plan = page_plan(self.instrument)
-        for number, link_ids in enumerate(plan, start=1):
-            if not set(link_ids) <= self.saved_link_ids:
-                return number
-        return len(plan) + 1
+        return first_unsaved_page(page_plan(self.instrument), self.saved_link_ids)
 
 
 _PLANS: dict[tuple[str, str, int], list[tuple[str, ...]]] = {}
@@ -157,6 +153,21 @@ def page_plan(instrument: Instrument, per_page: int = ITEMS_PER_PAGE) -> list[tu
         plan = [tuple(ids[i : i + size]) for i in range(0, len(ids), size)]
         _PLANS[key] = plan
     return list(plan)
+
+
+def first_unsaved_page(plan: Sequence[Sequence[str]], saved: frozenset[str]) -> int:
+    """The first page (1-based) of ``plan`` with a question not in ``saved``; one past the
+    last when every question is saved (the check page is next)."""
+    for number, link_ids in enumerate(plan, start=1):
+        if not set(link_ids) <= saved:
+            return number
+    return len(plan) + 1
+
+
+def has_risk_question(instrument: Instrument, link_ids: Sequence[str]) -> bool:
+    """Whether the page of ``link_ids`` asks a risk question: its save raises the signal, so
+    it goes through the ORM path with the signal functions (services/page_save.py)."""
+    return any(item.link_id in link_ids for item in instrument.risk_items)
 
 
 def invitation_link_status(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +37,7 @@ from fit_platform.domain.codes import Language, ResponseStatus
 from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.services import signals as signal_service
 from fit_platform.services.answer_transaction import RACE_RETRIES, with_retry
-from fit_platform.services.link_context import LinkContext, page_plan
+from fit_platform.services.link_context import LinkContext, has_risk_question, page_plan
 from fit_platform.services.page_save_guarded import save_guarded
 from fit_platform.services.page_writes import (
     _LOCK_WITH_ANSWERS,
@@ -72,10 +72,6 @@ _INSERT_ANSWERS_DIRECT = text(
     " FROM unnest(CAST(:link_ids AS varchar[]), CAST(:new_values AS double precision[]))"
     " AS new(link_id, value)"
 )
-
-
-def _has_risk_item(instrument: Instrument, link_ids: Sequence[str]) -> bool:
-    return any(item.link_id in link_ids for item in instrument.risk_items)
 
 
 def _insert_response(
@@ -154,7 +150,7 @@ def save_page(
     if reader is not None and instrument_id is not None:
         instrument = get_instrument(instrument_id)
         plan = page_plan(instrument)
-        if 1 <= page <= len(plan) and not _has_risk_item(instrument, plan[page - 1]):
+        if 1 <= page <= len(plan) and not has_risk_question(instrument, plan[page - 1]):
             if (
                 seen is not None
                 and seen.invitation_id == invitation_id

@@ -43,7 +43,7 @@ from fit_platform.db.direct_read import DirectReader
 from fit_platform.domain.codes import InvitationState, Language, ResponseStatus
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.scoring import answers_from_codes
-from fit_platform.services.link_context import page_plan
+from fit_platform.services.link_context import first_unsaved_page, has_risk_question, page_plan
 from fit_platform.services.page_writes import PageSaved
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def save_on_bound_link(
     if not 1 <= page <= len(plan):
         raise ValueError("no such page")
     link_ids = plan[page - 1]
-    if any(item.link_id in link_ids for item in instrument.risk_items):
+    if has_risk_question(instrument, link_ids):
         raise ValueError("a page with a risk question is saved with its signal")
     values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
     rows = reader.fetch_all(
@@ -146,9 +146,7 @@ def save_on_bound_link(
         return None
     ((invitation_id, response_id, saved_before, _written),) = rows
     saved = frozenset(saved_before) | frozenset(values)
-    next_page = next(
-        (n for n, ids in enumerate(plan, start=1) if not set(ids) <= saved), len(plan) + 1
-    )
+    next_page = first_unsaved_page(plan, saved)
     # The same line as every other page save (services/page_save.py): ids only.
     log.info(
         "answers saved",

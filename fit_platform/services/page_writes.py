@@ -18,7 +18,12 @@ from fit_platform.domain.codes import InvitationState, ResponseStatus
 from fit_platform.domain.instruments import Instrument, get_instrument
 from fit_platform.domain.scoring import answers_from_codes
 from fit_platform.services.answer_transaction import LinkClosedError
-from fit_platform.services.link_context import LinkStatus, invitation_link_status, page_plan
+from fit_platform.services.link_context import (
+    LinkStatus,
+    first_unsaved_page,
+    invitation_link_status,
+    page_plan,
+)
 
 # The page save's read, built once per process: the open invitation locked, with its
 # response and the answers saved so far (one row per answer, at least one row), as plain
@@ -125,10 +130,7 @@ class _PageWrites:
     saved: frozenset[str]  # link ids answered once this page is saved
 
     def next_page(self) -> int:
-        return next(
-            (n for n, ids in enumerate(self.plan, start=1) if not set(ids) <= self.saved),
-            len(self.plan) + 1,
-        )
+        return first_unsaved_page(self.plan, self.saved)
 
 
 class AnsweredInPart(dict[str, str | None]):

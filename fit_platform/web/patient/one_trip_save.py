@@ -21,7 +21,7 @@ from fit_platform.domain.instruments import UnknownInstrumentError, get_instrume
 from fit_platform.domain.scoring import InvalidAnswerError
 from fit_platform.extensions import get_db
 from fit_platform.i18n import CHOSEN_LANGUAGE_KEY, PATIENT_LANGUAGE_KEY, SUPPORTED
-from fit_platform.services.link_context import page_plan
+from fit_platform.services.link_context import has_risk_question, page_plan
 from fit_platform.services.page_save_one_trip import BoundLink, save_on_bound_link
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import (
@@ -64,7 +64,7 @@ def saved_without_link_read(page: int) -> WerkzeugResponse | None:
     if not 1 <= page <= len(plan):
         return None
     link_ids = plan[page - 1]
-    if any(item.link_id in link_ids for item in instrument.risk_items):
+    if has_risk_question(instrument, link_ids):
         return None
     posted = this_request().form
     if posted.get("language") is not None or posted.get("action") == "back":
