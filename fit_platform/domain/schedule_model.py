@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 
 from fit_platform.domain.codes import AppointmentStatus, InvitationState, ScheduleTrigger
 from fit_platform.domain.send_window import SkipReason
@@ -74,7 +75,18 @@ class ScheduleRule:
             min_interval_hours=self.min_interval_hours,
         )
         if problems:
-            raise ValueError(problems[0])
+            raise ValueError(problems[0].value)
+
+
+class RuleProblem(StrEnum):
+    """Why a rule cannot be scheduled; the value is the rule's own refusal message."""
+
+    NO_INSTRUMENT = "a rule needs an instrument"
+    WINDOW_NOT_POSITIVE = "the answer window must be positive"
+    REMINDER_OUTSIDE_WINDOW = "the reminder must come after sending and before the window ends"
+    NEGATIVE = "offsets and intervals are not negative"
+    WEEKDAY_OUT_OF_RANGE = "weekdays are 0 (Monday) to 6 (Sunday)"
+    WEEKDAY_NEEDED = "a weekly rule needs at least one weekday"
 
 
 def rule_problems(
@@ -86,22 +98,22 @@ def rule_problems(
     window_hours: float,
     reminder_after_hours: float | None,
     min_interval_hours: float,
-) -> list[str]:
+) -> list[RuleProblem]:
     """Every reason a rule with these values cannot be scheduled, empty when it can: the
     rule refuses itself with the first, a form names them all in one round."""
     problems = []
     if not instrument_id:
-        problems.append("a rule needs an instrument")
+        problems.append(RuleProblem.NO_INSTRUMENT)
     if window_hours <= 0:
-        problems.append("the answer window must be positive")
+        problems.append(RuleProblem.WINDOW_NOT_POSITIVE)
     if reminder_after_hours is not None and not 0 < reminder_after_hours < window_hours:
-        problems.append("the reminder must come after sending and before the window ends")
+        problems.append(RuleProblem.REMINDER_OUTSIDE_WINDOW)
     if offset_hours < 0 or min_interval_hours < 0:
-        problems.append("offsets and intervals are not negative")
+        problems.append(RuleProblem.NEGATIVE)
     if not weekdays <= ALL_WEEKDAYS:
-        problems.append("weekdays are 0 (Monday) to 6 (Sunday)")
+        problems.append(RuleProblem.WEEKDAY_OUT_OF_RANGE)
     if trigger is Trigger.WEEKLY and not weekdays:
-        problems.append("a weekly rule needs at least one weekday")
+        problems.append(RuleProblem.WEEKDAY_NEEDED)
     return problems
 
 

@@ -41,7 +41,7 @@ from fit_platform.domain.codes import (
 )
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.schedulability import NotSchedulable, why_not_on_a_schedule
-from fit_platform.domain.schedule_model import MAX_OFFSET_HOURS
+from fit_platform.domain.schedule_model import MAX_OFFSET_HOURS, RuleProblem
 from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.cancel import cancel_invitations
@@ -106,6 +106,14 @@ def _plan(session: Session, episode_id: int) -> SchedulePlan:
     return plan
 
 
+# The page's error code for each reason the scheduler refuses a rule; any other is "invalid".
+_RULE_PROBLEM_CODES = {
+    RuleProblem.REMINDER_OUTSIDE_WINDOW: "reminder_after_window",
+    RuleProblem.WEEKDAY_OUT_OF_RANGE: "weekday_needed",
+    RuleProblem.WEEKDAY_NEEDED: "weekday_needed",
+}
+
+
 def checked_rule(change: RuleChange) -> RuleChange:
     """The change if the scheduler can run it, else `InvalidRule` with every reason found
     (a form shows them all at once; also used for templates)."""
@@ -120,10 +128,8 @@ def checked_rule(change: RuleChange) -> RuleChange:
     if not change.weekdays <= set(range(1, 8)):
         codes.append("bad_weekday")
     else:  # the scheduler's own validation
-        for message in domain_rule_problems(apply_rule(ScheduleRule(), change)):
-            code = "reminder_after_window" if "reminder" in message else "invalid"
-            if "weekday" in message:
-                code = "weekday_needed"
+        for problem in domain_rule_problems(apply_rule(ScheduleRule(), change)):
+            code = _RULE_PROBLEM_CODES.get(problem, "invalid")
             if code not in codes:
                 codes.append(code)
     if codes:

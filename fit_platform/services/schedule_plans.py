@@ -83,7 +83,7 @@ def domain_rule(row: ScheduleRule | Row[*tuple[Any, ...]]) -> schedule_model.Sch
     )
 
 
-def domain_rule_problems(row: ScheduleRule) -> list[str]:
+def domain_rule_problems(row: ScheduleRule) -> list[schedule_model.RuleProblem]:
     """Every reason the domain refuses the rule (`schedule_model.rule_problems`)."""
     return schedule_model.rule_problems(**_rule_values(row))
 
