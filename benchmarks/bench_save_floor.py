@@ -12,30 +12,33 @@ round the patients, the web workers' CPU per request read from ``/proc``. Every 
 own gunicorn serving a small Flask app (``floor_app``) that has the pieces of the rungs before
 it plus its own; every request carries the same cookie and form body as the real save
 (``POST /p/answer/1``, the five answers of the PHQ-9's first page, alternating so rows really
-change). The rungs:
+change). The rungs build up the save as the app makes it for such a page: one guarded
+statement and no link read (``services/page_save_one_trip.py``, the thirty-fifth session):
 
  0. hello       a bare Flask "hello" (the goal's baseline; measured first and last, mean)
- 1. sql         BEGIN, the save's locking SELECT, the UPDATE (or first INSERT) of the five
-                answers, COMMIT, on the app's own per-process psycopg connection; the ids come
-                in the URL; no session, no CSRF, no form, no logging; answers with a redirect
- 2. link        + the link-context read the save starts with (the link's row id from the URL)
- 3. session     + the encrypted session cookie opened (the link id read from it)
- 4. form        + the form body parsed (the answers taken from it)
- 5. csrf        + Flask-WTF's CSRF check (app-wide, as in the app)
- 6. rules       + the save's rules: the answer check and ``answering.save_page`` in place of
-                the bare SQL (same statements), the app log at WARNING so no line is written
- 7. locale      + Flask-Babel with the app's locale selector, asked as the view asks
- 8. savelog     + the app's JSON logging at INFO (the save's "answers saved" line)
- 9. hooks       + the app's other request hooks: request id and metrics, the staff-session
+ 1. sql         the save's one statement (the guard, the lock, the upsert of the five answers)
+                on the app's own per-process psycopg connection; the link's row id and the
+                patient's session generation come in the URL; no session, no CSRF, no form,
+                no logging; answers with a redirect
+ 2. session     + the encrypted session cookie opened (the link, its generation and its
+                questionnaire read from it, and where the page's language comes from)
+ 3. form        + the form body parsed (the answers taken from it)
+ 4. csrf        + Flask-WTF's CSRF check (app-wide, as in the app)
+ 5. rules       + the save's rules: the answer check and ``save_on_bound_link`` (the page
+                plan, the risk-question check, the answers' values) in place of the bare
+                statement (the same statement), the app log at WARNING so no line is written
+ 6. locale      + Flask-Babel with the app's locale selector, asked as the view asks
+ 7. savelog     + the app's JSON logging at INFO (the save's "answers saved" line)
+ 8. hooks       + the app's other request hooks: request id and metrics, the staff-session
                 check, the ``?lang=`` switch
-10. headers     + the security headers and the patient pages' no-store / no-referrer
-11. accesslog   + the project's ``gunicorn.conf.py`` (the JSON access line)
-12. app         the real app (``wsgi:app``, as ``bench_patient_pages.py`` serves it)
+ 9. headers     + the security headers and the patient pages' no-store / no-referrer
+10. accesslog   + the project's ``gunicorn.conf.py`` (the JSON access line)
+11. app         the real app (``wsgi:app``, as ``bench_patient_pages.py`` serves it)
 
-The rungs build up the locked save and the link read the save used to start with. The real
-save (rung 12) is now, for a page like this one, one statement and no link read
-(``services/page_save_one_trip.py``), so it may come out above rungs 2 to 11; the locked save is
-still what it falls back on.
+Until the thirty-sixth session the rungs built up the locked save (BEGIN, the locking read,
+the write, COMMIT) and the link read it started with; their figures are in
+``benchmarks/HISTORY.md``. A rung whose statement finds no link it may save on answers 409,
+so a floor that measured nothing shows as errors.
 
 Prints each rung's requests/s, its share of the hello's rate, the worker CPU per request and
 what the rung added to it. The rate limiter is off in every rung (as in the other benchmarks:
@@ -75,7 +78,6 @@ from benchmarks.bench_patient_pages import (  # noqa: E402
 RUNGS = (
     "hello",
     "sql",
-    "link",
     "session",
     "form",
     "csrf",
@@ -91,19 +93,24 @@ PAGE_ONE = tuple(f"phq9_{n}" for n in range(1, 6))
 
 
 def floor_app() -> Any:
-    """gunicorn entry point of rungs 1–11 (``FIT_FLOOR_RUNG`` says which)."""
+    """gunicorn entry point of rungs 1–10 (``FIT_FLOOR_RUNG`` says which)."""
     import logging
 
-    from flask import Flask, redirect, request, session
+    from flask import Flask, abort, redirect, request, session
 
     from fit_platform import i18n
     from fit_platform.config import load_settings
     from fit_platform.db import Database
-    from fit_platform.domain.codes import Language
-    from fit_platform.domain.instrument_language import questionnaire_language
-    from fit_platform.services import answering
+    from fit_platform.domain.codes import Language, ResponseStatus
+    from fit_platform.domain.instruments import get_instrument
+    from fit_platform.services.page_save_one_trip import (
+        _ANSWERABLE,
+        _SAVE,
+        BoundLink,
+        save_on_bound_link,
+    )
     from fit_platform.web.patient import forms
-    from fit_platform.web.patient.blueprint import LINK_KEY
+    from fit_platform.web.patient.blueprint import LINK_KEY, QUESTIONNAIRE_KEY
 
     rung = RUNGS.index(os.environ["FIT_FLOOR_RUNG"])
 
@@ -172,103 +179,88 @@ def floor_app() -> Any:
             response.headers["Referrer-Policy"] = "no-referrer"
             return response
 
-    from fit_platform.services.page_save import _INSERT_ANSWERS_DIRECT, _UPDATE_ANSWERS_DIRECT
-    from fit_platform.services.page_writes import (
-        _ANSWER_ID,
-        _LINK_ID,
-        _LOCK_WITH_ANSWERS,
-        _RESPONSE_ID,
-        _VALUE,
-    )
+    phq9 = get_instrument("phq9")
 
-    def bare_save(invitation_id: int, values: dict[str, float], now: dt.datetime) -> None:
-        """Only the save's statements: the locked read, the changed answers, in one transaction."""
+    def bare_save(link: BoundLink, codes: dict[str, str | None], now: dt.datetime) -> bool:
+        """Only the save's statement, with the answers' values as posted (no check)."""
+        rows = reader.fetch_all(
+            _SAVE,
+            {
+                "token_id": link.token_id,
+                "generation": link.generation,
+                "record_language": None,
+                "instrument_id": link.instrument_id,
+                "scheduled": _ANSWERABLE[0],
+                "sent": _ANSWERABLE[1],
+                "opened": _ANSWERABLE[2],
+                "in_progress": ResponseStatus.IN_PROGRESS.value,
+                "now": now,
+                "language": "nb",
+                "link_ids": list(codes),
+                "new_values": [float(v or 0) for v in codes.values()],
+            },
+        )
+        return bool(rows)
 
-        def work(unit: Any) -> None:
-            rows = unit.fetch_all(_LOCK_WITH_ANSWERS, {"invitation_id": invitation_id})
-            saved = {r[_LINK_ID]: (r[_ANSWER_ID], r[_VALUE]) for r in rows if r[_LINK_ID]}
-            changed = [
-                (saved[k][0], v) for k, v in values.items() if k in saved and saved[k][1] != v
-            ]
-            new = {k: v for k, v in values.items() if k not in saved}
-            if changed:
-                unit.execute(
-                    _UPDATE_ANSWERS_DIRECT,
-                    {
-                        "answer_ids": [a for a, _v in changed],
-                        "new_values": [v for _a, v in changed],
-                        "at": now,
-                        "language": "nb",
-                    },
-                )
-            if new:
-                unit.execute(
-                    _INSERT_ANSWERS_DIRECT,
-                    {
-                        "response_id": rows[0][_RESPONSE_ID],
-                        "link_ids": list(new),
-                        "new_values": list(new.values()),
-                        "at": now,
-                        "language": "nb",
-                    },
-                )
-
-        reader.transaction(work)
-
-    @app.post("/f/<int:invitation_id>/<int:token_id>/<int:value>")
-    def save(invitation_id: int, token_id: int, value: int) -> Any:
+    @app.post("/f/<int:token_id>/<int:generation>/<int:value>")
+    def save(token_id: int, generation: int, value: int) -> Any:
         now = dt.datetime.now(dt.UTC)
+        instrument_id = "phq9"
+        record_language: Language | None = None
         if has("session"):
-            token_id = session[LINK_KEY][0]  # [token row id, session generation]
-        if has("link"):
-            ctx = answering.load_context(db, token_id, now)
-            assert ctx.invitation_id is not None
-            invitation_id = ctx.invitation_id
+            # As `web/patient/one_trip_save.py` reads it: [token row id, generation], the
+            # questionnaire, and the record's language where the page's came from there.
+            token_id, generation = session[LINK_KEY]
+            instrument_id = session[QUESTIONNAIRE_KEY]
+            if session.get(i18n.CHOSEN_LANGUAGE_KEY) not in i18n.SUPPORTED:
+                record_language = Language(session[i18n.PATIENT_LANGUAGE_KEY])
+        link = BoundLink(token_id, generation, instrument_id, record_language)
         if has("form"):
             posted = request.form
             codes: dict[str, str | None] = {k: posted.get(k) for k in PAGE_ONE}
         else:
             codes = dict.fromkeys(PAGE_ONE, str(value))
         if has("rules"):
-            inst = ctx.instrument
             language = Language.BOKMAAL
-            if has("locale"):  # as the view names the page's language (web/patient/answer.py)
-                language = Language(questionnaire_language(inst, i18n.select_locale()))
-            known = forms.all_known_answers(inst, PAGE_ONE, request.form)
+            if has("locale"):  # as the view names the page's language
+                language = forms.page_language(phq9)
+            known = forms.all_known_answers(phq9, PAGE_ONE, request.form)
             assert known is not None
-            answering.save_page(
-                db, invitation_id, 1, known, language, now, ctx.instrument_id, answered_in=language
-            )
+            saved = save_on_bound_link(reader, link, phq9, 1, known, language, now) is not None
         else:
-            bare_save(invitation_id, {k: float(v or 0) for k, v in codes.items()}, now)
+            saved = bare_save(link, codes, now)
+        if not saved:
+            abort(409)
         return redirect("/p/answer/2")
 
     return app
 
 
-def lua_floor(sessions: list[tuple[str, str]], ids: list[tuple[int, int]]) -> str:
-    """The real save's request (cookie, body), to a path that also carries the ids the
-    lowest rungs take from it (they have no session to find them in)."""
+def lua_floor(sessions: list[tuple[str, str]], links: list[tuple[int, int]]) -> str:
+    """The real save's request (cookie, body), to a path that also carries what the lowest
+    rung takes from it (it has no session to find it in): the link's row id and the
+    patient's session generation."""
     cookies = [c for c, _ in sessions]
     csrfs = [t for _, t in sessions]
     return (
         f"local cookies = {_lua_list(cookies)}\nlocal csrfs = {_lua_list(csrfs)}\n"
-        f"local invitations = {{{','.join(str(i) for i, _ in ids)}}}\n"
-        f"local links = {{{','.join(str(t) for _, t in ids)}}}\n{LUA_COMMON}"
+        f"local links = {{{','.join(str(t) for t, _ in links)}}}\n"
+        f"local generations = {{{','.join(str(g) for _, g in links)}}}\n{LUA_COMMON}"
         "request = function()\n"
         "  local i, n = pick(cookies)\n"
         "  local v = math.floor(n / #cookies) % 4\n"
         '  local body = "csrf_token=" .. csrfs[i]\n'
         '  for item = 1, 5 do body = body .. "&phq9_" .. item .. "=" .. v end\n'
-        '  local path = "/f/" .. invitations[i] .. "/" .. links[i] .. "/" .. v\n'
+        '  local path = "/f/" .. links[i] .. "/" .. generations[i] .. "/" .. v\n'
         '  return wrk.format("POST", path, {["Cookie"] = cookies[i],\n'
         '    ["Content-Type"] = "application/x-www-form-urlencoded"}, body)\n'
         "end\n"
     )
 
 
-def link_ids(database_url: str, count: int) -> list[tuple[int, int]]:
-    """(invitation id, link row id) of each patient, in the order the links were made."""
+def bound_links(database_url: str, count: int) -> list[tuple[int, int]]:
+    """(link row id, the patient's session generation) of each patient, in the order the
+    links were made (the order of the sessions)."""
     from sqlalchemy import text
 
     from fit_platform.db import Database
@@ -276,11 +268,17 @@ def link_ids(database_url: str, count: int) -> list[tuple[int, int]]:
     db = Database(database_url)
     with db.reading() as connection:
         rows = connection.execute(
-            text("SELECT invitation_id, id FROM invitation_token ORDER BY id")
+            text(
+                "SELECT invitation_token.id, patient.session_generation FROM invitation_token"
+                " JOIN invitation ON invitation.id = invitation_token.invitation_id"
+                " JOIN episode ON episode.id = invitation.episode_id"
+                " JOIN patient ON patient.id = episode.patient_id"
+                " ORDER BY invitation_token.id"
+            )
         ).all()
     db.dispose()
     assert len(rows) == count, (len(rows), count)
-    return [(int(i), int(t)) for i, t in rows]
+    return [(int(t), int(g)) for t, g in rows]
 
 
 def save_first_pages(url: str, sessions: list[tuple[str, str]]) -> None:
@@ -377,9 +375,9 @@ def main() -> None:
         with gunicorn("wsgi:app", env, "gunicorn.conf.py") as (url, _master):
             sessions = open_links(url, tokens)
             save_first_pages(url, sessions)
-        ids = link_ids(database_url, args.patients)
+        links = bound_links(database_url, args.patients)
         hello_runs.append(serve_and_measure(hello_entry, {}, "/dev/null", lua_plain()))
-        floor_script = lua_floor(sessions, ids)
+        floor_script = lua_floor(sessions, links)
         for rung in [r for r in RUNGS[1:-1] if r in chosen]:
             config = "gunicorn.conf.py" if rung == "accesslog" else "/dev/null"
             results[rung] = serve_and_measure(
