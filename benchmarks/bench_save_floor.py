@@ -3,7 +3,8 @@ piece the real save needs added one at a time, next to a bare Flask "hello" and 
 all served and measured the same way in one run.
 
 Run from the project root (wrk must be installed; ``./dev bench`` installs it), under the
-benchmark lock: ``python benchmarks/bench_save_floor.py [--patients N] [--seconds S]``.
+benchmark lock:
+``python benchmarks/bench_save_floor.py [--page save|answer] [--patients N] [--seconds S]``.
 
 Like ``bench_patient_pages.py``: a throwaway PostgreSQL on loopback (or FIT_TEST_DATABASE_URL,
 emptied), N PHQ-9 invitations opened once through the real app (landing GET, start POST) to
@@ -35,6 +36,15 @@ statement and no link read (``services/page_save_one_trip.py``, the thirty-fifth
 10. accesslog   + the project's ``gunicorn.conf.py`` (the JSON access line)
 11. app         the real app (``wsgi:app``, as ``bench_patient_pages.py`` serves it)
 
+``--page answer`` measures the answer page (``GET /p/answer/1``, each patient's own cookie) the
+same way: rung 1 is its link read (``link_context.BY_TOKEN_ID``, the link's row id in the URL)
+answered with the real page's bytes (fetched once from the real app, so the socket carries as
+much as for the real page, but nothing is rendered); then the session (the link's id read
+from it), the CSRF token the page's form carries, the locale the page is rendered in, the log
+at INFO (the page writes no line), the hooks, the headers and the access line; then the real
+app. The gap between the access line's rung and the app is what the page itself costs:
+turning the link's row into its context, the form and the rendering.
+
 Until the thirty-sixth session the rungs built up the locked save (BEGIN, the locking read,
 the write, COMMIT) and the link read it started with; their figures are in
 ``benchmarks/HISTORY.md``. A rung whose statement finds no link it may save on answers 409,
@@ -53,6 +63,7 @@ import os
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +78,7 @@ from benchmarks.bench_patient_pages import (  # noqa: E402
     _lua_list,
     cpu_seconds,
     gunicorn,
+    lua_answer_get,
     lua_answer_post,
     lua_plain,
     open_links,
@@ -89,20 +101,26 @@ RUNGS = (
     "accesslog",
     "app",
 )
+# The rungs the answer page (GET) does not have: it parses no form and saves nothing.
+SAVE_ONLY = frozenset({"form", "rules"})
 PAGE_ONE = tuple(f"phq9_{n}" for n in range(1, 6))
 
 
 def floor_app() -> Any:
-    """gunicorn entry point of rungs 1–10 (``FIT_FLOOR_RUNG`` says which)."""
+    """gunicorn entry point of rungs 1–10 (``FIT_FLOOR_RUNG`` says which): the save's
+    ``POST /f/...`` and the answer page's ``GET /g/...``."""
     import logging
 
-    from flask import Flask, abort, redirect, request, session
+    from flask import Flask, Response, abort, redirect, request, session
+    from flask_babel import get_locale
+    from flask_wtf.csrf import generate_csrf
 
     from fit_platform import i18n
     from fit_platform.config import load_settings
     from fit_platform.db import Database
     from fit_platform.domain.codes import Language, ResponseStatus
     from fit_platform.domain.instruments import get_instrument
+    from fit_platform.services.link_context import BY_TOKEN_ID
     from fit_platform.services.page_save_one_trip import (
         _ANSWERABLE,
         _SAVE,
@@ -233,6 +251,22 @@ def floor_app() -> Any:
             abort(409)
         return redirect("/p/answer/2")
 
+    body_file = os.environ.get("FIT_FLOOR_BODY")
+    page_body = Path(body_file).read_bytes() if body_file else b""
+
+    @app.get("/g/<int:token_id>")
+    def shown(token_id: int) -> Any:
+        """The answer page's floor: its link read and the real page's bytes, rendered once."""
+        if has("session"):
+            token_id = session[LINK_KEY][0]
+        if not reader.fetch_all(BY_TOKEN_ID, {"token_id": token_id}):
+            abort(409)
+        if has("csrf"):
+            generate_csrf()  # the page's form carries a token
+        if has("locale"):
+            get_locale()  # the page is rendered in the request's language
+        return Response(page_body, mimetype="text/html")
+
     return app
 
 
@@ -256,6 +290,30 @@ def lua_floor(sessions: list[tuple[str, str]], links: list[tuple[int, int]]) -> 
         '    ["Content-Type"] = "application/x-www-form-urlencoded"}, body)\n'
         "end\n"
     )
+
+
+def lua_floor_get(sessions: list[tuple[str, str]], links: list[tuple[int, int]]) -> str:
+    """The real answer page's request (its cookie), to a path that also carries the link's
+    row id for the lowest rung."""
+    cookies = [c for c, _ in sessions]
+    return (
+        f"local cookies = {_lua_list(cookies)}\n"
+        f"local links = {{{','.join(str(t) for t, _ in links)}}}\n{LUA_COMMON}"
+        "request = function()\n"
+        "  local i = pick(cookies)\n"
+        '  return wrk.format("GET", "/g/" .. links[i], {["Cookie"] = cookies[i]})\n'
+        "end\n"
+    )
+
+
+def _shown_page(url: str, cookie: str) -> bytes:
+    """The real answer page's HTML, as the floor of the answer page sends it (the same bytes
+    on the socket, none of the rendering)."""
+    import httpx
+
+    shown = httpx.get(url + "/p/answer/1", headers={"Cookie": cookie}, timeout=30)
+    assert shown.status_code == 200, shown.status_code
+    return shown.content
 
 
 def bound_links(database_url: str, count: int) -> list[tuple[int, int]]:
@@ -337,15 +395,22 @@ def main() -> None:
     # this script working (its figures say nothing).
     parser.add_argument("--warm-up", type=int, default=2)
     parser.add_argument(
+        "--page",
+        choices=("save", "answer"),
+        default="save",
+        help="the page save (POST /p/answer/1) or the answer page (GET /p/answer/1)",
+    )
+    parser.add_argument(
         "--rungs",
-        default=",".join(RUNGS[1:]),
-        help="which rungs to measure besides the hello, comma-separated (default: all)",
+        help="which rungs to measure besides the hello, comma-separated (default: all the "
+        "page has; the answer page has no form and no save rules)",
     )
     args = parser.parse_args()
-    chosen = args.rungs.split(",")
-    unknown = set(chosen) - set(RUNGS[1:])
+    own = [r for r in RUNGS[1:] if args.page == "save" or r not in SAVE_ONLY]
+    chosen = args.rungs.split(",") if args.rungs else own
+    unknown = set(chosen) - set(own)
     if unknown:
-        sys.exit(f"no such rung: {', '.join(sorted(unknown))}")
+        sys.exit(f"no such rung for the {args.page} page: {', '.join(sorted(unknown))}")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `./dev bench` (or apt-get install wrk)")
 
@@ -375,21 +440,26 @@ def main() -> None:
         with gunicorn("wsgi:app", env, "gunicorn.conf.py") as (url, _master):
             sessions = open_links(url, tokens)
             save_first_pages(url, sessions)
+            shown_page = _shown_page(url, sessions[0][0])
         links = bound_links(database_url, args.patients)
         hello_runs.append(serve_and_measure(hello_entry, {}, "/dev/null", lua_plain()))
-        floor_script = lua_floor(sessions, links)
-        for rung in [r for r in RUNGS[1:-1] if r in chosen]:
-            config = "gunicorn.conf.py" if rung == "accesslog" else "/dev/null"
-            results[rung] = serve_and_measure(
-                "benchmarks.bench_save_floor:floor_app()",
-                {**env, "FIT_FLOOR_RUNG": rung},
-                config,
-                floor_script,
-            )
+        if args.page == "save":
+            floor_script, app_script = lua_floor(sessions, links), lua_answer_post(sessions)
+        else:
+            floor_script, app_script = lua_floor_get(sessions, links), lua_answer_get(sessions)
+        with tempfile.NamedTemporaryFile(suffix=".html") as body:
+            body.write(shown_page)
+            body.flush()
+            for rung in [r for r in RUNGS[1:-1] if r in chosen]:
+                config = "gunicorn.conf.py" if rung == "accesslog" else "/dev/null"
+                results[rung] = serve_and_measure(
+                    "benchmarks.bench_save_floor:floor_app()",
+                    {**env, "FIT_FLOOR_RUNG": rung, "FIT_FLOOR_BODY": body.name},
+                    config,
+                    floor_script,
+                )
         if "app" in chosen:
-            results["app"] = serve_and_measure(
-                "wsgi:app", env, "gunicorn.conf.py", lua_answer_post(sessions)
-            )
+            results["app"] = serve_and_measure("wsgi:app", env, "gunicorn.conf.py", app_script)
         hello_runs.append(serve_and_measure(hello_entry, {}, "/dev/null", lua_plain()))
     load_after = os.getloadavg()
     print(

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = (
     "landing GET /p/<token>",
@@ -48,12 +50,13 @@ def test_the_patient_pages_benchmark_runs_to_the_end_without_an_error_response()
     assert re.search(r"peak RSS of the web workers after \d+ patient requests: \d+ MiB", output)
 
 
-def test_the_save_floor_runs_its_lowest_and_top_rungs_without_an_error_response() -> None:
-    # The lowest rung takes the link and the session generation from its URL, not the session;
-    # the top rung has every piece of the real save but the app's own set-up (session cookie,
-    # form, CSRF, rules, locale, logs, hooks, headers, access line). A rung whose statement
-    # finds no link it may save on answers 409, which shows here as an error response.
-    output = _run("benchmarks/bench_save_floor.py", "--rungs", "sql,accesslog")
+@pytest.mark.parametrize("page", ["save", "answer"])
+def test_the_floor_runs_its_lowest_and_top_rungs_without_an_error_response(page: str) -> None:
+    # The lowest rung takes the link (and for the save the session generation) from its URL,
+    # not the session; the top rung has every piece of the real page but the app's own set-up
+    # (session cookie, form, CSRF, rules, locale, logs, hooks, headers, access line). A rung
+    # whose statement finds no link it may use answers 409, which shows here as an error.
+    output = _run("benchmarks/bench_save_floor.py", "--page", page, "--rungs", "sql,accesslog")
     for rung in ("sql", "accesslog"):
         (row,) = [line for line in output.splitlines() if re.match(rf"\s*\d+ {rung}\s", line)]
         # number, name, req/s, share of hello, p50, non-2xx/3xx, ...
