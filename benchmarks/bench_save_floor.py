@@ -118,14 +118,14 @@ def floor_app() -> Any:
     from fit_platform import i18n
     from fit_platform.config import load_settings
     from fit_platform.db import Database
-    from fit_platform.domain.codes import Language, ResponseStatus
+    from fit_platform.domain.codes import Language
     from fit_platform.domain.instruments import get_instrument
     from fit_platform.services.link_context import BY_TOKEN_ID
     from fit_platform.services.page_save_one_trip import (
-        _ANSWERABLE,
-        _SAVE,
+        SAVE,
         BoundLink,
         save_on_bound_link,
+        save_parameters,
     )
     from fit_platform.web.patient import forms
     from fit_platform.web.patient.blueprint import LINK_KEY, QUESTIONNAIRE_KEY
@@ -201,24 +201,8 @@ def floor_app() -> Any:
 
     def bare_save(link: BoundLink, codes: dict[str, str | None], now: dt.datetime) -> bool:
         """Only the save's statement, with the answers' values as posted (no check)."""
-        rows = reader.fetch_all(
-            _SAVE,
-            {
-                "token_id": link.token_id,
-                "generation": link.generation,
-                "record_language": None,
-                "instrument_id": link.instrument_id,
-                "scheduled": _ANSWERABLE[0],
-                "sent": _ANSWERABLE[1],
-                "opened": _ANSWERABLE[2],
-                "in_progress": ResponseStatus.IN_PROGRESS.value,
-                "now": now,
-                "language": "nb",
-                "link_ids": list(codes),
-                "new_values": [float(v or 0) for v in codes.values()],
-            },
-        )
-        return bool(rows)
+        values = {k: float(v or 0) for k, v in codes.items()}
+        return bool(reader.fetch_all(SAVE, save_parameters(link, values, Language.BOKMAAL, now)))
 
     @app.post("/f/<int:token_id>/<int:generation>/<int:value>")
     def save(token_id: int, generation: int, value: int) -> Any:

@@ -55,7 +55,7 @@ _ANSWERABLE = tuple(
     for state in (InvitationState.SCHEDULED, InvitationState.SENT, InvitationState.OPENED)
 )
 
-_SAVE = text(
+SAVE = text(
     "WITH link AS ("
     " SELECT invitation.id AS invitation_id, response.id AS response_id"
     " FROM invitation_token"
@@ -104,6 +104,26 @@ class BoundLink:
     record_language: Language | None
 
 
+def save_parameters(
+    link: BoundLink, values: Mapping[str, float | None], answered_in: Language, now: dt.datetime
+) -> dict[str, object]:
+    """The parameters of `SAVE` for a page's answer values (by link id)."""
+    return {
+        "token_id": link.token_id,
+        "generation": link.generation,
+        "record_language": None if link.record_language is None else link.record_language.value,
+        "instrument_id": link.instrument_id,
+        "scheduled": _ANSWERABLE[0],
+        "sent": _ANSWERABLE[1],
+        "opened": _ANSWERABLE[2],
+        "in_progress": ResponseStatus.IN_PROGRESS.value,
+        "now": now,
+        "language": answered_in.value,
+        "link_ids": list(values),
+        "new_values": list(values.values()),
+    }
+
+
 def save_on_bound_link(
     reader: DirectReader,
     link: BoundLink,
@@ -125,23 +145,7 @@ def save_on_bound_link(
     if has_risk_question(instrument, link_ids):
         raise ValueError("a page with a risk question is saved with its signal")
     values = answers_from_codes(instrument, {k: codes.get(k) for k in link_ids})
-    rows = reader.fetch_all(
-        _SAVE,
-        {
-            "token_id": link.token_id,
-            "generation": link.generation,
-            "record_language": None if link.record_language is None else link.record_language.value,
-            "instrument_id": link.instrument_id,
-            "scheduled": _ANSWERABLE[0],
-            "sent": _ANSWERABLE[1],
-            "opened": _ANSWERABLE[2],
-            "in_progress": ResponseStatus.IN_PROGRESS.value,
-            "now": now,
-            "language": answered_in.value,
-            "link_ids": list(values),
-            "new_values": list(values.values()),
-        },
-    )
+    rows = reader.fetch_all(SAVE, save_parameters(link, values, answered_in, now))
     if not rows:
         return None
     ((invitation_id, response_id, saved_before, _written),) = rows
