@@ -74,13 +74,24 @@ def _logged_out_elsewhere(db: Database, invitation_id: int) -> None:
         )
 
 
+def _a_minute_ago() -> dt.datetime:
+    return now() - dt.timedelta(minutes=1)
+
+
+def _at_change(values: dict[str, object]) -> dict[str, object]:
+    """The values to set, a function among them called when the change is made: the table of
+    changes is built when the module is imported, and a time taken then is in the future of a
+    test run whose wall clock was moved back (FIT_TEST_WALL_CLOCK=06:00)."""
+    return {key: value() if callable(value) else value for key, value in values.items()}
+
+
 def _token_set(**values: object) -> Callable[[Database, int], None]:
     def change(db: Database, invitation_id: int) -> None:
         with db.session() as session, session.begin():
             session.execute(
                 update(InvitationToken)
                 .where(InvitationToken.invitation_id == invitation_id)
-                .values(values)
+                .values(_at_change(values))
             )
 
     return change
@@ -89,7 +100,9 @@ def _token_set(**values: object) -> Callable[[Database, int], None]:
 def _invitation_set(**values: object) -> Callable[[Database, int], None]:
     def change(db: Database, invitation_id: int) -> None:
         with db.session() as session, session.begin():
-            session.execute(update(Invitation).where(Invitation.id == invitation_id).values(values))
+            session.execute(
+                update(Invitation).where(Invitation.id == invitation_id).values(_at_change(values))
+            )
 
     return change
 
@@ -111,9 +124,9 @@ def _sent_meanwhile(db: Database, invitation_id: int) -> None:
 # What changed, and what the patient must get: the status and a phrase of the page.
 CHANGES = {
     "logged out in another browser": (_logged_out_elsewhere, 410, ENDED),
-    "link revoked": (_token_set(revoked_at=now()), 410, ENDED),
+    "link revoked": (_token_set(revoked_at=now), 410, ENDED),
     "link past its own expiry": (
-        _token_set(expires_at=now() - dt.timedelta(minutes=1)),
+        _token_set(expires_at=_a_minute_ago),
         410,
         "This questionnaire has closed",
     ),
@@ -130,7 +143,7 @@ CHANGES = {
         "You have already answered this questionnaire",
     ),
     "deadline passed": (
-        _invitation_set(expires_at=now() - dt.timedelta(minutes=1)),
+        _invitation_set(expires_at=_a_minute_ago),
         410,
         "This questionnaire has closed",
     ),
@@ -174,7 +187,7 @@ def test_the_plain_save_is_one_statement_and_a_refused_one_reads_the_link(
         k: 1.0 for k in FIRST_PAGE
     }
 
-    _invitation_set(expires_at=now() - dt.timedelta(minutes=1))(db, invitation_id)
+    _invitation_set(expires_at=_a_minute_ago)(db, invitation_id)
     with count_statements(_db(app).engine) as counter:
         late = patient.answer_page(1, {**FIRST_PAGE, "phq9_1": "3"})
     assert late.status_code == 410
