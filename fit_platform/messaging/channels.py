@@ -24,6 +24,9 @@ class OutgoingMessage:
     to: str
     text: str
     subject: str | None = None
+    # The name an e-mail shows beside its sender address (a text message's sender is the
+    # gateway's setting, FIT_SMS_SENDER).
+    sender_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -154,4 +154,4 @@ class Recording(Reconciliation):
 def outgoing_message(row: OutboxMessage, address: str, text: MessageText) -> OutgoingMessage:
     if row.channel == Channel.SMS:
         return OutgoingMessage(row.dedupe_key, address, text.sms)
-    return OutgoingMessage(row.dedupe_key, address, text.body, text.subject)
+    return OutgoingMessage(row.dedupe_key, address, text.body, text.subject, text.sender)

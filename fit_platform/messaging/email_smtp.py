@@ -4,6 +4,10 @@ The Message-ID is derived from the outbox key, so a message re-sent after a cras
 between "sent" and "recorded" carries the same Message-ID as the first copy and the
 receiving side can drop it. SMTP gives no way to ask whether a message was taken, so
 this channel cannot look sends up (`can_lookup = False`).
+
+The e-mail comes from the one address the service sends from (`FIT_MAIL_FROM`), under the
+name the message was written with: the unit's sender name, or the neutral default, never the
+clinic's full name (`messaging/texts.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -28,7 +33,6 @@ class SmtpConfig:
     host: str
     port: int = 587
     sender: str = "no-reply@localhost"
-    sender_name: str | None = None
     starttls: bool = True
     username: str | None = None
     password: str | None = None
@@ -54,7 +58,7 @@ class SmtpEmailChannel:
         config = self._config
         domain = config.message_id_domain or config.sender.rpartition("@")[2] or "localhost"
         email = EmailMessage()
-        email["From"] = formataddr((config.sender_name or "", config.sender))
+        email["From"] = formataddr((_one_line(message.sender_name), config.sender))
         email["To"] = message.to
         email["Subject"] = message.subject or ""
         email["Date"] = formatdate(usegmt=True)
@@ -87,6 +91,14 @@ class SmtpEmailChannel:
 
     def lookup(self, reference: str) -> SendReceipt | None:
         return None
+
+
+def _one_line(name: str) -> str:
+    """A display name fit for a header: control characters become spaces, and runs of spaces
+    one. The unit page cleans a sender name as it saves it; a name stored otherwise (by hand,
+    or before that) with a line break in it would make the e-mail library refuse the header,
+    and so every e-mail of its unit."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in name).split())
 
 
 def _by_code(code: int, what: str) -> TemporaryFailure | PermanentFailure:

@@ -46,6 +46,10 @@ class MessageText:
     subject: str
     body: str
     sms: str
+    # The name an e-mail shows as its sender: the unit's sender name (or the neutral default)
+    # as it starts a sentence; empty for the staff e-mails, which name the service in their
+    # subject.
+    sender: str = ""
 
 
 @functools.lru_cache(maxsize=32)
@@ -169,7 +173,10 @@ def message_text(
             "This message was sent automatically and cannot be replied to."
         )
     return MessageText(
-        subject=subject % values, body=body % values, sms=sms_punctuation(sms % values)
+        subject=subject % values,
+        body=body % values,
+        sms=sms_punctuation(sms % values),
+        sender=values["Clinic"],
     )
 
 
@@ -187,7 +194,10 @@ def one_time_code_text(
         "This message was sent automatically and cannot be replied to."
     )
     return MessageText(
-        subject=subject % values, body=body % values, sms=sms_punctuation(sms % values)
+        subject=subject % values,
+        body=body % values,
+        sms=sms_punctuation(sms % values),
+        sender=values["Clinic"],
     )
 
 

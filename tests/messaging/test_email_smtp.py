@@ -1,4 +1,6 @@
 import ssl
+from dataclasses import replace
+from email.header import decode_header, make_header
 
 import pytest
 
@@ -35,6 +37,26 @@ def test_an_email_is_delivered_with_a_message_id_derived_from_the_outbox_key(
     payload = mail.get_payload(decode=True)
     assert isinstance(payload, bytes)  # a single-part message decodes to bytes
     assert payload.decode().replace("\r\n", "\n").strip() == "Hei\nlenke"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Helse Vest", "Helse Vest <klinikk@eksempel.no>"),
+        ("Psykisk helse – Nord", "Psykisk helse – Nord <klinikk@eksempel.no>"),
+        # Stored before names were cleaned, or written to the database by hand: a line
+        # break would end the header (the e-mail library refuses it), so it is a space.
+        ("Helse\r\nVest\x07", "Helse Vest <klinikk@eksempel.no>"),
+        ("", "klinikk@eksempel.no"),
+    ],
+)
+def test_the_sender_name_is_shown_beside_the_address_on_one_line(
+    smtp_server: SmtpServer, name: str, shown: str
+) -> None:
+    plain(smtp_server).send(replace(MESSAGE, sender_name=name))
+    [mail] = smtp_server.messages
+    # A name outside ASCII travels as an encoded word (RFC 2047): read as a mail program would.
+    assert str(make_header(decode_header(mail["From"]))) == shown
 
 
 def test_sending_the_same_outbox_message_again_repeats_its_message_id(

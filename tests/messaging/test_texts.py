@@ -27,6 +27,7 @@ SNAPSHOTS = {
         "https://fit.example.no/s/AbC123\n\nPå samme side kan du ta pause fra eller stoppe disse "
         "meldingene. Meldingen er sendt automatisk og kan ikke besvares.",
         sms="Nordre DPS har sendt deg noen korte spørsmål. Svar her: https://fit.example.no/s/AbC123",
+        sender="Nordre DPS",
     ),
     ("nb", MessageKind.REMINDER): MessageText(
         subject="Påminnelse: noen korte spørsmål fra Nordre DPS",
@@ -36,6 +37,7 @@ SNAPSHOTS = {
         "besvares.",
         sms="Påminnelse fra Nordre DPS: de korte spørsmålene dine er fortsatt åpne. Svar her: "
         "https://fit.example.no/s/AbC123",
+        sender="Nordre DPS",
     ),
     ("nn", MessageKind.INVITATION): MessageText(
         subject="Nokre korte spørsmål frå Nordre DPS",
@@ -43,6 +45,7 @@ SNAPSHOTS = {
         "https://fit.example.no/s/AbC123\n\nPå same side kan du ta pause frå eller stoppe desse "
         "meldingane. Meldinga er send automatisk og kan ikkje svarast på.",
         sms="Nordre DPS har sendt deg nokre korte spørsmål. Svar her: https://fit.example.no/s/AbC123",
+        sender="Nordre DPS",
     ),
     ("nn", MessageKind.REMINDER): MessageText(
         subject="Påminning: nokre korte spørsmål frå Nordre DPS",
@@ -51,6 +54,7 @@ SNAPSHOTS = {
         "pause frå eller stoppe desse meldingane. Meldinga er send automatisk og kan ikkje svarast på.",
         sms="Påminning frå Nordre DPS: dei korte spørsmåla dine er framleis opne. Svar her: "
         "https://fit.example.no/s/AbC123",
+        sender="Nordre DPS",
     ),
     ("en", MessageKind.INVITATION): MessageText(
         subject="A few short questions from Nordre DPS",
@@ -58,6 +62,7 @@ SNAPSHOTS = {
         "https://fit.example.no/s/AbC123\n\nOn the same page you can pause or stop these messages. "
         "This message was sent automatically and cannot be replied to.",
         sms="Nordre DPS has sent you a few short questions. Answer here: https://fit.example.no/s/AbC123",
+        sender="Nordre DPS",
     ),
     ("en", MessageKind.REMINDER): MessageText(
         subject="Reminder: a few short questions from Nordre DPS",
@@ -66,6 +71,7 @@ SNAPSHOTS = {
         "pause or stop these messages. This message was sent automatically and cannot be replied to.",
         sms="Reminder from Nordre DPS: your short questions are still open. Answer here: "
         "https://fit.example.no/s/AbC123",
+        sender="Nordre DPS",
     ),
 }
 

@@ -1,6 +1,7 @@
 """A unit's sender name, through the seam: an administrator sets it on the unit page, and the
 text message the loopback SMS endpoint receives carries it, never the clinic's own name (a
-lock screen shows the first words of a message to anyone near the phone)."""
+lock screen shows the first words of a message to anyone near the phone); an e-mail the
+real SMTP server receives shows it as the name beside its sender address."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ from werkzeug.test import TestResponse as Response
 
 from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, Unit
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import Channel, Role
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.email_smtp import SmtpConfig, SmtpEmailChannel
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
-from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from fit_platform.scheduler.clock import run_once
+from tests.messaging.conftest import SmsEndpoint, SmtpServer, sms_endpoint, smtp_server
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
-from tests.support.scheduling import DAY_BEFORE, give_plan, oslo
+from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 from tests.web.test_send_times import book, clock_tick
 
-__all__ = ["sms_endpoint"]
+__all__ = ["sms_endpoint", "smtp_server"]
 
 
 @pytest.fixture
@@ -56,10 +60,12 @@ def _admin_sets_sender_name(client: FlaskClient, unit: Unit, sender: str) -> Res
     return client.post(url, data={"csrf_token": csrf_token(page), **data})
 
 
-def _therapist_books_tomorrow(client: FlaskClient, unit: Unit) -> None:
+def _therapist_books_tomorrow(
+    client: FlaskClient, unit: Unit, channel: Channel = Channel.SMS
+) -> None:
     db = _db(client)
     therapist = make_staff(db, (Role.THERAPIST, unit.id))
-    world = make_world(db, unit=unit, therapist=therapist)
+    world = make_world(db, unit=unit, therapist=therapist, channel=channel)
     give_plan(db, world.episode_id, DAY_BEFORE)
     log_in(client, therapist.username, PASSWORD)
     book(client, f"/clinician/episodes/{world.episode_id}/appointments", "2026-12-04", "09:30")
@@ -92,6 +98,42 @@ def test_without_a_sender_name_the_text_is_neutral(
     [message] = sms_endpoint.accepted
     assert message["text"].startswith("Helsetjenesten har sendt deg")
     assert "DPS" not in _words(message["text"])
+
+
+def _mail_tick(db: Database, smtp_server: SmtpServer) -> None:
+    """Every scheduler job once at 10:00 the day before the meeting, sending by e-mail."""
+    email = SmtpEmailChannel(
+        SmtpConfig(
+            smtp_server.host, smtp_server.port, sender="fit@dps.example.no", starttls=False,
+            timeout_seconds=2,
+        )
+    )  # fmt: skip
+    clock = Clock(oslo(2026, 12, 3, 10))
+    dispatcher = Dispatcher(db, {Channel.EMAIL: email}, lambda t: f"https://x/p/{t}", clock=clock)
+    run_once(db, dispatcher, clock=clock)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Helse Vest", "Helse Vest <fit@dps.example.no>"),
+        # No name set: the neutral default, as it starts a sentence.
+        ("", "Helsetjenesten <fit@dps.example.no>"),
+        # A line break posted in the name would end the header: it is a space there.
+        ("Helse\r\nVest", "Helse Vest <fit@dps.example.no>"),
+    ],
+)
+def test_an_email_shows_the_units_sender_name_beside_its_address(
+    client: FlaskClient, smtp_server: SmtpServer, typed: str, shown: str
+) -> None:
+    db = _db(client)
+    unit = make_unit(db)
+    assert _admin_sets_sender_name(client, unit, typed).status_code == 302
+    _therapist_books_tomorrow(client, unit, Channel.EMAIL)
+    _mail_tick(db, smtp_server)
+    [message] = smtp_server.messages
+    assert message["From"] == shown
+    assert unit.name not in message["From"]
 
 
 def _words(text: str) -> str:
