@@ -65,7 +65,8 @@ def create_admin(
             action="staff_created",
             target_kind="staff",
             target_id=staff_id,
-            after={"username": username, "display_name": name, "roles": ["admin"]},
+            # As an invitation writes roles (role@unit, "all" for service-wide).
+            after={"username": username, "display_name": name, "roles": ["admin@all"]},
             at=now,
         )
     log.info("administrator created", extra={"event": "admin_created", "staff_id": staff_id})

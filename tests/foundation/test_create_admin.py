@@ -92,6 +92,9 @@ def test_an_operator_creates_the_first_admin_who_can_then_log_in(
         trail = client.get("/admin/audit?lang=en").get_data(as_text=True)
         assert "Staff member created" in trail and "Command line" in trail
         assert "ola.drift@klinikk.no" in trail
+        # The role in words, as for an invited account; never the stored code.
+        assert "Administrator, all units" in trail
+        assert "admin@all" not in trail and ">admin<" not in trail
         with app.extensions["fit_db"].session() as session:
             staff = session.scalars(select(Staff)).one()
             assert staff.display_name == "Ola Drift"

@@ -252,3 +252,27 @@ def test_the_audit_page_costs_the_same_queries_for_2_and_16_units(
     few = _audit_statements(app, client, 2)
     many = _audit_statements(app, client, 16)
     assert few == many
+
+
+def test_an_administrator_made_on_the_command_line_before_roles_named_their_units_reads_in_words(
+    app: Flask, client: FlaskClient
+) -> None:
+    """`create-admin` stored its account's role as the bare code ("admin") where an invitation
+    stores role@unit, and the trail's first row showed `Roles: admin`. It now stores admin@all;
+    a row stored the old way reads the same."""
+    app.extensions["fit_clock"] = lambda: NOW
+    db: Database = app.extensions["fit_db"]
+    admin = make_staff(db, (Role.ADMIN, None))
+    with db.transaction() as session:
+        record_admin_change(
+            session,
+            staff_id=None,
+            action="staff_created",
+            target_kind="staff",
+            target_id=admin.id,
+            after={"username": admin.username, "roles": ["admin"]},
+            at=NOW,
+        )
+    log_in(client, admin.username, PASSWORD)
+    assert "Roles: Administrator, all units" in _table(client, "en")
+    assert "Roller: Administrator, alle einingar" in _table(client, "nn")

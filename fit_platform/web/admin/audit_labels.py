@@ -191,11 +191,13 @@ class ShownDetail:
 
 def _role_value(text: str, unit_names: Mapping[int, str]) -> str | None:
     found = ROLE_AT_UNIT.fullmatch(text)
-    role = _ROLES.get(found["role"]) if found is not None else None
-    if found is None or role is None:
+    # `create-admin` wrote the bare role of its service-wide administrator until the
+    # thirty-sixth session ("admin"); such rows read as the role@all it now writes.
+    role = _ROLES.get(found["role"] if found is not None else text)
+    if role is None:
         return None
     name = str(ROLE_NAMES[role])
-    if found["unit"] == "all":
+    if found is None or found["unit"] == "all":
         return _("%(role)s, all units", role=name)
     unit_name = unit_names.get(int(found["unit"]))
     if unit_name is None:  # a unit no longer there: its id, as stored
