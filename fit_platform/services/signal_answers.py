@@ -22,6 +22,9 @@ class AnswerChange:
     item_number: int
     answer_text: str | None  # None: left unanswered
     at: dt.datetime
+    # The answer before the change, the one that raised the signal (None: there was none): the
+    # therapist must see what the patient first said, not only what they changed it to.
+    previous_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,12 @@ def answer_changes(
         item = next((i for i in instrument.items if i.link_id == change.get("link_id")), None)
         if item is None:
             continue
-        text = answer_text(item, change.get("to"), language)
         changes.append(
-            AnswerChange(numbers[item.link_id], text, dt.datetime.fromisoformat(change["at"]))
+            AnswerChange(
+                numbers[item.link_id],
+                answer_text(item, change.get("to"), language),
+                dt.datetime.fromisoformat(change["at"]),
+                answer_text(item, change.get("from"), language),
+            )
         )
     return tuple(changes)

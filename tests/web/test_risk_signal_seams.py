@@ -28,6 +28,12 @@ def _db(app: Flask) -> Database:
     return database
 
 
+CHANGED_BACK = (
+    "The patient changed the answer to question 9 from “More than half the days (2)” "
+    "to “Not at all (0)” at"
+)
+
+
 def _staff_page(app: Flask, username: str, path: str) -> str:
     staff = app.test_client()
     log_in(staff, username, PASSWORD)
@@ -64,7 +70,8 @@ def test_a_risk_answer_changed_back_to_0_keeps_the_signal_and_shows_the_change(
     )
     article = html[html.index(f'id="signal-{signal.id}"') :]
     article = article[: article.index("</article>")]
-    assert "The patient changed the answer to question 9 to “Not at all (0)” at" in article
+    # What the patient answered first is what raised the signal: it is said, not only the change.
+    assert CHANGED_BACK in article
     assert "The signal stays open" in article
     assert "Acknowledge" in article
 
@@ -150,7 +157,7 @@ def test_the_journal_summary_keeps_the_changed_risk_answer_and_who_acknowledged(
     text = html[html.index('id="plain-text"') :]
     for block in (signals, text):
         assert "What was done: Phoned the patient; safe" in block
-        assert "The patient changed the answer to question 9 to “Not at all (0)” at" in block
+        assert CHANGED_BACK in block
         assert "Acknowledged " in block and f"by {therapist_name}" in block
 
 

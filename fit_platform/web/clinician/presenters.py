@@ -25,8 +25,14 @@ from fit_platform.domain.instruments import Instrument, default_instruments
 from fit_platform.services.comments import PatientWords
 from fit_platform.services.presession_contents import DecisionView, PreSession, SignalView
 from fit_platform.services.score_trends import InstrumentTrend
+from fit_platform.services.signal_answers import AnswerChange
 from fit_platform.web.clock import now
-from fit_platform.web.formatting import format_number, formatting_locale, number_formatter
+from fit_platform.web.formatting import (
+    format_datetime,
+    format_number,
+    formatting_locale,
+    number_formatter,
+)
 from fit_platform.web.labels import BANDS, CHANGE, CONSENT_EVENT, LANGUAGE_SHORT
 
 
@@ -191,3 +197,38 @@ def decision_signal(view: PreSession, decision: DecisionView) -> SignalView | No
         if signal.id == decision.signal_id:
             return signal
     return None
+
+
+def answer_change_sentence(change: AnswerChange) -> str:
+    """A risk answer the patient changed after its signal was raised, in one sentence, with
+    what the patient answered first: that answer raised the signal and is what the therapist
+    must talk about (the pre-session view and both forms of the journal summary)."""
+    when = format_datetime(change.at, "short")
+    if change.answer_text and change.previous_text:
+        return _(
+            "The patient changed the answer to question %(number)s from “%(previous)s” to "
+            "“%(answer)s” at %(when)s.",
+            number=change.item_number,
+            previous=change.previous_text,
+            answer=change.answer_text,
+            when=when,
+        )
+    if change.answer_text:
+        return _(
+            "The patient changed the answer to question %(number)s to “%(answer)s” at %(when)s.",
+            number=change.item_number,
+            answer=change.answer_text,
+            when=when,
+        )
+    if change.previous_text:
+        return _(
+            "The patient removed the answer “%(previous)s” to question %(number)s at %(when)s.",
+            number=change.item_number,
+            previous=change.previous_text,
+            when=when,
+        )
+    return _(
+        "The patient removed the answer to question %(number)s at %(when)s.",
+        number=change.item_number,
+        when=when,
+    )
