@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent, Invitation
+from fit_platform.db.models import ConsentEvent, Invitation, ResponseComment
 from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import ConsentState, InvitationState, Role
 from fit_platform.services import one_time_codes
@@ -275,3 +275,38 @@ def test_links_declined_or_expired_before_the_close_promise_no_next_questionnair
         assert "no more questionnaires will be sent" in page
         assert "asked again" not in page and "new link" not in page
         assert "next appointment" not in page
+
+
+def test_after_the_close_the_thank_you_page_promises_no_reader_and_takes_no_comment(
+    app: Flask, db: Database
+) -> None:
+    """The thank-you page, opened again after the episode was closed, said "Someone at your
+    clinic reads this before your next session" and saved a comment nobody would read (the
+    patient no longer appears on any caseload). It now says the period has ended and offers
+    no comment; a comment sent from the page as shown before the close is not saved, and the
+    patient is told so."""
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    client = app.test_client()
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9")
+    assert patient.finish().status_code == 302
+    before = client.get("/p/done?lang=en").get_data(as_text=True)
+    assert "Your comment on this result" in before  # the form, while the episode is open
+
+    _close_as_admin(app, db, world)
+    page = client.get("/p/done?lang=en")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Thank you for your answers" in text
+    assert "Your comment on this result" not in text
+    assert "before your next session" not in text
+
+    sent = patient.post("/p/done?lang=en", {"text": "Please call me, things got worse."})
+    refused = sent.get_data(as_text=True)
+    assert sent.status_code == 409
+    assert "Your comment was not sent: your treatment period has ended" in refused
+    assert "before your next session" not in refused
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ResponseComment)) == 0

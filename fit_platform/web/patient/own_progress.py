@@ -128,7 +128,12 @@ def done(ctx: LinkContext) -> Page:
     form = forms.ResultCommentForm()
     status = 200
     inst = ctx.instrument
-    if request.method == "POST":
+    # After the treatment period nobody reads a comment (readers.py): the page offers none,
+    # and one sent from a page shown before the episode was closed is not saved but said so.
+    comment_refused = False
+    if request.method == "POST" and treatment_ended(ctx):
+        comment_refused, status = True, 409
+    elif request.method == "POST":
         if form.validate_on_submit() and ctx.response_id is not None:
             comments.comment_on_result(
                 get_db(), ctx.response_id, patient_id, form.text.data or "", _now()
@@ -146,6 +151,7 @@ def done(ctx: LinkContext) -> Page:
             "patient/done.html",
             ctx=ctx,
             form=form,
+            comment_refused=comment_refused,
             risk=risk,
             outcome=inst.kind is Kind.OUTCOME,
             own_comments=comments.own_comments(get_db(), ctx.response_id, patient_id)
