@@ -50,7 +50,11 @@ def test_staff_read_the_pause_to_and_including_its_last_day_and_the_day_it_ends(
     assert chosen.status_code == 302
 
     locale = LOCALES[language]
-    again = dates.format_skeleton("MMMd", last_day + dt.timedelta(days=1), locale=locale)
+    restart = last_day + dt.timedelta(days=1)
+    # With its year when the restart is not this year (a run in the last days of December).
+    this_year = now().astimezone(OSLO).year
+    skeleton = "MMMd" if restart.year == this_year else "yMMMd"
+    again = dates.format_skeleton(skeleton, restart, locale=locale)
     header, short_words = WORDS[language]
     expected = header.format(date=dates.format_date(last_day, "medium", locale=locale), again=again)
     short_date = dates.format_date(last_day, "short", locale=locale)
@@ -82,3 +86,28 @@ def test_the_first_line_says_feedback_once_for_a_patient_who_gives_it(
     first_line = page.split("</h1>", 1)[1].split("</p>", 1)[0]
     assert first_line.endswith("· Gives feedback")
     assert "Feedback:" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "again"),
+    [("en", "questionnaires again from 6 Jan 2027"), ("nb", "spørreskjema igjen fra 6. jan. 2027")],
+)
+def test_a_pause_into_next_year_names_the_year_it_ends(
+    app: Flask, client: FlaskClient, language: str, again: str
+) -> None:
+    """A pause to 5 January chosen in December read "(questionnaires again from 6 Jan)":
+    without its year that reads as a restart eleven months ago, or a year too early."""
+    app.extensions["fit_clock"] = lambda: dt.datetime(2026, 12, 6, 11, 0, tzinfo=dt.UTC)
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.post(f"/p/{token}", {"action": "choices"})
+    chosen = patient.post("/p/choices", {"action": "pause", "pause-until": "2027-01-05"})
+    assert chosen.status_code == 302
+
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang={language}")
+    page = " ".join(html.get_data(as_text=True).split())
+    assert again in page
