@@ -54,6 +54,9 @@ def test_a_patient_changes_their_goals_from_a_used_link_after_the_code_step(
 
     goals = client.get("/p/goals?lang=en")
     assert goals.status_code == 200 and "Add a goal" in goals.get_data(as_text=True)
+    # A way back other than the browser's: the link has closed, so to the progress page.
+    assert '<a href="/p/progress">Back to your progress</a>' in goals.get_data(as_text=True)
+    assert "Back to the questionnaire" not in goals.get_data(as_text=True)
     saved = patient.post("/p/goals", {"action": "add", "new-text": "Walk every morning"})
     assert saved.status_code == 302
     # The progress page the code also opens leads back to the goals.
