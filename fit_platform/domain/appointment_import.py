@@ -7,7 +7,8 @@ the source system's id (`external_ref`), so importing the same file again change
 CSV columns (header required, comma or semicolon separated, UTF-8 or Windows-1252):
     appointment_id, patient_id, start, end, status
 `start`/`end` are ISO 8601; without an offset they are local time in the service's zone.
-`status`: planned | booked | done | fulfilled | cancelled | no_show | noshow (blank = planned).
+`status`: planned | booked | pending | proposed | arrived | checked-in (planned); done |
+fulfilled; cancelled | entered-in-error; no_show | noshow (blank = planned; FHIR's words too).
 `end` and `status` may be left out.
 
 A problem with the whole file (empty, not text, required columns missing, ...) is one
@@ -119,6 +120,8 @@ _STATUS: Mapping[str, AppointmentStatus] = {
     "no_show": AppointmentStatus.NO_SHOW,
     "noshow": AppointmentStatus.NO_SHOW,
 }
+# The words a status may be written as (any case), for the row error that names them.
+ACCEPTED_STATUSES = tuple(word for word in _STATUS if word)
 
 
 # The Norwegian way a patient record system or a spreadsheet writes a local time:

@@ -203,7 +203,12 @@ def test_each_row_error_names_its_row_and_column(client: FlaskClient, world: Wor
     assert "Row 1, column patient_id: a required field is empty" in html
     assert "Row 2, column end: the time is not a valid date and time" in html
     assert "Row 3, column end: the end is before the start" in html
-    assert "Row 4, column status: the status is not recognised" in html
+    # The words it takes, so the person importing can fix the file without the manual.
+    assert (
+        "Row 4, column status: the status is not recognised: write one of planned, booked, "
+        "pending, proposed, arrived, checked-in, done, fulfilled, cancelled, entered-in-error, "
+        "no_show, noshow, or leave it empty for a planned appointment"
+    ) in html
     assert "Row 5, column end: the date is more than 2 years back" in html
     assert "Row 1 is the first row after the column names." in html
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fit_platform.domain.appointment_import import (
+    ACCEPTED_STATUSES,
     MAX_ROWS,
     FileError,
     FileProblem,
@@ -56,7 +57,10 @@ IMPORT_PROBLEMS = {
     ImportProblem.NONEXISTENT_TIME: _l(
         "the local time does not exist: the clocks jump an hour forward that night (summer time)"
     ),
-    ImportProblem.BAD_STATUS: _l("the status is not recognised"),
+    ImportProblem.BAD_STATUS: _l(
+        "the status is not recognised: write one of %(statuses)s, or leave it empty for a "
+        "planned appointment"
+    ),
     ImportProblem.END_BEFORE_START: _l("the end is before the start"),
     ImportProblem.OUT_OF_RANGE: _l(
         "the date is more than 2 years back or more than 5 years ahead, so it cannot be right"
@@ -119,6 +123,9 @@ def file_problem(error: FileError, *, bundle: bool) -> str:
 def row_problem(row: int, field: str | None, problem: ImportProblem, *, bundle: bool) -> str:
     """One row's problem, naming the CSV column or the bundle element it is in."""
     text = IMPORT_PROBLEMS[problem]
+    if problem is ImportProblem.BAD_STATUS:
+        # The words are the file's, not translated: the record system writes them so.
+        text = text % {"statuses": ", ".join(ACCEPTED_STATUSES)}
     if field is None:
         return _("Row %(row)s: %(problem)s", row=row, problem=text)
     if bundle:
