@@ -7,7 +7,10 @@ what the failed one was for, and nothing is left to act on. The same purpose is
 
 - the same questionnaire invitation (its message or a reminder of it), for invitation messages;
 - the same staff member, for a staff e-mail (an invitation or a new-password link: sending
-  again opens a new link for the same person);
+  again opens a new link for the same person); and a staff e-mail also stops counting once the
+  person used a link of theirs made at or after it: they chose their password, which is what
+  the e-mail was for, whichever way the link reached them (a service without e-mail hands
+  over a link printed by `fit-platform staff invite-link`, docs/operations.md);
 - the same patient and the same kind, for what a patient asked for or confirmed (a one-time
   code, a consent confirmation).
 
@@ -42,6 +45,17 @@ def superseded() -> ColumnElement[bool]:
         .join(failed_link, failed_link.staff_id == later_link.staff_id)
         .where(sent_later, failed_link.id == OutboxMessage.staff_invite_id)
     )
+    used_link = aliased(StaffInvite)
+    failed_for = aliased(StaffInvite)
+    link_used = exists(
+        select(used_link.id)
+        .join(failed_for, failed_for.staff_id == used_link.staff_id)
+        .where(
+            failed_for.id == OutboxMessage.staff_invite_id,
+            used_link.id >= failed_for.id,
+            used_link.used_at.is_not(None),
+        )
+    )
     same_request = exists().where(
         sent_later,
         OutboxMessage.invitation_id.is_(None),
@@ -51,7 +65,7 @@ def superseded() -> ColumnElement[bool]:
         later.patient_id == OutboxMessage.patient_id,
         later.kind == OutboxMessage.kind,
     )
-    return or_(same_invitation, same_staff_member, same_request)
+    return or_(same_invitation, same_staff_member, link_used, same_request)
 
 
 def still_failed() -> ColumnElement[bool]:

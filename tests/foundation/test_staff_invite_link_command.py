@@ -9,6 +9,7 @@ settings) against the database the web pages use, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -22,8 +23,10 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import AdminAudit, OutboxMessage, StaffInvite
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import OutboxState, Role
+from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.services.links import hash_token
+from fit_platform.services.ops_figures import collect
 from tests.support.cli import run_fit_platform
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
@@ -93,6 +96,12 @@ def test_without_email_an_invited_person_gets_their_first_password_through_a_pri
     assert invited.status_code == 302
     detail = client.get(invited.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "fit-platform staff invite-link kari.nordmann@example.org" in detail
+    # The scheduler tries the invitation's e-mail, which cannot leave: it is given up (no
+    # channel), and the operator's gauge counts it while nobody has acted on it.
+    Dispatcher(db, {}, lambda token: f"{BASE_URL}/p/{token}").drain()
+    with db.session() as session:
+        assert session.scalars(select(OutboxMessage.state)).one() is OutboxState.FAILED
+    assert collect(db, dt.datetime.now(dt.UTC)).outbox_failed == 1
 
     with caplog.at_level(logging.INFO):
         printed = invite_link(database_url, "Kari.Nordmann@example.org")
@@ -117,6 +126,8 @@ def test_without_email_an_invited_person_gets_their_first_password_through_a_pri
     choose_password(app, path, NEW_PASSWORD)
     log_in(app.test_client(), "kari.nordmann@example.org", NEW_PASSWORD)
     assert app.test_client().get(path + "?lang=en").status_code == 410  # spent
+    # She has her password, which the e-mail was for: nothing is left to act on.
+    assert collect(db, dt.datetime.now(dt.UTC)).outbox_failed == 0
     trail = client.get("/admin/audit?lang=en").get_data(as_text=True)
     assert "Command line" in trail and "New invitation sent" in trail
     logged = "\n".join(record.getMessage() + str(record.__dict__) for record in caplog.records)
