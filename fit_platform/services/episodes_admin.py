@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -28,11 +28,13 @@ from fit_platform.db.models import (
     Invitation,
     Patient,
     Programme,
+    Signal,
     Staff,
     StaffRole,
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
@@ -58,6 +60,9 @@ class AdminEpisode:
     responsible_ids: frozenset[int] = frozenset()
     # Per name in `responsible`: is the account active (a deactivated one is marked).
     responsible_active: tuple[bool, ...] = ()
+    # Open risk signals nobody has acknowledged: closing takes the patient off every caseload,
+    # so the page asks first (`close_episode`'s `risk_followed_up`).
+    unacknowledged_risk: int = 0
 
     @property
     def no_active_behandler(self) -> bool:
@@ -104,6 +109,15 @@ def open_episodes(
             .order_by(Patient.display_name, Episode.id)
         ).all()
         names = _therapist_names(session, [episode.id for episode, *_ in rows])
+        risk: dict[int, int] = dict(
+            session.execute(
+                _unacknowledged_risk()
+                .add_columns(func.count())
+                .join(Episode, Episode.id == Signal.episode_id)
+                .where(Episode.unit_id == unit_id, Episode.status == EpisodeStatus.ACTIVE)
+                .group_by(Signal.episode_id)
+            ).all()
+        )
         record_bulk_access(
             session,
             staff_id=staff_id,
@@ -134,9 +148,19 @@ def open_episodes(
                     for _n, responsible, _id, active in names.get(episode.id, [])
                     if responsible
                 ),
+                unacknowledged_risk=risk.get(episode.id, 0),
             )
             for episode, name, external_id, programme in rows
         ]
+
+
+def _unacknowledged_risk() -> Select[int]:
+    """Episode ids of open risk signals nobody has acknowledged (a select to add to)."""
+    return select(Signal.episode_id).where(
+        Signal.code == SignalCode.RISK_ANSWER.value,
+        Signal.acknowledged_at.is_(None),
+        Signal.resolved_at.is_(None),
+    )
 
 
 def _therapist_names(
@@ -270,11 +294,25 @@ def close_episode(
     today: dt.date,
     now: dt.datetime,
     reason: str | None = None,
+    risk_followed_up: bool = False,
 ) -> None:
-    """End the episode today and cancel its unanswered invitations."""
+    """End the episode today and cancel its unanswered invitations.
+
+    An episode with a risk signal nobody has acknowledged is closed only when the administrator
+    confirms that the therapist has followed it up (`risk_followed_up`; else AdminRefusal
+    "unacknowledged_risk", nothing saved): closing takes the patient off every caseload, and
+    the signal is left to the unit lead's overdue list a day later. The audit row keeps the
+    confirmation."""
     reason = clean_line(reason, 200) or None
     with db.transaction(now=now) as session:
         episode = _open_episode(session, episode_id, unit_id)
+        waiting = session.scalar(
+            select(func.count()).select_from(
+                _unacknowledged_risk().where(Signal.episode_id == episode_id).subquery()
+            )
+        )
+        if waiting and not risk_followed_up:
+            raise AdminRefusal("risk_followed_up", "unacknowledged_risk")
         episode.status = EpisodeStatus.ENDED
         episode.ended_on = max(today, episode.started_on)
         open_ids = session.scalars(
@@ -303,6 +341,7 @@ def close_episode(
                 "status": EpisodeStatus.ENDED.value,
                 "ended_on": episode.ended_on.isoformat(),
                 "invitations_cancelled": cancelled,
+                **({"risk_followed_up": True} if waiting else {}),
             },
             reason=reason,
             at=now,

@@ -162,7 +162,9 @@ def test_signals_left_open_when_an_episode_is_closed_are_labelled_so(
     log_in(client, admin.username, PASSWORD)
     url = f"/admin/units/{world.unit_id}/episodes"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    assert client.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token}).status_code
+    # The risk signal is not acknowledged: the administrator confirms it was followed up.
+    confirmed = {"csrf_token": token, f"close-{world.episode_id}-risk_followed_up": "y"}
+    assert client.post(f"{url}/{world.episode_id}/close", data=confirmed).status_code == 302
     _log_out(client)
     log_in(client, world.therapist_username, PASSWORD)
     base = f"/clinician/episodes/{world.episode_id}"

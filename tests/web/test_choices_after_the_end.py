@@ -39,7 +39,11 @@ def _close_as_admin(app: Flask, db: Database, world: World) -> None:
     log_in(admin_client, admin.username, PASSWORD)
     url = f"/admin/units/{world.unit_id}/episodes"
     token = csrf_token(admin_client.get(url).get_data(as_text=True))
-    closing = admin_client.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token})
+    # Confirms a risk answer was followed up, where the page asks (the box is ignored elsewhere).
+    closing = admin_client.post(
+        f"{url}/{world.episode_id}/close",
+        data={"csrf_token": token, f"close-{world.episode_id}-risk_followed_up": "y"},
+    )
     assert closing.status_code == 302
 
 

@@ -131,11 +131,14 @@ def close(unit_id: int, episode_id: int) -> tuple[str, int] | Response:
                 today=now.astimezone(zone).date(),
                 reason=form.reason.data,
                 now=now,
+                risk_followed_up=bool(form.risk_followed_up.data),
             )
         except AdminNotFound:
             abort(404)
-        except AdminRefusal:
-            return _gone(unit_id)
+        except AdminRefusal as refusal:
+            if refusal.code != "unacknowledged_risk":
+                return _gone(unit_id)
+            form.risk_followed_up.errors = [str(ADMIN_ERRORS[refusal.code])]
         else:
             flash(_("The episode is closed. Questionnaires not yet answered are cancelled."))
             return redirect(url_for("admin.unit_episodes", unit_id=unit_id))

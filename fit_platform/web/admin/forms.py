@@ -8,7 +8,7 @@ named in one round.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, StringField, TelField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from fit_platform.web.form_base import FitForm
@@ -119,4 +119,9 @@ class CloseForm(FitForm):
     reason = StringField(
         _l("Why it is closed (optional, no health information)"),
         validators=[Optional(), Length(max=200)],
+    )
+    # Shown only for an episode with a risk signal nobody has acknowledged; the service
+    # refuses to close such an episode without it (`episodes_admin.close_episode`).
+    risk_followed_up = BooleanField(
+        _l("The therapist has followed up the risk answer, and the treatment is over")
     )

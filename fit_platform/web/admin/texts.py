@@ -26,6 +26,10 @@ ADMIN_ERRORS = {
     "not_a_therapist_here": _l("Choose an active therapist of the episode's unit."),
     "already_responsible": _l("This therapist is already responsible for the episode."),
     "episode_closed": _l("This episode is already closed."),
+    "unacknowledged_risk": _l(
+        "This patient has a risk answer nobody has acknowledged. Ask the therapist to follow it"
+        " up, or tick the box if they have; nothing was closed."
+    ),
 }
 
 
