@@ -16,9 +16,11 @@ from playwright.sync_api import Page, ViewportSize
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation
 from fit_platform.domain.codes import Role
+from fit_platform.domain.signals import SignalCode
 from fit_platform.services import one_time_codes
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.steps import log_in, press_enter_to_submit
+from tests.support.clinical import add_signal
 from tests.support.factories import add_history, make_invitation, make_staff, make_world
 from tests.support.patient import now, open_invitation
 
@@ -118,3 +120,36 @@ def test_a_closed_episode_reads_as_closed_for_therapist_and_patient(
     assert_accessible(page)
     _fits(page, width)
     save_screenshot(page, f"closed-patient-progress-{width}")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["320", "1280"])
+def test_closing_with_an_unacknowledged_risk_answer_asks_first_and_reads_well(
+    page: Page,
+    live_url: str,
+    browser_db: Database,
+    assert_accessible: Callable[[Page], None],
+    save_screenshot: Callable[[Page, str], Path],
+    viewport: ViewportSize,
+) -> None:
+    """The warning, the box, and the refusal when the box is not ticked, at both widths."""
+    width = viewport["width"]
+    world = make_world(browser_db)
+    add_signal(browser_db, world, SignalCode.RISK_ANSWER)
+    admin = make_staff(browser_db, (Role.ADMIN, None))
+    page.set_viewport_size(viewport)
+    log_in(page, live_url, admin.username, fresh=True)
+    page.goto(f"{live_url}/admin/units/{world.unit_id}/episodes?lang=en")
+    box = page.get_by_label(
+        "The therapist has followed up the risk answer, and the treatment is over"
+    )
+    assert box.count() == 1
+    page.get_by_role("button", name="Close episode").click()
+    assert page.get_by_text("nothing was closed").count() >= 1
+    assert_accessible(page)
+    _fits(page, width)
+    save_screenshot(page, f"close-with-unacknowledged-risk-refused-{width}")
+    page.get_by_label(
+        "The therapist has followed up the risk answer, and the treatment is over"
+    ).check()
+    page.get_by_role("button", name="Close episode").click()
+    assert page.get_by_text("The episode is closed.").count() == 1
