@@ -78,6 +78,8 @@ def test_an_episode_with_an_unacknowledged_risk_answer_closes_only_when_the_admi
         # The signal stays open for the lead; the audit keeps who confirmed it was followed up.
         assert session.scalars(select(Signal.resolved_at)).one() is None
     assert json.loads(row.after or "{}")["risk_followed_up"] is True
+    trail = admin.get("/admin/audit?lang=en").get_data(as_text=True)
+    assert "Confirmed that the therapist followed up a risk answer: Yes" in trail
 
 
 def test_once_the_therapist_has_acknowledged_it_the_page_asks_nothing(
