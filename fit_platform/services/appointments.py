@@ -67,6 +67,10 @@ class AppointmentOutOfRange(ValueError):
     """The time lies outside the accepted range (`domain.appointment_range`)."""
 
 
+class AppointmentAtSameTime(ValueError):
+    """The episode has an appointment at that time already (not cancelled): nothing is added."""
+
+
 class AppointmentNotBegun(ValueError):
     """Done or "did not attend" for a session whose time has not come: nothing is changed."""
 
@@ -157,6 +161,16 @@ def add_appointment(
 
     def work(session: Session) -> int:
         _episode_for(session, staff_id, episode_id, now)
+        # The same session booked twice (two tabs, or from a page loaded before the first was
+        # added) would be asked about twice; a form posted again is `form_once`'s case, above.
+        if session.scalar(
+            select(Appointment.id).where(
+                Appointment.episode_id == episode_id,
+                Appointment.starts_at == starts_at,
+                Appointment.status != AppointmentStatus.CANCELLED,
+            )
+        ):
+            raise AppointmentAtSameTime(starts_at)
         appointment = Appointment(
             episode_id=episode_id, starts_at=starts_at, ends_at=ends_at, status=status
         )

@@ -33,6 +33,7 @@ from fit_platform.domain.appointment_import import (
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.extensions import get_db
 from fit_platform.services.appointments import (
+    AppointmentAtSameTime,
     AppointmentNotFound,
     AppointmentOutOfRange,
     add_appointment,
@@ -68,6 +69,7 @@ from fit_platform.web.episodes.forms import (
 )
 from fit_platform.web.episodes.schedule import schedule_page
 from fit_platform.web.episodes.texts import (
+    APPOINTMENT_AT_SAME_TIME,
     APPOINTMENT_OUT_OF_RANGE,
     REFUSAL_REASONS,
     file_problem,
@@ -231,6 +233,8 @@ def appointments(episode_id: int) -> tuple[str, int] | Response:
             abort(404)
         except AppointmentOutOfRange:
             form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        except AppointmentAtSameTime:
+            form.time.errors = [str(APPOINTMENT_AT_SAME_TIME)]
         else:
             if recorded_after(starts_at, now):
                 flash(

@@ -183,6 +183,9 @@ def nonexistent_time(gap: NonexistentLocalTime) -> str:
 APPOINTMENT_OUT_OF_RANGE = _l(
     "Choose a date no more than 2 years back and no more than 5 years ahead."
 )
+APPOINTMENT_AT_SAME_TIME = _l(
+    "There is an appointment at this time already (in the list below). Nothing was added."
+)
 
 
 def registration_message(code: str) -> str:
