@@ -96,6 +96,8 @@ def test_without_email_an_invited_person_gets_their_first_password_through_a_pri
     assert invited.status_code == 302
     detail = client.get(invited.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "fit-platform staff invite-link kari.nordmann@example.org" in detail
+    # The invitation's own link went into an e-mail that cannot leave: nobody has it.
+    assert "The link works until" not in detail
     # The scheduler tries the invitation's e-mail, which cannot leave: it is given up (no
     # channel), and the operator's gauge counts it while nobody has acted on it.
     Dispatcher(db, {}, lambda token: f"{BASE_URL}/p/{token}").drain()
@@ -107,6 +109,9 @@ def test_without_email_an_invited_person_gets_their_first_password_through_a_pri
         printed = invite_link(database_url, "Kari.Nordmann@example.org")
     path = printed_path(printed)
     token = path.rsplit("/", 1)[1]
+    # The printed link is one the person can have: the page says until when it works.
+    detail = client.get(invited.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "The link works until" in detail
     assert "until" in printed.stderr and "first password" in printed.stderr
     # The token is on the operator's screen only: not in the command's log, not stored.
     assert token not in printed.stderr
