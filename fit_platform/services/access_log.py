@@ -57,6 +57,7 @@ ACCESS_ACTIONS: frozenset[str] = frozenset(
         "appointment_import",
         "schedule_view",  # services/episode_schedule.py
         "schedule_change",
+        "schedule_rule_added",
         "own_days_view",  # services/own_days.py
         "own_days_change",
         "own_plan_view",  # services/own_plan.py

@@ -20,8 +20,9 @@ from fit_platform.services.unattended import has_active_responsible
 def open_fewer_wishes(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
     """Per episode, the latest "fewer questionnaires" wish that no change to the episode's
     schedule has followed (one statement). The patient was told their therapist sees the wish
-    and agrees a new plan; saving a rule of the plan (the `schedule_change` access-log row,
-    the plan's only dated change) is that plan, so the wish stops being open then."""
+    and agrees a new plan; changing or switching off a rule of the plan (the `schedule_change`
+    access-log row, the plan's only dated change) is that plan, so the wish stops being open
+    then. A rule added (`schedule_rule_added`) asks for more, not fewer: the wish stays open."""
     plan_changed_since = (
         select(AccessLog.id)
         .where(

@@ -297,7 +297,10 @@ def save_rule(
     change = checked_rule(change)
     with db.transaction(now=now) as session:
         # An ended episode sends nothing more: its schedule is read-only (`EpisodeClosed`).
-        episode = _episode(session, staff_id, episode_id, "schedule_change", now=now, change=True)
+        # An added rule is its own action: it is no answer to a patient's wish for fewer
+        # questionnaires (`caseload_queries.open_fewer_wishes` counts changed rules only).
+        action = "schedule_rule_added" if rule_id is None else "schedule_change"
+        episode = _episode(session, staff_id, episode_id, action, now=now, change=True)
         unit = session.get_one(Unit, episode.unit_id)
         if unit.archived_at is not None:
             # An archived unit sends nothing (docs/administration.md): a changed rule would

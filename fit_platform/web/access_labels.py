@@ -28,6 +28,7 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "appointment_import": _l("Appointments imported"),
     "schedule_view": _l("Questionnaire schedule viewed"),
     "schedule_change": _l("Questionnaire schedule changed"),
+    "schedule_rule_added": _l("Questionnaire added to the schedule"),
     "fhir_export": _l("Answers fetched as FHIR"),
     "journal_summary": _l("Journal summary"),
     "admin_episode_list": _l("Administrator's list of a unit's open episodes"),
@@ -64,6 +65,7 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     "appointment_import": _l("added your appointments"),
     "schedule_view": _l("looked at when you get questions"),
     "schedule_change": _l("changed when you get questions"),
+    "schedule_rule_added": _l("added a questionnaire for you"),
     "fhir_export": _l("fetched your answers for your patient record"),
     "journal_summary": _l("made a summary of your answers for your patient record"),
     "admin_episode_list": _l(

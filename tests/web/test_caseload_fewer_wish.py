@@ -77,6 +77,16 @@ def test_a_wish_for_fewer_questionnaires_shows_on_the_caseload_until_the_plan_ch
     nynorsk = therapist.get("/clinician/?lang=nn").get_data(as_text=True)
     assert "Bad om færre spørjeskjema" in nynorsk
 
+    # A questionnaire added to the plan asks for more, not fewer: the wish stays open (adding
+    # one closed it, found walking the demo).
+    plan = therapist.get(url).get_data(as_text=True)
+    more = {f"new-{key}": value for key, value in _rule(instrument="gad7").items()}
+    assert therapist.post(url, data={"new-csrf_token": csrf_token(plan), **more}).status_code == 302
+    with db.session() as session:
+        assert len(session.scalars(select(ScheduleRule.id)).all()) == 2
+    assert MARKER in therapist.get("/clinician/?lang=en").get_data(as_text=True)
+    assert ASKED in patient.client.get("/p/choices?lang=en").get_data(as_text=True)
+
     # "Save rule" pressed with nothing changed is not a new plan: the wish stays open (it
     # closed on any save, found in a review of the demo).
     plan = therapist.get(url).get_data(as_text=True)
