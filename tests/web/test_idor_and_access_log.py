@@ -194,7 +194,8 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
         (
             "POST",
             f"/clinician/episodes/{e}/appointments",
-            {"day": "2026-12-01", "time": "10:00"},
+            # An hour after the one above (the same time twice is refused as a double booking).
+            {"day": "2026-12-01", "time": "11:00"},
             "appointment_change",
         ),
         (
