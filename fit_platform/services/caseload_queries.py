@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from fit_platform.db.models import AccessLog, ConsentEvent, Episode, SharedDecision, Signal
 from fit_platform.domain.codes import ConsentEventKind, EpisodeStatus
 from fit_platform.domain.samvalg_review import DecisionDates, reviews_due
-from fit_platform.domain.signals import SignalCode
+from fit_platform.services.risk_waiting import risk_not_acknowledged
 from fit_platform.services.unattended import has_active_responsible
 
 
@@ -52,9 +52,7 @@ def overdue_risk_signals(raised_before: dt.datetime) -> Select[int]:
     escalated by the scheduler (a select). A patient with no active responsible behandler has
     nobody to wait for: their risk signals are overdue at once (`services/unattended.py`)."""
     return select(Signal.id).where(
-        Signal.code == SignalCode.RISK_ANSWER.value,
-        Signal.acknowledged_at.is_(None),
-        Signal.resolved_at.is_(None),
+        risk_not_acknowledged(),
         or_(
             Signal.raised_at <= raised_before,
             Signal.escalated_at.is_not(None),

@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -34,13 +34,13 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus, Role
-from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.cancel import cancel_invitations
 from fit_platform.services.invitation_common import OPEN_STATES
 from fit_platform.services.registration import clean_line
+from fit_platform.services.risk_waiting import risk_not_acknowledged
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +111,13 @@ def open_episodes(
         names = _therapist_names(session, [episode.id for episode, *_ in rows])
         risk: dict[int, int] = dict(
             session.execute(
-                _unacknowledged_risk()
-                .add_columns(func.count())
+                select(Signal.episode_id, func.count())
                 .join(Episode, Episode.id == Signal.episode_id)
-                .where(Episode.unit_id == unit_id, Episode.status == EpisodeStatus.ACTIVE)
+                .where(
+                    risk_not_acknowledged(),
+                    Episode.unit_id == unit_id,
+                    Episode.status == EpisodeStatus.ACTIVE,
+                )
                 .group_by(Signal.episode_id)
             ).all()
         )
@@ -152,15 +155,6 @@ def open_episodes(
             )
             for episode, name, external_id, programme in rows
         ]
-
-
-def _unacknowledged_risk() -> Select[int]:
-    """Episode ids of open risk signals nobody has acknowledged (a select to add to)."""
-    return select(Signal.episode_id).where(
-        Signal.code == SignalCode.RISK_ANSWER.value,
-        Signal.acknowledged_at.is_(None),
-        Signal.resolved_at.is_(None),
-    )
 
 
 def _therapist_names(
@@ -307,8 +301,8 @@ def close_episode(
     with db.transaction(now=now) as session:
         episode = _open_episode(session, episode_id, unit_id)
         waiting = session.scalar(
-            select(func.count()).select_from(
-                _unacknowledged_risk().where(Signal.episode_id == episode_id).subquery()
+            select(func.count(Signal.id)).where(
+                Signal.episode_id == episode_id, risk_not_acknowledged()
             )
         )
         if waiting and not risk_followed_up:

@@ -42,7 +42,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus, Role
-from fit_platform.domain.signals import SignalCode
+from fit_platform.services.risk_waiting import risk_not_acknowledged
 
 
 def has_active_responsible(episode_id: Any) -> Exists:
@@ -146,12 +146,7 @@ def unattended_episodes(session: Session, unit_ids: Iterable[int]) -> list[Unatt
     )
     risk = (
         select(func.count(Signal.id))
-        .where(
-            Signal.episode_id == Episode.id,
-            Signal.code == SignalCode.RISK_ANSWER.value,
-            Signal.acknowledged_at.is_(None),
-            Signal.resolved_at.is_(None),
-        )
+        .where(Signal.episode_id == Episode.id, risk_not_acknowledged())
         .scalar_subquery()
     )
     rows = session.execute(
