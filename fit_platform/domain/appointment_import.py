@@ -1,7 +1,7 @@
 """Parse appointment files from the patient record system: CSV, or a FHIR R4 Appointment Bundle.
 
 Pure functions: they turn a file's text into appointment records and row errors, nothing else.
-Matching records to episodes and writing them is `services.appointments`. Every record keeps
+Matching records to episodes and writing them is `services.appointment_import`. Every record keeps
 the source system's id (`external_ref`), so importing the same file again changes nothing.
 
 CSV columns (header required, comma or semicolon separated, UTF-8 or Windows-1252):

@@ -54,7 +54,7 @@ ACCESS_ACTIONS: frozenset[str] = frozenset(
         "decision_withdraw",
         "appointments_view",
         "appointment_change",  # services/appointments.py
-        "appointment_import",
+        "appointment_import",  # services/appointment_import.py
         "schedule_view",  # services/episode_schedule.py
         "schedule_change",
         "schedule_rule_added",

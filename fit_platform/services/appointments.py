@@ -1,36 +1,24 @@
-"""Appointments: typed in by the therapist or imported from the patient record system.
+"""Appointments typed in by the therapist: add, move, set the status.
 
 Who may call it: a therapist responsible for (or shared on) the episode — the same rule as the
-episode pages (`access_control.treating_episode`). An import runs in one unit where the caller is
-a therapist and only touches the episodes the caller treats there; rows for the unit's other
-patients are refused and listed with their reason, and nothing of those patients is changed.
-Importing the same file twice changes nothing: rows are matched on (episode, external_ref).
+episode pages (`access_control.treating_episode`). Importing them from the patient record
+system is `services.appointment_import`.
 Moving an appointment or setting its status cancels, in the same transaction, the open
 invitations tied to it that no longer fit (`cancel.cancel_for_appointment`, the tick's own rule)
 and returns how many; the next tick plans the new ones. One the patient already answered or
 declined stands for the moved appointment and is not asked again; a move says how many.
-An import does the same for every row it changes, in its own transaction
-(`cancel.cancel_for_appointments`), so a patient cannot open a questionnaire for an
-appointment the file moved or cancelled; it returns the changed ids in
-`changed_appointment_ids` and the number of questionnaires withdrawn in `withdrawn`.
 Times outside `domain.appointment_range` (2 years back, 5 ahead) are refused. A refused change
 (out of range, an ended episode, a form that did not validate) writes no `appointment_change`
 row: the access log records a change only when one was made (the rollback takes it with it).
 An ended episode is read-only: adding, moving or setting the status of one of its appointments
 raises `access_control.EpisodeClosed` and changes nothing (no questionnaire would go out).
-A file with a file-level problem (`ParsedFile.file_error`: empty, not text, required columns
-missing, ...) imports nothing and touches no row; the summary carries the problem.
-Rows whose record id has no active episode in the unit are returned with their row number and
-record id (`ImportSummary.unmatched`) for the page to list; like every record id, they are
-never written to the log, which counts them only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,17 +29,13 @@ from fit_platform.db.models import (
     Episode,
     EpisodeTherapist,
     Invitation,
-    Patient,
-    StaffRole,
 )
-from fit_platform.domain.appointment_import import FileError, ParsedFile, RowError, within_range
 from fit_platform.domain.appointment_range import is_accepted_time
-from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
+from fit_platform.domain.codes import AppointmentStatus
 from fit_platform.domain.scheduling import REPLIED_STATES
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_control import treating_episode
-from fit_platform.services.access_log import record_bulk_access
-from fit_platform.services.cancel import cancel_for_appointment, cancel_for_appointments
+from fit_platform.services.cancel import cancel_for_appointment
 from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
@@ -73,46 +57,6 @@ class AppointmentAtSameTime(ValueError):
 
 class AppointmentNotBegun(ValueError):
     """Done or "did not attend" for a session whose time has not come: nothing is changed."""
-
-
-class RefusalReason(StrEnum):
-    NOT_YOUR_PATIENT = "not_your_patient"  # an active episode in the unit the caller does not treat
-
-
-@dataclass(frozen=True)
-class RefusedRow:
-    row: int
-    patient_ref: str
-    reason: RefusalReason
-
-
-@dataclass(frozen=True)
-class UnmatchedRow:
-    """A row whose record id has no active episode in the unit (unknown, ended, or another
-    unit's patient: the same answer for all three, so nothing is told of other units)."""
-
-    row: int
-    patient_ref: str
-
-
-@dataclass
-class ImportSummary:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unmatched: list[UnmatchedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    file_error: FileError | None = None  # set: nothing of the file was imported
-    refused: list[RefusedRow] = field(default_factory=list)
-    changed_appointment_ids: list[int] = field(default_factory=list)
-    withdrawn: int = 0  # open questionnaires of the changed rows that no longer fit them
-    # Open questionnaires the patients hold that stay open for their moved appointment.
-    kept_open: int = 0
-
-    @property
-    def unmatched_patients(self) -> list[str]:
-        """The record ids without an active episode, each once, in file order."""
-        return list(dict.fromkeys(row.patient_ref for row in self.unmatched))
 
 
 def _episode_for(session: Session, staff_id: int, episode_id: int, now: dt.datetime) -> Episode:
@@ -301,155 +245,3 @@ def set_appointment_status(
             },
         )
     return cancelled
-
-
-def import_appointments(
-    db: Database,
-    *,
-    staff_id: int,
-    unit_id: int,
-    parsed: ParsedFile,
-    now: dt.datetime,
-    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
-) -> ImportSummary:
-    """Create or update the file's appointments on the active episodes in `unit_id` that
-    `staff_id` treats; rows of the unit's other patients are refused and listed.
-    `min_window` is as for `move_appointment`."""
-    parsed = within_range(parsed, now)
-    summary = ImportSummary(errors=list(parsed.errors), file_error=parsed.file_error)
-    with db.transaction(now=now) as session:
-        if (
-            session.scalar(
-                select(StaffRole.id).where(
-                    StaffRole.staff_id == staff_id,
-                    StaffRole.role == Role.THERAPIST,
-                    StaffRole.unit_id == unit_id,
-                )
-            )
-            is None
-        ):
-            raise AppointmentNotFound(unit_id)
-        if parsed.file_error is not None:
-            log.info(
-                "appointment file refused",
-                extra={
-                    "event": "appointment_file_refused",
-                    "unit_id": unit_id,
-                    "staff_id": staff_id,
-                    "problem": parsed.file_error.problem.value,
-                },
-            )
-            return summary
-        patient_refs = {record.patient_ref for record in parsed.records}
-        # One query for the episodes and one for the existing rows, whatever the file's size.
-        # The outer join tells the episodes the caller treats (the episode pages' rule) from the
-        # unit's other ones, which the import must not touch.
-        episodes: dict[str | None, int] = {}
-        not_treated: set[str | None] = set()
-        for patient_ref, treated_episode_id, link_id in session.execute(
-            select(Patient.external_id, Episode.id, EpisodeTherapist.staff_id)
-            .join(Episode, Episode.patient_id == Patient.id)
-            .outerjoin(
-                EpisodeTherapist,
-                (EpisodeTherapist.episode_id == Episode.id)
-                & (EpisodeTherapist.staff_id == staff_id),
-            )
-            .where(
-                Patient.external_id.in_(patient_refs),
-                Episode.unit_id == unit_id,
-                Episode.status == EpisodeStatus.ACTIVE,
-            )
-        ):
-            if link_id is None:
-                not_treated.add(patient_ref)
-            else:
-                episodes[patient_ref] = treated_episode_id
-        existing = {
-            (row.episode_id, row.external_ref): row
-            for row in session.scalars(
-                select(Appointment).where(
-                    Appointment.episode_id.in_(set(episodes.values())),
-                    Appointment.external_ref.is_not(None),
-                )
-            )
-        }
-        for record in parsed.records:
-            episode_id = episodes.get(record.patient_ref)
-            if episode_id is None and record.patient_ref in not_treated:
-                summary.refused.append(
-                    RefusedRow(record.row, record.patient_ref, RefusalReason.NOT_YOUR_PATIENT)
-                )
-                continue
-            if episode_id is None:
-                summary.unmatched.append(UnmatchedRow(record.row, record.patient_ref))
-                continue
-            row = existing.get((episode_id, record.external_ref))
-            if row is None:
-                row = Appointment(
-                    episode_id=episode_id,
-                    external_ref=record.external_ref,
-                    starts_at=record.starts_at,
-                    ends_at=record.ends_at,
-                    status=record.status,
-                )
-                session.add(row)
-                existing[(episode_id, record.external_ref)] = row
-                summary.created += 1
-            elif (row.starts_at, row.ends_at, row.status) == (
-                record.starts_at,
-                record.ends_at,
-                record.status,
-            ):
-                summary.unchanged += 1
-            else:
-                row.starts_at, row.ends_at, row.status = (
-                    record.starts_at,
-                    record.ends_at,
-                    record.status,
-                )
-                summary.updated += 1
-                summary.changed_appointment_ids.append(row.id)
-        # The web forms' rule, in this transaction: the old links close with the import.
-        changed = cancel_for_appointments(
-            session, summary.changed_appointment_ids, now, min_window=min_window
-        )
-        summary.withdrawn = changed.withdrawn
-        summary.kept_open = changed.kept
-        # One access-log row per patient whose appointments the file touched.
-        touched = sorted(
-            {
-                (patient_ref, episodes[patient_ref])
-                for patient_ref in patient_refs
-                if patient_ref in episodes
-            }
-        )
-        patient_of = dict(
-            session.execute(
-                select(Episode.id, Episode.patient_id).where(
-                    Episode.id.in_([episode_id for _ref, episode_id in touched])
-                )
-            ).all()
-        )
-        record_bulk_access(
-            session,
-            staff_id=staff_id,
-            reads=[(patient_of[episode_id], unit_id, Role.THERAPIST) for _r, episode_id in touched],
-            action="appointment_import",
-            now=now,
-        )
-        log.info(
-            "appointments imported",
-            extra={
-                "event": "appointments_imported",
-                "unit_id": unit_id,
-                "staff_id": staff_id,
-                "appointments_created": summary.created,
-                "updated": summary.updated,
-                "cancelled": summary.withdrawn,
-                "unchanged": summary.unchanged,
-                "unmatched": len(summary.unmatched_patients),
-                "refused": len(summary.refused),
-                "errors": len(summary.errors),
-            },
-        )
-    return summary

@@ -10,12 +10,12 @@ from fit_platform.db import Database
 from fit_platform.db.models import Appointment
 from fit_platform.domain.appointment_import import parse_csv
 from fit_platform.domain.codes import AppointmentStatus, Role
+from fit_platform.services.appointment_import import import_appointments
 from fit_platform.services.appointments import (
     AppointmentNotBegun,
     AppointmentNotFound,
     AppointmentOutOfRange,
     add_appointment,
-    import_appointments,
     move_appointment,
     set_appointment_status,
 )

@@ -32,12 +32,12 @@ from fit_platform.domain.appointment_import import (
 )
 from fit_platform.domain.codes import Channel, Language, Role
 from fit_platform.extensions import get_db
+from fit_platform.services.appointment_import import import_appointments
 from fit_platform.services.appointments import (
     AppointmentAtSameTime,
     AppointmentNotFound,
     AppointmentOutOfRange,
     add_appointment,
-    import_appointments,
     recorded_after,
 )
 from fit_platform.services.registration import (

@@ -17,7 +17,7 @@ from fit_platform.domain.appointment_import import (
     ImportProblem,
 )
 from fit_platform.domain.appointment_range import NonexistentLocalTime
-from fit_platform.services.appointments import RefusalReason, UnmatchedRow
+from fit_platform.services.appointment_import import RefusalReason, UnmatchedRow
 from fit_platform.web.formatting import format_date
 
 REGISTRATION_ERRORS = {
