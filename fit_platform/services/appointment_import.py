@@ -3,8 +3,10 @@
 An import runs in one unit where the caller is a therapist and only touches the episodes the
 caller treats there; rows for the unit's other patients are refused and listed with their
 reason, and nothing of those patients is changed. Importing the same file twice changes
-nothing: rows are matched on (episode, external_ref). Like a move on the appointments page
-(`services.appointments`), every row it changes cancels, in the import's own transaction
+nothing: rows are matched on (episode, external_ref). A row without a match that names the start
+of an appointment typed in by hand on the episode (not cancelled) takes that one over
+(`ImportSummary.taken_over`) rather than book the session twice. Like a move on the appointments
+page (`services.appointments`), every row it changes cancels, in the import's own transaction
 (`cancel.cancel_for_appointments`), the open invitations that no longer fit it, so a patient
 cannot open a questionnaire for an appointment the file moved or cancelled; the summary holds
 the changed ids in `changed_appointment_ids` and the number of questionnaires withdrawn in
@@ -29,7 +31,7 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
 from fit_platform.domain.appointment_import import FileError, ParsedFile, RowError, within_range
-from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_log import record_bulk_access
 from fit_platform.services.appointments import AppointmentNotFound
@@ -69,6 +71,8 @@ class ImportSummary:
     refused: list[RefusedRow] = field(default_factory=list)
     changed_appointment_ids: list[int] = field(default_factory=list)
     withdrawn: int = 0  # open questionnaires of the changed rows that no longer fit them
+    # Appointments typed in by hand that a row names at the same start: taken over, not added.
+    taken_over: int = 0
     # Open questionnaires the patients hold that stay open for their moved appointment.
     kept_open: int = 0
 
@@ -148,6 +152,19 @@ def import_appointments(
                 )
             )
         }
+        # A session typed in by hand before the clinic imported it is the same session: the row
+        # takes it over (gets the record system's id) instead of adding a second at that time,
+        # which the patient would be asked about twice. Cancelled ones are not sessions.
+        typed_in = {
+            (row.episode_id, row.starts_at): row
+            for row in session.scalars(
+                select(Appointment).where(
+                    Appointment.episode_id.in_(set(episodes.values())),
+                    Appointment.external_ref.is_(None),
+                    Appointment.status != AppointmentStatus.CANCELLED,
+                )
+            )
+        }
         for record in parsed.records:
             episode_id = episodes.get(record.patient_ref)
             if episode_id is None and record.patient_ref in not_treated:
@@ -159,7 +176,14 @@ def import_appointments(
                 summary.unmatched.append(UnmatchedRow(record.row, record.patient_ref))
                 continue
             row = existing.get((episode_id, record.external_ref))
-            if row is None:
+            if row is None and (row := typed_in.pop((episode_id, record.starts_at), None)):
+                row.external_ref = record.external_ref
+                existing[(episode_id, record.external_ref)] = row
+                summary.taken_over += 1
+                if (row.ends_at, row.status) != (record.ends_at, record.status):
+                    row.ends_at, row.status = record.ends_at, record.status
+                    summary.changed_appointment_ids.append(row.id)
+            elif row is None:
                 row = Appointment(
                     episode_id=episode_id,
                     external_ref=record.external_ref,
@@ -222,6 +246,7 @@ def import_appointments(
                 "updated": summary.updated,
                 "cancelled": summary.withdrawn,
                 "unchanged": summary.unchanged,
+                "taken_over": summary.taken_over,
                 "unmatched": len(summary.unmatched_patients),
                 "refused": len(summary.refused),
                 "errors": len(summary.errors),
