@@ -21,6 +21,7 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog, Appointment, Patient
 from fit_platform.domain.codes import AppointmentStatus, Role
+from tests.support.appointment_upload import upload_appointments
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 
@@ -43,17 +44,7 @@ def _ref(db: Database, world: World) -> str:
 
 
 def _upload(client: FlaskClient, unit_id: int, content: str, name: str) -> tuple[int, str]:
-    page = client.get("/clinician/appointments/import?lang=en").get_data(as_text=True)
-    response = client.post(
-        "/clinician/appointments/import?lang=en",
-        data={
-            "csrf_token": csrf_token(page),
-            "unit": str(unit_id),
-            "file": (io.BytesIO(content.encode()), name),
-        },
-        content_type="multipart/form-data",
-    )
-    return response.status_code, response.get_data(as_text=True)
+    return upload_appointments(client, unit_id, content, name)
 
 
 def _rows(db: Database, world: World) -> list[tuple[str | None, dt.datetime, AppointmentStatus]]:

@@ -19,10 +19,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from werkzeug.test import EnvironBuilder
 
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Patient
+from tests.support.appointment_upload import upload_appointments
 from tests.support.factories import PASSWORD, World, make_world
 from tests.support.html import csrf_token, log_in
 
@@ -60,24 +60,8 @@ def _xlsx() -> bytes:
 def _upload(
     client: FlaskClient, unit_id: int, content: bytes, name: str, lang: str = "en"
 ) -> tuple[int, str]:
-    page = client.get(f"/clinician/appointments/import?lang={lang}").get_data(as_text=True)
-    builder = EnvironBuilder(
-        path=f"/clinician/appointments/import?lang={lang}",
-        method="POST",
-        data={
-            "csrf_token": csrf_token(page),
-            "unit": str(unit_id),
-            "file": (io.BytesIO(content), name),
-        },
-        content_type="multipart/form-data",
-    )
-    environ = builder.get_environ()
-    try:
-        response = client.open(environ)
-    finally:  # a large body is a temporary file, left open when the app refuses it unread
-        environ["wsgi.input"].close()
-        builder.close()
-    return response.status_code, unescape(response.get_data(as_text=True))
+    status, html = upload_appointments(client, unit_id, content, name, lang)
+    return status, unescape(html)
 
 
 def _saved(db: Database, world: World) -> list[tuple[str | None, dt.datetime]]:

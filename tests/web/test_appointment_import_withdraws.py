@@ -6,7 +6,6 @@ imports the patient record system's next file, the patient opens the link."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 
@@ -20,8 +19,9 @@ from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.appointment_upload import upload_appointments
 from tests.support.factories import PASSWORD, World, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.html import log_in
 from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
@@ -41,18 +41,9 @@ def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
 
 
 def _upload(client: FlaskClient, world: World, rows: str) -> str:
-    page = client.get("/clinician/appointments/import?lang=en").get_data(as_text=True)
-    response = client.post(
-        "/clinician/appointments/import?lang=en",
-        data={
-            "csrf_token": csrf_token(page),
-            "unit": str(world.unit_id),
-            "file": (io.BytesIO((HEADER + rows).encode()), "timeliste.csv"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    status, html = upload_appointments(client, world.unit_id, HEADER + rows)
+    assert status == 200
+    return html
 
 
 def _sent_link(

@@ -8,7 +8,6 @@ starts importing: the therapist booked the next sessions by hand the week before
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Patient
 from fit_platform.domain.codes import AppointmentStatus
+from tests.support.appointment_upload import upload_appointments
 from tests.support.factories import PASSWORD, World, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import now
@@ -42,24 +42,14 @@ def _type_in(client: FlaskClient, world: World, day: dt.date, time: str) -> None
 
 
 def _upload(client: FlaskClient, world: World, rows: str) -> str:
-    db = _db(client)
-    with db.session() as session:
+    with _db(client).session() as session:
         patient = session.get(Patient, world.patient_id)
         assert patient is not None
         ref = patient.external_id
-    page = client.get("/clinician/appointments/import?lang=en").get_data(as_text=True)
     content = "appointment_id;patient_id;start;end;status\n" + rows.format(ref=ref)
-    response = client.post(
-        "/clinician/appointments/import?lang=en",
-        data={
-            "csrf_token": csrf_token(page),
-            "unit": str(world.unit_id),
-            "file": (io.BytesIO(content.encode()), "timeliste.csv"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    status, html = upload_appointments(client, world.unit_id, content)
+    assert status == 200
+    return html
 
 
 def _appointments(db: Database, world: World) -> list[tuple[str | None, AppointmentStatus]]:
