@@ -55,7 +55,10 @@ class ImportProblem(StrEnum):
     NONEXISTENT_TIME = "nonexistent_time"  # a local time in the spring DST gap
     BAD_STATUS = "bad_status"
     END_BEFORE_START = "end_before_start"
-    OUT_OF_RANGE = "out_of_range"  # outside domain.appointment_range (see `within_range`)
+    OUT_OF_RANGE = "out_of_range"  # outside domain.appointment_range (`checked_against_clock`)
+    # Done or "did not attend" for a session whose time has not come (`checked_against_clock`):
+    # the appointments page refuses the same (`services.appointments.AppointmentNotBegun`).
+    NOT_BEGUN = "not_begun"
 
 
 class FileProblem(StrEnum):
@@ -200,15 +203,23 @@ def _collect(items: list[AppointmentRecord | RowError]) -> ParsedFile:
     )
 
 
-def within_range(parsed: ParsedFile, now: dt.datetime) -> ParsedFile:
-    """`parsed` with each record whose start or end is outside the accepted range turned into an
-    OUT_OF_RANGE row error (the parsers know no clock; the service calls this with its `now`)."""
+_HELD_OR_MISSED = frozenset({AppointmentStatus.DONE, AppointmentStatus.NO_SHOW})
+
+
+def checked_against_clock(parsed: ParsedFile, now: dt.datetime) -> ParsedFile:
+    """`parsed` with the rows that cannot be right at `now` turned into row errors (the parsers
+    know no clock; the service calls this with its `now`): a start or end outside the accepted
+    range (OUT_OF_RANGE), and a session held or missed whose time has not come (NOT_BEGUN: a
+    record system's "fulfilled" for next week is an error there, and saved it would sit among
+    the planned sessions as done while its questionnaire was still planned)."""
     items: list[AppointmentRecord | RowError] = []
     for record in parsed.records:
         if not is_accepted_time(record.starts_at, now):
             items.append(RowError(record.row, ImportProblem.OUT_OF_RANGE, "start"))
         elif record.ends_at is not None and not is_accepted_time(record.ends_at, now):
             items.append(RowError(record.row, ImportProblem.OUT_OF_RANGE, "end"))
+        elif record.status in _HELD_OR_MISSED and record.starts_at > now:
+            items.append(RowError(record.row, ImportProblem.NOT_BEGUN, "status"))
         else:
             items.append(record)
     kept = _collect(items)

@@ -10,8 +10,8 @@ page (`services.appointments`), every row it changes cancels, in the import's ow
 (`cancel.cancel_for_appointments`), the open invitations that no longer fit it, so a patient
 cannot open a questionnaire for an appointment the file moved or cancelled; the summary holds
 the changed ids in `changed_appointment_ids` and the number of questionnaires withdrawn in
-`withdrawn`. Times outside `domain.appointment_range` are row errors
-(`domain.appointment_import.within_range`).
+`withdrawn`. Times outside `domain.appointment_range`, and a session done or missed whose time
+has not come, are row errors (`domain.appointment_import.checked_against_clock`).
 A file with a file-level problem (`ParsedFile.file_error`: empty, not text, required columns
 missing, ...) imports nothing and touches no row; the summary carries the problem.
 Rows whose record id has no active episode in the unit are returned with their row number and
@@ -30,7 +30,12 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
-from fit_platform.domain.appointment_import import FileError, ParsedFile, RowError, within_range
+from fit_platform.domain.appointment_import import (
+    FileError,
+    ParsedFile,
+    RowError,
+    checked_against_clock,
+)
 from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, Role
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_log import record_bulk_access
@@ -94,7 +99,7 @@ def import_appointments(
     """Create or update the file's appointments on the active episodes in `unit_id` that
     `staff_id` treats; rows of the unit's other patients are refused and listed.
     `min_window` is as for `move_appointment`."""
-    parsed = within_range(parsed, now)
+    parsed = checked_against_clock(parsed, now)
     summary = ImportSummary(errors=list(parsed.errors), file_error=parsed.file_error)
     with db.transaction(now=now) as session:
         if (

@@ -15,11 +15,11 @@ from fit_platform.domain.appointment_import import (
     FileProblem,
     ImportProblem,
     ParsedFile,
+    checked_against_clock,
     parse_csv,
     parse_fhir_bundle,
     parse_time,
     read_text,
-    within_range,
 )
 from fit_platform.domain.codes import AppointmentStatus
 
@@ -256,7 +256,7 @@ def test_records_outside_the_accepted_range_become_row_errors() -> None:
         "A5,P1,not a time,,\n",
         OSLO,
     )
-    checked = within_range(parsed, now)
+    checked = checked_against_clock(parsed, now)
     assert [record.external_ref for record in checked.records] == ["A2"]
     assert [(error.row, error.problem, error.field) for error in checked.errors] == [
         (1, ImportProblem.OUT_OF_RANGE, "start"),
@@ -277,3 +277,24 @@ def test_a_quotation_mark_that_is_never_closed_makes_the_file_unreadable() -> No
     ordinary = header + 'A"1,EPR-1,2026-11-30T10:00\n"A,2",EPR-1,2026-12-01T10:00\n'
     parsed = parse_csv(ordinary, OSLO)
     assert [record.external_ref for record in parsed.records] == ['A"1', "A,2"]
+
+
+def test_a_session_done_or_missed_before_its_time_becomes_a_row_error() -> None:
+    now = dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)
+    parsed = parse_csv(
+        "appointment_id,patient_id,start,end,status\n"
+        "A1,P1,2026-12-01T10:00,,fulfilled\n"
+        "A2,P1,2026-12-01T10:00,,noshow\n"
+        "A3,P1,2026-12-01T10:00,,cancelled\n"
+        "A4,P1,2026-11-24T10:00,,fulfilled\n"
+        "A5,P1,2026-11-25T10:00,,done\n"  # 10:00 Oslo is 09:00 UTC: begun at `now`
+        "A6,P1,2026-11-25T10:01,,done\n",
+        OSLO,
+    )
+    checked = checked_against_clock(parsed, now)
+    assert [record.external_ref for record in checked.records] == ["A3", "A4", "A5"]
+    assert [(error.row, error.problem, error.field) for error in checked.errors] == [
+        (1, ImportProblem.NOT_BEGUN, "status"),
+        (2, ImportProblem.NOT_BEGUN, "status"),
+        (6, ImportProblem.NOT_BEGUN, "status"),
+    ]

@@ -102,14 +102,17 @@ def test_an_import_that_cancels_the_appointment_withdraws_its_questionnaire_at_o
     assert PATIENT_TOLD in _patient_sees(client, token)
 
 
-def test_an_import_that_only_marks_the_session_done_keeps_its_questionnaire_open(
+def test_an_import_that_marks_the_session_done_before_its_time_keeps_its_questionnaire_open(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
+    """Tomorrow's session marked done today is the record system's error: a row error that
+    changes nothing, so the questionnaire for it stays open
+    (`tests/web/test_import_done_before_its_time.py`)."""
     world, ref, token = _sent_link(client, sms_endpoint, sms)
 
     result = _upload(client, world, f"K-1;{ref};2026-12-03T09:00;;done\n")
 
-    assert "Updated: 1" in result
+    assert "Updated: 0" in result and "Row 1, column status: the session has not begun" in result
     assert "withdrawn" not in result
     assert PATIENT_TOLD not in _patient_sees(client, token)
 

@@ -65,6 +65,10 @@ IMPORT_PROBLEMS = {
     ImportProblem.OUT_OF_RANGE: _l(
         "the date is more than 2 years back or more than 5 years ahead, so it cannot be right"
     ),
+    ImportProblem.NOT_BEGUN: _l(
+        "the session has not begun, so it cannot be done or did not attend (leave the status "
+        "empty or write planned, and change it after the session)"
+    ),
 }
 
 
