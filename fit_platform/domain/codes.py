@@ -23,6 +23,18 @@ class Role(StrEnum):
     SERVICE_DEVELOPER = "service_developer"
 
 
+# Administrators and service developers work for the whole service: no admin or export page is
+# cut to a unit, so "administrator of one unit" opened every unit's patients (and a service
+# developer "of one unit" every unit's comments). Such a role is no longer given, and one held
+# from an earlier version gives no access (`role_grants_access`): closed, not wider than meant.
+SERVICE_WIDE_ROLES = frozenset({Role.ADMIN, Role.SERVICE_DEVELOPER})
+
+
+def role_grants_access(role: Role, unit_id: int | None) -> bool:
+    """False for a service-wide role held for one unit (see `SERVICE_WIDE_ROLES`)."""
+    return role not in SERVICE_WIDE_ROLES or unit_id is None
+
+
 class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"

@@ -134,7 +134,9 @@ def _reached_patient(
     else:
         is_admin = session.scalar(
             select(StaffRole.id).where(
-                StaffRole.staff_id == reach.staff_id, StaffRole.role == Role.ADMIN
+                StaffRole.staff_id == reach.staff_id,
+                StaffRole.role == Role.ADMIN,
+                StaffRole.unit_id.is_(None),  # `codes.SERVICE_WIDE_ROLES`
             )
         )
         in_unit = session.scalar(

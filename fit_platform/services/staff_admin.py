@@ -28,7 +28,7 @@ from fit_platform.db.models import (
     StaffSession,
     Unit,
 )
-from fit_platform.domain.codes import OutboxState, Role
+from fit_platform.domain.codes import OutboxState, Role, role_grants_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.staff_invites import (
     StaffChangeRefused,
@@ -55,6 +55,11 @@ class RoleHeld:
     role: Role
     unit_id: int | None
     unit_name: str | None
+
+    @property
+    def grants_access(self) -> bool:
+        """False for a service-wide role held for one unit (`codes.SERVICE_WIDE_ROLES`)."""
+        return role_grants_access(self.role, self.unit_id)
 
 
 @dataclass(frozen=True)
@@ -194,14 +199,19 @@ def _other_active_admins(session: Session, staff_id: int) -> int:
         session.scalar(
             select(func.count(func.distinct(Staff.id)))
             .join(StaffRole, StaffRole.staff_id == Staff.id)
-            .where(StaffRole.role == Role.ADMIN, Staff.is_active, Staff.id != staff_id)
+            .where(
+                StaffRole.role == Role.ADMIN,
+                StaffRole.unit_id.is_(None),  # one held for a unit gives no access
+                Staff.is_active,
+                Staff.id != staff_id,
+            )
         )
         or 0
     )
 
 
 def _is_admin(staff: Staff) -> bool:
-    return any(row.role is Role.ADMIN for row in staff.roles)
+    return any(row.role is Role.ADMIN and row.unit_id is None for row in staff.roles)
 
 
 def end_sessions(session: Session, staff_id: int, now: dt.datetime) -> int:
@@ -277,10 +287,15 @@ def remove_role(db: Database, admin_id: int, staff_id: int, role_id: int, now: d
         row = next((r for r in staff.roles if r.id == role_id), None)
         if row is None:
             raise StaffChangeRefused("not_found")
-        others_keep_admin = any(r.role is Role.ADMIN and r.id != role_id for r in staff.roles) or (
-            _other_active_admins(session, staff_id) > 0
-        )
-        if row.role is Role.ADMIN and staff.is_active and not others_keep_admin:
+        others_keep_admin = any(
+            r.role is Role.ADMIN and r.unit_id is None and r.id != role_id for r in staff.roles
+        ) or (_other_active_admins(session, staff_id) > 0)
+        if (
+            row.role is Role.ADMIN
+            and row.unit_id is None
+            and staff.is_active
+            and not others_keep_admin
+        ):
             raise StaffChangeRefused("last_admin")
         label = _role_label(row.role, row.unit_id)
         staff.roles.remove(row)

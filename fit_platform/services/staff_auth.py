@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Staff, StaffRole, StaffSession
-from fit_platform.domain.codes import Role
+from fit_platform.domain.codes import Role, role_grants_access
 from fit_platform.services import login_throttle, totp
 from fit_platform.services.passwords import (
     dummy_hash,
@@ -269,7 +269,11 @@ def resume_session(
         return StaffIdentity(
             staff_id=staff_id,
             display_name=display_name,
-            roles=frozenset((row.role, row.unit_id) for row in rows if row.role is not None),
+            roles=frozenset(
+                (row.role, row.unit_id)
+                for row in rows
+                if row.role is not None and role_grants_access(row.role, row.unit_id)
+            ),
             session_row_id=row_id,
             expires_at=min(expires_at, now + idle),
             totp_enrolled=bool(totp_secret),

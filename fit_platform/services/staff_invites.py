@@ -41,7 +41,7 @@ from fit_platform.db.models import (
     StaffRole,
     Unit,
 )
-from fit_platform.domain.codes import Channel, MessageKind, Role
+from fit_platform.domain.codes import SERVICE_WIDE_ROLES, Channel, MessageKind, Role
 from fit_platform.messaging.addresses import InvalidAddress, normalise_email
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.form_once import form_key, run_once
@@ -123,10 +123,13 @@ def withdraw_links(session: Session, staff_id: int, now: dt.datetime) -> None:
 
 
 def role_problems(session: Session, role: Role | None, unit_id: int | None) -> list[str]:
-    """Therapists and unit leads work in a unit; the other roles may be service-wide. A role
-    not chosen (None) leaves only the unit to check."""
+    """Therapists and unit leads work in a unit; administrators and service developers for the
+    whole service (`codes.SERVICE_WIDE_ROLES`). A role not chosen (None) leaves only the unit
+    to check."""
     if role in (Role.THERAPIST, Role.UNIT_LEAD) and unit_id is None:
         return ["unit_required"]
+    if role in SERVICE_WIDE_ROLES and unit_id is not None:
+        return ["service_wide_role"]
     if unit_id is not None and session.get(Unit, unit_id) is None:
         return ["no_such_unit"]
     return []

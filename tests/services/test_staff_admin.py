@@ -50,14 +50,23 @@ def test_two_admins_deactivating_each_other_at_once_leave_one_active(db: Databas
     assert len(active) == 1
 
 
-def test_an_admin_holding_two_admin_roles_may_drop_one_but_not_both(db: Database) -> None:
+def test_the_last_admin_keeps_the_all_units_role_and_may_drop_an_old_one_unit_role(
+    db: Database,
+) -> None:
+    """An administrator role for one unit (given by an earlier version) gives no access
+    (`codes.SERVICE_WIDE_ROLES`), so it does not keep the service administered."""
     unit = make_unit(db)
     admin = make_staff(db, (Role.ADMIN, None), (Role.ADMIN, unit.id))
     with db.session() as session:
-        roles = session.scalars(select(StaffRole.id).where(StaffRole.staff_id == admin.id)).all()
-    staff_admin.remove_role(db, admin.id, admin.id, roles[0], NOW)
+        all_units, one_unit = session.scalars(
+            select(StaffRole.id).where(StaffRole.staff_id == admin.id).order_by(StaffRole.id)
+        ).all()
     with pytest.raises(StaffChangeRefused) as refused:
-        staff_admin.remove_role(db, admin.id, admin.id, roles[1], NOW)
+        staff_admin.remove_role(db, admin.id, admin.id, all_units, NOW)
+    assert refused.value.code == "last_admin"
+    staff_admin.remove_role(db, admin.id, admin.id, one_unit, NOW)
+    with pytest.raises(StaffChangeRefused) as refused:
+        staff_admin.remove_role(db, admin.id, admin.id, all_units, NOW)
     assert refused.value.code == "last_admin"
 
 

@@ -455,10 +455,7 @@ def test_the_unit_hint_says_what_an_administrator_chooses(client: FlaskClient) -
     unit chosen was refused with "Choose a unit, or “All units” …" the page had not said."""
     _admin_of_two_units(client)
     page = " ".join(client.get("/admin/staff/invite?lang=en").get_data(as_text=True).split())
-    assert (
-        "An administrator or a service developer works in one unit or, with “All units”, in "
-        "the whole service." in page
-    )
+    assert "Administrators and service developers work for the whole service: “All units”." in page
 
 
 ROUTES = [
@@ -649,8 +646,9 @@ def test_with_several_units_the_invitation_form_asks_for_one_instead_of_all_unit
         {"email": "ola@example.org", "display_name": "Ola", "role": "admin", "unit": ""},
     )
     assert not_chosen.status_code == 400
-    assert "Choose a unit, or “All units” for the whole service." in not_chosen.get_data(
-        as_text=True
+    assert (
+        "Administrators and service developers work for the whole service: choose “All units”."
+        in not_chosen.get_data(as_text=True)
     )
 
 

@@ -51,6 +51,10 @@ def _refusal(code: str) -> str:
         "no_name": _("Enter the person's name."),
         "exists": _("There is already an account with that e-mail address. Nothing was saved."),
         "unit_required": _("Therapists and unit leads work in a unit: choose one."),
+        "service_wide_role": _(
+            "Administrators and service developers work for the whole service: choose “All "
+            "units”. Nothing was saved."
+        ),
         "no_such_unit": _("That unit does not exist. Choose one from the list."),
         "unit_archived": _(
             "That unit is archived: it takes no new staff. Choose a unit in use, or bring the "
@@ -82,6 +86,7 @@ INVITE_FIELDS = {
     "exists": "email",
     "no_name": "display_name",
     "unit_required": "unit",
+    "service_wide_role": "unit",
     "no_such_unit": "unit",
     "unit_archived": "unit",
 }

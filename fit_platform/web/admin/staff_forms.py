@@ -76,7 +76,12 @@ class _RoleFields(FitForm):
             return
         if self.role.data in (Role.THERAPIST, Role.UNIT_LEAD):
             raise ValidationError(_l("Therapists and unit leads work in a unit: choose one."))
-        raise ValidationError(_l("Choose a unit, or “All units” for the whole service."))
+        raise ValidationError(
+            _l(
+                "Administrators and service developers work for the whole service: choose “All "
+                "units”."
+            )
+        )
 
     def set_units(self, units: list[tuple[int, str]], *, fresh: bool = False) -> None:
         """The unit list; `fresh` (a form not posted) chooses the service's only unit."""
