@@ -139,7 +139,8 @@ def staff_versions(
 ) -> StaffPlanVersions | None:
     """Every version of the plan of the episode's patient, for a viewer who may see the
     episode (None otherwise: nothing is read or logged). Writes one access-log row
-    (``crisis_plan_versions_view``) when there is a version to read."""
+    (``crisis_plan_versions_view``), also when there is no version: the page still shows the
+    patient's name and that she has written no plan, and both are hers to see read."""
     mine = select(EpisodeTherapist.episode_id).where(EpisodeTherapist.staff_id == viewer.staff_id)
     with db.transaction(now=now) as session:
         found = session.execute(
@@ -156,14 +157,13 @@ def staff_versions(
             return None
         patient_id, unit_id, is_mine, patient_name = found
         versions = _versions(session, patient_id)
-        if versions:
-            record_access(
-                session,
-                staff_id=viewer.staff_id,
-                role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
-                patient_id=patient_id,
-                unit_id=unit_id,
-                action=VERSIONS_VIEW,
-                now=now,
-            )
+        record_access(
+            session,
+            staff_id=viewer.staff_id,
+            role=Role.THERAPIST if is_mine else Role.UNIT_LEAD,
+            patient_id=patient_id,
+            unit_id=unit_id,
+            action=VERSIONS_VIEW,
+            now=now,
+        )
     return StaffPlanVersions(episode_id, patient_id, patient_name, versions)

@@ -262,3 +262,17 @@ def test_a_restored_plan_says_which_version_it_came_from_to_the_patient_and_her_
     nb = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=nb").get_data(as_text=True)
     assert _shown(app, first_at, "nb") in nb[nb.index('id="own-plan"') :]
     assert "Restored by the patient" not in nb
+
+
+def test_the_page_of_a_patient_without_a_plan_is_a_read_and_logged(app: Flask) -> None:
+    """It shows her name and "The patient has not written a crisis plan.": patient data, and
+    it wrote no access-log row, so her "who has looked" list left it out."""
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    therapist = _staff(app, world.therapist_username)
+    page = therapist.get(f"/clinician/episodes/{world.episode_id}/crisis-plan-versions?lang=en")
+    assert page.status_code == 200
+    assert "The patient has not written a crisis plan." in page.get_data(as_text=True)
+    assert _reads(db, world.patient_id) == [
+        (world.therapist_id, "crisis_plan_versions_view", "therapist")
+    ]
