@@ -33,6 +33,16 @@ def _outcome(instrument: str) -> Callable[[Any], Any]:
     return read
 
 
+def _inside(instrument: str, name: str) -> Callable[[Any], Any]:
+    """A count inside the row's figures of one instrument (reliably improved, ...)."""
+
+    def read(row: Any) -> Any:
+        [found] = [o for o in row.outcomes if o.instrument_id == instrument]
+        return getattr(found, name)
+
+    return read
+
+
 def _alliance(row: Any) -> Any:
     return dict(row.alliance_mean)["wai_sr"]
 
@@ -46,6 +56,15 @@ FIGURES: dict[str, Callable[[Any], Any]] = {
     "signals_raised": lambda row: row.signals.raised if row.signals else None,
     "median_hours_to_acknowledge_risk": lambda row: row.median_hours_to_acknowledge_risk,
     "service_comments": lambda row: row.service_comments,
+    "phq9_reliable_improvement": _inside("phq9", "reliable_improvement"),
+    "phq9_reliable_deterioration": _inside("phq9", "reliable_deterioration"),
+    "phq9_recovery_eligible": _inside("phq9", "recovery_eligible"),
+    "gad7_reliable_improvement": _inside("gad7", "reliable_improvement"),
+    "gad7_recovery_eligible": _inside("gad7", "recovery_eligible"),
+    "nhstt_paired_at_caseness": lambda row: row.paired.at_caseness if row.paired else None,
+    "nhstt_paired_reliable_improvement": (
+        lambda row: row.paired.reliable_improvement if row.paired else None
+    ),
 }
 
 

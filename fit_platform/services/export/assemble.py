@@ -25,6 +25,7 @@ from fit_platform.services.export.outcomes import (
     OutcomeTally,
     PairedTally,
     at_caseness_at_start,
+    counts_inside,
     outcome_cells,
     paired_cells,
 )
@@ -249,6 +250,20 @@ def assemble(
             key
             for key in rows
             if (key[0], key[2] if "Q" in key[2] else quarter_of(key[2])) in comments_held_back
+        },
+        outcome_counts={
+            (key, instrument.id): counts_inside(instrument, tally)
+            for instrument in outcome_instruments
+            for (key, instrument_id), tally in change.items()
+            if instrument_id == instrument.id
+        },
+        paired_counts={
+            key: {
+                "at_caseness": tally.eligible,
+                "reliable_improvement": tally.improved,
+                "reliable_deterioration": tally.deteriorated,
+            }
+            for key, tally in paired.items()
         },
     )
     return sorted(rows.values(), key=row_order)

@@ -70,18 +70,33 @@ def hidden_outcome(instrument: Instrument, mark: Cell = HIDDEN) -> OutcomeAggreg
     )
 
 
+def counts_inside(instrument: Instrument, acc: OutcomeTally) -> dict[str, int]:
+    """The row's counts of patients inside its figures of one instrument, by the figure's
+    name: reliably improved, reliably worse, at caseness at the start (the base of recovery).
+    Each is a small cell of its own, and the rows add up for them as for the row's patients
+    (`suppression.suppress_across_rows_and_totals`)."""
+    improved = deteriorated = 0
+    for pair, count in acc.pairs.items():
+        category = _change(instrument, *pair).category
+        if category is ChangeCategory.RELIABLE_IMPROVEMENT:
+            improved += count
+        elif category is ChangeCategory.RELIABLE_DETERIORATION:
+            deteriorated += count
+    return {
+        "reliable_improvement": improved,
+        "reliable_deterioration": deteriorated,
+        "recovery_eligible": acc.eligible,
+    }
+
+
 def outcome_cells(instrument: Instrument, acc: OutcomeTally | None) -> OutcomeAggregate:
     n = acc.patients if acc else 0
     if acc is None or too_small(n):
         return hidden_outcome(instrument)
     episodes = sum(acc.pairs.values())
     changes = [(_change(instrument, *pair), count) for pair, count in acc.pairs.items()]
-    improved = sum(
-        c for change, c in changes if change.category is ChangeCategory.RELIABLE_IMPROVEMENT
-    )
-    deteriorated = sum(
-        c for change, c in changes if change.category is ChangeCategory.RELIABLE_DETERIORATION
-    )
+    inside = counts_inside(instrument, acc)
+    improved, deteriorated = inside["reliable_improvement"], inside["reliable_deterioration"]
     if instrument.clinical_cutoff is None:
         eligible, rate, reliable_rate = NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE
     else:

@@ -4,9 +4,10 @@ of a quarter and the quarter, decided for months and quarters together."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from typing import Any
 
 from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.small_cells import (
@@ -87,6 +88,8 @@ def suppress_across_rows_and_totals(
     by_month: bool = False,
     risk_patients: Mapping[Key, int] | None = None,
     comments_held_back: AbstractSet[Key] = frozenset(),
+    outcome_counts: Mapping[tuple[Key, str], Mapping[str, int]] | None = None,
+    paired_counts: Mapping[Key, Mapping[str, int]] | None = None,
 ) -> None:
     """Complementary suppression: no hidden cell may be alone in any equation of the
     :class:`Table` (see :func:`fit_platform.domain.small_cells.hidden_in_table`). A cell
@@ -100,6 +103,13 @@ def suppress_across_rows_and_totals(
     median hours to acknowledge a risk answer the patients with one acknowledged: a median
     cannot be subtracted, but a total's median beside the shown rows' values can be the
     hidden row's own value (docs/export.md).
+
+    The counts inside a row (``outcome_counts``: reliably improved, reliably worse, at caseness
+    at the start, per instrument; ``paired_counts``: the paired figures' own) get the same rule
+    after their figure's patients have: hidden one at a time under 5, a programme's count was
+    the unit's less the other programmes'. A share over such a count (recovery over those at
+    caseness) is hidden with it. Within a row they are not set against each other
+    (docs/export.md).
 
     Counts of distinct patients do not quite add up (a patient may be in two programmes); the
     rule treats them as if they did, which can only hide more."""
@@ -143,6 +153,81 @@ def suppress_across_rows_and_totals(
         rows[key] = replace(rows[key], signals=SignalAggregate(mark, mark, mark, mark))
     for key, mark in table.hidden(risk_patients or {}):
         rows[key] = replace(rows[key], median_hours_to_acknowledge_risk=mark)
+    for position, instrument in enumerate(outcome_instruments):
+        inside = {
+            key: found
+            for (key, instrument_id), found in (outcome_counts or {}).items()
+            if instrument_id == instrument.id
+        }
+        for name, shares in _OUTCOME_COUNTS.items():
+            if name == "recovery_eligible" and instrument.clinical_cutoff is None:
+                continue  # "does not apply" in every row
+            _hide_inside_rows(
+                table, rows, inside, name, shares, _outcome_at(position), _with_outcome(position)
+            )
+    _hide_paired_counts(table, rows, paired_counts or {})
+
+
+# The counts inside a row, each with the shares taken over it (hidden with it).
+_OUTCOME_COUNTS = {
+    "reliable_improvement": (),
+    "reliable_deterioration": (),
+    "recovery_eligible": ("recovery_rate", "reliable_recovery_rate"),
+}
+_PAIRED_COUNTS = {
+    "at_caseness": ("recovery_rate", "reliable_recovery_rate"),
+    "reliable_improvement": (),
+    "reliable_deterioration": (),
+}
+
+
+def _outcome_at(position: int) -> Callable[[AggregateRow], Any]:
+    return lambda row: row.outcomes[position]
+
+
+def _with_outcome(position: int) -> Callable[[AggregateRow, Any], AggregateRow]:
+    def put(row: AggregateRow, figures: Any) -> AggregateRow:
+        outcomes = list(row.outcomes)
+        outcomes[position] = figures
+        return replace(row, outcomes=tuple(outcomes))
+
+    return put
+
+
+def _hide_paired_counts(
+    table: Table, rows: dict[Key, AggregateRow], counts: Mapping[Key, Mapping[str, int]]
+) -> None:
+    for name, shares in _PAIRED_COUNTS.items():
+        _hide_inside_rows(
+            table,
+            rows,
+            counts,
+            name,
+            shares,
+            lambda row: row.paired,
+            lambda row, figures: replace(row, paired=figures),
+        )
+
+
+def _hide_inside_rows(
+    table: Table,
+    rows: dict[Key, AggregateRow],
+    counts: Mapping[Key, Mapping[str, int]],
+    name: str,
+    shares: Sequence[str],
+    figures_of: Callable[[AggregateRow], Any],
+    put: Callable[[AggregateRow, Any], AggregateRow],
+) -> None:
+    """Complementary suppression of one count inside the rows (``name``, a field of the
+    figures ``figures_of`` returns), with the shares taken over it; a count hidden already
+    (under 5, or its whole figure hidden) is hidden for its own sake."""
+    hidden_already = {key for key in rows if not getattr(figures_of(rows[key]), name).shown}
+    numbers = {key: found.get(name, 0) for key, found in counts.items()}
+    for key, mark in table.hidden(numbers, hidden_already):
+        if key in hidden_already:
+            continue
+        changed = {field: mark for field in (name, *shares)}
+        rows[key] = put(rows[key], replace(figures_of(rows[key]), **changed))
 
 
 def _of(counts: Mapping[tuple[Key, str], int], instrument_id: str) -> dict[Key, int]:

@@ -234,6 +234,23 @@ def assemble(
             for key in rows
             if (key[0], key[2] if "Q" in key[2] else quarter_of(key[2])) in comments_held_back
         },
+        # The counts inside the rows, tallied here; hiding them is the export's own rule.
+        {
+            found: {
+                "reliable_improvement": tally.improved,
+                "reliable_deterioration": tally.deteriorated,
+                "recovery_eligible": len(tally.eligible) if tally.eligible is not None else 0,
+            }
+            for found, tally in change.items()
+        },
+        {
+            key: {
+                "at_caseness": len(tally.eligible),
+                "reliable_improvement": tally.improved,
+                "reliable_deterioration": tally.deteriorated,
+            }
+            for key, tally in paired.items()
+        },
     )
     if collect is not None:
         # Suppressed later, together with the other period's rows (months and quarters).
@@ -250,7 +267,9 @@ def suppress(
     by_month: bool,
 ) -> None:
     """Suppression is the export's own (it decides what is hidden, not what is counted)."""
-    invited, change, comments, paired, alliance, signals, risk, held_back = counts
+    invited, change, comments, paired, alliance, signals, risk, held_back, inside, paired_inside = (
+        counts
+    )
     suppress_across_rows_and_totals(
         rows,
         invited,
@@ -263,6 +282,8 @@ def suppress(
         by_month,
         risk,
         set(held_back),
+        outcome_counts=inside,
+        paired_counts=paired_inside,
     )
 
 
