@@ -123,11 +123,14 @@ def seed_demo_patients(db: Database, *, now: dt.datetime, zone: ZoneInfo) -> Non
     from fit_platform.services.signals import store_signals
 
     # Sixteen whole weeks, Monday to Sunday in the service's zone, the last one the week before
-    # the demo's; the patients are registered on the Friday before the first.
+    # the demo's; the patients are registered on the Wednesday before the first, ahead of
+    # every questionnaire of it (Anna's first PHQ-9 goes out 90 hours before her Monday
+    # session, on the Thursday: registered on the Friday, she was asked before she was
+    # registered, and her data export said so).
     this_monday = now.astimezone(zone).date()
     this_monday -= dt.timedelta(days=this_monday.weekday())
     first_monday = this_monday - dt.timedelta(weeks=DEMO_WEEKS)
-    start = dt.datetime.combine(first_monday - dt.timedelta(days=3), dt.time(12, 0), zone)
+    start = dt.datetime.combine(first_monday - dt.timedelta(days=5), dt.time(12, 0), zone)
     with db.transaction(now=now) as session:
         for n, (ext, name, unit_code, therapist, state, begin, end, risk) in enumerate(
             DEMO_PATIENTS, start=1

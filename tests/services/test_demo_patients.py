@@ -322,6 +322,18 @@ def test_demo_patients_are_registered_before_their_history_begins(db: Database) 
     for external_id, registered, first_answer in rows:
         assert first_answer is not None
         assert registered <= first_answer < now, external_id
+    # Nor was anyone asked before being registered: Anna's first PHQ-9 goes out 90 hours
+    # before her first Monday session, and she was registered on the Friday after it.
+    with db.session() as session:
+        asked = session.execute(
+            select(Patient.external_id, Patient.created_at, func.min(Invitation.sent_at))
+            .join(Episode, Episode.patient_id == Patient.id)
+            .join(Invitation, Invitation.episode_id == Episode.id)
+            .group_by(Patient.id, Patient.external_id, Patient.created_at)
+        ).all()
+    assert len(asked) == len(rows)
+    for external_id, registered, first_sent in asked:
+        assert first_sent is not None and registered <= first_sent, external_id
 
 
 @pytest.mark.parametrize(
