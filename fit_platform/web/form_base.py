@@ -6,7 +6,9 @@ gaps and a few wrong texts) and no nynorsk, so a nynorsk page showed them in Eng
 form here subclasses `Form`, whose translations are the project's: the messages are listed
 below so `fit-platform i18n update` extracts them, and they are translated in nb and nn like
 every other string. A test posts bad input to the forms in nn and fails on any English one
-(tests/web/test_form_messages_in_nynorsk.py); another keeps every form on this base."""
+(tests/web/test_form_messages_in_nynorsk.py); another keeps every form on this base. The
+fields' own "Not a valid … value." read in English in the project's voice too ("Enter a valid
+time.", as the forms' own messages say it): the en catalogue words them."""
 
 from __future__ import annotations
 

@@ -474,6 +474,6 @@ def test_the_template_form_names_an_empty_name_and_a_taken_owner_in_one_round(
     )
     assert crafted.status_code == 422
     html = crafted.get_data(as_text=True)
-    assert "Enter a name." in html and "Not a valid choice" in html
+    assert "Enter a name." in html and "Choose one of the options." in html
     with db.session() as session:
         assert len(session.scalars(select(SchedulePlan)).all()) == 1

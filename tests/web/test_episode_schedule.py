@@ -87,7 +87,7 @@ def test_a_rule_the_scheduler_would_refuse_gets_a_message_and_is_not_saved(
         ({"reminder_after_hours": "60"}, "The reminder must come before the time to answer"),
         ({"weekdays": []}, "A weekly rule needs at least one day."),
         ({"window_hours": "-3"}, "Enter 1 to 672 hours."),
-        ({"instrument": "ors_forged"}, "Not a valid choice"),
+        ({"instrument": "ors_forged"}, "Choose one of the options."),
     ]
     for bad, message in cases:
         data = {f"new-{key}": value for key, value in _rule(**bad).items()}
@@ -365,3 +365,22 @@ def test_a_rule_moved_off_the_planned_day_cancels_it_and_a_new_time_does_not(
     with db.session() as session:
         moved = session.get_one(Invitation, planned.id)
     assert (moved.state, moved.non_response_reason) == (InvitationState.CANCELLED, "plan_changed")
+
+
+def test_a_time_that_is_not_a_time_is_said_in_the_forms_own_words_in_english(
+    client: FlaskClient,
+) -> None:
+    """WTForms' own "Not a valid time value." showed in English, where nb and nn said "Skriv
+    et gyldig klokkeslett." and the appointment form "Enter a valid time."."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/schedule?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    new = {f"new-{key}": value for key, value in _rule(send_time="25:99").items()}
+    response = client.post(url, data={"new-csrf_token": csrf_token(page), **new})
+    html = response.get_data(as_text=True)
+    assert response.status_code in (400, 422)
+    assert "Enter a valid time." in html and "Not a valid time value." not in html
+    with db.session() as session:
+        assert session.scalars(select(ScheduleRule)).all() == []
