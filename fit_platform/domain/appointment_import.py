@@ -55,6 +55,9 @@ class ImportProblem(StrEnum):
     NONEXISTENT_TIME = "nonexistent_time"  # a local time in the spring DST gap
     BAD_STATUS = "bad_status"
     END_BEFORE_START = "end_before_start"
+    # An id longer than the platform keeps (`ID_LENGTHS`): cut short, it could be another
+    # patient's record id or another appointment's id, and the row would change theirs.
+    TOO_LONG = "too_long"
     OUT_OF_RANGE = "out_of_range"  # outside domain.appointment_range (`checked_against_clock`)
     # Done or "did not attend" for a session whose time has not come (`checked_against_clock`):
     # the appointments page refuses the same (`services.appointments.AppointmentNotBegun`).
@@ -170,10 +173,18 @@ def _time(
         return RowError(row, ImportProblem.BAD_TIME, name)
 
 
+# The longest id each column may hold: the database's columns (`Appointment.external_ref`,
+# `Patient.external_id`).
+ID_LENGTHS = {"appointment_id": 128, "patient_id": 64}
+
+
 def _record(row: int, fields: Mapping[str, str], zone: ZoneInfo) -> AppointmentRecord | RowError:
     for name in REQUIRED_COLUMNS:
         if not fields.get(name, "").strip():
             return RowError(row, ImportProblem.MISSING_FIELD, name)
+    for name, longest in ID_LENGTHS.items():
+        if len(fields[name].strip()) > longest:
+            return RowError(row, ImportProblem.TOO_LONG, name)
     starts_at = _time(row, fields, "start", zone)
     if isinstance(starts_at, RowError):
         return starts_at
@@ -187,8 +198,8 @@ def _record(row: int, fields: Mapping[str, str], zone: ZoneInfo) -> AppointmentR
     if status is None:
         return RowError(row, ImportProblem.BAD_STATUS, "status")
     return AppointmentRecord(
-        external_ref=fields["appointment_id"].strip()[:128],
-        patient_ref=fields["patient_id"].strip()[:64],
+        external_ref=fields["appointment_id"].strip(),
+        patient_ref=fields["patient_id"].strip(),
         starts_at=starts_at,
         ends_at=ends_at,
         status=status,
@@ -359,3 +370,9 @@ def parse_fhir_bundle(text: str, zone: ZoneInfo) -> ParsedFile:
 
 
 _FHIR_ELEMENT: Mapping[str, str] = {"appointment_id": "id", "patient_id": "participant"}
+
+
+def longest_id(field: str) -> int:
+    """The longest id a TOO_LONG row error's field (a CSV column or a bundle element) takes."""
+    column = {element: name for name, element in _FHIR_ELEMENT.items()}.get(field, field)
+    return ID_LENGTHS[column]

@@ -298,3 +298,38 @@ def test_a_session_done_or_missed_before_its_time_becomes_a_row_error() -> None:
         (2, ImportProblem.NOT_BEGUN, "status"),
         (6, ImportProblem.NOT_BEGUN, "status"),
     ]
+
+
+def test_an_id_longer_than_the_platform_keeps_is_a_row_error_not_cut_short() -> None:
+    """Cut to 64 characters, a longer record id could be another patient's (and cut to 128, an
+    appointment id another appointment's): the row would change theirs."""
+    ok_patient, ok_appointment = "P" * 64, "A" * 128
+    parsed = parse_csv(
+        "appointment_id,patient_id,start\n"
+        f"{ok_appointment},{ok_patient},2026-12-01T10:00\n"
+        f"A2,{ok_patient}X,2026-12-01T10:00\n"
+        f"{ok_appointment}X,P1,2026-12-01T10:00\n",
+        OSLO,
+    )
+    assert [(r.external_ref, r.patient_ref) for r in parsed.records] == [
+        (ok_appointment, ok_patient)
+    ]
+    assert [(error.row, error.problem, error.field) for error in parsed.errors] == [
+        (2, ImportProblem.TOO_LONG, "patient_id"),
+        (3, ImportProblem.TOO_LONG, "appointment_id"),
+    ]
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Appointment",
+                    "id": "A" * 129,
+                    "start": "2026-12-01T10:00:00+01:00",
+                    "participant": [{"actor": {"reference": "Patient/P1"}}],
+                }
+            }
+        ],
+    }
+    [error] = parse_fhir_bundle(json.dumps(bundle), OSLO).errors
+    assert (error.problem, error.field) == (ImportProblem.TOO_LONG, "id")

@@ -85,3 +85,30 @@ def test_a_session_held_before_its_time_is_a_row_error_and_changes_nothing(
     assert _saved(db, world)["K-3"] is AppointmentStatus.PLANNED
     page = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
     assert page.get_data(as_text=True).count(">Done</td>") == 1
+
+
+def test_a_record_id_longer_than_a_patients_is_refused_not_cut_to_hers(
+    client: FlaskClient,
+) -> None:
+    """Record ids were cut to 64 characters: a 65-character id whose first 64 were a
+    patient's record id booked the row into her episode."""
+    db = _db(client)
+    world = make_world(db)
+    with db.transaction() as session:
+        patient = session.get(Patient, world.patient_id)
+        assert patient is not None
+        patient.external_id = "E" * 64
+    log_in(client, world.therapist_username, PASSWORD)
+    day = (now().astimezone(OSLO).date() + dt.timedelta(days=7)).isoformat()
+    status, html = upload_appointments(
+        client,
+        world.unit_id,
+        f"appointment_id;patient_id;start\nK-1;{'E' * 64}X;{day}T10:00\n",
+        lang="nb",
+    )
+    assert status == 200
+    assert (
+        "Rad 1, kolonne patient_id: id-en er lengre enn 64 tegn, så den er ingen id denne "
+        "plattformen tar vare på (ingenting ble endret på grunn av den)"
+    ) in unescape(html)
+    assert _saved(db, world) == {}

@@ -15,6 +15,7 @@ from fit_platform.domain.appointment_import import (
     FileError,
     FileProblem,
     ImportProblem,
+    longest_id,
 )
 from fit_platform.domain.appointment_range import NonexistentLocalTime
 from fit_platform.services.appointment_import import RefusalReason, UnmatchedRow
@@ -62,6 +63,10 @@ IMPORT_PROBLEMS = {
         "planned appointment"
     ),
     ImportProblem.END_BEFORE_START: _l("the end is before the start"),
+    ImportProblem.TOO_LONG: _l(
+        "the id is longer than %(longest)s characters, so it is no id this platform keeps "
+        "(nothing was changed on its account)"
+    ),
     ImportProblem.OUT_OF_RANGE: _l(
         "the date is more than 2 years back or more than 5 years ahead, so it cannot be right"
     ),
@@ -130,6 +135,8 @@ def row_problem(row: int, field: str | None, problem: ImportProblem, *, bundle: 
     if problem is ImportProblem.BAD_STATUS:
         # The words are the file's, not translated: the record system writes them so.
         text = text % {"statuses": ", ".join(ACCEPTED_STATUSES)}
+    if problem is ImportProblem.TOO_LONG:
+        text = text % {"longest": longest_id(field or "patient_id")}
     if field is None:
         return _("Row %(row)s: %(problem)s", row=row, problem=text)
     if bundle:
