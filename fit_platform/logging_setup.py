@@ -15,7 +15,14 @@ from typing import Any
 # Patient link tokens live in paths like /p/<token>, staff set-password tokens in
 # /staff/invite/<token>; anything that looks like a credential in a
 # query string is masked too. Applied to every record, whichever library wrote it.
-_TOKEN_PATH = re.compile(r"(/p/|/staff/invite/)[A-Za-z0-9_\-]{8,}")
+# The patient pages' own names of 8 or more letters stay readable (/p/progress read as
+# /p/[redacted]); a name not listed here is masked, which hides nothing it should show.
+PATIENT_PAGE_NAMES = ("idporten", "logged-out", "my-crisis-plan", "my-standing-choices", "progress")
+_TOKEN_PATH = re.compile(
+    r"(/p/|/staff/invite/)"
+    rf"(?!(?:{'|'.join(PATIENT_PAGE_NAMES)})(?![A-Za-z0-9_\-]))"
+    r"[A-Za-z0-9_\-]{8,}"
+)
 _SECRET_PARAM = re.compile(r"((?:token|code|password|secret|sid)=)[^&\s\"']+", re.IGNORECASE)
 
 

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fit_platform.config import load_settings
 from fit_platform.config_error import ConfigurationError
-from fit_platform.logging_setup import JsonFormatter, redact
+from fit_platform.logging_setup import PATIENT_PAGE_NAMES, JsonFormatter, redact
 
 
 def test_production_refuses_to_start_without_a_database_url(tmp_path: Path) -> None:
@@ -100,7 +101,30 @@ def test_tokens_and_secrets_are_redacted_from_log_lines() -> None:
     assert "/p/[redacted]" in line
 
 
-_TOKEN_PATH = re.compile(r"(/p/|/staff/invite/)[A-Za-z0-9_\-]{8,}")
+def test_the_patient_pages_own_names_stay_readable_and_tokens_that_begin_with_one_do_not() -> None:
+    """/p/progress and /p/my-crisis-plan read as /p/[redacted] in the logs: the pages' names
+    are no secret, and an operator could not tell which page a line was about."""
+    for page in ("progress", "my-crisis-plan/versions", "my-standing-choices", "logged-out"):
+        assert redact(f"GET /p/{page} 200") == f"GET /p/{page} 200"
+    for token in ("progressZx9_aBcDeFgHiJkLmNo", "idporten-9aBcDeFgHiJ", "Zx9_aBcDeFgHi"):
+        assert redact(f"GET /p/{token} 200") == "GET /p/[redacted] 200"
+
+
+def test_every_patient_page_name_of_eight_letters_or_more_is_listed(app: Flask) -> None:
+    """A new patient page is masked in the logs until its name is listed (safe, unreadable)."""
+    names = {
+        rule.rule.split("/")[2]
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/p/") and not rule.rule.startswith("/p/<")
+    }
+    assert {name for name in names if len(name) >= 8} == set(PATIENT_PAGE_NAMES)
+
+
+_TOKEN_PATH = re.compile(
+    r"(/p/|/staff/invite/)"
+    r"(?!(?:idporten|logged-out|my-crisis-plan|my-standing-choices|progress)(?![A-Za-z0-9_\-]))"
+    r"[A-Za-z0-9_\-]{8,}"
+)
 _SECRET_PARAM = re.compile(r"((?:token|code|password|secret|sid)=)[^&\s\"']+", re.IGNORECASE)
 
 
