@@ -63,3 +63,15 @@ def local_to_utc(wall: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     jump = (wall.replace(tzinfo=zone, fold=0).utcoffset() or dt.timedelta()) - jump
     end = start + abs(jump)
     raise NonexistentLocalTime(wall, start.time(), end.time())
+
+
+# A session between 21:00 and 07:00 (clinic time) is almost always a typing or export mistake
+# ("03:00" for "13:00"); it is saved as given, since a night session can be real, but the
+# therapist is asked to check it: every questionnaire of the appointment is planned from its
+# time. Typed in, moved and imported alike.
+NIGHT_FROM, NIGHT_UNTIL = dt.time(21, 0), dt.time(7, 0)
+
+
+def is_night(local_time: dt.time) -> bool:
+    """True for a clinic-time time of day from 21:00 to before 07:00."""
+    return not NIGHT_UNTIL <= local_time < NIGHT_FROM

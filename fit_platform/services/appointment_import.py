@@ -31,6 +31,7 @@ from sqlalchemy import select
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Episode, EpisodeTherapist, Patient, StaffRole
 from fit_platform.domain.appointment_import import (
+    AppointmentRecord,
     FileError,
     ParsedFile,
     RowError,
@@ -78,6 +79,9 @@ class ImportSummary:
     withdrawn: int = 0  # open questionnaires of the changed rows that no longer fit them
     # Appointments typed in by hand that a row names at the same start: taken over, not added.
     taken_over: int = 0
+    # (row, start) of each row that added, changed or took over an appointment not cancelled:
+    # the page asks the therapist to check the ones at night (`appointment_range.is_night`).
+    saved: list[tuple[int, dt.datetime]] = field(default_factory=list)
     # Open questionnaires the patients hold that stay open for their moved appointment.
     kept_open: int = 0
 
@@ -188,6 +192,7 @@ def import_appointments(
                 if (row.ends_at, row.status) != (record.ends_at, record.status):
                     row.ends_at, row.status = record.ends_at, record.status
                     summary.changed_appointment_ids.append(row.id)
+                _saved(summary, record)
             elif row is None:
                 row = Appointment(
                     episode_id=episode_id,
@@ -199,6 +204,7 @@ def import_appointments(
                 session.add(row)
                 existing[(episode_id, record.external_ref)] = row
                 summary.created += 1
+                _saved(summary, record)
             elif (row.starts_at, row.ends_at, row.status) == (
                 record.starts_at,
                 record.ends_at,
@@ -213,6 +219,7 @@ def import_appointments(
                 )
                 summary.updated += 1
                 summary.changed_appointment_ids.append(row.id)
+                _saved(summary, record)
         # The web forms' rule, in this transaction: the old links close with the import.
         changed = cancel_for_appointments(
             session, summary.changed_appointment_ids, now, min_window=min_window
@@ -258,3 +265,8 @@ def import_appointments(
             },
         )
     return summary
+
+
+def _saved(summary: ImportSummary, record: AppointmentRecord) -> None:
+    if record.status is not AppointmentStatus.CANCELLED:
+        summary.saved.append((record.row, record.starts_at))

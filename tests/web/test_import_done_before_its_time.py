@@ -112,3 +112,39 @@ def test_a_record_id_longer_than_a_patients_is_refused_not_cut_to_hers(
         "plattformen tar vare på (ingenting ble endret på grunn av den)"
     ) in unescape(html)
     assert _saved(db, world) == {}
+
+
+def test_an_imported_appointment_at_night_is_saved_and_the_page_asks_to_check_it(
+    client: FlaskClient,
+) -> None:
+    """Typed in, a time at night gets "It is at 03:00, at night …"; imported, it came in
+    without a word, and its questionnaire was planned from 03:00."""
+    db = _db(client)
+    world = make_world(db)
+    log_in(client, world.therapist_username, PASSWORD)
+    day = now().astimezone(OSLO).date() + dt.timedelta(days=7)
+    with db.session() as session:
+        ref = session.get_one(Patient, world.patient_id).external_id
+    rows = (
+        f"K-1;{ref};{day.isoformat()}T03:00;;\n"
+        f"K-2;{ref};{day.isoformat()}T13:00;;\n"
+        f"K-3;{ref};{day.isoformat()}T22:30;;cancelled\n"
+    )
+    status, html = upload_appointments(
+        client, world.unit_id, "appointment_id;patient_id;start;end;status\n" + rows
+    )
+    assert status == 200
+    text = unescape(html)
+    assert "Appointments at night (21:00–07:00)" in text
+    assert f"Row 1: {day.strftime('%d/%m/%Y')} at 03:00" in text
+    assert "Row 2:" not in text and "Row 3:" not in text  # by day; cancelled
+    assert _saved(db, world) == {
+        "K-1": AppointmentStatus.PLANNED,
+        "K-2": AppointmentStatus.PLANNED,
+        "K-3": AppointmentStatus.CANCELLED,
+    }
+    # The same file again changes nothing and asks nothing.
+    status, html = upload_appointments(
+        client, world.unit_id, "appointment_id;patient_id;start;end;status\n" + rows
+    )
+    assert "Appointments at night" not in html

@@ -18,6 +18,7 @@ from fit_platform.db.models import Appointment
 from fit_platform.domain.appointment_range import (
     NonexistentLocalTime,
     is_accepted_day,
+    is_night,
     local_to_utc,
 )
 from fit_platform.domain.codes import AppointmentStatus, Role
@@ -59,16 +60,11 @@ def starts_at_of(form: AppointmentForm, now: dt.datetime) -> dt.datetime | None:
         return None
 
 
-# A session between 21:00 and 07:00 (clinic time) is almost always a typing mistake ("03:00"
-# for "13:00"); it is saved as typed, since a night session can be real, but the therapist is
-# asked to check it: every questionnaire of the appointment is planned from its time.
-NIGHT_FROM, NIGHT_UNTIL = dt.time(21, 0), dt.time(7, 0)
-
-
 def night_time_notice(form: AppointmentForm) -> list[str]:
-    """The check-the-time line for an appointment saved at night, else none."""
+    """The check-the-time line for an appointment saved at night (`appointment_range.is_night`),
+    else none."""
     time = form.time.data
-    if time is None or NIGHT_UNTIL <= time < NIGHT_FROM:
+    if time is None or not is_night(time):
         return []
     return [
         _(

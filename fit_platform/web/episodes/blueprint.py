@@ -73,6 +73,7 @@ from fit_platform.web.episodes.texts import (
     APPOINTMENT_OUT_OF_RANGE,
     REFUSAL_REASONS,
     file_problem,
+    night_rows,
     registration_message,
     row_problem,
     unmatched_by_record,
@@ -291,6 +292,8 @@ def import_file() -> tuple[str, int] | Response:
         is_bundle=is_bundle,
         row_problem=row_problem,
         unmatched_by_record=unmatched_by_record,
+        night_rows=night_rows,
+        zone=_zone(),
         refusals=REFUSAL_REASONS,
     ), (422 if form.errors else 200)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
@@ -17,7 +19,7 @@ from fit_platform.domain.appointment_import import (
     ImportProblem,
     longest_id,
 )
-from fit_platform.domain.appointment_range import NonexistentLocalTime
+from fit_platform.domain.appointment_range import NonexistentLocalTime, is_night
 from fit_platform.services.appointment_import import RefusalReason, UnmatchedRow
 from fit_platform.web.formatting import format_date
 
@@ -270,3 +272,21 @@ INSTRUMENT_ERRORS = frozenset(
         "instrument_group_only",
     }
 )
+
+
+def night_rows(saved: list[tuple[int, dt.datetime]], zone: ZoneInfo) -> list[str]:
+    """One line per imported appointment at night in clinic time (`appointment_range.is_night`):
+    saved as the file has it, like one typed in, and the therapist is asked to check it."""
+    lines = []
+    for row, starts_at in saved:
+        local = starts_at.astimezone(zone)
+        if is_night(local.time()):
+            lines.append(
+                _(
+                    "Row %(row)s: %(day)s at %(time)s",
+                    row=row,
+                    day=format_date(local.date(), "short"),
+                    time=local.strftime("%H:%M"),
+                )
+            )
+    return lines
