@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +147,18 @@ def cancel_for_changed_appointments(
     with db.transaction(now=now) as session:
         condition = Appointment.updated_at > Invitation.created_at
         return _cancel_obsolete(session, condition, now, min_window).withdrawn
+
+
+def cancel_obsolete_among(
+    session: Session, invitation_ids: Sequence[int], now: dt.datetime, min_window: dt.timedelta
+) -> int:
+    """The tick's appointment rule for the open `invitation_ids` (questionnaires a restart
+    reopened, `services/consent_reopen.py`): withdrawn or carried over when their session moved
+    or was cancelled. Returns how many were withdrawn."""
+    if not invitation_ids:
+        return 0
+    condition = Invitation.id.in_(invitation_ids)
+    return _cancel_obsolete(session, condition, now, min_window).withdrawn
 
 
 def _cancel_obsolete(

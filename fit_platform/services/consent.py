@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, select, type_coerce, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -37,11 +37,11 @@ from fit_platform.domain.codes import (
     ConsentState,
     EpisodeStatus,
     InvitationState,
-    MessageKind,
     OutboxState,
 )
 from fit_platform.domain.free_text import clean_free_text
-from fit_platform.services.invitation_common import CONSENT_CANCELLATIONS, NonResponse, rowcount
+from fit_platform.services.consent_reopen import QUESTIONNAIRE_MESSAGES, reopen_cancelled
+from fit_platform.services.invitation_common import NonResponse, rowcount
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,6 @@ OPEN_INVITATION_STATES = (
     InvitationState.SENT,
     InvitationState.OPENED,
 )
-# Messages that ask the patient to answer; one-time codes and confirmations are not cancelled.
-QUESTIONNAIRE_MESSAGES = (MessageKind.INVITATION, MessageKind.REMINDER)
 
 
 class ConsentError(ValueError):
@@ -148,61 +146,6 @@ def _cancel_pending(
         update(OutboxMessage).where(*messages).values(state=OutboxState.CANCELLED)
     )
     return cancelled, int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _reopen_cancelled(session: Session, patient_id: int, now: dt.datetime) -> int:
-    """Reopen the patient's invitations that a pause or stop cancelled and whose answer window
-    is still open, in an active episode; returns how many.
-
-    Each gets back the state it had (sent or opened keeps its links working: they expire with
-    the window; never sent goes back to scheduled), and its messages that never left are queued
-    again at their own time. The dispatcher then decides as for any message: consent, quiet
-    hours, enough time left to answer. Without this, a patient who pauses and starts again the
-    same day would lose the questionnaire before their next session (its slot is unique, so the
-    scheduler never makes it again) while being told they will get the next one."""
-    ids = list(
-        session.scalars(
-            select(Invitation.id)
-            .join(Episode, Episode.id == Invitation.episode_id)
-            .where(
-                Episode.patient_id == patient_id,
-                Episode.status == EpisodeStatus.ACTIVE,
-                Invitation.state == InvitationState.CANCELLED,
-                Invitation.non_response_reason.in_(CONSENT_CANCELLATIONS),
-                Invitation.expires_at > now,
-            )
-        )
-    )
-    if not ids:
-        return 0
-    # Back to the state it had: opened, sent, or never sent.
-    session.execute(
-        update(Invitation)
-        .where(Invitation.id.in_(ids))
-        .values(
-            state=type_coerce(
-                case(
-                    (Invitation.opened_at.is_not(None), InvitationState.OPENED),
-                    (Invitation.sent_at.is_not(None), InvitationState.SENT),
-                    else_=InvitationState.SCHEDULED,
-                ),
-                Invitation.state.type,
-            ),
-            closed_at=None,
-            non_response_reason=None,
-        )
-    )
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.invitation_id.in_(ids),
-            OutboxMessage.state == OutboxState.CANCELLED,
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.kind.in_(QUESTIONNAIRE_MESSAGES),
-        )
-        .values(state=OutboxState.QUEUED, last_error=None, claimed_by=None, claimed_until=None)
-    )
-    return len(ids)
 
 
 def _patient_episode_open(session: Session, patient_id: int, invitation_id: int | None) -> bool:
@@ -312,7 +255,7 @@ def apply_consent_change(
     elif kind in (ConsentEventKind.RESUMED, ConsentEventKind.RESTARTED):
         patient.consent_state = ConsentState.ACTIVE
         patient.paused_until = None
-        reopened = _reopen_cancelled(session, patient_id, now)
+        reopened = reopen_cancelled(session, patient_id, now)
     elif kind is ConsentEventKind.CHANNEL_CHANGED:
         channel = change.channel
         if channel is None:

@@ -11,6 +11,7 @@ says "questionnaires already sent are not changed".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,11 +25,16 @@ from fit_platform.services.schedule_plans import domain_rule, parse_iso_weekdays
 
 
 def cancel_planned_not_asked_for(
-    session: Session, episode: Episode, now: dt.datetime, *, rule_id: int | None = None
+    session: Session,
+    episode: Episode,
+    now: dt.datetime,
+    *,
+    rule_id: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> int:
-    """Cancel the episode's planned invitations (of one rule, with `rule_id`) that its plan
-    no longer asks for; returns how many. Those of a rule switched off are the caller's
-    (`NonResponse.RULE_SWITCHED_OFF`)."""
+    """Cancel the episode's planned invitations (of one rule, with `rule_id`; among `only`,
+    with it) that its plan no longer asks for; returns how many. Those of a rule switched off
+    are the caller's (`NonResponse.RULE_SWITCHED_OFF`)."""
     query = (
         select(Invitation.id, Invitation.instrument_id, Invitation.slot_key, ScheduleRule)
         .join(ScheduleRule, ScheduleRule.id == Invitation.rule_id)
@@ -40,6 +46,8 @@ def cancel_planned_not_asked_for(
     )
     if rule_id is not None:
         query = query.where(Invitation.rule_id == rule_id)
+    if only is not None:
+        query = query.where(Invitation.id.in_(only))
     own_weekdays = parse_iso_weekdays(episode.own_weekdays) or None
     stale = [
         row.id

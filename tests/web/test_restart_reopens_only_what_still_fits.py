@@ -1,0 +1,195 @@
+"""A restart reopens the questionnaires a pause cancelled, but only as far as they still fit
+what staff changed during the pause. A cancelled questionnaire is outside every rule that
+changes open ones, so a restart brought back, as it was: one for a session moved meanwhile
+("open again, you can answer until 12:00 tomorrow", withdrawn by the next tick a minute
+later), one of a rule switched off (sent at 08:00), one in a unit archived meanwhile (open on
+its link for days). Seen walking the demo as patient, therapist and administrator. Through the
+seam: the patient pauses and starts again on her own link's pages, the therapist changes the
+appointment or the plan on his, the administrator archives the unit on hers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Invitation, OutboxMessage, ScheduleRule
+from fit_platform.domain.codes import Channel, InvitationState, OutboxState, Role
+from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
+from fit_platform.scheduler.clock import run_once
+from fit_platform.services.enqueue import enqueue_due
+from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.factories import PASSWORD, make_staff, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
+from tests.support.scheduling import DAY_BEFORE, OSLO, Clock, give_plan, oslo
+
+__all__ = ["sms_endpoint"]
+
+PAGE_NOW = oslo(2026, 12, 2, 9, 30)
+OPEN_AGAIN = "the questionnaire from this link is open again"
+
+
+@pytest.fixture
+def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
+    with HttpSmsChannel(SmsHttpConfig(sms_endpoint.base_url, sms_endpoint.token, 2)) as channel:
+        yield channel
+
+
+def _db(app: Flask) -> Database:
+    return app.extensions["fit_db"]  # type: ignore[no-any-return]
+
+
+def _state(db: Database, invitation_id: int) -> tuple[InvitationState, str | None]:
+    with db.session() as session:
+        row = session.get_one(Invitation, invitation_id)
+        return row.state, row.non_response_reason
+
+
+def _pause(patient: Patient, token: str) -> None:
+    assert patient.post(f"/p/{token}", {"action": "choices"}).headers["Location"] == "/p/choices"
+    until = (PAGE_NOW + dt.timedelta(days=10)).astimezone(OSLO).date()
+    paused = patient.post("/p/choices", {"action": "pause", "pause-until": until.isoformat()})
+    assert paused.status_code == 302
+
+
+def _restart(patient: Patient, token: str) -> str:
+    response = patient.post(f"/p/{token}", {"action": "restart"})
+    assert response.headers["Location"] == "/p/choices/done"
+    return str(patient.client.get("/p/choices/done?lang=en").get_data(as_text=True))
+
+
+def _sent_for_tomorrow(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> tuple[str, str]:
+    """The therapist books tomorrow 09:00; the scheduler sends its PHQ-9 (a day before).
+    Returns the appointments page and the link's token."""
+    db = _db(client.application)
+    client.application.extensions["fit_clock"] = lambda: PAGE_NOW
+    world = make_world(db)
+    give_plan(db, world.episode_id, DAY_BEFORE)
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/appointments"
+    page = client.get(url).get_data(as_text=True)
+    booked = client.post(
+        url, data={"csrf_token": csrf_token(page), "day": "2026-12-03", "time": "09:00"}
+    )
+    assert booked.status_code == 302
+    clock = Clock(oslo(2026, 12, 2, 9, 5))
+    dispatcher = Dispatcher(db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=clock)
+    run_once(db, dispatcher, clock=clock)
+    [message] = sms_endpoint.accepted
+    found = re.search(r"https://x/p/(\S+)", message["text"])
+    assert found is not None
+    return url, found.group(1).rstrip(".")
+
+
+def test_a_session_moved_during_the_pause_is_not_reopened_on_the_old_link(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    db = _db(client.application)
+    url, token = _sent_for_tomorrow(client, sms_endpoint, sms)
+    with db.session() as session:
+        [invitation_id] = session.scalars(select(Invitation.id)).all()
+    patient = Patient(client.application.test_client(), token)
+    _pause(patient, token)
+
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    found = re.search(r'action="/clinician/appointments/(\d+)/move"', page)
+    assert found is not None
+    moved = client.post(
+        f"/clinician/appointments/{found.group(1)}/move?lang=en",
+        data={"csrf_token": csrf_token(page), "move-day": "2026-12-09", "move-time": "09:00"},
+    )
+    assert moved.status_code == 302
+
+    done = _restart(patient, token)
+    assert OPEN_AGAIN not in done
+    assert _state(db, invitation_id) == (InvitationState.CANCELLED, "appointment_changed")
+    landing = patient.client.get(f"/p/{token}?lang=en")
+    assert landing.status_code == 410
+    assert "appointment was moved or cancelled" in landing.get_data(as_text=True)
+
+
+def test_a_questionnaire_of_a_rule_switched_off_during_the_pause_is_not_sent(
+    app: Flask,
+) -> None:
+    db = _db(app)
+    world = make_world(db)
+    therapist = app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    # A weekly PHQ-9 at 10:00 tomorrow, planned at 09:00 and waiting to be sent.
+    schedule = f"/clinician/episodes/{world.episode_id}/schedule"
+    tomorrow = dt.datetime.now(OSLO) + dt.timedelta(days=1)
+    morning = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+    rule = {
+        "instrument": "phq9",
+        "trigger": "weekly",
+        "offset_hours": "0",
+        "weekdays": [str(morning.isoweekday())],
+        "send_time": "10:00",
+        "window_hours": "48",
+        "reminder_after_hours": "24",
+        "min_interval_hours": "0",
+        "active": "y",
+    }
+    page = therapist.get(schedule + "?lang=en").get_data(as_text=True)
+    added = therapist.post(
+        schedule,
+        data={"new-csrf_token": csrf_token(page), **{f"new-{k}": v for k, v in rule.items()}},
+    )
+    assert added.status_code == 302
+    enqueue_due(db, morning.astimezone(dt.UTC), zone=OSLO, horizon=dt.timedelta(hours=2))
+    with db.session() as session:
+        [planned] = session.scalars(select(Invitation.id)).all()
+        rule_id = session.scalars(select(ScheduleRule.id)).one()
+    # The patient pauses from a link she holds (an earlier questionnaire, still open).
+    _earlier, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    _pause(patient, token)
+    assert _state(db, planned)[0] is InvitationState.CANCELLED
+
+    # The therapist switches the rule off (an unticked box), then the patient starts again.
+    page = therapist.get(schedule + "?lang=en").get_data(as_text=True)
+    prefix = f"rule-{rule_id}-"
+    off = {prefix + key: value for key, value in rule.items() if key != "active"}
+    switched = therapist.post(
+        f"{schedule}/{rule_id}", data={prefix + "csrf_token": csrf_token(page), **off}
+    )
+    assert switched.status_code == 302
+    assert OPEN_AGAIN in _restart(patient, token)  # her own link's questionnaire is back
+
+    assert _state(db, planned) == (InvitationState.CANCELLED, "rule_switched_off")
+    with db.session() as session:
+        waiting = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.invitation_id == planned)
+        ).all()
+    assert [message.state for message in waiting] == [OutboxState.CANCELLED]
+
+
+def test_a_unit_archived_during_the_pause_reopens_nothing(app: Flask) -> None:
+    db = _db(app)
+    world = make_world(db)
+    invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    _pause(patient, token)
+
+    admin = make_staff(db, (Role.ADMIN, None))
+    administrator = app.test_client()
+    log_in(administrator, admin.username, PASSWORD)
+    page = administrator.get(f"/admin/units/{world.unit_id}/archive?lang=en").get_data(as_text=True)
+    archived = administrator.post(
+        f"/admin/units/{world.unit_id}/archive", data={"csrf_token": csrf_token(page)}
+    )
+    assert archived.status_code == 302
+
+    assert OPEN_AGAIN not in _restart(patient, token)
+    assert _state(db, invitation_id)[0] is InvitationState.CANCELLED
+    assert patient.client.get(f"/p/{token}?lang=en").status_code == 410
