@@ -38,6 +38,15 @@ def test_the_landing_page_names_the_clinic_the_time_it_takes_and_who_sees_the_an
     assert "DPS Test" in html
     assert "10 questions" in html and "takes about 2 minutes" in html
     assert "Your therapist at" in html
+    # A short form takes "1 minute", not "1 minutes" ("1 minutter" in bokmål).
+    _short, short_token = open_invitation(db, world, "vas_demo")
+    for lang, said in (
+        ("en", "takes about 1 minute."),
+        ("nb", "tar omtrent 1 minutt."),
+        ("nn", "tek om lag 1 minutt."),
+    ):
+        short = client.get(f"/p/{short_token}?lang={lang}").get_data(as_text=True)
+        assert said in short, lang
     assert 'href="/privacy"' in html
     assert 'hreflang="nn"' in html  # the language switcher
     assert '<form method="post"' in html
