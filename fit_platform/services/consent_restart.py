@@ -17,6 +17,7 @@ next ones).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from fit_platform.db import Database
@@ -37,9 +38,18 @@ class RestartNotFound(LookupError):
     """Not an episode of this therapist (or no such episode): the page is a 404."""
 
 
+@dataclass(frozen=True)
+class Restarted:
+    """What was recorded, and how many questionnaires the stop or pause had cancelled are
+    open again (on the links she already has, or sent at their own time)."""
+
+    kind: ConsentEventKind
+    reopened: int
+
+
 def restart_feedback(
     db: Database, *, staff_id: int, episode_id: int, now: dt.datetime, zone: ZoneInfo
-) -> ConsentEventKind | None:
+) -> Restarted | None:
     """Record the patient's wish for questionnaires again: RESTARTED after a stop, RESUMED
     during a pause; None when her feedback is already on (nothing recorded). Raises
     `RestartNotFound`, or `EpisodeClosed` for an ended episode."""
@@ -52,7 +62,7 @@ def restart_feedback(
         kind = _AGAIN.get(session.get_one(Patient, episode.patient_id).consent_state)
         if kind is None:
             return None
-        apply_consent_change(
+        result = apply_consent_change(
             session,
             episode.patient_id,
             ConsentChange(kind),
@@ -61,4 +71,4 @@ def restart_feedback(
             staff_id=staff_id,
             zone=zone,
         )
-    return kind
+    return Restarted(kind, result.reopened_invitations)

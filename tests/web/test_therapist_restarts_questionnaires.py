@@ -147,7 +147,10 @@ def test_a_paused_patient_is_resumed_and_a_link_long_gone_is_no_obstacle(app: Fl
         path + "/consent/restart",
         data={"restart-csrf_token": csrf_token(view), "restart-with_patient": "y"},
     )
-    assert "The pause is ended." in therapist.get(path + "?lang=en").get_data(as_text=True)
+    said = therapist.get(path + "?lang=en").get_data(as_text=True)
+    assert "The pause is ended." in said
+    # Her questionnaire is open again on her old link: the therapist can tell her so.
+    assert "A questionnaire the pause or stop had closed is open again" in said
     with db.session() as session:
         row = session.get_one(PatientRow, world.patient_id)
         assert (row.consent_state, row.paused_until) == (ConsentState.ACTIVE, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from fit_platform.domain.codes import ConsentEventKind, Role
@@ -33,7 +34,7 @@ def restart_questionnaires(episode_id: int) -> Response:
                 flash(str(message), "error")
         return redirect(back)
     try:
-        kind = restart_feedback(
+        restarted = restart_feedback(
             get_db(),
             staff_id=g.staff.staff_id,
             episode_id=episode_id,
@@ -42,10 +43,25 @@ def restart_questionnaires(episode_id: int) -> Response:
         )
     except RestartNotFound:
         abort(404)
-    if kind is ConsentEventKind.RESTARTED:
-        flash(_("Questionnaires are started again. The patient gets the next one on the plan."))
-    elif kind is ConsentEventKind.RESUMED:
-        flash(_("The pause is ended. The patient gets the next questionnaire on the plan."))
-    else:
+    if restarted is None:
         flash(_("The patient's questionnaires were already on. Nothing was changed."))
+        return redirect(back)
+    said = (
+        _("Questionnaires are started again. The patient gets the next one on the plan.")
+        if restarted.kind is ConsentEventKind.RESTARTED
+        else _("The pause is ended. The patient gets the next questionnaire on the plan.")
+    )
+    if restarted.reopened:
+        # Her old link works again: without this she would wait for a new message that is
+        # not coming (the questionnaire she holds is the one for her next session).
+        said += " " + ngettext(
+            "A questionnaire the pause or stop had closed is open again: she can answer it "
+            "from the link she already has (or it is sent at its own time, if it had not "
+            "gone yet).",
+            "%(num)d questionnaires the pause or stop had closed are open again: she can "
+            "answer them from the links she already has (or they are sent at their own time, "
+            "if they had not gone yet).",
+            restarted.reopened,
+        )
+    flash(said)
     return redirect(back)
