@@ -340,3 +340,23 @@ def test_goals_are_written_changed_and_removed_in_the_patients_own_words(
     assert "Sleep 7 hours" not in therapist.get(presession).get_data(as_text=True)
     too_long = patient.post("/p/goals?lang=en", {"action": "add", "new-text": "x" * 501})
     assert too_long.status_code == 422
+
+
+def test_a_stopped_patient_is_offered_only_what_her_choices_page_has(
+    client: FlaskClient, db: Database
+) -> None:
+    """After a stop, the closed link's page offered "Pause, stop or change how we contact
+    you" and every page's footer "Say no, pause or stop questionnaires", while her choices
+    page offers only a restart and the channel."""
+    world = make_world(db)
+    _current, token = open_invitation(db, world)
+    patient = open_choices(client, token)
+    patient.post("/p/choices", {"action": "stop"})
+    closed = client.get(f"/p/{token}?lang=en").get_data(as_text=True)
+    assert "Pause, stop or change how we contact you" not in closed
+    assert "Change how we contact you" in closed and "Start questionnaires again" in closed
+    done = client.get("/p/choices/done?lang=en").get_data(as_text=True)
+    assert "Say no, pause or stop questionnaires" not in done
+    assert "Start questionnaires again, or change how we contact you" in done
+    choices = client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert 'value="pause"' not in choices and 'value="stop"' not in choices
