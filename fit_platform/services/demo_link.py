@@ -157,7 +157,13 @@ def _invitation_for_next_session(
                 rule_id=rule.id,
                 state=InvitationState.SENT,
                 due_at=now,
-                expires_at=expiry_time(now, domain_rule(rule), snapshot),
+                # The window the scheduler's own invitation would have: printed days before
+                # the plan sends it, a window counted from now closed before the session.
+                expires_at=expiry_time(
+                    max(now, appointment.starts_at - dt.timedelta(hours=rule.offset_hours)),
+                    domain_rule(rule),
+                    snapshot,
+                ),
                 sent_at=now,
                 shown_in_demo=True,
             )

@@ -266,6 +266,24 @@ def test_the_printed_link_can_be_answered_until_the_session_it_is_for_starts(
     assert "It was cancelled because your appointment was moved or cancelled." in closed
 
 
+def test_a_link_printed_days_before_its_session_is_open_until_the_session(
+    client: FlaskClient, db: Database
+) -> None:
+    """Restarted on a Thursday morning, the demo printed a link for Monday's session that
+    closed at 01:59 on Monday: its window was counted from the print, 90 hours, not from when
+    the plan sends it (90 hours before the session)."""
+    first = dt.datetime(2026, 12, 3, 20, 24, tzinfo=OSLO).astimezone(dt.UTC)
+    seed_demo(db)
+    seed_demo_patients(db, now=first, zone=OSLO)
+    seed_demo_schedules(db, now=first, zone=OSLO)
+    demo_patient_link(db, now=first, zone=OSLO)
+    later = dt.datetime(2026, 12, 10, 7, 59, tzinfo=OSLO).astimezone(dt.UTC)
+    client.application.extensions["fit_clock"] = lambda: later
+    link = demo_patient_link(db, now=later, zone=OSLO)
+    landing = client.get(link + "?lang=en").get_data(as_text=True)
+    assert "You can answer until Monday 14 December at 08:00." in landing
+
+
 def test_restarting_the_demo_on_another_day_books_no_second_series_of_sessions(
     db: Database,
 ) -> None:
