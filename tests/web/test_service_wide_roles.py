@@ -111,6 +111,8 @@ def test_an_old_one_unit_role_is_marked_and_is_not_the_last_administrator(
 
     page = client.get(f"/admin/staff/{one_unit.id}?lang=en").get_data(as_text=True)
     assert "(gives no access: this role works for the whole service only;" in page
+    listed = client.get("/admin/staff?lang=en").get_data(as_text=True)
+    assert listed.count("gives no access") == 1
     own_page = client.get(f"/admin/staff/{admin.id}?lang=en").get_data(as_text=True)
     assert "gives no access" not in own_page
 

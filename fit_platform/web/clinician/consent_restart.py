@@ -26,7 +26,9 @@ from fit_platform.web.clock import now
 @bp.route("/episodes/<int:episode_id>/consent/restart", methods=["POST"])
 @login_required(Role.THERAPIST)
 def restart_questionnaires(episode_id: int) -> Response:
-    back = url_for("clinician.presession_page", episode_id=episode_id) + "#consent-heading"
+    # The page's top, where the confirmation (or the refusal) is: sent to the consent panel
+    # at the foot of the view, the therapist saw the panel and not what was said.
+    back = url_for("clinician.presession_page", episode_id=episode_id)
     form = RestartFeedbackForm(prefix="restart")
     if not form.validate_on_submit():
         for errors in form.errors.values():
