@@ -12,20 +12,13 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from fit_platform.db import Database
-from fit_platform.domain.codes import Channel
-from fit_platform.messaging.dispatcher import Dispatcher
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
-from fit_platform.scheduler.clock import run_once
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
-from tests.support.factories import PASSWORD, make_world
-from tests.support.html import csrf_token, log_in
-from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
+from tests.support.html import csrf_token
+from tests.support.sent_for_tomorrow import book_and_send_for_tomorrow
 
 __all__ = ["sms_endpoint"]
 
-# The therapist's page clock: the morning before the session, after the SMS went out.
-PAGE_NOW = oslo(2026, 12, 2, 9, 30)
 WITHDRAWN = "Cancelled: the appointment was moved or cancelled"
 PATIENT_TOLD = "It was cancelled because your appointment was moved or cancelled."
 
@@ -39,26 +32,7 @@ def sms(sms_endpoint: SmsEndpoint) -> Iterator[HttpSmsChannel]:
 def _sent_link(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> tuple[str, str]:
-    """The therapist books a session for tomorrow 09:00; the scheduler queues its PHQ-9 and
-    the dispatcher sends it. Returns the appointments page's URL and the link's token."""
-    db: Database = client.application.extensions["fit_db"]
-    client.application.extensions["fit_clock"] = lambda: PAGE_NOW
-    world = make_world(db)
-    give_plan(db, world.episode_id, DAY_BEFORE)
-    log_in(client, world.therapist_username, PASSWORD)
-    url = f"/clinician/episodes/{world.episode_id}/appointments"
-    page = client.get(url).get_data(as_text=True)
-    booked = client.post(
-        url, data={"csrf_token": csrf_token(page), "day": "2026-12-03", "time": "09:00"}
-    )
-    assert booked.status_code == 302
-    clock = Clock(oslo(2026, 12, 2, 9, 5))
-    dispatcher = Dispatcher(db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=clock)
-    run_once(db, dispatcher, clock=clock)
-    [message] = sms_endpoint.accepted
-    token = re.search(r"https://x/p/(\S+)", message["text"])
-    assert token is not None
-    return url, token.group(1).rstrip(".")
+    return book_and_send_for_tomorrow(client, sms_endpoint, sms)
 
 
 def _appointment_id(page: str) -> str:

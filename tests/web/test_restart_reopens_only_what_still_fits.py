@@ -20,20 +20,18 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation, OutboxMessage, ScheduleRule
-from fit_platform.domain.codes import Channel, InvitationState, OutboxState, Role
-from fit_platform.messaging.dispatcher import Dispatcher
+from fit_platform.domain.codes import InvitationState, OutboxState, Role
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
-from fit_platform.scheduler.clock import run_once
 from fit_platform.services.enqueue import enqueue_due
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
-from tests.support.scheduling import DAY_BEFORE, OSLO, Clock, give_plan, oslo
+from tests.support.scheduling import OSLO
+from tests.support.sent_for_tomorrow import PAGE_NOW, book_and_send_for_tomorrow
 
 __all__ = ["sms_endpoint"]
 
-PAGE_NOW = oslo(2026, 12, 2, 9, 30)
 OPEN_AGAIN = "the questionnaire from this link is open again"
 
 
@@ -66,36 +64,11 @@ def _restart(patient: Patient, token: str) -> str:
     return str(patient.client.get("/p/choices/done?lang=en").get_data(as_text=True))
 
 
-def _sent_for_tomorrow(
-    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
-) -> tuple[str, str]:
-    """The therapist books tomorrow 09:00; the scheduler sends its PHQ-9 (a day before).
-    Returns the appointments page and the link's token."""
-    db = _db(client.application)
-    client.application.extensions["fit_clock"] = lambda: PAGE_NOW
-    world = make_world(db)
-    give_plan(db, world.episode_id, DAY_BEFORE)
-    log_in(client, world.therapist_username, PASSWORD)
-    url = f"/clinician/episodes/{world.episode_id}/appointments"
-    page = client.get(url).get_data(as_text=True)
-    booked = client.post(
-        url, data={"csrf_token": csrf_token(page), "day": "2026-12-03", "time": "09:00"}
-    )
-    assert booked.status_code == 302
-    clock = Clock(oslo(2026, 12, 2, 9, 5))
-    dispatcher = Dispatcher(db, {Channel.SMS: sms}, lambda t: f"https://x/p/{t}", clock=clock)
-    run_once(db, dispatcher, clock=clock)
-    [message] = sms_endpoint.accepted
-    found = re.search(r"https://x/p/(\S+)", message["text"])
-    assert found is not None
-    return url, found.group(1).rstrip(".")
-
-
 def test_a_session_moved_during_the_pause_is_not_reopened_on_the_old_link(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
     db = _db(client.application)
-    url, token = _sent_for_tomorrow(client, sms_endpoint, sms)
+    url, token = book_and_send_for_tomorrow(client, sms_endpoint, sms)
     with db.session() as session:
         [invitation_id] = session.scalars(select(Invitation.id)).all()
     patient = Patient(client.application.test_client(), token)
