@@ -221,7 +221,11 @@ def _hide_inside_rows(
     """Complementary suppression of one count inside the rows (``name``, a field of the
     figures ``figures_of`` returns), with the shares taken over it; a count hidden already
     (under 5, or its whole figure hidden) is hidden for its own sake."""
-    hidden_already = {key for key in rows if not getattr(figures_of(rows[key]), name).shown}
+    hidden_already = {
+        key
+        for key, row in rows.items()
+        if (figures := figures_of(row)) is None or not getattr(figures, name).shown
+    }
     numbers = {key: found.get(name, 0) for key, found in counts.items()}
     for key, mark in table.hidden(numbers, hidden_already):
         if key in hidden_already:
