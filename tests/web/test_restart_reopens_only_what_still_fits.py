@@ -26,7 +26,7 @@ from fit_platform.services.enqueue import enqueue_due
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
 from tests.support.factories import PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
-from tests.support.patient import Patient, open_invitation
+from tests.support.patient import Patient, now, open_invitation
 from tests.support.scheduling import OSLO
 from tests.support.sent_for_tomorrow import PAGE_NOW, book_and_send_for_tomorrow
 
@@ -51,9 +51,10 @@ def _state(db: Database, invitation_id: int) -> tuple[InvitationState, str | Non
         return row.state, row.non_response_reason
 
 
-def _pause(patient: Patient, token: str) -> None:
+def _pause(patient: Patient, token: str, today: dt.datetime) -> None:
+    """Paused for ten days from `today` (the app's clock in the test)."""
     assert patient.post(f"/p/{token}", {"action": "choices"}).headers["Location"] == "/p/choices"
-    until = (PAGE_NOW + dt.timedelta(days=10)).astimezone(OSLO).date()
+    until = (today + dt.timedelta(days=10)).astimezone(OSLO).date()
     paused = patient.post("/p/choices", {"action": "pause", "pause-until": until.isoformat()})
     assert paused.status_code == 302
 
@@ -72,7 +73,7 @@ def test_a_session_moved_during_the_pause_is_not_reopened_on_the_old_link(
     with db.session() as session:
         [invitation_id] = session.scalars(select(Invitation.id)).all()
     patient = Patient(client.application.test_client(), token)
-    _pause(patient, token)
+    _pause(patient, token, PAGE_NOW)
 
     page = client.get(url + "?lang=en").get_data(as_text=True)
     found = re.search(r'action="/clinician/appointments/(\d+)/move"', page)
@@ -126,7 +127,7 @@ def test_a_questionnaire_of_a_rule_switched_off_during_the_pause_is_not_sent(
     # The patient pauses from a link she holds (an earlier questionnaire, still open).
     _earlier, token = open_invitation(db, world)
     patient = Patient(app.test_client(), token)
-    _pause(patient, token)
+    _pause(patient, token, now())
     assert _state(db, planned)[0] is InvitationState.CANCELLED
 
     # The therapist switches the rule off (an unticked box), then the patient starts again.
@@ -152,7 +153,7 @@ def test_a_unit_archived_during_the_pause_reopens_nothing(app: Flask) -> None:
     world = make_world(db)
     invitation_id, token = open_invitation(db, world)
     patient = Patient(app.test_client(), token)
-    _pause(patient, token)
+    _pause(patient, token, now())
 
     admin = make_staff(db, (Role.ADMIN, None))
     administrator = app.test_client()
