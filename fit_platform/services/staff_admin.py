@@ -210,8 +210,13 @@ def _other_active_admins(session: Session, staff_id: int) -> int:
     )
 
 
+def _administers(role: StaffRole) -> bool:
+    """An administrator role that gives access (service-wide: `codes.role_grants_access`)."""
+    return role.role is Role.ADMIN and role_grants_access(role.role, role.unit_id)
+
+
 def _is_admin(staff: Staff) -> bool:
-    return any(row.role is Role.ADMIN and row.unit_id is None for row in staff.roles)
+    return any(_administers(row) for row in staff.roles)
 
 
 def end_sessions(session: Session, staff_id: int, now: dt.datetime) -> int:
@@ -287,15 +292,10 @@ def remove_role(db: Database, admin_id: int, staff_id: int, role_id: int, now: d
         row = next((r for r in staff.roles if r.id == role_id), None)
         if row is None:
             raise StaffChangeRefused("not_found")
-        others_keep_admin = any(
-            r.role is Role.ADMIN and r.unit_id is None and r.id != role_id for r in staff.roles
-        ) or (_other_active_admins(session, staff_id) > 0)
-        if (
-            row.role is Role.ADMIN
-            and row.unit_id is None
-            and staff.is_active
-            and not others_keep_admin
-        ):
+        others_keep_admin = any(_administers(r) and r.id != role_id for r in staff.roles) or (
+            _other_active_admins(session, staff_id) > 0
+        )
+        if _administers(row) and staff.is_active and not others_keep_admin:
             raise StaffChangeRefused("last_admin")
         label = _role_label(row.role, row.unit_id)
         staff.roles.remove(row)
