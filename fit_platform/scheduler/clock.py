@@ -86,7 +86,9 @@ def jobs(
         "reminders": lambda: invitations.queue_reminders(db, clock()),
         "expire": lambda: invitations.expire_windows(db, clock()),
         "clean_up": lambda: clean_up(db, clock(), retention_limits, message_files),
-        "resume_pauses": lambda: consent.resume_ended_pauses(db, clock(), zone=zone),
+        "resume_pauses": lambda: consent.resume_ended_pauses(
+            db, clock(), zone=zone, min_window=min_window
+        ),
         # Risk signals nobody acknowledged in time become visible to the unit lead.
         "escalate": lambda: signal_workflow.escalate_overdue_risk_signals(
             db, after=escalate_after, now=clock()

@@ -40,6 +40,7 @@ from fit_platform.domain.codes import (
     OutboxState,
 )
 from fit_platform.domain.free_text import clean_free_text
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.consent_reopen import QUESTIONNAIRE_MESSAGES, reopen_cancelled
 from fit_platform.services.invitation_common import NonResponse, rowcount
 
@@ -185,8 +186,11 @@ def apply_consent_change(
     staff_id: int | None = None,
     invitation_id: int | None = None,
     zone: ZoneInfo,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> ConsentResult:
     """Make one consent change in the caller's transaction (see the module docstring).
+    `min_window` (FIT_MIN_ANSWER_WINDOW_MINUTES) is the least time to answer that a
+    questionnaire reopened by a restart must still have when its session moved meanwhile.
 
     Raises ``ConsentError`` with code ``episode_closed``, ``no_invitation``,
     ``date_not_in_future``, ``date_too_far``, ``no_phone``, ``no_email`` or ``no_channel``.
@@ -255,7 +259,7 @@ def apply_consent_change(
     elif kind in (ConsentEventKind.RESUMED, ConsentEventKind.RESTARTED):
         patient.consent_state = ConsentState.ACTIVE
         patient.paused_until = None
-        reopened = reopen_cancelled(session, patient_id, now)
+        reopened = reopen_cancelled(session, patient_id, now, min_window=min_window)
     elif kind is ConsentEventKind.CHANNEL_CHANGED:
         channel = change.channel
         if channel is None:
@@ -327,6 +331,7 @@ def record_consent(
     staff_id: int | None = None,
     invitation_id: int | None = None,
     zone: ZoneInfo,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> ConsentResult:
     """``apply_consent_change`` in its own transaction."""
     with db.transaction(now=now) as session:
@@ -339,10 +344,17 @@ def record_consent(
             staff_id=staff_id,
             invitation_id=invitation_id,
             zone=zone,
+            min_window=min_window,
         )
 
 
-def resume_ended_pauses(db: Database, now: dt.datetime, *, zone: ZoneInfo) -> int:
+def resume_ended_pauses(
+    db: Database,
+    now: dt.datetime,
+    *,
+    zone: ZoneInfo,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+) -> int:
     """Set paused patients whose pause has ended back to active (a RESUMED event each).
 
     For the scheduler clock; ``may_contact`` already treats an ended pause as active, so this
@@ -365,5 +377,6 @@ def resume_ended_pauses(db: Database, now: dt.datetime, *, zone: ZoneInfo) -> in
                 now=now,
                 actor=Actor.SYSTEM,
                 zone=zone,
+                min_window=min_window,
             )
     return len(ids)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from fit_platform.db import Database
 from fit_platform.db.models import Patient
 from fit_platform.domain.codes import Actor, ConsentEventKind, ConsentState
+from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_control import treating_episode
 from fit_platform.services.consent import ConsentChange, apply_consent_change
 
@@ -48,7 +49,13 @@ class Restarted:
 
 
 def restart_feedback(
-    db: Database, *, staff_id: int, episode_id: int, now: dt.datetime, zone: ZoneInfo
+    db: Database,
+    *,
+    staff_id: int,
+    episode_id: int,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    min_window: dt.timedelta = DEFAULT_MIN_ANSWER_WINDOW,
 ) -> Restarted | None:
     """Record the patient's wish for questionnaires again: RESTARTED after a stop, RESUMED
     during a pause; None when her feedback is already on (nothing recorded). Raises
@@ -70,5 +77,6 @@ def restart_feedback(
             actor=Actor.STAFF,
             staff_id=staff_id,
             zone=zone,
+            min_window=min_window,
         )
     return Restarted(kind, result.reopened_invitations)

@@ -9,6 +9,7 @@ appointment or the plan on his, the administrator archives the unit on hers."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -90,6 +91,50 @@ def test_a_session_moved_during_the_pause_is_not_reopened_on_the_old_link(
     landing = patient.client.get(f"/p/{token}?lang=en")
     assert landing.status_code == 410
     assert "appointment was moved or cancelled" in landing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("window_minutes", "open_again"), [(60, True), (300, False)])
+def test_a_session_moved_during_the_pause_keeps_the_configured_least_time_to_answer(
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    window_minutes: int,
+    open_again: bool,
+) -> None:
+    """Moved to 13:00 today, the questionnaire sent at 09:05 has 3.5 hours left at the 09:30
+    restart: carried over to the moved session with the default hour, withdrawn where the
+    service asks for five hours (FIT_MIN_ANSWER_WINDOW_MINUTES), as the appointments page and
+    the tick would judge it."""
+    app = client.application
+    app.config["FIT_SETTINGS"] = dataclasses.replace(
+        app.config["FIT_SETTINGS"], min_answer_window_minutes=window_minutes
+    )
+    db = _db(app)
+    url, token = book_and_send_for_tomorrow(client, sms_endpoint, sms)
+    with db.session() as session:
+        [invitation_id] = session.scalars(select(Invitation.id)).all()
+    patient = Patient(app.test_client(), token)
+    _pause(patient, token, PAGE_NOW)
+
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    found = re.search(r'action="/clinician/appointments/(\d+)/move"', page)
+    assert found is not None
+    today = PAGE_NOW.astimezone(OSLO).date().isoformat()
+    moved = client.post(
+        f"/clinician/appointments/{found.group(1)}/move?lang=en",
+        data={"csrf_token": csrf_token(page), "move-day": today, "move-time": "13:00"},
+    )
+    assert moved.status_code == 302
+
+    done = _restart(patient, token)
+    assert (OPEN_AGAIN in done) is open_again
+    state = _state(db, invitation_id)
+    if open_again:
+        assert state == (InvitationState.SENT, None)
+        assert patient.client.get(f"/p/{token}?lang=en").status_code == 200
+    else:
+        assert state == (InvitationState.CANCELLED, "appointment_changed")
+        assert patient.client.get(f"/p/{token}?lang=en").status_code == 410
 
 
 def test_a_questionnaire_of_a_rule_switched_off_during_the_pause_is_not_sent(

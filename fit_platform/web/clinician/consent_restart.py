@@ -42,6 +42,7 @@ def restart_questionnaires(episode_id: int) -> Response:
             episode_id=episode_id,
             now=now(),
             zone=current_app.config["FIT_SETTINGS"].zone,
+            min_window=current_app.config["FIT_SETTINGS"].min_answer_window,
         )
     except RestartNotFound:
         abort(404)

@@ -302,6 +302,7 @@ def _restart_feedback(ctx: LinkContext) -> Page:
                 now=_now(),
                 invitation_id=ctx.invitation_id,
                 zone=_zone(),
+                min_window=current_app.config["FIT_SETTINGS"].min_answer_window,
             )
         except consent.ConsentError as error:
             if error.code != "episode_closed":
