@@ -30,7 +30,7 @@ from fit_platform.services.export import (
 
 # Year, month and a running number within the month (the tenth version of December 2026), not
 # a date.
-CODEBOOK_VERSION = "2026.12.11"
+CODEBOOK_VERSION = "2026.12.12"
 # Inside the package (pyproject.toml's package-data), so an installed wheel has it too.
 CODEBOOK_PATH = Path(__file__).resolve().parent / "export" / "codebook.md"
 Separator = Literal["semicolon", "comma"]

@@ -10,12 +10,14 @@ from fit_platform.services.export.assemble import tally_outcomes
 from fit_platform.services.export.queries import export_instruments
 
 
-def _rows(patients: int) -> Iterator[tuple[int, int | None, str, int, int, str, float, float]]:
+def _rows(
+    patients: int,
+) -> Iterator[tuple[int, int | None, str, int, int, str, float, float, bool]]:
     """Rows as the outcome query gives them: two units, four quarters, PHQ-9 and GAD-7."""
     for patient in range(patients):
         unit, period = 1 + patient % 2, f"2026-Q{1 + patient % 4}"
         for instrument_id, top in (("phq9", 27), ("gad7", 21)):
-            yield (unit, None, period, patient, patient, instrument_id, patient % top, 3.0)
+            yield (unit, None, period, patient, patient, instrument_id, patient % top, 3.0, True)
 
 
 def _peak_bytes(patients: int) -> int:

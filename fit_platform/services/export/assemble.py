@@ -21,7 +21,6 @@ from fit_platform.domain.paired_recovery import assess_paired
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell
 from fit_platform.services.export.levels import ALL_UNITS_TOTAL, ROW, UNIT_TOTAL
 from fit_platform.services.export.outcomes import (
-    PAIRED,
     OutcomeTally,
     PairedTally,
     at_caseness_at_start,
@@ -35,6 +34,7 @@ from fit_platform.services.export.rows import (
     ALL_CODE,
     NO_PROGRAMME,
     NON_RESPONSE_REASONS,
+    PAIRED,
     AggregateRow,
     Key,
     levels,
@@ -87,8 +87,10 @@ def tally_outcomes(
     quarters: bool = False,
 ) -> tuple[dict[tuple[Key, str], OutcomeTally], dict[Key, PairedTally]]:
     """Change per row and instrument, and the paired PHQ-9/GAD-7 outcome per row, from rows
-    (unit, programme, period, patient, episode, instrument, first, latest) in patient order;
-    with ``quarters`` (the periods are months) by quarter as well.
+    (unit, programme, period, patient, episode, instrument, first, latest, in range) in
+    patient order; with ``quarters`` (the periods are months) by quarter as well. A row not
+    in range (a PHQ-9 or GAD-7 whose latest score came before the range) counts only as half
+    of its episode's paired outcome, in the period of the other half.
 
     Each patient's rows are read together, so a patient with two episodes in a row (or in two
     programmes of a unit) counts once there, without a set of every patient seen."""
@@ -100,20 +102,26 @@ def tally_outcomes(
         seen: dict[tuple[Key, str], bool] = {}  # (row, instrument) -> at caseness at the start
         paired_seen: dict[Key, bool] = {}
         for _episode, episode_rows in groupby(rows, key=itemgetter(4)):
-            both: dict[str, tuple[float, float, Key]] = {}
-            for unit, programme, period, _p, _e, instrument_id, first, latest in episode_rows:
-                instrument = by_id[instrument_id]
+            both: dict[str, tuple[float, float, Key, bool]] = {}
+            for row in episode_rows:
+                unit, programme, period, _p, _e, instrument_id, first, latest, in_range = row
                 key = (unit, programme, period)
-                eligible = at_caseness_at_start(instrument, first, latest)
+                if instrument_id in PAIRED:
+                    both[instrument_id] = (first, latest, key, in_range)
+                if not in_range:
+                    continue
+                eligible = at_caseness_at_start(by_id[instrument_id], first, latest)
                 for level in with_quarters(key, all_units, quarters):
                     change[(level, instrument_id)].pairs[(first, latest)] += 1
                     found = (level, instrument_id)
                     seen[found] = seen.get(found, False) or eligible
-                if instrument_id in PAIRED:
-                    both[instrument_id] = (first, latest, key)
             if paired_instruments is None or len(both) < 2:
                 continue
-            (d_first, d_latest, d_key), (a_first, a_latest, a_key) = (both[i] for i in PAIRED)
+            depression_half, anxiety_half = (both[i] for i in PAIRED)
+            d_first, d_latest, d_key, d_in_range = depression_half
+            a_first, a_latest, a_key, a_in_range = anxiety_half
+            if not (d_in_range or a_in_range):
+                continue
             depression, anxiety = paired_instruments
             outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
             later = max(d_key, a_key, key=lambda key: key[2])

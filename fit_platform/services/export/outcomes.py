@@ -14,8 +14,6 @@ from fit_platform.domain.instruments import Instrument
 from fit_platform.domain.small_cells import HIDDEN, Cell, cell, too_small
 from fit_platform.services.export.rows import NOT_APPLICABLE, OutcomeAggregate, PairedAggregate
 
-PAIRED = ("phq9", "gad7")  # NHS Talking Therapies paired recovery: depression, anxiety
-
 
 @dataclass
 class OutcomeTally:

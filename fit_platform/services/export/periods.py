@@ -96,6 +96,15 @@ def previous_period(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
     return first, last_day
 
 
+def whole_quarters_before(today: dt.date, count: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of the `count` whole quarters that end with the last whole
+    quarter before ``today``: the pages' default ranges, which leave out the quarter still
+    filling up so that a quarter's figures match on every page that shows it."""
+    first, last = previous_period("quarter", today)
+    months = first.year * 12 + first.month - 1 - 3 * (count - 1)
+    return dt.date(months // 12, months % 12 + 1, 1), last
+
+
 def period_containing(period: Period, day: dt.date) -> str:
     """The key of the month or quarter ``day`` is in ('2026-12' or '2026-Q4'); of today, the
     period not over yet, whose figures are those so far."""

@@ -30,6 +30,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    or_,
     select,
 )
 
@@ -44,7 +45,7 @@ from fit_platform.services.export.periods import (
     period_start,
     quarter_of_month,
 )
-from fit_platform.services.export.rows import NON_RESPONSE_REASONS
+from fit_platform.services.export.rows import NON_RESPONSE_REASONS, PAIRED
 from fit_platform.services.export.sources import (
     NOTHING_SUMMARISED,
     Watermark,
@@ -233,8 +234,13 @@ def alliance_levels(r: Range, alliance_ids: list[str]) -> Select[Any]:
 def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
     """First and latest scorable outcome score per episode and instrument, with the number of
     scores, for the episodes with two or more whose latest score in the range fell in the
-    period; in patient and episode order, so each patient (and each paired PHQ-9/GAD-7
-    outcome) is read in one go.
+    period, and whether it did (`in_range`, last); in patient and episode order, so each
+    patient (and each paired PHQ-9/GAD-7 outcome) is read in one go.
+
+    A PHQ-9 or GAD-7 whose latest score came before the range is read too (not in range) when
+    the episode's other one has its latest in the range: the paired outcome takes both, and is
+    counted in the later one's period. Without it a quarter's paired figures depended on where
+    the range began (2026-Q3 alone and a year to 2026-Q3 gave 16 and 17 patients).
 
     Read from :func:`.sources.outcome_segments` (summarised months and live scores). One
     window pass per order gives the first score (ordered by the segments' first score), the
@@ -260,22 +266,43 @@ def outcome_episodes(r: Range, outcome_ids: list[str]) -> Select[Any]:
         .label("from_last"),
         func.sum(seg.scores).over(partition_by=partition).label("scores"),
     ).subquery()
+    c = windowed.c
+    latest = select(c.episode_id, c.instrument_id, c.first_total, c.last_total, c.last_at).where(
+        c.from_last == 1, c.scores >= 2
+    )
+    return _in_range_or_paired(r, latest)
+
+
+def _in_range_or_paired(r: Range, latest: Select[Any]) -> Select[Any]:
+    """The outcome rows from `latest` (episode_id, instrument_id, first_total, last_total,
+    last_at: one row per episode and instrument with two or more scores): those whose latest
+    score is in the range, and a PHQ-9 or GAD-7 one before it whose episode has the other's
+    latest in the range. The episode's latest paired score is a window over these rows only
+    (one per episode and instrument), not over every score."""
+    row = latest.selected_columns
+    paired_at = case((row.instrument_id.in_(PAIRED), row.last_at))
+    with_pairs = latest.add_columns(
+        func.max(paired_at).over(partition_by=row.episode_id).label("paired_last_at")
+    ).subquery()
+    c = with_pairs.c
     outcomes: Select[Any] = r.in_unit(
         select(
             Episode.unit_id,
             Episode.programme_id,
-            r.label(r.start(windowed.c.last_at)),
+            r.label(r.start(c.last_at)),
             Episode.patient_id,
             Episode.id,
-            windowed.c.instrument_id,
-            windowed.c.first_total,
-            windowed.c.last_total,
+            c.instrument_id,
+            c.first_total,
+            c.last_total,
+            (c.last_at >= r.since).label("in_range"),
         )
-        .join(Episode, Episode.id == windowed.c.episode_id)
+        .join(Episode, Episode.id == c.episode_id)
         .where(
-            windowed.c.from_last == 1,
-            windowed.c.scores >= 2,
-            windowed.c.last_at >= r.since,
+            or_(
+                c.last_at >= r.since,
+                and_(c.instrument_id.in_(PAIRED), c.paired_last_at >= r.since),
+            )
         )
         .order_by(Episode.patient_id, Episode.id)
     )
@@ -311,19 +338,11 @@ def _unsummarised_outcomes(r: Range, outcome_ids: list[str]) -> Select[Any]:
         .subquery()
     )
     c = scores.c
-    outcomes: Select[Any] = r.in_unit(
-        select(
-            Episode.unit_id,
-            Episode.programme_id,
-            r.label(r.start(c.submitted_at)),
-            Episode.patient_id,
-            Episode.id,
-            c.instrument_id,
-            c.first_total,
-            c.total,
-        )
-        .join(Episode, Episode.id == c.episode_id)
-        .where(c.from_first == c.scores, c.scores >= 2, c.submitted_at >= r.since)
-        .order_by(Episode.patient_id, Episode.id)
-    )
-    return outcomes
+    latest = select(
+        c.episode_id,
+        c.instrument_id,
+        c.first_total,
+        c.total.label("last_total"),
+        c.submitted_at.label("last_at"),
+    ).where(c.from_first == c.scores, c.scores >= 2)
+    return _in_range_or_paired(r, latest)

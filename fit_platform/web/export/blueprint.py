@@ -27,7 +27,7 @@ from fit_platform.services.export import (
     Period,
     service_aggregates,
 )
-from fit_platform.services.export.periods import period_containing
+from fit_platform.services.export.periods import period_containing, whole_quarters_before
 from fit_platform.services.export_audit import record_export
 from fit_platform.services.export_files import (
     CODEBOOK_VERSION,
@@ -62,6 +62,8 @@ def _units() -> list[tuple[int, str]]:
 
 
 FILTERS = ("period", "start", "end", "unit")
+# The figures page opens on a year of whole quarters.
+DEFAULT_QUARTERS = 4
 
 
 def _has_filters() -> bool:
@@ -73,8 +75,12 @@ def _form() -> ExportFilterForm:
     today = clock_now().astimezone(settings().zone).date()
     form = ExportFilterForm(request.args, units=_units())
     if not _has_filters():
-        form.start.data = dt.date(today.year, 1, 1)
-        form.end.data = today
+        # A year of whole quarters, ending with the last one: the quarter still filling up is
+        # left out, as on the start page and the report, because an episode's change is
+        # counted in the quarter of its latest score up to the range's end (docs/export.md),
+        # so a range running to today would show the last whole quarter with other figures
+        # than the start page's link "All figures for the quarter".
+        form.start.data, form.end.data = whole_quarters_before(today, DEFAULT_QUARTERS)
     return form
 
 

@@ -27,7 +27,7 @@ from fit_platform.services.export import (
     previous_period,
     service_aggregates,
 )
-from fit_platform.services.export.periods import period_containing
+from fit_platform.services.export.periods import period_containing, whole_quarters_before
 from fit_platform.services.export.trends import (
     MEASURES,
     Measure,
@@ -115,7 +115,7 @@ def start() -> Response:
         cards.append(
             UnitCard(unit_id, name, [_figure(row, measure, instruments) for measure in MEASURES])
         )
-    report_start = _quarters_back(first, DEFAULT_QUARTERS - 1)
+    report_start = whole_quarters_before(today(), DEFAULT_QUARTERS)[0]
     html = render_template(
         "export/start.html",
         cards=cards,
@@ -134,17 +134,10 @@ def _unit_codes(units: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
     return [(unit_id, name, codes[unit_id]) for unit_id, name in units]
 
 
-def _quarters_back(first: dt.date, quarters: int) -> dt.date:
-    months = first.year * 12 + first.month - 1 - 3 * quarters
-    return dt.date(months // 12, months % 12 + 1, 1)
-
-
 def _report_form() -> ExportFilterForm:
     form = ExportFilterForm(request.args, units=_units())
     if not any(name in request.args for name in REPORT_FILTERS):
-        first, last = previous_period("quarter", today())
-        form.start.data = _quarters_back(first, DEFAULT_QUARTERS - 1)
-        form.end.data = last
+        form.start.data, form.end.data = whole_quarters_before(today(), DEFAULT_QUARTERS)
     return form
 
 

@@ -75,14 +75,19 @@ def assemble(
 
     by_id = {i.id: i for i in outcome_instruments}
     change: dict[tuple[Key, str], OutcomeTally] = {}
-    pairs: dict[int, dict[str, tuple[float, float, Key, int]]] = defaultdict(dict)
-    for unit, programme, period, patient, episode, instrument_id, first, latest, scores in outcomes:
+    pairs: dict[int, dict[str, tuple[float, float, Key, int, bool]]] = defaultdict(dict)
+    for row in outcomes:
+        unit, programme, period, patient, episode, instrument_id, first, latest, scores = row[:9]
+        in_range = row[9]
         if scores < 2:
+            continue
+        if instrument_id in PAIRED:
+            key = (unit, programme, period)
+            pairs[episode][instrument_id] = (first, latest, key, patient, in_range)
+        if not in_range:
             continue
         instrument = by_id[instrument_id]
         assessed = assess_change(instrument, first, latest)
-        if instrument_id in PAIRED:
-            pairs[episode][instrument_id] = (first, latest, (unit, programme, period), patient)
         for key in levels((unit, programme, period), all_units):
             keys.add(key)
             acc = change.setdefault((key, instrument_id), OutcomeTally(set(), []))
@@ -105,9 +110,11 @@ def assemble(
         for both in pairs.values():
             if len(both) < 2:
                 continue
-            (d_first, d_latest, d_key, patient), (a_first, a_latest, a_key, _) = (
+            (d_first, d_latest, d_key, patient, d_in), (a_first, a_latest, a_key, _, a_in) = (
                 both[instrument_id] for instrument_id in PAIRED
             )
+            if not (d_in or a_in):
+                continue  # both halves before the range
             outcome = assess_paired(depression, anxiety, (d_first, d_latest), (a_first, a_latest))
             for key in levels(max(d_key, a_key, key=lambda key: key[2]), all_units):
                 acc_p = paired[key]

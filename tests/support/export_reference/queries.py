@@ -175,9 +175,12 @@ def _aggregates(
                     scored.c.first_total,
                     scored.c.total,
                     scored.c.scores,
+                    scored.c.submitted_at >= since,
                 )
                 .join(Episode, Episode.id == scored.c.episode_id)
-                .where(scored.c.from_first == scored.c.scores, scored.c.submitted_at >= since)
+                # Every episode's latest score up to the range's end: one before the range
+                # still makes half of a paired outcome whose other half is in the range.
+                .where(scored.c.from_first == scored.c.scores)
             )
         ).all()
 
