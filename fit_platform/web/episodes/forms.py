@@ -12,7 +12,6 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TelField,
-    TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -20,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from fit_platform.domain.codes import Channel
 from fit_platform.domain.schedule_model import MAX_OFFSET_HOURS
 from fit_platform.messaging.setup import configured_channels
-from fit_platform.web.date_fields import DayField
+from fit_platform.web.date_fields import ClockTimeField, DayField
 from fit_platform.web.form_base import FitForm
 from fit_platform.web.form_once import nonce_field
 from fit_platform.web.inputs import WholeNumberField
@@ -146,7 +145,7 @@ class AppointmentForm(FitForm):
     day = DayField(
         _l("Date"), validators=[DataRequired(message=_l("Enter a date like 31.12.2026."))]
     )
-    time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
+    time = ClockTimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
     form_nonce = nonce_field()  # rendered in the add form only: moving changes, never creates
 
 
@@ -202,7 +201,7 @@ class RuleForm(FitForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    send_time = TimeField(_l("Time of day (weekly and daily rules)"), validators=[Optional()])
+    send_time = ClockTimeField(_l("Time of day (weekly and daily rules)"), validators=[Optional()])
     window_hours = WholeNumberField(
         _l("Hours to answer"),
         default=48,

@@ -271,6 +271,7 @@ def new_session(group_id: int) -> str | Response | tuple[str, int]:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
+            assert form.time.data is not None  # DataRequired
             starts_at = dt.datetime.combine(
                 form.day.data, form.time.data, tzinfo=settings().zone
             ).astimezone(dt.UTC)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, TimeField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fit_platform.services.group_create import NAME_MAX
-from fit_platform.web.date_fields import DayField
+from fit_platform.web.date_fields import ClockTimeField, DayField
 from fit_platform.web.form_base import FitForm
 
 
@@ -49,7 +49,7 @@ class GroupSessionForm(FitForm):
     day = DayField(
         _l("Date"), validators=[DataRequired(message=_l("Enter a date like 31.12.2026."))]
     )
-    time = TimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
+    time = ClockTimeField(_l("Time"), validators=[DataRequired(message=_l("Enter a valid time."))])
     attended = SelectMultipleField(
         _l("Who attended"),
         coerce=int,
