@@ -253,6 +253,12 @@ def database_failure(exc: DBAPIError) -> str:
             "(FIT_DATABASE_OWNER_URL for db upgrade, db downgrade and retention "
             "purge-access-log) and that the database is running."
         )
+    if pgcode == "42501":  # insufficient_privilege: "permission denied", "must be owner of"
+        return (
+            f"The database refused the command ({cause}). db upgrade, db downgrade and "
+            "retention purge-access-log change tables and run as their owner: set "
+            "FIT_DATABASE_OWNER_URL (docs/deploy.md, PostgreSQL)."
+        )
     return f"The database refused the command ({cause})."
 
 

@@ -34,10 +34,7 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     if not no_dispatch:  # a --no-dispatch clock sends nothing itself
         warn_if_no_channels(settings, "scheduler")
     if settings.scheduler_metrics_port and not once:
-        from prometheus_client import start_http_server
-
-        # Loopback only: Prometheus on the same host (or a sidecar) scrapes it.
-        start_http_server(settings.scheduler_metrics_port, addr="127.0.0.1")
+        _serve_metrics(settings.scheduler_metrics_port)
     db = Database(settings.database_url)
     dispatcher = None if no_dispatch else dispatcher_from_settings(db, settings)
     escalate_after = dt.timedelta(hours=settings.risk_escalation_hours)
@@ -82,6 +79,33 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
         if dispatcher is not None:
             dispatcher.close()
         db.dispose()
+
+
+def _serve_metrics(port: int) -> None:
+    """The scheduler's metrics on loopback (Prometheus on the same host, or a sidecar,
+    scrapes them). A port already taken, most often by a second scheduler started on the
+    same host with the same settings, is the one-line configuration error, not a traceback:
+    the operator is told to give each scheduler its own port (docs/deploy.md)."""
+    import errno
+
+    from prometheus_client import start_http_server
+
+    from fit_platform.config_error import ConfigurationError
+    from fit_platform.process_settings import exit_on_configuration_error
+
+    try:
+        start_http_server(port, addr="127.0.0.1")
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        exit_on_configuration_error(
+            ConfigurationError(
+                f"FIT_SCHEDULER_METRICS_PORT {port} is already in use on 127.0.0.1 (another "
+                "scheduler on this host?): give each scheduler its own port, or leave it "
+                "unset for a second one"
+            ),
+            "scheduler",
+        )
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:

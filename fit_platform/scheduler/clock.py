@@ -179,6 +179,10 @@ def _then_dispatch(
 def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], Any]:
     """`job` run so that a failure is logged and counted and the clock goes on; its result,
     or None when it failed."""
+    # Both series exist from the start at 0: an alert on failures (docs/operations.md) read
+    # "no data" on a healthy scheduler.
+    JOB_RUNS.labels(job=name)
+    JOB_FAILURES.labels(job=name)
 
     def run() -> Any:
         JOB_RUNS.labels(job=name).inc()

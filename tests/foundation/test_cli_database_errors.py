@@ -100,3 +100,25 @@ def test_a_database_url_of_an_unknown_kind_is_refused_in_one_line() -> None:
     (line,) = [json.loads(line) for line in result.stderr.splitlines()]
     assert line["level"] == "ERROR" and line["setting"] == "FIT_DATABASE_URL"
     assert "postgresql+psycopg://" in line["msg"]
+
+
+def test_a_migration_run_as_the_applications_role_names_the_owners_url(
+    unmigrated_postgres: str,
+) -> None:
+    """`db upgrade` without owner.env runs as the application's role, which may not create
+    tables: the line said only "permission denied for schema public"."""
+    role = "fit_app_cli_errors_test"
+    admin = make_engine(unmigrated_postgres)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if not connection.scalar(
+            text("SELECT count(*) FROM pg_roles WHERE rolname = :name"), {"name": role}
+        ):
+            connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+        connection.execute(text(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role}"))
+    admin.dispose()
+    url = make_url(unmigrated_postgres).set(username=role)
+    result = run_fit_platform(url.render_as_string(hide_password=False), "db", "upgrade")
+    assert result.returncode == 1
+    line = _one_clear_line(result.stderr)
+    assert "permission denied" in line
+    assert "FIT_DATABASE_OWNER_URL" in line and "run as their owner" in line

@@ -158,6 +158,13 @@ class Stack:
             **self.extra_env,
         }
 
+    def env_of(self, role: str) -> dict[str, str]:
+        """The environment of `role`'s process: the workers' shared metrics directory is the
+        web's alone, as the systemd units and the container's entry point set it."""
+        if role == "web":
+            return self.env
+        return {k: v for k, v in self.env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+
     def run(
         self, role: str, *more: str, stdin: str | None = None, env: dict[str, str] | None = None
     ) -> str:
@@ -166,7 +173,7 @@ class Stack:
         completed = subprocess.run(
             installed([*self.commands[role], *more]),
             cwd=ROOT,
-            env={**self.env, **(env or {})},
+            env={**self.env_of(role), **(env or {})},
             input=stdin,
             capture_output=True,
             text=True,
@@ -183,7 +190,7 @@ class Stack:
             popen = subprocess.Popen(
                 installed(self.commands[role]),
                 cwd=ROOT,
-                env=self.env,
+                env=self.env_of(role),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
