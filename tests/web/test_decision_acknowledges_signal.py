@@ -92,3 +92,20 @@ def test_a_decision_about_an_acknowledged_signal_keeps_its_acknowledgement(
     with db.session() as session:
         notes = session.scalars(select(Signal.acknowledge_note)).all()
     assert notes == ["Talked about progress"]
+
+
+def test_the_form_about_an_acknowledged_risk_signal_no_longer_asks_to_acknowledge_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The pre-session view drops "… and acknowledge this signal" once it is; the samvalg form
+    about the same signal still asked for it, as if the acknowledgement had not been saved."""
+    db: Database = app.extensions["fit_db"]
+    world = make_world(db)
+    risk = add_signal(db, world, SignalCode.RISK_ANSWER, raised_at=now() - dt.timedelta(hours=2))
+    log_in(client, world.therapist_username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/decisions/new?signal={risk}&lang=en"
+    assert "and acknowledge this signal" in client.get(url).get_data(as_text=True)
+    acknowledge_in_the_view(client, world, risk, "Called her; safety plan agreed")
+    form = client.get(url).get_data(as_text=True)
+    assert "Talk with the patient about safety as soon as possible." in form
+    assert "acknowledge this signal" not in form

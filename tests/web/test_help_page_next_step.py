@@ -32,3 +32,24 @@ def test_after_the_last_page_the_help_page_leads_to_checking_and_sending(
     # Shown between pages, the same page still leads on to the next page of questions.
     between = patient.client.get("/p/help?after=1&lang=en").get_data(as_text=True)
     assert '<a class="button" href="/p/answer/2">Continue the questionnaire</a>' in between
+
+
+def test_a_risk_answer_saved_with_back_leads_back_after_the_help(app: Flask, db: Database) -> None:
+    """The "Back" button on the last page with a risk answer showed the help page, whose one
+    button led to checking and sending: the page the patient went back for was out of reach
+    (seen on a phone without JavaScript, in nynorsk). The help comes first, then where she was
+    going."""
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
+    saved = patient.answer_page(2, {"phq9_9": "2", "action": "back"})
+    help_url = saved.headers["Location"]
+    assert help_url.startswith("/p/help")
+    page = patient.client.get(help_url + "&lang=nn").get_data(as_text=True)
+    assert "113" in page  # the help itself, at once
+    assert '<a class="button" href="/p/answer/1">Hald fram med spørjeskjemaet</a>' in page
+    assert "send svara dine" not in page
+    back = patient.client.get("/p/answer/1?lang=nn")
+    assert back.status_code == 200

@@ -379,3 +379,19 @@ def test_a_changed_choice_shows_its_earlier_words_to_the_patient_and_the_therapi
         assert "Ask me before any change" in page and "Ask me before any change" not in earlier
         assert "2 earlier wordings</summary>" in earlier and earlier.count(recorded) == 2
         assert earlier.index("Talk first") < earlier.index("Before any new pills")
+
+
+def test_without_a_plan_or_a_choice_the_patients_own_words_come_before_the_empty_plan(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The lines "No standing choices.", "The patient has not written a crisis plan." and the
+    form to record a choice pushed the patient's wishes and words off a laptop's first
+    screen."""
+    db = _db(app)
+    world = make_world(db)
+    therapist = _staff(app, world.therapist_username)
+    html = therapist.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    assert html.index('id="goals-heading"') < html.index('id="own-words"')
+    assert html.index('id="own-words"') < html.index('id="own-plan"') < html.index('id="signals"')
+    assert "No standing choices." in html  # still there, with the form to record one
+    assert "Record a standing choice together with the patient" in html

@@ -63,3 +63,32 @@ def test_scores_readers_and_comments_share_one_date_style(
     assert re.search(rf"<td>{medium_day}</td>", scores)
     assert f"<td>{looked}</td>" in readers
     assert not NUMERIC_DAY.search(progress.split("<main", 1)[1])
+
+
+def test_a_visit_across_a_minutes_turn_shows_both_minutes(
+    client: FlaskClient, db: Database
+) -> None:
+    """A therapist read at 14:05:50 and acted at 14:06:10: the patient's line said "14:05"
+    only, while the staff pages record the action at 14:06 (the line promises "from the
+    first to the last minute")."""
+    world = make_world(db)
+    add_history(db, world, [19, 16])
+    with db.transaction() as session:
+        for at, action in ((50, "presession_view"), (70, "signal_acknowledge")):
+            record_access(
+                session,
+                staff_id=world.therapist_id,
+                role=Role.THERAPIST,
+                patient_id=world.patient_id,
+                unit_id=world.unit_id,
+                action=action,
+                now=LOOKED + dt.timedelta(seconds=at),
+            )
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(client, token)
+    patient.start()
+    patient.answer_all("phq9", "0")
+    patient.finish()
+    progress = client.get("/p/progress?lang=en").get_data(as_text=True)
+    readers = progress.split('<caption class="visually-hidden">', 2)[2]
+    assert "<td>20 Nov 2026, 14:05–14:06</td>" in readers

@@ -356,4 +356,5 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
         error=error,
         signal_titles=SIGNAL_TITLES,
         signal_explanations=SIGNAL_EXPLANATIONS,
+        signal_explanations_acknowledged=SIGNAL_EXPLANATIONS_ACKNOWLEDGED,
     ), status

@@ -222,7 +222,10 @@ def _answer_after_link_read(ctx: LinkContext, page: int) -> Page:
             # After the save, which keeps each answer's language as the page showed it.
             choose_language(switch_to)
             if saved.risk:
-                return redirect(url_for("patient.help_now", after=page))
+                # Help first; then on to where the patient was going ("Back", or this page
+                # in another language), not forward to the next page or to sending.
+                going = {"to": goes_to} if goes_to is not None else {}
+                return redirect(url_for("patient.help_now", after=page, **going))
             if goes_to is not None:
                 return redirect(url_for("patient.answer", page=goes_to))
             if saved.next_page > saved.page_count:
@@ -284,16 +287,25 @@ def _answer_after_link_read(ctx: LinkContext, page: int) -> Page:
 @needs_link()
 def help_now(ctx: LinkContext) -> Page:
     after = request.args.get("after", type=small_int) or 0
+    # The page the patient was going to when the risk answer was saved: the one before, after
+    # "Back" (the help page led on to sending, and the page she went back for was out of
+    # reach), or the same page in another language.
+    going_to = request.args.get("to", type=small_int) or 0
     next_url = None
     # After the last page the next step is checking and sending: the button says so, since
     # "Continue the questionnaire" read as if questions were left (none are).
     pages_left = False
     if ctx.status is LinkStatus.OPEN:
         plan = answering.page_plan(ctx.instrument)
-        pages_left = 0 < after < len(plan)
-        next_url = (
-            url_for("patient.answer", page=after + 1) if pages_left else url_for("patient.finish")
-        )
+        if 0 < going_to <= len(plan):
+            pages_left, next_url = True, url_for("patient.answer", page=going_to)
+        else:
+            pages_left = 0 < after < len(plan)
+            next_url = (
+                url_for("patient.answer", page=after + 1)
+                if pages_left
+                else url_for("patient.finish")
+            )
     return render_template("patient/help.html", ctx=ctx, next_url=next_url, pages_left=pages_left)
 
 

@@ -65,7 +65,10 @@ def _reading_time(visit: ReadingSession, zone: dt.tzinfo) -> str:
     everything in the row was done then, a crisis plan "read" before the patient wrote it."""
     start, end = visit.started_at.astimezone(zone), visit.ended_at.astimezone(zone)
     began = format_datetime(start, "day_and_time")
-    if end - start < dt.timedelta(minutes=1):
+    # Shown to the minute: one minute when both fall in it. Under 60 seconds across a minute's
+    # turn (14:05:50 to 14:06:10) is two, or the staff's record of the last read (14:06)
+    # is not on the patient's line.
+    if start.replace(second=0, microsecond=0) == end.replace(second=0, microsecond=0):
         return began
     if end.date() == start.date():
         return f"{began}–{format_time(end, 'short')}"
