@@ -224,7 +224,7 @@ def _answer_after_link_read(ctx: LinkContext, page: int) -> Page:
             if saved.risk:
                 # Help first; then on to where the patient was going ("Back", or this page
                 # in another language), not forward to the next page or to sending.
-                going = {"to": goes_to} if goes_to is not None else {}
+                going: dict[str, Any] = {"to": goes_to} if goes_to is not None else {}
                 return redirect(url_for("patient.help_now", after=page, **going))
             if goes_to is not None:
                 return redirect(url_for("patient.answer", page=goes_to))
