@@ -8,6 +8,7 @@ rules the save applies) now run with the form's own, and again when the form pas
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 from flask import Flask
@@ -115,3 +116,21 @@ def test_a_programme_template_without_rules_is_named_as_the_reason_nothing_is_pl
     # Without the programme, the unit's template is copied and the appointments come next.
     plain = post_registration(client, unit_id, display_name="Per Hansen")
     assert plain.headers["Location"].endswith("/appointments")
+
+
+def test_a_service_that_cannot_send_says_so_on_the_registration_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    """With neither an SMS gateway nor an e-mail relay, only the start-up log said that no
+    patient would get a link; the therapist registered patients and saw their questionnaires
+    "waiting" (found installing from the deployment guide)."""
+    _therapist(app, client)
+    settings = app.config["FIT_SETTINGS"]
+    app.config["FIT_SETTINGS"] = dataclasses.replace(settings, sms_url="", smtp_host="")
+    page = client.get("/clinician/register?lang=nb").get_data(as_text=True)
+    assert "Tjenesten kan ikke sende spørreskjemaer ennå" in page
+    app.config["FIT_SETTINGS"] = dataclasses.replace(
+        settings, sms_url="https://sms.example.no/send", sms_token="t"
+    )
+    page = client.get("/clinician/register?lang=nb").get_data(as_text=True)
+    assert "Tjenesten kan ikke sende spørreskjemaer ennå" not in page

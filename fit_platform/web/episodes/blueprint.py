@@ -211,7 +211,11 @@ def register() -> tuple[str, int] | Response:
             flash(_("The patient is registered. Add the appointments next."))
             return redirect(url_for("episodes.appointments", episode_id=registered.episode_id))
     status = 422 if form.errors else 200
-    return render_template("episodes/register.html", form=form), status
+    # No SMS gateway and no e-mail relay: the patient would never get a link, and only the
+    # start-up log said so (the form offers both channels then, as nothing can be sent).
+    return render_template(
+        "episodes/register.html", form=form, cannot_send=not channels_set_up()
+    ), status
 
 
 @bp.route("/episodes/<int:episode_id>/appointments", methods=["GET", "POST"])
