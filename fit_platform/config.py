@@ -65,6 +65,8 @@ class Settings:
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host; 0 trusts none.
     trusted_proxies: int = 0
     require_totp_for_therapists: bool = False
+    # Administrators reset others' second factor and download a patient's whole record.
+    require_totp_for_admins: bool = False
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     # Open risk signals not acknowledged within this many hours are shown to the unit lead.
@@ -364,6 +366,7 @@ def load_settings(
         "ratelimit_enabled": _flag(env, "FIT_RATELIMIT_ENABLED", True),
         "trusted_proxies": _int(env, "FIT_TRUSTED_PROXIES", 0),
         "require_totp_for_therapists": _flag(env, "FIT_REQUIRE_TOTP_FOR_THERAPISTS", False),
+        "require_totp_for_admins": _flag(env, "FIT_REQUIRE_TOTP_FOR_ADMINS", False),
         "session_idle_minutes": _int(env, "FIT_SESSION_IDLE_MINUTES", 30),
         "session_absolute_hours": _int(env, "FIT_SESSION_ABSOLUTE_HOURS", 10),
         "risk_escalation_hours": _int(env, "FIT_RISK_ESCALATION_HOURS", 24),

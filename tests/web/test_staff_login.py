@@ -303,3 +303,25 @@ def test_the_code_steps_five_minute_wait_runs_on_the_page_clock(
         shown = client.get("/staff/login?lang=en").get_data(as_text=True)
         assert "Log in with your password first." in shown
         assert client.get("/clinician/").status_code == 302
+
+
+def test_administrators_without_totp_must_set_it_up_when_the_service_requires_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """An administrator resets others' second factor and downloads a patient's whole record;
+    only therapists could be required to have one."""
+    required = make_test_app(database_url, tmp_path / "a", require_totp_for_admins=True)
+    try:
+        db = _db(required)
+        admin = make_staff(db, (Role.ADMIN, None))
+        world = make_world(db)
+        client = required.test_client()
+        log_in(client, admin.username, PASSWORD)
+        assert client.get("/admin/").headers["Location"] == "/staff/totp"
+        page = client.get("/staff/totp?lang=en").get_data(as_text=True)
+        assert 'src="data:image/svg+xml' in page
+        therapist = required.test_client()
+        log_in(therapist, world.therapist_username, PASSWORD)
+        assert therapist.get("/clinician/").status_code == 200  # not asked of therapists
+    finally:
+        required.extensions["fit_db"].dispose()

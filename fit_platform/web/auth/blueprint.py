@@ -50,6 +50,7 @@ from fit_platform.web.auth.session import (
     idle_timeout,
     login_required,
     settings,
+    totp_required,
 )
 from fit_platform.web.clock import epoch_seconds, now
 from fit_platform.web.kept_typing import note_kept_typing_at_login
@@ -342,7 +343,7 @@ def totp_setup() -> str | Response | tuple[str, int]:
         form=form,
         qr=totp.qr_data_uri(uri),
         secret_groups=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        required=settings().require_totp_for_therapists and g.staff.has_role(Role.THERAPIST),
+        required=totp_required(g.staff),
         replacing=replacing,
     ), status
 

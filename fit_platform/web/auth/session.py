@@ -110,10 +110,16 @@ def _to_login() -> Response:
     return redirect(url_for("auth.login", next=this_page()))
 
 
+def totp_required(staff: Any) -> bool:
+    """The service requires a second factor of this person (FIT_REQUIRE_TOTP_FOR_THERAPISTS,
+    FIT_REQUIRE_TOTP_FOR_ADMINS), whether or not they have one."""
+    chosen = settings()
+    return bool(
+        (chosen.require_totp_for_therapists and staff.has_role(Role.THERAPIST))
+        or (chosen.require_totp_for_admins and staff.has_role(Role.ADMIN))
+    )
+
+
 def _must_enrol_totp() -> bool:
     staff = g.staff
-    return bool(
-        settings().require_totp_for_therapists
-        and staff.has_role(Role.THERAPIST)
-        and not staff.totp_enrolled
-    )
+    return totp_required(staff) and not staff.totp_enrolled
