@@ -30,6 +30,7 @@ from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
 
 SERVICE_BAND_LABEL = "Expected range (patients of this service; elsewhere not validated)"
+SOURCES_NOTE = "otherwise from the general curve (not validated), so its width can change"
 
 
 def _db(app: Flask) -> Database:
@@ -102,6 +103,11 @@ def test_a_total_above_the_services_own_band_is_not_on_track_and_the_therapist_s
     # The chart and the score table show the band the rule used: 6-8 at session 3.
     assert SERVICE_BAND_LABEL in html
     assert "6–8" in html
+    # Sessions 1 and 2 have the general curve's ranges, session 3 the service's: the table
+    # says why a range changes width from one row to the next (found by a clinician's walk).
+    assert SOURCES_NOTE in html
+    scores = staff.get(f"/clinician/episodes/{world.episode_id}/scores?lang=en")
+    assert SOURCES_NOTE in scores.get_data(as_text=True)
 
 
 def test_with_29_ended_episodes_and_one_still_open_the_instruments_own_rule_applies(
@@ -119,3 +125,4 @@ def test_with_29_ended_episodes_and_one_still_open_the_instruments_own_rule_appl
     html = staff.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
     assert "Expected range (not validated)" in html
     assert SERVICE_BAND_LABEL not in html
+    assert SOURCES_NOTE not in html  # one model: nothing to explain

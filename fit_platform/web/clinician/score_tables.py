@@ -34,6 +34,21 @@ def expected_text(point: ScorePoint, higher_is_better: bool, _: Callable[..., st
     return _("better than expected")
 
 
+def expected_sources_note(points: Iterable[ScorePoint]) -> str:
+    """Under a score table whose rows (`points`) have expected ranges from both models: why
+    a range changes width and precision from one row to the next (the service's own patients
+    give whole scores, the general curve decimals; `domain/expected_recovery.py`). A
+    clinician judging "within" or "worse" saw 4–11.9, 4–11, 3–12 with nothing saying why."""
+    sources = {p.expected.source for p in points if p.expected is not None}
+    if len(sources) < 2:
+        return ""
+    return _(
+        "The expected range comes from this service's own patients with a similar first score "
+        "where there are enough of them (whole scores), otherwise from the general curve (not "
+        "validated), so its width can change from one row to the next."
+    )
+
+
 def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     """The score table's rows (date, score, severity, expected range, change since the first).
 
