@@ -21,6 +21,10 @@ import re
 from dataclasses import dataclass
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The variable a refused line meant to set, to name it: after blanks and `export`, before `=`.
+MEANT = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
+# A comment after a value: sh ends the value at the blank, systemd keeps the comment in it.
+TRAILING_COMMENT = re.compile(r"\s#")
 # Characters sh treats specially somewhere in a word, or systemd in a value.
 SPECIAL = frozenset("'\"\\$`;&|<>()*?[]{}~!#^")
 
@@ -53,6 +57,11 @@ def _value_problem(name: str, value: str) -> str | None:
         if after:
             return "text follows the closing single quote; quote the whole value"
         return None
+    if TRAILING_COMMENT.search(value) and not value.startswith(("'", '"')):
+        return (
+            "a comment after the value is read as part of it by systemd (sh ends the value "
+            "at the blank); put the comment on a line of its own"
+        )
     if value.startswith('"'):
         return (
             "double quotes are read differently by systemd and sh ($, \\ and ` inside them); "
@@ -67,22 +76,27 @@ def check_env_file(text: str) -> list[EnvFileProblem]:
     """Every line of `text` that systemd and sh would not read alike (empty when none)."""
     problems: list[EnvFileProblem] = []
     for number, line in enumerate(text.split("\n"), start=1):
+        meant = MEANT.match(line)
+        meant_name = meant.group(1) if meant else None
         if "\r" in line:
             problems.append(
                 EnvFileProblem(
-                    number, None, "Windows line end (CR): sh keeps it in the value; save with LF"
+                    number,
+                    meant_name,
+                    "Windows line end (CR): sh keeps it in the value; save with LF",
                 )
             )
             continue
         if not line.strip() or line.startswith("#"):
             continue
         if line[0].isspace():
-            problems.append(EnvFileProblem(number, None, "starts with a blank; start at NAME="))
+            reason = "starts with a blank; start at NAME="
+            problems.append(EnvFileProblem(number, meant_name, reason))
             continue
         name, equals, value = line.partition("=")
         if line.startswith("export "):
             reason = "'export' is not understood by systemd; write NAME=value"
-            problems.append(EnvFileProblem(number, None, reason))
+            problems.append(EnvFileProblem(number, meant_name, reason))
         elif not equals or not NAME.fullmatch(name):
             reason = "not NAME=value (a comment line starts with #)"
             problems.append(EnvFileProblem(number, None, reason))

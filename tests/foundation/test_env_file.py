@@ -41,7 +41,7 @@ DISAGREEING = {
     "FIT_SMTP_PASSWORD=pa$$word": "single quotes",
     "FIT_SMS_SENDER=it's": "single quotes",
     "FIT_SMS_SENDER='DPS' Nord": "closing single quote",
-    "FIT_SMS_SENDER=DPS #nord": "spaces",
+    "FIT_SMS_SENDER=DPS #nord": "put the comment on a line of its own",
     "FIT_SMS_SENDER=DPSNord\r": "Windows line end",
     "export FIT_SMS_SENDER=DPSNord": "export",
     "; FIT_SMS_SENDER=DPSNord": "not NAME=value",
@@ -79,6 +79,24 @@ def test_a_line_read_differently_is_refused_with_its_line_and_name_not_its_value
     [problem] = check_env_file(text)
     assert problem.line == 2 and DISAGREEING[line] in problem.reason
     assert "pa$$word" not in str(problem) and "Nord" not in str(problem)
+    # The variable the line meant to set is named, as the guide promises (a line that is
+    # not NAME=value at all names none).
+    named = line.removeprefix("export ").partition("=")[0]
+    assert problem.name == (None if line.startswith(";") else named)
+
+
+def test_a_line_with_a_leading_blank_names_its_variable() -> None:
+    [problem] = check_env_file("FIT_ENV=production\n  FIT_SECRET_KEY=abc\n")
+    assert (problem.line, problem.name) == (2, "FIT_SECRET_KEY")
+    assert "starts with a blank" in problem.reason
+
+
+def test_a_comment_after_a_secret_is_not_advised_into_the_secret() -> None:
+    """Single quotes, as the check advised for any value with a blank, would have put the
+    comment into the key."""
+    [problem] = check_env_file("FIT_SECRET_KEY=abc # the web's key\n")
+    assert problem.name == "FIT_SECRET_KEY"
+    assert "line of its own" in problem.reason and "single quotes" not in problem.reason
 
 
 @settings(
@@ -129,7 +147,7 @@ def test_the_check_command_prints_one_line_per_problem_and_fails(tmp_path: Path)
     assert checked.stderr.splitlines() == [
         f"{path}: line 2 (FIT_OIDC_SCOPES): a value with spaces is cut at the first space by "
         "sh; put the value in single quotes: FIT_OIDC_SCOPES='...'",
-        f"{path}: line 3: Windows line end (CR): sh keeps it in the value; save with LF",
+        f"{path}: line 3 (FIT_X): Windows line end (CR): sh keeps it in the value; save with LF",
     ]
     path.write_text("FIT_ENV=production\nFIT_OIDC_SCOPES='openid profile'\n")
     fine = run_fit_platform("sqlite://", "check-env-file", str(path))
