@@ -27,8 +27,11 @@ def apply_command() -> None:
         result = apply_retention(db, dt.datetime.now(dt.UTC), settings.retention)
     finally:
         db.dispose()
-    for name, value in result.__dict__.items():
-        click.echo(f"{name}: {value}")
+    # One logfmt line, as `fit-platform scheduler --once` prints its clean-up job's figures,
+    # so one parser reads both (it printed "name: value" lines).
+    from fit_platform.scheduler.job_report import report_line
+
+    click.echo(report_line("retention", dict(result.__dict__)))
 
 
 @retention.command("purge-access-log")
