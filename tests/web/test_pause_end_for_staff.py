@@ -67,7 +67,10 @@ def test_staff_read_the_pause_to_and_including_its_last_day_and_the_day_it_ends(
     assert expected in page
     assert f"– {short} (" in page  # the consent history
     first_line = page.split("</h1>", 1)[1].split("</p>", 1)[0]
-    assert FIRST_LINE[language].format(short=short_date, again=again) in first_line
+    # In the line's own date style ("In treatment since 12 Aug 2026 · … to and including
+    # 20 Dec 2026"): it read "20.12.2026" beside "12. aug. 2026" and the panel's "20. des. 2026".
+    medium_date = dates.format_date(last_day, "medium", locale=locale)
+    assert FIRST_LINE[language].format(short=medium_date, again=again) in first_line
     caseload = " ".join(
         therapist.get(f"/clinician/?lang={language}").get_data(as_text=True).split()
     )
