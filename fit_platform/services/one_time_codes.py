@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, OneTimeCode, OutboxMessage, Patient, Unit
-from fit_platform.domain.codes import Channel, Language, MessageKind
+from fit_platform.domain.codes import Channel, Language, MessageKind, OutboxState
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +105,24 @@ def request_code(
         if (recent or 0) >= MAX_CODES_PER_HOUR:
             log.info("one-time code refused: rate limit", extra={"patient_id": patient_id})
             return CodeRequest(CodeRequestOutcome.RATE_LIMITED, channel)
+        key = f"otc:{patient_id}:{int(now.timestamp() // 60)}"
+        # One message per request, not per click: two clicks before the first message has
+        # left give the same key (the second queues nothing). Once it has left, a new request
+        # in the same minute is a new message; the key counted only minutes, so a patient who
+        # had just locked her code by wrong tries and asked again at once was told a code was
+        # sent, and none came.
+        gone = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.patient_id == patient_id,
+                OutboxMessage.kind == MessageKind.ONE_TIME_CODE,
+                or_(OutboxMessage.dedupe_key == key, OutboxMessage.dedupe_key.like(f"{key}:%")),
+                OutboxMessage.state != OutboxState.QUEUED,
+            )
+        )
         message = OutboxMessage(
-            # One message per patient per minute: a double click queues one code.
-            dedupe_key=f"otc:{patient_id}:{int(now.timestamp() // 60)}",
+            dedupe_key=f"{key}:{gone}" if gone else key,
             patient_id=patient_id,
             kind=MessageKind.ONE_TIME_CODE,
             channel=channel,
@@ -196,6 +211,21 @@ def verify_code(db: Database, patient_id: int, code: str, now: dt.datetime) -> b
             )
     log.info("one-time code refused", extra={"patient_id": patient_id})
     return False
+
+
+def code_locked(db: Database, patient_id: int, now: dt.datetime) -> bool:
+    """The patient's code still within its ten minutes stopped working after ``MAX_ATTEMPTS``
+    wrong tries, and no other works: the page says so (it said "wrong or too old" of the right
+    code) and that a new one is needed."""
+    with db.session() as session:
+        rows = session.execute(
+            select(OneTimeCode.attempts).where(
+                OneTimeCode.patient_id == patient_id,
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.expires_at > now,
+            )
+        ).all()
+    return bool(rows) and all(attempts >= MAX_ATTEMPTS for (attempts,) in rows)
 
 
 class OneTimeCodeAccess:

@@ -220,9 +220,14 @@ def progress_view() -> Page:
                 session.pop(CODE_KEY, None)
                 _grant_progress(waiting, ctx.session_generation)
                 return after_the_code_step()
-            verify_form.code.errors = [
-                _("The code is wrong or too old. Check the message, or ask for a new code.")
-            ]
+            if one_time_codes.code_locked(get_db(), waiting, _now()):
+                why = _(
+                    "The code was typed wrong too many times, so it no longer works. Ask for a "
+                    "new code."
+                )
+            else:
+                why = _("The code is wrong or too old. Check the message, or ask for a new code.")
+            verify_form.code.errors = [why]
             status = 422
         else:
             status = 422
