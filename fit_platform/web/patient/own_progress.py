@@ -187,6 +187,11 @@ def progress_view() -> Page:
             **_progress_values(patient_id, ctx),
         )
     waiting = session.get(CODE_KEY)
+    if not isinstance(waiting, int) and ctx is not None and ctx.patient_id is not None:
+        # A link is open in this browser (a questionnaire not yet answered, say): the code
+        # step for its patient. The page said "We could not find an open questionnaire in
+        # this browser" with one open, and the patient's other messages are new links.
+        waiting = session[CODE_KEY] = ctx.patient_id
     if not isinstance(waiting, int) or ctx is None or ctx.patient_id != waiting:
         if idporten.idporten() is not None and request.method == "GET":
             return idporten.login_page()
