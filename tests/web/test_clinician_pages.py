@@ -152,3 +152,20 @@ def test_admin_and_service_developer_get_403_on_every_clinician_page(
     log_in(client, developer.username, PASSWORD)
     assert client.get("/clinician/?lang=en").status_code == 403
     assert client.get(f"/clinician/episodes/{world.episode_id}").status_code == 403
+
+
+def test_an_alliance_score_lower_by_less_than_a_drop_is_not_called_no_drop(
+    app: Flask, client: FlaskClient
+) -> None:
+    """ "No drop from 56 last time" beside 55 read as if the numbers were wrong: the rule counts
+    a fall of 2.5 % of the range (1.2 points on the WAI-SR) as a drop. The first answer, with
+    no last time, has a dash in the drop column, not "No"."""
+    db = _db(app)
+    world = make_world(db)
+    add_history(db, world, [56, 55], "wai_sr")
+    log_in(client, world.therapist_username, PASSWORD)
+    html = client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(as_text=True)
+    assert "lower than 56 last time, by less than the 1.2 points that count as a drop" in html
+    assert "no drop from" not in html
+    table = html.split("Drop from last time", 1)[1].split("</table>", 1)[0]
+    assert table.count("<td>–</td>") == 1 and table.count("<td>No</td>") == 1

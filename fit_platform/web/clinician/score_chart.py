@@ -63,11 +63,28 @@ def summary_sentence(trend: InstrumentTrend) -> str:
                 date=date,
                 previous=score_text(scored[-2].total),
             )
+        previous, rule = scored[-2].total, trend.instrument.alliance_drop
+        if (
+            rule is not None
+            and latest.total is not None
+            and previous is not None
+            and latest.total < previous
+        ):
+            # Lower, but by less than the rule's points: "no drop" beside 32 after 33.5 read
+            # as if the numbers were wrong (found walking a group form's scores).
+            return _(
+                "Latest score %(score)s on %(date)s: lower than %(previous)s last time, by "
+                "less than the %(threshold)s points that count as a drop.",
+                score=score_text(latest.total),
+                date=date,
+                previous=score_text(previous),
+                threshold=score_text(rule.threshold),
+            )
         return _(
             "Latest score %(score)s on %(date)s: no drop from %(previous)s last time.",
             score=score_text(latest.total),
             date=date,
-            previous=score_text(scored[-2].total),
+            previous=score_text(previous),
         )
     band = band_label(latest.band, labels, trend.instrument)
     if len(scored) == 1:

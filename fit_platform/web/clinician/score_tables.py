@@ -122,17 +122,19 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     return Markup("".join(rows))  # noqa: S704 - every value above is escaped
 
 
-def alliance_rows(points: Iterable[ScorePoint]) -> Markup:
+def alliance_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     """An alliance table's rows (date, score, a drop from last time), escaped as Jinja would."""
     date = date_formatter("short")
     number = number_formatter()
     _ = bound_gettext(get_translations())
     unscorable = escape(_("not scorable"))
     drop, no_drop = Markup("<strong>%s</strong>") % _("Yes"), escape(_("No"))
+    # The episode's first answer has no "last time" to drop from: a dash, not "No".
+    first = trend.points[0] if trend.points else None
     rows = [
         f"<tr><td>{escape(date(point.at))}</td>"
         f"<td>{unscorable if point.total is None else escape(number(point.total))}</td>"
-        f"<td>{drop if point.drop else no_drop}</td></tr>"
+        f"<td>{drop if point.drop else ('–' if point is first else no_drop)}</td></tr>"
         for point in points
     ]
     return Markup("".join(rows))  # noqa: S704 - every value above is escaped
