@@ -525,5 +525,6 @@ def test_the_add_a_member_list_tells_two_patients_of_the_same_name_apart(
     log_in(client, leader.username, PASSWORD)
     group_id = _create_group(client, unit_id, [leader, co_leader])
     page = client.get(f"/groups/{group_id}?lang=en").get_data(as_text=True)
-    assert "Kari Nordmann (in the unit since Sep 1, 2026)" in page
-    assert "Kari Nordmann (in the unit since Nov 16, 2026)" in page
+    # Day first, as every date on the staff pages (it read "Sep 1, 2026", month first).
+    assert "Kari Nordmann (in the unit since 1 Sept 2026)" in page
+    assert "Kari Nordmann (in the unit since 16 Nov 2026)" in page

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -36,6 +36,7 @@ from fit_platform.services import (
 from fit_platform.services.group_access import GroupError
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now
+from fit_platform.web.formatting import format_date
 from fit_platform.web.groups.forms import (
     AddMemberForm,
     GroupSessionForm,
@@ -141,7 +142,9 @@ def _picker_label(member: group_members.Member) -> str:
     return _(
         "%(name)s (in the unit since %(date)s)",
         name=member.name,
-        date=format_date(member.started_on, "medium"),  # type: ignore[no-untyped-call]  # unannotated in Flask-Babel
+        # The app's own date format (en_GB for English): Flask-Babel's wrote "Aug 12, 2026",
+        # the only month-first date on the staff pages.
+        date=format_date(member.started_on, "medium"),
     )
 
 
