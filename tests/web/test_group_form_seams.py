@@ -171,6 +171,11 @@ def test_a_low_group_form_raises_a_signal_about_the_group_not_about_the_alliance
     assert "The form is about the group, not about your sessions together." in view
     assert "alliance" not in view.split('id="signals"', 1)[-1].split("</section>", 1)[0].lower()
     assert "Low alliance score" not in view and "working relationship" not in view
+    # Its scores are headed as the group's, not as the working relationship with the therapist
+    # (the heading said "Working relationship: Group form …" beside the signal's words).
+    assert "Working relationship" not in view and "The group: " in view
+    scores = client.get(f"/clinician/episodes/{member.episode_id}/scores?lang=nb")
+    assert "Gruppen: " in scores.get_data(as_text=True)
 
     row = _caseload_row(client, member.episode_id)
     assert "Low score on the group form" in row and "Needs attention" in row
