@@ -53,3 +53,23 @@ def test_a_risk_answer_saved_with_back_leads_back_after_the_help(app: Flask, db:
     assert "send svara dine" not in page
     back = patient.client.get("/p/answer/1?lang=nn")
     assert back.status_code == 200
+
+
+def test_a_risk_answer_on_a_page_sent_with_an_error_gets_the_help_at_once(
+    app: Flask, db: Database
+) -> None:
+    """A page sent back for one bad answer saved nothing, so a risk answer on it showed no
+    help until the page was complete. Its valid answers are saved now, the help comes first,
+    and it leads back to the page to finish it."""
+    world = make_world(db)
+    _invitation_id, token = open_invitation(db, world)
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
+    saved = patient.answer_page(2, {"phq9_6": "1", "phq9_7": "", "phq9_9": "2"})
+    assert saved.headers["Location"].startswith("/p/help")
+    page = patient.client.get(saved.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert "113" in page
+    assert '<a class="button" href="/p/answer/2">Continue the questionnaire</a>' in page
+    again = patient.client.get("/p/answer/2?lang=en").get_data(as_text=True)
+    assert '<input checked id="phq9_9-2" name="phq9_9"' in again

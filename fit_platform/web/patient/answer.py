@@ -192,15 +192,20 @@ def _answer_after_link_read(ctx: LinkContext, page: int) -> Page:
         # looked up only where it is used (a form, a new response, a page shown again).
         codes: dict[str, str | None] | None = forms.all_known_answers(inst, link_ids, posted)
         page_form = None
+        refused = False  # the page is shown again with its errors, after its valid answers
         if codes is None:
             page_form = forms.answer_page_form(
                 inst, link_ids, _questionnaire_language(inst).value, formdata=posted
             )
             if page_form.validate():
                 codes = {k: (page_form[k].data or None) for k in link_ids}
-            elif goes_to is not None:
-                # nothing ticked: nothing to save
+            else:
+                # Its valid answers are saved all the same, as the page promises ("saved each
+                # time you go on"); they were lost when the patient left after an error, and a
+                # risk answer beside a missing one got no help until the page was complete.
+                # Nothing ticked: nothing to save.
                 codes = forms.answered_in_part(page_form, link_ids) or None
+                refused = goes_to is None
         if codes is not None:
             assert ctx.invitation_id is not None
             try:
@@ -223,14 +228,17 @@ def _answer_after_link_read(ctx: LinkContext, page: int) -> Page:
             choose_language(switch_to)
             if saved.risk:
                 # Help first; then on to where the patient was going ("Back", or this page
-                # in another language), not forward to the next page or to sending.
-                going: dict[str, Any] = {"to": goes_to} if goes_to is not None else {}
+                # in another language, or this page again to finish it), not forward to the
+                # next page or to sending.
+                back_to = page if refused else goes_to
+                going: dict[str, Any] = {"to": back_to} if back_to is not None else {}
                 return redirect(url_for("patient.help_now", after=page, **going))
             if goes_to is not None:
                 return redirect(url_for("patient.answer", page=goes_to))
-            if saved.next_page > saved.page_count:
-                return redirect(url_for("patient.finish"))
-            return redirect(url_for("patient.answer", page=saved.next_page))
+            if not refused:  # refused: shown again below, with its errors and what was typed
+                if saved.next_page > saved.page_count:
+                    return redirect(url_for("patient.finish"))
+                return redirect(url_for("patient.answer", page=saved.next_page))
         if goes_to is not None:
             choose_language(switch_to)
             return redirect(url_for("patient.answer", page=goes_to))
