@@ -41,9 +41,9 @@ def _codes(db: Database, sms_endpoint: SmsEndpoint, translations: Path) -> list[
     return [found.group(0) for text in texts if (found := re.search(r"\d{6}", text))]
 
 
-def test_a_locked_code_is_named_and_a_new_one_asked_for_at_once_arrives(
-    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, compiled_translations: Path
-) -> None:
+def _at_the_code_step(app: Flask, client: FlaskClient) -> tuple[Database, Patient]:
+    """A patient whose questionnaire is answered, at the code step of "See your progress";
+    every click of the test in one minute."""
     app.extensions["fit_clock"] = lambda: MOMENT
     db: Database = app.extensions["fit_db"]
     world = make_world(db)
@@ -52,6 +52,13 @@ def test_a_locked_code_is_named_and_a_new_one_asked_for_at_once_arrives(
         session.get_one(Invitation, invitation_id).state = InvitationState.COMPLETED
     patient = Patient(client, token)
     assert patient.post(f"/p/{token}", {"action": "progress"}).status_code == 302
+    return db, patient
+
+
+def test_a_locked_code_is_named_and_a_new_one_asked_for_at_once_arrives(
+    app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, compiled_translations: Path
+) -> None:
+    db, patient = _at_the_code_step(app, client)
     assert patient.post("/p/progress", {"action": "send"}).status_code == 200
     [first] = _codes(db, sms_endpoint, compiled_translations)
 
@@ -74,14 +81,7 @@ def test_a_locked_code_is_named_and_a_new_one_asked_for_at_once_arrives(
 def test_two_clicks_before_the_code_has_left_still_send_one(
     app: Flask, client: FlaskClient, sms_endpoint: SmsEndpoint, compiled_translations: Path
 ) -> None:
-    app.extensions["fit_clock"] = lambda: MOMENT
-    db: Database = app.extensions["fit_db"]
-    world = make_world(db)
-    invitation_id, token = open_invitation(db, world)
-    with db.transaction() as session:
-        session.get_one(Invitation, invitation_id).state = InvitationState.COMPLETED
-    patient = Patient(client, token)
-    assert patient.post(f"/p/{token}", {"action": "progress"}).status_code == 302
+    db, patient = _at_the_code_step(app, client)
     for _ in range(2):
         assert patient.post("/p/progress", {"action": "send"}).status_code == 200
     assert len(_codes(db, sms_endpoint, compiled_translations)) == 1

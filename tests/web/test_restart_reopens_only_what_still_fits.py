@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -25,6 +24,7 @@ from fit_platform.domain.codes import InvitationState, OutboxState, Role
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.services.enqueue import enqueue_due
 from tests.messaging.conftest import SmsEndpoint, sms_endpoint
+from tests.support.appointment_moves import move_first_appointment
 from tests.support.factories import PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, now, open_invitation
@@ -76,14 +76,7 @@ def test_a_session_moved_during_the_pause_is_not_reopened_on_the_old_link(
     patient = Patient(client.application.test_client(), token)
     _pause(patient, token, PAGE_NOW)
 
-    page = client.get(url + "?lang=en").get_data(as_text=True)
-    found = re.search(r'action="/clinician/appointments/(\d+)/move"', page)
-    assert found is not None
-    moved = client.post(
-        f"/clinician/appointments/{found.group(1)}/move?lang=en",
-        data={"csrf_token": csrf_token(page), "move-day": "2026-12-09", "move-time": "09:00"},
-    )
-    assert moved.status_code == 302
+    assert move_first_appointment(client, url, "2026-12-09", "09:00").status_code == 302
 
     done = _restart(patient, token)
     assert OPEN_AGAIN not in done
@@ -116,15 +109,8 @@ def test_a_session_moved_during_the_pause_keeps_the_configured_least_time_to_ans
     patient = Patient(app.test_client(), token)
     _pause(patient, token, PAGE_NOW)
 
-    page = client.get(url + "?lang=en").get_data(as_text=True)
-    found = re.search(r'action="/clinician/appointments/(\d+)/move"', page)
-    assert found is not None
     today = PAGE_NOW.astimezone(OSLO).date().isoformat()
-    moved = client.post(
-        f"/clinician/appointments/{found.group(1)}/move?lang=en",
-        data={"csrf_token": csrf_token(page), "move-day": today, "move-time": "13:00"},
-    )
-    assert moved.status_code == 302
+    assert move_first_appointment(client, url, today, "13:00").status_code == 302
 
     done = _restart(patient, token)
     assert (OPEN_AGAIN in done) is open_again

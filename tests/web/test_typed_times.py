@@ -6,7 +6,6 @@ was told "Enter a valid time.", while the same time in an import file was taken.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from fit_platform.db.models import Appointment
 from fit_platform.web.date_fields import read_clock_time
+from tests.support.appointment_moves import move_first_appointment
 from tests.support.factories import PASSWORD, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.scheduling import oslo
@@ -63,13 +63,7 @@ def test_a_therapist_books_and_moves_a_session_with_a_time_typed_the_norwegian_w
     assert booked.status_code == 302
     assert _starts(client) == [oslo(2026, 12, 10, 9, 30)]
 
-    page = client.get(url + "?lang=nb").get_data(as_text=True)
-    found = re.search(r'action="/clinician/appointments/(\d+)/move"', page)
-    assert found is not None
-    moved = client.post(
-        f"/clinician/appointments/{found.group(1)}/move?lang=nb",
-        data={"csrf_token": csrf_token(page), "move-day": "2026-12-11", "move-time": "14.15"},
-    )
+    moved = move_first_appointment(client, url, "2026-12-11", "14.15", lang="nb")
     assert moved.status_code == 302
     assert _starts(client) == [oslo(2026, 12, 11, 14, 15)]
 
