@@ -217,7 +217,7 @@ def code_locked(db: Database, patient_id: int, now: dt.datetime) -> bool:
     """The patient's code still within its ten minutes stopped working after ``MAX_ATTEMPTS``
     wrong tries, and no other works: the page says so (it said "wrong or too old" of the right
     code) and that a new one is needed."""
-    with db.session() as session:
+    with db.session(now=now) as session:
         rows = session.execute(
             select(OneTimeCode.attempts).where(
                 OneTimeCode.patient_id == patient_id,
