@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -54,17 +54,21 @@ class NotListed(StrEnum):
 @dataclass(frozen=True)
 class Upcoming:
     """The invitations in send order; `paused_until` the last day of a pause that ends within
-    the days shown (nothing is listed before the day after it)."""
+    the days shown (nothing is listed before the day after it). `not_sent`: the occasions in
+    those days that the scheduler will record as not sent (`skipped`, with its reason), in the
+    order of their windows' end: a session booked at 03:00 for 08:30 gets no questionnaire
+    (quiet hours leave 30 minutes), and the list said nothing of it."""
 
     invitations: list[DueInvitation]
     paused_until: dt.date | None = None
+    not_sent: list[DueInvitation] = field(default_factory=list)
 
 
 def upcoming_invitations(
     db: Database, episode_id: int, now: dt.datetime, *, zone: ZoneInfo, days: int = DAYS_AHEAD
 ) -> Upcoming | NotListed:
     """The invitations the episode's rules create from `now` to `days` days ahead, in send
-    order: those the scheduler would send (not those it would record as not sent). One due
+    order, and apart those the scheduler would record as not sent. One due
     now goes at the next tick; the page says "at once". `NotListed` when the tick would send
     nothing for another reason than timing: the page says which, rather than list sends that
     will not happen, or fail."""
@@ -114,4 +118,8 @@ def upcoming_invitations(
         (d.invitation for d in due if d.invitation.skipped is None),
         key=lambda invitation: (invitation.send_at, invitation.instrument_id),
     )
-    return Upcoming(invitations, paused_until)
+    not_sent = sorted(
+        (d.invitation for d in due if d.invitation.skipped is not None),
+        key=lambda invitation: (invitation.expires_at, invitation.instrument_id),
+    )
+    return Upcoming(invitations, paused_until, not_sent)

@@ -125,12 +125,28 @@ INVITATION_STATE = {
     InvitationState.DECLINED: _l("declined by the patient"),
 }
 
+# The reasons the scheduler or dispatcher gives for never sending (domain/send_window.py): the
+# appointments page dates such a row by when it was planned if its time had passed by then.
+NEVER_SENT = frozenset(SkipReason)
+
+# The same reasons said ahead, on the schedule page's "Sent in the next 14 days": an occasion
+# the scheduler will record as not sent, with the end of its window (services/upcoming.py).
+WILL_NOT_BE_SENT = {
+    SkipReason.TOO_LITTLE_TIME: _l("too little time is left to answer before %(until)s"),
+    SkipReason.QUIET_HOURS: _l(
+        "after quiet hours too little time is left to answer before %(until)s"
+    ),
+    SkipReason.AFTER_PAUSE: _l("the pause leaves too little time to answer before %(until)s"),
+}
+
 # Shown instead of the state for an invitation that was never sent (docs/messaging.md), was
 # cancelled by an administrator (docs/administration.md) or by the patient's own choice, so
 # the therapist reads who closed it and why (docs/clinician.md).
 SKIP_REASON = {
     SkipReason.TOO_LITTLE_TIME: _l("Not sent: too little time left to answer"),
-    SkipReason.QUIET_HOURS: _l("Not sent: quiet hours until the window closed"),
+    # Quiet hours ended too late: with less than the least time to answer left, or none (a
+    # 08:30 session booked at 03:00 has 30 minutes after 08:00; one at 07:45 has none).
+    SkipReason.QUIET_HOURS: _l("Not sent: after quiet hours too little time was left to answer"),
     SkipReason.AFTER_PAUSE: _l(
         "Not sent: questionnaires were paused until too little time was left to answer"
     ),

@@ -139,9 +139,51 @@ def test_a_window_closing_before_quiet_hours_end_is_skipped_and_the_therapist_se
         "not_sent_quiet_hours",
     )
     page = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "Not sent: quiet hours until the window closed" in page
+    assert "Not sent: after quiet hours too little time was left to answer" in page
     page = client.get(url + "?lang=nb").get_data(as_text=True)
-    assert "Ikke sendt: stilletid helt til svarfristen gikk ut" in page
+    assert "Ikke sendt: etter stilletiden var det for lite tid igjen til å svare" in page
+
+
+def test_a_morning_session_booked_at_night_says_before_and_after_why_it_gets_no_questionnaire(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """Booked at 03:00 for 08:30 the same morning: its questionnaire's time (24 hours before)
+    has passed, and when quiet hours end at 08:00 half an hour is left, less than the least
+    time to answer. The schedule page said nothing of it beforehand; the appointments page
+    afterwards said "quiet hours until the window closed" (it closes at 08:30) and dated it
+    by a time before the appointment was booked."""
+    db = _db(client)
+    world, url = a_patient_asked_the_day_before(client)
+    extensions = client.application.extensions
+    extensions["fit_clock"] = lambda: oslo(2026, 12, 3, 3)
+    book(client, url, "2026-12-03", "08:30")
+    schedule = f"/clinician/episodes/{world.episode_id}/schedule"
+    page = client.get(schedule + "?lang=en").get_data(as_text=True)
+    assert "Nothing, if nothing changes." in page
+    assert "no occasion in that time" not in page
+    assert "Not sent, if nothing changes:" in page
+    assert (
+        "PHQ-9 · before each appointment · after quiet hours too little time is left to answer"
+        " before 3 Dec 2026, 08:30"
+    ) in page
+    page = client.get(schedule + "?lang=nn").get_data(as_text=True)
+    assert "etter stilletida er det for lite tid att til å svare før 3. des. 2026, 08:30" in page
+
+    clock_tick(db, sms, oslo(2026, 12, 3, 3, 1))
+    clock_tick(db, sms, oslo(2026, 12, 3, 8))
+    assert sms_endpoint.accepted == []
+    [invitation] = invitations(db)
+    assert invitation.non_response_reason == "not_sent_quiet_hours"
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Not sent: after quiet hours too little time was left to answer" in page
+    assert (
+        "Not sent (its time 02/12/2026, 08:30 had passed when it was planned 03/12/2026, 03:01)"
+    ) in page
+    assert "was due" not in page
+    # Recorded, it leaves the schedule page's list: the appointments page has it now.
+    page = client.get(schedule + "?lang=en").get_data(as_text=True)
+    assert "Not sent, if nothing changes:" not in page
+    assert "no occasion in that time" in page
 
 
 def test_a_dispatcher_catching_up_at_night_skips_what_closes_before_morning(
@@ -157,7 +199,7 @@ def test_a_dispatcher_catching_up_at_night_skips_what_closes_before_morning(
     [invitation] = invitations(db)
     assert invitation.non_response_reason == "not_sent_quiet_hours"
     page = client.get(url + "?lang=nn").get_data(as_text=True)
-    assert "Ikkje sendt: stilletid heilt til svarfristen gjekk ut" in page
+    assert "Ikkje sendt: etter stilletida var det for lite tid att til å svare" in page
 
 
 def test_a_questionnaire_that_missed_because_of_a_pause_says_so_not_quiet_hours(
@@ -193,7 +235,7 @@ def test_a_questionnaire_that_missed_because_of_a_pause_says_so_not_quiet_hours(
     del extensions["fit_clock"]
     page = client.get(url + "?lang=en").get_data(as_text=True)
     assert "Not sent: questionnaires were paused until too little time was left to answer" in page
-    assert "quiet hours until the window closed" not in page
+    assert "after quiet hours" not in page
     page = client.get(url + "?lang=nb").get_data(as_text=True)
     assert "Ikke sendt: spørreskjemaene var satt på pause til det var for lite tid igjen" in page
     page = client.get(url + "?lang=nn").get_data(as_text=True)

@@ -280,6 +280,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
         now=now(),
         presenters=presenters,
         trigger_labels={choice.value: choice.label for choice in TRIGGER_CHOICES},
+        will_not_be_sent=labels.WILL_NOT_BE_SENT,
         consent_state=schedule.consent_state,
         paused_until=schedule.paused_until,
         # The patient's days exist only where an active daily rule runs on programme days
