@@ -288,3 +288,26 @@ def test_the_patient_sees_where_links_go_partly_hidden_on_the_choices_page(
     assert "tell your therapist, who can correct it" in page
     nn = client.get("/p/choices/channel?lang=nn").get_data(as_text=True)
     assert "67" in nn and "kari.nordmann" not in nn
+
+
+def test_the_choices_page_says_which_language_messages_come_in_and_who_changes_it(
+    client: FlaskClient,
+) -> None:
+    """A patient looking for the language of the messages on the choices page found nothing:
+    only staff set it (switching the page's language changes the pages alone)."""
+    db = _db(client)
+    world = a_therapists_patient(client)
+    _, token = open_invitation(db, world)
+    patient = PatientBrowser(client.application.test_client(), token)
+    assert patient.post(f"/p/{token}", {"action": "choices"}).status_code == 302
+    page = patient.client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert (
+        "Our messages to you are in bokmål: ask your therapist if you want them in another"
+        " language. You choose the language of these pages at the top."
+    ) in page
+    # The therapist changes it with the patient on the contact page; the page follows at once.
+    response = post_contact(client, contact_url(world), phone=OLD_NUMBER, language="nn")
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert patient_row(db, world.patient_id).preferred_language is Language.NYNORSK
+    page = patient.client.get("/p/choices?lang=nn").get_data(as_text=True)
+    assert "Meldingane våre til deg er på nynorsk: spør behandlaren din" in page

@@ -30,6 +30,7 @@ from fit_platform.services import consent, episode_schedule, own_days
 from fit_platform.services.contact_details import contact_on_file
 from fit_platform.services.link_context import LinkContext, LinkStatus
 from fit_platform.web.formatting import format_date
+from fit_platform.web.labels import LANGUAGE_SHORT
 from fit_platform.web.patient import forms
 from fit_platform.web.patient.blueprint import (
     CONSENT_CANCELLED_KEY,
@@ -221,6 +222,7 @@ def choices(ctx: LinkContext) -> Page:
         plan_needs_code=_plan_needs_code(ctx),
         restart_form=restart_form,
         channel_names=channel_names(),
+        language_names=LANGUAGE_SHORT,
         fewer_asked_at=_open_fewer_wish(ctx),
         on_choices_page=True,  # the footer's link to this page is left out
     )
