@@ -117,3 +117,30 @@ def test_a_patient_is_not_offered_a_switch_to_a_channel_the_service_cannot_send_
     assert switched.status_code == 302  # back to the choices, nothing recorded
     with db.session() as session:
         assert session.get_one(PatientRow, world.patient_id).preferred_channel is Channel.EMAIL
+
+
+def test_with_both_channels_set_up_each_address_says_which_choice_needs_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The label "E-mail (optional)" beside "Send links by: E-mail" was then refused with "An e-mail
+    address is needed": with both channels the labels name the channel each is needed for."""
+    both = make_test_app(
+        database_url,
+        tmp_path / "both",
+        smtp_host="127.0.0.1",
+        sms_url="http://127.0.0.1:9/send",
+        sms_token="t",
+    )
+    try:
+        client, unit_id = _therapist(both)
+        form = client.get("/clinician/register?lang=en").get_data(as_text=True)
+        assert "Mobile number (needed for SMS)" in form
+        assert "E-mail (needed for e-mail)" in form
+        assert "E-mail (optional)" not in form
+        nn = client.get("/clinician/register?lang=nn").get_data(as_text=True)
+        assert "Mobilnummer (trengst for SMS)" in nn
+        assert _register(client, unit_id, "email").status_code == 302
+        contact = client.get("/clinician/episodes/1/contact?lang=en").get_data(as_text=True)
+        assert "E-mail (needed for e-mail)" in contact
+    finally:
+        both.extensions["fit_db"].dispose()

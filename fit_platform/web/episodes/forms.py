@@ -39,10 +39,16 @@ def label_contact_fields(
     form: RegisterPatientForm | ContactForm, configured: frozenset[str]
 ) -> None:
     """Where e-mail is the only channel, the address is what links go to and the mobile
-    number is the optional one: the labels say so instead of the SMS service's defaults."""
+    number is the optional one: the labels say so instead of the SMS service's defaults.
+    Where both are set up, which one is needed depends on "Send links by" (a form without a
+    script cannot change its labels): "E-mail (optional)" beside e-mail chosen was refused
+    with "an e-mail address is needed", so each label names the channel it is needed for."""
     if configured == frozenset({"email"}):
         form.email.label.text = gettext("E-mail")
         form.phone.label.text = gettext("Mobile number (optional)")
+    elif configured == frozenset({"email", "sms"}):
+        form.phone.label.text = gettext("Mobile number (needed for SMS)")
+        form.email.label.text = gettext("E-mail (needed for e-mail)")
 
 
 def offer_configured_channels(field: SelectField, configured: frozenset[str]) -> None:
