@@ -23,7 +23,7 @@ from fit_platform.db.models import (
     StaffRole,
     Unit,
 )
-from fit_platform.domain.codes import Channel, Language, Role
+from fit_platform.domain.codes import Channel, EpisodeStatus, Language, Role
 from fit_platform.domain.episode_start import is_accepted_start
 from fit_platform.domain.free_text import clean_free_text
 from fit_platform.domain.national_id import InvalidNationalId
@@ -42,6 +42,16 @@ class RegistrationError(ValueError):
         super().__init__(f"{field}: {code}")
         self.field = field
         self.code = code
+
+
+class ReturningPatient(RegistrationError):
+    """The record id is a patient of this unit whose every course of treatment here has
+    ended (the last on `ended_on`): registered again only when the therapist confirms that a
+    new course starts for that patient (`returning=True`), never as a second person."""
+
+    def __init__(self, ended_on: dt.date | None) -> None:
+        super().__init__("external_id", "returning")
+        self.ended_on = ended_on
 
 
 class NotAllowed(PermissionError):
@@ -70,6 +80,9 @@ class Registered:
     # The plan came from the programme's own template (not the unit's): the page names it when
     # it has no rule in use, rather than blame the unit's (found in a review of the demo).
     from_programme: bool = False
+    # A new course of treatment for a patient already registered in the unit: the contact
+    # details, language, channel and choices on file are kept, not the ones typed.
+    returning: bool = False
 
 
 def clean_line(value: str | None, max_length: int) -> str:
@@ -192,11 +205,18 @@ def register_patient(
     form_nonce: str | None = None,
     now: dt.datetime,
     national_ids: NationalIdPolicy | None = None,
+    returning: bool = False,
 ) -> Registered:
     """Create the patient and an active episode with `staff_id` as responsible therapist.
 
     With `national_ids` (ID-porten is configured) an entered national identity number is
     checked and stored as its keyed hash; without it any entered number is dropped.
+
+    A record id already registered in the unit is refused while that patient has an open
+    episode here; when every episode of theirs here has ended it is `ReturningPatient`, and
+    with `returning` the new episode is that patient's: what is on file (contact details,
+    language, channel, consent, crisis plan, standing choices) goes on, what belongs to the
+    old course (answers, signals, plan, therapists) stays with it (docs/clinician.md).
 
     The same form posted again (`form_nonce`) returns the first registration and creates
     nothing (`services.form_once`).
@@ -234,28 +254,24 @@ def register_patient(
         # A record id is unique within the unit only. Telling a therapist that it is taken
         # elsewhere would disclose another unit's patient, so there it is simply registered
         # again: this unit's record of the person, with its own episode and consent.
-        if details.external_id and session.scalar(
-            select(Patient.id)
-            .join(Episode, Episode.patient_id == Patient.id)
-            .where(Patient.external_id == details.external_id, Episode.unit_id == unit_id)
-            .limit(1)
-        ):
-            raise RegistrationError("external_id", "taken")
-        if national_id_hash and national_id_taken_in_unit(session, unit_id, national_id_hash):
-            raise RegistrationError("national_id", "national_id_taken")
-        patient = Patient(
-            display_name=details.display_name,
-            external_id=details.external_id,
-            phone_e164=details.phone,
-            email=details.email,
-            preferred_language=details.language,
-            preferred_channel=details.channel,
-            national_id_hash=national_id_hash,
-        )
-        session.add(patient)
-        session.flush()
+        patient_id = _returning_patient(session, unit_id, details.external_id, returning)
+        if patient_id is None:
+            if national_id_hash and national_id_taken_in_unit(session, unit_id, national_id_hash):
+                raise RegistrationError("national_id", "national_id_taken")
+            patient = Patient(
+                display_name=details.display_name,
+                external_id=details.external_id,
+                phone_e164=details.phone,
+                email=details.email,
+                preferred_language=details.language,
+                preferred_channel=details.channel,
+                national_id_hash=national_id_hash,
+            )
+            session.add(patient)
+            session.flush()
+            patient_id = patient.id
         episode = Episode(
-            patient_id=patient.id,
+            patient_id=patient_id,
             unit_id=unit_id,
             programme_id=programme_id,
             started_on=started_on,
@@ -271,7 +287,8 @@ def register_patient(
             "patient registered",
             extra={
                 "event": "patient_registered",
-                "patient_id": patient.id,
+                "returning": returning,
+                "patient_id": patient_id,
                 "episode_id": episode.id,
                 "staff_id": staff_id,
             },
@@ -285,4 +302,35 @@ def register_patient(
         in_use = session.scalar(select(has_rule_in_use(episode.id).label("in_use")))
         template = _default_template(session, episode.unit_id, episode.programme_id)
         from_programme = template is not None and template.programme_id is not None
-        return Registered(episode.patient_id, episode.id, bool(in_use), from_programme)
+        earlier = session.scalar(
+            select(Episode.id)
+            .where(Episode.patient_id == episode.patient_id, Episode.id != episode.id)
+            .limit(1)
+        )
+        return Registered(
+            episode.patient_id, episode.id, bool(in_use), from_programme, earlier is not None
+        )
+
+
+def _returning_patient(
+    session: Session, unit_id: int, external_id: str | None, returning: bool
+) -> int | None:
+    """The patient a new episode is for when the record id is already registered in the unit
+    and the therapist confirmed it (`ReturningPatient` until then); None for a new patient.
+    Refused while the patient has an open episode in the unit."""
+    if not external_id:
+        return None
+    rows = session.execute(
+        select(Patient.id, Episode.status, Episode.ended_on)
+        .join(Episode, Episode.patient_id == Patient.id)
+        .where(Patient.external_id == external_id, Episode.unit_id == unit_id)
+        .order_by(Episode.started_on.desc(), Episode.id.desc())
+    ).all()
+    if not rows:
+        return None
+    if any(row.status is not EpisodeStatus.ENDED for row in rows):
+        raise RegistrationError("external_id", "taken")
+    if not returning:
+        ended = [row.ended_on for row in rows if row.ended_on is not None]
+        raise ReturningPatient(max(ended) if ended else None)
+    return int(rows[0].id)

@@ -70,4 +70,4 @@ def test_the_same_record_id_twice_in_one_unit_is_refused_with_a_clear_message(
     assert _register(client, unit.id, "Kari Nordmann", "EPR-78").status_code == 302
     again = _register(client, unit.id, "Kari Nordmann", "EPR-78")
     assert again.status_code == 422
-    assert "already registered in this unit" in again.get_data(as_text=True)
+    assert "already in treatment in this unit" in again.get_data(as_text=True)

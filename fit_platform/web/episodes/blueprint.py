@@ -44,6 +44,7 @@ from fit_platform.services.registration import (
     NotAllowed,
     PatientDetails,
     RegistrationError,
+    ReturningPatient,
     register_patient,
     registration_problems,
 )
@@ -75,6 +76,7 @@ from fit_platform.web.episodes.texts import (
     file_problem,
     night_rows,
     registration_message,
+    returning_patient_message,
     row_problem,
     unmatched_by_record,
 )
@@ -161,6 +163,8 @@ def register() -> tuple[str, int] | Response:
             now=_now(),
         )
 
+    # The box for a returning patient is shown once asked for, and kept while ticked.
+    offer_returning = bool(form.returning.data)
     # Every wrong field in one round: the typed details' checks run with the form's own, and
     # again when the form passes (a bad phone and a bad e-mail address, both at once).
     if passes_all(form, problems, registration_message, fallback="display_name"):
@@ -186,12 +190,25 @@ def register() -> tuple[str, int] | Response:
                 form_nonce=form.form_nonce.data,
                 national_ids=national_ids,
                 now=_now(),
+                returning=bool(form.returning.data),
             )
+        except ReturningPatient as returning:
+            form.external_id.errors = [returning_patient_message(returning.ended_on)]
+            offer_returning = True
         except RegistrationError as error:
             getattr(form, error.field).errors = [registration_message(error.code)]
         except NotAllowed:
             abort(403)
         else:
+            if registered.returning:
+                # The typed contact details were not used: what the patient chose is on file.
+                flash(
+                    _(
+                        "A new course of treatment has started for the patient already "
+                        "registered here. The contact details, language and channel on file "
+                        "are kept: check them with the patient on the contact details page."
+                    )
+                )
             if not registered.rules_in_use:
                 # The unit (or programme) has no template with a rule in use: nothing would
                 # ever be sent, so the next step is the plan, not the appointments.
@@ -214,7 +231,10 @@ def register() -> tuple[str, int] | Response:
     # No SMS gateway and no e-mail relay: the patient would never get a link, and only the
     # start-up log said so (the form offers both channels then, as nothing can be sent).
     return render_template(
-        "episodes/register.html", form=form, cannot_send=not channels_set_up()
+        "episodes/register.html",
+        form=form,
+        cannot_send=not channels_set_up(),
+        offer_returning=offer_returning,
     ), status
 
 

@@ -125,6 +125,11 @@ class RegisterPatientForm(FitForm):
         _l("Start of treatment"),
         validators=[DataRequired(message=_l("Enter a date like 31.12.2026."))],
     )
+    # Offered once the record id turned out to be a patient of the unit whose treatment here
+    # has ended (services/registration.py `ReturningPatient`): a new course for that patient.
+    returning = BooleanField(
+        _l("Start a new course of treatment for the patient already registered here")
+    )
     form_nonce = nonce_field()
 
 

@@ -29,7 +29,7 @@ REGISTRATION_ERRORS = {
     "required_for_sms": _l("A mobile number is needed to send links by SMS."),
     "invalid_email": _l("Enter a valid e-mail address."),
     "required_for_email": _l("An e-mail address is needed to send links by e-mail."),
-    "taken": _l("A patient with this record id is already registered in this unit."),
+    "taken": _l("A patient with this record id is already in treatment in this unit."),
     "unknown": _l("Choose one of the options."),
     "unit_archived": _l("This unit is archived and takes no new patients."),
     "programme_not_open": _l("Choose an open programme of the chosen unit."),
@@ -204,6 +204,20 @@ APPOINTMENT_AT_SAME_TIME = _l(
 def registration_message(code: str) -> str:
     """The translated message of a registration or contact-details refusal code."""
     return str(REGISTRATION_ERRORS[code])
+
+
+def returning_patient_message(ended_on: dt.date | None) -> str:
+    """The record id is a patient whose treatment in the unit has ended: how to go on."""
+    if ended_on is None:
+        return _(
+            "A patient with this record id was in treatment in this unit before. To start a "
+            "new course of treatment for that patient, tick the box below and register again."
+        )
+    return _(
+        "A patient with this record id was in treatment in this unit until %(date)s. To start "
+        "a new course of treatment for that patient, tick the box below and register again.",
+        date=format_date(ended_on, "medium"),
+    )
 
 
 RULE_ERRORS = {

@@ -1,0 +1,137 @@
+"""A patient who comes back to the same unit after her treatment there ended gets a new
+course of treatment, not a second identity.
+
+A walk found the registration page refusing her record id ("already registered in this
+unit") with nothing offering a new episode, the import pointing to "register the patient (or
+start an episode)", neither of which could be done, and the one way round it (registering her
+without the record id) losing what she had set up herself: her standing choice, her crisis
+plan, her choice of e-mail. Followed here from the administrator's close, through the
+therapist's registration page, to the new pre-session view and the import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Appointment, Episode, Patient
+from fit_platform.domain.codes import Channel, EpisodeStatus, Role
+from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind
+from fit_platform.services import own_plan
+from tests.support.appointment_upload import upload_appointments
+from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.scheduling import oslo
+
+TODAY = oslo(2026, 12, 3, 10)
+
+
+def _close_as_admin(app: Flask, world: World) -> None:
+    admin_client = app.test_client()
+    admin = make_staff(app.extensions["fit_db"], (Role.ADMIN, None))
+    log_in(admin_client, admin.username, PASSWORD)
+    url = f"/admin/units/{world.unit_id}/episodes"
+    token = csrf_token(admin_client.get(url).get_data(as_text=True))
+    assert admin_client.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token})
+
+
+def _register(client: FlaskClient, world: World, record_id: str, **extra: str):  # type: ignore[no-untyped-def]
+    page = client.get("/clinician/register?lang=en").get_data(as_text=True)
+    return client.post(
+        "/clinician/register?lang=en",
+        data={
+            "csrf_token": csrf_token(page),
+            "display_name": "Kari Nordmann",
+            "external_id": record_id,
+            "phone": "+47 900 11 222",
+            "email": "",
+            "language": "nb",
+            "channel": "sms",
+            "unit": str(world.unit_id),
+            "started_on": "2026-12-03",
+            **extra,
+        },
+    )
+
+
+def _record_id(db: Database, world: World) -> str:
+    with db.session() as session:
+        record_id = session.get_one(Patient, world.patient_id).external_id
+        assert record_id
+        return record_id
+
+
+def test_a_returning_patient_gets_a_new_episode_and_keeps_what_she_set_up(
+    app: Flask, client: FlaskClient, db: Database
+) -> None:
+    app.extensions["fit_clock"] = lambda: TODAY
+    world = make_world(db, channel=Channel.EMAIL)
+    record_id = _record_id(db, world)
+    own_plan.change_choice(
+        db,
+        world.patient_id,
+        TODAY - dt.timedelta(days=30),
+        event=ChoiceEventKind.RECORDED,
+        kind=ChoiceKind.OTHER,
+        text="Ingen gruppebehandling",
+    )
+    log_in(client, world.therapist_username, PASSWORD)
+
+    # While her treatment here is open, the record id is refused as before.
+    refused = _register(client, world, record_id)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "already in treatment in this unit" in page
+    assert 'name="returning"' not in page
+
+    _close_as_admin(app, world)
+    asked = _register(client, world, record_id)
+    assert asked.status_code == 422
+    page = asked.get_data(as_text=True)
+    assert (
+        "A patient with this record id was in treatment in this unit until 3 Dec 2026. To"
+        " start a new course of treatment for that patient, tick the box below and register"
+        " again."
+    ) in page
+    assert 'name="returning"' in page
+    assert _register(client, world, record_id, returning="").status_code == 422  # not ticked
+
+    started = _register(client, world, record_id, returning="y")
+    assert started.status_code == 302
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Patient)) == 1
+        episodes = session.execute(
+            select(Episode.id, Episode.status).where(Episode.patient_id == world.patient_id)
+        ).all()
+        patient = session.get_one(Patient, world.patient_id)
+        # Her own choice of channel and the number on file stay; the typed ones are not used.
+        assert patient.preferred_channel is Channel.EMAIL
+        assert patient.phone_e164 != "+4790011222"
+    assert sorted(status for _id, status in episodes) == [
+        EpisodeStatus.ACTIVE,
+        EpisodeStatus.ENDED,
+    ]
+    [new_episode] = [id_ for id_, status in episodes if status is EpisodeStatus.ACTIVE]
+    landed = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "A new course of treatment has started for the patient already registered here" in (
+        landed
+    )
+
+    # The new pre-session view has her standing choice, and no signal of the old course.
+    view = client.get(f"/clinician/episodes/{new_episode}?lang=en").get_data(as_text=True)
+    assert "Ingen gruppebehandling" in view
+    assert "No standing choices" not in view
+
+    # The import finds the new course by her record id: nothing refused.
+    csv = f"appointment_id;patient_id;start;end;status\nK-9;{record_id};2026-12-20T10:00;;\n"
+    status, html = upload_appointments(client, world.unit_id, csv)
+    assert status == 200 and "New appointments: 1" in html
+    with db.session() as session:
+        assert session.scalars(select(Appointment.episode_id)).all() == [new_episode]
+
+    # Once more while the new course is open: refused again, no third episode.
+    assert _register(client, world, record_id, returning="y").status_code == 422
