@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent, Invitation, ResponseComment
+from fit_platform.db.models import ConsentEvent, Invitation, ResponseComment, SharedDecision
 from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import ConsentState, InvitationState, Role
 from fit_platform.services import one_time_codes
@@ -87,6 +87,8 @@ def test_after_the_close_the_choices_page_says_the_period_has_ended_and_offers_n
     _through_the_code_step(db, world, patient)
     progress = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert FOOTER not in progress
+    # Her crisis plan and standing choices stay hers: the footer leads to them.
+    assert '<a href="/p/choices">Your crisis plan and standing choices</a>' in progress
 
     for url in ("/p/choices", "/p/choices/pause", "/p/choices/stop", "/p/choices/fewer"):
         response = client.get(url + "?lang=en")
@@ -102,6 +104,36 @@ def test_after_the_close_the_choices_page_says_the_period_has_ended_and_offers_n
     assert "Behandlingsperioden din er over" in nynorsk
     bokmaal = client.get("/p/choices?lang=nb").get_data(as_text=True)
     assert "Behandlingsperioden din er over" in bokmaal
+
+
+def test_after_the_close_a_planned_review_is_not_promised(app: Flask, db: Database) -> None:
+    """ "You will look at this again around 1 Mar 2027" was shown after the close: nobody is
+    reminded of a closed episode's review, so it would not come."""
+    world = make_world(db)
+    with db.transaction() as session:
+        session.add(
+            SharedDecision(
+                episode_id=world.episode_id,
+                options_discussed="Avslutte eller fortsette",
+                decision="Vi avslutter etter neste time",
+                review_on=dt.date(2027, 3, 1),
+                recorded_by_id=world.therapist_id,
+            )
+        )
+    _invitation_id, token = open_invitation(db, world)
+    client = app.test_client()
+    patient = Patient(client, token)
+    _through_the_code_step(db, world, patient)
+    before = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert "You will look at this again around 1 Mar 2027." in before
+    _close_as_admin(app, db, world)
+    after = client.get("/p/progress?lang=en").get_data(as_text=True)
+    assert "Vi avslutter etter neste time" in after
+    assert "You will look at this again" not in after
+    assert (
+        "You had planned to look at this again around 1 Mar 2027, but your treatment period"
+        " has ended."
+    ) in after
 
 
 def test_after_the_close_a_posted_pause_stop_fewer_or_restart_stores_nothing(
