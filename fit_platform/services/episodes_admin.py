@@ -33,7 +33,7 @@ from fit_platform.db.models import (
     StaffRole,
     Unit,
 )
-from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.domain.codes import EpisodeStatus, InvitationState, Role
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
@@ -63,6 +63,9 @@ class AdminEpisode:
     # Open risk signals nobody has acknowledged: closing takes the patient off every caseload,
     # so the page asks first (`close_episode`'s `risk_followed_up`).
     unacknowledged_risk: int = 0
+    # Questionnaires the patient has in hand (sent or opened, still open): closing cancels
+    # them, so the page says so (a walk closed one minute after the last session's was sent).
+    answerable: int = 0
 
     @property
     def no_active_behandler(self) -> bool:
@@ -121,6 +124,19 @@ def open_episodes(
                 .group_by(Signal.episode_id)
             ).all()
         )
+        answerable: dict[int, int] = dict(
+            session.execute(
+                select(Invitation.episode_id, func.count())
+                .join(Episode, Episode.id == Invitation.episode_id)
+                .where(
+                    Invitation.state.in_((InvitationState.SENT, InvitationState.OPENED)),
+                    Invitation.expires_at > now,
+                    Episode.unit_id == unit_id,
+                    Episode.status == EpisodeStatus.ACTIVE,
+                )
+                .group_by(Invitation.episode_id)
+            ).all()
+        )
         record_bulk_access(
             session,
             staff_id=staff_id,
@@ -152,6 +168,7 @@ def open_episodes(
                     if responsible
                 ),
                 unacknowledged_risk=risk.get(episode.id, 0),
+                answerable=answerable.get(episode.id, 0),
             )
             for episode, name, external_id, programme in rows
         ]

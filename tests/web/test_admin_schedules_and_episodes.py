@@ -222,9 +222,17 @@ def test_closing_an_episode_cancels_its_unanswered_questionnaires(client: FlaskC
     world = make_world(db)
     sent, _token = make_invitation(db, world, state=InvitationState.SENT)
     done, _other = make_invitation(db, world, state=InvitationState.COMPLETED)
+    # While the sent one can still be answered (the answered one is not counted).
+    client.application.extensions["fit_clock"] = lambda: oslo(2026, 11, 26, 12)
     _log_in_admin(client)
     url = f"/admin/units/{world.unit_id}/episodes"
-    token = csrf_token(client.get(url).get_data(as_text=True))
+    # Before closing, the page says what the close cancels (the patient's questionnaire in
+    # hand: a walk closed a minute after the last session's was sent, and lost it).
+    before = client.get(url + "?lang=en").get_data(as_text=True)
+    assert (
+        "1 questionnaire sent to the patient can still be answered: closing the episode cancels it."
+    ) in before
+    token = csrf_token(before)
     response = client.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token})
     assert response.status_code == 302
     page = client.get(url + "?lang=en").get_data(as_text=True)
