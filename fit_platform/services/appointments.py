@@ -1,4 +1,4 @@
-"""Appointments typed in by the therapist: add, move, set the status.
+"""Appointments typed in by the therapist: add, move, set the status, mark the last one.
 
 Who may call it: a therapist responsible for (or shared on) the episode — the same rule as the
 episode pages (`access_control.treating_episode`). Importing them from the patient record
@@ -35,7 +35,7 @@ from fit_platform.domain.codes import AppointmentStatus
 from fit_platform.domain.scheduling import REPLIED_STATES
 from fit_platform.domain.send_window import DEFAULT_MIN_ANSWER_WINDOW
 from fit_platform.services.access_control import treating_episode
-from fit_platform.services.cancel import cancel_for_appointment
+from fit_platform.services.cancel import cancel_for_appointment, cancel_for_appointments
 from fit_platform.services.form_once import form_key, run_once
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,42 @@ def set_appointment_status(
                 "event": "appointment_status",
                 "appointment_id": appointment_id,
                 "status": status.value,
+                "staff_id": staff_id,
+                "cancelled": cancelled,
+            },
+        )
+    return cancelled
+
+
+def mark_last(
+    db: Database, *, staff_id: int, appointment_id: int, last: bool, now: dt.datetime
+) -> int:
+    """Mark the appointment as the course's last session (`last`), or take the mark off. One
+    per episode: marking another moves the mark. "Before the last appointment" asks before the
+    marked one; its open questionnaire for an appointment no longer marked is withdrawn in the
+    same transaction, by the tick's own rule (`cancel_for_appointments`); returns how many."""
+    with db.transaction(now=now) as session:
+        appointment = _appointment_for(session, staff_id, appointment_id, now)
+        unmarked = list(
+            session.scalars(
+                select(Appointment).where(
+                    Appointment.episode_id == appointment.episode_id,
+                    Appointment.is_last.is_(True),
+                    Appointment.id != appointment_id,
+                )
+            )
+        )
+        for other in unmarked if last else []:
+            other.is_last = False
+        appointment.is_last = last
+        changed = [appointment_id] + ([other.id for other in unmarked] if last else [])
+        cancelled = cancel_for_appointments(session, changed, now).withdrawn
+        log.info(
+            "last appointment marked" if last else "last appointment mark removed",
+            extra={
+                "event": "appointment_last" if last else "appointment_not_last",
+                "appointment_id": appointment_id,
+                "episode_id": appointment.episode_id,
                 "staff_id": staff_id,
                 "cancelled": cancelled,
             },

@@ -183,6 +183,7 @@ def _cancel_obsolete(
             Appointment.id.label("appointment_id"),
             Appointment.starts_at,
             Appointment.status,
+            Appointment.is_last,
             answers_saved,
             ScheduleRule,
         )
@@ -193,12 +194,13 @@ def _cancel_obsolete(
     obsolete = set()
     kept = kept_ahead = 0
     for row in rows:
-        # Judged on this appointment alone: is_last so a last-session rule still matches it.
+        # Judged on this appointment alone, with the therapist's mark: a last-session
+        # questionnaire no longer fits an appointment whose mark was taken off or moved.
         snapshot = AppointmentSnapshot(
             row.appointment_id,
             row.starts_at,
             row.status,
-            is_last=True,
+            is_last=row.is_last,
         )
         rule = domain_rule(row.ScheduleRule)
         existing = ExistingInvitation(row.slot_key, row.instrument_id, row.due_at, row.state)

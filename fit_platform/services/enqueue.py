@@ -319,7 +319,13 @@ def _appointment_snapshots(
     ended_on = {e.id: e.ended_on for e in episodes}
     dialect = session.get_bind().dialect.name
     rows = session.execute(
-        select(Appointment.id, Appointment.episode_id, Appointment.starts_at, Appointment.status)
+        select(
+            Appointment.id,
+            Appointment.episode_id,
+            Appointment.starts_at,
+            Appointment.status,
+            Appointment.is_last,
+        )
         .where(
             among(Appointment.episode_id, episode_ids, dialect),
             Appointment.status.in_(LIVE_APPOINTMENT),
@@ -336,10 +342,14 @@ def _appointment_snapshots(
         by_episode[row.episode_id].append(row)
     result: dict[int, list[schedule_model.AppointmentSnapshot]] = {}
     for episode_id, appts in by_episode.items():
-        # The last session is the last live appointment on or before a set end date.
+        # The last session is the one the therapist marked as last (the latest, should two
+        # be marked); without a mark, the last live appointment on or before a set end date.
+        # The end date alone never sent anything: only the close sets it, and a closed
+        # episode is not planned (services/appointments.py `mark_last`).
+        marked = [a for a in appts if a.is_last]
         end = ended_on.get(episode_id)
-        last_id = None
-        if end is not None:
+        last_id = marked[-1].id if marked else None
+        if last_id is None and end is not None:
             before_end = [a for a in appts if a.starts_at.astimezone(zone).date() <= end]
             last_id = before_end[-1].id if before_end else None
         result[episode_id] = [

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
+    Appointment,
     ConsentEvent,
     Episode,
     Invitation,
@@ -32,6 +33,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import (
+    AppointmentStatus,
     ConsentEventKind,
     ConsentState,
     EpisodeStatus,
@@ -185,6 +187,9 @@ class EpisodeSchedule:
     # or paused (until the day after ``paused_until``), and the page says so above the rules.
     consent_state: ConsentState = ConsentState.ACTIVE
     paused_until: dt.date | None = None
+    # An appointment not cancelled is marked as the course's last: "Before the last
+    # appointment" has a session to ask before (services/appointments.py `mark_last`).
+    has_last_appointment: bool = False
 
     @property
     def is_closed(self) -> bool:
@@ -207,6 +212,13 @@ def episode_rules(
         ).all()
         archived = session.get_one(Unit, episode.unit_id).archived_at is not None
         patient = session.get_one(Patient, episode.patient_id)
+        last = session.scalar(
+            select(Appointment.id).where(
+                Appointment.episode_id == episode_id,
+                Appointment.is_last.is_(True),
+                Appointment.status != AppointmentStatus.CANCELLED,
+            )
+        )
         return EpisodeSchedule(
             list(rules),
             episode.status,
@@ -214,6 +226,7 @@ def episode_rules(
             archived,
             patient.consent_state,
             patient.paused_until,
+            has_last_appointment=last is not None,
         )
 
 

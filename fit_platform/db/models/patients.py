@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fit_platform.db.base import Base, enum_column, row_time
@@ -126,6 +136,9 @@ class Appointment(Base):
         enum_column(AppointmentStatus, "appointment_status"), default=AppointmentStatus.PLANNED
     )
     external_ref: Mapped[str | None] = mapped_column(String(128))
+    # The therapist's mark: the course's last session, which "Before the last appointment"
+    # asks before (services/appointments.py `mark_last`; one per episode at most).
+    is_last: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[dt.datetime] = mapped_column(default=row_time, onupdate=row_time)
 
     episode: Mapped[Episode] = relationship(back_populates="appointments")

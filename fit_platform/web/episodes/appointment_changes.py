@@ -1,7 +1,7 @@
-"""Changing an appointment: moving it and setting its status (done, cancelled, did not
-attend). The questionnaires that no longer fit are withdrawn by the service in the same
-request, and the page after says so; the new time's questionnaire comes with the scheduler's
-next run. The URLs are registered in blueprint.py."""
+"""Changing an appointment: moving it, setting its status (done, cancelled, did not
+attend) and marking it as the course's last. The questionnaires that no longer fit are
+withdrawn by the service in the same request, and the page after says so; the new time's
+questionnaire comes with the scheduler's next run. The URLs are registered in blueprint.py."""
 
 from __future__ import annotations
 
@@ -28,13 +28,18 @@ from fit_platform.services.appointments import (
     AppointmentNotFound,
     AppointmentOutOfRange,
     appointment_episode,
+    mark_last,
     move_appointment,
     set_appointment_status,
 )
 from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointments_page import appointments_page
-from fit_platform.web.episodes.forms import AppointmentForm, AppointmentStatusForm
+from fit_platform.web.episodes.forms import (
+    AppointmentForm,
+    AppointmentStatusForm,
+    LastAppointmentForm,
+)
 from fit_platform.web.episodes.texts import APPOINTMENT_OUT_OF_RANGE, nonexistent_time
 
 
@@ -98,14 +103,49 @@ def appointment_status(appointment_id: int) -> Response:
                 " Nothing was changed."
             ),
         )
-    withdrawn = ngettext(
+    return _back_to_episode(
+        appointment_id,
+        _("The appointment is updated."),
+        *([_withdrawn(cancelled)] if cancelled else []),
+    )
+
+
+@login_required(Role.THERAPIST)
+def appointment_last(appointment_id: int) -> Response:
+    """ "Before the last appointment" asks before the appointment marked here: without a mark
+    the rule sent nothing (the course's end was known only once the episode was closed)."""
+    form = LastAppointmentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    last = form.last.data == "1"
+    try:
+        cancelled = mark_last(
+            get_db(),
+            staff_id=g.staff.staff_id,
+            appointment_id=appointment_id,
+            last=last,
+            now=clock_now(),
+        )
+    except AppointmentNotFound:
+        abort(404)
+    return _back_to_episode(
+        appointment_id,
+        _(
+            "This is now the last appointment: a questionnaire planned before the last "
+            "appointment is sent before it."
+        )
+        if last
+        else _("The appointment is no longer marked as the last."),
+        *([_withdrawn(cancelled)] if cancelled else []),
+    )
+
+
+def _withdrawn(cancelled: int) -> str:
+    return ngettext(
         "The questionnaire for this appointment is withdrawn; its link now tells the patient why.",
         "%(num)d questionnaires for this appointment are withdrawn; their links now"
         " tell the patient why.",
         cancelled,
-    )
-    return _back_to_episode(
-        appointment_id, _("The appointment is updated."), *([withdrawn] if cancelled else [])
     )
 
 

@@ -52,6 +52,7 @@ from fit_platform.web.auth.session import login_required, settings
 from fit_platform.web.body_limits import allow_larger_body
 from fit_platform.web.clock import now as clock_now
 from fit_platform.web.episodes.appointment_changes import (
+    appointment_last,
     appointment_move,
     appointment_status,
     night_time_notice,
@@ -330,6 +331,12 @@ bp.add_url_rule(
     "/appointments/<int:appointment_id>/status",
     endpoint="appointment_status",
     view_func=appointment_status,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/appointments/<int:appointment_id>/last",
+    endpoint="appointment_last",
+    view_func=appointment_last,
     methods=["POST"],
 )
 bp.add_url_rule(

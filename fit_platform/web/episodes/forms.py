@@ -164,6 +164,12 @@ class AppointmentStatusForm(FitForm):
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
 
 
+class LastAppointmentForm(FitForm):
+    """Mark an appointment as the course's last ("1") or take the mark off ("0")."""
+
+    last = SelectField(choices=[SelectChoice("1", "1"), SelectChoice("0", "0")])
+
+
 class ImportForm(FitForm):
     unit = SelectField(_l("Unit"), coerce=int)
     file = FileField(

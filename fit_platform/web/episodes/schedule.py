@@ -282,6 +282,7 @@ def schedule_page(episode_id: int, rule_id: int | None = None) -> tuple[str, int
         trigger_labels={choice.value: choice.label for choice in TRIGGER_CHOICES},
         will_not_be_sent=labels.WILL_NOT_BE_SENT,
         consent_state=schedule.consent_state,
+        has_last_appointment=schedule.has_last_appointment,
         paused_until=schedule.paused_until,
         # The patient's days exist only where an active daily rule runs on programme days
         # (services/own_days.py); elsewhere the link led to "no days to choose between".
