@@ -65,6 +65,7 @@ ACCESS_ACTIONS: frozenset[str] = frozenset(
         "journal_summary",  # services/journal_summary.py
         "group_view",  # services/group_page.py
         "group_member_picker",
+        "ended_list",  # services/ended_episodes.py
         "contact_details_view",  # services/contact_details.py
         "contact_details_correct",
         "consent_restart",  # services/consent_restart.py

@@ -15,6 +15,7 @@ STAFF_ACTIONS: dict[str, LazyString] = {
     "presession_view": _l("Pre-session view"),
     "scores_view": _l("All scores viewed"),
     "caseload": _l("Caseload list"),
+    "ended_list": _l("List of ended treatments"),
     # Opening the form is a read; the saved record is its own code.
     "decision_form": _l("Samvalg form opened"),
     "decision_record": _l("Samvalg decision recorded"),
@@ -53,6 +54,7 @@ PATIENT_ACTIONS: dict[str, LazyString] = {
     "presession_view": _l("read your answers"),
     "scores_view": _l("read all your scores"),
     "caseload": _l("saw you on their list of patients"),
+    "ended_list": _l("saw you on their list of ended treatments"),
     "decision_form": _l("opened the form for recording what you decided together"),
     "decision_record": _l("wrote down what you decided together"),
     "decision_change_form": _l("opened a record of what you decided together"),

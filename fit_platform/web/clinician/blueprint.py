@@ -27,6 +27,7 @@ from fit_platform.services.caseload_rows import (
     CaseloadShow,
     CaseloadSort,
 )
+from fit_platform.services.ended_episodes import SHOWN, ended_episodes
 from fit_platform.services.journal_summary import journal_summary
 from fit_platform.services.presession import presession
 from fit_platform.services.samvalg import (
@@ -130,6 +131,14 @@ def caseload_page() -> str:
         signal_titles=SIGNAL_TITLES,
         presenters=presenters,
     )
+
+
+@bp.route("/ended")
+@login_required(Role.THERAPIST)
+def ended_page() -> str:
+    """The therapist's ended courses of treatment, each a link to its (read-only) view."""
+    rows = ended_episodes(get_db(), staff_id=g.staff.staff_id, now=now())
+    return render_template("clinician/ended.html", rows=rows, shown=SHOWN)
 
 
 @bp.route("/episodes/<int:episode_id>")
