@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Exists, Select, and_, false, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from fit_platform.db.models import Episode, EpisodeTherapist
+from fit_platform.db.models import Episode, EpisodeTherapist, StaffRole
 from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.services.access_log import record_access
 
@@ -45,6 +45,27 @@ def led_unit_ids(viewer: Viewer) -> frozenset[int]:
     return frozenset(unit for role, unit in viewer.roles if role is Role.UNIT_LEAD and unit)
 
 
+def therapist_unit_ids(viewer: Viewer) -> frozenset[int]:
+    return frozenset(unit for role, unit in viewer.roles if role is Role.THERAPIST and unit)
+
+
+def holds_therapist_role_in_episode_unit(staff_id: Any, episode: Any) -> Exists:
+    """EXISTS a therapist role of ``staff_id`` in the unit of ``episode`` (an Episode entity
+    or alias in the enclosing query): being linked to an episode is not enough once the role
+    in its unit is gone."""
+    return (
+        select(StaffRole.id)
+        .where(
+            StaffRole.staff_id == staff_id,
+            # A constant in the SQL text, not a bound value: the patient link's prepared read
+            # (db/direct_read.py) passes only its own parameters.
+            StaffRole.role == literal_column(f"'{Role.THERAPIST.value}'"),
+            StaffRole.unit_id == episode.unit_id,
+        )
+        .exists()
+    )
+
+
 def has_clinical_role(viewer: Viewer) -> bool:
     return any(role in CLINICAL_ROLES for role, _unit in viewer.roles)
 
@@ -53,15 +74,22 @@ def visible_episodes(viewer: Viewer) -> Select[int]:
     """The ids of the episodes whose patient data `viewer` may read, as a sub-select.
 
     Use as ``Episode.id.in_(visible_episodes(viewer))``. A therapist role only counts through
-    ``EpisodeTherapist``: holding the role in a unit does not open that unit's patients.
+    ``EpisodeTherapist``: holding the role in a unit does not open that unit's patients. And
+    only in a unit where the viewer holds it: a therapist whose role there was taken away
+    (moved to another unit) no longer reads its patients, though still linked to them
+    until an administrator transfers the episodes (access is by unit).
     """
     conditions = []
-    if any(role is Role.THERAPIST for role, _unit in viewer.roles):
+    therapist_units = therapist_unit_ids(viewer)
+    if therapist_units:
         conditions.append(
-            Episode.id.in_(
-                select(EpisodeTherapist.episode_id).where(
-                    EpisodeTherapist.staff_id == viewer.staff_id
-                )
+            and_(
+                Episode.id.in_(
+                    select(EpisodeTherapist.episode_id).where(
+                        EpisodeTherapist.staff_id == viewer.staff_id
+                    )
+                ),
+                Episode.unit_id.in_(therapist_units),
             )
         )
     units = led_unit_ids(viewer)
@@ -126,7 +154,11 @@ def treating_episode(
     episode = session.scalar(
         select(Episode)
         .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
-        .where(Episode.id == episode_id, EpisodeTherapist.staff_id == staff_id)
+        .where(
+            Episode.id == episode_id,
+            EpisodeTherapist.staff_id == staff_id,
+            holds_therapist_role_in_episode_unit(staff_id, Episode),
+        )
     )
     if episode is not None:
         record_access(

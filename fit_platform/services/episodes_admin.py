@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus, InvitationState, Role
+from fit_platform.services.access_control import holds_therapist_role_in_episode_unit
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
@@ -58,8 +60,9 @@ class AdminEpisode:
     shared_with: tuple[str, ...]
     # Who is responsible now: a transfer offers everyone else (a transfer to them is refused).
     responsible_ids: frozenset[int] = frozenset()
-    # Per name in `responsible`: is the account active (a deactivated one is marked).
-    responsible_active: tuple[bool, ...] = ()
+    # Per name in `responsible`: "" when the account is active and holds a therapist role in
+    # the unit, else why not ("deactivated", "no_role_here"): the name is marked so.
+    responsible_inactive: tuple[str, ...] = ()
     # Open risk signals nobody has acknowledged: closing takes the patient off every caseload,
     # so the page asks first (`close_episode`'s `risk_followed_up`).
     unacknowledged_risk: int = 0
@@ -70,7 +73,7 @@ class AdminEpisode:
     @property
     def no_active_behandler(self) -> bool:
         """Nobody active is responsible (`services/unattended.py`)."""
-        return not any(self.responsible_active)
+        return all(self.responsible_inactive)
 
 
 @dataclass(frozen=True)
@@ -162,9 +165,9 @@ def open_episodes(
                     for _n, responsible, staff, _on in names.get(episode.id, [])
                     if responsible
                 ),
-                responsible_active=tuple(
-                    active
-                    for _n, responsible, _id, active in names.get(episode.id, [])
+                responsible_inactive=tuple(
+                    why_not
+                    for _n, responsible, _id, why_not in names.get(episode.id, [])
                     if responsible
                 ),
                 unacknowledged_risk=risk.get(episode.id, 0),
@@ -176,23 +179,36 @@ def open_episodes(
 
 def _therapist_names(
     session: Session, episode_ids: list[int]
-) -> dict[int, list[tuple[str, bool, int, bool]]]:
-    """Per episode: (name, responsible, staff id, account active) of each therapist."""
-    names: dict[int, list[tuple[str, bool, int, bool]]] = {}
-    for episode_id, name, responsible, staff_id, active in session.execute(
-        select(
-            EpisodeTherapist.episode_id,
-            Staff.display_name,
-            EpisodeTherapist.responsible,
-            Staff.id,
-            Staff.is_active,
-        )
-        .join(Staff, Staff.id == EpisodeTherapist.staff_id)
-        .where(EpisodeTherapist.episode_id.in_(episode_ids))
-        .order_by(Staff.display_name)
+) -> dict[int, list[tuple[str, bool, int, str]]]:
+    """Per episode: (name, responsible, staff id, why not active) of each therapist: "" for
+    an active account that still holds a therapist role in the episode's unit (the rule of
+    `unattended.has_active_responsible`), else "deactivated" or "no_role_here"."""
+    names: dict[int, list[tuple[str, bool, int, str]]] = {}
+    for episode_id, name, responsible, staff_id, active, in_unit in _therapist_rows(
+        session, episode_ids
     ):
-        names.setdefault(episode_id, []).append((name, responsible, staff_id, active))
+        why_not = "" if active and in_unit else "deactivated" if not active else "no_role_here"
+        names.setdefault(episode_id, []).append((name, responsible, staff_id, why_not))
     return names
+
+
+def _therapist_rows(session: Session, episode_ids: list[int]) -> list[Any]:
+    return list(
+        session.execute(
+            select(
+                EpisodeTherapist.episode_id,
+                Staff.display_name,
+                EpisodeTherapist.responsible,
+                Staff.id,
+                Staff.is_active,
+                holds_therapist_role_in_episode_unit(Staff.id, Episode).label("in_unit"),
+            )
+            .join(Staff, Staff.id == EpisodeTherapist.staff_id)
+            .join(Episode, Episode.id == EpisodeTherapist.episode_id)
+            .where(EpisodeTherapist.episode_id.in_(episode_ids))
+            .order_by(Staff.display_name)
+        )
+    )
 
 
 def _open_episode(session: Session, episode_id: int, unit_id: int) -> Episode:

@@ -30,6 +30,7 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.codes import OutboxState, Role, role_grants_access
 from fit_platform.services.admin_audit import record_admin_change
+from fit_platform.services.staff_handover import responsible_in_unit
 from fit_platform.services.staff_invites import (
     StaffChangeRefused,
     has_usable_password,
@@ -297,6 +298,15 @@ def remove_role(db: Database, admin_id: int, staff_id: int, role_id: int, now: d
         )
         if _administers(row) and staff.is_active and not others_keep_admin:
             raise StaffChangeRefused("last_admin")
+        # Taken away with patients still theirs, the role left them seen by nobody in their
+        # unit, or by the person from another unit: they are transferred first (a walk found
+        # both; deactivation stays possible for someone who leaves suddenly).
+        if (
+            row.role is Role.THERAPIST
+            and row.unit_id is not None
+            and responsible_in_unit(session, staff_id, row.unit_id)
+        ):
+            raise StaffChangeRefused("responsible_here")
         label = _role_label(row.role, row.unit_id)
         staff.roles.remove(row)
         record_admin_change(

@@ -59,6 +59,12 @@ def _responsible_episodes(session: Session, staff_id: int, unit_id: int | None =
     return list(session.scalars(stmt))
 
 
+def responsible_in_unit(session: Session, staff_id: int, unit_id: int) -> int:
+    """How many open episodes of `unit_id` `staff_id` is responsible for: a therapist role
+    there is not taken away while any is left (`staff_admin.remove_role`)."""
+    return len(_responsible_episodes(session, staff_id, unit_id))
+
+
 def left_behind(db: Database, staff_id: int) -> list[UnitLeftBehind]:
     """Per unit, the open episodes `staff_id` is responsible for and their open signals."""
     with db.session() as session:

@@ -1,5 +1,6 @@
 """Open episodes with no active responsible behandler ("unattended"): the responsible
-behandler was deactivated (people leave suddenly), or nobody is responsible.
+behandler was deactivated (people leave suddenly), no longer holds a therapist role in the
+episode's unit (moved to another unit), or nobody is responsible.
 
 Nobody reads such a patient's answers as their own any more, so the rule is one SQL condition
 (:func:`has_active_responsible`) that every place asks the same way:
@@ -42,18 +43,26 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus, Role
+from fit_platform.services.access_control import holds_therapist_role_in_episode_unit
 from fit_platform.services.risk_waiting import risk_not_acknowledged
 
 
 def has_active_responsible(episode_id: Any) -> Exists:
-    """EXISTS an active staff member responsible for ``episode_id`` (a column or a value)."""
+    """EXISTS an active staff member responsible for ``episode_id`` (a column or a value) who
+    still holds a therapist role in its unit. One whose role there was taken away (moved to
+    another unit) no longer sees the patient (`access_control.visible_episodes`), so the
+    episode is as unattended as after a deactivation: the leads see it, the admin pages count
+    it, and the patient's pages no longer promise "your therapist"."""
+    linked = aliased(Episode)
     return (
         select(EpisodeTherapist.staff_id)
         .join(Staff, Staff.id == EpisodeTherapist.staff_id)
+        .join(linked, linked.id == EpisodeTherapist.episode_id)
         .where(
             EpisodeTherapist.episode_id == episode_id,
             EpisodeTherapist.responsible.is_(True),
             Staff.is_active.is_(True),
+            holds_therapist_role_in_episode_unit(EpisodeTherapist.staff_id, linked),
         )
         .exists()
     )

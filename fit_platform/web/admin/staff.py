@@ -61,6 +61,10 @@ def _refusal(code: str) -> str:
             "unit back first."
         ),
         "role_exists": _("The person already has that role in that unit."),
+        "responsible_here": _(
+            "This person is still responsible for open episodes in that unit. Transfer them "
+            "to another therapist first, on the unit's episodes page. Nothing was changed."
+        ),
         "last_admin": _(
             "This is the last active administrator. Give someone else the administrator "
             "role first, so the service is never left without one."
