@@ -55,6 +55,8 @@ def populate(db: Database, episodes: int) -> None:
         "INSERT INTO staff (id, username, display_name, password_hash, preferred_language,"
         " is_active, failed_logins, created_at) VALUES (1, 't1@bench', 'T1', 'x', 'nb', true,"
         " 0, now())",
+        # ... who holds the therapist role in the episodes' unit (a link alone is not enough).
+        "INSERT INTO staff_role (staff_id, role, unit_id) VALUES (1, 'therapist', 1)",
         "INSERT INTO episode_therapist (episode_id, staff_id, responsible)"
         " SELECT g, 1, true FROM generate_series(1, :n) g",
         "INSERT INTO schedule_plan (id, name, episode_id, quiet_from, quiet_until, created_at)"

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Exists, Select, and_, false, literal_column, or_, select
+from sqlalchemy import ColumnClause, Exists, Select, and_, false, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db.models import Episode, EpisodeTherapist, StaffRole
@@ -21,6 +21,9 @@ from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.services.access_log import record_access
 
 CLINICAL_ROLES = frozenset({Role.THERAPIST, Role.UNIT_LEAD})
+# The therapist role as a constant in the SQL text, not a bound value: the patient link's
+# prepared read (db/direct_read.py) passes only its own parameters.
+THERAPIST_ROLE: ColumnClause[str] = literal_column(f"'{Role.THERAPIST.value}'")
 
 
 class Viewer(Protocol):
@@ -49,18 +52,15 @@ def therapist_unit_ids(viewer: Viewer) -> frozenset[int]:
     return frozenset(unit for role, unit in viewer.roles if role is Role.THERAPIST and unit)
 
 
-def holds_therapist_role_in_episode_unit(staff_id: Any, episode: Any) -> Exists:
-    """EXISTS a therapist role of ``staff_id`` in the unit of ``episode`` (an Episode entity
-    or alias in the enclosing query): being linked to an episode is not enough once the role
-    in its unit is gone."""
+def holds_therapist_role_in(staff_id: Any, unit_id: Any) -> Exists:
+    """EXISTS a therapist role of ``staff_id`` in ``unit_id`` (columns of the enclosing query,
+    or values): being linked to an episode is not enough once the role in its unit is gone."""
     return (
         select(StaffRole.id)
         .where(
             StaffRole.staff_id == staff_id,
-            # A constant in the SQL text, not a bound value: the patient link's prepared read
-            # (db/direct_read.py) passes only its own parameters.
-            StaffRole.role == literal_column(f"'{Role.THERAPIST.value}'"),
-            StaffRole.unit_id == episode.unit_id,
+            StaffRole.role == THERAPIST_ROLE,
+            StaffRole.unit_id == unit_id,
         )
         .exists()
     )
@@ -157,7 +157,7 @@ def treating_episode(
         .where(
             Episode.id == episode_id,
             EpisodeTherapist.staff_id == staff_id,
-            holds_therapist_role_in_episode_unit(staff_id, Episode),
+            holds_therapist_role_in(staff_id, Episode.unit_id),
         )
     )
     if episode is not None:

@@ -35,7 +35,7 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus, InvitationState, Role
-from fit_platform.services.access_control import holds_therapist_role_in_episode_unit
+from fit_platform.services.access_control import holds_therapist_role_in
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
@@ -201,7 +201,7 @@ def _therapist_rows(session: Session, episode_ids: list[int]) -> list[Any]:
                 EpisodeTherapist.responsible,
                 Staff.id,
                 Staff.is_active,
-                holds_therapist_role_in_episode_unit(Staff.id, Episode).label("in_unit"),
+                holds_therapist_role_in(Staff.id, Episode.unit_id).label("in_unit"),
             )
             .join(Staff, Staff.id == EpisodeTherapist.staff_id)
             .join(Episode, Episode.id == EpisodeTherapist.episode_id)

@@ -213,7 +213,7 @@ def _columns() -> Select[*tuple[Any, ...]]:
             Unit.opening_hours.label("opening_hours"),
             Unit.opening_hours_nn.label("opening_hours_nn"),
             Unit.opening_hours_en.label("opening_hours_en"),
-            has_active_responsible(Episode.id).label("therapist_active"),
+            has_active_responsible(Episode.id, Episode.unit_id).label("therapist_active"),
             Response.id.label("response_id"),
             ItemAnswer.link_id.label("link_id"),
             ItemAnswer.value.label("value"),

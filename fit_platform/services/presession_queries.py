@@ -414,7 +414,7 @@ def presession_read(
         .add_columns(
             next_appointment,
             Unit.archived_at.is_not(None),
-            ~has_active_responsible(Episode.id),
+            ~has_active_responsible(Episode.id, Episode.unit_id),
             rules_in_use,
             _LEADS.c.display_name,
         )

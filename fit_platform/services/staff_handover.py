@@ -17,12 +17,13 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fit_platform.db import Database
 from fit_platform.db.models import Episode, EpisodeTherapist, Signal, Staff, StaffRole, Unit
 from fit_platform.domain.codes import EpisodeStatus, Role
 from fit_platform.domain.signals import SignalCode
+from fit_platform.services.access_control import holds_therapist_role_in
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.episodes_admin import Therapist, transfer_in_session
 from fit_platform.services.registration import clean_line
@@ -57,6 +58,69 @@ def _responsible_episodes(session: Session, staff_id: int, unit_id: int | None =
     if unit_id is not None:
         stmt = stmt.where(Episode.unit_id == unit_id)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class LeadLeftBehind:
+    """A unit `staff_id` is the only active lead of: deactivated, nobody there is told of a
+    risk signal not acknowledged in time, and its patients with no active therapist (counted
+    without this person, who may be their therapist too) are seen by nobody."""
+
+    unit_id: int
+    unit_name: str
+    unattended: int
+
+
+def only_lead_of(db: Database, staff_id: int) -> list[LeadLeftBehind]:
+    """The units whose only active lead `staff_id` is, with their open episodes that would
+    have no active therapist once the person is gone. Counts, never a patient."""
+    other_lead = aliased(StaffRole)
+    other_staff = aliased(Staff)
+    with db.session() as session:
+        units = session.execute(
+            select(Unit.id, Unit.name)
+            .join(StaffRole, StaffRole.unit_id == Unit.id)
+            .where(
+                StaffRole.staff_id == staff_id,
+                StaffRole.role == Role.UNIT_LEAD,
+                ~select(other_lead.id)
+                .join(other_staff, other_staff.id == other_lead.staff_id)
+                .where(
+                    other_lead.unit_id == Unit.id,
+                    other_lead.role == Role.UNIT_LEAD,
+                    other_lead.staff_id != staff_id,
+                    other_staff.is_active.is_(True),
+                )
+                .exists(),
+            )
+            .order_by(Unit.name)
+        ).all()
+        if not units:
+            return []
+        someone_else = (
+            select(EpisodeTherapist.staff_id)
+            .join(Staff, Staff.id == EpisodeTherapist.staff_id)
+            .where(
+                EpisodeTherapist.episode_id == Episode.id,
+                EpisodeTherapist.responsible.is_(True),
+                EpisodeTherapist.staff_id != staff_id,
+                Staff.is_active.is_(True),
+                holds_therapist_role_in(EpisodeTherapist.staff_id, Episode.unit_id),
+            )
+            .exists()
+        )
+        counts = dict(
+            session.execute(
+                select(Episode.unit_id, func.count(Episode.id))
+                .where(
+                    Episode.unit_id.in_([unit_id for unit_id, _name in units]),
+                    Episode.status == EpisodeStatus.ACTIVE,
+                    ~someone_else,
+                )
+                .group_by(Episode.unit_id)
+            ).all()
+        )
+    return [LeadLeftBehind(unit_id, name, counts.get(unit_id, 0)) for unit_id, name in units]
 
 
 def responsible_in_unit(session: Session, staff_id: int, unit_id: int) -> int:

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, Select, func, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from fit_platform.db import Database
@@ -43,26 +43,37 @@ from fit_platform.db.models import (
     Unit,
 )
 from fit_platform.domain.codes import EpisodeStatus, Role
-from fit_platform.services.access_control import holds_therapist_role_in_episode_unit
+from fit_platform.services.access_control import THERAPIST_ROLE
 from fit_platform.services.risk_waiting import risk_not_acknowledged
 
 
-def has_active_responsible(episode_id: Any) -> Exists:
+def has_active_responsible(episode_id: Any, unit_id: Any = None) -> Exists:
     """EXISTS an active staff member responsible for ``episode_id`` (a column or a value) who
     still holds a therapist role in its unit. One whose role there was taken away (moved to
     another unit) no longer sees the patient (`access_control.visible_episodes`), so the
     episode is as unattended as after a deactivation: the leads see it, the admin pages count
-    it, and the patient's pages no longer promise "your therapist"."""
-    linked = aliased(Episode)
+    it, and the patient's pages no longer promise "your therapist". Give the episode's
+    ``unit_id`` column where the query has it (no second read of the episode). For one
+    episode or a page's few; the tick asks it of every active episode as a set instead
+    (`episodes_with_active_responsible`)."""
+    query = select(EpisodeTherapist.staff_id).join(Staff, Staff.id == EpisodeTherapist.staff_id)
+    if unit_id is None:
+        linked = aliased(Episode)
+        query = query.join(linked, linked.id == EpisodeTherapist.episode_id)
+        unit_id = linked.unit_id
     return (
-        select(EpisodeTherapist.staff_id)
-        .join(Staff, Staff.id == EpisodeTherapist.staff_id)
-        .join(linked, linked.id == EpisodeTherapist.episode_id)
+        query.join(
+            StaffRole,
+            and_(
+                StaffRole.staff_id == EpisodeTherapist.staff_id,
+                StaffRole.role == THERAPIST_ROLE,
+                StaffRole.unit_id == unit_id,
+            ),
+        )
         .where(
             EpisodeTherapist.episode_id == episode_id,
             EpisodeTherapist.responsible.is_(True),
             Staff.is_active.is_(True),
-            holds_therapist_role_in_episode_unit(EpisodeTherapist.staff_id, linked),
         )
         .exists()
     )
@@ -87,13 +98,34 @@ def unit_has_lead(unit_id: Any) -> Exists:
     )
 
 
+def episodes_with_active_responsible() -> Select[int]:
+    """The ids of the episodes `has_active_responsible` holds for, as one uncorrelated set:
+    read once per statement (a hashed NOT IN), where the correlated form is a sub-plan per
+    episode (0.40 against 0.12 s over 100 000 episodes of a unit without a lead)."""
+    linked = aliased(Episode)
+    return (
+        select(EpisodeTherapist.episode_id)
+        .join(Staff, Staff.id == EpisodeTherapist.staff_id)
+        .join(linked, linked.id == EpisodeTherapist.episode_id)
+        .join(
+            StaffRole,
+            and_(
+                StaffRole.staff_id == EpisodeTherapist.staff_id,
+                StaffRole.role == THERAPIST_ROLE,
+                StaffRole.unit_id == linked.unit_id,
+            ),
+        )
+        .where(EpisodeTherapist.responsible.is_(True), Staff.is_active.is_(True))
+    )
+
+
 def nobody_sees_answers() -> Select[int]:
     """The active episodes with no active responsible therapist in a unit without an active
     lead: nobody sees their patients' answers. Usually none; read once per statement."""
     episode = aliased(Episode)
     return select(episode.id).where(
         episode.status == EpisodeStatus.ACTIVE,
-        ~has_active_responsible(episode.id),
+        episode.id.not_in(episodes_with_active_responsible()),
         ~unit_has_lead(episode.unit_id),
     )
 
@@ -124,7 +156,10 @@ def unattended_by_unit(db: Database) -> list[UnitCount]:
         rows = session.execute(
             select(Unit.id, Unit.name, func.count(Episode.id), unit_has_lead(Unit.id))
             .join(Episode, Episode.unit_id == Unit.id)
-            .where(Episode.status == EpisodeStatus.ACTIVE, ~has_active_responsible(Episode.id))
+            .where(
+                Episode.status == EpisodeStatus.ACTIVE,
+                ~has_active_responsible(Episode.id, Episode.unit_id),
+            )
             .group_by(Unit.id, Unit.name)
             .order_by(Unit.name)
         ).all()
@@ -165,7 +200,7 @@ def unattended_episodes(session: Session, unit_ids: Iterable[int]) -> list[Unatt
         .where(
             Episode.unit_id.in_(unit_ids),
             Episode.status == EpisodeStatus.ACTIVE,
-            ~has_active_responsible(Episode.id),
+            ~has_active_responsible(Episode.id, Episode.unit_id),
         )
         .order_by(Unit.name, Patient.display_name, Episode.id)
     ).all()

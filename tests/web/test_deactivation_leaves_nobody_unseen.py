@@ -322,3 +322,33 @@ def test_a_patient_nobody_would_see_is_asked_nothing_until_someone_does(app: Fla
     assert transferred.status_code == 302
     assert enqueue_due(db, at, zone=OSLO).invitations == 1
     assert queue_reminders(db, at) == 1
+
+
+def test_deactivating_a_units_only_lead_says_what_then_reaches_nobody(app: Flask) -> None:
+    """A walk deactivated the only lead of a unit whose patient had no active therapist: the
+    step said only "Lise Leder is responsible for no open episode.", and the patient, who
+    answered a link sent earlier, was told someone at the clinic would see it."""
+    db = _db(app)
+    unit = make_unit(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lise Leder")
+    therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
+    make_world(db, unit=unit, therapist=therapist)
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    confirm_path = f"/admin/staff/{lead.id}/deactivate?lang=en"
+    confirm = _page(admin, confirm_path)
+    assert "Lise Leder is the only active lead of" in confirm
+    assert "would have no active therapist" not in confirm  # Tone is active
+
+    # Tone left first (deactivated anyway): her patient now depends on the lead alone.
+    step = _page(admin, f"/admin/staff/{therapist.id}/deactivate")
+    assert admin.post(
+        f"/admin/staff/{therapist.id}/deactivate", data={"csrf_token": csrf_token(step)}
+    ).status_code in (302, 303)
+    confirm = _page(admin, confirm_path)
+    assert (
+        "1 open episode there would have no active therapist: nobody would see that patient"
+    ) in confirm
+
+    # With a second lead, nothing of it is said.
+    make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lars Leder")
+    assert "only active lead" not in _page(admin, confirm_path)

@@ -20,7 +20,12 @@ from fit_platform.extensions import get_db
 from fit_platform.services import staff_admin
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.staff_admin import AccountStatus
-from fit_platform.services.staff_handover import UnitLeftBehind, hand_over, left_behind
+from fit_platform.services.staff_handover import (
+    UnitLeftBehind,
+    hand_over,
+    left_behind,
+    only_lead_of,
+)
 from fit_platform.services.staff_invites import StaffChangeRefused
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.staff import _done, _refused
@@ -56,6 +61,7 @@ def _confirm_page(
         person=person,
         units=units,
         hand_over_forms=forms,
+        leads_alone=only_lead_of(get_db(), staff_id),
         action_form=ActionForm(),
         is_self=staff_id == g.staff.staff_id,
     ), (422 if failed else 200)
