@@ -22,11 +22,18 @@ class DecisionDates:
 
 
 def reviews_due(decisions: Collection[DecisionDates], today: dt.date) -> frozenset[int]:
-    """The ids of an open episode's decisions whose review date has come and not been met."""
+    """The ids of an open episode's decisions whose review date has come and not been met.
+
+    Met only by a later decision (a higher id: recorded after it): a decision whose review
+    date was the day it was recorded met its own review, and was never due (a walk found it
+    missing from the caseload's "review due")."""
     return frozenset(
         decision.id
         for decision in decisions
         if decision.review_on is not None
         and decision.review_on <= today
-        and not any(other.recorded_on >= decision.review_on for other in decisions)
+        and not any(
+            other.id > decision.id and other.recorded_on >= decision.review_on
+            for other in decisions
+        )
     )

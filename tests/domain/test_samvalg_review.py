@@ -35,3 +35,13 @@ def test_each_decision_is_judged_on_its_own_date() -> None:
     # The later decision looked at the first one again; its own date has not come.
     assert reviews_due([early, late], dt.date(2026, 12, 20)) == frozenset()
     assert reviews_due([early, late], dt.date(2027, 1, 10)) == {2}
+
+
+def test_a_review_set_for_the_day_of_the_decision_is_due_that_day_not_met_by_itself() -> None:
+    """A decision recorded on 8 Dec to be looked at again on 8 Dec met its own review and was
+    never due; only a decision recorded after it meets it."""
+    same_day = DecisionDates(1, REVIEW, REVIEW)
+    assert reviews_due([same_day], REVIEW) == {1}
+    earlier_that_day = DecisionDates(0, None, REVIEW)
+    assert reviews_due([earlier_that_day, same_day], REVIEW) == {1}
+    assert reviews_due([same_day, DecisionDates(2, None, REVIEW)], REVIEW) == frozenset()

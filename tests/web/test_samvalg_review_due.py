@@ -68,3 +68,18 @@ def test_a_decision_is_marked_due_on_its_review_day_until_the_next_one_is_record
     assert DUE not in client.get(view).get_data(as_text=True)
     assert ON_CASELOAD not in client.get(caseload).get_data(as_text=True)
     assert "No patients match." in client.get(due_only).get_data(as_text=True)
+
+
+def test_a_review_set_for_the_same_day_is_due_that_day(app: Flask, client: FlaskClient) -> None:
+    """The form accepts today as the review date; such a decision met its own review and was
+    never marked due (a walk: "Samvalg review due" listed nobody)."""
+    app.extensions["fit_clock"] = Clock(MONDAY_MORNING)
+    world = make_world(app.extensions["fit_db"])
+    log_in(client, world.therapist_username, PASSWORD)
+    _record(client, world.episode_id, "Talk again after the group today", dt.date(2026, 12, 7))
+    assert DUE in client.get(f"/clinician/episodes/{world.episode_id}?lang=en").get_data(
+        as_text=True
+    )
+    assert "Read the decision" in client.get("/clinician/?lang=en&show=review").get_data(
+        as_text=True
+    )
