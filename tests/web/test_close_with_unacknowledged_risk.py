@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, Episode, Signal
+from fit_platform.db.models import AdminAudit, Episode, Signal, Staff
 from fit_platform.domain.codes import EpisodeStatus, Role
 from tests.support.clinical import acknowledge_in_the_view
 from tests.support.factories import PASSWORD, World, make_staff, make_world
@@ -98,3 +98,19 @@ def test_once_the_therapist_has_acknowledged_it_the_page_asks_nothing(
     assert WARNING not in page and BOX not in page
     status, _page = _close(admin, world)
     assert status == 302 and _status(db, world) is EpisodeStatus.ENDED
+
+
+def test_with_no_active_therapist_the_page_asks_the_unit_lead_not_the_therapist(
+    app: Flask, db: Database
+) -> None:
+    """The page said "ask the therapist to follow it up first" of a patient whose therapist
+    had left (a walk)."""
+    world = make_world(db)
+    _risk_answer(app, db, world)
+    with db.transaction() as session:
+        session.get_one(Staff, world.therapist_id).is_active = False
+    admin = _admin(app, db)
+    page = admin.get(f"/admin/units/{world.unit_id}/episodes?lang=en").get_data(as_text=True)
+    assert "and no active therapist" in page and "ask the unit lead to follow it up" in page
+    assert "ask the therapist to follow it up" not in page and BOX not in page
+    assert "The risk answer has been followed up, and the treatment is over" in page

@@ -67,6 +67,11 @@ def _render(
             close_forms[episode_id] = form
     for episode in episodes:
         _offer_others(transfer_forms[episode.episode_id], episode.responsible_ids)
+        if episode.no_active_behandler:
+            # No therapist to ask: the unit lead is who follows a risk answer up then.
+            close_forms[episode.episode_id].risk_followed_up.label.text = _(
+                "The risk answer has been followed up, and the treatment is over"
+            )
     return render_template(
         "admin/episodes.html",
         unit=unit,
