@@ -151,6 +151,21 @@ def test_bad_report_choices_get_the_form_again_with_a_message(client: FlaskClien
         assert 'role="alert"' in response.get_data(as_text=True)
 
 
+def test_a_report_link_with_a_unit_and_no_dates_opens_on_the_default_range(
+    client: FlaskClient,
+) -> None:
+    """It answered "Enter a start date." to a link that asked for no date (a walk)."""
+    _service_developer_with_history(client)
+    unit = _unit_id(client, UNIT)
+    response = client.get(f"/export/report?lang=en&unit={unit}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Enter a start date" not in page and 'role="alert"' not in page
+    everything = client.get("/export/report?lang=en").get_data(as_text=True)
+    for default in ('value="2024-10-01"', 'value="2026-09-30"'):  # eight whole quarters
+        assert default in everything and default in page, default
+
+
 def test_therapists_cannot_open_the_start_page_or_the_report(client: FlaskClient) -> None:
     staff = make_staff(_db(client), (Role.THERAPIST, None))
     log_in(client, staff.username, PASSWORD)

@@ -136,8 +136,12 @@ def _unit_codes(units: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
 
 def _report_form() -> ExportFilterForm:
     form = ExportFilterForm(request.args, units=_units())
-    if not any(name in request.args for name in REPORT_FILTERS):
+    # No dates at all (a link with only the unit, say): the default range, as without any
+    # filter; "Enter a start date." answered a link that asked for no date.
+    if not (request.args.get("start") or request.args.get("end")):
         form.start.data, form.end.data = whole_quarters_before(today(), DEFAULT_QUARTERS)
+        form.start.raw_data = [form.start.data.isoformat()]
+        form.end.raw_data = [form.end.data.isoformat()]
     return form
 
 
