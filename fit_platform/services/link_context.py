@@ -107,6 +107,10 @@ class LinkContext:
     # whose cookie holds an older generation, or a revoked link, is refused (docs/security.md).
     session_generation: int = 0
     token_revoked: bool = False
+    # When this link stopped opening a questionnaire (its own end, or its revocation): the
+    # retention clean-up deletes it a set number of days later, after which it opens nothing
+    # (`services/retention.py`); the ended treatment's page says until when it shows progress.
+    token_closed_at: dt.datetime | None = None
     saved_link_ids: frozenset[str] = field(default_factory=frozenset)
     # The saved answers' values (None for an item left blank), to fill in a page again.
     saved_values: Mapping[str, float | None] = field(default_factory=dict, compare=False)
@@ -306,6 +310,9 @@ def _from_rows(
         response_id=first[_RESPONSE_ID],
         session_generation=first[_SESSION_GENERATION],
         token_revoked=first[_TOKEN_REVOKED_AT] is not None,
+        token_closed_at=min(
+            time for time in (first[_TOKEN_EXPIRES_AT], first[_TOKEN_REVOKED_AT]) if time
+        ),
         saved_link_ids=frozenset(values),
         saved_values=values,
     )

@@ -8,13 +8,20 @@ patient who has stopped is offered only to start again, not to stop or pause onc
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import ConsentEvent, Invitation, ResponseComment, SharedDecision
+from fit_platform.db.models import (
+    ConsentEvent,
+    Invitation,
+    InvitationToken,
+    ResponseComment,
+    SharedDecision,
+)
 from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import ConsentState, InvitationState, Role
 from fit_platform.services import one_time_codes
@@ -22,6 +29,7 @@ from tests.support.factories import PASSWORD, World, add_history, make_staff, ma
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, now, open_invitation
 
+OSLO = ZoneInfo("Europe/Oslo")
 ENDED = "Your treatment period has ended"
 FOOTER = "Say no, pause or stop questionnaires"
 OFFERS = (
@@ -84,6 +92,14 @@ def test_after_the_close_the_choices_page_says_the_period_has_ended_and_offers_n
 
     closed = client.get(f"/p/{token}?lang=en")
     assert closed.status_code == 410
+    # No new link comes after the end: the page says until when this one shows her progress
+    # (the clean-up deletes a link 30 days after its own end, services/retention.py).
+    with db.session() as session:
+        link_ends = session.scalars(select(InvitationToken.expires_at)).one()
+    kept_until = (link_ends + dt.timedelta(days=30)).astimezone(OSLO).date()
+    assert (
+        f"This link shows your progress until {kept_until.day} {kept_until:%B} {kept_until.year}."
+    ) in closed.get_data(as_text=True)
     _through_the_code_step(db, world, patient)
     progress = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert FOOTER not in progress

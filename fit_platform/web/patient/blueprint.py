@@ -173,12 +173,22 @@ def _no_link_page() -> tuple[str, int]:
 
 def _closed_page(ctx: LinkContext, token: str | None = None) -> tuple[str, int]:
     status = 404 if ctx.status is LinkStatus.UNKNOWN else 410
+    # After the treatment has ended no new link comes: this one is the way to her progress
+    # until the clean-up deletes it, and the page says until when (a walk found the progress
+    # gone a month later with no word).
+    kept_until = (
+        ctx.token_closed_at
+        + dt.timedelta(days=this_app().config["FIT_SETTINGS"].retention_link_token_days)
+        if ctx.token_closed_at is not None and not ctx.episode_active
+        else None
+    )
     return (
         render_template(
             "patient/closed.html",
             ctx=ctx,
             token=token,
             form=forms.LinkActionForm(),
+            kept_until=kept_until,
         ),
         status,
     )
