@@ -47,6 +47,9 @@ class AuditPage(NamedTuple):
     # The name of each staff member, programme and schedule template changed, by (kind, id):
     # "Programme archived (Programme 10)" told an auditor nothing without a second look.
     target_names: dict[tuple[str, int], str]
+    # The names of the staff a change's details refer to by id (an episode's responsible
+    # therapists before and after a transfer): "2 → 3" beside a named row told nothing.
+    staff_names: dict[int, str] = {}
 
 
 # Where a change refers to a unit: its target, a `unit_id` detail, or a role held in a unit
@@ -140,7 +143,24 @@ def admin_changes(db: Database, *, limit: int = 50, offset: int = 0) -> AuditPag
         if unit_ids:
             found = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)))
             names = {unit_id: name for unit_id, name in found}
-        return AuditPage(changes, total, names, _target_names(session, changes))
+        staff_ids = {
+            staff_id
+            for change in changes
+            for fields in (change.before, change.after)
+            for staff_id in fields.get(STAFF_ID_LISTS, [])
+            if isinstance(staff_id, int)
+        }
+        staff_names: dict[int, str] = {}
+        if staff_ids:
+            found = session.execute(
+                select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids))
+            )
+            staff_names = {staff_id: name for staff_id, name in found}
+        return AuditPage(changes, total, names, _target_names(session, changes), staff_names)
+
+
+# The detail that lists staff by id (services/episodes_admin.py, a transfer's before/after).
+STAFF_ID_LISTS = "responsible_staff_ids"
 
 
 # The kinds of target named on the trail, and where their names are (patients and episodes

@@ -33,7 +33,7 @@ def _record(db: Database, **kwargs: object) -> None:
 def test_a_change_is_listed_newest_first_with_before_and_after(db: Database) -> None:
     _record(db)
     _record(db, reason="Navnet i brev fra direktøren")
-    changes, total, _units, _names = admin_changes(db)
+    changes, total, _units, _names, _staff = admin_changes(db)
     assert total == 2
     newest = changes[0]
     assert newest.reason == "Navnet i brev fra direktøren"

@@ -203,6 +203,11 @@ def test_an_admin_transfers_an_episode_and_only_the_new_therapist_sees_it(
     [audit] = session_audits(db, "episode_transferred")
     assert json.loads(audit.before or "{}") == {"responsible_staff_ids": [world.therapist_id]}
     assert audit.reason == "Therapist on leave"
+    # The trail names both therapists, not their staff ids (a walk read "2 → 3").
+    trail = client.get("/admin/audit?lang=en").get_data(as_text=True)
+    row = trail[trail.index("Episode transferred") :].split("</tr>", 1)[0]
+    assert "Responsible therapist: " in row and "Siri Successor" in row
+    assert f"Responsible therapist: {world.therapist_id}<" not in row
     with db.session() as session:
         actions = session.scalars(
             select(AccessLog.action).where(AccessLog.patient_id == world.patient_id)

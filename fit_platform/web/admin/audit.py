@@ -33,6 +33,7 @@ def audit() -> str:
         total=found.total,
         unit_names=found.unit_names,
         target_names=found.target_names,
+        staff_names=found.staff_names,
         action_labels=ACTION_LABELS,
         shown_details=shown_details,
         shown_target=shown_target,

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 
 from fit_platform.domain.codes import Role
-from fit_platform.services.admin_audit import ROLE_AT_UNIT
+from fit_platform.services.admin_audit import ROLE_AT_UNIT, STAFF_ID_LISTS
 from fit_platform.web.admin.forms import UNIT_KIND_CHOICES
 from fit_platform.web.admin.staff_forms import ROLE_NAMES
 from fit_platform.web.episodes.forms import (
@@ -130,7 +130,7 @@ FIELD_LABELS = {
     "min_interval_hours": _l("Hours at least between"),
     "active": _l("In use"),
     # episodes
-    "responsible_staff_ids": _l("Responsible therapist (staff id)"),
+    "responsible_staff_ids": _l("Responsible therapist"),
     "status": _l("Status"),
     "ended_on": _l("Ended on"),
     # a patient's data and contact details (counts and words, never the data itself)
@@ -214,16 +214,24 @@ def _weekdays(text: str) -> str | None:
     return ", ".join(str(day) for day in days)
 
 
-def shown_value(key: str, value: Any, unit_names: Mapping[int, str] | None = None) -> str:
-    """One stored detail value as the reader should see it; `unit_names` (by id) names the
-    units the page's changes refer to (services/admin_audit.py reads them for the page)."""
+def shown_value(
+    key: str,
+    value: Any,
+    unit_names: Mapping[int, str] | None = None,
+    staff_names: Mapping[int, str] | None = None,
+) -> str:
+    """One stored detail value as the reader should see it; `unit_names` and `staff_names`
+    (by id) name the units and staff the page's changes refer to (services/admin_audit.py
+    reads them for the page)."""
     names = unit_names or {}
+    if key == STAFF_ID_LISTS and isinstance(value, int) and staff_names and value in staff_names:
+        return staff_names[value]
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if value is None or value == "":
         return "–"
     if isinstance(value, list):
-        return ", ".join(shown_value(key, item, names) for item in value)
+        return ", ".join(shown_value(key, item, names, staff_names) for item in value)
     if key == "unit_id" and isinstance(value, int):
         return names.get(value, str(value))
     if isinstance(value, str):
@@ -248,7 +256,9 @@ def shown_value(key: str, value: Any, unit_names: Mapping[int, str] | None = Non
 
 
 def shown_details(
-    fields: Mapping[str, Any], unit_names: Mapping[int, str] | None = None
+    fields: Mapping[str, Any],
+    unit_names: Mapping[int, str] | None = None,
+    staff_names: Mapping[int, str] | None = None,
 ) -> list[ShownDetail]:
     """The before or after fields of one change, labelled, in the order they were stored."""
     shown = []
@@ -257,7 +267,7 @@ def shown_details(
         shown.append(
             ShownDetail(
                 str(label) if label is not None else key,
-                shown_value(key, value, unit_names),
+                shown_value(key, value, unit_names, staff_names),
                 None if label is not None else key,
             )
         )
