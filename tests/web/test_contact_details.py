@@ -305,6 +305,9 @@ def test_the_choices_page_says_which_language_messages_come_in_and_who_changes_i
         "Our messages to you are in bokmål: ask your therapist if you want them in another"
         " language. You choose the language of these pages at the top."
     ) in page
+    # The language menu at the top still names each language in itself (the line's own
+    # names once replaced the menu's: "bokmål nynorsk English").
+    assert ">Bokmål<" in page and ">Nynorsk<" in page and ">English<" in page
     # The therapist changes it with the patient on the contact page; the page follows at once.
     response = post_contact(client, contact_url(world), phone=OLD_NUMBER, language="nn")
     assert response.status_code == 302  # type: ignore[attr-defined]

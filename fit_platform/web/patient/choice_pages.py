@@ -222,7 +222,7 @@ def choices(ctx: LinkContext) -> Page:
         plan_needs_code=_plan_needs_code(ctx),
         restart_form=restart_form,
         channel_names=channel_names(),
-        language_names=LANGUAGE_SHORT,
+        message_language_names=LANGUAGE_SHORT,
         fewer_asked_at=_open_fewer_wish(ctx),
         on_choices_page=True,  # the footer's link to this page is left out
     )
