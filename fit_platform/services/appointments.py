@@ -233,6 +233,10 @@ def set_appointment_status(
         ):
             raise AppointmentNotBegun
         appointment.status = status
+        if status is AppointmentStatus.CANCELLED:
+            # A cancelled session is no course's last: its mark read "Cancelled · last
+            # appointment" while the schedule said none was marked.
+            appointment.is_last = False
         cancelled = cancel_for_appointment(session, appointment_id, now).withdrawn
         log.info(
             "appointment status set",
@@ -247,13 +251,19 @@ def set_appointment_status(
     return cancelled
 
 
+@dataclass(frozen=True)
+class LastMarked:
+    withdrawn: int  # questionnaires withdrawn because the mark moved or was taken off
+    later_planned: int  # planned appointments after the one marked last (the page says so)
+
+
 def mark_last(
     db: Database, *, staff_id: int, appointment_id: int, last: bool, now: dt.datetime
-) -> int:
+) -> LastMarked:
     """Mark the appointment as the course's last session (`last`), or take the mark off. One
     per episode: marking another moves the mark. "Before the last appointment" asks before the
     marked one; its open questionnaire for an appointment no longer marked is withdrawn in the
-    same transaction, by the tick's own rule (`cancel_for_appointments`); returns how many."""
+    same transaction, by the tick's own rule (`cancel_for_appointments`)."""
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id, now)
         unmarked = list(
@@ -270,6 +280,17 @@ def mark_last(
         appointment.is_last = last
         changed = [appointment_id] + ([other.id for other in unmarked] if last else [])
         cancelled = cancel_for_appointments(session, changed, now).withdrawn
+        later = (
+            session.scalar(
+                select(func.count(Appointment.id)).where(
+                    Appointment.episode_id == appointment.episode_id,
+                    Appointment.starts_at > appointment.starts_at,
+                    Appointment.status == AppointmentStatus.PLANNED,
+                )
+            )
+            if last
+            else 0
+        )
         log.info(
             "last appointment marked" if last else "last appointment mark removed",
             extra={
@@ -280,4 +301,4 @@ def mark_last(
                 "cancelled": cancelled,
             },
         )
-    return cancelled
+    return LastMarked(cancelled, int(later or 0))

@@ -97,10 +97,25 @@ def test_the_marked_last_appointment_gets_its_questionnaire_and_the_mark_can_mov
     # sent for the later one is withdrawn at once (its link says why).
     page = _post(client, appointments, f"/clinician/appointments/{first}/last?lang=en", last="1")
     assert "The questionnaire for this appointment is withdrawn" in page
+    # The later session is still planned, and the page says so.
+    assert "1 later appointment is still planned: cancel it, or mark the last one" in page
     with db.session() as session:
         assert session.get_one(Invitation, invitation.id).state is InvitationState.CANCELLED
         marked = session.scalars(select(Appointment.id).where(Appointment.is_last)).all()
     assert marked == [first]
     page = _post(client, appointments, f"/clinician/appointments/{first}/last?lang=nn", last="0")
     assert "Timen er ikkje lenger merkt som den siste." in page
+    assert NOT_MARKED in client.get(schedule).get_data(as_text=True)
+
+    # A cancelled session is no course's last: cancelling the marked one takes the mark off,
+    # and the schedule says again that none is marked (a review found "Cancelled · last
+    # appointment" beside "no appointment is marked").
+    _post(client, appointments, f"/clinician/appointments/{last}/last?lang=en", last="1")
+    page = _post(
+        client,
+        appointments,
+        f"/clinician/appointments/{last}/status?lang=en",
+        status="cancelled",
+    )
+    assert "last appointment</strong>" not in page
     assert NOT_MARKED in client.get(schedule).get_data(as_text=True)

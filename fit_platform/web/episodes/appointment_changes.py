@@ -119,7 +119,7 @@ def appointment_last(appointment_id: int) -> Response:
         abort(400)
     last = form.last.data == "1"
     try:
-        cancelled = mark_last(
+        marked = mark_last(
             get_db(),
             staff_id=g.staff.staff_id,
             appointment_id=appointment_id,
@@ -128,6 +128,11 @@ def appointment_last(appointment_id: int) -> Response:
         )
     except AppointmentNotFound:
         abort(404)
+    later = ngettext(
+        "%(num)d later appointment is still planned: cancel it, or mark the last one instead.",
+        "%(num)d later appointments are still planned: cancel them, or mark the last one instead.",
+        marked.later_planned,
+    )
     return _back_to_episode(
         appointment_id,
         _(
@@ -136,7 +141,8 @@ def appointment_last(appointment_id: int) -> Response:
         )
         if last
         else _("The appointment is no longer marked as the last."),
-        *([_withdrawn(cancelled)] if cancelled else []),
+        *([later] if marked.later_planned else []),
+        *([_withdrawn(marked.withdrawn)] if marked.withdrawn else []),
     )
 
 
