@@ -123,6 +123,22 @@ def only_lead_of(db: Database, staff_id: int) -> list[LeadLeftBehind]:
     return [LeadLeftBehind(unit_id, name, counts.get(unit_id, 0)) for unit_id, name in units]
 
 
+def only_lead_by_role(db: Database, staff_id: int, role_id: int) -> LeadLeftBehind | None:
+    """The unit, if role `role_id` of `staff_id` is its only active lead's role: taking it
+    away leaves the unit as deactivating the person would (`only_lead_of`)."""
+    with db.session() as session:
+        unit_id = session.scalar(
+            select(StaffRole.unit_id).where(
+                StaffRole.id == role_id,
+                StaffRole.staff_id == staff_id,
+                StaffRole.role == Role.UNIT_LEAD,
+            )
+        )
+    if unit_id is None:
+        return None
+    return next((unit for unit in only_lead_of(db, staff_id) if unit.unit_id == unit_id), None)
+
+
 def responsible_in_unit(session: Session, staff_id: int, unit_id: int) -> int:
     """How many open episodes of `unit_id` `staff_id` is responsible for: a therapist role
     there is not taken away while any is left (`staff_admin.remove_role`)."""

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from fit_platform.db import Database
-from fit_platform.db.models import AdminAudit, EpisodeTherapist, Invitation, Signal
+from fit_platform.db.models import AdminAudit, EpisodeTherapist, Invitation, Signal, StaffRole
 from fit_platform.db.models import Patient as PatientRow
 from fit_platform.domain.codes import Role
 from fit_platform.services.enqueue import enqueue_due
@@ -352,3 +352,23 @@ def test_deactivating_a_units_only_lead_says_what_then_reaches_nobody(app: Flask
     # With a second lead, nothing of it is said.
     make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lars Leder")
     assert "only active lead" not in _page(admin, confirm_path)
+
+
+def test_removing_a_units_only_lead_role_says_what_then_reaches_nobody(app: Flask) -> None:
+    """The deactivation step warned of the only lead; the role's own Remove button took it
+    away with no more than "The role is removed." (a review)."""
+    db = _db(app)
+    unit = make_unit(db)
+    lead = make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lise Leder")
+    admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
+    with db.session() as session:
+        role_id = session.scalars(select(StaffRole.id).where(StaffRole.staff_id == lead.id)).one()
+    detail = _page(admin, f"/admin/staff/{lead.id}?lang=en")
+    removed = admin.post(
+        f"/admin/staff/{lead.id}/roles/{role_id}/remove",
+        data={"csrf_token": csrf_token(detail)},
+    )
+    assert removed.status_code == 302
+    after = _page(admin, removed.headers["Location"] + "?lang=en")
+    assert "The role is removed." in after
+    assert f"{unit.name} has no active lead now" in after

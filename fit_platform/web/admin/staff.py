@@ -16,7 +16,7 @@ from fit_platform.extensions import get_db
 from fit_platform.messaging.setup import configured_channels
 from fit_platform.services import staff_admin, staff_invites
 from fit_platform.services.staff_admin import AccountStatus
-from fit_platform.services.staff_handover import left_behind
+from fit_platform.services.staff_handover import left_behind, only_lead_by_role
 from fit_platform.services.staff_invites import StaffChangeRefused
 from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.admin.staff_forms import (
@@ -267,10 +267,22 @@ def staff_add_role(staff_id: int) -> Response | tuple[str, int]:
 def staff_remove_role(staff_id: int, role_id: int) -> Response | tuple[str, int]:
     if not ActionForm().validate_on_submit():
         abort(400)
+    # The unit's only lead: what then reaches nobody is said, as on the deactivation step.
+    alone = only_lead_by_role(get_db(), staff_id, role_id)
     try:
         staff_admin.remove_role(get_db(), g.staff.staff_id, staff_id, role_id, now())
     except StaffChangeRefused as refused:
         return _refused(staff_id, refused)
+    if alone is not None:
+        flash(
+            _(
+                "%(unit)s has no active lead now: a risk signal nobody acknowledges in time "
+                "reaches nobody there, and a patient with no active therapist is seen by "
+                "nobody. Give someone the unit lead role.",
+                unit=alone.unit_name,
+            ),
+            "error",
+        )
     return _done(staff_id, _("The role is removed."))
 
 
