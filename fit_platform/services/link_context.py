@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Exists, Select, bindparam, literal_column, select
+from sqlalchemy.orm import aliased
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
@@ -111,6 +112,9 @@ class LinkContext:
     # retention clean-up deletes it a set number of days later, after which it opens nothing
     # (`services/retention.py`); the ended treatment's page says until when it shows progress.
     token_closed_at: dt.datetime | None = None
+    # The patient has an open episode: a later course of treatment when this link's own has
+    # ended (a returning patient, services/registration.py); her own plan is read again.
+    patient_in_treatment: bool = False
     saved_link_ids: frozenset[str] = field(default_factory=frozenset)
     # The saved answers' values (None for an item left blank), to fill in a page again.
     saved_values: Mapping[str, float | None] = field(default_factory=dict, compare=False)
@@ -189,6 +193,21 @@ def invitation_link_status(
     return LinkStatus.OPEN
 
 
+def _in_treatment() -> Exists:
+    """EXISTS an open episode of the link's patient (a later course, when the link's own
+    has ended). The status is a constant in the SQL text: the prepared read passes only its
+    own parameters (db/direct_read.py)."""
+    course = aliased(Episode)
+    return (
+        select(course.id)
+        .where(
+            course.patient_id == Patient.id,
+            course.status == literal_column(f"'{EpisodeStatus.ACTIVE.value}'"),
+        )
+        .exists()
+    )
+
+
 def _columns() -> Select[*tuple[Any, ...]]:
     return (
         select(
@@ -218,6 +237,7 @@ def _columns() -> Select[*tuple[Any, ...]]:
             Unit.opening_hours_nn.label("opening_hours_nn"),
             Unit.opening_hours_en.label("opening_hours_en"),
             has_active_responsible(Episode.id, Episode.unit_id).label("therapist_active"),
+            _in_treatment().label("patient_in_treatment"),
             Response.id.label("response_id"),
             ItemAnswer.link_id.label("link_id"),
             ItemAnswer.value.label("value"),
@@ -264,10 +284,11 @@ BY_TOKEN_ID = _columns().where(InvitationToken.id == bindparam("token_id"))
     _OPENING_HOURS_NN,
     _OPENING_HOURS_EN,
     _THERAPIST_ACTIVE,
+    _PATIENT_IN_TREATMENT,
     _RESPONSE_ID,
     _LINK_ID,
     _VALUE,
-) = range(29)
+) = range(30)
 assert len(BY_TOKEN_ID.selected_columns) == _VALUE + 1
 
 
@@ -300,6 +321,7 @@ def _from_rows(
         opening_hours_nn=first[_OPENING_HOURS_NN],
         opening_hours_en=first[_OPENING_HOURS_EN],
         therapist_active=bool(first[_THERAPIST_ACTIVE]),
+        patient_in_treatment=bool(first[_PATIENT_IN_TREATMENT]),
         expires_at=first[_INVITATION_EXPIRES_AT],
         language=first[_LANGUAGE],
         consent_state=first[_CONSENT_STATE],

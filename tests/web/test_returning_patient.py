@@ -21,10 +21,13 @@ from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Episode, Patient
 from fit_platform.domain.codes import Channel, EpisodeStatus, Role
 from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind
-from fit_platform.services import own_plan
+from fit_platform.services import one_time_codes, own_plan
 from tests.support.appointment_upload import upload_appointments
 from tests.support.factories import PASSWORD, World, make_staff, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient as PatientBrowser
+from tests.support.patient import now as patient_now
+from tests.support.patient import open_invitation
 from tests.support.scheduling import oslo
 
 TODAY = oslo(2026, 12, 3, 10)
@@ -79,6 +82,7 @@ def test_a_returning_patient_gets_a_new_episode_and_keeps_what_she_set_up(
         kind=ChoiceKind.OTHER,
         text="Ingen gruppebehandling",
     )
+    _invitation_id, old_token = open_invitation(db, world)
     log_in(client, world.therapist_username, PASSWORD)
 
     # While her treatment here is open, the record id is refused as before.
@@ -135,3 +139,19 @@ def test_a_returning_patient_gets_a_new_episode_and_keeps_what_she_set_up(
 
     # Once more while the new course is open: refused again, no third episode.
     assert _register(client, world, record_id, returning="y").status_code == 422
+
+    # Her link from the earlier course, used after the new one started (through the code
+    # step): her own plan is read again, and the page says which link to use; it said
+    # "What you write on these pages now is not read by anyone at the clinic" (a review).
+    phone = PatientBrowser(app.test_client(), old_token)
+    assert phone.post(f"/p/{old_token}", {"action": "progress"}).status_code == 302
+    phone.post("/p/progress", {"action": "send"})
+    with db.transaction() as session:
+        code = one_time_codes.mint_code(session, world.patient_id, patient_now())
+    assert phone.post("/p/progress", {"action": "verify", "verify-code": code}).status_code == 302
+    choices = phone.client.get("/p/choices?lang=en").get_data(as_text=True)
+    assert "A new course of treatment has started for you at the clinic." in choices
+    assert "not read by anyone at the clinic" not in choices
+    standing = phone.client.get("/p/my-standing-choices?lang=en")
+    assert standing.status_code == 200
+    assert "nobody at the clinic reads" not in standing.get_data(as_text=True)

@@ -44,7 +44,12 @@ from fit_platform.services.answering import LinkContext, LinkStatus
 from fit_platform.web import clock as web_clock
 from fit_platform.web.deadline import deadline_text
 from fit_platform.web.patient import forms
-from fit_platform.web.patient.readers import therapist_reads, treatment_ended
+from fit_platform.web.patient.readers import (
+    new_course_started,
+    own_plan_unread,
+    therapist_reads,
+    treatment_ended,
+)
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
@@ -93,7 +98,12 @@ def _language() -> Language:
 @bp.context_processor
 def _readers() -> dict[str, Any]:
     # "Your therapist" or "someone at your clinic": one rule for every page (readers.py).
-    return {"therapist_reads": therapist_reads, "treatment_ended": treatment_ended}
+    return {
+        "therapist_reads": therapist_reads,
+        "treatment_ended": treatment_ended,
+        "own_plan_unread": own_plan_unread,
+        "new_course_started": new_course_started,
+    }
 
 
 @bp.after_request

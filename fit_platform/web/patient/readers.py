@@ -33,3 +33,16 @@ def treatment_ended(ctx: LinkContext | None) -> bool:
     """True when the link's episode has closed: nothing more is sent for it and nobody reads
     changes, so a page offers no pause, stop or restart and promises no reader."""
     return ctx is not None and not ctx.episode_active
+
+
+def own_plan_unread(ctx: LinkContext | None) -> bool:
+    """True when the patient's crisis plan and standing choices are read by nobody: her
+    treatment has ended and no later course has started. They are hers, not an episode's: a
+    link from an ended course, used after she came back (a new episode), must not say
+    nobody reads them, as the new course's therapist does."""
+    return treatment_ended(ctx) and not (ctx is not None and ctx.patient_in_treatment)
+
+
+def new_course_started(ctx: LinkContext | None) -> bool:
+    """This link's course has ended and a later one is open: the pages say which link to use."""
+    return treatment_ended(ctx) and ctx is not None and ctx.patient_in_treatment
