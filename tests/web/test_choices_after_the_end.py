@@ -23,10 +23,11 @@ from fit_platform.db.models import (
     SharedDecision,
 )
 from fit_platform.db.models import Patient as PatientRow
-from fit_platform.domain.codes import ConsentState, InvitationState, Role
+from fit_platform.domain.codes import ConsentState, InvitationState
 from fit_platform.services import one_time_codes
-from tests.support.factories import PASSWORD, World, add_history, make_staff, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.admin_close import close_as_admin
+from tests.support.factories import PASSWORD, World, add_history, make_world
+from tests.support.html import log_in
 from tests.support.patient import Patient, now, open_invitation
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -39,20 +40,6 @@ OFFERS = (
     "Ask for fewer questionnaires",
     "Change how we contact you",
 )
-
-
-def _close_as_admin(app: Flask, db: Database, world: World) -> None:
-    admin_client = app.test_client()
-    admin = make_staff(db, (Role.ADMIN, None))
-    log_in(admin_client, admin.username, PASSWORD)
-    url = f"/admin/units/{world.unit_id}/episodes"
-    token = csrf_token(admin_client.get(url).get_data(as_text=True))
-    # Confirms a risk answer was followed up, where the page asks (the box is ignored elsewhere).
-    closing = admin_client.post(
-        f"{url}/{world.episode_id}/close",
-        data={"csrf_token": token, f"close-{world.episode_id}-risk_followed_up": "y"},
-    )
-    assert closing.status_code == 302
 
 
 def _through_the_code_step(db: Database, world: World, patient: Patient) -> None:
@@ -88,7 +75,7 @@ def test_after_the_close_the_choices_page_says_the_period_has_ended_and_offers_n
     _invitation_id, token = open_invitation(db, world)
     client = app.test_client()
     patient = Patient(client, token)
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
 
     closed = client.get(f"/p/{token}?lang=en")
     assert closed.status_code == 410
@@ -142,7 +129,7 @@ def test_after_the_close_a_planned_review_is_not_promised(app: Flask, db: Databa
     _through_the_code_step(db, world, patient)
     before = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert "You will look at this again around 1 Mar 2027." in before
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
     after = client.get("/p/progress?lang=en").get_data(as_text=True)
     assert "Vi avslutter etter neste time" in after
     assert "You will look at this again" not in after
@@ -159,7 +146,7 @@ def test_after_the_close_a_posted_pause_stop_fewer_or_restart_stores_nothing(
     _invitation_id, token = open_invitation(db, world)
     client = app.test_client()
     patient = Patient(client, token)
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
     _through_the_code_step(db, world, patient)
     before = _events(db), _state(db, world)
 
@@ -195,7 +182,7 @@ def test_a_pause_from_before_the_close_is_not_restarted_and_staff_read_no_restar
     paused = patient.post("/p/choices/pause", {"pause-until": _pause_date()})
     assert paused.status_code == 302
     assert _state(db, world)[0] is ConsentState.PAUSED
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
 
     closed = client.get(f"/p/{token}?lang=en").get_data(as_text=True)
     assert "Start questionnaires again" not in closed
@@ -222,7 +209,7 @@ def test_after_the_close_goals_and_crisis_plan_say_nobody_reads_them_now(
     _invitation_id, token = open_invitation(db, world)
     client = app.test_client()
     patient = Patient(client, token)
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
     _through_the_code_step(db, world, patient)
 
     goals = client.get("/p/goals?lang=en").get_data(as_text=True)
@@ -258,7 +245,7 @@ def test_after_the_close_a_clear_worsening_is_not_said_to_be_seen_by_the_clinic(
     _invitation_id, token = open_invitation(db, world)
     client = app.test_client()
     patient = Patient(client, token)
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
     _through_the_code_step(db, world, patient)
 
     for language, nobody in NOBODY_FOLLOWS.items():
@@ -317,7 +304,7 @@ def test_links_declined_or_expired_before_the_close_promise_no_next_questionnair
         expired = session.get_one(Invitation, expired_id)
         expired.expires_at = expired.closed_at = now() - dt.timedelta(minutes=1)
         expired.state = InvitationState.EXPIRED
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
 
     for token in (declined_token, expired_token):
         response = app.test_client().get(f"/p/{token}?lang=en")
@@ -347,7 +334,7 @@ def test_after_the_close_the_thank_you_page_promises_no_reader_and_takes_no_comm
     before = client.get("/p/done?lang=en").get_data(as_text=True)
     assert "Your comment on this result" in before  # the form, while the episode is open
 
-    _close_as_admin(app, db, world)
+    close_as_admin(app, world, risk_followed_up=True)
     page = client.get("/p/done?lang=en")
     text = page.get_data(as_text=True)
     assert page.status_code == 200

@@ -14,20 +14,10 @@ from sqlalchemy import select
 
 from fit_platform.db import Database
 from fit_platform.db.models import AccessLog
-from fit_platform.domain.codes import Role
-from tests.support.factories import PASSWORD, World, make_staff, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.admin_close import close_as_admin
+from tests.support.factories import PASSWORD, make_world
+from tests.support.html import log_in
 from tests.support.scheduling import oslo
-
-
-def _close_as_admin(app: Flask, world: World) -> None:
-    admin_client = app.test_client()
-    admin = make_staff(app.extensions["fit_db"], (Role.ADMIN, None))
-    log_in(admin_client, admin.username, PASSWORD)
-    url = f"/admin/units/{world.unit_id}/episodes"
-    token = csrf_token(admin_client.get(url).get_data(as_text=True))
-    response = admin_client.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token})
-    assert response.status_code == 302
 
 
 def test_a_closed_episode_is_on_its_therapists_list_of_ended_treatments(
@@ -42,8 +32,8 @@ def test_a_closed_episode_is_on_its_therapists_list_of_ended_treatments(
     assert '<a href="/clinician/ended">Ended treatments</a>' in caseload
     assert "None of your patients" in client.get("/clinician/ended?lang=en").get_data(as_text=True)
 
-    _close_as_admin(app, world)
-    _close_as_admin(app, other)
+    close_as_admin(app, world)
+    close_as_admin(app, other)
     caseload = client.get("/clinician/?lang=en").get_data(as_text=True)
     assert f"/clinician/episodes/{world.episode_id}" not in caseload
     ended = client.get("/clinician/ended?lang=en").get_data(as_text=True)

@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 
 from fit_platform.db import Database
 from fit_platform.db.models import Appointment, Episode, Patient
-from fit_platform.domain.codes import Channel, EpisodeStatus, Role
+from fit_platform.domain.codes import Channel, EpisodeStatus
 from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind
 from fit_platform.services import one_time_codes, own_plan
+from tests.support.admin_close import close_as_admin
 from tests.support.appointment_upload import upload_appointments
-from tests.support.factories import PASSWORD, World, make_staff, make_world
+from tests.support.factories import PASSWORD, World, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient as PatientBrowser
 from tests.support.patient import now as patient_now
@@ -31,15 +32,6 @@ from tests.support.patient import open_invitation
 from tests.support.scheduling import oslo
 
 TODAY = oslo(2026, 12, 3, 10)
-
-
-def _close_as_admin(app: Flask, world: World) -> None:
-    admin_client = app.test_client()
-    admin = make_staff(app.extensions["fit_db"], (Role.ADMIN, None))
-    log_in(admin_client, admin.username, PASSWORD)
-    url = f"/admin/units/{world.unit_id}/episodes"
-    token = csrf_token(admin_client.get(url).get_data(as_text=True))
-    assert admin_client.post(f"{url}/{world.episode_id}/close", data={"csrf_token": token})
 
 
 def _register(client: FlaskClient, world: World, record_id: str, **extra: str):  # type: ignore[no-untyped-def]
@@ -92,7 +84,7 @@ def test_a_returning_patient_gets_a_new_episode_and_keeps_what_she_set_up(
     assert "already in treatment in this unit" in page
     assert 'name="returning"' not in page
 
-    _close_as_admin(app, world)
+    close_as_admin(app, world)
     asked = _register(client, world, record_id)
     assert asked.status_code == 422
     page = asked.get_data(as_text=True)
