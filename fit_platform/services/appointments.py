@@ -266,19 +266,24 @@ def mark_last(
     same transaction, by the tick's own rule (`cancel_for_appointments`)."""
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id, now)
-        unmarked = list(
-            session.scalars(
-                select(Appointment).where(
-                    Appointment.episode_id == appointment.episode_id,
-                    Appointment.is_last.is_(True),
-                    Appointment.id != appointment_id,
+        # Marking moves the mark: the episode's other marked appointment loses it.
+        unmarked = (
+            list(
+                session.scalars(
+                    select(Appointment).where(
+                        Appointment.episode_id == appointment.episode_id,
+                        Appointment.is_last.is_(True),
+                        Appointment.id != appointment_id,
+                    )
                 )
             )
+            if last
+            else []
         )
-        for other in unmarked if last else []:
+        for other in unmarked:
             other.is_last = False
         appointment.is_last = last
-        changed = [appointment_id] + ([other.id for other in unmarked] if last else [])
+        changed = [appointment_id, *(other.id for other in unmarked)]
         cancelled = cancel_for_appointments(session, changed, now).withdrawn
         later = (
             session.scalar(

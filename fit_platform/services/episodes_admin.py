@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -184,31 +183,24 @@ def _therapist_names(
     an active account that still holds a therapist role in the episode's unit (the rule of
     `unattended.has_active_responsible`), else "deactivated" or "no_role_here"."""
     names: dict[int, list[tuple[str, bool, int, str]]] = {}
-    for episode_id, name, responsible, staff_id, active, in_unit in _therapist_rows(
-        session, episode_ids
-    ):
+    rows = session.execute(
+        select(
+            EpisodeTherapist.episode_id,
+            Staff.display_name,
+            EpisodeTherapist.responsible,
+            Staff.id,
+            Staff.is_active,
+            holds_therapist_role_in(Staff.id, Episode.unit_id),
+        )
+        .join(Staff, Staff.id == EpisodeTherapist.staff_id)
+        .join(Episode, Episode.id == EpisodeTherapist.episode_id)
+        .where(EpisodeTherapist.episode_id.in_(episode_ids))
+        .order_by(Staff.display_name)
+    )
+    for episode_id, name, responsible, staff_id, active, in_unit in rows:
         why_not = "" if active and in_unit else "deactivated" if not active else "no_role_here"
         names.setdefault(episode_id, []).append((name, responsible, staff_id, why_not))
     return names
-
-
-def _therapist_rows(session: Session, episode_ids: list[int]) -> list[Any]:
-    return list(
-        session.execute(
-            select(
-                EpisodeTherapist.episode_id,
-                Staff.display_name,
-                EpisodeTherapist.responsible,
-                Staff.id,
-                Staff.is_active,
-                holds_therapist_role_in(Staff.id, Episode.unit_id).label("in_unit"),
-            )
-            .join(Staff, Staff.id == EpisodeTherapist.staff_id)
-            .join(Episode, Episode.id == EpisodeTherapist.episode_id)
-            .where(EpisodeTherapist.episode_id.in_(episode_ids))
-            .order_by(Staff.display_name)
-        )
-    )
 
 
 def _open_episode(session: Session, episode_id: int, unit_id: int) -> Episode:
