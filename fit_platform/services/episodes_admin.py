@@ -8,8 +8,7 @@ the same transaction.
 - Transfer: the chosen therapist becomes the responsible therapist and the previous
   responsible therapist loses access (staff see only their own patients); therapists the
   episode was shared with keep it. Invitations, signals and the plan go on unchanged.
-- Close: the episode ends today (local date); its invitations not yet answered are cancelled
-  with their queued messages (`services.cancel`), and the scheduler creates nothing more.
+- Close: `services/episode_close.py`.
 """
 
 from __future__ import annotations
@@ -18,11 +17,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
 from fit_platform.db.models import (
+    Appointment,
     Episode,
     EpisodeTherapist,
     Invitation,
@@ -33,19 +33,15 @@ from fit_platform.db.models import (
     StaffRole,
     Unit,
 )
-from fit_platform.domain.codes import EpisodeStatus, InvitationState, Role
+from fit_platform.domain.codes import AppointmentStatus, EpisodeStatus, InvitationState, Role
 from fit_platform.services.access_control import holds_therapist_role_in
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
-from fit_platform.services.cancel import cancel_invitations
-from fit_platform.services.invitation_common import OPEN_STATES
 from fit_platform.services.registration import clean_line
 from fit_platform.services.risk_waiting import risk_not_acknowledged
 
 log = logging.getLogger(__name__)
-
-EPISODE_CLOSED = "episode_closed"  # the reason stored on invitations cancelled by closing
 
 
 @dataclass(frozen=True)
@@ -68,6 +64,8 @@ class AdminEpisode:
     # Questionnaires the patient has in hand (sent or opened, still open): closing cancels
     # them, so the page says so (a walk closed one minute after the last session's was sent).
     answerable: int = 0
+    # Appointments still planned from now on: closing cancels them, so the page says so.
+    planned_ahead: int = 0
 
     @property
     def no_active_behandler(self) -> bool:
@@ -139,6 +137,18 @@ def open_episodes(
                 .group_by(Invitation.episode_id)
             ).all()
         )
+        planned_ahead: dict[int, int] = dict(
+            session.execute(
+                select(Appointment.episode_id, func.count())
+                .join(Episode, Episode.id == Appointment.episode_id)
+                .where(
+                    planned_from(now),
+                    Episode.unit_id == unit_id,
+                    Episode.status == EpisodeStatus.ACTIVE,
+                )
+                .group_by(Appointment.episode_id)
+            ).all()
+        )
         record_bulk_access(
             session,
             staff_id=staff_id,
@@ -171,9 +181,16 @@ def open_episodes(
                 ),
                 unacknowledged_risk=risk.get(episode.id, 0),
                 answerable=answerable.get(episode.id, 0),
+                planned_ahead=planned_ahead.get(episode.id, 0),
             )
             for episode, name, external_id, programme in rows
         ]
+
+
+def planned_from(now: dt.datetime) -> ColumnElement[bool]:
+    """An appointment still planned that has not begun: what a close cancels. One that began
+    earlier today is left for the therapist to mark held or not."""
+    return (Appointment.status == AppointmentStatus.PLANNED) & (Appointment.starts_at > now)
 
 
 def _therapist_names(
@@ -203,7 +220,7 @@ def _therapist_names(
     return names
 
 
-def _open_episode(session: Session, episode_id: int, unit_id: int) -> Episode:
+def open_episode(session: Session, episode_id: int, unit_id: int) -> Episode:
     episode = session.get(Episode, episode_id)
     if episode is None or episode.unit_id != unit_id:
         raise AdminNotFound(episode_id)
@@ -227,7 +244,7 @@ def transfer_episode(
     episode is not in `unit_id`."""
     reason = clean_line(reason, 200) or None
     with db.transaction(now=now) as session:
-        episode = _open_episode(session, episode_id, unit_id)
+        episode = open_episode(session, episode_id, unit_id)
         transfer_in_session(
             session,
             staff_id=staff_id,
@@ -299,78 +316,6 @@ def transfer_in_session(
             "event": "episode_transferred",
             "episode_id": episode.id,
             "to_staff_id": to_staff_id,
-            "staff_id": staff_id,
-        },
-    )
-
-
-def close_episode(
-    db: Database,
-    *,
-    staff_id: int,
-    unit_id: int,
-    episode_id: int,
-    today: dt.date,
-    now: dt.datetime,
-    reason: str | None = None,
-    risk_followed_up: bool = False,
-) -> None:
-    """End the episode today and cancel its unanswered invitations.
-
-    An episode with a risk signal nobody has acknowledged is closed only when the administrator
-    confirms that the therapist has followed it up (`risk_followed_up`; else AdminRefusal
-    "unacknowledged_risk", nothing saved): closing takes the patient off every caseload, and
-    the signal is left to the unit lead's overdue list a day later. The audit row keeps the
-    confirmation."""
-    reason = clean_line(reason, 200) or None
-    with db.transaction(now=now) as session:
-        episode = _open_episode(session, episode_id, unit_id)
-        waiting = session.scalar(
-            select(func.count(Signal.id)).where(
-                Signal.episode_id == episode_id, risk_not_acknowledged()
-            )
-        )
-        if waiting and not risk_followed_up:
-            raise AdminRefusal("risk_followed_up", "unacknowledged_risk")
-        episode.status = EpisodeStatus.ENDED
-        episode.ended_on = max(today, episode.started_on)
-        open_ids = session.scalars(
-            select(Invitation.id).where(
-                Invitation.episode_id == episode_id, Invitation.state.in_(OPEN_STATES)
-            )
-        ).all()
-        cancelled = cancel_invitations(session, open_ids, EPISODE_CLOSED, now)
-        record_access(
-            session,
-            staff_id=staff_id,
-            role=Role.ADMIN,
-            patient_id=episode.patient_id,
-            unit_id=episode.unit_id,
-            action="admin_episode_close",
-            now=now,
-        )
-        record_admin_change(
-            session,
-            staff_id=staff_id,
-            action="episode_closed",
-            target_kind="episode",
-            target_id=episode_id,
-            before={"status": EpisodeStatus.ACTIVE.value},
-            after={
-                "status": EpisodeStatus.ENDED.value,
-                "ended_on": episode.ended_on.isoformat(),
-                "invitations_cancelled": cancelled,
-                **({"risk_followed_up": True} if waiting else {}),
-            },
-            reason=reason,
-            at=now,
-        )
-    log.info(
-        "episode closed",
-        extra={
-            "event": "episode_closed",
-            "episode_id": episode_id,
-            "cancelled": cancelled,
             "staff_id": staff_id,
         },
     )

@@ -150,7 +150,7 @@ SKIP_REASON = {
     SkipReason.AFTER_PAUSE: _l(
         "Not sent: questionnaires were paused until too little time was left to answer"
     ),
-    # Cancelled by an administrator's change (services/units_admin.py, episodes_admin.py).
+    # Cancelled by an administrator's change (services/units_admin.py, episode_close.py).
     "unit_archived": _l("Cancelled: the unit was archived"),
     "episode_closed": _l("Cancelled: the episode was closed"),
     # Cancelled by a consent change (services/consent.py, or the dispatcher's own check).

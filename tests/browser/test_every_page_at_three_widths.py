@@ -41,7 +41,7 @@ from fit_platform.domain.signals import SignalCode
 from fit_platform.services.demo_link import demo_patient_link
 from fit_platform.services.demo_patients import seed_demo_patients
 from fit_platform.services.demo_seed import DEMO_PASSWORD, seed_demo, seed_demo_schedules
-from fit_platform.services.episodes_admin import close_episode
+from fit_platform.services.episode_close import close_episode
 from tests.browser.conftest import ALL_SCREENSHOTS, ARTIFACTS
 from tests.conftest import make_test_app
 from tests.support.axe import AxeChecker, describe

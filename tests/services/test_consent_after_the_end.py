@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from fit_platform.db import Database
 from fit_platform.db.models import ConsentEvent
 from fit_platform.domain.codes import Actor, Channel, ConsentEventKind, Role
-from fit_platform.services import episodes_admin
+from fit_platform.services import episode_close
 from fit_platform.services.consent import ConsentChange, ConsentError, record_consent
 from tests.support.factories import make_staff, make_world
 from tests.support.patient import now, open_invitation
@@ -40,7 +40,7 @@ def test_a_patients_change_through_a_link_of_a_closed_episode_is_refused(
     invitation_id, _token = open_invitation(db, world)
     admin = make_staff(db, (Role.ADMIN, None))
     at = now()
-    episodes_admin.close_episode(
+    episode_close.close_episode(
         db,
         staff_id=admin.id,
         unit_id=world.unit_id,

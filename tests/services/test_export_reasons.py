@@ -9,7 +9,7 @@ import datetime as dt
 from fit_platform.db import Database
 from fit_platform.domain.codes import InvitationState, Role
 from fit_platform.domain.send_window import SkipReason
-from fit_platform.services.episodes_admin import EPISODE_CLOSED, close_episode
+from fit_platform.services.episode_close import EPISODE_CLOSED, close_episode
 from fit_platform.services.export import NON_RESPONSE_REASONS, AggregateRow, service_aggregates
 from fit_platform.services.invitation_common import NonResponse
 from fit_platform.services.units_admin import UNIT_ARCHIVED, set_unit_archived

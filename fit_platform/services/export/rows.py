@@ -19,7 +19,7 @@ NOT_APPLICABLE = Cell(None, False)
 # stored on an invitation come from services/invitation_common.py NonResponse, services/
 # consent.py, domain/send_window.py SkipReason (never sent: quiet hours, too little time, the
 # time left after a pause),
-# services/units_admin.py UNIT_ARCHIVED and services/episodes_admin.py EPISODE_CLOSED;
+# services/units_admin.py UNIT_ARCHIVED and services/episode_close.py EPISODE_CLOSED;
 # tests/services/test_export_reasons.py fails when a stored code is in no group.
 NON_RESPONSE_REASONS: dict[str, tuple[str, ...]] = {
     "not_sent": (

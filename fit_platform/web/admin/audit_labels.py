@@ -112,7 +112,8 @@ FIELD_LABELS = {
     "message_name": _l("Sender name in messages"),
     "archived": _l("Archived"),
     "invitations_cancelled": _l("Invitations cancelled"),
-    # Closing an episode with a risk answer nobody had acknowledged (services/episodes_admin.py).
+    "appointments_cancelled": _l("Appointments cancelled"),
+    # Closing an episode with a risk answer nobody had acknowledged (services/episode_close.py).
     "risk_followed_up": _l("Confirmed that the therapist followed up a risk answer"),
     "unit_id": _l("Unit"),
     "programme_id": _l("Programme id"),

@@ -10,8 +10,8 @@ from wtforms import SelectChoice
 
 from fit_platform.extensions import get_db
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
+from fit_platform.services.episode_close import close_episode
 from fit_platform.services.episodes_admin import (
-    close_episode,
     open_episodes,
     transfer_episode,
     unit_therapists,
@@ -145,6 +145,11 @@ def close(unit_id: int, episode_id: int) -> tuple[str, int] | Response:
                 return _gone(unit_id)
             form.risk_followed_up.errors = [str(ADMIN_ERRORS[refusal.code])]
         else:
-            flash(_("The episode is closed. Questionnaires not yet answered are cancelled."))
+            flash(
+                _(
+                    "The episode is closed. Questionnaires not yet answered and appointments "
+                    "planned from now on are cancelled."
+                )
+            )
             return redirect(url_for("admin.unit_episodes", unit_id=unit_id))
     return _render(unit_id, (episode_id, form))

@@ -121,7 +121,7 @@ class CloseForm(FitForm):
         validators=[Optional(), Length(max=200)],
     )
     # Shown only for an episode with a risk signal nobody has acknowledged; the service
-    # refuses to close such an episode without it (`episodes_admin.close_episode`).
+    # refuses to close such an episode without it (`episode_close.close_episode`).
     risk_followed_up = BooleanField(
         _l("The therapist has followed up the risk answer, and the treatment is over")
     )
