@@ -138,6 +138,10 @@ class AppointmentSnapshot:
     start: datetime
     status: AppointmentStatus = AppointmentStatus.PLANNED
     is_last: bool = False
+    # When the appointment got its present time, as far as the store knows (its row's last
+    # change; later than that for a status change, never earlier); None when unknown. A slot
+    # cannot have been sent before it (`send_window.blame_quiet_hours`).
+    booked_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:

@@ -49,6 +49,7 @@ from fit_platform.domain.schedule_model import (
 from fit_platform.domain.send_window import (
     DEFAULT_MIN_ANSWER_WINDOW,
     blame_pause,
+    blame_quiet_hours,
     judge_send,
 )
 
@@ -146,7 +147,12 @@ def due_invitations(
             found_late=send_at < now,
         )
         decision = blame_pause(
-            judge_send(max(send_at, now), expires_at, quiet, min_window, tz=tz),
+            blame_quiet_hours(
+                judge_send(max(send_at, now), expires_at, quiet, min_window, tz=tz),
+                _known_from(c),
+                expires_at,
+                min_window,
+            ),
             send_at,
             expires_at,
             quiet,
@@ -284,6 +290,13 @@ def _rule_weekdays(
     if consent.weekdays is not None:
         days &= consent.weekdays
     return days
+
+
+def _known_from(c: _Candidate) -> datetime:
+    """The earliest the slot could have been sent: its rule's time, or the booking of its
+    appointment when that came later."""
+    booked = c.appointment.booked_at if c.appointment is not None else None
+    return c.nominal if booked is None else max(c.nominal, booked)
 
 
 def _send_time(c: _Candidate, quiet: QuietHours, tz: ZoneInfo) -> datetime:

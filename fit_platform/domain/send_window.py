@@ -83,3 +83,24 @@ def blame_pause(
     if judge_send(due_at, expires_at, quiet, min_window, tz=tz).skip is not None:
         return decision  # it would have missed without the pause too
     return replace(decision, skip=SkipReason.AFTER_PAUSE)
+
+
+def blame_quiet_hours(
+    decision: SendDecision,
+    planned_at: datetime,
+    expires_at: datetime,
+    min_window: timedelta = DEFAULT_MIN_ANSWER_WINDOW,
+) -> SendDecision:
+    """The real cause of a skip for a slot the planning moved out of quiet hours.
+
+    A rule one hour before a 08:30 session plans 07:30, in quiet hours; the send moves to
+    08:00 and leaves 30 minutes, and `judge_send` at 08:00 can only see too little time. At
+    `planned_at` (the rule's time, or when the slot became known, if later: a session booked
+    at 07:45 never had its hour) it would have had enough: quiet hours took it, and the
+    therapist reads that, not a rule that looks too tight. Any other decision is returned as
+    it is."""
+    if decision.skip is not SkipReason.TOO_LITTLE_TIME or decision.send_at <= planned_at:
+        return decision
+    if expires_at - planned_at < min_window:
+        return decision  # too little even at the planned time
+    return replace(decision, skip=SkipReason.QUIET_HOURS)

@@ -325,6 +325,7 @@ def _appointment_snapshots(
             Appointment.starts_at,
             Appointment.status,
             Appointment.is_last,
+            Appointment.updated_at,
         )
         .where(
             among(Appointment.episode_id, episode_ids, dialect),
@@ -353,7 +354,9 @@ def _appointment_snapshots(
             before_end = [a for a in appts if a.starts_at.astimezone(zone).date() <= end]
             last_id = before_end[-1].id if before_end else None
         result[episode_id] = [
-            schedule_model.AppointmentSnapshot(a.id, a.starts_at, a.status, a.id == last_id)
+            schedule_model.AppointmentSnapshot(
+                a.id, a.starts_at, a.status, a.id == last_id, booked_at=a.updated_at
+            )
             for a in appts
         ]
     return result

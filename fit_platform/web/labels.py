@@ -134,7 +134,7 @@ NEVER_SENT = frozenset(SkipReason)
 WILL_NOT_BE_SENT = {
     SkipReason.TOO_LITTLE_TIME: _l("too little time is left to answer before %(until)s"),
     SkipReason.QUIET_HOURS: _l(
-        "after quiet hours too little time is left to answer before %(until)s"
+        "after quiet hours, too little time is left to answer before %(until)s"
     ),
     SkipReason.AFTER_PAUSE: _l("the pause leaves too little time to answer before %(until)s"),
 }
@@ -146,7 +146,7 @@ SKIP_REASON = {
     SkipReason.TOO_LITTLE_TIME: _l("Not sent: too little time left to answer"),
     # Quiet hours ended too late: with less than the least time to answer left, or none (a
     # 08:30 session booked at 03:00 has 30 minutes after 08:00; one at 07:45 has none).
-    SkipReason.QUIET_HOURS: _l("Not sent: after quiet hours too little time was left to answer"),
+    SkipReason.QUIET_HOURS: _l("Not sent: after quiet hours, too little time was left to answer"),
     SkipReason.AFTER_PAUSE: _l(
         "Not sent: questionnaires were paused until too little time was left to answer"
     ),

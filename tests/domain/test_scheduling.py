@@ -27,6 +27,7 @@ from fit_platform.domain.schedule_model import (
     appointment_slot_key,
 )
 from fit_platform.domain.scheduling import due_invitations, obsolete_slots
+from fit_platform.domain.send_window import SkipReason
 
 OSLO = ZoneInfo("Europe/Oslo")  # the default FIT_TIMEZONE, given as the domain asks
 
@@ -691,3 +692,21 @@ def test_an_appointment_slot_key_names_its_appointment_and_trigger(  # type: ign
     key = appointment_slot_key(appt(appointment_id, start.replace(tzinfo=UTC)), trigger)
     assert appointment_of_slot(key) == (appointment_id, trigger.value)
     assert appointment_of_slot("day:2026-11-24") is None
+
+
+# --- why a slot moved out of quiet hours was not sent --------------------------------
+
+HOUR_BEFORE = ScheduleRule("phq9", Trigger.BEFORE_APPOINTMENT, offset_hours=1, window_hours=48)
+
+
+def test_an_hour_before_0830_moved_to_0800_is_not_sent_because_of_quiet_hours() -> None:
+    booked = appt(1, oslo(2026, 12, 3, 8, 30))
+    booked = replace(booked, booked_at=oslo(2026, 12, 2, 12))
+    [slot] = due([HOUR_BEFORE], [booked], now=oslo(2026, 12, 3, 8))
+    assert (slot.send_at, slot.skipped) == (oslo(2026, 12, 3, 8), SkipReason.QUIET_HOURS)
+
+
+def test_booked_at_0745_it_never_had_its_hour_and_too_little_time_is_why() -> None:
+    late = replace(appt(1, oslo(2026, 12, 3, 8, 30)), booked_at=oslo(2026, 12, 3, 7, 45))
+    [slot] = due([HOUR_BEFORE], [late], now=oslo(2026, 12, 3, 8))
+    assert slot.skipped is SkipReason.TOO_LITTLE_TIME

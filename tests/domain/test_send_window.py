@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
-from fit_platform.domain.send_window import SendDecision, SkipReason, blame_pause, judge_send
+from fit_platform.domain.send_window import (
+    SendDecision,
+    SkipReason,
+    blame_pause,
+    blame_quiet_hours,
+    judge_send,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 HOUR = timedelta(hours=1)
@@ -117,3 +123,34 @@ def test_a_decision_to_send_is_never_blamed_on_a_pause() -> None:
     now = oslo(2026, 12, 4, 9)
     sent = judge_send(now, now + 2 * HOUR, tz=OSLO)
     assert blame_pause(sent, now - HOUR, now + 2 * HOUR, paused_when_due=True, tz=OSLO) == sent
+
+
+# --- a slot the planning moved out of quiet hours -----------------------------------
+
+
+def test_a_slot_moved_to_0800_that_had_an_hour_at_0730_missed_because_of_quiet_hours() -> None:
+    planned, moved, closes = (
+        oslo(2026, 12, 3, 7, 30),
+        oslo(2026, 12, 3, 8),
+        oslo(2026, 12, 3, 8, 30),
+    )
+    decision = judge_send(moved, closes, tz=OSLO)
+    assert decision.skip is SkipReason.TOO_LITTLE_TIME  # what the send time alone can see
+    assert blame_quiet_hours(decision, planned, closes) == SendDecision(
+        moved, SkipReason.QUIET_HOURS
+    )
+
+
+def test_too_little_time_even_at_the_planned_time_stays_too_little_time() -> None:
+    moved, closes = oslo(2026, 12, 3, 8), oslo(2026, 12, 3, 8, 30)
+    decision = judge_send(moved, closes, tz=OSLO)
+    # 45 minutes from 07:45 (a later rule, or a session booked then), under the hour.
+    assert blame_quiet_hours(decision, oslo(2026, 12, 3, 7, 45), closes) == decision
+
+
+def test_a_slot_not_moved_or_not_skipped_is_left_as_it_is() -> None:
+    now = oslo(2026, 12, 3, 12, 30)
+    short = judge_send(now, now + timedelta(minutes=30), tz=OSLO)
+    assert blame_quiet_hours(short, now, now + timedelta(minutes=30)) == short
+    sent = judge_send(now, now + 2 * HOUR, tz=OSLO)
+    assert blame_quiet_hours(sent, now - HOUR, now + 2 * HOUR) == sent

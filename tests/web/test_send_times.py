@@ -15,7 +15,14 @@ from flask.testing import FlaskClient
 
 from fit_platform.db import Database
 from fit_platform.db.models import Invitation, OutboxMessage
-from fit_platform.domain.codes import Channel, InvitationState, MessageKind, OutboxState, Role
+from fit_platform.domain.codes import (
+    Channel,
+    InvitationState,
+    MessageKind,
+    OutboxState,
+    Role,
+    ScheduleTrigger,
+)
 from fit_platform.messaging.dispatcher import Dispatcher, DispatcherSettings
 from fit_platform.messaging.sms_http import HttpSmsChannel, SmsHttpConfig
 from fit_platform.scheduler.clock import run_once
@@ -30,7 +37,7 @@ from tests.support.factories import (
 )
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient
-from tests.support.scheduling import DAY_BEFORE, Clock, give_plan, oslo
+from tests.support.scheduling import DAY_BEFORE, Clock, RuleSpec, give_plan, oslo
 
 __all__ = ["sms_endpoint"]
 
@@ -139,7 +146,7 @@ def test_a_window_closing_before_quiet_hours_end_is_skipped_and_the_therapist_se
         "not_sent_quiet_hours",
     )
     page = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "Not sent: after quiet hours too little time was left to answer" in page
+    assert "Not sent: after quiet hours, too little time was left to answer" in page
     page = client.get(url + "?lang=nb").get_data(as_text=True)
     assert "Ikke sendt: etter stilletiden var det for lite tid igjen til å svare" in page
 
@@ -163,7 +170,7 @@ def test_a_morning_session_booked_at_night_says_before_and_after_why_it_gets_no_
     assert "no occasion in that time" not in page
     assert "Not sent, if nothing changes:" in page
     assert (
-        "PHQ-9 · before each appointment · after quiet hours too little time is left to answer"
+        "PHQ-9 · before each appointment · after quiet hours, too little time is left to answer"
         " before 3 Dec 2026, 08:30"
     ) in page
     page = client.get(schedule + "?lang=nn").get_data(as_text=True)
@@ -175,7 +182,7 @@ def test_a_morning_session_booked_at_night_says_before_and_after_why_it_gets_no_
     [invitation] = invitations(db)
     assert invitation.non_response_reason == "not_sent_quiet_hours"
     page = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "Not sent: after quiet hours too little time was left to answer" in page
+    assert "Not sent: after quiet hours, too little time was left to answer" in page
     assert (
         "Not sent (its time 02/12/2026, 08:30 had passed when it was planned 03/12/2026, 03:01)"
     ) in page
@@ -184,6 +191,40 @@ def test_a_morning_session_booked_at_night_says_before_and_after_why_it_gets_no_
     page = client.get(schedule + "?lang=en").get_data(as_text=True)
     assert "Not sent, if nothing changes:" not in page
     assert "no occasion in that time" in page
+
+
+def test_a_slot_moved_out_of_quiet_hours_names_quiet_hours_not_too_little_time(
+    client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
+) -> None:
+    """A rule one hour before the session, booked the day before for 08:30: the slot is at
+    07:30, in quiet hours, and moves to 08:00, leaving 30 minutes. At 07:30 an hour would have
+    been left, so quiet hours are why; the pages read "too little time" before, which sent
+    the therapist to a rule that is not too tight."""
+    db = _db(client)
+    unit = make_unit(db)
+    therapist = make_staff(db, (Role.THERAPIST, unit.id))
+    world = make_world(db, unit=unit, therapist=therapist)
+    give_plan(db, world.episode_id, RuleSpec("phq9", ScheduleTrigger.BEFORE_APPOINTMENT, 1))
+    log_in(client, therapist.username, PASSWORD)
+    url = f"/clinician/episodes/{world.episode_id}/appointments"
+    client.application.extensions["fit_clock"] = lambda: oslo(2026, 12, 2, 12)
+    book(client, url, "2026-12-03", "08:30")
+    schedule = client.get(f"/clinician/episodes/{world.episode_id}/schedule?lang=en").get_data(
+        as_text=True
+    )
+    assert "Not sent, if nothing changes:" in schedule
+    assert (
+        "after quiet hours, too little time is left to answer before 3 Dec 2026, 08:30"
+    ) in schedule
+
+    clock_tick(db, sms, oslo(2026, 12, 3, 7, 30))
+    clock_tick(db, sms, oslo(2026, 12, 3, 8))
+    assert sms_endpoint.accepted == []
+    [invitation] = invitations(db)
+    assert invitation.non_response_reason == "not_sent_quiet_hours"
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Not sent: after quiet hours, too little time was left to answer" in page
+    assert "Not sent: too little time" not in page
 
 
 def test_a_dispatcher_catching_up_at_night_skips_what_closes_before_morning(
