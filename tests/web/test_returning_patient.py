@@ -18,13 +18,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from fit_platform.db import Database
-from fit_platform.db.models import Appointment, Episode, Patient
-from fit_platform.domain.codes import Channel, EpisodeStatus
+from fit_platform.db.models import Appointment, Episode, OutboxMessage, Patient
+from fit_platform.domain.codes import Channel, EpisodeStatus, MessageKind, OutboxState
 from fit_platform.domain.own_plan import ChoiceEventKind, ChoiceKind
 from fit_platform.services import one_time_codes, own_plan
 from tests.support.admin_close import close_as_admin
 from tests.support.appointment_upload import upload_appointments
-from tests.support.factories import PASSWORD, World, make_world
+from tests.support.clinical import add_failed_message
+from tests.support.factories import PASSWORD, World, make_invitation, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient as PatientBrowser
 from tests.support.patient import now as patient_now
@@ -147,3 +148,49 @@ def test_a_returning_patient_gets_a_new_episode_and_keeps_what_she_set_up(
     standing = phone.client.get("/p/my-standing-choices?lang=en")
     assert standing.status_code == 200
     assert "nobody at the clinic reads" not in standing.get_data(as_text=True)
+
+
+def test_each_course_lists_its_own_messages_and_the_ones_made_while_it_was_open(
+    app: Flask, client: FlaskClient, db: Database
+) -> None:
+    """Messages are the patient's. A walk found the new course's appointments page listing
+    the earlier course's questionnaire messages (a failed one among them, with its advice)
+    under an empty list of questionnaires."""
+    app.extensions["fit_clock"] = lambda: TODAY
+    world = make_world(db)
+    record_id = _record_id(db, world)
+    old_invitation, _token = make_invitation(db, world, due_at=oslo(2026, 11, 20, 10))
+    add_failed_message(db, world, at=oslo(2026, 11, 20, 10), invitation_id=old_invitation.id)
+    _patient_message(db, world, oslo(2026, 11, 25, 9))  # a confirmation in the old course
+    log_in(client, world.therapist_username, PASSWORD)
+    close_as_admin(app, world)
+    assert _register(client, world, record_id, returning="y").status_code == 302
+    _patient_message(db, world, oslo(2026, 12, 3, 10, 5))  # today: both courses were open
+    with db.session() as session:
+        new_episode = session.scalars(
+            select(Episode.id).where(Episode.status == EpisodeStatus.ACTIVE)
+        ).one()
+
+    new_page = client.get(f"/clinician/episodes/{new_episode}/appointments?lang=en")
+    page = new_page.get_data(as_text=True).split('id="message-delivery"', 1)[1]
+    assert "20/11/2026" not in page and "25/11/2026" not in page
+    assert "Failed" not in page
+    assert "03/12/2026, 10:05" in page
+    old_page = client.get(f"/clinician/episodes/{world.episode_id}/appointments?lang=en")
+    page = old_page.get_data(as_text=True).split('id="message-delivery"', 1)[1]
+    assert "20/11/2026" in page and "25/11/2026" in page and "03/12/2026, 10:05" in page
+
+
+def _patient_message(db: Database, world: World, at: dt.datetime) -> None:
+    with db.transaction() as session:
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"confirmation:{at.isoformat()}",
+                patient_id=world.patient_id,
+                kind=MessageKind.CONSENT_CONFIRMATION,
+                channel=Channel.SMS,
+                state=OutboxState.SENT,
+                attempts=1,
+                created_at=at,
+            )
+        )

@@ -6,15 +6,17 @@ logs one read (`appointments_view`), never a change."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, render_template
 from flask_babel import get_locale
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from fit_platform.db.models import Appointment, Invitation, OutboxMessage, Patient
 from fit_platform.domain.codes import EpisodeStatus
 from fit_platform.domain.instrument_language import text_in
 from fit_platform.domain.instruments import default_instruments
+from fit_platform.domain.quiet_hours import local_to_utc
 from fit_platform.extensions import get_db
 from fit_platform.services.access_control import access_role, treats, visible_episode
 from fit_platform.services.access_log import record_access
@@ -38,8 +40,27 @@ PAST_SHOWN_OPEN = 5
 NEWEST_SHOWN_OPEN = 6
 
 
-def _zone() -> dt.tzinfo:
+def _zone() -> ZoneInfo:
     return current_app.config["FIT_SETTINGS"].zone  # type: ignore[no-any-return]
+
+
+def _of_this_course(
+    episode_id: int, started_on: dt.date, ended_on: dt.date | None
+) -> ColumnElement[bool]:
+    """The messages a course of treatment's page lists. Messages are the patient's, and a
+    patient who comes back has two courses: a message for a questionnaire belongs to that
+    questionnaire's course; one for none (a one-time code, a confirmation) to every course
+    open on the day it was made. The new course's page listed the earlier course's
+    questionnaires' messages, failures and all, beside a list of questionnaires without them."""
+    zone = _zone()
+    made_in_course = OutboxMessage.created_at >= local_to_utc(started_on, dt.time(0), zone)
+    if ended_on is not None:
+        day_after = ended_on + dt.timedelta(days=1)
+        made_in_course &= OutboxMessage.created_at < local_to_utc(day_after, dt.time(0), zone)
+    return or_(
+        Invitation.episode_id == episode_id,
+        OutboxMessage.invitation_id.is_(None) & made_in_course,
+    )
 
 
 def _load_episode_page(episode_id: int) -> dict[str, object]:
@@ -78,7 +99,10 @@ def _load_episode_page(episode_id: int) -> dict[str, object]:
         message_rows = session.execute(
             select(OutboxMessage, Invitation.instrument_id)
             .outerjoin(Invitation, Invitation.id == OutboxMessage.invitation_id)
-            .where(OutboxMessage.patient_id == episode.patient_id)
+            .where(
+                OutboxMessage.patient_id == episode.patient_id,
+                _of_this_course(episode.id, episode.started_on, episode.ended_on),
+            )
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(50)
         ).all()
