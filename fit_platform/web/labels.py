@@ -198,7 +198,9 @@ LANGUAGE_LABELS = {
 }
 # Languages named in the schedule picker after an instrument that lacks them or where its text
 # is a working translation. Listed mid-sentence, so Norwegian writes "engelsk" in lower case
-# here (the context keeps it apart from the capitalised name in the language menu).
+# here (the context keeps it apart from the capitalised name in the language menu); English
+# writes the written standards as proper names, "Bokmål" and "Nynorsk" (the English catalogue
+# gives them, as it does for the admin pages' "Opening hours in Bokmål").
 LANGUAGE_SHORT = {
     "nb": _l("bokmål"),
     "nn": _l("nynorsk"),

@@ -99,7 +99,7 @@ def test_a_questionnaire_answered_in_nynorsk_then_english_keeps_each_answers_lan
 
     view = _therapist(app, world).get(f"/clinician/episodes/{world.episode_id}?lang=en")
     assert view.status_code == 200
-    assert "Answered in more than one language: nynorsk, English" in view.get_data(as_text=True)
+    assert "Answered in more than one language: Nynorsk, English" in view.get_data(as_text=True)
     in_bokmaal = _therapist(app, world).get(f"/clinician/episodes/{world.episode_id}?lang=nb")
     assert "Besvart på flere språk: nynorsk, engelsk" in in_bokmaal.get_data(as_text=True)
 

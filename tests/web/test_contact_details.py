@@ -302,7 +302,7 @@ def test_the_choices_page_says_which_language_messages_come_in_and_who_changes_i
     assert patient.post(f"/p/{token}", {"action": "choices"}).status_code == 302
     page = patient.client.get("/p/choices?lang=en").get_data(as_text=True)
     assert (
-        "Our messages to you are in bokmål: ask your therapist if you want them in another"
+        "Our messages to you are in Bokmål: ask your therapist if you want them in another"
         " language. You choose the language of these pages at the top."
     ) in page
     # The language menu at the top still names each language in itself (the line's own

@@ -90,7 +90,7 @@ def test_the_nearest_language_is_the_other_norwegian_written_standard_first() ->
     [
         ("nb", "CORE-10 (ikke på bokmål, nynorsk)"),
         ("nn", "CORE-10 (ikkje på bokmål, nynorsk)"),
-        ("en", "CORE-10 (not in bokmål, nynorsk)"),
+        ("en", "CORE-10 (not in Bokmål, Nynorsk)"),
     ],
 )
 def test_the_schedule_picker_shows_titles_and_marks_instruments_missing_a_language(
@@ -157,13 +157,15 @@ def test_the_schedule_picker_tells_the_therapist_which_texts_are_working_transla
 
     # The short name first: a closed select on a phone shows the start of its choice only.
     assert option("phq9").startswith('<option value="phq9">PHQ-9: ')
-    assert option("phq9").endswith(f" ({working}: bokmål, nynorsk)")
+    # English names the written standards as proper names; Norwegian mid-sentence, lower case.
+    norwegian = "Bokmål, Nynorsk" if language == "en" else "bokmål, nynorsk"
+    assert option("phq9").endswith(f" ({working}: {norwegian})")
     assert "(PHQ-9)" not in option("phq9")
     assert option("wai_sr") == (
-        f'<option value="wai_sr">WAI-SR: {wai_sr_title} ({working}: bokmål, nynorsk, {english})'
+        f'<option value="wai_sr">WAI-SR: {wai_sr_title} ({working}: {norwegian}, {english})'
     )
     # CORE-10 ships only the rights holder's English text: nothing to mark as working.
-    assert option("core10").endswith(f"CORE-10 ({not_in} bokmål, nynorsk)")
+    assert option("core10").endswith(f"CORE-10 ({not_in} {norwegian})")
 
 
 def test_a_language_the_service_replaced_with_the_official_text_is_no_longer_marked() -> None:

@@ -17,7 +17,7 @@ from tests.support.factories import PASSWORD, make_world
 from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
 
-NOTE_EN = "The latest answers were given in a working translation (bokmål), not a validated one"
+NOTE_EN = "The latest answers were given in a working translation (Bokmål), not a validated one"
 
 
 def _answered_in(
@@ -53,7 +53,7 @@ def test_an_alliance_scale_without_cut_offs_or_bands_is_not_said_to_have_them(
     panel = _answered_in(app, db, "nb", instrument_id="wai_sr")
     panel = panel.split('id="trend-wai_sr"', 1)[1].split("</section>", 1)[0]
     assert (
-        "The latest answers were given in a working translation (bokmål), not a validated one."
+        "The latest answers were given in a working translation (Bokmål), not a validated one."
         in panel
     )
     assert "cut-offs" not in panel
@@ -70,7 +70,7 @@ def test_the_page_of_all_scores_says_it_too(app: Flask, db: Database) -> None:
     page = _answered_in(app, db, "nb", "/scores")
     section = page.split('id="scores-phq9"', 1)[1].split("</section>", 1)[0]
     assert (
-        "Some or all of these answers were given in a working translation (bokmål), not a "
+        "Some or all of these answers were given in a working translation (Bokmål), not a "
         "validated one" in section
     )
 
@@ -79,7 +79,7 @@ def test_the_journal_summary_says_it_in_the_table_and_in_the_text_to_copy(
     app: Flask, db: Database
 ) -> None:
     page = " ".join(_answered_in(app, db, "nb", "/summary").split())
-    note = "answered in a working translation (bokmål), not a validated one"
+    note = "answered in a working translation (Bokmål), not a validated one"
     table, text = page.split("<textarea", 1)
     assert note in table
     phq9_line = next(line for line in text.split(" - ") if line.startswith("Patient Health"))
