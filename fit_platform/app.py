@@ -171,6 +171,7 @@ def configure_blueprints(app: Flask) -> None:
     from fit_platform.web.patient import plan_versions as _plan_versions_routes  # noqa: F401
     from fit_platform.web.patient.blueprint import bp as patient_bp
     from fit_platform.web.public.blueprint import bp as public_bp
+    from fit_platform.web.static_css import serve_minified_css
 
     app.url_map.converters["int"] = IdConverter  # before any rule uses it
     app.register_blueprint(public_bp)
@@ -184,6 +185,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(fhir_bp)
     app.before_request(load_staff_session)
+    serve_minified_css(app)
 
 
 def configure_errors(app: Flask) -> None:
