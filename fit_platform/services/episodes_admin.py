@@ -40,6 +40,7 @@ from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.registration import clean_line
 from fit_platform.services.risk_waiting import risk_not_acknowledged
+from fit_platform.services.signal_workflow import keep_on_leads_list
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,8 @@ def transfer_in_session(
         (link for link in episode.therapists if link.staff_id == to_staff_id),
         EpisodeTherapist(staff_id=to_staff_id),
     )
+    # Before the change: a risk signal the lead has as overdue stays on the lead's list.
+    keep_on_leads_list(session, [episode.id], now)
     target.responsible = True
     kept = [link for link in episode.therapists if not link.responsible]
     episode.therapists = [*kept, target]

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ScalarSelect, and_, or_, select, update
+from sqlalchemy import ScalarSelect, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from fit_platform.db import Database
@@ -34,7 +35,9 @@ from fit_platform.domain.signals import SignalCode
 from fit_platform.services.access_control import Viewer, visible_episodes
 from fit_platform.services.access_log import Action, record_access
 from fit_platform.services.caseload_queries import overdue_risk_signals
-from fit_platform.services.unattended import unit_has_lead
+from fit_platform.services.invitation_common import rowcount
+from fit_platform.services.risk_waiting import risk_not_acknowledged
+from fit_platform.services.unattended import has_active_responsible, unit_has_lead
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +268,32 @@ def escalate_overdue_risk_signals(db: Database, *, after: dt.timedelta, now: dt.
                         },
                     )
     return len(ids)
+
+
+def keep_on_leads_list(
+    session: Session, episode_ids: Collection[int] | Select[tuple[int]], now: dt.datetime
+) -> int:
+    """Mark escalated, now, the open risk signals of `episode_ids` that are on the unit
+    leads' list only because nobody active is responsible (`overdue_risk_signals`). Called in
+    the transaction that gives such an episode an active therapist again (a transfer, a
+    reactivation, a therapist role given back), before the change: the lead has seen them as
+    overdue, and a therapist arriving must not take them off the list unacknowledged, with
+    the new therapist reading them as fresh (docs/administration-staff.md). A walk
+    transferred an episode a minute after its risk answer; the signal left the lead's list
+    for a day, until the scheduler's escalation came round. Returns how many were marked."""
+    return rowcount(
+        session.execute(
+            update(Signal)
+            .where(
+                Signal.episode_id.in_(episode_ids),
+                risk_not_acknowledged(),
+                Signal.escalated_at.is_(None),
+                ~has_active_responsible(Signal.episode_id),
+            )
+            .values(escalated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 @dataclass(frozen=True)

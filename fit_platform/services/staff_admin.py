@@ -30,7 +30,8 @@ from fit_platform.db.models import (
 )
 from fit_platform.domain.codes import OutboxState, Role, role_grants_access
 from fit_platform.services.admin_audit import record_admin_change
-from fit_platform.services.staff_handover import responsible_in_unit
+from fit_platform.services.signal_workflow import keep_on_leads_list
+from fit_platform.services.staff_handover import responsible_episodes, responsible_in_unit
 from fit_platform.services.staff_invites import (
     StaffChangeRefused,
     has_usable_password,
@@ -272,6 +273,8 @@ def add_role(
         staff = _target(session, staff_id)
         if problems := _new_role_problems(session, staff, role, unit_id):
             raise StaffChangeRefused(*problems)
+        if role is Role.THERAPIST and unit_id is not None:
+            keep_on_leads_list(session, responsible_episodes(session, staff_id, unit_id), now)
         staff.roles.append(StaffRole(role=role, unit_id=unit_id))
         record_admin_change(
             session,
@@ -369,6 +372,7 @@ def reactivate(db: Database, admin_id: int, staff_id: int, now: dt.datetime) -> 
             raise StaffChangeRefused("already_active")
         if not has_usable_password(staff):
             raise StaffChangeRefused("never_activated")
+        keep_on_leads_list(session, responsible_episodes(session, staff_id), now)
         staff.is_active = True
         record_admin_change(
             session,

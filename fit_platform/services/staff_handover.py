@@ -44,7 +44,8 @@ class UnitLeftBehind:
     colleagues: tuple[Therapist, ...]
 
 
-def _responsible_episodes(session: Session, staff_id: int, unit_id: int | None = None) -> list[int]:
+def responsible_episodes(session: Session, staff_id: int, unit_id: int | None = None) -> list[int]:
+    """The open episodes `staff_id` is responsible for (in `unit_id`), by id."""
     stmt = (
         select(Episode.id)
         .join(EpisodeTherapist, EpisodeTherapist.episode_id == Episode.id)
@@ -142,13 +143,13 @@ def only_lead_by_role(db: Database, staff_id: int, role_id: int) -> LeadLeftBehi
 def responsible_in_unit(session: Session, staff_id: int, unit_id: int) -> int:
     """How many open episodes of `unit_id` `staff_id` is responsible for: a therapist role
     there is not taken away while any is left (`staff_admin.remove_role`)."""
-    return len(_responsible_episodes(session, staff_id, unit_id))
+    return len(responsible_episodes(session, staff_id, unit_id))
 
 
 def left_behind(db: Database, staff_id: int) -> list[UnitLeftBehind]:
     """Per unit, the open episodes `staff_id` is responsible for and their open signals."""
     with db.session() as session:
-        ids = _responsible_episodes(session, staff_id)
+        ids = responsible_episodes(session, staff_id)
         if not ids:
             return []
         risk = func.sum(
@@ -226,7 +227,7 @@ def hand_over(
             raise AdminNotFound(staff_id)
         if to_staff_id == staff_id:
             raise AdminRefusal("therapist", "not_a_therapist_here")
-        ids = _responsible_episodes(session, staff_id, unit_id)
+        ids = responsible_episodes(session, staff_id, unit_id)
         for episode_id in ids:
             episode = session.get_one(Episode, episode_id)
             transfer_in_session(

@@ -21,6 +21,8 @@ from fit_platform.db.models import Staff, StaffInvite, StaffSession
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.links import hash_token
 from fit_platform.services.passwords import hash_password, password_problem
+from fit_platform.services.signal_workflow import keep_on_leads_list
+from fit_platform.services.staff_handover import responsible_episodes
 from fit_platform.services.staff_invites import (
     has_usable_password,
     link_may_set_password,
@@ -110,6 +112,8 @@ def accept_invite(db: Database, token: str, password: str, now: dt.datetime) -> 
             return InviteState.USED
         replacing = has_usable_password(staff)
         staff.password_hash = hash_password(password)
+        if not staff.is_active:
+            keep_on_leads_list(session, responsible_episodes(session, staff.id), now)
         staff.is_active = True
         withdraw_links(session, staff.id, now)
         if replacing:

@@ -22,18 +22,21 @@ from fit_platform.services.signal_workflow import escalate_overdue_risk_signals
 from tests.support.factories import (
     NOW,
     PASSWORD,
-    World,
     make_invitation,
     make_staff,
     make_unit,
     make_world,
 )
 from tests.support.html import csrf_token, log_in
-from tests.support.patient import Patient, now, open_invitation
+from tests.support.patient import now
 from tests.support.scheduling import OSLO, gad7_before_an_evening_session
-
-RISK_HEADING = "Risk signals not acknowledged in time"
-UNATTENDED_HEADING = "Patients with no active therapist"
+from tests.support.unattended_risk import (
+    RISK_HEADING,
+    UNATTENDED_HEADING,
+    risk_answer,
+    risk_signal_ids,
+    section,
+)
 
 
 def _db(app: Flask) -> Database:
@@ -53,36 +56,6 @@ def _page(client: FlaskClient, path: str) -> str:
     return response.get_data(as_text=True)
 
 
-def _section(html: str, heading: str) -> str:
-    """The alert section under `heading` (empty when the page has none)."""
-    if heading not in html:
-        return ""
-    start = html.index(heading)
-    return html[start : html.index("</section>", start)]
-
-
-def _risk_answer(app: Flask, db: Database, world: World) -> None:
-    """The patient answers a PHQ-9 with question 9 above 0, in a browser of their own."""
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(app.test_client(), token)
-    patient.start()
-    patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
-    saved = patient.answer_page(2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "2"})
-    assert saved.headers["Location"].startswith("/p/help")
-    assert patient.finish().status_code == 302
-
-
-def _risk_signal_ids(db: Database, world: World) -> list[int]:
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(Signal.id)
-                .where(Signal.episode_id == world.episode_id, Signal.code == "risk_answer")
-                .order_by(Signal.id)
-            )
-        )
-
-
 def test_a_deactivated_therapists_patients_and_risk_signals_reach_the_unit_lead_at_once(
     app: Flask,
 ) -> None:
@@ -91,8 +64,8 @@ def test_a_deactivated_therapists_patients_and_risk_signals_reach_the_unit_lead_
     lead = make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lise Leder")
     therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
     world = make_world(db, unit=unit, therapist=therapist)
-    _risk_answer(app, db, world)
-    (first_signal,) = _risk_signal_ids(db, world)
+    risk_answer(app, db, world)
+    (first_signal,) = risk_signal_ids(db, world)
     lead_client = _logged_in(app, lead.username)
     # While the therapist is active, a fresh risk signal waits for them (the escalation time).
     assert f"#signal-{first_signal}" not in _page(lead_client, "/clinician/?lang=en")
@@ -128,26 +101,26 @@ def test_a_deactivated_therapists_patients_and_risk_signals_reach_the_unit_lead_
     assert "Responsible: Tone Terapeut (deactivated)" in episodes
     assert "1 episode has no active therapist" in episodes
     home = _page(admin, "/admin/?lang=en")
-    warning = _section(home, "1 open episode has no active therapist")
+    warning = section(home, "1 open episode has no active therapist")
     assert f'href="/admin/units/{unit.id}/episodes">{unit.name}</a>: 1 episode' in warning
     assert patient.display_name not in home
 
     # The unit lead sees the patient and the open risk signal right away, no scheduler run.
     lead_page = _page(lead_client, "/clinician/?lang=en")
-    unattended = _section(lead_page, UNATTENDED_HEADING)
+    unattended = section(lead_page, UNATTENDED_HEADING)
     assert patient.display_name in unattended and "1 risk signal not acknowledged" in unattended
-    assert f"/clinician/episodes/{world.episode_id}#signal-{first_signal}" in _section(
+    assert f"/clinician/episodes/{world.episode_id}#signal-{first_signal}" in section(
         lead_page, RISK_HEADING
     )
 
     # A new risk answer of the patient reaches the lead at once, and the scheduler's
     # escalation marks both (nobody else is there to acknowledge them).
-    _risk_answer(app, db, world)
-    first, second = _risk_signal_ids(db, world)
+    risk_answer(app, db, world)
+    first, second = risk_signal_ids(db, world)
     lead_page = _page(lead_client, "/clinician/?lang=en")
-    risk = _section(lead_page, RISK_HEADING)
+    risk = section(lead_page, RISK_HEADING)
     assert f"#signal-{first}" in risk and f"#signal-{second}" in risk
-    assert "2 risk signals not acknowledged" in _section(lead_page, UNATTENDED_HEADING)
+    assert "2 risk signals not acknowledged" in section(lead_page, UNATTENDED_HEADING)
     hours = app.config["FIT_SETTINGS"].risk_escalation_hours
     assert escalate_overdue_risk_signals(db, after=dt.timedelta(hours=hours), now=now()) == 2
     presession = _page(lead_client, f"/clinician/episodes/{world.episode_id}?lang=en")
@@ -173,7 +146,7 @@ def test_the_step_before_deactivation_moves_every_episode_to_a_colleague_of_the_
     leaving = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
     colleague = make_staff(db, (Role.THERAPIST, unit.id), name="Kari Kollega")
     worlds = [make_world(db, unit=unit, therapist=leaving) for _ in range(2)]
-    _risk_answer(app, db, worlds[0])
+    risk_answer(app, db, worlds[0])
     admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
     confirm_path = f"/admin/staff/{leaving.id}/deactivate"
     confirm = _page(admin, confirm_path + "?lang=en")
@@ -257,9 +230,9 @@ def test_the_leads_pre_session_view_marks_a_new_risk_signal_overdue_as_the_list_
     presession_url = f"/clinician/episodes/{world.episode_id}"
     shown = "Not acknowledged in time: shown to the unit lead Lise Leder"
     # While the therapist is active, a fresh risk signal waits for them on both pages.
-    _risk_answer(app, db, world)
-    (first,) = _risk_signal_ids(db, world)
-    assert f"#signal-{first}" not in _section(_page(lead_client, "/clinician/"), RISK_HEADING)
+    risk_answer(app, db, world)
+    (first,) = risk_signal_ids(db, world)
+    assert f"#signal-{first}" not in section(_page(lead_client, "/clinician/"), RISK_HEADING)
     assert shown not in _page(lead_client, presession_url + "?lang=en")
 
     admin = _logged_in(app, make_staff(db, (Role.ADMIN, None)).username)
@@ -268,9 +241,9 @@ def test_the_leads_pre_session_view_marks_a_new_risk_signal_overdue_as_the_list_
     assert admin.post(confirm_path, data={"csrf_token": csrf_token(confirm)}).status_code == 302
 
     # The patient answers a risk item; the lead opens the list and the view at once.
-    _risk_answer(app, db, world)
-    _first, second = _risk_signal_ids(db, world)
-    risk = _section(_page(lead_client, "/clinician/?lang=en"), RISK_HEADING)
+    risk_answer(app, db, world)
+    _first, second = risk_signal_ids(db, world)
+    risk = section(_page(lead_client, "/clinician/?lang=en"), RISK_HEADING)
     assert f"#signal-{second}" in risk
     presession = _page(lead_client, presession_url + "?lang=en")
     signal = presession[presession.index(f'id="signal-{second}"') :]
