@@ -80,3 +80,15 @@ def test_progress_is_utvikling_and_a_therapist_is_a_behandler_everywhere(languag
         if not entry.obsolete and re.search(r"terapeut|fremgang|framgang", entry.msgstr, re.I)
     ]
     assert strays == []
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_someone_at_your_clinic_is_one_phrase_everywhere(language: str) -> None:
+    """ "Noen ved klinikken din": a patient's thank-you page with no active therapist said
+    "Noen på klinikken din ser det" a few lines above "Noen ved klinikken din leser dette"."""
+    strays = [
+        entry.msgid
+        for entry in _catalog(language)
+        if not entry.obsolete and re.search(r"\b(noen|nokon) på klinikken din", entry.msgstr, re.I)
+    ]
+    assert strays == []
