@@ -20,7 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from fit_platform.db import Database
+from fit_platform.db.models import Patient
 from fit_platform.domain.codes import (
     Actor,
     Channel,
@@ -260,6 +264,13 @@ def presession(
                 reverse=True,
             )
         )[:RESOLVED_SHOWN]
+        lead_contact = (
+            _contact_on_file(session, patient_id)
+            if not is_mine
+            and episode_status is EpisodeStatus.ACTIVE
+            and any(s.overdue for s in signals)
+            else None
+        )
         own = (
             own_plan.read_plan(
                 session,
@@ -318,4 +329,17 @@ def presession(
         resolved_signals=resolved,
         own_plan=own,
         therapists=therapists,
+        lead_contact=lead_contact,
     )
+
+
+def _contact_on_file(session: Session, patient_id: int) -> tuple[str | None, str | None]:
+    """The patient's mobile number and e-mail address, for a unit lead asked to follow up a
+    risk answer nobody has acknowledged in time: a walk found the lead's view naming the
+    therapist to follow up with, and no way to reach the patient when the therapist is away
+    (the contact page is the treating therapists'). Read only then: one statement, in the
+    view's transaction, covered by its access-log row."""
+    phone, email = session.execute(
+        select(Patient.phone_e164, Patient.email).where(Patient.id == patient_id)
+    ).one()
+    return phone, email

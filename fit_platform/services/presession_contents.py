@@ -215,6 +215,10 @@ class PreSession:
     therapists: tuple[str, ...] = ()
     # Samvalg records withdrawn as written in error, newest first (`decisions` has the rest).
     withdrawn_decisions: tuple[WithdrawnDecisionView, ...] = ()
+    # For a unit lead's read of an open episode with an overdue risk signal: the patient's
+    # mobile number and e-mail address on file (None each when not on file), so the lead can
+    # reach her; None otherwise, and always on the therapist's own read (the contact page).
+    lead_contact: tuple[str | None, str | None] | None = None
 
     @property
     def open_flags(self) -> tuple[SignalFlag, ...]:

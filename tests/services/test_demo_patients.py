@@ -416,7 +416,7 @@ def test_the_demo_history_has_its_sessions_and_the_questionnaires_that_asked(
     assert questionnaires.count(">Answered</td>") == 48
     # Each questionnaire's message, sent: the delivery table no longer says "No messages yet"
     # under 48 questionnaires sent; the newest as they are, the rest folded.
-    delivery = text.split("<h2>Message delivery</h2>", 1)[1]
+    delivery = text.split('<h2 id="message-delivery">Message delivery</h2>', 1)[1]
     assert "No messages yet" not in delivery
     folded = re.search(r"Show (\d+) earlier messages", delivery)
     assert folded is not None and int(folded.group(1)) >= 40

@@ -125,7 +125,7 @@ def _questionnaires_with(client: FlaskClient, count: int) -> str:
     log_in(client, world.therapist_username, PASSWORD)
     url = f"/clinician/episodes/{world.episode_id}/appointments?lang=en"
     page = " ".join(client.get(url).get_data(as_text=True).split())
-    return page.split('id="questionnaires"', 1)[1].split("<h2>Message delivery</h2>", 1)[0]
+    return page.split('id="questionnaires"', 1)[1].split('id="message-delivery"', 1)[0]
 
 
 def test_sixteen_weeks_of_questionnaires_show_the_newest_and_fold_the_rest(
