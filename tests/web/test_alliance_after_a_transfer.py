@@ -1,0 +1,70 @@
+"""An alliance scale rates the relationship with one therapist: after a transfer, the first
+rating with the new therapist starts the history again.
+
+A walk had a patient's WAI-SR fall from 58 with her therapist to 36 with the colleague
+covering her leave: "alliance score dropped" was raised against ratings of someone else, and
+the therapist coming back found it for sessions she never had. Followed from the patient's
+link through the administrator's transfer to the signals the therapist reads.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from fit_platform.db import Database
+from fit_platform.db.models import Signal
+from fit_platform.domain.codes import Role
+from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
+from tests.support.html import csrf_token, log_in
+from tests.support.patient import Patient, open_invitation
+
+
+def _rates(app: Flask, db: Database, world: World, code: str) -> None:
+    _invitation_id, token = open_invitation(db, world, "wai_sr")
+    patient = Patient(app.test_client(), token)
+    patient.start()
+    patient.answer_all("wai_sr", code)
+    assert patient.finish().status_code == 302
+
+
+def _drops(db: Database, world: World) -> int:
+    with db.session() as session:
+        return len(
+            session.scalars(
+                select(Signal.id).where(
+                    Signal.episode_id == world.episode_id, Signal.code == "alliance_drop"
+                )
+            ).all()
+        )
+
+
+def test_a_lower_first_rating_of_a_new_therapist_is_not_an_alliance_drop(
+    app: Flask, db: Database
+) -> None:
+    unit = make_unit(db)
+    world = make_world(db, unit=unit)
+    colleague = make_staff(db, (Role.THERAPIST, unit.id), name="Tor Terapeut")
+    _rates(app, db, world, "5")
+    _rates(app, db, world, "5")
+    # Within one therapist's sessions a fall is a drop (the rule as it was).
+    _rates(app, db, world, "3")
+    assert _drops(db, world) == 1
+
+    admin = app.test_client()
+    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
+    episodes = f"/admin/units/{unit.id}/episodes"
+    page = admin.get(episodes).get_data(as_text=True)
+    moved = admin.post(
+        f"{episodes}/{world.episode_id}/transfer",
+        data={
+            "csrf_token": csrf_token(page),
+            f"transfer-{world.episode_id}-therapist": str(colleague.id),
+        },
+    )
+    assert moved.status_code == 302
+
+    _rates(app, db, world, "2")  # lower than every earlier rating, but the first with Tor
+    assert _drops(db, world) == 1
+    _rates(app, db, world, "1")  # a fall within Tor's sessions is a drop again
+    assert _drops(db, world) == 2
