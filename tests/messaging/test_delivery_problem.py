@@ -172,7 +172,11 @@ def _appointments(client: FlaskClient, world: World) -> str:
 
 
 def _invitation_status(page: str) -> str:
-    table = page[page.index(">Questionnaires sent</h2>") : page.index("<h2>Message delivery")]
+    table = page[
+        page.index(">Questionnaires sent</h2>") : page.index(
+            '<h2 id="message-delivery">Message delivery'
+        )
+    ]
     cells: list[str] = re.findall(r'<td data-label="Status">(.*?)</td>', table)
     assert len(cells) == 1, cells
     return cells[0]
@@ -242,7 +246,7 @@ def test_the_appointments_page_says_a_questionnaire_was_not_delivered_and_why(
     # The delivery table gives the same cause, as cards on a phone with each cell named
     # (as a table it ran off a 320 px screen: "Attempts" read "Att").
     assert "Delivery failed: " + shown.removeprefix("Not delivered: ") in page
-    delivery = page[page.index("<h2>Message delivery") :]
+    delivery = page[page.index('<h2 id="message-delivery">Message delivery') :]
     assert '<table class="reflow">' in delivery
     assert '<td data-label="Attempts">1</td>' in delivery
     # And which message it was: the questionnaire's invitation, not a bare "SMS".
