@@ -197,6 +197,7 @@ def configure_errors(app: Flask) -> None:
 
 
 def configure_template_context(app: Flask) -> None:
+    from fit_platform.messaging.addresses import readable_phone
     from fit_platform.web.abbreviations import keep_short_names
     from fit_platform.web.formatting import (
         format_date,
@@ -217,6 +218,7 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.filters["pause_end"] = pause_end
     app.jinja_env.filters["keep_short_names"] = keep_short_names
     app.jinja_env.filters["wrap_long_words"] = wrap_long_words
+    app.jinja_env.filters["phone"] = readable_phone
     # Asked only while the staff navigation is drawn (it may need one query).
     app.jinja_env.globals["offers_groups"] = offers_groups
     # The page "Extend session" comes back to (no bare "?"; a form's page after a POST).

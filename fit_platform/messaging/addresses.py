@@ -32,6 +32,16 @@ def normalise_phone(raw: str, default_region: str = "NO") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def readable_phone(e164: str) -> str:
+    """A stored number grouped for reading aloud (`+47 912 34 567`); as stored when it does
+    not parse (the page shows what is on file rather than nothing)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def normalise_email(raw: str, check_deliverability: bool = False) -> str:
     """The normalised address (domain lower-cased, IDNA handled); raises `InvalidAddress`.
 

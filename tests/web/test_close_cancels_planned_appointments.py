@@ -56,7 +56,7 @@ def test_closing_cancels_the_sessions_ahead_and_the_box_says_so_first(
     box = admin.get(f"/admin/units/{world.unit_id}/episodes?lang=en").get_data(as_text=True)
     assert "2 appointments are planned from now on: closing the episode cancels them." in box
     nb = admin.get(f"/admin/units/{world.unit_id}/episodes?lang=nb").get_data(as_text=True)
-    assert "2 timer er planlagt fra nå av: å avslutte forløpet avlyser dem." in nb
+    assert "2 timeavtaler er planlagt fra nå av: å avslutte forløpet avlyser dem." in nb
 
     close_as_admin(app, world)
     statuses = _statuses(db)
@@ -65,7 +65,8 @@ def test_closing_cancels_the_sessions_ahead_and_the_box_says_so_first(
     page = client.get(page_url).get_data(as_text=True)
     upcoming = page.split('id="planned-appointments"', 1)[1].split('id="past-appointments"')[0]
     assert upcoming.count('<td data-label="Status">Cancelled</td>') == 2
-    assert "Planned" not in upcoming.replace("Planned appointments", "")
+    assert "Planned" not in upcoming
+    assert "Closing the episode cancelled the appointments that were still planned." in upcoming
     assert "last appointment" not in upcoming
     with db.session() as session:
         audit = session.scalars(

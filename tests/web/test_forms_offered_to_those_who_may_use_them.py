@@ -54,7 +54,7 @@ def test_a_unit_lead_reads_the_appointments_without_the_therapists_forms(
     response = client.get(url + "?lang=en")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Planned appointments" in page and "10/12/2026" in page
+    assert "Upcoming appointments" in page and "10/12/2026" in page
     assert "Add an appointment" not in page
     assert "Save status" not in page and "Move" not in page
     assert f"/clinician/episodes/{world.episode_id}/schedule" not in page
