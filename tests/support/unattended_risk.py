@@ -23,15 +23,18 @@ def section(html: str, heading: str) -> str:
     return html[start : html.index("</section>", start)]
 
 
-def risk_answer(app: Flask, db: Database, world: World) -> None:
-    """The patient answers a PHQ-9 with question 9 above 0, in a browser of their own."""
+def risk_answer(app: Flask, db: Database, world: World, *, finish: bool = True) -> Patient:
+    """The patient answers a PHQ-9 with question 9 above 0, in a browser of their own, and is
+    sent to the help page; then finishes it, unless `finish` is false. Her browser."""
     _invitation_id, token = open_invitation(db, world)
     patient = Patient(app.test_client(), token)
     patient.start()
     patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
     saved = patient.answer_page(2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "2"})
     assert saved.headers["Location"].startswith("/p/help")
-    assert patient.finish().status_code == 302
+    if finish:
+        assert patient.finish().status_code == 302
+    return patient
 
 
 def risk_signal_ids(db: Database, world: World) -> list[int]:

@@ -14,7 +14,6 @@ from fit_platform.services.link_context import LinkContext, LinkStatus
 from fit_platform.web.patient.readers import therapist_reads
 from tests.support.factories import (
     PASSWORD,
-    World,
     add_history,
     make_staff,
     make_unit,
@@ -22,6 +21,7 @@ from tests.support.factories import (
 )
 from tests.support.html import csrf_token, log_in
 from tests.support.patient import Patient, open_invitation
+from tests.support.unattended_risk import risk_answer
 
 HELP = {
     "nb": (
@@ -78,17 +78,6 @@ def _page(client: FlaskClient, path: str) -> str:
     return response.get_data(as_text=True)
 
 
-def _risk_answer(app: Flask, db: Database, world: World) -> Patient:
-    """The patient answers question 9 above 0 and is shown the help page's promise."""
-    _invitation_id, token = open_invitation(db, world)
-    patient = Patient(app.test_client(), token)
-    patient.start()
-    patient.answer_page(1, {f"phq9_{n}": "1" for n in range(1, 6)})
-    saved = patient.answer_page(2, {f"phq9_{n}": "1" for n in range(6, 9)} | {"phq9_9": "2"})
-    assert saved.headers["Location"].startswith("/p/help")
-    return patient
-
-
 def _deactivate(app: Flask, db: Database, staff_id: int) -> None:
     """The administrator's own steps: the confirmation page, then "Deactivate anyway"."""
     admin = app.test_client()
@@ -108,7 +97,7 @@ def test_after_the_therapist_is_deactivated_the_patient_is_told_her_clinic_reads
     make_staff(db, (Role.UNIT_LEAD, unit.id), name="Lise Leder")
     therapist = make_staff(db, (Role.THERAPIST, unit.id), name="Tone Terapeut")
     world = make_world(db, unit=unit, therapist=therapist)
-    patient = _risk_answer(app, db, world)
+    patient = risk_answer(app, db, world, finish=False)
     # While the therapist is active, the pages say "your therapist", as before.
     for language, (therapist_words, clinic_words) in HELP.items():
         help_page = _page(patient.client, f"/p/help?lang={language}")
@@ -183,7 +172,7 @@ def test_after_the_therapist_is_deactivated_the_patient_is_told_her_clinic_reads
 def test_with_an_active_therapist_the_pages_keep_saying_your_therapist(app: Flask) -> None:
     db = _db(app)
     world = make_world(db)
-    patient = _risk_answer(app, db, world)
+    patient = risk_answer(app, db, world, finish=False)
     assert HELP["nb"][0] in _page(patient.client, "/p/help?lang=nb")
     assert patient.finish().status_code == 302
     done = _page(patient.client, "/p/done?lang=nb")

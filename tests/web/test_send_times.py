@@ -131,6 +131,27 @@ def test_a_catch_up_after_downtime_is_held_by_the_dispatcher_without_counting_an
     assert len(sms_endpoint.accepted) == 1
 
 
+def _not_sent_for_quiet_hours(
+    client: FlaskClient,
+    sms_endpoint: SmsEndpoint,
+    sms: HttpSmsChannel,
+    url: str,
+    first_tick: dt.datetime,
+) -> str:
+    """The scheduler ticks at `first_tick` and at 08:00 on 3 Dec: nothing reaches the patient,
+    the one invitation is recorded as not sent for quiet hours, and the appointments page
+    (returned, in English) says so."""
+    db = _db(client)
+    clock_tick(db, sms, first_tick)
+    clock_tick(db, sms, oslo(2026, 12, 3, 8))
+    assert sms_endpoint.accepted == []
+    [invitation] = invitations(db)
+    assert invitation.non_response_reason == "not_sent_quiet_hours"
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "Not sent: after quiet hours, too little time was left to answer" in page
+    return page
+
+
 def test_a_window_closing_before_quiet_hours_end_is_skipped_and_the_therapist_sees_why(
     client: FlaskClient, sms_endpoint: SmsEndpoint, sms: HttpSmsChannel
 ) -> None:
@@ -159,7 +180,6 @@ def test_a_morning_session_booked_at_night_says_before_and_after_why_it_gets_no_
     time to answer. The schedule page said nothing of it beforehand; the appointments page
     afterwards said "quiet hours until the window closed" (it closes at 08:30) and dated it
     by a time before the appointment was booked."""
-    db = _db(client)
     world, url = a_patient_asked_the_day_before(client)
     extensions = client.application.extensions
     extensions["fit_clock"] = lambda: oslo(2026, 12, 3, 3)
@@ -176,13 +196,7 @@ def test_a_morning_session_booked_at_night_says_before_and_after_why_it_gets_no_
     page = client.get(schedule + "?lang=nn").get_data(as_text=True)
     assert "etter stilletida er det for lite tid att til å svare før 3. des. 2026, 08:30" in page
 
-    clock_tick(db, sms, oslo(2026, 12, 3, 3, 1))
-    clock_tick(db, sms, oslo(2026, 12, 3, 8))
-    assert sms_endpoint.accepted == []
-    [invitation] = invitations(db)
-    assert invitation.non_response_reason == "not_sent_quiet_hours"
-    page = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "Not sent: after quiet hours, too little time was left to answer" in page
+    page = _not_sent_for_quiet_hours(client, sms_endpoint, sms, url, oslo(2026, 12, 3, 3, 1))
     assert (
         "Not sent (its time 02/12/2026, 08:30 had passed when it was planned 03/12/2026, 03:01)"
     ) in page
@@ -217,13 +231,7 @@ def test_a_slot_moved_out_of_quiet_hours_names_quiet_hours_not_too_little_time(
         "after quiet hours, too little time is left to answer before 3 Dec 2026, 08:30"
     ) in schedule
 
-    clock_tick(db, sms, oslo(2026, 12, 3, 7, 30))
-    clock_tick(db, sms, oslo(2026, 12, 3, 8))
-    assert sms_endpoint.accepted == []
-    [invitation] = invitations(db)
-    assert invitation.non_response_reason == "not_sent_quiet_hours"
-    page = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "Not sent: after quiet hours, too little time was left to answer" in page
+    page = _not_sent_for_quiet_hours(client, sms_endpoint, sms, url, oslo(2026, 12, 3, 7, 30))
     assert "Not sent: too little time" not in page
 
 
