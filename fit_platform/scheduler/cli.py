@@ -33,8 +33,6 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
     settings = start_process("scheduler")
     if not no_dispatch:  # a --no-dispatch clock sends nothing itself
         warn_if_no_channels(settings, "scheduler")
-    if settings.scheduler_metrics_port and not once:
-        _serve_metrics(settings.scheduler_metrics_port)
     db = Database(settings.database_url)
     dispatcher = None if no_dispatch else dispatcher_from_settings(db, settings)
     escalate_after = dt.timedelta(hours=settings.risk_escalation_hours)
@@ -52,6 +50,11 @@ def scheduler(once: bool, no_dispatch: bool) -> None:
             _report(results)
             return
         clock = scheduler_from_settings(db, dispatcher, settings)
+        if settings.scheduler_metrics_port:
+            # Once the clock is built: every job's run and failure series exist at 0 before
+            # the first scrape (`clock._guarded`). Served before it, a scrape in between read
+            # no series for a job, what an alert on failures reads as "no data".
+            _serve_metrics(settings.scheduler_metrics_port)
         # systemd and container runtimes stop a service with SIGTERM, which would end the
         # process on the spot (no line, a job cut off): make it a clean stop like Ctrl+C.
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
