@@ -38,6 +38,7 @@ from fit_platform.services.access_control import holds_therapist_role_in
 from fit_platform.services.access_log import record_access, record_bulk_access
 from fit_platform.services.admin_audit import record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
+from fit_platform.services.episode_transfers import EPISODE_TRANSFERRED
 from fit_platform.services.registration import clean_line
 from fit_platform.services.risk_waiting import risk_not_acknowledged
 from fit_platform.services.signal_workflow import keep_on_leads_list
@@ -305,7 +306,7 @@ def transfer_in_session(
     record_admin_change(
         session,
         staff_id=staff_id,
-        action="episode_transferred",
+        action=EPISODE_TRANSFERRED,
         target_kind="episode",
         target_id=episode.id,
         before={"responsible_staff_ids": before},
@@ -316,7 +317,7 @@ def transfer_in_session(
     log.info(
         "episode transferred",
         extra={
-            "event": "episode_transferred",
+            "event": EPISODE_TRANSFERRED,
             "episode_id": episode.id,
             "to_staff_id": to_staff_id,
             "staff_id": staff_id,

@@ -80,6 +80,8 @@ class _Lists:
     answers: list[tuple[int, str, float | None, str | None]] = field(default_factory=list)
     # (signal id, item, instrument, value) of an unfinished questionnaire that raised a signal.
     unfinished: list[tuple[int, str, str, float | None]] = field(default_factory=list)
+    # When the episode changed its responsible therapist, oldest first.
+    transfers: list[dt.datetime] = field(default_factory=list)
 
 
 def _episode_lists(rows: Iterable[Any], overdue_from: dt.datetime, language: str) -> _Lists:
@@ -166,6 +168,8 @@ def _episode_lists(rows: Iterable[Any], overdue_from: dt.datetime, language: str
             lists.answers.append((n1, s1, value, s2))
         elif kind == part.UNFINISHED_ANSWERS:
             lists.unfinished.append((n1, s1, s2, value))
+        elif kind == part.TRANSFERS:
+            lists.transfers.append(at1)
     unfinished = unfinished_answers(lists.unfinished, instruments, language)
     lists.signals = [
         replace(signal, unfinished_answers=found[0], unfinished_of=found[1])
@@ -296,7 +300,13 @@ def presession(
 
     trends = [
         instrument_trend(
-            instruments[i], rows, answers[i], language, service.get(i), answered_in[i].values()
+            instruments[i],
+            rows,
+            answers[i],
+            language,
+            service.get(i),
+            answered_in[i].values(),
+            lists.transfers,
         )
         for i, rows in sorted(by_instrument.items())
         if i in instruments
@@ -330,6 +340,7 @@ def presession(
         own_plan=own,
         therapists=therapists,
         lead_contact=lead_contact,
+        transfers=tuple(lists.transfers),
     )
 
 

@@ -219,6 +219,9 @@ class PreSession:
     # mobile number and e-mail address on file (None each when not on file), so the lead can
     # reach her; None otherwise, and always on the therapist's own read (the contact page).
     lead_contact: tuple[str | None, str | None] | None = None
+    # When the episode changed its responsible therapist, oldest first (the header names the
+    # last; the tables and charts mark each).
+    transfers: tuple[dt.datetime, ...] = ()
 
     @property
     def open_flags(self) -> tuple[SignalFlag, ...]:

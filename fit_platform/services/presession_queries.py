@@ -35,6 +35,7 @@ from sqlalchemy.orm import aliased
 
 from fit_platform.db.base import UTCDateTime
 from fit_platform.db.models import (
+    AdminAudit,
     Appointment,
     ConsentEvent,
     Episode,
@@ -54,6 +55,7 @@ from fit_platform.db.models import (
 from fit_platform.domain.codes import AppointmentStatus, OutboxState, ResponseStatus, Role
 from fit_platform.services import comments
 from fit_platform.services.access_control import visible_episodes
+from fit_platform.services.episode_transfers import EPISODE_TRANSFERRED
 from fit_platform.services.schedule_plans import has_rule_in_use
 from fit_platform.services.unattended import has_active_responsible
 
@@ -107,6 +109,7 @@ class ListPart(IntEnum):
     DECISIONS = 7
     LATEST_ANSWERS = 8
     UNFINISHED_ANSWERS = 9
+    TRANSFERS = 10
 
 
 def _slots(part: ListPart, order_by: tuple[Any, ...], **columns: Any) -> list[Any]:
@@ -319,6 +322,16 @@ _UNFINISHED_ANSWERS = (
     )
 )
 
+# When the episode changed its responsible therapist (`episode_transfers`), oldest first: the
+# score tables and charts mark the change, and an alliance drop is not counted across it.
+_TRANSFERS = select(
+    *_slots(ListPart.TRANSFERS, (AdminAudit.at, AdminAudit.id), at1=AdminAudit.at)
+).where(
+    AdminAudit.action == EPISODE_TRANSFERRED,
+    AdminAudit.target_kind == "episode",
+    AdminAudit.target_id == EPISODE,
+)
+
 _lists = union_all(
     _SIGNALS,
     _GOALS,
@@ -330,6 +343,7 @@ _lists = union_all(
     _DECISIONS,
     _LATEST_ANSWERS,
     _UNFINISHED_ANSWERS,
+    _TRANSFERS,
 ).subquery("episode_lists")
 # Bound: `episode_id`, `patient_id`.
 EPISODE_LISTS = select(*_lists.c).order_by(_lists.c.part, _lists.c.seq)

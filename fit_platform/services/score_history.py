@@ -1,13 +1,14 @@
 """Every score of an episode, per questionnaire: the page behind the pre-session view's tables.
 
 The pre-session view shows the latest few scores of each questionnaire; this is the whole
-history, for the therapist who wants to look further back. The same rule decides who may read
-it (`visible_episodes`: own patients, or a unit lead's units), and reading it writes one
-access-log row (`scores_view`). Four statements whatever the history (the episode with the
-access check, the score columns, the languages the answers were given in, the access-log
-INSERT), and one more per outcome questionnaire in the first view after the service's bands
-were rebuilt. The languages let each questionnaire say when some of its answers were given in
-a working translation, as the pre-session view says it of the latest answers.
+history, for the therapist who wants to look further back. The same rule decides who may
+read it (`visible_episodes`: own patients, or a unit lead's units), and reading it writes
+one access-log row (`scores_view`). Five statements whatever the history (the episode with
+the access check, the score columns, the changes of therapist, the languages the answers
+were given in, the access-log INSERT), and one more per outcome questionnaire in the first
+view after the service's bands were rebuilt. The languages let each questionnaire say when
+some of its answers were given in a working translation, as the pre-session view says it of
+the latest answers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fit_platform.domain.codes import ResponseStatus, Role
 from fit_platform.domain.instruments import Kind, default_instruments
 from fit_platform.services.access_control import Viewer
 from fit_platform.services.access_log import Action, record_access
+from fit_platform.services.episode_transfers import transfer_times
 from fit_platform.services.presession_queries import EPISODE, episode_read
 from fit_platform.services.score_trends import (
     InstrumentTrend,
@@ -83,6 +85,7 @@ def score_history(
             is_mine,
         ) = found
         by_instrument = scores_by_instrument(session, episode_id)
+        transfers = transfer_times(session, episode_id)
         service = bands_of_service(session, by_instrument, now)
         languages: dict[str, list[str]] = defaultdict(list)
         for instrument_id, answer_language in session.execute(
@@ -100,7 +103,9 @@ def score_history(
             now=now,
         )
     trends = [
-        instrument_trend(instruments[iid], rows, {}, language, service.get(iid), languages[iid])
+        instrument_trend(
+            instruments[iid], rows, {}, language, service.get(iid), languages[iid], transfers
+        )
         for iid, rows in sorted(by_instrument.items())
         if iid in instruments
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, cast
 
@@ -64,8 +64,13 @@ class ScorePoint(NamedTuple):
     expected: ExpectedBand | None
     # Reliable change against the first scorable score (None for the first and unscorable).
     change_from_first: ChangeCategory | None
-    # Alliance: fell from the previous score by the instrument's drop threshold or more.
+    # Alliance: fell from the previous score by the instrument's drop threshold or more
+    # (never across a change of therapist: the scale rates one relationship).
     drop: bool = False
+    # How many changes of responsible therapist came before this answer (0: the first one's).
+    period: int = 0
+    # The first answer after a change of therapist (an episode's first answer is not).
+    new_therapist: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,9 @@ class InstrumentTrend:
     # The latest response's on the pre-session view and the journal summary; every
     # response's on the page of all scores, which shows them all.
     answered_in: tuple[str, ...] = ()
+    # The changes of responsible therapist between the first and the latest answer (the
+    # chart draws a line at each; `ScorePoint.new_therapist` marks the answer after it).
+    transfers: tuple[dt.datetime, ...] = ()
 
     @property
     def scored(self) -> tuple[ScorePoint, ...]:
@@ -105,7 +113,11 @@ def instrument_trend(
     language: str,
     service: PercentileModel | None = None,
     answer_languages: Iterable[str | None] = (),
+    transfers: Sequence[dt.datetime] = (),
 ) -> InstrumentTrend:
+    """One questionnaire's points, oldest first. `transfers`: when the episode changed its
+    responsible therapist (`episode_transfers`), oldest first; an alliance scale's drop is
+    never counted across one, and the first answer after one is marked."""
     # The chart shows the band the not-on-track rule uses: the service's own where a cell has
     # enough ended episodes, from the rule's minimum session (before it the service's band is
     # only the intakes it was stratified by), elsewhere the default curve (a guide only).
@@ -119,12 +131,22 @@ def instrument_trend(
     session_no = 0
     outcome = inst.kind is Kind.OUTCOME
     curve: tuple[ExpectedBand | None, ...] = ()
-    points = []
+    points: list[ScorePoint] = []
+    period = 0
     for response_id, at, total, band in rows:
         if first is not None:
             session_no += 1
+        # Transfers are few (most episodes have none): counted as the rows pass them.
+        changed = False
+        while period < len(transfers) and transfers[period] < at:
+            period += 1
+            changed = bool(points)
+        if changed:
+            previous = None
         if total is None:
-            points.append(ScorePoint(response_id, at, None, band, None, None, None))
+            points.append(
+                ScorePoint(response_id, at, None, band, None, None, None, False, period, changed)
+            )
             continue
         occasion += 1
         if first is None:
@@ -154,6 +176,8 @@ def instrument_trend(
                 expected,
                 classify_change(inst, first, total) if occasion > 1 else None,
                 drop,
+                period,
+                changed,
             )
         )
         previous = total
@@ -180,7 +204,12 @@ def instrument_trend(
             )
     given = set(answer_languages)
     answered_in = tuple(lang for lang in PLATFORM_LANGUAGES if lang in given)
-    return InstrumentTrend(inst, tuple(points), summary, tuple(lines), answered_in)
+    within = (
+        tuple(t for t in transfers if points[0].at < t < points[-1].at)
+        if transfers and points
+        else ()
+    )
+    return InstrumentTrend(inst, tuple(points), summary, tuple(lines), answered_in, within)
 
 
 def scores_by_instrument(session: Session, episode_id: int) -> dict[str, ScoreRows]:

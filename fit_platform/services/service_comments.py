@@ -42,6 +42,7 @@ from fit_platform.domain.comment_threshold import CommentPool
 from fit_platform.domain.instrument_model import Kind
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.responsibility import Transfer, responsible_at
+from fit_platform.services.episode_transfers import EPISODE_TRANSFERRED
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -165,7 +166,7 @@ def _answering_in(
     transfers: dict[int, list[Transfer]] = {}
     for target_id, at, before in session.execute(
         select(AdminAudit.target_id, AdminAudit.at, AdminAudit.before).where(
-            AdminAudit.action == "episode_transferred",
+            AdminAudit.action == EPISODE_TRANSFERRED,
             AdminAudit.target_kind == "episode",
             AdminAudit.target_id.in_(episodes),
             AdminAudit.at > min(start for start, _end in bounds.values()),

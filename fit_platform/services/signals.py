@@ -13,15 +13,16 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fit_platform.db.models import AdminAudit, Response, Signal
+from fit_platform.db.models import Response, Signal
 from fit_platform.domain import signals as rules
 from fit_platform.domain.codes import ResponseStatus
 from fit_platform.domain.instruments import Instrument, Kind
 from fit_platform.domain.scoring import Answers, ScoreResult, score
+from fit_platform.services.episode_transfers import since_last_transfer
 from fit_platform.services.service_bands import service_bands
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,13 @@ def raise_signals_for_response(
         Response.id != response.id,
     )
     if instrument.kind is Kind.ALLIANCE:
-        earlier_query = earlier_query.where(_with_the_present_therapist(response.episode_id))
+        # An alliance scale rates the relationship with one therapist: a walk had a patient's
+        # WAI-SR fall from 58 with her therapist to 36 with the colleague covering her leave,
+        # and the therapist coming back found "alliance score dropped" for sessions she never
+        # had. The first rating with a new therapist starts the history again.
+        earlier_query = earlier_query.where(
+            since_last_transfer(Response.submitted_at, response.episode_id)
+        )
     earlier = session.scalars(earlier_query.order_by(Response.submitted_at, Response.id)).all()
     history = [
         rules.HistoryEntry(result=_stored_result(instrument, r), session=index + 1)
@@ -201,25 +208,6 @@ def raise_signals_for_response(
     return store_signals(
         session, episode_id=response.episode_id, response_id=response.id, raised=raised, now=now
     )
-
-
-def _with_the_present_therapist(episode_id: int) -> ColumnElement[bool]:
-    """Submitted since the episode was last transferred to another responsible therapist
-    (the admin audit's `episode_transferred`, which the deactivation step's handover writes
-    too), in the same statement. An alliance scale rates the relationship with one therapist:
-    a walk had a patient's WAI-SR fall from 58 with her therapist to 36 with the colleague
-    covering her leave, and the therapist coming back found "alliance score dropped" for
-    sessions she never had. The first rating with a new therapist starts the history again."""
-    last_transfer = (
-        select(func.max(AdminAudit.at))
-        .where(
-            AdminAudit.action == "episode_transferred",
-            AdminAudit.target_kind == "episode",
-            AdminAudit.target_id == episode_id,
-        )
-        .scalar_subquery()
-    )
-    return or_(last_transfer.is_(None), Response.submitted_at > last_transfer)
 
 
 def _stored_result(instrument: Instrument, response: Response) -> ScoreResult:

@@ -1,7 +1,7 @@
-"""A trend chart's legend under its time axis: the score line, the cut-off, the expected
-range and each marker the chart shows, each with its (already translated) name, wrapped to
-the drawing's width. A legend that wraps to a third line makes the drawing taller
-(`charts.trend_chart` uses the height it returns).
+"""A trend chart's legend under its time axis: the score line, the cut-off, the expected range,
+a change of therapist and each marker the chart shows, each with its (already translated)
+name, wrapped to the drawing's width. A legend that wraps to a third line makes the drawing
+taller (`charts.trend_chart` uses the height it returns).
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ def legend(spec: ChartSpec, used: set[Marker]) -> tuple[list[str], float]:
                 f'<rect x="0" y="-6" width="18" height="12" fill="url(#{cid}-hatch)"'
                 ' stroke="#6b6b6b" stroke-dasharray="2 3"/>',
                 spec.expected_label,
+            )
+        )
+    if spec.divider_label and spec.dividers:
+        items.append(
+            (
+                f'<line x1="9" y1="-8" x2="9" y2="8" stroke="{INK}" stroke-width="2"'
+                ' stroke-dasharray="1 4" stroke-linecap="round"/>',
+                spec.divider_label,
             )
         )
     for marker, label in spec.legend.items():

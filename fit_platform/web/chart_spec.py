@@ -59,3 +59,7 @@ class ChartSpec:
     # one (a two-year history has a hundred points and five labels); None: each point's
     # own `label`.
     label_of: Callable[[int], str] | None = None
+    # Moments drawn as a vertical dotted line across the plot (positions on the `x` scale of
+    # the points), named once in the legend by `divider_label`: a change of therapist.
+    dividers: Sequence[float] = ()
+    divider_label: str = ""

@@ -211,6 +211,16 @@ def trend_chart(spec: ChartSpec) -> Markup:
             f'<text x="{text_x[index]}" y="{HEIGHT - BOTTOM + 20}" text-anchor="{anchor}"'
             f' font-size="{FONT}" fill="{INK}">{escape(label_of(index))}</text>'
         )
+    # A change of therapist: a dotted line from the top of the plot to the axis, under the
+    # score line (the legend names it).
+    for divider in spec.dividers:
+        if x_span and x_lo < divider < x_hi:
+            at = n(LEFT + (divider - x_lo) / x_span * plot_w)
+            out.append(
+                f'<line class="divider" x1="{at}" y1="{TOP}" x2="{at}" y2="{TOP + plot_h}"'
+                f' stroke="{INK}" stroke-width="2" stroke-dasharray="1 4"'
+                ' stroke-linecap="round"/>'
+            )
     # The score line, broken where an answer could not be scored, and its markers.
     for seg in segments:
         if len(seg) > 1:

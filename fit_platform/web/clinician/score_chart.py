@@ -56,6 +56,16 @@ def summary_sentence(trend: InstrumentTrend) -> str:
                 score=score_text(latest.total),
                 date=date,
             )
+        if latest.period != scored[-2].period:
+            # A drop is not counted across a change of therapist (`score_trends`): "no drop
+            # from 58" beside a first rating of a new relationship would compare the two.
+            return _(
+                "Latest score %(score)s on %(date)s: the first with the new therapist, so not "
+                "compared with the %(previous)s given before the change.",
+                score=score_text(latest.total),
+                date=date,
+                previous=score_text(scored[-2].total),
+            )
         if latest.drop:
             return _(
                 "Latest score %(score)s on %(date)s: a drop from %(previous)s last time.",
@@ -213,5 +223,9 @@ def chart(trend: InstrumentTrend, language: str, summary: str | None = None) -> 
             },
             # A point's date is formatted only when the axis may label it.
             label_of=lambda index: date(trend.points[index].at),
+            dividers=[(t - first_at).total_seconds() / 86400 for t in trend.transfers]
+            if first_at
+            else [],
+            divider_label=_("Therapist changed"),
         )
     )

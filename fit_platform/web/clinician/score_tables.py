@@ -49,6 +49,15 @@ def expected_sources_note(points: Iterable[ScorePoint]) -> str:
     )
 
 
+def therapist_changed(_: Callable[..., str] = _) -> Markup:
+    """The mark in the date cell of the first answer after a change of responsible therapist:
+    the scores before it were given to someone else (an alliance scale rated another
+    relationship)."""
+    return Markup(' <span class="tag therapist-changed">%s</span>') % _(
+        "first with the new therapist"
+    )
+
+
 def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     """The score table's rows (date, score, severity, expected range, change since the first).
 
@@ -63,6 +72,7 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
     _ = bound_gettext(translations)
     texts = labels_in(translations)
     first_score = escape(_("first score"))
+    changed = therapist_changed(_)
     # On a phone the table is cards (`table.reflow`): each cell names its column, and a cell
     # with nothing in it is left out of the card rather than shown as a label alone.
     headings = {
@@ -116,7 +126,8 @@ def score_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Markup:
             functools.partial(band_label, point.band, texts, instrument=trend.instrument),
         )
         rows.append(
-            f"<tr><td>{escape(date(point.at))}</td>{cell('score', score)}{cell('band', band)}"
+            f"<tr><td>{escape(date(point.at))}{changed if point.new_therapist else ''}</td>"
+            f"{cell('score', score)}{cell('band', band)}"
             f"{cell('expected', expected)}{cell('change', change)}</tr>"
         )
     return Markup("".join(rows))  # noqa: S704 - every value above is escaped
@@ -131,10 +142,13 @@ def alliance_rows(points: Iterable[ScorePoint], trend: InstrumentTrend) -> Marku
     drop, no_drop = Markup("<strong>%s</strong>") % _("Yes"), escape(_("No"))
     # The episode's first answer has no "last time" to drop from: a dash, not "No".
     first = trend.points[0] if trend.points else None
+    changed = therapist_changed(_)
+    # Nor has the first answer with a new therapist: the scale rates the new relationship.
     rows = [
-        f"<tr><td>{escape(date(point.at))}</td>"
+        f"<tr><td>{escape(date(point.at))}{changed if point.new_therapist else ''}</td>"
         f"<td>{unscorable if point.total is None else escape(number(point.total))}</td>"
-        f"<td>{drop if point.drop else ('–' if point is first else no_drop)}</td></tr>"
+        f"<td>{drop if point.drop else ('–' if point is first or point.new_therapist else no_drop)}"
+        "</td></tr>"
         for point in points
     ]
     return Markup("".join(rows))  # noqa: S704 - every value above is escaped

@@ -1,0 +1,62 @@
+"""When an episode changed its responsible therapist, read from the admin audit.
+
+A transfer (by an administrator, or the deactivation step's handover) writes one
+`episode_transferred` audit row; nothing else records the moment, so every reader of "who was
+the therapist then" looks here: the alliance signals (a scale rates one relationship: its
+history starts again at the last transfer), the therapist's views (a mark where the therapist
+changed, `score_trends`) and the service comments' quarter (who was responsible then).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from fit_platform.db.models import AdminAudit
+
+EPISODE_TRANSFERRED = "episode_transferred"
+
+
+def transfers_of(episode_id: ColumnElement[int] | int) -> Select[dt.datetime]:
+    """The episode's transfers' times, oldest first (a column of `AdminAudit.at`)."""
+    return (
+        select(AdminAudit.at)
+        .where(
+            AdminAudit.action == EPISODE_TRANSFERRED,
+            AdminAudit.target_kind == "episode",
+            AdminAudit.target_id == episode_id,
+        )
+        .order_by(AdminAudit.at, AdminAudit.id)
+    )
+
+
+def transfer_times(session: Session, episode_id: int) -> tuple[dt.datetime, ...]:
+    """The episode's transfers, oldest first: one statement."""
+    return tuple(session.scalars(transfers_of(episode_id)))
+
+
+def since_last_transfer(
+    submitted_at: InstrumentedAttribute[dt.datetime | None] | ColumnElement[dt.datetime | None],
+    episode_id: ColumnElement[int] | int,
+) -> ColumnElement[bool]:
+    """Submitted after the episode's last transfer (or never transferred), in the same
+    statement as the caller's."""
+    last = (
+        select(func.max(AdminAudit.at))
+        .where(
+            AdminAudit.action == EPISODE_TRANSFERRED,
+            AdminAudit.target_kind == "episode",
+            AdminAudit.target_id == episode_id,
+        )
+        .scalar_subquery()
+    )
+    return or_(last.is_(None), submitted_at > last)
+
+
+def period_of(at: dt.datetime, transfers: Iterable[dt.datetime]) -> int:
+    """How many of the transfers came before `at`: 0 with the first therapist, 1 after the
+    first change, and so on."""
+    return sum(1 for t in transfers if t < at)
