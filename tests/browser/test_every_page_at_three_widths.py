@@ -1,16 +1,16 @@
 """Every page, as every person who uses it sees it, on a small phone, a common phone and a
-desktop: axe-core on each, and no sideways scrolling anywhere (the document's own scroll width,
-not a few boxes). A full-page screenshot of a page at a width where it has a problem goes to
-test-artifacts/pages/<page>-<width>.png, and of every page at every width with
-FIT_TEST_SCREENSHOTS=all (to look at them after a change to a page); taking all of them was a
-third of the file's time.
+desktop: axe-core on each, no sideways scrolling anywhere (the document's own scroll width,
+not a few boxes), and no phone number link broken over two lines. A full-page screenshot of a
+page at a width where it has a problem goes to test-artifacts/pages/<page>-<width>.png, and of
+every page at every width with FIT_TEST_SCREENSHOTS=all (to look at them after a change to a
+page); taking all of them was a third of the file's time.
 
 The world is the demo's (units, staff of every role, patients with months of answers, schedule
-templates), so the pages carry realistic amounts of text and numbers. One world, app and server
-serve the whole file (seeding the demo and starting them took 2 to 4 s a test): the tests
-only look at it, but for the patient, whose answers the later tests' pages then show too, and
-the last, which adds a patient of its own and closes her episode to see the page that says
-her treatment period has ended.
+templates), so the pages carry realistic amounts of text and numbers. One world, app and
+server serve the whole file (seeding the demo and starting them took 2 to 4 s a test): the
+tests only look at it, but for the patient, whose answers the later tests' pages then show
+too, and the last, which adds a patient of its own and closes her episode to see the page that
+says her treatment period has ended.
 """
 
 from __future__ import annotations
@@ -199,11 +199,18 @@ def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], Non
                 page.screenshot(path=str(PAGES_DIR / f"{name}-{width}.png"), full_page=True)
             # Playwright evaluates in an isolated world, so this works with JavaScript off.
             # Both widths in one round trip to the browser, not two, per page and width.
-            scroll_width, inner_width = page.evaluate(
-                "[document.documentElement.scrollWidth, window.innerWidth]"
+            # And every phone number that can be called in one piece: "116 117" broken over
+            # two lines at 320 px read as two numbers.
+            scroll_width, inner_width, broken = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth,"
+                " Array.from(document.querySelectorAll('a[href^=\"tel:\"]'))"
+                ".filter(a => a.getClientRects().length > 1).map(a => a.textContent)]"
             )
             if scroll_width > inner_width:
                 problems.append(f"{name} at {width} px scrolls sideways ({scroll_width} px)")
+                to_shoot.append(width)
+            if broken:
+                problems.append(f"{name} at {width} px breaks a phone number: {broken}")
                 to_shoot.append(width)
         for width, violations in zip(
             WIDTHS, axe_checker.violations_at_widths(page, WIDTHS), strict=True
