@@ -207,7 +207,7 @@ def configure_template_context(app: Flask) -> None:
     )
     from fit_platform.web.long_words import wrap_long_words
     from fit_platform.web.pause_end import pause_end
-    from fit_platform.web.redirects import this_page
+    from fit_platform.web.redirects import language_page, this_page
     from fit_platform.web.staff_nav import offers_groups
 
     # Ours replace Flask-Babel's filters of the same names: British English, not US.
@@ -223,6 +223,8 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.globals["offers_groups"] = offers_groups
     # The page "Extend session" comes back to (no bare "?"; a form's page after a POST).
     app.jinja_env.globals["this_page"] = this_page
+    # Where the language links lead: this page, or after a form's POST the form's page.
+    app.jinja_env.globals["language_page"] = language_page
 
     @app.context_processor
     def inject_layout_values() -> dict[str, Any]:

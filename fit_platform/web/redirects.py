@@ -13,8 +13,9 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, flash, request
+from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -89,3 +90,22 @@ def this_page() -> str | None:
         query = request.query_string.decode("latin-1")
         return f"{request.path}?{query}" if query else request.path
     return form_page(request.path)
+
+
+def language_page(
+    path: str, args: MultiDict[str, str] | None
+) -> tuple[str, MultiDict[str, str] | None]:
+    """The page a language link leads to (`path` and `args` are the request's): this one; for a
+    form's answer at an address that only takes a POST, the page the form was on, without the
+    action's query. A keyboard walk sent a closing note too long, got the pre-session view with
+    the error at `/clinician/episodes/2/signals/2/resolve`, chose Bokmål and was answered 405
+    (that address has no page to show); the note was lost either way, the page need not be.
+    Called for a POST only; the patient pages' shell passes its marker through unchanged."""
+    rule = request.url_rule
+    if (
+        args is None
+        or request.method in ("GET", "HEAD")
+        or (rule and "GET" in (rule.methods or ()))
+    ):
+        return path, args
+    return form_page(path) or url_for("auth.home"), MultiDict()

@@ -141,3 +141,48 @@ def test_a_signal_someone_else_acknowledged_first_says_so_where_the_page_opens(
     followed = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "This signal was already acknowledged." in followed
     assert _signal(db, risk).acknowledge_note == "Phoned"
+
+
+def _language_links(html: str) -> dict[str, str]:
+    nav = html.split('class="language-switcher"', 1)[1].split("</nav>", 1)[0]
+    return {
+        code: href.replace("&amp;", "&")
+        for href, code in re.findall(r'<a href="([^"]+)" lang="(\w+)"', nav)
+    }
+
+
+def test_a_language_link_on_the_sent_back_note_opens_the_page_it_was_on(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A keyboard walk sent a note too long, chose Bokmål on the page that said so, and was
+    answered 405: the language links pointed at the resolve action, which only takes a POST.
+    They now lead to the page the form was on, in the language chosen."""
+    _db, _signal_id, page, url = _signal_form(app, client, SignalCode.NOT_ON_TRACK, "resolve")
+    refused = client.post(url, data={"csrf_token": csrf_token(page), "note": "x" * 510})
+    assert refused.status_code == 422
+    links = _language_links(refused.get_data(as_text=True))
+    assert set(links) == {"nb", "nn", "en"}
+    view = url.split("/signals/", 1)[0]
+    assert links["nb"] == f"{view}?lang=nb"
+    opened = client.get(links["nb"])
+    assert opened.status_code == 200
+    html = opened.get_data(as_text=True)
+    assert '<html lang="nb">' in html
+    assert f'action="{url}"' in html  # the pre-session view, with the signal's form again
+
+
+def test_a_language_link_on_a_form_page_that_takes_a_get_keeps_its_address(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A form posted to its own page (a sign-in) keeps the page's address in its links."""
+    refused = client.post(
+        "/staff/login?lang=en",
+        data={
+            "csrf_token": csrf_token(client.get("/staff/login").get_data(as_text=True)),
+            "username": "nobody@example.org",
+            "password": "wrong password",
+        },
+    )
+    links = _language_links(refused.get_data(as_text=True))
+    assert links["nn"] == "/staff/login?lang=nn"
+    assert client.get(links["nn"]).status_code == 200
