@@ -43,7 +43,7 @@ SNAPSHOTS = {
         subject="Nokre korte spørsmål frå Nordre DPS",
         body="Hei,\n\nNordre DPS har sendt deg nokre korte spørsmål. Opne denne lenkja for å svare:\n"
         "https://fit.example.no/s/AbC123\n\nPå same side kan du ta pause frå eller stoppe desse "
-        "meldingane. Meldinga er send automatisk og kan ikkje svarast på.",
+        "meldingane. Meldinga er sendt automatisk og kan ikkje svarast på.",
         sms="Nordre DPS har sendt deg nokre korte spørsmål. Svar her: https://fit.example.no/s/AbC123",
         sender="Nordre DPS",
     ),
@@ -51,7 +51,7 @@ SNAPSHOTS = {
         subject="Påminning: nokre korte spørsmål frå Nordre DPS",
         body="Hei,\n\nDette er ei påminning frå Nordre DPS: dei korte spørsmåla dine er framleis opne. "
         "Opne denne lenkja for å svare:\nhttps://fit.example.no/s/AbC123\n\nPå same side kan du ta "
-        "pause frå eller stoppe desse meldingane. Meldinga er send automatisk og kan ikkje svarast på.",
+        "pause frå eller stoppe desse meldingane. Meldinga er sendt automatisk og kan ikkje svarast på.",
         sms="Påminning frå Nordre DPS: dei korte spørsmåla dine er framleis opne. Svar her: "
         "https://fit.example.no/s/AbC123",
         sender="Nordre DPS",
@@ -257,7 +257,7 @@ INVITE_MAIL = {
         "Søndre DPS. Brukarnamnet ditt er kari@dps.example.\n\nOpne denne lenkja for å velje "
         "passordet ditt:\nhttps://fit.example/staff/invite/abc\n\nLenkja verkar éin gong og i "
         "72 timar. Om ho har gått ut, be administratoren om ei ny. Om du ikkje venta denne "
-        "meldinga, kan du sjå bort frå henne. Meldinga er send automatisk og kan ikkje svarast på.",
+        "meldinga, kan du sjå bort frå henne. Meldinga er sendt automatisk og kan ikkje svarast på.",
     ),
     "en": (
         "Set your password for the FIT service (Nordre DPS and Søndre DPS)",
@@ -320,7 +320,7 @@ NEW_PASSWORD_MAIL = {
         "https://fit.example/staff/invite/abc\n\nLenkja "
         "verkar éin gong og i 72 timar. Det gamle passordet ditt verkar til du vel eit nytt; då "
         "blir du logga ut overalt. Viss du ikkje har bede om eit nytt passord, sei frå til "
-        "administratoren din. Meldinga er send automatisk og kan ikkje svarast på.",
+        "administratoren din. Meldinga er sendt automatisk og kan ikkje svarast på.",
     ),
     "en": (
         "Choose a new password for the FIT service (Nordre DPS and Søndre DPS)",
