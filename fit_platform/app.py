@@ -198,6 +198,7 @@ def configure_errors(app: Flask) -> None:
 
 def configure_template_context(app: Flask) -> None:
     from fit_platform.messaging.addresses import readable_phone
+    from fit_platform.web import journal_text
     from fit_platform.web.abbreviations import keep_short_names
     from fit_platform.web.formatting import (
         format_date,
@@ -219,6 +220,8 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.filters["keep_short_names"] = keep_short_names
     app.jinja_env.filters["wrap_long_words"] = wrap_long_words
     app.jinja_env.filters["phone"] = readable_phone
+    app.jinja_env.filters["as_sentence"] = journal_text.as_sentence
+    app.jinja_env.filters["continued"] = journal_text.continued
     # Asked only while the staff navigation is drawn (it may need one query).
     app.jinja_env.globals["offers_groups"] = offers_groups
     # The page "Extend session" comes back to (no bare "?"; a form's page after a POST).

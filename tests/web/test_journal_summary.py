@@ -236,3 +236,36 @@ def test_the_patients_newest_words_reach_the_summary_from_the_answer_page(
     [line] = [line for line in block.splitlines() if line.startswith("The patient's newest words")]
     assert "PHQ-9" in line and line.endswith(": Sleeping better, but work <is> still too much")
     assert "Older words" not in page
+
+
+def test_notes_and_lines_of_free_text_read_as_written_in_the_text_to_paste(
+    journal_app: Flask,
+) -> None:
+    """A keyboard walk pasted the text into a record: a note ending in a full stop got a second
+    one ("Ekstra time avtalt.. Merknad ved lukking"), and a topic written on two lines put its
+    second line at the left margin, where it read as an entry of its own."""
+    db = journal_app.extensions["fit_db"]
+    world = make_world(db)
+    signal_id = add_signal(db, world, SignalCode.NOT_ON_TRACK, raised_at=NOW - dt.timedelta(days=3))
+    add_goal(db, world, "Sleep through the night\nand get up at seven")
+    add_topic(db, world, "Work\r\n\r\nThe meeting with my manager", at=NOW - dt.timedelta(days=1))
+    therapist = journal_app.test_client()
+    log_in(therapist, world.therapist_username, PASSWORD)
+    _signal_action(therapist, world, signal_id, "acknowledge", "Extra session booked.")
+    _signal_action(therapist, world, signal_id, "resolve", "Back on track")
+
+    page = html.unescape(
+        therapist.get(f"/clinician/episodes/{world.episode_id}/summary?lang=en").get_data(
+            as_text=True
+        )
+    )
+    start = page.index('<textarea id="plain-text"')
+    block = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+    signals = page[page.index("<h2>Signals</h2>") : page.index("<h2>Samvalg decisions</h2>")]
+    for shown in (signals, block):
+        assert "What was done: Extra session booked. Note when resolved: Back on track" in shown
+    lines = block.splitlines()
+    goal = lines.index("- Sleep through the night")
+    assert lines[goal + 1] == "  and get up at seven"
+    topic = lines.index("To talk about first: Work")
+    assert lines[topic + 1] == "  The meeting with my manager"
