@@ -20,6 +20,8 @@ from tests.support.factories import PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
 from tests.support.scheduling import OSLO
 
+SUMMARY_OPENS = '<div class="alert alert-error" role="alert" tabindex="-1" autofocus>'
+
 
 def _db(client: FlaskClient) -> Database:
     return client.application.extensions["fit_db"]  # type: ignore[no-any-return]
@@ -170,7 +172,7 @@ def test_a_rule_that_cannot_be_saved_opens_the_page_with_what_is_wrong(
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    summary = html.split('<div class="alert alert-error" role="alert">', 1)[1].split("</div>")[0]
+    summary = html.split(SUMMARY_OPENS, 1)[1].split("</div>")[0]
     assert html.index('class="alert alert-error"') < html.index("<h1>")
     assert "There is a problem with rule 2" in summary
     assert f'<a href="#{prefix}window_hours">Hours to answer: Enter 1 to 672 hours.</a>' in summary
@@ -195,7 +197,7 @@ def test_one_wrong_hour_field_of_a_new_rule_is_named_in_the_summary(client: Flas
     response = client.post(f"{url}?lang=en", data={"new-csrf_token": csrf_token(page), **bad})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    summary = html.split('<div class="alert alert-error" role="alert">', 1)[1].split("</div>")[0]
+    summary = html.split(SUMMARY_OPENS, 1)[1].split("</div>")[0]
     assert (
         '<a href="#new-reminder_after_hours">Reminder after (hours, optional): '
         "Enter 1 to 672 hours.</a>"
