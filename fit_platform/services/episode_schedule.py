@@ -319,7 +319,9 @@ def save_rule(
             # An archived unit sends nothing (docs/administration.md): a changed rule would
             # promise questionnaires that never come.
             raise UnitArchived(episode_id)
-        if change.instrument_id not in enabled_ids(session, episode.unit_id):
+        # A rule switched off sends nothing, so it may keep a questionnaire the unit has
+        # switched off since: a walk found the therapist unable to stop such a rule at all.
+        if change.active and change.instrument_id not in enabled_ids(session, episode.unit_id):
             raise InvalidRule("instrument_not_enabled")
         check_trigger_fits_unit(change, unit.kind)
         plan = _plan(session, episode_id)

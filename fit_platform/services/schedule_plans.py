@@ -23,6 +23,7 @@ from fit_platform.domain.codes import ConsentEventKind
 from fit_platform.domain.instruments import default_instruments
 from fit_platform.domain.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from fit_platform.domain.schedulability import why_not_on_a_schedule
+from fit_platform.services.unit_instruments import enabled_ids
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +127,19 @@ def has_rule_in_use(episode_id: Any) -> Exists:  # an episode id, or its column
     )
 
 
-def _copyable(rule: ScheduleRule) -> bool:
+def _copyable(rule: ScheduleRule, enabled: frozenset[str] | None) -> bool:
+    """Whether a template rule goes into a new episode's plan (`enabled`: the questionnaires
+    the template's unit has enabled; None for a template of no unit)."""
     instrument = default_instruments().get(rule.instrument_id)
     reason = why_not_on_a_schedule(instrument) if instrument is not None else None
-    if reason is None:
+    if reason is None and (enabled is None or rule.instrument_id in enabled or not rule.active):
         return True
     log.warning(
         "template rule not copied: instrument cannot be scheduled",
-        extra={"instrument_id": rule.instrument_id, "reason": reason.value},
+        extra={
+            "instrument_id": rule.instrument_id,
+            "reason": reason.value if reason is not None else "not_enabled_for_unit",
+        },
     )
     return False
 
@@ -144,10 +150,13 @@ def copy_template_to_episode(
     """Give an episode its own editable copy of a template plan (within the caller's
     transaction). Returns the existing copy if the episode already has one. A template rule
     naming a draft or retired instrument is not copied (logged): the episode never starts
-    with a rule the scheduler would refuse."""
+    with a rule the scheduler would refuse; nor one in use naming a questionnaire the unit has
+    switched off since (its rules already running keep sending, `docs/instruments.md`, but a
+    patient registered after the switch does not start with it)."""
     existing = session.scalar(select(SchedulePlan).where(SchedulePlan.episode_id == episode_id))
     if existing is not None:
         return existing
+    enabled = enabled_ids(session, template.unit_id) if template.unit_id is not None else None
     plan = SchedulePlan(
         name=template.name,
         unit_id=template.unit_id,
@@ -168,7 +177,7 @@ def copy_template_to_episode(
                 active=r.active,
             )
             for r in template.rules
-            if _copyable(r)
+            if _copyable(r, enabled)
         ],
     )
     session.add(plan)

@@ -30,6 +30,7 @@ from fit_platform.domain.unit_triggers import trigger_runs_at
 from fit_platform.services.admin_audit import changed_fields, record_admin_change
 from fit_platform.services.admin_refusal import AdminNotFound, AdminRefusal
 from fit_platform.services.episode_schedule import (
+    InvalidRule,
     RuleChange,
     apply_rule,
     check_trigger_fits_unit,
@@ -37,6 +38,7 @@ from fit_platform.services.episode_schedule import (
 )
 from fit_platform.services.registration import clean_line
 from fit_platform.services.schedule_plans import domain_rule, quiet_hours_of
+from fit_platform.services.unit_instruments import enabled_ids
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +245,11 @@ def save_template_rule(
     change = checked_rule(change)
     with db.transaction(now=now) as session:
         plan = _template(session, template_id)
+        assert plan.unit_id is not None  # a template is a unit's (`_template`)
+        # As for an episode's rule (`episode_schedule.save_rule`): a rule in use names a
+        # questionnaire the unit has enabled; one switched off may keep an old one.
+        if change.active and change.instrument_id not in enabled_ids(session, plan.unit_id):
+            raise InvalidRule("template_instrument_not_enabled")
         check_trigger_fits_unit(change, session.get_one(Unit, plan.unit_id).kind)
         if rule_id is None:
             before: dict[str, object] = {}

@@ -157,7 +157,7 @@ def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str
     offered = _offered(detail)
     prefix = f"rule-{rule_id}" if rule_id is not None else "new"
     kind = detail.unit_kind
-    posted = rule_form(offered, prefix=prefix, unit_kind=kind)
+    posted = rule_form(offered, prefix=prefix, unit_kind=kind, template=True)
     if request.method == "POST" and posted.validate_on_submit():
         try:
             save_template_rule(
@@ -180,11 +180,11 @@ def schedule_template(template_id: int, rule_id: int | None = None) -> tuple[str
             row,
             posted
             if prefix == f"rule-{row.id}"
-            else rule_form(offered, row, f"rule-{row.id}", unit_kind=kind),
+            else rule_form(offered, row, f"rule-{row.id}", unit_kind=kind, template=True),
         )
         for row in detail.rules
     ]
-    new_form = posted if prefix == "new" else rule_form(offered, unit_kind=kind)
+    new_form = posted if prefix == "new" else rule_form(offered, unit_kind=kind, template=True)
     return _render_template_page(detail, forms, new_form)
 
 
@@ -210,10 +210,11 @@ def rename_schedule_template(template_id: int) -> tuple[str, int] | Response:
     offered = _offered(detail)
     kind = detail.unit_kind
     forms = [
-        (row, rule_form(offered, row, f"rule-{row.id}", unit_kind=kind)) for row in detail.rules
+        (row, rule_form(offered, row, f"rule-{row.id}", unit_kind=kind, template=True))
+        for row in detail.rules
     ]
     return _render_template_page(
-        detail, forms, rule_form(offered, unit_kind=kind), rename_form=form
+        detail, forms, rule_form(offered, unit_kind=kind, template=True), rename_form=form
     )
 
 
@@ -230,6 +231,7 @@ def _render_template_page(
         prefix="template", formdata=None, data={"name": detail.summary.name}
     )
     failed = bool(new_form.errors or rename_form.errors or any(f.errors for _r, f in forms))
+    enabled = {instrument.id for instrument in _offered(detail)}
     return render_template(
         "admin/schedule_template.html",
         detail=detail,
@@ -245,8 +247,10 @@ def _render_template_page(
                 "end of the quiet hours"
             ),
         },
+        # What a patient registered now gets: not a rule whose questionnaire the unit has
+        # switched off since (`schedule_plans.copy_template_to_episode` leaves it out).
         preview=preview(
-            detail.rules,
+            [row for row in detail.rules if row.instrument_id in enabled],
             now=now,
             zone=zone,
             quiet_from=detail.quiet_from,

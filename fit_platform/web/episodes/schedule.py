@@ -84,7 +84,7 @@ def short_name_first(instrument: Instrument, title: str) -> str:
     return f"{instrument.short_name}: {title.removesuffix(ending)}"
 
 
-def _unavailable_label(instrument_id: str) -> str:
+def _unavailable_label(instrument_id: str, *, template: bool = False) -> str:
     """An old rule's instrument that can no longer be chosen: shown so the therapist sees it,
     refused with the reason when saved."""
     instrument = default_instruments().get(instrument_id)
@@ -98,6 +98,12 @@ def _unavailable_label(instrument_id: str) -> str:
         return _("%(title)s (group form: sent after group sessions only)", title=title)
     if reason is not None:
         return _("%(title)s (draft or retired: not sent)", title=title)
+    if template:
+        # Not copied to an episode registered now (`schedule_plans.copy_template_to_episode`).
+        return _(
+            "%(title)s (not enabled for this unit: not given to patients registered now)",
+            title=title,
+        )
     return _(
         "%(title)s (not enabled for this unit: still sent until the rule is changed)", title=title
     )
@@ -137,13 +143,15 @@ def rule_form(
     prefix: str = "new",
     *,
     unit_kind: UnitKind,
+    template: bool = False,
 ) -> RuleForm:
     """The form of one rule (an episode's or a template's). `offered` are the instruments that
     may be chosen (the unit's enabled, schedulable ones); a posted or stored instrument outside
     them is kept as a marked choice, so the service (not the select's own check) refuses it
     with the reason. The triggers are those `unit_kind` can run, likewise. The form shows what
     was posted to it, else `row` (or the defaults): a page holds one form per rule, and when
-    another of them was posted this one keeps its values."""
+    another of them was posted this one keeps its values. `template`: a template's rule (its
+    unavailable questionnaire is not given to new patients, where an episode's is still sent)."""
     posted_here = request.method == "POST" and any(
         key.startswith(f"{prefix}-") for key in request.form
     )
@@ -159,7 +167,7 @@ def rule_form(
         posted = form.instrument.raw_data[0]
         current = posted if posted in default_instruments() else current
     if current is not None and current not in offered_ids:
-        choices.append(SelectChoice(current, _unavailable_label(current)))
+        choices.append(SelectChoice(current, _unavailable_label(current, template=template)))
     form.instrument.choices = choices
     _trigger_choices(form, row, unit_kind, posted_here)
     if row is not None and not posted_here:

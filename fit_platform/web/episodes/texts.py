@@ -242,6 +242,11 @@ RULE_ERRORS = {
         "This questionnaire is not enabled for this unit. Choose another one, or ask an "
         "administrator to enable it."
     ),
+    "template_instrument_not_enabled": _l(
+        "This questionnaire is not enabled for this unit, so patients registered from now on "
+        "would not get it. Choose another one, enable it on the Instruments page, or switch "
+        "the rule off."
+    ),
     "instrument_group_only": _l(
         "This is a group form: it is sent after a recorded group session to the members who "
         "attended, never by a schedule. Choose another questionnaire."
@@ -283,6 +288,7 @@ INSTRUMENT_ERRORS = frozenset(
         "instrument_draft",
         "instrument_retired",
         "instrument_not_enabled",
+        "template_instrument_not_enabled",
         "instrument_group_only",
     }
 )
