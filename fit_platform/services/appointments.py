@@ -51,6 +51,13 @@ class AppointmentOutOfRange(ValueError):
     """The time lies outside the accepted range (`domain.appointment_range`)."""
 
 
+class AppointmentMovedIntoPast(ValueError):
+    """A move to a time that has already begun: nothing is changed. A walk moved a session
+    to last week by a slip of the date; it was accepted, sat among the past appointments as
+    "Planned" with no way to move it back, and the page promised a questionnaire for a time
+    already gone. A session that took place is added as one (`recorded_after`)."""
+
+
 class AppointmentAtSameTime(ValueError):
     """The episode has an appointment at that time already (not cancelled): nothing is added."""
 
@@ -166,6 +173,8 @@ def move_appointment(
     """Move an appointment; see `MoveResult`. `min_window` is the least time left to answer
     for a questionnaire the patient holds to stay open for the new time."""
     _check_range(starts_at, None, now)
+    if recorded_after(starts_at, now):
+        raise AppointmentMovedIntoPast(starts_at)
     with db.transaction(now=now) as session:
         appointment = _appointment_for(session, staff_id, appointment_id, now)
         duration = (appointment.ends_at - appointment.starts_at) if appointment.ends_at else None

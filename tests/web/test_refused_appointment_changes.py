@@ -185,3 +185,33 @@ def test_a_session_that_has_not_begun_cannot_be_marked_done_or_missed(
     assert done.status_code == 302
     with _db(client).session() as session:
         assert session.get(Appointment, appointment_id).status is AppointmentStatus.DONE  # type: ignore[union-attr]
+
+
+def test_a_move_into_the_past_is_refused_on_its_row(client: FlaskClient) -> None:
+    """A walk moved a session to last week by a slip of the date: it was accepted ("The
+    appointment is moved", a questionnaire promised for the new time), and the session sat
+    among the past ones as "Planned" with no way to move it back. A time already begun is
+    refused on the appointment's row, what was typed kept, and nothing is changed."""
+    world, appointment_id, url = _booked(client)
+    db = _db(client)
+    before = _starts_at(db, appointment_id)
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    # 08:00 in Oslo on the day it is now 09:30 UTC (10:30 in Oslo): begun.
+    moved = client.post(
+        f"/clinician/appointments/{appointment_id}/move?lang=en",
+        data={"csrf_token": csrf_token(page), "move-day": "2026-12-02", "move-time": "08:00"},
+    )
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 422
+    assert NAMED in html and "Choose a time that has not passed yet: nothing was moved." in html
+    assert 'value="2026-12-02"' in html and 'value="08:00"' in html
+    assert "The appointment is moved" not in html
+    assert _starts_at(db, appointment_id) == before
+    assert "appointment_change" not in _actions(db, world)
+    # Later the same day is a move like any other.
+    later = client.post(
+        f"/clinician/appointments/{appointment_id}/move?lang=en",
+        data={"csrf_token": csrf_token(page), "move-day": "2026-12-02", "move-time": "15:00"},
+    )
+    assert later.status_code == 302
+    assert _starts_at(db, appointment_id) == oslo(2026, 12, 2, 15)

@@ -24,6 +24,7 @@ from fit_platform.domain.appointment_range import (
 from fit_platform.domain.codes import AppointmentStatus, Role
 from fit_platform.extensions import get_db
 from fit_platform.services.appointments import (
+    AppointmentMovedIntoPast,
     AppointmentNotBegun,
     AppointmentNotFound,
     AppointmentOutOfRange,
@@ -40,7 +41,11 @@ from fit_platform.web.episodes.forms import (
     AppointmentStatusForm,
     LastAppointmentForm,
 )
-from fit_platform.web.episodes.texts import APPOINTMENT_OUT_OF_RANGE, nonexistent_time
+from fit_platform.web.episodes.texts import (
+    APPOINTMENT_MOVED_INTO_PAST,
+    APPOINTMENT_OUT_OF_RANGE,
+    nonexistent_time,
+)
 
 
 def zone() -> ZoneInfo:
@@ -174,6 +179,8 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
             abort(404)
         except AppointmentOutOfRange:
             form.day.errors = [str(APPOINTMENT_OUT_OF_RANGE)]
+        except AppointmentMovedIntoPast:
+            form.day.errors = [str(APPOINTMENT_MOVED_INTO_PAST)]
         else:
             # The new time's questionnaire is planned by the scheduler, when the schedule
             # says it is due (a withdrawn one was not due yet for the new time, or could not

@@ -196,6 +196,10 @@ def nonexistent_time(gap: NonexistentLocalTime) -> str:
 APPOINTMENT_OUT_OF_RANGE = _l(
     "Choose a date no more than 2 years back and no more than 5 years ahead."
 )
+APPOINTMENT_MOVED_INTO_PAST = _l(
+    "Choose a time that has not passed yet: nothing was moved. A session that has already "
+    "taken place is added as a new appointment, and is recorded as a session held."
+)
 APPOINTMENT_AT_SAME_TIME = _l(
     "There is an appointment at this time already (in the list below). Nothing was added."
 )
