@@ -27,6 +27,10 @@ from tests.support.factories import (
 )
 from tests.support.html import csrf_token, log_in
 
+# A move goes to a time that has not begun (a move into the past is refused); the app reads
+# the wall clock here, so the day is counted from it.
+TEN_DAYS_AHEAD = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).date().isoformat()
+
 
 @dataclass(frozen=True)
 class Route:
@@ -92,7 +96,7 @@ def _form_data(client: FlaskClient, signal_id: int) -> dict[str, object]:
         "status": "cancelled",
         "day": "2026-12-02",
         "time": "10:00",
-        "move-day": "2026-12-02",
+        "move-day": TEN_DAYS_AHEAD,
         "move-time": "10:00",
     }
 
@@ -207,7 +211,7 @@ def test_every_patient_data_route_writes_exactly_one_access_log_row(
         (
             "POST",
             f"/clinician/appointments/{appointment}/move",
-            {"move-day": "2026-12-03", "move-time": "11:00"},
+            {"move-day": TEN_DAYS_AHEAD, "move-time": "11:00"},
             "appointment_change",
         ),
         ("GET", f"/clinician/episodes/{e}/schedule", {}, "schedule_view"),
