@@ -10,12 +10,14 @@ changed, `score_trends`) and the service comments' quarter (who was responsible 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from fit_platform.db.models import AdminAudit
+from fit_platform.db import Database
+from fit_platform.db.models import AdminAudit, EpisodeTherapist
 
 EPISODE_TRANSFERRED = "episode_transferred"
 
@@ -60,3 +62,31 @@ def period_of(at: dt.datetime, transfers: Iterable[dt.datetime]) -> int:
     """How many of the transfers came before `at`: 0 with the first therapist, 1 after the
     first change, and so on."""
     return sum(1 for t in transfers if t < at)
+
+
+def transferred_away(db: Database, *, staff_id: int, episode_id: int) -> dt.datetime | None:
+    """When the episode was last transferred away from `staff_id` (who was responsible before
+    it and has no link to it now), else None: the page a former therapist's open tab leads
+    to says so, instead of "Page not found". Reads the episode's transfers only, no patient
+    data, so it logs nothing."""
+    with db.session() as session:
+        linked = session.scalar(
+            select(EpisodeTherapist.staff_id).where(
+                EpisodeTherapist.episode_id == episode_id, EpisodeTherapist.staff_id == staff_id
+            )
+        )
+        if linked is not None:
+            return None
+        rows = session.execute(
+            select(AdminAudit.at, AdminAudit.before).where(
+                AdminAudit.action == EPISODE_TRANSFERRED,
+                AdminAudit.target_kind == "episode",
+                AdminAudit.target_id == episode_id,
+            )
+        ).all()
+    away = [
+        at
+        for at, before in rows
+        if staff_id in json.loads(before or "{}").get("responsible_staff_ids", [])
+    ]
+    return max(away, default=None)

@@ -85,6 +85,12 @@ def _has_patient_link() -> bool:
     return has_patient_link()
 
 
+def _transferred_away_page() -> tuple[str, int] | None:
+    from fit_platform.web.clinician.transferred import transferred_away_page  # staff pages only
+
+    return transferred_away_page()
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(_error: CSRFError) -> tuple[str, int]:
@@ -103,6 +109,9 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status not in MESSAGES:
             status = 400 if 400 <= status < 500 else 500
+        if status == 404 and (moved := _transferred_away_page()) is not None:
+            # A former therapist's open page after a transfer: why, and what was typed.
+            return moved
         if status == 413 and (words := too_large_message(request)) is not None:
             # A page that takes a file says what its limit is, and leads back to its form.
             return render_error(413, words, back_to_form=request.path)
