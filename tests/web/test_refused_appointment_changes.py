@@ -215,3 +215,26 @@ def test_a_move_into_the_past_is_refused_on_its_row(client: FlaskClient) -> None
     )
     assert later.status_code == 302
     assert _starts_at(db, appointment_id) == oslo(2026, 12, 2, 15)
+
+
+def test_a_change_comes_back_at_its_row_and_says_what_was_done_there(
+    client: FlaskClient,
+) -> None:
+    """A keyboard walk came back at the top of the page after each change ("The appointment
+    is updated.", naming none) and took 61 presses of Tab to get back to the fourth. The page
+    now opens at the changed appointment's row, with the message in that row."""
+    _world, appointment_id, url = _booked(client)
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    saved = client.post(
+        f"/clinician/appointments/{appointment_id}/status?lang=en",
+        data={"csrf_token": csrf_token(page), "status": "cancelled"},
+    )
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith(f"#appointment-{appointment_id}")
+    html = client.get(saved.headers["Location"].split("#", 1)[0] + "?lang=en").get_data(
+        as_text=True
+    )
+    row = html.split(f'<tr id="appointment-{appointment_id}">', 1)[1].split("</tr>", 1)[0]
+    assert '<p class="row-message" role="status">The appointment is updated.</p>' in row
+    top = html.split("<h1>", 1)[0]
+    assert "The appointment is updated." not in top
