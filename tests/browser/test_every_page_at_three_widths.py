@@ -1,9 +1,11 @@
 """Every page, as every person who uses it sees it, on a small phone, a common phone and a
 desktop: axe-core on each, no sideways scrolling anywhere (the document's own scroll width,
-not a few boxes), and no phone number link broken over two lines. A full-page screenshot of a
-page at a width where it has a problem goes to test-artifacts/pages/<page>-<width>.png, and of
-every page at every width with FIT_TEST_SCREENSHOTS=all (to look at them after a change to a
-page); taking all of them was a third of the file's time.
+not a few boxes), no phone number link broken over two lines, and no form left to the
+browser's own check of required fields (its message is in the browser's language). A full-page
+screenshot of a page at a width where it has a problem goes to test-
+artifacts/pages/<page>-<width>.png, and of every page at every width with
+FIT_TEST_SCREENSHOTS=all (to look at them after a change to a page); taking all of them was a
+third of the file's time.
 
 The world is the demo's (units, staff of every role, patients with months of answers, schedule
 templates), so the pages carry realistic amounts of text and numbers. One world, app and
@@ -206,6 +208,16 @@ def capture(page: Page, axe_checker: AxeChecker) -> Iterator[Callable[[str], Non
                 " Array.from(document.querySelectorAll('a[href^=\"tel:\"]'))"
                 ".filter(a => a.getClientRects().length > 1).map(a => a.textContent)]"
             )
+            if width == WIDTHS[0]:
+                # A required field in a form the browser checks itself: its message comes in
+                # the browser's language ("Please fill out this field." on a nynorsk page),
+                # not the page's; the server says it, translated, where `novalidate` is set.
+                unchecked = page.evaluate(
+                    "Array.from(document.querySelectorAll('form:not([novalidate]) [required]'))"
+                    ".map(field => field.id || field.name)"
+                )
+                if unchecked:
+                    problems.append(f"{name}: the browser checks required fields {unchecked}")
             if scroll_width > inner_width:
                 problems.append(f"{name} at {width} px scrolls sideways ({scroll_width} px)")
                 to_shoot.append(width)
