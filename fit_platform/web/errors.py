@@ -85,6 +85,30 @@ def _has_patient_link() -> bool:
     return has_patient_link()
 
 
+def _administrator_on_clinical_page() -> str | None:
+    """Why an administrator without a clinical role is refused a patient's treatment pages. A
+    walk as the administrator met 403 on every /clinician page (registering, appointments,
+    schedules) with "Contact your administrator if you think this is wrong"; the admin role
+    never opens patients' records (docs/administration-staff.md), which the page now says."""
+    from flask_babel import gettext
+
+    from fit_platform.context_objects import this_g
+    from fit_platform.domain.codes import Role
+
+    staff = this_g().get("staff")
+    if (
+        staff is None
+        or not staff.has_role(Role.ADMIN)
+        or not request.path.startswith(("/clinician/", "/fhir/"))
+    ):
+        return None
+    return gettext(
+        "An administrator's role does not open patients' treatment pages: registering "
+        "patients, appointments, schedules and the pre-session view are the therapists'. "
+        "Someone who does both holds a therapist role as well (Staff accounts)."
+    )
+
+
 def _transferred_away_page() -> tuple[str, int] | None:
     from fit_platform.web.clinician.transferred import transferred_away_page  # staff pages only
 
@@ -112,6 +136,8 @@ def register_error_handlers(app: Flask) -> None:
         if status == 404 and (moved := _transferred_away_page()) is not None:
             # A former therapist's open page after a transfer: why, and what was typed.
             return moved
+        if status == 403 and (words := _administrator_on_clinical_page()) is not None:
+            return render_error(403, words)
         if status == 413 and (words := too_large_message(request)) is not None:
             # A page that takes a file says what its limit is, and leads back to its form.
             return render_error(413, words, back_to_form=request.path)

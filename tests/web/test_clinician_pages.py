@@ -154,6 +154,25 @@ def test_admin_and_service_developer_get_403_on_every_clinician_page(
     assert client.get(f"/clinician/episodes/{world.episode_id}").status_code == 403
 
 
+def test_an_administrator_refused_a_clinical_page_is_told_why(client: FlaskClient) -> None:
+    """A walk as the administrator met 403 on every clinical page with "Contact your
+    administrator if you think this is wrong": the admin role never opens patients' records,
+    and the page now says so, and how someone who does both works."""
+    admin = make_staff(_db(client.application), (Role.ADMIN, None))
+    log_in(client, admin.username, PASSWORD)
+    for path in ("/clinician/register", "/clinician/episodes/1/appointments"):
+        refused = client.get(f"{path}?lang=en")
+        assert refused.status_code == 403
+        html = refused.get_data(as_text=True)
+        assert "An administrator&#39;s role does not open patients&#39; treatment pages" in html
+        assert "Contact your administrator" not in html
+    # Other roles keep the plain page.
+    developer = make_staff(_db(client.application), (Role.SERVICE_DEVELOPER, None))
+    log_in(client, developer.username, PASSWORD)
+    plain = client.get("/clinician/register?lang=en").get_data(as_text=True)
+    assert "Contact your administrator" in plain
+
+
 def test_an_alliance_score_lower_by_less_than_a_drop_is_not_called_no_drop(
     app: Flask, client: FlaskClient
 ) -> None:
