@@ -198,7 +198,7 @@ def configure_errors(app: Flask) -> None:
 
 def configure_template_context(app: Flask) -> None:
     from fit_platform.messaging.addresses import readable_phone
-    from fit_platform.web import journal_text
+    from fit_platform.web import journal_text, said_here
     from fit_platform.web.abbreviations import keep_short_names
     from fit_platform.web.formatting import (
         format_date,
@@ -226,6 +226,8 @@ def configure_template_context(app: Flask) -> None:
     app.jinja_env.globals["offers_groups"] = offers_groups
     # The page "Extend session" comes back to (no bare "?"; a form's page after a POST).
     app.jinja_env.globals["this_page"] = this_page
+    app.jinja_env.globals["is_said_here"] = said_here.is_said_here
+    app.jinja_env.globals["messages_at"] = said_here.messages_at
     # Where the language links lead: this page, or after a form's POST the form's page.
     app.jinja_env.globals["language_page"] = language_page
 

@@ -13,7 +13,7 @@ import logging
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, flash, request, url_for
+from flask import current_app, flash, g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -57,14 +57,25 @@ def safe_next(target: str | None, fallback: str) -> str:
 _NOT_A_FORM_PAGE = frozenset({"static", "auth.login", "auth.login_code"})
 
 
+def show_form_page(path: str) -> None:
+    """Name the page a form's answer shows, where its URL does not lead up to it: a refused
+    appointment move (`/clinician/appointments/35/move`) shows the episode's appointments page,
+    which the nearest page up its URL (the caseload) is not."""
+    g.form_page = path
+
+
 def form_page(form_path: str) -> str | None:
-    """The page a form posted to `form_path` was on, as the nearest page up its own URL.
+    """The page a form posted to `form_path` was on: the one the view named
+    (`show_form_page`), else the nearest page up its own URL.
 
     Our forms post to their own page (``/clinician/episodes/1/contact``) or to an action below
     it (``/clinician/episodes/1/signals/130/acknowledge`` is on ``/clinician/episodes/1``), so
     the first leading part of the path that opens with a GET is that page. Only this site's
     own routes can match, so the answer is never another site; None when nothing matches.
     """
+    named: str | None = g.get("form_page")
+    if named is not None and form_path == request.path:
+        return named
     adapter = current_app.create_url_adapter(request)
     if adapter is None:
         return None

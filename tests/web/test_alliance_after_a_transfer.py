@@ -105,13 +105,13 @@ def test_the_therapist_reads_where_the_therapist_changed(app: Flask, db: Databas
 
     # Before Tor's first rating: every rating was given to the therapist before.
     header, panel = _header_and_panel(tor.get(view).get_data(as_text=True), "Working relationship")
-    assert "therapist changed on" in header
+    assert "Therapist changed on" in header
     assert "first with the new therapist" not in panel
     assert 'class="divider"' not in panel
 
     _rates(app, db, world, "2")  # far lower than "4", but the first rating of Tor
     header, panel = _header_and_panel(tor.get(view).get_data(as_text=True), "Working relationship")
-    assert "therapist changed on" in header
+    assert "Therapist changed on" in header
     rows = panel.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
     assert len(rows) == 3
     newest, before_the_change = rows[0], rows[1]

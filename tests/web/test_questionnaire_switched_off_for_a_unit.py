@@ -77,6 +77,8 @@ def test_the_therapist_can_stop_a_rule_whose_questionnaire_was_switched_off(
     schedule = f"/clinician/episodes/{world.episode_id}/schedule"
     page = client.get(f"{schedule}?lang=en").get_data(as_text=True)
     assert "(not enabled for this unit: still sent until the rule is changed)" in page
+    # Said under the select too: the option alone was cut off at 320 px.
+    assert "the rule still sends it until it is changed. Choose another questionnaire" in page
     prefix = f"rule-{rule.id}"
 
     # Its hours changed while it stays in use: refused, as before (choose another one).
@@ -98,6 +100,10 @@ def test_the_therapist_can_stop_a_rule_whose_questionnaire_was_switched_off(
     assert enqueue_due(db, due, zone=OSLO).invitations == 0
     upcoming = client.get(f"{schedule}?lang=en").get_data(as_text=True)
     assert "GAD-7" not in upcoming.split('id="upcoming', 1)[1].split("</section>", 1)[0]
+    # Switched off, it is no longer said to be sent.
+    assert "still sent until the rule is changed" not in upcoming
+    assert "(not enabled for this unit)</option>" in upcoming
+    assert "choose another before switching the rule on" in upcoming
 
 
 def test_a_template_rule_in_use_names_an_enabled_questionnaire_and_new_patients_lack_it(
@@ -126,6 +132,7 @@ def test_a_template_rule_in_use_names_an_enabled_questionnaire_and_new_patients_
     _switch_off_gad7(client, world.unit_id)
     page = admin.get(f"{template}?lang=en").get_data(as_text=True)
     assert "(not enabled for this unit: not given to patients registered now)" in page
+    assert "patients registered now do not get this rule" in page
     preview = page.split('id="preview-heading"', 1)[1].split("</section>", 1)[0]
     assert "GAD-7" not in preview
 

@@ -203,9 +203,14 @@ def test_a_move_into_the_past_is_refused_on_its_row(client: FlaskClient) -> None
     )
     html = moved.get_data(as_text=True)
     assert moved.status_code == 422
-    assert NAMED in html and "Choose a time that has not passed yet: nothing was moved." in html
+    assert NAMED in html and "Choose a time that has not passed yet." in html
     assert 'value="2026-12-02"' in html and 'value="08:00"' in html
     assert "The appointment is moved" not in html
+    # The problem box takes the focus, and the language links lead back to this page (the
+    # move's own URL leads up to the caseload).
+    assert '<div class="alert alert-error" role="alert" tabindex="-1" autofocus>' in html
+    nav = html.split('class="language-switcher"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{url}?lang=nb"' in nav
     assert _starts_at(db, appointment_id) == before
     assert "appointment_change" not in _actions(db, world)
     # Later the same day is a move like any other.
@@ -235,6 +240,6 @@ def test_a_change_comes_back_at_its_row_and_says_what_was_done_there(
         as_text=True
     )
     row = html.split(f'<tr id="appointment-{appointment_id}">', 1)[1].split("</tr>", 1)[0]
-    assert '<p class="row-message" role="status">The appointment is updated.</p>' in row
+    assert '<p class="said-here" role="status">The appointment is updated.</p>' in row
     top = html.split("<h1>", 1)[0]
     assert "The appointment is updated." not in top

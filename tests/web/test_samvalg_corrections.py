@@ -130,6 +130,10 @@ def test_a_correction_reaches_the_patient_and_the_journal_and_keeps_what_it_repl
     decisions = view[view.index('id="decisions"') :]
     assert CORRECTED in decisions and FIRST not in decisions
     assert "Corrected " in decisions and "The samvalg record is corrected." in view
+    # Said in the record itself, where the page opens (#decision-…), not at the page's top.
+    record = view.split(f'id="decision-{decision_id}"', 1)[1].split("</article>", 1)[0]
+    assert '<p class="said-here" role="status">The samvalg record is corrected.' in record
+    assert "The samvalg record is corrected." not in view.split("<h1>", 1)[0]
     again = therapist.get(
         f"/clinician/episodes/{world.episode_id}/decisions/{decision_id}/correct?lang=en"
     ).get_data(as_text=True)

@@ -186,3 +186,20 @@ def test_a_language_link_on_a_form_page_that_takes_a_get_keeps_its_address(
     links = _language_links(refused.get_data(as_text=True))
     assert links["nn"] == "/staff/login?lang=nn"
     assert client.get(links["nn"]).status_code == 200
+
+
+def test_an_acknowledgement_is_confirmed_where_the_page_opens(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The page opens at #signals after a note is saved; "Signal acknowledged." was drawn at
+    the page's top, out of sight, and a keyboard walk at 200 % zoom saw no sign of it."""
+    _db, _signal_id, page, url = _signal_form(app, client, SignalCode.NOT_ON_TRACK, "acknowledge")
+    saved = client.post(url, data={"csrf_token": csrf_token(page), "note": "Talked it over."})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("#signals")
+    view = client.get(saved.headers["Location"].split("#", 1)[0] + "?lang=en").get_data(
+        as_text=True
+    )
+    signals = view.split('id="signals"', 1)[1]
+    assert signals.split(">", 1)[1].lstrip().startswith("Open signals</h2>")
+    assert '<p class="said-here" role="status">Signal acknowledged.</p>' in signals[:400]
+    assert "Signal acknowledged." not in view.split("<h1>", 1)[0]

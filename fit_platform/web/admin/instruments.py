@@ -8,7 +8,7 @@ instrument. Each switch is a POST that writes an admin audit row.
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -35,6 +35,7 @@ from fit_platform.web.admin.blueprint import bp
 from fit_platform.web.auth.session import login_required
 from fit_platform.web.clock import now
 from fit_platform.web.labels import LANGUAGE_LABELS
+from fit_platform.web.said_here import flash_at
 
 CONTENT_STATUS = {
     ContentStatus.VERIFIED_AGAINST_SOURCE: _l("Checked against the published source"),
@@ -130,10 +131,17 @@ def switch_unit_instrument(unit_id: int, instrument_id: str) -> Response:
         test_form = refusal.reason is NotSchedulable.DRAFT and _is_test_form(
             instrument_library().instruments.get(instrument_id)
         )
-        flash(str(TEST_FORM_CANNOT_ENABLE if test_form else CANNOT_ENABLE[refusal.reason]), "error")
+        flash_at(
+            f"unit-{unit_id}",
+            str(TEST_FORM_CANNOT_ENABLE if test_form else CANNOT_ENABLE[refusal.reason]),
+            error=True,
+        )
     else:
-        if changed:
-            flash(_("Saved. The change is recorded in the admin audit trail."))
-        else:
-            flash(_("Nothing to change: it was already so."))
+        # Said at the unit's table, where the page opens after the switch.
+        flash_at(
+            f"unit-{unit_id}",
+            _("Saved. The change is recorded in the admin audit trail.")
+            if changed
+            else _("Nothing to change: it was already so."),
+        )
     return redirect(url_for("admin.instruments", _anchor=f"unit-{unit_id}"))

@@ -61,6 +61,7 @@ from fit_platform.web.clinician.signal_note import NoteProblem, UnplacedNote, ke
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
 from fit_platform.web.kept_typing import give_back_typing
+from fit_platform.web.said_here import flash_at
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", template_folder="templates")
 
@@ -268,7 +269,9 @@ def _signal_action(episode_id: int, signal_id: int, action: str) -> Response | t
         # message is at the top, where the page opens.
         flash(_signal_error(refused.reason), "error")
         return redirect(url_for(".presession_page", episode_id=episode_id))
-    flash(_("Signal acknowledged.") if action == "acknowledge" else _("Signal resolved."))
+    flash_at(
+        "signals", _("Signal acknowledged.") if action == "acknowledge" else _("Signal resolved.")
+    )
     return redirect(url_for(".presession_page", episode_id=episode_id) + "#signals")
 
 
@@ -348,7 +351,7 @@ def new_decision(episode_id: int) -> str | Response | tuple[str, int]:
             else:
                 error = _("The record could not be saved. Check the fields and try again.")
         else:
-            flash(_("The samvalg record is saved."))
+            flash_at("decisions", _("The samvalg record is saved."))
             return redirect(url_for(".presession_page", episode_id=episode_id) + "#decisions")
     status = 200 if request.method == "GET" or not (form.errors or error) else 400
     # The picker offers the dates the service accepts: from the clinic's today, two years on.

@@ -10,7 +10,7 @@ Each page opens with the record's words and the patient's name, a logged read.
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -33,6 +33,7 @@ from fit_platform.web.clinician.blueprint import bp, clinic_today, clinical, rev
 from fit_platform.web.clinician.forms import DecisionCorrectionForm, DecisionWithdrawForm
 from fit_platform.web.clock import now
 from fit_platform.web.kept_typing import give_back_typing
+from fit_platform.web.said_here import flash_at
 
 
 def _record(episode_id: int, decision_id: int, *, correcting: bool) -> DecisionRecord:
@@ -49,7 +50,10 @@ def _back(episode_id: int, anchor: str = "decisions") -> Response:
 
 
 def _withdrawn_already(record: DecisionRecord) -> Response:
-    flash(_("This record was withdrawn as written in error: it can no longer be changed."))
+    flash_at(
+        "decisions",
+        _("This record was withdrawn as written in error: it can no longer be changed."),
+    )
     return _back(record.episode_id)
 
 
@@ -122,10 +126,12 @@ def correct_decision_page(episode_id: int, decision_id: int) -> str | Response |
             else:
                 error = _("The record could not be saved. Check the fields and try again.")
         else:
-            if changed:
-                flash(_("The samvalg record is corrected. What it said before is kept."))
-            else:
-                flash(_("Nothing was changed: the record already says this."))
+            flash_at(
+                f"decision-{decision_id}",
+                _("The samvalg record is corrected. What it said before is kept.")
+                if changed
+                else _("Nothing was changed: the record already says this."),
+            )
             return _back(episode_id, f"decision-{decision_id}")
     status = 200 if request.method == "GET" or not (form.errors or error) else 400
     form.review_on.render_kw = {
@@ -157,14 +163,15 @@ def withdraw_decision_page(episode_id: int, decision_id: int) -> str | Response 
                 abort(404)
             form.reason.errors = [_("Write why the record is withdrawn.")]
         else:
-            flash(_("The samvalg record is withdrawn. The patient no longer sees it."))
+            anchor = "signals" if reopened else "decisions"
+            flash_at(anchor, _("The samvalg record is withdrawn. The patient no longer sees it."))
             if reopened:
-                flash(
+                flash_at(
+                    anchor,
                     _("The signal the record acknowledged is open again: follow it up."),
-                    "error",
+                    error=True,
                 )
-                return _back(episode_id, "signals")
-            return _back(episode_id)
+            return _back(episode_id, anchor)
     status = 200 if request.method == "GET" or not form.errors else 400
     return render_template(
         "clinician/decision_withdraw.html",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -28,6 +28,7 @@ from fit_platform.web.clinician.forms import TherapistChoiceForm, TherapistWithd
 from fit_platform.web.clinician.own_plan_shown import ADD_PREFIX, ChoiceProblem, ShownOwnPlanForms
 from fit_platform.web.clock import now
 from fit_platform.web.inputs import small_int
+from fit_platform.web.said_here import flash_at
 
 
 def _back(episode_id: int) -> Response:
@@ -68,13 +69,15 @@ def record_standing_choice(episode_id: int) -> Response | tuple[str, int]:
                 recorded_by=RecordedBy.THERAPIST_WITH_PATIENT,
                 staff_id=g.staff.staff_id,
             )
-            flash(_("The choice is recorded. It holds from now on."))
+            flash_at("own-plan", _("The choice is recorded. It holds from now on."))
             return _back(episode_id)
         if action == "withdraw":
             choice_id = request.form.get("choice", type=small_int)
             withdraw = TherapistWithdrawForm(prefix=f"own-withdraw{choice_id}")
             if choice_id is None or not withdraw.validate_on_submit():
-                flash(_("Withdraw a choice only together with the patient."), "error")
+                flash_at(
+                    "own-plan", _("Withdraw a choice only together with the patient."), error=True
+                )
                 return _back(episode_id)
             own_plan.change_choice(
                 get_db(),
@@ -85,7 +88,7 @@ def record_standing_choice(episode_id: int) -> Response | tuple[str, int]:
                 recorded_by=RecordedBy.THERAPIST_WITH_PATIENT,
                 staff_id=g.staff.staff_id,
             )
-            flash(_("The choice is withdrawn. It no longer holds."))
+            flash_at("own-plan", _("The choice is withdrawn. It no longer holds."))
             return _back(episode_id)
     except own_plan.OwnPlanError as error:
         if error.code == "unknown_choice":
@@ -98,7 +101,7 @@ def record_standing_choice(episode_id: int) -> Response | tuple[str, int]:
         message = messages.get(error.code, _("That did not work. Please try again."))
         if action == "add":
             return _sent_back(episode_id, form, (("text", str(message)),))
-        flash(message, "error")
+        flash_at("own-plan", message, error=True)
         return _back(episode_id)
     abort(400)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, g, redirect, url_for
+from flask import abort, current_app, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -46,6 +46,8 @@ from fit_platform.web.episodes.texts import (
     APPOINTMENT_OUT_OF_RANGE,
     nonexistent_time,
 )
+from fit_platform.web.redirects import show_form_page
+from fit_platform.web.said_here import flash_at
 
 
 def zone() -> ZoneInfo:
@@ -235,6 +237,8 @@ def appointment_move(appointment_id: int) -> Response | tuple[str, int]:
         )
     except AppointmentNotFound:
         abort(404)
+    # Its language links and "Extend" lead to this page, not to the caseload up the move's URL.
+    show_form_page(url_for("episodes.appointments", episode_id=episode_id))
     return appointments_page(episode_id, move_form=form, moving=appointment_id)
 
 
@@ -247,15 +251,11 @@ def _back_to_episode(appointment_id: int, *messages: str) -> Response:
             select(Appointment.episode_id).where(Appointment.id == appointment_id)
         )
     for message in messages:
-        flash(message, row_message_category(appointment_id))
+        flash_at(f"appointment-{appointment_id}", message)
     return redirect(
         url_for(
             "episodes.appointments", episode_id=episode_id, _anchor=f"appointment-{appointment_id}"
         )
     )
 
-
-def row_message_category(appointment_id: int) -> str:
-    """The flash category of a message the appointments page shows in the appointment's row
-    (the layout leaves every `row:` category to its page)."""
     return f"row:appointment-{appointment_id}"

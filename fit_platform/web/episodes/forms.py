@@ -198,6 +198,9 @@ WEEKDAY_CHOICES = [
 
 
 class RuleForm(FitForm):
+    # Said under the questionnaire when the rule's own is no longer enabled for the unit
+    # (`schedule.rule_form`); None otherwise.
+    instrument_hint: str | None = None
     instrument = SelectField(_l("Questionnaire"))
     trigger = SelectField(_l("When"), choices=TRIGGER_CHOICES)
     offset_hours = WholeNumberField(

@@ -84,7 +84,7 @@ def short_name_first(instrument: Instrument, title: str) -> str:
     return f"{instrument.short_name}: {title.removesuffix(ending)}"
 
 
-def _unavailable_label(instrument_id: str, *, template: bool = False) -> str:
+def _unavailable_label(instrument_id: str, *, template: bool = False, active: bool = True) -> str:
     """An old rule's instrument that can no longer be chosen: shown so the therapist sees it,
     refused with the reason when saved."""
     instrument = default_instruments().get(instrument_id)
@@ -98,6 +98,9 @@ def _unavailable_label(instrument_id: str, *, template: bool = False) -> str:
         return _("%(title)s (group form: sent after group sessions only)", title=title)
     if reason is not None:
         return _("%(title)s (draft or retired: not sent)", title=title)
+    if not active:
+        # Switched off, it sends nothing: "still sent" beside it was untrue (a look found it).
+        return _("%(title)s (not enabled for this unit)", title=title)
     if template:
         # Not copied to an episode registered now (`schedule_plans.copy_template_to_episode`).
         return _(
@@ -106,6 +109,29 @@ def _unavailable_label(instrument_id: str, *, template: bool = False) -> str:
         )
     return _(
         "%(title)s (not enabled for this unit: still sent until the rule is changed)", title=title
+    )
+
+
+def _not_enabled_hint(instrument_id: str, *, template: bool, active: bool) -> str | None:
+    """Under the questionnaire of a rule whose questionnaire the unit has switched off: what
+    that means and what can be done. The select's option alone said it, cut off at 320 px,
+    while "In use" stayed ticked beside it (found in a look at the pages)."""
+    instrument = default_instruments().get(instrument_id)
+    if instrument is None or why_not_on_a_schedule(instrument) is not None:
+        return None  # a draft, retired or group form: its option says why
+    if not active:
+        return _(
+            "This questionnaire is no longer enabled for this unit: choose another before "
+            "switching the rule on."
+        )
+    if template:
+        return _(
+            "This questionnaire is no longer enabled for this unit: patients registered now do "
+            "not get this rule. Choose another questionnaire, or switch the rule off."
+        )
+    return _(
+        "This questionnaire is no longer enabled for this unit: the rule still sends it until "
+        "it is changed. Choose another questionnaire, or switch the rule off."
     )
 
 
@@ -166,8 +192,13 @@ def rule_form(
     if posted_here and form.instrument.raw_data:
         posted = form.instrument.raw_data[0]
         current = posted if posted in default_instruments() else current
+    active = row.active if row is not None else True
+    form.instrument_hint = None
     if current is not None and current not in offered_ids:
-        choices.append(SelectChoice(current, _unavailable_label(current, template=template)))
+        choices.append(
+            SelectChoice(current, _unavailable_label(current, template=template, active=active))
+        )
+        form.instrument_hint = _not_enabled_hint(current, template=template, active=active)
     form.instrument.choices = choices
     _trigger_choices(form, row, unit_kind, posted_here)
     if row is not None and not posted_here:

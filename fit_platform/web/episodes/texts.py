@@ -197,8 +197,8 @@ APPOINTMENT_OUT_OF_RANGE = _l(
     "Choose a date no more than 2 years back and no more than 5 years ahead."
 )
 APPOINTMENT_MOVED_INTO_PAST = _l(
-    "Choose a time that has not passed yet: nothing was moved. A session that has already "
-    "taken place is added as a new appointment, and is recorded as a session held."
+    "Choose a time that has not passed yet. A session that has already taken place is added "
+    "as a new appointment, and is recorded as a session held."
 )
 APPOINTMENT_AT_SAME_TIME = _l(
     "There is an appointment at this time already (in the list below). Nothing was added."
@@ -243,8 +243,8 @@ RULE_ERRORS = {
         "This questionnaire is retired and can no longer be sent. Choose another questionnaire."
     ),
     "instrument_not_enabled": _l(
-        "This questionnaire is not enabled for this unit. Choose another one, or ask an "
-        "administrator to enable it."
+        "This questionnaire is not enabled for this unit. Choose another one, switch the rule "
+        "off, or ask an administrator to enable it."
     ),
     "template_instrument_not_enabled": _l(
         "This questionnaire is not enabled for this unit, so patients registered from now on "
