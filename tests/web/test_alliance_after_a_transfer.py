@@ -16,8 +16,9 @@ from fit_platform.db import Database
 from fit_platform.db.models import Signal
 from fit_platform.domain.codes import Role
 from tests.support.factories import PASSWORD, World, make_staff, make_unit, make_world
-from tests.support.html import csrf_token, log_in
+from tests.support.html import log_in
 from tests.support.patient import Patient, open_invitation
+from tests.support.transfers import logged_in_admin, transfer
 
 
 def _rates(app: Flask, db: Database, world: World, code: str) -> None:
@@ -51,18 +52,12 @@ def test_a_lower_first_rating_of_a_new_therapist_is_not_an_alliance_drop(
     _rates(app, db, world, "3")
     assert _drops(db, world) == 1
 
-    admin = app.test_client()
-    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
-    episodes = f"/admin/units/{unit.id}/episodes"
-    page = admin.get(episodes).get_data(as_text=True)
-    moved = admin.post(
-        f"{episodes}/{world.episode_id}/transfer",
-        data={
-            "csrf_token": csrf_token(page),
-            f"transfer-{world.episode_id}-therapist": str(colleague.id),
-        },
+    transfer(
+        logged_in_admin(app, db),
+        unit_id=unit.id,
+        episode_id=world.episode_id,
+        to_staff_id=colleague.id,
     )
-    assert moved.status_code == 302
 
     _rates(app, db, world, "2")  # lower than every earlier rating, but the first with Tor
     assert _drops(db, world) == 1
@@ -87,18 +82,12 @@ def test_the_therapist_reads_where_the_therapist_changed(app: Flask, db: Databas
     colleague = make_staff(db, (Role.THERAPIST, unit.id), name="Tor Terapeut")
     _rates(app, db, world, "5")
     _rates(app, db, world, "4")
-    admin = app.test_client()
-    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
-    episodes = f"/admin/units/{unit.id}/episodes"
-    page = admin.get(episodes).get_data(as_text=True)
-    moved = admin.post(
-        f"{episodes}/{world.episode_id}/transfer",
-        data={
-            "csrf_token": csrf_token(page),
-            f"transfer-{world.episode_id}-therapist": str(colleague.id),
-        },
+    transfer(
+        logged_in_admin(app, db),
+        unit_id=unit.id,
+        episode_id=world.episode_id,
+        to_staff_id=colleague.id,
     )
-    assert moved.status_code == 302
     tor = app.test_client()
     log_in(tor, colleague.username, PASSWORD)
     view = f"/clinician/episodes/{world.episode_id}"

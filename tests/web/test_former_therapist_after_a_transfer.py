@@ -18,6 +18,7 @@ from fit_platform.domain.signals import SignalCode
 from tests.support.clinical import add_signal
 from tests.support.factories import PASSWORD, make_staff, make_unit, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.transfers import logged_in_admin, transfer
 
 GONE = "This patient is no longer on your list"
 NOTE = "Phoned the patient at 14:10; safe, will come tomorrow."
@@ -34,18 +35,12 @@ def test_the_former_therapist_is_told_why_and_keeps_what_he_wrote(app: Flask, db
     view = f"/clinician/episodes/{world.episode_id}"
     open_page = therapist.get(f"{view}?lang=en").get_data(as_text=True)
 
-    admin = app.test_client()
-    log_in(admin, make_staff(db, (Role.ADMIN, None)).username, PASSWORD)
-    episodes = f"/admin/units/{unit.id}/episodes"
-    page = admin.get(episodes).get_data(as_text=True)
-    moved = admin.post(
-        f"{episodes}/{world.episode_id}/transfer",
-        data={
-            "csrf_token": csrf_token(page),
-            f"transfer-{world.episode_id}-therapist": str(colleague.id),
-        },
+    transfer(
+        logged_in_admin(app, db),
+        unit_id=unit.id,
+        episode_id=world.episode_id,
+        to_staff_id=colleague.id,
     )
-    assert moved.status_code == 302
 
     sent = therapist.post(
         f"{view}/signals/{signal_id}/acknowledge?lang=en",

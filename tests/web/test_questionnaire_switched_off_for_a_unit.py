@@ -22,6 +22,7 @@ from fit_platform.domain.codes import Role
 from fit_platform.services.enqueue import enqueue_due
 from tests.support.factories import NOW, PASSWORD, make_staff, make_world
 from tests.support.html import csrf_token, log_in
+from tests.support.registration import post_registration
 from tests.support.scheduling import OSLO, gad7_before_an_evening_session
 
 
@@ -138,20 +139,7 @@ def test_a_template_rule_in_use_names_an_enabled_questionnaire_and_new_patients_
 
     # A patient registered now starts without it.
     log_in(client, world.therapist_username, PASSWORD)
-    register = client.get("/clinician/register?lang=en").get_data(as_text=True)
-    registered = client.post(
-        "/clinician/register",
-        data={
-            "csrf_token": csrf_token(register),
-            "display_name": "Kari Nordmann",
-            "phone": "+4791234567",
-            "language": "nb",
-            "channel": "sms",
-            "unit": str(world.unit_id),
-            "started_on": "2026-12-02",
-            "form_nonce": "n-1",
-        },
-    )
+    registered = post_registration(client, world.unit_id, started_on="2026-12-02")
     assert registered.status_code == 302
     with db.session() as session:
         newest = session.scalars(select(Episode.id).order_by(Episode.id.desc())).first()
