@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -56,12 +55,6 @@ def since_last_transfer(
         .scalar_subquery()
     )
     return or_(last.is_(None), submitted_at > last)
-
-
-def period_of(at: dt.datetime, transfers: Iterable[dt.datetime]) -> int:
-    """How many of the transfers came before `at`: 0 with the first therapist, 1 after the
-    first change, and so on."""
-    return sum(1 for t in transfers if t < at)
 
 
 def transferred_away(db: Database, *, staff_id: int, episode_id: int) -> dt.datetime | None:
