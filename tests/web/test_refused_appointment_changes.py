@@ -241,3 +241,21 @@ def test_a_change_comes_back_at_its_row_and_says_what_was_done_there(
     assert '<p class="said-here" role="status">The appointment is updated.</p>' in row
     top = html.split("<h1>", 1)[0]
     assert "The appointment is updated." not in top
+
+
+def test_each_row_names_its_appointment_to_a_screen_reader_and_no_id_repeats(
+    client: FlaskClient,
+) -> None:
+    """A keyboard walk heard "Save status", "Move", "New date" over and over with nothing
+    saying which appointment each belonged to, and every row's form repeated the same CSRF
+    field id. Each control now carries its row's time (visually hidden)."""
+    world, appointment_id, url = _booked(client)
+    with _db(client).transaction() as session:
+        session.add(Appointment(episode_id=world.episode_id, starts_at=oslo(2026, 12, 17, 9)))
+    html = client.get(url + "?lang=en").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    row = html.split(f'<tr id="appointment-{appointment_id}">', 1)[1].split("</tr>", 1)[0]
+    named = '<span class="visually-hidden">, 10/12/2026, 09:00</span>'
+    for control in ("Save status", "Move", "New date", "New time", "Mark as the last appointment"):
+        assert f"{control}{named}" in row, control
