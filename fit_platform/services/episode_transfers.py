@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from fit_platform.db import Database
@@ -21,15 +21,21 @@ from fit_platform.db.models import AdminAudit, EpisodeTherapist
 EPISODE_TRANSFERRED = "episode_transferred"
 
 
+def is_transfer_of(episode_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """An admin audit row that records a transfer of the episode (`episode_id`, a value or a
+    bound parameter)."""
+    return and_(
+        AdminAudit.action == EPISODE_TRANSFERRED,
+        AdminAudit.target_kind == "episode",
+        AdminAudit.target_id == episode_id,
+    )
+
+
 def transfers_of(episode_id: ColumnElement[int] | int) -> Select[dt.datetime]:
     """The episode's transfers' times, oldest first (a column of `AdminAudit.at`)."""
     return (
         select(AdminAudit.at)
-        .where(
-            AdminAudit.action == EPISODE_TRANSFERRED,
-            AdminAudit.target_kind == "episode",
-            AdminAudit.target_id == episode_id,
-        )
+        .where(is_transfer_of(episode_id))
         .order_by(AdminAudit.at, AdminAudit.id)
     )
 
@@ -45,15 +51,7 @@ def since_last_transfer(
 ) -> ColumnElement[bool]:
     """Submitted after the episode's last transfer (or never transferred), in the same
     statement as the caller's."""
-    last = (
-        select(func.max(AdminAudit.at))
-        .where(
-            AdminAudit.action == EPISODE_TRANSFERRED,
-            AdminAudit.target_kind == "episode",
-            AdminAudit.target_id == episode_id,
-        )
-        .scalar_subquery()
-    )
+    last = select(func.max(AdminAudit.at)).where(is_transfer_of(episode_id)).scalar_subquery()
     return or_(last.is_(None), submitted_at > last)
 
 
@@ -71,11 +69,7 @@ def transferred_away(db: Database, *, staff_id: int, episode_id: int) -> dt.date
         if linked is not None:
             return None
         rows = session.execute(
-            select(AdminAudit.at, AdminAudit.before).where(
-                AdminAudit.action == EPISODE_TRANSFERRED,
-                AdminAudit.target_kind == "episode",
-                AdminAudit.target_id == episode_id,
-            )
+            select(AdminAudit.at, AdminAudit.before).where(is_transfer_of(episode_id))
         ).all()
     away = [
         at

@@ -55,7 +55,7 @@ from fit_platform.db.models import (
 from fit_platform.domain.codes import AppointmentStatus, OutboxState, ResponseStatus, Role
 from fit_platform.services import comments
 from fit_platform.services.access_control import visible_episodes
-from fit_platform.services.episode_transfers import EPISODE_TRANSFERRED
+from fit_platform.services.episode_transfers import is_transfer_of
 from fit_platform.services.schedule_plans import has_rule_in_use
 from fit_platform.services.unattended import has_active_responsible
 
@@ -326,11 +326,7 @@ _UNFINISHED_ANSWERS = (
 # score tables and charts mark the change, and an alliance drop is not counted across it.
 _TRANSFERS = select(
     *_slots(ListPart.TRANSFERS, (AdminAudit.at, AdminAudit.id), at1=AdminAudit.at)
-).where(
-    AdminAudit.action == EPISODE_TRANSFERRED,
-    AdminAudit.target_kind == "episode",
-    AdminAudit.target_id == EPISODE,
-)
+).where(is_transfer_of(EPISODE))
 
 _lists = union_all(
     _SIGNALS,
